@@ -1,0 +1,42 @@
+// @ts-check
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+
+/** Imports the pure core must never reach: I/O, cloud SDKs, the model runtime (STYLE.md habit 1). */
+export const impureImportPatterns = [
+  { group: ['@aws-sdk/*', '@smithy/*'], message: 'lambda/core is pure: no AWS SDK (use a port).' },
+  { group: ['aws-cdk-lib', 'aws-cdk-lib/*', 'constructs'], message: 'lambda/core is pure: no CDK.' },
+  { group: ['@aws-lambda-powertools/*'], message: 'lambda/core is pure: no Powertools (handlers log and emit metrics).' },
+  { group: ['@tensorflow/*'], message: 'lambda/core is pure: no tfjs (the model sits behind the Predictor port).' },
+  { group: ['node:fs', 'fs', 'node:fs/*', 'fs/*', 'node:child_process', 'node:net', 'node:http', 'node:https'], message: 'lambda/core is pure: no I/O.' },
+];
+
+export const impureSyntax = [
+  { selector: "MemberExpression[object.name='process'][property.name='env']", message: 'lambda/core is pure: no process.env (config arrives as parameters).' },
+  { selector: "CallExpression[callee.object.name='Date'][callee.property.name='now']", message: 'lambda/core is pure: no Date.now() (take `now` as a parameter).' },
+  { selector: "NewExpression[callee.name='Date'][arguments.length=0]", message: 'lambda/core is pure: no new Date() without an argument (take `now` as a parameter).' },
+  { selector: "CallExpression[callee.object.name='Math'][callee.property.name='random']", message: 'lambda/core is pure: no Math.random() (take a seeded random source).' },
+];
+
+export default tseslint.config(
+  { ignores: ['node_modules/**', 'cdk.out/**', 'out/**', '.tools/**', 'models/**/*.json', 'test/fixtures/**'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    rules: {
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      '@typescript-eslint/no-explicit-any': 'error',
+    },
+  },
+  {
+    files: ['lambda/core/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: impureImportPatterns }],
+      'no-restricted-syntax': ['error', ...impureSyntax],
+    },
+  },
+  {
+    files: ['**/*.js', '**/*.mjs'],
+    languageOptions: { globals: { process: 'readonly', console: 'readonly' } },
+  },
+);

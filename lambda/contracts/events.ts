@@ -1,0 +1,29 @@
+/**
+ * Event sources and detail-types spotwise reads and writes. The one source for lib/ (rule patterns)
+ * and lambda/ (the parser registry).
+ */
+export const AWS_EC2_SOURCE = 'aws.ec2';
+export const AWS_AUTOSCALING_SOURCE = 'aws.autoscaling';
+/** Source of spotwise's own events (requests, plans, domain events) on its custom bus. */
+export const SPOTWISE_SOURCE = 'spotwise';
+
+export const DetailType = {
+  spotInterruptionWarning: 'EC2 Spot Instance Interruption Warning',
+  rebalanceRecommendation: 'EC2 Instance Rebalance Recommendation',
+  stateChange: 'EC2 Instance State-change Notification',
+  lifecycleLaunch: 'EC2 Instance-launch Lifecycle Action',
+  lifecycleTerminate: 'EC2 Instance-terminate Lifecycle Action',
+  interruptionRequested: 'Interruption Requested',
+  /** Input of the profiler schedule, one target per managed group. */
+  profileTick: 'Profile Tick',
+  /** A scheduled interruption firing (EventBridge Scheduler → executor). */
+  interruptionDue: 'Interruption Due',
+  /** Emitted by every handler: the plan it made (and, in dry-run, did not execute). */
+  planMade: 'Plan Made',
+  /** Domain events (reservation made/refused, interruption scheduled/deferred, ...). */
+  domainEvent: 'Domain Event',
+} as const;
+export type DetailTypeName = (typeof DetailType)[keyof typeof DetailType];
+
+/** Lead time AWS gives between the spot warning and the action (EC2 user guide, "Spot Instance interruption notices"). */
+export const SPOT_WARNING_LEAD_SECONDS = 120;

@@ -1,0 +1,4 @@
+export * from './events';
+export * from './env';
+export * from './metrics';
+export * from './table';

@@ -1,0 +1,354 @@
+/**
+ * The shared vocabulary of the pure core: ids, resource vectors, instances, profiles, forecasts,
+ * pools, policies, notices, plans. Types only; behaviour lives in the concept files beside it.
+ * Times are epoch milliseconds (`number`) everywhere in the core.
+ */
+
+// ---------------------------------------------------------------------------------------------
+// Ids (branded so an instance id cannot be passed where a group name is expected)
+// ---------------------------------------------------------------------------------------------
+export type InstanceId = string & { readonly __brand: 'InstanceId' };
+export type GroupId = string & { readonly __brand: 'GroupId' };
+export type ReservationId = string & { readonly __brand: 'ReservationId' };
+export type RequestId = string & { readonly __brand: 'RequestId' };
+
+export const instanceId = (s: string): InstanceId => s as InstanceId;
+export const groupId = (s: string): GroupId => s as GroupId;
+export const reservationId = (s: string): ReservationId => s as ReservationId;
+export const requestId = (s: string): RequestId => s as RequestId;
+
+// ---------------------------------------------------------------------------------------------
+// Resources
+// ---------------------------------------------------------------------------------------------
+/** The four dimensions every demand, capacity and reservation is expressed in. */
+export const DIMENSIONS = ['vcpu', 'memoryGiB', 'networkMbps', 'diskIops'] as const;
+export type Dimension = (typeof DIMENSIONS)[number];
+export type Resources = Readonly<Record<Dimension, number>>;
+
+/** An instance type: its shape and hourly prices (USD). */
+export interface InstanceTypeSpec {
+  readonly name: string;
+  readonly resources: Resources;
+  readonly onDemandHourlyUsd: number;
+  /** Typical spot price; absent when unknown (then On-Demand price is used for cost comparisons). */
+  readonly spotHourlyUsd?: number;
+}
+export type InstanceCatalog = ReadonlyMap<string, InstanceTypeSpec>;
+
+// ---------------------------------------------------------------------------------------------
+// Instances and groups
+// ---------------------------------------------------------------------------------------------
+export type Lifecycle = 'spot' | 'on-demand';
+export type InstanceState = 'pending' | 'running' | 'stopping' | 'stopped' | 'shutting-down' | 'terminated';
+
+export interface ManagedInstance {
+  readonly id: InstanceId;
+  readonly groupId: GroupId;
+  readonly instanceType: string;
+  readonly availabilityZone: string;
+  readonly lifecycle: Lifecycle;
+  readonly state: InstanceState;
+  readonly launchedAt: number;
+  /** True for an instance sitting in the group's warm pool. */
+  readonly warm: boolean;
+  /** 0 (lowest) … 100 (highest); from the group's policy unless the instance is tagged otherwise. */
+  readonly priority: number;
+  readonly jobType: string;
+}
+
+/** The spot pools of a group: instance type × AZ, with the Spot Advisor interruption frequency. */
+export interface SpotPool {
+  readonly instanceType: string;
+  readonly availabilityZone: string;
+  /** Probability that the pool is interrupted within the staging horizon (0..1). */
+  readonly interruptionProbability: number;
+}
+
+export interface WarmPoolView {
+  readonly minSize: number;
+  /** -1 means "equal to the group's max size" (the Auto Scaling default). */
+  readonly maxGroupPreparedCapacity: number;
+  readonly poolState: 'Stopped' | 'Running' | 'Hibernated';
+  readonly reuseOnScaleIn: boolean;
+}
+
+/** Everything the planner may look at for one managed group (a snapshot; the planner never fetches). */
+export interface GroupView {
+  readonly id: GroupId;
+  readonly role: 'primary' | 'standby';
+  /** The standby On-Demand group that backs this primary group, if any. */
+  readonly standbyGroupId?: GroupId;
+  readonly policy: ShapingPolicy;
+  readonly pool: ResourcePool;
+  readonly instances: readonly ManagedInstance[];
+  readonly desiredCapacity: number;
+  readonly minSize: number;
+  readonly maxSize: number;
+  readonly warmPool?: WarmPoolView;
+  readonly spotPools: readonly SpotPool[];
+  /** Disruptions (voluntary interruptions, stop→modify→start) started and not yet finished. */
+  readonly disruptionsInFlight: number;
+}
+
+export interface FleetView {
+  readonly groups: readonly GroupView[];
+  readonly catalog: InstanceCatalog;
+  readonly forecasts: ReadonlyMap<InstanceId, Forecast>;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Metrics and profiles
+// ---------------------------------------------------------------------------------------------
+/**
+ * One 1-minute observation of an instance, in resource units. A missing key means "no data"
+ * (never zero); NaN values are treated as missing and counted.
+ */
+export interface MetricSample {
+  readonly at: number;
+  /** CPU utilisation of the whole instance, percent (0..100), average over the minute. */
+  readonly cpuPercent?: number;
+  /** Maximum CPU utilisation within the minute, percent. */
+  readonly cpuMaxPercent?: number;
+  readonly memoryGiB?: number;
+  /** Network in + out, megabits per second. */
+  readonly networkMbps?: number;
+  /** Disk read + write operations per second. */
+  readonly diskIops?: number;
+  readonly connections?: number;
+}
+export const SAMPLE_FIELDS = ['cpuPercent', 'cpuMaxPercent', 'memoryGiB', 'networkMbps', 'diskIops', 'connections'] as const;
+export type SampleField = (typeof SAMPLE_FIELDS)[number];
+
+/**
+ * A decaying histogram over geometric buckets (VPA-style): each observation adds weight
+ * 2^((t - reference) / halfLife), so old observations fade with the half-life.
+ */
+export interface DecayingHistogram {
+  /** Upper bounds of the buckets, ascending. */
+  readonly bounds: readonly number[];
+  readonly weights: readonly number[];
+  readonly totalWeight: number;
+  /** Time the weights are expressed relative to (re-based when weights grow large). */
+  readonly referenceAt: number;
+  readonly halfLifeMs: number;
+  readonly count: number;
+}
+
+/** One interruption → restart cycle and what the instance needed right after it. */
+export interface RestartCycle {
+  readonly interruptedAt: number;
+  readonly restartedAt: number;
+  readonly downtimeSeconds: number;
+  /** Steady-state p90 demand just before the interruption. */
+  readonly steadyBefore: Resources;
+  /** Peak demand observed in the first W minutes after the restart. */
+  readonly peakAfter: Resources;
+  /** Per-minute demand in the post-restart window. */
+  readonly curve: readonly Resources[];
+}
+
+export interface BehaviourProfile {
+  readonly instanceId: InstanceId;
+  readonly groupId: GroupId;
+  readonly instanceType: string;
+  readonly vcpus: number;
+  readonly jobType: string;
+  readonly launchedAt: number;
+  readonly updatedAt: number;
+  /** Steady-state demand per dimension (resource units). */
+  readonly steady: Readonly<Record<Dimension, DecayingHistogram>>;
+  /** Average CPU per core (0..1) and peak CPU (percent) as seen in the steady state. */
+  readonly cpuPerCore: DecayingHistogram;
+  readonly cpuPeakPercent: number;
+  readonly connections: DecayingHistogram;
+  /** The most recent per-minute demand points (bounded), for model features. */
+  readonly recent: readonly { readonly at: number; readonly demand: Partial<Resources> }[];
+  readonly restarts: readonly RestartCycle[];
+  /** A post-restart window still being observed (opened by pending → running). */
+  readonly openRestart?: {
+    readonly interruptedAt: number;
+    readonly restartedAt: number;
+    readonly steadyBefore: Resources;
+    readonly curve: readonly Partial<Resources>[];
+  };
+  /** Samples skipped because a field was missing or NaN, per field. */
+  readonly gaps: Readonly<Record<SampleField, number>>;
+  readonly samplesSeen: number;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Forecasts
+// ---------------------------------------------------------------------------------------------
+/** Which evidence produced a dimension's forecast. */
+export type ForecastBasis = 'model' | 'instance-history' | 'job-type' | 'default';
+
+export interface DimensionForecast {
+  readonly p50: number;
+  readonly p90: number;
+  readonly basis: ForecastBasis;
+  /** 0..1 */
+  readonly confidence: number;
+}
+
+export type Forecast =
+  | {
+      readonly kind: 'known';
+      readonly instanceId: InstanceId;
+      readonly madeAt: number;
+      readonly downtimeSeconds: number;
+      readonly windowMinutes: number;
+      readonly dims: Readonly<Record<Dimension, DimensionForecast>>;
+    }
+  | {
+      readonly kind: 'unknown';
+      readonly instanceId: InstanceId;
+      readonly madeAt: number;
+      readonly reason: string;
+      readonly missing: readonly Dimension[];
+    };
+
+export interface PredictionInput {
+  readonly profile: BehaviourProfile;
+  readonly downtimeSeconds: number;
+  readonly windowMinutes: number;
+  readonly now: number;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Pools and reservations
+// ---------------------------------------------------------------------------------------------
+export interface Reservation {
+  readonly id: ReservationId;
+  readonly groupId: GroupId;
+  /** The instance whose post-restart demand this holds capacity for. */
+  readonly instanceId: InstanceId;
+  readonly amount: Resources;
+  readonly createdAt: number;
+  readonly expiresAt: number;
+  readonly reason: string;
+  readonly priority: number;
+}
+
+/** A group's resource pool: the budget, what running instances are allocated, and the reservation ledger. */
+export interface ResourcePool {
+  readonly groupId: GroupId;
+  readonly capacity: Resources;
+  /** Allocations of running instances (their current demand envelope), by instance. */
+  readonly allocations: ReadonlyMap<InstanceId, Resources>;
+  readonly reservations: ReadonlyMap<ReservationId, Reservation>;
+  /** Optimistic-concurrency version, bumped by every write. */
+  readonly version: number;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Policies
+// ---------------------------------------------------------------------------------------------
+export type ForecastQuantile = 'p50' | 'p90';
+
+export interface DisruptionBudget {
+  /** Voluntary disruptions allowed at once in the group: an absolute count or a percentage of its size. */
+  readonly maxUnavailable: number | `${number}%`;
+}
+
+/** A group's shaping policy (seed 9848041 YAML, extended). See lambda/core/policy for the schema. */
+export interface ShapingPolicy {
+  readonly policyName: string;
+  readonly priority: number;
+  readonly resourceDemand?: Partial<Resources>;
+  readonly evictionThreshold: number;
+  readonly preemptionEnabled: boolean;
+  readonly disruptionBudget: DisruptionBudget;
+  readonly forecastQuantile: ForecastQuantile;
+  readonly postRestartWindowMinutes: number;
+  readonly allowedInstanceTypes: readonly string[];
+  /** Whether a running On-Demand sibling may be resized through stop → modify → start. */
+  readonly allowStopModifyStart: boolean;
+  /** Share of a lender's unused allocation it may lend (0..1). */
+  readonly borrowLimit: number;
+  readonly dryRun: boolean;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Notices (parsed events)
+// ---------------------------------------------------------------------------------------------
+export interface InterruptionRequest {
+  readonly requestId: RequestId;
+  /** One instance, or a group plus the highest priority that may be chosen. */
+  readonly selector:
+    | { readonly kind: 'instance'; readonly instanceId: InstanceId }
+    | { readonly kind: 'group'; readonly groupId: GroupId; readonly maxPriority: number };
+  readonly reason: string;
+  readonly notBefore: number;
+  readonly deadline: number;
+  readonly mode: 'stop' | 'hibernate' | 'terminate';
+  readonly requestedAt: number;
+}
+
+export type Notice =
+  | { readonly kind: 'spot-interruption-warning'; readonly eventId: string; readonly at: number; readonly instanceId: InstanceId; readonly action: 'terminate' | 'stop' | 'hibernate'; readonly deadline: number }
+  | { readonly kind: 'rebalance-recommendation'; readonly eventId: string; readonly at: number; readonly instanceId: InstanceId }
+  | { readonly kind: 'state-change'; readonly eventId: string; readonly at: number; readonly instanceId: InstanceId; readonly state: InstanceState }
+  | {
+      readonly kind: 'lifecycle-launch' | 'lifecycle-terminate';
+      readonly eventId: string;
+      readonly at: number;
+      readonly instanceId: InstanceId;
+      readonly groupId: GroupId;
+      readonly hookName: string;
+      readonly token: string;
+      readonly origin?: 'EC2' | 'AutoScalingGroup' | 'WarmPool';
+      readonly destination?: 'EC2' | 'AutoScalingGroup' | 'WarmPool';
+    }
+  | { readonly kind: 'interruption-request'; readonly eventId: string; readonly at: number; readonly request: InterruptionRequest }
+  | { readonly kind: 'profile-tick'; readonly eventId: string; readonly at: number; readonly groupId: GroupId }
+  | { readonly kind: 'interruption-due'; readonly eventId: string; readonly at: number; readonly requestId: RequestId; readonly instanceId: InstanceId; readonly groupId: GroupId; readonly reservationId: ReservationId; readonly mode: 'stop' | 'hibernate' | 'terminate' }
+  | { readonly kind: 'noop'; readonly eventId?: string; readonly reason: string; readonly source?: string; readonly detailType?: string };
+
+export type NoticeKind = Notice['kind'];
+
+// ---------------------------------------------------------------------------------------------
+// Plans
+// ---------------------------------------------------------------------------------------------
+export type Action =
+  | { readonly kind: 'reserve'; readonly reservation: Reservation }
+  | { readonly kind: 'release'; readonly groupId: GroupId; readonly reservationId: ReservationId; readonly reason: string }
+  | { readonly kind: 'retype-stopped-instance'; readonly groupId: GroupId; readonly instanceId: InstanceId; readonly fromType: string; readonly toType: string; readonly reason: string }
+  | { readonly kind: 'start-instance'; readonly groupId: GroupId; readonly instanceId: InstanceId; readonly reason: string }
+  | { readonly kind: 'set-desired-capacity'; readonly groupId: GroupId; readonly desiredCapacity: number; readonly reason: string }
+  | { readonly kind: 'put-warm-pool'; readonly groupId: GroupId; readonly warmPool: WarmPoolView; readonly reason: string }
+  | { readonly kind: 'complete-lifecycle-action'; readonly groupId: GroupId; readonly instanceId: InstanceId; readonly hookName: string; readonly token: string; readonly result: 'CONTINUE' | 'ABANDON' }
+  | { readonly kind: 'heartbeat'; readonly groupId: GroupId; readonly instanceId: InstanceId; readonly hookName: string; readonly token: string }
+  | { readonly kind: 'interrupt-instance'; readonly groupId: GroupId; readonly instanceId: InstanceId; readonly mode: 'stop' | 'hibernate' | 'terminate'; readonly requestId?: RequestId; readonly reason: string }
+  | { readonly kind: 'schedule-interruption'; readonly groupId: GroupId; readonly instanceId: InstanceId; readonly requestId: RequestId; readonly reservationId: ReservationId; readonly at: number; readonly mode: 'stop' | 'hibernate' | 'terminate' }
+  | { readonly kind: 'defer-interruption'; readonly requestId: RequestId; readonly reason: DeferReason; readonly shortfall?: Resources; readonly retryAt?: number; readonly detail: string }
+  | { readonly kind: 'noop'; readonly reason: string };
+
+export type ActionKind = Action['kind'];
+
+export type DeferReason =
+  | 'reservation-does-not-fit'
+  | 'disruption-budget-exhausted'
+  | 'forecast-unknown'
+  | 'not-before'
+  | 'deadline-passed'
+  | 'no-eligible-victim'
+  | 'unknown-instance';
+
+export type DomainEvent =
+  | { readonly kind: 'reservation-made'; readonly at: number; readonly groupId: GroupId; readonly instanceId: InstanceId; readonly reservationId: ReservationId; readonly amount: Resources }
+  | { readonly kind: 'reservation-refused'; readonly at: number; readonly groupId: GroupId; readonly instanceId: InstanceId; readonly shortfall: Resources; readonly reason: string }
+  | { readonly kind: 'restart-window-opened'; readonly at: number; readonly groupId: GroupId; readonly instanceId: InstanceId; readonly closesAt: number }
+  | { readonly kind: 'interruption-scheduled'; readonly at: number; readonly groupId: GroupId; readonly instanceId: InstanceId; readonly requestId: RequestId; readonly scheduledFor: number }
+  | { readonly kind: 'interruption-deferred'; readonly at: number; readonly requestId: RequestId; readonly reason: DeferReason; readonly shortfall?: Resources; readonly retryAt?: number }
+  | { readonly kind: 'capacity-staged'; readonly at: number; readonly groupId: GroupId; readonly detail: string }
+  | { readonly kind: 'notice-ignored'; readonly at: number; readonly reason: string; readonly instanceId?: InstanceId }
+  | { readonly kind: 'fail-closed'; readonly at: number; readonly groupId?: GroupId; readonly instanceId?: InstanceId; readonly reason: string };
+
+/** A decision, as data. Handlers and the simulator execute `actions` in order and publish `events`. */
+export interface Plan {
+  readonly actions: readonly Action[];
+  readonly events: readonly DomainEvent[];
+}
+
+/** A seeded random source in [0, 1). */
+export type Random = () => number;

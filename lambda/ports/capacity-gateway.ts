@@ -1,0 +1,28 @@
+import type { GroupId, InstanceId, ManagedInstance, WarmPoolView } from '../core/domain';
+
+export interface GroupDescription {
+  readonly id: GroupId;
+  readonly desiredCapacity: number;
+  readonly minSize: number;
+  readonly maxSize: number;
+  readonly instances: readonly Pick<ManagedInstance, 'id' | 'instanceType' | 'availabilityZone' | 'lifecycle' | 'warm'>[];
+  readonly availabilityZones: readonly string[];
+  readonly tags: Readonly<Record<string, string>>;
+}
+
+export interface WarmPoolDescription extends WarmPoolView {
+  readonly instances: readonly { readonly id: InstanceId; readonly instanceType: string; readonly availabilityZone: string; readonly lifecycleState: string }[];
+}
+
+/** Auto Scaling: groups, warm pools, desired capacity and lifecycle actions. */
+export interface CapacityGateway {
+  describeGroups(ids: readonly GroupId[]): Promise<GroupDescription[]>;
+  /** The managed group an instance belongs to (EC2 events carry no group); undefined when none. Cached. */
+  findGroupOfInstance(id: InstanceId): Promise<GroupId | undefined>;
+  describeWarmPool(id: GroupId): Promise<WarmPoolDescription | undefined>;
+  putWarmPool(id: GroupId, warmPool: WarmPoolView): Promise<void>;
+  setDesiredCapacity(id: GroupId, desiredCapacity: number): Promise<void>;
+  completeLifecycleAction(input: { readonly groupId: GroupId; readonly instanceId: InstanceId; readonly hookName: string; readonly token: string; readonly result: 'CONTINUE' | 'ABANDON' }): Promise<void>;
+  recordLifecycleActionHeartbeat(input: { readonly groupId: GroupId; readonly instanceId: InstanceId; readonly hookName: string; readonly token: string }): Promise<void>;
+  terminateInstanceInGroup(id: InstanceId, options: { readonly decrementDesiredCapacity: boolean }): Promise<void>;
+}

@@ -1,0 +1,4 @@
+/** Wall-clock time in epoch milliseconds. The simulator advances its own. */
+export interface Clock {
+  now(): number;
+}

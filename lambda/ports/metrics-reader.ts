@@ -1,0 +1,32 @@
+import type { InstanceId, MetricSample } from '../core/domain';
+
+export interface MetricTarget {
+  readonly instanceId: InstanceId;
+  readonly instanceType: string;
+  /** vCPUs and memory of the type, to turn percentages into resource units. */
+  readonly vcpus: number;
+  readonly memoryGiB: number;
+  /** Whether the CloudWatch agent publishes CWAgent metrics for it. */
+  readonly agent: boolean;
+  /** Instance-store disks report DiskReadOps/DiskWriteOps instead of EBS ops. */
+  readonly instanceStore?: boolean;
+  /** procstat pattern configured for memory_rss, if any. */
+  readonly procstatPattern?: string;
+}
+
+export interface MetricWindow {
+  readonly start: number;
+  readonly end: number;
+}
+
+export interface MetricReadResult {
+  /** One sample per minute that had any data; missing fields stay missing. */
+  readonly samples: ReadonlyMap<InstanceId, readonly MetricSample[]>;
+  /** GetMetricData calls made and metric queries requested (for cost accounting). */
+  readonly calls: number;
+  readonly queries: number;
+}
+
+export interface MetricsReader {
+  read(targets: readonly MetricTarget[], window: MetricWindow): Promise<MetricReadResult>;
+}

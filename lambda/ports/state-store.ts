@@ -1,0 +1,47 @@
+import type {
+  BehaviourProfile, Forecast, GroupId, InstanceId, InterruptionRequest, Reservation, ReservationId, ResourcePool, Resources,
+} from '../core/domain';
+
+export type ReserveOutcome =
+  | { readonly kind: 'reserved'; readonly reservation: Reservation }
+  /** Already held (same id): reserving is idempotent. */
+  | { readonly kind: 'already-reserved'; readonly reservation: Reservation }
+  | { readonly kind: 'refused'; readonly shortfall: Resources };
+
+export type StoredRequestStatus = 'pending' | 'scheduled' | 'deferred' | 'executed' | 'refused' | 'cancelled';
+export interface StoredRequest {
+  readonly request: InterruptionRequest;
+  readonly status: StoredRequestStatus;
+  readonly victim?: InstanceId;
+  readonly reservationId?: ReservationId;
+  readonly retryAt?: number;
+  readonly note?: string;
+  readonly updatedAt: number;
+}
+
+/** spotwise's durable state (DESIGN.md §5): pools, reservations, profiles, forecasts, requests, processed events. */
+export interface StateStore {
+  getPool(groupId: GroupId): Promise<ResourcePool | undefined>;
+  /** Creates the pool or changes its capacity (reservations are kept). */
+  putPoolCapacity(groupId: GroupId, capacity: Resources): Promise<void>;
+  /** Records the allocations of running instances (the profiler's view of use). */
+  putAllocations(groupId: GroupId, allocations: ReadonlyMap<InstanceId, Resources>): Promise<void>;
+  /** Atomic: all dimensions must fit, else refused with the shortfall. Idempotent on reservation id. */
+  reserve(reservation: Reservation): Promise<ReserveOutcome>;
+  /** Idempotent: releasing an unknown or released reservation returns false. */
+  release(groupId: GroupId, id: ReservationId): Promise<boolean>;
+  /** Releases reservations whose expiresAt ≤ now; returns the ids released. */
+  sweepExpired(groupId: GroupId, now: number): Promise<ReservationId[]>;
+
+  getProfiles(ids: readonly InstanceId[]): Promise<Map<InstanceId, BehaviourProfile>>;
+  putProfiles(profiles: readonly BehaviourProfile[]): Promise<void>;
+  getForecasts(ids: readonly InstanceId[]): Promise<Map<InstanceId, Forecast>>;
+  putForecasts(forecasts: readonly Forecast[]): Promise<void>;
+
+  getRequest(id: InterruptionRequest['requestId']): Promise<StoredRequest | undefined>;
+  putRequest(request: StoredRequest): Promise<void>;
+  listDueRequests(now: number): Promise<StoredRequest[]>;
+
+  /** Marks an event id processed; true the first time, false when it was already processed (idempotency). */
+  markEventProcessed(eventId: string, now: number): Promise<boolean>;
+}
