@@ -2,3 +2,5 @@ export * from './events';
 export * from './env';
 export * from './metrics';
 export * from './table';
+export * from './validation';
+export * from './config';

@@ -6,7 +6,7 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 status=0
 
-bash scripts/install-moto.sh || { echo "test: installing the local AWS emulator failed" >&2; status=1; }
+bash test/emulator/install-moto.sh || { echo "test: installing the local AWS emulator failed" >&2; status=1; }
 
 echo "== lint"
 npx eslint . || status=1

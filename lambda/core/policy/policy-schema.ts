@@ -1,0 +1,71 @@
+import { z } from 'zod';
+import type { ShapingPolicy } from '../domain';
+
+/** Seed 9848041 names priorities high/medium/low; spotwise uses 0..100 and maps the names. */
+export const PRIORITY_NAMES = { high: 90, medium: 50, low: 10 } as const;
+
+const percent = z.string().regex(/^\d{1,3}%$/, 'expected a percentage like "10%"');
+
+/**
+ * The YAML shaping policy (snake_case, as in seed 9848041), extended with spotwise's settings.
+ * Unknown keys are rejected so a typo never silently falls back to a default.
+ */
+export const shapingPolicyYamlSchema = z
+  .object({
+    policy_name: z.string().min(1).max(128),
+    priority: z.union([z.enum(['high', 'medium', 'low']), z.number().int().min(0).max(100)]),
+    resource_demand: z
+      .object({
+        cpu_cores: z.number().positive().optional(),
+        memory_gb: z.number().positive().optional(),
+        network_bandwidth_mbps: z.number().positive().optional(),
+        storage_io_ops: z.number().positive().optional(),
+      })
+      .strict()
+      .optional(),
+    behavior: z
+      .object({
+        eviction_threshold: z.number().gt(0).max(1).default(0.9),
+        preemption_enabled: z.boolean().default(false),
+      })
+      .strict()
+      .default({ eviction_threshold: 0.9, preemption_enabled: false }),
+    disruption_budget: z
+      .object({ max_unavailable: z.union([z.number().int().min(0), percent]) })
+      .strict()
+      .default({ max_unavailable: 1 }),
+    forecast_quantile: z.enum(['p50', 'p90']).default('p90'),
+    post_restart_window_minutes: z.number().int().min(5).max(240).default(30),
+    allowed_instance_types: z.array(z.string().regex(/^[a-z0-9-]+\.[a-z0-9-]+$/, 'expected an instance type like "m5.large"')).default([]),
+    allow_stop_modify_start: z.boolean().default(false),
+    borrow_limit: z.number().min(0).max(1).default(0.5),
+    dry_run: z.boolean().default(false),
+  })
+  .strict();
+
+export type ShapingPolicyYaml = z.input<typeof shapingPolicyYamlSchema>;
+
+/** Maps a validated YAML policy onto the core's ShapingPolicy. */
+export const toShapingPolicy = (p: z.output<typeof shapingPolicyYamlSchema>): ShapingPolicy => ({
+  policyName: p.policy_name,
+  priority: typeof p.priority === 'number' ? p.priority : PRIORITY_NAMES[p.priority],
+  ...(p.resource_demand
+    ? {
+        resourceDemand: {
+          ...(p.resource_demand.cpu_cores !== undefined ? { vcpu: p.resource_demand.cpu_cores } : {}),
+          ...(p.resource_demand.memory_gb !== undefined ? { memoryGiB: p.resource_demand.memory_gb } : {}),
+          ...(p.resource_demand.network_bandwidth_mbps !== undefined ? { networkMbps: p.resource_demand.network_bandwidth_mbps } : {}),
+          ...(p.resource_demand.storage_io_ops !== undefined ? { diskIops: p.resource_demand.storage_io_ops } : {}),
+        },
+      }
+    : {}),
+  evictionThreshold: p.behavior.eviction_threshold,
+  preemptionEnabled: p.behavior.preemption_enabled,
+  disruptionBudget: { maxUnavailable: p.disruption_budget.max_unavailable as number | `${number}%` },
+  forecastQuantile: p.forecast_quantile,
+  postRestartWindowMinutes: p.post_restart_window_minutes,
+  allowedInstanceTypes: p.allowed_instance_types,
+  allowStopModifyStart: p.allow_stop_modify_start,
+  borrowLimit: p.borrow_limit,
+  dryRun: p.dry_run,
+});
