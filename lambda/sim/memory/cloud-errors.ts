@@ -1,0 +1,31 @@
+/**
+ * Errors the in-memory cloud throws where AWS would refuse a call. `code` is the AWS error code the real
+ * API returns in the same situation, so handler tests can see realistic refusals.
+ */
+export type CloudErrorCode =
+  | 'InvalidInstanceID.NotFound'
+  | 'IncorrectInstanceState'
+  | 'UnsupportedOperation'
+  | 'InvalidParameterValue'
+  | 'ValidationError';
+
+export class InMemoryCloudError extends Error {
+  override readonly name: string = 'InMemoryCloudError';
+  constructor(
+    readonly code: CloudErrorCode,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** ModifyInstanceAttribute InstanceType on an instance that is not stopped (AWS: IncorrectInstanceState). */
+export class InstanceNotStoppedError extends InMemoryCloudError {
+  override readonly name = 'InstanceNotStoppedError';
+  constructor(
+    readonly instanceId: string,
+    readonly state: string,
+  ) {
+    super('IncorrectInstanceState', `changing the type of ${instanceId}: the instance is ${state}, it must be stopped`);
+  }
+}

@@ -1,0 +1,83 @@
+import { describe, expect, it } from 'vitest';
+import { groupId, instanceId, requestId, reservationId, type Forecast } from '../../../lambda/core/domain';
+import { InMemoryMetricsReader, queriesForTarget } from '../../../lambda/sim/memory/in-memory-metrics-reader';
+import { InMemoryScheduler } from '../../../lambda/sim/memory/in-memory-scheduler';
+import { RecordingEventPublisher } from '../../../lambda/sim/memory/recording-event-publisher';
+import { ScriptedPredictor } from '../../../lambda/sim/memory/scripted-predictor';
+import { createInMemoryPorts } from '../../../lambda/sim/memory/in-memory-ports';
+import type { MetricTarget } from '../../../lambda/ports/metrics-reader';
+
+const i1 = instanceId('i-0000000000000001');
+const target = (agent: boolean, id = i1): MetricTarget => ({ instanceId: id, instanceType: 'm5.large', vcpus: 2, memoryGiB: 8, agent });
+
+describe('InMemoryMetricsReader', () => {
+  it('returns the window [start, end) and strips agent-only fields without the agent', async () => {
+    const r = new InMemoryMetricsReader();
+    r.addSamples(i1, [{ at: 0, cpuPercent: 10, memoryGiB: 2 }, { at: 60_000, memoryGiB: 3 }, { at: 120_000, cpuPercent: 30 }]);
+    const withAgent = await r.read([target(true)], { start: 0, end: 120_000 });
+    expect(withAgent.samples.get(i1)).toEqual([{ at: 0, cpuPercent: 10, memoryGiB: 2 }, { at: 60_000, memoryGiB: 3 }]);
+    const without = await r.read([target(false)], { start: 0, end: 180_000 });
+    // The memory-only minute disappears: without the agent CloudWatch has nothing for it.
+    expect(without.samples.get(i1)).toEqual([{ at: 0, cpuPercent: 10 }, { at: 120_000, cpuPercent: 30 }]);
+  });
+
+  it('accounts calls at 500 queries each', async () => {
+    const r = new InMemoryMetricsReader();
+    const targets = Array.from({ length: 63 }, (_, k) => target(true, instanceId(`i-${String(k).padStart(8, '0')}`)));
+    const out = await r.read(targets, { start: 0, end: 1 });
+    expect(out.queries).toBe(63 * queriesForTarget(target(true)));
+    expect(out.calls).toBe(Math.ceil((63 * 8) / 500));
+  });
+
+  it('refuses an empty window', async () => {
+    await expect(new InMemoryMetricsReader().read([], { start: 5, end: 5 })).rejects.toThrow('window start 5 must be before its end 5');
+  });
+});
+
+describe('InMemoryScheduler', () => {
+  const s = (id: string, at: number) => ({ requestId: requestId(id), groupId: groupId('g'), instanceId: i1, reservationId: reservationId(`r-${id}`), at, mode: 'stop' as const });
+
+  it('fires due schedules once, earliest first, and cancel is idempotent', async () => {
+    const sch = new InMemoryScheduler();
+    await sch.schedule(s('b', 200));
+    await sch.schedule(s('a', 100));
+    await sch.schedule(s('c', 900));
+    await sch.cancel(requestId('c'));
+    await sch.cancel(requestId('c'));
+    expect(sch.takeDue(250).map((x) => x.requestId)).toEqual(['a', 'b']);
+    expect(sch.takeDue(250)).toEqual([]);
+    expect(sch.log.mutatingCalls()).toHaveLength(5);
+  });
+});
+
+describe('RecordingEventPublisher and ScriptedPredictor', () => {
+  it('splits domain events from plans', async () => {
+    const p = new RecordingEventPublisher();
+    await p.publish([
+      { detailType: 'Domain Event', detail: { kind: 'notice-ignored', at: 1, reason: 'x' } },
+      { detailType: 'Plan Made', detail: { handler: 'notice', dryRun: true, noticeKind: 'noop', plan: { actions: [], events: [] } } },
+    ]);
+    expect(p.domainEvents()).toEqual([{ kind: 'notice-ignored', at: 1, reason: 'x' }]);
+    expect(p.plans().map((x) => x.handler)).toEqual(['notice']);
+  });
+
+  it('answers a batch in one recorded call', async () => {
+    const pred = new ScriptedPredictor((inp): Forecast => ({ kind: 'unknown', instanceId: inp.profile.instanceId, madeAt: inp.now, reason: 'scripted', missing: [] }));
+    const profile = { instanceId: i1 } as never;
+    const out = await pred.predict([{ profile, downtimeSeconds: 0, windowMinutes: 30, now: 7 }, { profile, downtimeSeconds: 0, windowMinutes: 30, now: 8 }]);
+    expect(out.map((f) => f.madeAt)).toEqual([7, 8]);
+    expect(pred.log.count('predict')).toBe(1);
+  });
+});
+
+describe('createInMemoryPorts', () => {
+  it('shares one journal and collects mutating calls across fakes in order', async () => {
+    const ports = createInMemoryPorts({ now: 10 });
+    await ports.stateStore.putPoolCapacity(groupId('g'), { vcpu: 1, memoryGiB: 1, networkMbps: 1, diskIops: 1 });
+    await ports.stateStore.getPool(groupId('g'));
+    await ports.scheduler.cancel(requestId('x'));
+    expect(ports.journal.sequence()).toEqual(['stateStore.putPoolCapacity', 'stateStore.getPool', 'scheduler.cancel']);
+    expect(ports.mutatingCalls().map((c) => c.operation)).toEqual(['putPoolCapacity', 'cancel']);
+    expect(ports.clock.now()).toBe(10);
+  });
+});
