@@ -314,6 +314,8 @@ export type Action =
   | { readonly kind: 'release'; readonly groupId: GroupId; readonly reservationId: ReservationId; readonly reason: string }
   | { readonly kind: 'retype-stopped-instance'; readonly groupId: GroupId; readonly instanceId: InstanceId; readonly fromType: string; readonly toType: string; readonly reason: string }
   | { readonly kind: 'start-instance'; readonly groupId: GroupId; readonly instanceId: InstanceId; readonly reason: string }
+  /** After a restart: the reservation becomes `instanceId`'s allocation in `groupId`'s pool (core-b handOver). */
+  | { readonly kind: 'hand-over'; readonly groupId: GroupId; readonly reservationId: ReservationId; readonly instanceId: InstanceId; readonly reason: string }
   | { readonly kind: 'set-desired-capacity'; readonly groupId: GroupId; readonly desiredCapacity: number; readonly reason: string }
   | { readonly kind: 'put-warm-pool'; readonly groupId: GroupId; readonly warmPool: WarmPoolView; readonly reason: string }
   | { readonly kind: 'complete-lifecycle-action'; readonly groupId: GroupId; readonly instanceId: InstanceId; readonly hookName: string; readonly token: string; readonly result: 'CONTINUE' | 'ABANDON' }
