@@ -145,6 +145,8 @@ export interface RestartCycle {
   readonly peakAfter: Resources;
   /** Per-minute demand in the post-restart window. */
   readonly curve: readonly Resources[];
+  /** Dimensions with no data in the window: their peakAfter/curve values are 0 and are not evidence. */
+  readonly unobserved?: readonly Dimension[];
 }
 
 export interface BehaviourProfile {
@@ -174,6 +176,8 @@ export interface BehaviourProfile {
   /** Samples skipped because a field was missing or NaN, per field. */
   readonly gaps: Readonly<Record<SampleField, number>>;
   readonly samplesSeen: number;
+  /** Newest sample time already folded in: overlapping metric windows are not counted twice. */
+  readonly lastSampleAt?: number;
 }
 
 // ---------------------------------------------------------------------------------------------
