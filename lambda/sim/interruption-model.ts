@@ -1,0 +1,144 @@
+import type { Random } from '../core/domain';
+import { exponential, rankOf, uniform } from './random';
+
+/**
+ * Spot interruptions as the simulator draws them.
+ *
+ * AWS reclaims Spot capacity per *pool* (instance type × AZ), and most interruptions of one pool land
+ * within ~3 minutes of each other (DESIGN.md §1). So the unit drawn here is a *burst*: at a Poisson time a
+ * pool loses a share of its instances, each victim's 2-minute warning spread over the following minutes.
+ * The Spot Instance Advisor bucket of the type says how much of the pool is reclaimed per month; the burst
+ * rate follows from it and the mean share a burst takes:
+ *
+ *   bursts per hour = monthlyReclaimRate × rateScale / (meanReclaimShare × 730 h)
+ *
+ * `rateScale` compresses time: at the Advisor's real rates a 48-hour run of 40 instances would see fewer
+ * than one interruption, so the default replays about 50 months' worth of reclaims in the run's window
+ * (stated in every report). Rebalance recommendations are pool-wide risk signals: for a share of bursts,
+ * every instance of the pool gets one some minutes before the first warning; for the others it arrives
+ * together with the warning (AWS: "can arrive sooner than, or at the same time as, the interruption notice").
+ */
+export interface InterruptionModelParams {
+  /** Multiplies the Advisor's monthly rates (see above). 1 = real rates. */
+  readonly rateScale: number;
+  /** Share of a pool's instances one burst reclaims: uniform in [min, max]. */
+  readonly reclaimShare: { readonly min: number; readonly max: number };
+  /** Mean delay of a victim's warning after the burst's start (exponential; 60 s puts 95 % within 3 min). */
+  readonly warningSpreadMeanSeconds: number;
+  /** Warnings later than this after the burst start are clipped to it. */
+  readonly warningSpreadMaxSeconds: number;
+  /** Share of bursts whose rebalance recommendation comes ahead of the first warning (0..1). */
+  readonly rebalanceShare: number;
+  /** How far ahead of the first warning an early rebalance recommendation comes: uniform in [min, max] seconds. */
+  readonly rebalanceLeadSeconds: { readonly min: number; readonly max: number };
+  /** After a burst the pool has no spare capacity for this long: launches into it fail (InsufficientInstanceCapacity). */
+  readonly poolExhaustedSeconds: number;
+}
+
+export const DEFAULT_INTERRUPTION_PARAMS: InterruptionModelParams = {
+  rateScale: 50,
+  reclaimShare: { min: 0.3, max: 1 },
+  warningSpreadMeanSeconds: 60,
+  warningSpreadMaxSeconds: 600,
+  rebalanceShare: 0.5,
+  rebalanceLeadSeconds: { min: 120, max: 900 },
+  poolExhaustedSeconds: 1800,
+};
+
+export interface PoolRisk {
+  readonly instanceType: string;
+  readonly availabilityZone: string;
+  /** Share of the pool reclaimed per month (Spot Advisor bucket, see spot-advisor.ts). */
+  readonly monthlyReclaimRate: number;
+}
+
+export interface PoolBurst {
+  /** Stable id (pool + ordinal), also the seed of victim selection. */
+  readonly id: string;
+  readonly instanceType: string;
+  readonly availabilityZone: string;
+  /** When the first warning of the burst may come (epoch ms). */
+  readonly at: number;
+  readonly reclaimShare: number;
+  /** When the pool-wide rebalance recommendation comes, if it comes early; otherwise with each warning. */
+  readonly rebalanceAt?: number;
+  /** Seed for choosing victims and their warning offsets. */
+  readonly seed: number;
+}
+
+const HOURS_PER_MONTH = 730;
+
+export const burstsPerHour = (risk: PoolRisk, params: InterruptionModelParams): number => {
+  const meanShare = (params.reclaimShare.min + params.reclaimShare.max) / 2;
+  return (risk.monthlyReclaimRate * params.rateScale) / (meanShare * HOURS_PER_MONTH);
+};
+
+/** Validates parameters; errors name the field and value. */
+export const checkInterruptionParams = (p: InterruptionModelParams): InterruptionModelParams => {
+  const bad = (field: string, value: unknown, want: string): never => {
+    throw new RangeError(`interruption model: ${field} must be ${want} (got ${JSON.stringify(value)})`);
+  };
+  if (!(p.rateScale >= 0 && Number.isFinite(p.rateScale))) bad('rateScale', p.rateScale, 'a finite number ≥ 0');
+  if (!(p.reclaimShare.min > 0 && p.reclaimShare.min <= p.reclaimShare.max && p.reclaimShare.max <= 1)) bad('reclaimShare', p.reclaimShare, '0 < min ≤ max ≤ 1');
+  if (!(p.warningSpreadMeanSeconds > 0 && p.warningSpreadMaxSeconds >= p.warningSpreadMeanSeconds)) bad('warningSpread', [p.warningSpreadMeanSeconds, p.warningSpreadMaxSeconds], 'mean > 0 and max ≥ mean');
+  if (!(p.rebalanceShare >= 0 && p.rebalanceShare <= 1)) bad('rebalanceShare', p.rebalanceShare, 'within [0, 1]');
+  if (!(p.rebalanceLeadSeconds.min >= 0 && p.rebalanceLeadSeconds.min <= p.rebalanceLeadSeconds.max)) bad('rebalanceLeadSeconds', p.rebalanceLeadSeconds, '0 ≤ min ≤ max');
+  if (!(p.poolExhaustedSeconds >= 0)) bad('poolExhaustedSeconds', p.poolExhaustedSeconds, '≥ 0');
+  return p;
+};
+
+/**
+ * Draws every pool's bursts in [start, end) (epoch ms), sorted by time then pool. Pools are visited in
+ * the order given and each draws from `rng` in turn, so the caller passes a dedicated stream.
+ */
+export const drawPoolBursts = (pools: readonly PoolRisk[], window: { readonly start: number; readonly end: number }, params: InterruptionModelParams, rng: Random): PoolBurst[] => {
+  checkInterruptionParams(params);
+  const bursts: PoolBurst[] = [];
+  for (const pool of pools) {
+    const rate = burstsPerHour(pool, params);
+    if (rate <= 0) continue;
+    const meanGapMs = 3_600_000 / rate;
+    let at = window.start + exponential(rng, meanGapMs);
+    let ordinal = 0;
+    while (at < window.end) {
+      const reclaimShare = uniform(rng, params.reclaimShare.min, params.reclaimShare.max);
+      const early = rng() < params.rebalanceShare;
+      const lead = uniform(rng, params.rebalanceLeadSeconds.min, params.rebalanceLeadSeconds.max);
+      const seed = Math.floor(rng() * 2 ** 32);
+      const whole = Math.floor(at / 1000) * 1000; // whole seconds keep reports readable
+      bursts.push({
+        id: `${pool.instanceType}@${pool.availabilityZone}#${ordinal}`,
+        instanceType: pool.instanceType,
+        availabilityZone: pool.availabilityZone,
+        at: whole,
+        reclaimShare,
+        ...(early ? { rebalanceAt: whole - Math.round(lead) * 1000 } : {}),
+        seed,
+      });
+      ordinal += 1;
+      at += exponential(rng, meanGapMs);
+    }
+  }
+  return bursts.sort((a, b) => a.at - b.at || a.id.localeCompare(b.id));
+};
+
+export interface Victim {
+  readonly instanceId: string;
+  /** When the 2-minute warning arrives (epoch ms); the instance is reclaimed 120 s later. */
+  readonly warningAt: number;
+}
+
+/**
+ * Chooses the victims of a burst among the instances in its pool when it strikes. Each instance is hit
+ * when its rank under the burst's seed is below the reclaim share, so the choice depends on the instance
+ * id and the burst only, not on list order — two strategies that hold the same instance see the same fate.
+ */
+export const selectVictims = (burst: PoolBurst, instanceIds: readonly string[], params: InterruptionModelParams): Victim[] =>
+  instanceIds
+    .filter((id) => rankOf(burst.seed, `hit:${id}`) < burst.reclaimShare)
+    .map((id) => {
+      const u = rankOf(burst.seed, `delay:${id}`);
+      const delay = Math.min(-params.warningSpreadMeanSeconds * Math.log(1 - u), params.warningSpreadMaxSeconds);
+      return { instanceId: id, warningAt: burst.at + Math.round(delay) * 1000 };
+    })
+    .sort((a, b) => a.warningAt - b.warningAt || a.instanceId.localeCompare(b.instanceId));
