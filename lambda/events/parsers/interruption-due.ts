@@ -1,0 +1,53 @@
+import { z } from 'zod';
+import { groupId, instanceId, requestId, reservationId } from '../../core/domain';
+import { DetailType, SPOTWISE_SOURCE } from '../../contracts/events';
+import type { ScheduledInterruption } from '../../ports/interruption-scheduler';
+import { defineParser } from '../define-parser';
+import { groupNameField, instanceIdField, timeField } from '../fields';
+import { REQUEST_ID_PATTERN } from './interruption-requested';
+
+export const interruptionDueDetailSchema = z.object({
+  requestId: z.string().regex(REQUEST_ID_PATTERN, 'expected a request id (1-64 characters of letters, digits, "_", "." or "-")'),
+  instanceId: instanceIdField,
+  groupName: groupNameField,
+  reservationId: z.string().min(1).max(512),
+  mode: z.enum(['stop', 'hibernate', 'terminate']),
+  /** When the schedule was set to fire; the executor's notice time when the input carries no envelope time. */
+  scheduledFor: timeField.optional(),
+});
+export type InterruptionDueDetail = z.input<typeof interruptionDueDetailSchema>;
+
+/**
+ * The input an EventBridge Scheduler one-time schedule hands the executor. The scheduler adapter sets it
+ * as the target's Input; the executor parses it through the registry like any other event. It has no
+ * envelope id: the event id is derived from the request, so a schedule delivered twice is processed once.
+ */
+export const interruptionDueEvent = (s: ScheduledInterruption) => ({
+  source: SPOTWISE_SOURCE,
+  'detail-type': DetailType.interruptionDue,
+  detail: {
+    requestId: s.requestId,
+    instanceId: s.instanceId,
+    groupName: s.groupId,
+    reservationId: s.reservationId,
+    mode: s.mode,
+    scheduledFor: new Date(s.at).toISOString(),
+  } satisfies InterruptionDueDetail,
+});
+
+export const interruptionDueParser = defineParser({
+  source: SPOTWISE_SOURCE,
+  detailType: DetailType.interruptionDue,
+  detail: interruptionDueDetailSchema,
+  scheduledInput: { eventId: (d) => `interruption-due:${d.requestId}` },
+  toNotice: (d, { eventId, at }) => ({
+    kind: 'interruption-due',
+    eventId,
+    at,
+    requestId: requestId(d.requestId),
+    instanceId: instanceId(d.instanceId),
+    groupId: groupId(d.groupName),
+    reservationId: reservationId(d.reservationId),
+    mode: d.mode,
+  }),
+});
