@@ -1,0 +1,344 @@
+import {
+  DIMENSIONS, SAMPLE_FIELDS,
+  type BehaviourProfile, type Dimension, type GroupId, type InstanceId, type MetricSample,
+  type Resources, type RestartCycle, type SampleField,
+} from '../domain';
+import { toResources } from '../resources/resources';
+import { DEFAULT_HALF_LIFE_MS, HISTOGRAM_BOUNDS, emptyHistogram, histogramQuantile, isEmptyHistogram, observeAll, type Observation } from './decaying-histogram';
+
+/**
+ * An instance's behaviour profile (seed 10572412's Behavioral Profiler): steady-state demand as
+ * decaying histograms, CPU per core and peak, connections, the recent per-minute demand, and the
+ * interruption → restart cycles with the demand observed in the first W minutes after each restart.
+ *
+ * Size bounds, because profiles are DynamoDB items (400 KB limit) and 10,000 are rewritten per tick:
+ * `recent` keeps the last RECENT_LIMIT points, `restarts` the last RESTART_HISTORY_LIMIT cycles, and
+ * only the newest RESTART_CURVES_KEPT cycles keep their per-minute curve (older ones keep the
+ * before/after summary, which is all the fallback predictor learns from).
+ */
+
+/** Points kept in `recent` (one hour of 1-minute samples: the model's feature window). */
+export const RECENT_LIMIT = 60;
+/** Restart cycles kept. */
+export const RESTART_HISTORY_LIMIT = 20;
+/** Restart cycles that keep their per-minute curve. */
+export const RESTART_CURVES_KEPT = 5;
+/** Longest post-restart curve recorded: the policy schema's maximum post_restart_window_minutes. */
+export const MAX_RESTART_CURVE_MINUTES = 240;
+
+const MINUTE_MS = 60_000;
+
+/** A profile input that cannot be used (bad vCPU count, times out of order), naming field and value. */
+export class InvalidProfileError extends Error {
+  override readonly name = 'InvalidProfileError';
+  constructor(
+    readonly field: string,
+    readonly value: unknown,
+    detail: string,
+  ) {
+    super(`behaviour profile: ${field} ${detail} (got ${String(value)})`);
+  }
+}
+
+const requireFinite = (field: string, value: number): void => {
+  if (!Number.isFinite(value)) throw new InvalidProfileError(field, value, 'must be a finite number');
+};
+const requirePositive = (field: string, value: number): void => {
+  if (!Number.isFinite(value) || value <= 0) throw new InvalidProfileError(field, value, 'must be a finite number > 0');
+};
+
+export interface NewProfileInput {
+  readonly instanceId: InstanceId;
+  readonly groupId: GroupId;
+  readonly instanceType: string;
+  readonly vcpus: number;
+  readonly jobType: string;
+  readonly launchedAt: number;
+  readonly now: number;
+  /** Half-life of the steady-state histograms (default 24 h). */
+  readonly halfLifeMs?: number;
+}
+
+const zeroGaps = (): Record<SampleField, number> => ({ cpuPercent: 0, cpuMaxPercent: 0, memoryGiB: 0, networkMbps: 0, diskIops: 0, connections: 0 });
+
+/** A profile with no observations yet: every dimension is missing until samples arrive. */
+export const newProfile = (input: NewProfileInput): BehaviourProfile => {
+  requirePositive('vcpus', input.vcpus);
+  requireFinite('launchedAt', input.launchedAt);
+  requireFinite('now', input.now);
+  const halfLifeMs = input.halfLifeMs ?? DEFAULT_HALF_LIFE_MS;
+  requirePositive('halfLifeMs', halfLifeMs);
+  return {
+    instanceId: input.instanceId,
+    groupId: input.groupId,
+    instanceType: input.instanceType,
+    vcpus: input.vcpus,
+    jobType: input.jobType,
+    launchedAt: input.launchedAt,
+    updatedAt: input.now,
+    steady: {
+      vcpu: emptyHistogram(halfLifeMs, HISTOGRAM_BOUNDS.vcpu),
+      memoryGiB: emptyHistogram(halfLifeMs, HISTOGRAM_BOUNDS.memoryGiB),
+      networkMbps: emptyHistogram(halfLifeMs, HISTOGRAM_BOUNDS.networkMbps),
+      diskIops: emptyHistogram(halfLifeMs, HISTOGRAM_BOUNDS.diskIops),
+    },
+    cpuPerCore: emptyHistogram(halfLifeMs, HISTOGRAM_BOUNDS.cpuPerCore),
+    cpuPeakPercent: 0,
+    connections: emptyHistogram(halfLifeMs, HISTOGRAM_BOUNDS.connections),
+    recent: [],
+    restarts: [],
+    gaps: zeroGaps(),
+    samplesSeen: 0,
+  };
+};
+
+/** A usable metric value: a finite number ≥ 0; anything else (missing, NaN, negative, ±∞) is a gap. */
+const usable = (v: number | undefined): v is number => v !== undefined && Number.isFinite(v) && v >= 0;
+
+/** CPU percent clamped to 100: CloudWatch and agents occasionally report 100.x from sampling skew. */
+const cpuPercentOf = (v: number | undefined): number | undefined => (usable(v) ? Math.min(v, 100) : undefined);
+
+/**
+ * One sample as demand in resource units. vCPU = cpuPercent / 100 × vcpus (the instance-wide
+ * average over the minute); when only the minute's maximum is present it stands in, which can only
+ * overestimate. Fields that are missing, NaN, negative or infinite are left out — never 0.
+ */
+export const sampleDemand = (sample: MetricSample, vcpus: number): Partial<Resources> => {
+  requirePositive('vcpus', vcpus);
+  const cpu = cpuPercentOf(sample.cpuPercent) ?? cpuPercentOf(sample.cpuMaxPercent);
+  const demand: { -readonly [D in Dimension]?: number } = {};
+  if (cpu !== undefined) demand.vcpu = (cpu / 100) * vcpus;
+  if (usable(sample.memoryGiB)) demand.memoryGiB = sample.memoryGiB;
+  if (usable(sample.networkMbps)) demand.networkMbps = sample.networkMbps;
+  if (usable(sample.diskIops)) demand.diskIops = sample.diskIops;
+  return demand;
+};
+
+const hasAny = (demand: Partial<Resources>): boolean => DIMENSIONS.some((d) => demand[d] !== undefined);
+
+const mergeMax = (a: Partial<Resources> | undefined, b: Partial<Resources>): Partial<Resources> => {
+  const out: { -readonly [D in Dimension]?: number } = { ...a };
+  for (const d of DIMENSIONS) {
+    const v = b[d];
+    if (v !== undefined) out[d] = Math.max(out[d] ?? v, v);
+  }
+  return out;
+};
+
+const halfLifeOf = (profile: BehaviourProfile): number => profile.steady.vcpu.halfLifeMs;
+
+/**
+ * Folds new metric samples into the profile. Samples already folded in (at ≤ lastSampleAt: the
+ * profiler reads overlapping windows because CloudWatch fills the last minutes late), stamped after
+ * `now`, or with a non-finite time are ignored; duplicates of one timestamp count once. For each new
+ * sample, every field that is missing, NaN, negative or infinite is counted in `gaps[field]` and
+ * skipped — never recorded as 0.
+ *
+ * While a restart window is open, samples from `restartedAt` on go to its per-minute curve instead of
+ * the steady state (a restart is not steady behaviour), and samples during the downtime are dropped.
+ * Returns the same profile object when nothing new arrived (so `updatedAt` marks the last data).
+ */
+export const updateProfile = (profile: BehaviourProfile, samples: readonly MetricSample[], now: number): BehaviourProfile => {
+  requireFinite('now', now);
+  const watermark = profile.lastSampleAt ?? Number.NEGATIVE_INFINITY;
+  const fresh = samples.filter((s) => Number.isFinite(s.at) && s.at > watermark && s.at <= now).sort((a, b) => a.at - b.at);
+  if (fresh.length === 0) return profile;
+
+  const gaps = { ...profile.gaps };
+  const steadyObs: Record<Dimension, Observation[]> = { vcpu: [], memoryGiB: [], networkMbps: [], diskIops: [] };
+  const perCoreObs: Observation[] = [];
+  const connectionObs: Observation[] = [];
+  const recent = [...profile.recent];
+  const open = profile.openRestart;
+  const curve = open ? [...open.curve] : [];
+  const halfLife = halfLifeOf(profile);
+  let peak = profile.cpuPeakPercent;
+  let peakAt = profile.lastSampleAt;
+  let samplesSeen = profile.samplesSeen;
+  let lastAt = watermark;
+
+  for (const s of fresh) {
+    if (s.at === lastAt) continue;
+    lastAt = s.at;
+    samplesSeen += 1;
+    for (const field of SAMPLE_FIELDS) if (!usable(s[field])) gaps[field] += 1;
+    const demand = sampleDemand(s, profile.vcpus);
+    if (hasAny(demand)) recent.push({ at: s.at, demand });
+
+    if (open && s.at >= open.restartedAt) {
+      const minute = Math.floor((s.at - open.restartedAt) / MINUTE_MS);
+      if (minute < MAX_RESTART_CURVE_MINUTES) {
+        while (curve.length <= minute) curve.push({});
+        curve[minute] = mergeMax(curve[minute], demand);
+        continue;
+      }
+    } else if (open && s.at >= open.interruptedAt) {
+      continue; // downtime: the instance was not running, nothing here describes it
+    }
+
+    for (const d of DIMENSIONS) {
+      const v = demand[d];
+      if (v !== undefined) steadyObs[d].push({ value: v, at: s.at });
+    }
+    const avg = cpuPercentOf(s.cpuPercent);
+    if (avg !== undefined) perCoreObs.push({ value: avg / 100, at: s.at });
+    if (usable(s.connections)) connectionObs.push({ value: s.connections, at: s.at });
+    const samplePeak = cpuPercentOf(s.cpuMaxPercent) ?? avg;
+    if (samplePeak !== undefined) {
+      // A decaying maximum: an old spike fades with the same half-life as the steady state.
+      const decayed = peakAt === undefined ? 0 : peak * 2 ** (-(s.at - peakAt) / halfLife);
+      peak = Math.max(decayed, samplePeak);
+      peakAt = s.at;
+    }
+  }
+
+  return {
+    ...profile,
+    updatedAt: now,
+    steady: {
+      vcpu: observeAll(profile.steady.vcpu, steadyObs.vcpu),
+      memoryGiB: observeAll(profile.steady.memoryGiB, steadyObs.memoryGiB),
+      networkMbps: observeAll(profile.steady.networkMbps, steadyObs.networkMbps),
+      diskIops: observeAll(profile.steady.diskIops, steadyObs.diskIops),
+    },
+    cpuPerCore: observeAll(profile.cpuPerCore, perCoreObs),
+    cpuPeakPercent: peak,
+    connections: observeAll(profile.connections, connectionObs),
+    recent: recent.slice(-RECENT_LIMIT),
+    ...(open ? { openRestart: { ...open, curve } } : {}),
+    gaps,
+    samplesSeen,
+    lastSampleAt: lastAt,
+  };
+};
+
+/** Steady-state q-quantile per dimension; dimensions without data are absent (not 0). */
+export const steadyQuantile = (profile: BehaviourProfile, q: number): Partial<Resources> => {
+  const out: { -readonly [D in Dimension]?: number } = {};
+  for (const d of DIMENSIONS) {
+    const v = histogramQuantile(profile.steady[d], q);
+    if (v !== undefined) out[d] = v;
+  }
+  return out;
+};
+
+/** Dimensions the profile has no steady-state data for (e.g. memory without the CloudWatch agent). */
+export const missingDimensions = (profile: BehaviourProfile): Dimension[] => DIMENSIONS.filter((d) => isEmptyHistogram(profile.steady[d]));
+
+/**
+ * Opens the post-restart window (called on pending → running after an interruption). Records the
+ * steady-state p90 just before the interruption (0 for dimensions without data; those cycles are
+ * not evidence for that dimension) and seeds the curve with `recent` points already at or after
+ * `restartedAt` (the profiler may have read them before the state-change notice arrived).
+ * Idempotent for a redelivered notice; a new restart replaces a window that never closed (its curve
+ * was cut short by the new interruption, so it would understate the restart peak).
+ */
+export const openRestartWindow = (profile: BehaviourProfile, times: { readonly interruptedAt: number; readonly restartedAt: number }): BehaviourProfile => {
+  requireFinite('interruptedAt', times.interruptedAt);
+  requireFinite('restartedAt', times.restartedAt);
+  if (times.restartedAt < times.interruptedAt) {
+    throw new InvalidProfileError('restartedAt', times.restartedAt, `must not be before interruptedAt ${times.interruptedAt}`);
+  }
+  const open = profile.openRestart;
+  if (open && open.restartedAt === times.restartedAt && open.interruptedAt === times.interruptedAt) return profile;
+  const curve: Partial<Resources>[] = [];
+  for (const point of profile.recent) {
+    if (point.at < times.restartedAt) continue;
+    const minute = Math.floor((point.at - times.restartedAt) / MINUTE_MS);
+    if (minute >= MAX_RESTART_CURVE_MINUTES) continue;
+    while (curve.length <= minute) curve.push({});
+    curve[minute] = mergeMax(curve[minute], point.demand);
+  }
+  return {
+    ...profile,
+    openRestart: {
+      interruptedAt: times.interruptedAt,
+      restartedAt: times.restartedAt,
+      steadyBefore: toResources(steadyQuantile(profile, 0.9)),
+      curve,
+    },
+  };
+};
+
+/**
+ * Per-minute curve over [0, last observed minute]: a minute without a sample carries the previous
+ * minute's value (leading gaps take the first observed value), so the curve is dense without
+ * inventing zeros; a dimension never observed is 0 and listed in `unobserved`.
+ */
+const denseCurve = (slots: readonly Partial<Resources>[], observed: readonly Dimension[]): Resources[] => {
+  let last = -1;
+  slots.forEach((s, i) => {
+    if (hasAny(s)) last = i;
+  });
+  const out: Resources[] = [];
+  const carry: { -readonly [D in Dimension]?: number } = {};
+  for (const d of observed) carry[d] = slots.find((s) => s[d] !== undefined)?.[d];
+  for (let i = 0; i <= last; i++) {
+    const slot = slots[i] ?? {};
+    for (const d of observed) if (slot[d] !== undefined) carry[d] = slot[d];
+    out.push(toResources(carry));
+  }
+  return out;
+};
+
+/**
+ * Closes the post-restart window once `now` ≥ restartedAt + windowMinutes (before that, and when no
+ * window is open, the profile is returned unchanged, so the profiler may call this every tick) and
+ * records a RestartCycle: the peak per dimension over the first `windowMinutes` minutes and the
+ * per-minute curve. Points observed after the window are steady state again and are folded into the
+ * steady histograms. A window that saw no data at all records no cycle (nothing was learned).
+ */
+export const closeRestartWindow = (profile: BehaviourProfile, now: number, windowMinutes: number): BehaviourProfile => {
+  requireFinite('now', now);
+  if (!Number.isInteger(windowMinutes) || windowMinutes <= 0 || windowMinutes > MAX_RESTART_CURVE_MINUTES) {
+    throw new InvalidProfileError('windowMinutes', windowMinutes, `must be an integer within 1..${MAX_RESTART_CURVE_MINUTES}`);
+  }
+  const open = profile.openRestart;
+  if (!open || now < open.restartedAt + windowMinutes * MINUTE_MS) return profile;
+  const { openRestart: _closed, ...rest } = profile;
+
+  const inWindow = open.curve.slice(0, windowMinutes);
+  const observed = DIMENSIONS.filter((d) => inWindow.some((s) => s[d] !== undefined));
+
+  const afterWindow: Record<Dimension, Observation[]> = { vcpu: [], memoryGiB: [], networkMbps: [], diskIops: [] };
+  open.curve.slice(windowMinutes).forEach((slot, i) => {
+    for (const d of DIMENSIONS) {
+      const v = slot[d];
+      if (v !== undefined) afterWindow[d].push({ value: v, at: open.restartedAt + (windowMinutes + i) * MINUTE_MS });
+    }
+  });
+  const steady = {
+    vcpu: observeAll(profile.steady.vcpu, afterWindow.vcpu),
+    memoryGiB: observeAll(profile.steady.memoryGiB, afterWindow.memoryGiB),
+    networkMbps: observeAll(profile.steady.networkMbps, afterWindow.networkMbps),
+    diskIops: observeAll(profile.steady.diskIops, afterWindow.diskIops),
+  };
+
+  if (observed.length === 0) return { ...rest, steady, updatedAt: now };
+
+  const peak: { -readonly [D in Dimension]?: number } = {};
+  for (const slot of inWindow) for (const d of observed) if (slot[d] !== undefined) peak[d] = Math.max(peak[d] ?? 0, slot[d] as number);
+  const unobserved = DIMENSIONS.filter((d) => !observed.includes(d));
+  const cycle: RestartCycle = {
+    interruptedAt: open.interruptedAt,
+    restartedAt: open.restartedAt,
+    downtimeSeconds: (open.restartedAt - open.interruptedAt) / 1000,
+    steadyBefore: open.steadyBefore,
+    peakAfter: toResources(peak),
+    curve: denseCurve(inWindow, observed),
+    ...(unobserved.length > 0 ? { unobserved } : {}),
+  };
+  const restarts = [...profile.restarts, cycle].slice(-RESTART_HISTORY_LIMIT);
+  const keepCurvesFrom = restarts.length - RESTART_CURVES_KEPT;
+  return {
+    ...rest,
+    steady,
+    updatedAt: now,
+    restarts: restarts.map((c, i) => (i < keepCurvesFrom && c.curve.length > 0 ? { ...c, curve: [] } : c)),
+  };
+};
+
+/** Whether a dimension of a recorded cycle is evidence (observed, with a non-zero steady state before). */
+export const cycleObserved = (cycle: RestartCycle, d: Dimension): boolean =>
+  !(cycle.unobserved ?? []).includes(d) && cycle.steadyBefore[d] > 0 && Number.isFinite(cycle.peakAfter[d]);
+
