@@ -11,6 +11,8 @@ export const Keys = {
   profile: (instanceId: string) => ({ pk: `INSTANCE#${instanceId}`, sk: 'PROFILE' }),
   forecast: (instanceId: string) => ({ pk: `INSTANCE#${instanceId}`, sk: 'FORECAST' }),
   request: (requestId: string) => ({ pk: `REQUEST#${requestId}`, sk: 'REQUEST' }),
+  /** Index entry of a request that is still open (pending/deferred): one partition, so listing due requests is a Query, not a Scan. */
+  openRequest: (requestId: string) => ({ pk: 'REQUESTS#OPEN', sk: `REQUEST#${requestId}` }),
   processedEvent: (eventId: string) => ({ pk: `EVENT#${eventId}`, sk: 'EVENT' }),
 } as const;
 
