@@ -1,9 +1,10 @@
 import {
-  DIMENSIONS,
   type BehaviourProfile, type Forecast, type GroupId, type InstanceId, type InterruptionRequest, type Reservation,
   type ReservationId, type ResourcePool, type Resources,
 } from '../../core/domain';
 import { PROCESSED_EVENT_TTL_SECONDS } from '../../contracts/table';
+import { checkPoolResources } from '../../core/pool/pool-amounts';
+import { createPool, releaseReservation, sweepExpired as sweepPool, tryReserve } from '../../core/pool/resource-pool';
 import type { ReserveOutcome, StateStore, StoredRequest } from '../../ports/state-store';
 import { CallJournal, CallLog } from './call-log';
 
@@ -17,42 +18,14 @@ export const STATE_STORE_MUTATING: ReadonlySet<StateStoreOperation> = new Set<St
   'putPoolCapacity', 'putAllocations', 'reserve', 'release', 'sweepExpired', 'putRequest',
 ]);
 
-/**
- * Reservations are compared with a tolerance: amounts are sums of floats (0.1 + 0.2 vCPU), and a
- * reservation that fits exactly must not be refused over 1e-12 of rounding.
- */
-const FIT_EPSILON = 1e-9;
-
-const sumInto = (acc: Record<string, number>, r: Resources): void => {
-  for (const d of DIMENSIONS) acc[d] = (acc[d] ?? 0) + r[d];
-};
-
-/** Capacity minus allocations minus reservations, per dimension (may be negative when over-allocated). */
-export const freeResources = (pool: ResourcePool): Resources => {
-  const used: Record<string, number> = {};
-  for (const a of pool.allocations.values()) sumInto(used, a);
-  for (const r of pool.reservations.values()) sumInto(used, r.amount);
-  return {
-    vcpu: pool.capacity.vcpu - (used.vcpu ?? 0),
-    memoryGiB: pool.capacity.memoryGiB - (used.memoryGiB ?? 0),
-    networkMbps: pool.capacity.networkMbps - (used.networkMbps ?? 0),
-    diskIops: pool.capacity.diskIops - (used.diskIops ?? 0),
-  };
-};
-
-const shortfallOf = (demand: Resources, free: Resources): Resources => ({
-  vcpu: Math.max(0, demand.vcpu - free.vcpu),
-  memoryGiB: Math.max(0, demand.memoryGiB - free.memoryGiB),
-  networkMbps: Math.max(0, demand.networkMbps - free.networkMbps),
-  diskIops: Math.max(0, demand.diskIops - free.diskIops),
-});
-
 const cloneRequest = (r: StoredRequest): StoredRequest => structuredClone(r);
 
 /**
  * In-memory StateStore with the same guarantees as the DynamoDB adapter: a reservation is all-or-nothing
  * on every dimension against capacity − allocations − reservations, idempotent on its id; releases are
- * idempotent; processed event ids are remembered for PROCESSED_EVENT_TTL_SECONDS.
+ * idempotent; processed event ids are remembered for PROCESSED_EVENT_TTL_SECONDS. The ledger arithmetic
+ * is the core's own (lambda/core/pool/resource-pool.ts: amounts on the 1/1024 grid, exact comparison),
+ * so the fake and the planner can never disagree about what fits.
  *
  * Values are copied in and out (structuredClone) so a caller mutating what it got back cannot change
  * the store behind its back — the same isolation a real table gives.
@@ -111,10 +84,11 @@ export class InMemoryStateStore implements StateStore {
 
   async putPoolCapacity(groupId: GroupId, capacity: Resources): Promise<void> {
     this.log.record('putPoolCapacity', [groupId, capacity]);
+    const fresh = createPool(groupId, capacity);
     const existing = this.pools.get(groupId);
-    this.pools.set(groupId, existing
-      ? { ...existing, capacity: { ...capacity }, version: existing.version + 1 }
-      : { groupId, capacity: { ...capacity }, allocations: new Map(), reservations: new Map(), version: 1 });
+    // The capacity is a fact about the group, so it is recorded even below what is committed; the
+    // over-commitment then blocks new reservations until releases bring the ledger back under it.
+    this.pools.set(groupId, existing ? { ...existing, capacity: fresh.capacity, version: existing.version + 1 } : { ...fresh, version: 1 });
   }
 
   async putAllocations(groupId: GroupId, allocations: ReadonlyMap<InstanceId, Resources>): Promise<void> {
@@ -123,7 +97,9 @@ export class InMemoryStateStore implements StateStore {
     if (existing === undefined) {
       throw new Error(`recording allocations for group ${JSON.stringify(groupId)}: the group has no pool (put its capacity first)`);
     }
-    this.pools.set(groupId, { ...existing, allocations: structuredClone(new Map(allocations)), version: existing.version + 1 });
+    // Allocations are measurements of use: rounded UP onto the grid and stored without an admission check.
+    const rounded = new Map([...allocations].map(([id, r]) => [id, checkPoolResources(r, `allocation of ${id}`, 'up')] as const));
+    this.pools.set(groupId, { ...existing, allocations: rounded, version: existing.version + 1 });
   }
 
   async reserve(reservation: Reservation): Promise<ReserveOutcome> {
@@ -131,37 +107,30 @@ export class InMemoryStateStore implements StateStore {
     const pool = this.pools.get(reservation.groupId);
     // No pool means nothing is known about the group's capacity: fail closed, everything is short.
     if (pool === undefined) return { kind: 'refused', shortfall: { ...reservation.amount } };
-    const held = pool.reservations.get(reservation.id);
-    if (held !== undefined) return { kind: 'already-reserved', reservation: structuredClone(held) };
-    const free = freeResources(pool);
-    const short = shortfallOf(reservation.amount, free);
-    if (DIMENSIONS.some((d) => short[d] > FIT_EPSILON)) return { kind: 'refused', shortfall: short };
-    const reservations = new Map(pool.reservations);
-    reservations.set(reservation.id, structuredClone(reservation));
-    this.pools.set(pool.groupId, { ...pool, reservations, version: pool.version + 1 });
-    return { kind: 'reserved', reservation: structuredClone(reservation) };
+    // The store sweeps before it admits, so a refusal is never caused by a reservation already dead.
+    const swept = sweepPool(pool, reservation.createdAt).pool;
+    const outcome = tryReserve(swept, reservation, reservation.createdAt);
+    if (outcome.kind === 'refused') return { kind: 'refused', shortfall: outcome.shortfall };
+    this.pools.set(pool.groupId, outcome.pool);
+    return { kind: outcome.kind, reservation: structuredClone(outcome.reservation) };
   }
 
   async release(groupId: GroupId, id: ReservationId): Promise<boolean> {
     this.log.record('release', [groupId, id]);
     const pool = this.pools.get(groupId);
-    if (pool === undefined || !pool.reservations.has(id)) return false;
-    const reservations = new Map(pool.reservations);
-    reservations.delete(id);
-    this.pools.set(groupId, { ...pool, reservations, version: pool.version + 1 });
-    return true;
+    if (pool === undefined) return false;
+    const out = releaseReservation(pool, id);
+    this.pools.set(groupId, out.pool);
+    return out.released;
   }
 
   async sweepExpired(groupId: GroupId, now: number): Promise<ReservationId[]> {
     this.log.record('sweepExpired', [groupId, now]);
     const pool = this.pools.get(groupId);
     if (pool === undefined) return [];
-    const expired = [...pool.reservations.values()].filter((r) => r.expiresAt <= now).map((r) => r.id);
-    if (expired.length === 0) return [];
-    const reservations = new Map(pool.reservations);
-    for (const id of expired) reservations.delete(id);
-    this.pools.set(groupId, { ...pool, reservations, version: pool.version + 1 });
-    return expired;
+    const out = sweepPool(pool, now);
+    this.pools.set(groupId, out.pool);
+    return out.released;
   }
 
   async getProfiles(ids: readonly InstanceId[]): Promise<Map<InstanceId, BehaviourProfile>> {

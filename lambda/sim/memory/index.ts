@@ -9,3 +9,4 @@ export * from './recording-event-publisher';
 export * from './in-memory-scheduler';
 export * from './scripted-predictor';
 export * from './in-memory-ports';
+export * from './recording-telemetry';

@@ -1,9 +1,10 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { DIMENSIONS, groupId, instanceId, requestId, reservationId, type Forecast } from '../../../lambda/core/domain';
+import { groupId, instanceId, requestId, reservationId, type Forecast } from '../../../lambda/core/domain';
 import { PROCESSED_EVENT_TTL_SECONDS } from '../../../lambda/contracts/table';
 import type { StoredRequest } from '../../../lambda/ports/state-store';
-import { InMemoryStateStore, freeResources } from '../../../lambda/sim/memory/in-memory-state-store';
+import { poolInvariantViolations } from '../../../lambda/core/pool/resource-pool';
+import { InMemoryStateStore } from '../../../lambda/sim/memory/in-memory-state-store';
 import { res, reservation } from './fixtures';
 
 const g1 = groupId('g1');
@@ -46,10 +47,19 @@ describe('InMemoryStateStore reservations', () => {
     expect(await s.reserve(reservation('r', res(1, 1)))).toEqual({ kind: 'refused', shortfall: res(1, 1) });
   });
 
-  it('absorbs float rounding on an exact fit', async () => {
-    const s = await storeWithPool(0.3, 1);
-    expect((await s.reserve(reservation('a', res(0.1, 0)))).kind).toBe('reserved');
-    expect((await s.reserve(reservation('b', res(0.2, 0)))).kind).toBe('reserved');
+  it("rounds like the core pool: capacity down, demand up onto the 1/1024 grid", async () => {
+    const s = await storeWithPool(0.5, 1);
+    const out = await s.reserve(reservation('a', res(0.1, 0)));
+    expect(out.kind === 'reserved' && out.reservation.amount.vcpu).toBe(103 / 1024);
+    expect((await s.reserve(reservation('b', res(0.4, 0)))).kind).toBe('refused');
+    expect((await s.reserve(reservation('c', res(0.25, 0)))).kind).toBe('reserved');
+  });
+
+  it('sweeps expired reservations before admitting a new one', async () => {
+    const s = await storeWithPool(8, 32);
+    await s.reserve(reservation('old', res(8, 1), { createdAt: 0, expiresAt: 100 }));
+    expect((await s.reserve(reservation('new', res(8, 1), { createdAt: 100, expiresAt: 1_000 }))).kind).toBe('reserved');
+    expect([...(s.poolSnapshot(g1)?.reservations.keys() ?? [])]).toEqual(['new']);
   });
 
   it('release is idempotent; sweep releases only expired reservations', async () => {
@@ -90,8 +100,7 @@ describe('InMemoryStateStore reservations', () => {
           else await s.release(g1, reservationId(`r${o.id}`));
           const pool = s.poolSnapshot(g1);
           if (pool === undefined) throw new Error('pool vanished');
-          const free = freeResources(pool);
-          for (const d of DIMENSIONS) expect(free[d]).toBeGreaterThanOrEqual(-1e-9);
+          expect(poolInvariantViolations(pool)).toEqual([]);
         }
       }),
       { numRuns: 100 },
