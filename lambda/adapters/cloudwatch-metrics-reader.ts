@@ -1,0 +1,222 @@
+import { GetMetricDataCommand, type CloudWatchClient, type MetricDataQuery } from '@aws-sdk/client-cloudwatch';
+import type { InstanceId, MetricSample } from '../core/domain';
+import type { MetricReadResult, MetricTarget, MetricWindow, MetricsReader } from '../ports/metrics-reader';
+import { chunk } from './chunk';
+import { callAws } from './errors';
+
+export const EC2_NAMESPACE = 'AWS/EC2';
+/** Namespace of the CloudWatch agent (see cloudwatch-agent-config.json beside this file). */
+export const CWAGENT_NAMESPACE = 'CWAgent';
+
+/** The CWAgent metric names the reader queries; the shipped agent configuration produces exactly these. */
+export const CwAgentMetric = {
+  memoryUsedPercent: 'mem_used_percent',
+  tcpEstablished: 'netstat_tcp_established',
+  /** procstat's memory_rss, rolled up to the InstanceId + pattern dimensions by the agent configuration. */
+  processRss: 'procstat_memory_rss',
+} as const;
+
+/** GetMetricData accepts at most 500 metric queries per call (CloudWatch API reference, GetMetricData). */
+export const MAX_QUERIES_PER_CALL = 500;
+export const PERIOD_SECONDS = 60;
+
+const MINUTE_MS = 60_000;
+const BITS_PER_BYTE = 8;
+const BYTES_PER_GIB = 1024 ** 3;
+
+/** What one query measures; each target gets one query per (metric, stat) it has. */
+export type MetricQueryKind = 'cpuAvg' | 'cpuMax' | 'netIn' | 'netOut' | 'diskReadOps' | 'diskWriteOps' | 'memoryPercent' | 'connections' | 'processRss';
+
+export interface MetricQuerySpec {
+  readonly kind: MetricQueryKind;
+  readonly namespace: string;
+  readonly metricName: string;
+  readonly stat: 'Average' | 'Maximum' | 'Sum';
+  readonly dimensions: readonly { readonly Name: string; readonly Value: string }[];
+}
+
+/**
+ * The queries for one instance. EC2's own metrics always; the agent's only where the agent runs, and
+ * procstat only where a pattern is configured, so no query is paid for that can only return nothing.
+ * - CPUUtilization: Average and Maximum (peak within the minute; with basic monitoring both are 5-minute values).
+ * - NetworkIn/NetworkOut and EBS/Disk ops are counts per period, hence Sum (converted to rates below).
+ * - EBSReadOps/EBSWriteOps are reported for Nitro instances; instance-store disks report DiskReadOps/DiskWriteOps.
+ */
+export const queriesForTarget = (target: MetricTarget): MetricQuerySpec[] => {
+  const byInstance = [{ Name: 'InstanceId', Value: target.instanceId }] as const;
+  const ec2 = (kind: MetricQueryKind, metricName: string, stat: MetricQuerySpec['stat']): MetricQuerySpec => ({
+    kind,
+    namespace: EC2_NAMESPACE,
+    metricName,
+    stat,
+    dimensions: byInstance,
+  });
+  const disk = target.instanceStore === true ? 'Disk' : 'EBS';
+  const queries: MetricQuerySpec[] = [
+    ec2('cpuAvg', 'CPUUtilization', 'Average'),
+    ec2('cpuMax', 'CPUUtilization', 'Maximum'),
+    ec2('netIn', 'NetworkIn', 'Sum'),
+    ec2('netOut', 'NetworkOut', 'Sum'),
+    ec2('diskReadOps', `${disk}ReadOps`, 'Sum'),
+    ec2('diskWriteOps', `${disk}WriteOps`, 'Sum'),
+  ];
+  if (target.agent) {
+    queries.push(
+      { kind: 'memoryPercent', namespace: CWAGENT_NAMESPACE, metricName: CwAgentMetric.memoryUsedPercent, stat: 'Average', dimensions: byInstance },
+      { kind: 'connections', namespace: CWAGENT_NAMESPACE, metricName: CwAgentMetric.tcpEstablished, stat: 'Average', dimensions: byInstance },
+    );
+    if (target.procstatPattern !== undefined && target.procstatPattern !== '') {
+      // Sum over the minute of the rolled-up metric = RSS of all matching processes (one collection per minute).
+      queries.push({
+        kind: 'processRss',
+        namespace: CWAGENT_NAMESPACE,
+        metricName: CwAgentMetric.processRss,
+        stat: 'Sum',
+        dimensions: [...byInstance, { Name: 'pattern', Value: target.procstatPattern }],
+      });
+    }
+  }
+  return queries;
+};
+
+type RawMinute = Partial<Record<MetricQueryKind, number>>;
+
+/**
+ * Turns one minute of raw values into a MetricSample. A dimension made of two metrics (network in + out,
+ * read + write ops) is reported only when both are present: half of it would look like a real, low value.
+ * Memory comes from mem_used_percent (whole instance, what a replacement must hold); the procstat RSS of the
+ * job is the fallback where only procstat is configured.
+ */
+export const toMetricSample = (at: number, raw: RawMinute, target: MetricTarget, periodSeconds = PERIOD_SECONDS): MetricSample | undefined => {
+  const sample: { -readonly [K in keyof MetricSample]: MetricSample[K] } = { at };
+  if (raw.cpuAvg !== undefined) sample.cpuPercent = raw.cpuAvg;
+  if (raw.cpuMax !== undefined) sample.cpuMaxPercent = raw.cpuMax;
+  if (raw.netIn !== undefined && raw.netOut !== undefined) {
+    sample.networkMbps = ((raw.netIn + raw.netOut) * BITS_PER_BYTE) / periodSeconds / 1e6;
+  }
+  if (raw.diskReadOps !== undefined && raw.diskWriteOps !== undefined) {
+    sample.diskIops = (raw.diskReadOps + raw.diskWriteOps) / periodSeconds;
+  }
+  if (raw.memoryPercent !== undefined) sample.memoryGiB = (raw.memoryPercent / 100) * target.memoryGiB;
+  else if (raw.processRss !== undefined) sample.memoryGiB = raw.processRss / BYTES_PER_GIB;
+  if (raw.connections !== undefined) sample.connections = raw.connections;
+  return Object.keys(sample).length > 1 ? sample : undefined;
+};
+
+export interface CloudWatchMetricsReaderOptions {
+  /** Lowered only by tests; CloudWatch's cap is 500. */
+  readonly maxQueriesPerCall?: number;
+}
+
+/**
+ * MetricsReader over CloudWatch GetMetricData: one window of 1-minute points per query, every target's
+ * queries packed 500 to a call, NextToken pages followed. GetMetricData is priced per metric requested,
+ * not per data point (DESIGN.md §1), so a tick reads its whole window in one pass; `queries` counts the
+ * metrics requested in every call, pages included, for cost accounting (see cloudwatch-cost.ts).
+ */
+export class CloudWatchMetricsReader implements MetricsReader {
+  private readonly maxQueriesPerCall: number;
+
+  constructor(
+    private readonly client: CloudWatchClient,
+    options: CloudWatchMetricsReaderOptions = {},
+  ) {
+    const max = options.maxQueriesPerCall ?? MAX_QUERIES_PER_CALL;
+    if (!Number.isInteger(max) || max < 1 || max > MAX_QUERIES_PER_CALL) {
+      throw new RangeError(`maxQueriesPerCall must be an integer in 1..${MAX_QUERIES_PER_CALL} (got ${max})`);
+    }
+    this.maxQueriesPerCall = max;
+  }
+
+  async read(targets: readonly MetricTarget[], window: MetricWindow): Promise<MetricReadResult> {
+    const { start, end } = alignWindow(window);
+    const empty = { samples: new Map<InstanceId, MetricSample[]>(), calls: 0, queries: 0 };
+    if (targets.length === 0 || end <= start) return empty;
+
+    const index = new Map<string, { readonly target: MetricTarget; readonly kind: MetricQueryKind }>();
+    const queries: MetricDataQuery[] = [];
+    for (const target of targets) {
+      for (const spec of queriesForTarget(target)) {
+        // Ids must start with a lower-case letter and be unique within a call; unique across the read is simpler.
+        const id = `q${queries.length}`;
+        index.set(id, { target, kind: spec.kind });
+        queries.push({
+          Id: id,
+          MetricStat: {
+            Metric: { Namespace: spec.namespace, MetricName: spec.metricName, Dimensions: spec.dimensions.map((d) => ({ ...d })) },
+            Period: PERIOD_SECONDS,
+            Stat: spec.stat,
+          },
+          ReturnData: true,
+        });
+      }
+    }
+
+    const raw = new Map<InstanceId, Map<number, RawMinute>>();
+    let calls = 0;
+    let requested = 0;
+    const operation = `reading metrics of ${targets.length} instance(s) from ${new Date(start).toISOString()} to ${new Date(end).toISOString()}`;
+    for (const batch of chunk(queries, this.maxQueriesPerCall)) {
+      let nextToken: string | undefined;
+      do {
+        const token = nextToken;
+        const response = await callAws(operation, () =>
+          this.client.send(
+            new GetMetricDataCommand({
+              MetricDataQueries: batch,
+              StartTime: new Date(start),
+              EndTime: new Date(end),
+              ScanBy: 'TimestampAscending',
+              ...(token !== undefined ? { NextToken: token } : {}),
+            }),
+          ),
+        );
+        calls += 1;
+        requested += batch.length;
+        for (const result of response.MetricDataResults ?? []) {
+          const entry = result.Id === undefined ? undefined : index.get(result.Id);
+          if (entry === undefined) continue;
+          const timestamps = result.Timestamps ?? [];
+          const values = result.Values ?? [];
+          timestamps.forEach((ts, i) => {
+            const value = values[i];
+            // CloudWatch never returns NaN, but a non-finite value must stay missing, never become a number.
+            if (value === undefined || !Number.isFinite(value)) return;
+            const at = Math.floor(new Date(ts).getTime() / MINUTE_MS) * MINUTE_MS;
+            let minutes = raw.get(entry.target.instanceId);
+            if (minutes === undefined) raw.set(entry.target.instanceId, (minutes = new Map()));
+            const minute = minutes.get(at) ?? {};
+            minute[entry.kind] = value;
+            minutes.set(at, minute);
+          });
+        }
+        nextToken = response.NextToken === '' ? undefined : response.NextToken;
+      } while (nextToken !== undefined);
+    }
+
+    const samples = new Map<InstanceId, MetricSample[]>();
+    for (const target of targets) {
+      const minutes = raw.get(target.instanceId);
+      if (minutes === undefined) continue;
+      const list = [...minutes.entries()]
+        .sort(([a], [b]) => a - b)
+        .map(([at, values]) => toMetricSample(at, values, target))
+        .filter((s): s is MetricSample => s !== undefined);
+      if (list.length > 0) samples.set(target.instanceId, list);
+    }
+    return { samples, calls, queries: requested };
+  }
+}
+
+/**
+ * Aligns the window to whole minutes: start rounded down, end rounded down too, so the minute still in
+ * progress is left out (a partial minute's Sum would read as a low rate). CloudWatch also answers faster
+ * for aligned 1-minute windows (GetMetricData API reference, StartTime).
+ */
+export const alignWindow = (window: MetricWindow): MetricWindow => {
+  if (!Number.isFinite(window.start) || !Number.isFinite(window.end)) {
+    throw new RangeError(`metric window must have finite start and end (got start ${window.start}, end ${window.end})`);
+  }
+  if (window.end < window.start) throw new RangeError(`metric window ends before it starts (start ${window.start}, end ${window.end})`);
+  return { start: Math.floor(window.start / MINUTE_MS) * MINUTE_MS, end: Math.floor(window.end / MINUTE_MS) * MINUTE_MS };
+};

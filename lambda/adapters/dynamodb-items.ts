@@ -1,0 +1,209 @@
+import { z } from 'zod';
+import { Keys } from '../contracts/table';
+import { parseWith } from '../contracts/validation';
+import {
+  DIMENSIONS,
+  groupId as toGroupId,
+  instanceId as toInstanceId,
+  reservationId as toReservationId,
+  type BehaviourProfile,
+  type Dimension,
+  type Forecast,
+  type GroupId,
+  type InstanceId,
+  type Reservation,
+  type Resources,
+} from '../core/domain';
+import type { StoredRequest } from '../ports/state-store';
+
+/**
+ * The item shapes of the spotwise table (DESIGN.md §5, keys in lambda/contracts/table.ts) and their
+ * codecs. Pool amounts live on the pool's exact 1/1024 grid (lambda/core/pool/pool-amounts.ts): grid
+ * multiples are exact both as JS doubles and as DynamoDB decimals, so DynamoDB's arithmetic on the pool
+ * item (free − amount, reserved + amount) and a JS sum of the ledger agree to the last digit.
+ */
+
+/** DynamoDB conditions cannot add, so the pool item keeps one `free_<dim>` attribute per dimension. */
+export const freeAttr = (d: Dimension): `free_${Dimension}` => `free_${d}`;
+export const reservedAttr = (d: Dimension): `reserved_${Dimension}` => `reserved_${d}`;
+export const allocatedAttr = (d: Dimension): `allocated_${Dimension}` => `allocated_${d}`;
+
+/**
+ * The group's pool item. `free_<dim>` = capacity − allocated − reserved, maintained by every write:
+ * reservations and releases adjust free/reserved atomically with the reservation item; capacity and
+ * allocation changes recompute free under an optimistic `version` condition. free may be negative when
+ * the instances' measured use exceeds the budget (reality is not refused); no reservation fits then.
+ */
+export interface PoolItem {
+  readonly pk: string;
+  readonly sk: string;
+  readonly kind: 'pool';
+  readonly groupId: string;
+  readonly capacity: Resources;
+  readonly allocations: Readonly<Record<string, Resources>>;
+  readonly version: number;
+  readonly [attribute: `free_${string}` | `reserved_${string}` | `allocated_${string}`]: number;
+}
+
+export interface ReservationItem {
+  readonly pk: string;
+  readonly sk: string;
+  readonly kind: 'reservation';
+  readonly reservationId: string;
+  readonly groupId: string;
+  readonly instanceId: string;
+  readonly amount: Resources;
+  readonly createdAt: number;
+  /**
+   * Epoch ms. Deliberately NOT the table's TTL attribute (`expiresAt`, epoch seconds): DynamoDB's TTL
+   * deleting a reservation behind the pool's back would leak its amount from free_<dim> forever.
+   * Expired reservations are released by sweepExpired, which returns the amount to the pool.
+   */
+  readonly reservationExpiresAt: number;
+  readonly reason: string;
+  readonly priority: number;
+}
+
+const resourcesSchema = z.object({
+  vcpu: z.number(),
+  memoryGiB: z.number(),
+  networkMbps: z.number(),
+  diskIops: z.number(),
+});
+
+const poolItemSchema = z.looseObject({
+  kind: z.literal('pool'),
+  groupId: z.string().min(1),
+  capacity: resourcesSchema,
+  allocations: z.record(z.string(), resourcesSchema),
+  version: z.number().int().min(0),
+  ...Object.fromEntries(DIMENSIONS.flatMap((d) => [[freeAttr(d), z.number()], [reservedAttr(d), z.number()], [allocatedAttr(d), z.number()]])),
+});
+
+const reservationItemSchema = z.looseObject({
+  kind: z.literal('reservation'),
+  reservationId: z.string().min(1),
+  groupId: z.string().min(1),
+  instanceId: z.string().min(1),
+  amount: resourcesSchema,
+  createdAt: z.number(),
+  reservationExpiresAt: z.number(),
+  reason: z.string(),
+  priority: z.number(),
+});
+
+export const parsePoolItem = (raw: unknown, groupId: GroupId): PoolItem => parseWith(poolItemSchema, `pool item of group ${groupId}`, raw) as unknown as PoolItem;
+
+export const parseReservationItem = (raw: unknown, what: string): ReservationItem =>
+  parseWith(reservationItemSchema, what, raw) as unknown as ReservationItem;
+
+export const perDimension = (f: (d: Dimension) => number): Resources => ({
+  vcpu: f('vcpu'),
+  memoryGiB: f('memoryGiB'),
+  networkMbps: f('networkMbps'),
+  diskIops: f('diskIops'),
+});
+
+export const freeOf = (item: PoolItem): Resources => perDimension((d) => item[freeAttr(d)] ?? 0);
+export const reservedOf = (item: PoolItem): Resources => perDimension((d) => item[reservedAttr(d)] ?? 0);
+export const allocatedOf = (item: PoolItem): Resources => perDimension((d) => item[allocatedAttr(d)] ?? 0);
+
+export const toReservationItem = (r: Reservation): ReservationItem => ({
+  ...Keys.reservation(r.groupId, r.id),
+  kind: 'reservation',
+  reservationId: r.id,
+  groupId: r.groupId,
+  instanceId: r.instanceId,
+  amount: { ...r.amount },
+  createdAt: r.createdAt,
+  reservationExpiresAt: r.expiresAt,
+  reason: r.reason,
+  priority: r.priority,
+});
+
+export const fromReservationItem = (item: ReservationItem): Reservation => ({
+  id: toReservationId(item.reservationId),
+  groupId: toGroupId(item.groupId),
+  instanceId: toInstanceId(item.instanceId),
+  amount: perDimension((d) => item.amount[d]),
+  createdAt: item.createdAt,
+  expiresAt: item.reservationExpiresAt,
+  reason: item.reason,
+  priority: item.priority,
+});
+
+export const toAllocationsRecord = (allocations: ReadonlyMap<InstanceId, Resources>): Record<string, Resources> =>
+  Object.fromEntries([...allocations.entries()].map(([id, r]) => [id, { ...r }]));
+
+export const fromAllocationsRecord = (record: Readonly<Record<string, Resources>>): Map<InstanceId, Resources> =>
+  new Map(Object.entries(record).map(([id, r]) => [toInstanceId(id), perDimension((d) => r[d])]));
+
+// ---------------------------------------------------------------------------------------------
+// JSON bodies (profiles, forecasts, requests)
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * Records whose shape belongs to the core (profiles, forecasts, requests) are stored as one JSON string
+ * attribute: DynamoDB numbers cannot hold NaN or ±Infinity (a profile's empty peak may be -Infinity) and
+ * plain JSON turns them into null, so non-finite numbers and Maps are tagged on the way in and restored
+ * on the way out.
+ */
+export const encodeBody = (value: unknown): string =>
+  JSON.stringify(value, (_key, v: unknown) => {
+    if (typeof v === 'number' && !Number.isFinite(v)) return { $number: String(v) };
+    if (v instanceof Map) return { $map: [...v.entries()] };
+    return v;
+  });
+
+export const decodeBody = (text: string): unknown =>
+  JSON.parse(text, (_key, v: unknown) => {
+    if (v !== null && typeof v === 'object' && !Array.isArray(v)) {
+      const o = v as Record<string, unknown>;
+      const keys = Object.keys(o);
+      if (keys.length === 1 && typeof o.$number === 'string') return Number(o.$number);
+      if (keys.length === 1 && Array.isArray(o.$map)) return new Map(o.$map as [unknown, unknown][]);
+    }
+    return v;
+  });
+
+/** DynamoDB's item limit is 400 KB; stay clear of it with a message that names the record. */
+export const MAX_BODY_BYTES = 350_000;
+
+export const BODY_SCHEMA_VERSION = 1;
+
+const bodyItemSchema = z.looseObject({ body: z.string(), schemaVersion: z.literal(BODY_SCHEMA_VERSION) });
+
+const profileBodySchema = z.looseObject({ instanceId: z.string().min(1), groupId: z.string().min(1), updatedAt: z.number() });
+const forecastBodySchema = z.looseObject({ kind: z.enum(['known', 'unknown']), instanceId: z.string().min(1), madeAt: z.number() });
+const requestBodySchema = z.looseObject({
+  request: z.looseObject({ requestId: z.string().min(1), requestedAt: z.number() }),
+  status: z.enum(['pending', 'scheduled', 'deferred', 'executed', 'refused', 'cancelled']),
+  updatedAt: z.number(),
+});
+
+const bodyOf = (raw: unknown, what: string): unknown => {
+  const item = parseWith(bodyItemSchema, what, raw);
+  try {
+    return decodeBody(item.body);
+  } catch (error) {
+    throw new SyntaxError(`${what}: body is not valid JSON (${(error as Error).message})`, { cause: error });
+  }
+};
+
+/** The core owns these shapes; the store checks the identity fields and trusts the rest it wrote itself. */
+export const parseProfileItem = (raw: unknown, id: string): BehaviourProfile =>
+  parseWith(profileBodySchema, `stored profile of ${id}`, bodyOf(raw, `profile item of ${id}`)) as unknown as BehaviourProfile;
+
+export const parseForecastItem = (raw: unknown, id: string): Forecast =>
+  parseWith(forecastBodySchema, `stored forecast of ${id}`, bodyOf(raw, `forecast item of ${id}`)) as unknown as Forecast;
+
+export const parseRequestItem = (raw: unknown, id: string): StoredRequest =>
+  parseWith(requestBodySchema, `stored request ${id}`, bodyOf(raw, `request item of ${id}`)) as unknown as StoredRequest;
+
+export const bodyItem = (key: { readonly pk: string; readonly sk: string }, kind: string, what: string, value: unknown, extra: Record<string, unknown> = {}) => {
+  const body = encodeBody(value);
+  const bytes = Buffer.byteLength(body, 'utf8');
+  if (bytes > MAX_BODY_BYTES) throw new RangeError(`${what}: ${bytes} bytes of JSON exceed the ${MAX_BODY_BYTES}-byte limit of a stored record`);
+  return { ...key, kind, schemaVersion: BODY_SCHEMA_VERSION, ...extra, body };
+};
+

@@ -1,0 +1,585 @@
+import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import {
+  BatchGetCommand,
+  BatchWriteCommand,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  TransactWriteCommand,
+  UpdateCommand,
+  type DynamoDBDocumentClient,
+} from '@aws-sdk/lib-dynamodb';
+import { Keys, PROCESSED_EVENT_TTL_SECONDS, TableKey } from '../contracts/table';
+import { checkPoolResources } from '../core/pool/pool-amounts';
+import {
+  DIMENSIONS,
+  reservationId as toReservationId,
+  type BehaviourProfile,
+  type Forecast,
+  type GroupId,
+  type InstanceId,
+  type InterruptionRequest,
+  type Reservation,
+  type ReservationId,
+  type ResourcePool,
+  type Resources,
+} from '../core/domain';
+import type { Clock } from '../ports/clock';
+import type { ReserveOutcome, StateStore, StoredRequest, StoredRequestStatus } from '../ports/state-store';
+import { DEFAULT_BACKOFF, waitBeforeRetry, type BackoffOptions } from './backoff';
+import { chunk } from './chunk';
+import {
+  allocatedAttr,
+  allocatedOf,
+  bodyItem,
+  freeAttr,
+  freeOf,
+  fromAllocationsRecord,
+  fromReservationItem,
+  parseForecastItem,
+  parsePoolItem,
+  parseProfileItem,
+  parseRequestItem,
+  parseReservationItem,
+  perDimension,
+  reservedAttr,
+  reservedOf,
+  toAllocationsRecord,
+  toReservationItem,
+  type PoolItem,
+} from './dynamodb-items';
+import { AwsCallError, ConditionFailedError, NotFoundError, ThrottledError, callAws, translateAwsError } from './errors';
+import { systemClock } from './system-clock';
+
+/** BatchWriteItem takes at most 25 items, BatchGetItem at most 100 keys (DynamoDB API reference). */
+export const BATCH_WRITE_SIZE = 25;
+export const BATCH_GET_SIZE = 100;
+
+/** Request statuses that keep a request in the open-requests index (what listDueRequests may return). */
+const OPEN_STATUSES: ReadonlySet<StoredRequestStatus> = new Set(['pending', 'deferred']);
+
+export interface DynamoDbStateStoreOptions {
+  readonly tableName: string;
+  /** Used to sweep expired reservations before refusing one. */
+  readonly clock?: Clock;
+  /** Attempts for contended transactions and for batch items DynamoDB left unprocessed. */
+  readonly maxAttempts?: number;
+  readonly backoff?: BackoffOptions;
+}
+
+const DEFAULT_ATTEMPTS = 8;
+
+/** Reasons DynamoDB gives, per item and in request order, when it cancels a transaction. */
+type CancellationCode = 'None' | 'ConditionalCheckFailed' | 'TransactionConflict' | 'ThrottlingError' | 'ProvisionedThroughputExceeded' | string;
+
+const cancellationCodes = (error: TransactionCanceledException): CancellationCode[] => (error.CancellationReasons ?? []).map((r) => r.Code ?? 'None');
+
+const THROTTLE_CODES: ReadonlySet<string> = new Set(['ThrottlingError', 'ProvisionedThroughputExceeded', 'RequestLimitExceeded']);
+
+/** Expression attribute names for every pool counter, so no attribute can collide with a reserved word. */
+const poolNames = (): Record<string, string> => {
+  const names: Record<string, string> = { '#pk': TableKey.partition, '#version': 'version' };
+  for (const d of DIMENSIONS) {
+    names[`#${freeAttr(d)}`] = freeAttr(d);
+    names[`#${reservedAttr(d)}`] = reservedAttr(d);
+    names[`#${allocatedAttr(d)}`] = allocatedAttr(d);
+  }
+  return names;
+};
+
+const amountValues = (amount: Resources): Record<string, number> => Object.fromEntries(DIMENSIONS.map((d) => [`:${d}`, amount[d]]));
+
+/**
+ * StateStore on one DynamoDB table (DESIGN.md §5; keys in lambda/contracts/table.ts).
+ *
+ * A reservation is ONE TransactWriteItems: put the reservation item (attribute_not_exists) and update
+ * the pool item with `free_<dim> >= :amount` on every dimension, decrementing free and incrementing
+ * reserved in the same update, so two handlers can never over-commit. When DynamoDB cancels it,
+ * CancellationReasons (in request order) say which part failed: the put → the id is already held
+ * (idempotent success), the pool update → it does not fit (refused with the shortfall from a fresh,
+ * consistent read), TransactionConflict → retried with jittered backoff.
+ *
+ * Why not Powertools idempotency for processed events: it wraps a whole function and stores its result;
+ * spotwise only needs "has this event id been seen", which one conditional put answers.
+ */
+export class DynamoDbStateStore implements StateStore {
+  private readonly tableName: string;
+  private readonly clock: Clock;
+  private readonly maxAttempts: number;
+  private readonly backoff: BackoffOptions;
+
+  constructor(
+    private readonly client: DynamoDBDocumentClient,
+    options: DynamoDbStateStoreOptions,
+  ) {
+    if (options.tableName.trim() === '') throw new RangeError('tableName must not be empty (got "")');
+    this.tableName = options.tableName;
+    this.clock = options.clock ?? systemClock;
+    this.maxAttempts = options.maxAttempts ?? DEFAULT_ATTEMPTS;
+    this.backoff = options.backoff ?? DEFAULT_BACKOFF;
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Pools and reservations
+  // -------------------------------------------------------------------------------------------
+
+  /**
+   * The pool item and its reservation items. They are read separately (a Query cannot join a
+   * transaction), so the pool's version is read again after the Query: every reservation write bumps
+   * it in the same transaction, so an unchanged version means the ledger read is the one it counts.
+   */
+  async getPool(groupId: GroupId): Promise<ResourcePool | undefined> {
+    const operation = `reading the pool of group ${groupId}`;
+    for (let attempt = 0; attempt < this.maxAttempts; attempt += 1) {
+      const before = await this.readPoolItem(groupId, operation);
+      if (before === undefined) return undefined;
+      const reservations = await this.queryReservations(groupId, operation);
+      const after = await this.readPoolItem(groupId, operation);
+      if (after === undefined) return undefined;
+      if (after.version === before.version) {
+        return {
+          groupId,
+          capacity: perDimension((d) => after.capacity[d]),
+          allocations: fromAllocationsRecord(after.allocations),
+          reservations: new Map(reservations.map((r) => [r.id, r])),
+          version: after.version,
+        };
+      }
+      await waitBeforeRetry(attempt, this.backoff);
+    }
+    throw new ThrottledError(operation, undefined, `the pool kept changing during ${this.maxAttempts} reads; retry later`);
+  }
+
+  /** Creates the pool (free = capacity) or changes its capacity, keeping allocations and reservations. */
+  async putPoolCapacity(groupId: GroupId, capacity: Resources): Promise<void> {
+    const operation = `setting the capacity of group ${groupId}'s pool`;
+    const cap = checkPoolResources(capacity, `pool ${groupId} capacity`, 'down');
+    await this.updatePoolOptimistically(groupId, operation, async (item) => {
+      if (item === undefined) {
+        await this.client.send(
+          new PutCommand({
+            TableName: this.tableName,
+            Item: {
+              ...Keys.pool(groupId),
+              kind: 'pool',
+              groupId,
+              capacity: { ...cap },
+              allocations: {},
+              version: 1,
+              ...Object.fromEntries(DIMENSIONS.flatMap((d) => [[freeAttr(d), cap[d]], [reservedAttr(d), 0], [allocatedAttr(d), 0]])),
+            },
+            ConditionExpression: 'attribute_not_exists(#pk)',
+            ExpressionAttributeNames: { '#pk': TableKey.partition },
+          }),
+        );
+        return;
+      }
+      await this.rewritePool(item, cap, allocatedOf(item), { capacity: { ...cap } });
+    });
+  }
+
+  /** Replaces the allocations of running instances and recomputes free = capacity − allocated − reserved. */
+  async putAllocations(groupId: GroupId, allocations: ReadonlyMap<InstanceId, Resources>): Promise<void> {
+    const operation = `recording the allocations of ${allocations.size} instance(s) in group ${groupId}'s pool`;
+    const checked = new Map([...allocations.entries()].map(([id, r]) => [id, checkPoolResources(r, `allocation of ${id}`, 'up')]));
+    const total = perDimension((d) => [...checked.values()].reduce((sum, r) => sum + r[d], 0));
+    await this.updatePoolOptimistically(groupId, operation, async (item) => {
+      if (item === undefined) throw new NotFoundError(operation, undefined, `group ${groupId} has no pool (put its capacity first)`);
+      await this.rewritePool(item, item.capacity, total, { allocations: toAllocationsRecord(checked) });
+    });
+  }
+
+  async reserve(reservation: Reservation): Promise<ReserveOutcome> {
+    const operation = `reserving capacity for ${reservation.instanceId} in group ${reservation.groupId} (reservation ${reservation.id})`;
+    const stored = checkReservation(reservation, operation);
+    let swept = false;
+    for (let attempt = 0; attempt < this.maxAttempts; attempt += 1) {
+      try {
+        await this.client.send(
+          new TransactWriteCommand({
+            TransactItems: [
+              {
+                Put: {
+                  TableName: this.tableName,
+                  Item: toReservationItem(stored),
+                  ConditionExpression: 'attribute_not_exists(#pk)',
+                  ExpressionAttributeNames: { '#pk': TableKey.partition },
+                },
+              },
+              {
+                Update: {
+                  TableName: this.tableName,
+                  Key: Keys.pool(stored.groupId),
+                  UpdateExpression: `SET ${DIMENSIONS.map((d) => `#${freeAttr(d)} = #${freeAttr(d)} - :${d}, #${reservedAttr(d)} = #${reservedAttr(d)} + :${d}`).join(', ')}, #version = #version + :one`,
+                  ConditionExpression: `attribute_exists(#pk) AND ${DIMENSIONS.map((d) => `#${freeAttr(d)} >= :${d}`).join(' AND ')}`,
+                  ExpressionAttributeNames: poolNames(),
+                  ExpressionAttributeValues: { ...amountValues(stored.amount), ':one': 1 },
+                },
+              },
+            ],
+          }),
+        );
+        return { kind: 'reserved', reservation: stored };
+      } catch (error) {
+        if (!(error instanceof TransactionCanceledException)) throw translateAwsError(operation, error);
+        const [putCode, poolCode] = cancellationCodes(error);
+        if (putCode === 'ConditionalCheckFailed') {
+          const held = await this.readReservation(stored.groupId, stored.id, operation);
+          if (held !== undefined) return { kind: 'already-reserved', reservation: held };
+          continue; // released between the two calls: try again
+        }
+        if (poolCode === 'ConditionalCheckFailed') {
+          const item = await this.readPoolItem(stored.groupId, operation);
+          // No pool: nothing is known about the group's capacity, so everything is short (fail closed).
+          if (item === undefined) return { kind: 'refused', shortfall: { ...stored.amount } };
+          const short = perDimension((d) => Math.max(0, stored.amount[d] - freeOf(item)[d]));
+          if (DIMENSIONS.some((d) => short[d] > 0)) {
+            // An expired reservation must not be the reason for a refusal: sweep once, then decide.
+            if (!swept) {
+              swept = true;
+              const released = await this.sweepExpired(stored.groupId, this.clock.now());
+              if (released.length > 0) continue;
+            }
+            return { kind: 'refused', shortfall: short };
+          }
+          continue; // capacity was freed since the attempt: try again
+        }
+        this.throwUnlessConflict(operation, error);
+        await waitBeforeRetry(attempt, this.backoff);
+      }
+    }
+    throw new ThrottledError(operation, undefined, `the pool stayed contended for ${this.maxAttempts} attempts; retry later`);
+  }
+
+  /**
+   * Deletes the reservation and returns its amount to the pool in one transaction. Idempotent: the
+   * delete is conditioned on the item existing, so of two concurrent releases exactly one returns true.
+   */
+  async release(groupId: GroupId, id: ReservationId): Promise<boolean> {
+    const operation = `releasing reservation ${id} in group ${groupId}`;
+    for (let attempt = 0; attempt < this.maxAttempts; attempt += 1) {
+      const held = await this.readReservation(groupId, id, operation);
+      if (held === undefined) return false;
+      try {
+        await this.client.send(
+          new TransactWriteCommand({
+            TransactItems: [
+              {
+                Delete: {
+                  TableName: this.tableName,
+                  Key: Keys.reservation(groupId, id),
+                  ConditionExpression: 'attribute_exists(#pk)',
+                  ExpressionAttributeNames: { '#pk': TableKey.partition },
+                },
+              },
+              {
+                Update: {
+                  TableName: this.tableName,
+                  Key: Keys.pool(groupId),
+                  UpdateExpression: `SET ${DIMENSIONS.map((d) => `#${freeAttr(d)} = #${freeAttr(d)} + :${d}, #${reservedAttr(d)} = #${reservedAttr(d)} - :${d}`).join(', ')}, #version = #version + :one`,
+                  ConditionExpression: 'attribute_exists(#pk)',
+                  ExpressionAttributeNames: poolNames(),
+                  ExpressionAttributeValues: { ...amountValues(held.amount), ':one': 1 },
+                },
+              },
+            ],
+          }),
+        );
+        return true;
+      } catch (error) {
+        if (!(error instanceof TransactionCanceledException)) throw translateAwsError(operation, error);
+        const [deleteCode, poolCode] = cancellationCodes(error);
+        if (deleteCode === 'ConditionalCheckFailed') return false;
+        if (poolCode === 'ConditionalCheckFailed') {
+          throw new NotFoundError(operation, error, `group ${groupId} has no pool item, but reservation ${id} exists`);
+        }
+        this.throwUnlessConflict(operation, error);
+        await waitBeforeRetry(attempt, this.backoff);
+      }
+    }
+    throw new ThrottledError(operation, undefined, `the pool stayed contended for ${this.maxAttempts} attempts; retry later`);
+  }
+
+  /** Releases every reservation with expiresAt ≤ now (live strictly before its expiry, as in the core). */
+  async sweepExpired(groupId: GroupId, now: number): Promise<ReservationId[]> {
+    const operation = `sweeping expired reservations of group ${groupId}`;
+    const expired = (await this.queryReservations(groupId, operation)).filter((r) => r.expiresAt <= now);
+    const released: ReservationId[] = [];
+    for (const r of expired) {
+      if (await this.release(groupId, r.id)) released.push(r.id);
+    }
+    return released;
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Profiles, forecasts, requests
+  // -------------------------------------------------------------------------------------------
+
+  async getProfiles(ids: readonly InstanceId[]): Promise<Map<InstanceId, BehaviourProfile>> {
+    const items = await this.batchGet(ids.map((id) => Keys.profile(id)), `reading the profiles of ${ids.length} instance(s)`);
+    const out = new Map<InstanceId, BehaviourProfile>();
+    for (const id of ids) {
+      const raw = items.get(keyString(Keys.profile(id)));
+      if (raw !== undefined) out.set(id, parseProfileItem(raw, id));
+    }
+    return out;
+  }
+
+  async putProfiles(profiles: readonly BehaviourProfile[]): Promise<void> {
+    const items = profiles.map((p) =>
+      bodyItem(Keys.profile(p.instanceId), 'profile', `profile of ${p.instanceId}`, p, { instanceId: p.instanceId, groupId: p.groupId, updatedAt: p.updatedAt }),
+    );
+    await this.batchPut(items, `storing the profiles of ${profiles.length} instance(s)`);
+  }
+
+  async getForecasts(ids: readonly InstanceId[]): Promise<Map<InstanceId, Forecast>> {
+    const items = await this.batchGet(ids.map((id) => Keys.forecast(id)), `reading the forecasts of ${ids.length} instance(s)`);
+    const out = new Map<InstanceId, Forecast>();
+    for (const id of ids) {
+      const raw = items.get(keyString(Keys.forecast(id)));
+      if (raw !== undefined) out.set(id, parseForecastItem(raw, id));
+    }
+    return out;
+  }
+
+  async putForecasts(forecasts: readonly Forecast[]): Promise<void> {
+    const items = forecasts.map((f) =>
+      bodyItem(Keys.forecast(f.instanceId), 'forecast', `forecast of ${f.instanceId}`, f, { instanceId: f.instanceId, forecastKind: f.kind, madeAt: f.madeAt }),
+    );
+    await this.batchPut(items, `storing the forecasts of ${forecasts.length} instance(s)`);
+  }
+
+  async getRequest(id: InterruptionRequest['requestId']): Promise<StoredRequest | undefined> {
+    const operation = `reading interruption request ${id}`;
+    const response = await callAws(operation, () => this.client.send(new GetCommand({ TableName: this.tableName, Key: Keys.request(id), ConsistentRead: true })));
+    return response.Item === undefined ? undefined : parseRequestItem(response.Item, id);
+  }
+
+  /**
+   * Stores the request and, in the same transaction, keeps its entry in the open-requests partition
+   * in step: present while pending or deferred, deleted otherwise.
+   */
+  async putRequest(request: StoredRequest): Promise<void> {
+    const id = request.request.requestId;
+    const operation = `storing interruption request ${id} (${request.status})`;
+    const attributes = { requestId: id, status: request.status, updatedAt: request.updatedAt, requestedAt: request.request.requestedAt, ...(request.retryAt !== undefined ? { retryAt: request.retryAt } : {}) };
+    const main = bodyItem(Keys.request(id), 'request', `request ${id}`, request, attributes);
+    const index = OPEN_STATUSES.has(request.status)
+      ? { Put: { TableName: this.tableName, Item: { ...main, ...Keys.openRequest(id), kind: 'open-request' } } }
+      : { Delete: { TableName: this.tableName, Key: Keys.openRequest(id) } };
+    await callAws(operation, () => this.client.send(new TransactWriteCommand({ TransactItems: [{ Put: { TableName: this.tableName, Item: main } }, index] })));
+  }
+
+  /**
+   * Pending requests, and deferred ones whose retryAt has come (a deferred request without retryAt is
+   * retried on every pass); oldest retry first, then oldest request, as the in-memory store orders them.
+   */
+  async listDueRequests(now: number): Promise<StoredRequest[]> {
+    const operation = 'listing due interruption requests';
+    const partition = Keys.openRequest('').pk;
+    const items: Record<string, unknown>[] = [];
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const exclusiveStartKey = startKey;
+      const response = await callAws(operation, () =>
+        this.client.send(
+          new QueryCommand({
+            TableName: this.tableName,
+            KeyConditionExpression: '#pk = :pk',
+            FilterExpression: '#status = :pending OR attribute_not_exists(#retryAt) OR #retryAt <= :now',
+            ExpressionAttributeNames: { '#pk': TableKey.partition, '#status': 'status', '#retryAt': 'retryAt' },
+            ExpressionAttributeValues: { ':pk': partition, ':pending': 'pending', ':now': now },
+            ConsistentRead: true,
+            ...(exclusiveStartKey !== undefined ? { ExclusiveStartKey: exclusiveStartKey } : {}),
+          }),
+        ),
+      );
+      items.push(...((response.Items ?? []) as Record<string, unknown>[]));
+      startKey = response.LastEvaluatedKey;
+    } while (startKey !== undefined);
+    return items
+      .map((item) => parseRequestItem(item, String(item.requestId)))
+      .filter((r) => r.status === 'pending' || (r.status === 'deferred' && (r.retryAt ?? -Infinity) <= now))
+      .sort((a, b) => (a.retryAt ?? -Infinity) - (b.retryAt ?? -Infinity) || a.request.requestedAt - b.request.requestedAt);
+  }
+
+  /**
+   * Conditional put of the event id with a TTL. DynamoDB deletes expired items lazily (within days), so
+   * an item whose TTL has passed counts as absent, as the in-memory store treats it.
+   */
+  async markEventProcessed(eventId: string, now: number): Promise<boolean> {
+    const nowSeconds = Math.floor(now / 1000);
+    try {
+      await this.client.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: { ...Keys.processedEvent(eventId), kind: 'processed-event', eventId, processedAt: now, [TableKey.ttl]: nowSeconds + PROCESSED_EVENT_TTL_SECONDS },
+          ConditionExpression: 'attribute_not_exists(#pk) OR #ttl <= :now',
+          ExpressionAttributeNames: { '#pk': TableKey.partition, '#ttl': TableKey.ttl },
+          ExpressionAttributeValues: { ':now': nowSeconds },
+        }),
+      );
+      return true;
+    } catch (error) {
+      const translated = translateAwsError(`marking event ${eventId} processed`, error);
+      if (translated instanceof ConditionFailedError) return false;
+      throw translated;
+    }
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Helpers
+  // -------------------------------------------------------------------------------------------
+
+  private async readPoolItem(groupId: GroupId, operation: string): Promise<PoolItem | undefined> {
+    const response = await callAws(operation, () => this.client.send(new GetCommand({ TableName: this.tableName, Key: Keys.pool(groupId), ConsistentRead: true })));
+    return response.Item === undefined ? undefined : parsePoolItem(response.Item, groupId);
+  }
+
+  private async readReservation(groupId: GroupId, id: ReservationId, operation: string): Promise<Reservation | undefined> {
+    const response = await callAws(operation, () =>
+      this.client.send(new GetCommand({ TableName: this.tableName, Key: Keys.reservation(groupId, id), ConsistentRead: true })),
+    );
+    return response.Item === undefined ? undefined : fromReservationItem(parseReservationItem(response.Item, `reservation item ${id} of group ${groupId}`));
+  }
+
+  private async queryReservations(groupId: GroupId, operation: string): Promise<Reservation[]> {
+    const out: Reservation[] = [];
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const exclusiveStartKey = startKey;
+      const response = await callAws(operation, () =>
+        this.client.send(
+          new QueryCommand({
+            TableName: this.tableName,
+            KeyConditionExpression: '#pk = :pk AND begins_with(#sk, :prefix)',
+            ExpressionAttributeNames: { '#pk': TableKey.partition, '#sk': TableKey.sort },
+            ExpressionAttributeValues: { ':pk': Keys.pool(groupId).pk, ':prefix': Keys.reservationPrefix },
+            ConsistentRead: true,
+            ...(exclusiveStartKey !== undefined ? { ExclusiveStartKey: exclusiveStartKey } : {}),
+          }),
+        ),
+      );
+      for (const item of response.Items ?? []) out.push(fromReservationItem(parseReservationItem(item, `a reservation item of group ${groupId}`)));
+      startKey = response.LastEvaluatedKey;
+    } while (startKey !== undefined);
+    return out;
+  }
+
+  /**
+   * Read-modify-write of the pool item guarded by its version: a reservation or release committing in
+   * between bumps the version, the condition fails, and the write is recomputed from a fresh read.
+   */
+  private async updatePoolOptimistically(groupId: GroupId, operation: string, write: (item: PoolItem | undefined) => Promise<void>): Promise<void> {
+    for (let attempt = 0; attempt < this.maxAttempts; attempt += 1) {
+      const item = await this.readPoolItem(groupId, operation);
+      try {
+        await write(item);
+        return;
+      } catch (error) {
+        const translated = translateAwsError(operation, error);
+        if (!(translated instanceof ConditionFailedError)) throw translated;
+        await waitBeforeRetry(attempt, this.backoff);
+      }
+    }
+    throw new ThrottledError(operation, undefined, `the pool kept changing for ${this.maxAttempts} attempts; retry later`);
+  }
+
+  /** Writes capacity/allocations and the derived counters, conditioned on the version that was read. */
+  private async rewritePool(item: PoolItem, capacity: Resources, allocated: Resources, fields: Record<string, unknown>): Promise<void> {
+    const reserved = reservedOf(item);
+    const sets: string[] = [];
+    const names: Record<string, string> = { '#version': 'version' };
+    const values: Record<string, unknown> = { ':expected': item.version, ':one': 1 };
+    for (const [name, value] of Object.entries(fields)) {
+      sets.push(`#${name} = :${name}`);
+      names[`#${name}`] = name;
+      values[`:${name}`] = value;
+    }
+    for (const d of DIMENSIONS) {
+      for (const [attr, value] of [
+        [allocatedAttr(d), allocated[d]],
+        // Grid amounts: this difference is exact, like DynamoDB's own arithmetic on the same item.
+        [freeAttr(d), capacity[d] - allocated[d] - reserved[d]],
+      ] as const) {
+        sets.push(`#${attr} = :${attr}`);
+        names[`#${attr}`] = attr;
+        values[`:${attr}`] = value;
+      }
+    }
+    await this.client.send(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: Keys.pool(item.groupId),
+        UpdateExpression: `SET ${sets.join(', ')}, #version = #version + :one`,
+        ConditionExpression: '#version = :expected',
+        ExpressionAttributeNames: names,
+        ExpressionAttributeValues: values,
+      }),
+    );
+  }
+
+  /** TransactionConflict is retried by the caller; throttling and anything else is thrown, typed. */
+  private throwUnlessConflict(operation: string, error: TransactionCanceledException): void {
+    const codes = cancellationCodes(error);
+    if (codes.some((c) => THROTTLE_CODES.has(c))) throw new ThrottledError(operation, error);
+    if (codes.includes('TransactionConflict')) return;
+    throw new AwsCallError(operation, error, `transaction cancelled (${codes.join(', ') || 'no reasons given'})`);
+  }
+
+  private async batchPut(items: readonly Record<string, unknown>[], operation: string): Promise<void> {
+    // DynamoDB rejects a batch that writes one key twice: the last write of a key wins, as sequential puts would.
+    const unique = new Map(items.map((item) => [keyString(item), item]));
+    for (const batch of chunk([...unique.values()], BATCH_WRITE_SIZE)) {
+      let pending = batch.map((Item) => ({ PutRequest: { Item } }));
+      for (let attempt = 0; pending.length > 0; attempt += 1) {
+        if (attempt >= this.maxAttempts) {
+          throw new ThrottledError(operation, undefined, `${pending.length} item(s) still unprocessed after ${this.maxAttempts} attempts; retry later`);
+        }
+        if (attempt > 0) await waitBeforeRetry(attempt - 1, this.backoff);
+        const requests = pending;
+        const response = await callAws(operation, () => this.client.send(new BatchWriteCommand({ RequestItems: { [this.tableName]: requests } })));
+        pending = (response.UnprocessedItems?.[this.tableName] ?? []).flatMap((r) => (r.PutRequest?.Item !== undefined ? [{ PutRequest: { Item: r.PutRequest.Item } }] : []));
+      }
+    }
+  }
+
+  private async batchGet(keys: readonly { readonly pk: string; readonly sk: string }[], operation: string): Promise<Map<string, Record<string, unknown>>> {
+    const unique = new Map(keys.map((k) => [keyString(k), { pk: k.pk, sk: k.sk }]));
+    const out = new Map<string, Record<string, unknown>>();
+    for (const batch of chunk([...unique.values()], BATCH_GET_SIZE)) {
+      let pending: Record<string, unknown>[] = batch;
+      for (let attempt = 0; pending.length > 0; attempt += 1) {
+        if (attempt >= this.maxAttempts) {
+          throw new ThrottledError(operation, undefined, `${pending.length} key(s) still unprocessed after ${this.maxAttempts} attempts; retry later`);
+        }
+        if (attempt > 0) await waitBeforeRetry(attempt - 1, this.backoff);
+        const requestKeys = pending;
+        const response = await callAws(operation, () => this.client.send(new BatchGetCommand({ RequestItems: { [this.tableName]: { Keys: requestKeys } } })));
+        for (const item of response.Responses?.[this.tableName] ?? []) out.set(keyString(item), item);
+        pending = response.UnprocessedKeys?.[this.tableName]?.Keys ?? [];
+      }
+    }
+    return out;
+  }
+}
+
+const keyString = (item: Record<string, unknown> | { readonly pk: string; readonly sk: string }): string =>
+  `${String((item as Record<string, unknown>)[TableKey.partition])}\u0000${String((item as Record<string, unknown>)[TableKey.sort])}`;
+
+/**
+ * Validates a reservation before any call and rounds its amount UP onto the pool grid (never
+ * under-reserve). What is stored, and returned, is the rounded reservation.
+ */
+const checkReservation = (r: Reservation, operation: string): Reservation => {
+  const invalid = (field: string, value: unknown, expected: string): never => {
+    throw new RangeError(`${operation}: ${field} must be ${expected} (got ${JSON.stringify(value) ?? String(value)})`);
+  };
+  if (typeof r.id !== 'string' || r.id === '') invalid('id', r.id, 'a non-empty string');
+  if (typeof r.groupId !== 'string' || r.groupId === '') invalid('groupId', r.groupId, 'a non-empty string');
+  if (typeof r.instanceId !== 'string' || r.instanceId === '') invalid('instanceId', r.instanceId, 'a non-empty string');
+  if (!Number.isFinite(r.createdAt)) invalid('createdAt', r.createdAt, 'a finite epoch-millisecond time');
+  if (!Number.isFinite(r.expiresAt) || r.expiresAt <= r.createdAt) invalid('expiresAt', r.expiresAt, `a finite time after createdAt ${r.createdAt}`);
+  if (!Number.isFinite(r.priority)) invalid('priority', r.priority, 'a finite number');
+  return { ...r, id: toReservationId(r.id), amount: checkPoolResources(r.amount, `reservation ${r.id} amount`, 'up') };
+};
