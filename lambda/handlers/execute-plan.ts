@@ -1,0 +1,260 @@
+import type { Action, Plan, Reservation, ReservationId, Resources } from '../core/domain';
+import type { CapacityGateway } from '../ports/capacity-gateway';
+import type { Clock } from '../ports/clock';
+import type { InstanceGateway } from '../ports/instance-gateway';
+import type { InterruptionScheduler } from '../ports/interruption-scheduler';
+import type { StateStore } from '../ports/state-store';
+
+/** The ports a plan is executed through. */
+export interface ExecutionPorts {
+  readonly instances: InstanceGateway;
+  readonly capacity: CapacityGateway;
+  readonly state: StateStore;
+  readonly scheduler: InterruptionScheduler;
+  readonly clock: Clock;
+}
+
+export type ActionOutcome =
+  /** Carried out (for `defer-interruption` and `noop`: recorded, no call needed). */
+  | { readonly kind: 'done'; readonly action: Action; readonly at: number; readonly detail?: string }
+  /** Not attempted: dry-run, an earlier failure, or a reservation it depends on was refused. */
+  | { readonly kind: 'skipped'; readonly action: Action; readonly reason: string }
+  /** A reserve the store refused: the capacity is not there (fail closed). */
+  | { readonly kind: 'refused'; readonly action: Action & { readonly kind: 'reserve' }; readonly shortfall: Resources }
+  | { readonly kind: 'failed'; readonly action: Action; readonly error: Error };
+
+export interface ExecutionReport {
+  readonly dryRun: boolean;
+  /** One outcome per planned action, in plan order. */
+  readonly outcomes: readonly ActionOutcome[];
+  /** Undo steps taken after a failure (releases, restarts), in the order taken. */
+  readonly compensations: readonly ActionOutcome[];
+  /** True when no action failed (refusals and dependent skips are decisions, not failures). */
+  readonly succeeded: boolean;
+  /** Reservations this plan made (not those already held from an earlier delivery). */
+  readonly reserved: readonly Reservation[];
+  readonly refused: readonly { readonly reservation: Reservation; readonly shortfall: Resources }[];
+  /** Time the last mutating call completed; undefined when none was made. */
+  readonly lastActionAt?: number;
+}
+
+/** Actions that disrupt a running instance: they need the capacity for its restart held first. */
+const isDisruptive = (a: Action): a is Action & { kind: 'interrupt-instance' | 'schedule-interruption' } =>
+  a.kind === 'interrupt-instance' || a.kind === 'schedule-interruption';
+
+/** Actions that call no port. */
+const isRecordOnly = (a: Action): boolean => a.kind === 'noop' || a.kind === 'defer-interruption';
+
+const asError = (e: unknown): Error => (e instanceof Error ? e : new Error(String(e)));
+
+/**
+ * Executes a plan's actions in order through the ports — the only place a plan touches the world.
+ *
+ * - Dry-run: nothing is called; every action is reported skipped ("dry-run").
+ * - Fail closed: when the store refuses a reserve, the disruptive actions that depend on it
+ *   (a schedule-interruption naming the reservation, an interrupt-instance of the reserved instance) are
+ *   skipped; preparation that only adds capacity (warm pool, desired capacity, lifecycle actions) goes on.
+ * - On a failed action the rest of the plan is not attempted, and compensations run: an instance this
+ *   plan stopped is started again when the plan had a start for it still to come (stop → modify → start
+ *   must never end stopped), interruptions it scheduled are cancelled, and reservations it made are
+ *   released — except one whose instance was already interrupted, since that capacity is what the
+ *   restart now needs.
+ * Port errors never escape: they are reported as `failed` outcomes, so a handler decides what to log,
+ * count and publish (and never falls into an EventBridge retry loop on a half-executed plan).
+ */
+export const executePlan = async (plan: Plan, ports: ExecutionPorts, opts: { readonly dryRun: boolean }): Promise<ExecutionReport> => {
+  const outcomes: ActionOutcome[] = [];
+  const compensations: ActionOutcome[] = [];
+  const reserved: Reservation[] = [];
+  const refused: { reservation: Reservation; shortfall: Resources }[] = [];
+  const refusedIds = new Set<ReservationId>();
+  const refusedInstances = new Set<string>();
+  const stopped = new Set<string>();
+  const disrupted = new Set<string>();
+  const scheduled: (Action & { kind: 'schedule-interruption' })[] = [];
+  let lastActionAt: number | undefined;
+  let failure: Error | undefined;
+
+  const mark = (): number => {
+    lastActionAt = ports.clock.now();
+    return lastActionAt;
+  };
+
+  for (const [index, action] of plan.actions.entries()) {
+    if (opts.dryRun) {
+      outcomes.push(isRecordOnly(action) ? { kind: 'done', action, at: ports.clock.now(), detail: 'recorded (dry-run)' } : { kind: 'skipped', action, reason: 'dry-run' });
+      continue;
+    }
+    if (failure !== undefined) {
+      outcomes.push({ kind: 'skipped', action, reason: `an earlier action failed: ${failure.message}` });
+      continue;
+    }
+    if (isDisruptive(action)) {
+      const blockedBy = action.kind === 'schedule-interruption' && refusedIds.has(action.reservationId)
+        ? `reservation ${action.reservationId} was refused`
+        : refusedInstances.has(action.instanceId) ? `the reservation for ${action.instanceId} was refused` : undefined;
+      if (blockedBy !== undefined) {
+        outcomes.push({ kind: 'skipped', action, reason: `fail closed: ${blockedBy}` });
+        continue;
+      }
+    }
+    try {
+      if (action.kind === 'reserve') {
+        const out = await ports.state.reserve(action.reservation);
+        mark();
+        if (out.kind === 'refused') {
+          refusedIds.add(action.reservation.id);
+          refusedInstances.add(action.reservation.instanceId);
+          refused.push({ reservation: action.reservation, shortfall: out.shortfall });
+          outcomes.push({ kind: 'refused', action, shortfall: out.shortfall });
+        } else {
+          if (out.kind === 'reserved') reserved.push(out.reservation);
+          outcomes.push({ kind: 'done', action, at: lastActionAt ?? ports.clock.now(), ...(out.kind === 'already-reserved' ? { detail: 'already held' } : {}) });
+        }
+        continue;
+      }
+      const detail = await perform(action, ports);
+      const at = isRecordOnly(action) ? ports.clock.now() : mark();
+      if (action.kind === 'interrupt-instance') {
+        disrupted.add(action.instanceId);
+        if (action.mode !== 'terminate') stopped.add(action.instanceId);
+      }
+      if (action.kind === 'start-instance') stopped.delete(action.instanceId);
+      if (action.kind === 'schedule-interruption') scheduled.push(action);
+      outcomes.push({ kind: 'done', action, at, ...(detail !== undefined ? { detail } : {}) });
+    } catch (error) {
+      failure = asError(error);
+      outcomes.push({ kind: 'failed', action, error: failure });
+      // From the failed action on: a start that failed is retried once, since the instance must not stay stopped.
+      await compensate(plan.actions.slice(index), { ports, stopped, disrupted, scheduled, reserved, compensations, mark });
+    }
+  }
+
+  return {
+    dryRun: opts.dryRun,
+    outcomes,
+    compensations,
+    succeeded: failure === undefined,
+    reserved,
+    refused,
+    ...(lastActionAt !== undefined ? { lastActionAt } : {}),
+  };
+};
+
+const compensate = async (
+  rest: readonly Action[],
+  ctx: {
+    readonly ports: ExecutionPorts;
+    readonly stopped: ReadonlySet<string>;
+    readonly disrupted: ReadonlySet<string>;
+    readonly scheduled: readonly (Action & { kind: 'schedule-interruption' })[];
+    readonly reserved: readonly Reservation[];
+    readonly compensations: ActionOutcome[];
+    readonly mark: () => number;
+  },
+): Promise<void> => {
+  // 1. Restarts first: an instance left stopped is an outage; a reservation held a little longer is not.
+  for (const a of rest) {
+    if (a.kind !== 'start-instance' || !ctx.stopped.has(a.instanceId)) continue;
+    try {
+      await ctx.ports.instances.startInstances([a.instanceId]);
+      ctx.compensations.push({ kind: 'done', action: a, at: ctx.mark(), detail: 'compensation: restart after a failed step' });
+    } catch (error) {
+      ctx.compensations.push({ kind: 'failed', action: a, error: asError(error) });
+    }
+  }
+  // 2. Cancel interruptions this plan scheduled: their reservations are about to go.
+  for (const a of ctx.scheduled) {
+    try {
+      await ctx.ports.scheduler.cancel(a.requestId);
+      ctx.compensations.push({ kind: 'done', action: a, at: ctx.mark(), detail: 'compensation: schedule cancelled' });
+    } catch (error) {
+      ctx.compensations.push({ kind: 'failed', action: a, error: asError(error) });
+    }
+  }
+  // 3. Release what this plan reserved, newest first, unless its instance was already disrupted.
+  for (const r of [...ctx.reserved].reverse()) {
+    const action: Action = { kind: 'release', groupId: r.groupId, reservationId: r.id, reason: 'compensation: a later step of the plan failed' };
+    if (ctx.disrupted.has(r.instanceId)) {
+      ctx.compensations.push({ kind: 'skipped', action, reason: `kept: ${r.instanceId} was already interrupted and its restart needs the capacity` });
+      continue;
+    }
+    try {
+      await ctx.ports.state.release(r.groupId, r.id);
+      ctx.compensations.push({ kind: 'done', action, at: ctx.mark() });
+    } catch (error) {
+      // The reservation expires on its own (expiresAt) and is swept; report and go on.
+      ctx.compensations.push({ kind: 'failed', action, error: asError(error) });
+    }
+  }
+};
+
+/** One action through its port. Returns a detail worth reporting, if any. */
+const perform = async (action: Exclude<Action, { kind: 'reserve' }>, ports: ExecutionPorts): Promise<string | undefined> => {
+  switch (action.kind) {
+    case 'release': {
+      const released = await ports.state.release(action.groupId, action.reservationId);
+      return released ? undefined : 'already released';
+    }
+    case 'hand-over':
+      return handOverReservation(action, ports.state);
+    case 'retype-stopped-instance':
+      await ports.instances.retypeStoppedInstance(action.instanceId, action.toType);
+      return undefined;
+    case 'start-instance':
+      await ports.instances.startInstances([action.instanceId]);
+      return undefined;
+    case 'set-desired-capacity':
+      await ports.capacity.setDesiredCapacity(action.groupId, action.desiredCapacity);
+      return undefined;
+    case 'put-warm-pool':
+      await ports.capacity.putWarmPool(action.groupId, action.warmPool);
+      return undefined;
+    case 'complete-lifecycle-action':
+      await ports.capacity.completeLifecycleAction({ groupId: action.groupId, instanceId: action.instanceId, hookName: action.hookName, token: action.token, result: action.result });
+      return undefined;
+    case 'heartbeat':
+      await ports.capacity.recordLifecycleActionHeartbeat({ groupId: action.groupId, instanceId: action.instanceId, hookName: action.hookName, token: action.token });
+      return undefined;
+    case 'interrupt-instance':
+      if (action.mode === 'terminate') {
+        // Through Auto Scaling without decrementing: the group launches the replacement (the "restart").
+        await ports.capacity.terminateInstanceInGroup(action.instanceId, { decrementDesiredCapacity: false });
+      } else {
+        await ports.instances.stopInstances([action.instanceId], action.mode === 'hibernate' ? { hibernate: true } : {});
+      }
+      return undefined;
+    case 'schedule-interruption':
+      await ports.scheduler.schedule({
+        requestId: action.requestId, groupId: action.groupId, instanceId: action.instanceId, reservationId: action.reservationId, at: action.at, mode: action.mode,
+      });
+      return undefined;
+    case 'defer-interruption':
+      return `deferred: ${action.reason}`;
+    case 'noop':
+      return action.reason;
+  }
+};
+
+/**
+ * The reservation becomes the restarted instance's allocation (DESIGN.md flow 4). The StateStore has no
+ * single hand-over write, so the allocation is recorded first and the reservation released second: in
+ * between the capacity is counted twice, which can only refuse a concurrent reserve (fail closed),
+ * never over-commit. The allocation is the max of the current one and the reserved amount, as in the
+ * core's handOver.
+ */
+const handOverReservation = async (action: Action & { kind: 'hand-over' }, state: StateStore): Promise<string | undefined> => {
+  const pool = await state.getPool(action.groupId);
+  const reservation = pool?.reservations.get(action.reservationId);
+  if (pool === undefined || reservation === undefined) return 'nothing to hand over (released, swept or already handed over)';
+  const current = pool.allocations.get(action.instanceId);
+  const amount: Resources = current === undefined ? reservation.amount : {
+    vcpu: Math.max(current.vcpu, reservation.amount.vcpu),
+    memoryGiB: Math.max(current.memoryGiB, reservation.amount.memoryGiB),
+    networkMbps: Math.max(current.networkMbps, reservation.amount.networkMbps),
+    diskIops: Math.max(current.diskIops, reservation.amount.diskIops),
+  };
+  await state.putAllocations(action.groupId, new Map(pool.allocations).set(action.instanceId, amount));
+  await state.release(action.groupId, action.reservationId);
+  return undefined;
+};

@@ -1,0 +1,197 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import {
+  groupId, instanceId, requestId, reservationId, type Action, type ManagedInstance, type Plan, type Reservation, type Resources,
+} from '../../lambda/core/domain';
+import { executePlan, type ExecutionPorts } from '../../lambda/handlers/execute-plan';
+import { createInMemoryPorts, type InMemoryPorts } from '../../lambda/sim/memory';
+
+const g = groupId('web');
+const od = instanceId('i-0000000000000a001');
+const od2 = instanceId('i-0000000000000a002');
+const warm = instanceId('i-0000000000000c001');
+const r = (vcpu: number, memoryGiB: number): Resources => ({ vcpu, memoryGiB, networkMbps: 0, diskIops: 0 });
+const inst = (id: string, over: Partial<ManagedInstance> = {}): ManagedInstance => ({
+  id: instanceId(id), groupId: g, instanceType: 'm5.large', availabilityZone: 'us-east-1a', lifecycle: 'on-demand', state: 'running',
+  launchedAt: 0, warm: false, priority: 50, jobType: 'web', ...over,
+});
+
+const setup = async (): Promise<{ p: InMemoryPorts; ports: ExecutionPorts }> => {
+  const p = createInMemoryPorts({
+    now: 1_000,
+    cloud: {
+      catalog: [
+        { name: 'm5.large', resources: { vcpu: 2, memoryGiB: 8, networkMbps: 10_000, diskIops: 20_000 }, onDemandHourlyUsd: 0.096 },
+        { name: 'm5.xlarge', resources: { vcpu: 4, memoryGiB: 16, networkMbps: 10_000, diskIops: 20_000 }, onDemandHourlyUsd: 0.192 },
+      ],
+      groups: [{ id: g, desiredCapacity: 2, minSize: 1, maxSize: 6, availabilityZones: ['us-east-1a'], tags: {}, warmPool: { minSize: 1, maxGroupPreparedCapacity: -1, poolState: 'Stopped', reuseOnScaleIn: true } }],
+      instances: [inst(od), inst(od2), inst(warm, { warm: true, state: 'stopped' })],
+    },
+  });
+  await p.stateStore.putPoolCapacity(g, { vcpu: 8, memoryGiB: 32, networkMbps: 1_000, diskIops: 1_000 });
+  p.journal.calls.length = 0;
+  p.stateStore.log.calls.length = 0;
+  return { p, ports: { instances: p.cloud, capacity: p.cloud, state: p.stateStore, scheduler: p.scheduler, clock: p.clock } };
+};
+
+const reservation = (id: string, amount: Resources, instance = od): Reservation => ({
+  id: reservationId(id), groupId: g, instanceId: instance, amount, createdAt: 1_000, expiresAt: 600_000, reason: 'test', priority: 50,
+});
+const plan = (...actions: Action[]): Plan => ({ actions, events: [] });
+
+const reserve = (res: Reservation): Action => ({ kind: 'reserve', reservation: res });
+const schedule = (res: Reservation): Action => ({ kind: 'schedule-interruption', groupId: g, instanceId: res.instanceId, requestId: requestId('req-1'), reservationId: res.id, at: 5_000, mode: 'stop' });
+const stop = (id = od): Action => ({ kind: 'interrupt-instance', groupId: g, instanceId: id, mode: 'stop', reason: 'test' });
+const retype = (id: string, toType: string): Action => ({ kind: 'retype-stopped-instance', groupId: g, instanceId: instanceId(id), fromType: 'm5.large', toType, reason: 'test' });
+const start = (id = od): Action => ({ kind: 'start-instance', groupId: g, instanceId: id, reason: 'test' });
+const desired = (n: number): Action => ({ kind: 'set-desired-capacity', groupId: g, desiredCapacity: n, reason: 'test' });
+
+/** One plan with every action kind, each valid against the setup above. */
+const everyKind = (): Plan => {
+  const res = reservation('request:req-1:i-0000000000000a001', r(2, 8));
+  return plan(
+    reserve(res),
+    { kind: 'release', groupId: g, reservationId: reservationId('nothing'), reason: 'test' },
+    retype('i-0000000000000c001', 'm5.xlarge'),
+    start(warm),
+    desired(3),
+    { kind: 'put-warm-pool', groupId: g, warmPool: { minSize: 2, maxGroupPreparedCapacity: -1, poolState: 'Stopped', reuseOnScaleIn: true }, reason: 'test' },
+    { kind: 'heartbeat', groupId: g, instanceId: od, hookName: 'h', token: 't' },
+    { kind: 'complete-lifecycle-action', groupId: g, instanceId: od, hookName: 'h', token: 't', result: 'CONTINUE' },
+    schedule(res),
+    stop(od2),
+    { kind: 'hand-over', groupId: g, reservationId: res.id, instanceId: od, reason: 'test' },
+    { kind: 'defer-interruption', requestId: requestId('req-2'), reason: 'not-before', detail: 'later' },
+    { kind: 'noop', reason: 'nothing to do' },
+  );
+};
+
+describe('executePlan', () => {
+  it('executes every action kind through its port, in order', async () => {
+    const { p, ports } = await setup();
+    const report = await executePlan(everyKind(), ports, { dryRun: false });
+    expect(report.succeeded).toBe(true);
+    expect(report.outcomes.map((o) => o.kind)).toEqual(Array(13).fill('done'));
+    expect(p.journal.sequence()).toEqual([
+      'stateStore.reserve', 'stateStore.release', 'cloud.retypeStoppedInstance', 'cloud.startInstances', 'cloud.setDesiredCapacity',
+      'cloud.putWarmPool', 'cloud.recordLifecycleActionHeartbeat', 'cloud.completeLifecycleAction', 'scheduler.schedule', 'cloud.stopInstances',
+      'stateStore.getPool', 'stateStore.putAllocations', 'stateStore.release',
+    ]);
+    expect(p.cloud.instance(warm)).toMatchObject({ instanceType: 'm5.xlarge', state: 'running' });
+    expect(p.cloud.group(g)).toMatchObject({ desiredCapacity: 3, warmPool: { minSize: 2 } });
+    // Hand-over: the reservation became od's allocation.
+    const pool = p.stateStore.poolSnapshot(g);
+    expect(pool?.reservations.size).toBe(0);
+    expect(pool?.allocations.get(od)).toEqual(r(2, 8));
+    expect(report.lastActionAt).toBe(1_000);
+  });
+
+  it('dry-run: plans nothing into the world — every mutating fake method sees zero calls', async () => {
+    const { p, ports } = await setup();
+    const report = await executePlan(everyKind(), ports, { dryRun: true });
+    expect(p.journal.calls).toEqual([]);
+    expect(p.mutatingCalls()).toEqual([]);
+    expect(report.outcomes.filter((o) => o.kind === 'skipped').every((o) => o.kind === 'skipped' && o.reason === 'dry-run')).toBe(true);
+    expect(report.lastActionAt).toBeUndefined();
+  });
+
+  it('fails closed: a refused reserve skips the schedule and the stop that depend on it, not the preparation', async () => {
+    const { p, ports } = await setup();
+    const big = reservation('request:req-1:i-0000000000000a001', r(20, 8));
+    const report = await executePlan(plan(reserve(big), desired(3), schedule(big), stop(od)), ports, { dryRun: false });
+    expect(report.outcomes.map((o) => o.kind)).toEqual(['refused', 'done', 'skipped', 'skipped']);
+    expect(report.refused).toEqual([{ reservation: big, shortfall: r(12, 0) }]);
+    expect(report.succeeded).toBe(true);
+    expect(p.scheduler.pending()).toEqual([]);
+    expect(p.cloud.instance(od)?.state).toBe('running');
+    expect(p.cloud.group(g)?.desiredCapacity).toBe(3);
+  });
+
+  it('a refusal for one instance does not block the disruption of another', async () => {
+    const { ports } = await setup();
+    const big = reservation('a', r(20, 8), od2);
+    const report = await executePlan(plan(reserve(big), stop(od)), ports, { dryRun: false });
+    expect(report.outcomes.map((o) => o.kind)).toEqual(['refused', 'done']);
+  });
+
+  it('an already-held reservation is not counted as made, and is not released on failure', async () => {
+    const { p, ports } = await setup();
+    const res = reservation('a', r(2, 8));
+    await p.stateStore.reserve(res);
+    p.cloud.log.failNext('setDesiredCapacity');
+    const report = await executePlan(plan(reserve(res), desired(3)), ports, { dryRun: false });
+    expect(report.reserved).toEqual([]);
+    expect(report.compensations).toEqual([]);
+    expect(p.stateStore.poolSnapshot(g)?.reservations.has(res.id)).toBe(true);
+  });
+
+  it('on failure: stops the plan, releases reservations it made, cancels schedules it made', async () => {
+    const { p, ports } = await setup();
+    const res = reservation('a', r(2, 8));
+    p.cloud.log.failNext('setDesiredCapacity', new Error('throttled'));
+    const report = await executePlan(plan(reserve(res), schedule(res), desired(3), stop(od)), ports, { dryRun: false });
+    expect(report.succeeded).toBe(false);
+    expect(report.outcomes.map((o) => o.kind)).toEqual(['done', 'done', 'failed', 'skipped']);
+    expect(report.compensations.map((c) => [c.kind, c.action.kind])).toEqual([['done', 'schedule-interruption'], ['done', 'release']]);
+    expect(p.stateStore.poolSnapshot(g)?.reservations.size).toBe(0);
+    expect(p.scheduler.pending()).toEqual([]);
+    expect(p.cloud.instance(od)?.state).toBe('running');
+  });
+
+  it('stop → modify → start never ends stopped: a failed retype still restarts the instance, and its reservation is kept', async () => {
+    const { p, ports } = await setup();
+    const res = reservation('sibling:x:i-0000000000000a001', r(2, 8));
+    p.cloud.log.failNext('retypeStoppedInstance');
+    const report = await executePlan(plan(reserve(res), stop(od), retype('i-0000000000000a001', 'm5.xlarge'), start(od)), ports, { dryRun: false });
+    expect(report.outcomes.map((o) => o.kind)).toEqual(['done', 'done', 'failed', 'skipped']);
+    expect(report.compensations.map((c) => [c.kind, c.action.kind])).toEqual([['done', 'start-instance'], ['skipped', 'release']]);
+    expect(p.cloud.instance(od)?.state).toBe('running');
+    expect(p.stateStore.poolSnapshot(g)?.reservations.has(res.id)).toBe(true);
+  });
+
+  it('a failing compensation is reported, not thrown', async () => {
+    const { p, ports } = await setup();
+    p.cloud.log.failNext('setDesiredCapacity');
+    p.stateStore.log.failNext('release', new Error('table unavailable'));
+    const report = await executePlan(plan(reserve(reservation('a', r(1, 1))), desired(3)), ports, { dryRun: false });
+    expect(report.compensations).toMatchObject([{ kind: 'failed', error: { message: 'table unavailable' } }]);
+  });
+
+  it('hand-over of a reservation already gone is reported, not an error', async () => {
+    const { ports } = await setup();
+    const report = await executePlan(plan({ kind: 'hand-over', groupId: g, reservationId: reservationId('gone'), instanceId: od, reason: 'x' }), ports, { dryRun: false });
+    expect(report.outcomes).toMatchObject([{ kind: 'done', detail: expect.stringContaining('nothing to hand over') }]);
+  });
+
+  it('interrupt modes map to the right calls', async () => {
+    const { p, ports } = await setup();
+    await executePlan(plan(
+      { kind: 'interrupt-instance', groupId: g, instanceId: od, mode: 'hibernate', reason: 'x' },
+      { kind: 'interrupt-instance', groupId: g, instanceId: od2, mode: 'terminate', reason: 'x' },
+    ), ports, { dryRun: false });
+    expect(p.cloud.log.callsTo('stopInstances')[0]?.args).toEqual([[od], { hibernate: true }]);
+    expect(p.cloud.log.callsTo('terminateInstanceInGroup')[0]?.args).toEqual([od2, { decrementDesiredCapacity: false }]);
+  });
+
+  it('property: whatever fails, every outcome is reported, no reservation made by a failed plan survives unless its instance was interrupted, and nothing planned to restart stays stopped', async () => {
+    const ops = ['reserve', 'setDesiredCapacity', 'stopInstances', 'retypeStoppedInstance', 'startInstances', 'schedule'] as const;
+    await fc.assert(fc.asyncProperty(fc.constantFrom(...ops), fc.boolean(), async (failing, dryRun) => {
+      const { p, ports } = await setup();
+      const res = reservation('sibling:x:i-0000000000000a001', r(2, 8));
+      const thePlan = plan(reserve(res), schedule(res), desired(3), stop(od), retype('i-0000000000000a001', 'm5.xlarge'), start(od));
+      if (failing === 'schedule') p.scheduler.log.failNext('schedule');
+      else if (failing === 'reserve') p.stateStore.log.failNext('reserve');
+      else p.cloud.log.failNext(failing);
+      const report = await executePlan(thePlan, ports, { dryRun });
+      expect(report.outcomes).toHaveLength(thePlan.actions.length);
+      expect(p.cloud.instance(od)?.state).toBe('running');
+      if (dryRun) {
+        expect(p.mutatingCalls()).toEqual([]);
+        return;
+      }
+      const interrupted = report.outcomes.some((o) => o.kind === 'done' && o.action.kind === 'interrupt-instance');
+      if (!report.succeeded && !interrupted) expect(p.stateStore.poolSnapshot(g)?.reservations.size).toBe(0);
+      if (!report.succeeded) expect(p.scheduler.pending()).toEqual([]);
+    }), { numRuns: 40 });
+  });
+});
