@@ -1,0 +1,156 @@
+import { DIMENSIONS, type BehaviourProfile, type Dimension, type PredictionInput } from '../domain';
+import { histogramQuantile } from '../profile/decaying-histogram';
+
+/**
+ * Features of the post-restart demand model, extracted from a behaviour profile exactly as the
+ * profiler stores it, so training (models/) and inference (the tfjs adapter) see the same numbers.
+ *
+ * One row per (instance, dimension). The model is shared across dimensions (one-hot `dim:*`) and is
+ * scale-free: every level is expressed as log((x + ε) / (scale + ε)) against the dimension's steady
+ * p90 (`scale`), so a 96-core host and a 1-vCPU VM teach the same thing ("peak after restart is k×
+ * the steady p90"). The target is the same transform of the observed peak; `fromLogRatio` inverts it.
+ * ε is the first histogram bucket width, so an idle dimension (p90 = 0) still gives finite ratios.
+ *
+ * Windows are in minutes of profile time, not point counts: `recent` holds 60 points, one hour of
+ * 1-minute CloudWatch data in production but five hours of 5-minute trace data in training, and a
+ * time window means the same thing in both.
+ */
+export const MODEL_FEATURE_NAMES = [
+  'dim:vcpu',
+  'dim:memoryGiB',
+  'dim:networkMbps',
+  'dim:diskIops',
+  'steadyP50Ratio',
+  'steadyP99Ratio',
+  'lastRatio',
+  'recentMean60Ratio',
+  'recentMax60Ratio',
+  'recentMax15Ratio',
+  'recentStd60Ratio',
+  'cpuUtilisation',
+  'cpuPeakRatio',
+  'restartPeakRatioMean',
+  'restartPeakRatioMax',
+  'restartCountLog',
+  'downtimeMinutesLog',
+  'windowMinutesLog',
+  'ageHoursLog',
+  'sampleStepMinutesLog',
+  'stalenessMinutesLog',
+] as const;
+export type ModelFeatureName = (typeof MODEL_FEATURE_NAMES)[number];
+
+/** ε per dimension (the first bucket width of the profile histograms). */
+export const FEATURE_EPSILON: Readonly<Record<Dimension, number>> = { vcpu: 0.01, memoryGiB: 0.01, networkMbps: 0.1, diskIops: 1 };
+
+/** A dimension needs at least this many recent points for the model (fewer: the fallback answers). */
+export const MIN_RECENT_POINTS = 3;
+
+const MINUTE_MS = 60_000;
+
+export type ModelFeatures =
+  | { readonly kind: 'features'; readonly dimension: Dimension; readonly values: readonly number[]; readonly scale: number }
+  | { readonly kind: 'invalid'; readonly dimension: Dimension; readonly reason: string };
+
+/** log((value + ε) / (scale + ε)): the scale-free level used for features and the target. */
+export const toLogRatio = (value: number, scale: number, dimension: Dimension): number => {
+  const eps = FEATURE_EPSILON[dimension];
+  return Math.log((value + eps) / (scale + eps));
+};
+
+/** Inverse of toLogRatio, floored at 0 (demand is never negative). */
+export const fromLogRatio = (logRatio: number, scale: number, dimension: Dimension): number => {
+  const eps = FEATURE_EPSILON[dimension];
+  return Math.max(0, (scale + eps) * Math.exp(logRatio) - eps);
+};
+
+const log1pNonNeg = (x: number): number => Math.log1p(Math.max(0, x));
+
+const median = (xs: readonly number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = Math.floor(s.length / 2);
+  return s.length % 2 === 1 ? (s[mid] as number) : ((s[mid - 1] as number) + (s[mid] as number)) / 2;
+};
+
+/** Recent values of one dimension with their times, oldest first. */
+const recentOf = (profile: BehaviourProfile, d: Dimension): { at: number; v: number }[] => {
+  const out: { at: number; v: number }[] = [];
+  for (const p of profile.recent) {
+    const v = p.demand[d];
+    if (v !== undefined && Number.isFinite(v) && v >= 0) out.push({ at: p.at, v });
+  }
+  return out;
+};
+
+/** Restart cycles that are evidence for `d`: observed, with a known steady state before. */
+const restartRatios = (profile: BehaviourProfile, d: Dimension): number[] =>
+  profile.restarts
+    .filter((c) => !(c.unobserved ?? []).includes(d) && Number.isFinite(c.peakAfter[d]) && Number.isFinite(c.steadyBefore[d]) && c.steadyBefore[d] >= 0)
+    .map((c) => toLogRatio(c.peakAfter[d], c.steadyBefore[d], d));
+
+/**
+ * The feature row of one dimension, or why there is none (no steady state, too few recent points,
+ * a bad downtime/window, or any non-finite value): the predictor then lets the fallback answer.
+ */
+export const extractModelFeatures = (input: PredictionInput, d: Dimension): ModelFeatures => {
+  const { profile, downtimeSeconds, windowMinutes, now } = input;
+  const invalid = (reason: string): ModelFeatures => ({ kind: 'invalid', dimension: d, reason });
+  if (!Number.isFinite(downtimeSeconds) || downtimeSeconds < 0) return invalid(`downtimeSeconds must be a finite number ≥ 0, got ${downtimeSeconds}`);
+  if (!Number.isFinite(windowMinutes) || windowMinutes <= 0) return invalid(`windowMinutes must be a finite number > 0, got ${windowMinutes}`);
+  if (!Number.isFinite(now)) return invalid(`now must be finite, got ${now}`);
+
+  const h = profile.steady[d];
+  const p50 = histogramQuantile(h, 0.5);
+  const p90 = histogramQuantile(h, 0.9);
+  const p99 = histogramQuantile(h, 0.99);
+  if (p50 === undefined || p90 === undefined || p99 === undefined) return invalid(`no steady-state data for ${d}`);
+
+  const recent = recentOf(profile, d);
+  if (recent.length < MIN_RECENT_POINTS) return invalid(`${recent.length} recent ${d} points, need ${MIN_RECENT_POINTS}`);
+  const last = recent[recent.length - 1]!;
+  const within = (minutes: number) => recent.filter((p) => p.at > last.at - minutes * MINUTE_MS).map((p) => p.v);
+  const last60 = within(60);
+  const last15 = within(15);
+  const mean60 = last60.reduce((a, b) => a + b, 0) / last60.length;
+  const std60 = Math.sqrt(last60.reduce((a, b) => a + (b - mean60) ** 2, 0) / last60.length);
+  const steps: number[] = [];
+  for (let i = 1; i < recent.length; i++) steps.push((recent[i]!.at - recent[i - 1]!.at) / MINUTE_MS);
+
+  const scale = p90;
+  const ratio = (x: number) => toLogRatio(x, scale, d);
+  const restarts = restartRatios(profile, d);
+  const isCpu = d === 'vcpu';
+  const values = [
+    ...DIMENSIONS.map((x) => (x === d ? 1 : 0)),
+    ratio(p50),
+    ratio(p99),
+    ratio(last.v),
+    ratio(mean60),
+    ratio(Math.max(...last60)),
+    ratio(Math.max(...last15)),
+    // Spread relative to the level: log(1 + std / (scale + ε)).
+    Math.log1p(std60 / (scale + FEATURE_EPSILON[d])),
+    // CPU saturation matters (a host at 100 % cannot show a higher peak); only vCPU knows its capacity.
+    isCpu ? Math.min(4, scale / profile.vcpus) : 0,
+    isCpu ? ratio((Math.max(0, profile.cpuPeakPercent) / 100) * profile.vcpus) : 0,
+    restarts.length > 0 ? restarts.reduce((a, b) => a + b, 0) / restarts.length : 0,
+    restarts.length > 0 ? Math.max(...restarts) : 0,
+    Math.log1p(restarts.length),
+    log1pNonNeg(downtimeSeconds / 60),
+    Math.log(windowMinutes),
+    log1pNonNeg((now - profile.launchedAt) / 3_600_000),
+    Math.log(Math.max(steps.length > 0 ? median(steps) : 1, 1 / 60)),
+    log1pNonNeg((now - last.at) / MINUTE_MS),
+  ];
+  const bad = values.findIndex((v) => !Number.isFinite(v));
+  if (bad >= 0) return invalid(`feature ${MODEL_FEATURE_NAMES[bad]} is not finite (${values[bad]})`);
+  return { kind: 'features', dimension: d, values, scale };
+};
+
+/** Feature rows of every dimension of one prediction input. */
+export const extractAllModelFeatures = (input: PredictionInput): Record<Dimension, ModelFeatures> => ({
+  vcpu: extractModelFeatures(input, 'vcpu'),
+  memoryGiB: extractModelFeatures(input, 'memoryGiB'),
+  networkMbps: extractModelFeatures(input, 'networkMbps'),
+  diskIops: extractModelFeatures(input, 'diskIops'),
+});
