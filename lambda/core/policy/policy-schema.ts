@@ -4,7 +4,10 @@ import type { ShapingPolicy } from '../domain';
 /** Seed 9848041 names priorities high/medium/low; spotwise uses 0..100 and maps the names. */
 export const PRIORITY_NAMES = { high: 90, medium: 50, low: 10 } as const;
 
-const percent = z.string().regex(/^\d{1,3}%$/, 'expected a percentage like "10%"');
+const percent = z
+  .string()
+  .regex(/^\d{1,3}%$/, 'expected a percentage like "10%"')
+  .refine((p) => Number.parseInt(p, 10) <= 100, 'expected a percentage within 0%..100%');
 
 /**
  * The YAML shaping policy (snake_case, as in seed 9848041), extended with spotwise's settings.
@@ -13,7 +16,9 @@ const percent = z.string().regex(/^\d{1,3}%$/, 'expected a percentage like "10%"
 export const shapingPolicyYamlSchema = z
   .object({
     policy_name: z.string().min(1).max(128),
-    priority: z.union([z.enum(['high', 'medium', 'low']), z.number().int().min(0).max(100)]),
+    priority: z.union([z.enum(['high', 'medium', 'low']), z.number().int().min(0).max(100)], {
+    error: 'expected high, medium, low or an integer within 0..100',
+  }),
     resource_demand: z
       .object({
         cpu_cores: z.number().positive().optional(),
