@@ -76,13 +76,16 @@ const cancellationCodes = (error: TransactionCanceledException): CancellationCod
 
 const THROTTLE_CODES: ReadonlySet<string> = new Set(['ThrottlingError', 'ProvisionedThroughputExceeded', 'RequestLimitExceeded']);
 
-/** Expression attribute names for every pool counter, so no attribute can collide with a reserved word. */
-const poolNames = (): Record<string, string> => {
+/**
+ * Expression attribute names of the counters a reservation or release touches. Every name is aliased so
+ * none can collide with a DynamoDB reserved word, and only names the expressions use are sent: DynamoDB
+ * rejects unused ExpressionAttributeNames with a ValidationException.
+ */
+const reservationNames = (): Record<string, string> => {
   const names: Record<string, string> = { '#pk': TableKey.partition, '#version': 'version' };
   for (const d of DIMENSIONS) {
     names[`#${freeAttr(d)}`] = freeAttr(d);
     names[`#${reservedAttr(d)}`] = reservedAttr(d);
-    names[`#${allocatedAttr(d)}`] = allocatedAttr(d);
   }
   return names;
 };
@@ -212,7 +215,7 @@ export class DynamoDbStateStore implements StateStore {
                   Key: Keys.pool(stored.groupId),
                   UpdateExpression: `SET ${DIMENSIONS.map((d) => `#${freeAttr(d)} = #${freeAttr(d)} - :${d}, #${reservedAttr(d)} = #${reservedAttr(d)} + :${d}`).join(', ')}, #version = #version + :one`,
                   ConditionExpression: `attribute_exists(#pk) AND ${DIMENSIONS.map((d) => `#${freeAttr(d)} >= :${d}`).join(' AND ')}`,
-                  ExpressionAttributeNames: poolNames(),
+                  ExpressionAttributeNames: reservationNames(),
                   ExpressionAttributeValues: { ...amountValues(stored.amount), ':one': 1 },
                 },
               },
@@ -278,7 +281,7 @@ export class DynamoDbStateStore implements StateStore {
                   Key: Keys.pool(groupId),
                   UpdateExpression: `SET ${DIMENSIONS.map((d) => `#${freeAttr(d)} = #${freeAttr(d)} + :${d}, #${reservedAttr(d)} = #${reservedAttr(d)} - :${d}`).join(', ')}, #version = #version + :one`,
                   ConditionExpression: 'attribute_exists(#pk)',
-                  ExpressionAttributeNames: poolNames(),
+                  ExpressionAttributeNames: reservationNames(),
                   ExpressionAttributeValues: { ...amountValues(held.amount), ':one': 1 },
                 },
               },

@@ -1,3 +1,112 @@
 #!/usr/bin/env bash
-# Placeholder until the emulator tier lands: the integration tests skip when moto is absent.
-exit 0
+# Installs the local AWS API emulator for the integration tier (test/integration): moto server.
+#
+# moto is not packaged in Debian bookworm. Debian's newer suite (trixie) has python3-moto, which is pure
+# Python, so it is downloaded with apt through a PRIVATE source list and state directory (the system's
+# sources and package database are not touched) and unpacked with dpkg -x into .tools/moto/root. The few
+# newer pure-Python libraries it needs from the same suite (boto3, botocore, s3transfer) are unpacked
+# beside it. Flask and the other dependencies come from bookworm with apt-get install. Nothing but
+# Debian packages is downloaded.
+#
+# Idempotent and quick when installed: a stamp file records what was installed, and a short import check
+# proves it still works. Exit status 0 = installed; non-zero = not installed, with the reason on stderr
+# (the integration tests then fail when CI=true and skip locally, saying why).
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+
+TOOLS_DIR="${SPOTWISE_MOTO_DIR:-$PWD/.tools/moto}"
+ROOT="$TOOLS_DIR/root"
+SITE="$ROOT/usr/lib/python3/dist-packages"
+STAMP="$TOOLS_DIR/installed.txt"
+SUITE="${SPOTWISE_MOTO_SUITE:-trixie}"
+MIRROR="${SPOTWISE_DEBIAN_MIRROR:-http://deb.debian.org/debian}"
+KEYRING=/usr/share/keyrings/debian-archive-keyring.gpg
+PYTHON=/usr/bin/python3
+
+# Unpacked from $SUITE (pure Python, "Architecture: all").
+NEWER_PACKAGES=(python3-moto python3-boto3 python3-botocore python3-s3transfer)
+# Installed from the system's own suite (bookworm): moto's runtime and server dependencies.
+SYSTEM_PACKAGES=(python3-flask python3-flask-cors python3-werkzeug python3-jinja2 python3-requests python3-responses
+  python3-dateutil python3-xmltodict python3-jmespath python3-urllib3 python3-six python3-cryptography python3-yaml)
+
+log() { echo "install-moto: $*" >&2; }
+
+import_check() {
+  PYTHONPATH="$SITE" "$PYTHON" - <<'EOF' 2>&1
+import moto, moto.server, flask, werkzeug, boto3, botocore
+from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
+import moto.dynamodb.models, moto.cloudwatch.models, moto.ec2.models, moto.autoscaling.models
+print(moto.__version__)
+EOF
+}
+
+if [ -f "$STAMP" ] && version=$(import_check); then
+  log "moto $version already installed in $TOOLS_DIR"
+  exit 0
+fi
+
+if [ ! -x "$PYTHON" ]; then
+  log "no $PYTHON: install Debian's python3 first"
+  exit 1
+fi
+if [ "$(id -u)" -ne 0 ]; then
+  SUDO=sudo
+  command -v sudo >/dev/null || { log "not root and no sudo: cannot apt-get install ${SYSTEM_PACKAGES[*]}"; exit 1; }
+else
+  SUDO=
+fi
+
+missing=()
+for p in "${SYSTEM_PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q '^install ok installed$' || missing+=("$p")
+done
+if [ "${#missing[@]}" -gt 0 ]; then
+  log "apt-get install ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  if ! $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null 2>&1; then
+    $SUDO apt-get update -qq >/dev/null 2>&1 || true
+    $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null || { log "apt-get install failed"; exit 1; }
+  fi
+fi
+
+# A private apt: its own source list, lists and cache under $TOOLS_DIR/apt; only `apt-get download` is run.
+APT_DIR="$TOOLS_DIR/apt"
+mkdir -p "$APT_DIR/lists/partial" "$APT_DIR/cache/archives/partial" "$APT_DIR/debs" "$APT_DIR/preferences.d"
+echo "deb [signed-by=$KEYRING] $MIRROR $SUITE main" >"$APT_DIR/sources.list"
+APT_OPTS=(
+  -o "Dir::Etc::SourceList=$APT_DIR/sources.list"
+  -o "Dir::Etc::SourceParts=/dev/null"
+  -o "Dir::Etc::Preferences=/dev/null"
+  -o "Dir::Etc::PreferencesParts=$APT_DIR/preferences.d"
+  -o "Dir::State::Lists=$APT_DIR/lists"
+  -o "Dir::Cache=$APT_DIR/cache"
+  -o "APT::Sandbox::User=root"
+)
+log "fetching the $SUITE package index (private apt state in $APT_DIR)"
+apt-get "${APT_OPTS[@]}" update -qq >/dev/null || { log "apt-get update of the private $SUITE source list failed"; exit 1; }
+rm -f "$APT_DIR/debs"/*.deb
+(cd "$APT_DIR/debs" && apt-get "${APT_OPTS[@]}" download -qq "${NEWER_PACKAGES[@]}" >/dev/null) || { log "apt-get download ${NEWER_PACKAGES[*]} from $SUITE failed"; exit 1; }
+
+rm -rf "$ROOT.new"
+mkdir -p "$ROOT.new"
+versions=""
+for deb in "$APT_DIR/debs"/*.deb; do
+  dpkg -x "$deb" "$ROOT.new"
+  versions+="$(dpkg-deb -f "$deb" Package Version | paste -sd' ')"$'\n'
+done
+rm -rf "$ROOT"
+mv "$ROOT.new" "$ROOT"
+# The index and the .debs are not needed any more (about 40 MB).
+rm -rf "$APT_DIR/lists" "$APT_DIR/cache" "$APT_DIR/debs"
+
+if ! version=$(import_check); then
+  log "moto was unpacked but does not import:"
+  echo "$version" >&2
+  exit 1
+fi
+{
+  echo "moto $version from Debian $SUITE, unpacked in $ROOT:"
+  printf '%s' "$versions"
+  date -u +"installed %Y-%m-%dT%H:%M:%SZ"
+} >"$STAMP"
+log "moto $version installed in $TOOLS_DIR"
