@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   groupId, instanceId, reservationId,
-  type InstanceId, type Reservation, type ResourcePool, type Resources,
+  type Reservation, type ResourcePool, type Resources,
 } from '../../../lambda/core/domain';
 import {
   InvalidLoanError, borrow, emptyLoanBook, lendableHeadroom, lentOut, loanBookViolations, reclaimLoans, repointLoans, reserveWithBorrowing,
