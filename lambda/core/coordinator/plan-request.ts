@@ -1,0 +1,323 @@
+import type { Action, DomainEvent, FleetView, GroupView, InterruptionRequest, ManagedInstance, Notice, Plan, Reservation, Resources } from '../domain';
+import { checkDisruptionBudget } from '../budget/disruption-budget';
+import { joinPlans } from '../planner/ignore-notice';
+import { findGroup, isActive, locateInstance } from '../planner/locate-instance';
+import { reserveInPlan, sweepForPlan, unusablePoolReason } from '../planner/plan-pool';
+import { estimatePostRestartDemand } from '../planner/post-restart-demand';
+import { buildReservation, makeReservationId, reservationExpiry, reservationPurpose } from '../planner/reservation-terms';
+import { formatResources } from '../resources/resources';
+import { rankCandidates } from './choose-victim';
+import { deferRequest, retryTime } from './defer-request';
+
+export { planEvictions } from './plan-evictions';
+
+/**
+ * How far ahead of its not-before time a request is admitted. Admitting reserves capacity at once,
+ * so a request for next week would pin capacity for a week on a forecast made today; instead it is
+ * deferred (reason 'not-before') until it is this close, and admitted then on fresh forecasts.
+ */
+export const ADMISSION_HORIZON_MS = 30 * 60_000;
+
+type DueNotice = Extract<Notice, { kind: 'interruption-due' }>;
+
+const requestPrefix = (request: Pick<InterruptionRequest, 'requestId'>): string => `request:${request.requestId}:`;
+
+/** Spot instances launched by Auto Scaling cannot be stopped or hibernated by the user (DESIGN §1): terminate only. */
+const modeAllowed = (instance: ManagedInstance, mode: InterruptionRequest['mode']): boolean => instance.lifecycle === 'on-demand' || mode === 'terminate';
+
+/** Reservations this request holds anywhere in the fleet (from an earlier attempt). */
+const heldByRequest = (fleet: FleetView, requestId: string): { readonly group: GroupView; readonly reservation: Reservation }[] =>
+  fleet.groups.flatMap((group) =>
+    [...group.pool.reservations.values()].filter((r) => r.id.startsWith(`request:${requestId}:`)).map((reservation) => ({ group, reservation })),
+  );
+
+const releasesOf = (held: readonly { readonly group: GroupView; readonly reservation: Reservation }[], why: string): Plan => ({
+  actions: held.map(({ group, reservation }): Action => ({ kind: 'release', groupId: group.id, reservationId: reservation.id, reason: why })),
+  events: [],
+});
+
+/**
+ * Voluntary interruptions already admitted in `group` but not yet carried out (their victims still
+ * run): they count against the disruption budget now, or two requests admitted a minute apart could
+ * together exceed it when both fire.
+ */
+const pendingVoluntary = (fleet: FleetView, group: GroupView, request: InterruptionRequest, now: number): number => {
+  const victims = new Set<string>();
+  for (const r of group.pool.reservations.values()) {
+    if (reservationPurpose(r.id) !== 'request' || r.id.startsWith(requestPrefix(request)) || r.expiresAt <= now) continue;
+    const located = locateInstance(fleet, r.instanceId);
+    if (located !== undefined && isActive(located.instance)) victims.add(r.instanceId);
+  }
+  return victims.size;
+};
+
+type Candidates =
+  | { readonly kind: 'found'; readonly group: GroupView; readonly instances: readonly ManagedInstance[] }
+  | { readonly kind: 'none'; readonly plan: Plan };
+
+const findCandidates = (request: InterruptionRequest, fleet: FleetView, now: number): Candidates => {
+  const deferNone = (reason: 'unknown-instance' | 'no-eligible-victim', detail: string, retry: boolean): Candidates => ({
+    kind: 'none',
+    plan: deferRequest({ requestId: request.requestId, reason, detail, now, ...(retry ? { retryAt: retryTime(now, request.deadline) } : {}) }),
+  });
+  /** Already chosen by another request or being restarted after a notice: not a second time. */
+  const busy = (group: GroupView, instance: ManagedInstance): boolean =>
+    [...group.pool.reservations.values()].some((r) => r.instanceId === instance.id && r.expiresAt > now && !r.id.startsWith(requestPrefix(request)));
+
+  if (request.selector.kind === 'instance') {
+    const located = locateInstance(fleet, request.selector.instanceId);
+    if (located === undefined) return deferNone('unknown-instance', `${request.selector.instanceId} is not a managed instance`, false);
+    const { group, instance } = located;
+    if (instance.warm || instance.state !== 'running') {
+      return deferNone('no-eligible-victim', `${instance.id} is ${instance.warm ? 'a warm-pool instance' : instance.state}, not running`, false);
+    }
+    if (!modeAllowed(instance, request.mode)) {
+      return deferNone('no-eligible-victim', `${instance.id} is a Spot instance: Auto Scaling Spot instances can only be terminated, not ${request.mode === 'stop' ? 'stopped' : 'hibernated'}`, false);
+    }
+    if (busy(group, instance)) return deferNone('no-eligible-victim', `${instance.id} already holds a reservation for another interruption or restart`, true);
+    return { kind: 'found', group, instances: [instance] };
+  }
+  const { groupId, maxPriority } = request.selector;
+  const group = findGroup(fleet, groupId);
+  if (group === undefined) return deferNone('no-eligible-victim', `${groupId} is not a managed group`, false);
+  const instances = group.instances.filter(
+    (i) => !i.warm && i.state === 'running' && i.priority <= maxPriority && modeAllowed(i, request.mode) && !busy(group, i),
+  );
+  if (instances.length === 0) {
+    return deferNone('no-eligible-victim', `no running instance of ${groupId} with priority ≤ ${maxPriority} that can be ${request.mode === 'terminate' ? 'terminated' : request.mode === 'stop' ? 'stopped' : 'hibernated'} and is not already being interrupted`, true);
+  }
+  return { kind: 'found', group, instances };
+};
+
+/**
+ * Plans a priority interruption request (DESIGN §4 flow 3, seed 10572412's Interruption
+ * Coordinator). Refused after its deadline; deferred until ADMISSION_HORIZON_MS before not-before;
+ * then the victim is chosen (the instance named, or the group's running instances up to maxPriority,
+ * ranked by priority then predicted restart cost) and admitted only when the disruption budget has
+ * room and its post-restart reservation fits the pool — after the plan's own releases of expired
+ * reservations. Admitted: reserve, then schedule-interruption at max(now, notBefore). Otherwise a
+ * deferral with the reason, the shortfall and a retry time (never after the deadline). Candidates
+ * whose forecast is unknown are never admitted (fail closed); if the best-ranked candidate does not
+ * fit, the next one is tried.
+ */
+export const planInterruptionRequest = (request: InterruptionRequest, fleet: FleetView, ctx: { readonly now: number }): Plan => {
+  const { now } = ctx;
+  const { requestId } = request;
+  if (!Number.isFinite(now)) {
+    return { actions: [{ kind: 'noop', reason: `request ${requestId}: the planning time is ${String(now)}` }], events: [{ kind: 'fail-closed', at: now, reason: `request ${requestId} not planned: now is ${String(now)}` }] };
+  }
+  const held = heldByRequest(fleet, requestId);
+  if (!Number.isFinite(request.deadline) || now > request.deadline) {
+    const detail = Number.isFinite(request.deadline) ? `deadline ${new Date(request.deadline).toISOString()} passed at ${new Date(now).toISOString()}` : `deadline is ${String(request.deadline)}: cannot be met`;
+    return joinPlans(releasesOf(held, `request ${requestId} refused`), deferRequest({ requestId, reason: 'deadline-passed', detail, now }));
+  }
+  if (!Number.isFinite(request.notBefore)) {
+    return joinPlans(releasesOf(held, `request ${requestId} refused`), deferRequest({ requestId, reason: 'not-before', detail: `notBefore is ${String(request.notBefore)}`, now }));
+  }
+  if (request.notBefore - now > ADMISSION_HORIZON_MS) {
+    return joinPlans(
+      releasesOf(held, `request ${requestId} deferred until closer to its not-before time`),
+      deferRequest({
+        requestId,
+        reason: 'not-before',
+        detail: `admitted from ${ADMISSION_HORIZON_MS / 60_000} minutes before notBefore ${new Date(request.notBefore).toISOString()}`,
+        now,
+        retryAt: request.notBefore - ADMISSION_HORIZON_MS,
+      }),
+    );
+  }
+
+  const found = findCandidates(request, fleet, now);
+  if (found.kind === 'none') return joinPlans(releasesOf(held, `request ${requestId} has no eligible victim`), found.plan);
+  const { group } = found;
+  const retryAt = retryTime(now, request.deadline);
+  const release = (why: string): Plan => releasesOf(held, `request ${requestId} ${why}`);
+
+  const budget = checkDisruptionBudget(group, 1 + pendingVoluntary(fleet, group, request, now));
+  if (budget.kind === 'exhausted') {
+    return joinPlans(release('deferred: disruption budget'), deferRequest({ requestId, reason: 'disruption-budget-exhausted', detail: budget.reason, now, retryAt }));
+  }
+  const poolProblem = unusablePoolReason(group);
+  if (poolProblem !== undefined) {
+    return joinPlans(
+      release('deferred: pool unusable'),
+      deferRequest({
+        requestId, reason: 'reservation-does-not-fit', detail: poolProblem, now, retryAt,
+        extraEvents: [{ kind: 'fail-closed', at: now, groupId: group.id, reason: `request ${requestId} not admitted: ${poolProblem}` }],
+      }),
+    );
+  }
+
+  const known: { instance: ManagedInstance; demand: Resources }[] = [];
+  const unknown: string[] = [];
+  for (const instance of found.instances) {
+    const estimate = estimatePostRestartDemand(instance, group, fleet);
+    if (estimate.kind === 'known') known.push({ instance, demand: estimate.amount });
+    else unknown.push(estimate.reason);
+  }
+  if (known.length === 0) {
+    const detail = `no candidate has a usable forecast: ${unknown.join('; ')}`;
+    return joinPlans(
+      release('deferred: forecast unknown'),
+      deferRequest({ requestId, reason: 'forecast-unknown', detail, now, retryAt, extraEvents: [{ kind: 'fail-closed', at: now, groupId: group.id, reason: `request ${requestId} not admitted: ${detail}` }] }),
+    );
+  }
+
+  // A redelivered or retried request keeps the victim it already holds a reservation for.
+  const heldVictims = new Set(held.map((h) => h.reservation.instanceId));
+  const ranked = rankCandidates(known, group.pool.capacity).sort((a, b) => Number(heldVictims.has(b.instance.id)) - Number(heldVictims.has(a.instance.id)));
+  const swept = sweepForPlan(group, group.pool, now);
+  const scheduledFor = Math.max(now, request.notBefore);
+  let firstRefusal: { readonly instance: ManagedInstance; readonly demand: Resources; readonly shortfall: Resources } | undefined;
+  const invalid: string[] = [];
+  for (const candidate of ranked) {
+    const reservation = buildReservation({
+      id: makeReservationId('request', requestId, candidate.instance.id),
+      group,
+      instance: candidate.instance,
+      amount: candidate.demand,
+      now,
+      expiresAt: reservationExpiry(scheduledFor, group),
+      reason: `post-restart demand of ${candidate.instance.id} for request ${requestId} (${request.reason})`,
+    });
+    const outcome = reserveInPlan(swept.pool, reservation, now);
+    if (outcome.kind === 'invalid') {
+      invalid.push(outcome.reason);
+      continue;
+    }
+    if (outcome.kind === 'refused') {
+      firstRefusal ??= { instance: candidate.instance, demand: candidate.demand, shortfall: outcome.shortfall };
+      continue;
+    }
+    const stale = held.filter((h) => h.reservation.id !== reservation.id);
+    const events: DomainEvent[] = [
+      ...(outcome.alreadyHeld ? [] : [{ kind: 'reservation-made' as const, at: now, groupId: group.id, instanceId: candidate.instance.id, reservationId: reservation.id, amount: reservation.amount }]),
+      { kind: 'interruption-scheduled', at: now, groupId: group.id, instanceId: candidate.instance.id, requestId, scheduledFor },
+    ];
+    return {
+      actions: [
+        ...swept.actions,
+        ...releasesOf(stale, `request ${requestId} chose ${candidate.instance.id}`).actions,
+        { kind: 'reserve', reservation },
+        { kind: 'schedule-interruption', groupId: group.id, instanceId: candidate.instance.id, requestId, reservationId: reservation.id, at: scheduledFor, mode: request.mode },
+      ],
+      events,
+    };
+  }
+  if (firstRefusal === undefined) {
+    // Every candidate's reservation was malformed (e.g. a NaN priority tag): a data problem, fail closed.
+    const detail = `no candidate's reservation could be evaluated: ${invalid.join('; ')}`;
+    return joinPlans(
+      { actions: swept.actions, events: [] },
+      release('deferred: invalid reservation'),
+      deferRequest({ requestId, reason: 'reservation-does-not-fit', detail, now, retryAt, extraEvents: [{ kind: 'fail-closed', at: now, groupId: group.id, reason: `request ${requestId} not admitted: ${detail}` }] }),
+    );
+  }
+  const refusal = firstRefusal;
+  const detail = `${formatResources(refusal.demand)} for ${refusal.instance.id} does not fit in ${group.id}'s pool (short ${formatResources(refusal.shortfall)})${ranked.length > 1 ? `; ${ranked.length - 1} other candidate(s) do not fit either` : ''}`;
+  return joinPlans(
+    { actions: swept.actions, events: [] },
+    release('deferred: reservation does not fit'),
+    deferRequest({
+      requestId, reason: 'reservation-does-not-fit', detail, now, retryAt, shortfall: refusal.shortfall,
+      extraEvents: [{ kind: 'reservation-refused', at: now, groupId: group.id, instanceId: refusal.instance.id, shortfall: refusal.shortfall, reason: `request ${requestId}: ${detail}` }],
+    }),
+  );
+};
+
+/**
+ * The executor's re-check when a scheduled interruption fires (DESIGN §4 flow 3): the victim must
+ * still run, the deadline (when known) must not have passed, the disruption budget must have room,
+ * and the reservation must still be held — or, if it expired or was swept, be made again and fit.
+ * Then interrupt-instance; otherwise defer (releasing the reservation, so a deferred request does not
+ * sit on capacity a spot warning may need) or refuse.
+ */
+export const planDueInterruption = (notice: DueNotice, fleet: FleetView, ctx: { readonly now: number; readonly deadline?: number }): Plan => {
+  const { now } = ctx;
+  const { requestId } = notice;
+  if (!Number.isFinite(now)) {
+    return { actions: [{ kind: 'noop', reason: `due interruption ${requestId}: the planning time is ${String(now)}` }], events: [{ kind: 'fail-closed', at: now, reason: `due interruption ${requestId} not planned: now is ${String(now)}` }] };
+  }
+  if (ctx.deadline !== undefined && !Number.isFinite(ctx.deadline)) {
+    return deferRequest({ requestId, reason: 'deadline-passed', detail: `deadline is ${String(ctx.deadline)}: cannot be met`, now });
+  }
+  const deadline = ctx.deadline ?? Number.POSITIVE_INFINITY;
+  const located = locateInstance(fleet, notice.instanceId);
+  // A victim that is gone may already have been replaced and its reservation handed over: keep it.
+  if (located === undefined) return deferRequest({ requestId, reason: 'unknown-instance', detail: `${notice.instanceId} is no longer a managed instance`, now });
+  const { group, instance } = located;
+  if (instance.warm || instance.state !== 'running') {
+    return deferRequest({ requestId, reason: 'no-eligible-victim', detail: `${instance.id} is ${instance.warm ? 'in the warm pool' : instance.state}, not running`, now });
+  }
+  const held = group.pool.reservations.get(notice.reservationId);
+  const releaseHeld = (why: string): Plan =>
+    held === undefined ? { actions: [], events: [] } : { actions: [{ kind: 'release', groupId: group.id, reservationId: held.id, reason: `request ${requestId} ${why}` }], events: [] };
+  if (now > deadline) {
+    return joinPlans(releaseHeld('refused: deadline passed'), deferRequest({ requestId, reason: 'deadline-passed', detail: `deadline ${new Date(deadline).toISOString()} passed`, now }));
+  }
+  if (!modeAllowed(instance, notice.mode)) {
+    return joinPlans(releaseHeld('refused'), deferRequest({ requestId, reason: 'no-eligible-victim', detail: `${instance.id} is a Spot instance: terminate only`, now }));
+  }
+  if (held !== undefined && held.instanceId !== instance.id) {
+    return deferRequest({ requestId, reason: 'no-eligible-victim', detail: `reservation ${held.id} is held for ${held.instanceId}, not ${instance.id}`, now });
+  }
+  const retryAt = retryTime(now, deadline);
+  const budget = checkDisruptionBudget(group, 1);
+  if (budget.kind === 'exhausted') {
+    return joinPlans(releaseHeld('deferred: disruption budget'), deferRequest({ requestId, reason: 'disruption-budget-exhausted', detail: budget.reason, now, retryAt }));
+  }
+  const interrupt: Action = {
+    kind: 'interrupt-instance',
+    groupId: group.id,
+    instanceId: instance.id,
+    mode: notice.mode,
+    requestId,
+    reason: `scheduled interruption ${requestId}`,
+  };
+  if (held !== undefined && held.expiresAt > now) return { actions: [interrupt], events: [] };
+
+  // The reservation is gone (expired and swept, or released): admit again from scratch.
+  const poolProblem = unusablePoolReason(group);
+  const estimate = estimatePostRestartDemand(instance, group, fleet);
+  if (poolProblem !== undefined || estimate.kind === 'unknown') {
+    const why = poolProblem ?? (estimate.kind === 'unknown' ? estimate.reason : '');
+    return joinPlans(
+      releaseHeld('deferred'),
+      deferRequest({
+        requestId, reason: poolProblem !== undefined ? 'reservation-does-not-fit' : 'forecast-unknown', detail: why, now, retryAt,
+        extraEvents: [{ kind: 'fail-closed', at: now, groupId: group.id, instanceId: instance.id, reason: `due interruption ${requestId} not carried out: ${why}` }],
+      }),
+    );
+  }
+  const swept = sweepForPlan(group, group.pool, now);
+  const reservation = buildReservation({
+    id: notice.reservationId,
+    group,
+    instance,
+    amount: estimate.amount,
+    now,
+    expiresAt: reservationExpiry(now, group),
+    reason: `post-restart demand of ${instance.id} for request ${requestId} (re-reserved when due)`,
+  });
+  const outcome = reserveInPlan(swept.pool, reservation, now);
+  if (outcome.kind === 'invalid') {
+    return joinPlans(
+      { actions: swept.actions, events: [] },
+      deferRequest({ requestId, reason: 'reservation-does-not-fit', detail: outcome.reason, now, retryAt, extraEvents: [{ kind: 'fail-closed', at: now, groupId: group.id, instanceId: instance.id, reason: `due interruption ${requestId}: ${outcome.reason}` }] }),
+    );
+  }
+  if (outcome.kind === 'refused') {
+    const detail = `${formatResources(estimate.amount)} for ${instance.id} no longer fits in ${group.id}'s pool (short ${formatResources(outcome.shortfall)})`;
+    return joinPlans(
+      { actions: swept.actions, events: [] },
+      deferRequest({
+        requestId, reason: 'reservation-does-not-fit', detail, now, retryAt, shortfall: outcome.shortfall,
+        extraEvents: [{ kind: 'reservation-refused', at: now, groupId: group.id, instanceId: instance.id, shortfall: outcome.shortfall, reason: `due interruption ${requestId}: ${detail}` }],
+      }),
+    );
+  }
+  return {
+    actions: [...swept.actions, { kind: 'reserve', reservation }, interrupt],
+    events: outcome.alreadyHeld ? [] : [{ kind: 'reservation-made', at: now, groupId: group.id, instanceId: instance.id, reservationId: reservation.id, amount: reservation.amount }],
+  };
+};

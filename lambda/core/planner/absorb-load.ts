@@ -1,0 +1,290 @@
+import {
+  DIMENSIONS, type Action, type DomainEvent, type FleetView, type GroupId, type GroupView, type InstanceTypeSpec, type ManagedInstance,
+  type ResourcePool, type Resources,
+} from '../domain';
+import { checkDisruptionBudget } from '../budget/disruption-budget';
+import { choosePlacement } from '../placement/placement-score';
+import { cheapestCovering, hourlyPrice } from '../resources/catalog';
+import { addResources, formatResources, isZero, scaleResources, shortfall, ZERO_RESOURCES } from '../resources/resources';
+import { findStandbyGroup, findWarmGroup } from './locate-instance';
+import { reserveInPlan } from './plan-pool';
+import { estimatePostRestartDemand, instanceShape } from './post-restart-demand';
+import { buildReservation, makeReservationId, RESTART_GRACE_MS } from './reservation-terms';
+
+/**
+ * Where the load of an interrupted instance goes until its replacement is up, in the order an SRE
+ * would reach for it: (1) warm capacity staged ahead of time, (2) a running sibling with room,
+ * (3) a stopped sibling (retyped while it is stopped, then started), (4) a running On-Demand sibling
+ * resized through stop → modify → start — a disruption, so only with policy consent, budget room and
+ * its own reservation, (5) scaling the group out. Each step takes what the previous ones left over.
+ */
+export interface AbsorbRequest {
+  readonly fleet: FleetView;
+  /** The interrupted instance's group. */
+  readonly group: GroupView;
+  readonly victim: ManagedInstance;
+  /** The load to place: the victim's post-restart demand, or its type's shape when that is unknown. */
+  readonly load: Resources;
+  /** False when `load` is a stand-in: disruptive moves are then refused (fail closed). */
+  readonly loadKnown: boolean;
+  /** The victim group's pool as the plan has left it so far. */
+  readonly pool: ResourcePool;
+  /** Event or request id: makes sibling reservation ids deterministic. */
+  readonly source: string;
+  readonly now: number;
+  /** Why, for action reasons: e.g. "spot interruption warning (terminate) for i-1". */
+  readonly why: string;
+}
+
+export interface AbsorbPlan {
+  readonly actions: readonly Action[];
+  readonly events: readonly DomainEvent[];
+  readonly pool: ResourcePool;
+  /** What no step could cover (zero when everything is placed). */
+  readonly uncovered: Resources;
+}
+
+const byId = (a: { readonly id: string }, b: { readonly id: string }): number => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+
+/** Instances an interruption of `victim` will probably take down too: Spot in the same type × AZ pool (DESIGN §1). */
+const sharesSpotPool = (victim: ManagedInstance, other: ManagedInstance): boolean =>
+  victim.lifecycle === 'spot' && other.lifecycle === 'spot' && other.instanceType === victim.instanceType && other.availabilityZone === victim.availabilityZone;
+
+/** Free slots before a group hits its max size (0 when its sizes are not numbers: fail closed). */
+const roomToGrow = (group: GroupView, alreadyAdded: number): number => {
+  const room = Math.floor(group.maxSize) - Math.floor(group.desiredCapacity) - alreadyAdded;
+  return Number.isFinite(room) ? Math.max(0, room) : 0;
+};
+
+/** Whole instances of `shape` needed to cover `need`; dimensions the shape lacks entirely cannot be covered. */
+const unitsToCover = (need: Resources, shape: Resources): number => {
+  let units = 0;
+  for (const d of DIMENSIONS) {
+    if (need[d] > 0 && shape[d] > 0) units = Math.max(units, Math.ceil(need[d] / shape[d]));
+  }
+  return units;
+};
+
+const specOf = (fleet: FleetView, instance: ManagedInstance): InstanceTypeSpec | undefined =>
+  instanceShape(instance, fleet) === undefined ? undefined : fleet.catalog.get(instance.instanceType);
+
+/**
+ * Warm instances to bring into service. Auto Scaling, not spotwise, picks which warm instance leaves
+ * the pool on a scale-out, so they are counted smallest first: the count covers the load whichever
+ * ones it picks.
+ */
+const countWarmInstances = (fleet: FleetView, warmGroup: GroupView, load: Resources): { readonly count: number; readonly covered: Resources } => {
+  const warm = warmGroup.instances
+    .filter((i) => i.warm && (i.state === 'stopped' || i.state === 'running'))
+    .flatMap((i) => {
+      const shape = instanceShape(i, fleet);
+      return shape === undefined ? [] : [{ id: i.id, shape }];
+    })
+    .sort((a, b) => a.shape.vcpu - b.shape.vcpu || a.shape.memoryGiB - b.shape.memoryGiB || byId(a, b));
+  const room = roomToGrow(warmGroup, 0);
+  let covered = ZERO_RESOURCES;
+  let count = 0;
+  for (const w of warm) {
+    if (count >= room || isZero(shortfall(load, covered))) break;
+    covered = addResources(covered, w.shape);
+    count += 1;
+  }
+  return { count, covered };
+};
+
+/** The type a scale-out of `group` will most likely launch: its most common in-service type (ties by name). */
+const launchShape = (fleet: FleetView, group: GroupView, fallback: ManagedInstance): Resources | undefined => {
+  const counts = new Map<string, number>();
+  for (const i of group.instances) {
+    if (!i.warm && (i.state === 'running' || i.state === 'pending') && instanceShape(i, fleet) !== undefined) {
+      counts.set(i.instanceType, (counts.get(i.instanceType) ?? 0) + 1);
+    }
+  }
+  const best = [...counts.entries()].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))[0];
+  return best === undefined ? instanceShape(fallback, fleet) : fleet.catalog.get(best[0])?.resources;
+};
+
+interface Working {
+  readonly actions: Action[];
+  readonly events: DomainEvent[];
+  pool: ResourcePool;
+  remaining: Resources;
+  readonly added: Map<GroupId, { readonly group: GroupView; count: number; readonly reasons: string[] }>;
+  readonly notes: string[];
+}
+
+const addDesired = (w: Working, group: GroupView, count: number, reason: string): void => {
+  const entry = w.added.get(group.id) ?? { group, count: 0, reasons: [] };
+  entry.count += count;
+  entry.reasons.push(reason);
+  w.added.set(group.id, entry);
+};
+
+const stageWarm = (req: AbsorbRequest, w: Working): void => {
+  const warmGroup = findWarmGroup(req.fleet, req.group);
+  if (warmGroup === undefined) return;
+  const { count, covered } = countWarmInstances(req.fleet, warmGroup, w.remaining);
+  if (count === 0) {
+    w.notes.push(`no warm instance ready in ${warmGroup.id}`);
+    return;
+  }
+  addDesired(w, warmGroup, count, `bring ${count} warm instance(s) into service`);
+  w.remaining = shortfall(w.remaining, covered);
+};
+
+const isVector = (r: Resources | undefined): r is Resources => r !== undefined && DIMENSIONS.every((d) => Number.isFinite(r[d]) && r[d] >= 0);
+
+const useSiblingHeadroom = (req: AbsorbRequest, w: Working): void => {
+  const seen = new Set<string>();
+  const targets = req.group.instances
+    .filter((i) => i.id !== req.victim.id && !i.warm && i.state === 'running' && !sharesSpotPool(req.victim, i))
+    .filter((i) => !seen.has(i.id) && seen.add(i.id) !== undefined)
+    .flatMap((i) => {
+      const capacity = instanceShape(i, req.fleet);
+      if (capacity === undefined) return [];
+      // No (usable) recorded allocation means unknown use: assume the sibling is full rather than idle.
+      const allocation = req.pool.allocations.get(i.id);
+      return [{ id: i.id, capacity, used: isVector(allocation) ? allocation : capacity }];
+    })
+    .sort(byId);
+  // The priority term is the same for every target; a priority outside 0..100 only shifts all scores.
+  const priority01 = Number.isFinite(req.victim.priority) ? Math.min(1, Math.max(0, req.victim.priority / 100)) : 0;
+  const placed = choosePlacement(targets, w.remaining, priority01);
+  if (placed === undefined) return;
+  w.events.push({
+    kind: 'capacity-staged',
+    at: req.now,
+    groupId: req.group.id,
+    detail: `${placed.id} has room for ${formatResources(w.remaining)} of ${req.victim.id}'s load (placement score ${placed.score.toFixed(3)}); no resize needed`,
+  });
+  w.remaining = ZERO_RESOURCES;
+};
+
+const resizeStoppedSibling = (req: AbsorbRequest, w: Working): void => {
+  const standby = findStandbyGroup(req.fleet, req.group);
+  const groups = standby === undefined ? [req.group] : [req.group, standby];
+  interface Option {
+    readonly group: GroupView;
+    readonly instance: ManagedInstance;
+    /** Undefined when the current type already covers the need: start only. */
+    readonly toType: string | undefined;
+    readonly price: number;
+  }
+  const options = groups.flatMap((g): Option[] =>
+    g.instances
+      // Only On-Demand: EC2 cannot change the type of a Spot instance, and Spot instances launched
+      // by Auto Scaling cannot be stopped and started (DESIGN §1).
+      .filter((i) => i.id !== req.victim.id && !i.warm && i.state === 'stopped' && i.lifecycle === 'on-demand')
+      .flatMap((i): Option[] => {
+        const estimate = estimatePostRestartDemand(i, g, req.fleet);
+        const own = estimate.kind === 'known' ? estimate.amount : instanceShape(i, req.fleet);
+        const spec = specOf(req.fleet, i);
+        if (own === undefined || spec === undefined) return [];
+        const need = addResources(own, w.remaining);
+        if (isZero(shortfall(need, spec.resources))) return [{ group: g, instance: i, toType: undefined, price: hourlyPrice(spec, 'on-demand') }];
+        const target = cheapestCovering(req.fleet.catalog, need, g.policy.allowedInstanceTypes, 'on-demand');
+        return target === undefined ? [] : [{ group: g, instance: i, toType: target.name, price: hourlyPrice(target, 'on-demand') }];
+      }),
+  );
+  const best = options.sort((a, b) => a.price - b.price || byId(a.instance, b.instance))[0];
+  if (best === undefined) return;
+  const reason = `absorb ${formatResources(w.remaining)} of ${req.why}`;
+  if (best.toType !== undefined) {
+    w.actions.push({ kind: 'retype-stopped-instance', groupId: best.group.id, instanceId: best.instance.id, fromType: best.instance.instanceType, toType: best.toType, reason });
+  }
+  w.actions.push({ kind: 'start-instance', groupId: best.group.id, instanceId: best.instance.id, reason });
+  w.remaining = ZERO_RESOURCES;
+};
+
+const resizeRunningSibling = (req: AbsorbRequest, w: Working): void => {
+  if (!req.group.policy.allowStopModifyStart) return;
+  if (!req.loadKnown) {
+    w.notes.push('stop → modify → start refused: the load is not forecast (fail closed)');
+    return;
+  }
+  const budget = checkDisruptionBudget(req.group, 1);
+  if (budget.kind === 'exhausted') {
+    w.notes.push(`stop → modify → start refused: ${budget.reason}`);
+    return;
+  }
+  const options = req.group.instances
+    .filter((i) => i.id !== req.victim.id && !i.warm && i.state === 'running' && i.lifecycle === 'on-demand')
+    .flatMap((i) => {
+      const estimate = estimatePostRestartDemand(i, req.group, req.fleet);
+      const spec = specOf(req.fleet, i);
+      // The sibling's own restart is a disruption: it needs a known forecast like any other.
+      if (estimate.kind !== 'known' || spec === undefined) return [];
+      const need = addResources(estimate.amount, w.remaining);
+      if (isZero(shortfall(need, spec.resources))) return [];
+      const target = cheapestCovering(req.fleet.catalog, need, req.group.policy.allowedInstanceTypes, 'on-demand');
+      return target === undefined ? [] : [{ instance: i, own: estimate.amount, target }];
+    })
+    .sort((a, b) => a.instance.priority - b.instance.priority || hourlyPrice(a.target, 'on-demand') - hourlyPrice(b.target, 'on-demand') || byId(a.instance, b.instance));
+  for (const option of options) {
+    const reservation = buildReservation({
+      id: makeReservationId('sibling', req.source, option.instance.id),
+      group: req.group,
+      instance: option.instance,
+      amount: option.own,
+      now: req.now,
+      expiresAt: req.now + RESTART_GRACE_MS + req.group.policy.postRestartWindowMinutes * 60_000,
+      reason: `restart of ${option.instance.id} (stop → modify → start to ${option.target.name}) for ${req.why}`,
+    });
+    const outcome = reserveInPlan(w.pool, reservation, req.now);
+    if (outcome.kind !== 'reserved') {
+      const why = outcome.kind === 'refused' ? `is short ${formatResources(outcome.shortfall)}` : `is invalid: ${outcome.reason}`;
+      w.notes.push(`stop → modify → start of ${option.instance.id} refused: its restart reservation ${why}`);
+      continue;
+    }
+    w.pool = outcome.pool;
+    const reason = `absorb ${formatResources(w.remaining)} of ${req.why}`;
+    w.actions.push(
+      { kind: 'reserve', reservation },
+      { kind: 'interrupt-instance', groupId: req.group.id, instanceId: option.instance.id, mode: 'stop', reason: `stop → modify → start: ${reason}` },
+      { kind: 'retype-stopped-instance', groupId: req.group.id, instanceId: option.instance.id, fromType: option.instance.instanceType, toType: option.target.name, reason },
+      { kind: 'start-instance', groupId: req.group.id, instanceId: option.instance.id, reason },
+    );
+    w.events.push({ kind: 'reservation-made', at: req.now, groupId: req.group.id, instanceId: option.instance.id, reservationId: reservation.id, amount: reservation.amount });
+    w.remaining = ZERO_RESOURCES;
+    return;
+  }
+};
+
+const scaleOut = (req: AbsorbRequest, w: Working): void => {
+  const target = findStandbyGroup(req.fleet, req.group) ?? req.group;
+  const shape = launchShape(req.fleet, target, req.victim);
+  if (shape === undefined) {
+    w.notes.push(`cannot size a scale-out of ${target.id}: no known instance type`);
+    return;
+  }
+  const already = w.added.get(target.id)?.count ?? 0;
+  const units = Math.min(unitsToCover(w.remaining, shape), roomToGrow(target, already));
+  if (units === 0) {
+    w.notes.push(`${target.id} cannot grow (desired ${target.desiredCapacity + already}, max ${target.maxSize})`);
+    return;
+  }
+  addDesired(w, target, units, `launch ${units} instance(s) for ${formatResources(w.remaining)}`);
+  w.remaining = shortfall(w.remaining, scaleResources(shape, units));
+};
+
+/** Plans where `req.load` goes while `req.victim` is away (see the module comment for the order). */
+export const planLoadAbsorption = (req: AbsorbRequest): AbsorbPlan => {
+  const w: Working = { actions: [], events: [], pool: req.pool, remaining: req.load, added: new Map(), notes: [] };
+  const steps = [stageWarm, useSiblingHeadroom, resizeStoppedSibling, resizeRunningSibling, scaleOut];
+  for (const step of steps) {
+    if (isZero(w.remaining)) break;
+    step(req, w);
+  }
+  // One set-desired-capacity per group, with every step's increase folded in.
+  const desired: Action[] = [...w.added.values()].map(({ group, count, reasons }) => ({
+    kind: 'set-desired-capacity',
+    groupId: group.id,
+    desiredCapacity: Math.floor(group.desiredCapacity) + count,
+    reason: `${reasons.join('; ')} for ${req.why}`,
+  }));
+  const actions: Action[] = [...desired, ...w.actions];
+  if (!isZero(w.remaining)) {
+    actions.push({ kind: 'noop', reason: `cannot place ${formatResources(w.remaining)} of ${req.why}${w.notes.length > 0 ? `: ${w.notes.join('; ')}` : ''}` });
+  }
+  return { actions, events: w.events, pool: w.pool, uncovered: w.remaining };
+};

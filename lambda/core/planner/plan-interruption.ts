@@ -1,0 +1,69 @@
+import type { Action, DomainEvent, FleetView, Plan } from '../domain';
+import { planLoadAbsorption } from './absorb-load';
+import { ignoreNotice } from './ignore-notice';
+import type { LocatedInstance } from './locate-instance';
+import { estimatePostRestartDemand, instanceShape } from './post-restart-demand';
+import { reserveForRestart } from './reserve-for-restart';
+import { reservationExpiry, type ReservationPurpose } from './reservation-terms';
+
+export interface InterruptionInput {
+  readonly fleet: FleetView;
+  readonly located: LocatedInstance;
+  /** Event id the reservation id derives from. */
+  readonly eventId: string;
+  readonly purpose: ReservationPurpose;
+  /** When the instance goes away (the spot warning's deadline; `at` when there is no lead). */
+  readonly interruptAt: number;
+  readonly now: number;
+  readonly why: string;
+}
+
+/**
+ * An involuntary interruption (spot warning, terminate lifecycle action): reserve the victim's
+ * post-restart demand, then place its load while it is away (warm capacity, siblings, scale-out).
+ * It happens whether or not the reservation fits, so a refusal does not stop the safety moves.
+ * With no usable forecast nothing is reserved and no disruptive move is made (fail closed); the
+ * victim's own type shape sizes the non-disruptive moves (like-for-like replacement).
+ */
+export const planInterruption = (input: InterruptionInput): Plan => {
+  const { group, instance } = input.located;
+  const expiresAt = reservationExpiry(input.interruptAt, group);
+  // A notice delivered after the restart window it would protect has closed (a replayed or long-queued
+  // event, or one with a NaN time) has nothing left to prepare for.
+  if (!(expiresAt > input.now)) return ignoreNotice(input.now, `${input.why}: stale, its post-restart window ended at ${String(expiresAt)}`, instance.id);
+  const reservation = reserveForRestart({
+    fleet: input.fleet,
+    group,
+    instance,
+    purpose: input.purpose,
+    source: input.eventId,
+    now: input.now,
+    expiresAt,
+    why: input.why,
+  });
+  const actions: Action[] = [...reservation.actions];
+  const events: DomainEvent[] = [...reservation.events];
+
+  let load = reservation.kind === 'fail-closed' ? undefined : reservation.amount;
+  if (reservation.kind === 'fail-closed') {
+    events.push({ kind: 'fail-closed', at: input.now, groupId: group.id, instanceId: instance.id, reason: `no reservation and no disruptive move for ${input.why}: ${reservation.reason}` });
+    const estimate = estimatePostRestartDemand(instance, group, input.fleet);
+    load = estimate.kind === 'known' ? estimate.amount : instanceShape(instance, input.fleet);
+  }
+  if (load === undefined) {
+    actions.push({ kind: 'noop', reason: `cannot size safety moves for ${input.why}: instance type ${instance.instanceType} is not in the catalog` });
+    return { actions, events };
+  }
+  const absorbed = planLoadAbsorption({
+    fleet: input.fleet,
+    group,
+    victim: instance,
+    load,
+    loadKnown: reservation.kind !== 'fail-closed',
+    pool: reservation.pool,
+    source: input.eventId,
+    now: input.now,
+    why: input.why,
+  });
+  return { actions: [...actions, ...absorbed.actions], events: [...events, ...absorbed.events] };
+};

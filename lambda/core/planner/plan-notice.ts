@@ -1,0 +1,53 @@
+import type { FleetView, Notice, Plan } from '../domain';
+import { planDueInterruption, planInterruptionRequest } from '../coordinator/plan-request';
+import { planStaging } from '../staging/plan-staging';
+import { ignoreNotice } from './ignore-notice';
+import { planLifecycleLaunch, planLifecycleTerminate } from './plan-lifecycle';
+import { planRebalance } from './plan-rebalance';
+import { planSpotWarning } from './plan-spot-warning';
+import { planStateChange } from './plan-state-change';
+
+export { warningDeadline } from './plan-spot-warning';
+
+/**
+ * The decision for one notice (DESIGN §4 flow 2), as data: pure and deterministic — the same notice,
+ * fleet snapshot and `now` always give the same plan, and nothing here reads a clock or throws for
+ * bad data (unknown instances, NaN forecasts, broken pools give noop / fail-closed plans).
+ *
+ * - spot warning → reserve the post-restart demand, bring staged warm capacity into service, absorb
+ *   the rest on siblings or by scaling out (see planLoadAbsorption);
+ * - rebalance recommendation → reserve and stage one warm instance, nothing disruptive;
+ * - lifecycle terminate → WarmPool destination: complete only; otherwise heartbeat, treat as an
+ *   interruption, complete;
+ * - lifecycle launch → hand the reservation over, complete;
+ * - state change to running → open the post-restart window (and hand over a reservation held for
+ *   the instance itself);
+ * - interruption request / due, profile tick → the coordinator and staging planners.
+ */
+export const planNoticeResponse = (notice: Notice, fleet: FleetView, ctx: { readonly now: number }): Plan => {
+  const { now } = ctx;
+  if (!Number.isFinite(now)) {
+    return { actions: [{ kind: 'noop', reason: `notice ${notice.kind} not planned: now is ${String(now)}` }], events: [{ kind: 'fail-closed', at: now, reason: `notice ${notice.kind} not planned: now is ${String(now)}` }] };
+  }
+  if ('at' in notice && !Number.isFinite(notice.at)) return ignoreNotice(now, `notice ${notice.kind} has no usable time (${String(notice.at)})`);
+  switch (notice.kind) {
+    case 'spot-interruption-warning':
+      return planSpotWarning(notice, fleet, now);
+    case 'rebalance-recommendation':
+      return planRebalance(notice, fleet, now);
+    case 'lifecycle-terminate':
+      return planLifecycleTerminate(notice, fleet, now);
+    case 'lifecycle-launch':
+      return planLifecycleLaunch(notice, fleet, now);
+    case 'state-change':
+      return planStateChange(notice, fleet, now);
+    case 'interruption-request':
+      return planInterruptionRequest(notice.request, fleet, ctx);
+    case 'interruption-due':
+      return planDueInterruption(notice, fleet, ctx);
+    case 'profile-tick':
+      return planStaging(notice.groupId, fleet, ctx);
+    case 'noop':
+      return ignoreNotice(now, notice.reason);
+  }
+};

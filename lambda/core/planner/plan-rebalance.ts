@@ -1,0 +1,92 @@
+import { SPOT_WARNING_LEAD_SECONDS } from '../../contracts/events';
+import type { Action, DomainEvent, FleetView, GroupView, ManagedInstance, Notice, Plan, Resources } from '../domain';
+import { cheapestCovering } from '../resources/catalog';
+import { fits, formatResources } from '../resources/resources';
+import { ignoreNotice } from './ignore-notice';
+import { findWarmGroup, isActive, locateInstance } from './locate-instance';
+import { estimatePostRestartDemand, instanceShape } from './post-restart-demand';
+import { reserveForRestart } from './reserve-for-restart';
+import { REBALANCE_HOLD_MS, reservationExpiry } from './reservation-terms';
+
+type Rebalance = Extract<Notice, { kind: 'rebalance-recommendation' }>;
+
+const byId = (a: ManagedInstance, b: ManagedInstance): number => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+
+/**
+ * Makes sure one warm instance could take `load` on its own: if none can, retype a stopped warm
+ * instance (free while it is stopped), or ask Auto Scaling to prepare one more. Nothing is brought
+ * into service — that is the warning's job.
+ */
+const stageOneWarmInstance = (fleet: FleetView, group: GroupView, victim: ManagedInstance, load: Resources, now: number): Plan => {
+  const warmGroup = findWarmGroup(fleet, group);
+  if (warmGroup?.warmPool === undefined) return { actions: [{ kind: 'noop', reason: `${group.id} has no warm pool to stage into for ${victim.id}` }], events: [] };
+  const warm = warmGroup.instances.filter((i) => i.warm && i.state !== 'terminated' && i.state !== 'shutting-down').sort(byId);
+  const ready = warm.find((i) => {
+    const shape = instanceShape(i, fleet);
+    return (i.state === 'stopped' || i.state === 'running') && shape !== undefined && fits(load, shape);
+  });
+  const staged = (detail: string): DomainEvent => ({ kind: 'capacity-staged', at: now, groupId: warmGroup.id, detail });
+  if (ready !== undefined) {
+    return { actions: [], events: [staged(`warm ${ready.instanceType} ${ready.id} already covers ${formatResources(load)} for ${victim.id}`)] };
+  }
+  const shape = cheapestCovering(fleet.catalog, load, warmGroup.policy.allowedInstanceTypes, 'on-demand');
+  if (shape === undefined) {
+    return { actions: [{ kind: 'noop', reason: `no allowed instance type of ${warmGroup.id} covers ${formatResources(load)} for ${victim.id}` }], events: [] };
+  }
+  const reason = `rebalance recommendation for ${victim.id}: stage ${shape.name} for ${formatResources(load)}`;
+  const stopped = warm.find((i) => i.state === 'stopped' && i.lifecycle === 'on-demand');
+  if (stopped !== undefined) {
+    const action: Action = { kind: 'retype-stopped-instance', groupId: warmGroup.id, instanceId: stopped.id, fromType: stopped.instanceType, toType: shape.name, reason };
+    return { actions: [action], events: [staged(`retype warm ${stopped.id} ${stopped.instanceType} → ${shape.name} for ${victim.id}`)] };
+  }
+  // Warm pool size = max(minSize, maxPrepared − desired); asking for one more than is there now
+  // makes Auto Scaling prepare an instance (its shape is fixed by the next staging tick).
+  const minSize = Math.max(warmGroup.warmPool.minSize, warm.length + 1);
+  const room = Math.floor(warmGroup.maxSize) - Math.floor(warmGroup.desiredCapacity);
+  if (!(minSize <= room)) {
+    return { actions: [{ kind: 'noop', reason: `${warmGroup.id} has no room for another warm instance (desired ${warmGroup.desiredCapacity}, max ${warmGroup.maxSize})` }], events: [] };
+  }
+  if (minSize === warmGroup.warmPool.minSize) return { actions: [], events: [] };
+  return {
+    actions: [{ kind: 'put-warm-pool', groupId: warmGroup.id, warmPool: { ...warmGroup.warmPool, minSize }, reason }],
+    events: [staged(`warm pool of ${warmGroup.id}: minSize ${warmGroup.warmPool.minSize} → ${minSize} for ${victim.id}`)],
+  };
+};
+
+/**
+ * Rebalance recommendation: the earlier, softer version of the warning (DESIGN §1). Reserve the
+ * post-restart demand (held for REBALANCE_HOLD_MS beyond the usual terms, so the warning that may
+ * follow reuses it) and stage one warm instance that covers it; nothing is terminated, stopped or
+ * brought into service.
+ */
+export const planRebalance = (notice: Rebalance, fleet: FleetView, now: number): Plan => {
+  const located = locateInstance(fleet, notice.instanceId);
+  if (located === undefined) return ignoreNotice(now, `rebalance recommendation for ${notice.instanceId}: not a managed instance`, notice.instanceId);
+  const { group, instance } = located;
+  if (instance.warm || !isActive(instance)) {
+    return ignoreNotice(now, `rebalance recommendation for ${instance.id}: ${instance.warm ? 'warm-pool instance' : instance.state}, nothing to protect`, instance.id);
+  }
+  const why = `rebalance recommendation for ${instance.id}`;
+  const reservation = reserveForRestart({
+    fleet,
+    group,
+    instance,
+    purpose: 'rebalance',
+    source: notice.eventId,
+    now,
+    expiresAt: reservationExpiry(notice.at + REBALANCE_HOLD_MS + SPOT_WARNING_LEAD_SECONDS * 1000, group),
+    why,
+  });
+  const events: DomainEvent[] = [...reservation.events];
+  let load = reservation.kind === 'fail-closed' ? undefined : reservation.amount;
+  if (reservation.kind === 'fail-closed') {
+    events.push({ kind: 'fail-closed', at: now, groupId: group.id, instanceId: instance.id, reason: `no reservation for ${why}: ${reservation.reason}` });
+    const estimate = estimatePostRestartDemand(instance, group, fleet);
+    load = estimate.kind === 'known' ? estimate.amount : instanceShape(instance, fleet);
+  }
+  if (load === undefined) {
+    return { actions: [...reservation.actions, { kind: 'noop', reason: `cannot size staging for ${why}: instance type ${instance.instanceType} is not in the catalog` }], events };
+  }
+  const staging = stageOneWarmInstance(fleet, group, instance, load, now);
+  return { actions: [...reservation.actions, ...staging.actions], events: [...events, ...staging.events] };
+};

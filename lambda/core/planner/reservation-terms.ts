@@ -1,0 +1,64 @@
+import {
+  reservationId, type GroupView, type InstanceId, type ManagedInstance, type Reservation, type ReservationId, type ResourcePool, type Resources,
+} from '../domain';
+
+/**
+ * How long after an interruption its replacement may take to come up before the reservation is
+ * considered abandoned. Auto Scaling starts a replacement for a terminated Spot instance within a few
+ * minutes, and a stopped / hibernated Spot instance is restarted by EC2 when capacity returns; 10
+ * minutes covers the launch and the lifecycle hook without holding capacity for a restart that never
+ * comes (expired reservations are swept).
+ */
+export const RESTART_GRACE_MS = 10 * 60_000;
+
+/**
+ * How long a rebalance recommendation's reservation waits for the interruption it warns of. AWS gives
+ * no bound ("can arrive sooner than the two-minute Spot Instance interruption notice"); 30 minutes
+ * covers the usual gap without pinning capacity for hours on a signal that may never turn into an
+ * interruption. A later spot warning reuses the reservation while it is still valid.
+ */
+export const REBALANCE_HOLD_MS = 30 * 60_000;
+
+/** What a reservation is for; the prefix of its id, so the kind can be told from the id alone. */
+export type ReservationPurpose = 'warning' | 'rebalance' | 'lifecycle' | 'request' | 'sibling';
+
+/**
+ * Deterministic reservation ids: the purpose, the event or request id, and the instance. A redelivered
+ * event plans the same id, and the store's idempotency on the id absorbs the second reserve.
+ */
+export const makeReservationId = (purpose: ReservationPurpose, source: string, instance: InstanceId): ReservationId =>
+  reservationId(`${purpose}:${source}:${instance}`);
+
+export const reservationPurpose = (id: ReservationId): string => id.slice(0, Math.max(0, id.indexOf(':')));
+
+/** When a reservation for a restart after an interruption at `interruptAt` stops being needed. */
+export const reservationExpiry = (interruptAt: number, group: GroupView): number =>
+  interruptAt + RESTART_GRACE_MS + group.policy.postRestartWindowMinutes * 60_000;
+
+export const buildReservation = (input: {
+  readonly id: ReservationId;
+  readonly group: GroupView;
+  readonly instance: ManagedInstance;
+  readonly amount: Resources;
+  readonly now: number;
+  readonly expiresAt: number;
+  readonly reason: string;
+}): Reservation => ({
+  id: input.id,
+  groupId: input.group.id,
+  instanceId: input.instance.id,
+  amount: input.amount,
+  createdAt: input.now,
+  expiresAt: input.expiresAt,
+  reason: input.reason,
+  priority: input.instance.priority,
+});
+
+/**
+ * Reservations in `pool` held for `instance` that are still valid at `now`, oldest first (ties by id),
+ * so callers pick deterministically.
+ */
+export const reservationsFor = (pool: ResourcePool, instance: InstanceId, now: number): Reservation[] =>
+  [...pool.reservations.values()]
+    .filter((r) => r.instanceId === instance && r.expiresAt > now)
+    .sort((a, b) => a.createdAt - b.createdAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));

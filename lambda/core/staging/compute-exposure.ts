@@ -1,0 +1,96 @@
+import type { FleetView, GroupView, InstanceId, ManagedInstance, Resources } from '../domain';
+import { estimatePostRestartDemand, instanceShape } from '../planner/post-restart-demand';
+import { addResources, maxResources, scaleResources, ZERO_RESOURCES } from '../resources/resources';
+
+/** What losing one spot pool (instance type × AZ) of a group at once would cost, and how likely it is. */
+export interface PoolExposure {
+  readonly groupId: GroupView['id'];
+  readonly instanceType: string;
+  readonly availabilityZone: string;
+  /** Probability the pool is interrupted within the staging horizon (0..1). */
+  readonly interruptionProbability: number;
+  /** Where the probability came from: the group's spot pool list, or a conservative assumption. */
+  readonly probabilitySource: 'spot-advisor' | 'assumed';
+  readonly instances: readonly InstanceId[];
+  /** Post-restart p90 demand of every instance in the pool together (restored at once). */
+  readonly demand: Resources;
+  /** The largest single instance's post-restart p90 demand (what one warm instance must cover). */
+  readonly largest: Resources;
+  /** demand × interruptionProbability. */
+  readonly weighted: Resources;
+  /** Instances with no usable forecast, sized by their own type's shape instead. */
+  readonly sizedByShape: readonly InstanceId[];
+  /** Instances that could not be sized at all (type unknown to the catalog). */
+  readonly unsized: readonly InstanceId[];
+}
+
+const poolKey = (instanceType: string, availabilityZone: string): string => `${instanceType}\u0000${availabilityZone}`;
+
+/** A probability as given when it is one (0..1); otherwise undefined (NaN, negative, > 1). */
+const validProbability = (p: number): number | undefined => (Number.isFinite(p) && p >= 0 && p <= 1 ? p : undefined);
+
+/**
+ * Per spot pool of `group`, the post-restart demand that would have to be restored if that whole
+ * pool were interrupted at once (DESIGN §1: interruptions of a type × AZ pool are correlated),
+ * weighted by its interruption probability (DESIGN §4 flow 1). Staging sizes for the worst case, so
+ * the demand is the forecast's p90 whatever the policy's reservation quantile; an instance without a
+ * usable forecast counts with its own type's shape (like-for-like — staging is not disruptive, so a
+ * stand-in is safe here) and is listed in `sizedByShape`.
+ *
+ * Pools running instances but missing from `group.spotPools`, or listed with a probability that is
+ * not in 0..1, are assumed as likely as the group's most likely listed pool (1 when none is listed):
+ * an unknown risk is staged for, not ignored. Sorted by type, then AZ.
+ */
+export const computeExposure = (group: GroupView, fleet: FleetView): PoolExposure[] => {
+  const listed = new Map<string, number | undefined>();
+  for (const p of group.spotPools) listed.set(poolKey(p.instanceType, p.availabilityZone), validProbability(p.interruptionProbability));
+  const known = [...listed.values()].filter((p): p is number => p !== undefined);
+  const assumed = known.length > 0 ? Math.max(...known) : 1;
+
+  const members = new Map<string, ManagedInstance[]>();
+  for (const p of group.spotPools) members.set(poolKey(p.instanceType, p.availabilityZone), []);
+  for (const i of group.instances) {
+    if (i.lifecycle !== 'spot' || i.warm || (i.state !== 'running' && i.state !== 'pending')) continue;
+    const key = poolKey(i.instanceType, i.availabilityZone);
+    members.set(key, [...(members.get(key) ?? []), i]);
+  }
+
+  return [...members.entries()]
+    .map(([key, instances]): PoolExposure => {
+      const [instanceType = '', availabilityZone = ''] = key.split('\u0000');
+      const given = listed.get(key);
+      const probability = given ?? assumed;
+      let demand = ZERO_RESOURCES;
+      let largest = ZERO_RESOURCES;
+      const sizedByShape: InstanceId[] = [];
+      const unsized: InstanceId[] = [];
+      for (const i of [...instances].sort((a, b) => (a.id < b.id ? -1 : 1))) {
+        const estimate = estimatePostRestartDemand(i, group, fleet, 'p90');
+        let need: Resources | undefined = estimate.kind === 'known' ? estimate.amount : undefined;
+        if (need === undefined) {
+          need = instanceShape(i, fleet);
+          if (need === undefined) {
+            unsized.push(i.id);
+            continue;
+          }
+          sizedByShape.push(i.id);
+        }
+        demand = addResources(demand, need);
+        largest = maxResources(largest, need);
+      }
+      return {
+        groupId: group.id,
+        instanceType,
+        availabilityZone,
+        interruptionProbability: probability,
+        probabilitySource: given === undefined ? 'assumed' : 'spot-advisor',
+        instances: instances.map((i) => i.id).sort(),
+        demand,
+        largest,
+        weighted: scaleResources(demand, probability),
+        sizedByShape,
+        unsized,
+      };
+    })
+    .sort((a, b) => (a.instanceType < b.instanceType ? -1 : a.instanceType > b.instanceType ? 1 : a.availabilityZone < b.availabilityZone ? -1 : a.availabilityZone > b.availabilityZone ? 1 : 0));
+};

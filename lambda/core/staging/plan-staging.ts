@@ -1,0 +1,152 @@
+import { DIMENSIONS, type Action, type FleetView, type GroupId, type GroupView, type InstanceTypeSpec, type Plan, type Resources } from '../domain';
+import { findBackedGroups, findGroup, findWarmGroup } from '../planner/locate-instance';
+import { unusablePoolReason } from '../planner/plan-pool';
+import { availableResources } from '../pool/resource-pool';
+import { cheapestCovering, hourlyPrice } from '../resources/catalog';
+import { addResources, fits, formatResources, isZero, maxResources, sumResources, ZERO_RESOURCES } from '../resources/resources';
+import { computeExposure, type PoolExposure } from './compute-exposure';
+
+export { computeExposure, type PoolExposure } from './compute-exposure';
+
+/**
+ * A stopped warm instance that already covers the demand is retyped to a cheaper shape only when it
+ * costs this much more (25 %). Forecasts move a little every tick; without this margin the warm pool
+ * would flip between neighbouring types and every retype briefly makes the instance unusable.
+ */
+export const RESHAPE_SAVING_THRESHOLD = 0.25;
+
+const noop = (reason: string): Plan => ({ actions: [{ kind: 'noop', reason }], events: [] });
+
+/** Whole instances of `shape` needed to hold `target` (dimensions the shape lacks are left out). */
+const unitsFor = (target: Resources, shape: Resources): number => {
+  let units = 0;
+  for (const d of DIMENSIONS) if (target[d] > 0 && shape[d] > 0) units = Math.max(units, Math.ceil(target[d] / shape[d]));
+  return units;
+};
+
+/** Whole instances of `shape` that fit in `room` (every dimension the shape uses). */
+const unitsWithin = (room: Resources, shape: Resources): number => {
+  let units = Number.POSITIVE_INFINITY;
+  for (const d of DIMENSIONS) if (shape[d] > 0) units = Math.min(units, Math.floor(Math.max(0, room[d]) / shape[d]));
+  return Number.isFinite(units) ? units : 0;
+};
+
+/** The most capable allowed type (for a demand no allowed type covers): most vCPU, then memory, then name. */
+const largestAllowed = (fleet: FleetView, allowed: readonly string[]): InstanceTypeSpec | undefined => {
+  const specs = allowed.length === 0 ? [...fleet.catalog.values()] : allowed.flatMap((n) => fleet.catalog.get(n) ?? []);
+  return specs.sort((a, b) => b.resources.vcpu - a.resources.vcpu || b.resources.memoryGiB - a.resources.memoryGiB || (a.name < b.name ? -1 : 1))[0];
+};
+
+/**
+ * The budget staged capacity must fit in: what each backed group's pool has free, plus what its most
+ * valuable spot pool's instances hold (their allocations come free when that pool is interrupted and
+ * their restart takes the warm capacity). Undefined when a pool cannot be evaluated.
+ */
+const stagingRoom = (fleet: FleetView, backed: readonly GroupView[], exposures: ReadonlyMap<GroupId, readonly PoolExposure[]>): Resources | undefined => {
+  let room = ZERO_RESOURCES;
+  for (const g of backed) {
+    if (unusablePoolReason(g) !== undefined) return undefined;
+    const freed = (exposures.get(g.id) ?? []).reduce(
+      (best, e) => maxResources(best, sumResources(e.instances.map((id) => g.pool.allocations.get(id) ?? ZERO_RESOURCES))),
+      ZERO_RESOURCES,
+    );
+    room = addResources(room, addResources(maxResources(availableResources(g.pool), ZERO_RESOURCES), freed));
+  }
+  return room;
+};
+
+/**
+ * Stages warm capacity ahead of interruptions (DESIGN §4 flow 1). For the group's warm pool (its
+ * standby group's, or its own) and every primary group it backs:
+ *
+ * - **size**: the expected demand to restore — the sum over spot pools of (whole-pool p90 demand ×
+ *   interruption probability) — in instances of the staging shape, rounded up (any exposure holds at
+ *   least one), capped by the budget (stagingRoom) and by the room to come into service (maxSize −
+ *   desired). Written as the warm pool's minSize; maxGroupPreparedCapacity is left as configured, so
+ *   Auto Scaling may keep more (pool size = max(minSize, maxPrepared − desired)).
+ * - **shape**: the cheapest allowed On-Demand type of the warm group that covers the largest single
+ *   instance's p90 (so any one restarted workload fits on one warm instance); stopped warm instances
+ *   that do not cover it are retyped (free while stopped), and ones that cover it but cost over
+ *   RESHAPE_SAVING_THRESHOLD more are retyped down. Running warm instances cannot be retyped.
+ *
+ * A standby group is staged through the primaries it backs; a group with no warm pool has nothing to
+ * stage. Emits one capacity-staged event describing the change, or a noop when nothing changes.
+ */
+export const planStaging = (groupId: GroupId, fleet: FleetView, ctx: { readonly now: number }): Plan => {
+  const group = findGroup(fleet, groupId);
+  if (group === undefined) return noop(`staging ${groupId}: not a managed group`);
+  const warmGroup = findWarmGroup(fleet, group);
+  if (warmGroup?.warmPool === undefined) return noop(`staging ${groupId}: no warm pool to stage into`);
+  const backed = findBackedGroups(fleet, warmGroup);
+  if (backed.length === 0) return noop(`staging ${groupId}: ${warmGroup.id} backs no primary group`);
+  const warmPool = warmGroup.warmPool;
+
+  const exposures = new Map(backed.map((g) => [g.id, computeExposure(g, fleet)] as const));
+  const all = [...exposures.values()].flat().filter((e) => e.instances.length > 0);
+  const target = sumResources(all.map((e) => e.weighted));
+  const largest = all.filter((e) => e.interruptionProbability > 0).reduce((m, e) => maxResources(m, e.largest), ZERO_RESOURCES);
+  const notes: string[] = [];
+
+  const covering = cheapestCovering(fleet.catalog, largest, warmGroup.policy.allowedInstanceTypes, 'on-demand');
+  const shape = covering ?? largestAllowed(fleet, warmGroup.policy.allowedInstanceTypes);
+  if (shape === undefined) return noop(`staging ${groupId}: no allowed instance type of ${warmGroup.id} is in the catalog`);
+  if (covering === undefined) notes.push(`no allowed type covers ${formatResources(largest)}; staging ${shape.name}`);
+
+  let minSize = isZero(target) ? 0 : Math.max(1, unitsFor(target, shape.resources));
+  const room = stagingRoom(fleet, backed, exposures);
+  if (room === undefined) {
+    minSize = warmPool.minSize;
+    notes.push('a pool cannot be evaluated: warm pool size left unchanged');
+  } else {
+    const affordable = unitsWithin(room, shape.resources);
+    if (affordable < minSize) notes.push(`budget allows ${affordable} of ${minSize}`);
+    minSize = Math.min(minSize, affordable);
+  }
+  const growRoom = Math.floor(warmGroup.maxSize) - Math.floor(warmGroup.desiredCapacity);
+  const serviceRoom = Number.isFinite(growRoom) ? Math.max(0, growRoom) : 0;
+  if (serviceRoom < minSize) notes.push(`only ${serviceRoom} can come into service (max ${warmGroup.maxSize}, desired ${warmGroup.desiredCapacity})`);
+  minSize = Math.min(minSize, serviceRoom);
+
+  const actions: Action[] = [];
+  const reason = `expected restore ${formatResources(target)} across ${all.length} spot pool(s) of ${backed.map((g) => g.id).join(', ')}`;
+  if (minSize !== warmPool.minSize) {
+    actions.push({ kind: 'put-warm-pool', groupId: warmGroup.id, warmPool: { ...warmPool, minSize }, reason: `${minSize} × ${shape.name}: ${reason}` });
+  }
+  const shapePrice = hourlyPrice(shape, 'on-demand');
+  const stopped = warmGroup.instances.filter((i) => i.warm && i.state === 'stopped' && i.lifecycle === 'on-demand').sort((a, b) => (a.id < b.id ? -1 : 1));
+  // With nothing exposed there is no demand to shape for: leave the warm instances as they are.
+  for (const i of isZero(largest) ? [] : stopped) {
+    if (i.instanceType === shape.name) continue;
+    const spec = fleet.catalog.get(i.instanceType);
+    const coversLargest = spec !== undefined && fits(largest, spec.resources);
+    const tooDear = spec !== undefined && hourlyPrice(spec, 'on-demand') > shapePrice * (1 + RESHAPE_SAVING_THRESHOLD);
+    if (coversLargest && !tooDear) continue;
+    // Only grow a warm instance to a type that covers what it lacks; never shrink one below the need.
+    if (!coversLargest && covering === undefined && spec !== undefined && spec.resources.vcpu >= shape.resources.vcpu && spec.resources.memoryGiB >= shape.resources.memoryGiB) continue;
+    actions.push({
+      kind: 'retype-stopped-instance',
+      groupId: warmGroup.id,
+      instanceId: i.id,
+      fromType: i.instanceType,
+      toType: shape.name,
+      reason: coversLargest ? `${shape.name} covers ${formatResources(largest)} for less` : `${i.instanceType} does not cover the largest post-restart demand ${formatResources(largest)}`,
+    });
+  }
+  if (actions.length === 0) return noop(`staging ${groupId}: warm pool of ${warmGroup.id} already holds ${warmPool.minSize} × ${shape.name} for ${reason}`);
+
+  const pools = all
+    .map((e) => `${e.instanceType}/${e.availabilityZone} p=${e.interruptionProbability}${e.probabilitySource === 'assumed' ? ' (assumed)' : ''} ×${e.instances.length}${e.sizedByShape.length > 0 ? ` (${e.sizedByShape.length} sized by type)` : ''}`)
+    .join(', ');
+  const retyped = actions.filter((a) => a.kind === 'retype-stopped-instance').length;
+  return {
+    actions,
+    events: [
+      {
+        kind: 'capacity-staged',
+        at: ctx.now,
+        groupId: warmGroup.id,
+        detail: `warm pool minSize ${warmPool.minSize} → ${minSize} of ${shape.name}, ${retyped} retyped; ${reason}${pools.length > 0 ? ` [${pools}]` : ''}${notes.length > 0 ? `; ${notes.join('; ')}` : ''}`,
+      },
+    ],
+  };
+};

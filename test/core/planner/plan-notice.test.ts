@@ -1,0 +1,404 @@
+import { describe, expect, it } from 'vitest';
+import { groupId, instanceId, type Action, type FleetView, type Notice, type Plan } from '../../../lambda/core/domain';
+import { planNoticeResponse } from '../../../lambda/core/planner/plan-notice';
+import { REBALANCE_HOLD_MS, RESTART_GRACE_MS } from '../../../lambda/core/planner/reservation-terms';
+import {
+  forecast, group, instance, MINUTE, policy, pool, reservation, res, roomyPool, standardFleet, T0, unknownForecast, fleet as buildFleet,
+} from '../fixtures/fleet-builders';
+
+const WINDOW = 30 * MINUTE;
+const kinds = (plan: Plan): string[] => plan.actions.map((a) => a.kind);
+const only = <K extends Action['kind']>(plan: Plan, kind: K): Extract<Action, { kind: K }>[] =>
+  plan.actions.filter((a): a is Extract<Action, { kind: K }> => a.kind === kind);
+
+const warning = (id: string, action: 'terminate' | 'stop' | 'hibernate' = 'terminate', overrides: Partial<Notice> = {}): Notice =>
+  ({ kind: 'spot-interruption-warning', eventId: `evt-${id}`, at: T0, instanceId: instanceId(id), action, deadline: T0 + 120_000, ...overrides }) as Notice;
+const rebalance = (id: string): Notice => ({ kind: 'rebalance-recommendation', eventId: `rb-${id}`, at: T0, instanceId: instanceId(id) });
+const lifecycle = (kind: 'lifecycle-launch' | 'lifecycle-terminate', id: string, group: string, extra: { origin?: 'EC2' | 'AutoScalingGroup' | 'WarmPool'; destination?: 'EC2' | 'AutoScalingGroup' | 'WarmPool' } = {}): Notice => ({
+  kind, eventId: `lc-${id}`, at: T0, instanceId: instanceId(id), groupId: groupId(group), hookName: 'spotwise-hook', token: 'tok-1', ...extra,
+});
+const stateChange = (id: string, state: 'running' | 'stopping' | 'stopped' | 'pending'): Notice => ({ kind: 'state-change', eventId: `sc-${id}`, at: T0, instanceId: instanceId(id), state });
+
+describe('planNoticeResponse: spot interruption warning', () => {
+  it.each([
+    // [action, expected reservation expiry]: terminate/stop get the 120 s lead, hibernate none.
+    ['terminate', T0 + 120_000 + RESTART_GRACE_MS + WINDOW],
+    ['stop', T0 + 120_000 + RESTART_GRACE_MS + WINDOW],
+    ['hibernate', T0 + RESTART_GRACE_MS + WINDOW],
+  ] as const)('%s: reserves the p90 post-restart demand until the end of the post-restart window', (action, expiresAt) => {
+    const plan = planNoticeResponse(warning('i-a1', action), standardFleet(), { now: T0 });
+    const [reserve] = only(plan, 'reserve');
+    expect(reserve?.reservation).toMatchObject({
+      id: `warning:evt-i-a1:i-a1`,
+      groupId: 'web',
+      instanceId: 'i-a1',
+      amount: res({ vcpu: 1.5, memoryGiB: 6, networkMbps: 200, diskIops: 500 }),
+      createdAt: T0,
+      expiresAt,
+      priority: 50,
+    });
+    expect(plan.events).toContainEqual(expect.objectContaining({ kind: 'reservation-made', instanceId: 'i-a1', reservationId: 'warning:evt-i-a1:i-a1' }));
+  });
+
+  it('honours an earlier deadline on the notice, never a later one', () => {
+    const earlier = planNoticeResponse(warning('i-a1', 'terminate', { deadline: T0 + 30_000 } as Partial<Notice>), standardFleet(), { now: T0 });
+    expect(only(earlier, 'reserve')[0]?.reservation.expiresAt).toBe(T0 + 30_000 + RESTART_GRACE_MS + WINDOW);
+    const later = planNoticeResponse(warning('i-a1', 'terminate', { deadline: T0 + 600_000 } as Partial<Notice>), standardFleet(), { now: T0 });
+    expect(only(later, 'reserve')[0]?.reservation.expiresAt).toBe(T0 + 120_000 + RESTART_GRACE_MS + WINDOW);
+  });
+
+  it('brings staged warm capacity into service on the standby group (reserve first, then desired capacity)', () => {
+    const plan = planNoticeResponse(warning('i-a1'), standardFleet(), { now: T0 });
+    expect(kinds(plan)).toEqual(['reserve', 'set-desired-capacity']);
+    // 1.5 vCPU / 6 GiB fits one warm m5.large (2 vCPU / 8 GiB): one more in service.
+    expect(only(plan, 'set-desired-capacity')).toEqual([expect.objectContaining({ groupId: 'web-standby', desiredCapacity: 1 })]);
+  });
+
+  it('counts warm instances smallest first, since Auto Scaling picks which one leaves the pool', () => {
+    const f = standardFleet({
+      forecasts: [forecast('i-a1', { vcpu: 3, memoryGiB: 12 })],
+      standby: {
+        instances: [
+          instance('i-w1', { groupId: 'web-standby', lifecycle: 'on-demand', state: 'stopped', warm: true, instanceType: 'm5.xlarge' }),
+          instance('i-w2', { groupId: 'web-standby', lifecycle: 'on-demand', state: 'stopped', warm: true, instanceType: 'm5.large' }),
+        ],
+      },
+    });
+    // The m5.xlarge alone would cover 3 vCPU, but Auto Scaling may pick the m5.large first: bring both.
+    const plan = planNoticeResponse(warning('i-a1'), f, { now: T0 });
+    expect(only(plan, 'set-desired-capacity')).toEqual([expect.objectContaining({ groupId: 'web-standby', desiredCapacity: 2 })]);
+  });
+
+  it('scales the standby group out for what the warm pool cannot cover, in one desired-capacity change', () => {
+    const f = standardFleet({
+      forecasts: [forecast('i-a1', { vcpu: 5, memoryGiB: 20 })],
+      standby: { instances: [instance('i-w1', { groupId: 'web-standby', lifecycle: 'on-demand', state: 'stopped', warm: true })] },
+    });
+    const plan = planNoticeResponse(warning('i-a1'), f, { now: T0 });
+    // Warm m5.large covers 2 vCPU / 8 GiB; 3 vCPU / 12 GiB remain → 2 more m5.large (the standby's only known type is the victim's).
+    expect(only(plan, 'set-desired-capacity')).toEqual([expect.objectContaining({ groupId: 'web-standby', desiredCapacity: 3 })]);
+  });
+
+  it('scales the primary group out when it has no standby and no warm pool', () => {
+    const f = buildFleet(
+      [group('web', { instances: [instance('i-a1'), instance('i-a2'), instance('i-a3')], desiredCapacity: 3, maxSize: 6, pool: roomyPool('web', { allocations: { 'i-a2': { vcpu: 2, memoryGiB: 8 }, 'i-a3': { vcpu: 2, memoryGiB: 8 } } }) })],
+      [forecast('i-a1', { vcpu: 3, memoryGiB: 10 })],
+    );
+    const plan = planNoticeResponse(warning('i-a1'), f, { now: T0 });
+    expect(only(plan, 'set-desired-capacity')).toEqual([expect.objectContaining({ groupId: 'web', desiredCapacity: 5 })]);
+  });
+
+  it('lets a running sibling with room absorb the load without resizing it (placement score)', () => {
+    const f = buildFleet(
+      [
+        group('web', {
+          instances: [instance('i-a1'), instance('i-od', { lifecycle: 'on-demand', instanceType: 'm5.2xlarge', availabilityZone: 'us-east-1b' })],
+          pool: roomyPool('web', { allocations: { 'i-od': { vcpu: 2, memoryGiB: 8 } } }),
+        }),
+      ],
+      [forecast('i-a1', { vcpu: 1.5, memoryGiB: 6 })],
+    );
+    const plan = planNoticeResponse(warning('i-a1'), f, { now: T0 });
+    expect(kinds(plan)).toEqual(['reserve']);
+    expect(plan.events).toContainEqual(expect.objectContaining({ kind: 'capacity-staged', detail: expect.stringContaining('i-od has room') }));
+  });
+
+  it('never counts a sibling in the same spot pool as room (it is likely interrupted with the victim)', () => {
+    const f = buildFleet(
+      [group('web', { instances: [instance('i-a1'), instance('i-a2', { instanceType: 'm5.2xlarge' })], pool: roomyPool('web', { allocations: { 'i-a2': { vcpu: 1 } } }) })],
+      [forecast('i-a1', { vcpu: 1.5, memoryGiB: 6 })],
+    );
+    const f2 = buildFleet(
+      [group('web', { instances: [instance('i-a1'), instance('i-a2', { instanceType: 'm5.large' })], pool: roomyPool('web', { allocations: { 'i-a2': { vcpu: 0.1, memoryGiB: 0.5 } } }) })],
+      [forecast('i-a1', { vcpu: 1.5, memoryGiB: 6 })],
+    );
+    // i-a2 is m5.2xlarge in us-east-1a: a different pool from i-a1's m5.large/us-east-1a, so it may absorb.
+    expect(kinds(planNoticeResponse(warning('i-a1'), f, { now: T0 }))).toEqual(['reserve']);
+    // Same type and AZ: not counted, the group scales out instead.
+    expect(kinds(planNoticeResponse(warning('i-a1'), f2, { now: T0 }))).toEqual(['reserve', 'set-desired-capacity']);
+  });
+
+  it('retypes a stopped On-Demand sibling to the cheapest allowed type covering its own demand plus the load, then starts it', () => {
+    const f = buildFleet(
+      [
+        group('web', {
+          policy: policy({ allowedInstanceTypes: ['m5.large', 'm5.xlarge', 'm5.2xlarge'] }),
+          instances: [instance('i-a1'), instance('i-s1', { lifecycle: 'on-demand', state: 'stopped' })],
+          desiredCapacity: 1,
+          maxSize: 1,
+        }),
+      ],
+      [forecast('i-a1', { vcpu: 1.5, memoryGiB: 6 }), forecast('i-s1', { vcpu: 1, memoryGiB: 4 })],
+    );
+    const plan = planNoticeResponse(warning('i-a1'), f, { now: T0 });
+    // 1 + 1.5 vCPU, 4 + 6 GiB → m5.xlarge (c5.large and r5.large are not allowed here).
+    expect(plan.actions.slice(1)).toEqual([
+      expect.objectContaining({ kind: 'retype-stopped-instance', instanceId: 'i-s1', fromType: 'm5.large', toType: 'm5.xlarge' }),
+      expect.objectContaining({ kind: 'start-instance', instanceId: 'i-s1' }),
+    ]);
+  });
+
+  const runningSiblingFleet = (opts: { allow: boolean; inFlight?: number; maxSize?: number }): FleetView =>
+    buildFleet(
+      [
+        group('web', {
+          policy: policy({ allowStopModifyStart: opts.allow, disruptionBudget: { maxUnavailable: 1 } }),
+          instances: [instance('i-a1'), instance('i-od', { lifecycle: 'on-demand', availabilityZone: 'us-east-1b' })],
+          desiredCapacity: 2,
+          maxSize: opts.maxSize ?? 2,
+          disruptionsInFlight: opts.inFlight ?? 0,
+          pool: roomyPool('web', { allocations: { 'i-od': { vcpu: 2, memoryGiB: 8 } } }),
+        }),
+      ],
+      [forecast('i-a1', { vcpu: 1.5, memoryGiB: 6 }), forecast('i-od', { vcpu: 1, memoryGiB: 4 })],
+    );
+
+  it('resizes a running On-Demand sibling through stop → modify → start when policy and budget allow, with its own reservation', () => {
+    const plan = planNoticeResponse(warning('i-a1'), runningSiblingFleet({ allow: true }), { now: T0 });
+    expect(kinds(plan)).toEqual(['reserve', 'reserve', 'interrupt-instance', 'retype-stopped-instance', 'start-instance']);
+    const [, sibling] = only(plan, 'reserve');
+    expect(sibling?.reservation).toMatchObject({ id: 'sibling:evt-i-a1:i-od', instanceId: 'i-od', amount: res({ vcpu: 1, memoryGiB: 4 }) });
+    expect(only(plan, 'interrupt-instance')[0]).toMatchObject({ instanceId: 'i-od', mode: 'stop' });
+    // Its own 1 vCPU / 4 GiB plus the victim's 1.5 vCPU / 6 GiB = 2.5 vCPU: no 2-vCPU type covers it → m5.xlarge.
+    expect(only(plan, 'retype-stopped-instance')[0]).toMatchObject({ instanceId: 'i-od', fromType: 'm5.large', toType: 'm5.xlarge' });
+  });
+
+  it.each([
+    ['the policy does not allow it', { allow: false }, undefined],
+    ['the disruption budget is exhausted', { allow: true, inFlight: 1 }, 'stop → modify → start refused: group web: 1 in flight'],
+  ])('does not stop a running sibling when %s; the group scales out instead (or says why it cannot)', (_why, opts, note) => {
+    const plan = planNoticeResponse(warning('i-a1'), runningSiblingFleet(opts), { now: T0 });
+    expect(kinds(plan)).not.toContain('interrupt-instance');
+    // maxSize 2 = desired: no room to grow either, so the plan says what it could not place.
+    const [noop] = only(plan, 'noop');
+    expect(noop?.reason).toContain('cannot place');
+    if (note !== undefined) expect(noop?.reason).toContain(note);
+    const roomier = planNoticeResponse(warning('i-a1'), runningSiblingFleet({ ...opts, maxSize: 4 }), { now: T0 });
+    expect(only(roomier, 'set-desired-capacity')).toEqual([expect.objectContaining({ groupId: 'web', desiredCapacity: 3 })]);
+  });
+
+  it('refuses the reservation with its shortfall when the pool is full, but still makes the safety moves', () => {
+    const full = pool('web', { vcpu: 8, memoryGiB: 32, networkMbps: 1000, diskIops: 10_000 }, { allocations: { 'i-a1': { vcpu: 2, memoryGiB: 8 }, 'i-a2': { vcpu: 5.5, memoryGiB: 8 } } });
+    const plan = planNoticeResponse(warning('i-a1'), standardFleet({ primary: { pool: full } }), { now: T0 });
+    expect(kinds(plan)).toEqual(['set-desired-capacity']);
+    expect(plan.events).toEqual([
+      expect.objectContaining({ kind: 'reservation-refused', instanceId: 'i-a1', shortfall: res({ vcpu: 1 }) }),
+    ]);
+  });
+
+  it('fails closed on an unknown forecast: no reservation, no disruptive move, a fail-closed event, like-for-like safety moves', () => {
+    const f = buildFleet(
+      [
+        group('web', {
+          policy: policy({ allowStopModifyStart: true }),
+          instances: [instance('i-a1'), instance('i-od', { lifecycle: 'on-demand', availabilityZone: 'us-east-1b' })],
+          desiredCapacity: 2,
+          maxSize: 4,
+          pool: roomyPool('web', { allocations: { 'i-od': { vcpu: 2, memoryGiB: 8 } } }),
+        }),
+      ],
+      [unknownForecast('i-a1', 'only 3 samples'), forecast('i-od', { vcpu: 1, memoryGiB: 4 })],
+    );
+    const plan = planNoticeResponse(warning('i-a1'), f, { now: T0 });
+    expect(kinds(plan)).toEqual(['set-desired-capacity']);
+    // Sized by the victim's own type (m5.large): one more instance.
+    expect(only(plan, 'set-desired-capacity')[0]).toMatchObject({ groupId: 'web', desiredCapacity: 3 });
+    expect(plan.events).toEqual([expect.objectContaining({ kind: 'fail-closed', instanceId: 'i-a1', reason: expect.stringContaining('only 3 samples') })]);
+  });
+
+  it('sweeps expired reservations (release actions) before reserving, so dead reservations do not cause a refusal', () => {
+    const expired = reservation('old', { amount: res({ vcpu: 6 }), createdAt: T0 - 60 * MINUTE, expiresAt: T0 - MINUTE });
+    const tight = pool('web', { vcpu: 8, memoryGiB: 32, networkMbps: 1000, diskIops: 10_000 }, { allocations: { 'i-a2': { vcpu: 1 } }, reservations: [expired] });
+    const plan = planNoticeResponse(warning('i-a1'), standardFleet({ primary: { pool: tight } }), { now: T0 });
+    expect(kinds(plan).slice(0, 2)).toEqual(['release', 'reserve']);
+    expect(only(plan, 'release')[0]).toMatchObject({ reservationId: 'old' });
+  });
+
+  it('reuses a still-valid rebalance reservation for the same instance instead of stacking a second one', () => {
+    const held = reservation('rebalance:rb-i-a1:i-a1', { instanceId: 'i-a1', createdAt: T0 - MINUTE, expiresAt: T0 + 2 * 60 * MINUTE });
+    const plan = planNoticeResponse(warning('i-a1'), standardFleet({ primary: { pool: roomyPool('web', { reservations: [held] }) } }), { now: T0 });
+    expect(kinds(plan)).toEqual(['set-desired-capacity']);
+  });
+
+  it('supersedes a reservation for the same instance that would expire too early (reserve, then release)', () => {
+    const short = reservation('rebalance:rb-i-a1:i-a1', { instanceId: 'i-a1', createdAt: T0 - 40 * MINUTE, expiresAt: T0 + MINUTE });
+    const plan = planNoticeResponse(warning('i-a1'), standardFleet({ primary: { pool: roomyPool('web', { reservations: [short] }) } }), { now: T0 });
+    expect(kinds(plan)).toEqual(['reserve', 'release', 'set-desired-capacity']);
+    expect(only(plan, 'release')[0]).toMatchObject({ reservationId: 'rebalance:rb-i-a1:i-a1', reason: 'superseded by warning:evt-i-a1:i-a1' });
+  });
+
+  it.each([
+    ['an instance spotwise does not manage', warning('i-unknown')],
+    ['a warm-pool instance', warning('i-w1')],
+    ['an instance already terminated', warning('i-a1')],
+  ])('ignores a warning for %s with a reason', (what, notice) => {
+    const f = what.includes('terminated') ? standardFleet({ primary: { instances: [instance('i-a1', { state: 'terminated' })] } }) : standardFleet();
+    const plan = planNoticeResponse(notice, f, { now: T0 });
+    expect(kinds(plan)).toEqual(['noop']);
+    expect(plan.events).toEqual([expect.objectContaining({ kind: 'notice-ignored' })]);
+  });
+
+  it('ignores a stale warning whose post-restart window has already closed', () => {
+    const plan = planNoticeResponse(warning('i-a1'), standardFleet(), { now: T0 + 3 * 60 * MINUTE });
+    expect(kinds(plan)).toEqual(['noop']);
+    expect(plan.events[0]).toMatchObject({ kind: 'notice-ignored', reason: expect.stringContaining('stale') });
+  });
+});
+
+describe('planNoticeResponse: rebalance recommendation', () => {
+  it('reserves for longer than a warning would and stages without bringing anything into service', () => {
+    const plan = planNoticeResponse(rebalance('i-a1'), standardFleet(), { now: T0 });
+    expect(kinds(plan)).toEqual(['reserve']);
+    expect(only(plan, 'reserve')[0]?.reservation).toMatchObject({
+      id: 'rebalance:rb-i-a1:i-a1',
+      expiresAt: T0 + REBALANCE_HOLD_MS + 120_000 + RESTART_GRACE_MS + WINDOW,
+    });
+    // A stopped warm m5.large already covers 1.5 vCPU / 6 GiB.
+    expect(plan.events).toContainEqual(expect.objectContaining({ kind: 'capacity-staged', detail: expect.stringContaining('already covers') }));
+  });
+
+  it('retypes a stopped warm instance when none covers the demand', () => {
+    const f = standardFleet({ forecasts: [forecast('i-a1', { vcpu: 3, memoryGiB: 12 })] });
+    const plan = planNoticeResponse(rebalance('i-a1'), f, { now: T0 });
+    expect(kinds(plan)).toEqual(['reserve', 'retype-stopped-instance']);
+    expect(only(plan, 'retype-stopped-instance')[0]).toMatchObject({ groupId: 'web-standby', instanceId: 'i-w1', toType: 'm5.xlarge' });
+  });
+
+  it('asks Auto Scaling for one more warm instance when none is stopped (unless its minSize already asks for it)', () => {
+    const running = [instance('i-w1', { groupId: 'web-standby', lifecycle: 'on-demand', state: 'pending', warm: true })];
+    const plan = planNoticeResponse(rebalance('i-a1'), standardFleet({ standby: { instances: running, warmPool: { minSize: 1, maxGroupPreparedCapacity: -1, poolState: 'Stopped', reuseOnScaleIn: true } } }), { now: T0 });
+    expect(only(plan, 'put-warm-pool')[0]).toMatchObject({ groupId: 'web-standby', warmPool: { minSize: 2 } });
+    // minSize 2 with no warm instance yet: Auto Scaling is already preparing them, nothing to ask.
+    expect(kinds(planNoticeResponse(rebalance('i-a1'), standardFleet({ standby: { instances: [] } }), { now: T0 }))).toEqual(['reserve']);
+    const empty = planNoticeResponse(rebalance('i-a1'), standardFleet({ standby: { instances: [], warmPool: { minSize: 0, maxGroupPreparedCapacity: -1, poolState: 'Stopped', reuseOnScaleIn: true } } }), { now: T0 });
+    expect(only(empty, 'put-warm-pool')[0]).toMatchObject({ warmPool: { minSize: 1 } });
+  });
+
+  it('never terminates, stops or scales anything', () => {
+    for (const f of [standardFleet(), standardFleet({ forecasts: [unknownForecast('i-a1')] }), standardFleet({ forecasts: [forecast('i-a1', { vcpu: 30, memoryGiB: 100 })] })]) {
+      const plan = planNoticeResponse(rebalance('i-a1'), f, { now: T0 });
+      expect(kinds(plan).filter((k) => ['interrupt-instance', 'set-desired-capacity', 'start-instance', 'schedule-interruption'].includes(k))).toEqual([]);
+    }
+  });
+
+  it('fails closed on an unknown forecast but still stages a like-for-like warm instance', () => {
+    const plan = planNoticeResponse(rebalance('i-a1'), standardFleet({ forecasts: [unknownForecast('i-a1')] }), { now: T0 });
+    expect(kinds(plan)).not.toContain('reserve');
+    expect(plan.events.map((e) => e.kind)).toEqual(['fail-closed', 'capacity-staged']);
+  });
+});
+
+describe('planNoticeResponse: lifecycle actions', () => {
+  it.each([
+    ['destination WarmPool (a return to the pool)', { origin: 'AutoScalingGroup', destination: 'WarmPool' }],
+    ['origin WarmPool (a warm instance leaving it)', { origin: 'WarmPool', destination: 'EC2' }],
+  ] as const)('terminate with %s: complete CONTINUE, no reservation', (_what, extra) => {
+    const plan = planNoticeResponse(lifecycle('lifecycle-terminate', 'i-a1', 'web', extra), standardFleet(), { now: T0 });
+    expect(plan.actions).toEqual([{ kind: 'complete-lifecycle-action', groupId: 'web', instanceId: 'i-a1', hookName: 'spotwise-hook', token: 'tok-1', result: 'CONTINUE' }]);
+  });
+
+  it('terminate otherwise: heartbeat first, treated as an interruption, complete last', () => {
+    const plan = planNoticeResponse(lifecycle('lifecycle-terminate', 'i-a1', 'web', { origin: 'AutoScalingGroup', destination: 'EC2' }), standardFleet(), { now: T0 });
+    expect(kinds(plan)).toEqual(['heartbeat', 'reserve', 'set-desired-capacity', 'complete-lifecycle-action']);
+    expect(only(plan, 'reserve')[0]?.reservation).toMatchObject({ id: 'lifecycle:lc-i-a1:i-a1', expiresAt: T0 + RESTART_GRACE_MS + WINDOW });
+  });
+
+  it('terminate after a spot warning already prepared it: complete only', () => {
+    const prepared = reservation('warning:evt-i-a1:i-a1', { instanceId: 'i-a1', createdAt: T0 - MINUTE, expiresAt: T0 + WINDOW });
+    const plan = planNoticeResponse(lifecycle('lifecycle-terminate', 'i-a1', 'web'), standardFleet({ primary: { pool: roomyPool('web', { reservations: [prepared] }) } }), { now: T0 });
+    expect(kinds(plan)).toEqual(['complete-lifecycle-action']);
+  });
+
+  it('terminate of an instance missing from the snapshot still completes the hook (it must not wait out the timeout)', () => {
+    const plan = planNoticeResponse(lifecycle('lifecycle-terminate', 'i-new', 'web'), standardFleet(), { now: T0 });
+    expect(kinds(plan)).toEqual(['complete-lifecycle-action']);
+  });
+
+  it('launch: hands over the reservation waiting for a replacement, then completes', () => {
+    const waiting = reservation('warning:evt-i-gone:i-gone', { instanceId: 'i-gone', amount: res({ vcpu: 1.5, memoryGiB: 6 }) });
+    const f = standardFleet({ primary: { pool: roomyPool('web', { reservations: [waiting] }) } });
+    const plan = planNoticeResponse(lifecycle('lifecycle-launch', 'i-new', 'web'), f, { now: T0 });
+    expect(plan.actions).toEqual([
+      { kind: 'hand-over', groupId: 'web', reservationId: 'warning:evt-i-gone:i-gone', instanceId: 'i-new', reason: expect.stringContaining('i-gone') },
+      expect.objectContaining({ kind: 'complete-lifecycle-action', result: 'CONTINUE' }),
+    ]);
+  });
+
+  it('launch in the standby group takes over a reservation from the primary it stands by for', () => {
+    const waiting = reservation('warning:evt-i-gone:i-gone', { instanceId: 'i-gone' });
+    const f = standardFleet({ primary: { pool: roomyPool('web', { reservations: [waiting] }) } });
+    const plan = planNoticeResponse(lifecycle('lifecycle-launch', 'i-w1', 'web-standby', { origin: 'WarmPool', destination: 'AutoScalingGroup' }), f, { now: T0 });
+    expect(only(plan, 'hand-over')[0]).toMatchObject({ groupId: 'web', instanceId: 'i-w1' });
+  });
+
+  it('launch: prefers the highest-priority, then oldest reservation, and never one whose instance still runs or is expired', () => {
+    const f = standardFleet({
+      primary: {
+        pool: roomyPool('web', {
+          reservations: [
+            reservation('a-low', { instanceId: 'i-gone1', priority: 10, createdAt: T0 - 20 * MINUTE }),
+            reservation('b-high-new', { instanceId: 'i-gone2', priority: 80, createdAt: T0 - 5 * MINUTE }),
+            reservation('c-high-old', { instanceId: 'i-gone3', priority: 80, createdAt: T0 - 9 * MINUTE }),
+            reservation('d-running', { instanceId: 'i-a2', priority: 99, createdAt: T0 - 30 * MINUTE }),
+            reservation('e-expired', { instanceId: 'i-gone4', priority: 99, createdAt: T0 - 60 * MINUTE, expiresAt: T0 }),
+          ],
+        }),
+      },
+    });
+    const plan = planNoticeResponse(lifecycle('lifecycle-launch', 'i-new', 'web'), f, { now: T0 });
+    expect(only(plan, 'hand-over')[0]?.reservationId).toBe('c-high-old');
+  });
+
+  it('launch into the warm pool is staged capacity, not a restart: complete only', () => {
+    const waiting = reservation('warning:evt-i-gone:i-gone', { instanceId: 'i-gone' });
+    const f = standardFleet({ primary: { pool: roomyPool('web', { reservations: [waiting] }) } });
+    const plan = planNoticeResponse(lifecycle('lifecycle-launch', 'i-w9', 'web-standby', { origin: 'EC2', destination: 'WarmPool' }), f, { now: T0 });
+    expect(kinds(plan)).toEqual(['complete-lifecycle-action']);
+  });
+
+  it('a lifecycle action in a group spotwise does not manage is ignored', () => {
+    const plan = planNoticeResponse(lifecycle('lifecycle-launch', 'i-x', 'other-group'), standardFleet(), { now: T0 });
+    expect(kinds(plan)).toEqual(['noop']);
+  });
+});
+
+describe('planNoticeResponse: state change', () => {
+  it('pending → running opens the post-restart window and hands over the instance\'s own reservation', () => {
+    const own = reservation('warning:evt-i-a1:i-a1', { instanceId: 'i-a1', createdAt: T0 - 5 * MINUTE });
+    const f = standardFleet({ primary: { pool: roomyPool('web', { reservations: [own] }) } });
+    const plan = planNoticeResponse(stateChange('i-a1', 'running'), f, { now: T0 + 1000 });
+    expect(plan.events).toEqual([{ kind: 'restart-window-opened', at: T0 + 1000, groupId: 'web', instanceId: 'i-a1', closesAt: T0 + WINDOW }]);
+    expect(plan.actions).toEqual([expect.objectContaining({ kind: 'hand-over', reservationId: 'warning:evt-i-a1:i-a1', instanceId: 'i-a1' })]);
+  });
+
+  it('does not hand over a reservation made after the restart boundary (it is for an interruption still to come)', () => {
+    const future = reservation('request:r1:i-a1', { instanceId: 'i-a1', createdAt: T0 + MINUTE });
+    const f = standardFleet({ primary: { pool: roomyPool('web', { reservations: [future] }) } });
+    const plan = planNoticeResponse(stateChange('i-a1', 'running'), f, { now: T0 + 2 * MINUTE });
+    expect(plan.actions).toEqual([]);
+    expect(plan.events.map((e) => e.kind)).toEqual(['restart-window-opened']);
+  });
+
+  it.each([
+    ['stopping', 'i-a1'],
+    ['stopped', 'i-a1'],
+    ['running', 'i-w1'],
+    ['running', 'i-nobody'],
+  ] as const)('%s of %s needs no action', (state, id) => {
+    const plan = planNoticeResponse(stateChange(id, state), standardFleet(), { now: T0 });
+    expect(kinds(plan)).toEqual(['noop']);
+    expect(plan.events.map((e) => e.kind)).toEqual(['notice-ignored']);
+  });
+});
+
+describe('planNoticeResponse: other notices', () => {
+  it('a noop notice stays a noop with its reason', () => {
+    const plan = planNoticeResponse({ kind: 'noop', reason: 'unknown detail-type X' }, standardFleet(), { now: T0 });
+    expect(plan.actions).toEqual([{ kind: 'noop', reason: 'unknown detail-type X' }]);
+  });
+
+  it('a non-finite clock or notice time fails closed instead of planning', () => {
+    expect(planNoticeResponse(warning('i-a1'), standardFleet(), { now: Number.NaN }).events[0]?.kind).toBe('fail-closed');
+    expect(kinds(planNoticeResponse(warning('i-a1', 'terminate', { at: Number.NaN } as Partial<Notice>), standardFleet(), { now: T0 }))).toEqual(['noop']);
+  });
+});
