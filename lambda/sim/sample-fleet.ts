@@ -238,7 +238,9 @@ export const buildSampleFleet = (opts: SampleFleetOptions = {}): SampleFleet => 
   const standbyPolicy = policyOf({ ...STANDBY_POLICY });
   policies.set(GROUP_IDS.standby, standbyPolicy);
   const warmSize = sampleWarmPoolSize(total);
-  const warmPool: WarmPoolView = { minSize: warmSize, maxGroupPreparedCapacity: -1, poolState: 'Stopped', reuseOnScaleIn: true };
+  // MaxGroupPreparedCapacity = the warm size keeps the pool at minSize (Auto Scaling sizes a warm pool as
+  // max(MinSize, MaxGroupPreparedCapacity − desired); the default −1 would mean "group max size − desired").
+  const warmPool: WarmPoolView = { minSize: warmSize, maxGroupPreparedCapacity: warmSize, poolState: 'Stopped', reuseOnScaleIn: true };
   const warmMembers: ManagedInstance[] = Array.from({ length: warmSize }, (_, k) => ({
     id: makeInstanceId(groupLetter(GROUP_IDS.standby), k + 1), groupId: GROUP_IDS.standby, instanceType: STANDBY_INITIAL_TYPE,
     availabilityZone: AZS[k % AZS.length] as string, lifecycle: 'on-demand', state: 'stopped', launchedAt: startAt - historyMinutes * 60_000,
@@ -266,7 +268,7 @@ export const buildSampleFleet = (opts: SampleFleetOptions = {}): SampleFleet => 
       const pool = pools.find((x) => x.groupId === p.id) as ResourcePool;
       return { name: p.id, policy: String(p.policy.policy_name), capacity: { vcpu: pool.capacity.vcpu, memory_gib: pool.capacity.memoryGiB, network_mbps: pool.capacity.networkMbps, disk_iops: pool.capacity.diskIops }, standby: GROUP_IDS.standby };
     }),
-    standby_groups: [{ name: GROUP_IDS.standby, warm_pool: { min_size: warmSize, max_prepared_capacity: -1, pool_state: 'Stopped', reuse_on_scale_in: true } }],
+    standby_groups: [{ name: GROUP_IDS.standby, warm_pool: { min_size: warmSize, max_prepared_capacity: warmSize, pool_state: 'Stopped', reuse_on_scale_in: true } }],
     policies: [...PRIMARIES.map((p) => p.policy), { ...STANDBY_POLICY }],
     dry_run: false,
   });

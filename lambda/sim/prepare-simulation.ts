@@ -1,0 +1,75 @@
+import { BUNDLED_DATA_DIR } from './bundled-data';
+import type { WorldParams } from './engine/sim-world';
+import { DEFAULT_INTERRUPTION_PARAMS, drawPoolBursts, type InterruptionModelParams, type PoolRisk } from './interruption-model';
+import { DEFAULT_POST_RESTART_MODEL, learnPostRestartModel, type PostRestartModel } from './post-restart-demand';
+import { DEFAULT_REQUEST_PARAMS, drawPriorityRequests, type RequestModelParams } from './priority-requests';
+import { randomStream } from './random';
+import { checkTimings, DEFAULT_TIMINGS, type ReplacementTimings } from './replacement-timings';
+import type { SimulationSetup } from './run-strategy';
+import { buildSampleFleet } from './sample-fleet';
+import { advisorEntry } from './spot-advisor';
+import { loadTraces, type TraceSeries } from './traces/load-traces';
+
+export interface SimulationOptions {
+  readonly seed: number;
+  readonly hours: number;
+  /** Primary (Spot) instances over both groups. */
+  readonly instances: number;
+  /** A folder in the layout of ../shared/data; default: the bundled data/. */
+  readonly dataDir?: string;
+  readonly interruption?: Partial<InterruptionModelParams>;
+  readonly requests?: Partial<RequestModelParams>;
+  readonly timings?: Partial<ReplacementTimings>;
+  readonly stepSeconds?: number;
+  readonly checkInvariants?: boolean;
+  /** Already loaded traces (tests); default: read dataDir. */
+  readonly traces?: readonly TraceSeries[];
+}
+
+/** Seconds per simulation step: fine enough for 21-second warm starts and 2-minute warnings. */
+export const DEFAULT_STEP_SECONDS = 10;
+
+export interface PreparedSimulation extends SimulationSetup {
+  readonly postRestart: PostRestartModel;
+  readonly dataDir: string;
+  readonly seriesUsed: number;
+}
+
+/**
+ * Builds the shared setup of a comparison: the sample fleet (workloads on real series), the post-restart
+ * model (learned from late-start series in the data folder when it has at least a few, else the documented
+ * defaults), the spot bursts and the priority requests — each drawn from its own seeded stream, so every
+ * strategy meets the same events.
+ */
+export const prepareSimulation = (opts: SimulationOptions): PreparedSimulation => {
+  const dataDir = opts.dataDir ?? BUNDLED_DATA_DIR;
+  const traces = opts.traces ?? loadTraces(dataDir);
+  const postRestart = learnPostRestartModel(traces, 30, DEFAULT_POST_RESTART_MODEL);
+  const interruption: InterruptionModelParams = { ...DEFAULT_INTERRUPTION_PARAMS, ...opts.interruption };
+  const requestParams: RequestModelParams = { ...DEFAULT_REQUEST_PARAMS, ...opts.requests };
+  const timings = checkTimings({ ...DEFAULT_TIMINGS, ...opts.timings });
+  const horizonMinutes = Math.ceil(opts.hours * 60);
+  const sample = buildSampleFleet({ seed: opts.seed, dataDir, instances: opts.instances, horizonMinutes, rateScale: interruption.rateScale, traces });
+  const window = { start: sample.startAt, end: sample.startAt + horizonMinutes * 60_000 };
+  const pools: PoolRisk[] = sample.fleet.groups
+    .filter((g) => g.role === 'primary')
+    .flatMap((g) => g.spotPools.map((p) => ({ instanceType: p.instanceType, availabilityZone: p.availabilityZone, monthlyReclaimRate: advisorEntry(sample.advisor, p.instanceType).monthlyReclaimRate })));
+  const bursts = drawPoolBursts(pools, window, interruption, randomStream(opts.seed, 'spot-bursts'));
+  const requests = drawPriorityRequests(
+    sample.fleet.groups.filter((g) => g.role === 'primary').map((g) => ({ groupId: g.id, maxPriority: g.policy.priority })),
+    window, requestParams, randomStream(opts.seed, 'priority-requests'),
+  );
+  const stepSeconds = opts.stepSeconds ?? DEFAULT_STEP_SECONDS;
+  if (!(Number.isInteger(stepSeconds) && stepSeconds >= 1 && stepSeconds <= 60)) throw new RangeError(`stepSeconds must be an integer in [1, 60] (got ${stepSeconds})`);
+  const world: WorldParams = {
+    stepSeconds,
+    timings,
+    postRestart,
+    poolExhaustedSeconds: interruption.poolExhaustedSeconds,
+    handoverOverlapMinutes: 10,
+    standbyIdleScaleInMinutes: 5,
+    checkInvariants: opts.checkInvariants ?? false,
+  };
+  const seriesUsed = new Set(sample.workloads.map((w) => w.demand.seriesId)).size;
+  return { seed: opts.seed, hours: opts.hours, sample, advisor: sample.advisor, bursts, requests, interruption, world, postRestart, dataDir, seriesUsed };
+};
