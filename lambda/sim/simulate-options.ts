@@ -1,6 +1,6 @@
 import { existsSync, statSync } from 'node:fs';
 import { z } from 'zod';
-import { STRATEGY_NAMES, type StrategyName } from './strategies/create-strategy';
+import { STRATEGY_NAMES, type StrategyName } from './strategies/strategy-names';
 
 /** Raw `spotwise simulate` options as commander hands them over (strings, or undefined when not given). */
 export interface RawSimulateOptions {
