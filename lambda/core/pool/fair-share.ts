@@ -151,10 +151,11 @@ export const fairShareResources = (capacity: Resources, demands: readonly FairSh
     const { capacitySteps, claims } = checkClaims(capacity[d], dimDemands, `fair share (${d})`);
     perDimension.set(d, shareSteps(capacitySteps, claims));
   }
+  const shareOf = (id: string, d: Dimension): number => fromSteps(perDimension.get(d)?.get(id) ?? 0);
   return new Map(
-    demands.map((x) => [
+    demands.map((x): [string, Resources] => [
       x.id,
-      Object.fromEntries(DIMENSIONS.map((d) => [d, fromSteps(perDimension.get(d)?.get(x.id) ?? 0)])) as unknown as Resources,
+      { vcpu: shareOf(x.id, 'vcpu'), memoryGiB: shareOf(x.id, 'memoryGiB'), networkMbps: shareOf(x.id, 'networkMbps'), diskIops: shareOf(x.id, 'diskIops') },
     ]),
   );
 };
