@@ -1,0 +1,129 @@
+import { Duration } from 'aws-cdk-lib';
+import { Alarm, ComparisonOperator, TreatMissingData, type IMetric } from 'aws-cdk-lib/aws-cloudwatch';
+import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
+import { Topic, type ITopic } from 'aws-cdk-lib/aws-sns';
+import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
+import { Construct } from 'constructs';
+import type { SpotwiseConfig } from '../lambda/contracts/config';
+import { MetricName } from '../lambda/contracts/metrics';
+import { spotwiseMetric } from './metric-catalog';
+import type { HandlerName, SpotwiseFunction } from './spotwise-function';
+
+/** The p99 time from a notice to spotwise's last action on it must stay within the spot warning's lead, with margin. */
+export const NOTICE_TO_LAST_ACTION_P99_SECONDS = 60;
+
+export interface SpotwiseAlarmsProps {
+  readonly functions: Readonly<Record<HandlerName, SpotwiseFunction>>;
+  /** Thresholds from the configuration (`alarms`). */
+  readonly thresholds: SpotwiseConfig['alarms'];
+  /** The named primary groups: refusals, staleness and prediction error are watched per group. */
+  readonly groupNames: readonly string[];
+  /** POWERTOOLS_SERVICE_NAME of the functions (the `service` dimension). */
+  readonly serviceName: string;
+  /**
+   * Address subscribed to the alarm topic (it must confirm the subscription e-mail).
+   * @default - no subscription; subscribe to the topic yourself
+   */
+  readonly alarmEmail?: string;
+}
+
+/**
+ * spotwise's alarms, all notifying one SNS topic (on alarm and on recovery): errors of each handler, messages
+ * in each dead-letter queue, notice-to-last-action p99 above 60 s, reservation refusals above the configured
+ * rate, stale profiles, and post-restart prediction error above the configured ratio.
+ */
+export class SpotwiseAlarms extends Construct {
+  readonly topic: ITopic;
+  readonly alarms: readonly Alarm[];
+
+  constructor(scope: Construct, id: string, props: SpotwiseAlarmsProps) {
+    super(scope, id);
+    const { thresholds: t } = props;
+    const path = this.node.path;
+    if (!(t.prediction_error_ratio > 0)) throw new Error(`SpotwiseAlarms ${path}: thresholds.prediction_error_ratio must be positive (got ${t.prediction_error_ratio})`);
+    if (!(t.reservation_refusals_per_5min >= 1)) throw new Error(`SpotwiseAlarms ${path}: thresholds.reservation_refusals_per_5min must be at least 1 (got ${t.reservation_refusals_per_5min})`);
+    if (!(t.stale_profile_minutes >= 1)) throw new Error(`SpotwiseAlarms ${path}: thresholds.stale_profile_minutes must be at least 1 (got ${t.stale_profile_minutes})`);
+
+    // No KMS key: alarm notifications carry no data beyond metric names, and CloudWatch cannot publish to a
+    // topic encrypted with the AWS managed SNS key. Publishers must use TLS.
+    const topic = new Topic(this, 'Topic', { displayName: 'spotwise alarms', enforceSSL: true });
+    if (props.alarmEmail !== undefined) topic.addSubscription(new EmailSubscription(props.alarmEmail));
+    this.topic = topic;
+    const action = new SnsAction(topic);
+    const alarms: Alarm[] = [];
+
+    const add = (
+      id: string,
+      description: string,
+      metric: IMetric,
+      threshold: number,
+      comparisonOperator: ComparisonOperator,
+      treatMissingData = TreatMissingData.NOT_BREACHING,
+    ): void => {
+      const alarm = new Alarm(this, id, {
+        alarmDescription: description,
+        metric,
+        threshold,
+        comparisonOperator,
+        evaluationPeriods: 1,
+        datapointsToAlarm: 1,
+        treatMissingData,
+      });
+      alarm.addAlarmAction(action);
+      alarm.addOkAction(action);
+      alarms.push(alarm);
+    };
+
+    for (const [name, fn] of Object.entries(props.functions) as [HandlerName, SpotwiseFunction][]) {
+      const label = name.charAt(0).toUpperCase() + name.slice(1);
+      add(
+        `${label}Errors`,
+        `spotwise ${name} function: invocations failed in the last 5 minutes`,
+        fn.function.metricErrors({ statistic: 'Sum', period: Duration.minutes(5) }),
+        0,
+        ComparisonOperator.GREATER_THAN_THRESHOLD,
+      );
+      add(
+        `${label}DeadLetters`,
+        `spotwise ${name} function: events in its dead-letter queue (undeliverable or failed after retries); inspect and redrive`,
+        fn.deadLetterQueue.queue.metricApproximateNumberOfMessagesVisible({ statistic: 'Maximum', period: Duration.minutes(5) }),
+        0,
+        ComparisonOperator.GREATER_THAN_THRESHOLD,
+      );
+    }
+
+    add(
+      'NoticeToLastActionP99',
+      `spotwise: p99 time from a notice to the last action taken on it above ${NOTICE_TO_LAST_ACTION_P99_SECONDS} s (the spot warning gives 120 s)`,
+      spotwiseMetric(props.serviceName, MetricName.noticeToLastActionSeconds, { statistic: 'p99', period: Duration.minutes(5) }),
+      NOTICE_TO_LAST_ACTION_P99_SECONDS,
+      ComparisonOperator.GREATER_THAN_THRESHOLD,
+    );
+
+    props.groupNames.forEach((group, g) => {
+      add(
+        `Group${g}ReservationRefusals`,
+        `spotwise ${group}: more than ${t.reservation_refusals_per_5min} reservation refusals in 5 minutes (the pool budget is too small for the predicted post-restart demand)`,
+        spotwiseMetric(props.serviceName, MetricName.reservationRefusals, { group, statistic: 'Sum', period: Duration.minutes(5) }),
+        t.reservation_refusals_per_5min,
+        ComparisonOperator.GREATER_THAN_THRESHOLD,
+      );
+      add(
+        `Group${g}StaleProfiles`,
+        `spotwise ${group}: the oldest profile is older than ${t.stale_profile_minutes} minutes (the profiler is failing or its metrics are missing)`,
+        spotwiseMetric(props.serviceName, MetricName.profileAgeSeconds, { group, statistic: 'Maximum', period: Duration.minutes(5) }),
+        t.stale_profile_minutes * 60,
+        ComparisonOperator.GREATER_THAN_THRESHOLD,
+      );
+      add(
+        `Group${g}PredictionError`,
+        `spotwise ${group}: post-restart prediction error above ${t.prediction_error_ratio} (|observed - forecast| / observed, hourly average)`,
+        // Restarts are rare: average over an hour so one odd restart does not page anyone.
+        spotwiseMetric(props.serviceName, MetricName.predictionErrorRatio, { group, statistic: 'Average', period: Duration.hours(1) }),
+        t.prediction_error_ratio,
+        ComparisonOperator.GREATER_THAN_THRESHOLD,
+      );
+    });
+    this.alarms = alarms;
+  }
+}

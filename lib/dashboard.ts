@@ -1,0 +1,139 @@
+import { Duration } from 'aws-cdk-lib';
+import { Dashboard, GraphWidget, HorizontalAnnotation, TextWidget, type IMetric, type IWidget } from 'aws-cdk-lib/aws-cloudwatch';
+import { Construct } from 'constructs';
+import { MetricDimension, MetricName } from '../lambda/contracts/metrics';
+import { NOTICE_TO_LAST_ACTION_P99_SECONDS } from './alarms';
+import { metricSearch, spotwiseMetric } from './metric-catalog';
+
+/** A managed group as the dashboard shows it: its row, and the standby group whose warm pool backs it. */
+export interface DashboardGroup {
+  readonly name: string;
+  readonly standby?: string;
+}
+
+export interface SpotwiseDashboardProps {
+  /** The named primary groups, one row each. */
+  readonly groups: readonly DashboardGroup[];
+  /** Whether groups are also selected by tag: then one more row shows every group, whatever its name. */
+  readonly tagSelected: boolean;
+  /** POWERTOOLS_SERVICE_NAME of the functions (the `service` dimension). */
+  readonly serviceName: string;
+  readonly dryRun: boolean;
+  /**
+   * Period of the graphs.
+   * @default Duration.minutes(5) (the profiler's default cadence)
+   */
+  readonly period?: Duration;
+}
+
+const WIDTH = 24;
+
+/**
+ * The spotwise dashboard: fleet-wide notices by kind, notice-to-last-action p50/p99, deferrals by reason and
+ * reservations; then per group: pool capacity vs reserved vs used (vCPU and memory), forecast vs observed
+ * post-restart demand with the prediction error, and the warm pool size.
+ */
+export class SpotwiseDashboard extends Construct {
+  readonly dashboard: Dashboard;
+
+  constructor(scope: Construct, id: string, props: SpotwiseDashboardProps) {
+    super(scope, id);
+    const period = props.period ?? Duration.minutes(5);
+    const s = props.serviceName;
+    if (props.groups.length === 0 && !props.tagSelected) {
+      throw new Error(`SpotwiseDashboard ${this.node.path}: groups must name at least one group unless groups are tag-selected (got [])`);
+    }
+    this.dashboard = new Dashboard(this, 'Dashboard', { defaultInterval: Duration.hours(6) });
+
+    this.dashboard.addWidgets(
+      new TextWidget({
+        markdown: `# spotwise ${props.dryRun ? '(dry-run: plans only, no actions)' : ''}\nManaged groups: ${
+          props.groups.map((g) => `\`${g.name}\``).join(', ') || 'none by name'
+        }${props.tagSelected ? ' + every group carrying the selection tag' : ''}.`,
+        width: WIDTH,
+        height: 2,
+      }),
+    );
+
+    this.dashboard.addWidgets(
+      new GraphWidget({
+        title: 'Notices handled, by kind',
+        left: [metricSearch(s, MetricName.noticesHandled, MetricDimension.noticeKind, { statistic: 'Sum', period, label: '' })],
+        width: 6,
+      }),
+      new GraphWidget({
+        title: 'Notice to last action (s)',
+        left: [
+          spotwiseMetric(s, MetricName.noticeToLastActionSeconds, { statistic: 'p50', period, label: 'p50' }),
+          spotwiseMetric(s, MetricName.noticeToLastActionSeconds, { statistic: 'p99', period, label: 'p99' }),
+        ],
+        leftAnnotations: [{ value: NOTICE_TO_LAST_ACTION_P99_SECONDS, label: 'p99 alarm' } satisfies HorizontalAnnotation],
+        width: 6,
+      }),
+      new GraphWidget({
+        title: 'Interruptions deferred, by reason',
+        left: [metricSearch(s, MetricName.deferrals, MetricDimension.reason, { statistic: 'Sum', period, label: '' })],
+        width: 6,
+      }),
+      new GraphWidget({
+        title: 'Malformed and ignored events',
+        left: [
+          spotwiseMetric(s, MetricName.malformedEvents, { statistic: 'Sum', period, label: 'malformed' }),
+          spotwiseMetric(s, MetricName.ignoredEvents, { statistic: 'Sum', period, label: 'ignored' }),
+        ],
+        width: 6,
+      }),
+    );
+
+    for (const group of props.groups) this.dashboard.addWidgets(...groupRow(s, period, group));
+    if (props.tagSelected) this.dashboard.addWidgets(...taggedGroupsRow(s, period));
+  }
+}
+
+/** One row per named group. */
+const groupRow = (s: string, period: Duration, group: DashboardGroup): IWidget[] => {
+  const m = (name: (typeof MetricName)[keyof typeof MetricName], statistic: string, label: string, on = group.name): IMetric =>
+    spotwiseMetric(s, name, { group: on, statistic, period, label });
+  return [
+    new GraphWidget({
+      title: `${group.name}: pool vCPU (capacity / reserved / used)`,
+      left: [m(MetricName.poolCapacityVcpu, 'Maximum', 'capacity'), m(MetricName.poolReservedVcpu, 'Maximum', 'reserved'), m(MetricName.poolUsedVcpu, 'Maximum', 'used')],
+      width: 6,
+    }),
+    new GraphWidget({
+      title: `${group.name}: pool memory GiB (capacity / reserved / used)`,
+      left: [
+        m(MetricName.poolCapacityMemoryGiB, 'Maximum', 'capacity'),
+        m(MetricName.poolReservedMemoryGiB, 'Maximum', 'reserved'),
+        m(MetricName.poolUsedMemoryGiB, 'Maximum', 'used'),
+      ],
+      width: 6,
+    }),
+    new GraphWidget({
+      title: `${group.name}: post-restart vCPU, forecast p90 vs observed`,
+      left: [m(MetricName.forecastVcpuP90, 'Average', 'forecast p90'), m(MetricName.observedPostRestartVcpu, 'Average', 'observed')],
+      right: [m(MetricName.predictionErrorRatio, 'Average', 'prediction error')],
+      width: 6,
+    }),
+    new GraphWidget({
+      title: `${group.name}: warm pool size, reservations`,
+      left: [
+        m(MetricName.warmPoolSize, 'Maximum', `warm pool${group.standby !== undefined ? ` (${group.standby})` : ''}`, group.standby ?? group.name),
+      ],
+      right: [m(MetricName.reservationsMade, 'Sum', 'reservations made'), m(MetricName.reservationRefusals, 'Sum', 'refused')],
+      width: 6,
+    }),
+  ];
+};
+
+/** Groups selected by tag have no names at synth: SEARCH shows each of them as its own series. */
+const taggedGroupsRow = (s: string, period: Duration): IWidget[] => {
+  const all = (name: (typeof MetricName)[keyof typeof MetricName], statistic: string, label: string): IMetric =>
+    metricSearch(s, name, MetricDimension.group, { statistic, period, label });
+  return [
+    new GraphWidget({ title: 'Tagged groups: pool vCPU capacity / reserved / used', left: [all(MetricName.poolCapacityVcpu, 'Maximum', 'capacity'), all(MetricName.poolReservedVcpu, 'Maximum', 'reserved'), all(MetricName.poolUsedVcpu, 'Maximum', 'used')], width: 6 }),
+    new GraphWidget({ title: 'Tagged groups: pool memory GiB capacity / reserved / used', left: [all(MetricName.poolCapacityMemoryGiB, 'Maximum', 'capacity'), all(MetricName.poolReservedMemoryGiB, 'Maximum', 'reserved'), all(MetricName.poolUsedMemoryGiB, 'Maximum', 'used')], width: 6 }),
+    new GraphWidget({ title: 'Tagged groups: post-restart vCPU forecast p90 vs observed', left: [all(MetricName.forecastVcpuP90, 'Average', 'forecast'), all(MetricName.observedPostRestartVcpu, 'Average', 'observed')], right: [all(MetricName.predictionErrorRatio, 'Average', 'error')], width: 6 }),
+    new GraphWidget({ title: 'Tagged groups: warm pool size', left: [all(MetricName.warmPoolSize, 'Maximum', 'warm pool')], width: 6 }),
+  ];
+};

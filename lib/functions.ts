@@ -1,0 +1,210 @@
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { Annotations, Duration } from 'aws-cdk-lib';
+import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
+import type { IEventBus } from 'aws-cdk-lib/aws-events';
+import type { ICommandHooks } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+import type { SpotwiseConfig } from '../lambda/contracts/config';
+import { Env } from '../lambda/contracts/env';
+import { METRICS_NAMESPACE } from '../lambda/contracts/metrics';
+import { FUNCTION_ACCESS, grantFunctionAccess } from './permissions';
+import { PROJECT_ROOT } from './project-root';
+import { SpotwiseFunction, type HandlerName } from './spotwise-function';
+
+
+/**
+ * POWERTOOLS_SERVICE_NAME of every function. One service for all four, because Powertools adds it as the
+ * `service` dimension of every metric: the dashboard and alarms then address one metric per name, whichever
+ * function emitted it.
+ */
+export const SERVICE_NAME = 'spotwise';
+
+/** Where the profiler finds the model inside its bundle (/var/task is LAMBDA_TASK_ROOT). */
+export const BUNDLED_MODEL_DIR = '/var/task/model';
+/** The model artifact the profiler bundles by default (written by `npm run train`). */
+export const DEFAULT_MODEL_DIR = 'models/post-restart';
+/** Files of a tfjs artifact saved by spotwise's trainer (tf.io.withSaveHandler). */
+export const MODEL_FILES = ['model.json', 'weights.bin', 'metadata.json'] as const;
+
+/**
+ * Lambda allows 4 KB for all environment variables of a function together. The configuration gets what the
+ * other variables (names, ARNs resolved at deploy time) leave: about 1 KB is kept for them.
+ */
+export const MAX_CONFIG_ENV_BYTES = 3072;
+
+/** Memory, timeout and asynchronous delivery of each function, and why. */
+export interface FunctionSettings {
+  readonly description: string;
+  readonly memorySize: number;
+  readonly timeout: Duration;
+  readonly retryAttempts: number;
+  readonly maxEventAge: Duration;
+}
+
+export const functionSettings = (config: SpotwiseConfig): Readonly<Record<HandlerName, FunctionSettings>> => ({
+  profiler: {
+    description: 'spotwise profiler: one managed group per invocation; metrics -> profiles -> forecasts -> staging',
+    // tfjs inference over a whole group in one batch, and GetMetricData results for up to ~1,000 instances.
+    memorySize: 1024,
+    // Must finish well inside one tick so two ticks of a group never overlap.
+    // (cadence - 30 s, kept within 60..180 s: at a 1-minute cadence a slow tick may overlap the next one).
+    timeout: Duration.seconds(Math.min(180, Math.max(60, config.profiler.rate_minutes * 60 - 30))),
+    retryAttempts: 1,
+    // A tick older than the cadence is superseded by the next one.
+    maxEventAge: Duration.seconds(Math.max(60, config.profiler.rate_minutes * 60)),
+  },
+  notice: {
+    description: 'spotwise notice handler: spot warnings, rebalance recommendations, state changes, lifecycle actions',
+    memorySize: 512,
+    // The spot warning gives 120 s; a handler still running after 60 s has missed its chance anyway.
+    timeout: Duration.seconds(60),
+    retryAttempts: 2,
+    // Lifecycle actions wait up to the hook's heartbeat timeout; later than that the event is moot.
+    maxEventAge: Duration.minutes(15),
+  },
+  coordinator: {
+    description: 'spotwise coordinator: admits, schedules or defers priority interruption requests',
+    memorySize: 512,
+    timeout: Duration.seconds(60),
+    retryAttempts: 2,
+    maxEventAge: Duration.hours(1),
+  },
+  executor: {
+    description: 'spotwise executor: re-checks the reservation and interrupts the victim at the scheduled time',
+    memorySize: 256,
+    timeout: Duration.seconds(60),
+    retryAttempts: 2,
+    // An interruption firing more than 15 minutes late is refused by the re-check anyway (deadline).
+    maxEventAge: Duration.minutes(15),
+  },
+});
+
+export interface SpotwiseFunctionsProps {
+  readonly table: ITable;
+  readonly bus: IEventBus;
+  readonly config: SpotwiseConfig;
+  /** The configuration the Lambdas validate again at cold start (Env.config). */
+  readonly configJson: string;
+  /**
+   * Names of the managed groups for IAM resources; undefined when groups are (also) selected by tag.
+   */
+  readonly groupNames: readonly string[] | undefined;
+  /**
+   * Repository root: handler entries, package-lock.json and the model are resolved against it.
+   * @default PROJECT_ROOT (lib/project-root.ts)
+   */
+  readonly projectRoot?: string;
+  /**
+   * Directory (relative to projectRoot) holding `<handler>.ts` for each of the four handlers.
+   * @default 'lambda/handlers'
+   */
+  readonly handlersDir?: string;
+  /**
+   * Model artifact directory (relative to projectRoot) bundled into the profiler only. When it holds no
+   * model.json, the profiler is bundled without a model and uses the statistical fallback predictor; synth
+   * prints a warning saying so.
+   * @default DEFAULT_MODEL_DIR
+   */
+  readonly modelDir?: string;
+  /**
+   * Log retention of every function.
+   * @default RetentionDays.ONE_MONTH
+   */
+  readonly logRetention?: RetentionDays;
+}
+
+/**
+ * The four spotwise Lambdas with their environment (names from lambda/contracts/env.ts), their dead-letter
+ * queues and least-privilege permissions (FUNCTION_ACCESS). Only the profiler bundles tfjs and the model:
+ * the other entries never import the Predictor adapter, so esbuild leaves tfjs out of their bundles.
+ */
+export class SpotwiseFunctions extends Construct {
+  readonly byName: Readonly<Record<HandlerName, SpotwiseFunction>>;
+  readonly profiler: SpotwiseFunction;
+  readonly notice: SpotwiseFunction;
+  readonly coordinator: SpotwiseFunction;
+  readonly executor: SpotwiseFunction;
+  /** Whether a model artifact was bundled into the profiler. */
+  readonly modelBundled: boolean;
+
+  constructor(scope: Construct, id: string, props: SpotwiseFunctionsProps) {
+    super(scope, id);
+    const configBytes = Buffer.byteLength(props.configJson, 'utf8');
+    if (configBytes > MAX_CONFIG_ENV_BYTES) {
+      throw new Error(
+        `SpotwiseFunctions: the configuration passed to the Lambdas (${Env.config}) is ${configBytes} bytes; Lambda allows 4 KB of environment ` +
+          `in total, so it must stay under ${MAX_CONFIG_ENV_BYTES} bytes. Select groups with group_tag instead of listing them, or share policies between groups.`,
+      );
+    }
+    const root = props.projectRoot ?? PROJECT_ROOT;
+    const handlersDir = props.handlersDir ?? 'lambda/handlers';
+    const modelDir = props.modelDir ?? DEFAULT_MODEL_DIR;
+    const settings = functionSettings(props.config);
+    const { config } = props;
+
+    const common: Record<string, string> = {
+      [Env.tableName]: props.table.tableName,
+      [Env.eventBusName]: props.bus.eventBusName,
+      [Env.dryRun]: String(config.dry_run),
+      [Env.config]: props.configJson,
+      [Env.managedTagKey]: config.managed_tag.key,
+      [Env.managedTagValue]: config.managed_tag.value,
+      [Env.powertoolsServiceName]: SERVICE_NAME,
+      [Env.powertoolsMetricsNamespace]: METRICS_NAMESPACE,
+    };
+
+    this.modelBundled = MODEL_FILES.every((f) => existsSync(join(root, modelDir, f)));
+    if (!this.modelBundled) {
+      Annotations.of(this).addWarningV2(
+        'spotwise:model-missing',
+        `No model artifact in ${modelDir} (${MODEL_FILES.join(', ')}): the profiler is bundled without it and forecasts with the statistical fallback. Run \`npm run train\` to create it.`,
+      );
+    }
+    const modelHooks: ICommandHooks | undefined = this.modelBundled
+      ? {
+          beforeBundling: () => [],
+          beforeInstall: () => [],
+          // Only the three artifact files, next to index.mjs: the Lambda reads them from BUNDLED_MODEL_DIR.
+          afterBundling: (inputDir: string, outputDir: string) => [
+            `mkdir -p "${outputDir}/model"`,
+            ...MODEL_FILES.map((f) => `cp "${inputDir}/${modelDir}/${f}" "${outputDir}/model/${f}"`),
+          ],
+        }
+      : undefined;
+
+    const make = (name: HandlerName, extraEnv: Record<string, string> = {}, commandHooks?: ICommandHooks): SpotwiseFunction => {
+      const s = settings[name];
+      const fn = new SpotwiseFunction(this, capitalise(name), {
+        handlerName: name,
+        entry: resolve(root, handlersDir, `${name}.ts`),
+        projectRoot: root,
+        description: s.description,
+        memorySize: s.memorySize,
+        timeout: s.timeout,
+        retryAttempts: s.retryAttempts,
+        maxEventAge: s.maxEventAge,
+        environment: { ...common, ...extraEnv },
+        ...(props.logRetention !== undefined ? { logRetention: props.logRetention } : {}),
+        ...(commandHooks ? { commandHooks } : {}),
+      });
+      grantFunctionAccess(fn.role, FUNCTION_ACCESS[name], {
+        table: props.table,
+        bus: props.bus,
+        managedTag: config.managed_tag,
+        groupNames: props.groupNames,
+        dryRun: config.dry_run,
+      });
+      return fn;
+    };
+
+    this.profiler = make('profiler', this.modelBundled ? { [Env.modelDir]: BUNDLED_MODEL_DIR } : {}, modelHooks);
+    this.notice = make('notice');
+    this.coordinator = make('coordinator');
+    this.executor = make('executor');
+    this.byName = { profiler: this.profiler, notice: this.notice, coordinator: this.coordinator, executor: this.executor };
+  }
+}
+
+const capitalise = (s: string): string => s.charAt(0).toUpperCase() + s.slice(1);

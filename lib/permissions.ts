@@ -1,0 +1,162 @@
+import { ArnFormat, Stack } from 'aws-cdk-lib';
+import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
+import type { IEventBus } from 'aws-cdk-lib/aws-events';
+import { PolicyStatement, type IRole } from 'aws-cdk-lib/aws-iam';
+import type { Construct } from 'constructs';
+import { SPOTWISE_SOURCE } from '../lambda/contracts/events';
+import type { HandlerName } from './spotwise-function';
+import { acknowledgeNag } from './nag';
+
+/** What one function may do. Data, so the matrix is reviewable in one place and pinned by tests. */
+export interface FunctionAccess {
+  /** DynamoDB: 'read' gets grantReadData, 'read-write' grantReadWriteData. */
+  readonly table: 'read' | 'read-write';
+  /** Read-only describe calls. They do not support resource-level permissions, hence Resource '*'. */
+  readonly describe: readonly string[];
+  /** cloudwatch:GetMetricData (no resource-level permissions either). */
+  readonly readMetrics: boolean;
+  /** EC2 actions that change instances: only on instances carrying the managed tag. */
+  readonly instanceActions: readonly string[];
+  /** Auto Scaling actions that change groups: only on managed groups carrying the managed tag. */
+  readonly groupActions: readonly string[];
+}
+
+const EC2_DESCRIBE = ['ec2:DescribeInstances', 'ec2:DescribeInstanceTypes'];
+const ASG_DESCRIBE = ['autoscaling:DescribeAutoScalingGroups', 'autoscaling:DescribeAutoScalingInstances', 'autoscaling:DescribeWarmPool'];
+
+/**
+ * The permission matrix, from the Plan actions each handler executes (lambda/core/domain.ts `Action`).
+ * Every function writes the table (the profiler stores profiles and forecasts, the notice and coordinator
+ * functions reserve capacity and record processed events, the executor releases reservations and records
+ * the outcome), so none of them is read-only there; each gets only the EC2/Auto Scaling calls its plans use.
+ */
+export const FUNCTION_ACCESS: Readonly<Record<HandlerName, FunctionAccess>> = {
+  profiler: {
+    table: 'read-write',
+    // Spot prices feed the staging cost comparison (cheapest allowed type covering the forecast).
+    describe: [...EC2_DESCRIBE, 'ec2:DescribeSpotPriceHistory', ...ASG_DESCRIBE],
+    readMetrics: true,
+    // Staging: retype-stopped-instance (ModifyInstanceAttribute on a stopped warm instance) and put-warm-pool.
+    instanceActions: ['ec2:ModifyInstanceAttribute'],
+    groupActions: ['autoscaling:PutWarmPool'],
+  },
+  notice: {
+    table: 'read-write',
+    describe: [...EC2_DESCRIBE, ...ASG_DESCRIBE],
+    readMetrics: false,
+    // Bringing staged capacity into service: start-instance and retype-stopped-instance.
+    instanceActions: ['ec2:StartInstances', 'ec2:ModifyInstanceAttribute'],
+    // set-desired-capacity, put-warm-pool, complete-lifecycle-action, heartbeat.
+    groupActions: [
+      'autoscaling:SetDesiredCapacity',
+      'autoscaling:PutWarmPool',
+      'autoscaling:CompleteLifecycleAction',
+      'autoscaling:RecordLifecycleActionHeartbeat',
+    ],
+  },
+  coordinator: {
+    table: 'read-write',
+    describe: [...EC2_DESCRIBE, ...ASG_DESCRIBE],
+    readMetrics: false,
+    // Pre-adjustments before admitting a voluntary interruption (same staging moves as a notice).
+    instanceActions: ['ec2:StartInstances', 'ec2:ModifyInstanceAttribute'],
+    groupActions: ['autoscaling:SetDesiredCapacity', 'autoscaling:PutWarmPool'],
+  },
+  executor: {
+    table: 'read-write',
+    describe: [...EC2_DESCRIBE, ...ASG_DESCRIBE],
+    readMetrics: false,
+    // interrupt-instance: stop (or hibernate, which is StopInstances with Hibernate=true) or terminate.
+    instanceActions: ['ec2:StopInstances', 'ec2:TerminateInstances'],
+    groupActions: ['autoscaling:TerminateInstanceInAutoScalingGroup'],
+  },
+};
+
+export interface GrantFunctionAccessOptions {
+  readonly table: ITable;
+  readonly bus: IEventBus;
+  readonly managedTag: { readonly key: string; readonly value: string };
+  /**
+   * Names of the managed groups (primary and standby). `undefined` when groups are (also) selected by tag:
+   * then any group name, still only with the managed tag.
+   */
+  readonly groupNames: readonly string[] | undefined;
+  /**
+   * In dry-run the handlers only plan and report, so the functions get no mutating EC2/Auto Scaling
+   * permissions at all: a dry-run deployment cannot change the fleet even if a handler ignored the flag.
+   */
+  readonly dryRun: boolean;
+}
+
+/** ARNs of the managed Auto Scaling groups (the group id in the ARN is random, hence `*` there). */
+export const autoScalingGroupArns = (scope: Construct, groupNames: readonly string[] | undefined): string[] =>
+  (groupNames ?? ['*']).map((name) =>
+    Stack.of(scope).formatArn({
+      service: 'autoscaling',
+      resource: 'autoScalingGroup',
+      resourceName: `*:autoScalingGroupName/${name}`,
+      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+    }),
+  );
+
+export const instanceArn = (scope: Construct): string =>
+  Stack.of(scope).formatArn({ service: 'ec2', resource: 'instance', resourceName: '*', arnFormat: ArnFormat.SLASH_RESOURCE_NAME });
+
+/** The IAM statements of one function besides the table grant (exported for the tests' expectations). */
+export const accessStatements = (scope: Construct, access: FunctionAccess, options: Omit<GrantFunctionAccessOptions, 'table'>): PolicyStatement[] => {
+  const { key, value } = options.managedTag;
+  const statements = [
+    new PolicyStatement({ sid: 'Describe', actions: [...access.describe], resources: ['*'] }),
+    // Only spotwise's own source on spotwise's own bus (events:source is checked by PutEvents).
+    new PolicyStatement({
+      sid: 'PublishSpotwiseEvents',
+      actions: ['events:PutEvents'],
+      resources: [options.bus.eventBusArn],
+      conditions: { StringEquals: { 'events:source': SPOTWISE_SOURCE } },
+    }),
+  ];
+  if (access.readMetrics) statements.push(new PolicyStatement({ sid: 'ReadMetrics', actions: ['cloudwatch:GetMetricData'], resources: ['*'] }));
+  if (!options.dryRun && access.instanceActions.length > 0) {
+    statements.push(
+      new PolicyStatement({
+        sid: 'ChangeManagedInstances',
+        actions: [...access.instanceActions],
+        resources: [instanceArn(scope)],
+        conditions: { StringEquals: { [`aws:ResourceTag/${key}`]: value } },
+      }),
+    );
+  }
+  if (!options.dryRun && access.groupActions.length > 0) {
+    statements.push(
+      new PolicyStatement({
+        sid: 'ChangeManagedGroups',
+        actions: [...access.groupActions],
+        resources: autoScalingGroupArns(scope, options.groupNames),
+        conditions: { StringEquals: { [`autoscaling:ResourceTag/${key}`]: value } },
+      }),
+    );
+  }
+  return statements;
+};
+
+/** Grants one function its table access and statements, and acknowledges the wildcards with their reasons. */
+export const grantFunctionAccess = (role: IRole, access: FunctionAccess, options: GrantFunctionAccessOptions): void => {
+  if (access.table === 'read') options.table.grantReadData(role);
+  else options.table.grantReadWriteData(role);
+  for (const statement of accessStatements(role, access, options)) role.addToPrincipalPolicy(statement);
+
+  if (!options.dryRun && access.instanceActions.length > 0) {
+    acknowledgeNag(role, {
+      id: 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ec2:<AWS::Region>:<AWS::AccountId>:instance/*]',
+      reason: 'Instances come and go; the statement carries the condition aws:ResourceTag/<managed tag> so only instances tagged as managed can be changed.',
+    });
+  }
+  if (!options.dryRun && access.groupActions.length > 0) {
+    for (const name of options.groupNames ?? ['*']) {
+      acknowledgeNag(role, {
+        id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:autoscaling:<AWS::Region>:<AWS::AccountId>:autoScalingGroup:*:autoScalingGroupName/${name}]`,
+        reason: 'The group id inside an Auto Scaling group ARN is random; the name is fixed (or, for tag-selected groups, any) and the condition autoscaling:ResourceTag/<managed tag> limits the statement to managed groups.',
+      });
+    }
+  }
+};

@@ -1,0 +1,139 @@
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { PolicyStatement, Role, ServicePrincipal, type IRole } from 'aws-cdk-lib/aws-iam';
+import { Architecture, LoggingFormat, Runtime, Tracing, type IFunction } from 'aws-cdk-lib/aws-lambda';
+import { NodejsFunction, OutputFormat, type ICommandHooks } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+import { DeadLetterQueue } from './dead-letter-queue';
+import { acknowledgeNag } from './nag';
+
+/** The four Lambdas; each is `lambda/handlers/<name>.ts` exporting `handler`. */
+export const HANDLER_NAMES = ['profiler', 'notice', 'coordinator', 'executor'] as const;
+export type HandlerName = (typeof HANDLER_NAMES)[number];
+
+/**
+ * The newest Node.js runtime aws-cdk-lib 2.276 offers (runtime.d.ts lists NODEJS_24_X last). Pinned rather
+ * than NODEJS_LATEST, whose meaning moves with the aws-cdk-lib version and would change the template on
+ * an unrelated upgrade.
+ */
+export const LAMBDA_RUNTIME = Runtime.NODEJS_24_X;
+
+/**
+ * esbuild settings shared by all four bundles. ESM because the handlers are ES modules (package.json
+ * "type": "module", top-level await allowed); the banner gives bundled CommonJS dependencies a `require`
+ * (esbuild's ESM output otherwise throws "Dynamic require of ... is not supported"). mainFields puts
+ * `module` first because @tensorflow/tfjs's `main` is a UMD build esbuild cannot tree-shake. The AWS SDK is
+ * bundled so the deployed SDK is the version the adapters were tested with, not whatever the runtime ships.
+ */
+export const baseBundling = (target: string) => ({
+  format: OutputFormat.ESM,
+  target,
+  mainFields: ['module', 'main'],
+  minify: true,
+  sourceMap: true,
+  sourcesContent: false,
+  bundleAwsSDK: true,
+  banner: "import { createRequire as __spotwiseCreateRequire } from 'node:module'; const require = __spotwiseCreateRequire(import.meta.url);",
+});
+
+export interface SpotwiseFunctionProps {
+  readonly handlerName: HandlerName;
+  /** Absolute path of the handler's entry file. */
+  readonly entry: string;
+  /** Directory holding package-lock.json (esbuild resolves node_modules from it). */
+  readonly projectRoot: string;
+  readonly description: string;
+  /** Lambda allows 128..10240 MB. */
+  readonly memorySize: number;
+  /** Lambda allows up to 900 s. */
+  readonly timeout: Duration;
+  readonly environment: Readonly<Record<string, string>>;
+  /** Retries of asynchronous invocations (EventBridge and Scheduler invoke asynchronously): 0..2. */
+  readonly retryAttempts: number;
+  /** Oldest asynchronous event still worth processing: 60 s .. 6 h. */
+  readonly maxEventAge: Duration;
+  /**
+   * CloudWatch Logs retention of the function's log group.
+   * @default RetentionDays.ONE_MONTH
+   */
+  readonly logRetention?: RetentionDays;
+  /**
+   * Extra commands around bundling (the profiler copies the model artifact in afterBundling).
+   * @default - none
+   */
+  readonly commandHooks?: ICommandHooks;
+}
+
+/**
+ * One spotwise Lambda: NodejsFunction (esbuild, no Docker), arm64, Node 24, X-Ray active tracing, JSON logs
+ * into its own log group with a retention, its own role (no AWS managed policies: the only log permission
+ * is writing to its own group), and its own encrypted dead-letter queue for asynchronous failures.
+ */
+export class SpotwiseFunction extends Construct {
+  readonly function: IFunction;
+  readonly role: IRole;
+  readonly deadLetterQueue: DeadLetterQueue;
+  readonly logGroup: LogGroup;
+
+  constructor(scope: Construct, id: string, props: SpotwiseFunctionProps) {
+    super(scope, id);
+    validateFunctionProps(this.node.path, props);
+
+    this.logGroup = new LogGroup(this, 'Logs', {
+      retention: props.logRetention ?? RetentionDays.ONE_MONTH,
+      // Logs expire anyway; keeping them after `cdk destroy` would only leave orphans behind.
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    const role = new Role(this, 'Role', {
+      assumedBy: new ServicePrincipal('lambda.amazonaws.com'),
+      description: `spotwise ${props.handlerName} function`,
+    });
+    role.addToPrincipalPolicy(
+      new PolicyStatement({ actions: ['logs:CreateLogStream', 'logs:PutLogEvents'], resources: [this.logGroup.logGroupArn] }),
+    );
+    this.role = role;
+    this.deadLetterQueue = new DeadLetterQueue(this, 'DeadLetters');
+
+    const fn = new NodejsFunction(this, 'Function', {
+      entry: props.entry,
+      handler: 'handler',
+      projectRoot: props.projectRoot,
+      depsLockFilePath: `${props.projectRoot}/package-lock.json`,
+      runtime: LAMBDA_RUNTIME,
+      architecture: Architecture.ARM_64,
+      memorySize: props.memorySize,
+      timeout: props.timeout,
+      description: props.description,
+      role,
+      environment: { ...props.environment, NODE_OPTIONS: '--enable-source-maps' },
+      tracing: Tracing.ACTIVE,
+      logGroup: this.logGroup,
+      loggingFormat: LoggingFormat.JSON,
+      deadLetterQueue: this.deadLetterQueue.queue,
+      retryAttempts: props.retryAttempts,
+      maxEventAge: props.maxEventAge,
+      bundling: {
+        ...baseBundling('node24'),
+        ...(props.commandHooks ? { commandHooks: props.commandHooks } : {}),
+      },
+    });
+    this.function = fn;
+
+    acknowledgeNag(role, {
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason: 'X-Ray PutTraceSegments/PutTelemetryRecords (added by active tracing) and the EC2/Auto Scaling/CloudWatch describe and read calls do not support resource-level permissions; every mutating action is scoped separately.',
+    });
+  }
+}
+
+const validateFunctionProps = (path: string, p: SpotwiseFunctionProps): void => {
+  const fail = (what: string): never => {
+    throw new Error(`SpotwiseFunction ${path}: ${what}`);
+  };
+  if (!Number.isInteger(p.memorySize) || p.memorySize < 128 || p.memorySize > 10_240) fail(`memorySize must be an integer between 128 and 10240 MB (got ${p.memorySize})`);
+  const timeout = p.timeout.toSeconds();
+  if (timeout < 1 || timeout > 900) fail(`timeout must be between 1 and 900 seconds (got ${timeout})`);
+  if (!Number.isInteger(p.retryAttempts) || p.retryAttempts < 0 || p.retryAttempts > 2) fail(`retryAttempts must be 0, 1 or 2 (got ${p.retryAttempts})`);
+  const age = p.maxEventAge.toSeconds();
+  if (age < 60 || age > 6 * 3600) fail(`maxEventAge must be between 60 seconds and 6 hours (got ${age} seconds)`);
+};
