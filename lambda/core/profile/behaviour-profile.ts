@@ -132,7 +132,8 @@ const halfLifeOf = (profile: BehaviourProfile): number => profile.steady.vcpu.ha
  * profiler reads overlapping windows because CloudWatch fills the last minutes late), stamped after
  * `now`, or with a non-finite time are ignored; duplicates of one timestamp count once. For each new
  * sample, every field that is missing, NaN, negative or infinite is counted in `gaps[field]` and
- * skipped — never recorded as 0.
+ * skipped — never recorded as 0. A minute already folded in is not revisited when a late field for it
+ * arrives, so the profiler should end its read window a couple of minutes before `now`.
  *
  * While a restart window is open, samples from `restartedAt` on go to its per-minute curve instead of
  * the steady state (a restart is not steady behaviour), and samples during the downtime are dropped.
