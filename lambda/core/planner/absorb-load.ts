@@ -8,7 +8,7 @@ import { cheapestCovering, hourlyPrice } from '../resources/catalog';
 import { addResources, formatResources, isZero, scaleResources, shortfall, ZERO_RESOURCES } from '../resources/resources';
 import { findStandbyGroup, findWarmGroup } from './locate-instance';
 import { reserveInPlan } from './plan-pool';
-import { estimatePostRestartDemand, instanceShape } from './post-restart-demand';
+import { estimatePostRestartDemand, instanceShape, standInDemand } from './post-restart-demand';
 import { buildReservation, makeReservationId, RESTART_GRACE_MS } from './reservation-terms';
 
 /**
@@ -177,7 +177,7 @@ const resizeStoppedSibling = (req: AbsorbRequest, w: Working): void => {
       .filter((i) => i.id !== req.victim.id && !i.warm && i.state === 'stopped' && i.lifecycle === 'on-demand')
       .flatMap((i): Option[] => {
         const estimate = estimatePostRestartDemand(i, g, req.fleet);
-        const own = estimate.kind === 'known' ? estimate.amount : instanceShape(i, req.fleet);
+        const own = estimate.kind === 'known' ? estimate.amount : standInDemand(i, req.fleet);
         const spec = specOf(req.fleet, i);
         if (own === undefined || spec === undefined) return [];
         const need = addResources(own, w.remaining);

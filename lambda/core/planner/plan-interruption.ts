@@ -2,7 +2,7 @@ import type { Action, DomainEvent, FleetView, Plan } from '../domain';
 import { planLoadAbsorption } from './absorb-load';
 import { ignoreNotice } from './ignore-notice';
 import type { LocatedInstance } from './locate-instance';
-import { estimatePostRestartDemand, instanceShape } from './post-restart-demand';
+import { estimatePostRestartDemand, standInDemand } from './post-restart-demand';
 import { reserveForRestart } from './reserve-for-restart';
 import { reservationExpiry, type ReservationPurpose } from './reservation-terms';
 
@@ -48,7 +48,7 @@ export const planInterruption = (input: InterruptionInput): Plan => {
   if (reservation.kind === 'fail-closed') {
     events.push({ kind: 'fail-closed', at: input.now, groupId: group.id, instanceId: instance.id, reason: `no reservation and no disruptive move for ${input.why}: ${reservation.reason}` });
     const estimate = estimatePostRestartDemand(instance, group, input.fleet);
-    load = estimate.kind === 'known' ? estimate.amount : instanceShape(instance, input.fleet);
+    load = estimate.kind === 'known' ? estimate.amount : standInDemand(instance, input.fleet);
   }
   if (load === undefined) {
     actions.push({ kind: 'noop', reason: `cannot size safety moves for ${input.why}: instance type ${instance.instanceType} is not in the catalog` });

@@ -4,7 +4,7 @@ import { cheapestCovering } from '../resources/catalog';
 import { fits, formatResources } from '../resources/resources';
 import { ignoreNotice } from './ignore-notice';
 import { findWarmGroup, isActive, locateInstance } from './locate-instance';
-import { estimatePostRestartDemand, instanceShape } from './post-restart-demand';
+import { estimatePostRestartDemand, instanceShape, standInDemand } from './post-restart-demand';
 import { reserveForRestart } from './reserve-for-restart';
 import { REBALANCE_HOLD_MS, reservationExpiry } from './reservation-terms';
 
@@ -82,7 +82,7 @@ export const planRebalance = (notice: Rebalance, fleet: FleetView, now: number):
   if (reservation.kind === 'fail-closed') {
     events.push({ kind: 'fail-closed', at: now, groupId: group.id, instanceId: instance.id, reason: `no reservation for ${why}: ${reservation.reason}` });
     const estimate = estimatePostRestartDemand(instance, group, fleet);
-    load = estimate.kind === 'known' ? estimate.amount : instanceShape(instance, fleet);
+    load = estimate.kind === 'known' ? estimate.amount : standInDemand(instance, fleet);
   }
   if (load === undefined) {
     return { actions: [...reservation.actions, { kind: 'noop', reason: `cannot size staging for ${why}: instance type ${instance.instanceType} is not in the catalog` }], events };

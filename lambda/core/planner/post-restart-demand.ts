@@ -60,13 +60,20 @@ export const estimatePostRestartDemand = (
   return { kind: 'known', amount, source: 'forecast' };
 };
 
-/**
- * A like-for-like stand-in for an unknown demand: the shape of the instance's own type. Used only to
- * size non-disruptive safety moves (warm capacity, scale-out) when the forecast is unknown — never to
- * reserve or to admit a disruption. Undefined when the catalog does not know the type.
- */
+/** The shape (all four dimensions) of the instance's type, or undefined when the catalog does not know it. */
 export const instanceShape = (instance: ManagedInstance, fleet: FleetView): Resources | undefined => {
   const spec = fleet.catalog.get(instance.instanceType);
   if (spec === undefined || !DIMENSIONS.every((d) => isUsable(spec.resources[d]))) return undefined;
   return spec.resources;
+};
+
+/**
+ * The stand-in demand for an instance with no usable forecast: its type's vCPU and memory. Network
+ * and disk figures in the catalog are the type's ceilings, not what the workload uses, and they differ
+ * between families (a c5.large's 20,000 IOPS would rule out every m5), so they are left at 0 rather
+ * than demanding the whole ceiling of another family. Undefined when the catalog does not know the type.
+ */
+export const standInDemand = (instance: ManagedInstance, fleet: FleetView): Resources | undefined => {
+  const shape = instanceShape(instance, fleet);
+  return shape === undefined ? undefined : { vcpu: shape.vcpu, memoryGiB: shape.memoryGiB, networkMbps: 0, diskIops: 0 };
 };

@@ -1,5 +1,5 @@
 import type { FleetView, GroupView, InstanceId, ManagedInstance, Resources } from '../domain';
-import { estimatePostRestartDemand, instanceShape } from '../planner/post-restart-demand';
+import { estimatePostRestartDemand, standInDemand } from '../planner/post-restart-demand';
 import { addResources, maxResources, scaleResources, ZERO_RESOURCES } from '../resources/resources';
 
 /** What losing one spot pool (instance type × AZ) of a group at once would cost, and how likely it is. */
@@ -34,8 +34,8 @@ const validProbability = (p: number): number | undefined => (Number.isFinite(p) 
  * pool were interrupted at once (DESIGN §1: interruptions of a type × AZ pool are correlated),
  * weighted by its interruption probability (DESIGN §4 flow 1). Staging sizes for the worst case, so
  * the demand is the forecast's p90 whatever the policy's reservation quantile; an instance without a
- * usable forecast counts with its own type's shape (like-for-like — staging is not disruptive, so a
- * stand-in is safe here) and is listed in `sizedByShape`.
+ * usable forecast counts with its own type's vCPU and memory (standInDemand: like-for-like — staging
+ * is not disruptive, so a stand-in is safe here) and is listed in `sizedByShape`.
  *
  * Pools running instances but missing from `group.spotPools`, or listed with a probability that is
  * not in 0..1, are assumed as likely as the group's most likely listed pool (1 when none is listed):
@@ -68,7 +68,7 @@ export const computeExposure = (group: GroupView, fleet: FleetView): PoolExposur
         const estimate = estimatePostRestartDemand(i, group, fleet, 'p90');
         let need: Resources | undefined = estimate.kind === 'known' ? estimate.amount : undefined;
         if (need === undefined) {
-          need = instanceShape(i, fleet);
+          need = standInDemand(i, fleet);
           if (need === undefined) {
             unsized.push(i.id);
             continue;

@@ -132,7 +132,9 @@ export const planStaging = (groupId: GroupId, fleet: FleetView, ctx: { readonly 
       reason: coversLargest ? `${shape.name} covers ${formatResources(largest)} for less` : `${i.instanceType} does not cover the largest post-restart demand ${formatResources(largest)}`,
     });
   }
-  if (actions.length === 0) return noop(`staging ${groupId}: warm pool of ${warmGroup.id} already holds ${warmPool.minSize} × ${shape.name} for ${reason}`);
+  if (actions.length === 0) {
+    return noop(`staging ${groupId}: warm pool of ${warmGroup.id} already holds ${warmPool.minSize} × ${shape.name} for ${reason}${notes.length > 0 ? `; ${notes.join('; ')}` : ''}`);
+  }
 
   const pools = all
     .map((e) => `${e.instanceType}/${e.availabilityZone} p=${e.interruptionProbability}${e.probabilitySource === 'assumed' ? ' (assumed)' : ''} ×${e.instances.length}${e.sizedByShape.length > 0 ? ` (${e.sizedByShape.length} sized by type)` : ''}`)

@@ -1,0 +1,263 @@
+import { describe, expect, it } from 'vitest';
+import {
+  groupId, instanceId, requestId, reservationId, type Action, type InterruptionRequest, type Notice, type Plan,
+} from '../../../lambda/core/domain';
+import { ADMISSION_HORIZON_MS, planDueInterruption, planInterruptionRequest } from '../../../lambda/core/coordinator/plan-request';
+import { RETRY_INTERVAL_MS } from '../../../lambda/core/coordinator/defer-request';
+import { RESTART_GRACE_MS } from '../../../lambda/core/planner/reservation-terms';
+import { forecast, group, instance, MINUTE, policy, pool, reservation, res, roomyPool, T0, unknownForecast, fleet as buildFleet } from '../fixtures/fleet-builders';
+
+const WINDOW = 30 * MINUTE;
+const kinds = (plan: Plan): string[] => plan.actions.map((a) => a.kind);
+const only = <K extends Action['kind']>(plan: Plan, kind: K): Extract<Action, { kind: K }>[] =>
+  plan.actions.filter((a): a is Extract<Action, { kind: K }> => a.kind === kind);
+
+const request = (overrides: Partial<InterruptionRequest> = {}): InterruptionRequest => ({
+  requestId: requestId('req-1'),
+  selector: { kind: 'group', groupId: groupId('batch'), maxPriority: 50 },
+  reason: 'kernel patch',
+  notBefore: T0,
+  deadline: T0 + 2 * 60 * MINUTE,
+  mode: 'terminate',
+  requestedAt: T0 - MINUTE,
+  ...overrides,
+});
+
+/** An On-Demand batch group: three instances of different priority and forecast. */
+const batchFleet = (opts: { pool?: ReturnType<typeof pool>; inFlight?: number; budget?: number | `${number}%`; forecasts?: Parameters<typeof buildFleet>[1] } = {}) =>
+  buildFleet(
+    [
+      group('batch', {
+        policy: policy({ disruptionBudget: { maxUnavailable: opts.budget ?? 1 } }),
+        instances: [
+          instance('i-low', { groupId: 'batch', lifecycle: 'on-demand', priority: 10 }),
+          instance('i-low-big', { groupId: 'batch', lifecycle: 'on-demand', priority: 10 }),
+          instance('i-mid', { groupId: 'batch', lifecycle: 'on-demand', priority: 40 }),
+          instance('i-high', { groupId: 'batch', lifecycle: 'on-demand', priority: 90 }),
+        ],
+        desiredCapacity: 4,
+        disruptionsInFlight: opts.inFlight ?? 0,
+        pool: opts.pool ?? pool('batch', { vcpu: 16, memoryGiB: 64, networkMbps: 10_000, diskIops: 100_000 }),
+      }),
+    ],
+    opts.forecasts ?? [
+      forecast('i-low', { vcpu: 2, memoryGiB: 6 }),
+      forecast('i-low-big', { vcpu: 4, memoryGiB: 12 }),
+      forecast('i-mid', { vcpu: 1, memoryGiB: 2 }),
+      forecast('i-high', { vcpu: 1, memoryGiB: 2 }),
+    ],
+  );
+
+describe('planInterruptionRequest: admission', () => {
+  it('admits the lowest-priority, cheapest-to-restart victim: reserve first, then schedule at max(now, notBefore)', () => {
+    const plan = planInterruptionRequest(request({ notBefore: T0 + 10 * MINUTE }), batchFleet(), { now: T0 });
+    expect(kinds(plan)).toEqual(['reserve', 'schedule-interruption']);
+    expect(only(plan, 'reserve')[0]?.reservation).toMatchObject({
+      id: 'request:req-1:i-low',
+      instanceId: 'i-low',
+      amount: res({ vcpu: 2, memoryGiB: 6 }),
+      expiresAt: T0 + 10 * MINUTE + RESTART_GRACE_MS + WINDOW,
+    });
+    expect(only(plan, 'schedule-interruption')[0]).toEqual({
+      kind: 'schedule-interruption', groupId: 'batch', instanceId: 'i-low', requestId: 'req-1', reservationId: 'request:req-1:i-low', at: T0 + 10 * MINUTE, mode: 'terminate',
+    });
+    expect(plan.events.map((e) => e.kind)).toEqual(['reservation-made', 'interruption-scheduled']);
+  });
+
+  it('schedules at once when notBefore has passed', () => {
+    const plan = planInterruptionRequest(request({ notBefore: T0 - 60 * MINUTE }), batchFleet(), { now: T0 });
+    expect(only(plan, 'schedule-interruption')[0]?.at).toBe(T0);
+  });
+
+  it('tries the next candidate when the best-ranked one does not fit', () => {
+    // 5 GiB of memory free.
+    const tight = pool('batch', { vcpu: 16, memoryGiB: 64, networkMbps: 10_000, diskIops: 100_000 }, { allocations: { 'i-high': { vcpu: 4, memoryGiB: 59 } } });
+    const plan = planInterruptionRequest(request(), batchFleet({ pool: tight }), { now: T0 });
+    // i-low needs 6 GiB, i-low-big 12 GiB: neither fits; i-mid (priority 40) needs 2 GiB and does.
+    expect(only(plan, 'schedule-interruption')[0]?.instanceId).toBe('i-mid');
+  });
+
+  it('names an instance directly with the instance selector', () => {
+    const plan = planInterruptionRequest(request({ selector: { kind: 'instance', instanceId: instanceId('i-high') } }), batchFleet(), { now: T0 });
+    expect(only(plan, 'schedule-interruption')[0]?.instanceId).toBe('i-high');
+  });
+
+  it('ignores candidates above maxPriority', () => {
+    const plan = planInterruptionRequest(request({ selector: { kind: 'group', groupId: groupId('batch'), maxPriority: 5 } }), batchFleet(), { now: T0 });
+    expect(only(plan, 'defer-interruption')[0]).toMatchObject({ reason: 'no-eligible-victim', retryAt: T0 + RETRY_INTERVAL_MS });
+  });
+
+  it('a redelivered request keeps the victim it already holds a reservation for', () => {
+    const held = reservation('request:req-1:i-mid', { groupId: 'batch', instanceId: 'i-mid', createdAt: T0 - MINUTE, expiresAt: T0 + WINDOW + RESTART_GRACE_MS });
+    const f = batchFleet({ pool: pool('batch', { vcpu: 16, memoryGiB: 64, networkMbps: 10_000, diskIops: 100_000 }, { reservations: [held] }) });
+    const plan = planInterruptionRequest(request(), f, { now: T0 });
+    expect(only(plan, 'schedule-interruption')[0]?.instanceId).toBe('i-mid');
+    // Already held: no new reservation-made event, the reserve action is idempotent.
+    expect(plan.events.map((e) => e.kind)).toEqual(['interruption-scheduled']);
+  });
+
+  it('releases expired reservations first and counts what they held as free', () => {
+    const dead = reservation('dead', { groupId: 'batch', amount: res({ vcpu: 15 }), createdAt: T0 - 90 * MINUTE, expiresAt: T0 - MINUTE });
+    const f = batchFleet({ pool: pool('batch', { vcpu: 16, memoryGiB: 64, networkMbps: 10_000, diskIops: 100_000 }, { reservations: [dead] }) });
+    const plan = planInterruptionRequest(request(), f, { now: T0 });
+    expect(kinds(plan)).toEqual(['release', 'reserve', 'schedule-interruption']);
+  });
+});
+
+describe('planInterruptionRequest: deferral and refusal', () => {
+  it.each([
+    {
+      name: 'the reservation does not fit → reservation-does-not-fit with the shortfall',
+      fleet: () => batchFleet({ pool: pool('batch', { vcpu: 16, memoryGiB: 64, networkMbps: 10_000, diskIops: 100_000 }, { allocations: { 'i-high': { vcpu: 15.5, memoryGiB: 10 } } }) }),
+      reason: 'reservation-does-not-fit',
+      shortfall: res({ vcpu: 1.5 }),
+      retryAt: T0 + RETRY_INTERVAL_MS,
+    },
+    {
+      name: 'the disruption budget is exhausted',
+      fleet: () => batchFleet({ inFlight: 1 }),
+      reason: 'disruption-budget-exhausted',
+      retryAt: T0 + RETRY_INTERVAL_MS,
+    },
+    {
+      name: 'a percentage budget rounds down to nothing',
+      fleet: () => batchFleet({ budget: '10%' }),
+      reason: 'disruption-budget-exhausted',
+      retryAt: T0 + RETRY_INTERVAL_MS,
+    },
+    {
+      name: 'no candidate has a forecast (fail closed)',
+      fleet: () => batchFleet({ forecasts: [unknownForecast('i-low'), forecast('i-low-big', { vcpu: Number.NaN })] }),
+      reason: 'forecast-unknown',
+      retryAt: T0 + RETRY_INTERVAL_MS,
+    },
+  ])('defers when $name', ({ fleet, reason, shortfall, retryAt }) => {
+    const plan = planInterruptionRequest(request(), fleet(), { now: T0 });
+    expect(kinds(plan)).not.toContain('schedule-interruption');
+    expect(kinds(plan)).not.toContain('reserve');
+    const [defer] = only(plan, 'defer-interruption');
+    expect(defer).toMatchObject({ requestId: 'req-1', reason, retryAt });
+    if (shortfall !== undefined) expect(defer?.shortfall).toEqual(shortfall);
+    expect(plan.events).toContainEqual(expect.objectContaining({ kind: 'interruption-deferred', reason, retryAt }));
+    if (reason === 'forecast-unknown') expect(plan.events).toContainEqual(expect.objectContaining({ kind: 'fail-closed' }));
+  });
+
+  it('counts interruptions admitted but not yet carried out against the budget', () => {
+    const other = reservation('request:req-0:i-high', { groupId: 'batch', instanceId: 'i-high', createdAt: T0 - MINUTE });
+    const f = batchFleet({ pool: pool('batch', { vcpu: 16, memoryGiB: 64, networkMbps: 10_000, diskIops: 100_000 }, { reservations: [other] }) });
+    expect(only(planInterruptionRequest(request(), f, { now: T0 }), 'defer-interruption')[0]?.reason).toBe('disruption-budget-exhausted');
+  });
+
+  it('refuses after the deadline (no retry) and releases what the request held', () => {
+    const held = reservation('request:req-1:i-low', { groupId: 'batch', instanceId: 'i-low', createdAt: T0 - 10 * MINUTE });
+    const f = batchFleet({ pool: pool('batch', { vcpu: 16, memoryGiB: 64, networkMbps: 10_000, diskIops: 100_000 }, { reservations: [held] }) });
+    const plan = planInterruptionRequest(request({ deadline: T0 - 1 }), f, { now: T0 });
+    expect(kinds(plan)).toEqual(['release', 'defer-interruption']);
+    const [defer] = only(plan, 'defer-interruption');
+    expect(defer).toMatchObject({ reason: 'deadline-passed' });
+    expect(defer?.retryAt).toBeUndefined();
+  });
+
+  it('never retries after the deadline: retryAt is capped at it', () => {
+    const plan = planInterruptionRequest(request({ deadline: T0 + MINUTE }), batchFleet({ inFlight: 1 }), { now: T0 });
+    expect(only(plan, 'defer-interruption')[0]?.retryAt).toBe(T0 + MINUTE);
+  });
+
+  it('defers a request far ahead of its notBefore until it is within the admission horizon', () => {
+    const notBefore = T0 + 5 * 60 * MINUTE;
+    const plan = planInterruptionRequest(request({ notBefore, deadline: notBefore + 60 * MINUTE }), batchFleet(), { now: T0 });
+    expect(only(plan, 'defer-interruption')[0]).toMatchObject({ reason: 'not-before', retryAt: notBefore - ADMISSION_HORIZON_MS });
+  });
+
+  it.each([
+    ['an unknown instance', { kind: 'instance', instanceId: instanceId('i-nope') }, 'unknown-instance', false],
+    ['an unknown group', { kind: 'group', groupId: groupId('nope'), maxPriority: 100 }, 'no-eligible-victim', false],
+  ] as const)('defers %s without retrying', (_what, selector, reason, _retry) => {
+    const plan = planInterruptionRequest(request({ selector }), batchFleet(), { now: T0 });
+    const [defer] = only(plan, 'defer-interruption');
+    expect(defer?.reason).toBe(reason);
+    expect(defer?.retryAt).toBeUndefined();
+  });
+
+  it('refuses to stop or hibernate a Spot instance (Auto Scaling Spot instances can only be terminated)', () => {
+    const f = buildFleet([group('web', { instances: [instance('i-s')] })], [forecast('i-s', { vcpu: 1 })]);
+    for (const mode of ['stop', 'hibernate'] as const) {
+      const plan = planInterruptionRequest(request({ selector: { kind: 'instance', instanceId: instanceId('i-s') }, mode }), f, { now: T0 });
+      expect(only(plan, 'defer-interruption')[0]).toMatchObject({ reason: 'no-eligible-victim', detail: expect.stringContaining('Spot') });
+    }
+    expect(kinds(planInterruptionRequest(request({ selector: { kind: 'instance', instanceId: instanceId('i-s') } }), f, { now: T0 }))).toContain('schedule-interruption');
+  });
+
+  it('does not pick an instance that already holds a reservation for another interruption or restart', () => {
+    const busy = reservation('warning:e:i-low', { groupId: 'batch', instanceId: 'i-low', createdAt: T0 - MINUTE });
+    const f = batchFleet({ pool: pool('batch', { vcpu: 16, memoryGiB: 64, networkMbps: 10_000, diskIops: 100_000 }, { reservations: [busy] }) });
+    expect(only(planInterruptionRequest(request(), f, { now: T0 }), 'schedule-interruption')[0]?.instanceId).toBe('i-low-big');
+  });
+});
+
+const due = (overrides: Partial<Extract<Notice, { kind: 'interruption-due' }>> = {}): Extract<Notice, { kind: 'interruption-due' }> => ({
+  kind: 'interruption-due',
+  eventId: 'due-1',
+  at: T0,
+  requestId: requestId('req-1'),
+  instanceId: instanceId('i-low'),
+  groupId: groupId('batch'),
+  reservationId: reservationId('request:req-1:i-low'),
+  mode: 'terminate',
+  ...overrides,
+});
+const heldPool = (opts: { expiresAt?: number; allocations?: Record<string, { vcpu?: number; memoryGiB?: number }> } = {}) =>
+  pool('batch', { vcpu: 16, memoryGiB: 64, networkMbps: 10_000, diskIops: 100_000 }, {
+    allocations: opts.allocations ?? {},
+    reservations: [reservation('request:req-1:i-low', { groupId: 'batch', instanceId: 'i-low', amount: res({ vcpu: 2, memoryGiB: 6 }), createdAt: T0 - 20 * MINUTE, expiresAt: opts.expiresAt ?? T0 + WINDOW })],
+  });
+
+describe('planDueInterruption (executor re-check)', () => {
+  it('interrupts when the reservation is still held and the budget allows', () => {
+    const plan = planDueInterruption(due(), batchFleet({ pool: heldPool() }), { now: T0 });
+    expect(plan.actions).toEqual([{ kind: 'interrupt-instance', groupId: 'batch', instanceId: 'i-low', mode: 'terminate', requestId: 'req-1', reason: 'scheduled interruption req-1' }]);
+  });
+
+  it('re-reserves when the reservation expired, then interrupts', () => {
+    const plan = planDueInterruption(due(), batchFleet({ pool: heldPool({ expiresAt: T0 - 1 }) }), { now: T0 });
+    expect(kinds(plan)).toEqual(['release', 'reserve', 'interrupt-instance']);
+    expect(only(plan, 'reserve')[0]?.reservation).toMatchObject({ id: 'request:req-1:i-low', expiresAt: T0 + RESTART_GRACE_MS + WINDOW });
+  });
+
+  it('defers with the shortfall when the reservation is gone and no longer fits', () => {
+    const plan = planDueInterruption(due(), batchFleet({ pool: pool('batch', { vcpu: 16, memoryGiB: 64, networkMbps: 10_000, diskIops: 100_000 }, { allocations: { 'i-high': { vcpu: 15 } } }) }), { now: T0 });
+    expect(kinds(plan)).toEqual(['defer-interruption']);
+    expect(only(plan, 'defer-interruption')[0]).toMatchObject({ reason: 'reservation-does-not-fit', shortfall: res({ vcpu: 1 }), retryAt: T0 + RETRY_INTERVAL_MS });
+  });
+
+  it('releases the reservation and defers when the budget is exhausted at the due time', () => {
+    const plan = planDueInterruption(due(), batchFleet({ pool: heldPool(), inFlight: 1 }), { now: T0 });
+    expect(kinds(plan)).toEqual(['release', 'defer-interruption']);
+    expect(only(plan, 'defer-interruption')[0]?.reason).toBe('disruption-budget-exhausted');
+  });
+
+  it('refuses after the deadline and releases the reservation', () => {
+    const plan = planDueInterruption(due(), batchFleet({ pool: heldPool() }), { now: T0, deadline: T0 - 1 });
+    expect(kinds(plan)).toEqual(['release', 'defer-interruption']);
+    expect(only(plan, 'defer-interruption')[0]).toMatchObject({ reason: 'deadline-passed' });
+  });
+
+  it('defers without releasing when the victim is gone (its reservation may be serving the replacement)', () => {
+    const plan = planDueInterruption(due({ instanceId: instanceId('i-gone') }), batchFleet({ pool: heldPool() }), { now: T0 });
+    expect(kinds(plan)).toEqual(['defer-interruption']);
+    expect(only(plan, 'defer-interruption')[0]?.reason).toBe('unknown-instance');
+  });
+
+  it('fails closed when the reservation is gone and the forecast is unknown', () => {
+    const plan = planDueInterruption(due(), batchFleet({ forecasts: [unknownForecast('i-low')] }), { now: T0 });
+    expect(only(plan, 'defer-interruption')[0]?.reason).toBe('forecast-unknown');
+    expect(plan.events.map((e) => e.kind)).toContain('fail-closed');
+  });
+});
+
+describe('coordinator with a roomy standard pool', () => {
+  it('the same request on the same fleet gives the same plan', () => {
+    const f = buildFleet([group('batch', { instances: [instance('i-1', { groupId: 'batch' })], pool: roomyPool('batch') })], [forecast('i-1', { vcpu: 1 })]);
+    expect(planInterruptionRequest(request(), f, { now: T0 })).toEqual(planInterruptionRequest(request(), f, { now: T0 }));
+  });
+});

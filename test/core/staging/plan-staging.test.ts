@@ -1,0 +1,192 @@
+import { describe, expect, it } from 'vitest';
+import { groupId, type Action, type Plan } from '../../../lambda/core/domain';
+import { computeExposure, planStaging, RESHAPE_SAVING_THRESHOLD } from '../../../lambda/core/staging/plan-staging';
+import { forecast, group, instance, policy, pool, res, standardFleet, T0, unknownForecast, fleet as buildFleet } from '../fixtures/fleet-builders';
+
+const kinds = (plan: Plan): string[] => plan.actions.map((a) => a.kind);
+const only = <K extends Action['kind']>(plan: Plan, kind: K): Extract<Action, { kind: K }>[] =>
+  plan.actions.filter((a): a is Extract<Action, { kind: K }> => a.kind === kind);
+const warmPool = (minSize: number) => ({ minSize, maxGroupPreparedCapacity: -1, poolState: 'Stopped' as const, reuseOnScaleIn: true });
+
+describe('computeExposure', () => {
+  it('sums each spot pool\'s p90 post-restart demand and weights it by the pool\'s interruption probability', () => {
+    const f = standardFleet();
+    const exposures = computeExposure(f.groups[0]!, f);
+    expect(exposures).toEqual([
+      expect.objectContaining({
+        instanceType: 'c5.large', availabilityZone: 'us-east-1b', interruptionProbability: 0.05, probabilitySource: 'spot-advisor',
+        instances: ['i-b1', 'i-b2'], demand: res({ vcpu: 2, memoryGiB: 5, networkMbps: 150, diskIops: 400 }), largest: res({ vcpu: 1.2, memoryGiB: 3, networkMbps: 100, diskIops: 300 }),
+      }),
+      expect.objectContaining({
+        instanceType: 'm5.large', availabilityZone: 'us-east-1a', interruptionProbability: 0.1,
+        instances: ['i-a1', 'i-a2'], demand: res({ vcpu: 2.5, memoryGiB: 10, networkMbps: 300, diskIops: 800 }),
+      }),
+    ]);
+    expect(exposures[1]!.weighted.vcpu).toBeCloseTo(0.25, 12);
+    expect(exposures[1]!.weighted.memoryGiB).toBeCloseTo(1, 12);
+  });
+
+  it('uses p90 whatever the policy\'s reservation quantile (staging sizes for the worst case)', () => {
+    const f = standardFleet({ primary: { policy: policy({ forecastQuantile: 'p50' }) }, forecasts: [forecast('i-a1', { vcpu: 2 }, { vcpu: 1 })] });
+    expect(computeExposure(f.groups[0]!, f).find((e) => e.instanceType === 'm5.large')?.largest.vcpu).toBe(2);
+  });
+
+  it('sizes instances with no usable forecast by their own type, and lists them', () => {
+    const f = standardFleet({ forecasts: [unknownForecast('i-a1'), forecast('i-a2', { vcpu: Number.NaN })] });
+    const m5 = computeExposure(f.groups[0]!, f).find((e) => e.instanceType === 'm5.large');
+    expect(m5?.sizedByShape).toEqual(['i-a1', 'i-a2']);
+    // vCPU and memory of two m5.large; network and disk ceilings are not counted as demand.
+    expect(m5?.demand).toEqual(res({ vcpu: 4, memoryGiB: 16 }));
+  });
+
+  it.each([
+    ['a pool missing from the spot pool list', [{ instanceType: 'c5.large', availabilityZone: 'us-east-1b', interruptionProbability: 0.05 }], 0.05],
+    ['a pool listed with a NaN probability', [{ instanceType: 'm5.large', availabilityZone: 'us-east-1a', interruptionProbability: Number.NaN }, { instanceType: 'c5.large', availabilityZone: 'us-east-1b', interruptionProbability: 0.2 }], 0.2],
+    ['any pool when none is listed', [], 1],
+  ])('assumes %s is as likely as the most likely listed pool (1 when none)', (_what, spotPools, expected) => {
+    const f = standardFleet({ primary: { spotPools } });
+    const m5 = computeExposure(f.groups[0]!, f).find((e) => e.instanceType === 'm5.large');
+    expect(m5).toMatchObject({ interruptionProbability: expected, probabilitySource: 'assumed' });
+  });
+
+  it('ignores On-Demand, warm and stopped instances', () => {
+    const f = standardFleet({
+      primary: { instances: [instance('i-od', { lifecycle: 'on-demand' }), instance('i-st', { state: 'stopped' }), instance('i-sp', { instanceType: 'm5.xlarge' })], spotPools: [] },
+      forecasts: [forecast('i-sp', { vcpu: 3 })],
+    });
+    expect(computeExposure(f.groups[0]!, f).map((e) => e.instances)).toEqual([['i-sp']]);
+  });
+});
+
+describe('planStaging', () => {
+  it('sizes the standby warm pool to the expected restore and shapes it to the largest p90', () => {
+    // Expected restore: 0.1 × (2.5 vCPU, 10 GiB) + 0.05 × (2 vCPU, 5 GiB) = 0.35 vCPU, 1.25 GiB → one instance;
+    // the largest single p90 is i-a1's 1.5 vCPU / 6 GiB / 200 Mbps / 500 IOPS: the cheapest covering type is m5.large.
+    const plan = planStaging(groupId('web'), standardFleet(), { now: T0 });
+    expect(plan.actions).toEqual([
+      { kind: 'put-warm-pool', groupId: 'web-standby', warmPool: warmPool(1), reason: expect.stringContaining('1 × m5.large') },
+    ]);
+    expect(plan.events).toEqual([expect.objectContaining({ kind: 'capacity-staged', groupId: 'web-standby', detail: expect.stringContaining('minSize 2 → 1') })]);
+  });
+
+  it('raises the warm pool when the exposure grows (whole-pool loss × probability, rounded up)', () => {
+    const f = standardFleet({
+      primary: { spotPools: [{ instanceType: 'm5.large', availabilityZone: 'us-east-1a', interruptionProbability: 0.8 }, { instanceType: 'c5.large', availabilityZone: 'us-east-1b', interruptionProbability: 0.8 }] },
+      forecasts: ['i-a1', 'i-a2', 'i-b1', 'i-b2'].map((id) => forecast(id, { vcpu: 1.5, memoryGiB: 6 })),
+    });
+    // 0.8 × 4 × (1.5 vCPU, 6 GiB) = 4.8 vCPU, 19.2 GiB → 3 × m5.large (2 vCPU, 8 GiB).
+    expect(only(planStaging(groupId('web'), f, { now: T0 }), 'put-warm-pool')[0]?.warmPool.minSize).toBe(3);
+  });
+
+  it('caps the warm pool at what can come into service (max size − desired)', () => {
+    const f = standardFleet({
+      primary: { spotPools: [] }, // every pool assumed certain to be interrupted
+      standby: { maxSize: 2, desiredCapacity: 1 },
+      forecasts: ['i-a1', 'i-a2', 'i-b1', 'i-b2'].map((id) => forecast(id, { vcpu: 1.5, memoryGiB: 6 })),
+    });
+    const plan = planStaging(groupId('web'), f, { now: T0 });
+    expect(only(plan, 'put-warm-pool')[0]?.warmPool.minSize).toBe(1);
+    expect(plan.events[0]).toMatchObject({ detail: expect.stringContaining('only 1 can come into service') });
+  });
+
+  it('caps the warm pool at the pool budget (free capacity plus what the worst spot pool would free)', () => {
+    const allocations = { 'i-a1': { vcpu: 1, memoryGiB: 4 }, 'i-a2': { vcpu: 1, memoryGiB: 4 }, 'i-b1': { vcpu: 2.5, memoryGiB: 8 }, 'i-b2': { vcpu: 2.5, memoryGiB: 8 } };
+    const withCapacity = (vcpu: number) =>
+      standardFleet({
+        primary: { spotPools: [], pool: pool('web', { vcpu, memoryGiB: 32, networkMbps: 100_000, diskIops: 1_000_000 }, { allocations }) },
+        standby: { warmPool: warmPool(0) },
+        forecasts: ['i-a1', 'i-a2', 'i-b1', 'i-b2'].map((id) => forecast(id, { vcpu: 1.5, memoryGiB: 6 })),
+      });
+    // Wanted: every pool assumed certain → 4 × (1.5 vCPU, 6 GiB) = 6 vCPU, 24 GiB → 3 × m5.large.
+    // Capacity 8 vCPU: 1 free + 5 freed by the c5.large pool = 6 vCPU, 8 + 16 = 24 GiB → room for 3.
+    expect(only(planStaging(groupId('web'), withCapacity(8), { now: T0 }), 'put-warm-pool')[0]?.warmPool.minSize).toBe(3);
+    // Capacity 7 vCPU: 0 free + 5 freed = 5 vCPU → room for 2.
+    const capped = planStaging(groupId('web'), withCapacity(7), { now: T0 });
+    expect(only(capped, 'put-warm-pool')[0]?.warmPool.minSize).toBe(2);
+    expect(capped.events[0]).toMatchObject({ detail: expect.stringContaining('budget allows 2 of 3') });
+  });
+
+  it('retypes stopped warm instances that do not cover the largest p90 to the cheapest allowed covering type', () => {
+    const f = standardFleet({
+      standby: { policy: policy({ allowedInstanceTypes: ['m5.large', 'm5.xlarge', 'm5.2xlarge'] }) },
+      forecasts: [forecast('i-a1', { vcpu: 3, memoryGiB: 10 })],
+    });
+    const plan = planStaging(groupId('web'), f, { now: T0 });
+    expect(only(plan, 'retype-stopped-instance')).toEqual([
+      expect.objectContaining({ groupId: 'web-standby', instanceId: 'i-w1', fromType: 'm5.large', toType: 'm5.xlarge' }),
+      expect.objectContaining({ groupId: 'web-standby', instanceId: 'i-w2', fromType: 'm5.large', toType: 'm5.xlarge' }),
+    ]);
+  });
+
+  it(`retypes a covering warm instance down only when it costs over ${RESHAPE_SAVING_THRESHOLD * 100} % more (hysteresis)`, () => {
+    const withWarm = (type: string) =>
+      standardFleet({
+        standby: {
+          policy: policy({ allowedInstanceTypes: ['m5.large', 'r5.large', 'm5.xlarge'] }),
+          instances: [instance('i-w1', { groupId: 'web-standby', lifecycle: 'on-demand', state: 'stopped', warm: true, instanceType: type })],
+          warmPool: warmPool(1),
+        },
+      });
+    // r5.large costs 0.126 vs m5.large 0.096: +31 % → retype down. m5.xlarge 0.192: +100 % → retype down.
+    expect(only(planStaging(groupId('web'), withWarm('r5.large'), { now: T0 }), 'retype-stopped-instance')[0]).toMatchObject({ toType: 'm5.large' });
+    expect(only(planStaging(groupId('web'), withWarm('m5.xlarge'), { now: T0 }), 'retype-stopped-instance')[0]).toMatchObject({ toType: 'm5.large' });
+    expect(kinds(planStaging(groupId('web'), withWarm('m5.large'), { now: T0 }))).toEqual(['noop']);
+  });
+
+  it('never retypes running warm instances (a type change needs the instance stopped)', () => {
+    const f = standardFleet({
+      standby: { instances: [instance('i-w1', { groupId: 'web-standby', lifecycle: 'on-demand', state: 'running', warm: true })], warmPool: { ...warmPool(1), poolState: 'Running' } },
+      forecasts: [forecast('i-a1', { vcpu: 3, memoryGiB: 10 })],
+    });
+    expect(kinds(planStaging(groupId('web'), f, { now: T0 }))).not.toContain('retype-stopped-instance');
+  });
+
+  it('says nothing changes with a noop when the warm pool is already right', () => {
+    const f = standardFleet({ standby: { warmPool: warmPool(1) } });
+    expect(kinds(planStaging(groupId('web'), f, { now: T0 }))).toEqual(['noop']);
+  });
+
+  it('stages a standby group through every primary it backs (one size for the shared warm pool)', () => {
+    const base = standardFleet({ standby: { warmPool: warmPool(0) } });
+    const other = group('api', {
+      standbyGroupId: groupId('web-standby'),
+      instances: [instance('i-x1', { groupId: 'api', instanceType: 'm5.xlarge' }), instance('i-x2', { groupId: 'api', instanceType: 'm5.xlarge' })],
+      spotPools: [{ instanceType: 'm5.xlarge', availabilityZone: 'us-east-1a', interruptionProbability: 1 }],
+    });
+    const f = { ...base, groups: [...base.groups, other], forecasts: new Map([...base.forecasts, ...[forecast('i-x1', { vcpu: 3, memoryGiB: 12 }), forecast('i-x2', { vcpu: 3, memoryGiB: 12 })].map((fc) => [fc.instanceId, fc] as const)]) };
+    const fromStandby = planStaging(groupId('web-standby'), f, { now: T0 });
+    // 0.35 vCPU (web) + 6 vCPU (api) = 6.35 vCPU, in m5.xlarge (covers api's 3 vCPU / 12 GiB) → 2.
+    expect(only(fromStandby, 'put-warm-pool')[0]?.warmPool.minSize).toBe(2);
+    expect(planStaging(groupId('web'), f, { now: T0 })).toEqual(fromStandby);
+    expect(planStaging(groupId('api'), f, { now: T0 })).toEqual(fromStandby);
+  });
+
+  it('stages into a primary group\'s own warm pool when it has one (On-Demand primary)', () => {
+    const f = buildFleet(
+      [group('od', { instances: [instance('i-1', { groupId: 'od' }), instance('i-w', { groupId: 'od', lifecycle: 'on-demand', warm: true, state: 'stopped' })], desiredCapacity: 1, warmPool: warmPool(0), spotPools: [{ instanceType: 'm5.large', availabilityZone: 'us-east-1a', interruptionProbability: 0.5 }] })],
+      [forecast('i-1', { vcpu: 1 })],
+    );
+    expect(only(planStaging(groupId('od'), f, { now: T0 }), 'put-warm-pool')[0]).toMatchObject({ groupId: 'od', warmPool: { minSize: 1 } });
+  });
+
+  it.each([
+    ['an unknown group', 'nope', 'not a managed group'],
+    ['a group with no warm pool', 'plain', 'no warm pool'],
+  ])('is a noop with a reason for %s', (_what, id, reason) => {
+    const f = buildFleet([group('plain', { instances: [instance('i-1', { groupId: 'plain' })] })], [forecast('i-1', { vcpu: 1 })]);
+    expect(planStaging(groupId(id), f, { now: T0 }).actions).toEqual([{ kind: 'noop', reason: expect.stringContaining(reason) }]);
+  });
+
+  it('leaves the size unchanged (but still shapes) when a pool cannot be evaluated', () => {
+    const broken = { ...standardFleet().groups[0]!.pool, capacity: res({ vcpu: Number.NaN, memoryGiB: 64 }) };
+    const f = standardFleet({ primary: { pool: broken }, forecasts: [forecast('i-a1', { vcpu: 3, memoryGiB: 10 })] });
+    const plan = planStaging(groupId('web'), f, { now: T0 });
+    expect(kinds(plan)).toEqual(['retype-stopped-instance', 'retype-stopped-instance']);
+    expect(plan.events[0]).toMatchObject({ detail: expect.stringContaining('left unchanged') });
+  });
+
+  it('lowers the warm pool to 0 and leaves its shapes alone when nothing is exposed', () => {
+    const f = standardFleet({ primary: { instances: [instance('i-od', { lifecycle: 'on-demand' })] } });
+    expect(planStaging(groupId('web'), f, { now: T0 }).actions).toEqual([expect.objectContaining({ kind: 'put-warm-pool', warmPool: warmPool(0) })]);
+  });
+});
