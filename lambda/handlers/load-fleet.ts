@@ -1,0 +1,161 @@
+import {
+  type FleetView, type Forecast, type GroupId, type GroupView, type InstanceCatalog, type InstanceId, type InstanceTypeSpec,
+  type ManagedInstance, type Resources, type SpotPool,
+} from '../core/domain';
+import { createPool } from '../core/pool/resource-pool';
+import { scaleResources, sumResources, ZERO_RESOURCES } from '../core/resources/resources';
+import type { CapacityGateway, GroupDescription, WarmPoolDescription } from '../ports/capacity-gateway';
+import type { InstanceGateway } from '../ports/instance-gateway';
+import type { StateStore } from '../ports/state-store';
+import { POLICY_TAG, type ManagedGroupSettings, type ManagedGroups } from './managed-groups';
+
+export interface FleetPorts {
+  readonly instances: InstanceGateway;
+  readonly capacity: CapacityGateway;
+  readonly state: StateStore;
+}
+
+/**
+ * Probability that one spot pool (type × AZ) is reclaimed within the staging horizon, when nothing better
+ * is known. The Spot Instance Advisor feed is not available inside Lambda; 5 % per hour is far above the
+ * Advisor's usual buckets (< 5 % … > 20 % per *month*), so staging errs towards preparing, but it keeps
+ * the warm pool proportionate instead of sizing for every pool failing at once (the core's assumption
+ * for pools it has no figure for).
+ */
+export const DEFAULT_SPOT_POOL_PROBABILITY = 0.05;
+
+/** Pool budget of a group discovered by tag (no configured capacity): its instances' shapes plus this share. */
+export const DISCOVERED_POOL_HEADROOM = 0.25;
+
+export interface LoadFleetOptions {
+  /** Which groups to load (default: every configured group). */
+  readonly groupIds?: readonly GroupId[];
+  /** Per-pool interruption probability (the simulator passes Spot Advisor figures). */
+  readonly spotPoolProbability?: (instanceType: string, availabilityZone: string) => number;
+}
+
+export interface LoadedFleet {
+  readonly fleet: FleetView;
+  /** Groups whose pool is not in the store yet: built here from configuration (the profiler persists it). */
+  readonly poolsNotStored: readonly GroupId[];
+  /** Things worth logging: unknown groups, types missing from the catalog. */
+  readonly warnings: readonly string[];
+}
+
+/**
+ * Resolves the managed group an instance belongs to (EC2 events carry no group): the cached
+ * CapacityGateway lookup, then the configuration — or, with `group_tag`, the group's own tags.
+ * Undefined when the instance is in no group spotwise manages.
+ */
+export const resolveManagedGroup = async (
+  ports: Pick<FleetPorts, 'capacity'>,
+  managed: ManagedGroups,
+  id: GroupId,
+): Promise<ManagedGroupSettings | undefined> => {
+  const configured = managed.groups.get(id);
+  if (configured !== undefined) return configured;
+  if (managed.groupTag === undefined) return undefined;
+  const [description] = await ports.capacity.describeGroups([id]);
+  if (description === undefined || description.tags[managed.groupTag.key] !== managed.groupTag.value) return undefined;
+  const named = description.tags[POLICY_TAG];
+  const policy = (named !== undefined ? managed.policies.get(named) : undefined) ?? [...managed.policies.values()][0];
+  return policy === undefined ? undefined : { id, role: 'primary', policy };
+};
+
+/**
+ * Builds the FleetView the planner decides on (a snapshot: the planner never fetches) from the ports:
+ * groups and warm pools from Auto Scaling, instances from EC2 (warm ones marked from the warm pool),
+ * the type catalog, stored pools and forecasts. Reads only. Batched: one describe of all groups, one
+ * DescribeInstances, one catalog lookup, one forecast read; one warm-pool read per group that has one.
+ */
+export const loadFleet = async (ports: FleetPorts, managed: ManagedGroups, opts: LoadFleetOptions = {}): Promise<LoadedFleet> => {
+  const warnings: string[] = [];
+  const wanted = opts.groupIds ?? [...managed.groups.keys()];
+  const settings: ManagedGroupSettings[] = [];
+  for (const id of wanted) {
+    const s = await resolveManagedGroup(ports, managed, id);
+    if (s === undefined) warnings.push(`group ${id} is not managed by spotwise`);
+    else settings.push(s);
+  }
+  const ids = settings.map((s) => s.id);
+  const descriptions = new Map((await ports.capacity.describeGroups(ids)).map((d) => [d.id, d] as const));
+  for (const id of ids) if (!descriptions.has(id)) warnings.push(`Auto Scaling has no group named ${id}`);
+
+  const warmPools = new Map<GroupId, WarmPoolDescription>();
+  for (const s of settings) {
+    if (!descriptions.has(s.id)) continue;
+    const wp = await ports.capacity.describeWarmPool(s.id);
+    if (wp !== undefined) warmPools.set(s.id, wp);
+  }
+  const warmIds = new Set<string>([...warmPools.values()].flatMap((w) => w.instances.map((i) => i.id)));
+  const live = ids.length === 0 ? [] : await ports.instances.describeInstances({ groupIds: ids });
+  const instances = live.map((i): ManagedInstance => ({ ...i, warm: warmIds.has(i.id) }));
+
+  const typeNames = new Set<string>(instances.map((i) => i.instanceType));
+  for (const s of settings) for (const t of s.policy.allowedInstanceTypes) typeNames.add(t);
+  const catalog = await ports.instances.describeInstanceTypes([...typeNames].sort());
+  for (const t of [...new Set(instances.map((i) => i.instanceType))].sort()) {
+    if (!catalog.has(t)) warnings.push(`instance type ${t} is not in the catalog: its instances cannot be sized`);
+  }
+
+  const forecasts: Map<InstanceId, Forecast> = instances.length === 0 ? new Map() : await ports.state.getForecasts(instances.map((i) => i.id));
+  const poolsNotStored: GroupId[] = [];
+  const groups: GroupView[] = [];
+  for (const s of settings) {
+    const d = descriptions.get(s.id);
+    if (d === undefined) continue;
+    const members = instances.filter((i) => i.groupId === s.id);
+    const stored = await ports.state.getPool(s.id);
+    if (stored === undefined) poolsNotStored.push(s.id);
+    const pool = stored ?? createPool(s.id, poolCapacity(s, members, catalog));
+    const wp = warmPools.get(s.id);
+    groups.push({
+      id: s.id,
+      role: s.role,
+      ...(s.standbyGroupId !== undefined ? { standbyGroupId: s.standbyGroupId } : {}),
+      policy: s.policy,
+      pool,
+      instances: members,
+      desiredCapacity: d.desiredCapacity,
+      minSize: d.minSize,
+      maxSize: d.maxSize,
+      ...(wp !== undefined ? { warmPool: { minSize: wp.minSize, maxGroupPreparedCapacity: wp.maxGroupPreparedCapacity, poolState: wp.poolState, reuseOnScaleIn: wp.reuseOnScaleIn } } : {}),
+      spotPools: spotPoolsOf(members, opts.spotPoolProbability),
+      disruptionsInFlight: disruptionsInFlight(members, d),
+    });
+  }
+  return { fleet: { groups, catalog, forecasts }, poolsNotStored, warnings };
+};
+
+/**
+ * The pool budget when the store has none: the configured capacity; for a standby group or a group
+ * discovered by tag, what its instances' types provide (plus headroom for a discovered primary).
+ */
+export const poolCapacity = (s: ManagedGroupSettings, members: readonly ManagedInstance[], catalog: InstanceCatalog): Resources => {
+  if (s.capacity !== undefined) return s.capacity;
+  const shapes = members.map((m) => catalog.get(m.instanceType)).filter((t): t is InstanceTypeSpec => t !== undefined).map((t) => t.resources);
+  const total = shapes.length === 0 ? ZERO_RESOURCES : sumResources(shapes);
+  return s.role === 'standby' ? total : scaleResources(total, 1 + DISCOVERED_POOL_HEADROOM);
+};
+
+/** The group's spot pools: every (type, AZ) running spot instances, with its interruption probability. */
+const spotPoolsOf = (members: readonly ManagedInstance[], probability?: (t: string, az: string) => number): SpotPool[] => {
+  const seen = new Map<string, SpotPool>();
+  for (const i of members) {
+    if (i.lifecycle !== 'spot' || i.warm) continue;
+    const key = `${i.instanceType}/${i.availabilityZone}`;
+    if (!seen.has(key)) {
+      seen.set(key, { instanceType: i.instanceType, availabilityZone: i.availabilityZone, interruptionProbability: probability?.(i.instanceType, i.availabilityZone) ?? DEFAULT_SPOT_POOL_PROBABILITY });
+    }
+  }
+  return [...seen.values()].sort((a, b) => a.instanceType.localeCompare(b.instanceType) || a.availabilityZone.localeCompare(b.availabilityZone));
+};
+
+/**
+ * Disruptions in flight, for the budget: in-service members (not warm) that are not running — stopping,
+ * stopped, shutting down or still pending — are unavailable right now, whatever caused it.
+ */
+const disruptionsInFlight = (members: readonly ManagedInstance[], d: GroupDescription): number => {
+  const inService = new Set<string>(d.instances.filter((i) => !i.warm).map((i) => i.id));
+  return members.filter((m) => !m.warm && inService.has(m.id) && m.state !== 'running').length;
+};

@@ -1,0 +1,42 @@
+import type { BehaviourProfile, DomainEvent, FleetView } from '../core/domain';
+import { newProfile, openRestartWindow } from '../core/profile/behaviour-profile';
+import type { StateStore } from '../ports/state-store';
+
+type WindowOpened = Extract<DomainEvent, { kind: 'restart-window-opened' }>;
+
+/**
+ * Records the restart boundary in the instance's profile (DESIGN.md flow 2: pending → running starts the
+ * post-restart window), so the profiler's next ticks collect the post-restart curve and close the window.
+ *
+ * The interruption time is the last minute the profile saw data (the instance was gone after it); an
+ * instance without a profile — a replacement launched for a terminated Spot instance — gets a new one
+ * whose window starts and "interrupts" at the restart itself (no steady state before it is known, so
+ * the cycle is evidence only for what is observed after the restart).
+ *
+ * Profiles are what spotwise learns, not what it does to the fleet: this runs in dry-run too.
+ */
+export const recordRestartWindows = async (
+  events: readonly DomainEvent[],
+  fleet: FleetView,
+  state: StateStore,
+  restartedAt: number,
+  now: number,
+): Promise<BehaviourProfile[]> => {
+  const opened = events.filter((e): e is WindowOpened => e.kind === 'restart-window-opened');
+  if (opened.length === 0) return [];
+  const stored = await state.getProfiles(opened.map((e) => e.instanceId));
+  const updated: BehaviourProfile[] = [];
+  for (const e of opened) {
+    let profile = stored.get(e.instanceId);
+    if (profile === undefined) {
+      const instance = fleet.groups.flatMap((g) => g.instances).find((i) => i.id === e.instanceId);
+      const spec = instance === undefined ? undefined : fleet.catalog.get(instance.instanceType);
+      if (instance === undefined || spec === undefined) continue;
+      profile = newProfile({ instanceId: instance.id, groupId: instance.groupId, instanceType: instance.instanceType, vcpus: spec.resources.vcpu, jobType: instance.jobType, launchedAt: restartedAt, now });
+    }
+    const lastSeen = profile.lastSampleAt ?? profile.updatedAt;
+    updated.push(openRestartWindow(profile, { interruptedAt: Math.min(lastSeen, restartedAt), restartedAt }));
+  }
+  if (updated.length > 0) await state.putProfiles(updated);
+  return updated;
+};

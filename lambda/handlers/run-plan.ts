@@ -1,0 +1,118 @@
+import { groupId, instanceId, type DomainEvent, type Notice, type Plan } from '../core/domain';
+import { MetricDimension, MetricName } from '../contracts/metrics';
+import type { EventPublisher, PublishedEntry } from '../ports/event-publisher';
+import { executePlan, type ExecutionPorts, type ExecutionReport } from './execute-plan';
+import type { Telemetry } from './telemetry';
+
+export interface RunPlanInput {
+  /** Which Lambda made the plan (profiler, notice, coordinator, executor). */
+  readonly handler: string;
+  readonly notice: Notice;
+  readonly plan: Plan;
+  readonly dryRun: boolean;
+  readonly ports: ExecutionPorts & { readonly publisher: EventPublisher };
+  readonly telemetry: Telemetry;
+}
+
+/** Log keys naming what an action touches (STYLE.md habit 11: instanceId, groupId, action, eventId). */
+const actionKeys = (a: Plan['actions'][number]): Record<string, string> => ({
+  action: a.kind,
+  ...('groupId' in a ? { groupId: a.groupId } : {}),
+  ...('instanceId' in a ? { instanceId: a.instanceId } : {}),
+  ...(a.kind === 'reserve' ? { groupId: a.reservation.groupId, instanceId: a.reservation.instanceId, reservationId: a.reservation.id } : {}),
+});
+
+/**
+ * The domain events to publish after execution: what the plan *said* would happen, corrected by what
+ * did. A reservation the store refused is reported refused (with the store's shortfall), an interruption
+ * that was not scheduled because its reservation was refused is reported deferred, events for actions
+ * never carried out are dropped, and a failed execution adds a fail-closed event naming the failure.
+ */
+export const reconcileEvents = (plan: Plan, report: ExecutionReport, at: number): DomainEvent[] => {
+  const made = new Set<string>();
+  const scheduled = new Set<string>();
+  for (const o of report.outcomes) {
+    if (o.kind !== 'done') continue;
+    if (o.action.kind === 'reserve') made.add(o.action.reservation.id);
+    if (o.action.kind === 'schedule-interruption') scheduled.add(o.action.requestId);
+  }
+  const refused = new Map(report.refused.map((r) => [r.reservation.id as string, r] as const));
+  const blockedSchedules = new Set<string>(
+    report.outcomes.flatMap((o) => (o.kind === 'skipped' && o.action.kind === 'schedule-interruption' && o.reason.startsWith('fail closed') ? [o.action.requestId] : [])),
+  );
+  const out: DomainEvent[] = [];
+  for (const e of plan.events) {
+    if (e.kind === 'reservation-made') {
+      const r = refused.get(e.reservationId);
+      if (made.has(e.reservationId)) out.push(e);
+      else if (r !== undefined) out.push({ kind: 'reservation-refused', at, groupId: e.groupId, instanceId: e.instanceId, shortfall: r.shortfall, reason: `the store refused reservation ${e.reservationId}` });
+      continue;
+    }
+    if (e.kind === 'interruption-scheduled') {
+      if (scheduled.has(e.requestId)) out.push(e);
+      else if (blockedSchedules.has(e.requestId)) out.push({ kind: 'interruption-deferred', at, requestId: e.requestId, reason: 'reservation-does-not-fit' });
+      continue;
+    }
+    out.push(e);
+  }
+  const failed = report.outcomes.find((o) => o.kind === 'failed');
+  if (failed !== undefined && failed.kind === 'failed') {
+    const keys = actionKeys(failed.action);
+    out.push({
+      kind: 'fail-closed',
+      at,
+      ...(keys.groupId !== undefined ? { groupId: groupId(keys.groupId) } : {}),
+      ...(keys.instanceId !== undefined ? { instanceId: instanceId(keys.instanceId) } : {}),
+      reason: `${failed.action.kind} failed: ${failed.error.message}; the rest of the plan was not carried out`,
+    });
+  }
+  return out;
+};
+
+/**
+ * The tail every handler shares: log the plan, execute it (or not, in dry-run), log each outcome,
+ * publish the plan ("Plan Made") and, when live, the reconciled domain events, and count what happened.
+ * Never throws for a failed action or a failed publish: those are logged and counted (ActionFailures),
+ * so a half-done plan is not retried blindly by EventBridge.
+ */
+export const runPlan = async (input: RunPlanInput): Promise<{ readonly report: ExecutionReport; readonly events: readonly DomainEvent[] }> => {
+  const { handler, notice, plan, dryRun, ports, telemetry } = input;
+  const { log, metrics } = telemetry;
+  const base = { handler, eventId: notice.eventId, noticeKind: notice.kind, dryRun };
+  log.info('plan made', { ...base, actions: plan.actions.map((a) => a.kind), plan });
+
+  const report = await executePlan(plan, ports, { dryRun });
+  for (const o of report.outcomes) {
+    if (o.kind === 'failed') log.error('action failed', { ...base, ...actionKeys(o.action), error: o.error.message, errorName: o.error.name });
+    else if (o.kind === 'refused') log.warn('reservation refused by the store', { ...base, ...actionKeys(o.action), shortfall: o.shortfall });
+    else if (o.kind === 'skipped' && !dryRun) log.warn('action skipped', { ...base, ...actionKeys(o.action), reason: o.reason });
+    else if (o.kind === 'done') log.debug('action done', { ...base, ...actionKeys(o.action), ...(o.detail !== undefined ? { detail: o.detail } : {}) });
+  }
+  for (const c of report.compensations) {
+    const level = c.kind === 'failed' ? 'error' : 'warn';
+    log[level]('compensation', { ...base, ...actionKeys(c.action), outcome: c.kind, ...(c.kind === 'failed' ? { error: c.error.message } : c.kind === 'done' ? { detail: c.detail } : c.kind === 'skipped' ? { reason: c.reason } : {}) });
+  }
+
+  const events = dryRun ? [] : reconcileEvents(plan, report, ports.clock.now());
+  const entries: PublishedEntry[] = [
+    { detailType: 'Plan Made', detail: { handler, dryRun, plan, noticeKind: notice.kind } },
+    ...events.map((e): PublishedEntry => ({ detailType: 'Domain Event', detail: e })),
+  ];
+  try {
+    await ports.publisher.publish(entries);
+  } catch (error) {
+    log.error('publishing the plan and its events failed', { ...base, error: (error as Error).message });
+    metrics.metric(MetricName.actionFailures, 'Count', 1, { [MetricDimension.reason]: 'publish' });
+  }
+
+  const failures = report.outcomes.filter((o) => o.kind === 'failed').length + report.compensations.filter((c) => c.kind === 'failed').length;
+  if (failures > 0) metrics.metric(MetricName.actionFailures, 'Count', failures);
+  if (report.reserved.length > 0) metrics.metric(MetricName.reservationsMade, 'Count', report.reserved.length);
+  if (report.refused.length > 0) metrics.metric(MetricName.reservationRefusals, 'Count', report.refused.length);
+  const scheduledCount = report.outcomes.filter((o) => o.kind === 'done' && o.action.kind === 'schedule-interruption').length;
+  if (scheduledCount > 0) metrics.metric(MetricName.interruptionsScheduled, 'Count', scheduledCount);
+  for (const e of events) {
+    if (e.kind === 'interruption-deferred') metrics.metric(MetricName.deferrals, 'Count', 1, { [MetricDimension.reason]: e.reason });
+  }
+  return { report, events };
+};

@@ -1,0 +1,104 @@
+import { parseSpotwiseConfig } from '../../lambda/contracts/config';
+import {
+  DIMENSIONS, groupId, instanceId, type Dimension, type DimensionForecast, type Forecast, type InstanceTypeSpec, type ManagedInstance, type Resources,
+} from '../../lambda/core/domain';
+import { toManagedGroups } from '../../lambda/handlers/managed-groups';
+import type { NoticeDeps } from '../../lambda/handlers/notice';
+import { createInMemoryPorts, RecordingTelemetry, type InMemoryPorts } from '../../lambda/sim/memory';
+
+/**
+ * A small fleet around the instances the real event fixtures name: "my-asg" (the AWS docs' group) runs
+ * them on Spot, backed by "my-asg-standby", an On-Demand group with a warm pool of stopped instances.
+ */
+export const GROUP = groupId('my-asg');
+export const STANDBY = groupId('my-asg-standby');
+/** Instance ids in the fixtures. */
+export const FIXTURE_INSTANCES = {
+  docs: instanceId('i-1234567890abcdef0'),
+  nth: instanceId('i-0b662ef9931388ba0'),
+  karpenter: instanceId('i-0123456789'),
+  stateChange: instanceId('i-abcd1111'),
+} as const;
+export const OTHER = instanceId('i-0aaaaaaaaaaaaaaa1');
+export const WARM = [instanceId('i-0cccccccccccccc01'), instanceId('i-0cccccccccccccc02')] as const;
+/** Friday 12 August 2022 14:00 UTC: the Karpenter sample's time, so its warning is fresh. */
+export const NOW = Date.parse('2022-08-11T14:00:30Z');
+
+const spec = (name: string, vcpu: number, memoryGiB: number, usd: number): InstanceTypeSpec => ({
+  name, resources: { vcpu, memoryGiB, networkMbps: 10_000, diskIops: 20_000 }, onDemandHourlyUsd: usd, spotHourlyUsd: usd * 0.35,
+});
+export const CATALOG = [spec('m5.large', 2, 8, 0.096), spec('m5.xlarge', 4, 16, 0.192), spec('m5.2xlarge', 8, 32, 0.384)];
+
+export const knownForecast = (id: string, p90: Partial<Resources>, madeAt = NOW - 60_000): Forecast => ({
+  kind: 'known',
+  instanceId: instanceId(id),
+  madeAt,
+  downtimeSeconds: 120,
+  windowMinutes: 30,
+  dims: Object.fromEntries(DIMENSIONS.map((d: Dimension) => {
+    const v = p90[d] ?? 0;
+    return [d, { p50: v * 0.8, p90: v, basis: 'instance-history', confidence: 0.8 }];
+  })) as Record<Dimension, DimensionForecast>,
+});
+
+export const configInput = (over: Record<string, unknown> = {}) => ({
+  groups: [{ name: GROUP, policy: 'web', capacity: { vcpu: 32, memory_gib: 128, network_mbps: 100_000, disk_iops: 200_000 }, standby: STANDBY }],
+  standby_groups: [{ name: STANDBY, warm_pool: { min_size: 2 } }],
+  policies: [{ policy_name: 'web', priority: 'high', allowed_instance_types: ['m5.large', 'm5.xlarge', 'm5.2xlarge'] }],
+  dry_run: false,
+  ...over,
+});
+
+const primary = (id: string, over: Partial<ManagedInstance> = {}): ManagedInstance & { tags: Record<string, string> } => ({
+  id: instanceId(id), groupId: GROUP, instanceType: 'm5.large', availabilityZone: 'us-west-2a', lifecycle: 'spot', state: 'running',
+  launchedAt: NOW - 86_400_000, warm: false, priority: 90, jobType: 'web', tags: { 'aws:autoscaling:groupName': GROUP }, ...over,
+});
+
+export interface World {
+  readonly ports: InMemoryPorts;
+  readonly telemetry: RecordingTelemetry;
+  readonly deps: NoticeDeps;
+}
+
+/** A fresh world; `seedState` false leaves the store without pools and forecasts. */
+export const buildWorld = async (opts: { readonly dryRun?: boolean; readonly config?: Record<string, unknown>; readonly seedState?: boolean } = {}): Promise<World> => {
+  const instances = [
+    primary(FIXTURE_INSTANCES.docs),
+    primary(FIXTURE_INSTANCES.nth, { availabilityZone: 'us-west-2b' }),
+    primary(FIXTURE_INSTANCES.karpenter),
+    primary(FIXTURE_INSTANCES.stateChange, { state: 'pending' }),
+    primary(OTHER, { instanceType: 'm5.xlarge' }),
+    ...WARM.map((id) => ({ ...primary(id), groupId: STANDBY, lifecycle: 'on-demand' as const, state: 'stopped' as const, warm: true, priority: 90, tags: { 'aws:autoscaling:groupName': STANDBY } })),
+  ];
+  const ports = createInMemoryPorts({
+    now: NOW,
+    cloud: {
+      catalog: CATALOG,
+      groups: [
+        { id: GROUP, desiredCapacity: 5, minSize: 1, maxSize: 10, availabilityZones: ['us-west-2a', 'us-west-2b'], tags: {} },
+        { id: STANDBY, desiredCapacity: 0, minSize: 0, maxSize: 6, availabilityZones: ['us-west-2a', 'us-west-2b'], tags: {}, warmPool: { minSize: 2, maxGroupPreparedCapacity: -1, poolState: 'Stopped', reuseOnScaleIn: true } },
+      ],
+      instances,
+    },
+  });
+  if (opts.seedState !== false) {
+    await ports.stateStore.putPoolCapacity(GROUP, { vcpu: 32, memoryGiB: 128, networkMbps: 100_000, diskIops: 200_000 });
+    await ports.stateStore.putPoolCapacity(STANDBY, { vcpu: 8, memoryGiB: 32, networkMbps: 20_000, diskIops: 40_000 });
+    ports.stateStore.seedForecasts([
+      ...Object.values(FIXTURE_INSTANCES).map((id) => knownForecast(id, { vcpu: 1.5, memoryGiB: 4, networkMbps: 100, diskIops: 200 })),
+      knownForecast(OTHER, { vcpu: 3, memoryGiB: 10, networkMbps: 100, diskIops: 200 }),
+    ]);
+  }
+  // Start every test with empty logs: the seeding above is not what is under test.
+  ports.journal.calls.length = 0;
+  for (const log of [ports.cloud.log, ports.stateStore.log, ports.scheduler.log, ports.publisher.log, ports.metrics.log]) log.calls.length = 0;
+  const telemetry = new RecordingTelemetry();
+  const managed = toManagedGroups(parseSpotwiseConfig(configInput(opts.config)));
+  const deps: NoticeDeps = {
+    ports: { clock: ports.clock, instances: ports.cloud, capacity: ports.cloud, state: ports.stateStore, scheduler: ports.scheduler, publisher: ports.publisher },
+    managed,
+    dryRun: opts.dryRun ?? false,
+    telemetry,
+  };
+  return { ports, telemetry, deps };
+};
