@@ -26,7 +26,7 @@ const actionKeys = (a: Plan['actions'][number]): Record<string, string> => ({
  * The domain events to publish after execution: what the plan *said* would happen, corrected by what
  * did. A reservation the store refused is reported refused (with the store's shortfall), an interruption
  * that was not scheduled because its reservation was refused is reported deferred, events for actions
- * never carried out are dropped, and a failed execution adds a fail-closed event naming the failure.
+ * never carried out (or undone by compensation) are dropped, and a failed execution adds a fail-closed event naming the failure.
  */
 export const reconcileEvents = (plan: Plan, report: ExecutionReport, at: number): DomainEvent[] => {
   const made = new Set<string>();
@@ -35,6 +35,12 @@ export const reconcileEvents = (plan: Plan, report: ExecutionReport, at: number)
     if (o.kind !== 'done') continue;
     if (o.action.kind === 'reserve') made.add(o.action.reservation.id);
     if (o.action.kind === 'schedule-interruption') scheduled.add(o.action.requestId);
+  }
+  // Compensation undid some of it: a released reservation or a cancelled schedule did not happen after all.
+  for (const c of report.compensations) {
+    if (c.kind !== 'done') continue;
+    if (c.action.kind === 'release') made.delete(c.action.reservationId);
+    if (c.action.kind === 'schedule-interruption') scheduled.delete(c.action.requestId);
   }
   const refused = new Map(report.refused.map((r) => [r.reservation.id as string, r] as const));
   const blockedSchedules = new Set<string>(
