@@ -67,7 +67,10 @@ export interface InstanceMeta {
 export type EpisodeKind = 'spot' | 'voluntary' | 'move';
 
 export interface Episode {
-  readonly kind: EpisodeKind;
+  /** 'move' is upgraded to 'spot' when the instance it left is reclaimed later (a move ahead of a reclaim). */
+  kind: EpisodeKind;
+  /** The instance the workload lost or left. */
+  readonly fromHost?: InstanceId;
   readonly workloadId: string;
   readonly groupId: GroupId;
   readonly start: number;
@@ -417,6 +420,10 @@ export class SimWorld {
       m.readyAt = undefined;
     }
     await this.setState(id, 'terminated', hooks);
+    if (why === 'reclaim') {
+      // Workloads that moved off this instance ahead of its reclaim were still interrupted by it.
+      for (const e of this.episodes) if (e.fromHost === id && e.kind === 'move') e.kind = 'spot';
+    }
     this.loseHost(id);
     if (m?.replacementLaunched) {
       // The replacement is already counted in desired capacity: drop the victim's slot (detach with decrement).
@@ -439,13 +446,13 @@ export class SimWorld {
       w.startedAt = undefined;
       w.lostAt = this.current;
       const m = this.meta.get(id);
-      this.openEpisode(w, m?.voluntary ? 'voluntary' : m?.doomedAt !== undefined ? 'spot' : 'move');
+      this.openEpisode(w, m?.voluntary ? 'voluntary' : m?.doomedAt !== undefined ? 'spot' : 'move', id);
     }
   }
 
-  private openEpisode(w: SimWorkload, kind: EpisodeKind): void {
+  private openEpisode(w: SimWorkload, kind: EpisodeKind, fromHost: InstanceId | undefined): void {
     if (w.episode !== undefined) return;
-    w.episode = { kind, workloadId: w.id, groupId: w.groupId, start: this.current, unservedVcpuMinutes: 0, unservedGibMinutes: 0 };
+    w.episode = { kind, workloadId: w.id, groupId: w.groupId, start: this.current, unservedVcpuMinutes: 0, unservedGibMinutes: 0, ...(fromHost !== undefined ? { fromHost } : {}) };
     this.episodes.push(w.episode);
   }
 
@@ -578,7 +585,8 @@ export class SimWorld {
     w.next = undefined;
     if (old !== undefined && this.isServing(old)) {
       // Graceful: the old instance keeps serving beside the new one while it warms up.
-      this.openEpisode(w, 'move');
+      const m = this.meta.get(old);
+      this.openEpisode(w, m?.voluntary ? 'voluntary' : m?.doomedAt !== undefined ? 'spot' : 'move', old);
       w.overlapHost = old;
       w.overlapUntil = this.current + this.params.handoverOverlapMinutes * 60_000;
       w.downtimeMinutes = 0;
