@@ -16,7 +16,7 @@ export interface SpotwiseAlarmsProps {
   readonly functions: Readonly<Record<HandlerName, SpotwiseFunction>>;
   /** Thresholds from the configuration (`alarms`). */
   readonly thresholds: SpotwiseConfig['alarms'];
-  /** The named primary groups: refusals, staleness and prediction error are watched per group. */
+  /** The named primary groups: profile staleness and prediction error are watched per group. */
   readonly groupNames: readonly string[];
   /** POWERTOOLS_SERVICE_NAME of the functions (the `service` dimension). */
   readonly serviceName: string;
@@ -30,7 +30,7 @@ export interface SpotwiseAlarmsProps {
 /**
  * spotwise's alarms, all notifying one SNS topic (on alarm and on recovery): errors of each handler, messages
  * in each dead-letter queue, notice-to-last-action p99 above 60 s, reservation refusals above the configured
- * rate, stale profiles, and post-restart prediction error above the configured ratio.
+ * rate, failed actions, and per group stale profiles and post-restart prediction error above the configured ratio.
  */
 export class SpotwiseAlarms extends Construct {
   readonly topic: ITopic;
@@ -100,14 +100,23 @@ export class SpotwiseAlarms extends Construct {
       ComparisonOperator.GREATER_THAN_THRESHOLD,
     );
 
+    // Refusals and failed actions are counted per plan run, across groups (lambda/handlers/run-plan.ts).
+    add(
+      'ReservationRefusals',
+      `spotwise: more than ${t.reservation_refusals_per_5min} reservation refusals in 5 minutes (a pool budget is too small for the predicted post-restart demand)`,
+      spotwiseMetric(props.serviceName, MetricName.reservationRefusals, { statistic: 'Sum', period: Duration.minutes(5) }),
+      t.reservation_refusals_per_5min,
+      ComparisonOperator.GREATER_THAN_THRESHOLD,
+    );
+    add(
+      'ActionFailures',
+      'spotwise: planned actions failed in the last 5 minutes (throttling, permissions, or an instance in the wrong state); see the handler logs',
+      spotwiseMetric(props.serviceName, MetricName.actionFailures, { statistic: 'Sum', period: Duration.minutes(5) }),
+      0,
+      ComparisonOperator.GREATER_THAN_THRESHOLD,
+    );
+
     props.groupNames.forEach((group, g) => {
-      add(
-        `Group${g}ReservationRefusals`,
-        `spotwise ${group}: more than ${t.reservation_refusals_per_5min} reservation refusals in 5 minutes (the pool budget is too small for the predicted post-restart demand)`,
-        spotwiseMetric(props.serviceName, MetricName.reservationRefusals, { group, statistic: 'Sum', period: Duration.minutes(5) }),
-        t.reservation_refusals_per_5min,
-        ComparisonOperator.GREATER_THAN_THRESHOLD,
-      );
       add(
         `Group${g}StaleProfiles`,
         `spotwise ${group}: the oldest profile is older than ${t.stale_profile_minutes} minutes (the profiler is failing or its metrics are missing)`,

@@ -29,8 +29,8 @@ export interface SpotwiseDashboardProps {
 const WIDTH = 24;
 
 /**
- * The spotwise dashboard: fleet-wide notices by kind, notice-to-last-action p50/p99, deferrals by reason and
- * reservations; then per group: pool capacity vs reserved vs used (vCPU and memory), forecast vs observed
+ * The spotwise dashboard: fleet-wide notices by kind, notice-to-last-action p50/p99, deferrals by reason,
+ * reservations, ignored/malformed events and failed actions; then per group: pool capacity vs reserved vs used (vCPU and memory), forecast vs observed
  * post-restart demand with the prediction error, and the warm pool size.
  */
 export class SpotwiseDashboard extends Construct {
@@ -76,12 +76,31 @@ export class SpotwiseDashboard extends Construct {
         width: 6,
       }),
       new GraphWidget({
-        title: 'Malformed and ignored events',
+        title: 'Reservations and voluntary interruptions',
         left: [
-          spotwiseMetric(s, MetricName.malformedEvents, { statistic: 'Sum', period, label: 'malformed' }),
-          spotwiseMetric(s, MetricName.ignoredEvents, { statistic: 'Sum', period, label: 'ignored' }),
+          spotwiseMetric(s, MetricName.reservationsMade, { statistic: 'Sum', period, label: 'reservations made' }),
+          spotwiseMetric(s, MetricName.reservationRefusals, { statistic: 'Sum', period, label: 'reservations refused' }),
+          spotwiseMetric(s, MetricName.interruptionsScheduled, { statistic: 'Sum', period, label: 'interruptions scheduled' }),
         ],
         width: 6,
+      }),
+    );
+    this.dashboard.addWidgets(
+      new GraphWidget({
+        title: 'Events ignored (by kind) and malformed',
+        left: [
+          metricSearch(s, MetricName.ignoredEvents, MetricDimension.noticeKind, { statistic: 'Sum', period, label: '' }),
+          spotwiseMetric(s, MetricName.malformedEvents, { statistic: 'Sum', period, label: 'malformed' }),
+        ],
+        width: 12,
+      }),
+      new GraphWidget({
+        title: 'Failed actions',
+        left: [
+          spotwiseMetric(s, MetricName.actionFailures, { statistic: 'Sum', period, label: 'failed actions' }),
+          metricSearch(s, MetricName.actionFailures, MetricDimension.reason, { statistic: 'Sum', period, label: '' }),
+        ],
+        width: 12,
       }),
     );
 
@@ -116,11 +135,9 @@ const groupRow = (s: string, period: Duration, group: DashboardGroup): IWidget[]
       width: 6,
     }),
     new GraphWidget({
-      title: `${group.name}: warm pool size, reservations`,
-      left: [
-        m(MetricName.warmPoolSize, 'Maximum', `warm pool${group.standby !== undefined ? ` (${group.standby})` : ''}`, group.standby ?? group.name),
-      ],
-      right: [m(MetricName.reservationsMade, 'Sum', 'reservations made'), m(MetricName.reservationRefusals, 'Sum', 'refused')],
+      title: `${group.name}: warm pool size${group.standby !== undefined ? ` (${group.standby})` : ''}, profile age`,
+      left: [m(MetricName.warmPoolSize, 'Maximum', 'warm pool', group.standby ?? group.name)],
+      right: [m(MetricName.profileAgeSeconds, 'Maximum', 'oldest profile (s)')],
       width: 6,
     }),
   ];

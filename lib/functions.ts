@@ -24,7 +24,7 @@ export const SERVICE_NAME = 'spotwise';
 /** Where the profiler finds the model inside its bundle (/var/task is LAMBDA_TASK_ROOT). */
 export const BUNDLED_MODEL_DIR = '/var/task/model';
 /** The model artifact the profiler bundles by default (written by `npm run train`). */
-export const DEFAULT_MODEL_DIR = 'models/post-restart';
+export const DEFAULT_MODEL_DIR = 'models/post-restart-demand';
 /** Files of a tfjs artifact saved by spotwise's trainer (tf.io.withSaveHandler). */
 export const MODEL_FILES = ['model.json', 'weights.bin', 'metadata.json'] as const;
 

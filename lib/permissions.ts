@@ -33,10 +33,9 @@ const ASG_DESCRIBE = ['autoscaling:DescribeAutoScalingGroups', 'autoscaling:Desc
 export const FUNCTION_ACCESS: Readonly<Record<HandlerName, FunctionAccess>> = {
   profiler: {
     table: 'read-write',
-    // Spot prices feed the staging cost comparison (cheapest allowed type covering the forecast).
-    describe: [...EC2_DESCRIBE, 'ec2:DescribeSpotPriceHistory', ...ASG_DESCRIBE],
+    describe: [...EC2_DESCRIBE, ...ASG_DESCRIBE],
     readMetrics: true,
-    // Staging: retype-stopped-instance (ModifyInstanceAttribute on a stopped warm instance) and put-warm-pool.
+    // Staging (lambda/core/staging): retype-stopped-instance and put-warm-pool.
     instanceActions: ['ec2:ModifyInstanceAttribute'],
     groupActions: ['autoscaling:PutWarmPool'],
   },
@@ -44,9 +43,10 @@ export const FUNCTION_ACCESS: Readonly<Record<HandlerName, FunctionAccess>> = {
     table: 'read-write',
     describe: [...EC2_DESCRIBE, ...ASG_DESCRIBE],
     readMetrics: false,
-    // Bringing staged capacity into service: start-instance and retype-stopped-instance.
-    instanceActions: ['ec2:StartInstances', 'ec2:ModifyInstanceAttribute'],
-    // set-desired-capacity, put-warm-pool, complete-lifecycle-action, heartbeat.
+    // Absorbing a spot warning (lambda/core/planner/absorb-load.ts): start or retype staged instances, and
+    // stop → modify → start of an On-Demand sibling where the policy allows it.
+    instanceActions: ['ec2:StartInstances', 'ec2:StopInstances', 'ec2:ModifyInstanceAttribute'],
+    // set-desired-capacity, put-warm-pool (rebalance), complete-lifecycle-action and heartbeat (lifecycle hooks).
     groupActions: [
       'autoscaling:SetDesiredCapacity',
       'autoscaling:PutWarmPool',
@@ -58,16 +58,18 @@ export const FUNCTION_ACCESS: Readonly<Record<HandlerName, FunctionAccess>> = {
     table: 'read-write',
     describe: [...EC2_DESCRIBE, ...ASG_DESCRIBE],
     readMetrics: false,
-    // Pre-adjustments before admitting a voluntary interruption (same staging moves as a notice).
-    instanceActions: ['ec2:StartInstances', 'ec2:ModifyInstanceAttribute'],
-    groupActions: ['autoscaling:SetDesiredCapacity', 'autoscaling:PutWarmPool'],
+    // Requests only reserve, schedule (EventBridge Scheduler, granted in scheduler.ts) or defer: no fleet change.
+    instanceActions: [],
+    groupActions: [],
   },
   executor: {
     table: 'read-write',
     describe: [...EC2_DESCRIBE, ...ASG_DESCRIBE],
     readMetrics: false,
-    // interrupt-instance: stop (or hibernate, which is StopInstances with Hibernate=true) or terminate.
-    instanceActions: ['ec2:StopInstances', 'ec2:TerminateInstances'],
+    // interrupt-instance: stop or hibernate (StopInstances with Hibernate=true); StartInstances restarts an
+    // instance when a later step fails (execute-plan compensation).
+    instanceActions: ['ec2:StopInstances', 'ec2:StartInstances'],
+    // interrupt-instance terminate goes through Auto Scaling so the group launches the replacement.
     groupActions: ['autoscaling:TerminateInstanceInAutoScalingGroup'],
   },
 };
