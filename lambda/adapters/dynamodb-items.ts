@@ -145,12 +145,13 @@ export const fromAllocationsRecord = (record: Readonly<Record<string, Resources>
 /**
  * Records whose shape belongs to the core (profiles, forecasts, requests) are stored as one JSON string
  * attribute: DynamoDB numbers cannot hold NaN or ±Infinity (a profile's empty peak may be -Infinity) and
- * plain JSON turns them into null, so non-finite numbers and Maps are tagged on the way in and restored
- * on the way out.
+ * plain JSON turns them into null (and -0 into 0), so those numbers and Maps are tagged on the way in and
+ * restored on the way out.
  */
 export const encodeBody = (value: unknown): string =>
   JSON.stringify(value, (_key, v: unknown) => {
     if (typeof v === 'number' && !Number.isFinite(v)) return { $number: String(v) };
+    if (Object.is(v, -0)) return { $number: '-0' };
     if (v instanceof Map) return { $map: [...v.entries()] };
     return v;
   });

@@ -6,7 +6,7 @@ describe('AWS client factory', () => {
     const clients = createAwsClients({ region: 'eu-west-1', endpoint: 'http://127.0.0.1:1', credentials: { accessKeyId: 'a', secretAccessKey: 'b' } });
     for (const client of [clients.ec2, clients.autoScaling, clients.cloudWatch, clients.dynamoDb, clients.eventBridge, clients.scheduler]) {
       const strategy = await client.config.retryStrategy();
-      expect(strategy.mode).toBe('adaptive');
+      expect((strategy as { mode?: string }).mode).toBe('adaptive');
       expect(await client.config.maxAttempts()).toBe(DEFAULT_MAX_ATTEMPTS);
       expect(await client.config.region()).toBe('eu-west-1');
     }

@@ -1,0 +1,206 @@
+import 'aws-sdk-client-mock-vitest/extend';
+import {
+  AutoScalingClient,
+  CompleteLifecycleActionCommand,
+  DescribeAutoScalingGroupsCommand,
+  DescribeAutoScalingInstancesCommand,
+  DescribeWarmPoolCommand,
+  PutWarmPoolCommand,
+  RecordLifecycleActionHeartbeatCommand,
+  ResourceContentionFault,
+  SetDesiredCapacityCommand,
+  TerminateInstanceInAutoScalingGroupCommand,
+  type AutoScalingGroup,
+} from '@aws-sdk/client-auto-scaling';
+import { mockClient } from 'aws-sdk-client-mock';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { AutoScalingCapacityGateway, inferLifecycle } from '../../lambda/adapters/autoscaling-capacity-gateway';
+import { AwsCallError, ThrottledError } from '../../lambda/adapters/errors';
+import { groupId, instanceId } from '../../lambda/core/domain';
+import { ec2Error, meta } from './aws-errors';
+
+const asg = mockClient(AutoScalingClient);
+const gateway = () => new AutoScalingCapacityGateway(new AutoScalingClient({}));
+
+const group = (name: string, extra: Partial<AutoScalingGroup> = {}): AutoScalingGroup => ({
+  AutoScalingGroupName: name,
+  MinSize: 1,
+  MaxSize: 10,
+  DesiredCapacity: 4,
+  DefaultCooldown: 300,
+  AvailabilityZones: ['eu-west-1a', 'eu-west-1b'],
+  HealthCheckType: 'EC2',
+  CreatedTime: new Date('2025-01-01T00:00:00Z'),
+  Instances: [
+    { InstanceId: 'i-1', InstanceType: 'm5.large', AvailabilityZone: 'eu-west-1a', LifecycleState: 'InService', HealthStatus: 'Healthy', ProtectedFromScaleIn: false },
+    { InstanceId: 'i-2', InstanceType: 'c5.large', AvailabilityZone: 'eu-west-1b', LifecycleState: 'Warmed:Stopped', HealthStatus: 'Healthy', ProtectedFromScaleIn: false },
+  ],
+  Tags: [{ Key: 'team', Value: 'search', ResourceId: name, ResourceType: 'auto-scaling-group', PropagateAtLaunch: true }],
+  ...extra,
+});
+
+beforeEach(() => {
+  asg.reset();
+});
+
+describe('AutoScalingCapacityGateway.describeGroups', () => {
+  it('pages through DescribeAutoScalingGroups and maps groups, instances and tags', async () => {
+    asg
+      .on(DescribeAutoScalingGroupsCommand)
+      .resolvesOnce({ AutoScalingGroups: [group('web')], NextToken: 'more' })
+      .resolvesOnce({ AutoScalingGroups: [group('batch', { Instances: [], MixedInstancesPolicy: { InstancesDistribution: { OnDemandBaseCapacity: 0, OnDemandPercentageAboveBaseCapacity: 0 } } })] });
+    const groups = await gateway().describeGroups([groupId('web'), groupId('batch'), groupId('web')]);
+    expect(asg.commandCalls(DescribeAutoScalingGroupsCommand).map((c) => c.args[0].input)).toEqual([
+      { AutoScalingGroupNames: ['web', 'batch'], MaxRecords: 100 },
+      { AutoScalingGroupNames: ['web', 'batch'], MaxRecords: 100, NextToken: 'more' },
+    ]);
+    expect(groups).toEqual([
+      {
+        id: 'web',
+        desiredCapacity: 4,
+        minSize: 1,
+        maxSize: 10,
+        instances: [
+          { id: 'i-1', instanceType: 'm5.large', availabilityZone: 'eu-west-1a', lifecycle: 'on-demand', warm: false },
+          { id: 'i-2', instanceType: 'c5.large', availabilityZone: 'eu-west-1b', lifecycle: 'on-demand', warm: true },
+        ],
+        availabilityZones: ['eu-west-1a', 'eu-west-1b'],
+        tags: { team: 'search' },
+      },
+      { id: 'batch', desiredCapacity: 4, minSize: 1, maxSize: 10, instances: [], availabilityZones: ['eu-west-1a', 'eu-west-1b'], tags: { team: 'search' } },
+    ]);
+  });
+
+  it('learns instance → group from what it described (no extra lookup)', async () => {
+    asg.on(DescribeAutoScalingGroupsCommand).resolves({ AutoScalingGroups: [group('web')] });
+    const gw = gateway();
+    await gw.describeGroups([groupId('web')]);
+    expect(await gw.findGroupOfInstance(instanceId('i-2'))).toBe('web');
+    expect(asg).not.toHaveReceivedCommand(DescribeAutoScalingInstancesCommand);
+  });
+});
+
+describe('AutoScalingCapacityGateway.findGroupOfInstance', () => {
+  it('looks an instance up once and caches the answer', async () => {
+    asg.on(DescribeAutoScalingInstancesCommand).resolves({
+      AutoScalingInstances: [{ InstanceId: 'i-9', AutoScalingGroupName: 'web', AvailabilityZone: 'eu-west-1a', LifecycleState: 'InService', HealthStatus: 'HEALTHY', ProtectedFromScaleIn: false }],
+    });
+    const gw = gateway();
+    expect(await gw.findGroupOfInstance(instanceId('i-9'))).toBe('web');
+    expect(await gw.findGroupOfInstance(instanceId('i-9'))).toBe('web');
+    expect(asg).toHaveReceivedCommandExactlyOnceWith(DescribeAutoScalingInstancesCommand, { InstanceIds: ['i-9'] });
+  });
+
+  it('does not cache "no group" (the instance may still be launching)', async () => {
+    asg.on(DescribeAutoScalingInstancesCommand).resolves({ AutoScalingInstances: [] });
+    const gw = gateway();
+    expect(await gw.findGroupOfInstance(instanceId('i-new'))).toBeUndefined();
+    expect(await gw.findGroupOfInstance(instanceId('i-new'))).toBeUndefined();
+    expect(asg).toHaveReceivedCommandTimes(DescribeAutoScalingInstancesCommand, 2);
+  });
+
+  it('translates Auto Scaling throttling ("Throttling") into ThrottledError', async () => {
+    asg.on(DescribeAutoScalingInstancesCommand).rejects(ec2Error('Throttling', 'Rate exceeded'));
+    await expect(gateway().findGroupOfInstance(instanceId('i-1'))).rejects.toThrow('looking up the Auto Scaling group of i-1: throttled by AWS (Throttling); retry later');
+    await expect(gateway().findGroupOfInstance(instanceId('i-1'))).rejects.toBeInstanceOf(ThrottledError);
+  });
+});
+
+describe('AutoScalingCapacityGateway warm pools', () => {
+  it('describes the warm pool and its instances across pages', async () => {
+    asg
+      .on(DescribeWarmPoolCommand)
+      .resolvesOnce({
+        WarmPoolConfiguration: { MinSize: 2, MaxGroupPreparedCapacity: 6, PoolState: 'Stopped', InstanceReusePolicy: { ReuseOnScaleIn: true } },
+        Instances: [{ InstanceId: 'i-w1', InstanceType: 'm5.large', AvailabilityZone: 'eu-west-1a', LifecycleState: 'Warmed:Stopped', HealthStatus: 'Healthy', ProtectedFromScaleIn: false }],
+        NextToken: 'p2',
+      })
+      .resolvesOnce({
+        WarmPoolConfiguration: { MinSize: 2, MaxGroupPreparedCapacity: 6, PoolState: 'Stopped', InstanceReusePolicy: { ReuseOnScaleIn: true } },
+        Instances: [{ InstanceId: 'i-w2', InstanceType: 'm5.xlarge', AvailabilityZone: 'eu-west-1b', LifecycleState: 'Warmed:Pending', HealthStatus: 'Healthy', ProtectedFromScaleIn: false }],
+      });
+    const gw = gateway();
+    const pool = await gw.describeWarmPool(groupId('standby'));
+    expect(asg.commandCalls(DescribeWarmPoolCommand).map((c) => c.args[0].input)).toEqual([
+      { AutoScalingGroupName: 'standby', MaxRecords: 100 },
+      { AutoScalingGroupName: 'standby', MaxRecords: 100, NextToken: 'p2' },
+    ]);
+    expect(pool).toEqual({
+      minSize: 2,
+      maxGroupPreparedCapacity: 6,
+      poolState: 'Stopped',
+      reuseOnScaleIn: true,
+      instances: [
+        { id: 'i-w1', instanceType: 'm5.large', availabilityZone: 'eu-west-1a', lifecycleState: 'Warmed:Stopped' },
+        { id: 'i-w2', instanceType: 'm5.xlarge', availabilityZone: 'eu-west-1b', lifecycleState: 'Warmed:Pending' },
+      ],
+    });
+    expect(await gw.findGroupOfInstance(instanceId('i-w2'))).toBe('standby');
+  });
+
+  it('returns undefined for a group without a warm pool', async () => {
+    asg.on(DescribeWarmPoolCommand).resolves({ Instances: [] });
+    expect(await gateway().describeWarmPool(groupId('web'))).toBeUndefined();
+  });
+
+  it('puts the warm pool with -1 passed through (Auto Scaling’s "max size" default)', async () => {
+    asg.on(PutWarmPoolCommand).resolves({});
+    await gateway().putWarmPool(groupId('standby'), { minSize: 3, maxGroupPreparedCapacity: -1, poolState: 'Hibernated', reuseOnScaleIn: false });
+    expect(asg.commandCalls(PutWarmPoolCommand)[0]?.args[0].input).toEqual({
+      AutoScalingGroupName: 'standby',
+      MinSize: 3,
+      MaxGroupPreparedCapacity: -1,
+      PoolState: 'Hibernated',
+      InstanceReusePolicy: { ReuseOnScaleIn: false },
+    });
+  });
+});
+
+describe('AutoScalingCapacityGateway mutating calls', () => {
+  it('sends the exact commands', async () => {
+    asg.on(SetDesiredCapacityCommand).resolves({});
+    asg.on(CompleteLifecycleActionCommand).resolves({});
+    asg.on(RecordLifecycleActionHeartbeatCommand).resolves({});
+    asg.on(TerminateInstanceInAutoScalingGroupCommand).resolves({});
+    const gw = gateway();
+    await gw.setDesiredCapacity(groupId('standby'), 5);
+    await gw.completeLifecycleAction({ groupId: groupId('web'), instanceId: instanceId('i-1'), hookName: 'spotwise-terminate', token: 'tok-1', result: 'CONTINUE' });
+    await gw.recordLifecycleActionHeartbeat({ groupId: groupId('web'), instanceId: instanceId('i-1'), hookName: 'spotwise-terminate', token: 'tok-1' });
+    await gw.terminateInstanceInGroup(instanceId('i-1'), { decrementDesiredCapacity: false });
+
+    expect(asg.commandCalls(SetDesiredCapacityCommand)[0]?.args[0].input).toEqual({ AutoScalingGroupName: 'standby', DesiredCapacity: 5, HonorCooldown: false });
+    expect(asg.commandCalls(CompleteLifecycleActionCommand)[0]?.args[0].input).toEqual({
+      AutoScalingGroupName: 'web',
+      LifecycleHookName: 'spotwise-terminate',
+      LifecycleActionToken: 'tok-1',
+      LifecycleActionResult: 'CONTINUE',
+      InstanceId: 'i-1',
+    });
+    expect(asg.commandCalls(RecordLifecycleActionHeartbeatCommand)[0]?.args[0].input).toEqual({
+      AutoScalingGroupName: 'web',
+      LifecycleHookName: 'spotwise-terminate',
+      LifecycleActionToken: 'tok-1',
+      InstanceId: 'i-1',
+    });
+    expect(asg.commandCalls(TerminateInstanceInAutoScalingGroupCommand)[0]?.args[0].input).toEqual({ InstanceId: 'i-1', ShouldDecrementDesiredCapacity: false });
+  });
+
+  it('names the operation when Auto Scaling refuses', async () => {
+    asg.on(SetDesiredCapacityCommand).rejects(new ResourceContentionFault({ message: 'pending update', $metadata: meta(500) }));
+    const call = gateway().setDesiredCapacity(groupId('standby'), 5);
+    await expect(call).rejects.toBeInstanceOf(AwsCallError);
+    await expect(call).rejects.toThrow('setting the desired capacity of group standby to 5: AWS call failed (ResourceContentionFault, HTTP 500)');
+  });
+});
+
+describe('inferLifecycle', () => {
+  it.each<[string, Partial<AutoScalingGroup>, 'spot' | 'on-demand']>([
+    ['no mixed instances policy', {}, 'on-demand'],
+    ['all spot above a zero base', { MixedInstancesPolicy: { InstancesDistribution: { OnDemandBaseCapacity: 0, OnDemandPercentageAboveBaseCapacity: 0 } } }, 'spot'],
+    ['70 % spot above base', { MixedInstancesPolicy: { InstancesDistribution: { OnDemandBaseCapacity: 2, OnDemandPercentageAboveBaseCapacity: 30 } } }, 'spot'],
+    ['100 % On-Demand above base', { MixedInstancesPolicy: { InstancesDistribution: { OnDemandBaseCapacity: 0, OnDemandPercentageAboveBaseCapacity: 100 } } }, 'on-demand'],
+    ['a base that covers the max size', { MaxSize: 4, MixedInstancesPolicy: { InstancesDistribution: { OnDemandBaseCapacity: 4, OnDemandPercentageAboveBaseCapacity: 0 } } }, 'on-demand'],
+  ])('%s → %s', (_label, extra, expected) => {
+    expect(inferLifecycle(group('g', extra))).toBe(expected);
+  });
+});
