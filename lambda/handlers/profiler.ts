@@ -1,0 +1,261 @@
+import {
+  DIMENSIONS,
+  type BehaviourProfile, type FleetView, type Forecast, type GroupView, type InstanceId, type ManagedInstance, type PredictionInput,
+  type ResourcePool, type Resources,
+} from '../core/domain';
+import { MetricDimension, MetricName } from '../contracts/metrics';
+import { loadModel, TfjsPredictor } from '../adapters/tfjs-predictor';
+import { planEvictions } from '../core/coordinator/plan-request';
+import { planNoticeResponse } from '../core/planner/plan-notice';
+import { FallbackPredictor } from '../core/predict/fallback-predictor';
+import { closeRestartWindow, newProfile, steadyQuantile, updateProfile } from '../core/profile/behaviour-profile';
+import { checkPoolResources } from '../core/pool/pool-amounts';
+import { allocatedResources, reservedResources } from '../core/pool/resource-pool';
+import type { MetricTarget, MetricsReader } from '../ports/metrics-reader';
+import type { Predictor } from '../ports/predictor';
+import { buildAwsDeps } from './aws-deps';
+import { acceptEvent, instrumented } from './handle-event';
+import { resolveDeps, type BaseDeps, type DepsSource, type HandlerResult } from './handler-deps';
+import { loadFleet, poolCapacity, resolveManagedGroup } from './load-fleet';
+import { effectiveDryRun, relatedGroups } from './managed-groups';
+import { runPlan } from './run-plan';
+import { lazy, type RuntimeSettings } from './runtime';
+
+export interface ProfilerSettings {
+  /** Minutes of 1-minute points read per tick (config profiler.window_minutes). */
+  readonly windowMinutes: number;
+  /** Half-life of new profiles' histograms (config profiler.half_life_hours). */
+  readonly halfLifeMs: number;
+}
+
+export interface ProfilerDeps extends BaseDeps {
+  readonly metricsReader: MetricsReader;
+  /** The predictor, or how to get it (the model is loaded once per container, on the first tick). */
+  readonly predictor: Predictor | (() => Promise<Predictor>);
+  readonly profiler: ProfilerSettings;
+}
+
+const HANDLER = 'profiler';
+const MINUTE_MS = 60_000;
+/**
+ * CloudWatch publishes EC2 metrics a few minutes late, and a minute folded into a profile is never
+ * revisited (updateProfile's watermark): the read window ends this long before now.
+ */
+export const METRIC_LAG_MS = 3 * MINUTE_MS;
+/** Downtime assumed for a restart with no history: a replacement Spot launch and boot take minutes. */
+export const DEFAULT_RESTART_DOWNTIME_SECONDS = 180;
+
+const isServing = (i: ManagedInstance): boolean => !i.warm && (i.state === 'running' || i.state === 'pending');
+
+/** The median downtime of the instance's own restarts, else the default. */
+const expectedDowntimeSeconds = (p: BehaviourProfile): number => {
+  const seen = p.restarts.map((r) => r.downtimeSeconds).filter((s) => Number.isFinite(s) && s >= 0).sort((a, b) => a - b);
+  return seen.length === 0 ? DEFAULT_RESTART_DOWNTIME_SECONDS : (seen[Math.floor(seen.length / 2)] ?? DEFAULT_RESTART_DOWNTIME_SECONDS);
+};
+
+/**
+ * An instance's allocation in its pool: its steady p90 demand; a dimension with no data counts at the
+ * full shape of its type — an unknown use is assumed to be all of it, so the pool never looks freer
+ * than it is (fail closed).
+ */
+export const allocationOf = (profile: BehaviourProfile | undefined, shape: Resources): Resources => {
+  const p90 = profile === undefined ? {} : steadyQuantile(profile, 0.9);
+  const out: Record<string, number> = {};
+  for (const d of DIMENSIONS) out[d] = Math.min(p90[d] ?? shape[d], shape[d]);
+  return checkPoolResources(out as Resources, `allocation of ${profile?.instanceId ?? 'instance'}`, 'up');
+};
+
+/**
+ * The profiler Lambda (DESIGN.md flow 1), one invocation per managed group per tick ("Profile Tick"
+ * {groupName}): discover the group's instances → one batched metric read over the window → update
+ * every profile → one batched prediction for all → store profiles and forecasts → refresh the pool
+ * (capacity, allocations, expired reservations) → plan staging (warm pool size and shapes) → execute →
+ * request evictions when the policy allows preemption and the pool is over its threshold.
+ * Profiles and forecasts are stored in dry-run too (that is what spotwise learns); pool writes,
+ * staging actions and eviction requests are not.
+ */
+export const makeHandler = (source: DepsSource<ProfilerDeps>) => async (event: unknown): Promise<HandlerResult> => {
+  const deps = resolveDeps(source);
+  return instrumented(deps, HANDLER, async () => {
+    const { log, metrics } = deps.telemetry;
+    const accepted = acceptEvent(HANDLER, event, ['profile-tick'] as const, deps);
+    if (accepted.kind === 'done') return accepted.result;
+    const { notice, now } = accepted;
+    const groupId = notice.groupId;
+    const keys = { handler: HANDLER, eventId: notice.eventId, groupId };
+    const settings = await resolveManagedGroup(deps.ports, deps.managed, groupId);
+    if (settings === undefined) {
+      log.warn('profile tick for a group spotwise does not manage', keys);
+      metrics.metric(MetricName.ignoredEvents, 'Count', 1, { [MetricDimension.noticeKind]: notice.kind });
+      return { status: 'ignored', reason: `group ${groupId} is not managed by spotwise`, eventId: notice.eventId };
+    }
+    const loaded = await loadFleet(deps.ports, deps.managed, { groupIds: relatedGroups(deps.managed, groupId) });
+    for (const w of loaded.warnings) log.warn(w, keys);
+    const group = loaded.fleet.groups.find((g) => g.id === groupId);
+    if (group === undefined) return { status: 'ignored', reason: `group ${groupId} could not be described`, eventId: notice.eventId };
+    const { policy } = group;
+    const dryRun = effectiveDryRun(deps.dryRun, policy);
+
+    // 1. One batched read of every serving instance's metrics.
+    const serving = group.instances.filter(isServing);
+    const targets: MetricTarget[] = [];
+    for (const i of serving) {
+      const spec = loaded.fleet.catalog.get(i.instanceType);
+      if (spec === undefined) continue;
+      // The agent flag asks for the CWAgent metrics too; where no agent runs they come back missing (never 0).
+      targets.push({ instanceId: i.id, instanceType: i.instanceType, vcpus: spec.resources.vcpu, memoryGiB: spec.resources.memoryGiB, agent: true });
+    }
+    const end = Math.floor((now - METRIC_LAG_MS) / MINUTE_MS) * MINUTE_MS;
+    const window = { start: end - deps.profiler.windowMinutes * MINUTE_MS, end };
+    const read = targets.length === 0 ? undefined : await deps.metricsReader.read(targets, window);
+
+    // 2. Fold the samples into the profiles, closing restart windows that have run their course.
+    const stored = await deps.ports.state.getProfiles(targets.map((t) => t.instanceId));
+    const profiles: BehaviourProfile[] = [];
+    let gaps = 0;
+    for (const t of targets) {
+      const instance = serving.find((i) => i.id === t.instanceId);
+      if (instance === undefined) continue;
+      try {
+        const before = stored.get(t.instanceId) ?? newProfile({
+          instanceId: t.instanceId, groupId, instanceType: t.instanceType, vcpus: t.vcpus, jobType: instance.jobType,
+          launchedAt: instance.launchedAt, now, halfLifeMs: deps.profiler.halfLifeMs,
+        });
+        const updated = updateProfile(before, read?.samples.get(t.instanceId) ?? [], now);
+        const closed = closeRestartWindow(updated, now, policy.postRestartWindowMinutes);
+        gaps += Object.values(closed.gaps).reduce((s, n) => s + n, 0) - Object.values(before.gaps).reduce((s, n) => s + n, 0);
+        reportClosedCycle(closed, updated, loaded.fleet, deps);
+        profiles.push(closed);
+      } catch (error) {
+        // A profile that cannot be updated keeps its old forecast; the others go on.
+        log.error('profile update failed', { ...keys, instanceId: t.instanceId, error: (error as Error).message });
+      }
+    }
+
+    // 3. One batched prediction for the whole group.
+    const inputs: PredictionInput[] = profiles.map((profile) => ({ profile, downtimeSeconds: expectedDowntimeSeconds(profile), windowMinutes: policy.postRestartWindowMinutes, now }));
+    const forecasts = inputs.length === 0 ? [] : await predictAll(deps, inputs, keys);
+    if (profiles.length > 0) await deps.ports.state.putProfiles(profiles);
+    if (forecasts.length > 0) await deps.ports.state.putForecasts(forecasts);
+
+    // 4. The pool as it stands now: capacity, allocations from the new profiles, expired reservations gone.
+    const byId = new Map(profiles.map((p) => [p.instanceId, p] as const));
+    const pool = refreshedPool(group, byId, loaded.fleet, now, settings.capacity === undefined ? poolCapacity(settings, group.instances, loaded.fleet.catalog) : settings.capacity);
+    if (!dryRun) {
+      if (loaded.poolsNotStored.includes(groupId) || !sameResources(pool.capacity, group.pool.capacity)) await deps.ports.state.putPoolCapacity(groupId, pool.capacity);
+      await deps.ports.state.putAllocations(groupId, pool.allocations);
+      const swept = await deps.ports.state.sweepExpired(groupId, now);
+      if (swept.length > 0) log.info('expired reservations released', { ...keys, reservations: swept });
+    }
+
+    // 5. Stage capacity ahead of interruptions on the refreshed view, and execute.
+    const fleet: FleetView = {
+      ...loaded.fleet,
+      groups: loaded.fleet.groups.map((g) => (g.id === groupId ? { ...g, pool } : g)),
+      forecasts: new Map([...loaded.fleet.forecasts, ...forecasts.map((f) => [f.instanceId, f] as const)]),
+    };
+    const plan = planNoticeResponse(notice, fleet, { now });
+    const { report } = await runPlan({ handler: HANDLER, notice, plan, dryRun, ports: deps.ports, telemetry: deps.telemetry });
+
+    // 6. Evictions become requests for the coordinator (it admits them like any other).
+    const evictions = planEvictions(groupId, fleet, { now });
+    for (const request of evictions) {
+      log.info('eviction requested', { ...keys, requestId: request.requestId, dryRun });
+      if (dryRun) continue;
+      if ((await deps.ports.state.getRequest(request.requestId)) === undefined) {
+        await deps.ports.state.putRequest({ request, status: 'pending', updatedAt: now, note: 'eviction: pool over its threshold' });
+      }
+    }
+
+    emitGroupMetrics(deps, group, pool, profiles, forecasts, gaps, now, fleet);
+    return { status: 'planned', eventId: notice.eventId, noticeKind: notice.kind, dryRun, actions: plan.actions.map((a) => a.kind), succeeded: report.succeeded };
+  });
+};
+
+/** The predictor for this tick; a model that fails to load or predict falls back to the statistical predictor. */
+const predictAll = async (deps: ProfilerDeps, inputs: readonly PredictionInput[], keys: Record<string, string>): Promise<Forecast[]> => {
+  try {
+    const predictor = typeof deps.predictor === 'function' ? await deps.predictor() : deps.predictor;
+    const out = await predictor.predict(inputs);
+    if (out.length !== inputs.length) throw new Error(`predictor ${predictor.name} answered ${out.length} of ${inputs.length} inputs`);
+    return out;
+  } catch (error) {
+    deps.telemetry.log.error('prediction failed; using the statistical fallback for this tick', { ...keys, error: (error as Error).message });
+    return new FallbackPredictor().predict(inputs);
+  }
+};
+
+const sameResources = (a: Resources, b: Resources): boolean => DIMENSIONS.every((d) => a[d] === b[d]);
+
+const refreshedPool = (group: GroupView, profiles: ReadonlyMap<InstanceId, BehaviourProfile>, fleet: FleetView, now: number, capacity: Resources): ResourcePool => {
+  const allocations = new Map<InstanceId, Resources>();
+  for (const i of group.instances.filter(isServing)) {
+    const spec = fleet.catalog.get(i.instanceType);
+    if (spec !== undefined) allocations.set(i.id, allocationOf(profiles.get(i.id), spec.resources));
+  }
+  const reservations = new Map([...group.pool.reservations].filter(([, r]) => r.expiresAt > now));
+  return { ...group.pool, capacity: checkPoolResources(capacity, `pool ${group.id} capacity`, 'down'), allocations, reservations };
+};
+
+/** When a restart window closed this tick: how far the forecast was from what the instance needed. */
+const reportClosedCycle = (closed: BehaviourProfile, before: BehaviourProfile, fleet: FleetView, deps: ProfilerDeps): void => {
+  // closeRestartWindow records no cycle for a window that saw no data: then there is nothing to compare.
+  if (before.openRestart === undefined || closed.openRestart !== undefined || closed.restarts.length <= before.restarts.length) return;
+  const cycle = closed.restarts.at(-1);
+  const forecast = fleet.forecasts.get(closed.instanceId);
+  if (cycle === undefined) return;
+  const dims = { [MetricDimension.group]: closed.groupId };
+  deps.telemetry.metrics.metric(MetricName.observedPostRestartVcpu, 'None', cycle.peakAfter.vcpu, dims);
+  if (forecast?.kind === 'known' && forecast.dims.vcpu.p90 > 0) {
+    deps.telemetry.metrics.metric(MetricName.predictionErrorRatio, 'None', Math.abs(cycle.peakAfter.vcpu - forecast.dims.vcpu.p90) / forecast.dims.vcpu.p90, dims);
+  }
+};
+
+const emitGroupMetrics = (
+  deps: ProfilerDeps, group: GroupView, pool: ResourcePool, profiles: readonly BehaviourProfile[], forecasts: readonly Forecast[], gaps: number, now: number, fleet: FleetView,
+): void => {
+  const m = deps.telemetry.metrics;
+  const dims = { [MetricDimension.group]: group.id };
+  const reserved = reservedResources(pool);
+  const used = allocatedResources(pool);
+  m.metric(MetricName.profilesUpdated, 'Count', profiles.length, dims);
+  if (gaps > 0) m.metric(MetricName.metricGaps, 'Count', gaps, dims);
+  m.metric(MetricName.poolCapacityVcpu, 'None', pool.capacity.vcpu, dims);
+  m.metric(MetricName.poolReservedVcpu, 'None', reserved.vcpu, dims);
+  m.metric(MetricName.poolUsedVcpu, 'None', used.vcpu, dims);
+  m.metric(MetricName.poolCapacityMemoryGiB, 'None', pool.capacity.memoryGiB, dims);
+  m.metric(MetricName.poolReservedMemoryGiB, 'None', reserved.memoryGiB, dims);
+  m.metric(MetricName.poolUsedMemoryGiB, 'None', used.memoryGiB, dims);
+  const p90 = forecasts.reduce((s, f) => s + (f.kind === 'known' ? f.dims.vcpu.p90 : 0), 0);
+  m.metric(MetricName.forecastVcpuP90, 'None', p90, dims);
+  const oldest = profiles.reduce((age, p) => Math.max(age, now - (p.lastSampleAt ?? p.launchedAt)), 0);
+  if (profiles.length > 0) m.metric(MetricName.profileAgeSeconds, 'Seconds', oldest / 1000, dims);
+  const standby = fleet.groups.find((g) => g.id === group.standbyGroupId);
+  if (standby !== undefined) m.metric(MetricName.warmPoolSize, 'Count', standby.instances.filter((i) => i.warm).length, { [MetricDimension.group]: standby.id });
+};
+
+/**
+ * The model when a model directory is configured (loaded once, on the first tick); the statistical
+ * fallback otherwise. tfjs is imported only here, so the notice bundle stays free of it.
+ */
+export const defaultPredictor = (settings: Pick<RuntimeSettings, 'modelDir'>): (() => Promise<Predictor>) => {
+  const dir = settings.modelDir;
+  if (dir === undefined) {
+    const fallback = new FallbackPredictor();
+    return async () => fallback;
+  }
+  const load = lazy(async (): Promise<Predictor> => new TfjsPredictor(await loadModel(dir)));
+  return load;
+};
+
+export const defaultDeps = (): (() => ProfilerDeps) =>
+  lazy(() => {
+    const aws = buildAwsDeps(HANDLER);
+    return {
+      ...aws,
+      predictor: defaultPredictor(aws.settings),
+      profiler: { windowMinutes: aws.settings.config.profiler.window_minutes, halfLifeMs: aws.settings.config.profiler.half_life_hours * 3_600_000 },
+    };
+  });
+
+export const handler = makeHandler(defaultDeps());

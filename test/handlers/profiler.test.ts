@@ -1,0 +1,139 @@
+import { describe, expect, it } from 'vitest';
+import { MetricName } from '../../lambda/contracts/metrics';
+import { instanceId, type MetricSample } from '../../lambda/core/domain';
+import { FallbackPredictor } from '../../lambda/core/predict/fallback-predictor';
+import { newProfile, openRestartWindow } from '../../lambda/core/profile/behaviour-profile';
+import { allocationOf, makeHandler, type ProfilerDeps } from '../../lambda/handlers/profiler';
+import { ScriptedPredictor } from '../../lambda/sim/memory';
+import { fixture } from '../events/event-fixtures';
+import { FIXTURE_INSTANCES, GROUP, NOW, OTHER, buildWorld, knownForecast, type World } from './world';
+
+const tick = (groupName: string = GROUP) => ({ source: 'spotwise', 'detail-type': 'Profile Tick', detail: { groupName } });
+const SERVING = [...Object.values(FIXTURE_INSTANCES), OTHER];
+
+const samples = (from: number, minutes: number, s: Omit<MetricSample, 'at'>): MetricSample[] => Array.from({ length: minutes }, (_, m) => ({ at: from + m * 60_000, ...s }));
+
+const profilerWorld = async (opts: Parameters<typeof buildWorld>[0] & { predictor?: ProfilerDeps['predictor'] } = {}): Promise<World & { deps: ProfilerDeps }> => {
+  const w = await buildWorld(opts);
+  for (const id of SERVING) w.ports.metrics.addSamples(id, samples(NOW - 90 * 60_000, 90, { cpuPercent: 40, cpuMaxPercent: 70, memoryGiB: 3, networkMbps: 50, diskIops: 100 }));
+  const deps: ProfilerDeps = { ...w.deps, metricsReader: w.ports.metrics, predictor: opts.predictor ?? new FallbackPredictor(), profiler: { windowMinutes: 60, halfLifeMs: 86_400_000 } };
+  return { ...w, deps };
+};
+
+describe('profiler handler', () => {
+  it('one batched read and one batched prediction for the whole group; profiles, forecasts and allocations stored', async () => {
+    const predictor = new ScriptedPredictor((i) => knownForecast(i.profile.instanceId, { vcpu: 1, memoryGiB: 3, networkMbps: 60, diskIops: 150 }, i.now));
+    const w = await profilerWorld({ predictor });
+    const result = await makeHandler(w.deps)(tick());
+    expect(result).toMatchObject({ status: 'planned', noticeKind: 'profile-tick', dryRun: false, succeeded: true });
+    expect(w.ports.metrics.log.count('read')).toBe(1);
+    const [targets, window] = w.ports.metrics.log.callsTo('read')[0]?.args as [{ instanceId: string }[], { start: number; end: number }];
+    expect(targets.map((t) => t.instanceId).sort()).toEqual([...SERVING].sort());
+    // A 60-minute window ending three whole minutes before now (CloudWatch fills the last minutes late).
+    expect(window.end - window.start).toBe(60 * 60_000);
+    expect(window.end).toBeLessThanOrEqual(NOW - 3 * 60_000);
+    expect(predictor.log.count('predict')).toBe(1);
+    expect((predictor.log.callsTo('predict')[0]?.args[0] as unknown[]).length).toBe(SERVING.length);
+    const profiles = await w.ports.stateStore.getProfiles(SERVING);
+    expect(profiles.size).toBe(SERVING.length);
+    expect(profiles.get(OTHER)?.samplesSeen).toBe(60);
+    const forecasts = await w.ports.stateStore.getForecasts(SERVING);
+    expect(forecasts.get(OTHER)?.madeAt).toBe(NOW);
+    const pool = w.ports.stateStore.poolSnapshot(GROUP);
+    // Allocation: steady p90 per dimension (0.4 × 4 vCPU = 1.6 for the m5.xlarge), rounded up to the
+    // histogram bucket's bound, on the pool grid.
+    expect(pool?.allocations.get(OTHER)?.vcpu).toBeGreaterThanOrEqual(1.6);
+    expect(pool?.allocations.get(OTHER)?.vcpu).toBeLessThanOrEqual(1.8);
+    expect(pool?.allocations.size).toBe(SERVING.length);
+    expect(w.ports.publisher.plans()).toMatchObject([{ handler: 'profiler', noticeKind: 'profile-tick' }]);
+    expect(w.telemetry.total(MetricName.profilesUpdated, { GroupName: GROUP })).toBe(SERVING.length);
+    expect(w.telemetry.total(MetricName.poolCapacityVcpu, { GroupName: GROUP })).toBe(32);
+  });
+
+  it('reads overlapping windows without counting a minute twice', async () => {
+    const w = await profilerWorld();
+    const handle = makeHandler(w.deps);
+    await handle(tick());
+    w.ports.clock.advance(5 * 60_000);
+    w.ports.metrics.addSamples(OTHER, samples(NOW, 5, { cpuPercent: 50, memoryGiB: 3, networkMbps: 50, diskIops: 100 }));
+    await handle(tick());
+    expect((await w.ports.stateStore.getProfiles([OTHER])).get(OTHER)?.samplesSeen).toBe(65);
+  });
+
+  it('dry-run: learns (profiles, forecasts) but changes neither the pool nor the fleet', async () => {
+    const w = await profilerWorld({ dryRun: true });
+    const result = await makeHandler(w.deps)(tick());
+    expect(result).toMatchObject({ status: 'planned', dryRun: true });
+    expect(w.ports.mutatingCalls()).toEqual([]);
+    expect((await w.ports.stateStore.getProfiles(SERVING)).size).toBe(SERVING.length);
+    expect(w.ports.publisher.plans()).toMatchObject([{ dryRun: true }]);
+  });
+
+  it('a failing model falls back to the statistical predictor and says so', async () => {
+    const w = await profilerWorld({ predictor: async () => { throw new Error('model.json missing'); } });
+    await makeHandler(w.deps)(tick());
+    const forecasts = await w.ports.stateStore.getForecasts(SERVING);
+    expect(forecasts.size).toBe(SERVING.length);
+    expect(w.telemetry.logsAt('error')).toMatchObject([{ message: expect.stringContaining('statistical fallback'), fields: { error: 'model.json missing' } }]);
+  });
+
+  it('creates the pool from configuration when the store has none', async () => {
+    const w = await profilerWorld({ seedState: false });
+    await makeHandler(w.deps)(tick());
+    expect(w.ports.stateStore.poolSnapshot(GROUP)?.capacity).toEqual({ vcpu: 32, memoryGiB: 128, networkMbps: 100_000, diskIops: 200_000 });
+  });
+
+  it('a tick for a group spotwise does not manage is ignored (the fixture names web-asg)', async () => {
+    const w = await profilerWorld();
+    expect(await makeHandler(w.deps)(fixture('spotwise-profile-tick.json'))).toMatchObject({ status: 'ignored', reason: 'group web-asg is not managed by spotwise' });
+    expect(w.ports.metrics.log.count('read')).toBe(0);
+  });
+
+  it('a malformed tick is dropped and counted', async () => {
+    const w = await profilerWorld();
+    expect(await makeHandler(w.deps)({ source: 'spotwise', 'detail-type': 'Profile Tick', detail: {} })).toMatchObject({ status: 'malformed' });
+    expect(w.telemetry.total(MetricName.malformedEvents)).toBe(1);
+  });
+
+  it('closes a restart window that has run its course and reports the prediction error', async () => {
+    const w = await profilerWorld();
+    const restartedAt = NOW - 40 * 60_000;
+    const base = newProfile({ instanceId: OTHER, groupId: GROUP, instanceType: 'm5.xlarge', vcpus: 4, jobType: 'web', launchedAt: NOW - 86_400_000, now: restartedAt - 60_000 });
+    w.ports.stateStore.seedProfiles([openRestartWindow(base, { interruptedAt: restartedAt - 120_000, restartedAt })]);
+    // The stored forecast said p90 3 vCPU; after the restart the instance used 40 % of 4 = 1.6.
+    await makeHandler(w.deps)(tick());
+    const profile = (await w.ports.stateStore.getProfiles([OTHER])).get(OTHER);
+    expect(profile?.openRestart).toBeUndefined();
+    expect(profile?.restarts).toHaveLength(1);
+    expect(w.telemetry.total(MetricName.observedPostRestartVcpu, { GroupName: GROUP })).toBeCloseTo(1.6, 5);
+    expect(w.telemetry.total(MetricName.predictionErrorRatio, { GroupName: GROUP })).toBeCloseTo(Math.abs(1.6 - 3) / 3, 5);
+  });
+
+  it('preemption: a pool over its eviction threshold requests the eviction of lower-priority instances', async () => {
+    const w = await profilerWorld({
+      config: {
+        groups: [{ name: GROUP, policy: 'web', capacity: { vcpu: 6, memory_gib: 128, network_mbps: 100_000, disk_iops: 200_000 }, standby: 'my-asg-standby' }],
+        policies: [{ policy_name: 'web', priority: 'high', behavior: { eviction_threshold: 0.5, preemption_enabled: true } }],
+      },
+    });
+    w.ports.cloud.putInstance({ ...w.ports.cloud.instance(OTHER)!, priority: 10 });
+    await makeHandler(w.deps)(tick());
+    const requests = w.ports.stateStore.allRequests();
+    expect(requests.length).toBeGreaterThanOrEqual(1);
+    expect(requests[0]).toMatchObject({ status: 'pending', request: { selector: { kind: 'instance', instanceId: OTHER } } });
+  });
+});
+
+describe('allocationOf', () => {
+  it.each([
+    ['no profile: the whole shape (fail closed)', undefined, { vcpu: 2, memoryGiB: 8, networkMbps: 100, diskIops: 50 }],
+  ])('%s', (_n, profile, expected) => {
+    expect(allocationOf(profile, { vcpu: 2, memoryGiB: 8, networkMbps: 100, diskIops: 50 })).toEqual(expected);
+  });
+
+  it('a dimension without data counts at the full shape; known ones at p90, never above the shape', () => {
+    const p = newProfile({ instanceId: instanceId('i-0000000000000001'), groupId: GROUP, instanceType: 'm5.large', vcpus: 2, jobType: 'web', launchedAt: 0, now: 0 });
+    const a = allocationOf(p, { vcpu: 2, memoryGiB: 8, networkMbps: 100, diskIops: 50 });
+    expect(a).toEqual({ vcpu: 2, memoryGiB: 8, networkMbps: 100, diskIops: 50 });
+  });
+});
