@@ -163,15 +163,7 @@ export class SpotwiseFunctions extends Construct {
       );
     }
     const modelHooks: ICommandHooks | undefined = this.modelBundled
-      ? {
-          beforeBundling: () => [],
-          beforeInstall: () => [],
-          // Only the three artifact files, next to index.mjs: the Lambda reads them from BUNDLED_MODEL_DIR.
-          afterBundling: (inputDir: string, outputDir: string) => [
-            `mkdir -p "${outputDir}/model"`,
-            ...MODEL_FILES.map((f) => `cp "${inputDir}/${modelDir}/${f}" "${outputDir}/model/${f}"`),
-          ],
-        }
+      ? { beforeBundling: () => [], beforeInstall: () => [], afterBundling: (inputDir, outputDir) => modelCopyCommands(inputDir, outputDir, modelDir) }
       : undefined;
 
     const make = (name: HandlerName, extraEnv: Record<string, string> = {}, commandHooks?: ICommandHooks): SpotwiseFunction => {
@@ -206,5 +198,14 @@ export class SpotwiseFunctions extends Construct {
     this.byName = { profiler: this.profiler, notice: this.notice, coordinator: this.coordinator, executor: this.executor };
   }
 }
+
+/**
+ * The profiler's afterBundling commands: only the three artifact files, into `model/` beside index.mjs,
+ * where the Lambda reads them (BUNDLED_MODEL_DIR). Run by NodejsFunction locally (no Docker) with a POSIX shell.
+ */
+export const modelCopyCommands = (inputDir: string, outputDir: string, modelDir: string): string[] => [
+  `mkdir -p "${outputDir}/model"`,
+  ...MODEL_FILES.map((f) => `cp "${inputDir}/${modelDir}/${f}" "${outputDir}/model/${f}"`),
+];
 
 const capitalise = (s: string): string => s.charAt(0).toUpperCase() + s.slice(1);

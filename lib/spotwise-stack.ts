@@ -15,6 +15,7 @@ import { ExistingGroupLifecycleHooks, LIFECYCLE_HOOK_NAMES } from './lifecycle-h
 import { NoticeRules } from './notice-rules';
 import { ProfilerSchedule } from './profiler-schedule';
 import { RequestBus } from './request-bus';
+import { RequestRetrySchedule } from './request-retry-schedule';
 import { InterruptionScheduler } from './scheduler';
 import { StateTable } from './state-table';
 
@@ -51,16 +52,19 @@ export const managedGroupNames = (config: SpotwiseConfig): string[] => [...confi
 
 /**
  * The spotwise stack: state table, the four functions, notice rules on the default bus, the request bus,
- * the profiler schedule, the interruption scheduler, alarms and dashboard, and with `-c demo=true` the demo
+ * the profiler schedule, the deferred-request retry tick, the interruption scheduler, alarms and dashboard, and with `-c demo=true` the demo
  * fleet it manages. Environment-agnostic unless an account and region are given: synth never calls AWS.
  */
 export class SpotwiseStack extends Stack {
+  /** The validated configuration the stack was built from. */
+  readonly config: SpotwiseConfig;
   readonly functions: SpotwiseFunctions;
   readonly demo?: DemoFleet;
 
   constructor(scope: Construct, id: string, props: SpotwiseStackProps) {
     super(scope, id, props);
     const { config, input, demo } = props.loaded;
+    this.config = config;
     const root = props.projectRoot ?? PROJECT_ROOT;
     const tagSelected = config.group_tag !== undefined;
     const named = managedGroupNames(config);
@@ -88,6 +92,7 @@ export class SpotwiseStack extends Stack {
     const { profiler, notice, coordinator, executor } = this.functions;
 
     requestBus.routeRequestsTo({ target: coordinator.function, deadLetterQueue: coordinator.deadLetterQueue.queue });
+    new RequestRetrySchedule(this, 'RequestRetry', { coordinator: coordinator.function, deadLetterQueue: coordinator.deadLetterQueue.queue });
     const scheduler = new InterruptionScheduler(this, 'Scheduler', { executor: executor.function, deadLetterQueue: executor.deadLetterQueue.queue });
     scheduler.grantScheduling(coordinator, { dryRun: config.dry_run });
 

@@ -1,20 +1,7 @@
-import { existsSync } from 'node:fs';
-import { join, relative } from 'node:path';
 import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { createSpotwiseApp } from '../../lib/app';
-import { PROJECT_ROOT } from '../../lib/project-root';
-import { HANDLER_NAMES } from '../../lib/spotwise-function';
 import type { SpotwiseStack } from '../../lib/spotwise-stack';
-
-/**
- * The handlers directory the stack tests use: the real lambda/handlers once all four entries exist, else
- * stand-in entries (bundling is skipped in tests, so only the entry files' existence matters).
- */
-export const testHandlersDir = (): string | undefined =>
-  HANDLER_NAMES.every((h) => existsSync(join(PROJECT_ROOT, 'lambda/handlers', `${h}.ts`)))
-    ? undefined
-    : relative(PROJECT_ROOT, join(PROJECT_ROOT, 'test/lib/fixtures/handlers'));
 
 /**
  * An App for tests: esbuild skipped (DESIGN.md §8) and the built-in CloudFormation validation off (it costs
@@ -32,8 +19,7 @@ export interface Synthesized {
 /** The whole spotwise app for a context, synthesized once (cdk-nag runs as part of it and fails on findings). */
 export const synthSpotwise = (context: Record<string, unknown> = {}): Synthesized => {
   const app = testApp(context);
-  const handlersDir = testHandlersDir();
-  const stack = createSpotwiseApp(app, handlersDir !== undefined ? { handlersDir } : {});
+  const stack = createSpotwiseApp(app);
   return { app, stack, template: Template.fromStack(stack) };
 };
 

@@ -1,0 +1,75 @@
+import { join } from 'node:path';
+import { Duration } from 'aws-cdk-lib';
+import { build } from 'esbuild';
+import { describe, expect, it } from 'vitest';
+import { PROJECT_ROOT } from '../../lib/project-root';
+import { LAMBDA_RUNTIME, SpotwiseFunction, baseBundling, type SpotwiseFunctionProps } from '../../lib/spotwise-function';
+import { bareStack } from './helpers';
+
+const props = (over: Partial<SpotwiseFunctionProps> = {}): SpotwiseFunctionProps => ({
+  handlerName: 'notice',
+  entry: join(PROJECT_ROOT, 'lambda/handlers/notice.ts'),
+  projectRoot: PROJECT_ROOT,
+  description: 'test',
+  memorySize: 256,
+  timeout: Duration.seconds(30),
+  environment: {},
+  retryAttempts: 2,
+  maxEventAge: Duration.minutes(5),
+  ...over,
+});
+
+describe('SpotwiseFunction props', () => {
+  it.each([
+    [{ memorySize: 127 }, 'memorySize must be an integer between 128 and 10240 MB (got 127)'],
+    [{ memorySize: 10_241 }, 'memorySize must be an integer between 128 and 10240 MB (got 10241)'],
+    [{ memorySize: 256.5 }, 'memorySize must be an integer between 128 and 10240 MB (got 256.5)'],
+    [{ timeout: Duration.seconds(901) }, 'timeout must be between 1 and 900 seconds (got 901)'],
+    [{ retryAttempts: 3 }, 'retryAttempts must be 0, 1 or 2 (got 3)'],
+    [{ retryAttempts: -1 }, 'retryAttempts must be 0, 1 or 2 (got -1)'],
+    [{ maxEventAge: Duration.seconds(59) }, 'maxEventAge must be between 60 seconds and 6 hours (got 59 seconds)'],
+    [{ maxEventAge: Duration.seconds(6 * 3600 + 1) }, 'maxEventAge must be between 60 seconds and 6 hours (got 21601 seconds)'],
+  ])('refuses %j', (over, message) => {
+    expect(() => new SpotwiseFunction(bareStack(), 'Fn', props(over as Partial<SpotwiseFunctionProps>))).toThrow(`SpotwiseFunction Test/Fn: ${message}`);
+  });
+
+  it('runs on the newest Node runtime aws-cdk-lib offers', () => {
+    expect(LAMBDA_RUNTIME.name).toBe('nodejs24.x');
+  });
+});
+
+/**
+ * The bundles, built with the same esbuild settings NodejsFunction uses (lib/spotwise-function.ts
+ * baseBundling): the notice path must stay free of tfjs (it runs within the 120 s spot warning; loading a
+ * model there would cost seconds), and the profiler must carry it.
+ */
+const bundleInputs = async (handler: string): Promise<string[]> => {
+  const b = baseBundling('node24');
+  const result = await build({
+    entryPoints: [join(PROJECT_ROOT, 'lambda/handlers', `${handler}.ts`)],
+    bundle: true,
+    write: false,
+    metafile: true,
+    platform: 'node',
+    format: 'esm',
+    target: b.target,
+    mainFields: b.mainFields,
+    banner: { js: b.banner },
+    logLevel: 'silent',
+    absWorkingDir: PROJECT_ROOT,
+  });
+  return Object.keys(result.metafile.inputs);
+};
+
+describe('bundles', () => {
+  it('the notice bundle contains no tfjs', async () => {
+    const inputs = await bundleInputs('notice');
+    expect(inputs.some((p) => p.includes('lambda/handlers/notice.ts'))).toBe(true);
+    expect(inputs.filter((p) => p.includes('@tensorflow'))).toEqual([]);
+  });
+
+  it('the profiler bundle carries tfjs', async () => {
+    const inputs = await bundleInputs('profiler');
+    expect(inputs.some((p) => p.includes('@tensorflow/tfjs-core'))).toBe(true);
+  });
+});
