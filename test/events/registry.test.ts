@@ -135,7 +135,7 @@ describe("spotwise's own events", () => {
   it('interruption due: the event id is derived from the request so a double delivery is deduplicated', () => {
     const a = notice(parseEvent(fixture('spotwise-interruption-due.json'), { receivedAt: 1 }));
     const b = notice(parseEvent(fixture('spotwise-interruption-due.json'), { receivedAt: 2 }));
-    expect(a).toMatchObject({ kind: 'interruption-due', eventId: 'interruption-due:patch-2024-05-01-web', groupId: 'web-asg', mode: 'stop' });
+    expect(a).toMatchObject({ kind: 'interruption-due', eventId: `interruption-due:patch-2024-05-01-web:${Date.parse('2024-05-01T12:05:00Z')}`, groupId: 'web-asg', mode: 'stop' });
     expect(b.eventId).toBe(a.eventId);
   });
 });

@@ -54,6 +54,12 @@ const primary = (id: string, over: Partial<ManagedInstance> = {}): ManagedInstan
   launchedAt: NOW - 86_400_000, warm: false, priority: 90, jobType: 'web', tags: { 'aws:autoscaling:groupName': GROUP }, ...over,
 });
 
+/** Empties every call log: seeding is not what is under test. */
+export const resetLogs = (ports: InMemoryPorts): void => {
+  ports.journal.calls.length = 0;
+  for (const log of [ports.cloud.log, ports.stateStore.log, ports.scheduler.log, ports.publisher.log, ports.metrics.log]) log.calls.length = 0;
+};
+
 export interface World {
   readonly ports: InMemoryPorts;
   readonly telemetry: RecordingTelemetry;
@@ -89,9 +95,7 @@ export const buildWorld = async (opts: { readonly dryRun?: boolean; readonly con
       knownForecast(OTHER, { vcpu: 3, memoryGiB: 10, networkMbps: 100, diskIops: 200 }),
     ]);
   }
-  // Start every test with empty logs: the seeding above is not what is under test.
-  ports.journal.calls.length = 0;
-  for (const log of [ports.cloud.log, ports.stateStore.log, ports.scheduler.log, ports.publisher.log, ports.metrics.log]) log.calls.length = 0;
+  resetLogs(ports);
   const telemetry = new RecordingTelemetry();
   const managed = toManagedGroups(parseSpotwiseConfig(configInput(opts.config)));
   const deps: NoticeDeps = {

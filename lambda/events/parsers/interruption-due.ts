@@ -20,7 +20,8 @@ export type InterruptionDueDetail = z.input<typeof interruptionDueDetailSchema>;
 /**
  * The input an EventBridge Scheduler one-time schedule hands the executor. The scheduler adapter sets it
  * as the target's Input; the executor parses it through the registry like any other event. It has no
- * envelope id: the event id is derived from the request, so a schedule delivered twice is processed once.
+ * envelope id: the event id is derived from the request and its scheduled time, so a schedule delivered
+ * twice is processed once.
  */
 export const interruptionDueEvent = (s: ScheduledInterruption) => ({
   source: SPOTWISE_SOURCE,
@@ -39,7 +40,9 @@ export const interruptionDueParser = defineParser({
   source: SPOTWISE_SOURCE,
   detailType: DetailType.interruptionDue,
   detail: interruptionDueDetailSchema,
-  scheduledInput: { eventId: (d) => `interruption-due:${d.requestId}` },
+  // The request and the time it was scheduled for: a double delivery of one schedule is processed once,
+  // while the same request re-scheduled after a deferral fires as a new event.
+  scheduledInput: { eventId: (d) => `interruption-due:${d.requestId}${d.scheduledFor !== undefined ? `:${d.scheduledFor}` : ''}` },
   toNotice: (d, { eventId, at }) => ({
     kind: 'interruption-due',
     eventId,

@@ -1,0 +1,106 @@
+import type { GroupId, InterruptionRequest, Notice } from '../core/domain';
+import { MetricDimension, MetricName } from '../contracts/metrics';
+import { planInterruptionRequest } from '../core/coordinator/plan-request';
+import { buildAwsDeps } from './aws-deps';
+import { acceptEvent, instrumented } from './handle-event';
+import { resolveDeps, type BaseDeps, type DepsSource, type HandlerResult } from './handler-deps';
+import { loadFleet } from './load-fleet';
+import { effectiveDryRun, relatedGroups } from './managed-groups';
+import { requestStatusAfter } from './request-status';
+import { runPlan } from './run-plan';
+import { lazy } from './runtime';
+
+export type CoordinatorDeps = BaseDeps;
+
+const HANDLER = 'coordinator';
+
+/**
+ * Due deferred requests re-planned per invocation. Each loads a fleet snapshot and may reserve and
+ * schedule; ten keeps an invocation well under a minute even when a burst of requests was deferred.
+ */
+export const MAX_RETRIES_PER_INVOCATION = 10;
+
+type RequestNotice = Extract<Notice, { kind: 'interruption-request' }>;
+
+/**
+ * The coordinator Lambda (DESIGN.md flow 3). For an "Interruption Requested" event: idempotent on the
+ * event id and on the request id (a request already scheduled, executed or refused is not planned
+ * again), then plan (victim, admission against pool and budget), execute (reserve + schedule, or
+ * defer) and record the request's status. On every invocation — including a plain scheduled trigger
+ * that the registry treats as noop — it also re-plans up to MAX_RETRIES_PER_INVOCATION deferred
+ * requests whose retry time has come.
+ */
+export const makeHandler = (source: DepsSource<CoordinatorDeps>) => async (event: unknown): Promise<HandlerResult> => {
+  const deps = resolveDeps(source);
+  return instrumented(deps, HANDLER, async () => {
+    const accepted = acceptEvent(HANDLER, event, ['interruption-request'] as const, deps);
+    let result: HandlerResult;
+    if (accepted.kind === 'done') {
+      if (accepted.result.status === 'malformed') return accepted.result;
+      result = accepted.result;
+    } else {
+      result = await handleRequest(deps, accepted.notice, accepted.now);
+    }
+    await retryDueRequests(deps, result.status === 'planned' ? result.eventId : undefined);
+    return result;
+  });
+};
+
+const handleRequest = async (deps: CoordinatorDeps, notice: RequestNotice, now: number): Promise<HandlerResult> => {
+  const { log } = deps.telemetry;
+  const { request } = notice;
+  const existing = await deps.ports.state.getRequest(request.requestId);
+  if (existing !== undefined && existing.status !== 'pending' && existing.status !== 'deferred') {
+    log.info('request already handled', { handler: HANDLER, eventId: notice.eventId, requestId: request.requestId, status: existing.status });
+    return { status: 'duplicate', eventId: notice.eventId };
+  }
+  return planRequest(deps, notice, now, true);
+};
+
+/** Plans one request, executes the plan and records the request's new status. */
+const planRequest = async (deps: CoordinatorDeps, notice: RequestNotice, now: number, markEvent: boolean): Promise<HandlerResult> => {
+  const { log, metrics } = deps.telemetry;
+  const { request } = notice;
+  const keys = { handler: HANDLER, eventId: notice.eventId, requestId: request.requestId };
+  const group = await groupOf(deps, request);
+  const loaded = await loadFleet(deps.ports, deps.managed, group === undefined ? {} : { groupIds: relatedGroups(deps.managed, group) });
+  for (const w of loaded.warnings) log.warn(w, keys);
+  const plan = planInterruptionRequest(request, loaded.fleet, { now });
+  if (markEvent && !(await deps.ports.state.markEventProcessed(notice.eventId, now))) {
+    log.info('duplicate event: already processed', keys);
+    return { status: 'duplicate', eventId: notice.eventId };
+  }
+  const policy = loaded.fleet.groups.find((g) => g.id === group)?.policy;
+  const dryRun = effectiveDryRun(deps.dryRun, policy);
+  const { report } = await runPlan({ handler: HANDLER, notice, plan, dryRun, ports: deps.ports, telemetry: deps.telemetry });
+  const status = requestStatusAfter(request, plan, report, now);
+  log.info('request status', { ...keys, ...(group !== undefined ? { groupId: group } : {}), status: status.status, note: status.note, dryRun });
+  if (!dryRun) await deps.ports.state.putRequest(status);
+  metrics.metric(MetricName.noticesHandled, 'Count', 1, { [MetricDimension.noticeKind]: notice.kind });
+  return { status: 'planned', eventId: notice.eventId, noticeKind: notice.kind, dryRun, actions: plan.actions.map((a) => a.kind), succeeded: report.succeeded };
+};
+
+/** The group a request's selector points at (an instance through the cached instance → group lookup). */
+const groupOf = async (deps: CoordinatorDeps, request: InterruptionRequest): Promise<GroupId | undefined> =>
+  request.selector.kind === 'group' ? request.selector.groupId : deps.ports.capacity.findGroupOfInstance(request.selector.instanceId);
+
+const retryDueRequests = async (deps: CoordinatorDeps, justPlanned: string | undefined): Promise<void> => {
+  const now = deps.ports.clock.now();
+  const due = (await deps.ports.state.listDueRequests(now)).filter((r) => r.request.requestId !== justPlanned);
+  for (const stored of due.slice(0, MAX_RETRIES_PER_INVOCATION)) {
+    const notice: RequestNotice = { kind: 'interruption-request', eventId: `retry:${stored.request.requestId}:${now}`, at: now, request: stored.request };
+    try {
+      await planRequest(deps, notice, now, false);
+    } catch (error) {
+      // One request's failure (e.g. a throttled describe) must not starve the others; it stays due.
+      deps.telemetry.log.error('retrying a deferred request failed', { handler: HANDLER, requestId: stored.request.requestId, error: (error as Error).message });
+    }
+  }
+  if (due.length > MAX_RETRIES_PER_INVOCATION) {
+    deps.telemetry.log.warn('more deferred requests are due than one invocation retries', { handler: HANDLER, due: due.length, retried: MAX_RETRIES_PER_INVOCATION });
+  }
+};
+
+export const defaultDeps = (): (() => CoordinatorDeps) => lazy(() => buildAwsDeps(HANDLER, { needsScheduler: true }));
+
+export const handler = makeHandler(defaultDeps());

@@ -1,0 +1,61 @@
+import { MetricDimension, MetricName } from '../contracts/metrics';
+import { planDueInterruption } from '../core/coordinator/plan-request';
+import { buildAwsDeps } from './aws-deps';
+import { acceptEvent, instrumented } from './handle-event';
+import { resolveDeps, type BaseDeps, type DepsSource, type HandlerResult } from './handler-deps';
+import { loadFleet } from './load-fleet';
+import { effectiveDryRun, relatedGroups } from './managed-groups';
+import { requestStatusAfter } from './request-status';
+import { runPlan } from './run-plan';
+import { lazy } from './runtime';
+
+export type ExecutorDeps = BaseDeps;
+
+const HANDLER = 'executor';
+
+/**
+ * The executor Lambda: an EventBridge Scheduler one-time schedule firing ("Interruption Due"). Re-checks
+ * everything at the moment of acting — the victim still runs, the deadline holds, the disruption budget
+ * has room, the reservation is still held (or can be made again) — then stops, hibernates or terminates
+ * it; otherwise defers (the planner releases the reservation of a deferred or refused request) and
+ * records the request's status for the coordinator's retry pass.
+ */
+export const makeHandler = (source: DepsSource<ExecutorDeps>) => async (event: unknown): Promise<HandlerResult> => {
+  const deps = resolveDeps(source);
+  return instrumented(deps, HANDLER, async () => {
+    const { log, metrics } = deps.telemetry;
+    const accepted = acceptEvent(HANDLER, event, ['interruption-due'] as const, deps);
+    if (accepted.kind === 'done') return accepted.result;
+    const { notice, now } = accepted;
+    const keys = { handler: HANDLER, eventId: notice.eventId, requestId: notice.requestId, instanceId: notice.instanceId, groupId: notice.groupId };
+
+    const stored = await deps.ports.state.getRequest(notice.requestId);
+    if (stored !== undefined && (stored.status === 'executed' || stored.status === 'cancelled' || stored.status === 'refused')) {
+      log.info('due interruption ignored: the request is already settled', { ...keys, status: stored.status });
+      return { status: 'duplicate', eventId: notice.eventId };
+    }
+    if (stored === undefined) log.warn('due interruption for a request with no record: its deadline is unknown', keys);
+
+    const loaded = await loadFleet(deps.ports, deps.managed, { groupIds: relatedGroups(deps.managed, notice.groupId) });
+    for (const w of loaded.warnings) log.warn(w, keys);
+    const plan = planDueInterruption(notice, loaded.fleet, { now, ...(stored !== undefined ? { deadline: stored.request.deadline } : {}) });
+    if (!(await deps.ports.state.markEventProcessed(notice.eventId, now))) {
+      log.info('duplicate event: already processed', keys);
+      return { status: 'duplicate', eventId: notice.eventId };
+    }
+    const policy = loaded.fleet.groups.find((g) => g.id === notice.groupId)?.policy;
+    const dryRun = effectiveDryRun(deps.dryRun, policy);
+    const { report } = await runPlan({ handler: HANDLER, notice, plan, dryRun, ports: deps.ports, telemetry: deps.telemetry });
+    if (stored !== undefined) {
+      const status = requestStatusAfter(stored.request, plan, report, now);
+      log.info('request status', { ...keys, status: status.status, note: status.note, dryRun });
+      if (!dryRun) await deps.ports.state.putRequest({ ...status, reservationId: notice.reservationId, victim: notice.instanceId });
+    }
+    metrics.metric(MetricName.noticesHandled, 'Count', 1, { [MetricDimension.noticeKind]: notice.kind });
+    return { status: 'planned', eventId: notice.eventId, noticeKind: notice.kind, dryRun, actions: plan.actions.map((a) => a.kind), succeeded: report.succeeded };
+  });
+};
+
+export const defaultDeps = (): (() => ExecutorDeps) => lazy(() => buildAwsDeps(HANDLER));
+
+export const handler = makeHandler(defaultDeps());
