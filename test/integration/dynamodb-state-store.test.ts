@@ -125,6 +125,7 @@ describeWithMoto('DynamoDbStateStore against moto (real HTTP)', (moto) => {
     let observations = 0;
     const watcher = (async () => {
       while (running) {
+        await new Promise((resolve) => setTimeout(resolve, 5));
         const item = await rawPool(group);
         observations += 1;
         for (const d of DIMENSIONS) if (freeOf(item)[d] < 0) observedNegative.push(`${d}=${freeOf(item)[d]} at version ${item.version}`);

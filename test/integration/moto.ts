@@ -109,7 +109,9 @@ export const describeWithMoto = (name: string, body: (moto: () => MotoServer) =>
     }
     return;
   }
-  describe(name, () => {
+  // One request at a time through a Python server, on 2 cores shared with the rest of the suite: give
+  // each test more than the default 30 s (the tier as a whole takes under a minute).
+  describe(name, { timeout: 120_000 }, () => {
     let server: MotoServer | undefined;
     beforeAll(async () => {
       server = await startMoto();
