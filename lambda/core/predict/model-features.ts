@@ -31,10 +31,8 @@ export const MODEL_FEATURE_NAMES = [
   'cpuPeakRatio',
   'restartPeakRatioMean',
   'restartPeakRatioMax',
-  'restartCountLog',
   'downtimeMinutesLog',
   'windowMinutesLog',
-  'ageHoursLog',
   'sampleStepMinutesLog',
   'stalenessMinutesLog',
 ] as const;
@@ -135,10 +133,8 @@ export const extractModelFeatures = (input: PredictionInput, d: Dimension): Mode
     isCpu ? ratio((Math.max(0, profile.cpuPeakPercent) / 100) * profile.vcpus) : 0,
     restarts.length > 0 ? restarts.reduce((a, b) => a + b, 0) / restarts.length : 0,
     restarts.length > 0 ? Math.max(...restarts) : 0,
-    Math.log1p(restarts.length),
     log1pNonNeg(downtimeSeconds / 60),
     Math.log(windowMinutes),
-    log1pNonNeg((now - profile.launchedAt) / 3_600_000),
     Math.log(Math.max(steps.length > 0 ? median(steps) : 1, 1 / 60)),
     log1pNonNeg((now - last.at) / MINUTE_MS),
   ];

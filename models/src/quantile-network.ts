@@ -1,0 +1,78 @@
+import * as tf from '@tensorflow/tfjs';
+
+/**
+ * The network: a small MLP from the normalised feature row to two raw outputs (y0, y1), read as
+ * q50 = y0 and q90 = y0 + softplus(y1) in log-ratio units, so the quantiles can never cross. The
+ * transform lives outside the tfjs graph (in the loss here and in the TfjsPredictor), which keeps the
+ * saved topology to stock layers that tf.loadLayersModel rebuilds without custom-layer registration.
+ */
+export interface NetworkShape {
+  readonly inputs: number;
+  readonly hidden: readonly number[];
+  readonly seed: number;
+}
+
+export const buildQuantileNetwork = (shape: NetworkShape): tf.LayersModel => {
+  const model = tf.sequential({ name: 'post_restart_demand' });
+  shape.hidden.forEach((units, i) => {
+    model.add(
+      tf.layers.dense({
+        units,
+        activation: 'relu',
+        kernelInitializer: tf.initializers.heNormal({ seed: shape.seed + i }),
+        biasInitializer: 'zeros',
+        ...(i === 0 ? { inputShape: [shape.inputs] } : {}),
+        name: `hidden_${i}`,
+      }),
+    );
+  });
+  model.add(
+    tf.layers.dense({
+      units: 2,
+      kernelInitializer: tf.initializers.glorotUniform({ seed: shape.seed + 100 }),
+      biasInitializer: 'zeros',
+      name: 'quantiles_raw',
+    }),
+  );
+  return model;
+};
+
+/** softplus as used between y1 and the q90 − q50 gap. */
+export const softplusTensor = (x: tf.Tensor): tf.Tensor => tf.softplus(x);
+
+/**
+ * Over-provisioning beyond this many log units (e^4 ≈ 55×) is not penalised further: it keeps the
+ * exponential term's gradient bounded on the rare wild row.
+ */
+export const MAX_PENALISED_EXCESS = 4;
+/** Weight of a log unit of under-provisioning in the q90 loss (before conformal calibration). */
+export const UNDER_WEIGHT = 9;
+
+/**
+ * Training loss, weighted mean over rows, in log-ratio units (t = target, y0/y1 = raw outputs):
+ *  - q50 = y0: pinball loss at 0.5 (the median).
+ *  - q90 = y0 + softplus(y1): UNDER_WEIGHT·(t − q90) when under, and e^(q90 − t) − 1 when over.
+ *    The over-penalty is exactly the relative slack (p90 − actual) / actual that evaluation reports
+ *    (up to ε), so the model learns to avoid the rare 20× over-reservation that a pinball loss
+ *    (linear in log units) tolerates and that dominates mean slack. The under weight sets roughly
+ *    where coverage lands; the conformal shift on validation series then sets it exactly.
+ */
+export const quantileLossTensor = (raw: tf.Tensor2D, target: tf.Tensor1D, weight: tf.Tensor1D): tf.Scalar =>
+  tf.tidy(() => {
+    const [y0, y1] = tf.split(raw, 2, 1) as [tf.Tensor2D, tf.Tensor2D];
+    const q50 = y0.reshape([-1]);
+    const q90 = tf.add(q50, softplusTensor(y1.reshape([-1])));
+    const diff50 = tf.sub(target, q50);
+    const pin50 = tf.maximum(tf.mul(0.5, diff50), tf.mul(-0.5, diff50));
+    const under = tf.relu(tf.sub(target, q90));
+    const over = tf.minimum(tf.relu(tf.sub(q90, target)), MAX_PENALISED_EXCESS);
+    const loss90 = tf.add(tf.mul(UNDER_WEIGHT, under), tf.sub(tf.exp(over), 1));
+    const perRow = tf.add(pin50, loss90);
+    return tf.div(tf.sum(tf.mul(perRow, weight)), tf.sum(weight)) as tf.Scalar;
+  });
+
+/** Raw outputs for a normalised matrix, as [y0, y1] pairs. */
+export const predictRaw = (model: tf.LayersModel, matrix: Float32Array, rows: number, features: number): Float32Array =>
+  tf.tidy(() => (model.predict(tf.tensor2d(matrix, [rows, features])) as tf.Tensor).dataSync() as Float32Array);
+
+export const parameterCount = (model: tf.LayersModel): number => model.countParams();

@@ -1,0 +1,103 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { PREDICTOR_NAMES, REPORT_DIMENSION_ORDER } from '../../models/src/evaluate-cases';
+import { evaluateFolder, type EvaluateFolderResult } from '../../models/src/evaluate-folder';
+
+const ROOT = join(import.meta.dirname, '../..');
+const TINY = join(ROOT, 'test/fixtures/datasets/tiny');
+const MODEL = join(ROOT, 'models/post-restart-demand');
+
+/**
+ * VPA bucket bounds, by hand: the profile histograms' upper bounds are the running sums of a 5 %
+ * geometric series starting at the first width (0.01 vCPU / GiB, 0.1 Mbps, 1 IOPS), to 4 digits:
+ * 0.8 vCPU → bound 0.8006 (33 buckets), 1 GiB and 1 vCPU → 1.016 (37), 1.6384 Mbps → 1.771 (13), 2 IOPS → 2.05 (2).
+ * VPA forecasts bound × 1.15 for both p50 and p90.
+ */
+const VPA = { cpuLate: 0.8006 * 1.15, memoryLate: 1.016 * 1.15, networkLate: 1.771 * 1.15, diskLate: 2.05 * 1.15, cpuFlat: 1.016 * 1.15 };
+
+let result: EvaluateFolderResult;
+beforeAll(async () => {
+  result = await evaluateFolder({ dataDir: TINY, modelDir: MODEL });
+});
+
+describe('evaluate on the tiny fixture folder', () => {
+  it('finds one real start (the indexed late-start VM) and simulated interruptions (the unindexed flat VM)', () => {
+    expect(result.seriesUsed).toBe(2);
+    expect(result.cases['real-start']).toBe(1);
+    expect(result.cases['simulated-interruption']).toBeGreaterThan(0);
+  });
+
+  it('has every dimension × predictor, with the same cases for every predictor', () => {
+    for (const table of [result.report.dimensions, result.report.byKind['real-start'], result.report.byKind['simulated-interruption']]) {
+      expect(Object.keys(table)).toEqual([...REPORT_DIMENSION_ORDER]);
+      for (const rd of REPORT_DIMENSION_ORDER) {
+        expect(Object.keys(table[rd])).toEqual([...PREDICTOR_NAMES]);
+        const counts = new Set(PREDICTOR_NAMES.map((p) => table[rd][p].cases));
+        expect(counts.size).toBe(1);
+      }
+    }
+  });
+
+  it('real start, by hand: peaks 3.2 vCPU, 3 GiB, 8.192 Mbps, 20 IOPS against a history flat at 0.8, 1, 1.6384, 2', () => {
+    const t = result.report.byKind['real-start'];
+    // last value and autopilot both predict the flat later life: under by 2.4 vCPU, 2 GiB, 6.5536 Mbps, 18 IOPS.
+    for (const p of ['last-value', 'autopilot'] as const) {
+      expect(t.cpu[p]).toEqual({ underProvisionRate: 1, meanSlack: null, pinball50: expect.closeTo(1.2, 9), pinball90: expect.closeTo(2.16, 9), cases: 1 });
+      expect(t.memory[p]).toMatchObject({ underProvisionRate: 1, pinball50: expect.closeTo(1, 9), pinball90: expect.closeTo(1.8, 9) });
+      expect(t.network[p]).toMatchObject({ pinball50: expect.closeTo(0.5 * 6.5536, 9), pinball90: expect.closeTo(0.9 * 6.5536, 9) });
+      expect(t.disk[p]).toMatchObject({ pinball50: expect.closeTo(9, 9), pinball90: expect.closeTo(16.2, 9) });
+    }
+    expect(t.cpu.vpa).toEqual({ underProvisionRate: 1, meanSlack: null, pinball50: expect.closeTo(0.5 * (3.2 - VPA.cpuLate), 9), pinball90: expect.closeTo(0.9 * (3.2 - VPA.cpuLate), 9), cases: 1 });
+    expect(t.memory.vpa.pinball90).toBeCloseTo(0.9 * (3 - VPA.memoryLate), 9);
+    expect(t.network.vpa.pinball90).toBeCloseTo(0.9 * (8.192 - VPA.networkLate), 9);
+    expect(t.disk.vpa.pinball90).toBeCloseTo(0.9 * (20 - VPA.diskLate), 9);
+  });
+
+  it('simulated interruptions of a flat 1 vCPU series, by hand: last value and autopilot exact, VPA 16.84 % over', () => {
+    const t = result.report.byKind['simulated-interruption'];
+    const n = result.cases['simulated-interruption'];
+    for (const p of ['last-value', 'autopilot'] as const) expect(t.cpu[p]).toEqual({ underProvisionRate: 0, meanSlack: 0, pinball50: 0, pinball90: 0, cases: n });
+    const over = VPA.cpuFlat - 1;
+    expect(t.cpu.vpa).toEqual({ underProvisionRate: 0, meanSlack: expect.closeTo(over, 9), pinball50: expect.closeTo(0.5 * over, 9), pinball90: expect.closeTo(0.1 * over, 9), cases: n });
+    // The flat series has CPU only.
+    expect(t.memory.model.cases).toBe(0);
+    expect(t.memory.model.underProvisionRate).toBeNull();
+  });
+
+  it('all cases together: the real start is 1 of n + 1 CPU cases', () => {
+    const n = result.cases['simulated-interruption'];
+    const cpu = result.report.dimensions.cpu['last-value'];
+    expect(cpu.cases).toBe(n + 1);
+    expect(cpu.underProvisionRate).toBeCloseTo(1 / (n + 1), 12);
+    expect(cpu.meanSlack).toBe(0);
+    expect(cpu.pinball90).toBeCloseTo(2.16 / (n + 1), 12);
+    for (const s of Object.values(result.report.dimensions.cpu)) {
+      for (const v of [s.underProvisionRate, s.meanSlack, s.pinball50, s.pinball90]) expect(v === null || Number.isFinite(v)).toBe(true);
+    }
+  });
+
+  it('works on a subset of dataset folders', async () => {
+    const only = await evaluateFolder({ dataDir: TINY, modelDir: MODEL, datasets: ['azure-like'] });
+    expect(only.cases['real-start']).toBe(0);
+    expect(only.report.dimensions.cpu.vpa).toEqual(result.report.byKind['simulated-interruption'].cpu.vpa);
+  });
+});
+
+describe('npm run evaluate -- --json', () => {
+  it('writes exactly the dimensions object (plus byKind) that evaluateFolder computes', async () => {
+    const out = join(mkdtempSync(join(tmpdir(), 'spotwise-eval-')), 'eval.json');
+    const { stdout } = await promisify(execFile)(join(ROOT, 'node_modules/.bin/tsx'), ['models/evaluate.ts', '--data', TINY, '--json', out], { cwd: ROOT });
+    expect(stdout).toMatch(/cases: 1 real starts, \d+ simulated interruptions/);
+    expect(stdout).toMatch(/cpu +vpa +0\.0 %/);
+    const json = JSON.parse(readFileSync(out, 'utf8'));
+    expect(Object.keys(json)).toEqual(['dimensions', 'byKind']);
+    expect(Object.keys(json.dimensions)).toEqual(['cpu', 'memory', 'network', 'disk']);
+    expect(Object.keys(json.dimensions.cpu)).toEqual(['model', 'fallback', 'last-value', 'vpa', 'autopilot']);
+    expect(Object.keys(json.dimensions.cpu.model)).toEqual(['underProvisionRate', 'meanSlack', 'pinball50', 'pinball90', 'cases']);
+    expect(json.dimensions).toEqual(JSON.parse(JSON.stringify(result.report.dimensions)));
+  }, 60_000);
+});
