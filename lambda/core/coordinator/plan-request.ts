@@ -114,6 +114,12 @@ export const planInterruptionRequest = (request: InterruptionRequest, fleet: Fle
   if (!Number.isFinite(request.notBefore)) {
     return joinPlans(releasesOf(held, `request ${requestId} refused`), deferRequest({ requestId, reason: 'not-before', detail: `notBefore is ${String(request.notBefore)}`, now }));
   }
+  if (request.notBefore > request.deadline) {
+    return joinPlans(
+      releasesOf(held, `request ${requestId} refused`),
+      deferRequest({ requestId, reason: 'deadline-passed', detail: `notBefore ${new Date(request.notBefore).toISOString()} is after the deadline ${new Date(request.deadline).toISOString()}: cannot be met`, now }),
+    );
+  }
   if (request.notBefore - now > ADMISSION_HORIZON_MS) {
     return joinPlans(
       releasesOf(held, `request ${requestId} deferred until closer to its not-before time`),

@@ -248,6 +248,7 @@ const resizeRunningSibling = (req: AbsorbRequest, w: Working): void => {
     w.remaining = ZERO_RESOURCES;
     return;
   }
+  if (options.length === 0) w.notes.push('no running On-Demand sibling with a known forecast can be resized to take the load');
 };
 
 const scaleOut = (req: AbsorbRequest, w: Working): void => {

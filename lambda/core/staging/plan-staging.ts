@@ -78,7 +78,7 @@ export const planStaging = (groupId: GroupId, fleet: FleetView, ctx: { readonly 
   const warmGroup = findWarmGroup(fleet, group);
   if (warmGroup?.warmPool === undefined) return noop(`staging ${groupId}: no warm pool to stage into`);
   const backed = findBackedGroups(fleet, warmGroup);
-  if (backed.length === 0) return noop(`staging ${groupId}: ${warmGroup.id} backs no primary group`);
+  if (backed.length === 0) return noop(`staging ${warmGroup.id}: it backs no primary group`);
   const warmPool = warmGroup.warmPool;
 
   const exposures = new Map(backed.map((g) => [g.id, computeExposure(g, fleet)] as const));
@@ -89,7 +89,7 @@ export const planStaging = (groupId: GroupId, fleet: FleetView, ctx: { readonly 
 
   const covering = cheapestCovering(fleet.catalog, largest, warmGroup.policy.allowedInstanceTypes, 'on-demand');
   const shape = covering ?? largestAllowed(fleet, warmGroup.policy.allowedInstanceTypes);
-  if (shape === undefined) return noop(`staging ${groupId}: no allowed instance type of ${warmGroup.id} is in the catalog`);
+  if (shape === undefined) return noop(`staging ${warmGroup.id}: none of its allowed instance types is in the catalog`);
   if (covering === undefined) notes.push(`no allowed type covers ${formatResources(largest)}; staging ${shape.name}`);
 
   let minSize = isZero(target) ? 0 : Math.max(1, unitsFor(target, shape.resources));
@@ -133,7 +133,7 @@ export const planStaging = (groupId: GroupId, fleet: FleetView, ctx: { readonly 
     });
   }
   if (actions.length === 0) {
-    return noop(`staging ${groupId}: warm pool of ${warmGroup.id} already holds ${warmPool.minSize} × ${shape.name} for ${reason}${notes.length > 0 ? `; ${notes.join('; ')}` : ''}`);
+    return noop(`staging ${warmGroup.id}: its warm pool already holds ${warmPool.minSize} × ${shape.name} for ${reason}${notes.length > 0 ? `; ${notes.join('; ')}` : ''}`);
   }
 
   const pools = all

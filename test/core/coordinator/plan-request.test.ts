@@ -261,3 +261,19 @@ describe('coordinator with a roomy standard pool', () => {
     expect(planInterruptionRequest(request(), f, { now: T0 })).toEqual(planInterruptionRequest(request(), f, { now: T0 }));
   });
 });
+
+describe('planInterruptionRequest: impossible windows', () => {
+  it('refuses a request whose notBefore is after its deadline', () => {
+    const plan = planInterruptionRequest(request({ notBefore: T0 + 60 * MINUTE, deadline: T0 + 30 * MINUTE }), batchFleet(), { now: T0 });
+    expect(plan.actions).toEqual([expect.objectContaining({ kind: 'defer-interruption', reason: 'deadline-passed', detail: expect.stringContaining('after the deadline') })]);
+  });
+
+  it.each([
+    ['a NaN deadline', { deadline: Number.NaN }, 'deadline-passed'],
+    ['a NaN notBefore', { notBefore: Number.NaN }, 'not-before'],
+  ] as const)('refuses %s without retrying', (_what, overrides, reason) => {
+    const [defer] = only(planInterruptionRequest(request(overrides), batchFleet(), { now: T0 }), 'defer-interruption');
+    expect(defer?.reason).toBe(reason);
+    expect(defer?.retryAt).toBeUndefined();
+  });
+});

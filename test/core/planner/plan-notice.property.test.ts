@@ -1,0 +1,117 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { checkDisruptionBudget } from '../../../lambda/core/budget/disruption-budget';
+import { planNoticeResponse } from '../../../lambda/core/planner/plan-notice';
+import { locateInstance } from '../../../lambda/core/planner/locate-instance';
+import { estimatePostRestartDemand } from '../../../lambda/core/planner/post-restart-demand';
+import { arbFleet, arbFleetWith, arbNotice } from '../fixtures/fleet-arbitraries';
+import { T0 } from '../fixtures/fleet-builders';
+import { cloneFleet, replayLedgerActions } from '../fixtures/replay-plan';
+
+const scenario = fc
+  .oneof(arbFleet, arbFleetWith({ siblingHeavy: true }))
+  .chain((f) => fc.record({ f: fc.constant(f), notice: arbNotice(f.ids), now: fc.integer({ min: T0, max: T0 + 5 * 60_000 }) }));
+const RUNS = { numRuns: Number(process.env.SPOTWISE_PROPERTY_RUNS ?? 300) };
+
+describe('the notice scenarios', () => {
+  it('reach every kind of move, so the properties below are not vacuous', () => {
+    const seen = new Set<string>();
+    for (const { f, notice, now } of fc.sample(scenario, { numRuns: 1500, seed: 42 })) {
+      for (const a of planNoticeResponse(notice, f.fleet, { now }).actions) seen.add(a.kind);
+    }
+    expect([...seen].sort()).toEqual(
+      ['complete-lifecycle-action', 'hand-over', 'heartbeat', 'interrupt-instance', 'noop', 'put-warm-pool', 'release', 'reserve', 'retype-stopped-instance', 'set-desired-capacity', 'start-instance'],
+    );
+  });
+});
+
+describe('planNoticeResponse properties', () => {
+  it('is deterministic and pure: the same inputs (even deep copies) give the same plan, and nothing is mutated', () => {
+    fc.assert(
+      fc.property(scenario, ({ f, notice, now }) => {
+        const before = cloneFleet(f.fleet);
+        const plan = planNoticeResponse(notice, f.fleet, { now });
+        expect(planNoticeResponse(structuredClone(notice), cloneFleet(f.fleet), { now })).toEqual(plan);
+        expect(f.fleet).toEqual(before);
+      }),
+      RUNS,
+    );
+  });
+
+  it('never asks for a reservation that does not fit, and never breaks a sound pool (replayed through core-b)', () => {
+    fc.assert(
+      fc.property(scenario, ({ f, notice, now }) => {
+        const plan = planNoticeResponse(notice, f.fleet, { now });
+        expect(replayLedgerActions(plan, f.fleet, now).problems).toEqual([]);
+      }),
+      RUNS,
+    );
+  });
+
+  it('makes no disruptive move unless the policy allows it, the budget has room, and the victim\'s forecast is known', () => {
+    fc.assert(
+      fc.property(scenario, ({ f, notice, now }) => {
+        const plan = planNoticeResponse(notice, f.fleet, { now });
+        const stops = plan.actions.filter((a) => a.kind === 'interrupt-instance');
+        if (stops.length === 0) return;
+        expect(notice.kind === 'spot-interruption-warning' || notice.kind === 'lifecycle-terminate').toBe(true);
+        const victim = locateInstance(f.fleet, (notice as { instanceId: Parameters<typeof locateInstance>[1] }).instanceId);
+        expect(victim).toBeDefined();
+        expect(victim!.group.policy.allowStopModifyStart).toBe(true);
+        expect(checkDisruptionBudget(victim!.group, stops.length).kind).toBe('allowed');
+        expect(estimatePostRestartDemand(victim!.instance, victim!.group, f.fleet).kind).toBe('known');
+        // Every stopped sibling holds a reservation for its own restart, made before it is stopped.
+        for (const stop of stops) {
+          const k = plan.actions.indexOf(stop);
+          expect(plan.actions.slice(0, k).some((a) => a.kind === 'reserve' && a.reservation.instanceId === stop.instanceId)).toBe(true);
+        }
+      }),
+      RUNS,
+    );
+  });
+
+  it('keeps desired capacity within the group\'s max size and never lowers it', () => {
+    fc.assert(
+      fc.property(scenario, ({ f, notice, now }) => {
+        const plan = planNoticeResponse(notice, f.fleet, { now });
+        for (const a of plan.actions) {
+          if (a.kind !== 'set-desired-capacity') continue;
+          const g = f.fleet.groups.find((x) => x.id === a.groupId)!;
+          expect(a.desiredCapacity).toBeLessThanOrEqual(g.maxSize);
+          expect(a.desiredCapacity).toBeGreaterThan(g.desiredCapacity);
+        }
+      }),
+      RUNS,
+    );
+  });
+
+  it('fails closed for an unknown or NaN forecast: no reservation for the victim, and a fail-closed event', () => {
+    fc.assert(
+      fc.property(scenario, ({ f, notice, now }) => {
+        if (notice.kind !== 'spot-interruption-warning' && notice.kind !== 'rebalance-recommendation') return;
+        const located = locateInstance(f.fleet, notice.instanceId);
+        if (located === undefined || estimatePostRestartDemand(located.instance, located.group, f.fleet).kind === 'known') return;
+        const plan = planNoticeResponse(notice, f.fleet, { now });
+        expect(plan.actions.some((a) => a.kind === 'reserve' && a.reservation.instanceId === notice.instanceId)).toBe(false);
+        expect(plan.actions.some((a) => a.kind === 'interrupt-instance')).toBe(false);
+        const ignored = plan.events.some((e) => e.kind === 'notice-ignored');
+        expect(ignored || plan.events.some((e) => e.kind === 'fail-closed')).toBe(true);
+      }),
+      RUNS,
+    );
+  });
+
+  it('always answers a lifecycle action of a managed group with exactly one complete-lifecycle-action, last', () => {
+    fc.assert(
+      fc.property(scenario, ({ f, notice, now }) => {
+        if (notice.kind !== 'lifecycle-launch' && notice.kind !== 'lifecycle-terminate') return;
+        if (!f.fleet.groups.some((g) => g.id === notice.groupId)) return;
+        const plan = planNoticeResponse(notice, f.fleet, { now });
+        const completes = plan.actions.filter((a) => a.kind === 'complete-lifecycle-action');
+        expect(completes).toHaveLength(1);
+        expect(plan.actions.at(-1)?.kind === 'complete-lifecycle-action' || plan.actions.at(-1)?.kind === 'noop').toBe(true);
+      }),
+      RUNS,
+    );
+  });
+});
