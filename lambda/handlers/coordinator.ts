@@ -22,6 +22,9 @@ export const MAX_RETRIES_PER_INVOCATION = 10;
 
 type RequestNotice = Extract<Notice, { kind: 'interruption-request' }>;
 
+/** The stack's retry schedule invokes the coordinator with EventBridge's plain scheduled event. */
+const isRetryTick = (n: Notice): boolean => n.kind === 'noop' && n.source === 'aws.events' && n.detailType === 'Scheduled Event';
+
 /**
  * The coordinator Lambda (DESIGN.md flow 3). For an "Interruption Requested" event: idempotent on the
  * event id and on the request id (a request already scheduled, executed or refused is not planned
@@ -33,7 +36,7 @@ type RequestNotice = Extract<Notice, { kind: 'interruption-request' }>;
 export const makeHandler = (source: DepsSource<CoordinatorDeps>) => async (event: unknown): Promise<HandlerResult> => {
   const deps = resolveDeps(source);
   return instrumented(deps, HANDLER, async () => {
-    const accepted = acceptEvent(HANDLER, event, ['interruption-request'] as const, deps);
+    const accepted = acceptEvent(HANDLER, event, ['interruption-request'] as const, deps, isRetryTick);
     let result: HandlerResult;
     if (accepted.kind === 'done') {
       if (accepted.result.status === 'malformed') return accepted.result;

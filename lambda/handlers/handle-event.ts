@@ -16,6 +16,8 @@ export const acceptEvent = <K extends NoticeKind>(
   raw: unknown,
   kinds: readonly K[],
   deps: Pick<BaseDeps, 'telemetry'> & { readonly ports: { readonly clock: { now(): number } } },
+  /** Events this handler expects as plain triggers (not counted as ignored). */
+  isTrigger: (notice: Notice) => boolean = () => false,
 ): { readonly kind: 'notice'; readonly notice: Accepted<K>; readonly now: number } | { readonly kind: 'done'; readonly result: HandlerResult } => {
   const { log, metrics } = deps.telemetry;
   const now = deps.ports.clock.now();
@@ -29,6 +31,10 @@ export const acceptEvent = <K extends NoticeKind>(
   for (const w of warnings) log.warn('event accepted with a tolerance', { handler, eventId: notice.eventId, noticeKind: notice.kind, warning: w });
   if (notice.kind === 'noop' || !(kinds as readonly NoticeKind[]).includes(notice.kind)) {
     const reason = notice.kind === 'noop' ? notice.reason : `the ${handler} handler does not handle ${notice.kind} notices`;
+    if (isTrigger(notice)) {
+      log.debug('trigger event', { handler, eventId: notice.eventId, reason });
+      return { kind: 'done', result: { status: 'ignored', reason: 'trigger', ...(notice.eventId !== undefined ? { eventId: notice.eventId } : {}) } };
+    }
     log.info('event ignored', { handler, eventId: notice.eventId, noticeKind: notice.kind, reason });
     metrics.metric(MetricName.ignoredEvents, 'Count', 1, { [MetricDimension.noticeKind]: notice.kind });
     return { kind: 'done', result: { status: 'ignored', reason, ...(notice.eventId !== undefined ? { eventId: notice.eventId } : {}) } };

@@ -30,7 +30,8 @@ const requestWorld = async (opts: Parameters<typeof buildWorld>[0] & { poolVcpu?
 };
 
 const requestEvent = () => fixture('spotwise-interruption-requested-instance.json');
-const trigger = { source: 'spotwise', 'detail-type': 'Retry Deferred Requests', detail: {} };
+/** What the stack's retry schedule sends (an EventBridge scheduled rule without input). */
+const trigger = { version: '0', id: 'c1a0e2b4-0000-4000-8000-000000000001', 'detail-type': 'Scheduled Event', source: 'aws.events', account: '123456789012', time: '2024-05-01T12:05:00Z', region: 'us-east-1', resources: ['arn:aws:events:us-east-1:123456789012:rule/retry'], detail: {} };
 
 describe('coordinator handler', () => {
   it('admits the request: reserves the victim\'s post-restart demand, schedules it at notBefore, records it', async () => {
@@ -75,7 +76,8 @@ describe('coordinator handler', () => {
     // Capacity is added; five minutes later any invocation (here a scheduled trigger) retries it.
     await w.ports.stateStore.putPoolCapacity(GROUP, { vcpu: 32, memoryGiB: 128, networkMbps: 100_000, diskIops: 200_000 });
     w.ports.clock.advance(5 * 60_000);
-    expect(await handle(trigger)).toMatchObject({ status: 'ignored' });
+    expect(await handle(trigger)).toEqual({ status: 'ignored', reason: 'trigger', eventId: trigger.id });
+    expect(w.telemetry.total(MetricName.ignoredEvents)).toBe(0);
     expect(w.ports.stateStore.allRequests()).toMatchObject([{ status: 'scheduled' }]);
     expect(w.ports.scheduler.pending()).toHaveLength(1);
   });
