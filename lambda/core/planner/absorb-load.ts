@@ -135,10 +135,10 @@ const stageWarm = (req: AbsorbRequest, w: Working): void => {
 const isVector = (r: Resources | undefined): r is Resources => r !== undefined && DIMENSIONS.every((d) => Number.isFinite(r[d]) && r[d] >= 0);
 
 const useSiblingHeadroom = (req: AbsorbRequest, w: Working): void => {
-  const seen = new Set<string>();
-  const targets = req.group.instances
+  // One target per id: a stale snapshot listing an instance twice must not count its room twice.
+  const unique = new Map(req.group.instances.map((i) => [i.id, i] as const));
+  const targets = [...unique.values()]
     .filter((i) => i.id !== req.victim.id && !i.warm && i.state === 'running' && !sharesSpotPool(req.victim, i))
-    .filter((i) => !seen.has(i.id) && seen.add(i.id) !== undefined)
     .flatMap((i) => {
       const capacity = instanceShape(i, req.fleet);
       if (capacity === undefined) return [];

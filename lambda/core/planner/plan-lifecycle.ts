@@ -1,7 +1,7 @@
 import type { Action, FleetView, Notice, Plan } from '../domain';
 import { chooseHandOver } from './choose-hand-over';
 import { ignoreNotice } from './ignore-notice';
-import { findGroup, locateInstance } from './locate-instance';
+import { findGroup, isActive, locateInstance } from './locate-instance';
 import { planInterruption } from './plan-interruption';
 import { reservationPurpose, reservationsFor } from './reservation-terms';
 
@@ -19,7 +19,8 @@ const complete = (notice: LifecycleNotice): Action => ({
 /**
  * Terminate lifecycle action. Destination WarmPool is a return to the pool (warm-pool reuse on scale
  * in), and origin WarmPool is a warm instance leaving it: neither carries load, so the hook is
- * completed with no reservation. Any other termination is an interruption: heartbeat (the hook's
+ * completed with no reservation, and so is a scale-in (more members in service than desired). Any
+ * other termination is an interruption: heartbeat (the hook's
  * timeout keeps the instance in Terminating:Wait while the plan runs), reserve and place the load,
  * then complete — unless a spot warning already prepared this instance, in which case only the
  * completion is left. An instance missing from the fleet still gets its hook completed, so it never
@@ -36,6 +37,13 @@ export const planLifecycleTerminate = (notice: LifecycleNotice, fleet: FleetView
   if (located === undefined || located.instance.warm) {
     const why = located === undefined ? 'not in the fleet snapshot' : 'a warm-pool instance';
     return { actions: [complete(notice)], events: [{ kind: 'notice-ignored', at: now, reason: `terminate lifecycle action for ${notice.instanceId}: ${why}; hook completed`, instanceId: notice.instanceId }] };
+  }
+  // Auto Scaling lowers the desired capacity before it terminates for a scale-in; an interruption
+  // leaves it as it was. More in-service members than desired therefore means this termination is a
+  // scale-in: treating it as an interruption would scale the group straight back out (a tug of war).
+  const inService = located.group.instances.filter((i) => !i.warm && isActive(i)).length;
+  if (inService > located.group.desiredCapacity) {
+    return { actions: [complete(notice)], events: [{ kind: 'notice-ignored', at: now, reason: `${notice.instanceId} terminating while ${located.group.id} scales in (${inService} in service > desired ${located.group.desiredCapacity}): not an interruption`, instanceId: notice.instanceId }] };
   }
   const prepared = reservationsFor(located.group.pool, located.instance.id, now).find((r) => reservationPurpose(r.id) === 'warning');
   if (prepared !== undefined) {

@@ -303,6 +303,12 @@ describe('planNoticeResponse: lifecycle actions', () => {
     expect(only(plan, 'reserve')[0]?.reservation).toMatchObject({ id: 'lifecycle:lc-i-a1:i-a1', expiresAt: T0 + RESTART_GRACE_MS + WINDOW });
   });
 
+  it('terminate during a scale-in (more in service than desired): complete only, not an interruption', () => {
+    const plan = planNoticeResponse(lifecycle('lifecycle-terminate', 'i-a1', 'web'), standardFleet({ primary: { desiredCapacity: 3 } }), { now: T0 });
+    expect(kinds(plan)).toEqual(['complete-lifecycle-action']);
+    expect(plan.events[0]).toMatchObject({ kind: 'notice-ignored', reason: expect.stringContaining('scales in') });
+  });
+
   it('terminate after a spot warning already prepared it: complete only', () => {
     const prepared = reservation('warning:evt-i-a1:i-a1', { instanceId: 'i-a1', createdAt: T0 - MINUTE, expiresAt: T0 + WINDOW });
     const plan = planNoticeResponse(lifecycle('lifecycle-terminate', 'i-a1', 'web'), standardFleet({ primary: { pool: roomyPool('web', { reservations: [prepared] }) } }), { now: T0 });
@@ -400,5 +406,49 @@ describe('planNoticeResponse: other notices', () => {
   it('a non-finite clock or notice time fails closed instead of planning', () => {
     expect(planNoticeResponse(warning('i-a1'), standardFleet(), { now: Number.NaN }).events[0]?.kind).toBe('fail-closed');
     expect(kinds(planNoticeResponse(warning('i-a1', 'terminate', { at: Number.NaN } as Partial<Notice>), standardFleet(), { now: T0 }))).toEqual(['noop']);
+  });
+});
+
+describe('planNoticeResponse: adversarial snapshots never throw and fail closed', () => {
+  const base = standardFleet();
+  const primary = base.groups[0]!;
+  const withPrimary = (patch: Partial<typeof primary>, forecasts = [...base.forecasts.values()]) => buildFleet([{ ...primary, ...patch }, base.groups[1]!], forecasts);
+  const cases: [string, FleetView][] = [
+    ['an empty fleet', buildFleet([])],
+    ['a pool with NaN capacity', withPrimary({ pool: { ...primary.pool, capacity: res({ vcpu: Number.NaN, memoryGiB: 64 }) } })],
+    ['a pool labelled with another group', withPrimary({ pool: roomyPool('other') })],
+    ['a NaN allocation', withPrimary({ pool: { ...primary.pool, allocations: new Map([[instanceId('i-a2'), res({ vcpu: Number.NaN })]]) } })],
+    ['a NaN priority on the victim', withPrimary({ instances: [instance('i-a1', { priority: Number.NaN }), ...primary.instances.slice(1)] })],
+    ['a priority above 100', withPrimary({ instances: [instance('i-a1', { priority: 250 }), ...primary.instances.slice(1)] })],
+    ['an instance type the catalog does not know', withPrimary({ instances: [instance('i-a1', { instanceType: 'z9.mega' }), ...primary.instances.slice(1)] })],
+    ['the victim listed twice', withPrimary({ instances: [...primary.instances, instance('i-a1')] })],
+    ['NaN disruptions in flight, desired and max size', withPrimary({ disruptionsInFlight: Number.NaN, desiredCapacity: Number.NaN, maxSize: Number.NaN })],
+    ['a forecast with NaN, negative and infinite values', withPrimary({}, [forecast('i-a1', { vcpu: Number.NaN, memoryGiB: -1, networkMbps: Number.POSITIVE_INFINITY })])],
+    ['a forecast stored under the wrong instance', { ...base, forecasts: new Map([[instanceId('i-a1'), forecast('i-a2', { vcpu: 1 })]]) }],
+  ];
+  const notices: Notice[] = [
+    warning('i-a1'),
+    warning('i-a1', 'hibernate'),
+    rebalance('i-a1'),
+    lifecycle('lifecycle-terminate', 'i-a1', 'web'),
+    lifecycle('lifecycle-launch', 'i-new', 'web'),
+    stateChange('i-a1', 'running'),
+  ];
+
+  it.each(cases)('%s', (what, f) => {
+    for (const notice of notices) {
+      const plan = planNoticeResponse(notice, f, { now: T0 });
+      expect(plan.actions.length + plan.events.length).toBeGreaterThan(0);
+      // Whatever the data, nothing disruptive happens on a bad forecast or a broken pool.
+      if (what.includes('forecast') || what.includes('pool')) {
+        expect(kinds(plan)).not.toContain('interrupt-instance');
+        expect(only(plan, 'reserve').filter((r) => r.reservation.instanceId === 'i-a1')).toEqual([]);
+      }
+    }
+  });
+
+  it('a broken pool gives a fail-closed event naming the problem', () => {
+    const plan = planNoticeResponse(warning('i-a1'), cases[1]![1], { now: T0 });
+    expect(plan.events).toContainEqual(expect.objectContaining({ kind: 'fail-closed', reason: expect.stringContaining('capacity vcpu = NaN') }));
   });
 });
