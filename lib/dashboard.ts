@@ -1,4 +1,4 @@
-import { Duration } from 'aws-cdk-lib';
+import { Duration, Stack } from 'aws-cdk-lib';
 import { Dashboard, GraphWidget, HorizontalAnnotation, TextWidget, type IMetric, type IWidget } from 'aws-cdk-lib/aws-cloudwatch';
 import { Construct } from 'constructs';
 import { MetricDimension, MetricName } from '../lambda/contracts/metrics';
@@ -19,6 +19,11 @@ export interface SpotwiseDashboardProps {
   /** POWERTOOLS_SERVICE_NAME of the functions (the `service` dimension). */
   readonly serviceName: string;
   readonly dryRun: boolean;
+  /**
+   * Name of the dashboard in the CloudWatch console.
+   * @default the stack name (unique per account and region, like dashboard names)
+   */
+  readonly dashboardName?: string;
   /**
    * Period of the graphs.
    * @default Duration.minutes(5) (the profiler's default cadence)
@@ -43,7 +48,7 @@ export class SpotwiseDashboard extends Construct {
     if (props.groups.length === 0 && !props.tagSelected) {
       throw new Error(`SpotwiseDashboard ${this.node.path}: groups must name at least one group unless groups are tag-selected (got [])`);
     }
-    this.dashboard = new Dashboard(this, 'Dashboard', { defaultInterval: Duration.hours(6) });
+    this.dashboard = new Dashboard(this, 'Dashboard', { dashboardName: props.dashboardName ?? Stack.of(this).stackName, defaultInterval: Duration.hours(6) });
 
     this.dashboard.addWidgets(
       new TextWidget({

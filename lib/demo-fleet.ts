@@ -205,13 +205,14 @@ export const demoUserData = (agentConfig: Readonly<Record<string, unknown>> | un
     );
   }
   userData.addCommands(
-    // The workload is only there to give the profiles something to learn; a missing package must not fail the boot.
+    // The workload is only there to give the profiles something to learn; a missing package must not fail the
+    // boot. 15 % of one core stays under a t4g's baseline, so the burstable types earn no surplus credit charges.
     `if dnf install -y ${DEMO_WORKLOAD_PATTERN}; then`,
     "cat > /etc/systemd/system/spotwise-demo-load.service <<'SPOTWISE_UNIT'",
     '[Unit]',
     'Description=spotwise demo workload (steady CPU and memory)',
     '[Service]',
-    `ExecStart=/usr/bin/${DEMO_WORKLOAD_PATTERN} --cpu 1 --cpu-load 30 --vm 1 --vm-bytes 25% --vm-keep`,
+    `ExecStart=/usr/bin/${DEMO_WORKLOAD_PATTERN} --cpu 1 --cpu-load 15 --vm 1 --vm-bytes 25% --vm-keep`,
     'Restart=always',
     '[Install]',
     'WantedBy=multi-user.target',

@@ -1,0 +1,162 @@
+import type { Template } from 'aws-cdk-lib/assertions';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { SpotwiseAlarms } from '../../lib/alarms';
+import { ContextKey } from '../../lib/config/context-keys';
+import { HANDLER_NAMES } from '../../lib/spotwise-function';
+import { bareStack, synthSpotwise } from './helpers';
+
+const capitalise = (s: string): string => s.charAt(0).toUpperCase() + s.slice(1);
+
+describe('alarms (spotwise.example.yaml with alarm_email)', () => {
+  let template: Template;
+  let topic: string;
+  let alarms: Record<string, Record<string, unknown>>;
+  beforeAll(() => {
+    template = synthSpotwise({ [ContextKey.alarmEmail]: 'oncall@example.com' }).template;
+    [topic] = Object.keys(template.findResources('AWS::SNS::Topic')) as [string];
+    alarms = Object.fromEntries(Object.entries(template.findResources('AWS::CloudWatch::Alarm')).map(([id, r]) => [id, r.Properties as Record<string, unknown>]));
+  });
+
+  /** The one alarm whose logical id starts with `prefix`. */
+  const alarm = (prefix: string): Record<string, unknown> => {
+    const found = Object.entries(alarms).filter(([id]) => id.startsWith(prefix));
+    expect(found.map(([id]) => id)).toHaveLength(1);
+    return found[0]?.[1] as Record<string, unknown>;
+  };
+
+  const notifies = () => ({ AlarmActions: [{ Ref: topic }], OKActions: [{ Ref: topic }] });
+
+  it('notifies one topic that requires TLS, with the e-mail subscribed', () => {
+    template.resourceCountIs('AWS::SNS::Topic', 1);
+    template.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: 'oncall@example.com', TopicArn: { Ref: topic } });
+    template.hasResourceProperties('AWS::SNS::TopicPolicy', {
+      Topics: [{ Ref: topic }],
+      PolicyDocument: { Statement: [{ Effect: 'Deny', Action: 'sns:Publish', Principal: '*', Condition: { Bool: { 'aws:SecureTransport': 'false' } }, Resource: { Ref: topic } }] },
+    });
+  });
+
+  it('has exactly the expected alarms: 2 per function, 3 fleet-wide, 2 per named group', () => {
+    expect(Object.keys(alarms)).toHaveLength(4 * 2 + 3 + 2 * 2);
+  });
+
+  it.each(HANDLER_NAMES)('%s: errors > 0 in 5 minutes', (fn) => {
+    const functionId = Object.keys(template.findResources('AWS::Lambda::Function')).find((id) => id.startsWith(`Functions${capitalise(fn)}Function`));
+    expect(alarm(`Alarms${capitalise(fn)}Errors`)).toEqual({
+      ...notifies(),
+      AlarmDescription: `spotwise ${fn} function: invocations failed in the last 5 minutes`,
+      Namespace: 'AWS/Lambda',
+      MetricName: 'Errors',
+      Dimensions: [{ Name: 'FunctionName', Value: { Ref: functionId } }],
+      Statistic: 'Sum',
+      Period: 300,
+      Threshold: 0,
+      ComparisonOperator: 'GreaterThanThreshold',
+      EvaluationPeriods: 1,
+      DatapointsToAlarm: 1,
+      TreatMissingData: 'notBreaching',
+    });
+  });
+
+  it.each(HANDLER_NAMES)('%s: any message in its dead-letter queue', (fn) => {
+    const queueId = Object.keys(template.findResources('AWS::SQS::Queue')).find((id) => id.startsWith(`Functions${capitalise(fn)}DeadLetters`));
+    expect(alarm(`Alarms${capitalise(fn)}DeadLetters`)).toMatchObject({
+      ...notifies(),
+      Namespace: 'AWS/SQS',
+      MetricName: 'ApproximateNumberOfMessagesVisible',
+      Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [queueId, 'QueueName'] } }],
+      Statistic: 'Maximum',
+      Period: 300,
+      Threshold: 0,
+      ComparisonOperator: 'GreaterThanThreshold',
+      EvaluationPeriods: 1,
+    });
+  });
+
+  it('notice to last action p99 above 60 s', () => {
+    expect(alarm('AlarmsNoticeToLastActionP99')).toMatchObject({
+      ...notifies(),
+      Namespace: 'Spotwise',
+      MetricName: 'NoticeToLastActionSeconds',
+      Dimensions: [{ Name: 'service', Value: 'spotwise' }],
+      ExtendedStatistic: 'p99',
+      Period: 300,
+      Threshold: 60,
+      ComparisonOperator: 'GreaterThanThreshold',
+      TreatMissingData: 'notBreaching',
+    });
+  });
+
+  it('reservation refusals above the configured 5 per 5 minutes', () => {
+    expect(alarm('AlarmsReservationRefusals')).toMatchObject({
+      ...notifies(),
+      Namespace: 'Spotwise',
+      MetricName: 'ReservationRefusals',
+      Dimensions: [{ Name: 'service', Value: 'spotwise' }],
+      Statistic: 'Sum',
+      Period: 300,
+      Threshold: 5,
+      ComparisonOperator: 'GreaterThanThreshold',
+    });
+  });
+
+  it('any failed action', () => {
+    expect(alarm('AlarmsActionFailures')).toMatchObject({
+      ...notifies(),
+      Namespace: 'Spotwise',
+      MetricName: 'ActionFailures',
+      Dimensions: [{ Name: 'service', Value: 'spotwise' }],
+      Statistic: 'Sum',
+      Threshold: 0,
+      ComparisonOperator: 'GreaterThanThreshold',
+    });
+  });
+
+  it.each([
+    [0, 'web-spot'],
+    [1, 'batch-spot'],
+  ])('group %d (%s): stale profiles (> 30 min) and prediction error (> 0.5, hourly)', (g, group) => {
+    // The template lists dimensions sorted by name.
+    const dims = [
+      { Name: 'GroupName', Value: group },
+      { Name: 'service', Value: 'spotwise' },
+    ];
+    expect(alarm(`AlarmsGroup${g}StaleProfiles`)).toMatchObject({
+      ...notifies(),
+      Namespace: 'Spotwise',
+      MetricName: 'ProfileAgeSeconds',
+      Dimensions: dims,
+      Statistic: 'Maximum',
+      Period: 300,
+      Threshold: 1800,
+      ComparisonOperator: 'GreaterThanThreshold',
+    });
+    expect(alarm(`AlarmsGroup${g}PredictionError`)).toMatchObject({
+      ...notifies(),
+      Namespace: 'Spotwise',
+      MetricName: 'PostRestartPredictionError',
+      Dimensions: dims,
+      Statistic: 'Average',
+      Period: 3600,
+      Threshold: 0.5,
+      ComparisonOperator: 'GreaterThanThreshold',
+    });
+  });
+});
+
+describe('SpotwiseAlarms props', () => {
+  it.each([
+    [{ prediction_error_ratio: 0 }, 'thresholds.prediction_error_ratio must be positive (got 0)'],
+    [{ reservation_refusals_per_5min: 0 }, 'thresholds.reservation_refusals_per_5min must be at least 1 (got 0)'],
+    [{ stale_profile_minutes: Number.NaN }, 'thresholds.stale_profile_minutes must be at least 1 (got NaN)'],
+  ])('refuses %j', (patch, message) => {
+    expect(
+      () =>
+        new SpotwiseAlarms(bareStack(), 'Alarms', {
+          functions: {} as never,
+          thresholds: { reservation_refusals_per_5min: 5, prediction_error_ratio: 0.5, stale_profile_minutes: 30, ...patch },
+          groupNames: [],
+          serviceName: 'spotwise',
+        }),
+    ).toThrow(`SpotwiseAlarms Test/Alarms: ${message}`);
+  });
+});
