@@ -16,7 +16,8 @@ import { buildReservation, makeReservationId, RESTART_GRACE_MS } from './reserva
  * would reach for it: (1) warm capacity staged ahead of time, (2) a running sibling with room,
  * (3) a stopped sibling (retyped while it is stopped, then started), (4) a running On-Demand sibling
  * resized through stop → modify → start — a disruption, so only with policy consent, budget room and
- * its own reservation, (5) scaling the group out. Each step takes what the previous ones left over.
+ * its own reservation, (5) scaling out — the standby group, then the victim's own. Each step takes
+ * what the previous ones left over.
  */
 export interface AbsorbRequest {
   readonly fleet: FleetView;
@@ -251,21 +252,28 @@ const resizeRunningSibling = (req: AbsorbRequest, w: Working): void => {
   if (options.length === 0) w.notes.push('no running On-Demand sibling with a known forecast can be resized to take the load');
 };
 
+/**
+ * Scale-out: the standby group first (On-Demand, so the launch does not land in the Spot pool that is
+ * being reclaimed), then the victim's own group for what the standby cannot hold.
+ */
 const scaleOut = (req: AbsorbRequest, w: Working): void => {
-  const target = findStandbyGroup(req.fleet, req.group) ?? req.group;
-  const shape = launchShape(req.fleet, target, req.victim);
-  if (shape === undefined) {
-    w.notes.push(`cannot size a scale-out of ${target.id}: no known instance type`);
-    return;
+  const standby = findStandbyGroup(req.fleet, req.group);
+  for (const target of standby === undefined ? [req.group] : [standby, req.group]) {
+    if (isZero(w.remaining)) return;
+    const shape = launchShape(req.fleet, target, req.victim);
+    if (shape === undefined) {
+      w.notes.push(`cannot size a scale-out of ${target.id}: no known instance type`);
+      continue;
+    }
+    const already = w.added.get(target.id)?.count ?? 0;
+    const units = Math.min(unitsToCover(w.remaining, shape), roomToGrow(target, already));
+    if (units === 0) {
+      w.notes.push(`${target.id} cannot grow (desired ${target.desiredCapacity + already}, max ${target.maxSize})`);
+      continue;
+    }
+    addDesired(w, target, units, `launch ${units} instance(s) for ${formatResources(w.remaining)}`);
+    w.remaining = shortfall(w.remaining, scaleResources(shape, units));
   }
-  const already = w.added.get(target.id)?.count ?? 0;
-  const units = Math.min(unitsToCover(w.remaining, shape), roomToGrow(target, already));
-  if (units === 0) {
-    w.notes.push(`${target.id} cannot grow (desired ${target.desiredCapacity + already}, max ${target.maxSize})`);
-    return;
-  }
-  addDesired(w, target, units, `launch ${units} instance(s) for ${formatResources(w.remaining)}`);
-  w.remaining = shortfall(w.remaining, scaleResources(shape, units));
 };
 
 /** Plans where `req.load` goes while `req.victim` is away (see the module comment for the order). */

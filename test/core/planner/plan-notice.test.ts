@@ -452,3 +452,18 @@ describe('planNoticeResponse: adversarial snapshots never throw and fail closed'
     expect(plan.events).toContainEqual(expect.objectContaining({ kind: 'fail-closed', reason: expect.stringContaining('capacity vcpu = NaN') }));
   });
 });
+
+describe('planNoticeResponse: scale-out order', () => {
+  it('scales the primary group out for what a full standby group cannot hold', () => {
+    const f = standardFleet({
+      forecasts: [forecast('i-a1', { vcpu: 5, memoryGiB: 20 })],
+      standby: { instances: [instance('i-w1', { groupId: 'web-standby', lifecycle: 'on-demand', state: 'stopped', warm: true })], maxSize: 2 },
+    });
+    // Warm m5.large (2 vCPU) + one more standby m5.large (max size 2) = 4 vCPU; the last 1 vCPU → one primary launch.
+    const plan = planNoticeResponse(warning('i-a1'), f, { now: T0 });
+    expect(only(plan, 'set-desired-capacity')).toEqual([
+      expect.objectContaining({ groupId: 'web-standby', desiredCapacity: 2 }),
+      expect.objectContaining({ groupId: 'web', desiredCapacity: 5 }),
+    ]);
+  });
+});
