@@ -145,8 +145,9 @@ describe('DemoFleet props', () => {
 
   it('without an agent configuration, installs no agent and grants no metric permission', () => {
     const stack = bareStack();
-    new DemoFleet(stack, 'Demo', props);
-    const json = JSON.stringify(stack.resolve((stack.node.findChild('Demo').node.findChild('PrimaryTemplate').node.defaultChild as { launchTemplateData: unknown }).launchTemplateData));
+    const fleet = new DemoFleet(stack, 'Demo', props);
+    const template = fleet.node.findChild('PrimaryTemplate').node.defaultChild as unknown as { launchTemplateData: unknown };
+    const json = JSON.stringify(stack.resolve(template.launchTemplateData));
     expect(json).not.toContain('amazon-cloudwatch-agent');
     expect(json).toContain('stress-ng');
   });
