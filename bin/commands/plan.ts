@@ -1,12 +1,333 @@
+import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
+import { parse as parseYaml } from 'yaml';
+import { Env } from '../../lambda/contracts/env';
+import { parseSpotwiseConfig } from '../../lambda/contracts/config';
+import {
+  type Action, type DomainEvent, type GroupId, type InstanceId, type ManagedInstance, type Notice, type Plan,
+} from '../../lambda/core/domain';
+import { planNoticeResponse } from '../../lambda/core/planner/plan-notice';
+import { formatResources } from '../../lambda/core/resources/resources';
+import { parseEvent } from '../../lambda/events/registry';
+import { loadFleet, type FleetPorts } from '../../lambda/handlers/load-fleet';
+import { toManagedGroups, type ManagedGroups } from '../../lambda/handlers/managed-groups';
+import { CLOUD_MUTATING, createInMemoryPorts, InMemoryStateStore, STATE_STORE_MUTATING, type InMemoryPorts } from '../../lambda/sim/memory';
+import { buildSampleFleet } from '../../lambda/sim/sample-fleet';
+
+/** Where `spotwise plan` looks: the fleet, the configuration, and the time the event is taken to arrive. */
+export interface PlanTarget {
+  readonly description: string;
+  readonly ports: FleetPorts;
+  readonly managed: ManagedGroups;
+  readonly now: number;
+  /** The sample fleet adopts an instance it does not know (the event's instance joins a group). */
+  readonly adopt?: (notice: Notice) => { readonly notice: Notice; readonly note?: string };
+}
+
+export type PlanOutcome =
+  | { readonly kind: 'malformed'; readonly errors: string }
+  | { readonly kind: 'planned'; readonly notice: Notice; readonly plan: Plan; readonly notes: readonly string[] };
+
+const MINUTE = 60_000;
+
+/** The instance a notice is about, if any (an interruption request names one only by instance selector). */
+export const noticeInstance = (n: Notice): InstanceId | undefined => {
+  if (n.kind === 'interruption-request') return n.request.selector.kind === 'instance' ? n.request.selector.instanceId : undefined;
+  return 'instanceId' in n ? n.instanceId : undefined;
+};
+
+const noticeGroup = (n: Notice): GroupId | undefined => ('groupId' in n ? n.groupId : n.kind === 'interruption-request' && n.request.selector.kind === 'group' ? n.request.selector.groupId : undefined);
+
+/**
+ * The event as if it arrived at `now`: every time in the notice moves by the same amount, so leads
+ * (a warning's 120 s, a request's window) are kept while the plan is made against the target's clock
+ * (the sample fleet's snapshot, or the present for --aws). An event from 2015 would otherwise be stale.
+ */
+export const retimeNotice = (n: Notice, now: number): Notice => {
+  if (n.kind === 'noop' || n.at === now || !Number.isFinite(n.at)) return n;
+  const shift = now - n.at;
+  switch (n.kind) {
+    case 'spot-interruption-warning':
+      return { ...n, at: now, deadline: n.deadline + shift };
+    case 'interruption-request':
+      return {
+        ...n,
+        at: now,
+        request: { ...n.request, notBefore: n.request.notBefore + shift, deadline: n.request.deadline + shift, requestedAt: n.request.requestedAt + shift },
+      };
+    default:
+      return { ...n, at: now };
+  }
+};
+
+/** Parses an event and plans it against the target. Pure planning: nothing is executed, no state is written. */
+export const planEvent = async (raw: unknown, target: PlanTarget): Promise<PlanOutcome> => {
+  const parsed = parseEvent(raw, { receivedAt: target.now });
+  if (parsed.kind === 'malformed') return { kind: 'malformed', errors: parsed.errors };
+  const notes = [...parsed.warnings];
+  let notice = parsed.notice;
+  if (notice.kind !== 'noop' && notice.at !== target.now) {
+    notes.push(`event time ${iso(notice.at)} taken as ${iso(target.now)} (${target.description}'s clock); leads and windows are kept`);
+    notice = retimeNotice(notice, target.now);
+  }
+  if (target.adopt !== undefined) {
+    const adopted = target.adopt(notice);
+    notice = adopted.notice;
+    if (adopted.note !== undefined) notes.push(adopted.note);
+  }
+  const instance = noticeInstance(notice);
+  let group = noticeGroup(notice);
+  if (group === undefined && instance !== undefined) group = await target.ports.capacity.findGroupOfInstance(instance);
+  const groupIds = [...new Set<GroupId>([...target.managed.groups.keys(), ...(group !== undefined ? [group] : [])])];
+  const loaded = await loadFleet(target.ports, target.managed, { groupIds });
+  notes.push(...loaded.warnings);
+  const plan = planNoticeResponse(notice, loaded.fleet, { now: target.now });
+  return { kind: 'planned', notice, plan, notes };
+};
+
+// ---------------------------------------------------------------------------------------------
+// Targets
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * The built-in sample fleet (lambda/sim/sample-fleet.ts: two Spot groups and a standby group with a warm
+ * pool, profiles and forecasts from bundled traces) behind the in-memory ports, at the fleet's start time.
+ */
+export const sampleTarget = (): PlanTarget & { readonly fake: InMemoryPorts } => {
+  const sample = buildSampleFleet();
+  const fake = createInMemoryPorts({ cloud: sample.cloud, now: sample.startAt });
+  for (const pool of sample.pools) fake.stateStore.seedPool(pool);
+  fake.stateStore.seedForecasts(sample.forecasts);
+  fake.stateStore.seedProfiles(sample.profiles);
+  const managed = toManagedGroups(sample.config);
+  const primaries = [...managed.groups.values()].filter((g) => g.role === 'primary');
+  const home = primaries[0];
+  return {
+    description: 'the built-in sample fleet',
+    fake,
+    ports: { instances: fake.cloud, capacity: fake.cloud, state: fake.stateStore },
+    managed,
+    now: sample.startAt,
+    adopt: (notice) => {
+      const id = noticeInstance(notice);
+      if (id === undefined || home === undefined || fake.cloud.instance(id) !== undefined) return { notice };
+      // Joins the first primary group as one more instance like its first member, with that member's
+      // forecast: the event is then planned the way the sample fleet would plan for its own instance.
+      const like = fake.cloud.allInstances().find((i) => i.groupId === home.id && i.state === 'running' && !i.warm);
+      if (like === undefined) return { notice };
+      const state: ManagedInstance['state'] = notice.kind === 'lifecycle-launch' || (notice.kind === 'state-change' && notice.state === 'running') ? 'pending' : 'running';
+      const lifecycle = notice.kind === 'interruption-request' && notice.request.mode !== 'terminate' ? 'on-demand' : like.lifecycle;
+      fake.cloud.putInstance({ ...like, id, state: notice.kind === 'state-change' ? notice.state : state, lifecycle, launchedAt: sample.startAt - 60 * MINUTE, tags: { ...like.tags } });
+      const forecast = sample.forecasts.find((f) => f.instanceId === like.id);
+      if (forecast !== undefined) fake.stateStore.seedForecasts([{ ...forecast, instanceId: id }]);
+      const rehomed = 'groupId' in notice && notice.kind !== 'profile-tick' ? { ...notice, groupId: home.id } : notice;
+      return { notice: rehomed as Notice, note: `${id} is not in the sample fleet: adopted into group ${home.id} as ${lifecycle === 'on-demand' ? 'an' : 'a'} ${lifecycle} ${like.instanceType} in ${like.availabilityZone}, with the forecast of ${like.id}` };
+    },
+  };
+};
+
+/** Wraps a port so that any mutating method throws: `--aws` must never change anything. */
+const readOnly = <T extends object>(port: T, mutating: ReadonlySet<string>): T =>
+  new Proxy(port, {
+    get(target, prop, receiver) {
+      if (typeof prop === 'string' && mutating.has(prop)) {
+        return () => Promise.reject(new Error(`spotwise plan --aws is read-only: refusing ${prop}`));
+      }
+      const value: unknown = Reflect.get(target, prop, receiver);
+      return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+    },
+  });
+
+const STORE_WRITES: ReadonlySet<string> = new Set([...STATE_STORE_MUTATING, 'putProfiles', 'putForecasts', 'markEventProcessed']);
+
+/** The configuration for --aws: a JSON or YAML file, else SPOTWISE_CONFIG (JSON), as the Lambdas get it. */
+export const readConfig = (file: string | undefined, env: Readonly<Record<string, string | undefined>>): ManagedGroups => {
+  if (file !== undefined) {
+    const text = readFileSync(file, 'utf8');
+    return toManagedGroups(parseSpotwiseConfig(file.endsWith('.json') ? JSON.parse(text) : parseYaml(text)));
+  }
+  const json = env[Env.config];
+  if (json === undefined) throw new Error(`--aws needs the spotwise configuration: --config FILE, or ${Env.config} (JSON)`);
+  return toManagedGroups(parseSpotwiseConfig(JSON.parse(json)));
+};
+
+/**
+ * Real AWS, read-only: describes through EC2 and Auto Scaling; pools and forecasts from the state table if
+ * named. The SDK adapters are imported only here, so the default (sample fleet) path starts quickly.
+ */
+export const awsTarget = async (opts: { readonly config?: string; readonly table?: string }, env = process.env): Promise<PlanTarget & { readonly notes: string[] }> => {
+  const managed = readConfig(opts.config, env);
+  const [{ AutoScalingCapacityGateway }, { createAwsClients }, { DynamoDbStateStore }, { Ec2InstanceGateway }] = await Promise.all([
+    import('../../lambda/adapters/autoscaling-capacity-gateway'),
+    import('../../lambda/adapters/aws-clients'),
+    import('../../lambda/adapters/dynamodb-state-store'),
+    import('../../lambda/adapters/ec2-instance-gateway'),
+  ]);
+  const clients = createAwsClients();
+  const table = opts.table ?? env[Env.tableName];
+  const notes: string[] = [];
+  if (table === undefined) notes.push(`no state table (--table or ${Env.tableName}): no stored pools or forecasts, so reservations are planned against configured capacity and fail closed without forecasts`);
+  const state = table === undefined ? new InMemoryStateStore() : new DynamoDbStateStore(clients.dynamoDb, { tableName: table });
+  const gateway = new Ec2InstanceGateway(clients.ec2, { prices: new Map(), defaultPriority: (g) => managed.groups.get(g)?.policy.priority });
+  return {
+    description: 'AWS',
+    notes,
+    ports: {
+      instances: readOnly(gateway, CLOUD_MUTATING),
+      capacity: readOnly(new AutoScalingCapacityGateway(clients.autoScaling), CLOUD_MUTATING),
+      state: readOnly(state, STORE_WRITES),
+    },
+    managed,
+    now: Date.now(),
+  };
+};
+
+// ---------------------------------------------------------------------------------------------
+// Output
+// ---------------------------------------------------------------------------------------------
+
+const iso = (t: number): string => (Number.isFinite(t) ? new Date(t).toISOString() : String(t));
+
+/** The notice as JSON output: the notice itself, with `instanceId` on top where it names one. */
+export const noticeJson = (n: Notice): Record<string, unknown> => {
+  const instance = noticeInstance(n);
+  return { ...n, ...(instance !== undefined ? { instanceId: instance } : {}) };
+};
+
+export const describeAction = (a: Action): string => {
+  switch (a.kind) {
+    case 'reserve':
+      return `reserve ${formatResources(a.reservation.amount)} in ${a.reservation.groupId} for ${a.reservation.instanceId} until ${iso(a.reservation.expiresAt)} (${a.reservation.id})`;
+    case 'release':
+      return `release ${a.reservationId} in ${a.groupId}: ${a.reason}`;
+    case 'hand-over':
+      return `hand ${a.reservationId} over to ${a.instanceId} in ${a.groupId}: ${a.reason}`;
+    case 'retype-stopped-instance':
+      return `retype stopped ${a.instanceId} in ${a.groupId} ${a.fromType} → ${a.toType}: ${a.reason}`;
+    case 'start-instance':
+      return `start ${a.instanceId} in ${a.groupId}: ${a.reason}`;
+    case 'set-desired-capacity':
+      return `set desired capacity of ${a.groupId} to ${a.desiredCapacity}: ${a.reason}`;
+    case 'put-warm-pool':
+      return `warm pool of ${a.groupId}: min ${a.warmPool.minSize}, max prepared ${a.warmPool.maxGroupPreparedCapacity}, ${a.warmPool.poolState}: ${a.reason}`;
+    case 'complete-lifecycle-action':
+      return `complete lifecycle action ${a.hookName} for ${a.instanceId} in ${a.groupId}: ${a.result}`;
+    case 'heartbeat':
+      return `heartbeat lifecycle action ${a.hookName} for ${a.instanceId} in ${a.groupId}`;
+    case 'interrupt-instance':
+      return `${a.mode} ${a.instanceId} in ${a.groupId}: ${a.reason}`;
+    case 'schedule-interruption':
+      return `schedule ${a.mode} of ${a.instanceId} in ${a.groupId} at ${iso(a.at)} (request ${a.requestId}, reservation ${a.reservationId})`;
+    case 'defer-interruption':
+      return `defer request ${a.requestId}: ${a.reason}${a.retryAt !== undefined ? `, retry at ${iso(a.retryAt)}` : ', no retry'}${a.shortfall !== undefined ? `, short ${formatResources(a.shortfall)}` : ''}: ${a.detail}`;
+    case 'noop':
+      return `nothing to do: ${a.reason}`;
+  }
+};
+
+const describeEvent = (e: DomainEvent): string => {
+  const rest = Object.entries(e)
+    .filter(([k]) => k !== 'kind' && k !== 'at')
+    .map(([k, v]) => `${k}=${typeof v === 'object' && v !== null ? JSON.stringify(v) : String(v)}`)
+    .join(' ');
+  return `${e.kind} ${rest}`;
+};
+
+export const formatText = (outcome: Extract<PlanOutcome, { kind: 'planned' }>, target: Pick<PlanTarget, 'description' | 'now'>, file: string): string => {
+  const n = outcome.notice;
+  const instance = noticeInstance(n);
+  const group = noticeGroup(n);
+  const lines = [
+    `Event:  ${file}`,
+    `Notice: ${n.kind}${instance !== undefined ? `  instance ${instance}` : ''}${group !== undefined ? `  group ${group}` : ''}${n.eventId !== undefined ? `  (event ${n.eventId})` : ''}`,
+    `Target: ${target.description} at ${iso(target.now)}`,
+  ];
+  if (outcome.notes.length > 0) lines.push('Notes:', ...outcome.notes.map((s) => `  - ${s}`));
+  lines.push(`Plan:   ${outcome.plan.actions.length} action(s)`);
+  outcome.plan.actions.forEach((a, i) => lines.push(`  ${i + 1}. ${describeAction(a)}`));
+  if (outcome.plan.events.length > 0) lines.push('Events:', ...outcome.plan.events.map((e) => `  - ${describeEvent(e)}`));
+  return lines.join('\n');
+};
+
+// ---------------------------------------------------------------------------------------------
+// Command
+// ---------------------------------------------------------------------------------------------
+
+interface PlanOptions {
+  readonly event: string;
+  readonly json?: boolean;
+  readonly aws?: boolean;
+  readonly config?: string;
+  readonly table?: string;
+}
+
+const fail = (message: string): void => {
+  console.error(`spotwise plan: ${message}`);
+  process.exitCode = 1;
+};
+
+export const runPlanCommand = async (opts: PlanOptions): Promise<void> => {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(opts.event, 'utf8'));
+  } catch (error) {
+    const e = error as NodeJS.ErrnoException;
+    fail(e.code !== undefined ? `cannot read ${opts.event}: ${e.message}` : `${opts.event} is not JSON: ${e.message}`);
+    return;
+  }
+  // A malformed event is reported before the target is built (the sample fleet takes seconds to build).
+  const early = parseEvent(raw, { receivedAt: Date.now() });
+  if (early.kind === 'malformed') {
+    fail(`${opts.event}: ${early.errors}`);
+    return;
+  }
+  if (early.notice.kind === 'noop') {
+    // Nothing to plan against: spotwise does not act on this event, whatever the fleet.
+    const plan = planNoticeResponse(early.notice, { groups: [], catalog: new Map(), forecasts: new Map() }, { now: Date.now() });
+    if (opts.json === true) process.stdout.write(`${JSON.stringify({ notice: noticeJson(early.notice), plan: { actions: plan.actions, events: plan.events } })}\n`);
+    else console.log(formatText({ kind: 'planned', notice: early.notice, plan, notes: [] }, { description: 'any fleet', now: Date.now() }, opts.event));
+    return;
+  }
+  let target: PlanTarget;
+  const targetNotes: string[] = [];
+  try {
+    if (opts.aws === true) {
+      const t = await awsTarget({ ...(opts.config !== undefined ? { config: opts.config } : {}), ...(opts.table !== undefined ? { table: opts.table } : {}) });
+      targetNotes.push(...t.notes);
+      target = t;
+    } else {
+      target = sampleTarget();
+    }
+  } catch (error) {
+    fail((error as Error).message);
+    return;
+  }
+  const outcome = await planEvent(raw, target);
+  if (outcome.kind === 'malformed') {
+    fail(`${opts.event}: ${outcome.errors}`);
+    return;
+  }
+  const full = { ...outcome, notes: [...targetNotes, ...outcome.notes] };
+  if (opts.json === true) {
+    // stdout carries exactly one JSON object; notes go to stderr.
+    for (const note of full.notes) console.error(`note: ${note}`);
+    process.stdout.write(`${JSON.stringify({ notice: noticeJson(full.notice), plan: { actions: full.plan.actions, events: full.plan.events } })}\n`);
+    return;
+  }
+  console.log(formatText(full, target, opts.event));
+};
 
 export const registerPlan = (program: Command): void => {
   program
     .command('plan')
-    .description('Print what spotwise would do for an event JSON file')
-    .requiredOption('--event <file>', 'event JSON file')
-    .action(() => {
-      console.error('spotwise plan: not built yet (see the adapters/handlers issue).');
-      process.exitCode = 2;
+    .description('Print what spotwise would do for an event JSON file: the parsed notice and the plan (nothing is executed)')
+    .requiredOption('--event <file>', 'event JSON file (any EventBridge event, or spotwise\'s own)')
+    .option('--json', 'print exactly one JSON object {"notice": ..., "plan": {"actions": [...], "events": [...]}}')
+    .option('--aws', 'plan against the real AWS account, read-only (default: the built-in sample fleet)')
+    .option('--config <file>', 'with --aws: the spotwise configuration (YAML or JSON; default: $SPOTWISE_CONFIG)')
+    .option('--table <name>', 'with --aws: the state table holding pools and forecasts (default: $SPOTWISE_TABLE_NAME)')
+    .action(async (opts: PlanOptions) => {
+      await runPlanCommand(opts);
     });
 };
+

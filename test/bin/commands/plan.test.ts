@@ -1,0 +1,144 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { awsTarget, noticeJson, planEvent, retimeNotice, sampleTarget, type PlanTarget } from '../../../bin/commands/plan';
+import { instanceId, requestId, type Notice } from '../../../lambda/core/domain';
+import { FIXTURE_DIR, REPO_ROOT, SHARED_EVENTS_DIR, fixture, listJson, readJson } from '../../events/event-fixtures';
+
+const KIND_OF: Readonly<Record<string, string>> = {
+  'EC2 Spot Instance Interruption Warning': 'spot-interruption-warning',
+  'EC2 Instance Rebalance Recommendation': 'rebalance-recommendation',
+  'EC2 Instance State-change Notification': 'state-change',
+  'EC2 Instance-launch Lifecycle Action': 'lifecycle-launch',
+  'EC2 Instance-terminate Lifecycle Action': 'lifecycle-terminate',
+  'Interruption Requested': 'interruption-request',
+  'Profile Tick': 'profile-tick',
+  'Interruption Due': 'interruption-due',
+};
+
+describe('planEvent against the built-in sample fleet', () => {
+  let target: ReturnType<typeof sampleTarget>;
+  beforeAll(() => {
+    target = sampleTarget();
+  });
+
+  const cases = [
+    ...listJson(SHARED_EVENTS_DIR).map((f) => ['shared', join(SHARED_EVENTS_DIR, f)] as const),
+    ...listJson(FIXTURE_DIR).filter((f) => f.startsWith('spotwise-')).map((f) => ['spotwise', join(FIXTURE_DIR, f)] as const),
+  ];
+
+  it.each(cases)('%s %s: the right notice and a plan, nothing executed', async (_where, file) => {
+    const raw = readJson(file) as Record<string, unknown>;
+    const before = target.fake.mutatingCalls().length;
+    const out = await planEvent(raw, target);
+    expect(out.kind).toBe('planned');
+    if (out.kind !== 'planned') return;
+    expect(out.notice.kind).toBe(KIND_OF[raw['detail-type'] as string] ?? 'noop');
+    expect(out.plan.actions.length).toBeGreaterThan(0);
+    for (const a of out.plan.actions) expect(typeof a.kind).toBe('string');
+    expect(target.fake.mutatingCalls()).toHaveLength(before);
+  });
+
+  it('adopts an unknown instance into a primary group and plans a reservation for a spot warning', async () => {
+    const raw = fixture('ec2-spot-instance-interruption-warning__karpenter.json');
+    const out = await planEvent({ ...raw, id: 'adopt-1', detail: { 'instance-id': 'i-0fedcba987654321f', 'instance-action': 'terminate' } }, target);
+    expect(out.kind === 'planned' && out.plan.actions.map((a) => a.kind)).toContain('reserve');
+    expect(out.kind === 'planned' && out.notes.join('\n')).toMatch(/i-0fedcba987654321f is not in the sample fleet: adopted into group web/);
+    expect(target.fake.cloud.instance(instanceId('i-0fedcba987654321f'))?.groupId).toBe('web');
+  });
+
+  it('plans for an instance the sample fleet already has, without adopting', async () => {
+    const known = target.fake.cloud.allInstances().find((i) => i.groupId === 'web' && i.state === 'running' && !i.warm);
+    if (known === undefined) throw new Error('the sample fleet has no running web instance');
+    const raw = fixture('ec2-instance-rebalance-recommendation__aws-nth.json');
+    const out = await planEvent({ ...raw, detail: { 'instance-id': known.id } }, target);
+    expect(out.kind === 'planned' && out.notes.some((n) => n.includes('adopted'))).toBe(false);
+    expect(out.kind === 'planned' && out.notice).toMatchObject({ kind: 'rebalance-recommendation', instanceId: known.id });
+  });
+
+  it('malformed events are reported, not planned', async () => {
+    const raw = fixture('ec2-instance-state-change-notification__aws-nth.json');
+    expect(await planEvent({ ...raw, detail: { 'instance-id': 'i-abcd1111', state: 'melting' } }, target)).toMatchObject({ kind: 'malformed', errors: expect.stringContaining('detail.state') });
+  });
+});
+
+describe('retimeNotice', () => {
+  it.each<[string, Notice, Partial<Record<string, unknown>>]>([
+    ['a warning keeps its 120 s lead', { kind: 'spot-interruption-warning', eventId: 'e', at: 1_000, instanceId: instanceId('i-00000001'), action: 'terminate', deadline: 121_000 }, { at: 10_000, deadline: 130_000 }],
+    ['a state change moves', { kind: 'state-change', eventId: 'e', at: 1_000, instanceId: instanceId('i-00000001'), state: 'running' }, { at: 10_000 }],
+  ])('%s', (_n, notice, expected) => {
+    expect(retimeNotice(notice, 10_000)).toMatchObject(expected);
+  });
+
+  it('a request keeps its window', () => {
+    const n: Notice = {
+      kind: 'interruption-request', eventId: 'e', at: 0,
+      request: { requestId: requestId('r'), selector: { kind: 'instance', instanceId: instanceId('i-00000001') }, reason: 'x', notBefore: 300, deadline: 900, mode: 'stop', requestedAt: 0 },
+    };
+    expect(retimeNotice(n, 1_000)).toMatchObject({ at: 1_000, request: { notBefore: 1_300, deadline: 1_900, requestedAt: 1_000 } });
+    expect(noticeJson(n)).toMatchObject({ kind: 'interruption-request', instanceId: 'i-00000001' });
+  });
+});
+
+describe('--aws target', () => {
+  const config = JSON.stringify({ groups: [{ name: 'web', policy: 'p', capacity: { vcpu: 8, memory_gib: 32 } }], policies: [{ policy_name: 'p', priority: 50 }] });
+
+  it('refuses every mutating call (read-only), without touching the network', async () => {
+    const t: PlanTarget = await awsTarget({}, { SPOTWISE_CONFIG: config, AWS_REGION: 'us-east-1' });
+    await expect(t.ports.capacity.setDesiredCapacity('web' as never, 3)).rejects.toThrow('spotwise plan --aws is read-only: refusing setDesiredCapacity');
+    await expect(t.ports.instances.stopInstances([instanceId('i-00000001')])).rejects.toThrow('refusing stopInstances');
+    await expect(t.ports.state.markEventProcessed('e', 0)).rejects.toThrow('refusing markEventProcessed');
+    await expect(t.ports.state.reserve({} as never)).rejects.toThrow('refusing reserve');
+  });
+
+  it('needs a configuration', async () => {
+    await expect(awsTarget({}, {})).rejects.toThrow('--aws needs the spotwise configuration: --config FILE, or SPOTWISE_CONFIG (JSON)');
+  });
+});
+
+describe('spotwise plan (spawned CLI)', () => {
+  const run = (...args: string[]) => {
+    const r = spawnSync('npx', ['tsx', 'bin/cli.ts', 'plan', ...args], { cwd: REPO_ROOT, encoding: 'utf8', timeout: 120_000 });
+    return { status: r.status, stdout: r.stdout, stderr: r.stderr.split('\n').filter((l) => !l.startsWith('npm warn')).join('\n') };
+  };
+  const tmp = mkdtempSync(join(tmpdir(), 'spotwise-plan-'));
+
+  it('--json prints exactly one JSON object with the notice and the plan', () => {
+    const r = run('--event', join(FIXTURE_DIR, 'ec2-spot-instance-interruption-warning__karpenter.json'), '--json');
+    expect(r.status).toBe(0);
+    const out = JSON.parse(r.stdout) as { notice: { kind: string; instanceId: string }; plan: { actions: { kind: string }[] } };
+    expect(Object.keys(out)).toEqual(['notice', 'plan']);
+    expect(out.notice).toMatchObject({ kind: 'spot-interruption-warning', instanceId: 'i-0123456789' });
+    expect(out.plan.actions.map((a) => a.kind)).toContain('reserve');
+  });
+
+  it('an unknown detail-type prints kind noop and exits 0', () => {
+    const r = run('--event', join(SHARED_EVENTS_DIR, 'ec2-fleet-error__awsdocs-ec2-ug.json'), '--json');
+    expect(r.status).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({ notice: { kind: 'noop' }, plan: { actions: [{ kind: 'noop' }] } });
+  });
+
+  it('the text output names the notice and numbers the actions', () => {
+    const r = run('--event', join(FIXTURE_DIR, 'ec2-instance-terminate-lifecycle-action__awsdocs-asg-ug-2.json'));
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/^Notice: lifecycle-terminate {2}instance i-1234567890abcdef0/m);
+    expect(r.stdout).toMatch(/^ {2}1\. complete lifecycle action my-termination-lifecycle-hook/m);
+  });
+
+  it('a malformed event exits non-zero naming the field and the value', () => {
+    const file = join(tmp, 'bad.json');
+    writeFileSync(file, JSON.stringify({ ...fixture('ec2-spot-instance-interruption-warning__karpenter.json'), detail: { 'instance-id': 'i-XYZ', 'instance-action': 'terminate' } }));
+    const r = run('--event', file, '--json');
+    expect(r.status).not.toBe(0);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toContain('detail.instance-id: expected an EC2 instance id like "i-0123456789abcdef0" (got "i-XYZ")');
+  });
+
+  it('a file that is not JSON exits non-zero saying so', () => {
+    const file = join(tmp, 'not.json');
+    writeFileSync(file, '{ nope');
+    expect(run('--event', file)).toMatchObject({ status: 1, stderr: expect.stringContaining(`spotwise plan: ${file} is not JSON`) });
+  });
+});
