@@ -45,6 +45,19 @@ export const toTrainingRows = (cases: readonly PredictionCase[]): TrainingRow[] 
   return rows;
 };
 
+/**
+ * Re-weights rows so every dimension carries the same total weight: CPU has ~3× the rows of the other
+ * dimensions (every source has CPU, only Bitbrains and Alibaba have memory), and an unbalanced loss
+ * would fit CPU at the others' expense although the shared network serves all four.
+ */
+export const balanceDimensions = (rows: readonly TrainingRow[]): TrainingRow[] => {
+  const total = new Map<Dimension, number>();
+  for (const r of rows) total.set(r.dimension, (total.get(r.dimension) ?? 0) + r.weight);
+  const present = [...total.values()].filter((w) => w > 0).length;
+  const grand = [...total.values()].reduce((a, b) => a + b, 0);
+  return rows.map((r) => ({ ...r, weight: (r.weight * grand) / (present * total.get(r.dimension)!) }));
+};
+
 export interface Normalisation {
   readonly mean: number[];
   readonly std: number[];

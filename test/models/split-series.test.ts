@@ -5,13 +5,13 @@ import { splitSeries } from '../../models/src/split-series';
 const series = (dataset: string, n: number) => Array.from({ length: n }, (_, i) => ({ id: `${dataset}/s${i}`, dataset }));
 
 describe('splitSeries', () => {
-  it('assigns each series to exactly one split, stratified by dataset (11 → 7/2/2, 71 → 43/14/14)', () => {
+  it('assigns each series to exactly one split, stratified by dataset (11 → 6/3/2, 71 → 36/21/14)', () => {
     const all = [...series('nab', 11), ...series('bb', 71)];
     const split = splitSeries(all, 1);
     expect(split.size).toBe(all.length);
     const count = (ds: string, name: string) => all.filter((s) => s.dataset === ds && split.get(s.id) === name).length;
-    expect([count('nab', 'train'), count('nab', 'validation'), count('nab', 'test')]).toEqual([7, 2, 2]);
-    expect([count('bb', 'train'), count('bb', 'validation'), count('bb', 'test')]).toEqual([43, 14, 14]);
+    expect([count('nab', 'train'), count('nab', 'validation'), count('nab', 'test')]).toEqual([6, 3, 2]);
+    expect([count('bb', 'train'), count('bb', 'validation'), count('bb', 'test')]).toEqual([36, 21, 14]);
   });
 
   it('is deterministic for a seed, differs across seeds, and does not move a series when another is added', () => {
