@@ -9,3 +9,6 @@ export const BUNDLED_PRICE_FILE = join(BUNDLED_DATA_DIR, 'prices', 'us-east-1-li
 /** Region and OS of the bundled Spot Advisor slice and price table. */
 export const BUNDLED_REGION = 'us-east-1';
 export const BUNDLED_OS = 'Linux';
+
+/** The trained post-restart demand model the profiler uses when it is present (models/, issue 5). */
+export const BUNDLED_MODEL_DIR = fileURLToPath(new URL('../../models/post-restart-demand', import.meta.url));

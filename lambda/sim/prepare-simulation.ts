@@ -1,4 +1,6 @@
-import { BUNDLED_DATA_DIR } from './bundled-data';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { BUNDLED_DATA_DIR, BUNDLED_MODEL_DIR } from './bundled-data';
 import type { WorldParams } from './engine/sim-world';
 import { DEFAULT_INTERRUPTION_PARAMS, drawPoolBursts, type InterruptionModelParams, type PoolRisk } from './interruption-model';
 import { DEFAULT_POST_RESTART_MODEL, learnPostRestartModel, type PostRestartModel } from './post-restart-demand';
@@ -24,6 +26,11 @@ export interface SimulationOptions {
   readonly checkInvariants?: boolean;
   /** Already loaded traces (tests); default: read dataDir. */
   readonly traces?: readonly TraceSeries[];
+  /**
+   * The profiler's predictor: 'auto' uses the trained model in models/ when its files are there (else the
+   * statistical fallback), 'fallback' always the fallback (quick tests).
+   */
+  readonly predictor?: 'auto' | 'fallback';
 }
 
 /** Seconds per simulation step: fine enough for 21-second warm starts and 2-minute warnings. */
@@ -31,6 +38,8 @@ export const DEFAULT_STEP_SECONDS = 10;
 
 export interface PreparedSimulation extends SimulationSetup {
   readonly postRestart: PostRestartModel;
+  /** The model directory the profiler loads, when the model is used. */
+  readonly modelDir?: string;
   readonly dataDir: string;
   readonly seriesUsed: number;
 }
@@ -71,5 +80,9 @@ export const prepareSimulation = (opts: SimulationOptions): PreparedSimulation =
     checkInvariants: opts.checkInvariants ?? false,
   };
   const seriesUsed = new Set(sample.workloads.map((w) => w.demand.seriesId)).size;
-  return { seed: opts.seed, hours: opts.hours, sample, advisor: sample.advisor, bursts, requests, interruption, world, postRestart, dataDir, seriesUsed };
+  const modelDir = (opts.predictor ?? 'auto') === 'auto' && existsSync(join(BUNDLED_MODEL_DIR, 'model.json')) ? BUNDLED_MODEL_DIR : undefined;
+  return {
+    seed: opts.seed, hours: opts.hours, sample, advisor: sample.advisor, bursts, requests, interruption, world, postRestart, dataDir, seriesUsed,
+    ...(modelDir !== undefined ? { modelDir } : {}),
+  };
 };

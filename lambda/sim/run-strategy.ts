@@ -103,6 +103,9 @@ export const runStrategy = async (
         case 'warm-filled':
           if (world.isAlive(ev.instanceId) && world.instance(ev.instanceId)?.state === 'pending') await world.setState(ev.instanceId, 'stopped', hooks);
           break;
+        case 'hook-timeout':
+          await world.expireLifecycleHook(ev.instanceId, ev.token, hooks);
+          break;
         case 'strategy':
           if (ev.name === 'request') await hooks.onRequest?.(world, ev.payload as InterruptionRequest);
           else await hooks.onEvent?.(world, ev.name, ev.payload);

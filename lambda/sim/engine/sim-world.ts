@@ -45,7 +45,29 @@ export type SimEvent =
   | { readonly kind: 'reclaim'; readonly instanceId: InstanceId; readonly burstId: string }
   | { readonly kind: 'ready'; readonly instanceId: InstanceId }
   | { readonly kind: 'warm-filled'; readonly instanceId: InstanceId }
+  | { readonly kind: 'hook-timeout'; readonly instanceId: InstanceId; readonly token: string }
   | { readonly kind: 'strategy'; readonly name: string; readonly payload?: unknown };
+
+/**
+ * Auto Scaling lifecycle hooks, as the spotwise stack installs them on managed groups (lib/lifecycle-hooks.ts:
+ * 5-minute heartbeat timeout, CONTINUE by default). Only the spotwise world has them: the baselines run
+ * without spotwise deployed.
+ */
+export interface LifecycleHookSettings {
+  readonly launchHook: string;
+  readonly terminateHook: string;
+  readonly heartbeatTimeoutSeconds: number;
+}
+
+export interface LifecycleHookEvent {
+  readonly transition: 'launch' | 'terminate';
+  readonly instanceId: InstanceId;
+  readonly groupId: GroupId;
+  readonly hookName: string;
+  readonly token: string;
+  readonly origin: 'EC2' | 'AutoScalingGroup' | 'WarmPool';
+  readonly destination: 'EC2' | 'AutoScalingGroup' | 'WarmPool';
+}
 
 export interface InstanceMeta {
   readonly id: InstanceId;
@@ -62,6 +84,10 @@ export interface InstanceMeta {
   idleSince?: number;
   /** A voluntary disruption (priority interruption) took it: counted in flight until its workload recovers. */
   voluntary: boolean;
+  /** In Terminating:Wait (terminate lifecycle hook): still running, its workload must move, gone on completion. */
+  terminating?: { readonly token: string; readonly until: number };
+  /** In Pending:Wait (launch lifecycle hook): not ready before the hook is completed or times out. */
+  launching?: { readonly token: string; readonly until: number };
 }
 
 export type EpisodeKind = 'spot' | 'voluntary' | 'move';
@@ -145,6 +171,8 @@ export interface StrategyHooks {
   onRequest?(world: SimWorld, request: import('../../core/domain').InterruptionRequest): Promise<void>;
   onStep?(world: SimWorld): Promise<void>;
   onEvent?(world: SimWorld, name: string, payload: unknown): Promise<void>;
+  /** A lifecycle hook put an instance in Pending:Wait or Terminating:Wait (only with hooks installed). */
+  onLifecycleHook?(world: SimWorld, event: LifecycleHookEvent): Promise<void>;
 }
 
 const EPS = 1e-9;
@@ -172,6 +200,9 @@ export class SimWorld {
   private readonly nextOrdinal = new Map<GroupId, number>();
   private readonly byId = new Map<InstanceId, ManagedInstance>();
   private current: number;
+  /** Lifecycle hooks on the managed groups, when spotwise is deployed (set by its strategy). */
+  lifecycleHooks?: LifecycleHookSettings;
+  private hookSeq = 0;
   readonly startAt: number;
   readonly endAt: number;
 
@@ -307,7 +338,8 @@ export class SimWorld {
     for (const i of this.byId.values()) {
       if (i.groupId !== groupId || i.warm) continue;
       const m = this.meta.get(i.id);
-      if (i.state === 'pending' || i.state === 'running') n += 1;
+      // An instance in Terminating:Wait has left service already: Auto Scaling replaces it meanwhile.
+      if ((i.state === 'pending' || i.state === 'running') && m?.terminating === undefined) n += 1;
       else if (m?.goneAt !== undefined && !m.replacementLaunched && m.goneAt + this.params.timings.asgDetectionSeconds * 1000 > this.current) n += 1;
     }
     return n;
@@ -351,6 +383,7 @@ export class SimWorld {
       const readyAt = at + (wasRunning ? this.params.timings.warmRunningSeconds : this.params.timings.warmStoppedSeconds) * 1000;
       this.scheduleReady(warm.id, readyAt);
       this.totals.warmStarts += 1;
+      await this.beginLaunchHook(warm.id, 'WarmPool', hooks);
       return true;
     }
     const isStandby = !this.launchTypes.get(groupId)?.length || this.sample.fleet.groups.find((x) => x.id === groupId)?.role === 'standby';
@@ -363,6 +396,7 @@ export class SimWorld {
     await hooks.onInstanceState?.(this, id, 'pending', 'pending');
     this.scheduleReady(id, at + coldReadySeconds(this.params.timings) * 1000);
     this.totals.coldLaunches += 1;
+    await this.beginLaunchHook(id, 'EC2', hooks);
     return true;
   }
 
@@ -380,7 +414,7 @@ export class SimWorld {
         const m = this.meta.get(i.id);
         if (m) m.readyAt = undefined;
         await this.setState(i.id, 'stopped', hooks);
-      } else {
+      } else if (!(await this.beginTerminateHook(i.id, hooks))) {
         await this.terminate(i.id, hooks, 'scale-in');
       }
     }
@@ -408,6 +442,74 @@ export class SimWorld {
     }
   }
 
+  // ------------------------------------------------------------------ lifecycle hooks
+
+  private nextToken(): string {
+    this.hookSeq += 1;
+    return `sim-token-${this.hookSeq.toString(16).padStart(8, '0')}`;
+  }
+
+  private async beginLaunchHook(id: InstanceId, origin: 'EC2' | 'WarmPool', hooks: StrategyHooks): Promise<void> {
+    const settings = this.lifecycleHooks;
+    const m = this.meta.get(id);
+    if (settings === undefined || m === undefined) return;
+    const token = this.nextToken();
+    const until = this.current + settings.heartbeatTimeoutSeconds * 1000;
+    m.launching = { token, until };
+    this.queue.push(until, { kind: 'hook-timeout', instanceId: id, token });
+    await hooks.onLifecycleHook?.(this, { transition: 'launch', instanceId: id, groupId: m.groupId, hookName: settings.launchHook, token, origin, destination: 'AutoScalingGroup' });
+  }
+
+  /**
+   * An Auto Scaling termination with a terminate hook: the instance waits in Terminating:Wait — still
+   * running, its workload already looking for a new home — until the hook is completed or times out.
+   * Returns false when there is no hook (terminate at once).
+   */
+  async beginTerminateHook(id: InstanceId, hooks: StrategyHooks): Promise<boolean> {
+    const settings = this.lifecycleHooks;
+    const m = this.meta.get(id);
+    if (settings === undefined || m === undefined || !this.isAlive(id) || m.terminating !== undefined) return m?.terminating !== undefined;
+    const token = this.nextToken();
+    const until = this.current + settings.heartbeatTimeoutSeconds * 1000;
+    m.terminating = { token, until };
+    this.queue.push(until, { kind: 'hook-timeout', instanceId: id, token });
+    await hooks.onLifecycleHook?.(this, { transition: 'terminate', instanceId: id, groupId: m.groupId, hookName: settings.terminateHook, token, origin: 'AutoScalingGroup', destination: 'EC2' });
+    return true;
+  }
+
+  /** CompleteLifecycleAction (or the heartbeat timeout's default CONTINUE). Unknown tokens are ignored. */
+  async completeLifecycleHook(id: InstanceId, token: string, hooks: StrategyHooks): Promise<void> {
+    const m = this.meta.get(id);
+    if (m === undefined) return;
+    if (m.launching?.token === token) {
+      m.launching = undefined;
+      const readyAt = this.pendingReady.get(id);
+      if (readyAt !== undefined && readyAt <= this.current) await this.markReady(id, this.current, hooks);
+    } else if (m.terminating?.token === token) {
+      await this.terminate(id, hooks, 'api');
+    }
+  }
+
+  /** A heartbeat pushes the hook's timeout out by another heartbeat period. */
+  heartbeatLifecycleHook(id: InstanceId, token: string): void {
+    const m = this.meta.get(id);
+    const settings = this.lifecycleHooks;
+    if (m === undefined || settings === undefined) return;
+    const until = this.current + settings.heartbeatTimeoutSeconds * 1000;
+    if (m.launching?.token === token) m.launching = { token, until };
+    else if (m.terminating?.token === token) m.terminating = { token, until };
+    else return;
+    this.queue.push(until, { kind: 'hook-timeout', instanceId: id, token });
+  }
+
+  /** A hook's timeout event: CONTINUE unless it was completed or extended meanwhile. */
+  async expireLifecycleHook(id: InstanceId, token: string, hooks: StrategyHooks): Promise<void> {
+    const m = this.meta.get(id);
+    const hook = m?.launching?.token === token ? m.launching : m?.terminating?.token === token ? m.terminating : undefined;
+    if (hook === undefined || hook.until > this.current) return;
+    await this.completeLifecycleHook(id, token, hooks);
+  }
+
   // ------------------------------------------------------------------ losing instances
 
   /** Terminates an instance now (reclaim, scale-in, a strategy's or a handler's call). */
@@ -415,6 +517,8 @@ export class SimWorld {
     if (!this.isAlive(id)) return;
     const m = this.meta.get(id);
     if (m) {
+      m.terminating = undefined;
+      m.launching = undefined;
       // Auto Scaling learns of a reclaim at its next health check; a termination it made or was asked for, at once.
       m.goneAt = why === 'reclaim' ? this.current : this.current - this.params.timings.asgDetectionSeconds * 1000;
       m.readyAt = undefined;
@@ -514,7 +618,7 @@ export class SimWorld {
     if (w.next !== undefined) return false;
     if (w.host === undefined) return true;
     const m = this.meta.get(w.host);
-    return m?.doomedAt !== undefined || m?.draining === true || m?.voluntary === true;
+    return m?.doomedAt !== undefined || m?.draining === true || m?.voluntary === true || m?.terminating !== undefined;
   }
 
   /** Free instances a workload may use: its group's and its standby group's, alive, not warm, unclaimed. */
@@ -525,7 +629,7 @@ export class SimWorld {
     return this.instances().filter((i) => {
       if (!groups.has(i.groupId) || i.warm || !(i.state === 'pending' || i.state === 'running')) return false;
       const m = this.meta.get(i.id);
-      if (m === undefined || m.doomedAt !== undefined || m.draining || m.voluntary) return false;
+      if (m === undefined || m.doomedAt !== undefined || m.draining || m.voluntary || m.terminating !== undefined) return false;
       return this.isIdle(i.id);
     });
   }
@@ -546,10 +650,18 @@ export class SimWorld {
 
   /** A pending instance became ready (running, application up) at `at`. */
   async markReady(id: InstanceId, at: number, hooks: StrategyHooks): Promise<void> {
-    this.pendingReady.delete(id);
     const i = this.byId.get(id);
     const m = this.meta.get(id);
-    if (i === undefined || m === undefined || i.state !== 'pending') return;
+    if (i === undefined || m === undefined || i.state !== 'pending') {
+      this.pendingReady.delete(id);
+      return;
+    }
+    if (m.launching !== undefined) {
+      // Still in Pending:Wait: ready once the launch hook is completed (or times out).
+      this.pendingReady.set(id, Math.max(at, m.launching.until));
+      return;
+    }
+    this.pendingReady.delete(id);
     await this.setState(id, 'running', hooks);
     if (!this.byId.get(id)?.warm) m.readyAt = at;
   }

@@ -119,18 +119,36 @@ export class SimulatedCloud implements InstanceGateway, CapacityGateway {
   async completeLifecycleAction(input: Parameters<CapacityGateway['completeLifecycleAction']>[0]): Promise<void> {
     this.mutate();
     await this.world.cloud.completeLifecycleAction(input);
+    await this.world.completeLifecycleHook(input.instanceId, input.token, this.hooks());
   }
 
   async recordLifecycleActionHeartbeat(input: Parameters<CapacityGateway['recordLifecycleActionHeartbeat']>[0]): Promise<void> {
     this.mutate();
     await this.world.cloud.recordLifecycleActionHeartbeat(input);
+    this.world.heartbeatLifecycleHook(input.instanceId, input.token);
   }
 
+  /**
+   * With a terminate lifecycle hook the instance first waits in Terminating:Wait (and spotwise hears of
+   * it); it goes when the hook is completed. Without one it goes at once. Either way Auto Scaling launches
+   * a replacement unless desired capacity was decremented.
+   */
   async terminateInstanceInGroup(id: InstanceId, options: { readonly decrementDesiredCapacity: boolean }): Promise<void> {
     this.mutate();
-    this.noteVoluntary([id]);
-    await this.world.cloud.terminateInstanceInGroup(id, options);
-    await this.world.terminate(id, this.hooks(), 'api');
+    const i = this.world.instance(id);
+    const g = i === undefined ? undefined : this.world.cloud.group(i.groupId);
+    if (i === undefined || g === undefined || !this.world.isAlive(id) || this.world.lifecycleHooks === undefined) {
+      this.noteVoluntary([id]);
+      await this.world.cloud.terminateInstanceInGroup(id, options); // the fake's refusals (unknown id, below min size)
+      await this.world.terminate(id, this.hooks(), 'api');
+    } else {
+      if (options.decrementDesiredCapacity) {
+        if (g.desiredCapacity - 1 < g.minSize) await this.world.cloud.terminateInstanceInGroup(id, options); // refuses, naming the sizes
+        this.world.cloud.putGroup({ ...g, desiredCapacity: g.desiredCapacity - 1 });
+      }
+      this.noteVoluntary([id]);
+      await this.world.beginTerminateHook(id, this.hooks());
+    }
     await this.world.reconcile(this.hooks());
   }
 

@@ -1,5 +1,7 @@
 import { AWS_EC2_SOURCE, DetailType, SPOTWISE_SOURCE } from '../../contracts/events';
+import { AWS_AUTOSCALING_SOURCE } from '../../contracts/events';
 import type { GroupId, InstanceId, InstanceState, InterruptionRequest } from '../../core/domain';
+import type { LifecycleHookEvent } from '../engine/sim-world';
 
 /**
  * The EventBridge events the simulated cloud emits, in the exact shape AWS (and spotwise's own buses)
@@ -35,3 +37,26 @@ export const interruptionRequestedEvent = (request: InterruptionRequest, at: num
     deadline: new Date(request.deadline).toISOString(),
     mode: request.mode,
   });
+
+/** The EventBridge rule's scheduled event (the coordinator's deferred-request retry tick, rate(1 minute)). */
+export const scheduledRuleEvent = (at: number) =>
+  envelope(`sim-retry-tick-${at}`, 'aws.events', 'Scheduled Event', at, [`arn:aws:events:${REGION}:${ACCOUNT}:rule/spotwise-request-retry`], {});
+
+/** "EC2 Instance-launch/-terminate Lifecycle Action" from Auto Scaling (warm-pool era: with Origin and Destination). */
+export const lifecycleActionEvent = (e: LifecycleHookEvent, at: number) =>
+  envelope(
+    `sim-lifecycle-${e.transition}-${e.token}`,
+    AWS_AUTOSCALING_SOURCE,
+    e.transition === 'launch' ? DetailType.lifecycleLaunch : DetailType.lifecycleTerminate,
+    at,
+    [`arn:aws:autoscaling:${REGION}:${ACCOUNT}:autoScalingGroup:00000000-0000-0000-0000-000000000000:autoScalingGroupName/${e.groupId}`],
+    {
+      LifecycleActionToken: e.token,
+      AutoScalingGroupName: e.groupId,
+      LifecycleHookName: e.hookName,
+      EC2InstanceId: e.instanceId,
+      LifecycleTransition: e.transition === 'launch' ? 'autoscaling:EC2_INSTANCE_LAUNCHING' : 'autoscaling:EC2_INSTANCE_TERMINATING',
+      Origin: e.origin,
+      Destination: e.destination,
+    },
+  );

@@ -4,13 +4,18 @@ import { DIMENSIONS } from '../../core/domain';
 import type { HandlerResult } from '../../handlers/handler-deps';
 import { toManagedGroups } from '../../handlers/managed-groups';
 import { makeHandler as makeNoticeHandler } from '../../handlers/notice';
-import { InMemoryScheduler, InMemoryStateStore, RecordingEventPublisher } from '../memory';
+import { defaultPredictor, makeHandler as makeProfilerHandler } from '../../handlers/profiler';
+import { makeHandler as makeCoordinatorHandler } from '../../handlers/coordinator';
+import { makeHandler as makeExecutorHandler } from '../../handlers/executor';
+import { interruptionDueEvent } from '../../events/parsers/interruption-due';
+import { InMemoryScheduler, RecordingEventPublisher } from '../memory';
+import { SimStateStore } from '../engine/sim-state-store';
 import { SimMetricsReader } from '../engine/sim-metrics-reader';
 import { SimulatedCloud } from '../engine/simulated-cloud';
-import type { SimWorld } from '../engine/sim-world';
+import type { LifecycleHookEvent, SimWorld } from '../engine/sim-world';
 import type { PreparedSimulation } from '../prepare-simulation';
 import type { RequestCounts, SimStrategy } from './baseline-strategies';
-import { rebalanceEvent, spotWarningEvent, stateChangeEvent } from './sim-events';
+import { interruptionRequestedEvent, lifecycleActionEvent, profileTickEvent, rebalanceEvent, scheduledRuleEvent, spotWarningEvent, stateChangeEvent } from './sim-events';
 import { SimTelemetry } from './sim-telemetry';
 
 /** CPU and memory an idle instance still shows (OS, agents): what CloudWatch reports for a spare. */
@@ -26,15 +31,32 @@ type Handler = (event: unknown) => Promise<HandlerResult>;
  * coordinator on priority requests; the executor when a scheduled interruption is due. Nothing here
  * decides anything: it only delivers events and lets the plans act through the ports.
  */
-export const createSpotwiseStrategy = (setup: PreparedSimulation): SimStrategy & { extra(): Record<string, number> } => {
+export interface SpotwiseStrategy extends SimStrategy {
+  extra(): Record<string, number>;
+  /** Errors and warnings the handlers logged (the first 200 of each). */
+  readonly telemetry: SimTelemetry;
+  /** The first over-commits seen: when, which pool, by how much, after which event. */
+  readonly overCommitSamples: readonly string[];
+}
+
+export const createSpotwiseStrategy = (setup: PreparedSimulation): SpotwiseStrategy => {
   const telemetry = new SimTelemetry();
-  const state = new InMemoryStateStore();
+  const state = new SimStateStore();
   const scheduler = new InMemoryScheduler();
   const publisher = new RecordingEventPublisher();
   const metrics = new SimMetricsReader();
   const managed = toManagedGroups(setup.sample.config);
   const counts: RequestCounts = { requestsAdmitted: 0, requestsDeferred: 0, requestsUnserved: 0 };
   let notice: Handler | undefined;
+  let profiler: Handler | undefined;
+  let coordinator: Handler | undefined;
+  let executor: Handler | undefined;
+  /** The coordinator's retry tick (lib/request-retry-schedule.ts: rate(1 minute)). */
+  const retryRateMs = 60_000;
+  let nextRetry = setup.sample.startAt;
+  const requested = new Set<string>();
+  const profilerRateMs = setup.sample.config.profiler.rate_minutes * 60_000;
+  let nextTick = setup.sample.startAt;
   let world: SimWorld | undefined;
   let invocations = 0;
   let handlerFailures = 0;
@@ -45,12 +67,20 @@ export const createSpotwiseStrategy = (setup: PreparedSimulation): SimStrategy &
       const pool = state.poolSnapshot(g);
       if (pool === undefined) continue;
       const over = overCommitment(pool);
-      if (DIMENSIONS.some((d) => over[d] > 0)) w.totals.overCommits += 1;
+      if (DIMENSIONS.some((d) => over[d] > 0)) {
+        w.totals.overCommits += 1;
+        if (overCommitSamples.length < 20) overCommitSamples.push(`${new Date(w.now()).toISOString()} pool ${g} over by ${JSON.stringify(over)} after ${lastEvent}`);
+      }
     }
   };
 
+  /** What was delivered last, and the first over-commits seen (for the report's notes). */
+  let lastEvent = '';
+  const overCommitSamples: string[] = [];
   const deliver = async (handler: Handler | undefined, event: unknown): Promise<void> => {
     if (handler === undefined || world === undefined) return;
+    const e = event as { 'detail-type'?: string; id?: string };
+    lastEvent = `${e['detail-type'] ?? 'event'} ${e.id ?? ''}`.trim();
     invocations += 1;
     try {
       const result = await handler(event);
@@ -89,16 +119,20 @@ export const createSpotwiseStrategy = (setup: PreparedSimulation): SimStrategy &
     }
   };
 
-  const strategy: SimStrategy & { extra(): Record<string, number> } = {
+  const strategy: SpotwiseStrategy = {
+    telemetry,
+    overCommitSamples,
     name: 'spotwise',
     description: 'spotwise: staging from predictions, reservations, coordinator, warm standby (the real handlers)',
 
     async onStart(w: SimWorld) {
       world = w;
+      // The stack installs these hooks on every managed group (lib/lifecycle-hooks.ts): names and timeout match.
+      w.lifecycleHooks = { launchHook: 'spotwise-launch', terminateHook: 'spotwise-terminate', heartbeatTimeoutSeconds: 300 };
       const cloud = new SimulatedCloud(w, () => strategy);
       for (const pool of setup.sample.pools) state.seedPool(pool);
-      state.seedProfiles(setup.sample.profiles);
-      state.seedForecasts(setup.sample.forecasts);
+      await state.putProfiles(setup.sample.profiles);
+      await state.putForecasts(setup.sample.forecasts);
       for (const [id, samples] of setup.sample.history) for (const s of samples) metrics.record(id, s);
       const deps = {
         ports: { instances: cloud, capacity: cloud, state, scheduler, clock: { now: () => w.now() }, publisher },
@@ -107,6 +141,14 @@ export const createSpotwiseStrategy = (setup: PreparedSimulation): SimStrategy &
         telemetry,
       };
       notice = makeNoticeHandler(deps);
+      coordinator = makeCoordinatorHandler(deps);
+      executor = makeExecutorHandler(deps);
+      profiler = makeProfilerHandler({
+        ...deps,
+        metricsReader: metrics,
+        predictor: defaultPredictor({ modelDir: setup.modelDir }),
+        profiler: { windowMinutes: setup.sample.config.profiler.window_minutes, halfLifeMs: setup.sample.config.profiler.half_life_hours * 3_600_000 },
+      });
     },
 
     async onRebalanceRecommendation(w: SimWorld, id: InstanceId) {
@@ -123,8 +165,13 @@ export const createSpotwiseStrategy = (setup: PreparedSimulation): SimStrategy &
       await deliver(notice, stateChangeEvent(id, s, w.now()));
     },
 
-    async onRequest(_w: SimWorld, _request: InterruptionRequest) {
-      counts.requestsUnserved += 1;
+    async onLifecycleHook(w: SimWorld, e: LifecycleHookEvent) {
+      await deliver(notice, lifecycleActionEvent(e, w.now()));
+    },
+
+    async onRequest(w: SimWorld, request: InterruptionRequest) {
+      requested.add(request.requestId);
+      await deliver(coordinator, interruptionRequestedEvent(request, w.now()));
     },
 
     async onStep(w: SimWorld) {
@@ -133,9 +180,32 @@ export const createSpotwiseStrategy = (setup: PreparedSimulation): SimStrategy &
         lastMinute = minute;
         recordMinute(w);
       }
+      // EventBridge Scheduler fires the executor for every scheduled interruption that is due.
+      for (const due of scheduler.takeDue(w.now())) await deliver(executor, { ...interruptionDueEvent(due), time: new Date(w.now()).toISOString() });
+      // The coordinator's retry tick re-plans deferred requests whose retry time has come.
+      if (w.now() >= nextRetry) {
+        nextRetry += retryRateMs;
+        if ((await state.listDueRequests(w.now())).length > 0) await deliver(coordinator, scheduledRuleEvent(w.now()));
+      }
+      // The profiler schedule: one tick per managed group every rate_minutes (EventBridge Scheduler).
+      if (w.now() >= nextTick) {
+        nextTick += profilerRateMs;
+        for (const g of managed.groups.keys()) await deliver(profiler, profileTickEvent(g, w.now()));
+      }
     },
 
-    requestCounts: () => ({ ...counts }),
+    requestCounts: () => {
+      // Final status of each request: scheduled or executed = admitted; deferred or refused = deferred.
+      const stored = new Map(state.allRequests().map((r) => [r.request.requestId as string, r.status]));
+      const out: RequestCounts = { ...counts };
+      for (const id of requested) {
+        const status = stored.get(id);
+        if (status === 'executed' || status === 'scheduled') out.requestsAdmitted += 1;
+        else if (status === 'deferred' || status === 'refused' || status === 'pending') out.requestsDeferred += 1;
+        else out.requestsUnserved += 1;
+      }
+      return out;
+    },
     extra: () => ({ handlerInvocations: invocations, handlerFailures, handlerErrorsLogged: telemetry.errors.length }),
   };
   return strategy;

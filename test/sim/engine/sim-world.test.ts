@@ -85,6 +85,42 @@ describe('the simulated world', () => {
     expect(world.totals.costUsd).toBeCloseTo(expected, 12);
   });
 
+  it('holds an Auto Scaling termination in Terminating:Wait until the terminate hook is completed (spotwise deployed)', async () => {
+    const setup = quiet();
+    const world = new SimWorld(setup.sample, setup.advisor, setup.world, setup.hours);
+    world.lifecycleHooks = { launchHook: 'spotwise-launch', terminateHook: 'spotwise-terminate', heartbeatTimeoutSeconds: 300 };
+    const seen: string[] = [];
+    const hooks: StrategyHooks = { name: 'test', onLifecycleHook: async (_w, e) => void seen.push(`${e.transition}:${e.instanceId}:${e.token}`) };
+    const cloud = new SimulatedCloud(world, () => hooks);
+    const victim = setup.sample.fleet.groups[0]!.instances[0]!.id;
+    await cloud.terminateInstanceInGroup(victim, { decrementDesiredCapacity: false });
+    expect(world.instance(victim)?.state).toBe('running');
+    expect(world.meta.get(victim)?.terminating).toBeDefined();
+    expect(world.totals.voluntaryInterruptions).toBe(1);
+    // Auto Scaling replaces it meanwhile (the replacement's launch hook fires too).
+    expect(seen.filter((x) => x.startsWith('terminate:'))).toEqual([`terminate:${victim}:${world.meta.get(victim)!.terminating!.token}`]);
+    expect(seen.filter((x) => x.startsWith('launch:'))).toHaveLength(1);
+    const token = world.meta.get(victim)!.terminating!.token;
+    await cloud.completeLifecycleAction({ groupId: GROUP_IDS.web, instanceId: victim, hookName: 'spotwise-terminate', token, result: 'CONTINUE' });
+    expect(world.instance(victim)?.state).toBe('terminated');
+  });
+
+  it('lets a terminate hook time out into CONTINUE after the heartbeat timeout', async () => {
+    const setup = quiet();
+    const world = new SimWorld(setup.sample, setup.advisor, setup.world, setup.hours);
+    world.lifecycleHooks = { launchHook: 'spotwise-launch', terminateHook: 'spotwise-terminate', heartbeatTimeoutSeconds: 300 };
+    const cloud = new SimulatedCloud(world, () => noHooks);
+    const victim = setup.sample.fleet.groups[0]!.instances[1]!.id;
+    await cloud.terminateInstanceInGroup(victim, { decrementDesiredCapacity: false });
+    const token = world.meta.get(victim)!.terminating!.token;
+    world.setNow(world.now() + 299_000);
+    await world.expireLifecycleHook(victim, token, noHooks);
+    expect(world.instance(victim)?.state).toBe('running');
+    world.setNow(world.now() + 1_000);
+    await world.expireLifecycleHook(victim, token, noHooks);
+    expect(world.instance(victim)?.state).toBe('terminated');
+  });
+
   it('detects an instance claimed by two workloads', () => {
     const setup = quiet();
     const world = new SimWorld(setup.sample, setup.advisor, setup.world, setup.hours);
