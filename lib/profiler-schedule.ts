@@ -25,7 +25,7 @@ export interface ProfilerScheduleProps {
   readonly profiler: IFunction;
   /** The profiler's dead-letter queue. */
   readonly deadLetterQueue: IQueue;
-  /** The managed (primary) groups: one target, hence one invocation, per group per tick. */
+  /** The managed groups (primary and standby): one target, hence one invocation, per group per tick. */
   readonly groupNames: readonly string[];
   /** Minutes between ticks: 1..60 (the configuration's profiler.rate_minutes). */
   readonly rateMinutes: number;

@@ -98,18 +98,20 @@ export class SpotwiseStack extends Stack {
 
     new NoticeRules(this, 'Notices', { target: notice.function, deadLetterQueue: notice.deadLetterQueue.queue, groupNames: filterNames });
 
-    if (config.groups.length > 0) {
+    // Every named group gets its tick, standby groups too: their serving instances need profiles and their
+    // pools a refresh like any other (the profiler resolves a standby group from the configuration).
+    if (named.length > 0) {
       new ProfilerSchedule(this, 'ProfilerSchedule', {
         profiler: profiler.function,
         deadLetterQueue: profiler.deadLetterQueue.queue,
-        groupNames: config.groups.map((g) => g.name),
+        groupNames: named,
         rateMinutes: config.profiler.rate_minutes,
       });
     }
     if (tagSelected) {
       Annotations.of(this).addWarningV2(
         'spotwise:group-tag-profiling',
-        'group_tag: notices of every tagged group are handled, but the profiler schedule ticks only the groups named in `groups` (a group name is needed at synth); tagged groups that are not named have no forecasts and spotwise fails closed for them.',
+        'group_tag: notices of every tagged group are handled, but the profiler schedule ticks only the groups named in `groups` and `standby_groups` (a tick needs a group name at synth); tagged groups that are not named have no forecasts and spotwise fails closed for them.',
       );
     }
 

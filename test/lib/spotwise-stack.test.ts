@@ -19,7 +19,7 @@ describe('SpotwiseStack', () => {
       'AWS::CloudWatch::Dashboard': 1,
       'AWS::DynamoDB::Table': 1,
       'AWS::Events::EventBus': 1,
-      'AWS::Events::Rule': 8, // 5 notice rules, the request rule, the retry tick, one profiler tick rule (2 groups)
+      'AWS::Events::Rule': 8, // 5 notice rules, the request rule, the retry tick, one profiler tick rule (3 groups)
       'AWS::IAM::Policy': 5,
       'AWS::IAM::Role': 5, // 4 functions + the scheduler role
       'AWS::Lambda::EventInvokeConfig': 4,
@@ -55,6 +55,13 @@ describe('SpotwiseStack', () => {
     const { template } = synthSpotwise({ [ContextKey.demo]: 'true', [ContextKey.lifecycleHooks]: 'true' });
     expect(template.findResources('Custom::AWS')).toEqual({});
     template.resourceCountIs('AWS::AutoScaling::LifecycleHook', 4);
+  });
+
+  it('ticks the profiler once per named group, primary and standby', () => {
+    const { template } = synthSpotwise();
+    const ticks = Object.values(template.findResources('AWS::Events::Rule')).filter((r) => r.Properties.ScheduleExpression === 'rate(5 minutes)');
+    const groups = ticks.flatMap((r) => (r.Properties.Targets as { InputTransformer: { InputTemplate: string } }[]).map((t) => /"groupName":"([^"]+)"/.exec(t.InputTransformer.InputTemplate)?.[1]));
+    expect(groups).toEqual(['web-spot', 'batch-spot', 'web-standby']);
   });
 
   it('warns at synth that tag-selected groups are profiled only when named', () => {
