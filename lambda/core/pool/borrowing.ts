@@ -332,7 +332,10 @@ export const repointLoans = (book: LoanBook, from: Borrower, to: Borrower): Loan
   const loans = new Map(book.loans);
   for (const [id, loan] of book.loans) {
     if (!same(loan.borrower, from)) continue;
-    loans.set(id, { ...loan, borrower: to });
+    // Handed over to the lender itself: the lent capacity is already back in its own allocation,
+    // so the loan is closed rather than turned into a loan to itself.
+    if (to.kind === 'instance' && to.instanceId === loan.lender) loans.delete(id);
+    else loans.set(id, { ...loan, borrower: to });
     changed = true;
   }
   return changed ? { ...book, loans } : book;

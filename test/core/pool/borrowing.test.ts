@@ -376,3 +376,20 @@ describe('borrowing: any sequence of operations', () => {
 });
 
 const subtractAll = (a: Resources, b: Resources): Resources => res(a.vcpu - b.vcpu, a.memoryGiB - b.memoryGiB, a.networkMbps - b.networkMbps, a.diskIops - b.diskIops);
+
+describe('hand-over to the lender itself', () => {
+  it('closes the loan instead of leaving a loan to itself (found by the ledger property)', () => {
+    const pool = poolWith(res(0, 0, 46), { a: res(0, 0, 46) });
+    const r = reserveWithBorrowing(pool, book0, reservation('r3', res(0, 0, 1), 20), { lenders: [lender('a', 10, res(0, 0, 0))], borrowLimit: 0.5, now: T0 });
+    expect(r.kind).toBe('reserved');
+    if (r.kind !== 'reserved') return;
+    expect(r.book.loans.size).toBe(1);
+    const h = handOver(r.pool, reservationId('r3'), T0, id('a'));
+    expect(h.kind).toBe('handed-over');
+    if (h.kind !== 'handed-over') return;
+    const book = repointLoans(r.book, { kind: 'reservation', reservationId: reservationId('r3') }, { kind: 'instance', instanceId: id('a') });
+    expect(book.loans.size).toBe(0);
+    expect(loanBookViolations(h.pool, book)).toEqual([]);
+    expect(poolInvariantViolations(h.pool)).toEqual([]);
+  });
+});
