@@ -29,19 +29,23 @@ export interface CaseForecasts {
 const quantilesOf = (f: Forecast | undefined, d: Dimension): { p50: number; p90: number } | undefined =>
   f?.kind === 'known' ? { p50: f.dims[d].p50, p90: f.dims[d].p90 } : undefined;
 
+/** The forecast/actual pairs behind a report, per dimension and predictor (all kinds, and per kind). */
+export type ScoredLists = Record<ReportDimension, Record<PredictorName, ScoredCase[]>>;
+export interface CollectedCases {
+  readonly all: ScoredLists;
+  readonly byKind: Record<CaseKind, ScoredLists>;
+}
+
 /**
- * Scores every predictor on the SAME case-dimensions, so the figures compare like with like: a
+ * Collects, for every predictor, the SAME case-dimensions, so the figures compare like with like: a
  * case-dimension counts when it has an observed peak, the profile has a steady state for it before t,
- * and all five predictors answered it. Per-kind tables split those same case-dimensions.
+ * and all five predictors answered it. Per-kind lists split those same case-dimensions.
  */
-export const scoreCases = (cases: readonly PredictionCase[], forecasts: CaseForecasts): EvaluationReport => {
-  const empty = (): Record<ReportDimension, Record<PredictorName, ScoredCase[]>> =>
-    Object.fromEntries(REPORT_DIMENSION_ORDER.map((rd) => [rd, Object.fromEntries(PREDICTOR_NAMES.map((p) => [p, [] as ScoredCase[]]))])) as Record<
-      ReportDimension,
-      Record<PredictorName, ScoredCase[]>
-    >;
+export const collectScoredCases = (cases: readonly PredictionCase[], forecasts: CaseForecasts): CollectedCases => {
+  const empty = (): ScoredLists =>
+    Object.fromEntries(REPORT_DIMENSION_ORDER.map((rd) => [rd, Object.fromEntries(PREDICTOR_NAMES.map((p) => [p, [] as ScoredCase[]]))])) as ScoredLists;
   const all = empty();
-  const byKind = Object.fromEntries(CASE_KINDS.map((k) => [k, empty()])) as Record<CaseKind, ReturnType<typeof empty>>;
+  const byKind = Object.fromEntries(CASE_KINDS.map((k) => [k, empty()])) as Record<CaseKind, ScoredLists>;
 
   cases.forEach((c, i) => {
     for (const d of DIMENSIONS) {
@@ -62,13 +66,20 @@ export const scoreCases = (cases: readonly PredictionCase[], forecasts: CaseFore
     }
   });
 
-  const score = (t: ReturnType<typeof empty>): DimensionReport =>
-    Object.fromEntries(REPORT_DIMENSION_ORDER.map((rd) => [rd, Object.fromEntries(PREDICTOR_NAMES.map((p) => [p, scoreForecasts(t[rd][p])]))])) as DimensionReport;
-  return {
-    dimensions: score(all),
-    byKind: Object.fromEntries(CASE_KINDS.map((k) => [k, score(byKind[k])])) as Record<CaseKind, DimensionReport>,
-  };
+  return { all, byKind };
 };
+
+const scoreLists = (t: ScoredLists): DimensionReport =>
+  Object.fromEntries(REPORT_DIMENSION_ORDER.map((rd) => [rd, Object.fromEntries(PREDICTOR_NAMES.map((p) => [p, scoreForecasts(t[rd][p])]))])) as DimensionReport;
+
+/** The report of collected cases (see collectScoredCases for which cases count). */
+export const reportOf = (collected: CollectedCases): EvaluationReport => ({
+  dimensions: scoreLists(collected.all),
+  byKind: Object.fromEntries(CASE_KINDS.map((k) => [k, scoreLists(collected.byKind[k])])) as Record<CaseKind, DimensionReport>,
+});
+
+/** Scores every predictor on the same case-dimensions (collectScoredCases + reportOf). */
+export const scoreCases = (cases: readonly PredictionCase[], forecasts: CaseForecasts): EvaluationReport => reportOf(collectScoredCases(cases, forecasts));
 
 const fmt = (v: number | null, pct = false): string => (v === null ? '—' : pct ? `${(v * 100).toFixed(1)} %` : v >= 1000 ? v.toFixed(0) : v.toPrecision(3));
 

@@ -54,3 +54,28 @@ export const scoreForecasts = (cases: readonly ScoredCase[]): Scores => {
     cases: n,
   };
 };
+
+/** Scores plus the factor applied to every p90 to reach an operating point. */
+export interface ScoresAtOperatingPoint extends Scores {
+  readonly factor: number | null;
+}
+
+/**
+ * Moves a predictor to another operating point: every p90 is multiplied by the smallest common factor
+ * k for which the under-provision rate is ≤ `target`, then the cases are scored. This compares
+ * trade-off curves rather than single points ("how much slack would the model need to be as safe as
+ * Autopilot?"), the way detectors are compared at a fixed false-positive rate. The factor is fitted on
+ * the scored cases themselves, so it is a comparison, not a deployable setting. A case with p90 = 0
+ * and a peak > 0 cannot be covered by any factor; factor is null when the target cannot be reached.
+ */
+export const scoreAtUnderProvision = (cases: readonly ScoredCase[], target: number): ScoresAtOperatingPoint => {
+  const ratios = cases.filter((c) => c.actual > 0).map((c) => (c.p90 > 0 ? c.actual / c.p90 : Number.POSITIVE_INFINITY)).sort((a, b) => a - b);
+  // Allowed under-provisioned cases; the small epsilon keeps e.g. 0.1 × 30 from flooring to 2.
+  const allowed = Math.floor(target * cases.length + 1e-9);
+  const mustCover = ratios.length - allowed;
+  // Nothing needs covering: the infimum of the factors that reach the target is 0.
+  // (1 + 1e-12): (actual / p90) × p90 can round a hair below actual, which would count as under.
+  const factor = mustCover <= 0 ? 0 : ratios[mustCover - 1]! * (1 + 1e-12);
+  if (!Number.isFinite(factor)) return { ...scoreForecasts([]), cases: cases.length, factor: null };
+  return { ...scoreForecasts(cases.map((c) => ({ ...c, p90: c.p90 * factor }))), factor };
+};

@@ -5,7 +5,8 @@ import { loadModelFromArtifacts, MODEL_FORMAT, MODEL_FORMAT_VERSION, type Loaded
 import { loadTracesWithReport, type TraceSeries } from '../../lambda/sim/traces/load-traces';
 import { serialiseModel, sha256, type ArtifactBytes } from './artifact-files';
 import { buildCases, DEFAULT_CASE_OPTIONS, type CaseOptions } from './build-cases';
-import { REPORT_DIMENSIONS, type DimensionReport, type EvaluationReport } from './evaluate-cases';
+import { REPORT_DIMENSIONS, type DimensionReport, type EvaluationReport, type ScoredLists } from './evaluate-cases';
+import { scoreAtUnderProvision } from './score-forecasts';
 import { buildQuantileNetwork, predictRaw, quantileLossTensor, UNDER_WEIGHT } from './quantile-network';
 import { evaluateModelOnCases } from './run-evaluation';
 import { randomFor, shuffled } from './seeded-random';
@@ -123,9 +124,11 @@ const decideGating = (validation: DimensionReport): ModelMetadata['gating'] => {
 
 /**
  * The issue's targets on test series, per CPU and memory: under-provision ≤ 10 %, and mean slack
- * lower than each of VPA and Autopilot while under-provisioning no more than that baseline.
+ * lower than each of VPA and Autopilot while under-provisioning no more than that baseline. Where the
+ * rates differ, the detail also gives the model's slack at that baseline's rate (p90 scaled by one
+ * factor, see scoreAtUnderProvision): a comparison of trade-off curves, not of single points.
  */
-const checkTargets = (test: DimensionReport): ModelMetadata['targets'] => {
+const checkTargets = (test: DimensionReport, scored: ScoredLists): ModelMetadata['targets'] => {
   const out: ModelMetadata['targets'] = {};
   for (const rd of ['cpu', 'memory'] as const) {
     const m = test[rd].model;
@@ -138,7 +141,12 @@ const checkTargets = (test: DimensionReport): ModelMetadata['targets'] => {
       const lowerSlack = m.meanSlack !== null && s.meanSlack !== null && m.meanSlack < s.meanSlack;
       const noMoreUnder = m.underProvisionRate !== null && s.underProvisionRate !== null && m.underProvisionRate <= s.underProvisionRate;
       if (!(lowerSlack && noMoreUnder)) met = false;
-      parts.push(`${b} ${describeScores(s)}: ${lowerSlack ? 'model slack lower' : 'model slack NOT lower'}, ${noMoreUnder ? 'at equal or lower under-provision' : 'but the model under-provisions more'}`);
+      let text = `${b} ${describeScores(s)}: ${lowerSlack ? 'model slack lower' : 'model slack NOT lower'}, ${noMoreUnder ? 'at equal or lower under-provision' : 'but the model under-provisions more'}`;
+      if (s.underProvisionRate !== null && s.underProvisionRate !== m.underProvisionRate) {
+        const matched = scoreAtUnderProvision(scored[rd].model, s.underProvisionRate);
+        text += matched.factor === null ? '' : ` (at ${b}'s rate, model p90 × ${matched.factor.toFixed(2)}: ${describeScores(matched)})`;
+      }
+      parts.push(text);
     }
     out[rd] = { met, detail: parts.join('; ') };
   }
@@ -272,7 +280,7 @@ export const trainModel = async (opts: TrainOptions): Promise<TrainResult> => {
     const upr = validation.dimensions[REPORT_DIMENSIONS[d]].model.underProvisionRate;
     return upr === null ? 0 : Math.max(0, Math.min(1, 1 - upr));
   });
-  const targets = checkTargets(test.dimensions);
+  const targets = checkTargets(test.dimensions, test.scored.all);
   const notes = [
     ...(backendNote ? [backendNote] : []),
     ...Object.entries(targets).map(([rd, t]) => `${rd}: target ${t.met ? 'MET' : 'NOT met'} on test series — ${t.detail}`),

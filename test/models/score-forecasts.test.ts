@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { pinballLoss, scoreForecasts } from '../../models/src/score-forecasts';
+import { pinballLoss, scoreAtUnderProvision, scoreForecasts } from '../../models/src/score-forecasts';
 
 describe('pinballLoss', () => {
   it.each([
@@ -52,6 +52,42 @@ describe('scoreForecasts', () => {
         const scaled = scoreForecasts(rows.map((r) => ({ p50: r.p50 * k, p90: r.p90 * k, actual: r.actual * k })));
         expect(scaled.pinball90!).toBeCloseTo(s.pinball90! * k, 6);
         expect(scaled.cases).toBe(s.cases);
+      }),
+    );
+  });
+});
+
+describe('scoreAtUnderProvision', () => {
+  // actual / p90 ratios 0.5, 1, 2, 4
+  const cases = [
+    { p50: 1, p90: 2, actual: 1 },
+    { p50: 1, p90: 2, actual: 2 },
+    { p50: 1, p90: 2, actual: 4 },
+    { p50: 1, p90: 2, actual: 8 },
+  ];
+
+  it.each([
+    { target: 0.25, factor: 2, under: 0.25 }, // cover the three smallest ratios: k = 2
+    { target: 0.5, factor: 1, under: 0.5 },
+    { target: 0, factor: 4, under: 0 },
+    { target: 1, factor: 0, under: 1 },
+  ])('target $target → factor $factor, under-provision $under', ({ target, factor, under }) => {
+    const s = scoreAtUnderProvision(cases, target);
+    expect(s.factor).toBeCloseTo(factor, 9);
+    expect(s.underProvisionRate).toBe(under);
+  });
+
+  it('has no factor when a positive peak meets a zero p90 and must be covered', () => {
+    expect(scoreAtUnderProvision([{ p50: 0, p90: 0, actual: 1 }], 0).factor).toBeNull();
+  });
+
+  it('property: the rate reached never exceeds the target, and a smaller factor would exceed it', () => {
+    const row = fc.record({ p50: fc.constant(0), p90: fc.double({ min: 0.01, max: 100, noNaN: true }), actual: fc.double({ min: 0.01, max: 100, noNaN: true }) });
+    fc.assert(
+      fc.property(fc.array(row, { minLength: 1, maxLength: 40 }), fc.double({ min: 0, max: 0.99, noNaN: true }), (rows, target) => {
+        const s = scoreAtUnderProvision(rows, target);
+        expect(s.underProvisionRate!).toBeLessThanOrEqual(target + 1e-12);
+        if (s.factor! > 0) expect(scoreForecasts(rows.map((r) => ({ ...r, p90: r.p90 * s.factor! * 0.999 }))).underProvisionRate!).toBeGreaterThan(target);
       }),
     );
   });
