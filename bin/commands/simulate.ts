@@ -31,7 +31,7 @@ export const simulateCommand = async (raw: RawSimulateOptions): Promise<number> 
   const result = await runSimulation({
     seed: opts.seed, hours: opts.hours, instances: opts.instances, strategies: opts.strategies,
     ...(opts.dataDir !== undefined ? { dataDir: opts.dataDir } : {}),
-    interruption: { rateScale: opts.interruptionScale },
+    interruption: { rateScale: opts.interruptionScale, rebalanceShare: opts.rebalanceShare },
     wallClock: () => performance.now(),
     onProgress: (strategy, fraction) => bar?.update(opts.strategies.indexOf(strategy as never) * 100 + Math.round(fraction * 100), { strategy }),
   });
@@ -65,6 +65,7 @@ export const registerSimulate = (program: Command): void => {
     .option('--out <dir>', `where report.html goes (default: ${SIMULATE_DEFAULTS.outDir})`)
     .option('--json <file>', 'also write the summary as JSON')
     .option('--interruption-scale <x>', `multiplies the Spot Advisor reclaim rates (default: ${SIMULATE_DEFAULTS.interruptionScale})`)
+    .option('--rebalance-share <x>', `share (0..1) of bursts whose rebalance recommendation comes before the warning (default: ${SIMULATE_DEFAULTS.rebalanceShare})`)
     .option('--no-progress', 'no progress bar')
     .action(async (raw: RawSimulateOptions) => {
       process.exitCode = await simulateCommand(raw);

@@ -12,6 +12,7 @@ export interface RawSimulateOptions {
   readonly out?: string;
   readonly json?: string;
   readonly interruptionScale?: string;
+  readonly rebalanceShare?: string;
   readonly progress?: boolean;
 }
 
@@ -24,10 +25,11 @@ export interface SimulateOptions {
   readonly outDir: string;
   readonly jsonFile?: string;
   readonly interruptionScale: number;
+  readonly rebalanceShare: number;
   readonly progress: boolean;
 }
 
-export const SIMULATE_DEFAULTS = { seed: 1, hours: 48, instances: 40, outDir: 'out/simulation', interruptionScale: 50 } as const;
+export const SIMULATE_DEFAULTS = { seed: 1, hours: 48, instances: 40, outDir: 'out/simulation', interruptionScale: 50, rebalanceShare: 0.5 } as const;
 
 /** A bad option: the message names the flag and the value given. */
 export class SimulateOptionError extends Error {
@@ -50,6 +52,7 @@ const FIELDS = {
   hours: { flag: '--hours', schema: numberText('expected a number of hours greater than 0 and at most 336 (two weeks)', (n) => n > 0 && n <= 336) },
   instances: { flag: '--instances', schema: numberText('expected an integer number of Spot instances between 2 and 500', (n) => Number.isInteger(n) && n >= 2 && n <= 500) },
   interruptionScale: { flag: '--interruption-scale', schema: numberText('expected a number ≥ 0 (1 = the Spot Advisor rates, 50 = default time compression)', (n) => n >= 0 && n <= 10_000) },
+  rebalanceShare: { flag: '--rebalance-share', schema: numberText('expected a share between 0 and 1 of bursts whose rebalance recommendation comes early', (n) => n >= 0 && n <= 1) },
 } as const;
 
 const parseField = <K extends keyof typeof FIELDS>(key: K, raw: string | undefined, fallback: number): number => {
@@ -65,6 +68,7 @@ export const parseSimulateOptions = (raw: RawSimulateOptions): SimulateOptions =
   const hours = parseField('hours', raw.hours, SIMULATE_DEFAULTS.hours);
   const instances = parseField('instances', raw.instances, SIMULATE_DEFAULTS.instances);
   const interruptionScale = parseField('interruptionScale', raw.interruptionScale, SIMULATE_DEFAULTS.interruptionScale);
+  const rebalanceShare = parseField('rebalanceShare', raw.rebalanceShare, SIMULATE_DEFAULTS.rebalanceShare);
   let strategies: StrategyName[] = [...STRATEGY_NAMES];
   if (raw.strategy !== undefined && raw.strategy.trim() !== 'all') {
     const names = raw.strategy.split(',').map((s) => s.trim()).filter((s) => s !== '');
@@ -83,7 +87,7 @@ export const parseSimulateOptions = (raw: RawSimulateOptions): SimulateOptions =
     throw new SimulateOptionError('--json', raw.json, 'expected a file path (not a folder)');
   }
   return {
-    seed, hours, instances, strategies, interruptionScale,
+    seed, hours, instances, strategies, interruptionScale, rebalanceShare,
     outDir: raw.out ?? SIMULATE_DEFAULTS.outDir,
     progress: raw.progress !== false,
     ...(raw.data !== undefined ? { dataDir: raw.data } : {}),

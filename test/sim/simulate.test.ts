@@ -103,6 +103,8 @@ describe('spotwise simulate (command)', () => {
     [{ strategy: 'spotwise,magic' }, '--strategy: expected "all" or a comma-separated list of none, reactive, rebalance, spotwise (got "spotwise,magic")'],
     [{ data: '/nonexistent/folder' }, '--data: expected a folder in the layout of ../shared/data'],
     [{ interruptionScale: 'x' }, '--interruption-scale: expected a number ≥ 0'],
+    [{ rebalanceShare: '1.5' }, '--rebalance-share: expected a share between 0 and 1 of bursts whose rebalance recommendation comes early (got "1.5")'],
+    [{ json: '/tmp' }, '--json: expected a file path (not a folder) (got "/tmp")'],
   ])('rejects bad options with a message naming the option and value (%#)', async (raw, message) => {
     const err = vi.spyOn(console, 'error').mockImplementation(() => undefined);
     try {
