@@ -39,6 +39,7 @@ import {
   parseForecastItem,
   parsePoolItem,
   parseProfileItem,
+  profileItem,
   parseRequestItem,
   parseReservationItem,
   perDimension,
@@ -329,9 +330,7 @@ export class DynamoDbStateStore implements StateStore {
   }
 
   async putProfiles(profiles: readonly BehaviourProfile[]): Promise<void> {
-    const items = profiles.map((p) =>
-      bodyItem(Keys.profile(p.instanceId), 'profile', `profile of ${p.instanceId}`, p, { instanceId: p.instanceId, groupId: p.groupId, updatedAt: p.updatedAt }),
-    );
+    const items = profiles.map(profileItem);
     await this.batchPut(items, `storing the profiles of ${profiles.length} instance(s)`);
   }
 

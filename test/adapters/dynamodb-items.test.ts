@@ -1,9 +1,9 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { bodyItem, decodeBody, encodeBody, MAX_BODY_BYTES, parsePoolItem, parseProfileItem } from '../../lambda/adapters/dynamodb-items';
+import { bodyItem, decodeBody, encodeBody, MAX_BODY_BYTES, parsePoolItem, parseProfileItem, profileItem } from '../../lambda/adapters/dynamodb-items';
 import { Keys } from '../../lambda/contracts/table';
 import { groupId, instanceId } from '../../lambda/core/domain';
-import { newProfile } from '../../lambda/core/profile/behaviour-profile';
+import { newProfile, updateProfile } from '../../lambda/core/profile/behaviour-profile';
 
 describe('JSON bodies', () => {
   it('round-trip any JSON-like value, including NaN, ±Infinity and Maps that plain JSON loses', () => {
@@ -33,8 +33,10 @@ describe('JSON bodies', () => {
 
   it('round-trips a real profile', () => {
     const profile = newProfile({ instanceId: instanceId('i-1'), groupId: groupId('web'), instanceType: 'm5.large', vcpus: 2, jobType: 'web', launchedAt: 0, now: 1000 });
-    const item = bodyItem(Keys.profile('i-1'), 'profile', 'profile of i-1', { ...profile, cpuPeakPercent: Number.NEGATIVE_INFINITY });
-    expect(parseProfileItem(item, 'i-1')).toEqual({ ...profile, cpuPeakPercent: Number.NEGATIVE_INFINITY });
+    const seen = updateProfile(profile, [{ at: 60_000, cpuPercent: 40, cpuMaxPercent: 70, networkMbps: Number.NaN }], 61_000);
+    const item = profileItem(seen);
+    expect(item).toMatchObject({ ...Keys.profile('i-1'), kind: 'profile', instanceId: 'i-1', groupId: 'web', updatedAt: 61_000 });
+    expect(parseProfileItem(item, 'i-1')).toEqual(seen);
   });
 
   it('refuses a record too large for one DynamoDB item, naming it', () => {
