@@ -6,7 +6,7 @@ import type { Construct } from 'constructs';
 import type { SpotwiseConfig } from '../lambda/contracts/config';
 import { SpotwiseAlarms } from './alarms';
 import type { LoadedConfig } from './config/load-config';
-import { DEMO_STANDBY_INSTANCE_TYPE } from './config/demo-config';
+import { DEMO_STANDBY_INSTANCE_TYPE, demoGroupNames } from './config/demo-config';
 import { SpotwiseDashboard } from './dashboard';
 import { DemoFleet } from './demo-fleet';
 import { SERVICE_NAME, SpotwiseFunctions } from './functions';
@@ -120,8 +120,12 @@ export class SpotwiseStack extends Stack {
     // Hooks on existing groups: opt-in, and never in dry-run (nobody would complete the lifecycle actions, so
     // every launch would wait for the heartbeat timeout).
     const existing = named.filter((n) => !this.isDemoGroup(n));
-    if (props.loaded.lifecycleHooksOnExistingGroups && !config.dry_run && existing.length > 0) {
-      new ExistingGroupLifecycleHooks(this, 'LifecycleHooks', { groupNames: existing, managedTag: config.managed_tag });
+    if (props.loaded.lifecycleHooksOnExistingGroups && existing.length > 0) {
+      if (config.dry_run) {
+        Annotations.of(this).addWarningV2('spotwise:lifecycle-hooks-dry-run', 'lifecycle_hooks=true is ignored in dry-run: spotwise would not complete the lifecycle actions, so every launch and termination would wait for the heartbeat timeout.');
+      } else {
+        new ExistingGroupLifecycleHooks(this, 'LifecycleHooks', { groupNames: existing, managedTag: config.managed_tag });
+      }
     }
 
     const alarms = new SpotwiseAlarms(this, 'Alarms', {
@@ -156,11 +160,13 @@ export class SpotwiseStack extends Stack {
   }
 
   private createDemoFleet(config: SpotwiseConfig, root: string): DemoFleet {
-    const primary = config.groups[0];
-    const standbyName = primary?.standby;
-    const standby = config.standby_groups.find((s) => s.name === standbyName);
+    const names = demoGroupNames(this.stackName);
+    const primary = config.groups.find((g) => g.name === names.primary);
+    const standby = config.standby_groups.find((s) => s.name === primary?.standby);
     if (primary === undefined || standby === undefined) {
-      throw new Error('SpotwiseStack: the demo needs its primary group (with a standby) in the configuration; do not remove the demo groups when combining -c demo=true with a configuration');
+      throw new Error(
+        `SpotwiseStack: the demo needs its groups ${names.primary} (with standby ${names.standby}) in the configuration (got groups ${JSON.stringify(config.groups.map((g) => g.name))}); a configuration combined with -c demo=true must not redefine them without a standby`,
+      );
     }
     const policy = config.policies.find((p) => p.policy_name === primary.policy);
     const agentFile = resolve(root, AGENT_CONFIG_FILE);

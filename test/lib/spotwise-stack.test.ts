@@ -45,7 +45,9 @@ describe('SpotwiseStack', () => {
   });
 
   it('adds hooks to existing groups only when asked and active, through the custom resource', () => {
-    expect(synthSpotwise({ [ContextKey.lifecycleHooks]: 'true' }).template.findResources('Custom::AWS')).toEqual({});
+    const dry = synthSpotwise({ [ContextKey.lifecycleHooks]: 'true' });
+    expect(dry.template.findResources('Custom::AWS')).toEqual({});
+    Annotations.fromStack(dry.stack).hasWarning('/Spotwise', Match.stringLikeRegexp('lifecycle_hooks=true is ignored in dry-run'));
     const active = synthSpotwise({ [ContextKey.lifecycleHooks]: 'true', [ContextKey.dryRun]: 'false' }).template;
     const groups = Object.values(active.findResources('Custom::AWS')).map((r) => (JSON.parse(r.Properties.Create as string) as { parameters: { AutoScalingGroupName: string } }).parameters.AutoScalingGroupName);
     expect(groups).toEqual(['web-spot', 'web-spot', 'batch-spot', 'batch-spot', 'web-standby', 'web-standby']);
@@ -70,6 +72,13 @@ describe('SpotwiseStack', () => {
     Annotations.fromStack(stack).hasWarning('/Spotwise', Match.stringLikeRegexp('the profiler schedule ticks only the groups named in `groups`'));
     // No named group: no profiler tick, no per-group alarm.
     expect(Object.values(template.findResources('AWS::Events::Rule')).filter((r) => r.Properties.ScheduleExpression === 'rate(5 minutes)')).toEqual([]);
+  });
+
+  it('refuses a demo whose primary group was redefined without its standby', () => {
+    const config = { groups: [{ name: 'Spotwise-demo-primary', policy: 'demo', capacity: { vcpu: 1, memory_gib: 1 } }] };
+    expect(() => synthSpotwise({ [ContextKey.demo]: 'true', [ContextKey.config]: config })).toThrow(
+      'SpotwiseStack: the demo needs its groups Spotwise-demo-primary (with standby Spotwise-demo-standby) in the configuration (got groups ["Spotwise-demo-primary"])',
+    );
   });
 
   it('lists primary and standby groups as managed by name', () => {
