@@ -1,0 +1,84 @@
+import { estimateCloudWatchReadCost, GET_METRIC_DATA_USD_PER_1000_METRICS, ticksPerMonth } from '../lambda/adapters/cloudwatch-cost';
+import { MAX_QUERIES_PER_CALL } from '../lambda/adapters/cloudwatch-metrics-reader';
+import { progress, type BenchResult } from './bench-result';
+import { atLeast, atMost, equalTo, figure, lessThan, type Figure } from './figures';
+import type { ProfilerTickMeasurement } from './profiler-tick';
+import { runSectionInChild } from './section-process';
+
+/**
+ * Profiler tick at 1,000 and 10,000 instances, each size in its own child process pinned to one CPU
+ * (taskset -c 0 where available), so the time is one core's and the peak RSS is the tick's alone.
+ * Figures come from the steady tick (the one that recurs every rate_minutes); the first tick of a cold
+ * container (model load, every profile new) is reported beside it.
+ *
+ * CloudWatch read cost per managed instance-month: the steady tick's metric queries per instance ×
+ * ticks per month at the default cadence × $0.01 per 1,000 metrics requested (lambda/adapters/cloudwatch-cost.ts).
+ */
+export const PROFILER_SIZES = [1_000, 10_000] as const;
+const TICK_TARGET_S: Readonly<Record<number, number>> = { 1_000: 3, 10_000: 30 };
+const PEAK_TARGET_MIB = 512;
+const COST_TARGET_USD = 0.2;
+
+export interface ProfilerChildResult extends ProfilerTickMeasurement {
+  readonly maxRssMiB: number;
+  readonly pinnedToOneCore: boolean;
+}
+
+const seconds = (ms: number): number => ms / 1000;
+
+export const profilerFigures = (m: ProfilerChildResult): { readonly figures: Figure[]; readonly notes: string[] } => {
+  const n = m.instances;
+  const steady = seconds(m.steadyTickMs);
+  const target = TICK_TARGET_S[n] ?? 30;
+  const figures: Figure[] = [
+    figure(`profiler.seconds.${n}`, steady, 's', lessThan(target, 's')),
+    figure(`profiler.firstTickSeconds.${n}`, seconds(m.firstTickMs), 's', lessThan(target, 's')),
+  ];
+  if (n === 10_000) {
+    figures.push(
+      figure(`profiler.instancesPerSecond.${n}`, n / steady, 'instances/s', atLeast(Math.ceil(n / target), 'instances/s')),
+      figure(`profiler.peakMiB.${n}`, m.maxRssMiB, 'MiB', lessThan(PEAK_TARGET_MIB, 'MiB')),
+      figure(`profiler.getMetricDataCalls.${n}`, m.calls, 'calls', equalTo(Math.ceil(m.queries / MAX_QUERIES_PER_CALL), `ceil(${m.queries} queries / ${MAX_QUERIES_PER_CALL})`)),
+    );
+  }
+  const breakdown = Object.entries(m.breakdownMs).sort((a, b) => b[1] - a[1]).map(([k, v]) => `${k} ${seconds(v).toFixed(1)} s`);
+  const notes = [
+    `profiler at ${n.toLocaleString('en-US')} instances${m.pinnedToOneCore ? ' (one core)' : ''}: steady tick ${steady.toFixed(1)} s — ${breakdown.join(', ')}, the rest the handler's own work; ` +
+      `first tick ${seconds(m.firstTickMs).toFixed(1)} s; ${m.calls} GetMetricData calls for ${m.queries.toLocaleString('en-US')} queries; ` +
+      `${m.modelDimensions.toLocaleString('en-US')} of ${(m.forecasts * 4).toLocaleString('en-US')} forecast dimensions from the model; peak RSS ${m.maxRssMiB.toFixed(0)} MiB, ` +
+      `of which the stand-in table's ${(m.tableBytes / 2 ** 20).toFixed(0)} MiB of stored profile and forecast bodies is not the Lambda's.`,
+    ...m.errors.slice(0, 3).map((e) => `profiler at ${n}: the handler logged an error: ${e.slice(0, 300)}`),
+  ];
+  return { figures, notes };
+};
+
+export const costFigure = (m: ProfilerChildResult): { readonly figure: Figure; readonly note: string } => {
+  const perInstancePerTick = m.queries / m.instances;
+  const usd = estimateCloudWatchReadCost(perInstancePerTick, ticksPerMonth(m.rateMinutes));
+  const breakEven = Math.ceil((perInstancePerTick * (30 * 24 * 60) * GET_METRIC_DATA_USD_PER_1000_METRICS) / 1000 / COST_TARGET_USD);
+  return {
+    figure: figure('cloudwatch.usdPerInstanceMonth', usd, 'USD', atMost(COST_TARGET_USD, 'USD')),
+    note: `CloudWatch reads: ${perInstancePerTick} metrics requested per instance per tick × ${ticksPerMonth(m.rateMinutes).toLocaleString('en-US')} ticks a month (every ${m.rateMinutes} min) × $${GET_METRIC_DATA_USD_PER_1000_METRICS} per 1,000 = $${usd.toFixed(2)}; ` +
+      `a cadence of ${breakEven} minutes or slower keeps it within $${COST_TARGET_USD}.`,
+  };
+};
+
+export const runProfilerBench = async (sizes: readonly number[] = PROFILER_SIZES): Promise<BenchResult> => {
+  const figures: Figure[] = [];
+  const notes: string[] = [];
+  let largest: ProfilerChildResult | undefined;
+  for (const size of sizes) {
+    progress(`profiler tick: ${size} instances (child process)`);
+    const m = (await runSectionInChild(`profiler-tick:${size}`, { pinToOneCore: true })) as unknown as ProfilerChildResult;
+    const out = profilerFigures(m);
+    figures.push(...out.figures);
+    notes.push(...out.notes);
+    if (largest === undefined || m.instances > largest.instances) largest = m;
+  }
+  if (largest !== undefined) {
+    const cost = costFigure(largest);
+    figures.push(cost.figure);
+    notes.push(cost.note);
+  }
+  return { figures, notes };
+};

@@ -1,0 +1,42 @@
+import { writeFileSync } from 'node:fs';
+import type { BenchResult } from './bench-result';
+import { SECTIONS, type SectionName } from './sections';
+
+/**
+ * Child-process entry of one benchmark section (bench/section-process.ts starts it):
+ * `node --import tsx bench/section.ts <section> <result.json>`. Writes the section's result as JSON.
+ * Sections are imported on demand, so a profiler tick's peak RSS does not carry aws-cdk-lib (which the
+ * bundle section loads for the stack's esbuild options).
+ */
+
+const RUNNERS: Readonly<Record<SectionName, () => Promise<BenchResult>>> = {
+  notice: async () => (await import('./notice-bench')).runNoticeBench(),
+  storm: async () => (await import('./storm-bench')).runStormBench(),
+  profiler: async () => (await import('./profiler-bench')).runProfilerBench(),
+  bundle: async () => (await import('./bundle-bench')).runBundleBench(),
+  model: async () => (await import('./model-bench')).runModelBench(),
+  simulation: async () => (await import('./simulation-bench')).runSimulationBench(),
+};
+
+const run = async (section: string): Promise<unknown> => {
+  const tick = /^profiler-tick:(\d+)$/.exec(section);
+  if (tick?.[1] !== undefined) {
+    const { measureProfilerTicks } = await import('./profiler-tick');
+    const m = await measureProfilerTicks(Number(tick[1]));
+    // maxRSS is in kilobytes (getrusage); it is the process's peak, set-up included.
+    return { ...m, maxRssMiB: process.resourceUsage().maxRSS / 1024, pinnedToOneCore: process.env.SPOTWISE_BENCH_PINNED === '1' };
+  }
+  const runner = (RUNNERS as Record<string, (() => Promise<BenchResult>) | undefined>)[section];
+  if (runner === undefined) throw new RangeError(`unknown benchmark section ${JSON.stringify(section)} (expected one of ${SECTIONS.join(', ')})`);
+  return runner();
+};
+
+const [section, out] = process.argv.slice(2);
+if (section === undefined || out === undefined) {
+  process.stderr.write('usage: node --import tsx bench/section.ts <section> <result.json>\n');
+  process.exit(2);
+}
+const result = await run(section);
+writeFileSync(out, JSON.stringify(result));
+// Handles left open by SDK clients or tfjs must not keep the section alive once its result is written.
+process.exit(0);
