@@ -64,20 +64,27 @@ export const fromLogRatio = (logRatio: number, scale: number, dimension: Dimensi
 
 const log1pNonNeg = (x: number): number => Math.log1p(Math.max(0, x));
 
-const median = (xs: readonly number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  const mid = Math.floor(s.length / 2);
-  return s.length % 2 === 1 ? (s[mid] as number) : ((s[mid - 1] as number) + (s[mid] as number)) / 2;
+/** Median of a non-empty typed array (sorted in place: callers pass a scratch array). */
+const median = (xs: Float64Array): number => {
+  xs.sort();
+  const mid = Math.floor(xs.length / 2);
+  return xs.length % 2 === 1 ? xs[mid]! : (xs[mid - 1]! + xs[mid]!) / 2;
 };
 
-/** Recent values of one dimension with their times, oldest first. */
-const recentOf = (profile: BehaviourProfile, d: Dimension): { at: number; v: number }[] => {
-  const out: { at: number; v: number }[] = [];
+/** Recent values of one dimension with their times, oldest first (missing and bad values skipped). */
+const recentOf = (profile: BehaviourProfile, d: Dimension): { times: Float64Array; values: Float64Array; n: number } => {
+  const times = new Float64Array(profile.recent.length);
+  const values = new Float64Array(profile.recent.length);
+  let n = 0;
   for (const p of profile.recent) {
     const v = p.demand[d];
-    if (v !== undefined && Number.isFinite(v) && v >= 0) out.push({ at: p.at, v });
+    if (v !== undefined && Number.isFinite(v) && v >= 0) {
+      times[n] = p.at;
+      values[n] = v;
+      n++;
+    }
   }
-  return out;
+  return { times, values, n };
 };
 
 /** Restart cycles that are evidence for `d`: observed, with a known steady state before. */
@@ -103,16 +110,30 @@ export const extractModelFeatures = (input: PredictionInput, d: Dimension): Mode
   const p99 = histogramQuantile(h, 0.99);
   if (p50 === undefined || p90 === undefined || p99 === undefined) return invalid(`no steady-state data for ${d}`);
 
-  const recent = recentOf(profile, d);
-  if (recent.length < MIN_RECENT_POINTS) return invalid(`${recent.length} recent ${d} points, need ${MIN_RECENT_POINTS}`);
-  const last = recent[recent.length - 1]!;
-  const within = (minutes: number) => recent.filter((p) => p.at > last.at - minutes * MINUTE_MS).map((p) => p.v);
-  const last60 = within(60);
-  const last15 = within(15);
-  const mean60 = last60.reduce((a, b) => a + b, 0) / last60.length;
-  const std60 = Math.sqrt(last60.reduce((a, b) => a + (b - mean60) ** 2, 0) / last60.length);
-  const steps: number[] = [];
-  for (let i = 1; i < recent.length; i++) steps.push((recent[i]!.at - recent[i - 1]!.at) / MINUTE_MS);
+  // Loops over typed arrays, not filter/map chains: a 10,000-instance tick extracts 40,000 rows.
+  const { times, values: vs, n } = recentOf(profile, d);
+  if (n < MIN_RECENT_POINTS) return invalid(`${n} recent ${d} points, need ${MIN_RECENT_POINTS}`);
+  const lastAt = times[n - 1]!;
+  const lastV = vs[n - 1]!;
+  let sum60 = 0;
+  let count60 = 0;
+  let max60 = 0;
+  let max15 = 0;
+  for (let i = 0; i < n; i++) {
+    const age = lastAt - times[i]!;
+    if (age < 60 * MINUTE_MS) {
+      sum60 += vs[i]!;
+      count60++;
+      max60 = Math.max(max60, vs[i]!);
+      if (age < 15 * MINUTE_MS) max15 = Math.max(max15, vs[i]!);
+    }
+  }
+  const mean60 = sum60 / count60;
+  let sq60 = 0;
+  for (let i = 0; i < n; i++) if (lastAt - times[i]! < 60 * MINUTE_MS) sq60 += (vs[i]! - mean60) ** 2;
+  const std60 = Math.sqrt(sq60 / count60);
+  const steps = new Float64Array(n - 1);
+  for (let i = 1; i < n; i++) steps[i - 1] = (times[i]! - times[i - 1]!) / MINUTE_MS;
 
   const scale = p90;
   const ratio = (x: number) => toLogRatio(x, scale, d);
@@ -122,10 +143,10 @@ export const extractModelFeatures = (input: PredictionInput, d: Dimension): Mode
     ...DIMENSIONS.map((x) => (x === d ? 1 : 0)),
     ratio(p50),
     ratio(p99),
-    ratio(last.v),
+    ratio(lastV),
     ratio(mean60),
-    ratio(Math.max(...last60)),
-    ratio(Math.max(...last15)),
+    ratio(max60),
+    ratio(max15),
     // Spread relative to the level: log(1 + std / (scale + ε)).
     Math.log1p(std60 / (scale + FEATURE_EPSILON[d])),
     // CPU saturation matters (a host at 100 % cannot show a higher peak); only vCPU knows its capacity.
@@ -135,8 +156,8 @@ export const extractModelFeatures = (input: PredictionInput, d: Dimension): Mode
     restarts.length > 0 ? Math.max(...restarts) : 0,
     log1pNonNeg(downtimeSeconds / 60),
     Math.log(windowMinutes),
-    Math.log(Math.max(steps.length > 0 ? median(steps) : 1, 1 / 60)),
-    log1pNonNeg((now - last.at) / MINUTE_MS),
+    Math.log(Math.max(median(steps), 1 / 60)),
+    log1pNonNeg((now - lastAt) / MINUTE_MS),
   ];
   const bad = values.findIndex((v) => !Number.isFinite(v));
   if (bad >= 0) return invalid(`feature ${MODEL_FEATURE_NAMES[bad]} is not finite (${values[bad]})`);
