@@ -1,3 +1,4 @@
+import type { Action, FleetView, Notice, Plan } from '../core/domain';
 import { MetricDimension, MetricName } from '../contracts/metrics';
 import { planDueInterruption } from '../core/coordinator/plan-request';
 import { buildAwsDeps } from './aws-deps';
@@ -12,6 +13,8 @@ import { lazy } from './runtime';
 export type ExecutorDeps = BaseDeps;
 
 const HANDLER = 'executor';
+
+type DueNotice = Extract<Notice, { kind: 'interruption-due' }>;
 
 /**
  * The executor Lambda: an EventBridge Scheduler one-time schedule firing ("Interruption Due"). Re-checks
@@ -38,7 +41,7 @@ export const makeHandler = (source: DepsSource<ExecutorDeps>) => async (event: u
 
     const loaded = await loadFleet(deps.ports, deps.managed, { groupIds: relatedGroups(deps.managed, notice.groupId) });
     for (const w of loaded.warnings) log.warn(w, keys);
-    const plan = planDueInterruption(notice, loaded.fleet, { now, ...(stored !== undefined ? { deadline: stored.request.deadline } : {}) });
+    const plan = releaseIfAbandoned(planDueInterruption(notice, loaded.fleet, { now, ...(stored !== undefined ? { deadline: stored.request.deadline } : {}) }), notice, loaded.fleet);
     if (!(await deps.ports.state.markEventProcessed(notice.eventId, now))) {
       log.info('duplicate event: already processed', keys);
       return { status: 'duplicate', eventId: notice.eventId };
@@ -54,6 +57,21 @@ export const makeHandler = (source: DepsSource<ExecutorDeps>) => async (event: u
     metrics.metric(MetricName.noticesHandled, 'Count', 1, { [MetricDimension.noticeKind]: notice.kind });
     return { status: 'planned', eventId: notice.eventId, noticeKind: notice.kind, dryRun, actions: plan.actions.map((a) => a.kind), succeeded: report.succeeded };
   });
+};
+
+/**
+ * A refused due interruption (a deferral without a retry time) is abandoned: the reservation made for its
+ * victim's restart is released, unless the planner already does, or the victim is gone — then the
+ * reservation may already have been handed over to its replacement, and the planner keeps it on purpose.
+ */
+export const releaseIfAbandoned = (plan: Plan, notice: DueNotice, fleet: FleetView): Plan => {
+  const defer = plan.actions.find((a) => a.kind === 'defer-interruption');
+  if (defer === undefined || defer.kind !== 'defer-interruption' || defer.retryAt !== undefined || defer.reason === 'unknown-instance') return plan;
+  if (plan.actions.some((a) => a.kind === 'release' && a.reservationId === notice.reservationId)) return plan;
+  const held = fleet.groups.find((g) => g.id === notice.groupId)?.pool.reservations.get(notice.reservationId);
+  if (held === undefined) return plan;
+  const release: Action = { kind: 'release', groupId: notice.groupId, reservationId: notice.reservationId, reason: `request ${notice.requestId} abandoned: ${defer.reason}` };
+  return { ...plan, actions: [release, ...plan.actions] };
 };
 
 export const defaultDeps = (): (() => ExecutorDeps) => lazy(() => buildAwsDeps(HANDLER));

@@ -141,7 +141,9 @@ describe('executor handler', () => {
     const result = await makeExecutor(w.deps)(due);
     expect(result).toMatchObject({ status: 'planned' });
     expect(w.ports.cloud.log.count('stopInstances')).toBe(0);
-    expect(w.ports.stateStore.allRequests()[0]?.status).toMatch(/deferred|refused/);
+    expect(w.ports.stateStore.allRequests()).toMatchObject([{ status: 'refused', note: expect.stringContaining('no-eligible-victim') }]);
+    expect(w.ports.stateStore.allReservations()).toEqual([]);
+    expect(w.ports.publisher.plans().at(-1)?.plan.actions[0]).toMatchObject({ kind: 'release', reason: expect.stringContaining('abandoned') });
   });
 
   it('a failing stop is reported, the request deferred for a retry, nothing thrown', async () => {
