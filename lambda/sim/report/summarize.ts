@@ -19,6 +19,8 @@ export interface StrategySummary {
   readonly warmStarts: number;
   readonly throttledCalls: number;
   readonly demandVcpuMinutes: number;
+  /** Strategy-specific counters (spotwise: handler invocations, failures, reservations made/refused, ...). */
+  readonly [extra: string]: number;
 }
 
 /** Nearest-rank percentile (the value at rank ⌈q·n⌉), 0 for no data. */
@@ -64,6 +66,7 @@ export const summarizeRun = (run: StrategyRun, endAt: number): StrategySummary =
     warmStarts: run.totals.warmStarts,
     throttledCalls: run.throttledCalls,
     demandVcpuMinutes: round(run.totals.demandVcpuMinutes, 1),
+    ...run.extra,
   };
 };
 

@@ -8,7 +8,8 @@ import { defaultPredictor, makeHandler as makeProfilerHandler } from '../../hand
 import { makeHandler as makeCoordinatorHandler } from '../../handlers/coordinator';
 import { makeHandler as makeExecutorHandler } from '../../handlers/executor';
 import { interruptionDueEvent } from '../../events/parsers/interruption-due';
-import { InMemoryScheduler, RecordingEventPublisher } from '../memory';
+import { InMemoryScheduler } from '../memory';
+import { CountingPublisher } from '../engine/counting-publisher';
 import { SimStateStore } from '../engine/sim-state-store';
 import { SimMetricsReader } from '../engine/sim-metrics-reader';
 import { SimulatedCloud } from '../engine/simulated-cloud';
@@ -43,7 +44,7 @@ export const createSpotwiseStrategy = (setup: PreparedSimulation): SpotwiseStrat
   const telemetry = new SimTelemetry();
   const state = new SimStateStore();
   const scheduler = new InMemoryScheduler();
-  const publisher = new RecordingEventPublisher();
+  const publisher = new CountingPublisher();
   const metrics = new SimMetricsReader();
   const managed = toManagedGroups(setup.sample.config);
   const counts: RequestCounts = { requestsAdmitted: 0, requestsDeferred: 0, requestsUnserved: 0 };
@@ -195,18 +196,27 @@ export const createSpotwiseStrategy = (setup: PreparedSimulation): SpotwiseStrat
     },
 
     requestCounts: () => {
-      // Final status of each request: scheduled or executed = admitted; deferred or refused = deferred.
+      // Admitted: scheduled or executed by the end. Deferred: deferred at least once (the coordinator
+      // published an interruption-deferred event for it), whether it was admitted later or not.
       const stored = new Map(state.allRequests().map((r) => [r.request.requestId as string, r.status]));
       const out: RequestCounts = { ...counts };
       for (const id of requested) {
         const status = stored.get(id);
         if (status === 'executed' || status === 'scheduled') out.requestsAdmitted += 1;
-        else if (status === 'deferred' || status === 'refused' || status === 'pending') out.requestsDeferred += 1;
-        else out.requestsUnserved += 1;
+        else if (status === undefined) out.requestsUnserved += 1;
+        if (publisher.deferredRequests.has(id)) out.requestsDeferred += 1;
       }
       return out;
     },
-    extra: () => ({ handlerInvocations: invocations, handlerFailures, handlerErrorsLogged: telemetry.errors.length }),
+    extra: () => ({
+      handlerInvocations: invocations,
+      handlerFailures,
+      handlerErrorsLogged: telemetry.errors.length,
+      reservationsMade: publisher.domainEvents.get('reservation-made') ?? 0,
+      reservationsRefused: publisher.domainEvents.get('reservation-refused') ?? 0,
+      capacityStaged: publisher.domainEvents.get('capacity-staged') ?? 0,
+      failClosed: publisher.domainEvents.get('fail-closed') ?? 0,
+    }),
   };
   return strategy;
 };
