@@ -132,6 +132,10 @@ const checkTargets = (test: DimensionReport, scored: ScoredLists): ModelMetadata
   const out: ModelMetadata['targets'] = {};
   for (const rd of ['cpu', 'memory'] as const) {
     const m = test[rd].model;
+    if (m.cases === 0) {
+      out[rd] = { met: false, detail: `no ${rd} cases in the test series (no series with ${rd} data in this data folder)` };
+      continue;
+    }
     const parts: string[] = [];
     let met = m.cases > 0 && m.underProvisionRate !== null && m.underProvisionRate <= TARGET_UNDER_PROVISION;
     parts.push(`model ${describeScores(m)}`);
@@ -151,6 +155,17 @@ const checkTargets = (test: DimensionReport, scored: ScoredLists): ModelMetadata
     out[rd] = { met, detail: parts.join('; ') };
   }
   return out;
+};
+
+/** What the test split says about real starts (or that there were none). */
+const realStartNote = (test: EvaluationReport): string => {
+  const rs = test.byKind['real-start'];
+  const cases = Math.max(...Object.values(rs).map((t) => t.model.cases));
+  if (cases === 0) return 'No real-start cases in the test series (no Bitbrains late-start VMs in this data folder).';
+  const rates = Object.entries(rs)
+    .filter(([, t]) => t.model.cases > 0)
+    .map(([rd, t]) => `${rd} model ${((t.model.underProvisionRate ?? 0) * 100).toFixed(0)} % / vpa ${((t.vpa.underProvisionRate ?? 0) * 100).toFixed(0)} %`);
+  return `Real starts: only ${cases} test cases; every predictor under-provisions them far more often than simulated interruptions (${rates.join(', ')}): warm-up spikes on first boot are not visible in a steady-state profile, and the prediction input does not say whether a restart is a cold boot.`;
 };
 
 const countBySplit = (series: readonly TraceSeries[], split: ReadonlyMap<string, SplitName>) => {
@@ -285,7 +300,7 @@ export const trainModel = async (opts: TrainOptions): Promise<TrainResult> => {
     ...(backendNote ? [backendNote] : []),
     ...Object.entries(targets).map(([rd, t]) => `${rd}: target ${t.met ? 'MET' : 'NOT met'} on test series — ${t.detail}`),
     ...DIMENSIONS.map((d) => `${REPORT_DIMENSIONS[d]}: production uses the ${gating[d].use} (${gating[d].reason})`),
-    'Real starts are few (one per late-start Bitbrains VM in a split) and every predictor under-provisions them far more often than simulated interruptions: warm-up spikes (memory and disk on first boot) are not visible in a steady-state profile.',
+    realStartNote(test),
   ];
   const metadata: ModelMetadata = {
     ...draft,
