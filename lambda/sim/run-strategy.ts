@@ -64,6 +64,8 @@ export const runStrategy = async (
       switch (ev.kind) {
         case 'rebalance-pool': {
           earlyRebalance.add(ev.burst.id);
+          // The recommendation signals a pool short of spare capacity: capacity-optimized allocation launches elsewhere from now on.
+          world.markExhausted(ev.burst.instanceType, ev.burst.availabilityZone, ev.burst.at + setup.interruption.poolExhaustedSeconds * 1000);
           for (const id of poolMembers(world, ev.burst)) {
             world.totals.rebalanceRecommendations += 1;
             await hooks.onRebalanceRecommendation?.(world, id);
