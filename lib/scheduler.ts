@@ -28,10 +28,12 @@ export class InterruptionScheduler extends Construct {
   /** The role schedules assume (passed by the coordinator in CreateSchedule). */
   readonly role: IRole;
   private readonly executor: IFunction;
+  private readonly deadLetterQueue: IQueue;
 
   constructor(scope: Construct, id: string, props: InterruptionSchedulerProps) {
     super(scope, id);
     this.executor = props.executor;
+    this.deadLetterQueue = props.deadLetterQueue;
     this.group = new ScheduleGroup(this, 'Group', { removalPolicy: RemovalPolicy.DESTROY });
     const stack = Stack.of(this);
     // Confused-deputy guard (Scheduler user guide, "Set up the execution role"): only schedules of this
@@ -62,7 +64,7 @@ export class InterruptionScheduler extends Construct {
 
   /**
    * Lets a function (the coordinator) create and cancel schedules in the group, passing the role, and gives it
-   * the names it needs (Env.schedulerGroupName, schedulerRoleArn, executorFunctionArn). In dry-run only the
+   * the names it needs (Env.schedulerGroupName, schedulerRoleArn, executorFunctionArn, schedulerDeadLetterArn). In dry-run only the
    * names: a dry-run coordinator plans schedules but never creates them.
    */
   grantScheduling(fn: { readonly function: IFunction; readonly role: IRole }, options: { readonly dryRun: boolean }): void {
@@ -70,6 +72,7 @@ export class InterruptionScheduler extends Construct {
     target.addEnvironment(Env.schedulerGroupName, this.group.scheduleGroupName);
     target.addEnvironment(Env.schedulerRoleArn, this.role.roleArn);
     target.addEnvironment(Env.executorFunctionArn, this.executor.functionArn);
+    target.addEnvironment(Env.schedulerDeadLetterArn, this.deadLetterQueue.queueArn);
     if (options.dryRun) return;
     fn.role.addToPrincipalPolicy(new PolicyStatement({ sid: 'ManageInterruptionSchedules', actions: [...SCHEDULING_ACTIONS], resources: [this.scheduleArnPattern()] }));
     fn.role.addToPrincipalPolicy(

@@ -5,6 +5,8 @@ export const Env = {
   schedulerGroupName: 'SPOTWISE_SCHEDULER_GROUP',
   schedulerRoleArn: 'SPOTWISE_SCHEDULER_ROLE_ARN',
   executorFunctionArn: 'SPOTWISE_EXECUTOR_ARN',
+  /** Queue a scheduled interruption goes to when Scheduler cannot invoke the executor. */
+  schedulerDeadLetterArn: 'SPOTWISE_SCHEDULER_DLQ_ARN',
   dryRun: 'SPOTWISE_DRY_RUN',
   /** The validated spotwise configuration (groups and policies), as JSON. */
   config: 'SPOTWISE_CONFIG',

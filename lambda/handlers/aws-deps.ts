@@ -39,7 +39,7 @@ export const buildAwsDeps = (handlerName: string, opts: { readonly needsSchedule
     publisher: new EventBridgePublisher(trace(clients.eventBridge), { eventBusName: settings.eventBusName }),
     scheduler: settings.scheduler === undefined
       ? new UnconfiguredScheduler()
-      : new SchedulerInterruptionScheduler(trace(clients.scheduler), { executorArn: settings.scheduler.executorArn, roleArn: settings.scheduler.roleArn, groupName: settings.scheduler.groupName }),
+      : new SchedulerInterruptionScheduler(trace(clients.scheduler), { executorArn: settings.scheduler.executorArn, roleArn: settings.scheduler.roleArn, groupName: settings.scheduler.groupName, ...(settings.scheduler.deadLetterArn !== undefined ? { deadLetterArn: settings.scheduler.deadLetterArn } : {}) }),
   };
   return {
     settings,

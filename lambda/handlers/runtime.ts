@@ -25,6 +25,7 @@ export const runtimeEnvSchema = z.object({
   [Env.dryRun]: boolText.optional(),
   [Env.schedulerGroupName]: z.string().min(1).optional(),
   [Env.schedulerRoleArn]: arn.optional(),
+  [Env.schedulerDeadLetterArn]: arn.optional(),
   [Env.executorFunctionArn]: arn.optional(),
   [Env.managedTagKey]: z.string().min(1).optional(),
   [Env.managedTagValue]: z.string().min(1).optional(),
@@ -35,6 +36,8 @@ export interface SchedulerSettings {
   readonly groupName: string;
   readonly roleArn: string;
   readonly executorArn: string;
+  /** Where Scheduler sends a firing it could not deliver (DeadLetterConfig of each schedule). */
+  readonly deadLetterArn?: string;
 }
 
 export interface RuntimeSettings {
@@ -92,7 +95,7 @@ export const loadRuntimeSettings = (
       key: e[Env.managedTagKey] ?? config.managed_tag.key ?? DEFAULT_MANAGED_TAG_KEY,
       value: e[Env.managedTagValue] ?? config.managed_tag.value ?? DEFAULT_MANAGED_TAG_VALUE,
     },
-    ...(group !== undefined && role !== undefined && target !== undefined ? { scheduler: { groupName: group, roleArn: role, executorArn: target } } : {}),
+    ...(group !== undefined && role !== undefined && target !== undefined ? { scheduler: { groupName: group, roleArn: role, executorArn: target, ...(e[Env.schedulerDeadLetterArn] !== undefined ? { deadLetterArn: e[Env.schedulerDeadLetterArn] } : {}) } } : {}),
     ...(e[Env.modelDir] !== undefined ? { modelDir: e[Env.modelDir] } : {}),
   };
 };

@@ -46,6 +46,14 @@ describe('loadRuntimeSettings', () => {
     }), { needsScheduler: true });
     expect(s.scheduler).toEqual({ groupName: 'g', roleArn: 'arn:aws:iam::123456789012:role/r', executorArn: 'arn:aws:lambda:us-east-1:123456789012:function:x' });
   });
+
+  it('passes the scheduler dead-letter queue through when set', () => {
+    const s = loadRuntimeSettings(env({
+      [Env.schedulerGroupName]: 'g', [Env.schedulerRoleArn]: 'arn:aws:iam::123456789012:role/r', [Env.executorFunctionArn]: 'arn:aws:lambda:us-east-1:123456789012:function:x',
+      [Env.schedulerDeadLetterArn]: 'arn:aws:sqs:us-east-1:123456789012:executor-dlq',
+    }), { needsScheduler: true });
+    expect(s.scheduler?.deadLetterArn).toBe('arn:aws:sqs:us-east-1:123456789012:executor-dlq');
+  });
 });
 
 describe('lazy', () => {

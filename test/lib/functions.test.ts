@@ -101,8 +101,8 @@ describe('the four functions (spotwise.example.yaml, -c dry_run=false, alarm_ema
   it('gives the scheduler names to the coordinator only', () => {
     for (const fn of HANDLER_NAMES) {
       const vars = (functionOf(s.template, fn).Environment as { Variables: Record<string, unknown> }).Variables;
-      const names = ['SPOTWISE_SCHEDULER_GROUP', 'SPOTWISE_SCHEDULER_ROLE_ARN', 'SPOTWISE_EXECUTOR_ARN'].filter((n) => n in vars);
-      expect(names).toEqual(fn === 'coordinator' ? ['SPOTWISE_SCHEDULER_GROUP', 'SPOTWISE_SCHEDULER_ROLE_ARN', 'SPOTWISE_EXECUTOR_ARN'] : []);
+      const names = ['SPOTWISE_SCHEDULER_GROUP', 'SPOTWISE_SCHEDULER_ROLE_ARN', 'SPOTWISE_EXECUTOR_ARN', 'SPOTWISE_SCHEDULER_DLQ_ARN'].filter((n) => n in vars);
+      expect(names).toEqual(fn === 'coordinator' ? ['SPOTWISE_SCHEDULER_GROUP', 'SPOTWISE_SCHEDULER_ROLE_ARN', 'SPOTWISE_EXECUTOR_ARN', 'SPOTWISE_SCHEDULER_DLQ_ARN'] : []);
     }
   });
 });

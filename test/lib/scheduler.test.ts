@@ -95,6 +95,7 @@ describe('InterruptionScheduler', () => {
           SPOTWISE_SCHEDULER_GROUP: scheduler.group.scheduleGroupName,
           SPOTWISE_SCHEDULER_ROLE_ARN: { 'Fn::GetAtt': [ids.schedulerRole, 'Arn'] },
           SPOTWISE_EXECUTOR_ARN: { 'Fn::GetAtt': [ids.executor, 'Arn'] },
+          SPOTWISE_SCHEDULER_DLQ_ARN: { 'Fn::GetAtt': [ids.dlq, 'Arn'] },
         },
       },
     });
