@@ -46,8 +46,8 @@ export const DEFAULT_TRAIN_OPTIONS: Omit<TrainOptions, 'dataDir' | 'log'> = {
 export const TRAINING_CASE_OPTIONS: CaseOptions = {
   ...DEFAULT_CASE_OPTIONS,
   windowMinutes: [10, 15, 20, 30, 45, 60],
-  casesPerDay: 8,
-  maxCasesPerSeries: 100,
+  casesPerDay: 16,
+  maxCasesPerSeries: 200,
   realStartsPerSeries: 6,
 };
 /** Validation and test cases: the default window (30 min), as `npm run evaluate` builds them. */
@@ -101,22 +101,33 @@ const calibrate = (rows: readonly TrainingRow[], raw: Float32Array, coverage: nu
 const describeScores = (s: { underProvisionRate: number | null; meanSlack: number | null; pinball90: number | null; cases: number }): string =>
   `under-provision ${s.underProvisionRate === null ? '—' : `${(s.underProvisionRate * 100).toFixed(1)} %`}, mean slack ${s.meanSlack === null ? '—' : `${(s.meanSlack * 100).toFixed(1)} %`}, pinball90 ${s.pinball90?.toPrecision(3) ?? '—'}, ${s.cases} cases`;
 
-/** Gating per dimension: the model answers where, on validation series, it beat the fallback. */
-const decideGating = (validation: DimensionReport): ModelMetadata['gating'] => {
+/**
+ * Gating per dimension: the model answers where, on validation series, it beat the fallback on the
+ * issue's own, scale-free terms: (1) its under-provision rate is at most max(10 %, the fallback's),
+ * and (2) at the fallback's under-provision rate (the model's p90 scaled by one factor, see
+ * scoreAtUnderProvision) its mean slack is lower — it needs less capacity to be as safe. Pinball loss
+ * is in absolute units, so one 96-core host would outweigh a fleet of small VMs; it is reported, not
+ * used here.
+ */
+const decideGating = (validation: DimensionReport, scored: ScoredLists): ModelMetadata['gating'] => {
   const out = {} as Record<Dimension, { use: 'model' | 'fallback'; reason: string }>;
   for (const d of DIMENSIONS) {
     const rd = REPORT_DIMENSIONS[d];
     const m = validation[rd].model;
     const f = validation[rd].fallback;
-    if (m.cases < MIN_GATING_CASES || m.pinball90 === null || f.pinball90 === null || m.underProvisionRate === null || f.underProvisionRate === null) {
+    if (m.cases < MIN_GATING_CASES || m.underProvisionRate === null || f.underProvisionRate === null || f.meanSlack === null) {
       out[d] = { use: 'fallback', reason: `only ${m.cases} validation cases (need ${MIN_GATING_CASES})` };
       continue;
     }
-    const beatsLoss = m.pinball90 < f.pinball90;
+    const matched = scoreAtUnderProvision(scored[rd].model, f.underProvisionRate);
+    const lessSlack = matched.meanSlack !== null && matched.meanSlack < f.meanSlack;
     const coverageOk = m.underProvisionRate <= Math.max(TARGET_UNDER_PROVISION, f.underProvisionRate);
+    const matchedText = matched.factor === null ? 'cannot be matched' : `p90 × ${matched.factor.toFixed(2)}: ${describeScores(matched)}`;
     out[d] = {
-      use: beatsLoss && coverageOk ? 'model' : 'fallback',
-      reason: `validation: model ${describeScores(m)}; fallback ${describeScores(f)}; model ${beatsLoss ? 'has lower' : 'does not have lower'} p90 pinball loss${coverageOk ? '' : ' and under-provisions more than max(10 %, fallback)'}`,
+      use: lessSlack && coverageOk ? 'model' : 'fallback',
+      reason:
+        `validation: model ${describeScores(m)}; fallback ${describeScores(f)}; model at the fallback's under-provision rate (${matchedText}) ` +
+        `${lessSlack ? 'needs less slack' : 'does NOT need less slack'}${coverageOk ? '' : '; model under-provisions more than max(10 %, fallback)'}`,
     };
   }
   return out;
@@ -290,7 +301,7 @@ export const trainModel = async (opts: TrainOptions): Promise<TrainResult> => {
     const rd = REPORT_DIMENSIONS[d];
     opts.log(`validation ${rd}: model ${describeScores(validation.dimensions[rd].model)} | vpa ${describeScores(validation.dimensions[rd].vpa)}`);
   }
-  const gating = decideGating(dimensionsOf(validation));
+  const gating = decideGating(dimensionsOf(validation), validation.scored.all);
   const confidence = dimensionRecord((d) => {
     const upr = validation.dimensions[REPORT_DIMENSIONS[d]].model.underProvisionRate;
     return upr === null ? 0 : Math.max(0, Math.min(1, 1 - upr));
