@@ -36,6 +36,8 @@ export interface SyntheticFleetOptions {
   readonly warmInstances?: number;
   /** Pool budget = members' shapes × (1 + headroom). Default 0.25, as the sample fleet. */
   readonly headroom?: number;
+  /** Share of each instance's shape it uses (its allocation and forecast p50): uniform in [min, max]. Default 0.2..0.6. */
+  readonly utilisation?: { readonly min: number; readonly max: number };
   /** Extra keys of the primary group's YAML policy (e.g. allow_stop_modify_start). */
   readonly policy?: Readonly<Record<string, unknown>>;
 }
@@ -86,6 +88,8 @@ const forecastOf = (id: InstanceId, shape: Resources, utilisation: number, madeA
 
 export const buildSyntheticFleet = (opts: SyntheticFleetOptions): SyntheticFleet => {
   if (!Number.isInteger(opts.instances) || opts.instances < 1) throw new RangeError(`synthetic fleet: instances must be a positive integer (got ${opts.instances})`);
+  const u = opts.utilisation;
+  if (u !== undefined && !(u.min > 0 && u.min <= u.max && u.max <= 1)) throw new RangeError(`synthetic fleet: utilisation must satisfy 0 < min ≤ max ≤ 1 (got ${JSON.stringify(u)})`);
   const types = opts.types ?? DEFAULT_TYPES;
   const azs = opts.azs ?? DEFAULT_AZS;
   const siblings = opts.onDemandSiblings ?? 0;
@@ -110,7 +114,7 @@ export const buildSyntheticFleet = (opts: SyntheticFleetOptions): SyntheticFleet
       launchedAt: now - Math.floor(uniform(rng, 2, 72) * 3_600_000), warm: false, priority: 90, jobType: spot ? 'web' : 'web-od',
     });
     const shape = lookupInstanceType(catalog, type).resources;
-    const utilisation = uniform(rng, 0.2, 0.6);
+    const utilisation = uniform(rng, opts.utilisation?.min ?? 0.2, opts.utilisation?.max ?? 0.6);
     forecasts.push(forecastOf(id, shape, utilisation, now - 120_000));
     allocations.set(id, checkPoolResources(scaleResources(shape, utilisation), `allocation of ${id}`, 'up'));
   }
