@@ -314,6 +314,15 @@ export const trainModel = async (opts: TrainOptions): Promise<TrainResult> => {
     ...(backendNote ? [backendNote] : []),
     ...Object.entries(targets).map(([rd, t]) => `${rd}: target ${t.met ? 'MET' : 'NOT met'} on test series — ${t.detail}`),
     ...DIMENSIONS.map((d) => `${REPORT_DIMENSIONS[d]}: production uses the ${gating[d].use} (${gating[d].reason})`),
+    ...DIMENSIONS.flatMap((d) => {
+      const rd = REPORT_DIMENSIONS[d];
+      const t = test.dimensions[rd].model.underProvisionRate;
+      const v = validation.dimensions[rd].model.underProvisionRate;
+      if (t === null || t <= TARGET_UNDER_PROVISION) return [];
+      return [
+        `${rd}: on the test series the model under-provisions ${(t * 100).toFixed(1)} % of restarts (validation: ${v === null ? '—' : `${(v * 100).toFixed(1)} %`}) — above the 10 % aim: the p90 shift calibrated on the validation series did not carry over to these unseen series${gating[d].use === 'model' ? ', and production gating (decided on validation) still uses the model here' : ''}.`,
+      ];
+    }),
     realStartNote(test),
   ];
   const metadata: ModelMetadata = {
