@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -100,4 +100,24 @@ describe('npm run evaluate -- --json', () => {
     expect(Object.keys(json.dimensions.cpu.model)).toEqual(['underProvisionRate', 'meanSlack', 'pinball50', 'pinball90', 'cases']);
     expect(json.dimensions).toEqual(JSON.parse(JSON.stringify(result.report.dimensions)));
   }, 60_000);
+});
+
+const SHARED_DATA = join(ROOT, '../shared/data');
+describe.skipIf(!existsSync(SHARED_DATA))('the committed artifact against ../shared/data', () => {
+  it('evaluate reproduces the test-split figures recorded in metadata.json (up to wasm/cpu float32 rounding)', async () => {
+    const r = await evaluateFolder({ dataDir: SHARED_DATA, modelDir: MODEL });
+    const recorded = r.model.metadata.evaluation.dimensions;
+    expect(r.seriesExcluded).toBe(r.model.metadata.trainingSeries.length);
+    for (const rd of REPORT_DIMENSION_ORDER) {
+      for (const p of PREDICTOR_NAMES) {
+        const now = r.report.dimensions[rd][p];
+        const then = recorded[rd]![p]!;
+        expect(now.cases).toBe(then.cases);
+        for (const k of ['underProvisionRate', 'meanSlack', 'pinball50', 'pinball90'] as const) {
+          if (then[k] === null) expect(now[k]).toBeNull();
+          else expect(Math.abs(now[k]! - then[k]!)).toBeLessThanOrEqual(1e-5 * Math.max(1, Math.abs(then[k]!)));
+        }
+      }
+    }
+  }, 120_000);
 });
