@@ -10,7 +10,10 @@ import { planNoticeResponse } from '../core/planner/plan-notice';
 import { FallbackPredictor } from '../core/predict/fallback-predictor';
 import { closeRestartWindow, newProfile, steadyQuantile, updateProfile } from '../core/profile/behaviour-profile';
 import { checkPoolResources } from '../core/pool/pool-amounts';
+import { refreshPool, type PoolRefresh, type WantedAllocation } from '../core/pool/refresh-pool';
 import { allocatedResources, reservedResources } from '../core/pool/resource-pool';
+import { chooseReplacementHandOvers } from '../core/planner/choose-hand-over';
+import { formatResources } from '../core/resources/resources';
 import type { MetricTarget, MetricsReader } from '../ports/metrics-reader';
 import type { Predictor } from '../ports/predictor';
 import { buildAwsDeps } from './aws-deps';
@@ -138,15 +141,13 @@ export const makeHandler = (source: DepsSource<ProfilerDeps>) => async (event: u
     if (profiles.length > 0) await deps.ports.state.putProfiles(profiles);
     if (forecasts.length > 0) await deps.ports.state.putForecasts(forecasts);
 
-    // 4. The pool as it stands now: capacity, allocations from the new profiles, expired reservations gone.
+    // 4. The pool as it stands now: capacity, allocations from the new profiles, expired reservations
+    // gone, replacements holding their victims' reservations — through the pool's admission rules.
     const byId = new Map(profiles.map((p) => [p.instanceId, p] as const));
-    const pool = refreshedPool(group, byId, loaded.fleet, now, settings.capacity === undefined ? poolCapacity(settings, group.instances, loaded.fleet.catalog) : settings.capacity);
-    if (!dryRun) {
-      if (loaded.poolsNotStored.includes(groupId) || !sameResources(pool.capacity, group.pool.capacity)) await deps.ports.state.putPoolCapacity(groupId, pool.capacity);
-      await deps.ports.state.putAllocations(groupId, pool.allocations);
-      const swept = await deps.ports.state.sweepExpired(groupId, now);
-      if (swept.length > 0) log.info('expired reservations released', { ...keys, reservations: swept });
-    }
+    const refresh = refreshedPool(group, byId, loaded.fleet, now, settings.capacity === undefined ? poolCapacity(settings, group.instances, loaded.fleet.catalog) : settings.capacity);
+    const { pool } = refresh;
+    reportRefresh(refresh, deps, keys);
+    if (!dryRun) await storeRefresh(deps, group, refresh, loaded.poolsNotStored.includes(groupId), now, keys);
 
     // 5. Stage capacity ahead of interruptions on the refreshed view, and execute.
     const fleet: FleetView = {
@@ -187,14 +188,56 @@ const predictAll = async (deps: ProfilerDeps, inputs: readonly PredictionInput[]
 
 const sameResources = (a: Resources, b: Resources): boolean => DIMENSIONS.every((d) => a[d] === b[d]);
 
-const refreshedPool = (group: GroupView, profiles: ReadonlyMap<InstanceId, BehaviourProfile>, fleet: FleetView, now: number, capacity: Resources): ResourcePool => {
-  const allocations = new Map<InstanceId, Resources>();
+/**
+ * The refreshed pool (core refreshPool): allocations are the new profiles' steady p90 (full shape where
+ * there is no data), raised only as far as the pool admits; a serving instance the pool does not know
+ * yet takes over a reservation waiting for a replacement instead of getting a second allocation beside it.
+ */
+const refreshedPool = (group: GroupView, profiles: ReadonlyMap<InstanceId, BehaviourProfile>, fleet: FleetView, now: number, capacity: Resources): PoolRefresh => {
+  const wanted: WantedAllocation[] = [];
+  const newcomers: ManagedInstance[] = [];
   for (const i of group.instances.filter(isServing)) {
     const spec = fleet.catalog.get(i.instanceType);
-    if (spec !== undefined) allocations.set(i.id, allocationOf(profiles.get(i.id), spec.resources));
+    if (spec === undefined) continue;
+    wanted.push({ instanceId: i.id, amount: allocationOf(profiles.get(i.id), spec.resources), priority: i.priority });
+    if (!group.pool.allocations.has(i.id)) newcomers.push(i);
   }
-  const reservations = new Map([...group.pool.reservations].filter(([, r]) => r.expiresAt > now));
-  return { ...group.pool, capacity: checkPoolResources(capacity, `pool ${group.id} capacity`, 'down'), allocations, reservations };
+  const handOvers = chooseReplacementHandOvers(fleet, group, newcomers, now);
+  return refreshPool(group.pool, { capacity, wanted, handOvers, now });
+};
+
+/** Logs what the refresh could not record as asked: capped allocations (the pool is full there) and a held capacity. */
+const reportRefresh = (refresh: PoolRefresh, deps: ProfilerDeps, keys: Record<string, string>): void => {
+  const { log } = deps.telemetry;
+  for (const h of refresh.handedOver) log.info('replacement takes over its victim\'s reservation', { ...keys, instanceId: h.instanceId, reservationId: h.reservationId });
+  for (const c of refresh.capped) {
+    log.warn('allocation capped: the pool is full (nothing more is admitted on the short dimensions)', {
+      ...keys, instanceId: c.instanceId, wanted: formatResources(c.wanted), allocated: formatResources(c.allocated), shortfall: formatResources(c.shortfall),
+    });
+  }
+  if (refresh.capacityHeld !== undefined) {
+    log.warn('pool capacity kept above its target until reservations are released (the core never shrinks below commitments)', { ...keys, capacity: formatResources(refresh.capacityHeld) });
+  }
+};
+
+/**
+ * Writes the refresh so that no state the store passes through is over-committed: the StateStore has
+ * no single refresh write, so (1) allocations are first only lowered, (2) handed-over reservations are
+ * released and expired ones swept, (3) the capacity is set, and (4) the final allocations are written.
+ * Until (2) the handed-over capacity is still counted as a reservation and (1) has raised nothing;
+ * after (3) the final pool fits its capacity. A concurrent reserve in between can only be refused.
+ */
+const storeRefresh = async (deps: ProfilerDeps, group: GroupView, refresh: PoolRefresh, notStored: boolean, now: number, keys: Record<string, string>): Promise<void> => {
+  const { state } = deps.ports;
+  const { pool } = refresh;
+  if (notStored) await state.putPoolCapacity(group.id, pool.capacity);
+  const raised = [...pool.allocations].some(([id, a]) => { const low = refresh.lowered.get(id); return low === undefined || !sameResources(low, a); });
+  if (!notStored && raised) await state.putAllocations(group.id, refresh.lowered);
+  for (const h of refresh.handedOver) await state.release(group.id, h.reservationId);
+  const swept = await state.sweepExpired(group.id, now);
+  if (swept.length > 0) deps.telemetry.log.info('expired reservations released', { ...keys, reservations: swept });
+  if (!notStored && !sameResources(pool.capacity, group.pool.capacity)) await state.putPoolCapacity(group.id, pool.capacity);
+  await state.putAllocations(group.id, pool.allocations);
 };
 
 /** When a restart window closed this tick: how far the forecast was from what the instance needed. */

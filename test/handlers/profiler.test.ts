@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { MetricName } from '../../lambda/contracts/metrics';
-import { instanceId, type MetricSample } from '../../lambda/core/domain';
+import { instanceId, reservationId, type MetricSample } from '../../lambda/core/domain';
+import { overCommitment, poolInvariantViolations } from '../../lambda/core/pool/resource-pool';
 import { FallbackPredictor } from '../../lambda/core/predict/fallback-predictor';
 import { newProfile, openRestartWindow } from '../../lambda/core/profile/behaviour-profile';
 import { allocationOf, makeHandler, type ProfilerDeps } from '../../lambda/handlers/profiler';
@@ -121,6 +122,75 @@ describe('profiler handler', () => {
     const requests = w.ports.stateStore.allRequests();
     expect(requests.length).toBeGreaterThanOrEqual(1);
     expect(requests[0]).toMatchObject({ status: 'pending', request: { selector: { kind: 'instance', instanceId: OTHER } } });
+  });
+});
+
+describe('profiler pool refresh: a replacement and its victim\'s reservation', () => {
+  const NEWCOMER = instanceId('i-0ddddddddddddddd1');
+  const VICTIM = FIXTURE_INSTANCES.karpenter;
+  const RESERVATION = reservationId('request:req-roll:i-0123456789');
+  const tight = (vcpu: number) => ({
+    groups: [{ name: GROUP, policy: 'web', capacity: { vcpu, memory_gib: 128, network_mbps: 100_000, disk_iops: 200_000 }, standby: 'my-asg-standby' }],
+  });
+
+  /**
+   * A small group with little headroom (the simulator's seed-3 case): one tick records every allocation,
+   * then the victim is interrupted with its post-restart demand reserved, Auto Scaling launches a
+   * replacement (an m5.large with no profile and no metrics yet: allocated its full 2 vCPU, fail closed),
+   * and the next tick refreshes the pool.
+   */
+  const interruptedWorld = async (opts: { readonly capacityVcpu: number; readonly reserve: boolean }) => {
+    const w = await profilerWorld({ config: tight(opts.capacityVcpu) });
+    const handle = makeHandler(w.deps);
+    await handle(tick());
+    if (opts.reserve) {
+      const outcome = await w.ports.stateStore.reserve({
+        id: RESERVATION, groupId: GROUP, instanceId: VICTIM, amount: { vcpu: 1.5, memoryGiB: 4, networkMbps: 100, diskIops: 200 },
+        createdAt: NOW, expiresAt: NOW + 3_600_000, reason: 'request req-roll', priority: 90,
+      });
+      expect(outcome.kind).toBe('reserved');
+    }
+    w.ports.clock.advance(5 * 60_000);
+    w.ports.cloud.putInstance({ ...w.ports.cloud.instance(VICTIM)!, state: 'terminated' });
+    w.ports.cloud.putInstance({ ...w.ports.cloud.instance(FIXTURE_INSTANCES.docs)!, id: NEWCOMER, launchedAt: NOW + 4 * 60_000 });
+    return { w, handle };
+  };
+
+  it('the replacement takes over the reservation instead of a second allocation; the pool is never written over-committed', async () => {
+    const { w, handle } = await interruptedWorld({ capacityVcpu: 7.5, reserve: true });
+    const seen: string[] = [];
+    // Every pool state the store passes through during the tick, not only the last one.
+    const putAllocations = w.ports.stateStore.putAllocations.bind(w.ports.stateStore);
+    w.ports.stateStore.putAllocations = async (g, a) => {
+      await putAllocations(g, a);
+      seen.push(...poolInvariantViolations(w.ports.stateStore.poolSnapshot(g)!));
+    };
+    await handle(tick());
+    const pool = w.ports.stateStore.poolSnapshot(GROUP)!;
+    expect(seen).toEqual([]);
+    expect(poolInvariantViolations(pool)).toEqual([]);
+    expect(pool.reservations.has(RESERVATION)).toBe(false);
+    expect(pool.allocations.has(VICTIM)).toBe(false);
+    // Its own full shape (no data yet): at least the reserved 1.5 vCPU it took over.
+    expect(pool.allocations.get(NEWCOMER)?.vcpu).toBe(2);
+    expect(w.telemetry.logs.filter((l) => l.message.startsWith('replacement takes over'))).toMatchObject([{ fields: { instanceId: NEWCOMER, reservationId: RESERVATION } }]);
+    expect(w.telemetry.logs.filter((l) => l.message.startsWith('allocation capped'))).toEqual([]);
+  });
+
+  it('with nothing to take over and no room, the allocation is capped at what fits: the pool is full, not over-committed, and says so', async () => {
+    // 4 serving instances after the victim left, ~4.5 vCPU measured; 5.5 vCPU of capacity cannot also hold 2 for the newcomer.
+    const { w, handle } = await interruptedWorld({ capacityVcpu: 5.5, reserve: false });
+    await handle(tick());
+    const pool = w.ports.stateStore.poolSnapshot(GROUP)!;
+    expect(poolInvariantViolations(pool)).toEqual([]);
+    expect(overCommitment(pool).vcpu).toBe(0);
+    const capped = w.telemetry.logsAt('warn').filter((l) => l.message.startsWith('allocation capped'));
+    expect(capped).toMatchObject([{ fields: { instanceId: NEWCOMER } }]);
+    const newcomer = pool.allocations.get(NEWCOMER)!;
+    expect(newcomer.vcpu).toBeLessThan(2);
+    // Full on vCPU: whatever else asks for vCPU is refused until use falls.
+    const committed = [...pool.allocations.values()].reduce((s, a) => s + a.vcpu, 0);
+    expect(committed).toBe(5.5);
   });
 });
 

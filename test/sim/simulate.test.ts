@@ -56,11 +56,9 @@ describe('runSimulation', () => {
     }
   }, 120_000);
 
-  // Known issue, reported to the handlers team: in a very small group (5 instances, 2.5 vCPU of pool headroom)
-  // the profiler's pool refresh gives a replacement instance with no profile its full shape as allocation
-  // while the victim's reservation is still held, so committed exceeds capacity. `it.fails` turns red when
-  // that is fixed, as a reminder to make this a plain assertion.
-  it.fails('small fleet (8 instances, seed 3): spotwise never over-commits a pool', async () => {
+  // Was an over-commit: the profiler's pool refresh gave a replacement with no profile its full shape
+  // beside its victim's reservation (5 instances, 2.5 vCPU of headroom). Now refreshed through the pool's admission rules.
+  it('small fleet (8 instances, seed 3): spotwise never over-commits a pool', async () => {
     const r = await shortRun(3, { strategies: ['spotwise'] });
     expect(r.strategies.spotwise!.overCommits).toBe(0);
   });

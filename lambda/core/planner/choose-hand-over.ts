@@ -43,3 +43,42 @@ export const chooseHandOver = (fleet: FleetView, launchGroup: GroupView, instanc
   )[0];
   return best === undefined ? undefined : { group: best.group, reservation: best.reservation };
 };
+
+/**
+ * The profiler's side of flow 4: serving instances of `group` that its pool does not know yet
+ * (no allocation: launched since the last refresh, and no launch hook handed them anything) take
+ * over, one each, the reservations of `group`'s own pool that wait for a replacement — their own
+ * first (a restart under the same id, reserved before it started), then the longest-waiting by the order chooseHandOver uses.
+ * Without this a replacement would get a second, full allocation beside its victim's reservation.
+ * Newcomers are served oldest launch first, then by id; only the group's own pool is searched (the
+ * refresh writes one pool). Deterministic.
+ */
+export const chooseReplacementHandOvers = (
+  fleet: FleetView, group: GroupView, newcomers: readonly { readonly id: InstanceId; readonly launchedAt: number }[], now: number,
+): { readonly reservationId: Reservation['id']; readonly instanceId: InstanceId }[] => {
+  const waiting = [...group.pool.reservations.values()]
+    .filter((r) => r.expiresAt > now)
+    .sort((a, b) => b.priority - a.priority || a.createdAt - b.createdAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  const taken = new Set<string>();
+  const out: { reservationId: Reservation['id']; instanceId: InstanceId }[] = [];
+  const ordered = [...newcomers].sort((a, b) => a.launchedAt - b.launchedAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  // Own reservations first, for every newcomer, so an earlier newcomer never takes a later one's own.
+  for (const n of ordered) {
+    // Only a reservation made before this (re)start waited for it; one made later is for an interruption
+    // still to come (EC2's LaunchTime is reset by every start).
+    const own = waiting.find((r) => r.instanceId === n.id && !taken.has(r.id) && r.createdAt <= n.launchedAt);
+    if (own !== undefined) {
+      taken.add(own.id);
+      out.push({ reservationId: own.id, instanceId: n.id });
+    }
+  }
+  const served = new Set<string>(out.map((o) => o.instanceId));
+  for (const n of ordered) {
+    if (served.has(n.id)) continue;
+    const r = waiting.find((x) => !taken.has(x.id) && x.instanceId !== n.id && awaitsReplacement(fleet, x));
+    if (r === undefined) break;
+    taken.add(r.id);
+    out.push({ reservationId: r.id, instanceId: n.id });
+  }
+  return out;
+};

@@ -171,6 +171,21 @@ export const setAllocation = (pool: ResourcePool, instanceId: InstanceId, r: Res
   return admit({ ...pool, allocations, version: pool.version + 1 }, (p) => ({ kind: 'allocated' as const, pool: p }), `allocation of ${formatResources(amount)} to ${instanceId}`);
 };
 
+/**
+ * Lowers an instance's allocation to the per-dimension min of what it holds and `r` (rounded UP onto
+ * the grid). Never refused: committed can only fall, so — unlike setAllocation — it is accepted even
+ * in a pool that is already over-committed (one stored by an older version), which it can only help.
+ * An instance with no allocation is left without one.
+ */
+export const lowerAllocation = (pool: ResourcePool, instanceId: InstanceId, r: Resources): ResourcePool => {
+  const current = pool.allocations.get(instanceId);
+  if (current === undefined) return pool;
+  const amount = checkDemand(r, `allocation of ${instanceId}`);
+  const lower = perDimension((d) => Math.min(current[d], amount[d]));
+  if (DIMENSIONS.every((d) => lower[d] === current[d])) return pool;
+  return { ...pool, allocations: new Map(pool.allocations).set(instanceId, lower), version: pool.version + 1 };
+};
+
 /** Drops an instance's allocation (it left the group); idempotent. */
 export const removeAllocation = (pool: ResourcePool, instanceId: InstanceId): ResourcePool => {
   if (!pool.allocations.has(instanceId)) return pool;
