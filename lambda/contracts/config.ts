@@ -56,12 +56,23 @@ export const spotwiseConfigSchema = z
       .default({ key: DEFAULT_MANAGED_TAG_KEY, value: DEFAULT_MANAGED_TAG_VALUE }),
     profiler: z
       .object({
+        /** Staging and prediction cadence: one invocation per group every rate_minutes. */
         rate_minutes: z.number().int().min(1).max(60).default(5),
+        /**
+         * CloudWatch read cadence. GetMetricData is billed per metric requested, so reading 1-minute points
+         * every 20 minutes (instead of every 5-minute tick) keeps reads at about $0.17 per instance-month
+         * with the CloudWatch agent (8 metrics), under the $0.20 target; the window covers the gap.
+         */
+        metrics_every_minutes: z.number().int().min(1).max(1440).default(20),
         window_minutes: z.number().int().min(5).max(1440).default(60),
         half_life_hours: z.number().positive().max(24 * 30).default(24),
       })
       .strict()
-      .default({ rate_minutes: 5, window_minutes: 60, half_life_hours: 24 }),
+      .refine((p) => p.metrics_every_minutes <= p.window_minutes - 3, {
+        path: ['metrics_every_minutes'],
+        message: 'must be at most window_minutes - 3 (the read window must cover every minute between reads; the newest 3 minutes are not read yet)',
+      })
+      .default({ rate_minutes: 5, metrics_every_minutes: 20, window_minutes: 60, half_life_hours: 24 }),
     dry_run: z.boolean().default(true),
     alarm_email: z.email().optional(),
     /** Thresholds for the alarms. */

@@ -29,7 +29,29 @@ export interface ProfilerSettings {
   readonly windowMinutes: number;
   /** Half-life of new profiles' histograms (config profiler.half_life_hours). */
   readonly halfLifeMs: number;
+  /**
+   * How often the tick reads CloudWatch (config profiler.metrics_every_minutes) and the tick's own period
+   * (profiler.rate_minutes). Absent: every tick reads. See `readsMetricsThisTick`.
+   */
+  readonly metricsEveryMinutes?: number;
+  readonly rateMinutes?: number;
 }
+
+/**
+ * GetMetricData is billed per metric *requested*, whatever the number of points (CloudWatch pricing), so
+ * reading a window of 1-minute points every `metricsEveryMinutes` costs the same per read as every tick but
+ * is read less often; the window (≥ that period) still covers every minute, and the profile's watermark
+ * skips minutes already folded in. A tick reads when it is the first tick of a new read period — stateless,
+ * from the tick time alone, so a retried tick decides the same. Ticks in between still predict and stage
+ * from the stored profiles; an instance without a profile is read at once, whatever the tick.
+ */
+export const readsMetricsThisTick = (now: number, settings: ProfilerSettings): boolean => {
+  const every = settings.metricsEveryMinutes;
+  const rate = settings.rateMinutes;
+  if (every === undefined || rate === undefined || every <= rate) return true;
+  const period = every * MINUTE_MS;
+  return Math.floor(now / period) !== Math.floor((now - rate * MINUTE_MS) / period);
+};
 
 export interface ProfilerDeps extends BaseDeps {
   readonly metricsReader: MetricsReader;
@@ -110,10 +132,11 @@ export const makeHandler = (source: DepsSource<ProfilerDeps>) => async (event: u
     }
     const end = Math.floor((now - METRIC_LAG_MS) / MINUTE_MS) * MINUTE_MS;
     const window = { start: end - deps.profiler.windowMinutes * MINUTE_MS, end };
-    const read = targets.length === 0 ? undefined : await deps.metricsReader.read(targets, window);
+    const stored = await deps.ports.state.getProfiles(targets.map((t) => t.instanceId));
+    const toRead = readsMetricsThisTick(now, deps.profiler) ? targets : targets.filter((t) => !stored.has(t.instanceId));
+    const read = toRead.length === 0 ? undefined : await deps.metricsReader.read(toRead, window);
 
     // 2. Fold the samples into the profiles, closing restart windows that have run their course.
-    const stored = await deps.ports.state.getProfiles(targets.map((t) => t.instanceId));
     const profiles: BehaviourProfile[] = [];
     let gaps = 0;
     for (const t of targets) {
@@ -297,7 +320,12 @@ export const defaultDeps = (): (() => ProfilerDeps) =>
     return {
       ...aws,
       predictor: defaultPredictor(aws.settings),
-      profiler: { windowMinutes: aws.settings.config.profiler.window_minutes, halfLifeMs: aws.settings.config.profiler.half_life_hours * 3_600_000 },
+      profiler: {
+        windowMinutes: aws.settings.config.profiler.window_minutes,
+        halfLifeMs: aws.settings.config.profiler.half_life_hours * 3_600_000,
+        metricsEveryMinutes: aws.settings.config.profiler.metrics_every_minutes,
+        rateMinutes: aws.settings.config.profiler.rate_minutes,
+      },
     };
   });
 

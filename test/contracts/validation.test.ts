@@ -34,7 +34,7 @@ describe('parseSpotwiseConfig', () => {
   it('fills documented defaults', () => {
     const cfg = parseSpotwiseConfig(valid);
     expect(cfg.dry_run).toBe(true);
-    expect(cfg.profiler).toEqual({ rate_minutes: 5, window_minutes: 60, half_life_hours: 24 });
+    expect(cfg.profiler).toEqual({ rate_minutes: 5, metrics_every_minutes: 20, window_minutes: 60, half_life_hours: 24 });
     expect(cfg.groups[0]?.capacity).toEqual({ vcpu: 64, memory_gib: 256, network_mbps: 100_000, disk_iops: 1_000_000 });
     expect(cfg.standby_groups[0]?.warm_pool.pool_state).toBe('Stopped');
   });
@@ -47,6 +47,7 @@ describe('parseSpotwiseConfig', () => {
     [{ ...valid, policies: [{ policy_name: 'web', priority: 'urgent' }] }, 'policies.0.priority'],
     [{ ...valid, surprise: 1 }, 'surprise'],
     [{ ...valid, alarm_email: 'not-an-email' }, 'alarm_email'],
+    [{ ...valid, profiler: { metrics_every_minutes: 60, window_minutes: 60 } }, 'profiler.metrics_every_minutes: must be at most window_minutes - 3'],
   ])('rejects an invalid configuration naming the field (%#)', (input, text) => {
     expect(() => parseSpotwiseConfig(input)).toThrow(text);
   });

@@ -4,7 +4,8 @@ import { instanceId, reservationId, type MetricSample } from '../../lambda/core/
 import { overCommitment, poolInvariantViolations } from '../../lambda/core/pool/resource-pool';
 import { FallbackPredictor } from '../../lambda/core/predict/fallback-predictor';
 import { newProfile, openRestartWindow } from '../../lambda/core/profile/behaviour-profile';
-import { allocationOf, makeHandler, type ProfilerDeps } from '../../lambda/handlers/profiler';
+import { allocationOf, makeHandler, readsMetricsThisTick, type ProfilerDeps } from '../../lambda/handlers/profiler';
+import fc from 'fast-check';
 import { ScriptedPredictor } from '../../lambda/sim/memory';
 import { fixture } from '../events/event-fixtures';
 import { FIXTURE_INSTANCES, GROUP, NOW, OTHER, buildWorld, knownForecast, type World } from './world';
@@ -59,6 +60,49 @@ describe('profiler handler', () => {
     w.ports.metrics.addSamples(OTHER, samples(NOW, 5, { cpuPercent: 50, memoryGiB: 3, networkMbps: 50, diskIops: 100 }));
     await handle(tick());
     expect((await w.ports.stateStore.getProfiles([OTHER])).get(OTHER)?.samplesSeen).toBe(65);
+  });
+
+  it('reads CloudWatch once per metrics period; ticks in between read only instances without a profile', async () => {
+    const w = await profilerWorld();
+    const deps: ProfilerDeps = { ...w.deps, profiler: { ...w.deps.profiler, metricsEveryMinutes: 20, rateMinutes: 5 } };
+    const handle = makeHandler(deps);
+    // Align the clock to the first tick of a 20-minute read period.
+    w.ports.clock.advance(20 * 60_000 - (NOW % (20 * 60_000)));
+    await handle(tick());
+    expect(w.ports.metrics.log.count('read')).toBe(1);
+    // Three more ticks within the same period: profiles exist, so nothing is read (CloudWatch bills per metric requested).
+    for (let i = 0; i < 3; i += 1) {
+      w.ports.clock.advance(5 * 60_000);
+      await handle(tick());
+    }
+    expect(w.ports.metrics.log.count('read')).toBe(1);
+    expect(w.ports.publisher.plans()).toHaveLength(4); // every tick still predicts and stages
+    // The next period's first tick reads everyone again.
+    w.ports.clock.advance(5 * 60_000);
+    await handle(tick());
+    expect(w.ports.metrics.log.count('read')).toBe(2);
+    const [targets] = w.ports.metrics.log.callsTo('read')[1]?.args as [{ instanceId: string }[]];
+    expect(targets.map((t) => t.instanceId).sort()).toEqual([...SERVING].sort());
+  });
+
+  it('readsMetricsThisTick: ticks every rate minutes read exactly once per metrics period', () => {
+    expect(readsMetricsThisTick(0, { windowMinutes: 60, halfLifeMs: 1 })).toBe(true);
+    expect(readsMetricsThisTick(7 * 60_000, { windowMinutes: 60, halfLifeMs: 1, metricsEveryMinutes: 5, rateMinutes: 5 })).toBe(true);
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 15 }), fc.integer({ min: 1, max: 8 }), fc.integer({ min: 0, max: 10_000_000 }), (rate, k, offsetSeconds) => {
+        const every = rate * k;
+        const start = 1_700_000_000_000 + offsetSeconds * 1000;
+        const settings = { windowMinutes: 1440, halfLifeMs: 1, metricsEveryMinutes: every, rateMinutes: rate };
+        const periods = new Map<number, number>();
+        for (let t = 0; t < 4 * k; t += 1) {
+          const now = start + t * rate * 60_000;
+          if (readsMetricsThisTick(now, settings)) periods.set(Math.floor(now / (every * 60_000)), (periods.get(Math.floor(now / (every * 60_000))) ?? 0) + 1);
+        }
+        for (const count of periods.values()) expect(count).toBe(1);
+        // Every read period the ticks passed through (4 × k ticks span 4 periods) had its read.
+        expect(periods.size).toBeGreaterThanOrEqual(3);
+      }),
+    );
   });
 
   it('dry-run: learns (profiles, forecasts) but changes neither the pool nor the fleet', async () => {

@@ -35,7 +35,7 @@ describe('loadSpotwiseConfig', () => {
     expect(loaded.sources).toEqual([`context '${ContextKey.config}'`]);
     expect(loaded.input).toEqual(minimal);
     expect(loaded.config.dry_run).toBe(true);
-    expect(loaded.config.profiler).toEqual({ rate_minutes: 5, window_minutes: 60, half_life_hours: 24 });
+    expect(loaded.config.profiler).toEqual({ rate_minutes: 5, metrics_every_minutes: 20, window_minutes: 60, half_life_hours: 24 });
     expect(loaded.config.groups[0]?.capacity).toEqual({ vcpu: 8, memory_gib: 32, network_mbps: 100_000, disk_iops: 1_000_000 });
   });
 
