@@ -52,6 +52,11 @@ import {
 import { AwsCallError, ConditionFailedError, NotFoundError, ThrottledError, callAws, translateAwsError } from './errors';
 import { systemClock } from './system-clock';
 
+/** Refusal to write a pool whose allocations and reservations exceed its capacity on some dimension. */
+export class PoolOverCommitError extends Error {
+  override readonly name = 'PoolOverCommitError';
+}
+
 /** BatchWriteItem takes at most 25 items, BatchGetItem at most 100 keys (DynamoDB API reference). */
 export const BATCH_WRITE_SIZE = 25;
 export const BATCH_GET_SIZE = 100;
@@ -479,6 +484,7 @@ export class DynamoDbStateStore implements StateStore {
         await write(item);
         return;
       } catch (error) {
+        if (error instanceof PoolOverCommitError) throw error;
         const translated = translateAwsError(operation, error);
         if (!(translated instanceof ConditionFailedError)) throw translated;
         await waitBeforeRetry(attempt, this.backoff);
@@ -490,6 +496,14 @@ export class DynamoDbStateStore implements StateStore {
   /** Writes capacity/allocations and the derived counters, conditioned on the version that was read. */
   private async rewritePool(item: PoolItem, capacity: Resources, allocated: Resources, fields: Record<string, unknown>): Promise<void> {
     const reserved = reservedOf(item);
+    // Reservations committed since the caller planned these allocations may leave no room for them: never
+    // write an over-committed pool (free < 0). The caller (the profiler) recomputes from a fresh read next tick.
+    const over = DIMENSIONS.filter((d) => capacity[d] - allocated[d] - reserved[d] < 0);
+    if (over.length > 0) {
+      throw new PoolOverCommitError(
+        `pool of group ${item.groupId} would be over-committed on ${over.map((d) => `${d} (capacity ${capacity[d]}, allocated ${allocated[d]}, reserved ${reserved[d]})`).join(', ')}; not written`,
+      );
+    }
     const sets: string[] = [];
     const names: Record<string, string> = { '#version': 'version' };
     const values: Record<string, unknown> = { ':expected': item.version, ':one': 1 };

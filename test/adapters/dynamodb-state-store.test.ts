@@ -9,7 +9,7 @@ import {
 import { BatchGetCommand, BatchWriteCommand, DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { DynamoDbStateStore } from '../../lambda/adapters/dynamodb-state-store';
+import { DynamoDbStateStore, PoolOverCommitError } from '../../lambda/adapters/dynamodb-state-store';
 import { AwsCallError, NotFoundError, ThrottledError } from '../../lambda/adapters/errors';
 import { Keys } from '../../lambda/contracts/table';
 import { groupId, instanceId, requestId, reservationId, type Forecast, type Reservation, type Resources } from '../../lambda/core/domain';
@@ -286,6 +286,17 @@ describe('DynamoDbStateStore pool item', () => {
         ':free_diskIops': 3000 - 400 - 100,
       },
     });
+  });
+
+  it('never writes an over-committed pool: reservations committed since the allocations were planned leave no room', async () => {
+    // capacity 16 vCPU; a reservation of 12 committed meanwhile; allocations of 6 would make free -2.
+    const item = { ...poolItem({ vcpu: 4, memoryGiB: 50, networkMbps: 800, diskIops: 2800 }), reserved_vcpu: 12 };
+    ddb.on(GetCommand).resolves({ Item: item });
+    ddb.on(UpdateCommand).resolves({});
+    const write = store().putAllocations(groupId('web'), new Map([[instanceId('i-9'), { vcpu: 6, memoryGiB: 16, networkMbps: 200, diskIops: 400 }]]));
+    await expect(write).rejects.toBeInstanceOf(PoolOverCommitError);
+    await expect(write).rejects.toThrow('pool of group web would be over-committed on vcpu (capacity 16, allocated 6, reserved 12); not written');
+    expect(ddb.commandCalls(UpdateCommand)).toHaveLength(0);
   });
 
   it('refuses allocations for a group without a pool', async () => {
