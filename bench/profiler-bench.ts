@@ -1,3 +1,5 @@
+import { parseSpotwiseConfig } from '../lambda/contracts/config';
+import { functionSettings } from '../lib/functions';
 import { estimateCloudWatchReadCost, GET_METRIC_DATA_USD_PER_1000_METRICS, ticksPerMonth } from '../lambda/adapters/cloudwatch-cost';
 import { MAX_QUERIES_PER_CALL } from '../lambda/adapters/cloudwatch-metrics-reader';
 import { progress, type BenchResult } from './bench-result';
@@ -7,7 +9,10 @@ import { runSectionInChild } from './section-process';
 
 /**
  * Profiler tick at 1,000 and 10,000 instances, each size in its own child process pinned to one CPU
- * (taskset -c 0 where available), so the time is one core's and the peak RSS is the tick's alone.
+ * (taskset -c 0 where available), so the time is one core's and the peak RSS is the tick's alone. The
+ * child's heap is capped at the profiler function's memory size (lib/functions.ts), as Lambda's memory
+ * bounds it there: without a cap V8 collects lazily and the peak RSS says more about the machine than
+ * about the tick.
  * Figures come from the steady tick (the one that recurs every rate_minutes); the first tick of a cold
  * container (model load, every profile new) is reported beside it.
  *
@@ -17,6 +22,9 @@ import { runSectionInChild } from './section-process';
 export const PROFILER_SIZES = [1_000, 10_000] as const;
 const TICK_TARGET_S: Readonly<Record<number, number>> = { 1_000: 3, 10_000: 30 };
 const PEAK_TARGET_MIB = 512;
+/** The profiler function's memory size, as the stack configures it (lib/functions.ts functionSettings). */
+export const profilerMemoryMb = (): number =>
+  functionSettings(parseSpotwiseConfig({ groups: [{ name: 'g', policy: 'p', capacity: { vcpu: 1, memory_gib: 1 } }], policies: [{ policy_name: 'p', priority: 'high' }] })).profiler.memorySize;
 const COST_TARGET_USD = 0.2;
 
 export interface ProfilerChildResult extends ProfilerTickMeasurement {
@@ -26,7 +34,7 @@ export interface ProfilerChildResult extends ProfilerTickMeasurement {
 
 const seconds = (ms: number): number => ms / 1000;
 
-export const profilerFigures = (m: ProfilerChildResult): { readonly figures: Figure[]; readonly notes: string[] } => {
+export const profilerFigures = (m: ProfilerChildResult, heapMiB: number): { readonly figures: Figure[]; readonly notes: string[] } => {
   const n = m.instances;
   const steady = seconds(m.steadyTickMs);
   const target = TICK_TARGET_S[n] ?? 30;
@@ -41,10 +49,10 @@ export const profilerFigures = (m: ProfilerChildResult): { readonly figures: Fig
       figure(`profiler.getMetricDataCalls.${n}`, m.calls, 'calls', equalTo(Math.ceil(m.queries / MAX_QUERIES_PER_CALL), `ceil(${m.queries} queries / ${MAX_QUERIES_PER_CALL})`)),
     );
   }
-  const breakdown = Object.entries(m.breakdownMs).sort((a, b) => b[1] - a[1]).map(([k, v]) => `${k} ${seconds(v).toFixed(1)} s`);
+  const breakdown = (b: Readonly<Record<string, number>>): string => Object.entries(b).sort((x, y) => y[1] - x[1]).slice(0, 4).map(([k, v]) => `${k} ${seconds(v).toFixed(1)} s`).join(', ');
   const notes = [
-    `profiler at ${n.toLocaleString('en-US')} instances${m.pinnedToOneCore ? ' (one core)' : ''}: steady tick ${steady.toFixed(1)} s — ${breakdown.join(', ')}, the rest the handler's own work; ` +
-      `first tick ${seconds(m.firstTickMs).toFixed(1)} s; ${m.calls} GetMetricData calls for ${m.queries.toLocaleString('en-US')} queries; ` +
+    `profiler at ${n.toLocaleString('en-US')} instances${m.pinnedToOneCore ? ' (one core' : ' ('}, heap capped at ${heapMiB} MiB): steady tick ${steady.toFixed(1)} s (${breakdown(m.breakdownMs)}; the rest the handler's own work); ` +
+      `first tick ${seconds(m.firstTickMs).toFixed(1)} s (${breakdown(m.firstBreakdownMs)}); ${m.calls} GetMetricData calls for ${m.queries.toLocaleString('en-US')} queries; ` +
       `${m.modelDimensions.toLocaleString('en-US')} of ${(m.forecasts * 4).toLocaleString('en-US')} forecast dimensions from the model; peak RSS ${m.maxRssMiB.toFixed(0)} MiB, ` +
       `of which the stand-in table's ${(m.tableBytes / 2 ** 20).toFixed(0)} MiB of stored profile and forecast bodies is not the Lambda's.`,
     ...m.errors.slice(0, 3).map((e) => `profiler at ${n}: the handler logged an error: ${e.slice(0, 300)}`),
@@ -67,10 +75,11 @@ export const runProfilerBench = async (sizes: readonly number[] = PROFILER_SIZES
   const figures: Figure[] = [];
   const notes: string[] = [];
   let largest: ProfilerChildResult | undefined;
+  const heapMiB = profilerMemoryMb();
   for (const size of sizes) {
     progress(`profiler tick: ${size} instances (child process)`);
-    const m = (await runSectionInChild(`profiler-tick:${size}`, { pinToOneCore: true })) as unknown as ProfilerChildResult;
-    const out = profilerFigures(m);
+    const m = (await runSectionInChild(`profiler-tick:${size}`, { pinToOneCore: true, heapMiB })) as unknown as ProfilerChildResult;
+    const out = profilerFigures(m, heapMiB);
     figures.push(...out.figures);
     notes.push(...out.notes);
     if (largest === undefined || m.instances > largest.instances) largest = m;

@@ -29,8 +29,9 @@ export interface ProfilerTickMeasurement {
   readonly rateMinutes: number;
   /** Errors the handler logged (a model that failed to load, a profile that failed to update). */
   readonly errors: readonly string[];
-  /** ms of the steady tick spent in each port operation (the rest is the handler's own work). */
+  /** ms of each tick spent in each port operation (the rest is the handler's own work). */
   readonly breakdownMs: Readonly<Record<string, number>>;
+  readonly firstBreakdownMs: Readonly<Record<string, number>>;
   /** Bytes of profile and forecast items the stand-in table holds in this process at the end. */
   readonly tableBytes: number;
 }
@@ -79,6 +80,7 @@ export const measureProfilerTicks = async (size: number, modelDir: string | unde
       return ms;
     };
     const firstTickMs = await tick();
+    const firstBreakdownMs = { ...spent };
     const errors = telemetry.logsAt('error').map((l) => `${l.message}: ${String(l.fields.error ?? '')}`);
     telemetry.logs.length = 0;
     // The fakes' call journals hold every argument (10,000 profiles): not what a Lambda keeps between ticks.
@@ -92,7 +94,7 @@ export const measureProfilerTicks = async (size: number, modelDir: string | unde
     const forecasts = await table.store.getForecasts(fleet.primary.map((i) => i.id));
     let modelDimensions = 0;
     for (const f of forecasts.values()) if (f.kind === 'known') for (const d of Object.values(f.dims)) if (d.basis === 'model') modelDimensions += 1;
-    return { instances: size, firstTickMs, steadyTickMs, calls: cw.counts.calls, queries: cw.counts.queries, forecasts: forecasts.size, modelDimensions, rateMinutes: profilerConfig.rate_minutes, errors, breakdownMs, tableBytes: table.bytes() };
+    return { instances: size, firstTickMs, steadyTickMs, calls: cw.counts.calls, queries: cw.counts.queries, forecasts: forecasts.size, modelDimensions, rateMinutes: profilerConfig.rate_minutes, errors, breakdownMs, firstBreakdownMs, tableBytes: table.bytes() };
   } finally {
     cw.restore();
     table.restore();

@@ -18,13 +18,19 @@ export const canPinToOneCore = (): boolean => spawnSync('taskset', ['-c', '0', '
 export interface SectionOptions {
   /** Run on CPU 0 only (`taskset -c 0`), when available: "on one core" figures. */
   readonly pinToOneCore?: boolean;
+  /** V8's old-space limit in MiB (`--max-old-space-size`), as a Lambda's memory size bounds its heap. */
+  readonly heapMiB?: number;
 }
 
 export const runSectionInChild = async (section: string, opts: SectionOptions = {}): Promise<Record<string, unknown>> => {
   const dir = mkdtempSync(join(tmpdir(), 'spotwise-bench-'));
   const out = join(dir, 'result.json');
   // The AWS SDK warns once per process that it will need Node 22 in 2027: noise in every section's output.
-  const nodeArgs = ['--disable-warning=NodeVersionSupportWarning', '--import', 'tsx', SECTION_ENTRY, section, out];
+  const nodeArgs = [
+    '--disable-warning=NodeVersionSupportWarning',
+    ...(opts.heapMiB !== undefined ? [`--max-old-space-size=${opts.heapMiB}`] : []),
+    '--import', 'tsx', SECTION_ENTRY, section, out,
+  ];
   const pin = opts.pinToOneCore === true && canPinToOneCore();
   const [command, args] = pin ? ['taskset', ['-c', '0', process.execPath, ...nodeArgs]] : [process.execPath, nodeArgs];
   try {
