@@ -1,7 +1,7 @@
 import { AutoScalingCapacityGateway } from '../lambda/adapters/autoscaling-capacity-gateway';
 import { Ec2InstanceGateway, priceTableFromSpecs } from '../lambda/adapters/ec2-instance-gateway';
 import { SPOT_WARNING_LEAD_SECONDS } from '../lambda/contracts/events';
-import { DIMENSIONS } from '../lambda/core/domain';
+import { DIMENSIONS, instanceId } from '../lambda/core/domain';
 import { overCommitment } from '../lambda/core/pool/resource-pool';
 import { makeHandler, type NoticeDeps } from '../lambda/handlers/notice';
 import { DEFAULT_INTERRUPTION_PARAMS, selectVictims } from '../lambda/sim/interruption-model';
@@ -61,7 +61,7 @@ export const measureStorm = async (size = STORM_POOL_SIZE, seed = 11): Promise<S
       };
       const before = clients.calls.length;
       const started = performance.now();
-      const result = await makeHandler(deps)(spotWarningEvent(v.instanceId as never, v.warningAt));
+      const result = await makeHandler(deps)(spotWarningEvent(instanceId(v.instanceId), v.warningAt));
       planMs += performance.now() - started;
       if (result.status === 'planned' && result.succeeded) handled += 1;
       notices.push({ arrivedAt: v.warningAt, deadline: v.warningAt + SPOT_WARNING_LEAD_SECONDS * 1000, calls: clients.calls.slice(before) });
