@@ -1,7 +1,10 @@
-import type { Action, FleetView, Notice, Plan } from '../domain';
+import type { Action, DomainEvent, FleetView, ForecastBasis, InstanceId, Notice, Plan, Reservation } from '../domain';
+import { fits, formatResources } from '../resources/resources';
+import { planLoadAbsorption } from './absorb-load';
 import { chooseHandOver } from './choose-hand-over';
 import { ignoreNotice } from './ignore-notice';
-import { findGroup, isActive, locateInstance } from './locate-instance';
+import { findGroup, isActive, locateInstance, type LocatedInstance } from './locate-instance';
+import { instanceShape } from './post-restart-demand';
 import { planInterruption } from './plan-interruption';
 import { reservationPurpose, reservationsFor } from './reservation-terms';
 
@@ -15,6 +18,63 @@ const complete = (notice: LifecycleNotice): Action => ({
   token: notice.token,
   result: 'CONTINUE',
 });
+
+/** Forecast bases drawn from the instance's own data; 'job-type' and 'default' are guesses for a newcomer. */
+const OWN_DATA_BASES: ReadonlySet<ForecastBasis> = new Set(['model', 'instance-history']);
+
+/**
+ * Why the victim's forecast cannot vouch for a like-for-like replacement (undefined when it can): CPU or
+ * memory forecast from a guess rather than the instance's own data. In the simulator the replacements
+ * launched during the run are forecast from defaults until their profile fills, and a batch job ramping
+ * up then overran a same-type replacement during the post-restart surge.
+ */
+const guessedForecast = (fleet: FleetView, id: InstanceId): string | undefined => {
+  const forecast = fleet.forecasts.get(id);
+  if (forecast?.kind !== 'known') return `no usable forecast for ${id}`;
+  const guessed = (['vcpu', 'memoryGiB'] as const).filter((d) => !OWN_DATA_BASES.has(forecast.dims[d].basis));
+  return guessed.length === 0 ? undefined : `${guessed.join(' and ')} forecast for ${id} is a guess (${guessed.map((d) => forecast.dims[d].basis).join(', ')}), not its own data`;
+};
+
+/**
+ * A voluntary interruption (the coordinator admitted a request for this victim and the executor asked
+ * Auto Scaling to terminate it without decrementing the desired capacity): spotwise chose the time, so
+ * the victim may serve a little longer. The hook is deliberately NOT completed: the victim waits in
+ * Terminating:Wait — still serving — while Auto Scaling launches its replacement into the group (the
+ * victim no longer counts as in service; the desired capacity is unchanged), and the request's
+ * reservation already holds the replacement's post-restart demand. The hook's heartbeat timeout (5 min,
+ * DefaultResult CONTINUE: lib/lifecycle-hooks.ts) then lets the victim go, after a like-for-like
+ * replacement has come up and taken the load (cold Spot launch + application warm-up, ~3.5 min).
+ *
+ * Warm standby capacity is brought into service as well only when the replacement may not carry the
+ * load: the reserved post-restart demand does not fit the victim's own type (the likely shape of the
+ * replacement), or the forecast is a guess (guessedForecast). Otherwise the standby would carry the load
+ * for the whole post-restart window (On-Demand) only to hand it back to that same replacement. spotwise
+ * stores no hook token, so it cannot complete the hook the moment the replacement runs: the timeout is
+ * the release.
+ */
+const holdVoluntaryTermination = (notice: LifecycleNotice, located: LocatedInstance, fleet: FleetView, requested: Reservation, now: number): Plan => {
+  const { group, instance } = located;
+  const shape = instanceShape(instance, fleet);
+  const hold: Action = {
+    kind: 'noop',
+    reason: `${instance.id} terminating for ${requested.id}: hook ${notice.hookName} held until its heartbeat timeout, so the victim serves until its replacement in ${group.id} is up`,
+  };
+  const held: DomainEvent = {
+    kind: 'notice-ignored',
+    at: now,
+    reason: `${instance.id} terminating for an admitted interruption request (${requested.id}): Auto Scaling launches the replacement, hook left to time out`,
+    instanceId: instance.id,
+  };
+  const why = shape === undefined || !fits(requested.amount, shape) ? `post-restart demand ${formatResources(requested.amount)} exceeds ${instance.instanceType}` : guessedForecast(fleet, instance.id);
+  if (why === undefined) return { actions: [hold], events: [held] };
+  // The replacement may be too small for the post-restart surge: place the load as for any
+  // interruption (warm standby first, staged to the fleet's largest p90), still holding the hook.
+  const absorbed = planLoadAbsorption({
+    fleet, group, victim: instance, load: requested.amount, loadKnown: true, pool: group.pool, source: notice.eventId, now,
+    why: `voluntary termination of ${instance.id} (${requested.id}): ${why}`,
+  });
+  return { actions: [...absorbed.actions, hold], events: [held, ...absorbed.events] };
+};
 
 /**
  * Terminate lifecycle action. Destination WarmPool is a return to the pool (warm-pool reuse on scale
@@ -38,6 +98,12 @@ export const planLifecycleTerminate = (notice: LifecycleNotice, fleet: FleetView
     const why = located === undefined ? 'not in the fleet snapshot' : 'a warm-pool instance';
     return { actions: [complete(notice)], events: [{ kind: 'notice-ignored', at: now, reason: `terminate lifecycle action for ${notice.instanceId}: ${why}; hook completed`, instanceId: notice.instanceId }] };
   }
+  // Checked before the scale-in test: a victim held in Terminating:Wait still runs beside its pending
+  // replacement, so while one is held every further voluntary termination in the group would look like
+  // a scale-in (one more member in service than desired) and lose its hold.
+  const held = reservationsFor(located.group.pool, located.instance.id, now);
+  const requested = held.find((r) => reservationPurpose(r.id) === 'request');
+  if (requested !== undefined) return holdVoluntaryTermination(notice, located, fleet, requested, now);
   // Auto Scaling lowers the desired capacity before it terminates for a scale-in; an interruption
   // leaves it as it was. More in-service members than desired therefore means this termination is a
   // scale-in: treating it as an interruption would scale the group straight back out (a tug of war).
@@ -45,7 +111,7 @@ export const planLifecycleTerminate = (notice: LifecycleNotice, fleet: FleetView
   if (inService > located.group.desiredCapacity) {
     return { actions: [complete(notice)], events: [{ kind: 'notice-ignored', at: now, reason: `${notice.instanceId} terminating while ${located.group.id} scales in (${inService} in service > desired ${located.group.desiredCapacity}): not an interruption`, instanceId: notice.instanceId }] };
   }
-  const prepared = reservationsFor(located.group.pool, located.instance.id, now).find((r) => reservationPurpose(r.id) === 'warning');
+  const prepared = held.find((r) => reservationPurpose(r.id) === 'warning');
   if (prepared !== undefined) {
     return { actions: [complete(notice)], events: [{ kind: 'notice-ignored', at: now, reason: `${notice.instanceId} terminating: already prepared by ${prepared.id}`, instanceId: notice.instanceId }] };
   }

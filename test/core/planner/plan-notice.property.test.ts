@@ -4,6 +4,7 @@ import { checkDisruptionBudget } from '../../../lambda/core/budget/disruption-bu
 import { planNoticeResponse } from '../../../lambda/core/planner/plan-notice';
 import { locateInstance } from '../../../lambda/core/planner/locate-instance';
 import { estimatePostRestartDemand } from '../../../lambda/core/planner/post-restart-demand';
+import { reservationId, type FleetView, type Notice } from '../../../lambda/core/domain';
 import { arbFleet, arbFleetWith, arbNotice } from '../fixtures/fleet-arbitraries';
 import { T0 } from '../fixtures/fleet-builders';
 import { cloneFleet, replayLedgerActions } from '../fixtures/replay-plan';
@@ -101,15 +102,58 @@ describe('planNoticeResponse properties', () => {
     );
   });
 
-  it('always answers a lifecycle action of a managed group with exactly one complete-lifecycle-action, last', () => {
+  it('always answers a lifecycle action of a managed group with exactly one complete-lifecycle-action, last — except a voluntary termination, held', () => {
     fc.assert(
       fc.property(scenario, ({ f, notice, now }) => {
         if (notice.kind !== 'lifecycle-launch' && notice.kind !== 'lifecycle-terminate') return;
         if (!f.fleet.groups.some((g) => g.id === notice.groupId)) return;
         const plan = planNoticeResponse(notice, f.fleet, { now });
         const completes = plan.actions.filter((a) => a.kind === 'complete-lifecycle-action');
+        // A termination spotwise itself asked for (the victim holds a live request reservation) is left in
+        // Terminating:Wait: no completion, and no capacity moved (Auto Scaling launches the replacement).
+        const victim = locateInstance(f.fleet, notice.instanceId);
+        const voluntary = notice.kind === 'lifecycle-terminate' && notice.origin !== 'WarmPool' && notice.destination !== 'WarmPool'
+          && victim !== undefined && !victim.instance.warm
+          && [...victim.group.pool.reservations.values()].some((r) => r.instanceId === notice.instanceId && r.id.startsWith('request:') && r.expiresAt > now);
+        if (voluntary) {
+          // Held: never completed; at most warm capacity / scale-out brought in first (uncertain forecast).
+          expect(completes).toHaveLength(0);
+          expect(plan.actions.at(-1)?.kind).toBe('noop');
+          expect(plan.actions.every((a) => ['noop', 'set-desired-capacity', 'start-instance', 'retype-stopped-instance', 'reserve', 'interrupt-instance'].includes(a.kind))).toBe(true);
+          return;
+        }
         expect(completes).toHaveLength(1);
         expect(plan.actions.at(-1)?.kind === 'complete-lifecycle-action' || plan.actions.at(-1)?.kind === 'noop').toBe(true);
+      }),
+      RUNS,
+    );
+  });
+
+  it('holds the terminate hook of every victim of an admitted request (never completes it), and keeps the pool sound', () => {
+    // The generic scenarios rarely put a request reservation on the terminating instance: plant one.
+    const held = fc
+      .oneof(arbFleet, arbFleetWith({ siblingHeavy: true }))
+      .filter((f) => f.fleet.groups.some((g) => g.role === 'primary' && g.instances.some((i) => !i.warm && i.state === 'running')))
+      .chain((f) => {
+        const victims = f.fleet.groups.filter((g) => g.role === 'primary').flatMap((g) => g.instances.filter((i) => !i.warm && i.state === 'running'));
+        return fc.record({ f: fc.constant(f), victim: fc.constantFrom(...victims), now: fc.integer({ min: T0, max: T0 + 5 * 60_000 }), vcpu: fc.double({ min: 0, max: 8, noNaN: true }) });
+      });
+    fc.assert(
+      fc.property(held, ({ f, victim, now, vcpu }) => {
+        const id = reservationId(`request:req-p:${victim.id}`);
+        const fleet: FleetView = {
+          ...f.fleet,
+          groups: f.fleet.groups.map((g) => g.id !== victim.groupId ? g : {
+            ...g,
+            pool: { ...g.pool, reservations: new Map(g.pool.reservations).set(id, { id, groupId: g.id, instanceId: victim.id, amount: { vcpu, memoryGiB: 1, networkMbps: 0, diskIops: 0 }, createdAt: now - 60_000, expiresAt: now + 30 * 60_000, reason: 'test', priority: victim.priority }) },
+          }),
+        };
+        const notice: Notice = { kind: 'lifecycle-terminate', eventId: 'lc-p', at: now, instanceId: victim.id, groupId: victim.groupId, hookName: 'h', token: 't', origin: 'AutoScalingGroup', destination: 'EC2' };
+        const plan = planNoticeResponse(notice, fleet, { now });
+        expect(plan.actions.filter((a) => a.kind === 'complete-lifecycle-action')).toHaveLength(0);
+        expect(plan.actions.at(-1)?.kind).toBe('noop');
+        expect(plan.events.some((e) => e.kind === 'notice-ignored' && e.instanceId === victim.id)).toBe(true);
+        expect(replayLedgerActions(plan, fleet, now).problems).toEqual([]);
       }),
       RUNS,
     );

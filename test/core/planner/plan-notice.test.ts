@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { groupId, instanceId, type Action, type FleetView, type Notice, type Plan } from '../../../lambda/core/domain';
+import { groupId, instanceId, type Action, type FleetView, type Forecast, type Notice, type Plan } from '../../../lambda/core/domain';
 import { planNoticeResponse } from '../../../lambda/core/planner/plan-notice';
 import { REBALANCE_HOLD_MS, RESTART_GRACE_MS } from '../../../lambda/core/planner/reservation-terms';
 import {
@@ -307,6 +307,66 @@ describe('planNoticeResponse: lifecycle actions', () => {
     const plan = planNoticeResponse(lifecycle('lifecycle-terminate', 'i-a1', 'web'), standardFleet({ primary: { desiredCapacity: 3 } }), { now: T0 });
     expect(kinds(plan)).toEqual(['complete-lifecycle-action']);
     expect(plan.events[0]).toMatchObject({ kind: 'notice-ignored', reason: expect.stringContaining('scales in') });
+  });
+
+  describe('terminate of a voluntary victim (it holds the reservation of an admitted interruption request)', () => {
+    const requested = reservation('request:req-1:i-a1', { instanceId: 'i-a1', createdAt: T0 - MINUTE, expiresAt: T0 + WINDOW });
+    it.each([
+      ['desired capacity as in service', {}],
+      // An earlier victim still held in Terminating:Wait runs beside its pending replacement: one more in
+      // service than desired must not be mistaken for a scale-in (which would complete the hook at once).
+      ['one more in service than desired (an earlier victim still held)', { desiredCapacity: 3 }],
+    ] as const)('%s: the hook is held (no completion, no heartbeat), no capacity moved', (_what, primary) => {
+      const plan = planNoticeResponse(
+        lifecycle('lifecycle-terminate', 'i-a1', 'web', { origin: 'AutoScalingGroup', destination: 'EC2' }),
+        standardFleet({ primary: { ...primary, pool: roomyPool('web', { reservations: [requested] }) } }),
+        { now: T0 },
+      );
+      expect(kinds(plan)).toEqual(['noop']);
+      expect(plan.events).toEqual([expect.objectContaining({ kind: 'notice-ignored', instanceId: 'i-a1', reason: expect.stringContaining('request:req-1:i-a1') })]);
+    });
+
+    it.each([
+      ['expired', { expiresAt: T0 }],
+      ['held for another instance', { instanceId: 'i-a2' }],
+    ] as const)('a request reservation %s does not hold the hook: an ordinary interruption', (_what, overrides) => {
+      const other = reservation('request:req-1:i-a1', { instanceId: 'i-a1', createdAt: T0 - MINUTE, expiresAt: T0 + WINDOW, ...overrides });
+      const plan = planNoticeResponse(lifecycle('lifecycle-terminate', 'i-a1', 'web'), standardFleet({ primary: { pool: roomyPool('web', { reservations: [other] }) } }), { now: T0 });
+      expect(kinds(plan).at(-1)).toBe('complete-lifecycle-action');
+      expect(kinds(plan)).toContain('set-desired-capacity');
+    });
+
+    const guessed = (basis: 'default' | 'job-type'): Forecast => {
+      const f = forecast('i-a1', { vcpu: 1, memoryGiB: 2 });
+      if (f.kind !== 'known') throw new Error('fixture forecast is not known');
+      return { ...f, dims: { ...f.dims, vcpu: { ...f.dims.vcpu, basis, confidence: 0.3 } } };
+    };
+    it.each([
+      // Too big for a like-for-like replacement (m5.large: 2 vCPU / 8 GiB).
+      ['the reserved demand exceeds the victim\'s type', { ...requested, amount: res({ vcpu: 3, memoryGiB: 4 }) }, undefined, 'exceeds m5.large'],
+      ['the CPU forecast is a default guess', requested, guessed('default'), 'vcpu forecast for i-a1 is a guess (default)'],
+      ['the CPU forecast is a job-type guess', requested, guessed('job-type'), 'vcpu forecast for i-a1 is a guess (job-type)'],
+    ] as const)('%s: warm standby comes into service as well, and the hook is still held', (_what, r, fc, why) => {
+      const plan = planNoticeResponse(
+        lifecycle('lifecycle-terminate', 'i-a1', 'web', { origin: 'AutoScalingGroup', destination: 'EC2' }),
+        standardFleet({ primary: { pool: roomyPool('web', { reservations: [r] }) }, ...(fc === undefined ? {} : { forecasts: [fc] }) }),
+        { now: T0 },
+      );
+      expect(kinds(plan)).not.toContain('complete-lifecycle-action');
+      expect(kinds(plan).at(-1)).toBe('noop');
+      expect(only(plan, 'set-desired-capacity')).toEqual([expect.objectContaining({ groupId: 'web-standby', desiredCapacity: expect.any(Number), reason: expect.stringContaining(why) })]);
+      // Nothing is reserved a second time: the request's reservation already covers the restart.
+      expect(kinds(plan)).not.toContain('reserve');
+    });
+
+    it('a warm instance leaving the pool is still completed at once, whatever it holds', () => {
+      const plan = planNoticeResponse(
+        lifecycle('lifecycle-terminate', 'i-a1', 'web', { origin: 'WarmPool', destination: 'EC2' }),
+        standardFleet({ primary: { pool: roomyPool('web', { reservations: [requested] }) } }),
+        { now: T0 },
+      );
+      expect(kinds(plan)).toEqual(['complete-lifecycle-action']);
+    });
   });
 
   it('terminate after a spot warning already prepared it: complete only', () => {
