@@ -13,11 +13,13 @@ import { runSectionInChild } from './section-process';
  * child's heap is capped at the profiler function's memory size (lib/functions.ts), as Lambda's memory
  * bounds it there: without a cap V8 collects lazily and the peak RSS says more about the machine than
  * about the tick.
- * Figures come from the steady tick (the one that recurs every rate_minutes); the first tick of a cold
- * container (model load, every profile new) is reported beside it.
+ * The profiler ticks every rate_minutes but reads CloudWatch only every metrics_every_minutes (configuration
+ * defaults 5 and 20): `profiler.seconds` is the steady tick that reads (the heaviest that recurs), and
+ * the first tick of a cold container (model load, every profile new) is a figure of its own; the ticks
+ * in between are in the notes.
  *
- * CloudWatch read cost per managed instance-month: the steady tick's metric queries per instance ×
- * ticks per month at the default cadence × $0.01 per 1,000 metrics requested (lambda/adapters/cloudwatch-cost.ts).
+ * CloudWatch read cost per managed instance-month: the reading tick's metric queries per instance ×
+ * reads per 30-day month at the default cadence × $0.01 per 1,000 metrics requested (lambda/adapters/cloudwatch-cost.ts).
  */
 export const PROFILER_SIZES = [1_000, 10_000] as const;
 const TICK_TARGET_S: Readonly<Record<number, number>> = { 1_000: 3, 10_000: 30 };
@@ -49,10 +51,12 @@ export const profilerFigures = (m: ProfilerChildResult, heapMiB: number): { read
       figure(`profiler.getMetricDataCalls.${n}`, m.calls, 'calls', equalTo(Math.ceil(m.queries / MAX_QUERIES_PER_CALL), `ceil(${m.queries} queries / ${MAX_QUERIES_PER_CALL})`)),
     );
   }
+  figures.push(figure(`profiler.betweenReadsSeconds.${n}`, seconds(m.betweenTickMs), 's', lessThan(target, 's')));
   const breakdown = (b: Readonly<Record<string, number>>): string => Object.entries(b).sort((x, y) => y[1] - x[1]).slice(0, 4).map(([k, v]) => `${k} ${seconds(v).toFixed(1)} s`).join(', ');
   const notes = [
     `profiler at ${n.toLocaleString('en-US')} instances${m.pinnedToOneCore ? ' (one core' : ' ('}, heap capped at ${heapMiB} MiB): steady tick ${steady.toFixed(1)} s (${breakdown(m.breakdownMs)}; the rest the handler's own work); ` +
-      `first tick ${seconds(m.firstTickMs).toFixed(1)} s (${breakdown(m.firstBreakdownMs)}); ${m.calls} GetMetricData calls for ${m.queries.toLocaleString('en-US')} queries; ` +
+      `first tick ${seconds(m.firstTickMs).toFixed(1)} s (${breakdown(m.firstBreakdownMs)}); a tick between reads ${seconds(m.betweenTickMs).toFixed(1)} s with ${m.betweenCalls} GetMetricData calls; ` +
+      `the reading tick made ${m.calls} GetMetricData calls for ${m.queries.toLocaleString('en-US')} queries; ` +
       `${m.modelDimensions.toLocaleString('en-US')} of ${(m.forecasts * 4).toLocaleString('en-US')} forecast dimensions from the model; peak RSS ${m.maxRssMiB.toFixed(0)} MiB, ` +
       `of which the stand-in table's ${(m.tableBytes / 2 ** 20).toFixed(0)} MiB of stored profile and forecast bodies is not the Lambda's.`,
     ...m.errors.slice(0, 3).map((e) => `profiler at ${n}: the handler logged an error: ${e.slice(0, 300)}`),
@@ -62,12 +66,14 @@ export const profilerFigures = (m: ProfilerChildResult, heapMiB: number): { read
 
 export const costFigure = (m: ProfilerChildResult): { readonly figure: Figure; readonly note: string } => {
   const perInstancePerTick = m.queries / m.instances;
-  const usd = estimateCloudWatchReadCost(perInstancePerTick, ticksPerMonth(m.rateMinutes));
+  // ticksPerMonth counts periods of a cadence in a 30-day month: here, reads at metrics_every_minutes.
+  const reads = ticksPerMonth(m.readEveryMinutes);
+  const usd = estimateCloudWatchReadCost(perInstancePerTick, reads);
   const breakEven = Math.ceil((perInstancePerTick * (30 * 24 * 60) * GET_METRIC_DATA_USD_PER_1000_METRICS) / 1000 / COST_TARGET_USD);
   return {
     figure: figure('cloudwatch.usdPerInstanceMonth', usd, 'USD', atMost(COST_TARGET_USD, 'USD')),
-    note: `CloudWatch reads: ${perInstancePerTick} metrics requested per instance per tick × ${ticksPerMonth(m.rateMinutes).toLocaleString('en-US')} ticks a month (every ${m.rateMinutes} min) × $${GET_METRIC_DATA_USD_PER_1000_METRICS} per 1,000 = $${usd.toFixed(2)}; ` +
-      `a cadence of ${breakEven} minutes or slower keeps it within $${COST_TARGET_USD}.`,
+    note: `CloudWatch reads: ${perInstancePerTick} metrics requested per instance per read × ${reads.toLocaleString('en-US')} reads a month (every ${m.readEveryMinutes} min; ticks every ${m.rateMinutes} min) × $${GET_METRIC_DATA_USD_PER_1000_METRICS} per 1,000 = $${usd.toFixed(3)}; ` +
+      `reading every ${breakEven} minutes or less often keeps it within $${COST_TARGET_USD}.`,
   };
 };
 

@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { CloudWatchMetricsReader } from '../lambda/adapters/cloudwatch-metrics-reader';
 import { DEFAULT_MODEL_NAME } from '../lambda/adapters/tfjs-predictor';
 import { lookupInstanceType, toCatalog } from '../lambda/core/resources/catalog';
-import { defaultPredictor, makeHandler, type ProfilerDeps } from '../lambda/handlers/profiler';
+import { defaultPredictor, makeHandler, readsMetricsThisTick, type ProfilerDeps } from '../lambda/handlers/profiler';
 import { createInMemoryPorts, RecordingTelemetry } from '../lambda/sim/memory';
 import { profileTickEvent } from '../lambda/sim/strategies/sim-events';
 import { PROJECT_ROOT } from '../lib/project-root';
@@ -16,20 +16,26 @@ export const BENCH_MODEL_DIR = join(PROJECT_ROOT, 'models', DEFAULT_MODEL_NAME);
 
 export interface ProfilerTickMeasurement {
   readonly instances: number;
-  /** First tick in a cold container: the model is loaded and every profile is new (60 minutes folded in). */
+  /** First tick in a cold container: the model is loaded and every profile is new (a full window folded in). */
   readonly firstTickMs: number;
-  /** The next tick, `rate_minutes` later: stored profiles, the model already loaded. */
+  /** A later tick that reads CloudWatch (every metrics_every_minutes): stored profiles, model loaded. */
   readonly steadyTickMs: number;
-  /** GetMetricData calls and queries of the steady tick. */
+  /** A tick between reads: predicts and stages from the stored profiles. */
+  readonly betweenTickMs: number;
+  /** GetMetricData calls and queries of the steady (reading) tick. */
   readonly calls: number;
   readonly queries: number;
+  /** Calls made by the tick between reads (0 when it reads nothing, as it should). */
+  readonly betweenCalls: number;
   readonly forecasts: number;
   /** Forecast dimensions answered by the model (the rest by the statistical fallback). */
   readonly modelDimensions: number;
   readonly rateMinutes: number;
+  /** How often a tick reads CloudWatch (config profiler.metrics_every_minutes). */
+  readonly readEveryMinutes: number;
   /** Errors the handler logged (a model that failed to load, a profile that failed to update). */
   readonly errors: readonly string[];
-  /** ms of each tick spent in each port operation (the rest is the handler's own work). */
+  /** ms of each measured tick spent in each port operation (the rest is the handler's own work). */
   readonly breakdownMs: Readonly<Record<string, number>>;
   readonly firstBreakdownMs: Readonly<Record<string, number>>;
   /** Bytes of profile and forecast items the stand-in table holds in this process at the end. */
@@ -40,10 +46,12 @@ const SEED = 5;
 const NOW = Date.UTC(2026, 0, 12, 9, 0, 0);
 
 /**
- * Two profiler ticks of one group of `size` instances, through the real profiler handler
- * (lambda/handlers/profiler.ts) with the real CloudWatchMetricsReader over a synthetic CloudWatch, the
- * real tfjs predictor (loaded as the Lambda loads it, on the first tick) and the in-memory fakes for
- * the rest.
+ * Profiler ticks of one group of `size` instances, through the real profiler handler
+ * (lambda/handlers/profiler.ts) configured as the Lambda is (defaultDeps: window, half-life, tick rate and
+ * CloudWatch read cadence from the configuration defaults), with the real CloudWatchMetricsReader over a
+ * synthetic CloudWatch, the real tfjs predictor (loaded on the first tick, as in a cold container) and
+ * the in-memory fakes for the rest. Ticks at 09:00 (cold: every profile new), 09:05 (between reads) and
+ * 09:20 (the next read: stored profiles, 20 new minutes each).
  */
 export const measureProfilerTicks = async (size: number, modelDir: string | undefined = BENCH_MODEL_DIR): Promise<ProfilerTickMeasurement> => {
   const fleet = buildSyntheticFleet({ instances: size, now: NOW, seed: SEED });
@@ -55,7 +63,8 @@ export const measureProfilerTicks = async (size: number, modelDir: string | unde
   await table.store.putForecasts(fleet.forecasts);
   const cw = createSyntheticCloudWatch(SEED, new Map(fleet.primary.map((i, index) => [i.id as string, { index, spec: lookupInstanceType(catalog, i.instanceType) }] as const)));
   try {
-    const profilerConfig = fleet.config.profiler;
+    const cfg = fleet.config.profiler;
+    const settings = { windowMinutes: cfg.window_minutes, halfLifeMs: cfg.half_life_hours * 3_600_000, metricsEveryMinutes: cfg.metrics_every_minutes, rateMinutes: cfg.rate_minutes };
     const telemetry = new RecordingTelemetry();
     const spent: Record<string, number> = {};
     const predictor = defaultPredictor(modelDir === undefined ? {} : { modelDir });
@@ -69,32 +78,44 @@ export const measureProfilerTicks = async (size: number, modelDir: string | unde
       telemetry,
       metricsReader: timeMethods(new CloudWatchMetricsReader(cw.client), ['read'], spent),
       predictor: async () => timeMethods(await predictor(), ['predict'], spent),
-      profiler: { windowMinutes: profilerConfig.window_minutes, halfLifeMs: profilerConfig.half_life_hours * 3_600_000 },
+      profiler: settings,
     };
     const handler = makeHandler(deps);
-    const tick = async (): Promise<number> => {
+    const errors: string[] = [];
+    /** One tick at `at`: its wall time; call counts, breakdown and logs start from zero. */
+    const tick = async (at: number): Promise<number> => {
+      // The fakes' call journals hold every argument (10,000 profiles): not what a Lambda keeps between ticks.
+      clearCallLogs(ports);
+      cw.resetCounts();
+      for (const k of Object.keys(spent)) delete spent[k];
+      ports.clock.set(at);
       const started = performance.now();
-      const result = await handler(profileTickEvent(PRIMARY_GROUP, ports.clock.now()));
+      const result = await handler(profileTickEvent(PRIMARY_GROUP, at));
       const ms = performance.now() - started;
-      if (result.status !== 'planned') throw new Error(`profiler bench: the tick was not planned: ${JSON.stringify(result)}`);
+      if (result.status !== 'planned') throw new Error(`profiler bench: the tick at ${new Date(at).toISOString()} was not planned: ${JSON.stringify(result)}`);
+      errors.push(...telemetry.logsAt('error').map((l) => `${l.message}: ${String(l.fields.error ?? '')}`));
+      telemetry.logs.length = 0;
       return ms;
     };
-    const firstTickMs = await tick();
+    const rateMs = cfg.rate_minutes * 60_000;
+    const firstTickMs = await tick(NOW);
     const firstBreakdownMs = { ...spent };
-    const errors = telemetry.logsAt('error').map((l) => `${l.message}: ${String(l.fields.error ?? '')}`);
-    telemetry.logs.length = 0;
-    // The fakes' call journals hold every argument (10,000 profiles): not what a Lambda keeps between ticks.
-    clearCallLogs(ports);
-    ports.clock.advance(profilerConfig.rate_minutes * 60_000);
-    cw.resetCounts();
-    for (const k of Object.keys(spent)) delete spent[k];
-    const steadyTickMs = await tick();
+    // The next tick that does not read, then the next that does (the schedule's own decision).
+    let at = NOW + rateMs;
+    while (readsMetricsThisTick(at, settings)) at += rateMs;
+    const betweenTickMs = await tick(at);
+    const betweenCalls = cw.counts.calls;
+    do at += rateMs;
+    while (!readsMetricsThisTick(at, settings));
+    const steadyTickMs = await tick(at);
     const breakdownMs = { ...spent };
-    errors.push(...telemetry.logsAt('error').map((l) => `${l.message}: ${String(l.fields.error ?? '')}`));
     const forecasts = await table.store.getForecasts(fleet.primary.map((i) => i.id));
     let modelDimensions = 0;
     for (const f of forecasts.values()) if (f.kind === 'known') for (const d of Object.values(f.dims)) if (d.basis === 'model') modelDimensions += 1;
-    return { instances: size, firstTickMs, steadyTickMs, calls: cw.counts.calls, queries: cw.counts.queries, forecasts: forecasts.size, modelDimensions, rateMinutes: profilerConfig.rate_minutes, errors, breakdownMs, firstBreakdownMs, tableBytes: table.bytes() };
+    return {
+      instances: size, firstTickMs, steadyTickMs, betweenTickMs, calls: cw.counts.calls, queries: cw.counts.queries, betweenCalls, forecasts: forecasts.size,
+      modelDimensions, rateMinutes: cfg.rate_minutes, readEveryMinutes: cfg.metrics_every_minutes, errors, breakdownMs, firstBreakdownMs, tableBytes: table.bytes(),
+    };
   } finally {
     cw.restore();
     table.restore();
