@@ -1,8 +1,8 @@
 import {
   DIMENSIONS,
-  type GroupId, type InstanceId, type Reservation, type ReservationId, type ResourcePool, type Resources,
+  type Dimension, type GroupId, type InstanceId, type Reservation, type ReservationId, type ResourcePool, type Resources,
 } from '../domain';
-import { ZERO_RESOURCES, addResources, formatResources, isZero, maxResources, validateResources } from '../resources/resources';
+import { ZERO_RESOURCES, addResources, formatResources, isZero, maxResources, subtractResources, validateResources } from '../resources/resources';
 import { GRID_STEPS_PER_UNIT, MAX_POOL_AMOUNT, checkPoolResources, isOnGrid } from './pool-amounts';
 
 /**
@@ -13,6 +13,8 @@ import { GRID_STEPS_PER_UNIT, MAX_POOL_AMOUNT, checkPoolResources, isOnGrid } fr
  * and returns a new pool (bumping `version` only when something changed); a write that would break
  * the invariant is refused with the per-dimension shortfall instead. The pool keeps no running
  * totals: committed amounts are always derived from the ledger, so they cannot disagree with it.
+ * (The batch setAllocations keeps one for the length of a call, only where it provably equals the
+ * re-summed ledger bit for bit: see hasExactLedger.)
  * Amounts are rounded onto an exact 1/1024 grid on the way in (see pool-amounts.ts).
  */
 
@@ -192,6 +194,179 @@ export const removeAllocation = (pool: ResourcePool, instanceId: InstanceId): Re
   const allocations = new Map(pool.allocations);
   allocations.delete(instanceId);
   return { ...pool, allocations, version: pool.version + 1 };
+};
+
+/** One allocation to set in a batch (see setAllocations). */
+export interface AllocationRequest {
+  readonly instanceId: InstanceId;
+  readonly amount: Resources;
+}
+
+/**
+ * What a batch did with one request, in request order:
+ * - `allocated`: stored as asked (rounded UP onto the grid), or already stored at that amount;
+ * - `filled` (only with `onRefused: 'fill'`): refused as asked, recorded at what fits instead —
+ *   `allocation` = per dimension min(asked, current allocation + available), which is what the pool
+ *   stores (on the grid whenever the ledger is) — with `shortfall` = asked − allocation;
+ * - `refused`: nothing changed for this instance (`reason` is the refusal of the last attempt).
+ */
+export type AllocationOutcome =
+  | { readonly kind: 'allocated'; readonly instanceId: InstanceId; readonly allocation: Resources }
+  | { readonly kind: 'filled'; readonly instanceId: InstanceId; readonly wanted: Resources; readonly allocation: Resources; readonly shortfall: Resources }
+  | { readonly kind: 'refused'; readonly instanceId: InstanceId; readonly shortfall: Resources; readonly reason: string };
+
+/** Bound under which a ledger total is summed exactly (see hasExactLedger); 2^42 leaves room for one 2^40 request. */
+const EXACT_TOTAL_BOUND = 2 ** 42;
+
+/**
+ * True when an incrementally maintained committed total (old total − old allocation + new one) is
+ * bit-for-bit the number `committedResources` re-sums from the ledger, for any sequence of
+ * setAllocations on this pool: capacity and every ledger amount are on the grid (so each is ≤ 2^40)
+ * and the total is ≤ 2^42 on every dimension. Then every partial sum, in any order, is a multiple of
+ * 2^-10 below 2^43 — exact in a double — and stays so: a raise is admitted only up to the capacity
+ * (≤ 2^40), and a candidate is at most the total plus one request (≤ 2^42 + 2^40). A pool stored
+ * off the grid by an older version, or a corrupt one, fails this and is handled one write at a time.
+ */
+export const hasExactLedger = (pool: ResourcePool): boolean => {
+  if (!isOnGrid(pool.capacity)) return false;
+  for (const a of pool.allocations.values()) if (!isOnGrid(a)) return false;
+  for (const r of pool.reservations.values()) if (!isOnGrid(r.amount)) return false;
+  const committed = committedResources(pool);
+  return DIMENSIONS.every((d) => committed[d] <= EXACT_TOTAL_BOUND);
+};
+
+/** removeAllocation for many instances with one copy of the ledger: the same pool as removing them one by one. */
+export const removeAllocations = (pool: ResourcePool, instanceIds: Iterable<InstanceId>): ResourcePool => {
+  let allocations: Map<InstanceId, Resources> | undefined;
+  let changes = 0;
+  for (const id of instanceIds) {
+    if (!(allocations ?? pool.allocations).has(id)) continue;
+    allocations ??= new Map(pool.allocations);
+    allocations.delete(id);
+    changes += 1;
+  }
+  return allocations === undefined ? pool : { ...pool, allocations, version: pool.version + changes };
+};
+
+/**
+ * lowerAllocation for many instances with one copy of the ledger: the same pool (allocations, their
+ * order, version) and the same errors as lowering them one by one in iteration order.
+ */
+export const lowerAllocations = (pool: ResourcePool, lowerings: Iterable<readonly [InstanceId, Resources]>): ResourcePool => {
+  let allocations: Map<InstanceId, Resources> | undefined;
+  let changes = 0;
+  for (const [id, r] of lowerings) {
+    const current = (allocations ?? pool.allocations).get(id);
+    if (current === undefined) continue;
+    const amount = checkDemand(r, `allocation of ${id}`);
+    const lower = perDimension((d) => Math.min(current[d], amount[d]));
+    if (DIMENSIONS.every((d) => lower[d] === current[d])) continue;
+    allocations ??= new Map(pool.allocations);
+    allocations.set(id, lower);
+    changes += 1;
+  }
+  return allocations === undefined ? pool : { ...pool, allocations, version: pool.version + changes };
+};
+
+/**
+ * setAllocation for many instances, in request order, with one copy of the ledger and a committed
+ * total kept incrementally instead of re-summed per request (which made a 10,000-instance refresh
+ * O(n²)). Each request is admitted exactly as setAllocation would admit it against the pool left by
+ * the requests before it — same check, same numbers (see hasExactLedger), same refusal text — so the
+ * pool (allocations, their order, version) and the outcomes equal those of calling setAllocation one
+ * by one. With `onRefused: 'fill'`, a refused request is retried at what fits (see AllocationOutcome),
+ * again as setAllocation would take it. A pool whose ledger is not exact falls back to one-by-one calls.
+ *
+ * @throws InvalidResourcesError / InvalidAmountError for a bad amount, like setAllocation (the first in request order).
+ */
+export const setAllocations = (
+  pool: ResourcePool,
+  requests: readonly AllocationRequest[],
+  onRefused: 'keep' | 'fill' = 'keep',
+): { readonly pool: ResourcePool; readonly outcomes: readonly AllocationOutcome[] } =>
+  (hasExactLedger(pool) ? setAllocationsExact : setAllocationsOneByOne)(pool, requests, onRefused);
+
+type BatchSetter = (pool: ResourcePool, requests: readonly AllocationRequest[], onRefused: 'keep' | 'fill') => { pool: ResourcePool; outcomes: AllocationOutcome[] };
+
+/** What fits for `wanted` next to `current` with `available` free: never more than wanted, on the grid when all three are. */
+const fillAmount = (wanted: Resources, current: Resources, available: Resources): Resources =>
+  perDimension((d) => Math.min(wanted[d], current[d] + available[d]));
+
+const setAllocationsOneByOne: BatchSetter = (start, requests, onRefused) => {
+  let pool = start;
+  const outcomes: AllocationOutcome[] = [];
+  for (const { instanceId, amount } of requests) {
+    const attempt = setAllocation(pool, instanceId, amount);
+    if (attempt.kind === 'allocated') {
+      pool = attempt.pool;
+      outcomes.push({ kind: 'allocated', instanceId, allocation: pool.allocations.get(instanceId) ?? ZERO_RESOURCES });
+      continue;
+    }
+    if (onRefused === 'keep') {
+      outcomes.push({ kind: 'refused', instanceId, shortfall: attempt.shortfall, reason: attempt.reason });
+      continue;
+    }
+    const wanted = checkDemand(amount, `allocation of ${instanceId}`);
+    const allocation = fillAmount(wanted, pool.allocations.get(instanceId) ?? ZERO_RESOURCES, availableResources(pool));
+    const fill = setAllocation(pool, instanceId, allocation);
+    if (fill.kind === 'refused') {
+      outcomes.push({ kind: 'refused', instanceId, shortfall: fill.shortfall, reason: fill.reason });
+      continue;
+    }
+    pool = fill.pool;
+    outcomes.push({ kind: 'filled', instanceId, wanted, allocation, shortfall: subtractResources(wanted, allocation) });
+  }
+  return { pool, outcomes };
+};
+
+const setAllocationsExact: BatchSetter = (pool, requests, onRefused) => {
+  const allocations = new Map(pool.allocations);
+  // Mutable copies, local to this call: the input pool is never touched.
+  const committed: Record<Dimension, number> = { ...committedResources(pool) };
+  let changes = 0;
+  const outcomes: AllocationOutcome[] = [];
+
+  /** setAllocation against the pool built so far: applies `amount` and returns undefined, or returns the refusal. */
+  const trySet = (instanceId: InstanceId, amount: Resources): { shortfall: Resources; reason: string } | undefined => {
+    const current = allocations.get(instanceId);
+    if (current && DIMENSIONS.every((d) => current[d] === amount[d])) return undefined;
+    const was = current ?? ZERO_RESOURCES;
+    // The same over-commitment admit() computes from the re-summed ledger: the sums are exact, so equal.
+    const next = perDimension((d) => committed[d] - was[d] + amount[d]);
+    const over = perDimension((d) => Math.max(0, next[d] - pool.capacity[d]));
+    if (!isZero(over)) {
+      return { shortfall: over, reason: `allocation of ${formatResources(amount)} to ${instanceId} does not fit in pool ${pool.groupId}: short of ${formatResources(over)}` };
+    }
+    allocations.set(instanceId, amount);
+    for (const d of DIMENSIONS) committed[d] = next[d];
+    changes += 1;
+    return undefined;
+  };
+
+  for (const { instanceId, amount } of requests) {
+    const wanted = checkDemand(amount, `allocation of ${instanceId}`);
+    const refusal = trySet(instanceId, wanted);
+    if (refusal === undefined) {
+      outcomes.push({ kind: 'allocated', instanceId, allocation: allocations.get(instanceId) ?? ZERO_RESOURCES });
+      continue;
+    }
+    if (onRefused === 'keep') {
+      outcomes.push({ kind: 'refused', instanceId, ...refusal });
+      continue;
+    }
+    const current = allocations.get(instanceId) ?? ZERO_RESOURCES;
+    const available = perDimension((d) => Math.max(0, pool.capacity[d] - committed[d]));
+    const allocation = fillAmount(wanted, current, available);
+    // setAllocation validates and rounds its argument onto the grid: the fill is already on it (exact
+    // ledger), so this only keeps the same checks in the same order.
+    const fillRefusal = trySet(instanceId, checkDemand(allocation, `allocation of ${instanceId}`));
+    if (fillRefusal !== undefined) {
+      outcomes.push({ kind: 'refused', instanceId, ...fillRefusal });
+      continue;
+    }
+    outcomes.push({ kind: 'filled', instanceId, wanted, allocation, shortfall: subtractResources(wanted, allocation) });
+  }
+  return { pool: changes === 0 ? pool : { ...pool, allocations, version: pool.version + changes }, outcomes };
 };
 
 /**

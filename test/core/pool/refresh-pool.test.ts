@@ -1,8 +1,13 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { groupId, instanceId, reservationId, type InstanceId, type ResourcePool, type Resources } from '../../../lambda/core/domain';
-import { refreshPool } from '../../../lambda/core/pool/refresh-pool';
-import { committedResources, createPool, poolInvariantViolations, setAllocation, tryReserve } from '../../../lambda/core/pool/resource-pool';
+import { checkPoolResources } from '../../../lambda/core/pool/pool-amounts';
+import { refreshPool, type CappedAllocation, type PoolRefresh, type PoolRefreshInput } from '../../../lambda/core/pool/refresh-pool';
+import {
+  availableResources, committedResources, createPool, handOver, lowerAllocation, poolInvariantViolations, removeAllocation, resizePool, setAllocation,
+  sweepExpired, tryReserve,
+} from '../../../lambda/core/pool/resource-pool';
+import { formatResources, isZero } from '../../../lambda/core/resources/resources';
 
 const G = groupId('web');
 const T0 = 1_700_000_000_000;
@@ -121,6 +126,126 @@ describe('refreshPool', () => {
         },
       ),
       { numRuns: 300 },
+    );
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// The batched refresh against the one-call-per-instance refresh it replaced (O(n²): each call copied
+// the ledger and re-summed it). Kept here verbatim, built only on the single-instance pool functions.
+// ---------------------------------------------------------------------------------------------
+const perDim = (f: (d: 'vcpu' | 'memoryGiB' | 'networkMbps' | 'diskIops') => number): Resources =>
+  ({ vcpu: f('vcpu'), memoryGiB: f('memoryGiB'), networkMbps: f('networkMbps'), diskIops: f('diskIops') });
+const mustFit = (r: { readonly kind: string; readonly pool?: ResourcePool; readonly reason?: string }, what: string): ResourcePool => {
+  if (r.pool === undefined) throw new Error(`refreshing the pool: ${what} was refused (${r.reason ?? r.kind})`);
+  return r.pool;
+};
+const refreshOneByOne = (stored: ResourcePool, input: PoolRefreshInput): PoolRefresh => {
+  const swept = sweepExpired(stored, input.now);
+  let pool = swept.pool;
+  const wanted = new Map(input.wanted.map((w) => [w.instanceId, { ...w, amount: checkPoolResources(w.amount, `allocation of ${w.instanceId}`, 'up') }] as const));
+  for (const id of [...pool.allocations.keys()]) if (!wanted.has(id)) pool = removeAllocation(pool, id);
+  const handedOver: { reservationId: ReturnType<typeof reservationId>; instanceId: InstanceId }[] = [];
+  for (const h of input.handOvers) {
+    if (!wanted.has(h.instanceId)) continue;
+    const r = handOver(pool, h.reservationId, input.now, h.instanceId);
+    if (r.kind === 'handed-over') {
+      pool = r.pool;
+      handedOver.push({ reservationId: h.reservationId, instanceId: h.instanceId });
+    }
+  }
+  const before = new Map(stored.allocations);
+  for (const [id, w] of wanted) pool = lowerAllocation(pool, id, w.amount);
+  const lowered = new Map<InstanceId, Resources>();
+  for (const [id, a] of pool.allocations) {
+    const was = before.get(id);
+    if (was !== undefined) lowered.set(id, perDim((d) => Math.min(was[d], a[d])));
+  }
+  const target = checkPoolResources(input.capacity, `pool ${stored.groupId} capacity`, 'down');
+  let capacityHeld: Resources | undefined;
+  const resized = resizePool(pool, target);
+  if (resized.kind === 'resized') pool = resized.pool;
+  else {
+    const committed = committedResources(pool);
+    capacityHeld = perDim((d) => Math.max(target[d], committed[d]));
+    pool = mustFit(resizePool(pool, capacityHeld), `holding the capacity at ${formatResources(capacityHeld)}`);
+  }
+  const capped: CappedAllocation[] = [];
+  const rising = [...wanted.values()].sort((a, b) => b.priority - a.priority || (a.instanceId < b.instanceId ? -1 : a.instanceId > b.instanceId ? 1 : 0));
+  for (const w of rising) {
+    const attempt = setAllocation(pool, w.instanceId, w.amount);
+    if (attempt.kind === 'allocated') {
+      pool = attempt.pool;
+      continue;
+    }
+    const current = pool.allocations.get(w.instanceId) ?? { vcpu: 0, memoryGiB: 0, networkMbps: 0, diskIops: 0 };
+    const free = availableResources(pool);
+    const allocated = perDim((d) => Math.min(w.amount[d], current[d] + free[d]));
+    pool = mustFit(setAllocation(pool, w.instanceId, allocated), `capping ${w.instanceId}'s allocation`);
+    const short = perDim((d) => w.amount[d] - allocated[d]);
+    if (!isZero(short)) capped.push({ instanceId: w.instanceId, wanted: w.amount, allocated, shortfall: short });
+  }
+  return { pool, swept: swept.released, handedOver, capped, ...(capacityHeld !== undefined ? { capacityHeld } : {}), lowered };
+};
+
+/** Everything observable about a refresh, Map order included; a throw becomes its error name and message. */
+const observeRefresh = (f: () => PoolRefresh): unknown => {
+  try {
+    const out = f();
+    return { ...out, pool: { ...out.pool, allocations: [...out.pool.allocations], reservations: [...out.pool.reservations] }, lowered: [...out.lowered] };
+  } catch (e) {
+    return { threw: `${(e as Error).name}: ${(e as Error).message}` };
+  }
+};
+
+describe('refreshPool: property, the same result as one pool call per instance', () => {
+  const ids = ['i-1', 'i-2', 'i-3', 'i-4', 'i-5', 'i-6'].map(instanceId);
+  const rids = ['r1', 'r2', 'r3'].map(reservationId);
+  const vec = (k: number): fc.Arbitrary<Resources> =>
+    fc.tuple(fc.integer({ min: 0, max: k * 8 }), fc.integer({ min: 0, max: k * 8 }), fc.integer({ min: 0, max: k })).map(([v, m, n]) => ({ vcpu: v / 8, memoryGiB: m / 8, networkMbps: n, diskIops: 10 }));
+  // Mostly grid amounts; sometimes off-grid doubles, which the pool rounds (and which a stored pool may hold).
+  const amount = (k: number): fc.Arbitrary<Resources> => fc.oneof({ weight: 5, arbitrary: vec(k) }, { weight: 1, arbitrary: fc.double({ min: 0, max: k, noNaN: true }).map((v) => ({ vcpu: v, memoryGiB: 1.1, networkMbps: 0.3, diskIops: 10 })) });
+
+  it('for random stored pools (sound, over-committed or off the grid), wanted sets, hand-overs and capacities', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(fc.constantFrom(...ids), amount(4)), { maxLength: 6 }),
+        fc.array(fc.tuple(fc.constantFrom(...rids), fc.constantFrom(...ids), amount(3), fc.integer({ min: -2, max: 2 })), { maxLength: 3 }),
+        fc.array(fc.tuple(fc.constantFrom(...ids), amount(6), fc.integer({ min: 0, max: 3 }).map((p) => p * 30)), { maxLength: 6 }),
+        fc.array(fc.tuple(fc.constantFrom(...rids), fc.constantFrom(...ids)), { maxLength: 3 }),
+        amount(16),
+        fc.boolean(),
+        (allocs, reservations, want, handOvers, capacity, throughApi) => {
+          let stored = createPool(G, { vcpu: 12, memoryGiB: 12, networkMbps: 12, diskIops: 1000 });
+          if (throughApi) {
+            // A sound pool, as this version writes it.
+            for (const [id, a] of allocs) {
+              const r = setAllocation(stored, id, a);
+              if (r.kind === 'allocated') stored = r.pool;
+            }
+            for (const [rid, iid, a, ttl] of reservations) {
+              const r = tryReserve(stored, { id: rid, groupId: G, instanceId: iid, amount: a, createdAt: T0 - 5000, expiresAt: T0 + ttl * 1000 + 1, reason: 'r', priority: 1 }, T0 - 5000);
+              if (r.kind === 'reserved') stored = r.pool;
+            }
+          } else {
+            // As an older version may have stored it: nothing admitted, so possibly over-committed or off the grid.
+            stored = {
+              ...stored,
+              allocations: new Map(allocs),
+              reservations: new Map(reservations.map(([rid, iid, a, ttl]) => [rid, { id: rid, groupId: G, instanceId: iid, amount: a, createdAt: T0 - 5000, expiresAt: T0 + ttl * 1000 + 1, reason: 'r', priority: 1 }])),
+              version: 7,
+            };
+          }
+          const input: PoolRefreshInput = {
+            capacity,
+            wanted: want.map(([id, a, priority]) => ({ instanceId: id, amount: a, priority })),
+            handOvers: handOvers.map(([reservationId, instanceId]) => ({ reservationId, instanceId })),
+            now: T0,
+          };
+          expect(observeRefresh(() => refreshPool(stored, input))).toEqual(observeRefresh(() => refreshOneByOne(stored, input)));
+        },
+      ),
+      { numRuns: 500 },
     );
   });
 });

@@ -4,12 +4,13 @@ import {
   DIMENSIONS, groupId, instanceId, reservationId,
   type InstanceId, type Reservation, type ResourcePool, type Resources,
 } from '../../../lambda/core/domain';
-import { InvalidAmountError } from '../../../lambda/core/pool/pool-amounts';
+import { InvalidAmountError, checkPoolResources } from '../../../lambda/core/pool/pool-amounts';
 import {
-  InvalidReservationError, availableResources, committedResources, createPool, handOver, poolInvariantViolations,
-  releaseReservation, resizePool, setAllocation, sweepExpired, tryReserve, removeAllocation,
+  InvalidReservationError, availableResources, committedResources, createPool, handOver, hasExactLedger, lowerAllocation,
+  lowerAllocations, poolInvariantViolations, releaseReservation, removeAllocations, resizePool, setAllocation, setAllocations,
+  sweepExpired, tryReserve, removeAllocation, type AllocationOutcome, type AllocationRequest,
 } from '../../../lambda/core/pool/resource-pool';
-import { InvalidResourcesError } from '../../../lambda/core/resources/resources';
+import { InvalidResourcesError, ZERO_RESOURCES } from '../../../lambda/core/resources/resources';
 
 const res = (vcpu: number, memoryGiB: number, networkMbps = 0, diskIops = 0): Resources => ({ vcpu, memoryGiB, networkMbps, diskIops });
 const G = groupId('web');
@@ -344,5 +345,173 @@ describe('resource pool: any sequence of reserve / release / expire / allocate /
       }),
       { numRuns: 200 },
     );
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// Batches: setAllocations / lowerAllocations / removeAllocations against one-by-one calls.
+// ---------------------------------------------------------------------------------------------
+const I = (id: string): InstanceId => instanceId(`i-${id}`);
+const cpuOnly = (vcpu: number): Resources => res(vcpu, 1);
+
+/** The reference the batch must equal: setAllocation one request at a time (fill = min(asked, current + available)). */
+const setOneByOne = (start: ResourcePool, requests: readonly AllocationRequest[], onRefused: 'keep' | 'fill'): { pool: ResourcePool; outcomes: AllocationOutcome[] } => {
+  let pool = start;
+  const outcomes: AllocationOutcome[] = [];
+  for (const { instanceId: id, amount } of requests) {
+    const attempt = setAllocation(pool, id, amount);
+    if (attempt.kind === 'allocated') {
+      pool = attempt.pool;
+      outcomes.push({ kind: 'allocated', instanceId: id, allocation: pool.allocations.get(id) ?? ZERO_RESOURCES });
+    } else if (onRefused === 'keep') {
+      outcomes.push({ kind: 'refused', instanceId: id, shortfall: attempt.shortfall, reason: attempt.reason });
+    } else {
+      const wanted = checkPoolResources(amount, 'wanted', 'up');
+      const current = pool.allocations.get(id) ?? ZERO_RESOURCES;
+      const free = availableResources(pool);
+      const allocation = res(...DIMENSIONS.map((d) => Math.min(wanted[d], current[d] + free[d])) as Vec);
+      const fill = setAllocation(pool, id, allocation);
+      if (fill.kind === 'refused') outcomes.push({ kind: 'refused', instanceId: id, shortfall: fill.shortfall, reason: fill.reason });
+      else {
+        pool = fill.pool;
+        outcomes.push({ kind: 'filled', instanceId: id, wanted, allocation, shortfall: res(...DIMENSIONS.map((d) => wanted[d] - allocation[d]) as Vec) });
+      }
+    }
+  }
+  return { pool, outcomes };
+};
+
+/** Everything observable about a result, Map order included; a throw becomes its error name and message. */
+const observe = (f: () => { pool: ResourcePool; outcomes?: readonly AllocationOutcome[] } | ResourcePool): unknown => {
+  try {
+    const out = f();
+    const pool = 'groupId' in out ? out : out.pool;
+    return {
+      pool: { ...pool, allocations: [...pool.allocations], reservations: [...pool.reservations] },
+      outcomes: 'groupId' in out ? undefined : out.outcomes,
+    };
+  } catch (e) {
+    return { threw: `${(e as Error).name}: ${(e as Error).message}` };
+  }
+};
+
+describe('setAllocations', () => {
+  const pool = allocated(allocated(createPool(G, res(10, 64)), 'i-a', cpuOnly(3)), 'i-b', cpuOnly(3));
+
+  it.each<[string, 'keep' | 'fill', [string, number][], Record<string, number>, string[], number]>([
+    ['all fit: set in order, one version per change', 'keep', [['a', 4], ['c', 2]], { 'i-a': 4, 'i-b': 3, 'i-c': 2 }, ['allocated', 'allocated'], 2],
+    ['a raise that does not fit is refused, later ones still go in', 'keep', [['c', 5], ['d', 4]], { 'i-a': 3, 'i-b': 3, 'i-d': 4 }, ['refused', 'allocated'], 1],
+    // i-d still gets the memory it asked for: a fill is per dimension (vCPU full, memory free).
+    ['fill records what fits instead', 'fill', [['c', 5], ['d', 4]], { 'i-a': 3, 'i-b': 3, 'i-c': 4, 'i-d': 0 }, ['filled', 'filled'], 2],
+    ['lowering first makes room for a later raise', 'keep', [['a', 1], ['c', 6]], { 'i-a': 1, 'i-b': 3, 'i-c': 6 }, ['allocated', 'allocated'], 2],
+    ['setting what is stored changes nothing', 'keep', [['a', 3], ['b', 3]], { 'i-a': 3, 'i-b': 3 }, ['allocated', 'allocated'], 0],
+  ])('%s', (_name, onRefused, requests, allocs, kinds, bumps) => {
+    const out = setAllocations(pool, requests.map(([id, v]) => ({ instanceId: I(id), amount: cpuOnly(v) })), onRefused);
+    expect(Object.fromEntries([...out.pool.allocations].map(([id, a]) => [id, a.vcpu]))).toEqual(allocs);
+    expect(out.outcomes.map((o) => o.kind)).toEqual(kinds);
+    expect(out.pool.version).toBe(pool.version + bumps);
+    if (bumps === 0) expect(out.pool).toBe(pool);
+    expect(poolInvariantViolations(out.pool)).toEqual([]);
+  });
+
+  it('reports a refusal and a fill with the shortfall per dimension and the same reason setAllocation gives', () => {
+    const keep = setAllocations(pool, [{ instanceId: I('c'), amount: res(5, 1) }]);
+    expect(keep.outcomes).toEqual([{ kind: 'refused', instanceId: I('c'), shortfall: res(1, 0), reason: 'allocation of 5 vCPU, 1 GiB, 0 Mbps, 0 IOPS to i-c does not fit in pool web: short of 1 vCPU, 0 GiB, 0 Mbps, 0 IOPS' }]);
+    const single = setAllocation(pool, I('c'), res(5, 1));
+    expect(single.kind === 'refused' && single.reason).toBe(keep.outcomes[0]?.kind === 'refused' && keep.outcomes[0].reason);
+    const fill = setAllocations(pool, [{ instanceId: I('c'), amount: res(5, 1) }], 'fill');
+    expect(fill.outcomes).toEqual([{ kind: 'filled', instanceId: I('c'), wanted: res(5, 1), allocation: res(4, 1), shortfall: res(1, 0) }]);
+  });
+
+  it('rounds requests UP onto the grid and rejects a bad amount naming the instance and dimension, leaving the input pool untouched', () => {
+    const before = [...pool.allocations];
+    const out = setAllocations(pool, [{ instanceId: I('c'), amount: res(0.0001, 1) }]);
+    expect(out.pool.allocations.get(I('c'))?.vcpu).toBe(1 / 1024);
+    expect(() => setAllocations(pool, [{ instanceId: I('c'), amount: res(1, 1) }, { instanceId: I('d'), amount: res(Number.NaN, 1) }]))
+      .toThrowError('allocation of i-d: vcpu must be a finite number ≥ 0 (got NaN)');
+    expect(() => setAllocations(pool, [{ instanceId: I('c'), amount: res(2 ** 41, 1) }])).toThrowError(InvalidAmountError);
+    expect([...pool.allocations]).toEqual(before);
+  });
+});
+
+describe('hasExactLedger', () => {
+  const sound = allocated(reserved(createPool(G, res(2 ** 40, 2 ** 40)), reservation('r', res(1, 1))), 'i-a', res(2 ** 40 - 1, 1));
+  it.each<[string, ResourcePool, boolean]>([
+    ['a pool built through the API', sound, true],
+    ['an empty pool', createPool(G, res(1, 1)), true],
+    ['an allocation stored off the grid', { ...sound, allocations: new Map([[I('x'), res(0.1, 1)]]) }, false],
+    ['a reservation stored off the grid', { ...sound, reservations: new Map([[reservationId('r'), reservation('r', res(1, 0.3))]]) }, false],
+    ['a capacity off the grid', { ...sound, capacity: res(1.0001, 1) }, false],
+    ['a total above 2^42 (sums could round)', { ...sound, allocations: new Map(['w', 'x', 'y', 'z', 'v'].map((k) => [I(k), res(2 ** 40, 0)])) }, false],
+  ])('%s', (_name, p, exact) => {
+    expect(hasExactLedger(p)).toBe(exact);
+  });
+});
+
+describe('removeAllocations / lowerAllocations', () => {
+  const pool = allocated(allocated(allocated(createPool(G, res(10, 64)), 'i-a', cpuOnly(3)), 'i-b', cpuOnly(3)), 'i-c', cpuOnly(1));
+  it('remove drops the listed instances with one version each, and returns the same pool when nothing is known', () => {
+    const out = removeAllocations(pool, [I('b'), I('zz'), I('b'), I('a')]);
+    expect([...out.allocations.keys()]).toEqual([I('c')]);
+    expect(out.version).toBe(pool.version + 2);
+    expect(removeAllocations(pool, [I('zz')])).toBe(pool);
+  });
+  it('lower takes the per-dimension min, leaves unknown instances without one, and is the same pool when nothing falls', () => {
+    const out = lowerAllocations(pool, [[I('a'), res(5, 0.5)], [I('zz'), res(0, 0)], [I('c'), res(0.5, 4)]]);
+    expect(Object.fromEntries(out.allocations)).toEqual({ 'i-a': res(3, 0.5), 'i-b': cpuOnly(3), 'i-c': res(0.5, 1) });
+    expect(out.version).toBe(pool.version + 2);
+    expect(lowerAllocations(pool, [[I('a'), cpuOnly(8)]])).toBe(pool);
+    expect(() => lowerAllocations(pool, [[I('a'), res(-1, 0)]])).toThrowError('allocation of i-a: vcpu must be a finite number ≥ 0 (got -1)');
+  });
+});
+
+describe('batches: property, the same pool and outcomes as one call at a time', () => {
+  const batchIds = ['a', 'b', 'c', 'd', 'e', 'f'];
+  // Mostly on the grid (the fast path), sometimes off it, huge (totals past 2^42) or invalid (the same error must be thrown).
+  const anyAmountArb: fc.Arbitrary<Resources> = fc.oneof(
+    { weight: 8, arbitrary: vecArb.map(fromVec) },
+    { weight: 2, arbitrary: amountArb },
+    { weight: 1, arbitrary: fc.constantFrom(res(2 ** 40, 1), res(2 ** 40 - 1 / 1024, 2 ** 39)) },
+    { weight: 1, arbitrary: fc.constantFrom(res(Number.NaN, 1), res(1, -1), res(2 ** 41, 0)) },
+  );
+  // A stored pool as any version may have left it: not necessarily sound (over-committed, off the grid).
+  const storedArb = fc.record({
+    capacity: fc.oneof({ weight: 6, arbitrary: vecArb.map(fromVec) }, { weight: 1, arbitrary: fc.constantFrom(res(2 ** 40, 2 ** 40), res(7.3, 20.01)) }),
+    allocations: fc.array(fc.tuple(fc.constantFrom(...batchIds), fc.oneof({ weight: 6, arbitrary: vecArb.map(fromVec) }, { weight: 1, arbitrary: fc.constantFrom(res(0.1, 0.2), res(2 ** 40, 3)) })), { maxLength: 6 }),
+    reserved: fc.option(vecArb.map(fromVec), { nil: undefined }),
+  });
+  const toPool = (s: { capacity: Resources; allocations: [string, Resources][]; reserved: Resources | undefined }): ResourcePool => ({
+    ...createPool(G, res(0, 0)),
+    capacity: s.capacity,
+    allocations: new Map(s.allocations.map(([k, v]) => [I(k), v])),
+    reservations: s.reserved === undefined ? new Map() : new Map([[reservationId('r'), reservation('r', s.reserved)]]),
+    version: 3,
+  });
+
+  it('setAllocations (keep and fill), lowerAllocations and removeAllocations', () => {
+    let exactRuns = 0;
+    let runs = 0;
+    fc.assert(
+      fc.property(
+        storedArb,
+        fc.array(fc.record({ id: fc.constantFrom(...batchIds), amount: anyAmountArb }), { maxLength: 10 }),
+        fc.constantFrom('keep' as const, 'fill' as const),
+        (stored, reqs, onRefused) => {
+          const pool = toPool(stored);
+          runs += 1;
+          if (hasExactLedger(pool)) exactRuns += 1;
+          const requests = reqs.map((r) => ({ instanceId: I(r.id), amount: r.amount }));
+          expect(observe(() => setAllocations(pool, requests, onRefused))).toEqual(observe(() => setOneByOne(pool, requests, onRefused)));
+          const lowerings = requests.map((r) => [r.instanceId, r.amount] as const);
+          expect(observe(() => lowerAllocations(pool, lowerings))).toEqual(observe(() => lowerings.reduce((p, [id, r]) => lowerAllocation(p, id, r), pool)));
+          const gone = requests.map((r) => r.instanceId);
+          expect(observe(() => removeAllocations(pool, gone))).toEqual(observe(() => gone.reduce(removeAllocation, pool)));
+        },
+      ),
+      { numRuns: 400 },
+    );
+    // Both paths were exercised: the incremental one on most pools, the one-by-one fallback on some.
+    expect(exactRuns).toBeGreaterThan(runs / 2);
+    expect(exactRuns).toBeLessThan(runs);
   });
 });
