@@ -325,13 +325,7 @@ export class DynamoDbStateStore implements StateStore {
   // -------------------------------------------------------------------------------------------
 
   async getProfiles(ids: readonly InstanceId[]): Promise<Map<InstanceId, BehaviourProfile>> {
-    const items = await this.batchGet(ids.map((id) => Keys.profile(id)), `reading the profiles of ${ids.length} instance(s)`);
-    const out = new Map<InstanceId, BehaviourProfile>();
-    for (const id of ids) {
-      const raw = items.get(keyString(Keys.profile(id)));
-      if (raw !== undefined) out.set(id, parseProfileItem(raw, id));
-    }
-    return out;
+    return this.getRecords(ids, Keys.profile, parseProfileItem, `reading the profiles of ${ids.length} instance(s)`);
   }
 
   async putProfiles(profiles: readonly BehaviourProfile[]): Promise<void> {
@@ -340,11 +334,21 @@ export class DynamoDbStateStore implements StateStore {
   }
 
   async getForecasts(ids: readonly InstanceId[]): Promise<Map<InstanceId, Forecast>> {
-    const items = await this.batchGet(ids.map((id) => Keys.forecast(id)), `reading the forecasts of ${ids.length} instance(s)`);
-    const out = new Map<InstanceId, Forecast>();
+    return this.getRecords(ids, Keys.forecast, parseForecastItem, `reading the forecasts of ${ids.length} instance(s)`);
+  }
+
+  /** One batched read of per-instance records (profiles, forecasts); absent items are left out of the map. */
+  private async getRecords<T>(
+    ids: readonly InstanceId[],
+    keyOf: (id: string) => { readonly pk: string; readonly sk: string },
+    parse: (raw: unknown, id: string) => T,
+    operation: string,
+  ): Promise<Map<InstanceId, T>> {
+    const items = await this.batchGet(ids.map((id) => keyOf(id)), operation);
+    const out = new Map<InstanceId, T>();
     for (const id of ids) {
-      const raw = items.get(keyString(Keys.forecast(id)));
-      if (raw !== undefined) out.set(id, parseForecastItem(raw, id));
+      const raw = items.get(keyString(keyOf(id)));
+      if (raw !== undefined) out.set(id, parse(raw, id));
     }
     return out;
   }
