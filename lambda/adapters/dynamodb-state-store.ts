@@ -5,6 +5,7 @@ import {
   GetCommand,
   PutCommand,
   QueryCommand,
+  type QueryCommandInput,
   TransactWriteCommand,
   UpdateCommand,
   type DynamoDBDocumentClient,
@@ -388,26 +389,12 @@ export class DynamoDbStateStore implements StateStore {
   async listDueRequests(now: number): Promise<StoredRequest[]> {
     const operation = 'listing due interruption requests';
     const partition = Keys.openRequest('').pk;
-    const items: Record<string, unknown>[] = [];
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      const exclusiveStartKey = startKey;
-      const response = await callAws(operation, () =>
-        this.client.send(
-          new QueryCommand({
-            TableName: this.tableName,
-            KeyConditionExpression: '#pk = :pk',
-            FilterExpression: '#status = :pending OR attribute_not_exists(#retryAt) OR #retryAt <= :now',
-            ExpressionAttributeNames: { '#pk': TableKey.partition, '#status': 'status', '#retryAt': 'retryAt' },
-            ExpressionAttributeValues: { ':pk': partition, ':pending': 'pending', ':now': now },
-            ConsistentRead: true,
-            ...(exclusiveStartKey !== undefined ? { ExclusiveStartKey: exclusiveStartKey } : {}),
-          }),
-        ),
-      );
-      items.push(...((response.Items ?? []) as Record<string, unknown>[]));
-      startKey = response.LastEvaluatedKey;
-    } while (startKey !== undefined);
+    const items = await this.queryAll(operation, {
+      KeyConditionExpression: '#pk = :pk',
+      FilterExpression: '#status = :pending OR attribute_not_exists(#retryAt) OR #retryAt <= :now',
+      ExpressionAttributeNames: { '#pk': TableKey.partition, '#status': 'status', '#retryAt': 'retryAt' },
+      ExpressionAttributeValues: { ':pk': partition, ':pending': 'pending', ':now': now },
+    });
     return items
       .map((item) => parseRequestItem(item, String(item.requestId)))
       .filter((r) => r.status === 'pending' || (r.status === 'deferred' && (r.retryAt ?? -Infinity) <= now))
@@ -455,7 +442,20 @@ export class DynamoDbStateStore implements StateStore {
   }
 
   private async queryReservations(groupId: GroupId, operation: string): Promise<Reservation[]> {
-    const out: Reservation[] = [];
+    const items = await this.queryAll(operation, {
+      KeyConditionExpression: '#pk = :pk AND begins_with(#sk, :prefix)',
+      ExpressionAttributeNames: { '#pk': TableKey.partition, '#sk': TableKey.sort },
+      ExpressionAttributeValues: { ':pk': Keys.pool(groupId).pk, ':prefix': Keys.reservationPrefix },
+    });
+    return items.map((item) => fromReservationItem(parseReservationItem(item, `a reservation item of group ${groupId}`)));
+  }
+
+  /** A strongly consistent Query of this table, following LastEvaluatedKey to the last page. */
+  private async queryAll(
+    operation: string,
+    input: Pick<QueryCommandInput, 'KeyConditionExpression' | 'FilterExpression' | 'ExpressionAttributeNames' | 'ExpressionAttributeValues'>,
+  ): Promise<Record<string, unknown>[]> {
+    const items: Record<string, unknown>[] = [];
     let startKey: Record<string, unknown> | undefined;
     do {
       const exclusiveStartKey = startKey;
@@ -463,18 +463,16 @@ export class DynamoDbStateStore implements StateStore {
         this.client.send(
           new QueryCommand({
             TableName: this.tableName,
-            KeyConditionExpression: '#pk = :pk AND begins_with(#sk, :prefix)',
-            ExpressionAttributeNames: { '#pk': TableKey.partition, '#sk': TableKey.sort },
-            ExpressionAttributeValues: { ':pk': Keys.pool(groupId).pk, ':prefix': Keys.reservationPrefix },
+            ...input,
             ConsistentRead: true,
             ...(exclusiveStartKey !== undefined ? { ExclusiveStartKey: exclusiveStartKey } : {}),
           }),
         ),
       );
-      for (const item of response.Items ?? []) out.push(fromReservationItem(parseReservationItem(item, `a reservation item of group ${groupId}`)));
+      items.push(...((response.Items ?? []) as Record<string, unknown>[]));
       startKey = response.LastEvaluatedKey;
     } while (startKey !== undefined);
-    return out;
+    return items;
   }
 
   /**
