@@ -13,7 +13,7 @@ import { percentile } from './stats';
 /**
  * Lambda bundles: each handler entry (lambda/handlers/<name>.ts) bundled by esbuild with the options the
  * stack gives NodejsFunction (lib/spotwise-function.ts baseBundling: ESM, minified, `module` before
- * `main`, the AWS SDK bundled, the createRequire banner), so the bytes are what `cdk deploy` uploads.
+ * `main`, the AWS SDK bundled, the per-function externals, the createRequire banner), so the bytes are what `cdk deploy` uploads.
  * The profiler's size includes the model artifact files its afterBundling hook copies beside it.
  *
  * Init time: the bundle imported in a fresh `node` process (module evaluation only, as Lambda's Init
@@ -42,7 +42,7 @@ export interface BundleMeasurement {
 
 export const bundleHandler = async (name: HandlerName, outDir = OUT_DIR): Promise<{ readonly outfile: string; readonly metafile: Metafile }> => {
   const entry = resolve(PROJECT_ROOT, 'lambda/handlers', `${name}.ts`);
-  const options = baseBundling(TARGET);
+  const options = baseBundling(TARGET, name);
   const dir = join(outDir, name);
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
@@ -59,6 +59,7 @@ export const bundleHandler = async (name: HandlerName, outDir = OUT_DIR): Promis
     sourcemap: options.sourceMap,
     sourcesContent: options.sourcesContent,
     banner: { js: options.banner },
+    external: options.externalModules,
     metafile: true,
     logLevel: 'error',
     absWorkingDir: PROJECT_ROOT,

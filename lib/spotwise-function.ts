@@ -19,13 +19,36 @@ export type HandlerName = (typeof HANDLER_NAMES)[number];
 export const LAMBDA_RUNTIME = Runtime.NODEJS_24_X;
 
 /**
- * esbuild settings shared by all four bundles. ESM because the handlers are ES modules (package.json
+ * Modules left out of a bundle, per function. The profiler's tfjs (tfjs-core platforms/platform_node.js)
+ * calls `require('node-fetch')` only inside `fetch()`, and only when the global `fetch` is missing; Node 18+
+ * has a global fetch and the profiler loads its model from memory (tf.io.fromMemory), never over HTTP. So
+ * node-fetch and its URL stack (whatwg-url, tr46's Unicode tables: about 300 KB minified) are never
+ * evaluated on the Lambda runtime, and bundling them only adds bytes.
+ */
+export const EXTERNAL_MODULES: Readonly<Record<HandlerName, readonly string[]>> = {
+  profiler: ['node-fetch'],
+  notice: [],
+  coordinator: [],
+  executor: [],
+};
+
+/**
+ * esbuild settings of one function's bundle. ESM because the handlers are ES modules (package.json
  * "type": "module", top-level await allowed); the banner gives bundled CommonJS dependencies a `require`
  * (esbuild's ESM output otherwise throws "Dynamic require of ... is not supported"). mainFields puts
- * `module` first because @tensorflow/tfjs's `main` is a UMD build esbuild cannot tree-shake. The AWS SDK is
- * bundled so the deployed SDK is the version the adapters were tested with, not whatever the runtime ships.
+ * `module` first because @tensorflow/tfjs's `main` is a UMD build esbuild cannot tree-shake.
+ *
+ * The AWS SDK is bundled, not taken from the runtime. The Lambda guide ("Building Lambda functions with
+ * Node.js", Runtime-included SDK versions) says every Node.js runtime includes "a specific minor version of
+ * the AWS SDK for JavaScript v3, not the latest", that this version "depends on the runtime version and your
+ * AWS Region", and that the way to learn it is to deploy a function that reports it: no published version
+ * can be checked at synth. The one documented observation (aws-cdk's integration tests, 2025: nodejs22.x
+ * shipped 3.895.0 and lacked commands added in 3.942.0) is far older than the 3.11xx clients the adapters are
+ * tested with, and aws-cdk#25492 measured higher cold starts with the runtime's SDK (module resolution over
+ * many files) than with a bundled one. So the bundle carries the tested SDK, and the notice, coordinator and
+ * executor bundles stay above 1 MB (README, "Where spotwise does not meet its targets yet").
  */
-export const baseBundling = (target: string) => ({
+export const baseBundling = (target: string, handler: HandlerName) => ({
   format: OutputFormat.ESM,
   target,
   mainFields: ['module', 'main'],
@@ -33,6 +56,7 @@ export const baseBundling = (target: string) => ({
   sourceMap: true,
   sourcesContent: false,
   bundleAwsSDK: true,
+  externalModules: [...EXTERNAL_MODULES[handler]],
   banner: "import { createRequire as __spotwiseCreateRequire } from 'node:module'; const require = __spotwiseCreateRequire(import.meta.url);",
 });
 
@@ -113,7 +137,7 @@ export class SpotwiseFunction extends Construct {
       retryAttempts: props.retryAttempts,
       maxEventAge: props.maxEventAge,
       bundling: {
-        ...baseBundling('node24'),
+        ...baseBundling('node24', props.handlerName),
         ...(props.commandHooks ? { commandHooks: props.commandHooks } : {}),
       },
     });

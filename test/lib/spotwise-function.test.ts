@@ -1,9 +1,13 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { Duration } from 'aws-cdk-lib';
 import { build } from 'esbuild';
 import { describe, expect, it } from 'vitest';
 import { PROJECT_ROOT } from '../../lib/project-root';
-import { LAMBDA_RUNTIME, SpotwiseFunction, baseBundling, type SpotwiseFunctionProps } from '../../lib/spotwise-function';
+import { EXTERNAL_MODULES, LAMBDA_RUNTIME, SpotwiseFunction, baseBundling, type HandlerName, type SpotwiseFunctionProps } from '../../lib/spotwise-function';
 import { bareStack } from './helpers';
 
 const props = (over: Partial<SpotwiseFunctionProps> = {}): SpotwiseFunctionProps => ({
@@ -43,13 +47,14 @@ describe('SpotwiseFunction props', () => {
  * baseBundling): the notice path must stay free of tfjs (it runs within the 120 s spot warning; loading a
  * model there would cost seconds), and the profiler must carry it.
  */
-const bundleInputs = async (handler: string): Promise<string[]> => {
-  const b = baseBundling('node24');
-  const result = await build({
+const buildBundle = async (handler: HandlerName, outfile?: string) => {
+  const b = baseBundling('node24', handler);
+  return build({
     entryPoints: [join(PROJECT_ROOT, 'lambda/handlers', `${handler}.ts`)],
     bundle: true,
-    write: false,
+    ...(outfile === undefined ? { write: false } : { outfile }),
     metafile: true,
+    external: b.externalModules,
     platform: 'node',
     format: 'esm',
     target: b.target,
@@ -58,8 +63,8 @@ const bundleInputs = async (handler: string): Promise<string[]> => {
     logLevel: 'silent',
     absWorkingDir: PROJECT_ROOT,
   });
-  return Object.keys(result.metafile.inputs);
 };
+const bundleInputs = async (handler: HandlerName): Promise<string[]> => Object.keys((await buildBundle(handler)).metafile.inputs);
 
 describe('bundles', () => {
   it('the notice bundle contains no tfjs', async () => {
@@ -71,5 +76,28 @@ describe('bundles', () => {
   it('the profiler bundle carries tfjs', async () => {
     const inputs = await bundleInputs('profiler');
     expect(inputs.some((p) => p.includes('@tensorflow/tfjs-core'))).toBe(true);
+  });
+
+  it('the profiler bundle leaves node-fetch out and still loads', async () => {
+    expect(EXTERNAL_MODULES.profiler).toEqual(['node-fetch']);
+    const inputs = await bundleInputs('profiler');
+    expect(inputs.filter((p) => /node_modules\/(node-fetch|whatwg-url|tr46)\//.test(p))).toEqual([]);
+    const dir = mkdtempSync(join(tmpdir(), 'spotwise-bundle-'));
+    try {
+      const outfile = join(dir, 'index.mjs');
+      await buildBundle('profiler', outfile);
+      // Evaluating the bundle (Lambda's init) must not reach the missing module.
+      const script = `const m = await import(${JSON.stringify(pathToFileURL(outfile).href)}); process.stdout.write(typeof m.handler);`;
+      const out = execFileSync(process.execPath, ['--input-type=module', '-e', script], { cwd: dir, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+      expect(out).toBe('function');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
+
+  it.each(['notice', 'coordinator', 'executor'] as const)('the %s bundle carries the AWS SDK it was tested with', async (handler) => {
+    expect(baseBundling('node24', handler).bundleAwsSDK).toBe(true);
+    const inputs = await bundleInputs(handler);
+    expect(inputs.some((p) => p.includes('node_modules/@aws-sdk/'))).toBe(true);
   });
 });
