@@ -1,6 +1,7 @@
-import { Duration } from 'aws-cdk-lib';
+import { Duration, Stack } from 'aws-cdk-lib';
 import { Alarm, ComparisonOperator, TreatMissingData, type IMetric } from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
+import { PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Topic, type ITopic } from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
@@ -21,6 +22,11 @@ export interface SpotwiseAlarmsProps {
   /** POWERTOOLS_SERVICE_NAME of the functions (the `service` dimension). */
   readonly serviceName: string;
   /**
+   * Minutes between two profiler ticks of a group (config profiler.rate_minutes): a stale-profile alarm
+   * must not treat the quiet minutes between ticks as silence.
+   */
+  readonly profilerRateMinutes: number;
+  /**
    * Address subscribed to the alarm topic (it must confirm the subscription e-mail).
    * @default - no subscription; subscribe to the topic yourself
    */
@@ -30,7 +36,8 @@ export interface SpotwiseAlarmsProps {
 /**
  * spotwise's alarms, all notifying one SNS topic (on alarm and on recovery): errors of each handler, messages
  * in each dead-letter queue, notice-to-last-action p99 above 60 s, reservation refusals above the configured
- * rate, failed actions, and per group stale profiles and post-restart prediction error above the configured ratio.
+ * rate, failed actions, fail-closed decisions, and per group stale profiles (or no profile age reported at all) and
+ * post-restart prediction error above the configured ratio.
  */
 export class SpotwiseAlarms extends Construct {
   readonly topic: ITopic;
@@ -43,11 +50,34 @@ export class SpotwiseAlarms extends Construct {
     if (!(t.prediction_error_ratio > 0)) throw new Error(`SpotwiseAlarms ${path}: thresholds.prediction_error_ratio must be positive (got ${t.prediction_error_ratio})`);
     if (!(t.reservation_refusals_per_5min >= 1)) throw new Error(`SpotwiseAlarms ${path}: thresholds.reservation_refusals_per_5min must be at least 1 (got ${t.reservation_refusals_per_5min})`);
     if (!(t.stale_profile_minutes >= 1)) throw new Error(`SpotwiseAlarms ${path}: thresholds.stale_profile_minutes must be at least 1 (got ${t.stale_profile_minutes})`);
+    if (!(Number.isInteger(props.profilerRateMinutes) && props.profilerRateMinutes >= 1)) {
+      throw new Error(`SpotwiseAlarms ${path}: profilerRateMinutes must be a whole number of minutes, at least 1 (got ${props.profilerRateMinutes})`);
+    }
+    // CloudWatch refuses an alarm whose period times evaluation periods exceeds one day.
+    if (!(Number.isInteger(t.stale_profile_minutes) && t.stale_profile_minutes <= 1440)) {
+      throw new Error(`SpotwiseAlarms ${path}: thresholds.stale_profile_minutes must be a whole number of minutes, at most 1440 (got ${t.stale_profile_minutes})`);
+    }
 
     // No KMS key: alarm notifications carry no data beyond metric names, and CloudWatch cannot publish to a
     // topic encrypted with the AWS managed SNS key. Publishers must use TLS.
     const topic = new Topic(this, 'Topic', { displayName: 'spotwise alarms', enforceSSL: true });
     if (props.alarmEmail !== undefined) topic.addSubscription(new EmailSubscription(props.alarmEmail));
+    // enforceSSL gives the topic a resource policy, which replaces SNS's default one: without this statement
+    // nothing allows CloudWatch to publish and no alarm would notify anyone. Only alarms of this account may
+    // publish (the confused-deputy conditions of "Amazon SNS topic policies for CloudWatch alarms").
+    const { account, region, partition } = Stack.of(this);
+    topic.addToResourcePolicy(
+      new PolicyStatement({
+        sid: 'AllowCloudWatchAlarmsOfThisAccount',
+        principals: [new ServicePrincipal('cloudwatch.amazonaws.com')],
+        actions: ['sns:Publish'],
+        resources: [topic.topicArn],
+        conditions: {
+          StringEquals: { 'aws:SourceAccount': account },
+          ArnLike: { 'aws:SourceArn': `arn:${partition}:cloudwatch:${region}:${account}:alarm:*` },
+        },
+      }),
+    );
     this.topic = topic;
     const action = new SnsAction(topic);
     const alarms: Alarm[] = [];
@@ -115,14 +145,31 @@ export class SpotwiseAlarms extends Construct {
       0,
       ComparisonOperator.GREATER_THAN_THRESHOLD,
     );
+    // Counted per plan run (lambda/handlers/run-plan.ts), dry-run included: a forecast that is unknown (no
+    // CloudWatch agent, no data), a broken pool or ledger, or an action that failed half-way each leave an
+    // interruption unprotected.
+    add(
+      'FailClosedDecisions',
+      'spotwise: decisions failed closed in the last 5 minutes (a forecast, pool or budget could not be evaluated, so nothing was reserved or moved); see the fail-closed events and handler logs',
+      spotwiseMetric(props.serviceName, MetricName.failClosedDecisions, { statistic: 'Sum', period: Duration.minutes(5) }),
+      0,
+      ComparisonOperator.GREATER_THAN_THRESHOLD,
+    );
 
+    // The profiler reports the oldest profile age of a group on every tick. One period spans the stale window
+    // (and at least one tick), so silence for the whole window is one missing datapoint, and an age above the
+    // threshold alarms at the next evaluation.
+    const stalePeriod = Duration.minutes(Math.max(t.stale_profile_minutes, props.profilerRateMinutes));
     props.groupNames.forEach((group, g) => {
       add(
         `Group${g}StaleProfiles`,
-        `spotwise ${group}: the oldest profile is older than ${t.stale_profile_minutes} minutes (the profiler is failing or its metrics are missing)`,
-        spotwiseMetric(props.serviceName, MetricName.profileAgeSeconds, { group, statistic: 'Maximum', period: Duration.minutes(5) }),
+        `spotwise ${group}: the oldest profile is older than ${t.stale_profile_minutes} minutes, or no profile age was reported for ${stalePeriod.toMinutes()} minutes (the profiler is failing, not scheduled, or its metrics are missing)`,
+        spotwiseMetric(props.serviceName, MetricName.profileAgeSeconds, { group, statistic: 'Maximum', period: stalePeriod }),
         t.stale_profile_minutes * 60,
         ComparisonOperator.GREATER_THAN_THRESHOLD,
+        // Silence is the failure this alarm exists for: a profiler that stopped running emits no age at all, so
+        // missing data breaches (every other alarm here watches counts, where silence means nothing happened).
+        TreatMissingData.BREACHING,
       );
       add(
         `Group${g}PredictionError`,

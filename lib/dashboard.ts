@@ -100,10 +100,11 @@ export class SpotwiseDashboard extends Construct {
         width: 12,
       }),
       new GraphWidget({
-        title: 'Failed actions',
+        title: 'Failed actions and fail-closed decisions',
         left: [
           spotwiseMetric(s, MetricName.actionFailures, { statistic: 'Sum', period, label: 'failed actions' }),
           metricSearch(s, MetricName.actionFailures, MetricDimension.reason, { statistic: 'Sum', period, label: '' }),
+          spotwiseMetric(s, MetricName.failClosedDecisions, { statistic: 'Sum', period, label: 'fail-closed decisions' }),
         ],
         width: 12,
       }),
@@ -120,8 +121,13 @@ const groupRow = (s: string, period: Duration, group: DashboardGroup): IWidget[]
     spotwiseMetric(s, name, { group: on, statistic, period, label });
   return [
     new GraphWidget({
-      title: `${group.name}: pool vCPU (capacity / reserved / used)`,
-      left: [m(MetricName.poolCapacityVcpu, 'Maximum', 'capacity'), m(MetricName.poolReservedVcpu, 'Maximum', 'reserved'), m(MetricName.poolUsedVcpu, 'Maximum', 'used')],
+      title: `${group.name}: pool vCPU (capacity / reserved / used / post-restart forecast p90, sum over instances)`,
+      left: [
+        m(MetricName.poolCapacityVcpu, 'Maximum', 'capacity'),
+        m(MetricName.poolReservedVcpu, 'Maximum', 'reserved'),
+        m(MetricName.poolUsedVcpu, 'Maximum', 'used'),
+        m(MetricName.forecastVcpuP90, 'Maximum', 'forecast p90 (all instances)'),
+      ],
       width: 6,
     }),
     new GraphWidget({
@@ -133,9 +139,11 @@ const groupRow = (s: string, period: Duration, group: DashboardGroup): IWidget[]
       ],
       width: 6,
     }),
+    // Per restart, like with like: the instance's forecast from before its interruption against the peak it
+    // then showed (both emitted when its post-restart window closes), not the group's sum of forecasts.
     new GraphWidget({
-      title: `${group.name}: post-restart vCPU, forecast p90 vs observed`,
-      left: [m(MetricName.forecastVcpuP90, 'Average', 'forecast p90'), m(MetricName.observedPostRestartVcpu, 'Average', 'observed')],
+      title: `${group.name}: post-restart vCPU per restart, forecast p90 (before the interruption) vs observed peak`,
+      left: [m(MetricName.forecastBeforeRestartVcpuP90, 'Average', 'forecast p90'), m(MetricName.observedPostRestartVcpu, 'Average', 'observed')],
       right: [m(MetricName.predictionErrorRatio, 'Average', 'prediction error')],
       width: 6,
     }),
@@ -153,9 +161,9 @@ const taggedGroupsRow = (s: string, period: Duration): IWidget[] => {
   const all = (name: (typeof MetricName)[keyof typeof MetricName], statistic: string, label: string): IMetric =>
     metricSearch(s, name, MetricDimension.group, { statistic, period, label });
   return [
-    new GraphWidget({ title: 'Tagged groups: pool vCPU capacity / reserved / used', left: [all(MetricName.poolCapacityVcpu, 'Maximum', 'capacity'), all(MetricName.poolReservedVcpu, 'Maximum', 'reserved'), all(MetricName.poolUsedVcpu, 'Maximum', 'used')], width: 6 }),
+    new GraphWidget({ title: 'Tagged groups: pool vCPU capacity / reserved / used / post-restart forecast p90 (sum over instances)', left: [all(MetricName.poolCapacityVcpu, 'Maximum', 'capacity'), all(MetricName.poolReservedVcpu, 'Maximum', 'reserved'), all(MetricName.poolUsedVcpu, 'Maximum', 'used'), all(MetricName.forecastVcpuP90, 'Maximum', 'forecast p90')], width: 6 }),
     new GraphWidget({ title: 'Tagged groups: pool memory GiB capacity / reserved / used', left: [all(MetricName.poolCapacityMemoryGiB, 'Maximum', 'capacity'), all(MetricName.poolReservedMemoryGiB, 'Maximum', 'reserved'), all(MetricName.poolUsedMemoryGiB, 'Maximum', 'used')], width: 6 }),
-    new GraphWidget({ title: 'Tagged groups: post-restart vCPU forecast p90 vs observed', left: [all(MetricName.forecastVcpuP90, 'Average', 'forecast'), all(MetricName.observedPostRestartVcpu, 'Average', 'observed')], right: [all(MetricName.predictionErrorRatio, 'Average', 'error')], width: 6 }),
+    new GraphWidget({ title: 'Tagged groups: post-restart vCPU per restart, forecast p90 (before the interruption) vs observed peak', left: [all(MetricName.forecastBeforeRestartVcpuP90, 'Average', 'forecast'), all(MetricName.observedPostRestartVcpu, 'Average', 'observed')], right: [all(MetricName.predictionErrorRatio, 'Average', 'error')], width: 6 }),
     new GraphWidget({ title: 'Tagged groups: warm pool size', left: [all(MetricName.warmPoolSize, 'Maximum', 'warm pool')], width: 6 }),
   ];
 };

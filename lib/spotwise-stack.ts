@@ -131,6 +131,7 @@ export class SpotwiseStack extends Stack {
     const alarms = new SpotwiseAlarms(this, 'Alarms', {
       functions: this.functions.byName,
       thresholds: config.alarms,
+      profilerRateMinutes: config.profiler.rate_minutes,
       groupNames: config.groups.map((g) => g.name),
       serviceName: SERVICE_NAME,
       ...(config.alarm_email !== undefined ? { alarmEmail: config.alarm_email } : {}),

@@ -25,6 +25,12 @@ export const MetricName = {
   metricGaps: 'MetricGaps',
   actionFailures: 'ActionFailures',
   awsCallRetries: 'AwsCallRetries',
+  /** A Spot pool passed its reclaim threshold and its replacement capacity moved to the On-Demand standby (by group). */
+  unstableSpotPoolShifts: 'UnstableSpotPoolShifts',
+  /** Decisions that allowed no disruptive action because something could not be evaluated (a `fail-closed` domain event). */
+  failClosedDecisions: 'FailClosedDecisions',
+  /** The vCPU p90 forecast that was current before an interruption, emitted with ObservedPostRestartVcpu when its window closes. */
+  forecastBeforeRestartVcpuP90: 'PostRestartForecastVcpuP90',
 } as const;
 export type MetricNameValue = (typeof MetricName)[keyof typeof MetricName];
 

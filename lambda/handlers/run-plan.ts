@@ -120,5 +120,9 @@ export const runPlan = async (input: RunPlanInput): Promise<{ readonly report: E
   for (const e of events) {
     if (e.kind === 'interruption-deferred') metrics.metric(MetricName.deferrals, 'Count', 1, { [MetricDimension.reason]: e.reason });
   }
+  // Fail-closed decisions are counted in dry-run too (from the plan, as nothing was executed): an unknown
+  // forecast that would leave an interruption unprotected must be visible before anyone turns dry-run off.
+  const failClosed = (dryRun ? plan.events : events).filter((e) => e.kind === 'fail-closed');
+  if (failClosed.length > 0) metrics.metric(MetricName.failClosedDecisions, 'Count', failClosed.length);
   return { report, events };
 };

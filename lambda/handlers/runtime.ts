@@ -108,15 +108,28 @@ export interface PowertoolsTelemetry extends Telemetry {
 
 const UNITS = { Count: MetricUnit.Count, Seconds: MetricUnit.Seconds, Percent: MetricUnit.Percent, None: MetricUnit.NoUnit } as const;
 
+/** A Powertools setting from the environment; unset or empty means the default. */
+const setting = (env: Readonly<Record<string, string | undefined>>, name: string, fallback: string): string => {
+  const value = env[name];
+  return value === undefined || value === '' ? fallback : value;
+};
+
 /**
  * Powertools Logger, Metrics (EMF written to stdout: no PutMetricData calls) and Tracer, set up once per
  * Lambda container (STYLE.md habit 11). Creating them needs no AWS environment: outside Lambda the tracer
  * is disabled and the logger writes JSON to stdout.
+ *
+ * The service name and metric namespace come from POWERTOOLS_SERVICE_NAME and POWERTOOLS_METRICS_NAMESPACE
+ * (the stack sets them; the dashboard and alarms address metrics by that `service` dimension), falling back
+ * to spotwise's own names outside Lambda. Powertools lets a value passed to its constructors win over its
+ * environment variables, so passing constants here would silently ignore the stack's settings.
  */
-export const createPowertoolsTelemetry = (handlerName: string): PowertoolsTelemetry => {
-  const logger = new Logger({ serviceName: DEFAULT_SERVICE_NAME, persistentKeys: { handler: handlerName } });
-  const powertoolsMetrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: DEFAULT_SERVICE_NAME });
-  const powertoolsTracer = new Tracer({ serviceName: DEFAULT_SERVICE_NAME });
+export const createPowertoolsTelemetry = (handlerName: string, env: Readonly<Record<string, string | undefined>> = process.env): PowertoolsTelemetry => {
+  const serviceName = setting(env, Env.powertoolsServiceName, DEFAULT_SERVICE_NAME);
+  const namespace = setting(env, Env.powertoolsMetricsNamespace, METRICS_NAMESPACE);
+  const logger = new Logger({ serviceName, persistentKeys: { handler: handlerName } });
+  const powertoolsMetrics = new Metrics({ namespace, serviceName });
+  const powertoolsTracer = new Tracer({ serviceName });
   return {
     logger,
     powertoolsMetrics,

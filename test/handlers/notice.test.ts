@@ -135,6 +135,23 @@ describe('notice handler with real EventBridge fixtures and in-memory ports', ()
     expect(await makeHandler(w.deps)(karpenterWarning())).toMatchObject({ status: 'planned' });
   });
 
+  it.each([false, true])('no CloudWatch agent (forecast unknown): nothing reserved, and the fail-closed decision is counted (dry-run %s)', async (dryRun) => {
+    const w = await buildWorld({ dryRun });
+    const id = FIXTURE_INSTANCES.karpenter;
+    w.ports.stateStore.seedForecasts([{ kind: 'unknown', instanceId: id, madeAt: NOW - 60_000, reason: 'no memory metrics (is the CloudWatch agent installed?)', missing: ['memoryGiB'] }]);
+    const result = await makeHandler(w.deps)(karpenterWarning());
+    expect(result).toMatchObject({ status: 'planned', dryRun });
+    expect(w.ports.stateStore.allReservations()).toEqual([]);
+    expect(w.telemetry.total(MetricName.failClosedDecisions)).toBe(1);
+    if (!dryRun) expect(w.ports.publisher.domainEvents()).toContainEqual(expect.objectContaining({ kind: 'fail-closed', instanceId: id }));
+  });
+
+  it('a plan that fails closed nowhere counts no fail-closed decision', async () => {
+    const w = await buildWorld();
+    await makeHandler(w.deps)(karpenterWarning());
+    expect(w.telemetry.total(MetricName.failClosedDecisions)).toBe(0);
+  });
+
   it('without a stored pool the store refuses and nothing disruptive happens (fail closed)', async () => {
     const w = await buildWorld({ seedState: false });
     const result = await makeHandler(w.deps)(karpenterWarning());

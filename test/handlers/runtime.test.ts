@@ -96,6 +96,55 @@ describe('Powertools telemetry', () => {
     expect(new Set(namespaces)).toEqual(new Set(['Spotwise']));
   });
 
+  /** The EMF records and log lines `run` writes to stdout. */
+  const captured = (run: () => void): Record<string, unknown>[] => {
+    const writes: string[] = [];
+    const spies = [
+      vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+        writes.push(String(chunk));
+        return true;
+      }),
+      ...(['log', 'info', 'warn'] as const).map((level) =>
+        vi.spyOn(console, level).mockImplementation((...a: unknown[]) => {
+          writes.push(a.map(String).join(' '));
+        }),
+      ),
+    ];
+    try {
+      run();
+    } finally {
+      for (const s of spies) s.mockRestore();
+    }
+    return writes.flatMap((w) => w.split('\n')).filter((w) => w.startsWith('{')).map((w) => JSON.parse(w) as Record<string, unknown>);
+  };
+
+  it.each<[string, Record<string, string | undefined>, string, string]>([
+    ['the stack\'s POWERTOOLS_* settings', { POWERTOOLS_SERVICE_NAME: 'payments-spotwise', POWERTOOLS_METRICS_NAMESPACE: 'PaymentsSpotwise' }, 'payments-spotwise', 'PaymentsSpotwise'],
+    ['the defaults when they are unset', {}, 'spotwise', 'Spotwise'],
+    ['the defaults when they are empty', { POWERTOOLS_SERVICE_NAME: '', POWERTOOLS_METRICS_NAMESPACE: '' }, 'spotwise', 'Spotwise'],
+  ])('logs and metrics carry %s', (_n, env, service, namespace) => {
+    const records = captured(() => {
+      const t = createPowertoolsTelemetry('notice', env);
+      t.log.info('hello');
+      t.metrics.metric('MalformedEvents', 'Count', 1);
+      t.metrics.flush();
+    });
+    expect(records.find((r) => r.message === 'hello')).toMatchObject({ service, handler: 'notice' });
+    const emf = records.find((r) => 'MalformedEvents' in r);
+    expect(emf).toMatchObject({ service, MalformedEvents: 1 });
+    expect((emf?._aws as { CloudWatchMetrics: { Namespace: string }[] }).CloudWatchMetrics[0]?.Namespace).toBe(namespace);
+  });
+
+  it('reads the Lambda environment by default', () => {
+    vi.stubEnv('POWERTOOLS_SERVICE_NAME', 'from-lambda-env');
+    try {
+      const records = captured(() => createPowertoolsTelemetry('profiler').log.info('hello'));
+      expect(records.find((r) => r.message === 'hello')).toMatchObject({ service: 'from-lambda-env', handler: 'profiler' });
+    } finally {
+      vi.unstubAllEnvs();
+    }
+  });
+
   it('traces by calling through when tracing is off (outside Lambda)', async () => {
     const t = createPowertoolsTelemetry('notice');
     expect(await t.tracer.trace('notice', { handler: 'notice' }, async () => 42)).toBe(42);

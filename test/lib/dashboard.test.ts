@@ -59,7 +59,11 @@ describe('SpotwiseDashboard (spotwise.example.yaml)', () => {
       ['InterruptionsScheduled', svc, 'Sum'],
     ]);
     expect(byTitle(widgets, 'Events ignored (by kind) and malformed')).toEqual([search('IgnoredEvents', 'NoticeKind', 'Sum'), ['MalformedEvents', svc, 'Sum']]);
-    expect(byTitle(widgets, 'Failed actions')).toEqual([['ActionFailures', svc, 'Sum'], search('ActionFailures', 'Reason', 'Sum')]);
+    expect(byTitle(widgets, 'Failed actions and fail-closed decisions')).toEqual([
+      ['ActionFailures', svc, 'Sum'],
+      search('ActionFailures', 'Reason', 'Sum'),
+      ['FailClosedDecisions', svc, 'Sum'],
+    ]);
   });
 
   it.each([
@@ -67,18 +71,21 @@ describe('SpotwiseDashboard (spotwise.example.yaml)', () => {
     ['batch-spot', 'batch-spot'],
   ])('shows %s: pool capacity vs reserved vs used, forecast vs observed, warm pool (%s), profile age', (group, warmPoolGroup) => {
     const g = { GroupName: group, service: 'spotwise' };
-    expect(byTitle(widgets, `${group}: pool vCPU (capacity / reserved / used)`)).toEqual([
+    // The group-wide sum of forecasts sits with the group-wide pool amounts.
+    expect(byTitle(widgets, `${group}: pool vCPU (capacity / reserved / used / post-restart forecast p90, sum over instances)`)).toEqual([
       ['PoolCapacityVcpu', g, 'Maximum'],
       ['PoolReservedVcpu', g, 'Maximum'],
       ['PoolUsedVcpu', g, 'Maximum'],
+      ['ForecastVcpuP90', g, 'Maximum'],
     ]);
     expect(byTitle(widgets, `${group}: pool memory GiB (capacity / reserved / used)`)).toEqual([
       ['PoolCapacityMemoryGiB', g, 'Maximum'],
       ['PoolReservedMemoryGiB', g, 'Maximum'],
       ['PoolUsedMemoryGiB', g, 'Maximum'],
     ]);
-    expect(byTitle(widgets, `${group}: post-restart vCPU, forecast p90 vs observed`)).toEqual([
-      ['ForecastVcpuP90', g, 'Average'],
+    // One restart's forecast against the same restart's observed peak, never the group's sum against one instance.
+    expect(byTitle(widgets, `${group}: post-restart vCPU per restart, forecast p90 (before the interruption) vs observed peak`)).toEqual([
+      ['PostRestartForecastVcpuP90', g, 'Average'],
       ['ObservedPostRestartVcpu', g, 'Average'],
       ['PostRestartPredictionError', g, 'Average'],
     ]);
@@ -103,10 +110,16 @@ describe('SpotwiseDashboard with tag-selected groups', () => {
     const config = { group_tag: { key: 'team', value: 'web' }, policies: [{ policy_name: 'p', priority: 'medium' }] };
     const widgets = dashboardWidgets(synthSpotwise({ [ContextKey.config]: config }).template);
     expect(widgets[0]?.properties.markdown).toContain('none by name + every group carrying the selection tag');
-    expect(byTitle(widgets, 'Tagged groups: pool vCPU capacity / reserved / used')).toEqual([
+    expect(byTitle(widgets, 'Tagged groups: pool vCPU capacity / reserved / used / post-restart forecast p90 (sum over instances)')).toEqual([
       search('PoolCapacityVcpu', 'GroupName', 'Maximum'),
       search('PoolReservedVcpu', 'GroupName', 'Maximum'),
       search('PoolUsedVcpu', 'GroupName', 'Maximum'),
+      search('ForecastVcpuP90', 'GroupName', 'Maximum'),
+    ]);
+    expect(byTitle(widgets, 'Tagged groups: post-restart vCPU per restart, forecast p90 (before the interruption) vs observed peak')).toEqual([
+      search('PostRestartForecastVcpuP90', 'GroupName', 'Average'),
+      search('ObservedPostRestartVcpu', 'GroupName', 'Average'),
+      search('PostRestartPredictionError', 'GroupName', 'Average'),
     ]);
     expect(byTitle(widgets, 'Tagged groups: warm pool size')).toEqual([search('WarmPoolSize', 'GroupName', 'Maximum')]);
   });
