@@ -32,7 +32,28 @@ export interface LoadFleetOptions {
   readonly groupIds?: readonly GroupId[];
   /** Per-pool interruption probability (the simulator passes Spot Advisor figures). */
   readonly spotPoolProbability?: (instanceType: string, availabilityZone: string) => number;
+  /**
+   * Whose stored forecasts to read (default: every member's). The notice path passes noticeForecastScope:
+   * the planners it runs read only a few forecasts, and reading the whole group's would make each notice's
+   * reads grow with the group.
+   */
+  readonly forecastScope?: ForecastScope;
 }
+
+/** Selects the instances whose stored forecast the snapshot must carry. */
+export type ForecastScope = (instance: ManagedInstance, settings: ManagedGroupSettings) => boolean;
+
+/**
+ * The forecasts a notice's planners read (lambda/core/planner): the noticed instance's own (reserving its
+ * post-restart demand, a lifecycle hand-over), and those of the On-Demand siblings that absorb-load may
+ * restart for it — stopped ones (start, or retype then start) and, where the policy allows stop → modify →
+ * start, running ones. Running Spot siblings are sized from their type and the pool's allocations, warm
+ * instances from their type: their forecasts are never read on this path. So in a Spot group without
+ * stop → modify → start the notice reads one forecast, whatever the group's size.
+ */
+export const noticeForecastScope = (noticed: InstanceId): ForecastScope => (i, s) =>
+  i.id === noticed ||
+  (!i.warm && i.lifecycle === 'on-demand' && (i.state === 'stopped' || (i.state === 'running' && s.policy.allowStopModifyStart)));
 
 export interface LoadedFleet {
   readonly fleet: FleetView;
@@ -66,46 +87,70 @@ export const resolveManagedGroup = async (
  * Builds the FleetView the planner decides on (a snapshot: the planner never fetches) from the ports:
  * groups and warm pools from Auto Scaling, instances from EC2 (warm ones marked from the warm pool),
  * the type catalog, stored pools and forecasts. Reads only. Batched: one describe of all groups, one
- * DescribeInstances, one catalog lookup, one forecast read; one warm-pool read per group that has one.
+ * DescribeInstances, one catalog lookup, one forecast read (of the instances `forecastScope` selects);
+ * one warm-pool and one pool read per group. Reads that do not depend on each other run concurrently:
+ * groups, warm pools, instances and pools together, then the catalog and the forecasts.
  */
 export const loadFleet = async (ports: FleetPorts, managed: ManagedGroups, opts: LoadFleetOptions = {}): Promise<LoadedFleet> => {
   const warnings: string[] = [];
   const wanted = opts.groupIds ?? [...managed.groups.keys()];
+  // Independent reads run concurrently: each is an AWS round trip, and the notice path has 120 s in all.
+  const resolved = await Promise.all(wanted.map((id) => resolveManagedGroup(ports, managed, id)));
   const settings: ManagedGroupSettings[] = [];
-  for (const id of wanted) {
-    const s = await resolveManagedGroup(ports, managed, id);
+  wanted.forEach((id, k) => {
+    const s = resolved[k];
     if (s === undefined) warnings.push(`group ${id} is not managed by spotwise`);
     else settings.push(s);
-  }
+  });
   const ids = settings.map((s) => s.id);
-  const descriptions = new Map((await ports.capacity.describeGroups(ids)).map((d) => [d.id, d] as const));
+  const [described, warmPoolList, live, storedPools] = await Promise.all([
+    ports.capacity.describeGroups(ids),
+    // Settled, not awaited: Auto Scaling refuses DescribeWarmPool for a group it does not know, and such a
+    // group is a warning (below), not a failed notice. Any other group's failure is rethrown.
+    Promise.all(settings.map((s) => ports.capacity.describeWarmPool(s.id).then(
+      (wp) => ({ id: s.id, wp, error: undefined }),
+      (error: unknown) => ({ id: s.id, wp: undefined, error }),
+    ))),
+    ids.length === 0 ? Promise.resolve([]) : ports.instances.describeInstances({ groupIds: ids }),
+    Promise.all(settings.map(async (s) => [s.id, await ports.state.getPool(s.id)] as const)),
+  ]);
+  const descriptions = new Map(described.map((d) => [d.id, d] as const));
   for (const id of ids) if (!descriptions.has(id)) warnings.push(`Auto Scaling has no group named ${id}`);
 
   const warmPools = new Map<GroupId, WarmPoolDescription>();
-  for (const s of settings) {
-    if (!descriptions.has(s.id)) continue;
-    const wp = await ports.capacity.describeWarmPool(s.id);
-    if (wp !== undefined) warmPools.set(s.id, wp);
+  for (const { id, wp, error } of warmPoolList) {
+    if (!descriptions.has(id)) continue;
+    if (error !== undefined) throw error;
+    if (wp !== undefined) warmPools.set(id, wp);
   }
   const warmIds = new Set<string>([...warmPools.values()].flatMap((w) => w.instances.map((i) => i.id)));
-  const live = ids.length === 0 ? [] : await ports.instances.describeInstances({ groupIds: ids });
   const instances = live.map((i): ManagedInstance => ({ ...i, warm: warmIds.has(i.id) }));
 
   const typeNames = new Set<string>(instances.map((i) => i.instanceType));
   for (const s of settings) for (const t of s.policy.allowedInstanceTypes) typeNames.add(t);
-  const catalog = await ports.instances.describeInstanceTypes([...typeNames].sort());
+  const settingsOf = new Map(settings.map((s) => [s.id, s] as const));
+  const scope = opts.forecastScope;
+  const forecastIds = instances.filter((i) => {
+    if (scope === undefined) return true;
+    const s = settingsOf.get(i.groupId);
+    return s !== undefined && scope(i, s);
+  }).map((i) => i.id);
+  const [catalog, forecasts] = await Promise.all([
+    ports.instances.describeInstanceTypes([...typeNames].sort()),
+    forecastIds.length === 0 ? Promise.resolve(new Map<InstanceId, Forecast>()) : ports.state.getForecasts(forecastIds),
+  ]);
   for (const t of [...new Set(instances.map((i) => i.instanceType))].sort()) {
     if (!catalog.has(t)) warnings.push(`instance type ${t} is not in the catalog: its instances cannot be sized`);
   }
+  const pools = new Map(storedPools);
 
-  const forecasts: Map<InstanceId, Forecast> = instances.length === 0 ? new Map() : await ports.state.getForecasts(instances.map((i) => i.id));
   const poolsNotStored: GroupId[] = [];
   const groups: GroupView[] = [];
   for (const s of settings) {
     const d = descriptions.get(s.id);
     if (d === undefined) continue;
     const members = instances.filter((i) => i.groupId === s.id);
-    const stored = await ports.state.getPool(s.id);
+    const stored = pools.get(s.id);
     if (stored === undefined) poolsNotStored.push(s.id);
     const pool = stored ?? createPool(s.id, poolCapacity(s, members, catalog));
     const wp = warmPools.get(s.id);

@@ -4,7 +4,7 @@ import { planNoticeResponse } from '../core/planner/plan-notice';
 import { buildAwsDeps } from './aws-deps';
 import { acceptEvent, instrumented } from './handle-event';
 import { resolveDeps, type BaseDeps, type DepsSource, type HandlerResult } from './handler-deps';
-import { loadFleet } from './load-fleet';
+import { loadFleet, noticeForecastScope } from './load-fleet';
 import { effectiveDryRun, relatedGroups } from './managed-groups';
 import { recordRestartWindows } from './restart-window';
 import { runPlan } from './run-plan';
@@ -41,7 +41,8 @@ export const makeHandler = (source: DepsSource<NoticeDeps>) => async (event: unk
       return { status: 'ignored', reason: `${notice.instanceId} is in no Auto Scaling group`, eventId: notice.eventId };
     }
 
-    const loaded = await loadFleet(deps.ports, deps.managed, { groupIds: relatedGroups(deps.managed, group) });
+    // Only the forecasts the planners read here: the noticed instance's and its On-Demand siblings' (noticeForecastScope).
+    const loaded = await loadFleet(deps.ports, deps.managed, { groupIds: relatedGroups(deps.managed, group), forecastScope: noticeForecastScope(notice.instanceId) });
     for (const w of loaded.warnings) log.warn(w, { ...keys, groupId: group });
     if (!loaded.fleet.groups.some((g) => g.id === group)) {
       log.info('event ignored: the group is not managed by spotwise', { ...keys, groupId: group });

@@ -1,9 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { parseSpotwiseConfig } from '../../lambda/contracts/config';
 import { groupId } from '../../lambda/core/domain';
-import { DEFAULT_SPOT_POOL_PROBABILITY, loadFleet, resolveManagedGroup } from '../../lambda/handlers/load-fleet';
+import { DEFAULT_SPOT_POOL_PROBABILITY, loadFleet, noticeForecastScope, resolveManagedGroup } from '../../lambda/handlers/load-fleet';
+import { planNoticeResponse } from '../../lambda/core/planner/plan-notice';
+import type { Notice } from '../../lambda/core/domain';
+import { PRIMARY_GROUP } from '../../bench/fleet/synthetic-fleet';
+import { buildNoticeWorld } from '../../bench/notice-world';
 import { effectiveDryRun, relatedGroups, toManagedGroups } from '../../lambda/handlers/managed-groups';
 import { FIXTURE_INSTANCES, GROUP, OTHER, STANDBY, WARM, buildWorld, configInput } from './world';
+
+const BENCH_NOW = Date.UTC(2026, 0, 12, 9, 0, 0);
 
 describe('loadFleet', () => {
   it('builds the snapshot: groups, warm instances from the warm pool, stored pools and forecasts, catalog', async () => {
@@ -51,6 +57,22 @@ describe('loadFleet', () => {
     const { warnings } = await loadFleet(w.deps.ports, w.deps.managed);
     expect(warnings).toEqual(['Auto Scaling has no group named ghost', 'instance type x9.huge is not in the catalog: its instances cannot be sized']);
   });
+
+  it('reads warm pools beside the group describe: a refusal for a group Auto Scaling does not know stays a warning, any other fails the load', async () => {
+    const w = await buildWorld({ config: { groups: [...configInput().groups, { name: 'ghost', policy: 'web', capacity: { vcpu: 1, memory_gib: 1 } }] } });
+    const refusing = (refused: string) => {
+      const capacity = Object.create(w.ports.cloud) as typeof w.ports.cloud;
+      capacity.describeWarmPool = async (id) => {
+        if (id === refused) throw new Error(`ValidationError: AutoScalingGroup name not found - ${id}`);
+        return w.ports.cloud.describeWarmPool(id);
+      };
+      return { ...w.deps.ports, capacity };
+    };
+    const { warnings, fleet } = await loadFleet(refusing('ghost'), w.deps.managed);
+    expect(warnings).toEqual(['Auto Scaling has no group named ghost']);
+    expect(fleet.groups.find((g) => g.id === STANDBY)?.warmPool?.minSize).toBe(2);
+    await expect(loadFleet(refusing(STANDBY), w.deps.managed)).rejects.toThrow(`AutoScalingGroup name not found - ${STANDBY}`);
+  });
 });
 
 describe('managed groups', () => {
@@ -88,5 +110,50 @@ describe('managed groups', () => {
     const { fleet } = await loadFleet(w.deps.ports, w.deps.managed, { groupIds: [GROUP] });
     expect(fleet.groups[0]?.pool.capacity.vcpu).toBe(15);
     expect(fleet.groups[0]?.instances.map((i) => i.id)).toContain(FIXTURE_INSTANCES.karpenter);
+  });
+});
+
+/**
+ * The notice path reads only the forecasts noticeForecastScope selects. That is safe only if every notice
+ * plans exactly as it would with the whole group's forecasts: checked on a synthetic group with running and
+ * stopped On-Demand siblings, with and without stop → modify → start, for each kind of notice the scope serves.
+ */
+describe('noticeForecastScope', () => {
+  const fleetOf = async (allowStopModifyStart: boolean) => {
+    const world = await buildNoticeWorld({ instances: 60, now: BENCH_NOW, seed: 3, onDemandSiblings: 8, warmInstances: 0, headroom: 2, utilisation: { min: 0.8, max: 0.95 }, policy: { allow_stop_modify_start: allowStopModifyStart } });
+    // Without stop → modify → start, half the On-Demand siblings stopped (start and retype candidates);
+    // with it, all running (stop → modify → start candidates). No warm pool and busy siblings: the load must go there.
+    const siblings = world.fleet.primary.filter((i) => i.lifecycle === 'on-demand');
+    siblings.slice(0, allowStopModifyStart ? 0 : 4).forEach((i) => world.ports.cloud.putInstance({ ...world.ports.cloud.instance(i.id)!, state: 'stopped' }));
+    return world;
+  };
+
+  it('reads the noticed instance and its On-Demand siblings only (running ones only with stop → modify → start)', async () => {
+    for (const allow of [false, true]) {
+      const world = await fleetOf(allow);
+      const victim = world.fleet.primary.find((i) => i.lifecycle === 'spot')!;
+      const { fleet } = await loadFleet(world.deps.ports, world.deps.managed, { groupIds: relatedGroups(world.deps.managed, PRIMARY_GROUP), forecastScope: noticeForecastScope(victim.id) });
+      const onDemand = world.fleet.primary.filter((i) => i.lifecycle === 'on-demand').map((i) => i.id);
+      const expected = [victim.id, ...(allow ? onDemand : onDemand.slice(0, 4))].filter((id) => world.fleet.forecasts.some((f) => f.instanceId === id)).sort();
+      expect([...fleet.forecasts.keys()].sort()).toEqual(expected);
+    }
+  });
+
+  it.each([false, true])('plans every notice as with the whole group\'s forecasts (stop → modify → start %s)', async (allow) => {
+    const world = await fleetOf(allow);
+    const ids = relatedGroups(world.deps.managed, PRIMARY_GROUP);
+    const full = (await loadFleet(world.deps.ports, world.deps.managed, { groupIds: ids })).fleet;
+    const now = BENCH_NOW + 1_000;
+    const victims = world.fleet.primary.filter((_, k) => k % 7 === 0);
+    for (const v of victims) {
+      const scoped = (await loadFleet(world.deps.ports, world.deps.managed, { groupIds: ids, forecastScope: noticeForecastScope(v.id) })).fleet;
+      const notices: Notice[] = [
+        { kind: 'spot-interruption-warning', eventId: `w-${v.id}`, at: now, instanceId: v.id, action: 'terminate', deadline: now + 120_000 },
+        { kind: 'rebalance-recommendation', eventId: `r-${v.id}`, at: now, instanceId: v.id },
+        { kind: 'lifecycle-terminate', eventId: `t-${v.id}`, at: now, instanceId: v.id, groupId: PRIMARY_GROUP, hookName: 'spotwise-terminate', token: 'tok', destination: 'EC2' } as Notice,
+        { kind: 'state-change', eventId: `s-${v.id}`, at: now, instanceId: v.id, state: 'running' },
+      ];
+      for (const n of notices) expect(planNoticeResponse(n, scoped, { now })).toEqual(planNoticeResponse(n, full, { now }));
+    }
   });
 });
