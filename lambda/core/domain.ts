@@ -172,6 +172,12 @@ export interface BehaviourProfile {
     readonly restartedAt: number;
     readonly steadyBefore: Resources;
     readonly curve: readonly Partial<Resources>[];
+    /**
+     * p90 of the post-restart forecast that was current when the instance was interrupted (what spotwise
+     * reserved for), kept so the closed window is compared with it and not with a forecast made during the
+     * window itself; absent when no forecast was known.
+     */
+    readonly forecastBefore?: Resources;
   };
   /** Samples skipped because a field was missing or NaN, per field. */
   readonly gaps: Readonly<Record<SampleField, number>>;

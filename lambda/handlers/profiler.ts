@@ -150,7 +150,7 @@ export const makeHandler = (source: DepsSource<ProfilerDeps>) => async (event: u
         const updated = updateProfile(before, read?.samples.get(t.instanceId) ?? [], now);
         const closed = closeRestartWindow(updated, now, policy.postRestartWindowMinutes);
         gaps += Object.values(closed.gaps).reduce((s, n) => s + n, 0) - Object.values(before.gaps).reduce((s, n) => s + n, 0);
-        reportClosedCycle(closed, updated, loaded.fleet, deps);
+        reportClosedCycle(closed, updated, deps);
         profiles.push(closed);
       } catch (error) {
         // A profile that cannot be updated keeps its old forecast; the others go on.
@@ -263,18 +263,23 @@ const storeRefresh = async (deps: ProfilerDeps, group: GroupView, refresh: PoolR
   await state.putAllocations(group.id, pool.allocations);
 };
 
-/** When a restart window closed this tick: how far the forecast was from what the instance needed. */
-const reportClosedCycle = (closed: BehaviourProfile, before: BehaviourProfile, fleet: FleetView, deps: ProfilerDeps): void => {
+/**
+ * When a restart window closed this tick: how far the forecast spotwise held before the interruption (the
+ * one recorded when the window opened; forecasts made during the window already saw the restart) was from
+ * the peak the instance then showed, as |observed - forecast| / observed (the alarm's description).
+ */
+const reportClosedCycle = (closed: BehaviourProfile, before: BehaviourProfile, deps: ProfilerDeps): void => {
   // closeRestartWindow records no cycle for a window that saw no data: then there is nothing to compare.
   if (before.openRestart === undefined || closed.openRestart !== undefined || closed.restarts.length <= before.restarts.length) return;
   const cycle = closed.restarts.at(-1);
-  const forecast = fleet.forecasts.get(closed.instanceId);
-  if (cycle === undefined) return;
+  if (cycle === undefined || (cycle.unobserved ?? []).includes('vcpu')) return;
   const dims = { [MetricDimension.group]: closed.groupId };
-  deps.telemetry.metrics.metric(MetricName.observedPostRestartVcpu, 'None', cycle.peakAfter.vcpu, dims);
-  if (forecast?.kind === 'known' && forecast.dims.vcpu.p90 > 0) {
-    deps.telemetry.metrics.metric(MetricName.predictionErrorRatio, 'None', Math.abs(cycle.peakAfter.vcpu - forecast.dims.vcpu.p90) / forecast.dims.vcpu.p90, dims);
-  }
+  const observed = cycle.peakAfter.vcpu;
+  deps.telemetry.metrics.metric(MetricName.observedPostRestartVcpu, 'None', observed, dims);
+  const forecast = before.openRestart.forecastBefore?.vcpu;
+  if (forecast === undefined) return;
+  deps.telemetry.metrics.metric(MetricName.forecastBeforeRestartVcpuP90, 'None', forecast, dims);
+  if (observed > 0) deps.telemetry.metrics.metric(MetricName.predictionErrorRatio, 'None', Math.abs(observed - forecast) / observed, dims);
 };
 
 const emitGroupMetrics = (

@@ -1,8 +1,20 @@
-import type { BehaviourProfile, DomainEvent, FleetView } from '../core/domain';
+import { DIMENSIONS, type BehaviourProfile, type DomainEvent, type FleetView, type InstanceId, type Resources } from '../core/domain';
 import { newProfile, openRestartWindow } from '../core/profile/behaviour-profile';
 import type { StateStore } from '../ports/state-store';
 
 type WindowOpened = Extract<DomainEvent, { kind: 'restart-window-opened' }>;
+
+/**
+ * The p90 of the forecast spotwise held for the instance when it went down: the profiler forecasts only
+ * serving instances, so the stored forecast made before the restart is the last one from before the
+ * interruption. One made at or after the restart is not that forecast and is not used.
+ */
+const forecastBeforeRestart = (fleet: FleetView, id: InstanceId, restartedAt: number): Resources | undefined => {
+  const forecast = fleet.forecasts.get(id);
+  if (forecast?.kind !== 'known' || !(forecast.madeAt < restartedAt)) return undefined;
+  const p90 = Object.fromEntries(DIMENSIONS.map((d) => [d, forecast.dims[d].p90]));
+  return Object.values(p90).every(Number.isFinite) ? (p90 as unknown as Resources) : undefined;
+};
 
 /**
  * Records the restart boundary in the instance's profile (DESIGN.md flow 2: pending → running starts the
@@ -35,7 +47,8 @@ export const recordRestartWindows = async (
       profile = newProfile({ instanceId: instance.id, groupId: instance.groupId, instanceType: instance.instanceType, vcpus: spec.resources.vcpu, jobType: instance.jobType, launchedAt: restartedAt, now });
     }
     const lastSeen = profile.lastSampleAt ?? profile.updatedAt;
-    updated.push(openRestartWindow(profile, { interruptedAt: Math.min(lastSeen, restartedAt), restartedAt }));
+    const forecastBefore = forecastBeforeRestart(fleet, e.instanceId, restartedAt);
+    updated.push(openRestartWindow(profile, { interruptedAt: Math.min(lastSeen, restartedAt), restartedAt, ...(forecastBefore !== undefined ? { forecastBefore } : {}) }));
   }
   if (updated.length > 0) await state.putProfiles(updated);
   return updated;

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { MetricName } from '../../lambda/contracts/metrics';
 import { makeHandler } from '../../lambda/handlers/notice';
 import { SHARED_EVENTS_DIR, fixture, listJson, readJson } from '../events/event-fixtures';
-import { FIXTURE_INSTANCES, GROUP, NOW, STANDBY, buildWorld } from './world';
+import { FIXTURE_INSTANCES, GROUP, NOW, STANDBY, buildWorld, knownForecast } from './world';
 
 const karpenterWarning = () => fixture('ec2-spot-instance-interruption-warning__karpenter.json');
 
@@ -103,6 +103,21 @@ describe('notice handler with real EventBridge fixtures and in-memory ports', ()
     await makeHandler(w.deps)({ ...raw, detail: { 'instance-id': 'i-abcd1111', state: 'running' } });
     const profiles = await w.ports.stateStore.getProfiles([FIXTURE_INSTANCES.stateChange]);
     expect(profiles.get(FIXTURE_INSTANCES.stateChange)?.openRestart).toMatchObject({ restartedAt: Date.parse('2015-11-11T21:29:54Z') });
+  });
+
+  it.each([
+    ['made before the restart is kept in the window', Date.parse('2015-11-11T21:20:00Z'), { vcpu: 1.25, memoryGiB: 3, networkMbps: 90, diskIops: 150 }],
+    ['made at or after the restart is not the one from before the interruption', Date.parse('2015-11-11T21:29:54Z'), undefined],
+  ])('state change to running: the forecast %s', async (_n, madeAt, expected) => {
+    const w = await buildWorld();
+    const id = FIXTURE_INSTANCES.stateChange;
+    w.ports.stateStore.seedForecasts([knownForecast(id, { vcpu: 1.25, memoryGiB: 3, networkMbps: 90, diskIops: 150 }, madeAt)]);
+    w.ports.cloud.setInstanceState(id, 'running');
+    w.ports.clock.set(Date.parse('2015-11-11T21:30:00Z'));
+    await makeHandler(w.deps)({ ...fixture('ec2-instance-state-change-notification__aws-nth.json'), detail: { 'instance-id': id, state: 'running' } });
+    const open = (await w.ports.stateStore.getProfiles([id])).get(id)?.openRestart;
+    expect(open).toBeDefined();
+    expect(open?.forecastBefore).toEqual(expected);
   });
 
   it('an instance in no group is ignored and counted', async () => {

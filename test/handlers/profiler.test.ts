@@ -140,18 +140,34 @@ describe('profiler handler', () => {
     expect(w.telemetry.total(MetricName.malformedEvents)).toBe(1);
   });
 
-  it('closes a restart window that has run its course and reports the prediction error', async () => {
+  it('closes a restart window that has run its course and reports the error of the forecast held before the interruption', async () => {
     const w = await profilerWorld();
     const restartedAt = NOW - 40 * 60_000;
     const base = newProfile({ instanceId: OTHER, groupId: GROUP, instanceType: 'm5.xlarge', vcpus: 4, jobType: 'web', launchedAt: NOW - 86_400_000, now: restartedAt - 60_000 });
-    w.ports.stateStore.seedProfiles([openRestartWindow(base, { interruptedAt: restartedAt - 120_000, restartedAt })]);
-    // The stored forecast said p90 3 vCPU; after the restart the instance used 40 % of 4 = 1.6.
+    // Before the interruption spotwise held p90 2 vCPU (recorded when the window opened). The stored forecast
+    // (3 vCPU) was made during the window, after the restart: it is not the one to judge. The instance then
+    // used 40 % of 4 = 1.6 vCPU, so the error is |1.6 - 2| / 1.6, divided by the observed peak.
+    const forecastBefore = { vcpu: 2, memoryGiB: 8, networkMbps: 100, diskIops: 200 };
+    w.ports.stateStore.seedProfiles([openRestartWindow(base, { interruptedAt: restartedAt - 120_000, restartedAt, forecastBefore })]);
+    expect((await w.ports.stateStore.getForecasts([OTHER])).get(OTHER)).toMatchObject({ kind: 'known', dims: { vcpu: { p90: 3 } } });
     await makeHandler(w.deps)(tick());
     const profile = (await w.ports.stateStore.getProfiles([OTHER])).get(OTHER);
     expect(profile?.openRestart).toBeUndefined();
     expect(profile?.restarts).toHaveLength(1);
     expect(w.telemetry.total(MetricName.observedPostRestartVcpu, { GroupName: GROUP })).toBeCloseTo(1.6, 5);
-    expect(w.telemetry.total(MetricName.predictionErrorRatio, { GroupName: GROUP })).toBeCloseTo(Math.abs(1.6 - 3) / 3, 5);
+    expect(w.telemetry.total(MetricName.forecastBeforeRestartVcpuP90, { GroupName: GROUP })).toBe(2);
+    expect(w.telemetry.total(MetricName.predictionErrorRatio, { GroupName: GROUP })).toBeCloseTo(Math.abs(1.6 - 2) / 1.6, 5);
+  });
+
+  it('a window opened with no forecast known reports the observed peak and no prediction error', async () => {
+    const w = await profilerWorld();
+    const restartedAt = NOW - 40 * 60_000;
+    const base = newProfile({ instanceId: OTHER, groupId: GROUP, instanceType: 'm5.xlarge', vcpus: 4, jobType: 'web', launchedAt: NOW - 86_400_000, now: restartedAt - 60_000 });
+    w.ports.stateStore.seedProfiles([openRestartWindow(base, { interruptedAt: restartedAt - 120_000, restartedAt })]);
+    await makeHandler(w.deps)(tick());
+    expect(w.telemetry.total(MetricName.observedPostRestartVcpu, { GroupName: GROUP })).toBeCloseTo(1.6, 5);
+    expect(w.telemetry.total(MetricName.forecastBeforeRestartVcpuP90, { GroupName: GROUP })).toBe(0);
+    expect(w.telemetry.total(MetricName.predictionErrorRatio, { GroupName: GROUP })).toBe(0);
   });
 
   it('preemption: a pool over its eviction threshold requests the eviction of lower-priority instances', async () => {

@@ -234,9 +234,13 @@ export const missingDimensions = (profile: BehaviourProfile): Dimension[] => DIM
  * Idempotent for a redelivered notice; a new restart replaces a window that never closed (its curve
  * was cut short by the new interruption, so it would understate the restart peak).
  */
-export const openRestartWindow = (profile: BehaviourProfile, times: { readonly interruptedAt: number; readonly restartedAt: number }): BehaviourProfile => {
+export const openRestartWindow = (
+  profile: BehaviourProfile,
+  times: { readonly interruptedAt: number; readonly restartedAt: number; readonly forecastBefore?: Resources },
+): BehaviourProfile => {
   requireFinite('interruptedAt', times.interruptedAt);
   requireFinite('restartedAt', times.restartedAt);
+  if (times.forecastBefore !== undefined) for (const d of DIMENSIONS) requireFinite(`forecastBefore.${d}`, times.forecastBefore[d]);
   if (times.restartedAt < times.interruptedAt) {
     throw new InvalidProfileError('restartedAt', times.restartedAt, `must not be before interruptedAt ${times.interruptedAt}`);
   }
@@ -257,6 +261,7 @@ export const openRestartWindow = (profile: BehaviourProfile, times: { readonly i
       restartedAt: times.restartedAt,
       steadyBefore: toResources(steadyQuantile(profile, 0.9)),
       curve,
+      ...(times.forecastBefore !== undefined ? { forecastBefore: { ...times.forecastBefore } } : {}),
     },
   };
 };

@@ -103,7 +103,7 @@ const storedProfileSchema = z
     peak: nonNegative,
     recent: z.array(z.tuple([finite, tuple])),
     restarts: z.array(cycleSchema),
-    open: z.object({ i: finite, r: finite, before: tuple, curve: z.array(tuple) }).strict().optional(),
+    open: z.object({ i: finite, r: finite, before: tuple, curve: z.array(tuple), f: tuple.optional() }).strict().optional(),
     gaps: z.array(z.number().int().min(0)).length(SAMPLE_FIELDS.length),
     seen: z.number().int().min(0),
     last: finite.optional(),
@@ -160,7 +160,15 @@ export const encodeProfile = (p: BehaviourProfile): StoredProfile => ({
   recent: p.recent.map((r) => [r.at, toTuple(r.demand)]),
   restarts: p.restarts.map(encodeCycle),
   ...(p.openRestart
-    ? { open: { i: p.openRestart.interruptedAt, r: p.openRestart.restartedAt, before: toTuple(p.openRestart.steadyBefore), curve: p.openRestart.curve.map(toTuple) } }
+    ? {
+        open: {
+          i: p.openRestart.interruptedAt,
+          r: p.openRestart.restartedAt,
+          before: toTuple(p.openRestart.steadyBefore),
+          curve: p.openRestart.curve.map(toTuple),
+          ...(p.openRestart.forecastBefore !== undefined ? { f: toTuple(p.openRestart.forecastBefore) } : {}),
+        },
+      }
     : {}),
   gaps: SAMPLE_FIELDS.map((f) => p.gaps[f]),
   seen: p.samplesSeen,
@@ -198,7 +206,17 @@ export const decodeProfile = (raw: unknown, what = 'stored behaviour profile'): 
       curve: c.curve.map(fullFromTuple),
       ...(c.u ? { unobserved: c.u } : {}),
     })),
-    ...(s.open ? { openRestart: { interruptedAt: s.open.i, restartedAt: s.open.r, steadyBefore: fullFromTuple(s.open.before), curve: s.open.curve.map(fromTuple) } } : {}),
+    ...(s.open
+      ? {
+          openRestart: {
+            interruptedAt: s.open.i,
+            restartedAt: s.open.r,
+            steadyBefore: fullFromTuple(s.open.before),
+            curve: s.open.curve.map(fromTuple),
+            ...(s.open.f !== undefined ? { forecastBefore: fullFromTuple(s.open.f) } : {}),
+          },
+        }
+      : {}),
     gaps,
     samplesSeen: s.seen,
     ...(s.last !== undefined ? { lastSampleAt: s.last } : {}),

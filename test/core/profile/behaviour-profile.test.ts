@@ -181,6 +181,13 @@ describe('restart windows', () => {
     expect(p.openRestart?.curve).toEqual([]);
   });
 
+  it('keeps the forecast held before the interruption, and refuses a non-finite one naming the dimension', () => {
+    const forecastBefore = { vcpu: 2, memoryGiB: 6, networkMbps: 50, diskIops: 300 };
+    expect(openRestartWindow(steady(), { interruptedAt, restartedAt, forecastBefore }).openRestart?.forecastBefore).toEqual(forecastBefore);
+    expect(openRestartWindow(steady(), { interruptedAt, restartedAt }).openRestart).not.toHaveProperty('forecastBefore');
+    expect(() => openRestartWindow(steady(), { interruptedAt, restartedAt, forecastBefore: { ...forecastBefore, memoryGiB: Number.NaN } })).toThrow('forecastBefore.memoryGiB');
+  });
+
   it('is idempotent for a redelivered notice', () => {
     const p = openRestartWindow(steady(), { interruptedAt, restartedAt });
     expect(openRestartWindow(p, { interruptedAt, restartedAt })).toBe(p);

@@ -69,6 +69,15 @@ describe('encodeProfile / decodeProfile', () => {
     expect(encodeProfile(back)).toEqual(encodeProfile(decodeProfile(encodeProfile(back))));
   });
 
+  it('round-trips the forecast held before the interruption with the open window', () => {
+    const p = busyProfile(3);
+    const forecastBefore = { vcpu: 2.5, memoryGiB: 7.25, networkMbps: 120, diskIops: 900 };
+    const open = openRestartWindow(p, { interruptedAt: p.updatedAt + MIN, restartedAt: p.updatedAt + 2 * MIN, forecastBefore });
+    expect(decodeProfile(JSON.parse(JSON.stringify(encodeProfile(open)))).openRestart?.forecastBefore).toEqual(forecastBefore);
+    const without = openRestartWindow(p, { interruptedAt: p.updatedAt + MIN, restartedAt: p.updatedAt + 2 * MIN });
+    expect(decodeProfile(encodeProfile(without)).openRestart).not.toHaveProperty('forecastBefore');
+  });
+
   it('round-trips a fresh profile and keeps missing dimensions missing', () => {
     const back = decodeProfile(encodeProfile(blank()));
     expect(back).toEqual(blank());
