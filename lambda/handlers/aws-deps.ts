@@ -6,6 +6,7 @@ import { Ec2InstanceGateway } from '../adapters/ec2-instance-gateway';
 import { EventBridgePublisher } from '../adapters/eventbridge-publisher';
 import { SchedulerInterruptionScheduler } from '../adapters/scheduler-interruption-scheduler';
 import { SystemClock } from '../adapters/system-clock';
+import { MetricName } from '../contracts/metrics';
 import type { MetricsReader } from '../ports/metrics-reader';
 import { UnconfiguredScheduler, type BaseDeps } from './handler-deps';
 import { toManagedGroups } from './managed-groups';
@@ -28,7 +29,8 @@ export const buildAwsDeps = (handlerName: string, opts: { readonly needsSchedule
   const telemetry = createPowertoolsTelemetry(handlerName);
   const settings = loadRuntimeSettings(process.env, opts);
   const managed = toManagedGroups(settings.config);
-  const clients = createAwsClients();
+  // Retries the SDK absorbed (throttling, mostly) would be invisible otherwise: counted per call.
+  const clients = createAwsClients({ onRetries: (retries) => telemetry.metrics.metric(MetricName.awsCallRetries, 'Count', retries) });
   const trace = <T>(client: T): T => telemetry.powertoolsTracer.captureAWSv3Client(client);
   const clock = new SystemClock();
   const ports = {

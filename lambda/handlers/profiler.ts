@@ -301,6 +301,9 @@ const emitGroupMetrics = (
   m.metric(MetricName.forecastVcpuP90, 'None', p90, dims);
   const oldest = profiles.reduce((age, p) => Math.max(age, now - (p.lastSampleAt ?? p.launchedAt)), 0);
   if (profiles.length > 0) m.metric(MetricName.profileAgeSeconds, 'Seconds', oldest / 1000, dims);
+  // A group with nothing serving has no profile that could be stale: say so, because the stale-profile alarm
+  // treats silence as a stopped profiler. Serving instances whose profiles all failed stay silent.
+  else if (!group.instances.some(isServing)) m.metric(MetricName.profileAgeSeconds, 'Seconds', 0, dims);
   const standby = fleet.groups.find((g) => g.id === group.standbyGroupId);
   if (standby !== undefined) m.metric(MetricName.warmPoolSize, 'Count', standby.instances.filter((i) => i.warm).length, { [MetricDimension.group]: standby.id });
 };

@@ -159,6 +159,18 @@ describe('profiler handler', () => {
     expect(w.telemetry.total(MetricName.predictionErrorRatio, { GroupName: GROUP })).toBeCloseTo(Math.abs(1.6 - 2) / 1.6, 5);
   });
 
+  it('reports the oldest profile age every tick, and 0 for a group with nothing serving (the stale alarm treats silence as a stopped profiler)', async () => {
+    const ages = (w: World): number[] => w.telemetry.flushed.filter((m) => m.name === MetricName.profileAgeSeconds && m.dimensions.GroupName === GROUP).map((m) => m.value);
+    const busy = await profilerWorld();
+    await makeHandler(busy.deps)(tick());
+    expect(ages(busy)).toHaveLength(1);
+    expect(ages(busy)[0]).toBeGreaterThan(0);
+    const empty = await profilerWorld();
+    for (const id of SERVING) empty.ports.cloud.setInstanceState(id, 'terminated');
+    await makeHandler(empty.deps)(tick());
+    expect(ages(empty)).toEqual([0]);
+  });
+
   it('a window opened with no forecast known reports the observed peak and no prediction error', async () => {
     const w = await profilerWorld();
     const restartedAt = NOW - 40 * 60_000;
