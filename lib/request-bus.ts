@@ -9,10 +9,10 @@ import { lambdaTarget, validateDelivery, type RuleDelivery } from './rule-delive
 /** A request stays meaningful until its deadline; an hour of retries covers a coordinator outage. */
 export const REQUEST_DELIVERY: RuleDelivery = { maxEventAge: Duration.hours(1), retryAttempts: 8 };
 
-/** The pattern of the request rule: spotwise's own source, "Interruption Requested". */
+/** The pattern of the request rule: spotwise's own source, "Interruption Requested" and its cancel (`spotwise cancel`). */
 export const INTERRUPTION_REQUEST_PATTERN: EventPattern = {
   source: [SPOTWISE_SOURCE],
-  detailType: [DetailType.interruptionRequested],
+  detailType: [DetailType.interruptionRequested, DetailType.interruptionCancelRequested],
 };
 
 export interface RequestBusProps {

@@ -4,10 +4,10 @@ import { parse as parseYaml } from 'yaml';
 import { Env } from '../../lambda/contracts/env';
 import { parseSpotwiseConfig } from '../../lambda/contracts/config';
 import {
-  type Action, type DomainEvent, type GroupId, type InstanceId, type ManagedInstance, type Notice, type Plan,
+  type DomainEvent, type GroupId, type InstanceId, type ManagedInstance, type Notice, type Plan,
 } from '../../lambda/core/domain';
 import { planNoticeResponse } from '../../lambda/core/planner/plan-notice';
-import { formatResources } from '../../lambda/core/resources/resources';
+import { describeAction } from '../../lambda/handlers/describe-action';
 import { parseEvent } from '../../lambda/events/registry';
 import { loadFleet, type FleetPorts } from '../../lambda/handlers/load-fleet';
 import { toManagedGroups, type ManagedGroups } from '../../lambda/handlers/managed-groups';
@@ -194,36 +194,7 @@ export const noticeJson = (n: Notice): Record<string, unknown> => {
   return { ...n, ...(instance !== undefined ? { instanceId: instance } : {}) };
 };
 
-export const describeAction = (a: Action): string => {
-  switch (a.kind) {
-    case 'reserve':
-      return `reserve ${formatResources(a.reservation.amount)} in ${a.reservation.groupId} for ${a.reservation.instanceId} until ${iso(a.reservation.expiresAt)} (${a.reservation.id})`;
-    case 'release':
-      return `release ${a.reservationId} in ${a.groupId}: ${a.reason}`;
-    case 'hand-over':
-      return `hand ${a.reservationId} over to ${a.instanceId} in ${a.groupId}: ${a.reason}`;
-    case 'retype-stopped-instance':
-      return `retype stopped ${a.instanceId} in ${a.groupId} ${a.fromType} → ${a.toType}: ${a.reason}`;
-    case 'start-instance':
-      return `start ${a.instanceId} in ${a.groupId}: ${a.reason}`;
-    case 'set-desired-capacity':
-      return `set desired capacity of ${a.groupId} to ${a.desiredCapacity}: ${a.reason}`;
-    case 'put-warm-pool':
-      return `warm pool of ${a.groupId}: min ${a.warmPool.minSize}, max prepared ${a.warmPool.maxGroupPreparedCapacity}, ${a.warmPool.poolState}: ${a.reason}`;
-    case 'complete-lifecycle-action':
-      return `complete lifecycle action ${a.hookName} for ${a.instanceId} in ${a.groupId}: ${a.result}`;
-    case 'heartbeat':
-      return `heartbeat lifecycle action ${a.hookName} for ${a.instanceId} in ${a.groupId}`;
-    case 'interrupt-instance':
-      return `${a.mode} ${a.instanceId} in ${a.groupId}: ${a.reason}`;
-    case 'schedule-interruption':
-      return `schedule ${a.mode} of ${a.instanceId} in ${a.groupId} at ${iso(a.at)} (request ${a.requestId}, reservation ${a.reservationId})`;
-    case 'defer-interruption':
-      return `defer request ${a.requestId}: ${a.reason}${a.retryAt !== undefined ? `, retry at ${iso(a.retryAt)}` : ', no retry'}${a.shortfall !== undefined ? `, short ${formatResources(a.shortfall)}` : ''}: ${a.detail}`;
-    case 'noop':
-      return `nothing to do: ${a.reason}`;
-  }
-};
+export { describeAction };
 
 const describeEvent = (e: DomainEvent): string => {
   const rest = Object.entries(e)

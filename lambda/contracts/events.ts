@@ -14,6 +14,8 @@ export const DetailType = {
   lifecycleLaunch: 'EC2 Instance-launch Lifecycle Action',
   lifecycleTerminate: 'EC2 Instance-terminate Lifecycle Action',
   interruptionRequested: 'Interruption Requested',
+  /** An operator's cancel of a request (`spotwise cancel`): detail {"requestId", "reason"?}. */
+  interruptionCancelRequested: 'Interruption Cancel Requested',
   /** Input of the profiler schedule, one target per managed group. */
   profileTick: 'Profile Tick',
   /** A scheduled interruption firing (EventBridge Scheduler → executor). */

@@ -312,6 +312,8 @@ export type Notice =
   | { readonly kind: 'interruption-request'; readonly eventId: string; readonly at: number; readonly request: InterruptionRequest }
   | { readonly kind: 'profile-tick'; readonly eventId: string; readonly at: number; readonly groupId: GroupId }
   | { readonly kind: 'interruption-due'; readonly eventId: string; readonly at: number; readonly requestId: RequestId; readonly instanceId: InstanceId; readonly groupId: GroupId; readonly reservationId: ReservationId; readonly mode: 'stop' | 'hibernate' | 'terminate' }
+  /** An operator's cancel of a pending, deferred or scheduled request (`spotwise cancel`). */
+  | { readonly kind: 'interruption-cancel'; readonly eventId: string; readonly at: number; readonly requestId: RequestId; readonly reason: string }
   | { readonly kind: 'noop'; readonly eventId?: string; readonly reason: string; readonly source?: string; readonly detailType?: string };
 
 export type NoticeKind = Notice['kind'];
@@ -333,6 +335,10 @@ export type Action =
   | { readonly kind: 'interrupt-instance'; readonly groupId: GroupId; readonly instanceId: InstanceId; readonly mode: 'stop' | 'hibernate' | 'terminate'; readonly requestId?: RequestId; readonly reason: string }
   | { readonly kind: 'schedule-interruption'; readonly groupId: GroupId; readonly instanceId: InstanceId; readonly requestId: RequestId; readonly reservationId: ReservationId; readonly at: number; readonly mode: 'stop' | 'hibernate' | 'terminate' }
   | { readonly kind: 'defer-interruption'; readonly requestId: RequestId; readonly reason: DeferReason; readonly shortfall?: Resources; readonly retryAt?: number; readonly detail: string }
+  /** Deletes the one-time schedule that would fire a request's interruption (idempotent: none is fine). */
+  | { readonly kind: 'cancel-schedule'; readonly requestId: RequestId; readonly reason: string }
+  /** Records a request's new status (a cancel): the request record is part of the state the plan changes. */
+  | { readonly kind: 'record-request-status'; readonly request: InterruptionRequest; readonly status: 'cancelled'; readonly note: string; readonly victim?: InstanceId; readonly reservationId?: ReservationId }
   | { readonly kind: 'noop'; readonly reason: string };
 
 export type ActionKind = Action['kind'];
@@ -352,6 +358,7 @@ export type DomainEvent =
   | { readonly kind: 'restart-window-opened'; readonly at: number; readonly groupId: GroupId; readonly instanceId: InstanceId; readonly closesAt: number }
   | { readonly kind: 'interruption-scheduled'; readonly at: number; readonly groupId: GroupId; readonly instanceId: InstanceId; readonly requestId: RequestId; readonly scheduledFor: number }
   | { readonly kind: 'interruption-deferred'; readonly at: number; readonly requestId: RequestId; readonly reason: DeferReason; readonly shortfall?: Resources; readonly retryAt?: number }
+  | { readonly kind: 'interruption-cancelled'; readonly at: number; readonly requestId: RequestId; readonly reason: string }
   | { readonly kind: 'capacity-staged'; readonly at: number; readonly groupId: GroupId; readonly detail: string }
   | { readonly kind: 'notice-ignored'; readonly at: number; readonly reason: string; readonly instanceId?: InstanceId }
   | { readonly kind: 'fail-closed'; readonly at: number; readonly groupId?: GroupId; readonly instanceId?: InstanceId; readonly reason: string };

@@ -2,6 +2,7 @@ import { toValidationError } from '../contracts/validation';
 import type { EventParser } from './define-parser';
 import { envelopeSchema, type ParseContext } from './envelope';
 import type { ParseResult } from './parse-result';
+import { interruptionCancelParser } from './parsers/interruption-cancel-requested';
 import { interruptionDueParser } from './parsers/interruption-due';
 import { interruptionRequestedParser } from './parsers/interruption-requested';
 import { lifecycleLaunchParser, lifecycleTerminateParser } from './parsers/lifecycle-action';
@@ -21,6 +22,7 @@ export const PARSERS: readonly EventParser[] = [
   lifecycleLaunchParser,
   lifecycleTerminateParser,
   interruptionRequestedParser,
+  interruptionCancelParser,
   profileTickParser,
   interruptionDueParser,
 ];

@@ -1,7 +1,10 @@
-import type { GroupId, InterruptionRequest, Notice } from '../core/domain';
+import type { GroupId, InstanceId, InterruptionRequest, Notice } from '../core/domain';
 import { MetricDimension, MetricName } from '../contracts/metrics';
+import { planCancel } from '../core/coordinator/plan-cancel';
 import { planInterruptionRequest } from '../core/coordinator/plan-request';
+import type { StoredRequest } from '../ports/state-store';
 import { buildAwsDeps } from './aws-deps';
+import { appendTrail, trailEntry } from './decision-trail';
 import { acceptEvent, instrumented } from './handle-event';
 import { resolveDeps, type BaseDeps, type DepsSource, type HandlerResult } from './handler-deps';
 import { loadFleet } from './load-fleet';
@@ -21,6 +24,7 @@ const HANDLER = 'coordinator';
 export const MAX_RETRIES_PER_INVOCATION = 10;
 
 type RequestNotice = Extract<Notice, { kind: 'interruption-request' }>;
+type CancelNotice = Extract<Notice, { kind: 'interruption-cancel' }>;
 
 /** The stack's retry schedule invokes the coordinator with EventBridge's plain scheduled event. */
 const isRetryTick = (n: Notice): boolean => n.kind === 'noop' && n.source === 'aws.events' && n.detailType === 'Scheduled Event';
@@ -36,11 +40,13 @@ const isRetryTick = (n: Notice): boolean => n.kind === 'noop' && n.source === 'a
 export const makeHandler = (source: DepsSource<CoordinatorDeps>) => async (event: unknown): Promise<HandlerResult> => {
   const deps = resolveDeps(source);
   return instrumented(deps, HANDLER, async () => {
-    const accepted = acceptEvent(HANDLER, event, ['interruption-request'] as const, deps, isRetryTick);
+    const accepted = acceptEvent(HANDLER, event, ['interruption-request', 'interruption-cancel'] as const, deps, isRetryTick);
     let result: HandlerResult;
     if (accepted.kind === 'done') {
       if (accepted.result.status === 'malformed') return accepted.result;
       result = accepted.result;
+    } else if (accepted.notice.kind === 'interruption-cancel') {
+      result = await handleCancel(deps, accepted.notice, accepted.now);
     } else {
       result = await handleRequest(deps, accepted.notice, accepted.now);
     }
@@ -57,11 +63,36 @@ const handleRequest = async (deps: CoordinatorDeps, notice: RequestNotice, now: 
     log.info('request already handled', { handler: HANDLER, eventId: notice.eventId, requestId: request.requestId, status: existing.status });
     return { status: 'duplicate', eventId: notice.eventId };
   }
-  return planRequest(deps, notice, now, true);
+  return planRequest(deps, notice, now, true, existing);
+};
+
+/**
+ * An operator's cancel (`spotwise cancel`): the stored request decides what is left to undo (planCancel);
+ * the plan records the cancel, deletes the schedule and releases the reservations, all through the
+ * executor. A cancel of an unknown, executed, refused or cancelled request plans nothing and says why.
+ */
+const handleCancel = async (deps: CoordinatorDeps, notice: CancelNotice, now: number): Promise<HandlerResult> => {
+  const { log, metrics } = deps.telemetry;
+  const keys = { handler: HANDLER, eventId: notice.eventId, requestId: notice.requestId };
+  const stored = await deps.ports.state.getRequest(notice.requestId);
+  const group = stored === undefined ? undefined : await groupOf(deps, stored.request, stored.victim);
+  const loaded = await loadFleet(deps.ports, deps.managed, group === undefined ? {} : { groupIds: relatedGroups(deps.managed, group) });
+  for (const w of loaded.warnings) log.warn(w, keys);
+  const plan = planCancel(notice.requestId, stored, loaded.fleet, { now, reason: notice.reason });
+  if (!(await deps.ports.state.markEventProcessed(notice.eventId, now))) {
+    log.info('duplicate event: already processed', keys);
+    return { status: 'duplicate', eventId: notice.eventId };
+  }
+  const policy = loaded.fleet.groups.find((g) => g.id === group)?.policy;
+  const dryRun = effectiveDryRun(deps.dryRun, policy);
+  const { report } = await runPlan({ handler: HANDLER, notice, plan, dryRun, ports: deps.ports, telemetry: deps.telemetry });
+  log.info('cancel planned', { ...keys, ...(group !== undefined ? { groupId: group } : {}), status: stored?.status ?? 'unknown', actions: plan.actions.map((a) => a.kind), dryRun });
+  metrics.metric(MetricName.noticesHandled, 'Count', 1, { [MetricDimension.noticeKind]: notice.kind });
+  return { status: 'planned', eventId: notice.eventId, noticeKind: notice.kind, dryRun, actions: plan.actions.map((a) => a.kind), succeeded: report.succeeded };
 };
 
 /** Plans one request, executes the plan and records the request's new status. */
-const planRequest = async (deps: CoordinatorDeps, notice: RequestNotice, now: number, markEvent: boolean): Promise<HandlerResult> => {
+const planRequest = async (deps: CoordinatorDeps, notice: RequestNotice, now: number, markEvent: boolean, previous: StoredRequest | undefined): Promise<HandlerResult> => {
   const { log, metrics } = deps.telemetry;
   const { request } = notice;
   const keys = { handler: HANDLER, eventId: notice.eventId, requestId: request.requestId };
@@ -76,7 +107,8 @@ const planRequest = async (deps: CoordinatorDeps, notice: RequestNotice, now: nu
   const policy = loaded.fleet.groups.find((g) => g.id === group)?.policy;
   const dryRun = effectiveDryRun(deps.dryRun, policy);
   const { report } = await runPlan({ handler: HANDLER, notice, plan, dryRun, ports: deps.ports, telemetry: deps.telemetry });
-  const status = requestStatusAfter(request, plan, report, now);
+  const entry = trailEntry({ handler: HANDLER, noticeKind: notice.kind, dryRun, request, ...(group !== undefined ? { groupId: group } : {}), plan, report, fleet: loaded.fleet, now });
+  const status = { ...requestStatusAfter(request, plan, report, now), trail: appendTrail(previous?.trail, entry) };
   log.info('request status', { ...keys, ...(group !== undefined ? { groupId: group } : {}), status: status.status, note: status.note, dryRun });
   if (!dryRun) await deps.ports.state.putRequest(status);
   metrics.metric(MetricName.noticesHandled, 'Count', 1, { [MetricDimension.noticeKind]: notice.kind });
@@ -84,8 +116,8 @@ const planRequest = async (deps: CoordinatorDeps, notice: RequestNotice, now: nu
 };
 
 /** The group a request's selector points at (an instance through the cached instance → group lookup). */
-const groupOf = async (deps: CoordinatorDeps, request: InterruptionRequest): Promise<GroupId | undefined> =>
-  request.selector.kind === 'group' ? request.selector.groupId : deps.ports.capacity.findGroupOfInstance(request.selector.instanceId);
+const groupOf = async (deps: CoordinatorDeps, request: InterruptionRequest, victim?: InstanceId): Promise<GroupId | undefined> =>
+  request.selector.kind === 'group' ? request.selector.groupId : deps.ports.capacity.findGroupOfInstance(victim ?? request.selector.instanceId);
 
 const retryDueRequests = async (deps: CoordinatorDeps, justPlanned: string | undefined): Promise<void> => {
   const now = deps.ports.clock.now();
@@ -93,7 +125,7 @@ const retryDueRequests = async (deps: CoordinatorDeps, justPlanned: string | und
   for (const stored of due.slice(0, MAX_RETRIES_PER_INVOCATION)) {
     const notice: RequestNotice = { kind: 'interruption-request', eventId: `retry:${stored.request.requestId}:${now}`, at: now, request: stored.request };
     try {
-      await planRequest(deps, notice, now, false);
+      await planRequest(deps, notice, now, false, stored);
     } catch (error) {
       // One request's failure (e.g. a throttled describe) must not starve the others; it stays due.
       deps.telemetry.log.error('retrying a deferred request failed', { handler: HANDLER, requestId: stored.request.requestId, error: (error as Error).message });

@@ -229,6 +229,23 @@ const perform = async (action: Exclude<Action, { kind: 'reserve' }>, ports: Exec
         requestId: action.requestId, groupId: action.groupId, instanceId: action.instanceId, reservationId: action.reservationId, at: action.at, mode: action.mode,
       });
       return undefined;
+    case 'cancel-schedule':
+      await ports.scheduler.cancel(action.requestId);
+      return undefined;
+    case 'record-request-status': {
+      // The record keeps what it had (its decision trail); the status, note and time are the plan's.
+      const before = await ports.state.getRequest(action.request.requestId);
+      await ports.state.putRequest({
+        ...(before ?? {}),
+        request: action.request,
+        status: action.status,
+        note: action.note,
+        ...(action.victim !== undefined ? { victim: action.victim } : {}),
+        ...(action.reservationId !== undefined ? { reservationId: action.reservationId } : {}),
+        updatedAt: ports.clock.now(),
+      });
+      return undefined;
+    }
     case 'defer-interruption':
       return `deferred: ${action.reason}`;
     case 'noop':

@@ -2,6 +2,7 @@ import type { Action, FleetView, Notice, Plan } from '../core/domain';
 import { MetricDimension, MetricName } from '../contracts/metrics';
 import { planDueInterruption } from '../core/coordinator/plan-request';
 import { buildAwsDeps } from './aws-deps';
+import { appendTrail, trailEntry } from './decision-trail';
 import { acceptEvent, instrumented } from './handle-event';
 import { resolveDeps, type BaseDeps, type DepsSource, type HandlerResult } from './handler-deps';
 import { loadFleet } from './load-fleet';
@@ -50,7 +51,8 @@ export const makeHandler = (source: DepsSource<ExecutorDeps>) => async (event: u
     const dryRun = effectiveDryRun(deps.dryRun, policy);
     const { report } = await runPlan({ handler: HANDLER, notice, plan, dryRun, ports: deps.ports, telemetry: deps.telemetry });
     if (stored !== undefined) {
-      const status = requestStatusAfter(stored.request, plan, report, now);
+      const entry = trailEntry({ handler: HANDLER, noticeKind: notice.kind, dryRun, request: stored.request, groupId: notice.groupId, victim: notice.instanceId, plan, report, fleet: loaded.fleet, now });
+      const status = { ...requestStatusAfter(stored.request, plan, report, now), trail: appendTrail(stored.trail, entry) };
       log.info('request status', { ...keys, status: status.status, note: status.note, dryRun });
       if (!dryRun) await deps.ports.state.putRequest({ ...status, reservationId: notice.reservationId, victim: notice.instanceId });
     }

@@ -9,6 +9,28 @@ export type ReserveOutcome =
   | { readonly kind: 'refused'; readonly shortfall: Resources };
 
 export type StoredRequestStatus = 'pending' | 'scheduled' | 'deferred' | 'executed' | 'refused' | 'cancelled';
+
+/** One admission check of a decision, with its numbers ("pool: needs 2 vCPU, free 1.5 vCPU"). */
+export interface TrailCheck {
+  readonly name: 'window' | 'victim' | 'forecast' | 'budget' | 'pool';
+  readonly passed: boolean;
+  readonly detail: string;
+}
+
+/**
+ * One decision about a request (`spotwise explain` prints these): which handler planned what from which
+ * notice, the admission checks with their numbers, the plan's actions in words, and what execution did.
+ */
+export interface TrailEntry {
+  readonly at: number;
+  readonly handler: string;
+  readonly noticeKind: string;
+  readonly dryRun: boolean;
+  readonly checks: readonly TrailCheck[];
+  readonly actions: readonly string[];
+  readonly outcomes: readonly string[];
+}
+
 export interface StoredRequest {
   readonly request: InterruptionRequest;
   readonly status: StoredRequestStatus;
@@ -17,6 +39,8 @@ export interface StoredRequest {
   readonly retryAt?: number;
   readonly note?: string;
   readonly updatedAt: number;
+  /** The newest decisions about this request, oldest first (bounded: see MAX_TRAIL_ENTRIES). */
+  readonly trail?: readonly TrailEntry[];
 }
 
 /** spotwise's durable state (DESIGN.md §5): pools, reservations, profiles, forecasts, requests, processed events. */

@@ -216,6 +216,6 @@ describe('properties', () => {
   it('the registry handles each (source, detail-type) once', () => {
     const keys = handledEventTypes().map((t) => `${t.source}/${t.detailType}`);
     expect(new Set(keys).size).toBe(keys.length);
-    expect(keys).toHaveLength(8);
+    expect(keys).toHaveLength(9);
   });
 });

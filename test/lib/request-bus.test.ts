@@ -20,7 +20,7 @@ describe('RequestBus', () => {
     template.resourceCountIs('AWS::Events::Rule', 1);
     template.hasResourceProperties('AWS::Events::Rule', {
       EventBusName: { Ref: busId },
-      EventPattern: { source: ['spotwise'], 'detail-type': ['Interruption Requested'] },
+      EventPattern: { source: ['spotwise'], 'detail-type': ['Interruption Requested', 'Interruption Cancel Requested'] },
       Targets: [
         {
           Arn: { 'Fn::GetAtt': [fnId, 'Arn'] },

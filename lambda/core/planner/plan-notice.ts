@@ -45,6 +45,10 @@ export const planNoticeResponse = (notice: Notice, fleet: FleetView, ctx: { read
       return planInterruptionRequest(notice.request, fleet, ctx);
     case 'interruption-due':
       return planDueInterruption(notice, fleet, ctx);
+    case 'interruption-cancel':
+      // Cancelling depends on the request's stored record, which is not part of the fleet snapshot: the
+      // coordinator plans it with planCancel (lambda/core/coordinator/plan-cancel.ts).
+      return ignoreNotice(now, `a cancel of request ${notice.requestId} is planned by the coordinator from the stored request`);
     case 'profile-tick':
       return planStaging(notice.groupId, fleet, ctx);
     case 'noop':

@@ -1,0 +1,40 @@
+import type { Action } from '../core/domain';
+import { formatResources } from '../core/resources/resources';
+
+const iso = (t: number): string => (Number.isFinite(t) ? new Date(t).toISOString() : String(t));
+
+/** One action in words, as `spotwise plan` and `spotwise explain` print it. */
+export const describeAction = (a: Action): string => {
+  switch (a.kind) {
+    case 'reserve':
+      return `reserve ${formatResources(a.reservation.amount)} in ${a.reservation.groupId} for ${a.reservation.instanceId} until ${iso(a.reservation.expiresAt)} (${a.reservation.id})`;
+    case 'release':
+      return `release ${a.reservationId} in ${a.groupId}: ${a.reason}`;
+    case 'hand-over':
+      return `hand ${a.reservationId} over to ${a.instanceId} in ${a.groupId}: ${a.reason}`;
+    case 'retype-stopped-instance':
+      return `retype stopped ${a.instanceId} in ${a.groupId} ${a.fromType} → ${a.toType}: ${a.reason}`;
+    case 'start-instance':
+      return `start ${a.instanceId} in ${a.groupId}: ${a.reason}`;
+    case 'set-desired-capacity':
+      return `set desired capacity of ${a.groupId} to ${a.desiredCapacity}: ${a.reason}`;
+    case 'put-warm-pool':
+      return `warm pool of ${a.groupId}: min ${a.warmPool.minSize}, max prepared ${a.warmPool.maxGroupPreparedCapacity}, ${a.warmPool.poolState}: ${a.reason}`;
+    case 'complete-lifecycle-action':
+      return `complete lifecycle action ${a.hookName} for ${a.instanceId} in ${a.groupId}: ${a.result}`;
+    case 'heartbeat':
+      return `heartbeat lifecycle action ${a.hookName} for ${a.instanceId} in ${a.groupId}`;
+    case 'interrupt-instance':
+      return `${a.mode} ${a.instanceId} in ${a.groupId}: ${a.reason}`;
+    case 'schedule-interruption':
+      return `schedule ${a.mode} of ${a.instanceId} in ${a.groupId} at ${iso(a.at)} (request ${a.requestId}, reservation ${a.reservationId})`;
+    case 'defer-interruption':
+      return `defer request ${a.requestId}: ${a.reason}${a.retryAt !== undefined ? `, retry at ${iso(a.retryAt)}` : ', no retry'}${a.shortfall !== undefined ? `, short ${formatResources(a.shortfall)}` : ''}: ${a.detail}`;
+    case 'cancel-schedule':
+      return `delete the schedule of request ${a.requestId}: ${a.reason}`;
+    case 'record-request-status':
+      return `record request ${a.request.requestId} as ${a.status}: ${a.note}`;
+    case 'noop':
+      return `nothing to do: ${a.reason}`;
+  }
+};
