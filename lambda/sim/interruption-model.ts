@@ -64,6 +64,12 @@ export interface PoolBurst {
   readonly rebalanceAt?: number;
   /** Seed for choosing victims and their warning offsets. */
   readonly seed: number;
+  /**
+   * A replayed interruption (`--interruptions FILE`) rather than a drawn one: every victim's warning comes at
+   * `at` itself (no spread), and exactly round(reclaimShare × pool size) of the pool's instances, at least
+   * one, are chosen (by rank under `seed`) instead of each being hit with probability reclaimShare.
+   */
+  readonly pinned?: boolean;
 }
 
 const HOURS_PER_MONTH = 730;
@@ -134,7 +140,7 @@ export interface Victim {
  * id and the burst only, not on list order — two strategies that hold the same instance see the same fate.
  */
 export const selectVictims = (burst: PoolBurst, instanceIds: readonly string[], params: InterruptionModelParams): Victim[] =>
-  instanceIds
+  burst.pinned === true ? selectPinnedVictims(burst, instanceIds) : instanceIds
     .filter((id) => rankOf(burst.seed, `hit:${id}`) < burst.reclaimShare)
     .map((id) => {
       const u = rankOf(burst.seed, `delay:${id}`);
@@ -142,3 +148,63 @@ export const selectVictims = (burst: PoolBurst, instanceIds: readonly string[], 
       return { instanceId: id, warningAt: burst.at + Math.round(delay) * 1000 };
     })
     .sort((a, b) => a.warningAt - b.warningAt || a.instanceId.localeCompare(b.instanceId));
+
+/** How many of a pool's `poolSize` instances a pinned burst takes: the share rounded, at least one (none from an empty pool). */
+export const pinnedVictimCount = (reclaimShare: number, poolSize: number): number => (poolSize === 0 ? 0 : Math.min(poolSize, Math.max(1, Math.round(reclaimShare * poolSize))));
+
+const selectPinnedVictims = (burst: PoolBurst, instanceIds: readonly string[]): Victim[] =>
+  [...instanceIds]
+    .sort((a, b) => rankOf(burst.seed, `hit:${a}`) - rankOf(burst.seed, `hit:${b}`) || a.localeCompare(b))
+    .slice(0, pinnedVictimCount(burst.reclaimShare, instanceIds.length))
+    .map((id) => ({ instanceId: id, warningAt: burst.at }))
+    .sort((a, b) => a.instanceId.localeCompare(b.instanceId));
+
+/** One row of an interruption file: a warning at `timeSeconds` after the start in the pool labelled `pool`. */
+export interface ReplayedInterruption {
+  /** 1-based line of the file, for messages and stable burst ids. */
+  readonly line: number;
+  readonly timeSeconds: number;
+  readonly pool: string;
+  readonly fraction: number;
+}
+
+/** The Spot pools of the fleet a replayed label can land on, in the fleet's order. */
+export interface SpotPoolRef {
+  readonly instanceType: string;
+  readonly availabilityZone: string;
+}
+
+/**
+ * The label → pool map of a replayed sequence: distinct labels take the fleet's Spot pools in order of
+ * first appearance, cycling when there are more labels than pools.
+ */
+export const mapPoolLabels = (rows: readonly ReplayedInterruption[], pools: readonly SpotPoolRef[]): Map<string, SpotPoolRef> => {
+  if (pools.length === 0) throw new RangeError('replayed interruptions need at least one Spot pool in the fleet');
+  const map = new Map<string, SpotPoolRef>();
+  for (const r of rows) if (!map.has(r.pool)) map.set(r.pool, pools[map.size % pools.length] as SpotPoolRef);
+  return map;
+};
+
+/**
+ * Replayed interruptions as bursts: each row is a pinned burst at start + time (whole seconds), taking its
+ * fraction of the pool its label maps to; the rebalance recommendation comes with each warning (a file of
+ * reclaims says nothing of earlier recommendations). Victims are chosen under a seed drawn from `rng` per
+ * row, so a replayed file still meets different victims on different seeds.
+ */
+export const replayedBursts = (rows: readonly ReplayedInterruption[], pools: readonly SpotPoolRef[], startAt: number, rng: Random): PoolBurst[] => {
+  const labels = mapPoolLabels(rows, pools);
+  return rows
+    .map((r) => {
+      const pool = labels.get(r.pool) as SpotPoolRef;
+      return {
+        id: `${pool.instanceType}@${pool.availabilityZone}#line${r.line}`,
+        instanceType: pool.instanceType,
+        availabilityZone: pool.availabilityZone,
+        at: startAt + Math.round(r.timeSeconds) * 1000,
+        reclaimShare: r.fraction,
+        seed: Math.floor(rng() * 2 ** 32),
+        pinned: true,
+      };
+    })
+    .sort((a, b) => a.at - b.at || a.id.localeCompare(b.id));
+};

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import {
-  burstsPerHour, checkInterruptionParams, DEFAULT_INTERRUPTION_PARAMS, drawPoolBursts, selectVictims, type PoolBurst, type PoolRisk,
+  burstsPerHour, checkInterruptionParams, DEFAULT_INTERRUPTION_PARAMS, drawPoolBursts, mapPoolLabels, pinnedVictimCount, replayedBursts, selectVictims, type PoolBurst, type PoolRisk,
 } from '../../lambda/sim/interruption-model';
 import { createRandom } from '../../lambda/sim/random';
 
@@ -89,5 +89,55 @@ describe('selectVictims', () => {
 
   it('chooses nobody from an empty pool', () => {
     expect(selectVictims(burst, [], DEFAULT_INTERRUPTION_PARAMS)).toEqual([]);
+  });
+});
+
+describe('replayed interruptions (pinned bursts)', () => {
+  const POOLS = [
+    { instanceType: 'm5.large', availabilityZone: 'us-east-1a' },
+    { instanceType: 'm5.large', availabilityZone: 'us-east-1b' },
+    { instanceType: 'c5.xlarge', availabilityZone: 'us-east-1a' },
+  ];
+  const row = (line: number, timeSeconds: number, pool: string, fraction: number) => ({ line, timeSeconds, pool, fraction });
+
+  it('maps distinct labels onto the fleet\'s Spot pools in order of first appearance, cycling', () => {
+    const map = mapPoolLabels([row(2, 0, 'x', 1), row(3, 5, 'y', 1), row(4, 9, 'x', 1), row(5, 9, 'z', 1), row(6, 9, 'w', 1)], POOLS);
+    expect([...map].map(([label, p]) => `${label}→${p.instanceType}@${p.availabilityZone}`)).toEqual([
+      'x→m5.large@us-east-1a', 'y→m5.large@us-east-1b', 'z→c5.xlarge@us-east-1a', 'w→m5.large@us-east-1a',
+    ]);
+  });
+
+  it('refuses a fleet without Spot pools', () => {
+    expect(() => mapPoolLabels([row(2, 0, 'x', 1)], [])).toThrow('at least one Spot pool');
+  });
+
+  it('turns each row into a pinned burst at start + time, sorted by time', () => {
+    const bursts = replayedBursts([row(2, 600, 'x', 0.5), row(3, 60, 'y', 1)], POOLS, 1_000_000, createRandom(1));
+    expect(bursts.map((b) => [b.id, b.at, b.reclaimShare, b.pinned, b.rebalanceAt])).toEqual([
+      ['m5.large@us-east-1b#line3', 1_060_000, 1, true, undefined],
+      ['m5.large@us-east-1a#line2', 1_600_000, 0.5, true, undefined],
+    ]);
+  });
+
+  it.each([
+    [0.5, 10, 5],
+    [0.01, 10, 1],
+    [1, 7, 7],
+    [0.25, 6, 2],
+    [0.3, 1, 1],
+    [0.7, 0, 0],
+  ])('a fraction %s of %i instances takes %i (rounded, at least one)', (fraction, size, expected) => {
+    expect(pinnedVictimCount(fraction, size)).toBe(expected);
+  });
+
+  it('warns every victim at the burst time itself, exactly the pinned count, whatever the list order', () => {
+    fc.assert(fc.property(fc.integer({ min: 1, max: 40 }), fc.double({ min: 0.01, max: 1, noNaN: true }), fc.nat(), (n, fraction, seed) => {
+      const ids = Array.from({ length: n }, (_, k) => `i-${k}`);
+      const burst: PoolBurst = { id: 'p#line2', instanceType: 'm5.large', availabilityZone: 'a', at: 5000, reclaimShare: fraction, seed, pinned: true };
+      const victims = selectVictims(burst, ids, DEFAULT_INTERRUPTION_PARAMS);
+      expect(victims).toHaveLength(pinnedVictimCount(fraction, n));
+      expect(victims.every((v) => v.warningAt === 5000)).toBe(true);
+      expect(selectVictims(burst, [...ids].reverse(), DEFAULT_INTERRUPTION_PARAMS)).toEqual(victims);
+    }));
   });
 });
