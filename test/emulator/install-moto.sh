@@ -1,12 +1,16 @@
 #!/usr/bin/env bash
 # Installs the local AWS API emulator for the integration tier (test/integration): moto server.
 #
-# moto is not packaged in Debian bookworm. Debian's newer suite (trixie) has python3-moto, which is pure
-# Python, so it is downloaded with apt through a PRIVATE source list and state directory (the system's
-# sources and package database are not touched) and unpacked with dpkg -x into .tools/moto/root. The few
-# newer pure-Python libraries it needs from the same suite (boto3, botocore, s3transfer) are unpacked
-# beside it. Flask and the other dependencies come from bookworm with apt-get install. Nothing but
-# Debian packages is downloaded.
+# Packages come through the machine's own apt configuration (its sources, mirror, proxy and keys); this
+# script names no host. moto is pure Python and is unpacked with dpkg -x into .tools/moto/root, beside the
+# newer pure-Python libraries it needs from the same suite (boto3, botocore, s3transfer); Flask and the
+# other dependencies are installed with apt-get install.
+#
+# - When the configured sources have python3-moto (Debian trixie and later), it is fetched with a plain
+#   `apt-get download`.
+# - When they do not (bookworm), the suite that has it ($SPOTWISE_MOTO_SUITE, default trixie) is read from
+#   the Debian archive the system is already configured with, through a PRIVATE source list and state
+#   directory: the system's sources and package database are not touched, and only `apt-get download` runs.
 #
 # Idempotent and quick when installed: a stamp file records what was installed, and a short import check
 # proves it still works. Exit status 0 = installed; non-zero = not installed, with the reason on stderr
@@ -19,7 +23,6 @@ ROOT="$TOOLS_DIR/root"
 SITE="$ROOT/usr/lib/python3/dist-packages"
 STAMP="$TOOLS_DIR/installed.txt"
 SUITE="${SPOTWISE_MOTO_SUITE:-trixie}"
-MIRROR="${SPOTWISE_DEBIAN_MIRROR:-http://deb.debian.org/debian}"
 KEYRING=/usr/share/keyrings/debian-archive-keyring.gpg
 PYTHON=/usr/bin/python3
 
@@ -69,23 +72,42 @@ if [ "${#missing[@]}" -gt 0 ]; then
   fi
 fi
 
-# A private apt: its own source list, lists and cache under $TOOLS_DIR/apt; only `apt-get download` is run.
+# Whether the configured sources offer a package (a candidate version, not "(none)").
+configured_candidate() { apt-cache policy "$1" 2>/dev/null | awk '/Candidate:/ { print $2 }' | grep -qv '^(none)$'; }
+
+# The Debian archive the system's apt is configured with (its URI as written in the system's sources).
+configured_debian_archive() {
+  apt-get indextargets --format '$(TARGET_OF) $(LABEL) $(REPO_URI)' 2>/dev/null | awk '$1 == "deb" && $2 == "Debian" { print $3; exit }'
+}
+
 APT_DIR="$TOOLS_DIR/apt"
-mkdir -p "$APT_DIR/lists/partial" "$APT_DIR/cache/archives/partial" "$APT_DIR/debs" "$APT_DIR/preferences.d"
-echo "deb [signed-by=$KEYRING] $MIRROR $SUITE main" >"$APT_DIR/sources.list"
-APT_OPTS=(
-  -o "Dir::Etc::SourceList=$APT_DIR/sources.list"
-  -o "Dir::Etc::SourceParts=/dev/null"
-  -o "Dir::Etc::Preferences=/dev/null"
-  -o "Dir::Etc::PreferencesParts=$APT_DIR/preferences.d"
-  -o "Dir::State::Lists=$APT_DIR/lists"
-  -o "Dir::Cache=$APT_DIR/cache"
-  -o "APT::Sandbox::User=root"
-)
-log "fetching the $SUITE package index (private apt state in $APT_DIR)"
-apt-get "${APT_OPTS[@]}" update -qq >/dev/null || { log "apt-get update of the private $SUITE source list failed"; exit 1; }
+mkdir -p "$APT_DIR/debs"
 rm -f "$APT_DIR/debs"/*.deb
-(cd "$APT_DIR/debs" && apt-get "${APT_OPTS[@]}" download -qq "${NEWER_PACKAGES[@]}" >/dev/null) || { log "apt-get download ${NEWER_PACKAGES[*]} from $SUITE failed"; exit 1; }
+if configured_candidate python3-moto; then
+  log "apt-get download ${NEWER_PACKAGES[*]} (from the configured sources)"
+  (cd "$APT_DIR/debs" && apt-get download -qq "${NEWER_PACKAGES[@]}" >/dev/null) || { log "apt-get download ${NEWER_PACKAGES[*]} failed"; exit 1; }
+else
+  ARCHIVE="$(configured_debian_archive)"
+  if [ -z "$ARCHIVE" ]; then
+    log "python3-moto is not in the configured apt suites, and no Debian archive is configured to read $SUITE from (run apt-get update, or add one)"
+    exit 1
+  fi
+  # A private apt for $SUITE on the configured archive: its own source list, lists and cache under $APT_DIR.
+  mkdir -p "$APT_DIR/lists/partial" "$APT_DIR/cache/archives/partial" "$APT_DIR/preferences.d"
+  echo "deb [signed-by=$KEYRING] $ARCHIVE $SUITE main" >"$APT_DIR/sources.list"
+  APT_OPTS=(
+    -o "Dir::Etc::SourceList=$APT_DIR/sources.list"
+    -o "Dir::Etc::SourceParts=/dev/null"
+    -o "Dir::Etc::Preferences=/dev/null"
+    -o "Dir::Etc::PreferencesParts=$APT_DIR/preferences.d"
+    -o "Dir::State::Lists=$APT_DIR/lists"
+    -o "Dir::Cache=$APT_DIR/cache"
+    -o "APT::Sandbox::User=root"
+  )
+  log "python3-moto is not in the configured suites: reading $SUITE from the configured Debian archive (private apt state in $APT_DIR)"
+  apt-get "${APT_OPTS[@]}" update -qq >/dev/null || { log "apt-get update of the private $SUITE source list failed"; exit 1; }
+  (cd "$APT_DIR/debs" && apt-get "${APT_OPTS[@]}" download -qq "${NEWER_PACKAGES[@]}" >/dev/null) || { log "apt-get download ${NEWER_PACKAGES[*]} from $SUITE failed"; exit 1; }
+fi
 
 rm -rf "$ROOT.new"
 mkdir -p "$ROOT.new"
@@ -105,7 +127,7 @@ if ! version=$(import_check); then
   exit 1
 fi
 {
-  echo "moto $version from Debian $SUITE, unpacked in $ROOT:"
+  echo "moto $version, unpacked in $ROOT:"
   printf '%s' "$versions"
   date -u +"installed %Y-%m-%dT%H:%M:%SZ"
 } >"$STAMP"
