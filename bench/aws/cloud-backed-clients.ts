@@ -53,18 +53,31 @@ const filterValues = (input: DescribeInstancesCommandInput, name: string): Set<s
   return f === undefined ? undefined : new Set(f.Values ?? []);
 };
 
-export const createCloudBackedClients = (cloud: InMemoryCloud): CloudBackedClients => {
+export interface CloudBackedOptions {
+  /**
+   * Called when a call arrives, before the cloud answers it (and before a mutation takes effect): the
+   * benchmarks wait here for a modelled round trip or an API rate budget's token, and note what was read.
+   */
+  readonly onCall?: (call: RecordedAwsCall, input: unknown) => Promise<void>;
+}
+
+export const createCloudBackedClients = (cloud: InMemoryCloud, opts: CloudBackedOptions = {}): CloudBackedClients => {
   const calls: RecordedAwsCall[] = [];
   const config = { region: 'us-east-1', credentials: { accessKeyId: 'bench', secretAccessKey: 'bench' } };
   const ec2 = new EC2Client(config);
   const autoScaling = new AutoScalingClient(config);
   const ec2Mock = mockClient(ec2);
   const asgMock = mockClient(autoScaling);
-  const ec2Call = (api: string) => calls.push({ service: 'ec2', api });
-  const asgCall = (api: string) => calls.push({ service: 'autoscaling', api });
+  const record = async (service: RecordedAwsCall['service'], api: string, input: unknown): Promise<void> => {
+    const call: RecordedAwsCall = { service, api };
+    calls.push(call);
+    await opts.onCall?.(call, input);
+  };
+  const ec2Call = (api: string, input: unknown) => record('ec2', api, input);
+  const asgCall = (api: string, input: unknown) => record('autoscaling', api, input);
 
-  ec2Mock.on(DescribeInstancesCommand).callsFake((input: DescribeInstancesCommandInput) => {
-    ec2Call('DescribeInstances');
+  ec2Mock.on(DescribeInstancesCommand).callsFake(async (input: DescribeInstancesCommandInput) => {
+    await ec2Call('DescribeInstances', input);
     const states = filterValues(input, 'instance-state-name');
     const groups = filterValues(input, 'tag:aws:autoscaling:groupName');
     const ids = input.InstanceIds === undefined ? undefined : new Set<string>(input.InstanceIds);
@@ -80,7 +93,7 @@ export const createCloudBackedClients = (cloud: InMemoryCloud): CloudBackedClien
     return { Reservations: page.length === 0 ? [] : [{ Instances: page.map(toEc2Instance) }], ...(next !== undefined ? { NextToken: next } : {}) };
   });
   ec2Mock.on(DescribeInstanceTypesCommand).callsFake(async (input: { InstanceTypes?: string[] }) => {
-    ec2Call('DescribeInstanceTypes');
+    await ec2Call('DescribeInstanceTypes', input);
     const catalog = await cloud.describeInstanceTypes(input.InstanceTypes ?? []);
     const InstanceTypes: InstanceTypeInfo[] = [...catalog.values()].map((s) => ({
       InstanceType: s.name as InstanceTypeInfo['InstanceType'],
@@ -92,27 +105,27 @@ export const createCloudBackedClients = (cloud: InMemoryCloud): CloudBackedClien
     return { InstanceTypes };
   });
   ec2Mock.on(ModifyInstanceAttributeCommand).callsFake(async (input: { InstanceId: string; InstanceType?: { Value?: string } }) => {
-    ec2Call('ModifyInstanceAttribute');
+    await ec2Call('ModifyInstanceAttribute', input);
     await cloud.retypeStoppedInstance(instanceId(input.InstanceId), input.InstanceType?.Value ?? '');
     return {};
   });
   ec2Mock.on(StartInstancesCommand).callsFake(async (input: { InstanceIds: string[] }) => {
-    ec2Call('StartInstances');
+    await ec2Call('StartInstances', input);
     await cloud.startInstances(input.InstanceIds.map(instanceId));
     return {};
   });
   ec2Mock.on(StopInstancesCommand).callsFake(async (input: { InstanceIds: string[]; Hibernate?: boolean }) => {
-    ec2Call('StopInstances');
+    await ec2Call('StopInstances', input);
     await cloud.stopInstances(input.InstanceIds.map(instanceId), input.Hibernate === true ? { hibernate: true } : {});
     return {};
   });
   ec2Mock.on(TerminateInstancesCommand).callsFake(async (input: { InstanceIds: string[] }) => {
-    ec2Call('TerminateInstances');
+    await ec2Call('TerminateInstances', input);
     await cloud.terminateInstances(input.InstanceIds.map(instanceId));
     return {};
   });
   ec2Mock.on(CreateTagsCommand).callsFake(async (input: { Resources: string[]; Tags: { Key: string; Value: string }[] }) => {
-    ec2Call('CreateTags');
+    await ec2Call('CreateTags', input);
     await cloud.tagInstances(input.Resources.map(instanceId), Object.fromEntries(input.Tags.map((t) => [t.Key, t.Value])));
     return {};
   });
@@ -138,7 +151,7 @@ export const createCloudBackedClients = (cloud: InMemoryCloud): CloudBackedClien
     } as AutoScalingGroup;
   };
   asgMock.on(DescribeAutoScalingGroupsCommand).callsFake(async (input: DescribeAutoScalingGroupsCommandInput) => {
-    asgCall('DescribeAutoScalingGroups');
+    await asgCall('DescribeAutoScalingGroups', input);
     const out: AutoScalingGroup[] = [];
     for (const name of input.AutoScalingGroupNames ?? []) {
       const g = await toGroup(groupId(name));
@@ -146,8 +159,8 @@ export const createCloudBackedClients = (cloud: InMemoryCloud): CloudBackedClien
     }
     return { AutoScalingGroups: out };
   });
-  asgMock.on(DescribeAutoScalingInstancesCommand).callsFake((input: { InstanceIds?: string[] }) => {
-    asgCall('DescribeAutoScalingInstances');
+  asgMock.on(DescribeAutoScalingInstancesCommand).callsFake(async (input: { InstanceIds?: string[] }) => {
+    await asgCall('DescribeAutoScalingInstances', input);
     const found = (input.InstanceIds ?? []).flatMap((id) => {
       const i = cloud.instance(instanceId(id));
       return i === undefined || i.state === 'terminated' || cloud.group(i.groupId) === undefined
@@ -157,7 +170,7 @@ export const createCloudBackedClients = (cloud: InMemoryCloud): CloudBackedClien
     return { AutoScalingInstances: found };
   });
   asgMock.on(DescribeWarmPoolCommand).callsFake(async (input: DescribeWarmPoolCommandInput) => {
-    asgCall('DescribeWarmPool');
+    await asgCall('DescribeWarmPool', input);
     const wp = await cloud.describeWarmPool(groupId(input.AutoScalingGroupName ?? ''));
     if (wp === undefined) return { Instances: [] };
     return {
@@ -166,19 +179,19 @@ export const createCloudBackedClients = (cloud: InMemoryCloud): CloudBackedClien
     };
   });
   asgMock.on(PutWarmPoolCommand).callsFake(async (input: { AutoScalingGroupName: string; MinSize?: number; MaxGroupPreparedCapacity?: number; PoolState?: 'Stopped' | 'Running' | 'Hibernated'; InstanceReusePolicy?: { ReuseOnScaleIn?: boolean } }) => {
-    asgCall('PutWarmPool');
+    await asgCall('PutWarmPool', input);
     await cloud.putWarmPool(groupId(input.AutoScalingGroupName), {
       minSize: input.MinSize ?? 0, maxGroupPreparedCapacity: input.MaxGroupPreparedCapacity ?? -1, poolState: input.PoolState ?? 'Stopped', reuseOnScaleIn: input.InstanceReusePolicy?.ReuseOnScaleIn ?? false,
     });
     return {};
   });
   asgMock.on(SetDesiredCapacityCommand).callsFake(async (input: { AutoScalingGroupName: string; DesiredCapacity: number }) => {
-    asgCall('SetDesiredCapacity');
+    await asgCall('SetDesiredCapacity', input);
     await cloud.setDesiredCapacity(groupId(input.AutoScalingGroupName), input.DesiredCapacity);
     return {};
   });
   asgMock.on(CompleteLifecycleActionCommand).callsFake(async (input: { AutoScalingGroupName: string; InstanceId?: string; LifecycleHookName: string; LifecycleActionToken?: string; LifecycleActionResult: string }) => {
-    asgCall('CompleteLifecycleAction');
+    await asgCall('CompleteLifecycleAction', input);
     await cloud.completeLifecycleAction({
       groupId: groupId(input.AutoScalingGroupName), instanceId: instanceId(input.InstanceId ?? ''), hookName: input.LifecycleHookName,
       token: input.LifecycleActionToken ?? '', result: input.LifecycleActionResult === 'ABANDON' ? 'ABANDON' : 'CONTINUE',
@@ -186,12 +199,12 @@ export const createCloudBackedClients = (cloud: InMemoryCloud): CloudBackedClien
     return {};
   });
   asgMock.on(RecordLifecycleActionHeartbeatCommand).callsFake(async (input: { AutoScalingGroupName: string; InstanceId?: string; LifecycleHookName: string; LifecycleActionToken?: string }) => {
-    asgCall('RecordLifecycleActionHeartbeat');
+    await asgCall('RecordLifecycleActionHeartbeat', input);
     await cloud.recordLifecycleActionHeartbeat({ groupId: groupId(input.AutoScalingGroupName), instanceId: instanceId(input.InstanceId ?? ''), hookName: input.LifecycleHookName, token: input.LifecycleActionToken ?? '' });
     return {};
   });
   asgMock.on(TerminateInstanceInAutoScalingGroupCommand).callsFake(async (input: { InstanceId: string; ShouldDecrementDesiredCapacity: boolean }) => {
-    asgCall('TerminateInstanceInAutoScalingGroup');
+    await asgCall('TerminateInstanceInAutoScalingGroup', input);
     await cloud.terminateInstanceInGroup(instanceId(input.InstanceId) as InstanceId, { decrementDesiredCapacity: input.ShouldDecrementDesiredCapacity });
     return {};
   });
