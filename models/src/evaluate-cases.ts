@@ -4,7 +4,7 @@ import { BASELINE_NAMES } from './baselines';
 import { CASE_KINDS, type CaseKind, type PredictionCase } from './build-cases';
 import { scoreForecasts, type ScoredCase, type Scores } from './score-forecasts';
 
-/** Dimension names in reports (the JSON keys). */
+/** Dimension names in reports (the JSON keys of the evaluation report). */
 export const REPORT_DIMENSIONS: Readonly<Record<Dimension, ReportDimension>> = { vcpu: 'cpu', memoryGiB: 'memory', networkMbps: 'network', diskIops: 'disk' };
 export type ReportDimension = 'cpu' | 'memory' | 'network' | 'disk';
 export const REPORT_DIMENSION_ORDER: readonly ReportDimension[] = ['cpu', 'memory', 'network', 'disk'];

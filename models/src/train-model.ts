@@ -55,7 +55,7 @@ export const EVALUATION_CASE_OPTIONS: CaseOptions = DEFAULT_CASE_OPTIONS;
 
 /** Gating needs at least this many validation case-dimensions to trust the comparison. */
 export const MIN_GATING_CASES = 30;
-/** The target: at most 10 % of restarts under-provisioned. */
+/** The model's target: at most 10 % of restarts under-provisioned. */
 export const TARGET_UNDER_PROVISION = 0.1;
 /** Feature rows may exceed the training range by this share of it before the predictor falls back. */
 const RANGE_TOLERANCE = 0.5;
@@ -106,7 +106,7 @@ const describeScores = (s: { underProvisionRate: number | null; meanSlack: numbe
 
 /**
  * Gating per dimension: the model answers where, on validation series, it beat the fallback on the
- * issue's own, scale-free terms: (1) its under-provision rate is at most max(10 %, the fallback's),
+ * target's own, scale-free terms: (1) its under-provision rate is at most max(10 %, the fallback's),
  * and (2) at the fallback's under-provision rate (the model's p90 scaled by one factor, see
  * scoreAtUnderProvision) its mean slack is lower — it needs less capacity to be as safe. Pinball loss
  * is in absolute units, so one 96-core host would outweigh a fleet of small VMs; it is reported, not
@@ -137,7 +137,7 @@ const decideGating = (validation: DimensionReport, scored: ScoredLists): ModelMe
 };
 
 /**
- * The issue's targets on test series, per CPU and memory: under-provision ≤ 10 %, and mean slack
+ * The model's targets on test series, per CPU and memory: under-provision ≤ 10 %, and mean slack
  * lower than each of VPA and Autopilot while under-provisioning no more than that baseline. Where the
  * rates differ, the detail also gives the model's slack at that baseline's rate (p90 scaled by one
  * factor, see scoreAtUnderProvision): a comparison of trade-off curves, not of single points.

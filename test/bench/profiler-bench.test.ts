@@ -8,7 +8,7 @@ const measurement = (over: Partial<ProfilerChildResult> = {}): ProfilerChildResu
 });
 
 describe('profiler figures', () => {
-  it('names the figures of the issue, with their targets', () => {
+  it('names the profiler figures, with their targets', () => {
     const { figures } = profilerFigures(measurement(), 1024);
     expect(Object.fromEntries(figures.map((f) => [f.name, [f.value, f.target, f.pass]]))).toEqual({
       'profiler.seconds.10000': [20, '< 30 s', true],

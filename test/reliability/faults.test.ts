@@ -154,7 +154,7 @@ describe('reliability: 30 % of AWS calls throttled or failing (SDK retries in si
     vi.useRealTimers();
   });
 
-  // Three seeds at the issue's 30 %, and one at 50 %, where calls fail past the SDK's retries often enough
+  // Three seeds at the suite's 30 % fault rate, and one at 50 %, where calls fail past the SDK's retries often enough
   // to drive many plans into compensation and some events into the DLQ.
   describe.each([[FAULT_RATE, 1], [FAULT_RATE, 2], [FAULT_RATE, 3], [0.5, 4]])('%d of attempts failing, seed %d', (rate, seed) => {
     it('every notice is handled inside its 120 s or ends in the DLQ; failed plans are compensated and counted', async () => {

@@ -63,7 +63,7 @@ describe('runSimulation', () => {
     expect(r.strategies.spotwise!.overCommits).toBe(0);
   });
 
-  it('gives the JSON document exactly the issue\'s shape', async () => {
+  it('gives the JSON document exactly its documented shape (README, --json)', async () => {
     const r = await shortRun(2, { strategies: ['none', 'spotwise'] });
     const doc = toJsonReport(r);
     expect(Object.keys(doc).sort()).toEqual(['seed', 'strategies']);

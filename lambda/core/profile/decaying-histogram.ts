@@ -12,7 +12,7 @@ import type { DecayingHistogram } from '../domain';
  * counted in the top bucket and reported as that bound (saturate), so choose bounds generously.
  */
 
-/** Default half-life of the steady state (issue 2: "half-life configurable, default 24 h"). */
+/** Default half-life of the steady state (profiler.half_life_hours, default 24): a day-old observation weighs half as much as a new one. */
 export const DEFAULT_HALF_LIFE_MS = 24 * 60 * 60 * 1000;
 
 /**
