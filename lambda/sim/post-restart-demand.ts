@@ -105,3 +105,10 @@ export const learnPostRestartModel = (series: readonly TraceSeries[], windowMinu
     source: `learned from ${used} late-start series (${[...new Set(late.map((s) => s.dataset))].join(', ')})`,
   };
 };
+
+/**
+ * Minutes after a start during which the post-restart effects last (the longer curve, or the catch-up):
+ * an episode stays open at least this long on its new host, so the peak it causes is the episode's.
+ */
+export const restartHorizonMinutes = (model: PostRestartModel): number =>
+  Math.max(model.cpuCurve.length, model.memoryCurve.length, model.catchUpMinutes, 1);

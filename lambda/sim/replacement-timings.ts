@@ -8,7 +8,11 @@
  * - warm running: a warm-pool instance kept Running is put in service in ≈ 2 s;
  * - Auto Scaling notices a terminated member at its next health check and only then launches the
  *   replacement (≈ 60 s);
- * - filling a warm pool: launch, initialise, stop ≈ cold launch + warm-up + 60 s stop.
+ * - filling a warm pool: launch, initialise, stop ≈ cold launch + warm-up + 60 s stop;
+ * - stopping: StopInstances returns while the instance is `stopping`; it is `stopped` tens of seconds later
+ *   (45 s by default; hibernation writes RAM to EBS first: 90 s). EC2 User Guide, "Stop and start Amazon EC2
+ *   instances" ("it can take a few minutes for the instance to stop") and DESIGN.md §1;
+ * - terminating: `shutting-down` for ~30 s before `terminated` (the instance no longer serves meanwhile).
  */
 export interface ReplacementTimings {
   readonly coldLaunchSeconds: number;
@@ -19,6 +23,9 @@ export interface ReplacementTimings {
   readonly warmPoolStopSeconds: number;
   /** A graceful move of a workload to an already-ready instance (drain, re-route). */
   readonly handoverSeconds: number;
+  readonly stopSeconds: number;
+  readonly hibernateSeconds: number;
+  readonly terminateSeconds: number;
 }
 
 export const DEFAULT_TIMINGS: ReplacementTimings = {
@@ -29,6 +36,9 @@ export const DEFAULT_TIMINGS: ReplacementTimings = {
   asgDetectionSeconds: 60,
   warmPoolStopSeconds: 60,
   handoverSeconds: 0,
+  stopSeconds: 45,
+  hibernateSeconds: 90,
+  terminateSeconds: 30,
 };
 
 /** Seconds from the launch call to serving, for a cold launch. */

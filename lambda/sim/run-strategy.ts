@@ -1,9 +1,10 @@
 import type { InstanceId, InterruptionRequest } from '../core/domain';
-import { SimWorld, type Episode, type TimelinePoint, type WorldParams, type WorldTotals } from './engine/sim-world';
+import { SimWorld, type Episode, type LifecycleHookSettings, type TimelinePoint, type WorldParams, type WorldTotals } from './engine/sim-world';
 import { selectVictims, type InterruptionModelParams, type PoolBurst } from './interruption-model';
 import type { SampleFleet } from './sample-fleet';
 import type { SpotAdvisor } from './spot-advisor';
 import type { RequestCounts, SimStrategy } from './strategies/baseline-strategies';
+import type { SoftwareBill } from './aws-bill';
 
 /** Everything a run needs that is the same for every strategy compared on one seed. */
 export interface SimulationSetup {
@@ -20,38 +21,65 @@ export interface SimulationSetup {
 export interface StrategyRun {
   readonly name: string;
   readonly description: string;
+  /** The strategy's knob value, when it has one. */
+  readonly knob?: number;
   readonly totals: WorldTotals;
   readonly requests: RequestCounts;
   readonly episodes: readonly Episode[];
   readonly timeline: readonly TimelinePoint[];
   readonly throttledCalls: number;
+  /** The strategy's own AWS bill (Lambda, DynamoDB, EventBridge, Scheduler, CloudWatch), itemised. */
+  readonly software: SoftwareBill;
   readonly extra: Readonly<Record<string, number>>;
+  /** Deliveries that threw (first 20), for the report's notes. */
+  readonly deliveryErrors: readonly string[];
 }
 
-type SimEventRequest = { readonly kind: 'request'; readonly request: InterruptionRequest };
+/**
+ * The lifecycle hooks every managed group has, whatever the strategy (lib/lifecycle-hooks.ts: names,
+ * 5-minute heartbeat timeout, CONTINUE by default): an operator who wants graceful drains installs them.
+ */
+export const WORLD_LIFECYCLE_HOOKS: LifecycleHookSettings = { launchHook: 'spotwise-launch', terminateHook: 'spotwise-terminate', heartbeatTimeoutSeconds: 300 };
 
 /**
- * Runs one strategy over the setup: a fixed step clock (`world.stepSeconds`); at each step the due events
- * (rebalance recommendations, bursts, warnings, reclaims, instances becoming ready, requests) are
- * applied in time order, then Auto Scaling reconciles, workloads are placed, the strategy's step hook
- * runs (spotwise: profiler ticks, schedules, retries), and the step is accounted.
+ * Runs one strategy over the setup on a fixed step clock (`world.stepSeconds`). At each step: deliveries
+ * waiting for this time resume; the due events (rebalance recommendations, bursts, warnings, reclaims,
+ * instances becoming ready or reaching a state, hook time-outs, requests) are applied in time order, and
+ * every strategy reaction they cause is started as a concurrent delivery; the deliveries run until each
+ * finishes or waits for a later time; then Auto Scaling reconciles (health checks, launches, warm pools),
+ * workloads are placed, drained instances retired, the standby scaling policy (if the strategy has one)
+ * runs, the strategy's step hook runs, and the step is accounted.
  */
 export const runStrategy = async (
   setup: SimulationSetup,
-  strategy: SimStrategy & { readonly extra?: () => Record<string, number> },
+  strategy: SimStrategy,
   onProgress?: (fraction: number) => void,
 ): Promise<StrategyRun> => {
   const world = new SimWorld(setup.sample, setup.advisor, setup.world, setup.hours);
+  world.lifecycleHooks = WORLD_LIFECYCLE_HOOKS;
+  world.features = strategy.features;
   const hooks = strategy;
-  const requestQueue: SimEventRequest[] = setup.requests.map((request) => ({ kind: 'request', request }));
   for (const b of setup.bursts) {
     if (b.at >= world.endAt) continue;
     if (b.rebalanceAt !== undefined) world.queue.push(Math.max(world.startAt, b.rebalanceAt), { kind: 'rebalance-pool', burst: b });
     world.queue.push(b.at, { kind: 'burst', burst: b });
   }
-  for (const r of requestQueue) if (r.request.notBefore < world.endAt) world.queue.push(r.request.notBefore, { kind: 'strategy', name: 'request', payload: r.request });
+  for (const request of setup.requests) if (request.notBefore < world.endAt) world.queue.push(request.notBefore, { kind: 'strategy', name: 'request', payload: request });
   const earlyRebalance = new Set<string>();
   await hooks.onStart?.(world);
+  await world.settle();
+
+  const recommend = (id: InstanceId): void => {
+    world.totals.rebalanceRecommendations += 1;
+    // Capacity Rebalancing (when on): launch a replacement now, terminate the at-risk instance once it serves.
+    const m = world.meta.get(id);
+    if (world.features.capacityRebalance && m !== undefined && !world.standbyGroups.has(m.groupId) && !m.draining) {
+      if (world.launchReplacementFor(id, hooks)) world.markDraining(id);
+    }
+    world.post(async () => {
+      await hooks.onRebalanceRecommendation?.(world, id);
+    });
+  };
 
   const stepMs = setup.world.stepSeconds * 1000;
   const totalSteps = Math.ceil((world.endAt - world.startAt) / stepMs);
@@ -59,6 +87,7 @@ export const runStrategy = async (
   for (let step = 0; step < totalSteps; step++) {
     const now = world.startAt + step * stepMs;
     world.setNow(now);
+    await world.settle();
     for (let due = world.queue.popDue(now); due !== undefined; due = world.queue.popDue(now)) {
       const ev = due.event;
       switch (ev.kind) {
@@ -66,10 +95,7 @@ export const runStrategy = async (
           earlyRebalance.add(ev.burst.id);
           // The recommendation signals a pool short of spare capacity: capacity-optimized allocation launches elsewhere from now on.
           world.markExhausted(ev.burst.instanceType, ev.burst.availabilityZone, ev.burst.at + setup.interruption.poolExhaustedSeconds * 1000);
-          for (const id of poolMembers(world, ev.burst)) {
-            world.totals.rebalanceRecommendations += 1;
-            await hooks.onRebalanceRecommendation?.(world, id);
-          }
+          for (const id of poolMembers(world, ev.burst)) recommend(id);
           break;
         }
         case 'burst': {
@@ -82,58 +108,76 @@ export const runStrategy = async (
         case 'warning': {
           const m = world.meta.get(ev.instanceId);
           if (!world.isAlive(ev.instanceId) || m === undefined || m.doomedAt !== undefined) break;
-          if (!earlyRebalance.has(ev.burstId)) {
-            // No early recommendation for this burst: it arrives together with the warning.
-            world.totals.rebalanceRecommendations += 1;
-            await hooks.onRebalanceRecommendation?.(world, ev.instanceId);
-          }
+          // No early recommendation for this burst: it arrives together with the warning.
+          if (!earlyRebalance.has(ev.burstId)) recommend(ev.instanceId);
           const reclaimAt = world.doom(ev.instanceId);
           world.totals.warnings += 1;
-          await hooks.onWarning?.(world, ev.instanceId, reclaimAt);
+          const id = ev.instanceId;
+          world.post(async () => {
+            await hooks.onWarning?.(world, id, reclaimAt);
+          });
           world.queue.push(reclaimAt, { kind: 'reclaim', instanceId: ev.instanceId, burstId: ev.burstId });
           break;
         }
         case 'reclaim': {
           if (!world.isAlive(ev.instanceId)) break;
           world.totals.spotInterruptions += 1;
-          await world.terminate(ev.instanceId, hooks, 'reclaim');
+          world.terminate(ev.instanceId, hooks, 'reclaim');
           break;
         }
         case 'ready':
-          await world.markReady(ev.instanceId, due.at, hooks);
+          world.markReady(ev.instanceId, due.at, hooks);
           break;
-        case 'warm-filled':
-          if (world.isAlive(ev.instanceId) && world.instance(ev.instanceId)?.state === 'pending') await world.setState(ev.instanceId, 'stopped', hooks);
+        case 'warm-filled': {
+          // Launched, initialised by the launch hook's bootstrap, then stopped (Warmed:Stopped).
+          const i = world.instance(ev.instanceId);
+          if (world.isAlive(ev.instanceId) && i?.state === 'pending' && i.warm) world.setState(ev.instanceId, 'stopped', hooks);
+          break;
+        }
+        case 'state-reached':
+          world.reachState(ev.instanceId, ev.state, hooks);
           break;
         case 'hook-timeout':
-          await world.expireLifecycleHook(ev.instanceId, ev.token, hooks);
+          world.expireLifecycleHook(ev.instanceId, ev.token, hooks);
           break;
-        case 'strategy':
-          if (ev.name === 'request') await hooks.onRequest?.(world, ev.payload as InterruptionRequest);
-          else await hooks.onEvent?.(world, ev.name, ev.payload);
+        case 'strategy': {
+          const { name, payload } = ev;
+          world.post(async () => {
+            if (name === 'request') await hooks.onRequest?.(world, payload as InterruptionRequest);
+            else await hooks.onEvent?.(world, name, payload);
+          });
           break;
+        }
       }
     }
-    await world.reconcile(hooks);
-    await world.placeWorkloads(hooks);
-    await world.settleOverlaps(hooks);
-    await world.scaleInIdleStandby(hooks);
-    await hooks.onStep?.(world);
-    await world.placeWorkloads(hooks);
+    await world.settle();
+    world.reconcile(hooks);
+    world.placeWorkloads(hooks);
+    world.settleDrains(hooks);
+    world.scaleInIdleStandby(hooks);
+    world.post(async () => {
+      await hooks.onStep?.(world);
+    });
+    await world.settle();
+    world.placeWorkloads(hooks);
     world.accountStep();
     if (onProgress && step % progressEvery === 0) onProgress(step / totalSteps);
   }
   onProgress?.(1);
   const throttled = world.buckets.launch.throttled + world.buckets.mutating.throttled + world.buckets.describe.throttled;
+  const knob = strategy.knob;
   return {
     name: strategy.name,
     description: strategy.description,
+    ...(knob !== undefined ? { knob } : {}),
     totals: { ...world.totals },
     requests: strategy.requestCounts(),
     episodes: world.episodes.map((e) => ({ ...e })),
     timeline: world.timeline.map((p) => ({ ...p })),
     throttledCalls: throttled,
+    software: strategy.softwareBill(world),
     extra: strategy.extra?.() ?? {},
+    deliveryErrors: [...world.deliveryErrors],
   };
 };
 

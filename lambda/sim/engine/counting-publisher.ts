@@ -9,8 +9,11 @@ export class CountingPublisher implements EventPublisher {
   readonly domainEvents = new Map<string, number>();
   readonly plans = new Map<string, number>();
   readonly deferredRequests = new Set<string>();
+  /** Entries published (each one is a billed EventBridge event). */
+  entries = 0;
 
   async publish(entries: readonly PublishedEntry[]): Promise<void> {
+    this.entries += entries.length;
     for (const e of entries) {
       if (e.detailType === 'Domain Event') {
         this.domainEvents.set(e.detail.kind, (this.domainEvents.get(e.detail.kind) ?? 0) + 1);

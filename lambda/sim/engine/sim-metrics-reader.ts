@@ -8,13 +8,29 @@ import { MAX_QUERIES_PER_CALL, queriesForTarget } from '../memory';
  * could not serve is invisible to the profiler, exactly as in CloudWatch). Memory and connections only
  * where the CloudWatch agent runs. Samples older than `retainMinutes` are dropped (the profiler reads a
  * bounded window), which keeps a 48-hour run's memory flat.
+ *
+ * CloudWatch is late: a 1-minute datapoint becomes readable 1–3 minutes after its minute (agent flush
+ * interval plus ingestion; "Amazon CloudWatch concepts", metric data availability). With a clock, each
+ * sample is hidden from reads until its own delay (1 to 3 minutes, fixed per instance and minute by a hash,
+ * so runs are reproducible) has passed.
  */
 export class SimMetricsReader implements MetricsReader {
   private readonly samples = new Map<InstanceId, MetricSample[]>();
   calls = 0;
   queries = 0;
 
-  constructor(private readonly retainMinutes = 180) {}
+  constructor(
+    private readonly retainMinutes = 180,
+    private readonly now?: () => number,
+  ) {}
+
+  /** When a sample becomes readable: 60–180 s after its minute ends. */
+  static availableAt(id: InstanceId, at: number): number {
+    let h = 2166136261;
+    const key = `${id}@${at}`;
+    for (let k = 0; k < key.length; k++) h = Math.imul(h ^ key.charCodeAt(k), 16777619) >>> 0;
+    return at + 60_000 + 60_000 + (h % 120_001);
+  }
 
   record(id: InstanceId, sample: MetricSample): void {
     let list = this.samples.get(id);
@@ -38,7 +54,8 @@ export class SimMetricsReader implements MetricsReader {
     if (!(window.start < window.end)) throw new RangeError(`reading metrics: the window start ${window.start} must be before its end ${window.end}`);
     const out = new Map<InstanceId, MetricSample[]>();
     for (const t of targets) {
-      const list = (this.samples.get(t.instanceId) ?? []).filter((s) => s.at >= window.start && s.at < window.end);
+      const now = this.now?.();
+      const list = (this.samples.get(t.instanceId) ?? []).filter((s) => s.at >= window.start && s.at < window.end && (now === undefined || SimMetricsReader.availableAt(t.instanceId, s.at) <= now));
       out.set(t.instanceId, t.agent ? list.map((s) => ({ ...s })) : list.map(({ memoryGiB: _m, connections: _c, ...rest }) => rest));
     }
     const queries = targets.reduce((n, t) => n + queriesForTarget(t), 0);
@@ -49,4 +66,4 @@ export class SimMetricsReader implements MetricsReader {
   }
 }
 
-SimMetricsReader satisfies new (retainMinutes?: number) => MetricsReader;
+SimMetricsReader satisfies new (retainMinutes?: number, now?: () => number) => MetricsReader;

@@ -1,5 +1,6 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import type {
-  GroupId, InstanceCatalog, InstanceId, InstanceState, InstanceTypeSpec, ManagedInstance, Resources, ShapingPolicy,
+  GroupId, InstanceCatalog, InstanceId, InstanceState, InstanceTypeSpec, InterruptionRequest, ManagedInstance, Resources, ShapingPolicy,
 } from '../../core/domain';
 import { allowedDisruptions } from '../../core/budget/disruption-budget';
 import { lookupInstanceType } from '../../core/resources/catalog';
@@ -7,8 +8,8 @@ import { InMemoryCloud } from '../memory';
 import { SPOT_WARNING_LEAD_SECONDS } from '../../contracts/events';
 import { EC2_THROTTLE_BUDGETS, TokenBucket } from '../api-throttle';
 import type { PoolBurst } from '../interruption-model';
-import { catchUpVcpu, warmUpMultiplier, type PostRestartModel } from '../post-restart-demand';
-import { hourlyCost } from '../price-table';
+import { catchUpVcpu, restartHorizonMinutes, warmUpMultiplier, type PostRestartModel } from '../post-restart-demand';
+import { hourlyCost, STOPPED_STORAGE_USD_PER_HOUR } from '../price-table';
 import { coldReadySeconds, warmPoolFillSeconds, type ReplacementTimings } from '../replacement-timings';
 import { groupLetter, makeInstanceId, type SampleFleet } from '../sample-fleet';
 import type { SpotAdvisor } from '../spot-advisor';
@@ -17,25 +18,43 @@ import { EventQueue } from './event-queue';
 
 /**
  * The simulated world one strategy runs in: EC2 instances and Auto Scaling groups (state kept in the
- * in-memory cloud fake, timings added here), the workloads the instances serve, and the accounting of
- * demand, capacity and cost.
+ * in-memory cloud fake, timings and platform rules added here), the workloads the instances serve, and the
+ * accounting of demand, capacity and cost.
  *
- * Behaviour common to every strategy (the "platform" and the "application"):
- * - Auto Scaling keeps each group at its desired capacity: a member the cloud reclaimed is noticed at the
- *   next health check (`asgDetectionSeconds`) and replaced — from the warm pool when the group has one,
- *   else by a cold launch into the pool chosen like a mixed-instances group with capacity-optimized
- *   allocation (balance AZs, then the type with the lowest Spot Advisor interruption bucket, never a pool
- *   that was just reclaimed). Groups scale in only idle members (busy ones are scale-in protected);
- *   the standby group's own scaling policy scales in a member idle for `standbyIdleScaleInMinutes`, back
- *   into its warm pool (reuse on scale-in).
- * - Each workload runs on one instance. When its instance is going away (a Spot warning, a drain) it is
- *   moved to a free instance of its group or of the group's standby group as soon as one is ready —
- *   preferring one at least as large as its home type, then the earliest ready. A move while the old
- *   instance still serves is graceful: the old one keeps serving beside the new one for
- *   `handoverOverlapMinutes` (blue/green) unless it is reclaimed first. A workload on a standby instance
- *   moves back to an idle instance of its primary group once its post-restart window has passed.
- * - Every start of a workload on a fresh instance follows the post-restart model (warm-up, and catch-up
- *   of the work missed during an outage).
+ * The world only executes what a strategy asks; its own rules are AWS's, the same for every strategy
+ * (each rule names its source):
+ * - Instance states take time (EC2 User Guide, "Amazon EC2 instance state changes"): pending → running,
+ *   stopping → stopped (`stopSeconds`), shutting-down → terminated (`terminateSeconds`). A call that needs
+ *   a state (a retype needs `stopped`) is refused while the state is not reached, and counted in
+ *   `failedActions`.
+ * - Health checks (Auto Scaling User Guide, "Health checks for instances in an Auto Scaling group"): an
+ *   In-Service member that is stopping, stopped or hibernated fails the EC2 status check and is replaced,
+ *   unless it is in Standby. Counted in `healthCheckReplacements`.
+ * - A member the cloud reclaimed is noticed at the next health check (`asgDetectionSeconds`) and
+ *   replaced — from the warm pool when the group has one, else by a cold launch into the pool chosen
+ *   like a mixed-instances group with capacity-optimized allocation. A Spot replacement is a new
+ *   instance with a new id.
+ * - Warm-pool refill (Auto Scaling User Guide, "Warm pools"): the pool is kept at
+ *   max(MinSize, MaxGroupPreparedCapacity − desired).
+ * - Platform features a strategy switches on (`PlatformFeatures`): Capacity Rebalancing (launch on a
+ *   rebalance recommendation, terminate the at-risk instance once the new one is in service), lifecycle
+ *   hooks, and a target-tracking scale-in policy on the standby group.
+ * - Every EC2 and Auto Scaling call goes through EC2's token buckets (DESIGN.md §1); a throttled call
+ *   takes effect when the bucket allows (the SDK's adaptive retry), and the caller waits for it.
+ * - The notices of one step reach the strategy concurrently: `post` starts each delivery without waiting,
+ *   so Lambda-style handlers interleave at every await. A desired-capacity or warm-pool write computed from
+ *   a value another writer changed since it was read is counted in `staleCapacityWrites`.
+ *
+ * The application (the same for every strategy): each workload runs on one instance at a time. When its
+ * instance is going away (a Spot warning, a drain, a termination) it is moved to a free, ready instance of
+ * its group or of the group's standby group — preferring one at least as large as its home type, then the
+ * earliest ready. A move is a cut-over: the workload restarts on the new host and pays its post-restart
+ * demand there (warm-up and catch-up), warm starts included. A workload on a standby instance moves back to
+ * an idle instance of its primary group once its post-restart window has passed.
+ *
+ * Episodes: every loss or move of a workload's host opens an episode; it stays open until the workload has
+ * run for the restart horizon on a host that covers its home type. All unserved demand in that time is the
+ * episode's, and its recovery time ends with the last unserved minute it caused.
  */
 
 export type SimEvent =
@@ -45,18 +64,30 @@ export type SimEvent =
   | { readonly kind: 'reclaim'; readonly instanceId: InstanceId; readonly burstId: string }
   | { readonly kind: 'ready'; readonly instanceId: InstanceId }
   | { readonly kind: 'warm-filled'; readonly instanceId: InstanceId }
+  | { readonly kind: 'state-reached'; readonly instanceId: InstanceId; readonly state: 'stopped' | 'terminated'; readonly seq: number }
   | { readonly kind: 'hook-timeout'; readonly instanceId: InstanceId; readonly token: string }
   | { readonly kind: 'strategy'; readonly name: string; readonly payload?: unknown };
 
-/**
- * Auto Scaling lifecycle hooks, as the spotwise stack installs them on managed groups (lib/lifecycle-hooks.ts:
- * 5-minute heartbeat timeout, CONTINUE by default). Only the spotwise world has them: the baselines run
- * without spotwise deployed.
- */
+/** Auto Scaling lifecycle hooks on the managed groups (lib/lifecycle-hooks.ts: 5-minute heartbeat timeout, CONTINUE by default). */
 export interface LifecycleHookSettings {
   readonly launchHook: string;
   readonly terminateHook: string;
   readonly heartbeatTimeoutSeconds: number;
+}
+
+/** Platform features a careful operator switches on; each strategy declares which it runs with. */
+export interface PlatformFeatures {
+  /** Auto Scaling Capacity Rebalancing on the primary (Spot) groups. */
+  readonly capacityRebalance: boolean;
+  /** A target-tracking policy that scales in standby members idle for this many minutes (back to the warm pool: reuse on scale-in). */
+  readonly standbyScaleInIdleMinutes?: number;
+  /**
+   * The instance maintenance policy of every group (Auto Scaling User Guide, "Instance maintenance policies"):
+   * with 'launch-before-terminate' (MinHealthyPercentage 100) a replacement of a member is launched and in
+   * service before the member is terminated; with 'terminate-and-launch' (the default without a policy) the
+   * replacement is launched only once the member is gone. Spot reclaims are not covered either way.
+   */
+  readonly maintenancePolicy: 'launch-before-terminate' | 'terminate-and-launch';
 }
 
 export interface LifecycleHookEvent {
@@ -75,12 +106,18 @@ export interface InstanceMeta {
   /** When it serves (running and the application ready); undefined while not serving. */
   readyAt?: number;
   goneAt?: number;
+  /** When it entered its current EC2 state (health checks look at it). */
+  stateSince: number;
   /** Reclaim time announced by a Spot warning. */
   doomedAt?: number;
-  /** The strategy wants its workload elsewhere (rebalance): moved away, then terminated. */
+  /** The workload should move away, then the instance is terminated (Capacity Rebalancing, a drain). */
   draining: boolean;
   /** A replacement was already launched for it: when it goes, its group's desired capacity drops by one. */
   replacementLaunched: boolean;
+  /** Detached from its group (DetachInstances): Auto Scaling no longer counts or replaces it. */
+  detached?: boolean;
+  /** In Standby (EnterStandby): no health checks, not counted in service. */
+  standby?: boolean;
   idleSince?: number;
   /** A voluntary disruption (priority interruption) took it: counted in flight until its workload recovers. */
   voluntary: boolean;
@@ -88,6 +125,10 @@ export interface InstanceMeta {
   terminating?: { readonly token: string; readonly until: number };
   /** In Pending:Wait (launch lifecycle hook): not ready before the hook is completed or times out. */
   launching?: { readonly token: string; readonly until: number };
+  /** A stop in progress was a hibernation (billed while stopping). */
+  hibernating?: boolean;
+  /** Terminated in its group without decrement under terminate-and-launch: replaced only once it is gone. */
+  replaceAfterTermination?: boolean;
 }
 
 export type EpisodeKind = 'spot' | 'voluntary' | 'move';
@@ -102,7 +143,9 @@ export interface Episode {
   readonly start: number;
   unservedVcpuMinutes: number;
   unservedGibMinutes: number;
-  fullyServedSince?: number;
+  /** End of the last step with unserved demand in this episode. */
+  lastUnservedEnd?: number;
+  /** When the episode closed (the workload ran a restart horizon on a covering host). */
   end?: number;
 }
 
@@ -114,9 +157,6 @@ export interface SimWorkload {
   readonly demand: DemandTrace;
   host?: InstanceId;
   next?: InstanceId;
-  /** The instance it left in a graceful move, still serving beside the new one until `overlapUntil`. */
-  overlapHost?: InstanceId;
-  overlapUntil?: number;
   /** When it started on its current host (post-restart clock). */
   startedAt?: number;
   downtimeMinutes: number;
@@ -130,8 +170,11 @@ export interface WorldParams {
   readonly timings: ReplacementTimings;
   readonly postRestart: PostRestartModel;
   readonly poolExhaustedSeconds: number;
-  readonly handoverOverlapMinutes: number;
-  readonly standbyIdleScaleInMinutes: number;
+  /**
+   * Per-workload multiplier of the post-restart excess (1 = the model's curve as it is), drawn from the seed:
+   * restarts differ between workloads, and spotwise is never told how.
+   */
+  readonly postRestartVariation?: ReadonlyMap<string, number>;
   /** Check conservation invariants every step and throw on the first violation (tests). */
   readonly checkInvariants: boolean;
 }
@@ -150,7 +193,13 @@ export interface WorldTotals {
   unservedGibMinutes: number;
   demandVcpuMinutes: number;
   servedVcpuMinutes: number;
+  /** Instance cost (all of it), and its parts. */
   costUsd: number;
+  spotCostUsd: number;
+  onDemandCostUsd: number;
+  storageCostUsd: number;
+  /** The same fleet's home instances all On-Demand, running the whole time (no standby needed). */
+  allOnDemandCostUsd: number;
   spotInterruptions: number;
   voluntaryInterruptions: number;
   budgetViolations: number;
@@ -159,6 +208,15 @@ export interface WorldTotals {
   warmStarts: number;
   rebalanceRecommendations: number;
   warnings: number;
+  failedActions: number;
+  healthCheckReplacements: number;
+  staleCapacityWrites: number;
+  standbyInstanceHours: number;
+  idleStandbyInstanceHours: number;
+  /** Unserved demand outside any episode (a workload on a host that covers its home type, past its restart). */
+  steadyUnservedVcpuMinutes: number;
+  /** Strategy reactions (deliveries) that threw. */
+  deliveryFailures: number;
 }
 
 /** Hooks a strategy implements; the world calls them as things happen. All may be async (handlers). */
@@ -168,11 +226,17 @@ export interface StrategyHooks {
   onRebalanceRecommendation?(world: SimWorld, id: InstanceId): Promise<void>;
   onWarning?(world: SimWorld, id: InstanceId, reclaimAt: number): Promise<void>;
   onInstanceState?(world: SimWorld, id: InstanceId, state: InstanceState, previous: InstanceState): Promise<void>;
-  onRequest?(world: SimWorld, request: import('../../core/domain').InterruptionRequest): Promise<void>;
+  onRequest?(world: SimWorld, request: InterruptionRequest): Promise<void>;
   onStep?(world: SimWorld): Promise<void>;
   onEvent?(world: SimWorld, name: string, payload: unknown): Promise<void>;
   /** A lifecycle hook put an instance in Pending:Wait or Terminating:Wait (only with hooks installed). */
   onLifecycleHook?(world: SimWorld, event: LifecycleHookEvent): Promise<void>;
+}
+
+/** What one delivery (one Lambda invocation) has read: the version of each group's desired capacity / warm pool it saw. */
+export interface DeliveryContext {
+  readonly desiredSeen: Map<GroupId, number>;
+  readonly warmPoolSeen: Map<GroupId, number>;
 }
 
 const EPS = 1e-9;
@@ -186,25 +250,39 @@ export class SimWorld {
   readonly episodes: Episode[] = [];
   readonly timeline: TimelinePoint[] = [];
   readonly totals: WorldTotals = {
-    unservedVcpuMinutes: 0, unservedGibMinutes: 0, demandVcpuMinutes: 0, servedVcpuMinutes: 0, costUsd: 0,
+    unservedVcpuMinutes: 0, unservedGibMinutes: 0, demandVcpuMinutes: 0, servedVcpuMinutes: 0,
+    costUsd: 0, spotCostUsd: 0, onDemandCostUsd: 0, storageCostUsd: 0, allOnDemandCostUsd: 0,
     spotInterruptions: 0, voluntaryInterruptions: 0, budgetViolations: 0, overCommits: 0, coldLaunches: 0, warmStarts: 0,
-    rebalanceRecommendations: 0, warnings: 0,
+    rebalanceRecommendations: 0, warnings: 0, failedActions: 0, healthCheckReplacements: 0, staleCapacityWrites: 0,
+    standbyInstanceHours: 0, idleStandbyInstanceHours: 0, steadyUnservedVcpuMinutes: 0, deliveryFailures: 0,
   };
   readonly buckets: { launch: TokenBucket; mutating: TokenBucket; describe: TokenBucket };
   /** Pool (type@az) → time until which launches into it fail (it was just reclaimed). */
   readonly exhaustedUntil = new Map<string, number>();
   readonly policies: ReadonlyMap<GroupId, ShapingPolicy>;
   readonly standbyOf: ReadonlyMap<GroupId, GroupId>;
+  readonly standbyGroups: ReadonlySet<GroupId>;
   /** The instance type each group launches (the first of its mixed types; the standby's launch template). */
   readonly launchTypes: ReadonlyMap<GroupId, readonly string[]>;
   private readonly nextOrdinal = new Map<GroupId, number>();
   private readonly byId = new Map<InstanceId, ManagedInstance>();
   private current: number;
-  /** Lifecycle hooks on the managed groups, when spotwise is deployed (set by its strategy). */
+  /** Lifecycle hooks on the managed groups (the same for every strategy, see run-strategy.ts). */
   lifecycleHooks?: LifecycleHookSettings;
+  features: PlatformFeatures = { capacityRebalance: false, maintenancePolicy: 'terminate-and-launch' };
   private hookSeq = 0;
+  private stateSeq = 0;
   readonly startAt: number;
   readonly endAt: number;
+  /** Version of each group's desired capacity and warm pool: bumped by every change, whoever makes it. */
+  readonly desiredVersion = new Map<GroupId, number>();
+  readonly warmPoolVersion = new Map<GroupId, number>();
+  readonly delivery = new AsyncLocalStorage<DeliveryContext>();
+  private readonly inFlight = new Set<Promise<void>>();
+  private waiters: { at: number; resolve: () => void }[] = [];
+  /** The first delivery failures (for the report's notes). */
+  readonly deliveryErrors: string[] = [];
+  private readonly restartHorizonMs: number;
 
   constructor(
     readonly sample: SampleFleet,
@@ -224,11 +302,15 @@ export class SimWorld {
     };
     this.policies = new Map(sample.fleet.groups.map((g) => [g.id, g.policy]));
     this.standbyOf = new Map(sample.fleet.groups.flatMap((g) => (g.standbyGroupId ? [[g.id, g.standbyGroupId] as const] : [])));
+    this.standbyGroups = new Set(sample.fleet.groups.filter((g) => g.role === 'standby').map((g) => g.id));
     this.launchTypes = new Map(sample.fleet.groups.map((g) => [g.id, [...new Set(g.instances.map((i) => i.instanceType))].sort()]));
     for (const i of this.cloud.allInstances()) {
       const { tags: _tags, ...managed } = i;
       this.byId.set(i.id, managed);
-      this.meta.set(i.id, { id: i.id, groupId: i.groupId, draining: false, replacementLaunched: false, voluntary: false, ...(i.state === 'running' && !i.warm ? { readyAt: this.startAt - 1 } : {}) });
+      this.meta.set(i.id, {
+        id: i.id, groupId: i.groupId, draining: false, replacementLaunched: false, voluntary: false, stateSince: this.startAt - 1,
+        ...(i.state === 'running' && !i.warm ? { readyAt: this.startAt - 1 } : {}),
+      });
       const n = this.nextOrdinal.get(i.groupId) ?? 0;
       this.nextOrdinal.set(i.groupId, n + 1);
     }
@@ -236,6 +318,7 @@ export class SimWorld {
       id: w.instanceId, groupId: w.groupId, homeType: w.homeType, home: lookupInstanceType(this.catalog, w.homeType).resources,
       demand: w.demand, host: w.instanceId, startedAt: this.startAt - 24 * 3_600_000, downtimeMinutes: 0,
     }));
+    this.restartHorizonMs = restartHorizonMinutes(params.postRestart) * 60_000;
   }
 
   now(): number {
@@ -244,6 +327,113 @@ export class SimWorld {
 
   setNow(at: number): void {
     this.current = at;
+  }
+
+  // ------------------------------------------------------------------ concurrency and time
+
+  /**
+   * Starts a strategy's reaction (an EventBridge delivery to a Lambda function) without waiting for it.
+   * Deliveries run concurrently; each has its own context for stale-write accounting. A delivery that
+   * throws is counted (Lambda would retry or dead-letter it; the run goes on).
+   */
+  post(work: () => Promise<void>): void {
+    const ctx: DeliveryContext = { desiredSeen: new Map(), warmPoolSeen: new Map() };
+    const p: Promise<void> = this.delivery
+      .run(ctx, work)
+      .catch((error: unknown) => {
+        this.totals.deliveryFailures += 1;
+        if (this.deliveryErrors.length < 20) this.deliveryErrors.push(`${new Date(this.current).toISOString()} ${(error as Error).message}`);
+      })
+      .finally(() => {
+        this.inFlight.delete(p);
+      });
+    this.inFlight.add(p);
+  }
+
+  /** Deliveries still running (waiting for a throttled call or a later time). */
+  get deliveriesInFlight(): number {
+    return this.inFlight.size;
+  }
+
+  /** Resolves when simulated time reaches `at` (a throttled call waits here). */
+  waitUntil(at: number): Promise<void> {
+    if (at <= this.current) return Promise.resolve();
+    return new Promise((resolve) => {
+      this.waiters.push({ at, resolve });
+    });
+  }
+
+  /**
+   * Lets every delivery run until each has finished or waits for a later time: releases the waiters that are
+   * due, then yields to the event loop (all pending promise continuations run before a macrotask does).
+   */
+  async settle(): Promise<void> {
+    for (let round = 0; round < 100; round++) {
+      const due = this.waiters.filter((w) => w.at <= this.current);
+      this.waiters = this.waiters.filter((w) => w.at > this.current);
+      for (const w of due) w.resolve();
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      if (!this.waiters.some((w) => w.at <= this.current)) return;
+    }
+  }
+
+  /** Waits for every delivery to finish, moving time to each waiter's due time (end of a run, tests). */
+  async drain(): Promise<void> {
+    await this.settle();
+    while (this.inFlight.size > 0 && this.waiters.length > 0) {
+      const next = Math.min(...this.waiters.map((w) => w.at));
+      if (next > this.current) this.current = next;
+      await this.settle();
+    }
+    await Promise.all([...this.inFlight]);
+  }
+
+  /** The calling delivery's context, if the call comes from a delivery. */
+  deliveryContext(): DeliveryContext | undefined {
+    return this.delivery.getStore();
+  }
+
+  /** Records that the calling delivery read a group's desired capacity / warm pool (DescribeAutoScalingGroups, DescribeWarmPool). */
+  noteRead(groupId: GroupId, what: 'desired' | 'warm-pool'): void {
+    const ctx = this.deliveryContext();
+    if (ctx === undefined) return;
+    if (what === 'desired') ctx.desiredSeen.set(groupId, this.desiredVersion.get(groupId) ?? 0);
+    else ctx.warmPoolSeen.set(groupId, this.warmPoolVersion.get(groupId) ?? 0);
+  }
+
+  /**
+   * A write of a group's desired capacity / warm pool by the calling delivery (`apply` makes the change):
+   * stale when the delivery read the value and someone changed it since. The delivery then knows the value
+   * it wrote.
+   */
+  noteWrite(groupId: GroupId, what: 'desired' | 'warm-pool', apply: () => void): void {
+    const ctx = this.deliveryContext();
+    const versions = what === 'desired' ? this.desiredVersion : this.warmPoolVersion;
+    const seen = ctx === undefined ? undefined : what === 'desired' ? ctx.desiredSeen : ctx.warmPoolSeen;
+    const read = seen?.get(groupId);
+    if (read !== undefined && read !== (versions.get(groupId) ?? 0)) this.totals.staleCapacityWrites += 1;
+    apply();
+    seen?.set(groupId, versions.get(groupId) ?? 0);
+  }
+
+  /** A group's warm pool changed (PutWarmPool): bumps its version. */
+  bumpWarmPoolVersion(groupId: GroupId): void {
+    this.warmPoolVersion.set(groupId, (this.warmPoolVersion.get(groupId) ?? 0) + 1);
+  }
+
+  /** Sets a group's desired capacity (any writer: a strategy, Auto Scaling itself) and bumps its version. */
+  setDesired(groupId: GroupId, desiredCapacity: number): void {
+    const g = this.cloud.group(groupId);
+    if (g === undefined || g.desiredCapacity === desiredCapacity) return;
+    this.cloud.putGroup({ ...g, desiredCapacity });
+    this.desiredVersion.set(groupId, (this.desiredVersion.get(groupId) ?? 0) + 1);
+  }
+
+  /** Tells the strategy something happened (an EC2 or Auto Scaling event through EventBridge): a concurrent delivery. */
+  private notify(hooks: StrategyHooks, call: (h: StrategyHooks) => Promise<void> | undefined): void {
+    this.post(async () => {
+      await call(hooks);
+    });
   }
 
   // ------------------------------------------------------------------ instance state
@@ -283,12 +473,42 @@ export class SimWorld {
   }
 
   /** Changes an instance's state in the cloud fake and tells the strategy (EC2 state-change notification). */
-  async setState(id: InstanceId, state: InstanceState, hooks: StrategyHooks): Promise<void> {
+  setState(id: InstanceId, state: InstanceState, hooks: StrategyHooks): void {
     const before = this.byId.get(id)?.state;
     if (before === undefined || before === state) return;
     this.cloud.setInstanceState(id, state);
     this.refresh(id);
-    await hooks.onInstanceState?.(this, id, state, before);
+    const m = this.meta.get(id);
+    // stopping → stopped is one stretch out of service for the health check.
+    if (m && !(before === 'stopping' && state === 'stopped')) m.stateSince = this.current;
+    this.notify(hooks, (h) => h.onInstanceState?.(this, id, state, before));
+  }
+
+  /**
+   * StopInstances accepted: the instance is `stopping` now (its workload is gone at once) and `stopped`
+   * after `stopSeconds` (hibernation: `hibernateSeconds`). A retype or start before then is refused.
+   */
+  beginStop(id: InstanceId, hibernate: boolean, hooks: StrategyHooks): void {
+    const m = this.meta.get(id);
+    if (m === undefined || !this.isAlive(id)) return;
+    m.readyAt = undefined;
+    m.hibernating = hibernate;
+    this.setState(id, 'stopping', hooks);
+    this.loseHost(id);
+    const seconds = hibernate ? this.params.timings.hibernateSeconds : this.params.timings.stopSeconds;
+    this.stateSeq += 1;
+    this.queue.push(this.current + seconds * 1000, { kind: 'state-reached', instanceId: id, state: 'stopped', seq: this.stateSeq });
+  }
+
+  /** A scheduled state change is due (stopping → stopped, shutting-down → terminated). */
+  reachState(id: InstanceId, state: 'stopped' | 'terminated', hooks: StrategyHooks): void {
+    const i = this.byId.get(id);
+    if (i === undefined) return;
+    if (state === 'stopped' && i.state !== 'stopping') return;
+    if (state === 'terminated' && i.state !== 'shutting-down') return;
+    const m = this.meta.get(id);
+    if (m) m.hibernating = false;
+    this.setState(id, state, hooks);
   }
 
   /** Creates an instance record (a launch); it starts 'pending'. */
@@ -303,7 +523,7 @@ export class SimWorld {
       tags: { 'spotwise:managed': 'true', 'aws:autoscaling:groupName': groupId },
     });
     this.refresh(id);
-    this.meta.set(id, { id, groupId, draining: false, replacementLaunched: false, voluntary: false });
+    this.meta.set(id, { id, groupId, draining: false, replacementLaunched: false, voluntary: false, stateSince: this.current });
     return id;
   }
 
@@ -313,7 +533,7 @@ export class SimWorld {
     return `${type}@${az}`;
   }
 
-  /** Chooses where a primary group's cold launch goes (see the class comment). */
+  /** Chooses where a primary group's cold launch goes (capacity-optimized allocation, see the class comment). */
   chooseLaunchPool(groupId: GroupId): { type: string; az: string } | undefined {
     const types = this.launchTypes.get(groupId) ?? [];
     const azs = this.sample.cloud.groups?.find((g) => g.id === groupId)?.availabilityZones ?? [];
@@ -338,28 +558,48 @@ export class SimWorld {
     for (const i of this.byId.values()) {
       if (i.groupId !== groupId || i.warm) continue;
       const m = this.meta.get(i.id);
-      // An instance in Terminating:Wait has left service already: Auto Scaling replaces it meanwhile.
-      if ((i.state === 'pending' || i.state === 'running') && m?.terminating === undefined) n += 1;
+      if (m?.detached || m?.standby) continue;
+      // An instance in Terminating:Wait still holds its slot when it is to be replaced once gone (terminate-and-launch)
+      // or its replacement is already launched; a scale-in's does not (desired capacity was lowered for it).
+      const holdsSlot = m?.terminating === undefined || m.replaceAfterTermination === true || m.replacementLaunched;
+      if ((i.state === 'pending' || i.state === 'running' || i.state === 'stopping' || i.state === 'stopped') && holdsSlot) n += 1;
       else if (m?.goneAt !== undefined && !m.replacementLaunched && m.goneAt + this.params.timings.asgDetectionSeconds * 1000 > this.current) n += 1;
     }
     return n;
   }
 
-  private isIdle(id: InstanceId): boolean {
-    return !this.workloads.some((w) => w.host === id || w.next === id || w.overlapHost === id);
+  isIdle(id: InstanceId): boolean {
+    return !this.workloads.some((w) => w.host === id || w.next === id);
   }
 
-  /** Brings every group to its desired capacity and warm pool size. */
-  async reconcile(hooks: StrategyHooks): Promise<void> {
+  /** Brings every group to its desired capacity and warm pool size; runs the health checks first. */
+  reconcile(hooks: StrategyHooks): void {
+    this.healthCheck(hooks);
     for (const g of this.cloud.allGroups()) {
       let missing = g.desiredCapacity - this.inServiceCount(g.id);
       while (missing > 0) {
-        const launched = await this.launchOne(g.id, hooks);
+        const launched = this.launchOne(g.id, hooks);
         if (!launched) break;
         missing -= 1;
       }
-      if (missing < 0) await this.scaleIn(g.id, -missing, hooks);
-      if (g.warmPool) await this.reconcileWarmPool(g.id, hooks);
+      if (missing < 0) this.scaleIn(g.id, -missing, hooks);
+      if (g.warmPool) this.reconcileWarmPool(g.id, hooks);
+    }
+  }
+
+  /**
+   * EC2 health checks: an In-Service member that has been stopping or stopped (or hibernated) for a health
+   * check period is unhealthy, and Auto Scaling terminates and replaces it — unless it is in Standby.
+   * (Auto Scaling User Guide: "instance is in any state other than running ... marked unhealthy".)
+   */
+  private healthCheck(hooks: StrategyHooks): void {
+    const period = this.params.timings.asgDetectionSeconds * 1000;
+    for (const i of this.byId.values()) {
+      if (i.warm || !(i.state === 'stopping' || i.state === 'stopped')) continue;
+      const m = this.meta.get(i.id);
+      if (m === undefined || m.standby || m.detached || this.current - m.stateSince < period) continue;
+      this.totals.healthCheckReplacements += 1;
+      this.terminate(i.id, hooks, 'health-check');
     }
   }
 
@@ -367,7 +607,7 @@ export class SimWorld {
     return this.instances().filter((i) => i.groupId === groupId && i.warm && this.isAlive(i.id));
   }
 
-  private async launchOne(groupId: GroupId, hooks: StrategyHooks): Promise<boolean> {
+  private launchOne(groupId: GroupId, hooks: StrategyHooks): boolean {
     const group = this.cloud.group(groupId);
     if (group === undefined) return false;
     // Warm pool first: a stopped, initialised instance starts in ~21 s (Warmed:Running in ~2 s).
@@ -379,48 +619,52 @@ export class SimWorld {
       const wasRunning = warm.state === 'running';
       this.cloud.setWarm(warm.id, false);
       this.refresh(warm.id);
-      await this.setState(warm.id, 'pending', hooks);
+      this.setState(warm.id, 'pending', hooks);
       const readyAt = at + (wasRunning ? this.params.timings.warmRunningSeconds : this.params.timings.warmStoppedSeconds) * 1000;
       this.scheduleReady(warm.id, readyAt);
       this.totals.warmStarts += 1;
-      await this.beginLaunchHook(warm.id, 'WarmPool', hooks);
+      this.beginLaunchHook(warm.id, 'WarmPool', hooks);
       return true;
     }
-    const isStandby = !this.launchTypes.get(groupId)?.length || this.sample.fleet.groups.find((x) => x.id === groupId)?.role === 'standby';
+    const isStandby = this.standbyGroups.has(groupId) || !this.launchTypes.get(groupId)?.length;
     const place = isStandby
       ? { type: this.launchTypes.get(groupId)?.[0] ?? 'm5.xlarge', az: group.availabilityZones[0] ?? 'us-east-1a' }
       : this.chooseLaunchPool(groupId);
     if (place === undefined) return false;
     const at = this.buckets.launch.take(this.current);
     const id = this.createInstance(groupId, place.type, place.az, isStandby ? 'on-demand' : 'spot', false);
-    await hooks.onInstanceState?.(this, id, 'pending', 'pending');
+    this.notify(hooks, (h) => h.onInstanceState?.(this, id, 'pending', 'pending'));
     this.scheduleReady(id, at + coldReadySeconds(this.params.timings) * 1000);
     this.totals.coldLaunches += 1;
-    await this.beginLaunchHook(id, 'EC2', hooks);
+    this.beginLaunchHook(id, 'EC2', hooks);
     return true;
   }
 
-  private async scaleIn(groupId: GroupId, count: number, hooks: StrategyHooks): Promise<void> {
+  private scaleIn(groupId: GroupId, count: number, hooks: StrategyHooks): void {
     const group = this.cloud.group(groupId);
     const idle = this.instances()
-      .filter((i) => i.groupId === groupId && !i.warm && (i.state === 'running' || i.state === 'pending') && this.isIdle(i.id))
+      .filter((i) => i.groupId === groupId && !i.warm && (i.state === 'running' || i.state === 'pending') && this.isIdle(i.id) && !this.meta.get(i.id)?.terminating && !this.meta.get(i.id)?.detached && !this.meta.get(i.id)?.standby)
       .sort((a, b) => b.launchedAt - a.launchedAt || a.id.localeCompare(b.id))
       .slice(0, count);
-    for (const i of idle) {
-      if (group?.warmPool?.reuseOnScaleIn && i.lifecycle === 'on-demand') {
-        // Back into the warm pool, stopped (reuse on scale-in).
-        this.cloud.setWarm(i.id, true);
-        this.refresh(i.id);
-        const m = this.meta.get(i.id);
-        if (m) m.readyAt = undefined;
-        await this.setState(i.id, 'stopped', hooks);
-      } else if (!(await this.beginTerminateHook(i.id, hooks))) {
-        await this.terminate(i.id, hooks, 'scale-in');
-      }
+    for (const i of idle) this.scaleInInstance(i.id, group?.warmPool?.reuseOnScaleIn === true, hooks);
+  }
+
+  /** Takes one member out of service: back into the warm pool, stopped (reuse on scale-in), or terminated. */
+  private scaleInInstance(id: InstanceId, reuse: boolean, hooks: StrategyHooks): void {
+    const i = this.byId.get(id);
+    if (i === undefined) return;
+    if (reuse && i.lifecycle === 'on-demand') {
+      this.cloud.setWarm(id, true);
+      this.refresh(id);
+      const m = this.meta.get(id);
+      if (m) m.readyAt = undefined;
+      this.beginStop(id, false, hooks);
+    } else if (!this.beginTerminateHook(id, hooks)) {
+      this.terminate(id, hooks, 'scale-in');
     }
   }
 
-  private async reconcileWarmPool(groupId: GroupId, hooks: StrategyHooks): Promise<void> {
+  private reconcileWarmPool(groupId: GroupId, hooks: StrategyHooks): void {
     const group = this.cloud.group(groupId);
     const wp = group?.warmPool;
     if (group === undefined || wp === undefined) return;
@@ -438,7 +682,37 @@ export class SimWorld {
       }
     } else if (members.length > target) {
       const extra = members.sort((a, b) => (a.state === 'stopped' ? 0 : 1) - (b.state === 'stopped' ? 0 : 1) || b.launchedAt - a.launchedAt).slice(0, members.length - target);
-      for (const i of extra) await this.terminate(i.id, hooks, 'warm pool shrink');
+      for (const i of extra) this.terminate(i.id, hooks, 'warm pool shrink');
+    }
+  }
+
+  /**
+   * The standby group's target-tracking scale-in (when the strategy's features have it): members idle for
+   * `standbyScaleInIdleMinutes` go back to the warm pool, desired capacity lowered by as many.
+   */
+  scaleInIdleStandby(hooks: StrategyHooks): void {
+    const idleMinutes = this.features.standbyScaleInIdleMinutes;
+    if (idleMinutes === undefined) return;
+    for (const g of this.cloud.allGroups()) {
+      if (!this.standbyGroups.has(g.id)) continue;
+      const members = this.instances().filter((i) => i.groupId === g.id && !i.warm && i.state === 'running');
+      let shrink = 0;
+      for (const i of members) {
+        const m = this.meta.get(i.id);
+        if (m === undefined) continue;
+        if (!this.isIdle(i.id)) {
+          m.idleSince = undefined;
+          continue;
+        }
+        m.idleSince ??= this.current;
+        if (this.current - m.idleSince >= idleMinutes * 60_000) shrink += 1;
+      }
+      shrink = Math.min(shrink, g.desiredCapacity - g.minSize);
+      if (shrink > 0) {
+        this.buckets.mutating.take(this.current);
+        this.setDesired(g.id, g.desiredCapacity - shrink);
+        this.reconcile(hooks);
+      }
     }
   }
 
@@ -449,7 +723,7 @@ export class SimWorld {
     return `sim-token-${this.hookSeq.toString(16).padStart(8, '0')}`;
   }
 
-  private async beginLaunchHook(id: InstanceId, origin: 'EC2' | 'WarmPool', hooks: StrategyHooks): Promise<void> {
+  private beginLaunchHook(id: InstanceId, origin: 'EC2' | 'WarmPool', hooks: StrategyHooks): void {
     const settings = this.lifecycleHooks;
     const m = this.meta.get(id);
     if (settings === undefined || m === undefined) return;
@@ -457,7 +731,8 @@ export class SimWorld {
     const until = this.current + settings.heartbeatTimeoutSeconds * 1000;
     m.launching = { token, until };
     this.queue.push(until, { kind: 'hook-timeout', instanceId: id, token });
-    await hooks.onLifecycleHook?.(this, { transition: 'launch', instanceId: id, groupId: m.groupId, hookName: settings.launchHook, token, origin, destination: 'AutoScalingGroup' });
+    const event: LifecycleHookEvent = { transition: 'launch', instanceId: id, groupId: m.groupId, hookName: settings.launchHook, token, origin, destination: 'AutoScalingGroup' };
+    this.notify(hooks, (h) => h.onLifecycleHook?.(this, event));
   }
 
   /**
@@ -465,7 +740,7 @@ export class SimWorld {
    * running, its workload already looking for a new home — until the hook is completed or times out.
    * Returns false when there is no hook (terminate at once).
    */
-  async beginTerminateHook(id: InstanceId, hooks: StrategyHooks): Promise<boolean> {
+  beginTerminateHook(id: InstanceId, hooks: StrategyHooks): boolean {
     const settings = this.lifecycleHooks;
     const m = this.meta.get(id);
     if (settings === undefined || m === undefined || !this.isAlive(id) || m.terminating !== undefined) return m?.terminating !== undefined;
@@ -473,20 +748,21 @@ export class SimWorld {
     const until = this.current + settings.heartbeatTimeoutSeconds * 1000;
     m.terminating = { token, until };
     this.queue.push(until, { kind: 'hook-timeout', instanceId: id, token });
-    await hooks.onLifecycleHook?.(this, { transition: 'terminate', instanceId: id, groupId: m.groupId, hookName: settings.terminateHook, token, origin: 'AutoScalingGroup', destination: 'EC2' });
+    const event: LifecycleHookEvent = { transition: 'terminate', instanceId: id, groupId: m.groupId, hookName: settings.terminateHook, token, origin: 'AutoScalingGroup', destination: 'EC2' };
+    this.notify(hooks, (h) => h.onLifecycleHook?.(this, event));
     return true;
   }
 
   /** CompleteLifecycleAction (or the heartbeat timeout's default CONTINUE). Unknown tokens are ignored. */
-  async completeLifecycleHook(id: InstanceId, token: string, hooks: StrategyHooks): Promise<void> {
+  completeLifecycleHook(id: InstanceId, token: string, hooks: StrategyHooks): void {
     const m = this.meta.get(id);
     if (m === undefined) return;
     if (m.launching?.token === token) {
       m.launching = undefined;
       const readyAt = this.pendingReady.get(id);
-      if (readyAt !== undefined && readyAt <= this.current) await this.markReady(id, this.current, hooks);
+      if (readyAt !== undefined && readyAt <= this.current) this.markReady(id, this.current, hooks);
     } else if (m.terminating?.token === token) {
-      await this.terminate(id, hooks, 'api');
+      this.terminate(id, hooks, 'api');
     }
   }
 
@@ -503,17 +779,20 @@ export class SimWorld {
   }
 
   /** A hook's timeout event: CONTINUE unless it was completed or extended meanwhile. */
-  async expireLifecycleHook(id: InstanceId, token: string, hooks: StrategyHooks): Promise<void> {
+  expireLifecycleHook(id: InstanceId, token: string, hooks: StrategyHooks): void {
     const m = this.meta.get(id);
     const hook = m?.launching?.token === token ? m.launching : m?.terminating?.token === token ? m.terminating : undefined;
     if (hook === undefined || hook.until > this.current) return;
-    await this.completeLifecycleHook(id, token, hooks);
+    this.completeLifecycleHook(id, token, hooks);
   }
 
   // ------------------------------------------------------------------ losing instances
 
-  /** Terminates an instance now (reclaim, scale-in, a strategy's or a handler's call). */
-  async terminate(id: InstanceId, hooks: StrategyHooks, why: 'reclaim' | 'scale-in' | 'warm pool shrink' | 'drained' | 'api'): Promise<void> {
+  /**
+   * Terminates an instance now (reclaim, scale-in, health check, a strategy's call): it is `shutting-down`
+   * at once (its workload is gone) and `terminated` `terminateSeconds` later.
+   */
+  terminate(id: InstanceId, hooks: StrategyHooks, why: 'reclaim' | 'scale-in' | 'warm pool shrink' | 'drained' | 'api' | 'health-check'): void {
     if (!this.isAlive(id)) return;
     const m = this.meta.get(id);
     if (m) {
@@ -523,16 +802,19 @@ export class SimWorld {
       m.goneAt = why === 'reclaim' ? this.current : this.current - this.params.timings.asgDetectionSeconds * 1000;
       m.readyAt = undefined;
     }
-    await this.setState(id, 'terminated', hooks);
+    this.setState(id, 'shutting-down', hooks);
+    this.stateSeq += 1;
+    this.queue.push(this.current + this.params.timings.terminateSeconds * 1000, { kind: 'state-reached', instanceId: id, state: 'terminated', seq: this.stateSeq });
+    this.pendingReady.delete(id);
     if (why === 'reclaim') {
       // Workloads that moved off this instance ahead of its reclaim were still interrupted by it.
       for (const e of this.episodes) if (e.fromHost === id && e.kind === 'move') e.kind = 'spot';
     }
     this.loseHost(id);
     if (m?.replacementLaunched) {
-      // The replacement is already counted in desired capacity: drop the victim's slot (detach with decrement).
+      // The replacement is already counted in desired capacity: drop the victim's slot (terminate with decrement).
       const g = this.cloud.group(m.groupId);
-      if (g && g.desiredCapacity > g.minSize) this.cloud.putGroup({ ...g, desiredCapacity: g.desiredCapacity - 1 });
+      if (g && g.desiredCapacity > g.minSize) this.setDesired(g.id, g.desiredCapacity - 1);
       m.replacementLaunched = false;
     }
   }
@@ -540,10 +822,6 @@ export class SimWorld {
   /** The workloads on a lost instance lose their host (an outage unless a successor is already serving). */
   loseHost(id: InstanceId): void {
     for (const w of this.workloads) {
-      if (w.overlapHost === id) {
-        w.overlapHost = undefined;
-        w.overlapUntil = undefined;
-      }
       if (w.next === id) w.next = undefined;
       if (w.host !== id) continue;
       w.host = undefined;
@@ -555,7 +833,11 @@ export class SimWorld {
   }
 
   private openEpisode(w: SimWorkload, kind: EpisodeKind, fromHost: InstanceId | undefined): void {
-    if (w.episode !== undefined) return;
+    if (w.episode !== undefined) {
+      // A second loss inside an open episode stays in it; a Spot or voluntary cause outranks a move.
+      if (w.episode.kind === 'move' && kind !== 'move') w.episode.kind = kind;
+      return;
+    }
     w.episode = { kind, workloadId: w.id, groupId: w.groupId, start: this.current, unservedVcpuMinutes: 0, unservedGibMinutes: 0, ...(fromHost !== undefined ? { fromHost } : {}) };
     this.episodes.push(w.episode);
   }
@@ -572,22 +854,26 @@ export class SimWorld {
     this.exhaustedUntil.set(this.poolKey(type, az), until);
   }
 
-  // ------------------------------------------------------------------ strategies' levers
+  // ------------------------------------------------------------------ platform actions on a strategy's request
 
-  /** Launches a replacement for `victim` in its group now (desired + 1); the victim's slot goes when it does. */
-  async launchReplacementFor(victim: InstanceId, hooks: StrategyHooks): Promise<void> {
+  /**
+   * Capacity Rebalancing's launch (and a termination handler's "replace now"): the group launches a
+   * replacement at once (desired + 1) and the at-risk instance's slot goes when it does.
+   * Returns false when the group is at its max size.
+   */
+  launchReplacementFor(victim: InstanceId, hooks: StrategyHooks): boolean {
     const m = this.meta.get(victim);
-    if (m === undefined || m.replacementLaunched || !this.isAlive(victim)) return;
+    if (m === undefined || m.replacementLaunched || !this.isAlive(victim)) return false;
     const g = this.cloud.group(m.groupId);
-    if (g === undefined || g.desiredCapacity + 1 > g.maxSize) return;
-    this.buckets.mutating.take(this.current);
-    this.cloud.putGroup({ ...g, desiredCapacity: g.desiredCapacity + 1 });
+    if (g === undefined || g.desiredCapacity + 1 > g.maxSize) return false;
+    this.setDesired(g.id, g.desiredCapacity + 1);
     m.replacementLaunched = true;
-    await this.reconcile(hooks);
+    this.reconcile(hooks);
+    return true;
   }
 
   /** Asks the application to move the instance's workload away; the instance is terminated once vacated. */
-  drain(id: InstanceId): void {
+  markDraining(id: InstanceId): void {
     const m = this.meta.get(id);
     if (m) m.draining = true;
   }
@@ -599,17 +885,21 @@ export class SimWorld {
     if (i === undefined || m === undefined || m.voluntary) return;
     const policy = this.policies.get(i.groupId);
     const inFlight = this.voluntaryInFlight(i.groupId);
-    const size = this.instances().filter((x) => x.groupId === i.groupId && !x.warm && (x.state === 'running' || x.state === 'pending')).length;
-    const allowed = policy ? allowedDisruptions(policy.disruptionBudget, size) : 0;
+    const allowed = policy ? allowedDisruptions(policy.disruptionBudget, this.groupSize(i.groupId)) : 0;
     if (inFlight + 1 > allowed) this.totals.budgetViolations += 1;
     m.voluntary = true;
     this.totals.voluntaryInterruptions += 1;
   }
 
+  /** Members running or starting (what a disruption budget is a share of). */
+  groupSize(groupId: GroupId): number {
+    return this.instances().filter((x) => x.groupId === groupId && !x.warm && (x.state === 'running' || x.state === 'pending')).length;
+  }
+
   /** Voluntary disruptions of a group whose workload has not recovered yet. */
   voluntaryInFlight(groupId: GroupId): number {
     return this.episodes.filter((e) => e.kind === 'voluntary' && e.groupId === groupId && e.end === undefined).length
-      + [...this.meta.values()].filter((m) => m.groupId === groupId && m.voluntary && this.isAlive(m.id)).length;
+      + [...this.meta.values()].filter((m) => m.groupId === groupId && m.voluntary && this.isAlive(m.id) && !this.workloads.some((w) => w.episode?.fromHost === m.id)).length;
   }
 
   // ------------------------------------------------------------------ the application: placing workloads
@@ -629,7 +919,7 @@ export class SimWorld {
     return this.instances().filter((i) => {
       if (!groups.has(i.groupId) || i.warm || !(i.state === 'pending' || i.state === 'running')) return false;
       const m = this.meta.get(i.id);
-      if (m === undefined || m.doomedAt !== undefined || m.draining || m.voluntary || m.terminating !== undefined) return false;
+      if (m === undefined || m.doomedAt !== undefined || m.draining || m.voluntary || m.terminating !== undefined || m.detached || m.standby) return false;
       return this.isIdle(i.id);
     });
   }
@@ -649,24 +939,25 @@ export class SimWorld {
   }
 
   /** A pending instance became ready (running, application up) at `at`. */
-  async markReady(id: InstanceId, at: number, hooks: StrategyHooks): Promise<void> {
+  markReady(id: InstanceId, at: number, hooks: StrategyHooks): void {
     const i = this.byId.get(id);
     const m = this.meta.get(id);
     if (i === undefined || m === undefined || i.state !== 'pending') {
       this.pendingReady.delete(id);
       return;
     }
+    if (this.pendingReady.get(id) !== undefined && (this.pendingReady.get(id) ?? 0) > at) return; // a later start superseded this event
     if (m.launching !== undefined) {
       // Still in Pending:Wait: ready once the launch hook is completed (or times out).
       this.pendingReady.set(id, Math.max(at, m.launching.until));
       return;
     }
     this.pendingReady.delete(id);
-    await this.setState(id, 'running', hooks);
+    this.setState(id, 'running', hooks);
     if (!this.byId.get(id)?.warm) m.readyAt = at;
   }
 
-  async placeWorkloads(hooks: StrategyHooks): Promise<void> {
+  placeWorkloads(hooks: StrategyHooks): void {
     for (const w of this.workloads) {
       if (this.needsHost(w)) {
         const candidates = this.freeHosts(w);
@@ -682,25 +973,23 @@ export class SimWorld {
         // On a standby instance: back to the primary group once the post-restart window has passed.
         const window = (this.policies.get(w.groupId)?.postRestartWindowMinutes ?? 30) * 60_000;
         if (this.current - w.startedAt >= window) {
-          const home = this.instances().filter((i) => i.groupId === w.groupId && this.isServing(i.id) && this.isIdle(i.id) && this.meta.get(i.id)?.doomedAt === undefined && !this.meta.get(i.id)?.draining);
+          const home = this.instances().filter((i) => i.groupId === w.groupId && this.isServing(i.id) && this.isIdle(i.id) && this.meta.get(i.id)?.doomedAt === undefined && !this.meta.get(i.id)?.draining && !this.meta.get(i.id)?.terminating);
           home.sort((a, b) => a.id.localeCompare(b.id));
           if (home[0]) w.next = home[0].id;
         }
       }
-      if (w.next !== undefined && this.isServing(w.next)) await this.switchHost(w, hooks);
+      if (w.next !== undefined && this.isServing(w.next)) this.switchHost(w, hooks);
     }
   }
 
-  private async switchHost(w: SimWorkload, hooks: StrategyHooks): Promise<void> {
+  /** A cut-over: the workload stops on its old host and restarts on the new one (one host at a time). */
+  private switchHost(w: SimWorkload, hooks: StrategyHooks): void {
     const next = w.next as InstanceId;
     const old = w.host;
     w.next = undefined;
     if (old !== undefined && this.isServing(old)) {
-      // Graceful: the old instance keeps serving beside the new one while it warms up.
       const m = this.meta.get(old);
       this.openEpisode(w, m?.voluntary ? 'voluntary' : m?.doomedAt !== undefined ? 'spot' : 'move', old);
-      w.overlapHost = old;
-      w.overlapUntil = this.current + this.params.handoverOverlapMinutes * 60_000;
       w.downtimeMinutes = 0;
     } else {
       w.downtimeMinutes = w.lostAt !== undefined ? (this.current - w.lostAt) / 60_000 : 0;
@@ -708,49 +997,15 @@ export class SimWorld {
     w.host = next;
     w.startedAt = this.current;
     w.lostAt = undefined;
-    await hooks.onEvent?.(this, 'workload-moved', { workloadId: w.id, from: old, to: next });
+    const payload = { workloadId: w.id, from: old, to: next };
+    this.notify(hooks, (h) => h.onEvent?.(this, 'workload-moved', payload));
   }
 
-  /** Ends overlaps that are over and retires vacated instances that were draining. */
-  async settleOverlaps(hooks: StrategyHooks): Promise<void> {
-    for (const w of this.workloads) {
-      if (w.overlapHost !== undefined && (w.overlapUntil ?? 0) <= this.current) {
-        const old = w.overlapHost;
-        w.overlapHost = undefined;
-        w.overlapUntil = undefined;
-        const m = this.meta.get(old);
-        if (m?.draining) {
-          // Vacated after a rebalance-driven move: terminate it, its slot already has the replacement.
-          await this.terminate(old, hooks, 'drained');
-        }
-      }
-    }
+  /** Retires vacated instances that were draining (Capacity Rebalancing terminates them once the replacement serves). */
+  settleDrains(hooks: StrategyHooks): void {
     for (const m of this.meta.values()) {
-      if (m.draining && this.isAlive(m.id) && this.isIdle(m.id) && !this.instance(m.id)?.warm) await this.terminate(m.id, hooks, 'drained');
-    }
-  }
-
-  /** The standby group's scaling policy: scale in members idle for `standbyIdleScaleInMinutes`. */
-  async scaleInIdleStandby(hooks: StrategyHooks): Promise<void> {
-    for (const g of this.cloud.allGroups()) {
-      if (!g.warmPool) continue;
-      const members = this.instances().filter((i) => i.groupId === g.id && !i.warm && i.state === 'running');
-      let shrink = 0;
-      for (const i of members) {
-        const m = this.meta.get(i.id);
-        if (m === undefined) continue;
-        if (!this.isIdle(i.id)) {
-          m.idleSince = undefined;
-          continue;
-        }
-        m.idleSince ??= this.current;
-        if (this.current - m.idleSince >= this.params.standbyIdleScaleInMinutes * 60_000) shrink += 1;
-      }
-      if (shrink > 0 && g.desiredCapacity - shrink >= g.minSize) {
-        this.buckets.mutating.take(this.current);
-        this.cloud.putGroup({ ...g, desiredCapacity: g.desiredCapacity - shrink });
-        await this.reconcile(hooks);
-      }
+      if (!m.draining || !this.isAlive(m.id) || !this.isIdle(m.id) || this.instance(m.id)?.warm || m.terminating !== undefined) continue;
+      if (!this.beginTerminateHook(m.id, hooks)) this.terminate(m.id, hooks, 'drained');
     }
   }
 
@@ -765,29 +1020,39 @@ export class SimWorld {
     if (w.host === undefined || w.startedAt === undefined) return { vcpu: baseCpu, memoryGiB: baseMem };
     const tau = (at - w.startedAt) / 60_000;
     const model = this.params.postRestart;
+    const variation = this.params.postRestartVariation?.get(w.id) ?? 1;
     return {
-      vcpu: baseCpu * warmUpMultiplier(model, 'cpu', tau) + catchUpVcpu(model, baseCpu, w.downtimeMinutes, tau),
-      memoryGiB: baseMem * warmUpMultiplier(model, 'memory', tau),
+      vcpu: baseCpu * (1 + (warmUpMultiplier(model, 'cpu', tau) - 1) * variation) + catchUpVcpu(model, baseCpu, w.downtimeMinutes, tau),
+      memoryGiB: baseMem * (1 + (warmUpMultiplier(model, 'memory', tau) - 1) * variation),
     };
   }
 
-  /** Serving capacity of a workload now: its host if serving, plus the overlapping old host. */
+  /** Serving capacity of a workload now: its host, if serving. */
   workloadCapacity(w: SimWorkload): { vcpu: number; memoryGiB: number } {
-    let vcpu = 0;
-    let memoryGiB = 0;
-    for (const id of [w.host, w.overlapHost]) {
-      if (id !== undefined && this.isServing(id)) {
-        const r = this.spec(id).resources;
-        vcpu += r.vcpu;
-        memoryGiB += r.memoryGiB;
-      }
+    if (w.host !== undefined && this.isServing(w.host)) {
+      const r = this.spec(w.host).resources;
+      return { vcpu: r.vcpu, memoryGiB: r.memoryGiB };
     }
-    return { vcpu, memoryGiB };
+    return { vcpu: 0, memoryGiB: 0 };
   }
 
-  /** Accounts one step [now, now + step): demand, served, unserved, cost, episodes, timeline. */
+  /** Closes a workload's episode once it has run a restart horizon on a host that covers its home type. */
+  private maybeCloseEpisode(w: SimWorkload): void {
+    const e = w.episode;
+    if (e === undefined || w.host === undefined || w.startedAt === undefined || !this.isServing(w.host)) return;
+    const r = this.spec(w.host).resources;
+    const covers = r.vcpu + EPS >= w.home.vcpu && r.memoryGiB + EPS >= w.home.memoryGiB;
+    if (!covers) return;
+    if (this.current + this.params.stepSeconds * 1000 - w.startedAt < this.restartHorizonMs) return;
+    e.end = this.current + this.params.stepSeconds * 1000;
+    w.episode = undefined;
+  }
+
+  /** Accounts one step [now, now + step): demand, served, unserved, cost, episodes, standby use, timeline. */
   accountStep(): void {
+    const stepMs = this.params.stepSeconds * 1000;
     const stepMin = this.params.stepSeconds / 60;
+    const stepHours = this.params.stepSeconds / 3600;
     const t = this.current;
     let demandV = 0;
     let capV = 0;
@@ -812,26 +1077,37 @@ export class SimWorld {
       if (e !== undefined) {
         e.unservedVcpuMinutes += uV * stepMin;
         e.unservedGibMinutes += uM * stepMin;
-        const served = w.host !== undefined && this.isServing(w.host) && uV <= EPS && uM <= EPS;
-        if (!served) e.fullyServedSince = undefined;
-        else {
-          e.fullyServedSince ??= t;
-          // Recovered once fully served for a whole minute.
-          if (t + this.params.stepSeconds * 1000 - e.fullyServedSince >= 60_000) {
-            e.end = e.fullyServedSince;
-            w.episode = undefined;
-          }
-        }
+        if (uV > EPS || uM > EPS) e.lastUnservedEnd = t + stepMs;
+        this.maybeCloseEpisode(w);
+      } else {
+        this.totals.steadyUnservedVcpuMinutes += uV * stepMin;
       }
+      this.totals.allOnDemandCostUsd += lookupInstanceType(this.catalog, w.homeType).onDemandHourlyUsd * stepHours;
     }
     this.totals.demandVcpuMinutes += demandV * stepMin;
     this.totals.servedVcpuMinutes += servedV * stepMin;
     let cost = 0;
     for (const i of this.byId.values()) {
-      if (i.state === 'terminated') continue;
+      if (i.state === 'terminated' || i.state === 'shutting-down' || i.state === 'pending') {
+        // EC2 bills neither pending nor shutting-down nor terminated instances (EC2 User Guide, "Instance state" table).
+        continue;
+      }
       const spec = lookupInstanceType(this.catalog, i.instanceType);
-      const billedRunning = i.state === 'running' || i.state === 'pending' || i.state === 'stopping' || i.state === 'shutting-down';
-      cost += hourlyCost(spec, i.lifecycle, billedRunning ? 'running' : 'stopped') * (this.params.stepSeconds / 3600);
+      const hibernating = i.state === 'stopping' && this.meta.get(i.id)?.hibernating === true;
+      if (i.state === 'running' || hibernating) {
+        const c = hourlyCost(spec, i.lifecycle, 'running') * stepHours;
+        cost += c;
+        if (i.lifecycle === 'spot') this.totals.spotCostUsd += c;
+        else this.totals.onDemandCostUsd += c;
+      } else {
+        const c = STOPPED_STORAGE_USD_PER_HOUR * stepHours;
+        cost += c;
+        this.totals.storageCostUsd += c;
+      }
+      if (this.standbyGroups.has(i.groupId) && !i.warm && i.state === 'running') {
+        this.totals.standbyInstanceHours += stepHours;
+        if (this.isIdle(i.id)) this.totals.idleStandbyInstanceHours += stepHours;
+      }
     }
     this.totals.costUsd += cost;
     if (this.params.checkInvariants) this.checkInvariants();
@@ -853,7 +1129,7 @@ export class SimWorld {
     if (this.workloads.length !== this.sample.workloads.length) throw new Error(`invariant: ${this.workloads.length} workloads, expected ${this.sample.workloads.length}`);
     const claimed = new Map<InstanceId, string>();
     for (const w of this.workloads) {
-      for (const id of [w.host, w.next, w.overlapHost]) {
+      for (const id of [w.host, w.next]) {
         if (id === undefined) continue;
         const other = claimed.get(id);
         if (other !== undefined) throw new Error(`invariant: instance ${id} claimed by workloads ${other} and ${w.id}`);
@@ -866,5 +1142,4 @@ export class SimWorld {
       if (g.desiredCapacity < g.minSize || g.desiredCapacity > g.maxSize) throw new Error(`invariant: group ${g.id} desired ${g.desiredCapacity} outside [${g.minSize}, ${g.maxSize}]`);
     }
   }
-
 }

@@ -1,19 +1,27 @@
 import type { GroupId, InstanceCatalog, InstanceId, ManagedInstance, WarmPoolView } from '../../core/domain';
 import type { CapacityGateway, GroupDescription, WarmPoolDescription } from '../../ports/capacity-gateway';
 import type { InstanceFilter, InstanceGateway } from '../../ports/instance-gateway';
+import { InMemoryCloudError } from '../memory';
 import type { SimWorld, StrategyHooks } from './sim-world';
 
+type Bucket = 'launch' | 'mutating' | 'describe';
+
 /**
- * The EC2 and Auto Scaling ports as spotwise's handlers see them inside the simulator. Every call goes to
- * the in-memory cloud fake (which keeps AWS's refusals: retyping a running instance, stopping Spot,
- * desired capacity outside [min, max]) and is charged to EC2's token buckets (throttled calls take
- * effect when the bucket allows, as with the SDK's adaptive retry); then the world applies what takes
- * time — starts become ready after the warm-start delay, desired-capacity changes launch or scale in,
- * terminations take the instance's workload with them.
+ * The EC2 and Auto Scaling APIs as every strategy sees them inside the simulator (spotwise's handlers
+ * through their ports, the baselines directly). Each call:
+ * - takes a token from EC2's bucket for its kind (DESIGN.md §1) and, when throttled, waits in simulated
+ *   time until the bucket allows it (the SDK's adaptive retry), so the caller is delayed, not failed;
+ * - is checked by the in-memory cloud fake, which keeps AWS's refusals (retyping an instance that is not
+ *   `stopped`, starting one that is `stopping`, stopping Spot, desired capacity outside [min, max]); a
+ *   refusal is counted in the world's `failedActions` and thrown to the caller, never silently fixed;
+ * - then the world applies what takes time: a stop leaves the instance `stopping` for tens of seconds, a
+ *   start becomes ready after the warm-start delay, desired-capacity changes launch or scale in.
+ * Reads and writes of desired capacity and warm pools are recorded per delivery, so a write computed from
+ * a value another writer changed since is counted as stale.
  *
- * A call that stops or terminates an instance still serving a workload is a *voluntary disruption*:
- * the world checks it against the group's disruption budget (a violation is counted, never prevented —
- * the simulator measures, the handlers must decide).
+ * Stopping or terminating an instance that serves a workload (not already being reclaimed) is a voluntary
+ * disruption: the world checks it against the group's disruption budget (a violation is counted, never
+ * prevented — the simulator measures, the strategies decide).
  */
 export class SimulatedCloud implements InstanceGateway, CapacityGateway {
   constructor(
@@ -21,135 +29,190 @@ export class SimulatedCloud implements InstanceGateway, CapacityGateway {
     private readonly hooks: () => StrategyHooks,
   ) {}
 
-  private describe(): void {
-    this.world.buckets.describe.take(this.world.now());
+  /** Takes a token and waits until the call goes through; returns that time. */
+  private async call(bucket: Bucket): Promise<number> {
+    const at = this.world.buckets[bucket].take(this.world.now());
+    if (at > this.world.now()) await this.world.waitUntil(at);
+    return at;
   }
 
-  private mutate(): number {
-    return this.world.buckets.mutating.take(this.world.now());
+  /** Runs the fake's check; a refusal is counted as a failed action and rethrown. */
+  private async checked<T>(run: () => Promise<T>): Promise<T> {
+    try {
+      return await run();
+    } catch (error) {
+      if (error instanceof InMemoryCloudError) this.world.totals.failedActions += 1;
+      throw error;
+    }
   }
 
   async describeInstances(filter: InstanceFilter): Promise<ManagedInstance[]> {
-    this.describe();
+    await this.call('describe');
     return this.world.cloud.describeInstances(filter);
   }
 
   async describeInstanceTypes(names: readonly string[]): Promise<InstanceCatalog> {
-    this.describe();
+    await this.call('describe');
     return this.world.cloud.describeInstanceTypes(names);
   }
 
   async retypeStoppedInstance(id: InstanceId, instanceType: string): Promise<void> {
-    this.mutate();
-    await this.world.cloud.retypeStoppedInstance(id, instanceType);
+    await this.call('mutating');
+    await this.checked(() => this.world.cloud.retypeStoppedInstance(id, instanceType));
     this.world.refresh(id);
   }
 
   async startInstances(ids: readonly InstanceId[]): Promise<void> {
-    const at = this.world.buckets.launch.take(this.world.now());
+    const at = await this.call('launch');
     const before = ids.map((id) => this.world.instance(id));
-    await this.world.cloud.startInstances(ids);
+    await this.checked(() => this.world.cloud.startInstances(ids));
     for (const [k, id] of ids.entries()) {
       const was = before[k];
       if (was?.state !== 'stopped') continue;
-      // The fake starts instantly; the world adds the boot time of an initialised, stopped instance.
+      // The fake starts at once; the world adds the boot time of an initialised, stopped instance.
       this.world.cloud.setInstanceState(id, 'stopped');
       this.world.refresh(id);
-      await this.world.setState(id, 'pending', this.hooks());
+      this.world.setState(id, 'pending', this.hooks());
       this.world.scheduleReady(id, at + this.world.params.timings.warmStoppedSeconds * 1000);
     }
   }
 
   async stopInstances(ids: readonly InstanceId[], options?: { readonly hibernate?: boolean }): Promise<void> {
-    this.mutate();
+    await this.call('mutating');
     const before = ids.map((id) => this.world.instance(id));
+    await this.checked(() => this.world.cloud.stopInstances(ids, options));
     this.noteVoluntary(ids);
-    await this.world.cloud.stopInstances(ids, options);
     for (const [k, id] of ids.entries()) {
       const was = before[k];
       if (was === undefined) continue;
+      // The fake stops at once; the world keeps the instance `stopping` until its stop completes.
       this.world.cloud.setInstanceState(id, was.state);
       this.world.refresh(id);
-      const m = this.world.meta.get(id);
-      if (m) m.readyAt = undefined;
-      await this.world.setState(id, 'stopped', this.hooks());
-      this.world.loseHost(id);
+      if (was.state === 'stopped' || was.state === 'stopping') continue;
+      this.world.beginStop(id, options?.hibernate === true, this.hooks());
     }
   }
 
   async terminateInstances(ids: readonly InstanceId[]): Promise<void> {
-    this.mutate();
+    await this.call('mutating');
+    for (const id of ids) if (this.world.instance(id) === undefined) await this.checked(() => this.world.cloud.terminateInstances([id])); // unknown id: the fake's error
     this.noteVoluntary(ids);
-    for (const id of ids) if (this.world.instance(id) === undefined) await this.world.cloud.terminateInstances([id]); // unknown id: the fake's error
-    for (const id of ids) await this.world.terminate(id, this.hooks(), 'api');
+    for (const id of ids) this.world.terminate(id, this.hooks(), 'api');
   }
 
   async tagInstances(ids: readonly InstanceId[], tags: Readonly<Record<string, string>>): Promise<void> {
-    this.mutate();
-    await this.world.cloud.tagInstances(ids, tags);
+    await this.call('mutating');
+    await this.checked(() => this.world.cloud.tagInstances(ids, tags));
   }
 
   async describeGroups(ids: readonly GroupId[]): Promise<GroupDescription[]> {
-    this.describe();
-    return this.world.cloud.describeGroups(ids);
+    await this.call('describe');
+    const out = await this.world.cloud.describeGroups(ids);
+    for (const g of out) this.world.noteRead(g.id, 'desired');
+    return out;
   }
 
   async findGroupOfInstance(id: InstanceId): Promise<GroupId | undefined> {
-    this.describe();
+    await this.call('describe');
     return this.world.cloud.findGroupOfInstance(id);
   }
 
   async describeWarmPool(id: GroupId): Promise<WarmPoolDescription | undefined> {
-    this.describe();
-    return this.world.cloud.describeWarmPool(id);
+    await this.call('describe');
+    const out = await this.world.cloud.describeWarmPool(id);
+    if (out !== undefined) this.world.noteRead(id, 'warm-pool');
+    return out;
   }
 
   async putWarmPool(id: GroupId, warmPool: WarmPoolView): Promise<void> {
-    this.mutate();
-    await this.world.cloud.putWarmPool(id, warmPool);
-    await this.world.reconcile(this.hooks());
+    await this.call('mutating');
+    const before = this.world.cloud.group(id)?.warmPool;
+    await this.checked(() => this.world.cloud.putWarmPool(id, warmPool));
+    this.world.noteWrite(id, 'warm-pool', () => {
+      if (JSON.stringify(before) !== JSON.stringify(this.world.cloud.group(id)?.warmPool)) this.world.bumpWarmPoolVersion(id);
+    });
+    this.world.reconcile(this.hooks());
   }
 
   async setDesiredCapacity(id: GroupId, desiredCapacity: number): Promise<void> {
-    this.mutate();
-    await this.world.cloud.setDesiredCapacity(id, desiredCapacity);
-    await this.world.reconcile(this.hooks());
+    await this.call('mutating');
+    const g = this.world.cloud.group(id);
+    if (g === undefined || !Number.isInteger(desiredCapacity) || desiredCapacity < g.minSize || desiredCapacity > g.maxSize) {
+      await this.checked(() => this.world.cloud.setDesiredCapacity(id, desiredCapacity)); // the fake's refusal, naming the bounds
+    }
+    // The world's setter writes it and keeps the version every writer is judged against.
+    this.world.noteWrite(id, 'desired', () => this.world.setDesired(id, desiredCapacity));
+    this.world.reconcile(this.hooks());
+  }
+
+  /**
+   * ExecutePolicy on a simple scaling policy (ChangeInCapacity, HonorCooldown false): Auto Scaling applies
+   * the adjustment to the desired capacity it holds, so concurrent callers never lose each other's change.
+   * Clamped to [min, max] as Auto Scaling does.
+   */
+  async changeDesiredCapacity(id: GroupId, adjustment: number): Promise<void> {
+    await this.call('mutating');
+    const g = this.world.cloud.group(id);
+    if (g === undefined) {
+      this.world.totals.failedActions += 1;
+      throw new InMemoryCloudError('ValidationError', `executing a scaling policy of ${id}: no Auto Scaling group named ${JSON.stringify(id)}`);
+    }
+    this.world.setDesired(id, Math.min(g.maxSize, Math.max(g.minSize, g.desiredCapacity + adjustment)));
+    this.world.reconcile(this.hooks());
   }
 
   async completeLifecycleAction(input: Parameters<CapacityGateway['completeLifecycleAction']>[0]): Promise<void> {
-    this.mutate();
-    await this.world.cloud.completeLifecycleAction(input);
-    await this.world.completeLifecycleHook(input.instanceId, input.token, this.hooks());
+    await this.call('mutating');
+    await this.checked(() => this.world.cloud.completeLifecycleAction(input));
+    this.world.completeLifecycleHook(input.instanceId, input.token, this.hooks());
   }
 
   async recordLifecycleActionHeartbeat(input: Parameters<CapacityGateway['recordLifecycleActionHeartbeat']>[0]): Promise<void> {
-    this.mutate();
-    await this.world.cloud.recordLifecycleActionHeartbeat(input);
+    await this.call('mutating');
+    await this.checked(() => this.world.cloud.recordLifecycleActionHeartbeat(input));
     this.world.heartbeatLifecycleHook(input.instanceId, input.token);
   }
 
   /**
-   * With a terminate lifecycle hook the instance first waits in Terminating:Wait (and spotwise hears of
+   * With a terminate lifecycle hook the instance first waits in Terminating:Wait (and its strategy hears of
    * it); it goes when the hook is completed. Without one it goes at once. Either way Auto Scaling launches
    * a replacement unless desired capacity was decremented.
    */
   async terminateInstanceInGroup(id: InstanceId, options: { readonly decrementDesiredCapacity: boolean }): Promise<void> {
-    this.mutate();
+    await this.call('mutating');
     const i = this.world.instance(id);
     const g = i === undefined ? undefined : this.world.cloud.group(i.groupId);
-    if (i === undefined || g === undefined || !this.world.isAlive(id) || this.world.lifecycleHooks === undefined) {
+    if (i === undefined || g === undefined || !this.world.isAlive(id)) {
+      await this.checked(() => this.world.cloud.terminateInstanceInGroup(id, options)); // the fake's refusals (unknown id, below min size)
       this.noteVoluntary([id]);
-      await this.world.cloud.terminateInstanceInGroup(id, options); // the fake's refusals (unknown id, below min size)
-      await this.world.terminate(id, this.hooks(), 'api');
+      this.world.terminate(id, this.hooks(), 'api');
     } else {
       if (options.decrementDesiredCapacity) {
-        if (g.desiredCapacity - 1 < g.minSize) await this.world.cloud.terminateInstanceInGroup(id, options); // refuses, naming the sizes
-        this.world.cloud.putGroup({ ...g, desiredCapacity: g.desiredCapacity - 1 });
+        if (g.desiredCapacity - 1 < g.minSize) await this.checked(() => this.world.cloud.terminateInstanceInGroup(id, options)); // refuses, naming the sizes
+        this.world.setDesired(g.id, g.desiredCapacity - 1);
       }
       this.noteVoluntary([id]);
-      await this.world.beginTerminateHook(id, this.hooks());
+      const m = this.world.meta.get(id);
+      if (!options.decrementDesiredCapacity && this.world.features.maintenancePolicy === 'launch-before-terminate' && m !== undefined && !m.replacementLaunched) {
+        // Launch before terminate: the replacement first; the member drains and goes once its workload has moved.
+        if (this.world.launchReplacementFor(id, this.hooks())) this.world.markDraining(id);
+        else if (!this.world.beginTerminateHook(id, this.hooks())) this.world.terminate(id, this.hooks(), 'api');
+      } else {
+        if (!options.decrementDesiredCapacity && m !== undefined) m.replaceAfterTermination = true;
+        if (!this.world.beginTerminateHook(id, this.hooks())) this.world.terminate(id, this.hooks(), 'api');
+      }
     }
-    await this.world.reconcile(this.hooks());
+    this.world.reconcile(this.hooks());
+  }
+
+  /**
+   * DetachInstances without decrement: the instance leaves the group (it keeps running until it is reclaimed
+   * or terminated) and Auto Scaling launches a replacement at once. A termination handler's "replace now".
+   */
+  async detachInstance(id: InstanceId): Promise<void> {
+    await this.call('mutating');
+    if (this.world.instance(id) === undefined) await this.checked(() => this.world.cloud.terminateInstances([id])); // unknown id: the fake's error
+    this.world.launchReplacementFor(id, this.hooks());
   }
 
   /** Stopping or terminating an instance that serves a workload, not already being reclaimed, is voluntary. */

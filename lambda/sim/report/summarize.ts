@@ -1,26 +1,60 @@
 import type { Episode } from '../engine/sim-world';
 import type { StrategyRun } from '../run-strategy';
 
-/** What the report says per strategy; the first eight keys are the issue's JSON contract. */
+/** A strategy's cost, itemised: instances by kind, then its own software's AWS bill. */
+export interface CostBreakdown {
+  readonly spotInstances: number;
+  readonly onDemandInstances: number;
+  readonly stoppedStorage: number;
+  readonly lambda: number;
+  readonly dynamodb: number;
+  readonly eventbridge: number;
+  readonly scheduler: number;
+  readonly cloudwatchReads: number;
+  readonly agentMetrics: number;
+}
+
+/**
+ * What the report says per strategy (the `--json` contract: every key below keeps its name; extra
+ * strategy-specific counters may follow).
+ */
 export interface StrategySummary {
-  readonly interruptions: number;
   readonly unservedVcpuMinutes: number;
   readonly unservedGibMinutes: number;
-  readonly recoveryP50Seconds: number;
-  readonly recoveryP95Seconds: number;
+  /** Served ÷ demanded vCPU·min over the run (0..1). */
+  readonly availability: number;
+  /** Instances plus the strategy's own AWS bill, USD. */
   readonly cost: number;
+  readonly costBreakdown: CostBreakdown;
+  /** The same fleet's home instances all On-Demand for the whole run (no interruptions, no standby). */
+  readonly onDemandCost: number;
+  /** 1 − cost ÷ onDemandCost. */
+  readonly savingsVsOnDemand: number;
+  readonly interruptions: number;
   readonly budgetViolations: number;
   readonly overCommits: number;
+  /** Calls the simulated cloud refused (a state not reached, a bound exceeded, ...). */
+  readonly failedActions: number;
+  readonly healthCheckReplacements: number;
+  readonly staleCapacityWrites: number;
+  readonly idleStandbyInstanceHours: number;
+  readonly standbyInstanceHours: number;
+  readonly recoveryP50Seconds: number;
+  readonly recoveryP95Seconds: number;
   readonly voluntaryInterruptions: number;
   readonly requestsAdmitted: number;
   readonly requestsDeferred: number;
+  readonly requestsUnserved: number;
   readonly rebalanceRecommendations: number;
   readonly coldLaunches: number;
   readonly warmStarts: number;
   readonly throttledCalls: number;
   readonly demandVcpuMinutes: number;
+  /** Unserved demand outside any episode (should be ~0: every shortfall has an interruption behind it). */
+  readonly steadyUnservedVcpuMinutes: number;
+  readonly deliveryFailures: number;
   /** Strategy-specific counters (spotwise: handler invocations, failures, reservations made/refused, ...). */
-  readonly [extra: string]: number;
+  readonly [extra: string]: number | CostBreakdown;
 }
 
 /** Nearest-rank percentile (the value at rank ⌈q·n⌉), 0 for no data. */
@@ -33,11 +67,15 @@ export const percentile = (values: readonly number[], q: number): number => {
 
 /**
  * Recovery time of an interruption: from the moment its workload was hit (the instance reclaimed or
- * terminated, or the workload moved off it ahead of that) until the workload was fully served again for a
- * whole minute. An interruption still not recovered when the run ends counts with the time it had so far
- * (censored, so a strategy cannot look better by never recovering).
+ * terminated, or the workload cut over ahead of that) to the end of the last unserved minute the episode
+ * caused — 0 when it caused none. An episode still short when the run ends counts to the end (censored, so
+ * a strategy cannot look better by never recovering).
  */
-export const recoverySeconds = (e: Episode, endAt: number): number => ((e.end ?? endAt) - e.start) / 1000;
+export const recoverySeconds = (e: Episode, endAt: number): number => {
+  if (e.lastUnservedEnd === undefined) return 0;
+  const last = e.end === undefined && e.lastUnservedEnd >= endAt ? endAt : e.lastUnservedEnd;
+  return Math.max(0, last - e.start) / 1000;
+};
 
 /** Episodes caused by an interruption (Spot or voluntary), not planned moves. */
 export const interruptionEpisodes = (run: StrategyRun): Episode[] => run.episodes.filter((e) => e.kind === 'spot' || e.kind === 'voluntary');
@@ -49,23 +87,49 @@ const round = (x: number, digits: number): number => {
 
 export const summarizeRun = (run: StrategyRun, endAt: number): StrategySummary => {
   const recoveries = interruptionEpisodes(run).map((e) => recoverySeconds(e, endAt));
+  const t = run.totals;
+  const sw = run.software;
+  const costBreakdown: CostBreakdown = {
+    spotInstances: round(t.spotCostUsd, 2),
+    onDemandInstances: round(t.onDemandCostUsd, 2),
+    stoppedStorage: round(t.storageCostUsd, 2),
+    lambda: round(sw.lambda, 4),
+    dynamodb: round(sw.dynamodb, 4),
+    eventbridge: round(sw.eventbridge, 4),
+    scheduler: round(sw.scheduler, 4),
+    cloudwatchReads: round(sw.cloudwatchReads, 4),
+    agentMetrics: round(sw.agentMetrics, 4),
+  };
+  const cost = t.costUsd + sw.total;
   return {
-    interruptions: run.totals.spotInterruptions,
-    unservedVcpuMinutes: round(run.totals.unservedVcpuMinutes, 2),
-    unservedGibMinutes: round(run.totals.unservedGibMinutes, 2),
+    unservedVcpuMinutes: round(t.unservedVcpuMinutes, 2),
+    unservedGibMinutes: round(t.unservedGibMinutes, 2),
+    availability: t.demandVcpuMinutes > 0 ? round(t.servedVcpuMinutes / t.demandVcpuMinutes, 6) : 1,
+    cost: round(cost, 2),
+    costBreakdown,
+    onDemandCost: round(t.allOnDemandCostUsd, 2),
+    savingsVsOnDemand: t.allOnDemandCostUsd > 0 ? round(1 - cost / t.allOnDemandCostUsd, 4) : 0,
+    interruptions: t.spotInterruptions,
+    budgetViolations: t.budgetViolations,
+    overCommits: t.overCommits,
+    failedActions: t.failedActions,
+    healthCheckReplacements: t.healthCheckReplacements,
+    staleCapacityWrites: t.staleCapacityWrites,
+    idleStandbyInstanceHours: round(t.idleStandbyInstanceHours, 2),
+    standbyInstanceHours: round(t.standbyInstanceHours, 2),
     recoveryP50Seconds: round(percentile(recoveries, 0.5), 1),
     recoveryP95Seconds: round(percentile(recoveries, 0.95), 1),
-    cost: round(run.totals.costUsd, 2),
-    budgetViolations: run.totals.budgetViolations,
-    overCommits: run.totals.overCommits,
-    voluntaryInterruptions: run.totals.voluntaryInterruptions,
+    voluntaryInterruptions: t.voluntaryInterruptions,
     requestsAdmitted: run.requests.requestsAdmitted,
     requestsDeferred: run.requests.requestsDeferred,
-    rebalanceRecommendations: run.totals.rebalanceRecommendations,
-    coldLaunches: run.totals.coldLaunches,
-    warmStarts: run.totals.warmStarts,
+    requestsUnserved: run.requests.requestsUnserved,
+    rebalanceRecommendations: t.rebalanceRecommendations,
+    coldLaunches: t.coldLaunches,
+    warmStarts: t.warmStarts,
     throttledCalls: run.throttledCalls,
-    demandVcpuMinutes: round(run.totals.demandVcpuMinutes, 1),
+    demandVcpuMinutes: round(t.demandVcpuMinutes, 1),
+    steadyUnservedVcpuMinutes: round(t.steadyUnservedVcpuMinutes, 2),
+    deliveryFailures: t.deliveryFailures,
     ...run.extra,
   };
 };

@@ -15,7 +15,10 @@ import { SimMetricsReader } from '../engine/sim-metrics-reader';
 import { SimulatedCloud } from '../engine/simulated-cloud';
 import type { LifecycleHookEvent, SimWorld } from '../engine/sim-world';
 import type { PreparedSimulation } from '../prepare-simulation';
-import type { RequestCounts, SimStrategy } from './baseline-strategies';
+import type { Predictor } from '../../ports/predictor';
+import { priceSoftware, type BilledFunction, type SoftwareBill } from '../aws-bill';
+import { type RequestCounts, type SimStrategy } from './baseline-strategies';
+import { NaivePredictor } from './naive-predictor';
 import { interruptionRequestedEvent, lifecycleActionEvent, profileTickEvent, rebalanceEvent, scheduledRuleEvent, spotWarningEvent, stateChangeEvent } from './sim-events';
 import { SimTelemetry } from './sim-telemetry';
 
@@ -40,13 +43,51 @@ export interface SpotwiseStrategy extends SimStrategy {
   readonly overCommitSamples: readonly string[];
 }
 
-export const createSpotwiseStrategy = (setup: PreparedSimulation): SpotwiseStrategy => {
+/**
+ * Lambda memory per function (lib/functions.ts), for the bill. The simulator may not import lib/ (layers),
+ * so the figures are repeated here; test/sim/strategies checks they match.
+ */
+export const FUNCTION_MEMORY_MB: Readonly<Record<'profiler' | 'notice' | 'coordinator' | 'executor', number>> = { profiler: 1024, notice: 512, coordinator: 512, executor: 256 };
+
+/** Custom metrics the CloudWatch agent publishes per instance (lambda/adapters/cloudwatch-agent-config.json: mem, netstat, procstat). */
+export const AGENT_METRICS_PER_INSTANCE = 3;
+
+/** DynamoDB request units a state-store call costs: one per item read or written (items are small). */
+const countingStore = (store: SimStateStore, counts: { reads: number; writes: number }): SimStateStore =>
+  new Proxy(store, {
+    get(target, prop, receiver) {
+      const value = Reflect.get(target, prop, receiver) as unknown;
+      if (typeof value !== 'function' || typeof prop !== 'string') return value;
+      return (...args: unknown[]) => {
+        const first = args[0];
+        const items = Array.isArray(first) ? first.length : first instanceof Map ? first.size : 1;
+        if (/^(get|list)/.test(prop)) counts.reads += Math.max(1, items);
+        else if (!/^(seed|pool|all)/.test(prop)) counts.writes += Math.max(1, items) * (prop === 'reserve' || prop === 'release' ? 2 : 1);
+        return (value as (...a: unknown[]) => unknown).apply(target, args);
+      };
+    },
+  });
+
+export interface SpotwiseStrategyOptions {
+  /** The strategy's name in reports (default 'spotwise'). */
+  readonly name?: string;
+  /** Replaces the profiler's predictor ('naive': the ablation). */
+  readonly predictor?: 'default' | 'naive';
+}
+
+export const createSpotwiseStrategy = (setup: PreparedSimulation, options: SpotwiseStrategyOptions = {}): SpotwiseStrategy => {
   const telemetry = new SimTelemetry();
-  const state = new SimStateStore();
+  const storeCounts = { reads: 0, writes: 0 };
+  const rawState = new SimStateStore();
+  const state = countingStore(rawState, storeCounts);
   const scheduler = new InMemoryScheduler();
   const publisher = new CountingPublisher();
-  const metrics = new SimMetricsReader();
+  let world: SimWorld | undefined;
+  const metrics = new SimMetricsReader(180, () => world?.now() ?? setup.sample.startAt);
+  const invocations: Record<BilledFunction, number> = { notice: 0, coordinator: 0, executor: 0, profiler: 0, handler: 0 };
+  let agentInstanceHours = 0;
   const managed = toManagedGroups(setup.sample.config);
+  const naive = new NaivePredictor();
   const counts: RequestCounts = { requestsAdmitted: 0, requestsDeferred: 0, requestsUnserved: 0 };
   let notice: Handler | undefined;
   let profiler: Handler | undefined;
@@ -58,14 +99,13 @@ export const createSpotwiseStrategy = (setup: PreparedSimulation): SpotwiseStrat
   const requested = new Set<string>();
   const profilerRateMs = setup.sample.config.profiler.rate_minutes * 60_000;
   let nextTick = setup.sample.startAt;
-  let world: SimWorld | undefined;
-  let invocations = 0;
+  let invocationCount = 0;
   let handlerFailures = 0;
   let lastMinute = -1;
 
   const checkPools = (w: SimWorld): void => {
     for (const g of managed.groups.keys()) {
-      const pool = state.poolSnapshot(g);
+      const pool = rawState.poolSnapshot(g);
       if (pool === undefined) continue;
       const over = overCommitment(pool);
       if (DIMENSIONS.some((d) => over[d] > 0)) {
@@ -78,11 +118,12 @@ export const createSpotwiseStrategy = (setup: PreparedSimulation): SpotwiseStrat
   /** What was delivered last, and the first over-commits seen (for the report's notes). */
   let lastEvent = '';
   const overCommitSamples: string[] = [];
-  const deliver = async (handler: Handler | undefined, event: unknown): Promise<void> => {
+  const deliver = async (fn: Exclude<BilledFunction, 'handler'>, handler: Handler | undefined, event: unknown): Promise<void> => {
     if (handler === undefined || world === undefined) return;
     const e = event as { 'detail-type'?: string; id?: string };
     lastEvent = `${e['detail-type'] ?? 'event'} ${e.id ?? ''}`.trim();
-    invocations += 1;
+    invocationCount += 1;
+    invocations[fn] += 1;
     try {
       const result = await handler(event);
       if (result.status === 'planned' && !result.succeeded) handlerFailures += 1;
@@ -114,6 +155,7 @@ export const createSpotwiseStrategy = (setup: PreparedSimulation): SpotwiseStrat
         diskIops: Math.min(spec.diskIops, wl.demand.diskIops[idx] ?? 0),
       });
     }
+    for (const i of w.instances()) if (w.isServing(i.id)) agentInstanceHours += 1 / 60;
     for (const i of w.instances()) {
       if (busy.has(i.id) || !w.isServing(i.id)) continue;
       metrics.record(i.id, { at, cpuPercent: IDLE_CPU_PERCENT, cpuMaxPercent: IDLE_CPU_PERCENT, memoryGiB: IDLE_MEMORY_GIB, networkMbps: 0, diskIops: 0 });
@@ -123,17 +165,21 @@ export const createSpotwiseStrategy = (setup: PreparedSimulation): SpotwiseStrat
   const strategy: SpotwiseStrategy = {
     telemetry,
     overCommitSamples,
-    name: 'spotwise',
-    description: 'spotwise: staging from predictions, reservations, coordinator, warm standby (the real handlers)',
+    name: options.name ?? 'spotwise',
+    description: options.predictor === 'naive'
+      ? 'spotwise\'s handlers with a naive predictor (steady p90 × 1.15, no learning): the ablation'
+      : 'spotwise: staging from predictions, reservations, coordinator, warm standby (the real handlers)',
+    // The same platform features a careful operator switches on for the baselines, except the standby
+    // scaling policy: the deployed stack installs none, so returning standby capacity is spotwise's own job.
+    features: { capacityRebalance: true, maintenancePolicy: 'launch-before-terminate' },
 
     async onStart(w: SimWorld) {
       world = w;
-      // The stack installs these hooks on every managed group (lib/lifecycle-hooks.ts): names and timeout match.
-      w.lifecycleHooks = { launchHook: 'spotwise-launch', terminateHook: 'spotwise-terminate', heartbeatTimeoutSeconds: 300 };
       const cloud = new SimulatedCloud(w, () => strategy);
-      for (const pool of setup.sample.pools) state.seedPool(pool);
-      await state.putProfiles(setup.sample.profiles);
-      await state.putForecasts(setup.sample.forecasts);
+      for (const pool of setup.sample.pools) rawState.seedPool(pool);
+      // Seeded before the run (not billed): the state the stack would have after its first ticks.
+      await rawState.putProfiles(setup.sample.profiles);
+      await rawState.putForecasts(options.predictor === 'naive' ? await naive.predict(setup.sample.profiles.map((profile) => ({ profile, downtimeSeconds: 0, windowMinutes: 30, now: setup.sample.startAt }))) : setup.sample.forecasts);
       for (const [id, samples] of setup.sample.history) for (const s of samples) metrics.record(id, s);
       const deps = {
         ports: { instances: cloud, capacity: cloud, state, scheduler, clock: { now: () => w.now() }, publisher },
@@ -147,32 +193,32 @@ export const createSpotwiseStrategy = (setup: PreparedSimulation): SpotwiseStrat
       profiler = makeProfilerHandler({
         ...deps,
         metricsReader: metrics,
-        predictor: defaultPredictor({ modelDir: setup.modelDir }),
+        predictor: options.predictor === 'naive' ? async (): Promise<Predictor> => naive : defaultPredictor({ modelDir: setup.modelDir }),
         profiler: { windowMinutes: setup.sample.config.profiler.window_minutes, halfLifeMs: setup.sample.config.profiler.half_life_hours * 3_600_000 },
       });
     },
 
     async onRebalanceRecommendation(w: SimWorld, id: InstanceId) {
-      await deliver(notice, rebalanceEvent(id, w.now()));
+      await deliver('notice', notice, rebalanceEvent(id, w.now()));
     },
 
     async onWarning(w: SimWorld, id: InstanceId) {
-      await deliver(notice, spotWarningEvent(id, w.now()));
+      await deliver('notice', notice, spotWarningEvent(id, w.now()));
     },
 
     async onInstanceState(w: SimWorld, id: InstanceId, s: InstanceState, previous: InstanceState) {
       if (s === previous) return;
       if (s === 'terminated') metrics.forget(id);
-      await deliver(notice, stateChangeEvent(id, s, w.now()));
+      await deliver('notice', notice, stateChangeEvent(id, s, w.now()));
     },
 
     async onLifecycleHook(w: SimWorld, e: LifecycleHookEvent) {
-      await deliver(notice, lifecycleActionEvent(e, w.now()));
+      await deliver('notice', notice, lifecycleActionEvent(e, w.now()));
     },
 
     async onRequest(w: SimWorld, request: InterruptionRequest) {
       requested.add(request.requestId);
-      await deliver(coordinator, interruptionRequestedEvent(request, w.now()));
+      await deliver('coordinator', coordinator, interruptionRequestedEvent(request, w.now()));
     },
 
     async onStep(w: SimWorld) {
@@ -182,16 +228,26 @@ export const createSpotwiseStrategy = (setup: PreparedSimulation): SpotwiseStrat
         recordMinute(w);
       }
       // EventBridge Scheduler fires the executor for every scheduled interruption that is due.
-      for (const due of scheduler.takeDue(w.now())) await deliver(executor, { ...interruptionDueEvent(due), time: new Date(w.now()).toISOString() });
+      // Each is its own Lambda invocation: they run concurrently.
+      for (const due of scheduler.takeDue(w.now())) {
+        const event = { ...interruptionDueEvent(due), time: new Date(w.now()).toISOString() };
+        w.post(() => deliver('executor', executor, event));
+      }
       // The coordinator's retry tick re-plans deferred requests whose retry time has come.
       if (w.now() >= nextRetry) {
         nextRetry += retryRateMs;
-        if ((await state.listDueRequests(w.now())).length > 0) await deliver(coordinator, scheduledRuleEvent(w.now()));
+        if ((await rawState.listDueRequests(w.now())).length > 0) {
+          const event = scheduledRuleEvent(w.now());
+          w.post(() => deliver('coordinator', coordinator, event));
+        }
       }
       // The profiler schedule: one tick per managed group every rate_minutes (EventBridge Scheduler).
       if (w.now() >= nextTick) {
         nextTick += profilerRateMs;
-        for (const g of managed.groups.keys()) await deliver(profiler, profileTickEvent(g, w.now()));
+        for (const g of managed.groups.keys()) {
+          const event = profileTickEvent(g, w.now());
+          w.post(() => deliver('profiler', profiler, event));
+        }
       }
     },
 
@@ -208,8 +264,19 @@ export const createSpotwiseStrategy = (setup: PreparedSimulation): SpotwiseStrat
       }
       return out;
     },
+    softwareBill: (): SoftwareBill =>
+      priceSoftware({
+        invocations: (Object.keys(FUNCTION_MEMORY_MB) as (keyof typeof FUNCTION_MEMORY_MB)[]).map((fn) => ({ fn, count: invocations[fn], memoryMb: FUNCTION_MEMORY_MB[fn] })),
+        dynamoReads: storeCounts.reads,
+        dynamoWrites: storeCounts.writes,
+        eventsPublished: publisher.entries,
+        schedulerInvocations: invocations.executor,
+        metricsRequested: metrics.queries,
+        agentInstanceHours,
+        agentMetricsPerInstance: AGENT_METRICS_PER_INSTANCE,
+      }),
     extra: () => ({
-      handlerInvocations: invocations,
+      handlerInvocations: invocationCount,
       handlerFailures,
       handlerErrorsLogged: telemetry.errors.length,
       reservationsMade: publisher.domainEvents.get('reservation-made') ?? 0,

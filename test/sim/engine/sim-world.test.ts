@@ -1,14 +1,15 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { instanceId } from '../../../lambda/core/domain';
+import { instanceId, type InstanceId } from '../../../lambda/core/domain';
 import { BUNDLED_DATA_DIR } from '../../../lambda/sim/bundled-data';
+import { SimMetricsReader } from '../../../lambda/sim/engine/sim-metrics-reader';
 import { SimulatedCloud } from '../../../lambda/sim/engine/simulated-cloud';
 import { SimWorld, type StrategyHooks } from '../../../lambda/sim/engine/sim-world';
 import { InstanceNotStoppedError } from '../../../lambda/sim/memory';
 import { prepareSimulation, type PreparedSimulation } from '../../../lambda/sim/prepare-simulation';
 import { STOPPED_STORAGE_USD_PER_HOUR } from '../../../lambda/sim/price-table';
-import { runStrategy } from '../../../lambda/sim/run-strategy';
+import { runStrategy, WORLD_LIFECYCLE_HOOKS } from '../../../lambda/sim/run-strategy';
 import { GROUP_IDS } from '../../../lambda/sim/sample-fleet';
-import { createNoneStrategy, createReactiveStrategy } from '../../../lambda/sim/strategies/baseline-strategies';
+import { createAsgNativeStrategy, createNoneStrategy, createReactiveStrategy } from '../../../lambda/sim/strategies/baseline-strategies';
 import { loadTraces, type TraceSeries } from '../../../lambda/sim/traces/load-traces';
 
 let traces: TraceSeries[];
@@ -20,114 +21,252 @@ const quiet = (): PreparedSimulation =>
   prepareSimulation({ seed: 1, hours: 1, instances: 4, traces, checkInvariants: true, interruption: { rateScale: 0 }, requests: { meanHoursBetweenWaves: 0 } });
 
 /** One burst that reclaims every instance of the first web instance's pool, 10 minutes in, without early rebalance. */
-const withBurst = (setup: PreparedSimulation): PreparedSimulation => {
+const withBurst = (setup: PreparedSimulation, rebalanceLeadSeconds?: number): PreparedSimulation => {
   const victim = setup.sample.fleet.groups[0]!.instances[0]!;
-  return { ...setup, bursts: [{ id: 'test#0', instanceType: victim.instanceType, availabilityZone: victim.availabilityZone, at: setup.sample.startAt + 600_000, reclaimShare: 1, seed: 7 }] };
+  const at = setup.sample.startAt + 600_000;
+  return { ...setup, bursts: [{ id: 'test#0', instanceType: victim.instanceType, availabilityZone: victim.availabilityZone, at, reclaimShare: 1, seed: 7, ...(rebalanceLeadSeconds !== undefined ? { rebalanceAt: at - rebalanceLeadSeconds * 1000 } : {}) }] };
 };
 
 const noHooks: StrategyHooks = { name: 'test' };
 
-describe('the simulated world', () => {
+const newWorld = (setup: PreparedSimulation): { world: SimWorld; cloud: SimulatedCloud } => {
+  const world = new SimWorld(setup.sample, setup.advisor, setup.world, setup.hours);
+  return { world, cloud: new SimulatedCloud(world, () => noHooks) };
+};
+
+/** Moves time forward step by step, applying the world's own timed events (state changes, readiness). */
+const advance = async (world: SimWorld, seconds: number): Promise<void> => {
+  const end = world.now() + seconds * 1000;
+  while (world.now() < end) {
+    world.setNow(Math.min(end, world.now() + 1000));
+    await world.settle();
+    for (let due = world.queue.popDue(world.now()); due !== undefined; due = world.queue.popDue(world.now())) {
+      const ev = due.event;
+      if (ev.kind === 'state-reached') world.reachState(ev.instanceId, ev.state, noHooks);
+      else if (ev.kind === 'ready') world.markReady(ev.instanceId, due.at, noHooks);
+      else if (ev.kind === 'warm-filled' && world.instance(ev.instanceId)?.state === 'pending') world.setState(ev.instanceId, 'stopped', noHooks);
+    }
+    world.reconcile(noHooks);
+  }
+};
+
+/** Starts one standby member (from the warm pool) and waits until it serves. */
+const runningStandbyMember = async (world: SimWorld, cloud: SimulatedCloud): Promise<InstanceId> => {
+  await cloud.setDesiredCapacity(GROUP_IDS.standby, 1);
+  await advance(world, 30);
+  const member = world.instances().find((i) => i.groupId === GROUP_IDS.standby && !i.warm && i.state === 'running');
+  if (member === undefined) throw new Error('no running standby member');
+  return member.id;
+};
+
+describe('the simulated world: AWS semantics', () => {
   it('replaces a reclaimed instance only after the health check (none) and recovers later than on the warning (reactive)', async () => {
     const setup = withBurst(quiet());
     const none = await runStrategy(setup, createNoneStrategy());
     const reactive = await runStrategy(setup, createReactiveStrategy());
     expect(none.totals.spotInterruptions).toBeGreaterThanOrEqual(1);
     expect(reactive.totals.spotInterruptions).toBe(none.totals.spotInterruptions);
-    const recovery = (r: typeof none) => r.episodes.filter((e) => e.kind === 'spot').map((e) => ((e.end ?? Infinity) - e.start) / 1000);
-    const t = setup.world.timings;
-    // none: health check + cold launch + application warm-up, at least.
-    for (const s of recovery(none)) expect(s).toBeGreaterThanOrEqual(t.asgDetectionSeconds + t.coldLaunchSeconds + t.appWarmUpSeconds - 120 - setup.world.stepSeconds);
-    expect(Math.max(...recovery(reactive))).toBeLessThan(Math.min(...recovery(none)));
     expect(none.totals.unservedVcpuMinutes).toBeGreaterThan(reactive.totals.unservedVcpuMinutes);
   });
 
   it('brings a stopped warm instance into service in the warm-start time when the standby group grows', async () => {
     const setup = quiet();
-    const world = new SimWorld(setup.sample, setup.advisor, setup.world, setup.hours);
-    const cloud = new SimulatedCloud(world, () => noHooks);
+    const { world, cloud } = newWorld(setup);
     await cloud.setDesiredCapacity(GROUP_IDS.standby, 1);
     const started = world.instances().filter((i) => i.groupId === GROUP_IDS.standby && !i.warm);
     expect(started).toHaveLength(1);
     expect(started[0]!.state).toBe('pending');
     const due = world.queue.popDue(world.now() + setup.world.timings.warmStoppedSeconds * 1000);
     expect(due?.event).toEqual({ kind: 'ready', instanceId: started[0]!.id });
-    expect(due!.at - world.now()).toBe(setup.world.timings.warmStoppedSeconds * 1000);
     expect(world.totals.warmStarts).toBe(1);
   });
 
-  it('keeps AWS refusals: a running instance cannot be retyped', async () => {
+  it('refuses a retype before the instance is stopped, counts the refusal, and accepts it once stopped', async () => {
     const setup = quiet();
-    const world = new SimWorld(setup.sample, setup.advisor, setup.world, setup.hours);
-    const cloud = new SimulatedCloud(world, () => noHooks);
-    const running = setup.sample.fleet.groups[0]!.instances[0]!.id;
-    await expect(cloud.retypeStoppedInstance(running, 'm5.xlarge')).rejects.toBeInstanceOf(InstanceNotStoppedError);
-    const warm = setup.sample.fleet.groups[2]!.instances[0]!.id;
-    await cloud.retypeStoppedInstance(warm, 'm5.2xlarge');
-    expect(world.instance(warm)?.instanceType).toBe('m5.2xlarge');
+    const { world, cloud } = newWorld(setup);
+    const id = await runningStandbyMember(world, cloud);
+    await cloud.stopInstances([id]);
+    expect(world.instance(id)?.state).toBe('stopping');
+    await expect(cloud.retypeStoppedInstance(id, 'm5.2xlarge')).rejects.toBeInstanceOf(InstanceNotStoppedError);
+    await expect(cloud.startInstances([id])).rejects.toThrow(/stopping/);
+    expect(world.totals.failedActions).toBe(2);
+    await advance(world, setup.world.timings.stopSeconds);
+    expect(world.instance(id)?.state).toBe('stopped');
+    await cloud.retypeStoppedInstance(id, 'm5.2xlarge');
+    expect(world.instance(id)?.instanceType).toBe('m5.2xlarge');
+    expect(world.totals.failedActions).toBe(2);
   });
 
-  it('throttles launches past the burst of five', async () => {
+  it('replaces an In-Service member that stays stopped past a health-check period, but not one in Standby', async () => {
     const setup = quiet();
-    const world = new SimWorld(setup.sample, setup.advisor, setup.world, setup.hours);
-    for (let k = 0; k < 8; k++) world.buckets.launch.take(world.now());
-    expect(world.buckets.launch.throttled).toBe(3);
+    const { world, cloud } = newWorld(setup);
+    const id = await runningStandbyMember(world, cloud);
+    await cloud.stopInstances([id]);
+    await advance(world, setup.world.timings.asgDetectionSeconds + 10);
+    expect(world.totals.healthCheckReplacements).toBe(1);
+    expect(world.isAlive(id)).toBe(false);
+    // Desired capacity is still 1: Auto Scaling launched a replacement with a new id.
+    const members = world.instances().filter((i) => i.groupId === GROUP_IDS.standby && !i.warm && world.isAlive(i.id));
+    expect(members.map((i) => i.id)).not.toContain(id);
+    expect(members).toHaveLength(1);
+
+    const other = members[0]!.id;
+    await advance(world, 30);
+    world.meta.get(other)!.standby = true;
+    await cloud.stopInstances([other]);
+    await advance(world, setup.world.timings.asgDetectionSeconds * 3);
+    expect(world.totals.healthCheckReplacements).toBe(1);
+    expect(world.instance(other)?.state).toBe('stopped');
   });
 
-  it('charges stopped warm instances storage only', () => {
+  it('counts one stale write when two concurrent deliveries each read desired capacity and write +1', async () => {
     const setup = quiet();
-    const world = new SimWorld(setup.sample, setup.advisor, setup.world, setup.hours);
+    const { world, cloud } = newWorld(setup);
+    const before = world.cloud.group(GROUP_IDS.standby)!.desiredCapacity;
+    for (let k = 0; k < 2; k++) {
+      world.post(async () => {
+        const [g] = await cloud.describeGroups([GROUP_IDS.standby]);
+        await cloud.setDesiredCapacity(GROUP_IDS.standby, g!.desiredCapacity + 1);
+      });
+    }
+    await world.drain();
+    expect(world.totals.staleCapacityWrites).toBe(1);
+    // The lost update AWS would make: both wrote before + 1.
+    expect(world.cloud.group(GROUP_IDS.standby)!.desiredCapacity).toBe(before + 1);
+  });
+
+  it('keeps every change of concurrent ExecutePolicy adjustments (no stale write)', async () => {
+    const setup = quiet();
+    const { world, cloud } = newWorld(setup);
+    const before = world.cloud.group(GROUP_IDS.standby)!.desiredCapacity;
+    for (let k = 0; k < 3; k++) world.post(() => cloud.changeDesiredCapacity(GROUP_IDS.standby, 1));
+    await world.drain();
+    expect(world.totals.staleCapacityWrites).toBe(0);
+    expect(world.cloud.group(GROUP_IDS.standby)!.desiredCapacity).toBe(before + 3);
+  });
+
+  it('makes a throttled call wait in simulated time until the bucket has a token again', async () => {
+    const setup = quiet();
+    const { world, cloud } = newWorld(setup);
+    for (let k = 0; k < 50; k++) world.buckets.mutating.take(world.now());
+    let done = false;
+    world.post(async () => {
+      await cloud.tagInstances([setup.sample.fleet.groups[0]!.instances[0]!.id], { a: 'b' });
+      done = true;
+    });
+    await world.settle();
+    expect(done).toBe(false);
+    world.setNow(world.now() + 200);
+    await world.settle();
+    expect(done).toBe(true);
+    expect(world.buckets.mutating.throttled).toBe(1);
+  });
+
+  it('holds a termination in Terminating:Wait under terminate-and-launch: no replacement until it is gone', async () => {
+    const setup = quiet();
+    const { world } = newWorld(setup);
+    world.lifecycleHooks = WORLD_LIFECYCLE_HOOKS;
+    const seen: string[] = [];
+    const hooks: StrategyHooks = { name: 'test', onLifecycleHook: async (_w, e) => void seen.push(`${e.transition}:${e.instanceId}`) };
+    const cloud = new SimulatedCloud(world, () => hooks);
+    const victim = setup.sample.fleet.groups[0]!.instances[0]!.id;
+    const membersBefore = world.instances().filter((i) => i.groupId === GROUP_IDS.web).length;
+    await cloud.terminateInstanceInGroup(victim, { decrementDesiredCapacity: false });
+    await world.settle();
+    expect(world.instance(victim)?.state).toBe('running');
+    expect(seen).toEqual([`terminate:${victim}`]);
+    expect(world.instances().filter((i) => i.groupId === GROUP_IDS.web)).toHaveLength(membersBefore);
+    const token = world.meta.get(victim)!.terminating!.token;
+    world.setNow(world.now() + 299_000);
+    world.expireLifecycleHook(victim, token, hooks);
+    expect(world.instance(victim)?.state).toBe('running');
+    world.setNow(world.now() + 1_000);
+    world.expireLifecycleHook(victim, token, hooks);
+    expect(world.instance(victim)?.state).toBe('shutting-down');
+    world.reconcile(hooks);
+    expect(world.instances().filter((i) => i.groupId === GROUP_IDS.web)).toHaveLength(membersBefore + 1);
+  });
+
+  it('launches the replacement first under launch-before-terminate', async () => {
+    const setup = quiet();
+    const { world, cloud } = newWorld(setup);
+    world.features = { capacityRebalance: false, maintenancePolicy: 'launch-before-terminate' };
+    const victim = setup.sample.fleet.groups[0]!.instances[0]!.id;
+    const desired = world.cloud.group(GROUP_IDS.web)!.desiredCapacity;
+    await cloud.terminateInstanceInGroup(victim, { decrementDesiredCapacity: false });
+    expect(world.instance(victim)?.state).toBe('running');
+    expect(world.meta.get(victim)?.draining).toBe(true);
+    expect(world.cloud.group(GROUP_IDS.web)!.desiredCapacity).toBe(desired + 1);
+  });
+
+  it('bills running Spot instances and stopped warm storage, not pending or shutting-down ones', () => {
+    const setup = quiet();
+    const { world } = newWorld(setup);
     world.accountStep();
     const step = setup.world.stepSeconds / 3600;
     const running = setup.sample.fleet.groups.filter((g) => g.role === 'primary').flatMap((g) => g.instances);
     const warm = setup.sample.fleet.groups[2]!.instances.length;
     const expected = running.reduce((s, i) => s + (setup.sample.fleet.catalog.get(i.instanceType)!.spotHourlyUsd ?? 0) * step, 0) + warm * STOPPED_STORAGE_USD_PER_HOUR * step;
     expect(world.totals.costUsd).toBeCloseTo(expected, 12);
+    world.terminate(running[0]!.id, noHooks, 'api');
+    const before = world.totals.costUsd;
+    world.accountStep();
+    expect(world.totals.costUsd - before).toBeCloseTo(expected - (setup.sample.fleet.catalog.get(running[0]!.instanceType)!.spotHourlyUsd ?? 0) * step, 12);
+    expect(world.totals.allOnDemandCostUsd).toBeGreaterThan(world.totals.spotCostUsd);
   });
 
-  it('holds an Auto Scaling termination in Terminating:Wait until the terminate hook is completed (spotwise deployed)', async () => {
-    const setup = quiet();
-    const world = new SimWorld(setup.sample, setup.advisor, setup.world, setup.hours);
-    world.lifecycleHooks = { launchHook: 'spotwise-launch', terminateHook: 'spotwise-terminate', heartbeatTimeoutSeconds: 300 };
-    const seen: string[] = [];
-    const hooks: StrategyHooks = { name: 'test', onLifecycleHook: async (_w, e) => void seen.push(`${e.transition}:${e.instanceId}:${e.token}`) };
-    const cloud = new SimulatedCloud(world, () => hooks);
-    const victim = setup.sample.fleet.groups[0]!.instances[0]!.id;
-    await cloud.terminateInstanceInGroup(victim, { decrementDesiredCapacity: false });
-    expect(world.instance(victim)?.state).toBe('running');
-    expect(world.meta.get(victim)?.terminating).toBeDefined();
-    expect(world.totals.voluntaryInterruptions).toBe(1);
-    // Auto Scaling replaces it meanwhile (the replacement's launch hook fires too).
-    expect(seen.filter((x) => x.startsWith('terminate:'))).toEqual([`terminate:${victim}:${world.meta.get(victim)!.terminating!.token}`]);
-    expect(seen.filter((x) => x.startsWith('launch:'))).toHaveLength(1);
-    const token = world.meta.get(victim)!.terminating!.token;
-    await cloud.completeLifecycleAction({ groupId: GROUP_IDS.web, instanceId: victim, hookName: 'spotwise-terminate', token, result: 'CONTINUE' });
-    expect(world.instance(victim)?.state).toBe('terminated');
-  });
-
-  it('lets a terminate hook time out into CONTINUE after the heartbeat timeout', async () => {
-    const setup = quiet();
-    const world = new SimWorld(setup.sample, setup.advisor, setup.world, setup.hours);
-    world.lifecycleHooks = { launchHook: 'spotwise-launch', terminateHook: 'spotwise-terminate', heartbeatTimeoutSeconds: 300 };
-    const cloud = new SimulatedCloud(world, () => noHooks);
-    const victim = setup.sample.fleet.groups[0]!.instances[1]!.id;
-    await cloud.terminateInstanceInGroup(victim, { decrementDesiredCapacity: false });
-    const token = world.meta.get(victim)!.terminating!.token;
-    world.setNow(world.now() + 299_000);
-    await world.expireLifecycleHook(victim, token, noHooks);
-    expect(world.instance(victim)?.state).toBe('running');
-    world.setNow(world.now() + 1_000);
-    await world.expireLifecycleHook(victim, token, noHooks);
-    expect(world.instance(victim)?.state).toBe('terminated');
+  it('hides a CloudWatch datapoint until 1–3 minutes after its minute', async () => {
+    let now = 0;
+    const reader = new SimMetricsReader(180, () => now);
+    const id = instanceId('i-0aaaaaaaaaaaaaaaa');
+    reader.record(id, { at: 0, cpuPercent: 10, cpuMaxPercent: 10, networkMbps: 0, diskIops: 0 });
+    const read = async () => (await reader.read([{ instanceId: id, agent: false }], { start: -60_000, end: 60_000 })).samples.get(id)!.length;
+    now = 60_000 + 59_999;
+    expect(await read()).toBe(0);
+    now = SimMetricsReader.availableAt(id, 0);
+    expect(await read()).toBe(1);
+    expect(now).toBeGreaterThanOrEqual(120_000);
+    expect(now).toBeLessThanOrEqual(240_000);
   });
 
   it('detects an instance claimed by two workloads', () => {
     const setup = quiet();
-    const world = new SimWorld(setup.sample, setup.advisor, setup.world, setup.hours);
+    const { world } = newWorld(setup);
     world.checkInvariants();
     world.workloads[1]!.host = world.workloads[0]!.host;
     expect(() => world.checkInvariants()).toThrow(/claimed by workloads/);
     world.workloads[1]!.host = instanceId('i-0ffffffffffffffff');
     expect(() => world.checkInvariants()).toThrow();
+  });
+});
+
+describe('the simulated world: one host at a time, every shortfall in an episode', () => {
+  it('attributes all unserved demand to episodes, including the post-restart peak after a cut-over', async () => {
+    const setup = withBurst(quiet(), 600);
+    for (const strategy of [createNoneStrategy(), createAsgNativeStrategy(2)]) {
+      const run = await runStrategy(setup, strategy);
+      const inEpisodes = run.episodes.reduce((s, e) => s + e.unservedVcpuMinutes, 0);
+      expect(run.totals.steadyUnservedVcpuMinutes).toBe(0);
+      expect(inEpisodes).toBeCloseTo(run.totals.unservedVcpuMinutes, 9);
+      for (const e of run.episodes) if (e.unservedVcpuMinutes > 0) expect(e.lastUnservedEnd).toBeGreaterThan(e.start);
+    }
+  });
+
+  it('makes a workload pay its post-restart demand on a warm cut-over, served by the new host alone', async () => {
+    const setup = quiet();
+    const { world, cloud } = newWorld(setup);
+    const standbyId = await runningStandbyMember(world, cloud);
+    const w = world.workloads[0]!;
+    const oldHost = w.host!;
+    const steady = world.workloadDemand(w, world.now());
+    world.markDraining(oldHost);
+    world.placeWorkloads(noHooks);
+    expect(w.host).toBe(standbyId);
+    expect(w.startedAt).toBe(world.now());
+    expect(world.workloadCapacity(w).vcpu).toBe(world.spec(standbyId).resources.vcpu);
+    const after = world.workloadDemand(w, world.now());
+    expect(after.vcpu).toBeCloseTo(steady.vcpu * setup.world.postRestart.cpuCurve[0]!, 9);
+    expect(w.episode?.kind).toBe('move');
+    expect(w.episode?.fromHost).toBe(oldHost);
   });
 });

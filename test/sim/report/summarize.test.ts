@@ -6,8 +6,10 @@ import { scriptJson } from '../../../lambda/sim/report/render-html';
 import { compareWithReactive, percentile, recoverySeconds, summarizeRun, type StrategySummary } from '../../../lambda/sim/report/summarize';
 import type { StrategyRun } from '../../../lambda/sim/run-strategy';
 
-const episode = (kind: Episode['kind'], start: number, end: number | undefined, unserved = 0): Episode => ({
-  kind, workloadId: 'w', groupId: groupId('web'), start, unservedVcpuMinutes: unserved, unservedGibMinutes: 0, ...(end !== undefined ? { end } : {}),
+/** An episode whose last unserved minute ended at `lastUnserved` (undefined: it caused none). */
+const episode = (kind: Episode['kind'], start: number, lastUnserved: number | undefined, end?: number, unserved = 0): Episode => ({
+  kind, workloadId: 'w', groupId: groupId('web'), start, unservedVcpuMinutes: unserved, unservedGibMinutes: 0,
+  ...(lastUnserved !== undefined ? { lastUnservedEnd: lastUnserved } : {}), ...(end !== undefined ? { end } : {}),
 });
 
 describe('percentile (nearest rank)', () => {
@@ -31,26 +33,45 @@ describe('percentile (nearest rank)', () => {
 
 describe('summarizeRun', () => {
   const run: StrategyRun = {
-    name: 'x', description: 'x', throttledCalls: 3, extra: {},
+    name: 'x', description: 'x', throttledCalls: 3, extra: {}, deliveryErrors: [],
     requests: { requestsAdmitted: 2, requestsDeferred: 1, requestsUnserved: 0 },
     timeline: [],
-    episodes: [episode('spot', 0, 30_000), episode('voluntary', 0, 90_000), episode('move', 0, 600_000), episode('spot', 1_000_000, undefined)],
+    software: { lambda: 0.01, dynamodb: 0.002, eventbridge: 0.001, scheduler: 0, cloudwatchReads: 0.3, agentMetrics: 0.0314, total: 0.3444 },
+    episodes: [
+      episode('spot', 0, 30_000, 1_800_000), episode('voluntary', 0, 90_000, 1_900_000), episode('move', 0, 600_000, 2_000_000),
+      episode('spot', 1_000_000, 1_120_000), episode('spot', 500_000, undefined, 2_300_000),
+    ],
     totals: {
-      unservedVcpuMinutes: 1.234, unservedGibMinutes: 5.678, demandVcpuMinutes: 100, servedVcpuMinutes: 98.766, costUsd: 12.3456,
-      spotInterruptions: 2, voluntaryInterruptions: 1, budgetViolations: 0, overCommits: 0, coldLaunches: 1, warmStarts: 2, rebalanceRecommendations: 4, warnings: 2,
+      unservedVcpuMinutes: 1.234, unservedGibMinutes: 5.678, demandVcpuMinutes: 100, servedVcpuMinutes: 98.766, costUsd: 12.0,
+      spotCostUsd: 10, onDemandCostUsd: 1.9, storageCostUsd: 0.1, allOnDemandCostUsd: 40,
+      spotInterruptions: 3, voluntaryInterruptions: 1, budgetViolations: 0, overCommits: 0, coldLaunches: 1, warmStarts: 2, rebalanceRecommendations: 4, warnings: 2,
+      failedActions: 1, healthCheckReplacements: 0, staleCapacityWrites: 2, standbyInstanceHours: 3, idleStandbyInstanceHours: 1.5, steadyUnservedVcpuMinutes: 0, deliveryFailures: 0,
     },
   };
 
-  it('takes recovery over interruptions only, censoring the unrecovered at the end of the run', () => {
+  it('takes recovery to the last unserved minute, over interruptions only, censoring the open at the end of the run', () => {
     const s = summarizeRun(run, 1_120_000);
-    // recoveries: 30 s, 90 s, 120 s (censored); the planned move is not an interruption.
-    expect(s.recoveryP50Seconds).toBe(90);
+    // recoveries: 0 s (no shortfall), 30 s, 90 s, 120 s (open, censored); the planned move is not an interruption.
+    expect(s.recoveryP50Seconds).toBe(30);
     expect(s.recoveryP95Seconds).toBe(120);
-    expect(s.cost).toBe(12.35);
+    expect(recoverySeconds(episode('spot', 0, undefined), 5_000)).toBe(0);
+    expect(recoverySeconds(episode('spot', 0, 9_000), 5_000)).toBe(5);
+  });
+
+  it("prices the strategy's own software into its cost, itemised, and derives availability and savings", () => {
+    const s = summarizeRun(run, 1_120_000);
+    expect(s.cost).toBe(12.34);
+    expect(s.costBreakdown).toEqual({ spotInstances: 10, onDemandInstances: 1.9, stoppedStorage: 0.1, lambda: 0.01, dynamodb: 0.002, eventbridge: 0.001, scheduler: 0, cloudwatchReads: 0.3, agentMetrics: 0.0314 });
+    expect(s.onDemandCost).toBe(40);
+    expect(s.savingsVsOnDemand).toBeCloseTo(1 - 12.3444 / 40, 4);
+    expect(s.availability).toBeCloseTo(0.98766, 6);
     expect(s.unservedVcpuMinutes).toBe(1.23);
-    expect(s.interruptions).toBe(2);
+    expect(s.interruptions).toBe(3);
+    expect(s.failedActions).toBe(1);
+    expect(s.staleCapacityWrites).toBe(2);
+    expect(s.idleStandbyInstanceHours).toBe(1.5);
+    expect(s.standbyInstanceHours).toBe(3);
     expect(s.requestsAdmitted).toBe(2);
-    expect(recoverySeconds(episode('spot', 0, undefined), 5_000)).toBe(5);
   });
 });
 

@@ -1,0 +1,85 @@
+import { GET_METRIC_DATA_USD_PER_1000_METRICS } from '../adapters/cloudwatch-cost';
+
+/**
+ * What a strategy's own software costs in AWS, besides instances: the simulator adds it to every strategy's
+ * cost, itemised, so spotwise pays for its Lambdas, reads and table like anyone else.
+ *
+ * US East list prices (each page's on-demand table, read 2026-11):
+ * - Lambda (arm64): $0.0000133334 per GB-second and $0.20 per million requests ("AWS Lambda pricing");
+ * - DynamoDB on-demand: $0.625 per million write request units, $0.125 per million read request units
+ *   ("Amazon DynamoDB pricing", on-demand capacity since the November 2024 reduction);
+ * - EventBridge: $1.00 per million custom events published; EventBridge Scheduler: $1.00 per million
+ *   invocations ("Amazon EventBridge pricing"); free tiers are left out so small fleets are not flattered;
+ * - CloudWatch: GetMetricData $0.01 per 1,000 metrics requested; custom metrics (the CloudWatch agent's, in
+ *   namespace CWAgent) $0.30 per metric-month for the first 10,000 ("Amazon CloudWatch pricing").
+ */
+export const AWS_PRICES = {
+  lambdaGbSecondUsd: 0.0000133334,
+  lambdaRequestUsd: 0.2 / 1e6,
+  dynamoWriteUsd: 0.625 / 1e6,
+  dynamoReadUsd: 0.125 / 1e6,
+  eventBridgeEventUsd: 1 / 1e6,
+  schedulerInvocationUsd: 1 / 1e6,
+  getMetricDataPerMetricUsd: GET_METRIC_DATA_USD_PER_1000_METRICS / 1000,
+  customMetricMonthUsd: 0.3,
+} as const;
+
+/** Hours in the month CloudWatch prorates custom metrics over. */
+const HOURS_PER_MONTH = 730;
+
+/**
+ * Billed duration assumed per invocation, in seconds. spotwise's own compute is milliseconds (`npm run
+ * bench`); what bills is the wait on AWS calls, tens to hundreds of milliseconds each, one after another on
+ * the notice path. A profiler tick reads metrics, predicts and writes the fleet. Termination handlers of the
+ * baselines make one or two calls.
+ */
+export const BILLED_SECONDS = { notice: 0.5, coordinator: 0.5, executor: 0.5, profiler: 5, handler: 0.2 } as const;
+export type BilledFunction = keyof typeof BILLED_SECONDS;
+
+/** What a strategy's software did in a run. */
+export interface SoftwareUsage {
+  /** Invocations per function, with its memory in MB. */
+  readonly invocations: readonly { readonly fn: BilledFunction; readonly count: number; readonly memoryMb: number }[];
+  readonly dynamoReads: number;
+  readonly dynamoWrites: number;
+  readonly eventsPublished: number;
+  readonly schedulerInvocations: number;
+  readonly metricsRequested: number;
+  /** Instance-hours with the CloudWatch agent publishing `agentMetricsPerInstance` custom metrics. */
+  readonly agentInstanceHours: number;
+  readonly agentMetricsPerInstance: number;
+}
+
+export interface SoftwareBill {
+  readonly lambda: number;
+  readonly dynamodb: number;
+  readonly eventbridge: number;
+  readonly scheduler: number;
+  readonly cloudwatchReads: number;
+  readonly agentMetrics: number;
+  readonly total: number;
+}
+
+export const NO_SOFTWARE: SoftwareUsage = {
+  invocations: [], dynamoReads: 0, dynamoWrites: 0, eventsPublished: 0, schedulerInvocations: 0, metricsRequested: 0, agentInstanceHours: 0, agentMetricsPerInstance: 0,
+};
+
+/** Prices a run's software usage (pure; every count must be a finite number ≥ 0). */
+export const priceSoftware = (u: SoftwareUsage): SoftwareBill => {
+  const check = (field: string, v: number): number => {
+    if (!(Number.isFinite(v) && v >= 0)) throw new RangeError(`pricing software usage: ${field} must be a finite number ≥ 0 (got ${v})`);
+    return v;
+  };
+  let lambda = 0;
+  for (const i of u.invocations) {
+    const n = check(`invocations.${i.fn}.count`, i.count);
+    const gb = check(`invocations.${i.fn}.memoryMb`, i.memoryMb) / 1024;
+    lambda += n * (AWS_PRICES.lambdaRequestUsd + gb * BILLED_SECONDS[i.fn] * AWS_PRICES.lambdaGbSecondUsd);
+  }
+  const dynamodb = check('dynamoReads', u.dynamoReads) * AWS_PRICES.dynamoReadUsd + check('dynamoWrites', u.dynamoWrites) * AWS_PRICES.dynamoWriteUsd;
+  const eventbridge = check('eventsPublished', u.eventsPublished) * AWS_PRICES.eventBridgeEventUsd;
+  const scheduler = check('schedulerInvocations', u.schedulerInvocations) * AWS_PRICES.schedulerInvocationUsd;
+  const cloudwatchReads = check('metricsRequested', u.metricsRequested) * AWS_PRICES.getMetricDataPerMetricUsd;
+  const agentMetrics = (check('agentInstanceHours', u.agentInstanceHours) * check('agentMetricsPerInstance', u.agentMetricsPerInstance) * AWS_PRICES.customMetricMonthUsd) / HOURS_PER_MONTH;
+  return { lambda, dynamodb, eventbridge, scheduler, cloudwatchReads, agentMetrics, total: lambda + dynamodb + eventbridge + scheduler + cloudwatchReads + agentMetrics };
+};
