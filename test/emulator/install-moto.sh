@@ -27,10 +27,12 @@ KEYRING=/usr/share/keyrings/debian-archive-keyring.gpg
 PYTHON=/usr/bin/python3
 
 # Unpacked from $SUITE (pure Python, "Architecture: all").
-NEWER_PACKAGES=(python3-moto python3-boto3 python3-botocore python3-s3transfer)
+# python3-jsonpath-ng: moto's EventBridge parses every rule target's input with it (events/utils.py), so PutEvents
+# to a bus with a rule fails without it.
+NEWER_PACKAGES=(python3-moto python3-boto3 python3-botocore python3-s3transfer python3-jsonpath-ng)
 # Installed from the system's own suite (bookworm): moto's runtime and server dependencies.
 SYSTEM_PACKAGES=(python3-flask python3-flask-cors python3-werkzeug python3-jinja2 python3-requests python3-responses
-  python3-dateutil python3-xmltodict python3-jmespath python3-urllib3 python3-six python3-cryptography python3-yaml)
+  python3-dateutil python3-xmltodict python3-jmespath python3-urllib3 python3-six python3-cryptography python3-yaml python3-ply)
 
 log() { echo "install-moto: $*" >&2; }
 
@@ -39,6 +41,7 @@ import_check() {
 import moto, moto.server, flask, werkzeug, boto3, botocore
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
 import moto.dynamodb.models, moto.cloudwatch.models, moto.ec2.models, moto.autoscaling.models
+import moto.events.models, moto.scheduler.models, jsonpath_ng.ext
 print(moto.__version__)
 EOF
 }
