@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { parse as parseYaml } from 'yaml';
 import { Env } from '../../lambda/contracts/env';
 import { parseSpotwiseConfig } from '../../lambda/contracts/config';
+import { readConfigText } from '../../lambda/contracts/config-file';
 import {
   type DomainEvent, type GroupId, type InstanceId, type ManagedInstance, type Notice, type Plan,
 } from '../../lambda/core/domain';
@@ -140,12 +140,12 @@ const readOnly = <T extends object>(port: T, mutating: ReadonlySet<string>): T =
 
 const STORE_WRITES: ReadonlySet<string> = new Set([...STATE_STORE_MUTATING, 'putProfiles', 'putForecasts', 'markEventProcessed']);
 
-/** The configuration for --aws: a JSON or YAML file, else SPOTWISE_CONFIG (JSON), as the Lambdas get it. */
+/**
+ * The configuration for --aws: a YAML or JSON file read as synth reads one (lambda/contracts/config-file.ts:
+ * documents merged, names given twice refused), else SPOTWISE_CONFIG (JSON), as the Lambdas get it.
+ */
 export const readConfig = (file: string | undefined, env: Readonly<Record<string, string | undefined>>): ManagedGroups => {
-  if (file !== undefined) {
-    const text = readFileSync(file, 'utf8');
-    return toManagedGroups(parseSpotwiseConfig(file.endsWith('.json') ? JSON.parse(text) : parseYaml(text)));
-  }
+  if (file !== undefined) return toManagedGroups(parseSpotwiseConfig(readConfigText(readFileSync(file, 'utf8'), file)));
   const json = env[Env.config];
   if (json === undefined) throw new Error(`--aws needs the spotwise configuration: --config FILE, or ${Env.config} (JSON)`);
   return toManagedGroups(parseSpotwiseConfig(JSON.parse(json)));

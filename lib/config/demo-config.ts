@@ -1,4 +1,4 @@
-import type { ConfigLayer } from './merge-config';
+import type { ConfigLayer } from '../../lambda/contracts/config-file';
 
 /** Graviton types the demo's primary Spot group may launch (and the standby group may be retyped to). */
 export const DEMO_INSTANCE_TYPES = ['t4g.medium', 't4g.large', 'm6g.medium', 'm7g.medium', 'c6g.large', 'c7g.large'] as const;

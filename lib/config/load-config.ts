@@ -1,25 +1,15 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { parseAllDocuments } from 'yaml';
+import { ConfigFileError, mergeConfigLayers, yamlConfigLayers, type ConfigLayer } from '../../lambda/contracts/config-file';
 import { parseSpotwiseConfig, type SpotwiseConfig } from '../../lambda/contracts/config';
 import { ValidationError } from '../../lambda/contracts/validation';
 import { ContextKey, type ContextKeyName, type ContextReader } from './context-keys';
 import { EXAMPLE_CONFIG_FILE } from './default-config';
 import { demoConfigLayer } from './demo-config';
-import { mergeConfigLayers, type ConfigLayer } from './merge-config';
 import { PROJECT_ROOT } from '../project-root';
 
-/** A configuration file that cannot be read or is not valid YAML; names the file and the line/column. */
-export class ConfigFileError extends Error {
-  override readonly name = 'ConfigFileError';
-  constructor(
-    readonly file: string,
-    message: string,
-    options?: { cause?: unknown },
-  ) {
-    super(`${file}: ${message}`, options);
-  }
-}
+// The reader is shared with `spotwise plan` (lambda/contracts/config-file.ts); these names stay importable from here.
+export { ConfigFileError, yamlConfigLayers };
 
 export interface LoadedConfig {
   /** The validated configuration (defaults filled). */
@@ -85,33 +75,6 @@ const contextConfigLayer = (context: ContextReader): ConfigLayer | undefined => 
   }
   if (!isPlainObject(value)) throw contextError(ContextKey.config, raw, 'expected an object');
   return { source: `context '${ContextKey.config}'`, value };
-};
-
-/**
- * Turns the documents of a YAML file into configuration layers. A document may be a whole configuration
- * (a mapping with `groups`, `policies`, ...), one shaping policy (a mapping with `policy_name`), or a list of
- * shaping policies; multi-document files mix them. So a seed-style policy file works as is.
- */
-export const yamlConfigLayers = (text: string, file: string): ConfigLayer[] => {
-  const docs = parseAllDocuments(text);
-  const list = Array.isArray(docs) ? docs : [];
-  const layers: ConfigLayer[] = [];
-  list.forEach((doc, d) => {
-    const first = doc.errors[0];
-    if (first !== undefined) {
-      const pos = first.linePos?.[0];
-      const where = pos ? `line ${pos.line}, column ${pos.col}` : `document ${d + 1}`;
-      throw new ConfigFileError(file, `invalid YAML at ${where}: ${first.message.split('\n')[0]}`, { cause: first });
-    }
-    const value: unknown = doc.toJS();
-    const source = list.length > 1 ? `${file} (document ${d + 1})` : file;
-    if (value === null || value === undefined) return;
-    if (Array.isArray(value)) layers.push({ source, value: { policies: value } });
-    else if (isPlainObject(value) && 'policy_name' in value) layers.push({ source, value: { policies: [value] } });
-    else if (isPlainObject(value)) layers.push({ source, value });
-    else throw new ConfigFileError(file, `document ${d + 1} is ${JSON.stringify(value)}; expected a configuration mapping, a policy or a list of policies`);
-  });
-  return layers;
 };
 
 const readYamlLayers = (full: string, shown: string, readFile: (path: string) => string, what: string): ConfigLayer[] => {

@@ -6,7 +6,6 @@ import { z } from 'zod';
 import { DetailType } from '../../lambda/contracts/events';
 import { MetricName } from '../../lambda/contracts/metrics';
 import { ValidationError } from '../../lambda/contracts/validation';
-import { parsePoliciesYaml } from '../../lambda/core/policy/parse-policy';
 import { FallbackPredictor } from '../../lambda/core/predict/fallback-predictor';
 import { makeHandler as makeCoordinator } from '../../lambda/handlers/coordinator';
 import { makeHandler as makeExecutor } from '../../lambda/handlers/executor';
@@ -29,8 +28,8 @@ import { buildWorld, configInput, type World } from '../handlers/world';
  * itself (MalformedEvents / IgnoredEvents), must keep its error message short whatever the payload size,
  * and must not pollute Object.prototype.
  *
- * policies/*.yaml and configs/*.yaml — invalid shaping policies (parsePoliciesYaml) and configuration
- * files (the synth-time loader, `-c policy=<file>`), each with the words its error must contain
+ * policies/*.yaml and configs/*.yaml — invalid shaping policies and configuration files, both through the
+ * synth-time loader (`-c policy=<file>`, the one configuration reader), each with the words its error must contain
  * (expected.json). environments.json — invalid Lambda environments (loadRuntimeSettings at cold start).
  */
 const CORPUS = fileURLToPath(new URL('./corpus/', import.meta.url));
@@ -153,17 +152,18 @@ describe('reliability: invalid shaping policies', () => {
   });
 
   it.each(files)('%s is refused with an error naming the field and value', (file) => {
-    const text = readFileSync(join(CORPUS, 'policies', file), 'utf8');
+    // Groups selected by tag, so the policy file is the only thing that can be wrong.
+    const context = (key: string): unknown => (key === 'policy' ? file : key === 'spotwise' ? { group_tag: { key: 'team', value: 'web' } } : undefined);
     const started = performance.now();
     let error: unknown;
     try {
-      parsePoliciesYaml(text, file);
+      loadSpotwiseConfig({ context: context as never, stackName: 'Spotwise', cwd: join(CORPUS, 'policies') });
     } catch (e) {
       error = e;
     }
-    expect(error).toBeInstanceOf(ValidationError);
+    expect(error instanceof ValidationError || error instanceof ConfigFileError, String(error)).toBe(true);
     const message = (error as Error).message;
-    expect(message).toContain(`shaping policies (${file})`);
+    expect(message).toContain(file);
     for (const m of expected[file] ?? []) expect(message).toContain(m);
     expect(message.length).toBeLessThan(MAX_ERROR_CHARS);
     // An alias bomb is cut off, not expanded.

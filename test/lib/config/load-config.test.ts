@@ -105,6 +105,34 @@ describe('loadSpotwiseConfig', () => {
       ]);
     });
 
+    it.each([
+      [
+        'two documents of the policy file',
+        { [ContextKey.policyFile]: 'p.yaml' },
+        'policy_name: web\npriority: high\n---\npolicy_name: web\npriority: low\n',
+        'invalid configuration file p.yaml: document 2: policies.0.policy_name: duplicate policy name (first defined at document 1: policies.0) (got "web")',
+      ],
+      [
+        'one list of the policy file',
+        { [ContextKey.policyFile]: 'p.yaml' },
+        '- {policy_name: web, priority: high}\n- {policy_name: batch, priority: low}\n- {policy_name: web, priority: low}\n',
+        'invalid configuration file p.yaml: policies.2.policy_name: duplicate policy name (first defined at policies.0) (got "web")',
+      ],
+      [
+        'the context object',
+        { [ContextKey.config]: { ...minimal, policies: [{ policy_name: 'web', priority: 'high' }, { policy_name: 'web', priority: 'low' }] } },
+        '',
+        `invalid configuration from context '${ContextKey.config}': policies.1.policy_name: duplicate policy name (first defined at policies.0) (got "web")`,
+      ],
+    ])('a policy named twice in %s fails synth naming both occurrences', (_n, context, yaml, message) => {
+      expect(() => load(context, { readFile: files({ '/proj/p.yaml': yaml }) })).toThrow(message);
+    });
+
+    it('a later source still replaces an earlier policy of the same name (layering)', () => {
+      const loaded = load({ [ContextKey.config]: minimal, [ContextKey.policyFile]: 'p.yaml' }, { readFile: files({ '/proj/p.yaml': 'policy_name: web\npriority: low\n' }) });
+      expect(loaded.config.policies.map((p) => [p.policy_name, p.priority])).toEqual([['web', 'low']]);
+    });
+
     it('names the file, line and column of a YAML syntax error', () => {
       const run = () => yamlConfigLayers('policies:\n  - policy_name: a\n    priority: [1, 2\n', 'bad.yaml');
       expect(run).toThrow(ConfigFileError);

@@ -1,0 +1,22 @@
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_POLICY } from '../../../lambda/core/policy/default-policy';
+
+describe('DEFAULT_POLICY', () => {
+  it('is the schema defaults at medium priority', () => {
+    expect(DEFAULT_POLICY).toEqual({
+      policyName: 'default',
+      priority: 50,
+      evictionThreshold: 0.9,
+      preemptionEnabled: false,
+      disruptionBudget: { maxUnavailable: 1 },
+      forecastQuantile: 'p90',
+      postRestartWindowMinutes: 30,
+      allowedInstanceTypes: [],
+      allowStopModifyStart: false,
+      borrowLimit: 0.5,
+      dryRun: false,
+      unstablePool: { enabled: false, reclaimThreshold: 3, windowMinutes: 60, coolDownMinutes: 120 },
+    });
+    expect(Object.isFrozen(DEFAULT_POLICY)).toBe(true);
+  });
+});
