@@ -96,7 +96,12 @@ export class SpotwiseStack extends Stack {
     const scheduler = new InterruptionScheduler(this, 'Scheduler', { executor: executor.function, deadLetterQueue: executor.deadLetterQueue.queue });
     scheduler.grantScheduling(coordinator, { dryRun: config.dry_run });
 
-    new NoticeRules(this, 'Notices', { target: notice.function, deadLetterQueue: notice.deadLetterQueue.queue, groupNames: filterNames });
+    new NoticeRules(this, 'Notices', {
+      target: notice.function,
+      deadLetterQueue: notice.deadLetterQueue.queue,
+      maintenance: { target: coordinator.function, deadLetterQueue: coordinator.deadLetterQueue.queue },
+      groupNames: filterNames,
+    });
 
     // Every named group gets its tick, standby groups too: their serving instances need profiles and their
     // pools a refresh like any other (the profiler resolves a standby group from the configuration).

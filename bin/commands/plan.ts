@@ -20,8 +20,12 @@ export interface PlanTarget {
   readonly ports: FleetPorts;
   readonly managed: ManagedGroups;
   readonly now: number;
-  /** The sample fleet adopts an instance it does not know (the event's instance joins a group). */
-  readonly adopt?: (notice: Notice) => { readonly notice: Notice; readonly note?: string };
+  /**
+   * The sample fleet adopts the instances it does not know (the event's instances join a group, whose
+   * desired capacity grows by as many: they are members, not a surplus being scaled in). The adopted
+   * configuration replaces `managed` when it names a new group (the event's own group name is kept).
+   */
+  readonly adopt?: (notice: Notice) => { readonly notice: Notice; readonly note?: string; readonly managed?: ManagedGroups };
 }
 
 export type PlanOutcome =
@@ -36,6 +40,13 @@ export const noticeInstance = (n: Notice): InstanceId | undefined => {
   return 'instanceId' in n ? n.instanceId : undefined;
 };
 
+/** Every instance a notice is about: scheduled maintenance may name several. */
+export const noticeInstances = (n: Notice): InstanceId[] => {
+  if (n.kind === 'scheduled-maintenance') return n.requests.flatMap((r) => (r.selector.kind === 'instance' ? [r.selector.instanceId] : []));
+  const one = noticeInstance(n);
+  return one === undefined ? [] : [one];
+};
+
 const noticeGroup = (n: Notice): GroupId | undefined => ('groupId' in n ? n.groupId : n.kind === 'interruption-request' && n.request.selector.kind === 'group' ? n.request.selector.groupId : undefined);
 
 /**
@@ -48,7 +59,15 @@ export const retimeNotice = (n: Notice, now: number): Notice => {
   const shift = now - n.at;
   switch (n.kind) {
     case 'spot-interruption-warning':
+    case 'capacity-reservation-interruption-warning':
       return { ...n, at: now, deadline: n.deadline + shift };
+    case 'scheduled-maintenance':
+      return {
+        ...n,
+        at: now,
+        startTime: n.startTime + shift,
+        requests: n.requests.map((r) => ({ ...r, notBefore: r.notBefore + shift, deadline: r.deadline + shift, requestedAt: r.requestedAt + shift })),
+      };
     case 'interruption-request':
       return {
         ...n,
@@ -70,16 +89,18 @@ export const planEvent = async (raw: unknown, target: PlanTarget): Promise<PlanO
     notes.push(`event time ${iso(notice.at)} taken as ${iso(target.now)} (${target.description}'s clock); leads and windows are kept`);
     notice = retimeNotice(notice, target.now);
   }
+  let managed = target.managed;
   if (target.adopt !== undefined) {
     const adopted = target.adopt(notice);
     notice = adopted.notice;
     if (adopted.note !== undefined) notes.push(adopted.note);
+    if (adopted.managed !== undefined) managed = adopted.managed;
   }
   const instance = noticeInstance(notice);
   let group = noticeGroup(notice);
   if (group === undefined && instance !== undefined) group = await target.ports.capacity.findGroupOfInstance(instance);
-  const groupIds = [...new Set<GroupId>([...target.managed.groups.keys(), ...(group !== undefined ? [group] : [])])];
-  const loaded = await loadFleet(target.ports, target.managed, { groupIds });
+  const groupIds = [...new Set<GroupId>([...managed.groups.keys(), ...(group !== undefined ? [group] : [])])];
+  const loaded = await loadFleet(target.ports, managed, { groupIds });
   notes.push(...loaded.warnings);
   const plan = planNoticeResponse(notice, loaded.fleet, { now: target.now });
   return { kind: 'planned', notice, plan, notes };
@@ -99,9 +120,24 @@ export const sampleTarget = (): PlanTarget & { readonly fake: InMemoryPorts } =>
   for (const pool of sample.pools) fake.stateStore.seedPool(pool);
   fake.stateStore.seedForecasts(sample.forecasts);
   fake.stateStore.seedProfiles(sample.profiles);
-  const managed = toManagedGroups(sample.config);
+  let managed = toManagedGroups(sample.config);
   const primaries = [...managed.groups.values()].filter((g) => g.role === 'primary');
   const home = primaries[0];
+
+  /**
+   * The group an event names that the sample fleet lacks becomes a primary group of that name, configured
+   * like the first primary (policy, pool budget, standby group) and empty, so the event keeps its group.
+   */
+  const adoptGroup = (name: GroupId, like: NonNullable<typeof home>): string | undefined => {
+    const cloudGroup = fake.cloud.group(like.id);
+    const pool = sample.pools.find((p) => p.groupId === like.id);
+    if (cloudGroup === undefined || pool === undefined) return undefined;
+    fake.cloud.putGroup({ ...cloudGroup, id: name, desiredCapacity: 0, minSize: 0 });
+    fake.stateStore.seedPool({ ...pool, groupId: name, allocations: new Map(), reservations: new Map(), version: 0 });
+    managed = { ...managed, groups: new Map([...managed.groups, [name, { ...like, id: name }]]) };
+    return `group ${name} is not in the sample fleet: added, configured like ${like.id}`;
+  };
+
   return {
     description: 'the built-in sample fleet',
     fake,
@@ -109,19 +145,45 @@ export const sampleTarget = (): PlanTarget & { readonly fake: InMemoryPorts } =>
     managed,
     now: sample.startAt,
     adopt: (notice) => {
-      const id = noticeInstance(notice);
-      if (id === undefined || home === undefined || fake.cloud.instance(id) !== undefined) return { notice };
-      // Joins the first primary group as one more instance like its first member, with that member's
+      const ids = noticeInstances(notice).filter((id) => fake.cloud.instance(id) === undefined);
+      if (ids.length === 0 || home === undefined) return { notice };
+      // Each joins a group as one more instance like the first primary's first member, with that member's
       // forecast: the event is then planned the way the sample fleet would plan for its own instance.
       const like = fake.cloud.allInstances().find((i) => i.groupId === home.id && i.state === 'running' && !i.warm);
       if (like === undefined) return { notice };
+      const notes: string[] = [];
+      const named = noticeGroup(notice);
+      let into: GroupId = home.id;
+      if (named !== undefined && notice.kind !== 'profile-tick') {
+        if (managed.groups.has(named)) into = named;
+        else {
+          const added = adoptGroup(named, home);
+          if (added !== undefined) {
+            into = named;
+            notes.push(added);
+          }
+        }
+      }
       const state: ManagedInstance['state'] = notice.kind === 'lifecycle-launch' || (notice.kind === 'state-change' && notice.state === 'running') ? 'pending' : 'running';
-      const lifecycle = notice.kind === 'interruption-request' && notice.request.mode !== 'terminate' ? 'on-demand' : like.lifecycle;
-      fake.cloud.putInstance({ ...like, id, state: notice.kind === 'state-change' ? notice.state : state, lifecycle, launchedAt: sample.startAt - 60 * MINUTE, tags: { ...like.tags } });
+      // Instances in an interruptible Capacity Reservation are On-Demand; so is a request's victim that may be stopped.
+      const onDemand = notice.kind === 'capacity-reservation-interruption-warning' || (notice.kind === 'interruption-request' && notice.request.mode !== 'terminate');
+      const lifecycle = onDemand ? 'on-demand' : like.lifecycle;
       const forecast = sample.forecasts.find((f) => f.instanceId === like.id);
-      if (forecast !== undefined) fake.stateStore.seedForecasts([{ ...forecast, instanceId: id }]);
-      const rehomed = 'groupId' in notice && notice.kind !== 'profile-tick' ? { ...notice, groupId: home.id } : notice;
-      return { notice: rehomed as Notice, note: `${id} is not in the sample fleet: adopted into group ${home.id} as ${lifecycle === 'on-demand' ? 'an' : 'a'} ${lifecycle} ${like.instanceType} in ${like.availabilityZone}, with the forecast of ${like.id}` };
+      for (const id of ids) {
+        fake.cloud.putInstance({ ...like, id, groupId: into, state: notice.kind === 'state-change' ? notice.state : state, lifecycle, launchedAt: sample.startAt - 60 * MINUTE, tags: { ...like.tags } });
+        if (forecast !== undefined) fake.stateStore.seedForecasts([{ ...forecast, instanceId: id }]);
+        notes.push(`${id} is not in the sample fleet: adopted into group ${into} as ${lifecycle === 'on-demand' ? 'an' : 'a'} ${lifecycle} ${like.instanceType} in ${like.availabilityZone}, with the forecast of ${like.id}`);
+      }
+      // A launching instance is not a member yet; every other adopted instance is one more member, so the
+      // desired capacity grows with it — otherwise a terminate lifecycle action would look like a scale-in.
+      const members = notice.kind === 'lifecycle-launch' ? 0 : ids.length;
+      const group = fake.cloud.group(into);
+      if (group !== undefined && members > 0) {
+        const desiredCapacity = group.desiredCapacity + members;
+        fake.cloud.putGroup({ ...group, desiredCapacity, maxSize: Math.max(group.maxSize, desiredCapacity) });
+        notes.push(`desired capacity of ${into} raised from ${group.desiredCapacity} to ${desiredCapacity} for the adopted instance${members > 1 ? 's' : ''}`);
+      }
+      return { notice, note: notes.join('; '), managed };
     },
   };
 };
@@ -188,10 +250,10 @@ export const awsTarget = async (opts: { readonly config?: string; readonly table
 
 const iso = (t: number): string => (Number.isFinite(t) ? new Date(t).toISOString() : String(t));
 
-/** The notice as JSON output: the notice itself, with `instanceId` on top where it names one. */
+/** The notice as JSON output: the notice itself, with `instanceId` (or, for several, `instanceIds`) on top. */
 export const noticeJson = (n: Notice): Record<string, unknown> => {
   const instance = noticeInstance(n);
-  return { ...n, ...(instance !== undefined ? { instanceId: instance } : {}) };
+  return { ...n, ...(instance !== undefined ? { instanceId: instance } : {}), ...(n.kind === 'scheduled-maintenance' ? { instanceIds: noticeInstances(n) } : {}) };
 };
 
 export { describeAction };
@@ -206,11 +268,11 @@ const describeEvent = (e: DomainEvent): string => {
 
 export const formatText = (outcome: Extract<PlanOutcome, { kind: 'planned' }>, target: Pick<PlanTarget, 'description' | 'now'>, file: string): string => {
   const n = outcome.notice;
-  const instance = noticeInstance(n);
+  const instances = noticeInstances(n);
   const group = noticeGroup(n);
   const lines = [
     `Event:  ${file}`,
-    `Notice: ${n.kind}${instance !== undefined ? `  instance ${instance}` : ''}${group !== undefined ? `  group ${group}` : ''}${n.eventId !== undefined ? `  (event ${n.eventId})` : ''}`,
+    `Notice: ${n.kind}${instances.length === 1 ? `  instance ${instances[0]}` : instances.length > 1 ? `  instances ${instances.join(', ')}` : ''}${group !== undefined ? `  group ${group}` : ''}${n.eventId !== undefined ? `  (event ${n.eventId})` : ''}`,
     `Target: ${target.description} at ${iso(target.now)}`,
   ];
   if (outcome.notes.length > 0) lines.push('Notes:', ...outcome.notes.map((s) => `  - ${s}`));

@@ -4,6 +4,7 @@
  */
 export const AWS_EC2_SOURCE = 'aws.ec2';
 export const AWS_AUTOSCALING_SOURCE = 'aws.autoscaling';
+export const AWS_HEALTH_SOURCE = 'aws.health';
 /** Source of spotwise's own events (requests, plans, domain events) on its custom bus. */
 export const SPOTWISE_SOURCE = 'spotwise';
 
@@ -13,6 +14,10 @@ export const DetailType = {
   stateChange: 'EC2 Instance State-change Notification',
   lifecycleLaunch: 'EC2 Instance-launch Lifecycle Action',
   lifecycleTerminate: 'EC2 Instance-terminate Lifecycle Action',
+  /** Interruptible Capacity Reservations: the reservation's owner reclaims the capacity (two minutes' notice). */
+  capacityReservationInterruptionWarning: 'EC2 Capacity Reservation Instance Interruption Warning',
+  /** AWS Health; spotwise acts on EC2 scheduledChange events that name instances. */
+  healthEvent: 'AWS Health Event',
   interruptionRequested: 'Interruption Requested',
   /** An operator's cancel of a request (`spotwise cancel`): detail {"requestId", "reason"?}. */
   interruptionCancelRequested: 'Interruption Cancel Requested',
@@ -26,6 +31,13 @@ export const DetailType = {
   domainEvent: 'Domain Event',
 } as const;
 export type DetailTypeName = (typeof DetailType)[keyof typeof DetailType];
+
+/**
+ * The EC2 instance states whose state-change events spotwise acts on: `running` (pending → running opens
+ * the post-restart window). The state-change rule is filtered to these, so the notice handler is not
+ * invoked for every state change in the region; the parser still accepts any state (others are no-ops).
+ */
+export const ACTED_ON_INSTANCE_STATES = ['running'] as const;
 
 /** Lead time AWS gives between the spot warning and the action (EC2 user guide, "Spot Instance interruption notices"). */
 export const SPOT_WARNING_LEAD_SECONDS = 120;

@@ -276,6 +276,20 @@ export interface ShapingPolicy {
   /** Share of a lender's unused allocation it may lend (0..1). */
   readonly borrowLimit: number;
   readonly dryRun: boolean;
+  /** When a Spot pool counts as unstable and its replacement capacity moves to On-Demand; absent = never. */
+  readonly unstablePool?: UnstablePoolPolicy;
+}
+
+/**
+ * A Spot pool (instance type × AZ) of a group is unstable once `reclaimThreshold` of its instances got a
+ * Spot warning within `windowMinutes`; it stays unstable until `coolDownMinutes` after the reclaim that
+ * crossed the threshold (later reclaims extend it). See lambda/core/planner/spot-pool-stability.ts.
+ */
+export interface UnstablePoolPolicy {
+  readonly enabled: boolean;
+  readonly reclaimThreshold: number;
+  readonly windowMinutes: number;
+  readonly coolDownMinutes: number;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -310,6 +324,10 @@ export type Notice =
       readonly destination?: 'EC2' | 'AutoScalingGroup' | 'WarmPool';
     }
   | { readonly kind: 'interruption-request'; readonly eventId: string; readonly at: number; readonly request: InterruptionRequest }
+  /** An interruptible Capacity Reservation's owner reclaims it: the instance is terminated at `deadline`. */
+  | { readonly kind: 'capacity-reservation-interruption-warning'; readonly eventId: string; readonly at: number; readonly instanceId: InstanceId; readonly deadline: number; readonly availabilityZoneId?: string }
+  /** An AWS Health scheduled change for EC2 instances: one voluntary interruption request per affected instance, due by `startTime`. */
+  | { readonly kind: 'scheduled-maintenance'; readonly eventId: string; readonly at: number; readonly eventTypeCode: string; readonly startTime: number; readonly requests: readonly InterruptionRequest[] }
   | { readonly kind: 'profile-tick'; readonly eventId: string; readonly at: number; readonly groupId: GroupId }
   | { readonly kind: 'interruption-due'; readonly eventId: string; readonly at: number; readonly requestId: RequestId; readonly instanceId: InstanceId; readonly groupId: GroupId; readonly reservationId: ReservationId; readonly mode: 'stop' | 'hibernate' | 'terminate' }
   /** An operator's cancel of a pending, deferred or scheduled request (`spotwise cancel`). */
@@ -361,7 +379,11 @@ export type DomainEvent =
   | { readonly kind: 'interruption-cancelled'; readonly at: number; readonly requestId: RequestId; readonly reason: string }
   | { readonly kind: 'capacity-staged'; readonly at: number; readonly groupId: GroupId; readonly detail: string }
   | { readonly kind: 'notice-ignored'; readonly at: number; readonly reason: string; readonly instanceId?: InstanceId }
-  | { readonly kind: 'fail-closed'; readonly at: number; readonly groupId?: GroupId; readonly instanceId?: InstanceId; readonly reason: string };
+  | { readonly kind: 'fail-closed'; readonly at: number; readonly groupId?: GroupId; readonly instanceId?: InstanceId; readonly reason: string }
+  /** A Spot pool passed its reclaim threshold: its replacement capacity goes to the On-Demand standby until `until`. */
+  | { readonly kind: 'spot-pool-unstable'; readonly at: number; readonly groupId: GroupId; readonly instanceType: string; readonly availabilityZone: string; readonly reclaims: number; readonly windowMinutes: number; readonly until: number; readonly standbyGroupId?: GroupId }
+  /** An unstable Spot pool's cool-down ended with no new reclaims: the group relies on it again. */
+  | { readonly kind: 'spot-pool-calmed'; readonly at: number; readonly groupId: GroupId; readonly instanceType: string; readonly availabilityZone: string; readonly unstableUntil: number };
 
 /** A decision, as data. Handlers and the simulator execute `actions` in order and publish `events`. */
 export interface Plan {

@@ -28,6 +28,12 @@ export interface ParserSpec<S extends z.ZodType> {
    * time without a warning. AWS events always carry both, so without this an absent id is malformed.
    */
   readonly scheduledInput?: { readonly eventId: (detail: z.output<S>, at: number) => string };
+  /**
+   * Events of this (source, detail-type) that are well-formed but not for spotwise (Auto Scaling's
+   * test notification, another service's Health event): checked on the raw detail before validation;
+   * a reason makes the event a clean noop instead of a malformed one.
+   */
+  readonly notForUs?: (detail: unknown) => string | undefined;
   readonly toNotice: (detail: z.output<S>, meta: NoticeMeta) => Notice | { readonly error: string };
 }
 
@@ -44,6 +50,14 @@ export const defineParser = <S extends z.ZodType>(spec: ParserSpec<S>): EventPar
         ...(envelope.id !== undefined ? { eventId: envelope.id } : {}),
         errors,
       });
+      const notForUs = spec.notForUs?.((raw as { detail?: unknown } | null)?.detail);
+      if (notForUs !== undefined) {
+        return {
+          kind: 'notice',
+          notice: { kind: 'noop', ...(envelope.id !== undefined ? { eventId: envelope.id } : {}), reason: notForUs, source: spec.source, detailType: spec.detailType },
+          warnings: [],
+        };
+      }
       const parsed = eventSchema.safeParse(raw);
       if (!parsed.success) {
         return malformed(toValidationError(`"${spec.detailType}" event ${envelope.id ?? '(no id)'}`, parsed.error, raw).message);

@@ -2,6 +2,8 @@ import { toValidationError } from '../contracts/validation';
 import type { EventParser } from './define-parser';
 import { envelopeSchema, type ParseContext } from './envelope';
 import type { ParseResult } from './parse-result';
+import { capacityReservationWarningParser } from './parsers/capacity-reservation-warning';
+import { healthScheduledChangeParser } from './parsers/health-scheduled-change';
 import { interruptionCancelParser } from './parsers/interruption-cancel-requested';
 import { interruptionDueParser } from './parsers/interruption-due';
 import { interruptionRequestedParser } from './parsers/interruption-requested';
@@ -14,13 +16,15 @@ import { stateChangeParser } from './parsers/state-change';
 export type { ParseResult } from './parse-result';
 export type { ParseContext } from './envelope';
 
-/** Every event spotwise acts on. Anything else (fleet, health, refresh, launch successful, ...) is a noop. */
+/** Every event spotwise acts on. Anything else (fleet, refresh, launch successful, Health events of other services, ...) is a noop. */
 export const PARSERS: readonly EventParser[] = [
   spotInterruptionWarningParser,
   rebalanceRecommendationParser,
   stateChangeParser,
   lifecycleLaunchParser,
   lifecycleTerminateParser,
+  capacityReservationWarningParser,
+  healthScheduledChangeParser,
   interruptionRequestedParser,
   interruptionCancelParser,
   profileTickParser,

@@ -24,6 +24,7 @@ const HANDLER = 'coordinator';
 export const MAX_RETRIES_PER_INVOCATION = 10;
 
 type RequestNotice = Extract<Notice, { kind: 'interruption-request' }>;
+type MaintenanceNotice = Extract<Notice, { kind: 'scheduled-maintenance' }>;
 type CancelNotice = Extract<Notice, { kind: 'interruption-cancel' }>;
 
 /** The stack's retry schedule invokes the coordinator with EventBridge's plain scheduled event. */
@@ -40,13 +41,15 @@ const isRetryTick = (n: Notice): boolean => n.kind === 'noop' && n.source === 'a
 export const makeHandler = (source: DepsSource<CoordinatorDeps>) => async (event: unknown): Promise<HandlerResult> => {
   const deps = resolveDeps(source);
   return instrumented(deps, HANDLER, async () => {
-    const accepted = acceptEvent(HANDLER, event, ['interruption-request', 'interruption-cancel'] as const, deps, isRetryTick);
+    const accepted = acceptEvent(HANDLER, event, ['interruption-request', 'interruption-cancel', 'scheduled-maintenance'] as const, deps, isRetryTick);
     let result: HandlerResult;
     if (accepted.kind === 'done') {
       if (accepted.result.status === 'malformed') return accepted.result;
       result = accepted.result;
     } else if (accepted.notice.kind === 'interruption-cancel') {
       result = await handleCancel(deps, accepted.notice, accepted.now);
+    } else if (accepted.notice.kind === 'scheduled-maintenance') {
+      result = await handleMaintenance(deps, accepted.notice, accepted.now);
     } else {
       result = await handleRequest(deps, accepted.notice, accepted.now);
     }
@@ -89,6 +92,29 @@ const handleCancel = async (deps: CoordinatorDeps, notice: CancelNotice, now: nu
   log.info('cancel planned', { ...keys, ...(group !== undefined ? { groupId: group } : {}), status: stored?.status ?? 'unknown', actions: plan.actions.map((a) => a.kind), dryRun });
   metrics.metric(MetricName.noticesHandled, 'Count', 1, { [MetricDimension.noticeKind]: notice.kind });
   return { status: 'planned', eventId: notice.eventId, noticeKind: notice.kind, dryRun, actions: plan.actions.map((a) => a.kind), succeeded: report.succeeded };
+};
+
+/**
+ * AWS Health scheduled maintenance: each affected instance's request is handled like an "Interruption
+ * Requested" event (idempotent on its own event id and request id, planned against a fresh snapshot, so
+ * a later request sees the reservations of the earlier ones), one after the other.
+ */
+const handleMaintenance = async (deps: CoordinatorDeps, notice: MaintenanceNotice, now: number): Promise<HandlerResult> => {
+  const results: HandlerResult[] = [];
+  for (const request of notice.requests) {
+    const target = request.selector.kind === 'instance' ? request.selector.instanceId : request.selector.groupId;
+    results.push(await handleRequest(deps, { kind: 'interruption-request', eventId: `${notice.eventId}:${target}`, at: notice.at, request }, now));
+  }
+  const planned = results.filter((r): r is Extract<HandlerResult, { status: 'planned' }> => r.status === 'planned');
+  if (planned.length === 0) return { status: 'duplicate', eventId: notice.eventId };
+  return {
+    status: 'planned',
+    eventId: notice.eventId,
+    noticeKind: notice.kind,
+    dryRun: planned.some((r) => r.dryRun),
+    actions: planned.flatMap((r) => r.actions),
+    succeeded: planned.every((r) => r.succeeded),
+  };
 };
 
 /** Plans one request, executes the plan and records the request's new status. */

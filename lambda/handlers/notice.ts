@@ -13,7 +13,7 @@ import { lazy } from './runtime';
 export type NoticeDeps = BaseDeps;
 
 const HANDLER = 'notice';
-const KINDS = ['spot-interruption-warning', 'rebalance-recommendation', 'state-change', 'lifecycle-launch', 'lifecycle-terminate'] as const;
+const KINDS = ['spot-interruption-warning', 'capacity-reservation-interruption-warning', 'rebalance-recommendation', 'state-change', 'lifecycle-launch', 'lifecycle-terminate'] as const;
 
 /**
  * The notice Lambda (DESIGN.md flow 2): spot warnings, rebalance recommendations, state changes and

@@ -1,5 +1,6 @@
 import { groupId, instanceId, type DomainEvent, type Notice, type Plan } from '../core/domain';
 import { MetricDimension, MetricName } from '../contracts/metrics';
+import { isReclaimRecord } from '../core/planner/reservation-terms';
 import type { EventPublisher, PublishedEntry } from '../ports/event-publisher';
 import { executePlan, type ExecutionPorts, type ExecutionReport } from './execute-plan';
 import type { Telemetry } from './telemetry';
@@ -113,12 +114,15 @@ export const runPlan = async (input: RunPlanInput): Promise<{ readonly report: E
 
   const failures = report.outcomes.filter((o) => o.kind === 'failed').length + report.compensations.filter((c) => c.kind === 'failed').length;
   if (failures > 0) metrics.metric(MetricName.actionFailures, 'Count', failures);
-  if (report.reserved.length > 0) metrics.metric(MetricName.reservationsMade, 'Count', report.reserved.length);
+  // Reclaim records (spot-pool-stability.ts) hold no capacity: they are history, not reservations made.
+  const made = report.reserved.filter((r) => !isReclaimRecord(r)).length;
+  if (made > 0) metrics.metric(MetricName.reservationsMade, 'Count', made);
   if (report.refused.length > 0) metrics.metric(MetricName.reservationRefusals, 'Count', report.refused.length);
   const scheduledCount = report.outcomes.filter((o) => o.kind === 'done' && o.action.kind === 'schedule-interruption').length;
   if (scheduledCount > 0) metrics.metric(MetricName.interruptionsScheduled, 'Count', scheduledCount);
   for (const e of events) {
     if (e.kind === 'interruption-deferred') metrics.metric(MetricName.deferrals, 'Count', 1, { [MetricDimension.reason]: e.reason });
+    if (e.kind === 'spot-pool-unstable') metrics.metric(MetricName.unstableSpotPoolShifts, 'Count', 1, { [MetricDimension.group]: e.groupId });
   }
   // Fail-closed decisions are counted in dry-run too (from the plan, as nothing was executed): an unknown
   // forecast that would leave an interruption unprotected must be visible before anyone turns dry-run off.

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import type { Notice } from '../../lambda/core/domain';
 import { DetailType, SPOT_WARNING_LEAD_SECONDS } from '../../lambda/contracts/events';
 import { handledEventTypes, parseEvent, type ParseResult } from '../../lambda/events/registry';
-import { FIXTURE_DIR, SHARED_EVENTS_DIR, fixture, listJson, readJson } from './event-fixtures';
+import { FIXTURE_DIR, SAMPLE_EVENTS_DIR, fixture, listJson, readJson, sampleEventFiles } from './event-fixtures';
 
 const RECEIVED_AT = Date.UTC(2024, 4, 1, 12, 0, 0);
 
@@ -15,6 +15,9 @@ const EXPECTED_KIND: Readonly<Record<string, Notice['kind']>> = {
   [DetailType.stateChange]: 'state-change',
   [DetailType.lifecycleLaunch]: 'lifecycle-launch',
   [DetailType.lifecycleTerminate]: 'lifecycle-terminate',
+  [DetailType.capacityReservationInterruptionWarning]: 'capacity-reservation-interruption-warning',
+  // Every Health sample in the shared data is an EC2 scheduledChange naming an instance.
+  [DetailType.healthEvent]: 'scheduled-maintenance',
   [DetailType.interruptionRequested]: 'interruption-request',
   [DetailType.profileTick]: 'profile-tick',
   [DetailType.interruptionDue]: 'interruption-due',
@@ -25,17 +28,21 @@ const notice = (r: ParseResult): Notice => {
   return r.notice;
 };
 
-const instanceOf = (n: Notice): string | undefined => ('instanceId' in n ? n.instanceId : undefined);
+const instanceOf = (n: Notice): string | undefined =>
+  n.kind === 'scheduled-maintenance' ? n.requests.map((r) => (r.selector.kind === 'instance' ? r.selector.instanceId : '')).join(',') : 'instanceId' in n ? n.instanceId : undefined;
 
-describe('every shared EventBridge sample (read from ../shared at test time)', () => {
-  const files = listJson(SHARED_EVENTS_DIR);
+const entityOf = (detail: Record<string, unknown>): string | undefined =>
+  Array.isArray(detail.affectedEntities) ? (detail.affectedEntities as { entityValue: string }[]).map((e) => e.entityValue).join(',') : undefined;
 
-  it('finds the shared samples', () => {
+describe('every AWS EventBridge sample (../shared when beside the repository, else the bundled copies)', () => {
+  const files = sampleEventFiles();
+
+  it('finds the samples', () => {
     expect(files.length).toBeGreaterThanOrEqual(30);
   });
 
   it.each(files)('%s becomes the right notice', (file) => {
-    const raw = readJson(join(SHARED_EVENTS_DIR, file)) as Record<string, unknown>;
+    const raw = readJson(join(SAMPLE_EVENTS_DIR, file)) as Record<string, unknown>;
     const detail = raw.detail as Record<string, unknown>;
     const n = notice(parseEvent(raw, { receivedAt: RECEIVED_AT }));
     const expected = EXPECTED_KIND[raw['detail-type'] as string] ?? 'noop';
@@ -46,7 +53,7 @@ describe('every shared EventBridge sample (read from ../shared at test time)', (
       return;
     }
     // The instance comes from the detail, never from the (inconsistent) resource ARNs.
-    expect(instanceOf(n)).toBe(detail['instance-id'] ?? detail.EC2InstanceId);
+    expect(instanceOf(n)).toBe(detail['instance-id'] ?? detail.EC2InstanceId ?? entityOf(detail));
   });
 });
 
@@ -106,6 +113,77 @@ describe('key event types, field by field', () => {
   });
 });
 
+describe('interruptible Capacity Reservation warnings (EC2 User Guide, "Monitor interruptible Capacity Reservations with EventBridge and CloudTrail")', () => {
+  it('the documented shape: the instance, the termination time as the deadline, the AZ id', () => {
+    expect(parseEvent(fixture(CR_FIXTURE))).toEqual({
+      kind: 'notice', warnings: [],
+      notice: {
+        kind: 'capacity-reservation-interruption-warning', eventId: '3f6c2a9e-5b1d-4e7a-9c0f-2d8b7a6e1c45', at: Date.parse('2026-01-15T10:00:00Z'),
+        instanceId: 'i-0c4e8a2b6d1f3a5c7', deadline: Date.parse('2026-01-15T10:02:00Z'), availabilityZoneId: 'use1-az1',
+      },
+    });
+  });
+
+  it('the page\'s literal sample (placeholders, resources as one string) with a real instance id: receive time, a two-minute deadline, warnings', () => {
+    const literal = {
+      version: '0', id: '12345678-1234-1234-1234-123456789012', 'detail-type': 'EC2 Capacity Reservation Instance Interruption Warning', source: 'aws.ec2',
+      account: '[instance owner Account ID]', time: '[Current time in yyyy-mm-ddThh:mm:ssZ]', resources: '[instance arn]', region: '[region]',
+      detail: { 'instance-id': 'i-0c4e8a2b6d1f3a5c7', 'instance-action': 'terminate', 'instance-termination-time': 'yyyy-mm-ddThh:mm:ssZ', azId: '[availability-zone-id]' },
+    };
+    const r = parseEvent(literal, { receivedAt: RECEIVED_AT });
+    expect(r).toMatchObject({ kind: 'notice', notice: { kind: 'capacity-reservation-interruption-warning', at: RECEIVED_AT, deadline: RECEIVED_AT + 120_000 } });
+    expect(r.kind === 'notice' && r.warnings).toEqual([
+      expect.stringContaining('time "[Current time in yyyy-mm-ddThh:mm:ssZ]" is not an ISO-8601 timestamp'),
+      'detail.instance-termination-time "yyyy-mm-ddThh:mm:ssZ" is not an ISO-8601 time; assuming termination two minutes after the event',
+    ]);
+  });
+
+  it('an action other than terminate is reported and taken as terminate', () => {
+    const r = parseEvent(withDetail(fixture(CR_FIXTURE), { 'instance-action': 'stop' }));
+    expect(r).toMatchObject({ kind: 'notice', notice: { kind: 'capacity-reservation-interruption-warning' }, warnings: ['detail.instance-action "stop" is not terminate; treating it as terminate'] });
+  });
+});
+
+describe('AWS Health scheduled changes (AWS Health User Guide, EventBridge schema)', () => {
+  it('the documented shape: one terminate request per affected instance, due by the start time', () => {
+    const at = Date.parse('2026-01-15T10:00:00Z');
+    expect(notice(parseEvent(fixture(HEALTH_FIXTURE)))).toEqual({
+      kind: 'scheduled-maintenance', eventId: '8a1d4c7e-2f3b-4a6d-b9e0-5c7f1a2d3e4b', at, eventTypeCode: 'AWS_EC2_INSTANCE_RETIREMENT_SCHEDULED',
+      startTime: Date.parse('2026-01-29T10:00:00Z'),
+      requests: [{
+        requestId: expect.stringMatching(/^maint-[0-9a-f]{8}-i-0d5f9b3c7e2a4b6d8$/) as unknown, selector: { kind: 'instance', instanceId: 'i-0d5f9b3c7e2a4b6d8' },
+        reason: 'AWS Health AWS_EC2_INSTANCE_RETIREMENT_SCHEDULED starts 2026-01-29T10:00:00.000Z', notBefore: at, deadline: Date.parse('2026-01-29T10:00:00Z'),
+        mode: 'terminate', requestedAt: at,
+      }],
+    });
+  });
+
+  it('several instances (and a volume) become one request per instance, sorted; a repeat of an instance counts once', () => {
+    const n = notice(parseEvent(withDetail(fixture(HEALTH_FIXTURE), {
+      affectedEntities: [{ entityValue: 'i-0bbbbbbbbbbbbbbbb' }, { entityValue: 'vol-0123456789abcdef0' }, { entityValue: 'i-0aaaaaaaaaaaaaaaa' }, { entityValue: 'i-0bbbbbbbbbbbbbbbb' }],
+    })));
+    expect(n.kind === 'scheduled-maintenance' && n.requests.map((r) => r.selector)).toEqual([
+      { kind: 'instance', instanceId: 'i-0aaaaaaaaaaaaaaaa' }, { kind: 'instance', instanceId: 'i-0bbbbbbbbbbbbbbbb' },
+    ]);
+  });
+
+  it('an updated delivery of the same Health event (new EventBridge id, same ARN) is the same request; another event is another', () => {
+    const ids = (raw: Record<string, unknown>) => {
+      const n = notice(parseEvent(raw));
+      return n.kind === 'scheduled-maintenance' ? n.requests.map((r) => r.requestId) : [];
+    };
+    const first = ids(fixture(HEALTH_FIXTURE));
+    expect(ids({ ...fixture(HEALTH_FIXTURE), id: 'another-delivery', time: '2026-01-20T10:00:00Z' })).toEqual(first);
+    expect(ids(withDetail(fixture(HEALTH_FIXTURE), { eventArn: 'arn:aws:health:us-east-1::event/EC2/AWS_EC2_INSTANCE_REBOOT_MAINTENANCE_SCHEDULED/x' }))).not.toEqual(first);
+    expect(first[0]?.length).toBeLessThanOrEqual(64);
+  });
+
+  it('an ISO-8601 start time is read as well as RFC 1123', () => {
+    const n = notice(parseEvent(withDetail(fixture(HEALTH_FIXTURE), { startTime: '2026-01-29T10:00:00Z' })));
+    expect(n.kind === 'scheduled-maintenance' && n.startTime).toBe(Date.parse('2026-01-29T10:00:00Z'));
+  });
+});
+
 describe("spotwise's own events", () => {
   it('interruption request for an instance', () => {
     expect(notice(parseEvent(fixture('spotwise-interruption-requested-instance.json')))).toEqual({
@@ -141,6 +219,8 @@ describe("spotwise's own events", () => {
 });
 
 const spot = () => fixture('ec2-spot-instance-interruption-warning__karpenter.json');
+const CR_FIXTURE = 'ec2-capacity-reservation-instance-interruption-warning__documented-shape.json';
+const HEALTH_FIXTURE = 'aws-health-ec2-instance-retirement-scheduled__documented-shape.json';
 const withDetail = (raw: Record<string, unknown>, patch: Record<string, unknown>) => ({ ...raw, detail: { ...(raw.detail as object), ...patch } });
 const request = () => fixture('spotwise-interruption-requested-instance.json');
 
@@ -152,7 +232,13 @@ describe('malformed events are reported, naming the field and the value', () => 
     ['spot warning with a 7-digit id', withDetail(spot(), { 'instance-id': 'i-1234567' }), '(got "i-1234567")'],
     ['spot warning without instance id', { ...spot(), detail: { 'instance-action': 'terminate' } }, 'detail.instance-id'],
     ['spot warning without an id', { ...spot(), id: undefined }, 'id: required for aws.ec2 events'],
-    ['state change with an unknown state', withDetail(fixture('ec2-instance-state-change-notification__aws-nth.json'), { state: 'rebooting' }), 'detail.state'],
+    ['state change without a state', { ...fixture('ec2-instance-state-change-notification__aws-nth.json'), detail: { 'instance-id': 'i-abcd1111' } }, 'detail.state'],
+    ['state change with a state that is not text', withDetail(fixture('ec2-instance-state-change-notification__aws-nth.json'), { state: 7 }), 'detail.state'],
+    ['capacity reservation warning with a bad instance id', withDetail(fixture(CR_FIXTURE), { 'instance-id': '[instance-id]' }), 'detail.instance-id'],
+    ['capacity reservation warning without an action', { ...fixture(CR_FIXTURE), detail: { 'instance-id': 'i-0c4e8a2b6d1f3a5c7' } }, 'detail.instance-action'],
+    ['Health EC2 scheduled change with an unreadable start time', withDetail(fixture(HEALTH_FIXTURE), { startTime: 'next week' }), 'detail.startTime'],
+    ['Health EC2 scheduled change without an event ARN', withDetail(fixture(HEALTH_FIXTURE), { eventArn: '' }), 'detail.eventArn'],
+    ['Health event without a service', { ...fixture(HEALTH_FIXTURE), detail: { eventTypeCategory: 'scheduledChange' } }, 'detail.service'],
     ['launch action with a terminate transition', withDetail(fixture('ec2-instance-launch-lifecycle-action__awsdocs-asg-ug-3.json'), { LifecycleTransition: 'autoscaling:EC2_INSTANCE_TERMINATING' }), 'detail.LifecycleTransition'],
     ['lifecycle action with an unknown destination', withDetail(fixture('ec2-instance-terminate-lifecycle-action__awsdocs-asg-ug-2.json'), { Destination: 'Moon' }), 'detail.Destination'],
     ['lifecycle action without a token', withDetail(fixture('ec2-instance-terminate-lifecycle-action__awsdocs-asg-ug-2.json'), { LifecycleActionToken: '' }), 'detail.LifecycleActionToken'],
@@ -181,6 +267,38 @@ describe('noop for what spotwise does not act on', () => {
 
   it('a known detail-type from another source is not trusted', () => {
     expect(notice(parseEvent({ ...request(), source: 'someone.else' })).kind).toBe('noop');
+  });
+
+  it.each([
+    ['Karpenter\'s "creating"', 'creating'],
+    ['a future state', 'rebooting'],
+  ])('a state change to an unknown state (%s) is a clean noop, not malformed', (_name, state) => {
+    const r = parseEvent(withDetail(fixture('ec2-instance-state-change-notification__aws-nth.json'), { state }), { receivedAt: RECEIVED_AT });
+    expect(r).toEqual({
+      kind: 'notice', warnings: [],
+      notice: { kind: 'noop', eventId: '7bf73129-1428-4cd3-a780-95db273d1602', reason: `instance state "${state}" is not one spotwise acts on`, source: 'aws.ec2', detailType: DetailType.stateChange },
+    });
+  });
+
+  it.each([
+    ['terminate', DetailType.lifecycleTerminate, { LifecycleTransition: 'autoscaling:TEST_NOTIFICATION' }],
+    ['launch', DetailType.lifecycleLaunch, { Event: 'autoscaling:TEST_NOTIFICATION' }],
+  ])('Auto Scaling\'s test notification on the %s rule is a clean noop, not a malformed lifecycle action', (_name, detailType, marker) => {
+    const raw = {
+      version: '0', id: 'c5b1a2d3-0000-4000-8000-000000000001', 'detail-type': detailType, source: 'aws.autoscaling', account: '123456789012',
+      time: '2024-05-01T12:00:00Z', region: 'us-east-1', resources: [],
+      detail: { AccountId: '123456789012', RequestId: 'b36d6757-57c7-11e8-a9ca-b3409db76d91', AutoScalingGroupARN: 'arn:aws:autoscaling:us-east-1:123456789012:autoScalingGroup:x:autoScalingGroupName/my-asg', AutoScalingGroupName: 'my-asg', Service: 'AWS Auto Scaling', Time: '2024-05-01T12:00:00.000Z', ...marker },
+    };
+    expect(notice(parseEvent(raw))).toEqual({ kind: 'noop', eventId: raw.id, reason: 'Auto Scaling test notification for my-asg: nothing to do', source: 'aws.autoscaling', detailType });
+  });
+
+  it.each([
+    ['another service', { service: 'RDS' }, 'AWS Health event for service RDS, category scheduledChange: spotwise acts only on EC2 scheduledChange events'],
+    ['an EC2 issue', { eventTypeCategory: 'issue' }, 'AWS Health event for service EC2, category issue: spotwise acts only on EC2 scheduledChange events'],
+    ['an EC2 account notification', { eventTypeCategory: 'accountNotification' }, 'AWS Health event for service EC2, category accountNotification: spotwise acts only on EC2 scheduledChange events'],
+    ['an EC2 scheduled change naming only volumes', { affectedEntities: [{ entityValue: 'vol-0123456789abcdef0' }] }, 'AWS Health AWS_EC2_INSTANCE_RETIREMENT_SCHEDULED names no EC2 instance among its affected entities'],
+  ])('an unrelated AWS Health event (%s) is a noop', (_name, patch, reason) => {
+    expect(notice(parseEvent(withDetail(fixture(HEALTH_FIXTURE), patch)))).toMatchObject({ kind: 'noop', reason, source: 'aws.health', detailType: 'AWS Health Event' });
   });
 
   it('tolerates extra fields the samples do not have', () => {
@@ -216,6 +334,6 @@ describe('properties', () => {
   it('the registry handles each (source, detail-type) once', () => {
     const keys = handledEventTypes().map((t) => `${t.source}/${t.detailType}`);
     expect(new Set(keys).size).toBe(keys.length);
-    expect(keys).toHaveLength(9);
+    expect(keys).toHaveLength(11);
   });
 });

@@ -1,35 +1,38 @@
-import { Duration } from 'aws-cdk-lib';
-import { Template } from 'aws-cdk-lib/assertions';
+import { Duration, type CfnElement, type Stack } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { NoticeRules } from '../../lib/notice-rules';
 import { bareStack, logicalIdsOf } from './helpers';
 import { dummyFunction, dummyQueue } from './dummies';
 
+const idOf = (stack: Stack, construct: { node: { defaultChild?: unknown } }): string => stack.getLogicalId(construct.node.defaultChild as CfnElement);
+
 const build = (groupNames: readonly string[] | undefined) => {
   const stack = bareStack();
   const fn = dummyFunction(stack, 'Notice');
   const dlq = dummyQueue(stack, 'Dlq');
-  new NoticeRules(stack, 'Notices', { target: fn, deadLetterQueue: dlq, groupNames });
+  const coordinator = dummyFunction(stack, 'Coordinator');
+  const coordinatorDlq = dummyQueue(stack, 'CoordinatorDlq');
+  new NoticeRules(stack, 'Notices', { target: fn, deadLetterQueue: dlq, maintenance: { target: coordinator, deadLetterQueue: coordinatorDlq }, groupNames });
   const template = Template.fromStack(stack);
-  const [fnId] = logicalIdsOf(template, 'AWS::Lambda::Function');
-  const [dlqId] = logicalIdsOf(template, 'AWS::SQS::Queue');
-  return { template, fnId: fnId as string, dlqId: dlqId as string };
+  return { template, fnId: idOf(stack, fn), dlqId: idOf(stack, dlq), coordinatorId: idOf(stack, coordinator), coordinatorDlqId: idOf(stack, coordinatorDlq) };
 };
 
-/** The exact pattern, target, DLQ and retry policy of one rule. */
+/** The exact pattern, target, DLQ and retry policy of one rule (the notice function unless `to` says otherwise). */
 const expectRule = (
   t: ReturnType<typeof build>,
   pattern: Record<string, unknown>,
   retry: { MaximumEventAgeInSeconds: number; MaximumRetryAttempts: number },
+  to: { fnId: string; dlqId: string } = t,
 ) => {
   t.template.hasResourceProperties('AWS::Events::Rule', {
     EventPattern: pattern,
     State: 'ENABLED',
     Targets: [
       {
-        Arn: { 'Fn::GetAtt': [t.fnId, 'Arn'] },
+        Arn: { 'Fn::GetAtt': [to.fnId, 'Arn'] },
         Id: 'Target0',
-        DeadLetterConfig: { Arn: { 'Fn::GetAtt': [t.dlqId, 'Arn'] } },
+        DeadLetterConfig: { Arn: { 'Fn::GetAtt': [to.dlqId, 'Arn'] } },
         RetryPolicy: retry,
       },
     ],
@@ -42,8 +45,8 @@ describe('NoticeRules with named groups', () => {
     t = build(['web-spot', 'web-standby']);
   });
 
-  it('has exactly five rules on the default bus', () => {
-    t.template.resourceCountIs('AWS::Events::Rule', 5);
+  it('has exactly seven rules on the default bus', () => {
+    t.template.resourceCountIs('AWS::Events::Rule', 7);
     for (const rule of Object.values(t.template.findResources('AWS::Events::Rule'))) expect(rule.Properties.EventBusName).toBeUndefined();
   });
 
@@ -55,8 +58,35 @@ describe('NoticeRules with named groups', () => {
     expectRule(t, { source: ['aws.ec2'], 'detail-type': ['EC2 Instance Rebalance Recommendation'] }, { MaximumEventAgeInSeconds: 600, MaximumRetryAttempts: 8 });
   });
 
-  it('routes instance state changes', () => {
-    expectRule(t, { source: ['aws.ec2'], 'detail-type': ['EC2 Instance State-change Notification'] }, { MaximumEventAgeInSeconds: 600, MaximumRetryAttempts: 8 });
+  it('routes instance state changes to the states spotwise acts on only, not every state change in the region', () => {
+    expectRule(
+      t,
+      { source: ['aws.ec2'], 'detail-type': ['EC2 Instance State-change Notification'], detail: { state: ['running'] } },
+      { MaximumEventAgeInSeconds: 600, MaximumRetryAttempts: 8 },
+    );
+    const stateRules = Object.values(t.template.findResources('AWS::Events::Rule', { Properties: { EventPattern: { 'detail-type': ['EC2 Instance State-change Notification'] } } }));
+    expect(stateRules).toHaveLength(1);
+    expect(stateRules[0]?.Properties.EventPattern.detail.state).not.toContain('pending');
+  });
+
+  it('routes interruptible Capacity Reservation warnings to the notice handler, useless after their two-minute lead', () => {
+    expectRule(
+      t,
+      { source: ['aws.ec2'], 'detail-type': ['EC2 Capacity Reservation Instance Interruption Warning'] },
+      { MaximumEventAgeInSeconds: 120, MaximumRetryAttempts: 5 },
+    );
+  });
+
+  it('routes AWS Health EC2 scheduled changes (only) to the coordinator, with its DLQ', () => {
+    expectRule(
+      t,
+      { source: ['aws.health'], 'detail-type': ['AWS Health Event'], detail: { service: ['EC2'], eventTypeCategory: ['scheduledChange'] } },
+      { MaximumEventAgeInSeconds: 6 * 3600, MaximumRetryAttempts: 50 },
+      { fnId: t.coordinatorId, dlqId: t.coordinatorDlqId },
+    );
+    // No other rule reaches the coordinator, and no Health event reaches the notice handler.
+    const toCoordinator = t.template.findResources('AWS::Events::Rule', { Properties: { Targets: [Match.objectLike({ Arn: { 'Fn::GetAtt': [t.coordinatorId, 'Arn'] } })] } });
+    expect(Object.keys(toCoordinator)).toHaveLength(1);
   });
 
   it('routes launch lifecycle actions of spotwise\'s hook on the managed groups only', () => {
@@ -83,13 +113,14 @@ describe('NoticeRules with named groups', () => {
     );
   });
 
-  it('lets EventBridge invoke the notice function from each rule and write to the DLQ', () => {
-    t.template.resourceCountIs('AWS::Lambda::Permission', 5);
-    const [policy] = Object.values(t.template.findResources('AWS::SQS::QueuePolicy'));
+  it('lets EventBridge invoke each rule\'s function and write to that function\'s DLQ, each rule only its own', () => {
+    t.template.resourceCountIs('AWS::Lambda::Permission', 7);
+    const policies = Object.values(t.template.findResources('AWS::SQS::QueuePolicy'));
+    const policy = policies.find((p) => (p.Properties.Queues as unknown[]).some((q) => JSON.stringify(q).includes(t.dlqId)));
     const statements = policy?.Properties.PolicyDocument.Statement as Record<string, unknown>[];
-    const ruleIds = logicalIdsOf(t.template, 'AWS::Events::Rule');
+    const ruleIds = logicalIdsOf(t.template, 'AWS::Events::Rule').filter((id) => !id.includes('ScheduledMaintenance'));
     // One statement per rule, each limited to that rule by aws:SourceArn.
-    expect(statements).toHaveLength(5);
+    expect(statements).toHaveLength(6);
     expect(statements).toEqual(
       ruleIds.map((ruleId) => expect.objectContaining({
         Action: 'sqs:SendMessage',
@@ -128,6 +159,9 @@ describe('NoticeRules props', () => {
     [{ maxEventAge: Duration.minutes(5), retryAttempts: 186 }, 'NoticeRules Test/Notices stateChange: retryAttempts must be an integer between 0 and 185 (got 186)'],
   ])('refuses a delivery policy outside EventBridge limits', (delivery, message) => {
     const stack = bareStack();
-    expect(() => new NoticeRules(stack, 'Notices', { target: dummyFunction(stack, 'F'), deadLetterQueue: dummyQueue(stack, 'Q'), groupNames: ['a'], delivery: { stateChange: delivery } })).toThrow(message);
+    expect(() => new NoticeRules(stack, 'Notices', {
+      target: dummyFunction(stack, 'F'), deadLetterQueue: dummyQueue(stack, 'Q'), maintenance: { target: dummyFunction(stack, 'C'), deadLetterQueue: dummyQueue(stack, 'CQ') },
+      groupNames: ['a'], delivery: { stateChange: delivery },
+    })).toThrow(message);
   });
 });

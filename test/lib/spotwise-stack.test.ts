@@ -19,12 +19,12 @@ describe('SpotwiseStack', () => {
       'AWS::CloudWatch::Dashboard': 1,
       'AWS::DynamoDB::Table': 1,
       'AWS::Events::EventBus': 1,
-      'AWS::Events::Rule': 8, // 5 notice rules, the request rule, the retry tick, one profiler tick rule (3 groups)
+      'AWS::Events::Rule': 10, // 7 notice rules, the request rule, the retry tick, one profiler tick rule (3 groups)
       'AWS::IAM::Policy': 5,
       'AWS::IAM::Role': 5, // 4 functions + the scheduler role
       'AWS::Lambda::EventInvokeConfig': 4,
       'AWS::Lambda::Function': 4,
-      'AWS::Lambda::Permission': 8,
+      'AWS::Lambda::Permission': 10,
       'AWS::Logs::LogGroup': 4,
       'AWS::SNS::Topic': 1,
       'AWS::SNS::TopicPolicy': 1,

@@ -35,6 +35,12 @@ export interface AbsorbRequest {
   readonly now: number;
   /** Why, for action reasons: e.g. "spot interruption warning (terminate) for i-1". */
   readonly why: string;
+  /**
+   * The victim's Spot pool is unstable (spot-pool-stability.ts): place the load on On-Demand capacity only —
+   * warm standby instances, stopped On-Demand siblings, a standby scale-out — never on Spot siblings'
+   * headroom or a scale-out of the Spot group, which would hand it back to (or launch into) Spot.
+   */
+  readonly onDemandOnly?: boolean;
 }
 
 export interface AbsorbPlan {
@@ -258,7 +264,8 @@ const resizeRunningSibling = (req: AbsorbRequest, w: Working): void => {
  */
 const scaleOut = (req: AbsorbRequest, w: Working): void => {
   const standby = findStandbyGroup(req.fleet, req.group);
-  for (const target of standby === undefined ? [req.group] : [standby, req.group]) {
+  const targets = standby === undefined ? [req.group] : req.onDemandOnly === true ? [standby] : [standby, req.group];
+  for (const target of targets) {
     if (isZero(w.remaining)) return;
     const shape = launchShape(req.fleet, target, req.victim);
     if (shape === undefined) {
@@ -279,7 +286,7 @@ const scaleOut = (req: AbsorbRequest, w: Working): void => {
 /** Plans where `req.load` goes while `req.victim` is away (see the module comment for the order). */
 export const planLoadAbsorption = (req: AbsorbRequest): AbsorbPlan => {
   const w: Working = { actions: [], events: [], pool: req.pool, remaining: req.load, added: new Map(), notes: [] };
-  const steps = [stageWarm, useSiblingHeadroom, resizeStoppedSibling, resizeRunningSibling, scaleOut];
+  const steps = req.onDemandOnly === true ? [stageWarm, resizeStoppedSibling, resizeRunningSibling, scaleOut] : [stageWarm, useSiblingHeadroom, resizeStoppedSibling, resizeRunningSibling, scaleOut];
   for (const step of steps) {
     if (isZero(w.remaining)) break;
     step(req, w);

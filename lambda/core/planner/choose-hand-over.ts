@@ -1,6 +1,6 @@
 import type { FleetView, GroupView, InstanceId, Reservation } from '../domain';
 import { locateInstance } from './locate-instance';
-import { reservationPurpose } from './reservation-terms';
+import { isReclaimRecord, reservationPurpose } from './reservation-terms';
 
 export interface HandOverChoice {
   /** The group whose pool holds the reservation. */
@@ -15,7 +15,7 @@ export interface HandOverChoice {
  * handed to a newcomer. Sibling reservations (stop → modify → start) always stay with the sibling.
  */
 const awaitsReplacement = (fleet: FleetView, reservation: Reservation): boolean => {
-  if (reservationPurpose(reservation.id) === 'sibling') return false;
+  if (reservationPurpose(reservation.id) === 'sibling' || isReclaimRecord(reservation)) return false;
   const located = locateInstance(fleet, reservation.instanceId);
   return located === undefined || located.instance.state === 'shutting-down' || located.instance.state === 'terminated';
 };
@@ -31,7 +31,7 @@ export const chooseHandOver = (fleet: FleetView, launchGroup: GroupView, instanc
   const groups = [launchGroup, ...fleet.groups.filter((g) => g.id !== launchGroup.id && g.standbyGroupId === launchGroup.id)];
   const candidates = groups.flatMap((group) =>
     [...group.pool.reservations.values()]
-      .filter((r) => r.expiresAt > now && (r.instanceId === instance || awaitsReplacement(fleet, r)))
+      .filter((r) => r.expiresAt > now && !isReclaimRecord(r) && (r.instanceId === instance || awaitsReplacement(fleet, r)))
       .map((reservation) => ({ group, reservation, own: reservation.instanceId === instance })),
   );
   const best = candidates.sort(
@@ -57,7 +57,7 @@ export const chooseReplacementHandOvers = (
   fleet: FleetView, group: GroupView, newcomers: readonly { readonly id: InstanceId; readonly launchedAt: number }[], now: number,
 ): { readonly reservationId: Reservation['id']; readonly instanceId: InstanceId }[] => {
   const waiting = [...group.pool.reservations.values()]
-    .filter((r) => r.expiresAt > now)
+    .filter((r) => r.expiresAt > now && !isReclaimRecord(r))
     .sort((a, b) => b.priority - a.priority || a.createdAt - b.createdAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   const taken = new Set<string>();
   const out: { reservationId: Reservation['id']; instanceId: InstanceId }[] = [];

@@ -16,6 +16,8 @@ export interface InterruptionInput {
   readonly interruptAt: number;
   readonly now: number;
   readonly why: string;
+  /** Place the load on On-Demand capacity only (the victim's Spot pool is unstable). */
+  readonly onDemandOnly?: boolean;
 }
 
 /**
@@ -64,6 +66,7 @@ export const planInterruption = (input: InterruptionInput): Plan => {
     source: input.eventId,
     now: input.now,
     why: input.why,
+    ...(input.onDemandOnly === true ? { onDemandOnly: true } : {}),
   });
   return { actions: [...actions, ...absorbed.actions], events: [...events, ...absorbed.events] };
 };

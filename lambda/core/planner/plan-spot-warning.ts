@@ -1,8 +1,9 @@
 import { SPOT_WARNING_LEAD_SECONDS } from '../../contracts/events';
-import type { FleetView, Notice, Plan } from '../domain';
+import type { Action, DomainEvent, FleetView, Notice, Plan } from '../domain';
 import { ignoreNotice } from './ignore-notice';
-import { isActive, locateInstance } from './locate-instance';
+import { findStandbyGroup, isActive, locateInstance, type LocatedInstance } from './locate-instance';
 import { planInterruption } from './plan-interruption';
+import { assessReclaimedPool, buildReclaimRecord } from './spot-pool-stability';
 
 type SpotWarning = Extract<Notice, { kind: 'spot-interruption-warning' }>;
 
@@ -17,7 +18,25 @@ export const warningDeadline = (notice: SpotWarning): number => {
   return Number.isFinite(notice.deadline) && notice.deadline >= notice.at ? Math.min(lead, notice.deadline) : lead;
 };
 
-/** Spot interruption warning: too late to prepare, so it triggers what was staged (DESIGN §1, §4 flow 2). */
+/**
+ * The reclaim record of this warning and what its pool's history says (spot-pool-stability.ts): undefined
+ * when the group keeps no history (no unstable-pool policy, or an On-Demand instance).
+ */
+const reclaimOf = (located: LocatedInstance, notice: SpotWarning, fleet: FleetView, now: number) => {
+  const policy = located.group.policy.unstablePool;
+  if (policy?.enabled !== true || located.instance.lifecycle !== 'spot') return undefined;
+  const record = buildReclaimRecord({ group: located.group, instance: located.instance, policy, source: notice.eventId, at: notice.at });
+  const verdict = assessReclaimedPool(located.group, located.instance, record.id, notice.at, now);
+  const standby = findStandbyGroup(fleet, located.group);
+  return { record, policy, verdict, standby };
+};
+
+/**
+ * Spot interruption warning: too late to prepare, so it triggers what was staged (DESIGN §1, §4 flow 2).
+ * The warning is also recorded against its Spot pool; when that pool has become unstable, the load goes
+ * to On-Demand standby capacity instead of Spot siblings or the Spot group (a `spot-pool-unstable` event
+ * says so). The record is the plan's last action, so it never delays the moves the warning needs.
+ */
 export const planSpotWarning = (notice: SpotWarning, fleet: FleetView, now: number): Plan => {
   const located = locateInstance(fleet, notice.instanceId);
   if (located === undefined) return ignoreNotice(now, `spot warning for ${notice.instanceId}: not a managed instance`, notice.instanceId);
@@ -25,7 +44,9 @@ export const planSpotWarning = (notice: SpotWarning, fleet: FleetView, now: numb
   if (!isActive(located.instance)) {
     return ignoreNotice(now, `spot warning for ${notice.instanceId}: already ${located.instance.state}`, notice.instanceId);
   }
-  return planInterruption({
+  const reclaim = reclaimOf(located, notice, fleet, now);
+  const unstable = reclaim?.verdict.kind === 'unstable' ? reclaim.verdict : undefined;
+  const planned = planInterruption({
     fleet,
     located,
     eventId: notice.eventId,
@@ -33,5 +54,26 @@ export const planSpotWarning = (notice: SpotWarning, fleet: FleetView, now: numb
     interruptAt: warningDeadline(notice),
     now,
     why: `spot interruption warning (${notice.action}) for ${notice.instanceId}`,
+    ...(unstable !== undefined && reclaim?.standby !== undefined ? { onDemandOnly: true } : {}),
   });
+  if (reclaim === undefined) return planned;
+  const { instance, group } = located;
+  const pool = `${instance.instanceType} in ${instance.availabilityZone}`;
+  const actions: Action[] = [...planned.actions];
+  const events: DomainEvent[] = [...planned.events];
+  if (unstable !== undefined) {
+    events.push({
+      kind: 'spot-pool-unstable', at: now, groupId: group.id, instanceType: instance.instanceType, availabilityZone: instance.availabilityZone,
+      reclaims: unstable.reclaimsInWindow, windowMinutes: reclaim.policy.windowMinutes, until: unstable.until,
+      ...(reclaim.standby !== undefined ? { standbyGroupId: reclaim.standby.id } : {}),
+    });
+    actions.push({
+      kind: 'noop',
+      reason: reclaim.standby !== undefined
+        ? `Spot pool ${pool} of ${group.id} is unstable (${unstable.reclaimsInWindow} reclaims in ${reclaim.policy.windowMinutes} min): ${instance.id}'s load goes to On-Demand standby ${reclaim.standby.id} until ${new Date(unstable.until).toISOString()}`
+        : `Spot pool ${pool} of ${group.id} is unstable (${unstable.reclaimsInWindow} reclaims in ${reclaim.policy.windowMinutes} min), but ${group.id} has no standby group: its Spot replacement is relied on`,
+    });
+  }
+  actions.push({ kind: 'reserve', reservation: reclaim.record });
+  return { actions, events };
 };

@@ -20,7 +20,7 @@ export const RESTART_GRACE_MS = 10 * 60_000;
 export const REBALANCE_HOLD_MS = 30 * 60_000;
 
 /** What a reservation is for; the prefix of its id, so the kind can be told from the id alone. */
-export type ReservationPurpose = 'warning' | 'rebalance' | 'lifecycle' | 'request' | 'sibling';
+export type ReservationPurpose = 'warning' | 'rebalance' | 'lifecycle' | 'request' | 'sibling' | 'reclaim';
 
 /**
  * Deterministic reservation ids: the purpose, the event or request id, and the instance. A redelivered
@@ -30,6 +30,14 @@ export const makeReservationId = (purpose: ReservationPurpose, source: string, i
   reservationId(`${purpose}:${source}:${instance}`);
 
 export const reservationPurpose = (id: ReservationId): string => id.slice(0, Math.max(0, id.indexOf(':')));
+
+/**
+ * A reclaim record: a zero-amount ledger entry saying that a Spot instance of one pool (type × AZ) got a
+ * warning (see spot-pool-stability.ts). It holds no capacity and is never handed over; it is kept in the
+ * ledger (written by the plan's `reserve` action like any reservation, idempotent on its id, swept when
+ * it expires) because that is the durable, concurrency-safe state every handler already reads.
+ */
+export const isReclaimRecord = (r: Pick<Reservation, 'id'>): boolean => reservationPurpose(r.id) === 'reclaim';
 
 /** When a reservation for a restart after an interruption at `interruptAt` stops being needed. */
 export const reservationExpiry = (interruptAt: number, group: GroupView): number =>
@@ -56,9 +64,9 @@ export const buildReservation = (input: {
 
 /**
  * Reservations in `pool` held for `instance` that are still valid at `now`, oldest first (ties by id),
- * so callers pick deterministically.
+ * so callers pick deterministically. Reclaim records hold nothing and are left out.
  */
 export const reservationsFor = (pool: ResourcePool, instance: InstanceId, now: number): Reservation[] =>
   [...pool.reservations.values()]
-    .filter((r) => r.instanceId === instance && r.expiresAt > now)
+    .filter((r) => r.instanceId === instance && r.expiresAt > now && !isReclaimRecord(r))
     .sort((a, b) => a.createdAt - b.createdAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));

@@ -45,6 +45,23 @@ export const shapingPolicyYamlSchema = z
     allow_stop_modify_start: z.boolean().default(false),
     borrow_limit: z.number().min(0).max(1).default(0.5),
     dry_run: z.boolean().default(false),
+    /**
+     * Unstable Spot pools: `reclaim_threshold` Spot warnings of one instance type × AZ of the group within
+     * `window_minutes` make the pool unstable; the load of its reclaimed instances then goes to the
+     * On-Demand standby group for `cool_down_minutes` after the last reclaim that kept it over the threshold.
+     * One pool-wide burst counts each of its reclaims: a pool that just lost three of its instances is
+     * where a replacement is least likely to stay. Off by default: it trades Spot savings for On-Demand
+     * capacity, and it keeps one ledger record per Spot warning.
+     */
+    unstable_pool: z
+      .object({
+        enabled: z.boolean().default(false),
+        reclaim_threshold: z.number().int().min(1).max(1000).default(3),
+        window_minutes: z.number().int().min(5).max(1440).default(60),
+        cool_down_minutes: z.number().int().min(5).max(7 * 1440).default(120),
+      })
+      .strict()
+      .default({ enabled: false, reclaim_threshold: 3, window_minutes: 60, cool_down_minutes: 120 }),
   })
   .strict();
 
@@ -73,4 +90,10 @@ export const toShapingPolicy = (p: z.output<typeof shapingPolicyYamlSchema>): Sh
   allowStopModifyStart: p.allow_stop_modify_start,
   borrowLimit: p.borrow_limit,
   dryRun: p.dry_run,
+  unstablePool: {
+    enabled: p.unstable_pool.enabled,
+    reclaimThreshold: p.unstable_pool.reclaim_threshold,
+    windowMinutes: p.unstable_pool.window_minutes,
+    coolDownMinutes: p.unstable_pool.cool_down_minutes,
+  },
 });

@@ -25,6 +25,19 @@ const lifecycleDetail = (transition: string) =>
 
 type LifecycleDetail = z.output<ReturnType<typeof lifecycleDetail>>;
 
+/**
+ * Auto Scaling sends a test notification when a notification target or lifecycle hook is set up: no
+ * instance, no token, `Event` (or, in EventBridge form, `LifecycleTransition`) "autoscaling:TEST_NOTIFICATION".
+ * It is a clean noop, not a malformed lifecycle action.
+ */
+export const AUTOSCALING_TEST_NOTIFICATION = 'autoscaling:TEST_NOTIFICATION';
+const testNotification = (detail: unknown): string | undefined => {
+  const d = detail !== null && typeof detail === 'object' ? (detail as Record<string, unknown>) : {};
+  return d.Event === AUTOSCALING_TEST_NOTIFICATION || d.LifecycleTransition === AUTOSCALING_TEST_NOTIFICATION
+    ? `Auto Scaling test notification${typeof d.AutoScalingGroupName === 'string' ? ` for ${d.AutoScalingGroupName}` : ''}: nothing to do`
+    : undefined;
+};
+
 const toLifecycleNotice = (kind: 'lifecycle-launch' | 'lifecycle-terminate') => (d: LifecycleDetail, meta: { eventId: string; at: number }) => ({
   kind,
   eventId: meta.eventId,
@@ -41,6 +54,7 @@ export const lifecycleLaunchParser = defineParser({
   source: AWS_AUTOSCALING_SOURCE,
   detailType: DetailType.lifecycleLaunch,
   detail: lifecycleDetail('autoscaling:EC2_INSTANCE_LAUNCHING'),
+  notForUs: testNotification,
   toNotice: toLifecycleNotice('lifecycle-launch'),
 });
 
@@ -49,5 +63,6 @@ export const lifecycleTerminateParser = defineParser({
   source: AWS_AUTOSCALING_SOURCE,
   detailType: DetailType.lifecycleTerminate,
   detail: lifecycleDetail('autoscaling:EC2_INSTANCE_TERMINATING'),
+  notForUs: testNotification,
   toNotice: toLifecycleNotice('lifecycle-terminate'),
 });

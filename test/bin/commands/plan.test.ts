@@ -4,8 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { awsTarget, noticeJson, planEvent, retimeNotice, sampleTarget, type PlanTarget } from '../../../bin/commands/plan';
-import { instanceId, requestId, type Notice } from '../../../lambda/core/domain';
-import { FIXTURE_DIR, REPO_ROOT, SHARED_EVENTS_DIR, fixture, listJson, readJson } from '../../events/event-fixtures';
+import { groupId, instanceId, requestId, type Notice } from '../../../lambda/core/domain';
+import { FIXTURE_DIR, REPO_ROOT, SAMPLE_EVENTS_DIR, fixture, listJson, readJson, sampleEventFiles } from '../../events/event-fixtures';
 
 const KIND_OF: Readonly<Record<string, string>> = {
   'EC2 Spot Instance Interruption Warning': 'spot-interruption-warning',
@@ -13,6 +13,8 @@ const KIND_OF: Readonly<Record<string, string>> = {
   'EC2 Instance State-change Notification': 'state-change',
   'EC2 Instance-launch Lifecycle Action': 'lifecycle-launch',
   'EC2 Instance-terminate Lifecycle Action': 'lifecycle-terminate',
+  'EC2 Capacity Reservation Instance Interruption Warning': 'capacity-reservation-interruption-warning',
+  'AWS Health Event': 'scheduled-maintenance',
   'Interruption Requested': 'interruption-request',
   'Profile Tick': 'profile-tick',
   'Interruption Due': 'interruption-due',
@@ -25,7 +27,7 @@ describe('planEvent against the built-in sample fleet', () => {
   });
 
   const cases = [
-    ...listJson(SHARED_EVENTS_DIR).map((f) => ['shared', join(SHARED_EVENTS_DIR, f)] as const),
+    ...sampleEventFiles().map((f) => ['aws', join(SAMPLE_EVENTS_DIR, f)] as const),
     ...listJson(FIXTURE_DIR).filter((f) => f.startsWith('spotwise-')).map((f) => ['spotwise', join(FIXTURE_DIR, f)] as const),
   ];
 
@@ -60,7 +62,65 @@ describe('planEvent against the built-in sample fleet', () => {
 
   it('malformed events are reported, not planned', async () => {
     const raw = fixture('ec2-instance-state-change-notification__aws-nth.json');
-    expect(await planEvent({ ...raw, detail: { 'instance-id': 'i-abcd1111', state: 'melting' } }, target)).toMatchObject({ kind: 'malformed', errors: expect.stringContaining('detail.state') });
+    expect(await planEvent({ ...raw, detail: { 'instance-id': 'i-abcd1111' } }, target)).toMatchObject({ kind: 'malformed', errors: expect.stringContaining('detail.state') });
+  });
+
+  it('a real terminate lifecycle event about an unknown instance is planned as an interruption, in the event\'s own group, saying it was adopted', async () => {
+    const t = sampleTarget();
+    const raw = fixture('ec2-instance-terminate-lifecycle-action__awsdocs-asg-ug-1.json');
+    const out = await planEvent(raw, t);
+    if (out.kind !== 'planned') throw new Error(`not planned: ${out.errors}`);
+    // The event's group name is kept: the notice, every action and the adopted instance say my-asg.
+    expect(out.notice).toMatchObject({ kind: 'lifecycle-terminate', groupId: 'my-asg', instanceId: 'i-1234567890abcdef0' });
+    expect(out.plan.actions.map((a) => a.kind)).toEqual(['heartbeat', 'reserve', 'set-desired-capacity', 'complete-lifecycle-action']);
+    expect(out.plan.actions[1]).toMatchObject({ kind: 'reserve', reservation: { groupId: 'my-asg', instanceId: 'i-1234567890abcdef0' } });
+    expect(out.plan.events.map((e) => e.kind)).toEqual(['reservation-made']);
+    expect(out.plan.events.some((e) => e.kind === 'notice-ignored')).toBe(false);
+    const notes = out.notes.join('\n');
+    expect(notes).toContain('group my-asg is not in the sample fleet: added, configured like web');
+    expect(notes).toContain('i-1234567890abcdef0 is not in the sample fleet: adopted into group my-asg');
+    expect(notes).toContain('desired capacity of my-asg raised from 0 to 1 for the adopted instance');
+    expect(t.fake.cloud.group(groupId('my-asg'))).toMatchObject({ desiredCapacity: 1 });
+    expect(t.fake.cloud.instance(instanceId('i-1234567890abcdef0'))).toMatchObject({ groupId: 'my-asg', state: 'running' });
+    expect(t.fake.mutatingCalls()).toHaveLength(0);
+  });
+
+  it('an unknown instance adopted into an existing group raises that group\'s desired count by one', async () => {
+    const t = sampleTarget();
+    const before = t.fake.cloud.group(groupId('web'))?.desiredCapacity ?? Number.NaN;
+    const raw = fixture('ec2-instance-terminate-lifecycle-action__awsdocs-asg-ug-1.json');
+    const out = await planEvent({ ...raw, detail: { ...(raw.detail as object), AutoScalingGroupName: 'web' } }, t);
+    expect(t.fake.cloud.group(groupId('web'))?.desiredCapacity).toBe(before + 1);
+    expect(out.kind === 'planned' && out.plan.actions.map((a) => a.kind)).toContain('reserve');
+    expect(out.kind === 'planned' && out.notes.join('\n')).toContain(`desired capacity of web raised from ${before} to ${before + 1}`);
+  });
+
+  it.each([
+    ['the EventBridge-shaped Auto Scaling test notification', {
+      version: '0', id: 'c5b1a2d3-0000-4000-8000-000000000001', 'detail-type': 'EC2 Instance-terminate Lifecycle Action', source: 'aws.autoscaling',
+      account: '123456789012', time: '2024-05-01T12:00:00Z', region: 'us-east-1', resources: [],
+      detail: { AccountId: '123456789012', RequestId: 'r', AutoScalingGroupName: 'my-asg', Service: 'AWS Auto Scaling', Event: 'autoscaling:TEST_NOTIFICATION', Time: '2024-05-01T12:00:00.000Z' },
+    }, 'Auto Scaling test notification for my-asg: nothing to do'],
+    ['a state change to Karpenter\'s "creating"', { ...fixture('ec2-instance-state-change-notification__aws-nth.json'), detail: { 'instance-id': 'i-abcd1111', state: 'creating' } }, 'instance state "creating" is not one spotwise acts on'],
+  ])('%s is a clean noop, not malformed', async (_name, raw, reason) => {
+    const out = await planEvent(raw, target);
+    expect(out).toMatchObject({ kind: 'planned', notice: { kind: 'noop', reason }, plan: { actions: [{ kind: 'noop', reason }] } });
+  });
+
+  it('a Capacity Reservation warning adopts the instance as On-Demand and prepares like a Spot warning', async () => {
+    const out = await planEvent(fixture('ec2-capacity-reservation-instance-interruption-warning__documented-shape.json'), target);
+    if (out.kind !== 'planned') throw new Error('not planned');
+    expect(out.notice).toMatchObject({ kind: 'capacity-reservation-interruption-warning', instanceId: 'i-0c4e8a2b6d1f3a5c7', deadline: target.now + 120_000 });
+    expect(out.notes.join('\n')).toContain('adopted into group web as an on-demand');
+    expect(out.plan.actions[0]).toMatchObject({ kind: 'reserve', reservation: { id: 'warning:3f6c2a9e-5b1d-4e7a-9c0f-2d8b7a6e1c45:i-0c4e8a2b6d1f3a5c7', expiresAt: target.now + 120_000 + 40 * 60_000 } });
+  });
+
+  it('AWS Health scheduled maintenance keeps its lead: the request is due by the start time, two weeks after the sample clock', async () => {
+    const out = await planEvent(fixture('aws-health-ec2-instance-retirement-scheduled__documented-shape.json'), target);
+    if (out.kind !== 'planned' || out.notice.kind !== 'scheduled-maintenance') throw new Error('not planned as scheduled maintenance');
+    expect(out.notice.startTime - out.notice.at).toBe(14 * 24 * 3600_000);
+    expect(out.notice.requests[0]).toMatchObject({ notBefore: target.now, deadline: target.now + 14 * 24 * 3600_000, mode: 'terminate' });
+    expect(noticeJson(out.notice)).toMatchObject({ instanceIds: ['i-0d5f9b3c7e2a4b6d8'] });
   });
 });
 
@@ -115,7 +175,7 @@ describe('spotwise plan (spawned CLI)', () => {
   });
 
   it('an unknown detail-type prints kind noop and exits 0', () => {
-    const r = run('--event', join(SHARED_EVENTS_DIR, 'ec2-fleet-error__awsdocs-ec2-ug.json'), '--json');
+    const r = run('--event', join(SAMPLE_EVENTS_DIR, 'ec2-fleet-error__awsdocs-ec2-ug.json'), '--json');
     expect(r.status).toBe(0);
     expect(JSON.parse(r.stdout)).toMatchObject({ notice: { kind: 'noop' }, plan: { actions: [{ kind: 'noop' }] } });
   });
@@ -134,6 +194,33 @@ describe('spotwise plan (spawned CLI)', () => {
     expect(r.status).not.toBe(0);
     expect(r.stdout).toBe('');
     expect(r.stderr).toContain('detail.instance-id: expected an EC2 instance id like "i-0123456789abcdef0" (got "i-XYZ")');
+  });
+
+  it('done when: a Capacity Reservation warning gives its notice kind and a non-empty plan', () => {
+    const r = run('--event', join(FIXTURE_DIR, 'ec2-capacity-reservation-instance-interruption-warning__documented-shape.json'), '--json');
+    expect(r.status).toBe(0);
+    const out = JSON.parse(r.stdout) as { notice: { kind: string; instanceId: string }; plan: { actions: { kind: string }[] } };
+    expect(out.notice).toMatchObject({ kind: 'capacity-reservation-interruption-warning', instanceId: 'i-0c4e8a2b6d1f3a5c7' });
+    expect(out.plan.actions.map((a) => a.kind)).toEqual(['reserve', 'set-desired-capacity']);
+  });
+
+  it('done when: an AWS Health scheduled change gives scheduled-maintenance, a reservation and a scheduled interruption', () => {
+    const r = run('--event', join(FIXTURE_DIR, 'aws-health-ec2-instance-retirement-scheduled__documented-shape.json'), '--json');
+    expect(r.status).toBe(0);
+    const out = JSON.parse(r.stdout) as { notice: { kind: string; instanceIds: string[] }; plan: { actions: Record<string, unknown>[]; events: { kind: string }[] } };
+    expect(out.notice).toMatchObject({ kind: 'scheduled-maintenance', instanceIds: ['i-0d5f9b3c7e2a4b6d8'] });
+    expect(out.plan.actions.map((a) => a.kind)).toEqual(['reserve', 'schedule-interruption']);
+    expect(out.plan.actions[1]).toMatchObject({ kind: 'schedule-interruption', instanceId: 'i-0d5f9b3c7e2a4b6d8', mode: 'terminate', requestId: expect.stringMatching(/^maint-/) as unknown });
+    expect(out.plan.events.map((e) => e.kind)).toEqual(['reservation-made', 'interruption-scheduled']);
+  });
+
+  it('the text output of a real terminate lifecycle event about an unknown instance says it was adopted and plans the interruption', () => {
+    const r = run('--event', join(FIXTURE_DIR, 'ec2-instance-terminate-lifecycle-action__awsdocs-asg-ug-1.json'));
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/^Notice: lifecycle-terminate {2}instance i-1234567890abcdef0 {2}group my-asg/m);
+    expect(r.stdout).toContain('i-1234567890abcdef0 is not in the sample fleet: adopted into group my-asg');
+    expect(r.stdout).toMatch(/^ {2}2\. reserve .* in my-asg for i-1234567890abcdef0/m);
+    expect(r.stdout).not.toContain('scales in');
   });
 
   it('a file that is not JSON exits non-zero saying so', () => {
