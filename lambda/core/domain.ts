@@ -348,6 +348,8 @@ export type Action =
   | { readonly kind: 'hand-over'; readonly groupId: GroupId; readonly reservationId: ReservationId; readonly instanceId: InstanceId; readonly reason: string }
   | { readonly kind: 'set-desired-capacity'; readonly groupId: GroupId; readonly desiredCapacity: number; readonly reason: string }
   | { readonly kind: 'put-warm-pool'; readonly groupId: GroupId; readonly warmPool: WarmPoolView; readonly reason: string }
+  /** An idle standby member goes, and its group's desired capacity drops by one (TerminateInstanceInAutoScalingGroup with decrement). */
+  | { readonly kind: 'return-standby-instance'; readonly groupId: GroupId; readonly instanceId: InstanceId; readonly reason: string }
   | { readonly kind: 'complete-lifecycle-action'; readonly groupId: GroupId; readonly instanceId: InstanceId; readonly hookName: string; readonly token: string; readonly result: 'CONTINUE' | 'ABANDON' }
   | { readonly kind: 'heartbeat'; readonly groupId: GroupId; readonly instanceId: InstanceId; readonly hookName: string; readonly token: string }
   | { readonly kind: 'interrupt-instance'; readonly groupId: GroupId; readonly instanceId: InstanceId; readonly mode: 'stop' | 'hibernate' | 'terminate'; readonly requestId?: RequestId; readonly reason: string }

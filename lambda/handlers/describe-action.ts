@@ -20,6 +20,8 @@ export const describeAction = (a: Action): string => {
       return `set desired capacity of ${a.groupId} to ${a.desiredCapacity}: ${a.reason}`;
     case 'put-warm-pool':
       return `warm pool of ${a.groupId}: min ${a.warmPool.minSize}, max prepared ${a.warmPool.maxGroupPreparedCapacity}, ${a.warmPool.poolState}: ${a.reason}`;
+    case 'return-standby-instance':
+      return `return idle standby ${a.instanceId} of ${a.groupId} (desired capacity − 1): ${a.reason}`;
     case 'complete-lifecycle-action':
       return `complete lifecycle action ${a.hookName} for ${a.instanceId} in ${a.groupId}: ${a.result}`;
     case 'heartbeat':

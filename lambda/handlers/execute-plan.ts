@@ -210,6 +210,10 @@ const perform = async (action: Exclude<Action, { kind: 'reserve' }>, ports: Exec
     case 'put-warm-pool':
       await ports.capacity.putWarmPool(action.groupId, action.warmPool);
       return undefined;
+    case 'return-standby-instance':
+      // With decrement: the group shrinks by exactly this instance, whatever other writers do meanwhile.
+      await ports.capacity.terminateInstanceInGroup(action.instanceId, { decrementDesiredCapacity: true });
+      return undefined;
     case 'complete-lifecycle-action':
       await ports.capacity.completeLifecycleAction({ groupId: action.groupId, instanceId: action.instanceId, hookName: action.hookName, token: action.token, result: action.result });
       return undefined;

@@ -14,6 +14,7 @@ import { refreshPool, type PoolRefresh, type WantedAllocation } from '../core/po
 import { allocatedResources, reservedResources } from '../core/pool/resource-pool';
 import { chooseReplacementHandOvers } from '../core/planner/choose-hand-over';
 import { formatResources } from '../core/resources/resources';
+import { planStandbyReturn } from '../core/staging/plan-standby-return';
 import type { MetricTarget, MetricsReader } from '../ports/metrics-reader';
 import type { Predictor } from '../ports/predictor';
 import { buildAwsDeps } from './aws-deps';
@@ -178,7 +179,13 @@ export const makeHandler = (source: DepsSource<ProfilerDeps>) => async (event: u
       groups: loaded.fleet.groups.map((g) => (g.id === groupId ? { ...g, pool } : g)),
       forecasts: new Map([...loaded.fleet.forecasts, ...forecasts.map((f) => [f.instanceId, f] as const)]),
     };
-    const plan = planNoticeResponse(notice, fleet, { now });
+    const staged = planNoticeResponse(notice, fleet, { now });
+    // A standby group's own tick also returns the members nobody uses any more (from their own data).
+    const standbyReturn = group.role === 'standby' ? planStandbyReturn({ standby: group, fleet, profiles: byId, now }) : undefined;
+    for (const k of standbyReturn?.kept ?? []) log.debug('standby member kept', { ...keys, instanceId: k.instanceId, reason: k.reason });
+    const plan = standbyReturn === undefined || standbyReturn.actions.length === 0
+      ? staged
+      : { actions: [...staged.actions.filter((a) => a.kind !== 'noop'), ...standbyReturn.actions], events: staged.events };
     const { report } = await runPlan({ handler: HANDLER, notice, plan, dryRun, ports: deps.ports, telemetry: deps.telemetry });
 
     // 6. Evictions become requests for the coordinator (it admits them like any other).

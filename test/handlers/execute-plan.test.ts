@@ -67,6 +67,18 @@ const everyKind = (): Plan => {
 };
 
 describe('executePlan', () => {
+  it('returns an idle standby instance with TerminateInstanceInAutoScalingGroup and a decrement (the group shrinks by exactly it)', async () => {
+    const { p, ports } = await setup();
+    const report = await executePlan(plan({ kind: 'return-standby-instance', groupId: g, instanceId: od2, reason: 'idle' }), ports, { dryRun: false });
+    expect(report.succeeded).toBe(true);
+    expect(p.journal.sequence()).toEqual(['cloud.terminateInstanceInGroup']);
+    expect(p.cloud.group(g)?.desiredCapacity).toBe(1);
+    expect(p.cloud.instance(od2)?.state).toBe('terminated');
+    const dry = await setup();
+    await executePlan(plan({ kind: 'return-standby-instance', groupId: g, instanceId: od2, reason: 'idle' }), dry.ports, { dryRun: true });
+    expect(dry.p.journal.sequence()).toEqual([]);
+  });
+
   it('executes every action kind through its port, in order', async () => {
     const { p, ports } = await setup();
     const report = await executePlan(everyKind(), ports, { dryRun: false });

@@ -1,0 +1,90 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import type { BehaviourProfile, InstanceId } from '../../../lambda/core/domain';
+import { newProfile } from '../../../lambda/core/profile/behaviour-profile';
+import { IDLE_MINUTES_TO_RETURN, MAX_DATA_AGE_MS, planStandbyReturn } from '../../../lambda/core/staging/plan-standby-return';
+import { fleet, group, iid, instance, MINUTE, pool, reservation, roomyPool, T0 } from '../fixtures/fleet-builders';
+
+/** A profile whose recent points are `cpu` vCPU per minute (in order, the last at `newestAt`). */
+const profileWith = (id: string, cpu: readonly number[], newestAt = T0 - 3 * MINUTE, vcpus = 2): BehaviourProfile => {
+  const p = newProfile({ instanceId: iid(id), groupId: 'standby' as never, instanceType: 'm5.large', vcpus, jobType: 'standby', launchedAt: T0 - 120 * MINUTE, now: T0 });
+  return { ...p, recent: cpu.map((v, k) => ({ at: newestAt - (cpu.length - 1 - k) * MINUTE, demand: { vcpu: v } })) };
+};
+
+const standbyGroup = (members: readonly string[], overrides: { desiredCapacity?: number; minSize?: number } = {}) =>
+  group('standby', {
+    role: 'standby',
+    instances: members.map((id) => instance(id, { groupId: 'standby', lifecycle: 'on-demand' })),
+    desiredCapacity: overrides.desiredCapacity ?? members.length,
+    minSize: overrides.minSize ?? 0,
+  });
+
+const idle = (n = IDLE_MINUTES_TO_RETURN): number[] => Array.from({ length: n }, () => 0.04);
+
+describe('planStandbyReturn', () => {
+  it.each([
+    ['idle long enough', [...[1.5, 1.2], ...idle()], undefined, ['i-s1']],
+    ['idle one minute short', idle(IDLE_MINUTES_TO_RETURN - 1), undefined, []],
+    ['busy now', [...idle(), 1.0], undefined, []],
+    ['data too old', idle(), T0 - MAX_DATA_AGE_MS - MINUTE, []],
+    ['a NaN datapoint ends the idle stretch', [...idle(), Number.NaN], undefined, []],
+  ])('%s', (_name, cpu, newestAt, expected) => {
+    const standby = standbyGroup(['i-s1']);
+    const plan = planStandbyReturn({ standby, fleet: fleet([standby]), profiles: new Map([[iid('i-s1'), profileWith('i-s1', cpu, newestAt)]]), now: T0 });
+    expect(plan.actions.map((a) => (a.kind === 'return-standby-instance' ? a.instanceId : a.kind))).toEqual(expected);
+    if (expected.length === 0) expect(plan.kept.map((k) => k.instanceId)).toEqual(['i-s1']);
+  });
+
+  it('keeps a member with no data (fail closed) and one a reservation names', () => {
+    const standby = standbyGroup(['i-s1', 'i-s2']);
+    const web = group('web', { pool: roomyPool('web', { reservations: [reservation('r1', { instanceId: 'i-s2', createdAt: T0 - MINUTE, expiresAt: T0 + 30 * MINUTE })] }) });
+    const plan = planStandbyReturn({ standby, fleet: fleet([web, standby]), profiles: new Map([[iid('i-s2'), profileWith('i-s2', idle())]]), now: T0 });
+    expect(plan.actions).toEqual([]);
+    expect(plan.kept).toEqual([
+      { instanceId: 'i-s1', reason: 'no utilisation data yet' },
+      { instanceId: 'i-s2', reason: 'a reservation holds capacity on it' },
+    ]);
+  });
+
+  it('never takes the group below its minimum size, and acts only on standby groups', () => {
+    const standby = standbyGroup(['i-s1', 'i-s2', 'i-s3'], { minSize: 2 });
+    const profiles = new Map(['i-s1', 'i-s2', 'i-s3'].map((id) => [iid(id), profileWith(id, idle())] as const));
+    const plan = planStandbyReturn({ standby, fleet: fleet([standby]), profiles, now: T0 });
+    expect(plan.actions).toHaveLength(1);
+    const primary = { ...standby, role: 'primary' as const };
+    expect(planStandbyReturn({ standby: primary, fleet: fleet([primary]), profiles, now: T0 }).actions).toEqual([]);
+  });
+
+  it('property: returns only idle, unreserved, running members, at most desired − min of them', () => {
+    const member = fc.record({
+      state: fc.constantFrom('running', 'running', 'pending', 'stopping'),
+      warm: fc.boolean(),
+      cpu: fc.array(fc.oneof(fc.constant(0.02), fc.constant(0.5), fc.double({ min: 0, max: 2, noNaN: true })), { maxLength: 30 }),
+      reserved: fc.boolean(),
+      hasProfile: fc.boolean(),
+    });
+    fc.assert(
+      fc.property(fc.array(member, { maxLength: 6 }), fc.integer({ min: 0, max: 6 }), (members, minSize) => {
+        const ids = members.map((_, k) => `i-s${k}`);
+        const instances = members.map((m, k) => instance(ids[k]!, { groupId: 'standby', lifecycle: 'on-demand', state: m.state as never, warm: m.warm }));
+        const desired = instances.filter((i) => !i.warm).length;
+        const reservations = members.flatMap((m, k) => (m.reserved ? [reservation(`r${k}`, { groupId: 'standby', instanceId: ids[k]!, amount: { vcpu: 0.01, memoryGiB: 0.01, networkMbps: 0, diskIops: 0 }, createdAt: T0 - MINUTE, expiresAt: T0 + MINUTE })] : []));
+        const standby = group('standby', { role: 'standby', instances, desiredCapacity: desired, minSize: Math.min(minSize, desired), pool: pool('standby', { vcpu: 100, memoryGiB: 100 }, { reservations }) });
+        const profiles = new Map<InstanceId, BehaviourProfile>(members.flatMap((m, k) => (m.hasProfile ? [[iid(ids[k]!), profileWith(ids[k]!, m.cpu)] as const] : [])));
+        const plan = planStandbyReturn({ standby, fleet: fleet([standby]), profiles, now: T0 });
+        expect(plan.actions.length).toBeLessThanOrEqual(desired - standby.minSize);
+        for (const a of plan.actions) {
+          if (a.kind !== 'return-standby-instance') throw new Error(`unexpected ${a.kind}`);
+          const k = ids.indexOf(a.instanceId);
+          const m = members[k]!;
+          expect(m.state).toBe('running');
+          expect(m.warm).toBe(false);
+          expect(m.reserved).toBe(false);
+          expect(m.hasProfile).toBe(true);
+          expect(m.cpu.slice(-IDLE_MINUTES_TO_RETURN).every((v) => v <= 2 * 0.05)).toBe(true);
+          expect(m.cpu.length).toBeGreaterThanOrEqual(IDLE_MINUTES_TO_RETURN);
+        }
+      }),
+    );
+  });
+});
