@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { MetricName } from '../../lambda/contracts/metrics';
 import { makeHandler } from '../../lambda/handlers/notice';
-import { SHARED_EVENTS_DIR, fixture, listJson, readJson } from '../events/event-fixtures';
+import { SAMPLE_EVENTS_DIR, fixture, readJson, sampleEventFiles } from '../events/event-fixtures';
 import { FIXTURE_INSTANCES, GROUP, NOW, STANDBY, buildWorld, knownForecast } from './world';
 
 const karpenterWarning = () => fixture('ec2-spot-instance-interruption-warning__karpenter.json');
@@ -176,13 +176,13 @@ describe('notice handler with real EventBridge fixtures and in-memory ports', ()
   });
 });
 
-describe('every shared EventBridge sample through the notice handler', () => {
-  const files = listJson(SHARED_EVENTS_DIR);
+describe('every AWS EventBridge sample through the notice handler (../shared when beside the repository, else the bundled copies)', () => {
+  const files = sampleEventFiles();
   const KEY = new Set(['EC2 Spot Instance Interruption Warning', 'EC2 Instance Rebalance Recommendation', 'EC2 Instance State-change Notification', 'EC2 Instance-launch Lifecycle Action', 'EC2 Instance-terminate Lifecycle Action']);
 
   it.each(files)('%s', async (file) => {
     const w = await buildWorld();
-    const raw = readJson(join(SHARED_EVENTS_DIR, file)) as Record<string, unknown>;
+    const raw = readJson(join(SAMPLE_EVENTS_DIR, file)) as Record<string, unknown>;
     const result = await makeHandler(w.deps)(raw);
     if (!KEY.has(raw['detail-type'] as string)) {
       expect(result).toMatchObject({ status: 'ignored' });
