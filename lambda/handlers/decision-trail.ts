@@ -71,10 +71,10 @@ export const admissionChecks = (input: {
   const victimFailed = defer?.reason === 'unknown-instance' || defer?.reason === 'no-eligible-victim';
   checks.push({
     name: 'victim',
-    passed: !victimFailed && victim !== undefined,
+    passed: !victimFailed,
     detail: victimFailed ? defer.detail : instance !== undefined
       ? `${instance.id}: ${instance.lifecycle} ${instance.instanceType} in ${instance.availabilityZone}, priority ${instance.priority}, ${instance.state}`
-      : victim !== undefined ? `${victim} (not in the snapshot)` : 'none chosen',
+      : victim !== undefined ? `${victim} (not in the snapshot)` : 'none chosen (the decision did not get that far)',
   });
   if (victim !== undefined) {
     const f = fleet.forecasts.get(victim);

@@ -1,0 +1,114 @@
+import { ScanCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { groupId as toGroupId, type Forecast, type GroupId, type Reservation, type ResourcePool } from '../core/domain';
+import type { StoredRequest } from '../ports/state-store';
+import { callAws } from './errors';
+import {
+  fromAllocationsRecord,
+  fromReservationItem,
+  parseForecastItem,
+  parsePoolItem,
+  parseRequestItem,
+  parseReservationItem,
+  perDimension,
+} from './dynamodb-items';
+
+/** Everything `spotwise status` shows from the table: pools with their ledgers, forecasts, requests. */
+export interface TableSnapshot {
+  readonly pools: ReadonlyMap<GroupId, ResourcePool>;
+  readonly forecasts: readonly Forecast[];
+  readonly requests: readonly StoredRequest[];
+  /** Items of these kinds that could not be read (named, with the reason): shown, never hidden. */
+  readonly unreadable: readonly string[];
+  /** Items DynamoDB scanned (billed) and returned. */
+  readonly scanned: number;
+  readonly returned: number;
+}
+
+const KINDS = ['pool', 'reservation', 'forecast', 'request'] as const;
+
+/**
+ * Read-only view of the spotwise table for the operator's `spotwise status` and `spotwise explain`
+ * (dynamodb:Scan only). One paginated Scan filtered to pool, reservation, forecast and request items:
+ * the table has no index by kind, and profiles (the bulk of it) are filtered out server-side. A Scan is
+ * billed on what it reads, filter or not — about 0.5 read unit per 4 KB (eventually consistent) — so a
+ * 10,000-instance table of ~6 KB profiles costs ~7,500 read units, a fraction of a cent on demand.
+ * Eventually consistent on purpose: status is a view, not a decision.
+ */
+export class DynamoDbStatusReader {
+  constructor(
+    private readonly client: DynamoDBDocumentClient,
+    private readonly tableName: string,
+  ) {
+    if (tableName.trim() === '') throw new RangeError('tableName must not be empty (got "")');
+  }
+
+  async readSnapshot(): Promise<TableSnapshot> {
+    const operation = `scanning table ${this.tableName} for pools, reservations, forecasts and requests`;
+    const pools = new Map<GroupId, { pool: ResourcePool; reservations: Reservation[] }>();
+    const orphanReservations: Reservation[] = [];
+    const forecasts: Forecast[] = [];
+    const requests: StoredRequest[] = [];
+    const unreadable: string[] = [];
+    let scanned = 0;
+    let returned = 0;
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const exclusiveStartKey = startKey;
+      const response = await callAws(operation, () =>
+        this.client.send(
+          new ScanCommand({
+            TableName: this.tableName,
+            FilterExpression: `#kind IN (${KINDS.map((k) => `:${k}`).join(', ')})`,
+            ExpressionAttributeNames: { '#kind': 'kind' },
+            ExpressionAttributeValues: Object.fromEntries(KINDS.map((k) => [`:${k}`, k])),
+            ...(exclusiveStartKey !== undefined ? { ExclusiveStartKey: exclusiveStartKey } : {}),
+          }),
+        ),
+      );
+      scanned += response.ScannedCount ?? 0;
+      returned += response.Count ?? 0;
+      for (const item of (response.Items ?? []) as Record<string, unknown>[]) {
+        const where = `${String(item.pk)} / ${String(item.sk)}`;
+        try {
+          switch (item.kind) {
+            case 'pool': {
+              const group = toGroupId(String(item.groupId));
+              const p = parsePoolItem(item, group);
+              const entry = pools.get(group) ?? { pool: undefined as unknown as ResourcePool, reservations: [] };
+              entry.pool = { groupId: group, capacity: perDimension((d) => p.capacity[d]), allocations: fromAllocationsRecord(p.allocations), reservations: new Map(), version: p.version };
+              pools.set(group, entry);
+              break;
+            }
+            case 'reservation': {
+              const r = fromReservationItem(parseReservationItem(item, `reservation item ${where}`));
+              const entry = pools.get(r.groupId);
+              if (entry !== undefined) entry.reservations.push(r);
+              else orphanReservations.push(r);
+              break;
+            }
+            case 'forecast':
+              forecasts.push(parseForecastItem(item, String(item.instanceId)));
+              break;
+            case 'request':
+              requests.push(parseRequestItem(item, String(item.requestId)));
+              break;
+          }
+        } catch (error) {
+          unreadable.push(`${where}: ${(error as Error).message}`);
+        }
+      }
+      startKey = response.LastEvaluatedKey;
+    } while (startKey !== undefined);
+    for (const r of orphanReservations) {
+      const entry = pools.get(r.groupId);
+      if (entry !== undefined) entry.reservations.push(r);
+      else unreadable.push(`reservation ${r.id} of group ${r.groupId}: the group has no pool item`);
+    }
+    const out = new Map<GroupId, ResourcePool>();
+    for (const [group, { pool, reservations }] of [...pools.entries()].sort(([a], [b]) => a.localeCompare(b))) {
+      if (pool === undefined) continue;
+      out.set(group, { ...pool, reservations: new Map(reservations.sort((a, b) => a.createdAt - b.createdAt).map((r) => [r.id, r])) });
+    }
+    return { pools: out, forecasts, requests, unreadable, scanned, returned };
+  }
+}
