@@ -1,8 +1,9 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import type { SpotwiseConfig } from '../contracts/config';
 import { BUNDLED_DATA_DIR, BUNDLED_MODEL_DIR } from './bundled-data';
 import type { WorldParams } from './engine/sim-world';
-import { DEFAULT_INTERRUPTION_PARAMS, drawPoolBursts, type InterruptionModelParams, type PoolRisk } from './interruption-model';
+import { DEFAULT_INTERRUPTION_PARAMS, drawPoolBursts, mapPoolLabels, replayedBursts, type InterruptionModelParams, type PoolRisk, type ReplayedInterruption } from './interruption-model';
 import { DEFAULT_POST_RESTART_MODEL, learnPostRestartModel, type PostRestartModel } from './post-restart-demand';
 import { DEFAULT_REQUEST_PARAMS, drawPriorityRequests, type RequestModelParams } from './priority-requests';
 import { randomStream } from './random';
@@ -31,6 +32,10 @@ export interface SimulationOptions {
    * statistical fallback), 'fallback' always the fallback (quick tests).
    */
   readonly predictor?: 'auto' | 'fallback';
+  /** A replayed interruption sequence (`--interruptions FILE`) instead of the drawn bursts. */
+  readonly replayedInterruptions?: readonly ReplayedInterruption[];
+  /** The user's configuration (`--config FILE`): its groups and policies instead of the built-in fleet (`instances` is then unused). */
+  readonly fleetConfig?: SpotwiseConfig;
 }
 
 /** Seconds per simulation step: fine enough for 21-second warm starts and 2-minute warnings. */
@@ -42,6 +47,8 @@ export interface PreparedSimulation extends SimulationSetup {
   readonly modelDir?: string;
   readonly dataDir: string;
   readonly seriesUsed: number;
+  /** Set when the bursts replay a file: each label and the Spot pool it landed on ("m5.large@us-east-1a"). */
+  readonly replayedPools?: Readonly<Record<string, string>>;
 }
 
 /**
@@ -58,12 +65,18 @@ export const prepareSimulation = (opts: SimulationOptions): PreparedSimulation =
   const requestParams: RequestModelParams = { ...DEFAULT_REQUEST_PARAMS, ...opts.requests };
   const timings = checkTimings({ ...DEFAULT_TIMINGS, ...opts.timings });
   const horizonMinutes = Math.ceil(opts.hours * 60);
-  const sample = buildSampleFleet({ seed: opts.seed, dataDir, instances: opts.instances, horizonMinutes, rateScale: interruption.rateScale, traces });
+  const sample = buildSampleFleet({ seed: opts.seed, dataDir, instances: opts.instances, horizonMinutes, rateScale: interruption.rateScale, traces, ...(opts.fleetConfig !== undefined ? { config: opts.fleetConfig } : {}) });
   const window = { start: sample.startAt, end: sample.startAt + horizonMinutes * 60_000 };
   const pools: PoolRisk[] = sample.fleet.groups
     .filter((g) => g.role === 'primary')
     .flatMap((g) => g.spotPools.map((p) => ({ instanceType: p.instanceType, availabilityZone: p.availabilityZone, monthlyReclaimRate: advisorEntry(sample.advisor, p.instanceType).monthlyReclaimRate })));
-  const bursts = drawPoolBursts(pools, window, interruption, randomStream(opts.seed, 'spot-bursts'));
+  const replayed = opts.replayedInterruptions;
+  const bursts = replayed === undefined
+    ? drawPoolBursts(pools, window, interruption, randomStream(opts.seed, 'spot-bursts'))
+    : replayedBursts(replayed, pools, sample.startAt, randomStream(opts.seed, 'replayed-bursts'));
+  const replayedPools = replayed === undefined
+    ? undefined
+    : Object.fromEntries([...mapPoolLabels(replayed, pools)].map(([label, p]) => [label, `${p.instanceType}@${p.availabilityZone}`]));
   const requests = drawPriorityRequests(
     sample.fleet.groups.filter((g) => g.role === 'primary').map((g) => ({ groupId: g.id, maxPriority: g.policy.priority })),
     window, requestParams, randomStream(opts.seed, 'priority-requests'),
@@ -75,8 +88,6 @@ export const prepareSimulation = (opts: SimulationOptions): PreparedSimulation =
     timings,
     postRestart,
     poolExhaustedSeconds: interruption.poolExhaustedSeconds,
-    handoverOverlapMinutes: 10,
-    standbyIdleScaleInMinutes: 5,
     checkInvariants: opts.checkInvariants ?? false,
   };
   const seriesUsed = new Set(sample.workloads.map((w) => w.demand.seriesId)).size;
@@ -84,5 +95,6 @@ export const prepareSimulation = (opts: SimulationOptions): PreparedSimulation =
   return {
     seed: opts.seed, hours: opts.hours, sample, advisor: sample.advisor, bursts, requests, interruption, world, postRestart, dataDir, seriesUsed,
     ...(modelDir !== undefined ? { modelDir } : {}),
+    ...(replayedPools !== undefined ? { replayedPools } : {}),
   };
 };

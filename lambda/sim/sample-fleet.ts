@@ -15,7 +15,7 @@ import type { InMemoryCloudState } from './memory';
 import { BUNDLED_DATA_DIR, BUNDLED_OS, BUNDLED_PRICE_FILE, BUNDLED_REGION, BUNDLED_SPOT_ADVISOR_FILE } from './bundled-data';
 import { DEFAULT_INTERRUPTION_PARAMS, burstsPerHour } from './interruption-model';
 import { loadPriceTable } from './price-table';
-import { randomStream } from './random';
+import { randomStream, rankOf } from './random';
 import { advisorEntry, loadSpotAdvisor, type SpotAdvisor } from './spot-advisor';
 import { loadTraces, type TraceSeries } from './traces/load-traces';
 import { buildDemandTrace, hasCpu, seriesMinutes, type DemandTrace } from './workload-demand';
@@ -42,6 +42,12 @@ export interface SampleFleetOptions {
   readonly rateScale?: number;
   /** Traces already loaded (tests, or the simulator that also learns from them); default: read dataDir. */
   readonly traces?: readonly TraceSeries[];
+  /**
+   * The user's own configuration (`spotwise simulate --config`): its groups, policies and standby groups
+   * replace the built-in ones, and `instances` is ignored (each group's size derives from its capacity; see
+   * configFleetPlan). Unset: the built-in sample fleet.
+   */
+  readonly config?: SpotwiseConfig;
 }
 
 export interface SampleWorkload {
@@ -72,6 +78,8 @@ export interface SampleFleet {
   /** Per-minute metric samples of each instance over the history, as CloudWatch would return them. */
   readonly history: ReadonlyMap<InstanceId, readonly MetricSample[]>;
   readonly dataDir: string;
+  /** How the fleet's shape was derived where the configuration said nothing (empty for the built-in fleet). */
+  readonly derivation: readonly string[];
 }
 
 /** Monday 2 June 2025, 00:00 UTC: a fixed start keeps every run reproducible. */
@@ -92,6 +100,36 @@ interface PrimarySpec {
   readonly types: readonly string[];
   readonly jobType: string;
   readonly policy: Record<string, unknown>;
+}
+
+/** One primary group as built: its members' count and types, its policy, and its pool budget if given. */
+interface PrimaryPlan {
+  readonly id: GroupId;
+  readonly count: number;
+  readonly types: readonly string[];
+  readonly jobType: string;
+  readonly policy: ShapingPolicy;
+  /** The configured pool budget; unset: the members' capacity plus POOL_HEADROOM. */
+  readonly capacity?: Resources;
+  readonly standbyId?: GroupId;
+}
+
+interface StandbyPlan {
+  readonly id: GroupId;
+  readonly policy: ShapingPolicy;
+  readonly instanceType: string;
+  readonly warmSize: number;
+  readonly warmPool: WarmPoolView;
+  readonly maxSize: number;
+}
+
+/** The shape of a fleet before its instances and workloads are drawn. */
+export interface FleetPlan {
+  readonly primaries: readonly PrimaryPlan[];
+  readonly standbys: readonly StandbyPlan[];
+  /** The configuration the handlers run with (unset: built from the plan, the built-in fleet). */
+  readonly config?: SpotwiseConfig;
+  readonly derivation: readonly string[];
 }
 
 const PRIMARIES: readonly PrimarySpec[] = [
@@ -124,10 +162,15 @@ const STANDBY_POLICY = {
 } as const;
 const STANDBY_INITIAL_TYPE = 'm5.xlarge';
 
-/** Instance ids look like EC2's: "i-" and 17 hex digits; the group's letter keeps them apart by group. */
-export const makeInstanceId = (groupLetter: string, n: number): InstanceId => instanceId(`i-0${groupLetter}${n.toString(16).padStart(15, '0')}`);
+/** Instance ids look like EC2's: "i-" and 17 hex digits; the group's prefix keeps them apart by group. */
+export const makeInstanceId = (groupLetter: string, n: number): InstanceId => instanceId(`i-0${groupLetter}${n.toString(16).padStart(16 - groupLetter.length, '0')}`);
 const GROUP_LETTERS: Record<string, string> = { web: 'a', batch: 'b', standby: 'c' };
-export const groupLetter = (g: GroupId): string => GROUP_LETTERS[g] ?? 'f';
+/**
+ * The id prefix of a group's instances: one hex digit for the built-in groups; for any other group name
+ * "f" and six hex digits of a hash of the name (a configuration's groups; configFleetPlan refuses the
+ * astronomically unlikely case of two names with the same prefix).
+ */
+export const groupLetter = (g: GroupId): string => GROUP_LETTERS[g] ?? `f${Math.floor(rankOf(0, `group:${g}`) * 0x1000000).toString(16).padStart(6, '0')}`;
 
 const policyOf = (yaml: Record<string, unknown>): ShapingPolicy => toShapingPolicy(parseWith(shapingPolicyYamlSchema, `sample policy ${String(yaml.policy_name)}`, yaml));
 
@@ -162,11 +205,145 @@ export const sampleAt = (demand: DemandTrace, index: number, at: number, spec: I
   };
 };
 
+/** The built-in fleet's plan: web and batch sharing `total` instances 60/40, one standby group behind both. */
+export const sampleFleetPlan = (total: number): FleetPlan => {
+  const webCount = Math.round(total * (PRIMARIES[0]?.share ?? 0.5));
+  const warmSize = sampleWarmPoolSize(total);
+  return {
+    primaries: PRIMARIES.map((spec, gi) => ({
+      id: spec.id, count: gi === 0 ? webCount : total - webCount, types: spec.types, jobType: spec.jobType, policy: policyOf(spec.policy), standbyId: GROUP_IDS.standby,
+    })),
+    standbys: [{
+      id: GROUP_IDS.standby, policy: policyOf({ ...STANDBY_POLICY }), instanceType: STANDBY_INITIAL_TYPE, warmSize, maxSize: total,
+      // MaxGroupPreparedCapacity = the warm size keeps the pool at minSize (Auto Scaling sizes a warm pool as
+      // max(MinSize, MaxGroupPreparedCapacity − desired); the default −1 would mean "group max size − desired").
+      warmPool: { minSize: warmSize, maxGroupPreparedCapacity: warmSize, poolState: 'Stopped', reuseOnScaleIn: true },
+    }],
+    derivation: [],
+  };
+};
+
+/** The configuration cannot be simulated as it is; names the field (dotted path) and the value. */
+export class ConfigFleetError extends Error {
+  override readonly name = 'ConfigFleetError';
+  constructor(
+    readonly path: string,
+    readonly value: unknown,
+    reason: string,
+  ) {
+    super(`${path}: ${reason} (got ${JSON.stringify(value)})`);
+  }
+}
+
+/** The types a configured group runs when its policy allows any type or none the price table knows. */
+export const STAND_IN_TYPES = ['m5.large', 'm5a.large', 'm6i.large'] as const;
+/** …and the types its policy then allows for retyping warm instances (the stand-ins and two larger sizes). */
+const STAND_IN_ALLOWED = [...STAND_IN_TYPES, 'm5.xlarge', 'm6i.xlarge', 'm5.2xlarge'] as const;
+/** At most this many instance types per group: a mixed-instances group of one size over a few families. */
+const TYPES_PER_GROUP = 3;
+export const MAX_CONFIG_INSTANCES = 500;
+
+const listText = (xs: readonly string[]): string => xs.join(', ');
+
+/**
+ * The fleet of a user's configuration. It names groups, policies, pool budgets and standby groups, but not
+ * how many instances each group runs or of which types; the simulator derives them (each rule goes into
+ * `derivation`, printed with the run):
+ * - types: the group policy's allowed_instance_types that the bundled price table prices, the smallest
+ *   `TYPES_PER_GROUP` by vCPU (file order among equals); the stand-ins m5.large, m5a.large, m6i.large when
+ *   the policy allows any type or none priced (then the policy allows the stand-ins and two larger sizes);
+ * - count: as many instances as fit the group's capacity with POOL_HEADROOM to spare, in vCPU and in
+ *   memory (whichever is fewer), at least one; two AZs, round-robin over types and AZs;
+ * - a standby group: maximum size = the instances of the groups it backs; its warm pool sized as Auto
+ *   Scaling sizes it, max(min_size, max_prepared_capacity − 0 in service), max_prepared_capacity −1 meaning
+ *   the maximum size; its instances the cheapest On-Demand type (its policy's, else any priced) that holds
+ *   the largest type of the groups it backs;
+ * - dry_run: the simulation runs spotwise live (global and per-policy dry_run off), since a dry run acts on nothing.
+ */
+export const configFleetPlan = (input: SpotwiseConfig, catalogSpecs: readonly InstanceTypeSpec[]): FleetPlan => {
+  const derivation: string[] = [];
+  if (input.groups.length === 0) throw new ConfigFleetError('groups', input.groups, 'the simulator needs named groups (group_tag alone names none)');
+  const priced = new Map(catalogSpecs.map((c) => [c.name, c]));
+  const specOf = (t: string): InstanceTypeSpec => priced.get(t) as InstanceTypeSpec;
+  if (input.dry_run || input.policies.some((p) => p.dry_run)) derivation.push('dry_run: off for the simulation (a dry run acts on nothing to compare)');
+  const policies = input.policies.map((p) => ({ ...p, dry_run: false }));
+  const groupTypes = new Map<string, string[]>();
+  for (const g of input.groups) {
+    const yamlPolicy = policies.find((p) => p.policy_name === g.policy);
+    if (yamlPolicy === undefined) throw new ConfigFleetError(`groups.${input.groups.indexOf(g)}.policy`, g.policy, 'no policy of that name');
+    const allowed = yamlPolicy.allowed_instance_types;
+    const known = allowed.filter((t) => priced.has(t));
+    if (allowed.length === 0) {
+      groupTypes.set(g.name, [...STAND_IN_TYPES]);
+      derivation.push(`${g.name}: policy ${g.policy} allows any type; runs the stand-ins ${listText(STAND_IN_TYPES)}`);
+    } else if (known.length === 0) {
+      groupTypes.set(g.name, [...STAND_IN_TYPES]);
+      // Every group following this policy then retypes among the stand-ins.
+      const i = policies.indexOf(yamlPolicy);
+      policies[i] = { ...yamlPolicy, allowed_instance_types: [...STAND_IN_ALLOWED] };
+      derivation.push(`${g.name}: none of ${listText(allowed)} is in the bundled price table; runs the stand-ins ${listText(STAND_IN_TYPES)} (policy ${g.policy} allows ${listText(STAND_IN_ALLOWED)} for the simulation)`);
+    } else {
+      const types = [...known].sort((a, b) => specOf(a).resources.vcpu - specOf(b).resources.vcpu || known.indexOf(a) - known.indexOf(b)).slice(0, TYPES_PER_GROUP);
+      groupTypes.set(g.name, types);
+      const unknown = allowed.filter((t) => !priced.has(t));
+      derivation.push(`${g.name}: runs ${listText(types)} (the smallest of policy ${g.policy}'s allowed types${unknown.length > 0 ? `; not priced, left out: ${listText(unknown)}` : ''})`);
+    }
+  }
+  const policyByName = new Map(policies.map((p) => [p.policy_name, toShapingPolicy(p)]));
+  const primaries: PrimaryPlan[] = input.groups.map((g) => {
+    const types = groupTypes.get(g.name) as string[];
+    const mean = (f: (r: Resources) => number): number => types.reduce((a, t) => a + f(specOf(t).resources), 0) / types.length;
+    const byVcpu = Math.floor(g.capacity.vcpu / ((1 + POOL_HEADROOM) * mean((r) => r.vcpu)));
+    const byMemory = Math.floor(g.capacity.memory_gib / ((1 + POOL_HEADROOM) * mean((r) => r.memoryGiB)));
+    const count = Math.max(1, Math.min(byVcpu, byMemory));
+    derivation.push(`${g.name}: ${count} Spot instances (capacity ${g.capacity.vcpu} vCPU / ${g.capacity.memory_gib} GiB over ${(1 + POOL_HEADROOM).toFixed(2)} × the types' mean size${byVcpu < 1 || byMemory < 1 ? ', at least one' : ''})`);
+    return {
+      id: groupId(g.name), count, types, jobType: g.policy, policy: policyByName.get(g.policy) as ShapingPolicy,
+      capacity: { vcpu: g.capacity.vcpu, memoryGiB: g.capacity.memory_gib, networkMbps: g.capacity.network_mbps, diskIops: g.capacity.disk_iops },
+      ...(g.standby !== undefined ? { standbyId: groupId(g.standby) } : {}),
+    };
+  });
+  const total = primaries.reduce((a, p) => a + p.count, 0);
+  if (total > MAX_CONFIG_INSTANCES) {
+    throw new ConfigFleetError('groups', input.groups.map((g) => ({ name: g.name, capacity: g.capacity })), `the capacities make ${total} Spot instances; the simulator runs at most ${MAX_CONFIG_INSTANCES}`);
+  }
+  const standbys: StandbyPlan[] = input.standby_groups.map((sg) => {
+    const backed = primaries.filter((p) => p.standbyId === sg.name);
+    const firstBacked = input.groups.find((g) => g.standby === sg.name);
+    const yamlPolicy = policies.find((p) => p.policy_name === sg.name) ?? policies.find((p) => p.policy_name === firstBacked?.policy) ?? policies[0];
+    const policy = toShapingPolicy(yamlPolicy as (typeof policies)[number]);
+    const largest = backed.flatMap((p) => p.types.map(specOf)).reduce<InstanceTypeSpec | undefined>((a, t) => (a === undefined || t.resources.vcpu > a.resources.vcpu ? t : a), undefined);
+    const allowedPriced = policy.allowedInstanceTypes.filter((t) => priced.has(t));
+    const candidates = (allowedPriced.length > 0 ? allowedPriced : [...priced.keys()]).map(specOf)
+      .filter((t) => largest === undefined || (t.resources.vcpu >= largest.resources.vcpu && t.resources.memoryGiB >= largest.resources.memoryGiB))
+      .sort((a, b) => a.onDemandHourlyUsd - b.onDemandHourlyUsd || a.name.localeCompare(b.name));
+    const instanceType = candidates[0]?.name ?? largest?.name ?? STANDBY_INITIAL_TYPE;
+    const maxSize = Math.max(1, backed.reduce((a, p) => a + p.count, 0));
+    const wp = sg.warm_pool;
+    const prepared = wp.max_prepared_capacity === -1 ? maxSize : wp.max_prepared_capacity;
+    const warmSize = Math.max(wp.min_size, prepared);
+    derivation.push(`${sg.name}: standby for ${backed.map((p) => p.id).join(', ') || 'no group'}, maximum size ${maxSize}, warm pool of ${warmSize} stopped ${instanceType} (max(min_size ${wp.min_size}, max_prepared_capacity ${wp.max_prepared_capacity === -1 ? `-1 = ${maxSize}` : wp.max_prepared_capacity}))`);
+    return {
+      id: groupId(sg.name), policy, instanceType, warmSize, maxSize,
+      warmPool: { minSize: wp.min_size, maxGroupPreparedCapacity: wp.max_prepared_capacity, poolState: wp.pool_state, reuseOnScaleIn: wp.reuse_on_scale_in },
+    };
+  });
+  const names = [...primaries.map((p) => p.id), ...standbys.map((s) => s.id)];
+  const prefixes = new Map<string, string>();
+  for (const n of names) {
+    const prefix = groupLetter(n);
+    const other = prefixes.get(prefix);
+    if (other !== undefined) throw new ConfigFleetError('groups', [other, n], 'two group names give the same instance-id prefix; rename one');
+    prefixes.set(prefix, n);
+  }
+  derivation.push('every group: two AZs (us-east-1a, us-east-1b); demand from the usage series of the data folder, one series per instance');
+  return { primaries, standbys, config: { ...input, dry_run: false, policies }, derivation };
+};
+
 export const buildSampleFleet = (opts: SampleFleetOptions = {}): SampleFleet => {
   checkOptions(opts);
   const seed = opts.seed ?? 1;
   const dataDir = opts.dataDir ?? BUNDLED_DATA_DIR;
-  const total = opts.instances ?? DEFAULT_SAMPLE_INSTANCES;
   const horizonMinutes = opts.horizonMinutes ?? 48 * 60;
   const rateScale = opts.rateScale ?? DEFAULT_INTERRUPTION_PARAMS.rateScale;
   const startAt = SAMPLE_START_AT;
@@ -175,6 +352,7 @@ export const buildSampleFleet = (opts: SampleFleetOptions = {}): SampleFleet => 
   const advisor = loadSpotAdvisor(BUNDLED_SPOT_ADVISOR_FILE, BUNDLED_REGION, BUNDLED_OS);
   const catalogSpecs = loadPriceTable(BUNDLED_PRICE_FILE, advisor);
   const catalog: InstanceCatalog = toCatalog(catalogSpecs);
+  const plan = opts.config !== undefined ? configFleetPlan(opts.config, catalogSpecs) : sampleFleetPlan(opts.instances ?? DEFAULT_SAMPLE_INSTANCES);
   const series = usableSeries(opts.traces ?? loadTraces(dataDir));
   if (series.length === 0) throw new Error(`no usable usage series (with CPU, ≥ 6 h) in ${dataDir}`);
 
@@ -187,10 +365,8 @@ export const buildSampleFleet = (opts: SampleFleetOptions = {}): SampleFleet => 
   const history = new Map<InstanceId, MetricSample[]>();
   const policies = new Map<GroupId, ShapingPolicy>();
 
-  const webCount = Math.round(total * (PRIMARIES[0]?.share ?? 0.5));
-  PRIMARIES.forEach((spec, gi) => {
-    const count = gi === 0 ? webCount : total - webCount;
-    const policy = policyOf(spec.policy);
+  for (const spec of plan.primaries) {
+    const { count, policy } = spec;
     policies.set(spec.id, policy);
     const members: ManagedInstance[] = [];
     for (let k = 0; k < count; k++) {
@@ -213,7 +389,7 @@ export const buildSampleFleet = (opts: SampleFleetOptions = {}): SampleFleet => 
     }
     instances.push(...members);
     const capacity = checkPoolResources(
-      scaleResources(sumResources(members.map((m) => lookupInstanceType(catalog, m.instanceType).resources)), 1 + POOL_HEADROOM),
+      spec.capacity ?? scaleResources(sumResources(members.map((m) => lookupInstanceType(catalog, m.instanceType).resources)), 1 + POOL_HEADROOM),
       `pool capacity of ${spec.id}`, 'down',
     );
     const allocations = new Map<InstanceId, Resources>();
@@ -229,46 +405,43 @@ export const buildSampleFleet = (opts: SampleFleetOptions = {}): SampleFleet => 
       }),
     );
     groups.push({
-      id: spec.id, role: 'primary', standbyGroupId: GROUP_IDS.standby, policy, pool, instances: members,
+      id: spec.id, role: 'primary', ...(spec.standbyId !== undefined ? { standbyGroupId: spec.standbyId } : {}), policy, pool, instances: members,
       desiredCapacity: count, minSize: 0, maxSize: count * 2, spotPools, disruptionsInFlight: 0,
     });
-  });
+  }
 
-  // The standby On-Demand group: nothing in service, a warm pool of stopped, initialised instances.
-  const standbyPolicy = policyOf({ ...STANDBY_POLICY });
-  policies.set(GROUP_IDS.standby, standbyPolicy);
-  const warmSize = sampleWarmPoolSize(total);
-  // MaxGroupPreparedCapacity = the warm size keeps the pool at minSize (Auto Scaling sizes a warm pool as
-  // max(MinSize, MaxGroupPreparedCapacity − desired); the default −1 would mean "group max size − desired").
-  const warmPool: WarmPoolView = { minSize: warmSize, maxGroupPreparedCapacity: warmSize, poolState: 'Stopped', reuseOnScaleIn: true };
-  const warmMembers: ManagedInstance[] = Array.from({ length: warmSize }, (_, k) => ({
-    id: makeInstanceId(groupLetter(GROUP_IDS.standby), k + 1), groupId: GROUP_IDS.standby, instanceType: STANDBY_INITIAL_TYPE,
-    availabilityZone: AZS[k % AZS.length] as string, lifecycle: 'on-demand', state: 'stopped', launchedAt: startAt - historyMinutes * 60_000,
-    warm: true, priority: standbyPolicy.priority, jobType: 'standby',
-  }));
-  instances.push(...warmMembers);
-  const standbyCapacity = checkPoolResources(
-    warmMembers.reduce((acc, m) => addResources(acc, lookupInstanceType(catalog, m.instanceType).resources), ZERO_RESOURCES),
-    'pool capacity of standby', 'down',
-  );
-  const standbyPool: ResourcePool = { groupId: GROUP_IDS.standby, capacity: standbyCapacity, allocations: new Map(), reservations: new Map(), version: 1 };
-  pools.push(standbyPool);
-  groups.push({
-    id: GROUP_IDS.standby, role: 'standby', policy: standbyPolicy, pool: standbyPool, instances: warmMembers,
-    desiredCapacity: 0, minSize: 0, maxSize: total, warmPool, spotPools: [], disruptionsInFlight: 0,
-  });
+  // Standby On-Demand groups: nothing in service, a warm pool of stopped, initialised instances.
+  for (const sb of plan.standbys) {
+    policies.set(sb.id, sb.policy);
+    const warmMembers: ManagedInstance[] = Array.from({ length: sb.warmSize }, (_, k) => ({
+      id: makeInstanceId(groupLetter(sb.id), k + 1), groupId: sb.id, instanceType: sb.instanceType,
+      availabilityZone: AZS[k % AZS.length] as string, lifecycle: 'on-demand', state: 'stopped', launchedAt: startAt - historyMinutes * 60_000,
+      warm: true, priority: sb.policy.priority, jobType: 'standby',
+    }));
+    instances.push(...warmMembers);
+    const standbyCapacity = checkPoolResources(
+      warmMembers.reduce((acc, m) => addResources(acc, lookupInstanceType(catalog, m.instanceType).resources), ZERO_RESOURCES),
+      `pool capacity of ${sb.id}`, 'down',
+    );
+    const standbyPool: ResourcePool = { groupId: sb.id, capacity: standbyCapacity, allocations: new Map(), reservations: new Map(), version: 1 };
+    pools.push(standbyPool);
+    groups.push({
+      id: sb.id, role: 'standby', policy: sb.policy, pool: standbyPool, instances: warmMembers,
+      desiredCapacity: 0, minSize: 0, maxSize: sb.maxSize, warmPool: sb.warmPool, spotPools: [], disruptionsInFlight: 0,
+    });
+  }
 
   const forecasts: Forecast[] = profiles.map((profile) => {
     const policy = policies.get(profile.groupId);
     return predictFallback({ profile, downtimeSeconds: 120, windowMinutes: policy?.postRestartWindowMinutes ?? 30, now: startAt });
   });
 
-  const config = parseSpotwiseConfig({
+  const config = plan.config ?? parseSpotwiseConfig({
     groups: PRIMARIES.map((p) => {
       const pool = pools.find((x) => x.groupId === p.id) as ResourcePool;
       return { name: p.id, policy: String(p.policy.policy_name), capacity: { vcpu: pool.capacity.vcpu, memory_gib: pool.capacity.memoryGiB, network_mbps: pool.capacity.networkMbps, disk_iops: pool.capacity.diskIops }, standby: GROUP_IDS.standby };
     }),
-    standby_groups: [{ name: GROUP_IDS.standby, warm_pool: { min_size: warmSize, max_prepared_capacity: warmSize, pool_state: 'Stopped', reuse_on_scale_in: true } }],
+    standby_groups: plan.standbys.map((sb) => ({ name: sb.id, warm_pool: { min_size: sb.warmPool.minSize, max_prepared_capacity: sb.warmPool.maxGroupPreparedCapacity, pool_state: sb.warmPool.poolState, reuse_on_scale_in: sb.warmPool.reuseOnScaleIn } })),
     policies: [...PRIMARIES.map((p) => p.policy), { ...STANDBY_POLICY }],
     dry_run: false,
   });
@@ -285,5 +458,6 @@ export const buildSampleFleet = (opts: SampleFleetOptions = {}): SampleFleet => 
   return {
     fleet: { groups, catalog, forecasts: new Map(forecasts.map((f) => [f.instanceId, f])) },
     startAt, historyMinutes, horizonMinutes, catalogSpecs, advisor, cloud, config, profiles, forecasts, pools, workloads, history, dataDir,
+    derivation: plan.derivation,
   };
 };

@@ -1,10 +1,16 @@
 import { existsSync, statSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { z } from 'zod';
+import type { SpotwiseConfig } from '../contracts/config';
+import type { ReplayedInterruption } from './interruption-model';
+import { InterruptionFileError, readInterruptionFile } from './runs/interruption-file';
+import { parseSeedList, SeedListError } from './runs/seed-list';
 import { STRATEGY_NAMES, type StrategyName } from './strategies/strategy-names';
 
 /** Raw `spotwise simulate` options as commander hands them over (strings, or undefined when not given). */
 export interface RawSimulateOptions {
   readonly seed?: string;
+  readonly seeds?: string;
   readonly hours?: string;
   readonly instances?: string;
   readonly data?: string;
@@ -13,11 +19,18 @@ export interface RawSimulateOptions {
   readonly json?: string;
   readonly interruptionScale?: string;
   readonly rebalanceShare?: string;
+  readonly interruptions?: string;
+  readonly config?: string;
+  readonly sweep?: boolean;
+  readonly workers?: string;
   readonly progress?: boolean;
 }
 
 export interface SimulateOptions {
-  readonly seed: number;
+  /** The seeds to run (one with --seed or by default). */
+  readonly seeds: readonly number[];
+  /** One seed given as --seed (or by default): the JSON keeps the single-seed shape. */
+  readonly singleSeed: boolean;
   readonly hours: number;
   readonly instances: number;
   readonly dataDir?: string;
@@ -26,10 +39,20 @@ export interface SimulateOptions {
   readonly jsonFile?: string;
   readonly interruptionScale: number;
   readonly rebalanceShare: number;
+  readonly sweep: boolean;
+  readonly workers: number;
   readonly progress: boolean;
+  /** --interruptions: the file and its rows. */
+  readonly interruptionsFile?: string;
+  readonly replayedInterruptions?: readonly ReplayedInterruption[];
+  /** --config: the file and the configuration read from it. */
+  readonly configFile?: string;
+  readonly fleetConfig?: SpotwiseConfig;
 }
 
 export const SIMULATE_DEFAULTS = { seed: 1, hours: 48, instances: 40, outDir: 'out/simulation', interruptionScale: 50, rebalanceShare: 0.5 } as const;
+/** More worker threads than this only adds memory (each holds a copy of the traces and the model). */
+export const MAX_WORKERS = 32;
 
 /** A bad option: the message names the flag and the value given. */
 export class SimulateOptionError extends Error {
@@ -43,6 +66,14 @@ export class SimulateOptionError extends Error {
   }
 }
 
+/** What reading `--config` needs: the configuration parser (the CLI passes the project's YAML reader). */
+export interface SimulateOptionDeps {
+  /** Reads and validates a spotwise configuration file; throws an Error that names the field (and line) on bad input. */
+  readonly readConfig?: (file: string) => SpotwiseConfig;
+  /** Checks that the simulator can build a fleet from the configuration; throws an Error naming the field. */
+  readonly checkConfigFleet?: (config: SpotwiseConfig) => void;
+}
+
 const numberText = (expected: string, check: (n: number) => boolean) =>
   z.string().refine((s) => s.trim() !== '' && Number.isFinite(Number(s)) && check(Number(s)), expected).transform(Number);
 
@@ -53,6 +84,7 @@ const FIELDS = {
   instances: { flag: '--instances', schema: numberText('expected an integer number of Spot instances between 2 and 500', (n) => Number.isInteger(n) && n >= 2 && n <= 500) },
   interruptionScale: { flag: '--interruption-scale', schema: numberText('expected a number ≥ 0 (1 = the Spot Advisor rates, 50 = default time compression)', (n) => n >= 0 && n <= 10_000) },
   rebalanceShare: { flag: '--rebalance-share', schema: numberText('expected a share between 0 and 1 of bursts whose rebalance recommendation comes early', (n) => n >= 0 && n <= 1) },
+  workers: { flag: '--workers', schema: numberText(`expected an integer number of worker threads between 1 and ${MAX_WORKERS}`, (n) => Number.isInteger(n) && n >= 1 && n <= MAX_WORKERS) },
 } as const;
 
 const parseField = <K extends keyof typeof FIELDS>(key: K, raw: string | undefined, fallback: number): number => {
@@ -62,13 +94,33 @@ const parseField = <K extends keyof typeof FIELDS>(key: K, raw: string | undefin
   return r.data;
 };
 
-/** Validates the raw options (every error names the option and its value). */
-export const parseSimulateOptions = (raw: RawSimulateOptions): SimulateOptions => {
-  const seed = parseField('seed', raw.seed, SIMULATE_DEFAULTS.seed);
+const parseSeeds = (raw: RawSimulateOptions): { seeds: number[]; singleSeed: boolean } => {
+  if (raw.seed !== undefined && raw.seeds !== undefined) {
+    throw new SimulateOptionError('--seed and --seeds', `--seed ${raw.seed} --seeds ${raw.seeds}`, 'give one seed with --seed or several with --seeds, not both');
+  }
+  if (raw.seeds === undefined) return { seeds: [parseField('seed', raw.seed, SIMULATE_DEFAULTS.seed)], singleSeed: true };
+  try {
+    return { seeds: parseSeedList(raw.seeds), singleSeed: false };
+  } catch (error) {
+    if (error instanceof SeedListError) throw new SimulateOptionError('--seeds', raw.seeds, `expected a range like 1..10 or a list like 1,4,7: ${error.reason}`);
+    throw error;
+  }
+};
+
+const readFileOption = <T>(option: string, file: string, read: () => T): T => {
+  if (file.trim() === '' || !existsSync(file)) throw new SimulateOptionError(option, file, 'expected a file (it does not exist)');
+  if (statSync(file).isDirectory()) throw new SimulateOptionError(option, file, 'expected a file, but it is a folder');
+  return read();
+};
+
+/** Validates the raw options (every error names the option and its value, and for files the line and field). */
+export const parseSimulateOptions = (raw: RawSimulateOptions, deps: SimulateOptionDeps = {}): SimulateOptions => {
+  const { seeds, singleSeed } = parseSeeds(raw);
   const hours = parseField('hours', raw.hours, SIMULATE_DEFAULTS.hours);
   const instances = parseField('instances', raw.instances, SIMULATE_DEFAULTS.instances);
   const interruptionScale = parseField('interruptionScale', raw.interruptionScale, SIMULATE_DEFAULTS.interruptionScale);
   const rebalanceShare = parseField('rebalanceShare', raw.rebalanceShare, SIMULATE_DEFAULTS.rebalanceShare);
+  const workers = parseField('workers', raw.workers, Math.min(MAX_WORKERS, availableParallelism()));
   let strategies: StrategyName[] = [...STRATEGY_NAMES];
   if (raw.strategy !== undefined && raw.strategy.trim() !== 'all') {
     const names = raw.strategy.split(',').map((s) => s.trim()).filter((s) => s !== '');
@@ -86,11 +138,51 @@ export const parseSimulateOptions = (raw: RawSimulateOptions): SimulateOptions =
   if (raw.json !== undefined && (raw.json.trim() === '' || (existsSync(raw.json) && statSync(raw.json).isDirectory()))) {
     throw new SimulateOptionError('--json', raw.json, 'expected a file path (not a folder)');
   }
+
+  let replayedInterruptions: ReplayedInterruption[] | undefined;
+  if (raw.interruptions !== undefined) {
+    const file = raw.interruptions;
+    if (raw.rebalanceShare !== undefined) {
+      throw new SimulateOptionError('--rebalance-share and --interruptions', `--rebalance-share ${raw.rebalanceShare} --interruptions ${file}`, 'a replayed file brings each rebalance recommendation with its warning; leave out --rebalance-share');
+    }
+    replayedInterruptions = readFileOption('--interruptions', file, () => {
+      try {
+        return readInterruptionFile(file, Math.round(hours * 3600));
+      } catch (error) {
+        if (error instanceof InterruptionFileError) throw new SimulateOptionError('--interruptions', error.value, `${file} line ${error.line}, field ${error.field}: ${error.reason}`);
+        throw error;
+      }
+    });
+  }
+
+  let fleetConfig: SpotwiseConfig | undefined;
+  if (raw.config !== undefined) {
+    const file = raw.config;
+    if (raw.instances !== undefined) {
+      throw new SimulateOptionError('--instances and --config', `--instances ${raw.instances} --config ${file}`, "the fleet's size comes from the groups' capacities in the configuration; leave out --instances");
+    }
+    const read = deps.readConfig;
+    if (read === undefined) throw new Error('parseSimulateOptions: --config needs deps.readConfig');
+    fleetConfig = readFileOption('--config', file, () => {
+      try {
+        const config = read(file);
+        deps.checkConfigFleet?.(config);
+        return config;
+      } catch (error) {
+        if (error instanceof Error) throw new SimulateOptionError('--config', file, error.message);
+        throw error;
+      }
+    });
+  }
+
   return {
-    seed, hours, instances, strategies, interruptionScale, rebalanceShare,
+    seeds, singleSeed, hours, instances, strategies, interruptionScale, rebalanceShare, workers,
+    sweep: raw.sweep === true,
     outDir: raw.out ?? SIMULATE_DEFAULTS.outDir,
     progress: raw.progress !== false,
     ...(raw.data !== undefined ? { dataDir: raw.data } : {}),
     ...(raw.json !== undefined ? { jsonFile: raw.json } : {}),
+    ...(replayedInterruptions !== undefined ? { interruptionsFile: raw.interruptions, replayedInterruptions } : {}),
+    ...(fleetConfig !== undefined ? { configFile: raw.config, fleetConfig } : {}),
   };
 };

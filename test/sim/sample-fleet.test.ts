@@ -1,9 +1,14 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { DIMENSIONS } from '../../lambda/core/domain';
+import { parseSpotwiseConfig, type SpotwiseConfig } from '../../lambda/contracts/config';
+import { readConfigText } from '../../lambda/contracts/config-file';
+import { DIMENSIONS, groupId } from '../../lambda/core/domain';
+import { PROJECT_ROOT } from '../../lib/project-root';
 import { overCommitment, poolInvariantViolations } from '../../lambda/core/pool/resource-pool';
 import { BUNDLED_DATA_DIR } from '../../lambda/sim/bundled-data';
 import { InMemoryCloud } from '../../lambda/sim/memory';
-import { buildSampleFleet, GROUP_IDS, sampleWarmPoolSize, usableSeries } from '../../lambda/sim/sample-fleet';
+import { buildSampleFleet, ConfigFleetError, configFleetPlan, GROUP_IDS, groupLetter, sampleWarmPoolSize, usableSeries } from '../../lambda/sim/sample-fleet';
 import { loadTraces, type TraceSeries } from '../../lambda/sim/traces/load-traces';
 
 let traces: TraceSeries[];
@@ -72,5 +77,60 @@ describe('buildSampleFleet', () => {
 
   it('uses only series with CPU and at least six hours', () => {
     expect(usableSeries(traces).length).toBe(16);
+  });
+});
+
+describe('buildSampleFleet from a configuration (--config)', () => {
+  const example = (): SpotwiseConfig => parseSpotwiseConfig(readConfigText(readFileSync(join(PROJECT_ROOT, 'spotwise.example.yaml'), 'utf8'), 'spotwise.example.yaml'));
+  const catalog = () => buildSampleFleet({ traces, instances: 2, horizonMinutes: 30 }).catalogSpecs;
+
+  it('builds the example configuration\'s groups, sizing each from its capacity, and says how', () => {
+    const s = buildSampleFleet({ traces, horizonMinutes: 30, config: example() });
+    const groups = s.fleet.groups.map((g) => [g.id, g.role, g.instances.length]);
+    // web-spot: 64 vCPU / (1.25 × 2 vCPU) = 25, 256 GiB / (1.25 × 8 GiB) = 25; batch-spot: 128 / 2.5 = 51, 512 / 10 = 51.
+    expect(groups).toEqual([['web-spot', 'primary', 25], ['batch-spot', 'primary', 51], ['web-standby', 'standby', 4]]);
+    const [web, batch, standby] = s.fleet.groups;
+    expect(web!.pool.capacity.vcpu).toBe(64);
+    expect(web!.standbyGroupId).toBe('web-standby');
+    expect(batch!.standbyGroupId).toBeUndefined();
+    expect(standby!.warmPool).toEqual({ minSize: 1, maxGroupPreparedCapacity: 4, poolState: 'Stopped', reuseOnScaleIn: true });
+    expect(s.config.dry_run).toBe(false);
+    expect(s.config.policies.every((p) => !p.dry_run)).toBe(true);
+    expect(s.derivation.join('\n')).toContain('dry_run: off for the simulation');
+    expect(s.derivation.join('\n')).toContain('web-spot: none of m6g.large, m7g.large, c7g.xlarge is in the bundled price table; runs the stand-ins m5.large, m5a.large, m6i.large');
+    expect(s.derivation.join('\n')).toContain('web-standby: standby for web-spot, maximum size 25, warm pool of 4 stopped m5a.large (max(min_size 1, max_prepared_capacity 4))');
+    const ids = s.cloud.instances.map((i) => i.id);
+    expect(new Set(ids).size).toBe(ids.length);
+    for (const id of ids) expect(id).toMatch(/^i-[0-9a-f]{17}$/);
+  });
+
+  it.each([
+    ['the policy\'s smallest priced types', { allowed_instance_types: ['c5.2xlarge', 'm5.large', 'c5.large', 'r5.large', 'x9.huge'] }, ['m5.large', 'c5.large', 'r5.large'], 'not priced, left out: x9.huge'],
+    ['the stand-ins when the policy allows any type', {}, ['m5.large', 'm5a.large', 'm6i.large'], 'allows any type'],
+  ])('runs %s', (_, policyExtra, types, note) => {
+    const config = parseSpotwiseConfig({
+      groups: [{ name: 'api', policy: 'api', capacity: { vcpu: 20, memory_gib: 64 } }],
+      policies: [{ policy_name: 'api', priority: 'high', ...policyExtra }],
+    });
+    const plan = configFleetPlan(config, catalog());
+    expect(plan.primaries[0]!.types).toEqual(types);
+    expect(plan.derivation.join('\n')).toContain(note);
+  });
+
+  it.each([
+    [{ groups: [], group_tag: { key: 'team', value: 'x' } }, 'groups: the simulator needs named groups (group_tag alone names none) (got [])'],
+    [{ groups: [{ name: 'huge', policy: 'p', capacity: { vcpu: 100_000, memory_gib: 400_000 } }] }, 'groups: the capacities make 40000 Spot instances; the simulator runs at most 500'],
+  ])('refuses what it cannot simulate, naming the field (%#)', (input, message) => {
+    const config = parseSpotwiseConfig({ policies: [{ policy_name: 'p', priority: 'high' }], ...input });
+    expect(() => configFleetPlan(config, catalog())).toThrow(ConfigFleetError);
+    expect(() => configFleetPlan(config, catalog())).toThrow(message);
+  });
+
+  it('gives a configured group at least one instance, and its ids a prefix of its own', () => {
+    const config = parseSpotwiseConfig({ groups: [{ name: 'tiny', policy: 'p', capacity: { vcpu: 1, memory_gib: 1 } }, { name: 'other', policy: 'p', capacity: { vcpu: 10, memory_gib: 40 } }], policies: [{ policy_name: 'p', priority: 'low' }] });
+    const s = buildSampleFleet({ traces, horizonMinutes: 30, config });
+    expect(s.fleet.groups[0]!.instances).toHaveLength(1);
+    expect(groupLetter(groupId('tiny'))).not.toBe(groupLetter(groupId('other')));
+    expect(s.fleet.groups[0]!.instances[0]!.id.startsWith(`i-0${groupLetter(groupId('tiny'))}`)).toBe(true);
   });
 });

@@ -1,20 +1,35 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { availableParallelism, tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseSimulateOptions, SIMULATE_DEFAULTS, SimulateOptionError } from '../../lambda/sim/simulate-options';
+import { STRATEGY_NAMES } from '../../lambda/sim/strategies/strategy-names';
+
+const dir = mkdtempSync(join(tmpdir(), 'spotwise-opts-'));
+const csv = join(dir, 'i.csv');
+writeFileSync(csv, 'time,pool,fraction\n60,a,0.5\n');
+const yaml = join(dir, 's.yaml');
+writeFileSync(yaml, 'unused: the reader is injected\n');
 
 describe('parseSimulateOptions', () => {
   it('fills the documented defaults', () => {
     expect(parseSimulateOptions({})).toEqual({
-      seed: 1, hours: 48, instances: 40, strategies: ['none', 'reactive', 'rebalance', 'spotwise'], interruptionScale: 50, rebalanceShare: 0.5,
-      outDir: SIMULATE_DEFAULTS.outDir, progress: true,
+      seeds: [1], singleSeed: true, hours: 48, instances: 40, strategies: [...STRATEGY_NAMES], interruptionScale: 50, rebalanceShare: 0.5,
+      sweep: false, workers: Math.min(32, availableParallelism()), outDir: SIMULATE_DEFAULTS.outDir, progress: true,
     });
   });
 
   it.each([
-    [{ seed: '42' }, { seed: 42 }],
+    [{ seed: '42' }, { seeds: [42], singleSeed: true }],
+    [{ seeds: '1..3' }, { seeds: [1, 2, 3], singleSeed: false }],
+    [{ seeds: '7' }, { seeds: [7], singleSeed: false }],
+    [{ sweep: true }, { sweep: true }],
+    [{ workers: '3' }, { workers: 3 }],
+    [{ interruptions: csv }, { interruptionsFile: csv, replayedInterruptions: [{ line: 2, timeSeconds: 60, pool: 'a', fraction: 0.5 }] }],
     [{ hours: '0.5' }, { hours: 0.5 }],
     [{ instances: '12' }, { instances: 12 }],
     [{ strategy: 'spotwise, none' }, { strategies: ['none', 'spotwise'] }],
-    [{ strategy: 'all' }, { strategies: ['none', 'reactive', 'rebalance', 'spotwise'] }],
+    [{ strategy: 'all' }, { strategies: [...STRATEGY_NAMES] }],
     [{ interruptionScale: '1' }, { interruptionScale: 1 }],
     [{ rebalanceShare: '0' }, { rebalanceShare: 0 }],
     [{ json: 'out/x.json', out: 'out/y', progress: false }, { jsonFile: 'out/x.json', outDir: 'out/y', progress: false }],
@@ -32,6 +47,11 @@ describe('parseSimulateOptions', () => {
     [{ instances: '501' }, '--instances'],
     [{ strategy: '' }, '--strategy'],
     [{ out: '' }, '--out'],
+    [{ seeds: '' }, '--seeds'],
+    [{ seeds: '2..1' }, '--seeds'],
+    [{ workers: '1.5' }, '--workers'],
+    [{ workers: '33' }, '--workers'],
+    [{ interruptions: dir }, '--interruptions'],
   ])('refuses %j naming the option', (raw, option) => {
     let error: unknown;
     try {
@@ -42,5 +62,45 @@ describe('parseSimulateOptions', () => {
     expect(error).toBeInstanceOf(SimulateOptionError);
     expect((error as SimulateOptionError).option).toBe(option);
     expect((error as Error).message).toContain(JSON.stringify(Object.values(raw)[0]));
+  });
+});
+
+describe('parseSimulateOptions: files and combinations', () => {
+  const errorOf = (f: () => unknown): SimulateOptionError => {
+    try {
+      f();
+    } catch (e) {
+      if (e instanceof SimulateOptionError) return e;
+      throw e;
+    }
+    throw new Error('no error');
+  };
+
+  it('refuses --seed with --seeds, naming both', () => {
+    const e = errorOf(() => parseSimulateOptions({ seed: '1', seeds: '1..3' }));
+    expect(e.option).toBe('--seed and --seeds');
+    expect(e.message).toContain('"--seed 1 --seeds 1..3"');
+  });
+
+  it('refuses an interruption beyond the run, naming the file, line and field', () => {
+    const e = errorOf(() => parseSimulateOptions({ interruptions: csv, hours: '0.01' }));
+    expect(e.message).toBe(`--interruptions: ${csv} line 2, field time: expected a time before the end of the run (36 s; raise --hours to replay it) (got "60")`);
+  });
+
+  it('refuses --rebalance-share with a replayed file (the file decides the recommendations)', () => {
+    expect(errorOf(() => parseSimulateOptions({ interruptions: csv, rebalanceShare: '0.2' })).option).toBe('--rebalance-share and --interruptions');
+  });
+
+  it('reads --config through the reader it is given and checks the fleet; their errors name the option and the file', () => {
+    const config = { groups: [] } as never;
+    expect(parseSimulateOptions({ config: yaml }, { readConfig: () => config })).toMatchObject({ configFile: yaml, fleetConfig: config });
+    const bad = errorOf(() => parseSimulateOptions({ config: yaml }, { readConfig: () => { throw new Error('groups.0.policy (line 3): no policy named "x"'); } }));
+    expect(bad.message).toBe(`--config: groups.0.policy (line 3): no policy named "x" (got "${yaml}")`);
+    const fleet = errorOf(() => parseSimulateOptions({ config: yaml }, { readConfig: () => config, checkConfigFleet: () => { throw new Error('groups: too big'); } }));
+    expect(fleet.message).toContain('--config: groups: too big');
+  });
+
+  it('refuses --instances with --config (the configuration sizes the fleet)', () => {
+    expect(errorOf(() => parseSimulateOptions({ config: yaml, instances: '10' }, { readConfig: () => ({}) as never })).option).toBe('--instances and --config');
   });
 });

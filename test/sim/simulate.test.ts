@@ -1,10 +1,10 @@
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { BUNDLED_DATA_DIR } from '../../lambda/sim/bundled-data';
-import { runSimulation, toJsonReport } from '../../lambda/sim/simulate';
-import { STRATEGY_NAMES } from '../../lambda/sim/strategies/strategy-names';
+import { planJobs, runSimulation, toJsonReport, type RunSimulationOptions } from '../../lambda/sim/simulate';
+import { KNOB_STRATEGY_NAMES, STRATEGY_NAMES } from '../../lambda/sim/strategies/strategy-names';
 import { loadTraces, type TraceSeries } from '../../lambda/sim/traces/load-traces';
 import { simulateCommand } from '../../bin/commands/simulate';
 
@@ -14,103 +14,150 @@ beforeAll(() => {
 });
 
 /** Short, busy runs: a high interruption scale so a couple of hours see bursts and requests. */
-const shortRun = (seed: number, extra: Record<string, unknown> = {}) =>
-  runSimulation({ seed, hours: 2, instances: 8, traces, checkInvariants: true, predictor: 'fallback', interruption: { rateScale: 600 }, requests: { meanHoursBetweenWaves: 1 }, ...extra });
-
-const JSON_KEYS = ['interruptions', 'unservedVcpuMinutes', 'unservedGibMinutes', 'recoveryP50Seconds', 'recoveryP95Seconds', 'cost', 'budgetViolations', 'overCommits'];
-
-describe('runSimulation', () => {
-  it('is deterministic for a seed', async () => {
-    const a = await shortRun(11);
-    const b = await shortRun(11);
-    expect(toJsonReport(a)).toEqual(toJsonReport(b));
-    expect(a.runs.map((r) => r.timeline)).toEqual(b.runs.map((r) => r.timeline));
+const shortRun = (seeds: number[], extra: Partial<RunSimulationOptions> = {}) =>
+  runSimulation({
+    seeds, singleSeed: seeds.length === 1, hours: 2, instances: 8, traces, checkInvariants: true, predictor: 'fallback',
+    interruption: { rateScale: 600 }, requests: { meanHoursBetweenWaves: 1 }, workers: 0, ...extra,
   });
 
-  it('runs every strategy on the same bursts and requests', async () => {
-    const r = await shortRun(5);
-    expect(Object.keys(r.strategies)).toEqual([...STRATEGY_NAMES]);
-    expect(r.setup.bursts.length).toBeGreaterThan(0);
-    for (const run of r.runs) {
-      expect(run.totals.demandVcpuMinutes).toBeGreaterThan(0);
-      expect(run.totals.costUsd).toBeGreaterThan(0);
-    }
-    // Each baseline admits every request at once; none reacts before the reclaim.
-    expect(r.strategies.none!.requestsAdmitted).toBe(r.setup.requests.length - r.runs[0]!.requests.requestsUnserved);
-    expect(r.strategies.none!.warmStarts).toBe(0);
-  });
+const CONTRACT_KEYS = [
+  'unservedVcpuMinutes', 'unservedGibMinutes', 'availability', 'cost', 'onDemandCost', 'savingsVsOnDemand', 'interruptions', 'budgetViolations',
+  'overCommits', 'failedActions', 'healthCheckReplacements', 'staleCapacityWrites', 'idleStandbyInstanceHours', 'recoveryP50Seconds', 'recoveryP95Seconds',
+];
 
-  it('keeps its invariants over many seeds: demand conserved, no over-commit and no budget violation for spotwise', async () => {
-    for (let seed = 1; seed <= 6; seed++) {
-      // checkInvariants throws inside the run on any per-step violation (conservation, double claims, sizes).
-      const r = await shortRun(seed, { instances: 20, interruption: { rateScale: 400 } });
-      for (const run of r.runs) {
-        const t = run.totals;
-        expect(t.servedVcpuMinutes + t.unservedVcpuMinutes).toBeCloseTo(t.demandVcpuMinutes, 6);
-        expect(t.unservedVcpuMinutes).toBeGreaterThanOrEqual(0);
-        expect(t.unservedGibMinutes).toBeGreaterThanOrEqual(0);
-        for (const e of run.episodes) if (e.end !== undefined) expect(e.end).toBeGreaterThanOrEqual(e.start);
-      }
-      expect(r.strategies.spotwise!.overCommits).toBe(0);
-      expect(r.strategies.spotwise!.budgetViolations).toBe(0);
-    }
-  }, 120_000);
-
-  // Was an over-commit: the profiler's pool refresh gave a replacement with no profile its full shape
-  // beside its victim's reservation (5 instances, 2.5 vCPU of headroom). Now refreshed through the pool's admission rules.
-  it('small fleet (8 instances, seed 3): spotwise never over-commits a pool', async () => {
-    const r = await shortRun(3, { strategies: ['spotwise'] });
-    expect(r.strategies.spotwise!.overCommits).toBe(0);
-  });
-
-  it('gives the JSON document exactly its documented shape (README, --json)', async () => {
-    const r = await shortRun(2, { strategies: ['none', 'spotwise'] });
-    const doc = toJsonReport(r);
-    expect(Object.keys(doc).sort()).toEqual(['seed', 'strategies']);
-    expect(doc.seed).toBe(2);
-    expect(Object.keys(doc.strategies)).toEqual(['none', 'spotwise']);
-    for (const s of Object.values(doc.strategies)) {
-      for (const k of JSON_KEYS) expect(typeof (s as unknown as Record<string, unknown>)[k]).toBe('number');
-    }
+describe('planJobs', () => {
+  it('runs each strategy once per seed at its default knob, adds the grid values once, long runs first', () => {
+    const jobs = planJobs([1, 2], ['none', 'warm-reactive', 'spotwise'], (seed) => (seed === 1 ? 2 : 3), { 'warm-reactive': [0, 2, 4] });
+    expect(jobs.map((j) => j.index)).toEqual(jobs.map((_, i) => i));
+    expect(jobs.slice(0, 2).map((j) => [j.strategy, j.seed])).toEqual([['spotwise', 1], ['spotwise', 2]]);
+    const warm = jobs.filter((j) => j.strategy === 'warm-reactive').map((j) => [j.seed, j.knob, j.comparison]);
+    expect(warm).toEqual([[1, 2, true], [1, 0, false], [1, 4, false], [2, 3, true], [2, 0, false], [2, 2, false], [2, 4, false]]);
+    expect(jobs.filter((j) => j.keepRun).every((j) => j.seed === 1 && j.comparison)).toBe(true);
+    expect(jobs.filter((j) => j.strategy === 'none').map((j) => j.knob)).toEqual([undefined, undefined]);
   });
 });
 
+describe('runSimulation', () => {
+  it('gives the same results on 0, 1 and 2 worker threads', async () => {
+    const opts = { strategies: ['none', 'warm-reactive', 'spotwise'] as const, sweep: true };
+    const inThread = await shortRun([3, 4], { ...opts, workers: 0 });
+    const one = await shortRun([3, 4], { ...opts, workers: 1 });
+    const two = await shortRun([3, 4], { ...opts, workers: 2 });
+    expect(toJsonReport(one)).toEqual(toJsonReport(inThread));
+    expect(toJsonReport(two)).toEqual(toJsonReport(inThread));
+    expect(two.chartRuns.map((r) => r.timeline)).toEqual(inThread.chartRuns.map((r) => r.timeline));
+  }, 240_000);
+
+  it('keeps the single-seed JSON shape {seed, strategies} with every contract metric', async () => {
+    const r = await shortRun([2]);
+    const doc = toJsonReport(r) as { seed: number; strategies: Record<string, Record<string, unknown>> };
+    expect(Object.keys(doc).sort()).toEqual(['seed', 'strategies']);
+    expect(doc.seed).toBe(2);
+    expect(Object.keys(doc.strategies)).toEqual([...STRATEGY_NAMES]);
+    for (const s of Object.values(doc.strategies)) {
+      for (const k of CONTRACT_KEYS) expect(typeof s[k], k).toBe('number');
+      expect(typeof s.costBreakdown).toBe('object');
+    }
+    for (const k of KNOB_STRATEGY_NAMES) expect(typeof doc.strategies[k]?.knob).toBe('number');
+    expect(r.chartRuns.map((c) => c.name)).toEqual([...STRATEGY_NAMES]);
+  }, 120_000);
+
+  it('gives several seeds as {seeds, runs, summary} with the mean and the worst seed per strategy', async () => {
+    const r = await shortRun([1, 2, 3], { strategies: ['none', 'reactive'] });
+    const doc = toJsonReport(r) as { seeds: number[]; runs: { seed: number; strategies: Record<string, Record<string, number>> }[]; summary: Record<string, { mean: Record<string, number>; worst: Record<string, number> }> };
+    expect(Object.keys(doc).sort()).toEqual(['runs', 'seeds', 'summary']);
+    expect(doc.seeds).toEqual([1, 2, 3]);
+    expect(doc.runs.map((x) => x.seed)).toEqual([1, 2, 3]);
+    for (const name of ['none', 'reactive']) {
+      const per = doc.runs.map((x) => x.strategies[name]!);
+      const mean = per.reduce((a, s) => a + s.cost, 0) / 3;
+      expect(doc.summary[name]!.mean.cost).toBeCloseTo(mean, 5);
+      const worst = doc.summary[name]!.worst;
+      expect(doc.runs.find((x) => x.seed === worst.seed)!.strategies[name]!.unservedVcpuMinutes).toBe(Math.max(...per.map((s) => s.unservedVcpuMinutes)));
+    }
+    expect(r.chartRuns.map((c) => c.name)).toEqual(['none', 'reactive']);
+  }, 120_000);
+
+  it('with a sweep, adds each knob strategy\'s frontier over its grid (means over the seeds)', async () => {
+    const r = await shortRun([1, 2], { strategies: ['static-headroom', 'spotwise'], sweep: true });
+    const doc = toJsonReport(r) as { frontier: Record<string, { knob: number; cost: number; unservedVcpuMinutes: number; availability: number }[]> };
+    expect(Object.keys(doc.frontier)).toEqual(['static-headroom']);
+    const points = doc.frontier['static-headroom']!;
+    expect(points[0]!.knob).toBe(0);
+    expect(points.length).toBeGreaterThan(1);
+    for (const p of points) expect(Object.keys(p).sort()).toEqual(['availability', 'cost', 'knob', 'unservedVcpuMinutes']);
+    // More always-running spares cost more.
+    expect(points.at(-1)!.cost).toBeGreaterThan(points[0]!.cost);
+    expect(r.frontierComparisons?.spotwise?.cost).toBe(r.summary.spotwise?.mean.cost);
+  }, 120_000);
+
+  it('replays an interruption sequence instead of the drawn bursts', async () => {
+    const replayed = [{ line: 2, timeSeconds: 600, pool: 'x', fraction: 1 }, { line: 3, timeSeconds: 1800, pool: 'y', fraction: 0.5 }];
+    // No priority requests, so nothing but the file moves instances between pools.
+    const r = await shortRun([1], { strategies: ['none'], replayedInterruptions: replayed, interruption: { rateScale: 0 }, requests: { meanHoursBetweenWaves: 10_000 } });
+    expect(r.setup.bursts.map((b) => [b.at - r.setup.sample.startAt, b.pinned])).toEqual([[600_000, true], [1_800_000, true]]);
+    expect(r.setup.replayedPools).toEqual({ x: 'm5.large@us-east-1a', y: 'm5.large@us-east-1b' });
+    // x: the one m5.large in us-east-1a; y: half of the one m5.large in us-east-1b, at least one.
+    expect(r.summary.none?.mean.interruptions).toBe(2);
+  }, 60_000);
+});
+
 describe('spotwise simulate (command)', () => {
-  it('writes the report and the JSON file', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'spotwise-sim-'));
+  const quiet = async (raw: Parameters<typeof simulateCommand>[0]) => {
     const log = vi.spyOn(console, 'log').mockImplementation(() => undefined);
+    const err = vi.spyOn(console, 'error').mockImplementation(() => undefined);
     try {
-      const code = await simulateCommand({ hours: '0.5', instances: '4', out: dir, json: join(dir, 'r.json'), strategy: 'none,reactive', progress: false });
-      expect(code).toBe(0);
+      return { code: await simulateCommand({ progress: false, ...raw }), errors: err.mock.calls.map((c) => String(c[0])), logs: log.mock.calls.map((c) => String(c[0])) };
     } finally {
       log.mockRestore();
+      err.mockRestore();
     }
+  };
+
+  it('writes the report and the JSON file', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'spotwise-sim-'));
+    const { code, logs } = await quiet({ hours: '0.5', instances: '4', out: dir, json: join(dir, 'r.json'), strategy: 'none,reactive', workers: '1' });
+    expect(code).toBe(0);
+    expect(logs.join('\n')).toContain('simulated in');
     const doc = JSON.parse(readFileSync(join(dir, 'r.json'), 'utf8')) as { strategies: Record<string, unknown>; seed: number };
     expect(Object.keys(doc.strategies)).toEqual(['none', 'reactive']);
     expect(doc.seed).toBe(1);
     const html = readFileSync(join(dir, 'report.html'), 'utf8');
     expect(html).toContain('uPlot');
-    expect(html).toContain('id="sim-data"');
+    expect(html).toContain('id="frontier-data"');
     expect(html).not.toMatch(/<script[^>]+src=/);
-  });
+  }, 60_000);
+
+  const dir = mkdtempSync(join(tmpdir(), 'spotwise-sim-bad-'));
+  const badCsv = join(dir, 'bad.csv');
+  writeFileSync(badCsv, 'time,pool,fraction\n60,a,0.5\n120,b,1.5\n');
+  const badYaml = join(dir, 'bad.yaml');
+  writeFileSync(badYaml, 'groups:\n  - name: web\n    policy: web\n    capacity:\n      vcpu: -4\n      memory_gib: 16\npolicies:\n  - policy_name: web\n    priority: high\n');
+  const tagOnly = join(dir, 'tag.yaml');
+  writeFileSync(tagOnly, 'group_tag: { key: team, value: web }\npolicies:\n  - policy_name: web\n    priority: high\n');
 
   it.each([
     [{ seed: 'abc' }, '--seed: expected an integer between 0 and 4294967295 (got "abc")'],
+    [{ seed: '3', seeds: '1..10' }, '--seed and --seeds: give one seed with --seed or several with --seeds, not both (got "--seed 3 --seeds 1..10")'],
+    [{ seeds: '5..1' }, '--seeds: expected a range like 1..10 or a list like 1,4,7: range 5..1 ends before it starts (got "5..1")'],
+    [{ seeds: '1,x' }, '--seeds: expected a range like 1..10 or a list like 1,4,7: "x" is not a seed (an integer between 0 and 4294967295) (got "1,x")'],
     [{ hours: '-3' }, '--hours: expected a number of hours greater than 0'],
     [{ instances: '1' }, '--instances: expected an integer number of Spot instances between 2 and 500 (got "1")'],
-    [{ strategy: 'spotwise,magic' }, '--strategy: expected "all" or a comma-separated list of none, reactive, rebalance, spotwise (got "spotwise,magic")'],
+    [{ strategy: 'spotwise,magic' }, `--strategy: expected "all" or a comma-separated list of ${STRATEGY_NAMES.join(', ')} (got "spotwise,magic")`],
     [{ data: '/nonexistent/folder' }, '--data: expected a folder in the layout of ../shared/data'],
+    [{ workers: '0' }, '--workers: expected an integer number of worker threads between 1 and 32 (got "0")'],
     [{ interruptionScale: 'x' }, '--interruption-scale: expected a number ≥ 0'],
     [{ rebalanceShare: '1.5' }, '--rebalance-share: expected a share between 0 and 1 of bursts whose rebalance recommendation comes early (got "1.5")'],
     [{ json: '/tmp' }, '--json: expected a file path (not a folder) (got "/tmp")'],
-  ])('rejects bad options with a message naming the option and value (%#)', async (raw, message) => {
-    const err = vi.spyOn(console, 'error').mockImplementation(() => undefined);
-    try {
-      const code = await simulateCommand({ ...raw, progress: false });
-      expect(code).toBe(2);
-      expect(err.mock.calls[0]?.[0]).toContain(message);
-    } finally {
-      err.mockRestore();
-    }
+    [{ interruptions: '/nonexistent/i.csv' }, '--interruptions: expected a file (it does not exist) (got "/nonexistent/i.csv")'],
+    [{ interruptions: badCsv }, `--interruptions: ${badCsv} line 3, field fraction: expected the share of the pool reclaimed, a number in (0, 1] (got "1.5")`],
+    [{ config: '/nonexistent/s.yaml' }, '--config: expected a file (it does not exist) (got "/nonexistent/s.yaml")'],
+    [{ config: badYaml }, `--config: invalid spotwise configuration: groups.0.capacity.vcpu (line 5): `],
+    [{ config: tagOnly }, '--config: groups: the simulator needs named groups (group_tag alone names none) (got [])'],
+    [{ config: badYaml, instances: '10' }, '--instances and --config: '],
+  ])('rejects bad options with exit 2 and a message naming the option and value (%#)', async (raw, message) => {
+    const { code, errors } = await quiet(raw);
+    expect(code).toBe(2);
+    expect(errors[0]).toContain(message);
   });
 });

@@ -1,49 +1,152 @@
 import type { SimulationResult } from '../simulate';
-import { COST_TARGET, UNSERVED_TARGET, type StrategySummary } from './summarize';
+import type { BaselineComparison } from '../runs/compare-baselines';
+import type { FrontierComparison, FrontierPoint } from '../runs/frontier';
+import { KNOB_STRATEGIES, isKnobStrategy } from '../strategies/strategy-names';
 
-const COLUMNS: readonly { readonly title: string; readonly value: (s: StrategySummary) => string }[] = [
-  { title: 'interruptions', value: (s) => String(s.interruptions) },
-  { title: 'unserved vCPU·min', value: (s) => s.unservedVcpuMinutes.toFixed(1) },
-  { title: 'unserved GiB·min', value: (s) => s.unservedGibMinutes.toFixed(1) },
-  { title: 'recovery p50 s', value: (s) => s.recoveryP50Seconds.toFixed(0) },
-  { title: 'recovery p95 s', value: (s) => s.recoveryP95Seconds.toFixed(0) },
-  { title: 'cost $', value: (s) => s.cost.toFixed(2) },
-  { title: 'requests adm/def', value: (s) => `${s.requestsAdmitted}/${s.requestsDeferred}` },
-  { title: 'budget viol.', value: (s) => String(s.budgetViolations) },
-  { title: 'over-commits', value: (s) => String(s.overCommits) },
+type Metrics = Readonly<Record<string, unknown>>;
+
+const numberOf = (m: Metrics, key: string): number | undefined => {
+  const v = m[key];
+  return typeof v === 'number' ? v : undefined;
+};
+/** A metric as text; "—" when the run does not report it. */
+const fmt = (m: Metrics, key: string, f: (x: number) => string): string => {
+  const v = numberOf(m, key);
+  return v === undefined ? '—' : f(v);
+};
+const fixed = (digits: number) => (x: number): string => (Number.isFinite(x) ? x.toFixed(digits) : String(x));
+const percent = (digits: number) => (x: number): string => (Number.isFinite(x) ? `${(x * 100).toFixed(digits)} %` : '—');
+
+/** The table's columns, each from one metric of the JSON (means over seeds when there are several). */
+export const TABLE_COLUMNS: readonly { readonly title: string; readonly value: (m: Metrics) => string }[] = [
+  { title: 'knob', value: (m) => fmt(m, 'knob', (x) => (Number.isInteger(x) ? String(x) : x.toFixed(1))) },
+  { title: 'interruptions', value: (m) => fmt(m, 'interruptions', fixed(0)) },
+  { title: 'unserved vCPU·min', value: (m) => fmt(m, 'unservedVcpuMinutes', fixed(1)) },
+  { title: 'availability', value: (m) => fmt(m, 'availability', percent(3)) },
+  { title: 'cost $', value: (m) => fmt(m, 'cost', fixed(2)) },
+  { title: 'savings vs OD', value: (m) => fmt(m, 'savingsVsOnDemand', percent(1)) },
+  { title: 'failed actions', value: (m) => fmt(m, 'failedActions', fixed(0)) },
+  { title: 'HC replacements', value: (m) => fmt(m, 'healthCheckReplacements', fixed(0)) },
+  { title: 'stale writes', value: (m) => fmt(m, 'staleCapacityWrites', fixed(0)) },
+  { title: 'idle standby h', value: (m) => fmt(m, 'idleStandbyInstanceHours', fixed(1)) },
+  { title: 'recovery p50 s', value: (m) => fmt(m, 'recoveryP50Seconds', fixed(0)) },
+  { title: 'recovery p95 s', value: (m) => fmt(m, 'recoveryP95Seconds', fixed(0)) },
+  { title: 'budget viol.', value: (m) => fmt(m, 'budgetViolations', fixed(0)) },
+  { title: 'over-commits', value: (m) => fmt(m, 'overCommits', fixed(0)) },
 ];
 
-const pct = (x: number): string => (Number.isFinite(x) ? `${(x * 100).toFixed(1)} %` : '∞');
-
-/** The end-of-run table (plain text, fixed-width columns) and the target line. */
-export const renderTable = (result: SimulationResult): string => {
-  const names = Object.keys(result.strategies);
-  const rows = names.map((n) => [n, ...COLUMNS.map((c) => c.value(result.strategies[n] as StrategySummary))]);
-  const header = ['strategy', ...COLUMNS.map((c) => c.title)];
+const layout = (header: readonly string[], rows: readonly (readonly string[])[]): string[] => {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-  const line = (cells: readonly string[]): string => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i] ?? 0) : c.padStart(widths[i] ?? 0))).join('  ');
-  const out = [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)];
-  const c = result.comparison;
-  if (c !== undefined) {
+  const line = (cells: readonly string[]): string => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i] ?? 0) : c.padStart(widths[i] ?? 0))).join('  ').trimEnd();
+  return [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)];
+};
+
+const money = (x: number): string => `$${x.toFixed(2)}`;
+const signedPct = (x: number): string => (Number.isFinite(x) ? `${x >= 0 ? '+' : ''}${(x * 100).toFixed(1)} %` : '—');
+
+/** "spotwise: unserved 1.2 vCPU·min vs 3.4 for warm-reactive (the best baseline), cost $99.10 vs $97.00 (+2.2 %), ..." */
+export const renderBaselineComparison = (c: BaselineComparison, over: string): string =>
+  `${c.strategy} vs the best baseline${over} (${c.baseline}, the least unserved): unserved ${c.unservedVcpuMinutes.toFixed(1)} vs ${c.baselineUnservedVcpuMinutes.toFixed(1)} vCPU·min, ` +
+  `availability ${percent(3)(c.availability)} vs ${percent(3)(c.baselineAvailability)}, ` +
+  `cost ${money(c.cost)} vs ${money(c.baselineCost)} (${signedPct(c.baselineCost > 0 ? c.cost / c.baselineCost - 1 : NaN)})`;
+
+const range = (points: readonly FrontierPoint[], key: 'cost' | 'unservedVcpuMinutes'): string => {
+  const xs = points.map((p) => p[key]);
+  const f = key === 'cost' ? money : (x: number) => x.toFixed(1);
+  return xs.length === 0 ? 'no points' : `${f(Math.min(...xs))}–${f(Math.max(...xs))}`;
+};
+
+/** The two frontier sentences for one of spotwise's strategies (means over the seeds). */
+export const renderFrontierComparison = (name: string, c: FrontierComparison, frontier: Readonly<Record<string, readonly FrontierPoint[]>>): string[] => {
+  const baselines = Object.keys(frontier);
+  const atCost = baselines.map((b) => {
+    const u = c.unservedAtCost[b];
+    return u === undefined ? `${b} outside the frontier (its costs ${range(frontier[b] ?? [], 'cost')})` : `${b} ${u.toFixed(1)}`;
+  });
+  const atUnserved = baselines.map((b) => {
+    const x = c.costAtUnserved[b];
+    return x === undefined ? `${b} outside the frontier (its unserved ${range(frontier[b] ?? [], 'unservedVcpuMinutes')} vCPU·min)` : `${b} ${money(x)}`;
+  });
+  return [
+    `${name} (${money(c.cost)}, ${c.unservedVcpuMinutes.toFixed(1)} unserved vCPU·min):`,
+    `  at ${name}'s cost, the best baseline leaves ${c.bestAtCost ? `${c.bestAtCost.unservedVcpuMinutes.toFixed(1)} vCPU·min unserved (${c.bestAtCost.name})` : 'no answer: every frontier is outside'} — ${atCost.join(', ')}`,
+    `  at ${name}'s unserved, the cheapest baseline costs ${c.cheapestAtUnserved ? `${money(c.cheapestAtUnserved.cost)} (${c.cheapestAtUnserved.name})` : 'no answer: every frontier is outside'} — ${atUnserved.join(', ')}`,
+  ];
+};
+
+/** The frontier points as a small table: per knob strategy and knob value, mean cost, unserved, availability. */
+const renderFrontierTable = (frontier: Readonly<Record<string, readonly FrontierPoint[]>>): string[] =>
+  layout(
+    ['frontier', 'knob', 'cost $', 'unserved vCPU·min', 'availability'],
+    Object.entries(frontier).flatMap(([name, points]) => points.map((p) => [name, String(p.knob), p.cost.toFixed(2), p.unservedVcpuMinutes.toFixed(1), percent(3)(p.availability)])),
+  );
+
+/**
+ * The end-of-run table (plain text, fixed-width columns). One seed: a row per strategy. Several: the mean
+ * per strategy and, under it, the worst seed (the one with the most unserved vCPU·min). Then spotwise and
+ * spotwise-naive beside the best baseline and, with --sweep, the frontiers and where spotwise stands on them.
+ */
+export const renderTable = (result: SimulationResult): string => {
+  const header = ['strategy', ...TABLE_COLUMNS.map((c) => c.title)];
+  const several = result.seeds.length > 1;
+  const rows: string[][] = [];
+  for (const [name, s] of Object.entries(result.summary)) {
+    rows.push([several ? `${name} (mean)` : name, ...TABLE_COLUMNS.map((c) => c.value(s.mean))]);
+    if (several) rows.push([`  worst: seed ${String(s.worst.seed)}`, ...TABLE_COLUMNS.map((c) => c.value(s.worst))]);
+  }
+  const out = layout(header, rows);
+  const over = several ? `, means over ${result.seeds.length} seeds` : '';
+  if (result.comparisons.length > 0) {
     out.push('');
-    out.push(
-      `spotwise vs reactive: unserved vCPU·min ${pct(c.unservedRatio)} of reactive's (target ≤ ${pct(UNSERVED_TARGET)}: ${c.meetsUnservedTarget ? 'met' : 'NOT met'}), ` +
-        `cost ${c.costIncrease >= 0 ? '+' : ''}${pct(c.costIncrease)} (target ≤ +${pct(COST_TARGET)}: ${c.meetsCostTarget ? 'met' : 'NOT met'})`,
-    );
+    for (const c of result.comparisons) out.push(renderBaselineComparison(c, over));
+  }
+  if (result.frontier !== undefined) {
+    out.push('');
+    out.push(...renderFrontierTable(result.frontier));
+    for (const [name, c] of Object.entries(result.frontierComparisons ?? {})) {
+      out.push('');
+      out.push(...renderFrontierComparison(name, c, result.frontier));
+    }
   }
   return out.join('\n');
 };
 
-/** One paragraph on what the run was: fleet, data, interruption scale, model source. */
-export const renderRunDescription = (result: SimulationResult): string => {
+export interface RunSources {
+  readonly interruptionsFile?: string;
+  readonly configFile?: string;
+}
+
+/** What the run was: seeds, fleet (and how it was derived), data, interruptions, requests, knobs, model. */
+export const renderRunDescription = (result: SimulationResult, sources: RunSources = {}): string => {
   const s = result.setup;
   const primaries = s.sample.fleet.groups.filter((g) => g.role === 'primary');
-  const standby = s.sample.fleet.groups.find((g) => g.role === 'standby');
-  return [
-    `seed ${result.seed}, ${result.hours} simulated hours, ${result.instances} Spot instances in ${primaries.map((g) => `${g.id} (${g.instances.length})`).join(' and ')}` +
-      (standby ? `, standby On-Demand group ${standby.id} with a warm pool of ${standby.warmPool?.minSize ?? 0}` : ''),
-    `demand: ${s.seriesUsed} real usage series from ${s.dataDir}; post-restart demand: ${s.postRestart.source}`,
-    `interruptions: ${s.bursts.length} pool bursts drawn from Spot Advisor buckets ×${s.interruption.rateScale} (time compression), ` +
-      `${Math.round(s.interruption.rebalanceShare * 100)} % with an early rebalance recommendation; ${s.requests.length} priority requests`,
-  ].join('\n');
+  const standbys = s.sample.fleet.groups.filter((g) => g.role === 'standby');
+  const seedText = result.seeds.length === 1 ? `seed ${result.seeds[0]}` : `seeds ${result.seeds.join(', ')}`;
+  const lines = [
+    `${seedText}, ${result.hours} simulated hours, ${result.instances} Spot instances in ${primaries.map((g) => `${g.id} (${g.instances.length})`).join(', ')}` +
+      (standbys.length > 0 ? `; standby On-Demand ${standbys.map((g) => `${g.id} with a warm pool of ${g.instances.length}`).join(', ')}` : '') +
+      (sources.configFile !== undefined ? ` — from ${sources.configFile}` : ''),
+  ];
+  if (s.sample.derivation.length > 0) {
+    lines.push(`fleet derived where ${sources.configFile ?? 'the configuration'} says nothing:`);
+    for (const d of s.sample.derivation) lines.push(`  ${d}`);
+  }
+  lines.push(`demand: ${s.seriesUsed} real usage series from ${s.dataDir}; post-restart demand: ${s.postRestart.source}`);
+  const bursts = result.seedSetups.map((x) => x.bursts);
+  const requests = result.seedSetups.map((x) => x.requests);
+  const perSeed = (xs: readonly number[]): string => (xs.length === 1 ? String(xs[0]) : `${Math.min(...xs)}–${Math.max(...xs)} per seed`);
+  if (s.replayedPools !== undefined) {
+    const mapping = Object.entries(s.replayedPools).map(([label, pool]) => `${label} → ${pool}`).join(', ');
+    lines.push(`interruptions: ${perSeed(bursts)} replayed from ${sources.interruptionsFile ?? 'a file'} (each a warning at its time, the reclaim 120 s later; the rebalance recommendation with the warning), pools: ${mapping || 'none'}; ${perSeed(requests)} priority requests`);
+  } else {
+    lines.push(
+      `interruptions: ${perSeed(bursts)} pool bursts drawn from Spot Advisor buckets ×${s.interruption.rateScale} (time compression), ` +
+        `${Math.round(s.interruption.rebalanceShare * 100)} % with an early rebalance recommendation; ${perSeed(requests)} priority requests`,
+    );
+  }
+  const knobs = Object.entries(result.summary)
+    .filter(([n]) => isKnobStrategy(n))
+    .map(([n, sum]) => `${n} ${String(sum.mean.knob ?? '?')} (${KNOB_STRATEGIES[n as keyof typeof KNOB_STRATEGIES].knob})`);
+  if (knobs.length > 0) lines.push(`knobs${result.seeds.length > 1 ? ' (mean over seeds)' : ''}: ${knobs.join('; ')}${result.frontier !== undefined ? '; --sweep adds every value of each grid' : ''}`);
+  return lines.join('\n');
 };
