@@ -67,9 +67,10 @@ export const prepareSimulation = (opts: SimulationOptions): PreparedSimulation =
   const horizonMinutes = Math.ceil(opts.hours * 60);
   const sample = buildSampleFleet({ seed: opts.seed, dataDir, instances: opts.instances, horizonMinutes, rateScale: interruption.rateScale, traces, ...(opts.fleetConfig !== undefined ? { config: opts.fleetConfig } : {}) });
   const window = { start: sample.startAt, end: sample.startAt + horizonMinutes * 60_000 };
-  const pools: PoolRisk[] = sample.fleet.groups
+  // A Spot pool is an instance type in an AZ, whatever group launched into it: groups that share one share its reclaims.
+  const pools: PoolRisk[] = [...new Map(sample.fleet.groups
     .filter((g) => g.role === 'primary')
-    .flatMap((g) => g.spotPools.map((p) => ({ instanceType: p.instanceType, availabilityZone: p.availabilityZone, monthlyReclaimRate: advisorEntry(sample.advisor, p.instanceType).monthlyReclaimRate })));
+    .flatMap((g) => g.spotPools.map((p) => [`${p.instanceType}@${p.availabilityZone}`, { instanceType: p.instanceType, availabilityZone: p.availabilityZone, monthlyReclaimRate: advisorEntry(sample.advisor, p.instanceType).monthlyReclaimRate }] as const))).values()];
   const replayed = opts.replayedInterruptions;
   const bursts = replayed === undefined
     ? drawPoolBursts(pools, window, interruption, randomStream(opts.seed, 'spot-bursts'))

@@ -69,8 +69,8 @@ export const renderFrontierComparison = (name: string, c: FrontierComparison, fr
   });
   return [
     `${name} (${money(c.cost)}, ${c.unservedVcpuMinutes.toFixed(1)} unserved vCPU·min):`,
-    `  at ${name}'s cost, the best baseline leaves ${c.bestAtCost ? `${c.bestAtCost.unservedVcpuMinutes.toFixed(1)} vCPU·min unserved (${c.bestAtCost.name})` : 'no answer: every frontier is outside'} — ${atCost.join(', ')}`,
-    `  at ${name}'s unserved, the cheapest baseline costs ${c.cheapestAtUnserved ? `${money(c.cheapestAtUnserved.cost)} (${c.cheapestAtUnserved.name})` : 'no answer: every frontier is outside'} — ${atUnserved.join(', ')}`,
+    `  at ${name}'s cost, ${c.bestAtCost ? `the best baseline leaves ${c.bestAtCost.unservedVcpuMinutes.toFixed(1)} vCPU·min unserved (${c.bestAtCost.name})` : "no baseline's frontier reaches"} — ${atCost.join(', ')}`,
+    `  at ${name}'s unserved, ${c.cheapestAtUnserved ? `the cheapest baseline costs ${money(c.cheapestAtUnserved.cost)} (${c.cheapestAtUnserved.name})` : "no baseline's frontier reaches"} — ${atUnserved.join(', ')}`,
   ];
 };
 

@@ -1,0 +1,79 @@
+import { describe, expect, it } from 'vitest';
+import { renderFrontierComparison, renderTable, TABLE_COLUMNS } from '../../../lambda/sim/report/render-table';
+import { compareWithBestBaseline } from '../../../lambda/sim/runs/compare-baselines';
+import { compareWithFrontiers, type FrontierPoint } from '../../../lambda/sim/runs/frontier';
+import type { SimulationResult } from '../../../lambda/sim/simulate';
+
+const metrics = (unservedVcpuMinutes: number, cost: number, extra: Record<string, number> = {}) => ({
+  unservedVcpuMinutes, cost, availability: 1 - unservedVcpuMinutes / 10_000, savingsVsOnDemand: 0.5, interruptions: 6, failedActions: 1, healthCheckReplacements: 2,
+  staleCapacityWrites: 3, idleStandbyInstanceHours: 1.25, recoveryP50Seconds: 90, recoveryP95Seconds: 300, budgetViolations: 0, overCommits: 0, ...extra,
+});
+
+/** Only what the table reads of a result. */
+const result = (seeds: number[], summary: SimulationResult['summary'], frontier?: Record<string, FrontierPoint[]>): SimulationResult => {
+  const means = Object.fromEntries(Object.entries(summary).map(([n, s]) => [n, s.mean]));
+  return {
+    seeds, summary, comparisons: compareWithBestBaseline(means),
+    ...(frontier ? { frontier, frontierComparisons: { spotwise: compareWithFrontiers({ cost: means.spotwise!.cost as number, unservedVcpuMinutes: means.spotwise!.unservedVcpuMinutes as number }, frontier) } } : {}),
+  } as unknown as SimulationResult;
+};
+
+describe('renderTable', () => {
+  it('has a column for every metric the issue names, and none for the old target', () => {
+    expect(TABLE_COLUMNS.map((c) => c.title)).toEqual([
+      'knob', 'interruptions', 'unserved vCPU·min', 'availability', 'cost $', 'savings vs OD', 'failed actions', 'HC replacements', 'stale writes',
+      'idle standby h', 'recovery p50 s', 'recovery p95 s', 'budget viol.', 'over-commits',
+    ]);
+  });
+
+  it('one seed: a row per strategy, a dash for what a run does not report, and spotwise beside the best baseline', () => {
+    const text = renderTable(result([1], {
+      none: { mean: metrics(120, 97.5), worst: { ...metrics(120, 97.5), seed: 1 } },
+      'warm-reactive': { mean: metrics(7, 98.37, { knob: 4 }), worst: { ...metrics(7, 98.37, { knob: 4 }), seed: 1 } },
+      spotwise: { mean: { unservedVcpuMinutes: 19, cost: 104.62, availability: 0.9984 }, worst: { seed: 1 } },
+    }));
+    const lines = text.split('\n');
+    expect(lines[0]).toMatch(/^strategy\s+knob\s+interruptions\s+unserved vCPU·min\s+availability\s+cost \$\s+savings vs OD/);
+    expect(lines[2]).toMatch(/^none\s+—\s+6\s+120\.0\s+98\.800 %\s+97\.50\s+50\.0 %\s+1\s+2\s+3\s+1\.3\s+90\s+300\s+0\s+0$/);
+    expect(lines[3]).toMatch(/^warm-reactive\s+4\s+6\s+7\.0/);
+    expect(lines[4]).toMatch(/^spotwise\s+—\s+—\s+19\.0\s+99\.840 %\s+104\.62\s+—/);
+    expect(text).not.toContain('worst');
+    expect(text).not.toContain('target');
+    expect(text).toContain('spotwise vs the best baseline (warm-reactive, the least unserved): unserved 19.0 vs 7.0 vCPU·min, availability 99.840 % vs 99.930 %, cost $104.62 vs $98.37 (+6.4 %)');
+  });
+
+  it('several seeds: the mean per strategy and the worst seed under it', () => {
+    const text = renderTable(result([1, 2, 3], {
+      none: { mean: metrics(100, 97), worst: { ...metrics(150, 98), seed: 3 } },
+      spotwise: { mean: metrics(10, 104), worst: { ...metrics(25, 105), seed: 2 } },
+    }));
+    expect(text).toMatch(/\nnone \(mean\)\s+—\s+6\s+100\.0/);
+    expect(text).toMatch(/\n {2}worst: seed 3\s+—\s+6\s+150\.0/);
+    expect(text).toMatch(/\n {2}worst: seed 2\s+—\s+6\s+25\.0/);
+    expect(text).toContain('spotwise vs the best baseline, means over 3 seeds (none, the least unserved)');
+  });
+
+  it('with a sweep: the frontier points and where spotwise stands, "outside the frontier" where a curve does not reach', () => {
+    const frontier = {
+      'warm-reactive': [{ knob: 0, cost: 100, unservedVcpuMinutes: 60, availability: 0.99 }, { knob: 4, cost: 108, unservedVcpuMinutes: 4, availability: 0.999 }],
+      'static-headroom': [{ knob: 0, cost: 100, unservedVcpuMinutes: 60, availability: 0.99 }, { knob: 1, cost: 103, unservedVcpuMinutes: 30, availability: 0.995 }],
+    };
+    const text = renderTable(result([1, 2], {
+      none: { mean: metrics(60, 100), worst: { ...metrics(60, 100), seed: 1 } },
+      spotwise: { mean: metrics(4, 106), worst: { ...metrics(4, 106), seed: 1 } },
+    }, frontier));
+    expect(text).toMatch(/\nwarm-reactive\s+4\s+108\.00\s+4\.0\s+99\.900 %/);
+    expect(text).toContain('spotwise ($106.00, 4.0 unserved vCPU·min):');
+    expect(text).toContain("at spotwise's cost, the best baseline leaves 18.0 vCPU·min unserved (warm-reactive) — warm-reactive 18.0, static-headroom outside the frontier (its costs $100.00–$103.00)");
+    expect(text).toContain("at spotwise's unserved, the cheapest baseline costs $108.00 (warm-reactive) — warm-reactive $108.00, static-headroom outside the frontier (its unserved 30.0–60.0 vCPU·min)");
+  });
+});
+
+describe('renderFrontierComparison', () => {
+  it('says so when no frontier reaches', () => {
+    const frontier = { 'asg-native': [{ knob: 0, cost: 100, unservedVcpuMinutes: 9, availability: 0.9 }] };
+    const lines = renderFrontierComparison('spotwise-naive', compareWithFrontiers({ cost: 120, unservedVcpuMinutes: 1 }, frontier), frontier);
+    expect(lines[1]).toBe("  at spotwise-naive's cost, no baseline's frontier reaches — asg-native outside the frontier (its costs $100.00–$100.00)");
+    expect(lines[2]).toBe("  at spotwise-naive's unserved, no baseline's frontier reaches — asg-native outside the frontier (its unserved 9.0–9.0 vCPU·min)");
+  });
+});
