@@ -52,10 +52,11 @@ export const profilerFigures = (m: ProfilerChildResult, heapMiB: number): { read
     );
   }
   figures.push(figure(`profiler.betweenReadsSeconds.${n}`, seconds(m.betweenTickMs), 's', lessThan(target, 's')));
+  const runs = (xs: readonly number[] | undefined): string => (xs === undefined || xs.length < 2 ? '' : ` (median of ${xs.length}: ${xs.map((x) => seconds(x).toFixed(1)).join(', ')} s)`);
   const breakdown = (b: Readonly<Record<string, number>>): string => Object.entries(b).sort((x, y) => y[1] - x[1]).slice(0, 4).map(([k, v]) => `${k} ${seconds(v).toFixed(1)} s`).join(', ');
   const notes = [
-    `profiler at ${n.toLocaleString('en-US')} instances${m.pinnedToOneCore ? ' (one core' : ' ('}, heap capped at ${heapMiB} MiB): steady tick ${steady.toFixed(1)} s (${breakdown(m.breakdownMs)}; the rest the handler's own work); ` +
-      `first tick ${seconds(m.firstTickMs).toFixed(1)} s (${breakdown(m.firstBreakdownMs)}); a tick between reads ${seconds(m.betweenTickMs).toFixed(1)} s with ${m.betweenCalls} GetMetricData calls; ` +
+    `profiler at ${n.toLocaleString('en-US')} instances${m.pinnedToOneCore ? ' (one core' : ' ('}, heap capped at ${heapMiB} MiB): steady tick ${steady.toFixed(1)} s${runs(m.steadyTickRunsMs)} (${breakdown(m.breakdownMs)}; the rest the handler's own work); ` +
+      `first tick ${seconds(m.firstTickMs).toFixed(1)} s (${breakdown(m.firstBreakdownMs)}); a tick between reads ${seconds(m.betweenTickMs).toFixed(1)} s${runs(m.betweenTickRunsMs)} with ${m.betweenCalls} GetMetricData calls; ` +
       `the reading tick made ${m.calls} GetMetricData calls for ${m.queries.toLocaleString('en-US')} queries; ` +
       `${m.modelDimensions.toLocaleString('en-US')} of ${(m.forecasts * 4).toLocaleString('en-US')} forecast dimensions from the model; peak RSS ${m.maxRssMiB.toFixed(0)} MiB, ` +
       `of which the stand-in table's ${(m.tableBytes / 2 ** 20).toFixed(0)} MiB of stored profile and forecast bodies is not the Lambda's.`,
