@@ -258,7 +258,15 @@ export const noticeJson = (n: Notice): Record<string, unknown> => {
 
 export { describeAction };
 
-const describeEvent = (e: DomainEvent): string => {
+export const describeEvent = (e: DomainEvent): string => {
+  // The unstable-pool shift changes where capacity comes from for a while: said in words, with its times.
+  if (e.kind === 'spot-pool-unstable') {
+    return `spot-pool-unstable: ${e.instanceType} in ${e.availabilityZone} of ${e.groupId} had ${e.reclaims} Spot reclaims in ${e.windowMinutes} min; `
+      + `${e.standbyGroupId !== undefined ? `replacement capacity goes to On-Demand standby ${e.standbyGroupId}` : 'no standby group to shift to'} until ${iso(e.until)}`;
+  }
+  if (e.kind === 'spot-pool-calmed') {
+    return `spot-pool-calmed: ${e.instanceType} in ${e.availabilityZone} of ${e.groupId} calmed (unstable until ${iso(e.unstableUntil)}); the group relies on it again`;
+  }
   const rest = Object.entries(e)
     .filter(([k]) => k !== 'kind' && k !== 'at')
     .map(([k, v]) => `${k}=${typeof v === 'object' && v !== null ? JSON.stringify(v) : String(v)}`)

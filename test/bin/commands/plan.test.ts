@@ -3,7 +3,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { awsTarget, noticeJson, planEvent, retimeNotice, sampleTarget, type PlanTarget } from '../../../bin/commands/plan';
+import { awsTarget, describeEvent, formatText, noticeJson, planEvent, retimeNotice, sampleTarget, type PlanTarget } from '../../../bin/commands/plan';
 import { groupId, instanceId, requestId, type Notice } from '../../../lambda/core/domain';
 import { FIXTURE_DIR, REPO_ROOT, SAMPLE_EVENTS_DIR, fixture, listJson, readJson, sampleEventFiles } from '../../events/event-fixtures';
 
@@ -227,5 +227,26 @@ describe('spotwise plan (spawned CLI)', () => {
     const file = join(tmp, 'not.json');
     writeFileSync(file, '{ nope');
     expect(run('--event', file)).toMatchObject({ status: 1, stderr: expect.stringContaining(`spotwise plan: ${file} is not JSON`) });
+  });
+});
+
+describe('spotwise plan reports an unstable Spot pool', () => {
+  it('a warning in a pool past its reclaim threshold: the shift to the On-Demand standby is in the plan and the text output', async () => {
+    const t = sampleTarget();
+    const web = t.managed.groups.get(groupId('web'));
+    if (web === undefined) throw new Error('the sample fleet has no web group');
+    const unstablePool = { enabled: true, reclaimThreshold: 1, windowMinutes: 60, coolDownMinutes: 120 };
+    const target: PlanTarget = { ...t, managed: { ...t.managed, groups: new Map([...t.managed.groups, [web.id, { ...web, policy: { ...web.policy, unstablePool } }]]) } };
+    const victim = t.fake.cloud.allInstances().find((i) => i.groupId === 'web' && i.state === 'running' && !i.warm && i.lifecycle === 'spot');
+    if (victim === undefined) throw new Error('the sample fleet has no running Spot web instance');
+    const raw = fixture('ec2-spot-instance-interruption-warning__karpenter.json');
+    const out = await planEvent({ ...raw, detail: { 'instance-id': victim.id, 'instance-action': 'terminate' } }, target);
+    if (out.kind !== 'planned') throw new Error('not planned');
+    expect(out.plan.events).toContainEqual(expect.objectContaining({ kind: 'spot-pool-unstable', groupId: 'web', instanceType: victim.instanceType, availabilityZone: victim.availabilityZone, standbyGroupId: 'standby' }));
+    expect(out.plan.actions.at(-1)).toMatchObject({ kind: 'reserve', reservation: { id: expect.stringMatching(new RegExp(`^reclaim:${victim.instanceType.replace('.', '\\.')}@${victim.availabilityZone}:`)) as unknown } });
+    const text = formatText(out, target, 'warning.json');
+    expect(text).toContain(`spot-pool-unstable: ${victim.instanceType} in ${victim.availabilityZone} of web had 1 Spot reclaims in 60 min; replacement capacity goes to On-Demand standby standby until ${new Date(target.now + 120 * 60_000).toISOString()}`);
+    expect(describeEvent({ kind: 'spot-pool-calmed', at: 0, groupId: groupId('web'), instanceType: 'm5.large', availabilityZone: 'us-east-1a', unstableUntil: 0 }))
+      .toBe('spot-pool-calmed: m5.large in us-east-1a of web calmed (unstable until 1970-01-01T00:00:00.000Z); the group relies on it again');
   });
 });
