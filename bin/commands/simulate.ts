@@ -80,12 +80,13 @@ export const simulateCommand = async (raw: RawSimulateOptions): Promise<number> 
   });
   bar?.stop();
   const wallSeconds = (performance.now() - wallStart) / 1000;
-  console.log(renderRunDescription(result, { ...(opts.interruptionsFile !== undefined ? { interruptionsFile: opts.interruptionsFile } : {}), ...(opts.configFile !== undefined ? { configFile: opts.configFile } : {}) }));
+  const sources = { ...(opts.interruptionsFile !== undefined ? { interruptionsFile: opts.interruptionsFile } : {}), ...(opts.configFile !== undefined ? { configFile: opts.configFile } : {}) };
+  console.log(renderRunDescription(result, sources));
   console.log('');
   console.log(renderTable(result));
   mkdirSync(opts.outDir, { recursive: true });
   const htmlFile = join(opts.outDir, 'report.html');
-  writeFileSync(htmlFile, renderHtml(result));
+  writeFileSync(htmlFile, renderHtml(result, undefined, sources));
   console.log('');
   console.log(`report: ${htmlFile}  (simulated in ${wallSeconds.toFixed(1)} s: ${result.jobs} runs on ${Math.min(opts.workers, result.jobs)} worker threads, ${(result.runMs / 1000).toFixed(1)} s of runs)`);
   if (opts.jsonFile !== undefined) {

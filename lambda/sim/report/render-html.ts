@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import type { SimulationResult } from '../simulate';
-import { renderRunDescription, renderTable } from './render-table';
+import { renderRunDescription, renderTable, type RunSources } from './render-table';
 import { interruptionEpisodes } from './summarize';
 
 const require = createRequire(import.meta.url);
@@ -93,7 +93,11 @@ function section(title, note) {
   frontier.series.forEach((s) => { const base = s.label.replace(/ frontier$/, ''); if (!colour.has(base)) colour.set(base, palette[colour.size % palette.length]); });
   new uPlot({
     width: width(), height: 380,
-    scales: { x: { time: false } },
+    // Pad both axes so points at the ends of the range are drawn whole.
+    scales: {
+      x: { time: false, range: (u, min, max) => { const pad = Math.max((max - min) * 0.05, 0.5); return [min - pad, max + pad]; } },
+      y: { range: (u, min, max) => { const pad = Math.max((max - min) * 0.08, 0.005); return [min - pad, max + pad]; } },
+    },
     axes: [{ label: 'cost, USD' }, { label: 'availability, % of demanded vCPU·min served', size: 70 }],
     series: [{ label: 'cost $' }, ...frontier.series.map((s) => {
       const c = colour.get(s.label.replace(/ frontier$/, ''));
@@ -147,7 +151,7 @@ data.forEach((s, i) => {
 `;
 
 /** The self-contained HTML report: summary table, run description, and the charts (uPlot inlined). */
-export const renderHtml = (result: SimulationResult, assets: { js: string; css: string } = readUplotAssets()): string => `<!doctype html>
+export const renderHtml = (result: SimulationResult, assets: { js: string; css: string } = readUplotAssets(), sources: RunSources = {}): string => `<!doctype html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
@@ -162,7 +166,7 @@ h1 { font-size: 22px; } h2 { font-size: 17px; margin-top: 28px; }
 </head>
 <body>
 <h1>spotwise simulation</h1>
-<pre>${escapeHtml(renderRunDescription(result))}</pre>
+<pre>${escapeHtml(renderRunDescription(result, sources))}</pre>
 <h2>Summary</h2>
 <pre>${escapeHtml(renderTable(result))}</pre>
 <p class="note">Unserved demand: vCPU and GiB a workload needed while its serving capacity was smaller (an outage, or a restart on an instance too small for its post-restart peak). Availability: served ÷ demanded vCPU·min. Recovery: from an episode's start to the end of the last unserved minute it caused. The timelines below show the first seed.</p>
