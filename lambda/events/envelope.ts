@@ -3,8 +3,9 @@ import { z } from 'zod';
 /**
  * The EventBridge envelope, as tolerant as the AWS samples require: `account` is any string
  * ("<account_number>", "account id" appear in AWS docs), `resources` ARNs differ in form and are not
- * used (the instance id comes from `detail`) — the EC2 User Guide's Capacity Reservation interruption
- * sample even shows `resources` as one string rather than a list — and extra fields are ignored.
+ * used (the instance id comes from `detail`), and extra fields are ignored. `resources` must still be a
+ * list, as EventBridge always sends it (the EC2 User Guide's Capacity Reservation interruption sample
+ * prints it as one string; a string there is treated as malformed, like any envelope of the wrong shape).
  */
 export const envelopeSchema = z.object({
   version: z.string().optional(),
@@ -14,7 +15,7 @@ export const envelopeSchema = z.object({
   account: z.string().optional(),
   time: z.string().optional(),
   region: z.string().optional(),
-  resources: z.unknown().optional(),
+  resources: z.array(z.unknown()).optional(),
   detail: z.unknown(),
 });
 export type Envelope = z.output<typeof envelopeSchema>;

@@ -124,10 +124,11 @@ describe('interruptible Capacity Reservation warnings (EC2 User Guide, "Monitor 
     });
   });
 
-  it('the page\'s literal sample (placeholders, resources as one string) with a real instance id: receive time, a two-minute deadline, warnings', () => {
+  it('the page\'s sample (placeholders) with a real instance id: receive time, a two-minute deadline, warnings', () => {
+    // `resources` is a list, as EventBridge sends it (the page prints one string there).
     const literal = {
       version: '0', id: '12345678-1234-1234-1234-123456789012', 'detail-type': 'EC2 Capacity Reservation Instance Interruption Warning', source: 'aws.ec2',
-      account: '[instance owner Account ID]', time: '[Current time in yyyy-mm-ddThh:mm:ssZ]', resources: '[instance arn]', region: '[region]',
+      account: '[instance owner Account ID]', time: '[Current time in yyyy-mm-ddThh:mm:ssZ]', resources: ['[instance arn]'], region: '[region]',
       detail: { 'instance-id': 'i-0c4e8a2b6d1f3a5c7', 'instance-action': 'terminate', 'instance-termination-time': 'yyyy-mm-ddThh:mm:ssZ', azId: '[availability-zone-id]' },
     };
     const r = parseEvent(literal, { receivedAt: RECEIVED_AT });
