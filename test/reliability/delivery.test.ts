@@ -91,6 +91,7 @@ const worldAt = async (now: number): Promise<{ world: World; route: (event: Reco
   const route = (event: Record<string, unknown>): Handler => {
     switch (event['detail-type']) {
       case DetailType.interruptionRequested:
+      case DetailType.healthEvent:
         return coordinator;
       case DetailType.interruptionDue:
         return executor;
