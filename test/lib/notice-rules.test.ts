@@ -133,6 +133,20 @@ describe('NoticeRules with named groups', () => {
   });
 });
 
+describe('NoticeRules: the coordinator side (least privilege)', () => {
+  it('the coordinator can be invoked by the Health rule only, and its DLQ written by that rule only', () => {
+    const t = build(['web-spot']);
+    const [maintenanceRule] = logicalIdsOf(t.template, 'AWS::Events::Rule', { EventPattern: { source: ['aws.health'] } });
+    const permissions = Object.values(t.template.findResources('AWS::Lambda::Permission', { Properties: { FunctionName: { 'Fn::GetAtt': [t.coordinatorId, 'Arn'] } } }));
+    expect(permissions.map((p) => p.Properties.SourceArn)).toEqual([{ 'Fn::GetAtt': [maintenanceRule, 'Arn'] }]);
+    const policies = Object.values(t.template.findResources('AWS::SQS::QueuePolicy'));
+    const coordinatorQueuePolicy = policies.find((p) => JSON.stringify(p.Properties.Queues).includes(t.coordinatorDlqId));
+    expect(coordinatorQueuePolicy?.Properties.PolicyDocument.Statement).toEqual([
+      expect.objectContaining({ Action: 'sqs:SendMessage', Principal: { Service: 'events.amazonaws.com' }, Condition: { ArnEquals: { 'aws:SourceArn': { 'Fn::GetAtt': [maintenanceRule, 'Arn'] } } } }),
+    ]);
+  });
+});
+
 describe('NoticeRules with tag-selected groups', () => {
   it('cannot filter lifecycle actions by group (no tags in events), only by spotwise\'s hook name', () => {
     const t = build(undefined);
