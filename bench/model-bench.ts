@@ -5,6 +5,7 @@ import { progress, type BenchResult } from './bench-result';
 import { buildSyntheticFleet } from './fleet/synthetic-fleet';
 import { buildSyntheticProfile } from './fleet/synthetic-metrics';
 import { figure, lessThan } from './figures';
+import { percentile } from './stats';
 import { BENCH_MODEL_DIR } from './profiler-tick';
 
 /**
@@ -18,6 +19,7 @@ import { BENCH_MODEL_DIR } from './profiler-tick';
 const SIZE = 10_000;
 const TARGET_S = 2;
 const NOW = Date.UTC(2026, 0, 12, 9, 0, 0);
+const MODEL_RUNS = 3;
 
 export const runModelBench = async (): Promise<BenchResult> => {
   progress(`model: building ${SIZE} profiles`);
@@ -36,16 +38,22 @@ export const runModelBench = async (): Promise<BenchResult> => {
   const firstStarted = performance.now();
   await predictor.predict(inputs);
   const firstMs = performance.now() - firstStarted;
-  const started = performance.now();
-  const forecasts = await predictor.predict(inputs);
-  const ms = performance.now() - started;
+  // Measured MODEL_RUNS times in this process after the first batch; the figure is the median.
+  const runsMs: number[] = [];
+  let forecasts: Awaited<ReturnType<typeof predictor.predict>> = [];
+  for (let r = 0; r < MODEL_RUNS; r++) {
+    const started = performance.now();
+    forecasts = await predictor.predict(inputs);
+    runsMs.push(performance.now() - started);
+  }
+  const ms = percentile(runsMs, 50);
   let modelDims = 0;
   for (const f of forecasts) if (f.kind === 'known') for (const d of Object.values(f.dims)) if (d.basis === 'model') modelDims += 1;
   return {
     figures: [figure(`model.inference.seconds.${SIZE}`, ms / 1000, 's', lessThan(TARGET_S, 's'))],
     notes: [
       `model: ${predictor.name}, gated to ${predictor.modelDimensions().join(', ') || 'no dimension'}; ${modelDims.toLocaleString('en-US')} of ${(SIZE * 4).toLocaleString('en-US')} forecast dimensions from the model in one batch; ` +
-        `loading the artifact took ${loadMs.toFixed(0)} ms and the first (unmeasured) batch ${(firstMs / 1000).toFixed(2)} s.`,
+        `loading the artifact took ${loadMs.toFixed(0)} ms and the first (unmeasured) batch ${(firstMs / 1000).toFixed(2)} s; the measured batches took ${runsMs.map((x) => (x / 1000).toFixed(2)).join(', ')} s (the figure is their median).`,
     ],
   };
 };

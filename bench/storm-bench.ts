@@ -35,6 +35,8 @@ import { buildNoticeWorld } from './notice-world';
 export const STORM_POOL_SIZE = 200;
 /** The concurrent storm's target: the slowest warning's last action within half of its 120 s. */
 const CONCURRENT_LAST_ACTION_TARGET_S = 60;
+/** Runs of each storm in one process: times are medians (the machine is shared). */
+const STORM_RUNS = 3;
 const STORM_SPREAD_SECONDS = 180;
 const NOW = Date.UTC(2026, 0, 12, 9, 0, 0);
 
@@ -169,6 +171,12 @@ export const measureConcurrentStorm = async (size = STORM_POOL_SIZE, seed = 11, 
         write('desired', i.AutoScalingGroupName);
       }
       if (call.api === 'PutWarmPool' && i.AutoScalingGroupName !== undefined) write('warm', i.AutoScalingGroupName);
+      // ExecutePolicy of the +1 scale-out policy is relative: Auto Scaling applies it to the capacity it holds, never stale.
+      if (call.api === 'ExecutePolicy' && i.AutoScalingGroupName !== undefined) {
+        desiredIncrementsAsked += 1;
+        // Not stale itself, but it changes the value any read-then-SetDesiredCapacity of this group was computed from.
+        written.desired.set(i.AutoScalingGroupName, (written.desired.get(i.AutoScalingGroupName) ?? 0) + 1);
+      }
     },
   });
   try {
@@ -231,10 +239,16 @@ export const measureConcurrentStorm = async (size = STORM_POOL_SIZE, seed = 11, 
 };
 
 export const runStormBench = async (): Promise<BenchResult> => {
-  progress(`storm: a pool of ${STORM_POOL_SIZE} instances warned within ${STORM_SPREAD_SECONDS / 60} minutes`);
-  const m = await measureStorm();
+  const serial: StormMeasurement[] = [];
+  for (let r = 0; r < STORM_RUNS; r++) {
+    progress(`storm: a pool of ${STORM_POOL_SIZE} instances warned within ${STORM_SPREAD_SECONDS / 60} minutes, run ${r + 1} of ${STORM_RUNS}`);
+    serial.push(await measureStorm());
+  }
+  // Calls and budgets are the same in every run (same seed); the planning time is the median.
+  const m = serial[serial.length - 1] as StormMeasurement;
+  const planSeconds = serial.map((x) => x.planMs / 1000);
   const report = replayAgainstBudgets(m.notices);
-  const figures: Figure[] = [figure(`storm.planSeconds.${STORM_POOL_SIZE}`, m.planMs / 1000, 's', lessThan(SPOT_WARNING_LEAD_SECONDS, 's'))];
+  const figures: Figure[] = [figure(`storm.planSeconds.${STORM_POOL_SIZE}`, percentile(planSeconds, 50), 's', lessThan(SPOT_WARNING_LEAD_SECONDS, 's'))];
   for (const api of BUDGETED_APIS) {
     const r = report.perApi.get(api) ?? { calls: 0, late: 0, throttled: 0 };
     figures.push(figure(`storm.calls.${api}`, r.calls, 'calls', checkedTarget(`each within its notice's ${SPOT_WARNING_LEAD_SECONDS} s (${describeBudget(api)})`, r.late === 0)));
@@ -243,15 +257,26 @@ export const runStormBench = async (): Promise<BenchResult> => {
   figures.push(figure(`storm.worstNoticeSeconds.${STORM_POOL_SIZE}`, worst / 1000, 's', lessThan(SPOT_WARNING_LEAD_SECONDS, 's')));
   const throttled = [...report.perApi.entries()].filter(([, r]) => r.throttled > 0).map(([api, r]) => `${api} ${r.throttled}`);
   const notes = [
-    `storm: ${m.handled} of ${STORM_POOL_SIZE} warnings planned and executed without a failed action; the pool ${m.overCommitted ? 'WAS over-committed' : 'was never over-committed'}; ` +
+    `storm: ${m.handled} of ${STORM_POOL_SIZE} warnings planned and executed without a failed action; planning and executing them one after another took ${planSeconds.map((x) => x.toFixed(2)).join(', ')} s in ${STORM_RUNS} runs; the pool ${m.overCommitted ? 'WAS over-committed' : 'was never over-committed'}; ` +
       `each notice ran in a cold container (no adapter caches), the worst case for API calls; calls that had to wait for a token: ${throttled.length === 0 ? 'none' : throttled.join(', ')}.`,
     'storm budgets: EC2 APIs are held to DESIGN.md §1; Auto Scaling APIs, which publish no token-bucket figures, to the same categories in a bucket set of their own.',
   ];
 
-  progress(`storm: the same ${STORM_POOL_SIZE} warnings handled concurrently, with modelled AWS latency and rate budgets`);
-  const c = await measureConcurrentStorm();
+  const concurrent: ConcurrentStormMeasurement[] = [];
+  for (let r = 0; r < STORM_RUNS; r++) {
+    progress(`storm: the same ${STORM_POOL_SIZE} warnings handled concurrently, with modelled AWS latency and rate budgets, run ${r + 1} of ${STORM_RUNS}`);
+    concurrent.push(await measureConcurrentStorm());
+  }
+  // Virtual time is the same in every run but for the handlers' own CPU: the slowest warning's time is the median
+  // over the runs; a stale write in any run counts (the most any run made).
+  const worstOf = (x: ConcurrentStormMeasurement): number => {
+    const times = x.lastActionMs.filter((t): t is number => t !== undefined);
+    return times.length === x.notices ? Math.max(...times) / 1000 : Number.NaN;
+  };
+  const worstRuns = concurrent.map(worstOf);
+  const c = concurrent.reduce((a, b) => (b.staleWrites > a.staleWrites ? b : a));
   const acted = c.lastActionMs.filter((x): x is number => x !== undefined);
-  const worstAction = acted.length === c.notices ? Math.max(...acted) / 1000 : Number.NaN;
+  const worstAction = worstRuns.some((x) => Number.isNaN(x)) ? Number.NaN : percentile(worstRuns, 50);
   figures.push(
     figure(`storm.concurrent.lastActionSeconds.${STORM_POOL_SIZE}`, worstAction, 's', lessThan(CONCURRENT_LAST_ACTION_TARGET_S, 's')),
     figure(`storm.concurrent.staleWrites.${STORM_POOL_SIZE}`, c.staleWrites, 'writes', equalTo(0, 'no write computed from a value another notice changed since')),
@@ -260,7 +285,7 @@ export const runStormBench = async (): Promise<BenchResult> => {
   notes.push(
     `storm, concurrent (one cold container per warning, every call with modelled latency and behind its rate budget; arrivals as above): ${c.handled} of ${c.notices} warnings planned and executed without a failed action` +
       `${c.errors.length > 0 ? ` (${c.errors.length} handlers threw, e.g. ${c.errors[0]?.slice(0, 200) ?? ''})` : ''}; ` +
-      `slowest warning to last action ${worstAction.toFixed(1)} s, p50 ${(percentile(acted, 50) / 1000).toFixed(1)} s (${c.notices - acted.length} warnings made no action call); handler p99 ${(percentile(c.handlerMs, 99) / 1000).toFixed(1)} s; ` +
+      `slowest warning to last action ${worstAction.toFixed(1)} s (runs ${worstRuns.map((x) => x.toFixed(2)).join(', ')} s), p50 ${(percentile(acted, 50) / 1000).toFixed(1)} s (${c.notices - acted.length} warnings made no action call); handler p99 ${(percentile(c.handlerMs, 99) / 1000).toFixed(1)} s; ` +
       `${c.throttledCalls} calls waited for a token (${(c.throttleWaitMs / 1000).toFixed(0)} s in all); stale writes: ${c.staleWrites === 0 ? 'none' : stale}; ` +
       `desired capacity: the notices asked for ${c.desiredIncrementsAsked} more in all, the groups rose by ${c.desiredRise}; the pool ${c.overCommitted ? 'WAS over-committed' : 'was never over-committed'}.`,
   );

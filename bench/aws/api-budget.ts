@@ -21,6 +21,8 @@ export const API_CATEGORY: Readonly<Record<string, ThrottleCategory>> = {
   DescribeAutoScalingInstances: 'describe',
   DescribeWarmPool: 'describe',
   SetDesiredCapacity: 'mutating',
+  ExecutePolicy: 'mutating',
+  DescribePolicies: 'describe',
   PutWarmPool: 'mutating',
   CompleteLifecycleAction: 'mutating',
   RecordLifecycleActionHeartbeat: 'mutating',

@@ -56,6 +56,8 @@ export const AWS_LATENCY_MS: Readonly<Record<string, LatencyRange>> = {
   DescribeAutoScalingInstances: range(100, 400),
   DescribeWarmPool: range(100, 400),
   SetDesiredCapacity: range(150, 500),
+  ExecutePolicy: range(150, 500),
+  DescribePolicies: range(100, 400),
   PutWarmPool: range(150, 500),
   CompleteLifecycleAction: range(150, 500),
   RecordLifecycleActionHeartbeat: range(150, 500),
@@ -68,7 +70,7 @@ export const AWS_LATENCY_MS: Readonly<Record<string, LatencyRange>> = {
 
 /** Calls that read only; the rest change state. */
 export const READ_APIS: ReadonlySet<string> = new Set([
-  'GetItem', 'Query', 'BatchGetItem', 'DescribeInstances', 'DescribeInstanceTypes', 'DescribeAutoScalingGroups', 'DescribeAutoScalingInstances', 'DescribeWarmPool',
+  'GetItem', 'Query', 'BatchGetItem', 'DescribeInstances', 'DescribeInstanceTypes', 'DescribeAutoScalingGroups', 'DescribeAutoScalingInstances', 'DescribeWarmPool', 'DescribePolicies',
 ]);
 
 export const isMutating = (api: string): boolean => !READ_APIS.has(api);
