@@ -1,9 +1,9 @@
 import { Duration, Stack } from 'aws-cdk-lib';
-import { Dashboard, GraphWidget, HorizontalAnnotation, TextWidget, type IMetric, type IWidget } from 'aws-cdk-lib/aws-cloudwatch';
+import { Dashboard, GraphWidget, HorizontalAnnotation, MathExpression, TextWidget, type IMetric, type IWidget } from 'aws-cdk-lib/aws-cloudwatch';
 import { Construct } from 'constructs';
-import { MetricDimension, MetricName } from '../lambda/contracts/metrics';
+import { METRICS_NAMESPACE, MetricDimension, MetricName, type MetricNameValue } from '../lambda/contracts/metrics';
 import { NOTICE_TO_LAST_ACTION_P99_SECONDS } from './alarms';
-import { metricSearch, spotwiseMetric } from './metric-catalog';
+import { metricSearch, SERVICE_DIMENSION, spotwiseMetric } from './metric-catalog';
 
 /** A managed group as the dashboard shows it: its row, and the standby group whose warm pool backs it. */
 export interface DashboardGroup {
@@ -112,6 +112,8 @@ export class SpotwiseDashboard extends Construct {
       }),
     );
 
+    this.dashboard.addWidgets(...costRow(s, period));
+
     for (const group of props.groups) this.dashboard.addWidgets(...groupRow(s, period, group));
     if (props.tagSelected) this.dashboard.addWidgets(...taggedGroupsRow(s, period));
   }
@@ -167,5 +169,36 @@ const taggedGroupsRow = (s: string, period: Duration): IWidget[] => {
     new GraphWidget({ title: 'Tagged groups: pool memory GiB capacity / reserved / used', left: [all(MetricName.poolCapacityMemoryGiB, 'Maximum', 'capacity'), all(MetricName.poolReservedMemoryGiB, 'Maximum', 'reserved'), all(MetricName.poolUsedMemoryGiB, 'Maximum', 'used')], width: 6 }),
     new GraphWidget({ title: 'Tagged groups: post-restart vCPU per restart, forecast p90 (before the interruption) vs observed peak', left: [all(MetricName.forecastBeforeRestartVcpuP90, 'Average', 'forecast'), all(MetricName.observedPostRestartVcpu, 'Average', 'observed')], right: [all(MetricName.predictionErrorRatio, 'Average', 'error')], width: 6 }),
     new GraphWidget({ title: 'Tagged groups: warm pool size', left: [all(MetricName.warmPoolSize, 'Maximum', 'warm pool')], width: 6 }),
+  ];
+};
+
+/**
+ * What Spot saves and what spotwise itself costs, from the profiler's price-based metrics (README, "Operating
+ * spotwise"): fleet totals are SUMs over every group's series, so tag-selected groups count too.
+ */
+const costRow = (s: string, period: Duration): IWidget[] => {
+  const total = (name: MetricNameValue, statistic: string): string =>
+    `SUM(SEARCH('{${METRICS_NAMESPACE},${SERVICE_DIMENSION},${MetricDimension.group}} MetricName="${name}" ${SERVICE_DIMENSION}="${s}"', '${statistic}', ${period.toSeconds()}))`;
+  const expr = (expression: string, label: string): IMetric => new MathExpression({ expression, label, period });
+  const onDemand = total(MetricName.onDemandEquivalentHourlyCost, 'Average');
+  const estimated = total(MetricName.estimatedHourlyCost, 'Average');
+  return [
+    new GraphWidget({
+      title: 'Spot savings vs On-Demand, all groups (USD per hour)',
+      left: [expr(onDemand, 'On-Demand equivalent'), expr(estimated, 'estimated (Spot at Spot prices)'), expr(`${onDemand} - ${estimated}`, 'savings')],
+      width: 8,
+    }),
+    new GraphWidget({
+      title: 'Estimated vs On-Demand equivalent hourly cost, by group (USD)',
+      left: [metricSearch(s, MetricName.estimatedHourlyCost, MetricDimension.group, { statistic: 'Average', period, label: '' })],
+      right: [metricSearch(s, MetricName.onDemandEquivalentHourlyCost, MetricDimension.group, { statistic: 'Average', period, label: '' })],
+      width: 8,
+    }),
+    new GraphWidget({
+      title: "spotwise's own cost: standby instances (USD per hour), metric reads (USD per period)",
+      left: [expr(total(MetricName.standbyHourlyCost, 'Average'), 'standby instances')],
+      right: [expr(total(MetricName.metricReadCost, 'Sum'), 'GetMetricData reads')],
+      width: 8,
+    }),
   ];
 };

@@ -15,6 +15,8 @@ export interface FunctionAccess {
   readonly describe: readonly string[];
   /** cloudwatch:GetMetricData (no resource-level permissions either). */
   readonly readMetrics: boolean;
+  /** Prices, read-only: ec2:DescribeSpotPriceHistory and pricing:GetProducts (neither has resource-level permissions). */
+  readonly readPrices?: boolean;
   /** EC2 actions that change instances: only on instances carrying the managed tag. */
   readonly instanceActions: readonly string[];
   /** Auto Scaling actions that change groups: only on managed groups carrying the managed tag. */
@@ -35,6 +37,8 @@ export const FUNCTION_ACCESS: Readonly<Record<HandlerName, FunctionAccess>> = {
     table: 'read-write',
     describe: [...EC2_DESCRIBE, ...ASG_DESCRIBE],
     readMetrics: true,
+    // Cost metrics and staging's cheapest covering type (lambda/handlers/profiler-prices.ts).
+    readPrices: true,
     // Staging (lambda/core/staging): retype-stopped-instance and put-warm-pool.
     instanceActions: ['ec2:ModifyInstanceAttribute'],
     groupActions: ['autoscaling:PutWarmPool'],
@@ -118,6 +122,7 @@ export const accessStatements = (scope: Construct, access: FunctionAccess, optio
     }),
   ];
   if (access.readMetrics) statements.push(new PolicyStatement({ sid: 'ReadMetrics', actions: ['cloudwatch:GetMetricData'], resources: ['*'] }));
+  if (access.readPrices === true) statements.push(new PolicyStatement({ sid: 'ReadPrices', actions: ['ec2:DescribeSpotPriceHistory', 'pricing:GetProducts'], resources: ['*'] }));
   if (!options.dryRun && access.instanceActions.length > 0) {
     statements.push(
       new PolicyStatement({

@@ -31,6 +31,14 @@ export const MetricName = {
   failClosedDecisions: 'FailClosedDecisions',
   /** The vCPU p90 forecast that was current before an interruption, emitted with ObservedPostRestartVcpu when its window closes. */
   forecastBeforeRestartVcpuP90: 'PostRestartForecastVcpuP90',
+  /** Per group, from current prices (profiler): what its serving instances cost per hour, Spot ones at their zone's Spot price. */
+  estimatedHourlyCost: 'EstimatedHourlyCost',
+  /** The same instances all at On-Demand prices: the group without Spot. Savings = this − EstimatedHourlyCost. */
+  onDemandEquivalentHourlyCost: 'OnDemandEquivalentHourlyCost',
+  /** spotwise's own overhead: a standby group's instances in service or running warm, at On-Demand prices, per hour. */
+  standbyHourlyCost: 'StandbyHourlyCost',
+  /** spotwise's own overhead: USD of the tick's GetMetricData reads (billed per metric requested). */
+  metricReadCost: 'MetricReadCostUsd',
 } as const;
 export type MetricNameValue = (typeof MetricName)[keyof typeof MetricName];
 

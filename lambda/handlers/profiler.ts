@@ -17,11 +17,13 @@ import { formatResources } from '../core/resources/resources';
 import { planStandbyReturn } from '../core/staging/plan-standby-return';
 import type { MetricTarget, MetricsReader } from '../ports/metrics-reader';
 import type { Predictor } from '../ports/predictor';
+import type { PriceReader } from '../ports/price-reader';
 import { buildAwsDeps } from './aws-deps';
 import { acceptEvent, instrumented } from './handle-event';
 import { resolveDeps, type BaseDeps, type DepsSource, type HandlerResult } from './handler-deps';
 import { loadFleet, poolCapacity, resolveManagedGroup } from './load-fleet';
 import { effectiveDryRun, relatedGroups } from './managed-groups';
+import { defaultPriceReader, emitCostMetrics, priceFleet } from './profiler-prices';
 import { runPlan } from './run-plan';
 import { lazy, type RuntimeSettings } from './runtime';
 
@@ -59,6 +61,8 @@ export interface ProfilerDeps extends BaseDeps {
   /** The predictor, or how to get it (the model is loaded once per container, on the first tick). */
   readonly predictor: Predictor | (() => Promise<Predictor>);
   readonly profiler: ProfilerSettings;
+  /** Current prices (cost metrics, and staging's cheapest covering type); absent: prices unknown, staging picks by shape. */
+  readonly prices?: PriceReader;
 }
 
 const HANDLER = 'profiler';
@@ -115,7 +119,9 @@ export const makeHandler = (source: DepsSource<ProfilerDeps>) => async (event: u
       metrics.metric(MetricName.ignoredEvents, 'Count', 1, { [MetricDimension.noticeKind]: notice.kind });
       return { status: 'ignored', reason: `group ${groupId} is not managed by spotwise`, eventId: notice.eventId };
     }
-    const loaded = await loadFleet(deps.ports, deps.managed, { groupIds: relatedGroups(deps.managed, groupId) });
+    const described = await loadFleet(deps.ports, deps.managed, { groupIds: relatedGroups(deps.managed, groupId) });
+    const priced = await priceFleet({ ...(deps.prices !== undefined ? { prices: deps.prices } : {}), telemetry: deps.telemetry }, described.fleet, now, keys);
+    const loaded = { ...described, fleet: priced.fleet };
     for (const w of loaded.warnings) log.warn(w, keys);
     const group = loaded.fleet.groups.find((g) => g.id === groupId);
     if (group === undefined) return { status: 'ignored', reason: `group ${groupId} could not be described`, eventId: notice.eventId };
@@ -199,6 +205,7 @@ export const makeHandler = (source: DepsSource<ProfilerDeps>) => async (event: u
     }
 
     emitGroupMetrics(deps, group, pool, profiles, forecasts, gaps, now, fleet);
+    emitCostMetrics(deps.telemetry, group, priced.quote, read?.queries ?? 0, keys);
     return { status: 'planned', eventId: notice.eventId, noticeKind: notice.kind, dryRun, actions: plan.actions.map((a) => a.kind), succeeded: report.succeeded };
   });
 };
@@ -332,8 +339,10 @@ export const defaultPredictor = (settings: Pick<RuntimeSettings, 'modelDir'>): (
 export const defaultDeps = (): (() => ProfilerDeps) =>
   lazy(() => {
     const aws = buildAwsDeps(HANDLER);
+    const prices = defaultPriceReader();
     return {
       ...aws,
+      ...(prices !== undefined ? { prices } : {}),
       predictor: defaultPredictor(aws.settings),
       profiler: {
         windowMinutes: aws.settings.config.profiler.window_minutes,

@@ -6,3 +6,4 @@ export * from './state-store';
 export * from './event-publisher';
 export * from './interruption-scheduler';
 export * from './predictor';
+export * from './price-reader';

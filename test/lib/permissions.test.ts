@@ -82,6 +82,7 @@ describe('IAM, active (spotwise.example.yaml with -c dry_run=false)', () => {
     expect(statementsOf(template, 'profiler')).toEqual([
       ...baseStatements(template, 'profiler'),
       { Sid: 'ReadMetrics', Action: 'cloudwatch:GetMetricData', Effect: 'Allow', Resource: '*' },
+      { Sid: 'ReadPrices', Action: ['ec2:DescribeSpotPriceHistory', 'pricing:GetProducts'], Effect: 'Allow', Resource: '*' },
       { Sid: 'ChangeManagedInstances', Action: 'ec2:ModifyInstanceAttribute', Effect: 'Allow', Resource: instanceArn, Condition: managedInstances },
       { Sid: 'ChangeManagedGroups', Action: 'autoscaling:PutWarmPool', Effect: 'Allow', Resource: NAMED_GROUPS.map(groupArn), Condition: managedGroups },
     ]);
@@ -170,6 +171,7 @@ describe('IAM in dry-run (the default)', () => {
       expect(statementsOf(template, fn)).toEqual([
         ...baseStatements(template, fn),
         ...(FUNCTION_ACCESS[fn].readMetrics ? [{ Sid: 'ReadMetrics', Action: 'cloudwatch:GetMetricData', Effect: 'Allow', Resource: '*' }] : []),
+        ...(FUNCTION_ACCESS[fn].readPrices === true ? [{ Sid: 'ReadPrices', Action: ['ec2:DescribeSpotPriceHistory', 'pricing:GetProducts'], Effect: 'Allow', Resource: '*' }] : []),
       ]);
     }
   });

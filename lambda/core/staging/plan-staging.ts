@@ -91,6 +91,9 @@ export const planStaging = (groupId: GroupId, fleet: FleetView, ctx: { readonly 
   const shape = covering ?? largestAllowed(fleet, warmGroup.policy.allowedInstanceTypes);
   if (shape === undefined) return noop(`staging ${warmGroup.id}: none of its allowed instance types is in the catalog`);
   if (covering === undefined) notes.push(`no allowed type covers ${formatResources(largest)}; staging ${shape.name}`);
+  // Without prices every candidate costs Infinity and cheapestCovering falls back to the smallest shape:
+  // say so, so nobody reads "cheapest" into a choice made by size.
+  if (!Number.isFinite(hourlyPrice(shape, 'on-demand'))) notes.push(`On-Demand prices unknown: ${shape.name} is picked by shape (fewest vCPUs that cover), a guess at the cheapest`);
 
   let minSize = isZero(target) ? 0 : Math.max(1, unitsFor(target, shape.resources));
   const room = stagingRoom(fleet, backed, exposures);
