@@ -102,8 +102,18 @@ const handleCancel = async (deps: CoordinatorDeps, notice: CancelNotice, now: nu
 const handleMaintenance = async (deps: CoordinatorDeps, notice: MaintenanceNotice, now: number): Promise<HandlerResult> => {
   const results: HandlerResult[] = [];
   for (const request of notice.requests) {
+    // Health reports every instance of the account: one in no group spotwise manages is not a request of ours.
+    const group = await groupOf(deps, request);
+    if (group === undefined || (!deps.managed.groups.has(group) && deps.managed.groupTag === undefined)) {
+      deps.telemetry.log.info('scheduled maintenance of an instance spotwise does not manage', { handler: HANDLER, eventId: notice.eventId, requestId: request.requestId, ...(group !== undefined ? { groupId: group } : {}) });
+      continue;
+    }
     const target = request.selector.kind === 'instance' ? request.selector.instanceId : request.selector.groupId;
     results.push(await handleRequest(deps, { kind: 'interruption-request', eventId: `${notice.eventId}:${target}`, at: notice.at, request }, now));
+  }
+  if (results.length === 0) {
+    deps.telemetry.metrics.metric(MetricName.ignoredEvents, 'Count', 1, { [MetricDimension.noticeKind]: notice.kind });
+    return { status: 'ignored', reason: `none of the ${notice.requests.length} instance(s) of AWS Health ${notice.eventTypeCode} is managed by spotwise`, eventId: notice.eventId };
   }
   const planned = results.filter((r): r is Extract<HandlerResult, { status: 'planned' }> => r.status === 'planned');
   if (planned.length === 0) return { status: 'duplicate', eventId: notice.eventId };

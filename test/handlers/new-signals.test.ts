@@ -94,6 +94,14 @@ describe('coordinator handler: AWS Health scheduled maintenance (documented shap
     expect(w.ports.stateStore.allRequests().find((r) => r.status === 'deferred')?.note).toContain('disruption-budget-exhausted');
   });
 
+  it('an instance in no group spotwise manages is left alone: nothing recorded, the event counted as ignored', async () => {
+    const w = await worldWith([]);
+    expect(await makeCoordinator(w.deps)(HEALTH_EVENT())).toMatchObject({ status: 'ignored', reason: 'none of the 1 instance(s) of AWS Health AWS_EC2_INSTANCE_RETIREMENT_SCHEDULED is managed by spotwise' });
+    expect(w.ports.stateStore.allRequests()).toEqual([]);
+    expect(w.telemetry.total(MetricName.ignoredEvents, { NoticeKind: 'scheduled-maintenance' })).toBe(1);
+    expect(w.ports.mutatingCalls()).toEqual([]);
+  });
+
   it.each([
     ['another service', { service: 'RDS' }],
     ['an EC2 issue', { eventTypeCategory: 'issue' }],

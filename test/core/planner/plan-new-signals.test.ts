@@ -78,10 +78,14 @@ describe('planNoticeResponse: AWS Health scheduled maintenance', () => {
     expect(defer?.retryAt).toBeLessThanOrEqual(T0 + 14 * DAY);
   });
 
-  it('an instance spotwise does not manage is deferred as unknown, without a retry', () => {
-    const plan = planNoticeResponse(maintenance(['i-zz']), standardFleet(), { now: T0 });
-    expect(only(plan, 'defer-interruption')).toEqual([expect.objectContaining({ requestId: 'maint-abc-i-zz', reason: 'unknown-instance' })]);
-    expect(only(plan, 'defer-interruption')[0]).not.toHaveProperty('retryAt');
+  it('an instance spotwise does not manage is left alone (Health reports every instance of the account), the others planned', () => {
+    const none = planNoticeResponse(maintenance(['i-zz']), standardFleet(), { now: T0 });
+    expect(kinds(none)).toEqual(['noop']);
+    expect(none.events).toEqual([expect.objectContaining({ kind: 'notice-ignored', reason: 'AWS Health AWS_EC2_INSTANCE_RETIREMENT_SCHEDULED: none of its 1 instance(s) is managed by spotwise' })]);
+    const mixed = planNoticeResponse(maintenance(['i-a1', 'i-zz']), standardFleet(), { now: T0 });
+    expect(kinds(mixed)).toEqual(['reserve', 'schedule-interruption']);
+    expect(mixed.events).toContainEqual(expect.objectContaining({ kind: 'notice-ignored', instanceId: 'i-zz', reason: expect.stringContaining('not a managed instance') }));
+    expect(only(mixed, 'defer-interruption')).toEqual([]);
   });
 
   it('no usable forecast: not admitted (fail closed), deferred with the reason', () => {
