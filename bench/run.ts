@@ -73,8 +73,10 @@ const main = async (): Promise<number> => {
   const readmeNotes = [
     `Each section runs in a fresh node process; each profiler tick ${pinned ? 'ran pinned to one CPU (`taskset -c 0`)' : 'could not be pinned to one CPU here (no taskset)'}, as its target is for one core. ` +
       'JavaScript runs on one thread anyway, but Lambda gives a function CPU in proportion to its memory (one vCPU at 1,769 MB): the notice function (512 MB) gets about 0.3 vCPU, so its times there are roughly 3× these.',
-    'The machine is shared: timings vary from run to run by tens of percent; sizes, call counts and costs do not.',
-    'The fakes answer at memory speed: notice and storm figures are spotwise\'s own work, without AWS round trips (each AWS call adds tens of milliseconds in an account).',
+    'The machine is shared with other work: a time is the median of several runs in one process (3 unless a note says otherwise; the notes give every run, so the spread is visible); ' +
+      'sizes, call counts, item counts and costs do not vary. The first profiler tick of a process is a cold container and runs once.',
+    '`notice.p50`/`notice.p99` and `storm.planSeconds` are spotwise\'s own work against fakes that answer at memory speed. `notice.modelled.*` and `storm.concurrent.*` add a modelled round trip to every AWS call ' +
+      '(bench/aws/aws-latency.ts: DynamoDB from its documented single-digit milliseconds; EC2, Auto Scaling, EventBridge and Scheduler from stated assumptions, as AWS publishes no figure) in virtual time, with the handler\'s CPU scaled to its 512 MB.',
     ...notes,
   ];
   writeFileSync(README_SECTION, renderReadmeSection(figures, { machine: machine(), command: 'npm run bench', notes: readmeNotes }));
