@@ -3,6 +3,7 @@ import type { Action, DomainEvent, FleetView, Notice, Plan } from '../domain';
 import { ignoreNotice } from './ignore-notice';
 import { findStandbyGroup, isActive, locateInstance, type LocatedInstance } from './locate-instance';
 import { planInterruption } from './plan-interruption';
+import { unusablePoolReason } from './plan-pool';
 import { assessReclaimedPool, buildReclaimRecord } from './spot-pool-stability';
 
 type SpotWarning = Extract<Notice, { kind: 'spot-interruption-warning' }>;
@@ -74,6 +75,10 @@ export const planSpotWarning = (notice: SpotWarning, fleet: FleetView, now: numb
         : `Spot pool ${pool} of ${group.id} is unstable (${unstable.reclaimsInWindow} reclaims in ${reclaim.policy.windowMinutes} min), but ${group.id} has no standby group: its Spot replacement is relied on`,
     });
   }
-  actions.push({ kind: 'reserve', reservation: reclaim.record });
+  // A pool that cannot be evaluated cannot take the record either (the store would refuse it): say so instead.
+  const poolProblem = unusablePoolReason(group);
+  actions.push(poolProblem === undefined
+    ? { kind: 'reserve', reservation: reclaim.record }
+    : { kind: 'noop', reason: `Spot reclaim of ${instance.id} in ${pool} not recorded: ${poolProblem}` });
   return { actions, events };
 };

@@ -57,7 +57,8 @@ export const buildReclaimRecord = (input: {
   createdAt: input.at,
   expiresAt: input.at + reclaimRetentionMs(input.policy),
   reason: `Spot reclaim of ${input.instance.id} in pool ${poolText(input.instance)} (record only: holds no capacity)`,
-  priority: input.instance.priority,
+  // A record is never ranked against reservations; a priority tag that is not a number must not make the store refuse it.
+  priority: Number.isFinite(input.instance.priority) ? input.instance.priority : 0,
 });
 
 export type PoolStability =
