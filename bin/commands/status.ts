@@ -1,10 +1,12 @@
 import type { Command } from 'commander';
 import { DIMENSIONS, type Dimension, type Forecast, type GroupId, type Resources } from '../../lambda/core/domain';
 import { reservationPurpose } from '../../lambda/core/planner/reservation-terms';
-import { allocatedResources, availableResources, reservedResources } from '../../lambda/core/pool/resource-pool';
-import { formatResources } from '../../lambda/core/resources/resources';
+import { allocatedResources, reservedResources } from '../../lambda/core/pool/resource-pool';
+import { formatResources, subtractResources } from '../../lambda/core/resources/resources';
 import type { CapacityGateway, GroupDescription, WarmPoolDescription } from '../../lambda/ports/capacity-gateway';
+import type { PriceReader, PriceQuote } from '../../lambda/ports/price-reader';
 import type { StoredRequest } from '../../lambda/ports/state-store';
+import { meanSpotUsd } from '../../lambda/handlers/group-cost';
 import type { TableSnapshot } from '../../lambda/adapters/dynamodb-status-reader';
 import { addAwsOptions, clientOptionsOf, ExitCode, iso, relative, runOperatorCommand, tableNameOf, UsageError, type OperatorOptions } from './operator-options';
 
@@ -67,6 +69,21 @@ export interface GroupStatus {
   } | null;
   readonly reservations: readonly ReservationStatus[];
   readonly forecasts: readonly ForecastStatus[];
+  /** null without prices (--no-prices, or they could not be read: see notes) or without Auto Scaling's view. */
+  readonly cost: CostStatus | null;
+}
+
+export interface CostStatus {
+  /** In-service instances: Spot ones at their zone's Spot price, On-Demand ones at On-Demand (USD per hour). */
+  readonly estimatedHourlyUsd: number;
+  /** The same instances all at On-Demand prices. */
+  readonly onDemandEquivalentHourlyUsd: number;
+  /** onDemandEquivalentHourlyUsd − estimatedHourlyUsd. */
+  readonly savingsHourlyUsd: number;
+  /** Warm-pool instances kept running (spotwise's standby), at On-Demand prices; stopped ones cost only their volumes. */
+  readonly warmRunningHourlyUsd: number;
+  /** Instances left out for want of a price: the figures are then lower bounds. */
+  readonly unpriced: readonly string[];
 }
 
 export interface RequestStatusLine {
@@ -137,6 +154,8 @@ export const collectStatus = async (input: {
   readonly table: string;
   readonly now: number;
   readonly group?: string;
+  /** Current prices for the cost lines; absent: no cost figures. */
+  readonly prices?: PriceReader;
 }): Promise<StatusReport> => {
   const { snapshot, capacity, now } = input;
   const notes: string[] = [...snapshot.unreadable.map((u) => `unreadable item ${u}`)];
@@ -161,6 +180,16 @@ export const collectStatus = async (input: {
       notes.push(`the warm pool of ${g.id} could not be read: ${(error as Error).message}`);
     }
   }
+  let quote: PriceQuote | undefined;
+  if (input.prices !== undefined && described.length > 0) {
+    const types = [...new Set(described.flatMap((g) => [...g.instances.map((i) => i.instanceType), ...(warmPools.get(g.id)?.instances.map((i) => i.instanceType) ?? [])]))];
+    try {
+      quote = await input.prices.readPrices(types, now);
+      notes.push(...quote.notes.map((n) => `prices: ${n}`));
+    } catch (error) {
+      notes.push(`prices could not be read, so no cost figures: ${(error as Error).message}`);
+    }
+  }
   const forecastsByInstance = new Map(snapshot.forecasts.map((f) => [f.instanceId as string, f]));
   const groupOfInstance = new Map<string, GroupId>();
   const groups: GroupStatus[] = groupIds.map((id) => {
@@ -180,7 +209,8 @@ export const collectStatus = async (input: {
         capacity: round(pool.capacity),
         allocated: round(allocatedResources(pool)),
         reserved: round(reservedResources(pool)),
-        free: round(availableResources(pool)),
+        // capacity − allocated − reserved, negative where measured use exceeds the budget (as the table keeps it).
+        free: round(subtractResources(subtractResources(pool.capacity, allocatedResources(pool)), reservedResources(pool))),
         borrowed: null,
         allocatedInstances: pool.allocations.size,
         version: pool.version,
@@ -202,6 +232,7 @@ export const collectStatus = async (input: {
         reservationId: r.id, purpose: reservationPurpose(r.id), instanceId: r.instanceId, amount: round(r.amount), reason: r.reason, priority: r.priority, createdAt: iso(r.createdAt), expiresAt: iso(r.expiresAt),
       })),
       forecasts,
+      cost: asg === undefined || quote === undefined ? null : costOf(asg, warm, quote),
     };
   });
   for (const id of groupIds) if (!described.some((g) => g.id === id) && !notes.some((n) => n.startsWith('Auto Scaling could not'))) notes.push(`Auto Scaling has no group ${id}`);
@@ -244,6 +275,34 @@ export const collectStatus = async (input: {
   return { schemaVersion: STATUS_SCHEMA_VERSION, generatedAt: iso(now), table: input.table, groups, requests, failClosed, notes };
 };
 
+const roundUsd = (v: number): number => Number(v.toFixed(6));
+
+/** The group's hourly cost from Auto Scaling's view of it (in service = running) and current prices. */
+export const costOf = (asg: GroupDescription, warm: WarmPoolDescription | undefined, quote: PriceQuote): CostStatus => {
+  let estimated = 0;
+  let onDemand = 0;
+  let warmRunning = 0;
+  const unpriced: string[] = [];
+  for (const i of asg.instances.filter((m) => !m.warm)) {
+    const p = quote.prices.get(i.instanceType);
+    const od = p?.onDemandHourlyUsd;
+    const price = i.lifecycle === 'spot' ? (p?.spotByZone.get(i.availabilityZone) ?? meanSpotUsd(p)) : od;
+    if (od === undefined || price === undefined) {
+      unpriced.push(`${i.id} (${i.instanceType}${i.lifecycle === 'spot' ? ' Spot' : ''})`);
+      continue;
+    }
+    estimated += price;
+    onDemand += od;
+  }
+  for (const i of warm?.instances ?? []) {
+    if (i.lifecycleState !== 'Warmed:Running') continue;
+    const od = quote.prices.get(i.instanceType)?.onDemandHourlyUsd;
+    if (od === undefined) unpriced.push(`${i.id} (${i.instanceType}, warm)`);
+    else warmRunning += od;
+  }
+  return { estimatedHourlyUsd: roundUsd(estimated), onDemandEquivalentHourlyUsd: roundUsd(onDemand), savingsHourlyUsd: roundUsd(onDemand - estimated), warmRunningHourlyUsd: roundUsd(warmRunning), unpriced };
+};
+
 // ---------------------------------------------------------------------------------------------
 // Text
 // ---------------------------------------------------------------------------------------------
@@ -277,6 +336,12 @@ export const formatStatus = (report: StatusReport): string => {
         const byState = [...states.entries()].map(([s, n]) => `${n} ${s}`).join(', ') || 'no instances';
         out.push(`  warm pool: min ${a.warmPool.minSize}, max prepared ${a.warmPool.maxGroupPreparedCapacity}, ${a.warmPool.poolState}: ${byState}`);
       }
+    }
+    if (g.cost !== null) {
+      const c = g.cost;
+      const pct = c.onDemandEquivalentHourlyUsd > 0 ? ` (${((100 * c.savingsHourlyUsd) / c.onDemandEquivalentHourlyUsd).toFixed(1)} %)` : '';
+      out.push(`  cost: $${c.estimatedHourlyUsd.toFixed(4)}/h now, $${c.onDemandEquivalentHourlyUsd.toFixed(4)}/h at On-Demand: Spot saves $${c.savingsHourlyUsd.toFixed(4)}/h${pct}; warm instances running $${c.warmRunningHourlyUsd.toFixed(4)}/h`);
+      if (c.unpriced.length > 0) out.push(`    not priced (figures are lower bounds): ${c.unpriced.join(', ')}`);
     }
     out.push(`  reservations (${g.reservations.length})`);
     for (const r of g.reservations) {
@@ -319,26 +384,51 @@ export const formatStatus = (report: StatusReport): string => {
 export interface StatusOptions extends OperatorOptions {
   readonly group?: string;
   readonly json?: boolean;
+  /** false with --no-prices. */
+  readonly prices?: boolean;
 }
 
 export const runStatus = async (opts: StatusOptions, env: Readonly<Record<string, string | undefined>> = process.env, now = Date.now()): Promise<number> =>
   runOperatorCommand('status', async () => {
     const table = tableNameOf(opts, env);
     const clientOptions = clientOptionsOf(opts);
-    const [{ createAwsClients }, { DynamoDbStatusReader }, { AutoScalingCapacityGateway }] = await Promise.all([
+    const [{ createAwsClients, awsClientConfig }, { DynamoDbStatusReader }, { AutoScalingCapacityGateway }, { AwsPriceReader, pricingEndpointRegion }, { PricingClient }] = await Promise.all([
       import('../../lambda/adapters/aws-clients'),
       import('../../lambda/adapters/dynamodb-status-reader'),
       import('../../lambda/adapters/autoscaling-capacity-gateway'),
+      import('../../lambda/adapters/aws-price-reader'),
+      import('@aws-sdk/client-pricing'),
     ]);
     const clients = createAwsClients(clientOptions);
+    // Prices for the cost lines: Spot from EC2 in the region, On-Demand from the Price List's own endpoint
+    // (never the --endpoint: an emulator has no Price List). The region is the SDK's, as for every client.
+    const priceNotes: string[] = [];
+    let region: string | undefined;
+    if (opts.prices === false) priceNotes.push('prices: not read (--no-prices), so no cost figures');
+    else if (opts.endpoint !== undefined) priceNotes.push('prices: not read with --endpoint (the Price List API has no local emulator), so no cost figures');
+    else {
+      try {
+        region = await clients.ec2.config.region();
+      } catch (error) {
+        priceNotes.push(`prices: not read, the AWS region is unknown (${(error as Error).message})`);
+      }
+    }
+    const pricing = region === undefined ? undefined : new PricingClient(awsClientConfig({ region: pricingEndpointRegion(region) }));
     try {
       const snapshot = await new DynamoDbStatusReader(clients.dynamoDb, table).readSnapshot();
-      const report = await collectStatus({ snapshot, capacity: new AutoScalingCapacityGateway(clients.autoScaling), table, now, ...(opts.group !== undefined ? { group: opts.group } : {}) });
-      process.stdout.write(opts.json === true ? `${JSON.stringify(report, null, 2)}\n` : `${formatStatus(report)}\n`);
+      const report = await collectStatus({
+        snapshot, capacity: new AutoScalingCapacityGateway(clients.autoScaling), table, now,
+        ...(opts.group !== undefined ? { group: opts.group } : {}),
+        ...(region !== undefined && pricing !== undefined ? { prices: new AwsPriceReader(clients.ec2, pricing, { regionCode: region }) } : {}),
+      });
+      const full = { ...report, notes: [...priceNotes, ...report.notes] };
+      process.stdout.write(opts.json === true ? `${JSON.stringify(full, null, 2)}\n` : `${formatStatus(full)}\n`);
       return ExitCode.ok;
     } finally {
       clients.dynamoDb.destroy();
       clients.autoScaling.destroy();
+      if (region !== undefined) clients.ec2.destroy();
+      pricing?.destroy();
     }
   });
 
@@ -347,6 +437,7 @@ export const registerStatus = (program: Command): void => {
     .command('status')
     .description('Show each managed group: pool capacity, allocated, reserved and free; reservations; warm pool; newest forecasts; requests; fail-closed decisions (read-only)')
     .option('--group <name>', 'only this group')
+    .option('--no-prices', 'skip the cost lines (they read ec2:DescribeSpotPriceHistory and pricing:GetProducts)')
     .option('--json', `print one JSON object (schemaVersion ${STATUS_SCHEMA_VERSION}; shape in the README, "Operating spotwise")`);
   addAwsOptions(command, { table: true }).action(async (opts: StatusOptions) => {
     process.exitCode = await runStatus(opts);
