@@ -35,7 +35,7 @@ const WIDTH = 24;
 
 /**
  * The spotwise dashboard: fleet-wide notices by kind, notice-to-last-action p50/p99, deferrals by reason,
- * reservations, ignored/malformed events and failed actions; then per group: pool capacity vs reserved vs used (vCPU and memory), forecast vs observed
+ * reservations, ignored/malformed events, failed actions, fail-closed decisions and AWS call retries; then per group: pool capacity vs reserved vs used (vCPU and memory), forecast vs observed
  * post-restart demand with the prediction error, and the warm pool size.
  */
 export class SpotwiseDashboard extends Construct {
@@ -102,12 +102,14 @@ export class SpotwiseDashboard extends Construct {
         width: 12,
       }),
       new GraphWidget({
-        title: 'Failed actions and fail-closed decisions',
+        title: 'Failed actions and fail-closed decisions; AWS call retries (right)',
         left: [
           spotwiseMetric(s, MetricName.actionFailures, { statistic: 'Sum', period, label: 'failed actions' }),
           metricSearch(s, MetricName.actionFailures, MetricDimension.reason, { statistic: 'Sum', period, label: '' }),
           spotwiseMetric(s, MetricName.failClosedDecisions, { statistic: 'Sum', period, label: 'fail-closed decisions' }),
         ],
+        // Retries the SDK absorbed (mostly throttling): rising retries come before failed actions.
+        right: [spotwiseMetric(s, MetricName.awsCallRetries, { statistic: 'Sum', period, label: 'AWS call retries' })],
         width: 12,
       }),
     );

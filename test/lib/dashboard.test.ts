@@ -60,10 +60,11 @@ describe('SpotwiseDashboard (spotwise.example.yaml)', () => {
       search('UnstableSpotPoolShifts', 'GroupName', 'Sum'),
     ]);
     expect(byTitle(widgets, 'Events ignored (by kind) and malformed')).toEqual([search('IgnoredEvents', 'NoticeKind', 'Sum'), ['MalformedEvents', svc, 'Sum']]);
-    expect(byTitle(widgets, 'Failed actions and fail-closed decisions')).toEqual([
+    expect(byTitle(widgets, 'Failed actions and fail-closed decisions; AWS call retries (right)')).toEqual([
       ['ActionFailures', svc, 'Sum'],
       search('ActionFailures', 'Reason', 'Sum'),
       ['FailClosedDecisions', svc, 'Sum'],
+      ['AwsCallRetries', svc, 'Sum'],
     ]);
   });
 
@@ -101,7 +102,7 @@ describe('SpotwiseDashboard (spotwise.example.yaml)', () => {
     const text = JSON.stringify(widgets);
     const shown = Object.values(MetricName).filter((name) => text.includes(`"${name}"`) || text.includes(`\\"${name}\\"`));
     // Not charted: per-tick bookkeeping that the dashboard's other graphs already reflect.
-    const notCharted = [MetricName.profilesUpdated, MetricName.metricGaps, MetricName.awsCallRetries];
+    const notCharted = [MetricName.profilesUpdated, MetricName.metricGaps];
     expect(shown.sort()).toEqual(Object.values(MetricName).filter((n) => !notCharted.includes(n as never)).sort());
   });
 });
