@@ -149,6 +149,7 @@ export class SpotwiseStack extends Stack {
     });
 
     new CfnOutput(this, 'RequestBusName', { value: requestBus.bus.eventBusName, description: 'Put "Interruption Requested" events here (source "spotwise")' });
+    new CfnOutput(this, 'StateTableName', { value: table.tableName, description: 'spotwise status / explain / cancel read it (--table or SPOTWISE_TABLE_NAME)' });
     new CfnOutput(this, 'AlarmTopicArn', { value: alarms.topic.topicArn, description: 'SNS topic of the spotwise alarms' });
     new CfnOutput(this, 'DashboardName', { value: dashboard.dashboard.dashboardName, description: 'CloudWatch dashboard' });
     new CfnOutput(this, 'LifecycleHookNames', {

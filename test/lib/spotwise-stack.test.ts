@@ -37,6 +37,7 @@ describe('SpotwiseStack', () => {
   it('outputs the request bus, the alarm topic, the dashboard, the hook names and whether it is in dry-run', () => {
     const { template } = synthSpotwise();
     template.hasOutput('RequestBusName', { Value: { Ref: Match.stringLikeRegexp('^EventsBus') } });
+    template.hasOutput('StateTableName', { Value: { Ref: Match.stringLikeRegexp('^StateTable') } });
     template.hasOutput('AlarmTopicArn', { Value: { Ref: Match.stringLikeRegexp('^AlarmsTopic') } });
     template.hasOutput('DashboardName', { Value: { Ref: Match.stringLikeRegexp('^Dashboard') } });
     template.hasOutput('LifecycleHookNames', { Value: 'spotwise-launch,spotwise-terminate' });
