@@ -3,7 +3,9 @@ import type { CapacityGateway } from '../ports/capacity-gateway';
 import type { Clock } from '../ports/clock';
 import type { InstanceGateway } from '../ports/instance-gateway';
 import type { InterruptionScheduler } from '../ports/interruption-scheduler';
-import type { StateStore } from '../ports/state-store';
+import type { StateStore, TrailEntry } from '../ports/state-store';
+import { appendTrail } from './decision-trail';
+import { describeAction } from './describe-action';
 
 /** The ports a plan is executed through. */
 export interface ExecutionPorts {
@@ -113,7 +115,7 @@ export const executePlan = async (plan: Plan, ports: ExecutionPorts, opts: { rea
         }
         continue;
       }
-      const detail = await perform(action, ports);
+      const detail = await perform(action, ports, plan);
       const at = isRecordOnly(action) ? ports.clock.now() : mark();
       if (action.kind === 'interrupt-instance') {
         disrupted.add(action.instanceId);
@@ -190,7 +192,7 @@ const compensate = async (
 };
 
 /** One action through its port. Returns a detail worth reporting, if any. */
-const perform = async (action: Exclude<Action, { kind: 'reserve' }>, ports: ExecutionPorts): Promise<string | undefined> => {
+const perform = async (action: Exclude<Action, { kind: 'reserve' }>, ports: ExecutionPorts, plan: Plan): Promise<string | undefined> => {
   switch (action.kind) {
     case 'release': {
       const released = await ports.state.release(action.groupId, action.reservationId);
@@ -237,8 +239,19 @@ const perform = async (action: Exclude<Action, { kind: 'reserve' }>, ports: Exec
       await ports.scheduler.cancel(action.requestId);
       return undefined;
     case 'record-request-status': {
-      // The record keeps what it had (its decision trail); the status, note and time are the plan's.
+      // The record keeps what it had; the status, note and time are the plan's, and its trail gets this
+      // decision. Only the coordinator's cancel plans this action (lambda/core/coordinator/plan-cancel.ts).
       const before = await ports.state.getRequest(action.request.requestId);
+      const now = ports.clock.now();
+      const entry: TrailEntry = {
+        at: now,
+        handler: 'coordinator',
+        noticeKind: 'interruption-cancel',
+        dryRun: false,
+        checks: [{ name: 'status', passed: true, detail: `${before?.status ?? 'not stored'}: not carried out yet, so it can be cancelled` }],
+        actions: plan.actions.map(describeAction),
+        outcomes: [`done: ${describeAction(action)} (first: a schedule that fires from now on is ignored; the rest of the plan follows)`],
+      };
       await ports.state.putRequest({
         ...(before ?? {}),
         request: action.request,
@@ -246,7 +259,8 @@ const perform = async (action: Exclude<Action, { kind: 'reserve' }>, ports: Exec
         note: action.note,
         ...(action.victim !== undefined ? { victim: action.victim } : {}),
         ...(action.reservationId !== undefined ? { reservationId: action.reservationId } : {}),
-        updatedAt: ports.clock.now(),
+        updatedAt: now,
+        trail: appendTrail(before?.trail, entry),
       });
       return undefined;
     }

@@ -12,7 +12,7 @@ export type StoredRequestStatus = 'pending' | 'scheduled' | 'deferred' | 'execut
 
 /** One admission check of a decision, with its numbers ("pool: needs 2 vCPU, free 1.5 vCPU"). */
 export interface TrailCheck {
-  readonly name: 'window' | 'victim' | 'forecast' | 'budget' | 'pool';
+  readonly name: 'window' | 'victim' | 'forecast' | 'budget' | 'pool' | 'status';
   readonly passed: boolean;
   readonly detail: string;
 }

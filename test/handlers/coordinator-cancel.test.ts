@@ -48,6 +48,8 @@ describe('coordinator: cancelling a request', () => {
     expect(stored).toMatchObject({ status: 'cancelled', note: 'cancelled while scheduled: patch postponed', victim: VICTIM });
     // The admission's trail survives the cancel.
     expect(stored?.trail?.[0]?.checks.map((c) => c.name)).toEqual(['window', 'victim', 'forecast', 'budget', 'pool']);
+    expect(stored?.trail?.[1]).toMatchObject({ handler: 'coordinator', noticeKind: 'interruption-cancel', checks: [{ name: 'status', passed: true, detail: 'scheduled: not carried out yet, so it can be cancelled' }] });
+    expect(stored?.trail?.[1]?.actions).toHaveLength(3);
     const seq = w.ports.journal.sequence();
     expect(seq.indexOf('stateStore.putRequest')).toBeLessThan(seq.indexOf('scheduler.cancel'));
     expect(seq.indexOf('scheduler.cancel')).toBeLessThan(seq.indexOf('stateStore.release'));

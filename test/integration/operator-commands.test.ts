@@ -132,7 +132,11 @@ describeWithMoto('spotwise status, request, cancel and explain against moto (rea
     const report = await statusJson();
     expect(report.groups[0]?.pool.reserved).toEqual({ vcpu: 0, memoryGiB: 0, networkMbps: 0, diskIops: 0 });
     expect(report.requests.find((r) => r.requestId === patchId)).toMatchObject({ status: 'cancelled', note: 'cancelled while scheduled: patch postponed' });
-    expect((await world.store.getRequest(requestId(patchId)))?.trail?.length).toBe(1);
+    // The cancel is the trail's newest decision, after the admission.
+    expect((await world.store.getRequest(requestId(patchId)))?.trail?.map((e) => [e.handler, e.noticeKind])).toEqual([['coordinator', 'interruption-request'], ['coordinator', 'interruption-cancel']]);
+    const explained = await runCli(['explain', patchId, ...aws, '--table', TABLE]);
+    expect(explained.stdout).toContain(`decisions (2, oldest first):`);
+    expect(explained.stdout).toMatch(/ {2}2\. \S+ {2}coordinator on interruption-cancel\n {5}checks:\n {7}ok {3}status: scheduled: not carried out yet, so it can be cancelled\n {5}plan:\n {7}1\) record request \S+ as cancelled: cancelled while scheduled: patch postponed\n {7}2\) delete the schedule of request \S+: cancelled while scheduled: patch postponed\n {7}3\) release request:\S+ in web: request \S+ cancelled\n/);
 
     const again = await runCli(['cancel', patchId, ...aws, '--table', TABLE, '--bus', BUS]);
     expect(again).toEqual({ code: 1, stdout: '', stderr: `spotwise cancel: request ${patchId} is cancelled (it was already cancelled: cancelled while scheduled: patch postponed): nothing to cancel\n` });
