@@ -102,7 +102,7 @@ describe('AwsPriceReader', () => {
 
   it('says what it could not price, and still returns what it could', async () => {
     pricing.on(GetProductsCommand).resolves({ PriceList: [] });
-    ec2.on(DescribeSpotPriceHistoryCommand).rejects(ec2Error('UnauthorizedOperation', 403, 'You are not authorized to perform this operation.'));
+    ec2.on(DescribeSpotPriceHistoryCommand).rejects(ec2Error('UnauthorizedOperation', 'You are not authorized to perform this operation.', 403));
     const quote = await reader().readPrices(['x9.huge'], NOW);
     expect(quote.prices.get('x9.huge')).toEqual({ spotByZone: new Map() });
     expect(quote.notes).toEqual([
