@@ -106,7 +106,7 @@ describe('AwsPriceReader', () => {
     const quote = await reader().readPrices(['x9.huge'], NOW);
     expect(quote.prices.get('x9.huge')).toEqual({ spotByZone: new Map() });
     expect(quote.notes).toEqual([
-      'Spot prices of x9.huge not read: reading the Spot prices of 1 instance type(s) (DescribeSpotPriceHistory): AWS call failed (UnauthorizedOperation)',
+      'Spot prices of x9.huge not read: reading the Spot prices of 1 instance type(s) (DescribeSpotPriceHistory): AWS call failed (UnauthorizedOperation, HTTP 403)',
       'the Price List has no On-Demand Linux price for x9.huge in us-west-2',
     ]);
   });
