@@ -32,7 +32,7 @@ const NOW = Date.UTC(2026, 0, 12, 9, 0, 0);
 
 /** Port operations timed for the breakdown: the fleet snapshot's reads and the plan's writes. */
 const STATE_OPS = ['getPool', 'getForecasts', 'getProfiles', 'putProfiles', 'reserve', 'release', 'putAllocations', 'markEventProcessed'] as const;
-const CLOUD_OPS = ['findGroupOfInstance', 'describeGroups', 'describeWarmPool', 'describeInstances', 'describeInstanceTypes', 'setDesiredCapacity', 'putWarmPool', 'startInstances'] as const;
+const CLOUD_OPS = ['findGroupOfInstance', 'describeGroups', 'describeWarmPool', 'describeInstances', 'describeInstanceTypes', 'changeDesiredCapacity', 'putWarmPool', 'startInstances'] as const;
 
 export interface NoticePathMeasurement {
   /** ms per measured notice. */

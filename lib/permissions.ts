@@ -24,7 +24,7 @@ export interface FunctionAccess {
 }
 
 const EC2_DESCRIBE = ['ec2:DescribeInstances', 'ec2:DescribeInstanceTypes'];
-const ASG_DESCRIBE = ['autoscaling:DescribeAutoScalingGroups', 'autoscaling:DescribeAutoScalingInstances', 'autoscaling:DescribeWarmPool'];
+const ASG_DESCRIBE = ['autoscaling:DescribeAutoScalingGroups', 'autoscaling:DescribeAutoScalingInstances', 'autoscaling:DescribeWarmPool', 'autoscaling:DescribePolicies'];
 
 /**
  * The permission matrix, from the Plan actions each handler executes (lambda/core/domain.ts `Action`).
@@ -39,9 +39,10 @@ export const FUNCTION_ACCESS: Readonly<Record<HandlerName, FunctionAccess>> = {
     readMetrics: true,
     // Cost metrics and staging's cheapest covering type (lambda/handlers/profiler-prices.ts).
     readPrices: true,
-    // Staging (lambda/core/staging): retype-stopped-instance and put-warm-pool.
+    // Staging (lambda/core/staging): retype-stopped-instance and put-warm-pool; return-standby-instance
+    // (TerminateInstanceInAutoScalingGroup with a decrement) for idle standby members.
     instanceActions: ['ec2:ModifyInstanceAttribute'],
-    groupActions: ['autoscaling:PutWarmPool'],
+    groupActions: ['autoscaling:PutWarmPool', 'autoscaling:TerminateInstanceInAutoScalingGroup'],
   },
   notice: {
     table: 'read-write',
@@ -50,9 +51,10 @@ export const FUNCTION_ACCESS: Readonly<Record<HandlerName, FunctionAccess>> = {
     // Absorbing a spot warning (lambda/core/planner/absorb-load.ts): start or retype staged instances, and
     // stop → modify → start of an On-Demand sibling where the policy allows it.
     instanceActions: ['ec2:StartInstances', 'ec2:StopInstances', 'ec2:ModifyInstanceAttribute'],
-    // set-desired-capacity, put-warm-pool (rebalance), complete-lifecycle-action and heartbeat (lifecycle hooks).
+    // change-desired-capacity (ExecutePolicy of the group's +1 scale-out policy, lib/scale-out-policies.ts),
+    // put-warm-pool (rebalance), complete-lifecycle-action and heartbeat (lifecycle hooks).
     groupActions: [
-      'autoscaling:SetDesiredCapacity',
+      'autoscaling:ExecutePolicy',
       'autoscaling:PutWarmPool',
       'autoscaling:CompleteLifecycleAction',
       'autoscaling:RecordLifecycleActionHeartbeat',

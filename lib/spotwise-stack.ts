@@ -1,4 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
+import { ScaleOutPolicies } from './scale-out-policies';
 import { resolve } from 'node:path';
 import { Annotations, CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
@@ -121,6 +122,9 @@ export class SpotwiseStack extends Stack {
     }
 
     if (demo) this.demo = this.createDemoFleet(config, root);
+
+    // Atomic scale-out for every named group (concurrent notices add up, never overwrite each other).
+    if (named.length > 0) new ScaleOutPolicies(this, 'ScaleOutPolicies', { groupNames: named });
 
     // Hooks on existing groups: opt-in, and never in dry-run (nobody would complete the lifecycle actions, so
     // every launch would wait for the heartbeat timeout).

@@ -1,9 +1,10 @@
 import {
   AutoScalingClient, CompleteLifecycleActionCommand, DescribeAutoScalingGroupsCommand, DescribeAutoScalingInstancesCommand,
-  DescribeWarmPoolCommand, PutWarmPoolCommand, RecordLifecycleActionHeartbeatCommand, SetDesiredCapacityCommand,
+  DescribeWarmPoolCommand, PutWarmPoolCommand, RecordLifecycleActionHeartbeatCommand, ExecutePolicyCommand, DescribePoliciesCommand,
   TerminateInstanceInAutoScalingGroupCommand, type AutoScalingGroup, type DescribeAutoScalingGroupsCommandInput,
   type DescribeWarmPoolCommandInput,
 } from '@aws-sdk/client-auto-scaling';
+import { SCALE_OUT_POLICY_ADJUSTMENT, SCALE_OUT_POLICY_ID } from '../../lambda/contracts/scaling-policy';
 import {
   CreateTagsCommand, DescribeInstancesCommand, DescribeInstanceTypesCommand, EC2Client, ModifyInstanceAttributeCommand,
   StartInstancesCommand, StopInstancesCommand, TerminateInstancesCommand, type DescribeInstancesCommandInput, type Instance,
@@ -185,9 +186,16 @@ export const createCloudBackedClients = (cloud: InMemoryCloud, opts: CloudBacked
     });
     return {};
   });
-  asgMock.on(SetDesiredCapacityCommand).callsFake(async (input: { AutoScalingGroupName: string; DesiredCapacity: number }) => {
-    await asgCall('SetDesiredCapacity', input);
-    await cloud.setDesiredCapacity(groupId(input.AutoScalingGroupName), input.DesiredCapacity);
+  // Every group the stack names has its +1 simple scaling policy (lib/scale-out-policies.ts).
+  asgMock.on(DescribePoliciesCommand).callsFake(async (input: { AutoScalingGroupName?: string }) => {
+    await asgCall('DescribePolicies', input);
+    const g = input.AutoScalingGroupName === undefined ? undefined : cloud.group(groupId(input.AutoScalingGroupName));
+    if (g === undefined) return { ScalingPolicies: [] };
+    return { ScalingPolicies: [{ AutoScalingGroupName: g.id, PolicyName: `spotwise-${SCALE_OUT_POLICY_ID}-bench`, PolicyType: 'SimpleScaling', AdjustmentType: 'ChangeInCapacity', ScalingAdjustment: SCALE_OUT_POLICY_ADJUSTMENT }] };
+  });
+  asgMock.on(ExecutePolicyCommand).callsFake(async (input: { AutoScalingGroupName?: string; PolicyName: string }) => {
+    await asgCall('ExecutePolicy', input);
+    await cloud.changeDesiredCapacity(groupId(input.AutoScalingGroupName ?? ''), SCALE_OUT_POLICY_ADJUSTMENT);
     return {};
   });
   asgMock.on(CompleteLifecycleActionCommand).callsFake(async (input: { AutoScalingGroupName: string; InstanceId?: string; LifecycleHookName: string; LifecycleActionToken?: string; LifecycleActionResult: string }) => {

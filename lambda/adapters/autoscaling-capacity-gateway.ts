@@ -5,16 +5,18 @@ import {
   DescribeWarmPoolCommand,
   PutWarmPoolCommand,
   RecordLifecycleActionHeartbeatCommand,
-  SetDesiredCapacityCommand,
+  ExecutePolicyCommand,
+  paginateDescribePolicies,
   TerminateInstanceInAutoScalingGroupCommand,
   type AutoScalingClient,
   type AutoScalingGroup,
   type WarmPoolConfiguration,
 } from '@aws-sdk/client-auto-scaling';
+import { SCALE_OUT_POLICY_ADJUSTMENT, SCALE_OUT_POLICY_ID } from '../contracts/scaling-policy';
 import { groupId as toGroupId, instanceId as toInstanceId, type GroupId, type InstanceId, type Lifecycle, type WarmPoolView } from '../core/domain';
 import type { CapacityGateway, GroupDescription, WarmPoolDescription } from '../ports/capacity-gateway';
 import { chunk } from './chunk';
-import { callAws } from './errors';
+import { callAws, NotFoundError } from './errors';
 
 /** DescribeAutoScalingGroups: at most 100 names and 100 records per call. */
 const GROUPS_PER_CALL = 100;
@@ -30,6 +32,8 @@ const WARMED_PREFIX = 'Warmed:';
  */
 export class AutoScalingCapacityGateway implements CapacityGateway {
   private readonly groupOfInstance = new Map<InstanceId, GroupId>();
+  /** Each group's scale-out policy name (found once per container: the stack does not change it). */
+  private readonly scaleOutPolicy = new Map<GroupId, string>();
 
   constructor(private readonly client: AutoScalingClient) {}
 
@@ -121,11 +125,43 @@ export class AutoScalingCapacityGateway implements CapacityGateway {
     );
   }
 
-  /** HonorCooldown false: spotwise brings staged capacity in on a notice, when waiting out a cooldown defeats it. */
-  async setDesiredCapacity(id: GroupId, desiredCapacity: number): Promise<void> {
-    await callAws(`setting the desired capacity of group ${id} to ${desiredCapacity}`, () =>
-      this.client.send(new SetDesiredCapacityCommand({ AutoScalingGroupName: id, DesiredCapacity: desiredCapacity, HonorCooldown: false })),
-    );
+  /**
+   * Raises the group by `by` instances: ExecutePolicy of its spotwise scale-out policy (+1 each) `by` times,
+   * with HonorCooldown false (spotwise brings staged capacity in on a notice, when waiting out a cooldown
+   * defeats it). Each execution is applied by Auto Scaling to the desired capacity it holds at that moment,
+   * so concurrent handlers add up instead of overwriting each other. Only increases: spotwise lowers a group
+   * by terminating the specific idle instance with a decrement. A group without the policy (not named in the
+   * configuration at synth) is refused with NotFoundError: nothing is changed.
+   */
+  async changeDesiredCapacity(id: GroupId, by: number): Promise<void> {
+    if (!(Number.isInteger(by) && by >= 0)) throw new RangeError(`raising the desired capacity of group ${id}: by must be an integer ≥ 0 (got ${by})`);
+    if (by === 0) return;
+    const policy = await this.findScaleOutPolicy(id);
+    for (let k = 1; k <= by; k++) {
+      await callAws(`raising the desired capacity of group ${id} by one (${k} of ${by}) with policy ${policy}`, () =>
+        this.client.send(new ExecutePolicyCommand({ AutoScalingGroupName: id, PolicyName: policy, HonorCooldown: false })),
+      );
+    }
+  }
+
+  private async findScaleOutPolicy(id: GroupId): Promise<string> {
+    const cached = this.scaleOutPolicy.get(id);
+    if (cached !== undefined) return cached;
+    const operation = `finding the spotwise scale-out policy of group ${id}`;
+    const found = await callAws(operation, async () => {
+      for await (const page of paginateDescribePolicies({ client: this.client }, { AutoScalingGroupName: id, PolicyTypes: ['SimpleScaling'] })) {
+        const hit = (page.ScalingPolicies ?? []).find(
+          (p) => (p.PolicyName ?? '').includes(SCALE_OUT_POLICY_ID) && p.AdjustmentType === 'ChangeInCapacity' && p.ScalingAdjustment === SCALE_OUT_POLICY_ADJUSTMENT,
+        );
+        if (hit?.PolicyName !== undefined) return hit.PolicyName;
+      }
+      return undefined;
+    });
+    if (found === undefined) {
+      throw new NotFoundError(operation, undefined, `group ${id} has no simple scaling policy named *${SCALE_OUT_POLICY_ID}* adding ${SCALE_OUT_POLICY_ADJUSTMENT} (the stack creates one for every group named in the configuration)`);
+    }
+    this.scaleOutPolicy.set(id, found);
+    return found;
   }
 
   async completeLifecycleAction(input: {

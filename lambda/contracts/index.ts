@@ -4,3 +4,4 @@ export * from './metrics';
 export * from './table';
 export * from './validation';
 export * from './config';
+export * from './scaling-policy';

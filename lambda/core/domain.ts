@@ -346,7 +346,12 @@ export type Action =
   | { readonly kind: 'start-instance'; readonly groupId: GroupId; readonly instanceId: InstanceId; readonly reason: string }
   /** After a restart: the reservation becomes `instanceId`'s allocation in `groupId`'s pool (core-b handOver). */
   | { readonly kind: 'hand-over'; readonly groupId: GroupId; readonly reservationId: ReservationId; readonly instanceId: InstanceId; readonly reason: string }
-  | { readonly kind: 'set-desired-capacity'; readonly groupId: GroupId; readonly desiredCapacity: number; readonly reason: string }
+  /**
+   * Raise a group by `by` instances, relative to its desired capacity when Auto Scaling applies it (never an
+   * absolute value from a snapshot: concurrent handlers would overwrite each other). `from` is the desired
+   * capacity the plan saw, for logs and dry-run.
+   */
+  | { readonly kind: 'change-desired-capacity'; readonly groupId: GroupId; readonly by: number; readonly from: number; readonly reason: string }
   | { readonly kind: 'put-warm-pool'; readonly groupId: GroupId; readonly warmPool: WarmPoolView; readonly reason: string }
   /** An idle standby member goes, and its group's desired capacity drops by one (TerminateInstanceInAutoScalingGroup with decrement). */
   | { readonly kind: 'return-standby-instance'; readonly groupId: GroupId; readonly instanceId: InstanceId; readonly reason: string }

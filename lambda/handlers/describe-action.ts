@@ -16,8 +16,8 @@ export const describeAction = (a: Action): string => {
       return `retype stopped ${a.instanceId} in ${a.groupId} ${a.fromType} → ${a.toType}: ${a.reason}`;
     case 'start-instance':
       return `start ${a.instanceId} in ${a.groupId}: ${a.reason}`;
-    case 'set-desired-capacity':
-      return `set desired capacity of ${a.groupId} to ${a.desiredCapacity}: ${a.reason}`;
+    case 'change-desired-capacity':
+      return `raise desired capacity of ${a.groupId} by ${a.by} (seen at ${a.from}): ${a.reason}`;
     case 'put-warm-pool':
       return `warm pool of ${a.groupId}: min ${a.warmPool.minSize}, max prepared ${a.warmPool.maxGroupPreparedCapacity}, ${a.warmPool.poolState}: ${a.reason}`;
     case 'return-standby-instance':

@@ -206,8 +206,8 @@ const perform = async (action: Exclude<Action, { kind: 'reserve' }>, ports: Exec
     case 'start-instance':
       await ports.instances.startInstances([action.instanceId]);
       return undefined;
-    case 'set-desired-capacity':
-      await ports.capacity.setDesiredCapacity(action.groupId, action.desiredCapacity);
+    case 'change-desired-capacity':
+      await ports.capacity.changeDesiredCapacity(action.groupId, action.by);
       return undefined;
     case 'put-warm-pool':
       await ports.capacity.putWarmPool(action.groupId, action.warmPool);

@@ -21,7 +21,11 @@ export interface CapacityGateway {
   findGroupOfInstance(id: InstanceId): Promise<GroupId | undefined>;
   describeWarmPool(id: GroupId): Promise<WarmPoolDescription | undefined>;
   putWarmPool(id: GroupId, warmPool: WarmPoolView): Promise<void>;
-  setDesiredCapacity(id: GroupId, desiredCapacity: number): Promise<void>;
+  /**
+   * Raises (or lowers) the group's desired capacity by `by` relative to whatever it is when Auto Scaling applies
+   * it: concurrent callers never lose each other's change. Clamped to the group's [min, max] by Auto Scaling.
+   */
+  changeDesiredCapacity(id: GroupId, by: number): Promise<void>;
   completeLifecycleAction(input: { readonly groupId: GroupId; readonly instanceId: InstanceId; readonly hookName: string; readonly token: string; readonly result: 'CONTINUE' | 'ABANDON' }): Promise<void>;
   recordLifecycleActionHeartbeat(input: { readonly groupId: GroupId; readonly instanceId: InstanceId; readonly hookName: string; readonly token: string }): Promise<void>;
   terminateInstanceInGroup(id: InstanceId, options: { readonly decrementDesiredCapacity: boolean }): Promise<void>;

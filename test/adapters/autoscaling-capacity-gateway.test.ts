@@ -8,14 +8,15 @@ import {
   PutWarmPoolCommand,
   RecordLifecycleActionHeartbeatCommand,
   ResourceContentionFault,
-  SetDesiredCapacityCommand,
+  DescribePoliciesCommand,
+  ExecutePolicyCommand,
   TerminateInstanceInAutoScalingGroupCommand,
   type AutoScalingGroup,
 } from '@aws-sdk/client-auto-scaling';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { AutoScalingCapacityGateway, inferLifecycle } from '../../lambda/adapters/autoscaling-capacity-gateway';
-import { AwsCallError, ThrottledError } from '../../lambda/adapters/errors';
+import { AwsCallError, NotFoundError, ThrottledError } from '../../lambda/adapters/errors';
 import { groupId, instanceId } from '../../lambda/core/domain';
 import { ec2Error, meta } from './aws-errors';
 
@@ -158,17 +159,14 @@ describe('AutoScalingCapacityGateway warm pools', () => {
 
 describe('AutoScalingCapacityGateway mutating calls', () => {
   it('sends the exact commands', async () => {
-    asg.on(SetDesiredCapacityCommand).resolves({});
     asg.on(CompleteLifecycleActionCommand).resolves({});
     asg.on(RecordLifecycleActionHeartbeatCommand).resolves({});
     asg.on(TerminateInstanceInAutoScalingGroupCommand).resolves({});
     const gw = gateway();
-    await gw.setDesiredCapacity(groupId('standby'), 5);
     await gw.completeLifecycleAction({ groupId: groupId('web'), instanceId: instanceId('i-1'), hookName: 'spotwise-terminate', token: 'tok-1', result: 'CONTINUE' });
     await gw.recordLifecycleActionHeartbeat({ groupId: groupId('web'), instanceId: instanceId('i-1'), hookName: 'spotwise-terminate', token: 'tok-1' });
     await gw.terminateInstanceInGroup(instanceId('i-1'), { decrementDesiredCapacity: false });
 
-    expect(asg.commandCalls(SetDesiredCapacityCommand)[0]?.args[0].input).toEqual({ AutoScalingGroupName: 'standby', DesiredCapacity: 5, HonorCooldown: false });
     expect(asg.commandCalls(CompleteLifecycleActionCommand)[0]?.args[0].input).toEqual({
       AutoScalingGroupName: 'web',
       LifecycleHookName: 'spotwise-terminate',
@@ -186,10 +184,46 @@ describe('AutoScalingCapacityGateway mutating calls', () => {
   });
 
   it('names the operation when Auto Scaling refuses', async () => {
-    asg.on(SetDesiredCapacityCommand).rejects(new ResourceContentionFault({ message: 'pending update', $metadata: meta(500) }));
-    const call = gateway().setDesiredCapacity(groupId('standby'), 5);
+    asg.on(DescribePoliciesCommand).resolves({ ScalingPolicies: [scaleOutPolicy] });
+    asg.on(ExecutePolicyCommand).rejects(new ResourceContentionFault({ message: 'pending update', $metadata: meta(500) }));
+    const call = gateway().changeDesiredCapacity(groupId('standby'), 1);
     await expect(call).rejects.toBeInstanceOf(AwsCallError);
-    await expect(call).rejects.toThrow('setting the desired capacity of group standby to 5: AWS call failed (ResourceContentionFault, HTTP 500)');
+    await expect(call).rejects.toThrow(`raising the desired capacity of group standby by one (1 of 1) with policy ${scaleOutPolicy.PolicyName}: AWS call failed (ResourceContentionFault, HTTP 500)`);
+  });
+});
+
+const scaleOutPolicy = { AutoScalingGroupName: 'standby', PolicyName: 'spotwise-SpotwiseScaleOutByOnestandbyA1B2C3-XYZ', PolicyType: 'SimpleScaling', AdjustmentType: 'ChangeInCapacity', ScalingAdjustment: 1 };
+
+describe('AutoScalingCapacityGateway.changeDesiredCapacity (ExecutePolicy of the +1 scale-out policy)', () => {
+  it('finds the policy once (DescribePolicies, paginated) and executes it once per instance, without cooldown', async () => {
+    asg.on(DescribePoliciesCommand, { AutoScalingGroupName: 'standby', PolicyTypes: ['SimpleScaling'] })
+      .resolvesOnce({ ScalingPolicies: [{ ...scaleOutPolicy, PolicyName: 'someone-elses-scale-out', ScalingAdjustment: 1 }], NextToken: 'p2' })
+      .resolvesOnce({ ScalingPolicies: [{ ...scaleOutPolicy, PolicyName: 'spotwise-SpotwiseScaleOutByOne-minus', ScalingAdjustment: -1 }, scaleOutPolicy] });
+    asg.on(ExecutePolicyCommand).resolves({});
+    const gw = gateway();
+    await gw.changeDesiredCapacity(groupId('standby'), 2);
+    await gw.changeDesiredCapacity(groupId('standby'), 1);
+    await gw.changeDesiredCapacity(groupId('standby'), 0);
+    // Two pages through the SDK's paginator (it reuses one input object, so only the last token is visible).
+    const describes = asg.commandCalls(DescribePoliciesCommand).map((c) => c.args[0].input);
+    expect(describes).toHaveLength(2);
+    expect(describes[1]).toMatchObject({ AutoScalingGroupName: 'standby', PolicyTypes: ['SimpleScaling'], NextToken: 'p2' });
+    expect(asg.commandCalls(ExecutePolicyCommand).map((c) => c.args[0].input)).toEqual(
+      Array(3).fill({ AutoScalingGroupName: 'standby', PolicyName: scaleOutPolicy.PolicyName, HonorCooldown: false }),
+    );
+  });
+
+  it('refuses, changing nothing, when the group has no spotwise scale-out policy', async () => {
+    asg.on(DescribePoliciesCommand).resolves({ ScalingPolicies: [] });
+    const call = gateway().changeDesiredCapacity(groupId('tagged-only'), 1);
+    await expect(call).rejects.toBeInstanceOf(NotFoundError);
+    await expect(call).rejects.toThrow('finding the spotwise scale-out policy of group tagged-only: group tagged-only has no simple scaling policy named *SpotwiseScaleOutByOne* adding 1');
+    expect(asg.commandCalls(ExecutePolicyCommand)).toHaveLength(0);
+  });
+
+  it.each([[-1], [1.5], [Number.NaN]])('refuses a change by %s before calling AWS', async (by) => {
+    await expect(gateway().changeDesiredCapacity(groupId('standby'), by)).rejects.toThrow(`by must be an integer ≥ 0 (got ${by})`);
+    expect(asg.calls()).toHaveLength(0);
   });
 });
 

@@ -38,7 +38,7 @@ describe('EventBridgePublisher', () => {
     eb.on(PutEventsCommand).resolves({ FailedEntryCount: 0 });
     const plan: PublishedEntry = {
       detailType: 'Plan Made',
-      detail: { handler: 'notice', dryRun: true, noticeKind: 'spot-interruption-warning', plan: { actions: [{ kind: 'set-desired-capacity', groupId: groupId('standby'), desiredCapacity: 3, reason: 'warm capacity' }], events: [] } },
+      detail: { handler: 'notice', dryRun: true, noticeKind: 'spot-interruption-warning', plan: { actions: [{ kind: 'change-desired-capacity', groupId: groupId('standby'), by: 1, from: 2, reason: 'warm capacity' }], events: [] } },
     };
     await publisher().publish([plan]);
     expect(eb).toHaveReceivedCommandExactlyOnceWith(PutEventsCommand, { Entries: [requestEntry(plan)] });

@@ -44,7 +44,7 @@ const schedule = (res: Reservation): Action => ({ kind: 'schedule-interruption',
 const stop = (id = od): Action => ({ kind: 'interrupt-instance', groupId: g, instanceId: id, mode: 'stop', reason: 'test' });
 const retype = (id: string, toType: string): Action => ({ kind: 'retype-stopped-instance', groupId: g, instanceId: instanceId(id), fromType: 'm5.large', toType, reason: 'test' });
 const start = (id = od): Action => ({ kind: 'start-instance', groupId: g, instanceId: id, reason: 'test' });
-const desired = (n: number): Action => ({ kind: 'set-desired-capacity', groupId: g, desiredCapacity: n, reason: 'test' });
+const desired = (n: number): Action => ({ kind: 'change-desired-capacity', groupId: g, by: n - 2, from: 2, reason: 'test' });
 
 /** One plan with every action kind, each valid against the setup above. */
 const everyKind = (): Plan => {
@@ -85,7 +85,7 @@ describe('executePlan', () => {
     expect(report.succeeded).toBe(true);
     expect(report.outcomes.map((o) => o.kind)).toEqual(Array(13).fill('done'));
     expect(p.journal.sequence()).toEqual([
-      'stateStore.reserve', 'stateStore.release', 'cloud.retypeStoppedInstance', 'cloud.startInstances', 'cloud.setDesiredCapacity',
+      'stateStore.reserve', 'stateStore.release', 'cloud.retypeStoppedInstance', 'cloud.startInstances', 'cloud.changeDesiredCapacity',
       'cloud.putWarmPool', 'cloud.recordLifecycleActionHeartbeat', 'cloud.completeLifecycleAction', 'scheduler.schedule', 'cloud.stopInstances',
       'stateStore.getPool', 'stateStore.putAllocations', 'stateStore.release',
     ]);
@@ -130,7 +130,7 @@ describe('executePlan', () => {
     const { p, ports } = await setup();
     const res = reservation('a', r(2, 8));
     await p.stateStore.reserve(res);
-    p.cloud.log.failNext('setDesiredCapacity');
+    p.cloud.log.failNext('changeDesiredCapacity');
     const report = await executePlan(plan(reserve(res), desired(3)), ports, { dryRun: false });
     expect(report.reserved).toEqual([]);
     expect(report.compensations).toEqual([]);
@@ -140,7 +140,7 @@ describe('executePlan', () => {
   it('on failure: stops the plan, releases reservations it made, cancels schedules it made', async () => {
     const { p, ports } = await setup();
     const res = reservation('a', r(2, 8));
-    p.cloud.log.failNext('setDesiredCapacity', new Error('throttled'));
+    p.cloud.log.failNext('changeDesiredCapacity', new Error('throttled'));
     const report = await executePlan(plan(reserve(res), schedule(res), desired(3), stop(od)), ports, { dryRun: false });
     expect(report.succeeded).toBe(false);
     expect(report.outcomes.map((o) => o.kind)).toEqual(['done', 'done', 'failed', 'skipped']);
@@ -163,7 +163,7 @@ describe('executePlan', () => {
 
   it('a failing compensation is reported, not thrown', async () => {
     const { p, ports } = await setup();
-    p.cloud.log.failNext('setDesiredCapacity');
+    p.cloud.log.failNext('changeDesiredCapacity');
     p.stateStore.log.failNext('release', new Error('table unavailable'));
     const report = await executePlan(plan(reserve(reservation('a', r(1, 1))), desired(3)), ports, { dryRun: false });
     expect(report.compensations).toMatchObject([{ kind: 'failed', error: { message: 'table unavailable' } }]);
@@ -186,7 +186,7 @@ describe('executePlan', () => {
   });
 
   it('property: whatever fails, every outcome is reported, no reservation made by a failed plan survives unless its instance was interrupted, and nothing planned to restart stays stopped', async () => {
-    const ops = ['reserve', 'setDesiredCapacity', 'stopInstances', 'retypeStoppedInstance', 'startInstances', 'schedule'] as const;
+    const ops = ['reserve', 'changeDesiredCapacity', 'stopInstances', 'retypeStoppedInstance', 'startInstances', 'schedule'] as const;
     await fc.assert(fc.asyncProperty(fc.constantFrom(...ops), fc.boolean(), async (failing, dryRun) => {
       const { p, ports } = await setup();
       const res = reservation('sibling:x:i-0000000000000a001', r(2, 8));

@@ -36,9 +36,9 @@ describe('notice handler: interruptible Capacity Reservation warning (documented
   it('reserves the post-restart demand, brings warm standby capacity into service, publishes and counts the notice', async () => {
     const w = await worldWith([{ id: CR_INSTANCE, lifecycle: 'on-demand' }]);
     const result = await makeNotice(w.deps)(CR_EVENT());
-    expect(result).toMatchObject({ status: 'planned', noticeKind: 'capacity-reservation-interruption-warning', succeeded: true, actions: ['reserve', 'set-desired-capacity'] });
+    expect(result).toMatchObject({ status: 'planned', noticeKind: 'capacity-reservation-interruption-warning', succeeded: true, actions: ['reserve', 'change-desired-capacity'] });
     expect(w.ports.stateStore.allReservations()).toMatchObject([{ id: `warning:3f6c2a9e-5b1d-4e7a-9c0f-2d8b7a6e1c45:${CR_INSTANCE}`, instanceId: CR_INSTANCE }]);
-    expect(w.ports.cloud.log.callsTo('setDesiredCapacity').map((c) => c.args)).toEqual([[STANDBY, 1]]);
+    expect(w.ports.cloud.log.callsTo('changeDesiredCapacity').map((c) => c.args)).toEqual([[STANDBY, 1]]);
     expect(w.ports.publisher.domainEvents().map((e) => e.kind)).toContain('reservation-made');
     expect(w.telemetry.total(MetricName.noticesHandled, { NoticeKind: 'capacity-reservation-interruption-warning' })).toBe(1);
   });

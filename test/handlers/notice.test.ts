@@ -130,14 +130,14 @@ describe('notice handler with real EventBridge fixtures and in-memory ports', ()
 
   it('a failing AWS call is reported, compensated and counted, not thrown into a retry loop', async () => {
     const w = await buildWorld();
-    w.ports.cloud.log.failNext('setDesiredCapacity', new Error('Rate exceeded'));
+    w.ports.cloud.log.failNext('changeDesiredCapacity', new Error('Rate exceeded'));
     const result = await makeHandler(w.deps)(karpenterWarning());
-    expect(result).toMatchObject({ status: 'planned', actions: ['reserve', 'set-desired-capacity'], succeeded: false });
+    expect(result).toMatchObject({ status: 'planned', actions: ['reserve', 'change-desired-capacity'], succeeded: false });
     // The reservation this plan made was released again (compensation), and the failure is visible.
     expect(w.ports.stateStore.allReservations()).toEqual([]);
     expect(w.telemetry.total(MetricName.actionFailures)).toBe(1);
     expect(w.ports.publisher.domainEvents().map((e) => e.kind)).toEqual(['fail-closed']);
-    expect(w.telemetry.logsAt('error')).toMatchObject([{ message: 'action failed', fields: { action: 'set-desired-capacity', error: 'Rate exceeded' } }]);
+    expect(w.telemetry.logsAt('error')).toMatchObject([{ message: 'action failed', fields: { action: 'change-desired-capacity', error: 'Rate exceeded' } }]);
   });
 
   it('a failing read throws (Lambda retries) before anything is marked or done', async () => {

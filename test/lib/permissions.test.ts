@@ -36,6 +36,7 @@ const DESCRIBE = [
   'autoscaling:DescribeAutoScalingGroups',
   'autoscaling:DescribeAutoScalingInstances',
   'autoscaling:DescribeWarmPool',
+  'autoscaling:DescribePolicies',
 ];
 const TABLE_READ_WRITE = [
   'dynamodb:BatchGetItem',
@@ -84,7 +85,7 @@ describe('IAM, active (spotwise.example.yaml with -c dry_run=false)', () => {
       { Sid: 'ReadMetrics', Action: 'cloudwatch:GetMetricData', Effect: 'Allow', Resource: '*' },
       { Sid: 'ReadPrices', Action: ['ec2:DescribeSpotPriceHistory', 'pricing:GetProducts'], Effect: 'Allow', Resource: '*' },
       { Sid: 'ChangeManagedInstances', Action: 'ec2:ModifyInstanceAttribute', Effect: 'Allow', Resource: instanceArn, Condition: managedInstances },
-      { Sid: 'ChangeManagedGroups', Action: 'autoscaling:PutWarmPool', Effect: 'Allow', Resource: NAMED_GROUPS.map(groupArn), Condition: managedGroups },
+      { Sid: 'ChangeManagedGroups', Action: ['autoscaling:PutWarmPool', 'autoscaling:TerminateInstanceInAutoScalingGroup'], Effect: 'Allow', Resource: NAMED_GROUPS.map(groupArn), Condition: managedGroups },
     ]);
   });
 
@@ -100,7 +101,7 @@ describe('IAM, active (spotwise.example.yaml with -c dry_run=false)', () => {
       },
       {
         Sid: 'ChangeManagedGroups',
-        Action: ['autoscaling:SetDesiredCapacity', 'autoscaling:PutWarmPool', 'autoscaling:CompleteLifecycleAction', 'autoscaling:RecordLifecycleActionHeartbeat'],
+        Action: ['autoscaling:ExecutePolicy', 'autoscaling:PutWarmPool', 'autoscaling:CompleteLifecycleAction', 'autoscaling:RecordLifecycleActionHeartbeat'],
         Effect: 'Allow',
         Resource: NAMED_GROUPS.map(groupArn),
         Condition: managedGroups,

@@ -15,6 +15,7 @@ const shape = (template: ReturnType<typeof synthSpotwise>['template']): Record<s
 describe('SpotwiseStack', () => {
   it('has the expected shape for the default configuration (normalised: resource types and counts)', () => {
     expect(shape(synthSpotwise().template)).toEqual({
+      'AWS::AutoScaling::ScalingPolicy': 3, // the +1 scale-out policy of each named group
       'AWS::CloudWatch::Alarm': 16, // 2 per function, 4 fleet-wide, 2 per named primary group
       'AWS::CloudWatch::Dashboard': 1,
       'AWS::DynamoDB::Table': 1,

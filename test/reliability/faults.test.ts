@@ -38,7 +38,7 @@ const LAMBDA_RETRY_DELAYS_MS = [60_000, 120_000] as const;
 const BUDGET_MS = SPOT_WARNING_LEAD_SECONDS * 1000;
 
 const EC2_METHODS = ['describeInstances', 'describeInstanceTypes', 'retypeStoppedInstance', 'startInstances', 'stopInstances', 'terminateInstances', 'tagInstances'] as const satisfies readonly (keyof InstanceGateway)[];
-const ASG_METHODS = ['describeGroups', 'findGroupOfInstance', 'describeWarmPool', 'putWarmPool', 'setDesiredCapacity', 'completeLifecycleAction', 'recordLifecycleActionHeartbeat', 'terminateInstanceInGroup'] as const satisfies readonly (keyof CapacityGateway)[];
+const ASG_METHODS = ['describeGroups', 'findGroupOfInstance', 'describeWarmPool', 'putWarmPool', 'changeDesiredCapacity', 'completeLifecycleAction', 'recordLifecycleActionHeartbeat', 'terminateInstanceInGroup'] as const satisfies readonly (keyof CapacityGateway)[];
 const STATE_METHODS = ['getPool', 'putPoolCapacity', 'putAllocations', 'reserve', 'release', 'sweepExpired', 'getProfiles', 'putProfiles', 'getForecasts', 'putForecasts', 'getRequest', 'putRequest', 'listDueRequests', 'markEventProcessed'] as const satisfies readonly (keyof StateStore)[];
 
 interface Attempt {

@@ -291,11 +291,12 @@ export const planLoadAbsorption = (req: AbsorbRequest): AbsorbPlan => {
     if (isZero(w.remaining)) break;
     step(req, w);
   }
-  // One set-desired-capacity per group, with every step's increase folded in.
+  // One change-desired-capacity per group, with every step's increase folded in.
   const desired: Action[] = [...w.added.values()].map(({ group, count, reasons }) => ({
-    kind: 'set-desired-capacity',
+    kind: 'change-desired-capacity',
     groupId: group.id,
-    desiredCapacity: Math.floor(group.desiredCapacity) + count,
+    by: count,
+    from: Math.floor(group.desiredCapacity),
     reason: `${reasons.join('; ')} for ${req.why}`,
   }));
   const actions: Action[] = [...desired, ...w.actions];

@@ -1,7 +1,7 @@
 import type { FleetView, Notice, Plan } from '../domain';
 import { planDueInterruption, planInterruptionRequest } from '../coordinator/plan-request';
 import { planStaging } from '../staging/plan-staging';
-import { findGroup } from './locate-instance';
+import { findGroup, findWarmGroup } from './locate-instance';
 import { ignoreNotice, joinPlans } from './ignore-notice';
 import { planCapacityReservationWarning } from './plan-capacity-reservation-warning';
 import { planLifecycleLaunch, planLifecycleTerminate } from './plan-lifecycle';
@@ -63,7 +63,12 @@ export const planNoticeResponse = (notice: Notice, fleet: FleetView, ctx: { read
       return ignoreNotice(now, `a cancel of request ${notice.requestId} is planned by the coordinator from the stored request`);
     case 'profile-tick': {
       const group = findGroup(fleet, notice.groupId);
-      const staged = planStaging(notice.groupId, fleet, ctx);
+      const warm = group === undefined ? undefined : findWarmGroup(fleet, group);
+      // One writer per warm pool: only the tick of the group that owns it stages it. The ticks of the
+      // groups it backs run concurrently with it, and each PutWarmPool would overwrite the others'.
+      const staged = warm !== undefined && warm.id !== notice.groupId
+        ? { actions: [{ kind: 'noop' as const, reason: `the warm pool of ${warm.id} is staged by ${warm.id}'s own profile tick` }], events: [] }
+        : planStaging(notice.groupId, fleet, ctx);
       return group === undefined ? staged : joinPlans(staged, planPoolCalm(group, now));
     }
     case 'noop':

@@ -138,7 +138,8 @@ export class SimulatedCloud implements InstanceGateway, CapacityGateway {
     await this.call('mutating');
     const g = this.world.cloud.group(id);
     if (g === undefined || !Number.isInteger(desiredCapacity) || desiredCapacity < g.minSize || desiredCapacity > g.maxSize) {
-      await this.checked(() => this.world.cloud.setDesiredCapacity(id, desiredCapacity)); // the fake's refusal, naming the bounds
+      this.world.totals.failedActions += 1;
+      throw new InMemoryCloudError('ValidationError', `setting desired capacity of ${id} to ${desiredCapacity}: ${g === undefined ? 'no such group' : `must be an integer within [${g.minSize}, ${g.maxSize}]`}`);
     }
     // The world's setter writes it and keeps the version every writer is judged against.
     this.world.noteWrite(id, 'desired', () => this.world.setDesired(id, desiredCapacity));
@@ -151,6 +152,8 @@ export class SimulatedCloud implements InstanceGateway, CapacityGateway {
    * Clamped to [min, max] as Auto Scaling does.
    */
   async changeDesiredCapacity(id: GroupId, adjustment: number): Promise<void> {
+    // One ExecutePolicy call per instance (a +1 simple scaling policy), each through the bucket.
+    for (let k = 1; k < Math.abs(adjustment); k++) await this.call('mutating');
     await this.call('mutating');
     const g = this.world.cloud.group(id);
     if (g === undefined) {

@@ -12,7 +12,7 @@ export type CloudOperation = keyof InstanceGateway | keyof CapacityGateway;
 /** Calls that change instances, groups, warm pools or lifecycle actions. */
 export const CLOUD_MUTATING: ReadonlySet<CloudOperation> = new Set<CloudOperation>([
   'retypeStoppedInstance', 'startInstances', 'stopInstances', 'terminateInstances', 'tagInstances',
-  'putWarmPool', 'setDesiredCapacity', 'completeLifecycleAction', 'recordLifecycleActionHeartbeat', 'terminateInstanceInGroup',
+  'putWarmPool', 'changeDesiredCapacity', 'completeLifecycleAction', 'recordLifecycleActionHeartbeat', 'terminateInstanceInGroup',
 ]);
 
 /** An instance as the cloud holds it: the managed view plus its tags. */
@@ -247,13 +247,17 @@ export class InMemoryCloud implements InstanceGateway, CapacityGateway {
     this.groups.set(id, { ...g, warmPool: { ...warmPool } });
   }
 
-  async setDesiredCapacity(id: GroupId, desiredCapacity: number): Promise<void> {
-    this.log.record('setDesiredCapacity', [id, desiredCapacity]);
-    const g = this.mustGetGroup(id, 'setting desired capacity');
-    if (!Number.isInteger(desiredCapacity) || desiredCapacity < g.minSize || desiredCapacity > g.maxSize) {
-      throw new InMemoryCloudError('ValidationError', `setting desired capacity of ${id} to ${desiredCapacity}: must be an integer within [${g.minSize}, ${g.maxSize}]`);
+  /** ExecutePolicy of the +1 scale-out policy `by` times: applied to the desired capacity as it is then, clamped to [min, max]. */
+  async changeDesiredCapacity(id: GroupId, by: number): Promise<void> {
+    this.log.record('changeDesiredCapacity', [id, by]);
+    this.mustGetGroup(id, 'raising desired capacity');
+    if (!Number.isInteger(by) || by < 0) throw new InMemoryCloudError('ValidationError', `raising desired capacity of ${id} by ${by}: must be an integer ≥ 0`);
+    // Each execution is its own call: another writer may act between them.
+    for (let k = 0; k < by; k++) {
+      await Promise.resolve();
+      const now = this.mustGetGroup(id, 'raising desired capacity');
+      this.groups.set(id, { ...now, desiredCapacity: Math.min(now.maxSize, now.desiredCapacity + 1) });
     }
-    this.groups.set(id, { ...g, desiredCapacity });
   }
 
   async completeLifecycleAction(input: { readonly groupId: GroupId; readonly instanceId: InstanceId; readonly hookName: string; readonly token: string; readonly result: 'CONTINUE' | 'ABANDON' }): Promise<void> {

@@ -58,9 +58,10 @@ describe('cloud-backed SDK clients', () => {
 
   it('mutations go through the fake cloud, with its refusals', async () => {
     const { cloud, asg, ec2, fleet } = setup(5);
-    await asg.setDesiredCapacity(STANDBY_GROUP, 2);
-    expect(cloud.group(STANDBY_GROUP)?.desiredCapacity).toBe(2);
-    await expect(asg.setDesiredCapacity(groupId('bench-primary'), 1_000)).rejects.toThrow(/setting the desired capacity of group bench-primary to 1000/);
+    const before = cloud.group(STANDBY_GROUP)?.desiredCapacity ?? 0;
+    await asg.changeDesiredCapacity(STANDBY_GROUP, 2);
+    expect(cloud.group(STANDBY_GROUP)?.desiredCapacity).toBe(before + 2);
+    await expect(asg.changeDesiredCapacity(groupId('ghost'), 1)).rejects.toThrow(/scale-out policy of group ghost/);
     const spot = fleet.primary[0]?.id ?? instanceId('i-0');
     await expect(ec2.stopInstances([spot])).rejects.toThrow(/stopping/);
     expect(cloud.instance(spot)?.state).toBe('running');

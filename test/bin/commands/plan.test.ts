@@ -72,7 +72,7 @@ describe('planEvent against the built-in sample fleet', () => {
     if (out.kind !== 'planned') throw new Error(`not planned: ${out.errors}`);
     // The event's group name is kept: the notice, every action and the adopted instance say my-asg.
     expect(out.notice).toMatchObject({ kind: 'lifecycle-terminate', groupId: 'my-asg', instanceId: 'i-1234567890abcdef0' });
-    expect(out.plan.actions.map((a) => a.kind)).toEqual(['heartbeat', 'reserve', 'set-desired-capacity', 'complete-lifecycle-action']);
+    expect(out.plan.actions.map((a) => a.kind)).toEqual(['heartbeat', 'reserve', 'change-desired-capacity', 'complete-lifecycle-action']);
     expect(out.plan.actions[1]).toMatchObject({ kind: 'reserve', reservation: { groupId: 'my-asg', instanceId: 'i-1234567890abcdef0' } });
     expect(out.plan.events.map((e) => e.kind)).toEqual(['reservation-made']);
     expect(out.plan.events.some((e) => e.kind === 'notice-ignored')).toBe(false);
@@ -147,7 +147,7 @@ describe('--aws target', () => {
 
   it('refuses every mutating call (read-only), without touching the network', async () => {
     const t: PlanTarget = await awsTarget({}, { SPOTWISE_CONFIG: config, AWS_REGION: 'us-east-1' });
-    await expect(t.ports.capacity.setDesiredCapacity('web' as never, 3)).rejects.toThrow('spotwise plan --aws is read-only: refusing setDesiredCapacity');
+    await expect(t.ports.capacity.changeDesiredCapacity('web' as never, 1)).rejects.toThrow('spotwise plan --aws is read-only: refusing changeDesiredCapacity');
     await expect(t.ports.instances.stopInstances([instanceId('i-00000001')])).rejects.toThrow('refusing stopInstances');
     await expect(t.ports.state.markEventProcessed('e', 0)).rejects.toThrow('refusing markEventProcessed');
     await expect(t.ports.state.reserve({} as never)).rejects.toThrow('refusing reserve');
@@ -201,7 +201,7 @@ describe('spotwise plan (spawned CLI)', () => {
     expect(r.status).toBe(0);
     const out = JSON.parse(r.stdout) as { notice: { kind: string; instanceId: string }; plan: { actions: { kind: string }[] } };
     expect(out.notice).toMatchObject({ kind: 'capacity-reservation-interruption-warning', instanceId: 'i-0c4e8a2b6d1f3a5c7' });
-    expect(out.plan.actions.map((a) => a.kind)).toEqual(['reserve', 'set-desired-capacity']);
+    expect(out.plan.actions.map((a) => a.kind)).toEqual(['reserve', 'change-desired-capacity']);
   });
 
   it('done when: an AWS Health scheduled change gives scheduled-maintenance, a reservation and a scheduled interruption', () => {

@@ -7,6 +7,8 @@ import { parseEvent } from '../../../lambda/events/registry';
 import { fixture } from '../../events/event-fixtures';
 import { forecast, instance, MINUTE, policy, standardFleet, T0, unknownForecast } from '../fixtures/fleet-builders';
 
+/** The change-desired-capacity actions with the capacity each raises its group to (from + by). */
+const raisedTo = (plan: Plan) => plan.actions.flatMap((a) => (a.kind === 'change-desired-capacity' ? [{ ...a, raisedTo: a.from + a.by }] : []));
 const WINDOW = 30 * MINUTE;
 const DAY = 24 * 3600_000;
 const kinds = (plan: Plan): string[] => plan.actions.map((a) => a.kind);
@@ -28,9 +30,9 @@ const maintenance = (ids: readonly string[], startTime = T0 + 14 * DAY): Notice 
 describe('planNoticeResponse: interruptible Capacity Reservation warning', () => {
   it('prepares like a Spot warning: reserves until the termination time + grace + window, brings warm capacity into service', () => {
     const plan = planNoticeResponse(crWarning('i-a1', T0 + 90_000), standardFleet(), { now: T0 });
-    expect(kinds(plan)).toEqual(['reserve', 'set-desired-capacity']);
+    expect(kinds(plan)).toEqual(['reserve', 'change-desired-capacity']);
     expect(only(plan, 'reserve')[0]?.reservation).toMatchObject({ id: 'warning:cr-i-a1:i-a1', groupId: 'web', expiresAt: T0 + 90_000 + RESTART_GRACE_MS + WINDOW });
-    expect(only(plan, 'set-desired-capacity')).toEqual([expect.objectContaining({ groupId: 'web-standby', desiredCapacity: 1 })]);
+    expect(raisedTo(plan)).toEqual([expect.objectContaining({ groupId: 'web-standby', raisedTo: 1 })]);
     expect(plan.events).toContainEqual(expect.objectContaining({ kind: 'reservation-made', instanceId: 'i-a1' }));
   });
 

@@ -21,7 +21,7 @@ describe('the notice scenarios', () => {
       for (const a of planNoticeResponse(notice, f.fleet, { now }).actions) seen.add(a.kind);
     }
     expect([...seen].sort()).toEqual(
-      ['complete-lifecycle-action', 'hand-over', 'heartbeat', 'interrupt-instance', 'noop', 'put-warm-pool', 'release', 'reserve', 'retype-stopped-instance', 'set-desired-capacity', 'start-instance'],
+      ['change-desired-capacity', 'complete-lifecycle-action', 'hand-over', 'heartbeat', 'interrupt-instance', 'noop', 'put-warm-pool', 'release', 'reserve', 'retype-stopped-instance', 'start-instance'],
     );
   });
 });
@@ -76,10 +76,12 @@ describe('planNoticeResponse properties', () => {
       fc.property(scenario, ({ f, notice, now }) => {
         const plan = planNoticeResponse(notice, f.fleet, { now });
         for (const a of plan.actions) {
-          if (a.kind !== 'set-desired-capacity') continue;
+          if (a.kind !== 'change-desired-capacity') continue;
           const g = f.fleet.groups.find((x) => x.id === a.groupId)!;
-          expect(a.desiredCapacity).toBeLessThanOrEqual(g.maxSize);
-          expect(a.desiredCapacity).toBeGreaterThan(g.desiredCapacity);
+          expect(a.from).toBe(Math.floor(g.desiredCapacity));
+          expect(Number.isInteger(a.by)).toBe(true);
+          expect(a.by).toBeGreaterThan(0);
+          expect(a.from + a.by).toBeLessThanOrEqual(g.maxSize);
         }
       }),
       RUNS,
@@ -119,7 +121,7 @@ describe('planNoticeResponse properties', () => {
           // Held: never completed; at most warm capacity / scale-out brought in first (uncertain forecast).
           expect(completes).toHaveLength(0);
           expect(plan.actions.at(-1)?.kind).toBe('noop');
-          expect(plan.actions.every((a) => ['noop', 'set-desired-capacity', 'start-instance', 'retype-stopped-instance', 'reserve', 'interrupt-instance'].includes(a.kind))).toBe(true);
+          expect(plan.actions.every((a) => ['noop', 'change-desired-capacity', 'start-instance', 'retype-stopped-instance', 'reserve', 'interrupt-instance'].includes(a.kind))).toBe(true);
           return;
         }
         expect(completes).toHaveLength(1);

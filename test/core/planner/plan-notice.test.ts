@@ -6,6 +6,8 @@ import {
   forecast, group, instance, MINUTE, policy, pool, reservation, res, roomyPool, standardFleet, T0, unknownForecast, fleet as buildFleet,
 } from '../fixtures/fleet-builders';
 
+/** The change-desired-capacity actions with the capacity each raises its group to (from + by). */
+const raisedTo = (plan: Plan) => plan.actions.flatMap((a) => (a.kind === 'change-desired-capacity' ? [{ ...a, raisedTo: a.from + a.by }] : []));
 const WINDOW = 30 * MINUTE;
 const kinds = (plan: Plan): string[] => plan.actions.map((a) => a.kind);
 const only = <K extends Action['kind']>(plan: Plan, kind: K): Extract<Action, { kind: K }>[] =>
@@ -49,9 +51,9 @@ describe('planNoticeResponse: spot interruption warning', () => {
 
   it('brings staged warm capacity into service on the standby group (reserve first, then desired capacity)', () => {
     const plan = planNoticeResponse(warning('i-a1'), standardFleet(), { now: T0 });
-    expect(kinds(plan)).toEqual(['reserve', 'set-desired-capacity']);
+    expect(kinds(plan)).toEqual(['reserve', 'change-desired-capacity']);
     // 1.5 vCPU / 6 GiB fits one warm m5.large (2 vCPU / 8 GiB): one more in service.
-    expect(only(plan, 'set-desired-capacity')).toEqual([expect.objectContaining({ groupId: 'web-standby', desiredCapacity: 1 })]);
+    expect(raisedTo(plan)).toEqual([expect.objectContaining({ groupId: 'web-standby', raisedTo: 1 })]);
   });
 
   it('counts warm instances smallest first, since Auto Scaling picks which one leaves the pool', () => {
@@ -66,7 +68,7 @@ describe('planNoticeResponse: spot interruption warning', () => {
     });
     // The m5.xlarge alone would cover 3 vCPU, but Auto Scaling may pick the m5.large first: bring both.
     const plan = planNoticeResponse(warning('i-a1'), f, { now: T0 });
-    expect(only(plan, 'set-desired-capacity')).toEqual([expect.objectContaining({ groupId: 'web-standby', desiredCapacity: 2 })]);
+    expect(raisedTo(plan)).toEqual([expect.objectContaining({ groupId: 'web-standby', raisedTo: 2 })]);
   });
 
   it('scales the standby group out for what the warm pool cannot cover, in one desired-capacity change', () => {
@@ -76,7 +78,7 @@ describe('planNoticeResponse: spot interruption warning', () => {
     });
     const plan = planNoticeResponse(warning('i-a1'), f, { now: T0 });
     // Warm m5.large covers 2 vCPU / 8 GiB; 3 vCPU / 12 GiB remain → 2 more m5.large (the standby's only known type is the victim's).
-    expect(only(plan, 'set-desired-capacity')).toEqual([expect.objectContaining({ groupId: 'web-standby', desiredCapacity: 3 })]);
+    expect(raisedTo(plan)).toEqual([expect.objectContaining({ groupId: 'web-standby', raisedTo: 3 })]);
   });
 
   it('scales the primary group out when it has no standby and no warm pool', () => {
@@ -85,7 +87,7 @@ describe('planNoticeResponse: spot interruption warning', () => {
       [forecast('i-a1', { vcpu: 3, memoryGiB: 10 })],
     );
     const plan = planNoticeResponse(warning('i-a1'), f, { now: T0 });
-    expect(only(plan, 'set-desired-capacity')).toEqual([expect.objectContaining({ groupId: 'web', desiredCapacity: 5 })]);
+    expect(raisedTo(plan)).toEqual([expect.objectContaining({ groupId: 'web', raisedTo: 5 })]);
   });
 
   it('lets a running sibling with room absorb the load without resizing it (placement score)', () => {
@@ -115,7 +117,7 @@ describe('planNoticeResponse: spot interruption warning', () => {
     // i-a2 is m5.2xlarge in us-east-1a: a different pool from i-a1's m5.large/us-east-1a, so it may absorb.
     expect(kinds(planNoticeResponse(warning('i-a1'), f, { now: T0 }))).toEqual(['reserve']);
     // Same type and AZ: not counted, the group scales out instead.
-    expect(kinds(planNoticeResponse(warning('i-a1'), f2, { now: T0 }))).toEqual(['reserve', 'set-desired-capacity']);
+    expect(kinds(planNoticeResponse(warning('i-a1'), f2, { now: T0 }))).toEqual(['reserve', 'change-desired-capacity']);
   });
 
   it('retypes a stopped On-Demand sibling to the cheapest allowed type covering its own demand plus the load, then starts it', () => {
@@ -174,13 +176,13 @@ describe('planNoticeResponse: spot interruption warning', () => {
     expect(noop?.reason).toContain('cannot place');
     if (note !== undefined) expect(noop?.reason).toContain(note);
     const roomier = planNoticeResponse(warning('i-a1'), runningSiblingFleet({ ...opts, maxSize: 4 }), { now: T0 });
-    expect(only(roomier, 'set-desired-capacity')).toEqual([expect.objectContaining({ groupId: 'web', desiredCapacity: 3 })]);
+    expect(raisedTo(roomier)).toEqual([expect.objectContaining({ groupId: 'web', raisedTo: 3 })]);
   });
 
   it('refuses the reservation with its shortfall when the pool is full, but still makes the safety moves', () => {
     const full = pool('web', { vcpu: 8, memoryGiB: 32, networkMbps: 1000, diskIops: 10_000 }, { allocations: { 'i-a1': { vcpu: 2, memoryGiB: 8 }, 'i-a2': { vcpu: 5.5, memoryGiB: 8 } } });
     const plan = planNoticeResponse(warning('i-a1'), standardFleet({ primary: { pool: full } }), { now: T0 });
-    expect(kinds(plan)).toEqual(['set-desired-capacity']);
+    expect(kinds(plan)).toEqual(['change-desired-capacity']);
     expect(plan.events).toEqual([
       expect.objectContaining({ kind: 'reservation-refused', instanceId: 'i-a1', shortfall: res({ vcpu: 1 }) }),
     ]);
@@ -200,9 +202,9 @@ describe('planNoticeResponse: spot interruption warning', () => {
       [unknownForecast('i-a1', 'only 3 samples'), forecast('i-od', { vcpu: 1, memoryGiB: 4 })],
     );
     const plan = planNoticeResponse(warning('i-a1'), f, { now: T0 });
-    expect(kinds(plan)).toEqual(['set-desired-capacity']);
+    expect(kinds(plan)).toEqual(['change-desired-capacity']);
     // Sized by the victim's own type (m5.large): one more instance.
-    expect(only(plan, 'set-desired-capacity')[0]).toMatchObject({ groupId: 'web', desiredCapacity: 3 });
+    expect(raisedTo(plan)[0]).toMatchObject({ groupId: 'web', raisedTo: 3 });
     expect(plan.events).toEqual([expect.objectContaining({ kind: 'fail-closed', instanceId: 'i-a1', reason: expect.stringContaining('only 3 samples') })]);
   });
 
@@ -217,13 +219,13 @@ describe('planNoticeResponse: spot interruption warning', () => {
   it('reuses a still-valid rebalance reservation for the same instance instead of stacking a second one', () => {
     const held = reservation('rebalance:rb-i-a1:i-a1', { instanceId: 'i-a1', createdAt: T0 - MINUTE, expiresAt: T0 + 2 * 60 * MINUTE });
     const plan = planNoticeResponse(warning('i-a1'), standardFleet({ primary: { pool: roomyPool('web', { reservations: [held] }) } }), { now: T0 });
-    expect(kinds(plan)).toEqual(['set-desired-capacity']);
+    expect(kinds(plan)).toEqual(['change-desired-capacity']);
   });
 
   it('supersedes a reservation for the same instance that would expire too early (reserve, then release)', () => {
     const short = reservation('rebalance:rb-i-a1:i-a1', { instanceId: 'i-a1', createdAt: T0 - 40 * MINUTE, expiresAt: T0 + MINUTE });
     const plan = planNoticeResponse(warning('i-a1'), standardFleet({ primary: { pool: roomyPool('web', { reservations: [short] }) } }), { now: T0 });
-    expect(kinds(plan)).toEqual(['reserve', 'release', 'set-desired-capacity']);
+    expect(kinds(plan)).toEqual(['reserve', 'release', 'change-desired-capacity']);
     expect(only(plan, 'release')[0]).toMatchObject({ reservationId: 'rebalance:rb-i-a1:i-a1', reason: 'superseded by warning:evt-i-a1:i-a1' });
   });
 
@@ -277,7 +279,7 @@ describe('planNoticeResponse: rebalance recommendation', () => {
   it('never terminates, stops or scales anything', () => {
     for (const f of [standardFleet(), standardFleet({ forecasts: [unknownForecast('i-a1')] }), standardFleet({ forecasts: [forecast('i-a1', { vcpu: 30, memoryGiB: 100 })] })]) {
       const plan = planNoticeResponse(rebalance('i-a1'), f, { now: T0 });
-      expect(kinds(plan).filter((k) => ['interrupt-instance', 'set-desired-capacity', 'start-instance', 'schedule-interruption'].includes(k))).toEqual([]);
+      expect(kinds(plan).filter((k) => ['interrupt-instance', 'change-desired-capacity', 'start-instance', 'schedule-interruption'].includes(k))).toEqual([]);
     }
   });
 
@@ -299,7 +301,7 @@ describe('planNoticeResponse: lifecycle actions', () => {
 
   it('terminate otherwise: heartbeat first, treated as an interruption, complete last', () => {
     const plan = planNoticeResponse(lifecycle('lifecycle-terminate', 'i-a1', 'web', { origin: 'AutoScalingGroup', destination: 'EC2' }), standardFleet(), { now: T0 });
-    expect(kinds(plan)).toEqual(['heartbeat', 'reserve', 'set-desired-capacity', 'complete-lifecycle-action']);
+    expect(kinds(plan)).toEqual(['heartbeat', 'reserve', 'change-desired-capacity', 'complete-lifecycle-action']);
     expect(only(plan, 'reserve')[0]?.reservation).toMatchObject({ id: 'lifecycle:lc-i-a1:i-a1', expiresAt: T0 + RESTART_GRACE_MS + WINDOW });
   });
 
@@ -333,7 +335,7 @@ describe('planNoticeResponse: lifecycle actions', () => {
       const other = reservation('request:req-1:i-a1', { instanceId: 'i-a1', createdAt: T0 - MINUTE, expiresAt: T0 + WINDOW, ...overrides });
       const plan = planNoticeResponse(lifecycle('lifecycle-terminate', 'i-a1', 'web'), standardFleet({ primary: { pool: roomyPool('web', { reservations: [other] }) } }), { now: T0 });
       expect(kinds(plan).at(-1)).toBe('complete-lifecycle-action');
-      expect(kinds(plan)).toContain('set-desired-capacity');
+      expect(kinds(plan)).toContain('change-desired-capacity');
     });
 
     const guessed = (basis: 'default' | 'job-type'): Forecast => {
@@ -354,7 +356,7 @@ describe('planNoticeResponse: lifecycle actions', () => {
       );
       expect(kinds(plan)).not.toContain('complete-lifecycle-action');
       expect(kinds(plan).at(-1)).toBe('noop');
-      expect(only(plan, 'set-desired-capacity')).toEqual([expect.objectContaining({ groupId: 'web-standby', desiredCapacity: expect.any(Number), reason: expect.stringContaining(why) })]);
+      expect(raisedTo(plan)).toEqual([expect.objectContaining({ groupId: 'web-standby', raisedTo: expect.any(Number), reason: expect.stringContaining(why) })]);
       // Nothing is reserved a second time: the request's reservation already covers the restart.
       expect(kinds(plan)).not.toContain('reserve');
     });
@@ -521,9 +523,22 @@ describe('planNoticeResponse: scale-out order', () => {
     });
     // Warm m5.large (2 vCPU) + one more standby m5.large (max size 2) = 4 vCPU; the last 1 vCPU → one primary launch.
     const plan = planNoticeResponse(warning('i-a1'), f, { now: T0 });
-    expect(only(plan, 'set-desired-capacity')).toEqual([
-      expect.objectContaining({ groupId: 'web-standby', desiredCapacity: 2 }),
-      expect.objectContaining({ groupId: 'web', desiredCapacity: 5 }),
+    expect(raisedTo(plan)).toEqual([
+      expect.objectContaining({ groupId: 'web-standby', raisedTo: 2 }),
+      expect.objectContaining({ groupId: 'web', raisedTo: 5 }),
     ]);
+  });
+});
+
+describe('profile ticks: one writer per warm pool', () => {
+  const tick = (group: string): Notice => ({ kind: 'profile-tick', eventId: `tick-${group}`, at: T0, groupId: groupId(group) });
+
+  it('stages the standby warm pool only on the standby group\'s own tick; the primaries it backs leave it alone', () => {
+    const f = standardFleet();
+    const fromStandby = planNoticeResponse(tick('web-standby'), f, { now: T0 });
+    expect(kinds(fromStandby)).toContain('put-warm-pool');
+    const fromPrimary = planNoticeResponse(tick('web'), f, { now: T0 });
+    expect(kinds(fromPrimary).filter((k) => k === 'put-warm-pool' || k === 'retype-stopped-instance')).toEqual([]);
+    expect(fromPrimary.actions[0]).toEqual({ kind: 'noop', reason: "the warm pool of web-standby is staged by web-standby's own profile tick" });
   });
 });

@@ -10,6 +10,8 @@ import {
 import { tryReserve } from '../../../lambda/core/pool/resource-pool';
 import { forecast, group, instance, MINUTE, policy, roomyPool, standardFleet, T0, fleet as buildFleet } from '../fixtures/fleet-builders';
 
+/** The change-desired-capacity actions with the capacity each raises its group to (from + by). */
+const raisedTo = (plan: Plan) => plan.actions.flatMap((a) => (a.kind === 'change-desired-capacity' ? [{ ...a, raisedTo: a.from + a.by }] : []));
 const POLICY: UnstablePoolPolicy = { enabled: true, reclaimThreshold: 3, windowMinutes: 60, coolDownMinutes: 120 };
 const at = (minutes: number): number => T0 + minutes * MINUTE;
 const kinds = (plan: Plan): string[] => plan.actions.map((a) => a.kind);
@@ -155,8 +157,8 @@ describe('planNoticeResponse: a Spot warning in an unstable pool', () => {
 
   it('past the threshold: the load goes to the On-Demand standby (not the Spot sibling), reported with a domain event', () => {
     const plan = planNoticeResponse(warning('i-a1'), fleetWithHistory([-20, -10]), { now: T0 });
-    expect(kinds(plan)).toEqual(['reserve', 'set-desired-capacity', 'noop', 'reserve']);
-    expect(only(plan, 'set-desired-capacity')).toEqual([expect.objectContaining({ groupId: 'web-standby', desiredCapacity: 1 })]);
+    expect(kinds(plan)).toEqual(['reserve', 'change-desired-capacity', 'noop', 'reserve']);
+    expect(raisedTo(plan)).toEqual([expect.objectContaining({ groupId: 'web-standby', raisedTo: 1 })]);
     expect(plan.events.map((e) => e.kind)).not.toContain('capacity-staged');
     expect(plan.events).toContainEqual({
       kind: 'spot-pool-unstable', at: T0, groupId: groupId('web'), instanceType: 'm5.large', availabilityZone: 'us-east-1a',
@@ -169,7 +171,7 @@ describe('planNoticeResponse: a Spot warning in an unstable pool', () => {
     const f = fleetWithHistory([-20, -10]);
     const full = { ...f, groups: f.groups.map((g) => (g.id === 'web-standby' ? { ...g, maxSize: 0 } : g)) };
     const plan = planNoticeResponse(warning('i-a1'), full, { now: T0 });
-    expect(only(plan, 'set-desired-capacity')).toEqual([]);
+    expect(only(plan, 'change-desired-capacity')).toEqual([]);
     expect(only(plan, 'noop').map((a) => a.reason).join('\n')).toContain('cannot place');
   });
 

@@ -220,7 +220,7 @@ describe('the simulated world: AWS semantics', () => {
     const reader = new SimMetricsReader(180, () => now);
     const id = instanceId('i-0aaaaaaaaaaaaaaaa');
     reader.record(id, { at: 0, cpuPercent: 10, cpuMaxPercent: 10, networkMbps: 0, diskIops: 0 });
-    const read = async () => (await reader.read([{ instanceId: id, agent: false }], { start: -60_000, end: 60_000 })).samples.get(id)!.length;
+    const read = async () => (await reader.read([{ instanceId: id, instanceType: 'm5.large', vcpus: 2, memoryGiB: 8, agent: false }], { start: -60_000, end: 60_000 })).samples.get(id)!.length;
     now = 60_000 + 59_999;
     expect(await read()).toBe(0);
     now = SimMetricsReader.availableAt(id, 0);

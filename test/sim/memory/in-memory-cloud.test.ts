@@ -83,13 +83,22 @@ describe('InMemoryCloud as CapacityGateway', () => {
     expect(await c.findGroupOfInstance(instanceId('i-0000000000000fff'))).toBeUndefined();
   });
 
-  it.each([[0], [5], [1.5]])('refuses desired capacity %s outside [min, max] or fractional', async (d) => {
-    await expect(cloud().setDesiredCapacity(g1, d)).rejects.toThrow(`to ${d}: must be an integer within [1, 4]`);
+  it.each([[-1], [1.5]])('refuses a change of desired capacity by %s (only whole increases)', async (d) => {
+    await expect(cloud().changeDesiredCapacity(g1, d)).rejects.toThrow(`by ${d}: must be an integer ≥ 0`);
   });
 
-  it('sets desired capacity and the warm pool', async () => {
+  it('applies each +1 to the desired capacity as it is then, clamped to the max size, even when callers interleave', async () => {
     const c = cloud();
-    await c.setDesiredCapacity(g1, 3);
+    const before = c.group(g1)!.desiredCapacity;
+    await Promise.all([c.changeDesiredCapacity(g1, 1), c.changeDesiredCapacity(g1, 1)]);
+    expect(c.group(g1)!.desiredCapacity).toBe(before + 2);
+    await c.changeDesiredCapacity(g1, 10);
+    expect(c.group(g1)!.desiredCapacity).toBe(4);
+  });
+
+  it('raises desired capacity and sets the warm pool', async () => {
+    const c = cloud();
+    await c.changeDesiredCapacity(g1, 3 - c.group(g1)!.desiredCapacity);
     await c.putWarmPool(g1, { minSize: 2, maxGroupPreparedCapacity: 4, poolState: 'Stopped', reuseOnScaleIn: false });
     expect(c.group(g1)).toMatchObject({ desiredCapacity: 3, warmPool: { minSize: 2, maxGroupPreparedCapacity: 4 } });
   });
