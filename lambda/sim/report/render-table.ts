@@ -134,14 +134,18 @@ export const renderRunDescription = (result: SimulationResult, sources: RunSourc
   lines.push(`demand: ${s.seriesUsed} real usage series from ${s.dataDir}; post-restart demand: ${s.postRestart.source}`);
   const bursts = result.seedSetups.map((x) => x.bursts);
   const requests = result.seedSetups.map((x) => x.requests);
-  const perSeed = (xs: readonly number[]): string => (xs.length === 1 ? String(xs[0]) : `${Math.min(...xs)}–${Math.max(...xs)} per seed`);
+  const perSeed = (xs: readonly number[], noun: string): string => {
+    const [lo, hi] = [Math.min(...xs), Math.max(...xs)];
+    // "1 row", "2 rows", "3 priority requests": the plural is the noun with an s, the singular without.
+    return lo === hi ? `${lo} ${lo === 1 ? noun.replace(/s$/, '') : noun}` : `${lo}–${hi} ${noun} per seed`;
+  };
   if (s.replayedPools !== undefined) {
     const mapping = Object.entries(s.replayedPools).map(([label, pool]) => `${label} → ${pool}`).join(', ');
-    lines.push(`interruptions: ${perSeed(bursts)} replayed from ${sources.interruptionsFile ?? 'a file'} (each a warning at its time, the reclaim 120 s later; the rebalance recommendation with the warning), pools: ${mapping || 'none'}; ${perSeed(requests)} priority requests`);
+    lines.push(`interruptions: ${perSeed(bursts, 'rows')} replayed from ${sources.interruptionsFile ?? 'a file'} (each a warning at its time, the reclaim 120 s later; the rebalance recommendation with the warning), pools: ${mapping || 'none'}; ${perSeed(requests, 'priority requests')}`);
   } else {
     lines.push(
-      `interruptions: ${perSeed(bursts)} pool bursts drawn from Spot Advisor buckets ×${s.interruption.rateScale} (time compression), ` +
-        `${Math.round(s.interruption.rebalanceShare * 100)} % with an early rebalance recommendation; ${perSeed(requests)} priority requests`,
+      `interruptions: ${perSeed(bursts, 'pool bursts')} drawn from Spot Advisor buckets ×${s.interruption.rateScale} (time compression), ` +
+        `${Math.round(s.interruption.rebalanceShare * 100)} % with an early rebalance recommendation; ${perSeed(requests, 'priority requests')}`,
     );
   }
   const knobs = Object.entries(result.summary)

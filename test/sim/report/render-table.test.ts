@@ -1,8 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { renderFrontierComparison, renderTable, TABLE_COLUMNS } from '../../../lambda/sim/report/render-table';
+import { BUNDLED_DATA_DIR } from '../../../lambda/sim/bundled-data';
+import { renderFrontierComparison, renderRunDescription, renderTable, TABLE_COLUMNS } from '../../../lambda/sim/report/render-table';
 import { compareWithBestBaseline } from '../../../lambda/sim/runs/compare-baselines';
 import { compareWithFrontiers, type FrontierPoint } from '../../../lambda/sim/runs/frontier';
-import type { SimulationResult } from '../../../lambda/sim/simulate';
+import { runSimulation, type SimulationResult } from '../../../lambda/sim/simulate';
+import { loadTraces } from '../../../lambda/sim/traces/load-traces';
 
 const metrics = (unservedVcpuMinutes: number, cost: number, extra: Record<string, number> = {}) => ({
   unservedVcpuMinutes, cost, availability: 1 - unservedVcpuMinutes / 10_000, savingsVsOnDemand: 0.5, interruptions: 6, failedActions: 1, healthCheckReplacements: 2,
@@ -76,4 +78,26 @@ describe('renderFrontierComparison', () => {
     expect(lines[1]).toBe("  at spotwise-naive's cost, no baseline's frontier reaches — asg-native outside the frontier (its costs $100.00–$100.00)");
     expect(lines[2]).toBe("  at spotwise-naive's unserved, no baseline's frontier reaches — asg-native outside the frontier (its unserved 9.0–9.0 vCPU·min)");
   });
+});
+
+describe('renderRunDescription', () => {
+  it('says which seeds, the fleet, the interruptions per seed and the knobs', async () => {
+    const r = await runSimulation({
+      seeds: [1, 2], hours: 1, instances: 6, traces: loadTraces(BUNDLED_DATA_DIR), predictor: 'fallback', workers: 0,
+      strategies: ['none', 'warm-reactive'], interruption: { rateScale: 600 },
+    });
+    const text = renderRunDescription(r);
+    expect(text).toMatch(/^seeds 1, 2, 1 simulated hours, 6 Spot instances in web \(4\), batch \(2\); standby On-Demand standby with a warm pool of 2\n/);
+    expect(text).toMatch(/\ninterruptions: (\d+–\d+ pool bursts per seed|\d+ pool bursts) drawn from Spot Advisor buckets ×600/);
+    expect(text).toContain('knobs (mean over seeds): warm-reactive 2 (static warm pool size of the standby group)');
+    expect(text).not.toContain('fleet derived');
+  }, 60_000);
+
+  it('names a replayed file and where its labels landed', async () => {
+    const r = await runSimulation({
+      seeds: [1], hours: 1, instances: 6, traces: loadTraces(BUNDLED_DATA_DIR), predictor: 'fallback', workers: 0, strategies: ['none'],
+      replayedInterruptions: [{ line: 2, timeSeconds: 60, pool: 'east', fraction: 1 }],
+    });
+    expect(renderRunDescription(r, { interruptionsFile: 'reclaims.csv' })).toContain('interruptions: 1 row replayed from reclaims.csv (each a warning at its time, the reclaim 120 s later; the rebalance recommendation with the warning), pools: east → m5.large@us-east-1a');
+  }, 60_000);
 });
