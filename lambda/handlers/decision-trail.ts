@@ -1,5 +1,7 @@
 import type { Action, FleetView, GroupId, InstanceId, InterruptionRequest, Plan } from '../core/domain';
 import { checkDisruptionBudget } from '../core/budget/disruption-budget';
+import { isActive } from '../core/planner/locate-instance';
+import { reservationPurpose } from '../core/planner/reservation-terms';
 import { allocatedResources, availableResources, reservedResources } from '../core/pool/resource-pool';
 import { formatResources } from '../core/resources/resources';
 import type { TrailCheck, TrailEntry } from '../ports/state-store';
@@ -85,10 +87,17 @@ export const admissionChecks = (input: {
   }
   if (group !== undefined) {
     const budget = checkDisruptionBudget(group, 0);
+    // As the coordinator counts them: other requests admitted and not carried out yet hold the budget too.
+    const admitted = new Set(
+      [...group.pool.reservations.values()]
+        .filter((r) => reservationPurpose(r.id) === 'request' && (request === undefined || !r.id.startsWith(`request:${request.requestId}:`)) && r.expiresAt > now)
+        .filter((r) => { const i = group.instances.find((m) => m.id === r.instanceId); return i !== undefined && isActive(i); })
+        .map((r) => r.instanceId),
+    ).size;
     checks.push({
       name: 'budget',
       passed: defer?.reason !== 'disruption-budget-exhausted',
-      detail: `${budget.inFlight} disruption(s) in flight, ${budget.allowed} allowed (maxUnavailable ${JSON.stringify(group.policy.disruptionBudget.maxUnavailable)})`,
+      detail: `${budget.inFlight} disruption(s) in flight + ${admitted} admitted and not carried out yet, ${budget.allowed} allowed (maxUnavailable ${JSON.stringify(group.policy.disruptionBudget.maxUnavailable)})`,
     });
     const reserve = plan.actions.find((a): a is Action & { kind: 'reserve' } => a.kind === 'reserve' && (victim === undefined || a.reservation.instanceId === victim));
     const refused = report.outcomes.find((o) => o.kind === 'refused');

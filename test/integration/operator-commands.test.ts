@@ -104,7 +104,10 @@ describeWithMoto('spotwise status, request, cancel and explain against moto (rea
     expect(out).toContain(`request ${patchId}: scheduled (scheduled for `);
     expect(out).toMatch(/ {7}ok {3}victim: i-0a1b2c3d4e5f60718: on-demand m5.xlarge in us-east-1a, priority 40, running\n/);
     expect(out).toMatch(/ {7}ok {3}pool: needs 3 vCPU, 10 GiB, 100 Mbps, 200 IOPS; free 7 vCPU, 28 GiB, 29900 Mbps, 59800 IOPS of capacity 8 vCPU/);
-    expect(out).toMatch(/ {7}ok {3}budget: 0 disruption\(s\) in flight, 2 allowed \(maxUnavailable 2\)\n/);
+    expect(out).toMatch(/ {7}ok {3}budget: 0 disruption\(s\) in flight \+ 0 admitted and not carried out yet, 2 allowed \(maxUnavailable 2\)\n/);
+    // The group request came after it: the scheduled patch holds one of the two.
+    const batch = JSON.parse((await runCli(['explain', batchId, '--json', ...aws, '--table', TABLE])).stdout) as { trail: { checks: { name: string; detail: string }[] }[] };
+    expect(batch.trail[0]?.checks.find((c) => c.name === 'budget')?.detail).toBe('0 disruption(s) in flight + 1 admitted and not carried out yet, 2 allowed (maxUnavailable 2)');
     expect(out).toMatch(/ {7}1\) reserve 3 vCPU, 10 GiB, 100 Mbps, 200 IOPS in web for i-0a1b2c3d4e5f60718/);
     expect(out).toMatch(/ {7}- done: schedule stop of i-0a1b2c3d4e5f60718 in web at /);
 
