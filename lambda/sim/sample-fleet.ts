@@ -323,6 +323,8 @@ export const configFleetPlan = (input: SpotwiseConfig, catalogSpecs: readonly In
     const prepared = wp.max_prepared_capacity === -1 ? maxSize : wp.max_prepared_capacity;
     const warmSize = Math.max(wp.min_size, prepared);
     derivation.push(`${sg.name}: standby for ${backed.map((p) => p.id).join(', ') || 'no group'}, maximum size ${maxSize}, warm pool of ${warmSize} stopped ${instanceType} (max(min_size ${wp.min_size}, max_prepared_capacity ${wp.max_prepared_capacity === -1 ? `-1 = ${maxSize}` : wp.max_prepared_capacity}))`);
+    // The simulated warm pool keeps its instances stopped; say so rather than let the setting look honoured.
+    if (wp.pool_state !== 'Stopped') derivation.push(`${sg.name}: pool_state ${wp.pool_state} is simulated as Stopped (the simulator's warm pools hold stopped instances only)`);
     return {
       id: groupId(sg.name), policy, instanceType, warmSize, maxSize,
       warmPool: { minSize: wp.min_size, maxGroupPreparedCapacity: wp.max_prepared_capacity, poolState: wp.pool_state, reuseOnScaleIn: wp.reuse_on_scale_in },

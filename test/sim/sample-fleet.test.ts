@@ -117,6 +117,17 @@ describe('buildSampleFleet from a configuration (--config)', () => {
     expect(plan.derivation.join('\n')).toContain(note);
   });
 
+  it('says when a warm pool state is simulated as Stopped', () => {
+    const config = parseSpotwiseConfig({
+      groups: [{ name: 'api', policy: 'p', capacity: { vcpu: 10, memory_gib: 40 }, standby: 'api-standby' }],
+      standby_groups: [{ name: 'api-standby', warm_pool: { min_size: 2, pool_state: 'Running' } }],
+      policies: [{ policy_name: 'p', priority: 'high' }],
+    });
+    const plan = configFleetPlan(config, catalog());
+    expect(plan.standbys[0]!.warmSize).toBe(4);
+    expect(plan.derivation).toContain('api-standby: pool_state Running is simulated as Stopped (the simulator\'s warm pools hold stopped instances only)');
+  });
+
   it.each([
     [{ groups: [], group_tag: { key: 'team', value: 'x' } }, 'groups: the simulator needs named groups (group_tag alone names none) (got [])'],
     [{ groups: [{ name: 'huge', policy: 'p', capacity: { vcpu: 100_000, memory_gib: 400_000 } }] }, 'groups: the capacities make 40000 Spot instances; the simulator runs at most 500'],
