@@ -3,10 +3,12 @@
  * advances the virtual clock to it, not after a real wait, so a benchmark can model a thousand round trips of
  * hundreds of milliseconds, overlapping as the code's concurrency lets them, in a fraction of a second.
  *
- * The code's own CPU time counts too: when a sleeper is woken, the real time it then runs until its next
- * `sleep` (or until it reads `now()`) is added to its virtual time, multiplied by `cpuScale` (a Lambda
- * function with less than one vCPU runs the same code slower). Each waiter carries its own CPU: concurrent
- * handlers model concurrent Lambda containers, whose CPUs run in parallel, not one after another.
+ * The code's own CPU time counts too: when a sleeper is woken, the CPU time this process then spends until
+ * the sleeper's next `sleep` (or until it reads `now()`) is added to its virtual time, multiplied by
+ * `cpuScale` (a Lambda function with less than one vCPU runs the same code slower). CPU time
+ * (process.cpuUsage), not wall time: on a shared machine, time the process waits for a core is not work the
+ * function would do. Each waiter carries its own CPU: concurrent handlers model concurrent Lambda
+ * containers, whose CPUs run in parallel, not one after another.
  *
  * Only one sleeper is woken at a time, and the driver waits for the event loop to drain (setImmediate) before
  * waking the next, so the CPU measured after a wake-up belongs to that sleeper alone.
@@ -17,6 +19,12 @@ interface Timer {
   readonly resolve: () => void;
 }
 
+/** CPU time this process has used (user + system), in ms. */
+const cpuMs = (): number => {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
+};
+
 /** Real ms the driver waits for work blocked on something other than virtual time before giving up. */
 const STALL_LIMIT_MS = 30_000;
 
@@ -24,8 +32,8 @@ export class VirtualTime {
   private current: number;
   private readonly timers: Timer[] = [];
   private seq = 0;
-  /** Real time (performance.now) when the running code last got control from the driver. */
-  private resumedAt = performance.now();
+  /** CPU time (ms) the process had used when the running code last got control from the driver. */
+  private resumedAt = cpuMs();
 
   constructor(
     start: number,
@@ -37,7 +45,7 @@ export class VirtualTime {
 
   /** The virtual time the calling code has reached: the clock plus its CPU since it was last woken. */
   now(): number {
-    return this.current + (performance.now() - this.resumedAt) * (this.opts.cpuScale ?? 1);
+    return this.current + (cpuMs() - this.resumedAt) * (this.opts.cpuScale ?? 1);
   }
 
   /** Resolves `ms` of virtual time after now(). */
@@ -56,7 +64,7 @@ export class VirtualTime {
   /** Drives virtual time until `work` settles, and returns its result. */
   async run<T>(work: () => Promise<T>): Promise<T> {
     let settled = false;
-    this.resumedAt = performance.now();
+    this.resumedAt = cpuMs();
     const guarded = work().finally(() => {
       settled = true;
     });
@@ -76,7 +84,7 @@ export class VirtualTime {
       stalledSince = undefined;
       this.current = Math.max(this.current, next.at);
       this.opts.onAdvance?.(this.current);
-      this.resumedAt = performance.now();
+      this.resumedAt = cpuMs();
       next.resolve();
     }
     return guarded;
