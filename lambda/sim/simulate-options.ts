@@ -5,7 +5,7 @@ import type { SpotwiseConfig } from '../contracts/config';
 import type { ReplayedInterruption } from './interruption-model';
 import { InterruptionFileError, readInterruptionFile } from './runs/interruption-file';
 import { parseSeedList, SeedListError } from './runs/seed-list';
-import { STRATEGY_NAMES, type StrategyName } from './strategies/strategy-names';
+import { isKnobStrategy, KNOB_STRATEGY_NAMES, STRATEGY_NAMES, type StrategyName } from './strategies/strategy-names';
 
 /** Raw `spotwise simulate` options as commander hands them over (strings, or undefined when not given). */
 export interface RawSimulateOptions {
@@ -129,6 +129,9 @@ export const parseSimulateOptions = (raw: RawSimulateOptions, deps: SimulateOpti
       throw new SimulateOptionError('--strategy', raw.strategy, `expected "all" or a comma-separated list of ${STRATEGY_NAMES.join(', ')}`);
     }
     strategies = STRATEGY_NAMES.filter((n) => names.includes(n));
+  }
+  if (raw.sweep === true && !strategies.some(isKnobStrategy)) {
+    throw new SimulateOptionError('--sweep', raw.strategy, `sweeps the knobs of ${KNOB_STRATEGY_NAMES.join(', ')}; --strategy names none of them`);
   }
   if (raw.data !== undefined && !(existsSync(raw.data) && statSync(raw.data).isDirectory())) {
     throw new SimulateOptionError('--data', raw.data, 'expected a folder in the layout of ../shared/data (it does not exist or is not a folder)');

@@ -100,6 +100,12 @@ describe('parseSimulateOptions: files and combinations', () => {
     expect(fleet.message).toContain('--config: groups: too big');
   });
 
+  it('refuses --sweep when --strategy names no knob strategy', () => {
+    const e = errorOf(() => parseSimulateOptions({ sweep: true, strategy: 'none,spotwise' }));
+    expect(e.message).toBe('--sweep: sweeps the knobs of asg-native, warm-reactive, static-headroom; --strategy names none of them (got "none,spotwise")');
+    expect(parseSimulateOptions({ sweep: true, strategy: 'spotwise,static-headroom' }).sweep).toBe(true);
+  });
+
   it('refuses --instances with --config (the configuration sizes the fleet)', () => {
     expect(errorOf(() => parseSimulateOptions({ config: yaml, instances: '10' }, { readConfig: () => ({}) as never })).option).toBe('--instances and --config');
   });
