@@ -2,7 +2,7 @@ import { DIMENSIONS, type Dimension, type Forecast } from '../../lambda/core/dom
 import { isEmptyHistogram } from '../../lambda/core/profile/decaying-histogram';
 import { BASELINE_NAMES } from './baselines';
 import { CASE_KINDS, type CaseKind, type PredictionCase } from './build-cases';
-import { scoreForecasts, type ScoredCase, type Scores } from './score-forecasts';
+import { operatingPointAt, scoreForecasts, type OperatingPoint, type ScoredCase, type Scores } from './score-forecasts';
 
 /** Dimension names in reports (the JSON keys of the evaluation report). */
 export const REPORT_DIMENSIONS: Readonly<Record<Dimension, ReportDimension>> = { vcpu: 'cpu', memoryGiB: 'memory', networkMbps: 'network', diskIops: 'disk' };
@@ -12,7 +12,20 @@ export const REPORT_DIMENSION_ORDER: readonly ReportDimension[] = ['cpu', 'memor
 export const PREDICTOR_NAMES = ['model', 'fallback', 'last-value', 'vpa', 'autopilot'] as const;
 export type PredictorName = (typeof PREDICTOR_NAMES)[number];
 
-export type DimensionReport = Record<ReportDimension, Record<PredictorName, Scores>>;
+/** The baselines every predictor is also compared with at equal under-provision rate. */
+export const EQUAL_RATE_BASELINES = ['vpa', 'autopilot'] as const;
+export type EqualRateBaseline = (typeof EQUAL_RATE_BASELINES)[number];
+
+/**
+ * A predictor's scores plus, per baseline b, the predictor moved to b's under-provision rate on the
+ * same cases (its p90 scaled by the smallest common factor that reaches it, see operatingPointAt;
+ * b itself is moved too, with a factor ≤ 1). Comparing weightedSlack there says who reserves less for
+ * the same safety. null when b has no cases.
+ */
+export interface PredictorReport extends Scores {
+  readonly atBaselineRate: Readonly<Record<EqualRateBaseline, OperatingPoint | null>>;
+}
+export type DimensionReport = Record<ReportDimension, Record<PredictorName, PredictorReport>>;
 export interface EvaluationReport {
   /** All cases together: the `--json` file's required key. */
   readonly dimensions: DimensionReport;
@@ -69,8 +82,36 @@ export const collectScoredCases = (cases: readonly PredictionCase[], forecasts: 
   return { all, byKind };
 };
 
+const scoreDimension = (lists: Record<PredictorName, ScoredCase[]>): Record<PredictorName, PredictorReport> => {
+  const base = Object.fromEntries(PREDICTOR_NAMES.map((p) => [p, scoreForecasts(lists[p])])) as Record<PredictorName, Scores>;
+  const out = {} as Record<PredictorName, PredictorReport>;
+  for (const p of PREDICTOR_NAMES) {
+    const atBaselineRate = {} as Record<EqualRateBaseline, OperatingPoint | null>;
+    for (const b of EQUAL_RATE_BASELINES) {
+      const target = base[b].underProvisionRate;
+      atBaselineRate[b] = target === null ? null : operatingPointAt(lists[p], target);
+    }
+    out[p] = { ...base[p], atBaselineRate };
+  }
+  return out;
+};
+
 const scoreLists = (t: ScoredLists): DimensionReport =>
-  Object.fromEntries(REPORT_DIMENSION_ORDER.map((rd) => [rd, Object.fromEntries(PREDICTOR_NAMES.map((p) => [p, scoreForecasts(t[rd][p])]))])) as DimensionReport;
+  Object.fromEntries(REPORT_DIMENSION_ORDER.map((rd) => [rd, scoreDimension(t[rd])])) as DimensionReport;
+
+/** byKind keys in camelCase, written beside the case kinds' own names in the `--json` file. */
+export const BY_KIND_JSON_KEYS: Readonly<Record<CaseKind, string>> = { 'real-start': 'realStart', 'simulated-interruption': 'simulatedInterruption' };
+
+/**
+ * The `--json` file: `{"dimensions": …, "byKind": {"real-start", "simulated-interruption", "realStart",
+ * "simulatedInterruption"}}`. The kebab-case keys are the file's original ones and stay; the camelCase
+ * ones hold the same tables for readers that address `byKind.realStart.<dim>.<predictor>`.
+ */
+export const reportJson = (report: EvaluationReport): { dimensions: DimensionReport; byKind: Record<string, DimensionReport> } => {
+  const byKind: Record<string, DimensionReport> = { ...report.byKind };
+  for (const k of CASE_KINDS) byKind[BY_KIND_JSON_KEYS[k]] = report.byKind[k];
+  return { dimensions: report.dimensions, byKind };
+};
 
 /** The report of collected cases (see collectScoredCases for which cases count). */
 export const reportOf = (collected: CollectedCases): EvaluationReport => ({
@@ -83,14 +124,34 @@ export const scoreCases = (cases: readonly PredictionCase[], forecasts: CaseFore
 
 const fmt = (v: number | null, pct = false): string => (v === null ? '—' : pct ? `${(v * 100).toFixed(1)} %` : v >= 1000 ? v.toFixed(0) : v.toPrecision(3));
 
-/** A plain-text table of one DimensionReport (one line per dimension × predictor). */
+const atRate = (s: PredictorReport, b: EqualRateBaseline): string => {
+  const point = s.atBaselineRate[b];
+  return point === null || point.factor === null ? '—' : fmt(point.weightedSlack, true);
+};
+
+/**
+ * A plain-text table of one DimensionReport (one line per dimension × predictor). `w.slack@vpa` is
+ * the predictor's weightedSlack at VPA's under-provision rate on the same cases (likewise @autopilot).
+ */
 export const formatReportTable = (report: DimensionReport, title: string): string => {
-  const header = ['dimension', 'predictor', 'under-prov', 'mean slack', 'pinball50', 'pinball90', 'cases'];
+  const header = ['dimension', 'predictor', 'under-prov', 'w.slack', 'w.slack@vpa', 'w.slack@autopilot', 'wQL', 'mean slack', 'pinball50', 'pinball90', 'cases'];
   const lines: string[][] = [];
   for (const rd of REPORT_DIMENSION_ORDER) {
     for (const p of PREDICTOR_NAMES) {
       const s = report[rd][p];
-      lines.push([rd, p, fmt(s.underProvisionRate, true), s.meanSlack === null ? '—' : `${(s.meanSlack * 100).toFixed(1)} %`, fmt(s.pinball50), fmt(s.pinball90), String(s.cases)]);
+      lines.push([
+        rd,
+        p,
+        fmt(s.underProvisionRate, true),
+        fmt(s.weightedSlack, true),
+        atRate(s, 'vpa'),
+        atRate(s, 'autopilot'),
+        fmt(s.weightedQuantileLoss),
+        fmt(s.meanSlack, true),
+        fmt(s.pinball50),
+        fmt(s.pinball90),
+        String(s.cases),
+      ]);
     }
   }
   const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i]!.length)));
@@ -104,3 +165,48 @@ export const formatReportTable = (report: DimensionReport, title: string): strin
   }
   return out.join('\n');
 };
+
+/** The real-start goal: p90 under-provision at most this, for CPU and memory. */
+export const REAL_START_TARGET_UNDER_PROVISION = 0.1;
+
+export interface GoalVerdict {
+  readonly dimension: 'cpu' | 'memory';
+  readonly met: boolean;
+  /** Every figure behind the verdict, with the shortfall where it is missed. */
+  readonly detail: string;
+}
+
+const pct = (v: number): string => `${(v * 100).toFixed(1)} %`;
+
+/**
+ * The real-start goal on one table (real-start cases of series the model never saw), per CPU and
+ * memory: the model's p90 under-provisions at most 10 %, and at each of VPA's and Autopilot's own
+ * under-provision rates its weightedSlack is strictly below that baseline's (both moved to the rate
+ * with their smallest p90 factor, so neither is charged for slack it did not need).
+ */
+export const realStartGoal = (table: DimensionReport): GoalVerdict[] =>
+  (['cpu', 'memory'] as const).map((rd) => {
+    const m = table[rd].model;
+    if (m.cases === 0 || m.underProvisionRate === null) return { dimension: rd, met: false, detail: `${rd}: no real-start cases` };
+    let met = m.underProvisionRate <= REAL_START_TARGET_UNDER_PROVISION;
+    const parts = [
+      `${rd}: model under-provisions ${pct(m.underProvisionRate)} of ${m.cases} real starts` +
+        (met ? ` (≤ ${pct(REAL_START_TARGET_UNDER_PROVISION)})` : ` (target ≤ ${pct(REAL_START_TARGET_UNDER_PROVISION)}: ${((m.underProvisionRate - REAL_START_TARGET_UNDER_PROVISION) * 100).toFixed(1)} points over)`),
+    ];
+    for (const b of EQUAL_RATE_BASELINES) {
+      const mine = m.atBaselineRate[b];
+      const theirs = table[rd][b].atBaselineRate[b];
+      if (mine === null || theirs === null || mine.weightedSlack === null || theirs.weightedSlack === null) {
+        met = false;
+        parts.push(`at ${b}'s rate: not comparable (no factor reaches it or nothing covered)`);
+        continue;
+      }
+      const lower = mine.weightedSlack < theirs.weightedSlack;
+      if (!lower) met = false;
+      parts.push(
+        `at ${b}'s rate ${pct(theirs.targetRate)}: model weightedSlack ${pct(mine.weightedSlack)} (p90 × ${mine.factor!.toFixed(2)}) vs ${b} ${pct(theirs.weightedSlack)} (p90 × ${theirs.factor!.toFixed(2)})` +
+          (lower ? '' : ` — NOT lower, by ${((mine.weightedSlack - theirs.weightedSlack) * 100).toFixed(1)} points`),
+    );
+    }
+    return { dimension: rd, met, detail: parts.join('; ') };
+  });

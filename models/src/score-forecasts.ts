@@ -13,6 +13,15 @@ export interface Scores {
   /** Mean pinball (quantile) loss of p50 at q = 0.5 and of p90 at q = 0.9, in the dimension's units. */
   readonly pinball50: number | null;
   readonly pinball90: number | null;
+  /**
+   * Capacity-weighted slack: Σ(p90 − actual) ÷ Σ actual over the cases NOT under-provisioned: the
+   * share of the covered demand that was reserved on top of it, the way a bill weighs it (one idle
+   * 96-vCPU reservation costs what 96 idle 1-vCPU ones do; meanSlack would count it once). Scale-free.
+   * null when no case is covered or the covered actuals sum to 0.
+   */
+  readonly weightedSlack: number | null;
+  /** Weighted quantile loss of p50 and p90 as GIFT-Eval defines it (see weightedQuantileLoss). null when Σ|actual| = 0. */
+  readonly weightedQuantileLoss: number | null;
   readonly cases: number;
 }
 
@@ -28,10 +37,53 @@ export const pinballLoss = (q: number, actual: number, predicted: number): numbe
   return diff >= 0 ? q * diff : (q - 1) * diff;
 };
 
+/**
+ * Capacity-weighted slack Σ(p90 − actual)⁺ ÷ Σ actual over the cases not under-provisioned
+ * (actual ≤ p90). null when there is no such case or their actuals sum to 0.
+ */
+export const weightedSlack = (cases: readonly ScoredCase[]): number | null => {
+  let reservedOver = 0;
+  let covered = 0;
+  for (const c of cases) {
+    if (c.actual > c.p90) continue;
+    reservedOver += c.p90 - c.actual;
+    covered += c.actual;
+  }
+  return covered > 0 ? reservedOver / covered : null;
+};
+
+/** The quantile levels spotwise forecasts, with the field that holds each. */
+const FORECAST_QUANTILES = [
+  { q: 0.5, field: 'p50' },
+  { q: 0.9, field: 'p90' },
+] as const;
+
+/**
+ * Weighted quantile loss as GIFT-Eval reports it (Aksu et al., "GIFT-Eval: A Benchmark for General
+ * Time Series Forecasting Model Evaluation", arXiv:2410.10393; its CRPS column is GluonTS's
+ * MeanWeightedSumQuantileLoss, see also github.com/awslabs/gluonts/discussions/3035): for each quantile
+ * level q, wQL_q = 2 · Σ_i pinball_q(y_i, ŷ_q,i) ÷ Σ_i |y_i|, and the score is the mean of wQL_q over
+ * the levels. GIFT-Eval averages q = 0.1 … 0.9; spotwise forecasts only p50 and p90, so the mean is over
+ * those two. Scale-free (the sum of absolute actuals divides), 0 for perfect forecasts, ≥ 0 always;
+ * null when Σ|y| = 0 (no scale to weigh by) or there are no cases.
+ */
+export const weightedQuantileLoss = (cases: readonly ScoredCase[]): number | null => {
+  let scale = 0;
+  for (const c of cases) scale += Math.abs(c.actual);
+  if (!(scale > 0)) return null;
+  let total = 0;
+  for (const { q, field } of FORECAST_QUANTILES) {
+    let loss = 0;
+    for (const c of cases) loss += pinballLoss(q, c.actual, c[field]);
+    total += (2 * loss) / scale;
+  }
+  return total / FORECAST_QUANTILES.length;
+};
+
 /** Scores a list of forecasts against actual peaks (see Scores for the definitions). */
 export const scoreForecasts = (cases: readonly ScoredCase[]): Scores => {
   const n = cases.length;
-  if (n === 0) return { underProvisionRate: null, meanSlack: null, pinball50: null, pinball90: null, cases: 0 };
+  if (n === 0) return { underProvisionRate: null, meanSlack: null, pinball50: null, pinball90: null, weightedSlack: null, weightedQuantileLoss: null, cases: 0 };
   let under = 0;
   let slackSum = 0;
   let slackCount = 0;
@@ -51,6 +103,8 @@ export const scoreForecasts = (cases: readonly ScoredCase[]): Scores => {
     meanSlack: slackCount > 0 ? slackSum / slackCount : null,
     pinball50: pin50 / n,
     pinball90: pin90 / n,
+    weightedSlack: weightedSlack(cases),
+    weightedQuantileLoss: weightedQuantileLoss(cases),
     cases: n,
   };
 };
@@ -78,4 +132,26 @@ export const scoreAtUnderProvision = (cases: readonly ScoredCase[], target: numb
   const factor = mustCover <= 0 ? 0 : ratios[mustCover - 1]! * (1 + 1e-12);
   if (!Number.isFinite(factor)) return { ...scoreForecasts([]), cases: cases.length, factor: null };
   return { ...scoreForecasts(cases.map((c) => ({ ...c, p90: c.p90 * factor }))), factor };
+};
+
+/** One predictor moved to a target under-provision rate (see operatingPointAt). */
+export interface OperatingPoint {
+  /** The rate asked for (a baseline's own under-provision rate on the same cases). */
+  readonly targetRate: number;
+  /** The common factor applied to every p90; null when no factor reaches the target. */
+  readonly factor: number | null;
+  /** The rate reached: ≤ targetRate, and within 1/cases of it unless ties or zero peaks prevent it. */
+  readonly underProvisionRate: number | null;
+  readonly weightedSlack: number | null;
+  readonly meanSlack: number | null;
+}
+
+/**
+ * The predictor at `targetRate` (scoreAtUnderProvision's smallest common p90 factor), reduced to what
+ * the equal-rate comparison reads: at the same under-provision rate, the predictor with the lower
+ * weightedSlack reserves less capacity for the same safety.
+ */
+export const operatingPointAt = (cases: readonly ScoredCase[], targetRate: number): OperatingPoint => {
+  const s = scoreAtUnderProvision(cases, targetRate);
+  return { targetRate, factor: s.factor, underProvisionRate: s.factor === null ? null : s.underProvisionRate, weightedSlack: s.weightedSlack, meanSlack: s.meanSlack };
 };

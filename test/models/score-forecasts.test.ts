@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { pinballLoss, scoreAtUnderProvision, scoreForecasts } from '../../models/src/score-forecasts';
+import { operatingPointAt, pinballLoss, scoreAtUnderProvision, scoreForecasts, weightedQuantileLoss, weightedSlack, type ScoredCase } from '../../models/src/score-forecasts';
 
 describe('pinballLoss', () => {
   it.each([
@@ -36,7 +36,7 @@ describe('scoreForecasts', () => {
   });
 
   it('reports nulls and zero cases for an empty list', () => {
-    expect(scoreForecasts([])).toEqual({ underProvisionRate: null, meanSlack: null, pinball50: null, pinball90: null, cases: 0 });
+    expect(scoreForecasts([])).toEqual({ underProvisionRate: null, meanSlack: null, pinball50: null, pinball90: null, weightedSlack: null, weightedQuantileLoss: null, cases: 0 });
   });
 
   it('property: rates within [0, 1], losses ≥ 0, slack ≥ 0, scaling everything by k scales losses by k only', () => {
@@ -88,6 +88,128 @@ describe('scoreAtUnderProvision', () => {
         const s = scoreAtUnderProvision(rows, target);
         expect(s.underProvisionRate!).toBeLessThanOrEqual(target + 1e-12);
         if (s.factor! > 0) expect(scoreForecasts(rows.map((r) => ({ ...r, p90: r.p90 * s.factor! * 0.999 }))).underProvisionRate!).toBeGreaterThan(target);
+      }),
+    );
+  });
+});
+
+const row = (p50: number, p90: number, actual: number): ScoredCase => ({ p50, p90, actual });
+const positive = fc.integer({ min: 1, max: 10_000 }).map((v) => v / 100);
+// Hundredths in [0, 100]: demand figures, not subnormal doubles whose products underflow.
+const amount = fc.integer({ min: 0, max: 10_000 }).map((v) => v / 100);
+const anyRow = fc.record({ p50: amount, p90: amount, actual: amount });
+const closeRel = (a: number, b: number) => expect(Math.abs(a - b)).toBeLessThanOrEqual(1e-9 * Math.max(1, Math.abs(a), Math.abs(b)));
+
+describe('weightedSlack', () => {
+  it.each([
+    // One big covered instance dominates: (96 − 48) / 48 = 1, plus (2 − 1) / 1 → 49 / 49 = 1.
+    { name: 'capacity-weighted, not per case', cases: [row(0, 96, 48), row(0, 2, 1)], slack: 1 },
+    // mean slack would be (1 + 0) / 2 = 0.5; weighted: (1 + 0) / (1 + 9) = 0.1.
+    { name: 'a small over-reservation on a big peak counts for little', cases: [row(0, 2, 1), row(0, 9, 9)], slack: 0.1 },
+    { name: 'under-provisioned cases are left out of both sums', cases: [row(0, 3, 2), row(0, 1, 50)], slack: 0.5 },
+    { name: 'exact forecasts: 0', cases: [row(0, 4, 4), row(0, 7, 7)], slack: 0 },
+    { name: 'nothing covered: null', cases: [row(0, 1, 2)], slack: null },
+    { name: 'covered peaks sum to 0: null', cases: [row(0, 1, 0), row(0, 1, 5)], slack: null },
+    { name: 'no cases: null', cases: [], slack: null },
+  ])('$name', ({ cases, slack }) => {
+    const s = weightedSlack(cases);
+    if (slack === null) expect(s).toBeNull();
+    else expect(s).toBeCloseTo(slack, 12);
+    expect(scoreForecasts(cases).weightedSlack).toBe(s);
+  });
+
+  it('property: ≥ 0, and scale-invariant (same factor on p90 and actual)', () => {
+    fc.assert(
+      fc.property(fc.array(anyRow, { minLength: 1, maxLength: 30 }), fc.double({ min: 0.001, max: 1000, noNaN: true }), (rows, k) => {
+        const s = weightedSlack(rows);
+        const scaled = weightedSlack(rows.map((r) => ({ p50: r.p50 * k, p90: r.p90 * k, actual: r.actual * k })));
+        if (s === null) return;
+        expect(s).toBeGreaterThanOrEqual(0);
+        // Scaling can move a case across actual = p90 only by rounding; compare where no case sits on the edge.
+        if (rows.every((r) => r.actual !== r.p90)) closeRel(scaled!, s);
+      }),
+    );
+  });
+});
+
+describe('weightedQuantileLoss (GIFT-Eval)', () => {
+  it.each([
+    // q=0.5: 2·(0.5·2) / 10 = 0.2; q=0.9: 2·(0.9·1) / 10 = 0.18 → mean 0.19.
+    { name: 'one case under at both quantiles', cases: [row(8, 9, 10)], wql: 0.19 },
+    // Over: q=0.5: 2·(0.5·2)/4 = 0.5; q=0.9: 2·(0.1·4)/4 = 0.2 → mean 0.35.
+    { name: 'one case over at both quantiles', cases: [row(6, 8, 4)], wql: 0.35 },
+    // Sums over cases before dividing: pinball50 = 0 + 1, pinball90 = 0.1·2 + 0.9·2 = 2; Σ|y| = 8 + 2 → (2/10 + 4/10) / 2 = 0.3.
+    { name: 'sums, then divides by Σ|actual|', cases: [row(8, 10, 8), row(0, 0, 2)], wql: 0.3 },
+    { name: 'perfect forecasts: 0', cases: [row(3, 3, 3), row(5, 5, 5)], wql: 0 },
+    { name: 'all actuals 0: null (no scale)', cases: [row(1, 2, 0)], wql: null },
+    { name: 'no cases: null', cases: [], wql: null },
+  ])('$name', ({ cases, wql }) => {
+    const w = weightedQuantileLoss(cases);
+    if (wql === null) expect(w).toBeNull();
+    else expect(w).toBeCloseTo(wql, 12);
+    expect(scoreForecasts(cases).weightedQuantileLoss).toBe(w);
+  });
+
+  it('property: ≥ 0 always, 0 for perfect forecasts, scale-invariant, and equal to the mean pinball losses over the mean actual', () => {
+    fc.assert(
+      fc.property(fc.array(anyRow, { minLength: 1, maxLength: 30 }), fc.double({ min: 0.001, max: 1000, noNaN: true }), (rows, k) => {
+        const w = weightedQuantileLoss(rows);
+        const s = scoreForecasts(rows);
+        const meanActual = rows.reduce((a, r) => a + r.actual, 0) / rows.length;
+        if (w === null) {
+          expect(meanActual).toBe(0);
+          return;
+        }
+        expect(w).toBeGreaterThanOrEqual(0);
+        closeRel(w, (s.pinball50! + s.pinball90!) / meanActual);
+        expect(weightedQuantileLoss(rows.map((r) => ({ p50: r.actual, p90: r.actual, actual: r.actual })))).toBe(0);
+        closeRel(weightedQuantileLoss(rows.map((r) => ({ p50: r.p50 * k, p90: r.p90 * k, actual: r.actual * k })))!, w);
+      }),
+    );
+  });
+});
+
+describe('operatingPointAt (the equal-rate comparison)', () => {
+  // actual / p90 ratios 0.5, 1, 2, 4; weightedSlack at factor 2: p90s 4, 4, 4 over actuals 1, 2, 4 → (3 + 2 + 0) / 7.
+  const cases = [row(0, 2, 1), row(0, 2, 2), row(0, 2, 4), row(0, 2, 8)];
+  it.each([
+    { target: 0.25, factor: 2, under: 0.25, slack: 5 / 7 },
+    { target: 0.5, factor: 1, under: 0.5, slack: 1 / 3 },
+    { target: 0, factor: 4, under: 0, slack: (7 + 6 + 4 + 0) / 15 },
+  ])('target $target → p90 × $factor, rate $under, weightedSlack $slack', ({ target, factor, under, slack }) => {
+    const p = operatingPointAt(cases, target);
+    expect(p).toMatchObject({ targetRate: target, underProvisionRate: under });
+    expect(p.factor).toBeCloseTo(factor, 9);
+    expect(p.weightedSlack).toBeCloseTo(slack, 9);
+  });
+
+  it('no factor reaches the target when a positive peak has p90 = 0: factor and rate null', () => {
+    expect(operatingPointAt([row(0, 0, 1)], 0)).toEqual({ targetRate: 0, factor: null, underProvisionRate: null, weightedSlack: null, meanSlack: null });
+  });
+
+  it('property: reaches the target within 1/n (distinct positive ratios), never above it', () => {
+    const distinct = fc.uniqueArray(fc.integer({ min: 1, max: 100_000 }), { minLength: 1, maxLength: 40 });
+    fc.assert(
+      fc.property(distinct, fc.array(positive, { minLength: 40, maxLength: 40 }), fc.double({ min: 0, max: 1, noNaN: true }), (ratios, p90s, target) => {
+        // actual = p90 × ratio/1000: every ratio distinct, so the rate can be hit to within one case.
+        const rows = ratios.map((r, i) => row(0, p90s[i]!, (p90s[i]! * r) / 1000));
+        const p = operatingPointAt(rows, target);
+        expect(p.factor).not.toBeNull();
+        expect(p.underProvisionRate!).toBeLessThanOrEqual(target + 1e-12);
+        expect(p.underProvisionRate!).toBeGreaterThan(target - 1 / rows.length - 1e-12);
+        if (p.weightedSlack !== null) expect(p.weightedSlack).toBeGreaterThanOrEqual(0);
+      }),
+    );
+  });
+
+  it('property: a predictor that is another scaled by c reaches the same rate with the same weightedSlack', () => {
+    fc.assert(
+      fc.property(fc.array(fc.record({ p50: fc.constant(0), p90: positive, actual: positive }), { minLength: 1, maxLength: 30 }), fc.double({ min: 0.1, max: 10, noNaN: true }), fc.double({ min: 0, max: 0.9, noNaN: true }), (rows, c, target) => {
+        const a = operatingPointAt(rows, target);
+        const b = operatingPointAt(rows.map((r) => ({ ...r, p90: r.p90 * c })), target);
+        expect(b.underProvisionRate).toBe(a.underProvisionRate);
+        if (a.weightedSlack === null) expect(b.weightedSlack).toBeNull();
+        else expect(b.weightedSlack!).toBeCloseTo(a.weightedSlack, 6);
       }),
     );
   });
