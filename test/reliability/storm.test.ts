@@ -137,11 +137,11 @@ describe('reliability: the largest Spot pool reclaimed at once, with priority re
     const run = await runStrategy(stormSetup, strategy);
 
     expect(size).toBeGreaterThanOrEqual(10);
-    // The whole pool was warned (members replaced before the storm were not in it any more) and reclaimed,
-    // but for warned instances Auto Scaling had already terminated by then.
+    // The whole pool was warned (members replaced before the storm were not in it any more). A warned instance
+    // is reclaimed unless Capacity Rebalancing terminated it first, once its workload had moved (the world
+    // runs it for spotwise as for the careful baselines).
     expect(run.totals.warnings).toBeGreaterThanOrEqual(size - 2);
     expect(run.totals.spotInterruptions).toBeLessThanOrEqual(run.totals.warnings);
-    expect(run.totals.spotInterruptions).toBeGreaterThanOrEqual(run.totals.warnings / 2);
     // Requests kept coming and some were admitted, so admission was exercised under the storm.
     expect(setup.requests.length).toBeGreaterThan(3);
     expect(watch.admitted).toBeGreaterThan(0);

@@ -4,8 +4,12 @@ import type { Action, BehaviourProfile, FleetView, GroupView, InstanceId } from 
 export const IDLE_CPU_SHARE = 0.05;
 /** Consecutive idle minutes, ending with its newest datapoint, before a standby member is returned. */
 export const IDLE_MINUTES_TO_RETURN = 15;
-/** The newest datapoint must be at most this old: stale data says nothing about now (CloudWatch lag plus the read cadence). */
-export const MAX_DATA_AGE_MS = 30 * 60_000;
+/**
+ * The newest datapoint must be at most this old: CloudWatch publishes a minute 1–3 minutes late and the
+ * profiler's read window ends 3 minutes before the tick, so a tick that read metrics sees data 4–6 minutes
+ * old; anything older says nothing about now (a workload may have moved onto the instance since).
+ */
+export const MAX_DATA_AGE_MS = 8 * 60_000;
 
 export interface StandbyReturnInput {
   readonly standby: GroupView;
@@ -46,7 +50,28 @@ export const planStandbyReturn = (input: StandbyReturnInput): StandbyReturnPlan 
   const { standby, fleet, profiles, now } = input;
   if (standby.role !== 'standby') return { actions: [], kept: [] };
   const reserved = new Set<string>();
-  for (const g of fleet.groups) for (const r of g.pool.reservations.values()) reserved.add(r.instanceId);
+  let lastReservationAt = Number.NEGATIVE_INFINITY;
+  for (const g of fleet.groups) {
+    for (const r of g.pool.reservations.values()) {
+      reserved.add(r.instanceId);
+      lastReservationAt = Math.max(lastReservationAt, r.createdAt);
+    }
+  }
+  // Return capacity only when the fleet is at rest: load may be moving onto a standby member that the
+  // (minutes-old) data still shows idle whenever an interruption is being absorbed — a reservation made
+  // within the idle stretch, a member of the standby or a backed group starting, stopping or terminating, or
+  // a backed group's replacement still inside its post-restart window. Then keep them all.
+  const backed = fleet.groups.filter((g) => g.standbyGroupId === standby.id);
+  const window = Math.max(0, ...backed.map((g) => g.policy.postRestartWindowMinutes)) * 60_000;
+  const busyReason =
+    now - lastReservationAt < IDLE_MINUTES_TO_RETURN * 60_000 ? `a reservation was made ${Math.round((now - lastReservationAt) / 60_000)} min ago`
+    : [standby, ...backed].some((g) => g.disruptionsInFlight > 0) ? 'a disruption is in flight'
+    : [standby, ...backed].flatMap((g) => g.instances).some((i) => !i.warm && i.state !== 'running' && i.state !== 'terminated') ? 'an instance is starting, stopping or terminating'
+    : backed.flatMap((g) => g.instances).some((i) => !i.warm && now - i.launchedAt < window) ? 'a replacement is inside its post-restart window'
+    : undefined;
+  if (busyReason !== undefined) {
+    return { actions: [], kept: standby.instances.filter((i) => !i.warm && i.state === 'running').map((i) => ({ instanceId: i.id, reason: `${busyReason}: an interruption is being absorbed` })) };
+  }
   const members = standby.instances.filter((i) => !i.warm && i.state === 'running').sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   let room = Math.max(0, Math.floor(standby.desiredCapacity) - Math.floor(standby.minSize));
   const actions: Action[] = [];

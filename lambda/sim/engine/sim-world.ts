@@ -145,6 +145,14 @@ export interface Episode {
   unservedGibMinutes: number;
   /** End of the last step with unserved demand in this episode. */
   lastUnservedEnd?: number;
+  /**
+   * When the workload was back in service: fully served on its new host for a whole minute. A voluntary
+   * disruption counts against its group's budget until then (what a disruption budget limits is how many
+   * members are out at once, not how long their restart effects last).
+   */
+  restoredAt?: number;
+  /** Start of the current fully-served stretch (for restoredAt). */
+  servedSince?: number;
   /** When the episode closed (the workload ran a restart horizon on a covering host). */
   end?: number;
 }
@@ -898,7 +906,7 @@ export class SimWorld {
 
   /** Voluntary disruptions of a group whose workload has not recovered yet. */
   voluntaryInFlight(groupId: GroupId): number {
-    return this.episodes.filter((e) => e.kind === 'voluntary' && e.groupId === groupId && e.end === undefined).length
+    return this.episodes.filter((e) => e.kind === 'voluntary' && e.groupId === groupId && e.restoredAt === undefined && e.end === undefined).length
       + [...this.meta.values()].filter((m) => m.groupId === groupId && m.voluntary && this.isAlive(m.id) && !this.workloads.some((w) => w.episode?.fromHost === m.id)).length;
   }
 
@@ -1078,6 +1086,14 @@ export class SimWorld {
         e.unservedVcpuMinutes += uV * stepMin;
         e.unservedGibMinutes += uM * stepMin;
         if (uV > EPS || uM > EPS) e.lastUnservedEnd = t + stepMs;
+        if (e.restoredAt === undefined) {
+          const served = w.host !== undefined && this.isServing(w.host) && uV <= EPS && uM <= EPS;
+          if (!served) e.servedSince = undefined;
+          else {
+            e.servedSince ??= t;
+            if (t + stepMs - e.servedSince >= 60_000) e.restoredAt = e.servedSince;
+          }
+        }
         this.maybeCloseEpisode(w);
       } else {
         this.totals.steadyUnservedVcpuMinutes += uV * stepMin;

@@ -37,13 +37,28 @@ describe('planStandbyReturn', () => {
 
   it('keeps a member with no data (fail closed) and one a reservation names', () => {
     const standby = standbyGroup(['i-s1', 'i-s2']);
-    const web = group('web', { pool: roomyPool('web', { reservations: [reservation('r1', { instanceId: 'i-s2', createdAt: T0 - MINUTE, expiresAt: T0 + 30 * MINUTE })] }) });
+    const web = group('web', { pool: roomyPool('web', { reservations: [reservation('r1', { instanceId: 'i-s2', createdAt: T0 - 20 * MINUTE, expiresAt: T0 + 30 * MINUTE })] }) });
     const plan = planStandbyReturn({ standby, fleet: fleet([web, standby]), profiles: new Map([[iid('i-s2'), profileWith('i-s2', idle())]]), now: T0 });
     expect(plan.actions).toEqual([]);
     expect(plan.kept).toEqual([
       { instanceId: 'i-s1', reason: 'no utilisation data yet' },
       { instanceId: 'i-s2', reason: 'a reservation holds capacity on it' },
     ]);
+  });
+
+  it.each([
+    ['a reservation made 5 minutes ago', { reservations: [reservation('r1', { instanceId: 'i-gone', createdAt: T0 - 5 * MINUTE, expiresAt: T0 + 30 * MINUTE })] }, {}, /a reservation was made 5 min ago/],
+    ['a backed member still pending', {}, { state: 'pending' as const }, /an instance is starting, stopping or terminating/],
+    ['a backed replacement inside its post-restart window', {}, { launchedAt: T0 - 10 * MINUTE }, /a replacement is inside its post-restart window/],
+  ])('keeps every member while an interruption is being absorbed: %s', (_name, poolOpts, memberOver, reason) => {
+    const standby = standbyGroup(['i-s1']);
+    const web = group('web', { standbyGroupId: standby.id, instances: [instance('i-w1', memberOver)], pool: roomyPool('web', poolOpts) });
+    const plan = planStandbyReturn({ standby, fleet: fleet([web, standby]), profiles: new Map([[iid('i-s1'), profileWith('i-s1', idle())]]), now: T0 });
+    expect(plan.actions).toEqual([]);
+    expect(plan.kept).toEqual([{ instanceId: 'i-s1', reason: expect.stringMatching(reason) }]);
+    // The same fleet at rest returns it.
+    const rest = group('web', { standbyGroupId: standby.id, instances: [instance('i-w1')] });
+    expect(planStandbyReturn({ standby, fleet: fleet([rest, standby]), profiles: new Map([[iid('i-s1'), profileWith('i-s1', idle())]]), now: T0 }).actions).toHaveLength(1);
   });
 
   it('never takes the group below its minimum size, and acts only on standby groups', () => {
