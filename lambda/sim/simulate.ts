@@ -63,11 +63,15 @@ export interface SimulationResult {
   readonly jobs: number;
 }
 
-/** Strategies that run spotwise's handlers take several times longer than a baseline: handed out first, so the workers finish together. */
+/**
+ * Strategies that run spotwise's handlers take several times longer than a baseline: within a seed they are
+ * handed out first, so the last jobs of a command are short ones and the workers finish together. Seed by
+ * seed, so a worker meets few seeds at a time and keeps their setups (run-job.ts).
+ */
 const LONG_RUNS: ReadonlySet<string> = new Set(SPOTWISE_STRATEGIES);
 
 /**
- * The jobs of a command, long runs first; each (seed, strategy, knob) once. A knob strategy's comparison
+ * The jobs of a command, seed by seed and long runs first within a seed; each (seed, strategy, knob) once. A knob strategy's comparison
  * run uses its default knob for the seed; with a sweep, the grid's other values are added (the default
  * counts as a point of the frontier when it falls on the grid).
  */
@@ -77,8 +81,9 @@ export const planJobs = (
   defaultKnobOf: (seed: number, strategy: KnobStrategyName) => number,
   grids: Readonly<Partial<Record<KnobStrategyName, readonly number[]>>>,
 ): SimJob[] => {
-  const specs: Omit<SimJob, 'index'>[] = [];
+  const ordered: Omit<SimJob, 'index'>[] = [];
   for (const seed of seeds) {
+    const specs: Omit<SimJob, 'index'>[] = [];
     for (const strategy of strategies) {
       const keepRun = seed === seeds[0];
       if (!isKnobStrategy(strategy)) {
@@ -89,8 +94,8 @@ export const planJobs = (
       specs.push({ seed, strategy, knob, comparison: true, keepRun });
       for (const k of grids[strategy] ?? []) if (k !== knob) specs.push({ seed, strategy, knob: k, comparison: false, keepRun: false });
     }
+    ordered.push(...specs.filter((s) => LONG_RUNS.has(s.strategy)), ...specs.filter((s) => !LONG_RUNS.has(s.strategy)));
   }
-  const ordered = [...specs.filter((s) => LONG_RUNS.has(s.strategy)), ...specs.filter((s) => !LONG_RUNS.has(s.strategy))];
   return ordered.map((s, index) => ({ ...s, index }));
 };
 
@@ -123,23 +128,31 @@ export const runSimulation = async (opts: RunSimulationOptions): Promise<Simulat
   const { seeds, strategies: chosen, sweep, workers, onProgress, singleSeed, ...settings } = opts;
   if (seeds.length === 0) throw new RangeError('runSimulation needs at least one seed');
   const names = chosen ?? STRATEGY_NAMES;
-  // Setups are prepared here too, for the description and the knob grids (grids may depend on the seed's
-  // fleet and bursts: the union over the seeds, so every seed runs every knob value and the means compare).
-  const setups = seeds.map((seed) => prepareSimulation({ ...settings, seed }));
-  const grids: Partial<Record<KnobStrategyName, number[]>> = {};
-  if (sweep === true) {
-    for (const name of names) {
-      if (!isKnobStrategy(name)) continue;
-      grids[name] = [...new Set(setups.flatMap((s) => knobGrid(name, s)))].sort((a, b) => a - b);
+  // Each seed's setup is prepared here too, for the description, the default knobs and the knob grids (a grid
+  // may depend on the seed's fleet: the union over the seeds, so every seed runs every knob value and the means
+  // compare). Only the first setup is kept: a hundred seeds' setups would not fit in memory at once.
+  const knobNames = names.filter(isKnobStrategy);
+  const gridValues = new Map<KnobStrategyName, Set<number>>(knobNames.map((n) => [n, new Set<number>()]));
+  const defaults = new Map<string, number>();
+  const seedSetups: SeedSetup[] = [];
+  let first: PreparedSimulation | undefined;
+  for (const seed of seeds) {
+    const setup = prepareSimulation({ ...settings, seed });
+    first ??= setup;
+    seedSetups.push({ seed, bursts: setup.bursts.length, requests: setup.requests.length });
+    for (const name of knobNames) {
+      defaults.set(`${seed}/${name}`, defaultKnob(name, setup));
+      if (sweep === true) for (const k of knobGrid(name, setup)) gridValues.get(name)?.add(k);
     }
   }
-  const jobs = planJobs(seeds, names, (seed, name) => defaultKnob(name, setups[seeds.indexOf(seed)] as PreparedSimulation), grids);
+  const grids: Partial<Record<KnobStrategyName, number[]>> = sweep === true ? Object.fromEntries([...gridValues].map(([n, v]) => [n, [...v].sort((a, b) => a - b)])) : {};
+  const jobs = planJobs(seeds, names, (seed, name) => defaults.get(`${seed}/${name}`) as number, grids);
   const results = await runJobs(settings, jobs, { ...(workers !== undefined ? { workers } : {}), ...(onProgress ? { onProgress } : {}) });
 
-  const defaults = results.filter((r) => jobs[r.index]?.comparison === true);
+  const comparisonRuns = results.filter((r) => jobs[r.index]?.comparison === true);
   const runs: SeedRun[] = seeds.map((seed) => ({
     seed,
-    strategies: Object.fromEntries(names.flatMap((n) => defaults.filter((r) => r.seed === seed && r.strategy === n).map((r) => [n, r.summary]))),
+    strategies: Object.fromEntries(names.flatMap((n) => comparisonRuns.filter((r) => r.seed === seed && r.strategy === n).map((r) => [n, r.summary]))),
   }));
   const summary = summarizeSeeds(runs);
   const means = Object.fromEntries(Object.entries(summary).map(([n, s]) => [n, s.mean]));
@@ -149,13 +162,12 @@ export const runSimulation = async (opts: RunSimulationOptions): Promise<Simulat
   const frontierComparisons = frontier === undefined
     ? undefined
     : Object.fromEntries(SPOTWISE_STRATEGIES.filter((n) => means[n] !== undefined).map((n) => [n, compareWithFrontiers({ cost: num(means[n] ?? {}, 'cost'), unservedVcpuMinutes: num(means[n] ?? {}, 'unservedVcpuMinutes') }, frontier)]));
-  const first = setups[0] as PreparedSimulation;
+  const setup = first as PreparedSimulation;
   return {
-    seeds, singleSeed: singleSeed === true && seeds.length === 1, hours: first.hours, instances: first.sample.workloads.length,
-    setup: first,
-    seedSetups: setups.map((s) => ({ seed: s.seed, bursts: s.bursts.length, requests: s.requests.length })),
+    seeds, singleSeed: singleSeed === true && seeds.length === 1, hours: setup.hours, instances: setup.sample.workloads.length,
+    setup, seedSetups,
     runs, summary,
-    chartRuns: names.flatMap((n) => defaults.filter((r) => r.seed === seeds[0] && r.strategy === n && r.run !== undefined).map((r) => r.run as StrategyRun)),
+    chartRuns: names.flatMap((n) => comparisonRuns.filter((r) => r.seed === seeds[0] && r.strategy === n && r.run !== undefined).map((r) => r.run as StrategyRun)),
     comparisons: compareWithBestBaseline(means),
     ...(frontier !== undefined ? { frontier } : {}),
     ...(frontierComparisons !== undefined ? { frontierComparisons } : {}),

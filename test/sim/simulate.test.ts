@@ -26,10 +26,13 @@ const CONTRACT_KEYS = [
 ];
 
 describe('planJobs', () => {
-  it('runs each strategy once per seed at its default knob, adds the grid values once, long runs first', () => {
+  it('runs each strategy once per seed at its default knob, adds the grid values once, seed by seed, long runs first', () => {
     const jobs = planJobs([1, 2], ['none', 'warm-reactive', 'spotwise'], (seed) => (seed === 1 ? 2 : 3), { 'warm-reactive': [0, 2, 4] });
     expect(jobs.map((j) => j.index)).toEqual(jobs.map((_, i) => i));
-    expect(jobs.slice(0, 2).map((j) => [j.strategy, j.seed])).toEqual([['spotwise', 1], ['spotwise', 2]]);
+    expect(jobs.map((j) => `${j.seed}:${j.strategy}`)).toEqual([
+      '1:spotwise', '1:none', '1:warm-reactive', '1:warm-reactive', '1:warm-reactive',
+      '2:spotwise', '2:none', '2:warm-reactive', '2:warm-reactive', '2:warm-reactive', '2:warm-reactive',
+    ]);
     const warm = jobs.filter((j) => j.strategy === 'warm-reactive').map((j) => [j.seed, j.knob, j.comparison]);
     expect(warm).toEqual([[1, 2, true], [1, 0, false], [1, 4, false], [2, 3, true], [2, 0, false], [2, 2, false], [2, 4, false]]);
     expect(jobs.filter((j) => j.keepRun).every((j) => j.seed === 1 && j.comparison)).toBe(true);
@@ -70,10 +73,10 @@ describe('runSimulation', () => {
     expect(doc.runs.map((x) => x.seed)).toEqual([1, 2, 3]);
     for (const name of ['none', 'reactive']) {
       const per = doc.runs.map((x) => x.strategies[name]!);
-      const mean = per.reduce((a, s) => a + s.cost, 0) / 3;
+      const mean = per.reduce((a, s) => a + s.cost!, 0) / 3;
       expect(doc.summary[name]!.mean.cost).toBeCloseTo(mean, 5);
       const worst = doc.summary[name]!.worst;
-      expect(doc.runs.find((x) => x.seed === worst.seed)!.strategies[name]!.unservedVcpuMinutes).toBe(Math.max(...per.map((s) => s.unservedVcpuMinutes)));
+      expect(doc.runs.find((x) => x.seed === worst.seed)!.strategies[name]!.unservedVcpuMinutes).toBe(Math.max(...per.map((s) => s.unservedVcpuMinutes!)));
     }
     expect(r.chartRuns.map((c) => c.name)).toEqual(['none', 'reactive']);
   }, 120_000);

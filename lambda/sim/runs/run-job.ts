@@ -38,9 +38,12 @@ export interface JobResult {
 /** The end of a run's simulated period (epoch ms). */
 export const runEndAt = (setup: PreparedSimulation): number => setup.sample.startAt + Math.round(setup.hours * 3_600_000);
 
+/** Setups a runner keeps: jobs come seed by seed, so a few cover the seeds in flight without holding all of them. */
+export const KEPT_SETUPS = 3;
+
 /**
- * Runs jobs against prepared setups, preparing each seed once and keeping it for the next job of that seed
- * (preparing is deterministic, so a setup prepared here equals the one another worker prepares).
+ * Runs jobs against prepared setups, preparing a seed once and keeping the `KEPT_SETUPS` most recently used
+ * (preparing is deterministic, so a setup prepared again, or by another worker, is the same).
  */
 export const createJobRunner = (settings: RunSettings, wallClock: () => number = () => performance.now()) => {
   const setups = new Map<number, PreparedSimulation>();
@@ -48,8 +51,11 @@ export const createJobRunner = (settings: RunSettings, wallClock: () => number =
     let setup = setups.get(seed);
     if (setup === undefined) {
       setup = prepareSimulation({ ...settings, seed });
-      setups.set(seed, setup);
+      if (setups.size >= KEPT_SETUPS) setups.delete(setups.keys().next().value as number);
+    } else {
+      setups.delete(seed);
     }
+    setups.set(seed, setup);
     return setup;
   };
   return {
