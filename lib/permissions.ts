@@ -52,12 +52,15 @@ export const FUNCTION_ACCESS: Readonly<Record<HandlerName, FunctionAccess>> = {
     // stop → modify → start of an On-Demand sibling where the policy allows it.
     instanceActions: ['ec2:StartInstances', 'ec2:StopInstances', 'ec2:ModifyInstanceAttribute'],
     // change-desired-capacity (ExecutePolicy of the group's +1 scale-out policy, lib/scale-out-policies.ts),
-    // put-warm-pool (rebalance), complete-lifecycle-action and heartbeat (lifecycle hooks).
+    // put-warm-pool (rebalance), complete-lifecycle-action and heartbeat (lifecycle hooks), enter-standby before a
+    // sibling's stop and exit-standby when a voluntarily stopped member runs again.
     groupActions: [
       'autoscaling:ExecutePolicy',
       'autoscaling:PutWarmPool',
       'autoscaling:CompleteLifecycleAction',
       'autoscaling:RecordLifecycleActionHeartbeat',
+      'autoscaling:EnterStandby',
+      'autoscaling:ExitStandby',
     ],
   },
   coordinator: {
@@ -75,8 +78,9 @@ export const FUNCTION_ACCESS: Readonly<Record<HandlerName, FunctionAccess>> = {
     // interrupt-instance: stop or hibernate (StopInstances with Hibernate=true); StartInstances restarts an
     // instance when a later step fails (execute-plan compensation).
     instanceActions: ['ec2:StopInstances', 'ec2:StartInstances'],
-    // interrupt-instance terminate goes through Auto Scaling so the group launches the replacement.
-    groupActions: ['autoscaling:TerminateInstanceInAutoScalingGroup'],
+    // interrupt-instance terminate goes through Auto Scaling so the group launches the replacement; a stop or
+    // hibernate is preceded by enter-standby (exit-standby when the stop fails: compensation).
+    groupActions: ['autoscaling:TerminateInstanceInAutoScalingGroup', 'autoscaling:EnterStandby', 'autoscaling:ExitStandby'],
   },
 };
 

@@ -3,6 +3,8 @@ import {
   DescribeAutoScalingGroupsCommand,
   DescribeAutoScalingInstancesCommand,
   DescribeWarmPoolCommand,
+  EnterStandbyCommand,
+  ExitStandbyCommand,
   PutWarmPoolCommand,
   RecordLifecycleActionHeartbeatCommand,
   ExecutePolicyCommand,
@@ -200,6 +202,23 @@ export class AutoScalingCapacityGateway implements CapacityGateway {
   async terminateInstanceInGroup(id: InstanceId, options: { readonly decrementDesiredCapacity: boolean }): Promise<void> {
     await callAws(`terminating ${id} through its Auto Scaling group${options.decrementDesiredCapacity ? ' (decrementing desired capacity)' : ''}`, () =>
       this.client.send(new TerminateInstanceInAutoScalingGroupCommand({ InstanceId: id, ShouldDecrementDesiredCapacity: options.decrementDesiredCapacity })),
+    );
+  }
+
+  /**
+   * EnterStandby (one instance). Auto Scaling refuses it (ValidationError) for a member that is not InService, and,
+   * with ShouldDecrementDesiredCapacity, when desired capacity would drop below the group's min size.
+   */
+  async enterStandby(groupId: GroupId, id: InstanceId, options: { readonly decrementDesiredCapacity: boolean }): Promise<void> {
+    await callAws(`moving ${id} of group ${groupId} to Standby${options.decrementDesiredCapacity ? ' (decrementing desired capacity)' : ''}`, () =>
+      this.client.send(new EnterStandbyCommand({ AutoScalingGroupName: groupId, InstanceIds: [id], ShouldDecrementDesiredCapacity: options.decrementDesiredCapacity })),
+    );
+  }
+
+  /** ExitStandby (one instance): Auto Scaling raises desired capacity by one; refused above max size or for a member not in Standby. */
+  async exitStandby(groupId: GroupId, id: InstanceId): Promise<void> {
+    await callAws(`returning ${id} of group ${groupId} from Standby to service`, () =>
+      this.client.send(new ExitStandbyCommand({ AutoScalingGroupName: groupId, InstanceIds: [id] })),
     );
   }
 }

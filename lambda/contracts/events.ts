@@ -34,10 +34,11 @@ export type DetailTypeName = (typeof DetailType)[keyof typeof DetailType];
 
 /**
  * The EC2 instance states whose state-change events spotwise acts on: `running` (pending → running opens
- * the post-restart window). The state-change rule is filtered to these, so the notice handler is not
- * invoked for every state change in the region; the parser still accepts any state (others are no-ops).
+ * the post-restart window and returns a voluntarily stopped member from Standby) and `stopped` (a stop → modify →
+ * start continues with the retype and the start). The state-change rule is filtered to these, so the notice
+ * handler is not invoked for every state change in the region; the parser still accepts any state (others are no-ops).
  */
-export const ACTED_ON_INSTANCE_STATES = ['running'] as const;
+export const ACTED_ON_INSTANCE_STATES = ['running', 'stopped'] as const;
 
 /** Lead time AWS gives between the spot warning and the action (EC2 user guide, "Spot Instance interruption notices"). */
 export const SPOT_WARNING_LEAD_SECONDS = 120;

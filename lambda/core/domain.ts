@@ -358,6 +358,13 @@ export type Action =
   | { readonly kind: 'complete-lifecycle-action'; readonly groupId: GroupId; readonly instanceId: InstanceId; readonly hookName: string; readonly token: string; readonly result: 'CONTINUE' | 'ABANDON' }
   | { readonly kind: 'heartbeat'; readonly groupId: GroupId; readonly instanceId: InstanceId; readonly hookName: string; readonly token: string }
   | { readonly kind: 'interrupt-instance'; readonly groupId: GroupId; readonly instanceId: InstanceId; readonly mode: 'stop' | 'hibernate' | 'terminate'; readonly requestId?: RequestId; readonly reason: string }
+  /**
+   * Auto Scaling EnterStandby, decrementing desired capacity: the member leaves service before a voluntary stop, so
+   * the EC2 health check does not replace it and no replacement is launched (the same instance comes back).
+   */
+  | { readonly kind: 'enter-standby'; readonly groupId: GroupId; readonly instanceId: InstanceId; readonly reason: string }
+  /** Auto Scaling ExitStandby: a member spotwise put in Standby runs again and goes back in service (desired capacity + 1). */
+  | { readonly kind: 'exit-standby'; readonly groupId: GroupId; readonly instanceId: InstanceId; readonly reason: string }
   | { readonly kind: 'schedule-interruption'; readonly groupId: GroupId; readonly instanceId: InstanceId; readonly requestId: RequestId; readonly reservationId: ReservationId; readonly at: number; readonly mode: 'stop' | 'hibernate' | 'terminate' }
   | { readonly kind: 'defer-interruption'; readonly requestId: RequestId; readonly reason: DeferReason; readonly shortfall?: Resources; readonly retryAt?: number; readonly detail: string }
   /** Deletes the one-time schedule that would fire a request's interruption (idempotent: none is fine). */

@@ -28,6 +28,10 @@ export const describeAction = (a: Action): string => {
       return `heartbeat lifecycle action ${a.hookName} for ${a.instanceId} in ${a.groupId}`;
     case 'interrupt-instance':
       return `${a.mode} ${a.instanceId} in ${a.groupId}: ${a.reason}`;
+    case 'enter-standby':
+      return `move ${a.instanceId} of ${a.groupId} to Standby (desired capacity − 1, no health-check replacement): ${a.reason}`;
+    case 'exit-standby':
+      return `return ${a.instanceId} of ${a.groupId} from Standby to service (desired capacity + 1): ${a.reason}`;
     case 'schedule-interruption':
       return `schedule ${a.mode} of ${a.instanceId} in ${a.groupId} at ${iso(a.at)} (request ${a.requestId}, reservation ${a.reservationId})`;
     case 'defer-interruption':

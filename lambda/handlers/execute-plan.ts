@@ -40,9 +40,12 @@ export interface ExecutionReport {
   readonly lastActionAt?: number;
 }
 
-/** Actions that disrupt a running instance: they need the capacity for its restart held first. */
-const isDisruptive = (a: Action): a is Action & { kind: 'interrupt-instance' | 'schedule-interruption' } =>
-  a.kind === 'interrupt-instance' || a.kind === 'schedule-interruption';
+/**
+ * Actions that disrupt a running instance: they need the capacity for its restart held first. EnterStandby takes a
+ * running member out of service ahead of its stop, so it is one of them.
+ */
+const isDisruptive = (a: Action): a is Action & { kind: 'interrupt-instance' | 'schedule-interruption' | 'enter-standby' } =>
+  a.kind === 'interrupt-instance' || a.kind === 'schedule-interruption' || a.kind === 'enter-standby';
 
 /** Actions that call no port. */
 const isRecordOnly = (a: Action): boolean => a.kind === 'noop' || a.kind === 'defer-interruption';
@@ -58,7 +61,9 @@ const asError = (e: unknown): Error => (e instanceof Error ? e : new Error(Strin
  *   skipped; preparation that only adds capacity (warm pool, desired capacity, lifecycle actions) goes on.
  * - On a failed action the rest of the plan is not attempted, and compensations run: an instance this
  *   plan stopped is started again when the plan had a start for it still to come (stop → modify → start
- *   must never end stopped), interruptions it scheduled are cancelled, and reservations it made are
+ *   must never end stopped; a failed retype of a stopped instance with a start to come still starts it), a member
+ *   this plan moved to Standby and did not stop goes back in service (ExitStandby), interruptions it scheduled are
+ *   cancelled, and reservations it made are
  *   released — except one whose instance was already interrupted, since that capacity is what the
  *   restart now needs.
  * Port errors never escape: they are reported as `failed` outcomes, so a handler decides what to log,
@@ -72,6 +77,8 @@ export const executePlan = async (plan: Plan, ports: ExecutionPorts, opts: { rea
   const refusedIds = new Set<ReservationId>();
   const refusedInstances = new Set<string>();
   const stopped = new Set<string>();
+  /** Members this plan moved to Standby and has not stopped yet (running, out of service). */
+  const standby = new Map<string, Action & { kind: 'enter-standby' }>();
   const disrupted = new Set<string>();
   const scheduled: (Action & { kind: 'schedule-interruption' })[] = [];
   let lastActionAt: number | undefined;
@@ -120,7 +127,9 @@ export const executePlan = async (plan: Plan, ports: ExecutionPorts, opts: { rea
       if (action.kind === 'interrupt-instance') {
         disrupted.add(action.instanceId);
         if (action.mode !== 'terminate') stopped.add(action.instanceId);
+        standby.delete(action.instanceId);
       }
+      if (action.kind === 'enter-standby') standby.set(action.instanceId, action);
       if (action.kind === 'start-instance') stopped.delete(action.instanceId);
       if (action.kind === 'schedule-interruption') scheduled.push(action);
       outcomes.push({ kind: 'done', action, at, ...(detail !== undefined ? { detail } : {}) });
@@ -128,7 +137,7 @@ export const executePlan = async (plan: Plan, ports: ExecutionPorts, opts: { rea
       failure = asError(error);
       outcomes.push({ kind: 'failed', action, error: failure });
       // From the failed action on: a start that failed is retried once, since the instance must not stay stopped.
-      await compensate(plan.actions.slice(index), { ports, stopped, disrupted, scheduled, reserved, compensations, mark });
+      await compensate(plan.actions.slice(index), { ports, stopped, standby, disrupted, scheduled, reserved, compensations, mark });
     }
   }
 
@@ -148,6 +157,7 @@ const compensate = async (
   ctx: {
     readonly ports: ExecutionPorts;
     readonly stopped: ReadonlySet<string>;
+    readonly standby: ReadonlyMap<string, Action & { kind: 'enter-standby' }>;
     readonly disrupted: ReadonlySet<string>;
     readonly scheduled: readonly (Action & { kind: 'schedule-interruption' })[];
     readonly reserved: readonly Reservation[];
@@ -156,11 +166,22 @@ const compensate = async (
   },
 ): Promise<void> => {
   // 1. Restarts first: an instance left stopped is an outage; a reservation held a little longer is not.
+  const failed = rest[0];
+  const failedRetypeOf = failed?.kind === 'retype-stopped-instance' ? failed.instanceId : undefined;
   for (const a of rest) {
-    if (a.kind !== 'start-instance' || !ctx.stopped.has(a.instanceId)) continue;
+    if (a.kind !== 'start-instance' || !(ctx.stopped.has(a.instanceId) || a.instanceId === failedRetypeOf)) continue;
     try {
       await ctx.ports.instances.startInstances([a.instanceId]);
       ctx.compensations.push({ kind: 'done', action: a, at: ctx.mark(), detail: 'compensation: restart after a failed step' });
+    } catch (error) {
+      ctx.compensations.push({ kind: 'failed', action: a, error: asError(error) });
+    }
+  }
+  // 1b. A member moved to Standby whose stop did not happen is running out of service: back in service.
+  for (const a of ctx.standby.values()) {
+    try {
+      await ctx.ports.capacity.exitStandby(a.groupId, a.instanceId);
+      ctx.compensations.push({ kind: 'done', action: { kind: 'exit-standby', groupId: a.groupId, instanceId: a.instanceId, reason: 'compensation: its stop did not happen' }, at: ctx.mark(), detail: 'compensation: back in service' });
     } catch (error) {
       ctx.compensations.push({ kind: 'failed', action: a, error: asError(error) });
     }
@@ -221,6 +242,14 @@ const perform = async (action: Exclude<Action, { kind: 'reserve' }>, ports: Exec
       return undefined;
     case 'heartbeat':
       await ports.capacity.recordLifecycleActionHeartbeat({ groupId: action.groupId, instanceId: action.instanceId, hookName: action.hookName, token: action.token });
+      return undefined;
+    case 'enter-standby':
+      // Decrementing: the same instance comes back (retyped, or started again), so no replacement is launched;
+      // ExitStandby raises desired capacity by one when it runs again.
+      await ports.capacity.enterStandby(action.groupId, action.instanceId, { decrementDesiredCapacity: true });
+      return undefined;
+    case 'exit-standby':
+      await ports.capacity.exitStandby(action.groupId, action.instanceId);
       return undefined;
     case 'interrupt-instance':
       if (action.mode === 'terminate') {

@@ -29,4 +29,11 @@ export interface CapacityGateway {
   completeLifecycleAction(input: { readonly groupId: GroupId; readonly instanceId: InstanceId; readonly hookName: string; readonly token: string; readonly result: 'CONTINUE' | 'ABANDON' }): Promise<void>;
   recordLifecycleActionHeartbeat(input: { readonly groupId: GroupId; readonly instanceId: InstanceId; readonly hookName: string; readonly token: string }): Promise<void>;
   terminateInstanceInGroup(id: InstanceId, options: { readonly decrementDesiredCapacity: boolean }): Promise<void>;
+  /**
+   * EnterStandby: an InService member leaves service (no health checks, no load balancer traffic) before a voluntary
+   * stop. With `decrementDesiredCapacity` Auto Scaling launches no replacement; refused below the group's min size.
+   */
+  enterStandby(groupId: GroupId, id: InstanceId, options: { readonly decrementDesiredCapacity: boolean }): Promise<void>;
+  /** ExitStandby: a member in Standby goes back in service; Auto Scaling raises desired capacity by one for it. */
+  exitStandby(groupId: GroupId, id: InstanceId): Promise<void>;
 }

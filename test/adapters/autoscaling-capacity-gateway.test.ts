@@ -5,6 +5,9 @@ import {
   DescribeAutoScalingGroupsCommand,
   DescribeAutoScalingInstancesCommand,
   DescribeWarmPoolCommand,
+  EnterStandbyCommand,
+  ExitStandbyCommand,
+  AutoScalingServiceException,
   PutWarmPoolCommand,
   RecordLifecycleActionHeartbeatCommand,
   ResourceContentionFault,
@@ -189,6 +192,36 @@ describe('AutoScalingCapacityGateway mutating calls', () => {
     const call = gateway().changeDesiredCapacity(groupId('standby'), 1);
     await expect(call).rejects.toBeInstanceOf(AwsCallError);
     await expect(call).rejects.toThrow(`raising the desired capacity of group standby by one (1 of 1) with policy ${scaleOutPolicy.PolicyName}: AWS call failed (ResourceContentionFault, HTTP 500)`);
+  });
+});
+
+describe('AutoScalingCapacityGateway Standby (EnterStandby / ExitStandby around a voluntary stop)', () => {
+  it('enters Standby decrementing desired capacity, and exits it, with the exact commands', async () => {
+    asg.on(EnterStandbyCommand).resolves({ Activities: [] });
+    asg.on(ExitStandbyCommand).resolves({ Activities: [] });
+    const gw = gateway();
+    await gw.enterStandby(groupId('web'), instanceId('i-1'), { decrementDesiredCapacity: true });
+    await gw.exitStandby(groupId('web'), instanceId('i-1'));
+    expect(asg.commandCalls(EnterStandbyCommand).map((c) => c.args[0].input)).toEqual([
+      { AutoScalingGroupName: 'web', InstanceIds: ['i-1'], ShouldDecrementDesiredCapacity: true },
+    ]);
+    expect(asg.commandCalls(ExitStandbyCommand).map((c) => c.args[0].input)).toEqual([{ AutoScalingGroupName: 'web', InstanceIds: ['i-1'] }]);
+  });
+
+  it('passes ShouldDecrementDesiredCapacity false through as asked', async () => {
+    asg.on(EnterStandbyCommand).resolves({});
+    await gateway().enterStandby(groupId('web'), instanceId('i-2'), { decrementDesiredCapacity: false });
+    expect(asg.commandCalls(EnterStandbyCommand)[0]?.args[0].input).toEqual({ AutoScalingGroupName: 'web', InstanceIds: ['i-2'], ShouldDecrementDesiredCapacity: false });
+  });
+
+  it('a refused EnterStandby (below min size) is an AwsCallError naming the operation; ExitStandby likewise', async () => {
+    const refusal = (message: string) => new AutoScalingServiceException({ name: 'ValidationError', $fault: 'client', $metadata: meta(400), message });
+    asg.on(EnterStandbyCommand).rejects(refusal('AutoScalingGroup web has min-size=1, max-size=10, and desired-capacity=1. Please enter a number that is greater than or equal to min-size.'));
+    asg.on(ExitStandbyCommand).rejects(refusal('The instance i-1 is not in Standby.'));
+    const enter = gateway().enterStandby(groupId('web'), instanceId('i-1'), { decrementDesiredCapacity: true });
+    await expect(enter).rejects.toBeInstanceOf(AwsCallError);
+    await expect(enter).rejects.toThrow('moving i-1 of group web to Standby (decrementing desired capacity): AWS call failed (ValidationError, HTTP 400)');
+    await expect(gateway().exitStandby(groupId('web'), instanceId('i-1'))).rejects.toThrow('returning i-1 of group web from Standby to service: AWS call failed (ValidationError, HTTP 400)');
   });
 });
 

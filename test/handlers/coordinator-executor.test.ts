@@ -118,8 +118,10 @@ describe('executor handler', () => {
     const w = await requestWorld();
     const due = await scheduleAndFire(w);
     const result = await makeExecutor(w.deps)(due);
-    expect(result).toMatchObject({ status: 'planned', noticeKind: 'interruption-due', actions: ['interrupt-instance'], succeeded: true });
+    expect(result).toMatchObject({ status: 'planned', noticeKind: 'interruption-due', actions: ['enter-standby', 'interrupt-instance'], succeeded: true });
     expect(w.ports.cloud.instance(VICTIM)?.state).toBe('stopped');
+    // Moved to Standby before the stop: the EC2 health check leaves it alone.
+    expect(w.ports.cloud.inStandby(VICTIM)).toBe(true);
     expect(w.ports.stateStore.allRequests()).toMatchObject([{ status: 'executed', victim: VICTIM }]);
     // The reservation stays: it is what the restart will take over.
     expect(w.ports.stateStore.allReservations()).toHaveLength(1);

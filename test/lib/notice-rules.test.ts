@@ -61,12 +61,13 @@ describe('NoticeRules with named groups', () => {
   it('routes instance state changes to the states spotwise acts on only, not every state change in the region', () => {
     expectRule(
       t,
-      { source: ['aws.ec2'], 'detail-type': ['EC2 Instance State-change Notification'], detail: { state: ['running'] } },
+      { source: ['aws.ec2'], 'detail-type': ['EC2 Instance State-change Notification'], detail: { state: ['running', 'stopped'] } },
       { MaximumEventAgeInSeconds: 600, MaximumRetryAttempts: 8 },
     );
     const stateRules = Object.values(t.template.findResources('AWS::Events::Rule', { Properties: { EventPattern: { 'detail-type': ['EC2 Instance State-change Notification'] } } }));
     expect(stateRules).toHaveLength(1);
     expect(stateRules[0]?.Properties.EventPattern.detail.state).not.toContain('pending');
+    expect(stateRules[0]?.Properties.EventPattern.detail.state).not.toContain('stopping');
   });
 
   it('routes interruptible Capacity Reservation warnings to the notice handler, useless after their two-minute lead', () => {

@@ -101,7 +101,10 @@ describe('IAM, active (spotwise.example.yaml with -c dry_run=false)', () => {
       },
       {
         Sid: 'ChangeManagedGroups',
-        Action: ['autoscaling:ExecutePolicy', 'autoscaling:PutWarmPool', 'autoscaling:CompleteLifecycleAction', 'autoscaling:RecordLifecycleActionHeartbeat'],
+        Action: [
+          'autoscaling:ExecutePolicy', 'autoscaling:PutWarmPool', 'autoscaling:CompleteLifecycleAction', 'autoscaling:RecordLifecycleActionHeartbeat',
+          'autoscaling:EnterStandby', 'autoscaling:ExitStandby',
+        ],
         Effect: 'Allow',
         Resource: NAMED_GROUPS.map(groupArn),
         Condition: managedGroups,
@@ -130,13 +133,13 @@ describe('IAM, active (spotwise.example.yaml with -c dry_run=false)', () => {
     ]);
   });
 
-  it('executor: stops/starts managed instances and terminates through Auto Scaling in managed groups only', () => {
+  it('executor: stops/starts managed instances, moves them to and from Standby and terminates through Auto Scaling in managed groups only', () => {
     expect(statementsOf(template, 'executor')).toEqual([
       ...baseStatements(template, 'executor'),
       { Sid: 'ChangeManagedInstances', Action: ['ec2:StopInstances', 'ec2:StartInstances'], Effect: 'Allow', Resource: instanceArn, Condition: managedInstances },
       {
         Sid: 'ChangeManagedGroups',
-        Action: 'autoscaling:TerminateInstanceInAutoScalingGroup',
+        Action: ['autoscaling:TerminateInstanceInAutoScalingGroup', 'autoscaling:EnterStandby', 'autoscaling:ExitStandby'],
         Effect: 'Allow',
         Resource: NAMED_GROUPS.map(groupArn),
         Condition: managedGroups,
@@ -189,7 +192,7 @@ describe('IAM with tag-selected groups', () => {
     const executor = statementsOf(template, 'executor');
     expect(executor.at(-1)).toEqual({
       Sid: 'ChangeManagedGroups',
-      Action: 'autoscaling:TerminateInstanceInAutoScalingGroup',
+      Action: ['autoscaling:TerminateInstanceInAutoScalingGroup', 'autoscaling:EnterStandby', 'autoscaling:ExitStandby'],
       Effect: 'Allow',
       Resource: groupArn('*'),
       Condition: managedGroups,

@@ -8,6 +8,7 @@ import { buildReservation, makeReservationId, reservationExpiry, reservationPurp
 import { formatResources } from '../resources/resources';
 import { rankCandidates } from './choose-victim';
 import { deferRequest, retryTime } from './defer-request';
+import { standbyRefusal, voluntaryStop } from './voluntary-stop';
 
 export { planEvictions } from './plan-evictions';
 
@@ -138,6 +139,12 @@ export const planInterruptionRequest = (request: InterruptionRequest, fleet: Fle
   const { group } = found;
   const retryAt = retryTime(now, request.deadline);
   const release = (why: string): Plan => releasesOf(held, `request ${requestId} ${why}`);
+
+  // Stop and hibernate go through Standby with a decrement: not admitted while the group is at its min size.
+  const noStandby = request.mode === 'terminate' ? undefined : standbyRefusal(group);
+  if (noStandby !== undefined) {
+    return joinPlans(release('deferred: no room for Standby'), deferRequest({ requestId, reason: 'no-eligible-victim', detail: `${noStandby}; a terminate request would not need it`, now, retryAt }));
+  }
 
   const budget = checkDisruptionBudget(group, 1 + pendingVoluntary(fleet, group, request, now));
   if (budget.kind === 'exhausted') {
@@ -272,15 +279,16 @@ export const planDueInterruption = (notice: DueNotice, fleet: FleetView, ctx: { 
   if (budget.kind === 'exhausted') {
     return joinPlans(releaseHeld('deferred: disruption budget'), deferRequest({ requestId, reason: 'disruption-budget-exhausted', detail: budget.reason, now, retryAt }));
   }
-  const interrupt: Action = {
-    kind: 'interrupt-instance',
-    groupId: group.id,
-    instanceId: instance.id,
-    mode: notice.mode,
-    requestId,
-    reason: `scheduled interruption ${requestId}`,
-  };
-  if (held !== undefined && held.expiresAt > now) return { actions: [interrupt], events: [] };
+  // A stop or hibernation goes through Standby (voluntary-stop.ts); a group at its min size cannot take one more.
+  const noStandby = notice.mode === 'terminate' ? undefined : standbyRefusal(group);
+  if (noStandby !== undefined) {
+    return joinPlans(releaseHeld('deferred: no room for Standby'), deferRequest({ requestId, reason: 'no-eligible-victim', detail: `${noStandby}; a terminate request would not need it`, now, retryAt }));
+  }
+  const reason = `scheduled interruption ${requestId}`;
+  const interrupt: Action[] = notice.mode === 'terminate'
+    ? [{ kind: 'interrupt-instance', groupId: group.id, instanceId: instance.id, mode: notice.mode, requestId, reason }]
+    : voluntaryStop({ group, instance, mode: notice.mode, reason, requestId });
+  if (held !== undefined && held.expiresAt > now) return { actions: interrupt, events: [] };
 
   // The reservation is gone (expired and swept, or released): admit again from scratch.
   const poolProblem = unusablePoolReason(group);
@@ -323,7 +331,7 @@ export const planDueInterruption = (notice: DueNotice, fleet: FleetView, ctx: { 
     );
   }
   return {
-    actions: [...swept.actions, { kind: 'reserve', reservation }, interrupt],
+    actions: [...swept.actions, { kind: 'reserve', reservation }, ...interrupt],
     events: outcome.alreadyHeld ? [] : [{ kind: 'reservation-made', at: now, groupId: group.id, instanceId: instance.id, reservationId: reservation.id, amount: reservation.amount }],
   };
 };

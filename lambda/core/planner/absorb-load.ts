@@ -3,20 +3,22 @@ import {
   type ResourcePool, type Resources,
 } from '../domain';
 import { checkDisruptionBudget } from '../budget/disruption-budget';
+import { resizeReservationId, standbyRefusal, voluntaryStop } from '../coordinator/voluntary-stop';
 import { choosePlacement } from '../placement/placement-score';
 import { cheapestCovering, hourlyPrice } from '../resources/catalog';
 import { addResources, formatResources, isZero, scaleResources, shortfall, ZERO_RESOURCES } from '../resources/resources';
 import { findStandbyGroup, findWarmGroup } from './locate-instance';
 import { reserveInPlan } from './plan-pool';
 import { estimatePostRestartDemand, instanceShape, standInDemand } from './post-restart-demand';
-import { buildReservation, makeReservationId, RESTART_GRACE_MS } from './reservation-terms';
+import { buildReservation, RESTART_GRACE_MS } from './reservation-terms';
 
 /**
  * Where the load of an interrupted instance goes until its replacement is up, in the order an SRE
  * would reach for it: (1) warm capacity staged ahead of time, (2) a running sibling with room,
  * (3) a stopped sibling (retyped while it is stopped, then started), (4) a running On-Demand sibling
  * resized through stop → modify → start — a disruption, so only with policy consent, budget room and
- * its own reservation, (5) scaling out — the standby group, then the victim's own. Each step takes
+ * its own reservation; this plan moves it to Standby and stops it, and the EC2 `stopped` state change continues
+ * with the retype and the start (plan-state-change.ts: a stop takes tens of seconds), (5) scaling out — the standby group, then the victim's own. Each step takes
  * what the previous ones left over.
  */
 export interface AbsorbRequest {
@@ -214,6 +216,11 @@ const resizeRunningSibling = (req: AbsorbRequest, w: Working): void => {
     w.notes.push(`stop → modify → start refused: ${budget.reason}`);
     return;
   }
+  const noStandby = standbyRefusal(req.group);
+  if (noStandby !== undefined) {
+    w.notes.push(`stop → modify → start refused: ${noStandby}`);
+    return;
+  }
   const options = req.group.instances
     .filter((i) => i.id !== req.victim.id && !i.warm && i.state === 'running' && i.lifecycle === 'on-demand')
     .flatMap((i) => {
@@ -229,7 +236,8 @@ const resizeRunningSibling = (req: AbsorbRequest, w: Working): void => {
     .sort((a, b) => a.instance.priority - b.instance.priority || hourlyPrice(a.target, 'on-demand') - hourlyPrice(b.target, 'on-demand') || byId(a.instance, b.instance));
   for (const option of options) {
     const reservation = buildReservation({
-      id: makeReservationId('sibling', req.source, option.instance.id),
+      // The id records the type to change to: the `stopped` state change continues from it (voluntary-stop.ts).
+      id: resizeReservationId(req.source, option.instance.id, option.target.name),
       group: req.group,
       instance: option.instance,
       amount: option.own,
@@ -247,9 +255,7 @@ const resizeRunningSibling = (req: AbsorbRequest, w: Working): void => {
     const reason = `absorb ${formatResources(w.remaining)} of ${req.why}`;
     w.actions.push(
       { kind: 'reserve', reservation },
-      { kind: 'interrupt-instance', groupId: req.group.id, instanceId: option.instance.id, mode: 'stop', reason: `stop → modify → start: ${reason}` },
-      { kind: 'retype-stopped-instance', groupId: req.group.id, instanceId: option.instance.id, fromType: option.instance.instanceType, toType: option.target.name, reason },
-      { kind: 'start-instance', groupId: req.group.id, instanceId: option.instance.id, reason },
+      ...voluntaryStop({ group: req.group, instance: option.instance, mode: 'stop', reason: `stop → modify → start to ${option.target.name} (continued when it is stopped): ${reason}` }),
     );
     w.events.push({ kind: 'reservation-made', at: req.now, groupId: req.group.id, instanceId: option.instance.id, reservationId: reservation.id, amount: reservation.amount });
     w.remaining = ZERO_RESOURCES;

@@ -1,4 +1,5 @@
-import type { Action, FleetView, Notice, Plan } from '../domain';
+import type { Action, FleetView, GroupView, ManagedInstance, Notice, Plan } from '../domain';
+import { pendingRetype, stoppedThroughStandby } from '../coordinator/voluntary-stop';
 import { ignoreNotice } from './ignore-notice';
 import { locateInstance } from './locate-instance';
 import { reservationsFor } from './reservation-terms';
@@ -6,16 +7,24 @@ import { reservationsFor } from './reservation-terms';
 type StateChange = Extract<Notice, { kind: 'state-change' }>;
 
 /**
- * EC2 state changes. `running` is only ever entered from `pending`, so a running notice is the
- * pending → running boundary that opens the post-restart window (the profiler then records the
- * demand curve, DESIGN §4 flow 4), and a reservation held for this very instance (spot stop /
- * hibernate, or a stop → modify → start sibling) becomes its allocation. Warm-pool instances pass
- * through running while they initialise, which is not a restart. Other states need no action here.
+ * EC2 state changes.
+ *
+ * - `running` is only ever entered from `pending`, so a running notice is the pending → running boundary that
+ *   opens the post-restart window (the profiler then records the demand curve, DESIGN §4 flow 4), and a
+ *   reservation held for this very instance (spot stop / hibernate, a voluntary stop, or a stop → modify → start
+ *   sibling) becomes its allocation. A voluntary stop went through Standby (coordinator/voluntary-stop.ts), so the
+ *   instance goes back in service (ExitStandby) after the hand-over. Warm-pool instances pass through running
+ *   while they initialise, which is not a restart.
+ * - `stopped` continues a stop → modify → start: the sibling's reservation names the type to change to, so the
+ *   plan is retype (unless already that type) → start. A stop takes tens of seconds, far longer than waiting inside
+ *   the notice that asked for it would be safe; the instance waits in Standby, out of the health check's reach.
+ * Other states need no action here.
  */
 export const planStateChange = (notice: StateChange, fleet: FleetView, now: number): Plan => {
   const located = locateInstance(fleet, notice.instanceId);
   if (located === undefined) return ignoreNotice(now, `state change of ${notice.instanceId} to ${notice.state}: not a managed instance`, notice.instanceId);
   const { group, instance } = located;
+  if (notice.state === 'stopped') return planResizeContinuation(notice, group, instance, now);
   if (notice.state !== 'running') return ignoreNotice(now, `state change of ${instance.id} to ${notice.state}: no action needed`, instance.id);
   if (instance.warm) return ignoreNotice(now, `warm-pool instance ${instance.id} is initialising: not a restart`, instance.id);
   // Only a reservation made before this boundary was waiting for the restart; one made later is for
@@ -24,9 +33,33 @@ export const planStateChange = (notice: StateChange, fleet: FleetView, now: numb
   const actions: Action[] =
     own === undefined
       ? []
-      : [{ kind: 'hand-over', groupId: group.id, reservationId: own.id, instanceId: instance.id, reason: `${instance.id} restarted; takes over its reservation` }];
+      : [
+          { kind: 'hand-over', groupId: group.id, reservationId: own.id, instanceId: instance.id, reason: `${instance.id} restarted; takes over its reservation` },
+          // Last: a refused ExitStandby must not keep the restarted instance from its allocation.
+          ...(stoppedThroughStandby(own)
+            ? [{ kind: 'exit-standby' as const, groupId: group.id, instanceId: instance.id, reason: `${instance.id} runs again after its voluntary stop (${own.id})` }]
+            : []),
+        ];
   return {
     actions,
     events: [{ kind: 'restart-window-opened', at: now, groupId: group.id, instanceId: instance.id, closesAt: notice.at + group.policy.postRestartWindowMinutes * 60_000 }],
+  };
+};
+
+const planResizeContinuation = (notice: StateChange, group: GroupView, instance: ManagedInstance, now: number): Plan => {
+  const pending = reservationsFor(group.pool, instance.id, now).find((r) => r.createdAt <= notice.at && pendingRetype(r) !== undefined);
+  const toType = pending === undefined ? undefined : pendingRetype(pending);
+  if (pending === undefined || toType === undefined) return ignoreNotice(now, `state change of ${instance.id} to stopped: no stop → modify → start waits for it`, instance.id);
+  // A late or redelivered event: the instance has moved on (started already, or gone).
+  if (instance.state !== 'stopped') return ignoreNotice(now, `${instance.id} stopped earlier but is ${instance.state} now: its stop → modify → start has moved on`, instance.id);
+  const reason = `stop → modify → start continued: ${instance.id} is stopped (${pending.id})`;
+  return {
+    actions: [
+      ...(instance.instanceType === toType
+        ? []
+        : [{ kind: 'retype-stopped-instance' as const, groupId: group.id, instanceId: instance.id, fromType: instance.instanceType, toType, reason }]),
+      { kind: 'start-instance', groupId: group.id, instanceId: instance.id, reason },
+    ],
+    events: [],
   };
 };

@@ -209,6 +209,38 @@ export class SimulatedCloud implements InstanceGateway, CapacityGateway {
   }
 
   /**
+   * EnterStandby: the member leaves service (the world neither counts it in service nor health-checks it); with
+   * decrement Auto Scaling lowers desired capacity by one and launches nothing. The fake refuses what AWS refuses.
+   */
+  async enterStandby(groupId: GroupId, id: InstanceId, options: { readonly decrementDesiredCapacity: boolean }): Promise<void> {
+    await this.call('mutating');
+    await this.standbyChange(groupId, () => this.world.cloud.enterStandby(groupId, id, options));
+    const m = this.world.meta.get(id);
+    if (m !== undefined) m.standby = true;
+    this.world.reconcile(this.hooks());
+  }
+
+  /** ExitStandby: the member is back in service and Auto Scaling raises desired capacity by one for it. */
+  async exitStandby(groupId: GroupId, id: InstanceId): Promise<void> {
+    await this.call('mutating');
+    await this.standbyChange(groupId, () => this.world.cloud.exitStandby(groupId, id));
+    const m = this.world.meta.get(id);
+    if (m !== undefined) m.standby = false;
+    this.world.reconcile(this.hooks());
+  }
+
+  /** Runs a Standby call on the fake (its refusals counted) and applies its desired-capacity change as Auto Scaling's own write. */
+  private async standbyChange(groupId: GroupId, run: () => Promise<void>): Promise<void> {
+    const before = this.world.cloud.group(groupId)?.desiredCapacity;
+    await this.checked(run);
+    const g = this.world.cloud.group(groupId);
+    if (g === undefined || before === undefined || g.desiredCapacity === before) return;
+    const after = g.desiredCapacity;
+    this.world.cloud.putGroup({ ...g, desiredCapacity: before });
+    this.world.setDesired(groupId, after);
+  }
+
+  /**
    * DetachInstances without decrement: the instance leaves the group (it keeps running until it is reclaimed
    * or terminated) and Auto Scaling launches a replacement at once. A termination handler's "replace now".
    */

@@ -13,7 +13,28 @@ export type CloudOperation = keyof InstanceGateway | keyof CapacityGateway;
 export const CLOUD_MUTATING: ReadonlySet<CloudOperation> = new Set<CloudOperation>([
   'retypeStoppedInstance', 'startInstances', 'stopInstances', 'terminateInstances', 'tagInstances',
   'putWarmPool', 'changeDesiredCapacity', 'completeLifecycleAction', 'recordLifecycleActionHeartbeat', 'terminateInstanceInGroup',
+  'enterStandby', 'exitStandby',
 ]);
+
+/**
+ * AWS's asynchronous instance states, for a cloud with a clock: StopInstances leaves the instance `stopping` for
+ * `stopSeconds` (a hibernation `hibernateSeconds`), StartInstances leaves it `pending` for `startSeconds`, and an
+ * In-Service member (not warm, not in Standby) that has been stopping or stopped for `healthCheckSeconds` fails the
+ * EC2 health check: Auto Scaling terminates it and launches a replacement with a new id.
+ */
+export interface AsyncStateTimings {
+  readonly stopSeconds: number;
+  readonly hibernateSeconds?: number;
+  readonly startSeconds: number;
+  readonly healthCheckSeconds: number;
+}
+
+/** One EC2 state change, as an `EC2 Instance State-change Notification` would report it. */
+export interface StateTransition {
+  readonly instanceId: InstanceId;
+  readonly state: InstanceState;
+  readonly at: number;
+}
 
 /** An instance as the cloud holds it: the managed view plus its tags. */
 export interface CloudInstance extends ManagedInstance {
@@ -50,8 +71,12 @@ export interface InMemoryCloudState {
  * It keeps AWS's refusals that matter to spotwise: the type of a non-stopped instance cannot be changed
  * (IncorrectInstanceState); a Spot instance cannot be stopped or hibernated (Auto Scaling launches Spot
  * as one-time requests: UnsupportedOperation); desired capacity must stay within [min, max]
- * (ValidationError). State changes are instant (stop → stopped, start → running): the simulator that
- * needs pending/stopping phases drives them with `setInstanceState`.
+ * (ValidationError); EnterStandby / ExitStandby follow Auto Scaling's rules (InService members only, min/max size).
+ * By default state changes are instant (stop → stopped, start → running): the simulator that needs pending/stopping
+ * phases drives them with `setInstanceState`. With `asyncStates` (and a clock) they take time as in AWS (see
+ * AsyncStateTimings): a retype or start of a `stopping` instance is refused, and a stopped In-Service member is
+ * replaced by the health check. Every refusal is counted in `refusedCalls`, every replacement in
+ * `healthCheckReplacements`; `settle()` applies what is due at the clock's time and returns the state changes.
  */
 export class InMemoryCloud implements InstanceGateway, CapacityGateway {
   readonly log: CallLog<CloudOperation>;
@@ -62,16 +87,54 @@ export class InMemoryCloud implements InstanceGateway, CapacityGateway {
   private readonly groups = new Map<GroupId, CloudGroup>();
   private readonly instances = new Map<InstanceId, CloudInstance>();
   private readonly clock: Clock | undefined;
+  /** Members in Auto Scaling's Standby lifecycle state. */
+  private readonly standby = new Set<InstanceId>();
+  private timings: AsyncStateTimings | undefined;
+  /** State changes due later (asynchronous mode): instance → the state it reaches and when. */
+  private readonly due = new Map<InstanceId, { readonly state: 'stopped' | 'running'; readonly at: number }>();
+  /** When each member left `running` (for the health check). */
+  private readonly outOfServiceSince = new Map<InstanceId, number>();
+  private readonly unreported: StateTransition[] = [];
+  private replacements = 0;
+  /** Calls refused as AWS would refuse them (wrong state, size limits, unknown ids, ...). */
+  refusedCalls = 0;
+  /** Members the EC2 health check found stopped or stopping and Auto Scaling replaced. */
+  healthCheckReplacements = 0;
 
-  constructor(state: InMemoryCloudState = {}, opts: { readonly journal?: CallJournal; readonly clock?: Clock } = {}) {
+  constructor(state: InMemoryCloudState = {}, opts: { readonly journal?: CallJournal; readonly clock?: Clock; readonly asyncStates?: AsyncStateTimings } = {}) {
     this.log = new CallLog('cloud', CLOUD_MUTATING, opts.journal);
     this.clock = opts.clock;
+    if (opts.asyncStates !== undefined) this.useAsyncStates(opts.asyncStates);
     for (const spec of state.catalog ?? []) this.catalog.set(spec.name, spec);
     for (const g of state.groups ?? []) this.putGroup(g);
     for (const i of state.instances ?? []) this.putInstance(i);
   }
 
   // --- state set-up and inspection (not part of the ports; not recorded) ---
+
+  /** Makes state changes take time from now on (needs the clock the cloud was built with). */
+  useAsyncStates(timings: AsyncStateTimings): void {
+    if (this.clock === undefined) throw new Error('asynchronous instance states need a clock: build the cloud with opts.clock');
+    for (const [k, v] of Object.entries(timings)) {
+      if (!(typeof v === 'number' && Number.isFinite(v) && v >= 0)) throw new RangeError(`asyncStates.${k} must be a number of seconds ≥ 0 (got ${String(v)})`);
+    }
+    this.timings = timings;
+  }
+
+  /** Whether the member is in Auto Scaling's Standby lifecycle state. */
+  inStandby(id: InstanceId): boolean {
+    return this.standby.has(id);
+  }
+
+  /**
+   * Applies every state change due at the clock's time (stopping → stopped, pending → running) and the health
+   * check, and returns the state changes that happened since the last call, oldest first (each one an EC2
+   * state-change notification a handler test can deliver).
+   */
+  settle(): StateTransition[] {
+    this.advance();
+    return this.unreported.splice(0);
+  }
 
   putGroup(group: CloudGroup): void {
     this.groups.set(group.id, structuredClone(group));
@@ -89,6 +152,52 @@ export class InMemoryCloud implements InstanceGateway, CapacityGateway {
   setInstanceState(id: InstanceId, state: InstanceState): void {
     const i = this.mustGet(id, 'setting state');
     this.instances.set(id, { ...i, state });
+  }
+
+  private now(): number {
+    return this.clock?.now() ?? 0;
+  }
+
+  /** Records a state change (asynchronous mode reports it through settle()). */
+  private transition(id: InstanceId, state: InstanceState, at: number, over: Partial<CloudInstance> = {}): void {
+    const i = this.instances.get(id);
+    if (i === undefined) return;
+    this.instances.set(id, { ...i, ...over, state });
+    if (state === 'running' || state === 'pending') this.outOfServiceSince.delete(id);
+    else if (!this.outOfServiceSince.has(id)) this.outOfServiceSince.set(id, at);
+    if (this.timings !== undefined) this.unreported.push({ instanceId: id, state, at });
+  }
+
+  /** What is due by now, in time order, then the health check (asynchronous mode only). */
+  private advance(): void {
+    const timings = this.timings;
+    if (timings === undefined) return;
+    const now = this.now();
+    const ready = [...this.due.entries()].filter(([, d]) => d.at <= now).sort((a, b) => a[1].at - b[1].at || a[0].localeCompare(b[0]));
+    for (const [id, d] of ready) {
+      this.due.delete(id);
+      this.transition(id, d.state, d.at);
+    }
+    const period = timings.healthCheckSeconds * 1000;
+    for (const i of [...this.instances.values()]) {
+      if (i.warm || this.standby.has(i.id) || !(i.state === 'stopping' || i.state === 'stopped') || !this.groups.has(i.groupId)) continue;
+      const since = this.outOfServiceSince.get(i.id) ?? now;
+      if (now - since < period) continue;
+      // The EC2 health check marks it unhealthy; Auto Scaling terminates it and launches a replacement (new id).
+      this.healthCheckReplacements += 1;
+      this.due.delete(i.id);
+      this.transition(i.id, 'terminated', since + period);
+      this.replacements += 1;
+      const id = `${i.id}-r${this.replacements}` as InstanceId;
+      this.instances.set(id, { ...i, id, state: 'pending', launchedAt: since + period, tags: { ...i.tags } });
+      this.unreported.push({ instanceId: id, state: 'pending', at: since + period });
+      this.due.set(id, { state: 'running', at: since + period + timings.startSeconds * 1000 });
+    }
+  }
+
+  private refuse(error: InMemoryCloudError): InMemoryCloudError {
+    this.refusedCalls += 1;
+    return error;
   }
 
   /** Moves an instance between a group's warm pool and its in-service instances. */
@@ -120,6 +229,7 @@ export class InMemoryCloud implements InstanceGateway, CapacityGateway {
   /** Terminated instances are left out (spotwise asks only for live ones; AWS keeps them visible ~1 h). */
   async describeInstances(filter: InstanceFilter): Promise<ManagedInstance[]> {
     this.log.record('describeInstances', [filter]);
+    this.advance();
     const ids = filter.instanceIds === undefined ? undefined : new Set<string>(filter.instanceIds);
     const groups = filter.groupIds === undefined ? undefined : new Set<string>(filter.groupIds);
     return [...this.instances.values()]
@@ -143,43 +253,65 @@ export class InMemoryCloud implements InstanceGateway, CapacityGateway {
 
   async retypeStoppedInstance(id: InstanceId, instanceType: string): Promise<void> {
     this.log.record('retypeStoppedInstance', [id, instanceType]);
+    this.advance();
     const i = this.mustGet(id, `changing the type to ${instanceType}`);
-    if (i.state !== 'stopped') throw new InstanceNotStoppedError(id, i.state);
+    if (i.state !== 'stopped') throw this.refuse(new InstanceNotStoppedError(id, i.state));
     if (!this.catalog.has(instanceType)) {
-      throw new InMemoryCloudError('InvalidParameterValue', `changing the type of ${id}: unknown instance type ${JSON.stringify(instanceType)}`);
+      throw this.refuse(new InMemoryCloudError('InvalidParameterValue', `changing the type of ${id}: unknown instance type ${JSON.stringify(instanceType)}`));
     }
     this.instances.set(id, { ...i, instanceType });
   }
 
   async startInstances(ids: readonly InstanceId[]): Promise<void> {
     this.log.record('startInstances', [ids]);
+    this.advance();
     const found = ids.map((id) => this.mustGet(id, 'starting'));
     for (const i of found) {
       if (i.state !== 'stopped' && i.state !== 'running' && i.state !== 'pending') {
-        throw new InMemoryCloudError('IncorrectInstanceState', `starting ${i.id}: the instance is ${i.state}`);
+        throw this.refuse(new InMemoryCloudError('IncorrectInstanceState', `starting ${i.id}: the instance is ${i.state}`));
       }
     }
     for (const i of found) {
-      if (i.state === 'stopped') this.instances.set(i.id, { ...i, state: 'running', launchedAt: this.clock?.now() ?? i.launchedAt });
+      if (i.state !== 'stopped') continue;
+      const launchedAt = this.clock?.now() ?? i.launchedAt;
+      if (this.timings === undefined) {
+        this.instances.set(i.id, { ...i, state: 'running', launchedAt });
+        this.outOfServiceSince.delete(i.id);
+      } else {
+        this.transition(i.id, 'pending', this.now(), { launchedAt });
+        this.due.set(i.id, { state: 'running', at: this.now() + this.timings.startSeconds * 1000 });
+      }
     }
   }
 
   async stopInstances(ids: readonly InstanceId[], options: { readonly hibernate?: boolean } = {}): Promise<void> {
     this.log.record('stopInstances', [ids, options]);
+    this.advance();
     const found = ids.map((id) => this.mustGet(id, options.hibernate ? 'hibernating' : 'stopping'));
     for (const i of found) {
       if (i.lifecycle === 'spot') {
-        throw new InMemoryCloudError('UnsupportedOperation', `stopping ${i.id}: a Spot instance launched by Auto Scaling cannot be stopped or hibernated`);
+        throw this.refuse(new InMemoryCloudError('UnsupportedOperation', `stopping ${i.id}: a Spot instance launched by Auto Scaling cannot be stopped or hibernated`));
       }
       if (i.state === 'terminated' || i.state === 'shutting-down') {
-        throw new InMemoryCloudError('IncorrectInstanceState', `stopping ${i.id}: the instance is ${i.state}`);
+        throw this.refuse(new InMemoryCloudError('IncorrectInstanceState', `stopping ${i.id}: the instance is ${i.state}`));
       }
     }
-    for (const i of found) this.instances.set(i.id, { ...i, state: 'stopped' });
+    for (const i of found) {
+      if (this.timings === undefined) {
+        this.instances.set(i.id, { ...i, state: 'stopped' });
+        if (!this.outOfServiceSince.has(i.id)) this.outOfServiceSince.set(i.id, this.now());
+      } else if (i.state === 'running' || i.state === 'pending') {
+        // StopInstances returns at once; the instance is stopping until the OS has shut down.
+        const seconds = options.hibernate ? (this.timings.hibernateSeconds ?? this.timings.stopSeconds) : this.timings.stopSeconds;
+        this.transition(i.id, 'stopping', this.now());
+        this.due.set(i.id, { state: 'stopped', at: this.now() + seconds * 1000 });
+      }
+    }
   }
 
   async terminateInstances(ids: readonly InstanceId[]): Promise<void> {
     this.log.record('terminateInstances', [ids]);
+    this.advance();
     const found = ids.map((id) => this.mustGet(id, 'terminating'));
     for (const i of found) this.instances.set(i.id, { ...i, state: 'terminated' });
   }
@@ -195,6 +327,7 @@ export class InMemoryCloud implements InstanceGateway, CapacityGateway {
   /** Unknown group names are left out, as DescribeAutoScalingGroups does. Warm-pool instances are not listed. */
   async describeGroups(ids: readonly GroupId[]): Promise<GroupDescription[]> {
     this.log.record('describeGroups', [ids]);
+    this.advance();
     return ids.flatMap((id) => {
       const g = this.groups.get(id);
       if (g === undefined) return [];
@@ -213,6 +346,7 @@ export class InMemoryCloud implements InstanceGateway, CapacityGateway {
 
   async findGroupOfInstance(id: InstanceId): Promise<GroupId | undefined> {
     this.log.record('findGroupOfInstance', [id]);
+    this.advance();
     const i = this.instances.get(id);
     if (i === undefined || i.state === 'terminated' || !this.groups.has(i.groupId)) return undefined;
     return i.groupId;
@@ -278,22 +412,61 @@ export class InMemoryCloud implements InstanceGateway, CapacityGateway {
     const g = this.mustGetGroup(i.groupId, `terminating ${id} in its group`);
     if (options.decrementDesiredCapacity) {
       if (g.desiredCapacity - 1 < g.minSize) {
-        throw new InMemoryCloudError('ValidationError', `terminating ${id} and decrementing ${g.id}: desired capacity ${g.desiredCapacity - 1} would be below min size ${g.minSize}`);
+        throw this.refuse(new InMemoryCloudError('ValidationError', `terminating ${id} and decrementing ${g.id}: desired capacity ${g.desiredCapacity - 1} would be below min size ${g.minSize}`));
       }
       this.groups.set(g.id, { ...g, desiredCapacity: g.desiredCapacity - 1 });
     }
     this.instances.set(id, { ...i, state: 'terminated' });
+    this.standby.delete(id);
+  }
+
+  /**
+   * EnterStandby: only an InService member (running, not warm, not already in Standby); with decrement, desired
+   * capacity drops by one and may not go below min size (Auto Scaling's ValidationError).
+   */
+  async enterStandby(groupId: GroupId, id: InstanceId, options: { readonly decrementDesiredCapacity: boolean }): Promise<void> {
+    this.log.record('enterStandby', [groupId, id, options]);
+    this.advance();
+    const i = this.mustGet(id, `moving to Standby in ${groupId}`);
+    const g = this.mustGetGroup(groupId, `moving ${id} to Standby`);
+    if (i.groupId !== groupId || i.warm || this.standby.has(id) || i.state !== 'running') {
+      const where = i.groupId !== groupId ? `not a member of ${groupId}` : i.warm ? 'in the warm pool' : this.standby.has(id) ? 'already in Standby' : `${i.state}, not InService`;
+      throw this.refuse(new InMemoryCloudError('ValidationError', `moving ${id} to Standby in ${groupId}: the instance is ${where}`));
+    }
+    if (options.decrementDesiredCapacity) {
+      if (g.desiredCapacity - 1 < g.minSize) {
+        throw this.refuse(new InMemoryCloudError('ValidationError', `moving ${id} to Standby and decrementing ${groupId}: desired capacity ${g.desiredCapacity - 1} would be below min size ${g.minSize}`));
+      }
+      this.groups.set(groupId, { ...g, desiredCapacity: g.desiredCapacity - 1 });
+    }
+    this.standby.add(id);
+  }
+
+  /** ExitStandby: only a member in Standby; desired capacity rises by one and may not exceed max size. */
+  async exitStandby(groupId: GroupId, id: InstanceId): Promise<void> {
+    this.log.record('exitStandby', [groupId, id]);
+    this.advance();
+    const i = this.mustGet(id, `returning from Standby in ${groupId}`);
+    const g = this.mustGetGroup(groupId, `returning ${id} from Standby`);
+    if (i.groupId !== groupId || !this.standby.has(id)) {
+      throw this.refuse(new InMemoryCloudError('ValidationError', `returning ${id} from Standby in ${groupId}: the instance is not in Standby`));
+    }
+    if (g.desiredCapacity + 1 > g.maxSize) {
+      throw this.refuse(new InMemoryCloudError('ValidationError', `returning ${id} from Standby: desired capacity ${g.desiredCapacity + 1} of ${groupId} would exceed max size ${g.maxSize}`));
+    }
+    this.groups.set(groupId, { ...g, desiredCapacity: g.desiredCapacity + 1 });
+    this.standby.delete(id);
   }
 
   private mustGet(id: InstanceId, doing: string): CloudInstance {
     const i = this.instances.get(id);
-    if (i === undefined) throw new InMemoryCloudError('InvalidInstanceID.NotFound', `${doing} ${id}: no such instance`);
+    if (i === undefined) throw this.refuse(new InMemoryCloudError('InvalidInstanceID.NotFound', `${doing} ${id}: no such instance`));
     return i;
   }
 
   private mustGetGroup(id: GroupId, doing: string): CloudGroup {
     const g = this.groups.get(id);
-    if (g === undefined) throw new InMemoryCloudError('ValidationError', `${doing}: no Auto Scaling group named ${JSON.stringify(id)}`);
+    if (g === undefined) throw this.refuse(new InMemoryCloudError('ValidationError', `${doing}: no Auto Scaling group named ${JSON.stringify(id)}`));
     return g;
   }
 }

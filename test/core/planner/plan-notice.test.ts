@@ -140,13 +140,14 @@ describe('planNoticeResponse: spot interruption warning', () => {
     ]);
   });
 
-  const runningSiblingFleet = (opts: { allow: boolean; inFlight?: number; maxSize?: number }): FleetView =>
+  const runningSiblingFleet = (opts: { allow: boolean; inFlight?: number; maxSize?: number; minSize?: number }): FleetView =>
     buildFleet(
       [
         group('web', {
           policy: policy({ allowStopModifyStart: opts.allow, disruptionBudget: { maxUnavailable: 1 } }),
           instances: [instance('i-a1'), instance('i-od', { lifecycle: 'on-demand', availabilityZone: 'us-east-1b' })],
           desiredCapacity: 2,
+          minSize: opts.minSize ?? 0,
           maxSize: opts.maxSize ?? 2,
           disruptionsInFlight: opts.inFlight ?? 0,
           pool: roomyPool('web', { allocations: { 'i-od': { vcpu: 2, memoryGiB: 8 } } }),
@@ -157,12 +158,21 @@ describe('planNoticeResponse: spot interruption warning', () => {
 
   it('resizes a running On-Demand sibling through stop → modify → start when policy and budget allow, with its own reservation', () => {
     const plan = planNoticeResponse(warning('i-a1'), runningSiblingFleet({ allow: true }), { now: T0 });
-    expect(kinds(plan)).toEqual(['reserve', 'reserve', 'interrupt-instance', 'retype-stopped-instance', 'start-instance']);
+    // The stop only: the retype and the start follow from the `stopped` state change (planStateChange).
+    expect(kinds(plan)).toEqual(['reserve', 'reserve', 'enter-standby', 'interrupt-instance']);
     const [, sibling] = only(plan, 'reserve');
-    expect(sibling?.reservation).toMatchObject({ id: 'sibling:evt-i-a1:i-od', instanceId: 'i-od', amount: res({ vcpu: 1, memoryGiB: 4 }) });
+    // Its own 1 vCPU / 4 GiB plus the victim's 1.5 vCPU / 6 GiB = 2.5 vCPU: no 2-vCPU type covers it → m5.xlarge,
+    // recorded in the reservation's id for the continuation.
+    expect(sibling?.reservation).toMatchObject({ id: 'sibling:evt-i-a1:i-od:retype-to:m5.xlarge', instanceId: 'i-od', amount: res({ vcpu: 1, memoryGiB: 4 }) });
+    expect(only(plan, 'enter-standby')[0]).toMatchObject({ groupId: 'web', instanceId: 'i-od' });
     expect(only(plan, 'interrupt-instance')[0]).toMatchObject({ instanceId: 'i-od', mode: 'stop' });
-    // Its own 1 vCPU / 4 GiB plus the victim's 1.5 vCPU / 6 GiB = 2.5 vCPU: no 2-vCPU type covers it → m5.xlarge.
-    expect(only(plan, 'retype-stopped-instance')[0]).toMatchObject({ instanceId: 'i-od', fromType: 'm5.large', toType: 'm5.xlarge' });
+  });
+
+  it('does not stop a running sibling when Standby would take the group below its min size (Auto Scaling would refuse)', () => {
+    const plan = planNoticeResponse(warning('i-a1'), runningSiblingFleet({ allow: true, minSize: 2 }), { now: T0 });
+    expect(kinds(plan)).not.toContain('interrupt-instance');
+    expect(kinds(plan)).not.toContain('enter-standby');
+    expect(only(plan, 'noop')[0]?.reason).toContain('stop → modify → start refused: moving a member of web to Standby would take its desired capacity to 1, below its min size 2');
   });
 
   it.each([
