@@ -99,7 +99,8 @@ describe('buildSampleFleet from a configuration (--config)', () => {
     expect(s.derivation.join('\n')).toContain('dry_run: off for the simulation');
     expect(s.derivation.join('\n')).toContain('web-spot: none of m6g.large, m7g.large, c7g.xlarge is in the bundled price table; runs the stand-ins m5.large, m5a.large, m6i.large');
     expect(s.derivation.join('\n')).toContain('web-standby: standby for web-spot, maximum size 25, warm pool of 4 stopped m5a.large (max(min_size 1, max_prepared_capacity 4))');
-    const ids = s.cloud.instances.map((i) => i.id);
+    const ids = (s.cloud.instances ?? []).map((i) => i.id);
+    expect(ids).toHaveLength(25 + 51 + 4);
     expect(new Set(ids).size).toBe(ids.length);
     for (const id of ids) expect(id).toMatch(/^i-[0-9a-f]{17}$/);
   });
