@@ -120,3 +120,106 @@ describe('InMemoryCloud as CapacityGateway', () => {
     expect(c.log.mutatingCalls().map((x) => x.operation)).toEqual(['recordLifecycleActionHeartbeat', 'completeLifecycleAction']);
   });
 });
+
+describe('InMemoryCloud with asynchronous states (as AWS)', () => {
+  const TIMINGS = { stopSeconds: 45, startSeconds: 20, healthCheckSeconds: 60 };
+  const asyncCloud = () => {
+    const clock = new ManualClock(1_000_000);
+    const c = cloud(clock);
+    c.useAsyncStates(TIMINGS);
+    return { c, clock };
+  };
+
+  it('StopInstances returns while the instance is stopping; a retype or start before it is stopped is refused and counted', async () => {
+    const { c, clock } = asyncCloud();
+    await c.enterStandby(g1, od, { decrementDesiredCapacity: true });
+    await c.stopInstances([od]);
+    expect(c.instance(od)?.state).toBe('stopping');
+    await expect(c.retypeStoppedInstance(od, 'm5.xlarge')).rejects.toBeInstanceOf(InstanceNotStoppedError);
+    await expect(c.startInstances([od])).rejects.toThrow(`starting ${od}: the instance is stopping`);
+    expect(c.refusedCalls).toBe(2);
+    clock.advance(44_999);
+    expect(c.settle()).toEqual([{ instanceId: od, state: 'stopping', at: 1_000_000 }]);
+    clock.advance(1);
+    expect(c.settle()).toEqual([{ instanceId: od, state: 'stopped', at: 1_045_000 }]);
+    await c.retypeStoppedInstance(od, 'm5.xlarge');
+    await c.startInstances([od]);
+    expect(c.instance(od)).toMatchObject({ state: 'pending', instanceType: 'm5.xlarge' });
+    clock.advance(20_000);
+    expect(c.settle()).toEqual([{ instanceId: od, state: 'pending', at: 1_045_000 }, { instanceId: od, state: 'running', at: 1_065_000 }]);
+    expect(c.healthCheckReplacements).toBe(0);
+  });
+
+  it('the health check replaces an In-Service member stopped for a health-check period (new id), never one in Standby', async () => {
+    const { c, clock } = asyncCloud();
+    await c.stopInstances([od]);
+    clock.advance(59_000);
+    c.settle();
+    expect(c.instance(od)?.state).toBe('stopped');
+    clock.advance(1_000);
+    const changes = c.settle();
+    expect(c.healthCheckReplacements).toBe(1);
+    expect(c.instance(od)?.state).toBe('terminated');
+    const replacement = changes.find((t) => t.state === 'pending')?.instanceId;
+    expect(replacement).toBeDefined();
+    expect(replacement).not.toBe(od);
+    clock.advance(20_000);
+    c.settle();
+    expect(c.instance(replacement!)).toMatchObject({ state: 'running', groupId: g1 });
+  });
+
+  it('a member in Standby stays stopped as long as it likes', async () => {
+    const { c, clock } = asyncCloud();
+    await c.enterStandby(g1, od, { decrementDesiredCapacity: true });
+    await c.stopInstances([od]);
+    clock.advance(3_600_000);
+    c.settle();
+    expect(c.instance(od)?.state).toBe('stopped');
+    expect(c.healthCheckReplacements).toBe(0);
+  });
+
+  it('needs a clock and valid timings', () => {
+    expect(() => cloud().useAsyncStates(TIMINGS)).toThrow('asynchronous instance states need a clock');
+    expect(() => cloud(new ManualClock(0)).useAsyncStates({ ...TIMINGS, stopSeconds: Number.NaN })).toThrow('asyncStates.stopSeconds must be a number of seconds ≥ 0 (got NaN)');
+  });
+});
+
+describe('InMemoryCloud Standby (EnterStandby / ExitStandby as Auto Scaling)', () => {
+  it('EnterStandby with decrement lowers desired capacity; ExitStandby raises it again', async () => {
+    const c = cloud();
+    await c.enterStandby(g1, od, { decrementDesiredCapacity: true });
+    expect(c.inStandby(od)).toBe(true);
+    expect(c.group(g1)?.desiredCapacity).toBe(1);
+    await c.exitStandby(g1, od);
+    expect(c.inStandby(od)).toBe(false);
+    expect(c.group(g1)?.desiredCapacity).toBe(2);
+    expect(c.log.calls.map((x) => [x.operation, x.args])).toEqual([
+      ['enterStandby', [g1, od, { decrementDesiredCapacity: true }]],
+      ['exitStandby', [g1, od]],
+    ]);
+  });
+
+  it.each([
+    ['below min size', async (c: InMemoryCloud) => {
+      await c.enterStandby(g1, od, { decrementDesiredCapacity: true });
+      await c.enterStandby(g1, spot, { decrementDesiredCapacity: true });
+    }, `moving ${spot} to Standby and decrementing g1: desired capacity 0 would be below min size 1`],
+    ['already in Standby', async (c: InMemoryCloud) => {
+      await c.enterStandby(g1, od, { decrementDesiredCapacity: false });
+      await c.enterStandby(g1, od, { decrementDesiredCapacity: false });
+    }, `moving ${od} to Standby in g1: the instance is already in Standby`],
+    ['a warm-pool instance', (c: InMemoryCloud) => c.enterStandby(g1, warm, { decrementDesiredCapacity: false }), `moving ${warm} to Standby in g1: the instance is in the warm pool`],
+    ['a stopped member', async (c: InMemoryCloud) => {
+      await c.stopInstances([od]);
+      await c.enterStandby(g1, od, { decrementDesiredCapacity: false });
+    }, `moving ${od} to Standby in g1: the instance is stopped, not InService`],
+    ['ExitStandby of a member not in Standby', (c: InMemoryCloud) => c.exitStandby(g1, od), `returning ${od} from Standby in g1: the instance is not in Standby`],
+  ])('refuses %s (ValidationError), counted', async (_what, run, message) => {
+    const c = cloud();
+    const err = await run(c).then(() => undefined, (e: unknown) => e);
+    expect(err).toBeInstanceOf(InMemoryCloudError);
+    expect((err as InMemoryCloudError).code).toBe('ValidationError');
+    expect((err as Error).message).toBe(message);
+    expect(c.refusedCalls).toBe(1);
+  });
+});

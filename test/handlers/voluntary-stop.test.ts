@@ -1,0 +1,207 @@
+import { describe, expect, it } from 'vitest';
+import { instanceId, type Plan } from '../../lambda/core/domain';
+import { makeHandler as makeCoordinator } from '../../lambda/handlers/coordinator';
+import { executePlan } from '../../lambda/handlers/execute-plan';
+import { makeHandler as makeExecutor } from '../../lambda/handlers/executor';
+import { makeHandler as makeNotice } from '../../lambda/handlers/notice';
+import { interruptionDueEvent } from '../../lambda/events';
+import type { StateTransition } from '../../lambda/sim/memory/in-memory-cloud';
+import { fixture } from '../events/event-fixtures';
+import { FIXTURE_INSTANCES, GROUP, NOW, buildWorld, configInput, knownForecast, resetLogs, type World } from './world';
+
+/**
+ * Voluntary stops against an in-memory cloud that behaves like AWS: a stop leaves the instance `stopping` for 45 s,
+ * a start `pending` for 20 s, and an In-Service member stopping or stopped for 60 s is replaced by the EC2 health check.
+ */
+const TIMINGS = { stopSeconds: 45, startSeconds: 20, healthCheckSeconds: 60 };
+const SIBLING = instanceId('i-0dddddddddddddd01');
+
+/** A real EC2 state-change notification (the NTH sample) for one of the cloud's state changes. */
+const stateChangeEvent = (t: StateTransition, n: number): Record<string, unknown> => {
+  const raw = fixture('ec2-instance-state-change-notification__aws-nth.json');
+  return {
+    ...raw,
+    id: `7bf73129-1428-4cd3-a780-${String(n).padStart(12, '0')}`,
+    time: new Date(t.at).toISOString().replace('.000Z', 'Z'),
+    resources: [`arn:aws:ec2:us-east-1:123456789012:instance/${t.instanceId}`],
+    detail: { 'instance-id': t.instanceId, state: t.state },
+  };
+};
+
+/** Lets time pass and delivers every state change the cloud made meanwhile (as the stack's rule filters them). */
+const passTime = async (w: World, ms: number, delivered: { n: number }, acted = new Set(['running', 'stopped'])): Promise<unknown[]> => {
+  w.ports.clock.advance(ms);
+  const results: unknown[] = [];
+  for (const t of w.ports.cloud.settle()) {
+    if (!acted.has(t.state)) continue;
+    delivered.n += 1;
+    results.push(await makeNotice(w.deps)(stateChangeEvent(t, delivered.n)));
+  }
+  return results;
+};
+
+/** The fixture world, without the warm standby (so the load of a Spot victim must go to a resized sibling). */
+const resizeWorld = async (): Promise<World> => {
+  const w = await buildWorld({
+    config: {
+      groups: [{ name: GROUP, policy: 'web', capacity: { vcpu: 32, memory_gib: 128, network_mbps: 100_000, disk_iops: 200_000 } }],
+      standby_groups: [],
+      policies: [{ ...configInput().policies[0], allow_stop_modify_start: true }],
+    },
+  });
+  // The fixture world's pending instance would fill the disruption budget (max_unavailable 1).
+  w.ports.cloud.setInstanceState(FIXTURE_INSTANCES.stateChange, 'running');
+  w.ports.cloud.putInstance({
+    id: SIBLING, groupId: GROUP, instanceType: 'm5.large', availabilityZone: 'us-west-2b', lifecycle: 'on-demand', state: 'running',
+    launchedAt: NOW - 86_400_000, warm: false, priority: 50, jobType: 'web', tags: { 'aws:autoscaling:groupName': GROUP },
+  });
+  w.ports.stateStore.seedForecasts([knownForecast(SIBLING, { vcpu: 1, memoryGiB: 4, networkMbps: 100, diskIops: 200 })]);
+  w.ports.cloud.useAsyncStates(TIMINGS);
+  resetLogs(w.ports);
+  return w;
+};
+
+describe('stop → modify → start of a running sibling against asynchronous AWS states', () => {
+  it('as one plan (stop, retype, start) it cannot work: the retype and the compensating start are refused, and the health check replaces the sibling', async () => {
+    const w = await resizeWorld();
+    const plan: Plan = {
+      actions: [
+        { kind: 'interrupt-instance', groupId: GROUP, instanceId: SIBLING, mode: 'stop', reason: 'resize' },
+        { kind: 'retype-stopped-instance', groupId: GROUP, instanceId: SIBLING, fromType: 'm5.large', toType: 'm5.xlarge', reason: 'resize' },
+        { kind: 'start-instance', groupId: GROUP, instanceId: SIBLING, reason: 'resize' },
+      ],
+      events: [],
+    };
+    const report = await executePlan(plan, { ...w.deps.ports }, { dryRun: false });
+    expect(report.succeeded).toBe(false);
+    expect(report.outcomes.map((o) => o.kind)).toEqual(['done', 'failed', 'skipped']);
+    expect(report.compensations.map((o) => o.kind)).toEqual(['failed']);
+    expect(w.ports.cloud.refusedCalls).toBe(2);
+    await passTime(w, 120_000, { n: 0 }, new Set());
+    expect(w.ports.cloud.healthCheckReplacements).toBe(1);
+    expect(w.ports.cloud.instance(SIBLING)?.state).toBe('terminated');
+  });
+
+  it('through Standby and the stopped state change it ends retyped, running and in service, with no refused call and no replacement', async () => {
+    const w = await resizeWorld();
+    const delivered = { n: 0 };
+    const warned = await makeNotice(w.deps)(fixture('ec2-spot-instance-interruption-warning__karpenter.json'));
+    expect(warned).toMatchObject({ status: 'planned', succeeded: true });
+    expect((warned as { actions: string[] }).actions).toEqual(['reserve', 'reserve', 'enter-standby', 'interrupt-instance']);
+    expect(w.ports.cloud.instance(SIBLING)?.state).toBe('stopping');
+    expect(w.ports.cloud.inStandby(SIBLING)).toBe(true);
+    expect(w.ports.cloud.group(GROUP)?.desiredCapacity).toBe(4);
+    const order = w.ports.cloud.log.calls.map((c) => c.operation).filter((op) => op === 'enterStandby' || op === 'stopInstances');
+    expect(order).toEqual(['enterStandby', 'stopInstances']);
+
+    // 45 s later the sibling is stopped: the notice handler continues with the retype and the start.
+    const [onStopped] = await passTime(w, 45_000, delivered);
+    expect(onStopped).toMatchObject({ status: 'planned', actions: ['retype-stopped-instance', 'start-instance'], succeeded: true });
+    expect(w.ports.cloud.instance(SIBLING)).toMatchObject({ state: 'pending', instanceType: 'm5.xlarge' });
+
+    // Running again: its reservation becomes its allocation and it goes back in service.
+    const [onRunning] = await passTime(w, 20_000, delivered);
+    expect(onRunning).toMatchObject({ status: 'planned', actions: ['hand-over', 'exit-standby'], succeeded: true });
+    expect(w.ports.cloud.inStandby(SIBLING)).toBe(false);
+    expect(w.ports.cloud.group(GROUP)?.desiredCapacity).toBe(5);
+
+    await passTime(w, 600_000, delivered);
+    expect(w.ports.cloud.instance(SIBLING)).toMatchObject({ state: 'running', instanceType: 'm5.xlarge' });
+    expect(w.ports.cloud.refusedCalls).toBe(0);
+    expect(w.ports.cloud.healthCheckReplacements).toBe(0);
+    const pool = await w.ports.stateStore.getPool(GROUP);
+    expect(pool?.allocations.get(SIBLING)).toMatchObject({ vcpu: 1, memoryGiB: 4 });
+    expect([...(pool?.reservations.keys() ?? [])].some((id) => id.startsWith('sibling:'))).toBe(false);
+  });
+
+  it('a redelivered stopped event after the start plans nothing (the sibling has moved on)', async () => {
+    const w = await resizeWorld();
+    const delivered = { n: 0 };
+    await makeNotice(w.deps)(fixture('ec2-spot-instance-interruption-warning__karpenter.json'));
+    await passTime(w, 45_000, delivered);
+    const late = stateChangeEvent({ instanceId: SIBLING, state: 'stopped', at: NOW + 45_000 }, 99);
+    expect(await makeNotice(w.deps)(late)).toMatchObject({ status: 'planned', actions: ['noop'], succeeded: true });
+    expect(w.ports.cloud.log.count('startInstances')).toBe(1);
+    expect(w.ports.cloud.refusedCalls).toBe(0);
+  });
+});
+
+describe('a voluntary stop requested of an Auto Scaling member against asynchronous AWS states', () => {
+  const REQ_NOW = Date.parse('2024-05-01T12:00:00Z');
+  const VICTIM = instanceId('i-0a1b2c3d4e5f60718');
+
+  const requestWorld = async (): Promise<World> => {
+    const w = await buildWorld();
+    w.ports.clock.set(REQ_NOW);
+    w.ports.cloud.setInstanceState(FIXTURE_INSTANCES.stateChange, 'running');
+    w.ports.cloud.putInstance({
+      id: VICTIM, groupId: GROUP, instanceType: 'm5.xlarge', availabilityZone: 'us-west-2a', lifecycle: 'on-demand', state: 'running',
+      launchedAt: REQ_NOW - 86_400_000, warm: false, priority: 50, jobType: 'web', tags: { 'aws:autoscaling:groupName': GROUP },
+    });
+    w.ports.stateStore.seedForecasts([knownForecast(VICTIM, { vcpu: 3, memoryGiB: 10, networkMbps: 100, diskIops: 200 }, REQ_NOW - 60_000)]);
+    w.ports.cloud.useAsyncStates(TIMINGS);
+    resetLogs(w.ports);
+    return w;
+  };
+
+  const fireDue = async (w: World): Promise<unknown> => {
+    await makeCoordinator(w.deps)(fixture('spotwise-interruption-requested-instance.json'));
+    w.ports.clock.set(Date.parse('2024-05-01T12:05:00Z'));
+    const [due] = w.ports.scheduler.takeDue(w.ports.clock.now());
+    if (due === undefined) throw new Error('nothing was scheduled');
+    return makeExecutor(w.deps)(JSON.parse(JSON.stringify(interruptionDueEvent(due))) as unknown);
+  };
+
+  it('ends stopped in Standby (desired capacity lowered by one), never replaced by the health check', async () => {
+    const w = await requestWorld();
+    expect(await fireDue(w)).toMatchObject({ status: 'planned', actions: ['enter-standby', 'interrupt-instance'], succeeded: true });
+    expect(w.ports.cloud.log.calls.filter((c) => c.operation === 'enterStandby' || c.operation === 'stopInstances').map((c) => [c.operation, c.args])).toEqual([
+      ['enterStandby', [GROUP, VICTIM, { decrementDesiredCapacity: true }]],
+      ['stopInstances', [[VICTIM], {}]],
+    ]);
+    await passTime(w, 3_600_000, { n: 0 });
+    expect(w.ports.cloud.instance(VICTIM)?.state).toBe('stopped');
+    expect(w.ports.cloud.inStandby(VICTIM)).toBe(true);
+    expect(w.ports.cloud.group(GROUP)?.desiredCapacity).toBe(4);
+    expect(w.ports.cloud.refusedCalls).toBe(0);
+    expect(w.ports.cloud.healthCheckReplacements).toBe(0);
+    expect(w.ports.stateStore.allRequests()).toMatchObject([{ status: 'executed', victim: VICTIM }]);
+  });
+
+  it('started again within its reservation, it takes the reservation over and goes back in service', async () => {
+    const w = await requestWorld();
+    const delivered = { n: 0 };
+    await fireDue(w);
+    await passTime(w, 60_000, delivered);
+    await w.ports.cloud.startInstances([VICTIM]);
+    const [onRunning] = await passTime(w, 20_000, delivered);
+    expect(onRunning).toMatchObject({ status: 'planned', actions: ['hand-over', 'exit-standby'], succeeded: true });
+    expect(w.ports.cloud.inStandby(VICTIM)).toBe(false);
+    expect(w.ports.cloud.group(GROUP)?.desiredCapacity).toBe(5);
+    expect(w.ports.cloud.healthCheckReplacements).toBe(0);
+  });
+
+  it('without Standby the same stop is undone by the health check (what the plan prevents)', async () => {
+    const w = await requestWorld();
+    const report = await executePlan(
+      { actions: [{ kind: 'interrupt-instance', groupId: GROUP, instanceId: VICTIM, mode: 'stop', reason: 'bare stop' }], events: [] },
+      { ...w.deps.ports },
+      { dryRun: false },
+    );
+    expect(report.succeeded).toBe(true);
+    await passTime(w, 120_000, { n: 0 }, new Set());
+    expect(w.ports.cloud.healthCheckReplacements).toBe(1);
+    expect(w.ports.cloud.instance(VICTIM)?.state).toBe('terminated');
+  });
+
+  it('a stop that fails after EnterStandby puts the member back in service (compensation)', async () => {
+    const w = await requestWorld();
+    w.ports.cloud.log.failNext('stopInstances', new Error('RequestLimitExceeded'));
+    expect(await fireDue(w)).toMatchObject({ succeeded: false });
+    expect(w.ports.cloud.log.calls.map((c) => c.operation).filter((op) => /Standby|stopInstances/.test(op))).toEqual(['enterStandby', 'stopInstances', 'exitStandby']);
+    expect(w.ports.cloud.inStandby(VICTIM)).toBe(false);
+    expect(w.ports.cloud.instance(VICTIM)?.state).toBe('running');
+    expect(w.ports.cloud.group(GROUP)?.desiredCapacity).toBe(5);
+  });
+});
+
