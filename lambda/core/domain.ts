@@ -166,10 +166,17 @@ export interface BehaviourProfile {
   /** The most recent per-minute demand points (bounded), for model features. */
   readonly recent: readonly { readonly at: number; readonly demand: Partial<Resources> }[];
   readonly restarts: readonly RestartCycle[];
+  /**
+   * The interrupted instance whose lineage (steady state, restart history, job type) this profile carries:
+   * set once, when a replacement takes over the victim's load (lambda/core/profile/inherit-profile.ts).
+   */
+  readonly inheritedFrom?: InstanceId;
   /** A post-restart window still being observed (opened by pending → running). */
   readonly openRestart?: {
     readonly interruptedAt: number;
     readonly restartedAt: number;
+    /** Set when `steadyBefore` is the inherited steady state of this interrupted instance (a replacement's first start). */
+    readonly from?: InstanceId;
     readonly steadyBefore: Resources;
     readonly curve: readonly Partial<Resources>[];
     /**
@@ -346,6 +353,24 @@ export type Action =
   | { readonly kind: 'start-instance'; readonly groupId: GroupId; readonly instanceId: InstanceId; readonly reason: string }
   /** After a restart: the reservation becomes `instanceId`'s allocation in `groupId`'s pool (core-b handOver). */
   | { readonly kind: 'hand-over'; readonly groupId: GroupId; readonly reservationId: ReservationId; readonly instanceId: InstanceId; readonly reason: string }
+  /**
+   * A replacement takes over an interrupted instance's load: its profile inherits the victim's lineage (steady
+   * state, restart history, job type) and opens its first post-restart window with the victim's steady state as
+   * "steady before", so the restart is learned. Idempotent; never overwrites a profile with its own history.
+   */
+  | {
+      readonly kind: 'inherit-profile';
+      readonly groupId: GroupId;
+      readonly fromInstanceId: InstanceId;
+      readonly toInstanceId: InstanceId;
+      /** When the replacement started (its pending → running, or launch): the restart boundary of the cycle. */
+      readonly restartedAt: number;
+      /** The group's post-restart window: a replacement observed for longer has its own steady state. */
+      readonly windowMinutes: number;
+      /** The replacement's type and vCPUs when known (a launch hook's newcomer is not described yet). */
+      readonly heir?: { readonly instanceType: string; readonly vcpus: number };
+      readonly reason: string;
+    }
   /**
    * Raise a group by `by` instances, relative to its desired capacity when Auto Scaling applies it (never an
    * absolute value from a snapshot: concurrent handlers would overwrite each other). `from` is the desired

@@ -12,6 +12,8 @@ export const describeAction = (a: Action): string => {
       return `release ${a.reservationId} in ${a.groupId}: ${a.reason}`;
     case 'hand-over':
       return `hand ${a.reservationId} over to ${a.instanceId} in ${a.groupId}: ${a.reason}`;
+    case 'inherit-profile':
+      return `${a.toInstanceId} inherits the profile lineage of ${a.fromInstanceId} (restart at ${iso(a.restartedAt)}, window ${a.windowMinutes} min) in ${a.groupId}: ${a.reason}`;
     case 'retype-stopped-instance':
       return `retype stopped ${a.instanceId} in ${a.groupId} ${a.fromType} → ${a.toType}: ${a.reason}`;
     case 'start-instance':

@@ -1,4 +1,5 @@
-import type { Action, Plan, Reservation, ReservationId, Resources } from '../core/domain';
+import { DIMENSIONS, type Action, type Plan, type Reservation, type ReservationId, type Resources } from '../core/domain';
+import { inheritProfile } from '../core/profile/inherit-profile';
 import type { CapacityGateway } from '../ports/capacity-gateway';
 import type { Clock } from '../ports/clock';
 import type { InstanceGateway } from '../ports/instance-gateway';
@@ -50,12 +51,19 @@ const isDisruptive = (a: Action): a is Action & { kind: 'interrupt-instance' | '
 /** Actions that call no port. */
 const isRecordOnly = (a: Action): boolean => a.kind === 'noop' || a.kind === 'defer-interruption';
 
+/**
+ * Actions that change only what spotwise learns (profiles), never the fleet, the ledger or requests: carried
+ * out in dry-run too, like the profiles the profiler stores in dry-run, so a dry run learns what a live one would.
+ */
+const isLearning = (a: Action): boolean => a.kind === 'inherit-profile';
+
 const asError = (e: unknown): Error => (e instanceof Error ? e : new Error(String(e)));
 
 /**
  * Executes a plan's actions in order through the ports — the only place a plan touches the world.
  *
- * - Dry-run: nothing is called; every action is reported skipped ("dry-run").
+ * - Dry-run: nothing is called; every action is reported skipped ("dry-run"), except those that only change
+ *   what spotwise learns (`inherit-profile`: profiles are learned in dry-run too).
  * - Fail closed: when the store refuses a reserve, the disruptive actions that depend on it
  *   (a schedule-interruption naming the reservation, an interrupt-instance of the reserved instance) are
  *   skipped; preparation that only adds capacity (warm pool, desired capacity, lifecycle actions) goes on.
@@ -90,7 +98,7 @@ export const executePlan = async (plan: Plan, ports: ExecutionPorts, opts: { rea
   };
 
   for (const [index, action] of plan.actions.entries()) {
-    if (opts.dryRun) {
+    if (opts.dryRun && !isLearning(action)) {
       outcomes.push(isRecordOnly(action) ? { kind: 'done', action, at: ports.clock.now(), detail: 'recorded (dry-run)' } : { kind: 'skipped', action, reason: 'dry-run' });
       continue;
     }
@@ -123,7 +131,7 @@ export const executePlan = async (plan: Plan, ports: ExecutionPorts, opts: { rea
         continue;
       }
       const detail = await perform(action, ports, plan);
-      const at = isRecordOnly(action) ? ports.clock.now() : mark();
+      const at = isRecordOnly(action) || isLearning(action) ? ports.clock.now() : mark();
       if (action.kind === 'interrupt-instance') {
         disrupted.add(action.instanceId);
         if (action.mode !== 'terminate') stopped.add(action.instanceId);
@@ -221,6 +229,8 @@ const perform = async (action: Exclude<Action, { kind: 'reserve' }>, ports: Exec
     }
     case 'hand-over':
       return handOverReservation(action, ports.state);
+    case 'inherit-profile':
+      return inheritLineage(action, ports.state, ports.clock.now());
     case 'retype-stopped-instance':
       await ports.instances.retypeStoppedInstance(action.instanceId, action.toType);
       return undefined;
@@ -321,4 +331,30 @@ const handOverReservation = async (action: Action & { kind: 'hand-over' }, state
   await state.putAllocations(action.groupId, new Map(pool.allocations).set(action.instanceId, amount));
   await state.release(action.groupId, action.reservationId);
   return undefined;
+};
+
+/**
+ * The replacement's profile inherits its victim's lineage (core inheritProfile: idempotent, never over a
+ * profile with history of its own). The victim's stored forecast is the last one made before it went down
+ * (the profiler forecasts serving instances only), kept so the closed cycle is compared with it.
+ */
+const inheritLineage = async (action: Action & { kind: 'inherit-profile' }, state: StateStore, now: number): Promise<string> => {
+  const [profiles, forecasts] = await Promise.all([state.getProfiles([action.fromInstanceId, action.toInstanceId]), state.getForecasts([action.fromInstanceId])]);
+  const forecast = forecasts.get(action.fromInstanceId);
+  const p90 = forecast?.kind === 'known' && forecast.madeAt < action.restartedAt
+    ? (Object.fromEntries(DIMENSIONS.map((d) => [d, forecast.dims[d].p90])) as unknown as Resources)
+    : undefined;
+  const forecastBefore = p90 !== undefined && DIMENSIONS.every((d) => Number.isFinite(p90[d])) ? p90 : undefined;
+  const outcome = inheritProfile(profiles.get(action.fromInstanceId), profiles.get(action.toInstanceId), {
+    heirId: action.toInstanceId,
+    groupId: action.groupId,
+    restartedAt: action.restartedAt,
+    windowMinutes: action.windowMinutes,
+    ...(action.heir !== undefined ? { heir: action.heir } : {}),
+    ...(forecastBefore !== undefined ? { forecastBefore } : {}),
+    now,
+  });
+  if (outcome.kind === 'kept') return `kept: ${outcome.reason}`;
+  await state.putProfiles([outcome.profile]);
+  return `inherited ${outcome.profile.restarts.length} restart cycle(s) and the steady state of ${action.fromInstanceId}`;
 };

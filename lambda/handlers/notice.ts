@@ -1,5 +1,6 @@
 import type { GroupId } from '../core/domain';
 import { MetricDimension, MetricName } from '../contracts/metrics';
+import { withLineage } from '../core/planner/choose-hand-over';
 import { planNoticeResponse } from '../core/planner/plan-notice';
 import { buildAwsDeps } from './aws-deps';
 import { acceptEvent, instrumented } from './handle-event';
@@ -50,7 +51,8 @@ export const makeHandler = (source: DepsSource<NoticeDeps>) => async (event: unk
       return { status: 'ignored', reason: `group ${group} is not managed by spotwise`, eventId: notice.eventId };
     }
 
-    const plan = planNoticeResponse(notice, loaded.fleet, { now });
+    // A hand-over to a newcomer carries its victim's profile lineage (restart learning), in the same plan.
+    const plan = withLineage(planNoticeResponse(notice, loaded.fleet, { now }), loaded.fleet, notice.at, notice.kind === 'lifecycle-launch' ? notice.groupId : undefined);
     // Marked only now: a failed read above throws and is retried by Lambda with nothing done yet; from
     // here on the plan's effects begin, so a redelivery must not act twice.
     if (!(await deps.ports.state.markEventProcessed(notice.eventId, now))) {

@@ -12,7 +12,7 @@ import { closeRestartWindow, newProfile, steadyQuantile, updateProfile } from '.
 import { checkPoolResources } from '../core/pool/pool-amounts';
 import { refreshPool, type PoolRefresh, type WantedAllocation } from '../core/pool/refresh-pool';
 import { allocatedResources, reservedResources } from '../core/pool/resource-pool';
-import { chooseReplacementHandOvers } from '../core/planner/choose-hand-over';
+import { chooseReplacementHandOvers, refreshLineage } from '../core/planner/choose-hand-over';
 import { formatResources } from '../core/resources/resources';
 import { planStandbyReturn } from '../core/staging/plan-standby-return';
 import type { MetricTarget, MetricsReader } from '../ports/metrics-reader';
@@ -84,6 +84,14 @@ const expectedDowntimeSeconds = (p: BehaviourProfile): number => {
 };
 
 /**
+ * A stored profile follows its instance's current type and group: demand is read as a share of the
+ * instance's vCPUs, and a profile may have been written before the instance was described (a lineage
+ * passed on by a launch hook, with the victim's type standing in) or before a stopped instance was retyped.
+ */
+const onCurrentType = (p: BehaviourProfile, t: MetricTarget, groupId: BehaviourProfile['groupId']): BehaviourProfile =>
+  p.instanceType === t.instanceType && p.vcpus === t.vcpus && p.groupId === groupId ? p : { ...p, instanceType: t.instanceType, vcpus: t.vcpus, groupId };
+
+/**
  * An instance's allocation in its pool: its steady p90 demand; a dimension with no data counts at the
  * full shape of its type — an unknown use is assumed to be all of it, so the pool never looks freer
  * than it is (fail closed).
@@ -150,7 +158,8 @@ export const makeHandler = (source: DepsSource<ProfilerDeps>) => async (event: u
       const instance = serving.find((i) => i.id === t.instanceId);
       if (instance === undefined) continue;
       try {
-        const before = stored.get(t.instanceId) ?? newProfile({
+        const known = stored.get(t.instanceId);
+        const before = known !== undefined ? onCurrentType(known, t, groupId) : newProfile({
           instanceId: t.instanceId, groupId, instanceType: t.instanceType, vcpus: t.vcpus, jobType: instance.jobType,
           launchedAt: instance.launchedAt, now, halfLifeMs: deps.profiler.halfLifeMs,
         });
@@ -189,9 +198,9 @@ export const makeHandler = (source: DepsSource<ProfilerDeps>) => async (event: u
     // A standby group's own tick also returns the members nobody uses any more (from their own data).
     const standbyReturn = group.role === 'standby' ? planStandbyReturn({ standby: group, fleet, profiles: byId, now }) : undefined;
     for (const k of standbyReturn?.kept ?? []) log.debug('standby member kept', { ...keys, instanceId: k.instanceId, reason: k.reason });
-    const plan = standbyReturn === undefined || standbyReturn.actions.length === 0
-      ? staged
-      : { actions: [...staged.actions.filter((a) => a.kind !== 'noop'), ...standbyReturn.actions], events: staged.events };
+    // Replacements that took over a victim's reservation in the refresh carry its profile lineage (restart learning).
+    const extra = [...(standbyReturn?.actions ?? []), ...refreshLineage(loaded.fleet, group, refresh.handedOver)];
+    const plan = extra.length === 0 ? staged : { actions: [...staged.actions.filter((a) => a.kind !== 'noop'), ...extra], events: staged.events };
     const { report } = await runPlan({ handler: HANDLER, notice, plan, dryRun, ports: deps.ports, telemetry: deps.telemetry });
 
     // 6. Evictions become requests for the coordinator (it admits them like any other).

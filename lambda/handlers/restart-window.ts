@@ -22,8 +22,10 @@ const forecastBeforeRestart = (fleet: FleetView, id: InstanceId, restartedAt: nu
  *
  * The interruption time is the last minute the profile saw data (the instance was gone after it); an
  * instance without a profile — a replacement launched for a terminated Spot instance — gets a new one
- * whose window starts and "interrupts" at the restart itself (no steady state before it is known, so
- * the cycle is evidence only for what is observed after the restart).
+ * whose window starts and "interrupts" at the restart itself, until the hand-over of its victim's
+ * reservation passes the victim's lineage on (an `inherit-profile` action: the window then gets the
+ * victim's steady state as its "steady before"). A replacement that inherited first keeps its lineage
+ * window: this state change is the same start.
  *
  * Profiles are what spotwise learns, not what it does to the fleet: this runs in dry-run too.
  */
@@ -48,7 +50,13 @@ export const recordRestartWindows = async (
     }
     const lastSeen = profile.lastSampleAt ?? profile.updatedAt;
     const forecastBefore = forecastBeforeRestart(fleet, e.instanceId, restartedAt);
-    updated.push(openRestartWindow(profile, { interruptedAt: Math.min(lastSeen, restartedAt), restartedAt, ...(forecastBefore !== undefined ? { forecastBefore } : {}) }));
+    const windowMinutes = fleet.groups.find((g) => g.id === e.groupId)?.policy.postRestartWindowMinutes;
+    const opened = openRestartWindow(profile, {
+      interruptedAt: Math.min(lastSeen, restartedAt), restartedAt,
+      ...(forecastBefore !== undefined ? { forecastBefore } : {}), ...(windowMinutes !== undefined ? { windowMinutes } : {}),
+    });
+    // A lineage window this start already has (a launch hook or the pool refresh passed the victim's on) stays as it is.
+    if (opened !== profile || stored.get(e.instanceId) === undefined) updated.push(opened);
   }
   if (updated.length > 0) await state.putProfiles(updated);
   return updated;

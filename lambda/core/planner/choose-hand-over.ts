@@ -1,5 +1,5 @@
-import type { FleetView, GroupView, InstanceId, Reservation } from '../domain';
-import { locateInstance } from './locate-instance';
+import type { Action, FleetView, GroupId, GroupView, InstanceId, Plan, Reservation, ReservationId } from '../domain';
+import { findGroup, locateInstance } from './locate-instance';
 import { isReclaimRecord, reservationPurpose } from './reservation-terms';
 
 export interface HandOverChoice {
@@ -82,3 +82,65 @@ export const chooseReplacementHandOvers = (
   }
   return out;
 };
+
+type InheritAction = Extract<Action, { kind: 'inherit-profile' }>;
+
+/**
+ * The lineage a hand-over carries (lambda/core/profile/inherit-profile.ts): when the reservation held
+ * for one instance is handed to another (a Spot replacement, a standby instance taking the load), the
+ * newcomer's profile inherits the interrupted instance's, so its first post-restart window is a
+ * complete restart cycle. A reservation handed back to its own instance (a restart under the same id)
+ * carries nothing: that profile already has its history. `restartedAt` is the newcomer's start (its
+ * launch time, or the launch notice); `launchGroup` names the newcomer's group when the snapshot does
+ * not list it yet (a launch hook's newcomer).
+ */
+export const lineageOf = (
+  fleet: FleetView,
+  handOver: { readonly groupId: GroupId; readonly reservationId: ReservationId; readonly instanceId: InstanceId },
+  restartedAt: number,
+  launchGroup?: GroupId,
+): InheritAction | undefined => {
+  const reservationGroup = findGroup(fleet, handOver.groupId);
+  const reservation = reservationGroup?.pool.reservations.get(handOver.reservationId);
+  if (reservationGroup === undefined || reservation === undefined || reservation.instanceId === handOver.instanceId) return undefined;
+  const located = locateInstance(fleet, handOver.instanceId);
+  const group = located?.group ?? (launchGroup === undefined ? undefined : findGroup(fleet, launchGroup)) ?? reservationGroup;
+  const spec = located === undefined ? undefined : fleet.catalog.get(located.instance.instanceType);
+  return {
+    kind: 'inherit-profile',
+    groupId: group.id,
+    fromInstanceId: reservation.instanceId,
+    toInstanceId: handOver.instanceId,
+    restartedAt,
+    windowMinutes: group.policy.postRestartWindowMinutes,
+    ...(located !== undefined && spec !== undefined ? { heir: { instanceType: located.instance.instanceType, vcpus: spec.resources.vcpu } } : {}),
+    reason: `${handOver.instanceId} takes over the load of ${reservation.instanceId} (reservation ${reservation.id}): its profile carries ${reservation.instanceId}'s lineage`,
+  };
+};
+
+/**
+ * A notice plan with the lineage of each of its hand-overs (see lineageOf). The hand-over is decided by
+ * the plan (a launch hook's newcomer takes a waiting reservation), so the lineage is part of the same
+ * plan and the executor carries it out. The lineage goes last: the executor stops a plan at its first
+ * failure, and a profile write that fails must never hold back completing a lifecycle action.
+ */
+export const withLineage = (plan: Plan, fleet: FleetView, restartedAt: number, launchGroup?: GroupId): Plan => {
+  const lineage = plan.actions.flatMap((a) => {
+    const l = a.kind === 'hand-over' ? lineageOf(fleet, a, restartedAt, launchGroup) : undefined;
+    return l === undefined ? [] : [l];
+  });
+  return lineage.length === 0 ? plan : { ...plan, actions: [...plan.actions, ...lineage] };
+};
+
+/**
+ * The lineage of the pool refresh's hand-overs in `group` (chooseReplacementHandOvers), each newcomer
+ * restarting at its launch time. Newcomers the snapshot does not list carry nothing.
+ */
+export const refreshLineage = (
+  fleet: FleetView, group: GroupView, handedOver: readonly { readonly reservationId: ReservationId; readonly instanceId: InstanceId }[],
+): InheritAction[] =>
+  handedOver.flatMap((h) => {
+    const newcomer = group.instances.find((i) => i.id === h.instanceId);
+    const lineage = newcomer === undefined ? undefined : lineageOf(fleet, { groupId: group.id, ...h }, newcomer.launchedAt);
+    return lineage === undefined ? [] : [lineage];
+  });

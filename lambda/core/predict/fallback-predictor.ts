@@ -94,11 +94,15 @@ const netFactors = (profile: BehaviourProfile, d: Dimension, windowMinutes: numb
 
 /**
  * Per job type and dimension, the median net post-restart factor over the restart cycles of every
- * profile of that type, when there are at least MIN_JOB_TYPE_CYCLES of them.
+ * profile of that type, when there are at least MIN_JOB_TYPE_CYCLES of them. Restart lineage copies an
+ * interrupted instance's history to its replacement: a profile that a listed profile inherited from is
+ * left out (its cycles are counted through its heir), so no cycle is evidence twice.
  */
 export const learnJobTypeFactors = (profiles: readonly BehaviourProfile[], windowMinutes: number = DEFAULT_WINDOW_MINUTES): Map<string, DimensionFactors> => {
   const byType = new Map<string, Record<Dimension, number[]>>();
+  const carried = new Set(profiles.flatMap((p) => (p.inheritedFrom === undefined ? [] : [p.inheritedFrom])));
   for (const p of profiles) {
+    if (carried.has(p.instanceId)) continue;
     const bucket = byType.get(p.jobType) ?? { vcpu: [], memoryGiB: [], networkMbps: [], diskIops: [] };
     for (const d of DIMENSIONS) bucket[d].push(...netFactors(p, d, windowMinutes));
     byType.set(p.jobType, bucket);

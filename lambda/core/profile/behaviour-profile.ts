@@ -226,17 +226,33 @@ export const steadyQuantile = (profile: BehaviourProfile, q: number): Partial<Re
 /** Dimensions the profile has no steady-state data for (e.g. memory without the CloudWatch agent). */
 export const missingDimensions = (profile: BehaviourProfile): Dimension[] => DIMENSIONS.filter((d) => isEmptyHistogram(profile.steady[d]));
 
+/** The per-minute post-restart curve held in `recent` points at or after `restartedAt` (minute 0 = the restart). */
+export const curveFromRecent = (recent: BehaviourProfile['recent'], restartedAt: number): Partial<Resources>[] => {
+  const curve: Partial<Resources>[] = [];
+  for (const point of recent) {
+    if (point.at < restartedAt) continue;
+    const minute = Math.floor((point.at - restartedAt) / MINUTE_MS);
+    if (minute >= MAX_RESTART_CURVE_MINUTES) continue;
+    while (curve.length <= minute) curve.push({});
+    curve[minute] = mergeMax(curve[minute], point.demand);
+  }
+  return curve;
+};
+
 /**
  * Opens the post-restart window (called on pending → running after an interruption). Records the
  * steady-state p90 just before the interruption (0 for dimensions without data; those cycles are
  * not evidence for that dimension) and seeds the curve with `recent` points already at or after
  * `restartedAt` (the profiler may have read them before the state-change notice arrived).
  * Idempotent for a redelivered notice; a new restart replaces a window that never closed (its curve
- * was cut short by the new interruption, so it would understate the restart peak).
+ * was cut short by the new interruption, so it would understate the restart peak) — except a window
+ * opened by inheritance (`from`: a replacement's first start, whose steady state before is its
+ * victim's) when this restart falls within it (`windowMinutes` given): that is the same start seen
+ * through another event (state change vs launch hook vs pool refresh), so the lineage window is kept.
  */
 export const openRestartWindow = (
   profile: BehaviourProfile,
-  times: { readonly interruptedAt: number; readonly restartedAt: number; readonly forecastBefore?: Resources },
+  times: { readonly interruptedAt: number; readonly restartedAt: number; readonly forecastBefore?: Resources; readonly windowMinutes?: number },
 ): BehaviourProfile => {
   requireFinite('interruptedAt', times.interruptedAt);
   requireFinite('restartedAt', times.restartedAt);
@@ -246,14 +262,12 @@ export const openRestartWindow = (
   }
   const open = profile.openRestart;
   if (open && open.restartedAt === times.restartedAt && open.interruptedAt === times.interruptedAt) return profile;
-  const curve: Partial<Resources>[] = [];
-  for (const point of profile.recent) {
-    if (point.at < times.restartedAt) continue;
-    const minute = Math.floor((point.at - times.restartedAt) / MINUTE_MS);
-    if (minute >= MAX_RESTART_CURVE_MINUTES) continue;
-    while (curve.length <= minute) curve.push({});
-    curve[minute] = mergeMax(curve[minute], point.demand);
+  if (open?.from !== undefined && times.windowMinutes !== undefined && times.restartedAt < open.restartedAt + times.windowMinutes * MINUTE_MS) {
+    return open.forecastBefore !== undefined || times.forecastBefore === undefined
+      ? profile
+      : { ...profile, openRestart: { ...open, forecastBefore: { ...times.forecastBefore } } };
   }
+  const curve = curveFromRecent(profile.recent, times.restartedAt);
   return {
     ...profile,
     openRestart: {

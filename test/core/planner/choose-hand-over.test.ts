@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { chooseReplacementHandOvers } from '../../../lambda/core/planner/choose-hand-over';
-import { MINUTE, T0, fleet, group, iid, instance, reservation, roomyPool } from '../fixtures/fleet-builders';
+import type { Action, Plan } from '../../../lambda/core/domain';
+import { chooseReplacementHandOvers, lineageOf, refreshLineage, withLineage } from '../../../lambda/core/planner/choose-hand-over';
+import { MINUTE, T0, fleet, group, iid, instance, policy, reservation, roomyPool } from '../fixtures/fleet-builders';
 
 const newcomer = (id: string, launchedMinutesAgo: number) => ({ id: iid(id), launchedAt: T0 - launchedMinutesAgo * MINUTE });
 
@@ -26,5 +27,45 @@ describe('chooseReplacementHandOvers', () => {
     const web = group('web', { pool: roomyPool('web', { reservations }), instances: [instance('i-run'), shutting, instance('i-back'), instance('i-fresh')] });
     const out = chooseReplacementHandOvers(fleet([web]), web, newcomers, T0);
     expect(out.map((o) => [o.reservationId, o.instanceId])).toEqual(expected);
+  });
+});
+
+describe('restart lineage of hand-overs', () => {
+  const victimRes = reservation('warning:e1:i-victim', { instanceId: 'i-victim', createdAt: T0 - 10 * MINUTE });
+  const ownRes = reservation('warning:e2:i-back', { instanceId: 'i-back', createdAt: T0 - 10 * MINUTE });
+  const replacement = instance('i-new', { instanceType: 'm5.xlarge', launchedAt: T0 - 2 * MINUTE });
+  const web = group('web', { policy: policy({ postRestartWindowMinutes: 20 }), pool: roomyPool('web', { reservations: [victimRes, ownRes] }), instances: [replacement, instance('i-back')] });
+  const standby = group('standby', { role: 'standby', policy: policy({ postRestartWindowMinutes: 45 }), instances: [instance('i-warm', { groupId: 'standby', lifecycle: 'on-demand' })] });
+  const world = fleet([web, standby]);
+  const handOver = (reservationId: string, instanceId: string): Action & { kind: 'hand-over' } =>
+    ({ kind: 'hand-over', groupId: web.id, reservationId: reservationId as never, instanceId: iid(instanceId), reason: 'test' });
+
+  it.each<[string, Action & { kind: 'hand-over' }, string | undefined, Partial<Action> | undefined]>([
+    ['a replacement in the snapshot: its type and vCPUs, its group\'s window', handOver(victimRes.id, 'i-new'), undefined,
+      { kind: 'inherit-profile', groupId: web.id, fromInstanceId: iid('i-victim'), toInstanceId: iid('i-new'), restartedAt: T0, windowMinutes: 20, heir: { instanceType: 'm5.xlarge', vcpus: 4 } }],
+    ['a standby instance taking a primary\'s load: its own group and window', handOver(victimRes.id, 'i-warm'), undefined,
+      { groupId: standby.id, windowMinutes: 45, heir: { instanceType: 'm5.large', vcpus: 2 } }],
+    ['a launch hook\'s newcomer not described yet: the launch group, no type', handOver(victimRes.id, 'i-unseen'), 'standby',
+      { groupId: standby.id, toInstanceId: iid('i-unseen'), windowMinutes: 45 }],
+    ['a restart under its own id carries nothing', handOver(ownRes.id, 'i-back'), undefined, undefined],
+    ['a reservation the snapshot does not hold carries nothing', handOver('warning:e9:i-x', 'i-new'), undefined, undefined],
+  ])('%s', (_name, h, launchGroup, expected) => {
+    const out = lineageOf(world, h, T0, launchGroup === undefined ? undefined : iid(launchGroup) as never);
+    if (expected === undefined) expect(out).toBeUndefined();
+    else expect(out).toMatchObject(expected);
+    if (launchGroup !== undefined) expect(out).not.toHaveProperty('heir');
+  });
+
+  it('withLineage appends each hand-over\'s lineage after the plan (a failed profile write never holds back a lifecycle action)', () => {
+    const complete: Action = { kind: 'complete-lifecycle-action', groupId: web.id, instanceId: iid('i-new'), hookName: 'h', token: 't', result: 'CONTINUE' };
+    const plan: Plan = { actions: [handOver(victimRes.id, 'i-new'), complete], events: [] };
+    expect(withLineage(plan, world, T0).actions.map((a) => a.kind)).toEqual(['hand-over', 'complete-lifecycle-action', 'inherit-profile']);
+    const own: Plan = { actions: [handOver(ownRes.id, 'i-back')], events: [] };
+    expect(withLineage(own, world, T0)).toBe(own);
+  });
+
+  it('refreshLineage: each replacement restarts at its launch; a restart under its own id carries nothing', () => {
+    const out = refreshLineage(world, web, [{ reservationId: victimRes.id, instanceId: iid('i-new') }, { reservationId: ownRes.id, instanceId: iid('i-back') }]);
+    expect(out).toEqual([expect.objectContaining({ fromInstanceId: iid('i-victim'), toInstanceId: iid('i-new'), restartedAt: replacement.launchedAt })]);
   });
 });
