@@ -20,6 +20,13 @@ describe('profiler figures', () => {
     });
   });
 
+  it('tick times are the medians of the runs, and the notes show every run', () => {
+    const { figures, notes } = profilerFigures(measurement({ steadyTickMs: 21_000, steadyTickRunsMs: [25_000, 21_000, 20_000], betweenTickMs: 9_000, betweenTickRunsMs: [9_000, 8_000, 12_000] }), 1024);
+    expect(figures.find((f) => f.name === 'profiler.seconds.10000')?.value).toBe(21);
+    expect(notes[0]).toContain('steady tick 21.0 s (median of 3: 25.0, 21.0, 20.0 s)');
+    expect(notes[0]).toContain('a tick between reads 9.0 s (median of 3: 9.0, 8.0, 12.0 s)');
+  });
+
   it('GetMetricData calls must be exactly ceil(queries / 500): one more call (a page) falls short', () => {
     const { figures } = profilerFigures(measurement({ calls: 161 }), 1024);
     expect(figures.find((f) => f.name === 'profiler.getMetricDataCalls.10000')?.pass).toBe(false);
