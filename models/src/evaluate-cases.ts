@@ -96,7 +96,8 @@ const scoreDimension = (lists: Record<PredictorName, ScoredCase[]>): Record<Pred
   return out;
 };
 
-const scoreLists = (t: ScoredLists): DimensionReport =>
+/** One DimensionReport of scored lists (every predictor, with the equal-rate comparisons). */
+export const scoreLists = (t: ScoredLists): DimensionReport =>
   Object.fromEntries(REPORT_DIMENSION_ORDER.map((rd) => [rd, scoreDimension(t[rd])])) as DimensionReport;
 
 /** byKind keys in camelCase, written beside the case kinds' own names in the `--json` file. */

@@ -1,8 +1,10 @@
 import { loadModel, type LoadedModel } from '../../lambda/adapters/model-loader';
 import { loadTracesWithReport } from '../../lambda/sim/traces/load-traces';
-import { buildCases, CASE_KINDS, DEFAULT_CASE_OPTIONS, type CaseKind } from './build-cases';
-import type { EvaluationReport } from './evaluate-cases';
+import { buildCases, buildRealStarts, CASE_KINDS, DEFAULT_CASE_OPTIONS, type CaseKind } from './build-cases';
+import { REPORT_DIMENSION_ORDER, scoreLists, type DimensionReport, type EvaluationReport, type ReportDimension } from './evaluate-cases';
+import { conformalFactor, withModelP90Scaled, type ConformalFactor } from './real-start-conformal';
 import { evaluateModelOnCases } from './run-evaluation';
+import { splitSeries } from './split-series';
 
 export interface EvaluateFolderOptions {
   readonly dataDir: string;
@@ -13,6 +15,24 @@ export interface EvaluateFolderOptions {
   /** Also score series the model was trained or calibrated on (off by default: that would flatter it). */
   readonly includeTrainingSeries?: boolean;
   readonly maxSeries?: number;
+  /**
+   * Also score the model with its p90 recalibrated for real starts (split-conformal, see
+   * conformalFactor), the factor fitted on the real starts of the model's VALIDATION series read from
+   * `calibrationDataDir` — the folder the model was trained on, whose split is recomputed from the
+   * training seed and must reproduce the metadata's training series exactly. Never fitted on the
+   * series being scored (those exclude every training series).
+   */
+  readonly realStartConformal?: { readonly calibrationDataDir: string; readonly coverage: number };
+}
+
+export interface RealStartConformalResult {
+  readonly coverage: number;
+  readonly calibrationDataDir: string;
+  /** Validation series that had a real start to calibrate on. */
+  readonly calibrationSeries: number;
+  readonly factors: Readonly<Record<ReportDimension, ConformalFactor>>;
+  /** The real-start cases scored with the model's p90 × factor (other predictors as they are). */
+  readonly report: DimensionReport;
 }
 
 export interface EvaluateFolderResult {
@@ -22,7 +42,34 @@ export interface EvaluateFolderResult {
   readonly seriesExcluded: number;
   readonly skippedSeries: readonly { readonly file: string; readonly reason: string }[];
   readonly cases: Readonly<Record<CaseKind, number>>;
+  readonly realStartConformal?: RealStartConformalResult;
 }
+
+/** Real-start p90 factors from the model's validation series in the folder it was trained on. */
+const fitRealStartFactors = async (
+  model: LoadedModel,
+  calibrationDataDir: string,
+  coverage: number,
+  windowMinutes: number,
+  seed: number,
+): Promise<{ factors: Record<ReportDimension, ConformalFactor>; calibrationSeries: number; ids: ReadonlySet<string> }> => {
+  const { series } = loadTracesWithReport(calibrationDataDir, {});
+  const split = splitSeries(series, model.metadata.training.seed);
+  const trained = new Set(model.metadata.trainingSeries);
+  const nonTest = series.filter((s) => split.get(s.id) !== 'test');
+  const found = nonTest.filter((s) => trained.has(s.id)).length;
+  if (found !== trained.size || nonTest.length !== trained.size) {
+    throw new Error(
+      `calibration data ${calibrationDataDir} does not reproduce the model's training split (seed ${model.metadata.training.seed}): ` +
+        `${found} of its ${trained.size} training series found, ${nonTest.length - found} other series would be train/validation`,
+    );
+  }
+  const validation = series.filter((s) => split.get(s.id) === 'validation');
+  const cases = validation.flatMap((s) => buildRealStarts(s, { ...DEFAULT_CASE_OPTIONS, seed, windowMinutes: [windowMinutes] }));
+  const scored = (await evaluateModelOnCases(cases, model)).scored.byKind['real-start'];
+  const factors = Object.fromEntries(REPORT_DIMENSION_ORDER.map((rd) => [rd, conformalFactor(scored[rd].model, coverage)])) as Record<ReportDimension, ConformalFactor>;
+  return { factors, calibrationSeries: new Set(cases.map((c) => c.seriesId)).size, ids: new Set(validation.map((s) => s.id)) };
+};
 
 /**
  * `npm run evaluate`'s work: load the artifact and every series under `dataDir` (any folder in the
@@ -42,7 +89,23 @@ export const evaluateFolder = async (opts: EvaluateFolderOptions): Promise<Evalu
   const cases = buildCases(series, { ...DEFAULT_CASE_OPTIONS, seed: opts.seed ?? DEFAULT_CASE_OPTIONS.seed, windowMinutes: [windowMinutes] });
   const report = await evaluateModelOnCases(cases, model);
   const counts = Object.fromEntries(CASE_KINDS.map((k) => [k, cases.filter((c) => c.kind === k).length])) as Record<CaseKind, number>;
+  let realStartConformal: RealStartConformalResult | undefined;
+  if (opts.realStartConformal) {
+    const { calibrationDataDir, coverage } = opts.realStartConformal;
+    const fit = await fitRealStartFactors(model, calibrationDataDir, coverage, windowMinutes, opts.seed ?? DEFAULT_CASE_OPTIONS.seed);
+    const leaked = series.filter((s) => fit.ids.has(s.id)).map((s) => s.id);
+    if (leaked.length > 0) throw new Error(`real-start calibration series are also being scored: ${leaked.slice(0, 5).join(', ')} (drop --include-training-series)`);
+    const factorOf = Object.fromEntries(REPORT_DIMENSION_ORDER.map((rd) => [rd, fit.factors[rd].factor]));
+    realStartConformal = {
+      coverage,
+      calibrationDataDir,
+      calibrationSeries: fit.calibrationSeries,
+      factors: fit.factors,
+      report: scoreLists(withModelP90Scaled(report.scored.byKind['real-start'], factorOf)),
+    };
+  }
   return {
+    ...(realStartConformal ? { realStartConformal } : {}),
     report,
     model,
     seriesUsed: series.length,

@@ -86,6 +86,12 @@ describe('evaluate on the tiny fixture folder', () => {
     }
   });
 
+  it('real-start recalibration refuses a calibration folder that does not reproduce the model’s training split', async () => {
+    await expect(evaluateFolder({ dataDir: TINY, modelDir: MODEL, realStartConformal: { calibrationDataDir: TINY, coverage: 0.9 } })).rejects.toThrow(
+      /calibration data .*tiny does not reproduce the model's training split \(seed 20240601\): 0 of its 100 training series found/,
+    );
+  });
+
   it('works on a subset of dataset folders', async () => {
     const only = await evaluateFolder({ dataDir: TINY, modelDir: MODEL, datasets: ['azure-like'] });
     expect(only.cases['real-start']).toBe(0);
@@ -135,6 +141,23 @@ describe.skipIf(!existsSync(SHARED_DATA))('the committed artifact against ../sha
           else expect(Math.abs(now[k]! - then[k]!)).toBeLessThanOrEqual(1e-5 * Math.max(1, Math.abs(then[k]!)));
         }
       }
+    }
+  }, 120_000);
+
+  it('real-start recalibration: factors fitted on validation real starts only, applied to the model’s p90 on unseen real starts', async () => {
+    const r = await evaluateFolder({ dataDir: SHARED_DATA, modelDir: MODEL, realStartConformal: { calibrationDataDir: SHARED_DATA, coverage: 0.9 } });
+    const c = r.realStartConformal!;
+    expect(c.calibrationSeries).toBeGreaterThan(0);
+    for (const rd of ['cpu', 'memory'] as const) {
+      const k = c.factors[rd].factor!;
+      expect(k).toBeGreaterThan(0);
+      const raw = r.report.byKind['real-start'][rd];
+      const adjusted = c.report[rd];
+      expect(adjusted.model.cases).toBe(raw.model.cases);
+      if (k >= 1) expect(adjusted.model.underProvisionRate!).toBeLessThanOrEqual(raw.model.underProvisionRate!);
+      // Other predictors are untouched; the model's equal-rate comparison is unchanged by one common factor.
+      expect(adjusted.vpa).toEqual(raw.vpa);
+      expect(adjusted.model.atBaselineRate.vpa?.underProvisionRate ?? null).toBe(raw.model.atBaselineRate.vpa?.underProvisionRate ?? null);
     }
   }, 120_000);
 });
