@@ -150,6 +150,7 @@ describe('noticeForecastScope', () => {
       const notices: Notice[] = [
         { kind: 'spot-interruption-warning', eventId: `w-${v.id}`, at: now, instanceId: v.id, action: 'terminate', deadline: now + 120_000 },
         { kind: 'rebalance-recommendation', eventId: `r-${v.id}`, at: now, instanceId: v.id },
+        { kind: 'capacity-reservation-interruption-warning', eventId: `c-${v.id}`, at: now, instanceId: v.id, deadline: now + 120_000 },
         { kind: 'lifecycle-terminate', eventId: `t-${v.id}`, at: now, instanceId: v.id, groupId: PRIMARY_GROUP, hookName: 'spotwise-terminate', token: 'tok', destination: 'EC2' } as Notice,
         { kind: 'state-change', eventId: `s-${v.id}`, at: now, instanceId: v.id, state: 'running' },
       ];
