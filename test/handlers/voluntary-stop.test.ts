@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { instanceId, type Plan } from '../../lambda/core/domain';
+import { instanceId, reservationId, type Plan } from '../../lambda/core/domain';
 import { makeHandler as makeCoordinator } from '../../lambda/handlers/coordinator';
 import { executePlan } from '../../lambda/handlers/execute-plan';
 import { makeHandler as makeExecutor } from '../../lambda/handlers/executor';
@@ -205,3 +205,54 @@ describe('a voluntary stop requested of an Auto Scaling member against asynchron
   });
 });
 
+describe('executing voluntary-stop plans (fail closed, compensations)', () => {
+  it('a refused restart reservation skips EnterStandby and the stop: the member stays in service', async () => {
+    const w = await resizeWorld();
+    await w.ports.stateStore.putPoolCapacity(GROUP, { vcpu: 0.5, memoryGiB: 1, networkMbps: 10, diskIops: 10 });
+    const plan: Plan = {
+      actions: [
+        {
+          kind: 'reserve',
+          reservation: {
+            id: reservationId('sibling:e:i-0dddddddddddddd01:retype-to:m5.xlarge'), groupId: GROUP, instanceId: SIBLING,
+            amount: { vcpu: 1, memoryGiB: 4, networkMbps: 100, diskIops: 200 }, createdAt: NOW, expiresAt: NOW + 3_600_000, reason: 'r', priority: 50,
+          },
+        },
+        { kind: 'enter-standby', groupId: GROUP, instanceId: SIBLING, reason: 'r' },
+        { kind: 'interrupt-instance', groupId: GROUP, instanceId: SIBLING, mode: 'stop', reason: 'r' },
+      ],
+      events: [],
+    };
+    const report = await executePlan(plan, { ...w.deps.ports }, { dryRun: false });
+    expect(report.outcomes.map((o) => (o.kind === 'skipped' ? `skipped: ${o.reason}` : o.kind))).toEqual([
+      'refused',
+      `skipped: fail closed: the reservation for ${SIBLING} was refused`,
+      `skipped: fail closed: the reservation for ${SIBLING} was refused`,
+    ]);
+    expect(w.ports.cloud.inStandby(SIBLING)).toBe(false);
+    expect(w.ports.cloud.instance(SIBLING)?.state).toBe('running');
+  });
+
+  it('a continuation whose retype fails still starts the stopped sibling (it must not stay stopped)', async () => {
+    const w = await resizeWorld();
+    await w.ports.cloud.enterStandby(GROUP, SIBLING, { decrementDesiredCapacity: true });
+    await w.ports.cloud.stopInstances([SIBLING]);
+    w.ports.clock.advance(45_000);
+    w.ports.cloud.settle();
+    w.ports.cloud.log.failNext('retypeStoppedInstance', new Error('InsufficientInstanceCapacity'));
+    const report = await executePlan(
+      {
+        actions: [
+          { kind: 'retype-stopped-instance', groupId: GROUP, instanceId: SIBLING, fromType: 'm5.large', toType: 'm5.xlarge', reason: 'r' },
+          { kind: 'start-instance', groupId: GROUP, instanceId: SIBLING, reason: 'r' },
+        ],
+        events: [],
+      },
+      { ...w.deps.ports },
+      { dryRun: false },
+    );
+    expect(report.outcomes.map((o) => o.kind)).toEqual(['failed', 'skipped']);
+    expect(report.compensations).toMatchObject([{ kind: 'done', detail: 'compensation: restart after a failed step' }]);
+    expect(w.ports.cloud.instance(SIBLING)).toMatchObject({ state: 'pending', instanceType: 'm5.large' });
+  });
+});
