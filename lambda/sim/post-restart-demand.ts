@@ -112,3 +112,34 @@ export const learnPostRestartModel = (series: readonly TraceSeries[], windowMinu
  */
 export const restartHorizonMinutes = (model: PostRestartModel): number =>
   Math.max(model.cpuCurve.length, model.memoryCurve.length, model.catchUpMinutes, 1);
+
+/**
+ * The model with its warm-up peaks rescaled: the first minute's multiplier becomes `cpuPeak` (and
+ * `memoryPeak`), every later minute's excess over 1 scaled by the same factor, so the shape of the decay is
+ * kept. Peaks must be finite and ≥ 1 (a restart never needs less than steady state here).
+ */
+export const withPeaks = (model: PostRestartModel, peaks: { readonly cpu?: number; readonly memory?: number }): PostRestartModel => {
+  const rescale = (curve: readonly number[], peak: number | undefined, field: string): readonly number[] => {
+    if (peak === undefined) return curve;
+    if (!(Number.isFinite(peak) && peak >= 1)) throw new RangeError(`post-restart ${field} peak must be a finite number ≥ 1 (got ${peak})`);
+    const first = curve[0] ?? 1;
+    if (first <= 1) return curve.map((_, m) => (m === 0 ? peak : 1 + (peak - 1) * Math.exp(-m / 8)));
+    const k = (peak - 1) / (first - 1);
+    return curve.map((x) => 1 + (x - 1) * k);
+  };
+  if (peaks.cpu === undefined && peaks.memory === undefined) return model;
+  return {
+    ...model,
+    cpuCurve: rescale(model.cpuCurve, peaks.cpu, 'CPU'),
+    memoryCurve: rescale(model.memoryCurve, peaks.memory, 'memory'),
+    source: `${model.source}; peaks set to CPU ${(peaks.cpu ?? model.cpuCurve[0] ?? 1).toFixed(2)}×, memory ${(peaks.memory ?? model.memoryCurve[0] ?? 1).toFixed(2)}×`,
+  };
+};
+
+/**
+ * How much each workload's restart differs from the model (a multiplier of the excess over steady state),
+ * drawn per workload from the seed: uniform in [0.5, 1.5], so restarts differ between workloads and a
+ * predictor has to learn each one. spotwise is never told.
+ */
+export const drawRestartVariation = (workloadIds: readonly string[], random: () => number): Map<string, number> =>
+  new Map(workloadIds.map((id) => [id, 0.5 + random()] as const));

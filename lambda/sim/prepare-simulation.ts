@@ -4,7 +4,7 @@ import type { SpotwiseConfig } from '../contracts/config';
 import { BUNDLED_DATA_DIR, BUNDLED_MODEL_DIR } from './bundled-data';
 import type { WorldParams } from './engine/sim-world';
 import { DEFAULT_INTERRUPTION_PARAMS, drawPoolBursts, mapPoolLabels, replayedBursts, type InterruptionModelParams, type PoolRisk, type ReplayedInterruption } from './interruption-model';
-import { DEFAULT_POST_RESTART_MODEL, learnPostRestartModel, type PostRestartModel } from './post-restart-demand';
+import { DEFAULT_POST_RESTART_MODEL, drawRestartVariation, learnPostRestartModel, withPeaks, type PostRestartModel } from './post-restart-demand';
 import { DEFAULT_REQUEST_PARAMS, drawPriorityRequests, type RequestModelParams } from './priority-requests';
 import { randomStream } from './random';
 import { checkTimings, DEFAULT_TIMINGS, type ReplacementTimings } from './replacement-timings';
@@ -36,6 +36,11 @@ export interface SimulationOptions {
   readonly replayedInterruptions?: readonly ReplayedInterruption[];
   /** The user's configuration (`--config FILE`): its groups and policies instead of the built-in fleet (`instances` is then unused). */
   readonly fleetConfig?: SpotwiseConfig;
+  /**
+   * The simulated workloads' post-restart peaks (`--post-restart-cpu`, `--post-restart-memory`): the first
+   * minute's demand multiplier; default the learned or documented model's. spotwise is never told.
+   */
+  readonly postRestartPeaks?: { readonly cpu?: number; readonly memory?: number };
 }
 
 /** Seconds per simulation step: fine enough for 21-second warm starts and 2-minute warnings. */
@@ -60,7 +65,7 @@ export interface PreparedSimulation extends SimulationSetup {
 export const prepareSimulation = (opts: SimulationOptions): PreparedSimulation => {
   const dataDir = opts.dataDir ?? BUNDLED_DATA_DIR;
   const traces = opts.traces ?? loadTraces(dataDir);
-  const postRestart = learnPostRestartModel(traces, 30, DEFAULT_POST_RESTART_MODEL);
+  const postRestart = withPeaks(learnPostRestartModel(traces, 30, DEFAULT_POST_RESTART_MODEL), opts.postRestartPeaks ?? {});
   const interruption: InterruptionModelParams = { ...DEFAULT_INTERRUPTION_PARAMS, ...opts.interruption };
   const requestParams: RequestModelParams = { ...DEFAULT_REQUEST_PARAMS, ...opts.requests };
   const timings = checkTimings({ ...DEFAULT_TIMINGS, ...opts.timings });
@@ -88,6 +93,7 @@ export const prepareSimulation = (opts: SimulationOptions): PreparedSimulation =
     stepSeconds,
     timings,
     postRestart,
+    postRestartVariation: drawRestartVariation(sample.workloads.map((w) => w.instanceId), randomStream(opts.seed, 'post-restart-variation')),
     poolExhaustedSeconds: interruption.poolExhaustedSeconds,
     checkInvariants: opts.checkInvariants ?? false,
   };

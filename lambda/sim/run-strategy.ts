@@ -5,6 +5,7 @@ import type { SampleFleet } from './sample-fleet';
 import type { SpotAdvisor } from './spot-advisor';
 import type { RequestCounts, SimStrategy } from './strategies/baseline-strategies';
 import type { SoftwareBill } from './aws-bill';
+import type { ForecastChecks } from './report/forecast-checks';
 
 /** Everything a run needs that is the same for every strategy compared on one seed. */
 export interface SimulationSetup {
@@ -33,6 +34,8 @@ export interface StrategyRun {
   readonly extra: Readonly<Record<string, number>>;
   /** Deliveries that threw (first 20), for the report's notes. */
   readonly deliveryErrors: readonly string[];
+  /** The strategy's forecasts against the simulated post-restart peaks (spotwise, spotwise-naive). */
+  readonly forecastChecks?: ForecastChecks;
 }
 
 /**
@@ -178,6 +181,7 @@ export const runStrategy = async (
     software: strategy.softwareBill(world),
     extra: strategy.extra?.() ?? {},
     deliveryErrors: [...world.deliveryErrors],
+    ...(strategy.forecastChecks !== undefined ? { forecastChecks: strategy.forecastChecks(world) } : {}),
   };
 };
 

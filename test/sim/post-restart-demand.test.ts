@@ -71,3 +71,27 @@ describe('learnPostRestartModel', () => {
     expect(m.catchUpShare).toBe(DEFAULT_POST_RESTART_MODEL.catchUpShare);
   });
 });
+
+describe('the simulated truth is not spotwise\'s prior', () => {
+  it('withPeaks sets the first minute to the peak and keeps the decay\'s shape; bad peaks name the field', async () => {
+    const { DEFAULT_POST_RESTART_MODEL, withPeaks } = await import('../../lambda/sim/post-restart-demand');
+    const m = withPeaks(DEFAULT_POST_RESTART_MODEL, { cpu: 3, memory: 2 });
+    expect(m.cpuCurve[0]).toBeCloseTo(3, 12);
+    expect(m.memoryCurve[0]).toBeCloseTo(2, 12);
+    const k = (3 - 1) / ((DEFAULT_POST_RESTART_MODEL.cpuCurve[0] ?? 1) - 1);
+    for (const [i, x] of m.cpuCurve.entries()) expect(x - 1).toBeCloseTo(((DEFAULT_POST_RESTART_MODEL.cpuCurve[i] ?? 1) - 1) * k, 12);
+    expect(withPeaks(DEFAULT_POST_RESTART_MODEL, {})).toBe(DEFAULT_POST_RESTART_MODEL);
+    expect(() => withPeaks(DEFAULT_POST_RESTART_MODEL, { cpu: 0.5 })).toThrow('post-restart CPU peak must be a finite number ≥ 1 (got 0.5)');
+    expect(() => withPeaks(DEFAULT_POST_RESTART_MODEL, { memory: Number.NaN })).toThrow('post-restart memory peak must be a finite number ≥ 1 (got NaN)');
+  });
+
+  it('draws a per-workload variation in [0.5, 1.5) from the seed, the same for the same seed', async () => {
+    const { drawRestartVariation } = await import('../../lambda/sim/post-restart-demand');
+    const { randomStream } = await import('../../lambda/sim/random');
+    const a = drawRestartVariation(['w1', 'w2', 'w3'], randomStream(1, 'post-restart-variation'));
+    const b = drawRestartVariation(['w1', 'w2', 'w3'], randomStream(1, 'post-restart-variation'));
+    expect([...a]).toEqual([...b]);
+    for (const v of a.values()) expect(v >= 0.5 && v < 1.5).toBe(true);
+    expect(new Set(a.values()).size).toBe(3);
+  });
+});

@@ -157,6 +157,14 @@ export interface Episode {
   end?: number;
 }
 
+/** The demand peak of one (re)start of a workload over the restart horizon: the truth forecasts are checked against. */
+export interface RestartPeak {
+  readonly workloadId: string;
+  readonly startedAt: number;
+  peakVcpu: number;
+  peakMemoryGiB: number;
+}
+
 export interface SimWorkload {
   readonly id: string;
   readonly groupId: GroupId;
@@ -171,6 +179,10 @@ export interface SimWorkload {
   /** When it lost its host without a successor in service (outage start). */
   lostAt?: number;
   episode?: Episode;
+  /** The current start's peak, while inside its restart horizon. */
+  restart?: RestartPeak;
+  /** The host it lost last (an outage), until it starts elsewhere. */
+  lastHost?: InstanceId;
 }
 
 export interface WorldParams {
@@ -256,6 +268,8 @@ export class SimWorld {
   readonly meta = new Map<InstanceId, InstanceMeta>();
   readonly workloads: SimWorkload[];
   readonly episodes: Episode[] = [];
+  /** Every (re)start of a workload during the run, with its post-restart peak. */
+  readonly restartPeaks: RestartPeak[] = [];
   readonly timeline: TimelinePoint[] = [];
   readonly totals: WorldTotals = {
     unservedVcpuMinutes: 0, unservedGibMinutes: 0, demandVcpuMinutes: 0, servedVcpuMinutes: 0,
@@ -834,6 +848,8 @@ export class SimWorld {
       if (w.host !== id) continue;
       w.host = undefined;
       w.startedAt = undefined;
+      w.restart = undefined;
+      w.lastHost = id;
       w.lostAt = this.current;
       const m = this.meta.get(id);
       this.openEpisode(w, m?.voluntary ? 'voluntary' : m?.doomedAt !== undefined ? 'spot' : 'move', id);
@@ -1005,7 +1021,10 @@ export class SimWorld {
     w.host = next;
     w.startedAt = this.current;
     w.lostAt = undefined;
-    const payload = { workloadId: w.id, from: old, to: next };
+    w.restart = { workloadId: w.id, startedAt: this.current, peakVcpu: 0, peakMemoryGiB: 0 };
+    this.restartPeaks.push(w.restart);
+    const payload = { workloadId: w.id, from: old, to: next, previousHost: old ?? w.lastHost };
+    w.lastHost = undefined;
     this.notify(hooks, (h) => h.onEvent?.(this, 'workload-moved', payload));
   }
 
@@ -1081,6 +1100,13 @@ export class SimWorld {
       servedV += sV;
       this.totals.unservedVcpuMinutes += uV * stepMin;
       this.totals.unservedGibMinutes += uM * stepMin;
+      if (w.restart !== undefined) {
+        if (t - w.restart.startedAt >= this.restartHorizonMs) w.restart = undefined;
+        else {
+          w.restart.peakVcpu = Math.max(w.restart.peakVcpu, d.vcpu);
+          w.restart.peakMemoryGiB = Math.max(w.restart.peakMemoryGiB, d.memoryGiB);
+        }
+      }
       const e = w.episode;
       if (e !== undefined) {
         e.unservedVcpuMinutes += uV * stepMin;

@@ -1,5 +1,6 @@
 import type { Episode } from '../engine/sim-world';
 import type { StrategyRun } from '../run-strategy';
+import type { ForecastChecks } from './forecast-checks';
 
 /** A strategy's cost, itemised: instances by kind, then its own software's AWS bill. */
 export interface CostBreakdown {
@@ -53,8 +54,10 @@ export interface StrategySummary {
   /** Unserved demand outside any episode (should be ~0: every shortfall has an interruption behind it). */
   readonly steadyUnservedVcpuMinutes: number;
   readonly deliveryFailures: number;
+  /** spotwise's p90 forecasts at each interruption against the simulated post-restart peak (forecasting strategies only). */
+  readonly forecastChecks?: ForecastChecks;
   /** Strategy-specific counters (spotwise: handler invocations, failures, reservations made/refused, ...). */
-  readonly [extra: string]: number | CostBreakdown;
+  readonly [extra: string]: number | CostBreakdown | ForecastChecks | undefined;
 }
 
 /** Nearest-rank percentile (the value at rank ⌈q·n⌉), 0 for no data. */
@@ -130,6 +133,7 @@ export const summarizeRun = (run: StrategyRun, endAt: number): StrategySummary =
     demandVcpuMinutes: round(t.demandVcpuMinutes, 1),
     steadyUnservedVcpuMinutes: round(t.steadyUnservedVcpuMinutes, 2),
     deliveryFailures: t.deliveryFailures,
+    ...(run.forecastChecks !== undefined ? { forecastChecks: run.forecastChecks } : {}),
     ...run.extra,
   };
 };

@@ -2,6 +2,7 @@ import type { GroupId, InstanceId, InterruptionRequest } from '../../core/domain
 import { allowedDisruptions } from '../../core/budget/disruption-budget';
 import { priceSoftware, NO_SOFTWARE, type SoftwareBill } from '../aws-bill';
 import { SimulatedCloud } from '../engine/simulated-cloud';
+import type { ForecastChecks } from '../report/forecast-checks';
 import type { LifecycleHookEvent, PlatformFeatures, SimWorld, StrategyHooks } from '../engine/sim-world';
 
 /** Request counts every strategy reports. */
@@ -20,6 +21,8 @@ export interface SimStrategy extends StrategyHooks {
   requestCounts(): RequestCounts;
   /** Its own software's AWS bill at the end of a run. */
   softwareBill(world: SimWorld): SoftwareBill;
+  /** Its forecasts checked against the simulated post-restart peaks (strategies that forecast). */
+  forecastChecks?(world: SimWorld): ForecastChecks;
   extra?(): Record<string, number>;
 }
 
