@@ -118,7 +118,13 @@ export const planStaging = (groupId: GroupId, fleet: FleetView, ctx: { readonly 
   const shapePrice = hourlyPrice(shape, 'on-demand');
   const stopped = warmGroup.instances.filter((i) => i.warm && i.state === 'stopped' && i.lifecycle === 'on-demand').sort((a, b) => (a.id < b.id ? -1 : 1));
   // With nothing exposed there is no demand to shape for: leave the warm instances as they are.
-  for (const i of isZero(largest) ? [] : stopped) {
+  // A shrinking pool: Auto Scaling, not spotwise, picks which warm instances go, and a retype of one it is
+  // terminating is refused. Retype on a later tick, when the survivors are known.
+  const prepared = warmPool.maxGroupPreparedCapacity === -1 ? warmGroup.maxSize : warmPool.maxGroupPreparedCapacity;
+  const warmTarget = Math.max(minSize, prepared - warmGroup.desiredCapacity);
+  const shrinking = minSize < warmPool.minSize && warmTarget < warmGroup.instances.filter((i) => i.warm && i.state !== 'terminated' && i.state !== 'shutting-down').length;
+  if (shrinking && !isZero(largest) && stopped.some((i) => i.instanceType !== shape.name)) notes.push('warm pool shrinking: retypes wait for the next tick');
+  for (const i of isZero(largest) || shrinking ? [] : stopped) {
     if (i.instanceType === shape.name) continue;
     const spec = fleet.catalog.get(i.instanceType);
     const coversLargest = spec !== undefined && fits(largest, spec.resources);

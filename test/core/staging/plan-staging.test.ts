@@ -118,6 +118,24 @@ describe('planStaging', () => {
     ]);
   });
 
+  it('does not retype warm instances while the plan shrinks the pool below its members (Auto Scaling picks which go)', () => {
+    const wp = { minSize: 2, maxGroupPreparedCapacity: 0, poolState: 'Stopped' as const, reuseOnScaleIn: true };
+    const f = standardFleet({
+      standby: { policy: policy({ allowedInstanceTypes: ['m5.large', 'm5.xlarge', 'm5.2xlarge'] }), warmPool: wp },
+      forecasts: [forecast('i-a1', { vcpu: 3, memoryGiB: 10 })],
+    });
+    const plan = planStaging(groupId('web'), f, { now: T0 });
+    expect(only(plan, 'put-warm-pool')[0]?.warmPool.minSize).toBe(1);
+    expect(only(plan, 'retype-stopped-instance')).toEqual([]);
+    expect(plan.events[0]).toMatchObject({ kind: 'capacity-staged', detail: expect.stringContaining('warm pool shrinking: retypes wait for the next tick') });
+    // Not shrinking below its members (the pool is kept at max prepared − desired): the retypes go ahead.
+    const kept = standardFleet({
+      standby: { policy: policy({ allowedInstanceTypes: ['m5.large', 'm5.xlarge', 'm5.2xlarge'] }), warmPool: { ...wp, maxGroupPreparedCapacity: 2 } },
+      forecasts: [forecast('i-a1', { vcpu: 3, memoryGiB: 10 })],
+    });
+    expect(only(planStaging(groupId('web'), kept, { now: T0 }), 'retype-stopped-instance')).toHaveLength(2);
+  });
+
   it(`retypes a covering warm instance down only when it costs over ${RESHAPE_SAVING_THRESHOLD * 100} % more (hysteresis)`, () => {
     const withWarm = (type: string) =>
       standardFleet({
