@@ -171,6 +171,8 @@ export interface BehaviourProfile {
    * set once, when a replacement takes over the victim's load (lambda/core/profile/inherit-profile.ts).
    */
   readonly inheritedFrom?: InstanceId;
+  /** The replacement this profile's lineage was passed to: a lineage goes to one heir, so no cycle is learned twice. */
+  readonly inheritedBy?: InstanceId;
   /** A post-restart window still being observed (opened by pending → running). */
   readonly openRestart?: {
     readonly interruptedAt: number;
@@ -363,6 +365,8 @@ export type Action =
       readonly groupId: GroupId;
       readonly fromInstanceId: InstanceId;
       readonly toInstanceId: InstanceId;
+      /** The reservation whose hand-over carries the lineage: when this plan hands it over and that does not happen, neither does this. */
+      readonly reservationId: ReservationId;
       /** When the replacement started (its pending → running, or launch): the restart boundary of the cycle. */
       readonly restartedAt: number;
       /** The group's post-restart window: a replacement observed for longer has its own steady state. */

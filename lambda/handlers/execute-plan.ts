@@ -55,7 +55,7 @@ const isRecordOnly = (a: Action): boolean => a.kind === 'noop' || a.kind === 'de
  * Actions that change only what spotwise learns (profiles), never the fleet, the ledger or requests: carried
  * out in dry-run too, like the profiles the profiler stores in dry-run, so a dry run learns what a live one would.
  */
-const isLearning = (a: Action): boolean => a.kind === 'inherit-profile';
+const isLearning = (a: Action): boolean => a.kind === 'inherit-profile' || a.kind === 'record-pool-signal';
 
 const asError = (e: unknown): Error => (e instanceof Error ? e : new Error(String(e)));
 
@@ -89,6 +89,8 @@ export const executePlan = async (plan: Plan, ports: ExecutionPorts, opts: { rea
   const standby = new Map<string, Action & { kind: 'enter-standby' }>();
   const disrupted = new Set<string>();
   const scheduled: (Action & { kind: 'schedule-interruption' })[] = [];
+  /** Reservations this plan's hand-overs actually handed over (a lineage depends on its hand-over). */
+  const handedOver = new Set<ReservationId>();
   let lastActionAt: number | undefined;
   let failure: Error | undefined;
 
@@ -130,7 +132,7 @@ export const executePlan = async (plan: Plan, ports: ExecutionPorts, opts: { rea
         }
         continue;
       }
-      const detail = await perform(action, ports, plan);
+      const detail = await perform(action, ports, plan, handedOver);
       const at = isRecordOnly(action) || isLearning(action) ? ports.clock.now() : mark();
       if (action.kind === 'interrupt-instance') {
         disrupted.add(action.instanceId);
@@ -221,15 +223,24 @@ const compensate = async (
 };
 
 /** One action through its port. Returns a detail worth reporting, if any. */
-const perform = async (action: Exclude<Action, { kind: 'reserve' }>, ports: ExecutionPorts, plan: Plan): Promise<string | undefined> => {
+const perform = async (action: Exclude<Action, { kind: 'reserve' }>, ports: ExecutionPorts, plan: Plan, handedOver: Set<ReservationId>): Promise<string | undefined> => {
   switch (action.kind) {
     case 'release': {
       const released = await ports.state.release(action.groupId, action.reservationId);
       return released ? undefined : 'already released';
     }
-    case 'hand-over':
-      return handOverReservation(action, ports.state);
+    case 'hand-over': {
+      const out = await handOverReservation(action, ports.state);
+      if (out.kind === 'handed-over') handedOver.add(action.reservationId);
+      return out.kind === 'handed-over' ? undefined
+        : out.kind === 'nothing-held' ? 'nothing to hand over (released, swept or already handed over)'
+          : 'the reservation was released meanwhile (a concurrent hand-over or the sweep took it)';
+    }
     case 'inherit-profile':
+      // Concurrent launch hooks may each plan the hand-over of one reservation: only the one that got it inherits.
+      if (plan.actions.some((a) => a.kind === 'hand-over' && a.reservationId === action.reservationId && a.instanceId === action.toInstanceId) && !handedOver.has(action.reservationId)) {
+        return `kept: reservation ${action.reservationId} was not handed to ${action.toInstanceId} by this plan`;
+      }
       return inheritLineage(action, ports.state, ports.clock.now());
     case 'retype-stopped-instance':
       await ports.instances.retypeStoppedInstance(action.instanceId, action.toType);
@@ -303,6 +314,14 @@ const perform = async (action: Exclude<Action, { kind: 'reserve' }>, ports: Exec
       });
       return undefined;
     }
+    case 'record-pool-signal':
+      // What the pool's risk is learned from, never what the signal's response needs: a failed count is reported
+      // in the outcome, and does not fail the plan (that would undo the reservations the warning just made).
+      try {
+        return (await ports.state.recordPoolSignal(action.groupId, action.signal)) ? undefined : `already counted (${action.signal.eventId} was the pool's last signal)`;
+      } catch (error) {
+        return `not counted: ${asError(error).message}`;
+      }
     case 'defer-interruption':
       return `deferred: ${action.reason}`;
     case 'noop':
@@ -317,10 +336,10 @@ const perform = async (action: Exclude<Action, { kind: 'reserve' }>, ports: Exec
  * never over-commit. The allocation is the max of the current one and the reserved amount, as in the
  * core's handOver.
  */
-const handOverReservation = async (action: Action & { kind: 'hand-over' }, state: StateStore): Promise<string | undefined> => {
+const handOverReservation = async (action: Action & { kind: 'hand-over' }, state: StateStore): Promise<{ readonly kind: 'handed-over' | 'nothing-held' | 'released-meanwhile' }> => {
   const pool = await state.getPool(action.groupId);
   const reservation = pool?.reservations.get(action.reservationId);
-  if (pool === undefined || reservation === undefined) return 'nothing to hand over (released, swept or already handed over)';
+  if (pool === undefined || reservation === undefined) return { kind: 'nothing-held' };
   const current = pool.allocations.get(action.instanceId);
   const amount: Resources = current === undefined ? reservation.amount : {
     vcpu: Math.max(current.vcpu, reservation.amount.vcpu),
@@ -329,8 +348,9 @@ const handOverReservation = async (action: Action & { kind: 'hand-over' }, state
     diskIops: Math.max(current.diskIops, reservation.amount.diskIops),
   };
   await state.putAllocations(action.groupId, new Map(pool.allocations).set(action.instanceId, amount));
-  await state.release(action.groupId, action.reservationId);
-  return undefined;
+  // The release is the claim: of concurrent hand-overs of one reservation only one release succeeds (the
+  // store's conditional delete), and only that one counts as handed over (a lineage depends on it).
+  return { kind: (await state.release(action.groupId, action.reservationId)) ? 'handed-over' : 'released-meanwhile' };
 };
 
 /**
@@ -355,6 +375,6 @@ const inheritLineage = async (action: Action & { kind: 'inherit-profile' }, stat
     now,
   });
   if (outcome.kind === 'kept') return `kept: ${outcome.reason}`;
-  await state.putProfiles([outcome.profile]);
+  await state.putProfiles([outcome.profile, outcome.victim]);
   return `inherited ${outcome.profile.restarts.length} restart cycle(s) and the steady state of ${action.fromInstanceId}`;
 };

@@ -186,7 +186,7 @@ export const makeHandler = (source: DepsSource<ProfilerDeps>) => async (event: u
     const refresh = refreshedPool(group, byId, loaded.fleet, now, settings.capacity === undefined ? poolCapacity(settings, group.instances, loaded.fleet.catalog) : settings.capacity);
     const { pool } = refresh;
     reportRefresh(refresh, deps, keys);
-    if (!dryRun) await storeRefresh(deps, group, refresh, loaded.poolsNotStored.includes(groupId), now, keys);
+    const claimed = dryRun ? undefined : await storeRefresh(deps, group, refresh, loaded.poolsNotStored.includes(groupId), now, keys);
 
     // 5. Stage capacity ahead of interruptions on the refreshed view, and execute.
     const fleet: FleetView = {
@@ -199,7 +199,9 @@ export const makeHandler = (source: DepsSource<ProfilerDeps>) => async (event: u
     const standbyReturn = group.role === 'standby' ? planStandbyReturn({ standby: group, fleet, profiles: byId, now }) : undefined;
     for (const k of standbyReturn?.kept ?? []) log.debug('standby member kept', { ...keys, instanceId: k.instanceId, reason: k.reason });
     // Replacements that took over a victim's reservation in the refresh carry its profile lineage (restart learning).
-    const extra = [...(standbyReturn?.actions ?? []), ...refreshLineage(loaded.fleet, group, refresh.handedOver)];
+    // Stored: only the hand-overs whose release this tick won (a concurrent launch hook may have taken one first).
+    const handedOver = claimed === undefined ? refresh.handedOver : refresh.handedOver.filter((h) => claimed.has(h.reservationId));
+    const extra = [...(standbyReturn?.actions ?? []), ...refreshLineage(loaded.fleet, group, handedOver)];
     const plan = extra.length === 0 ? staged : { actions: [...staged.actions.filter((a) => a.kind !== 'noop'), ...extra], events: staged.events };
     const { report } = await runPlan({ handler: HANDLER, notice, plan, dryRun, ports: deps.ports, telemetry: deps.telemetry });
 
@@ -272,18 +274,21 @@ const reportRefresh = (refresh: PoolRefresh, deps: ProfilerDeps, keys: Record<st
  * released and expired ones swept, (3) the capacity is set, and (4) the final allocations are written.
  * Until (2) the handed-over capacity is still counted as a reservation and (1) has raised nothing;
  * after (3) the final pool fits its capacity. A concurrent reserve in between can only be refused.
+ * Returns the handed-over reservations this write released (the others were taken meanwhile).
  */
-const storeRefresh = async (deps: ProfilerDeps, group: GroupView, refresh: PoolRefresh, notStored: boolean, now: number, keys: Record<string, string>): Promise<void> => {
+const storeRefresh = async (deps: ProfilerDeps, group: GroupView, refresh: PoolRefresh, notStored: boolean, now: number, keys: Record<string, string>): Promise<Set<string>> => {
   const { state } = deps.ports;
   const { pool } = refresh;
   if (notStored) await state.putPoolCapacity(group.id, pool.capacity);
   const raised = [...pool.allocations].some(([id, a]) => { const low = refresh.lowered.get(id); return low === undefined || !sameResources(low, a); });
   if (!notStored && raised) await state.putAllocations(group.id, refresh.lowered);
-  for (const h of refresh.handedOver) await state.release(group.id, h.reservationId);
+  const claimed = new Set<string>();
+  for (const h of refresh.handedOver) if (await state.release(group.id, h.reservationId)) claimed.add(h.reservationId);
   const swept = await state.sweepExpired(group.id, now);
   if (swept.length > 0) deps.telemetry.log.info('expired reservations released', { ...keys, reservations: swept });
   if (!notStored && !sameResources(pool.capacity, group.pool.capacity)) await state.putPoolCapacity(group.id, pool.capacity);
   await state.putAllocations(group.id, pool.allocations);
+  return claimed;
 };
 
 /**

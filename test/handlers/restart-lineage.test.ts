@@ -96,7 +96,7 @@ describe('restart lineage: a Spot replacement learns its victim\'s restart', () 
     await makeProfiler(w.deps)(tick);
     const plan = w.ports.publisher.plans().at(-1);
     const inherit = plan?.plan.actions.find((a: Action) => a.kind === 'inherit-profile');
-    expect(inherit).toMatchObject({ kind: 'inherit-profile', groupId: GROUP, fromInstanceId: VICTIM, toInstanceId: REPLACEMENT, restartedAt: LAUNCHED, windowMinutes: WINDOW, heir: { instanceType: 'm5.large', vcpus: 2 } });
+    expect(inherit).toMatchObject({ kind: 'inherit-profile', groupId: GROUP, fromInstanceId: VICTIM, toInstanceId: REPLACEMENT, reservationId: expect.stringContaining(VICTIM), restartedAt: LAUNCHED, windowMinutes: WINDOW, heir: { instanceType: 'm5.large', vcpus: 2 } });
     const open = (await profileOf(w, REPLACEMENT))?.openRestart;
     expect(open).toMatchObject({ from: VICTIM, restartedAt: RUNNING, steadyBefore: toResources(steadyQuantile(victim, 0.9)) });
     expect(w.ports.stateStore.allReservations().map((r) => r.instanceId)).not.toContain(VICTIM);
@@ -141,6 +141,28 @@ describe('restart lineage: a Spot replacement learns its victim\'s restart', () 
     expect(onto.outcomes).toMatchObject([{ kind: 'done', detail: `kept: ${OTHER} has been observed past its post-restart window: its steady state is its own` }]);
     expect(await profileOf(w, OTHER)).toEqual(own);
     expect(w.ports.stateStore.log.count('putProfiles')).toBe(writes);
+  });
+
+  it('one heir per victim: a concurrent launch hook whose hand-over found the reservation gone inherits nothing, nor does a later newcomer', async () => {
+    const w = await lineageWorld();
+    await reclaimAndReplace(w);
+    w.ports.clock.set(LAUNCHED + 5_000);
+    await makeNotice(w.deps)(launchHook(REPLACEMENT, LAUNCHED));
+    const plan = w.ports.publisher.plans().at(-1)?.plan;
+    const handOver = plan?.actions.find((a: Action) => a.kind === 'hand-over') as Action & { kind: 'hand-over' };
+    const inherit = plan?.actions.find((a: Action) => a.kind === 'inherit-profile') as Action & { kind: 'inherit-profile' };
+    expect((await profileOf(w, VICTIM))?.inheritedBy).toBe(REPLACEMENT);
+    // A second newcomer's hook, planned from the same snapshot, ran after the first: its hand-over found nothing.
+    const second = instanceId('i-0ddddddddddddddd2');
+    const raced = await executePlan({ actions: [{ ...handOver, instanceId: second }, { ...inherit, toInstanceId: second }], events: [] }, w.deps.ports, { dryRun: false });
+    expect(raced.outcomes.map((o) => (o.kind === 'done' ? o.detail : o.kind))).toEqual([
+      'nothing to hand over (released, swept or already handed over)',
+      `kept: reservation ${handOver.reservationId} was not handed to ${second} by this plan`,
+    ]);
+    // A newcomer that took another reservation of the same victim (a rebalance recommendation's) does not inherit it again.
+    const other = await executePlan({ actions: [{ ...inherit, toInstanceId: second, reservationId: 'rebalance:e9:i-0123456789' as never }], events: [] }, w.deps.ports, { dryRun: false });
+    expect(other.outcomes).toMatchObject([{ kind: 'done', detail: `kept: the lineage of ${VICTIM} already went to ${REPLACEMENT}` }]);
+    expect(await profileOf(w, second)).toBeUndefined();
   });
 
   it('dry-run: the lineage is learned (profiles are learned in dry-run) while the fleet and the ledger are left alone', async () => {

@@ -111,6 +111,7 @@ export const lineageOf = (
     groupId: group.id,
     fromInstanceId: reservation.instanceId,
     toInstanceId: handOver.instanceId,
+    reservationId: reservation.id,
     restartedAt,
     windowMinutes: group.policy.postRestartWindowMinutes,
     ...(located !== undefined && spec !== undefined ? { heir: { instanceType: located.instance.instanceType, vcpus: spec.resources.vcpu } } : {}),

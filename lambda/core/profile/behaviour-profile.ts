@@ -1,6 +1,6 @@
 import {
   DIMENSIONS, SAMPLE_FIELDS,
-  type BehaviourProfile, type Dimension, type GroupId, type InstanceId, type MetricSample,
+  type BehaviourProfile, type DecayingHistogram, type Dimension, type GroupId, type InstanceId, type MetricSample,
   type Resources, type RestartCycle, type SampleField,
 } from '../domain';
 import { toResources } from '../resources/resources';
@@ -302,11 +302,24 @@ const denseCurve = (slots: readonly Partial<Resources>[], observed: readonly Dim
 };
 
 /**
+ * An inherited window (a replacement's first start, `from` set) whose observed peak stays below this share
+ * of the inherited steady state on every dimension with one: the victim's load did not arrive on this
+ * instance. spotwise's hand-over is its belief about where the load goes; the load balancer or scheduler
+ * decides, and may have moved it to another instance. A restart brings back at least its steady demand
+ * (catch-up only adds to it), so a whole window under half of it is not that load restarting.
+ */
+export const LINEAGE_ARRIVAL_SHARE = 0.5;
+
+/**
  * Closes the post-restart window once `now` ≥ restartedAt + windowMinutes (before that, and when no
  * window is open, the profile is returned unchanged, so the profiler may call this every tick) and
  * records a RestartCycle: the peak per dimension over the first `windowMinutes` minutes and the
  * per-minute curve. Points observed after the window are steady state again and are folded into the
  * steady histograms. A window that saw no data at all records no cycle (nothing was learned).
+ *
+ * An inherited window whose load never arrived (LINEAGE_ARRIVAL_SHARE) records its cycle with no steady
+ * state before (not evidence), and the instance's steady state becomes what it showed itself (the whole
+ * curve), not the victim's it inherited.
  */
 export const closeRestartWindow = (profile: BehaviourProfile, now: number, windowMinutes: number): BehaviourProfile => {
   requireFinite('now', now);
@@ -339,11 +352,21 @@ export const closeRestartWindow = (profile: BehaviourProfile, now: number, windo
   const peak: { -readonly [D in Dimension]?: number } = {};
   for (const slot of inWindow) for (const d of observed) if (slot[d] !== undefined) peak[d] = Math.max(peak[d] ?? 0, slot[d] as number);
   const unobserved = DIMENSIONS.filter((d) => !observed.includes(d));
+  const compared = observed.filter((d) => open.steadyBefore[d] > 0);
+  const notArrived = open.from !== undefined && compared.length > 0 && compared.every((d) => (peak[d] as number) < LINEAGE_ARRIVAL_SHARE * open.steadyBefore[d]);
+  const ownSteady = (): BehaviourProfile['steady'] => {
+    const all: Record<Dimension, Observation[]> = { vcpu: [], memoryGiB: [], networkMbps: [], diskIops: [] };
+    open.curve.forEach((slot, i) => {
+      for (const d of DIMENSIONS) if (slot[d] !== undefined) all[d].push({ value: slot[d] as number, at: open.restartedAt + i * MINUTE_MS });
+    });
+    const fresh = (h: DecayingHistogram, d: Dimension): DecayingHistogram => observeAll(emptyHistogram(h.halfLifeMs, h.bounds), all[d]);
+    return { vcpu: fresh(profile.steady.vcpu, 'vcpu'), memoryGiB: fresh(profile.steady.memoryGiB, 'memoryGiB'), networkMbps: fresh(profile.steady.networkMbps, 'networkMbps'), diskIops: fresh(profile.steady.diskIops, 'diskIops') };
+  };
   const cycle: RestartCycle = {
     interruptedAt: open.interruptedAt,
     restartedAt: open.restartedAt,
     downtimeSeconds: (open.restartedAt - open.interruptedAt) / 1000,
-    steadyBefore: open.steadyBefore,
+    steadyBefore: notArrived ? toResources({}) : open.steadyBefore,
     peakAfter: toResources(peak),
     curve: denseCurve(inWindow, observed),
     ...(unobserved.length > 0 ? { unobserved } : {}),
@@ -352,7 +375,7 @@ export const closeRestartWindow = (profile: BehaviourProfile, now: number, windo
   const keepCurvesFrom = restarts.length - RESTART_CURVES_KEPT;
   return {
     ...rest,
-    steady,
+    steady: notArrived ? ownSteady() : steady,
     updatedAt: now,
     restarts: restarts.map((c, i) => (i < keepCurvesFrom && c.curve.length > 0 ? { ...c, curve: [] } : c)),
   };

@@ -20,7 +20,10 @@ import { emptyHistogram, isEmptyHistogram } from './decaying-histogram';
  *
  * Safe under redelivery and races: inheriting from the same victim twice changes nothing, a profile
  * that carries another lineage or has history of its own (restart cycles, or data beyond its own
- * post-restart window) is never overwritten.
+ * post-restart window) is never overwritten, and a lineage goes to one heir only — the victim is marked
+ * (`inheritedBy`), because a victim may hold several reservations (a rebalance recommendation's and a
+ * warning's) handed to different newcomers, and each would otherwise learn the same history and record
+ * the same restart as its own.
  */
 
 export interface InheritInput {
@@ -38,7 +41,8 @@ export interface InheritInput {
 }
 
 export type InheritOutcome =
-  | { readonly kind: 'inherited'; readonly profile: BehaviourProfile }
+  /** The replacement's new profile, and the victim's marked with the heir it passed its lineage to. */
+  | { readonly kind: 'inherited'; readonly profile: BehaviourProfile; readonly victim: BehaviourProfile }
   /** Nothing changed, and why (already inherited, own history, nothing to inherit). */
   | { readonly kind: 'kept'; readonly reason: string };
 
@@ -83,6 +87,9 @@ export const inheritProfile = (victim: BehaviourProfile | undefined, heir: Behav
   }
   const own = heir === undefined ? undefined : ownHistory(heir, victim.instanceId, input);
   if (own !== undefined) return { kind: 'kept', reason: own };
+  if (victim.inheritedBy !== undefined && victim.inheritedBy !== input.heirId) {
+    return { kind: 'kept', reason: `the lineage of ${victim.instanceId} already went to ${victim.inheritedBy}` };
+  }
 
   const base = heir ?? newProfile({
     instanceId: input.heirId,
@@ -102,6 +109,7 @@ export const inheritProfile = (victim: BehaviourProfile | undefined, heir: Behav
   const sameCores = base.vcpus === victim.vcpus;
   return {
     kind: 'inherited',
+    victim: victim.inheritedBy === input.heirId ? victim : { ...victim, inheritedBy: input.heirId },
     profile: {
       ...base,
       jobType: victim.jobType,

@@ -105,6 +105,7 @@ const storedProfileSchema = z
     restarts: z.array(cycleSchema),
     open: z.object({ i: finite, r: finite, before: tuple, curve: z.array(tuple), f: tuple.optional(), from: z.string().min(1).optional() }).strict().optional(),
     heirOf: z.string().min(1).optional(),
+    passedTo: z.string().min(1).optional(),
     gaps: z.array(z.number().int().min(0)).length(SAMPLE_FIELDS.length),
     seen: z.number().int().min(0),
     last: finite.optional(),
@@ -173,6 +174,7 @@ export const encodeProfile = (p: BehaviourProfile): StoredProfile => ({
       }
     : {}),
   ...(p.inheritedFrom !== undefined ? { heirOf: p.inheritedFrom } : {}),
+  ...(p.inheritedBy !== undefined ? { passedTo: p.inheritedBy } : {}),
   gaps: SAMPLE_FIELDS.map((f) => p.gaps[f]),
   seen: p.samplesSeen,
   ...(p.lastSampleAt !== undefined ? { last: p.lastSampleAt } : {}),
@@ -222,6 +224,7 @@ export const decodeProfile = (raw: unknown, what = 'stored behaviour profile'): 
         }
       : {}),
     ...(s.heirOf !== undefined ? { inheritedFrom: instanceId(s.heirOf) } : {}),
+    ...(s.passedTo !== undefined ? { inheritedBy: instanceId(s.passedTo) } : {}),
     gaps,
     samplesSeen: s.seen,
     ...(s.last !== undefined ? { lastSampleAt: s.last } : {}),

@@ -1,4 +1,4 @@
-import type { InstanceId, InstanceState, InterruptionRequest } from '../../core/domain';
+import type { BehaviourProfile, InstanceId, InstanceState, InterruptionRequest } from '../../core/domain';
 import { overCommitment } from '../../core/pool/resource-pool';
 import { DIMENSIONS } from '../../core/domain';
 import type { HandlerResult } from '../../handlers/handler-deps';
@@ -52,8 +52,11 @@ export const FUNCTION_MEMORY_MB: Readonly<Record<'profiler' | 'notice' | 'coordi
 /** Custom metrics the CloudWatch agent publishes per instance (lambda/adapters/cloudwatch-agent-config.json: mem, netstat, procstat). */
 export const AGENT_METRICS_PER_INSTANCE = 3;
 
-/** DynamoDB request units a state-store call costs: one per item read or written (items are small). */
-const countingStore = (store: SimStateStore, counts: { reads: number; writes: number }): SimStateStore =>
+/**
+ * DynamoDB request units a state-store call costs: one per item read or written (items are small). The
+ * newest profile written per instance is kept in `profiles` (restart cycles recorded are counted from them).
+ */
+const countingStore = (store: SimStateStore, counts: { reads: number; writes: number }, profiles: Map<InstanceId, BehaviourProfile>): SimStateStore =>
   new Proxy(store, {
     get(target, prop, receiver) {
       const value = Reflect.get(target, prop, receiver) as unknown;
@@ -61,12 +64,40 @@ const countingStore = (store: SimStateStore, counts: { reads: number; writes: nu
       return (...args: unknown[]) => {
         const first = args[0];
         const items = Array.isArray(first) ? first.length : first instanceof Map ? first.size : 1;
+        if (prop === 'putProfiles') for (const p of first as readonly BehaviourProfile[]) profiles.set(p.instanceId, p);
         if (/^(get|list)/.test(prop)) counts.reads += Math.max(1, items);
         else if (!/^(seed|pool|all)/.test(prop)) counts.writes += Math.max(1, items) * (prop === 'reserve' || prop === 'release' ? 2 : 1);
         return (value as (...a: unknown[]) => unknown).apply(target, args);
       };
     },
   });
+
+/**
+ * Restart learning over the run, from the newest profile written per instance: restart cycles closed
+ * during the run (restart lineage copies a victim's cycles to its replacement, so a profile some written
+ * profile inherited from is counted through its heir and each cycle counts once); those with a steady
+ * state before the restart (evidence the predictor learns from); the replacements that inherited a
+ * victim's lineage; and the cycles such replacements closed after they took over the load of an instance
+ * that got a Spot warning (a Spot interruption that taught the predictor).
+ */
+const restartLearning = (profiles: ReadonlyMap<InstanceId, BehaviourProfile>, startAt: number, spotVictims: ReadonlySet<InstanceId>): Record<string, number> => {
+  const carried = new Set([...profiles.values()].flatMap((p) => (p.inheritedFrom === undefined ? [] : [p.inheritedFrom])));
+  let recorded = 0;
+  let withSteadyBefore = 0;
+  let spotReplacement = 0;
+  for (const p of profiles.values()) {
+    if (p.inheritedFrom !== undefined && spotVictims.has(p.inheritedFrom)) {
+      spotReplacement += Math.max(0, p.restarts.length - (profiles.get(p.inheritedFrom)?.restarts.length ?? 0));
+    }
+    if (carried.has(p.instanceId)) continue;
+    for (const c of p.restarts) {
+      if (c.restartedAt < startAt) continue;
+      recorded += 1;
+      if (c.steadyBefore.vcpu > 0) withSteadyBefore += 1;
+    }
+  }
+  return { restartCyclesRecorded: recorded, restartCyclesWithSteadyBefore: withSteadyBefore, profilesInherited: carried.size, spotReplacementCyclesRecorded: spotReplacement };
+};
 
 export interface SpotwiseStrategyOptions {
   /** The strategy's name in reports (default 'spotwise'). */
@@ -79,7 +110,10 @@ export const createSpotwiseStrategy = (setup: PreparedSimulation, options: Spotw
   const telemetry = new SimTelemetry();
   const storeCounts = { reads: 0, writes: 0 };
   const rawState = new SimStateStore();
-  const state = countingStore(rawState, storeCounts);
+  const profilesWritten = new Map<InstanceId, BehaviourProfile>();
+  /** Instances that got a Spot warning (their replacements' restart cycles are Spot interruptions learned). */
+  const warned = new Set<InstanceId>();
+  const state = countingStore(rawState, storeCounts, profilesWritten);
   const scheduler = new InMemoryScheduler();
   const publisher = new CountingPublisher();
   let world: SimWorld | undefined;
@@ -203,6 +237,7 @@ export const createSpotwiseStrategy = (setup: PreparedSimulation, options: Spotw
     },
 
     async onWarning(w: SimWorld, id: InstanceId) {
+      warned.add(id);
       await deliver('notice', notice, spotWarningEvent(id, w.now()));
     },
 
@@ -283,6 +318,7 @@ export const createSpotwiseStrategy = (setup: PreparedSimulation, options: Spotw
       reservationsRefused: publisher.domainEvents.get('reservation-refused') ?? 0,
       capacityStaged: publisher.domainEvents.get('capacity-staged') ?? 0,
       failClosed: publisher.domainEvents.get('fail-closed') ?? 0,
+      ...restartLearning(profilesWritten, setup.sample.startAt, warned),
     }),
   };
   return strategy;

@@ -105,6 +105,15 @@ describe('inheritProfile: what a replacement carries', () => {
     expect(out.kind === 'inherited' && [out.profile.instanceType, out.profile.vcpus]).toEqual(['m5.xlarge', 4]);
   });
 
+  it('marks the victim with its one heir; the same heir may take it again (a profile it lost to a race)', () => {
+    const victim = victimProfile();
+    const out = inheritProfile(victim, undefined, input());
+    expect(out.kind === 'inherited' && out.victim).toEqual({ ...victim, inheritedBy: HEIR });
+    const again = inheritProfile(out.kind === 'inherited' ? out.victim : victim, undefined, input());
+    expect(again.kind === 'inherited' && again.victim.inheritedBy).toBe(HEIR);
+    expect(decodeProfile(encodeProfile({ ...victim, inheritedBy: HEIR })).inheritedBy).toBe(HEIR);
+  });
+
   it('survives the storage codec', () => {
     const p = inherited(victimProfile([pastCycle(1)]), heirWithOwnWindow());
     expect(decodeProfile(JSON.parse(JSON.stringify(encodeProfile(p))))).toEqual(decodeProfile(encodeProfile(p)));
@@ -119,10 +128,12 @@ describe('inheritProfile: what it never does', () => {
   const ownCycle = closeRestartWindow(updateProfile(heirWithOwnWindow(), minutes(RESTARTED, 5, 50), RESTARTED + WINDOW * MIN), RESTARTED + WINDOW * MIN, WINDOW);
   const longServing = updateProfile(blank(HEIR, RESTARTED, RESTARTED), minutes(RESTARTED, WINDOW + 1, 20), RESTARTED + (WINDOW + 1) * MIN);
   const otherLineage = { ...heirWithOwnWindow(), inheritedFrom: instanceId('i-0other') };
+  const passedOn = { ...victim, inheritedBy: instanceId('i-0first') };
 
   it.each<[string, BehaviourProfile | undefined, BehaviourProfile | undefined, Partial<InheritInput>, RegExp]>([
     ['inheriting twice (a redelivered plan)', victim, once, {}, /already inherited from i-0victim/],
     ['a replacement that already carries another lineage', victim, otherLineage, {}, /already carries the lineage of i-0other/],
+    ['a victim whose lineage went to another replacement (it held two reservations)', passedOn, undefined, {}, /the lineage of i-0victim already went to i-0first/],
     ['a replacement with a restart cycle of its own', victim, ownCycle, {}, /1 restart cycle\(s\) of its own/],
     ['a replacement observed past its own post-restart window', victim, longServing, {}, /observed past its post-restart window/],
     ['a victim without a profile', undefined, undefined, {}, /has no profile: nothing to inherit/],
@@ -169,6 +180,25 @@ describe('a Spot replacement\'s restart is learned', () => {
     expect(MIN_JOB_TYPE_CYCLES).toBeLessThanOrEqual(3);
     const factors = learnJobTypeFactors(heirs, WINDOW).get('queue');
     expect(factors?.vcpu).toBeGreaterThan(1.5);
+  });
+
+  it('a replacement the victim\'s load never reached (another instance took it) records no evidence and keeps its own steady state', () => {
+    const victim = victimProfile();
+    let p = inherited(victim, undefined);
+    // 5 % of 4 vCPUs (0.2 vCPU), 0.5 GiB, 1 Mbps, 3 IOPS: an idle instance, far under half the victim's steady state.
+    const idle = minutes(RESTARTED, WINDOW + 5, 5, 0.5).map((m) => ({ ...m, networkMbps: 1, diskIops: 3 }));
+    p = updateProfile(p, idle, RESTARTED + (WINDOW + 5) * MIN);
+    p = closeRestartWindow(p, RESTARTED + (WINDOW + 5) * MIN, WINDOW);
+    const cycle = p.restarts.at(-1) as RestartCycle;
+    expect(cycle.steadyBefore).toEqual(toResources({}));
+    for (const d of DIMENSIONS) expect(cycleObserved(cycle, d)).toBe(false);
+    expect(steadyQuantile(p, 0.9).vcpu).toBeLessThan(0.25);
+    expect(p.steady).not.toBe(victim.steady);
+    // At half the steady state or more on one dimension, the load is taken to have arrived.
+    let q = inherited(victim, undefined);
+    q = updateProfile(q, idle.map((m) => ({ ...m, memoryGiB: 4 })), RESTARTED + (WINDOW + 5) * MIN);
+    q = closeRestartWindow(q, RESTARTED + (WINDOW + 5) * MIN, WINDOW);
+    expect(q.restarts.at(-1)?.steadyBefore).toEqual(toResources(steadyQuantile(victim, 0.9)));
   });
 
   it('without lineage the same restart is no evidence (the replacement has no steady state before)', () => {
