@@ -265,7 +265,10 @@ describe('the simulated world: one host at a time, every shortfall in an episode
     expect(w.startedAt).toBe(world.now());
     expect(world.workloadCapacity(w).vcpu).toBe(world.spec(standbyId).resources.vcpu);
     const after = world.workloadDemand(w, world.now());
-    expect(after.vcpu).toBeCloseTo(steady.vcpu * setup.world.postRestart.cpuCurve[0]!, 9);
+    // The model's first-minute multiplier, its excess scaled by this workload's own variation (drawn from the seed).
+    const variation = setup.world.postRestartVariation?.get(w.id) ?? 1;
+    expect(variation).not.toBe(1);
+    expect(after.vcpu).toBeCloseTo(steady.vcpu * (1 + (setup.world.postRestart.cpuCurve[0]! - 1) * variation), 9);
     expect(w.episode?.kind).toBe('move');
     expect(w.episode?.fromHost).toBe(oldHost);
   });
