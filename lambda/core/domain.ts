@@ -85,6 +85,8 @@ export interface GroupView {
   readonly minSize: number;
   readonly maxSize: number;
   readonly warmPool?: WarmPoolView;
+  /** The configured warm_pool.min_size: staging never sizes this group's warm pool below it. */
+  readonly warmPoolFloor?: number;
   readonly spotPools: readonly SpotPool[];
   /** Disruptions (voluntary interruptions, stop→modify→start) started and not yet finished. */
   readonly disruptionsInFlight: number;
@@ -285,6 +287,8 @@ export interface ShapingPolicy {
   /** Share of a lender's unused allocation it may lend (0..1). */
   readonly borrowLimit: number;
   readonly dryRun: boolean;
+  /** Placement-score weights (see placement-score.ts); absent = the seed's 0.5 / 0.3 / 0.2. */
+  readonly placementWeights?: { readonly priority: number; readonly freeCpu: number; readonly freeMemory: number };
   /** When a Spot pool counts as unstable and its replacement capacity moves to On-Demand; absent = never. */
   readonly unstablePool?: UnstablePoolPolicy;
 }

@@ -163,6 +163,7 @@ allow_stop_modify_start: true
 borrow_limit: 0.2
 dry_run: true
 unstable_pool: { enabled: true, reclaim_threshold: 5, window_minutes: 30, cool_down_minutes: 240 }
+placement_weights: { free_cpu: 0.1, free_memory: 0.6 }
 `;
 
 
@@ -201,6 +202,7 @@ describe('policies read from YAML: accepted shapes', () => {
         allowStopModifyStart: false,
         borrowLimit: 0.5,
         dryRun: false,
+        placementWeights: { priority: 0.5, freeCpu: 0.3, freeMemory: 0.2 },
         unstablePool: { enabled: false, reclaimThreshold: 3, windowMinutes: 60, coolDownMinutes: 120 },
       },
     ]);
@@ -221,6 +223,7 @@ describe('policies read from YAML: accepted shapes', () => {
         allowStopModifyStart: true,
         borrowLimit: 0.2,
         dryRun: true,
+        placementWeights: { priority: 0.5, freeCpu: 0.1, freeMemory: 0.6 },
         unstablePool: { enabled: true, reclaimThreshold: 5, windowMinutes: 30, coolDownMinutes: 240 },
       },
     ]);
@@ -255,6 +258,9 @@ describe('policies read from YAML: rejections name the field and the value', () 
     ['window too short', `policy_name: a\npriority: 1\npost_restart_window_minutes: 2\n`, 'policies.0.post_restart_window_minutes: Too small: expected number to be >=5 (got 2)'],
     ['bad quantile', `policy_name: a\npriority: 1\nforecast_quantile: p99\n`, 'policies.0.forecast_quantile'],
     ['string where a boolean belongs', `policy_name: a\npriority: 1\ndry_run: "yes"\n`, 'policies.0.dry_run: Invalid input: expected boolean, received string (got "yes")'],
+    ['negative placement weight', `policy_name: a\npriority: 1\nplacement_weights: {free_cpu: -0.3}\n`, 'policies.0.placement_weights.free_cpu: Too small: expected number to be >=0 (got -0.3)'],
+    ['both placement weights 0', `policy_name: a\npriority: 1\nplacement_weights: {free_cpu: 0, free_memory: 0}\n`, 'policies.0.placement_weights: free_cpu 0 and free_memory 0: at least one must be above 0'],
+    ['typo in a placement weight', `policy_name: a\npriority: 1\nplacement_weights: {free_mem: 0.2}\n`, 'policies.0.placement_weights: Unrecognized key: "free_mem"'],
     ['second document', `policy_name: a\npriority: 1\n---\npolicy_name: b\npriority: 1\nborrow_limit: 2\n`, 'policies.1.borrow_limit: Too big: expected number to be <=1 (got 2)'],
   ])('%s', (_name, text, message) => {
     expect(errorOf(() => policiesOf(text, 'spotwise.yaml'))).toContain(message);

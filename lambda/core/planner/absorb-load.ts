@@ -158,7 +158,7 @@ const useSiblingHeadroom = (req: AbsorbRequest, w: Working): void => {
     .sort(byId);
   // The priority term is the same for every target; a priority outside 0..100 only shifts all scores.
   const priority01 = Number.isFinite(req.victim.priority) ? Math.min(1, Math.max(0, req.victim.priority / 100)) : 0;
-  const placed = choosePlacement(targets, w.remaining, priority01);
+  const placed = choosePlacement(targets, w.remaining, priority01, req.group.policy.placementWeights);
   if (placed === undefined) return;
   w.events.push({
     kind: 'capacity-staged',

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { ShapingPolicy } from '../domain';
+import { DEFAULT_PLACEMENT_WEIGHTS } from '../placement/placement-score';
 
 /** Seed 9848041 names priorities high/medium/low; spotwise uses 0..100 and maps the names. */
 export const PRIORITY_NAMES = { high: 90, medium: 50, low: 10 } as const;
@@ -46,6 +47,23 @@ export const shapingPolicyYamlSchema = z
     borrow_limit: z.number().min(0).max(1).default(0.5),
     dry_run: z.boolean().default(false),
     /**
+     * Where a restarted instance's load lands among running siblings with room: the weights of the
+     * placement score's free-CPU and free-memory fractions (seed 9848041: 0.3 and 0.2). The seed's
+     * priority term (priority · 0.5) is not a setting: it adds the same amount to every target of one
+     * demand, so no weight of it could change where that demand lands.
+     */
+    placement_weights: z
+      .object({
+        free_cpu: z.number().min(0).max(1000).default(DEFAULT_PLACEMENT_WEIGHTS.freeCpu),
+        free_memory: z.number().min(0).max(1000).default(DEFAULT_PLACEMENT_WEIGHTS.freeMemory),
+      })
+      .strict()
+      .superRefine((w, ctx) => {
+        if (w.free_cpu + w.free_memory > 0) return;
+        ctx.addIssue({ code: 'custom', message: `free_cpu ${w.free_cpu} and free_memory ${w.free_memory}: at least one must be above 0 (with both 0 every target scores the same)` });
+      })
+      .default({ free_cpu: DEFAULT_PLACEMENT_WEIGHTS.freeCpu, free_memory: DEFAULT_PLACEMENT_WEIGHTS.freeMemory }),
+    /**
      * Unstable Spot pools: `reclaim_threshold` Spot warnings of one instance type × AZ of the group within
      * `window_minutes` make the pool unstable; the load of its reclaimed instances then goes to the
      * On-Demand standby group for `cool_down_minutes` after the last reclaim that kept it over the threshold.
@@ -90,6 +108,7 @@ export const toShapingPolicy = (p: z.output<typeof shapingPolicyYamlSchema>): Sh
   allowStopModifyStart: p.allow_stop_modify_start,
   borrowLimit: p.borrow_limit,
   dryRun: p.dry_run,
+  placementWeights: { priority: DEFAULT_PLACEMENT_WEIGHTS.priority, freeCpu: p.placement_weights.free_cpu, freeMemory: p.placement_weights.free_memory },
   unstablePool: {
     enabled: p.unstable_pool.enabled,
     reclaimThreshold: p.unstable_pool.reclaim_threshold,

@@ -37,6 +37,12 @@ const largestAllowed = (fleet: FleetView, allowed: readonly string[]): InstanceT
   return specs.sort((a, b) => b.resources.vcpu - a.resources.vcpu || b.resources.memoryGiB - a.resources.memoryGiB || (a.name < b.name ? -1 : 1))[0];
 };
 
+/** The configured warm_pool.min_size as a whole number of instances (0 when none is configured or it is not a number). */
+const configuredFloor = (g: GroupView): number => {
+  const f = g.warmPoolFloor;
+  return f !== undefined && Number.isFinite(f) && f > 0 ? Math.floor(f) : 0;
+};
+
 /**
  * The budget staged capacity must fit in: what each backed group's pool has free, plus what its most
  * valuable spot pool's instances hold (their allocations come free when that pool is interrupted and
@@ -62,7 +68,8 @@ const stagingRoom = (fleet: FleetView, backed: readonly GroupView[], exposures: 
  * - **size**: the expected demand to restore — the sum over spot pools of (whole-pool p90 demand ×
  *   interruption probability) — in instances of the staging shape, rounded up (any exposure holds at
  *   least one), capped by the budget (stagingRoom) and by the room to come into service (maxSize −
- *   desired). Written as the warm pool's minSize; maxGroupPreparedCapacity is left as configured, so
+ *   desired), and never below the configured warm_pool.min_size (the group's warmPoolFloor). Written as
+ *   the warm pool's minSize; maxGroupPreparedCapacity is left as configured, so
  *   Auto Scaling may keep more (pool size = max(minSize, maxPrepared − desired)).
  * - **shape**: the cheapest allowed On-Demand type of the warm group that covers the largest single
  *   instance's p90 (so any one restarted workload fits on one warm instance); stopped warm instances
@@ -109,6 +116,13 @@ export const planStaging = (groupId: GroupId, fleet: FleetView, ctx: { readonly 
   const serviceRoom = Number.isFinite(growRoom) ? Math.max(0, growRoom) : 0;
   if (serviceRoom < minSize) notes.push(`only ${serviceRoom} can come into service (max ${warmGroup.maxSize}, desired ${warmGroup.desiredCapacity})`);
   minSize = Math.min(minSize, serviceRoom);
+  // The configured warm_pool.min_size is the operator's floor: staging sizes above it, never below,
+  // whatever the exposure, the budget or the room to come into service (those only cap what staging adds).
+  const floor = configuredFloor(warmGroup);
+  if (minSize < floor) {
+    notes.push(`configured min_size ${floor} kept (staging alone would set ${minSize})`);
+    minSize = floor;
+  }
 
   const actions: Action[] = [];
   const reason = `expected restore ${formatResources(target)} across ${all.length} spot pool(s) of ${backed.map((g) => g.id).join(', ')}`;

@@ -208,3 +208,31 @@ describe('planStaging', () => {
     expect(planStaging(groupId('web'), f, { now: T0 }).actions).toEqual([expect.objectContaining({ kind: 'put-warm-pool', warmPool: warmPool(0) })]);
   });
 });
+
+describe('planStaging: the configured warm_pool.min_size is a floor', () => {
+  // standardFleet's exposure needs 1 × m5.large and its warm pool holds minSize 2 now.
+  it.each([
+    ['no floor: staging lowers the pool to the exposure', undefined, 1],
+    ['floor 0: the same', 0, 1],
+    ['floor 4 above the exposure: staging raises the pool to it', 4, 4],
+    ['floor 1 at the exposure: staging sets the exposure', 1, 1],
+  ])('%s', (_name, floor, expected) => {
+    const f = standardFleet({ standby: floor === undefined ? {} : { warmPoolFloor: floor } });
+    const plan = planStaging(groupId('web'), f, { now: T0 });
+    expect(only(plan, 'put-warm-pool')[0]?.warmPool.minSize).toBe(expected);
+  });
+
+  it('leaves a pool already at the floor alone, saying why', () => {
+    const f = standardFleet({ standby: { warmPoolFloor: 2 } });
+    const plan = planStaging(groupId('web'), f, { now: T0 });
+    expect(kinds(plan)).toEqual(['noop']);
+    expect(plan.actions[0]).toEqual({ kind: 'noop', reason: expect.stringContaining('configured min_size 2 kept (staging alone would set 1)') });
+  });
+
+  it('keeps the floor when the budget has no room for it', () => {
+    const f = standardFleet({ primary: { pool: pool('web', res({ vcpu: 1, memoryGiB: 1, networkMbps: 1, diskIops: 1 })) }, standby: { warmPoolFloor: 3 } });
+    const plan = planStaging(groupId('web'), f, { now: T0 });
+    expect(only(plan, 'put-warm-pool')[0]?.warmPool.minSize).toBe(3);
+    expect(plan.events[0]).toEqual(expect.objectContaining({ detail: expect.stringContaining('configured min_size 3 kept (staging alone would set 0)') }));
+  });
+});
