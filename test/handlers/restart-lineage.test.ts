@@ -123,6 +123,28 @@ describe('restart lineage: a Spot replacement learns its victim\'s restart', () 
     expectLearnedFrom(await tickUntilClosed(w), victim);
   });
 
+  it('a launch hook\'s newcomer not described yet: the victim\'s type stands in until the profiler sees the instance on its own type', async () => {
+    const w = await lineageWorld();
+    const victim = await reclaimAndReplace(w);
+    // The snapshot does not list the newcomer yet (hidden here as terminated); it is then described on another type.
+    const described = w.ports.cloud.instance(REPLACEMENT);
+    if (described === undefined) throw new Error('no replacement');
+    w.ports.cloud.setInstanceState(REPLACEMENT, 'terminated');
+    w.ports.clock.set(LAUNCHED + 5_000);
+    const result = await makeNotice(w.deps)(launchHook(REPLACEMENT, LAUNCHED));
+    expect(result).toMatchObject({ actions: ['hand-over', 'complete-lifecycle-action', 'inherit-profile'] });
+    const inherit = w.ports.publisher.plans().at(-1)?.plan.actions.find((a: Action) => a.kind === 'inherit-profile');
+    expect(inherit).not.toHaveProperty('heir');
+    expect(await profileOf(w, REPLACEMENT)).toMatchObject({ instanceType: victim.instanceType, vcpus: victim.vcpus, inheritedFrom: VICTIM });
+
+    w.ports.cloud.putInstance({ ...described, instanceType: 'm5.xlarge', state: 'running', tags: { 'aws:autoscaling:groupName': GROUP } });
+    const p = await tickUntilClosed(w);
+    expect(p).toMatchObject({ instanceType: 'm5.xlarge', vcpus: 4, inheritedFrom: VICTIM });
+    // 80 % of the 4 vCPUs it really has, against the victim's steady state.
+    expect(p.restarts.at(-1)?.peakAfter.vcpu).toBeCloseTo(3.2, 6);
+    expect(p.restarts.at(-1)?.steadyBefore).toEqual(toResources(steadyQuantile(victim, 0.9)));
+  });
+
   it('a redelivered lineage changes nothing, and a replacement with history of its own is never overwritten', async () => {
     const w = await lineageWorld();
     await reclaimAndReplace(w);
