@@ -19,6 +19,7 @@ import type { Predictor } from '../../ports/predictor';
 import { priceSoftware, type BilledFunction, type SoftwareBill } from '../aws-bill';
 import { type RequestCounts, type SimStrategy } from './baseline-strategies';
 import { NaivePredictor } from './naive-predictor';
+import { checkForecasts, type ForecastAtInterruption, type ForecastChecks } from '../report/forecast-checks';
 import { interruptionRequestedEvent, lifecycleActionEvent, profileTickEvent, rebalanceEvent, scheduledRuleEvent, spotWarningEvent, stateChangeEvent } from './sim-events';
 import { SimTelemetry } from './sim-telemetry';
 
@@ -122,6 +123,7 @@ export const createSpotwiseStrategy = (setup: PreparedSimulation, options: Spotw
   let agentInstanceHours = 0;
   const managed = toManagedGroups(setup.sample.config);
   const naive = new NaivePredictor();
+  const forecastsAtInterruption: ForecastAtInterruption[] = [];
   const counts: RequestCounts = { requestsAdmitted: 0, requestsDeferred: 0, requestsUnserved: 0 };
   let notice: Handler | undefined;
   let profiler: Handler | undefined;
@@ -241,6 +243,18 @@ export const createSpotwiseStrategy = (setup: PreparedSimulation, options: Spotw
       await deliver('notice', notice, spotWarningEvent(id, w.now()));
     },
 
+    // Every restart of a workload (a cut-over or a start after an outage): what spotwise forecast for the host
+    // it left, as stored at that moment, is checked later against the simulated post-restart peak.
+    async onEvent(w: SimWorld, name: string, payload: unknown) {
+      if (name !== 'workload-moved') return;
+      const moved = payload as { readonly workloadId: string; readonly previousHost?: InstanceId };
+      if (moved.previousHost === undefined) return;
+      const forecast = (await rawState.getForecasts([moved.previousHost])).get(moved.previousHost);
+      if (forecast?.kind === 'known') {
+        forecastsAtInterruption.push({ workloadId: moved.workloadId, at: w.now(), p90Vcpu: forecast.dims.vcpu.p90, p90MemoryGiB: forecast.dims.memoryGiB.p90 });
+      }
+    },
+
     async onInstanceState(w: SimWorld, id: InstanceId, s: InstanceState, previous: InstanceState) {
       if (s === previous) return;
       if (s === 'terminated') metrics.forget(id);
@@ -310,6 +324,7 @@ export const createSpotwiseStrategy = (setup: PreparedSimulation, options: Spotw
         agentInstanceHours,
         agentMetricsPerInstance: AGENT_METRICS_PER_INSTANCE,
       }),
+    forecastChecks: (w: SimWorld): ForecastChecks => checkForecasts(forecastsAtInterruption, w.restartPeaks, w.startAt, w.endAt),
     extra: () => ({
       handlerInvocations: invocationCount,
       handlerFailures,
