@@ -211,4 +211,19 @@ describe('restart lineage: a Spot replacement learns its victim\'s restart', () 
     expect(outcome?.plan.actions.map((a: Action) => a.kind)).toContain('inherit-profile');
     expect((await profileOf(w, REPLACEMENT))?.inheritedFrom).toBe(VICTIM);
   });
+
+  it('dry-run: a lineage that follows a hand-over in the same plan is not carried out (dry-run skips the hand-over)', async () => {
+    const w = await lineageWorld({ dryRun: true });
+    await makeProfiler(w.deps)(tick);
+    await w.ports.stateStore.reserve({
+      id: 'spot:i-0123456789' as never, groupId: GROUP, instanceId: VICTIM, amount: { vcpu: 1, memoryGiB: 2, networkMbps: 10, diskIops: 10 },
+      createdAt: NOW, expiresAt: NOW + 60 * MIN, reason: 'spot warning', priority: 90,
+    });
+    w.ports.cloud.setInstanceState(VICTIM, 'terminated');
+    w.ports.clock.set(LAUNCHED + 5_000);
+    const result = await makeNotice(w.deps)(launchHook(REPLACEMENT, LAUNCHED));
+    expect(result).toMatchObject({ dryRun: true, actions: ['hand-over', 'complete-lifecycle-action', 'inherit-profile'] });
+    expect(await profileOf(w, REPLACEMENT)).toBeUndefined();
+    expect((await profileOf(w, VICTIM))?.inheritedBy).toBeUndefined();
+  });
 });
