@@ -46,7 +46,12 @@ const checkClaims = (capacity: number, demands: readonly FairShareDemand[], what
 /** Claims grouped by priority, highest tier first; members keep their input order. */
 const toTiers = (claims: readonly Claim[]): Claim[][] => {
   const byPriority = new Map<number, Claim[]>();
-  for (const c of claims) byPriority.set(c.priority, [...(byPriority.get(c.priority) ?? []), c]);
+  // Push, not copy: a tier of 10,000 instances (one group's profiler refresh) must not cost n² copies.
+  for (const c of claims) {
+    const tier = byPriority.get(c.priority);
+    if (tier === undefined) byPriority.set(c.priority, [c]);
+    else tier.push(c);
+  }
   return [...byPriority.entries()].sort(([a], [b]) => b - a).map(([, members]) => members);
 };
 

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { groupId, instanceId, reservationId, type InstanceId, type ResourcePool, type Resources } from '../../../lambda/core/domain';
+import { fairShare } from '../../../lambda/core/pool/fair-share';
 import { checkPoolResources } from '../../../lambda/core/pool/pool-amounts';
 import { refreshPool, type CappedAllocation, type PoolRefresh, type PoolRefreshInput } from '../../../lambda/core/pool/refresh-pool';
 import {
@@ -42,9 +43,15 @@ describe('refreshPool', () => {
       allocs: { 'i-a': 3, 'i-b': 1 }, reservations: [R], capped: [],
     },
     {
-      name: 'a newcomer with a full shape beside the victim\'s reservation is capped at what fits (pool full)',
+      // 7 vCPU beside the 3 reserved for 3 + 3 + 2 of one tier: water-filling, 2.5 / 2.5 / 2.
+      name: 'a newcomer with a full shape beside the victim\'s reservation: one tier shares the shortage evenly (pool full)',
       pool: poolWith([[A, 3], [B, 3]], 3), wanted: [[A, 3, 50], [B, 3, 50], [NEW, 2, 50]] as const, handOvers: [], capacity: 10,
-      allocs: { 'i-a': 3, 'i-b': 3, 'i-new': 1 }, reservations: [R], capped: ['i-new'],
+      allocs: { 'i-a': 2.5, 'i-b': 2.5, 'i-new': 2 }, reservations: [R], capped: ['i-a', 'i-b'],
+    },
+    {
+      name: 'a lower tier that holds more than a higher tier leaves it gives it up',
+      pool: poolWith([[A, 8]]), wanted: [[A, 8, 10], [NEW, 6, 90]] as const, handOvers: [], capacity: 10,
+      allocs: { 'i-a': 4, 'i-new': 6 }, reservations: [], capped: ['i-a'],
     },
     {
       name: 'the newcomer takes the reservation over instead: nothing is capped',
@@ -155,13 +162,23 @@ const refreshOneByOne = (stored: ResourcePool, input: PoolRefreshInput): PoolRef
     }
   }
   const before = new Map(stored.allocations);
-  for (const [id, w] of wanted) pool = lowerAllocation(pool, id, w.amount);
+  const target = checkPoolResources(input.capacity, `pool ${stored.groupId} capacity`, 'down');
+  const reserved = [...pool.reservations.values()].reduce((s, r) => perDim((d) => s[d] + r.amount[d]), perDim(() => 0));
+  const entitled = new Map([...wanted].map(([id, w]) => [id, w.amount] as const));
+  for (const d of ['vcpu', 'memoryGiB', 'networkMbps', 'diskIops'] as const) {
+    const room = Math.max(0, target[d] - reserved[d]);
+    const total = [...wanted.values()].reduce((s, w) => s + w.amount[d], 0);
+    if (total <= room || room <= 0) continue;
+    const byId = [...wanted.values()].sort((a, b) => (a.instanceId < b.instanceId ? -1 : 1));
+    const shares = fairShare(room, byId.map((w) => ({ id: w.instanceId, priority: w.priority, demand: w.amount[d] })));
+    for (const [id, e] of entitled) entitled.set(id, { ...e, [d]: shares.get(id) ?? 0 });
+  }
+  for (const [id, e] of entitled) pool = lowerAllocation(pool, id, e);
   const lowered = new Map<InstanceId, Resources>();
   for (const [id, a] of pool.allocations) {
     const was = before.get(id);
     if (was !== undefined) lowered.set(id, perDim((d) => Math.min(was[d], a[d])));
   }
-  const target = checkPoolResources(input.capacity, `pool ${stored.groupId} capacity`, 'down');
   let capacityHeld: Resources | undefined;
   const resized = resizePool(pool, target);
   if (resized.kind === 'resized') pool = resized.pool;
@@ -173,16 +190,18 @@ const refreshOneByOne = (stored: ResourcePool, input: PoolRefreshInput): PoolRef
   const capped: CappedAllocation[] = [];
   const rising = [...wanted.values()].sort((a, b) => b.priority - a.priority || (a.instanceId < b.instanceId ? -1 : a.instanceId > b.instanceId ? 1 : 0));
   for (const w of rising) {
-    const attempt = setAllocation(pool, w.instanceId, w.amount);
-    if (attempt.kind === 'allocated') {
-      pool = attempt.pool;
-      continue;
+    const asked = entitled.get(w.instanceId) ?? w.amount;
+    const attempt = setAllocation(pool, w.instanceId, asked);
+    let allocated = asked;
+    if (attempt.kind === 'allocated') pool = attempt.pool;
+    else {
+      const current = pool.allocations.get(w.instanceId) ?? { vcpu: 0, memoryGiB: 0, networkMbps: 0, diskIops: 0 };
+      const free = availableResources(pool);
+      allocated = perDim((d) => Math.min(asked[d], current[d] + free[d]));
+      pool = mustFit(setAllocation(pool, w.instanceId, allocated), `capping ${w.instanceId}'s allocation`);
     }
-    const current = pool.allocations.get(w.instanceId) ?? { vcpu: 0, memoryGiB: 0, networkMbps: 0, diskIops: 0 };
-    const free = availableResources(pool);
-    const allocated = perDim((d) => Math.min(w.amount[d], current[d] + free[d]));
-    pool = mustFit(setAllocation(pool, w.instanceId, allocated), `capping ${w.instanceId}'s allocation`);
-    const short = perDim((d) => w.amount[d] - allocated[d]);
+    allocated = pool.allocations.get(w.instanceId) ?? allocated;
+    const short = perDim((d) => Math.max(0, w.amount[d] - allocated[d]));
     if (!isZero(short)) capped.push({ instanceId: w.instanceId, wanted: w.amount, allocated, shortfall: short });
   }
   return { pool, swept: swept.released, handedOver, capped, ...(capacityHeld !== undefined ? { capacityHeld } : {}), lowered };
