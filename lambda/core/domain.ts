@@ -85,8 +85,11 @@ export interface GroupView {
   readonly minSize: number;
   readonly maxSize: number;
   readonly warmPool?: WarmPoolView;
-  /** The configured warm_pool.min_size: staging never sizes this group's warm pool below it. */
-  readonly warmPoolFloor?: number;
+  /**
+   * The warm pool the configuration asks for (standby_groups[].warm_pool): staging never sizes the pool
+   * below its minSize and writes its other settings where AWS's differ (lambda/core/staging/plan-staging.ts).
+   */
+  readonly configuredWarmPool?: WarmPoolView;
   readonly spotPools: readonly SpotPool[];
   /** Disruptions (voluntary interruptions, stop→modify→start) started and not yet finished. */
   readonly disruptionsInFlight: number;

@@ -165,7 +165,7 @@ export const loadFleet = async (ports: FleetPorts, managed: ManagedGroups, opts:
       minSize: d.minSize,
       maxSize: d.maxSize,
       ...(wp !== undefined ? { warmPool: { minSize: wp.minSize, maxGroupPreparedCapacity: wp.maxGroupPreparedCapacity, poolState: wp.poolState, reuseOnScaleIn: wp.reuseOnScaleIn } } : {}),
-      ...(s.warmPool !== undefined ? { warmPoolFloor: s.warmPool.minSize } : {}),
+      ...(s.warmPool !== undefined ? { configuredWarmPool: s.warmPool } : {}),
       spotPools: spotPoolsOf(members, opts.spotPoolProbability),
       disruptionsInFlight: disruptionsInFlight(members, d),
     });

@@ -1,4 +1,4 @@
-import { DIMENSIONS, type Action, type FleetView, type GroupId, type GroupView, type InstanceTypeSpec, type Plan, type Resources } from '../domain';
+import { DIMENSIONS, type Action, type FleetView, type GroupId, type GroupView, type InstanceTypeSpec, type Plan, type Resources, type WarmPoolView } from '../domain';
 import { findBackedGroups, findGroup, findWarmGroup } from '../planner/locate-instance';
 import { unusablePoolReason } from '../planner/plan-pool';
 import { availableResources } from '../pool/resource-pool';
@@ -39,8 +39,18 @@ const largestAllowed = (fleet: FleetView, allowed: readonly string[]): InstanceT
 
 /** The configured warm_pool.min_size as a whole number of instances (0 when none is configured or it is not a number). */
 const configuredFloor = (g: GroupView): number => {
-  const f = g.warmPoolFloor;
+  const f = g.configuredWarmPool?.minSize;
   return f !== undefined && Number.isFinite(f) && f > 0 ? Math.floor(f) : 0;
+};
+
+/** The configured settings of a warm pool that differ from AWS's, as text (empty when none is configured or all agree). */
+const settingsDrift = (current: WarmPoolView, configured: WarmPoolView | undefined): string[] => {
+  if (configured === undefined) return [];
+  const drift: string[] = [];
+  if (current.maxGroupPreparedCapacity !== configured.maxGroupPreparedCapacity) drift.push(`max_prepared_capacity ${current.maxGroupPreparedCapacity} → ${configured.maxGroupPreparedCapacity}`);
+  if (current.poolState !== configured.poolState) drift.push(`pool_state ${current.poolState} → ${configured.poolState}`);
+  if (current.reuseOnScaleIn !== configured.reuseOnScaleIn) drift.push(`reuse_on_scale_in ${String(current.reuseOnScaleIn)} → ${String(configured.reuseOnScaleIn)}`);
+  return drift;
 };
 
 /**
@@ -68,9 +78,12 @@ const stagingRoom = (fleet: FleetView, backed: readonly GroupView[], exposures: 
  * - **size**: the expected demand to restore — the sum over spot pools of (whole-pool p90 demand ×
  *   interruption probability) — in instances of the staging shape, rounded up (any exposure holds at
  *   least one), capped by the budget (stagingRoom) and by the room to come into service (maxSize −
- *   desired), and never below the configured warm_pool.min_size (the group's warmPoolFloor). Written as
- *   the warm pool's minSize; maxGroupPreparedCapacity is left as configured, so
- *   Auto Scaling may keep more (pool size = max(minSize, maxPrepared − desired)).
+ *   desired), and never below the configured warm_pool.min_size. Written as the warm pool's minSize;
+ *   maxGroupPreparedCapacity is left as configured, so Auto Scaling may keep more (pool size =
+ *   max(minSize, maxPrepared − desired)).
+ * - **settings**: the configured max_prepared_capacity, pool_state and reuse_on_scale_in are what every
+ *   put-warm-pool carries, and a warm pool whose settings differ from them is written back to them
+ *   (PutWarmPool takes the whole configuration, so a write never keeps AWS's other values by accident).
  * - **shape**: the cheapest allowed On-Demand type of the warm group that covers the largest single
  *   instance's p90 (so any one restarted workload fits on one warm instance); stopped warm instances
  *   that do not cover it are retyped (free while stopped), and ones that cover it but cost over
@@ -126,8 +139,14 @@ export const planStaging = (groupId: GroupId, fleet: FleetView, ctx: { readonly 
 
   const actions: Action[] = [];
   const reason = `expected restore ${formatResources(target)} across ${all.length} spot pool(s) of ${backed.map((g) => g.id).join(', ')}`;
-  if (minSize !== warmPool.minSize) {
-    actions.push({ kind: 'put-warm-pool', groupId: warmGroup.id, warmPool: { ...warmPool, minSize }, reason: `${minSize} × ${shape.name}: ${reason}` });
+  const configured = warmGroup.configuredWarmPool;
+  const drift = settingsDrift(warmPool, configured);
+  if (minSize !== warmPool.minSize || drift.length > 0) {
+    const settings = configured === undefined ? warmPool : { ...warmPool, maxGroupPreparedCapacity: configured.maxGroupPreparedCapacity, poolState: configured.poolState, reuseOnScaleIn: configured.reuseOnScaleIn };
+    actions.push({
+      kind: 'put-warm-pool', groupId: warmGroup.id, warmPool: { ...settings, minSize },
+      reason: `${minSize} × ${shape.name}: ${reason}${drift.length > 0 ? `; configured ${drift.join(', ')}` : ''}`,
+    });
   }
   const shapePrice = hourlyPrice(shape, 'on-demand');
   const stopped = warmGroup.instances.filter((i) => i.warm && i.state === 'stopped' && i.lifecycle === 'on-demand').sort((a, b) => (a.id < b.id ? -1 : 1));

@@ -217,22 +217,46 @@ describe('planStaging: the configured warm_pool.min_size is a floor', () => {
     ['floor 4 above the exposure: staging raises the pool to it', 4, 4],
     ['floor 1 at the exposure: staging sets the exposure', 1, 1],
   ])('%s', (_name, floor, expected) => {
-    const f = standardFleet({ standby: floor === undefined ? {} : { warmPoolFloor: floor } });
+    const f = standardFleet({ standby: floor === undefined ? {} : { configuredWarmPool: warmPool(floor) } });
     const plan = planStaging(groupId('web'), f, { now: T0 });
     expect(only(plan, 'put-warm-pool')[0]?.warmPool.minSize).toBe(expected);
   });
 
   it('leaves a pool already at the floor alone, saying why', () => {
-    const f = standardFleet({ standby: { warmPoolFloor: 2 } });
+    const f = standardFleet({ standby: { configuredWarmPool: warmPool(2) } });
     const plan = planStaging(groupId('web'), f, { now: T0 });
     expect(kinds(plan)).toEqual(['noop']);
     expect(plan.actions[0]).toEqual({ kind: 'noop', reason: expect.stringContaining('configured min_size 2 kept (staging alone would set 1)') });
   });
 
   it('keeps the floor when the budget has no room for it', () => {
-    const f = standardFleet({ primary: { pool: pool('web', res({ vcpu: 1, memoryGiB: 1, networkMbps: 1, diskIops: 1 })) }, standby: { warmPoolFloor: 3 } });
+    const f = standardFleet({ primary: { pool: pool('web', res({ vcpu: 1, memoryGiB: 1, networkMbps: 1, diskIops: 1 })) }, standby: { configuredWarmPool: warmPool(3) } });
     const plan = planStaging(groupId('web'), f, { now: T0 });
     expect(only(plan, 'put-warm-pool')[0]?.warmPool.minSize).toBe(3);
     expect(plan.events[0]).toEqual(expect.objectContaining({ detail: expect.stringContaining('configured min_size 3 kept (staging alone would set 0)') }));
+  });
+});
+
+describe('planStaging: the configured warm pool settings are what it writes', () => {
+  it.each([
+    ['max_prepared_capacity', { maxGroupPreparedCapacity: 3 }, 'max_prepared_capacity -1 → 3'],
+    ['pool_state', { poolState: 'Hibernated' as const }, 'pool_state Stopped → Hibernated'],
+    ['reuse_on_scale_in', { reuseOnScaleIn: false }, 'reuse_on_scale_in true → false'],
+  ])('a warm pool whose %s differs from the configuration is written back to it', (_field, change, said) => {
+    // The size needs no change (configured floor 2 = the pool's minSize): only the drift makes the write.
+    const configured = { ...warmPool(2), ...change };
+    const plan = planStaging(groupId('web'), standardFleet({ standby: { configuredWarmPool: configured } }), { now: T0 });
+    expect(only(plan, 'put-warm-pool')).toEqual([expect.objectContaining({ warmPool: configured, reason: expect.stringContaining(`configured ${said}`) })]);
+  });
+
+  it('a resize carries the configured settings, not AWS\'s', () => {
+    const configured = { ...warmPool(0), poolState: 'Running' as const };
+    const plan = planStaging(groupId('web'), standardFleet({ standby: { configuredWarmPool: configured } }), { now: T0 });
+    expect(only(plan, 'put-warm-pool')[0]?.warmPool).toEqual({ ...configured, minSize: 1 });
+  });
+
+  it('without a configured warm pool AWS\'s settings are kept', () => {
+    const plan = planStaging(groupId('web'), standardFleet({ standby: { warmPool: { ...warmPool(2), poolState: 'Running' } } }), { now: T0 });
+    expect(only(plan, 'put-warm-pool')[0]?.warmPool).toEqual({ ...warmPool(1), poolState: 'Running' });
   });
 });
