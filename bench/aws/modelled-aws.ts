@@ -155,6 +155,16 @@ export const modelStateStore = (store: StateStore, aws: ModelledAws): StateStore
       await ddb('PutItem');
       return first;
     },
+    recordPoolSignal: async (g, signal) => {
+      const counted = await store.recordPoolSignal(g, signal);
+      await ddb('UpdateItem');
+      return counted;
+    },
+    getPoolSignals: async (g) => {
+      const histories = await store.getPoolSignals(g);
+      await ddb('Query', histories.length);
+      return histories;
+    },
   };
 };
 

@@ -71,6 +71,8 @@ export const createProfileTableStore = (memory: InMemoryStateStore, clock: Clock
     putRequest: (r) => memory.putRequest(r),
     listDueRequests: (now) => memory.listDueRequests(now),
     markEventProcessed: (id, now) => memory.markEventProcessed(id, now),
+    recordPoolSignal: (g, signal) => memory.recordPoolSignal(g, signal),
+    getPoolSignals: (g) => memory.getPoolSignals(g),
   };
   const bytes = (): number => [...table.values()].reduce((n, item) => n + (typeof item.body === 'string' ? Buffer.byteLength(item.body, 'utf8') : 0), 0);
   return { store, counts, bytes, restore: () => mock.restore() };

@@ -20,6 +20,8 @@ import {
   type GroupId,
   type InstanceId,
   type InterruptionRequest,
+  type PoolSignal,
+  type PoolSignalHistory,
   type Reservation,
   type ReservationId,
   type ResourcePool,
@@ -50,6 +52,7 @@ import {
   toReservationItem,
   type PoolItem,
 } from './dynamodb-items';
+import { parsePoolSignalItem, poolSignalUpdate } from './dynamodb-pool-signals';
 import { AwsCallError, ConditionFailedError, NotFoundError, ThrottledError, callAws, translateAwsError } from './errors';
 import { systemClock } from './system-clock';
 
@@ -399,6 +402,27 @@ export class DynamoDbStateStore implements StateStore {
       .map((item) => parseRequestItem(item, String(item.requestId)))
       .filter((r) => r.status === 'pending' || (r.status === 'deferred' && (r.retryAt ?? -Infinity) <= now))
       .sort((a, b) => (a.retryAt ?? -Infinity) - (b.retryAt ?? -Infinity) || a.request.requestedAt - b.request.requestedAt);
+  }
+
+  /** One conditional UpdateItem (dynamodb-pool-signals.ts); false when the event id is the one last counted. */
+  async recordPoolSignal(groupId: GroupId, signal: PoolSignal): Promise<boolean> {
+    try {
+      await this.client.send(new UpdateCommand(poolSignalUpdate(this.tableName, groupId, signal)));
+      return true;
+    } catch (error) {
+      const translated = translateAwsError(`recording the ${signal.signal} ${signal.eventId} of ${signal.instanceId} against pool ${signal.instanceType}@${signal.availabilityZone} of group ${groupId}`, error);
+      if (translated instanceof ConditionFailedError) return false;
+      throw translated;
+    }
+  }
+
+  async getPoolSignals(groupId: GroupId): Promise<PoolSignalHistory[]> {
+    const items = await this.queryAll(`reading the pool signals of group ${groupId}`, {
+      KeyConditionExpression: '#pk = :pk AND begins_with(#sk, :prefix)',
+      ExpressionAttributeNames: { '#pk': TableKey.partition, '#sk': TableKey.sort },
+      ExpressionAttributeValues: { ':pk': Keys.pool(groupId).pk, ':prefix': Keys.poolSignalsPrefix },
+    });
+    return items.map((item) => parsePoolSignalItem(item, groupId));
   }
 
   /**

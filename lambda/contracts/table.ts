@@ -14,6 +14,9 @@ export const Keys = {
   /** Index entry of a request that is still open (pending/deferred): one partition, so listing due requests is a Query, not a Scan. */
   openRequest: (requestId: string) => ({ pk: 'REQUESTS#OPEN', sk: `REQUEST#${requestId}` }),
   processedEvent: (eventId: string) => ({ pk: `EVENT#${eventId}`, sk: 'EVENT' }),
+  /** A group's Spot pool signal history (warnings, rebalance recommendations): one item per pool, `<type>@<az>`. */
+  poolSignals: (group: string, pool: string) => ({ pk: `GROUP#${group}`, sk: `SIGNALS#${pool}` }),
+  poolSignalsPrefix: 'SIGNALS#',
 } as const;
 
 /** How long a processed event id is remembered (EventBridge retries within 24 h by default). */

@@ -62,6 +62,28 @@ export interface SpotPool {
   readonly availabilityZone: string;
   /** Probability that the pool is interrupted within the staging horizon (0..1). */
   readonly interruptionProbability: number;
+  /** Where the probability came from (core/staging/pool-risk.ts): the Advisor prior alone, or the group's own signals too. */
+  readonly riskSource?: 'prior' | 'observed';
+}
+
+/** A Spot risk signal one instance of a group's pool (type × AZ) received: what the pool's risk is learned from. */
+export interface PoolSignal {
+  readonly instanceType: string;
+  readonly availabilityZone: string;
+  readonly signal: 'spot-warning' | 'rebalance-recommendation';
+  readonly instanceId: InstanceId;
+  readonly eventId: string;
+  readonly at: number;
+}
+
+/** The signals a group's pool has received (one stored record per pool), counted since `since` (its first). */
+export interface PoolSignalHistory {
+  readonly instanceType: string;
+  readonly availabilityZone: string;
+  readonly warnings: number;
+  readonly rebalances: number;
+  readonly since: number;
+  readonly lastAt: number;
 }
 
 export interface WarmPoolView {
@@ -407,6 +429,8 @@ export type Action =
   | { readonly kind: 'cancel-schedule'; readonly requestId: RequestId; readonly reason: string }
   /** Records a request's new status (a cancel): the request record is part of the state the plan changes. */
   | { readonly kind: 'record-request-status'; readonly request: InterruptionRequest; readonly status: 'cancelled'; readonly note: string; readonly victim?: InstanceId; readonly reservationId?: ReservationId }
+  /** Counts a Spot warning or rebalance recommendation against its pool (what the pool's interruption risk is learned from). */
+  | { readonly kind: 'record-pool-signal'; readonly groupId: GroupId; readonly signal: PoolSignal }
   | { readonly kind: 'noop'; readonly reason: string };
 
 export type ActionKind = Action['kind'];

@@ -42,6 +42,8 @@ export const describeAction = (a: Action): string => {
       return `delete the schedule of request ${a.requestId}: ${a.reason}`;
     case 'record-request-status':
       return `record request ${a.request.requestId} as ${a.status}: ${a.note}`;
+    case 'record-pool-signal':
+      return `count the ${a.signal.signal} of ${a.signal.instanceId} (${a.signal.eventId}) against Spot pool ${a.signal.instanceType}@${a.signal.availabilityZone} of ${a.groupId}`;
     case 'noop':
       return `nothing to do: ${a.reason}`;
   }

@@ -1,10 +1,12 @@
 import {
   type FleetView, type Forecast, type GroupId, type GroupView, type InstanceCatalog, type InstanceId, type InstanceTypeSpec,
-  type ManagedInstance, type Resources, type SpotPool,
+  type ManagedInstance, type PoolSignalHistory, type Resources, type SpotPool,
 } from '../core/domain';
+import { DEFAULT_PRIOR_MONTHLY_RATE, estimatePoolRisk, poolSignalKey } from '../core/staging/pool-risk';
 import { createPool } from '../core/pool/resource-pool';
 import { scaleResources, sumResources, ZERO_RESOURCES } from '../core/resources/resources';
 import type { CapacityGateway, GroupDescription, WarmPoolDescription } from '../ports/capacity-gateway';
+import type { Clock } from '../ports/clock';
 import type { InstanceGateway } from '../ports/instance-gateway';
 import type { StateStore } from '../ports/state-store';
 import { POLICY_TAG, type ManagedGroupSettings, type ManagedGroups } from './managed-groups';
@@ -16,13 +18,17 @@ export interface FleetPorts {
 }
 
 /**
- * Probability that one spot pool (type × AZ) is reclaimed within the staging horizon, when nothing better
- * is known. The Spot Instance Advisor feed is not available inside Lambda; 5 % per hour is far above the
- * Advisor's usual buckets (< 5 % … > 20 % per *month*), so staging errs towards preparing, but it keeps
- * the warm pool proportionate instead of sizing for every pool failing at once (the core's assumption
- * for pools it has no figure for).
+ * The clock the pools' interruption risk is estimated by (their signals' exposure runs to now). Every handler's
+ * ports have one; without it the pools get their Advisor prior alone, and a warning says so.
  */
-export const DEFAULT_SPOT_POOL_PROBABILITY = 0.05;
+export type FleetReadPorts = FleetPorts & { readonly clock?: Clock };
+
+/**
+ * The prior of a Spot pool's interruption risk when no Advisor figure is given for its type: the Advisor's top
+ * bucket (core/staging/pool-risk.ts). The Spot Instance Advisor feed is not read inside Lambda; the group's own
+ * warnings and rebalance recommendations move each pool's estimate from there.
+ */
+export const DEFAULT_SPOT_POOL_PRIOR = DEFAULT_PRIOR_MONTHLY_RATE;
 
 /** Pool budget of a group discovered by tag (no configured capacity): its instances' shapes plus this share. */
 export const DISCOVERED_POOL_HEADROOM = 0.25;
@@ -30,8 +36,11 @@ export const DISCOVERED_POOL_HEADROOM = 0.25;
 export interface LoadFleetOptions {
   /** Which groups to load (default: every configured group). */
   readonly groupIds?: readonly GroupId[];
-  /** Per-pool interruption probability (the simulator passes Spot Advisor figures). */
-  readonly spotPoolProbability?: (instanceType: string, availabilityZone: string) => number;
+  /**
+   * Per pool, the Spot Instance Advisor's monthly reclaim share of its type (0..1): the prior of its interruption
+   * risk (default DEFAULT_SPOT_POOL_PRIOR). The simulator passes its Advisor data.
+   */
+  readonly spotPoolPrior?: (instanceType: string, availabilityZone: string) => number;
   /**
    * Whose stored forecasts to read (default: every member's). The notice path passes noticeForecastScope:
    * the planners it runs read only a few forecasts, and reading the whole group's would make each notice's
@@ -91,7 +100,7 @@ export const resolveManagedGroup = async (
  * one warm-pool and one pool read per group. Reads that do not depend on each other run concurrently:
  * groups, warm pools, instances and pools together, then the catalog and the forecasts.
  */
-export const loadFleet = async (ports: FleetPorts, managed: ManagedGroups, opts: LoadFleetOptions = {}): Promise<LoadedFleet> => {
+export const loadFleet = async (ports: FleetReadPorts, managed: ManagedGroups, opts: LoadFleetOptions = {}): Promise<LoadedFleet> => {
   const warnings: string[] = [];
   const wanted = opts.groupIds ?? [...managed.groups.keys()];
   // Independent reads run concurrently: each is an AWS round trip, and the notice path has 120 s in all.
@@ -103,7 +112,7 @@ export const loadFleet = async (ports: FleetPorts, managed: ManagedGroups, opts:
     else settings.push(s);
   });
   const ids = settings.map((s) => s.id);
-  const [described, warmPoolList, live, storedPools] = await Promise.all([
+  const [described, warmPoolList, live, storedPools, storedSignals] = await Promise.all([
     ports.capacity.describeGroups(ids),
     // Settled, not awaited: Auto Scaling refuses DescribeWarmPool for a group it does not know, and such a
     // group is a warning (below), not a failed notice. Any other group's failure is rethrown.
@@ -113,7 +122,11 @@ export const loadFleet = async (ports: FleetPorts, managed: ManagedGroups, opts:
     ))),
     ids.length === 0 ? Promise.resolve([]) : ports.instances.describeInstances({ groupIds: ids }),
     Promise.all(settings.map(async (s) => [s.id, await ports.state.getPool(s.id)] as const)),
+    Promise.all(settings.map(async (s) => [s.id, await ports.state.getPoolSignals(s.id)] as const)),
   ]);
+  const signals = new Map(storedSignals);
+  const now = ports.clock?.now();
+  if (now === undefined) warnings.push('no clock: Spot pool risks are the Advisor prior alone, without the groups\' own signals');
   const descriptions = new Map(described.map((d) => [d.id, d] as const));
   for (const id of ids) if (!descriptions.has(id)) warnings.push(`Auto Scaling has no group named ${id}`);
 
@@ -166,7 +179,7 @@ export const loadFleet = async (ports: FleetPorts, managed: ManagedGroups, opts:
       maxSize: d.maxSize,
       ...(wp !== undefined ? { warmPool: { minSize: wp.minSize, maxGroupPreparedCapacity: wp.maxGroupPreparedCapacity, poolState: wp.poolState, reuseOnScaleIn: wp.reuseOnScaleIn } } : {}),
       ...(s.warmPool !== undefined ? { configuredWarmPool: s.warmPool } : {}),
-      spotPools: spotPoolsOf(members, opts.spotPoolProbability),
+      spotPools: spotPoolsOf(members, signals.get(s.id) ?? [], now, opts.spotPoolPrior),
       disruptionsInFlight: disruptionsInFlight(members, d),
     });
   }
@@ -184,17 +197,35 @@ export const poolCapacity = (s: ManagedGroupSettings, members: readonly ManagedI
   return s.role === 'standby' ? total : scaleResources(total, 1 + DISCOVERED_POOL_HEADROOM);
 };
 
-/** The group's spot pools: every (type, AZ) running spot instances, with its interruption probability. */
-const spotPoolsOf = (members: readonly ManagedInstance[], probability?: (t: string, az: string) => number): SpotPool[] => {
-  const seen = new Map<string, SpotPool>();
+/**
+ * The group's spot pools: every (type, AZ) running spot instances, with the probability that one of its
+ * instances is reclaimed within the staging horizon — the Advisor prior updated by the pool's own signals
+ * (core/staging/pool-risk.ts) — and which of the two it rests on.
+ */
+const spotPoolsOf = (
+  members: readonly ManagedInstance[],
+  histories: readonly PoolSignalHistory[],
+  now: number | undefined,
+  prior?: (t: string, az: string) => number,
+): SpotPool[] => {
+  const serving = new Map<string, ManagedInstance[]>();
   for (const i of members) {
     if (i.lifecycle !== 'spot' || i.warm) continue;
-    const key = `${i.instanceType}/${i.availabilityZone}`;
-    if (!seen.has(key)) {
-      seen.set(key, { instanceType: i.instanceType, availabilityZone: i.availabilityZone, interruptionProbability: probability?.(i.instanceType, i.availabilityZone) ?? DEFAULT_SPOT_POOL_PROBABILITY });
-    }
+    const key = poolSignalKey(i);
+    serving.set(key, [...(serving.get(key) ?? []), i]);
   }
-  return [...seen.values()].sort((a, b) => a.instanceType.localeCompare(b.instanceType) || a.availabilityZone.localeCompare(b.availabilityZone));
+  const history = new Map(histories.map((h) => [poolSignalKey(h), h] as const));
+  return [...serving.values()].map((instances): SpotPool => {
+    const { instanceType, availabilityZone } = instances[0] as ManagedInstance;
+    const h = now === undefined ? undefined : history.get(poolSignalKey({ instanceType, availabilityZone }));
+    const risk = estimatePoolRisk({
+      priorMonthlyRate: prior?.(instanceType, availabilityZone) ?? DEFAULT_SPOT_POOL_PRIOR,
+      ...(h !== undefined ? { history: h } : {}),
+      instances: instances.filter((i) => i.state === 'running' || i.state === 'pending').length,
+      now: now ?? 0,
+    });
+    return { instanceType, availabilityZone, interruptionProbability: risk.probability, riskSource: risk.source };
+  }).sort((a, b) => a.instanceType.localeCompare(b.instanceType) || a.availabilityZone.localeCompare(b.availabilityZone));
 };
 
 /**

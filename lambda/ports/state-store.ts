@@ -1,5 +1,5 @@
 import type {
-  BehaviourProfile, Forecast, GroupId, InstanceId, InterruptionRequest, Reservation, ReservationId, ResourcePool, Resources,
+  BehaviourProfile, Forecast, GroupId, InstanceId, InterruptionRequest, PoolSignal, PoolSignalHistory, Reservation, ReservationId, ResourcePool, Resources,
 } from '../core/domain';
 
 export type ReserveOutcome =
@@ -65,6 +65,14 @@ export interface StateStore {
   getRequest(id: InterruptionRequest['requestId']): Promise<StoredRequest | undefined>;
   putRequest(request: StoredRequest): Promise<void>;
   listDueRequests(now: number): Promise<StoredRequest[]>;
+
+  /**
+   * Counts a Spot signal against its pool's history record (created at the first one). False when the record's
+   * last counted signal has the same event id (a redelivery is counted once).
+   */
+  recordPoolSignal(groupId: GroupId, signal: PoolSignal): Promise<boolean>;
+  /** The signal histories of a group's pools (none when its pools never got a signal). */
+  getPoolSignals(groupId: GroupId): Promise<PoolSignalHistory[]>;
 
   /** Marks an event id processed; true the first time, false when it was already processed (idempotency). */
   markEventProcessed(eventId: string, now: number): Promise<boolean>;

@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { parseSpotwiseConfig } from '../../lambda/contracts/config';
 import { groupId } from '../../lambda/core/domain';
-import { DEFAULT_SPOT_POOL_PROBABILITY, loadFleet, noticeForecastScope, resolveManagedGroup } from '../../lambda/handlers/load-fleet';
+import { DEFAULT_SPOT_POOL_PRIOR, loadFleet, noticeForecastScope, resolveManagedGroup } from '../../lambda/handlers/load-fleet';
 import { planNoticeResponse } from '../../lambda/core/planner/plan-notice';
+import { hourlyRateOfMonthly, STAGING_HORIZON_HOURS } from '../../lambda/core/staging/pool-risk';
 import type { Notice } from '../../lambda/core/domain';
 import { PRIMARY_GROUP } from '../../bench/fleet/synthetic-fleet';
 import { buildNoticeWorld } from '../../bench/notice-world';
@@ -25,10 +26,12 @@ describe('loadFleet', () => {
     expect(primary?.instances.every((i) => !i.warm)).toBe(true);
     // The pending instance counts as a disruption in flight (unavailable right now).
     expect(primary?.disruptionsInFlight).toBe(1);
+    // No pool has a signal yet: each is at the Advisor prior (the top bucket when no figure is given), per hour.
+    const prior = -Math.expm1(-hourlyRateOfMonthly(DEFAULT_SPOT_POOL_PRIOR) * STAGING_HORIZON_HOURS);
     expect(primary?.spotPools).toEqual([
-      { instanceType: 'm5.large', availabilityZone: 'us-west-2a', interruptionProbability: DEFAULT_SPOT_POOL_PROBABILITY },
-      { instanceType: 'm5.large', availabilityZone: 'us-west-2b', interruptionProbability: DEFAULT_SPOT_POOL_PROBABILITY },
-      { instanceType: 'm5.xlarge', availabilityZone: 'us-west-2a', interruptionProbability: DEFAULT_SPOT_POOL_PROBABILITY },
+      { instanceType: 'm5.large', availabilityZone: 'us-west-2a', interruptionProbability: prior, riskSource: 'prior' },
+      { instanceType: 'm5.large', availabilityZone: 'us-west-2b', interruptionProbability: prior, riskSource: 'prior' },
+      { instanceType: 'm5.xlarge', availabilityZone: 'us-west-2a', interruptionProbability: prior, riskSource: 'prior' },
     ]);
     expect(primary?.pool.capacity.vcpu).toBe(32);
     expect([...fleet.catalog.keys()].sort()).toEqual(['m5.2xlarge', 'm5.large', 'm5.xlarge']);

@@ -132,7 +132,7 @@ describe('notice handler with real EventBridge fixtures and in-memory ports', ()
     const w = await buildWorld();
     w.ports.cloud.log.failNext('changeDesiredCapacity', new Error('Rate exceeded'));
     const result = await makeHandler(w.deps)(karpenterWarning());
-    expect(result).toMatchObject({ status: 'planned', actions: ['reserve', 'change-desired-capacity'], succeeded: false });
+    expect(result).toMatchObject({ status: 'planned', actions: ['reserve', 'change-desired-capacity', 'record-pool-signal'], succeeded: false });
     // The reservation this plan made was released again (compensation), and the failure is visible.
     expect(w.ports.stateStore.allReservations()).toEqual([]);
     expect(w.telemetry.total(MetricName.actionFailures)).toBe(1);

@@ -5,6 +5,7 @@ import { fits, formatResources } from '../resources/resources';
 import { ignoreNotice } from './ignore-notice';
 import { findWarmGroup, isActive, locateInstance } from './locate-instance';
 import { estimatePostRestartDemand, instanceShape, standInDemand } from './post-restart-demand';
+import { withPoolSignal } from './pool-signal';
 import { reserveForRestart } from './reserve-for-restart';
 import { REBALANCE_HOLD_MS, reservationExpiry } from './reservation-terms';
 
@@ -85,8 +86,8 @@ export const planRebalance = (notice: Rebalance, fleet: FleetView, now: number):
     load = estimate.kind === 'known' ? estimate.amount : standInDemand(instance, fleet);
   }
   if (load === undefined) {
-    return { actions: [...reservation.actions, { kind: 'noop', reason: `cannot size staging for ${why}: instance type ${instance.instanceType} is not in the catalog` }], events };
+    return withPoolSignal({ actions: [...reservation.actions, { kind: 'noop', reason: `cannot size staging for ${why}: instance type ${instance.instanceType} is not in the catalog` }], events }, group, instance, notice, 'rebalance-recommendation');
   }
   const staging = stageOneWarmInstance(fleet, group, instance, load, now);
-  return { actions: [...reservation.actions, ...staging.actions], events: [...events, ...staging.events] };
+  return withPoolSignal({ actions: [...reservation.actions, ...staging.actions], events: [...events, ...staging.events] }, group, instance, notice, 'rebalance-recommendation');
 };

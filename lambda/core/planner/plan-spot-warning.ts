@@ -4,6 +4,7 @@ import { ignoreNotice } from './ignore-notice';
 import { findStandbyGroup, isActive, locateInstance, type LocatedInstance } from './locate-instance';
 import { planInterruption } from './plan-interruption';
 import { unusablePoolReason } from './plan-pool';
+import { withPoolSignal } from './pool-signal';
 import { assessReclaimedPool, buildReclaimRecord } from './spot-pool-stability';
 
 type SpotWarning = Extract<Notice, { kind: 'spot-interruption-warning' }>;
@@ -57,7 +58,7 @@ export const planSpotWarning = (notice: SpotWarning, fleet: FleetView, now: numb
     why: `spot interruption warning (${notice.action}) for ${notice.instanceId}`,
     ...(unstable !== undefined && reclaim?.standby !== undefined ? { onDemandOnly: true } : {}),
   });
-  if (reclaim === undefined) return planned;
+  if (reclaim === undefined) return withPoolSignal(planned, located.group, located.instance, notice, 'spot-warning');
   const { instance, group } = located;
   const pool = `${instance.instanceType} in ${instance.availabilityZone}`;
   const actions: Action[] = [...planned.actions];
@@ -80,5 +81,5 @@ export const planSpotWarning = (notice: SpotWarning, fleet: FleetView, now: numb
   actions.push(poolProblem === undefined
     ? { kind: 'reserve', reservation: reclaim.record }
     : { kind: 'noop', reason: `Spot reclaim of ${instance.id} in ${pool} not recorded: ${poolProblem}` });
-  return { actions, events };
+  return withPoolSignal({ actions, events }, group, instance, notice, 'spot-warning');
 };

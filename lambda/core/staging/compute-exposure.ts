@@ -9,8 +9,12 @@ export interface PoolExposure {
   readonly availabilityZone: string;
   /** Probability the pool is interrupted within the staging horizon (0..1). */
   readonly interruptionProbability: number;
-  /** Where the probability came from: the group's spot pool list, or a conservative assumption. */
-  readonly probabilitySource: 'spot-advisor' | 'assumed';
+  /**
+   * Where the probability came from: the pool's risk estimate (core/staging/pool-risk.ts) from the Advisor prior
+   * alone ('prior') or from the group's own signals too ('observed'); a figure listed without saying
+   * ('spot-advisor': the simulator's sample fleet lists Advisor figures); or a conservative assumption.
+   */
+  readonly probabilitySource: 'prior' | 'observed' | 'spot-advisor' | 'assumed';
   readonly instances: readonly InstanceId[];
   /** Post-restart p90 demand of every instance in the pool together (restored at once). */
   readonly demand: Resources;
@@ -43,7 +47,11 @@ const validProbability = (p: number): number | undefined => (Number.isFinite(p) 
  */
 export const computeExposure = (group: GroupView, fleet: FleetView): PoolExposure[] => {
   const listed = new Map<string, number | undefined>();
-  for (const p of group.spotPools) listed.set(poolKey(p.instanceType, p.availabilityZone), validProbability(p.interruptionProbability));
+  const sources = new Map<string, 'prior' | 'observed' | 'spot-advisor'>();
+  for (const p of group.spotPools) {
+    listed.set(poolKey(p.instanceType, p.availabilityZone), validProbability(p.interruptionProbability));
+    sources.set(poolKey(p.instanceType, p.availabilityZone), p.riskSource ?? 'spot-advisor');
+  }
   const known = [...listed.values()].filter((p): p is number => p !== undefined);
   const assumed = known.length > 0 ? Math.max(...known) : 1;
 
@@ -83,7 +91,7 @@ export const computeExposure = (group: GroupView, fleet: FleetView): PoolExposur
         instanceType,
         availabilityZone,
         interruptionProbability: probability,
-        probabilitySource: given === undefined ? 'assumed' : 'spot-advisor',
+        probabilitySource: given === undefined ? 'assumed' : sources.get(key) ?? 'spot-advisor',
         instances: instances.map((i) => i.id).sort(),
         demand,
         largest,

@@ -1,4 +1,6 @@
-import type { BehaviourProfile, Forecast, GroupId, InstanceId, InterruptionRequest, Reservation, ReservationId, ResourcePool, Resources } from '../../core/domain';
+import type {
+  BehaviourProfile, Forecast, GroupId, InstanceId, InterruptionRequest, PoolSignal, PoolSignalHistory, Reservation, ReservationId, ResourcePool, Resources,
+} from '../../core/domain';
 import type { ReserveOutcome, StateStore, StoredRequest } from '../../ports/state-store';
 import { InMemoryStateStore } from '../memory';
 
@@ -92,6 +94,14 @@ export class SimStateStore implements StateStore {
 
   allRequests(): StoredRequest[] {
     return this.inner.allRequests();
+  }
+
+  recordPoolSignal(groupId: GroupId, signal: PoolSignal): Promise<boolean> {
+    return this.inner.recordPoolSignal(groupId, signal);
+  }
+
+  getPoolSignals(groupId: GroupId): Promise<PoolSignalHistory[]> {
+    return this.inner.getPoolSignals(groupId);
   }
 
   markEventProcessed(eventId: string, now: number): Promise<boolean> {

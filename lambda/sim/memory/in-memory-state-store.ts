@@ -1,6 +1,6 @@
 import {
-  type BehaviourProfile, type Forecast, type GroupId, type InstanceId, type InterruptionRequest, type Reservation,
-  type ReservationId, type ResourcePool, type Resources,
+  type BehaviourProfile, type Forecast, type GroupId, type InstanceId, type InterruptionRequest, type PoolSignal, type PoolSignalHistory,
+  type Reservation, type ReservationId, type ResourcePool, type Resources,
 } from '../../core/domain';
 import { PROCESSED_EVENT_TTL_SECONDS } from '../../contracts/table';
 import { checkPoolResources } from '../../core/pool/pool-amounts';
@@ -38,6 +38,8 @@ export class InMemoryStateStore implements StateStore {
   private readonly requests = new Map<string, StoredRequest>();
   /** event id → epoch ms after which the mark has expired (DynamoDB TTL). */
   private readonly processed = new Map<string, number>();
+  /** group → `<type>@<az>` → the pool's signal history and the event id it last counted. */
+  private readonly signals = new Map<GroupId, Map<string, PoolSignalHistory & { readonly lastEventId: string }>>();
 
   constructor(opts: { readonly journal?: CallJournal } = {}) {
     this.log = new CallLog('stateStore', STATE_STORE_MUTATING, opts.journal);
@@ -184,6 +186,34 @@ export class InMemoryStateStore implements StateStore {
       .filter((r) => r.status === 'pending' || (r.status === 'deferred' && (r.retryAt ?? -Infinity) <= now))
       .sort((a, b) => (a.retryAt ?? -Infinity) - (b.retryAt ?? -Infinity) || a.request.requestedAt - b.request.requestedAt)
       .map(cloneRequest);
+  }
+
+  /** As the DynamoDB adapter: one counter update per signal, created at the first, a repeated last event id is not counted. */
+  async recordPoolSignal(groupId: GroupId, signal: PoolSignal): Promise<boolean> {
+    this.log.record('recordPoolSignal', [groupId, structuredClone(signal)]);
+    const key = `${signal.instanceType}@${signal.availabilityZone}`;
+    const pools = this.signals.get(groupId) ?? new Map<string, PoolSignalHistory & { readonly lastEventId: string }>();
+    const current = pools.get(key);
+    if (current?.lastEventId === signal.eventId) return false;
+    const warning = signal.signal === 'spot-warning' ? 1 : 0;
+    pools.set(key, {
+      instanceType: signal.instanceType,
+      availabilityZone: signal.availabilityZone,
+      warnings: (current?.warnings ?? 0) + warning,
+      rebalances: (current?.rebalances ?? 0) + 1 - warning,
+      since: current?.since ?? signal.at,
+      lastAt: signal.at,
+      lastEventId: signal.eventId,
+    });
+    this.signals.set(groupId, pools);
+    return true;
+  }
+
+  async getPoolSignals(groupId: GroupId): Promise<PoolSignalHistory[]> {
+    this.log.record('getPoolSignals', [groupId]);
+    return [...(this.signals.get(groupId)?.values() ?? [])]
+      .map(({ lastEventId: _, ...history }) => history)
+      .sort((a, b) => (a.instanceType < b.instanceType ? -1 : a.instanceType > b.instanceType ? 1 : a.availabilityZone < b.availabilityZone ? -1 : a.availabilityZone > b.availabilityZone ? 1 : 0));
   }
 
   async markEventProcessed(eventId: string, now: number): Promise<boolean> {

@@ -97,8 +97,9 @@ describe('the new signals, over arbitrary fleets', () => {
       expect(plan.actions.filter((a) => a.kind.endsWith('desired-capacity') && 'groupId' in a && a.groupId === web?.id)).toEqual([]);
       expect(plan.events.filter((e) => e.kind === 'capacity-staged')).toEqual([]);
       expect(unstable.until).toBeGreaterThan(now);
-      // The reclaim is on record, last (or, in a pool that cannot be evaluated, said not to be).
-      const last = plan.actions.at(-1);
+      // The reclaim is on record, last before the pool's signal count (or, in a pool that cannot be evaluated, said not to be).
+      expect(plan.actions.at(-1)?.kind).toBe('record-pool-signal');
+      const last = plan.actions.at(-2);
       expect((last?.kind === 'reserve' && last.reservation.id.startsWith('reclaim:')) || (last?.kind === 'noop' && last.reason.includes('not recorded'))).toBe(true);
     }), RUNS);
   });

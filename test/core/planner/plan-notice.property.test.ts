@@ -21,7 +21,7 @@ describe('the notice scenarios', () => {
       for (const a of planNoticeResponse(notice, f.fleet, { now }).actions) seen.add(a.kind);
     }
     expect([...seen].sort()).toEqual(
-      ['change-desired-capacity', 'complete-lifecycle-action', 'enter-standby', 'exit-standby', 'hand-over', 'heartbeat', 'interrupt-instance', 'noop', 'put-warm-pool', 'release', 'reserve', 'retype-stopped-instance', 'start-instance'],
+      ['change-desired-capacity', 'complete-lifecycle-action', 'enter-standby', 'exit-standby', 'hand-over', 'heartbeat', 'interrupt-instance', 'noop', 'put-warm-pool', 'record-pool-signal', 'release', 'reserve', 'retype-stopped-instance', 'start-instance'],
     );
   });
 });

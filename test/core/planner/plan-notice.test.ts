@@ -51,7 +51,7 @@ describe('planNoticeResponse: spot interruption warning', () => {
 
   it('brings staged warm capacity into service on the standby group (reserve first, then desired capacity)', () => {
     const plan = planNoticeResponse(warning('i-a1'), standardFleet(), { now: T0 });
-    expect(kinds(plan)).toEqual(['reserve', 'change-desired-capacity']);
+    expect(kinds(plan)).toEqual(['reserve', 'change-desired-capacity', 'record-pool-signal']);
     // 1.5 vCPU / 6 GiB fits one warm m5.large (2 vCPU / 8 GiB): one more in service.
     expect(raisedTo(plan)).toEqual([expect.objectContaining({ groupId: 'web-standby', raisedTo: 1 })]);
   });
@@ -101,7 +101,7 @@ describe('planNoticeResponse: spot interruption warning', () => {
       [forecast('i-a1', { vcpu: 1.5, memoryGiB: 6 })],
     );
     const plan = planNoticeResponse(warning('i-a1'), f, { now: T0 });
-    expect(kinds(plan)).toEqual(['reserve']);
+    expect(kinds(plan)).toEqual(['reserve', 'record-pool-signal']);
     expect(plan.events).toContainEqual(expect.objectContaining({ kind: 'capacity-staged', detail: expect.stringContaining('i-od has room') }));
   });
 
@@ -115,9 +115,9 @@ describe('planNoticeResponse: spot interruption warning', () => {
       [forecast('i-a1', { vcpu: 1.5, memoryGiB: 6 })],
     );
     // i-a2 is m5.2xlarge in us-east-1a: a different pool from i-a1's m5.large/us-east-1a, so it may absorb.
-    expect(kinds(planNoticeResponse(warning('i-a1'), f, { now: T0 }))).toEqual(['reserve']);
+    expect(kinds(planNoticeResponse(warning('i-a1'), f, { now: T0 }))).toEqual(['reserve', 'record-pool-signal']);
     // Same type and AZ: not counted, the group scales out instead.
-    expect(kinds(planNoticeResponse(warning('i-a1'), f2, { now: T0 }))).toEqual(['reserve', 'change-desired-capacity']);
+    expect(kinds(planNoticeResponse(warning('i-a1'), f2, { now: T0 }))).toEqual(['reserve', 'change-desired-capacity', 'record-pool-signal']);
   });
 
   it('retypes a stopped On-Demand sibling to the cheapest allowed type covering its own demand plus the load, then starts it', () => {
@@ -137,6 +137,7 @@ describe('planNoticeResponse: spot interruption warning', () => {
     expect(plan.actions.slice(1)).toEqual([
       expect.objectContaining({ kind: 'retype-stopped-instance', instanceId: 'i-s1', fromType: 'm5.large', toType: 'm5.xlarge' }),
       expect.objectContaining({ kind: 'start-instance', instanceId: 'i-s1' }),
+      expect.objectContaining({ kind: 'record-pool-signal', groupId: 'web', signal: expect.objectContaining({ signal: 'spot-warning', instanceId: 'i-a1', eventId: 'evt-i-a1' }) }),
     ]);
   });
 
@@ -159,7 +160,7 @@ describe('planNoticeResponse: spot interruption warning', () => {
   it('resizes a running On-Demand sibling through stop → modify → start when policy and budget allow, with its own reservation', () => {
     const plan = planNoticeResponse(warning('i-a1'), runningSiblingFleet({ allow: true }), { now: T0 });
     // The stop only: the retype and the start follow from the `stopped` state change (planStateChange).
-    expect(kinds(plan)).toEqual(['reserve', 'reserve', 'enter-standby', 'interrupt-instance']);
+    expect(kinds(plan)).toEqual(['reserve', 'reserve', 'enter-standby', 'interrupt-instance', 'record-pool-signal']);
     const [, sibling] = only(plan, 'reserve');
     // Its own 1 vCPU / 4 GiB plus the victim's 1.5 vCPU / 6 GiB = 2.5 vCPU: no 2-vCPU type covers it → m5.xlarge,
     // recorded in the reservation's id for the continuation.
@@ -192,7 +193,7 @@ describe('planNoticeResponse: spot interruption warning', () => {
   it('refuses the reservation with its shortfall when the pool is full, but still makes the safety moves', () => {
     const full = pool('web', { vcpu: 8, memoryGiB: 32, networkMbps: 1000, diskIops: 10_000 }, { allocations: { 'i-a1': { vcpu: 2, memoryGiB: 8 }, 'i-a2': { vcpu: 5.5, memoryGiB: 8 } } });
     const plan = planNoticeResponse(warning('i-a1'), standardFleet({ primary: { pool: full } }), { now: T0 });
-    expect(kinds(plan)).toEqual(['change-desired-capacity']);
+    expect(kinds(plan)).toEqual(['change-desired-capacity', 'record-pool-signal']);
     expect(plan.events).toEqual([
       expect.objectContaining({ kind: 'reservation-refused', instanceId: 'i-a1', shortfall: res({ vcpu: 1 }) }),
     ]);
@@ -212,7 +213,7 @@ describe('planNoticeResponse: spot interruption warning', () => {
       [unknownForecast('i-a1', 'only 3 samples'), forecast('i-od', { vcpu: 1, memoryGiB: 4 })],
     );
     const plan = planNoticeResponse(warning('i-a1'), f, { now: T0 });
-    expect(kinds(plan)).toEqual(['change-desired-capacity']);
+    expect(kinds(plan)).toEqual(['change-desired-capacity', 'record-pool-signal']);
     // Sized by the victim's own type (m5.large): one more instance.
     expect(raisedTo(plan)[0]).toMatchObject({ groupId: 'web', raisedTo: 3 });
     expect(plan.events).toEqual([expect.objectContaining({ kind: 'fail-closed', instanceId: 'i-a1', reason: expect.stringContaining('only 3 samples') })]);
@@ -229,13 +230,13 @@ describe('planNoticeResponse: spot interruption warning', () => {
   it('reuses a still-valid rebalance reservation for the same instance instead of stacking a second one', () => {
     const held = reservation('rebalance:rb-i-a1:i-a1', { instanceId: 'i-a1', createdAt: T0 - MINUTE, expiresAt: T0 + 2 * 60 * MINUTE });
     const plan = planNoticeResponse(warning('i-a1'), standardFleet({ primary: { pool: roomyPool('web', { reservations: [held] }) } }), { now: T0 });
-    expect(kinds(plan)).toEqual(['change-desired-capacity']);
+    expect(kinds(plan)).toEqual(['change-desired-capacity', 'record-pool-signal']);
   });
 
   it('supersedes a reservation for the same instance that would expire too early (reserve, then release)', () => {
     const short = reservation('rebalance:rb-i-a1:i-a1', { instanceId: 'i-a1', createdAt: T0 - 40 * MINUTE, expiresAt: T0 + MINUTE });
     const plan = planNoticeResponse(warning('i-a1'), standardFleet({ primary: { pool: roomyPool('web', { reservations: [short] }) } }), { now: T0 });
-    expect(kinds(plan)).toEqual(['reserve', 'release', 'change-desired-capacity']);
+    expect(kinds(plan)).toEqual(['reserve', 'release', 'change-desired-capacity', 'record-pool-signal']);
     expect(only(plan, 'release')[0]).toMatchObject({ reservationId: 'rebalance:rb-i-a1:i-a1', reason: 'superseded by warning:evt-i-a1:i-a1' });
   });
 
@@ -252,7 +253,7 @@ describe('planNoticeResponse: spot interruption warning', () => {
 
   it('ignores a stale warning whose post-restart window has already closed', () => {
     const plan = planNoticeResponse(warning('i-a1'), standardFleet(), { now: T0 + 3 * 60 * MINUTE });
-    expect(kinds(plan)).toEqual(['noop']);
+    expect(kinds(plan)).toEqual(['noop', 'record-pool-signal']);
     expect(plan.events[0]).toMatchObject({ kind: 'notice-ignored', reason: expect.stringContaining('stale') });
   });
 });
@@ -260,7 +261,7 @@ describe('planNoticeResponse: spot interruption warning', () => {
 describe('planNoticeResponse: rebalance recommendation', () => {
   it('reserves for longer than a warning would and stages without bringing anything into service', () => {
     const plan = planNoticeResponse(rebalance('i-a1'), standardFleet(), { now: T0 });
-    expect(kinds(plan)).toEqual(['reserve']);
+    expect(kinds(plan)).toEqual(['reserve', 'record-pool-signal']);
     expect(only(plan, 'reserve')[0]?.reservation).toMatchObject({
       id: 'rebalance:rb-i-a1:i-a1',
       expiresAt: T0 + REBALANCE_HOLD_MS + 120_000 + RESTART_GRACE_MS + WINDOW,
@@ -272,7 +273,7 @@ describe('planNoticeResponse: rebalance recommendation', () => {
   it('retypes a stopped warm instance when none covers the demand', () => {
     const f = standardFleet({ forecasts: [forecast('i-a1', { vcpu: 3, memoryGiB: 12 })] });
     const plan = planNoticeResponse(rebalance('i-a1'), f, { now: T0 });
-    expect(kinds(plan)).toEqual(['reserve', 'retype-stopped-instance']);
+    expect(kinds(plan)).toEqual(['reserve', 'retype-stopped-instance', 'record-pool-signal']);
     expect(only(plan, 'retype-stopped-instance')[0]).toMatchObject({ groupId: 'web-standby', instanceId: 'i-w1', toType: 'm5.xlarge' });
   });
 
@@ -281,7 +282,7 @@ describe('planNoticeResponse: rebalance recommendation', () => {
     const plan = planNoticeResponse(rebalance('i-a1'), standardFleet({ standby: { instances: running, warmPool: { minSize: 1, maxGroupPreparedCapacity: -1, poolState: 'Stopped', reuseOnScaleIn: true } } }), { now: T0 });
     expect(only(plan, 'put-warm-pool')[0]).toMatchObject({ groupId: 'web-standby', warmPool: { minSize: 2 } });
     // minSize 2 with no warm instance yet: Auto Scaling is already preparing them, nothing to ask.
-    expect(kinds(planNoticeResponse(rebalance('i-a1'), standardFleet({ standby: { instances: [] } }), { now: T0 }))).toEqual(['reserve']);
+    expect(kinds(planNoticeResponse(rebalance('i-a1'), standardFleet({ standby: { instances: [] } }), { now: T0 }))).toEqual(['reserve', 'record-pool-signal']);
     const empty = planNoticeResponse(rebalance('i-a1'), standardFleet({ standby: { instances: [], warmPool: { minSize: 0, maxGroupPreparedCapacity: -1, poolState: 'Stopped', reuseOnScaleIn: true } } }), { now: T0 });
     expect(only(empty, 'put-warm-pool')[0]).toMatchObject({ warmPool: { minSize: 1 } });
   });

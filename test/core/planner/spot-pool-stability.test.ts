@@ -149,7 +149,7 @@ const fleetWithHistory = (earlier: readonly number[], opts: { standby?: boolean;
 describe('planNoticeResponse: a Spot warning in an unstable pool', () => {
   it('a stable pool: the load may go to a Spot sibling with room, and the reclaim is recorded last', () => {
     const plan = planNoticeResponse(warning('i-a1'), fleetWithHistory([-20]), { now: T0 });
-    expect(kinds(plan)).toEqual(['reserve', 'reserve']);
+    expect(kinds(plan)).toEqual(['reserve', 'reserve', 'record-pool-signal']);
     expect(only(plan, 'reserve')[1]?.reservation).toMatchObject({ id: 'reclaim:m5.large@us-east-1a:evt-i-a1:i-a1', expiresAt: at(180) });
     expect(plan.events).toContainEqual(expect.objectContaining({ kind: 'capacity-staged', detail: expect.stringContaining('i-b1 has room') }));
     expect(plan.events.map((e) => e.kind)).not.toContain('spot-pool-unstable');
@@ -157,7 +157,7 @@ describe('planNoticeResponse: a Spot warning in an unstable pool', () => {
 
   it('past the threshold: the load goes to the On-Demand standby (not the Spot sibling), reported with a domain event', () => {
     const plan = planNoticeResponse(warning('i-a1'), fleetWithHistory([-20, -10]), { now: T0 });
-    expect(kinds(plan)).toEqual(['reserve', 'change-desired-capacity', 'noop', 'reserve']);
+    expect(kinds(plan)).toEqual(['reserve', 'change-desired-capacity', 'noop', 'reserve', 'record-pool-signal']);
     expect(raisedTo(plan)).toEqual([expect.objectContaining({ groupId: 'web-standby', raisedTo: 1 })]);
     expect(plan.events.map((e) => e.kind)).not.toContain('capacity-staged');
     expect(plan.events).toContainEqual({
