@@ -7,6 +7,7 @@ import { DEFAULT_INTERRUPTION_PARAMS, drawPoolBursts, mapPoolLabels, replayedBur
 import { DEFAULT_POST_RESTART_MODEL, drawRestartVariation, learnPostRestartModel, withPeaks, type PostRestartModel } from './post-restart-demand';
 import { DEFAULT_REQUEST_PARAMS, drawPriorityRequests, type RequestModelParams } from './priority-requests';
 import { randomStream } from './random';
+import { checkOtherSignals, DEFAULT_OTHER_SIGNALS, drawOtherSignals, type OtherSignalCounts } from './other-signals';
 import { checkTimings, DEFAULT_TIMINGS, type ReplacementTimings } from './replacement-timings';
 import type { SimulationSetup } from './run-strategy';
 import { buildSampleFleet } from './sample-fleet';
@@ -41,6 +42,8 @@ export interface SimulationOptions {
    * minute's demand multiplier; default the learned or documented model's. spotwise is never told.
    */
   readonly postRestartPeaks?: { readonly cpu?: number; readonly memory?: number };
+  /** Capacity Reservation reclaims and AWS Health scheduled changes over the run (default none). */
+  readonly otherSignals?: Partial<OtherSignalCounts>;
 }
 
 /** Seconds per simulation step: fine enough for 21-second warm starts and 2-minute warnings. */
@@ -101,6 +104,7 @@ export const prepareSimulation = (opts: SimulationOptions): PreparedSimulation =
   const modelDir = (opts.predictor ?? 'auto') === 'auto' && existsSync(join(BUNDLED_MODEL_DIR, 'model.json')) ? BUNDLED_MODEL_DIR : undefined;
   return {
     seed: opts.seed, hours: opts.hours, sample, advisor: sample.advisor, bursts, requests, interruption, world, postRestart, dataDir, seriesUsed,
+    otherSignals: drawOtherSignals(checkOtherSignals({ ...DEFAULT_OTHER_SIGNALS, ...opts.otherSignals }), window, randomStream(opts.seed, 'other-signals')),
     ...(modelDir !== undefined ? { modelDir } : {}),
     ...(replayedPools !== undefined ? { replayedPools } : {}),
   };

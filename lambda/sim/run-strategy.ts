@@ -6,6 +6,7 @@ import type { SpotAdvisor } from './spot-advisor';
 import type { RequestCounts, SimStrategy } from './strategies/baseline-strategies';
 import type { SoftwareBill } from './aws-bill';
 import type { ForecastChecks } from './report/forecast-checks';
+import type { OtherSignal } from './other-signals';
 
 /** Everything a run needs that is the same for every strategy compared on one seed. */
 export interface SimulationSetup {
@@ -17,6 +18,8 @@ export interface SimulationSetup {
   readonly requests: readonly InterruptionRequest[];
   readonly interruption: InterruptionModelParams;
   readonly world: WorldParams;
+  /** Capacity Reservation reclaims and scheduled maintenance (other-signals.ts), replayed for every strategy. */
+  readonly otherSignals?: readonly OtherSignal[];
 }
 
 export interface StrategyRun {
@@ -66,6 +69,10 @@ export const runStrategy = async (
     if (b.at >= world.endAt) continue;
     if (b.rebalanceAt !== undefined) world.queue.push(Math.max(world.startAt, b.rebalanceAt), { kind: 'rebalance-pool', burst: b });
     world.queue.push(b.at, { kind: 'burst', burst: b });
+  }
+  for (const s of setup.otherSignals ?? []) {
+    if (s.at >= world.endAt) continue;
+    world.queue.push(s.at, s.kind === 'capacity-reservation' ? { kind: 'capacity-reservation-warning', pick: s.pick } : { kind: 'maintenance-notice', pick: s.pick, startAt: s.startAt });
   }
   for (const request of setup.requests) if (request.notBefore < world.endAt) world.queue.push(request.notBefore, { kind: 'strategy', name: 'request', payload: request });
   const earlyRebalance = new Set<string>();
@@ -124,8 +131,39 @@ export const runStrategy = async (
         }
         case 'reclaim': {
           if (!world.isAlive(ev.instanceId)) break;
-          world.totals.spotInterruptions += 1;
+          if (ev.burstId === CAPACITY_RESERVATION_BURST) world.totals.capacityReservationReclaims += 1;
+          else world.totals.spotInterruptions += 1;
           world.terminate(ev.instanceId, hooks, 'reclaim');
+          break;
+        }
+        case 'capacity-reservation-warning': {
+          // The reservation's owner takes the capacity back: a two-minute warning, then termination (no rebalance recommendation).
+          const id = world.pickRunningPrimary(ev.pick);
+          if (id === undefined) break;
+          const reclaimAt = world.doom(id);
+          world.post(async () => {
+            await hooks.onCapacityReservationWarning?.(world, id, reclaimAt);
+          });
+          world.queue.push(reclaimAt, { kind: 'reclaim', instanceId: id, burstId: CAPACITY_RESERVATION_BURST });
+          break;
+        }
+        case 'maintenance-notice': {
+          const id = world.pickRunningPrimary(ev.pick);
+          if (id === undefined) break;
+          const startAt = ev.startAt;
+          world.post(async () => {
+            await hooks.onScheduledMaintenance?.(world, id, startAt);
+          });
+          world.queue.push(startAt, { kind: 'maintenance-due', instanceId: id });
+          break;
+        }
+        case 'maintenance-due': {
+          // EC2 stops the instance at the scheduled change's start if it is still there; its group's health check replaces it.
+          const m = world.meta.get(ev.instanceId);
+          if (!world.isAlive(ev.instanceId) || m === undefined || world.instance(ev.instanceId)?.state !== 'running') break;
+          world.totals.maintenanceStops += 1;
+          m.doomedAt = world.now();
+          world.beginStop(ev.instanceId, false, hooks);
           break;
         }
         case 'ready':
@@ -184,6 +222,9 @@ export const runStrategy = async (
     ...(strategy.forecastChecks !== undefined ? { forecastChecks: strategy.forecastChecks(world) } : {}),
   };
 };
+
+/** The burst id of a Capacity Reservation reclaim (not a Spot pool burst). */
+const CAPACITY_RESERVATION_BURST = 'capacity-reservation';
 
 /** Running, in-service Spot instances of a burst's pool (the ones AWS can reclaim). */
 const poolMembers = (world: SimWorld, burst: PoolBurst): InstanceId[] =>

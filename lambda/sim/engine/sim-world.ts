@@ -66,7 +66,10 @@ export type SimEvent =
   | { readonly kind: 'warm-filled'; readonly instanceId: InstanceId }
   | { readonly kind: 'state-reached'; readonly instanceId: InstanceId; readonly state: 'stopped' | 'terminated'; readonly seq: number }
   | { readonly kind: 'hook-timeout'; readonly instanceId: InstanceId; readonly token: string }
-  | { readonly kind: 'strategy'; readonly name: string; readonly payload?: unknown };
+  | { readonly kind: 'strategy'; readonly name: string; readonly payload?: unknown }
+  | { readonly kind: 'capacity-reservation-warning'; readonly pick: number }
+  | { readonly kind: 'maintenance-notice'; readonly pick: number; readonly startAt: number }
+  | { readonly kind: 'maintenance-due'; readonly instanceId: InstanceId };
 
 /** Auto Scaling lifecycle hooks on the managed groups (lib/lifecycle-hooks.ts: 5-minute heartbeat timeout, CONTINUE by default). */
 export interface LifecycleHookSettings {
@@ -237,6 +240,10 @@ export interface WorldTotals {
   steadyUnservedVcpuMinutes: number;
   /** Strategy reactions (deliveries) that threw. */
   deliveryFailures: number;
+  /** Instances an interruptible Capacity Reservation's owner reclaimed while they still ran. */
+  capacityReservationReclaims: number;
+  /** Instances EC2 stopped at a scheduled change's start because they were still there. */
+  maintenanceStops: number;
 }
 
 /** Hooks a strategy implements; the world calls them as things happen. All may be async (handlers). */
@@ -245,6 +252,10 @@ export interface StrategyHooks {
   onStart?(world: SimWorld): Promise<void>;
   onRebalanceRecommendation?(world: SimWorld, id: InstanceId): Promise<void>;
   onWarning?(world: SimWorld, id: InstanceId, reclaimAt: number): Promise<void>;
+  /** An interruptible Capacity Reservation's two-minute warning (EC2 event). */
+  onCapacityReservationWarning?(world: SimWorld, id: InstanceId, reclaimAt: number): Promise<void>;
+  /** An AWS Health scheduled change for an instance: EC2 stops it at `startAt`. */
+  onScheduledMaintenance?(world: SimWorld, id: InstanceId, startAt: number): Promise<void>;
   onInstanceState?(world: SimWorld, id: InstanceId, state: InstanceState, previous: InstanceState): Promise<void>;
   onRequest?(world: SimWorld, request: InterruptionRequest): Promise<void>;
   onStep?(world: SimWorld): Promise<void>;
@@ -277,6 +288,7 @@ export class SimWorld {
     spotInterruptions: 0, voluntaryInterruptions: 0, budgetViolations: 0, overCommits: 0, coldLaunches: 0, warmStarts: 0,
     rebalanceRecommendations: 0, warnings: 0, failedActions: 0, healthCheckReplacements: 0, staleCapacityWrites: 0,
     standbyInstanceHours: 0, idleStandbyInstanceHours: 0, steadyUnservedVcpuMinutes: 0, deliveryFailures: 0,
+    capacityReservationReclaims: 0, maintenanceStops: 0,
   };
   readonly buckets: { launch: TokenBucket; mutating: TokenBucket; describe: TokenBucket };
   /** Pool (type@az) → time until which launches into it fail (it was just reclaimed). */
@@ -864,6 +876,15 @@ export class SimWorld {
     }
     w.episode = { kind, workloadId: w.id, groupId: w.groupId, start: this.current, unservedVcpuMinutes: 0, unservedGibMinutes: 0, ...(fromHost !== undefined ? { fromHost } : {}) };
     this.episodes.push(w.episode);
+  }
+
+  /** The running primary instance an event picks (`pick` in [0, 1)), by id order; undefined when none runs. */
+  pickRunningPrimary(pick: number): InstanceId | undefined {
+    const candidates = this.instances()
+      .filter((i) => !this.standbyGroups.has(i.groupId) && !i.warm && i.state === 'running' && this.meta.get(i.id)?.doomedAt === undefined && !this.meta.get(i.id)?.detached)
+      .map((i) => i.id)
+      .sort();
+    return candidates[Math.min(candidates.length - 1, Math.floor(pick * candidates.length))];
   }
 
   /** A Spot warning: the instance is reclaimed SPOT_WARNING_LEAD_SECONDS later. */

@@ -54,6 +54,10 @@ export interface StrategySummary {
   /** Unserved demand outside any episode (should be ~0: every shortfall has an interruption behind it). */
   readonly steadyUnservedVcpuMinutes: number;
   readonly deliveryFailures: number;
+  /** Instances an interruptible Capacity Reservation's owner reclaimed while they still ran (`--capacity-reservation-reclaims`). */
+  readonly capacityReservationReclaims: number;
+  /** Instances EC2 stopped at a scheduled change's start because nothing had replaced them (`--scheduled-maintenance`). */
+  readonly maintenanceStops: number;
   /** spotwise's p90 forecasts at each interruption against the simulated post-restart peak (forecasting strategies only). */
   readonly forecastChecks?: ForecastChecks;
   /** Strategy-specific counters (spotwise: handler invocations, failures, reservations made/refused, ...). */
@@ -133,6 +137,8 @@ export const summarizeRun = (run: StrategyRun, endAt: number): StrategySummary =
     demandVcpuMinutes: round(t.demandVcpuMinutes, 1),
     steadyUnservedVcpuMinutes: round(t.steadyUnservedVcpuMinutes, 2),
     deliveryFailures: t.deliveryFailures,
+    capacityReservationReclaims: t.capacityReservationReclaims,
+    maintenanceStops: t.maintenanceStops,
     ...(run.forecastChecks !== undefined ? { forecastChecks: run.forecastChecks } : {}),
     ...run.extra,
   };

@@ -190,6 +190,12 @@ interface BaselineSpec {
   readonly maintenance: 'terminate-first' | 'launch-before-terminate';
   start?(world: SimWorld, parts: BaselineParts): Promise<void>;
   onWarning?(world: SimWorld, parts: BaselineParts, id: InstanceId): Promise<void>;
+  /**
+   * A careful operator's termination handler treats an interruptible Capacity Reservation's warning like a Spot
+   * warning (same two minutes, same handler), and turns an AWS Health scheduled change into a maintenance
+   * request due by its start time. The naive references do neither.
+   */
+  readonly handlesOtherSignals?: boolean;
 }
 
 const makeBaseline = (spec: BaselineSpec): SimStrategy => {
@@ -217,6 +223,26 @@ const makeBaseline = (spec: BaselineSpec): SimStrategy => {
     async onRequest(world, request) {
       if (spec.maintenance === 'terminate-first') await parts.terminateFirst(world, request);
       else parts.enqueue(request);
+    },
+    async onCapacityReservationWarning(world, id) {
+      if (spec.onWarning === undefined || spec.handlesOtherSignals !== true) return;
+      parts.handlerInvocations += 1;
+      await spec.onWarning(world, parts, id);
+    },
+    async onScheduledMaintenance(world, id, startAt) {
+      if (spec.handlesOtherSignals !== true) return;
+      parts.handlerInvocations += 1;
+      const groupId = world.meta.get(id)?.groupId;
+      if (groupId === undefined) return;
+      parts.enqueue({
+        requestId: `maintenance-${id}-${startAt}` as InterruptionRequest['requestId'],
+        selector: { kind: 'instance', instanceId: id },
+        reason: 'AWS Health scheduled change',
+        notBefore: world.now(),
+        deadline: startAt,
+        mode: 'terminate',
+        requestedAt: world.now(),
+      });
     },
     async onStep(world) {
       await parts.completeDrained(world);
@@ -253,6 +279,7 @@ export const createReactiveStrategy = (): SimStrategy =>
 export const createAsgNativeStrategy = (warmPoolSize: number): SimStrategy =>
   makeBaseline({
     name: 'asg-native',
+    handlesOtherSignals: true,
     description: `Capacity Rebalancing, launch-before-terminate maintenance, static warm pool of ${warmPoolSize} raised by one per warning`,
     features: CAREFUL,
     knob: warmPoolSize,
@@ -269,6 +296,7 @@ export const createAsgNativeStrategy = (warmPoolSize: number): SimStrategy =>
 export const createWarmReactiveStrategy = (warmPoolSize: number): SimStrategy =>
   makeBaseline({
     name: 'warm-reactive',
+    handlesOtherSignals: true,
     description: `on the warning start one warm standby instance of the victim's shape; static warm pool of ${warmPoolSize}; launch-before-terminate maintenance`,
     features: CAREFUL,
     knob: warmPoolSize,
@@ -304,6 +332,7 @@ export const createWarmReactiveStrategy = (warmPoolSize: number): SimStrategy =>
 export const createStaticHeadroomStrategy = (sparesPerGroup: number): SimStrategy =>
   makeBaseline({
     name: 'static-headroom',
+    handlesOtherSignals: true,
     description: `${sparesPerGroup} always-running spare instance(s) per primary group; launch-before-terminate maintenance`,
     features: CAREFUL,
     knob: sparesPerGroup,

@@ -1,5 +1,5 @@
 import { AWS_EC2_SOURCE, DetailType, SPOTWISE_SOURCE } from '../../contracts/events';
-import { AWS_AUTOSCALING_SOURCE } from '../../contracts/events';
+import { AWS_AUTOSCALING_SOURCE, AWS_HEALTH_SOURCE } from '../../contracts/events';
 import type { GroupId, InstanceId, InstanceState, InterruptionRequest } from '../../core/domain';
 import type { LifecycleHookEvent } from '../engine/sim-world';
 
@@ -18,6 +18,33 @@ const instanceArn = (id: InstanceId): string => `arn:aws:ec2:${REGION}:${ACCOUNT
 
 export const spotWarningEvent = (id: InstanceId, at: number) =>
   envelope(`sim-warning-${id}-${at}`, AWS_EC2_SOURCE, DetailType.spotInterruptionWarning, at, [instanceArn(id)], { 'instance-id': id, 'instance-action': 'terminate' });
+
+/** An interruptible Capacity Reservation's two-minute warning (EC2 User Guide, "Monitor interruptible Capacity Reservations"). */
+export const capacityReservationWarningEvent = (id: InstanceId, at: number, reclaimAt: number) =>
+  envelope(`sim-cr-warning-${id}-${at}`, AWS_EC2_SOURCE, DetailType.capacityReservationInterruptionWarning, at, [instanceArn(id)], {
+    'instance-id': id, 'instance-action': 'terminate', 'instance-termination-time': new Date(reclaimAt).toISOString().replace('.000Z', 'Z'), azId: 'use1-az1',
+  });
+
+/** An AWS Health scheduled change for one EC2 instance (retirement: EC2 stops it after `startAt`). */
+export const scheduledMaintenanceEvent = (id: InstanceId, at: number, startAt: number) => {
+  const code = 'AWS_EC2_INSTANCE_RETIREMENT_SCHEDULED';
+  const rfc1123 = (t: number): string => new Date(t).toUTCString();
+  return envelope(`sim-health-${id}-${at}`, AWS_HEALTH_SOURCE, DetailType.healthEvent, at, [id], {
+    eventArn: `arn:aws:health:${REGION}::event/EC2/${code}/${code}_sim-${id}-${at}`,
+    service: 'EC2',
+    eventTypeCode: code,
+    eventTypeCategory: 'scheduledChange',
+    eventScopeCode: 'ACCOUNT_SPECIFIC',
+    startTime: rfc1123(startAt),
+    endTime: rfc1123(startAt + 3_600_000),
+    lastUpdatedTime: rfc1123(at),
+    statusCode: 'upcoming',
+    eventRegion: REGION,
+    eventDescription: [{ language: 'en_US', latestDescription: `We will stop your instance after ${new Date(startAt).toISOString()}.` }],
+    affectedEntities: [{ entityValue: id, lastUpdatedTime: rfc1123(at), status: 'PENDING' }],
+    affectedAccount: ACCOUNT,
+  });
+};
 
 export const rebalanceEvent = (id: InstanceId, at: number) =>
   envelope(`sim-rebalance-${id}-${at}`, AWS_EC2_SOURCE, DetailType.rebalanceRecommendation, at, [instanceArn(id)], { 'instance-id': id });

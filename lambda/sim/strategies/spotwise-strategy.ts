@@ -20,7 +20,7 @@ import { priceSoftware, type BilledFunction, type SoftwareBill } from '../aws-bi
 import { type RequestCounts, type SimStrategy } from './baseline-strategies';
 import { NaivePredictor } from './naive-predictor';
 import { checkForecasts, type ForecastAtInterruption, type ForecastChecks } from '../report/forecast-checks';
-import { interruptionRequestedEvent, lifecycleActionEvent, profileTickEvent, rebalanceEvent, scheduledRuleEvent, spotWarningEvent, stateChangeEvent } from './sim-events';
+import { capacityReservationWarningEvent, interruptionRequestedEvent, lifecycleActionEvent, scheduledMaintenanceEvent, profileTickEvent, rebalanceEvent, scheduledRuleEvent, spotWarningEvent, stateChangeEvent } from './sim-events';
 import { SimTelemetry } from './sim-telemetry';
 
 /** CPU and memory an idle instance still shows (OS, agents): what CloudWatch reports for a spare. */
@@ -241,6 +241,15 @@ export const createSpotwiseStrategy = (setup: PreparedSimulation, options: Spotw
     async onWarning(w: SimWorld, id: InstanceId) {
       warned.add(id);
       await deliver('notice', notice, spotWarningEvent(id, w.now()));
+    },
+
+    async onCapacityReservationWarning(w: SimWorld, id: InstanceId, reclaimAt: number) {
+      await deliver('notice', notice, capacityReservationWarningEvent(id, w.now(), reclaimAt));
+    },
+
+    // The stack routes AWS Health scheduled changes to the coordinator (lib/notice-rules.ts).
+    async onScheduledMaintenance(w: SimWorld, id: InstanceId, startAt: number) {
+      await deliver('coordinator', coordinator, scheduledMaintenanceEvent(id, w.now(), startAt));
     },
 
     // Every restart of a workload (a cut-over or a start after an outage): what spotwise forecast for the host

@@ -45,7 +45,7 @@ describe('summarizeRun', () => {
       unservedVcpuMinutes: 1.234, unservedGibMinutes: 5.678, demandVcpuMinutes: 100, servedVcpuMinutes: 98.766, costUsd: 12.0,
       spotCostUsd: 10, onDemandCostUsd: 1.9, storageCostUsd: 0.1, allOnDemandCostUsd: 40,
       spotInterruptions: 3, voluntaryInterruptions: 1, budgetViolations: 0, overCommits: 0, coldLaunches: 1, warmStarts: 2, rebalanceRecommendations: 4, warnings: 2,
-      failedActions: 1, healthCheckReplacements: 0, staleCapacityWrites: 2, standbyInstanceHours: 3, idleStandbyInstanceHours: 1.5, steadyUnservedVcpuMinutes: 0, deliveryFailures: 0,
+      failedActions: 1, healthCheckReplacements: 0, staleCapacityWrites: 2, standbyInstanceHours: 3, idleStandbyInstanceHours: 1.5, steadyUnservedVcpuMinutes: 0, deliveryFailures: 0, capacityReservationReclaims: 0, maintenanceStops: 0,
     },
   };
 
