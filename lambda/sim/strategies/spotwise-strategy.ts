@@ -342,6 +342,8 @@ export const createSpotwiseStrategy = (setup: PreparedSimulation, options: Spotw
       reservationsRefused: publisher.domainEvents.get('reservation-refused') ?? 0,
       capacityStaged: publisher.domainEvents.get('capacity-staged') ?? 0,
       failClosed: publisher.domainEvents.get('fail-closed') ?? 0,
+      unstablePoolShifts: publisher.domainEvents.get('spot-pool-unstable') ?? 0,
+      unstablePoolsCalmed: publisher.domainEvents.get('spot-pool-calmed') ?? 0,
       ...restartLearning(profilesWritten, setup.sample.startAt, warned),
     }),
   };

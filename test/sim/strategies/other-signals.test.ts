@@ -54,3 +54,4 @@ describe('other interruption signals replayed for every strategy', () => {
     expect(spotwise.totals.deliveryFailures).toBe(0);
   }, 60_000);
 });
+
