@@ -309,8 +309,6 @@ export interface ShapingPolicy {
   readonly allowedInstanceTypes: readonly string[];
   /** Whether a running On-Demand sibling may be resized through stop → modify → start. */
   readonly allowStopModifyStart: boolean;
-  /** Share of a lender's unused allocation it may lend (0..1). */
-  readonly borrowLimit: number;
   readonly dryRun: boolean;
   /** Placement-score weights (see placement-score.ts); absent = the seed's 0.5 / 0.3 / 0.2. */
   readonly placementWeights?: { readonly priority: number; readonly freeCpu: number; readonly freeMemory: number };

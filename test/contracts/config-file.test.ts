@@ -160,7 +160,6 @@ forecast_quantile: p50
 post_restart_window_minutes: 15
 allowed_instance_types: [m5.large, m5.xlarge]
 allow_stop_modify_start: true
-borrow_limit: 0.2
 dry_run: true
 unstable_pool: { enabled: true, reclaim_threshold: 5, window_minutes: 30, cool_down_minutes: 240 }
 placement_weights: { free_cpu: 0.1, free_memory: 0.6 }
@@ -200,7 +199,6 @@ describe('policies read from YAML: accepted shapes', () => {
         postRestartWindowMinutes: 30,
         allowedInstanceTypes: [],
         allowStopModifyStart: false,
-        borrowLimit: 0.5,
         dryRun: false,
         placementWeights: { priority: 0.5, freeCpu: 0.3, freeMemory: 0.2 },
         unstablePool: { enabled: false, reclaimThreshold: 3, windowMinutes: 60, coolDownMinutes: 120 },
@@ -221,7 +219,6 @@ describe('policies read from YAML: accepted shapes', () => {
         postRestartWindowMinutes: 15,
         allowedInstanceTypes: ['m5.large', 'm5.xlarge'],
         allowStopModifyStart: true,
-        borrowLimit: 0.2,
         dryRun: true,
         placementWeights: { priority: 0.5, freeCpu: 0.1, freeMemory: 0.6 },
         unstablePool: { enabled: true, reclaimThreshold: 5, windowMinutes: 30, coolDownMinutes: 240 },
@@ -261,7 +258,8 @@ describe('policies read from YAML: rejections name the field and the value', () 
     ['negative placement weight', `policy_name: a\npriority: 1\nplacement_weights: {free_cpu: -0.3}\n`, 'policies.0.placement_weights.free_cpu: Too small: expected number to be >=0 (got -0.3)'],
     ['both placement weights 0', `policy_name: a\npriority: 1\nplacement_weights: {free_cpu: 0, free_memory: 0}\n`, 'policies.0.placement_weights: free_cpu 0 and free_memory 0: at least one must be above 0'],
     ['typo in a placement weight', `policy_name: a\npriority: 1\nplacement_weights: {free_mem: 0.2}\n`, 'policies.0.placement_weights: Unrecognized key: "free_mem"'],
-    ['second document', `policy_name: a\npriority: 1\n---\npolicy_name: b\npriority: 1\nborrow_limit: 2\n`, 'policies.1.borrow_limit: Too big: expected number to be <=1 (got 2)'],
+    ['second document', `policy_name: a\npriority: 1\n---\npolicy_name: b\npriority: 1\npost_restart_window_minutes: 2\n`, 'policies.1.post_restart_window_minutes: Too small: expected number to be >=5 (got 2)'],
+    ['borrow_limit (not a setting: borrowing does not decide admissions)', `policy_name: a\npriority: 1\nborrow_limit: 0.5\n`, 'policies.0: Unrecognized key: "borrow_limit"'],
   ])('%s', (_name, text, message) => {
     expect(errorOf(() => policiesOf(text, 'spotwise.yaml'))).toContain(message);
   });
@@ -272,9 +270,9 @@ describe('policies read from YAML: rejections name the field and the value', () 
   });
 
   it('reports every problem at once', () => {
-    const message = errorOf(() => policiesOf(`- {policy_name: a, priority: 500}\n- {policy_name: b, priority: 1, borrow_limit: -1}\n`));
+    const message = errorOf(() => policiesOf(`- {policy_name: a, priority: 500}\n- {policy_name: b, priority: 1, post_restart_window_minutes: -1}\n`));
     expect(message).toContain('policies.0.priority');
-    expect(message).toContain('policies.1.borrow_limit');
+    expect(message).toContain('policies.1.post_restart_window_minutes');
   });
 
   it.each([
@@ -334,7 +332,7 @@ describe('policies read from YAML: rejections name the field and the value', () 
       policy_name: fc.stringMatching(/^[a-z][a-z0-9_-]{0,20}$/),
       priority: fc.oneof(fc.constantFrom('high', 'medium', 'low'), fc.integer({ min: 0, max: 100 })),
       behavior: fc.record({ eviction_threshold: fc.double({ min: 0.01, max: 1, noNaN: true }), preemption_enabled: fc.boolean() }),
-      borrow_limit: fc.double({ min: 0, max: 1, noNaN: true }),
+      placement_weights: fc.record({ free_cpu: fc.double({ min: 0.01, max: 1, noNaN: true }), free_memory: fc.double({ min: 0, max: 1, noNaN: true }) }),
       post_restart_window_minutes: fc.integer({ min: 5, max: 240 }),
     });
     fc.assert(

@@ -44,7 +44,6 @@ export const shapingPolicyYamlSchema = z
     post_restart_window_minutes: z.number().int().min(5).max(240).default(30),
     allowed_instance_types: z.array(z.string().regex(/^[a-z0-9-]+\.[a-z0-9-]+$/, 'expected an instance type like "m5.large"')).default([]),
     allow_stop_modify_start: z.boolean().default(false),
-    borrow_limit: z.number().min(0).max(1).default(0.5),
     dry_run: z.boolean().default(false),
     /**
      * Where a restarted instance's load lands among running siblings with room: the weights of the
@@ -106,7 +105,6 @@ export const toShapingPolicy = (p: z.output<typeof shapingPolicyYamlSchema>): Sh
   postRestartWindowMinutes: p.post_restart_window_minutes,
   allowedInstanceTypes: p.allowed_instance_types,
   allowStopModifyStart: p.allow_stop_modify_start,
-  borrowLimit: p.borrow_limit,
   dryRun: p.dry_run,
   placementWeights: { priority: DEFAULT_PLACEMENT_WEIGHTS.priority, freeCpu: p.placement_weights.free_cpu, freeMemory: p.placement_weights.free_memory },
   unstablePool: {

@@ -16,7 +16,6 @@ const policy = (maxUnavailable: DisruptionBudget['maxUnavailable']): ShapingPoli
   postRestartWindowMinutes: 30,
   allowedInstanceTypes: [],
   allowStopModifyStart: false,
-  borrowLimit: 0.5,
   dryRun: false,
 });
 

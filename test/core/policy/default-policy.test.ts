@@ -13,7 +13,6 @@ describe('DEFAULT_POLICY', () => {
       postRestartWindowMinutes: 30,
       allowedInstanceTypes: [],
       allowStopModifyStart: false,
-      borrowLimit: 0.5,
       dryRun: false,
       placementWeights: { priority: 0.5, freeCpu: 0.3, freeMemory: 0.2 },
       unstablePool: { enabled: false, reclaimThreshold: 3, windowMinutes: 60, coolDownMinutes: 120 },
