@@ -86,7 +86,7 @@ describe('stop → modify → start of a running sibling against asynchronous AW
     const w = await resizeWorld();
     const delivered = { n: 0 };
     const warned = await makeNotice(w.deps)(fixture('ec2-spot-instance-interruption-warning__karpenter.json'));
-    expect(warned).toMatchObject({ status: 'planned', succeeded: true, actions: ['reserve', 'reserve', 'enter-standby', 'interrupt-instance'] });
+    expect(warned).toMatchObject({ status: 'planned', succeeded: true, actions: ['reserve', 'reserve', 'enter-standby', 'interrupt-instance', 'record-pool-signal'] });
     expect(w.ports.cloud.instance(SIBLING)?.state).toBe('stopping');
     expect(w.ports.cloud.inStandby(SIBLING)).toBe(true);
     expect(w.ports.cloud.group(GROUP)?.desiredCapacity).toBe(4);
