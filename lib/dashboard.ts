@@ -137,12 +137,14 @@ const groupRow = (s: string, period: Duration, group: DashboardGroup): IWidget[]
       width: 6,
     }),
     new GraphWidget({
-      title: `${group.name}: pool memory GiB (capacity / reserved / used)`,
+      title: `${group.name}: pool memory GiB (capacity / reserved / used), instances below their wanted allocation`,
       left: [
         m(MetricName.poolCapacityMemoryGiB, 'Maximum', 'capacity'),
         m(MetricName.poolReservedMemoryGiB, 'Maximum', 'reserved'),
         m(MetricName.poolUsedMemoryGiB, 'Maximum', 'used'),
       ],
+      // Oversubscription: instances held at their tier's fair share (or at what a full pool left them).
+      right: [m(MetricName.allocationsBelowWanted, 'Maximum', 'instances below wanted')],
       width: 6,
     }),
     // Per restart, like with like: the instance's forecast from before its interruption against the peak it

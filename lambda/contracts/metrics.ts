@@ -22,6 +22,11 @@ export const MetricName = {
   predictionErrorRatio: 'PostRestartPredictionError',
   profileAgeSeconds: 'ProfileAgeSeconds',
   profilesUpdated: 'ProfilesUpdated',
+  /**
+   * Serving instances whose allocation the profiler's pool refresh held below what they want (by group, every
+   * tick): their priority tier's fair share under oversubscription, or a pool full of reservations.
+   */
+  allocationsBelowWanted: 'AllocationsBelowWanted',
   metricGaps: 'MetricGaps',
   actionFailures: 'ActionFailures',
   awsCallRetries: 'AwsCallRetries',

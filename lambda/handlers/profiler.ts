@@ -263,6 +263,7 @@ const reportRefresh = (refresh: PoolRefresh, deps: ProfilerDeps, keys: Record<st
       ...keys, instanceId: c.instanceId, wanted: formatResources(c.wanted), allocated: formatResources(c.allocated), shortfall: formatResources(c.shortfall),
     });
   }
+  deps.telemetry.metrics.metric(MetricName.allocationsBelowWanted, 'Count', refresh.capped.length, { [MetricDimension.group]: keys['groupId'] ?? '' });
   if (refresh.capacityHeld !== undefined) {
     log.warn('pool capacity kept above its target until reservations are released (the core never shrinks below commitments)', { ...keys, capacity: formatResources(refresh.capacityHeld) });
   }

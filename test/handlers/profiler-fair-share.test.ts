@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseSpotwiseConfig } from '../../lambda/contracts/config';
+import { MetricName } from '../../lambda/contracts/metrics';
 import { groupId, instanceId, type InstanceTypeSpec, type ManagedInstance, type MetricSample } from '../../lambda/core/domain';
 import { poolInvariantViolations } from '../../lambda/core/pool/resource-pool';
 import { FallbackPredictor } from '../../lambda/core/predict/fallback-predictor';
@@ -51,7 +52,7 @@ const world = (memoryGiB: number) => {
     policies: [{ policy_name: 'batch', priority: 'low' }],
     dry_run: false,
   });
-  const deps: ProfilerDeps = {
+  const deps: ProfilerDeps & { telemetry: RecordingTelemetry } = {
     ports: { clock: ports.clock, instances: ports.cloud, capacity: ports.cloud, state: ports.stateStore, scheduler: ports.scheduler, publisher: ports.publisher },
     managed: toManagedGroups(config),
     dryRun: false,
@@ -80,12 +81,17 @@ describe('profiler tick: allocations under oversubscription follow priority-orde
     const result = await makeHandler(deps)(tick);
     expect(result).toMatchObject({ status: 'planned', succeeded: true });
     expect(storedMemory(ports)).toEqual({ instances: [8, 4, 2, 2], tiers: [8, 4, 4] });
+    // C's c5.large is held at 2 of its 4 GiB (its t3.small gets its whole 2): counted and logged.
+    expect(deps.telemetry.total(MetricName.allocationsBelowWanted, { GroupName: GROUP })).toBe(1);
+    expect(deps.telemetry.logsAt('warn').filter((l) => l.message.startsWith('allocation capped')).map((l) => [l.fields['instanceId'], l.fields['shortfall']]))
+      .toEqual([[TIERS[2].id, '0 vCPU, 2 GiB, 0 Mbps, 0 IOPS']]);
   });
 
   it('the same instances with room for all store what each one wants', async () => {
     const { ports, deps } = world(32);
     await makeHandler(deps)(tick);
     expect(storedMemory(ports)).toEqual({ instances: [8, 4, 4, 2], tiers: [8, 4, 6] });
+    expect(deps.telemetry.total(MetricName.allocationsBelowWanted, { GroupName: GROUP })).toBe(0);
   });
 
   it('a lower tier that held its whole demand gives it up on the next tick once the pool is short', async () => {

@@ -80,10 +80,11 @@ describe('SpotwiseDashboard (spotwise.example.yaml)', () => {
       ['PoolUsedVcpu', g, 'Maximum'],
       ['ForecastVcpuP90', g, 'Maximum'],
     ]);
-    expect(byTitle(widgets, `${group}: pool memory GiB (capacity / reserved / used)`)).toEqual([
+    expect(byTitle(widgets, `${group}: pool memory GiB (capacity / reserved / used), instances below their wanted allocation`)).toEqual([
       ['PoolCapacityMemoryGiB', g, 'Maximum'],
       ['PoolReservedMemoryGiB', g, 'Maximum'],
       ['PoolUsedMemoryGiB', g, 'Maximum'],
+      ['AllocationsBelowWanted', g, 'Maximum'],
     ]);
     // One restart's forecast against the same restart's observed peak, never the group's sum against one instance.
     expect(byTitle(widgets, `${group}: post-restart vCPU per restart, forecast p90 (before the interruption) vs observed peak`)).toEqual([
