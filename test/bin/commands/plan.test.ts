@@ -243,7 +243,8 @@ describe('spotwise plan reports an unstable Spot pool', () => {
     const out = await planEvent({ ...raw, detail: { 'instance-id': victim.id, 'instance-action': 'terminate' } }, target);
     if (out.kind !== 'planned') throw new Error('not planned');
     expect(out.plan.events).toContainEqual(expect.objectContaining({ kind: 'spot-pool-unstable', groupId: 'web', instanceType: victim.instanceType, availabilityZone: victim.availabilityZone, standbyGroupId: 'standby' }));
-    expect(out.plan.actions.at(-1)).toMatchObject({ kind: 'reserve', reservation: { id: expect.stringMatching(new RegExp(`^reclaim:${victim.instanceType.replace('.', '\\.')}@${victim.availabilityZone}:`)) as unknown } });
+    expect(out.plan.actions.at(-1)).toMatchObject({ kind: 'record-pool-signal', groupId: 'web', signal: { instanceId: victim.id, signal: 'spot-warning' } });
+    expect(out.plan.actions.at(-2)).toMatchObject({ kind: 'reserve', reservation: { id: expect.stringMatching(new RegExp(`^reclaim:${victim.instanceType.replace('.', '\\.')}@${victim.availabilityZone}:`)) as unknown } });
     const text = formatText(out, target, 'warning.json');
     expect(text).toContain(`spot-pool-unstable: ${victim.instanceType} in ${victim.availabilityZone} of web had 1 Spot reclaims in 60 min; replacement capacity goes to On-Demand standby standby until ${new Date(target.now + 120 * 60_000).toISOString()}`);
     expect(describeEvent({ kind: 'spot-pool-calmed', at: 0, groupId: groupId('web'), instanceType: 'm5.large', availabilityZone: 'us-east-1a', unstableUntil: 0 }))
