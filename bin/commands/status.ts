@@ -270,7 +270,7 @@ export const collectStatus = async (input: {
         outcomes: e.outcomes.filter((o) => o.startsWith('refused') || o.startsWith('failed') || o.includes('fail closed')),
       })),
   ).sort((a, b) => b.at.localeCompare(a.at));
-  notes.push('borrowed: the loan book is computed while planning and not stored, so no loans are shown');
+  notes.push('borrowed: borrowing does not decide admissions, so there are no loans to show');
   notes.push('fail-closed decisions are listed for requests (from their stored decision trails); those on notices and staging are counted in the FailClosedDecisions metric only');
   return { schemaVersion: STATUS_SCHEMA_VERSION, generatedAt: iso(now), table: input.table, groups, requests, failClosed, notes };
 };
@@ -324,7 +324,7 @@ export const formatStatus = (report: StatusReport): string => {
     out.push('', `group ${g.group}`);
     out.push('  pool (version ' + String(g.pool.version) + `, ${g.pool.allocatedInstances} allocated instance(s))`);
     out.push(...poolTable([['capacity', g.pool.capacity], ['allocated', g.pool.allocated], ['reserved', g.pool.reserved], ['free', g.pool.free]]));
-    out.push('    borrowed    not recorded (see notes)');
+    out.push('    borrowed    none (see notes)');
     const a = g.autoScaling;
     if (a === null) out.push('  auto scaling: not described (see notes)');
     else {

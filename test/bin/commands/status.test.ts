@@ -127,7 +127,7 @@ describe('spotwise status: text', () => {
       '    allocated        1    4   100   200',
       '    reserved         2    8   100   200',
       '    free             5   20  -100  -200',
-      '    borrowed    not recorded (see notes)',
+      '    borrowed    none (see notes)',
       '  auto scaling: desired 2 (min 1, max 4), 2 in service',
       '  warm pool: none',
       '  cost: $0.1320/h now, $0.1920/h at On-Demand: Spot saves $0.0600/h (31.3 %); warm instances running $0.0000/h',
@@ -138,7 +138,7 @@ describe('spotwise status: text', () => {
     expect(text).toContain('  warm pool: min 2, max prepared -1, Stopped: 1 Warmed:Stopped, 1 Warmed:Running');
     expect(text).toContain('  req-2  deferred  terminate group web (priority ≤ 60)\n    reason: drain; window 2026-01-15T12:00:00.000Z .. 2026-01-15T18:00:00.000Z\n    reservation-does-not-fit: no candidate fits\n    short 1 vCPU, 0 GiB, 0 Mbps, 0 IOPS\n    retry at 2026-01-15T12:04:00.000Z (in 4 min)');
     expect(text).toContain('fail-closed decisions (1)\n  2026-01-15T11:59:00.000Z  coordinator  request req-2\n    pool: free 0.5 vCPU');
-    expect(text).toContain('notes\n  - borrowed: the loan book is computed while planning and not stored, so no loans are shown');
+    expect(text).toContain('notes\n  - borrowed: borrowing does not decide admissions, so there are no loans to show');
   });
 });
 
