@@ -63,7 +63,8 @@ const asError = (e: unknown): Error => (e instanceof Error ? e : new Error(Strin
  * Executes a plan's actions in order through the ports — the only place a plan touches the world.
  *
  * - Dry-run: nothing is called; every action is reported skipped ("dry-run"), except those that only change
- *   what spotwise learns (`inherit-profile`: profiles are learned in dry-run too).
+ *   what spotwise learns (`inherit-profile`: profiles are learned in dry-run too; `record-pool-signal`: a Spot pool's
+ *   signal count). A failed signal count is reported in its outcome and does not fail the plan.
  * - Fail closed: when the store refuses a reserve, the disruptive actions that depend on it
  *   (a schedule-interruption naming the reservation, an interrupt-instance of the reserved instance) are
  *   skipped; preparation that only adds capacity (warm pool, desired capacity, lifecycle actions) goes on.
