@@ -17,13 +17,14 @@ const poolSizes = (setup: PreparedSimulation): { perGroup: Map<string, number>; 
 };
 
 /**
- * The knob values `--sweep` tries: 0 up to a size that serves every interruption — the largest Spot pool
- * (a whole pool reclaimed at once, DESIGN.md §1) for warm pools, the largest pool within one group for
- * per-group spares — on a roughly geometric grid so small sizes, where the frontier bends, are dense.
+ * The knob values `--sweep` tries: 0 up to a size that serves every interruption — twice the largest Spot
+ * pool for warm pools (a whole pool reclaimed at once, DESIGN.md §1, and a second burst before the pool has
+ * refilled: a warm instance takes ~5 minutes to come back), the largest pool within one group for per-group
+ * spares — on a roughly geometric grid so small sizes, where the frontier bends, are dense.
  */
 export const knobGrid = (name: KnobStrategyName, setup: PreparedSimulation): number[] => {
   const { perGroup, largestPool } = poolSizes(setup);
-  const cap = name === 'static-headroom' ? Math.max(1, ...perGroup.values()) : Math.max(1, largestPool);
+  const cap = name === 'static-headroom' ? Math.max(1, ...perGroup.values()) : Math.max(1, 2 * largestPool);
   const grid = new Set<number>([0, cap]);
   for (const v of [1, 2, 3, 4, 6, 8, 12, 16, 24, 32, 48, 64]) if (v < cap) grid.add(v);
   return [...grid].sort((a, b) => a - b);
