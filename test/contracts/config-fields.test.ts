@@ -186,6 +186,11 @@ const defaultInstancePriority = async (c: SpotwiseConfig): Promise<unknown> => {
 const stackView = (t: Template): Record<string, unknown> => ({
   schedules: Object.values(t.findResources('AWS::Scheduler::Schedule')).map((r) => (r as { Properties: { ScheduleExpression: unknown } }).Properties.ScheduleExpression),
   rules: Object.values(t.findResources('AWS::Events::Rule')).map((r) => (r as { Properties: { ScheduleExpression?: unknown } }).Properties.ScheduleExpression).filter((e) => e !== undefined),
+  // The groups the profiler schedule ticks: one target per group, its input naming the group.
+  ticked: Object.values(t.findResources('AWS::Events::Rule'))
+    .flatMap((r) => ((r as { Properties: { Targets?: { InputTransformer?: { InputTemplate?: string } }[] } }).Properties.Targets ?? []).map((x) => x.InputTransformer?.InputTemplate))
+    .filter((i): i is string => typeof i === 'string' && i.includes('groupName'))
+    .sort(),
   alarms: Object.values(t.findResources('AWS::CloudWatch::Alarm')).map((r) => (r as { Properties: { Threshold?: unknown; AlarmDescription?: unknown } }).Properties).map((p) => [p.AlarmDescription, p.Threshold]).sort(),
   subscriptions: Object.values(t.findResources('AWS::SNS::Subscription')).map((r) => (r as { Properties: { Endpoint?: unknown } }).Properties.Endpoint),
   policies: JSON.stringify(Object.values(t.findResources('AWS::IAM::Policy')).map((r) => (r as { Properties: { PolicyDocument: unknown } }).Properties.PolicyDocument)),
@@ -215,7 +220,7 @@ const cap = (i: Input) => gp(i)['capacity'] as Record<string, number>;
 const sub = (o: Record<string, unknown>, k: string): Record<string, unknown> => (o[k] ??= {}) as Record<string, unknown>;
 
 const ROWS: Record<string, Row> = {
-  'groups[].name': { change: (i) => { gp(i)['name'] = 'api-asg'; }, observe: (c) => [...toManagedGroups(c).groups.keys()], via: 'the groups the handlers manage' },
+  'groups[].name': { change: (i) => { gp(i)['name'] = 'api-asg'; }, observe: (c, i) => [[...toManagedGroups(c).groups.keys()], stackOf(i)['ticked']], via: 'the groups the handlers manage and the profiler ticks' },
   'groups[].policy': { change: (i) => { gp(i)['policy'] = 'batch'; }, observe: (c) => reservation(c), via: 'notice plan: the reservation follows the batch policy (p50)' },
   'groups[].capacity.vcpu': { change: (i) => { cap(i)['vcpu'] = 16; }, observe: (c) => poolCapacity(toManagedGroups(c).groups.get(groupId(c.groups[0]!.name))!, [], new Map()), via: 'the pool budget (load-fleet)' },
   'groups[].capacity.memory_gib': { change: (i) => { cap(i)['memory_gib'] = 64; }, observe: (c) => poolCapacity(toManagedGroups(c).groups.get(GROUP)!, [], new Map()), via: 'the pool budget (load-fleet)' },
@@ -224,7 +229,7 @@ const ROWS: Record<string, Row> = {
   'groups[].standby': { change: (i) => { delete gp(i)['standby']; }, observe: (c) => relatedGroups(toManagedGroups(c), GROUP), via: 'the groups a notice may touch' },
   'group_tag.key': { change: (i) => { sub(i, 'group_tag')['key'] = 'owner'; }, observe: (c) => tagDiscovery(c), via: 'discovery of tagged groups' },
   'group_tag.value': { change: (i) => { sub(i, 'group_tag')['value'] = 'batch'; }, observe: (c) => tagDiscovery(c), via: 'discovery of tagged groups' },
-  'standby_groups[].name': { change: (i) => { sb(i)['name'] = 'other-standby'; gp(i)['standby'] = 'other-standby'; }, observe: (c) => [...toManagedGroups(c).groups.keys()], via: 'the groups the handlers manage' },
+  'standby_groups[].name': { change: (i) => { sb(i)['name'] = 'other-standby'; gp(i)['standby'] = 'other-standby'; }, observe: (c, i) => [[...toManagedGroups(c).groups.keys()], stackOf(i)['ticked']], via: 'the groups the handlers manage and the profiler ticks' },
   'standby_groups[].warm_pool.min_size': { change: (i) => { sb(i).warm_pool['min_size'] = 4; }, observe: (_c, i) => standbyTick(i), via: 'profiler tick: PutWarmPool floor' },
   'standby_groups[].warm_pool.max_prepared_capacity': { change: (i) => { sb(i).warm_pool['max_prepared_capacity'] = 3; }, observe: (_c, i) => standbyTick(i), via: 'profiler tick: PutWarmPool settings' },
   'standby_groups[].warm_pool.pool_state': { change: (i) => { sb(i).warm_pool['pool_state'] = 'Hibernated'; }, observe: (_c, i) => standbyTick(i), via: 'profiler tick: PutWarmPool settings' },
@@ -273,6 +278,14 @@ describe('every configuration field changes what spotwise does', () => {
     expect(Object.keys(ROWS).sort()).toEqual([...fields].sort());
   });
 
+  it('the stack observer sees what it compares: the profiler ticks each named group, alarms and IAM conditions exist', () => {
+    const view = stackOf(base());
+    expect(view['ticked']).toEqual(expect.arrayContaining([expect.stringContaining(GROUP), expect.stringContaining(STANDBY)]));
+    expect((view['alarms'] as unknown[]).length).toBeGreaterThan(0);
+    expect(view['policies']).toContain('spotwise:managed');
+    expect(view['subscriptions']).toEqual(['oncall@example.com']);
+  });
+
   it.each(Object.entries(ROWS).map(([field, row]) => [field, row.via, row] as const))('%s (%s)', async (_field, _via, row) => {
     const before = base();
     row.given?.(before);
@@ -282,5 +295,10 @@ describe('every configuration field changes what spotwise does', () => {
     const [c0, c1] = [parseSpotwiseConfig(before), parseSpotwiseConfig(after)];
     const [o0, o1] = [await row.observe(c0, before), await row.observe(c1, after)];
     expect(JSON.stringify(o1)).not.toEqual(JSON.stringify(o0));
+    // The observer is deterministic: the unchanged configuration observed again gives the same, so the
+    // difference above is the field's doing.
+    const again = base();
+    row.given?.(again);
+    expect(JSON.stringify(await row.observe(parseSpotwiseConfig(again), again))).toEqual(JSON.stringify(o0));
   }, 60_000);
 });
