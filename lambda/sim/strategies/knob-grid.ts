@@ -37,5 +37,9 @@ export const knobGrid = (name: KnobStrategyName, setup: PreparedSimulation): num
 export const defaultKnob = (name: KnobStrategyName, setup: PreparedSimulation): number => {
   if (name === 'static-headroom') return 1;
   const standby = setup.sample.fleet.groups.find((g) => g.role === 'standby');
-  return standby?.warmPool?.minSize ?? 0;
+  const wp = standby?.warmPool;
+  if (standby === undefined || wp === undefined) return 0;
+  // As Auto Scaling sizes it: max(MinSize, MaxGroupPreparedCapacity − desired); −1 means the group's max size.
+  const prepared = wp.maxGroupPreparedCapacity === -1 ? standby.maxSize : wp.maxGroupPreparedCapacity;
+  return Math.max(wp.minSize, prepared - standby.desiredCapacity);
 };
