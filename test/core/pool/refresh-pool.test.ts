@@ -139,7 +139,8 @@ describe('refreshPool', () => {
 
 // ---------------------------------------------------------------------------------------------
 // The batched refresh against the one-call-per-instance refresh it replaced (O(n²): each call copied
-// the ledger and re-summed it). Kept here verbatim, built only on the single-instance pool functions.
+// the ledger and re-summed it), built only on the single-instance pool functions; its entitlements (fair share
+// of a short dimension) are computed as the batch computes them, so this compares the batching alone.
 // ---------------------------------------------------------------------------------------------
 const perDim = (f: (d: 'vcpu' | 'memoryGiB' | 'networkMbps' | 'diskIops') => number): Resources =>
   ({ vcpu: f('vcpu'), memoryGiB: f('memoryGiB'), networkMbps: f('networkMbps'), diskIops: f('diskIops') });
