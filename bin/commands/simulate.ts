@@ -67,6 +67,8 @@ export const simulateCommand = async (raw: RawSimulateOptions): Promise<number> 
     sweep: opts.sweep, workers: opts.workers,
     ...(opts.dataDir !== undefined ? { dataDir: opts.dataDir } : {}),
     interruption: { rateScale: opts.interruptionScale, rebalanceShare: opts.rebalanceShare },
+    postRestartPeaks: opts.postRestartPeaks,
+    otherSignals: opts.otherSignals,
     ...(opts.replayedInterruptions !== undefined ? { replayedInterruptions: opts.replayedInterruptions } : {}),
     ...(opts.fleetConfig !== undefined ? { fleetConfig: opts.fleetConfig } : {}),
     onProgress: (done, total) => {
@@ -115,6 +117,10 @@ export const registerSimulate = (program: Command): void => {
     .option('--out <dir>', `where report.html goes (default: ${SIMULATE_DEFAULTS.outDir})`)
     .option('--json <file>', 'also write the results as JSON')
     .option('--interruption-scale <x>', `multiplies the Spot Advisor reclaim rates (default: ${SIMULATE_DEFAULTS.interruptionScale})`)
+    .option('--post-restart-cpu <x>', 'peak CPU multiplier of the simulated workloads right after a (re)start (default: the model\'s, 1.8 unless learned from --data); spotwise is never told')
+    .option('--post-restart-memory <x>', 'peak memory multiplier right after a (re)start (default: the model\'s, 1.4 unless learned)')
+    .option('--capacity-reservation-reclaims <n>', 'interruptible Capacity Reservation reclaims per run, each a two-minute warning then termination (default: 0)')
+    .option('--scheduled-maintenance <n>', 'AWS Health scheduled changes per run, announced 2-12 h ahead; EC2 stops what is still there at the start (default: 0)')
     .option('--rebalance-share <x>', `share (0..1) of bursts whose rebalance recommendation comes before the warning (default: ${SIMULATE_DEFAULTS.rebalanceShare})`)
     .option('--workers <n>', `worker threads the runs are spread over, 1..${MAX_WORKERS} (default: the machine's cores); results do not depend on it`)
     .option('--no-progress', 'no progress bar')

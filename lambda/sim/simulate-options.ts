@@ -19,6 +19,10 @@ export interface RawSimulateOptions {
   readonly json?: string;
   readonly interruptionScale?: string;
   readonly rebalanceShare?: string;
+  readonly postRestartCpu?: string;
+  readonly postRestartMemory?: string;
+  readonly capacityReservationReclaims?: string;
+  readonly scheduledMaintenance?: string;
   readonly interruptions?: string;
   readonly config?: string;
   readonly sweep?: boolean;
@@ -39,6 +43,10 @@ export interface SimulateOptions {
   readonly jsonFile?: string;
   readonly interruptionScale: number;
   readonly rebalanceShare: number;
+  /** The simulated workloads' post-restart peaks (first-minute multipliers); absent: the model's. */
+  readonly postRestartPeaks: { readonly cpu?: number; readonly memory?: number };
+  /** Capacity Reservation reclaims and AWS Health scheduled changes over each run. */
+  readonly otherSignals: { readonly capacityReservationReclaims: number; readonly scheduledMaintenance: number };
   readonly sweep: boolean;
   readonly workers: number;
   readonly progress: boolean;
@@ -84,6 +92,10 @@ const FIELDS = {
   instances: { flag: '--instances', schema: numberText('expected an integer number of Spot instances between 2 and 500', (n) => Number.isInteger(n) && n >= 2 && n <= 500) },
   interruptionScale: { flag: '--interruption-scale', schema: numberText('expected a number ≥ 0 (1 = the Spot Advisor rates, 50 = default time compression)', (n) => n >= 0 && n <= 10_000) },
   rebalanceShare: { flag: '--rebalance-share', schema: numberText('expected a share between 0 and 1 of bursts whose rebalance recommendation comes early', (n) => n >= 0 && n <= 1) },
+  postRestartCpu: { flag: '--post-restart-cpu', schema: numberText('expected a peak multiplier between 1 and 20 (the first minute\'s CPU demand over steady state)', (n) => n >= 1 && n <= 20) },
+  postRestartMemory: { flag: '--post-restart-memory', schema: numberText('expected a peak multiplier between 1 and 20 (the first minute\'s memory over steady state)', (n) => n >= 1 && n <= 20) },
+  capacityReservationReclaims: { flag: '--capacity-reservation-reclaims', schema: numberText('expected an integer number of reclaims per run between 0 and 10000', (n) => Number.isInteger(n) && n >= 0 && n <= 10_000) },
+  scheduledMaintenance: { flag: '--scheduled-maintenance', schema: numberText('expected an integer number of scheduled changes per run between 0 and 10000', (n) => Number.isInteger(n) && n >= 0 && n <= 10_000) },
   workers: { flag: '--workers', schema: numberText(`expected an integer number of worker threads between 1 and ${MAX_WORKERS}`, (n) => Number.isInteger(n) && n >= 1 && n <= MAX_WORKERS) },
 } as const;
 
@@ -120,6 +132,14 @@ export const parseSimulateOptions = (raw: RawSimulateOptions, deps: SimulateOpti
   const instances = parseField('instances', raw.instances, SIMULATE_DEFAULTS.instances);
   const interruptionScale = parseField('interruptionScale', raw.interruptionScale, SIMULATE_DEFAULTS.interruptionScale);
   const rebalanceShare = parseField('rebalanceShare', raw.rebalanceShare, SIMULATE_DEFAULTS.rebalanceShare);
+  const postRestartPeaks = {
+    ...(raw.postRestartCpu !== undefined ? { cpu: parseField('postRestartCpu', raw.postRestartCpu, 1) } : {}),
+    ...(raw.postRestartMemory !== undefined ? { memory: parseField('postRestartMemory', raw.postRestartMemory, 1) } : {}),
+  };
+  const otherSignals = {
+    capacityReservationReclaims: parseField('capacityReservationReclaims', raw.capacityReservationReclaims, 0),
+    scheduledMaintenance: parseField('scheduledMaintenance', raw.scheduledMaintenance, 0),
+  };
   const workers = parseField('workers', raw.workers, Math.min(MAX_WORKERS, availableParallelism()));
   let strategies: StrategyName[] = [...STRATEGY_NAMES];
   if (raw.strategy !== undefined && raw.strategy.trim() !== 'all') {
@@ -179,7 +199,7 @@ export const parseSimulateOptions = (raw: RawSimulateOptions, deps: SimulateOpti
   }
 
   return {
-    seeds, singleSeed, hours, instances, strategies, interruptionScale, rebalanceShare, workers,
+    seeds, singleSeed, hours, instances, strategies, interruptionScale, rebalanceShare, workers, postRestartPeaks, otherSignals,
     sweep: raw.sweep === true,
     outDir: raw.out ?? SIMULATE_DEFAULTS.outDir,
     progress: raw.progress !== false,

@@ -16,6 +16,7 @@ describe('parseSimulateOptions', () => {
     expect(parseSimulateOptions({})).toEqual({
       seeds: [1], singleSeed: true, hours: 48, instances: 40, strategies: [...STRATEGY_NAMES], interruptionScale: 50, rebalanceShare: 0.5,
       sweep: false, workers: Math.min(32, availableParallelism()), outDir: SIMULATE_DEFAULTS.outDir, progress: true,
+      postRestartPeaks: {}, otherSignals: { capacityReservationReclaims: 0, scheduledMaintenance: 0 },
     });
   });
 
@@ -32,6 +33,8 @@ describe('parseSimulateOptions', () => {
     [{ strategy: 'all' }, { strategies: [...STRATEGY_NAMES] }],
     [{ interruptionScale: '1' }, { interruptionScale: 1 }],
     [{ rebalanceShare: '0' }, { rebalanceShare: 0 }],
+    [{ postRestartCpu: '3', postRestartMemory: '2' }, { postRestartPeaks: { cpu: 3, memory: 2 } }],
+    [{ capacityReservationReclaims: '4', scheduledMaintenance: '2' }, { otherSignals: { capacityReservationReclaims: 4, scheduledMaintenance: 2 } }],
     [{ json: 'out/x.json', out: 'out/y', progress: false }, { jsonFile: 'out/x.json', outDir: 'out/y', progress: false }],
   ])('reads %j', (raw, expected) => {
     expect(parseSimulateOptions(raw)).toMatchObject(expected);
@@ -52,6 +55,10 @@ describe('parseSimulateOptions', () => {
     [{ workers: '1.5' }, '--workers'],
     [{ workers: '33' }, '--workers'],
     [{ interruptions: dir }, '--interruptions'],
+    [{ postRestartCpu: '0.5' }, '--post-restart-cpu'],
+    [{ postRestartMemory: 'x' }, '--post-restart-memory'],
+    [{ capacityReservationReclaims: '1.5' }, '--capacity-reservation-reclaims'],
+    [{ scheduledMaintenance: '-2' }, '--scheduled-maintenance'],
   ])('refuses %j naming the option', (raw, option) => {
     let error: unknown;
     try {
