@@ -55,3 +55,19 @@ describe('other interruption signals replayed for every strategy', () => {
   }, 60_000);
 });
 
+
+describe('unstable Spot pools in a simulated run', () => {
+  it('with unstable_pool enabled, pools reclaimed again and again move their load to On-Demand, and calm later', async () => {
+    const base = prepareSimulation({ seed: 1, hours: 12, instances: 40, traces, predictor: 'fallback', interruption: { rateScale: 300, rebalanceShare: 0 }, requests: { meanHoursBetweenWaves: 0 } });
+    const config = { ...base.sample.config, policies: base.sample.config.policies.map((p) => ({ ...p, unstable_pool: { enabled: true, reclaim_threshold: 2, window_minutes: 60, cool_down_minutes: 60 } })) };
+    const s: PreparedSimulation = { ...base, sample: { ...base.sample, config } };
+    const on = await runStrategy(s, createStrategy('spotwise', s));
+    const off = await runStrategy(base, createStrategy('spotwise', base));
+    expect(on.totals.warnings).toBeGreaterThan(3);
+    expect(on.extra.unstablePoolShifts).toBeGreaterThan(0);
+    expect(on.extra.unstablePoolsCalmed).toBeGreaterThan(0);
+    expect(off.extra.unstablePoolShifts).toBe(0);
+    expect(on.totals.overCommits).toBe(0);
+    expect(on.totals.deliveryFailures).toBe(0);
+  }, 120_000);
+});
