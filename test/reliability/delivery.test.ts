@@ -123,7 +123,10 @@ const finalState = async (w: World) => {
     completed: lifecycle(w.ports.cloud.completedLifecycleActions),
     heartbeats: lifecycle(w.ports.cloud.heartbeats),
     pools,
-    requests: w.ports.stateStore.allRequests().sort((a, b) => a.request.requestId.localeCompare(b.request.requestId)),
+    // A request's decision trail is an audit log of what each decision saw (the pool's free capacity at that
+    // moment, the disruptions in flight), so it differs with delivery order by nature; the request's status,
+    // victim, reservation and note are its state and must not.
+    requests: w.ports.stateStore.allRequests().map(({ trail: _trail, ...r }) => r).sort((a, b) => a.request.requestId.localeCompare(b.request.requestId)),
     schedules: w.ports.scheduler.pending(),
     profiles: sortedEntries(profiles),
   };
