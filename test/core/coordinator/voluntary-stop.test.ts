@@ -152,6 +152,16 @@ describe('property: no plan stops or hibernates an Auto Scaling member without a
       }),
       RUNS,
     );
+    // Not vacuous: a fixed sample of the same scenarios (independent of how many random runs this run makes) stops members.
+    for (const { f, id, mode, held, minSize } of fc.sample(due, { numRuns: 3000, seed: 42 })) {
+      const fleetView: FleetView = { ...f.fleet, groups: f.fleet.groups.map((g) => ({ ...g, minSize })) };
+      const located = fleetView.groups.find((g) => g.instances.some((i) => i.id === id));
+      const plan = planDueInterruption({
+        kind: 'interruption-due', eventId: 'due', at: T0, requestId: requestId('q'), instanceId: instanceId(id),
+        groupId: located?.id ?? groupId('web'), reservationId: reservationId(held ? `request:q:${id}` : 'request:q:none'), mode,
+      }, fleetView, { now: T0 });
+      stops += plan.actions.filter((a) => a.kind === 'interrupt-instance' && a.mode !== 'terminate').length;
+    }
     expect(stops).toBeGreaterThan(0);
   });
 });
