@@ -15,6 +15,7 @@ import { allocatedResources, reservedResources } from '../core/pool/resource-poo
 import { chooseReplacementHandOvers, refreshLineage } from '../core/planner/choose-hand-over';
 import { formatResources } from '../core/resources/resources';
 import { planStandbyReturn } from '../core/staging/plan-standby-return';
+import { planThrottles } from '../core/throttle/plan-throttles';
 import type { MetricTarget, MetricsReader } from '../ports/metrics-reader';
 import type { Predictor } from '../ports/predictor';
 import type { PriceReader } from '../ports/price-reader';
@@ -38,7 +39,19 @@ export interface ProfilerSettings {
    */
   readonly metricsEveryMinutes?: number;
   readonly rateMinutes?: number;
+  /** Instances profiled per batch within a tick; absent: PROFILE_BATCH_SIZE. See `PROFILE_BATCH_SIZE`. */
+  readonly batchSize?: number;
 }
+
+/**
+ * A tick profiles its group this many instances at a time — stored profiles read, metrics read, folded,
+ * predicted and written per batch — so it holds one batch's decoded profiles and metric window at once,
+ * not the group's (at 10,000 instances those were ~470 MiB of the tick's peak). 1,000 keeps every call
+ * whole: 10 BatchGetItem of 100 keys, 40 BatchWriteItem of 25 items, and 6, 8 or 9 metric queries per
+ * instance make 12, 16 or 18 full GetMetricData calls of 500 queries, so batching adds no call a whole-group
+ * read would not make (a batch of mixed query counts adds at most one partly filled call).
+ */
+export const PROFILE_BATCH_SIZE = 1_000;
 
 /**
  * GetMetricData is billed per metric *requested*, whatever the number of points (CloudWatch pricing), so
@@ -105,8 +118,8 @@ export const allocationOf = (profile: BehaviourProfile | undefined, shape: Resou
 
 /**
  * The profiler Lambda (DESIGN.md flow 1), one invocation per managed group per tick ("Profile Tick"
- * {groupName}): discover the group's instances → one batched metric read over the window → update
- * every profile → one batched prediction for all → store profiles and forecasts → refresh the pool
+ * {groupName}): discover the group's instances → per batch of PROFILE_BATCH_SIZE instances, one metric
+ * read over the window, every profile updated, one prediction, profiles and forecasts stored → refresh the pool
  * (capacity, allocations, expired reservations) → plan staging (warm pool size and shapes) → execute →
  * request evictions when the policy allows preemption and the pool is over its threshold.
  * Profiles and forecasts are stored in dry-run too (that is what spotwise learns); pool writes,
@@ -136,7 +149,7 @@ export const makeHandler = (source: DepsSource<ProfilerDeps>) => async (event: u
     const { policy } = group;
     const dryRun = effectiveDryRun(deps.dryRun, policy);
 
-    // 1. One batched read of every serving instance's metrics.
+    // 1–3. Every serving instance with a known type is profiled, a batch at a time (see profileInBatches).
     const serving = group.instances.filter(isServing);
     const targets: MetricTarget[] = [];
     for (const i of serving) {
@@ -145,45 +158,12 @@ export const makeHandler = (source: DepsSource<ProfilerDeps>) => async (event: u
       // The agent flag asks for the CWAgent metrics too; where no agent runs they come back missing (never 0).
       targets.push({ instanceId: i.id, instanceType: i.instanceType, vcpus: spec.resources.vcpu, memoryGiB: spec.resources.memoryGiB, agent: true });
     }
-    const end = Math.floor((now - METRIC_LAG_MS) / MINUTE_MS) * MINUTE_MS;
-    const window = { start: end - deps.profiler.windowMinutes * MINUTE_MS, end };
-    const stored = await deps.ports.state.getProfiles(targets.map((t) => t.instanceId));
-    const toRead = readsMetricsThisTick(now, deps.profiler) ? targets : targets.filter((t) => !stored.has(t.instanceId));
-    const read = toRead.length === 0 ? undefined : await deps.metricsReader.read(toRead, window);
-
-    // 2. Fold the samples into the profiles, closing restart windows that have run their course.
-    const profiles: BehaviourProfile[] = [];
-    let gaps = 0;
-    for (const t of targets) {
-      const instance = serving.find((i) => i.id === t.instanceId);
-      if (instance === undefined) continue;
-      try {
-        const known = stored.get(t.instanceId);
-        const before = known !== undefined ? onCurrentType(known, t, groupId) : newProfile({
-          instanceId: t.instanceId, groupId, instanceType: t.instanceType, vcpus: t.vcpus, jobType: instance.jobType,
-          launchedAt: instance.launchedAt, now, halfLifeMs: deps.profiler.halfLifeMs,
-        });
-        const updated = updateProfile(before, read?.samples.get(t.instanceId) ?? [], now);
-        const closed = closeRestartWindow(updated, now, policy.postRestartWindowMinutes);
-        gaps += Object.values(closed.gaps).reduce((s, n) => s + n, 0) - Object.values(before.gaps).reduce((s, n) => s + n, 0);
-        reportClosedCycle(closed, updated, deps);
-        profiles.push(closed);
-      } catch (error) {
-        // A profile that cannot be updated keeps its old forecast; the others go on.
-        log.error('profile update failed', { ...keys, instanceId: t.instanceId, error: (error as Error).message });
-      }
-    }
-
-    // 3. One batched prediction for the whole group.
-    const inputs: PredictionInput[] = profiles.map((profile) => ({ profile, downtimeSeconds: expectedDowntimeSeconds(profile), windowMinutes: policy.postRestartWindowMinutes, now }));
-    const forecasts = inputs.length === 0 ? [] : await predictAll(deps, inputs, keys);
-    if (profiles.length > 0) await deps.ports.state.putProfiles(profiles);
-    if (forecasts.length > 0) await deps.ports.state.putForecasts(forecasts);
+    const profiled = await profileInBatches(deps, { group, serving, targets, catalog: loaded.fleet.catalog, now, keys, keepProfiles: group.role === 'standby' || policy.throttle?.enabled === true });
+    const { forecasts } = profiled;
 
     // 4. The pool as it stands now: capacity, allocations from the new profiles, expired reservations
     // gone, replacements holding their victims' reservations — through the pool's admission rules.
-    const byId = new Map(profiles.map((p) => [p.instanceId, p] as const));
-    const refresh = refreshedPool(group, byId, loaded.fleet, now, settings.capacity === undefined ? poolCapacity(settings, group.instances, loaded.fleet.catalog) : settings.capacity);
+    const refresh = refreshedPool(group, profiled.allocations, loaded.fleet, now, settings.capacity === undefined ? poolCapacity(settings, group.instances, loaded.fleet.catalog) : settings.capacity);
     const { pool } = refresh;
     reportRefresh(refresh, deps, keys);
     const claimed = dryRun ? undefined : await storeRefresh(deps, group, refresh, loaded.poolsNotStored.includes(groupId), now, keys);
@@ -196,17 +176,19 @@ export const makeHandler = (source: DepsSource<ProfilerDeps>) => async (event: u
     };
     const staged = planNoticeResponse(notice, fleet, { now });
     // A standby group's own tick also returns the members nobody uses any more (from their own data).
-    const standbyReturn = group.role === 'standby' ? planStandbyReturn({ standby: group, fleet, profiles: byId, now }) : undefined;
+    const standbyReturn = group.role === 'standby' ? planStandbyReturn({ standby: group, fleet, profiles: profiled.profiles, now }) : undefined;
     for (const k of standbyReturn?.kept ?? []) log.debug('standby member kept', { ...keys, instanceId: k.instanceId, reason: k.reason });
     // Replacements that took over a victim's reservation in the refresh carry its profile lineage (restart learning).
     // Stored: only the hand-overs whose release this tick won (a concurrent launch hook may have taken one first).
     const handedOver = claimed === undefined ? refresh.handedOver : refresh.handedOver.filter((h) => claimed.has(h.reservationId));
-    const extra = [...(standbyReturn?.actions ?? []), ...refreshLineage(loaded.fleet, group, handedOver)];
+    // Throttles (policy throttle, off by default) go last: a failed publish then stops nothing else of the plan.
+    const throttles = planThrottles(group, pool, [...profiled.profiles.values()], { now, staleAfterMs: deps.profiler.windowMinutes * MINUTE_MS + METRIC_LAG_MS });
+    const extra = [...(standbyReturn?.actions ?? []), ...refreshLineage(loaded.fleet, group, handedOver), ...throttles.actions];
     const plan = extra.length === 0 ? staged : { actions: [...staged.actions.filter((a) => a.kind !== 'noop'), ...extra], events: staged.events };
     const { report } = await runPlan({ handler: HANDLER, notice, plan, dryRun, ports: deps.ports, telemetry: deps.telemetry });
 
-    // 6. Evictions become requests for the coordinator (it admits them like any other).
-    const evictions = planEvictions(groupId, fleet, { now });
+    // 6. Evictions become requests for the coordinator (it admits them like any other); throttled instances first.
+    const evictions = planEvictions(groupId, fleet, { now, throttled: throttles.throttled });
     for (const request of evictions) {
       log.info('eviction requested', { ...keys, requestId: request.requestId, dryRun });
       if (dryRun) continue;
@@ -215,10 +197,108 @@ export const makeHandler = (source: DepsSource<ProfilerDeps>) => async (event: u
       }
     }
 
-    emitGroupMetrics(deps, group, pool, profiles, forecasts, gaps, now, fleet);
-    emitCostMetrics(deps.telemetry, group, priced.quote, read?.queries ?? 0, keys);
+    emitGroupMetrics(deps, group, pool, profiled, fleet);
+    emitCostMetrics(deps.telemetry, group, priced.quote, profiled.queries, keys);
     return { status: 'planned', eventId: notice.eventId, noticeKind: notice.kind, dryRun, actions: plan.actions.map((a) => a.kind), succeeded: report.succeeded };
   });
+};
+
+/** What a tick keeps of its profiling once each batch is released. */
+interface Profiled {
+  /** Every new forecast (the plan reads them). */
+  readonly forecasts: readonly Forecast[];
+  /** Each updated profile's allocation in its pool (allocationOf); an instance whose update failed has none. */
+  readonly allocations: ReadonlyMap<InstanceId, Resources>;
+  /** The updated profiles themselves, kept only when asked (a standby group's tick returns idle members from them). */
+  readonly profiles: ReadonlyMap<InstanceId, BehaviourProfile>;
+  readonly updated: number;
+  /** Age of the oldest updated profile's newest data (ms; 0 when none was updated). */
+  readonly oldestMs: number;
+  /** Metric gaps newly counted this tick. */
+  readonly gaps: number;
+  /** GetMetricData metric queries requested (cost accounting). */
+  readonly queries: number;
+}
+
+interface ProfileScope {
+  readonly group: GroupView;
+  readonly serving: readonly ManagedInstance[];
+  readonly targets: readonly MetricTarget[];
+  readonly catalog: FleetView['catalog'];
+  readonly now: number;
+  readonly keys: Record<string, string>;
+  readonly keepProfiles: boolean;
+}
+
+/**
+ * Profiles the targets a batch at a time (PROFILE_BATCH_SIZE): per batch, the stored profiles are read,
+ * the window's metrics read (every target on a reading tick, else only those without a profile), the
+ * samples folded in (closing restart windows that have run their course), one batched prediction made,
+ * and profiles and forecasts stored — then the batch is released, keeping only what the rest of the tick
+ * needs. Every instance is profiled on its own data, so the results do not depend on the batching. A tick
+ * that fails part-way leaves earlier batches stored; a retried tick folds in only minutes past each stored
+ * profile's watermark, so nothing is counted twice.
+ */
+const profileInBatches = async (deps: ProfilerDeps, scope: ProfileScope): Promise<Profiled> => {
+  const { group, serving, targets, now, keys } = scope;
+  const { log } = deps.telemetry;
+  const size = deps.profiler.batchSize ?? PROFILE_BATCH_SIZE;
+  if (!Number.isInteger(size) || size < 1) throw new RangeError(`profiler.batchSize must be a positive integer (got ${String(size)})`);
+  const end = Math.floor((now - METRIC_LAG_MS) / MINUTE_MS) * MINUTE_MS;
+  const window = { start: end - deps.profiler.windowMinutes * MINUTE_MS, end };
+  const readsAll = readsMetricsThisTick(now, deps.profiler);
+  const byId = new Map(serving.map((i) => [i.id, i] as const));
+  const windowMinutes = group.policy.postRestartWindowMinutes;
+  const forecasts: Forecast[] = [];
+  const allocations = new Map<InstanceId, Resources>();
+  const kept = new Map<InstanceId, BehaviourProfile>();
+  let updated = 0;
+  let oldestMs = 0;
+  let gaps = 0;
+  let queries = 0;
+  for (let from = 0; from < targets.length; from += size) {
+    const batch = targets.slice(from, from + size);
+    const stored = await deps.ports.state.getProfiles(batch.map((t) => t.instanceId));
+    const toRead = readsAll ? batch : batch.filter((t) => !stored.has(t.instanceId));
+    const read = toRead.length === 0 ? undefined : await deps.metricsReader.read(toRead, window);
+    queries += read?.queries ?? 0;
+
+    const profiles: BehaviourProfile[] = [];
+    for (const t of batch) {
+      const instance = byId.get(t.instanceId);
+      if (instance === undefined) continue;
+      try {
+        const known = stored.get(t.instanceId);
+        const before = known !== undefined ? onCurrentType(known, t, group.id) : newProfile({
+          instanceId: t.instanceId, groupId: group.id, instanceType: t.instanceType, vcpus: t.vcpus, jobType: instance.jobType,
+          launchedAt: instance.launchedAt, now, halfLifeMs: deps.profiler.halfLifeMs,
+        });
+        const next = updateProfile(before, read?.samples.get(t.instanceId) ?? [], now);
+        const closed = closeRestartWindow(next, now, windowMinutes);
+        gaps += Object.values(closed.gaps).reduce((s, n) => s + n, 0) - Object.values(before.gaps).reduce((s, n) => s + n, 0);
+        reportClosedCycle(closed, next, deps);
+        profiles.push(closed);
+      } catch (error) {
+        // A profile that cannot be updated keeps its old forecast; the others go on.
+        log.error('profile update failed', { ...keys, instanceId: t.instanceId, error: (error as Error).message });
+      }
+    }
+    if (profiles.length === 0) continue;
+
+    const inputs: PredictionInput[] = profiles.map((profile) => ({ profile, downtimeSeconds: expectedDowntimeSeconds(profile), windowMinutes, now }));
+    const predicted = await predictAll(deps, inputs, keys);
+    await deps.ports.state.putProfiles(profiles);
+    await deps.ports.state.putForecasts(predicted);
+    forecasts.push(...predicted);
+    for (const p of profiles) {
+      const spec = scope.catalog.get(p.instanceType);
+      if (spec !== undefined) allocations.set(p.instanceId, allocationOf(p, spec.resources));
+      if (scope.keepProfiles) kept.set(p.instanceId, p);
+      oldestMs = Math.max(oldestMs, now - (p.lastSampleAt ?? p.launchedAt));
+    }
+    updated += profiles.length;
+  }
+  return { forecasts, allocations, profiles: kept, updated, oldestMs, gaps, queries };
 };
 
 /** The predictor for this tick; a model that fails to load or predict falls back to the statistical predictor. */
@@ -240,14 +320,15 @@ const sameResources = (a: Resources, b: Resources): boolean => DIMENSIONS.every(
  * The refreshed pool (core refreshPool): allocations are the new profiles' steady p90 (full shape where
  * there is no data), raised only as far as the pool admits; a serving instance the pool does not know
  * yet takes over a reservation waiting for a replacement instead of getting a second allocation beside it.
+ * `allocations` holds allocationOf of each updated profile; an instance without one counts at full shape.
  */
-const refreshedPool = (group: GroupView, profiles: ReadonlyMap<InstanceId, BehaviourProfile>, fleet: FleetView, now: number, capacity: Resources): PoolRefresh => {
+const refreshedPool = (group: GroupView, allocations: ReadonlyMap<InstanceId, Resources>, fleet: FleetView, now: number, capacity: Resources): PoolRefresh => {
   const wanted: WantedAllocation[] = [];
   const newcomers: ManagedInstance[] = [];
   for (const i of group.instances.filter(isServing)) {
     const spec = fleet.catalog.get(i.instanceType);
     if (spec === undefined) continue;
-    wanted.push({ instanceId: i.id, amount: allocationOf(profiles.get(i.id), spec.resources), priority: i.priority });
+    wanted.push({ instanceId: i.id, amount: allocations.get(i.id) ?? allocationOf(undefined, spec.resources), priority: i.priority });
     if (!group.pool.allocations.has(i.id)) newcomers.push(i);
   }
   const handOvers = chooseReplacementHandOvers(fleet, group, newcomers, now);
@@ -311,14 +392,13 @@ const reportClosedCycle = (closed: BehaviourProfile, before: BehaviourProfile, d
   if (observed > 0) deps.telemetry.metrics.metric(MetricName.predictionErrorRatio, 'None', Math.abs(observed - forecast) / observed, dims);
 };
 
-const emitGroupMetrics = (
-  deps: ProfilerDeps, group: GroupView, pool: ResourcePool, profiles: readonly BehaviourProfile[], forecasts: readonly Forecast[], gaps: number, now: number, fleet: FleetView,
-): void => {
+const emitGroupMetrics = (deps: ProfilerDeps, group: GroupView, pool: ResourcePool, profiled: Profiled, fleet: FleetView): void => {
+  const { forecasts, gaps } = profiled;
   const m = deps.telemetry.metrics;
   const dims = { [MetricDimension.group]: group.id };
   const reserved = reservedResources(pool);
   const used = allocatedResources(pool);
-  m.metric(MetricName.profilesUpdated, 'Count', profiles.length, dims);
+  m.metric(MetricName.profilesUpdated, 'Count', profiled.updated, dims);
   if (gaps > 0) m.metric(MetricName.metricGaps, 'Count', gaps, dims);
   m.metric(MetricName.poolCapacityVcpu, 'None', pool.capacity.vcpu, dims);
   m.metric(MetricName.poolReservedVcpu, 'None', reserved.vcpu, dims);
@@ -328,8 +408,7 @@ const emitGroupMetrics = (
   m.metric(MetricName.poolUsedMemoryGiB, 'None', used.memoryGiB, dims);
   const p90 = forecasts.reduce((s, f) => s + (f.kind === 'known' ? f.dims.vcpu.p90 : 0), 0);
   m.metric(MetricName.forecastVcpuP90, 'None', p90, dims);
-  const oldest = profiles.reduce((age, p) => Math.max(age, now - (p.lastSampleAt ?? p.launchedAt)), 0);
-  if (profiles.length > 0) m.metric(MetricName.profileAgeSeconds, 'Seconds', oldest / 1000, dims);
+  if (profiled.updated > 0) m.metric(MetricName.profileAgeSeconds, 'Seconds', profiled.oldestMs / 1000, dims);
   // A group with nothing serving has no profile that could be stale: say so, because the stale-profile alarm
   // treats silence as a stopped profiler. Serving instances whose profiles all failed stay silent.
   else if (!group.instances.some(isServing)) m.metric(MetricName.profileAgeSeconds, 'Seconds', 0, dims);
