@@ -29,6 +29,11 @@ export const DetailType = {
   planMade: 'Plan Made',
   /** Domain events (reservation made/refused, interruption scheduled/deferred, ...). */
   domainEvent: 'Domain Event',
+  /**
+   * An instance stayed above its pool allocation for the policy's `throttle.over_allocation_minutes`: detail
+   * {groupId, instanceId, dimension, allocation, observed, excess, since, minutes}, for the operator's own enforcement.
+   */
+  throttleRequested: 'Throttle Requested',
 } as const;
 export type DetailTypeName = (typeof DetailType)[keyof typeof DetailType];
 

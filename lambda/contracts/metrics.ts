@@ -32,6 +32,8 @@ export const MetricName = {
   awsCallRetries: 'AwsCallRetries',
   /** A Spot pool passed its reclaim threshold and its replacement capacity moved to the On-Demand standby (by group). */
   unstableSpotPoolShifts: 'UnstableSpotPoolShifts',
+  /** `Throttle Requested` events published (by group): instances over their allocation for the policy's minutes. */
+  throttlesRequested: 'ThrottlesRequested',
   /** Decisions that allowed no disruptive action because something could not be evaluated (a `fail-closed` domain event). */
   failClosedDecisions: 'FailClosedDecisions',
   /** The vCPU p90 forecast that was current before an interruption, emitted with ObservedPostRestartVcpu when its window closes. */

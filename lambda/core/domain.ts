@@ -314,6 +314,35 @@ export interface ShapingPolicy {
   readonly placementWeights?: { readonly priority: number; readonly freeCpu: number; readonly freeMemory: number };
   /** When a Spot pool counts as unstable and its replacement capacity moves to On-Demand; absent = never. */
   readonly unstablePool?: UnstablePoolPolicy;
+  /** When an instance over its allocation is throttled (lambda/core/throttle); absent = never. */
+  readonly throttle?: ThrottlePolicy;
+}
+
+/**
+ * An instance whose observed use stays above its pool allocation on a dimension for `overAllocationMinutes`
+ * consecutive minutes is throttled: a `Throttle Requested` event for the operator's enforcement, and the first
+ * eviction candidate where preemption is enabled.
+ */
+export interface ThrottlePolicy {
+  readonly enabled: boolean;
+  readonly overAllocationMinutes: number;
+}
+
+/** An instance whose observed use stayed above its allocation on one dimension for long enough. */
+export interface Throttle {
+  readonly groupId: GroupId;
+  readonly instanceId: InstanceId;
+  readonly dimension: Dimension;
+  /** Its allocation in the pool on that dimension (resource units). */
+  readonly allocation: number;
+  /** Its use in the latest minute of the run. */
+  readonly observed: number;
+  /** observed − allocation: how much it is over now. */
+  readonly excess: number;
+  /** The first minute of the run of minutes over the allocation (epoch ms). */
+  readonly since: number;
+  /** How many consecutive minutes the run holds. */
+  readonly minutes: number;
 }
 
 /**
@@ -429,6 +458,8 @@ export type Action =
   | { readonly kind: 'record-request-status'; readonly request: InterruptionRequest; readonly status: 'cancelled'; readonly note: string; readonly victim?: InstanceId; readonly reservationId?: ReservationId }
   /** Counts a Spot warning or rebalance recommendation against its pool (what the pool's interruption risk is learned from). */
   | { readonly kind: 'record-pool-signal'; readonly groupId: GroupId; readonly signal: PoolSignal }
+  /** Publishes `Throttle Requested` (instance, dimension, excess) on the spotwise bus for the operator's enforcement. */
+  | { readonly kind: 'request-throttle'; readonly throttle: Throttle; readonly reason: string }
   | { readonly kind: 'noop'; readonly reason: string };
 
 export type ActionKind = Action['kind'];

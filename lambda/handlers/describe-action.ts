@@ -44,6 +44,8 @@ export const describeAction = (a: Action): string => {
       return `record request ${a.request.requestId} as ${a.status}: ${a.note}`;
     case 'record-pool-signal':
       return `count the ${a.signal.signal} of ${a.signal.instanceId} (${a.signal.eventId}) against Spot pool ${a.signal.instanceType}@${a.signal.availabilityZone} of ${a.groupId}`;
+    case 'request-throttle':
+      return `throttle ${a.throttle.instanceId} in ${a.throttle.groupId} on ${a.throttle.dimension} (publish Throttle Requested, ${a.throttle.excess} over): ${a.reason}`;
     case 'noop':
       return `nothing to do: ${a.reason}`;
   }

@@ -1,7 +1,9 @@
 import { DIMENSIONS, type Action, type Plan, type Reservation, type ReservationId, type Resources } from '../core/domain';
 import { inheritProfile } from '../core/profile/inherit-profile';
+import { DetailType } from '../contracts/events';
 import type { CapacityGateway } from '../ports/capacity-gateway';
 import type { Clock } from '../ports/clock';
+import type { EventPublisher } from '../ports/event-publisher';
 import type { InstanceGateway } from '../ports/instance-gateway';
 import type { InterruptionScheduler } from '../ports/interruption-scheduler';
 import type { StateStore, TrailEntry } from '../ports/state-store';
@@ -15,6 +17,8 @@ export interface ExecutionPorts {
   readonly state: StateStore;
   readonly scheduler: InterruptionScheduler;
   readonly clock: Clock;
+  /** Carries `request-throttle` actions' `Throttle Requested` events; a plan with one and no publisher fails that action. */
+  readonly publisher?: EventPublisher;
 }
 
 export type ActionOutcome =
@@ -323,6 +327,10 @@ const perform = async (action: Exclude<Action, { kind: 'reserve' }>, ports: Exec
       } catch (error) {
         return `not counted: ${asError(error).message}`;
       }
+    case 'request-throttle':
+      if (ports.publisher === undefined) throw new Error(`publishing Throttle Requested for ${action.throttle.instanceId}: no event publisher`);
+      await ports.publisher.publish([{ detailType: DetailType.throttleRequested, detail: action.throttle }]);
+      return undefined;
     case 'defer-interruption':
       return `deferred: ${action.reason}`;
     case 'noop':

@@ -120,6 +120,7 @@ export const runPlan = async (input: RunPlanInput): Promise<{ readonly report: E
   if (report.refused.length > 0) metrics.metric(MetricName.reservationRefusals, 'Count', report.refused.length);
   const scheduledCount = report.outcomes.filter((o) => o.kind === 'done' && o.action.kind === 'schedule-interruption').length;
   if (scheduledCount > 0) metrics.metric(MetricName.interruptionsScheduled, 'Count', scheduledCount);
+  for (const o of report.outcomes) if (o.kind === 'done' && o.action.kind === 'request-throttle') metrics.metric(MetricName.throttlesRequested, 'Count', 1, { [MetricDimension.group]: o.action.throttle.groupId });
   for (const e of events) {
     if (e.kind === 'interruption-deferred') metrics.metric(MetricName.deferrals, 'Count', 1, { [MetricDimension.reason]: e.reason });
     if (e.kind === 'spot-pool-unstable') metrics.metric(MetricName.unstableSpotPoolShifts, 'Count', 1, { [MetricDimension.group]: e.groupId });

@@ -9,6 +9,8 @@ import { checkDisruptionBudget } from '../../lambda/core/budget/disruption-budge
 import { planEvictions } from '../../lambda/core/coordinator/plan-evictions';
 import { planNoticeResponse } from '../../lambda/core/planner/plan-notice';
 import { assessPoolStability } from '../../lambda/core/planner/spot-pool-stability';
+import { planThrottles } from '../../lambda/core/throttle/plan-throttles';
+import { profileWithRecent } from '../core/throttle/throttle-fixtures';
 import { buildAwsDeps } from '../../lambda/handlers/aws-deps';
 import { poolCapacity, resolveManagedGroup } from '../../lambda/handlers/load-fleet';
 import { relatedGroups, toManagedGroups } from '../../lambda/handlers/managed-groups';
@@ -130,6 +132,11 @@ const evictions = (c: SpotwiseConfig): unknown => {
   })]);
   return planEvictions(groupId('web'), f, { now: T0 }).map((r) => r.selector);
 };
+
+/** The throttles of an instance 20 minutes over its 1-vCPU allocation. */
+const throttles = (c: SpotwiseConfig): unknown =>
+  planThrottles({ id: groupId('web'), policy: webPolicy(c) }, { allocations: new Map([[instanceId('i-a'), { vcpu: 1, memoryGiB: 8, networkMbps: 1000, diskIops: 1000 }]]) },
+    [profileWithRecent('i-a', Array.from({ length: 20 }, () => ({ vcpu: 1.5 })), T0)], { now: T0, staleAfterMs: 0 }).actions;
 
 /** How many voluntary disruptions the budget allows in a group of 10 running instances. */
 const budget = (c: SpotwiseConfig): unknown =>
@@ -255,6 +262,8 @@ const ROWS: Record<string, Row> = {
   'policies[].unstable_pool.reclaim_threshold': { given: (i) => { web(i)['unstable_pool'] = { enabled: true }; }, change: (i) => { web(i)['unstable_pool'] = { enabled: true, reclaim_threshold: 5 }; }, observe: (c) => stability(c), via: 'Spot pool stability verdict' },
   'policies[].unstable_pool.window_minutes': { given: (i) => { web(i)['unstable_pool'] = { enabled: true }; }, change: (i) => { web(i)['unstable_pool'] = { enabled: true, window_minutes: 15 }; }, observe: (c) => stability(c), via: 'Spot pool stability verdict' },
   'policies[].unstable_pool.cool_down_minutes': { given: (i) => { web(i)['unstable_pool'] = { enabled: true }; }, change: (i) => { web(i)['unstable_pool'] = { enabled: true, cool_down_minutes: 30 }; }, observe: (c) => stability(c), via: 'Spot pool stability verdict' },
+  'policies[].throttle.enabled': { change: (i) => { web(i)['throttle'] = { enabled: true }; }, observe: (c) => throttles(c), via: 'throttle plan' },
+  'policies[].throttle.over_allocation_minutes': { given: (i) => { web(i)['throttle'] = { enabled: true }; }, change: (i) => { web(i)['throttle'] = { enabled: true, over_allocation_minutes: 30 }; }, observe: (c) => throttles(c), via: 'throttle plan' },
   'policies[].placement_weights.free_cpu': { change: (i) => { web(i)['placement_weights'] = { free_cpu: 0.05 }; }, observe: (c) => placement(c), via: 'notice plan: which sibling takes the load' },
   'policies[].placement_weights.free_memory': { change: (i) => { web(i)['placement_weights'] = { free_memory: 0.9 }; }, observe: (c) => placement(c), via: 'notice plan: which sibling takes the load' },
   'managed_tag.key': { change: (i) => { sub(i, 'managed_tag')['key'] = 'ops:managed'; }, observe: (_c, i) => stackOf(i)['policies'], via: 'stack: IAM conditions on the managed tag' },

@@ -162,6 +162,7 @@ allowed_instance_types: [m5.large, m5.xlarge]
 allow_stop_modify_start: true
 dry_run: true
 unstable_pool: { enabled: true, reclaim_threshold: 5, window_minutes: 30, cool_down_minutes: 240 }
+throttle: { enabled: true, over_allocation_minutes: 20 }
 placement_weights: { free_cpu: 0.1, free_memory: 0.6 }
 `;
 
@@ -202,6 +203,7 @@ describe('policies read from YAML: accepted shapes', () => {
         dryRun: false,
         placementWeights: { priority: 0.5, freeCpu: 0.3, freeMemory: 0.2 },
         unstablePool: { enabled: false, reclaimThreshold: 3, windowMinutes: 60, coolDownMinutes: 120 },
+        throttle: { enabled: false, overAllocationMinutes: 15 },
       },
     ]);
   });
@@ -222,6 +224,7 @@ describe('policies read from YAML: accepted shapes', () => {
         dryRun: true,
         placementWeights: { priority: 0.5, freeCpu: 0.1, freeMemory: 0.6 },
         unstablePool: { enabled: true, reclaimThreshold: 5, windowMinutes: 30, coolDownMinutes: 240 },
+        throttle: { enabled: true, overAllocationMinutes: 20 },
       },
     ]);
   });

@@ -1,4 +1,4 @@
-import { DIMENSIONS, requestId, type Dimension, type FleetView, type GroupId, type InterruptionRequest, type ManagedInstance, type Resources } from '../domain';
+import { DIMENSIONS, requestId, type Dimension, type FleetView, type GroupId, type InstanceId, type InterruptionRequest, type ManagedInstance, type Resources } from '../domain';
 import { findGroup } from '../planner/locate-instance';
 import { unusablePoolReason } from '../planner/plan-pool';
 import { committedResources } from '../pool/resource-pool';
@@ -36,11 +36,20 @@ export const poolUse = (committed: Resources, capacity: Resources): { readonly u
  * higher-priority work, so a group of equals evicts nobody. Instances with no recorded allocation
  * free nothing and are skipped, as are those already holding a reservation (being interrupted).
  *
+ * Throttled instances (`ctx.throttled`, from planThrottles: over their allocation for the policy's minutes) are
+ * the first candidates, whatever their priority: they are taking capacity the pool gave to others, so evicting
+ * them is what frees the pool for everyone, a group of equals included. Among them: lowest priority first, then
+ * the largest allocation, then by id; the others follow as above.
+ *
  * The requests carry deterministic ids (group, instance, launch time), so the next tick asking again
  * for the same instance produces the same request, and they go through planInterruptionRequest's
  * admission check like any other. An unusable pool evicts nothing (fail closed).
  */
-export const planEvictions = (groupId: GroupId, fleet: FleetView, ctx: { readonly now: number }): InterruptionRequest[] => {
+export const planEvictions = (
+  groupId: GroupId,
+  fleet: FleetView,
+  ctx: { readonly now: number; readonly throttled?: ReadonlySet<InstanceId> },
+): InterruptionRequest[] => {
   const group = findGroup(fleet, groupId);
   if (group === undefined || !Number.isFinite(ctx.now)) return [];
   const { policy, pool } = group;
@@ -54,9 +63,11 @@ export const planEvictions = (groupId: GroupId, fleet: FleetView, ctx: { readonl
   const reserved = new Set([...pool.reservations.values()].map((r) => r.instanceId));
   const allocationOf = (i: ManagedInstance): Resources => pool.allocations.get(i.id) ?? ZERO_RESOURCES;
   const dominant = (i: ManagedInstance): number => poolUse(allocationOf(i), pool.capacity).use;
+  const throttled = ctx.throttled ?? new Set<InstanceId>();
+  const rank = (i: ManagedInstance): number => (throttled.has(i.id) ? 0 : 1);
   const candidates = running
-    .filter((i) => i.priority < top && !reserved.has(i.id) && dominant(i) > 0)
-    .sort((a, b) => a.priority - b.priority || dominant(b) - dominant(a) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    .filter((i) => (i.priority < top || throttled.has(i.id)) && !reserved.has(i.id) && dominant(i) > 0)
+    .sort((a, b) => rank(a) - rank(b) || a.priority - b.priority || dominant(b) - dominant(a) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
 
   const requests: InterruptionRequest[] = [];
   for (const victim of candidates) {
@@ -65,7 +76,7 @@ export const planEvictions = (groupId: GroupId, fleet: FleetView, ctx: { readonl
     requests.push({
       requestId: requestId(`evict:${group.id}:${victim.id}:${victim.launchedAt}`),
       selector: { kind: 'instance', instanceId: victim.id },
-      reason: `eviction: ${group.id} pool ${before.dimension ?? 'use'} at ${(before.use * 100).toFixed(1)}% > threshold ${(policy.evictionThreshold * 100).toFixed(1)}%; ${victim.id} has priority ${victim.priority} < ${top}`,
+      reason: `eviction: ${group.id} pool ${before.dimension ?? 'use'} at ${(before.use * 100).toFixed(1)}% > threshold ${(policy.evictionThreshold * 100).toFixed(1)}%; ${victim.id} ${throttled.has(victim.id) ? `is throttled (over its allocation), priority ${victim.priority}` : `has priority ${victim.priority} < ${top}`}`,
       notBefore: ctx.now,
       deadline: ctx.now + EVICTION_DEADLINE_MS,
       // Terminate: Auto Scaling treats a stopped instance as unhealthy and Spot instances cannot be stopped.

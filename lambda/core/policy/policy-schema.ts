@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { ShapingPolicy } from '../domain';
 import { DEFAULT_PLACEMENT_WEIGHTS } from '../placement/placement-score';
+import { RECENT_LIMIT } from '../profile/behaviour-profile';
 
 /** Seed 9848041 names priorities high/medium/low; spotwise uses 0..100 and maps the names. */
 export const PRIORITY_NAMES = { high: 90, medium: 50, low: 10 } as const;
@@ -79,6 +80,20 @@ export const shapingPolicyYamlSchema = z
       })
       .strict()
       .default({ enabled: false, reclaim_threshold: 3, window_minutes: 60, cool_down_minutes: 120 }),
+    /**
+     * Throttling: an instance whose observed use stays above its pool allocation on a dimension for
+     * `over_allocation_minutes` consecutive minutes gets a `Throttle Requested` event on the spotwise bus (the
+     * operator enforces it) and is the first eviction candidate where `behavior.preemption_enabled` is set. Off by
+     * default: it can make a top-priority instance an eviction candidate. At most 60 minutes: the profile keeps the
+     * last hour of 1-minute points (RECENT_LIMIT), so a longer run could never be seen.
+     */
+    throttle: z
+      .object({
+        enabled: z.boolean().default(false),
+        over_allocation_minutes: z.number().int().min(1).max(RECENT_LIMIT).default(15),
+      })
+      .strict()
+      .default({ enabled: false, over_allocation_minutes: 15 }),
   })
   .strict();
 
@@ -113,4 +128,5 @@ export const toShapingPolicy = (p: z.output<typeof shapingPolicyYamlSchema>): Sh
     windowMinutes: p.unstable_pool.window_minutes,
     coolDownMinutes: p.unstable_pool.cool_down_minutes,
   },
+  throttle: { enabled: p.throttle.enabled, overAllocationMinutes: p.throttle.over_allocation_minutes },
 });

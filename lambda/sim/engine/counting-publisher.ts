@@ -18,7 +18,7 @@ export class CountingPublisher implements EventPublisher {
       if (e.detailType === 'Domain Event') {
         this.domainEvents.set(e.detail.kind, (this.domainEvents.get(e.detail.kind) ?? 0) + 1);
         if (e.detail.kind === 'interruption-deferred') this.deferredRequests.add(e.detail.requestId);
-      } else {
+      } else if (e.detailType === 'Plan Made') {
         this.plans.set(e.detail.handler, (this.plans.get(e.detail.handler) ?? 0) + 1);
       }
     }

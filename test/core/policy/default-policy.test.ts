@@ -16,6 +16,7 @@ describe('DEFAULT_POLICY', () => {
       dryRun: false,
       placementWeights: { priority: 0.5, freeCpu: 0.3, freeMemory: 0.2 },
       unstablePool: { enabled: false, reclaimThreshold: 3, windowMinutes: 60, coolDownMinutes: 120 },
+      throttle: { enabled: false, overAllocationMinutes: 15 },
     });
     expect(Object.isFrozen(DEFAULT_POLICY)).toBe(true);
   });
