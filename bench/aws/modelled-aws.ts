@@ -109,6 +109,12 @@ export const modelStateStore = (store: StateStore, aws: ModelledAws): StateStore
       if (released) await ddb('TransactWriteItems');
       return released;
     },
+    handOver: async (g, id, instanceId) => {
+      await ddb('GetItem', 2);
+      const handed = await store.handOver(g, id, instanceId);
+      if (handed) await ddb('TransactWriteItems');
+      return handed;
+    },
     sweepExpired: async (g, now) => {
       const released = await store.sweepExpired(g, now);
       await ddb('Query', released.length);

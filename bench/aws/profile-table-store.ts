@@ -62,6 +62,7 @@ export const createProfileTableStore = (memory: InMemoryStateStore, clock: Clock
     putAllocations: (g, a) => memory.putAllocations(g, a),
     reserve: (r) => memory.reserve(r),
     release: (g, id) => memory.release(g, id),
+    handOver: (g, id, instanceId) => memory.handOver(g, id, instanceId),
     sweepExpired: (g, now) => memory.sweepExpired(g, now),
     getProfiles: (ids) => dynamo.getProfiles(ids),
     putProfiles: (p) => dynamo.putProfiles(p),

@@ -313,6 +313,75 @@ export class DynamoDbStateStore implements StateStore {
     throw new ThrottledError(operation, undefined, `the pool stayed contended for ${this.maxAttempts} attempts; retry later`);
   }
 
+  /**
+   * The hand-over as ONE TransactWriteItems (DESIGN.md flow 4): delete the reservation item (it must exist:
+   * of concurrent hand-overs of one reservation exactly one wins) and, on the pool item conditioned on the
+   * version that was read, set the instance's allocation to max(current, reserved) and move the counters —
+   * reserved − amount, allocated + (new − old), free + amount − (new − old). The new allocation never exceeds
+   * the old one plus the amount, so free never falls: the pool never passes through a state that counts the
+   * capacity twice, and never over-commits. A concurrent write to the pool makes it retry from a fresh read.
+   */
+  async handOver(groupId: GroupId, id: ReservationId, instanceId: InstanceId): Promise<boolean> {
+    const operation = `handing reservation ${id} in group ${groupId} over to ${instanceId}`;
+    for (let attempt = 0; attempt < this.maxAttempts; attempt += 1) {
+      const held = await this.readReservation(groupId, id, operation);
+      if (held === undefined) return false;
+      const item = await this.readPoolItem(groupId, operation);
+      if (item === undefined) throw new NotFoundError(operation, undefined, `group ${groupId} has no pool item, but reservation ${id} exists`);
+      const before = item.allocations[instanceId];
+      const after = perDimension((d) => Math.max(before?.[d] ?? 0, held.amount[d]));
+      const names: Record<string, string> = { '#pk': TableKey.partition, '#version': 'version', '#allocations': 'allocations', '#instance': instanceId };
+      const values: Record<string, unknown> = { ':expected': item.version, ':one': 1, ':allocation': { ...after } };
+      const sets: string[] = ['#allocations.#instance = :allocation', '#version = #version + :one'];
+      for (const d of DIMENSIONS) {
+        const grown = after[d] - (before?.[d] ?? 0);
+        names[`#${freeAttr(d)}`] = freeAttr(d);
+        names[`#${reservedAttr(d)}`] = reservedAttr(d);
+        names[`#${allocatedAttr(d)}`] = allocatedAttr(d);
+        // Grid amounts: these differences are exact, like DynamoDB's own arithmetic on the same item.
+        values[`:free_${d}`] = held.amount[d] - grown;
+        values[`:reserved_${d}`] = held.amount[d];
+        values[`:allocated_${d}`] = grown;
+        sets.push(`#${freeAttr(d)} = #${freeAttr(d)} + :free_${d}`, `#${reservedAttr(d)} = #${reservedAttr(d)} - :reserved_${d}`, `#${allocatedAttr(d)} = #${allocatedAttr(d)} + :allocated_${d}`);
+      }
+      try {
+        await this.client.send(
+          new TransactWriteCommand({
+            TransactItems: [
+              {
+                Delete: {
+                  TableName: this.tableName,
+                  Key: Keys.reservation(groupId, id),
+                  ConditionExpression: 'attribute_exists(#pk)',
+                  ExpressionAttributeNames: { '#pk': TableKey.partition },
+                },
+              },
+              {
+                Update: {
+                  TableName: this.tableName,
+                  Key: Keys.pool(groupId),
+                  UpdateExpression: `SET ${sets.join(', ')}`,
+                  ConditionExpression: 'attribute_exists(#pk) AND #version = :expected',
+                  ExpressionAttributeNames: names,
+                  ExpressionAttributeValues: values,
+                },
+              },
+            ],
+          }),
+        );
+        return true;
+      } catch (error) {
+        if (!(error instanceof TransactionCanceledException)) throw translateAwsError(operation, error);
+        const [deleteCode, poolCode] = cancellationCodes(error);
+        if (deleteCode === 'ConditionalCheckFailed') return false;
+        // The pool's version moved (a reservation, release or refresh committed in between): recompute from a fresh read.
+        if (poolCode !== 'ConditionalCheckFailed') this.throwUnlessConflict(operation, error);
+        await waitBeforeRetry(attempt, this.backoff);
+      }
+    }
+    throw new ThrottledError(operation, undefined, `the pool stayed contended for ${this.maxAttempts} attempts; retry later`);
+  }
+
   /** Releases every reservation with expiresAt ≤ now (live strictly before its expiry, as in the core). */
   async sweepExpired(groupId: GroupId, now: number): Promise<ReservationId[]> {
     const operation = `sweeping expired reservations of group ${groupId}`;

@@ -237,9 +237,7 @@ const perform = async (action: Exclude<Action, { kind: 'reserve' }>, ports: Exec
     case 'hand-over': {
       const out = await handOverReservation(action, ports.state);
       if (out.kind === 'handed-over') handedOver.add(action.reservationId);
-      return out.kind === 'handed-over' ? undefined
-        : out.kind === 'nothing-held' ? 'nothing to hand over (released, swept or already handed over)'
-          : 'the reservation was released meanwhile (a concurrent hand-over or the sweep took it)';
+      return out.kind === 'handed-over' ? undefined : 'nothing to hand over (released, swept or already handed over)';
     }
     case 'inherit-profile':
       // Concurrent launch hooks may each plan the hand-over of one reservation: only the one that got it inherits.
@@ -339,28 +337,14 @@ const perform = async (action: Exclude<Action, { kind: 'reserve' }>, ports: Exec
 };
 
 /**
- * The reservation becomes the restarted instance's allocation (DESIGN.md flow 4). The StateStore has no
- * single hand-over write, so the allocation is recorded first and the reservation released second: in
- * between the capacity is counted twice, which can only refuse a concurrent reserve (fail closed),
- * never over-commit. The allocation is the max of the current one and the reserved amount, as in the
- * core's handOver.
+ * The reservation becomes the restarted instance's allocation (DESIGN.md flow 4), in one atomic store write
+ * (StateStore.handOver): the allocation is the max of the current one and the reserved amount, as in the
+ * core's handOver, and the pool never counts the capacity twice. The write is the claim: of concurrent
+ * hand-overs of one reservation only one succeeds, and only that one counts as handed over (a lineage
+ * depends on it).
  */
-const handOverReservation = async (action: Action & { kind: 'hand-over' }, state: StateStore): Promise<{ readonly kind: 'handed-over' | 'nothing-held' | 'released-meanwhile' }> => {
-  const pool = await state.getPool(action.groupId);
-  const reservation = pool?.reservations.get(action.reservationId);
-  if (pool === undefined || reservation === undefined) return { kind: 'nothing-held' };
-  const current = pool.allocations.get(action.instanceId);
-  const amount: Resources = current === undefined ? reservation.amount : {
-    vcpu: Math.max(current.vcpu, reservation.amount.vcpu),
-    memoryGiB: Math.max(current.memoryGiB, reservation.amount.memoryGiB),
-    networkMbps: Math.max(current.networkMbps, reservation.amount.networkMbps),
-    diskIops: Math.max(current.diskIops, reservation.amount.diskIops),
-  };
-  await state.putAllocations(action.groupId, new Map(pool.allocations).set(action.instanceId, amount));
-  // The release is the claim: of concurrent hand-overs of one reservation only one release succeeds (the
-  // store's conditional delete), and only that one counts as handed over (a lineage depends on it).
-  return { kind: (await state.release(action.groupId, action.reservationId)) ? 'handed-over' : 'released-meanwhile' };
-};
+const handOverReservation = async (action: Action & { kind: 'hand-over' }, state: StateStore): Promise<{ readonly kind: 'handed-over' | 'nothing-held' }> =>
+  ({ kind: (await state.handOver(action.groupId, action.reservationId, action.instanceId)) ? 'handed-over' : 'nothing-held' });
 
 /**
  * The replacement's profile inherits its victim's lineage (core inheritProfile: idempotent, never over a

@@ -4,6 +4,7 @@ import {
   type ResourcePool, type Resources,
 } from '../core/domain';
 import { MetricDimension, MetricName } from '../contracts/metrics';
+import { PoolOverCommitError } from '../adapters/dynamodb-state-store';
 import { loadModel, TfjsPredictor } from '../adapters/tfjs-predictor';
 import { planEvictions } from '../core/coordinator/plan-request';
 import { planNoticeResponse } from '../core/planner/plan-notice';
@@ -166,7 +167,7 @@ export const makeHandler = (source: DepsSource<ProfilerDeps>) => async (event: u
     const refresh = refreshedPool(group, profiled.allocations, loaded.fleet, now, settings.capacity === undefined ? poolCapacity(settings, group.instances, loaded.fleet.catalog) : settings.capacity);
     const { pool } = refresh;
     reportRefresh(refresh, deps, keys);
-    const claimed = dryRun ? undefined : await storeRefresh(deps, group, refresh, loaded.poolsNotStored.includes(groupId), now, keys);
+    const claimed = dryRun ? undefined : await storeRefreshUnlessOverCommitted(deps, group, refresh, loaded.poolsNotStored.includes(groupId), now, keys);
 
     // 5. Stage capacity ahead of interruptions on the refreshed view, and execute.
     const fleet: FleetView = {
@@ -347,6 +348,21 @@ const reportRefresh = (refresh: PoolRefresh, deps: ProfilerDeps, keys: Record<st
   deps.telemetry.metrics.metric(MetricName.allocationsBelowWanted, 'Count', refresh.capped.length, { [MetricDimension.group]: keys['groupId'] ?? '' });
   if (refresh.capacityHeld !== undefined) {
     log.warn('pool capacity kept above its target until reservations are released (the core never shrinks below commitments)', { ...keys, capacity: formatResources(refresh.capacityHeld) });
+  }
+};
+
+/**
+ * The store refuses a refresh that reservations committed since this tick read the pool leave no room for
+ * (PoolOverCommitError: nothing over-committed is ever written). The tick then keeps the stored pool as it is
+ * — the next tick recomputes from a fresh read — and goes on staging; this tick's hand-overs carry no lineage.
+ */
+const storeRefreshUnlessOverCommitted = async (deps: ProfilerDeps, group: GroupView, refresh: PoolRefresh, notStored: boolean, now: number, keys: Record<string, string>): Promise<Set<string>> => {
+  try {
+    return await storeRefresh(deps, group, refresh, notStored, now, keys);
+  } catch (error) {
+    if (!(error instanceof PoolOverCommitError)) throw error;
+    deps.telemetry.log.warn('pool refresh not stored: reservations committed meanwhile leave no room for it; the next tick recomputes', { ...keys, error: error.message });
+    return new Set();
   }
 };
 

@@ -54,6 +54,13 @@ export interface StateStore {
   reserve(reservation: Reservation): Promise<ReserveOutcome>;
   /** Idempotent: releasing an unknown or released reservation returns false. */
   release(groupId: GroupId, id: ReservationId): Promise<boolean>;
+  /**
+   * Hands a held reservation over to `instanceId` in one atomic write (DESIGN.md flow 4): the reservation goes
+   * and the instance's allocation becomes max(its allocation, the reserved amount), so the pool never passes
+   * through a state that counts the capacity twice. Returns false when the reservation is not held (never
+   * was, released, or handed over by a concurrent call: of concurrent hand-overs exactly one returns true).
+   */
+  handOver(groupId: GroupId, id: ReservationId, instanceId: InstanceId): Promise<boolean>;
   /** Releases reservations whose expiresAt ≤ now; returns the ids released. */
   sweepExpired(groupId: GroupId, now: number): Promise<ReservationId[]>;
 

@@ -233,6 +233,43 @@ describe('DynamoDbStateStore.release', () => {
   });
 });
 
+describe('DynamoDbStateStore.handOver', () => {
+  const held = { ...reservation, instanceId: instanceId('i-9'), amount: { vcpu: 6, memoryGiB: 4, networkMbps: 100, diskIops: 300 } };
+
+  it('is ONE TransactWriteItems: delete the reservation if it exists, set the allocation to max(current, reserved) and move the counters under the version read', async () => {
+    ddb.on(GetCommand, { Key: Keys.reservation('web', held.id) }).resolves({ Item: reservationItem(held) });
+    ddb.on(GetCommand, { Key: Keys.pool('web') }).resolves({ Item: { ...poolItem({ vcpu: 6, memoryGiB: 52, networkMbps: 800, diskIops: 2600 }), reserved_vcpu: 6, reserved_memoryGiB: 4, reserved_networkMbps: 100, reserved_diskIops: 300 } });
+    ddb.on(TransactWriteCommand).resolves({});
+    expect(await store().handOver(groupId('web'), held.id, instanceId('i-9'))).toBe(true);
+    const items = ddb.commandCalls(TransactWriteCommand)[0]?.args[0].input.TransactItems;
+    expect(items?.[0]).toEqual({ Delete: { TableName: TABLE, Key: Keys.reservation('web', held.id), ConditionExpression: 'attribute_exists(#pk)', ExpressionAttributeNames: { '#pk': 'pk' } } });
+    const update = items?.[1]?.Update;
+    expect(update).toMatchObject({ TableName: TABLE, Key: Keys.pool('web'), ConditionExpression: 'attribute_exists(#pk) AND #version = :expected' });
+    expect(update?.UpdateExpression).toContain('#allocations.#instance = :allocation');
+    expect(update?.UpdateExpression).toContain('#free_vcpu = #free_vcpu + :free_vcpu, #reserved_vcpu = #reserved_vcpu - :reserved_vcpu, #allocated_vcpu = #allocated_vcpu + :allocated_vcpu');
+    expect(update?.ExpressionAttributeNames).toMatchObject({ '#allocations': 'allocations', '#instance': 'i-9', '#version': 'version' });
+    // i-9 held 4 vCPU / 8 GiB; the reservation was 6 vCPU / 4 GiB: the allocation becomes 6 / 8 (grows 2 / 0),
+    // so free gains back 6 − 2 = 4 vCPU and 4 − 0 = 4 GiB — never less than before.
+    expect(update?.ExpressionAttributeValues).toMatchObject({
+      ':expected': 7, ':one': 1, ':allocation': { vcpu: 6, memoryGiB: 8, networkMbps: 100, diskIops: 300 },
+      ':free_vcpu': 4, ':reserved_vcpu': 6, ':allocated_vcpu': 2, ':free_memoryGiB': 4, ':reserved_memoryGiB': 4, ':allocated_memoryGiB': 0,
+    });
+  });
+
+  it('is false without a write when nothing is held, and false when a concurrent hand-over deleted it first; retries when the pool moved', async () => {
+    ddb.on(GetCommand).resolves({});
+    expect(await store().handOver(groupId('web'), held.id, instanceId('i-9'))).toBe(false);
+    expect(ddb).not.toHaveReceivedCommand(TransactWriteCommand);
+
+    ddb.reset();
+    ddb.on(GetCommand, { Key: Keys.reservation('web', held.id) }).resolves({ Item: reservationItem(held) });
+    ddb.on(GetCommand, { Key: Keys.pool('web') }).resolves({ Item: poolItem({ vcpu: 6, memoryGiB: 52, networkMbps: 800, diskIops: 2600 }) });
+    ddb.on(TransactWriteCommand).rejectsOnce(cancelled('None', 'ConditionalCheckFailed')).rejectsOnce(cancelled('ConditionalCheckFailed', 'None'));
+    expect(await store().handOver(groupId('web'), held.id, instanceId('i-9'))).toBe(false);
+    expect(ddb.commandCalls(TransactWriteCommand)).toHaveLength(2);
+  });
+});
+
 describe('DynamoDbStateStore pool item', () => {
   it('creates a pool with free = capacity, conditioned on its absence', async () => {
     ddb.on(GetCommand).resolves({});

@@ -87,7 +87,7 @@ describe('executePlan', () => {
     expect(p.journal.sequence()).toEqual([
       'stateStore.reserve', 'stateStore.release', 'cloud.retypeStoppedInstance', 'cloud.startInstances', 'cloud.changeDesiredCapacity',
       'cloud.putWarmPool', 'cloud.recordLifecycleActionHeartbeat', 'cloud.completeLifecycleAction', 'scheduler.schedule', 'cloud.stopInstances',
-      'stateStore.getPool', 'stateStore.putAllocations', 'stateStore.release',
+      'stateStore.handOver',
     ]);
     expect(p.cloud.instance(warm)).toMatchObject({ instanceType: 'm5.xlarge', state: 'running' });
     expect(p.cloud.group(g)).toMatchObject({ desiredCapacity: 3, warmPool: { minSize: 2 } });

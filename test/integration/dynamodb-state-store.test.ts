@@ -242,6 +242,21 @@ describeWithMoto('DynamoDbStateStore against moto (real HTTP)', (moto) => {
     expect(item.capacity.vcpu).toBe(48);
   });
 
+  it('hands a reservation over atomically on a full pool: exactly one of concurrent hand-overs wins, and free never goes negative', async () => {
+    const group = 'handover';
+    await store.putPoolCapacity(groupId(group), { vcpu: 4, memoryGiB: 8, networkMbps: 100, diskIops: 100 });
+    await store.putAllocations(groupId(group), new Map([[instanceId('i-new'), { vcpu: 1, memoryGiB: 4, networkMbps: 0, diskIops: 0 }]]));
+    // The reservation fills the pool: recording the allocation first and releasing second would over-commit it.
+    expect((await store.reserve(reservationOf(group, 'full', { vcpu: 3, memoryGiB: 4, networkMbps: 100, diskIops: 100 }))).kind).toBe('reserved');
+    const outcomes = await Promise.all([1, 2, 3].map(() => store.handOver(groupId(group), reservationId('full'), instanceId('i-new'))));
+    expect(outcomes.filter(Boolean)).toHaveLength(1);
+    const item = await rawPool(group);
+    expect(item.allocations['i-new']).toEqual({ vcpu: 3, memoryGiB: 4, networkMbps: 100, diskIops: 100 });
+    expect(reservedOf(item)).toEqual({ vcpu: 0, memoryGiB: 0, networkMbps: 0, diskIops: 0 });
+    expect(freeOf(item)).toEqual({ vcpu: 1, memoryGiB: 4, networkMbps: 0, diskIops: 0 });
+    expect(await ledger(group)).toEqual([]);
+  });
+
   it('round-trips profiles, forecasts and requests through batched writes and reads', async () => {
     const profiles = Array.from({ length: 30 }, (_, i) =>
       newProfile({ instanceId: instanceId(`i-p${i}`), groupId: groupId('web'), instanceType: 'm5.large', vcpus: 2, jobType: 'web', launchedAt: NOW - HOUR, now: NOW }),

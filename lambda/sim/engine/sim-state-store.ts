@@ -44,6 +44,10 @@ export class SimStateStore implements StateStore {
     return this.inner.release(groupId, id);
   }
 
+  handOver(groupId: GroupId, id: ReservationId, instanceId: InstanceId): Promise<boolean> {
+    return this.inner.handOver(groupId, id, instanceId);
+  }
+
   sweepExpired(groupId: GroupId, now: number): Promise<ReservationId[]> {
     return this.inner.sweepExpired(groupId, now);
   }

@@ -1,10 +1,12 @@
 import {
-  type BehaviourProfile, type Forecast, type GroupId, type InstanceId, type InterruptionRequest, type PoolSignal, type PoolSignalHistory,
+  DIMENSIONS, type BehaviourProfile, type Forecast, type GroupId, type InstanceId, type InterruptionRequest, type PoolSignal, type PoolSignalHistory,
   type Reservation, type ReservationId, type ResourcePool, type Resources,
 } from '../../core/domain';
 import { PROCESSED_EVENT_TTL_SECONDS } from '../../contracts/table';
 import { checkPoolResources } from '../../core/pool/pool-amounts';
-import { createPool, releaseReservation, sweepExpired as sweepPool, tryReserve } from '../../core/pool/resource-pool';
+import { allocatedResources, createPool, handOver as handOverInPool, releaseReservation, reservedResources, sweepExpired as sweepPool, tryReserve } from '../../core/pool/resource-pool';
+import { addResources, ZERO_RESOURCES } from '../../core/resources/resources';
+import { PoolOverCommitError } from '../../adapters/dynamodb-state-store';
 import type { ReserveOutcome, StateStore, StoredRequest } from '../../ports/state-store';
 import { CallJournal, CallLog } from './call-log';
 
@@ -15,10 +17,24 @@ export type StateStoreOperation = keyof StateStore;
  * event marks are what spotwise *learns*; they are kept even in dry-run (see lambda/handlers/execute-plan).
  */
 export const STATE_STORE_MUTATING: ReadonlySet<StateStoreOperation> = new Set<StateStoreOperation>([
-  'putPoolCapacity', 'putAllocations', 'reserve', 'release', 'sweepExpired', 'putRequest',
+  'putPoolCapacity', 'putAllocations', 'reserve', 'release', 'handOver', 'sweepExpired', 'putRequest',
 ]);
 
 const cloneRequest = (r: StoredRequest): StoredRequest => structuredClone(r);
+
+/**
+ * As the DynamoDB store (rewritePool): a capacity or allocations write that reservations committed in between
+ * leave no room for is refused whole, never written over-committed; the caller recomputes from a fresh read.
+ */
+const refuseOverCommit = (pool: ResourcePool, capacity: Resources, allocated: Resources, what: string): void => {
+  const reserved = reservedResources(pool);
+  const over = DIMENSIONS.filter((d) => capacity[d] - allocated[d] - reserved[d] < 0);
+  if (over.length > 0) {
+    throw new PoolOverCommitError(
+      `pool of group ${pool.groupId} would be over-committed on ${over.map((d) => `${d} (capacity ${capacity[d]}, allocated ${allocated[d]}, reserved ${reserved[d]})`).join(', ')}; ${what} not written`,
+    );
+  }
+};
 
 /**
  * In-memory StateStore with the same guarantees as the DynamoDB adapter: a reservation is all-or-nothing
@@ -88,8 +104,7 @@ export class InMemoryStateStore implements StateStore {
     this.log.record('putPoolCapacity', [groupId, capacity]);
     const fresh = createPool(groupId, capacity);
     const existing = this.pools.get(groupId);
-    // The capacity is a fact about the group, so it is recorded even below what is committed; the
-    // over-commitment then blocks new reservations until releases bring the ledger back under it.
+    if (existing !== undefined) refuseOverCommit(existing, fresh.capacity, allocatedResources(existing), 'capacity');
     this.pools.set(groupId, existing ? { ...existing, capacity: fresh.capacity, version: existing.version + 1 } : { ...fresh, version: 1 });
   }
 
@@ -99,8 +114,9 @@ export class InMemoryStateStore implements StateStore {
     if (existing === undefined) {
       throw new Error(`recording allocations for group ${JSON.stringify(groupId)}: the group has no pool (put its capacity first)`);
     }
-    // Allocations are measurements of use: rounded UP onto the grid and stored without an admission check.
+    // Allocations are measurements of use, rounded UP onto the grid.
     const rounded = new Map([...allocations].map(([id, r]) => [id, checkPoolResources(r, `allocation of ${id}`, 'up')] as const));
+    refuseOverCommit(existing, existing.capacity, [...rounded.values()].reduce(addResources, ZERO_RESOURCES), 'allocations');
     this.pools.set(groupId, { ...existing, allocations: rounded, version: existing.version + 1 });
   }
 
@@ -115,6 +131,16 @@ export class InMemoryStateStore implements StateStore {
     if (outcome.kind === 'refused') return { kind: 'refused', shortfall: outcome.shortfall };
     this.pools.set(pool.groupId, outcome.pool);
     return { kind: outcome.kind, reservation: structuredClone(outcome.reservation) };
+  }
+
+  async handOver(groupId: GroupId, id: ReservationId, instanceId: InstanceId): Promise<boolean> {
+    this.log.record('handOver', [groupId, id, instanceId]);
+    const pool = this.pools.get(groupId);
+    if (pool === undefined) return false;
+    const out = handOverInPool(pool, id, pool.version, instanceId);
+    if (out.kind !== 'handed-over') return false;
+    this.pools.set(groupId, out.pool);
+    return true;
   }
 
   async release(groupId: GroupId, id: ReservationId): Promise<boolean> {
