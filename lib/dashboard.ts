@@ -81,13 +81,15 @@ export class SpotwiseDashboard extends Construct {
         width: 6,
       }),
       new GraphWidget({
-        title: 'Reservations, voluntary interruptions, unstable Spot pool shifts (by group)',
+        title: 'Reservations, voluntary interruptions, unstable Spot pool shifts, throttles requested (by group)',
         left: [
           spotwiseMetric(s, MetricName.reservationsMade, { statistic: 'Sum', period, label: 'reservations made' }),
           spotwiseMetric(s, MetricName.reservationRefusals, { statistic: 'Sum', period, label: 'reservations refused' }),
           spotwiseMetric(s, MetricName.interruptionsScheduled, { statistic: 'Sum', period, label: 'interruptions scheduled' }),
           // Per group: replacements sent to the On-Demand standby because their Spot pool counts as unstable.
           metricSearch(s, MetricName.unstableSpotPoolShifts, MetricDimension.group, { statistic: 'Sum', period, label: '' }),
+          // Per group: Throttle Requested events published for instances over their allocation (policy throttle).
+          metricSearch(s, MetricName.throttlesRequested, MetricDimension.group, { statistic: 'Sum', period, label: '' }),
         ],
         width: 6,
       }),

@@ -53,11 +53,12 @@ describe('SpotwiseDashboard (spotwise.example.yaml)', () => {
       ['NoticeToLastActionSeconds', svc, 'p99'],
     ]);
     expect(byTitle(widgets, 'Interruptions deferred, by reason')).toEqual([search('InterruptionsDeferred', 'Reason', 'Sum')]);
-    expect(byTitle(widgets, 'Reservations, voluntary interruptions, unstable Spot pool shifts (by group)')).toEqual([
+    expect(byTitle(widgets, 'Reservations, voluntary interruptions, unstable Spot pool shifts, throttles requested (by group)')).toEqual([
       ['ReservationsMade', svc, 'Sum'],
       ['ReservationRefusals', svc, 'Sum'],
       ['InterruptionsScheduled', svc, 'Sum'],
       search('UnstableSpotPoolShifts', 'GroupName', 'Sum'),
+      search('ThrottlesRequested', 'GroupName', 'Sum'),
     ]);
     expect(byTitle(widgets, 'Events ignored (by kind) and malformed')).toEqual([search('IgnoredEvents', 'NoticeKind', 'Sum'), ['MalformedEvents', svc, 'Sum']]);
     expect(byTitle(widgets, 'Failed actions and fail-closed decisions; AWS call retries (right)')).toEqual([
