@@ -277,14 +277,7 @@ export class DynamoDbStateStore implements StateStore {
         await this.client.send(
           new TransactWriteCommand({
             TransactItems: [
-              {
-                Delete: {
-                  TableName: this.tableName,
-                  Key: Keys.reservation(groupId, id),
-                  ConditionExpression: 'attribute_exists(#pk)',
-                  ExpressionAttributeNames: { '#pk': TableKey.partition },
-                },
-              },
+              this.deleteHeldReservation(groupId, id),
               {
                 Update: {
                   TableName: this.tableName,
@@ -348,14 +341,7 @@ export class DynamoDbStateStore implements StateStore {
         await this.client.send(
           new TransactWriteCommand({
             TransactItems: [
-              {
-                Delete: {
-                  TableName: this.tableName,
-                  Key: Keys.reservation(groupId, id),
-                  ConditionExpression: 'attribute_exists(#pk)',
-                  ExpressionAttributeNames: { '#pk': TableKey.partition },
-                },
-              },
+              this.deleteHeldReservation(groupId, id),
               {
                 Update: {
                   TableName: this.tableName,
@@ -380,6 +366,18 @@ export class DynamoDbStateStore implements StateStore {
       }
     }
     throw new ThrottledError(operation, undefined, `the pool stayed contended for ${this.maxAttempts} attempts; retry later`);
+  }
+
+  /** The transaction item that deletes a reservation only if it is still held (of concurrent callers exactly one wins). */
+  private deleteHeldReservation(groupId: GroupId, id: ReservationId) {
+    return {
+      Delete: {
+        TableName: this.tableName,
+        Key: Keys.reservation(groupId, id),
+        ConditionExpression: 'attribute_exists(#pk)',
+        ExpressionAttributeNames: { '#pk': TableKey.partition },
+      },
+    };
   }
 
   /** Releases every reservation with expiresAt ≤ now (live strictly before its expiry, as in the core). */
