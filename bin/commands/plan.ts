@@ -100,7 +100,7 @@ export const planEvent = async (raw: unknown, target: PlanTarget): Promise<PlanO
   let group = noticeGroup(notice);
   if (group === undefined && instance !== undefined) group = await target.ports.capacity.findGroupOfInstance(instance);
   const groupIds = [...new Set<GroupId>([...managed.groups.keys(), ...(group !== undefined ? [group] : [])])];
-  const loaded = await loadFleet(target.ports, managed, { groupIds });
+  const loaded = await loadFleet(target.ports, managed, { groupIds, readPoolSignals: true });
   notes.push(...loaded.warnings);
   const plan = planNoticeResponse(notice, loaded.fleet, { now: target.now });
   return { kind: 'planned', notice, plan, notes };

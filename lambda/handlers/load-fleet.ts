@@ -47,6 +47,12 @@ export interface LoadFleetOptions {
    * reads grow with the group.
    */
   readonly forecastScope?: ForecastScope;
+  /**
+   * Read each group's stored Spot pool signals to estimate pool risk (default false: every pool gets its prior).
+   * Only staging reads the risk (lambda/core/staging/compute-exposure.ts), so only the profiler asks; the notice,
+   * coordinator and executor paths skip the read.
+   */
+  readonly readPoolSignals?: boolean;
 }
 
 /** Selects the instances whose stored forecast the snapshot must carry. */
@@ -122,11 +128,11 @@ export const loadFleet = async (ports: FleetReadPorts, managed: ManagedGroups, o
     ))),
     ids.length === 0 ? Promise.resolve([]) : ports.instances.describeInstances({ groupIds: ids }),
     Promise.all(settings.map(async (s) => [s.id, await ports.state.getPool(s.id)] as const)),
-    Promise.all(settings.map(async (s) => [s.id, await ports.state.getPoolSignals(s.id)] as const)),
+    opts.readPoolSignals === true ? Promise.all(settings.map(async (s) => [s.id, await ports.state.getPoolSignals(s.id)] as const)) : Promise.resolve([]),
   ]);
   const signals = new Map(storedSignals);
   const now = ports.clock?.now();
-  if (now === undefined) warnings.push('no clock: Spot pool risks are the Advisor prior alone, without the groups\' own signals');
+  if (now === undefined && opts.readPoolSignals === true) warnings.push('no clock: Spot pool risks are the Advisor prior alone, without the groups\' own signals');
   const descriptions = new Map(described.map((d) => [d.id, d] as const));
   for (const id of ids) if (!descriptions.has(id)) warnings.push(`Auto Scaling has no group named ${id}`);
 

@@ -141,7 +141,7 @@ export const makeHandler = (source: DepsSource<ProfilerDeps>) => async (event: u
       metrics.metric(MetricName.ignoredEvents, 'Count', 1, { [MetricDimension.noticeKind]: notice.kind });
       return { status: 'ignored', reason: `group ${groupId} is not managed by spotwise`, eventId: notice.eventId };
     }
-    const described = await loadFleet(deps.ports, deps.managed, { groupIds: relatedGroups(deps.managed, groupId) });
+    const described = await loadFleet(deps.ports, deps.managed, { groupIds: relatedGroups(deps.managed, groupId), readPoolSignals: true });
     const priced = await priceFleet({ ...(deps.prices !== undefined ? { prices: deps.prices } : {}), telemetry: deps.telemetry }, described.fleet, now, keys);
     const loaded = { ...described, fleet: priced.fleet };
     for (const w of loaded.warnings) log.warn(w, keys);

@@ -64,7 +64,7 @@ describe('interruption risk per Spot pool, learned from the group\'s own signals
     expect(quiet.minSize).toBeGreaterThanOrEqual(1);
     expect(warned.minSize).toBeGreaterThan(quiet.minSize);
     // The pools' figures say where they come from: the warned pool is observed, the others are their prior.
-    const { fleet } = await loadFleet(warned.w.deps.ports, warned.w.deps.managed);
+    const { fleet } = await loadFleet(warned.w.deps.ports, warned.w.deps.managed, { readPoolSignals: true });
     const pools = fleet.groups.find((g) => g.id === GROUP)?.spotPools ?? [];
     expect(pools.map((p) => [`${p.instanceType}@${p.availabilityZone}`, p.riskSource])).toEqual([
       ['m5.large@us-west-2a', 'observed'], ['m5.large@us-west-2b', 'prior'], ['m5.xlarge@us-west-2a', 'prior'],
@@ -77,8 +77,17 @@ describe('interruption risk per Spot pool, learned from the group\'s own signals
   it('without a clock (spotwise plan against a store) the pools get their prior alone, and a warning says so', async () => {
     const w = await world(12);
     const { clock: _, ...noClock } = w.deps.ports;
-    const { fleet, warnings } = await loadFleet(noClock, w.deps.managed);
+    const { fleet, warnings } = await loadFleet(noClock, w.deps.managed, { readPoolSignals: true });
     expect(warnings).toContain('no clock: Spot pool risks are the Advisor prior alone, without the groups\' own signals');
+    expect(fleet.groups.find((g) => g.id === GROUP)?.spotPools.map((p) => p.riskSource)).toEqual(['prior', 'prior', 'prior']);
+  });
+
+  it('only staging reads the signals: a snapshot for a notice, a request or a due interruption does not', async () => {
+    const w = await world(12);
+    const store = w.deps.ports.state as unknown as { log: { calls: { operation: string }[] } };
+    store.log.calls.length = 0;
+    const { fleet } = await loadFleet(w.deps.ports, w.deps.managed);
+    expect(store.log.calls.map((c) => c.operation)).not.toContain('getPoolSignals');
     expect(fleet.groups.find((g) => g.id === GROUP)?.spotPools.map((p) => p.riskSource)).toEqual(['prior', 'prior', 'prior']);
   });
 
