@@ -153,8 +153,7 @@ export class SimulatedCloud implements InstanceGateway, CapacityGateway {
    */
   async changeDesiredCapacity(id: GroupId, adjustment: number): Promise<void> {
     // One ExecutePolicy call per instance (a +1 simple scaling policy), each through the bucket.
-    for (let k = 1; k < Math.abs(adjustment); k++) await this.call('mutating');
-    await this.call('mutating');
+    for (let k = 0; k < Math.max(1, Math.abs(adjustment)); k++) await this.call('mutating');
     const g = this.world.cloud.group(id);
     if (g === undefined) {
       this.world.totals.failedActions += 1;
