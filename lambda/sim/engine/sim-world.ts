@@ -115,7 +115,7 @@ export interface InstanceMeta {
   doomedAt?: number;
   /** The workload should move away, then the instance is terminated (Capacity Rebalancing, a drain). */
   draining: boolean;
-  /** A replacement was already launched for it: when it goes, its group's desired capacity drops by one. */
+  /** A replacement was already launched for it (Capacity Rebalancing, launch-before-terminate): it no longer holds a slot. */
   replacementLaunched: boolean;
   /** Detached from its group (DetachInstances): Auto Scaling no longer counts or replaces it. */
   detached?: boolean;
@@ -126,6 +126,11 @@ export interface InstanceMeta {
   voluntary: boolean;
   /** In Terminating:Wait (terminate lifecycle hook): still running, its workload must move, gone on completion. */
   terminating?: { readonly token: string; readonly until: number };
+  /**
+   * The strategy completed its terminate hook while the instance still hosted a workload: the application's own
+   * drain holds it until the workload has moved (or the hook's timeout).
+   */
+  hookCompleted?: boolean;
   /** In Pending:Wait (launch lifecycle hook): not ready before the hook is completed or times out. */
   launching?: { readonly token: string; readonly until: number };
   /** A stop in progress was a hibernation (billed while stopping). */
@@ -593,11 +598,12 @@ export class SimWorld {
       if (i.groupId !== groupId || i.warm) continue;
       const m = this.meta.get(i.id);
       if (m?.detached || m?.standby) continue;
-      // An instance in Terminating:Wait still holds its slot when it is to be replaced once gone (terminate-and-launch)
-      // or its replacement is already launched; a scale-in's does not (desired capacity was lowered for it).
-      const holdsSlot = m?.terminating === undefined || m.replaceAfterTermination === true || m.replacementLaunched;
+      // An instance in Terminating:Wait still holds its slot when it is to be replaced once gone (terminate-and-launch);
+      // a scale-in's does not (desired capacity was lowered for it). A member whose replacement is already launched (Capacity Rebalancing, launch-before-terminate) gives its slot to it.
+      if (m?.replacementLaunched) continue;
+      const holdsSlot = m?.terminating === undefined || m.replaceAfterTermination === true;
       if ((i.state === 'pending' || i.state === 'running' || i.state === 'stopping' || i.state === 'stopped') && holdsSlot) n += 1;
-      else if (m?.goneAt !== undefined && !m.replacementLaunched && m.goneAt + this.params.timings.asgDetectionSeconds * 1000 > this.current) n += 1;
+      else if (m?.goneAt !== undefined && m.goneAt + this.params.timings.asgDetectionSeconds * 1000 > this.current) n += 1;
     }
     return n;
   }
@@ -796,6 +802,12 @@ export class SimWorld {
       const readyAt = this.pendingReady.get(id);
       if (readyAt !== undefined && readyAt <= this.current) this.markReady(id, this.current, hooks);
     } else if (m.terminating?.token === token) {
+      // Every world's application drains on Terminating:Wait, whoever completes the hook: the instance goes
+      // once its workload has moved to another host (settleDrains), or when the hook's timeout is reached.
+      if (this.isAlive(id) && !this.isIdle(id) && m.terminating.until > this.current) {
+        m.hookCompleted = true;
+        return;
+      }
       this.terminate(id, hooks, 'api');
     }
   }
@@ -845,12 +857,6 @@ export class SimWorld {
       for (const e of this.episodes) if (e.fromHost === id && e.kind === 'move') e.kind = 'spot';
     }
     this.loseHost(id);
-    if (m?.replacementLaunched) {
-      // The replacement is already counted in desired capacity: drop the victim's slot (terminate with decrement).
-      const g = this.cloud.group(m.groupId);
-      if (g && g.desiredCapacity > g.minSize) this.setDesired(g.id, g.desiredCapacity - 1);
-      m.replacementLaunched = false;
-    }
   }
 
   /** The workloads on a lost instance lose their host (an outage unless a successor is already serving). */
@@ -902,19 +908,37 @@ export class SimWorld {
   // ------------------------------------------------------------------ platform actions on a strategy's request
 
   /**
-   * Capacity Rebalancing's launch (and a termination handler's "replace now"): the group launches a
-   * replacement at once (desired + 1) and the at-risk instance's slot goes when it does.
-   * Returns false when the group is at its max size.
+   * Capacity Rebalancing's launch (and the instance maintenance policy's launch-before-terminate): Auto Scaling
+   * launches a replacement at once and terminates the at-risk member once the replacement serves. The desired
+   * capacity does not change — the group briefly runs one member more than desired (Auto Scaling may exceed its
+   * maximum size by up to 10 % for it) — and the leaving member no longer holds a slot, so the replacement is
+   * launched by the ordinary reconcile. Returns false when the group has no room even with that 10 %.
    */
   launchReplacementFor(victim: InstanceId, hooks: StrategyHooks): boolean {
     const m = this.meta.get(victim);
     if (m === undefined || m.replacementLaunched || !this.isAlive(victim)) return false;
     const g = this.cloud.group(m.groupId);
-    if (g === undefined || g.desiredCapacity + 1 > g.maxSize) return false;
-    this.setDesired(g.id, g.desiredCapacity + 1);
+    if (g === undefined) return false;
+    let members = 0;
+    for (const i of this.byId.values()) {
+      const o = this.meta.get(i.id);
+      if (i.groupId === g.id && !i.warm && this.isAlive(i.id) && !o?.detached && !o?.standby) members += 1;
+    }
+    if (members + 1 > g.maxSize + Math.floor(g.maxSize / 10)) return false;
     m.replacementLaunched = true;
     this.reconcile(hooks);
     return true;
+  }
+
+  /**
+   * DetachInstances without decrement: the instance leaves the group (it runs on until it is reclaimed or
+   * terminated, no longer a member) and Auto Scaling launches a replacement for its slot at once.
+   */
+  detach(id: InstanceId, hooks: StrategyHooks): void {
+    const m = this.meta.get(id);
+    if (m === undefined || m.detached || !this.isAlive(id)) return;
+    m.detached = true;
+    this.reconcile(hooks);
   }
 
   /** Asks the application to move the instance's workload away; the instance is terminated once vacated. */
@@ -1049,9 +1073,16 @@ export class SimWorld {
     this.notify(hooks, (h) => h.onEvent?.(this, 'workload-moved', payload));
   }
 
-  /** Retires vacated instances that were draining (Capacity Rebalancing terminates them once the replacement serves). */
+  /**
+   * Retires vacated instances that were draining (Capacity Rebalancing terminates them once the replacement
+   * serves), and those whose terminate hook was completed while their workload was still moving.
+   */
   settleDrains(hooks: StrategyHooks): void {
     for (const m of this.meta.values()) {
+      if (m.hookCompleted === true && m.terminating !== undefined && this.isAlive(m.id) && this.isIdle(m.id)) {
+        this.terminate(m.id, hooks, 'drained');
+        continue;
+      }
       if (!m.draining || !this.isAlive(m.id) || !this.isIdle(m.id) || this.instance(m.id)?.warm || m.terminating !== undefined) continue;
       if (!this.beginTerminateHook(m.id, hooks)) this.terminate(m.id, hooks, 'drained');
     }

@@ -246,7 +246,7 @@ export class SimulatedCloud implements InstanceGateway, CapacityGateway {
   async detachInstance(id: InstanceId): Promise<void> {
     await this.call('mutating');
     if (this.world.instance(id) === undefined) await this.checked(() => this.world.cloud.terminateInstances([id])); // unknown id: the fake's error
-    this.world.launchReplacementFor(id, this.hooks());
+    this.world.detach(id, this.hooks());
   }
 
   /** Stopping or terminating an instance that serves a workload, not already being reclaimed, is voluntary. */

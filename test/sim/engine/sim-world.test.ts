@@ -187,6 +187,44 @@ describe('the simulated world: AWS semantics', () => {
     expect(world.instances().filter((i) => i.groupId === GROUP_IDS.web)).toHaveLength(membersBefore + 1);
   });
 
+  it('the application drains on Terminating:Wait whoever completes the hook: a completed hook waits for the workload to move, or the timeout', async () => {
+    const setup = quiet();
+    const { world } = newWorld(setup);
+    world.lifecycleHooks = WORLD_LIFECYCLE_HOOKS;
+    const cloud = new SimulatedCloud(world, () => noHooks);
+    const victim = setup.sample.fleet.groups[0]!.instances[0]!.id;
+    // A standby member comes up to take the load (terminate-and-launch replaces the victim only once it is gone).
+    await cloud.setDesiredCapacity(GROUP_IDS.standby, 1);
+    await cloud.terminateInstanceInGroup(victim, { decrementDesiredCapacity: false });
+    await world.settle();
+    expect(world.isIdle(victim)).toBe(false);
+    const token = world.meta.get(victim)!.terminating!.token;
+    // The strategy completes its hook at once: the instance keeps serving while its workload still has no new host.
+    world.completeLifecycleHook(victim, token, noHooks);
+    expect(world.instance(victim)?.state).toBe('running');
+    // The replacement comes up, the workload moves, and the vacated instance goes.
+    for (let k = 0; k < 60 && !world.isIdle(victim); k++) {
+      await advance(world, 10);
+      // The newcomer's bootstrap completes its launch hook.
+      for (const m of world.meta.values()) if (m.launching !== undefined) world.completeLifecycleHook(m.id, m.launching.token, noHooks);
+      world.placeWorkloads(noHooks);
+    }
+    expect(world.isIdle(victim)).toBe(true);
+    world.settleDrains(noHooks);
+    expect(world.instance(victim)?.state).toBe('shutting-down');
+    // A member whose workload never finds a new host goes at the hook's timeout all the same.
+    const stuck = setup.sample.fleet.groups[0]!.instances[1]!.id;
+    await cloud.terminateInstanceInGroup(stuck, { decrementDesiredCapacity: true });
+    await world.settle();
+    const stuckToken = world.meta.get(stuck)!.terminating!.token;
+    world.completeLifecycleHook(stuck, stuckToken, noHooks);
+    world.workloads.forEach((w) => { if (w.host === stuck) w.next = undefined; });
+    expect(world.instance(stuck)?.state).toBe('running');
+    world.setNow(world.meta.get(stuck)!.terminating!.until);
+    world.expireLifecycleHook(stuck, stuckToken, noHooks);
+    expect(world.instance(stuck)?.state).toBe('shutting-down');
+  });
+
   it('launches the replacement first under launch-before-terminate', async () => {
     const setup = quiet();
     const { world, cloud } = newWorld(setup);
@@ -196,7 +234,16 @@ describe('the simulated world: AWS semantics', () => {
     await cloud.terminateInstanceInGroup(victim, { decrementDesiredCapacity: false });
     expect(world.instance(victim)?.state).toBe('running');
     expect(world.meta.get(victim)?.draining).toBe(true);
-    expect(world.cloud.group(GROUP_IDS.web)!.desiredCapacity).toBe(desired + 1);
+    // Desired capacity is unchanged (the group runs one member more than desired for a while); a replacement is launched.
+    expect(world.cloud.group(GROUP_IDS.web)!.desiredCapacity).toBe(desired);
+    const members = world.instances().filter((i) => i.groupId === GROUP_IDS.web && !i.warm && (i.state === 'pending' || i.state === 'running'));
+    expect(members).toHaveLength(desired + 1);
+    expect(world.inServiceCount(GROUP_IDS.web)).toBe(desired);
+    // Once the victim has gone, the group is back at desired with the replacement in its slot, and nothing is scaled in.
+    world.terminate(victim, noHooks, 'drained');
+    world.reconcile(noHooks);
+    expect(world.cloud.group(GROUP_IDS.web)!.desiredCapacity).toBe(desired);
+    expect(world.instances().filter((i) => i.groupId === GROUP_IDS.web && !i.warm && (i.state === 'pending' || i.state === 'running'))).toHaveLength(desired);
   });
 
   it('bills running Spot instances and stopped warm storage, not pending or shutting-down ones', () => {
