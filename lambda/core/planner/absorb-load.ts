@@ -1,12 +1,12 @@
 import {
-  DIMENSIONS, type Action, type DomainEvent, type FleetView, type GroupId, type GroupView, type InstanceTypeSpec, type ManagedInstance,
+  DIMENSIONS, type Action, type DomainEvent, type FleetView, type GroupId, type GroupView, type InstanceId, type InstanceTypeSpec, type ManagedInstance,
   type ResourcePool, type Resources,
 } from '../domain';
 import { checkDisruptionBudget } from '../budget/disruption-budget';
 import { resizeReservationId, standbyRefusal, voluntaryStop } from '../coordinator/voluntary-stop';
 import { choosePlacement } from '../placement/placement-score';
 import { cheapestCovering, hourlyPrice } from '../resources/catalog';
-import { addResources, formatResources, isZero, scaleResources, shortfall, ZERO_RESOURCES } from '../resources/resources';
+import { addResources, formatResources, isZero, shortfall, ZERO_RESOURCES } from '../resources/resources';
 import { findStandbyGroup, findWarmGroup } from './locate-instance';
 import { reserveInPlan } from './plan-pool';
 import { estimatePostRestartDemand, instanceShape, standInDemand } from './post-restart-demand';
@@ -18,8 +18,12 @@ import { buildReservation, RESTART_GRACE_MS } from './reservation-terms';
  * (3) a stopped sibling (retyped while it is stopped, then started), (4) a running On-Demand sibling
  * resized through stop → modify → start — a disruption, so only with policy consent, budget room and
  * its own reservation; this plan moves it to Standby and stops it, and the EC2 `stopped` state change continues
- * with the retype and the start (plan-state-change.ts: a stop takes tens of seconds), (5) scaling out — the standby group, then the victim's own. Each step takes
- * what the previous ones left over.
+ * with the retype and the start (plan-state-change.ts: a stop takes tens of seconds), (5) scaling out by one
+ * instance — the standby group, then the victim's own. The victim's workload restarts on ONE host (DESIGN §3: the
+ * reservation is handed to the restarted instance), so the first step that finds a host holding the whole load
+ * ends the plan; a second instance could not take part of one workload (the simulator showed such instances idle
+ * for their whole life). When no single host holds it, the largest host that can come (nearestHost) takes what
+ * it can and the rest is reported uncovered.
  */
 export interface AbsorbRequest {
   readonly fleet: FleetView;
@@ -65,41 +69,21 @@ const roomToGrow = (group: GroupView, alreadyAdded: number): number => {
   return Number.isFinite(room) ? Math.max(0, room) : 0;
 };
 
-/** Whole instances of `shape` needed to cover `need`; dimensions the shape lacks entirely cannot be covered. */
-const unitsToCover = (need: Resources, shape: Resources): number => {
-  let units = 0;
-  for (const d of DIMENSIONS) {
-    if (need[d] > 0 && shape[d] > 0) units = Math.max(units, Math.ceil(need[d] / shape[d]));
-  }
-  return units;
-};
-
 const specOf = (fleet: FleetView, instance: ManagedInstance): InstanceTypeSpec | undefined =>
   instanceShape(instance, fleet) === undefined ? undefined : fleet.catalog.get(instance.instanceType);
 
 /**
- * Warm instances to bring into service. Auto Scaling, not spotwise, picks which warm instance leaves
- * the pool on a scale-out, so they are counted smallest first: the count covers the load whichever
- * ones it picks.
+ * The warm instances that could come into service, smallest first (Auto Scaling, not spotwise, picks which
+ * warm instance leaves the pool on a scale-out).
  */
-const countWarmInstances = (fleet: FleetView, warmGroup: GroupView, load: Resources): { readonly count: number; readonly covered: Resources } => {
-  const warm = warmGroup.instances
+const warmCandidates = (fleet: FleetView, warmGroup: GroupView): readonly { readonly id: InstanceId; readonly shape: Resources }[] =>
+  warmGroup.instances
     .filter((i) => i.warm && (i.state === 'stopped' || i.state === 'running'))
     .flatMap((i) => {
       const shape = instanceShape(i, fleet);
       return shape === undefined ? [] : [{ id: i.id, shape }];
     })
     .sort((a, b) => a.shape.vcpu - b.shape.vcpu || a.shape.memoryGiB - b.shape.memoryGiB || byId(a, b));
-  const room = roomToGrow(warmGroup, 0);
-  let covered = ZERO_RESOURCES;
-  let count = 0;
-  for (const w of warm) {
-    if (count >= room || isZero(shortfall(load, covered))) break;
-    covered = addResources(covered, w.shape);
-    count += 1;
-  }
-  return { count, covered };
-};
 
 /** The type a scale-out of `group` will most likely launch: its most common in-service type (ties by name). */
 const launchShape = (fleet: FleetView, group: GroupView, fallback: ManagedInstance): Resources | undefined => {
@@ -129,16 +113,28 @@ const addDesired = (w: Working, group: GroupView, count: number, reason: string)
   w.added.set(group.id, entry);
 };
 
+/**
+ * One warm instance, when one holds the whole load: an interrupted instance's workload restarts on one host, so a
+ * second instance cannot take part of it (DESIGN §3: the reservation is handed to the restarted instance). Staging
+ * shapes the warm pool so any one of them holds the largest p90; when the smallest does not, Auto Scaling may still
+ * pick it, and the plan says so.
+ */
 const stageWarm = (req: AbsorbRequest, w: Working): void => {
   const warmGroup = findWarmGroup(req.fleet, req.group);
   if (warmGroup === undefined) return;
-  const { count, covered } = countWarmInstances(req.fleet, warmGroup, w.remaining);
-  if (count === 0) {
-    w.notes.push(`no warm instance ready in ${warmGroup.id}`);
+  const warm = warmCandidates(req.fleet, warmGroup);
+  if (warm.length === 0 || roomToGrow(warmGroup, 0) === 0) {
+    w.notes.push(warm.length === 0 ? `no warm instance ready in ${warmGroup.id}` : `${warmGroup.id} cannot grow (desired ${warmGroup.desiredCapacity}, max ${warmGroup.maxSize})`);
     return;
   }
-  addDesired(w, warmGroup, count, `bring ${count} warm instance(s) into service`);
-  w.remaining = shortfall(w.remaining, covered);
+  if (!warm.some((c) => isZero(shortfall(w.remaining, c.shape)))) {
+    w.notes.push(`no warm instance in ${warmGroup.id} holds ${formatResources(w.remaining)} on its own`);
+    return;
+  }
+  const smallest = warm[0];
+  const caveat = smallest !== undefined && !isZero(shortfall(w.remaining, smallest.shape)) ? ` (Auto Scaling may pick a smaller one than ${formatResources(w.remaining)} needs)` : '';
+  addDesired(w, warmGroup, 1, `bring 1 warm instance into service${caveat}`);
+  w.remaining = ZERO_RESOURCES;
 };
 
 const isVector = (r: Resources | undefined): r is Resources => r !== undefined && DIMENSIONS.every((d) => Number.isFinite(r[d]) && r[d] >= 0);
@@ -268,24 +264,55 @@ const resizeRunningSibling = (req: AbsorbRequest, w: Working): void => {
  * Scale-out: the standby group first (On-Demand, so the launch does not land in the Spot pool that is
  * being reclaimed), then the victim's own group for what the standby cannot hold.
  */
-const scaleOut = (req: AbsorbRequest, w: Working): void => {
+const scaleOutTargets = (req: AbsorbRequest): readonly GroupView[] => {
   const standby = findStandbyGroup(req.fleet, req.group);
-  const targets = standby === undefined ? [req.group] : req.onDemandOnly === true ? [standby] : [standby, req.group];
-  for (const target of targets) {
-    if (isZero(w.remaining)) return;
+  return standby === undefined ? [req.group] : req.onDemandOnly === true ? [standby] : [standby, req.group];
+};
+
+/** One instance of a group that can grow, whose likely type holds the whole load (see stageWarm: one host). */
+const scaleOut = (req: AbsorbRequest, w: Working): void => {
+  for (const target of scaleOutTargets(req)) {
     const shape = launchShape(req.fleet, target, req.victim);
     if (shape === undefined) {
       w.notes.push(`cannot size a scale-out of ${target.id}: no known instance type`);
       continue;
     }
-    const already = w.added.get(target.id)?.count ?? 0;
-    const units = Math.min(unitsToCover(w.remaining, shape), roomToGrow(target, already));
-    if (units === 0) {
-      w.notes.push(`${target.id} cannot grow (desired ${target.desiredCapacity + already}, max ${target.maxSize})`);
+    if (roomToGrow(target, 0) === 0) {
+      w.notes.push(`${target.id} cannot grow (desired ${target.desiredCapacity}, max ${target.maxSize})`);
       continue;
     }
-    addDesired(w, target, units, `launch ${units} instance(s) for ${formatResources(w.remaining)}`);
-    w.remaining = shortfall(w.remaining, scaleResources(shape, units));
+    if (!isZero(shortfall(w.remaining, shape))) {
+      w.notes.push(`a scale-out of ${target.id} launches ${formatResources(shape)}, short of ${formatResources(w.remaining)}`);
+      continue;
+    }
+    addDesired(w, target, 1, `launch 1 instance for ${formatResources(w.remaining)}`);
+    w.remaining = ZERO_RESOURCES;
+    return;
+  }
+};
+
+/**
+ * No single host holds the load: the biggest one that can come — the largest warm instance (ready sooner) or one
+ * instance of the first group that can grow, whichever is larger — takes what it can; the rest stays uncovered.
+ */
+const nearestHost = (req: AbsorbRequest, w: Working): void => {
+  const warmGroup = findWarmGroup(req.fleet, req.group);
+  const largestWarm = warmGroup === undefined || roomToGrow(warmGroup, 0) === 0 ? undefined : warmCandidates(req.fleet, warmGroup).at(-1);
+  const launch = scaleOutTargets(req).flatMap((g) => {
+    const shape = roomToGrow(g, 0) > 0 ? launchShape(req.fleet, g, req.victim) : undefined;
+    return shape === undefined ? [] : [{ group: g, shape }];
+  })[0];
+  const larger = (a: Resources, b: Resources): boolean => a.vcpu > b.vcpu || (a.vcpu === b.vcpu && a.memoryGiB > b.memoryGiB);
+  if (largestWarm !== undefined && warmGroup !== undefined && (launch === undefined || !larger(launch.shape, largestWarm.shape))) {
+    const short = shortfall(w.remaining, largestWarm.shape);
+    addDesired(w, warmGroup, 1, `bring 1 warm instance into service, short ${formatResources(short)} of the load`);
+    w.remaining = short;
+    return;
+  }
+  if (launch !== undefined) {
+    const short = shortfall(w.remaining, launch.shape);
+    addDesired(w, launch.group, 1, `launch 1 instance, short ${formatResources(short)} of the load`);
+    w.remaining = short;
   }
 };
 
@@ -297,6 +324,7 @@ export const planLoadAbsorption = (req: AbsorbRequest): AbsorbPlan => {
     if (isZero(w.remaining)) break;
     step(req, w);
   }
+  if (!isZero(w.remaining) && w.added.size === 0) nearestHost(req, w);
   // One change-desired-capacity per group, with every step's increase folded in.
   const desired: Action[] = [...w.added.values()].map(({ group, count, reasons }) => ({
     kind: 'change-desired-capacity',

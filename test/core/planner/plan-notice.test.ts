@@ -56,7 +56,7 @@ describe('planNoticeResponse: spot interruption warning', () => {
     expect(raisedTo(plan)).toEqual([expect.objectContaining({ groupId: 'web-standby', raisedTo: 1 })]);
   });
 
-  it('counts warm instances smallest first, since Auto Scaling picks which one leaves the pool', () => {
+  it('brings one warm instance when one holds the load, saying when Auto Scaling may pick a smaller one', () => {
     const f = standardFleet({
       forecasts: [forecast('i-a1', { vcpu: 3, memoryGiB: 12 })],
       standby: {
@@ -66,28 +66,45 @@ describe('planNoticeResponse: spot interruption warning', () => {
         ],
       },
     });
-    // The m5.xlarge alone would cover 3 vCPU, but Auto Scaling may pick the m5.large first: bring both.
+    // The workload restarts on one host: a second warm instance could not take part of it.
     const plan = planNoticeResponse(warning('i-a1'), f, { now: T0 });
-    expect(raisedTo(plan)).toEqual([expect.objectContaining({ groupId: 'web-standby', raisedTo: 2 })]);
+    expect(raisedTo(plan)).toEqual([expect.objectContaining({ groupId: 'web-standby', raisedTo: 1, reason: expect.stringContaining('Auto Scaling may pick a smaller one') })]);
+    // Every warm instance holds it: no caveat.
+    const uniform = standardFleet({
+      forecasts: [forecast('i-a1', { vcpu: 1.5, memoryGiB: 6 })],
+      standby: { instances: [instance('i-w1', { groupId: 'web-standby', lifecycle: 'on-demand', state: 'stopped', warm: true }), instance('i-w2', { groupId: 'web-standby', lifecycle: 'on-demand', state: 'stopped', warm: true })] },
+    });
+    const one = raisedTo(planNoticeResponse(warning('i-a1'), uniform, { now: T0 }));
+    expect(one).toEqual([expect.objectContaining({ groupId: 'web-standby', raisedTo: 1 })]);
+    expect(one[0]?.reason).not.toContain('smaller');
   });
 
-  it('scales the standby group out for what the warm pool cannot cover, in one desired-capacity change', () => {
+  it('when no single host holds the load, brings the largest one that can come and reports the rest uncovered', () => {
     const f = standardFleet({
       forecasts: [forecast('i-a1', { vcpu: 5, memoryGiB: 20 })],
       standby: { instances: [instance('i-w1', { groupId: 'web-standby', lifecycle: 'on-demand', state: 'stopped', warm: true })] },
     });
     const plan = planNoticeResponse(warning('i-a1'), f, { now: T0 });
-    // Warm m5.large covers 2 vCPU / 8 GiB; 3 vCPU / 12 GiB remain → 2 more m5.large (the standby's only known type is the victim's).
-    expect(raisedTo(plan)).toEqual([expect.objectContaining({ groupId: 'web-standby', raisedTo: 3 })]);
+    // Warm m5.large (2 vCPU / 8 GiB) and a launched m5.large are the same size: the warm one, ready sooner.
+    expect(raisedTo(plan)).toEqual([expect.objectContaining({ groupId: 'web-standby', raisedTo: 1, reason: expect.stringContaining('short 3 vCPU') })]);
+    expect(plan.actions).toContainEqual(expect.objectContaining({ kind: 'noop', reason: expect.stringMatching(/^cannot place 3 vCPU/) }));
   });
 
-  it('scales the primary group out when it has no standby and no warm pool', () => {
+  it('scales the primary group out by one when it has no standby and no warm pool', () => {
     const f = buildFleet(
+      [group('web', { instances: [instance('i-a1'), instance('i-a2'), instance('i-a3')], desiredCapacity: 3, maxSize: 6, pool: roomyPool('web', { allocations: { 'i-a2': { vcpu: 2, memoryGiB: 8 }, 'i-a3': { vcpu: 2, memoryGiB: 8 } } }) })],
+      [forecast('i-a1', { vcpu: 1.5, memoryGiB: 6 })],
+    );
+    const plan = planNoticeResponse(warning('i-a1'), f, { now: T0 });
+    expect(raisedTo(plan)).toEqual([expect.objectContaining({ groupId: 'web', raisedTo: 4 })]);
+    // A load larger than the group's type: still one instance (one host per workload), the rest reported.
+    const big = buildFleet(
       [group('web', { instances: [instance('i-a1'), instance('i-a2'), instance('i-a3')], desiredCapacity: 3, maxSize: 6, pool: roomyPool('web', { allocations: { 'i-a2': { vcpu: 2, memoryGiB: 8 }, 'i-a3': { vcpu: 2, memoryGiB: 8 } } }) })],
       [forecast('i-a1', { vcpu: 3, memoryGiB: 10 })],
     );
-    const plan = planNoticeResponse(warning('i-a1'), f, { now: T0 });
-    expect(raisedTo(plan)).toEqual([expect.objectContaining({ groupId: 'web', raisedTo: 5 })]);
+    const bigPlan = planNoticeResponse(warning('i-a1'), big, { now: T0 });
+    expect(raisedTo(bigPlan)).toEqual([expect.objectContaining({ groupId: 'web', raisedTo: 4 })]);
+    expect(bigPlan.actions).toContainEqual(expect.objectContaining({ kind: 'noop', reason: expect.stringMatching(/^cannot place 1 vCPU/) }));
   });
 
   it('lets a running sibling with room absorb the load without resizing it (placement score)', () => {
@@ -319,7 +336,7 @@ describe('planNoticeResponse: lifecycle actions', () => {
   it('terminate during a scale-in (more in service than desired): complete only, not an interruption', () => {
     const plan = planNoticeResponse(lifecycle('lifecycle-terminate', 'i-a1', 'web'), standardFleet({ primary: { desiredCapacity: 3 } }), { now: T0 });
     expect(kinds(plan)).toEqual(['complete-lifecycle-action']);
-    expect(plan.events[0]).toMatchObject({ kind: 'notice-ignored', reason: expect.stringContaining('scales in') });
+    expect(plan.events[0]).toMatchObject({ kind: 'notice-ignored', reason: expect.stringContaining('a scale-in, or its replacement is already launched') });
   });
 
   describe('terminate of a voluntary victim (it holds the reservation of an admitted interruption request)', () => {
@@ -354,22 +371,27 @@ describe('planNoticeResponse: lifecycle actions', () => {
       if (f.kind !== 'known') throw new Error('fixture forecast is not known');
       return { ...f, dims: { ...f.dims, vcpu: { ...f.dims.vcpu, basis, confidence: 0.3 } } };
     };
-    it.each([
+    it('the reserved demand exceeds the victim\'s type: warm standby comes into service as well, and the hook is still held', () => {
       // Too big for a like-for-like replacement (m5.large: 2 vCPU / 8 GiB).
-      ['the reserved demand exceeds the victim\'s type', { ...requested, amount: res({ vcpu: 3, memoryGiB: 4 }) }, undefined, 'exceeds m5.large'],
-      ['the CPU forecast is a default guess', requested, guessed('default'), 'vcpu forecast for i-a1 is a guess (default)'],
-      ['the CPU forecast is a job-type guess', requested, guessed('job-type'), 'vcpu forecast for i-a1 is a guess (job-type)'],
-    ] as const)('%s: warm standby comes into service as well, and the hook is still held', (_what, r, fc, why) => {
       const plan = planNoticeResponse(
         lifecycle('lifecycle-terminate', 'i-a1', 'web', { origin: 'AutoScalingGroup', destination: 'EC2' }),
-        standardFleet({ primary: { pool: roomyPool('web', { reservations: [r] }) }, ...(fc === undefined ? {} : { forecasts: [fc] }) }),
+        standardFleet({ primary: { pool: roomyPool('web', { reservations: [{ ...requested, amount: res({ vcpu: 3, memoryGiB: 4 }) }] }) } }),
         { now: T0 },
       );
       expect(kinds(plan)).not.toContain('complete-lifecycle-action');
       expect(kinds(plan).at(-1)).toBe('noop');
-      expect(raisedTo(plan)).toEqual([expect.objectContaining({ groupId: 'web-standby', raisedTo: expect.any(Number), reason: expect.stringContaining(why) })]);
+      expect(raisedTo(plan)).toEqual([expect.objectContaining({ groupId: 'web-standby', raisedTo: expect.any(Number), reason: expect.stringContaining('exceeds m5.large') })]);
       // Nothing is reserved a second time: the request's reservation already covers the restart.
       expect(kinds(plan)).not.toContain('reserve');
+    });
+
+    it.each([['default'], ['job-type']] as const)('a %s-guessed forecast that fits the victim\'s type moves no standby capacity (the replacement carries it)', (basis) => {
+      const plan = planNoticeResponse(
+        lifecycle('lifecycle-terminate', 'i-a1', 'web', { origin: 'AutoScalingGroup', destination: 'EC2' }),
+        standardFleet({ primary: { pool: roomyPool('web', { reservations: [requested] }) }, forecasts: [guessed(basis)] }),
+        { now: T0 },
+      );
+      expect(kinds(plan)).toEqual(['noop']);
     });
 
     it('a warm instance leaving the pool is still completed at once, whatever it holds', () => {
@@ -527,17 +549,13 @@ describe('planNoticeResponse: adversarial snapshots never throw and fail closed'
 });
 
 describe('planNoticeResponse: scale-out order', () => {
-  it('scales the primary group out for what a full standby group cannot hold', () => {
+  it('scales the primary group out when the standby group is full', () => {
     const f = standardFleet({
-      forecasts: [forecast('i-a1', { vcpu: 5, memoryGiB: 20 })],
-      standby: { instances: [instance('i-w1', { groupId: 'web-standby', lifecycle: 'on-demand', state: 'stopped', warm: true })], maxSize: 2 },
+      forecasts: [forecast('i-a1', { vcpu: 1.5, memoryGiB: 6 })],
+      standby: { instances: [instance('i-s1', { groupId: 'web-standby', lifecycle: 'on-demand' })], desiredCapacity: 1, maxSize: 1 },
     });
-    // Warm m5.large (2 vCPU) + one more standby m5.large (max size 2) = 4 vCPU; the last 1 vCPU → one primary launch.
     const plan = planNoticeResponse(warning('i-a1'), f, { now: T0 });
-    expect(raisedTo(plan)).toEqual([
-      expect.objectContaining({ groupId: 'web-standby', raisedTo: 2 }),
-      expect.objectContaining({ groupId: 'web', raisedTo: 5 }),
-    ]);
+    expect(raisedTo(plan)).toEqual([expect.objectContaining({ groupId: 'web', raisedTo: 5 })]);
   });
 });
 
