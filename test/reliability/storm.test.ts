@@ -20,7 +20,7 @@ import { createSpotwiseStrategy } from '../../lambda/sim/strategies/spotwise-str
  * - spotwise never admits a priority interruption whose reservation did not fit: whenever a request is
  *   recorded as scheduled, its reservation is held in the pool (which is not over-committed), and
  *   whenever spotwise stops or terminates an instance that is serving, a live reservation for that
- *   instance's restart is held (a request's, or a sibling resize's).
+ *   instance's restart is held (a request's, a sibling resize's, or a returned standby member's).
  * The last check watches the strategy's state store and cloud from outside: the two classes are
  * wrapped (vi.mock) to look at the ledger at those moments; they behave exactly as the originals.
  */
@@ -85,7 +85,7 @@ vi.mock('../../lambda/sim/engine/simulated-cloud', async (importOriginal) => {
         if (!this.w.workloads.some((wl) => wl.host === id)) continue;
         watch.disruptions += 1;
         const now = this.w.now();
-        const held = heldReservations().filter((r) => r.instanceId === id && r.expiresAt > now && ['request', 'sibling'].includes(reservationPurpose(r.id)));
+        const held = heldReservations().filter((r) => r.instanceId === id && r.expiresAt > now && ['request', 'sibling', 'return'].includes(reservationPurpose(r.id)));
         if (held.length === 0) watch.violations.push(`${what} of serving ${id} at ${new Date(now).toISOString()} without a reservation for its restart`);
       }
     }

@@ -12,10 +12,11 @@ export interface HandOverChoice {
  * Whether a reservation is waiting for a replacement: its instance is gone (not in the fleet, or
  * terminating). A stopped / stopping victim will come back under its own id (spot stop, hibernate),
  * and a voluntary interruption that has not happened yet still has a running victim — neither is
- * handed to a newcomer. Sibling reservations (stop → modify → start) always stay with the sibling.
+ * handed to a newcomer. Sibling reservations (stop → modify → start) always stay with the sibling, and a returned
+ * standby member's (its load goes back to capacity that is already running) expires unclaimed.
  */
 const awaitsReplacement = (fleet: FleetView, reservation: Reservation): boolean => {
-  if (reservationPurpose(reservation.id) === 'sibling' || isReclaimRecord(reservation)) return false;
+  if (['sibling', 'return'].includes(reservationPurpose(reservation.id)) || isReclaimRecord(reservation)) return false;
   const located = locateInstance(fleet, reservation.instanceId);
   return located === undefined || located.instance.state === 'shutting-down' || located.instance.state === 'terminated';
 };

@@ -20,7 +20,11 @@ export const RESTART_GRACE_MS = 10 * 60_000;
 export const REBALANCE_HOLD_MS = 30 * 60_000;
 
 /** What a reservation is for; the prefix of its id, so the kind can be told from the id alone. */
-export type ReservationPurpose = 'warning' | 'rebalance' | 'lifecycle' | 'request' | 'sibling' | 'reclaim';
+/**
+ * `return`: a busy standby member returned once its post-restart window is over (plan-standby-return.ts) — its
+ * load's restart on the home group's capacity; like `sibling`, never handed to a newcomer.
+ */
+export type ReservationPurpose = 'warning' | 'rebalance' | 'lifecycle' | 'request' | 'sibling' | 'reclaim' | 'return';
 
 /**
  * Deterministic reservation ids: the purpose, the event or request id, and the instance. A redelivered

@@ -1,9 +1,19 @@
-import type { Action, BehaviourProfile, FleetView, GroupView, InstanceId } from '../domain';
+import type { Action, BehaviourProfile, FleetView, GroupView, InstanceId, ResourcePool } from '../domain';
+import { checkDisruptionBudget } from '../budget/disruption-budget';
+import { reserveInPlan } from '../planner/plan-pool';
+import { estimatePostRestartDemand } from '../planner/post-restart-demand';
+import { buildReservation, makeReservationId, reservationPurpose, RESTART_GRACE_MS } from '../planner/reservation-terms';
+import { formatResources } from '../resources/resources';
 
 /** A standby member counts as idle below this share of its vCPUs (the OS and agents alone use a few percent). */
 export const IDLE_CPU_SHARE = 0.05;
 /** Consecutive idle minutes, ending with its newest datapoint, before a standby member is returned. */
-export const IDLE_MINUTES_TO_RETURN = 15;
+export const IDLE_MINUTES_TO_RETURN = 5;
+/**
+ * Minutes after the last reservation (an interruption being absorbed) during which nothing is returned: load may
+ * still be moving onto a member whose minutes-old data shows it idle. Longer than the idle stretch on purpose.
+ */
+export const QUIET_MINUTES_BEFORE_RETURN = 15;
 /**
  * The newest datapoint must be at most this old: CloudWatch publishes a minute 1–3 minutes late and the
  * profiler's read window ends 3 minutes before the tick, so a tick that read metrics sees data 4–6 minutes
@@ -25,59 +35,153 @@ export interface StandbyReturnPlan {
   readonly kept: readonly { readonly instanceId: InstanceId; readonly reason: string }[];
 }
 
+/**
+ * A standby member counts as idle only while its memory in use is at most this too (GiB): an application holding
+ * its working set is not idle however little CPU it uses, and the OS with the agent alone holds a few hundred MiB
+ * whatever the instance's size. Without the agent's memory metric CPU alone decides.
+ */
+export const IDLE_MEMORY_GIB = 1;
+
 /** Minutes of idle data at the end of a profile's recent points (0 when the newest is busy or missing). */
 const trailingIdleMinutes = (profile: BehaviourProfile): number => {
-  const limit = profile.vcpus * IDLE_CPU_SHARE;
+  const cpuLimit = profile.vcpus * IDLE_CPU_SHARE;
   let minutes = 0;
   for (let k = profile.recent.length - 1; k >= 0; k--) {
-    const vcpu = profile.recent[k]?.demand.vcpu;
-    if (vcpu === undefined || !Number.isFinite(vcpu) || vcpu > limit) break;
+    const demand = profile.recent[k]?.demand;
+    const vcpu = demand?.vcpu;
+    if (vcpu === undefined || !Number.isFinite(vcpu) || vcpu > cpuLimit) break;
+    const memory = demand?.memoryGiB;
+    if (memory !== undefined && !(Number.isFinite(memory) && memory <= IDLE_MEMORY_GIB)) break;
     minutes += 1;
   }
   return minutes;
 };
 
 /**
- * Returns standby capacity nobody uses any more. spotwise raises a standby group to take an interrupted
- * workload; once the primary group's replacement serves and the workload has moved back, the standby
- * member idles. A member is returned (TerminateInstanceInAutoScalingGroup with decrement, so the group
- * shrinks by exactly that instance whatever other writers do) when its own CloudWatch data shows it idle
- * for IDLE_MINUTES_TO_RETURN minutes up to a datapoint no older than MAX_DATA_AGE_MS, and no reservation
- * in any pool names it. A member without such data is kept (fail closed: a busy instance is never taken).
- * Never below the group's minimum size.
+ * When a member last started serving, from its own profile: the start of its newest closed post-restart window
+ * (a warm-pool member's launch time is when it was first prepared, not when it came into service). Undefined
+ * while a window is still open (the profiler closes it once the window has passed) or when no start is known.
+ */
+const startedServing = (profile: BehaviourProfile | undefined): number | undefined => {
+  if (profile === undefined || profile.openRestart !== undefined) return undefined;
+  const newest = profile.restarts.reduce((t, c) => Math.max(t, c.restartedAt), Number.NEGATIVE_INFINITY);
+  return Number.isFinite(newest) ? newest : undefined;
+};
+
+/**
+ * Returns standby capacity nobody needs any more. spotwise raises a standby group to take an interrupted
+ * workload while the primary group's replacement comes up and the restart surge passes. A member is returned
+ * (TerminateInstanceInAutoScalingGroup with decrement, so the group shrinks by exactly that instance whatever
+ * other writers do; its terminate lifecycle hook lets the application drain it) in either of two cases:
+ *
+ * - **its post-restart window is over**: its own profile shows its newest start's post-restart window closed and
+ *   at least the longest post-restart window of the groups it backs gone by since that start, no reservation made since then names it, and every backed group has its full desired
+ *   capacity in service again — the load it took has a home to go back to, and the surge it was raised for is
+ *   over. Busy or not: the drain moves its load (DESIGN §4; issue: "return standby capacity when the primary
+ *   group's replacement is in service and the post-restart window has passed"). A voluntary disruption of its
+ *   load: only with room in the standby group's disruption budget and a fitting `return` reservation for the
+ *   load's restart in the home group's pool (the one its load came from first); otherwise kept (fail closed).
+ * - **it is idle**: its own CloudWatch data shows it idle for IDLE_MINUTES_TO_RETURN minutes up to a datapoint
+ *   no older than MAX_DATA_AGE_MS, and no reservation names it (capacity raised for a load that went elsewhere).
+ *   A member without such data is kept by this rule (fail closed: a busy instance is never taken as idle).
+ *
+ * Nothing is returned while an interruption is being absorbed (load may be moving onto a member that minutes-old
+ * data still shows idle): a reservation made in the last QUIET_MINUTES_BEFORE_RETURN minutes, a disruption in flight, or a member of the
+ * standby or a backed group starting, stopping or terminating. Never below the group's minimum size.
  */
 export const planStandbyReturn = (input: StandbyReturnInput): StandbyReturnPlan => {
   const { standby, fleet, profiles, now } = input;
   if (standby.role !== 'standby') return { actions: [], kept: [] };
-  const reserved = new Set<string>();
+  const backed = fleet.groups.filter((g) => g.standbyGroupId === standby.id);
+  const window = Math.max(0, ...backed.map((g) => g.policy.postRestartWindowMinutes)) * 60_000;
+  /** Per instance: when the newest reservation naming it was made. */
+  const reservedAt = new Map<string, number>();
+  /** Per instance: the pool of the newest reservation naming it (where its load came from). */
+  const homeOf = new Map<string, string>();
   let lastReservationAt = Number.NEGATIVE_INFINITY;
   for (const g of fleet.groups) {
     for (const r of g.pool.reservations.values()) {
-      reserved.add(r.instanceId);
-      lastReservationAt = Math.max(lastReservationAt, r.createdAt);
+      if ((reservedAt.get(r.instanceId) ?? Number.NEGATIVE_INFINITY) <= r.createdAt) homeOf.set(r.instanceId, g.id);
+      reservedAt.set(r.instanceId, Math.max(reservedAt.get(r.instanceId) ?? Number.NEGATIVE_INFINITY, r.createdAt));
+      // A returned member's reservation (its load going home) is not an interruption being absorbed.
+      if (reservationPurpose(r.id) !== 'return') lastReservationAt = Math.max(lastReservationAt, r.createdAt);
     }
   }
-  // Return capacity only when the fleet is at rest: load may be moving onto a standby member that the
-  // (minutes-old) data still shows idle whenever an interruption is being absorbed — a reservation made
-  // within the idle stretch, a member of the standby or a backed group starting, stopping or terminating, or
-  // a backed group's replacement still inside its post-restart window. Then keep them all.
-  const backed = fleet.groups.filter((g) => g.standbyGroupId === standby.id);
-  const window = Math.max(0, ...backed.map((g) => g.policy.postRestartWindowMinutes)) * 60_000;
   const busyReason =
-    now - lastReservationAt < IDLE_MINUTES_TO_RETURN * 60_000 ? `a reservation was made ${Math.round((now - lastReservationAt) / 60_000)} min ago`
+    now - lastReservationAt < QUIET_MINUTES_BEFORE_RETURN * 60_000 ? `a reservation was made ${Math.round((now - lastReservationAt) / 60_000)} min ago`
     : [standby, ...backed].some((g) => g.disruptionsInFlight > 0) ? 'a disruption is in flight'
     : [standby, ...backed].flatMap((g) => g.instances).some((i) => !i.warm && i.state !== 'running' && i.state !== 'terminated') ? 'an instance is starting, stopping or terminating'
-    : backed.flatMap((g) => g.instances).some((i) => !i.warm && now - i.launchedAt < window) ? 'a replacement is inside its post-restart window'
     : undefined;
   if (busyReason !== undefined) {
     return { actions: [], kept: standby.instances.filter((i) => !i.warm && i.state === 'running').map((i) => ({ instanceId: i.id, reason: `${busyReason}: an interruption is being absorbed` })) };
   }
+  // Every backed group has its desired capacity in service: a home for the load a standby member carries.
+  const short = backed.find((g) => g.instances.filter((i) => !i.warm && i.state === 'running').length < Math.floor(g.desiredCapacity));
   const members = standby.instances.filter((i) => !i.warm && i.state === 'running').sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   let room = Math.max(0, Math.floor(standby.desiredCapacity) - Math.floor(standby.minSize));
   const actions: Action[] = [];
   const kept: { instanceId: InstanceId; reason: string }[] = [];
+  const give = (m: (typeof members)[number], reason: string): void => {
+    if (room === 0) {
+      kept.push({ instanceId: m.id, reason: `the group is at its minimum size ${standby.minSize}` });
+      return;
+    }
+    room -= 1;
+    actions.push({ kind: 'return-standby-instance', groupId: standby.id, instanceId: m.id, reason });
+  };
+  const pools = new Map<string, ResourcePool>(backed.map((g) => [g.id, g.pool]));
+  let disrupted = 0;
+  /**
+   * Returning a member that may still serve is a voluntary disruption of its load: like any, it needs room in the
+   * standby group's disruption budget and a fitting reservation for the load's restart on the home group's
+   * capacity (`return` purpose, held for the restart grace and the window). Undefined (and a reason kept) when refused.
+   */
+  const reserveHome = (m: (typeof members)[number], homeId: string | undefined): Action | undefined => {
+    const budget = checkDisruptionBudget(standby, disrupted + 1);
+    if (budget.kind === 'exhausted') {
+      kept.push({ instanceId: m.id, reason: `its window is over but ${budget.reason}` });
+      return undefined;
+    }
+    const homes = [...backed].sort((a, b) => Number(b.id === homeId) - Number(a.id === homeId) || (a.id < b.id ? -1 : 1));
+    const reasons: string[] = [];
+    for (const home of homes) {
+      const estimate = estimatePostRestartDemand(m, home, fleet);
+      if (estimate.kind === 'unknown') {
+        reasons.push(`${home.id}: ${estimate.reason}`);
+        continue;
+      }
+      const reservation = buildReservation({
+        id: makeReservationId('return', `${standby.id}@${now}`, m.id),
+        group: home,
+        instance: m,
+        amount: estimate.amount,
+        now,
+        expiresAt: now + RESTART_GRACE_MS + home.policy.postRestartWindowMinutes * 60_000,
+        reason: `restart of ${m.id}'s load on ${home.id} as the standby member is returned`,
+      });
+      const outcome = reserveInPlan(pools.get(home.id) ?? home.pool, reservation, now);
+      if (outcome.kind !== 'reserved') {
+        reasons.push(`${home.id}: ${outcome.kind === 'refused' ? `short ${formatResources(outcome.shortfall)}` : outcome.reason}`);
+        continue;
+      }
+      pools.set(home.id, outcome.pool);
+      disrupted += 1;
+      return { kind: 'reserve', reservation };
+    }
+    kept.push({ instanceId: m.id, reason: `its window is over but its load's restart does not fit (fail closed): ${reasons.join('; ')}` });
+    return undefined;
+  };
   for (const m of members) {
+    const reserved = reservedAt.get(m.id);
     const profile = profiles.get(m.id);
+    const since = startedServing(profile);
+    if (backed.length > 0 && short === undefined && since !== undefined && now - since >= window && !(reserved !== undefined && now - reserved < window) && room > 0) {
+      const reserve = reserveHome(m, homeOf.get(m.id));
+      if (reserve === undefined) continue;
+      actions.push(reserve);
+      give(m, `serving since ${Math.round((now - since) / 60_000)} min, past the ${Math.round(window / 60_000)}-minute post-restart window, with ${backed.map((g) => g.id).join(', ')} back at desired capacity: its load goes home as it drains`);
+      continue;
+    }
     const newest = profile?.recent.at(-1)?.at;
     if (profile === undefined || newest === undefined) {
       kept.push({ instanceId: m.id, reason: 'no utilisation data yet' });
@@ -87,7 +191,7 @@ export const planStandbyReturn = (input: StandbyReturnInput): StandbyReturnPlan 
       kept.push({ instanceId: m.id, reason: `newest datapoint is ${Math.round((now - newest) / 60_000)} min old` });
       continue;
     }
-    if (reserved.has(m.id)) {
+    if (reserved !== undefined) {
       kept.push({ instanceId: m.id, reason: 'a reservation holds capacity on it' });
       continue;
     }
@@ -96,12 +200,7 @@ export const planStandbyReturn = (input: StandbyReturnInput): StandbyReturnPlan 
       kept.push({ instanceId: m.id, reason: idle === 0 ? 'in use' : `idle for ${idle} of ${IDLE_MINUTES_TO_RETURN} min` });
       continue;
     }
-    if (room === 0) {
-      kept.push({ instanceId: m.id, reason: `the group is at its minimum size ${standby.minSize}` });
-      continue;
-    }
-    room -= 1;
-    actions.push({ kind: 'return-standby-instance', groupId: standby.id, instanceId: m.id, reason: `idle for ${idle} min (below ${Math.round(IDLE_CPU_SHARE * 100)} % of ${profile.vcpus} vCPU) with no reservation on it` });
+    give(m, `idle for ${idle} min (below ${Math.round(IDLE_CPU_SHARE * 100)} % of ${profile.vcpus} vCPU and ${IDLE_MEMORY_GIB} GiB of memory) with no reservation on it`);
   }
   return { actions, kept };
 };

@@ -2,8 +2,8 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { BehaviourProfile, InstanceId } from '../../../lambda/core/domain';
 import { newProfile } from '../../../lambda/core/profile/behaviour-profile';
-import { IDLE_MINUTES_TO_RETURN, MAX_DATA_AGE_MS, planStandbyReturn } from '../../../lambda/core/staging/plan-standby-return';
-import { fleet, group, iid, instance, MINUTE, pool, reservation, roomyPool, T0 } from '../fixtures/fleet-builders';
+import { IDLE_MEMORY_GIB, IDLE_MINUTES_TO_RETURN, MAX_DATA_AGE_MS, planStandbyReturn } from '../../../lambda/core/staging/plan-standby-return';
+import { fleet, forecast, group, iid, instance, MINUTE, policy, pool, reservation, roomyPool, T0 } from '../fixtures/fleet-builders';
 
 /** A profile whose recent points are `cpu` vCPU per minute (in order, the last at `newestAt`). */
 const profileWith = (id: string, cpu: readonly number[], newestAt = T0 - 3 * MINUTE, vcpus = 2): BehaviourProfile => {
@@ -49,7 +49,6 @@ describe('planStandbyReturn', () => {
   it.each([
     ['a reservation made 5 minutes ago', { reservations: [reservation('r1', { instanceId: 'i-gone', createdAt: T0 - 5 * MINUTE, expiresAt: T0 + 30 * MINUTE })] }, {}, /a reservation was made 5 min ago/],
     ['a backed member still pending', {}, { state: 'pending' as const }, /an instance is starting, stopping or terminating/],
-    ['a backed replacement inside its post-restart window', {}, { launchedAt: T0 - 10 * MINUTE }, /a replacement is inside its post-restart window/],
   ])('keeps every member while an interruption is being absorbed: %s', (_name, poolOpts, memberOver, reason) => {
     const standby = standbyGroup(['i-s1']);
     const web = group('web', { standbyGroupId: standby.id, instances: [instance('i-w1', memberOver)], pool: roomyPool('web', poolOpts) });
@@ -68,6 +67,66 @@ describe('planStandbyReturn', () => {
     expect(plan.actions).toHaveLength(1);
     const primary = { ...standby, role: 'primary' as const };
     expect(planStandbyReturn({ standby: primary, fleet: fleet([primary]), profiles, now: T0 }).actions).toEqual([]);
+  });
+
+  it('an application holding memory is not idle, however little CPU it uses (with the agent\'s memory metric)', () => {
+    const standby = standbyGroup(['i-s1']);
+    const busyMemory = { ...profileWith('i-s1', idle()), recent: profileWith('i-s1', idle()).recent.map((r) => ({ ...r, demand: { ...r.demand, memoryGiB: 3.2 } })) };
+    expect(planStandbyReturn({ standby, fleet: fleet([standby]), profiles: new Map([[iid('i-s1'), busyMemory]]), now: T0 }).kept).toEqual([{ instanceId: 'i-s1', reason: 'in use' }]);
+    const osOnly = { ...busyMemory, recent: busyMemory.recent.map((r) => ({ ...r, demand: { ...r.demand, memoryGiB: IDLE_MEMORY_GIB } })) };
+    expect(planStandbyReturn({ standby, fleet: fleet([standby]), profiles: new Map([[iid('i-s1'), osOnly]]), now: T0 }).actions).toHaveLength(1);
+  });
+
+  describe('the post-restart window rule: a member that took an interrupted load is returned, busy or not, once its window is over', () => {
+    /** A busy member whose newest start was `startedAgo` minutes ago (window closed unless `open`). */
+    const served = (startedAgo: number, open = false): BehaviourProfile => {
+      const p = profileWith('i-s1', [1.5, 1.4, 1.6]);
+      const restartedAt = T0 - startedAgo * MINUTE;
+      const cycle = { interruptedAt: restartedAt - MINUTE, restartedAt, downtimeSeconds: 60, steadyBefore: { vcpu: 1, memoryGiB: 4, networkMbps: 0, diskIops: 0 }, peakAfter: { vcpu: 1.8, memoryGiB: 5, networkMbps: 0, diskIops: 0 }, curve: [] };
+      return open ? { ...p, openRestart: { interruptedAt: cycle.interruptedAt, restartedAt, steadyBefore: cycle.steadyBefore, curve: [] } } : { ...p, restarts: [cycle] };
+    };
+    const backedFleet = (webOver: Parameters<typeof group>[1] = {}, standbyOver: Parameters<typeof group>[1] = {}, forecasts = [forecast('i-s1', { vcpu: 1.6, memoryGiB: 5 })]) => {
+      const standby = { ...standbyGroup(['i-s1']), ...standbyOver };
+      const web = group('web', { standbyGroupId: standby.id, instances: [instance('i-w1'), instance('i-w2')], desiredCapacity: 2, pool: roomyPool('web'), ...webOver });
+      return { standby, f: fleet([web, standby], forecasts) };
+    };
+    const WINDOW = 30;
+    const returned = (plan: ReturnType<typeof planStandbyReturn>) => plan.actions.map((a) => (a.kind === 'return-standby-instance' ? a.instanceId : a.kind));
+
+    it.each([
+      ['window over, primary back at desired', WINDOW + 1, false, {}, ['reserve', 'i-s1']],
+      ['window not over yet', WINDOW - 1, false, {}, []],
+      ['window still open in its profile', WINDOW + 5, true, {}, []],
+      ['primary short of desired (its replacement is not in service)', WINDOW + 1, false, { desiredCapacity: 3 }, []],
+    ] as const)('%s', (_name, startedAgo, open, webOver, expected) => {
+      const { standby, f } = backedFleet(webOver);
+      const plan = planStandbyReturn({ standby, fleet: f, profiles: new Map([[iid('i-s1'), served(startedAgo, open)]]), now: T0 });
+      expect(returned(plan)).toEqual(expected);
+      if (expected.length > 0) {
+        expect(plan.actions[1]).toMatchObject({ reason: expect.stringContaining('past the 30-minute post-restart window') });
+        // The load's restart on the home group is reserved first (a voluntary disruption like any other).
+        expect(plan.actions[0]).toMatchObject({ kind: 'reserve', reservation: { id: `return:standby@${T0}:i-s1`, groupId: 'web', instanceId: 'i-s1', amount: { vcpu: 1.6, memoryGiB: 5 } } });
+      }
+    });
+
+    it.each([
+      ['no forecast for its load', {}, {}, [], /does not fit \(fail closed\): web: no stored forecast/],
+      ['the home pool is full', { pool: pool('web', { vcpu: 1, memoryGiB: 2 }) }, {}, undefined, /does not fit \(fail closed\): web: short/],
+      ['the standby group\'s disruption budget allows none', {}, { policy: policy({ disruptionBudget: { maxUnavailable: 0 } }) }, undefined, /its window is over but group standby: .*allows no disruption/],
+    ] as const)('fails closed when %s: kept, with the reason', (_name, webOver, standbyOver, forecasts, reason) => {
+      const { standby, f } = backedFleet(webOver, standbyOver, forecasts === undefined ? undefined : [...forecasts]);
+      const plan = planStandbyReturn({ standby, fleet: f, profiles: new Map([[iid('i-s1'), served(WINDOW + 1)]]), now: T0 });
+      expect(plan.actions).toEqual([]);
+      expect(plan.kept).toEqual([{ instanceId: 'i-s1', reason: expect.stringMatching(reason) }]);
+    });
+
+    it('a reservation made within the window on the member keeps it; an older hand-over does not', () => {
+      const { standby } = backedFleet();
+      const recent = group('web', { standbyGroupId: standby.id, instances: [instance('i-w1'), instance('i-w2')], desiredCapacity: 2, pool: roomyPool('web', { reservations: [reservation('r1', { instanceId: 'i-s1', createdAt: T0 - 20 * MINUTE, expiresAt: T0 + 20 * MINUTE })] }) });
+      expect(planStandbyReturn({ standby, fleet: fleet([recent, standby], [forecast('i-s1', { vcpu: 1 })]), profiles: new Map([[iid('i-s1'), served(WINDOW + 1)]]), now: T0 }).actions).toEqual([]);
+      const old = group('web', { standbyGroupId: standby.id, instances: [instance('i-w1'), instance('i-w2')], desiredCapacity: 2, pool: roomyPool('web', { reservations: [reservation('r1', { instanceId: 'i-s1', createdAt: T0 - 40 * MINUTE, expiresAt: T0 + 5 * MINUTE })] }) });
+      expect(returned(planStandbyReturn({ standby, fleet: fleet([old, standby], [forecast('i-s1', { vcpu: 1 })]), profiles: new Map([[iid('i-s1'), served(WINDOW + 1)]]), now: T0 }))).toEqual(['reserve', 'i-s1']);
+    });
   });
 
   it('property: returns only idle, unreserved, running members, at most desired − min of them', () => {
