@@ -174,6 +174,10 @@ export interface RestartCycle {
   readonly curve: readonly Resources[];
   /** Dimensions with no data in the window: their peakAfter/curve values are 0 and are not evidence. */
   readonly unobserved?: readonly Dimension[];
+  /** The p90 forecast current before the interruption (what was reserved for), when one was known. */
+  readonly forecastBefore?: Resources;
+  /** The model's own p90 behind `forecastBefore` when the fleet's recalibration had scaled it: recalibration's evidence. */
+  readonly modelBefore?: Resources;
 }
 
 export interface BehaviourProfile {
@@ -214,6 +218,8 @@ export interface BehaviourProfile {
      * window itself; absent when no forecast was known.
      */
     readonly forecastBefore?: Resources;
+    /** The model's p90 before recalibration, when it differs from `forecastBefore` (core/predict/calibrate.ts). */
+    readonly modelBefore?: Resources;
   };
   /** Samples skipped because a field was missing or NaN, per field. */
   readonly gaps: Readonly<Record<SampleField, number>>;
@@ -234,6 +240,8 @@ export interface DimensionForecast {
   readonly basis: ForecastBasis;
   /** 0..1 */
   readonly confidence: number;
+  /** The fleet's own recalibration factor already applied to p50 and p90 (core/predict/calibrate.ts), when one was. */
+  readonly calibration?: number;
 }
 
 export type Forecast =

@@ -1,5 +1,6 @@
-import { DIMENSIONS, type Action, type Plan, type Reservation, type ReservationId, type Resources } from '../core/domain';
+import type { Action, Plan, Reservation, ReservationId, Resources } from '../core/domain';
 import { inheritProfile } from '../core/profile/inherit-profile';
+import { forecastRecord } from '../core/predict/calibrate';
 import { DetailType } from '../contracts/events';
 import type { CapacityGateway } from '../ports/capacity-gateway';
 import type { Clock } from '../ports/clock';
@@ -354,17 +355,14 @@ const handOverReservation = async (action: Action & { kind: 'hand-over' }, state
 const inheritLineage = async (action: Action & { kind: 'inherit-profile' }, state: StateStore, now: number): Promise<string> => {
   const [profiles, forecasts] = await Promise.all([state.getProfiles([action.fromInstanceId, action.toInstanceId]), state.getForecasts([action.fromInstanceId])]);
   const forecast = forecasts.get(action.fromInstanceId);
-  const p90 = forecast?.kind === 'known' && forecast.madeAt < action.restartedAt
-    ? (Object.fromEntries(DIMENSIONS.map((d) => [d, forecast.dims[d].p90])) as unknown as Resources)
-    : undefined;
-  const forecastBefore = p90 !== undefined && DIMENSIONS.every((d) => Number.isFinite(p90[d])) ? p90 : undefined;
+  const before = forecast?.kind === 'known' && forecast.madeAt < action.restartedAt ? forecastRecord(forecast) : undefined;
   const outcome = inheritProfile(profiles.get(action.fromInstanceId), profiles.get(action.toInstanceId), {
     heirId: action.toInstanceId,
     groupId: action.groupId,
     restartedAt: action.restartedAt,
     windowMinutes: action.windowMinutes,
     ...(action.heir !== undefined ? { heir: action.heir } : {}),
-    ...(forecastBefore !== undefined ? { forecastBefore } : {}),
+    ...(before ?? {}),
     now,
   });
   if (outcome.kind === 'kept') return `kept: ${outcome.reason}`;

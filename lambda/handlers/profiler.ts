@@ -16,6 +16,7 @@ import { allocatedResources, reservedResources } from '../core/pool/resource-poo
 import { chooseReplacementHandOvers, refreshLineage } from '../core/planner/choose-hand-over';
 import { formatResources } from '../core/resources/resources';
 import { planStandbyReturn } from '../core/staging/plan-standby-return';
+import { calibrateForecast, calibrationCases, calibrationFactors, type CalibrationCase } from '../core/predict/calibrate';
 import { planThrottles } from '../core/throttle/plan-throttles';
 import type { MetricTarget, MetricsReader } from '../ports/metrics-reader';
 import type { Predictor } from '../ports/predictor';
@@ -42,6 +43,11 @@ export interface ProfilerSettings {
   readonly rateMinutes?: number;
   /** Instances profiled per batch within a tick; absent: PROFILE_BATCH_SIZE. See `PROFILE_BATCH_SIZE`. */
   readonly batchSize?: number;
+  /**
+   * Recalibrate the tick's forecasts from the group's own restarts (core/predict/calibrate.ts); absent: on. Only the
+   * simulator's ablation (`spotwise-naive`: nothing learned) turns it off.
+   */
+  readonly recalibrate?: boolean;
 }
 
 /**
@@ -251,6 +257,9 @@ const profileInBatches = async (deps: ProfilerDeps, scope: ProfileScope): Promis
   const byId = new Map(serving.map((i) => [i.id, i] as const));
   const windowMinutes = group.policy.postRestartWindowMinutes;
   const forecasts: Forecast[] = [];
+  /** The group's observed restarts against the model's forecasts before them (online recalibration). */
+  const cases: CalibrationCase[] = [];
+  const jobTypes = new Map<InstanceId, string>();
   const allocations = new Map<InstanceId, Resources>();
   const kept = new Map<InstanceId, BehaviourProfile>();
   let updated = 0;
@@ -289,9 +298,10 @@ const profileInBatches = async (deps: ProfilerDeps, scope: ProfileScope): Promis
     const inputs: PredictionInput[] = profiles.map((profile) => ({ profile, downtimeSeconds: expectedDowntimeSeconds(profile), windowMinutes, now }));
     const predicted = await predictAll(deps, inputs, keys);
     await deps.ports.state.putProfiles(profiles);
-    await deps.ports.state.putForecasts(predicted);
     forecasts.push(...predicted);
     for (const p of profiles) {
+      cases.push(...calibrationCases(p));
+      jobTypes.set(p.instanceId, p.jobType);
       const spec = scope.catalog.get(p.instanceType);
       if (spec !== undefined) allocations.set(p.instanceId, allocationOf(p, spec.resources));
       if (scope.keepProfiles) kept.set(p.instanceId, p);
@@ -299,7 +309,13 @@ const profileInBatches = async (deps: ProfilerDeps, scope: ProfileScope): Promis
     }
     updated += profiles.length;
   }
-  return { forecasts, allocations, profiles: kept, updated, oldestMs, gaps, queries };
+  // Recalibrate every forecast of the tick from the group's own restarts (core/predict/calibrate.ts), then store them
+  // a batch at a time: the forecasts a notice reads are the ones spotwise would stand by.
+  const factors = deps.profiler.recalibrate === false ? calibrationFactors([]) : calibrationFactors(cases, 0.9);
+  const calibrated = forecasts.map((f) => calibrateForecast(f, jobTypes.get(f.instanceId) ?? '', factors));
+  for (let from = 0; from < calibrated.length; from += size) await deps.ports.state.putForecasts(calibrated.slice(from, from + size));
+  if (Object.keys(factors.pooled).length > 0) log.info('forecasts recalibrated from the group\'s restarts', { ...keys, factors: factors.pooled, cases: factors.cases, byJobType: Object.fromEntries(factors.byJobType) });
+  return { forecasts: calibrated, allocations, profiles: kept, updated, oldestMs, gaps, queries };
 };
 
 /** The predictor for this tick; a model that fails to load or predict falls back to the statistical predictor. */

@@ -1,4 +1,5 @@
-import { DIMENSIONS, type BehaviourProfile, type DomainEvent, type FleetView, type InstanceId, type Resources } from '../core/domain';
+import type { BehaviourProfile, DomainEvent, FleetView, InstanceId } from '../core/domain';
+import { forecastRecord } from '../core/predict/calibrate';
 import { newProfile, openRestartWindow } from '../core/profile/behaviour-profile';
 import type { StateStore } from '../ports/state-store';
 
@@ -9,11 +10,10 @@ type WindowOpened = Extract<DomainEvent, { kind: 'restart-window-opened' }>;
  * serving instances, so the stored forecast made before the restart is the last one from before the
  * interruption. One made at or after the restart is not that forecast and is not used.
  */
-const forecastBeforeRestart = (fleet: FleetView, id: InstanceId, restartedAt: number): Resources | undefined => {
+const forecastBeforeRestart = (fleet: FleetView, id: InstanceId, restartedAt: number): ReturnType<typeof forecastRecord> => {
   const forecast = fleet.forecasts.get(id);
   if (forecast?.kind !== 'known' || !(forecast.madeAt < restartedAt)) return undefined;
-  const p90 = Object.fromEntries(DIMENSIONS.map((d) => [d, forecast.dims[d].p90]));
-  return Object.values(p90).every(Number.isFinite) ? (p90 as unknown as Resources) : undefined;
+  return forecastRecord(forecast);
 };
 
 /**
@@ -49,11 +49,11 @@ export const recordRestartWindows = async (
       profile = newProfile({ instanceId: instance.id, groupId: instance.groupId, instanceType: instance.instanceType, vcpus: spec.resources.vcpu, jobType: instance.jobType, launchedAt: restartedAt, now });
     }
     const lastSeen = profile.lastSampleAt ?? profile.updatedAt;
-    const forecastBefore = forecastBeforeRestart(fleet, e.instanceId, restartedAt);
+    const before = forecastBeforeRestart(fleet, e.instanceId, restartedAt);
     const windowMinutes = fleet.groups.find((g) => g.id === e.groupId)?.policy.postRestartWindowMinutes;
     const opened = openRestartWindow(profile, {
       interruptedAt: Math.min(lastSeen, restartedAt), restartedAt,
-      ...(forecastBefore !== undefined ? { forecastBefore } : {}), ...(windowMinutes !== undefined ? { windowMinutes } : {}),
+      ...(before ?? {}), ...(windowMinutes !== undefined ? { windowMinutes } : {}),
     });
     // A lineage window this start already has (a launch hook or the pool refresh passed the victim's on) stays as it is.
     if (opened !== profile || stored.get(e.instanceId) === undefined) updated.push(opened);

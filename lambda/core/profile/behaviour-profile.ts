@@ -252,7 +252,7 @@ export const curveFromRecent = (recent: BehaviourProfile['recent'], restartedAt:
  */
 export const openRestartWindow = (
   profile: BehaviourProfile,
-  times: { readonly interruptedAt: number; readonly restartedAt: number; readonly forecastBefore?: Resources; readonly windowMinutes?: number },
+  times: { readonly interruptedAt: number; readonly restartedAt: number; readonly forecastBefore?: Resources; readonly modelBefore?: Resources; readonly windowMinutes?: number },
 ): BehaviourProfile => {
   requireFinite('interruptedAt', times.interruptedAt);
   requireFinite('restartedAt', times.restartedAt);
@@ -265,7 +265,7 @@ export const openRestartWindow = (
   if (open?.from !== undefined && times.windowMinutes !== undefined && times.restartedAt < open.restartedAt + times.windowMinutes * MINUTE_MS) {
     return open.forecastBefore !== undefined || times.forecastBefore === undefined
       ? profile
-      : { ...profile, openRestart: { ...open, forecastBefore: { ...times.forecastBefore } } };
+      : { ...profile, openRestart: { ...open, forecastBefore: { ...times.forecastBefore }, ...(times.modelBefore !== undefined ? { modelBefore: { ...times.modelBefore } } : {}) } };
   }
   const curve = curveFromRecent(profile.recent, times.restartedAt);
   return {
@@ -276,6 +276,7 @@ export const openRestartWindow = (
       steadyBefore: toResources(steadyQuantile(profile, 0.9)),
       curve,
       ...(times.forecastBefore !== undefined ? { forecastBefore: { ...times.forecastBefore } } : {}),
+      ...(times.forecastBefore !== undefined && times.modelBefore !== undefined ? { modelBefore: { ...times.modelBefore } } : {}),
     },
   };
 };
@@ -370,6 +371,8 @@ export const closeRestartWindow = (profile: BehaviourProfile, now: number, windo
     peakAfter: toResources(peak),
     curve: denseCurve(inWindow, observed),
     ...(unobserved.length > 0 ? { unobserved } : {}),
+    ...(open.forecastBefore !== undefined ? { forecastBefore: { ...open.forecastBefore } } : {}),
+    ...(open.modelBefore !== undefined ? { modelBefore: { ...open.modelBefore } } : {}),
   };
   const restarts = [...profile.restarts, cycle].slice(-RESTART_HISTORY_LIMIT);
   const keepCurvesFrom = restarts.length - RESTART_CURVES_KEPT;

@@ -37,6 +37,8 @@ export interface InheritInput {
   readonly heir?: { readonly instanceType: string; readonly vcpus: number };
   /** p90 of the victim's forecast made before it was interrupted (compared with the cycle when it closes). */
   readonly forecastBefore?: Resources;
+  /** The model's p90 behind `forecastBefore` when recalibration had scaled it. */
+  readonly modelBefore?: Resources;
   readonly now: number;
 }
 
@@ -106,6 +108,7 @@ export const inheritProfile = (victim: BehaviourProfile | undefined, heir: Behav
   const restartedAt = mine?.restartedAt ?? input.restartedAt;
   const lastSeen = victim.lastSampleAt ?? victim.updatedAt;
   const forecastBefore = input.forecastBefore ?? mine?.forecastBefore;
+  const modelBefore = input.forecastBefore !== undefined ? input.modelBefore : mine?.modelBefore;
   const sameCores = base.vcpus === victim.vcpus;
   return {
     kind: 'inherited',
@@ -128,6 +131,7 @@ export const inheritProfile = (victim: BehaviourProfile | undefined, heir: Behav
         steadyBefore: toResources(steadyQuantile(victim, 0.9)),
         curve: mine?.curve ?? curveFromRecent(base.recent, restartedAt),
         ...(forecastBefore !== undefined ? { forecastBefore: { ...forecastBefore } } : {}),
+        ...(forecastBefore !== undefined && modelBefore !== undefined ? { modelBefore: { ...modelBefore } } : {}),
       },
     },
   };

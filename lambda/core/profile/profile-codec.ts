@@ -84,6 +84,8 @@ const cycleSchema = z
     peak: tuple,
     curve: z.array(tuple),
     u: z.array(z.enum(DIMENSIONS)).optional(),
+    f: tuple.optional(),
+    m: tuple.optional(),
   })
   .strict();
 
@@ -103,7 +105,7 @@ const storedProfileSchema = z
     peak: nonNegative,
     recent: z.array(z.tuple([finite, tuple])),
     restarts: z.array(cycleSchema),
-    open: z.object({ i: finite, r: finite, before: tuple, curve: z.array(tuple), f: tuple.optional(), from: z.string().min(1).optional() }).strict().optional(),
+    open: z.object({ i: finite, r: finite, before: tuple, curve: z.array(tuple), f: tuple.optional(), m: tuple.optional(), from: z.string().min(1).optional() }).strict().optional(),
     heirOf: z.string().min(1).optional(),
     passedTo: z.string().min(1).optional(),
     gaps: z.array(z.number().int().min(0)).length(SAMPLE_FIELDS.length),
@@ -138,6 +140,8 @@ const encodeCycle = (c: RestartCycle): StoredProfile['restarts'][number] => ({
   peak: toTuple(c.peakAfter),
   curve: c.curve.map(toTuple),
   ...(c.unobserved && c.unobserved.length > 0 ? { u: [...c.unobserved] } : {}),
+  ...(c.forecastBefore !== undefined ? { f: toTuple(c.forecastBefore) } : {}),
+  ...(c.modelBefore !== undefined ? { m: toTuple(c.modelBefore) } : {}),
 });
 
 /** The compact storage form of a profile (see the module comment). */
@@ -169,6 +173,7 @@ export const encodeProfile = (p: BehaviourProfile): StoredProfile => ({
           before: toTuple(p.openRestart.steadyBefore),
           curve: p.openRestart.curve.map(toTuple),
           ...(p.openRestart.forecastBefore !== undefined ? { f: toTuple(p.openRestart.forecastBefore) } : {}),
+          ...(p.openRestart.modelBefore !== undefined ? { m: toTuple(p.openRestart.modelBefore) } : {}),
           ...(p.openRestart.from !== undefined ? { from: p.openRestart.from } : {}),
         },
       }
@@ -210,6 +215,8 @@ export const decodeProfile = (raw: unknown, what = 'stored behaviour profile'): 
       peakAfter: fullFromTuple(c.peak),
       curve: c.curve.map(fullFromTuple),
       ...(c.u ? { unobserved: c.u } : {}),
+      ...(c.f ? { forecastBefore: fullFromTuple(c.f) } : {}),
+      ...(c.m ? { modelBefore: fullFromTuple(c.m) } : {}),
     })),
     ...(s.open
       ? {
@@ -219,6 +226,7 @@ export const decodeProfile = (raw: unknown, what = 'stored behaviour profile'): 
             steadyBefore: fullFromTuple(s.open.before),
             curve: s.open.curve.map(fromTuple),
             ...(s.open.f !== undefined ? { forecastBefore: fullFromTuple(s.open.f) } : {}),
+            ...(s.open.m !== undefined ? { modelBefore: fullFromTuple(s.open.m) } : {}),
             ...(s.open.from !== undefined ? { from: instanceId(s.open.from) } : {}),
           },
         }

@@ -230,7 +230,11 @@ export const createSpotwiseStrategy = (setup: PreparedSimulation, options: Spotw
         ...deps,
         metricsReader: metrics,
         predictor: options.predictor === 'naive' ? async (): Promise<Predictor> => naive : defaultPredictor({ modelDir: setup.modelDir }),
-        profiler: { windowMinutes: setup.sample.config.profiler.window_minutes, halfLifeMs: setup.sample.config.profiler.half_life_hours * 3_600_000 },
+        profiler: {
+          windowMinutes: setup.sample.config.profiler.window_minutes, halfLifeMs: setup.sample.config.profiler.half_life_hours * 3_600_000,
+          // The ablation learns nothing: no recalibration from restarts either.
+          ...(options.predictor === 'naive' ? { recalibrate: false } : {}),
+        },
       });
     },
 

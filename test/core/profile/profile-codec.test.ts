@@ -78,6 +78,20 @@ describe('encodeProfile / decodeProfile', () => {
     expect(decodeProfile(encodeProfile(without)).openRestart).not.toHaveProperty('forecastBefore');
   });
 
+  it('round-trips what a closed cycle keeps of the forecasts before it (used and, when recalibrated, the model\'s own)', () => {
+    const p = busyProfile(1);
+    const forecastBefore = { vcpu: 3, memoryGiB: 9, networkMbps: 120, diskIops: 900 };
+    const modelBefore = { vcpu: 1.5, memoryGiB: 9, networkMbps: 120, diskIops: 900 };
+    const open = openRestartWindow(p, { interruptedAt: p.updatedAt + MIN, restartedAt: p.updatedAt + 2 * MIN, forecastBefore, modelBefore });
+    expect(decodeProfile(JSON.parse(JSON.stringify(encodeProfile(open)))).openRestart).toMatchObject({ forecastBefore, modelBefore });
+    const closed = closeRestartWindow(updateProfile(open, load(p.updatedAt + 2 * MIN, 40), p.updatedAt + 42 * MIN), p.updatedAt + 42 * MIN, 30);
+    const cycle = decodeProfile(JSON.parse(JSON.stringify(encodeProfile(closed)))).restarts.at(-1);
+    expect(cycle).toMatchObject({ forecastBefore, modelBefore });
+    // An uncalibrated forecast records no model copy.
+    const plain = openRestartWindow(p, { interruptedAt: p.updatedAt + MIN, restartedAt: p.updatedAt + 2 * MIN, forecastBefore });
+    expect(decodeProfile(encodeProfile(plain)).openRestart).not.toHaveProperty('modelBefore');
+  });
+
   it('round-trips a fresh profile and keeps missing dimensions missing', () => {
     const back = decodeProfile(encodeProfile(blank()));
     expect(back).toEqual(blank());

@@ -1,0 +1,134 @@
+import type { BehaviourProfile, Dimension, Forecast, Resources } from '../domain';
+
+/**
+ * Online recalibration of post-restart forecasts from the fleet's own restarts (split-conformal, multiplicative).
+ *
+ * Every closed restart cycle that kept the forecast current before its interruption (`forecastBefore`, the p90
+ * spotwise reserved for) is a case: score = observed post-restart peak ÷ that p90, per dimension. The calibration
+ * factor is the ⌈(n+1)·0.9⌉-th smallest score of the newest cases — the split-conformal quantile, so a p90 scaled
+ * by it under-provides at most 10 % of the time on exchangeable cases of this fleet, whatever the model's own bias:
+ * above 1 where restarts are bigger than forecast, below 1 where forecasts are too generous (less capacity held).
+ * Cases are pooled per job type when that job type has enough of them, else over the whole group; with too few
+ * cases nothing changes (the model's forecast stands).
+ */
+
+/** Dimensions calibrated: the ones a reservation and a replacement's shape are sized by. */
+export const CALIBRATED_DIMENSIONS: readonly Dimension[] = ['vcpu', 'memoryGiB'];
+/** Fewest cases before a factor is used (below ~5 the 0.9 conformal quantile is the largest score, too noisy). */
+export const MIN_CALIBRATION_CASES = 5;
+/** Newest cases kept per pool: the fleet's recent behaviour, not its whole history. */
+export const MAX_CALIBRATION_CASES = 50;
+/** Factors are kept within these bounds: one odd cycle never multiplies or divides a forecast by more. */
+export const CALIBRATION_BOUNDS = { min: 0.5, max: 4 } as const;
+
+export interface CalibrationCase {
+  readonly jobType: string;
+  readonly restartedAt: number;
+  readonly score: Readonly<Partial<Record<Dimension, number>>>;
+}
+
+export interface CalibrationFactors {
+  /** Per job type with enough cases of its own. */
+  readonly byJobType: ReadonlyMap<string, Readonly<Partial<Record<Dimension, number>>>>;
+  /** Over every case of the group (used for job types with too few). */
+  readonly pooled: Readonly<Partial<Record<Dimension, number>>>;
+  /** Cases per dimension behind `pooled` (for logs and metrics). */
+  readonly cases: Readonly<Partial<Record<Dimension, number>>>;
+}
+
+/** The cases a profile's closed cycles give (one per cycle with a forecast before it; unobserved dimensions skipped). */
+export const calibrationCases = (profile: BehaviourProfile): CalibrationCase[] =>
+  profile.restarts.flatMap((c) => {
+    // The model's own p90 where recalibration had scaled the forecast (scores against a scaled one would compound).
+    const before = c.modelBefore ?? c.forecastBefore;
+    if (before === undefined) return [];
+    const score: Partial<Record<Dimension, number>> = {};
+    for (const d of CALIBRATED_DIMENSIONS) {
+      if ((c.unobserved ?? []).includes(d)) continue;
+      const f = before[d];
+      const actual = c.peakAfter[d];
+      if (Number.isFinite(f) && f > 0 && Number.isFinite(actual) && actual >= 0) score[d] = actual / f;
+    }
+    return Object.keys(score).length === 0 ? [] : [{ jobType: profile.jobType, restartedAt: c.restartedAt, score }];
+  });
+
+/** The split-conformal quantile of `scores` at `level`, clamped; undefined below MIN_CALIBRATION_CASES. */
+export const conformalFactor = (scores: readonly number[], level = 0.9): number | undefined => {
+  const finite = scores.filter((s) => Number.isFinite(s) && s >= 0).sort((a, b) => a - b);
+  if (finite.length < MIN_CALIBRATION_CASES) return undefined;
+  const rank = Math.min(finite.length, Math.ceil((finite.length + 1) * level));
+  const q = finite[rank - 1] as number;
+  return Math.min(CALIBRATION_BOUNDS.max, Math.max(CALIBRATION_BOUNDS.min, q));
+};
+
+const factorsOf = (cases: readonly CalibrationCase[], level: number): { factors: Partial<Record<Dimension, number>>; counts: Partial<Record<Dimension, number>> } => {
+  const newest = [...cases].sort((a, b) => b.restartedAt - a.restartedAt);
+  const factors: Partial<Record<Dimension, number>> = {};
+  const counts: Partial<Record<Dimension, number>> = {};
+  for (const d of CALIBRATED_DIMENSIONS) {
+    const scores = newest.flatMap((c) => (c.score[d] === undefined ? [] : [c.score[d] as number])).slice(0, MAX_CALIBRATION_CASES);
+    counts[d] = scores.length;
+    const f = conformalFactor(scores, level);
+    if (f !== undefined) factors[d] = f;
+  }
+  return { factors, counts };
+};
+
+/**
+ * Factors from a group's cases. The same cycle can be carried by two profiles only through lineage, which hands a
+ * history to one heir; cases are still de-duplicated on (job type, restart time) in case a stale copy survives.
+ */
+export const calibrationFactors = (cases: readonly CalibrationCase[], level = 0.9): CalibrationFactors => {
+  const unique = new Map<string, CalibrationCase>();
+  for (const c of cases) unique.set(`${c.jobType}@${c.restartedAt}`, c);
+  const all = [...unique.values()];
+  const pooled = factorsOf(all, level);
+  const byJobType = new Map<string, Partial<Record<Dimension, number>>>();
+  for (const job of new Set(all.map((c) => c.jobType))) {
+    const own = factorsOf(all.filter((c) => c.jobType === job), level).factors;
+    if (Object.keys(own).length > 0) byJobType.set(job, own);
+  }
+  return { byJobType, pooled: pooled.factors, cases: pooled.counts };
+};
+
+/**
+ * A forecast scaled by the factors for its job type (its own where it has them, else the group's pooled ones): p50
+ * and p90 of each calibrated dimension are multiplied (the ordering kept) and the factor recorded as `calibration`.
+ * Unknown forecasts and dimensions without a factor are returned as they are.
+ */
+export const calibrateForecast = (forecast: Forecast, jobType: string, factors: CalibrationFactors): Forecast => {
+  if (forecast.kind !== 'known') return forecast;
+  const own = factors.byJobType.get(jobType) ?? {};
+  let changed = false;
+  const dims = { ...forecast.dims };
+  for (const d of CALIBRATED_DIMENSIONS) {
+    const f = own[d] ?? factors.pooled[d];
+    if (f === undefined || f === 1) continue;
+    const dim = dims[d];
+    dims[d] = { ...dim, p50: dim.p50 * f, p90: dim.p90 * f, calibration: f };
+    changed = true;
+  }
+  return changed ? { ...forecast, dims } : forecast;
+};
+
+/** The p90 of a forecast as a resource vector (for recording what was forecast before a restart). */
+export const p90Of = (forecast: Forecast): Resources | undefined =>
+  forecast.kind !== 'known' ? undefined : { vcpu: forecast.dims.vcpu.p90, memoryGiB: forecast.dims.memoryGiB.p90, networkMbps: forecast.dims.networkMbps.p90, diskIops: forecast.dims.diskIops.p90 };
+
+/**
+ * What a restart's cycle records of the forecast current before it: the p90 that was used (`forecastBefore`) and,
+ * when recalibration had scaled it, the model's own p90 (`modelBefore`, the evidence the next factors come from —
+ * scores against an already scaled forecast would compound). Undefined for an unknown or non-finite forecast.
+ */
+export const forecastRecord = (forecast: Forecast | undefined): { readonly forecastBefore: Resources; readonly modelBefore?: Resources } | undefined => {
+  const used = forecast === undefined ? undefined : p90Of(forecast);
+  if (forecast?.kind !== 'known' || used === undefined || !Object.values(used).every(Number.isFinite)) return undefined;
+  const scaled = Object.values(forecast.dims).some((d) => d.calibration !== undefined && d.calibration !== 1);
+  if (!scaled) return { forecastBefore: used };
+  const model = { ...used };
+  for (const [d, dim] of Object.entries(forecast.dims) as [Dimension, Forecast extends { dims: infer D } ? D[keyof D] : never][]) {
+    const f = (dim as { calibration?: number }).calibration;
+    if (f !== undefined && f > 0) model[d] = used[d] / f;
+  }
+  return { forecastBefore: used, modelBefore: model };
+};

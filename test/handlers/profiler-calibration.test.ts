@@ -1,0 +1,66 @@
+import { describe, expect, it } from 'vitest';
+import type { MetricSample, RestartCycle } from '../../lambda/core/domain';
+import { MIN_CALIBRATION_CASES } from '../../lambda/core/predict/calibrate';
+import { newProfile } from '../../lambda/core/profile/behaviour-profile';
+import { toResources } from '../../lambda/core/resources/resources';
+import { makeHandler, type ProfilerDeps } from '../../lambda/handlers/profiler';
+import { ScriptedPredictor } from '../../lambda/sim/memory';
+import { FIXTURE_INSTANCES, GROUP, NOW, OTHER, buildWorld, knownForecast } from './world';
+
+const MIN = 60_000;
+const tick = { source: 'spotwise', 'detail-type': 'Profile Tick', detail: { groupName: GROUP } };
+const SERVING = [...Object.values(FIXTURE_INSTANCES), OTHER];
+const samples = (from: number, minutes: number, s: Omit<MetricSample, 'at'>): MetricSample[] => Array.from({ length: minutes }, (_, m) => ({ at: from + m * MIN, ...s }));
+
+/** Restart cycles whose observed CPU peak was `ratio` × the model's p90 before them (the p90 used was scaled by `used`). */
+const cycles = (n: number, ratio: number, used = 1): RestartCycle[] =>
+  Array.from({ length: n }, (_, k) => ({
+    interruptedAt: NOW - (200 - k) * MIN,
+    restartedAt: NOW - (199 - k) * MIN,
+    downtimeSeconds: 60,
+    steadyBefore: toResources({ vcpu: 1, memoryGiB: 3 }),
+    peakAfter: toResources({ vcpu: 1 * ratio, memoryGiB: 3 }),
+    curve: [],
+    forecastBefore: toResources({ vcpu: 1 * used, memoryGiB: 3 }),
+    ...(used !== 1 ? { modelBefore: toResources({ vcpu: 1, memoryGiB: 3 }) } : {}),
+  }));
+
+const run = async (restarts: readonly RestartCycle[], recalibrate?: boolean) => {
+  const w = await buildWorld();
+  for (const id of SERVING) w.ports.metrics.addSamples(id, samples(NOW - 90 * MIN, 90, { cpuPercent: 40, cpuMaxPercent: 70, memoryGiB: 3, networkMbps: 50, diskIops: 100 }));
+  const predictor = new ScriptedPredictor((i) => knownForecast(i.profile.instanceId, { vcpu: 1, memoryGiB: 3, networkMbps: 60, diskIops: 150 }, i.now));
+  const deps: ProfilerDeps = { ...w.deps, metricsReader: w.ports.metrics, predictor, profiler: { windowMinutes: 60, halfLifeMs: 86_400_000, ...(recalibrate !== undefined ? { recalibrate } : {}) } };
+  // The group's history: one serving instance carries the cycles (a lineage), with the job type every member shares.
+  const carrier = newProfile({ instanceId: OTHER, groupId: GROUP, instanceType: 'm5.xlarge', vcpus: 4, jobType: 'general', launchedAt: NOW - 300 * MIN, now: NOW - 91 * MIN });
+  await w.ports.stateStore.putProfiles([{ ...carrier, restarts }]);
+  await makeHandler(deps)(tick);
+  return { w, forecasts: await w.ports.stateStore.getForecasts(SERVING) };
+};
+
+describe('profiler: online recalibration from the group\'s own restarts', () => {
+  it('restarts 1.6× the model\'s p90: every stored forecast of the tick is scaled by the conformal factor, and says so', async () => {
+    const { forecasts } = await run(cycles(9, 1.6));
+    for (const id of SERVING) {
+      const f = forecasts.get(id);
+      expect(f?.kind === 'known' && f.dims.vcpu).toMatchObject({ p90: expect.closeTo(1.6, 9), calibration: expect.closeTo(1.6, 9) });
+      expect(f?.kind === 'known' && f.dims.networkMbps).not.toHaveProperty('calibration');
+    }
+  });
+
+  it('scores against the model\'s own p90, not the scaled one a restart was reserved with (no compounding)', async () => {
+    // The forecast used was already 1.6× the model's; restarts were 1.6× the model's: the factor stays 1.6.
+    const { forecasts } = await run(cycles(9, 1.6, 1.6));
+    const f = forecasts.get(OTHER);
+    expect(f?.kind === 'known' && f.dims.vcpu.p90).toBeCloseTo(1.6, 9);
+  });
+
+  it.each([
+    [`fewer than ${MIN_CALIBRATION_CASES} restarts`, cycles(MIN_CALIBRATION_CASES - 1, 3), undefined],
+    ['recalibration turned off (the simulator\'s ablation)', cycles(9, 1.6), false],
+  ] as const)('changes nothing with %s', async (_name, restarts, recalibrate) => {
+    const { forecasts } = await run(restarts, recalibrate);
+    const f = forecasts.get(OTHER);
+    expect(f?.kind === 'known' && f.dims.vcpu).toEqual(expect.objectContaining({ p90: 1 }));
+    expect(f?.kind === 'known' && f.dims.vcpu).not.toHaveProperty('calibration');
+  });
+});
