@@ -82,7 +82,8 @@ const startedServing = (profile: BehaviourProfile | undefined): number | undefin
  *   load: only with room in the standby group's disruption budget and a fitting `return` reservation for the
  *   load's restart in the home group's pool (the one its load came from first); otherwise kept (fail closed).
  * - **it is idle**: its own CloudWatch data shows it idle for IDLE_MINUTES_TO_RETURN minutes up to a datapoint
- *   no older than MAX_DATA_AGE_MS, and no reservation names it (capacity raised for a load that went elsewhere).
+ *   no older than MAX_DATA_AGE_MS, and no reservation made within the window names it (capacity raised for a load
+ *   that went elsewhere, or whose load has gone home). Checked first: an idle member goes without a disruption.
  *   A member without such data is kept by this rule (fail closed: a busy instance is never taken as idle).
  *
  * Nothing is returned while an interruption is being absorbed (load may be moving onto a member that minutes-old
@@ -171,9 +172,25 @@ export const planStandbyReturn = (input: StandbyReturnInput): StandbyReturnPlan 
     kept.push({ instanceId: m.id, reason: `its window is over but its load's restart does not fit (fail closed): ${reasons.join('; ')}` });
     return undefined;
   };
+  /** Why a member is not idle by its own data (undefined when it is: returnable without a disruption). */
+  const notIdle = (m: (typeof members)[number], profile: BehaviourProfile | undefined, reserved: number | undefined): string | undefined => {
+    const newest = profile?.recent.at(-1)?.at;
+    if (profile === undefined || newest === undefined) return 'no utilisation data yet';
+    if (now - newest > MAX_DATA_AGE_MS) return `newest datapoint is ${Math.round((now - newest) / 60_000)} min old`;
+    // A reservation made within the window names it: its load may be arriving or in its surge. An older one (a
+    // hand-over whose restart is long over) says nothing about now.
+    if (reserved !== undefined && now - reserved < Math.max(window, QUIET_MINUTES_BEFORE_RETURN * 60_000)) return 'a reservation holds capacity on it';
+    const idle = trailingIdleMinutes(profile);
+    return idle >= IDLE_MINUTES_TO_RETURN ? undefined : idle === 0 ? 'in use' : `idle for ${idle} of ${IDLE_MINUTES_TO_RETURN} min`;
+  };
   for (const m of members) {
     const reserved = reservedAt.get(m.id);
     const profile = profiles.get(m.id);
+    const busy = notIdle(m, profile, reserved);
+    if (busy === undefined && profile !== undefined) {
+      give(m, `idle for ${trailingIdleMinutes(profile)} min (below ${Math.round(IDLE_CPU_SHARE * 100)} % of ${profile.vcpus} vCPU and ${IDLE_MEMORY_GIB} GiB of memory) with no recent reservation on it`);
+      continue;
+    }
     const since = startedServing(profile);
     if (backed.length > 0 && short === undefined && since !== undefined && now - since >= window && !(reserved !== undefined && now - reserved < window) && room > 0) {
       const reserve = reserveHome(m, homeOf.get(m.id));
@@ -182,25 +199,7 @@ export const planStandbyReturn = (input: StandbyReturnInput): StandbyReturnPlan 
       give(m, `serving since ${Math.round((now - since) / 60_000)} min, past the ${Math.round(window / 60_000)}-minute post-restart window, with ${backed.map((g) => g.id).join(', ')} back at desired capacity: its load goes home as it drains`);
       continue;
     }
-    const newest = profile?.recent.at(-1)?.at;
-    if (profile === undefined || newest === undefined) {
-      kept.push({ instanceId: m.id, reason: 'no utilisation data yet' });
-      continue;
-    }
-    if (now - newest > MAX_DATA_AGE_MS) {
-      kept.push({ instanceId: m.id, reason: `newest datapoint is ${Math.round((now - newest) / 60_000)} min old` });
-      continue;
-    }
-    if (reserved !== undefined) {
-      kept.push({ instanceId: m.id, reason: 'a reservation holds capacity on it' });
-      continue;
-    }
-    const idle = trailingIdleMinutes(profile);
-    if (idle < IDLE_MINUTES_TO_RETURN) {
-      kept.push({ instanceId: m.id, reason: idle === 0 ? 'in use' : `idle for ${idle} of ${IDLE_MINUTES_TO_RETURN} min` });
-      continue;
-    }
-    give(m, `idle for ${idle} min (below ${Math.round(IDLE_CPU_SHARE * 100)} % of ${profile.vcpus} vCPU and ${IDLE_MEMORY_GIB} GiB of memory) with no reservation on it`);
+    kept.push({ instanceId: m.id, reason: busy ?? 'kept' });
   }
   return { actions, kept };
 };

@@ -37,7 +37,8 @@ describe('planStandbyReturn', () => {
 
   it('keeps a member with no data (fail closed) and one a reservation names', () => {
     const standby = standbyGroup(['i-s1', 'i-s2']);
-    const web = group('web', { pool: roomyPool('web', { reservations: [reservation('r1', { instanceId: 'i-s2', createdAt: T0 - 20 * MINUTE, expiresAt: T0 + 30 * MINUTE })] }) });
+    // Backed by the standby group (30-minute window): a reservation made 20 minutes ago still names i-s2.
+    const web = group('web', { standbyGroupId: standby.id, pool: roomyPool('web', { reservations: [reservation('r1', { instanceId: 'i-s2', createdAt: T0 - 20 * MINUTE, expiresAt: T0 + 30 * MINUTE })] }) });
     const plan = planStandbyReturn({ standby, fleet: fleet([web, standby]), profiles: new Map([[iid('i-s2'), profileWith('i-s2', idle())]]), now: T0 });
     expect(plan.actions).toEqual([]);
     expect(plan.kept).toEqual([
@@ -118,6 +119,13 @@ describe('planStandbyReturn', () => {
       const plan = planStandbyReturn({ standby, fleet: f, profiles: new Map([[iid('i-s1'), served(WINDOW + 1)]]), now: T0 });
       expect(plan.actions).toEqual([]);
       expect(plan.kept).toEqual([{ instanceId: 'i-s1', reason: expect.stringMatching(reason) }]);
+    });
+
+    it('an idle member goes by its data first: no disruption, so no budget room and no reservation needed', () => {
+      const { standby, f } = backedFleet({}, { policy: policy({ disruptionBudget: { maxUnavailable: 0 } }) });
+      const idleServed = { ...served(WINDOW + 10), recent: profileWith('i-s1', idle()).recent };
+      const plan = planStandbyReturn({ standby, fleet: f, profiles: new Map([[iid('i-s1'), idleServed]]), now: T0 });
+      expect(plan.actions).toEqual([expect.objectContaining({ kind: 'return-standby-instance', instanceId: 'i-s1', reason: expect.stringMatching(/^idle for/) })]);
     });
 
     it('a reservation made within the window on the member keeps it; an older hand-over does not', () => {
