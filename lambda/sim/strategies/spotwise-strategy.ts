@@ -232,6 +232,8 @@ export const createSpotwiseStrategy = (setup: PreparedSimulation, options: Spotw
         predictor: options.predictor === 'naive' ? async (): Promise<Predictor> => naive : defaultPredictor({ modelDir: setup.modelDir }),
         profiler: {
           windowMinutes: setup.sample.config.profiler.window_minutes, halfLifeMs: setup.sample.config.profiler.half_life_hours * 3_600_000,
+          // The deployed cadence (lib: the profiler's environment): metrics read every metrics_every_minutes, not every tick.
+          metricsEveryMinutes: setup.sample.config.profiler.metrics_every_minutes, rateMinutes: setup.sample.config.profiler.rate_minutes,
           // The ablation learns nothing: no recalibration from restarts either.
           ...(options.predictor === 'naive' ? { recalibrate: false } : {}),
         },

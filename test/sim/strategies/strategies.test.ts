@@ -131,6 +131,17 @@ describe('spotwise strategy (the real handlers)', () => {
     expect(run.software.total).toBeCloseTo(run.software.lambda + run.software.dynamodb + run.software.eventbridge + run.software.scheduler + run.software.cloudwatchReads + run.software.agentMetrics, 12);
   }, 60_000);
 
+  it('reads CloudWatch at the deployed cadence (profiler.metrics_every_minutes), not on every profiler tick', async () => {
+    const setup = oneBurst();
+    const profiler = setup.sample.config.profiler;
+    expect(profiler.metrics_every_minutes).toBe(4 * profiler.rate_minutes);
+    const everyTick = { ...setup, sample: { ...setup.sample, config: { ...setup.sample.config, profiler: { ...profiler, metrics_every_minutes: profiler.rate_minutes } } } };
+    const deployed = await runStrategy(setup, createSpotwiseStrategy(setup));
+    const eager = await runStrategy(everyTick, createSpotwiseStrategy(everyTick));
+    // Four times the reads (the instances served vary a little between the runs).
+    expect(eager.software.cloudwatchReads / deployed.software.cloudwatchReads).toBeGreaterThan(3);
+  }, 120_000);
+
   it('spotwise-naive runs the same handlers with the naive predictor', async () => {
     const setup = oneBurst();
     const strategy = createSpotwiseStrategy(setup, { name: 'spotwise-naive', predictor: 'naive' });
