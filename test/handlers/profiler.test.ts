@@ -8,7 +8,7 @@ import { allocationOf, makeHandler, readsMetricsThisTick, type ProfilerDeps } fr
 import fc from 'fast-check';
 import { ScriptedPredictor } from '../../lambda/sim/memory';
 import { fixture } from '../events/event-fixtures';
-import { FIXTURE_INSTANCES, GROUP, NOW, OTHER, buildWorld, knownForecast, type World } from './world';
+import { FIXTURE_INSTANCES, GROUP, NOW, OTHER, STANDBY, WARM, buildWorld, knownForecast, type World } from './world';
 
 const tick = (groupName: string = GROUP) => ({ source: 'spotwise', 'detail-type': 'Profile Tick', detail: { groupName } });
 const SERVING = [...Object.values(FIXTURE_INSTANCES), OTHER];
@@ -83,6 +83,25 @@ describe('profiler handler', () => {
     expect(w.ports.metrics.log.count('read')).toBe(2);
     const [targets] = w.ports.metrics.log.callsTo('read')[1]?.args as [{ instanceId: string }[]];
     expect(targets.map((t) => t.instanceId).sort()).toEqual([...SERVING].sort());
+  });
+
+  it('a standby group reads CloudWatch on every tick (few members; giving them back needs fresh data)', async () => {
+    const w = await profilerWorld();
+    const member = WARM[0]!;
+    // One warm instance in service: the standby group's only serving member.
+    w.ports.cloud.setWarm(member, false);
+    w.ports.cloud.setInstanceState(member, 'running');
+    w.ports.cloud.putGroup({ ...w.ports.cloud.group(STANDBY)!, desiredCapacity: 1 });
+    w.ports.metrics.addSamples(member, samples(NOW - 90 * 60_000, 110, { cpuPercent: 30, cpuMaxPercent: 40, memoryGiB: 3, networkMbps: 10, diskIops: 10 }));
+    const deps: ProfilerDeps = { ...w.deps, profiler: { ...w.deps.profiler, metricsEveryMinutes: 20, rateMinutes: 5 } };
+    const handle = makeHandler(deps);
+    w.ports.clock.advance(20 * 60_000 - (NOW % (20 * 60_000)));
+    for (let i = 0; i < 4; i += 1) {
+      await handle(tick(STANDBY));
+      w.ports.clock.advance(5 * 60_000);
+    }
+    expect(w.ports.metrics.log.count('read')).toBe(4);
+    expect(w.ports.metrics.log.callsTo('read').map((c) => (c.args[0] as { instanceId: string }[]).map((t) => t.instanceId))).toEqual([[member], [member], [member], [member]]);
   });
 
   it('readsMetricsThisTick: ticks every rate minutes read exactly once per metrics period', () => {
