@@ -75,8 +75,8 @@ const startedServing = (profile: BehaviourProfile | undefined): number | undefin
  * other writers do; its terminate lifecycle hook lets the application drain it) in either of two cases:
  *
  * - **its post-restart window is over**: its own profile shows its newest start's post-restart window closed and
- *   at least the longest post-restart window of the groups it backs gone by since that start, no reservation made since then names it, and every backed group has its full desired
- *   capacity in service again — the load it took has a home to go back to, and the surge it was raised for is
+ *   at least the longest post-restart window of the groups it backs gone by since that start, no reservation made
+ *   since then names it, and every backed group has its full desired capacity in service again — the load it took has a home to go back to, and the surge it was raised for is
  *   over. Busy or not: the drain moves its load (DESIGN §4; issue: "return standby capacity when the primary
  *   group's replacement is in service and the post-restart window has passed"). A voluntary disruption of its
  *   load: only with room in the standby group's disruption budget and a fitting `return` reservation for the
@@ -87,8 +87,8 @@ const startedServing = (profile: BehaviourProfile | undefined): number | undefin
  *   A member without such data is kept by this rule (fail closed: a busy instance is never taken as idle).
  *
  * Nothing is returned while an interruption is being absorbed (load may be moving onto a member that minutes-old
- * data still shows idle): a reservation made in the last QUIET_MINUTES_BEFORE_RETURN minutes, a disruption in flight, or a member of the
- * standby or a backed group starting, stopping or terminating. Never below the group's minimum size.
+ * data still shows idle): a reservation made in the last QUIET_MINUTES_BEFORE_RETURN minutes, a disruption in
+ * flight, or a member of the standby or a backed group starting, stopping or terminating. Never below the group's minimum size.
  */
 export const planStandbyReturn = (input: StandbyReturnInput): StandbyReturnPlan => {
   const { standby, fleet, profiles, now } = input;
@@ -196,7 +196,7 @@ export const planStandbyReturn = (input: StandbyReturnInput): StandbyReturnPlan 
       const reserve = reserveHome(m, homeOf.get(m.id));
       if (reserve === undefined) continue;
       actions.push(reserve);
-      give(m, `serving since ${Math.round((now - since) / 60_000)} min, past the ${Math.round(window / 60_000)}-minute post-restart window, with ${backed.map((g) => g.id).join(', ')} back at desired capacity: its load goes home as it drains`);
+      give(m, `serving for ${Math.round((now - since) / 60_000)} min, past the ${Math.round(window / 60_000)}-minute post-restart window, with ${backed.map((g) => g.id).join(', ')} back at desired capacity: its load goes home as it drains`);
       continue;
     }
     kept.push({ instanceId: m.id, reason: busy ?? 'kept' });
