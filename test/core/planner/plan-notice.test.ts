@@ -90,6 +90,28 @@ describe('planNoticeResponse: spot interruption warning', () => {
     expect(plan.actions).toContainEqual(expect.objectContaining({ kind: 'noop', reason: expect.stringMatching(/^cannot place 3 vCPU/) }));
   });
 
+  it.each([
+    // The standby group runs m5.2xlarge (8 vCPU / 32 GiB): one launch of it holds 5 vCPU / 20 GiB, the warm m5.large does not.
+    ['a launch of the standby group\'s type holds it', { vcpu: 5, memoryGiB: 20 }, 'launch 1 instance for', undefined],
+    // 10 vCPU: nothing holds it; the launch (8 vCPU) is larger than the warm m5.large (2 vCPU), so it goes, short 2 vCPU.
+    ['nothing holds it, and the launch is larger than any warm instance', { vcpu: 10, memoryGiB: 20 }, 'launch 1 instance, short 2 vCPU', /^cannot place 2 vCPU/],
+  ] as const)('one host for one workload: %s', (_name, load, reason, uncovered) => {
+    const f = standardFleet({
+      forecasts: [forecast('i-a1', load)],
+      standby: {
+        instances: [
+          instance('i-s1', { groupId: 'web-standby', lifecycle: 'on-demand', instanceType: 'm5.2xlarge' }),
+          instance('i-w1', { groupId: 'web-standby', lifecycle: 'on-demand', state: 'stopped', warm: true }),
+        ],
+        desiredCapacity: 1,
+      },
+    });
+    const plan = planNoticeResponse(warning('i-a1'), f, { now: T0 });
+    expect(raisedTo(plan)).toEqual([expect.objectContaining({ groupId: 'web-standby', raisedTo: 2, by: 1, reason: expect.stringContaining(reason) })]);
+    if (uncovered !== undefined) expect(plan.actions).toContainEqual(expect.objectContaining({ kind: 'noop', reason: expect.stringMatching(uncovered) }));
+    else expect(plan.actions.some((a) => a.kind === 'noop')).toBe(false);
+  });
+
   it('scales the primary group out by one when it has no standby and no warm pool', () => {
     const f = buildFleet(
       [group('web', { instances: [instance('i-a1'), instance('i-a2'), instance('i-a3')], desiredCapacity: 3, maxSize: 6, pool: roomyPool('web', { allocations: { 'i-a2': { vcpu: 2, memoryGiB: 8 }, 'i-a3': { vcpu: 2, memoryGiB: 8 } } }) })],
