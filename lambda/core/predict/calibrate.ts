@@ -1,4 +1,4 @@
-import type { BehaviourProfile, Dimension, Forecast, Resources } from '../domain';
+import { DIMENSIONS, type BehaviourProfile, type Dimension, type Forecast, type Resources } from '../domain';
 
 /**
  * Online recalibration of post-restart forecasts from the fleet's own restarts (split-conformal, multiplicative).
@@ -126,8 +126,8 @@ export const forecastRecord = (forecast: Forecast | undefined): { readonly forec
   const scaled = Object.values(forecast.dims).some((d) => d.calibration !== undefined && d.calibration !== 1);
   if (!scaled) return { forecastBefore: used };
   const model = { ...used };
-  for (const [d, dim] of Object.entries(forecast.dims) as [Dimension, Forecast extends { dims: infer D } ? D[keyof D] : never][]) {
-    const f = (dim as { calibration?: number }).calibration;
+  for (const d of DIMENSIONS) {
+    const f = forecast.dims[d].calibration;
     if (f !== undefined && f > 0) model[d] = used[d] / f;
   }
   return { forecastBefore: used, modelBefore: model };

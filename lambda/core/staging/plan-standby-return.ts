@@ -172,23 +172,23 @@ export const planStandbyReturn = (input: StandbyReturnInput): StandbyReturnPlan 
     kept.push({ instanceId: m.id, reason: `its window is over but its load's restart does not fit (fail closed): ${reasons.join('; ')}` });
     return undefined;
   };
-  /** Why a member is not idle by its own data (undefined when it is: returnable without a disruption). */
-  const notIdle = (m: (typeof members)[number], profile: BehaviourProfile | undefined, reserved: number | undefined): string | undefined => {
+  /** The member's trailing idle minutes by its own data, or why it does not count as idle (then no disruption-free return). */
+  const idleness = (profile: BehaviourProfile | undefined, reserved: number | undefined): { readonly idle: number } | { readonly busy: string } => {
     const newest = profile?.recent.at(-1)?.at;
-    if (profile === undefined || newest === undefined) return 'no utilisation data yet';
-    if (now - newest > MAX_DATA_AGE_MS) return `newest datapoint is ${Math.round((now - newest) / 60_000)} min old`;
+    if (profile === undefined || newest === undefined) return { busy: 'no utilisation data yet' };
+    if (now - newest > MAX_DATA_AGE_MS) return { busy: `newest datapoint is ${Math.round((now - newest) / 60_000)} min old` };
     // A reservation made within the window names it: its load may be arriving or in its surge. An older one (a
     // hand-over whose restart is long over) says nothing about now.
-    if (reserved !== undefined && now - reserved < Math.max(window, QUIET_MINUTES_BEFORE_RETURN * 60_000)) return 'a reservation holds capacity on it';
+    if (reserved !== undefined && now - reserved < Math.max(window, QUIET_MINUTES_BEFORE_RETURN * 60_000)) return { busy: 'a reservation holds capacity on it' };
     const idle = trailingIdleMinutes(profile);
-    return idle >= IDLE_MINUTES_TO_RETURN ? undefined : idle === 0 ? 'in use' : `idle for ${idle} of ${IDLE_MINUTES_TO_RETURN} min`;
+    return idle >= IDLE_MINUTES_TO_RETURN ? { idle } : { busy: idle === 0 ? 'in use' : `idle for ${idle} of ${IDLE_MINUTES_TO_RETURN} min` };
   };
   for (const m of members) {
     const reserved = reservedAt.get(m.id);
     const profile = profiles.get(m.id);
-    const busy = notIdle(m, profile, reserved);
-    if (busy === undefined && profile !== undefined) {
-      give(m, `idle for ${trailingIdleMinutes(profile)} min (below ${Math.round(IDLE_CPU_SHARE * 100)} % of ${profile.vcpus} vCPU and ${IDLE_MEMORY_GIB} GiB of memory) with no recent reservation on it`);
+    const state = idleness(profile, reserved);
+    if ('idle' in state && profile !== undefined) {
+      give(m, `idle for ${state.idle} min (below ${Math.round(IDLE_CPU_SHARE * 100)} % of ${profile.vcpus} vCPU and ${IDLE_MEMORY_GIB} GiB of memory) with no recent reservation on it`);
       continue;
     }
     const since = startedServing(profile);
@@ -199,7 +199,7 @@ export const planStandbyReturn = (input: StandbyReturnInput): StandbyReturnPlan 
       give(m, `serving for ${Math.round((now - since) / 60_000)} min, past the ${Math.round(window / 60_000)}-minute post-restart window, with ${backed.map((g) => g.id).join(', ')} back at desired capacity: its load goes home as it drains`);
       continue;
     }
-    kept.push({ instanceId: m.id, reason: busy ?? 'kept' });
+    kept.push({ instanceId: m.id, reason: 'busy' in state ? state.busy : 'kept' });
   }
   return { actions, kept };
 };
