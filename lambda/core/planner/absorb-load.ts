@@ -10,11 +10,12 @@ import { addResources, formatResources, isZero, shortfall, ZERO_RESOURCES } from
 import { findStandbyGroup, findWarmGroup } from './locate-instance';
 import { reserveInPlan } from './plan-pool';
 import { estimatePostRestartDemand, instanceShape, standInDemand } from './post-restart-demand';
-import { buildReservation, RESTART_GRACE_MS } from './reservation-terms';
+import { buildReservation, reservationPurpose, reservationSubject, RESTART_GRACE_MS } from './reservation-terms';
 
 /**
  * Where the load of an interrupted instance goes until its replacement is up, in the order an SRE
- * would reach for it: (1) warm capacity staged ahead of time, (2) a running sibling with room,
+ * would reach for it: (0) its replacement, when Capacity Rebalancing has already launched it on the victim's
+ * rebalance recommendation, (1) warm capacity staged ahead of time, (2) a running sibling with room,
  * (3) a stopped sibling (retyped while it is stopped, then started), (4) a running On-Demand sibling
  * resized through stop → modify → start — a disruption, so only with policy consent, budget room and
  * its own reservation; this plan moves it to Standby and stops it, and the EC2 `stopped` state change continues
@@ -316,10 +317,47 @@ const nearestHost = (req: AbsorbRequest, w: Working): void => {
   }
 };
 
+/**
+ * (0) The victim's own replacement, already launched. With Capacity Rebalancing, Auto Scaling launches a
+ * replacement when the rebalance recommendation comes and runs it over desired capacity until the old instance
+ * goes (the group keeps its desired count). When the victim's recommendation was handled (its `rebalance`
+ * reservation is in the pool) and the group runs more members than desired, that replacement is already on its
+ * way: it comes into service no later than anything launched now, and the victim's workload restarts on it. If
+ * the group's likely type holds the load, nothing else is brought (a standby launch would serve nobody; the
+ * simulator showed such instances idle for their whole life). Not under `onDemandOnly`: the replacement is Spot.
+ */
+const replacementUnderway = (req: AbsorbRequest, w: Working): void => {
+  if (req.onDemandOnly === true) return;
+  const recommended = [...req.pool.reservations.values()].filter((r) => reservationPurpose(r.id) === 'rebalance' && reservationSubject(r.id) === req.victim.id);
+  if (recommended.length === 0) return;
+  const serving = req.group.instances.filter((i) => !i.warm && (i.state === 'running' || i.state === 'pending'));
+  // Handed over already: the replacement's launch took the victim's reservation (DESIGN §3), so it is the member named.
+  const heir = serving.find((i) => i.id !== req.victim.id && recommended.some((r) => r.instanceId === i.id));
+  const surplus = serving.length - Math.floor(req.group.desiredCapacity);
+  if (heir === undefined && !(surplus >= 1)) return;
+  const shape = heir !== undefined ? instanceShape(heir, req.fleet) : launchShape(req.fleet, req.group, req.victim);
+  const ranOn = instanceShape(req.victim, req.fleet);
+  // The workload restarts on the first host that is ready and fits the instance it ran on: its replacement. A
+  // surge above that shape is short on it, but a larger instance brought now would come later and stand idle.
+  const fitsVictim = shape !== undefined && ranOn !== undefined && shape.vcpu >= ranOn.vcpu && shape.memoryGiB >= ranOn.memoryGiB;
+  if (shape === undefined || (!fitsVictim && !isZero(shortfall(w.remaining, shape)))) {
+    w.notes.push(`${req.victim.id}'s replacement is launched but ${heir !== undefined ? `${heir.id}'s type` : 'its likely type'} is smaller than ${req.victim.instanceType}`);
+    return;
+  }
+  const short = shortfall(w.remaining, shape);
+  w.events.push({
+    kind: 'capacity-staged',
+    at: req.now,
+    groupId: req.group.id,
+    detail: `${req.victim.id}'s replacement is already launched (${heir !== undefined ? `${heir.id} took its rebalance reservation` : `${serving.length} members for desired ${Math.floor(req.group.desiredCapacity)}`}): it takes the load${isZero(short) ? '' : `, short ${formatResources(short)} of its post-restart p90 as ${req.victim.instanceType} was`}`,
+  });
+  w.remaining = ZERO_RESOURCES;
+};
+
 /** Plans where `req.load` goes while `req.victim` is away (see the module comment for the order). */
 export const planLoadAbsorption = (req: AbsorbRequest): AbsorbPlan => {
   const w: Working = { actions: [], events: [], pool: req.pool, remaining: req.load, added: new Map(), notes: [] };
-  const steps = req.onDemandOnly === true ? [stageWarm, resizeStoppedSibling, resizeRunningSibling, scaleOut] : [stageWarm, useSiblingHeadroom, resizeStoppedSibling, resizeRunningSibling, scaleOut];
+  const steps = req.onDemandOnly === true ? [stageWarm, resizeStoppedSibling, resizeRunningSibling, scaleOut] : [replacementUnderway, stageWarm, useSiblingHeadroom, resizeStoppedSibling, resizeRunningSibling, scaleOut];
   for (const step of steps) {
     if (isZero(w.remaining)) break;
     step(req, w);

@@ -35,6 +35,9 @@ export const makeReservationId = (purpose: ReservationPurpose, source: string, i
 
 export const reservationPurpose = (id: ReservationId): string => id.slice(0, Math.max(0, id.indexOf(':')));
 
+/** The instance a reservation was first made for (its id's last part), whoever it has been handed over to since. */
+export const reservationSubject = (id: ReservationId): string => id.slice(id.lastIndexOf(':') + 1);
+
 /**
  * A reclaim record: a zero-amount ledger entry saying that a Spot instance of one pool (type × AZ) got a
  * warning (see spot-pool-stability.ts). It holds no capacity and is never handed over; it is kept in the

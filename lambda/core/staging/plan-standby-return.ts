@@ -1,4 +1,4 @@
-import type { Action, BehaviourProfile, FleetView, GroupView, InstanceId, ResourcePool } from '../domain';
+import { DIMENSIONS, type Action, type BehaviourProfile, type FleetView, type GroupView, type InstanceId, type ResourcePool, type Resources } from '../domain';
 import { checkDisruptionBudget } from '../budget/disruption-budget';
 import { reserveInPlan } from '../planner/plan-pool';
 import { estimatePostRestartDemand } from '../planner/post-restart-demand';
@@ -58,13 +58,36 @@ const trailingIdleMinutes = (profile: BehaviourProfile): number => {
 };
 
 /**
- * When a member last started serving, from its own profile: the start of its newest closed post-restart window
- * (a warm-pool member's launch time is when it was first prepared, not when it came into service). Undefined
- * while a window is still open (the profiler closes it once the window has passed) or when no start is known.
+ * The member's own observed peak per dimension over the last `windowMs` of its recent points: its load's demand
+ * as it ran here, restart surge included. Stands in for the forecast of its load's restart at home when the member
+ * has no steady state of its own (its whole life on the standby group is one post-restart window). Undefined
+ * unless every dimension has a finite value (fail closed).
+ */
+export const observedPeak = (profile: BehaviourProfile | undefined, windowMs: number): Resources | undefined => {
+  const newest = profile?.recent.at(-1)?.at;
+  if (profile === undefined || newest === undefined) return undefined;
+  const peak: Record<string, number> = {};
+  for (const p of profile.recent) {
+    if (p.at < newest - windowMs) continue;
+    for (const d of DIMENSIONS) {
+      const v = p.demand[d];
+      if (v !== undefined && Number.isFinite(v) && v >= 0) peak[d] = Math.max(peak[d] ?? 0, v);
+    }
+  }
+  const { vcpu, memoryGiB, networkMbps, diskIops } = peak;
+  return vcpu === undefined || memoryGiB === undefined || networkMbps === undefined || diskIops === undefined ? undefined : { vcpu, memoryGiB, networkMbps, diskIops };
+};
+
+/**
+ * When a member last started serving, from its own profile: the start of its newest post-restart window, open or
+ * closed (a warm-pool member's launch time is when it was first prepared, not when it came into service).
+ * An open window counts from its start too: the profiler closes a window only once its minutes have arrived from
+ * CloudWatch (minutes after the window ended), and the return waits on the window's length, not its measurement.
+ * Undefined when no start is known.
  */
 const startedServing = (profile: BehaviourProfile | undefined): number | undefined => {
-  if (profile === undefined || profile.openRestart !== undefined) return undefined;
-  const newest = profile.restarts.reduce((t, c) => Math.max(t, c.restartedAt), Number.NEGATIVE_INFINITY);
+  if (profile === undefined) return undefined;
+  const newest = profile.restarts.reduce((t, c) => Math.max(t, c.restartedAt), profile.openRestart?.restartedAt ?? Number.NEGATIVE_INFINITY);
   return Number.isFinite(newest) ? newest : undefined;
 };
 
@@ -81,6 +104,9 @@ const startedServing = (profile: BehaviourProfile | undefined): number | undefin
  *   group's replacement is in service and the post-restart window has passed"). A voluntary disruption of its
  *   load: only with room in the standby group's disruption budget and a fitting `return` reservation for the
  *   load's restart in the home group's pool (the one its load came from first); otherwise kept (fail closed).
+ *   The reservation holds the member's forecast, or, when it has no steady state of its own (its whole life here
+ *   is one post-restart window), its own observed peak over the window. A member whose newest fresh minutes are
+ *   already idle has lost its load: it spends no budget (there is nothing left to disrupt), the reservation stays.
  * - **it is idle**: its own CloudWatch data shows it idle for IDLE_MINUTES_TO_RETURN minutes up to a datapoint
  *   no older than MAX_DATA_AGE_MS, and no reservation made within the window names it (capacity raised for a load
  *   that went elsewhere, or whose load has gone home). Checked first: an idle member goes without a disruption.
@@ -137,9 +163,9 @@ export const planStandbyReturn = (input: StandbyReturnInput): StandbyReturnPlan 
    * standby group's disruption budget and a fitting reservation for the load's restart on the home group's
    * capacity (`return` purpose, held for the restart grace and the window). Undefined (and a reason kept) when refused.
    */
-  const reserveHome = (m: (typeof members)[number], homeId: string | undefined): Action | undefined => {
-    const budget = checkDisruptionBudget(standby, disrupted + 1);
-    if (budget.kind === 'exhausted') {
+  const reserveHome = (m: (typeof members)[number], homeId: string | undefined, profile: BehaviourProfile | undefined, loadLeft: boolean): Action | undefined => {
+    const budget = loadLeft ? undefined : checkDisruptionBudget(standby, disrupted + 1);
+    if (budget?.kind === 'exhausted') {
       kept.push({ instanceId: m.id, reason: `its window is over but ${budget.reason}` });
       return undefined;
     }
@@ -147,15 +173,16 @@ export const planStandbyReturn = (input: StandbyReturnInput): StandbyReturnPlan 
     const reasons: string[] = [];
     for (const home of homes) {
       const estimate = estimatePostRestartDemand(m, home, fleet);
-      if (estimate.kind === 'unknown') {
-        reasons.push(`${home.id}: ${estimate.reason}`);
+      const amount = estimate.kind === 'known' ? estimate.amount : observedPeak(profile, window);
+      if (amount === undefined) {
+        reasons.push(`${home.id}: ${estimate.kind === 'unknown' ? estimate.reason : 'no estimate'}, and no observed peak of all four dimensions`);
         continue;
       }
       const reservation = buildReservation({
         id: makeReservationId('return', `${standby.id}@${now}`, m.id),
         group: home,
         instance: m,
-        amount: estimate.amount,
+        amount,
         now,
         expiresAt: now + RESTART_GRACE_MS + home.policy.postRestartWindowMinutes * 60_000,
         reason: `restart of ${m.id}'s load on ${home.id} as the standby member is returned`,
@@ -166,14 +193,14 @@ export const planStandbyReturn = (input: StandbyReturnInput): StandbyReturnPlan 
         continue;
       }
       pools.set(home.id, outcome.pool);
-      disrupted += 1;
+      if (!loadLeft) disrupted += 1;
       return { kind: 'reserve', reservation };
     }
     kept.push({ instanceId: m.id, reason: `its window is over but its load's restart does not fit (fail closed): ${reasons.join('; ')}` });
     return undefined;
   };
   /** The member's trailing idle minutes by its own data, or why it does not count as idle (then no disruption-free return). */
-  const idleness = (profile: BehaviourProfile | undefined, reserved: number | undefined): { readonly idle: number } | { readonly busy: string } => {
+  const idleness = (profile: BehaviourProfile | undefined, reserved: number | undefined): { readonly idle: number } | { readonly busy: string; readonly trailingIdle?: number } => {
     const newest = profile?.recent.at(-1)?.at;
     if (profile === undefined || newest === undefined) return { busy: 'no utilisation data yet' };
     if (now - newest > MAX_DATA_AGE_MS) return { busy: `newest datapoint is ${Math.round((now - newest) / 60_000)} min old` };
@@ -181,7 +208,7 @@ export const planStandbyReturn = (input: StandbyReturnInput): StandbyReturnPlan 
     // hand-over whose restart is long over) says nothing about now.
     if (reserved !== undefined && now - reserved < Math.max(window, QUIET_MINUTES_BEFORE_RETURN * 60_000)) return { busy: 'a reservation holds capacity on it' };
     const idle = trailingIdleMinutes(profile);
-    return idle >= IDLE_MINUTES_TO_RETURN ? { idle } : { busy: idle === 0 ? 'in use' : `idle for ${idle} of ${IDLE_MINUTES_TO_RETURN} min` };
+    return idle >= IDLE_MINUTES_TO_RETURN ? { idle } : { busy: idle === 0 ? 'in use' : `idle for ${idle} of ${IDLE_MINUTES_TO_RETURN} min`, trailingIdle: idle };
   };
   for (const m of members) {
     const reserved = reservedAt.get(m.id);
@@ -193,10 +220,13 @@ export const planStandbyReturn = (input: StandbyReturnInput): StandbyReturnPlan 
     }
     const since = startedServing(profile);
     if (backed.length > 0 && short === undefined && since !== undefined && now - since >= window && !(reserved !== undefined && now - reserved < window) && room > 0) {
-      const reserve = reserveHome(m, homeOf.get(m.id));
+      // Its own fresh data already shows it idle (for less than the idle rule's minutes): its load has left, so
+      // returning it disrupts nothing and spends no budget; the reservation for the load's restart at home stays.
+      const loadLeft = 'idle' in state || (state.trailingIdle ?? 0) > 0;
+      const reserve = reserveHome(m, homeOf.get(m.id), profile, loadLeft);
       if (reserve === undefined) continue;
       actions.push(reserve);
-      give(m, `serving for ${Math.round((now - since) / 60_000)} min, past the ${Math.round(window / 60_000)}-minute post-restart window, with ${backed.map((g) => g.id).join(', ')} back at desired capacity: its load goes home as it drains`);
+      give(m, `serving for ${Math.round((now - since) / 60_000)} min, past the ${Math.round(window / 60_000)}-minute post-restart window, with ${backed.map((g) => g.id).join(', ')} back at desired capacity: ${loadLeft ? 'its own data shows its load gone' : 'its load goes home as it drains'}`);
       continue;
     }
     kept.push({ instanceId: m.id, reason: 'busy' in state ? state.busy : 'kept' });

@@ -56,6 +56,38 @@ describe('planNoticeResponse: spot interruption warning', () => {
     expect(raisedTo(plan)).toEqual([expect.objectContaining({ groupId: 'web-standby', raisedTo: 1 })]);
   });
 
+  describe('the victim\'s own replacement already launched (Capacity Rebalancing on its rebalance recommendation)', () => {
+    /** i-a1's rebalance reservation, made before the warning; `to` names the instance it was handed over to. */
+    const rebalanced = (to = 'i-a1', amount = res({ vcpu: 1.5, memoryGiB: 6, networkMbps: 200, diskIops: 500 })) =>
+      roomyPool('web', { reservations: [reservation('rebalance:rb-i-a1:i-a1', { instanceId: to, amount, createdAt: T0 - 2 * MINUTE, expiresAt: T0 + 60 * MINUTE })] });
+    const members = (extra: readonly ReturnType<typeof instance>[]) => [
+      instance('i-a1', { availabilityZone: 'us-east-1a' }), instance('i-a2', { availabilityZone: 'us-east-1a' }),
+      instance('i-b1', { availabilityZone: 'us-east-1b', instanceType: 'c5.large' }), instance('i-b2', { availabilityZone: 'us-east-1b', instanceType: 'c5.large' }),
+      ...extra,
+    ];
+    const pendingReplacement = instance('i-r1', { availabilityZone: 'us-east-1b', state: 'pending' });
+    it.each([
+      // [case, primary overrides, standby raised?, detail of the staged capacity]
+      ['one member over desired (the replacement is pending)', { instances: members([pendingReplacement]), pool: rebalanced() }, false, /replacement is already launched \(5 members for desired 4\)/],
+      ['the replacement took the rebalance reservation at its launch', { instances: members([pendingReplacement]), desiredCapacity: 5, pool: rebalanced('i-r1') }, false, /i-r1 took its rebalance reservation/],
+      ['no rebalance recommendation was handled for it', { instances: members([pendingReplacement]) }, true, undefined],
+      ['recommended, but nothing launched over desired', { pool: rebalanced() }, true, undefined],
+      // The load's p90 is above the victim's own type: it restarts on the replacement all the same (the first host up
+      // that fits what it ran on), so nothing larger is brought; the shortfall is said.
+      ['a p90 above the victim\'s type', { instances: members([pendingReplacement]), pool: rebalanced('i-a1', res({ vcpu: 2.4, memoryGiB: 6 })) }, false, /short 0\.4\d* vCPU, 0 GiB, 0 Mbps, 0 IOPS of its post-restart p90 as m5\.large was/],
+    ] as const)('%s', (_name, primary, raised, detail) => {
+      const plan = planNoticeResponse(warning('i-a1'), standardFleet({ primary }), { now: T0 });
+      expect(raisedTo(plan).length > 0).toBe(raised);
+      if (detail !== undefined) expect(plan.events).toContainEqual(expect.objectContaining({ kind: 'capacity-staged', groupId: 'web', detail: expect.stringMatching(detail) }));
+    });
+
+    it('an unstable Spot pool still sends the load to On-Demand standby (the replacement is Spot)', () => {
+      const unstable = policy({ unstablePool: { enabled: true, reclaimThreshold: 1, windowMinutes: 60, coolDownMinutes: 120 } });
+      const plan = planNoticeResponse(warning('i-a1'), standardFleet({ primary: { instances: members([pendingReplacement]), pool: rebalanced(), policy: unstable } }), { now: T0 });
+      expect(raisedTo(plan)).toEqual([expect.objectContaining({ groupId: 'web-standby' })]);
+    });
+  });
+
   it('brings one warm instance when one holds the load, saying when Auto Scaling may pick a smaller one', () => {
     const f = standardFleet({
       forecasts: [forecast('i-a1', { vcpu: 3, memoryGiB: 12 })],

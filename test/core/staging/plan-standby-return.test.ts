@@ -97,7 +97,9 @@ describe('planStandbyReturn', () => {
     it.each([
       ['window over, primary back at desired', WINDOW + 1, false, {}, ['reserve', 'i-s1']],
       ['window not over yet', WINDOW - 1, false, {}, []],
-      ['window still open in its profile', WINDOW + 5, true, {}, []],
+      // The profiler closes a window once its minutes have come from CloudWatch; the return waits on its length only.
+      ['window over, still open in its profile', WINDOW + 1, true, {}, ['reserve', 'i-s1']],
+      ['window not over, open in its profile', WINDOW - 1, true, {}, []],
       ['primary short of desired (its replacement is not in service)', WINDOW + 1, false, { desiredCapacity: 3 }, []],
     ] as const)('%s', (_name, startedAgo, open, webOver, expected) => {
       const { standby, f } = backedFleet(webOver);
@@ -119,6 +121,39 @@ describe('planStandbyReturn', () => {
       const plan = planStandbyReturn({ standby, fleet: f, profiles: new Map([[iid('i-s1'), served(WINDOW + 1)]]), now: T0 });
       expect(plan.actions).toEqual([]);
       expect(plan.kept).toEqual([{ instanceId: 'i-s1', reason: expect.stringMatching(reason) }]);
+    });
+
+    it('with no forecast for its load, the reservation holds the member\'s own observed peak over the window (all four dimensions)', () => {
+      const { standby, f } = backedFleet({}, {}, []);
+      const points = [
+        { vcpu: 1.2, memoryGiB: 4, networkMbps: 30, diskIops: 100 },
+        { vcpu: 1.9, memoryGiB: 3.5, networkMbps: 80, diskIops: 60 },
+        { vcpu: 1.4, memoryGiB: 4.5, networkMbps: 20, diskIops: 90 },
+      ];
+      // A point older than the window does not count.
+      const early = { at: T0 - 3 * MINUTE - (WINDOW + 1) * MINUTE, demand: { vcpu: 9, memoryGiB: 9, networkMbps: 900, diskIops: 900 } };
+      const p = served(WINDOW + 1);
+      const withPeak = { ...p, recent: [early, ...points.map((demand, k) => ({ at: T0 - 3 * MINUTE - (points.length - 1 - k) * MINUTE, demand }))] };
+      const plan = planStandbyReturn({ standby, fleet: f, profiles: new Map([[iid('i-s1'), withPeak]]), now: T0 });
+      expect(returned(plan)).toEqual(['reserve', 'i-s1']);
+      expect(plan.actions[0]).toMatchObject({ kind: 'reserve', reservation: { groupId: 'web', amount: { vcpu: 1.9, memoryGiB: 4.5, networkMbps: 80, diskIops: 100 } } });
+      // Without a memory figure (no agent) there is no peak of all four: kept, fail closed.
+      const cpuOnly = { ...p, recent: points.map((d, k) => ({ at: T0 - 3 * MINUTE - (points.length - 1 - k) * MINUTE, demand: { vcpu: d.vcpu } })) };
+      expect(planStandbyReturn({ standby, fleet: f, profiles: new Map([[iid('i-s1'), cpuOnly]]), now: T0 }).kept).toEqual([
+        { instanceId: 'i-s1', reason: expect.stringMatching(/fail closed\): web: no stored forecast for i-s1, and no observed peak of all four dimensions/) },
+      ]);
+    });
+
+    it.each([
+      ['its newest minutes idle (load gone): returned without spending the budget', [1.5, 1.4, 0.04, 0.04], ['reserve', 'i-s1']],
+      ['its newest minute busy: the budget decides (none left)', [0.04, 0.04, 1.5], []],
+    ] as const)('past its window with a budget of 0, %s', (_name, cpu, expected) => {
+      const { standby, f } = backedFleet({}, { policy: policy({ disruptionBudget: { maxUnavailable: 0 } }) });
+      const profile = { ...served(WINDOW + 1), recent: profileWith('i-s1', cpu).recent };
+      const plan = planStandbyReturn({ standby, fleet: f, profiles: new Map([[iid('i-s1'), profile]]), now: T0 });
+      expect(returned(plan)).toEqual(expected);
+      if (expected.length > 0) expect(plan.actions[1]).toMatchObject({ reason: expect.stringContaining('its own data shows its load gone') });
+      else expect(plan.kept).toEqual([{ instanceId: 'i-s1', reason: expect.stringMatching(/allows no disruption/) }]);
     });
 
     it('an idle member goes by its data first: no disruption, so no budget room and no reservation needed', () => {
