@@ -18,6 +18,17 @@ export const impureSyntax = [
   { selector: "CallExpression[callee.object.name='Math'][callee.property.name='random']", message: 'lambda/core is pure: no Math.random() (take a seeded random source).' },
 ];
 
+/**
+ * zod 4's `z` export drags every locale (264 KB minified) into a Lambda bundle; `import * as z from 'zod'` lets
+ * esbuild keep only what is used (bench: bundle.*.bytes).
+ */
+export const bundleFriendlyImports = [
+  {
+    selector: "ImportDeclaration[source.value='zod'][importKind!='type'] > ImportSpecifier[imported.name='z']",
+    message: "import * as z from 'zod': the named `z` export bundles every zod locale (about 260 KB per Lambda).",
+  },
+];
+
 export default tseslint.config(
   { ignores: ['node_modules/**', 'cdk.out/**', 'out/**', '.tools/**', 'models/**/*.json', 'test/fixtures/**'] },
   js.configs.recommended,
@@ -29,10 +40,16 @@ export default tseslint.config(
     },
   },
   {
+    files: ['lambda/**/*.ts', 'lib/**/*.ts', 'bin/**/*.ts'],
+    rules: {
+      'no-restricted-syntax': ['error', ...bundleFriendlyImports],
+    },
+  },
+  {
     files: ['lambda/core/**/*.ts'],
     rules: {
       'no-restricted-imports': ['error', { patterns: impureImportPatterns }],
-      'no-restricted-syntax': ['error', ...impureSyntax],
+      'no-restricted-syntax': ['error', ...impureSyntax, ...bundleFriendlyImports],
     },
   },
   {

@@ -25,8 +25,11 @@ export const PROFILER_SIZES = [1_000, 10_000] as const;
 const TICK_TARGET_S: Readonly<Record<number, number>> = { 1_000: 3, 10_000: 30 };
 const PEAK_TARGET_MIB = 512;
 /** The profiler function's memory size, as the stack configures it (lib/functions.ts functionSettings). */
-export const profilerMemoryMb = (): number =>
-  functionSettings(parseSpotwiseConfig({ groups: [{ name: 'g', policy: 'p', capacity: { vcpu: 1, memory_gib: 1 } }], policies: [{ policy_name: 'p', priority: 'high' }] })).profiler.memorySize;
+/** The deployed profiler's heap limit (lib/functions.ts): its `heapMiB`, else the function's memory size. */
+export const profilerMemoryMb = (): number => {
+  const s = functionSettings(parseSpotwiseConfig({ groups: [{ name: 'g', policy: 'p', capacity: { vcpu: 1, memory_gib: 1 } }], policies: [{ policy_name: 'p', priority: 'high' }] })).profiler;
+  return s.heapMiB ?? s.memorySize;
+};
 const COST_TARGET_USD = 0.2;
 
 export interface ProfilerChildResult extends ProfilerTickMeasurement {

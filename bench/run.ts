@@ -3,7 +3,7 @@ import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command, InvalidArgumentError } from 'commander';
-import { z } from 'zod';
+import * as z from 'zod';
 import { parseWith } from '../lambda/contracts/validation';
 import type { BenchResult } from './bench-result';
 import { mergeFigures, renderReadmeSection, renderTable, type Figure } from './figures';

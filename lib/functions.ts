@@ -38,16 +38,29 @@ export const MAX_CONFIG_ENV_BYTES = 3072;
 export interface FunctionSettings {
   readonly description: string;
   readonly memorySize: number;
+  /**
+   * V8's old-space limit (`--max-old-space-size`, MiB) when it should be below what V8 picks from the memory
+   * size: V8 then collects before the heap grows into memory the function does not need.
+   */
+  readonly heapMiB?: number;
   readonly timeout: Duration;
   readonly retryAttempts: number;
   readonly maxEventAge: Duration;
 }
+
+/** The profiler's V8 old-space limit (MiB): see functionSettings. */
+export const PROFILER_HEAP_MIB = 384;
 
 export const functionSettings = (config: SpotwiseConfig): Readonly<Record<HandlerName, FunctionSettings>> => ({
   profiler: {
     description: 'spotwise profiler: one managed group per invocation; metrics -> profiles -> forecasts -> staging',
     // tfjs inference over a whole group in one batch, and GetMetricData results for up to ~1,000 instances.
     memorySize: 1024,
+    // The memory size buys CPU (Lambda gives CPU in proportion to it: a 10,000-instance tick runs ~11 s on one
+    // vCPU-equivalent); the heap needs far less. Its live size peaks near 100 MiB at 10,000 instances (bench:
+    // profiler-memory), but V8 collects lazily under a 1,024 MB limit and the process grew to ~630 MiB. Capped
+    // here, the tick stays under 512 MiB (bench: profiler.peakMiB.10000, run with this same cap).
+    heapMiB: PROFILER_HEAP_MIB,
     // Must finish well inside one tick so two ticks of a group never overlap.
     // (cadence - 30 s, kept within 60..180 s: at a 1-minute cadence a slow tick may overlap the next one).
     timeout: Duration.seconds(Math.min(180, Math.max(60, config.profiler.rate_minutes * 60 - 30))),
@@ -174,6 +187,7 @@ export class SpotwiseFunctions extends Construct {
         projectRoot: root,
         description: s.description,
         memorySize: s.memorySize,
+        ...(s.heapMiB !== undefined ? { heapMiB: s.heapMiB } : {}),
         timeout: s.timeout,
         retryAttempts: s.retryAttempts,
         maxEventAge: s.maxEventAge,

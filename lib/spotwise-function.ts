@@ -69,6 +69,8 @@ export interface SpotwiseFunctionProps {
   readonly description: string;
   /** Lambda allows 128..10240 MB. */
   readonly memorySize: number;
+  /** V8's old-space limit in MiB (NODE_OPTIONS `--max-old-space-size`): 64 up to three quarters of memorySize. Default: V8's own. */
+  readonly heapMiB?: number;
   /** Lambda allows up to 900 s. */
   readonly timeout: Duration;
   readonly environment: Readonly<Record<string, string>>;
@@ -129,7 +131,7 @@ export class SpotwiseFunction extends Construct {
       timeout: props.timeout,
       description: props.description,
       role,
-      environment: { ...props.environment, NODE_OPTIONS: '--enable-source-maps' },
+      environment: { ...props.environment, NODE_OPTIONS: nodeOptions(props) },
       tracing: Tracing.ACTIVE,
       logGroup: this.logGroup,
       loggingFormat: LoggingFormat.JSON,
@@ -150,11 +152,18 @@ export class SpotwiseFunction extends Construct {
   }
 }
 
+/** The functions' NODE_OPTIONS: source maps for stack traces, and the heap limit when one is set. */
+export const nodeOptions = (p: Pick<SpotwiseFunctionProps, 'heapMiB'>): string =>
+  ['--enable-source-maps', ...(p.heapMiB !== undefined ? [`--max-old-space-size=${p.heapMiB}`] : [])].join(' ');
+
 const validateFunctionProps = (path: string, p: SpotwiseFunctionProps): void => {
   const fail = (what: string): never => {
     throw new Error(`SpotwiseFunction ${path}: ${what}`);
   };
   if (!Number.isInteger(p.memorySize) || p.memorySize < 128 || p.memorySize > 10_240) fail(`memorySize must be an integer between 128 and 10240 MB (got ${p.memorySize})`);
+  if (p.heapMiB !== undefined && !(Number.isInteger(p.heapMiB) && p.heapMiB >= 64 && p.heapMiB <= p.memorySize * 0.75)) {
+    fail(`heapMiB must be an integer between 64 and three quarters of memorySize ${p.memorySize} MB (got ${p.heapMiB})`);
+  }
   const timeout = p.timeout.toSeconds();
   if (timeout < 1 || timeout > 900) fail(`timeout must be between 1 and 900 seconds (got ${timeout})`);
   if (!Number.isInteger(p.retryAttempts) || p.retryAttempts < 0 || p.retryAttempts > 2) fail(`retryAttempts must be 0, 1 or 2 (got ${p.retryAttempts})`);

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { decodeProfile, encodeProfile } from '../core/profile/profile-codec';
 import { Keys } from '../contracts/table';
 import { parseWith } from '../contracts/validation';

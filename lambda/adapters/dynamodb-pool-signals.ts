@@ -1,5 +1,5 @@
 import type { UpdateCommandInput } from '@aws-sdk/lib-dynamodb';
-import { z } from 'zod';
+import * as z from 'zod';
 import { Keys, TableKey } from '../contracts/table';
 import { parseWith } from '../contracts/validation';
 import type { GroupId, PoolSignal, PoolSignalHistory } from '../core/domain';

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { z } from 'zod';
+import * as z from 'zod';
 import { parseWith } from '../contracts/validation';
 import { DIMENSIONS } from '../core/domain';
 import { MODEL_FEATURE_NAMES } from '../core/predict/model-features';

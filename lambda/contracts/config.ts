@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { shapingPolicyYamlSchema } from '../core/policy/policy-schema';
 import { parseWith } from './validation';
 import { DEFAULT_MANAGED_TAG_KEY, DEFAULT_MANAGED_TAG_VALUE } from './env';

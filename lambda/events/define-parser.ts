@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Notice } from '../core/domain';
 import { toValidationError } from '../contracts/validation';
 import { resolveEventTime, type Envelope, type ParseContext } from './envelope';

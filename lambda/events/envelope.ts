@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * The EventBridge envelope, as tolerant as the AWS samples require: `account` is any string

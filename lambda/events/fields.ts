@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * EC2 instance ids: "i-" and 8 (pre-2016 short ids) or 17 hex digits; the AWS samples also carry 10

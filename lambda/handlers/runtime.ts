@@ -1,7 +1,7 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { Tracer } from '@aws-lambda-powertools/tracer';
-import { z } from 'zod';
+import * as z from 'zod';
 import { DEFAULT_MANAGED_TAG_KEY, DEFAULT_MANAGED_TAG_VALUE, Env } from '../contracts/env';
 import { METRICS_NAMESPACE } from '../contracts/metrics';
 import { parseSpotwiseConfig, type SpotwiseConfig } from '../contracts/config';

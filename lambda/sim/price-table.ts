@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { z } from 'zod';
+import * as z from 'zod';
 import { parseWith } from '../contracts/validation';
 import type { InstanceCatalog, InstanceTypeSpec } from '../core/domain';
 import type { SpotAdvisor } from './spot-advisor';

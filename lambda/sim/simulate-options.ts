@@ -1,6 +1,6 @@
 import { existsSync, statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { SpotwiseConfig } from '../contracts/config';
 import type { ReplayedInterruption } from './interruption-model';
 import { InterruptionFileError, readInterruptionFile } from './runs/interruption-file';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { describe, expect, it } from 'vitest';
 import { parseWith, ValidationError } from '../../lambda/contracts/validation';
 import { parseSpotwiseConfig } from '../../lambda/contracts/config';

@@ -1,7 +1,7 @@
 import { Annotations, Match, type Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ContextKey } from '../../lib/config/context-keys';
-import { MAX_CONFIG_ENV_BYTES, SpotwiseFunctions, modelCopyCommands } from '../../lib/functions';
+import { MAX_CONFIG_ENV_BYTES, PROFILER_HEAP_MIB, SpotwiseFunctions, modelCopyCommands } from '../../lib/functions';
 import { RequestBus } from '../../lib/request-bus';
 import { StateTable } from '../../lib/state-table';
 import { HANDLER_NAMES, type HandlerName } from '../../lib/spotwise-function';
@@ -74,7 +74,8 @@ describe('the four functions (spotwise.example.yaml, -c dry_run=false, alarm_ema
         SPOTWISE_MANAGED_TAG_VALUE: 'true',
         POWERTOOLS_SERVICE_NAME: 'spotwise',
         POWERTOOLS_METRICS_NAMESPACE: 'Spotwise',
-        NODE_OPTIONS: '--enable-source-maps',
+        // The profiler's heap is capped below what V8 would take from its 1,024 MB (lib/functions.ts PROFILER_HEAP_MIB).
+        NODE_OPTIONS: fn === 'profiler' ? `--enable-source-maps --max-old-space-size=${PROFILER_HEAP_MIB}` : '--enable-source-maps',
         SPOTWISE_CONFIG: expect.any(String),
       });
     }

@@ -31,6 +31,8 @@ describe('SpotwiseFunction props', () => {
     [{ timeout: Duration.seconds(901) }, 'timeout must be between 1 and 900 seconds (got 901)'],
     [{ retryAttempts: 3 }, 'retryAttempts must be 0, 1 or 2 (got 3)'],
     [{ retryAttempts: -1 }, 'retryAttempts must be 0, 1 or 2 (got -1)'],
+    [{ heapMiB: 63 }, 'heapMiB must be an integer between 64 and three quarters of memorySize 256 MB (got 63)'],
+    [{ heapMiB: 193 }, 'heapMiB must be an integer between 64 and three quarters of memorySize 256 MB (got 193)'],
     [{ maxEventAge: Duration.seconds(59) }, 'maxEventAge must be between 60 seconds and 6 hours (got 59 seconds)'],
     [{ maxEventAge: Duration.seconds(6 * 3600 + 1) }, 'maxEventAge must be between 60 seconds and 6 hours (got 21601 seconds)'],
   ])('refuses %j', (over, message) => {

@@ -2,7 +2,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { z } from 'zod';
+import * as z from 'zod';
 import { DetailType } from '../../lambda/contracts/events';
 import { MetricName } from '../../lambda/contracts/metrics';
 import { ValidationError } from '../../lambda/contracts/validation';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { parseWith } from '../../contracts/validation';
 import type { Resources } from '../domain';
 import { fits, subtractResources, validateResources } from '../resources/resources';

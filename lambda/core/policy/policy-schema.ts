@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { ShapingPolicy } from '../domain';
 import { DEFAULT_PLACEMENT_WEIGHTS } from '../placement/placement-score';
 import { RECENT_LIMIT } from '../profile/behaviour-profile';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { parseWith } from '../../contracts/validation';
 import {
   DIMENSIONS, SAMPLE_FIELDS, groupId, instanceId,

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { requestId } from '../../core/domain';
 import { DetailType, SPOTWISE_SOURCE } from '../../contracts/events';
 import { defineParser } from '../define-parser';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { groupId, instanceId, requestId, type InterruptionRequest } from '../../core/domain';
 import { DetailType, SPOTWISE_SOURCE } from '../../contracts/events';
 import { defineParser } from '../define-parser';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { groupId, instanceId } from '../../core/domain';
 import { AWS_AUTOSCALING_SOURCE, DetailType } from '../../contracts/events';
 import { defineParser } from '../define-parser';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { instanceId } from '../../core/domain';
 import { AWS_EC2_SOURCE, DetailType, SPOT_WARNING_LEAD_SECONDS } from '../../contracts/events';
 import { defineParser } from '../define-parser';
