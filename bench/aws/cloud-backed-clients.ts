@@ -136,6 +136,7 @@ export const createCloudBackedClients = (cloud: InMemoryCloud, opts: CloudBacked
     const g = cloud.group(id);
     if (d === undefined || g === undefined) return undefined;
     const spot = d.instances.some((i) => i.lifecycle === 'spot');
+    const onDemand = d.instances.filter((i) => i.lifecycle === 'on-demand').length;
     return {
       AutoScalingGroupName: d.id,
       DesiredCapacity: d.desiredCapacity,
@@ -143,10 +144,11 @@ export const createCloudBackedClients = (cloud: InMemoryCloud, opts: CloudBacked
       MaxSize: d.maxSize,
       AvailabilityZones: [...d.availabilityZones],
       Tags: Object.entries(d.tags).map(([Key, Value]) => ({ Key, Value, ResourceId: d.id, ResourceType: 'auto-scaling-group', PropagateAtLaunch: true })),
-      // A mixed-instances policy with Spot above a zero base is how a Spot group looks to Auto Scaling.
-      ...(spot ? { MixedInstancesPolicy: { InstancesDistribution: { OnDemandBaseCapacity: 0, OnDemandPercentageAboveBaseCapacity: 0 } } } : {}),
+      // A mixed-instances policy with Spot above a zero base is how a Spot group looks to Auto Scaling; its On-Demand
+      // members (if any) are its On-Demand base.
+      ...(spot ? { MixedInstancesPolicy: { InstancesDistribution: { OnDemandBaseCapacity: onDemand, OnDemandPercentageAboveBaseCapacity: 0 } } } : {}),
       Instances: d.instances.map((i) => ({
-        InstanceId: i.id, InstanceType: i.instanceType, AvailabilityZone: i.availabilityZone, LifecycleState: 'InService', HealthStatus: 'Healthy', ProtectedFromScaleIn: false,
+        InstanceId: i.id, InstanceType: i.instanceType, AvailabilityZone: i.availabilityZone, LifecycleState: i.lifecycleState ?? 'InService', HealthStatus: 'Healthy', ProtectedFromScaleIn: false,
       })),
       DefaultCooldown: 300, HealthCheckType: 'EC2', CreatedTime: new Date(0),
     } as AutoScalingGroup;

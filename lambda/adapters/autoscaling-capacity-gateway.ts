@@ -248,6 +248,19 @@ export const inferLifecycle = (group: AutoScalingGroup): Lifecycle => {
   return 'spot';
 };
 
+/**
+ * The group launches both Spot and On-Demand instances: a mixed instances policy with an On-Demand base or share
+ * that covers part of the group but not all of it.
+ */
+export const launchesBothPurchaseOptions = (group: AutoScalingGroup): boolean => {
+  const distribution = group.MixedInstancesPolicy?.InstancesDistribution;
+  if (group.MixedInstancesPolicy === undefined) return false;
+  const aboveBase = distribution?.OnDemandPercentageAboveBaseCapacity ?? 100;
+  const base = distribution?.OnDemandBaseCapacity ?? 0;
+  if (aboveBase >= 100 || base >= (group.MaxSize ?? 0)) return false;
+  return base > 0 || aboveBase > 0;
+};
+
 export const toGroupDescription = (group: AutoScalingGroup): GroupDescription => {
   const lifecycle = inferLifecycle(group);
   return {
@@ -263,8 +276,10 @@ export const toGroupDescription = (group: AutoScalingGroup): GroupDescription =>
         availabilityZone: i.AvailabilityZone ?? 'unknown',
         lifecycle,
         warm: (i.LifecycleState ?? '').startsWith(WARMED_PREFIX),
+        ...(i.LifecycleState !== undefined ? { lifecycleState: i.LifecycleState } : {}),
       })),
     availabilityZones: group.AvailabilityZones ?? [],
     tags: Object.fromEntries((group.Tags ?? []).filter((t) => t.Key !== undefined).map((t) => [t.Key ?? '', t.Value ?? ''])),
+    mixedPurchase: launchesBothPurchaseOptions(group),
   };
 };

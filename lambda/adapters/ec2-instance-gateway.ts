@@ -30,7 +30,8 @@ import { callAws, InstanceNotStoppedError, NotFoundError, translateAwsError } fr
 export const ASG_NAME_TAG = 'aws:autoscaling:groupName';
 export const DEFAULT_PRIORITY_TAG = 'spotwise:priority';
 export const DEFAULT_JOB_TYPE_TAG = 'spotwise:job-type';
-export const UNKNOWN_JOB_TYPE = 'unknown';
+import { UNKNOWN_JOB_TYPE } from '../core/domain';
+export { UNKNOWN_JOB_TYPE };
 /**
  * Priority of an instance that carries no valid priority tag and whose group gives none: the highest.
  * Fail closed: an instance whose priority cannot be evaluated is never the first victim of a voluntary

@@ -40,6 +40,8 @@ export type InstanceCatalog = ReadonlyMap<string, InstanceTypeSpec>;
 // ---------------------------------------------------------------------------------------------
 export type Lifecycle = 'spot' | 'on-demand';
 export type InstanceState = 'pending' | 'running' | 'stopping' | 'stopped' | 'shutting-down' | 'terminated';
+/** The job type of an instance with no job-type tag. */
+export const UNKNOWN_JOB_TYPE = 'unknown';
 
 export interface ManagedInstance {
   readonly id: InstanceId;

@@ -1,5 +1,5 @@
 import {
-  type FleetView, type Forecast, type GroupId, type GroupView, type InstanceCatalog, type InstanceId, type InstanceTypeSpec,
+  UNKNOWN_JOB_TYPE, type FleetView, type Forecast, type GroupId, type GroupView, type InstanceCatalog, type InstanceId, type InstanceTypeSpec,
   type ManagedInstance, type PoolSignalHistory, type Resources, type SpotPool,
 } from '../core/domain';
 import { DEFAULT_PRIOR_MONTHLY_RATE, estimatePoolRisk, poolSignalKey } from '../core/staging/pool-risk';
@@ -53,7 +53,71 @@ export interface LoadFleetOptions {
    * coordinator and executor paths skip the read.
    */
   readonly readPoolSignals?: boolean;
+  /**
+   * Build the members from Auto Scaling's view (one DescribeAutoScalingGroups lists every member with its type,
+   * zone and lifecycle state; DescribeWarmPool the warm ones) and describe in EC2 only these instances, plus the
+   * members that view cannot settle (see membersFromAutoScaling). Default: every member is described in EC2, which
+   * pages through DescribeInstances 1,000 at a time. The notice path passes the noticed instance: its reads then
+   * stay constant in the group's size (a 10,000-instance group is 10 pages one after another).
+   */
+  readonly describeOnly?: readonly InstanceId[];
 }
+
+/** Auto Scaling lifecycle states whose EC2 state is certain (InService is running: a stopped member fails its health check). */
+const SETTLED_STATES: Readonly<Record<string, ManagedInstance['state']>> = {
+  InService: 'running',
+  Pending: 'pending',
+  'Pending:Wait': 'pending',
+  'Pending:Proceed': 'pending',
+  Terminating: 'shutting-down',
+  'Terminating:Wait': 'shutting-down',
+  'Terminating:Proceed': 'shutting-down',
+};
+/** Warm-pool lifecycle states and the EC2 state behind each (Warmed:Hibernated is stopped with its memory saved). */
+const WARM_STATES: Readonly<Record<string, ManagedInstance['state']>> = {
+  'Warmed:Pending': 'pending',
+  'Warmed:Pending:Wait': 'pending',
+  'Warmed:Pending:Proceed': 'pending',
+  'Warmed:Stopped': 'stopped',
+  'Warmed:Hibernated': 'stopped',
+  'Warmed:Running': 'running',
+  'Warmed:Terminating': 'shutting-down',
+  'Warmed:Terminating:Wait': 'shutting-down',
+  'Warmed:Terminating:Proceed': 'shutting-down',
+};
+
+/**
+ * The members of one group as Auto Scaling sees them, and the ids only EC2 can settle. A member is settled when its
+ * group launches one purchase option (a pure Spot or pure On-Demand group: its lifecycle is the group's) and its
+ * lifecycle state says its EC2 state (SETTLED_STATES, WARM_STATES); Standby, Detaching and other states, and every
+ * member of a group that launches both Spot and On-Demand, are left to EC2. A settled member has the group policy's
+ * priority, an unknown job type and no launch time (0): the notice planners read neither for a sibling.
+ */
+export const membersFromAutoScaling = (
+  d: GroupDescription,
+  warm: WarmPoolDescription | undefined,
+  s: ManagedGroupSettings,
+): { readonly members: readonly ManagedInstance[]; readonly unsettled: readonly InstanceId[] } => {
+  const members: ManagedInstance[] = [];
+  const unsettled: InstanceId[] = [];
+  const settled = (i: { readonly id: InstanceId; readonly instanceType: string; readonly availabilityZone: string }, lifecycle: ManagedInstance['lifecycle'], state: ManagedInstance['state'], isWarm: boolean): ManagedInstance => ({
+    id: i.id, groupId: d.id, instanceType: i.instanceType, availabilityZone: i.availabilityZone, lifecycle, state, launchedAt: 0, warm: isWarm,
+    priority: s.policy.priority, jobType: UNKNOWN_JOB_TYPE,
+  });
+  for (const i of d.instances) {
+    if (i.warm) continue; // the warm pool's description lists them (below)
+    const state = i.lifecycleState === undefined ? undefined : SETTLED_STATES[i.lifecycleState];
+    if (d.mixedPurchase === true || state === undefined) unsettled.push(i.id);
+    else members.push(settled(i, i.lifecycle, state, false));
+  }
+  // Warm pools hold On-Demand instances only (Auto Scaling refuses a warm pool on a group with Spot).
+  for (const i of warm?.instances ?? []) {
+    const state = WARM_STATES[i.lifecycleState];
+    if (d.mixedPurchase === true || state === undefined) unsettled.push(i.id);
+    else members.push(settled(i, 'on-demand', state, true));
+  }
+  return { members, unsettled };
+};
 
 /** Selects the instances whose stored forecast the snapshot must carry. */
 export type ForecastScope = (instance: ManagedInstance, settings: ManagedGroupSettings) => boolean;
@@ -126,7 +190,9 @@ export const loadFleet = async (ports: FleetReadPorts, managed: ManagedGroups, o
       (wp) => ({ id: s.id, wp, error: undefined }),
       (error: unknown) => ({ id: s.id, wp: undefined, error }),
     ))),
-    ids.length === 0 ? Promise.resolve([]) : ports.instances.describeInstances({ groupIds: ids }),
+    ids.length === 0 ? Promise.resolve([])
+    : opts.describeOnly !== undefined ? ports.instances.describeInstances({ instanceIds: opts.describeOnly, groupIds: ids })
+    : ports.instances.describeInstances({ groupIds: ids }),
     Promise.all(settings.map(async (s) => [s.id, await ports.state.getPool(s.id)] as const)),
     opts.readPoolSignals === true ? Promise.all(settings.map(async (s) => [s.id, await ports.state.getPoolSignals(s.id)] as const)) : Promise.resolve([]),
   ]);
@@ -143,7 +209,27 @@ export const loadFleet = async (ports: FleetReadPorts, managed: ManagedGroups, o
     if (wp !== undefined) warmPools.set(id, wp);
   }
   const warmIds = new Set<string>([...warmPools.values()].flatMap((w) => w.instances.map((i) => i.id)));
-  const instances = live.map((i): ManagedInstance => ({ ...i, warm: warmIds.has(i.id) }));
+  const fromEc2 = async (): Promise<readonly ManagedInstance[]> => {
+    if (opts.describeOnly === undefined) return live;
+    // Members from Auto Scaling's view; EC2 describes the asked-for instances (read above) and the unsettled ones.
+    const settledMembers: ManagedInstance[] = [];
+    const unsettled: InstanceId[] = [];
+    for (const s of settings) {
+      const d = descriptions.get(s.id);
+      if (d === undefined) continue;
+      const view = membersFromAutoScaling(d, warmPools.get(s.id), s);
+      settledMembers.push(...view.members);
+      unsettled.push(...view.unsettled);
+    }
+    const described = new Set<string>(live.map((i) => i.id));
+    const rest = [...new Set(unsettled)].filter((id) => !described.has(id));
+    const more = rest.length === 0 ? [] : await ports.instances.describeInstances({ instanceIds: rest });
+    // EC2's word wins where it spoke.
+    const byId = new Map<string, ManagedInstance>(settledMembers.map((i) => [i.id, i] as const));
+    for (const i of [...live, ...more]) byId.set(i.id, i);
+    return [...byId.values()];
+  };
+  const instances = (await fromEc2()).map((i): ManagedInstance => ({ ...i, warm: warmIds.has(i.id) }));
 
   const typeNames = new Set<string>(instances.map((i) => i.instanceType));
   for (const s of settings) for (const t of s.policy.allowedInstanceTypes) typeNames.add(t);

@@ -43,7 +43,7 @@ export const makeHandler = (source: DepsSource<NoticeDeps>) => async (event: unk
     }
 
     // Only the forecasts the planners read here: the noticed instance's and its On-Demand siblings' (noticeForecastScope).
-    const loaded = await loadFleet(deps.ports, deps.managed, { groupIds: relatedGroups(deps.managed, group), forecastScope: noticeForecastScope(notice.instanceId) });
+    const loaded = await loadFleet(deps.ports, deps.managed, { groupIds: relatedGroups(deps.managed, group), forecastScope: noticeForecastScope(notice.instanceId), describeOnly: [notice.instanceId] });
     for (const w of loaded.warnings) log.warn(w, { ...keys, groupId: group });
     if (!loaded.fleet.groups.some((g) => g.id === group)) {
       log.info('event ignored: the group is not managed by spotwise', { ...keys, groupId: group });

@@ -5,9 +5,17 @@ export interface GroupDescription {
   readonly desiredCapacity: number;
   readonly minSize: number;
   readonly maxSize: number;
-  readonly instances: readonly Pick<ManagedInstance, 'id' | 'instanceType' | 'availabilityZone' | 'lifecycle' | 'warm'>[];
+  readonly instances: readonly (Pick<ManagedInstance, 'id' | 'instanceType' | 'availabilityZone' | 'lifecycle' | 'warm'> & {
+    /** Auto Scaling's lifecycle state of the member (InService, Pending:Wait, Terminating, Standby, ...), when known. */
+    readonly lifecycleState?: string;
+  })[];
   readonly availabilityZones: readonly string[];
   readonly tags: Readonly<Record<string, string>>;
+  /**
+   * The group launches both Spot and On-Demand instances, so a member's purchase option (`lifecycle` above) cannot be
+   * told from the group: only EC2 knows it. False for a pure Spot or a pure On-Demand group.
+   */
+  readonly mixedPurchase?: boolean;
 }
 
 export interface WarmPoolDescription extends WarmPoolView {

@@ -18,7 +18,7 @@ import {
 } from '@aws-sdk/client-auto-scaling';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { AutoScalingCapacityGateway, inferLifecycle } from '../../lambda/adapters/autoscaling-capacity-gateway';
+import { AutoScalingCapacityGateway, inferLifecycle, launchesBothPurchaseOptions } from '../../lambda/adapters/autoscaling-capacity-gateway';
 import { AwsCallError, NotFoundError, ThrottledError } from '../../lambda/adapters/errors';
 import { groupId, instanceId } from '../../lambda/core/domain';
 import { ec2Error, meta } from './aws-errors';
@@ -65,13 +65,14 @@ describe('AutoScalingCapacityGateway.describeGroups', () => {
         minSize: 1,
         maxSize: 10,
         instances: [
-          { id: 'i-1', instanceType: 'm5.large', availabilityZone: 'eu-west-1a', lifecycle: 'on-demand', warm: false },
-          { id: 'i-2', instanceType: 'c5.large', availabilityZone: 'eu-west-1b', lifecycle: 'on-demand', warm: true },
+          { id: 'i-1', instanceType: 'm5.large', availabilityZone: 'eu-west-1a', lifecycle: 'on-demand', warm: false, lifecycleState: 'InService' },
+          { id: 'i-2', instanceType: 'c5.large', availabilityZone: 'eu-west-1b', lifecycle: 'on-demand', warm: true, lifecycleState: 'Warmed:Stopped' },
         ],
         availabilityZones: ['eu-west-1a', 'eu-west-1b'],
         tags: { team: 'search' },
+        mixedPurchase: false,
       },
-      { id: 'batch', desiredCapacity: 4, minSize: 1, maxSize: 10, instances: [], availabilityZones: ['eu-west-1a', 'eu-west-1b'], tags: { team: 'search' } },
+      { id: 'batch', desiredCapacity: 4, minSize: 1, maxSize: 10, instances: [], availabilityZones: ['eu-west-1a', 'eu-west-1b'], tags: { team: 'search' }, mixedPurchase: false },
     ]);
   });
 
@@ -257,6 +258,19 @@ describe('AutoScalingCapacityGateway.changeDesiredCapacity (ExecutePolicy of the
   it.each([[-1], [1.5], [Number.NaN]])('refuses a change by %s before calling AWS', async (by) => {
     await expect(gateway().changeDesiredCapacity(groupId('standby'), by)).rejects.toThrow(`by must be an integer ≥ 0 (got ${by})`);
     expect(asg.calls()).toHaveLength(0);
+  });
+});
+
+describe('launchesBothPurchaseOptions (a member\'s purchase option is then EC2\'s to tell)', () => {
+  it.each<[string, Partial<AutoScalingGroup>, boolean]>([
+    ['no mixed instances policy (On-Demand)', {}, false],
+    ['all Spot above a zero base', { MixedInstancesPolicy: { InstancesDistribution: { OnDemandBaseCapacity: 0, OnDemandPercentageAboveBaseCapacity: 0 } } }, false],
+    ['an On-Demand base under Spot', { MixedInstancesPolicy: { InstancesDistribution: { OnDemandBaseCapacity: 2, OnDemandPercentageAboveBaseCapacity: 0 } } }, true],
+    ['30 % On-Demand above base', { MixedInstancesPolicy: { InstancesDistribution: { OnDemandBaseCapacity: 0, OnDemandPercentageAboveBaseCapacity: 30 } } }, true],
+    ['100 % On-Demand above base', { MixedInstancesPolicy: { InstancesDistribution: { OnDemandBaseCapacity: 0, OnDemandPercentageAboveBaseCapacity: 100 } } }, false],
+    ['a base that covers the max size', { MaxSize: 4, MixedInstancesPolicy: { InstancesDistribution: { OnDemandBaseCapacity: 4, OnDemandPercentageAboveBaseCapacity: 0 } } }, false],
+  ])('%s → %s', (_label, extra, expected) => {
+    expect(launchesBothPurchaseOptions(group('g', extra))).toBe(expected);
   });
 });
 

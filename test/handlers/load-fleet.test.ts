@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { parseSpotwiseConfig } from '../../lambda/contracts/config';
 import { groupId } from '../../lambda/core/domain';
-import { DEFAULT_SPOT_POOL_PRIOR, loadFleet, noticeForecastScope, resolveManagedGroup } from '../../lambda/handlers/load-fleet';
+import { DEFAULT_SPOT_POOL_PRIOR, loadFleet, membersFromAutoScaling, noticeForecastScope, resolveManagedGroup } from '../../lambda/handlers/load-fleet';
+import { instanceId, type FleetView, type InstanceId } from '../../lambda/core/domain';
+import type { GroupDescription, WarmPoolDescription } from '../../lambda/ports/capacity-gateway';
 import { planNoticeResponse } from '../../lambda/core/planner/plan-notice';
 import { hourlyRateOfMonthly, STAGING_HORIZON_HOURS } from '../../lambda/core/staging/pool-risk';
 import type { Notice } from '../../lambda/core/domain';
@@ -150,6 +152,94 @@ describe('noticeForecastScope', () => {
     const victims = world.fleet.primary.filter((_, k) => k % 7 === 0);
     for (const v of victims) {
       const scoped = (await loadFleet(world.deps.ports, world.deps.managed, { groupIds: ids, forecastScope: noticeForecastScope(v.id) })).fleet;
+      const notices: Notice[] = [
+        { kind: 'spot-interruption-warning', eventId: `w-${v.id}`, at: now, instanceId: v.id, action: 'terminate', deadline: now + 120_000 },
+        { kind: 'rebalance-recommendation', eventId: `r-${v.id}`, at: now, instanceId: v.id },
+        { kind: 'capacity-reservation-interruption-warning', eventId: `c-${v.id}`, at: now, instanceId: v.id, deadline: now + 120_000 },
+        { kind: 'lifecycle-terminate', eventId: `t-${v.id}`, at: now, instanceId: v.id, groupId: PRIMARY_GROUP, hookName: 'spotwise-terminate', token: 'tok', destination: 'EC2' } as Notice,
+        { kind: 'state-change', eventId: `s-${v.id}`, at: now, instanceId: v.id, state: 'running' },
+      ];
+      for (const n of notices) expect(planNoticeResponse(n, scoped, { now })).toEqual(planNoticeResponse(n, full, { now }));
+    }
+  });
+});
+
+/**
+ * The notice path builds members from Auto Scaling's view and describes in EC2 only the noticed instance and the
+ * members that view cannot settle, so its reads stay constant in the group's size. Safe only if every notice plans
+ * exactly as with the whole group described: checked on pure Spot groups (where the view settles every member).
+ */
+describe('members from Auto Scaling (describeOnly)', () => {
+  const settings = { id: groupId('g'), role: 'primary' as const, policy: parseSpotwiseConfig(configInput()).policies[0] as never };
+  const policyOf = () => toManagedGroups(parseSpotwiseConfig(configInput())).groups.get(GROUP)!;
+  const member = (id: string, lifecycleState: string | undefined) => ({ id: instanceId(id), instanceType: 'm5.large', availabilityZone: 'us-west-2a', lifecycle: 'spot' as const, warm: false, ...(lifecycleState !== undefined ? { lifecycleState } : {}) });
+  const description = (instances: ReturnType<typeof member>[], mixedPurchase = false): GroupDescription => ({
+    id: groupId('g'), desiredCapacity: instances.length, minSize: 0, maxSize: 10, instances, availabilityZones: ['us-west-2a'], tags: {}, mixedPurchase,
+  });
+
+  it.each([
+    ['InService', 'running'], ['Pending:Wait', 'pending'], ['Pending', 'pending'], ['Terminating:Wait', 'shutting-down'], ['Terminating:Proceed', 'shutting-down'],
+  ] as const)('%s settles as EC2 state %s, with the policy\'s priority and no job type', (lifecycleState, state) => {
+    const view = membersFromAutoScaling(description([member('i-1', lifecycleState)]), undefined, { ...settings, policy: policyOf().policy });
+    expect(view.unsettled).toEqual([]);
+    expect(view.members).toEqual([expect.objectContaining({ id: 'i-1', groupId: 'g', lifecycle: 'spot', state, warm: false, priority: 90, jobType: 'unknown', launchedAt: 0 })]);
+  });
+
+  it.each([['Standby'], ['EnteringStandby'], ['Detaching'], ['Quarantined'], [undefined]])('%s is left to EC2 (its EC2 state is not certain)', (lifecycleState) => {
+    const view = membersFromAutoScaling(description([member('i-1', lifecycleState), member('i-2', 'InService')]), undefined, { ...settings, policy: policyOf().policy });
+    expect(view.unsettled).toEqual(['i-1']);
+    expect(view.members.map((m) => m.id)).toEqual(['i-2']);
+  });
+
+  it('a group launching both Spot and On-Demand leaves every member to EC2 (only EC2 knows each one\'s purchase option)', () => {
+    const view = membersFromAutoScaling(description([member('i-1', 'InService'), member('i-2', 'InService')], true), undefined, { ...settings, policy: policyOf().policy });
+    expect(view).toEqual({ members: [], unsettled: ['i-1', 'i-2'] });
+  });
+
+  it('warm-pool members come from the warm pool\'s description, On-Demand, by their Warmed:* state', () => {
+    const warm: WarmPoolDescription = {
+      minSize: 1, maxGroupPreparedCapacity: -1, poolState: 'Stopped', reuseOnScaleIn: true,
+      instances: [
+        { id: instanceId('i-w1'), instanceType: 'm5.large', availabilityZone: 'us-west-2a', lifecycleState: 'Warmed:Stopped' },
+        { id: instanceId('i-w2'), instanceType: 'm5.large', availabilityZone: 'us-west-2a', lifecycleState: 'Warmed:Running' },
+        { id: instanceId('i-w3'), instanceType: 'm5.large', availabilityZone: 'us-west-2a', lifecycleState: 'Warmed:Unknown' },
+      ],
+    };
+    const view = membersFromAutoScaling(description([]), warm, { ...settings, policy: policyOf().policy });
+    expect(view.members.map((m) => [m.id, m.state, m.warm, m.lifecycle])).toEqual([['i-w1', 'stopped', true, 'on-demand'], ['i-w2', 'running', true, 'on-demand']]);
+    expect(view.unsettled).toEqual(['i-w3']);
+  });
+
+  /** A pure Spot primary (no On-Demand siblings) with its standby group's warm pool: the notice world of the benchmark. */
+  const pureSpot = () => buildNoticeWorld({ instances: 120, now: BENCH_NOW, seed: 5, warmInstances: 3, headroom: 2, utilisation: { min: 0.5, max: 0.9 } });
+  /** Members' live facts, without what the view does not carry for a settled sibling (launch time, job type). */
+  const facts = (f: FleetView) => f.groups.map((g) => [g.id, g.instances.map((i) => [i.id, i.groupId, i.instanceType, i.availabilityZone, i.lifecycle, i.state, i.warm]).sort()]);
+
+  it('describes in EC2 the noticed instance and the unsettled members only, and sees the same members as EC2 does', async () => {
+    const world = await pureSpot();
+    const ids = relatedGroups(world.deps.managed, PRIMARY_GROUP);
+    const victim = world.fleet.primary.find((i) => i.lifecycle === 'spot')!;
+    // One member in Standby: Auto Scaling's view cannot tell its EC2 state (running, stopping or stopped).
+    const parked = world.fleet.primary.find((i) => i.id !== victim.id)!;
+    await world.ports.cloud.enterStandby(PRIMARY_GROUP, parked.id, { decrementDesiredCapacity: false });
+    const full = (await loadFleet(world.deps.ports, world.deps.managed, { groupIds: ids })).fleet;
+    const before = world.ports.cloud.log.calls.length;
+    const scoped = (await loadFleet(world.deps.ports, world.deps.managed, { groupIds: ids, describeOnly: [victim.id] })).fleet;
+    const describes = world.ports.cloud.log.calls.slice(before).filter((c) => c.operation === 'describeInstances').map((c) => (c.args[0] as { instanceIds?: InstanceId[] }).instanceIds);
+    expect(describes).toEqual([[victim.id], [parked.id]]);
+    expect(facts(scoped)).toEqual(facts(full));
+    // The noticed instance keeps all of EC2's facts.
+    const v = scoped.groups.flatMap((g) => g.instances).find((i) => i.id === victim.id);
+    expect(v).toEqual(full.groups.flatMap((g) => g.instances).find((i) => i.id === victim.id));
+  });
+
+  it('plans every notice of a pure Spot group as with every member described', async () => {
+    const world = await pureSpot();
+    const ids = relatedGroups(world.deps.managed, PRIMARY_GROUP);
+    const full = (await loadFleet(world.deps.ports, world.deps.managed, { groupIds: ids })).fleet;
+    const now = BENCH_NOW + 1_000;
+    for (const v of world.fleet.primary.filter((_, k) => k % 11 === 0)) {
+      const scoped = (await loadFleet(world.deps.ports, world.deps.managed, { groupIds: ids, describeOnly: [v.id], forecastScope: noticeForecastScope(v.id) })).fleet;
       const notices: Notice[] = [
         { kind: 'spot-interruption-warning', eventId: `w-${v.id}`, at: now, instanceId: v.id, action: 'terminate', deadline: now + 120_000 },
         { kind: 'rebalance-recommendation', eventId: `r-${v.id}`, at: now, instanceId: v.id },

@@ -121,6 +121,17 @@ export class InMemoryCloud implements InstanceGateway, CapacityGateway {
     this.timings = timings;
   }
 
+  /**
+   * Auto Scaling's lifecycle state of a (non-warm) member, as DescribeAutoScalingGroups reports it. A member stopped
+   * outside Standby stays InService (Auto Scaling sees it only when its health check fails), as in AWS.
+   */
+  private lifecycleStateOf(i: CloudInstance): string {
+    if (this.standby.has(i.id)) return 'Standby';
+    if (i.state === 'pending') return 'Pending';
+    if (i.state === 'shutting-down') return 'Terminating';
+    return 'InService';
+  }
+
   /** Whether the member is in Auto Scaling's Standby lifecycle state. */
   inStandby(id: InstanceId): boolean {
     return this.standby.has(id);
@@ -339,7 +350,10 @@ export class InMemoryCloud implements InstanceGateway, CapacityGateway {
         maxSize: g.maxSize,
         availabilityZones: [...g.availabilityZones],
         tags: { ...g.tags },
-        instances: members.map((i) => ({ id: i.id, instanceType: i.instanceType, availabilityZone: i.availabilityZone, lifecycle: i.lifecycle, warm: false })),
+        instances: members.map((i) => ({
+          id: i.id, instanceType: i.instanceType, availabilityZone: i.availabilityZone, lifecycle: i.lifecycle, warm: false, lifecycleState: this.lifecycleStateOf(i),
+        })),
+        mixedPurchase: new Set(members.map((i) => i.lifecycle)).size > 1,
       }];
     });
   }
