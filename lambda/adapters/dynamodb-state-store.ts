@@ -48,7 +48,7 @@ import {
   perDimension,
   reservedAttr,
   reservedOf,
-  toAllocationsRecord,
+  packAllocations,
   toReservationItem,
   type PoolItem,
 } from './dynamodb-items';
@@ -177,7 +177,7 @@ export class DynamoDbStateStore implements StateStore {
               kind: 'pool',
               groupId,
               capacity: { ...cap },
-              allocations: {},
+              allocations: packAllocations(new Map(), groupId),
               version: 1,
               ...Object.fromEntries(DIMENSIONS.flatMap((d) => [[freeAttr(d), cap[d]], [reservedAttr(d), 0], [allocatedAttr(d), 0]])),
             },
@@ -198,7 +198,7 @@ export class DynamoDbStateStore implements StateStore {
     const total = perDimension((d) => [...checked.values()].reduce((sum, r) => sum + r[d], 0));
     await this.updatePoolOptimistically(groupId, operation, async (item) => {
       if (item === undefined) throw new NotFoundError(operation, undefined, `group ${groupId} has no pool (put its capacity first)`);
-      await this.rewritePool(item, item.capacity, total, { allocations: toAllocationsRecord(checked) });
+      await this.rewritePool(item, item.capacity, total, { allocations: packAllocations(checked, groupId) });
     });
   }
 
@@ -323,9 +323,10 @@ export class DynamoDbStateStore implements StateStore {
       if (item === undefined) throw new NotFoundError(operation, undefined, `group ${groupId} has no pool item, but reservation ${id} exists`);
       const before = item.allocations[instanceId];
       const after = perDimension((d) => Math.max(before?.[d] ?? 0, held.amount[d]));
-      const names: Record<string, string> = { '#pk': TableKey.partition, '#version': 'version', '#allocations': 'allocations', '#instance': instanceId };
-      const values: Record<string, unknown> = { ':expected': item.version, ':one': 1, ':allocation': { ...after } };
-      const sets: string[] = ['#allocations.#instance = :allocation', '#version = #version + :one'];
+      // The allocations are one packed attribute: rewritten whole, under the version that was read.
+      const names: Record<string, string> = { '#pk': TableKey.partition, '#version': 'version', '#allocations': 'allocations' };
+      const values: Record<string, unknown> = { ':expected': item.version, ':one': 1, ':allocations': packAllocations({ ...item.allocations, [instanceId]: { ...after } }, groupId) };
+      const sets: string[] = ['#allocations = :allocations', '#version = #version + :one'];
       for (const d of DIMENSIONS) {
         const grown = after[d] - (before?.[d] ?? 0);
         names[`#${freeAttr(d)}`] = freeAttr(d);

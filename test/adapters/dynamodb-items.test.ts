@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { bodyItem, decodeBody, encodeBody, MAX_BODY_BYTES, parsePoolItem, parseProfileItem, profileItem } from '../../lambda/adapters/dynamodb-items';
+import { bodyItem, decodeBody, encodeBody, MAX_BODY_BYTES, MAX_PACKED_ALLOCATIONS_BYTES, packAllocations, parsePoolItem, parseProfileItem, profileItem, unpackAllocations } from '../../lambda/adapters/dynamodb-items';
+import { buildSyntheticFleet } from '../../bench/fleet/synthetic-fleet';
 import { Keys } from '../../lambda/contracts/table';
 import { groupId, instanceId } from '../../lambda/core/domain';
 import { newProfile, updateProfile } from '../../lambda/core/profile/behaviour-profile';
@@ -47,5 +48,41 @@ describe('JSON bodies', () => {
     expect(() => parseProfileItem({ ...Keys.profile('i-1'), schemaVersion: 2, body: '{}' }, 'i-1')).toThrow('invalid profile item of i-1: schemaVersion');
     expect(() => parseProfileItem({ ...Keys.profile('i-1'), schemaVersion: 1, body: '{"instanceId":' }, 'i-1')).toThrow('profile item of i-1: body is not valid JSON');
     expect(() => parsePoolItem({ kind: 'pool', groupId: 'web', capacity: { vcpu: 'many' } }, groupId('web'))).toThrow('invalid pool item of group web: capacity.vcpu');
+  });
+});
+
+describe('packed pool allocations', () => {
+  const g = groupId('web');
+  const counters = Object.fromEntries(['vcpu', 'memoryGiB', 'networkMbps', 'diskIops'].flatMap((d) => [[`free_${d}`, 1], [`reserved_${d}`, 0], [`allocated_${d}`, 0]]));
+  const amount = fc.integer({ min: 0, max: 1024 * 512 }).map((n) => n / 1024); // the pool's exact 1/1024 grid
+
+  it('round-trip every grid amount exactly (the pool counters must add up to the last digit)', () => {
+    fc.assert(fc.property(fc.dictionary(fc.stringMatching(/^i-[0-9a-f]{17}$/), fc.record({ vcpu: amount, memoryGiB: amount, networkMbps: amount, diskIops: amount }), { maxKeys: 50 }), (record) => {
+      expect(unpackAllocations(packAllocations(record, g), g)).toEqual(record);
+      expect(unpackAllocations(packAllocations(new Map(Object.entries(record).map(([id, r]) => [instanceId(id), r])), g), g)).toEqual(record);
+    }));
+  });
+
+  it('a 10,000-instance pool fits one DynamoDB item (a map attribute would pass 400 KB near 4,000 instances)', () => {
+    const fleet = buildSyntheticFleet({ instances: 10_000, now: Date.UTC(2026, 0, 12, 9), seed: 5 });
+    const packed = packAllocations(fleet.allocations, g);
+    expect(packed.byteLength).toBeLessThan(MAX_PACKED_ALLOCATIONS_BYTES);
+    expect(packed.byteLength).toBeLessThan(250 * 1024);
+    // The pool item parses back with every allocation.
+    const item = parsePoolItem({
+      ...Keys.pool('web'), kind: 'pool', groupId: 'web', capacity: { vcpu: 1, memoryGiB: 1, networkMbps: 1, diskIops: 1 }, allocations: packed, version: 3, ...counters,
+    }, g);
+    expect(Object.keys(item.allocations)).toHaveLength(fleet.allocations.size);
+  });
+
+  it('refuses a pool whose allocations cannot fit one item, naming the group, the count and the size', () => {
+    // Ids that do not compress: 60,000 random-looking ones.
+    const many = new Map(Array.from({ length: 60_000 }, (_, k) => [instanceId(`i-${(k * 2654435761 % 2 ** 32).toString(16).padStart(17, '0')}`), { vcpu: k / 1024, memoryGiB: (k * 7) / 1024, networkMbps: (k * 13) / 1024, diskIops: (k * 31) / 1024 }]));
+    expect(() => packAllocations(many, g)).toThrow(/^pool of group web: the allocations of 60000 instances pack to \d+ bytes, over the \d+ a DynamoDB item \(400 KB\) leaves for them$/);
+  });
+
+  it('a malformed packed attribute is an error naming the group and the field', () => {
+    expect(() => parsePoolItem({ ...Keys.pool('web'), kind: 'pool', groupId: 'web', capacity: { vcpu: 1, memoryGiB: 1, networkMbps: 1, diskIops: 1 }, allocations: new Uint8Array([1, 2, 3]), version: 1, ...counters }, g))
+      .toThrow(/pool item of group web: allocations: not a packed allocation list/);
   });
 });

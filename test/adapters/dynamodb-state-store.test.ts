@@ -10,6 +10,7 @@ import { BatchGetCommand, BatchWriteCommand, DynamoDBDocumentClient, GetCommand,
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { DynamoDbStateStore, PoolOverCommitError } from '../../lambda/adapters/dynamodb-state-store';
+import { unpackAllocations } from '../../lambda/adapters/dynamodb-items';
 import { AwsCallError, NotFoundError, ThrottledError } from '../../lambda/adapters/errors';
 import { Keys } from '../../lambda/contracts/table';
 import { groupId, instanceId, requestId, reservationId, type Forecast, type Reservation, type Resources } from '../../lambda/core/domain';
@@ -245,15 +246,17 @@ describe('DynamoDbStateStore.handOver', () => {
     expect(items?.[0]).toEqual({ Delete: { TableName: TABLE, Key: Keys.reservation('web', held.id), ConditionExpression: 'attribute_exists(#pk)', ExpressionAttributeNames: { '#pk': 'pk' } } });
     const update = items?.[1]?.Update;
     expect(update).toMatchObject({ TableName: TABLE, Key: Keys.pool('web'), ConditionExpression: 'attribute_exists(#pk) AND #version = :expected' });
-    expect(update?.UpdateExpression).toContain('#allocations.#instance = :allocation');
+    // The allocations are one packed attribute, rewritten whole (the stored map of an earlier release is read as it is).
+    expect(update?.UpdateExpression).toContain('#allocations = :allocations');
     expect(update?.UpdateExpression).toContain('#free_vcpu = #free_vcpu + :free_vcpu, #reserved_vcpu = #reserved_vcpu - :reserved_vcpu, #allocated_vcpu = #allocated_vcpu + :allocated_vcpu');
-    expect(update?.ExpressionAttributeNames).toMatchObject({ '#allocations': 'allocations', '#instance': 'i-9', '#version': 'version' });
+    expect(update?.ExpressionAttributeNames).toMatchObject({ '#allocations': 'allocations', '#version': 'version' });
     // i-9 held 4 vCPU / 8 GiB; the reservation was 6 vCPU / 4 GiB: the allocation becomes 6 / 8 (grows 2 / 0),
     // so free gains back 6 − 2 = 4 vCPU and 4 − 0 = 4 GiB — never less than before.
     expect(update?.ExpressionAttributeValues).toMatchObject({
-      ':expected': 7, ':one': 1, ':allocation': { vcpu: 6, memoryGiB: 8, networkMbps: 100, diskIops: 300 },
+      ':expected': 7, ':one': 1,
       ':free_vcpu': 4, ':reserved_vcpu': 6, ':allocated_vcpu': 2, ':free_memoryGiB': 4, ':reserved_memoryGiB': 4, ':allocated_memoryGiB': 0,
     });
+    expect(unpackAllocations(update?.ExpressionAttributeValues?.[':allocations'] as Uint8Array, groupId('web'))).toEqual({ 'i-9': { vcpu: 6, memoryGiB: 8, networkMbps: 100, diskIops: 300 } });
   });
 
   it('is false without a write when nothing is held, and false when a concurrent hand-over deleted it first; retries when the pool moved', async () => {
@@ -283,7 +286,7 @@ describe('DynamoDbStateStore pool item', () => {
         kind: 'pool',
         groupId: 'web',
         capacity: { vcpu: 16, memoryGiB: 64, networkMbps: 1000, diskIops: 3000 },
-        allocations: {},
+        allocations: expect.any(Uint8Array),
         version: 1,
         free_vcpu: 16,
         reserved_vcpu: 0,
@@ -301,6 +304,7 @@ describe('DynamoDbStateStore pool item', () => {
       ConditionExpression: 'attribute_not_exists(#pk)',
       ExpressionAttributeNames: { '#pk': 'pk' },
     });
+    expect(unpackAllocations(ddb.commandCalls(PutCommand)[0]?.args[0].input.Item?.allocations as Uint8Array, groupId('web'))).toEqual({});
   });
 
   it('recomputes free from capacity, allocations and reserved under a version condition, retrying when it moved', async () => {
@@ -315,7 +319,6 @@ describe('DynamoDbStateStore pool item', () => {
       ConditionExpression: '#version = :expected',
       ExpressionAttributeValues: {
         ':expected': 8,
-        ':allocations': { 'i-9': { vcpu: 6, memoryGiB: 16, networkMbps: 200, diskIops: 400 } },
         ':allocated_vcpu': 6,
         ':free_vcpu': 16 - 6 - 2,
         ':free_memoryGiB': 64 - 16 - 6,
@@ -323,6 +326,7 @@ describe('DynamoDbStateStore pool item', () => {
         ':free_diskIops': 3000 - 400 - 100,
       },
     });
+    expect(unpackAllocations(updates[1]?.ExpressionAttributeValues?.[':allocations'] as Uint8Array, groupId('web'))).toEqual({ 'i-9': { vcpu: 6, memoryGiB: 16, networkMbps: 200, diskIops: 400 } });
   });
 
   it('never writes an over-committed pool: reservations committed since the allocations were planned leave no room', async () => {

@@ -11,6 +11,7 @@ import {
   requestId,
   reservationId,
   type Forecast,
+  type InstanceId,
   type Reservation,
   type Resources,
 } from '../../lambda/core/domain';
@@ -18,6 +19,7 @@ import { poolInvariantViolations } from '../../lambda/core/pool/resource-pool';
 import { newProfile } from '../../lambda/core/profile/behaviour-profile';
 import type { StoredRequest } from '../../lambda/ports/state-store';
 import { createSpotwiseTable } from './dynamodb-table';
+import { buildSyntheticFleet } from '../../bench/fleet/synthetic-fleet';
 import { describeWithMoto } from './moto';
 
 const NOW = Date.UTC(2026, 0, 15, 12, 0, 0);
@@ -255,6 +257,24 @@ describeWithMoto('DynamoDbStateStore against moto (real HTTP)', (moto) => {
     expect(reservedOf(item)).toEqual({ vcpu: 0, memoryGiB: 0, networkMbps: 0, diskIops: 0 });
     expect(freeOf(item)).toEqual({ vcpu: 1, memoryGiB: 4, networkMbps: 0, diskIops: 0 });
     expect(await ledger(group)).toEqual([]);
+  });
+
+  // 5,000 instances: as a map attribute their allocations alone would be ~500 KB, over DynamoDB's 400 KB per item.
+  // (moto counts a binary attribute by its base64 text and, on an update, the old value beside the new one, so it
+  // refuses a packed 10,000-instance pool that DynamoDB, counting raw bytes, holds: test/adapters/dynamodb-items.test.ts.)
+  it('stores a 5,000-instance pool in one item (packed allocations) and hands over within it', async () => {
+    const group = 'large';
+    const fleet = buildSyntheticFleet({ instances: 5_000, now: NOW, seed: 5 });
+    const total = sum([...fleet.allocations.values()]);
+    await store.putPoolCapacity(groupId(group), { vcpu: total.vcpu + 8, memoryGiB: total.memoryGiB + 32, networkMbps: total.networkMbps + 1_000, diskIops: total.diskIops + 1_000 });
+    await store.putAllocations(groupId(group), fleet.allocations);
+    const first = [...fleet.allocations.keys()][0] as InstanceId;
+    expect((await store.reserve(reservationOf(group, 'big', { vcpu: 8, memoryGiB: 32, networkMbps: 1_000, diskIops: 1_000 }))).kind).toBe('reserved');
+    expect(await store.handOver(groupId(group), reservationId('big'), first)).toBe(true);
+    const pool = await store.getPool(groupId(group));
+    expect(pool?.allocations.size).toBe(5_000);
+    expect(pool?.allocations.get(first)?.vcpu).toBe(Math.max(8, fleet.allocations.get(first)?.vcpu ?? 0));
+    expect(poolInvariantViolations(pool!)).toEqual([]);
   });
 
   it('round-trips profiles, forecasts and requests through batched writes and reads', async () => {
