@@ -63,34 +63,30 @@ export interface LoadFleetOptions {
   readonly describeOnly?: readonly InstanceId[];
 }
 
-/** Auto Scaling lifecycle states whose EC2 state is certain (InService is running: a stopped member fails its health check). */
+/**
+ * Auto Scaling lifecycle states whose EC2 state is certain: InService is running (a member stopped outside Standby
+ * fails its health check). Pending:Wait and Terminating:Wait members are running in EC2 while their hook holds them,
+ * Pending and Terminating ones may not be yet or any more: EC2 describes those, so the view says what EC2 says.
+ */
 const SETTLED_STATES: Readonly<Record<string, ManagedInstance['state']>> = {
   InService: 'running',
-  Pending: 'pending',
-  'Pending:Wait': 'pending',
-  'Pending:Proceed': 'pending',
-  Terminating: 'shutting-down',
-  'Terminating:Wait': 'shutting-down',
-  'Terminating:Proceed': 'shutting-down',
 };
-/** Warm-pool lifecycle states and the EC2 state behind each (Warmed:Hibernated is stopped with its memory saved). */
+/**
+ * Settled warm-pool lifecycle states and the EC2 state behind each (Warmed:Hibernated is stopped with its memory
+ * saved); warm instances still pending or terminating are described in EC2.
+ */
 const WARM_STATES: Readonly<Record<string, ManagedInstance['state']>> = {
-  'Warmed:Pending': 'pending',
-  'Warmed:Pending:Wait': 'pending',
-  'Warmed:Pending:Proceed': 'pending',
   'Warmed:Stopped': 'stopped',
   'Warmed:Hibernated': 'stopped',
   'Warmed:Running': 'running',
-  'Warmed:Terminating': 'shutting-down',
-  'Warmed:Terminating:Wait': 'shutting-down',
-  'Warmed:Terminating:Proceed': 'shutting-down',
 };
 
 /**
  * The members of one group as Auto Scaling sees them, and the ids only EC2 can settle. A member is settled when its
  * group launches one purchase option (a pure Spot or pure On-Demand group: its lifecycle is the group's) and its
- * lifecycle state says its EC2 state (SETTLED_STATES, WARM_STATES); Standby, Detaching and other states, and every
- * member of a group that launches both Spot and On-Demand, are left to EC2. A settled member has the group policy's
+ * lifecycle state says its EC2 state (InService; Warmed:Stopped, Warmed:Hibernated, Warmed:Running); Pending,
+ * Terminating, Standby, Detaching and other states, and every member of a group that launches both Spot and
+ * On-Demand, are left to EC2. A settled member has the group policy's
  * priority, an unknown job type and no launch time (0): the notice planners read neither for a sibling.
  */
 export const membersFromAutoScaling = (

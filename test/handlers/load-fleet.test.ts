@@ -177,15 +177,17 @@ describe('members from Auto Scaling (describeOnly)', () => {
     id: groupId('g'), desiredCapacity: instances.length, minSize: 0, maxSize: 10, instances, availabilityZones: ['us-west-2a'], tags: {}, mixedPurchase,
   });
 
-  it.each([
-    ['InService', 'running'], ['Pending:Wait', 'pending'], ['Pending', 'pending'], ['Terminating:Wait', 'shutting-down'], ['Terminating:Proceed', 'shutting-down'],
-  ] as const)('%s settles as EC2 state %s, with the policy\'s priority and no job type', (lifecycleState, state) => {
+  it.each([['InService', 'running']] as const)('%s settles as EC2 state %s, with the policy\'s priority and no job type', (lifecycleState, state) => {
     const view = membersFromAutoScaling(description([member('i-1', lifecycleState)]), undefined, { ...settings, policy: policyOf().policy });
     expect(view.unsettled).toEqual([]);
     expect(view.members).toEqual([expect.objectContaining({ id: 'i-1', groupId: 'g', lifecycle: 'spot', state, warm: false, priority: 90, jobType: 'unknown', launchedAt: 0 })]);
   });
 
-  it.each([['Standby'], ['EnteringStandby'], ['Detaching'], ['Quarantined'], [undefined]])('%s is left to EC2 (its EC2 state is not certain)', (lifecycleState) => {
+  it.each([
+    // Pending:Wait and Terminating:Wait members run in EC2 while their hook holds them; Pending and Terminating ones may not yet or any more.
+    ['Pending'], ['Pending:Wait'], ['Pending:Proceed'], ['Terminating'], ['Terminating:Wait'], ['Terminating:Proceed'],
+    ['Standby'], ['EnteringStandby'], ['Detaching'], ['Quarantined'], [undefined],
+  ])('%s is left to EC2 (its EC2 state is not certain)', (lifecycleState) => {
     const view = membersFromAutoScaling(description([member('i-1', lifecycleState), member('i-2', 'InService')]), undefined, { ...settings, policy: policyOf().policy });
     expect(view.unsettled).toEqual(['i-1']);
     expect(view.members.map((m) => m.id)).toEqual(['i-2']);
@@ -202,7 +204,7 @@ describe('members from Auto Scaling (describeOnly)', () => {
       instances: [
         { id: instanceId('i-w1'), instanceType: 'm5.large', availabilityZone: 'us-west-2a', lifecycleState: 'Warmed:Stopped' },
         { id: instanceId('i-w2'), instanceType: 'm5.large', availabilityZone: 'us-west-2a', lifecycleState: 'Warmed:Running' },
-        { id: instanceId('i-w3'), instanceType: 'm5.large', availabilityZone: 'us-west-2a', lifecycleState: 'Warmed:Unknown' },
+        { id: instanceId('i-w3'), instanceType: 'm5.large', availabilityZone: 'us-west-2a', lifecycleState: 'Warmed:Pending:Wait' },
       ],
     };
     const view = membersFromAutoScaling(description([]), warm, { ...settings, policy: policyOf().policy });
