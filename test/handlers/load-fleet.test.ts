@@ -14,6 +14,15 @@ import { FIXTURE_INSTANCES, GROUP, OTHER, STANDBY, WARM, buildWorld, configInput
 
 const BENCH_NOW = Date.UTC(2026, 0, 12, 9, 0, 0);
 
+/** One notice of every kind a reduced snapshot serves, about instance `id`. */
+const noticesOf = (id: InstanceId, now: number): Notice[] => [
+  { kind: 'spot-interruption-warning', eventId: `w-${id}`, at: now, instanceId: id, action: 'terminate', deadline: now + 120_000 },
+  { kind: 'rebalance-recommendation', eventId: `r-${id}`, at: now, instanceId: id },
+  { kind: 'capacity-reservation-interruption-warning', eventId: `c-${id}`, at: now, instanceId: id, deadline: now + 120_000 },
+  { kind: 'lifecycle-terminate', eventId: `t-${id}`, at: now, instanceId: id, groupId: PRIMARY_GROUP, hookName: 'spotwise-terminate', token: 'tok', destination: 'EC2' } as Notice,
+  { kind: 'state-change', eventId: `s-${id}`, at: now, instanceId: id, state: 'running' },
+];
+
 describe('loadFleet', () => {
   it('builds the snapshot: groups, warm instances from the warm pool, stored pools and forecasts, catalog', async () => {
     const w = await buildWorld();
@@ -152,14 +161,7 @@ describe('noticeForecastScope', () => {
     const victims = world.fleet.primary.filter((_, k) => k % 7 === 0);
     for (const v of victims) {
       const scoped = (await loadFleet(world.deps.ports, world.deps.managed, { groupIds: ids, forecastScope: noticeForecastScope(v.id) })).fleet;
-      const notices: Notice[] = [
-        { kind: 'spot-interruption-warning', eventId: `w-${v.id}`, at: now, instanceId: v.id, action: 'terminate', deadline: now + 120_000 },
-        { kind: 'rebalance-recommendation', eventId: `r-${v.id}`, at: now, instanceId: v.id },
-        { kind: 'capacity-reservation-interruption-warning', eventId: `c-${v.id}`, at: now, instanceId: v.id, deadline: now + 120_000 },
-        { kind: 'lifecycle-terminate', eventId: `t-${v.id}`, at: now, instanceId: v.id, groupId: PRIMARY_GROUP, hookName: 'spotwise-terminate', token: 'tok', destination: 'EC2' } as Notice,
-        { kind: 'state-change', eventId: `s-${v.id}`, at: now, instanceId: v.id, state: 'running' },
-      ];
-      for (const n of notices) expect(planNoticeResponse(n, scoped, { now })).toEqual(planNoticeResponse(n, full, { now }));
+      for (const n of noticesOf(v.id, now)) expect(planNoticeResponse(n, scoped, { now })).toEqual(planNoticeResponse(n, full, { now }));
     }
   });
 });
@@ -242,14 +244,7 @@ describe('members from Auto Scaling (describeOnly)', () => {
     const now = BENCH_NOW + 1_000;
     for (const v of world.fleet.primary.filter((_, k) => k % 11 === 0)) {
       const scoped = (await loadFleet(world.deps.ports, world.deps.managed, { groupIds: ids, describeOnly: [v.id], forecastScope: noticeForecastScope(v.id) })).fleet;
-      const notices: Notice[] = [
-        { kind: 'spot-interruption-warning', eventId: `w-${v.id}`, at: now, instanceId: v.id, action: 'terminate', deadline: now + 120_000 },
-        { kind: 'rebalance-recommendation', eventId: `r-${v.id}`, at: now, instanceId: v.id },
-        { kind: 'capacity-reservation-interruption-warning', eventId: `c-${v.id}`, at: now, instanceId: v.id, deadline: now + 120_000 },
-        { kind: 'lifecycle-terminate', eventId: `t-${v.id}`, at: now, instanceId: v.id, groupId: PRIMARY_GROUP, hookName: 'spotwise-terminate', token: 'tok', destination: 'EC2' } as Notice,
-        { kind: 'state-change', eventId: `s-${v.id}`, at: now, instanceId: v.id, state: 'running' },
-      ];
-      for (const n of notices) expect(planNoticeResponse(n, scoped, { now })).toEqual(planNoticeResponse(n, full, { now }));
+      for (const n of noticesOf(v.id, now)) expect(planNoticeResponse(n, scoped, { now })).toEqual(planNoticeResponse(n, full, { now }));
     }
   });
 });
