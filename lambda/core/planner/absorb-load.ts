@@ -323,8 +323,9 @@ const nearestHost = (req: AbsorbRequest, w: Working): void => {
  * goes (the group keeps its desired count). When the victim's recommendation was handled (its `rebalance`
  * reservation is in the pool) and the group runs more members than desired, that replacement is already on its
  * way: it comes into service no later than anything launched now, and the victim's workload restarts on it. If
- * the group's likely type holds the load, nothing else is brought (a standby launch would serve nobody; the
- * simulator showed such instances idle for their whole life). Not under `onDemandOnly`: the replacement is Spot.
+ * its type (the heir's, else the group's likely one) holds the load, or is at least the victim's own type, nothing
+ * else is brought (a standby launch would serve nobody; the simulator showed such instances idle for their whole
+ * life); a surge above the victim's type is reported as short. Not under `onDemandOnly`: the replacement is Spot.
  */
 const replacementUnderway = (req: AbsorbRequest, w: Working): void => {
   if (req.onDemandOnly === true) return;
