@@ -29,6 +29,27 @@ export const bundleFriendlyImports = [
   },
 ];
 
+/**
+ * The layers of lambda/, lowest first: contracts (event and configuration shapes) → core (pure decisions) → ports
+ * (interfaces) → events (parsers) and adapters (AWS), side by side → handlers (entry points and their services) →
+ * sim. A layer imports only from layers below it (README, "Layout"). Matched on the relative import path: an import
+ * that climbs out of its folder into a layer it may not use.
+ */
+const LAYER_FORBIDS = {
+  contracts: ['core', 'ports', 'events', 'adapters', 'handlers', 'sim'],
+  core: ['ports', 'events', 'adapters', 'handlers', 'sim'],
+  ports: ['events', 'adapters', 'handlers', 'sim'],
+  events: ['adapters', 'handlers', 'sim'],
+  adapters: ['events', 'handlers', 'sim'],
+  handlers: ['sim'],
+};
+export const layerPatterns = (layer) => [
+  {
+    regex: `^(\\.\\./)+(${LAYER_FORBIDS[layer].join('|')})(/|$)`,
+    message: `lambda/${layer} may not import from lambda/{${LAYER_FORBIDS[layer].join(',')}} (layers: contracts → core → ports → events | adapters → handlers → sim).`,
+  },
+];
+
 export default tseslint.config(
   { ignores: ['node_modules/**', 'cdk.out/**', 'out/**', '.tools/**', 'models/**/*.json', 'test/fixtures/**'] },
   js.configs.recommended,
@@ -45,10 +66,14 @@ export default tseslint.config(
       'no-restricted-syntax': ['error', ...bundleFriendlyImports],
     },
   },
+  ...Object.keys(LAYER_FORBIDS).filter((layer) => layer !== 'core').map((layer) => ({
+    files: [`lambda/${layer}/**/*.ts`],
+    rules: { 'no-restricted-imports': ['error', { patterns: layerPatterns(layer) }] },
+  })),
   {
     files: ['lambda/core/**/*.ts'],
     rules: {
-      'no-restricted-imports': ['error', { patterns: impureImportPatterns }],
+      'no-restricted-imports': ['error', { patterns: [...impureImportPatterns, ...layerPatterns('core')] }],
       'no-restricted-syntax': ['error', ...impureSyntax, ...bundleFriendlyImports],
     },
   },

@@ -10,7 +10,7 @@ import {
   type SchedulerClient,
 } from '@aws-sdk/client-scheduler';
 import type { RequestId } from '../core/domain';
-import { interruptionDueEvent } from '../events/parsers/interruption-due';
+import { interruptionDueEvent } from '../contracts/events';
 import type { InterruptionScheduler, ScheduledInterruption } from '../ports/interruption-scheduler';
 import { callAws, translateAwsError } from './errors';
 

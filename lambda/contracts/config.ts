@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { shapingPolicyYamlSchema } from '../core/policy/policy-schema';
+import { shapingPolicyYamlSchema } from './policy-schema';
 import { parseWith } from './validation';
 import { DEFAULT_MANAGED_TAG_KEY, DEFAULT_MANAGED_TAG_VALUE } from './env';
 

@@ -47,3 +47,40 @@ export const ACTED_ON_INSTANCE_STATES = ['running', 'stopped'] as const;
 
 /** Lead time AWS gives between the spot warning and the action (EC2 user guide, "Spot Instance interruption notices"). */
 export const SPOT_WARNING_LEAD_SECONDS = 120;
+
+/** The detail of an `Interruption Due` event (lambda/events/parsers/interruption-due.ts parses it). */
+export interface InterruptionDueDetail {
+  readonly requestId: string;
+  readonly instanceId: string;
+  readonly groupName: string;
+  readonly reservationId: string;
+  readonly mode: 'stop' | 'hibernate' | 'terminate';
+  /** When the schedule was set to fire; the executor's notice time when the input carries no envelope time. */
+  readonly scheduledFor?: string;
+}
+
+/**
+ * The input an EventBridge Scheduler one-time schedule hands the executor. The scheduler adapter sets it
+ * as the target's Input; the executor parses it through the registry like any other event. It has no
+ * envelope id: the event id is derived from the request and its scheduled time, so a schedule delivered
+ * twice is processed once.
+ */
+export const interruptionDueEvent = (s: {
+  readonly requestId: string;
+  readonly instanceId: string;
+  readonly groupId: string;
+  readonly reservationId: string;
+  readonly mode: InterruptionDueDetail['mode'];
+  readonly at: number;
+}) => ({
+  source: SPOTWISE_SOURCE,
+  'detail-type': DetailType.interruptionDue,
+  detail: {
+    requestId: s.requestId,
+    instanceId: s.instanceId,
+    groupName: s.groupId,
+    reservationId: s.reservationId,
+    mode: s.mode,
+    scheduledFor: new Date(s.at).toISOString(),
+  } satisfies InterruptionDueDetail,
+});

@@ -1,6 +1,6 @@
 import type { SpotwiseConfig } from '../contracts/config';
 import { groupId, type GroupId, type Resources, type ShapingPolicy, type WarmPoolView } from '../core/domain';
-import { toShapingPolicy } from '../core/policy/policy-schema';
+import { toShapingPolicy } from '../core/policy/to-shaping-policy';
 
 /** What the configuration says about one managed group. */
 export interface ManagedGroupSettings {

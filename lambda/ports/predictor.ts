@@ -1,7 +1,2 @@
-import type { Forecast, PredictionInput } from '../core/domain';
-
-/** Post-restart demand forecasts; implementations answer all inputs of a tick in one batched call. */
-export interface Predictor {
-  readonly name: string;
-  predict(inputs: readonly PredictionInput[]): Promise<Forecast[]>;
-}
+/** Post-restart demand forecasts (the tfjs model, the core's fallback): the interface lives with the core that implements it. */
+export type { Predictor } from '../core/predict/predictor';

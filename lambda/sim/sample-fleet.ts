@@ -5,7 +5,8 @@ import type {
   ManagedInstance, MetricSample, ResourcePool, Resources, ShapingPolicy, SpotPool, WarmPoolView,
 } from '../core/domain';
 import { groupId, instanceId } from '../core/domain';
-import { shapingPolicyYamlSchema, toShapingPolicy } from '../core/policy/policy-schema';
+import { shapingPolicyYamlSchema } from '../contracts/policy-schema';
+import { toShapingPolicy } from '../core/policy/to-shaping-policy';
 import { checkPoolResources } from '../core/pool/pool-amounts';
 import { toCatalog, lookupInstanceType } from '../core/resources/catalog';
 import { addResources, scaleResources, sumResources, toResources, ZERO_RESOURCES } from '../core/resources/resources';

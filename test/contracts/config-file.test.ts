@@ -5,7 +5,7 @@ import { parseSpotwiseConfig } from '../../lambda/contracts/config';
 import { ConfigFileError, mergeConfigLayers, readConfigText, yamlConfigLayers, type ConfigLayer } from '../../lambda/contracts/config-file';
 import { ValidationError } from '../../lambda/contracts/validation';
 import type { ShapingPolicy } from '../../lambda/core/domain';
-import { toShapingPolicy } from '../../lambda/core/policy/policy-schema';
+import { toShapingPolicy } from '../../lambda/core/policy/to-shaping-policy';
 
 const layer = (value: Record<string, unknown>, source = 'test'): ConfigLayer => ({ source, value });
 

@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { DEFAULT_PLACEMENT_WEIGHT_VALUES } from '../../contracts/policy-schema';
 import { parseWith } from '../../contracts/validation';
 import type { Resources } from '../domain';
 import { fits, subtractResources, validateResources } from '../resources/resources';
@@ -23,7 +24,7 @@ export interface PlacementWeights {
   readonly freeMemory: number;
 }
 
-export const DEFAULT_PLACEMENT_WEIGHTS: PlacementWeights = Object.freeze({ priority: 0.5, freeCpu: 0.3, freeMemory: 0.2 });
+export const DEFAULT_PLACEMENT_WEIGHTS: PlacementWeights = DEFAULT_PLACEMENT_WEIGHT_VALUES;
 
 /** Schema for weights read from configuration (camelCase keys; unknown keys rejected so typos surface). */
 export const placementWeightsSchema = z

@@ -1,4 +1,4 @@
-import type { Predictor } from '../../ports/predictor';
+import type { Predictor } from './predictor';
 import {
   DIMENSIONS,
   type BehaviourProfile, type Dimension, type DimensionForecast, type Forecast, type ForecastBasis, type InstanceCatalog,

@@ -5,6 +5,7 @@ import {
 } from '../domain';
 import { toResources } from '../resources/resources';
 import { DEFAULT_HALF_LIFE_MS, HISTOGRAM_BOUNDS, emptyHistogram, histogramQuantile, isEmptyHistogram, observeAll, type Observation } from './decaying-histogram';
+import { RECENT_LIMIT } from '../../contracts/policy-schema';
 
 /**
  * An instance's behaviour profile (seed 10572412's Behavioral Profiler): steady-state demand as
@@ -17,8 +18,8 @@ import { DEFAULT_HALF_LIFE_MS, HISTOGRAM_BOUNDS, emptyHistogram, histogramQuanti
  * before/after summary, which is all the fallback predictor learns from).
  */
 
-/** Points kept in `recent` (one hour of 1-minute samples: the model's feature window). */
-export const RECENT_LIMIT = 60;
+/** Points kept in `recent` (one hour of 1-minute samples: the model's feature window); the policy schema bounds by it. */
+export { RECENT_LIMIT };
 /** Restart cycles kept. */
 export const RESTART_HISTORY_LIMIT = 20;
 /** Restart cycles that keep their per-minute curve. */

@@ -1,7 +1,6 @@
 import * as z from 'zod';
 import { groupId, instanceId, requestId, reservationId } from '../../core/domain';
 import { DetailType, SPOTWISE_SOURCE } from '../../contracts/events';
-import type { ScheduledInterruption } from '../../ports/interruption-scheduler';
 import { defineParser } from '../define-parser';
 import { groupNameField, instanceIdField, timeField } from '../fields';
 import { REQUEST_ID_PATTERN } from './interruption-requested';
@@ -15,26 +14,8 @@ export const interruptionDueDetailSchema = z.object({
   /** When the schedule was set to fire; the executor's notice time when the input carries no envelope time. */
   scheduledFor: timeField.optional(),
 });
-export type InterruptionDueDetail = z.input<typeof interruptionDueDetailSchema>;
-
-/**
- * The input an EventBridge Scheduler one-time schedule hands the executor. The scheduler adapter sets it
- * as the target's Input; the executor parses it through the registry like any other event. It has no
- * envelope id: the event id is derived from the request and its scheduled time, so a schedule delivered
- * twice is processed once.
- */
-export const interruptionDueEvent = (s: ScheduledInterruption) => ({
-  source: SPOTWISE_SOURCE,
-  'detail-type': DetailType.interruptionDue,
-  detail: {
-    requestId: s.requestId,
-    instanceId: s.instanceId,
-    groupName: s.groupId,
-    reservationId: s.reservationId,
-    mode: s.mode,
-    scheduledFor: new Date(s.at).toISOString(),
-  } satisfies InterruptionDueDetail,
-});
+/** The detail both sides agree on (lambda/contracts/events.ts builds it; this schema parses it). */
+export { interruptionDueEvent, type InterruptionDueDetail } from '../../contracts/events';
 
 export const interruptionDueParser = defineParser({
   source: SPOTWISE_SOURCE,

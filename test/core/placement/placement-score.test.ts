@@ -6,7 +6,7 @@ import {
   DEFAULT_PLACEMENT_WEIGHTS, InvalidPlacementInputError, choosePlacement, parsePlacementWeights, scorePlacement, toPriority01,
   type PlacementTarget,
 } from '../../../lambda/core/placement/placement-score';
-import { PRIORITY_NAMES } from '../../../lambda/core/policy/policy-schema';
+import { PRIORITY_NAMES } from '../../../lambda/contracts/policy-schema';
 import { InvalidResourcesError } from '../../../lambda/core/resources/resources';
 
 const res = (vcpu: number, memoryGiB: number, networkMbps = 0, diskIops = 0): Resources => ({ vcpu, memoryGiB, networkMbps, diskIops });

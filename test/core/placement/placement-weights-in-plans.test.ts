@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { instanceId, type Notice, type ShapingPolicy } from '../../../lambda/core/domain';
 import { planNoticeResponse } from '../../../lambda/core/planner/plan-notice';
-import { shapingPolicyYamlSchema, toShapingPolicy } from '../../../lambda/core/policy/policy-schema';
+import { shapingPolicyYamlSchema } from '../../../lambda/contracts/policy-schema';
+import { toShapingPolicy } from '../../../lambda/core/policy/to-shaping-policy';
 import { forecast, group, instance, roomyPool, T0, fleet as buildFleet } from '../fixtures/fleet-builders';
 
 const policyFrom = (extra: Record<string, unknown>): ShapingPolicy => toShapingPolicy(shapingPolicyYamlSchema.parse({ policy_name: 'web', priority: 'high', ...extra }));

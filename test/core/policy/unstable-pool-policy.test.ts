@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { parseSpotwiseConfig } from '../../../lambda/contracts/config';
 import { ValidationError } from '../../../lambda/contracts/validation';
-import { shapingPolicyYamlSchema, toShapingPolicy } from '../../../lambda/core/policy/policy-schema';
+import { shapingPolicyYamlSchema } from '../../../lambda/contracts/policy-schema';
+import { toShapingPolicy } from '../../../lambda/core/policy/to-shaping-policy';
 
 const config = (unstable: unknown) => ({
   groups: [{ name: 'web', policy: 'web', capacity: { vcpu: 8, memory_gib: 32 } }],

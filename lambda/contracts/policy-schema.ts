@@ -1,7 +1,15 @@
 import * as z from 'zod';
-import type { ShapingPolicy } from '../domain';
-import { DEFAULT_PLACEMENT_WEIGHTS } from '../placement/placement-score';
-import { RECENT_LIMIT } from '../profile/behaviour-profile';
+
+/**
+ * The YAML shaping policy: the configuration's contract, shared by synth (lib/), every Lambda's cold start and the
+ * CLI. The core maps a validated policy onto its ShapingPolicy (lambda/core/policy/to-shaping-policy.ts).
+ */
+
+/** Placement weights a policy gets when it names none (the core's DEFAULT_PLACEMENT_WEIGHTS are these). */
+export const DEFAULT_PLACEMENT_WEIGHT_VALUES = Object.freeze({ priority: 0.5, freeCpu: 0.3, freeMemory: 0.2 });
+
+/** Points a behaviour profile keeps in `recent`: one hour of 1-minute samples (the model's feature window). */
+export const RECENT_LIMIT = 60;
 
 /** Seed 9848041 names priorities high/medium/low; spotwise uses 0..100 and maps the names. */
 export const PRIORITY_NAMES = { high: 90, medium: 50, low: 10 } as const;
@@ -54,15 +62,15 @@ export const shapingPolicyYamlSchema = z
      */
     placement_weights: z
       .object({
-        free_cpu: z.number().min(0).max(1000).default(DEFAULT_PLACEMENT_WEIGHTS.freeCpu),
-        free_memory: z.number().min(0).max(1000).default(DEFAULT_PLACEMENT_WEIGHTS.freeMemory),
+        free_cpu: z.number().min(0).max(1000).default(DEFAULT_PLACEMENT_WEIGHT_VALUES.freeCpu),
+        free_memory: z.number().min(0).max(1000).default(DEFAULT_PLACEMENT_WEIGHT_VALUES.freeMemory),
       })
       .strict()
       .superRefine((w, ctx) => {
         if (w.free_cpu + w.free_memory > 0) return;
         ctx.addIssue({ code: 'custom', message: `free_cpu ${w.free_cpu} and free_memory ${w.free_memory}: at least one must be above 0 (with both 0 every target scores the same)` });
       })
-      .default({ free_cpu: DEFAULT_PLACEMENT_WEIGHTS.freeCpu, free_memory: DEFAULT_PLACEMENT_WEIGHTS.freeMemory }),
+      .default({ free_cpu: DEFAULT_PLACEMENT_WEIGHT_VALUES.freeCpu, free_memory: DEFAULT_PLACEMENT_WEIGHT_VALUES.freeMemory }),
     /**
      * Unstable Spot pools: `reclaim_threshold` Spot warnings of one instance type × AZ of the group within
      * `window_minutes` make the pool unstable; the load of its reclaimed instances then goes to the
@@ -98,35 +106,3 @@ export const shapingPolicyYamlSchema = z
   .strict();
 
 export type ShapingPolicyYaml = z.input<typeof shapingPolicyYamlSchema>;
-
-/** Maps a validated YAML policy onto the core's ShapingPolicy. */
-export const toShapingPolicy = (p: z.output<typeof shapingPolicyYamlSchema>): ShapingPolicy => ({
-  policyName: p.policy_name,
-  priority: typeof p.priority === 'number' ? p.priority : PRIORITY_NAMES[p.priority],
-  ...(p.resource_demand
-    ? {
-        resourceDemand: {
-          ...(p.resource_demand.cpu_cores !== undefined ? { vcpu: p.resource_demand.cpu_cores } : {}),
-          ...(p.resource_demand.memory_gb !== undefined ? { memoryGiB: p.resource_demand.memory_gb } : {}),
-          ...(p.resource_demand.network_bandwidth_mbps !== undefined ? { networkMbps: p.resource_demand.network_bandwidth_mbps } : {}),
-          ...(p.resource_demand.storage_io_ops !== undefined ? { diskIops: p.resource_demand.storage_io_ops } : {}),
-        },
-      }
-    : {}),
-  evictionThreshold: p.behavior.eviction_threshold,
-  preemptionEnabled: p.behavior.preemption_enabled,
-  disruptionBudget: { maxUnavailable: p.disruption_budget.max_unavailable as number | `${number}%` },
-  forecastQuantile: p.forecast_quantile,
-  postRestartWindowMinutes: p.post_restart_window_minutes,
-  allowedInstanceTypes: p.allowed_instance_types,
-  allowStopModifyStart: p.allow_stop_modify_start,
-  dryRun: p.dry_run,
-  placementWeights: { priority: DEFAULT_PLACEMENT_WEIGHTS.priority, freeCpu: p.placement_weights.free_cpu, freeMemory: p.placement_weights.free_memory },
-  unstablePool: {
-    enabled: p.unstable_pool.enabled,
-    reclaimThreshold: p.unstable_pool.reclaim_threshold,
-    windowMinutes: p.unstable_pool.window_minutes,
-    coolDownMinutes: p.unstable_pool.cool_down_minutes,
-  },
-  throttle: { enabled: p.throttle.enabled, overAllocationMinutes: p.throttle.over_allocation_minutes },
-});

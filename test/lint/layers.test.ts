@@ -1,0 +1,45 @@
+import { ESLint } from 'eslint';
+import { describe, expect, it } from 'vitest';
+
+const lintAs = async (filePath: string, code: string) => {
+  const eslint = new ESLint({ cwd: process.cwd() });
+  const [result] = await eslint.lintText(code, { filePath });
+  return result?.messages ?? [];
+};
+
+/**
+ * The layers of lambda/ (eslint.config.js LAYER_FORBIDS): a layer imports only from the layers below it. Each row
+ * is a file of one layer importing from another: refused when the other is not below it, with a message naming both.
+ */
+describe('lambda/ layer rule', () => {
+  it.each([
+    ['lambda/contracts/probe.ts', '../core/domain', false],
+    ['lambda/core/predict/probe.ts', '../../ports/predictor', false],
+    ['lambda/core/planner/probe.ts', '../../events/registry', false],
+    ['lambda/core/planner/probe.ts', '../../contracts/events', true],
+    ['lambda/core/planner/probe.ts', '../pool/resource-pool', true],
+    ['lambda/ports/probe.ts', '../adapters/errors', false],
+    ['lambda/ports/probe.ts', '../core/domain', true],
+    ['lambda/events/parsers/probe.ts', '../../adapters/errors', false],
+    ['lambda/events/parsers/probe.ts', '../../ports/interruption-scheduler', true],
+    ['lambda/adapters/probe.ts', '../events/parsers/interruption-due', false],
+    ['lambda/adapters/probe.ts', '../handlers/load-fleet', false],
+    ['lambda/adapters/probe.ts', '../contracts/events', true],
+    ['lambda/handlers/probe.ts', '../sim/random', false],
+    ['lambda/handlers/probe.ts', '../events/registry', true],
+    ['lambda/sim/engine/probe.ts', '../../handlers/notice', true],
+  ] as const)('%s importing %s: allowed %s', async (filePath, source, allowed) => {
+    const messages = await lintAs(filePath, `import { x } from '${source}';\nexport const y = x;\n`);
+    if (allowed) {
+      expect(messages).toEqual([]);
+    } else {
+      const layer = filePath.split('/')[1];
+      expect(messages).toEqual([expect.objectContaining({ severity: 2, ruleId: 'no-restricted-imports', message: expect.stringContaining(`lambda/${layer} may not import from`) })]);
+    }
+  });
+
+  it('keeps the core\'s purity rule beside the layer rule', async () => {
+    const messages = await lintAs('lambda/core/planner/probe.ts', "import { EC2Client } from '@aws-sdk/client-ec2';\nexport const c = EC2Client;\n");
+    expect(messages.map((m) => m.message).join('\n')).toContain('no AWS SDK');
+  });
+});
