@@ -50,6 +50,22 @@ export const layerPatterns = (layer) => [
   },
 ];
 
+/**
+ * Inside the core: common/ holds what every planner uses (locating instances, post-restart estimates, reservation
+ * terms, the in-plan pool); planner/ dispatches notices to coordinator/ and staging/, which never import planner/.
+ */
+const CORE_FOLDER_FORBIDS = {
+  common: ['planner', 'coordinator', 'staging'],
+  coordinator: ['planner'],
+  staging: ['planner'],
+};
+const coreFolderPatterns = (folder) => [
+  {
+    regex: `^\\.\\./(${CORE_FOLDER_FORBIDS[folder].join('|')})/`,
+    message: `lambda/core/${folder} may not import from lambda/core/{${CORE_FOLDER_FORBIDS[folder].join(',')}} (in the core: common → coordinator | staging → planner).`,
+  },
+];
+
 export default tseslint.config(
   { ignores: ['node_modules/**', 'cdk.out/**', 'out/**', '.tools/**', 'models/**/*.json', 'test/fixtures/**'] },
   js.configs.recommended,
@@ -77,6 +93,10 @@ export default tseslint.config(
       'no-restricted-syntax': ['error', ...impureSyntax, ...bundleFriendlyImports],
     },
   },
+  ...Object.keys(CORE_FOLDER_FORBIDS).map((folder) => ({
+    files: [`lambda/core/${folder}/**/*.ts`],
+    rules: { 'no-restricted-imports': ['error', { patterns: [...impureImportPatterns, ...layerPatterns('core'), ...coreFolderPatterns(folder)] }] },
+  })),
   {
     files: ['**/*.js', '**/*.mjs'],
     languageOptions: { globals: { process: 'readonly', console: 'readonly' } },

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { DIMENSIONS, type Dimension, type Forecast, type GroupId, type Resources } from '../../lambda/core/domain';
-import { reservationPurpose } from '../../lambda/core/planner/reservation-terms';
+import { reservationPurpose } from '../../lambda/core/common/reservation-terms';
 import { allocatedResources, reservedResources } from '../../lambda/core/pool/resource-pool';
 import { formatResources, subtractResources } from '../../lambda/core/resources/resources';
 import type { CapacityGateway, GroupDescription, WarmPoolDescription } from '../../lambda/ports/capacity-gateway';

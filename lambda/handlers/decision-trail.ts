@@ -1,7 +1,7 @@
 import type { Action, FleetView, GroupId, InstanceId, InterruptionRequest, Plan } from '../core/domain';
 import { checkDisruptionBudget } from '../core/budget/disruption-budget';
-import { isActive } from '../core/planner/locate-instance';
-import { reservationPurpose } from '../core/planner/reservation-terms';
+import { isActive } from '../core/common/locate-instance';
+import { reservationPurpose } from '../core/common/reservation-terms';
 import { allocatedResources, availableResources, reservedResources } from '../core/pool/resource-pool';
 import { formatResources } from '../core/resources/resources';
 import type { TrailCheck, TrailEntry } from '../ports/state-store';

@@ -1,6 +1,6 @@
 import { groupId, instanceId, type DomainEvent, type Notice, type Plan } from '../core/domain';
 import { MetricDimension, MetricName } from '../contracts/metrics';
-import { isReclaimRecord } from '../core/planner/reservation-terms';
+import { isReclaimRecord } from '../core/common/reservation-terms';
 import type { EventPublisher, PublishedEntry } from '../ports/event-publisher';
 import { executePlan, type ExecutionPorts, type ExecutionReport } from './execute-plan';
 import type { Telemetry } from './telemetry';

@@ -28,18 +28,27 @@ describe('lambda/ layer rule', () => {
     ['lambda/handlers/probe.ts', '../sim/random', false],
     ['lambda/handlers/probe.ts', '../events/registry', true],
     ['lambda/sim/engine/probe.ts', '../../handlers/notice', true],
+    // Inside the core: common → coordinator | staging → planner.
+    ['lambda/core/common/probe.ts', '../planner/plan-notice', false],
+    ['lambda/core/common/probe.ts', '../coordinator/plan-request', false],
+    ['lambda/core/coordinator/probe.ts', '../planner/plan-notice', false],
+    ['lambda/core/staging/probe.ts', '../planner/absorb-load', false],
+    ['lambda/core/staging/probe.ts', '../common/plan-pool', true],
+    ['lambda/core/planner/probe.ts', '../coordinator/plan-request', true],
   ] as const)('%s importing %s: allowed %s', async (filePath, source, allowed) => {
     const messages = await lintAs(filePath, `import { x } from '${source}';\nexport const y = x;\n`);
     if (allowed) {
       expect(messages).toEqual([]);
     } else {
-      const layer = filePath.split('/')[1];
-      expect(messages).toEqual([expect.objectContaining({ severity: 2, ruleId: 'no-restricted-imports', message: expect.stringContaining(`lambda/${layer} may not import from`) })]);
+      const parts = filePath.split('/');
+      const inCore = parts[1] === 'core' && ['common', 'coordinator', 'staging'].includes(parts[2] ?? '') && !source.startsWith('../../');
+      const where = inCore ? `lambda/core/${parts[2]}` : `lambda/${parts[1]}`;
+      expect(messages).toEqual([expect.objectContaining({ severity: 2, ruleId: 'no-restricted-imports', message: expect.stringContaining(`${where} may not import from`) })]);
     }
   });
 
-  it('keeps the core\'s purity rule beside the layer rule', async () => {
-    const messages = await lintAs('lambda/core/planner/probe.ts', "import { EC2Client } from '@aws-sdk/client-ec2';\nexport const c = EC2Client;\n");
+  it.each([['lambda/core/planner/probe.ts'], ['lambda/core/common/probe.ts']])('keeps the core\'s purity rule beside the layer rules (%s)', async (filePath) => {
+    const messages = await lintAs(filePath, "import { EC2Client } from '@aws-sdk/client-ec2';\nexport const c = EC2Client;\n");
     expect(messages.map((m) => m.message).join('\n')).toContain('no AWS SDK');
   });
 });

@@ -1,7 +1,7 @@
 import { describe, expect, it, vi } from 'vitest';
 import { DIMENSIONS, type GroupId, type InstanceId, type Reservation } from '../../lambda/core/domain';
 import { overCommitment } from '../../lambda/core/pool/resource-pool';
-import { reservationPurpose } from '../../lambda/core/planner/reservation-terms';
+import { reservationPurpose } from '../../lambda/core/common/reservation-terms';
 import type { StoredRequest } from '../../lambda/ports/state-store';
 import type { PoolBurst } from '../../lambda/sim/interruption-model';
 import { prepareSimulation } from '../../lambda/sim/prepare-simulation';

@@ -1,6 +1,6 @@
 import { DIMENSIONS, requestId, type Dimension, type FleetView, type GroupId, type InstanceId, type InterruptionRequest, type ManagedInstance, type Resources } from '../domain';
-import { findGroup } from '../planner/locate-instance';
-import { unusablePoolReason } from '../planner/plan-pool';
+import { findGroup } from '../common/locate-instance';
+import { unusablePoolReason } from '../common/plan-pool';
 import { committedResources } from '../pool/resource-pool';
 import { subtractResources, ZERO_RESOURCES } from '../resources/resources';
 

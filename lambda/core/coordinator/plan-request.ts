@@ -1,10 +1,10 @@
 import type { Action, DomainEvent, FleetView, GroupView, InterruptionRequest, ManagedInstance, Notice, Plan, Reservation, Resources } from '../domain';
 import { checkDisruptionBudget } from '../budget/disruption-budget';
-import { joinPlans } from '../planner/ignore-notice';
-import { findGroup, isActive, locateInstance } from '../planner/locate-instance';
-import { reserveInPlan, sweepForPlan, unusablePoolReason } from '../planner/plan-pool';
-import { estimatePostRestartDemand } from '../planner/post-restart-demand';
-import { buildReservation, makeReservationId, reservationExpiry, reservationPurpose } from '../planner/reservation-terms';
+import { joinPlans } from '../common/ignore-notice';
+import { findGroup, isActive, locateInstance } from '../common/locate-instance';
+import { reserveInPlan, sweepForPlan, unusablePoolReason } from '../common/plan-pool';
+import { estimatePostRestartDemand } from '../common/post-restart-demand';
+import { buildReservation, makeReservationId, reservationExpiry, reservationPurpose } from '../common/reservation-terms';
 import { formatResources } from '../resources/resources';
 import { rankCandidates } from './choose-victim';
 import { deferRequest, retryTime } from './defer-request';

@@ -1,5 +1,5 @@
 import { reservationId, type Action, type GroupView, type InstanceId, type ManagedInstance, type RequestId, type Reservation, type ReservationId } from '../domain';
-import { makeReservationId, reservationPurpose } from '../planner/reservation-terms';
+import { makeReservationId, reservationPurpose } from '../common/reservation-terms';
 
 /**
  * Voluntary stops of Auto Scaling members. An In-Service member that is stopping or stopped fails the EC2 health

@@ -7,10 +7,10 @@ import { resizeReservationId, standbyRefusal, voluntaryStop } from '../coordinat
 import { choosePlacement } from '../placement/placement-score';
 import { cheapestCovering, hourlyPrice } from '../resources/catalog';
 import { addResources, formatResources, isZero, shortfall, ZERO_RESOURCES } from '../resources/resources';
-import { findStandbyGroup, findWarmGroup } from './locate-instance';
-import { reserveInPlan } from './plan-pool';
-import { estimatePostRestartDemand, instanceShape, standInDemand } from './post-restart-demand';
-import { buildReservation, reservationPurpose, reservationSubject, RESTART_GRACE_MS } from './reservation-terms';
+import { findStandbyGroup, findWarmGroup } from '../common/locate-instance';
+import { reserveInPlan } from '../common/plan-pool';
+import { estimatePostRestartDemand, instanceShape, standInDemand } from '../common/post-restart-demand';
+import { buildReservation, reservationPurpose, reservationSubject, RESTART_GRACE_MS } from '../common/reservation-terms';
 
 /**
  * Where the load of an interrupted instance goes until its replacement is up, in the order an SRE

@@ -1,6 +1,6 @@
 import type { Action, FleetView, GroupId, GroupView, InstanceId, Plan, Reservation, ReservationId } from '../domain';
-import { findGroup, locateInstance } from './locate-instance';
-import { isReclaimRecord, reservationPurpose } from './reservation-terms';
+import { findGroup, locateInstance } from '../common/locate-instance';
+import { isReclaimRecord, reservationPurpose } from '../common/reservation-terms';
 
 export interface HandOverChoice {
   /** The group whose pool holds the reservation. */

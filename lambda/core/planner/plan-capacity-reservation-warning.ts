@@ -1,6 +1,6 @@
 import type { FleetView, Notice, Plan } from '../domain';
-import { ignoreNotice } from './ignore-notice';
-import { isActive, locateInstance } from './locate-instance';
+import { ignoreNotice } from '../common/ignore-notice';
+import { isActive, locateInstance } from '../common/locate-instance';
 import { planInterruption } from './plan-interruption';
 
 type CapacityReservationWarning = Extract<Notice, { kind: 'capacity-reservation-interruption-warning' }>;

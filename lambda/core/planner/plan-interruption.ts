@@ -1,10 +1,10 @@
 import type { Action, DomainEvent, FleetView, Plan } from '../domain';
 import { planLoadAbsorption } from './absorb-load';
-import { ignoreNotice } from './ignore-notice';
-import type { LocatedInstance } from './locate-instance';
-import { estimatePostRestartDemand, standInDemand } from './post-restart-demand';
+import { ignoreNotice } from '../common/ignore-notice';
+import type { LocatedInstance } from '../common/locate-instance';
+import { estimatePostRestartDemand, standInDemand } from '../common/post-restart-demand';
 import { reserveForRestart } from './reserve-for-restart';
-import { reservationExpiry, type ReservationPurpose } from './reservation-terms';
+import { reservationExpiry, type ReservationPurpose } from '../common/reservation-terms';
 
 export interface InterruptionInput {
   readonly fleet: FleetView;

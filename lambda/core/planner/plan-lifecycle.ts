@@ -2,11 +2,11 @@ import type { Action, DomainEvent, FleetView, Notice, Plan, Reservation } from '
 import { fits, formatResources } from '../resources/resources';
 import { planLoadAbsorption } from './absorb-load';
 import { chooseHandOver } from './choose-hand-over';
-import { ignoreNotice } from './ignore-notice';
-import { findGroup, isActive, locateInstance, type LocatedInstance } from './locate-instance';
-import { instanceShape } from './post-restart-demand';
+import { ignoreNotice } from '../common/ignore-notice';
+import { findGroup, isActive, locateInstance, type LocatedInstance } from '../common/locate-instance';
+import { instanceShape } from '../common/post-restart-demand';
 import { planInterruption } from './plan-interruption';
-import { reservationPurpose, reservationsFor } from './reservation-terms';
+import { reservationPurpose, reservationsFor } from '../common/reservation-terms';
 
 type LifecycleNotice = Extract<Notice, { kind: 'lifecycle-launch' | 'lifecycle-terminate' }>;
 

@@ -1,8 +1,8 @@
 import type { FleetView, Notice, Plan } from '../domain';
 import { planDueInterruption, planInterruptionRequest } from '../coordinator/plan-request';
 import { planStaging } from '../staging/plan-staging';
-import { findGroup, findWarmGroup } from './locate-instance';
-import { ignoreNotice, joinPlans } from './ignore-notice';
+import { findGroup, findWarmGroup } from '../common/locate-instance';
+import { ignoreNotice, joinPlans } from '../common/ignore-notice';
 import { planCapacityReservationWarning } from './plan-capacity-reservation-warning';
 import { planLifecycleLaunch, planLifecycleTerminate } from './plan-lifecycle';
 import { planRebalance } from './plan-rebalance';

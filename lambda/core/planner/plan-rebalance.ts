@@ -2,12 +2,12 @@ import { SPOT_WARNING_LEAD_SECONDS } from '../../contracts/events';
 import type { Action, DomainEvent, FleetView, GroupView, ManagedInstance, Notice, Plan, Resources } from '../domain';
 import { cheapestCovering } from '../resources/catalog';
 import { fits, formatResources } from '../resources/resources';
-import { ignoreNotice } from './ignore-notice';
-import { findWarmGroup, isActive, locateInstance } from './locate-instance';
-import { estimatePostRestartDemand, instanceShape, standInDemand } from './post-restart-demand';
+import { ignoreNotice } from '../common/ignore-notice';
+import { findWarmGroup, isActive, locateInstance } from '../common/locate-instance';
+import { estimatePostRestartDemand, instanceShape, standInDemand } from '../common/post-restart-demand';
 import { withPoolSignal } from './pool-signal';
 import { reserveForRestart } from './reserve-for-restart';
-import { REBALANCE_HOLD_MS, reservationExpiry } from './reservation-terms';
+import { REBALANCE_HOLD_MS, reservationExpiry } from '../common/reservation-terms';
 
 type Rebalance = Extract<Notice, { kind: 'rebalance-recommendation' }>;
 

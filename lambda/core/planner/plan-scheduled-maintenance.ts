@@ -1,7 +1,7 @@
 import type { FleetView, GroupView, Notice, Plan } from '../domain';
 import { planInterruptionRequest } from '../coordinator/plan-request';
-import { ignoreNotice, joinPlans } from './ignore-notice';
-import { locateInstance } from './locate-instance';
+import { ignoreNotice, joinPlans } from '../common/ignore-notice';
+import { locateInstance } from '../common/locate-instance';
 
 type ScheduledMaintenance = Extract<Notice, { kind: 'scheduled-maintenance' }>;
 

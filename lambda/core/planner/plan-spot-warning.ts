@@ -1,9 +1,9 @@
 import { SPOT_WARNING_LEAD_SECONDS } from '../../contracts/events';
 import type { Action, DomainEvent, FleetView, Notice, Plan } from '../domain';
-import { ignoreNotice } from './ignore-notice';
-import { findStandbyGroup, isActive, locateInstance, type LocatedInstance } from './locate-instance';
+import { ignoreNotice } from '../common/ignore-notice';
+import { findStandbyGroup, isActive, locateInstance, type LocatedInstance } from '../common/locate-instance';
 import { planInterruption } from './plan-interruption';
-import { unusablePoolReason } from './plan-pool';
+import { unusablePoolReason } from '../common/plan-pool';
 import { withPoolSignal } from './pool-signal';
 import { assessReclaimedPool, buildReclaimRecord } from './spot-pool-stability';
 

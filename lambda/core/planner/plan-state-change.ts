@@ -1,8 +1,8 @@
 import type { Action, FleetView, GroupView, ManagedInstance, Notice, Plan } from '../domain';
 import { pendingRetype, stoppedThroughStandby } from '../coordinator/voluntary-stop';
-import { ignoreNotice } from './ignore-notice';
-import { locateInstance } from './locate-instance';
-import { reservationsFor } from './reservation-terms';
+import { ignoreNotice } from '../common/ignore-notice';
+import { locateInstance } from '../common/locate-instance';
+import { reservationsFor } from '../common/reservation-terms';
 
 type StateChange = Extract<Notice, { kind: 'state-change' }>;
 

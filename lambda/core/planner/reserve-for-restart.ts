@@ -1,9 +1,9 @@
 import type { Action, DomainEvent, FleetView, GroupView, ManagedInstance, ReservationId, ResourcePool, Resources } from '../domain';
 import { formatResources } from '../resources/resources';
 import { releaseReservation } from '../pool/resource-pool';
-import { reserveInPlan, sweepForPlan, unusablePoolReason } from './plan-pool';
-import { estimatePostRestartDemand } from './post-restart-demand';
-import { buildReservation, makeReservationId, reservationsFor, type ReservationPurpose } from './reservation-terms';
+import { reserveInPlan, sweepForPlan, unusablePoolReason } from '../common/plan-pool';
+import { estimatePostRestartDemand } from '../common/post-restart-demand';
+import { buildReservation, makeReservationId, reservationsFor, type ReservationPurpose } from '../common/reservation-terms';
 
 export interface RestartReservationRequest {
   readonly fleet: FleetView;

@@ -3,7 +3,7 @@ import {
   type UnstablePoolPolicy,
 } from '../domain';
 import { ZERO_RESOURCES } from '../resources/resources';
-import { isReclaimRecord } from './reservation-terms';
+import { isReclaimRecord } from '../common/reservation-terms';
 
 /**
  * Unstable Spot pools (a pool is one instance type × AZ of a group). When a pool's own instances keep

@@ -1,5 +1,5 @@
 import type { FleetView, GroupView, InstanceId, ManagedInstance, Resources } from '../domain';
-import { estimatePostRestartDemand, standInDemand } from '../planner/post-restart-demand';
+import { estimatePostRestartDemand, standInDemand } from '../common/post-restart-demand';
 import { addResources, maxResources, scaleResources, ZERO_RESOURCES } from '../resources/resources';
 
 /** What losing one spot pool (instance type × AZ) of a group at once would cost, and how likely it is. */

@@ -1,6 +1,6 @@
 import { DIMENSIONS, type Action, type FleetView, type GroupId, type GroupView, type InstanceTypeSpec, type Plan, type Resources, type WarmPoolView } from '../domain';
-import { findBackedGroups, findGroup, findWarmGroup } from '../planner/locate-instance';
-import { unusablePoolReason } from '../planner/plan-pool';
+import { findBackedGroups, findGroup, findWarmGroup } from '../common/locate-instance';
+import { unusablePoolReason } from '../common/plan-pool';
 import { availableResources } from '../pool/resource-pool';
 import { cheapestCovering, hourlyPrice } from '../resources/catalog';
 import { addResources, fits, formatResources, isZero, maxResources, sumResources, ZERO_RESOURCES } from '../resources/resources';

@@ -1,8 +1,8 @@
 import { DIMENSIONS, type Action, type BehaviourProfile, type FleetView, type GroupView, type InstanceId, type ResourcePool, type Resources } from '../domain';
 import { checkDisruptionBudget } from '../budget/disruption-budget';
-import { reserveInPlan } from '../planner/plan-pool';
-import { estimatePostRestartDemand } from '../planner/post-restart-demand';
-import { buildReservation, makeReservationId, reservationPurpose, RESTART_GRACE_MS } from '../planner/reservation-terms';
+import { reserveInPlan } from '../common/plan-pool';
+import { estimatePostRestartDemand } from '../common/post-restart-demand';
+import { buildReservation, makeReservationId, reservationPurpose, RESTART_GRACE_MS } from '../common/reservation-terms';
 import { formatResources } from '../resources/resources';
 
 /** A standby member counts as idle below this share of its vCPUs (the OS and agents alone use a few percent). */

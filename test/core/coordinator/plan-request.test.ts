@@ -4,7 +4,7 @@ import {
 } from '../../../lambda/core/domain';
 import { ADMISSION_HORIZON_MS, planDueInterruption, planInterruptionRequest } from '../../../lambda/core/coordinator/plan-request';
 import { RETRY_INTERVAL_MS } from '../../../lambda/core/coordinator/defer-request';
-import { RESTART_GRACE_MS } from '../../../lambda/core/planner/reservation-terms';
+import { RESTART_GRACE_MS } from '../../../lambda/core/common/reservation-terms';
 import { forecast, group, instance, MINUTE, policy, pool, reservation, res, roomyPool, T0, unknownForecast, fleet as buildFleet } from '../fixtures/fleet-builders';
 
 const WINDOW = 30 * MINUTE;

@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { instanceId, requestId, type FleetView, type GroupView, type InterruptionRequest, type Notice } from '../../../lambda/core/domain';
 import { checkDisruptionBudget } from '../../../lambda/core/budget/disruption-budget';
-import { findGroup, locateInstance } from '../../../lambda/core/planner/locate-instance';
+import { findGroup, locateInstance } from '../../../lambda/core/common/locate-instance';
 import { planNoticeResponse } from '../../../lambda/core/planner/plan-notice';
 import { buildReclaimRecord } from '../../../lambda/core/planner/spot-pool-stability';
 import { tryReserve } from '../../../lambda/core/pool/resource-pool';

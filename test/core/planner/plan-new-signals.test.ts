@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { groupId, instanceId, requestId, type Action, type InterruptionRequest, type Notice, type Plan } from '../../../lambda/core/domain';
 import { planNoticeResponse } from '../../../lambda/core/planner/plan-notice';
-import { RESTART_GRACE_MS } from '../../../lambda/core/planner/reservation-terms';
+import { RESTART_GRACE_MS } from '../../../lambda/core/common/reservation-terms';
 import { parseEvent } from '../../../lambda/events/registry';
 import { fixture } from '../../events/event-fixtures';
 import { forecast, instance, MINUTE, policy, standardFleet, T0, unknownForecast } from '../fixtures/fleet-builders';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { groupId, instanceId, type Action, type FleetView, type Forecast, type Notice, type Plan } from '../../../lambda/core/domain';
 import { planNoticeResponse } from '../../../lambda/core/planner/plan-notice';
-import { REBALANCE_HOLD_MS, RESTART_GRACE_MS } from '../../../lambda/core/planner/reservation-terms';
+import { REBALANCE_HOLD_MS, RESTART_GRACE_MS } from '../../../lambda/core/common/reservation-terms';
 import {
   forecast, group, instance, MINUTE, policy, pool, reservation, res, roomyPool, standardFleet, T0, unknownForecast, fleet as buildFleet,
 } from '../fixtures/fleet-builders';

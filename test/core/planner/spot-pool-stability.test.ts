@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { groupId, instanceId, type Action, type FleetView, type Notice, type Plan, type UnstablePoolPolicy } from '../../../lambda/core/domain';
 import { planNoticeResponse } from '../../../lambda/core/planner/plan-notice';
 import { chooseHandOver, chooseReplacementHandOvers } from '../../../lambda/core/planner/choose-hand-over';
-import { reservationsFor } from '../../../lambda/core/planner/reservation-terms';
+import { reservationsFor } from '../../../lambda/core/common/reservation-terms';
 import {
   assessPoolStability, buildReclaimRecord, planPoolCalm, reclaimHistory, reclaimRecordId, reclaimRecordPool, reclaimRetentionMs,
 } from '../../../lambda/core/planner/spot-pool-stability';

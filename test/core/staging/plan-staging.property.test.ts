@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { groupId } from '../../../lambda/core/domain';
-import { findWarmGroup } from '../../../lambda/core/planner/locate-instance';
+import { findWarmGroup } from '../../../lambda/core/common/locate-instance';
 import { computeExposure, planStaging } from '../../../lambda/core/staging/plan-staging';
 import { arbFleet } from '../fixtures/fleet-arbitraries';
 import { T0 } from '../fixtures/fleet-builders';
