@@ -239,27 +239,23 @@ export const toWarmPoolView = (configuration: WarmPoolConfiguration): WarmPoolVi
  * A group without a mixed policy is On-Demand unless its launch template asks for spot, which only EC2's
  * DescribeInstances (InstanceLifecycle) tells: Ec2InstanceGateway is authoritative for an instance.
  */
-export const inferLifecycle = (group: AutoScalingGroup): Lifecycle => {
+export const inferLifecycle = (group: AutoScalingGroup): Lifecycle => (purchaseMix(group) === 'on-demand' ? 'on-demand' : 'spot');
+
+/**
+ * What a group launches, by its purchase options: On-Demand only, Spot only (a mixed instances policy with no
+ * On-Demand base or share), or both (an On-Demand base or share that covers part of the group, not all of it).
+ */
+const purchaseMix = (group: AutoScalingGroup): 'on-demand' | 'spot' | 'both' => {
   const distribution = group.MixedInstancesPolicy?.InstancesDistribution;
   if (group.MixedInstancesPolicy === undefined) return 'on-demand';
   const aboveBase = distribution?.OnDemandPercentageAboveBaseCapacity ?? 100;
   const base = distribution?.OnDemandBaseCapacity ?? 0;
   if (aboveBase >= 100 || base >= (group.MaxSize ?? 0)) return 'on-demand';
-  return 'spot';
+  return base > 0 || aboveBase > 0 ? 'both' : 'spot';
 };
 
-/**
- * The group launches both Spot and On-Demand instances: a mixed instances policy with an On-Demand base or share
- * that covers part of the group but not all of it.
- */
-export const launchesBothPurchaseOptions = (group: AutoScalingGroup): boolean => {
-  const distribution = group.MixedInstancesPolicy?.InstancesDistribution;
-  if (group.MixedInstancesPolicy === undefined) return false;
-  const aboveBase = distribution?.OnDemandPercentageAboveBaseCapacity ?? 100;
-  const base = distribution?.OnDemandBaseCapacity ?? 0;
-  if (aboveBase >= 100 || base >= (group.MaxSize ?? 0)) return false;
-  return base > 0 || aboveBase > 0;
-};
+/** The group launches both Spot and On-Demand instances (see purchaseMix): only EC2 tells a member's. */
+export const launchesBothPurchaseOptions = (group: AutoScalingGroup): boolean => purchaseMix(group) === 'both';
 
 export const toGroupDescription = (group: AutoScalingGroup): GroupDescription => {
   const lifecycle = inferLifecycle(group);

@@ -196,9 +196,11 @@ export class DynamoDbStateStore implements StateStore {
     const operation = `recording the allocations of ${allocations.size} instance(s) in group ${groupId}'s pool`;
     const checked = new Map([...allocations.entries()].map(([id, r]) => [id, checkPoolResources(r, `allocation of ${id}`, 'up')]));
     const total = perDimension((d) => [...checked.values()].reduce((sum, r) => sum + r[d], 0));
+    // Packed once (a pool too large for one item is refused before any read), written on every attempt.
+    const packed = packAllocations(checked, groupId);
     await this.updatePoolOptimistically(groupId, operation, async (item) => {
       if (item === undefined) throw new NotFoundError(operation, undefined, `group ${groupId} has no pool (put its capacity first)`);
-      await this.rewritePool(item, item.capacity, total, { allocations: packAllocations(checked, groupId) });
+      await this.rewritePool(item, item.capacity, total, { allocations: packed });
     });
   }
 

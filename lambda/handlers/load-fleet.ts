@@ -64,13 +64,11 @@ export interface LoadFleetOptions {
 }
 
 /**
- * Auto Scaling lifecycle states whose EC2 state is certain: InService is running (a member stopped outside Standby
- * fails its health check). Pending:Wait and Terminating:Wait members are running in EC2 while their hook holds them,
- * Pending and Terminating ones may not be yet or any more: EC2 describes those, so the view says what EC2 says.
+ * The one Auto Scaling lifecycle state whose EC2 state is certain: InService is running (a member stopped outside
+ * Standby fails its health check). Pending:Wait and Terminating:Wait members are running in EC2 while their hook
+ * holds them, Pending and Terminating ones may not be yet or any more: EC2 describes those, so the view says what EC2 says.
  */
-const SETTLED_STATES: Readonly<Record<string, ManagedInstance['state']>> = {
-  InService: 'running',
-};
+const IN_SERVICE = 'InService';
 /**
  * Settled warm-pool lifecycle states and the EC2 state behind each (Warmed:Hibernated is stopped with its memory
  * saved); warm instances still pending or terminating are described in EC2.
@@ -102,9 +100,8 @@ export const membersFromAutoScaling = (
   });
   for (const i of d.instances) {
     if (i.warm) continue; // the warm pool's description lists them (below)
-    const state = i.lifecycleState === undefined ? undefined : SETTLED_STATES[i.lifecycleState];
-    if (d.mixedPurchase === true || state === undefined) unsettled.push(i.id);
-    else members.push(settled(i, i.lifecycle, state, false));
+    if (d.mixedPurchase === true || i.lifecycleState !== IN_SERVICE) unsettled.push(i.id);
+    else members.push(settled(i, i.lifecycle, 'running', false));
   }
   // Warm pools hold On-Demand instances only (Auto Scaling refuses a warm pool on a group with Spot).
   for (const i of warm?.instances ?? []) {

@@ -97,8 +97,8 @@ const startedServing = (profile: BehaviourProfile | undefined): number | undefin
  * (TerminateInstanceInAutoScalingGroup with decrement, so the group shrinks by exactly that instance whatever
  * other writers do; its terminate lifecycle hook lets the application drain it) in either of two cases:
  *
- * - **its post-restart window is over**: its own profile shows its newest start's post-restart window closed and
- *   at least the longest post-restart window of the groups it backs gone by since that start, no reservation made
+ * - **its post-restart window is over**: at least the longest post-restart window of the groups it backs has gone
+ *   by since its newest start (by its own profile, whether or not the profiler has closed that window yet), no reservation made
  *   since then names it, and every backed group has its full desired capacity in service again — the load it took has a home to go back to, and the surge it was raised for is
  *   over. Busy or not: the drain moves its load (DESIGN §4; issue: "return standby capacity when the primary
  *   group's replacement is in service and the post-restart window has passed"). A voluntary disruption of its
