@@ -34,6 +34,13 @@ export const MetricName = {
   unstableSpotPoolShifts: 'UnstableSpotPoolShifts',
   /** `Throttle Requested` events published (by group): instances over their allocation for the policy's minutes. */
   throttlesRequested: 'ThrottlesRequested',
+  /** Loans made (by group): a priority request's reservation admitted on a lower-priority instance's unused allocation, one per lender. */
+  loansMade: 'LoansMade',
+  /** Loans called back (by group): a lender needed its capacity, or the borrower was throttled; the borrowing reservation is released. */
+  loansRevoked: 'LoansRevoked',
+  /** Per group, every profiler tick: capacity its reservations hold on loan from lower-priority instances. */
+  borrowedVcpu: 'BorrowedVcpu',
+  borrowedMemoryGiB: 'BorrowedMemoryGiB',
   /** Decisions that allowed no disruptive action because something could not be evaluated (a `fail-closed` domain event). */
   failClosedDecisions: 'FailClosedDecisions',
   /** The vCPU p90 forecast that was current before an interruption, emitted with ObservedPostRestartVcpu when its window closes. */

@@ -55,6 +55,14 @@ export const shapingPolicyYamlSchema = z
     allow_stop_modify_start: z.boolean().default(false),
     dry_run: z.boolean().default(false),
     /**
+     * Resource borrowing (seed 9588822, "subject to pre-defined limits and priorities"): the share of a
+     * lower-priority instance's unused allocation (its allocation minus its recent use) that a priority request's
+     * reservation of this group may borrow when it does not fit the pool (lambda/core/pool/borrowing.ts). 0 (the
+     * default) turns borrowing off: a loan is called back when the lender's use rises, which releases the whole
+     * borrowing reservation, so it is a choice an operator makes.
+     */
+    borrow_limit: z.number().min(0).max(1).default(0),
+    /**
      * Where a restarted instance's load lands among running siblings with room: the weights of the
      * placement score's free-CPU and free-memory fractions (seed 9848041: 0.3 and 0.2). The seed's
      * priority term (priority · 0.5) is not a setting: it adds the same amount to every target of one

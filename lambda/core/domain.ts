@@ -254,6 +254,12 @@ export type Forecast =
       readonly downtimeSeconds: number;
       readonly windowMinutes: number;
       readonly dims: Readonly<Record<Dimension, DimensionForecast>>;
+      /**
+       * What the instance used lately: per dimension, the peak of its newest RECENT_USE_MINUTES one-minute points
+       * when the forecast was made (lambda/core/pool/borrowing.ts recentUse). Absent when a dimension had no
+       * point: such an instance lends nothing. What a lender can spare is judged from this, not from the forecast.
+       */
+      readonly recentUse?: Resources;
     }
   | {
       readonly kind: 'unknown';
@@ -283,6 +289,20 @@ export interface Reservation {
   readonly expiresAt: number;
   readonly reason: string;
   readonly priority: number;
+  /**
+   * Capacity this reservation holds on loan from lower-priority instances' unused allocations (policy
+   * `borrow_limit`, lambda/core/pool/borrowing.ts): part of `amount`, taken out of each lender's allocation when
+   * the reservation is made and given back to it when the reservation is released or expires. Handed over to a
+   * restarted instance, the loans end there (the capacity is then that instance's allocation, and the next pool
+   * refresh divides the pool again by fair share). Absent or empty: nothing borrowed.
+   */
+  readonly loans?: readonly Loan[];
+}
+
+/** One lender's part of a reservation's amount. */
+export interface Loan {
+  readonly lender: InstanceId;
+  readonly amount: Resources;
 }
 
 /** A group's resource pool: the budget, what running instances are allocated, and the reservation ledger. */
@@ -326,6 +346,11 @@ export interface ShapingPolicy {
   readonly unstablePool?: UnstablePoolPolicy;
   /** When an instance over its allocation is throttled (lambda/core/throttle); absent = never. */
   readonly throttle?: ThrottlePolicy;
+  /**
+   * Share (0..1) of a lower-priority instance's unused allocation a priority request's reservation may borrow
+   * when it does not fit the pool (lambda/core/pool/borrowing.ts); 0 or absent = no borrowing.
+   */
+  readonly borrowLimit?: number;
 }
 
 /**
@@ -486,6 +511,10 @@ export type DeferReason =
 export type DomainEvent =
   | { readonly kind: 'reservation-made'; readonly at: number; readonly groupId: GroupId; readonly instanceId: InstanceId; readonly reservationId: ReservationId; readonly amount: Resources }
   | { readonly kind: 'reservation-refused'; readonly at: number; readonly groupId: GroupId; readonly instanceId: InstanceId; readonly shortfall: Resources; readonly reason: string }
+  /** A reservation admitted on capacity lent by a lower-priority instance (one event per lender). */
+  | { readonly kind: 'loan-made'; readonly at: number; readonly groupId: GroupId; readonly reservationId: ReservationId; readonly lender: InstanceId; readonly borrower: InstanceId; readonly amount: Resources }
+  /** A lender needed its capacity back (or the borrower was throttled): the borrowing reservation is released. */
+  | { readonly kind: 'loan-revoked'; readonly at: number; readonly groupId: GroupId; readonly reservationId: ReservationId; readonly lender: InstanceId; readonly borrower: InstanceId; readonly amount: Resources; readonly reason: string }
   | { readonly kind: 'restart-window-opened'; readonly at: number; readonly groupId: GroupId; readonly instanceId: InstanceId; readonly closesAt: number }
   | { readonly kind: 'interruption-scheduled'; readonly at: number; readonly groupId: GroupId; readonly instanceId: InstanceId; readonly requestId: RequestId; readonly scheduledFor: number }
   | { readonly kind: 'interruption-deferred'; readonly at: number; readonly requestId: RequestId; readonly reason: DeferReason; readonly shortfall?: Resources; readonly retryAt?: number }

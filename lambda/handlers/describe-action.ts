@@ -7,7 +7,8 @@ const iso = (t: number): string => (Number.isFinite(t) ? new Date(t).toISOString
 export const describeAction = (a: Action): string => {
   switch (a.kind) {
     case 'reserve':
-      return `reserve ${formatResources(a.reservation.amount)} in ${a.reservation.groupId} for ${a.reservation.instanceId} until ${iso(a.reservation.expiresAt)} (${a.reservation.id})`;
+      return `reserve ${formatResources(a.reservation.amount)} in ${a.reservation.groupId} for ${a.reservation.instanceId} until ${iso(a.reservation.expiresAt)} (${a.reservation.id})${
+        (a.reservation.loans ?? []).length > 0 ? `, borrowing ${(a.reservation.loans ?? []).map((l) => `${formatResources(l.amount)} from ${l.lender}`).join(' and ')} (borrow_limit)` : ''}`;
     case 'release':
       return `release ${a.reservationId} in ${a.groupId}: ${a.reason}`;
     case 'hand-over':

@@ -1,6 +1,6 @@
 import {
   DIMENSIONS,
-  type BehaviourProfile, type FleetView, type Forecast, type GroupView, type InstanceId, type ManagedInstance, type PredictionInput,
+  type Action, type BehaviourProfile, type DomainEvent, type FleetView, type Forecast, type GroupId, type GroupView, type InstanceId, type ManagedInstance, type PredictionInput,
   type ResourcePool, type Resources,
 } from '../core/domain';
 import { MetricDimension, MetricName } from '../contracts/metrics';
@@ -13,6 +13,7 @@ import { closeRestartWindow, newProfile, steadyQuantile, updateProfile } from '.
 import { checkPoolResources } from '../core/pool/pool-amounts';
 import { refreshPool, type PoolRefresh, type WantedAllocation } from '../core/pool/refresh-pool';
 import { allocatedResources, reservedResources } from '../core/pool/resource-pool';
+import { borrowedResources, outstandingLoans, planLoanRevocations, recentUse } from '../core/pool/borrowing';
 import { chooseReplacementHandOvers, refreshLineage } from '../core/planner/choose-hand-over';
 import { formatResources } from '../core/resources/resources';
 import { planStandbyReturn } from '../core/staging/plan-standby-return';
@@ -190,8 +191,14 @@ export const makeHandler = (source: DepsSource<ProfilerDeps>) => async (event: u
     const handedOver = claimed === undefined ? refresh.handedOver : refresh.handedOver.filter((h) => claimed.has(h.reservationId));
     // Throttles (policy throttle, off by default) go last: a failed publish then stops nothing else of the plan.
     const throttles = planThrottles(group, pool, [...profiled.profiles.values()], { now, staleAfterMs: deps.profiler.windowMinutes * MINUTE_MS + METRIC_LAG_MS });
+    // Loans called back (core/pool/borrowing.ts): a lender using more than its refreshed allocation, or a throttled
+    // borrower, releases the borrowing reservation first in the plan (the request behind it is re-admitted when due).
+    const revoked = revokeLoans(group.id, pool, forecasts, throttles.throttled, now);
+    const first = revoked.actions;
     const extra = [...(standbyReturn?.actions ?? []), ...refreshLineage(loaded.fleet, group, handedOver), ...throttles.actions];
-    const plan = extra.length === 0 ? staged : { actions: [...staged.actions.filter((a) => a.kind !== 'noop'), ...extra], events: staged.events };
+    const plan = extra.length === 0 && first.length === 0
+      ? staged
+      : { actions: [...first, ...staged.actions.filter((a) => a.kind !== 'noop'), ...extra], events: [...revoked.events, ...staged.events] };
     const { report } = await runPlan({ handler: HANDLER, notice, plan, dryRun, ports: deps.ports, telemetry: deps.telemetry });
 
     // 6. Evictions become requests for the coordinator (it admits them like any other); throttled instances first.
@@ -301,7 +308,13 @@ const profileInBatches = async (deps: ProfilerDeps, scope: ProfileScope): Promis
     const inputs: PredictionInput[] = profiles.map((profile) => ({ profile, downtimeSeconds: expectedDowntimeSeconds(profile), windowMinutes, now }));
     const predicted = await predictAll(deps, inputs, keys);
     await deps.ports.state.putProfiles(profiles);
-    forecasts.push(...predicted);
+    // What each instance uses now rides on its forecast: lenders are judged by it (core/pool/borrowing.ts).
+    const staleAfterMs = deps.profiler.windowMinutes * MINUTE_MS + METRIC_LAG_MS;
+    const useOf = new Map(profiles.map((p) => [p.instanceId, recentUse(p, now, staleAfterMs)] as const));
+    forecasts.push(...predicted.map((f): Forecast => {
+      const use = useOf.get(f.instanceId);
+      return f.kind === 'known' && use !== undefined ? { ...f, recentUse: use } : f;
+    }));
     for (const p of profiles) {
       cases.push(...calibrationCases(p));
       jobTypes.set(p.instanceId, p.jobType);
@@ -353,6 +366,24 @@ const refreshedPool = (group: GroupView, allocations: ReadonlyMap<InstanceId, Re
   }
   const handOvers = chooseReplacementHandOvers(fleet, group, newcomers, now);
   return refreshPool(group.pool, { capacity, wanted, handOvers, now });
+};
+
+/**
+ * The tick's loan revocations as plan actions: the borrowing reservations planLoanRevocations releases (lenders
+ * judged by this tick's recentUse against the refreshed allocations), each a `release` and a `loan-revoked` event.
+ */
+const revokeLoans = (
+  group: GroupId, pool: ResourcePool, forecasts: readonly Forecast[], throttled: ReadonlySet<InstanceId>, now: number,
+): { readonly actions: Action[]; readonly events: DomainEvent[] } => {
+  if (outstandingLoans(pool).length === 0) return { actions: [], events: [] };
+  const usage = new Map(forecasts.flatMap((f) => (f.kind === 'known' && f.recentUse !== undefined ? [[f.instanceId, f.recentUse] as const] : [])));
+  const { revocations } = planLoanRevocations(pool, usage, throttled);
+  return {
+    actions: revocations.map((r): Action => ({ kind: 'release', groupId: group, reservationId: r.reservation.id, reason: `loan revoked: ${r.reason}` })),
+    events: revocations.map((r): DomainEvent => ({
+      kind: 'loan-revoked', at: now, groupId: group, reservationId: r.reservation.id, lender: r.loan.lender, borrower: r.reservation.instanceId, amount: r.loan.amount, reason: r.reason,
+    })),
+  };
 };
 
 /** Logs what the refresh could not record as asked: capped allocations (the pool is full there) and a held capacity. */
@@ -441,6 +472,9 @@ const emitGroupMetrics = (deps: ProfilerDeps, group: GroupView, pool: ResourcePo
   m.metric(MetricName.poolCapacityMemoryGiB, 'None', pool.capacity.memoryGiB, dims);
   m.metric(MetricName.poolReservedMemoryGiB, 'None', reserved.memoryGiB, dims);
   m.metric(MetricName.poolUsedMemoryGiB, 'None', used.memoryGiB, dims);
+  const borrowed = borrowedResources(pool);
+  m.metric(MetricName.borrowedVcpu, 'None', borrowed.vcpu, dims);
+  m.metric(MetricName.borrowedMemoryGiB, 'None', borrowed.memoryGiB, dims);
   const p90 = forecasts.reduce((s, f) => s + (f.kind === 'known' ? f.dims.vcpu.p90 : 0), 0);
   m.metric(MetricName.forecastVcpuP90, 'None', p90, dims);
   if (profiled.updated > 0) m.metric(MetricName.profileAgeSeconds, 'Seconds', profiled.oldestMs / 1000, dims);

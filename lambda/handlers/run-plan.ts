@@ -43,6 +43,7 @@ export const reconcileEvents = (plan: Plan, report: ExecutionReport, at: number)
     if (c.action.kind === 'release') made.delete(c.action.reservationId);
     if (c.action.kind === 'schedule-interruption') scheduled.delete(c.action.requestId);
   }
+  const releasedIds = new Set<string>(report.outcomes.flatMap((o) => (o.kind === 'done' && o.action.kind === 'release' ? [o.action.reservationId as string] : [])));
   const refused = new Map(report.refused.map((r) => [r.reservation.id as string, r] as const));
   const blockedSchedules = new Set<string>(
     report.outcomes.flatMap((o) => (o.kind === 'skipped' && o.action.kind === 'schedule-interruption' && o.reason.startsWith('fail closed') ? [o.action.requestId] : [])),
@@ -53,6 +54,15 @@ export const reconcileEvents = (plan: Plan, report: ExecutionReport, at: number)
       const r = refused.get(e.reservationId);
       if (made.has(e.reservationId)) out.push(e);
       else if (r !== undefined) out.push({ kind: 'reservation-refused', at, groupId: e.groupId, instanceId: e.instanceId, shortfall: r.shortfall, reason: `the store refused reservation ${e.reservationId}` });
+      continue;
+    }
+    // A loan exists only if its reservation was made; a revocation only if its release was carried out.
+    if (e.kind === 'loan-made') {
+      if (made.has(e.reservationId)) out.push(e);
+      continue;
+    }
+    if (e.kind === 'loan-revoked') {
+      if (releasedIds.has(e.reservationId)) out.push(e);
       continue;
     }
     if (e.kind === 'interruption-scheduled') {
@@ -124,6 +134,8 @@ export const runPlan = async (input: RunPlanInput): Promise<{ readonly report: E
   for (const e of events) {
     if (e.kind === 'interruption-deferred') metrics.metric(MetricName.deferrals, 'Count', 1, { [MetricDimension.reason]: e.reason });
     if (e.kind === 'spot-pool-unstable') metrics.metric(MetricName.unstableSpotPoolShifts, 'Count', 1, { [MetricDimension.group]: e.groupId });
+    if (e.kind === 'loan-made') metrics.metric(MetricName.loansMade, 'Count', 1, { [MetricDimension.group]: e.groupId });
+    if (e.kind === 'loan-revoked') metrics.metric(MetricName.loansRevoked, 'Count', 1, { [MetricDimension.group]: e.groupId });
   }
   // Fail-closed decisions are counted in dry-run too (from the plan, as nothing was executed): an unknown
   // forecast that would leave an interruption unprotected must be visible before anyone turns dry-run off.

@@ -4,9 +4,10 @@ import type { Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
 import type { z } from 'zod';
 import { parseSpotwiseConfig, spotwiseConfigSchema, type SpotwiseConfig } from '../../lambda/contracts/config';
-import { groupId, instanceId, type Notice, type ShapingPolicy } from '../../lambda/core/domain';
+import { groupId, instanceId, requestId, type Notice, type ShapingPolicy } from '../../lambda/core/domain';
 import { checkDisruptionBudget } from '../../lambda/core/budget/disruption-budget';
 import { planEvictions } from '../../lambda/core/coordinator/plan-evictions';
+import { planInterruptionRequest } from '../../lambda/core/coordinator/plan-request';
 import { planNoticeResponse } from '../../lambda/core/planner/plan-notice';
 import { assessPoolStability } from '../../lambda/core/planner/spot-pool-stability';
 import { planThrottles } from '../../lambda/core/throttle/plan-throttles';
@@ -131,6 +132,24 @@ const evictions = (c: SpotwiseConfig): unknown => {
     pool: pool('web', { vcpu: 10, memoryGiB: 100, networkMbps: 10_000, diskIops: 10_000 }, { allocations: { 'i-hi': { vcpu: 5 }, 'i-lo': { vcpu: 4.5 } } }),
   })]);
   return planEvictions(groupId('web'), f, { now: T0 }).map((r) => r.selector);
+};
+
+/**
+ * A priority request whose victim's post-restart demand (4 vCPU) does not fit the 2 vCPU left in its pool, beside a
+ * lower-priority instance allocated 8 vCPU and using 2: admitted only by borrowing.
+ */
+const borrowing = (c: SpotwiseConfig): unknown => {
+  const lender = forecast('i-lo', { vcpu: 2, memoryGiB: 2 });
+  const f = buildFleet(
+    [group('web', {
+      policy: webPolicy(c),
+      instances: [instance('i-hi', { priority: 90 }), instance('i-lo', { priority: 10 })],
+      pool: pool('web', { vcpu: 16, memoryGiB: 64, networkMbps: 10_000, diskIops: 10_000 }, { allocations: { 'i-hi': { vcpu: 6, memoryGiB: 8 }, 'i-lo': { vcpu: 8, memoryGiB: 8 } } }),
+    })],
+    [forecast('i-hi', { vcpu: 4, memoryGiB: 4 }), { ...lender, recentUse: { vcpu: 2, memoryGiB: 2, networkMbps: 10, diskIops: 10 } } as typeof lender],
+  );
+  const request = { requestId: requestId('req-b'), selector: { kind: 'instance' as const, instanceId: instanceId('i-hi') }, reason: 'patch', notBefore: T0, deadline: T0 + 3_600_000, mode: 'terminate' as const, requestedAt: T0 };
+  return planInterruptionRequest(request, f, { now: T0 }).actions.map((a) => (a.kind === 'reserve' ? { reserve: a.reservation.loans ?? [] } : a.kind));
 };
 
 /** The throttles of an instance 20 minutes over its 1-vCPU allocation. */
@@ -262,6 +281,7 @@ const ROWS: Record<string, Row> = {
   'policies[].unstable_pool.reclaim_threshold': { given: (i) => { web(i)['unstable_pool'] = { enabled: true }; }, change: (i) => { web(i)['unstable_pool'] = { enabled: true, reclaim_threshold: 5 }; }, observe: (c) => stability(c), via: 'Spot pool stability verdict' },
   'policies[].unstable_pool.window_minutes': { given: (i) => { web(i)['unstable_pool'] = { enabled: true }; }, change: (i) => { web(i)['unstable_pool'] = { enabled: true, window_minutes: 15 }; }, observe: (c) => stability(c), via: 'Spot pool stability verdict' },
   'policies[].unstable_pool.cool_down_minutes': { given: (i) => { web(i)['unstable_pool'] = { enabled: true }; }, change: (i) => { web(i)['unstable_pool'] = { enabled: true, cool_down_minutes: 30 }; }, observe: (c) => stability(c), via: 'Spot pool stability verdict' },
+  'policies[].borrow_limit': { change: (i) => { web(i)['borrow_limit'] = 0.5; }, observe: (c) => borrowing(c), via: 'request plan: admitted on a loan from a lower-priority instance' },
   'policies[].throttle.enabled': { change: (i) => { web(i)['throttle'] = { enabled: true }; }, observe: (c) => throttles(c), via: 'throttle plan' },
   'policies[].throttle.over_allocation_minutes': { given: (i) => { web(i)['throttle'] = { enabled: true }; }, change: (i) => { web(i)['throttle'] = { enabled: true, over_allocation_minutes: 30 }; }, observe: (c) => throttles(c), via: 'throttle plan' },
   'policies[].placement_weights.free_cpu': { change: (i) => { web(i)['placement_weights'] = { free_cpu: 0.05 }; }, observe: (c) => placement(c), via: 'notice plan: which sibling takes the load' },

@@ -164,6 +164,7 @@ dry_run: true
 unstable_pool: { enabled: true, reclaim_threshold: 5, window_minutes: 30, cool_down_minutes: 240 }
 throttle: { enabled: true, over_allocation_minutes: 20 }
 placement_weights: { free_cpu: 0.1, free_memory: 0.6 }
+borrow_limit: 0.25
 `;
 
 
@@ -204,6 +205,7 @@ describe('policies read from YAML: accepted shapes', () => {
         placementWeights: { priority: 0.5, freeCpu: 0.3, freeMemory: 0.2 },
         unstablePool: { enabled: false, reclaimThreshold: 3, windowMinutes: 60, coolDownMinutes: 120 },
         throttle: { enabled: false, overAllocationMinutes: 15 },
+        borrowLimit: 0,
       },
     ]);
   });
@@ -225,6 +227,7 @@ describe('policies read from YAML: accepted shapes', () => {
         placementWeights: { priority: 0.5, freeCpu: 0.1, freeMemory: 0.6 },
         unstablePool: { enabled: true, reclaimThreshold: 5, windowMinutes: 30, coolDownMinutes: 240 },
         throttle: { enabled: true, overAllocationMinutes: 20 },
+        borrowLimit: 0.25,
       },
     ]);
   });
@@ -262,7 +265,7 @@ describe('policies read from YAML: rejections name the field and the value', () 
     ['both placement weights 0', `policy_name: a\npriority: 1\nplacement_weights: {free_cpu: 0, free_memory: 0}\n`, 'policies.0.placement_weights: free_cpu 0 and free_memory 0: at least one must be above 0'],
     ['typo in a placement weight', `policy_name: a\npriority: 1\nplacement_weights: {free_mem: 0.2}\n`, 'policies.0.placement_weights: Unrecognized key: "free_mem"'],
     ['second document', `policy_name: a\npriority: 1\n---\npolicy_name: b\npriority: 1\npost_restart_window_minutes: 2\n`, 'policies.1.post_restart_window_minutes: Too small: expected number to be >=5 (got 2)'],
-    ['borrow_limit (not a setting: borrowing does not decide admissions)', `policy_name: a\npriority: 1\nborrow_limit: 0.5\n`, 'policies.0: Unrecognized key: "borrow_limit"'],
+    ['borrow_limit above 1', `policy_name: a\npriority: 1\nborrow_limit: 1.5\n`, 'policies.0.borrow_limit: Too big: expected number to be <=1 (got 1.5)'],
   ])('%s', (_name, text, message) => {
     expect(errorOf(() => policiesOf(text, 'spotwise.yaml'))).toContain(message);
   });

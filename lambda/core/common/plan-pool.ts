@@ -1,7 +1,8 @@
-import type { Action, GroupView, Reservation, ResourcePool, Resources } from '../domain';
+import type { Action, GroupView, Loan, Reservation, ResourcePool, Resources } from '../domain';
+import { reserveWithBorrowing, type Lender } from '../pool/borrowing';
 import { DIMENSIONS } from '../domain';
 import { InvalidAmountError } from '../pool/pool-amounts';
-import { InvalidReservationError, poolInvariantViolations, sweepExpired, tryReserve } from '../pool/resource-pool';
+import { InvalidReservationError, poolInvariantViolations, sweepExpired } from '../pool/resource-pool';
 import { InvalidResourcesError } from '../resources/resources';
 
 /**
@@ -36,20 +37,28 @@ export const sweepForPlan = (group: GroupView, pool: ResourcePool, now: number):
 };
 
 export type PlannedReserve =
-  | { readonly kind: 'reserved'; readonly pool: ResourcePool; readonly alreadyHeld: boolean }
+  /** `loans`: what the reservation borrows from lower-priority instances (empty when it fits as it is). */
+  | { readonly kind: 'reserved'; readonly pool: ResourcePool; readonly alreadyHeld: boolean; readonly loans: readonly Loan[] }
   | { readonly kind: 'refused'; readonly shortfall: Resources }
   /** The reservation itself is malformed (NaN amount or priority, expiry not after now): fail closed. */
   | { readonly kind: 'invalid'; readonly reason: string };
 
+/** Where a reservation that does not fit may borrow its shortfall (lambda/core/pool/borrowing.ts). */
+export interface PlanBorrowing {
+  readonly lenders: readonly Lender[];
+  readonly borrowLimit: number;
+}
+
 /**
- * Reserves on the plan's copy of the pool; an id already in the ledger counts as held (idempotent).
- * The pool's typed validation errors are data problems, not bugs: they come back as 'invalid' so a
- * plan never throws because a forecast or an instance tag was bad.
+ * Reserves on the plan's copy of the pool; an id already in the ledger counts as held (idempotent). With
+ * `borrowing`, a reservation that does not fit borrows its shortfall from lower-priority lenders when they can
+ * cover all of it. The pool's typed validation errors are data problems, not bugs: they come back as 'invalid'
+ * so a plan never throws because a forecast or an instance tag was bad.
  */
-export const reserveInPlan = (pool: ResourcePool, reservation: Reservation, now: number): PlannedReserve => {
-  let outcome: ReturnType<typeof tryReserve>;
+export const reserveInPlan = (pool: ResourcePool, reservation: Reservation, now: number, borrowing?: PlanBorrowing): PlannedReserve => {
+  let outcome: ReturnType<typeof reserveWithBorrowing>;
   try {
-    outcome = tryReserve(pool, reservation, now);
+    outcome = reserveWithBorrowing(pool, reservation, { lenders: borrowing?.lenders ?? [], borrowLimit: borrowing?.borrowLimit ?? 0, now });
   } catch (error) {
     if (error instanceof InvalidReservationError || error instanceof InvalidAmountError || error instanceof InvalidResourcesError) {
       return { kind: 'invalid', reason: error.message };
@@ -58,9 +67,9 @@ export const reserveInPlan = (pool: ResourcePool, reservation: Reservation, now:
   }
   switch (outcome.kind) {
     case 'reserved':
-      return { kind: 'reserved', pool: outcome.pool, alreadyHeld: false };
+      return { kind: 'reserved', pool: outcome.pool, alreadyHeld: false, loans: outcome.loans };
     case 'already-reserved':
-      return { kind: 'reserved', pool: outcome.pool, alreadyHeld: true };
+      return { kind: 'reserved', pool: outcome.pool, alreadyHeld: true, loans: outcome.loans };
     case 'refused':
       return { kind: 'refused', shortfall: outcome.shortfall };
   }

@@ -1,8 +1,9 @@
-import type { Action, DomainEvent, FleetView, GroupView, InterruptionRequest, ManagedInstance, Notice, Plan, Reservation, Resources } from '../domain';
+import { DIMENSIONS, type Action, type DomainEvent, type FleetView, type GroupView, type InterruptionRequest, type Loan, type ManagedInstance, type Notice, type Plan, type Reservation, type Resources } from '../domain';
 import { checkDisruptionBudget } from '../budget/disruption-budget';
 import { joinPlans } from '../common/ignore-notice';
 import { findGroup, isActive, locateInstance } from '../common/locate-instance';
-import { reserveInPlan, sweepForPlan, unusablePoolReason } from '../common/plan-pool';
+import { reserveInPlan, sweepForPlan, unusablePoolReason, type PlanBorrowing } from '../common/plan-pool';
+import { lendersOf } from '../pool/borrowing';
 import { estimatePostRestartDemand } from '../common/post-restart-demand';
 import { buildReservation, makeReservationId, reservationExpiry, reservationPurpose } from '../common/reservation-terms';
 import { formatResources } from '../resources/resources';
@@ -51,6 +52,29 @@ const pendingVoluntary = (fleet: FleetView, group: GroupView, request: Interrupt
   }
   return victims.size;
 };
+
+/**
+ * Where a request's reservation may borrow its shortfall (policy `borrow_limit` above 0): from the group's running
+ * lower-priority members, by what they use now. None for a victim that uses more than its allocation now (on any
+ * dimension): an over-consumer does not borrow.
+ */
+const borrowingFor = (group: GroupView, fleet: FleetView, victim: ManagedInstance): PlanBorrowing | undefined => {
+  const borrowLimit = group.policy.borrowLimit ?? 0;
+  if (!(borrowLimit > 0)) return undefined;
+  const forecast = fleet.forecasts.get(victim.id);
+  const allocation = group.pool.allocations.get(victim.id);
+  const use = forecast?.kind === 'known' ? forecast.recentUse : undefined;
+  if (use !== undefined && allocation !== undefined && DIMENSIONS.some((d) => use[d] > allocation[d])) return undefined;
+  return { lenders: lendersOf(group, fleet), borrowLimit };
+};
+
+/** The reservation as the plan stores it (with what it borrows) and its loan events. */
+const withLoans = (reservation: Reservation, loans: readonly Loan[], alreadyHeld: boolean, now: number): { readonly reservation: Reservation; readonly events: DomainEvent[] } => ({
+  reservation: loans.length > 0 ? { ...reservation, loans } : reservation,
+  events: alreadyHeld
+    ? []
+    : loans.map((loan): DomainEvent => ({ kind: 'loan-made', at: now, groupId: reservation.groupId, reservationId: reservation.id, lender: loan.lender, borrower: reservation.instanceId, amount: loan.amount })),
+});
 
 type Candidates =
   | { readonly kind: 'found'; readonly group: GroupView; readonly instances: readonly ManagedInstance[] }
@@ -193,7 +217,7 @@ export const planInterruptionRequest = (request: InterruptionRequest, fleet: Fle
       expiresAt: reservationExpiry(scheduledFor, group),
       reason: `post-restart demand of ${candidate.instance.id} for request ${requestId} (${request.reason})`,
     });
-    const outcome = reserveInPlan(swept.pool, reservation, now);
+    const outcome = reserveInPlan(swept.pool, reservation, now, borrowingFor(group, fleet, candidate.instance));
     if (outcome.kind === 'invalid') {
       invalid.push(outcome.reason);
       continue;
@@ -203,15 +227,17 @@ export const planInterruptionRequest = (request: InterruptionRequest, fleet: Fle
       continue;
     }
     const stale = held.filter((h) => h.reservation.id !== reservation.id);
+    const lent = withLoans(reservation, outcome.loans, outcome.alreadyHeld, now);
     const events: DomainEvent[] = [
       ...(outcome.alreadyHeld ? [] : [{ kind: 'reservation-made' as const, at: now, groupId: group.id, instanceId: candidate.instance.id, reservationId: reservation.id, amount: reservation.amount }]),
+      ...lent.events,
       { kind: 'interruption-scheduled', at: now, groupId: group.id, instanceId: candidate.instance.id, requestId, scheduledFor },
     ];
     return {
       actions: [
         ...swept.actions,
         ...releasesOf(stale, `request ${requestId} chose ${candidate.instance.id}`).actions,
-        { kind: 'reserve', reservation },
+        { kind: 'reserve', reservation: lent.reservation },
         { kind: 'schedule-interruption', groupId: group.id, instanceId: candidate.instance.id, requestId, reservationId: reservation.id, at: scheduledFor, mode: request.mode },
       ],
       events,
@@ -313,7 +339,7 @@ export const planDueInterruption = (notice: DueNotice, fleet: FleetView, ctx: { 
     expiresAt: reservationExpiry(now, group),
     reason: `post-restart demand of ${instance.id} for request ${requestId} (re-reserved when due)`,
   });
-  const outcome = reserveInPlan(swept.pool, reservation, now);
+  const outcome = reserveInPlan(swept.pool, reservation, now, borrowingFor(group, fleet, instance));
   if (outcome.kind === 'invalid') {
     return joinPlans(
       { actions: swept.actions, events: [] },
@@ -330,8 +356,9 @@ export const planDueInterruption = (notice: DueNotice, fleet: FleetView, ctx: { 
       }),
     );
   }
+  const lent = withLoans(reservation, outcome.loans, outcome.alreadyHeld, now);
   return {
-    actions: [...swept.actions, { kind: 'reserve', reservation }, ...interrupt],
-    events: outcome.alreadyHeld ? [] : [{ kind: 'reservation-made', at: now, groupId: group.id, instanceId: instance.id, reservationId: reservation.id, amount: reservation.amount }],
+    actions: [...swept.actions, { kind: 'reserve', reservation: lent.reservation }, ...interrupt],
+    events: outcome.alreadyHeld ? [] : [{ kind: 'reservation-made', at: now, groupId: group.id, instanceId: instance.id, reservationId: reservation.id, amount: reservation.amount }, ...lent.events],
   };
 };

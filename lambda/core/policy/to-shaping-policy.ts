@@ -33,4 +33,5 @@ export const toShapingPolicy = (p: z.output<typeof shapingPolicyYamlSchema>): Sh
     coolDownMinutes: p.unstable_pool.cool_down_minutes,
   },
   throttle: { enabled: p.throttle.enabled, overAllocationMinutes: p.throttle.over_allocation_minutes },
+  borrowLimit: p.borrow_limit,
 });

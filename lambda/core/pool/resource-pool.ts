@@ -1,6 +1,6 @@
 import {
   DIMENSIONS,
-  type Dimension, type GroupId, type InstanceId, type Reservation, type ReservationId, type ResourcePool, type Resources,
+  type Dimension, type GroupId, type InstanceId, type Loan, type Reservation, type ReservationId, type ResourcePool, type Resources,
 } from '../domain';
 import { ZERO_RESOURCES, addResources, formatResources, isZero, maxResources, subtractResources, validateResources } from '../resources/resources';
 import { GRID_STEPS_PER_UNIT, MAX_POOL_AMOUNT, checkPoolResources, isOnGrid } from './pool-amounts';
@@ -131,21 +131,94 @@ export const tryReserve = (pool: ResourcePool, reservation: Reservation, now: nu
   if (typeof reservation.priority !== 'number' || !Number.isFinite(reservation.priority)) {
     throw new InvalidReservationError(reservation.id, 'priority', reservation.priority, 'a finite number');
   }
-  const stored: Reservation = { ...reservation, amount: checkDemand(reservation.amount, `reservation ${reservation.id} amount`) };
+  const amount = checkDemand(reservation.amount, `reservation ${reservation.id} amount`);
+  const loans = checkLoans(pool, reservation, amount);
+  const { loans: _given, ...terms } = reservation;
+  const stored: Reservation = { ...terms, amount, ...(loans.length > 0 ? { loans } : {}) };
   const reservations = new Map(pool.reservations).set(stored.id, stored);
   return admit(
-    { ...pool, reservations, version: pool.version + 1 },
+    { ...pool, allocations: lend(pool.allocations, loans, -1), reservations, version: pool.version + 1 },
     (p) => ({ kind: 'reserved' as const, pool: p, reservation: stored }),
     `reservation ${stored.id} of ${formatResources(stored.amount)}`,
   );
 };
 
-/** Removes a reservation; idempotent (an unknown id changes nothing and reports `released: false`). */
+/**
+ * A reservation's loans, checked against the pool before anything moves: each lender listed once, not the
+ * reservation's own instance, holding an allocation of at least what it lends on every dimension; each amount
+ * exactly on the grid (lending moves capacity, so rounding either way would create or lose some); together at
+ * most the reservation's amount (a loan is part of what is held, never more).
+ */
+const checkLoans = (pool: ResourcePool, reservation: Reservation, amount: Resources): Loan[] => {
+  const loans = reservation.loans ?? [];
+  if (!Array.isArray(loans)) throw new InvalidReservationError(reservation.id, 'loans', loans, 'a list of loans');
+  const seen = new Set<InstanceId>();
+  let total = ZERO_RESOURCES;
+  const out = loans.map((loan, i): Loan => {
+    const field = `loans[${i}]`;
+    if (seen.has(loan.lender)) throw new InvalidReservationError(reservation.id, `${field}.lender`, loan.lender, 'a lender listed once');
+    seen.add(loan.lender);
+    if (loan.lender === reservation.instanceId) throw new InvalidReservationError(reservation.id, `${field}.lender`, loan.lender, 'an instance other than the one the reservation is for');
+    const lent = validateResources(loan.amount, `reservation ${reservation.id} ${field}.amount`);
+    if (!isOnGrid(lent)) throw new InvalidReservationError(reservation.id, `${field}.amount`, formatResources(lent), `amounts on the 1/${GRID_STEPS_PER_UNIT} grid`);
+    const allocation = pool.allocations.get(loan.lender);
+    const short = DIMENSIONS.find((d) => lent[d] > (allocation?.[d] ?? 0));
+    if (short !== undefined) {
+      throw new InvalidReservationError(reservation.id, `${field}.amount.${short}`, lent[short], `at most lender ${loan.lender}'s allocation ${allocation === undefined ? '(none)' : allocation[short]}`);
+    }
+    total = addResources(total, lent);
+    return { lender: loan.lender, amount: lent };
+  });
+  const over = DIMENSIONS.find((d) => total[d] > amount[d]);
+  if (over !== undefined) throw new InvalidReservationError(reservation.id, `loans (total ${over})`, total[over], `at most the reserved ${amount[over]}`);
+  return out;
+};
+
+/**
+ * Per dimension, how much of `loans` their lenders can no longer lend: a lender without an allocation, or with
+ * less than its loan (the plan saw an older pool). A store refuses such a reservation with this as the shortfall.
+ */
+export const loanDeficit = (pool: ResourcePool, loans: readonly Loan[]): Resources =>
+  loans.reduce((sum, loan) => {
+    const held = pool.allocations.get(loan.lender) ?? ZERO_RESOURCES;
+    return addResources(sum, perDimension((d) => Math.max(0, loan.amount[d] - held[d])));
+  }, ZERO_RESOURCES);
+
+/** Allocations with each loan taken from (sign −1) or given back to (+1) its lender; a lender that left gets nothing back. */
+const lend = (allocations: ReadonlyMap<InstanceId, Resources>, loans: readonly Loan[], sign: 1 | -1): ReadonlyMap<InstanceId, Resources> => {
+  if (loans.length === 0) return allocations;
+  const out = new Map(allocations);
+  for (const loan of loans) {
+    const held = out.get(loan.lender);
+    if (held === undefined) continue;
+    out.set(loan.lender, sign === 1 ? addResources(held, loan.amount) : subtractResources(held, loan.amount));
+  }
+  return out;
+};
+
+/**
+ * The pool without `ids`' reservations, each one's loans given back to its lenders. What a reservation frees is
+ * at least what its loans give back (they are part of its amount), so committed never rises.
+ */
+const withoutReservations = (pool: ResourcePool, ids: readonly ReservationId[]): ResourcePool => {
+  const reservations = new Map(pool.reservations);
+  let allocations = pool.allocations;
+  for (const id of ids) {
+    const r = reservations.get(id);
+    if (r === undefined) continue;
+    reservations.delete(id);
+    allocations = lend(allocations, r.loans ?? [], 1);
+  }
+  return { ...pool, allocations, reservations, version: pool.version + 1 };
+};
+
+/**
+ * Removes a reservation, giving its loans back to their lenders; idempotent (an unknown id changes nothing and
+ * reports `released: false`).
+ */
 export const releaseReservation = (pool: ResourcePool, id: ReservationId): { pool: ResourcePool; released: boolean } => {
   if (!pool.reservations.has(id)) return { pool, released: false };
-  const reservations = new Map(pool.reservations);
-  reservations.delete(id);
-  return { pool: { ...pool, reservations, version: pool.version + 1 }, released: true };
+  return { pool: withoutReservations(pool, [id]), released: true };
 };
 
 /**
@@ -155,9 +228,7 @@ export const releaseReservation = (pool: ResourcePool, id: ReservationId): { poo
 export const sweepExpired = (pool: ResourcePool, now: number): { pool: ResourcePool; released: ReservationId[] } => {
   const released = [...pool.reservations.values()].filter((r) => r.expiresAt <= now).map((r) => r.id);
   if (released.length === 0) return { pool, released };
-  const reservations = new Map(pool.reservations);
-  for (const id of released) reservations.delete(id);
-  return { pool: { ...pool, reservations, version: pool.version + 1 }, released };
+  return { pool: withoutReservations(pool, released), released };
 };
 
 /**
@@ -385,7 +456,9 @@ export const resizePool = (pool: ResourcePool, capacity: Resources): ResizeResul
  * If that instance already has an allocation it becomes the per-dimension max of the two, so the
  * committed total can only fall: handing over never over-commits. A reservation handed over after
  * its expiry (a slow restart, not yet swept) is still handed over — the capacity was still held —
- * and reported `late`.
+ * and reported `late`. Loans end here without going back: the borrowed capacity is now the restarted
+ * instance's allocation (giving it back as well would count it twice), and the next pool refresh divides
+ * the pool again by priority-ordered fair share.
  */
 export const handOver = (pool: ResourcePool, reservationId: ReservationId, now: number, toInstance?: InstanceId): HandOverResult => {
   const reservation = pool.reservations.get(reservationId);
@@ -421,6 +494,17 @@ export const poolInvariantViolations = (pool: ResourcePool): string[] => {
       problems.push(`reservation ${r.id}: expiresAt ${r.expiresAt} is not after createdAt ${r.createdAt}`);
     }
     checkVector(r.amount, `reservation ${r.id} amount`);
+    const lenders = new Set<InstanceId>();
+    let lent = ZERO_RESOURCES;
+    for (const loan of r.loans ?? []) {
+      checkVector(loan.amount, `reservation ${r.id} loan from ${loan.lender}`);
+      if (loan.lender === r.instanceId) problems.push(`reservation ${r.id} borrows from its own instance ${loan.lender}`);
+      if (lenders.has(loan.lender)) problems.push(`reservation ${r.id} lists lender ${loan.lender} twice`);
+      lenders.add(loan.lender);
+      lent = addResources(lent, loan.amount);
+    }
+    const overLent = DIMENSIONS.filter((d) => lent[d] > r.amount[d]);
+    if (overLent.length > 0) problems.push(`reservation ${r.id} borrows more than it holds on ${overLent.join(', ')}`);
   }
   if (!Number.isInteger(pool.version) || pool.version < 0) problems.push(`version ${pool.version} is not a non-negative integer`);
   const over = overCommitment(pool);

@@ -4,8 +4,8 @@ import {
 } from '../../core/domain';
 import { PROCESSED_EVENT_TTL_SECONDS } from '../../contracts/table';
 import { checkPoolResources } from '../../core/pool/pool-amounts';
-import { allocatedResources, createPool, handOver as handOverInPool, releaseReservation, reservedResources, sweepExpired as sweepPool, tryReserve } from '../../core/pool/resource-pool';
-import { addResources, ZERO_RESOURCES } from '../../core/resources/resources';
+import { allocatedResources, createPool, loanDeficit, handOver as handOverInPool, releaseReservation, reservedResources, sweepExpired as sweepPool, tryReserve } from '../../core/pool/resource-pool';
+import { addResources, isZero, ZERO_RESOURCES } from '../../core/resources/resources';
 import { PoolOverCommitError } from '../../adapters/dynamodb-state-store';
 import type { ReserveOutcome, StateStore, StoredRequest } from '../../ports/state-store';
 import { CallJournal, CallLog } from './call-log';
@@ -127,6 +127,11 @@ export class InMemoryStateStore implements StateStore {
     if (pool === undefined) return { kind: 'refused', shortfall: { ...reservation.amount } };
     // The store sweeps before it admits, so a refusal is never caused by a reservation already dead.
     const swept = sweepPool(pool, reservation.createdAt).pool;
+    // As the DynamoDB store: loans planned on an older pool than a lender now holds are refused, not thrown.
+    if (!swept.reservations.has(reservation.id)) {
+      const deficit = loanDeficit(swept, reservation.loans ?? []);
+      if (!isZero(deficit)) return { kind: 'refused', shortfall: deficit };
+    }
     const outcome = tryReserve(swept, reservation, reservation.createdAt);
     if (outcome.kind === 'refused') return { kind: 'refused', shortfall: outcome.shortfall };
     this.pools.set(pool.groupId, outcome.pool);

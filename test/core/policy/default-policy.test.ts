@@ -17,6 +17,7 @@ describe('DEFAULT_POLICY', () => {
       placementWeights: { priority: 0.5, freeCpu: 0.3, freeMemory: 0.2 },
       unstablePool: { enabled: false, reclaimThreshold: 3, windowMinutes: 60, coolDownMinutes: 120 },
       throttle: { enabled: false, overAllocationMinutes: 15 },
+      borrowLimit: 0,
     });
     expect(Object.isFrozen(DEFAULT_POLICY)).toBe(true);
   });
