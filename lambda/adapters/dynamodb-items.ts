@@ -13,6 +13,7 @@ import {
   type Forecast,
   type GroupId,
   type InstanceId,
+  type Loan,
   type Reservation,
   type Resources,
 } from '../core/domain';
@@ -64,6 +65,17 @@ export interface ReservationItem {
   readonly reservationExpiresAt: number;
   readonly reason: string;
   readonly priority: number;
+  /**
+   * The reservation's loans (Reservation.loans), present only when it borrowed: each lender's part of `amount`,
+   * taken out of the lender's allocation in the pool item when the reservation was made and given back on release.
+   */
+  readonly loans?: readonly LoanItem[];
+}
+
+/** One loan as stored: the lender and exactly the four dimensions it lent. */
+export interface LoanItem {
+  readonly lender: string;
+  readonly amount: Resources;
 }
 
 const resourcesSchema = z.object({
@@ -133,6 +145,8 @@ const reservationItemSchema = z.looseObject({
   reservationExpiresAt: z.number(),
   reason: z.string(),
   priority: z.number(),
+  // Written only when non-empty: an empty list is not something this store writes, so it is not read as "no loans".
+  loans: z.array(z.object({ lender: z.string().min(1), amount: resourcesSchema })).min(1).optional(),
 });
 
 export const parsePoolItem = (raw: unknown, groupId: GroupId): PoolItem => {
@@ -166,6 +180,7 @@ export const toReservationItem = (r: Reservation): ReservationItem => ({
   reservationExpiresAt: r.expiresAt,
   reason: r.reason,
   priority: r.priority,
+  ...(r.loans !== undefined && r.loans.length > 0 ? { loans: r.loans.map((l) => ({ lender: l.lender, amount: perDimension((d) => l.amount[d]) })) } : {}),
 });
 
 export const fromReservationItem = (item: ReservationItem): Reservation => ({
@@ -177,6 +192,7 @@ export const fromReservationItem = (item: ReservationItem): Reservation => ({
   expiresAt: item.reservationExpiresAt,
   reason: item.reason,
   priority: item.priority,
+  ...(item.loans !== undefined && item.loans.length > 0 ? { loans: item.loans.map((l): Loan => ({ lender: toInstanceId(l.lender), amount: perDimension((d) => l.amount[d]) })) } : {}),
 });
 
 export const fromAllocationsRecord = (record: Readonly<Record<string, Resources>>): Map<InstanceId, Resources> =>

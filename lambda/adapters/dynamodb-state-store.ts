@@ -11,15 +11,17 @@ import {
   type DynamoDBDocumentClient,
 } from '@aws-sdk/lib-dynamodb';
 import { Keys, PROCESSED_EVENT_TTL_SECONDS, TableKey } from '../contracts/table';
-import { checkPoolResources } from '../core/pool/pool-amounts';
+import { GRID_STEPS_PER_UNIT, checkPoolResources, isOnGrid } from '../core/pool/pool-amounts';
 import {
   DIMENSIONS,
+  groupId as toGroupId,
   reservationId as toReservationId,
   type BehaviourProfile,
   type Forecast,
   type GroupId,
   type InstanceId,
   type InterruptionRequest,
+  type Loan,
   type PoolSignal,
   type PoolSignalHistory,
   type Reservation,
@@ -110,7 +112,9 @@ const amountValues = (amount: Resources): Record<string, number> => Object.fromE
  * reserved in the same update, so two handlers can never over-commit. When DynamoDB cancels it,
  * CancellationReasons (in request order) say which part failed: the put → the id is already held
  * (idempotent success), the pool update → it does not fit (refused with the shortfall from a fresh,
- * consistent read), TransactionConflict → retried with jittered backoff.
+ * consistent read), TransactionConflict → retried with jittered backoff. A reservation that borrows from
+ * lower-priority instances (Reservation.loans) also moves their allocations, which live in one packed attribute:
+ * that transaction rewrites the pool item under the version it read (reserveWithLoans, release).
  *
  * Why not Powertools idempotency for processed events: it wraps a whole function and stores its result;
  * spotwise only needs "has this event id been seen", which one conditional put answers.
@@ -207,6 +211,7 @@ export class DynamoDbStateStore implements StateStore {
   async reserve(reservation: Reservation): Promise<ReserveOutcome> {
     const operation = `reserving capacity for ${reservation.instanceId} in group ${reservation.groupId} (reservation ${reservation.id})`;
     const stored = checkReservation(reservation, operation);
+    if (stored.loans !== undefined) return this.reserveWithLoans(stored, stored.loans, operation);
     let swept = false;
     for (let attempt = 0; attempt < this.maxAttempts; attempt += 1) {
       try {
@@ -267,45 +272,170 @@ export class DynamoDbStateStore implements StateStore {
   }
 
   /**
+   * A reservation that borrows (DESIGN.md §2, lambda/core/pool/borrowing.ts): ONE TransactWriteItems that puts the
+   * reservation item (attribute_not_exists, idempotent as above) and rewrites the pool item under the version just
+   * read — each lender's allocation reduced by its loan in the packed `allocations`, allocated − Σloans,
+   * reserved + amount, free − (amount − Σloans). The loans live inside one packed attribute that no condition
+   * expression can test, so the checks are made on the fresh read and the version condition makes them hold at
+   * the write; a write that moved the pool in between cancels it and it is decided again from a fresh read.
+   *
+   * Refused, never thrown, as the core's `tryReserve` after `loanDeficit` (what the in-memory store does):
+   * - a lender without an allocation, or holding less than its loan on some dimension (the plan saw an older
+   *   pool) → shortfall = per dimension Σ max(0, loan − what the lender holds), 0 for a lender that left;
+   * - else free < amount − Σloans on some dimension → shortfall = amount − Σloans − free there.
+   * Before refusing, expired reservations are swept once (their loans may be what a lender is missing), and a
+   * reservation already held under this id wins (already-reserved, as the put's condition would say).
+   */
+  private async reserveWithLoans(stored: Reservation, loans: readonly Loan[], operation: string): Promise<ReserveOutcome> {
+    const lent = sumOf(loans.map((l) => l.amount));
+    // What the pool's free capacity must supply: the rest of the amount comes from the lenders' allocations.
+    const fromFree = perDimension((d) => stored.amount[d] - lent[d]);
+    let swept = false;
+    for (let attempt = 0; attempt < this.maxAttempts; attempt += 1) {
+      const item = await this.readPoolItem(stored.groupId, operation);
+      // No pool: nothing is known about the group's capacity, so everything is short (fail closed).
+      if (item === undefined) return this.heldOrRefused(stored, { ...stored.amount }, operation);
+      const shortfall = loanRefusal(item, loans, fromFree);
+      if (shortfall !== undefined) {
+        // An expired reservation must not be the reason for a refusal: sweep once, then decide.
+        if (!swept) {
+          swept = true;
+          const released = await this.sweepExpired(stored.groupId, this.clock.now());
+          if (released.length > 0) continue;
+        }
+        return this.heldOrRefused(stored, shortfall, operation);
+      }
+      // Every lender holds at least its loan (loanRefusal), so no allocation goes below 0.
+      const allocations = { ...item.allocations };
+      for (const loan of loans) allocations[loan.lender] = perDimension((d) => (item.allocations[loan.lender]?.[d] ?? 0) - loan.amount[d]);
+      try {
+        await this.client.send(
+          new TransactWriteCommand({
+            TransactItems: [
+              {
+                Put: {
+                  TableName: this.tableName,
+                  Item: toReservationItem(stored),
+                  ConditionExpression: 'attribute_not_exists(#pk)',
+                  ExpressionAttributeNames: { '#pk': TableKey.partition },
+                },
+              },
+              this.movePool(item, allocations, { free: ['-', fromFree], reserved: ['+', stored.amount], allocated: ['-', lent] }),
+            ],
+          }),
+        );
+        return { kind: 'reserved', reservation: stored };
+      } catch (error) {
+        if (!(error instanceof TransactionCanceledException)) throw translateAwsError(operation, error);
+        const [putCode, poolCode] = cancellationCodes(error);
+        if (putCode === 'ConditionalCheckFailed') {
+          const held = await this.readReservation(stored.groupId, stored.id, operation);
+          if (held !== undefined) return { kind: 'already-reserved', reservation: held };
+          continue; // released between the two calls: try again
+        }
+        // The pool's version moved (a reservation, release, hand-over or refresh committed since the read): decide again.
+        if (poolCode !== 'ConditionalCheckFailed') this.throwUnlessConflict(operation, error);
+        await waitBeforeRetry(attempt, this.backoff);
+      }
+    }
+    throw new ThrottledError(operation, undefined, `the pool stayed contended for ${this.maxAttempts} attempts; retry later`);
+  }
+
+  /** A refusal, unless the reservation is already held under its id (then that one wins, as a put's condition would say). */
+  private async heldOrRefused(stored: Reservation, shortfall: Resources, operation: string): Promise<ReserveOutcome> {
+    const held = await this.readReservation(stored.groupId, stored.id, operation);
+    return held !== undefined ? { kind: 'already-reserved', reservation: held } : { kind: 'refused', shortfall };
+  }
+
+  /**
    * Deletes the reservation and returns its amount to the pool in one transaction. Idempotent: the
    * delete is conditioned on the item existing, so of two concurrent releases exactly one returns true.
+   * A reservation with loans also gives each loan back to its lender, if the lender still has an allocation
+   * (one that left gets nothing back, as the core's releaseReservation): the packed allocations are rewritten
+   * under the version read — allocated + returned, reserved − amount, free + (amount − returned) — and a write
+   * that moved the pool in between makes it retry from a fresh read.
    */
   async release(groupId: GroupId, id: ReservationId): Promise<boolean> {
     const operation = `releasing reservation ${id} in group ${groupId}`;
     for (let attempt = 0; attempt < this.maxAttempts; attempt += 1) {
       const held = await this.readReservation(groupId, id, operation);
       if (held === undefined) return false;
-      try {
-        await this.client.send(
-          new TransactWriteCommand({
-            TransactItems: [
-              this.deleteHeldReservation(groupId, id),
-              {
-                Update: {
-                  TableName: this.tableName,
-                  Key: Keys.pool(groupId),
-                  UpdateExpression: `SET ${DIMENSIONS.map((d) => `#${freeAttr(d)} = #${freeAttr(d)} + :${d}, #${reservedAttr(d)} = #${reservedAttr(d)} - :${d}`).join(', ')}, #version = #version + :one`,
-                  ConditionExpression: 'attribute_exists(#pk)',
-                  ExpressionAttributeNames: reservationNames(),
-                  ExpressionAttributeValues: { ...amountValues(held.amount), ':one': 1 },
-                },
+      const poolUpdate =
+        held.loans === undefined
+          ? {
+              Update: {
+                TableName: this.tableName,
+                Key: Keys.pool(groupId),
+                UpdateExpression: `SET ${DIMENSIONS.map((d) => `#${freeAttr(d)} = #${freeAttr(d)} + :${d}, #${reservedAttr(d)} = #${reservedAttr(d)} - :${d}`).join(', ')}, #version = #version + :one`,
+                ConditionExpression: 'attribute_exists(#pk)',
+                ExpressionAttributeNames: reservationNames(),
+                ExpressionAttributeValues: { ...amountValues(held.amount), ':one': 1 },
               },
-            ],
-          }),
-        );
+            }
+          : await this.returnLoans(held, held.loans, operation);
+      try {
+        await this.client.send(new TransactWriteCommand({ TransactItems: [this.deleteHeldReservation(groupId, id), poolUpdate] }));
         return true;
       } catch (error) {
         if (!(error instanceof TransactionCanceledException)) throw translateAwsError(operation, error);
         const [deleteCode, poolCode] = cancellationCodes(error);
         if (deleteCode === 'ConditionalCheckFailed') return false;
         if (poolCode === 'ConditionalCheckFailed') {
-          throw new NotFoundError(operation, error, `group ${groupId} has no pool item, but reservation ${id} exists`);
+          // With loans the condition is also on the version read: it moved, so retry from a fresh read (which
+          // reports a pool item that is gone).
+          if (held.loans === undefined) throw new NotFoundError(operation, error, `group ${groupId} has no pool item, but reservation ${id} exists`);
+        } else {
+          this.throwUnlessConflict(operation, error);
         }
-        this.throwUnlessConflict(operation, error);
         await waitBeforeRetry(attempt, this.backoff);
       }
     }
     throw new ThrottledError(operation, undefined, `the pool stayed contended for ${this.maxAttempts} attempts; retry later`);
+  }
+
+  /** The pool update that releases a reservation with loans, computed on a fresh read of the pool (see release). */
+  private async returnLoans(held: Reservation, loans: readonly Loan[], operation: string) {
+    const item = await this.readPoolItem(held.groupId, operation);
+    if (item === undefined) throw new NotFoundError(operation, undefined, `group ${held.groupId} has no pool item, but reservation ${held.id} exists`);
+    const allocations = { ...item.allocations };
+    const returned: Resources[] = [];
+    for (const loan of loans) {
+      const current = allocations[loan.lender];
+      if (current === undefined) continue; // the lender left the group: nothing goes back to it
+      allocations[loan.lender] = perDimension((d) => current[d] + loan.amount[d]);
+      returned.push(loan.amount);
+    }
+    const back = sumOf(returned);
+    return this.movePool(item, allocations, { free: ['+', perDimension((d) => held.amount[d] - back[d])], reserved: ['-', held.amount], allocated: ['+', back] });
+  }
+
+  /**
+   * The pool-item half of a transaction that moves capacity between allocations and the ledger: the packed
+   * allocations rewritten whole and each counter moved by the given amount, conditioned on the version that was
+   * read (a write in between cancels it). Grid amounts: DynamoDB's decimal arithmetic on them is exact.
+   */
+  private movePool(item: PoolItem, allocations: Readonly<Record<string, Resources>>, moves: Readonly<Record<'free' | 'reserved' | 'allocated', readonly ['+' | '-', Resources]>>) {
+    const names: Record<string, string> = { '#pk': TableKey.partition, '#version': 'version', '#allocations': 'allocations' };
+    const values: Record<string, unknown> = { ':expected': item.version, ':one': 1, ':allocations': packAllocations(allocations, toGroupId(item.groupId)) };
+    const sets: string[] = ['#allocations = :allocations', '#version = #version + :one'];
+    for (const d of DIMENSIONS) {
+      for (const [counter, attr] of [['free', freeAttr(d)], ['reserved', reservedAttr(d)], ['allocated', allocatedAttr(d)]] as const) {
+        const [sign, amount] = moves[counter];
+        names[`#${attr}`] = attr;
+        values[`:${attr}`] = amount[d];
+        sets.push(`#${attr} = #${attr} ${sign} :${attr}`);
+      }
+    }
+    return {
+      Update: {
+        TableName: this.tableName,
+        Key: Keys.pool(item.groupId),
+        UpdateExpression: `SET ${sets.join(', ')}`,
+        ConditionExpression: 'attribute_exists(#pk) AND #version = :expected',
+        ExpressionAttributeNames: names,
+        ExpressionAttributeValues: values,
+      },
+    };
   }
 
   /**
@@ -679,9 +809,29 @@ export class DynamoDbStateStore implements StateStore {
 const keyString = (item: Record<string, unknown> | { readonly pk: string; readonly sk: string }): string =>
   `${String((item as Record<string, unknown>)[TableKey.partition])}\u0000${String((item as Record<string, unknown>)[TableKey.sort])}`;
 
+/** Per-dimension sum; grid amounts, so exact in any order. */
+const sumOf = (list: readonly Resources[]): Resources => perDimension((d) => list.reduce((sum, r) => sum + r[d], 0));
+
+/**
+ * Why a reservation with loans cannot be made on `item`, as the shortfall to refuse it with, or undefined when it
+ * can. First the loans (the core's loanDeficit): per dimension, what the lenders can no longer lend — a lender
+ * without an allocation lends nothing. Then what the pool's free capacity must supply (amount − Σloans).
+ */
+const loanRefusal = (item: PoolItem, loans: readonly Loan[], fromFree: Resources): Resources | undefined => {
+  const deficit = sumOf(loans.map((loan) => perDimension((d) => Math.max(0, loan.amount[d] - (item.allocations[loan.lender]?.[d] ?? 0)))));
+  if (DIMENSIONS.some((d) => deficit[d] > 0)) return deficit;
+  const free = freeOf(item);
+  const short = perDimension((d) => Math.max(0, fromFree[d] - free[d]));
+  return DIMENSIONS.some((d) => short[d] > 0) ? short : undefined;
+};
+
 /**
  * Validates a reservation before any call and rounds its amount UP onto the pool grid (never
- * under-reserve). What is stored, and returned, is the rounded reservation.
+ * under-reserve). What is stored, and returned, is the rounded reservation. Loans are checked as the core's
+ * tryReserve checks them, except against the pool (that is decided on a fresh read): each amount exactly on the
+ * grid (lending moves capacity between allocations and the ledger, so rounding it either way would create or lose
+ * some), each lender once and not the reservation's own instance, together at most the rounded amount. An empty
+ * list is no loans: the reservation is stored without them.
  */
 const checkReservation = (r: Reservation, operation: string): Reservation => {
   const invalid = (field: string, value: unknown, expected: string): never => {
@@ -693,5 +843,24 @@ const checkReservation = (r: Reservation, operation: string): Reservation => {
   if (!Number.isFinite(r.createdAt)) invalid('createdAt', r.createdAt, 'a finite epoch-millisecond time');
   if (!Number.isFinite(r.expiresAt) || r.expiresAt <= r.createdAt) invalid('expiresAt', r.expiresAt, `a finite time after createdAt ${r.createdAt}`);
   if (!Number.isFinite(r.priority)) invalid('priority', r.priority, 'a finite number');
-  return { ...r, id: toReservationId(r.id), amount: checkPoolResources(r.amount, `reservation ${r.id} amount`, 'up') };
+  const amount = checkPoolResources(r.amount, `reservation ${r.id} amount`, 'up');
+  const { loans: given, ...terms } = r;
+  if (given === undefined) return { ...terms, id: toReservationId(r.id), amount };
+  if (!Array.isArray(given)) invalid('loans', given, 'a list of loans');
+  const seen = new Set<string>();
+  const loans = given.map((loan, i): Loan => {
+    const field = `loans[${i}]`;
+    if (loan === null || typeof loan !== 'object') invalid(field, loan, 'a loan ({ lender, amount })');
+    if (typeof loan.lender !== 'string' || loan.lender === '') invalid(`${field}.lender`, loan.lender, 'a non-empty instance id');
+    if (loan.lender === r.instanceId) invalid(`${field}.lender`, loan.lender, `an instance other than the one the reservation is for (${r.instanceId})`);
+    if (seen.has(loan.lender)) invalid(`${field}.lender`, loan.lender, 'a lender listed once');
+    seen.add(loan.lender);
+    const lent = checkPoolResources(loan.amount, `reservation ${r.id} ${field}.amount`, 'up');
+    if (!isOnGrid(loan.amount)) invalid(`${field}.amount`, loan.amount, `amounts on the pool's 1/${GRID_STEPS_PER_UNIT} grid`);
+    return { lender: loan.lender, amount: lent };
+  });
+  const total = sumOf(loans.map((l) => l.amount));
+  const over = DIMENSIONS.find((d) => total[d] > amount[d]);
+  if (over !== undefined) invalid(`loans (total ${over})`, total[over], `at most the reserved ${amount[over]}`);
+  return { ...terms, id: toReservationId(r.id), amount, ...(loans.length > 0 ? { loans } : {}) };
 };

@@ -1,9 +1,12 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { bodyItem, decodeBody, encodeBody, MAX_BODY_BYTES, MAX_PACKED_ALLOCATIONS_BYTES, packAllocations, parsePoolItem, parseProfileItem, profileItem, unpackAllocations } from '../../lambda/adapters/dynamodb-items';
+import {
+  bodyItem, decodeBody, encodeBody, fromReservationItem, MAX_BODY_BYTES, MAX_PACKED_ALLOCATIONS_BYTES, packAllocations, parsePoolItem, parseProfileItem, parseReservationItem, profileItem,
+  toReservationItem, unpackAllocations,
+} from '../../lambda/adapters/dynamodb-items';
 import { buildSyntheticFleet } from '../../bench/fleet/synthetic-fleet';
 import { Keys } from '../../lambda/contracts/table';
-import { groupId, instanceId } from '../../lambda/core/domain';
+import { groupId, instanceId, reservationId, type Reservation } from '../../lambda/core/domain';
 import { newProfile, updateProfile } from '../../lambda/core/profile/behaviour-profile';
 
 describe('JSON bodies', () => {
@@ -84,5 +87,46 @@ describe('packed pool allocations', () => {
   it('a malformed packed attribute is an error naming the group and the field', () => {
     expect(() => parsePoolItem({ ...Keys.pool('web'), kind: 'pool', groupId: 'web', capacity: { vcpu: 1, memoryGiB: 1, networkMbps: 1, diskIops: 1 }, allocations: new Uint8Array([1, 2, 3]), version: 1, ...counters }, g))
       .toThrow(/pool item of group web: allocations: not a packed allocation list/);
+  });
+});
+
+describe('reservation items', () => {
+  const plain: Reservation = {
+    id: reservationId('evt-1:i-1'), groupId: groupId('web'), instanceId: instanceId('i-1'), amount: { vcpu: 8, memoryGiB: 32, networkMbps: 200, diskIops: 400 },
+    createdAt: 1_000, expiresAt: 3_601_000, reason: 'spot interruption warning', priority: 90,
+  };
+  const borrowing: Reservation = {
+    ...plain,
+    loans: [
+      { lender: instanceId('i-low-1'), amount: { vcpu: 3, memoryGiB: 12.5, networkMbps: 0, diskIops: 0 } },
+      { lender: instanceId('i-low-2'), amount: { vcpu: 2 + 1 / 1024, memoryGiB: 8, networkMbps: 100, diskIops: 0 } },
+    ],
+  };
+  const roundTrip = (r: Reservation) => fromReservationItem(parseReservationItem(toReservationItem(r), 'reservation item'));
+
+  it('store loans as a list of { lender, amount } with exactly the four dimensions, and read them back exactly', () => {
+    const item = toReservationItem({ ...borrowing, loans: borrowing.loans?.map((l) => ({ ...l, amount: { ...l.amount, extra: 1 } as typeof l.amount })) });
+    expect(item.loans).toEqual([
+      { lender: 'i-low-1', amount: { vcpu: 3, memoryGiB: 12.5, networkMbps: 0, diskIops: 0 } },
+      { lender: 'i-low-2', amount: { vcpu: 2 + 1 / 1024, memoryGiB: 8, networkMbps: 100, diskIops: 0 } },
+    ]);
+    expect(roundTrip(borrowing)).toEqual(borrowing);
+  });
+
+  it('without loans (or with none) store and read no loans key, as before', () => {
+    expect(toReservationItem(plain)).not.toHaveProperty('loans');
+    expect(toReservationItem({ ...plain, loans: [] })).not.toHaveProperty('loans');
+    expect(roundTrip(plain)).toEqual(plain);
+    expect(roundTrip(plain)).not.toHaveProperty('loans');
+  });
+
+  it.each([
+    [[{ lender: '', amount: { vcpu: 1, memoryGiB: 1, networkMbps: 0, diskIops: 0 } }], /^invalid reservation item r: loans\.0\.lender: .*\(got ""\)$/],
+    [[{ lender: 'i-low-1', amount: { vcpu: 'lots', memoryGiB: 1, networkMbps: 0, diskIops: 0 } }], /^invalid reservation item r: loans\.0\.amount\.vcpu: .*\(got "lots"\)$/],
+    [[{ lender: 'i-low-1', amount: { vcpu: 1, memoryGiB: 1, networkMbps: 0 } }], /^invalid reservation item r: loans\.0\.amount\.diskIops: .*\(got nothing\)$/],
+    [[], /^invalid reservation item r: loans: .*\(got \[\]\)$/],
+    ['i-low-1', /^invalid reservation item r: loans: .*\(got "i-low-1"\)$/],
+  ])('a malformed stored loans attribute is an error naming the field and the value: %j', (loans, message) => {
+    expect(() => parseReservationItem({ ...toReservationItem(plain), loans }, 'reservation item r')).toThrow(message);
   });
 });
