@@ -81,7 +81,7 @@ export class SpotwiseDashboard extends Construct {
         width: 6,
       }),
       new GraphWidget({
-        title: 'Reservations, voluntary interruptions, unstable Spot pool shifts, throttles requested (by group)',
+        title: 'Reservations, voluntary interruptions, unstable Spot pool shifts, throttles requested, loans made and revoked (by group)',
         left: [
           spotwiseMetric(s, MetricName.reservationsMade, { statistic: 'Sum', period, label: 'reservations made' }),
           spotwiseMetric(s, MetricName.reservationRefusals, { statistic: 'Sum', period, label: 'reservations refused' }),
@@ -90,6 +90,9 @@ export class SpotwiseDashboard extends Construct {
           metricSearch(s, MetricName.unstableSpotPoolShifts, MetricDimension.group, { statistic: 'Sum', period, label: '' }),
           // Per group: Throttle Requested events published for instances over their allocation (policy throttle).
           metricSearch(s, MetricName.throttlesRequested, MetricDimension.group, { statistic: 'Sum', period, label: '' }),
+          // Per group: loans of lower-priority instances' unused allocation made to admit a request, and called back.
+          metricSearch(s, MetricName.loansMade, MetricDimension.group, { statistic: 'Sum', period, label: '' }),
+          metricSearch(s, MetricName.loansRevoked, MetricDimension.group, { statistic: 'Sum', period, label: '' }),
         ],
         width: 6,
       }),
@@ -135,6 +138,8 @@ const groupRow = (s: string, period: Duration, group: DashboardGroup): IWidget[]
         m(MetricName.poolReservedVcpu, 'Maximum', 'reserved'),
         m(MetricName.poolUsedVcpu, 'Maximum', 'used'),
         m(MetricName.forecastVcpuP90, 'Maximum', 'forecast p90 (all instances)'),
+        // Part of reserved: what reservations hold on loan from lower-priority instances (policy borrow_limit).
+        m(MetricName.borrowedVcpu, 'Maximum', 'borrowed (part of reserved)'),
       ],
       width: 6,
     }),
@@ -144,6 +149,7 @@ const groupRow = (s: string, period: Duration, group: DashboardGroup): IWidget[]
         m(MetricName.poolCapacityMemoryGiB, 'Maximum', 'capacity'),
         m(MetricName.poolReservedMemoryGiB, 'Maximum', 'reserved'),
         m(MetricName.poolUsedMemoryGiB, 'Maximum', 'used'),
+        m(MetricName.borrowedMemoryGiB, 'Maximum', 'borrowed (part of reserved)'),
       ],
       // Oversubscription: instances held at their tier's fair share (or at what a full pool left them).
       right: [m(MetricName.allocationsBelowWanted, 'Maximum', 'instances below wanted')],
@@ -171,8 +177,8 @@ const taggedGroupsRow = (s: string, period: Duration): IWidget[] => {
   const all = (name: (typeof MetricName)[keyof typeof MetricName], statistic: string, label: string): IMetric =>
     metricSearch(s, name, MetricDimension.group, { statistic, period, label });
   return [
-    new GraphWidget({ title: 'Tagged groups: pool vCPU capacity / reserved / used / post-restart forecast p90 (sum over instances)', left: [all(MetricName.poolCapacityVcpu, 'Maximum', 'capacity'), all(MetricName.poolReservedVcpu, 'Maximum', 'reserved'), all(MetricName.poolUsedVcpu, 'Maximum', 'used'), all(MetricName.forecastVcpuP90, 'Maximum', 'forecast p90')], width: 6 }),
-    new GraphWidget({ title: 'Tagged groups: pool memory GiB capacity / reserved / used', left: [all(MetricName.poolCapacityMemoryGiB, 'Maximum', 'capacity'), all(MetricName.poolReservedMemoryGiB, 'Maximum', 'reserved'), all(MetricName.poolUsedMemoryGiB, 'Maximum', 'used')], width: 6 }),
+    new GraphWidget({ title: 'Tagged groups: pool vCPU capacity / reserved / used / post-restart forecast p90 (sum over instances)', left: [all(MetricName.poolCapacityVcpu, 'Maximum', 'capacity'), all(MetricName.poolReservedVcpu, 'Maximum', 'reserved'), all(MetricName.poolUsedVcpu, 'Maximum', 'used'), all(MetricName.forecastVcpuP90, 'Maximum', 'forecast p90'), all(MetricName.borrowedVcpu, 'Maximum', 'borrowed')], width: 6 }),
+    new GraphWidget({ title: 'Tagged groups: pool memory GiB capacity / reserved / used', left: [all(MetricName.poolCapacityMemoryGiB, 'Maximum', 'capacity'), all(MetricName.poolReservedMemoryGiB, 'Maximum', 'reserved'), all(MetricName.poolUsedMemoryGiB, 'Maximum', 'used'), all(MetricName.borrowedMemoryGiB, 'Maximum', 'borrowed')], width: 6 }),
     new GraphWidget({ title: 'Tagged groups: post-restart vCPU per restart, forecast p90 (before the interruption) vs observed peak', left: [all(MetricName.forecastBeforeRestartVcpuP90, 'Average', 'forecast'), all(MetricName.observedPostRestartVcpu, 'Average', 'observed')], right: [all(MetricName.predictionErrorRatio, 'Average', 'error')], width: 6 }),
     new GraphWidget({ title: 'Tagged groups: warm pool size', left: [all(MetricName.warmPoolSize, 'Maximum', 'warm pool')], width: 6 }),
   ];

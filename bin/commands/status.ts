@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { DIMENSIONS, type Dimension, type Forecast, type GroupId, type Resources } from '../../lambda/core/domain';
 import { reservationPurpose } from '../../lambda/core/common/reservation-terms';
 import { allocatedResources, reservedResources } from '../../lambda/core/pool/resource-pool';
+import { borrowedResources } from '../../lambda/core/pool/borrowing';
 import { formatResources, subtractResources } from '../../lambda/core/resources/resources';
 import type { CapacityGateway, GroupDescription, WarmPoolDescription } from '../../lambda/ports/capacity-gateway';
 import type { PriceReader, PriceQuote } from '../../lambda/ports/price-reader';
@@ -16,7 +17,7 @@ export const SETTLED_REQUEST_WINDOW_MS = 24 * 3_600_000;
 export const TEXT_FORECASTS_PER_GROUP = 10;
 
 /** Version of the --json shape; bumped only when a field changes meaning or goes away. */
-export const STATUS_SCHEMA_VERSION = 1;
+export const STATUS_SCHEMA_VERSION = 2;
 
 export interface ReservationStatus {
   readonly reservationId: string;
@@ -27,6 +28,8 @@ export interface ReservationStatus {
   readonly priority: number;
   readonly createdAt: string;
   readonly expiresAt: string;
+  /** What the reservation holds on loan from lower-priority instances (policy borrow_limit); empty when nothing. */
+  readonly loans: readonly { readonly lender: string; readonly amount: Resources }[];
 }
 
 export interface ForecastStatus {
@@ -48,8 +51,8 @@ export interface GroupStatus {
     readonly allocated: Resources;
     readonly reserved: Resources;
     readonly free: Resources;
-    /** Always null: the loan book of borrowing is computed while planning and not stored in the table. */
-    readonly borrowed: null;
+    /** What the group's reservations hold on loan from lower-priority instances' allocations (part of `reserved`). */
+    readonly borrowed: Resources;
     readonly allocatedInstances: number;
     readonly version: number;
   };
@@ -211,7 +214,7 @@ export const collectStatus = async (input: {
         reserved: round(reservedResources(pool)),
         // capacity − allocated − reserved, negative where measured use exceeds the budget (as the table keeps it).
         free: round(subtractResources(subtractResources(pool.capacity, allocatedResources(pool)), reservedResources(pool))),
-        borrowed: null,
+        borrowed: round(borrowedResources(pool)),
         allocatedInstances: pool.allocations.size,
         version: pool.version,
       },
@@ -230,6 +233,7 @@ export const collectStatus = async (input: {
       },
       reservations: [...pool.reservations.values()].map((r) => ({
         reservationId: r.id, purpose: reservationPurpose(r.id), instanceId: r.instanceId, amount: round(r.amount), reason: r.reason, priority: r.priority, createdAt: iso(r.createdAt), expiresAt: iso(r.expiresAt),
+        loans: (r.loans ?? []).map((l) => ({ lender: l.lender, amount: round(l.amount) })),
       })),
       forecasts,
       cost: asg === undefined || quote === undefined ? null : costOf(asg, warm, quote),
@@ -270,7 +274,6 @@ export const collectStatus = async (input: {
         outcomes: e.outcomes.filter((o) => o.startsWith('refused') || o.startsWith('failed') || o.includes('fail closed')),
       })),
   ).sort((a, b) => b.at.localeCompare(a.at));
-  notes.push('borrowed: borrowing does not decide admissions, so there are no loans to show');
   notes.push('fail-closed decisions are listed for requests (from their stored decision trails); those on notices and staging are counted in the FailClosedDecisions metric only');
   return { schemaVersion: STATUS_SCHEMA_VERSION, generatedAt: iso(now), table: input.table, groups, requests, failClosed, notes };
 };
@@ -323,8 +326,7 @@ export const formatStatus = (report: StatusReport): string => {
   for (const g of report.groups) {
     out.push('', `group ${g.group}`);
     out.push('  pool (version ' + String(g.pool.version) + `, ${g.pool.allocatedInstances} allocated instance(s))`);
-    out.push(...poolTable([['capacity', g.pool.capacity], ['allocated', g.pool.allocated], ['reserved', g.pool.reserved], ['free', g.pool.free]]));
-    out.push('    borrowed    none (see notes)');
+    out.push(...poolTable([['capacity', g.pool.capacity], ['allocated', g.pool.allocated], ['reserved', g.pool.reserved], ['free', g.pool.free], ['borrowed', g.pool.borrowed]]));
     const a = g.autoScaling;
     if (a === null) out.push('  auto scaling: not described (see notes)');
     else {
@@ -347,6 +349,7 @@ export const formatStatus = (report: StatusReport): string => {
     for (const r of g.reservations) {
       out.push(`    ${r.reservationId}  for ${r.instanceId}, priority ${r.priority}: ${formatResources(r.amount)} until ${r.expiresAt} (${relative(Date.parse(r.expiresAt), now)})`);
       out.push(`      why: ${r.reason}`);
+      for (const l of r.loans) out.push(`      borrows ${formatResources(l.amount)} from ${l.lender}`);
     }
     const shownForecasts = g.forecasts.slice(0, TEXT_FORECASTS_PER_GROUP);
     out.push(`  forecasts (${shownForecasts.length < g.forecasts.length ? `newest ${shownForecasts.length} of ` : ''}${g.forecasts.length})`);

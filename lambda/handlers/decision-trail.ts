@@ -108,6 +108,9 @@ export const admissionChecks = (input: {
       passed: refused === undefined && defer?.reason !== 'reservation-does-not-fit',
       detail: [
         reserve !== undefined ? `needs ${formatResources(reserve.reservation.amount)}` : undefined,
+        (reserve?.reservation.loans ?? []).length > 0
+          ? `borrows ${(reserve?.reservation.loans ?? []).map((l) => `${formatResources(l.amount)} of ${l.lender}'s unused allocation`).join(' and ')} (borrow_limit ${group.policy.borrowLimit ?? 0})`
+          : undefined,
         `free ${formatResources(availableResources(pool))} of capacity ${formatResources(pool.capacity)} (allocated ${formatResources(allocatedResources(pool))}, reserved ${formatResources(reservedResources(pool))})`,
         shortfall !== undefined ? `short ${formatResources(shortfall)}` : undefined,
       ].filter((s): s is string => s !== undefined).join('; '),

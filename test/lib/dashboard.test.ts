@@ -53,12 +53,14 @@ describe('SpotwiseDashboard (spotwise.example.yaml)', () => {
       ['NoticeToLastActionSeconds', svc, 'p99'],
     ]);
     expect(byTitle(widgets, 'Interruptions deferred, by reason')).toEqual([search('InterruptionsDeferred', 'Reason', 'Sum')]);
-    expect(byTitle(widgets, 'Reservations, voluntary interruptions, unstable Spot pool shifts, throttles requested (by group)')).toEqual([
+    expect(byTitle(widgets, 'Reservations, voluntary interruptions, unstable Spot pool shifts, throttles requested, loans made and revoked (by group)')).toEqual([
       ['ReservationsMade', svc, 'Sum'],
       ['ReservationRefusals', svc, 'Sum'],
       ['InterruptionsScheduled', svc, 'Sum'],
       search('UnstableSpotPoolShifts', 'GroupName', 'Sum'),
       search('ThrottlesRequested', 'GroupName', 'Sum'),
+      search('LoansMade', 'GroupName', 'Sum'),
+      search('LoansRevoked', 'GroupName', 'Sum'),
     ]);
     expect(byTitle(widgets, 'Events ignored (by kind) and malformed')).toEqual([search('IgnoredEvents', 'NoticeKind', 'Sum'), ['MalformedEvents', svc, 'Sum']]);
     expect(byTitle(widgets, 'Failed actions and fail-closed decisions; AWS call retries (right)')).toEqual([
@@ -80,11 +82,13 @@ describe('SpotwiseDashboard (spotwise.example.yaml)', () => {
       ['PoolReservedVcpu', g, 'Maximum'],
       ['PoolUsedVcpu', g, 'Maximum'],
       ['ForecastVcpuP90', g, 'Maximum'],
+      ['BorrowedVcpu', g, 'Maximum'],
     ]);
     expect(byTitle(widgets, `${group}: pool memory GiB (capacity / reserved / used), instances below their wanted allocation`)).toEqual([
       ['PoolCapacityMemoryGiB', g, 'Maximum'],
       ['PoolReservedMemoryGiB', g, 'Maximum'],
       ['PoolUsedMemoryGiB', g, 'Maximum'],
+      ['BorrowedMemoryGiB', g, 'Maximum'],
       ['AllocationsBelowWanted', g, 'Maximum'],
     ]);
     // One restart's forecast against the same restart's observed peak, never the group's sum against one instance.
@@ -119,6 +123,7 @@ describe('SpotwiseDashboard with tag-selected groups', () => {
       search('PoolReservedVcpu', 'GroupName', 'Maximum'),
       search('PoolUsedVcpu', 'GroupName', 'Maximum'),
       search('ForecastVcpuP90', 'GroupName', 'Maximum'),
+      search('BorrowedVcpu', 'GroupName', 'Maximum'),
     ]);
     expect(byTitle(widgets, 'Tagged groups: post-restart vCPU per restart, forecast p90 (before the interruption) vs observed peak')).toEqual([
       search('PostRestartForecastVcpuP90', 'GroupName', 'Average'),
