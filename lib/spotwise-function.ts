@@ -1,22 +1,16 @@
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import { PolicyStatement, Role, ServicePrincipal, type IRole } from 'aws-cdk-lib/aws-iam';
-import { Architecture, LoggingFormat, Runtime, Tracing, type IFunction } from 'aws-cdk-lib/aws-lambda';
+import { Architecture, LoggingFormat, Tracing, type IFunction } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat, type ICommandHooks } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { DeadLetterQueue } from './dead-letter-queue';
+import { ESM_REQUIRE_BANNER, LAMBDA_BUNDLE_TARGET, LAMBDA_RUNTIME } from './lambda-runtime';
 import { acknowledgeNag } from './nag';
 
 /** The four Lambdas; each is `lambda/handlers/<name>.ts` exporting `handler`. */
 export const HANDLER_NAMES = ['profiler', 'notice', 'coordinator', 'executor'] as const;
 export type HandlerName = (typeof HANDLER_NAMES)[number];
-
-/**
- * The newest Node.js runtime aws-cdk-lib 2.276 offers (runtime.d.ts lists NODEJS_24_X last). Pinned rather
- * than NODEJS_LATEST, whose meaning moves with the aws-cdk-lib version and would change the template on
- * an unrelated upgrade.
- */
-export const LAMBDA_RUNTIME = Runtime.NODEJS_24_X;
 
 /**
  * Modules left out of a bundle, per function. The profiler's tfjs (tfjs-core platforms/platform_node.js)
@@ -34,9 +28,8 @@ export const EXTERNAL_MODULES: Readonly<Record<HandlerName, readonly string[]>> 
 
 /**
  * esbuild settings of one function's bundle. ESM because the handlers are ES modules (package.json
- * "type": "module", top-level await allowed); the banner gives bundled CommonJS dependencies a `require`
- * (esbuild's ESM output otherwise throws "Dynamic require of ... is not supported"). mainFields puts
- * `module` first because @tensorflow/tfjs's `main` is a UMD build esbuild cannot tree-shake.
+ * "type": "module", top-level await allowed); the banner gives bundled CommonJS dependencies a `require`.
+ * mainFields puts `module` first because @tensorflow/tfjs's `main` is a UMD build esbuild cannot tree-shake.
  *
  * The AWS SDK is bundled, not taken from the runtime. The Lambda guide ("Building Lambda functions with
  * Node.js", Runtime-included SDK versions) says every Node.js runtime includes "a specific minor version of
@@ -57,7 +50,7 @@ export const baseBundling = (target: string, handler: HandlerName) => ({
   sourcesContent: false,
   bundleAwsSDK: true,
   externalModules: [...EXTERNAL_MODULES[handler]],
-  banner: "import { createRequire as __spotwiseCreateRequire } from 'node:module'; const require = __spotwiseCreateRequire(import.meta.url);",
+  banner: ESM_REQUIRE_BANNER,
 });
 
 export interface SpotwiseFunctionProps {
@@ -139,7 +132,7 @@ export class SpotwiseFunction extends Construct {
       retryAttempts: props.retryAttempts,
       maxEventAge: props.maxEventAge,
       bundling: {
-        ...baseBundling('node24', props.handlerName),
+        ...baseBundling(LAMBDA_BUNDLE_TARGET, props.handlerName),
         ...(props.commandHooks ? { commandHooks: props.commandHooks } : {}),
       },
     });

@@ -7,7 +7,7 @@ import { Duration } from 'aws-cdk-lib';
 import { build } from 'esbuild';
 import { describe, expect, it } from 'vitest';
 import { PROJECT_ROOT } from '../../lib/project-root';
-import { EXTERNAL_MODULES, LAMBDA_RUNTIME, SpotwiseFunction, baseBundling, type HandlerName, type SpotwiseFunctionProps } from '../../lib/spotwise-function';
+import { EXTERNAL_MODULES, SpotwiseFunction, baseBundling, type HandlerName, type SpotwiseFunctionProps } from '../../lib/spotwise-function';
 import { bareStack } from './helpers';
 
 const props = (over: Partial<SpotwiseFunctionProps> = {}): SpotwiseFunctionProps => ({
@@ -37,10 +37,6 @@ describe('SpotwiseFunction props', () => {
     [{ maxEventAge: Duration.seconds(6 * 3600 + 1) }, 'maxEventAge must be between 60 seconds and 6 hours (got 21601 seconds)'],
   ])('refuses %j', (over, message) => {
     expect(() => new SpotwiseFunction(bareStack(), 'Fn', props(over as Partial<SpotwiseFunctionProps>))).toThrow(`SpotwiseFunction Test/Fn: ${message}`);
-  });
-
-  it('runs on the newest Node runtime aws-cdk-lib offers', () => {
-    expect(LAMBDA_RUNTIME.name).toBe('nodejs24.x');
   });
 });
 
