@@ -9,6 +9,7 @@ import { Construct } from 'constructs';
 import type { SpotwiseConfig } from '../lambda/contracts/config';
 import { Env } from '../lambda/contracts/env';
 import { METRICS_NAMESPACE } from '../lambda/contracts/metrics';
+import { AwsSdkLayer } from './aws-sdk-layer';
 import { FUNCTION_ACCESS, grantFunctionAccess } from './permissions';
 import { PROJECT_ROOT } from './project-root';
 import { SpotwiseFunction, type HandlerName } from './spotwise-function';
@@ -130,8 +131,9 @@ export interface SpotwiseFunctionsProps {
 
 /**
  * The four spotwise Lambdas with their environment (names from lambda/contracts/env.ts), their dead-letter
- * queues and least-privilege permissions (FUNCTION_ACCESS). Only the profiler bundles tfjs and the model:
- * the other entries never import the Predictor adapter, so esbuild leaves tfjs out of their bundles.
+ * queues and least-privilege permissions (FUNCTION_ACCESS), and the one AWS SDK layer all four load the SDK
+ * from. Only the profiler bundles tfjs and the model: the other entries never import the Predictor adapter,
+ * so esbuild leaves tfjs out of their bundles.
  */
 export class SpotwiseFunctions extends Construct {
   readonly byName: Readonly<Record<HandlerName, SpotwiseFunction>>;
@@ -139,6 +141,8 @@ export class SpotwiseFunctions extends Construct {
   readonly notice: SpotwiseFunction;
   readonly coordinator: SpotwiseFunction;
   readonly executor: SpotwiseFunction;
+  /** The AWS SDK layer every function carries (one per stack: built once, uploaded once). */
+  readonly awsSdkLayer: AwsSdkLayer;
   /** Whether a model artifact was bundled into the profiler. */
   readonly modelBundled: boolean;
 
@@ -156,6 +160,7 @@ export class SpotwiseFunctions extends Construct {
     const modelDir = props.modelDir ?? DEFAULT_MODEL_DIR;
     const settings = functionSettings(props.config);
     const { config } = props;
+    this.awsSdkLayer = new AwsSdkLayer(this, 'AwsSdk', { projectRoot: root });
 
     const common: Record<string, string> = {
       [Env.tableName]: props.table.tableName,
@@ -185,6 +190,7 @@ export class SpotwiseFunctions extends Construct {
         handlerName: name,
         entry: resolve(root, handlersDir, `${name}.ts`),
         projectRoot: root,
+        awsSdkLayer: this.awsSdkLayer.layer,
         description: s.description,
         memorySize: s.memorySize,
         ...(s.heapMiB !== undefined ? { heapMiB: s.heapMiB } : {}),

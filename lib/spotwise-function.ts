@@ -1,9 +1,10 @@
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import { PolicyStatement, Role, ServicePrincipal, type IRole } from 'aws-cdk-lib/aws-iam';
-import { Architecture, LoggingFormat, Tracing, type IFunction } from 'aws-cdk-lib/aws-lambda';
+import { Architecture, LoggingFormat, Tracing, type IFunction, type ILayerVersion } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat, type ICommandHooks } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { AWS_SDK_LAYER_PACKAGES } from './aws-sdk-layer';
 import { DeadLetterQueue } from './dead-letter-queue';
 import { ESM_REQUIRE_BANNER, LAMBDA_BUNDLE_TARGET, LAMBDA_RUNTIME } from './lambda-runtime';
 import { acknowledgeNag } from './nag';
@@ -13,7 +14,7 @@ export const HANDLER_NAMES = ['profiler', 'notice', 'coordinator', 'executor'] a
 export type HandlerName = (typeof HANDLER_NAMES)[number];
 
 /**
- * Modules left out of a bundle, per function. The profiler's tfjs (tfjs-core platforms/platform_node.js)
+ * Modules left out of a bundle, per function, beside the AWS SDK (which every function takes from the layer). The profiler's tfjs (tfjs-core platforms/platform_node.js)
  * calls `require('node-fetch')` only inside `fetch()`, and only when the global `fetch` is missing; Node 18+
  * has a global fetch and the profiler loads its model from memory (tf.io.fromMemory), never over HTTP. So
  * node-fetch and its URL stack (whatwg-url, tr46's Unicode tables: about 300 KB minified) are never
@@ -31,15 +32,32 @@ export const EXTERNAL_MODULES: Readonly<Record<HandlerName, readonly string[]>> 
  * "type": "module", top-level await allowed); the banner gives bundled CommonJS dependencies a `require`.
  * mainFields puts `module` first because @tensorflow/tfjs's `main` is a UMD build esbuild cannot tree-shake.
  *
- * The AWS SDK is bundled, not taken from the runtime. The Lambda guide ("Building Lambda functions with
- * Node.js", Runtime-included SDK versions) says every Node.js runtime includes "a specific minor version of
- * the AWS SDK for JavaScript v3, not the latest", that this version "depends on the runtime version and your
- * AWS Region", and that the way to learn it is to deploy a function that reports it: no published version
- * can be checked at synth. The one documented observation (aws-cdk's integration tests, 2025: nodejs22.x
- * shipped 3.895.0 and lacked commands added in 3.942.0) is far older than the 3.11xx clients the adapters are
- * tested with, and aws-cdk#25492 measured higher cold starts with the runtime's SDK (module resolution over
- * many files) than with a bundled one. So the bundle carries the tested SDK, and the notice, coordinator and
- * executor bundles stay above 1 MB (README, "Where spotwise does not meet its targets yet").
+ * The AWS SDK is not in the bundle: every function imports it from one shared layer (lib/aws-sdk-layer.ts),
+ * built at synth from the versions package-lock.json pins. Measured (npm run bench, bundle.*): the SDK was
+ * about 1 MB of each 1.4 MB bundle (notice 1,410,066 bytes with it, about 0.43 MB without), so the notice,
+ * coordinator and executor bundles now meet their 1 MB target. The bytes did not vanish: the layer (about
+ * 1.7 MB, each client whole, every command) loads on every cold start beside the function's code, so a cold
+ * start reads about 2.1 MB and init rose by roughly 80 ms on the bench machine (bundle.*.initMs,
+ * bundle.*.withLayerBytes). What the layer buys is one SDK build shared by the four functions (uploaded once,
+ * not four times) and function code under a third of its former size.
+ *
+ * Not the runtime's own SDK. The Lambda guide ("Building Lambda functions with Node.js", Runtime-included SDK
+ * versions) says every Node.js runtime includes "a specific minor version of the AWS SDK for JavaScript v3,
+ * not the latest", that this version "depends on the runtime version and your AWS Region", and that the way
+ * to learn it is to deploy a function that reports it: no published version can be checked at synth. The one
+ * documented observation (aws-cdk's integration tests, 2025: nodejs22.x shipped 3.895.0 and lacked commands
+ * added in 3.942.0) is far older than the 3.11xx clients the adapters are tested with, and aws-cdk#25492
+ * measured higher cold starts with the runtime's SDK (module resolution over many files) than with a bundled
+ * one. The layer keeps both properties: the exact tested versions, and one bundled file per package (plus
+ * the chunks they share), not the runtime's many files. Lambda resolves ES-module imports from layers
+ * (/opt/nodejs/node_modules) before /var/runtime/node_modules (see AWS_SDK_LAYER_MODULES_DIR), so the
+ * runtime's copy is never reached for these packages.
+ *
+ * Exactly AWS_SDK_LAYER_PACKAGES are external, not `@aws-sdk/*`: an SDK module a dependency imports that
+ * the layer does not hold stays bundled rather than falling through to the runtime's copy. NodejsFunction
+ * uses `externalModules` as given and ignores `bundleAwsSDK` when both are set (aws-lambda-nodejs
+ * bundling.js: `externals = props.externalModules ?? defaultExternals`); `bundleAwsSDK: true` only says
+ * that no `@aws-sdk/*` wildcard would apply if the list were ever dropped.
  */
 export const baseBundling = (target: string, handler: HandlerName) => ({
   format: OutputFormat.ESM,
@@ -49,7 +67,7 @@ export const baseBundling = (target: string, handler: HandlerName) => ({
   sourceMap: true,
   sourcesContent: false,
   bundleAwsSDK: true,
-  externalModules: [...EXTERNAL_MODULES[handler]],
+  externalModules: [...AWS_SDK_LAYER_PACKAGES, ...EXTERNAL_MODULES[handler]],
   banner: ESM_REQUIRE_BANNER,
 });
 
@@ -59,6 +77,8 @@ export interface SpotwiseFunctionProps {
   readonly entry: string;
   /** Directory holding package-lock.json (esbuild resolves node_modules from it). */
   readonly projectRoot: string;
+  /** The stack's one AWS SDK layer (AwsSdkLayer): the bundle imports the SDK from it and fails to load without it. */
+  readonly awsSdkLayer: ILayerVersion;
   readonly description: string;
   /** Lambda allows 128..10240 MB. */
   readonly memorySize: number;
@@ -84,7 +104,7 @@ export interface SpotwiseFunctionProps {
 }
 
 /**
- * One spotwise Lambda: NodejsFunction (esbuild, no Docker), arm64, Node 24, X-Ray active tracing, JSON logs
+ * One spotwise Lambda: NodejsFunction (esbuild, no Docker), arm64, Node 24, the AWS SDK layer, X-Ray active tracing, JSON logs
  * into its own log group with a retention, its own role (no AWS managed policies: the only log permission
  * is writing to its own group), and its own encrypted dead-letter queue for asynchronous failures.
  */
@@ -120,6 +140,7 @@ export class SpotwiseFunction extends Construct {
       depsLockFilePath: `${props.projectRoot}/package-lock.json`,
       runtime: LAMBDA_RUNTIME,
       architecture: Architecture.ARM_64,
+      layers: [props.awsSdkLayer],
       memorySize: props.memorySize,
       timeout: props.timeout,
       description: props.description,

@@ -3,6 +3,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSy
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { AWS_SDK_LAYER_MANIFEST, AWS_SDK_LAYER_MODULES_DIR, AWS_SDK_LAYER_PACKAGES } from '../../lib/aws-sdk-layer';
 import { PROJECT_ROOT } from '../../lib/project-root';
 
 const temp = mkdtempSync(join(tmpdir(), 'spotwise-synth-'));
@@ -40,7 +41,7 @@ describe('bin/spotwise.ts', () => {
 });
 
 describe('npm run synth (the aws-cdk CLI 2.1148 on aws-cdk-lib 2.276, with esbuild bundling, offline)', () => {
-  it('passes cdk-nag and the built-in validation, and writes the template and four bundles, only the profiler with the model', () => {
+  it('passes cdk-nag and the built-in validation, and writes the template, four bundles (only the profiler with the model) and the AWS SDK layer', () => {
     const outdir = join(temp, 'cli');
     const run = spawnSync('npx', ['cdk', 'synth', '--quiet', '--output', outdir], { cwd: PROJECT_ROOT, encoding: 'utf8', timeout: 300_000 });
     expect(run.stderr).not.toMatch(/error/i);
@@ -50,8 +51,12 @@ describe('npm run synth (the aws-cdk CLI 2.1148 on aws-cdk-lib 2.276, with esbui
     // cdk-nag and CDK's own CloudFormation validation both ran and reported nothing.
     const report = JSON.parse(readFileSync(join(outdir, 'validation-report.json'), 'utf8')) as { pluginReports: unknown[] };
     expect(report.pluginReports).toEqual([]);
-    const assets = readdirSync(outdir).filter((d) => d.startsWith('asset.'));
-    expect(assets).toHaveLength(4);
+    const all = readdirSync(outdir).filter((d) => d.startsWith('asset.'));
+    expect(all).toHaveLength(5);
+    const layers = all.filter((d) => existsSync(join(outdir, d, AWS_SDK_LAYER_MANIFEST)));
+    expect(layers).toHaveLength(1);
+    for (const pkg of AWS_SDK_LAYER_PACKAGES) expect(existsSync(join(outdir, layers[0] as string, AWS_SDK_LAYER_MODULES_DIR, pkg, 'index.mjs')), pkg).toBe(true);
+    const assets = all.filter((d) => !layers.includes(d));
     const withModel = assets.filter((d) => existsSync(join(outdir, d, 'model', 'model.json')));
     expect(withModel).toHaveLength(1);
     expect(readdirSync(join(outdir, withModel[0] as string, 'model')).sort()).toEqual(['metadata.json', 'model.json', 'weights.bin']);

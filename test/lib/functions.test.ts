@@ -1,5 +1,6 @@
 import { Annotations, Match, type Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { awsSdkLayerDescription, pinnedAwsSdkVersions } from '../../lib/aws-sdk-layer';
 import { ContextKey } from '../../lib/config/context-keys';
 import { MAX_CONFIG_ENV_BYTES, PROFILER_HEAP_MIB, SpotwiseFunctions, modelCopyCommands } from '../../lib/functions';
 import { RequestBus } from '../../lib/request-bus';
@@ -58,6 +59,19 @@ describe('the four functions (spotwise.example.yaml, -c dry_run=false, alarm_ema
       MaximumEventAgeInSeconds: SETTINGS[fn].maxAge,
       Qualifier: '$LATEST',
     });
+  });
+
+  it('gives the four functions one AWS SDK layer, for Node 24 on arm64, pinned by package-lock.json', () => {
+    const { template } = s;
+    template.resourceCountIs('AWS::Lambda::LayerVersion', 1);
+    template.hasResourceProperties('AWS::Lambda::LayerVersion', {
+      CompatibleRuntimes: ['nodejs24.x'],
+      CompatibleArchitectures: ['arm64'],
+      Description: awsSdkLayerDescription(pinnedAwsSdkVersions()),
+    });
+    const layer = idOf(template, 'AWS::Lambda::LayerVersion', 'FunctionsAwsSdk');
+    for (const fn of HANDLER_NAMES) expect(functionOf(template, fn).Layers, fn).toEqual([{ Ref: layer }]);
+    expect(s.stack.functions.awsSdkLayer.packages).toEqual(pinnedAwsSdkVersions());
   });
 
   it('gives every function the shared environment, named by lambda/contracts/env.ts', () => {

@@ -1,19 +1,23 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { Duration } from 'aws-cdk-lib';
+import { Duration, type Stack } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
 import { build } from 'esbuild';
 import { describe, expect, it } from 'vitest';
+import { AWS_SDK_LAYER_MODULES_DIR, AWS_SDK_LAYER_PACKAGES, AwsSdkLayer, buildAwsSdkLayer } from '../../lib/aws-sdk-layer';
+import { LAMBDA_BUNDLE_TARGET } from '../../lib/lambda-runtime';
 import { PROJECT_ROOT } from '../../lib/project-root';
 import { EXTERNAL_MODULES, SpotwiseFunction, baseBundling, type HandlerName, type SpotwiseFunctionProps } from '../../lib/spotwise-function';
-import { bareStack } from './helpers';
+import { bareStack, logicalIdsOf } from './helpers';
 
-const props = (over: Partial<SpotwiseFunctionProps> = {}): SpotwiseFunctionProps => ({
+const props = (stack: Stack, over: Partial<SpotwiseFunctionProps> = {}): SpotwiseFunctionProps => ({
   handlerName: 'notice',
   entry: join(PROJECT_ROOT, 'lambda/handlers/notice.ts'),
   projectRoot: PROJECT_ROOT,
+  awsSdkLayer: new AwsSdkLayer(stack, 'AwsSdk').layer,
   description: 'test',
   memorySize: 256,
   timeout: Duration.seconds(30),
@@ -36,7 +40,17 @@ describe('SpotwiseFunction props', () => {
     [{ maxEventAge: Duration.seconds(59) }, 'maxEventAge must be between 60 seconds and 6 hours (got 59 seconds)'],
     [{ maxEventAge: Duration.seconds(6 * 3600 + 1) }, 'maxEventAge must be between 60 seconds and 6 hours (got 21601 seconds)'],
   ])('refuses %j', (over, message) => {
-    expect(() => new SpotwiseFunction(bareStack(), 'Fn', props(over as Partial<SpotwiseFunctionProps>))).toThrow(`SpotwiseFunction Test/Fn: ${message}`);
+    const stack = bareStack();
+    expect(() => new SpotwiseFunction(stack, 'Fn', props(stack, over as Partial<SpotwiseFunctionProps>))).toThrow(`SpotwiseFunction Test/Fn: ${message}`);
+  });
+
+  it('carries the AWS SDK layer it is given', () => {
+    const stack = bareStack();
+    new SpotwiseFunction(stack, 'Fn', props(stack));
+    const template = Template.fromStack(stack);
+    const [layer] = logicalIdsOf(template, 'AWS::Lambda::LayerVersion');
+    template.hasResourceProperties('AWS::Lambda::Function', { Layers: [{ Ref: layer }], Runtime: 'nodejs24.x', Architectures: ['arm64'] });
+    template.hasResourceProperties('AWS::Lambda::LayerVersion', { CompatibleRuntimes: ['nodejs24.x'], CompatibleArchitectures: ['arm64'], Description: Match.stringLikeRegexp('package-lock.json') });
   });
 });
 
@@ -46,7 +60,7 @@ describe('SpotwiseFunction props', () => {
  * model there would cost seconds), and the profiler must carry it.
  */
 const buildBundle = async (handler: HandlerName, outfile?: string) => {
-  const b = baseBundling('node24', handler);
+  const b = baseBundling(LAMBDA_BUNDLE_TARGET, handler);
   return build({
     entryPoints: [join(PROJECT_ROOT, 'lambda/handlers', `${handler}.ts`)],
     bundle: true,
@@ -76,7 +90,7 @@ describe('bundles', () => {
     expect(inputs.some((p) => p.includes('@tensorflow/tfjs-core'))).toBe(true);
   });
 
-  it('the profiler bundle leaves node-fetch out and still loads', async () => {
+  it('the profiler bundle leaves node-fetch out and still loads (with the AWS SDK layer beside it, as on Lambda)', async () => {
     expect(EXTERNAL_MODULES.profiler).toEqual(['node-fetch']);
     const inputs = await bundleInputs('profiler');
     expect(inputs.filter((p) => /node_modules\/(node-fetch|whatwg-url|tr46)\//.test(p))).toEqual([]);
@@ -84,6 +98,8 @@ describe('bundles', () => {
     try {
       const outfile = join(dir, 'index.mjs');
       await buildBundle('profiler', outfile);
+      buildAwsSdkLayer(join(dir, 'layer'));
+      symlinkSync(join(dir, 'layer', AWS_SDK_LAYER_MODULES_DIR), join(dir, 'node_modules'), 'dir');
       // Evaluating the bundle (Lambda's init) must not reach the missing module.
       const script = `const m = await import(${JSON.stringify(pathToFileURL(outfile).href)}); process.stdout.write(typeof m.handler);`;
       const out = execFileSync(process.execPath, ['--input-type=module', '-e', script], { cwd: dir, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
@@ -91,11 +107,16 @@ describe('bundles', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
-  }, 60_000);
+  }, 120_000);
 
-  it.each(['notice', 'coordinator', 'executor'] as const)('the %s bundle carries the AWS SDK it was tested with', async (handler) => {
-    expect(baseBundling('node24', handler).bundleAwsSDK).toBe(true);
-    const inputs = await bundleInputs(handler);
-    expect(inputs.some((p) => p.includes('node_modules/@aws-sdk/'))).toBe(true);
+  it.each(['profiler', 'notice', 'coordinator', 'executor'] as const)('the %s bundle imports the layer\'s SDK packages and carries none of them', async (handler) => {
+    const b = baseBundling(LAMBDA_BUNDLE_TARGET, handler);
+    expect(b.externalModules).toEqual([...AWS_SDK_LAYER_PACKAGES, ...EXTERNAL_MODULES[handler]]);
+    const result = await buildBundle(handler);
+    const inputs = Object.keys(result.metafile.inputs);
+    expect(inputs.filter((p) => AWS_SDK_LAYER_PACKAGES.some((pkg) => p.includes(`node_modules/${pkg}/`)))).toEqual([]);
+    const externalSdk = new Set(Object.values(result.metafile.outputs).flatMap((o) => o.imports.filter((i) => i.external && i.path.startsWith('@aws-sdk/')).map((i) => i.path)));
+    expect(externalSdk.size).toBeGreaterThan(0);
+    expect([...externalSdk].filter((p) => !(AWS_SDK_LAYER_PACKAGES as readonly string[]).includes(p))).toEqual([]);
   });
 });

@@ -25,6 +25,7 @@ describe('SpotwiseStack', () => {
       'AWS::IAM::Role': 5, // 4 functions + the scheduler role
       'AWS::Lambda::EventInvokeConfig': 4,
       'AWS::Lambda::Function': 4,
+      'AWS::Lambda::LayerVersion': 1, // the AWS SDK, shared by the four functions
       'AWS::Lambda::Permission': 10,
       'AWS::Logs::LogGroup': 4,
       'AWS::SNS::Topic': 1,
