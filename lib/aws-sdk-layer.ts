@@ -84,11 +84,12 @@ export const pinnedAwsSdkVersions = (projectRoot: string = PROJECT_ROOT): Record
  * client-dynamodb, and the @smithy/@aws-sdk core is loaded once, whichever clients a function uses. Each
  * package is bundled whole (every command), not tree-shaken to what the handlers call: a package published
  * under its name and version must export its whole API, or the first adapter to use one more command breaks
- * at run time, not at synth. That has a measured price: client-ec2 alone is about 1 MB, and importing it
- * whole made init about 80 ms slower on the bench machine than the bundled SDK; a layer cut to the names
- * lambda/ imports measured about 1.0 MB instead of 1.7 MB with init near the bundled figure. ESM with the
- * same createRequire banner as the functions (CommonJS dependencies inside the SDK call `require`), `module`
- * before `main` as in baseBundling.
+ * at run time, not at synth. That has a measured price: client-ec2 alone is about 1 MB, and importing the
+ * clients whole made init 55–90 ms slower on the bench machine than the bundled SDK; a layer cut to the
+ * names lambda/ imports measured about 1.0 MB instead of 1.7 MB, with init near the bundled figure.
+ *
+ * ESM with the same createRequire banner as the functions (CommonJS dependencies inside the SDK call
+ * `require`), `module` before `main` as in baseBundling.
  */
 export const buildAwsSdkLayer = (outputDir: string, projectRoot: string = PROJECT_ROOT): AwsSdkLayerBuild => {
   const packages = pinnedAwsSdkVersions(projectRoot);

@@ -37,8 +37,8 @@ export const EXTERNAL_MODULES: Readonly<Record<HandlerName, readonly string[]>> 
  * about 1 MB of each 1.4 MB bundle (notice 1,410,066 bytes with it, about 0.43 MB without), so the notice,
  * coordinator and executor bundles now meet their 1 MB target. The bytes did not vanish: the layer (about
  * 1.7 MB, each client whole, every command) loads on every cold start beside the function's code, so a cold
- * start reads about 2.1 MB and init rose by roughly 80 ms on the bench machine (bundle.*.initMs,
- * bundle.*.withLayerBytes). What the layer buys is one SDK build shared by the four functions (uploaded once,
+ * start reads about 2.1 MB and init rose by 55–90 ms on the bench machine (same code, SDK bundled or from the
+ * layer, 21 interleaved runs each; bundle.*.initMs, bundle.*.withLayerBytes). What the layer buys is one SDK build shared by the four functions (uploaded once,
  * not four times) and function code under a third of its former size.
  *
  * Not the runtime's own SDK. The Lambda guide ("Building Lambda functions with Node.js", Runtime-included SDK
