@@ -69,6 +69,8 @@ export const simulateCommand = async (raw: RawSimulateOptions): Promise<number> 
     interruption: { rateScale: opts.interruptionScale, rebalanceShare: opts.rebalanceShare },
     postRestartPeaks: opts.postRestartPeaks,
     otherSignals: opts.otherSignals,
+    priorities: opts.priorities,
+    ...(opts.poolBudget !== 1 ? { poolBudget: opts.poolBudget } : {}),
     ...(opts.replayedInterruptions !== undefined ? { replayedInterruptions: opts.replayedInterruptions } : {}),
     ...(opts.fleetConfig !== undefined ? { fleetConfig: opts.fleetConfig } : {}),
     onProgress: (done, total) => {
@@ -121,6 +123,9 @@ export const registerSimulate = (program: Command): void => {
     .option('--post-restart-memory <x>', 'peak memory multiplier right after a (re)start (default: the model\'s, 1.4 unless learned)')
     .option('--capacity-reservation-reclaims <n>', 'interruptible Capacity Reservation reclaims per run, each a two-minute warning then termination (default: 0)')
     .option('--scheduled-maintenance <n>', 'AWS Health scheduled changes per run, announced 2-12 h ahead; EC2 stops what is still there at the start (default: 0)')
+    .option('--pool-budget <x>', 'each primary pool\'s budget as a share (0..1] of the capacity its fleet was sized from: below 1 the pool is oversubscribed (default: 1)')
+    .option('--best-effort-share <x>', 'share (0..1) of the workloads tagged best-effort (spotwise:priority 10, moving with the workload), the rest at their group\'s priority (default: 0)')
+    .option('--targeted-requests <x>', 'share (0..1) of priority requests that name one instance, the group\'s highest-priority serving member when sent (default: 0)')
     .option('--rebalance-share <x>', `share (0..1) of bursts whose rebalance recommendation comes before the warning (default: ${SIMULATE_DEFAULTS.rebalanceShare})`)
     .option('--workers <n>', `worker threads the runs are spread over, 1..${MAX_WORKERS} (default: the machine's cores); results do not depend on it`)
     .option('--no-progress', 'no progress bar')

@@ -44,7 +44,19 @@ export interface SimulationOptions {
   readonly postRestartPeaks?: { readonly cpu?: number; readonly memory?: number };
   /** Capacity Reservation reclaims and AWS Health scheduled changes over the run (default none). */
   readonly otherSignals?: Partial<OtherSignalCounts>;
+  /**
+   * Mixed priorities within a group (default none): `bestEffortShare` of the primary workloads (drawn from the seed)
+   * carry the best-effort priority tag (BEST_EFFORT_PRIORITY) instead of their group policy's, and `targetedShare`
+   * of the priority requests name one instance — the group's highest-priority serving member when sent — instead of
+   * letting the coordinator choose. Together they are the oversubscribed scenario in which borrowing can matter.
+   */
+  readonly priorities?: { readonly bestEffortShare?: number; readonly targetedShare?: number };
+  /** Each primary pool's budget as a share of the capacity its fleet was sized from (`--pool-budget`, default 1). */
+  readonly poolBudget?: number;
 }
+
+/** The `spotwise:priority` of a best-effort workload (`--best-effort-share`): the policies' `low`. */
+export const BEST_EFFORT_PRIORITY = 10;
 
 /** Seconds per simulation step: fine enough for 21-second warm starts and 2-minute warnings. */
 export const DEFAULT_STEP_SECONDS = 10;
@@ -73,7 +85,7 @@ export const prepareSimulation = (opts: SimulationOptions): PreparedSimulation =
   const requestParams: RequestModelParams = { ...DEFAULT_REQUEST_PARAMS, ...opts.requests };
   const timings = checkTimings({ ...DEFAULT_TIMINGS, ...opts.timings });
   const horizonMinutes = Math.ceil(opts.hours * 60);
-  const sample = buildSampleFleet({ seed: opts.seed, dataDir, instances: opts.instances, horizonMinutes, rateScale: interruption.rateScale, traces, ...(opts.fleetConfig !== undefined ? { config: opts.fleetConfig } : {}) });
+  const sample = buildSampleFleet({ seed: opts.seed, dataDir, instances: opts.instances, horizonMinutes, rateScale: interruption.rateScale, traces, ...(opts.fleetConfig !== undefined ? { config: opts.fleetConfig } : {}), ...(opts.poolBudget !== undefined ? { poolBudget: opts.poolBudget } : {}) });
   const window = { start: sample.startAt, end: sample.startAt + horizonMinutes * 60_000 };
   // A Spot pool is an instance type in an AZ, whatever group launched into it: groups that share one share its reclaims.
   const pools: PoolRisk[] = [...new Map(sample.fleet.groups
@@ -90,6 +102,18 @@ export const prepareSimulation = (opts: SimulationOptions): PreparedSimulation =
     sample.fleet.groups.filter((g) => g.role === 'primary').map((g) => ({ groupId: g.id, maxPriority: g.policy.priority })),
     window, requestParams, randomStream(opts.seed, 'priority-requests'),
   );
+  const bestEffortShare = opts.priorities?.bestEffortShare ?? 0;
+  const targetedShare = opts.priorities?.targetedShare ?? 0;
+  for (const [name, v] of [['bestEffortShare', bestEffortShare], ['targetedShare', targetedShare]] as const) {
+    if (!(v >= 0 && v <= 1)) throw new RangeError(`priorities.${name} must be a share between 0 and 1 (got ${v})`);
+  }
+  const priorityOf = new Map(sample.fleet.groups.map((g) => [g.id as string, g.policy.priority] as const));
+  const priorityRng = randomStream(opts.seed, 'workload-priorities');
+  const workloadPriorities = bestEffortShare > 0
+    ? new Map(sample.workloads.map((w) => [w.instanceId as string, priorityRng() < bestEffortShare ? BEST_EFFORT_PRIORITY : (priorityOf.get(w.groupId) ?? 50)] as const))
+    : undefined;
+  const targetRng = randomStream(opts.seed, 'targeted-requests');
+  const targetedRequests = targetedShare > 0 ? new Set(requests.filter(() => targetRng() < targetedShare).map((r) => r.requestId as string)) : undefined;
   const stepSeconds = opts.stepSeconds ?? DEFAULT_STEP_SECONDS;
   if (!(Number.isInteger(stepSeconds) && stepSeconds >= 1 && stepSeconds <= 60)) throw new RangeError(`stepSeconds must be an integer in [1, 60] (got ${stepSeconds})`);
   const world: WorldParams = {
@@ -99,6 +123,7 @@ export const prepareSimulation = (opts: SimulationOptions): PreparedSimulation =
     postRestartVariation: drawRestartVariation(sample.workloads.map((w) => w.instanceId), randomStream(opts.seed, 'post-restart-variation')),
     poolExhaustedSeconds: interruption.poolExhaustedSeconds,
     checkInvariants: opts.checkInvariants ?? false,
+    ...(workloadPriorities !== undefined ? { workloadPriorities } : {}),
   };
   const seriesUsed = new Set(sample.workloads.map((w) => w.demand.seriesId)).size;
   const modelDir = (opts.predictor ?? 'auto') === 'auto' && existsSync(join(BUNDLED_MODEL_DIR, 'model.json')) ? BUNDLED_MODEL_DIR : undefined;
@@ -107,5 +132,6 @@ export const prepareSimulation = (opts: SimulationOptions): PreparedSimulation =
     otherSignals: drawOtherSignals(checkOtherSignals({ ...DEFAULT_OTHER_SIGNALS, ...opts.otherSignals }), window, randomStream(opts.seed, 'other-signals')),
     ...(modelDir !== undefined ? { modelDir } : {}),
     ...(replayedPools !== undefined ? { replayedPools } : {}),
+    ...(targetedRequests !== undefined ? { targetedRequests } : {}),
   };
 };

@@ -20,6 +20,8 @@ export interface SimulationSetup {
   readonly world: WorldParams;
   /** Capacity Reservation reclaims and scheduled maintenance (other-signals.ts), replayed for every strategy. */
   readonly otherSignals?: readonly OtherSignal[];
+  /** Requests that name one instance when sent (`--targeted-requests`; SimWorld.targetRequest). */
+  readonly targetedRequests?: ReadonlySet<string>;
 }
 
 export interface StrategyRun {
@@ -184,7 +186,10 @@ export const runStrategy = async (
         case 'strategy': {
           const { name, payload } = ev;
           world.post(async () => {
-            if (name === 'request') await hooks.onRequest?.(world, payload as InterruptionRequest);
+            if (name === 'request') {
+              const request = payload as InterruptionRequest;
+              await hooks.onRequest?.(world, setup.targetedRequests?.has(request.requestId) === true ? world.targetRequest(request) : request);
+            }
             else await hooks.onEvent?.(world, name, payload);
           });
           break;

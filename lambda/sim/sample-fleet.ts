@@ -8,6 +8,8 @@ import { groupId, instanceId } from '../core/domain';
 import { shapingPolicyYamlSchema } from '../contracts/policy-schema';
 import { toShapingPolicy } from '../core/policy/to-shaping-policy';
 import { checkPoolResources } from '../core/pool/pool-amounts';
+import { refreshPool } from '../core/pool/refresh-pool';
+import { createPool } from '../core/pool/resource-pool';
 import { toCatalog, lookupInstanceType } from '../core/resources/catalog';
 import { addResources, scaleResources, sumResources, toResources, ZERO_RESOURCES } from '../core/resources/resources';
 import { newProfile, updateProfile, steadyQuantile } from '../core/profile/behaviour-profile';
@@ -49,6 +51,12 @@ export interface SampleFleetOptions {
    * configFleetPlan). Unset: the built-in sample fleet.
    */
   readonly config?: SpotwiseConfig;
+  /**
+   * Each primary group's pool budget as a share of the capacity its fleet was sized from (`--pool-budget`,
+   * default 1): below what the members use, the pool is oversubscribed — allocations follow priority-ordered fair
+   * share and reservations often do not fit (the scenario where borrowing matters). The fleet's size is unchanged.
+   */
+  readonly poolBudget?: number;
 }
 
 export interface SampleWorkload {
@@ -186,6 +194,7 @@ const checkOptions = (o: SampleFleetOptions): void => {
   if (o.horizonMinutes !== undefined && !(Number.isInteger(o.horizonMinutes) && o.horizonMinutes > 0)) {
     throw new RangeError(`sample fleet: horizonMinutes must be a positive integer (got ${o.horizonMinutes})`);
   }
+  if (o.poolBudget !== undefined && !(o.poolBudget > 0 && o.poolBudget <= 1)) throw new RangeError(`sample fleet: poolBudget must be a share in (0, 1] (got ${o.poolBudget})`);
 };
 
 /** The usable series of a data folder (with CPU, long enough to say something), in a stable order. */
@@ -391,15 +400,14 @@ export const buildSampleFleet = (opts: SampleFleetOptions = {}): SampleFleet => 
       profiles.push(updateProfile(fresh, samples, startAt));
     }
     instances.push(...members);
-    const capacity = checkPoolResources(
-      spec.capacity ?? scaleResources(sumResources(members.map((m) => lookupInstanceType(catalog, m.instanceType).resources)), 1 + POOL_HEADROOM),
-      `pool capacity of ${spec.id}`, 'down',
-    );
-    const allocations = new Map<InstanceId, Resources>();
-    for (const p of profiles.filter((p) => p.groupId === spec.id)) {
-      allocations.set(p.instanceId, checkPoolResources(toResources(steadyQuantile(p, 0.9)), `allocation of ${p.instanceId}`, 'up'));
-    }
-    const pool: ResourcePool = { groupId: spec.id, capacity, allocations, reservations: new Map(), version: 1 };
+    const sized = spec.capacity ?? scaleResources(sumResources(members.map((m) => lookupInstanceType(catalog, m.instanceType).resources)), 1 + POOL_HEADROOM);
+    const capacity = checkPoolResources(scaleResources(sized, opts.poolBudget ?? 1), `pool capacity of ${spec.id}`, 'down');
+    const wanted = profiles.filter((p) => p.groupId === spec.id)
+      .map((p) => ({ instanceId: p.instanceId, amount: checkPoolResources(toResources(steadyQuantile(p, 0.9)), `allocation of ${p.instanceId}`, 'up'), priority: policy.priority }));
+    // A reduced budget is divided as the profiler's refresh divides it (fair share), so the pool starts sound.
+    const pool: ResourcePool = (opts.poolBudget ?? 1) === 1
+      ? { groupId: spec.id, capacity, allocations: new Map(wanted.map((w) => [w.instanceId, w.amount])), reservations: new Map(), version: 1 }
+      : { ...refreshPool(createPool(spec.id, capacity), { capacity, wanted, handOvers: [], now: startAt }).pool, version: 1 };
     pools.push(pool);
     const spotPools: SpotPool[] = spec.types.flatMap((t) =>
       AZS.map((az) => {
@@ -439,7 +447,15 @@ export const buildSampleFleet = (opts: SampleFleetOptions = {}): SampleFleet => 
     return predictFallback({ profile, downtimeSeconds: 120, windowMinutes: policy?.postRestartWindowMinutes ?? 30, now: startAt });
   });
 
-  const config = plan.config ?? parseSpotwiseConfig({
+  // A reduced pool budget (poolBudget) is what spotwise is configured with: the user's groups get the pools' capacities.
+  const budgeted = (c: SpotwiseConfig): SpotwiseConfig => (opts.poolBudget ?? 1) === 1 ? c : {
+    ...c,
+    groups: c.groups.map((g) => {
+      const pool = pools.find((x) => x.groupId === g.name);
+      return pool === undefined ? g : { ...g, capacity: { vcpu: pool.capacity.vcpu, memory_gib: pool.capacity.memoryGiB, network_mbps: pool.capacity.networkMbps, disk_iops: pool.capacity.diskIops } };
+    }),
+  };
+  const config = plan.config !== undefined ? budgeted(plan.config) : parseSpotwiseConfig({
     groups: PRIMARIES.map((p) => {
       const pool = pools.find((x) => x.groupId === p.id) as ResourcePool;
       return { name: p.id, policy: String(p.policy.policy_name), capacity: { vcpu: pool.capacity.vcpu, memory_gib: pool.capacity.memoryGiB, network_mbps: pool.capacity.networkMbps, disk_iops: pool.capacity.diskIops }, standby: GROUP_IDS.standby };

@@ -23,6 +23,9 @@ export interface RawSimulateOptions {
   readonly postRestartMemory?: string;
   readonly capacityReservationReclaims?: string;
   readonly scheduledMaintenance?: string;
+  readonly bestEffortShare?: string;
+  readonly poolBudget?: string;
+  readonly targetedRequests?: string;
   readonly interruptions?: string;
   readonly config?: string;
   readonly sweep?: boolean;
@@ -47,6 +50,10 @@ export interface SimulateOptions {
   readonly postRestartPeaks: { readonly cpu?: number; readonly memory?: number };
   /** Capacity Reservation reclaims and AWS Health scheduled changes over each run. */
   readonly otherSignals: { readonly capacityReservationReclaims: number; readonly scheduledMaintenance: number };
+  /** Mixed priorities within groups (--best-effort-share, --targeted-requests); both 0 by default. */
+  readonly priorities: { readonly bestEffortShare: number; readonly targetedShare: number };
+  /** Each primary pool's budget as a share of the capacity its fleet was sized from (--pool-budget, default 1). */
+  readonly poolBudget: number;
   readonly sweep: boolean;
   readonly workers: number;
   readonly progress: boolean;
@@ -96,6 +103,9 @@ const FIELDS = {
   postRestartMemory: { flag: '--post-restart-memory', schema: numberText('expected a peak multiplier between 1 and 20 (the first minute\'s memory over steady state)', (n) => n >= 1 && n <= 20) },
   capacityReservationReclaims: { flag: '--capacity-reservation-reclaims', schema: numberText('expected an integer number of reclaims per run between 0 and 10000', (n) => Number.isInteger(n) && n >= 0 && n <= 10_000) },
   scheduledMaintenance: { flag: '--scheduled-maintenance', schema: numberText('expected an integer number of scheduled changes per run between 0 and 10000', (n) => Number.isInteger(n) && n >= 0 && n <= 10_000) },
+  poolBudget: { flag: '--pool-budget', schema: numberText('expected a share above 0 and at most 1 of the capacity each primary group was sized from', (n) => n > 0 && n <= 1) },
+  bestEffortShare: { flag: '--best-effort-share', schema: numberText('expected a share between 0 and 1 of the workloads tagged best-effort (priority 10)', (n) => n >= 0 && n <= 1) },
+  targetedRequests: { flag: '--targeted-requests', schema: numberText('expected a share between 0 and 1 of the priority requests that name one instance', (n) => n >= 0 && n <= 1) },
   workers: { flag: '--workers', schema: numberText(`expected an integer number of worker threads between 1 and ${MAX_WORKERS}`, (n) => Number.isInteger(n) && n >= 1 && n <= MAX_WORKERS) },
 } as const;
 
@@ -140,6 +150,11 @@ export const parseSimulateOptions = (raw: RawSimulateOptions, deps: SimulateOpti
     capacityReservationReclaims: parseField('capacityReservationReclaims', raw.capacityReservationReclaims, 0),
     scheduledMaintenance: parseField('scheduledMaintenance', raw.scheduledMaintenance, 0),
   };
+  const priorities = {
+    bestEffortShare: parseField('bestEffortShare', raw.bestEffortShare, 0),
+    targetedShare: parseField('targetedRequests', raw.targetedRequests, 0),
+  };
+  const poolBudget = parseField('poolBudget', raw.poolBudget, 1);
   const workers = parseField('workers', raw.workers, Math.min(MAX_WORKERS, availableParallelism()));
   let strategies: StrategyName[] = [...STRATEGY_NAMES];
   if (raw.strategy !== undefined && raw.strategy.trim() !== 'all') {
@@ -199,7 +214,7 @@ export const parseSimulateOptions = (raw: RawSimulateOptions, deps: SimulateOpti
   }
 
   return {
-    seeds, singleSeed, hours, instances, strategies, interruptionScale, rebalanceShare, workers, postRestartPeaks, otherSignals,
+    seeds, singleSeed, hours, instances, strategies, interruptionScale, rebalanceShare, workers, postRestartPeaks, otherSignals, priorities, poolBudget,
     sweep: raw.sweep === true,
     outDir: raw.out ?? SIMULATE_DEFAULTS.outDir,
     progress: raw.progress !== false,

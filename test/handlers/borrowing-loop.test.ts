@@ -129,8 +129,24 @@ describe('borrowing through the running path', () => {
     const [due] = ports.scheduler.takeDue(ports.clock.now());
     await makeExecutor(deps)(JSON.parse(JSON.stringify(interruptionDueEvent(due!))));
     expect(requestStatus(ports)).toMatchObject({ status: 'deferred', note: expect.stringContaining('reservation-does-not-fit') });
-    expect(ports.cloud.log.mutatingCalls().filter((c) => c.operation === 'terminateInstance' || c.operation === 'terminateInstanceInAutoScalingGroup')).toEqual([]);
+    expect(ports.cloud.log.mutatingCalls().filter((c) => c.operation === 'terminateInstances' || c.operation === 'terminateInstanceInGroup')).toEqual([]);
     expect(ports.stateStore.allReservations()).toEqual([]);
+  });
+
+  it('control: while the lender stays idle the loan holds, and the due interruption goes ahead on it', async () => {
+    const { ports, deps } = world(1);
+    await makeProfiler(deps)(tick);
+    await makeCoordinator(deps)(requestEvent);
+    ports.metrics.addSamples(LO, samples(NOW, 5, () => 1));
+    ports.metrics.addSamples(HI, samples(NOW, 5, () => 5));
+    ports.clock.advance(5 * MINUTE);
+    await makeProfiler(deps)(tick);
+    expect(domainEvents(ports, 'loan-revoked')).toEqual([]);
+    expect(ports.stateStore.allReservations().map((r) => r.loans?.length)).toEqual([1]);
+    ports.clock.set(NOW + 10 * MINUTE);
+    const [due] = ports.scheduler.takeDue(ports.clock.now());
+    await makeExecutor(deps)(JSON.parse(JSON.stringify(interruptionDueEvent(due!))));
+    expect(ports.cloud.log.mutatingCalls().filter((c) => c.operation === 'terminateInstances' || c.operation === 'terminateInstanceInGroup').map((c) => c.operation)).toHaveLength(1);
   });
 
   it('an instance using more than its own allocation is not admitted on a loan', async () => {

@@ -146,3 +146,34 @@ describe('buildSampleFleet from a configuration (--config)', () => {
     expect(s.fleet.groups[0]!.instances[0]!.id.startsWith(`i-0${groupLetter(groupId('tiny'))}`)).toBe(true);
   });
 });
+
+describe('buildSampleFleet with a reduced pool budget (--pool-budget)', () => {
+  it('keeps the fleet, scales each primary pool\'s capacity, divides it by fair share, and configures spotwise with it', () => {
+    const full = buildSampleFleet({ traces, instances: 12, horizonMinutes: 60 });
+    const half = buildSampleFleet({ traces, instances: 12, horizonMinutes: 60, poolBudget: 0.3 });
+    expect(half.fleet.groups.map((g) => g.instances.length)).toEqual(full.fleet.groups.map((g) => g.instances.length));
+    for (const [k, pool] of half.pools.entries()) {
+      const was = full.pools[k]!;
+      if (half.fleet.groups.find((g) => g.id === pool.groupId)?.role !== 'primary') continue;
+      expect(pool.capacity.vcpu).toBeLessThanOrEqual(was.capacity.vcpu * 0.3);
+      expect(pool.capacity.vcpu).toBeGreaterThan(was.capacity.vcpu * 0.3 - 0.001);
+      expect(poolInvariantViolations(pool)).toEqual([]);
+      expect(half.config.groups.find((g) => g.name === pool.groupId)?.capacity.vcpu).toBe(pool.capacity.vcpu);
+    }
+    // Over a budget below what the members use, someone is held below its steady p90 (fair share), never over capacity.
+    const allocated = half.pools.flatMap((p) => [...p.allocations.values()]).reduce((s, a) => s + a.memoryGiB, 0);
+    const wanted = full.pools.flatMap((p) => [...p.allocations.values()]).reduce((s, a) => s + a.memoryGiB, 0);
+    expect(allocated).toBeLessThan(wanted);
+  });
+
+  it('a budget of 1 is the fleet as it always was', () => {
+    const a = buildSampleFleet({ traces, instances: 8, horizonMinutes: 30 });
+    const b = buildSampleFleet({ traces, instances: 8, horizonMinutes: 30, poolBudget: 1 });
+    expect(b.pools).toEqual(a.pools);
+    expect(b.config).toEqual(a.config);
+  });
+
+  it.each([0, 1.5, Number.NaN])('refuses a budget of %s', (poolBudget) => {
+    expect(() => buildSampleFleet({ traces, instances: 8, horizonMinutes: 30, poolBudget })).toThrow(/poolBudget must be a share in \(0, 1\]/);
+  });
+});

@@ -17,6 +17,7 @@ describe('parseSimulateOptions', () => {
       seeds: [1], singleSeed: true, hours: 48, instances: 40, strategies: [...STRATEGY_NAMES], interruptionScale: 50, rebalanceShare: 0.5,
       sweep: false, workers: Math.min(32, availableParallelism()), outDir: SIMULATE_DEFAULTS.outDir, progress: true,
       postRestartPeaks: {}, otherSignals: { capacityReservationReclaims: 0, scheduledMaintenance: 0 },
+      priorities: { bestEffortShare: 0, targetedShare: 0 }, poolBudget: 1,
     });
   });
 
@@ -36,6 +37,7 @@ describe('parseSimulateOptions', () => {
     [{ postRestartCpu: '3', postRestartMemory: '2' }, { postRestartPeaks: { cpu: 3, memory: 2 } }],
     [{ capacityReservationReclaims: '4', scheduledMaintenance: '2' }, { otherSignals: { capacityReservationReclaims: 4, scheduledMaintenance: 2 } }],
     [{ json: 'out/x.json', out: 'out/y', progress: false }, { jsonFile: 'out/x.json', outDir: 'out/y', progress: false }],
+    [{ poolBudget: '0.5', bestEffortShare: '0.4', targetedRequests: '1' }, { poolBudget: 0.5, priorities: { bestEffortShare: 0.4, targetedShare: 1 } }],
   ])('reads %j', (raw, expected) => {
     expect(parseSimulateOptions(raw)).toMatchObject(expected);
   });
@@ -59,6 +61,10 @@ describe('parseSimulateOptions', () => {
     [{ postRestartMemory: 'x' }, '--post-restart-memory'],
     [{ capacityReservationReclaims: '1.5' }, '--capacity-reservation-reclaims'],
     [{ scheduledMaintenance: '-2' }, '--scheduled-maintenance'],
+    [{ poolBudget: '0' }, '--pool-budget'],
+    [{ poolBudget: '1.5' }, '--pool-budget'],
+    [{ bestEffortShare: '-0.1' }, '--best-effort-share'],
+    [{ targetedRequests: '2' }, '--targeted-requests'],
   ])('refuses %j naming the option', (raw, option) => {
     let error: unknown;
     try {

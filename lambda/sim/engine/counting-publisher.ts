@@ -11,6 +11,8 @@ export class CountingPublisher implements EventPublisher {
   readonly deferredRequests = new Set<string>();
   /** Entries published (each one is a billed EventBridge event). */
   entries = 0;
+  /** `Throttle Requested` events published (policy throttle). */
+  throttles = 0;
 
   async publish(entries: readonly PublishedEntry[]): Promise<void> {
     this.entries += entries.length;
@@ -18,6 +20,8 @@ export class CountingPublisher implements EventPublisher {
       if (e.detailType === 'Domain Event') {
         this.domainEvents.set(e.detail.kind, (this.domainEvents.get(e.detail.kind) ?? 0) + 1);
         if (e.detail.kind === 'interruption-deferred') this.deferredRequests.add(e.detail.requestId);
+      } else if (e.detailType === 'Throttle Requested') {
+        this.throttles += 1;
       } else if (e.detailType === 'Plan Made') {
         this.plans.set(e.detail.handler, (this.plans.get(e.detail.handler) ?? 0) + 1);
       }

@@ -179,6 +179,8 @@ export interface SimWorkload {
   readonly homeType: string;
   readonly home: Resources;
   readonly demand: DemandTrace;
+  /** Its `spotwise:priority` tag, carried by whichever instance hosts it (WorldParams.workloadPriorities). */
+  readonly priority?: number;
   host?: InstanceId;
   next?: InstanceId;
   /** When it started on its current host (post-restart clock). */
@@ -203,6 +205,12 @@ export interface WorldParams {
    * restarts differ between workloads, and spotwise is never told how.
    */
   readonly postRestartVariation?: ReadonlyMap<string, number>;
+  /**
+   * Per-workload priority (`--best-effort-share`): the workload's host carries it as its `spotwise:priority` tag,
+   * moved with the workload from host to host (a job scheduler tags where it runs its job). Absent: every
+   * instance has its group policy's priority.
+   */
+  readonly workloadPriorities?: ReadonlyMap<string, number>;
   /** Check conservation invariants every step and throw on the first violation (tests). */
   readonly checkInvariants: boolean;
 }
@@ -356,7 +364,9 @@ export class SimWorld {
     this.workloads = sample.workloads.map((w) => ({
       id: w.instanceId, groupId: w.groupId, homeType: w.homeType, home: lookupInstanceType(this.catalog, w.homeType).resources,
       demand: w.demand, host: w.instanceId, startedAt: this.startAt - 24 * 3_600_000, downtimeMinutes: 0,
+      ...(params.workloadPriorities?.has(w.instanceId) ? { priority: params.workloadPriorities.get(w.instanceId) as number } : {}),
     }));
+    for (const w of this.workloads) if (w.priority !== undefined && w.host !== undefined) this.tagPriority(w.host, w.priority);
     this.restartHorizonMs = restartHorizonMinutes(params.postRestart) * 60_000;
   }
 
@@ -1051,6 +1061,30 @@ export class SimWorld {
     }
   }
 
+  /** Sets an instance's `spotwise:priority` tag (and the world's view of it). */
+  private tagPriority(id: InstanceId, priority: number): void {
+    if (!this.byId.has(id)) return;
+    this.cloud.setPriority(id, priority);
+    this.refresh(id);
+  }
+
+  /**
+   * A targeted request (`--targeted-requests`) names one instance when it is sent: the group's serving member with
+   * the highest priority tag that hosts a workload and is not already being disrupted (ties by id) — the host an
+   * operator patches by name. Without one, the request stays a group request.
+   */
+  targetRequest(request: InterruptionRequest): InterruptionRequest {
+    if (request.selector.kind !== 'group') return request;
+    const groupId = request.selector.groupId;
+    const candidates = this.instances().filter((i) => {
+      const m = this.meta.get(i.id);
+      return i.groupId === groupId && this.isServing(i.id) && m?.doomedAt === undefined && !m?.voluntary && this.workloads.some((w) => w.host === i.id);
+    });
+    candidates.sort((a, b) => b.priority - a.priority || a.id.localeCompare(b.id));
+    const top = candidates[0];
+    return top === undefined ? request : { ...request, selector: { kind: 'instance', instanceId: top.id } };
+  }
+
   /** A cut-over: the workload stops on its old host and restarts on the new one (one host at a time). */
   private switchHost(w: SimWorkload, hooks: StrategyHooks): void {
     const next = w.next as InstanceId;
@@ -1062,6 +1096,11 @@ export class SimWorld {
       w.downtimeMinutes = 0;
     } else {
       w.downtimeMinutes = w.lostAt !== undefined ? (this.current - w.lostAt) / 60_000 : 0;
+    }
+    if (w.priority !== undefined) {
+      // The job's priority tag moves with it: the old host (if it stays) is back at its group's priority.
+      if (old !== undefined && this.byId.has(old)) this.tagPriority(old, this.policies.get(this.byId.get(old)!.groupId)?.priority ?? 50);
+      this.tagPriority(next, w.priority);
     }
     w.host = next;
     w.startedAt = this.current;

@@ -159,6 +159,12 @@ export class InMemoryCloud implements InstanceGateway, CapacityGateway {
     this.catalog.set(spec.name, spec);
   }
 
+  /** Tags an instance with a priority (`spotwise:priority`), as an operator's job scheduler does for what runs there. */
+  setPriority(id: InstanceId, priority: number): void {
+    const i = this.mustGet(id, 'tagging its priority');
+    this.instances.set(id, { ...i, priority, tags: { ...(i.tags ?? {}), 'spotwise:priority': String(priority) } });
+  }
+
   /** Moves an instance to a state directly (the simulator's interruptions, pending → running, ...). */
   setInstanceState(id: InstanceId, state: InstanceState): void {
     const i = this.mustGet(id, 'setting state');

@@ -350,6 +350,9 @@ export const createSpotwiseStrategy = (setup: PreparedSimulation, options: Spotw
       failClosed: publisher.domainEvents.get('fail-closed') ?? 0,
       unstablePoolShifts: publisher.domainEvents.get('spot-pool-unstable') ?? 0,
       unstablePoolsCalmed: publisher.domainEvents.get('spot-pool-calmed') ?? 0,
+      loansMade: publisher.domainEvents.get('loan-made') ?? 0,
+      loansRevoked: publisher.domainEvents.get('loan-revoked') ?? 0,
+      throttled: publisher.throttles,
       ...restartLearning(profilesWritten, setup.sample.startAt, warned),
     }),
   };

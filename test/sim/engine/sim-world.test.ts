@@ -320,3 +320,46 @@ describe('the simulated world: one host at a time, every shortfall in an episode
     expect(w.episode?.fromHost).toBe(oldHost);
   });
 });
+
+describe('mixed priorities (--best-effort-share, --targeted-requests)', () => {
+  const mixed = (): PreparedSimulation =>
+    prepareSimulation({ seed: 3, hours: 1, instances: 6, traces, checkInvariants: true, interruption: { rateScale: 0 }, priorities: { bestEffortShare: 0.5, targetedShare: 1 } });
+
+  it('draws the best-effort workloads and the targeted requests from the seed, the same every time', () => {
+    const a = mixed();
+    const b = mixed();
+    expect([...a.world.workloadPriorities!]).toEqual([...b.world.workloadPriorities!]);
+    expect([...a.world.workloadPriorities!.values()].sort()).toContain(10);
+    expect(new Set(a.world.workloadPriorities!.values()).size).toBeGreaterThan(1);
+    expect([...(a.targetedRequests ?? [])]).toEqual(a.requests.map((r) => r.requestId));
+    expect(quiet().world.workloadPriorities).toBeUndefined();
+  });
+
+  it('tags each workload\'s host with its priority and targets the top-priority serving member', async () => {
+    const setup = mixed();
+    const { world } = newWorld(setup);
+    for (const w of world.workloads) expect(world.instance(w.host!)?.priority).toBe(w.priority);
+    const low = world.workloads.find((w) => w.priority === 10)!;
+    const group = low.groupId;
+    const top = world.instances().filter((i) => i.groupId === group && world.workloads.some((w) => w.host === i.id)).sort((a, b) => b.priority - a.priority || a.id.localeCompare(b.id))[0]!;
+    const request = { requestId: 'r' as never, selector: { kind: 'group' as const, groupId: group, maxPriority: 100 }, reason: 'patch', notBefore: world.now(), deadline: world.now() + 3_600_000, mode: 'terminate' as const, requestedAt: world.now() };
+    expect(world.targetRequest(request).selector).toEqual({ kind: 'instance', instanceId: top.id });
+    expect(world.targetRequest({ ...request, selector: { kind: 'instance', instanceId: top.id } })).toEqual({ ...request, selector: { kind: 'instance', instanceId: top.id } });
+  });
+
+  it('the priority tag moves with the workload to its new host when its old one is terminated', async () => {
+    const setup = mixed();
+    const { world, cloud } = newWorld(setup);
+    const low = world.workloads.find((w) => w.priority === 10)!;
+    const old = low.host!;
+    await cloud.setDesiredCapacity(GROUP_IDS.standby, 1);
+    await cloud.terminateInstanceInGroup(old, { decrementDesiredCapacity: false });
+    for (let k = 0; k < 90 && (low.host === undefined || low.host === old); k++) {
+      await advance(world, 10);
+      world.placeWorkloads(noHooks);
+    }
+    expect(low.host).toBeDefined();
+    expect(low.host).not.toBe(old);
+    expect(world.instance(low.host!)?.priority).toBe(10);
+  });
+});
