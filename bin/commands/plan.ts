@@ -4,12 +4,15 @@ import { Env } from '../../lambda/contracts/env';
 import { parseSpotwiseConfig } from '../../lambda/contracts/config';
 import { readConfigText } from '../../lambda/contracts/config-file';
 import {
-  type DomainEvent, type GroupId, type InstanceId, type ManagedInstance, type Notice, type Plan,
+  type DomainEvent, type FleetView, type GroupId, type InstanceId, type ManagedInstance, type Notice, type Plan, type Resources,
 } from '../../lambda/core/domain';
+import { allocationOf, isServing, planPoolUpkeep } from '../../lambda/core/planner/plan-pool-upkeep';
+import { outstandingLoans } from '../../lambda/core/pool/borrowing';
+import { formatResources } from '../../lambda/core/resources/resources';
 import { planNoticeResponse } from '../../lambda/core/planner/plan-notice';
 import { describeAction } from '../../lambda/handlers/describe-action';
 import { parseEvent } from '../../lambda/events/registry';
-import { loadFleet, type FleetPorts } from '../../lambda/handlers/load-fleet';
+import { loadFleet, poolCapacity, type FleetPorts } from '../../lambda/handlers/load-fleet';
 import { toManagedGroups, type ManagedGroups } from '../../lambda/handlers/managed-groups';
 import { CLOUD_MUTATING, createInMemoryPorts, InMemoryStateStore, STATE_STORE_MUTATING, type InMemoryPorts } from '../../lambda/sim/memory';
 import { buildSampleFleet } from '../../lambda/sim/sample-fleet';
@@ -28,9 +31,18 @@ export interface PlanTarget {
   readonly adopt?: (notice: Notice) => { readonly notice: Notice; readonly note?: string; readonly managed?: ManagedGroups };
 }
 
+/** A profile tick's pool as the profiler would leave it: who is held below what it wants, and what is on loan. */
+export interface PoolView {
+  readonly groupId: GroupId;
+  readonly capacity: Resources;
+  /** Members held below their wanted allocation (fair share under oversubscription, or a full pool). */
+  readonly capped: readonly { readonly instanceId: InstanceId; readonly wanted: Resources; readonly allocated: Resources; readonly reason: string }[];
+  readonly loans: readonly { readonly reservationId: string; readonly borrower: InstanceId; readonly lender: InstanceId; readonly amount: Resources }[];
+}
+
 export type PlanOutcome =
   | { readonly kind: 'malformed'; readonly errors: string }
-  | { readonly kind: 'planned'; readonly notice: Notice; readonly plan: Plan; readonly notes: readonly string[] };
+  | { readonly kind: 'planned'; readonly notice: Notice; readonly plan: Plan; readonly notes: readonly string[]; readonly pool?: PoolView };
 
 const MINUTE = 60_000;
 
@@ -102,9 +114,54 @@ export const planEvent = async (raw: unknown, target: PlanTarget): Promise<PlanO
   const groupIds = [...new Set<GroupId>([...managed.groups.keys(), ...(group !== undefined ? [group] : [])])];
   const loaded = await loadFleet(target.ports, managed, { groupIds, readPoolSignals: true });
   notes.push(...loaded.warnings);
-  const plan = planNoticeResponse(notice, loaded.fleet, { now: target.now });
-  return { kind: 'planned', notice, plan, notes };
+  const staged = planNoticeResponse(notice, loaded.fleet, { now: target.now });
+  if (notice.kind !== 'profile-tick') return { kind: 'planned', notice, plan: staged, notes };
+  const upkeep = await profileTickUpkeep(notice.groupId, loaded.fleet, managed, target);
+  if (upkeep === undefined) return { kind: 'planned', notice, plan: staged, notes };
+  const { actions, events, pool } = upkeep(staged);
+  return { kind: 'planned', notice, plan: { actions, events }, notes, pool };
 };
+
+/**
+ * What the profiler's tick would also do to the group's pool (core planPoolUpkeep, the profiler's own code): from
+ * the stored profiles and forecasts (no new metrics are read), the refreshed allocations with fair share, throttles
+ * and loans called back. Returns a merger that puts them in the plan as the profiler does (loans called back
+ * first, throttles last).
+ */
+const profileTickUpkeep = async (groupId: GroupId, fleet: FleetView, managed: ManagedGroups, target: PlanTarget) => {
+  const group = fleet.groups.find((g) => g.id === groupId);
+  const settings = managed.groups.get(groupId);
+  if (group === undefined || settings === undefined) return undefined;
+  const serving = group.instances.filter(isServing);
+  const profiles = await target.ports.state.getProfiles(serving.map((i) => i.id));
+  const allocations = new Map<InstanceId, Resources>();
+  for (const i of serving) {
+    const spec = fleet.catalog.get(i.instanceType);
+    if (spec !== undefined) allocations.set(i.id, allocationOf(profiles.get(i.id), spec.resources));
+  }
+  const upkeep = planPoolUpkeep({
+    group, fleet, allocations, profiles: [...profiles.values()], forecasts: [...fleet.forecasts.values()], now: target.now,
+    capacity: poolCapacity(settings, group.instances, fleet.catalog), staleAfterMs: PROFILE_STALE_MS,
+  });
+  const pool: PoolView = {
+    groupId,
+    capacity: upkeep.refresh.pool.capacity,
+    capped: upkeep.refresh.capped.map((c) => ({
+      instanceId: c.instanceId, wanted: c.wanted, allocated: c.allocated,
+      reason: `held ${formatResources(c.shortfall)} below its steady p90: its priority tier's fair share of a pool that cannot hold every member's demand, or a pool full of reservations`,
+    })),
+    loans: outstandingLoans(upkeep.refresh.pool).filter((o) => !upkeep.revocations.actions.some((a) => a.kind === 'release' && a.reservationId === o.reservation.id))
+      .map((o) => ({ reservationId: o.reservation.id, borrower: o.reservation.instanceId, lender: o.loan.lender, amount: o.loan.amount })),
+  };
+  return (staged: Plan): Plan & { readonly pool: PoolView } => ({
+    actions: [...upkeep.revocations.actions, ...staged.actions.filter((a) => a.kind !== 'noop' || (upkeep.revocations.actions.length === 0 && upkeep.throttles.actions.length === 0)), ...upkeep.throttles.actions],
+    events: [...upkeep.revocations.events, ...staged.events],
+    pool,
+  });
+};
+
+/** The profiler's default read window (60 min) plus CloudWatch's lag: a profile older than this decides no throttle. */
+const PROFILE_STALE_MS = 63 * MINUTE;
 
 // ---------------------------------------------------------------------------------------------
 // Targets
@@ -284,6 +341,14 @@ export const formatText = (outcome: Extract<PlanOutcome, { kind: 'planned' }>, t
     `Target: ${target.description} at ${iso(target.now)}`,
   ];
   if (outcome.notes.length > 0) lines.push('Notes:', ...outcome.notes.map((s) => `  - ${s}`));
+  if (outcome.pool !== undefined) {
+    const p = outcome.pool;
+    lines.push(`Pool:   ${p.groupId}, capacity ${formatResources(p.capacity)} after the refresh`);
+    lines.push(p.capped.length === 0 ? '  allocations: every member at its steady p90' : `  allocations below what the member wants (${p.capped.length}):`);
+    for (const c of p.capped) lines.push(`    ${c.instanceId}: wants ${formatResources(c.wanted)}, allocated ${formatResources(c.allocated)} — ${c.reason}`);
+    lines.push(p.loans.length === 0 ? '  loans: none' : `  loans (${p.loans.length}):`);
+    for (const l of p.loans) lines.push(`    ${l.reservationId} for ${l.borrower} borrows ${formatResources(l.amount)} from ${l.lender}`);
+  }
   lines.push(`Plan:   ${outcome.plan.actions.length} action(s)`);
   outcome.plan.actions.forEach((a, i) => lines.push(`  ${i + 1}. ${describeAction(a)}`));
   if (outcome.plan.events.length > 0) lines.push('Events:', ...outcome.plan.events.map((e) => `  - ${describeEvent(e)}`));
@@ -352,7 +417,7 @@ export const runPlanCommand = async (opts: PlanOptions): Promise<void> => {
   if (opts.json === true) {
     // stdout carries exactly one JSON object; notes go to stderr.
     for (const note of full.notes) console.error(`note: ${note}`);
-    process.stdout.write(`${JSON.stringify({ notice: noticeJson(full.notice), plan: { actions: full.plan.actions, events: full.plan.events } })}\n`);
+    process.stdout.write(`${JSON.stringify({ notice: noticeJson(full.notice), plan: { actions: full.plan.actions, events: full.plan.events }, ...(full.pool !== undefined ? { pool: full.pool } : {}) })}\n`);
     return;
   }
   console.log(formatText(full, target, opts.event));

@@ -1,6 +1,6 @@
 import {
   DIMENSIONS,
-  type Action, type BehaviourProfile, type DomainEvent, type FleetView, type Forecast, type GroupId, type GroupView, type InstanceId, type ManagedInstance, type PredictionInput,
+  type BehaviourProfile, type FleetView, type Forecast, type GroupView, type InstanceId, type ManagedInstance, type PredictionInput,
   type ResourcePool, type Resources,
 } from '../core/domain';
 import { MetricDimension, MetricName } from '../contracts/metrics';
@@ -9,16 +9,15 @@ import { loadModel, TfjsPredictor } from '../adapters/tfjs-predictor';
 import { planEvictions } from '../core/coordinator/plan-request';
 import { planNoticeResponse } from '../core/planner/plan-notice';
 import { FallbackPredictor } from '../core/predict/fallback-predictor';
-import { closeRestartWindow, newProfile, steadyQuantile, updateProfile } from '../core/profile/behaviour-profile';
-import { checkPoolResources } from '../core/pool/pool-amounts';
-import { refreshPool, type PoolRefresh, type WantedAllocation } from '../core/pool/refresh-pool';
+import { closeRestartWindow, newProfile, updateProfile } from '../core/profile/behaviour-profile';
+import type { PoolRefresh } from '../core/pool/refresh-pool';
+import { allocationOf, isServing, planPoolUpkeep } from '../core/planner/plan-pool-upkeep';
 import { allocatedResources, reservedResources } from '../core/pool/resource-pool';
-import { borrowedResources, outstandingLoans, planLoanRevocations, recentUse } from '../core/pool/borrowing';
-import { chooseReplacementHandOvers, refreshLineage } from '../core/planner/choose-hand-over';
+import { borrowedResources, recentUse } from '../core/pool/borrowing';
+import { refreshLineage } from '../core/planner/choose-hand-over';
 import { formatResources } from '../core/resources/resources';
 import { planStandbyReturn } from '../core/staging/plan-standby-return';
 import { calibrateForecast, calibrationCases, calibrationFactors, type CalibrationCase } from '../core/predict/calibrate';
-import { planThrottles } from '../core/throttle/plan-throttles';
 import type { MetricTarget, MetricsReader } from '../ports/metrics-reader';
 import type { Predictor } from '../ports/predictor';
 import type { PriceReader } from '../ports/price-reader';
@@ -96,7 +95,6 @@ export const METRIC_LAG_MS = 3 * MINUTE_MS;
 /** Downtime assumed for a restart with no history: a replacement Spot launch and boot take minutes. */
 export const DEFAULT_RESTART_DOWNTIME_SECONDS = 180;
 
-const isServing = (i: ManagedInstance): boolean => !i.warm && (i.state === 'running' || i.state === 'pending');
 
 /** The median downtime of the instance's own restarts, else the default. */
 const expectedDowntimeSeconds = (p: BehaviourProfile): number => {
@@ -112,17 +110,7 @@ const expectedDowntimeSeconds = (p: BehaviourProfile): number => {
 const onCurrentType = (p: BehaviourProfile, t: MetricTarget, groupId: BehaviourProfile['groupId']): BehaviourProfile =>
   p.instanceType === t.instanceType && p.vcpus === t.vcpus && p.groupId === groupId ? p : { ...p, instanceType: t.instanceType, vcpus: t.vcpus, groupId };
 
-/**
- * An instance's allocation in its pool: its steady p90 demand; a dimension with no data counts at the
- * full shape of its type — an unknown use is assumed to be all of it, so the pool never looks freer
- * than it is (fail closed).
- */
-export const allocationOf = (profile: BehaviourProfile | undefined, shape: Resources): Resources => {
-  const p90 = profile === undefined ? {} : steadyQuantile(profile, 0.9);
-  const out: Record<string, number> = {};
-  for (const d of DIMENSIONS) out[d] = Math.min(p90[d] ?? shape[d], shape[d]);
-  return checkPoolResources(out as Resources, `allocation of ${profile?.instanceId ?? 'instance'}`, 'up');
-};
+export { allocationOf };
 
 /**
  * The profiler Lambda (DESIGN.md flow 1), one invocation per managed group per tick ("Profile Tick"
@@ -171,7 +159,13 @@ export const makeHandler = (source: DepsSource<ProfilerDeps>) => async (event: u
 
     // 4. The pool as it stands now: capacity, allocations from the new profiles, expired reservations
     // gone, replacements holding their victims' reservations — through the pool's admission rules.
-    const refresh = refreshedPool(group, profiled.allocations, loaded.fleet, now, settings.capacity === undefined ? poolCapacity(settings, group.instances, loaded.fleet.catalog) : settings.capacity);
+    // The pool's upkeep (core planPoolUpkeep, the same `spotwise plan` prints): refresh, throttles, loans called back.
+    const upkeep = planPoolUpkeep({
+      group, fleet: loaded.fleet, allocations: profiled.allocations, profiles: [...profiled.profiles.values()], forecasts, now,
+      capacity: settings.capacity === undefined ? poolCapacity(settings, group.instances, loaded.fleet.catalog) : settings.capacity,
+      staleAfterMs: deps.profiler.windowMinutes * MINUTE_MS + METRIC_LAG_MS,
+    });
+    const { refresh } = upkeep;
     const { pool } = refresh;
     reportRefresh(refresh, deps, keys);
     const claimed = dryRun ? undefined : await storeRefreshUnlessOverCommitted(deps, group, refresh, loaded.poolsNotStored.includes(groupId), now, keys);
@@ -190,10 +184,9 @@ export const makeHandler = (source: DepsSource<ProfilerDeps>) => async (event: u
     // Stored: only the hand-overs whose release this tick won (a concurrent launch hook may have taken one first).
     const handedOver = claimed === undefined ? refresh.handedOver : refresh.handedOver.filter((h) => claimed.has(h.reservationId));
     // Throttles (policy throttle, off by default) go last: a failed publish then stops nothing else of the plan.
-    const throttles = planThrottles(group, pool, [...profiled.profiles.values()], { now, staleAfterMs: deps.profiler.windowMinutes * MINUTE_MS + METRIC_LAG_MS });
-    // Loans called back (core/pool/borrowing.ts): a lender using more than its refreshed allocation, or a throttled
-    // borrower, releases the borrowing reservation first in the plan (the request behind it is re-admitted when due).
-    const revoked = revokeLoans(group.id, pool, forecasts, throttles.throttled, now);
+    const { throttles } = upkeep;
+    // Loans called back release their borrowing reservations first in the plan (the request behind one is re-admitted when due).
+    const revoked = upkeep.revocations;
     const first = revoked.actions;
     const extra = [...(standbyReturn?.actions ?? []), ...refreshLineage(loaded.fleet, group, handedOver), ...throttles.actions];
     const plan = extra.length === 0 && first.length === 0
@@ -349,42 +342,6 @@ const predictAll = async (deps: ProfilerDeps, inputs: readonly PredictionInput[]
 
 const sameResources = (a: Resources, b: Resources): boolean => DIMENSIONS.every((d) => a[d] === b[d]);
 
-/**
- * The refreshed pool (core refreshPool): allocations are the new profiles' steady p90 (full shape where
- * there is no data), raised only as far as the pool admits; a serving instance the pool does not know
- * yet takes over a reservation waiting for a replacement instead of getting a second allocation beside it.
- * `allocations` holds allocationOf of each updated profile; an instance without one counts at full shape.
- */
-const refreshedPool = (group: GroupView, allocations: ReadonlyMap<InstanceId, Resources>, fleet: FleetView, now: number, capacity: Resources): PoolRefresh => {
-  const wanted: WantedAllocation[] = [];
-  const newcomers: ManagedInstance[] = [];
-  for (const i of group.instances.filter(isServing)) {
-    const spec = fleet.catalog.get(i.instanceType);
-    if (spec === undefined) continue;
-    wanted.push({ instanceId: i.id, amount: allocations.get(i.id) ?? allocationOf(undefined, spec.resources), priority: i.priority });
-    if (!group.pool.allocations.has(i.id)) newcomers.push(i);
-  }
-  const handOvers = chooseReplacementHandOvers(fleet, group, newcomers, now);
-  return refreshPool(group.pool, { capacity, wanted, handOvers, now });
-};
-
-/**
- * The tick's loan revocations as plan actions: the borrowing reservations planLoanRevocations releases (lenders
- * judged by this tick's recentUse against the refreshed allocations), each a `release` and a `loan-revoked` event.
- */
-const revokeLoans = (
-  group: GroupId, pool: ResourcePool, forecasts: readonly Forecast[], throttled: ReadonlySet<InstanceId>, now: number,
-): { readonly actions: Action[]; readonly events: DomainEvent[] } => {
-  if (outstandingLoans(pool).length === 0) return { actions: [], events: [] };
-  const usage = new Map(forecasts.flatMap((f) => (f.kind === 'known' && f.recentUse !== undefined ? [[f.instanceId, f.recentUse] as const] : [])));
-  const { revocations } = planLoanRevocations(pool, usage, throttled);
-  return {
-    actions: revocations.map((r): Action => ({ kind: 'release', groupId: group, reservationId: r.reservation.id, reason: `loan revoked: ${r.reason}` })),
-    events: revocations.map((r): DomainEvent => ({
-      kind: 'loan-revoked', at: now, groupId: group, reservationId: r.reservation.id, lender: r.loan.lender, borrower: r.reservation.instanceId, amount: r.loan.amount, reason: r.reason,
-    })),
-  };
-};
 
 /** Logs what the refresh could not record as asked: capped allocations (the pool is full there) and a held capacity. */
 const reportRefresh = (refresh: PoolRefresh, deps: ProfilerDeps, keys: Record<string, string>): void => {

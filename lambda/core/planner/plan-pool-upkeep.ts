@@ -1,0 +1,85 @@
+import {
+  DIMENSIONS,
+  type Action, type BehaviourProfile, type DomainEvent, type FleetView, type Forecast, type GroupView, type InstanceId, type ManagedInstance, type Resources,
+} from '../domain';
+import { outstandingLoans, planLoanRevocations } from '../pool/borrowing';
+import { checkPoolResources } from '../pool/pool-amounts';
+import { refreshPool, type PoolRefresh, type WantedAllocation } from '../pool/refresh-pool';
+import { steadyQuantile } from '../profile/behaviour-profile';
+import { planThrottles } from '../throttle/plan-throttles';
+import { chooseReplacementHandOvers } from './choose-hand-over';
+
+/** A member the pool holds an allocation for: not warm, running or still starting. */
+export const isServing = (i: ManagedInstance): boolean => !i.warm && (i.state === 'running' || i.state === 'pending');
+
+/**
+ * An instance's allocation in its pool: its steady p90 demand; a dimension with no data counts at the
+ * full shape of its type — an unknown use is assumed to be all of it, so the pool never looks freer
+ * than it is (fail closed).
+ */
+export const allocationOf = (profile: BehaviourProfile | undefined, shape: Resources): Resources => {
+  const p90 = profile === undefined ? {} : steadyQuantile(profile, 0.9);
+  const out: Record<string, number> = {};
+  for (const d of DIMENSIONS) out[d] = Math.min(p90[d] ?? shape[d], shape[d]);
+  return checkPoolResources(out as Resources, `allocation of ${profile?.instanceId ?? 'instance'}`, 'up');
+};
+
+export interface PoolUpkeepInput {
+  readonly group: GroupView;
+  readonly fleet: FleetView;
+  /** allocationOf of each serving instance's updated profile; a serving instance without one counts at full shape. */
+  readonly allocations: ReadonlyMap<InstanceId, Resources>;
+  /** Profiles with their recent one-minute points (throttling reads them; may be empty when throttling is off). */
+  readonly profiles: readonly BehaviourProfile[];
+  /** The tick's forecasts: their recentUse is what a lender uses now. */
+  readonly forecasts: readonly Forecast[];
+  readonly capacity: Resources;
+  readonly now: number;
+  /** A profile whose newest point is older than this decides no throttle. */
+  readonly staleAfterMs: number;
+}
+
+export interface PoolUpkeep {
+  /** The refreshed pool: capacity, allocations (fair share under oversubscription), hand-overs, expired reservations. */
+  readonly refresh: PoolRefresh;
+  /** `request-throttle` actions (policy throttle) and the throttled instances (first eviction candidates). */
+  readonly throttles: { readonly actions: readonly Action[]; readonly throttled: ReadonlySet<InstanceId> };
+  /** Loans called back: a `release` of each borrowing reservation and its `loan-revoked` event. */
+  readonly revocations: { readonly actions: readonly Action[]; readonly events: readonly DomainEvent[] };
+}
+
+/**
+ * What a profiler tick does to a group's pool (DESIGN.md flow 1), as data — the profiler runs it, and
+ * `spotwise plan` prints it for a profile tick: (1) the refresh through the pool's own rules (allocations are the
+ * members' steady p90, divided by priority-ordered fair share where they do not fit; a newcomer takes over a
+ * reservation waiting for a replacement); (2) throttles of members over their refreshed allocation for the policy's
+ * minutes; (3) loans called back (core/pool/borrowing.ts): a lender using more than its refreshed allocation, or a
+ * throttled borrower, releases the borrowing reservation.
+ */
+export const planPoolUpkeep = (input: PoolUpkeepInput): PoolUpkeep => {
+  const { group, fleet, now } = input;
+  const wanted: WantedAllocation[] = [];
+  const newcomers: ManagedInstance[] = [];
+  for (const i of group.instances.filter(isServing)) {
+    const spec = fleet.catalog.get(i.instanceType);
+    if (spec === undefined) continue;
+    wanted.push({ instanceId: i.id, amount: input.allocations.get(i.id) ?? allocationOf(undefined, spec.resources), priority: i.priority });
+    if (!group.pool.allocations.has(i.id)) newcomers.push(i);
+  }
+  const handOvers = chooseReplacementHandOvers(fleet, group, newcomers, now);
+  const refresh = refreshPool(group.pool, { capacity: input.capacity, wanted, handOvers, now });
+  const throttles = planThrottles(group, refresh.pool, input.profiles, { now, staleAfterMs: input.staleAfterMs });
+  if (outstandingLoans(refresh.pool).length === 0) return { refresh, throttles, revocations: { actions: [], events: [] } };
+  const usage = new Map(input.forecasts.flatMap((f) => (f.kind === 'known' && f.recentUse !== undefined ? [[f.instanceId, f.recentUse] as const] : [])));
+  const { revocations } = planLoanRevocations(refresh.pool, usage, throttles.throttled);
+  return {
+    refresh,
+    throttles,
+    revocations: {
+      actions: revocations.map((r): Action => ({ kind: 'release', groupId: group.id, reservationId: r.reservation.id, reason: `loan revoked: ${r.reason}` })),
+      events: revocations.map((r): DomainEvent => ({
+        kind: 'loan-revoked', at: now, groupId: group.id, reservationId: r.reservation.id, lender: r.loan.lender, borrower: r.reservation.instanceId, amount: r.loan.amount, reason: r.reason,
+      })),
+    },
+  };
+};
