@@ -34,7 +34,7 @@ const member = (id: ManagedInstance['id'], priority: number, instanceType: strin
   warm: false, priority, jobType: 'batch', tags: { 'aws:autoscaling:groupName': GROUP },
 });
 
-const world = (memoryGiB: number) => {
+const world = (memoryGiB: number, resourceDemand?: { memory_gb: number }) => {
   const ports = createInMemoryPorts({
     now: NOW,
     cloud: {
@@ -49,7 +49,7 @@ const world = (memoryGiB: number) => {
   }
   const config = parseSpotwiseConfig({
     groups: [{ name: GROUP, policy: 'batch', capacity: { vcpu: 64, memory_gib: memoryGiB } }],
-    policies: [{ policy_name: 'batch', priority: 'low' }],
+    policies: [{ policy_name: 'batch', priority: 'low', ...(resourceDemand !== undefined ? { resource_demand: resourceDemand } : {}) }],
     dry_run: false,
   });
   const deps: ProfilerDeps & { telemetry: RecordingTelemetry } = {
@@ -85,6 +85,13 @@ describe('profiler tick: allocations under oversubscription follow priority-orde
     expect(deps.telemetry.total(MetricName.allocationsBelowWanted, { GroupName: GROUP })).toBe(1);
     expect(deps.telemetry.logsAt('warn').filter((l) => l.message.startsWith('allocation capped')).map((l) => [l.fields['instanceId'], l.fields['shortfall']]))
       .toEqual([[TIERS[2].id, '0 vCPU, 2 GiB, 0 Mbps, 0 IOPS']]);
+  });
+
+  it('the policy\'s resource_demand is each member\'s minimum, served before any tier beyond it', async () => {
+    // 3 GiB each first (the t3.small's whole 2): 3 + 3 + 3 + 2 = 11 of 16; A takes 5 more and the pool is full.
+    const { ports, deps } = world(16, { memory_gb: 3 });
+    await makeHandler(deps)(tick);
+    expect(storedMemory(ports)).toEqual({ instances: [8, 3, 3, 2], tiers: [8, 3, 5] });
   });
 
   it('the same instances with room for all store what each one wants', async () => {

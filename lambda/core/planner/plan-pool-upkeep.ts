@@ -63,7 +63,8 @@ export const planPoolUpkeep = (input: PoolUpkeepInput): PoolUpkeep => {
   for (const i of group.instances.filter(isServing)) {
     const spec = fleet.catalog.get(i.instanceType);
     if (spec === undefined) continue;
-    wanted.push({ instanceId: i.id, amount: input.allocations.get(i.id) ?? allocationOf(undefined, spec.resources), priority: i.priority });
+    const minimum = group.policy.resourceDemand;
+    wanted.push({ instanceId: i.id, amount: input.allocations.get(i.id) ?? allocationOf(undefined, spec.resources), priority: i.priority, ...(minimum !== undefined ? { minimum } : {}) });
     if (!group.pool.allocations.has(i.id)) newcomers.push(i);
   }
   const handOvers = chooseReplacementHandOvers(fleet, group, newcomers, now);

@@ -10,6 +10,11 @@ export interface WantedAllocation {
   readonly amount: Resources;
   /** 0..100: when the pool is short, higher priorities get their allocation first. */
   readonly priority: number;
+  /**
+   * Served before any tier's share beyond it when the pool is short (capped at `amount`): the member's policy
+   * `resource_demand` — what a member of that policy needs to run at all. Absent: 0.
+   */
+  readonly minimum?: Partial<Resources>;
 }
 
 export interface PoolRefreshInput {
@@ -70,7 +75,7 @@ const entitlements = (wanted: readonly WantedAllocation[], room: Resources): Map
     // By instance id: what is left of a shortage after water-filling goes one grid step each in this
     // order, so the split does not depend on the order the instances were listed in.
     const byId = [...wanted].sort((a, b) => (a.instanceId < b.instanceId ? -1 : a.instanceId > b.instanceId ? 1 : 0));
-    const shares = fairShare(room[d], byId.map((w) => ({ id: w.instanceId, priority: w.priority, demand: w.amount[d] })));
+    const shares = fairShare(room[d], byId.map((w) => ({ id: w.instanceId, priority: w.priority, demand: w.amount[d], ...(w.minimum?.[d] !== undefined ? { minimum: w.minimum[d] } : {}) })));
     for (const w of wanted) {
       const a = out.get(w.instanceId) ?? w.amount;
       out.set(w.instanceId, { ...a, [d]: shares.get(w.instanceId) ?? 0 });
@@ -99,8 +104,9 @@ const mustFit = (r: { readonly kind: string; readonly pool?: ResourcePool; reado
  * 2. hand reservations over to their replacements (max of the two, so committed can only fall);
  * 3. lower every allocation that goes down, per dimension (lowerAllocation: never refused), to its
  *    entitlement: what it wants, or — on a dimension where the wanted allocations do not all fit in the
- *    target capacity minus the reservations — its priority-ordered fair share (fairShare: tier by tier,
- *    water-filling within a tier; seed DRATP: 16 GiB for 8 / 4 / 6 in tiers A > B > C is 8 / 4 / 4), so a
+ *    target capacity minus the reservations — its priority-ordered fair share (fairShare: configured minimums
+ *    first, then tier by tier, water-filling within a tier; seed DRATP: 16 GiB for 8 / 4 / 6 in tiers A > B > C is
+ *    8 / 4 / 4), so a
  *    lower tier gives up what a higher one needs and equals share a shortage evenly;
  * 4. set the capacity — if the target is below what is committed now, keep it at committed on the
  *    short dimensions (`capacityHeld`; the core refuses to shrink below commitments, and nothing more

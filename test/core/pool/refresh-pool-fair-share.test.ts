@@ -35,6 +35,23 @@ describe('refreshPool: allocations under oversubscription follow priority-ordere
     expect(out.lowered.get(instanceId('i-c'))?.memoryGiB).toBe(4);
   });
 
+  it.each<[string, number | undefined, Record<string, number>]>([
+    ['no minimum: the higher tiers first', undefined, { 'i-a': 8, 'i-b': 4, 'i-c': 4 }],
+    // Minimums (the policy's resource_demand) first: A 5, B its 4, C 5 = 14 of 16; the 2 left go to the top tier.
+    ['a 5 GiB minimum each: served before any tier beyond it', 5, { 'i-a': 7, 'i-b': 4, 'i-c': 5 }],
+  ])('configured minimums: %s', (_name, minimum, expected) => {
+    const out = refreshPool(createPool(G, CAP), {
+      capacity: CAP,
+      wanted: ([['i-a', 8, 90], ['i-b', 4, 50], ['i-c', 6, 10]] as const).map(([id, m, priority]) => ({
+        instanceId: instanceId(id), amount: mem(m), priority, ...(minimum !== undefined ? { minimum: { memoryGiB: minimum } } : {}),
+      })),
+      handOvers: [],
+      now: T0,
+    });
+    expect(Object.fromEntries([...out.pool.allocations].map(([id, a]) => [id, a.memoryGiB]))).toEqual(expected);
+    expect(poolInvariantViolations(out.pool)).toEqual([]);
+  });
+
   it('within one tier a shortage is water-filled: 16 GiB among equals wanting 8 / 4 / 6 gives 6 / 4 / 6', () => {
     const out = refreshPool(createPool(G, CAP), {
       capacity: CAP,
