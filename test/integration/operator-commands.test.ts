@@ -55,7 +55,7 @@ describeWithMoto('spotwise status, request, cancel and explain against moto (rea
 
   it('status --json: the pool with its reservation, the forecasts, the scheduled request', async () => {
     const report = await statusJson();
-    expect(report).toMatchObject({ schemaVersion: 1, table: TABLE });
+    expect(report).toMatchObject({ schemaVersion: 2, table: TABLE });
     const [web] = report.groups;
     expect(web).toMatchObject({
       group: GROUP,
@@ -64,7 +64,7 @@ describeWithMoto('spotwise status, request, cancel and explain against moto (rea
         allocated: { vcpu: 1, memoryGiB: 4, networkMbps: 100, diskIops: 200 },
         reserved: { vcpu: 3, memoryGiB: 10, networkMbps: 100, diskIops: 200 },
         free: { vcpu: 4, memoryGiB: 18, networkMbps: 29_800, diskIops: 59_600 },
-        borrowed: null,
+        borrowed: { vcpu: 0, memoryGiB: 0, networkMbps: 0, diskIops: 0 },
       },
       reservations: [{ reservationId: `request:${patchId}:${VICTIM}`, purpose: 'request', instanceId: VICTIM, amount: { vcpu: 3, memoryGiB: 10 } }],
     });
