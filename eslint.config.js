@@ -31,22 +31,25 @@ export const bundleFriendlyImports = [
 
 /**
  * The layers of lambda/, lowest first: contracts (event and configuration shapes) → core (pure decisions) → ports
- * (interfaces) → events (parsers) and adapters (AWS), side by side → handlers (entry points and their services) →
- * sim. A layer imports only from layers below it (README, "Layout"). Matched on the relative import path: an import
+ * (interfaces) → events (parsers) and adapters (AWS), side by side → app (the services every entry point shares:
+ * loading the fleet, running a plan, telemetry) → handlers (the four Lambda entry points) → sim. data (real usage
+ * traces and seeded randomness, on contracts and core only) serves the simulator and models/, never a Lambda. A layer imports only from layers below it (README, "Layout"). Matched on the relative import path: an import
  * that climbs out of its folder into a layer it may not use.
  */
 const LAYER_FORBIDS = {
-  contracts: ['core', 'ports', 'events', 'adapters', 'handlers', 'sim'],
-  core: ['ports', 'events', 'adapters', 'handlers', 'sim'],
-  ports: ['events', 'adapters', 'handlers', 'sim'],
-  events: ['adapters', 'handlers', 'sim'],
-  adapters: ['events', 'handlers', 'sim'],
-  handlers: ['sim'],
+  contracts: ['core', 'ports', 'events', 'adapters', 'data', 'app', 'handlers', 'sim'],
+  core: ['ports', 'events', 'adapters', 'data', 'app', 'handlers', 'sim'],
+  ports: ['events', 'adapters', 'data', 'app', 'handlers', 'sim'],
+  events: ['adapters', 'data', 'app', 'handlers', 'sim'],
+  adapters: ['events', 'data', 'app', 'handlers', 'sim'],
+  data: ['ports', 'events', 'adapters', 'app', 'handlers', 'sim'],
+  app: ['data', 'handlers', 'sim'],
+  handlers: ['data', 'sim'],
 };
 export const layerPatterns = (layer) => [
   {
     regex: `^(\\.\\./)+(${LAYER_FORBIDS[layer].join('|')})(/|$)`,
-    message: `lambda/${layer} may not import from lambda/{${LAYER_FORBIDS[layer].join(',')}} (layers: contracts → core → ports → events | adapters → handlers → sim).`,
+    message: `lambda/${layer} may not import from lambda/{${LAYER_FORBIDS[layer].join(',')}} (layers: contracts → core → ports → events | adapters → app → handlers → sim; data (traces, seeded randomness) → sim).`,
   },
 ];
 
@@ -80,6 +83,21 @@ export default tseslint.config(
     files: ['lambda/**/*.ts', 'lib/**/*.ts', 'bin/**/*.ts'],
     rules: {
       'no-restricted-syntax': ['error', ...bundleFriendlyImports],
+    },
+  },
+  // Outside lambda/: the model's training and evaluation use the domain, the adapters' model loader and the traces
+  // (lambda/data), never the simulator, the app layer or a Lambda; the CLI uses the app layer and the simulator,
+  // never a Lambda entry point.
+  {
+    files: ['models/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [{ regex: '^(\\.\\./)+lambda/(sim|app|handlers)(/|$)', message: 'models/ may not import from lambda/{sim,app,handlers}: traces and seeded randomness are in lambda/data.' }] }],
+    },
+  },
+  {
+    files: ['bin/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [{ regex: '^(\\.\\./)+lambda/handlers(/|$)', message: 'bin/ may not import from lambda/handlers (the Lambda entry points): what they share is in lambda/app.' }] }],
     },
   },
   ...Object.keys(LAYER_FORBIDS).filter((layer) => layer !== 'core').map((layer) => ({

@@ -1,6 +1,6 @@
 import type { InstanceId } from '../lambda/core/domain';
 import { makeHandler } from '../lambda/handlers/notice';
-import { randomStream } from '../lambda/sim/random';
+import { randomStream } from '../lambda/data/random';
 import { spotWarningEvent } from '../lambda/sim/strategies/sim-events';
 import { progress, type BenchResult } from './bench-result';
 import { checkedTarget, figure, lessThan, type Figure } from './figures';

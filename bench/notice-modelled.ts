@@ -2,7 +2,7 @@ import { AutoScalingCapacityGateway } from '../lambda/adapters/autoscaling-capac
 import { Ec2InstanceGateway, priceTableFromSpecs } from '../lambda/adapters/ec2-instance-gateway';
 import type { InstanceId } from '../lambda/core/domain';
 import { makeHandler, type NoticeDeps } from '../lambda/handlers/notice';
-import { randomStream } from '../lambda/sim/random';
+import { randomStream } from '../lambda/data/random';
 import { spotWarningEvent } from '../lambda/sim/strategies/sim-events';
 import { LatencyModel } from './aws/aws-latency';
 import { createCloudBackedClients } from './aws/cloud-backed-clients';

@@ -130,7 +130,7 @@ export class SpotwiseAlarms extends Construct {
       ComparisonOperator.GREATER_THAN_THRESHOLD,
     );
 
-    // Refusals and failed actions are counted per plan run, across groups (lambda/handlers/run-plan.ts).
+    // Refusals and failed actions are counted per plan run, across groups (lambda/app/run-plan.ts).
     add(
       'ReservationRefusals',
       `spotwise: more than ${t.reservation_refusals_per_5min} reservation refusals in 5 minutes (a pool budget is too small for the predicted post-restart demand)`,
@@ -145,7 +145,7 @@ export class SpotwiseAlarms extends Construct {
       0,
       ComparisonOperator.GREATER_THAN_THRESHOLD,
     );
-    // Counted per plan run (lambda/handlers/run-plan.ts), dry-run included: a forecast that is unknown (no
+    // Counted per plan run (lambda/app/run-plan.ts), dry-run included: a forecast that is unknown (no
     // CloudWatch agent, no data), a broken pool or ledger, or an action that failed half-way each leave an
     // interruption unprotected.
     add(

@@ -37,7 +37,7 @@ export const FUNCTION_ACCESS: Readonly<Record<HandlerName, FunctionAccess>> = {
     table: 'read-write',
     describe: [...EC2_DESCRIBE, ...ASG_DESCRIBE],
     readMetrics: true,
-    // Cost metrics and staging's cheapest covering type (lambda/handlers/profiler-prices.ts).
+    // Cost metrics and staging's cheapest covering type (lambda/app/profiler-prices.ts).
     readPrices: true,
     // Staging (lambda/core/staging): retype-stopped-instance and put-warm-pool; return-standby-instance
     // (TerminateInstanceInAutoScalingGroup with a decrement) for idle standby members.

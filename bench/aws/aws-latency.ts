@@ -1,4 +1,4 @@
-import { randomStream, uniform } from '../../lambda/sim/random';
+import { randomStream, uniform } from '../../lambda/data/random';
 
 type Random = ReturnType<typeof randomStream>;
 

@@ -6,11 +6,11 @@ import {
 import { checkPoolResources } from '../../lambda/core/pool/pool-amounts';
 import { lookupInstanceType, toCatalog } from '../../lambda/core/resources/catalog';
 import { scaleResources, sumResources } from '../../lambda/core/resources/resources';
-import { toManagedGroups, type ManagedGroups } from '../../lambda/handlers/managed-groups';
+import { toManagedGroups, type ManagedGroups } from '../../lambda/app/managed-groups';
 import { BUNDLED_OS, BUNDLED_PRICE_FILE, BUNDLED_REGION, BUNDLED_SPOT_ADVISOR_FILE } from '../../lambda/sim/bundled-data';
 import type { InMemoryCloudState, InMemoryPorts } from '../../lambda/sim/memory';
 import { loadPriceTable } from '../../lambda/sim/price-table';
-import { randomStream, uniform } from '../../lambda/sim/random';
+import { randomStream, uniform } from '../../lambda/data/random';
 import { loadSpotAdvisor } from '../../lambda/sim/spot-advisor';
 
 /**

@@ -10,10 +10,10 @@ import { allocationOf, isServing, planPoolUpkeep } from '../../lambda/core/plann
 import { outstandingLoans } from '../../lambda/core/pool/borrowing';
 import { formatResources } from '../../lambda/core/resources/resources';
 import { planNoticeResponse } from '../../lambda/core/planner/plan-notice';
-import { describeAction } from '../../lambda/handlers/describe-action';
+import { describeAction } from '../../lambda/app/describe-action';
 import { parseEvent } from '../../lambda/events/registry';
-import { loadFleet, poolCapacity, type FleetPorts } from '../../lambda/handlers/load-fleet';
-import { toManagedGroups, type ManagedGroups } from '../../lambda/handlers/managed-groups';
+import { loadFleet, poolCapacity, type FleetPorts } from '../../lambda/app/load-fleet';
+import { toManagedGroups, type ManagedGroups } from '../../lambda/app/managed-groups';
 import { CLOUD_MUTATING, createInMemoryPorts, InMemoryStateStore, STATE_STORE_MUTATING, type InMemoryPorts } from '../../lambda/sim/memory';
 import { buildSampleFleet } from '../../lambda/sim/sample-fleet';
 

@@ -7,7 +7,7 @@ import { formatResources, subtractResources } from '../../lambda/core/resources/
 import type { CapacityGateway, GroupDescription, WarmPoolDescription } from '../../lambda/ports/capacity-gateway';
 import type { PriceReader, PriceQuote } from '../../lambda/ports/price-reader';
 import type { StoredRequest } from '../../lambda/ports/state-store';
-import { meanSpotUsd } from '../../lambda/handlers/group-cost';
+import { meanSpotUsd } from '../../lambda/app/group-cost';
 import type { TableSnapshot } from '../../lambda/adapters/dynamodb-status-reader';
 import { addAwsOptions, clientOptionsOf, ExitCode, iso, relative, runOperatorCommand, tableNameOf, UsageError, type OperatorOptions } from './operator-options';
 

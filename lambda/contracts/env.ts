@@ -1,4 +1,4 @@
-/** Environment variable names set by the stack (lib/) and validated at cold start (lambda/handlers/runtime). */
+/** Environment variable names set by the stack (lib/) and validated at cold start (lambda/app/runtime). */
 export const Env = {
   tableName: 'SPOTWISE_TABLE_NAME',
   eventBusName: 'SPOTWISE_EVENT_BUS_NAME',

@@ -3,15 +3,15 @@ import { MetricDimension, MetricName } from '../contracts/metrics';
 import { planCancel } from '../core/coordinator/plan-cancel';
 import { planInterruptionRequest } from '../core/coordinator/plan-request';
 import type { StoredRequest } from '../ports/state-store';
-import { buildAwsDeps } from './aws-deps';
-import { appendTrail, trailEntry } from './decision-trail';
-import { acceptEvent, instrumented } from './handle-event';
-import { resolveDeps, type BaseDeps, type DepsSource, type HandlerResult } from './handler-deps';
-import { loadFleet } from './load-fleet';
-import { effectiveDryRun, relatedGroups } from './managed-groups';
-import { requestStatusAfter } from './request-status';
-import { runPlan } from './run-plan';
-import { lazy } from './runtime';
+import { buildAwsDeps } from '../app/aws-deps';
+import { appendTrail, trailEntry } from '../app/decision-trail';
+import { acceptEvent, instrumented } from '../app/handle-event';
+import { resolveDeps, type BaseDeps, type DepsSource, type HandlerResult } from '../app/handler-deps';
+import { loadFleet } from '../app/load-fleet';
+import { effectiveDryRun, relatedGroups } from '../app/managed-groups';
+import { requestStatusAfter } from '../app/request-status';
+import { runPlan } from '../app/run-plan';
+import { lazy } from '../app/runtime';
 
 export type CoordinatorDeps = BaseDeps;
 

@@ -1,15 +1,15 @@
 import type { Action, FleetView, Notice, Plan } from '../core/domain';
 import { MetricDimension, MetricName } from '../contracts/metrics';
 import { planDueInterruption } from '../core/coordinator/plan-request';
-import { buildAwsDeps } from './aws-deps';
-import { appendTrail, trailEntry } from './decision-trail';
-import { acceptEvent, instrumented } from './handle-event';
-import { resolveDeps, type BaseDeps, type DepsSource, type HandlerResult } from './handler-deps';
-import { loadFleet } from './load-fleet';
-import { effectiveDryRun, relatedGroups } from './managed-groups';
-import { requestStatusAfter } from './request-status';
-import { runPlan } from './run-plan';
-import { lazy } from './runtime';
+import { buildAwsDeps } from '../app/aws-deps';
+import { appendTrail, trailEntry } from '../app/decision-trail';
+import { acceptEvent, instrumented } from '../app/handle-event';
+import { resolveDeps, type BaseDeps, type DepsSource, type HandlerResult } from '../app/handler-deps';
+import { loadFleet } from '../app/load-fleet';
+import { effectiveDryRun, relatedGroups } from '../app/managed-groups';
+import { requestStatusAfter } from '../app/request-status';
+import { runPlan } from '../app/run-plan';
+import { lazy } from '../app/runtime';
 
 export type ExecutorDeps = BaseDeps;
 

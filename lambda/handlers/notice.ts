@@ -2,14 +2,14 @@ import type { GroupId } from '../core/domain';
 import { MetricDimension, MetricName } from '../contracts/metrics';
 import { withLineage } from '../core/planner/choose-hand-over';
 import { planNoticeResponse } from '../core/planner/plan-notice';
-import { buildAwsDeps } from './aws-deps';
-import { acceptEvent, instrumented } from './handle-event';
-import { resolveDeps, type BaseDeps, type DepsSource, type HandlerResult } from './handler-deps';
-import { loadFleet, noticeForecastScope } from './load-fleet';
-import { effectiveDryRun, relatedGroups } from './managed-groups';
-import { recordRestartWindows } from './restart-window';
-import { runPlan } from './run-plan';
-import { lazy } from './runtime';
+import { buildAwsDeps } from '../app/aws-deps';
+import { acceptEvent, instrumented } from '../app/handle-event';
+import { resolveDeps, type BaseDeps, type DepsSource, type HandlerResult } from '../app/handler-deps';
+import { loadFleet, noticeForecastScope } from '../app/load-fleet';
+import { effectiveDryRun, relatedGroups } from '../app/managed-groups';
+import { recordRestartWindows } from '../app/restart-window';
+import { runPlan } from '../app/run-plan';
+import { lazy } from '../app/runtime';
 
 export type NoticeDeps = BaseDeps;
 

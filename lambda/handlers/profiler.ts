@@ -21,14 +21,14 @@ import { calibrateForecast, calibrationCases, calibrationFactors, type Calibrati
 import type { MetricTarget, MetricsReader } from '../ports/metrics-reader';
 import type { Predictor } from '../ports/predictor';
 import type { PriceReader } from '../ports/price-reader';
-import { buildAwsDeps } from './aws-deps';
-import { acceptEvent, instrumented } from './handle-event';
-import { resolveDeps, type BaseDeps, type DepsSource, type HandlerResult } from './handler-deps';
-import { loadFleet, poolCapacity, resolveManagedGroup } from './load-fleet';
-import { effectiveDryRun, relatedGroups } from './managed-groups';
-import { defaultPriceReader, emitCostMetrics, priceFleet } from './profiler-prices';
-import { runPlan } from './run-plan';
-import { lazy, type RuntimeSettings } from './runtime';
+import { buildAwsDeps } from '../app/aws-deps';
+import { acceptEvent, instrumented } from '../app/handle-event';
+import { resolveDeps, type BaseDeps, type DepsSource, type HandlerResult } from '../app/handler-deps';
+import { loadFleet, poolCapacity, resolveManagedGroup } from '../app/load-fleet';
+import { effectiveDryRun, relatedGroups } from '../app/managed-groups';
+import { defaultPriceReader, emitCostMetrics, priceFleet } from '../app/profiler-prices';
+import { runPlan } from '../app/run-plan';
+import { lazy, type RuntimeSettings } from '../app/runtime';
 
 export interface ProfilerSettings {
   /** Minutes of 1-minute points read per tick (config profiler.window_minutes). */

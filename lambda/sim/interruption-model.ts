@@ -1,5 +1,5 @@
 import type { Random } from '../core/domain';
-import { exponential, rankOf, uniform } from './random';
+import { exponential, rankOf, uniform } from '../data/random';
 
 /**
  * Spot interruptions as the simulator draws them.

@@ -1,4 +1,4 @@
-import type { TraceSeries } from './traces/load-traces';
+import type { TraceSeries } from '../data/traces/load-traces';
 
 /**
  * What a workload needs right after it starts on a fresh instance, relative to its steady state.

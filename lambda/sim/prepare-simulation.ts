@@ -6,13 +6,13 @@ import type { WorldParams } from './engine/sim-world';
 import { DEFAULT_INTERRUPTION_PARAMS, drawPoolBursts, mapPoolLabels, replayedBursts, type InterruptionModelParams, type PoolRisk, type ReplayedInterruption } from './interruption-model';
 import { DEFAULT_POST_RESTART_MODEL, drawRestartVariation, learnPostRestartModel, withPeaks, type PostRestartModel } from './post-restart-demand';
 import { DEFAULT_REQUEST_PARAMS, drawPriorityRequests, type RequestModelParams } from './priority-requests';
-import { randomStream } from './random';
+import { randomStream } from '../data/random';
 import { checkOtherSignals, DEFAULT_OTHER_SIGNALS, drawOtherSignals, type OtherSignalCounts } from './other-signals';
 import { checkTimings, DEFAULT_TIMINGS, type ReplacementTimings } from './replacement-timings';
 import type { SimulationSetup } from './run-strategy';
 import { buildSampleFleet } from './sample-fleet';
 import { advisorEntry } from './spot-advisor';
-import { loadTraces, type TraceSeries } from './traces/load-traces';
+import { loadTraces, type TraceSeries } from '../data/traces/load-traces';
 
 export interface SimulationOptions {
   readonly seed: number;

@@ -1,6 +1,6 @@
 import type { GroupId, InterruptionRequest, Random } from '../core/domain';
 import { requestId } from '../core/domain';
-import { exponential, uniform } from './random';
+import { exponential, uniform } from '../data/random';
 
 /**
  * Voluntary (priority) interruption requests, as operators send them: maintenance *waves* (a kernel patch,

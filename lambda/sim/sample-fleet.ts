@@ -18,9 +18,9 @@ import type { InMemoryCloudState } from './memory';
 import { BUNDLED_DATA_DIR, BUNDLED_OS, BUNDLED_PRICE_FILE, BUNDLED_REGION, BUNDLED_SPOT_ADVISOR_FILE } from './bundled-data';
 import { DEFAULT_INTERRUPTION_PARAMS, burstsPerHour } from './interruption-model';
 import { loadPriceTable } from './price-table';
-import { randomStream, rankOf } from './random';
+import { randomStream, rankOf } from '../data/random';
 import { advisorEntry, loadSpotAdvisor, type SpotAdvisor } from './spot-advisor';
-import { loadTraces, type TraceSeries } from './traces/load-traces';
+import { loadTraces, type TraceSeries } from '../data/traces/load-traces';
 import { buildDemandTrace, hasCpu, seriesMinutes, type DemandTrace } from './workload-demand';
 
 /**

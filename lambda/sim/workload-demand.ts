@@ -1,5 +1,5 @@
 import type { InstanceTypeSpec } from '../core/domain';
-import type { TraceSeries } from './traces/load-traces';
+import type { TraceSeries } from '../data/traces/load-traces';
 
 /**
  * A workload's steady demand per simulated minute, from a real usage series mapped onto the instance

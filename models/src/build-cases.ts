@@ -1,7 +1,7 @@
 import { DIMENSIONS, groupId, instanceId, type BehaviourProfile, type DecayingHistogram, type Dimension, type MetricSample, type PredictionInput, type Random, type Resources } from '../../lambda/core/domain';
 import { closeRestartWindow, newProfile, openRestartWindow, sampleDemand, updateProfile } from '../../lambda/core/profile/behaviour-profile';
 import { DEFAULT_HALF_LIFE_MS, HISTOGRAM_BOUNDS, emptyHistogram, observeAll } from '../../lambda/core/profile/decaying-histogram';
-import type { TraceSeries } from '../../lambda/sim/traces/load-traces';
+import type { TraceSeries } from '../../lambda/data/traces/load-traces';
 import { AUTOPILOT_WINDOW_MS, autopilotForecast, lastValueForecast, vpaForecast, type BaselineName, type QuantilePair } from './baselines';
 import { randomFor } from './seeded-random';
 import { toMetricSample, vcpusOf } from './trace-samples';

@@ -1,5 +1,5 @@
 import { loadModel, type LoadedModel } from '../../lambda/adapters/model-loader';
-import { loadTracesWithReport } from '../../lambda/sim/traces/load-traces';
+import { loadTracesWithReport } from '../../lambda/data/traces/load-traces';
 import { buildCases, buildRealStarts, CASE_KINDS, DEFAULT_CASE_OPTIONS, type CaseKind } from './build-cases';
 import { REPORT_DIMENSION_ORDER, scoreLists, type DimensionReport, type EvaluationReport, type ReportDimension } from './evaluate-cases';
 import { conformalFactor, withModelP90Scaled, type ConformalFactor } from './real-start-conformal';

@@ -1,5 +1,5 @@
 import type { Random } from '../../lambda/core/domain';
-import { createRandom } from '../../lambda/sim/random';
+import { createRandom } from '../../lambda/data/random';
 
 /**
  * Seeded randomness for case sampling, splits and weight initialisation: the same seed gives the same

@@ -1,5 +1,5 @@
 import type { MetricSample } from '../../lambda/core/domain';
-import type { TracePoint, TraceSeries } from '../../lambda/sim/traces/load-traces';
+import type { TracePoint, TraceSeries } from '../../lambda/data/traces/load-traces';
 
 /**
  * vCPUs assumed for series whose source does not give the machine size (NAB, Azure). Features and

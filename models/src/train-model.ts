@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { DIMENSIONS, type Dimension } from '../../lambda/core/domain';
 import { FEATURE_EPSILON, MODEL_FEATURE_NAMES } from '../../lambda/core/predict/model-features';
 import { loadModelFromArtifacts, MODEL_FORMAT, MODEL_FORMAT_VERSION, type LoadedModel, type ModelMetadata } from '../../lambda/adapters/model-loader';
-import { loadTracesWithReport, type TraceSeries } from '../../lambda/sim/traces/load-traces';
+import { loadTracesWithReport, type TraceSeries } from '../../lambda/data/traces/load-traces';
 import { serialiseModel, sha256, type ArtifactBytes } from './artifact-files';
 import { buildCases, DEFAULT_CASE_OPTIONS, type CaseOptions } from './build-cases';
 import { REPORT_DIMENSIONS, type DimensionReport, type EvaluationReport, type ScoredLists } from './evaluate-cases';

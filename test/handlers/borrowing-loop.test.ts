@@ -6,7 +6,7 @@ import { interruptionDueEvent } from '../../lambda/events';
 import { FallbackPredictor } from '../../lambda/core/predict/fallback-predictor';
 import { makeHandler as makeCoordinator } from '../../lambda/handlers/coordinator';
 import { makeHandler as makeExecutor } from '../../lambda/handlers/executor';
-import { toManagedGroups } from '../../lambda/handlers/managed-groups';
+import { toManagedGroups } from '../../lambda/app/managed-groups';
 import { makeHandler as makeProfiler, type ProfilerDeps } from '../../lambda/handlers/profiler';
 import { createInMemoryPorts, RecordingTelemetry } from '../../lambda/sim/memory';
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseSpotwiseConfig } from '../../lambda/contracts/config';
 import { instanceId, type InstanceId } from '../../lambda/core/domain';
-import { toManagedGroups } from '../../lambda/handlers/managed-groups';
+import { toManagedGroups } from '../../lambda/app/managed-groups';
 import { makeHandler, type NoticeDeps } from '../../lambda/handlers/notice';
 import { createInMemoryPorts, RecordingTelemetry } from '../../lambda/sim/memory';
 import { CATALOG, configInput, GROUP, knownForecast, NOW, STANDBY } from './world';

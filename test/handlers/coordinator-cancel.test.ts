@@ -3,7 +3,7 @@ import { DetailType, SPOTWISE_SOURCE } from '../../lambda/contracts/events';
 import { instanceId, requestId, reservationId } from '../../lambda/core/domain';
 import { interruptionDueEvent } from '../../lambda/events';
 import { makeHandler as makeCoordinator } from '../../lambda/handlers/coordinator';
-import { MAX_TRAIL_ENTRIES } from '../../lambda/handlers/decision-trail';
+import { MAX_TRAIL_ENTRIES } from '../../lambda/app/decision-trail';
 import { makeHandler as makeExecutor } from '../../lambda/handlers/executor';
 import { fixture } from '../events/event-fixtures';
 import { FIXTURE_INSTANCES, GROUP, buildWorld, knownForecast, resetLogs, type World } from './world';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { instanceId, type MetricSample, type PoolSignal } from '../../lambda/core/domain';
 import { FallbackPredictor } from '../../lambda/core/predict/fallback-predictor';
-import { loadFleet } from '../../lambda/handlers/load-fleet';
+import { loadFleet } from '../../lambda/app/load-fleet';
 import { makeHandler as makeNoticeHandler } from '../../lambda/handlers/notice';
 import { makeHandler as makeProfiler, type ProfilerDeps } from '../../lambda/handlers/profiler';
 import { fixture } from '../events/event-fixtures';

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { MetricName } from '../../lambda/contracts/metrics';
 import { groupId, instanceId, type GroupView, type ManagedInstance } from '../../lambda/core/domain';
 import { FallbackPredictor } from '../../lambda/core/predict/fallback-predictor';
-import { applyPrices, groupCost, metricReadCostUsd, pricesKnown } from '../../lambda/handlers/group-cost';
+import { applyPrices, groupCost, metricReadCostUsd, pricesKnown } from '../../lambda/app/group-cost';
 import { makeHandler, type ProfilerDeps } from '../../lambda/handlers/profiler';
 import type { PriceQuote, PriceReader } from '../../lambda/ports/price-reader';
 import { DEFAULT_POLICY } from '../../lambda/core/policy/default-policy';

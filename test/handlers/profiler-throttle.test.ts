@@ -3,7 +3,7 @@ import { parseSpotwiseConfig } from '../../lambda/contracts/config';
 import { MetricName } from '../../lambda/contracts/metrics';
 import { groupId, instanceId, type InstanceTypeSpec, type ManagedInstance, type MetricSample } from '../../lambda/core/domain';
 import { FallbackPredictor } from '../../lambda/core/predict/fallback-predictor';
-import { toManagedGroups } from '../../lambda/handlers/managed-groups';
+import { toManagedGroups } from '../../lambda/app/managed-groups';
 import { makeHandler, type ProfilerDeps } from '../../lambda/handlers/profiler';
 import { createInMemoryPorts, RecordingTelemetry } from '../../lambda/sim/memory';
 

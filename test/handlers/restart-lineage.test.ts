@@ -3,7 +3,7 @@ import { instanceId, type Action, type BehaviourProfile, type MetricSample } fro
 import { steadyQuantile } from '../../lambda/core/profile/behaviour-profile';
 import { FallbackPredictor } from '../../lambda/core/predict/fallback-predictor';
 import { toResources } from '../../lambda/core/resources/resources';
-import { executePlan } from '../../lambda/handlers/execute-plan';
+import { executePlan } from '../../lambda/app/execute-plan';
 import { makeHandler as makeNotice } from '../../lambda/handlers/notice';
 import { makeHandler as makeProfiler, type ProfilerDeps } from '../../lambda/handlers/profiler';
 import { fixture } from '../events/event-fixtures';

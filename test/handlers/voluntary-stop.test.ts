@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { instanceId, reservationId, type Plan } from '../../lambda/core/domain';
 import { makeHandler as makeCoordinator } from '../../lambda/handlers/coordinator';
-import { executePlan } from '../../lambda/handlers/execute-plan';
+import { executePlan } from '../../lambda/app/execute-plan';
 import { makeHandler as makeExecutor } from '../../lambda/handlers/executor';
 import { makeHandler as makeNotice } from '../../lambda/handlers/notice';
 import { interruptionDueEvent } from '../../lambda/events';

@@ -2,7 +2,7 @@ import { parseSpotwiseConfig } from '../../lambda/contracts/config';
 import {
   DIMENSIONS, groupId, instanceId, type Dimension, type DimensionForecast, type Forecast, type InstanceTypeSpec, type ManagedInstance, type Resources,
 } from '../../lambda/core/domain';
-import { toManagedGroups } from '../../lambda/handlers/managed-groups';
+import { toManagedGroups } from '../../lambda/app/managed-groups';
 import type { NoticeDeps } from '../../lambda/handlers/notice';
 import { createInMemoryPorts, RecordingTelemetry, type InMemoryPorts } from '../../lambda/sim/memory';
 

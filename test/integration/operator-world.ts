@@ -9,7 +9,7 @@ import { SchedulerInterruptionScheduler } from '../../lambda/adapters/scheduler-
 import { parseSpotwiseConfig } from '../../lambda/contracts/config';
 import { groupId, instanceId, type InstanceId } from '../../lambda/core/domain';
 import type { CoordinatorDeps } from '../../lambda/handlers/coordinator';
-import { toManagedGroups } from '../../lambda/handlers/managed-groups';
+import { toManagedGroups } from '../../lambda/app/managed-groups';
 import { createInMemoryPorts, RecordingTelemetry, type InMemoryPorts } from '../../lambda/sim/memory';
 import { INTERRUPTION_REQUEST_PATTERN } from '../../lib/request-bus';
 import { knownForecast } from '../handlers/world';

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { TracePoint, TraceSeries } from '../../lambda/sim/traces/load-traces';
+import type { TracePoint, TraceSeries } from '../../lambda/data/traces/load-traces';
 import { AUTOPILOT_WINDOW_MS, VPA_MARGIN } from '../../models/src/baselines';
 import { buildCases, buildRealStarts, buildSimulatedInterruptions, DEFAULT_CASE_OPTIONS, REAL_START_SKIP_MS } from '../../models/src/build-cases';
 

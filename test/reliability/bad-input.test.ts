@@ -9,10 +9,10 @@ import { ValidationError } from '../../lambda/contracts/validation';
 import { FallbackPredictor } from '../../lambda/core/predict/fallback-predictor';
 import { makeHandler as makeCoordinator } from '../../lambda/handlers/coordinator';
 import { makeHandler as makeExecutor } from '../../lambda/handlers/executor';
-import type { HandlerResult } from '../../lambda/handlers/handler-deps';
+import type { HandlerResult } from '../../lambda/app/handler-deps';
 import { makeHandler as makeNotice } from '../../lambda/handlers/notice';
 import { makeHandler as makeProfiler } from '../../lambda/handlers/profiler';
-import { loadRuntimeSettings } from '../../lambda/handlers/runtime';
+import { loadRuntimeSettings } from '../../lambda/app/runtime';
 import { ConfigFileError, loadSpotwiseConfig } from '../../lib/config/load-config';
 import { buildWorld, configInput, type World } from '../handlers/world';
 

@@ -7,7 +7,7 @@ import { Keys } from '../../lambda/contracts/table';
 import { DIMENSIONS, groupId, instanceId, reservationId, type GroupId, type Reservation, type Resources } from '../../lambda/core/domain';
 import { poolInvariantViolations } from '../../lambda/core/pool/resource-pool';
 import type { ReserveOutcome } from '../../lambda/ports/state-store';
-import { createRandom } from '../../lambda/sim/random';
+import { createRandom } from '../../lambda/data/random';
 import { createSpotwiseTable } from '../integration/dynamodb-table';
 import { describeWithMoto } from '../integration/moto';
 

@@ -5,10 +5,10 @@ import { instanceId, type GroupId } from '../../lambda/core/domain';
 import { FallbackPredictor } from '../../lambda/core/predict/fallback-predictor';
 import { makeHandler as makeCoordinator } from '../../lambda/handlers/coordinator';
 import { makeHandler as makeExecutor } from '../../lambda/handlers/executor';
-import type { HandlerResult } from '../../lambda/handlers/handler-deps';
+import type { HandlerResult } from '../../lambda/app/handler-deps';
 import { makeHandler as makeNotice } from '../../lambda/handlers/notice';
 import { makeHandler as makeProfiler } from '../../lambda/handlers/profiler';
-import { createRandom } from '../../lambda/sim/random';
+import { createRandom } from '../../lambda/data/random';
 import { FIXTURE_DIR, fixture, listJson } from '../events/event-fixtures';
 import { GROUP, NOW, STANDBY, buildWorld, knownForecast, resetLogs, type World } from '../handlers/world';
 

@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import {
   burstsPerHour, checkInterruptionParams, DEFAULT_INTERRUPTION_PARAMS, drawPoolBursts, mapPoolLabels, pinnedVictimCount, replayedBursts, selectVictims, type PoolBurst, type PoolRisk,
 } from '../../lambda/sim/interruption-model';
-import { createRandom } from '../../lambda/sim/random';
+import { createRandom } from '../../lambda/data/random';
 
 const pool = (type: string, az: string, rate: number): PoolRisk => ({ instanceType: type, availabilityZone: az, monthlyReclaimRate: rate });
 const HOUR = 3_600_000;

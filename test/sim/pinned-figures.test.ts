@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { BUNDLED_DATA_DIR } from '../../lambda/sim/bundled-data';
 import { runSimulation, toJsonReport } from '../../lambda/sim/simulate';
-import { loadTraces, type TraceSeries } from '../../lambda/sim/traces/load-traces';
+import { loadTraces, type TraceSeries } from '../../lambda/data/traces/load-traces';
 
 /**
  * The simulator's figures for one fixed, short run (seed 5, 12 hours, 12 Spot instances, bursts ×800, a

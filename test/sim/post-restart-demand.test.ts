@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import {
   catchUpVcpu, DEFAULT_POST_RESTART_MODEL, learnPostRestartModel, MAX_MULTIPLIER, MIN_LEARNING_SERIES, warmUpMultiplier,
 } from '../../lambda/sim/post-restart-demand';
-import type { TraceSeries } from '../../lambda/sim/traces/load-traces';
+import type { TraceSeries } from '../../lambda/data/traces/load-traces';
 
 const M = DEFAULT_POST_RESTART_MODEL;
 
@@ -87,7 +87,7 @@ describe('the simulated truth is not spotwise\'s prior', () => {
 
   it('draws a per-workload variation in [0.5, 1.5) from the seed, the same for the same seed', async () => {
     const { drawRestartVariation } = await import('../../lambda/sim/post-restart-demand');
-    const { randomStream } = await import('../../lambda/sim/random');
+    const { randomStream } = await import('../../lambda/data/random');
     const a = drawRestartVariation(['w1', 'w2', 'w3'], randomStream(1, 'post-restart-variation'));
     const b = drawRestartVariation(['w1', 'w2', 'w3'], randomStream(1, 'post-restart-variation'));
     expect([...a]).toEqual([...b]);

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { groupId } from '../../lambda/core/domain';
 import { DEFAULT_REQUEST_PARAMS, drawPriorityRequests } from '../../lambda/sim/priority-requests';
-import { createRandom } from '../../lambda/sim/random';
+import { createRandom } from '../../lambda/data/random';
 
 const targets = [{ groupId: groupId('web'), maxPriority: 90 }, { groupId: groupId('batch'), maxPriority: 50 }];
 const window = { start: 0, end: 48 * 3_600_000 };

@@ -9,7 +9,7 @@ import { overCommitment, poolInvariantViolations } from '../../lambda/core/pool/
 import { BUNDLED_DATA_DIR } from '../../lambda/sim/bundled-data';
 import { InMemoryCloud } from '../../lambda/sim/memory';
 import { buildSampleFleet, ConfigFleetError, configFleetPlan, GROUP_IDS, groupLetter, sampleWarmPoolSize, usableSeries } from '../../lambda/sim/sample-fleet';
-import { loadTraces, type TraceSeries } from '../../lambda/sim/traces/load-traces';
+import { loadTraces, type TraceSeries } from '../../lambda/data/traces/load-traces';
 
 let traces: TraceSeries[];
 beforeAll(() => {

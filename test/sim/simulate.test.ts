@@ -5,7 +5,7 @@ import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { BUNDLED_DATA_DIR } from '../../lambda/sim/bundled-data';
 import { planJobs, runSimulation, toJsonReport, type RunSimulationOptions } from '../../lambda/sim/simulate';
 import { KNOB_STRATEGY_NAMES, STRATEGY_NAMES } from '../../lambda/sim/strategies/strategy-names';
-import { loadTraces, type TraceSeries } from '../../lambda/sim/traces/load-traces';
+import { loadTraces, type TraceSeries } from '../../lambda/data/traces/load-traces';
 import { simulateCommand } from '../../bin/commands/simulate';
 
 let traces: TraceSeries[];

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import type { InstanceTypeSpec } from '../../lambda/core/domain';
 import { buildDemandTrace, MAX_SCALE, TARGET_P95_UTILISATION, UnusableSeriesError } from '../../lambda/sim/workload-demand';
-import type { TraceSeries } from '../../lambda/sim/traces/load-traces';
+import type { TraceSeries } from '../../lambda/data/traces/load-traces';
 
 const m5large: InstanceTypeSpec = { name: 'm5.large', resources: { vcpu: 2, memoryGiB: 8, networkMbps: 750, diskIops: 3600 }, onDemandHourlyUsd: 0.096 };
 const series = (cpu: readonly (number | undefined)[], extra: Partial<TraceSeries> = {}): TraceSeries => ({

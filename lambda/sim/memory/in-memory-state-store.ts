@@ -14,7 +14,7 @@ export type StateStoreOperation = keyof StateStore;
 
 /**
  * Operations that change the capacity ledger or interruption requests. Profiles, forecasts and processed
- * event marks are what spotwise *learns*; they are kept even in dry-run (see lambda/handlers/execute-plan).
+ * event marks are what spotwise *learns*; they are kept even in dry-run (see lambda/app/execute-plan).
  */
 export const STATE_STORE_MUTATING: ReadonlySet<StateStoreOperation> = new Set<StateStoreOperation>([
   'putPoolCapacity', 'putAllocations', 'reserve', 'release', 'handOver', 'sweepExpired', 'putRequest',

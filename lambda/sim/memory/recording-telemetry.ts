@@ -1,5 +1,5 @@
 import type { MetricNameValue } from '../../contracts/metrics';
-import type { HandlerLog, InvocationTracer, LogFields, MetricUnitName, MetricsSink, Telemetry } from '../../handlers/telemetry';
+import type { HandlerLog, InvocationTracer, LogFields, MetricUnitName, MetricsSink, Telemetry } from '../../app/telemetry';
 
 export interface RecordedLog {
   readonly level: 'debug' | 'info' | 'warn' | 'error';

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { ReplayedInterruption } from '../interruption-model';
-import { parseCsvLines } from '../traces/parse-csv';
+import { parseCsvLines } from '../../data/traces/parse-csv';
 
 /** A bad `--interruptions` file: names the line (1-based), the field and the value found. */
 export class InterruptionFileError extends Error {

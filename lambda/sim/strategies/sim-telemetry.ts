@@ -1,4 +1,4 @@
-import type { HandlerLog, InvocationTracer, MetricsSink, Telemetry } from '../../handlers/telemetry';
+import type { HandlerLog, InvocationTracer, MetricsSink, Telemetry } from '../../app/telemetry';
 
 /**
  * Telemetry for handlers running inside the simulator: nothing is printed (a 48-hour run makes

@@ -1,8 +1,8 @@
 import type { BehaviourProfile, InstanceId, InstanceState, InterruptionRequest } from '../../core/domain';
 import { overCommitment } from '../../core/pool/resource-pool';
 import { DIMENSIONS } from '../../core/domain';
-import type { HandlerResult } from '../../handlers/handler-deps';
-import { toManagedGroups } from '../../handlers/managed-groups';
+import type { HandlerResult } from '../../app/handler-deps';
+import { toManagedGroups } from '../../app/managed-groups';
 import { makeHandler as makeNoticeHandler } from '../../handlers/notice';
 import { defaultPredictor, makeHandler as makeProfilerHandler } from '../../handlers/profiler';
 import { makeHandler as makeCoordinatorHandler } from '../../handlers/coordinator';

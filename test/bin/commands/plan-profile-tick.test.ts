@@ -4,7 +4,7 @@ import { parseSpotwiseConfig } from '../../../lambda/contracts/config';
 import { groupId, instanceId, reservationId, type InstanceTypeSpec, type ManagedInstance, type MetricSample } from '../../../lambda/core/domain';
 import { FallbackPredictor } from '../../../lambda/core/predict/fallback-predictor';
 import { makeHandler as makeCoordinator } from '../../../lambda/handlers/coordinator';
-import { toManagedGroups } from '../../../lambda/handlers/managed-groups';
+import { toManagedGroups } from '../../../lambda/app/managed-groups';
 import { makeHandler as makeProfiler, type ProfilerDeps } from '../../../lambda/handlers/profiler';
 import { createInMemoryPorts, RecordingTelemetry } from '../../../lambda/sim/memory';
 

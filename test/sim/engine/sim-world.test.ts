@@ -10,7 +10,7 @@ import { STOPPED_STORAGE_USD_PER_HOUR } from '../../../lambda/sim/price-table';
 import { runStrategy, WORLD_LIFECYCLE_HOOKS } from '../../../lambda/sim/run-strategy';
 import { GROUP_IDS } from '../../../lambda/sim/sample-fleet';
 import { createAsgNativeStrategy, createNoneStrategy, createReactiveStrategy } from '../../../lambda/sim/strategies/baseline-strategies';
-import { loadTraces, type TraceSeries } from '../../../lambda/sim/traces/load-traces';
+import { loadTraces, type TraceSeries } from '../../../lambda/data/traces/load-traces';
 
 let traces: TraceSeries[];
 beforeAll(() => {

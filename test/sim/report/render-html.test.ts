@@ -2,7 +2,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { BUNDLED_DATA_DIR } from '../../../lambda/sim/bundled-data';
 import { frontierChartData, renderHtml } from '../../../lambda/sim/report/render-html';
 import { runSimulation, type SimulationResult } from '../../../lambda/sim/simulate';
-import { loadTraces } from '../../../lambda/sim/traces/load-traces';
+import { loadTraces } from '../../../lambda/data/traces/load-traces';
 
 let swept: SimulationResult;
 beforeAll(async () => {

@@ -4,7 +4,7 @@ import { renderFrontierComparison, renderRunDescription, renderTable, TABLE_COLU
 import { compareWithBestBaseline } from '../../../lambda/sim/runs/compare-baselines';
 import { compareWithFrontiers, type FrontierPoint } from '../../../lambda/sim/runs/frontier';
 import { runSimulation, type SimulationResult } from '../../../lambda/sim/simulate';
-import { loadTraces } from '../../../lambda/sim/traces/load-traces';
+import { loadTraces } from '../../../lambda/data/traces/load-traces';
 
 const metrics = (unservedVcpuMinutes: number, cost: number, extra: Record<string, number> = {}) => ({
   unservedVcpuMinutes, cost, availability: 1 - unservedVcpuMinutes / 10_000, savingsVsOnDemand: 0.5, interruptions: 6, failedActions: 1, healthCheckReplacements: 2,

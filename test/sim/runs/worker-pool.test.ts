@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { BUNDLED_DATA_DIR } from '../../../lambda/sim/bundled-data';
 import type { RunSettings, SimJob } from '../../../lambda/sim/runs/run-job';
 import { runJobs } from '../../../lambda/sim/runs/worker-pool';
-import { loadTraces } from '../../../lambda/sim/traces/load-traces';
+import { loadTraces } from '../../../lambda/data/traces/load-traces';
 
 const settings: RunSettings = { hours: 0.5, instances: 4, traces: loadTraces(BUNDLED_DATA_DIR), predictor: 'fallback', interruption: { rateScale: 600 } };
 const job = (index: number, extra: Partial<SimJob> = {}): SimJob => ({ index, seed: 1, strategy: 'none', comparison: true, keepRun: false, ...extra });

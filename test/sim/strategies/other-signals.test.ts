@@ -2,10 +2,10 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { BUNDLED_DATA_DIR } from '../../../lambda/sim/bundled-data';
 import { checkOtherSignals, DEFAULT_OTHER_SIGNALS, drawOtherSignals } from '../../../lambda/sim/other-signals';
 import { prepareSimulation, type PreparedSimulation } from '../../../lambda/sim/prepare-simulation';
-import { randomStream } from '../../../lambda/sim/random';
+import { randomStream } from '../../../lambda/data/random';
 import { runStrategy } from '../../../lambda/sim/run-strategy';
 import { createStrategy } from '../../../lambda/sim/strategies/create-strategy';
-import { loadTraces, type TraceSeries } from '../../../lambda/sim/traces/load-traces';
+import { loadTraces, type TraceSeries } from '../../../lambda/data/traces/load-traces';
 
 let traces: TraceSeries[];
 beforeAll(() => {

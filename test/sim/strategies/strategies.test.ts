@@ -11,7 +11,7 @@ import { createStrategy } from '../../../lambda/sim/strategies/create-strategy';
 import { defaultKnob, knobGrid } from '../../../lambda/sim/strategies/knob-grid';
 import { createSpotwiseStrategy, FUNCTION_MEMORY_MB } from '../../../lambda/sim/strategies/spotwise-strategy';
 import { KNOB_STRATEGY_NAMES, STRATEGY_NAMES } from '../../../lambda/sim/strategies/strategy-names';
-import { loadTraces, type TraceSeries } from '../../../lambda/sim/traces/load-traces';
+import { loadTraces, type TraceSeries } from '../../../lambda/data/traces/load-traces';
 
 let traces: TraceSeries[];
 beforeAll(() => {

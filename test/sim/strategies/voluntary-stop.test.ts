@@ -5,7 +5,7 @@ import { prepareSimulation, type PreparedSimulation } from '../../../lambda/sim/
 import { runStrategy } from '../../../lambda/sim/run-strategy';
 import { GROUP_IDS } from '../../../lambda/sim/sample-fleet';
 import { createSpotwiseStrategy } from '../../../lambda/sim/strategies/spotwise-strategy';
-import { loadTraces, type TraceSeries } from '../../../lambda/sim/traces/load-traces';
+import { loadTraces, type TraceSeries } from '../../../lambda/data/traces/load-traces';
 
 let traces: TraceSeries[];
 beforeAll(() => {

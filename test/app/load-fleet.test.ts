@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseSpotwiseConfig } from '../../lambda/contracts/config';
 import { groupId } from '../../lambda/core/domain';
-import { DEFAULT_SPOT_POOL_PRIOR, loadFleet, membersFromAutoScaling, noticeForecastScope, resolveManagedGroup } from '../../lambda/handlers/load-fleet';
+import { DEFAULT_SPOT_POOL_PRIOR, loadFleet, membersFromAutoScaling, noticeForecastScope, resolveManagedGroup } from '../../lambda/app/load-fleet';
 import { instanceId, type FleetView, type InstanceId } from '../../lambda/core/domain';
 import type { GroupDescription, WarmPoolDescription } from '../../lambda/ports/capacity-gateway';
 import { planNoticeResponse } from '../../lambda/core/planner/plan-notice';
@@ -9,8 +9,8 @@ import { hourlyRateOfMonthly, STAGING_HORIZON_HOURS } from '../../lambda/core/st
 import type { Notice } from '../../lambda/core/domain';
 import { PRIMARY_GROUP } from '../../bench/fleet/synthetic-fleet';
 import { buildNoticeWorld } from '../../bench/notice-world';
-import { effectiveDryRun, relatedGroups, toManagedGroups } from '../../lambda/handlers/managed-groups';
-import { FIXTURE_INSTANCES, GROUP, OTHER, STANDBY, WARM, buildWorld, configInput } from './world';
+import { effectiveDryRun, relatedGroups, toManagedGroups } from '../../lambda/app/managed-groups';
+import { FIXTURE_INSTANCES, GROUP, OTHER, STANDBY, WARM, buildWorld, configInput } from '../handlers/world';
 
 const BENCH_NOW = Date.UTC(2026, 0, 12, 9, 0, 0);
 

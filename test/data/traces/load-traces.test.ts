@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { listDatasetFolders, loadTraceFile, loadTraces, loadTracesWithReport, TraceFormatError } from '../../../lambda/sim/traces/load-traces';
-import { TRACE_FIELDS } from '../../../lambda/sim/traces/trace-series';
+import { listDatasetFolders, loadTraceFile, loadTraces, loadTracesWithReport, TraceFormatError } from '../../../lambda/data/traces/load-traces';
+import { TRACE_FIELDS } from '../../../lambda/data/traces/trace-series';
 
 /** Writes a data folder: { "dataset/sub/file.csv": "text" }. */
 const makeDataDir = (files: Record<string, string>): string => {

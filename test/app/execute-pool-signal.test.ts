@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { groupId, instanceId, reservationId, type Action, type PoolSignal } from '../../lambda/core/domain';
-import { executePlan, type ExecutionPorts } from '../../lambda/handlers/execute-plan';
+import { executePlan, type ExecutionPorts } from '../../lambda/app/execute-plan';
 import { createInMemoryPorts } from '../../lambda/sim/memory';
 
 const g = groupId('web');

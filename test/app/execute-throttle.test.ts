@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { groupId, instanceId, type Action } from '../../lambda/core/domain';
-import { describeAction } from '../../lambda/handlers/describe-action';
-import { executePlan, type ExecutionPorts } from '../../lambda/handlers/execute-plan';
+import { describeAction } from '../../lambda/app/describe-action';
+import { executePlan, type ExecutionPorts } from '../../lambda/app/execute-plan';
 import { createInMemoryPorts } from '../../lambda/sim/memory';
 
 const throttle = { groupId: groupId('web'), instanceId: instanceId('i-0000000000000b001'), dimension: 'vcpu' as const, allocation: 1, observed: 1.5, excess: 0.5, since: 0, minutes: 15 };

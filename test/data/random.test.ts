@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { createRandom, exponential, randomStream, rankOf, uniform } from '../../lambda/sim/random';
+import { createRandom, exponential, randomStream, rankOf, uniform } from '../../lambda/data/random';
 
 describe('seeded randomness', () => {
   it('repeats the same numbers for the same seed and label', () => {

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import {
   groupId, instanceId, requestId, reservationId, type Action, type ManagedInstance, type Plan, type Reservation, type Resources,
 } from '../../lambda/core/domain';
-import { executePlan, type ExecutionPorts } from '../../lambda/handlers/execute-plan';
+import { executePlan, type ExecutionPorts } from '../../lambda/app/execute-plan';
 import { createInMemoryPorts, type InMemoryPorts } from '../../lambda/sim/memory';
 
 const g = groupId('web');

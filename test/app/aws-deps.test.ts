@@ -2,9 +2,9 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { Env } from '../../lambda/contracts/env';
-import { buildAwsDeps } from '../../lambda/handlers/aws-deps';
-import type { PowertoolsTelemetry } from '../../lambda/handlers/runtime';
-import { configInput } from './world';
+import { buildAwsDeps } from '../../lambda/app/aws-deps';
+import type { PowertoolsTelemetry } from '../../lambda/app/runtime';
+import { configInput } from '../handlers/world';
 
 /**
  * The real composition against a local endpoint that throttles the first request: the retry the SDK makes

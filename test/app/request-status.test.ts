@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { groupId, instanceId, requestId, reservationId, type Action, type InterruptionRequest, type Plan, type Reservation } from '../../lambda/core/domain';
-import type { ActionOutcome, ExecutionReport } from '../../lambda/handlers/execute-plan';
-import { requestStatusAfter } from '../../lambda/handlers/request-status';
-import { reconcileEvents } from '../../lambda/handlers/run-plan';
+import type { ActionOutcome, ExecutionReport } from '../../lambda/app/execute-plan';
+import { requestStatusAfter } from '../../lambda/app/request-status';
+import { reconcileEvents } from '../../lambda/app/run-plan';
 
 const NOW = 1_000_000;
 const g = groupId('web');

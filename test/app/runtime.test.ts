@@ -1,8 +1,8 @@
 import { describe, expect, it, vi } from 'vitest';
 import { Env } from '../../lambda/contracts/env';
 import { ValidationError } from '../../lambda/contracts/validation';
-import { createPowertoolsTelemetry, lazy, loadRuntimeSettings } from '../../lambda/handlers/runtime';
-import { configInput } from './world';
+import { createPowertoolsTelemetry, lazy, loadRuntimeSettings } from '../../lambda/app/runtime';
+import { configInput } from '../handlers/world';
 
 const env = (over: Record<string, string | undefined> = {}) => ({
   [Env.tableName]: 'spotwise-state',
