@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The README's test command runs this (after `npm ci`): the emulator install, lint, typecheck and every
+# The README's test command runs this (after `npm ci`): the emulator install, lint, format check, typecheck and every
 # vitest tier. Lint and typecheck failures fail the run but do not stop the tests from running, so one
 # run reports everything. VITEST_JSON names the JSON report file (.ci/run reads it).
 set -uo pipefail
@@ -10,6 +10,8 @@ bash test/emulator/install-moto.sh || { echo "test: installing the local AWS emu
 
 echo "== lint"
 npx eslint . || status=1
+echo "== format"
+npm run -s format:check || status=1
 echo "== typecheck"
 npx tsc --noEmit -p tsconfig.json || status=1
 
