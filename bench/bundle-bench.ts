@@ -63,7 +63,11 @@ export const buildBenchLayer = (layerDir = LAYER_DIR): AwsSdkLayerBuild => {
 };
 
 /** Bundles a handler into `<outDir>/<name>/index.mjs`, with `node_modules` beside it pointing at the layer's. */
-export const bundleHandler = async (name: HandlerName, outDir = OUT_DIR, layerDir = LAYER_DIR): Promise<{ readonly outfile: string; readonly metafile: Metafile }> => {
+export const bundleHandler = async (
+  name: HandlerName,
+  outDir = OUT_DIR,
+  layerDir = LAYER_DIR,
+): Promise<{ readonly outfile: string; readonly metafile: Metafile }> => {
   const entry = resolve(PROJECT_ROOT, 'lambda/handlers', `${name}.ts`);
   const options = baseBundling(LAMBDA_BUNDLE_TARGET, name);
   const dir = join(outDir, name);
@@ -110,7 +114,12 @@ export const measureInitMs = (file: string, layerPackages: readonly string[] = [
   ].join(' ');
   const layerPrefix = layerPackages.length > 0 ? `${pathToFileURL(realpathSync(layerModules)).href}/` : '';
   const runs = Array.from({ length: INIT_RUNS }, () => {
-    const out = execFileSync(process.execPath, ['--input-type=module', '-e', script], { cwd: dirname(file), env: { PATH: process.env.PATH ?? '' }, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+    const out = execFileSync(process.execPath, ['--input-type=module', '-e', script], {
+      cwd: dirname(file),
+      env: { PATH: process.env.PATH ?? '' },
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let parsed: { ms: number; resolved: [string, string][] };
     try {
       parsed = JSON.parse(out.trim().split('\n').pop() ?? '') as typeof parsed;
@@ -119,7 +128,8 @@ export const measureInitMs = (file: string, layerPackages: readonly string[] = [
     }
     if (!Number.isFinite(parsed.ms)) throw new Error(`init of ${file}: the child printed ${JSON.stringify(out.slice(-200))}`);
     const elsewhere = parsed.resolved.filter(([, url]) => !url.startsWith(layerPrefix));
-    if (elsewhere.length > 0) throw new Error(`init of ${file}: ${elsewhere.map(([p, url]) => `${p} resolved to ${url}`).join(', ')}, not into the layer ${layerModules}`);
+    if (elsewhere.length > 0)
+      throw new Error(`init of ${file}: ${elsewhere.map(([p, url]) => `${p} resolved to ${url}`).join(', ')}, not into the layer ${layerModules}`);
     return parsed.ms;
   });
   return percentile(runs, 50);
@@ -128,9 +138,8 @@ export const measureInitMs = (file: string, layerPackages: readonly string[] = [
 export const measureBundle = async (name: HandlerName): Promise<BundleMeasurement> => {
   const { outfile, metafile } = await bundleHandler(name);
   const modelDir = join(PROJECT_ROOT, DEFAULT_MODEL_DIR);
-  const modelBytes = name === 'profiler' && MODEL_FILES.every((f) => existsSync(join(modelDir, f)))
-    ? MODEL_FILES.reduce((n, f) => n + statSync(join(modelDir, f)).size, 0)
-    : 0;
+  const modelBytes =
+    name === 'profiler' && MODEL_FILES.every((f) => existsSync(join(modelDir, f))) ? MODEL_FILES.reduce((n, f) => n + statSync(join(modelDir, f)).size, 0) : 0;
   const sdkImports = sdkImportsOf(metafile);
   return {
     name,
@@ -154,7 +163,9 @@ export const runBundleBench = async (): Promise<BenchResult> => {
   const largest = Object.entries(layer.files).sort((a, b) => b[1] - a[1])[0];
   notes.push(
     `bundle awsSdkLayer: ${bytes(layer.bytes)} bytes in ${Object.keys(layer.files).length} files, loaded by all four functions; ` +
-      `${Object.entries(layer.manifest.packages).map(([p, v]) => `${p.replace('@aws-sdk/', '')} ${v}`).join(', ')} (package-lock.json), each bundled whole` +
+      `${Object.entries(layer.manifest.packages)
+        .map(([p, v]) => `${p.replace('@aws-sdk/', '')} ${v}`)
+        .join(', ')} (package-lock.json), each bundled whole` +
       `${largest !== undefined ? `; the largest file is ${largest[0].replace(`${AWS_SDK_LAYER_MODULES_DIR}/`, '')} (${bytes(largest[1])} bytes)` : ''}.`,
   );
   for (const name of HANDLER_NAMES) {

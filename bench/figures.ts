@@ -67,7 +67,13 @@ export const mergeFigures = (previous: readonly Figure[], fresh: readonly Figure
 export const displayValue = (f: Pick<Figure, 'value' | 'unit'>): string => {
   if (!Number.isFinite(f.value)) return String(f.value);
   const abs = Math.abs(f.value);
-  const text = Number.isInteger(f.value) ? f.value.toLocaleString('en-US') : abs >= 100 ? f.value.toFixed(0) : abs >= 1 ? f.value.toFixed(2) : f.value.toPrecision(3);
+  const text = Number.isInteger(f.value)
+    ? f.value.toLocaleString('en-US')
+    : abs >= 100
+      ? f.value.toFixed(0)
+      : abs >= 1
+        ? f.value.toFixed(2)
+        : f.value.toPrecision(3);
   return `${text} ${f.unit}`;
 };
 
@@ -80,7 +86,11 @@ export const renderTable = (figures: readonly Figure[]): string => {
   const rows = figures.map((f) => [f.name, displayValue(f), f.target, verdict(f)]);
   const header = ['figure', 'value', 'target', 'result'];
   const widths = header.map((h, i) => Math.max([...h].length, ...rows.map((r) => [...(r[i] ?? '')].length)));
-  const line = (cells: readonly string[]): string => cells.map((c, i) => pad(c, widths[i] ?? 0)).join('  ').trimEnd();
+  const line = (cells: readonly string[]): string =>
+    cells
+      .map((c, i) => pad(c, widths[i] ?? 0))
+      .join('  ')
+      .trimEnd();
   return [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
 };
 
@@ -91,13 +101,18 @@ const cell = (s: string): string => s.replace(/\|/g, '\\|');
  * The README's performance section, generated from the figures (bench/README-performance.md).
  * `context` says on what machine and with which command they were measured.
  */
-export const renderReadmeSection = (figures: readonly Figure[], context: { readonly machine: string; readonly command: string; readonly notes: readonly string[] }): string => {
+export const renderReadmeSection = (
+  figures: readonly Figure[],
+  context: { readonly machine: string; readonly command: string; readonly notes: readonly string[] },
+): string => {
   const failed = figures.filter((f) => !f.pass);
   const lines = [
     '## Performance',
     '',
     `Measured by \`${context.command}\` on ${context.machine}; every figure is in \`bench/results.json\` with its target.`,
-    failed.length === 0 ? 'Every figure meets its target.' : `${failed.length} of ${figures.length} figures fall short of their target: ${failed.map((f) => `\`${f.name}\``).join(', ')}.`,
+    failed.length === 0
+      ? 'Every figure meets its target.'
+      : `${failed.length} of ${figures.length} figures fall short of their target: ${failed.map((f) => `\`${f.name}\``).join(', ')}.`,
     '',
     '| figure | value | target | result |',
     '|---|---:|---|---|',

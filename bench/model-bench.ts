@@ -26,7 +26,12 @@ export const runModelBench = async (): Promise<BenchResult> => {
   const fleet = buildSyntheticFleet({ instances: SIZE, now: NOW, seed: 9 });
   const catalog = toCatalog(fleet.catalogSpecs);
   const inputs: PredictionInput[] = fleet.primary.map((i, k) => ({
-    profile: buildSyntheticProfile(9, k, { instanceId: i.id, groupId: i.groupId, spec: lookupInstanceType(catalog, i.instanceType), jobType: i.jobType, launchedAt: i.launchedAt }, NOW),
+    profile: buildSyntheticProfile(
+      9,
+      k,
+      { instanceId: i.id, groupId: i.groupId, spec: lookupInstanceType(catalog, i.instanceType), jobType: i.jobType, launchedAt: i.launchedAt },
+      NOW,
+    ),
     downtimeSeconds: 180,
     windowMinutes: 30,
     now: NOW,

@@ -32,7 +32,16 @@ const NOW = Date.UTC(2026, 0, 12, 9, 0, 0);
 
 /** Port operations timed for the breakdown: the fleet snapshot's reads and the plan's writes. */
 const STATE_OPS = ['getPool', 'getForecasts', 'getProfiles', 'putProfiles', 'reserve', 'release', 'putAllocations', 'markEventProcessed'] as const;
-const CLOUD_OPS = ['findGroupOfInstance', 'describeGroups', 'describeWarmPool', 'describeInstances', 'describeInstanceTypes', 'changeDesiredCapacity', 'putWarmPool', 'startInstances'] as const;
+const CLOUD_OPS = [
+  'findGroupOfInstance',
+  'describeGroups',
+  'describeWarmPool',
+  'describeInstances',
+  'describeInstanceTypes',
+  'changeDesiredCapacity',
+  'putWarmPool',
+  'startInstances',
+] as const;
 
 export interface NoticePathMeasurement {
   /** ms per measured notice. */
@@ -103,7 +112,10 @@ export const runNoticeBench = async (sizes: readonly number[] = NOTICE_SIZES): P
     const p99s = runs.map((x) => x.t.p99);
     const last = runs[runs.length - 1] as (typeof runs)[number];
     // The snapshot's reads run concurrently, so the spans overlap: ms per notice inside each operation, not shares.
-    const top = Object.entries(last.spent).sort((a, b) => b[1] - a[1]).slice(0, 3).map(([op, ms]) => `${op} ${(ms / samples).toFixed(2)} ms`);
+    const top = Object.entries(last.spent)
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, 3)
+      .map(([op, ms]) => `${op} ${(ms / samples).toFixed(2)} ms`);
     const target = lessThan(TARGET_MS[size] ?? 250, 'ms');
     figures.push(figure(`notice.p50.${size}`, median(p50s), 'ms', target), figure(`notice.p99.${size}`, median(p99s), 'ms', target));
     notes.push(
@@ -119,15 +131,23 @@ export const runNoticeBench = async (sizes: readonly number[] = NOTICE_SIZES): P
       progress(`notice path with modelled AWS latency: ${size} instances, run ${r + 1} of ${NOTICE_RUNS}`);
       runs.push(await measureModelledNotices({ size, samples: MODELLED_SAMPLES, warmUp: WARM_UP, seed: 7, now: NOW }));
     }
-    const acted = (n: ModelledNotice): n is ModelledNotice & { firstMutationMs: number; lastActionMs: number } => n.firstMutationMs !== undefined && n.lastActionMs !== undefined;
-    const p99 = (pick: (n: ModelledNotice & { firstMutationMs: number; lastActionMs: number }) => number) => runs.map((run) => {
-      const xs = run.filter(acted).map(pick);
-      if (xs.length !== run.length) throw new Error(`modelled notice bench: ${run.length - xs.length} of ${run.length} warnings at ${size} instances made no action call`);
-      return percentile(xs, 99);
-    });
+    const acted = (n: ModelledNotice): n is ModelledNotice & { firstMutationMs: number; lastActionMs: number } =>
+      n.firstMutationMs !== undefined && n.lastActionMs !== undefined;
+    const p99 = (pick: (n: ModelledNotice & { firstMutationMs: number; lastActionMs: number }) => number) =>
+      runs.map((run) => {
+        const xs = run.filter(acted).map(pick);
+        if (xs.length !== run.length)
+          throw new Error(`modelled notice bench: ${run.length - xs.length} of ${run.length} warnings at ${size} instances made no action call`);
+        return percentile(xs, 99);
+      });
     const first = p99((n) => n.firstMutationMs);
     const lastAction = p99((n) => n.lastActionMs);
-    const handler = runs.map((run) => percentile(run.map((n) => n.handlerMs), 50));
+    const handler = runs.map((run) =>
+      percentile(
+        run.map((n) => n.handlerMs),
+        50,
+      ),
+    );
     const stateReads = median(runs.map((run) => median(run.map((n) => n.stateReads))));
     reads.set(size, stateReads);
     if (size === 10_000) {

@@ -106,7 +106,14 @@ export const measureModelledNotices = async (o: ModelledNoticeOptions): Promise<
         return { r, invokedAt, returnedAt: time.now() };
       });
       if (result.r.status !== 'planned') throw new Error(`modelled notice bench: a warning for ${order[k]} was not planned: ${JSON.stringify(result.r)}`);
-      if (k >= o.warmUp) out.push(summarizeNotice(aws.calls.filter((c) => c.notice === id), result.invokedAt, result.returnedAt));
+      if (k >= o.warmUp)
+        out.push(
+          summarizeNotice(
+            aws.calls.filter((c) => c.notice === id),
+            result.invokedAt,
+            result.returnedAt,
+          ),
+        );
     }
     return out;
   } finally {

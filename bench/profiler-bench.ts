@@ -27,7 +27,9 @@ const PEAK_TARGET_MIB = 512;
 /** The profiler function's memory size, as the stack configures it (lib/functions.ts functionSettings). */
 /** The deployed profiler's heap limit (lib/functions.ts): its `heapMiB`, else the function's memory size. */
 export const profilerMemoryMb = (): number => {
-  const s = functionSettings(parseSpotwiseConfig({ groups: [{ name: 'g', policy: 'p', capacity: { vcpu: 1, memory_gib: 1 } }], policies: [{ policy_name: 'p', priority: 'high' }] })).profiler;
+  const s = functionSettings(
+    parseSpotwiseConfig({ groups: [{ name: 'g', policy: 'p', capacity: { vcpu: 1, memory_gib: 1 } }], policies: [{ policy_name: 'p', priority: 'high' }] }),
+  ).profiler;
   return s.heapMiB ?? s.memorySize;
 };
 const COST_TARGET_USD = 0.2;
@@ -51,12 +53,23 @@ export const profilerFigures = (m: ProfilerChildResult, heapMiB: number): { read
     figures.push(
       figure(`profiler.instancesPerSecond.${n}`, n / steady, 'instances/s', atLeast(Math.ceil(n / target), 'instances/s')),
       figure(`profiler.peakMiB.${n}`, m.maxRssMiB, 'MiB', lessThan(PEAK_TARGET_MIB, 'MiB')),
-      figure(`profiler.getMetricDataCalls.${n}`, m.calls, 'calls', equalTo(Math.ceil(m.queries / MAX_QUERIES_PER_CALL), `ceil(${m.queries} queries / ${MAX_QUERIES_PER_CALL})`)),
+      figure(
+        `profiler.getMetricDataCalls.${n}`,
+        m.calls,
+        'calls',
+        equalTo(Math.ceil(m.queries / MAX_QUERIES_PER_CALL), `ceil(${m.queries} queries / ${MAX_QUERIES_PER_CALL})`),
+      ),
     );
   }
   figures.push(figure(`profiler.betweenReadsSeconds.${n}`, seconds(m.betweenTickMs), 's', lessThan(target, 's')));
-  const runs = (xs: readonly number[] | undefined): string => (xs === undefined || xs.length < 2 ? '' : ` (median of ${xs.length}: ${xs.map((x) => seconds(x).toFixed(1)).join(', ')} s)`);
-  const breakdown = (b: Readonly<Record<string, number>>): string => Object.entries(b).sort((x, y) => y[1] - x[1]).slice(0, 4).map(([k, v]) => `${k} ${seconds(v).toFixed(1)} s`).join(', ');
+  const runs = (xs: readonly number[] | undefined): string =>
+    xs === undefined || xs.length < 2 ? '' : ` (median of ${xs.length}: ${xs.map((x) => seconds(x).toFixed(1)).join(', ')} s)`;
+  const breakdown = (b: Readonly<Record<string, number>>): string =>
+    Object.entries(b)
+      .sort((x, y) => y[1] - x[1])
+      .slice(0, 4)
+      .map(([k, v]) => `${k} ${seconds(v).toFixed(1)} s`)
+      .join(', ');
   const notes = [
     `profiler at ${n.toLocaleString('en-US')} instances${m.pinnedToOneCore ? ' (one core' : ' ('}, heap capped at ${heapMiB} MiB): steady tick ${steady.toFixed(1)} s${runs(m.steadyTickRunsMs)} (${breakdown(m.breakdownMs)}; the rest the handler's own work); ` +
       `first tick ${seconds(m.firstTickMs).toFixed(1)} s (${breakdown(m.firstBreakdownMs)}); a tick between reads ${seconds(m.betweenTickMs).toFixed(1)} s${runs(m.betweenTickRunsMs)} with ${m.betweenCalls} GetMetricData calls; ` +
@@ -76,7 +89,8 @@ export const costFigure = (m: ProfilerChildResult): { readonly figure: Figure; r
   const breakEven = Math.ceil((perInstancePerTick * (30 * 24 * 60) * GET_METRIC_DATA_USD_PER_1000_METRICS) / 1000 / COST_TARGET_USD);
   return {
     figure: figure('cloudwatch.usdPerInstanceMonth', usd, 'USD', atMost(COST_TARGET_USD, 'USD')),
-    note: `CloudWatch reads: ${perInstancePerTick} metrics requested per instance per read × ${reads.toLocaleString('en-US')} reads a month (every ${m.readEveryMinutes} min; ticks every ${m.rateMinutes} min) × $${GET_METRIC_DATA_USD_PER_1000_METRICS} per 1,000 = $${usd.toFixed(3)}; ` +
+    note:
+      `CloudWatch reads: ${perInstancePerTick} metrics requested per instance per read × ${reads.toLocaleString('en-US')} reads a month (every ${m.readEveryMinutes} min; ticks every ${m.rateMinutes} min) × $${GET_METRIC_DATA_USD_PER_1000_METRICS} per 1,000 = $${usd.toFixed(3)}; ` +
       `reading every ${breakEven} minutes or less often keeps it within $${COST_TARGET_USD}.`,
   };
 };

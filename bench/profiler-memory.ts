@@ -48,5 +48,7 @@ const size = Number(process.argv[2] ?? 10_000);
 if (!Number.isInteger(size) || size < 1) throw new RangeError(`profiler-memory: instances must be a positive integer (got ${process.argv[2]})`);
 console.log(`before set-up: live heap ${live()} MiB`);
 const m = await measureProfilerTicks(size);
-console.log(`after the ticks: live heap ${live()} MiB; peak RSS ${mib(process.resourceUsage().maxRSS * 1024)} MiB; first tick ${(m.firstTickMs / 1000).toFixed(1)} s (times inflated by the GCs)`);
+console.log(
+  `after the ticks: live heap ${live()} MiB; peak RSS ${mib(process.resourceUsage().maxRSS * 1024)} MiB; first tick ${(m.firstTickMs / 1000).toFixed(1)} s (times inflated by the GCs)`,
+);
 process.exit(0);

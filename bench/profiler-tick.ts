@@ -70,16 +70,28 @@ export const measureProfilerTicks = async (size: number, modelDir: string | unde
   const table = createProfileTableStore(ports.stateStore, ports.clock);
   // The forecasts the previous ticks stored, in the table the profiler reads them from.
   await table.store.putForecasts(fleet.forecasts);
-  const cw = createSyntheticCloudWatch(SEED, new Map(fleet.primary.map((i, index) => [i.id as string, { index, spec: lookupInstanceType(catalog, i.instanceType) }] as const)));
+  const cw = createSyntheticCloudWatch(
+    SEED,
+    new Map(fleet.primary.map((i, index) => [i.id as string, { index, spec: lookupInstanceType(catalog, i.instanceType) }] as const)),
+  );
   try {
     const cfg = fleet.config.profiler;
-    const settings = { windowMinutes: cfg.window_minutes, halfLifeMs: cfg.half_life_hours * 3_600_000, metricsEveryMinutes: cfg.metrics_every_minutes, rateMinutes: cfg.rate_minutes };
+    const settings = {
+      windowMinutes: cfg.window_minutes,
+      halfLifeMs: cfg.half_life_hours * 3_600_000,
+      metricsEveryMinutes: cfg.metrics_every_minutes,
+      rateMinutes: cfg.rate_minutes,
+    };
     const telemetry = new RecordingTelemetry();
     const spent: Record<string, number> = {};
     const predictor = defaultPredictor(modelDir === undefined ? {} : { modelDir });
     const deps: ProfilerDeps = {
       ports: {
-        clock: ports.clock, instances: ports.cloud, capacity: ports.cloud, scheduler: ports.scheduler, publisher: ports.publisher,
+        clock: ports.clock,
+        instances: ports.cloud,
+        capacity: ports.cloud,
+        scheduler: ports.scheduler,
+        publisher: ports.publisher,
         state: timeMethods(table.store, ['getProfiles', 'putProfiles', 'getForecasts', 'putForecasts'], spent),
       },
       managed: fleet.managed,
@@ -131,8 +143,23 @@ export const measureProfilerTicks = async (size: number, modelDir: string | unde
     let modelDimensions = 0;
     for (const f of forecasts.values()) if (f.kind === 'known') for (const d of Object.values(f.dims)) if (d.basis === 'model') modelDimensions += 1;
     return {
-      instances: size, firstTickMs, steadyTickMs, betweenTickMs, steadyTickRunsMs: steadyRuns, betweenTickRunsMs: betweenRuns, calls: cw.counts.calls, queries: cw.counts.queries, betweenCalls, forecasts: forecasts.size,
-      modelDimensions, rateMinutes: cfg.rate_minutes, readEveryMinutes: cfg.metrics_every_minutes, errors, breakdownMs, firstBreakdownMs, tableBytes: table.bytes(),
+      instances: size,
+      firstTickMs,
+      steadyTickMs,
+      betweenTickMs,
+      steadyTickRunsMs: steadyRuns,
+      betweenTickRunsMs: betweenRuns,
+      calls: cw.counts.calls,
+      queries: cw.counts.queries,
+      betweenCalls,
+      forecasts: forecasts.size,
+      modelDimensions,
+      rateMinutes: cfg.rate_minutes,
+      readEveryMinutes: cfg.metrics_every_minutes,
+      errors,
+      breakdownMs,
+      firstBreakdownMs,
+      tableBytes: table.bytes(),
     };
   } finally {
     cw.restore();

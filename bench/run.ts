@@ -27,9 +27,13 @@ const resultsSchema = z.object({ figures: z.array(figureSchema) }).strict();
 const benchResultSchema = z.object({ figures: z.array(figureSchema), notes: z.array(z.string()) }).strict();
 
 const parseSections = (text: string): SectionName[] => {
-  const names = text.split(',').map((s) => s.trim()).filter((s) => s !== '');
+  const names = text
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
   const unknown = names.filter((n) => !(SECTIONS as readonly string[]).includes(n));
-  if (names.length === 0 || unknown.length > 0) throw new InvalidArgumentError(`expected a comma-separated list of ${SECTIONS.join(', ')} (got ${JSON.stringify(text)})`);
+  if (names.length === 0 || unknown.length > 0)
+    throw new InvalidArgumentError(`expected a comma-separated list of ${SECTIONS.join(', ')} (got ${JSON.stringify(text)})`);
   return SECTIONS.filter((s) => names.includes(s));
 };
 
@@ -75,8 +79,8 @@ const main = async (): Promise<number> => {
       'JavaScript runs on one thread anyway, but Lambda gives a function CPU in proportion to its memory (one vCPU at 1,769 MB): the notice function (512 MB) gets about 0.3 vCPU, so its times there are roughly 3× these.',
     'The machine is shared with other work: a time is the median of several runs in one process (3 unless a note says otherwise; the notes give every run, so the spread is visible); ' +
       'sizes, call counts, item counts and costs do not vary. The first profiler tick of a process is a cold container and runs once.',
-    '`notice.p50`/`notice.p99` and `storm.planSeconds` are spotwise\'s own work against fakes that answer at memory speed. `notice.modelled.*` and `storm.concurrent.*` add a modelled round trip to every AWS call ' +
-      '(bench/aws/aws-latency.ts: DynamoDB from its documented single-digit milliseconds; EC2, Auto Scaling, EventBridge and Scheduler from stated assumptions, as AWS publishes no figure) in virtual time, with the handler\'s CPU scaled to its 512 MB.',
+    "`notice.p50`/`notice.p99` and `storm.planSeconds` are spotwise's own work against fakes that answer at memory speed. `notice.modelled.*` and `storm.concurrent.*` add a modelled round trip to every AWS call " +
+      "(bench/aws/aws-latency.ts: DynamoDB from its documented single-digit milliseconds; EC2, Auto Scaling, EventBridge and Scheduler from stated assumptions, as AWS publishes no figure) in virtual time, with the handler's CPU scaled to its 512 MB.",
     ...notes,
   ];
   writeFileSync(README_SECTION, renderReadmeSection(figures, { machine: machine(), command: 'npm run bench', notes: readmeNotes }));

@@ -29,13 +29,21 @@ export const runSectionInChild = async (section: string, opts: SectionOptions = 
   const nodeArgs = [
     '--disable-warning=NodeVersionSupportWarning',
     ...(opts.heapMiB !== undefined ? [`--max-old-space-size=${opts.heapMiB}`] : []),
-    '--import', 'tsx', SECTION_ENTRY, section, out,
+    '--import',
+    'tsx',
+    SECTION_ENTRY,
+    section,
+    out,
   ];
   const pin = opts.pinToOneCore === true && canPinToOneCore();
   const [command, args] = pin ? ['taskset', ['-c', '0', process.execPath, ...nodeArgs]] : [process.execPath, nodeArgs];
   try {
     const code = await new Promise<number | null>((resolve, reject) => {
-      const child = spawn(command, args, { cwd: REPO, stdio: ['ignore', 'inherit', 'inherit'], env: { ...process.env, SPOTWISE_BENCH_PINNED: pin ? '1' : '0' } });
+      const child = spawn(command, args, {
+        cwd: REPO,
+        stdio: ['ignore', 'inherit', 'inherit'],
+        env: { ...process.env, SPOTWISE_BENCH_PINNED: pin ? '1' : '0' },
+      });
       child.on('error', reject);
       child.on('exit', (c) => resolve(c));
     });

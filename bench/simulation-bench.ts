@@ -25,11 +25,15 @@ export const runSimulationBench = async (): Promise<BenchResult> => {
     progress(`simulation: spotwise simulate with its defaults, run ${r + 1} of ${SIMULATION_RUNS}`);
     rmSync(OUT, { recursive: true, force: true });
     const started = performance.now();
-    const run = spawnSync(process.execPath, ['--disable-warning=NodeVersionSupportWarning', '--import', 'tsx', join(PROJECT_ROOT, 'bin/cli.ts'), 'simulate', '--no-progress', '--out', OUT], {
-      cwd: PROJECT_ROOT,
-      encoding: 'utf8',
-      maxBuffer: 64 * 1024 * 1024,
-    });
+    const run = spawnSync(
+      process.execPath,
+      ['--disable-warning=NodeVersionSupportWarning', '--import', 'tsx', join(PROJECT_ROOT, 'bin/cli.ts'), 'simulate', '--no-progress', '--out', OUT],
+      {
+        cwd: PROJECT_ROOT,
+        encoding: 'utf8',
+        maxBuffer: 64 * 1024 * 1024,
+      },
+    );
     runs.push((performance.now() - started) / 1000);
     if (run.status !== 0) throw new Error(`spotwise simulate exited with ${String(run.status)}: ${(run.stderr || run.stdout).slice(-2000)}`);
     reported = /simulated in ([\d.]+) s/.exec(run.stdout)?.[1] ?? reported;

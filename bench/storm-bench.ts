@@ -48,11 +48,22 @@ export interface StormMeasurement {
 }
 
 export const measureStorm = async (size = STORM_POOL_SIZE, seed = 11): Promise<StormMeasurement> => {
-  const world = await buildNoticeWorld({ instances: size, now: NOW, seed, types: ['m5.large'], azs: ['us-east-1a'], warmInstances: Math.max(2, Math.round(size / 10)) });
+  const world = await buildNoticeWorld({
+    instances: size,
+    now: NOW,
+    seed,
+    types: ['m5.large'],
+    azs: ['us-east-1a'],
+    warmInstances: Math.max(2, Math.round(size / 10)),
+  });
   const clients = createCloudBackedClients(world.ports.cloud);
   try {
     const burst = { id: 'storm', instanceType: 'm5.large', availabilityZone: 'us-east-1a', at: NOW + 60_000, reclaimShare: 1, seed };
-    const victims = selectVictims(burst, world.fleet.primary.map((i) => i.id), { ...DEFAULT_INTERRUPTION_PARAMS, warningSpreadMaxSeconds: STORM_SPREAD_SECONDS });
+    const victims = selectVictims(
+      burst,
+      world.fleet.primary.map((i) => i.id),
+      { ...DEFAULT_INTERRUPTION_PARAMS, warningSpreadMaxSeconds: STORM_SPREAD_SECONDS },
+    );
     if (victims.length !== size) throw new Error(`storm: expected the whole pool of ${size} to be warned, got ${victims.length}`);
     const prices = priceTableFromSpecs(world.fleet.catalogSpecs);
     const notices: NoticeCalls[] = [];
@@ -117,8 +128,22 @@ const AUTO_SCALING = 'autoscaling';
  * DescribeWarmPool): the value it writes was computed from a number that is no longer true, and the other
  * writer's change is lost or doubled.
  */
-export const measureConcurrentStorm = async (size = STORM_POOL_SIZE, seed = 11, spread: { readonly meanSeconds: number; readonly maxSeconds: number } = { meanSeconds: DEFAULT_INTERRUPTION_PARAMS.warningSpreadMeanSeconds, maxSeconds: STORM_SPREAD_SECONDS }): Promise<ConcurrentStormMeasurement> => {
-  const world = await buildNoticeWorld({ instances: size, now: NOW, seed, types: ['m5.large'], azs: ['us-east-1a'], warmInstances: Math.max(2, Math.round(size / 10)) });
+export const measureConcurrentStorm = async (
+  size = STORM_POOL_SIZE,
+  seed = 11,
+  spread: { readonly meanSeconds: number; readonly maxSeconds: number } = {
+    meanSeconds: DEFAULT_INTERRUPTION_PARAMS.warningSpreadMeanSeconds,
+    maxSeconds: STORM_SPREAD_SECONDS,
+  },
+): Promise<ConcurrentStormMeasurement> => {
+  const world = await buildNoticeWorld({
+    instances: size,
+    now: NOW,
+    seed,
+    types: ['m5.large'],
+    azs: ['us-east-1a'],
+    warmInstances: Math.max(2, Math.round(size / 10)),
+  });
   let clockAt = NOW;
   const time = new VirtualTime(NOW, {
     cpuScale: NOTICE_CPU_SCALE,
@@ -181,37 +206,45 @@ export const measureConcurrentStorm = async (size = STORM_POOL_SIZE, seed = 11, 
   });
   try {
     const burst = { id: 'storm', instanceType: 'm5.large', availabilityZone: 'us-east-1a', at: NOW + 60_000, reclaimShare: 1, seed };
-    const victims = selectVictims(burst, world.fleet.primary.map((i) => i.id), { ...DEFAULT_INTERRUPTION_PARAMS, warningSpreadMeanSeconds: spread.meanSeconds, warningSpreadMaxSeconds: spread.maxSeconds });
+    const victims = selectVictims(
+      burst,
+      world.fleet.primary.map((i) => i.id),
+      { ...DEFAULT_INTERRUPTION_PARAMS, warningSpreadMeanSeconds: spread.meanSeconds, warningSpreadMaxSeconds: spread.maxSeconds },
+    );
     if (victims.length !== size) throw new Error(`storm: expected the whole pool of ${size} to be warned, got ${victims.length}`);
     const prices = priceTableFromSpecs(world.fleet.catalogSpecs);
     const desiredOfGroups = (): number => [...world.fleet.managed.groups.keys()].reduce((n, g) => n + (world.ports.cloud.group(g)?.desiredCapacity ?? 0), 0);
     const desiredBefore = desiredOfGroups();
     const errors: string[] = [];
-    const results = await time.run(() => Promise.all(victims.map(async (v, k) => {
-      const id = `storm-${k}`;
-      await time.until(v.warningAt);
-      return aws.within(id, async () => {
-        // A cold container per notice: new adapters, so no cached group lookups or instance types.
-        const deps: NoticeDeps = {
-          ...world.deps,
-          ports: {
-            clock: world.ports.clock,
-            instances: new Ec2InstanceGateway(clients.ec2, { prices, defaultPriority: (g) => world.fleet.managed.groups.get(g)?.policy.priority }),
-            capacity: new AutoScalingCapacityGateway(clients.autoScaling),
-            state: modelStateStore(world.ports.stateStore, aws),
-            publisher: modelPublisher(world.ports.publisher, aws),
-            scheduler: modelScheduler(world.ports.scheduler, aws),
-          },
-        };
-        try {
-          const result = await makeHandler(deps)(spotWarningEvent(instanceId(v.instanceId), v.warningAt));
-          return { id, warningAt: v.warningAt, returnedAt: time.now(), ok: result.status === 'planned' && result.succeeded === true };
-        } catch (error) {
-          errors.push(`${v.instanceId}: ${(error as Error).message}`);
-          return { id, warningAt: v.warningAt, returnedAt: time.now(), ok: false };
-        }
-      });
-    })));
+    const results = await time.run(() =>
+      Promise.all(
+        victims.map(async (v, k) => {
+          const id = `storm-${k}`;
+          await time.until(v.warningAt);
+          return aws.within(id, async () => {
+            // A cold container per notice: new adapters, so no cached group lookups or instance types.
+            const deps: NoticeDeps = {
+              ...world.deps,
+              ports: {
+                clock: world.ports.clock,
+                instances: new Ec2InstanceGateway(clients.ec2, { prices, defaultPriority: (g) => world.fleet.managed.groups.get(g)?.policy.priority }),
+                capacity: new AutoScalingCapacityGateway(clients.autoScaling),
+                state: modelStateStore(world.ports.stateStore, aws),
+                publisher: modelPublisher(world.ports.publisher, aws),
+                scheduler: modelScheduler(world.ports.scheduler, aws),
+              },
+            };
+            try {
+              const result = await makeHandler(deps)(spotWarningEvent(instanceId(v.instanceId), v.warningAt));
+              return { id, warningAt: v.warningAt, returnedAt: time.now(), ok: result.status === 'planned' && result.succeeded === true };
+            } catch (error) {
+              errors.push(`${v.instanceId}: ${(error as Error).message}`);
+              return { id, warningAt: v.warningAt, returnedAt: time.now(), ok: false };
+            }
+          });
+        }),
+      ),
+    );
     const desiredAfter = desiredOfGroups();
     const pool = world.ports.stateStore.poolSnapshot(PRIMARY_GROUP);
     const over = pool === undefined ? undefined : overCommitment(pool);
@@ -251,7 +284,14 @@ export const runStormBench = async (): Promise<BenchResult> => {
   const figures: Figure[] = [figure(`storm.planSeconds.${STORM_POOL_SIZE}`, percentile(planSeconds, 50), 's', lessThan(SPOT_WARNING_LEAD_SECONDS, 's'))];
   for (const api of BUDGETED_APIS) {
     const r = report.perApi.get(api) ?? { calls: 0, late: 0, throttled: 0 };
-    figures.push(figure(`storm.calls.${api}`, r.calls, 'calls', checkedTarget(`each within its notice's ${SPOT_WARNING_LEAD_SECONDS} s (${describeBudget(api)})`, r.late === 0)));
+    figures.push(
+      figure(
+        `storm.calls.${api}`,
+        r.calls,
+        'calls',
+        checkedTarget(`each within its notice's ${SPOT_WARNING_LEAD_SECONDS} s (${describeBudget(api)})`, r.late === 0),
+      ),
+    );
   }
   const worst = Math.max(...report.noticeMs);
   figures.push(figure(`storm.worstNoticeSeconds.${STORM_POOL_SIZE}`, worst / 1000, 's', lessThan(SPOT_WARNING_LEAD_SECONDS, 's')));
@@ -279,9 +319,16 @@ export const runStormBench = async (): Promise<BenchResult> => {
   const worstAction = worstRuns.some((x) => Number.isNaN(x)) ? Number.NaN : percentile(worstRuns, 50);
   figures.push(
     figure(`storm.concurrent.lastActionSeconds.${STORM_POOL_SIZE}`, worstAction, 's', lessThan(CONCURRENT_LAST_ACTION_TARGET_S, 's')),
-    figure(`storm.concurrent.staleWrites.${STORM_POOL_SIZE}`, c.staleWrites, 'writes', equalTo(0, 'no write computed from a value another notice changed since')),
+    figure(
+      `storm.concurrent.staleWrites.${STORM_POOL_SIZE}`,
+      c.staleWrites,
+      'writes',
+      equalTo(0, 'no write computed from a value another notice changed since'),
+    ),
   );
-  const stale = Object.entries(c.staleByApi).map(([api, n]) => `${api} ${n}`).join(', ');
+  const stale = Object.entries(c.staleByApi)
+    .map(([api, n]) => `${api} ${n}`)
+    .join(', ');
   notes.push(
     `storm, concurrent (one cold container per warning, every call with modelled latency and behind its rate budget; arrivals as above): ${c.handled} of ${c.notices} warnings planned and executed without a failed action` +
       `${c.errors.length > 0 ? ` (${c.errors.length} handlers threw, e.g. ${c.errors[0]?.slice(0, 200) ?? ''})` : ''}; ` +

@@ -18,10 +18,7 @@ const COMMANDS: Readonly<Record<string, () => Promise<Register>>> = {
 
 /** The `spotwise` command line, with the commands `argv` needs (all of them by default). */
 export const buildProgram = async (argv: readonly string[] = []): Promise<Command> => {
-  const program = new Command()
-    .name('spotwise')
-    .description('Predictive spot-interruption manager for EC2 Auto Scaling groups')
-    .showHelpAfterError();
+  const program = new Command().name('spotwise').description('Predictive spot-interruption manager for EC2 Auto Scaling groups').showHelpAfterError();
   const named = argv[2];
   const names = named !== undefined && named in COMMANDS ? [named] : Object.keys(COMMANDS);
   for (const name of names) (await (COMMANDS[name] as () => Promise<Register>)())(program);

@@ -47,15 +47,20 @@ export class SpotwiseAlarms extends Construct {
     super(scope, id);
     const { thresholds: t } = props;
     const path = this.node.path;
-    if (!(t.prediction_error_ratio > 0)) throw new Error(`SpotwiseAlarms ${path}: thresholds.prediction_error_ratio must be positive (got ${t.prediction_error_ratio})`);
-    if (!(t.reservation_refusals_per_5min >= 1)) throw new Error(`SpotwiseAlarms ${path}: thresholds.reservation_refusals_per_5min must be at least 1 (got ${t.reservation_refusals_per_5min})`);
-    if (!(t.stale_profile_minutes >= 1)) throw new Error(`SpotwiseAlarms ${path}: thresholds.stale_profile_minutes must be at least 1 (got ${t.stale_profile_minutes})`);
+    if (!(t.prediction_error_ratio > 0))
+      throw new Error(`SpotwiseAlarms ${path}: thresholds.prediction_error_ratio must be positive (got ${t.prediction_error_ratio})`);
+    if (!(t.reservation_refusals_per_5min >= 1))
+      throw new Error(`SpotwiseAlarms ${path}: thresholds.reservation_refusals_per_5min must be at least 1 (got ${t.reservation_refusals_per_5min})`);
+    if (!(t.stale_profile_minutes >= 1))
+      throw new Error(`SpotwiseAlarms ${path}: thresholds.stale_profile_minutes must be at least 1 (got ${t.stale_profile_minutes})`);
     if (!(Number.isInteger(props.profilerRateMinutes) && props.profilerRateMinutes >= 1)) {
       throw new Error(`SpotwiseAlarms ${path}: profilerRateMinutes must be a whole number of minutes, at least 1 (got ${props.profilerRateMinutes})`);
     }
     // CloudWatch refuses an alarm whose period times evaluation periods exceeds one day.
     if (!(Number.isInteger(t.stale_profile_minutes) && t.stale_profile_minutes <= 1440)) {
-      throw new Error(`SpotwiseAlarms ${path}: thresholds.stale_profile_minutes must be a whole number of minutes, at most 1440 (got ${t.stale_profile_minutes})`);
+      throw new Error(
+        `SpotwiseAlarms ${path}: thresholds.stale_profile_minutes must be a whole number of minutes, at most 1440 (got ${t.stale_profile_minutes})`,
+      );
     }
 
     // No KMS key: alarm notifications carry no data beyond metric names, and CloudWatch cannot publish to a

@@ -20,13 +20,23 @@ export const createSpotwiseApp = (app: App, options: SpotwiseAppOptions = {}): S
   const context = (key: string): unknown => app.node.tryGetContext(key);
   const stackName = readStringContext(context, ContextKey.stackName) ?? DEFAULT_STACK_NAME;
   if (!/^[A-Za-z][A-Za-z0-9-]{0,100}$/.test(stackName)) {
-    throw new ValidationError('CDK context', [{ path: ContextKey.stackName, value: stackName, message: 'expected a CloudFormation stack name: a letter, then letters, digits or hyphens (at most 101 characters, room for the demo group suffixes)' }]);
+    throw new ValidationError('CDK context', [
+      {
+        path: ContextKey.stackName,
+        value: stackName,
+        message: 'expected a CloudFormation stack name: a letter, then letters, digits or hyphens (at most 101 characters, room for the demo group suffixes)',
+      },
+    ]);
   }
   const account = readStringContext(context, ContextKey.account);
   const region = readStringContext(context, ContextKey.region);
   if ((account === undefined) !== (region === undefined)) {
     throw new ValidationError('CDK context', [
-      { path: account === undefined ? ContextKey.account : ContextKey.region, value: undefined, message: `give both ${ContextKey.account} and ${ContextKey.region}, or neither (got only ${account === undefined ? ContextKey.region : ContextKey.account})` },
+      {
+        path: account === undefined ? ContextKey.account : ContextKey.region,
+        value: undefined,
+        message: `give both ${ContextKey.account} and ${ContextKey.region}, or neither (got only ${account === undefined ? ContextKey.region : ContextKey.account})`,
+      },
     ]);
   }
   if (account !== undefined && !/^\d{12}$/.test(account)) {
@@ -39,7 +49,11 @@ export const createSpotwiseApp = (app: App, options: SpotwiseAppOptions = {}): S
     ...options,
     loaded,
     ...(env !== undefined ? { env } : {}),
-    description: `spotwise: predictive spot-interruption manager (${loaded.config.dry_run ? 'dry-run' : 'active'}; config from ${loaded.sources.join(' + ')})`.slice(0, 1024),
+    description:
+      `spotwise: predictive spot-interruption manager (${loaded.config.dry_run ? 'dry-run' : 'active'}; config from ${loaded.sources.join(' + ')})`.slice(
+        0,
+        1024,
+      ),
   });
   applyAwsSolutionsChecks(app);
   return stack;

@@ -177,9 +177,33 @@ const taggedGroupsRow = (s: string, period: Duration): IWidget[] => {
   const all = (name: (typeof MetricName)[keyof typeof MetricName], statistic: string, label: string): IMetric =>
     metricSearch(s, name, MetricDimension.group, { statistic, period, label });
   return [
-    new GraphWidget({ title: 'Tagged groups: pool vCPU capacity / reserved / used / post-restart forecast p90 (sum over instances)', left: [all(MetricName.poolCapacityVcpu, 'Maximum', 'capacity'), all(MetricName.poolReservedVcpu, 'Maximum', 'reserved'), all(MetricName.poolUsedVcpu, 'Maximum', 'used'), all(MetricName.forecastVcpuP90, 'Maximum', 'forecast p90'), all(MetricName.borrowedVcpu, 'Maximum', 'borrowed')], width: 6 }),
-    new GraphWidget({ title: 'Tagged groups: pool memory GiB capacity / reserved / used', left: [all(MetricName.poolCapacityMemoryGiB, 'Maximum', 'capacity'), all(MetricName.poolReservedMemoryGiB, 'Maximum', 'reserved'), all(MetricName.poolUsedMemoryGiB, 'Maximum', 'used'), all(MetricName.borrowedMemoryGiB, 'Maximum', 'borrowed')], width: 6 }),
-    new GraphWidget({ title: 'Tagged groups: post-restart vCPU per restart, forecast p90 (before the interruption) vs observed peak', left: [all(MetricName.forecastBeforeRestartVcpuP90, 'Average', 'forecast'), all(MetricName.observedPostRestartVcpu, 'Average', 'observed')], right: [all(MetricName.predictionErrorRatio, 'Average', 'error')], width: 6 }),
+    new GraphWidget({
+      title: 'Tagged groups: pool vCPU capacity / reserved / used / post-restart forecast p90 (sum over instances)',
+      left: [
+        all(MetricName.poolCapacityVcpu, 'Maximum', 'capacity'),
+        all(MetricName.poolReservedVcpu, 'Maximum', 'reserved'),
+        all(MetricName.poolUsedVcpu, 'Maximum', 'used'),
+        all(MetricName.forecastVcpuP90, 'Maximum', 'forecast p90'),
+        all(MetricName.borrowedVcpu, 'Maximum', 'borrowed'),
+      ],
+      width: 6,
+    }),
+    new GraphWidget({
+      title: 'Tagged groups: pool memory GiB capacity / reserved / used',
+      left: [
+        all(MetricName.poolCapacityMemoryGiB, 'Maximum', 'capacity'),
+        all(MetricName.poolReservedMemoryGiB, 'Maximum', 'reserved'),
+        all(MetricName.poolUsedMemoryGiB, 'Maximum', 'used'),
+        all(MetricName.borrowedMemoryGiB, 'Maximum', 'borrowed'),
+      ],
+      width: 6,
+    }),
+    new GraphWidget({
+      title: 'Tagged groups: post-restart vCPU per restart, forecast p90 (before the interruption) vs observed peak',
+      left: [all(MetricName.forecastBeforeRestartVcpuP90, 'Average', 'forecast'), all(MetricName.observedPostRestartVcpu, 'Average', 'observed')],
+      right: [all(MetricName.predictionErrorRatio, 'Average', 'error')],
+      width: 6,
+    }),
     new GraphWidget({ title: 'Tagged groups: warm pool size', left: [all(MetricName.warmPoolSize, 'Maximum', 'warm pool')], width: 6 }),
   ];
 };

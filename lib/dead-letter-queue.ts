@@ -34,7 +34,8 @@ export class DeadLetterQueue extends Construct {
     });
     acknowledgeNag(this, {
       id: 'AwsSolutions-SQS3',
-      reason: 'This queue is itself the dead-letter queue of EventBridge targets, Lambda async invocations and Scheduler; a DLQ of a DLQ would only move the problem.',
+      reason:
+        'This queue is itself the dead-letter queue of EventBridge targets, Lambda async invocations and Scheduler; a DLQ of a DLQ would only move the problem.',
     });
   }
 }

@@ -1,7 +1,16 @@
 import { RemovalPolicy, Tags } from 'aws-cdk-lib';
 import { AutoScalingGroup, BlockDeviceVolume, EbsDeviceVolumeType, PoolState, SpotAllocationStrategy } from 'aws-cdk-lib/aws-autoscaling';
 import {
-  AmazonLinuxCpuType, FlowLogDestination, FlowLogTrafficType, InstanceType, LaunchTemplate, MachineImage, SecurityGroup, SubnetType, UserData, Vpc,
+  AmazonLinuxCpuType,
+  FlowLogDestination,
+  FlowLogTrafficType,
+  InstanceType,
+  LaunchTemplate,
+  MachineImage,
+  SecurityGroup,
+  SubnetType,
+  UserData,
+  Vpc,
 } from 'aws-cdk-lib/aws-ec2';
 import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
@@ -64,7 +73,9 @@ export class DemoFleet extends Construct {
     }
     const wp = props.standby.warmPool;
     if (wp.max_prepared_capacity !== -1 && wp.max_prepared_capacity < wp.min_size) {
-      throw new Error(`DemoFleet ${path}: standby.warmPool.max_prepared_capacity must be -1 or at least min_size ${wp.min_size} (got ${wp.max_prepared_capacity})`);
+      throw new Error(
+        `DemoFleet ${path}: standby.warmPool.max_prepared_capacity must be -1 or at least min_size ${wp.min_size} (got ${wp.max_prepared_capacity})`,
+      );
     }
 
     this.vpc = new Vpc(this, 'Vpc', {
@@ -88,11 +99,16 @@ export class DemoFleet extends Construct {
     if (agentNamespace !== undefined) {
       // PutMetricData has no resource-level permissions; the namespace condition keeps the agent to CWAgent.
       role.addToPrincipalPolicy(
-        new PolicyStatement({ actions: ['cloudwatch:PutMetricData'], resources: ['*'], conditions: { StringEquals: { 'cloudwatch:namespace': agentNamespace } } }),
+        new PolicyStatement({
+          actions: ['cloudwatch:PutMetricData'],
+          resources: ['*'],
+          conditions: { StringEquals: { 'cloudwatch:namespace': agentNamespace } },
+        }),
       );
       acknowledgeNag(role, {
         id: 'AwsSolutions-IAM5[Resource::*]',
-        reason: 'cloudwatch:PutMetricData supports no resource-level permissions; the statement is limited to the agent namespace by the cloudwatch:namespace condition.',
+        reason:
+          'cloudwatch:PutMetricData supports no resource-level permissions; the statement is limited to the agent namespace by the cloudwatch:namespace condition.',
       });
     }
 
@@ -157,7 +173,8 @@ export class DemoFleet extends Construct {
       if (props.lifecycleHooks) addSpotwiseLifecycleHooks(group);
       acknowledgeNag(group, {
         id: 'AwsSolutions-AS3',
-        reason: 'spotwise receives every launch, termination and lifecycle event of the demo groups through EventBridge; SNS scaling notifications would duplicate them.',
+        reason:
+          'spotwise receives every launch, termination and lifecycle event of the demo groups through EventBridge; SNS scaling notifications would duplicate them.',
       });
     }
   }

@@ -14,7 +14,6 @@ import { FUNCTION_ACCESS, grantFunctionAccess } from './permissions';
 import { PROJECT_ROOT } from './project-root';
 import { SpotwiseFunction, type HandlerName } from './spotwise-function';
 
-
 /**
  * POWERTOOLS_SERVICE_NAME of every function. One service for all four, because Powertools adds it as the
  * `service` dimension of every metric: the dashboard and alarms then address one metric per name, whichever

@@ -21,4 +21,5 @@ export const LAMBDA_BUNDLE_TARGET = esbuildTargetOf(LAMBDA_RUNTIME);
  * First line of every ES-module bundle (the functions' and the layer's): bundled CommonJS dependencies get a
  * `require` (esbuild's ESM output otherwise throws "Dynamic require of ... is not supported").
  */
-export const ESM_REQUIRE_BANNER = "import { createRequire as __spotwiseCreateRequire } from 'node:module'; const require = __spotwiseCreateRequire(import.meta.url);";
+export const ESM_REQUIRE_BANNER =
+  "import { createRequire as __spotwiseCreateRequire } from 'node:module'; const require = __spotwiseCreateRequire(import.meta.url);";

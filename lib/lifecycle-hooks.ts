@@ -62,7 +62,10 @@ export class ExistingGroupLifecycleHooks extends Construct {
       throw new Error(`ExistingGroupLifecycleHooks ${this.node.path}: groupNames must name at least one group (got [])`);
     }
     const logGroup = new LogGroup(this, 'Logs', { retention: props.logRetention ?? RetentionDays.ONE_MONTH, removalPolicy: RemovalPolicy.DESTROY });
-    const role = new Role(this, 'Role', { assumedBy: new ServicePrincipal('lambda.amazonaws.com'), description: 'spotwise: adds lifecycle hooks to existing groups' });
+    const role = new Role(this, 'Role', {
+      assumedBy: new ServicePrincipal('lambda.amazonaws.com'),
+      description: 'spotwise: adds lifecycle hooks to existing groups',
+    });
     role.addToPrincipalPolicy(new PolicyStatement({ actions: ['logs:CreateLogStream', 'logs:PutLogEvents'], resources: [logGroup.logGroupArn] }));
     const { key, value } = props.managedTag;
 
@@ -109,7 +112,8 @@ export class ExistingGroupLifecycleHooks extends Construct {
       }
       acknowledgeNag(this, {
         id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:autoscaling:<AWS::Region>:<AWS::AccountId>:autoScalingGroup:*:autoScalingGroupName/${groupName}]`,
-        reason: 'The group id inside an Auto Scaling group ARN is random; the group name is fixed and the statement requires the managed tag (autoscaling:ResourceTag).',
+        reason:
+          'The group id inside an Auto Scaling group ARN is random; the group name is fixed and the statement requires the managed tag (autoscaling:ResourceTag).',
       });
     });
   }

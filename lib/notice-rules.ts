@@ -4,15 +4,25 @@ import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import {
-  ACTED_ON_INSTANCE_STATES, AWS_AUTOSCALING_SOURCE, AWS_EC2_SOURCE, AWS_HEALTH_SOURCE, DetailType, SPOT_WARNING_LEAD_SECONDS,
+  ACTED_ON_INSTANCE_STATES,
+  AWS_AUTOSCALING_SOURCE,
+  AWS_EC2_SOURCE,
+  AWS_HEALTH_SOURCE,
+  DetailType,
+  SPOT_WARNING_LEAD_SECONDS,
 } from '../lambda/contracts/events';
 import { LIFECYCLE_HOOK_NAMES } from './lifecycle-hooks';
 import { lambdaTarget, validateDelivery, type RuleDelivery } from './rule-delivery';
 
 /** The notices spotwise listens to on the default bus. */
 export const NOTICE_RULE_KINDS = [
-  'spotInterruptionWarning', 'rebalanceRecommendation', 'stateChange', 'lifecycleLaunch', 'lifecycleTerminate',
-  'capacityReservationInterruptionWarning', 'scheduledMaintenance',
+  'spotInterruptionWarning',
+  'rebalanceRecommendation',
+  'stateChange',
+  'lifecycleLaunch',
+  'lifecycleTerminate',
+  'capacityReservationInterruptionWarning',
+  'scheduledMaintenance',
 ] as const;
 export type NoticeRuleKind = (typeof NOTICE_RULE_KINDS)[number];
 
@@ -83,7 +93,11 @@ export const noticeEventPatterns = (groupNames: readonly string[] | undefined): 
     lifecycleLaunch: lifecycle(DetailType.lifecycleLaunch, LIFECYCLE_HOOK_NAMES.launch),
     lifecycleTerminate: lifecycle(DetailType.lifecycleTerminate, LIFECYCLE_HOOK_NAMES.terminate),
     capacityReservationInterruptionWarning: { source: [AWS_EC2_SOURCE], detailType: [DetailType.capacityReservationInterruptionWarning] },
-    scheduledMaintenance: { source: [AWS_HEALTH_SOURCE], detailType: [DetailType.healthEvent], detail: { service: ['EC2'], eventTypeCategory: ['scheduledChange'] } },
+    scheduledMaintenance: {
+      source: [AWS_HEALTH_SOURCE],
+      detailType: [DetailType.healthEvent],
+      detail: { service: ['EC2'], eventTypeCategory: ['scheduledChange'] },
+    },
   };
 };
 

@@ -24,7 +24,12 @@ export interface FunctionAccess {
 }
 
 const EC2_DESCRIBE = ['ec2:DescribeInstances', 'ec2:DescribeInstanceTypes'];
-const ASG_DESCRIBE = ['autoscaling:DescribeAutoScalingGroups', 'autoscaling:DescribeAutoScalingInstances', 'autoscaling:DescribeWarmPool', 'autoscaling:DescribePolicies'];
+const ASG_DESCRIBE = [
+  'autoscaling:DescribeAutoScalingGroups',
+  'autoscaling:DescribeAutoScalingInstances',
+  'autoscaling:DescribeWarmPool',
+  'autoscaling:DescribePolicies',
+];
 
 /**
  * The permission matrix, from the Plan actions each handler executes (lambda/core/domain.ts `Action`).
@@ -128,7 +133,8 @@ export const accessStatements = (scope: Construct, access: FunctionAccess, optio
     }),
   ];
   if (access.readMetrics) statements.push(new PolicyStatement({ sid: 'ReadMetrics', actions: ['cloudwatch:GetMetricData'], resources: ['*'] }));
-  if (access.readPrices === true) statements.push(new PolicyStatement({ sid: 'ReadPrices', actions: ['ec2:DescribeSpotPriceHistory', 'pricing:GetProducts'], resources: ['*'] }));
+  if (access.readPrices === true)
+    statements.push(new PolicyStatement({ sid: 'ReadPrices', actions: ['ec2:DescribeSpotPriceHistory', 'pricing:GetProducts'], resources: ['*'] }));
   if (!options.dryRun && access.instanceActions.length > 0) {
     statements.push(
       new PolicyStatement({
@@ -168,7 +174,8 @@ export const grantFunctionAccess = (role: IRole, access: FunctionAccess, options
     for (const name of options.groupNames ?? ['*']) {
       acknowledgeNag(role, {
         id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:autoscaling:<AWS::Region>:<AWS::AccountId>:autoScalingGroup:*:autoScalingGroupName/${name}]`,
-        reason: 'The group id inside an Auto Scaling group ARN is random; the name is fixed (or, for tag-selected groups, any) and the condition autoscaling:ResourceTag/<managed tag> limits the statement to managed groups.',
+        reason:
+          'The group id inside an Auto Scaling group ARN is random; the name is fixed (or, for tag-selected groups, any) and the condition autoscaling:ResourceTag/<managed tag> limits the statement to managed groups.',
       });
     }
   }

@@ -25,13 +25,16 @@ export class ScaleOutPolicies extends Construct {
     const policies = new Map<string, CfnScalingPolicy>();
     for (const [k, name] of props.groupNames.entries()) {
       // The construct id is part of the policy name CloudFormation generates: the adapter finds the policy by it.
-      policies.set(name, new CfnScalingPolicy(this, `${SCALE_OUT_POLICY_ID}${k}`, {
-        autoScalingGroupName: name,
-        policyType: 'SimpleScaling',
-        adjustmentType: 'ChangeInCapacity',
-        scalingAdjustment: SCALE_OUT_POLICY_ADJUSTMENT,
-        cooldown: '0',
-      }));
+      policies.set(
+        name,
+        new CfnScalingPolicy(this, `${SCALE_OUT_POLICY_ID}${k}`, {
+          autoScalingGroupName: name,
+          policyType: 'SimpleScaling',
+          adjustmentType: 'ChangeInCapacity',
+          scalingAdjustment: SCALE_OUT_POLICY_ADJUSTMENT,
+          cooldown: '0',
+        }),
+      );
     }
     this.policies = policies;
   }

@@ -74,7 +74,9 @@ export class InterruptionScheduler extends Construct {
     target.addEnvironment(Env.executorFunctionArn, this.executor.functionArn);
     target.addEnvironment(Env.schedulerDeadLetterArn, this.deadLetterQueue.queueArn);
     if (options.dryRun) return;
-    fn.role.addToPrincipalPolicy(new PolicyStatement({ sid: 'ManageInterruptionSchedules', actions: [...SCHEDULING_ACTIONS], resources: [this.scheduleArnPattern()] }));
+    fn.role.addToPrincipalPolicy(
+      new PolicyStatement({ sid: 'ManageInterruptionSchedules', actions: [...SCHEDULING_ACTIONS], resources: [this.scheduleArnPattern()] }),
+    );
     fn.role.addToPrincipalPolicy(
       new PolicyStatement({
         sid: 'PassSchedulerRole',
@@ -86,7 +88,7 @@ export class InterruptionScheduler extends Construct {
     acknowledgeNag(fn.role, {
       // The group's name is generated at synth (a plain string), so the finding names it literally.
       id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:scheduler:<AWS::Region>:<AWS::AccountId>:schedule/${this.group.scheduleGroupName}/*]`,
-      reason: 'One-time schedules are named per interruption request at run time; the wildcard is limited to schedules in spotwise\'s own schedule group.',
+      reason: "One-time schedules are named per interruption request at run time; the wildcard is limited to schedules in spotwise's own schedule group.",
     });
   }
 }

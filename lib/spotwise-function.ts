@@ -127,9 +127,7 @@ export class SpotwiseFunction extends Construct {
       assumedBy: new ServicePrincipal('lambda.amazonaws.com'),
       description: `spotwise ${props.handlerName} function`,
     });
-    role.addToPrincipalPolicy(
-      new PolicyStatement({ actions: ['logs:CreateLogStream', 'logs:PutLogEvents'], resources: [this.logGroup.logGroupArn] }),
-    );
+    role.addToPrincipalPolicy(new PolicyStatement({ actions: ['logs:CreateLogStream', 'logs:PutLogEvents'], resources: [this.logGroup.logGroupArn] }));
     this.role = role;
     this.deadLetterQueue = new DeadLetterQueue(this, 'DeadLetters');
 
@@ -161,7 +159,8 @@ export class SpotwiseFunction extends Construct {
 
     acknowledgeNag(role, {
       id: 'AwsSolutions-IAM5[Resource::*]',
-      reason: 'X-Ray PutTraceSegments/PutTelemetryRecords (added by active tracing) and the EC2/Auto Scaling/CloudWatch describe and read calls do not support resource-level permissions; every mutating action is scoped separately.',
+      reason:
+        'X-Ray PutTraceSegments/PutTelemetryRecords (added by active tracing) and the EC2/Auto Scaling/CloudWatch describe and read calls do not support resource-level permissions; every mutating action is scoped separately.',
     });
   }
 }
@@ -174,7 +173,8 @@ const validateFunctionProps = (path: string, p: SpotwiseFunctionProps): void => 
   const fail = (what: string): never => {
     throw new Error(`SpotwiseFunction ${path}: ${what}`);
   };
-  if (!Number.isInteger(p.memorySize) || p.memorySize < 128 || p.memorySize > 10_240) fail(`memorySize must be an integer between 128 and 10240 MB (got ${p.memorySize})`);
+  if (!Number.isInteger(p.memorySize) || p.memorySize < 128 || p.memorySize > 10_240)
+    fail(`memorySize must be an integer between 128 and 10240 MB (got ${p.memorySize})`);
   if (p.heapMiB !== undefined && !(Number.isInteger(p.heapMiB) && p.heapMiB >= 64 && p.heapMiB <= p.memorySize * 0.75)) {
     fail(`heapMiB must be an integer between 64 and three quarters of memorySize ${p.memorySize} MB (got ${p.heapMiB})`);
   }

@@ -131,7 +131,10 @@ export class SpotwiseStack extends Stack {
     const existing = named.filter((n) => !this.isDemoGroup(n));
     if (props.loaded.lifecycleHooksOnExistingGroups && existing.length > 0) {
       if (config.dry_run) {
-        Annotations.of(this).addWarningV2('spotwise:lifecycle-hooks-dry-run', 'lifecycle_hooks=true is ignored in dry-run: spotwise would not complete the lifecycle actions, so every launch and termination would wait for the heartbeat timeout.');
+        Annotations.of(this).addWarningV2(
+          'spotwise:lifecycle-hooks-dry-run',
+          'lifecycle_hooks=true is ignored in dry-run: spotwise would not complete the lifecycle actions, so every launch and termination would wait for the heartbeat timeout.',
+        );
       } else {
         new ExistingGroupLifecycleHooks(this, 'LifecycleHooks', { groupNames: existing, managedTag: config.managed_tag });
       }
@@ -153,14 +156,20 @@ export class SpotwiseStack extends Stack {
     });
 
     new CfnOutput(this, 'RequestBusName', { value: requestBus.bus.eventBusName, description: 'Put "Interruption Requested" events here (source "spotwise")' });
-    new CfnOutput(this, 'StateTableName', { value: table.tableName, description: 'spotwise status / explain / cancel read it (--table or SPOTWISE_TABLE_NAME)' });
+    new CfnOutput(this, 'StateTableName', {
+      value: table.tableName,
+      description: 'spotwise status / explain / cancel read it (--table or SPOTWISE_TABLE_NAME)',
+    });
     new CfnOutput(this, 'AlarmTopicArn', { value: alarms.topic.topicArn, description: 'SNS topic of the spotwise alarms' });
     new CfnOutput(this, 'DashboardName', { value: dashboard.dashboard.dashboardName, description: 'CloudWatch dashboard' });
     new CfnOutput(this, 'LifecycleHookNames', {
       value: `${LIFECYCLE_HOOK_NAMES.launch},${LIFECYCLE_HOOK_NAMES.terminate}`,
       description: 'Hook names to add to existing managed groups (or deploy with -c lifecycle_hooks=true)',
     });
-    new CfnOutput(this, 'DryRun', { value: String(config.dry_run), description: 'true: spotwise plans and reports, and holds no permission to change the fleet' });
+    new CfnOutput(this, 'DryRun', {
+      value: String(config.dry_run),
+      description: 'true: spotwise plans and reports, and holds no permission to change the fleet',
+    });
   }
 
   /** Names of the groups the demo fleet creates (their hooks come with them). */
@@ -183,7 +192,10 @@ export class SpotwiseStack extends Stack {
     const agentFile = resolve(root, AGENT_CONFIG_FILE);
     const agentConfig = existsSync(agentFile) ? (JSON.parse(readFileSync(agentFile, 'utf8')) as Record<string, unknown>) : undefined;
     if (agentConfig === undefined) {
-      Annotations.of(this).addWarningV2('spotwise:agent-config-missing', `${AGENT_CONFIG_FILE} not found: the demo instances run without the CloudWatch agent.`);
+      Annotations.of(this).addWarningV2(
+        'spotwise:agent-config-missing',
+        `${AGENT_CONFIG_FILE} not found: the demo instances run without the CloudWatch agent.`,
+      );
     }
     this.demoGroupNames = [primary.name, standby.name];
     return new DemoFleet(this, 'Demo', {

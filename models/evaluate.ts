@@ -11,16 +11,25 @@ import { evaluateFolder } from './src/evaluate-folder';
 /** `npm run evaluate -- --data DIR [--json FILE]`: the model against the fallback and three baselines. */
 const program = new Command()
   .name('evaluate')
-  .description('Evaluate the post-restart demand model on trace folders (layout of ../shared/data) against the fallback, last value, VPA and Autopilot baselines')
+  .description(
+    'Evaluate the post-restart demand model on trace folders (layout of ../shared/data) against the fallback, last value, VPA and Autopilot baselines',
+  )
   .option('--data <dir>', 'data folder (default: ../shared/data when present)')
   .option('--datasets <names>', 'comma-separated dataset folders to use (default: all with series)', parseList)
   .option('--model <dir>', 'model artifact folder', join(MODELS_DIR, DEFAULT_MODEL_NAME))
-  .option('--json <file>', 'also write {"dimensions": {...}, "byKind": {"real-start", "simulated-interruption", "realStart", "simulatedInterruption"}} to this file')
+  .option(
+    '--json <file>',
+    'also write {"dimensions": {...}, "byKind": {"real-start", "simulated-interruption", "realStart", "simulatedInterruption"}} to this file',
+  )
   .option('--window <minutes>', 'post-restart window W (default: the model’s, 30)', parseIntegerOption('--window'))
   .option('--seed <n>', 'seed for case sampling (default: the one training used for its test cases)', parseIntegerOption('--seed'), DEFAULT_CASE_OPTIONS.seed)
   .option('--max-series <n>', 'read at most this many series (quick runs)', parseIntegerOption('--max-series'))
   .option('--include-training-series', 'also score series the model was trained or calibrated on', false)
-  .option('--real-start-conformal', 'also score the model with its p90 recalibrated for real starts (split-conformal, 90 % coverage) on the real starts of its validation series', false)
+  .option(
+    '--real-start-conformal',
+    'also score the model with its p90 recalibrated for real starts (split-conformal, 90 % coverage) on the real starts of its validation series',
+    false,
+  )
   .option('--calibration-data <dir>', 'folder the model was trained on, for --real-start-conformal', SHARED_DATA_DIR);
 
 program.parse();
@@ -61,16 +70,27 @@ try {
   console.log('');
   // Real starts are what users pay for (a replacement boots cold): they lead; the rest is secondary.
   if (result.cases['real-start'] === 0) {
-    console.log('real-start cases: none in this folder (they come from VMs that start mid-trace, e.g. Bitbrains late starts); the real-start goal cannot be measured here.');
+    console.log(
+      'real-start cases: none in this folder (they come from VMs that start mid-trace, e.g. Bitbrains late starts); the real-start goal cannot be measured here.',
+    );
   } else {
-    console.log(formatReportTable(result.report.byKind['real-start'], 'real-start cases (headline: instances that really started, on series the model never saw)'));
+    console.log(
+      formatReportTable(result.report.byKind['real-start'], 'real-start cases (headline: instances that really started, on series the model never saw)'),
+    );
     console.log('');
     console.log('real-start goal (p90 under-provision ≤ 10 % for CPU and memory; weightedSlack below VPA and Autopilot at their under-provision rates):');
     for (const v of realStartGoal(result.report.byKind['real-start'])) console.log(`  ${v.met ? 'met    ' : 'NOT met'}  ${v.detail}`);
     if (conformal) {
-      const factors = REPORT_DIMENSION_ORDER.map((rd) => `${rd} × ${conformal.factors[rd].factor?.toFixed(2) ?? '— (too few cases)'} (${conformal.factors[rd].calibrationCases} cases)`).join(', ');
+      const factors = REPORT_DIMENSION_ORDER.map(
+        (rd) => `${rd} × ${conformal.factors[rd].factor?.toFixed(2) ?? '— (too few cases)'} (${conformal.factors[rd].calibrationCases} cases)`,
+      ).join(', ');
       console.log('');
-      console.log(formatReportTable(conformal.report, `real-start cases, model p90 recalibrated for real starts (split-conformal ${conformal.coverage * 100} %, fitted on ${conformal.calibrationSeries} validation series: ${factors})`));
+      console.log(
+        formatReportTable(
+          conformal.report,
+          `real-start cases, model p90 recalibrated for real starts (split-conformal ${conformal.coverage * 100} %, fitted on ${conformal.calibrationSeries} validation series: ${factors})`,
+        ),
+      );
       console.log('');
       console.log('real-start goal with the recalibrated p90:');
       for (const v of realStartGoal(conformal.report)) console.log(`  ${v.met ? 'met    ' : 'NOT met'}  ${v.detail}`);
@@ -89,7 +109,15 @@ try {
   );
   if (opts.json) {
     const json = conformal
-      ? { ...reportJson(result.report), realStartConformal: { coverage: conformal.coverage, calibrationSeries: conformal.calibrationSeries, factors: conformal.factors, report: conformal.report } }
+      ? {
+          ...reportJson(result.report),
+          realStartConformal: {
+            coverage: conformal.coverage,
+            calibrationSeries: conformal.calibrationSeries,
+            factors: conformal.factors,
+            report: conformal.report,
+          },
+        }
       : reportJson(result.report);
     writeFileSync(resolve(opts.json), `${JSON.stringify(json, null, 2)}\n`);
     console.log(`wrote ${resolve(opts.json)}`);

@@ -38,11 +38,18 @@ try {
   });
   const bytes = writeArtifact(outDir, result.artifact, result.metadata);
   console.log('');
-  console.log(formatReportTable(result.metadata.evaluation.dimensions as Parameters<typeof formatReportTable>[0], 'test series (not used for training or calibration), all cases:'));
+  console.log(
+    formatReportTable(
+      result.metadata.evaluation.dimensions as Parameters<typeof formatReportTable>[0],
+      'test series (not used for training or calibration), all cases:',
+    ),
+  );
   console.log('');
   for (const note of result.metadata.notes) console.log(`- ${note}`);
   console.log('');
-  console.log(`wrote ${outDir} (model.json, weights.bin, metadata.json: ${(bytes / 1024).toFixed(1)} KiB), version ${result.metadata.version}, ${result.metadata.training.seconds} s on ${result.metadata.training.backend}`);
+  console.log(
+    `wrote ${outDir} (model.json, weights.bin, metadata.json: ${(bytes / 1024).toFixed(1)} KiB), version ${result.metadata.version}, ${result.metadata.training.seconds} s on ${result.metadata.training.backend}`,
+  );
   if (bytes > MAX_ARTIFACT_BYTES) {
     console.error(`artifact is ${bytes} bytes, above the ${MAX_ARTIFACT_BYTES}-byte budget`);
     process.exitCode = 1;

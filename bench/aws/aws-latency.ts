@@ -70,7 +70,15 @@ export const AWS_LATENCY_MS: Readonly<Record<string, LatencyRange>> = {
 
 /** Calls that read only; the rest change state. */
 export const READ_APIS: ReadonlySet<string> = new Set([
-  'GetItem', 'Query', 'BatchGetItem', 'DescribeInstances', 'DescribeInstanceTypes', 'DescribeAutoScalingGroups', 'DescribeAutoScalingInstances', 'DescribeWarmPool', 'DescribePolicies',
+  'GetItem',
+  'Query',
+  'BatchGetItem',
+  'DescribeInstances',
+  'DescribeInstanceTypes',
+  'DescribeAutoScalingGroups',
+  'DescribeAutoScalingInstances',
+  'DescribeWarmPool',
+  'DescribePolicies',
 ]);
 
 export const isMutating = (api: string): boolean => !READ_APIS.has(api);

@@ -1,13 +1,30 @@
 import {
-  AutoScalingClient, CompleteLifecycleActionCommand, DescribeAutoScalingGroupsCommand, DescribeAutoScalingInstancesCommand,
-  DescribeWarmPoolCommand, PutWarmPoolCommand, RecordLifecycleActionHeartbeatCommand, ExecutePolicyCommand, DescribePoliciesCommand,
-  TerminateInstanceInAutoScalingGroupCommand, type AutoScalingGroup, type DescribeAutoScalingGroupsCommandInput,
+  AutoScalingClient,
+  CompleteLifecycleActionCommand,
+  DescribeAutoScalingGroupsCommand,
+  DescribeAutoScalingInstancesCommand,
+  DescribeWarmPoolCommand,
+  PutWarmPoolCommand,
+  RecordLifecycleActionHeartbeatCommand,
+  ExecutePolicyCommand,
+  DescribePoliciesCommand,
+  TerminateInstanceInAutoScalingGroupCommand,
+  type AutoScalingGroup,
+  type DescribeAutoScalingGroupsCommandInput,
   type DescribeWarmPoolCommandInput,
 } from '@aws-sdk/client-auto-scaling';
 import { SCALE_OUT_POLICY_ADJUSTMENT, SCALE_OUT_POLICY_ID } from '../../lambda/contracts/scaling-policy';
 import {
-  CreateTagsCommand, DescribeInstancesCommand, DescribeInstanceTypesCommand, EC2Client, ModifyInstanceAttributeCommand,
-  StartInstancesCommand, StopInstancesCommand, TerminateInstancesCommand, type DescribeInstancesCommandInput, type Instance,
+  CreateTagsCommand,
+  DescribeInstancesCommand,
+  DescribeInstanceTypesCommand,
+  EC2Client,
+  ModifyInstanceAttributeCommand,
+  StartInstancesCommand,
+  StopInstancesCommand,
+  TerminateInstancesCommand,
+  type DescribeInstancesCommandInput,
+  type Instance,
   type InstanceTypeInfo,
 } from '@aws-sdk/client-ec2';
 import { mockClient } from 'aws-sdk-client-mock';
@@ -46,7 +63,9 @@ const toEc2Instance = (i: ReturnType<InMemoryCloud['allInstances']>[number]): In
   ...(i.lifecycle === 'spot' ? { InstanceLifecycle: 'spot' as const } : {}),
   State: { Name: i.state },
   LaunchTime: new Date(i.launchedAt),
-  Tags: Object.entries({ ...i.tags, 'aws:autoscaling:groupName': i.groupId, 'spotwise:priority': String(i.priority), 'spotwise:job-type': i.jobType }).map(([Key, Value]) => ({ Key, Value })),
+  Tags: Object.entries({ ...i.tags, 'aws:autoscaling:groupName': i.groupId, 'spotwise:priority': String(i.priority), 'spotwise:job-type': i.jobType }).map(
+    ([Key, Value]) => ({ Key, Value }),
+  ),
 });
 
 const filterValues = (input: DescribeInstancesCommandInput, name: string): Set<string> | undefined => {
@@ -83,8 +102,11 @@ export const createCloudBackedClients = (cloud: InMemoryCloud, opts: CloudBacked
     const groups = filterValues(input, 'tag:aws:autoscaling:groupName');
     const ids = input.InstanceIds === undefined ? undefined : new Set<string>(input.InstanceIds);
     const tagFilters = (input.Filters ?? []).filter((f) => f.Name?.startsWith('tag:') && f.Name !== 'tag:aws:autoscaling:groupName');
-    const matching = cloud.allInstances()
-      .filter((i) => (states === undefined ? true : states.has(i.state)) && (ids === undefined || ids.has(i.id)) && (groups === undefined || groups.has(i.groupId)))
+    const matching = cloud
+      .allInstances()
+      .filter(
+        (i) => (states === undefined ? true : states.has(i.state)) && (ids === undefined || ids.has(i.id)) && (groups === undefined || groups.has(i.groupId)),
+      )
       .filter((i) => tagFilters.every((f) => (f.Values ?? []).includes(i.tags[(f.Name ?? '').slice(4)] ?? '\u0000')))
       .sort((a, b) => a.id.localeCompare(b.id));
     const size = Math.min(MAX_PAGE, input.MaxResults ?? MAX_PAGE);
@@ -148,9 +170,16 @@ export const createCloudBackedClients = (cloud: InMemoryCloud, opts: CloudBacked
       // members (if any) are its On-Demand base.
       ...(spot ? { MixedInstancesPolicy: { InstancesDistribution: { OnDemandBaseCapacity: onDemand, OnDemandPercentageAboveBaseCapacity: 0 } } } : {}),
       Instances: d.instances.map((i) => ({
-        InstanceId: i.id, InstanceType: i.instanceType, AvailabilityZone: i.availabilityZone, LifecycleState: i.lifecycleState ?? 'InService', HealthStatus: 'Healthy', ProtectedFromScaleIn: false,
+        InstanceId: i.id,
+        InstanceType: i.instanceType,
+        AvailabilityZone: i.availabilityZone,
+        LifecycleState: i.lifecycleState ?? 'InService',
+        HealthStatus: 'Healthy',
+        ProtectedFromScaleIn: false,
       })),
-      DefaultCooldown: 300, HealthCheckType: 'EC2', CreatedTime: new Date(0),
+      DefaultCooldown: 300,
+      HealthCheckType: 'EC2',
+      CreatedTime: new Date(0),
     } as AutoScalingGroup;
   };
   asgMock.on(DescribeAutoScalingGroupsCommand).callsFake(async (input: DescribeAutoScalingGroupsCommandInput) => {
@@ -168,7 +197,17 @@ export const createCloudBackedClients = (cloud: InMemoryCloud, opts: CloudBacked
       const i = cloud.instance(instanceId(id));
       return i === undefined || i.state === 'terminated' || cloud.group(i.groupId) === undefined
         ? []
-        : [{ InstanceId: i.id, AutoScalingGroupName: i.groupId, InstanceType: i.instanceType, AvailabilityZone: i.availabilityZone, LifecycleState: i.warm ? 'Warmed:Stopped' : 'InService', HealthStatus: 'HEALTHY', ProtectedFromScaleIn: false }];
+        : [
+            {
+              InstanceId: i.id,
+              AutoScalingGroupName: i.groupId,
+              InstanceType: i.instanceType,
+              AvailabilityZone: i.availabilityZone,
+              LifecycleState: i.warm ? 'Warmed:Stopped' : 'InService',
+              HealthStatus: 'HEALTHY',
+              ProtectedFromScaleIn: false,
+            },
+          ];
     });
     return { AutoScalingInstances: found };
   });
@@ -177,42 +216,96 @@ export const createCloudBackedClients = (cloud: InMemoryCloud, opts: CloudBacked
     const wp = await cloud.describeWarmPool(groupId(input.AutoScalingGroupName ?? ''));
     if (wp === undefined) return { Instances: [] };
     return {
-      WarmPoolConfiguration: { MinSize: wp.minSize, MaxGroupPreparedCapacity: wp.maxGroupPreparedCapacity, PoolState: wp.poolState, InstanceReusePolicy: { ReuseOnScaleIn: wp.reuseOnScaleIn } },
-      Instances: wp.instances.map((i) => ({ InstanceId: i.id, InstanceType: i.instanceType, AvailabilityZone: i.availabilityZone, LifecycleState: i.lifecycleState, HealthStatus: 'Healthy' })),
+      WarmPoolConfiguration: {
+        MinSize: wp.minSize,
+        MaxGroupPreparedCapacity: wp.maxGroupPreparedCapacity,
+        PoolState: wp.poolState,
+        InstanceReusePolicy: { ReuseOnScaleIn: wp.reuseOnScaleIn },
+      },
+      Instances: wp.instances.map((i) => ({
+        InstanceId: i.id,
+        InstanceType: i.instanceType,
+        AvailabilityZone: i.availabilityZone,
+        LifecycleState: i.lifecycleState,
+        HealthStatus: 'Healthy',
+      })),
     };
   });
-  asgMock.on(PutWarmPoolCommand).callsFake(async (input: { AutoScalingGroupName: string; MinSize?: number; MaxGroupPreparedCapacity?: number; PoolState?: 'Stopped' | 'Running' | 'Hibernated'; InstanceReusePolicy?: { ReuseOnScaleIn?: boolean } }) => {
-    await asgCall('PutWarmPool', input);
-    await cloud.putWarmPool(groupId(input.AutoScalingGroupName), {
-      minSize: input.MinSize ?? 0, maxGroupPreparedCapacity: input.MaxGroupPreparedCapacity ?? -1, poolState: input.PoolState ?? 'Stopped', reuseOnScaleIn: input.InstanceReusePolicy?.ReuseOnScaleIn ?? false,
-    });
-    return {};
-  });
+  asgMock
+    .on(PutWarmPoolCommand)
+    .callsFake(
+      async (input: {
+        AutoScalingGroupName: string;
+        MinSize?: number;
+        MaxGroupPreparedCapacity?: number;
+        PoolState?: 'Stopped' | 'Running' | 'Hibernated';
+        InstanceReusePolicy?: { ReuseOnScaleIn?: boolean };
+      }) => {
+        await asgCall('PutWarmPool', input);
+        await cloud.putWarmPool(groupId(input.AutoScalingGroupName), {
+          minSize: input.MinSize ?? 0,
+          maxGroupPreparedCapacity: input.MaxGroupPreparedCapacity ?? -1,
+          poolState: input.PoolState ?? 'Stopped',
+          reuseOnScaleIn: input.InstanceReusePolicy?.ReuseOnScaleIn ?? false,
+        });
+        return {};
+      },
+    );
   // Every group the stack names has its +1 simple scaling policy (lib/scale-out-policies.ts).
   asgMock.on(DescribePoliciesCommand).callsFake(async (input: { AutoScalingGroupName?: string }) => {
     await asgCall('DescribePolicies', input);
     const g = input.AutoScalingGroupName === undefined ? undefined : cloud.group(groupId(input.AutoScalingGroupName));
     if (g === undefined) return { ScalingPolicies: [] };
-    return { ScalingPolicies: [{ AutoScalingGroupName: g.id, PolicyName: `spotwise-${SCALE_OUT_POLICY_ID}-bench`, PolicyType: 'SimpleScaling', AdjustmentType: 'ChangeInCapacity', ScalingAdjustment: SCALE_OUT_POLICY_ADJUSTMENT }] };
+    return {
+      ScalingPolicies: [
+        {
+          AutoScalingGroupName: g.id,
+          PolicyName: `spotwise-${SCALE_OUT_POLICY_ID}-bench`,
+          PolicyType: 'SimpleScaling',
+          AdjustmentType: 'ChangeInCapacity',
+          ScalingAdjustment: SCALE_OUT_POLICY_ADJUSTMENT,
+        },
+      ],
+    };
   });
   asgMock.on(ExecutePolicyCommand).callsFake(async (input: { AutoScalingGroupName?: string; PolicyName: string }) => {
     await asgCall('ExecutePolicy', input);
     await cloud.changeDesiredCapacity(groupId(input.AutoScalingGroupName ?? ''), SCALE_OUT_POLICY_ADJUSTMENT);
     return {};
   });
-  asgMock.on(CompleteLifecycleActionCommand).callsFake(async (input: { AutoScalingGroupName: string; InstanceId?: string; LifecycleHookName: string; LifecycleActionToken?: string; LifecycleActionResult: string }) => {
-    await asgCall('CompleteLifecycleAction', input);
-    await cloud.completeLifecycleAction({
-      groupId: groupId(input.AutoScalingGroupName), instanceId: instanceId(input.InstanceId ?? ''), hookName: input.LifecycleHookName,
-      token: input.LifecycleActionToken ?? '', result: input.LifecycleActionResult === 'ABANDON' ? 'ABANDON' : 'CONTINUE',
+  asgMock
+    .on(CompleteLifecycleActionCommand)
+    .callsFake(
+      async (input: {
+        AutoScalingGroupName: string;
+        InstanceId?: string;
+        LifecycleHookName: string;
+        LifecycleActionToken?: string;
+        LifecycleActionResult: string;
+      }) => {
+        await asgCall('CompleteLifecycleAction', input);
+        await cloud.completeLifecycleAction({
+          groupId: groupId(input.AutoScalingGroupName),
+          instanceId: instanceId(input.InstanceId ?? ''),
+          hookName: input.LifecycleHookName,
+          token: input.LifecycleActionToken ?? '',
+          result: input.LifecycleActionResult === 'ABANDON' ? 'ABANDON' : 'CONTINUE',
+        });
+        return {};
+      },
+    );
+  asgMock
+    .on(RecordLifecycleActionHeartbeatCommand)
+    .callsFake(async (input: { AutoScalingGroupName: string; InstanceId?: string; LifecycleHookName: string; LifecycleActionToken?: string }) => {
+      await asgCall('RecordLifecycleActionHeartbeat', input);
+      await cloud.recordLifecycleActionHeartbeat({
+        groupId: groupId(input.AutoScalingGroupName),
+        instanceId: instanceId(input.InstanceId ?? ''),
+        hookName: input.LifecycleHookName,
+        token: input.LifecycleActionToken ?? '',
+      });
+      return {};
     });
-    return {};
-  });
-  asgMock.on(RecordLifecycleActionHeartbeatCommand).callsFake(async (input: { AutoScalingGroupName: string; InstanceId?: string; LifecycleHookName: string; LifecycleActionToken?: string }) => {
-    await asgCall('RecordLifecycleActionHeartbeat', input);
-    await cloud.recordLifecycleActionHeartbeat({ groupId: groupId(input.AutoScalingGroupName), instanceId: instanceId(input.InstanceId ?? ''), hookName: input.LifecycleHookName, token: input.LifecycleActionToken ?? '' });
-    return {};
-  });
   asgMock.on(TerminateInstanceInAutoScalingGroupCommand).callsFake(async (input: { InstanceId: string; ShouldDecrementDesiredCapacity: boolean }) => {
     await asgCall('TerminateInstanceInAutoScalingGroup', input);
     await cloud.terminateInstanceInGroup(instanceId(input.InstanceId) as InstanceId, { decrementDesiredCapacity: input.ShouldDecrementDesiredCapacity });

@@ -24,7 +24,10 @@ const MAX_QUERIES = 500;
 const MAX_DATA_POINTS = 100_800;
 const MINUTE_MS = 60_000;
 
-export const createSyntheticCloudWatch = (seed: number, instances: ReadonlyMap<string, { readonly index: number; readonly spec: InstanceTypeSpec }>): SyntheticCloudWatch => {
+export const createSyntheticCloudWatch = (
+  seed: number,
+  instances: ReadonlyMap<string, { readonly index: number; readonly spec: InstanceTypeSpec }>,
+): SyntheticCloudWatch => {
   const client = new CloudWatchClient({ region: 'us-east-1', credentials: { accessKeyId: 'bench', secretAccessKey: 'bench' } });
   const mock = mockClient(client);
   const counts = { calls: 0, queries: 0 };
@@ -47,7 +50,8 @@ export const createSyntheticCloudWatch = (seed: number, instances: ReadonlyMap<s
     const end = new Date(input.EndTime ?? 0).getTime();
     const minutes: number[] = [];
     for (let t = start; t < end; t += MINUTE_MS) minutes.push(t);
-    if (minutes.length * queries.length > MAX_DATA_POINTS) throw new Error(`GetMetricData: ${minutes.length * queries.length} data points in one call (CloudWatch allows ${MAX_DATA_POINTS})`);
+    if (minutes.length * queries.length > MAX_DATA_POINTS)
+      throw new Error(`GetMetricData: ${minutes.length * queries.length} data points in one call (CloudWatch allows ${MAX_DATA_POINTS})`);
     const timestamps = minutes.map((t) => new Date(t));
     const results: MetricDataResult[] = queries.map((q) => {
       const stat = q.MetricStat;
@@ -55,7 +59,9 @@ export const createSyntheticCloudWatch = (seed: number, instances: ReadonlyMap<s
       const known = instances.get(id);
       if (known === undefined || stat === undefined) return { Id: q.Id, Timestamps: [], Values: [], StatusCode: 'Complete' };
       const shape = shapeOf(known.index);
-      const values = minutes.map((t) => valueOf(stat.Metric?.MetricName ?? '', stat.Stat ?? '', syntheticSample(seed, known.index, shape, known.spec, t), known.spec));
+      const values = minutes.map((t) =>
+        valueOf(stat.Metric?.MetricName ?? '', stat.Stat ?? '', syntheticSample(seed, known.index, shape, known.spec, t), known.spec),
+      );
       const present = values.map((v, i) => [timestamps[i] as Date, v] as const).filter(([, v]) => v !== undefined) as (readonly [Date, number])[];
       return { Id: q.Id, Label: stat.Metric?.MetricName, Timestamps: present.map(([t]) => t), Values: present.map(([, v]) => v), StatusCode: 'Complete' };
     });

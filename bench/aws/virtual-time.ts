@@ -77,7 +77,8 @@ export class VirtualTime {
       if (next === undefined) {
         // Waiting on a real timer or I/O (not virtual time): give it real time, within a limit.
         stalledSince ??= performance.now();
-        if (performance.now() - stalledSince > STALL_LIMIT_MS) throw new Error(`virtual time: the work neither settled nor slept for ${STALL_LIMIT_MS / 1000} s`);
+        if (performance.now() - stalledSince > STALL_LIMIT_MS)
+          throw new Error(`virtual time: the work neither settled nor slept for ${STALL_LIMIT_MS / 1000} s`);
         await new Promise<void>((r) => setTimeout(r, 1));
         continue;
       }

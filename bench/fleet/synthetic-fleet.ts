@@ -1,7 +1,16 @@
 import { parseSpotwiseConfig, type SpotwiseConfig } from '../../lambda/contracts/config';
 import {
-  DIMENSIONS, groupId, instanceId, type Dimension, type DimensionForecast, type Forecast, type GroupId, type InstanceId,
-  type InstanceTypeSpec, type ManagedInstance, type Resources,
+  DIMENSIONS,
+  groupId,
+  instanceId,
+  type Dimension,
+  type DimensionForecast,
+  type Forecast,
+  type GroupId,
+  type InstanceId,
+  type InstanceTypeSpec,
+  type ManagedInstance,
+  type Resources,
 } from '../../lambda/core/domain';
 import { checkPoolResources } from '../../lambda/core/pool/pool-amounts';
 import { lookupInstanceType, toCatalog } from '../../lambda/core/resources/catalog';
@@ -87,9 +96,11 @@ const forecastOf = (id: InstanceId, shape: Resources, utilisation: number, madeA
 });
 
 export const buildSyntheticFleet = (opts: SyntheticFleetOptions): SyntheticFleet => {
-  if (!Number.isInteger(opts.instances) || opts.instances < 1) throw new RangeError(`synthetic fleet: instances must be a positive integer (got ${opts.instances})`);
+  if (!Number.isInteger(opts.instances) || opts.instances < 1)
+    throw new RangeError(`synthetic fleet: instances must be a positive integer (got ${opts.instances})`);
   const u = opts.utilisation;
-  if (u !== undefined && !(u.min > 0 && u.min <= u.max && u.max <= 1)) throw new RangeError(`synthetic fleet: utilisation must satisfy 0 < min ≤ max ≤ 1 (got ${JSON.stringify(u)})`);
+  if (u !== undefined && !(u.min > 0 && u.min <= u.max && u.max <= 1))
+    throw new RangeError(`synthetic fleet: utilisation must satisfy 0 < min ≤ max ≤ 1 (got ${JSON.stringify(u)})`);
   const types = opts.types ?? DEFAULT_TYPES;
   const azs = opts.azs ?? DEFAULT_AZS;
   const siblings = opts.onDemandSiblings ?? 0;
@@ -110,8 +121,16 @@ export const buildSyntheticFleet = (opts: SyntheticFleetOptions): SyntheticFleet
     const az = azs[Math.floor(k / types.length) % azs.length] as string;
     const id = makeId(spot ? 'd' : 'f', k + 1);
     primary.push({
-      id, groupId: PRIMARY_GROUP, instanceType: type, availabilityZone: az, lifecycle: spot ? 'spot' : 'on-demand', state: 'running',
-      launchedAt: now - Math.floor(uniform(rng, 2, 72) * 3_600_000), warm: false, priority: 90, jobType: spot ? 'web' : 'web-od',
+      id,
+      groupId: PRIMARY_GROUP,
+      instanceType: type,
+      availabilityZone: az,
+      lifecycle: spot ? 'spot' : 'on-demand',
+      state: 'running',
+      launchedAt: now - Math.floor(uniform(rng, 2, 72) * 3_600_000),
+      warm: false,
+      priority: 90,
+      jobType: spot ? 'web' : 'web-od',
     });
     const shape = lookupInstanceType(catalog, type).resources;
     const utilisation = uniform(rng, opts.utilisation?.min ?? 0.2, opts.utilisation?.max ?? 0.6);
@@ -119,8 +138,16 @@ export const buildSyntheticFleet = (opts: SyntheticFleetOptions): SyntheticFleet
     allocations.set(id, checkPoolResources(scaleResources(shape, utilisation), `allocation of ${id}`, 'up'));
   }
   const warm: ManagedInstance[] = Array.from({ length: warmCount }, (_, k) => ({
-    id: makeId('e', k + 1), groupId: STANDBY_GROUP, instanceType: STANDBY_TYPE, availabilityZone: azs[k % azs.length] as string,
-    lifecycle: 'on-demand', state: 'stopped', launchedAt: now - 86_400_000, warm: true, priority: 90, jobType: 'standby',
+    id: makeId('e', k + 1),
+    groupId: STANDBY_GROUP,
+    instanceType: STANDBY_TYPE,
+    availabilityZone: azs[k % azs.length] as string,
+    lifecycle: 'on-demand',
+    state: 'stopped',
+    launchedAt: now - 86_400_000,
+    warm: true,
+    priority: 90,
+    jobType: 'standby',
   }));
 
   const shapes = (members: readonly ManagedInstance[]): Resources => sumResources(members.map((m) => lookupInstanceType(catalog, m.instanceType).resources));
@@ -129,11 +156,22 @@ export const buildSyntheticFleet = (opts: SyntheticFleetOptions): SyntheticFleet
   const allowed = [...new Set([...types, STANDBY_TYPE, 'm5.2xlarge', 'c5.2xlarge'])];
 
   const config = parseSpotwiseConfig({
-    groups: [{
-      name: PRIMARY_GROUP, policy: 'bench', standby: STANDBY_GROUP,
-      capacity: { vcpu: primaryCapacity.vcpu, memory_gib: primaryCapacity.memoryGiB, network_mbps: primaryCapacity.networkMbps, disk_iops: primaryCapacity.diskIops },
-    }],
-    standby_groups: [{ name: STANDBY_GROUP, warm_pool: { min_size: warmCount, max_prepared_capacity: warmCount, pool_state: 'Stopped', reuse_on_scale_in: true } }],
+    groups: [
+      {
+        name: PRIMARY_GROUP,
+        policy: 'bench',
+        standby: STANDBY_GROUP,
+        capacity: {
+          vcpu: primaryCapacity.vcpu,
+          memory_gib: primaryCapacity.memoryGiB,
+          network_mbps: primaryCapacity.networkMbps,
+          disk_iops: primaryCapacity.diskIops,
+        },
+      },
+    ],
+    standby_groups: [
+      { name: STANDBY_GROUP, warm_pool: { min_size: warmCount, max_prepared_capacity: warmCount, pool_state: 'Stopped', reuse_on_scale_in: true } },
+    ],
     policies: [
       { policy_name: 'bench', priority: 'high', disruption_budget: { max_unavailable: '10%' }, allowed_instance_types: allowed, ...opts.policy },
       { policy_name: STANDBY_GROUP, priority: 'high', allowed_instance_types: allowed },
@@ -147,15 +185,28 @@ export const buildSyntheticFleet = (opts: SyntheticFleetOptions): SyntheticFleet
     groups: [
       { id: PRIMARY_GROUP, desiredCapacity: total, minSize: 0, maxSize: total * 2, availabilityZones: [...azs], tags: { 'spotwise:managed': 'true' } },
       {
-        id: STANDBY_GROUP, desiredCapacity: 0, minSize: 0, maxSize: total, availabilityZones: [...azs], tags: { 'spotwise:managed': 'true' },
+        id: STANDBY_GROUP,
+        desiredCapacity: 0,
+        minSize: 0,
+        maxSize: total,
+        availabilityZones: [...azs],
+        tags: { 'spotwise:managed': 'true' },
         warmPool: { minSize: warmCount, maxGroupPreparedCapacity: warmCount, poolState: 'Stopped', reuseOnScaleIn: true },
       },
     ],
     instances: [...primary, ...warm].map((i) => ({ ...i, tags: tagsOf(i.groupId) })),
   };
   return {
-    now, cloud, config, managed: toManagedGroups(config), catalogSpecs: specs, primary, warm, forecasts,
-    capacity: { primary: primaryCapacity, standby: standbyCapacity }, allocations,
+    now,
+    cloud,
+    config,
+    managed: toManagedGroups(config),
+    catalogSpecs: specs,
+    primary,
+    warm,
+    forecasts,
+    capacity: { primary: primaryCapacity, standby: standbyCapacity },
+    allocations,
   };
 };
 

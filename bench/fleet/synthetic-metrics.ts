@@ -81,19 +81,44 @@ export interface ProfileSubject {
  * restart cycle in the middle (post-restart load 1.5× for the window), so the model's restart
  * features are populated as for a fleet that has seen interruptions.
  */
-export const buildSyntheticProfile = (seed: number, index: number, subject: ProfileSubject, now: number, historyMinutes = 120, windowMinutes = 30): BehaviourProfile => {
+export const buildSyntheticProfile = (
+  seed: number,
+  index: number,
+  subject: ProfileSubject,
+  now: number,
+  historyMinutes = 120,
+  windowMinutes = 30,
+): BehaviourProfile => {
   const shape = loadShapeOf(seed, index);
   const start = Math.floor(now / MINUTE_MS) * MINUTE_MS - historyMinutes * MINUTE_MS;
   const sample = (m: number, scale = 1): MetricSample => {
     const s = syntheticSample(seed, index, shape, subject.spec, start + m * MINUTE_MS);
     if (scale === 1) return s;
-    return { ...s, cpuPercent: Math.min(100, (s.cpuPercent ?? 0) * scale), cpuMaxPercent: Math.min(100, (s.cpuMaxPercent ?? 0) * scale), networkMbps: (s.networkMbps ?? 0) * scale, diskIops: (s.diskIops ?? 0) * scale };
+    return {
+      ...s,
+      cpuPercent: Math.min(100, (s.cpuPercent ?? 0) * scale),
+      cpuMaxPercent: Math.min(100, (s.cpuMaxPercent ?? 0) * scale),
+      networkMbps: (s.networkMbps ?? 0) * scale,
+      diskIops: (s.diskIops ?? 0) * scale,
+    };
   };
   const interruptAt = Math.floor(historyMinutes / 3);
   const downtime = 3;
   const restartAt = interruptAt + downtime;
-  let profile = newProfile({ instanceId: subject.instanceId, groupId: subject.groupId, instanceType: subject.spec.name, vcpus: subject.spec.resources.vcpu, jobType: subject.jobType, launchedAt: subject.launchedAt, now: start });
-  profile = updateProfile(profile, Array.from({ length: interruptAt }, (_, m) => sample(m)), start + interruptAt * MINUTE_MS);
+  let profile = newProfile({
+    instanceId: subject.instanceId,
+    groupId: subject.groupId,
+    instanceType: subject.spec.name,
+    vcpus: subject.spec.resources.vcpu,
+    jobType: subject.jobType,
+    launchedAt: subject.launchedAt,
+    now: start,
+  });
+  profile = updateProfile(
+    profile,
+    Array.from({ length: interruptAt }, (_, m) => sample(m)),
+    start + interruptAt * MINUTE_MS,
+  );
   profile = openRestartWindow(profile, { interruptedAt: start + interruptAt * MINUTE_MS, restartedAt: start + restartAt * MINUTE_MS });
   const after = Array.from({ length: historyMinutes - restartAt }, (_, k) => sample(restartAt + k, restartAt + k < restartAt + windowMinutes ? 1.5 : 1));
   profile = updateProfile(profile, after, start + historyMinutes * MINUTE_MS);

@@ -20,8 +20,10 @@ const CANCELLABLE = new Set(['pending', 'deferred', 'scheduled']);
  */
 export const runCancel = async (id: string, opts: CancelOptions, env: Readonly<Record<string, string | undefined>> = process.env): Promise<number> =>
   runOperatorCommand('cancel', async () => {
-    if (!REQUEST_ID_PATTERN.test(id)) throw new UsageError(`REQUEST_ID: expected 1-64 characters of letters, digits, "_", "." or "-" (got ${JSON.stringify(id)})`);
-    if (opts.reason !== undefined && (opts.reason.length === 0 || opts.reason.length > 512)) throw new UsageError(`--reason: expected 1..512 characters (got ${opts.reason.length})`);
+    if (!REQUEST_ID_PATTERN.test(id))
+      throw new UsageError(`REQUEST_ID: expected 1-64 characters of letters, digits, "_", "." or "-" (got ${JSON.stringify(id)})`);
+    if (opts.reason !== undefined && (opts.reason.length === 0 || opts.reason.length > 512))
+      throw new UsageError(`--reason: expected 1..512 characters (got ${opts.reason.length})`);
     const table = tableNameOf(opts, env);
     const bus = busNameOf(opts, env);
     const clientOptions = clientOptionsOf(opts);
@@ -38,7 +40,12 @@ export const runCancel = async (id: string, opts: CancelOptions, env: Readonly<R
         return ExitCode.failed;
       }
       if (!CANCELLABLE.has(stored.status)) {
-        const why = stored.status === 'executed' ? 'its interruption was already carried out' : stored.status === 'cancelled' ? 'it was already cancelled' : 'it was refused';
+        const why =
+          stored.status === 'executed'
+            ? 'its interruption was already carried out'
+            : stored.status === 'cancelled'
+              ? 'it was already cancelled'
+              : 'it was refused';
         console.error(`spotwise cancel: request ${id} is ${stored.status} (${why}${stored.note !== undefined ? `: ${stored.note}` : ''}): nothing to cancel`);
         return ExitCode.failed;
       }
@@ -48,7 +55,9 @@ export const runCancel = async (id: string, opts: CancelOptions, env: Readonly<R
         process.stdout.write(`${JSON.stringify({ requestId: id, statusBefore: stored.status, eventId, bus })}\n`);
       } else {
         console.log(`cancel of request ${id} (${stored.status}) sent to bus ${bus} (event ${eventId})`);
-        console.log(`  the coordinator records it cancelled${stored.status === 'scheduled' ? ', deletes its schedule and releases its reservation' : ''}; check with: spotwise explain ${id}`);
+        console.log(
+          `  the coordinator records it cancelled${stored.status === 'scheduled' ? ', deletes its schedule and releases its reservation' : ''}; check with: spotwise explain ${id}`,
+        );
       }
       return ExitCode.ok;
     } finally {

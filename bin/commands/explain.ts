@@ -56,9 +56,11 @@ export const formatRequest = (r: StoredRequest, now: number): string => {
 };
 
 const forecastLine = (f: Forecast | undefined, now: number): string =>
-  f === undefined ? 'none stored'
-    : f.kind === 'unknown' ? `unknown (${f.reason}), made ${relative(f.madeAt, now)}`
-    : `p90 ${formatResources({ vcpu: f.dims.vcpu.p90, memoryGiB: f.dims.memoryGiB.p90, networkMbps: f.dims.networkMbps.p90, diskIops: f.dims.diskIops.p90 })}, basis ${[...new Set(Object.values(f.dims).map((d) => d.basis))].join('/')}, made ${relative(f.madeAt, now)}`;
+  f === undefined
+    ? 'none stored'
+    : f.kind === 'unknown'
+      ? `unknown (${f.reason}), made ${relative(f.madeAt, now)}`
+      : `p90 ${formatResources({ vcpu: f.dims.vcpu.p90, memoryGiB: f.dims.memoryGiB.p90, networkMbps: f.dims.networkMbps.p90, diskIops: f.dims.diskIops.p90 })}, basis ${[...new Set(Object.values(f.dims).map((d) => d.basis))].join('/')}, made ${relative(f.madeAt, now)}`;
 
 /** What the table says about one instance: its forecast, reservations held for it, and the requests that named or chose it. */
 export const explainInstance = (id: string, snapshot: TableSnapshot) => {
@@ -70,11 +72,18 @@ export const explainInstance = (id: string, snapshot: TableSnapshot) => {
   return { requests, reservations, forecast };
 };
 
-export const runExplain = async (target: string, opts: ExplainOptions, env: Readonly<Record<string, string | undefined>> = process.env, now = Date.now()): Promise<number> =>
+export const runExplain = async (
+  target: string,
+  opts: ExplainOptions,
+  env: Readonly<Record<string, string | undefined>> = process.env,
+  now = Date.now(),
+): Promise<number> =>
   runOperatorCommand('explain', async () => {
     const isInstance = INSTANCE_ID_PATTERN.test(target);
     if (!isInstance && !REQUEST_ID_PATTERN.test(target)) {
-      throw new UsageError(`REQUEST_ID | INSTANCE_ID: expected a request id (1-64 letters, digits, "_", "." or "-") or an instance id like i-0123456789abcdef0 (got ${JSON.stringify(target)})`);
+      throw new UsageError(
+        `REQUEST_ID | INSTANCE_ID: expected a request id (1-64 letters, digits, "_", "." or "-") or an instance id like i-0123456789abcdef0 (got ${JSON.stringify(target)})`,
+      );
     }
     const table = tableNameOf(opts, env);
     const clientOptions = clientOptionsOf(opts);
@@ -97,16 +106,23 @@ export const runExplain = async (target: string, opts: ExplainOptions, env: Read
       const snapshot = await new DynamoDbStatusReader(doc, table).readSnapshot();
       const found = explainInstance(target, snapshot);
       if (opts.json === true) {
-        process.stdout.write(`${JSON.stringify({
-          instanceId: target,
-          forecast: found.forecast ?? null,
-          reservations: found.reservations.map((r) => ({ ...r, createdAt: iso(r.createdAt), expiresAt: iso(r.expiresAt) })),
-          requests: found.requests.map(requestJson),
-        }, null, 2)}\n`);
+        process.stdout.write(
+          `${JSON.stringify(
+            {
+              instanceId: target,
+              forecast: found.forecast ?? null,
+              reservations: found.reservations.map((r) => ({ ...r, createdAt: iso(r.createdAt), expiresAt: iso(r.expiresAt) })),
+              requests: found.requests.map(requestJson),
+            },
+            null,
+            2,
+          )}\n`,
+        );
         return ExitCode.ok;
       }
       const lines = [`instance ${target}`, `  forecast: ${forecastLine(found.forecast, now)}`, `  reservations held for it (${found.reservations.length}):`];
-      for (const r of found.reservations) lines.push(`    ${r.id} in ${r.groupId}: ${formatResources(r.amount)} until ${iso(r.expiresAt)} (${relative(r.expiresAt, now)}): ${r.reason}`);
+      for (const r of found.reservations)
+        lines.push(`    ${r.id} in ${r.groupId}: ${formatResources(r.amount)} until ${iso(r.expiresAt)} (${relative(r.expiresAt, now)}): ${r.reason}`);
       lines.push(`  requests that named or chose it (${found.requests.length})`);
       for (const r of found.requests) lines.push('', formatRequest(r, now));
       process.stdout.write(`${lines.join('\n')}\n`);

@@ -67,7 +67,8 @@ const named = (flag: string, value: string | undefined, envName: string, env: En
   return name;
 };
 
-export const tableNameOf = (opts: OperatorOptions, env: EnvLike = process.env): string => named('--table', opts.table, Env.tableName, env, "spotwise's state table");
+export const tableNameOf = (opts: OperatorOptions, env: EnvLike = process.env): string =>
+  named('--table', opts.table, Env.tableName, env, "spotwise's state table");
 export const busNameOf = (opts: OperatorOptions, env: EnvLike = process.env): string => named('--bus', opts.bus, Env.eventBusName, env, "spotwise's event bus");
 
 /** Runs a command body, printing errors as `spotwise <command>: <message>` and turning them into an exit code. */

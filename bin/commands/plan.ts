@@ -4,7 +4,14 @@ import { Env } from '../../lambda/contracts/env';
 import { parseSpotwiseConfig } from '../../lambda/contracts/config';
 import { readConfigText } from '../../lambda/contracts/config-file';
 import {
-  type DomainEvent, type FleetView, type GroupId, type InstanceId, type ManagedInstance, type Notice, type Plan, type Resources,
+  type DomainEvent,
+  type FleetView,
+  type GroupId,
+  type InstanceId,
+  type ManagedInstance,
+  type Notice,
+  type Plan,
+  type Resources,
 } from '../../lambda/core/domain';
 import { allocationOf, isServing, planPoolUpkeep } from '../../lambda/core/planner/plan-pool-upkeep';
 import { outstandingLoans } from '../../lambda/core/pool/borrowing';
@@ -59,7 +66,8 @@ export const noticeInstances = (n: Notice): InstanceId[] => {
   return one === undefined ? [] : [one];
 };
 
-const noticeGroup = (n: Notice): GroupId | undefined => ('groupId' in n ? n.groupId : n.kind === 'interruption-request' && n.request.selector.kind === 'group' ? n.request.selector.groupId : undefined);
+const noticeGroup = (n: Notice): GroupId | undefined =>
+  'groupId' in n ? n.groupId : n.kind === 'interruption-request' && n.request.selector.kind === 'group' ? n.request.selector.groupId : undefined;
 
 /**
  * The event as if it arrived at `now`: every time in the notice moves by the same amount, so leads
@@ -140,21 +148,34 @@ const profileTickUpkeep = async (groupId: GroupId, fleet: FleetView, managed: Ma
     if (spec !== undefined) allocations.set(i.id, allocationOf(profiles.get(i.id), spec.resources));
   }
   const upkeep = planPoolUpkeep({
-    group, fleet, allocations, profiles: [...profiles.values()], forecasts: [...fleet.forecasts.values()], now: target.now,
-    capacity: poolCapacity(settings, group.instances, fleet.catalog), staleAfterMs: PROFILE_STALE_MS,
+    group,
+    fleet,
+    allocations,
+    profiles: [...profiles.values()],
+    forecasts: [...fleet.forecasts.values()],
+    now: target.now,
+    capacity: poolCapacity(settings, group.instances, fleet.catalog),
+    staleAfterMs: PROFILE_STALE_MS,
   });
   const pool: PoolView = {
     groupId,
     capacity: upkeep.refresh.pool.capacity,
     capped: upkeep.refresh.capped.map((c) => ({
-      instanceId: c.instanceId, wanted: c.wanted, allocated: c.allocated,
+      instanceId: c.instanceId,
+      wanted: c.wanted,
+      allocated: c.allocated,
       reason: `held ${formatResources(c.shortfall)} below its steady p90: its priority tier's fair share of a pool that cannot hold every member's demand, or a pool full of reservations`,
     })),
-    loans: outstandingLoans(upkeep.refresh.pool).filter((o) => !upkeep.revocations.actions.some((a) => a.kind === 'release' && a.reservationId === o.reservation.id))
+    loans: outstandingLoans(upkeep.refresh.pool)
+      .filter((o) => !upkeep.revocations.actions.some((a) => a.kind === 'release' && a.reservationId === o.reservation.id))
       .map((o) => ({ reservationId: o.reservation.id, borrower: o.reservation.instanceId, lender: o.loan.lender, amount: o.loan.amount })),
   };
   return (staged: Plan): Plan & { readonly pool: PoolView } => ({
-    actions: [...upkeep.revocations.actions, ...staged.actions.filter((a) => a.kind !== 'noop' || (upkeep.revocations.actions.length === 0 && upkeep.throttles.actions.length === 0)), ...upkeep.throttles.actions],
+    actions: [
+      ...upkeep.revocations.actions,
+      ...staged.actions.filter((a) => a.kind !== 'noop' || (upkeep.revocations.actions.length === 0 && upkeep.throttles.actions.length === 0)),
+      ...upkeep.throttles.actions,
+    ],
     events: [...upkeep.revocations.events, ...staged.events],
     pool,
   });
@@ -221,15 +242,27 @@ export const sampleTarget = (): PlanTarget & { readonly fake: InMemoryPorts } =>
           }
         }
       }
-      const state: ManagedInstance['state'] = notice.kind === 'lifecycle-launch' || (notice.kind === 'state-change' && notice.state === 'running') ? 'pending' : 'running';
+      const state: ManagedInstance['state'] =
+        notice.kind === 'lifecycle-launch' || (notice.kind === 'state-change' && notice.state === 'running') ? 'pending' : 'running';
       // Instances in an interruptible Capacity Reservation are On-Demand; so is a request's victim that may be stopped.
-      const onDemand = notice.kind === 'capacity-reservation-interruption-warning' || (notice.kind === 'interruption-request' && notice.request.mode !== 'terminate');
+      const onDemand =
+        notice.kind === 'capacity-reservation-interruption-warning' || (notice.kind === 'interruption-request' && notice.request.mode !== 'terminate');
       const lifecycle = onDemand ? 'on-demand' : like.lifecycle;
       const forecast = sample.forecasts.find((f) => f.instanceId === like.id);
       for (const id of ids) {
-        fake.cloud.putInstance({ ...like, id, groupId: into, state: notice.kind === 'state-change' ? notice.state : state, lifecycle, launchedAt: sample.startAt - 60 * MINUTE, tags: { ...like.tags } });
+        fake.cloud.putInstance({
+          ...like,
+          id,
+          groupId: into,
+          state: notice.kind === 'state-change' ? notice.state : state,
+          lifecycle,
+          launchedAt: sample.startAt - 60 * MINUTE,
+          tags: { ...like.tags },
+        });
         if (forecast !== undefined) fake.stateStore.seedForecasts([{ ...forecast, instanceId: id }]);
-        notes.push(`${id} is not in the sample fleet: adopted into group ${into} as ${lifecycle === 'on-demand' ? 'an' : 'a'} ${lifecycle} ${like.instanceType} in ${like.availabilityZone}, with the forecast of ${like.id}`);
+        notes.push(
+          `${id} is not in the sample fleet: adopted into group ${into} as ${lifecycle === 'on-demand' ? 'an' : 'a'} ${lifecycle} ${like.instanceType} in ${like.availabilityZone}, with the forecast of ${like.id}`,
+        );
       }
       // A launching instance is not a member yet; every other adopted instance is one more member, so the
       // desired capacity grows with it — otherwise a terminate lifecycle action would look like a scale-in.
@@ -274,7 +307,10 @@ export const readConfig = (file: string | undefined, env: Readonly<Record<string
  * Real AWS, read-only: describes through EC2 and Auto Scaling; pools and forecasts from the state table if
  * named. The SDK adapters are imported only here, so the default (sample fleet) path starts quickly.
  */
-export const awsTarget = async (opts: { readonly config?: string; readonly table?: string }, env = process.env): Promise<PlanTarget & { readonly notes: string[] }> => {
+export const awsTarget = async (
+  opts: { readonly config?: string; readonly table?: string },
+  env = process.env,
+): Promise<PlanTarget & { readonly notes: string[] }> => {
   const managed = readConfig(opts.config, env);
   const [{ AutoScalingCapacityGateway }, { createAwsClients }, { DynamoDbStateStore }, { Ec2InstanceGateway }] = await Promise.all([
     import('../../lambda/adapters/autoscaling-capacity-gateway'),
@@ -285,7 +321,10 @@ export const awsTarget = async (opts: { readonly config?: string; readonly table
   const clients = createAwsClients();
   const table = opts.table ?? env[Env.tableName];
   const notes: string[] = [];
-  if (table === undefined) notes.push(`no state table (--table or ${Env.tableName}): no stored pools or forecasts, so reservations are planned against configured capacity and fail closed without forecasts`);
+  if (table === undefined)
+    notes.push(
+      `no state table (--table or ${Env.tableName}): no stored pools or forecasts, so reservations are planned against configured capacity and fail closed without forecasts`,
+    );
   const state = table === undefined ? new InMemoryStateStore() : new DynamoDbStateStore(clients.dynamoDb, { tableName: table });
   const gateway = new Ec2InstanceGateway(clients.ec2, { prices: new Map(), defaultPriority: (g) => managed.groups.get(g)?.policy.priority });
   return {
@@ -310,7 +349,11 @@ const iso = (t: number): string => (Number.isFinite(t) ? new Date(t).toISOString
 /** The notice as JSON output: the notice itself, with `instanceId` (or, for several, `instanceIds`) on top. */
 export const noticeJson = (n: Notice): Record<string, unknown> => {
   const instance = noticeInstance(n);
-  return { ...n, ...(instance !== undefined ? { instanceId: instance } : {}), ...(n.kind === 'scheduled-maintenance' ? { instanceIds: noticeInstances(n) } : {}) };
+  return {
+    ...n,
+    ...(instance !== undefined ? { instanceId: instance } : {}),
+    ...(n.kind === 'scheduled-maintenance' ? { instanceIds: noticeInstances(n) } : {}),
+  };
 };
 
 export { describeAction };
@@ -318,8 +361,10 @@ export { describeAction };
 export const describeEvent = (e: DomainEvent): string => {
   // The unstable-pool shift changes where capacity comes from for a while: said in words, with its times.
   if (e.kind === 'spot-pool-unstable') {
-    return `spot-pool-unstable: ${e.instanceType} in ${e.availabilityZone} of ${e.groupId} had ${e.reclaims} Spot reclaims in ${e.windowMinutes} min; `
-      + `${e.standbyGroupId !== undefined ? `replacement capacity goes to On-Demand standby ${e.standbyGroupId}` : 'no standby group to shift to'} until ${iso(e.until)}`;
+    return (
+      `spot-pool-unstable: ${e.instanceType} in ${e.availabilityZone} of ${e.groupId} had ${e.reclaims} Spot reclaims in ${e.windowMinutes} min; ` +
+      `${e.standbyGroupId !== undefined ? `replacement capacity goes to On-Demand standby ${e.standbyGroupId}` : 'no standby group to shift to'} until ${iso(e.until)}`
+    );
   }
   if (e.kind === 'spot-pool-calmed') {
     return `spot-pool-calmed: ${e.instanceType} in ${e.availabilityZone} of ${e.groupId} calmed (unstable until ${iso(e.unstableUntil)}); the group relies on it again`;
@@ -390,7 +435,8 @@ export const runPlanCommand = async (opts: PlanOptions): Promise<void> => {
   if (early.notice.kind === 'noop') {
     // Nothing to plan against: spotwise does not act on this event, whatever the fleet.
     const plan = planNoticeResponse(early.notice, { groups: [], catalog: new Map(), forecasts: new Map() }, { now: Date.now() });
-    if (opts.json === true) process.stdout.write(`${JSON.stringify({ notice: noticeJson(early.notice), plan: { actions: plan.actions, events: plan.events } })}\n`);
+    if (opts.json === true)
+      process.stdout.write(`${JSON.stringify({ notice: noticeJson(early.notice), plan: { actions: plan.actions, events: plan.events } })}\n`);
     else console.log(formatText({ kind: 'planned', notice: early.notice, plan, notes: [] }, { description: 'any fleet', now: Date.now() }, opts.event));
     return;
   }
@@ -417,7 +463,9 @@ export const runPlanCommand = async (opts: PlanOptions): Promise<void> => {
   if (opts.json === true) {
     // stdout carries exactly one JSON object; notes go to stderr.
     for (const note of full.notes) console.error(`note: ${note}`);
-    process.stdout.write(`${JSON.stringify({ notice: noticeJson(full.notice), plan: { actions: full.plan.actions, events: full.plan.events }, ...(full.pool !== undefined ? { pool: full.pool } : {}) })}\n`);
+    process.stdout.write(
+      `${JSON.stringify({ notice: noticeJson(full.notice), plan: { actions: full.plan.actions, events: full.plan.events }, ...(full.pool !== undefined ? { pool: full.pool } : {}) })}\n`,
+    );
     return;
   }
   console.log(formatText(full, target, opts.event));
@@ -427,7 +475,7 @@ export const registerPlan = (program: Command): void => {
   program
     .command('plan')
     .description('Print what spotwise would do for an event JSON file: the parsed notice and the plan (nothing is executed)')
-    .requiredOption('--event <file>', 'event JSON file (any EventBridge event, or spotwise\'s own)')
+    .requiredOption('--event <file>', "event JSON file (any EventBridge event, or spotwise's own)")
     .option('--json', 'print exactly one JSON object {"notice": ..., "plan": {"actions": [...], "events": [...]}}')
     .option('--aws', 'plan against the real AWS account, read-only (default: the built-in sample fleet)')
     .option('--config <file>', 'with --aws: the spotwise configuration (YAML or JSON; default: $SPOTWISE_CONFIG)')
@@ -436,4 +484,3 @@ export const registerPlan = (program: Command): void => {
       await runPlanCommand(opts);
     });
 };
-

@@ -38,28 +38,38 @@ export const parseTimeFlag = (flag: string, value: string, now: number): number 
   if (rel !== null) return now + Number(rel[1]) * (UNIT_MS[rel[2] ?? 'm'] ?? 60_000);
   // Date.parse accepts bare numbers and free text ("5"): require the ISO shape.
   const at = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})?)?$/.test(value) ? Date.parse(value) : Number.NaN;
-  if (!Number.isFinite(at)) throw new UsageError(`${flag}: expected an ISO-8601 time like 2026-01-15T06:00:00Z or +30m, +2h, +1d (got ${JSON.stringify(value)})`);
+  if (!Number.isFinite(at))
+    throw new UsageError(`${flag}: expected an ISO-8601 time like 2026-01-15T06:00:00Z or +30m, +2h, +1d (got ${JSON.stringify(value)})`);
   return at;
 };
 
 /** A request id the operator can cancel and explain by: time-ordered, unique, a valid schedule name. */
 export const newRequestId = (now: number, random: () => string = () => randomBytes(3).toString('hex')): string =>
-  `req-${new Date(now).toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z')}-${random()}`;
+  `req-${new Date(now)
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d+Z$/, 'Z')}-${random()}`;
 
 /**
  * The "Interruption Requested" detail from the flags, validated with the coordinator's own schema and
  * parser (so whatever is sent, the coordinator accepts). Throws UsageError naming the flag and value.
  */
-export const buildRequestDetail = (opts: RequestOptions, now: number, makeId: () => string = () => newRequestId(now)): InterruptionRequestedDetail & { requestId: string } => {
+export const buildRequestDetail = (
+  opts: RequestOptions,
+  now: number,
+  makeId: () => string = () => newRequestId(now),
+): InterruptionRequestedDetail & { requestId: string } => {
   if (opts.instance === undefined && opts.group === undefined) throw new UsageError('--instance or --group: give one (got neither)');
   if (opts.instance !== undefined && opts.group !== undefined) {
     throw new UsageError(`--instance ${JSON.stringify(opts.instance)} and --group ${JSON.stringify(opts.group)}: give one, not both`);
   }
-  if (opts.group !== undefined && opts.maxPriority === undefined) throw new UsageError('--max-priority: needed with --group (the highest priority that may be chosen, 0..100) (got nothing)');
+  if (opts.group !== undefined && opts.maxPriority === undefined)
+    throw new UsageError('--max-priority: needed with --group (the highest priority that may be chosen, 0..100) (got nothing)');
   if (opts.reason === undefined) throw new UsageError('--reason: needed (why the interruption is wanted, shown by status and explain) (got nothing)');
   let maxPriority: number | undefined;
   if (opts.maxPriority !== undefined) {
-    if (!/^\d{1,3}$/.test(opts.maxPriority) || Number(opts.maxPriority) > 100) throw new UsageError(`--max-priority: expected an integer 0..100 (got ${JSON.stringify(opts.maxPriority)})`);
+    if (!/^\d{1,3}$/.test(opts.maxPriority) || Number(opts.maxPriority) > 100)
+      throw new UsageError(`--max-priority: expected an integer 0..100 (got ${JSON.stringify(opts.maxPriority)})`);
     maxPriority = Number(opts.maxPriority);
   }
   const notBefore = opts.notBefore !== undefined ? parseTimeFlag('--not-before', opts.notBefore, now) : undefined;
@@ -87,7 +97,20 @@ export const buildRequestDetail = (opts: RequestOptions, now: number, makeId: ()
     throw new UsageError(`${flag}: ${issue?.message ?? 'invalid'} (got ${JSON.stringify(value) ?? 'nothing'})`);
   }
   // The coordinator's parser, on the event as EventBridge will deliver it: the last word on what is accepted.
-  const parsed = parseEvent({ version: '0', id: 'cli-check', source: SPOTWISE_SOURCE, 'detail-type': DetailType.interruptionRequested, account: '000000000000', time: iso(now), region: 'us-east-1', resources: [], detail }, { receivedAt: now });
+  const parsed = parseEvent(
+    {
+      version: '0',
+      id: 'cli-check',
+      source: SPOTWISE_SOURCE,
+      'detail-type': DetailType.interruptionRequested,
+      account: '000000000000',
+      time: iso(now),
+      region: 'us-east-1',
+      resources: [],
+      detail,
+    },
+    { receivedAt: now },
+  );
   if (parsed.kind === 'malformed') throw new UsageError(parsed.errors);
   return detail;
 };
@@ -108,7 +131,8 @@ export const runRequest = async (opts: RequestOptions, env: Readonly<Record<stri
       if (opts.json === true) {
         process.stdout.write(`${JSON.stringify({ requestId: detail.requestId, eventId, bus, detail })}\n`);
       } else {
-        const target = detail.instanceId !== undefined ? `instance ${detail.instanceId}` : `group ${detail.groupName ?? ''} (priority ≤ ${detail.maxPriority ?? 100})`;
+        const target =
+          detail.instanceId !== undefined ? `instance ${detail.instanceId}` : `group ${detail.groupName ?? ''} (priority ≤ ${detail.maxPriority ?? 100})`;
         console.log(`request ${detail.requestId} sent to bus ${bus} (event ${eventId})`);
         console.log(`  ${detail.mode} ${target}: ${detail.reason}`);
         console.log(`  not before ${detail.notBefore ?? 'now'}, deadline ${detail.deadline ?? '6 h after not-before'}`);

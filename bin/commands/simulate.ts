@@ -11,7 +11,14 @@ import { renderHtml } from '../../lambda/sim/report/render-html';
 import { renderRunDescription, renderTable } from '../../lambda/sim/report/render-table';
 import { lineOfPath } from '../../lambda/sim/runs/yaml-line';
 import { configFleetPlan } from '../../lambda/sim/sample-fleet';
-import { MAX_WORKERS, parseSimulateOptions, SIMULATE_DEFAULTS, SimulateOptionError, type RawSimulateOptions, type SimulateOptions } from '../../lambda/sim/simulate-options';
+import {
+  MAX_WORKERS,
+  parseSimulateOptions,
+  SIMULATE_DEFAULTS,
+  SimulateOptionError,
+  type RawSimulateOptions,
+  type SimulateOptions,
+} from '../../lambda/sim/simulate-options';
 import { runSimulation, toJsonReport } from '../../lambda/sim/simulate';
 import { loadSpotAdvisor } from '../../lambda/sim/spot-advisor';
 import { KNOB_STRATEGIES, STRATEGY_NAMES } from '../../lambda/sim/strategies/strategy-names';
@@ -26,10 +33,13 @@ export const readSimulationConfig = (file: string): SpotwiseConfig => {
     return parseSpotwiseConfig(readConfigText(text, file));
   } catch (error) {
     if (!(error instanceof ValidationError)) throw error;
-    throw new ValidationError(error.subject, error.issues.map((i) => {
-      const line = lineOfPath(text, i.path);
-      return line === undefined ? i : { ...i, path: `${i.path} (line ${line})` };
-    }));
+    throw new ValidationError(
+      error.subject,
+      error.issues.map((i) => {
+        const line = lineOfPath(text, i.path);
+        return line === undefined ? i : { ...i, path: `${i.path} (line ${line})` };
+      }),
+    );
   }
 };
 
@@ -40,7 +50,16 @@ const checkConfigFleet = (config: SpotwiseConfig): void => {
 
 const progressBar = (opts: SimulateOptions): cliProgress.SingleBar | undefined =>
   opts.progress && process.stderr.isTTY
-    ? new cliProgress.SingleBar({ format: 'simulating |{bar}| {percentage}% {runs} runs, {eta_formatted} left ', stream: process.stderr, hideCursor: true, clearOnComplete: true, etaBuffer: 50 }, cliProgress.Presets.shades_classic)
+    ? new cliProgress.SingleBar(
+        {
+          format: 'simulating |{bar}| {percentage}% {runs} runs, {eta_formatted} left ',
+          stream: process.stderr,
+          hideCursor: true,
+          clearOnComplete: true,
+          etaBuffer: 50,
+        },
+        cliProgress.Presets.shades_classic,
+      )
     : undefined;
 
 /**
@@ -63,8 +82,13 @@ export const simulateCommand = async (raw: RawSimulateOptions): Promise<number> 
   let started = false;
   const wallStart = performance.now();
   const result = await runSimulation({
-    seeds: opts.seeds, singleSeed: opts.singleSeed, hours: opts.hours, instances: opts.instances, strategies: opts.strategies,
-    sweep: opts.sweep, workers: opts.workers,
+    seeds: opts.seeds,
+    singleSeed: opts.singleSeed,
+    hours: opts.hours,
+    instances: opts.instances,
+    strategies: opts.strategies,
+    sweep: opts.sweep,
+    workers: opts.workers,
     ...(opts.dataDir !== undefined ? { dataDir: opts.dataDir } : {}),
     interruption: { rateScale: opts.interruptionScale, rebalanceShare: opts.rebalanceShare },
     postRestartPeaks: opts.postRestartPeaks,
@@ -84,7 +108,10 @@ export const simulateCommand = async (raw: RawSimulateOptions): Promise<number> 
   });
   bar?.stop();
   const wallSeconds = (performance.now() - wallStart) / 1000;
-  const sources = { ...(opts.interruptionsFile !== undefined ? { interruptionsFile: opts.interruptionsFile } : {}), ...(opts.configFile !== undefined ? { configFile: opts.configFile } : {}) };
+  const sources = {
+    ...(opts.interruptionsFile !== undefined ? { interruptionsFile: opts.interruptionsFile } : {}),
+    ...(opts.configFile !== undefined ? { configFile: opts.configFile } : {}),
+  };
   console.log(renderRunDescription(result, sources));
   console.log('');
   console.log(renderTable(result));
@@ -92,7 +119,9 @@ export const simulateCommand = async (raw: RawSimulateOptions): Promise<number> 
   const htmlFile = join(opts.outDir, 'report.html');
   writeFileSync(htmlFile, renderHtml(result, undefined, sources));
   console.log('');
-  console.log(`report: ${htmlFile}  (simulated in ${wallSeconds.toFixed(1)} s: ${result.jobs} runs on ${Math.min(opts.workers, result.jobs)} worker threads, ${(result.runMs / 1000).toFixed(1)} s of runs)`);
+  console.log(
+    `report: ${htmlFile}  (simulated in ${wallSeconds.toFixed(1)} s: ${result.jobs} runs on ${Math.min(opts.workers, result.jobs)} worker threads, ${(result.runMs / 1000).toFixed(1)} s of runs)`,
+  );
   if (opts.jsonFile !== undefined) {
     mkdirSync(dirname(opts.jsonFile), { recursive: true });
     writeFileSync(opts.jsonFile, `${JSON.stringify(toJsonReport(result), null, 2)}\n`);
@@ -101,7 +130,9 @@ export const simulateCommand = async (raw: RawSimulateOptions): Promise<number> 
   return 0;
 };
 
-const knobList = Object.entries(KNOB_STRATEGIES).map(([n, k]) => `${n}: ${k.knob}`).join('; ');
+const knobList = Object.entries(KNOB_STRATEGIES)
+  .map(([n, k]) => `${n}: ${k.knob}`)
+  .join('; ');
 
 export const registerSimulate = (program: Command): void => {
   program
@@ -113,20 +144,44 @@ export const registerSimulate = (program: Command): void => {
     .option('--hours <h>', `simulated hours (default: ${SIMULATE_DEFAULTS.hours})`)
     .option('--instances <n>', `Spot instances over the two primary groups (default: ${SIMULATE_DEFAULTS.instances})`)
     .option('--config <file>', "simulate your own spotwise.yaml: its groups, policies and standby groups (the fleet's size derives from the capacities)")
-    .option('--interruptions <file>', 'replay an interruption sequence, CSV time,pool,fraction (seconds from the start, any pool label, share of the pool reclaimed), instead of drawn bursts')
+    .option(
+      '--interruptions <file>',
+      'replay an interruption sequence, CSV time,pool,fraction (seconds from the start, any pool label, share of the pool reclaimed), instead of drawn bursts',
+    )
     .option('--data <dir>', 'usage traces: a folder in the layout of ../shared/data (default: the bundled data/)')
     .option('--strategy <list>', `"all" or a comma-separated list of ${STRATEGY_NAMES.join(', ')} (default: all)`)
     .option('--out <dir>', `where report.html goes (default: ${SIMULATE_DEFAULTS.outDir})`)
     .option('--json <file>', 'also write the results as JSON')
     .option('--interruption-scale <x>', `multiplies the Spot Advisor reclaim rates (default: ${SIMULATE_DEFAULTS.interruptionScale})`)
-    .option('--post-restart-cpu <x>', 'peak CPU multiplier of the simulated workloads right after a (re)start (default: the model\'s, 1.8 unless learned from --data); spotwise is never told')
-    .option('--post-restart-memory <x>', 'peak memory multiplier right after a (re)start (default: the model\'s, 1.4 unless learned)')
-    .option('--capacity-reservation-reclaims <n>', 'interruptible Capacity Reservation reclaims per run, each a two-minute warning then termination (default: 0)')
-    .option('--scheduled-maintenance <n>', 'AWS Health scheduled changes per run, announced 2-12 h ahead; EC2 stops what is still there at the start (default: 0)')
-    .option('--pool-budget <x>', 'each primary pool\'s budget as a share (0..1] of the capacity its fleet was sized from: below 1 the pool is oversubscribed (default: 1)')
-    .option('--best-effort-share <x>', 'share (0..1) of the workloads tagged best-effort (spotwise:priority 10, moving with the workload), the rest at their group\'s priority (default: 0)')
-    .option('--targeted-requests <x>', 'share (0..1) of priority requests that name one instance, the group\'s highest-priority serving member when sent (default: 0)')
-    .option('--rebalance-share <x>', `share (0..1) of bursts whose rebalance recommendation comes before the warning (default: ${SIMULATE_DEFAULTS.rebalanceShare})`)
+    .option(
+      '--post-restart-cpu <x>',
+      "peak CPU multiplier of the simulated workloads right after a (re)start (default: the model's, 1.8 unless learned from --data); spotwise is never told",
+    )
+    .option('--post-restart-memory <x>', "peak memory multiplier right after a (re)start (default: the model's, 1.4 unless learned)")
+    .option(
+      '--capacity-reservation-reclaims <n>',
+      'interruptible Capacity Reservation reclaims per run, each a two-minute warning then termination (default: 0)',
+    )
+    .option(
+      '--scheduled-maintenance <n>',
+      'AWS Health scheduled changes per run, announced 2-12 h ahead; EC2 stops what is still there at the start (default: 0)',
+    )
+    .option(
+      '--pool-budget <x>',
+      "each primary pool's budget as a share (0..1] of the capacity its fleet was sized from: below 1 the pool is oversubscribed (default: 1)",
+    )
+    .option(
+      '--best-effort-share <x>',
+      "share (0..1) of the workloads tagged best-effort (spotwise:priority 10, moving with the workload), the rest at their group's priority (default: 0)",
+    )
+    .option(
+      '--targeted-requests <x>',
+      "share (0..1) of priority requests that name one instance, the group's highest-priority serving member when sent (default: 0)",
+    )
+    .option(
+      '--rebalance-share <x>',
+      `share (0..1) of bursts whose rebalance recommendation comes before the warning (default: ${SIMULATE_DEFAULTS.rebalanceShare})`,
+    )
     .option('--workers <n>', `worker threads the runs are spread over, 1..${MAX_WORKERS} (default: the machine's cores); results do not depend on it`)
     .option('--no-progress', 'no progress bar')
     .action(async (raw: RawSimulateOptions) => {

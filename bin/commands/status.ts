@@ -62,7 +62,12 @@ export interface GroupStatus {
     readonly minSize: number;
     readonly maxSize: number;
     readonly inService: number;
-    readonly instances: readonly { readonly instanceId: string; readonly instanceType: string; readonly availabilityZone: string; readonly lifecycle: string }[];
+    readonly instances: readonly {
+      readonly instanceId: string;
+      readonly instanceType: string;
+      readonly availabilityZone: string;
+      readonly lifecycle: string;
+    }[];
     readonly warmPool: {
       readonly minSize: number;
       readonly maxGroupPreparedCapacity: number;
@@ -165,7 +170,9 @@ export const collectStatus = async (input: {
   let groupIds = [...snapshot.pools.keys()];
   if (input.group !== undefined) {
     if (!snapshot.pools.has(input.group as GroupId)) {
-      throw new UsageError(`--group: ${JSON.stringify(input.group)} has no pool in table ${input.table} (groups with a pool: ${groupIds.join(', ') || 'none'})`);
+      throw new UsageError(
+        `--group: ${JSON.stringify(input.group)} has no pool in table ${input.table} (groups with a pool: ${groupIds.join(', ') || 'none'})`,
+      );
     }
     groupIds = [input.group as GroupId];
   }
@@ -185,7 +192,9 @@ export const collectStatus = async (input: {
   }
   let quote: PriceQuote | undefined;
   if (input.prices !== undefined && described.length > 0) {
-    const types = [...new Set(described.flatMap((g) => [...g.instances.map((i) => i.instanceType), ...(warmPools.get(g.id)?.instances.map((i) => i.instanceType) ?? [])]))];
+    const types = [
+      ...new Set(described.flatMap((g) => [...g.instances.map((i) => i.instanceType), ...(warmPools.get(g.id)?.instances.map((i) => i.instanceType) ?? [])])),
+    ];
     try {
       quote = await input.prices.readPrices(types, now);
       notes.push(...quote.notes.map((n) => `prices: ${n}`));
@@ -200,12 +209,19 @@ export const collectStatus = async (input: {
     if (pool === undefined) throw new Error(`no pool for ${id}`);
     const asg = described.find((g) => g.id === id);
     const warm = warmPools.get(id);
-    const members = new Set<string>([...pool.allocations.keys(), ...[...pool.reservations.values()].map((r) => r.instanceId), ...(asg?.instances.map((i) => i.id) ?? []), ...(warm?.instances.map((i) => i.id) ?? [])]);
+    const members = new Set<string>([
+      ...pool.allocations.keys(),
+      ...[...pool.reservations.values()].map((r) => r.instanceId),
+      ...(asg?.instances.map((i) => i.id) ?? []),
+      ...(warm?.instances.map((i) => i.id) ?? []),
+    ]);
     for (const m of members) groupOfInstance.set(m, id);
-    const forecasts = [...members].flatMap((m) => {
-      const f = forecastsByInstance.get(m);
-      return f === undefined ? [] : [forecastStatus(f, now)];
-    }).sort((a, b) => a.ageSeconds - b.ageSeconds || a.instanceId.localeCompare(b.instanceId));
+    const forecasts = [...members]
+      .flatMap((m) => {
+        const f = forecastsByInstance.get(m);
+        return f === undefined ? [] : [forecastStatus(f, now)];
+      })
+      .sort((a, b) => a.ageSeconds - b.ageSeconds || a.instanceId.localeCompare(b.instanceId));
     return {
       group: id,
       pool: {
@@ -218,28 +234,44 @@ export const collectStatus = async (input: {
         allocatedInstances: pool.allocations.size,
         version: pool.version,
       },
-      autoScaling: asg === undefined ? null : {
-        desiredCapacity: asg.desiredCapacity,
-        minSize: asg.minSize,
-        maxSize: asg.maxSize,
-        inService: asg.instances.filter((i) => !i.warm).length,
-        instances: asg.instances.filter((i) => !i.warm).map((i) => ({ instanceId: i.id, instanceType: i.instanceType, availabilityZone: i.availabilityZone, lifecycle: i.lifecycle })),
-        warmPool: warm === undefined ? null : {
-          minSize: warm.minSize,
-          maxGroupPreparedCapacity: warm.maxGroupPreparedCapacity,
-          poolState: warm.poolState,
-          instances: warm.instances.map((i) => ({ instanceId: i.id, instanceType: i.instanceType, lifecycleState: i.lifecycleState })),
-        },
-      },
+      autoScaling:
+        asg === undefined
+          ? null
+          : {
+              desiredCapacity: asg.desiredCapacity,
+              minSize: asg.minSize,
+              maxSize: asg.maxSize,
+              inService: asg.instances.filter((i) => !i.warm).length,
+              instances: asg.instances
+                .filter((i) => !i.warm)
+                .map((i) => ({ instanceId: i.id, instanceType: i.instanceType, availabilityZone: i.availabilityZone, lifecycle: i.lifecycle })),
+              warmPool:
+                warm === undefined
+                  ? null
+                  : {
+                      minSize: warm.minSize,
+                      maxGroupPreparedCapacity: warm.maxGroupPreparedCapacity,
+                      poolState: warm.poolState,
+                      instances: warm.instances.map((i) => ({ instanceId: i.id, instanceType: i.instanceType, lifecycleState: i.lifecycleState })),
+                    },
+            },
       reservations: [...pool.reservations.values()].map((r) => ({
-        reservationId: r.id, purpose: reservationPurpose(r.id), instanceId: r.instanceId, amount: round(r.amount), reason: r.reason, priority: r.priority, createdAt: iso(r.createdAt), expiresAt: iso(r.expiresAt),
+        reservationId: r.id,
+        purpose: reservationPurpose(r.id),
+        instanceId: r.instanceId,
+        amount: round(r.amount),
+        reason: r.reason,
+        priority: r.priority,
+        createdAt: iso(r.createdAt),
+        expiresAt: iso(r.expiresAt),
         loans: (r.loans ?? []).map((l) => ({ lender: l.lender, amount: round(l.amount) })),
       })),
       forecasts,
       cost: asg === undefined || quote === undefined ? null : costOf(asg, warm, quote),
     };
   });
-  for (const id of groupIds) if (!described.some((g) => g.id === id) && !notes.some((n) => n.startsWith('Auto Scaling could not'))) notes.push(`Auto Scaling has no group ${id}`);
+  for (const id of groupIds)
+    if (!described.some((g) => g.id === id) && !notes.some((n) => n.startsWith('Auto Scaling could not'))) notes.push(`Auto Scaling has no group ${id}`);
 
   const groupOfRequest = (r: StoredRequest): GroupId | undefined =>
     r.request.selector.kind === 'group' ? r.request.selector.groupId : groupOfInstance.get(r.victim ?? r.request.selector.instanceId);
@@ -263,18 +295,24 @@ export const collectStatus = async (input: {
     shortfall: shortfallOf(r),
     updatedAt: iso(r.updatedAt),
   }));
-  const failClosed: FailClosedLine[] = shown.flatMap((r) =>
-    (r.trail ?? [])
-      .filter((e) => e.checks.some((c) => !c.passed) || e.outcomes.some((o) => o.startsWith('refused') || o.startsWith('failed') || o.includes('fail closed')))
-      .map((e) => ({
-        requestId: r.request.requestId,
-        at: iso(e.at),
-        handler: e.handler,
-        failed: e.checks.filter((c) => !c.passed).map((c) => ({ name: c.name, detail: c.detail })),
-        outcomes: e.outcomes.filter((o) => o.startsWith('refused') || o.startsWith('failed') || o.includes('fail closed')),
-      })),
-  ).sort((a, b) => b.at.localeCompare(a.at));
-  notes.push('fail-closed decisions are listed for requests (from their stored decision trails); those on notices and staging are counted in the FailClosedDecisions metric only');
+  const failClosed: FailClosedLine[] = shown
+    .flatMap((r) =>
+      (r.trail ?? [])
+        .filter(
+          (e) => e.checks.some((c) => !c.passed) || e.outcomes.some((o) => o.startsWith('refused') || o.startsWith('failed') || o.includes('fail closed')),
+        )
+        .map((e) => ({
+          requestId: r.request.requestId,
+          at: iso(e.at),
+          handler: e.handler,
+          failed: e.checks.filter((c) => !c.passed).map((c) => ({ name: c.name, detail: c.detail })),
+          outcomes: e.outcomes.filter((o) => o.startsWith('refused') || o.startsWith('failed') || o.includes('fail closed')),
+        })),
+    )
+    .sort((a, b) => b.at.localeCompare(a.at));
+  notes.push(
+    'fail-closed decisions are listed for requests (from their stored decision trails); those on notices and staging are counted in the FailClosedDecisions metric only',
+  );
   return { schemaVersion: STATUS_SCHEMA_VERSION, generatedAt: iso(now), table: input.table, groups, requests, failClosed, notes };
 };
 
@@ -303,7 +341,13 @@ export const costOf = (asg: GroupDescription, warm: WarmPoolDescription | undefi
     if (od === undefined) unpriced.push(`${i.id} (${i.instanceType}, warm)`);
     else warmRunning += od;
   }
-  return { estimatedHourlyUsd: roundUsd(estimated), onDemandEquivalentHourlyUsd: roundUsd(onDemand), savingsHourlyUsd: roundUsd(onDemand - estimated), warmRunningHourlyUsd: roundUsd(warmRunning), unpriced };
+  return {
+    estimatedHourlyUsd: roundUsd(estimated),
+    onDemandEquivalentHourlyUsd: roundUsd(onDemand),
+    savingsHourlyUsd: roundUsd(onDemand - estimated),
+    warmRunningHourlyUsd: roundUsd(warmRunning),
+    unpriced,
+  };
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -315,7 +359,11 @@ const HEAD = ['vCPU', 'GiB', 'Mbps', 'IOPS'];
 const poolTable = (rows: readonly (readonly [string, Resources])[]): string[] => {
   const cells = rows.map(([label, r]) => [label, ...DIMENSIONS.map((d) => num(r[d]))]);
   const widths = [12, ...HEAD.map((h, i) => Math.max(h.length, ...cells.map((c) => (c[i + 1] ?? '').length)))];
-  const line = (c: readonly string[]): string => `    ${(c[0] ?? '').padEnd(widths[0] ?? 12)}${c.slice(1).map((v, i) => v.padStart((widths[i + 1] ?? 4) + 2)).join('')}`;
+  const line = (c: readonly string[]): string =>
+    `    ${(c[0] ?? '').padEnd(widths[0] ?? 12)}${c
+      .slice(1)
+      .map((v, i) => v.padStart((widths[i + 1] ?? 4) + 2))
+      .join('')}`;
   return [line(['', ...HEAD]), ...cells.map(line)];
 };
 
@@ -326,7 +374,15 @@ export const formatStatus = (report: StatusReport): string => {
   for (const g of report.groups) {
     out.push('', `group ${g.group}`);
     out.push('  pool (version ' + String(g.pool.version) + `, ${g.pool.allocatedInstances} allocated instance(s))`);
-    out.push(...poolTable([['capacity', g.pool.capacity], ['allocated', g.pool.allocated], ['reserved', g.pool.reserved], ['free', g.pool.free], ['borrowed', g.pool.borrowed]]));
+    out.push(
+      ...poolTable([
+        ['capacity', g.pool.capacity],
+        ['allocated', g.pool.allocated],
+        ['reserved', g.pool.reserved],
+        ['free', g.pool.free],
+        ['borrowed', g.pool.borrowed],
+      ]),
+    );
     const a = g.autoScaling;
     if (a === null) out.push('  auto scaling: not described (see notes)');
     else {
@@ -342,12 +398,16 @@ export const formatStatus = (report: StatusReport): string => {
     if (g.cost !== null) {
       const c = g.cost;
       const pct = c.onDemandEquivalentHourlyUsd > 0 ? ` (${((100 * c.savingsHourlyUsd) / c.onDemandEquivalentHourlyUsd).toFixed(1)} %)` : '';
-      out.push(`  cost: $${c.estimatedHourlyUsd.toFixed(4)}/h now, $${c.onDemandEquivalentHourlyUsd.toFixed(4)}/h at On-Demand: Spot saves $${c.savingsHourlyUsd.toFixed(4)}/h${pct}; warm instances running $${c.warmRunningHourlyUsd.toFixed(4)}/h`);
+      out.push(
+        `  cost: $${c.estimatedHourlyUsd.toFixed(4)}/h now, $${c.onDemandEquivalentHourlyUsd.toFixed(4)}/h at On-Demand: Spot saves $${c.savingsHourlyUsd.toFixed(4)}/h${pct}; warm instances running $${c.warmRunningHourlyUsd.toFixed(4)}/h`,
+      );
       if (c.unpriced.length > 0) out.push(`    not priced (figures are lower bounds): ${c.unpriced.join(', ')}`);
     }
     out.push(`  reservations (${g.reservations.length})`);
     for (const r of g.reservations) {
-      out.push(`    ${r.reservationId}  for ${r.instanceId}, priority ${r.priority}: ${formatResources(r.amount)} until ${r.expiresAt} (${relative(Date.parse(r.expiresAt), now)})`);
+      out.push(
+        `    ${r.reservationId}  for ${r.instanceId}, priority ${r.priority}: ${formatResources(r.amount)} until ${r.expiresAt} (${relative(Date.parse(r.expiresAt), now)})`,
+      );
       out.push(`      why: ${r.reason}`);
       for (const l of r.loans) out.push(`      borrows ${formatResources(l.amount)} from ${l.lender}`);
     }
@@ -395,7 +455,13 @@ export const runStatus = async (opts: StatusOptions, env: Readonly<Record<string
   runOperatorCommand('status', async () => {
     const table = tableNameOf(opts, env);
     const clientOptions = clientOptionsOf(opts);
-    const [{ createAwsClients, awsClientConfig }, { DynamoDbStatusReader }, { AutoScalingCapacityGateway }, { AwsPriceReader, pricingEndpointRegion }, { PricingClient }] = await Promise.all([
+    const [
+      { createAwsClients, awsClientConfig },
+      { DynamoDbStatusReader },
+      { AutoScalingCapacityGateway },
+      { AwsPriceReader, pricingEndpointRegion },
+      { PricingClient },
+    ] = await Promise.all([
       import('../../lambda/adapters/aws-clients'),
       import('../../lambda/adapters/dynamodb-status-reader'),
       import('../../lambda/adapters/autoscaling-capacity-gateway'),
@@ -420,7 +486,10 @@ export const runStatus = async (opts: StatusOptions, env: Readonly<Record<string
     try {
       const snapshot = await new DynamoDbStatusReader(clients.dynamoDb, table).readSnapshot();
       const report = await collectStatus({
-        snapshot, capacity: new AutoScalingCapacityGateway(clients.autoScaling), table, now,
+        snapshot,
+        capacity: new AutoScalingCapacityGateway(clients.autoScaling),
+        table,
+        now,
         ...(opts.group !== undefined ? { group: opts.group } : {}),
         ...(region !== undefined && pricing !== undefined ? { prices: new AwsPriceReader(clients.ec2, pricing, { regionCode: region }) } : {}),
       });
@@ -438,7 +507,9 @@ export const runStatus = async (opts: StatusOptions, env: Readonly<Record<string
 export const registerStatus = (program: Command): void => {
   const command = program
     .command('status')
-    .description('Show each managed group: pool capacity, allocated, reserved and free; reservations; warm pool; newest forecasts; requests; fail-closed decisions (read-only)')
+    .description(
+      'Show each managed group: pool capacity, allocated, reserved and free; reservations; warm pool; newest forecasts; requests; fail-closed decisions (read-only)',
+    )
     .option('--group <name>', 'only this group')
     .option('--no-prices', 'skip the cost lines (they read ec2:DescribeSpotPriceHistory and pricing:GetProducts)')
     .option('--json', `print one JSON object (schemaVersion ${STATUS_SCHEMA_VERSION}; shape in the README, "Operating spotwise")`);

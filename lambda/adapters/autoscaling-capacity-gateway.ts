@@ -114,16 +114,18 @@ export class AutoScalingCapacityGateway implements CapacityGateway {
    * (prepared capacity = the group's max size), so it is passed through as is.
    */
   async putWarmPool(id: GroupId, warmPool: WarmPoolView): Promise<void> {
-    await callAws(`sizing the warm pool of group ${id} (min ${warmPool.minSize}, max prepared ${warmPool.maxGroupPreparedCapacity}, ${warmPool.poolState})`, () =>
-      this.client.send(
-        new PutWarmPoolCommand({
-          AutoScalingGroupName: id,
-          MinSize: warmPool.minSize,
-          MaxGroupPreparedCapacity: warmPool.maxGroupPreparedCapacity,
-          PoolState: warmPool.poolState,
-          InstanceReusePolicy: { ReuseOnScaleIn: warmPool.reuseOnScaleIn },
-        }),
-      ),
+    await callAws(
+      `sizing the warm pool of group ${id} (min ${warmPool.minSize}, max prepared ${warmPool.maxGroupPreparedCapacity}, ${warmPool.poolState})`,
+      () =>
+        this.client.send(
+          new PutWarmPoolCommand({
+            AutoScalingGroupName: id,
+            MinSize: warmPool.minSize,
+            MaxGroupPreparedCapacity: warmPool.maxGroupPreparedCapacity,
+            PoolState: warmPool.poolState,
+            InstanceReusePolicy: { ReuseOnScaleIn: warmPool.reuseOnScaleIn },
+          }),
+        ),
     );
   }
 
@@ -153,14 +155,21 @@ export class AutoScalingCapacityGateway implements CapacityGateway {
     const found = await callAws(operation, async () => {
       for await (const page of paginateDescribePolicies({ client: this.client }, { AutoScalingGroupName: id, PolicyTypes: ['SimpleScaling'] })) {
         const hit = (page.ScalingPolicies ?? []).find(
-          (p) => (p.PolicyName ?? '').includes(SCALE_OUT_POLICY_ID) && p.AdjustmentType === 'ChangeInCapacity' && p.ScalingAdjustment === SCALE_OUT_POLICY_ADJUSTMENT,
+          (p) =>
+            (p.PolicyName ?? '').includes(SCALE_OUT_POLICY_ID) &&
+            p.AdjustmentType === 'ChangeInCapacity' &&
+            p.ScalingAdjustment === SCALE_OUT_POLICY_ADJUSTMENT,
         );
         if (hit?.PolicyName !== undefined) return hit.PolicyName;
       }
       return undefined;
     });
     if (found === undefined) {
-      throw new NotFoundError(operation, undefined, `group ${id} has no simple scaling policy named *${SCALE_OUT_POLICY_ID}* adding ${SCALE_OUT_POLICY_ADJUSTMENT} (the stack creates one for every group named in the configuration)`);
+      throw new NotFoundError(
+        operation,
+        undefined,
+        `group ${id} has no simple scaling policy named *${SCALE_OUT_POLICY_ID}* adding ${SCALE_OUT_POLICY_ADJUSTMENT} (the stack creates one for every group named in the configuration)`,
+      );
     }
     this.scaleOutPolicy.set(id, found);
     return found;
@@ -186,7 +195,12 @@ export class AutoScalingCapacityGateway implements CapacityGateway {
     );
   }
 
-  async recordLifecycleActionHeartbeat(input: { readonly groupId: GroupId; readonly instanceId: InstanceId; readonly hookName: string; readonly token: string }): Promise<void> {
+  async recordLifecycleActionHeartbeat(input: {
+    readonly groupId: GroupId;
+    readonly instanceId: InstanceId;
+    readonly hookName: string;
+    readonly token: string;
+  }): Promise<void> {
     await callAws(`extending lifecycle hook ${input.hookName} for ${input.instanceId} in group ${input.groupId}`, () =>
       this.client.send(
         new RecordLifecycleActionHeartbeatCommand({
@@ -211,7 +225,9 @@ export class AutoScalingCapacityGateway implements CapacityGateway {
    */
   async enterStandby(groupId: GroupId, id: InstanceId, options: { readonly decrementDesiredCapacity: boolean }): Promise<void> {
     await callAws(`moving ${id} of group ${groupId} to Standby${options.decrementDesiredCapacity ? ' (decrementing desired capacity)' : ''}`, () =>
-      this.client.send(new EnterStandbyCommand({ AutoScalingGroupName: groupId, InstanceIds: [id], ShouldDecrementDesiredCapacity: options.decrementDesiredCapacity })),
+      this.client.send(
+        new EnterStandbyCommand({ AutoScalingGroupName: groupId, InstanceIds: [id], ShouldDecrementDesiredCapacity: options.decrementDesiredCapacity }),
+      ),
     );
   }
 

@@ -25,7 +25,10 @@ export type RetryObserver = (retries: number, call: { readonly client: string; r
 interface WithMiddleware {
   readonly middlewareStack: {
     add(
-      middleware: (next: (args: unknown) => Promise<{ readonly output: unknown }>, context: { readonly clientName?: string; readonly commandName?: string }) => (args: unknown) => Promise<{ readonly output: unknown }>,
+      middleware: (
+        next: (args: unknown) => Promise<{ readonly output: unknown }>,
+        context: { readonly clientName?: string; readonly commandName?: string },
+      ) => (args: unknown) => Promise<{ readonly output: unknown }>,
       options: { readonly step: 'initialize'; readonly name: string; readonly override: boolean },
     ): void;
   };
@@ -46,7 +49,8 @@ export const observeRetries = <C extends object>(client: C, observe: RetryObserv
   (client as unknown as WithMiddleware).middlewareStack.add(
     (next, context) => async (args) => {
       const report = (attempts: number | undefined): void => {
-        if (attempts !== undefined && attempts > 1) observe(attempts - 1, { client: context.clientName ?? 'unknown', operation: context.commandName ?? 'unknown' });
+        if (attempts !== undefined && attempts > 1)
+          observe(attempts - 1, { client: context.clientName ?? 'unknown', operation: context.commandName ?? 'unknown' });
       };
       try {
         const result = await next(args);

@@ -8,9 +8,11 @@ import { callAws } from './errors';
  * eu-central-1 and ap-south-1. The nearest one for a deployment region; prices are the same from each.
  */
 export const pricingEndpointRegion = (region: string): 'us-east-1' | 'eu-central-1' | 'ap-south-1' =>
-  region.startsWith('eu-') || region.startsWith('me-') || region.startsWith('af-') || region.startsWith('il-') ? 'eu-central-1'
-    : region.startsWith('ap-') ? 'ap-south-1'
-    : 'us-east-1';
+  region.startsWith('eu-') || region.startsWith('me-') || region.startsWith('af-') || region.startsWith('il-')
+    ? 'eu-central-1'
+    : region.startsWith('ap-')
+      ? 'ap-south-1'
+      : 'us-east-1';
 
 /** The Price List filters that pick the plain On-Demand Linux price of one type in one region. */
 export const onDemandFilters = (instanceType: string, regionCode: string) => [
@@ -28,7 +30,9 @@ export const onDemandFilters = (instanceType: string, regionCode: string) => [
  * .<dimension>.pricePerUnit.USD with unit "Hrs". Undefined when the document has none.
  */
 export const onDemandHourlyUsdOf = (product: unknown): number | undefined => {
-  const doc = (typeof product === 'string' ? JSON.parse(product) : product) as { terms?: { OnDemand?: Record<string, { priceDimensions?: Record<string, { unit?: string; pricePerUnit?: { USD?: string } }> }> } };
+  const doc = (typeof product === 'string' ? JSON.parse(product) : product) as {
+    terms?: { OnDemand?: Record<string, { priceDimensions?: Record<string, { unit?: string; pricePerUnit?: { USD?: string } }> }> };
+  };
   let best: number | undefined;
   for (const offer of Object.values(doc.terms?.OnDemand ?? {})) {
     for (const dim of Object.values(offer.priceDimensions ?? {})) {
@@ -84,7 +88,10 @@ export class AwsPriceReader implements PriceReader {
         notes.push(`On-Demand price of ${type} not read: ${(error as Error).message}`);
       }
     }
-    const staleSpot = types.filter((t) => { const s = this.spot.get(t); return s === undefined || now - s.at >= SPOT_PRICE_TTL_MS; });
+    const staleSpot = types.filter((t) => {
+      const s = this.spot.get(t);
+      return s === undefined || now - s.at >= SPOT_PRICE_TTL_MS;
+    });
     if (staleSpot.length > 0) {
       try {
         const read = await this.readSpot(staleSpot, now);
@@ -107,7 +114,10 @@ export class AwsPriceReader implements PriceReader {
     const operation = `reading the On-Demand price of ${type} in ${this.options.regionCode} (Pricing GetProducts)`;
     return callAws(operation, async () => {
       let best: number | undefined;
-      const pages = paginateGetProducts({ client: this.pricing }, { ServiceCode: 'AmazonEC2', Filters: onDemandFilters(type, this.options.regionCode), FormatVersion: 'aws_v1', MaxResults: 100 });
+      const pages = paginateGetProducts(
+        { client: this.pricing },
+        { ServiceCode: 'AmazonEC2', Filters: onDemandFilters(type, this.options.regionCode), FormatVersion: 'aws_v1', MaxResults: 100 },
+      );
       for await (const page of pages) {
         this.calls += 1;
         for (const product of page.PriceList ?? []) {
@@ -126,8 +136,13 @@ export class AwsPriceReader implements PriceReader {
       const newest = new Map<string, { at: number; usd: number }>();
       const pages = paginateDescribeSpotPriceHistory(
         { client: this.ec2, pageSize: 1000 },
-        { // The SDK types InstanceTypes as its enum of known names; a newer type name is still a valid filter.
-          InstanceTypes: [...types] as _InstanceType[], ProductDescriptions: [this.options.productDescription ?? 'Linux/UNIX'], StartTime: new Date(now), EndTime: new Date(now) },
+        {
+          // The SDK types InstanceTypes as its enum of known names; a newer type name is still a valid filter.
+          InstanceTypes: [...types] as _InstanceType[],
+          ProductDescriptions: [this.options.productDescription ?? 'Linux/UNIX'],
+          StartTime: new Date(now),
+          EndTime: new Date(now),
+        },
       );
       for await (const page of pages) {
         this.calls += 1;

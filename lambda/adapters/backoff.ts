@@ -23,5 +23,4 @@ export const backoffDelayMs = (attempt: number, options: BackoffOptions): number
 export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Waits before retry number `attempt` (0-based). */
-export const waitBeforeRetry = (attempt: number, options: BackoffOptions): Promise<void> =>
-  (options.sleep ?? sleep)(backoffDelayMs(attempt, options));
+export const waitBeforeRetry = (attempt: number, options: BackoffOptions): Promise<void> => (options.sleep ?? sleep)(backoffDelayMs(attempt, options));

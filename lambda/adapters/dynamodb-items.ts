@@ -132,7 +132,13 @@ const poolItemSchema = z.looseObject({
   // Packed (packAllocations), or the map of earlier releases, read as it is until the next write packs it.
   allocations: z.union([z.instanceof(Uint8Array), z.record(z.string(), resourcesSchema)]),
   version: z.number().int().min(0),
-  ...Object.fromEntries(DIMENSIONS.flatMap((d) => [[freeAttr(d), z.number()], [reservedAttr(d), z.number()], [allocatedAttr(d), z.number()]])),
+  ...Object.fromEntries(
+    DIMENSIONS.flatMap((d) => [
+      [freeAttr(d), z.number()],
+      [reservedAttr(d), z.number()],
+      [allocatedAttr(d), z.number()],
+    ]),
+  ),
 });
 
 const reservationItemSchema = z.looseObject({
@@ -146,7 +152,10 @@ const reservationItemSchema = z.looseObject({
   reason: z.string(),
   priority: z.number(),
   // Written only when non-empty: an empty list is not something this store writes, so it is not read as "no loans".
-  loans: z.array(z.object({ lender: z.string().min(1), amount: resourcesSchema })).min(1).optional(),
+  loans: z
+    .array(z.object({ lender: z.string().min(1), amount: resourcesSchema }))
+    .min(1)
+    .optional(),
 });
 
 export const parsePoolItem = (raw: unknown, groupId: GroupId): PoolItem => {
@@ -155,8 +164,7 @@ export const parsePoolItem = (raw: unknown, groupId: GroupId): PoolItem => {
   return { ...item, allocations } as unknown as PoolItem;
 };
 
-export const parseReservationItem = (raw: unknown, what: string): ReservationItem =>
-  parseWith(reservationItemSchema, what, raw) as unknown as ReservationItem;
+export const parseReservationItem = (raw: unknown, what: string): ReservationItem => parseWith(reservationItemSchema, what, raw) as unknown as ReservationItem;
 
 export const perDimension = (f: (d: Dimension) => number): Resources => ({
   vcpu: f('vcpu'),
@@ -192,7 +200,9 @@ export const fromReservationItem = (item: ReservationItem): Reservation => ({
   expiresAt: item.reservationExpiresAt,
   reason: item.reason,
   priority: item.priority,
-  ...(item.loans !== undefined && item.loans.length > 0 ? { loans: item.loans.map((l): Loan => ({ lender: toInstanceId(l.lender), amount: perDimension((d) => l.amount[d]) })) } : {}),
+  ...(item.loans !== undefined && item.loans.length > 0
+    ? { loans: item.loans.map((l): Loan => ({ lender: toInstanceId(l.lender), amount: perDimension((d) => l.amount[d]) })) }
+    : {}),
 });
 
 export const fromAllocationsRecord = (record: Readonly<Record<string, Resources>>): Map<InstanceId, Resources> =>
@@ -251,8 +261,7 @@ const bodyOf = (raw: unknown, what: string): unknown => {
 };
 
 /** The core owns these shapes; the store checks the identity fields and trusts the rest it wrote itself. */
-export const parseProfileItem = (raw: unknown, id: string): BehaviourProfile =>
-  decodeProfile(bodyOf(raw, `profile item of ${id}`), `stored profile of ${id}`);
+export const parseProfileItem = (raw: unknown, id: string): BehaviourProfile => decodeProfile(bodyOf(raw, `profile item of ${id}`), `stored profile of ${id}`);
 
 export const parseForecastItem = (raw: unknown, id: string): Forecast =>
   parseWith(forecastBodySchema, `stored forecast of ${id}`, bodyOf(raw, `forecast item of ${id}`)) as unknown as Forecast;
@@ -262,12 +271,21 @@ export const parseRequestItem = (raw: unknown, id: string): StoredRequest =>
 
 /** A profile item: the core's compact codec (~6 KB instead of ~21 KB of plain JSON; write units are billed per KB). */
 export const profileItem = (p: BehaviourProfile) =>
-  bodyItem(Keys.profile(p.instanceId), 'profile', `profile of ${p.instanceId}`, encodeProfile(p), { instanceId: p.instanceId, groupId: p.groupId, updatedAt: p.updatedAt });
+  bodyItem(Keys.profile(p.instanceId), 'profile', `profile of ${p.instanceId}`, encodeProfile(p), {
+    instanceId: p.instanceId,
+    groupId: p.groupId,
+    updatedAt: p.updatedAt,
+  });
 
-export const bodyItem = (key: { readonly pk: string; readonly sk: string }, kind: string, what: string, value: unknown, extra: Record<string, unknown> = {}) => {
+export const bodyItem = (
+  key: { readonly pk: string; readonly sk: string },
+  kind: string,
+  what: string,
+  value: unknown,
+  extra: Record<string, unknown> = {},
+) => {
   const body = encodeBody(value);
   const bytes = Buffer.byteLength(body, 'utf8');
   if (bytes > MAX_BODY_BYTES) throw new RangeError(`${what}: ${bytes} bytes of JSON exceed the ${MAX_BODY_BYTES}-byte limit of a stored record`);
   return { ...key, kind, schemaVersion: BODY_SCHEMA_VERSION, ...extra, body };
 };
-

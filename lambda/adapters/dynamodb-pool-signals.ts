@@ -25,12 +25,23 @@ export const poolSignalUpdate = (tableName: string, groupId: GroupId, signal: Po
     'SET #kind = :kind, #type = :type, #az = :az, #since = if_not_exists(#since, :at), #lastAt = :at, #lastEventId = :eventId, #ttl = :ttl ADD #counter :one',
   ConditionExpression: 'attribute_not_exists(#lastEventId) OR #lastEventId <> :eventId',
   ExpressionAttributeNames: {
-    '#kind': 'kind', '#type': 'instanceType', '#az': 'availabilityZone', '#since': 'since', '#lastAt': 'lastAt',
-    '#lastEventId': 'lastEventId', '#ttl': TableKey.ttl, '#counter': signal.signal === 'spot-warning' ? 'warnings' : 'rebalances',
+    '#kind': 'kind',
+    '#type': 'instanceType',
+    '#az': 'availabilityZone',
+    '#since': 'since',
+    '#lastAt': 'lastAt',
+    '#lastEventId': 'lastEventId',
+    '#ttl': TableKey.ttl,
+    '#counter': signal.signal === 'spot-warning' ? 'warnings' : 'rebalances',
   },
   ExpressionAttributeValues: {
-    ':kind': 'pool-signals', ':type': signal.instanceType, ':az': signal.availabilityZone, ':at': signal.at, ':eventId': signal.eventId,
-    ':ttl': Math.floor(signal.at / 1000) + POOL_SIGNAL_TTL_SECONDS, ':one': 1,
+    ':kind': 'pool-signals',
+    ':type': signal.instanceType,
+    ':az': signal.availabilityZone,
+    ':at': signal.at,
+    ':eventId': signal.eventId,
+    ':ttl': Math.floor(signal.at / 1000) + POOL_SIGNAL_TTL_SECONDS,
+    ':one': 1,
   },
 });
 

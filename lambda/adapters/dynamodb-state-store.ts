@@ -183,7 +183,13 @@ export class DynamoDbStateStore implements StateStore {
               capacity: { ...cap },
               allocations: packAllocations(new Map(), groupId),
               version: 1,
-              ...Object.fromEntries(DIMENSIONS.flatMap((d) => [[freeAttr(d), cap[d]], [reservedAttr(d), 0], [allocatedAttr(d), 0]])),
+              ...Object.fromEntries(
+                DIMENSIONS.flatMap((d) => [
+                  [freeAttr(d), cap[d]],
+                  [reservedAttr(d), 0],
+                  [allocatedAttr(d), 0],
+                ]),
+              ),
             },
             ConditionExpression: 'attribute_not_exists(#pk)',
             ExpressionAttributeNames: { '#pk': TableKey.partition },
@@ -406,7 +412,11 @@ export class DynamoDbStateStore implements StateStore {
       returned.push(loan.amount);
     }
     const back = sumOf(returned);
-    return this.movePool(item, allocations, { free: ['+', perDimension((d) => held.amount[d] - back[d])], reserved: ['-', held.amount], allocated: ['+', back] });
+    return this.movePool(item, allocations, {
+      free: ['+', perDimension((d) => held.amount[d] - back[d])],
+      reserved: ['-', held.amount],
+      allocated: ['+', back],
+    });
   }
 
   /**
@@ -414,12 +424,20 @@ export class DynamoDbStateStore implements StateStore {
    * allocations rewritten whole and each counter moved by the given amount, conditioned on the version that was
    * read (a write in between cancels it). Grid amounts: DynamoDB's decimal arithmetic on them is exact.
    */
-  private movePool(item: PoolItem, allocations: Readonly<Record<string, Resources>>, moves: Readonly<Record<'free' | 'reserved' | 'allocated', readonly ['+' | '-', Resources]>>) {
+  private movePool(
+    item: PoolItem,
+    allocations: Readonly<Record<string, Resources>>,
+    moves: Readonly<Record<'free' | 'reserved' | 'allocated', readonly ['+' | '-', Resources]>>,
+  ) {
     const names: Record<string, string> = { '#pk': TableKey.partition, '#version': 'version', '#allocations': 'allocations' };
     const values: Record<string, unknown> = { ':expected': item.version, ':one': 1, ':allocations': packAllocations(allocations, toGroupId(item.groupId)) };
     const sets: string[] = ['#allocations = :allocations', '#version = #version + :one'];
     for (const d of DIMENSIONS) {
-      for (const [counter, attr] of [['free', freeAttr(d)], ['reserved', reservedAttr(d)], ['allocated', allocatedAttr(d)]] as const) {
+      for (const [counter, attr] of [
+        ['free', freeAttr(d)],
+        ['reserved', reservedAttr(d)],
+        ['allocated', allocatedAttr(d)],
+      ] as const) {
         const [sign, amount] = moves[counter];
         names[`#${attr}`] = attr;
         values[`:${attr}`] = amount[d];
@@ -457,7 +475,11 @@ export class DynamoDbStateStore implements StateStore {
       const after = perDimension((d) => Math.max(before?.[d] ?? 0, held.amount[d]));
       // The allocations are one packed attribute: rewritten whole, under the version that was read.
       const names: Record<string, string> = { '#pk': TableKey.partition, '#version': 'version', '#allocations': 'allocations' };
-      const values: Record<string, unknown> = { ':expected': item.version, ':one': 1, ':allocations': packAllocations({ ...item.allocations, [instanceId]: { ...after } }, groupId) };
+      const values: Record<string, unknown> = {
+        ':expected': item.version,
+        ':one': 1,
+        ':allocations': packAllocations({ ...item.allocations, [instanceId]: { ...after } }, groupId),
+      };
       const sets: string[] = ['#allocations = :allocations', '#version = #version + :one'];
       for (const d of DIMENSIONS) {
         const grown = after[d] - (before?.[d] ?? 0);
@@ -468,7 +490,11 @@ export class DynamoDbStateStore implements StateStore {
         values[`:free_${d}`] = held.amount[d] - grown;
         values[`:reserved_${d}`] = held.amount[d];
         values[`:allocated_${d}`] = grown;
-        sets.push(`#${freeAttr(d)} = #${freeAttr(d)} + :free_${d}`, `#${reservedAttr(d)} = #${reservedAttr(d)} - :reserved_${d}`, `#${allocatedAttr(d)} = #${allocatedAttr(d)} + :allocated_${d}`);
+        sets.push(
+          `#${freeAttr(d)} = #${freeAttr(d)} + :free_${d}`,
+          `#${reservedAttr(d)} = #${reservedAttr(d)} - :reserved_${d}`,
+          `#${allocatedAttr(d)} = #${allocatedAttr(d)} + :allocated_${d}`,
+        );
       }
       try {
         await this.client.send(
@@ -548,7 +574,10 @@ export class DynamoDbStateStore implements StateStore {
     parse: (raw: unknown, id: string) => T,
     operation: string,
   ): Promise<Map<InstanceId, T>> {
-    const items = await this.batchGet(ids.map((id) => keyOf(id)), operation);
+    const items = await this.batchGet(
+      ids.map((id) => keyOf(id)),
+      operation,
+    );
     const out = new Map<InstanceId, T>();
     for (const id of ids) {
       const raw = items.get(keyString(keyOf(id)));
@@ -566,7 +595,9 @@ export class DynamoDbStateStore implements StateStore {
 
   async getRequest(id: InterruptionRequest['requestId']): Promise<StoredRequest | undefined> {
     const operation = `reading interruption request ${id}`;
-    const response = await callAws(operation, () => this.client.send(new GetCommand({ TableName: this.tableName, Key: Keys.request(id), ConsistentRead: true })));
+    const response = await callAws(operation, () =>
+      this.client.send(new GetCommand({ TableName: this.tableName, Key: Keys.request(id), ConsistentRead: true })),
+    );
     return response.Item === undefined ? undefined : parseRequestItem(response.Item, id);
   }
 
@@ -577,7 +608,13 @@ export class DynamoDbStateStore implements StateStore {
   async putRequest(request: StoredRequest): Promise<void> {
     const id = request.request.requestId;
     const operation = `storing interruption request ${id} (${request.status})`;
-    const attributes = { requestId: id, status: request.status, updatedAt: request.updatedAt, requestedAt: request.request.requestedAt, ...(request.retryAt !== undefined ? { retryAt: request.retryAt } : {}) };
+    const attributes = {
+      requestId: id,
+      status: request.status,
+      updatedAt: request.updatedAt,
+      requestedAt: request.request.requestedAt,
+      ...(request.retryAt !== undefined ? { retryAt: request.retryAt } : {}),
+    };
     const main = bodyItem(Keys.request(id), 'request', `request ${id}`, request, attributes);
     const index = OPEN_STATUSES.has(request.status)
       ? { Put: { TableName: this.tableName, Item: { ...main, ...Keys.openRequest(id), kind: 'open-request' } } }
@@ -610,7 +647,10 @@ export class DynamoDbStateStore implements StateStore {
       await this.client.send(new UpdateCommand(poolSignalUpdate(this.tableName, groupId, signal)));
       return true;
     } catch (error) {
-      const translated = translateAwsError(`recording the ${signal.signal} ${signal.eventId} of ${signal.instanceId} against pool ${signal.instanceType}@${signal.availabilityZone} of group ${groupId}`, error);
+      const translated = translateAwsError(
+        `recording the ${signal.signal} ${signal.eventId} of ${signal.instanceId} against pool ${signal.instanceType}@${signal.availabilityZone} of group ${groupId}`,
+        error,
+      );
       if (translated instanceof ConditionFailedError) return false;
       throw translated;
     }
@@ -635,7 +675,13 @@ export class DynamoDbStateStore implements StateStore {
       await this.client.send(
         new PutCommand({
           TableName: this.tableName,
-          Item: { ...Keys.processedEvent(eventId), kind: 'processed-event', eventId, processedAt: now, [TableKey.ttl]: nowSeconds + PROCESSED_EVENT_TTL_SECONDS },
+          Item: {
+            ...Keys.processedEvent(eventId),
+            kind: 'processed-event',
+            eventId,
+            processedAt: now,
+            [TableKey.ttl]: nowSeconds + PROCESSED_EVENT_TTL_SECONDS,
+          },
           ConditionExpression: 'attribute_not_exists(#pk) OR #ttl <= :now',
           ExpressionAttributeNames: { '#pk': TableKey.partition, '#ttl': TableKey.ttl },
           ExpressionAttributeValues: { ':now': nowSeconds },
@@ -654,7 +700,9 @@ export class DynamoDbStateStore implements StateStore {
   // -------------------------------------------------------------------------------------------
 
   private async readPoolItem(groupId: GroupId, operation: string): Promise<PoolItem | undefined> {
-    const response = await callAws(operation, () => this.client.send(new GetCommand({ TableName: this.tableName, Key: Keys.pool(groupId), ConsistentRead: true })));
+    const response = await callAws(operation, () =>
+      this.client.send(new GetCommand({ TableName: this.tableName, Key: Keys.pool(groupId), ConsistentRead: true })),
+    );
     return response.Item === undefined ? undefined : parsePoolItem(response.Item, groupId);
   }
 
@@ -781,7 +829,9 @@ export class DynamoDbStateStore implements StateStore {
         if (attempt > 0) await waitBeforeRetry(attempt - 1, this.backoff);
         const requests = pending;
         const response = await callAws(operation, () => this.client.send(new BatchWriteCommand({ RequestItems: { [this.tableName]: requests } })));
-        pending = (response.UnprocessedItems?.[this.tableName] ?? []).flatMap((r) => (r.PutRequest?.Item !== undefined ? [{ PutRequest: { Item: r.PutRequest.Item } }] : []));
+        pending = (response.UnprocessedItems?.[this.tableName] ?? []).flatMap((r) =>
+          r.PutRequest?.Item !== undefined ? [{ PutRequest: { Item: r.PutRequest.Item } }] : [],
+        );
       }
     }
   }

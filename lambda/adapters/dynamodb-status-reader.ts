@@ -75,7 +75,13 @@ export class DynamoDbStatusReader {
               const group = toGroupId(String(item.groupId));
               const p = parsePoolItem(item, group);
               const entry = pools.get(group) ?? { pool: undefined as unknown as ResourcePool, reservations: [] };
-              entry.pool = { groupId: group, capacity: perDimension((d) => p.capacity[d]), allocations: fromAllocationsRecord(p.allocations), reservations: new Map(), version: p.version };
+              entry.pool = {
+                groupId: group,
+                capacity: perDimension((d) => p.capacity[d]),
+                allocations: fromAllocationsRecord(p.allocations),
+                reservations: new Map(),
+                version: p.version,
+              };
               pools.set(group, entry);
               break;
             }

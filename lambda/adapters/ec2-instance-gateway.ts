@@ -47,7 +47,12 @@ export const FAIL_CLOSED_PRIORITY = 100;
 export type PriceTable = ReadonlyMap<string, Pick<InstanceTypeSpec, 'onDemandHourlyUsd' | 'spotHourlyUsd'>>;
 
 export const priceTableFromSpecs = (specs: readonly InstanceTypeSpec[]): PriceTable =>
-  new Map(specs.map((s) => [s.name, s.spotHourlyUsd === undefined ? { onDemandHourlyUsd: s.onDemandHourlyUsd } : { onDemandHourlyUsd: s.onDemandHourlyUsd, spotHourlyUsd: s.spotHourlyUsd }]));
+  new Map(
+    specs.map((s) => [
+      s.name,
+      s.spotHourlyUsd === undefined ? { onDemandHourlyUsd: s.onDemandHourlyUsd } : { onDemandHourlyUsd: s.onDemandHourlyUsd, spotHourlyUsd: s.spotHourlyUsd },
+    ]),
+  );
 
 export interface Ec2InstanceGatewayOptions {
   readonly prices: PriceTable;

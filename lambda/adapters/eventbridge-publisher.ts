@@ -69,14 +69,12 @@ export class EventBridgePublisher implements EventPublisher {
   }
 
   async publish(entries: readonly PublishedEntry[]): Promise<void> {
-    const requestEntries = entries.map(
-      (e): PutEventsRequestEntry => ({
-        Source: SPOTWISE_SOURCE,
-        DetailType: e.detailType,
-        Detail: JSON.stringify(e.detail),
-        EventBusName: this.options.eventBusName,
-      }),
-    );
+    const requestEntries = entries.map((e): PutEventsRequestEntry => ({
+      Source: SPOTWISE_SOURCE,
+      DetailType: e.detailType,
+      Detail: JSON.stringify(e.detail),
+      EventBusName: this.options.eventBusName,
+    }));
     for (const batch of batchEntries(requestEntries)) await this.putBatch(batch);
   }
 
@@ -93,7 +91,9 @@ export class EventBridgePublisher implements EventPublisher {
       const failed = sending.filter((_, i) => results[i]?.ErrorCode !== undefined && results[i]?.ErrorCode !== '');
       // A response that counts failures but does not say which: re-send the whole batch.
       pending = failed.length > 0 ? failed : sending;
-      lastErrors = results.filter((r) => r.ErrorCode !== undefined && r.ErrorCode !== '').map((r) => `${r.ErrorCode}${r.ErrorMessage ? `: ${r.ErrorMessage}` : ''}`);
+      lastErrors = results
+        .filter((r) => r.ErrorCode !== undefined && r.ErrorCode !== '')
+        .map((r) => `${r.ErrorCode}${r.ErrorMessage ? `: ${r.ErrorMessage}` : ''}`);
     }
     const detail = `${pending.length} of ${batch.length} event(s) still failed after ${this.maxAttempts} attempts (${[...new Set(lastErrors)].join('; ') || 'no error codes given'})`;
     if (lastErrors.length > 0 && lastErrors.every((e) => e.startsWith('ThrottlingException'))) throw new ThrottledError(operation, undefined, detail);

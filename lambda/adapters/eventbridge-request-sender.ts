@@ -19,11 +19,19 @@ export class EventBridgeRequestSender {
   async send(detailType: string, detail: Readonly<Record<string, unknown>>): Promise<string> {
     const operation = `putting a "${detailType}" event on bus ${this.eventBusName}`;
     const response = await callAws(operation, () =>
-      this.client.send(new PutEventsCommand({ Entries: [{ Source: SPOTWISE_SOURCE, DetailType: detailType, Detail: JSON.stringify(detail), EventBusName: this.eventBusName }] })),
+      this.client.send(
+        new PutEventsCommand({
+          Entries: [{ Source: SPOTWISE_SOURCE, DetailType: detailType, Detail: JSON.stringify(detail), EventBusName: this.eventBusName }],
+        }),
+      ),
     );
     const entry = response.Entries?.[0];
     if ((response.FailedEntryCount ?? 0) > 0 || entry?.EventId === undefined) {
-      throw new AwsCallError(operation, undefined, `the entry was not accepted (${entry?.ErrorCode ?? 'no error code'}${entry?.ErrorMessage !== undefined ? `: ${entry.ErrorMessage}` : ''})`);
+      throw new AwsCallError(
+        operation,
+        undefined,
+        `the entry was not accepted (${entry?.ErrorCode ?? 'no error code'}${entry?.ErrorMessage !== undefined ? `: ${entry.ErrorMessage}` : ''})`,
+      );
     }
     return entry.EventId;
   }

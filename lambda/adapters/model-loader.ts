@@ -19,8 +19,7 @@ export const MODEL_FORMAT_VERSION = 1;
 export const DEFAULT_MODEL_NAME = 'post-restart-demand';
 
 const finite = z.number().refine(Number.isFinite, 'must be a finite number');
-const perDimension = <T extends z.ZodType>(schema: T) =>
-  z.object({ vcpu: schema, memoryGiB: schema, networkMbps: schema, diskIops: schema });
+const perDimension = <T extends z.ZodType>(schema: T) => z.object({ vcpu: schema, memoryGiB: schema, networkMbps: schema, diskIops: schema });
 const scoresSchema = z.object({
   underProvisionRate: z.number().nullable(),
   meanSlack: z.number().nullable(),
@@ -115,7 +114,10 @@ const enableProdModeOnce = (): void => {
 const checkConsistency = (metadata: ModelMetadata, source: string): void => {
   const expected = [...MODEL_FEATURE_NAMES];
   if (metadata.featureOrder.length !== expected.length || metadata.featureOrder.some((f, i) => f !== expected[i])) {
-    throw new ModelLoadError(source, `metadata.featureOrder [${metadata.featureOrder.join(', ')}] differs from the features this code extracts [${expected.join(', ')}]; retrain with npm run train`);
+    throw new ModelLoadError(
+      source,
+      `metadata.featureOrder [${metadata.featureOrder.join(', ')}] differs from the features this code extracts [${expected.join(', ')}]; retrain with npm run train`,
+    );
   }
   const n = expected.length;
   for (const [field, v] of [

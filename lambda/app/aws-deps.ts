@@ -39,9 +39,15 @@ export const buildAwsDeps = (handlerName: string, opts: { readonly needsSchedule
     capacity: new AutoScalingCapacityGateway(trace(clients.autoScaling)),
     state: new DynamoDbStateStore(trace(clients.dynamoDb), { tableName: settings.tableName, clock }),
     publisher: new EventBridgePublisher(trace(clients.eventBridge), { eventBusName: settings.eventBusName }),
-    scheduler: settings.scheduler === undefined
-      ? new UnconfiguredScheduler()
-      : new SchedulerInterruptionScheduler(trace(clients.scheduler), { executorArn: settings.scheduler.executorArn, roleArn: settings.scheduler.roleArn, groupName: settings.scheduler.groupName, ...(settings.scheduler.deadLetterArn !== undefined ? { deadLetterArn: settings.scheduler.deadLetterArn } : {}) }),
+    scheduler:
+      settings.scheduler === undefined
+        ? new UnconfiguredScheduler()
+        : new SchedulerInterruptionScheduler(trace(clients.scheduler), {
+            executorArn: settings.scheduler.executorArn,
+            roleArn: settings.scheduler.roleArn,
+            groupName: settings.scheduler.groupName,
+            ...(settings.scheduler.deadLetterArn !== undefined ? { deadLetterArn: settings.scheduler.deadLetterArn } : {}),
+          }),
   };
   return {
     settings,

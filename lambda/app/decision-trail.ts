@@ -58,7 +58,10 @@ export const admissionChecks = (input: {
   const defer = deferOf(plan);
   const chosen = victimOf(plan);
   const victim = chosen?.instanceId ?? input.victim ?? (request?.selector.kind === 'instance' ? request.selector.instanceId : undefined);
-  const groupId = chosen?.groupId ?? input.groupId ?? (request?.selector.kind === 'group' ? request.selector.groupId : fleet.groups.find((g) => g.instances.some((i) => i.id === victim))?.id);
+  const groupId =
+    chosen?.groupId ??
+    input.groupId ??
+    (request?.selector.kind === 'group' ? request.selector.groupId : fleet.groups.find((g) => g.instances.some((i) => i.id === victim))?.id);
   const group = fleet.groups.find((g) => g.id === groupId);
   const checks: TrailCheck[] = [];
 
@@ -74,15 +77,22 @@ export const admissionChecks = (input: {
   checks.push({
     name: 'victim',
     passed: !victimFailed,
-    detail: victimFailed ? defer.detail : instance !== undefined
-      ? `${instance.id}: ${instance.lifecycle} ${instance.instanceType} in ${instance.availabilityZone}, priority ${instance.priority}, ${instance.state}`
-      : victim !== undefined ? `${victim} (not in the snapshot)` : 'none chosen (the decision did not get that far)',
+    detail: victimFailed
+      ? defer.detail
+      : instance !== undefined
+        ? `${instance.id}: ${instance.lifecycle} ${instance.instanceType} in ${instance.availabilityZone}, priority ${instance.priority}, ${instance.state}`
+        : victim !== undefined
+          ? `${victim} (not in the snapshot)`
+          : 'none chosen (the decision did not get that far)',
   });
   if (victim !== undefined) {
     const f = fleet.forecasts.get(victim);
-    const text = f === undefined ? `no forecast for ${victim}`
-      : f.kind === 'unknown' ? `unknown for ${victim}: ${f.reason}`
-      : `${victim} p90 ${formatResources({ vcpu: f.dims.vcpu.p90, memoryGiB: f.dims.memoryGiB.p90, networkMbps: f.dims.networkMbps.p90, diskIops: f.dims.diskIops.p90 })} (vCPU basis ${f.dims.vcpu.basis}, made ${Math.round((now - f.madeAt) / 60_000)} min before)`;
+    const text =
+      f === undefined
+        ? `no forecast for ${victim}`
+        : f.kind === 'unknown'
+          ? `unknown for ${victim}: ${f.reason}`
+          : `${victim} p90 ${formatResources({ vcpu: f.dims.vcpu.p90, memoryGiB: f.dims.memoryGiB.p90, networkMbps: f.dims.networkMbps.p90, diskIops: f.dims.diskIops.p90 })} (vCPU basis ${f.dims.vcpu.basis}, made ${Math.round((now - f.madeAt) / 60_000)} min before)`;
     checks.push({ name: 'forecast', passed: defer?.reason !== 'forecast-unknown' && f?.kind === 'known', detail: text });
   }
   if (group !== undefined) {
@@ -90,8 +100,13 @@ export const admissionChecks = (input: {
     // As the coordinator counts them: other requests admitted and not carried out yet hold the budget too.
     const admitted = new Set(
       [...group.pool.reservations.values()]
-        .filter((r) => reservationPurpose(r.id) === 'request' && (request === undefined || !r.id.startsWith(`request:${request.requestId}:`)) && r.expiresAt > now)
-        .filter((r) => { const i = group.instances.find((m) => m.id === r.instanceId); return i !== undefined && isActive(i); })
+        .filter(
+          (r) => reservationPurpose(r.id) === 'request' && (request === undefined || !r.id.startsWith(`request:${request.requestId}:`)) && r.expiresAt > now,
+        )
+        .filter((r) => {
+          const i = group.instances.find((m) => m.id === r.instanceId);
+          return i !== undefined && isActive(i);
+        })
         .map((r) => r.instanceId),
     ).size;
     checks.push({
@@ -99,7 +114,9 @@ export const admissionChecks = (input: {
       passed: defer?.reason !== 'disruption-budget-exhausted',
       detail: `${budget.inFlight} disruption(s) in flight + ${admitted} admitted and not carried out yet, ${budget.allowed} allowed (maxUnavailable ${JSON.stringify(group.policy.disruptionBudget.maxUnavailable)})`,
     });
-    const reserve = plan.actions.find((a): a is Action & { kind: 'reserve' } => a.kind === 'reserve' && (victim === undefined || a.reservation.instanceId === victim));
+    const reserve = plan.actions.find(
+      (a): a is Action & { kind: 'reserve' } => a.kind === 'reserve' && (victim === undefined || a.reservation.instanceId === victim),
+    );
     const refused = report.outcomes.find((o) => o.kind === 'refused');
     const pool = group.pool;
     const shortfall = refused?.kind === 'refused' ? refused.shortfall : defer?.shortfall;
@@ -113,14 +130,18 @@ export const admissionChecks = (input: {
           : undefined,
         `free ${formatResources(availableResources(pool))} of capacity ${formatResources(pool.capacity)} (allocated ${formatResources(allocatedResources(pool))}, reserved ${formatResources(reservedResources(pool))})`,
         shortfall !== undefined ? `short ${formatResources(shortfall)}` : undefined,
-      ].filter((s): s is string => s !== undefined).join('; '),
+      ]
+        .filter((s): s is string => s !== undefined)
+        .join('; '),
     });
   }
   return checks;
 };
 
 /** The trail entry of one decision. */
-export const trailEntry = (input: Parameters<typeof admissionChecks>[0] & { readonly handler: string; readonly noticeKind: string; readonly dryRun: boolean }): TrailEntry => ({
+export const trailEntry = (
+  input: Parameters<typeof admissionChecks>[0] & { readonly handler: string; readonly noticeKind: string; readonly dryRun: boolean },
+): TrailEntry => ({
   at: input.now,
   handler: input.handler,
   noticeKind: input.noticeKind,

@@ -8,7 +8,10 @@ export const describeAction = (a: Action): string => {
   switch (a.kind) {
     case 'reserve':
       return `reserve ${formatResources(a.reservation.amount)} in ${a.reservation.groupId} for ${a.reservation.instanceId} until ${iso(a.reservation.expiresAt)} (${a.reservation.id})${
-        (a.reservation.loans ?? []).length > 0 ? `, borrowing ${(a.reservation.loans ?? []).map((l) => `${formatResources(l.amount)} from ${l.lender}`).join(' and ')} (borrow_limit)` : ''}`;
+        (a.reservation.loans ?? []).length > 0
+          ? `, borrowing ${(a.reservation.loans ?? []).map((l) => `${formatResources(l.amount)} from ${l.lender}`).join(' and ')} (borrow_limit)`
+          : ''
+      }`;
     case 'release':
       return `release ${a.reservationId} in ${a.groupId}: ${a.reason}`;
     case 'hand-over':

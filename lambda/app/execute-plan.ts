@@ -107,7 +107,9 @@ export const executePlan = async (plan: Plan, ports: ExecutionPorts, opts: { rea
 
   for (const [index, action] of plan.actions.entries()) {
     if (opts.dryRun && !isLearning(action)) {
-      outcomes.push(isRecordOnly(action) ? { kind: 'done', action, at: ports.clock.now(), detail: 'recorded (dry-run)' } : { kind: 'skipped', action, reason: 'dry-run' });
+      outcomes.push(
+        isRecordOnly(action) ? { kind: 'done', action, at: ports.clock.now(), detail: 'recorded (dry-run)' } : { kind: 'skipped', action, reason: 'dry-run' },
+      );
       continue;
     }
     if (failure !== undefined) {
@@ -115,9 +117,12 @@ export const executePlan = async (plan: Plan, ports: ExecutionPorts, opts: { rea
       continue;
     }
     if (isDisruptive(action)) {
-      const blockedBy = action.kind === 'schedule-interruption' && refusedIds.has(action.reservationId)
-        ? `reservation ${action.reservationId} was refused`
-        : refusedInstances.has(action.instanceId) ? `the reservation for ${action.instanceId} was refused` : undefined;
+      const blockedBy =
+        action.kind === 'schedule-interruption' && refusedIds.has(action.reservationId)
+          ? `reservation ${action.reservationId} was refused`
+          : refusedInstances.has(action.instanceId)
+            ? `the reservation for ${action.instanceId} was refused`
+            : undefined;
       if (blockedBy !== undefined) {
         outcomes.push({ kind: 'skipped', action, reason: `fail closed: ${blockedBy}` });
         continue;
@@ -134,7 +139,12 @@ export const executePlan = async (plan: Plan, ports: ExecutionPorts, opts: { rea
           outcomes.push({ kind: 'refused', action, shortfall: out.shortfall });
         } else {
           if (out.kind === 'reserved') reserved.push(out.reservation);
-          outcomes.push({ kind: 'done', action, at: lastActionAt ?? ports.clock.now(), ...(out.kind === 'already-reserved' ? { detail: 'already held' } : {}) });
+          outcomes.push({
+            kind: 'done',
+            action,
+            at: lastActionAt ?? ports.clock.now(),
+            ...(out.kind === 'already-reserved' ? { detail: 'already held' } : {}),
+          });
         }
         continue;
       }
@@ -197,7 +207,12 @@ const compensate = async (
   for (const a of ctx.standby.values()) {
     try {
       await ctx.ports.capacity.exitStandby(a.groupId, a.instanceId);
-      ctx.compensations.push({ kind: 'done', action: { kind: 'exit-standby', groupId: a.groupId, instanceId: a.instanceId, reason: 'compensation: its stop did not happen' }, at: ctx.mark(), detail: 'compensation: back in service' });
+      ctx.compensations.push({
+        kind: 'done',
+        action: { kind: 'exit-standby', groupId: a.groupId, instanceId: a.instanceId, reason: 'compensation: its stop did not happen' },
+        at: ctx.mark(),
+        detail: 'compensation: back in service',
+      });
     } catch (error) {
       ctx.compensations.push({ kind: 'failed', action: a, error: asError(error) });
     }
@@ -229,7 +244,12 @@ const compensate = async (
 };
 
 /** One action through its port. Returns a detail worth reporting, if any. */
-const perform = async (action: Exclude<Action, { kind: 'reserve' }>, ports: ExecutionPorts, plan: Plan, handedOver: Set<ReservationId>): Promise<string | undefined> => {
+const perform = async (
+  action: Exclude<Action, { kind: 'reserve' }>,
+  ports: ExecutionPorts,
+  plan: Plan,
+  handedOver: Set<ReservationId>,
+): Promise<string | undefined> => {
   switch (action.kind) {
     case 'release': {
       const released = await ports.state.release(action.groupId, action.reservationId);
@@ -242,7 +262,10 @@ const perform = async (action: Exclude<Action, { kind: 'reserve' }>, ports: Exec
     }
     case 'inherit-profile':
       // Concurrent launch hooks may each plan the hand-over of one reservation: only the one that got it inherits.
-      if (plan.actions.some((a) => a.kind === 'hand-over' && a.reservationId === action.reservationId && a.instanceId === action.toInstanceId) && !handedOver.has(action.reservationId)) {
+      if (
+        plan.actions.some((a) => a.kind === 'hand-over' && a.reservationId === action.reservationId && a.instanceId === action.toInstanceId) &&
+        !handedOver.has(action.reservationId)
+      ) {
         return `kept: reservation ${action.reservationId} was not handed to ${action.toInstanceId} by this plan`;
       }
       return inheritLineage(action, ports.state, ports.clock.now());
@@ -263,10 +286,21 @@ const perform = async (action: Exclude<Action, { kind: 'reserve' }>, ports: Exec
       await ports.capacity.terminateInstanceInGroup(action.instanceId, { decrementDesiredCapacity: true });
       return undefined;
     case 'complete-lifecycle-action':
-      await ports.capacity.completeLifecycleAction({ groupId: action.groupId, instanceId: action.instanceId, hookName: action.hookName, token: action.token, result: action.result });
+      await ports.capacity.completeLifecycleAction({
+        groupId: action.groupId,
+        instanceId: action.instanceId,
+        hookName: action.hookName,
+        token: action.token,
+        result: action.result,
+      });
       return undefined;
     case 'heartbeat':
-      await ports.capacity.recordLifecycleActionHeartbeat({ groupId: action.groupId, instanceId: action.instanceId, hookName: action.hookName, token: action.token });
+      await ports.capacity.recordLifecycleActionHeartbeat({
+        groupId: action.groupId,
+        instanceId: action.instanceId,
+        hookName: action.hookName,
+        token: action.token,
+      });
       return undefined;
     case 'enter-standby':
       // Decrementing: the same instance comes back (retyped, or started again), so no replacement is launched;
@@ -286,7 +320,12 @@ const perform = async (action: Exclude<Action, { kind: 'reserve' }>, ports: Exec
       return undefined;
     case 'schedule-interruption':
       await ports.scheduler.schedule({
-        requestId: action.requestId, groupId: action.groupId, instanceId: action.instanceId, reservationId: action.reservationId, at: action.at, mode: action.mode,
+        requestId: action.requestId,
+        groupId: action.groupId,
+        instanceId: action.instanceId,
+        reservationId: action.reservationId,
+        at: action.at,
+        mode: action.mode,
       });
       return undefined;
     case 'cancel-schedule':
@@ -322,7 +361,9 @@ const perform = async (action: Exclude<Action, { kind: 'reserve' }>, ports: Exec
       // What the pool's risk is learned from, never what the signal's response needs: a failed count is reported
       // in the outcome, and does not fail the plan (that would undo the reservations the warning just made).
       try {
-        return (await ports.state.recordPoolSignal(action.groupId, action.signal)) ? undefined : `already counted (${action.signal.eventId} was the pool's last signal)`;
+        return (await ports.state.recordPoolSignal(action.groupId, action.signal))
+          ? undefined
+          : `already counted (${action.signal.eventId} was the pool's last signal)`;
       } catch (error) {
         return `not counted: ${asError(error).message}`;
       }
@@ -344,8 +385,9 @@ const perform = async (action: Exclude<Action, { kind: 'reserve' }>, ports: Exec
  * hand-overs of one reservation only one succeeds, and only that one counts as handed over (a lineage
  * depends on it).
  */
-const handOverReservation = async (action: Action & { kind: 'hand-over' }, state: StateStore): Promise<{ readonly kind: 'handed-over' | 'nothing-held' }> =>
-  ({ kind: (await state.handOver(action.groupId, action.reservationId, action.instanceId)) ? 'handed-over' : 'nothing-held' });
+const handOverReservation = async (action: Action & { kind: 'hand-over' }, state: StateStore): Promise<{ readonly kind: 'handed-over' | 'nothing-held' }> => ({
+  kind: (await state.handOver(action.groupId, action.reservationId, action.instanceId)) ? 'handed-over' : 'nothing-held',
+});
 
 /**
  * The replacement's profile inherits its victim's lineage (core inheritProfile: idempotent, never over a
@@ -353,7 +395,10 @@ const handOverReservation = async (action: Action & { kind: 'hand-over' }, state
  * (the profiler forecasts serving instances only), kept so the closed cycle is compared with it.
  */
 const inheritLineage = async (action: Action & { kind: 'inherit-profile' }, state: StateStore, now: number): Promise<string> => {
-  const [profiles, forecasts] = await Promise.all([state.getProfiles([action.fromInstanceId, action.toInstanceId]), state.getForecasts([action.fromInstanceId])]);
+  const [profiles, forecasts] = await Promise.all([
+    state.getProfiles([action.fromInstanceId, action.toInstanceId]),
+    state.getForecasts([action.fromInstanceId]),
+  ]);
   const forecast = forecasts.get(action.fromInstanceId);
   const before = forecast?.kind === 'known' && forecast.madeAt < action.restartedAt ? forecastRecord(forecast) : undefined;
   const outcome = inheritProfile(profiles.get(action.fromInstanceId), profiles.get(action.toInstanceId), {

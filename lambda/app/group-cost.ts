@@ -13,11 +13,20 @@ export const meanSpotUsd = (p: TypePrices | undefined): number | undefined => {
  * the quote does not price keeps what it had (Infinity On-Demand when unknown: see ec2-instance-gateway).
  */
 export const applyPrices = (catalog: InstanceCatalog, quote: PriceQuote): InstanceCatalog =>
-  new Map([...catalog].map(([name, spec]): [string, InstanceTypeSpec] => {
-    const p = quote.prices.get(name);
-    const spot = meanSpotUsd(p);
-    return [name, { ...spec, ...(p?.onDemandHourlyUsd !== undefined ? { onDemandHourlyUsd: p.onDemandHourlyUsd } : {}), ...(spot !== undefined ? { spotHourlyUsd: spot } : {}) }];
-  }));
+  new Map(
+    [...catalog].map(([name, spec]): [string, InstanceTypeSpec] => {
+      const p = quote.prices.get(name);
+      const spot = meanSpotUsd(p);
+      return [
+        name,
+        {
+          ...spec,
+          ...(p?.onDemandHourlyUsd !== undefined ? { onDemandHourlyUsd: p.onDemandHourlyUsd } : {}),
+          ...(spot !== undefined ? { spotHourlyUsd: spot } : {}),
+        },
+      ];
+    }),
+  );
 
 /** Whether the catalog's allowed types all have a known On-Demand price (else "cheapest" is a guess by shape). */
 export const pricesKnown = (catalog: InstanceCatalog, types: readonly string[]): boolean =>

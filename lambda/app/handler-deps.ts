@@ -44,10 +44,14 @@ export type HandlerResult =
  */
 export class UnconfiguredScheduler implements InterruptionScheduler {
   async schedule(): Promise<void> {
-    throw new Error('scheduling an interruption: this function has no scheduler settings (SPOTWISE_SCHEDULER_GROUP, SPOTWISE_SCHEDULER_ROLE_ARN, SPOTWISE_EXECUTOR_ARN)');
+    throw new Error(
+      'scheduling an interruption: this function has no scheduler settings (SPOTWISE_SCHEDULER_GROUP, SPOTWISE_SCHEDULER_ROLE_ARN, SPOTWISE_EXECUTOR_ARN)',
+    );
   }
 
   async cancel(): Promise<void> {
-    throw new Error('cancelling a scheduled interruption: this function has no scheduler settings (SPOTWISE_SCHEDULER_GROUP, SPOTWISE_SCHEDULER_ROLE_ARN, SPOTWISE_EXECUTOR_ARN)');
+    throw new Error(
+      'cancelling a scheduled interruption: this function has no scheduler settings (SPOTWISE_SCHEDULER_GROUP, SPOTWISE_SCHEDULER_ROLE_ARN, SPOTWISE_EXECUTOR_ARN)',
+    );
   }
 }

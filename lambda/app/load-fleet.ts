@@ -1,6 +1,16 @@
 import {
-  UNKNOWN_JOB_TYPE, type FleetView, type Forecast, type GroupId, type GroupView, type InstanceCatalog, type InstanceId, type InstanceTypeSpec,
-  type ManagedInstance, type PoolSignalHistory, type Resources, type SpotPool,
+  UNKNOWN_JOB_TYPE,
+  type FleetView,
+  type Forecast,
+  type GroupId,
+  type GroupView,
+  type InstanceCatalog,
+  type InstanceId,
+  type InstanceTypeSpec,
+  type ManagedInstance,
+  type PoolSignalHistory,
+  type Resources,
+  type SpotPool,
 } from '../core/domain';
 import { DEFAULT_PRIOR_MONTHLY_RATE, estimatePoolRisk, poolSignalKey } from '../core/staging/pool-risk';
 import { createPool } from '../core/pool/resource-pool';
@@ -94,9 +104,22 @@ export const membersFromAutoScaling = (
 ): { readonly members: readonly ManagedInstance[]; readonly unsettled: readonly InstanceId[] } => {
   const members: ManagedInstance[] = [];
   const unsettled: InstanceId[] = [];
-  const settled = (i: { readonly id: InstanceId; readonly instanceType: string; readonly availabilityZone: string }, lifecycle: ManagedInstance['lifecycle'], state: ManagedInstance['state'], isWarm: boolean): ManagedInstance => ({
-    id: i.id, groupId: d.id, instanceType: i.instanceType, availabilityZone: i.availabilityZone, lifecycle, state, launchedAt: 0, warm: isWarm,
-    priority: s.policy.priority, jobType: UNKNOWN_JOB_TYPE,
+  const settled = (
+    i: { readonly id: InstanceId; readonly instanceType: string; readonly availabilityZone: string },
+    lifecycle: ManagedInstance['lifecycle'],
+    state: ManagedInstance['state'],
+    isWarm: boolean,
+  ): ManagedInstance => ({
+    id: i.id,
+    groupId: d.id,
+    instanceType: i.instanceType,
+    availabilityZone: i.availabilityZone,
+    lifecycle,
+    state,
+    launchedAt: 0,
+    warm: isWarm,
+    priority: s.policy.priority,
+    jobType: UNKNOWN_JOB_TYPE,
   });
   for (const i of d.instances) {
     if (i.warm) continue; // the warm pool's description lists them (below)
@@ -123,9 +146,10 @@ export type ForecastScope = (instance: ManagedInstance, settings: ManagedGroupSe
  * instances from their type: their forecasts are never read on this path. So in a Spot group without
  * stop → modify → start the notice reads one forecast, whatever the group's size.
  */
-export const noticeForecastScope = (noticed: InstanceId): ForecastScope => (i, s) =>
-  i.id === noticed ||
-  (!i.warm && i.lifecycle === 'on-demand' && (i.state === 'stopped' || (i.state === 'running' && s.policy.allowStopModifyStart)));
+export const noticeForecastScope =
+  (noticed: InstanceId): ForecastScope =>
+  (i, s) =>
+    i.id === noticed || (!i.warm && i.lifecycle === 'on-demand' && (i.state === 'stopped' || (i.state === 'running' && s.policy.allowStopModifyStart)));
 
 export interface LoadedFleet {
   readonly fleet: FleetView;
@@ -179,19 +203,26 @@ export const loadFleet = async (ports: FleetReadPorts, managed: ManagedGroups, o
     ports.capacity.describeGroups(ids),
     // Settled, not awaited: Auto Scaling refuses DescribeWarmPool for a group it does not know, and such a
     // group is a warning (below), not a failed notice. Any other group's failure is rethrown.
-    Promise.all(settings.map((s) => ports.capacity.describeWarmPool(s.id).then(
-      (wp) => ({ id: s.id, wp, error: undefined }),
-      (error: unknown) => ({ id: s.id, wp: undefined, error }),
-    ))),
-    ids.length === 0 ? Promise.resolve([])
-    : opts.describeOnly !== undefined ? ports.instances.describeInstances({ instanceIds: opts.describeOnly, groupIds: ids })
-    : ports.instances.describeInstances({ groupIds: ids }),
+    Promise.all(
+      settings.map((s) =>
+        ports.capacity.describeWarmPool(s.id).then(
+          (wp) => ({ id: s.id, wp, error: undefined }),
+          (error: unknown) => ({ id: s.id, wp: undefined, error }),
+        ),
+      ),
+    ),
+    ids.length === 0
+      ? Promise.resolve([])
+      : opts.describeOnly !== undefined
+        ? ports.instances.describeInstances({ instanceIds: opts.describeOnly, groupIds: ids })
+        : ports.instances.describeInstances({ groupIds: ids }),
     Promise.all(settings.map(async (s) => [s.id, await ports.state.getPool(s.id)] as const)),
     opts.readPoolSignals === true ? Promise.all(settings.map(async (s) => [s.id, await ports.state.getPoolSignals(s.id)] as const)) : Promise.resolve([]),
   ]);
   const signals = new Map(storedSignals);
   const now = ports.clock?.now();
-  if (now === undefined && opts.readPoolSignals === true) warnings.push('no clock: Spot pool risks are the Advisor prior alone, without the groups\' own signals');
+  if (now === undefined && opts.readPoolSignals === true)
+    warnings.push("no clock: Spot pool risks are the Advisor prior alone, without the groups' own signals");
   const descriptions = new Map(described.map((d) => [d.id, d] as const));
   for (const id of ids) if (!descriptions.has(id)) warnings.push(`Auto Scaling has no group named ${id}`);
 
@@ -228,11 +259,13 @@ export const loadFleet = async (ports: FleetReadPorts, managed: ManagedGroups, o
   for (const s of settings) for (const t of s.policy.allowedInstanceTypes) typeNames.add(t);
   const settingsOf = new Map(settings.map((s) => [s.id, s] as const));
   const scope = opts.forecastScope;
-  const forecastIds = instances.filter((i) => {
-    if (scope === undefined) return true;
-    const s = settingsOf.get(i.groupId);
-    return s !== undefined && scope(i, s);
-  }).map((i) => i.id);
+  const forecastIds = instances
+    .filter((i) => {
+      if (scope === undefined) return true;
+      const s = settingsOf.get(i.groupId);
+      return s !== undefined && scope(i, s);
+    })
+    .map((i) => i.id);
   const [catalog, forecasts] = await Promise.all([
     ports.instances.describeInstanceTypes([...typeNames].sort()),
     forecastIds.length === 0 ? Promise.resolve(new Map<InstanceId, Forecast>()) : ports.state.getForecasts(forecastIds),
@@ -262,7 +295,16 @@ export const loadFleet = async (ports: FleetReadPorts, managed: ManagedGroups, o
       desiredCapacity: d.desiredCapacity,
       minSize: d.minSize,
       maxSize: d.maxSize,
-      ...(wp !== undefined ? { warmPool: { minSize: wp.minSize, maxGroupPreparedCapacity: wp.maxGroupPreparedCapacity, poolState: wp.poolState, reuseOnScaleIn: wp.reuseOnScaleIn } } : {}),
+      ...(wp !== undefined
+        ? {
+            warmPool: {
+              minSize: wp.minSize,
+              maxGroupPreparedCapacity: wp.maxGroupPreparedCapacity,
+              poolState: wp.poolState,
+              reuseOnScaleIn: wp.reuseOnScaleIn,
+            },
+          }
+        : {}),
       ...(s.warmPool !== undefined ? { configuredWarmPool: s.warmPool } : {}),
       spotPools: spotPoolsOf(members, signals.get(s.id) ?? [], now, opts.spotPoolPrior),
       disruptionsInFlight: disruptionsInFlight(members, d),
@@ -277,7 +319,10 @@ export const loadFleet = async (ports: FleetReadPorts, managed: ManagedGroups, o
  */
 export const poolCapacity = (s: ManagedGroupSettings, members: readonly ManagedInstance[], catalog: InstanceCatalog): Resources => {
   if (s.capacity !== undefined) return s.capacity;
-  const shapes = members.map((m) => catalog.get(m.instanceType)).filter((t): t is InstanceTypeSpec => t !== undefined).map((t) => t.resources);
+  const shapes = members
+    .map((m) => catalog.get(m.instanceType))
+    .filter((t): t is InstanceTypeSpec => t !== undefined)
+    .map((t) => t.resources);
   const total = shapes.length === 0 ? ZERO_RESOURCES : sumResources(shapes);
   return s.role === 'standby' ? total : scaleResources(total, 1 + DISCOVERED_POOL_HEADROOM);
 };
@@ -300,17 +345,19 @@ const spotPoolsOf = (
     serving.set(key, [...(serving.get(key) ?? []), i]);
   }
   const history = new Map(histories.map((h) => [poolSignalKey(h), h] as const));
-  return [...serving.values()].map((instances): SpotPool => {
-    const { instanceType, availabilityZone } = instances[0] as ManagedInstance;
-    const h = now === undefined ? undefined : history.get(poolSignalKey({ instanceType, availabilityZone }));
-    const risk = estimatePoolRisk({
-      priorMonthlyRate: prior?.(instanceType, availabilityZone) ?? DEFAULT_SPOT_POOL_PRIOR,
-      ...(h !== undefined ? { history: h } : {}),
-      instances: instances.filter((i) => i.state === 'running' || i.state === 'pending').length,
-      now: now ?? 0,
-    });
-    return { instanceType, availabilityZone, interruptionProbability: risk.probability, riskSource: risk.source };
-  }).sort((a, b) => a.instanceType.localeCompare(b.instanceType) || a.availabilityZone.localeCompare(b.availabilityZone));
+  return [...serving.values()]
+    .map((instances): SpotPool => {
+      const { instanceType, availabilityZone } = instances[0] as ManagedInstance;
+      const h = now === undefined ? undefined : history.get(poolSignalKey({ instanceType, availabilityZone }));
+      const risk = estimatePoolRisk({
+        priorMonthlyRate: prior?.(instanceType, availabilityZone) ?? DEFAULT_SPOT_POOL_PRIOR,
+        ...(h !== undefined ? { history: h } : {}),
+        instances: instances.filter((i) => i.state === 'running' || i.state === 'pending').length,
+        now: now ?? 0,
+      });
+      return { instanceType, availabilityZone, interruptionProbability: risk.probability, riskSource: risk.source };
+    })
+    .sort((a, b) => a.instanceType.localeCompare(b.instanceType) || a.availabilityZone.localeCompare(b.availabilityZone));
 };
 
 /**

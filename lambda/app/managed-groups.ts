@@ -53,7 +53,12 @@ export const toManagedGroups = (config: SpotwiseConfig): ManagedGroups => {
       id: groupId(s.name),
       role: 'standby',
       policy,
-      warmPool: { minSize: s.warm_pool.min_size, maxGroupPreparedCapacity: s.warm_pool.max_prepared_capacity, poolState: s.warm_pool.pool_state, reuseOnScaleIn: s.warm_pool.reuse_on_scale_in },
+      warmPool: {
+        minSize: s.warm_pool.min_size,
+        maxGroupPreparedCapacity: s.warm_pool.max_prepared_capacity,
+        poolState: s.warm_pool.pool_state,
+        reuseOnScaleIn: s.warm_pool.reuse_on_scale_in,
+      },
     });
   }
   return { groups, policies, ...(config.group_tag !== undefined ? { groupTag: config.group_tag } : {}), dryRun: config.dry_run };

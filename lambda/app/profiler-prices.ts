@@ -32,7 +32,13 @@ export const priceFleet = async (
 };
 
 /** EstimatedHourlyCost, OnDemandEquivalentHourlyCost and spotwise's overhead (StandbyHourlyCost, MetricReadCostUsd) for the group. */
-export const emitCostMetrics = (telemetry: Telemetry, group: GroupView, quote: PriceQuote | undefined, metricQueries: number, keys: Record<string, string>): void => {
+export const emitCostMetrics = (
+  telemetry: Telemetry,
+  group: GroupView,
+  quote: PriceQuote | undefined,
+  metricQueries: number,
+  keys: Record<string, string>,
+): void => {
   const dims = { [MetricDimension.group]: group.id };
   telemetry.metrics.metric(MetricName.metricReadCost, 'None', metricReadCostUsd(metricQueries), dims);
   if (quote === undefined) return;

@@ -46,14 +46,24 @@ export const recordRestartWindows = async (
       const instance = fleet.groups.flatMap((g) => g.instances).find((i) => i.id === e.instanceId);
       const spec = instance === undefined ? undefined : fleet.catalog.get(instance.instanceType);
       if (instance === undefined || spec === undefined) continue;
-      profile = newProfile({ instanceId: instance.id, groupId: instance.groupId, instanceType: instance.instanceType, vcpus: spec.resources.vcpu, jobType: instance.jobType, launchedAt: restartedAt, now });
+      profile = newProfile({
+        instanceId: instance.id,
+        groupId: instance.groupId,
+        instanceType: instance.instanceType,
+        vcpus: spec.resources.vcpu,
+        jobType: instance.jobType,
+        launchedAt: restartedAt,
+        now,
+      });
     }
     const lastSeen = profile.lastSampleAt ?? profile.updatedAt;
     const before = forecastBeforeRestart(fleet, e.instanceId, restartedAt);
     const windowMinutes = fleet.groups.find((g) => g.id === e.groupId)?.policy.postRestartWindowMinutes;
     const opened = openRestartWindow(profile, {
-      interruptedAt: Math.min(lastSeen, restartedAt), restartedAt,
-      ...(before ?? {}), ...(windowMinutes !== undefined ? { windowMinutes } : {}),
+      interruptedAt: Math.min(lastSeen, restartedAt),
+      restartedAt,
+      ...(before ?? {}),
+      ...(windowMinutes !== undefined ? { windowMinutes } : {}),
     });
     // A lineage window this start already has (a launch hook or the pool refresh passed the victim's on) stays as it is.
     if (opened !== profile || stored.get(e.instanceId) === undefined) updated.push(opened);

@@ -43,17 +43,29 @@ export const reconcileEvents = (plan: Plan, report: ExecutionReport, at: number)
     if (c.action.kind === 'release') made.delete(c.action.reservationId);
     if (c.action.kind === 'schedule-interruption') scheduled.delete(c.action.requestId);
   }
-  const releasedIds = new Set<string>(report.outcomes.flatMap((o) => (o.kind === 'done' && o.action.kind === 'release' ? [o.action.reservationId as string] : [])));
+  const releasedIds = new Set<string>(
+    report.outcomes.flatMap((o) => (o.kind === 'done' && o.action.kind === 'release' ? [o.action.reservationId as string] : [])),
+  );
   const refused = new Map(report.refused.map((r) => [r.reservation.id as string, r] as const));
   const blockedSchedules = new Set<string>(
-    report.outcomes.flatMap((o) => (o.kind === 'skipped' && o.action.kind === 'schedule-interruption' && o.reason.startsWith('fail closed') ? [o.action.requestId] : [])),
+    report.outcomes.flatMap((o) =>
+      o.kind === 'skipped' && o.action.kind === 'schedule-interruption' && o.reason.startsWith('fail closed') ? [o.action.requestId] : [],
+    ),
   );
   const out: DomainEvent[] = [];
   for (const e of plan.events) {
     if (e.kind === 'reservation-made') {
       const r = refused.get(e.reservationId);
       if (made.has(e.reservationId)) out.push(e);
-      else if (r !== undefined) out.push({ kind: 'reservation-refused', at, groupId: e.groupId, instanceId: e.instanceId, shortfall: r.shortfall, reason: `the store refused reservation ${e.reservationId}` });
+      else if (r !== undefined)
+        out.push({
+          kind: 'reservation-refused',
+          at,
+          groupId: e.groupId,
+          instanceId: e.instanceId,
+          shortfall: r.shortfall,
+          reason: `the store refused reservation ${e.reservationId}`,
+        });
       continue;
     }
     // A loan exists only if its reservation was made; a revocation only if its release was carried out.
@@ -107,7 +119,12 @@ export const runPlan = async (input: RunPlanInput): Promise<{ readonly report: E
   }
   for (const c of report.compensations) {
     const level = c.kind === 'failed' ? 'error' : 'warn';
-    log[level]('compensation', { ...base, ...actionKeys(c.action), outcome: c.kind, ...(c.kind === 'failed' ? { error: c.error.message } : c.kind === 'done' ? { detail: c.detail } : c.kind === 'skipped' ? { reason: c.reason } : {}) });
+    log[level]('compensation', {
+      ...base,
+      ...actionKeys(c.action),
+      outcome: c.kind,
+      ...(c.kind === 'failed' ? { error: c.error.message } : c.kind === 'done' ? { detail: c.detail } : c.kind === 'skipped' ? { reason: c.reason } : {}),
+    });
   }
 
   const events = dryRun ? [] : reconcileEvents(plan, report, ports.clock.now());
@@ -130,7 +147,9 @@ export const runPlan = async (input: RunPlanInput): Promise<{ readonly report: E
   if (report.refused.length > 0) metrics.metric(MetricName.reservationRefusals, 'Count', report.refused.length);
   const scheduledCount = report.outcomes.filter((o) => o.kind === 'done' && o.action.kind === 'schedule-interruption').length;
   if (scheduledCount > 0) metrics.metric(MetricName.interruptionsScheduled, 'Count', scheduledCount);
-  for (const o of report.outcomes) if (o.kind === 'done' && o.action.kind === 'request-throttle') metrics.metric(MetricName.throttlesRequested, 'Count', 1, { [MetricDimension.group]: o.action.throttle.groupId });
+  for (const o of report.outcomes)
+    if (o.kind === 'done' && o.action.kind === 'request-throttle')
+      metrics.metric(MetricName.throttlesRequested, 'Count', 1, { [MetricDimension.group]: o.action.throttle.groupId });
   for (const e of events) {
     if (e.kind === 'interruption-deferred') metrics.metric(MetricName.deferrals, 'Count', 1, { [MetricDimension.reason]: e.reason });
     if (e.kind === 'spot-pool-unstable') metrics.metric(MetricName.unstableSpotPoolShifts, 'Count', 1, { [MetricDimension.group]: e.groupId });

@@ -70,19 +70,23 @@ const parseConfigJson = (text: string): SpotwiseConfig => {
  * variable (or configuration field) and its value. `needsScheduler` makes the scheduler settings
  * required (the coordinator cannot schedule without them).
  */
-export const loadRuntimeSettings = (
-  env: Readonly<Record<string, string | undefined>>,
-  opts: { readonly needsScheduler?: boolean } = {},
-): RuntimeSettings => {
+export const loadRuntimeSettings = (env: Readonly<Record<string, string | undefined>>, opts: { readonly needsScheduler?: boolean } = {}): RuntimeSettings => {
   const e = parseWith(runtimeEnvSchema, 'Lambda environment', env);
   const config = parseConfigJson(e[Env.config]);
   const group = e[Env.schedulerGroupName];
   const role = e[Env.schedulerRoleArn];
   const target = e[Env.executorFunctionArn];
   if (opts.needsScheduler === true) {
-    const missing = [[Env.schedulerGroupName, group], [Env.schedulerRoleArn, role], [Env.executorFunctionArn, target]].filter(([, v]) => v === undefined);
+    const missing = [
+      [Env.schedulerGroupName, group],
+      [Env.schedulerRoleArn, role],
+      [Env.executorFunctionArn, target],
+    ].filter(([, v]) => v === undefined);
     if (missing.length > 0) {
-      throw new ValidationError('Lambda environment', missing.map(([name]) => ({ path: String(name), value: undefined, message: 'required by the coordinator' })));
+      throw new ValidationError(
+        'Lambda environment',
+        missing.map(([name]) => ({ path: String(name), value: undefined, message: 'required by the coordinator' })),
+      );
     }
   }
   const dry = e[Env.dryRun];
@@ -95,7 +99,16 @@ export const loadRuntimeSettings = (
       key: e[Env.managedTagKey] ?? config.managed_tag.key ?? DEFAULT_MANAGED_TAG_KEY,
       value: e[Env.managedTagValue] ?? config.managed_tag.value ?? DEFAULT_MANAGED_TAG_VALUE,
     },
-    ...(group !== undefined && role !== undefined && target !== undefined ? { scheduler: { groupName: group, roleArn: role, executorArn: target, ...(e[Env.schedulerDeadLetterArn] !== undefined ? { deadLetterArn: e[Env.schedulerDeadLetterArn] } : {}) } } : {}),
+    ...(group !== undefined && role !== undefined && target !== undefined
+      ? {
+          scheduler: {
+            groupName: group,
+            roleArn: role,
+            executorArn: target,
+            ...(e[Env.schedulerDeadLetterArn] !== undefined ? { deadLetterArn: e[Env.schedulerDeadLetterArn] } : {}),
+          },
+        }
+      : {}),
     ...(e[Env.modelDir] !== undefined ? { modelDir: e[Env.modelDir] } : {}),
   };
 };

@@ -62,7 +62,12 @@ const duplicateIssues = (occurrences: Readonly<Record<NamedList, readonly Occurr
       if (typeof o.name !== 'string') continue;
       const earlier = first.get(o.name);
       if (earlier === undefined) first.set(o.name, o.at);
-      else issues.push({ path: `${o.at}.${nameKey}`, value: o.name, message: `duplicate ${key === 'policies' ? 'policy name' : 'group name'} (first defined at ${earlier})` });
+      else
+        issues.push({
+          path: `${o.at}.${nameKey}`,
+          value: o.name,
+          message: `duplicate ${key === 'policies' ? 'policy name' : 'group name'} (first defined at ${earlier})`,
+        });
     }
   }
   return issues;
@@ -96,7 +101,9 @@ export const yamlConfigLayers = (text: string, file: string): ConfigLayer[] => {
     doc.errors.map((e) => {
       const pos = e.linePos?.[0];
       const line = pos === undefined ? undefined : lines[pos.line - 1]?.trim();
-      return pos === undefined ? firstLine(e.message) : `line ${pos.line}, column ${pos.col}: ${firstLine(e.message)}${line ? ` (${JSON.stringify(line)})` : ''}`;
+      return pos === undefined
+        ? firstLine(e.message)
+        : `line ${pos.line}, column ${pos.col}: ${firstLine(e.message)}${line ? ` (${JSON.stringify(line)})` : ''}`;
     }),
   );
   if (syntax.length > 0) throw new ConfigFileError(file, `invalid YAML at ${syntax.join('; ')}`);
@@ -136,7 +143,9 @@ const mergeNamedList = (key: NamedList, before: unknown, after: unknown, source:
   after.forEach((entry: unknown, i) => {
     const name = isPlainObject(entry) ? entry[nameKey] : undefined;
     if (typeof name !== 'string') {
-      throw new ValidationError(`configuration from ${source}`, [{ path: `${key}.${i}.${nameKey}`, value: name, message: `every entry of ${key} needs a ${nameKey}` }]);
+      throw new ValidationError(`configuration from ${source}`, [
+        { path: `${key}.${i}.${nameKey}`, value: name, message: `every entry of ${key} needs a ${nameKey}` },
+      ]);
     }
     const at = merged.findIndex((e) => isPlainObject(e) && e[nameKey] === name);
     if (at >= 0) merged[at] = entry;

@@ -36,7 +36,10 @@ export const managedGroupSchema = z
   .strict();
 
 export const standbyGroupSchema = z
-  .object({ name: groupName, warm_pool: warmPoolConfigSchema.default({ min_size: 0, max_prepared_capacity: -1, pool_state: 'Stopped', reuse_on_scale_in: true }) })
+  .object({
+    name: groupName,
+    warm_pool: warmPoolConfigSchema.default({ min_size: 0, max_prepared_capacity: -1, pool_state: 'Stopped', reuse_on_scale_in: true }),
+  })
   .strict();
 
 /**
@@ -47,7 +50,10 @@ export const spotwiseConfigSchema = z
   .object({
     groups: z.array(managedGroupSchema).default([]),
     /** Alternatively (or additionally) manage every group carrying this tag. */
-    group_tag: z.object({ key: z.string().min(1), value: z.string() }).strict().optional(),
+    group_tag: z
+      .object({ key: z.string().min(1), value: z.string() })
+      .strict()
+      .optional(),
     standby_groups: z.array(standbyGroupSchema).default([]),
     policies: z.array(shapingPolicyYamlSchema).min(1),
     managed_tag: z
@@ -65,7 +71,11 @@ export const spotwiseConfigSchema = z
          */
         metrics_every_minutes: z.number().int().min(1).max(1440).default(20),
         window_minutes: z.number().int().min(5).max(1440).default(60),
-        half_life_hours: z.number().positive().max(24 * 30).default(24),
+        half_life_hours: z
+          .number()
+          .positive()
+          .max(24 * 30)
+          .default(24),
       })
       .strict()
       .refine((p) => p.metrics_every_minutes <= p.window_minutes - 3, {

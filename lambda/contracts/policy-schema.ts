@@ -27,8 +27,8 @@ export const shapingPolicyYamlSchema = z
   .object({
     policy_name: z.string().min(1).max(128),
     priority: z.union([z.enum(['high', 'medium', 'low']), z.number().int().min(0).max(100)], {
-    error: 'expected high, medium, low or an integer within 0..100',
-  }),
+      error: 'expected high, medium, low or an integer within 0..100',
+    }),
     resource_demand: z
       .object({
         cpu_cores: z.number().positive().optional(),
@@ -76,7 +76,10 @@ export const shapingPolicyYamlSchema = z
       .strict()
       .superRefine((w, ctx) => {
         if (w.free_cpu + w.free_memory > 0) return;
-        ctx.addIssue({ code: 'custom', message: `free_cpu ${w.free_cpu} and free_memory ${w.free_memory}: at least one must be above 0 (with both 0 every target scores the same)` });
+        ctx.addIssue({
+          code: 'custom',
+          message: `free_cpu ${w.free_cpu} and free_memory ${w.free_memory}: at least one must be above 0 (with both 0 every target scores the same)`,
+        });
       })
       .default({ free_cpu: DEFAULT_PLACEMENT_WEIGHT_VALUES.freeCpu, free_memory: DEFAULT_PLACEMENT_WEIGHT_VALUES.freeMemory }),
     /**
@@ -92,7 +95,12 @@ export const shapingPolicyYamlSchema = z
         enabled: z.boolean().default(false),
         reclaim_threshold: z.number().int().min(1).max(1000).default(3),
         window_minutes: z.number().int().min(5).max(1440).default(60),
-        cool_down_minutes: z.number().int().min(5).max(7 * 1440).default(120),
+        cool_down_minutes: z
+          .number()
+          .int()
+          .min(5)
+          .max(7 * 1440)
+          .default(120),
       })
       .strict()
       .default({ enabled: false, reclaim_threshold: 3, window_minutes: 60, cool_down_minutes: 120 }),

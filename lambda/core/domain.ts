@@ -399,8 +399,7 @@ export interface InterruptionRequest {
   readonly requestId: RequestId;
   /** One instance, or a group plus the highest priority that may be chosen. */
   readonly selector:
-    | { readonly kind: 'instance'; readonly instanceId: InstanceId }
-    | { readonly kind: 'group'; readonly groupId: GroupId; readonly maxPriority: number };
+    { readonly kind: 'instance'; readonly instanceId: InstanceId } | { readonly kind: 'group'; readonly groupId: GroupId; readonly maxPriority: number };
   readonly reason: string;
   readonly notBefore: number;
   readonly deadline: number;
@@ -409,7 +408,14 @@ export interface InterruptionRequest {
 }
 
 export type Notice =
-  | { readonly kind: 'spot-interruption-warning'; readonly eventId: string; readonly at: number; readonly instanceId: InstanceId; readonly action: 'terminate' | 'stop' | 'hibernate'; readonly deadline: number }
+  | {
+      readonly kind: 'spot-interruption-warning';
+      readonly eventId: string;
+      readonly at: number;
+      readonly instanceId: InstanceId;
+      readonly action: 'terminate' | 'stop' | 'hibernate';
+      readonly deadline: number;
+    }
   | { readonly kind: 'rebalance-recommendation'; readonly eventId: string; readonly at: number; readonly instanceId: InstanceId }
   | { readonly kind: 'state-change'; readonly eventId: string; readonly at: number; readonly instanceId: InstanceId; readonly state: InstanceState }
   | {
@@ -425,11 +431,34 @@ export type Notice =
     }
   | { readonly kind: 'interruption-request'; readonly eventId: string; readonly at: number; readonly request: InterruptionRequest }
   /** An interruptible Capacity Reservation's owner reclaims it: the instance is terminated at `deadline`. */
-  | { readonly kind: 'capacity-reservation-interruption-warning'; readonly eventId: string; readonly at: number; readonly instanceId: InstanceId; readonly deadline: number; readonly availabilityZoneId?: string }
+  | {
+      readonly kind: 'capacity-reservation-interruption-warning';
+      readonly eventId: string;
+      readonly at: number;
+      readonly instanceId: InstanceId;
+      readonly deadline: number;
+      readonly availabilityZoneId?: string;
+    }
   /** An AWS Health scheduled change for EC2 instances: one voluntary interruption request per affected instance, due by `startTime`. */
-  | { readonly kind: 'scheduled-maintenance'; readonly eventId: string; readonly at: number; readonly eventTypeCode: string; readonly startTime: number; readonly requests: readonly InterruptionRequest[] }
+  | {
+      readonly kind: 'scheduled-maintenance';
+      readonly eventId: string;
+      readonly at: number;
+      readonly eventTypeCode: string;
+      readonly startTime: number;
+      readonly requests: readonly InterruptionRequest[];
+    }
   | { readonly kind: 'profile-tick'; readonly eventId: string; readonly at: number; readonly groupId: GroupId }
-  | { readonly kind: 'interruption-due'; readonly eventId: string; readonly at: number; readonly requestId: RequestId; readonly instanceId: InstanceId; readonly groupId: GroupId; readonly reservationId: ReservationId; readonly mode: 'stop' | 'hibernate' | 'terminate' }
+  | {
+      readonly kind: 'interruption-due';
+      readonly eventId: string;
+      readonly at: number;
+      readonly requestId: RequestId;
+      readonly instanceId: InstanceId;
+      readonly groupId: GroupId;
+      readonly reservationId: ReservationId;
+      readonly mode: 'stop' | 'hibernate' | 'terminate';
+    }
   /** An operator's cancel of a pending, deferred or scheduled request (`spotwise cancel`). */
   | { readonly kind: 'interruption-cancel'; readonly eventId: string; readonly at: number; readonly requestId: RequestId; readonly reason: string }
   | { readonly kind: 'noop'; readonly eventId?: string; readonly reason: string; readonly source?: string; readonly detailType?: string };
@@ -442,7 +471,14 @@ export type NoticeKind = Notice['kind'];
 export type Action =
   | { readonly kind: 'reserve'; readonly reservation: Reservation }
   | { readonly kind: 'release'; readonly groupId: GroupId; readonly reservationId: ReservationId; readonly reason: string }
-  | { readonly kind: 'retype-stopped-instance'; readonly groupId: GroupId; readonly instanceId: InstanceId; readonly fromType: string; readonly toType: string; readonly reason: string }
+  | {
+      readonly kind: 'retype-stopped-instance';
+      readonly groupId: GroupId;
+      readonly instanceId: InstanceId;
+      readonly fromType: string;
+      readonly toType: string;
+      readonly reason: string;
+    }
   | { readonly kind: 'start-instance'; readonly groupId: GroupId; readonly instanceId: InstanceId; readonly reason: string }
   /** After a restart: the reservation becomes `instanceId`'s allocation in `groupId`'s pool (core-b handOver). */
   | { readonly kind: 'hand-over'; readonly groupId: GroupId; readonly reservationId: ReservationId; readonly instanceId: InstanceId; readonly reason: string }
@@ -475,9 +511,23 @@ export type Action =
   | { readonly kind: 'put-warm-pool'; readonly groupId: GroupId; readonly warmPool: WarmPoolView; readonly reason: string }
   /** An idle standby member goes, and its group's desired capacity drops by one (TerminateInstanceInAutoScalingGroup with decrement). */
   | { readonly kind: 'return-standby-instance'; readonly groupId: GroupId; readonly instanceId: InstanceId; readonly reason: string }
-  | { readonly kind: 'complete-lifecycle-action'; readonly groupId: GroupId; readonly instanceId: InstanceId; readonly hookName: string; readonly token: string; readonly result: 'CONTINUE' | 'ABANDON' }
+  | {
+      readonly kind: 'complete-lifecycle-action';
+      readonly groupId: GroupId;
+      readonly instanceId: InstanceId;
+      readonly hookName: string;
+      readonly token: string;
+      readonly result: 'CONTINUE' | 'ABANDON';
+    }
   | { readonly kind: 'heartbeat'; readonly groupId: GroupId; readonly instanceId: InstanceId; readonly hookName: string; readonly token: string }
-  | { readonly kind: 'interrupt-instance'; readonly groupId: GroupId; readonly instanceId: InstanceId; readonly mode: 'stop' | 'hibernate' | 'terminate'; readonly requestId?: RequestId; readonly reason: string }
+  | {
+      readonly kind: 'interrupt-instance';
+      readonly groupId: GroupId;
+      readonly instanceId: InstanceId;
+      readonly mode: 'stop' | 'hibernate' | 'terminate';
+      readonly requestId?: RequestId;
+      readonly reason: string;
+    }
   /**
    * Auto Scaling EnterStandby, decrementing desired capacity: the member leaves service before a voluntary stop, so
    * the EC2 health check does not replace it and no replacement is launched (the same instance comes back).
@@ -485,12 +535,34 @@ export type Action =
   | { readonly kind: 'enter-standby'; readonly groupId: GroupId; readonly instanceId: InstanceId; readonly reason: string }
   /** Auto Scaling ExitStandby: a member spotwise put in Standby runs again and goes back in service (desired capacity + 1). */
   | { readonly kind: 'exit-standby'; readonly groupId: GroupId; readonly instanceId: InstanceId; readonly reason: string }
-  | { readonly kind: 'schedule-interruption'; readonly groupId: GroupId; readonly instanceId: InstanceId; readonly requestId: RequestId; readonly reservationId: ReservationId; readonly at: number; readonly mode: 'stop' | 'hibernate' | 'terminate' }
-  | { readonly kind: 'defer-interruption'; readonly requestId: RequestId; readonly reason: DeferReason; readonly shortfall?: Resources; readonly retryAt?: number; readonly detail: string }
+  | {
+      readonly kind: 'schedule-interruption';
+      readonly groupId: GroupId;
+      readonly instanceId: InstanceId;
+      readonly requestId: RequestId;
+      readonly reservationId: ReservationId;
+      readonly at: number;
+      readonly mode: 'stop' | 'hibernate' | 'terminate';
+    }
+  | {
+      readonly kind: 'defer-interruption';
+      readonly requestId: RequestId;
+      readonly reason: DeferReason;
+      readonly shortfall?: Resources;
+      readonly retryAt?: number;
+      readonly detail: string;
+    }
   /** Deletes the one-time schedule that would fire a request's interruption (idempotent: none is fine). */
   | { readonly kind: 'cancel-schedule'; readonly requestId: RequestId; readonly reason: string }
   /** Records a request's new status (a cancel): the request record is part of the state the plan changes. */
-  | { readonly kind: 'record-request-status'; readonly request: InterruptionRequest; readonly status: 'cancelled'; readonly note: string; readonly victim?: InstanceId; readonly reservationId?: ReservationId }
+  | {
+      readonly kind: 'record-request-status';
+      readonly request: InterruptionRequest;
+      readonly status: 'cancelled';
+      readonly note: string;
+      readonly victim?: InstanceId;
+      readonly reservationId?: ReservationId;
+    }
   /** Counts a Spot warning or rebalance recommendation against its pool (what the pool's interruption risk is learned from). */
   | { readonly kind: 'record-pool-signal'; readonly groupId: GroupId; readonly signal: PoolSignal }
   /** Publishes `Throttle Requested` (instance, dimension, excess) on the spotwise bus for the operator's enforcement. */
@@ -509,23 +581,85 @@ export type DeferReason =
   | 'unknown-instance';
 
 export type DomainEvent =
-  | { readonly kind: 'reservation-made'; readonly at: number; readonly groupId: GroupId; readonly instanceId: InstanceId; readonly reservationId: ReservationId; readonly amount: Resources }
-  | { readonly kind: 'reservation-refused'; readonly at: number; readonly groupId: GroupId; readonly instanceId: InstanceId; readonly shortfall: Resources; readonly reason: string }
+  | {
+      readonly kind: 'reservation-made';
+      readonly at: number;
+      readonly groupId: GroupId;
+      readonly instanceId: InstanceId;
+      readonly reservationId: ReservationId;
+      readonly amount: Resources;
+    }
+  | {
+      readonly kind: 'reservation-refused';
+      readonly at: number;
+      readonly groupId: GroupId;
+      readonly instanceId: InstanceId;
+      readonly shortfall: Resources;
+      readonly reason: string;
+    }
   /** A reservation admitted on capacity lent by a lower-priority instance (one event per lender). */
-  | { readonly kind: 'loan-made'; readonly at: number; readonly groupId: GroupId; readonly reservationId: ReservationId; readonly lender: InstanceId; readonly borrower: InstanceId; readonly amount: Resources }
+  | {
+      readonly kind: 'loan-made';
+      readonly at: number;
+      readonly groupId: GroupId;
+      readonly reservationId: ReservationId;
+      readonly lender: InstanceId;
+      readonly borrower: InstanceId;
+      readonly amount: Resources;
+    }
   /** A lender needed its capacity back (or the borrower was throttled): the borrowing reservation is released. */
-  | { readonly kind: 'loan-revoked'; readonly at: number; readonly groupId: GroupId; readonly reservationId: ReservationId; readonly lender: InstanceId; readonly borrower: InstanceId; readonly amount: Resources; readonly reason: string }
+  | {
+      readonly kind: 'loan-revoked';
+      readonly at: number;
+      readonly groupId: GroupId;
+      readonly reservationId: ReservationId;
+      readonly lender: InstanceId;
+      readonly borrower: InstanceId;
+      readonly amount: Resources;
+      readonly reason: string;
+    }
   | { readonly kind: 'restart-window-opened'; readonly at: number; readonly groupId: GroupId; readonly instanceId: InstanceId; readonly closesAt: number }
-  | { readonly kind: 'interruption-scheduled'; readonly at: number; readonly groupId: GroupId; readonly instanceId: InstanceId; readonly requestId: RequestId; readonly scheduledFor: number }
-  | { readonly kind: 'interruption-deferred'; readonly at: number; readonly requestId: RequestId; readonly reason: DeferReason; readonly shortfall?: Resources; readonly retryAt?: number }
+  | {
+      readonly kind: 'interruption-scheduled';
+      readonly at: number;
+      readonly groupId: GroupId;
+      readonly instanceId: InstanceId;
+      readonly requestId: RequestId;
+      readonly scheduledFor: number;
+    }
+  | {
+      readonly kind: 'interruption-deferred';
+      readonly at: number;
+      readonly requestId: RequestId;
+      readonly reason: DeferReason;
+      readonly shortfall?: Resources;
+      readonly retryAt?: number;
+    }
   | { readonly kind: 'interruption-cancelled'; readonly at: number; readonly requestId: RequestId; readonly reason: string }
   | { readonly kind: 'capacity-staged'; readonly at: number; readonly groupId: GroupId; readonly detail: string }
   | { readonly kind: 'notice-ignored'; readonly at: number; readonly reason: string; readonly instanceId?: InstanceId }
   | { readonly kind: 'fail-closed'; readonly at: number; readonly groupId?: GroupId; readonly instanceId?: InstanceId; readonly reason: string }
   /** A Spot pool passed its reclaim threshold: its replacement capacity goes to the On-Demand standby until `until`. */
-  | { readonly kind: 'spot-pool-unstable'; readonly at: number; readonly groupId: GroupId; readonly instanceType: string; readonly availabilityZone: string; readonly reclaims: number; readonly windowMinutes: number; readonly until: number; readonly standbyGroupId?: GroupId }
+  | {
+      readonly kind: 'spot-pool-unstable';
+      readonly at: number;
+      readonly groupId: GroupId;
+      readonly instanceType: string;
+      readonly availabilityZone: string;
+      readonly reclaims: number;
+      readonly windowMinutes: number;
+      readonly until: number;
+      readonly standbyGroupId?: GroupId;
+    }
   /** An unstable Spot pool's cool-down ended with no new reclaims: the group relies on it again. */
-  | { readonly kind: 'spot-pool-calmed'; readonly at: number; readonly groupId: GroupId; readonly instanceType: string; readonly availabilityZone: string; readonly unstableUntil: number };
+  | {
+      readonly kind: 'spot-pool-calmed';
+      readonly at: number;
+      readonly groupId: GroupId;
+      readonly instanceType: string;
+      readonly availabilityZone: string;
+      readonly unstableUntil: number;
+    };
 
 /** A decision, as data. Handlers and the simulator execute `actions` in order and publish `events`. */
 export interface Plan {

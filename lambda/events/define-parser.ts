@@ -54,7 +54,13 @@ export const defineParser = <S extends z.ZodType>(spec: ParserSpec<S>): EventPar
       if (notForUs !== undefined) {
         return {
           kind: 'notice',
-          notice: { kind: 'noop', ...(envelope.id !== undefined ? { eventId: envelope.id } : {}), reason: notForUs, source: spec.source, detailType: spec.detailType },
+          notice: {
+            kind: 'noop',
+            ...(envelope.id !== undefined ? { eventId: envelope.id } : {}),
+            reason: notForUs,
+            source: spec.source,
+            detailType: spec.detailType,
+          },
           warnings: [],
         };
       }

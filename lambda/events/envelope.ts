@@ -25,9 +25,7 @@ export interface ParseContext {
   readonly receivedAt?: number;
 }
 
-export type EventTime =
-  | { readonly kind: 'ok'; readonly at: number; readonly warning?: string }
-  | { readonly kind: 'error'; readonly message: string };
+export type EventTime = { readonly kind: 'ok'; readonly at: number; readonly warning?: string } | { readonly kind: 'error'; readonly message: string };
 
 /**
  * The event's time in epoch ms. AWS always sends an ISO-8601 UTC time, but the AWS documentation

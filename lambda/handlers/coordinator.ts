@@ -38,25 +38,27 @@ const isRetryTick = (n: Notice): boolean => n.kind === 'noop' && n.source === 'a
  * that the registry treats as noop — it also re-plans up to MAX_RETRIES_PER_INVOCATION deferred
  * requests whose retry time has come.
  */
-export const makeHandler = (source: DepsSource<CoordinatorDeps>) => async (event: unknown): Promise<HandlerResult> => {
-  const deps = resolveDeps(source);
-  return instrumented(deps, HANDLER, async () => {
-    const accepted = acceptEvent(HANDLER, event, ['interruption-request', 'interruption-cancel', 'scheduled-maintenance'] as const, deps, isRetryTick);
-    let result: HandlerResult;
-    if (accepted.kind === 'done') {
-      if (accepted.result.status === 'malformed') return accepted.result;
-      result = accepted.result;
-    } else if (accepted.notice.kind === 'interruption-cancel') {
-      result = await handleCancel(deps, accepted.notice, accepted.now);
-    } else if (accepted.notice.kind === 'scheduled-maintenance') {
-      result = await handleMaintenance(deps, accepted.notice, accepted.now);
-    } else {
-      result = await handleRequest(deps, accepted.notice, accepted.now);
-    }
-    await retryDueRequests(deps, result.status === 'planned' ? result.eventId : undefined);
-    return result;
-  });
-};
+export const makeHandler =
+  (source: DepsSource<CoordinatorDeps>) =>
+  async (event: unknown): Promise<HandlerResult> => {
+    const deps = resolveDeps(source);
+    return instrumented(deps, HANDLER, async () => {
+      const accepted = acceptEvent(HANDLER, event, ['interruption-request', 'interruption-cancel', 'scheduled-maintenance'] as const, deps, isRetryTick);
+      let result: HandlerResult;
+      if (accepted.kind === 'done') {
+        if (accepted.result.status === 'malformed') return accepted.result;
+        result = accepted.result;
+      } else if (accepted.notice.kind === 'interruption-cancel') {
+        result = await handleCancel(deps, accepted.notice, accepted.now);
+      } else if (accepted.notice.kind === 'scheduled-maintenance') {
+        result = await handleMaintenance(deps, accepted.notice, accepted.now);
+      } else {
+        result = await handleRequest(deps, accepted.notice, accepted.now);
+      }
+      await retryDueRequests(deps, result.status === 'planned' ? result.eventId : undefined);
+      return result;
+    });
+  };
 
 const handleRequest = async (deps: CoordinatorDeps, notice: RequestNotice, now: number): Promise<HandlerResult> => {
   const { log } = deps.telemetry;
@@ -89,7 +91,13 @@ const handleCancel = async (deps: CoordinatorDeps, notice: CancelNotice, now: nu
   const policy = loaded.fleet.groups.find((g) => g.id === group)?.policy;
   const dryRun = effectiveDryRun(deps.dryRun, policy);
   const { report } = await runPlan({ handler: HANDLER, notice, plan, dryRun, ports: deps.ports, telemetry: deps.telemetry });
-  log.info('cancel planned', { ...keys, ...(group !== undefined ? { groupId: group } : {}), status: stored?.status ?? 'unknown', actions: plan.actions.map((a) => a.kind), dryRun });
+  log.info('cancel planned', {
+    ...keys,
+    ...(group !== undefined ? { groupId: group } : {}),
+    status: stored?.status ?? 'unknown',
+    actions: plan.actions.map((a) => a.kind),
+    dryRun,
+  });
   metrics.metric(MetricName.noticesHandled, 'Count', 1, { [MetricDimension.noticeKind]: notice.kind });
   return { status: 'planned', eventId: notice.eventId, noticeKind: notice.kind, dryRun, actions: plan.actions.map((a) => a.kind), succeeded: report.succeeded };
 };
@@ -105,7 +113,12 @@ const handleMaintenance = async (deps: CoordinatorDeps, notice: MaintenanceNotic
     // Health reports every instance of the account: one in no group spotwise manages is not a request of ours.
     const group = await groupOf(deps, request);
     if (group === undefined || (!deps.managed.groups.has(group) && deps.managed.groupTag === undefined)) {
-      deps.telemetry.log.info('scheduled maintenance of an instance spotwise does not manage', { handler: HANDLER, eventId: notice.eventId, requestId: request.requestId, ...(group !== undefined ? { groupId: group } : {}) });
+      deps.telemetry.log.info('scheduled maintenance of an instance spotwise does not manage', {
+        handler: HANDLER,
+        eventId: notice.eventId,
+        requestId: request.requestId,
+        ...(group !== undefined ? { groupId: group } : {}),
+      });
       continue;
     }
     const target = request.selector.kind === 'instance' ? request.selector.instanceId : request.selector.groupId;
@@ -113,7 +126,11 @@ const handleMaintenance = async (deps: CoordinatorDeps, notice: MaintenanceNotic
   }
   if (results.length === 0) {
     deps.telemetry.metrics.metric(MetricName.ignoredEvents, 'Count', 1, { [MetricDimension.noticeKind]: notice.kind });
-    return { status: 'ignored', reason: `none of the ${notice.requests.length} instance(s) of AWS Health ${notice.eventTypeCode} is managed by spotwise`, eventId: notice.eventId };
+    return {
+      status: 'ignored',
+      reason: `none of the ${notice.requests.length} instance(s) of AWS Health ${notice.eventTypeCode} is managed by spotwise`,
+      eventId: notice.eventId,
+    };
   }
   const planned = results.filter((r): r is Extract<HandlerResult, { status: 'planned' }> => r.status === 'planned');
   if (planned.length === 0) return { status: 'duplicate', eventId: notice.eventId };
@@ -128,7 +145,13 @@ const handleMaintenance = async (deps: CoordinatorDeps, notice: MaintenanceNotic
 };
 
 /** Plans one request, executes the plan and records the request's new status. */
-const planRequest = async (deps: CoordinatorDeps, notice: RequestNotice, now: number, markEvent: boolean, previous: StoredRequest | undefined): Promise<HandlerResult> => {
+const planRequest = async (
+  deps: CoordinatorDeps,
+  notice: RequestNotice,
+  now: number,
+  markEvent: boolean,
+  previous: StoredRequest | undefined,
+): Promise<HandlerResult> => {
   const { log, metrics } = deps.telemetry;
   const { request } = notice;
   const keys = { handler: HANDLER, eventId: notice.eventId, requestId: request.requestId };
@@ -143,7 +166,17 @@ const planRequest = async (deps: CoordinatorDeps, notice: RequestNotice, now: nu
   const policy = loaded.fleet.groups.find((g) => g.id === group)?.policy;
   const dryRun = effectiveDryRun(deps.dryRun, policy);
   const { report } = await runPlan({ handler: HANDLER, notice, plan, dryRun, ports: deps.ports, telemetry: deps.telemetry });
-  const entry = trailEntry({ handler: HANDLER, noticeKind: notice.kind, dryRun, request, ...(group !== undefined ? { groupId: group } : {}), plan, report, fleet: loaded.fleet, now });
+  const entry = trailEntry({
+    handler: HANDLER,
+    noticeKind: notice.kind,
+    dryRun,
+    request,
+    ...(group !== undefined ? { groupId: group } : {}),
+    plan,
+    report,
+    fleet: loaded.fleet,
+    now,
+  });
   const status = { ...requestStatusAfter(request, plan, report, now), trail: appendTrail(previous?.trail, entry) };
   log.info('request status', { ...keys, ...(group !== undefined ? { groupId: group } : {}), status: status.status, note: status.note, dryRun });
   if (!dryRun) await deps.ports.state.putRequest(status);
@@ -164,11 +197,19 @@ const retryDueRequests = async (deps: CoordinatorDeps, justPlanned: string | und
       await planRequest(deps, notice, now, false, stored);
     } catch (error) {
       // One request's failure (e.g. a throttled describe) must not starve the others; it stays due.
-      deps.telemetry.log.error('retrying a deferred request failed', { handler: HANDLER, requestId: stored.request.requestId, error: (error as Error).message });
+      deps.telemetry.log.error('retrying a deferred request failed', {
+        handler: HANDLER,
+        requestId: stored.request.requestId,
+        error: (error as Error).message,
+      });
     }
   }
   if (due.length > MAX_RETRIES_PER_INVOCATION) {
-    deps.telemetry.log.warn('more deferred requests are due than one invocation retries', { handler: HANDLER, due: due.length, retried: MAX_RETRIES_PER_INVOCATION });
+    deps.telemetry.log.warn('more deferred requests are due than one invocation retries', {
+      handler: HANDLER,
+      due: due.length,
+      retried: MAX_RETRIES_PER_INVOCATION,
+    });
   }
 };
 

@@ -24,42 +24,66 @@ type DueNotice = Extract<Notice, { kind: 'interruption-due' }>;
  * it; otherwise defers (the planner releases the reservation of a deferred or refused request) and
  * records the request's status for the coordinator's retry pass.
  */
-export const makeHandler = (source: DepsSource<ExecutorDeps>) => async (event: unknown): Promise<HandlerResult> => {
-  const deps = resolveDeps(source);
-  return instrumented(deps, HANDLER, async () => {
-    const { log, metrics } = deps.telemetry;
-    const accepted = acceptEvent(HANDLER, event, ['interruption-due'] as const, deps);
-    if (accepted.kind === 'done') return accepted.result;
-    const { notice, now } = accepted;
-    const keys = { handler: HANDLER, eventId: notice.eventId, requestId: notice.requestId, instanceId: notice.instanceId, groupId: notice.groupId };
+export const makeHandler =
+  (source: DepsSource<ExecutorDeps>) =>
+  async (event: unknown): Promise<HandlerResult> => {
+    const deps = resolveDeps(source);
+    return instrumented(deps, HANDLER, async () => {
+      const { log, metrics } = deps.telemetry;
+      const accepted = acceptEvent(HANDLER, event, ['interruption-due'] as const, deps);
+      if (accepted.kind === 'done') return accepted.result;
+      const { notice, now } = accepted;
+      const keys = { handler: HANDLER, eventId: notice.eventId, requestId: notice.requestId, instanceId: notice.instanceId, groupId: notice.groupId };
 
-    const stored = await deps.ports.state.getRequest(notice.requestId);
-    if (stored !== undefined && (stored.status === 'executed' || stored.status === 'cancelled' || stored.status === 'refused')) {
-      log.info('due interruption ignored: the request is already settled', { ...keys, status: stored.status });
-      return { status: 'duplicate', eventId: notice.eventId };
-    }
-    if (stored === undefined) log.warn('due interruption for a request with no record: its deadline is unknown', keys);
+      const stored = await deps.ports.state.getRequest(notice.requestId);
+      if (stored !== undefined && (stored.status === 'executed' || stored.status === 'cancelled' || stored.status === 'refused')) {
+        log.info('due interruption ignored: the request is already settled', { ...keys, status: stored.status });
+        return { status: 'duplicate', eventId: notice.eventId };
+      }
+      if (stored === undefined) log.warn('due interruption for a request with no record: its deadline is unknown', keys);
 
-    const loaded = await loadFleet(deps.ports, deps.managed, { groupIds: relatedGroups(deps.managed, notice.groupId) });
-    for (const w of loaded.warnings) log.warn(w, keys);
-    const plan = releaseIfAbandoned(planDueInterruption(notice, loaded.fleet, { now, ...(stored !== undefined ? { deadline: stored.request.deadline } : {}) }), notice, loaded.fleet);
-    if (!(await deps.ports.state.markEventProcessed(notice.eventId, now))) {
-      log.info('duplicate event: already processed', keys);
-      return { status: 'duplicate', eventId: notice.eventId };
-    }
-    const policy = loaded.fleet.groups.find((g) => g.id === notice.groupId)?.policy;
-    const dryRun = effectiveDryRun(deps.dryRun, policy);
-    const { report } = await runPlan({ handler: HANDLER, notice, plan, dryRun, ports: deps.ports, telemetry: deps.telemetry });
-    if (stored !== undefined) {
-      const entry = trailEntry({ handler: HANDLER, noticeKind: notice.kind, dryRun, request: stored.request, groupId: notice.groupId, victim: notice.instanceId, plan, report, fleet: loaded.fleet, now });
-      const status = { ...requestStatusAfter(stored.request, plan, report, now), trail: appendTrail(stored.trail, entry) };
-      log.info('request status', { ...keys, status: status.status, note: status.note, dryRun });
-      if (!dryRun) await deps.ports.state.putRequest({ ...status, reservationId: notice.reservationId, victim: notice.instanceId });
-    }
-    metrics.metric(MetricName.noticesHandled, 'Count', 1, { [MetricDimension.noticeKind]: notice.kind });
-    return { status: 'planned', eventId: notice.eventId, noticeKind: notice.kind, dryRun, actions: plan.actions.map((a) => a.kind), succeeded: report.succeeded };
-  });
-};
+      const loaded = await loadFleet(deps.ports, deps.managed, { groupIds: relatedGroups(deps.managed, notice.groupId) });
+      for (const w of loaded.warnings) log.warn(w, keys);
+      const plan = releaseIfAbandoned(
+        planDueInterruption(notice, loaded.fleet, { now, ...(stored !== undefined ? { deadline: stored.request.deadline } : {}) }),
+        notice,
+        loaded.fleet,
+      );
+      if (!(await deps.ports.state.markEventProcessed(notice.eventId, now))) {
+        log.info('duplicate event: already processed', keys);
+        return { status: 'duplicate', eventId: notice.eventId };
+      }
+      const policy = loaded.fleet.groups.find((g) => g.id === notice.groupId)?.policy;
+      const dryRun = effectiveDryRun(deps.dryRun, policy);
+      const { report } = await runPlan({ handler: HANDLER, notice, plan, dryRun, ports: deps.ports, telemetry: deps.telemetry });
+      if (stored !== undefined) {
+        const entry = trailEntry({
+          handler: HANDLER,
+          noticeKind: notice.kind,
+          dryRun,
+          request: stored.request,
+          groupId: notice.groupId,
+          victim: notice.instanceId,
+          plan,
+          report,
+          fleet: loaded.fleet,
+          now,
+        });
+        const status = { ...requestStatusAfter(stored.request, plan, report, now), trail: appendTrail(stored.trail, entry) };
+        log.info('request status', { ...keys, status: status.status, note: status.note, dryRun });
+        if (!dryRun) await deps.ports.state.putRequest({ ...status, reservationId: notice.reservationId, victim: notice.instanceId });
+      }
+      metrics.metric(MetricName.noticesHandled, 'Count', 1, { [MetricDimension.noticeKind]: notice.kind });
+      return {
+        status: 'planned',
+        eventId: notice.eventId,
+        noticeKind: notice.kind,
+        dryRun,
+        actions: plan.actions.map((a) => a.kind),
+        succeeded: report.succeeded,
+      };
+    });
+  };
 
 /**
  * A refused due interruption (a deferral without a retry time) is abandoned: the reservation made for its
@@ -72,7 +96,12 @@ export const releaseIfAbandoned = (plan: Plan, notice: DueNotice, fleet: FleetVi
   if (plan.actions.some((a) => a.kind === 'release' && a.reservationId === notice.reservationId)) return plan;
   const held = fleet.groups.find((g) => g.id === notice.groupId)?.pool.reservations.get(notice.reservationId);
   if (held === undefined) return plan;
-  const release: Action = { kind: 'release', groupId: notice.groupId, reservationId: notice.reservationId, reason: `request ${notice.requestId} abandoned: ${defer.reason}` };
+  const release: Action = {
+    kind: 'release',
+    groupId: notice.groupId,
+    reservationId: notice.reservationId,
+    reason: `request ${notice.requestId} abandoned: ${defer.reason}`,
+  };
   return { ...plan, actions: [release, ...plan.actions] };
 };
 

@@ -14,7 +14,14 @@ import { lazy } from '../app/runtime';
 export type NoticeDeps = BaseDeps;
 
 const HANDLER = 'notice';
-const KINDS = ['spot-interruption-warning', 'capacity-reservation-interruption-warning', 'rebalance-recommendation', 'state-change', 'lifecycle-launch', 'lifecycle-terminate'] as const;
+const KINDS = [
+  'spot-interruption-warning',
+  'capacity-reservation-interruption-warning',
+  'rebalance-recommendation',
+  'state-change',
+  'lifecycle-launch',
+  'lifecycle-terminate',
+] as const;
 
 /**
  * The notice Lambda (DESIGN.md flow 2): spot warnings, rebalance recommendations, state changes and
@@ -23,57 +30,77 @@ const KINDS = ['spot-interruption-warning', 'capacity-reservation-interruption-w
  * the two-minute warning — plans, executes, publishes, and counts NoticesHandled (by kind) and
  * NoticeToLastActionSeconds.
  */
-export const makeHandler = (source: DepsSource<NoticeDeps>) => async (event: unknown): Promise<HandlerResult> => {
-  const deps = resolveDeps(source);
-  return instrumented(deps, HANDLER, async () => {
-    const { log, metrics } = deps.telemetry;
-    const accepted = acceptEvent(HANDLER, event, KINDS, deps);
-    if (accepted.kind === 'done') return accepted.result;
-    const { notice, now } = accepted;
-    const keys = { handler: HANDLER, eventId: notice.eventId, noticeKind: notice.kind, instanceId: notice.instanceId };
+export const makeHandler =
+  (source: DepsSource<NoticeDeps>) =>
+  async (event: unknown): Promise<HandlerResult> => {
+    const deps = resolveDeps(source);
+    return instrumented(deps, HANDLER, async () => {
+      const { log, metrics } = deps.telemetry;
+      const accepted = acceptEvent(HANDLER, event, KINDS, deps);
+      if (accepted.kind === 'done') return accepted.result;
+      const { notice, now } = accepted;
+      const keys = { handler: HANDLER, eventId: notice.eventId, noticeKind: notice.kind, instanceId: notice.instanceId };
 
-    // Lifecycle actions name their group; EC2 events do not, so look the instance up (cached by the adapter).
-    const group: GroupId | undefined =
-      notice.kind === 'lifecycle-launch' || notice.kind === 'lifecycle-terminate' ? notice.groupId : await deps.ports.capacity.findGroupOfInstance(notice.instanceId);
-    const settings = group === undefined ? undefined : deps.managed.groups.get(group);
-    if (group === undefined) {
-      log.info('event ignored: the instance is in no Auto Scaling group', keys);
-      metrics.metric(MetricName.ignoredEvents, 'Count', 1, { [MetricDimension.noticeKind]: notice.kind });
-      return { status: 'ignored', reason: `${notice.instanceId} is in no Auto Scaling group`, eventId: notice.eventId };
-    }
+      // Lifecycle actions name their group; EC2 events do not, so look the instance up (cached by the adapter).
+      const group: GroupId | undefined =
+        notice.kind === 'lifecycle-launch' || notice.kind === 'lifecycle-terminate'
+          ? notice.groupId
+          : await deps.ports.capacity.findGroupOfInstance(notice.instanceId);
+      const settings = group === undefined ? undefined : deps.managed.groups.get(group);
+      if (group === undefined) {
+        log.info('event ignored: the instance is in no Auto Scaling group', keys);
+        metrics.metric(MetricName.ignoredEvents, 'Count', 1, { [MetricDimension.noticeKind]: notice.kind });
+        return { status: 'ignored', reason: `${notice.instanceId} is in no Auto Scaling group`, eventId: notice.eventId };
+      }
 
-    // Only the forecasts the planners read here: the noticed instance's and its On-Demand siblings' (noticeForecastScope).
-    const loaded = await loadFleet(deps.ports, deps.managed, { groupIds: relatedGroups(deps.managed, group), forecastScope: noticeForecastScope(notice.instanceId), describeOnly: [notice.instanceId] });
-    for (const w of loaded.warnings) log.warn(w, { ...keys, groupId: group });
-    if (!loaded.fleet.groups.some((g) => g.id === group)) {
-      log.info('event ignored: the group is not managed by spotwise', { ...keys, groupId: group });
-      metrics.metric(MetricName.ignoredEvents, 'Count', 1, { [MetricDimension.noticeKind]: notice.kind });
-      return { status: 'ignored', reason: `group ${group} is not managed by spotwise`, eventId: notice.eventId };
-    }
+      // Only the forecasts the planners read here: the noticed instance's and its On-Demand siblings' (noticeForecastScope).
+      const loaded = await loadFleet(deps.ports, deps.managed, {
+        groupIds: relatedGroups(deps.managed, group),
+        forecastScope: noticeForecastScope(notice.instanceId),
+        describeOnly: [notice.instanceId],
+      });
+      for (const w of loaded.warnings) log.warn(w, { ...keys, groupId: group });
+      if (!loaded.fleet.groups.some((g) => g.id === group)) {
+        log.info('event ignored: the group is not managed by spotwise', { ...keys, groupId: group });
+        metrics.metric(MetricName.ignoredEvents, 'Count', 1, { [MetricDimension.noticeKind]: notice.kind });
+        return { status: 'ignored', reason: `group ${group} is not managed by spotwise`, eventId: notice.eventId };
+      }
 
-    // A hand-over to a newcomer carries its victim's profile lineage (restart learning), in the same plan.
-    const plan = withLineage(planNoticeResponse(notice, loaded.fleet, { now }), loaded.fleet, notice.at, notice.kind === 'lifecycle-launch' ? notice.groupId : undefined);
-    // Marked only now: a failed read above throws and is retried by Lambda with nothing done yet; from
-    // here on the plan's effects begin, so a redelivery must not act twice.
-    if (!(await deps.ports.state.markEventProcessed(notice.eventId, now))) {
-      log.info('duplicate event: already processed', keys);
-      return { status: 'duplicate', eventId: notice.eventId };
-    }
-    const policy = settings?.policy ?? loaded.fleet.groups.find((g) => g.id === group)?.policy;
-    const dryRun = effectiveDryRun(deps.dryRun, policy);
-    const { report } = await runPlan({ handler: HANDLER, notice, plan, dryRun, ports: deps.ports, telemetry: deps.telemetry });
-    await recordRestartWindows(plan.events, loaded.fleet, deps.ports.state, notice.at, now).catch((error: unknown) => {
-      log.error('recording the restart window failed', { ...keys, error: (error as Error).message });
+      // A hand-over to a newcomer carries its victim's profile lineage (restart learning), in the same plan.
+      const plan = withLineage(
+        planNoticeResponse(notice, loaded.fleet, { now }),
+        loaded.fleet,
+        notice.at,
+        notice.kind === 'lifecycle-launch' ? notice.groupId : undefined,
+      );
+      // Marked only now: a failed read above throws and is retried by Lambda with nothing done yet; from
+      // here on the plan's effects begin, so a redelivery must not act twice.
+      if (!(await deps.ports.state.markEventProcessed(notice.eventId, now))) {
+        log.info('duplicate event: already processed', keys);
+        return { status: 'duplicate', eventId: notice.eventId };
+      }
+      const policy = settings?.policy ?? loaded.fleet.groups.find((g) => g.id === group)?.policy;
+      const dryRun = effectiveDryRun(deps.dryRun, policy);
+      const { report } = await runPlan({ handler: HANDLER, notice, plan, dryRun, ports: deps.ports, telemetry: deps.telemetry });
+      await recordRestartWindows(plan.events, loaded.fleet, deps.ports.state, notice.at, now).catch((error: unknown) => {
+        log.error('recording the restart window failed', { ...keys, error: (error as Error).message });
+      });
+
+      metrics.metric(MetricName.noticesHandled, 'Count', 1, { [MetricDimension.noticeKind]: notice.kind });
+      if (report.lastActionAt !== undefined) {
+        // From the event's time (when AWS emitted it) to the last call made: what the 120 s warning leaves.
+        metrics.metric(MetricName.noticeToLastActionSeconds, 'Seconds', Math.max(0, (report.lastActionAt - notice.at) / 1000));
+      }
+      return {
+        status: 'planned',
+        eventId: notice.eventId,
+        noticeKind: notice.kind,
+        dryRun,
+        actions: plan.actions.map((a) => a.kind),
+        succeeded: report.succeeded,
+      };
     });
-
-    metrics.metric(MetricName.noticesHandled, 'Count', 1, { [MetricDimension.noticeKind]: notice.kind });
-    if (report.lastActionAt !== undefined) {
-      // From the event's time (when AWS emitted it) to the last call made: what the 120 s warning leaves.
-      metrics.metric(MetricName.noticeToLastActionSeconds, 'Seconds', Math.max(0, (report.lastActionAt - notice.at) / 1000));
-    }
-    return { status: 'planned', eventId: notice.eventId, noticeKind: notice.kind, dryRun, actions: plan.actions.map((a) => a.kind), succeeded: report.succeeded };
-  });
-};
+  };
 
 /** Real AWS adapters, built on the first invocation (importing this module needs no AWS environment). */
 export const defaultDeps = (): (() => NoticeDeps) => lazy(() => buildAwsDeps(HANDLER));

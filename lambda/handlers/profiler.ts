@@ -1,7 +1,14 @@
 import {
   DIMENSIONS,
-  type BehaviourProfile, type FleetView, type Forecast, type GroupView, type InstanceId, type ManagedInstance, type PredictionInput,
-  type ResourcePool, type Resources,
+  type BehaviourProfile,
+  type FleetView,
+  type Forecast,
+  type GroupView,
+  type InstanceId,
+  type ManagedInstance,
+  type PredictionInput,
+  type ResourcePool,
+  type Resources,
 } from '../core/domain';
 import { MetricDimension, MetricName } from '../contracts/metrics';
 import { PoolOverCommitError } from '../adapters/dynamodb-state-store';
@@ -95,10 +102,12 @@ export const METRIC_LAG_MS = 3 * MINUTE_MS;
 /** Downtime assumed for a restart with no history: a replacement Spot launch and boot take minutes. */
 export const DEFAULT_RESTART_DOWNTIME_SECONDS = 180;
 
-
 /** The median downtime of the instance's own restarts, else the default. */
 const expectedDowntimeSeconds = (p: BehaviourProfile): number => {
-  const seen = p.restarts.map((r) => r.downtimeSeconds).filter((s) => Number.isFinite(s) && s >= 0).sort((a, b) => a - b);
+  const seen = p.restarts
+    .map((r) => r.downtimeSeconds)
+    .filter((s) => Number.isFinite(s) && s >= 0)
+    .sort((a, b) => a - b);
   return seen.length === 0 ? DEFAULT_RESTART_DOWNTIME_SECONDS : (seen[Math.floor(seen.length / 2)] ?? DEFAULT_RESTART_DOWNTIME_SECONDS);
 };
 
@@ -121,94 +130,117 @@ export { allocationOf };
  * Profiles and forecasts are stored in dry-run too (that is what spotwise learns); pool writes,
  * staging actions and eviction requests are not.
  */
-export const makeHandler = (source: DepsSource<ProfilerDeps>) => async (event: unknown): Promise<HandlerResult> => {
-  const deps = resolveDeps(source);
-  return instrumented(deps, HANDLER, async () => {
-    const { log, metrics } = deps.telemetry;
-    const accepted = acceptEvent(HANDLER, event, ['profile-tick'] as const, deps);
-    if (accepted.kind === 'done') return accepted.result;
-    const { notice, now } = accepted;
-    const groupId = notice.groupId;
-    const keys = { handler: HANDLER, eventId: notice.eventId, groupId };
-    const settings = await resolveManagedGroup(deps.ports, deps.managed, groupId);
-    if (settings === undefined) {
-      log.warn('profile tick for a group spotwise does not manage', keys);
-      metrics.metric(MetricName.ignoredEvents, 'Count', 1, { [MetricDimension.noticeKind]: notice.kind });
-      return { status: 'ignored', reason: `group ${groupId} is not managed by spotwise`, eventId: notice.eventId };
-    }
-    const described = await loadFleet(deps.ports, deps.managed, { groupIds: relatedGroups(deps.managed, groupId), readPoolSignals: true });
-    const priced = await priceFleet({ ...(deps.prices !== undefined ? { prices: deps.prices } : {}), telemetry: deps.telemetry }, described.fleet, now, keys);
-    const loaded = { ...described, fleet: priced.fleet };
-    for (const w of loaded.warnings) log.warn(w, keys);
-    const group = loaded.fleet.groups.find((g) => g.id === groupId);
-    if (group === undefined) return { status: 'ignored', reason: `group ${groupId} could not be described`, eventId: notice.eventId };
-    const { policy } = group;
-    const dryRun = effectiveDryRun(deps.dryRun, policy);
-
-    // 1–3. Every serving instance with a known type is profiled, a batch at a time (see profileInBatches).
-    const serving = group.instances.filter(isServing);
-    const targets: MetricTarget[] = [];
-    for (const i of serving) {
-      const spec = loaded.fleet.catalog.get(i.instanceType);
-      if (spec === undefined) continue;
-      // The agent flag asks for the CWAgent metrics too; where no agent runs they come back missing (never 0).
-      targets.push({ instanceId: i.id, instanceType: i.instanceType, vcpus: spec.resources.vcpu, memoryGiB: spec.resources.memoryGiB, agent: true });
-    }
-    const profiled = await profileInBatches(deps, { group, serving, targets, catalog: loaded.fleet.catalog, now, keys, keepProfiles: group.role === 'standby' || policy.throttle?.enabled === true });
-    const { forecasts } = profiled;
-
-    // 4. The pool as it stands now: capacity, allocations from the new profiles, expired reservations
-    // gone, replacements holding their victims' reservations — through the pool's admission rules.
-    // The pool's upkeep (core planPoolUpkeep, the same `spotwise plan` prints): refresh, throttles, loans called back.
-    const upkeep = planPoolUpkeep({
-      group, fleet: loaded.fleet, allocations: profiled.allocations, profiles: [...profiled.profiles.values()], forecasts, now,
-      capacity: settings.capacity === undefined ? poolCapacity(settings, group.instances, loaded.fleet.catalog) : settings.capacity,
-      staleAfterMs: deps.profiler.windowMinutes * MINUTE_MS + METRIC_LAG_MS,
-    });
-    const { refresh } = upkeep;
-    const { pool } = refresh;
-    reportRefresh(refresh, deps, keys);
-    const claimed = dryRun ? undefined : await storeRefreshUnlessOverCommitted(deps, group, refresh, loaded.poolsNotStored.includes(groupId), now, keys);
-
-    // 5. Stage capacity ahead of interruptions on the refreshed view, and execute.
-    const fleet: FleetView = {
-      ...loaded.fleet,
-      groups: loaded.fleet.groups.map((g) => (g.id === groupId ? { ...g, pool } : g)),
-      forecasts: new Map([...loaded.fleet.forecasts, ...forecasts.map((f) => [f.instanceId, f] as const)]),
-    };
-    const staged = planNoticeResponse(notice, fleet, { now });
-    // A standby group's own tick also returns the members nobody uses any more (from their own data).
-    const standbyReturn = group.role === 'standby' ? planStandbyReturn({ standby: group, fleet, profiles: profiled.profiles, now }) : undefined;
-    for (const k of standbyReturn?.kept ?? []) log.debug('standby member kept', { ...keys, instanceId: k.instanceId, reason: k.reason });
-    // Replacements that took over a victim's reservation in the refresh carry its profile lineage (restart learning).
-    // Stored: only the hand-overs whose release this tick won (a concurrent launch hook may have taken one first).
-    const handedOver = claimed === undefined ? refresh.handedOver : refresh.handedOver.filter((h) => claimed.has(h.reservationId));
-    // Throttles (policy throttle, off by default) go last: a failed publish then stops nothing else of the plan.
-    const { throttles } = upkeep;
-    // Loans called back release their borrowing reservations first in the plan (the request behind one is re-admitted when due).
-    const revoked = upkeep.revocations;
-    const first = revoked.actions;
-    const extra = [...(standbyReturn?.actions ?? []), ...refreshLineage(loaded.fleet, group, handedOver), ...throttles.actions];
-    const plan = extra.length === 0 && first.length === 0
-      ? staged
-      : { actions: [...first, ...staged.actions.filter((a) => a.kind !== 'noop'), ...extra], events: [...revoked.events, ...staged.events] };
-    const { report } = await runPlan({ handler: HANDLER, notice, plan, dryRun, ports: deps.ports, telemetry: deps.telemetry });
-
-    // 6. Evictions become requests for the coordinator (it admits them like any other); throttled instances first.
-    const evictions = planEvictions(groupId, fleet, { now, throttled: throttles.throttled });
-    for (const request of evictions) {
-      log.info('eviction requested', { ...keys, requestId: request.requestId, dryRun });
-      if (dryRun) continue;
-      if ((await deps.ports.state.getRequest(request.requestId)) === undefined) {
-        await deps.ports.state.putRequest({ request, status: 'pending', updatedAt: now, note: 'eviction: pool over its threshold' });
+export const makeHandler =
+  (source: DepsSource<ProfilerDeps>) =>
+  async (event: unknown): Promise<HandlerResult> => {
+    const deps = resolveDeps(source);
+    return instrumented(deps, HANDLER, async () => {
+      const { log, metrics } = deps.telemetry;
+      const accepted = acceptEvent(HANDLER, event, ['profile-tick'] as const, deps);
+      if (accepted.kind === 'done') return accepted.result;
+      const { notice, now } = accepted;
+      const groupId = notice.groupId;
+      const keys = { handler: HANDLER, eventId: notice.eventId, groupId };
+      const settings = await resolveManagedGroup(deps.ports, deps.managed, groupId);
+      if (settings === undefined) {
+        log.warn('profile tick for a group spotwise does not manage', keys);
+        metrics.metric(MetricName.ignoredEvents, 'Count', 1, { [MetricDimension.noticeKind]: notice.kind });
+        return { status: 'ignored', reason: `group ${groupId} is not managed by spotwise`, eventId: notice.eventId };
       }
-    }
+      const described = await loadFleet(deps.ports, deps.managed, { groupIds: relatedGroups(deps.managed, groupId), readPoolSignals: true });
+      const priced = await priceFleet({ ...(deps.prices !== undefined ? { prices: deps.prices } : {}), telemetry: deps.telemetry }, described.fleet, now, keys);
+      const loaded = { ...described, fleet: priced.fleet };
+      for (const w of loaded.warnings) log.warn(w, keys);
+      const group = loaded.fleet.groups.find((g) => g.id === groupId);
+      if (group === undefined) return { status: 'ignored', reason: `group ${groupId} could not be described`, eventId: notice.eventId };
+      const { policy } = group;
+      const dryRun = effectiveDryRun(deps.dryRun, policy);
 
-    emitGroupMetrics(deps, group, pool, profiled, fleet);
-    emitCostMetrics(deps.telemetry, group, priced.quote, profiled.queries, keys);
-    return { status: 'planned', eventId: notice.eventId, noticeKind: notice.kind, dryRun, actions: plan.actions.map((a) => a.kind), succeeded: report.succeeded };
-  });
-};
+      // 1–3. Every serving instance with a known type is profiled, a batch at a time (see profileInBatches).
+      const serving = group.instances.filter(isServing);
+      const targets: MetricTarget[] = [];
+      for (const i of serving) {
+        const spec = loaded.fleet.catalog.get(i.instanceType);
+        if (spec === undefined) continue;
+        // The agent flag asks for the CWAgent metrics too; where no agent runs they come back missing (never 0).
+        targets.push({ instanceId: i.id, instanceType: i.instanceType, vcpus: spec.resources.vcpu, memoryGiB: spec.resources.memoryGiB, agent: true });
+      }
+      const profiled = await profileInBatches(deps, {
+        group,
+        serving,
+        targets,
+        catalog: loaded.fleet.catalog,
+        now,
+        keys,
+        keepProfiles: group.role === 'standby' || policy.throttle?.enabled === true,
+      });
+      const { forecasts } = profiled;
+
+      // 4. The pool as it stands now: capacity, allocations from the new profiles, expired reservations
+      // gone, replacements holding their victims' reservations — through the pool's admission rules.
+      // The pool's upkeep (core planPoolUpkeep, the same `spotwise plan` prints): refresh, throttles, loans called back.
+      const upkeep = planPoolUpkeep({
+        group,
+        fleet: loaded.fleet,
+        allocations: profiled.allocations,
+        profiles: [...profiled.profiles.values()],
+        forecasts,
+        now,
+        capacity: settings.capacity === undefined ? poolCapacity(settings, group.instances, loaded.fleet.catalog) : settings.capacity,
+        staleAfterMs: deps.profiler.windowMinutes * MINUTE_MS + METRIC_LAG_MS,
+      });
+      const { refresh } = upkeep;
+      const { pool } = refresh;
+      reportRefresh(refresh, deps, keys);
+      const claimed = dryRun ? undefined : await storeRefreshUnlessOverCommitted(deps, group, refresh, loaded.poolsNotStored.includes(groupId), now, keys);
+
+      // 5. Stage capacity ahead of interruptions on the refreshed view, and execute.
+      const fleet: FleetView = {
+        ...loaded.fleet,
+        groups: loaded.fleet.groups.map((g) => (g.id === groupId ? { ...g, pool } : g)),
+        forecasts: new Map([...loaded.fleet.forecasts, ...forecasts.map((f) => [f.instanceId, f] as const)]),
+      };
+      const staged = planNoticeResponse(notice, fleet, { now });
+      // A standby group's own tick also returns the members nobody uses any more (from their own data).
+      const standbyReturn = group.role === 'standby' ? planStandbyReturn({ standby: group, fleet, profiles: profiled.profiles, now }) : undefined;
+      for (const k of standbyReturn?.kept ?? []) log.debug('standby member kept', { ...keys, instanceId: k.instanceId, reason: k.reason });
+      // Replacements that took over a victim's reservation in the refresh carry its profile lineage (restart learning).
+      // Stored: only the hand-overs whose release this tick won (a concurrent launch hook may have taken one first).
+      const handedOver = claimed === undefined ? refresh.handedOver : refresh.handedOver.filter((h) => claimed.has(h.reservationId));
+      // Throttles (policy throttle, off by default) go last: a failed publish then stops nothing else of the plan.
+      const { throttles } = upkeep;
+      // Loans called back release their borrowing reservations first in the plan (the request behind one is re-admitted when due).
+      const revoked = upkeep.revocations;
+      const first = revoked.actions;
+      const extra = [...(standbyReturn?.actions ?? []), ...refreshLineage(loaded.fleet, group, handedOver), ...throttles.actions];
+      const plan =
+        extra.length === 0 && first.length === 0
+          ? staged
+          : { actions: [...first, ...staged.actions.filter((a) => a.kind !== 'noop'), ...extra], events: [...revoked.events, ...staged.events] };
+      const { report } = await runPlan({ handler: HANDLER, notice, plan, dryRun, ports: deps.ports, telemetry: deps.telemetry });
+
+      // 6. Evictions become requests for the coordinator (it admits them like any other); throttled instances first.
+      const evictions = planEvictions(groupId, fleet, { now, throttled: throttles.throttled });
+      for (const request of evictions) {
+        log.info('eviction requested', { ...keys, requestId: request.requestId, dryRun });
+        if (dryRun) continue;
+        if ((await deps.ports.state.getRequest(request.requestId)) === undefined) {
+          await deps.ports.state.putRequest({ request, status: 'pending', updatedAt: now, note: 'eviction: pool over its threshold' });
+        }
+      }
+
+      emitGroupMetrics(deps, group, pool, profiled, fleet);
+      emitCostMetrics(deps.telemetry, group, priced.quote, profiled.queries, keys);
+      return {
+        status: 'planned',
+        eventId: notice.eventId,
+        noticeKind: notice.kind,
+        dryRun,
+        actions: plan.actions.map((a) => a.kind),
+        succeeded: report.succeeded,
+      };
+    });
+  };
 
 /** What a tick keeps of its profiling once each batch is released. */
 interface Profiled {
@@ -282,10 +314,19 @@ const profileInBatches = async (deps: ProfilerDeps, scope: ProfileScope): Promis
       if (instance === undefined) continue;
       try {
         const known = stored.get(t.instanceId);
-        const before = known !== undefined ? onCurrentType(known, t, group.id) : newProfile({
-          instanceId: t.instanceId, groupId: group.id, instanceType: t.instanceType, vcpus: t.vcpus, jobType: instance.jobType,
-          launchedAt: instance.launchedAt, now, halfLifeMs: deps.profiler.halfLifeMs,
-        });
+        const before =
+          known !== undefined
+            ? onCurrentType(known, t, group.id)
+            : newProfile({
+                instanceId: t.instanceId,
+                groupId: group.id,
+                instanceType: t.instanceType,
+                vcpus: t.vcpus,
+                jobType: instance.jobType,
+                launchedAt: instance.launchedAt,
+                now,
+                halfLifeMs: deps.profiler.halfLifeMs,
+              });
         const next = updateProfile(before, read?.samples.get(t.instanceId) ?? [], now);
         const closed = closeRestartWindow(next, now, windowMinutes);
         gaps += Object.values(closed.gaps).reduce((s, n) => s + n, 0) - Object.values(before.gaps).reduce((s, n) => s + n, 0);
@@ -304,10 +345,12 @@ const profileInBatches = async (deps: ProfilerDeps, scope: ProfileScope): Promis
     // What each instance uses now rides on its forecast: lenders are judged by it (core/pool/borrowing.ts).
     const staleAfterMs = deps.profiler.windowMinutes * MINUTE_MS + METRIC_LAG_MS;
     const useOf = new Map(profiles.map((p) => [p.instanceId, recentUse(p, now, staleAfterMs)] as const));
-    forecasts.push(...predicted.map((f): Forecast => {
-      const use = useOf.get(f.instanceId);
-      return f.kind === 'known' && use !== undefined ? { ...f, recentUse: use } : f;
-    }));
+    forecasts.push(
+      ...predicted.map((f): Forecast => {
+        const use = useOf.get(f.instanceId);
+        return f.kind === 'known' && use !== undefined ? { ...f, recentUse: use } : f;
+      }),
+    );
     for (const p of profiles) {
       cases.push(...calibrationCases(p));
       jobTypes.set(p.instanceId, p.jobType);
@@ -323,7 +366,13 @@ const profileInBatches = async (deps: ProfilerDeps, scope: ProfileScope): Promis
   const factors = deps.profiler.recalibrate === false ? calibrationFactors([]) : calibrationFactors(cases, 0.9);
   const calibrated = forecasts.map((f) => calibrateForecast(f, jobTypes.get(f.instanceId) ?? '', factors));
   for (let from = 0; from < calibrated.length; from += size) await deps.ports.state.putForecasts(calibrated.slice(from, from + size));
-  if (Object.keys(factors.pooled).length > 0) log.info('forecasts recalibrated from the group\'s restarts', { ...keys, factors: factors.pooled, cases: factors.cases, byJobType: Object.fromEntries(factors.byJobType) });
+  if (Object.keys(factors.pooled).length > 0)
+    log.info("forecasts recalibrated from the group's restarts", {
+      ...keys,
+      factors: factors.pooled,
+      cases: factors.cases,
+      byJobType: Object.fromEntries(factors.byJobType),
+    });
   return { forecasts: calibrated, allocations, profiles: kept, updated, oldestMs, gaps, queries };
 };
 
@@ -342,19 +391,26 @@ const predictAll = async (deps: ProfilerDeps, inputs: readonly PredictionInput[]
 
 const sameResources = (a: Resources, b: Resources): boolean => DIMENSIONS.every((d) => a[d] === b[d]);
 
-
 /** Logs what the refresh could not record as asked: capped allocations (the pool is full there) and a held capacity. */
 const reportRefresh = (refresh: PoolRefresh, deps: ProfilerDeps, keys: Record<string, string>): void => {
   const { log } = deps.telemetry;
-  for (const h of refresh.handedOver) log.info('replacement takes over its victim\'s reservation', { ...keys, instanceId: h.instanceId, reservationId: h.reservationId });
+  for (const h of refresh.handedOver)
+    log.info("replacement takes over its victim's reservation", { ...keys, instanceId: h.instanceId, reservationId: h.reservationId });
   for (const c of refresh.capped) {
     log.warn('allocation capped: the pool is full (nothing more is admitted on the short dimensions)', {
-      ...keys, instanceId: c.instanceId, wanted: formatResources(c.wanted), allocated: formatResources(c.allocated), shortfall: formatResources(c.shortfall),
+      ...keys,
+      instanceId: c.instanceId,
+      wanted: formatResources(c.wanted),
+      allocated: formatResources(c.allocated),
+      shortfall: formatResources(c.shortfall),
     });
   }
   deps.telemetry.metrics.metric(MetricName.allocationsBelowWanted, 'Count', refresh.capped.length, { [MetricDimension.group]: keys['groupId'] ?? '' });
   if (refresh.capacityHeld !== undefined) {
-    log.warn('pool capacity kept above its target until reservations are released (the core never shrinks below commitments)', { ...keys, capacity: formatResources(refresh.capacityHeld) });
+    log.warn('pool capacity kept above its target until reservations are released (the core never shrinks below commitments)', {
+      ...keys,
+      capacity: formatResources(refresh.capacityHeld),
+    });
   }
 };
 
@@ -363,12 +419,22 @@ const reportRefresh = (refresh: PoolRefresh, deps: ProfilerDeps, keys: Record<st
  * (PoolOverCommitError: nothing over-committed is ever written). The tick then keeps the stored pool as it is
  * — the next tick recomputes from a fresh read — and goes on staging; this tick's hand-overs carry no lineage.
  */
-const storeRefreshUnlessOverCommitted = async (deps: ProfilerDeps, group: GroupView, refresh: PoolRefresh, notStored: boolean, now: number, keys: Record<string, string>): Promise<Set<string>> => {
+const storeRefreshUnlessOverCommitted = async (
+  deps: ProfilerDeps,
+  group: GroupView,
+  refresh: PoolRefresh,
+  notStored: boolean,
+  now: number,
+  keys: Record<string, string>,
+): Promise<Set<string>> => {
   try {
     return await storeRefresh(deps, group, refresh, notStored, now, keys);
   } catch (error) {
     if (!(error instanceof PoolOverCommitError)) throw error;
-    deps.telemetry.log.warn('pool refresh not stored: reservations committed meanwhile leave no room for it; the next tick recomputes', { ...keys, error: error.message });
+    deps.telemetry.log.warn('pool refresh not stored: reservations committed meanwhile leave no room for it; the next tick recomputes', {
+      ...keys,
+      error: error.message,
+    });
     return new Set();
   }
 };
@@ -381,11 +447,21 @@ const storeRefreshUnlessOverCommitted = async (deps: ProfilerDeps, group: GroupV
  * after (3) the final pool fits its capacity. A concurrent reserve in between can only be refused.
  * Returns the handed-over reservations this write released (the others were taken meanwhile).
  */
-const storeRefresh = async (deps: ProfilerDeps, group: GroupView, refresh: PoolRefresh, notStored: boolean, now: number, keys: Record<string, string>): Promise<Set<string>> => {
+const storeRefresh = async (
+  deps: ProfilerDeps,
+  group: GroupView,
+  refresh: PoolRefresh,
+  notStored: boolean,
+  now: number,
+  keys: Record<string, string>,
+): Promise<Set<string>> => {
   const { state } = deps.ports;
   const { pool } = refresh;
   if (notStored) await state.putPoolCapacity(group.id, pool.capacity);
-  const raised = [...pool.allocations].some(([id, a]) => { const low = refresh.lowered.get(id); return low === undefined || !sameResources(low, a); });
+  const raised = [...pool.allocations].some(([id, a]) => {
+    const low = refresh.lowered.get(id);
+    return low === undefined || !sameResources(low, a);
+  });
   if (!notStored && raised) await state.putAllocations(group.id, refresh.lowered);
   const claimed = new Set<string>();
   for (const h of refresh.handedOver) if (await state.release(group.id, h.reservationId)) claimed.add(h.reservationId);
@@ -439,7 +515,8 @@ const emitGroupMetrics = (deps: ProfilerDeps, group: GroupView, pool: ResourcePo
   // treats silence as a stopped profiler. Serving instances whose profiles all failed stay silent.
   else if (!group.instances.some(isServing)) m.metric(MetricName.profileAgeSeconds, 'Seconds', 0, dims);
   const standby = fleet.groups.find((g) => g.id === group.standbyGroupId);
-  if (standby !== undefined) m.metric(MetricName.warmPoolSize, 'Count', standby.instances.filter((i) => i.warm).length, { [MetricDimension.group]: standby.id });
+  if (standby !== undefined)
+    m.metric(MetricName.warmPoolSize, 'Count', standby.instances.filter((i) => i.warm).length, { [MetricDimension.group]: standby.id });
 };
 
 /**

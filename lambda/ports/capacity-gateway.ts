@@ -34,8 +34,19 @@ export interface CapacityGateway {
    * it: concurrent callers never lose each other's change. Clamped to the group's [min, max] by Auto Scaling.
    */
   changeDesiredCapacity(id: GroupId, by: number): Promise<void>;
-  completeLifecycleAction(input: { readonly groupId: GroupId; readonly instanceId: InstanceId; readonly hookName: string; readonly token: string; readonly result: 'CONTINUE' | 'ABANDON' }): Promise<void>;
-  recordLifecycleActionHeartbeat(input: { readonly groupId: GroupId; readonly instanceId: InstanceId; readonly hookName: string; readonly token: string }): Promise<void>;
+  completeLifecycleAction(input: {
+    readonly groupId: GroupId;
+    readonly instanceId: InstanceId;
+    readonly hookName: string;
+    readonly token: string;
+    readonly result: 'CONTINUE' | 'ABANDON';
+  }): Promise<void>;
+  recordLifecycleActionHeartbeat(input: {
+    readonly groupId: GroupId;
+    readonly instanceId: InstanceId;
+    readonly hookName: string;
+    readonly token: string;
+  }): Promise<void>;
   terminateInstanceInGroup(id: InstanceId, options: { readonly decrementDesiredCapacity: boolean }): Promise<void>;
   /**
    * EnterStandby: an InService member leaves service (no health checks, no load balancer traffic) before a voluntary

@@ -7,6 +7,9 @@ export interface EventPublisher {
 
 export type PublishedEntry =
   | { readonly detailType: 'Domain Event'; readonly detail: DomainEvent }
-  | { readonly detailType: 'Plan Made'; readonly detail: { readonly handler: string; readonly dryRun: boolean; readonly plan: Plan; readonly noticeKind: string } }
+  | {
+      readonly detailType: 'Plan Made';
+      readonly detail: { readonly handler: string; readonly dryRun: boolean; readonly plan: Plan; readonly noticeKind: string };
+    }
   /** For the operator's own enforcement (README "Throttling"): published by the executor for a `request-throttle` action. */
   | { readonly detailType: 'Throttle Requested'; readonly detail: Throttle };

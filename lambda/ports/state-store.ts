@@ -1,5 +1,15 @@
 import type {
-  BehaviourProfile, Forecast, GroupId, InstanceId, InterruptionRequest, PoolSignal, PoolSignalHistory, Reservation, ReservationId, ResourcePool, Resources,
+  BehaviourProfile,
+  Forecast,
+  GroupId,
+  InstanceId,
+  InterruptionRequest,
+  PoolSignal,
+  PoolSignalHistory,
+  Reservation,
+  ReservationId,
+  ResourcePool,
+  Resources,
 } from '../core/domain';
 
 export type ReserveOutcome =

@@ -28,7 +28,8 @@ export class TokenBucket {
     readonly budget: ThrottleBudget,
     start: number,
   ) {
-    if (!(budget.burst >= 1 && budget.refillPerSecond > 0)) throw new RangeError(`throttle budget needs burst ≥ 1 and refillPerSecond > 0 (got ${JSON.stringify(budget)})`);
+    if (!(budget.burst >= 1 && budget.refillPerSecond > 0))
+      throw new RangeError(`throttle budget needs burst ≥ 1 and refillPerSecond > 0 (got ${JSON.stringify(budget)})`);
     this.tokens = budget.burst;
     this.at = start;
   }

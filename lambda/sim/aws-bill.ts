@@ -61,7 +61,14 @@ export interface SoftwareBill {
 }
 
 export const NO_SOFTWARE: SoftwareUsage = {
-  invocations: [], dynamoReads: 0, dynamoWrites: 0, eventsPublished: 0, schedulerInvocations: 0, metricsRequested: 0, agentInstanceHours: 0, agentMetricsPerInstance: 0,
+  invocations: [],
+  dynamoReads: 0,
+  dynamoWrites: 0,
+  eventsPublished: 0,
+  schedulerInvocations: 0,
+  metricsRequested: 0,
+  agentInstanceHours: 0,
+  agentMetricsPerInstance: 0,
 };
 
 /** Prices a run's software usage (pure; every count must be a finite number ≥ 0). */
@@ -80,6 +87,16 @@ export const priceSoftware = (u: SoftwareUsage): SoftwareBill => {
   const eventbridge = check('eventsPublished', u.eventsPublished) * AWS_PRICES.eventBridgeEventUsd;
   const scheduler = check('schedulerInvocations', u.schedulerInvocations) * AWS_PRICES.schedulerInvocationUsd;
   const cloudwatchReads = check('metricsRequested', u.metricsRequested) * AWS_PRICES.getMetricDataPerMetricUsd;
-  const agentMetrics = (check('agentInstanceHours', u.agentInstanceHours) * check('agentMetricsPerInstance', u.agentMetricsPerInstance) * AWS_PRICES.customMetricMonthUsd) / HOURS_PER_MONTH;
-  return { lambda, dynamodb, eventbridge, scheduler, cloudwatchReads, agentMetrics, total: lambda + dynamodb + eventbridge + scheduler + cloudwatchReads + agentMetrics };
+  const agentMetrics =
+    (check('agentInstanceHours', u.agentInstanceHours) * check('agentMetricsPerInstance', u.agentMetricsPerInstance) * AWS_PRICES.customMetricMonthUsd) /
+    HOURS_PER_MONTH;
+  return {
+    lambda,
+    dynamodb,
+    eventbridge,
+    scheduler,
+    cloudwatchReads,
+    agentMetrics,
+    total: lambda + dynamodb + eventbridge + scheduler + cloudwatchReads + agentMetrics,
+  };
 };

@@ -85,10 +85,13 @@ export const checkInterruptionParams = (p: InterruptionModelParams): Interruptio
     throw new RangeError(`interruption model: ${field} must be ${want} (got ${JSON.stringify(value)})`);
   };
   if (!(p.rateScale >= 0 && Number.isFinite(p.rateScale))) bad('rateScale', p.rateScale, 'a finite number ≥ 0');
-  if (!(p.reclaimShare.min > 0 && p.reclaimShare.min <= p.reclaimShare.max && p.reclaimShare.max <= 1)) bad('reclaimShare', p.reclaimShare, '0 < min ≤ max ≤ 1');
-  if (!(p.warningSpreadMeanSeconds > 0 && p.warningSpreadMaxSeconds >= p.warningSpreadMeanSeconds)) bad('warningSpread', [p.warningSpreadMeanSeconds, p.warningSpreadMaxSeconds], 'mean > 0 and max ≥ mean');
+  if (!(p.reclaimShare.min > 0 && p.reclaimShare.min <= p.reclaimShare.max && p.reclaimShare.max <= 1))
+    bad('reclaimShare', p.reclaimShare, '0 < min ≤ max ≤ 1');
+  if (!(p.warningSpreadMeanSeconds > 0 && p.warningSpreadMaxSeconds >= p.warningSpreadMeanSeconds))
+    bad('warningSpread', [p.warningSpreadMeanSeconds, p.warningSpreadMaxSeconds], 'mean > 0 and max ≥ mean');
   if (!(p.rebalanceShare >= 0 && p.rebalanceShare <= 1)) bad('rebalanceShare', p.rebalanceShare, 'within [0, 1]');
-  if (!(p.rebalanceLeadSeconds.min >= 0 && p.rebalanceLeadSeconds.min <= p.rebalanceLeadSeconds.max)) bad('rebalanceLeadSeconds', p.rebalanceLeadSeconds, '0 ≤ min ≤ max');
+  if (!(p.rebalanceLeadSeconds.min >= 0 && p.rebalanceLeadSeconds.min <= p.rebalanceLeadSeconds.max))
+    bad('rebalanceLeadSeconds', p.rebalanceLeadSeconds, '0 ≤ min ≤ max');
   if (!(p.poolExhaustedSeconds >= 0)) bad('poolExhaustedSeconds', p.poolExhaustedSeconds, '≥ 0');
   return p;
 };
@@ -97,7 +100,12 @@ export const checkInterruptionParams = (p: InterruptionModelParams): Interruptio
  * Draws every pool's bursts in [start, end) (epoch ms), sorted by time then pool. Pools are visited in
  * the order given and each draws from `rng` in turn, so the caller passes a dedicated stream.
  */
-export const drawPoolBursts = (pools: readonly PoolRisk[], window: { readonly start: number; readonly end: number }, params: InterruptionModelParams, rng: Random): PoolBurst[] => {
+export const drawPoolBursts = (
+  pools: readonly PoolRisk[],
+  window: { readonly start: number; readonly end: number },
+  params: InterruptionModelParams,
+  rng: Random,
+): PoolBurst[] => {
   checkInterruptionParams(params);
   const bursts: PoolBurst[] = [];
   for (const pool of pools) {
@@ -140,17 +148,20 @@ export interface Victim {
  * id and the burst only, not on list order — two strategies that hold the same instance see the same fate.
  */
 export const selectVictims = (burst: PoolBurst, instanceIds: readonly string[], params: InterruptionModelParams): Victim[] =>
-  burst.pinned === true ? selectPinnedVictims(burst, instanceIds) : instanceIds
-    .filter((id) => rankOf(burst.seed, `hit:${id}`) < burst.reclaimShare)
-    .map((id) => {
-      const u = rankOf(burst.seed, `delay:${id}`);
-      const delay = Math.min(-params.warningSpreadMeanSeconds * Math.log(1 - u), params.warningSpreadMaxSeconds);
-      return { instanceId: id, warningAt: burst.at + Math.round(delay) * 1000 };
-    })
-    .sort((a, b) => a.warningAt - b.warningAt || a.instanceId.localeCompare(b.instanceId));
+  burst.pinned === true
+    ? selectPinnedVictims(burst, instanceIds)
+    : instanceIds
+        .filter((id) => rankOf(burst.seed, `hit:${id}`) < burst.reclaimShare)
+        .map((id) => {
+          const u = rankOf(burst.seed, `delay:${id}`);
+          const delay = Math.min(-params.warningSpreadMeanSeconds * Math.log(1 - u), params.warningSpreadMaxSeconds);
+          return { instanceId: id, warningAt: burst.at + Math.round(delay) * 1000 };
+        })
+        .sort((a, b) => a.warningAt - b.warningAt || a.instanceId.localeCompare(b.instanceId));
 
 /** How many of a pool's `poolSize` instances a pinned burst takes: the share rounded, at least one (none from an empty pool). */
-export const pinnedVictimCount = (reclaimShare: number, poolSize: number): number => (poolSize === 0 ? 0 : Math.min(poolSize, Math.max(1, Math.round(reclaimShare * poolSize))));
+export const pinnedVictimCount = (reclaimShare: number, poolSize: number): number =>
+  poolSize === 0 ? 0 : Math.min(poolSize, Math.max(1, Math.round(reclaimShare * poolSize)));
 
 const selectPinnedVictims = (burst: PoolBurst, instanceIds: readonly string[]): Victim[] =>
   [...instanceIds]

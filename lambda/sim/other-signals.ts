@@ -28,7 +28,8 @@ export const DEFAULT_OTHER_SIGNALS: OtherSignalCounts = { capacityReservationRec
 export const checkOtherSignals = (c: OtherSignalCounts): OtherSignalCounts => {
   for (const field of ['capacityReservationReclaims', 'scheduledMaintenance'] as const) {
     const v = c[field];
-    if (!(Number.isInteger(v) && v >= 0 && v <= 10_000)) throw new RangeError(`other signals: ${field} must be an integer in [0, 10000] (got ${JSON.stringify(v)})`);
+    if (!(Number.isInteger(v) && v >= 0 && v <= 10_000))
+      throw new RangeError(`other signals: ${field} must be an integer in [0, 10000] (got ${JSON.stringify(v)})`);
   }
   if (!(Number.isFinite(c.leadHours.min) && c.leadHours.min >= 0 && c.leadHours.max >= c.leadHours.min)) {
     throw new RangeError(`other signals: leadHours must be 0 ≤ min ≤ max (got ${JSON.stringify(c.leadHours)})`);

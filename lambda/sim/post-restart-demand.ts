@@ -70,7 +70,11 @@ export const MIN_LEARNING_SERIES = 5;
  * needs *less* than steady state does not make a restart cheaper to plan for. Catch-up keeps its default:
  * a first start has no backlog to learn it from.
  */
-export const learnPostRestartModel = (series: readonly TraceSeries[], windowMinutes = 30, fallback: PostRestartModel = DEFAULT_POST_RESTART_MODEL): PostRestartModel => {
+export const learnPostRestartModel = (
+  series: readonly TraceSeries[],
+  windowMinutes = 30,
+  fallback: PostRestartModel = DEFAULT_POST_RESTART_MODEL,
+): PostRestartModel => {
   const late = series.filter((s) => s.lateStart === true && s.points.length > 1);
   const cpuRatios: number[][] = Array.from({ length: windowMinutes }, () => []);
   const memRatios: number[][] = Array.from({ length: windowMinutes }, () => []);
@@ -110,8 +114,7 @@ export const learnPostRestartModel = (series: readonly TraceSeries[], windowMinu
  * Minutes after a start during which the post-restart effects last (the longer curve, or the catch-up):
  * an episode stays open at least this long on its new host, so the peak it causes is the episode's.
  */
-export const restartHorizonMinutes = (model: PostRestartModel): number =>
-  Math.max(model.cpuCurve.length, model.memoryCurve.length, model.catchUpMinutes, 1);
+export const restartHorizonMinutes = (model: PostRestartModel): number => Math.max(model.cpuCurve.length, model.memoryCurve.length, model.catchUpMinutes, 1);
 
 /**
  * The model with its warm-up peaks rescaled: the first minute's multiplier becomes `cpuPeak` (and

@@ -3,7 +3,15 @@ import { join } from 'node:path';
 import type { SpotwiseConfig } from '../contracts/config';
 import { BUNDLED_DATA_DIR, BUNDLED_MODEL_DIR } from './bundled-data';
 import type { WorldParams } from './engine/sim-world';
-import { DEFAULT_INTERRUPTION_PARAMS, drawPoolBursts, mapPoolLabels, replayedBursts, type InterruptionModelParams, type PoolRisk, type ReplayedInterruption } from './interruption-model';
+import {
+  DEFAULT_INTERRUPTION_PARAMS,
+  drawPoolBursts,
+  mapPoolLabels,
+  replayedBursts,
+  type InterruptionModelParams,
+  type PoolRisk,
+  type ReplayedInterruption,
+} from './interruption-model';
 import { DEFAULT_POST_RESTART_MODEL, drawRestartVariation, learnPostRestartModel, withPeaks, type PostRestartModel } from './post-restart-demand';
 import { DEFAULT_REQUEST_PARAMS, drawPriorityRequests, type RequestModelParams } from './priority-requests';
 import { randomStream } from '../data/random';
@@ -85,42 +93,83 @@ export const prepareSimulation = (opts: SimulationOptions): PreparedSimulation =
   const requestParams: RequestModelParams = { ...DEFAULT_REQUEST_PARAMS, ...opts.requests };
   const timings = checkTimings({ ...DEFAULT_TIMINGS, ...opts.timings });
   const horizonMinutes = Math.ceil(opts.hours * 60);
-  const sample = buildSampleFleet({ seed: opts.seed, dataDir, instances: opts.instances, horizonMinutes, rateScale: interruption.rateScale, traces, ...(opts.fleetConfig !== undefined ? { config: opts.fleetConfig } : {}), ...(opts.poolBudget !== undefined ? { poolBudget: opts.poolBudget } : {}) });
+  const sample = buildSampleFleet({
+    seed: opts.seed,
+    dataDir,
+    instances: opts.instances,
+    horizonMinutes,
+    rateScale: interruption.rateScale,
+    traces,
+    ...(opts.fleetConfig !== undefined ? { config: opts.fleetConfig } : {}),
+    ...(opts.poolBudget !== undefined ? { poolBudget: opts.poolBudget } : {}),
+  });
   const window = { start: sample.startAt, end: sample.startAt + horizonMinutes * 60_000 };
   // A Spot pool is an instance type in an AZ, whatever group launched into it: groups that share one share its reclaims.
-  const pools: PoolRisk[] = [...new Map(sample.fleet.groups
-    .filter((g) => g.role === 'primary')
-    .flatMap((g) => g.spotPools.map((p) => [`${p.instanceType}@${p.availabilityZone}`, { instanceType: p.instanceType, availabilityZone: p.availabilityZone, monthlyReclaimRate: advisorEntry(sample.advisor, p.instanceType).monthlyReclaimRate }] as const))).values()];
+  const pools: PoolRisk[] = [
+    ...new Map(
+      sample.fleet.groups
+        .filter((g) => g.role === 'primary')
+        .flatMap((g) =>
+          g.spotPools.map(
+            (p) =>
+              [
+                `${p.instanceType}@${p.availabilityZone}`,
+                {
+                  instanceType: p.instanceType,
+                  availabilityZone: p.availabilityZone,
+                  monthlyReclaimRate: advisorEntry(sample.advisor, p.instanceType).monthlyReclaimRate,
+                },
+              ] as const,
+          ),
+        ),
+    ).values(),
+  ];
   const replayed = opts.replayedInterruptions;
-  const bursts = replayed === undefined
-    ? drawPoolBursts(pools, window, interruption, randomStream(opts.seed, 'spot-bursts'))
-    : replayedBursts(replayed, pools, sample.startAt, randomStream(opts.seed, 'replayed-bursts'));
-  const replayedPools = replayed === undefined
-    ? undefined
-    : Object.fromEntries([...mapPoolLabels(replayed, pools)].map(([label, p]) => [label, `${p.instanceType}@${p.availabilityZone}`]));
+  const bursts =
+    replayed === undefined
+      ? drawPoolBursts(pools, window, interruption, randomStream(opts.seed, 'spot-bursts'))
+      : replayedBursts(replayed, pools, sample.startAt, randomStream(opts.seed, 'replayed-bursts'));
+  const replayedPools =
+    replayed === undefined
+      ? undefined
+      : Object.fromEntries([...mapPoolLabels(replayed, pools)].map(([label, p]) => [label, `${p.instanceType}@${p.availabilityZone}`]));
   const requests = drawPriorityRequests(
     sample.fleet.groups.filter((g) => g.role === 'primary').map((g) => ({ groupId: g.id, maxPriority: g.policy.priority })),
-    window, requestParams, randomStream(opts.seed, 'priority-requests'),
+    window,
+    requestParams,
+    randomStream(opts.seed, 'priority-requests'),
   );
   const bestEffortShare = opts.priorities?.bestEffortShare ?? 0;
   const targetedShare = opts.priorities?.targetedShare ?? 0;
-  for (const [name, v] of [['bestEffortShare', bestEffortShare], ['targetedShare', targetedShare]] as const) {
+  for (const [name, v] of [
+    ['bestEffortShare', bestEffortShare],
+    ['targetedShare', targetedShare],
+  ] as const) {
     if (!(v >= 0 && v <= 1)) throw new RangeError(`priorities.${name} must be a share between 0 and 1 (got ${v})`);
   }
   const priorityOf = new Map(sample.fleet.groups.map((g) => [g.id as string, g.policy.priority] as const));
   const priorityRng = randomStream(opts.seed, 'workload-priorities');
-  const workloadPriorities = bestEffortShare > 0
-    ? new Map(sample.workloads.map((w) => [w.instanceId as string, priorityRng() < bestEffortShare ? BEST_EFFORT_PRIORITY : (priorityOf.get(w.groupId) ?? 50)] as const))
-    : undefined;
+  const workloadPriorities =
+    bestEffortShare > 0
+      ? new Map(
+          sample.workloads.map(
+            (w) => [w.instanceId as string, priorityRng() < bestEffortShare ? BEST_EFFORT_PRIORITY : (priorityOf.get(w.groupId) ?? 50)] as const,
+          ),
+        )
+      : undefined;
   const targetRng = randomStream(opts.seed, 'targeted-requests');
   const targetedRequests = targetedShare > 0 ? new Set(requests.filter(() => targetRng() < targetedShare).map((r) => r.requestId as string)) : undefined;
   const stepSeconds = opts.stepSeconds ?? DEFAULT_STEP_SECONDS;
-  if (!(Number.isInteger(stepSeconds) && stepSeconds >= 1 && stepSeconds <= 60)) throw new RangeError(`stepSeconds must be an integer in [1, 60] (got ${stepSeconds})`);
+  if (!(Number.isInteger(stepSeconds) && stepSeconds >= 1 && stepSeconds <= 60))
+    throw new RangeError(`stepSeconds must be an integer in [1, 60] (got ${stepSeconds})`);
   const world: WorldParams = {
     stepSeconds,
     timings,
     postRestart,
-    postRestartVariation: drawRestartVariation(sample.workloads.map((w) => w.instanceId), randomStream(opts.seed, 'post-restart-variation')),
+    postRestartVariation: drawRestartVariation(
+      sample.workloads.map((w) => w.instanceId),
+      randomStream(opts.seed, 'post-restart-variation'),
+    ),
     poolExhaustedSeconds: interruption.poolExhaustedSeconds,
     checkInvariants: opts.checkInvariants ?? false,
     ...(workloadPriorities !== undefined ? { workloadPriorities } : {}),
@@ -128,7 +177,17 @@ export const prepareSimulation = (opts: SimulationOptions): PreparedSimulation =
   const seriesUsed = new Set(sample.workloads.map((w) => w.demand.seriesId)).size;
   const modelDir = (opts.predictor ?? 'auto') === 'auto' && existsSync(join(BUNDLED_MODEL_DIR, 'model.json')) ? BUNDLED_MODEL_DIR : undefined;
   return {
-    seed: opts.seed, hours: opts.hours, sample, advisor: sample.advisor, bursts, requests, interruption, world, postRestart, dataDir, seriesUsed,
+    seed: opts.seed,
+    hours: opts.hours,
+    sample,
+    advisor: sample.advisor,
+    bursts,
+    requests,
+    interruption,
+    world,
+    postRestart,
+    dataDir,
+    seriesUsed,
     otherSignals: drawOtherSignals(checkOtherSignals({ ...DEFAULT_OTHER_SIGNALS, ...opts.otherSignals }), window, randomStream(opts.seed, 'other-signals')),
     ...(modelDir !== undefined ? { modelDir } : {}),
     ...(replayedPools !== undefined ? { replayedPools } : {}),

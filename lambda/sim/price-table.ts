@@ -27,7 +27,10 @@ const rowSchema = z.object({
  * advisor does not list has no spot price (the catalog then treats it as On-Demand only).
  */
 export const parsePriceTable = (csv: string, advisor: SpotAdvisor | undefined, source = 'price table'): InstanceTypeSpec[] => {
-  const lines = csv.split('\n').map((l) => l.trim()).filter((l) => l !== '');
+  const lines = csv
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l !== '');
   const header = lines[0]?.split(',') ?? [];
   const missing = PRICE_COLUMNS.filter((c) => !header.includes(c));
   if (missing.length > 0) throw new Error(`${source}: header lacks column(s) ${missing.join(', ')} (got ${JSON.stringify(lines[0] ?? '')})`);

@@ -48,7 +48,8 @@ export const warmPoolFillSeconds = (t: ReplacementTimings): number => t.coldLaun
 
 export const checkTimings = (t: ReplacementTimings): ReplacementTimings => {
   for (const [k, v] of Object.entries(t)) {
-    if (!(typeof v === 'number' && Number.isFinite(v) && v >= 0)) throw new RangeError(`replacement timings: ${k} must be a finite number ≥ 0 seconds (got ${JSON.stringify(v)})`);
+    if (!(typeof v === 'number' && Number.isFinite(v) && v >= 0))
+      throw new RangeError(`replacement timings: ${k} must be a finite number ≥ 0 seconds (got ${JSON.stringify(v)})`);
   }
   return t;
 };

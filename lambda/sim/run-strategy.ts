@@ -47,7 +47,11 @@ export interface StrategyRun {
  * The lifecycle hooks every managed group has, whatever the strategy (lib/lifecycle-hooks.ts: names,
  * 5-minute heartbeat timeout, CONTINUE by default): an operator who wants graceful drains installs them.
  */
-export const WORLD_LIFECYCLE_HOOKS: LifecycleHookSettings = { launchHook: 'spotwise-launch', terminateHook: 'spotwise-terminate', heartbeatTimeoutSeconds: 300 };
+export const WORLD_LIFECYCLE_HOOKS: LifecycleHookSettings = {
+  launchHook: 'spotwise-launch',
+  terminateHook: 'spotwise-terminate',
+  heartbeatTimeoutSeconds: 300,
+};
 
 /**
  * Runs one strategy over the setup on a fixed step clock (`world.stepSeconds`). At each step: deliveries
@@ -58,11 +62,7 @@ export const WORLD_LIFECYCLE_HOOKS: LifecycleHookSettings = { launchHook: 'spotw
  * workloads are placed, drained instances retired, the standby scaling policy (if the strategy has one)
  * runs, the strategy's step hook runs, and the step is accounted.
  */
-export const runStrategy = async (
-  setup: SimulationSetup,
-  strategy: SimStrategy,
-  onProgress?: (fraction: number) => void,
-): Promise<StrategyRun> => {
+export const runStrategy = async (setup: SimulationSetup, strategy: SimStrategy, onProgress?: (fraction: number) => void): Promise<StrategyRun> => {
   const world = new SimWorld(setup.sample, setup.advisor, setup.world, setup.hours);
   world.lifecycleHooks = WORLD_LIFECYCLE_HOOKS;
   world.features = strategy.features;
@@ -74,9 +74,15 @@ export const runStrategy = async (
   }
   for (const s of setup.otherSignals ?? []) {
     if (s.at >= world.endAt) continue;
-    world.queue.push(s.at, s.kind === 'capacity-reservation' ? { kind: 'capacity-reservation-warning', pick: s.pick } : { kind: 'maintenance-notice', pick: s.pick, startAt: s.startAt });
+    world.queue.push(
+      s.at,
+      s.kind === 'capacity-reservation'
+        ? { kind: 'capacity-reservation-warning', pick: s.pick }
+        : { kind: 'maintenance-notice', pick: s.pick, startAt: s.startAt },
+    );
   }
-  for (const request of setup.requests) if (request.notBefore < world.endAt) world.queue.push(request.notBefore, { kind: 'strategy', name: 'request', payload: request });
+  for (const request of setup.requests)
+    if (request.notBefore < world.endAt) world.queue.push(request.notBefore, { kind: 'strategy', name: 'request', payload: request });
   const earlyRebalance = new Set<string>();
   await hooks.onStart?.(world);
   await world.settle();
@@ -189,8 +195,7 @@ export const runStrategy = async (
             if (name === 'request') {
               const request = payload as InterruptionRequest;
               await hooks.onRequest?.(world, setup.targetedRequests?.has(request.requestId) === true ? world.targetRequest(request) : request);
-            }
-            else await hooks.onEvent?.(world, name, payload);
+            } else await hooks.onEvent?.(world, name, payload);
           });
           break;
         }
@@ -235,6 +240,13 @@ const CAPACITY_RESERVATION_BURST = 'capacity-reservation';
 const poolMembers = (world: SimWorld, burst: PoolBurst): InstanceId[] =>
   world
     .instances()
-    .filter((i) => i.instanceType === burst.instanceType && i.availabilityZone === burst.availabilityZone && i.lifecycle === 'spot' && !i.warm && (i.state === 'running' || i.state === 'pending'))
+    .filter(
+      (i) =>
+        i.instanceType === burst.instanceType &&
+        i.availabilityZone === burst.availabilityZone &&
+        i.lifecycle === 'spot' &&
+        !i.warm &&
+        (i.state === 'running' || i.state === 'pending'),
+    )
     .map((i) => i.id)
     .sort();

@@ -1,8 +1,21 @@
 import { parseSpotwiseConfig, type SpotwiseConfig } from '../contracts/config';
 import { parseWith } from '../contracts/validation';
 import type {
-  BehaviourProfile, FleetView, Forecast, GroupId, GroupView, InstanceCatalog, InstanceId, InstanceTypeSpec,
-  ManagedInstance, MetricSample, ResourcePool, Resources, ShapingPolicy, SpotPool, WarmPoolView,
+  BehaviourProfile,
+  FleetView,
+  Forecast,
+  GroupId,
+  GroupView,
+  InstanceCatalog,
+  InstanceId,
+  InstanceTypeSpec,
+  ManagedInstance,
+  MetricSample,
+  ResourcePool,
+  Resources,
+  ShapingPolicy,
+  SpotPool,
+  WarmPoolView,
 } from '../core/domain';
 import { groupId, instanceId } from '../core/domain';
 import { shapingPolicyYamlSchema } from '../contracts/policy-schema';
@@ -148,8 +161,12 @@ const PRIMARIES: readonly PrimarySpec[] = [
     types: ['m5.large', 'm5a.large', 'm6i.large'],
     jobType: 'web',
     policy: {
-      policy_name: 'web', priority: 'high', disruption_budget: { max_unavailable: 1 }, forecast_quantile: 'p90',
-      post_restart_window_minutes: 30, allowed_instance_types: ['m5.large', 'm5a.large', 'm6i.large', 'm5.xlarge', 'm6i.xlarge', 'm5.2xlarge'],
+      policy_name: 'web',
+      priority: 'high',
+      disruption_budget: { max_unavailable: 1 },
+      forecast_quantile: 'p90',
+      post_restart_window_minutes: 30,
+      allowed_instance_types: ['m5.large', 'm5a.large', 'm6i.large', 'm5.xlarge', 'm6i.xlarge', 'm5.2xlarge'],
     },
   },
   {
@@ -158,30 +175,45 @@ const PRIMARIES: readonly PrimarySpec[] = [
     types: ['c5.xlarge', 'c5a.xlarge', 'c6i.xlarge'],
     jobType: 'batch',
     policy: {
-      policy_name: 'batch', priority: 'medium', behavior: { eviction_threshold: 0.9, preemption_enabled: true }, disruption_budget: { max_unavailable: '25%' },
-      forecast_quantile: 'p90', post_restart_window_minutes: 30, allowed_instance_types: ['c5.xlarge', 'c5a.xlarge', 'c6i.xlarge', 'c5.2xlarge', 'm5.2xlarge'],
+      policy_name: 'batch',
+      priority: 'medium',
+      behavior: { eviction_threshold: 0.9, preemption_enabled: true },
+      disruption_budget: { max_unavailable: '25%' },
+      forecast_quantile: 'p90',
+      post_restart_window_minutes: 30,
+      allowed_instance_types: ['c5.xlarge', 'c5a.xlarge', 'c6i.xlarge', 'c5.2xlarge', 'm5.2xlarge'],
     },
   },
 ];
 
 const STANDBY_POLICY = {
-  policy_name: 'standby', priority: 'high', disruption_budget: { max_unavailable: 1 }, forecast_quantile: 'p90', post_restart_window_minutes: 30,
+  policy_name: 'standby',
+  priority: 'high',
+  disruption_budget: { max_unavailable: 1 },
+  forecast_quantile: 'p90',
+  post_restart_window_minutes: 30,
   allowed_instance_types: ['m5.large', 'm5.xlarge', 'm5.2xlarge', 'c5.xlarge', 'c5.2xlarge', 'm6i.xlarge', 'm6i.2xlarge'],
   allow_stop_modify_start: false,
 } as const;
 const STANDBY_INITIAL_TYPE = 'm5.xlarge';
 
 /** Instance ids look like EC2's: "i-" and 17 hex digits; the group's prefix keeps them apart by group. */
-export const makeInstanceId = (groupLetter: string, n: number): InstanceId => instanceId(`i-0${groupLetter}${n.toString(16).padStart(16 - groupLetter.length, '0')}`);
+export const makeInstanceId = (groupLetter: string, n: number): InstanceId =>
+  instanceId(`i-0${groupLetter}${n.toString(16).padStart(16 - groupLetter.length, '0')}`);
 const GROUP_LETTERS: Record<string, string> = { web: 'a', batch: 'b', standby: 'c' };
 /**
  * The id prefix of a group's instances: one hex digit for the built-in groups; for any other group name
  * "f" and six hex digits of a hash of the name (a configuration's groups; configFleetPlan refuses the
  * astronomically unlikely case of two names with the same prefix).
  */
-export const groupLetter = (g: GroupId): string => GROUP_LETTERS[g] ?? `f${Math.floor(rankOf(0, `group:${g}`) * 0x1000000).toString(16).padStart(6, '0')}`;
+export const groupLetter = (g: GroupId): string =>
+  GROUP_LETTERS[g] ??
+  `f${Math.floor(rankOf(0, `group:${g}`) * 0x1000000)
+    .toString(16)
+    .padStart(6, '0')}`;
 
-const policyOf = (yaml: Record<string, unknown>): ShapingPolicy => toShapingPolicy(parseWith(shapingPolicyYamlSchema, `sample policy ${String(yaml.policy_name)}`, yaml));
+const policyOf = (yaml: Record<string, unknown>): ShapingPolicy =>
+  toShapingPolicy(parseWith(shapingPolicyYamlSchema, `sample policy ${String(yaml.policy_name)}`, yaml));
 
 /** Warm pool size: one stopped instance per ten primary instances, at least two. */
 export const sampleWarmPoolSize = (primaryInstances: number): number => Math.max(2, Math.round(primaryInstances / 10));
@@ -194,7 +226,8 @@ const checkOptions = (o: SampleFleetOptions): void => {
   if (o.horizonMinutes !== undefined && !(Number.isInteger(o.horizonMinutes) && o.horizonMinutes > 0)) {
     throw new RangeError(`sample fleet: horizonMinutes must be a positive integer (got ${o.horizonMinutes})`);
   }
-  if (o.poolBudget !== undefined && !(o.poolBudget > 0 && o.poolBudget <= 1)) throw new RangeError(`sample fleet: poolBudget must be a share in (0, 1] (got ${o.poolBudget})`);
+  if (o.poolBudget !== undefined && !(o.poolBudget > 0 && o.poolBudget <= 1))
+    throw new RangeError(`sample fleet: poolBudget must be a share in (0, 1] (got ${o.poolBudget})`);
 };
 
 /** The usable series of a data folder (with CPU, long enough to say something), in a stable order. */
@@ -221,14 +254,25 @@ export const sampleFleetPlan = (total: number): FleetPlan => {
   const warmSize = sampleWarmPoolSize(total);
   return {
     primaries: PRIMARIES.map((spec, gi) => ({
-      id: spec.id, count: gi === 0 ? webCount : total - webCount, types: spec.types, jobType: spec.jobType, policy: policyOf(spec.policy), standbyId: GROUP_IDS.standby,
+      id: spec.id,
+      count: gi === 0 ? webCount : total - webCount,
+      types: spec.types,
+      jobType: spec.jobType,
+      policy: policyOf(spec.policy),
+      standbyId: GROUP_IDS.standby,
     })),
-    standbys: [{
-      id: GROUP_IDS.standby, policy: policyOf({ ...STANDBY_POLICY }), instanceType: STANDBY_INITIAL_TYPE, warmSize, maxSize: total,
-      // MaxGroupPreparedCapacity = the warm size keeps the pool at minSize (Auto Scaling sizes a warm pool as
-      // max(MinSize, MaxGroupPreparedCapacity − desired); the default −1 would mean "group max size − desired").
-      warmPool: { minSize: warmSize, maxGroupPreparedCapacity: warmSize, poolState: 'Stopped', reuseOnScaleIn: true },
-    }],
+    standbys: [
+      {
+        id: GROUP_IDS.standby,
+        policy: policyOf({ ...STANDBY_POLICY }),
+        instanceType: STANDBY_INITIAL_TYPE,
+        warmSize,
+        maxSize: total,
+        // MaxGroupPreparedCapacity = the warm size keeps the pool at minSize (Auto Scaling sizes a warm pool as
+        // max(MinSize, MaxGroupPreparedCapacity − desired); the default −1 would mean "group max size − desired").
+        warmPool: { minSize: warmSize, maxGroupPreparedCapacity: warmSize, poolState: 'Stopped', reuseOnScaleIn: true },
+      },
+    ],
     derivation: [],
   };
 };
@@ -291,12 +335,18 @@ export const configFleetPlan = (input: SpotwiseConfig, catalogSpecs: readonly In
       // Every group following this policy then retypes among the stand-ins.
       const i = policies.indexOf(yamlPolicy);
       policies[i] = { ...yamlPolicy, allowed_instance_types: [...STAND_IN_ALLOWED] };
-      derivation.push(`${g.name}: none of ${listText(allowed)} is in the bundled price table; runs the stand-ins ${listText(STAND_IN_TYPES)} (policy ${g.policy} allows ${listText(STAND_IN_ALLOWED)} for the simulation)`);
+      derivation.push(
+        `${g.name}: none of ${listText(allowed)} is in the bundled price table; runs the stand-ins ${listText(STAND_IN_TYPES)} (policy ${g.policy} allows ${listText(STAND_IN_ALLOWED)} for the simulation)`,
+      );
     } else {
-      const types = [...known].sort((a, b) => specOf(a).resources.vcpu - specOf(b).resources.vcpu || known.indexOf(a) - known.indexOf(b)).slice(0, TYPES_PER_GROUP);
+      const types = [...known]
+        .sort((a, b) => specOf(a).resources.vcpu - specOf(b).resources.vcpu || known.indexOf(a) - known.indexOf(b))
+        .slice(0, TYPES_PER_GROUP);
       groupTypes.set(g.name, types);
       const unknown = allowed.filter((t) => !priced.has(t));
-      derivation.push(`${g.name}: runs ${listText(types)} (the smallest of policy ${g.policy}'s allowed types${unknown.length > 0 ? `; not priced, left out: ${listText(unknown)}` : ''})`);
+      derivation.push(
+        `${g.name}: runs ${listText(types)} (the smallest of policy ${g.policy}'s allowed types${unknown.length > 0 ? `; not priced, left out: ${listText(unknown)}` : ''})`,
+      );
     }
   }
   const policyByName = new Map(policies.map((p) => [p.policy_name, toShapingPolicy(p)]));
@@ -306,37 +356,60 @@ export const configFleetPlan = (input: SpotwiseConfig, catalogSpecs: readonly In
     const byVcpu = Math.floor(g.capacity.vcpu / ((1 + POOL_HEADROOM) * mean((r) => r.vcpu)));
     const byMemory = Math.floor(g.capacity.memory_gib / ((1 + POOL_HEADROOM) * mean((r) => r.memoryGiB)));
     const count = Math.max(1, Math.min(byVcpu, byMemory));
-    derivation.push(`${g.name}: ${count} Spot instances (capacity ${g.capacity.vcpu} vCPU / ${g.capacity.memory_gib} GiB over ${(1 + POOL_HEADROOM).toFixed(2)} × the types' mean size${byVcpu < 1 || byMemory < 1 ? ', at least one' : ''})`);
+    derivation.push(
+      `${g.name}: ${count} Spot instances (capacity ${g.capacity.vcpu} vCPU / ${g.capacity.memory_gib} GiB over ${(1 + POOL_HEADROOM).toFixed(2)} × the types' mean size${byVcpu < 1 || byMemory < 1 ? ', at least one' : ''})`,
+    );
     return {
-      id: groupId(g.name), count, types, jobType: g.policy, policy: policyByName.get(g.policy) as ShapingPolicy,
+      id: groupId(g.name),
+      count,
+      types,
+      jobType: g.policy,
+      policy: policyByName.get(g.policy) as ShapingPolicy,
       capacity: { vcpu: g.capacity.vcpu, memoryGiB: g.capacity.memory_gib, networkMbps: g.capacity.network_mbps, diskIops: g.capacity.disk_iops },
       ...(g.standby !== undefined ? { standbyId: groupId(g.standby) } : {}),
     };
   });
   const total = primaries.reduce((a, p) => a + p.count, 0);
   if (total > MAX_CONFIG_INSTANCES) {
-    throw new ConfigFleetError('groups', input.groups.map((g) => ({ name: g.name, capacity: g.capacity })), `the capacities make ${total} Spot instances; the simulator runs at most ${MAX_CONFIG_INSTANCES}`);
+    throw new ConfigFleetError(
+      'groups',
+      input.groups.map((g) => ({ name: g.name, capacity: g.capacity })),
+      `the capacities make ${total} Spot instances; the simulator runs at most ${MAX_CONFIG_INSTANCES}`,
+    );
   }
   const standbys: StandbyPlan[] = input.standby_groups.map((sg) => {
     const backed = primaries.filter((p) => p.standbyId === sg.name);
     const firstBacked = input.groups.find((g) => g.standby === sg.name);
     const yamlPolicy = policies.find((p) => p.policy_name === sg.name) ?? policies.find((p) => p.policy_name === firstBacked?.policy) ?? policies[0];
     const policy = toShapingPolicy(yamlPolicy as (typeof policies)[number]);
-    const largest = backed.flatMap((p) => p.types.map(specOf)).reduce<InstanceTypeSpec | undefined>((a, t) => (a === undefined || t.resources.vcpu > a.resources.vcpu ? t : a), undefined);
+    const largest = backed
+      .flatMap((p) => p.types.map(specOf))
+      .reduce<InstanceTypeSpec | undefined>((a, t) => (a === undefined || t.resources.vcpu > a.resources.vcpu ? t : a), undefined);
     const allowedPriced = policy.allowedInstanceTypes.filter((t) => priced.has(t));
-    const candidates = (allowedPriced.length > 0 ? allowedPriced : [...priced.keys()]).map(specOf)
+    const candidates = (allowedPriced.length > 0 ? allowedPriced : [...priced.keys()])
+      .map(specOf)
       .filter((t) => largest === undefined || (t.resources.vcpu >= largest.resources.vcpu && t.resources.memoryGiB >= largest.resources.memoryGiB))
       .sort((a, b) => a.onDemandHourlyUsd - b.onDemandHourlyUsd || a.name.localeCompare(b.name));
     const instanceType = candidates[0]?.name ?? largest?.name ?? STANDBY_INITIAL_TYPE;
-    const maxSize = Math.max(1, backed.reduce((a, p) => a + p.count, 0));
+    const maxSize = Math.max(
+      1,
+      backed.reduce((a, p) => a + p.count, 0),
+    );
     const wp = sg.warm_pool;
     const prepared = wp.max_prepared_capacity === -1 ? maxSize : wp.max_prepared_capacity;
     const warmSize = Math.max(wp.min_size, prepared);
-    derivation.push(`${sg.name}: standby for ${backed.map((p) => p.id).join(', ') || 'no group'}, maximum size ${maxSize}, warm pool of ${warmSize} stopped ${instanceType} (max(min_size ${wp.min_size}, max_prepared_capacity ${wp.max_prepared_capacity === -1 ? `-1 = ${maxSize}` : wp.max_prepared_capacity}))`);
+    derivation.push(
+      `${sg.name}: standby for ${backed.map((p) => p.id).join(', ') || 'no group'}, maximum size ${maxSize}, warm pool of ${warmSize} stopped ${instanceType} (max(min_size ${wp.min_size}, max_prepared_capacity ${wp.max_prepared_capacity === -1 ? `-1 = ${maxSize}` : wp.max_prepared_capacity}))`,
+    );
     // The simulated warm pool keeps its instances stopped; say so rather than let the setting look honoured.
-    if (wp.pool_state !== 'Stopped') derivation.push(`${sg.name}: pool_state ${wp.pool_state} is simulated as Stopped (the simulator's warm pools hold stopped instances only)`);
+    if (wp.pool_state !== 'Stopped')
+      derivation.push(`${sg.name}: pool_state ${wp.pool_state} is simulated as Stopped (the simulator's warm pools hold stopped instances only)`);
     return {
-      id: groupId(sg.name), policy, instanceType, warmSize, maxSize,
+      id: groupId(sg.name),
+      policy,
+      instanceType,
+      warmSize,
+      maxSize,
       warmPool: { minSize: wp.min_size, maxGroupPreparedCapacity: wp.max_prepared_capacity, poolState: wp.pool_state, reuseOnScaleIn: wp.reuse_on_scale_in },
     };
   });
@@ -387,37 +460,74 @@ export const buildSampleFleet = (opts: SampleFleetOptions = {}): SampleFleet => 
       const az = AZS[Math.floor(k / spec.types.length) % AZS.length] as string;
       const id = makeInstanceId(groupLetter(spec.id), k + 1);
       const launchedAt = startAt - historyMinutes * 60_000 - Math.floor(rng() * 24 * 60) * 60_000;
-      const inst: ManagedInstance = { id, groupId: spec.id, instanceType: type, availabilityZone: az, lifecycle: 'spot', state: 'running', launchedAt, warm: false, priority: policy.priority, jobType: spec.jobType };
+      const inst: ManagedInstance = {
+        id,
+        groupId: spec.id,
+        instanceType: type,
+        availabilityZone: az,
+        lifecycle: 'spot',
+        state: 'running',
+        launchedAt,
+        warm: false,
+        priority: policy.priority,
+        jobType: spec.jobType,
+      };
       members.push(inst);
       const home = lookupInstanceType(catalog, type);
       const s = series[Math.floor(rng() * series.length)] as TraceSeries;
-      const offset = Math.floor(rng() * seriesMinutes(s) / 5) * 5;
+      const offset = Math.floor((rng() * seriesMinutes(s)) / 5) * 5;
       const demand = buildDemandTrace(s, home, { minutes: historyMinutes + horizonMinutes, offsetMinutes: offset });
       workloads.push({ instanceId: id, groupId: spec.id, homeType: type, jobType: spec.jobType, demand });
       const samples = Array.from({ length: historyMinutes }, (_, m) => sampleAt(demand, m, startAt - (historyMinutes - m) * 60_000, home));
       history.set(id, samples);
-      const fresh = newProfile({ instanceId: id, groupId: spec.id, instanceType: type, vcpus: home.resources.vcpu, jobType: spec.jobType, launchedAt, now: startAt - historyMinutes * 60_000 });
+      const fresh = newProfile({
+        instanceId: id,
+        groupId: spec.id,
+        instanceType: type,
+        vcpus: home.resources.vcpu,
+        jobType: spec.jobType,
+        launchedAt,
+        now: startAt - historyMinutes * 60_000,
+      });
       profiles.push(updateProfile(fresh, samples, startAt));
     }
     instances.push(...members);
     const sized = spec.capacity ?? scaleResources(sumResources(members.map((m) => lookupInstanceType(catalog, m.instanceType).resources)), 1 + POOL_HEADROOM);
     const capacity = checkPoolResources(scaleResources(sized, opts.poolBudget ?? 1), `pool capacity of ${spec.id}`, 'down');
-    const wanted = profiles.filter((p) => p.groupId === spec.id)
-      .map((p) => ({ instanceId: p.instanceId, amount: checkPoolResources(toResources(steadyQuantile(p, 0.9)), `allocation of ${p.instanceId}`, 'up'), priority: policy.priority }));
+    const wanted = profiles
+      .filter((p) => p.groupId === spec.id)
+      .map((p) => ({
+        instanceId: p.instanceId,
+        amount: checkPoolResources(toResources(steadyQuantile(p, 0.9)), `allocation of ${p.instanceId}`, 'up'),
+        priority: policy.priority,
+      }));
     // A reduced budget is divided as the profiler's refresh divides it (fair share), so the pool starts sound.
-    const pool: ResourcePool = (opts.poolBudget ?? 1) === 1
-      ? { groupId: spec.id, capacity, allocations: new Map(wanted.map((w) => [w.instanceId, w.amount])), reservations: new Map(), version: 1 }
-      : { ...refreshPool(createPool(spec.id, capacity), { capacity, wanted, handOvers: [], now: startAt }).pool, version: 1 };
+    const pool: ResourcePool =
+      (opts.poolBudget ?? 1) === 1
+        ? { groupId: spec.id, capacity, allocations: new Map(wanted.map((w) => [w.instanceId, w.amount])), reservations: new Map(), version: 1 }
+        : { ...refreshPool(createPool(spec.id, capacity), { capacity, wanted, handOvers: [], now: startAt }).pool, version: 1 };
     pools.push(pool);
     const spotPools: SpotPool[] = spec.types.flatMap((t) =>
       AZS.map((az) => {
-        const rate = burstsPerHour({ instanceType: t, availabilityZone: az, monthlyReclaimRate: advisorEntry(advisor, t).monthlyReclaimRate }, { ...DEFAULT_INTERRUPTION_PARAMS, rateScale });
+        const rate = burstsPerHour(
+          { instanceType: t, availabilityZone: az, monthlyReclaimRate: advisorEntry(advisor, t).monthlyReclaimRate },
+          { ...DEFAULT_INTERRUPTION_PARAMS, rateScale },
+        );
         return { instanceType: t, availabilityZone: az, interruptionProbability: 1 - Math.exp(-rate * STAGING_HORIZON_HOURS) };
       }),
     );
     groups.push({
-      id: spec.id, role: 'primary', ...(spec.standbyId !== undefined ? { standbyGroupId: spec.standbyId } : {}), policy, pool, instances: members,
-      desiredCapacity: count, minSize: 0, maxSize: count * 2, spotPools, disruptionsInFlight: 0,
+      id: spec.id,
+      role: 'primary',
+      ...(spec.standbyId !== undefined ? { standbyGroupId: spec.standbyId } : {}),
+      policy,
+      pool,
+      instances: members,
+      desiredCapacity: count,
+      minSize: 0,
+      maxSize: count * 2,
+      spotPools,
+      disruptionsInFlight: 0,
     });
   }
 
@@ -425,20 +535,37 @@ export const buildSampleFleet = (opts: SampleFleetOptions = {}): SampleFleet => 
   for (const sb of plan.standbys) {
     policies.set(sb.id, sb.policy);
     const warmMembers: ManagedInstance[] = Array.from({ length: sb.warmSize }, (_, k) => ({
-      id: makeInstanceId(groupLetter(sb.id), k + 1), groupId: sb.id, instanceType: sb.instanceType,
-      availabilityZone: AZS[k % AZS.length] as string, lifecycle: 'on-demand', state: 'stopped', launchedAt: startAt - historyMinutes * 60_000,
-      warm: true, priority: sb.policy.priority, jobType: 'standby',
+      id: makeInstanceId(groupLetter(sb.id), k + 1),
+      groupId: sb.id,
+      instanceType: sb.instanceType,
+      availabilityZone: AZS[k % AZS.length] as string,
+      lifecycle: 'on-demand',
+      state: 'stopped',
+      launchedAt: startAt - historyMinutes * 60_000,
+      warm: true,
+      priority: sb.policy.priority,
+      jobType: 'standby',
     }));
     instances.push(...warmMembers);
     const standbyCapacity = checkPoolResources(
       warmMembers.reduce((acc, m) => addResources(acc, lookupInstanceType(catalog, m.instanceType).resources), ZERO_RESOURCES),
-      `pool capacity of ${sb.id}`, 'down',
+      `pool capacity of ${sb.id}`,
+      'down',
     );
     const standbyPool: ResourcePool = { groupId: sb.id, capacity: standbyCapacity, allocations: new Map(), reservations: new Map(), version: 1 };
     pools.push(standbyPool);
     groups.push({
-      id: sb.id, role: 'standby', policy: sb.policy, pool: standbyPool, instances: warmMembers,
-      desiredCapacity: 0, minSize: 0, maxSize: sb.maxSize, warmPool: sb.warmPool, spotPools: [], disruptionsInFlight: 0,
+      id: sb.id,
+      role: 'standby',
+      policy: sb.policy,
+      pool: standbyPool,
+      instances: warmMembers,
+      desiredCapacity: 0,
+      minSize: 0,
+      maxSize: sb.maxSize,
+      warmPool: sb.warmPool,
+      spotPools: [],
+      disruptionsInFlight: 0,
     });
   }
 
@@ -448,35 +575,86 @@ export const buildSampleFleet = (opts: SampleFleetOptions = {}): SampleFleet => 
   });
 
   // A reduced pool budget (poolBudget) is what spotwise is configured with: the user's groups get the pools' capacities.
-  const budgeted = (c: SpotwiseConfig): SpotwiseConfig => (opts.poolBudget ?? 1) === 1 ? c : {
-    ...c,
-    groups: c.groups.map((g) => {
-      const pool = pools.find((x) => x.groupId === g.name);
-      return pool === undefined ? g : { ...g, capacity: { vcpu: pool.capacity.vcpu, memory_gib: pool.capacity.memoryGiB, network_mbps: pool.capacity.networkMbps, disk_iops: pool.capacity.diskIops } };
-    }),
-  };
-  const config = plan.config !== undefined ? budgeted(plan.config) : parseSpotwiseConfig({
-    groups: PRIMARIES.map((p) => {
-      const pool = pools.find((x) => x.groupId === p.id) as ResourcePool;
-      return { name: p.id, policy: String(p.policy.policy_name), capacity: { vcpu: pool.capacity.vcpu, memory_gib: pool.capacity.memoryGiB, network_mbps: pool.capacity.networkMbps, disk_iops: pool.capacity.diskIops }, standby: GROUP_IDS.standby };
-    }),
-    standby_groups: plan.standbys.map((sb) => ({ name: sb.id, warm_pool: { min_size: sb.warmPool.minSize, max_prepared_capacity: sb.warmPool.maxGroupPreparedCapacity, pool_state: sb.warmPool.poolState, reuse_on_scale_in: sb.warmPool.reuseOnScaleIn } })),
-    policies: [...PRIMARIES.map((p) => p.policy), { ...STANDBY_POLICY }],
-    dry_run: false,
-  });
+  const budgeted = (c: SpotwiseConfig): SpotwiseConfig =>
+    (opts.poolBudget ?? 1) === 1
+      ? c
+      : {
+          ...c,
+          groups: c.groups.map((g) => {
+            const pool = pools.find((x) => x.groupId === g.name);
+            return pool === undefined
+              ? g
+              : {
+                  ...g,
+                  capacity: {
+                    vcpu: pool.capacity.vcpu,
+                    memory_gib: pool.capacity.memoryGiB,
+                    network_mbps: pool.capacity.networkMbps,
+                    disk_iops: pool.capacity.diskIops,
+                  },
+                };
+          }),
+        };
+  const config =
+    plan.config !== undefined
+      ? budgeted(plan.config)
+      : parseSpotwiseConfig({
+          groups: PRIMARIES.map((p) => {
+            const pool = pools.find((x) => x.groupId === p.id) as ResourcePool;
+            return {
+              name: p.id,
+              policy: String(p.policy.policy_name),
+              capacity: {
+                vcpu: pool.capacity.vcpu,
+                memory_gib: pool.capacity.memoryGiB,
+                network_mbps: pool.capacity.networkMbps,
+                disk_iops: pool.capacity.diskIops,
+              },
+              standby: GROUP_IDS.standby,
+            };
+          }),
+          standby_groups: plan.standbys.map((sb) => ({
+            name: sb.id,
+            warm_pool: {
+              min_size: sb.warmPool.minSize,
+              max_prepared_capacity: sb.warmPool.maxGroupPreparedCapacity,
+              pool_state: sb.warmPool.poolState,
+              reuse_on_scale_in: sb.warmPool.reuseOnScaleIn,
+            },
+          })),
+          policies: [...PRIMARIES.map((p) => p.policy), { ...STANDBY_POLICY }],
+          dry_run: false,
+        });
 
   const cloud: InMemoryCloudState = {
     catalog: catalogSpecs,
     groups: groups.map((g) => ({
-      id: g.id, desiredCapacity: g.desiredCapacity, minSize: g.minSize, maxSize: g.maxSize, availabilityZones: [...AZS],
-      tags: { 'spotwise:managed': 'true', 'spotwise:role': g.role }, ...(g.warmPool ? { warmPool: g.warmPool } : {}),
+      id: g.id,
+      desiredCapacity: g.desiredCapacity,
+      minSize: g.minSize,
+      maxSize: g.maxSize,
+      availabilityZones: [...AZS],
+      tags: { 'spotwise:managed': 'true', 'spotwise:role': g.role },
+      ...(g.warmPool ? { warmPool: g.warmPool } : {}),
     })),
     instances: instances.map((i) => ({ ...i, tags: { 'spotwise:managed': 'true', 'aws:autoscaling:groupName': i.groupId } })),
   };
 
   return {
     fleet: { groups, catalog, forecasts: new Map(forecasts.map((f) => [f.instanceId, f])) },
-    startAt, historyMinutes, horizonMinutes, catalogSpecs, advisor, cloud, config, profiles, forecasts, pools, workloads, history, dataDir,
+    startAt,
+    historyMinutes,
+    horizonMinutes,
+    catalogSpecs,
+    advisor,
+    cloud,
+    config,
+    profiles,
+    forecasts,
+    pools,
+    workloads,
+    history,
+    dataDir,
     derivation: plan.derivation,
   };
 };

@@ -90,23 +90,59 @@ export interface SimulateOptionDeps {
 }
 
 const numberText = (expected: string, check: (n: number) => boolean) =>
-  z.string().refine((s) => s.trim() !== '' && Number.isFinite(Number(s)) && check(Number(s)), expected).transform(Number);
+  z
+    .string()
+    .refine((s) => s.trim() !== '' && Number.isFinite(Number(s)) && check(Number(s)), expected)
+    .transform(Number);
 
 /** Field → (flag, schema). Limits keep a run within what a laptop does in minutes. */
 const FIELDS = {
   seed: { flag: '--seed', schema: numberText('expected an integer between 0 and 4294967295', (n) => Number.isInteger(n) && n >= 0 && n <= 0xffffffff) },
   hours: { flag: '--hours', schema: numberText('expected a number of hours greater than 0 and at most 336 (two weeks)', (n) => n > 0 && n <= 336) },
-  instances: { flag: '--instances', schema: numberText('expected an integer number of Spot instances between 2 and 500', (n) => Number.isInteger(n) && n >= 2 && n <= 500) },
-  interruptionScale: { flag: '--interruption-scale', schema: numberText('expected a number ≥ 0 (1 = the Spot Advisor rates, 50 = default time compression)', (n) => n >= 0 && n <= 10_000) },
-  rebalanceShare: { flag: '--rebalance-share', schema: numberText('expected a share between 0 and 1 of bursts whose rebalance recommendation comes early', (n) => n >= 0 && n <= 1) },
-  postRestartCpu: { flag: '--post-restart-cpu', schema: numberText('expected a peak multiplier between 1 and 20 (the first minute\'s CPU demand over steady state)', (n) => n >= 1 && n <= 20) },
-  postRestartMemory: { flag: '--post-restart-memory', schema: numberText('expected a peak multiplier between 1 and 20 (the first minute\'s memory over steady state)', (n) => n >= 1 && n <= 20) },
-  capacityReservationReclaims: { flag: '--capacity-reservation-reclaims', schema: numberText('expected an integer number of reclaims per run between 0 and 10000', (n) => Number.isInteger(n) && n >= 0 && n <= 10_000) },
-  scheduledMaintenance: { flag: '--scheduled-maintenance', schema: numberText('expected an integer number of scheduled changes per run between 0 and 10000', (n) => Number.isInteger(n) && n >= 0 && n <= 10_000) },
-  poolBudget: { flag: '--pool-budget', schema: numberText('expected a share above 0 and at most 1 of the capacity each primary group was sized from', (n) => n > 0 && n <= 1) },
-  bestEffortShare: { flag: '--best-effort-share', schema: numberText('expected a share between 0 and 1 of the workloads tagged best-effort (priority 10)', (n) => n >= 0 && n <= 1) },
-  targetedRequests: { flag: '--targeted-requests', schema: numberText('expected a share between 0 and 1 of the priority requests that name one instance', (n) => n >= 0 && n <= 1) },
-  workers: { flag: '--workers', schema: numberText(`expected an integer number of worker threads between 1 and ${MAX_WORKERS}`, (n) => Number.isInteger(n) && n >= 1 && n <= MAX_WORKERS) },
+  instances: {
+    flag: '--instances',
+    schema: numberText('expected an integer number of Spot instances between 2 and 500', (n) => Number.isInteger(n) && n >= 2 && n <= 500),
+  },
+  interruptionScale: {
+    flag: '--interruption-scale',
+    schema: numberText('expected a number ≥ 0 (1 = the Spot Advisor rates, 50 = default time compression)', (n) => n >= 0 && n <= 10_000),
+  },
+  rebalanceShare: {
+    flag: '--rebalance-share',
+    schema: numberText('expected a share between 0 and 1 of bursts whose rebalance recommendation comes early', (n) => n >= 0 && n <= 1),
+  },
+  postRestartCpu: {
+    flag: '--post-restart-cpu',
+    schema: numberText("expected a peak multiplier between 1 and 20 (the first minute's CPU demand over steady state)", (n) => n >= 1 && n <= 20),
+  },
+  postRestartMemory: {
+    flag: '--post-restart-memory',
+    schema: numberText("expected a peak multiplier between 1 and 20 (the first minute's memory over steady state)", (n) => n >= 1 && n <= 20),
+  },
+  capacityReservationReclaims: {
+    flag: '--capacity-reservation-reclaims',
+    schema: numberText('expected an integer number of reclaims per run between 0 and 10000', (n) => Number.isInteger(n) && n >= 0 && n <= 10_000),
+  },
+  scheduledMaintenance: {
+    flag: '--scheduled-maintenance',
+    schema: numberText('expected an integer number of scheduled changes per run between 0 and 10000', (n) => Number.isInteger(n) && n >= 0 && n <= 10_000),
+  },
+  poolBudget: {
+    flag: '--pool-budget',
+    schema: numberText('expected a share above 0 and at most 1 of the capacity each primary group was sized from', (n) => n > 0 && n <= 1),
+  },
+  bestEffortShare: {
+    flag: '--best-effort-share',
+    schema: numberText('expected a share between 0 and 1 of the workloads tagged best-effort (priority 10)', (n) => n >= 0 && n <= 1),
+  },
+  targetedRequests: {
+    flag: '--targeted-requests',
+    schema: numberText('expected a share between 0 and 1 of the priority requests that name one instance', (n) => n >= 0 && n <= 1),
+  },
+  workers: {
+    flag: '--workers',
+    schema: numberText(`expected an integer number of worker threads between 1 and ${MAX_WORKERS}`, (n) => Number.isInteger(n) && n >= 1 && n <= MAX_WORKERS),
+  },
 } as const;
 
 const parseField = <K extends keyof typeof FIELDS>(key: K, raw: string | undefined, fallback: number): number => {
@@ -118,13 +154,18 @@ const parseField = <K extends keyof typeof FIELDS>(key: K, raw: string | undefin
 
 const parseSeeds = (raw: RawSimulateOptions): { seeds: number[]; singleSeed: boolean } => {
   if (raw.seed !== undefined && raw.seeds !== undefined) {
-    throw new SimulateOptionError('--seed and --seeds', `--seed ${raw.seed} --seeds ${raw.seeds}`, 'give one seed with --seed or several with --seeds, not both');
+    throw new SimulateOptionError(
+      '--seed and --seeds',
+      `--seed ${raw.seed} --seeds ${raw.seeds}`,
+      'give one seed with --seed or several with --seeds, not both',
+    );
   }
   if (raw.seeds === undefined) return { seeds: [parseField('seed', raw.seed, SIMULATE_DEFAULTS.seed)], singleSeed: true };
   try {
     return { seeds: parseSeedList(raw.seeds), singleSeed: false };
   } catch (error) {
-    if (error instanceof SeedListError) throw new SimulateOptionError('--seeds', raw.seeds, `expected a range like 1..10 or a list like 1,4,7: ${error.reason}`);
+    if (error instanceof SeedListError)
+      throw new SimulateOptionError('--seeds', raw.seeds, `expected a range like 1..10 or a list like 1,4,7: ${error.reason}`);
     throw error;
   }
 };
@@ -158,7 +199,10 @@ export const parseSimulateOptions = (raw: RawSimulateOptions, deps: SimulateOpti
   const workers = parseField('workers', raw.workers, Math.min(MAX_WORKERS, availableParallelism()));
   let strategies: StrategyName[] = [...STRATEGY_NAMES];
   if (raw.strategy !== undefined && raw.strategy.trim() !== 'all') {
-    const names = raw.strategy.split(',').map((s) => s.trim()).filter((s) => s !== '');
+    const names = raw.strategy
+      .split(',')
+      .map((s) => s.trim())
+      .filter((s) => s !== '');
     const unknown = names.filter((n) => !(STRATEGY_NAMES as readonly string[]).includes(n));
     if (names.length === 0 || unknown.length > 0) {
       throw new SimulateOptionError('--strategy', raw.strategy, `expected "all" or a comma-separated list of ${STRATEGY_NAMES.join(', ')}`);
@@ -172,7 +216,8 @@ export const parseSimulateOptions = (raw: RawSimulateOptions, deps: SimulateOpti
     throw new SimulateOptionError('--data', raw.data, 'expected a folder in the layout of ../shared/data (it does not exist or is not a folder)');
   }
   if (raw.out !== undefined && raw.out.trim() === '') throw new SimulateOptionError('--out', raw.out, 'expected a folder path');
-  if (raw.out !== undefined && existsSync(raw.out) && !statSync(raw.out).isDirectory()) throw new SimulateOptionError('--out', raw.out, 'expected a folder, but it is a file');
+  if (raw.out !== undefined && existsSync(raw.out) && !statSync(raw.out).isDirectory())
+    throw new SimulateOptionError('--out', raw.out, 'expected a folder, but it is a file');
   if (raw.json !== undefined && (raw.json.trim() === '' || (existsSync(raw.json) && statSync(raw.json).isDirectory()))) {
     throw new SimulateOptionError('--json', raw.json, 'expected a file path (not a folder)');
   }
@@ -181,13 +226,18 @@ export const parseSimulateOptions = (raw: RawSimulateOptions, deps: SimulateOpti
   if (raw.interruptions !== undefined) {
     const file = raw.interruptions;
     if (raw.rebalanceShare !== undefined) {
-      throw new SimulateOptionError('--rebalance-share and --interruptions', `--rebalance-share ${raw.rebalanceShare} --interruptions ${file}`, 'a replayed file brings each rebalance recommendation with its warning; leave out --rebalance-share');
+      throw new SimulateOptionError(
+        '--rebalance-share and --interruptions',
+        `--rebalance-share ${raw.rebalanceShare} --interruptions ${file}`,
+        'a replayed file brings each rebalance recommendation with its warning; leave out --rebalance-share',
+      );
     }
     replayedInterruptions = readFileOption('--interruptions', file, () => {
       try {
         return readInterruptionFile(file, Math.round(hours * 3600));
       } catch (error) {
-        if (error instanceof InterruptionFileError) throw new SimulateOptionError('--interruptions', error.value, `${file} line ${error.line}, field ${error.field}: ${error.reason}`);
+        if (error instanceof InterruptionFileError)
+          throw new SimulateOptionError('--interruptions', error.value, `${file} line ${error.line}, field ${error.field}: ${error.reason}`);
         throw error;
       }
     });
@@ -197,7 +247,11 @@ export const parseSimulateOptions = (raw: RawSimulateOptions, deps: SimulateOpti
   if (raw.config !== undefined) {
     const file = raw.config;
     if (raw.instances !== undefined) {
-      throw new SimulateOptionError('--instances and --config', `--instances ${raw.instances} --config ${file}`, "the fleet's size comes from the groups' capacities in the configuration; leave out --instances");
+      throw new SimulateOptionError(
+        '--instances and --config',
+        `--instances ${raw.instances} --config ${file}`,
+        "the fleet's size comes from the groups' capacities in the configuration; leave out --instances",
+      );
     }
     const read = deps.readConfig;
     if (read === undefined) throw new Error('parseSimulateOptions: --config needs deps.readConfig');
@@ -214,7 +268,18 @@ export const parseSimulateOptions = (raw: RawSimulateOptions, deps: SimulateOpti
   }
 
   return {
-    seeds, singleSeed, hours, instances, strategies, interruptionScale, rebalanceShare, workers, postRestartPeaks, otherSignals, priorities, poolBudget,
+    seeds,
+    singleSeed,
+    hours,
+    instances,
+    strategies,
+    interruptionScale,
+    rebalanceShare,
+    workers,
+    postRestartPeaks,
+    otherSignals,
+    priorities,
+    poolBudget,
     sweep: raw.sweep === true,
     outDir: raw.out ?? SIMULATE_DEFAULTS.outDir,
     progress: raw.progress !== false,

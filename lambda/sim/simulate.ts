@@ -145,7 +145,8 @@ export const runSimulation = async (opts: RunSimulationOptions): Promise<Simulat
       if (sweep === true) for (const k of knobGrid(name, setup)) gridValues.get(name)?.add(k);
     }
   }
-  const grids: Partial<Record<KnobStrategyName, number[]>> = sweep === true ? Object.fromEntries([...gridValues].map(([n, v]) => [n, [...v].sort((a, b) => a - b)])) : {};
+  const grids: Partial<Record<KnobStrategyName, number[]>> =
+    sweep === true ? Object.fromEntries([...gridValues].map(([n, v]) => [n, [...v].sort((a, b) => a - b)])) : {};
   const jobs = planJobs(seeds, names, (seed, name) => defaults.get(`${seed}/${name}`) as number, grids);
   const results = await runJobs(settings, jobs, { ...(workers !== undefined ? { workers } : {}), ...(onProgress ? { onProgress } : {}) });
 
@@ -156,18 +157,30 @@ export const runSimulation = async (opts: RunSimulationOptions): Promise<Simulat
   }));
   const summary = summarizeSeeds(runs);
   const means = Object.fromEntries(Object.entries(summary).map(([n, s]) => [n, s.mean]));
-  const frontier = sweep === true
-    ? Object.fromEntries(Object.entries(grids).map(([n, grid]) => [n, buildFrontier(results, n as KnobStrategyName, grid)]))
-    : undefined;
-  const frontierComparisons = frontier === undefined
-    ? undefined
-    : Object.fromEntries(SPOTWISE_STRATEGIES.filter((n) => means[n] !== undefined).map((n) => [n, compareWithFrontiers({ cost: num(means[n] ?? {}, 'cost'), unservedVcpuMinutes: num(means[n] ?? {}, 'unservedVcpuMinutes') }, frontier)]));
+  const frontier =
+    sweep === true ? Object.fromEntries(Object.entries(grids).map(([n, grid]) => [n, buildFrontier(results, n as KnobStrategyName, grid)])) : undefined;
+  const frontierComparisons =
+    frontier === undefined
+      ? undefined
+      : Object.fromEntries(
+          SPOTWISE_STRATEGIES.filter((n) => means[n] !== undefined).map((n) => [
+            n,
+            compareWithFrontiers({ cost: num(means[n] ?? {}, 'cost'), unservedVcpuMinutes: num(means[n] ?? {}, 'unservedVcpuMinutes') }, frontier),
+          ]),
+        );
   const setup = first as PreparedSimulation;
   return {
-    seeds, singleSeed: singleSeed === true && seeds.length === 1, hours: setup.hours, instances: setup.sample.workloads.length,
-    setup, seedSetups,
-    runs, summary,
-    chartRuns: names.flatMap((n) => comparisonRuns.filter((r) => r.seed === seeds[0] && r.strategy === n && r.run !== undefined).map((r) => r.run as StrategyRun)),
+    seeds,
+    singleSeed: singleSeed === true && seeds.length === 1,
+    hours: setup.hours,
+    instances: setup.sample.workloads.length,
+    setup,
+    seedSetups,
+    runs,
+    summary,
+    chartRuns: names.flatMap((n) =>
+      comparisonRuns.filter((r) => r.seed === seeds[0] && r.strategy === n && r.run !== undefined).map((r) => r.run as StrategyRun),
+    ),
     comparisons: compareWithBestBaseline(means),
     ...(frontier !== undefined ? { frontier } : {}),
     ...(frontierComparisons !== undefined ? { frontierComparisons } : {}),

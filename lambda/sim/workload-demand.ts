@@ -70,14 +70,21 @@ export class UnusableSeriesError extends Error {
 /** Series that carry CPU (the one dimension every mapping needs). */
 export const hasCpu = (s: TraceSeries): boolean => s.points.some((p) => p.cpuPercent !== undefined && Number.isFinite(p.cpuPercent));
 
-export const buildDemandTrace = (series: TraceSeries, home: InstanceTypeSpec, opts: { readonly minutes: number; readonly offsetMinutes: number }): DemandTrace => {
+export const buildDemandTrace = (
+  series: TraceSeries,
+  home: InstanceTypeSpec,
+  opts: { readonly minutes: number; readonly offsetMinutes: number },
+): DemandTrace => {
   if (!(Number.isInteger(opts.minutes) && opts.minutes > 0)) throw new RangeError(`demand trace: minutes must be a positive integer (got ${opts.minutes})`);
   const cpu = perMinute(series, (p) => p.cpuPercent);
   if (cpu === undefined) throw new UnusableSeriesError(`series ${series.id} has no CPU values: it cannot drive a workload`);
   const sorted = [...cpu].sort((a, b) => a - b);
   const p95 = quantile(sorted, 0.95) / 100;
   const scale = p95 > 0 ? Math.min(MAX_SCALE, Math.max(MIN_SCALE, TARGET_P95_UTILISATION / p95)) : 1;
-  const memPercent = perMinute(series, (p) => p.memoryPercent ?? (p.memoryGiB !== undefined && series.memoryGiB ? (p.memoryGiB / series.memoryGiB) * 100 : undefined));
+  const memPercent = perMinute(
+    series,
+    (p) => p.memoryPercent ?? (p.memoryGiB !== undefined && series.memoryGiB ? (p.memoryGiB / series.memoryGiB) * 100 : undefined),
+  );
   const net = perMinute(series, (p) => p.networkMbps);
   const disk = perMinute(series, (p) => p.diskIops);
   const length = cpu.length;
@@ -95,7 +102,10 @@ export const buildDemandTrace = (series: TraceSeries, home: InstanceTypeSpec, op
     const i = (offset + m) % length;
     const util = Math.min(1, ((cpu[i] ?? 0) / 100) * scale);
     out.vcpu[m] = util * vcpus;
-    const memShare = memPercent !== undefined ? Math.min(0.95, Math.max(0.05, (memPercent[i % memPercent.length] ?? 0) / 100)) : 0.35 + 0.25 * Math.min(1, util / TARGET_P95_UTILISATION);
+    const memShare =
+      memPercent !== undefined
+        ? Math.min(0.95, Math.max(0.05, (memPercent[i % memPercent.length] ?? 0) / 100))
+        : 0.35 + 0.25 * Math.min(1, util / TARGET_P95_UTILISATION);
     out.memoryGiB[m] = memShare * gib;
     out.networkMbps[m] = net !== undefined ? Math.min(netCap, net[i % net.length] ?? 0) : 0.5 * netCap * util;
     out.diskIops[m] = disk !== undefined ? Math.min(diskCap, disk[i % disk.length] ?? 0) : 0.5 * diskCap * util;

@@ -23,9 +23,7 @@ export const demoConfigLayer = (stackName: string): ConfigLayer => {
     source: 'the demo fleet (-c demo=true)',
     value: {
       groups: [{ name: names.primary, policy: DEMO_POLICY_NAME, capacity: { vcpu: 8, memory_gib: 16 }, standby: names.standby }],
-      standby_groups: [
-        { name: names.standby, warm_pool: { min_size: 1, max_prepared_capacity: 2, pool_state: 'Stopped', reuse_on_scale_in: true } },
-      ],
+      standby_groups: [{ name: names.standby, warm_pool: { min_size: 1, max_prepared_capacity: 2, pool_state: 'Stopped', reuse_on_scale_in: true } }],
       policies: [
         {
           policy_name: DEMO_POLICY_NAME,

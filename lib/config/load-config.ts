@@ -118,7 +118,9 @@ export const loadSpotwiseConfig = (options: LoadConfigOptions): LoadedConfig => 
   const demo = readBooleanContext(context, ContextKey.demo, false);
   const lifecycleHooksOnExistingGroups = readBooleanContext(context, ContextKey.lifecycleHooks, false);
   const readFile = options.readFile ?? ((p: string) => readFileSync(p, 'utf8'));
-  const userLayers = [contextConfigLayer(context), ...fileLayers(context, readFile, options.cwd ?? process.cwd())].filter((l): l is ConfigLayer => l !== undefined);
+  const userLayers = [contextConfigLayer(context), ...fileLayers(context, readFile, options.cwd ?? process.cwd())].filter(
+    (l): l is ConfigLayer => l !== undefined,
+  );
 
   const dryRun = context(ContextKey.dryRun) === undefined ? undefined : readBooleanContext(context, ContextKey.dryRun, true);
   const alarmEmail = readStringContext(context, ContextKey.alarmEmail);
@@ -130,10 +132,12 @@ export const loadSpotwiseConfig = (options: LoadConfigOptions): LoadedConfig => 
   const base = demo
     ? [demoConfigLayer(stackName)]
     : userLayers.length === 0
-      ? readYamlLayers(resolve(options.projectRoot ?? PROJECT_ROOT, EXAMPLE_CONFIG_FILE), EXAMPLE_CONFIG_FILE, readFile, 'the default configuration').map((l) => ({
-          ...l,
-          source: `${l.source} (default: no configuration given)`,
-        }))
+      ? readYamlLayers(resolve(options.projectRoot ?? PROJECT_ROOT, EXAMPLE_CONFIG_FILE), EXAMPLE_CONFIG_FILE, readFile, 'the default configuration').map(
+          (l) => ({
+            ...l,
+            source: `${l.source} (default: no configuration given)`,
+          }),
+        )
       : [];
   const layers = [...base, ...userLayers, ...(Object.keys(overrides.value).length > 0 ? [overrides] : [])];
   const input = mergeConfigLayers(layers);

@@ -1,4 +1,15 @@
-import { DIMENSIONS, groupId, instanceId, type BehaviourProfile, type DecayingHistogram, type Dimension, type MetricSample, type PredictionInput, type Random, type Resources } from '../../lambda/core/domain';
+import {
+  DIMENSIONS,
+  groupId,
+  instanceId,
+  type BehaviourProfile,
+  type DecayingHistogram,
+  type Dimension,
+  type MetricSample,
+  type PredictionInput,
+  type Random,
+  type Resources,
+} from '../../lambda/core/domain';
 import { closeRestartWindow, newProfile, openRestartWindow, sampleDemand, updateProfile } from '../../lambda/core/profile/behaviour-profile';
 import { DEFAULT_HALF_LIFE_MS, HISTOGRAM_BOUNDS, emptyHistogram, observeAll } from '../../lambda/core/profile/decaying-histogram';
 import type { TraceSeries } from '../../lambda/data/traces/load-traces';
@@ -209,7 +220,11 @@ export const buildSimulatedInterruptions = (series: TraceSeries, opts: CaseOptio
       return batch;
     };
     const history = upTo(t);
-    profile = updateProfile(profile, history.map((o) => o.sample), t);
+    profile = updateProfile(
+      profile,
+      history.map((o) => o.sample),
+      t,
+    );
     baselines.observe(history);
     const lastBefore = obs[next - 1];
     const actual = peakIn(obs, restartAt, windowEnd, minTargetPoints(w, series.stepSeconds));
@@ -230,7 +245,11 @@ export const buildSimulatedInterruptions = (series: TraceSeries, opts: CaseOptio
     upTo(restartAt);
     const after = upTo(windowEnd);
     profile = openRestartWindow(profile, { interruptedAt: t, restartedAt: restartAt });
-    profile = updateProfile(profile, after.map((o) => o.sample), windowEnd);
+    profile = updateProfile(
+      profile,
+      after.map((o) => o.sample),
+      windowEnd,
+    );
     profile = closeRestartWindow(profile, windowEnd, w);
     baselines.observe(after);
     busyUntil = windowEnd;
@@ -258,7 +277,11 @@ export const buildRealStarts = (series: TraceSeries, opts: CaseOptions = DEFAULT
     // Shift the later life so its last sample lands one step before the interruption.
     const offset = t - stepMs - source[source.length - 1]!.at;
     const history = source.map((o) => ({ ...o, at: o.at + offset, sample: { ...o.sample, at: o.sample.at + offset } }));
-    const profile = updateProfile(profileFor(series, history[0]!.at), history.map((o) => o.sample), t);
+    const profile = updateProfile(
+      profileFor(series, history[0]!.at),
+      history.map((o) => o.sample),
+      t,
+    );
     const baselines = new BaselineTracker();
     baselines.observe(history);
     cases.push({

@@ -23,8 +23,10 @@ export const parseList = (value: string): string[] =>
     .filter((s) => s.length > 0);
 
 /** An integer option, with an error naming the option and the value. */
-export const parseIntegerOption = (name: string) => (value: string): number => {
-  const n = Number(value);
-  if (!Number.isInteger(n)) throw new Error(`${name} must be an integer, got "${value}"`);
-  return n;
-};
+export const parseIntegerOption =
+  (name: string) =>
+  (value: string): number => {
+    const n = Number(value);
+    if (!Number.isInteger(n)) throw new Error(`${name} must be an integer, got "${value}"`);
+    return n;
+  };

@@ -135,7 +135,19 @@ const atRate = (s: PredictorReport, b: EqualRateBaseline): string => {
  * the predictor's weightedSlack at VPA's under-provision rate on the same cases (likewise @autopilot).
  */
 export const formatReportTable = (report: DimensionReport, title: string): string => {
-  const header = ['dimension', 'predictor', 'under-prov', 'w.slack', 'w.slack@vpa', 'w.slack@autopilot', 'wQL', 'mean slack', 'pinball50', 'pinball90', 'cases'];
+  const header = [
+    'dimension',
+    'predictor',
+    'under-prov',
+    'w.slack',
+    'w.slack@vpa',
+    'w.slack@autopilot',
+    'wQL',
+    'mean slack',
+    'pinball50',
+    'pinball90',
+    'cases',
+  ];
   const lines: string[][] = [];
   for (const rd of REPORT_DIMENSION_ORDER) {
     for (const p of PREDICTOR_NAMES) {
@@ -192,7 +204,9 @@ export const realStartGoal = (table: DimensionReport): GoalVerdict[] =>
     let met = m.underProvisionRate <= REAL_START_TARGET_UNDER_PROVISION;
     const parts = [
       `${rd}: model under-provisions ${pct(m.underProvisionRate)} of ${m.cases} real starts` +
-        (met ? ` (≤ ${pct(REAL_START_TARGET_UNDER_PROVISION)})` : ` (target ≤ ${pct(REAL_START_TARGET_UNDER_PROVISION)}: ${((m.underProvisionRate - REAL_START_TARGET_UNDER_PROVISION) * 100).toFixed(1)} points over)`),
+        (met
+          ? ` (≤ ${pct(REAL_START_TARGET_UNDER_PROVISION)})`
+          : ` (target ≤ ${pct(REAL_START_TARGET_UNDER_PROVISION)}: ${((m.underProvisionRate - REAL_START_TARGET_UNDER_PROVISION) * 100).toFixed(1)} points over)`),
     ];
     for (const b of EQUAL_RATE_BASELINES) {
       const mine = m.atBaselineRate[b];
@@ -207,7 +221,7 @@ export const realStartGoal = (table: DimensionReport): GoalVerdict[] =>
       parts.push(
         `at ${b}'s rate ${pct(theirs.targetRate)}: model weightedSlack ${pct(mine.weightedSlack)} (p90 × ${mine.factor!.toFixed(2)}) vs ${b} ${pct(theirs.weightedSlack)} (p90 × ${theirs.factor!.toFixed(2)})` +
           (lower ? '' : ` — NOT lower, by ${((mine.weightedSlack - theirs.weightedSlack) * 100).toFixed(1)} points`),
-    );
+      );
     }
     return { dimension: rd, met, detail: parts.join('; ') };
   });

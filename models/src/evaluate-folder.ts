@@ -67,7 +67,10 @@ const fitRealStartFactors = async (
   const validation = series.filter((s) => split.get(s.id) === 'validation');
   const cases = validation.flatMap((s) => buildRealStarts(s, { ...DEFAULT_CASE_OPTIONS, seed, windowMinutes: [windowMinutes] }));
   const scored = (await evaluateModelOnCases(cases, model)).scored.byKind['real-start'];
-  const factors = Object.fromEntries(REPORT_DIMENSION_ORDER.map((rd) => [rd, conformalFactor(scored[rd].model, coverage)])) as Record<ReportDimension, ConformalFactor>;
+  const factors = Object.fromEntries(REPORT_DIMENSION_ORDER.map((rd) => [rd, conformalFactor(scored[rd].model, coverage)])) as Record<
+    ReportDimension,
+    ConformalFactor
+  >;
   return { factors, calibrationSeries: new Set(cases.map((c) => c.seriesId)).size, ids: new Set(validation.map((s) => s.id)) };
 };
 
@@ -94,7 +97,8 @@ export const evaluateFolder = async (opts: EvaluateFolderOptions): Promise<Evalu
     const { calibrationDataDir, coverage } = opts.realStartConformal;
     const fit = await fitRealStartFactors(model, calibrationDataDir, coverage, windowMinutes, opts.seed ?? DEFAULT_CASE_OPTIONS.seed);
     const leaked = series.filter((s) => fit.ids.has(s.id)).map((s) => s.id);
-    if (leaked.length > 0) throw new Error(`real-start calibration series are also being scored: ${leaked.slice(0, 5).join(', ')} (drop --include-training-series)`);
+    if (leaked.length > 0)
+      throw new Error(`real-start calibration series are also being scored: ${leaked.slice(0, 5).join(', ')} (drop --include-training-series)`);
     const factorOf = Object.fromEntries(REPORT_DIMENSION_ORDER.map((rd) => [rd, fit.factors[rd].factor]));
     realStartConformal = {
       coverage,

@@ -18,7 +18,10 @@ const TRACE_CATALOG: InstanceCatalog = new Map([
 export const traceFallbackPredictor = (): FallbackPredictor => new FallbackPredictor({ assumeShapeFrom: TRACE_CATALOG });
 
 /** Forecasts of the model (answering every dimension it can: gating 'all') and of the fallback, scored. */
-export const evaluateModelOnCases = async (cases: readonly PredictionCase[], loaded: LoadedModel): Promise<EvaluationReport & { readonly scored: CollectedCases }> => {
+export const evaluateModelOnCases = async (
+  cases: readonly PredictionCase[],
+  loaded: LoadedModel,
+): Promise<EvaluationReport & { readonly scored: CollectedCases }> => {
   const fallback = traceFallbackPredictor();
   const model = new TfjsPredictor(loaded, { fallback, gating: 'all' });
   // One batch, as one profile tick: the fallback learns its job-type factors from the whole batch.

@@ -83,7 +83,8 @@ export const weightedQuantileLoss = (cases: readonly ScoredCase[]): number | nul
 /** Scores a list of forecasts against actual peaks (see Scores for the definitions). */
 export const scoreForecasts = (cases: readonly ScoredCase[]): Scores => {
   const n = cases.length;
-  if (n === 0) return { underProvisionRate: null, meanSlack: null, pinball50: null, pinball90: null, weightedSlack: null, weightedQuantileLoss: null, cases: 0 };
+  if (n === 0)
+    return { underProvisionRate: null, meanSlack: null, pinball50: null, pinball90: null, weightedSlack: null, weightedQuantileLoss: null, cases: 0 };
   let under = 0;
   let slackSum = 0;
   let slackCount = 0;
@@ -123,7 +124,10 @@ export interface ScoresAtOperatingPoint extends Scores {
  * and a peak > 0 cannot be covered by any factor; factor is null when the target cannot be reached.
  */
 export const scoreAtUnderProvision = (cases: readonly ScoredCase[], target: number): ScoresAtOperatingPoint => {
-  const ratios = cases.filter((c) => c.actual > 0).map((c) => (c.p90 > 0 ? c.actual / c.p90 : Number.POSITIVE_INFINITY)).sort((a, b) => a - b);
+  const ratios = cases
+    .filter((c) => c.actual > 0)
+    .map((c) => (c.p90 > 0 ? c.actual / c.p90 : Number.POSITIVE_INFINITY))
+    .sort((a, b) => a - b);
   // Allowed under-provisioned cases; the small epsilon keeps e.g. 0.1 × 30 from flooring to 2.
   const allowed = Math.floor(target * cases.length + 1e-9);
   const mustCover = ratios.length - allowed;
@@ -153,5 +157,11 @@ export interface OperatingPoint {
  */
 export const operatingPointAt = (cases: readonly ScoredCase[], targetRate: number): OperatingPoint => {
   const s = scoreAtUnderProvision(cases, targetRate);
-  return { targetRate, factor: s.factor, underProvisionRate: s.factor === null ? null : s.underProvisionRate, weightedSlack: s.weightedSlack, meanSlack: s.meanSlack };
+  return {
+    targetRate,
+    factor: s.factor,
+    underProvisionRate: s.factor === null ? null : s.underProvisionRate,
+    weightedSlack: s.weightedSlack,
+    meanSlack: s.meanSlack,
+  };
 };

@@ -23,7 +23,9 @@ export const splitSeries = (
   fractions: SplitFractions = DEFAULT_SPLIT,
 ): Map<string, SplitName> => {
   if (!(fractions.train > 0 && fractions.validation >= 0 && fractions.train + fractions.validation < 1)) {
-    throw new RangeError(`split fractions must satisfy 0 < train, 0 ≤ validation, train + validation < 1; got train=${fractions.train}, validation=${fractions.validation}`);
+    throw new RangeError(
+      `split fractions must satisfy 0 < train, 0 ≤ validation, train + validation < 1; got train=${fractions.train}, validation=${fractions.validation}`,
+    );
   }
   const byDataset = new Map<string, string[]>();
   for (const s of series) byDataset.set(s.dataset, [...(byDataset.get(s.dataset) ?? []), s.id]);

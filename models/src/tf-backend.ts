@@ -16,7 +16,10 @@ export const selectTrainingBackend = async (preferred: 'wasm' | 'cpu' = 'wasm'):
       }
     } catch (cause) {
       await tf.setBackend('cpu');
-      return { backend: tf.getBackend(), note: `wasm backend failed to initialise (${cause instanceof Error ? cause.message : String(cause)}); trained on cpu` };
+      return {
+        backend: tf.getBackend(),
+        note: `wasm backend failed to initialise (${cause instanceof Error ? cause.message : String(cause)}); trained on cpu`,
+      };
     }
     await tf.setBackend('cpu');
     return { backend: tf.getBackend(), note: 'wasm backend refused to initialise; trained on cpu' };

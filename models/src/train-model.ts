@@ -81,7 +81,11 @@ const quantile = (sorted: readonly number[], q: number): number => {
  * series-to-series variation — it widened CPU and memory p90s without curing the one dimension whose
  * unseen series are spikier than any validation series (network, see metadata.notes).
  */
-const calibrate = (rows: readonly TrainingRow[], raw: Float32Array, coverage: number): Record<Dimension, { q50Shift: number; q90Shift: number; rows: number }> => {
+const calibrate = (
+  rows: readonly TrainingRow[],
+  raw: Float32Array,
+  coverage: number,
+): Record<Dimension, { q50Shift: number; q90Shift: number; rows: number }> => {
   const out = {} as Record<Dimension, { q50Shift: number; q90Shift: number; rows: number }>;
   for (const d of DIMENSIONS) {
     const r50: number[] = [];
@@ -96,7 +100,10 @@ const calibrate = (rows: readonly TrainingRow[], raw: Float32Array, coverage: nu
     r50.sort((a, b) => a - b);
     r90.sort((a, b) => a - b);
     const n = r90.length;
-    out[d] = n === 0 ? { q50Shift: 0, q90Shift: 0, rows: 0 } : { q50Shift: quantile(r50, 0.5), q90Shift: quantile(r90, Math.min(1, Math.ceil((n + 1) * coverage) / n)), rows: n };
+    out[d] =
+      n === 0
+        ? { q50Shift: 0, q90Shift: 0, rows: 0 }
+        : { q50Shift: quantile(r50, 0.5), q90Shift: quantile(r90, Math.min(1, Math.ceil((n + 1) * coverage) / n)), rows: n };
   }
   return out;
 };
@@ -208,12 +215,15 @@ export const trainModel = async (opts: TrainOptions): Promise<TrainResult> => {
   const trainCases = buildCases(of('train'), { ...TRAINING_CASE_OPTIONS, seed: opts.seed });
   const validationCases = buildCases(of('validation'), { ...EVALUATION_CASE_OPTIONS, seed: opts.seed });
   const testCases = buildCases(of('test'), { ...EVALUATION_CASE_OPTIONS, seed: opts.seed });
-  opts.log(`series: ${series.length} (${loaded.skippedSeries.length} skipped, ${loaded.skippedRows} bad rows); cases: train ${trainCases.length}, validation ${validationCases.length}, test ${testCases.length}`);
+  opts.log(
+    `series: ${series.length} (${loaded.skippedSeries.length} skipped, ${loaded.skippedRows} bad rows); cases: train ${trainCases.length}, validation ${validationCases.length}, test ${testCases.length}`,
+  );
 
   const trainRows = balanceDimensions(toTrainingRows(trainCases));
   const validationRows = toTrainingRows(validationCases);
   const testRows = toTrainingRows(testCases);
-  if (trainRows.length === 0 || validationRows.length === 0) throw new Error(`not enough data: ${trainRows.length} training rows, ${validationRows.length} validation rows`);
+  if (trainRows.length === 0 || validationRows.length === 0)
+    throw new Error(`not enough data: ${trainRows.length} training rows, ${validationRows.length} validation rows`);
   const norm: Normalisation = fitNormalisation(trainRows);
   const nFeatures = MODEL_FEATURE_NAMES.length;
   const trainX = toMatrix(trainRows, norm);
@@ -274,7 +284,8 @@ export const trainModel = async (opts: TrainOptions): Promise<TrainResult> => {
     featureRange: { min: norm.min, max: norm.max, tolerance: RANGE_TOLERANCE },
     quantiles: [0.5, 0.9],
     target: `log((peak + ε) / (steady p90 + ε)) of the peak in the first W minutes after the restart; ε per dimension ${JSON.stringify(FEATURE_EPSILON)}`,
-    output: 'q50 = y0 + calibration.q50Shift; q90 = y0 + softplus(y1) + calibration.q90Shift (log-ratio units); p = (steady p90 + ε)·e^q − ε, floored at 0; p50 ≤ p90 enforced',
+    output:
+      'q50 = y0 + calibration.q50Shift; q90 = y0 + softplus(y1) + calibration.q90Shift (log-ratio units); p = (steady p90 + ε)·e^q − ε, floored at 0; p50 ≤ p90 enforced',
     calibration: dimensionRecord((d) => ({ q50Shift: calibration[d].q50Shift, q90Shift: calibration[d].q90Shift })),
     windowMinutes: { default: 30, min: Math.min(...TRAINING_CASE_OPTIONS.windowMinutes), max: Math.max(...TRAINING_CASE_OPTIONS.windowMinutes) },
     downtimeSeconds: { min: TRAINING_CASE_OPTIONS.downtimeSeconds.min, max: TRAINING_CASE_OPTIONS.downtimeSeconds.max },

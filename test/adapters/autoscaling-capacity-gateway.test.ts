@@ -36,8 +36,22 @@ const group = (name: string, extra: Partial<AutoScalingGroup> = {}): AutoScaling
   HealthCheckType: 'EC2',
   CreatedTime: new Date('2025-01-01T00:00:00Z'),
   Instances: [
-    { InstanceId: 'i-1', InstanceType: 'm5.large', AvailabilityZone: 'eu-west-1a', LifecycleState: 'InService', HealthStatus: 'Healthy', ProtectedFromScaleIn: false },
-    { InstanceId: 'i-2', InstanceType: 'c5.large', AvailabilityZone: 'eu-west-1b', LifecycleState: 'Warmed:Stopped', HealthStatus: 'Healthy', ProtectedFromScaleIn: false },
+    {
+      InstanceId: 'i-1',
+      InstanceType: 'm5.large',
+      AvailabilityZone: 'eu-west-1a',
+      LifecycleState: 'InService',
+      HealthStatus: 'Healthy',
+      ProtectedFromScaleIn: false,
+    },
+    {
+      InstanceId: 'i-2',
+      InstanceType: 'c5.large',
+      AvailabilityZone: 'eu-west-1b',
+      LifecycleState: 'Warmed:Stopped',
+      HealthStatus: 'Healthy',
+      ProtectedFromScaleIn: false,
+    },
   ],
   Tags: [{ Key: 'team', Value: 'search', ResourceId: name, ResourceType: 'auto-scaling-group', PropagateAtLaunch: true }],
   ...extra,
@@ -52,7 +66,14 @@ describe('AutoScalingCapacityGateway.describeGroups', () => {
     asg
       .on(DescribeAutoScalingGroupsCommand)
       .resolvesOnce({ AutoScalingGroups: [group('web')], NextToken: 'more' })
-      .resolvesOnce({ AutoScalingGroups: [group('batch', { Instances: [], MixedInstancesPolicy: { InstancesDistribution: { OnDemandBaseCapacity: 0, OnDemandPercentageAboveBaseCapacity: 0 } } })] });
+      .resolvesOnce({
+        AutoScalingGroups: [
+          group('batch', {
+            Instances: [],
+            MixedInstancesPolicy: { InstancesDistribution: { OnDemandBaseCapacity: 0, OnDemandPercentageAboveBaseCapacity: 0 } },
+          }),
+        ],
+      });
     const groups = await gateway().describeGroups([groupId('web'), groupId('batch'), groupId('web')]);
     expect(asg.commandCalls(DescribeAutoScalingGroupsCommand).map((c) => c.args[0].input)).toEqual([
       { AutoScalingGroupNames: ['web', 'batch'], MaxRecords: 100 },
@@ -72,7 +93,16 @@ describe('AutoScalingCapacityGateway.describeGroups', () => {
         tags: { team: 'search' },
         mixedPurchase: false,
       },
-      { id: 'batch', desiredCapacity: 4, minSize: 1, maxSize: 10, instances: [], availabilityZones: ['eu-west-1a', 'eu-west-1b'], tags: { team: 'search' }, mixedPurchase: false },
+      {
+        id: 'batch',
+        desiredCapacity: 4,
+        minSize: 1,
+        maxSize: 10,
+        instances: [],
+        availabilityZones: ['eu-west-1a', 'eu-west-1b'],
+        tags: { team: 'search' },
+        mixedPurchase: false,
+      },
     ]);
   });
 
@@ -88,7 +118,16 @@ describe('AutoScalingCapacityGateway.describeGroups', () => {
 describe('AutoScalingCapacityGateway.findGroupOfInstance', () => {
   it('looks an instance up once and caches the answer', async () => {
     asg.on(DescribeAutoScalingInstancesCommand).resolves({
-      AutoScalingInstances: [{ InstanceId: 'i-9', AutoScalingGroupName: 'web', AvailabilityZone: 'eu-west-1a', LifecycleState: 'InService', HealthStatus: 'HEALTHY', ProtectedFromScaleIn: false }],
+      AutoScalingInstances: [
+        {
+          InstanceId: 'i-9',
+          AutoScalingGroupName: 'web',
+          AvailabilityZone: 'eu-west-1a',
+          LifecycleState: 'InService',
+          HealthStatus: 'HEALTHY',
+          ProtectedFromScaleIn: false,
+        },
+      ],
     });
     const gw = gateway();
     expect(await gw.findGroupOfInstance(instanceId('i-9'))).toBe('web');
@@ -106,7 +145,9 @@ describe('AutoScalingCapacityGateway.findGroupOfInstance', () => {
 
   it('translates Auto Scaling throttling ("Throttling") into ThrottledError', async () => {
     asg.on(DescribeAutoScalingInstancesCommand).rejects(ec2Error('Throttling', 'Rate exceeded'));
-    await expect(gateway().findGroupOfInstance(instanceId('i-1'))).rejects.toThrow('looking up the Auto Scaling group of i-1: throttled by AWS (Throttling); retry later');
+    await expect(gateway().findGroupOfInstance(instanceId('i-1'))).rejects.toThrow(
+      'looking up the Auto Scaling group of i-1: throttled by AWS (Throttling); retry later',
+    );
     await expect(gateway().findGroupOfInstance(instanceId('i-1'))).rejects.toBeInstanceOf(ThrottledError);
   });
 });
@@ -117,12 +158,30 @@ describe('AutoScalingCapacityGateway warm pools', () => {
       .on(DescribeWarmPoolCommand)
       .resolvesOnce({
         WarmPoolConfiguration: { MinSize: 2, MaxGroupPreparedCapacity: 6, PoolState: 'Stopped', InstanceReusePolicy: { ReuseOnScaleIn: true } },
-        Instances: [{ InstanceId: 'i-w1', InstanceType: 'm5.large', AvailabilityZone: 'eu-west-1a', LifecycleState: 'Warmed:Stopped', HealthStatus: 'Healthy', ProtectedFromScaleIn: false }],
+        Instances: [
+          {
+            InstanceId: 'i-w1',
+            InstanceType: 'm5.large',
+            AvailabilityZone: 'eu-west-1a',
+            LifecycleState: 'Warmed:Stopped',
+            HealthStatus: 'Healthy',
+            ProtectedFromScaleIn: false,
+          },
+        ],
         NextToken: 'p2',
       })
       .resolvesOnce({
         WarmPoolConfiguration: { MinSize: 2, MaxGroupPreparedCapacity: 6, PoolState: 'Stopped', InstanceReusePolicy: { ReuseOnScaleIn: true } },
-        Instances: [{ InstanceId: 'i-w2', InstanceType: 'm5.xlarge', AvailabilityZone: 'eu-west-1b', LifecycleState: 'Warmed:Pending', HealthStatus: 'Healthy', ProtectedFromScaleIn: false }],
+        Instances: [
+          {
+            InstanceId: 'i-w2',
+            InstanceType: 'm5.xlarge',
+            AvailabilityZone: 'eu-west-1b',
+            LifecycleState: 'Warmed:Pending',
+            HealthStatus: 'Healthy',
+            ProtectedFromScaleIn: false,
+          },
+        ],
       });
     const gw = gateway();
     const pool = await gw.describeWarmPool(groupId('standby'));
@@ -167,7 +226,13 @@ describe('AutoScalingCapacityGateway mutating calls', () => {
     asg.on(RecordLifecycleActionHeartbeatCommand).resolves({});
     asg.on(TerminateInstanceInAutoScalingGroupCommand).resolves({});
     const gw = gateway();
-    await gw.completeLifecycleAction({ groupId: groupId('web'), instanceId: instanceId('i-1'), hookName: 'spotwise-terminate', token: 'tok-1', result: 'CONTINUE' });
+    await gw.completeLifecycleAction({
+      groupId: groupId('web'),
+      instanceId: instanceId('i-1'),
+      hookName: 'spotwise-terminate',
+      token: 'tok-1',
+      result: 'CONTINUE',
+    });
     await gw.recordLifecycleActionHeartbeat({ groupId: groupId('web'), instanceId: instanceId('i-1'), hookName: 'spotwise-terminate', token: 'tok-1' });
     await gw.terminateInstanceInGroup(instanceId('i-1'), { decrementDesiredCapacity: false });
 
@@ -184,7 +249,10 @@ describe('AutoScalingCapacityGateway mutating calls', () => {
       LifecycleActionToken: 'tok-1',
       InstanceId: 'i-1',
     });
-    expect(asg.commandCalls(TerminateInstanceInAutoScalingGroupCommand)[0]?.args[0].input).toEqual({ InstanceId: 'i-1', ShouldDecrementDesiredCapacity: false });
+    expect(asg.commandCalls(TerminateInstanceInAutoScalingGroupCommand)[0]?.args[0].input).toEqual({
+      InstanceId: 'i-1',
+      ShouldDecrementDesiredCapacity: false,
+    });
   });
 
   it('names the operation when Auto Scaling refuses', async () => {
@@ -192,7 +260,9 @@ describe('AutoScalingCapacityGateway mutating calls', () => {
     asg.on(ExecutePolicyCommand).rejects(new ResourceContentionFault({ message: 'pending update', $metadata: meta(500) }));
     const call = gateway().changeDesiredCapacity(groupId('standby'), 1);
     await expect(call).rejects.toBeInstanceOf(AwsCallError);
-    await expect(call).rejects.toThrow(`raising the desired capacity of group standby by one (1 of 1) with policy ${scaleOutPolicy.PolicyName}: AWS call failed (ResourceContentionFault, HTTP 500)`);
+    await expect(call).rejects.toThrow(
+      `raising the desired capacity of group standby by one (1 of 1) with policy ${scaleOutPolicy.PolicyName}: AWS call failed (ResourceContentionFault, HTTP 500)`,
+    );
   });
 });
 
@@ -212,25 +282,42 @@ describe('AutoScalingCapacityGateway Standby (EnterStandby / ExitStandby around 
   it('passes ShouldDecrementDesiredCapacity false through as asked', async () => {
     asg.on(EnterStandbyCommand).resolves({});
     await gateway().enterStandby(groupId('web'), instanceId('i-2'), { decrementDesiredCapacity: false });
-    expect(asg.commandCalls(EnterStandbyCommand)[0]?.args[0].input).toEqual({ AutoScalingGroupName: 'web', InstanceIds: ['i-2'], ShouldDecrementDesiredCapacity: false });
+    expect(asg.commandCalls(EnterStandbyCommand)[0]?.args[0].input).toEqual({
+      AutoScalingGroupName: 'web',
+      InstanceIds: ['i-2'],
+      ShouldDecrementDesiredCapacity: false,
+    });
   });
 
   it('a refused EnterStandby (below min size) is an AwsCallError naming the operation; ExitStandby likewise', async () => {
     const refusal = (message: string) => new AutoScalingServiceException({ name: 'ValidationError', $fault: 'client', $metadata: meta(400), message });
-    asg.on(EnterStandbyCommand).rejects(refusal('AutoScalingGroup web has min-size=1, max-size=10, and desired-capacity=1. Please enter a number that is greater than or equal to min-size.'));
+    asg
+      .on(EnterStandbyCommand)
+      .rejects(
+        refusal('AutoScalingGroup web has min-size=1, max-size=10, and desired-capacity=1. Please enter a number that is greater than or equal to min-size.'),
+      );
     asg.on(ExitStandbyCommand).rejects(refusal('The instance i-1 is not in Standby.'));
     const enter = gateway().enterStandby(groupId('web'), instanceId('i-1'), { decrementDesiredCapacity: true });
     await expect(enter).rejects.toBeInstanceOf(AwsCallError);
     await expect(enter).rejects.toThrow('moving i-1 of group web to Standby (decrementing desired capacity): AWS call failed (ValidationError, HTTP 400)');
-    await expect(gateway().exitStandby(groupId('web'), instanceId('i-1'))).rejects.toThrow('returning i-1 of group web from Standby to service: AWS call failed (ValidationError, HTTP 400)');
+    await expect(gateway().exitStandby(groupId('web'), instanceId('i-1'))).rejects.toThrow(
+      'returning i-1 of group web from Standby to service: AWS call failed (ValidationError, HTTP 400)',
+    );
   });
 });
 
-const scaleOutPolicy = { AutoScalingGroupName: 'standby', PolicyName: 'spotwise-SpotwiseScaleOutByOnestandbyA1B2C3-XYZ', PolicyType: 'SimpleScaling', AdjustmentType: 'ChangeInCapacity', ScalingAdjustment: 1 };
+const scaleOutPolicy = {
+  AutoScalingGroupName: 'standby',
+  PolicyName: 'spotwise-SpotwiseScaleOutByOnestandbyA1B2C3-XYZ',
+  PolicyType: 'SimpleScaling',
+  AdjustmentType: 'ChangeInCapacity',
+  ScalingAdjustment: 1,
+};
 
 describe('AutoScalingCapacityGateway.changeDesiredCapacity (ExecutePolicy of the +1 scale-out policy)', () => {
   it('finds the policy once (DescribePolicies, paginated) and executes it once per instance, without cooldown', async () => {
-    asg.on(DescribePoliciesCommand, { AutoScalingGroupName: 'standby', PolicyTypes: ['SimpleScaling'] })
+    asg
+      .on(DescribePoliciesCommand, { AutoScalingGroupName: 'standby', PolicyTypes: ['SimpleScaling'] })
       .resolvesOnce({ ScalingPolicies: [{ ...scaleOutPolicy, PolicyName: 'someone-elses-scale-out', ScalingAdjustment: 1 }], NextToken: 'p2' })
       .resolvesOnce({ ScalingPolicies: [{ ...scaleOutPolicy, PolicyName: 'spotwise-SpotwiseScaleOutByOne-minus', ScalingAdjustment: -1 }, scaleOutPolicy] });
     asg.on(ExecutePolicyCommand).resolves({});
@@ -251,7 +338,9 @@ describe('AutoScalingCapacityGateway.changeDesiredCapacity (ExecutePolicy of the
     asg.on(DescribePoliciesCommand).resolves({ ScalingPolicies: [] });
     const call = gateway().changeDesiredCapacity(groupId('tagged-only'), 1);
     await expect(call).rejects.toBeInstanceOf(NotFoundError);
-    await expect(call).rejects.toThrow('finding the spotwise scale-out policy of group tagged-only: group tagged-only has no simple scaling policy named *SpotwiseScaleOutByOne* adding 1');
+    await expect(call).rejects.toThrow(
+      'finding the spotwise scale-out policy of group tagged-only: group tagged-only has no simple scaling policy named *SpotwiseScaleOutByOne* adding 1',
+    );
     expect(asg.commandCalls(ExecutePolicyCommand)).toHaveLength(0);
   });
 
@@ -261,14 +350,34 @@ describe('AutoScalingCapacityGateway.changeDesiredCapacity (ExecutePolicy of the
   });
 });
 
-describe('launchesBothPurchaseOptions (a member\'s purchase option is then EC2\'s to tell)', () => {
+describe("launchesBothPurchaseOptions (a member's purchase option is then EC2's to tell)", () => {
   it.each<[string, Partial<AutoScalingGroup>, boolean]>([
     ['no mixed instances policy (On-Demand)', {}, false],
-    ['all Spot above a zero base', { MixedInstancesPolicy: { InstancesDistribution: { OnDemandBaseCapacity: 0, OnDemandPercentageAboveBaseCapacity: 0 } } }, false],
-    ['an On-Demand base under Spot', { MixedInstancesPolicy: { InstancesDistribution: { OnDemandBaseCapacity: 2, OnDemandPercentageAboveBaseCapacity: 0 } } }, true],
-    ['30 % On-Demand above base', { MixedInstancesPolicy: { InstancesDistribution: { OnDemandBaseCapacity: 0, OnDemandPercentageAboveBaseCapacity: 30 } } }, true],
-    ['100 % On-Demand above base', { MixedInstancesPolicy: { InstancesDistribution: { OnDemandBaseCapacity: 0, OnDemandPercentageAboveBaseCapacity: 100 } } }, false],
-    ['a base that covers the max size', { MaxSize: 4, MixedInstancesPolicy: { InstancesDistribution: { OnDemandBaseCapacity: 4, OnDemandPercentageAboveBaseCapacity: 0 } } }, false],
+    [
+      'all Spot above a zero base',
+      { MixedInstancesPolicy: { InstancesDistribution: { OnDemandBaseCapacity: 0, OnDemandPercentageAboveBaseCapacity: 0 } } },
+      false,
+    ],
+    [
+      'an On-Demand base under Spot',
+      { MixedInstancesPolicy: { InstancesDistribution: { OnDemandBaseCapacity: 2, OnDemandPercentageAboveBaseCapacity: 0 } } },
+      true,
+    ],
+    [
+      '30 % On-Demand above base',
+      { MixedInstancesPolicy: { InstancesDistribution: { OnDemandBaseCapacity: 0, OnDemandPercentageAboveBaseCapacity: 30 } } },
+      true,
+    ],
+    [
+      '100 % On-Demand above base',
+      { MixedInstancesPolicy: { InstancesDistribution: { OnDemandBaseCapacity: 0, OnDemandPercentageAboveBaseCapacity: 100 } } },
+      false,
+    ],
+    [
+      'a base that covers the max size',
+      { MaxSize: 4, MixedInstancesPolicy: { InstancesDistribution: { OnDemandBaseCapacity: 4, OnDemandPercentageAboveBaseCapacity: 0 } } },
+      false,
+    ],
   ])('%s → %s', (_label, extra, expected) => {
     expect(launchesBothPurchaseOptions(group('g', extra))).toBe(expected);
   });
@@ -277,10 +386,22 @@ describe('launchesBothPurchaseOptions (a member\'s purchase option is then EC2\'
 describe('inferLifecycle', () => {
   it.each<[string, Partial<AutoScalingGroup>, 'spot' | 'on-demand']>([
     ['no mixed instances policy', {}, 'on-demand'],
-    ['all spot above a zero base', { MixedInstancesPolicy: { InstancesDistribution: { OnDemandBaseCapacity: 0, OnDemandPercentageAboveBaseCapacity: 0 } } }, 'spot'],
+    [
+      'all spot above a zero base',
+      { MixedInstancesPolicy: { InstancesDistribution: { OnDemandBaseCapacity: 0, OnDemandPercentageAboveBaseCapacity: 0 } } },
+      'spot',
+    ],
     ['70 % spot above base', { MixedInstancesPolicy: { InstancesDistribution: { OnDemandBaseCapacity: 2, OnDemandPercentageAboveBaseCapacity: 30 } } }, 'spot'],
-    ['100 % On-Demand above base', { MixedInstancesPolicy: { InstancesDistribution: { OnDemandBaseCapacity: 0, OnDemandPercentageAboveBaseCapacity: 100 } } }, 'on-demand'],
-    ['a base that covers the max size', { MaxSize: 4, MixedInstancesPolicy: { InstancesDistribution: { OnDemandBaseCapacity: 4, OnDemandPercentageAboveBaseCapacity: 0 } } }, 'on-demand'],
+    [
+      '100 % On-Demand above base',
+      { MixedInstancesPolicy: { InstancesDistribution: { OnDemandBaseCapacity: 0, OnDemandPercentageAboveBaseCapacity: 100 } } },
+      'on-demand',
+    ],
+    [
+      'a base that covers the max size',
+      { MaxSize: 4, MixedInstancesPolicy: { InstancesDistribution: { OnDemandBaseCapacity: 4, OnDemandPercentageAboveBaseCapacity: 0 } } },
+      'on-demand',
+    ],
   ])('%s → %s', (_label, extra, expected) => {
     expect(inferLifecycle(group('g', extra))).toBe(expected);
   });

@@ -21,7 +21,11 @@ describe('AWS client factory', () => {
 
   it('leaves region, endpoint and credentials to the environment unless given', () => {
     expect(awsClientConfig()).toEqual({ retryMode: 'adaptive', maxAttempts: DEFAULT_MAX_ATTEMPTS });
-    expect(awsClientConfig({ maxAttempts: 2, endpoint: 'http://localhost:5000' })).toEqual({ retryMode: 'adaptive', maxAttempts: 2, endpoint: 'http://localhost:5000' });
+    expect(awsClientConfig({ maxAttempts: 2, endpoint: 'http://localhost:5000' })).toEqual({
+      retryMode: 'adaptive',
+      maxAttempts: 2,
+      endpoint: 'http://localhost:5000',
+    });
   });
 });
 
@@ -79,7 +83,11 @@ describe('observeRetries', () => {
     for (const c of [clients.ec2, clients.autoScaling, clients.cloudWatch, clients.dynamoDb, clients.eventBridge, clients.scheduler]) {
       expect(c.middlewareStack.identify().some((m) => m.startsWith('spotwiseRetryObserver'))).toBe(true);
     }
-    expect(createAwsClients({ region: 'eu-west-1' }).ec2.middlewareStack.identify().some((m) => m.startsWith('spotwiseRetryObserver'))).toBe(false);
+    expect(
+      createAwsClients({ region: 'eu-west-1' })
+        .ec2.middlewareStack.identify()
+        .some((m) => m.startsWith('spotwiseRetryObserver')),
+    ).toBe(false);
     expect(seen).toEqual([]);
   });
 });

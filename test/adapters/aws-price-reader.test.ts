@@ -12,18 +12,21 @@ const NOW = Date.parse('2026-01-15T12:00:00Z');
 const reader = () => new AwsPriceReader(new EC2Client({}), new PricingClient({}), { regionCode: 'us-west-2' });
 
 /** A Price List product document as GetProducts returns it (one JSON string per product), trimmed to what is read. */
-const product = (type: string, usd: string, unit = 'Hrs'): string => JSON.stringify({
-  product: { productFamily: 'Compute Instance', attributes: { instanceType: type, regionCode: 'us-west-2', operatingSystem: 'Linux', tenancy: 'Shared' } },
-  serviceCode: 'AmazonEC2',
-  terms: {
-    OnDemand: {
-      'ABCD.JRTCKXETXF': {
-        offerTermCode: 'JRTCKXETXF',
-        priceDimensions: { 'ABCD.JRTCKXETXF.6YS6EN2CT7': { unit, pricePerUnit: { USD: usd }, description: `$${usd} per On Demand Linux ${type} Instance Hour` } },
+const product = (type: string, usd: string, unit = 'Hrs'): string =>
+  JSON.stringify({
+    product: { productFamily: 'Compute Instance', attributes: { instanceType: type, regionCode: 'us-west-2', operatingSystem: 'Linux', tenancy: 'Shared' } },
+    serviceCode: 'AmazonEC2',
+    terms: {
+      OnDemand: {
+        'ABCD.JRTCKXETXF': {
+          offerTermCode: 'JRTCKXETXF',
+          priceDimensions: {
+            'ABCD.JRTCKXETXF.6YS6EN2CT7': { unit, pricePerUnit: { USD: usd }, description: `$${usd} per On Demand Linux ${type} Instance Hour` },
+          },
+        },
       },
     },
-  },
-});
+  });
 
 beforeEach(() => {
   ec2.reset();
@@ -41,15 +44,39 @@ describe('AwsPriceReader', () => {
     const pages = [
       {
         SpotPriceHistory: [
-          { InstanceType: 'm5.large', AvailabilityZone: 'us-west-2a', ProductDescription: 'Linux/UNIX', SpotPrice: '0.035100', Timestamp: new Date(NOW - 600_000) },
-          { InstanceType: 'm5.large', AvailabilityZone: 'us-west-2a', ProductDescription: 'Linux/UNIX', SpotPrice: '0.031000', Timestamp: new Date(NOW - 7_200_000) },
+          {
+            InstanceType: 'm5.large',
+            AvailabilityZone: 'us-west-2a',
+            ProductDescription: 'Linux/UNIX',
+            SpotPrice: '0.035100',
+            Timestamp: new Date(NOW - 600_000),
+          },
+          {
+            InstanceType: 'm5.large',
+            AvailabilityZone: 'us-west-2a',
+            ProductDescription: 'Linux/UNIX',
+            SpotPrice: '0.031000',
+            Timestamp: new Date(NOW - 7_200_000),
+          },
         ],
         NextToken: 'page-2',
       },
       {
         SpotPriceHistory: [
-          { InstanceType: 'm5.large', AvailabilityZone: 'us-west-2b', ProductDescription: 'Linux/UNIX', SpotPrice: '0.037300', Timestamp: new Date(NOW - 60_000) },
-          { InstanceType: 'm5.xlarge', AvailabilityZone: 'us-west-2a', ProductDescription: 'Linux/UNIX', SpotPrice: '0.070200', Timestamp: new Date(NOW - 60_000) },
+          {
+            InstanceType: 'm5.large',
+            AvailabilityZone: 'us-west-2b',
+            ProductDescription: 'Linux/UNIX',
+            SpotPrice: '0.037300',
+            Timestamp: new Date(NOW - 60_000),
+          },
+          {
+            InstanceType: 'm5.xlarge',
+            AvailabilityZone: 'us-west-2a',
+            ProductDescription: 'Linux/UNIX',
+            SpotPrice: '0.070200',
+            Timestamp: new Date(NOW - 60_000),
+          },
         ],
       },
     ];
@@ -60,7 +87,13 @@ describe('AwsPriceReader', () => {
 
     const quote = await reader().readPrices(['m5.xlarge', 'm5.large', 'm5.large'], NOW);
     expect(quote.notes).toEqual([]);
-    expect(quote.prices.get('m5.large')).toEqual({ onDemandHourlyUsd: 0.096, spotByZone: new Map([['us-west-2a', 0.0351], ['us-west-2b', 0.0373]]) });
+    expect(quote.prices.get('m5.large')).toEqual({
+      onDemandHourlyUsd: 0.096,
+      spotByZone: new Map([
+        ['us-west-2a', 0.0351],
+        ['us-west-2b', 0.0373],
+      ]),
+    });
     expect(quote.prices.get('m5.xlarge')).toEqual({ onDemandHourlyUsd: 0.192, spotByZone: new Map([['us-west-2a', 0.0702]]) });
 
     expect(pricing).toHaveReceivedCommandTimes(GetProductsCommand, 2);
@@ -80,13 +113,22 @@ describe('AwsPriceReader', () => {
     });
     expect(sent).toEqual([
       { InstanceTypes: ['m5.large', 'm5.xlarge'], ProductDescriptions: ['Linux/UNIX'], StartTime: new Date(NOW), EndTime: new Date(NOW), MaxResults: 1000 },
-      { InstanceTypes: ['m5.large', 'm5.xlarge'], ProductDescriptions: ['Linux/UNIX'], StartTime: new Date(NOW), EndTime: new Date(NOW), MaxResults: 1000, NextToken: 'page-2' },
+      {
+        InstanceTypes: ['m5.large', 'm5.xlarge'],
+        ProductDescriptions: ['Linux/UNIX'],
+        StartTime: new Date(NOW),
+        EndTime: new Date(NOW),
+        MaxResults: 1000,
+        NextToken: 'page-2',
+      },
     ]);
   });
 
   it('caches On-Demand prices per UTC day and Spot prices for an hour', async () => {
     pricing.on(GetProductsCommand).resolves({ PriceList: [product('m5.large', '0.096')] });
-    ec2.on(DescribeSpotPriceHistoryCommand).resolves({ SpotPriceHistory: [{ InstanceType: 'm5.large', AvailabilityZone: 'us-west-2a', SpotPrice: '0.0351', Timestamp: new Date(NOW) }] });
+    ec2
+      .on(DescribeSpotPriceHistoryCommand)
+      .resolves({ SpotPriceHistory: [{ InstanceType: 'm5.large', AvailabilityZone: 'us-west-2a', SpotPrice: '0.0351', Timestamp: new Date(NOW) }] });
     const r = reader();
     await r.readPrices(['m5.large'], NOW);
     await r.readPrices(['m5.large'], NOW + SPOT_PRICE_TTL_MS - 1);
@@ -130,8 +172,14 @@ describe('Price List documents', () => {
   });
 
   it.each([
-    ['us-west-2', 'us-east-1'], ['us-east-1', 'us-east-1'], ['ca-central-1', 'us-east-1'], ['sa-east-1', 'us-east-1'],
-    ['eu-west-1', 'eu-central-1'], ['me-south-1', 'eu-central-1'], ['af-south-1', 'eu-central-1'], ['ap-northeast-1', 'ap-south-1'],
+    ['us-west-2', 'us-east-1'],
+    ['us-east-1', 'us-east-1'],
+    ['ca-central-1', 'us-east-1'],
+    ['sa-east-1', 'us-east-1'],
+    ['eu-west-1', 'eu-central-1'],
+    ['me-south-1', 'eu-central-1'],
+    ['af-south-1', 'eu-central-1'],
+    ['ap-northeast-1', 'ap-south-1'],
   ])('the Price List endpoint for %s is %s', (region, endpoint) => {
     expect(pricingEndpointRegion(region)).toBe(endpoint);
   });

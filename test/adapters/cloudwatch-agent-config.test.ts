@@ -9,7 +9,11 @@ interface AgentConfig {
     namespace: string;
     append_dimensions: Record<string, string>;
     aggregation_dimensions: string[][];
-    metrics_collected: Record<string, { measurement: string[]; metrics_collection_interval: number; pattern?: string } | { measurement: string[]; metrics_collection_interval: number; pattern?: string }[]>;
+    metrics_collected: Record<
+      string,
+      | { measurement: string[]; metrics_collection_interval: number; pattern?: string }
+      | { measurement: string[]; metrics_collection_interval: number; pattern?: string }[]
+    >;
   };
 }
 
@@ -39,9 +43,14 @@ describe('the shipped CloudWatch agent configuration', () => {
 
   it('rolls procstat up to InstanceId + pattern, the dimensions the reader queries it with', () => {
     expect(config.metrics.aggregation_dimensions).toEqual([['InstanceId', 'pattern']]);
-    const rss = queriesForTarget({ instanceId: instanceId('i-1'), instanceType: 'm5.large', vcpus: 2, memoryGiB: 8, agent: true, procstatPattern: 'java' }).find(
-      (q) => q.metricName === CwAgentMetric.processRss,
-    );
+    const rss = queriesForTarget({
+      instanceId: instanceId('i-1'),
+      instanceType: 'm5.large',
+      vcpus: 2,
+      memoryGiB: 8,
+      agent: true,
+      procstatPattern: 'java',
+    }).find((q) => q.metricName === CwAgentMetric.processRss);
     expect(rss?.dimensions.map((d) => d.Name)).toEqual(['InstanceId', 'pattern']);
   });
 });

@@ -39,7 +39,10 @@ describe('CloudWatchMetricsReader commands', () => {
   it('sends one GetMetricData with one query per (instance, metric, stat) over the minute-aligned window', async () => {
     cw.on(GetMetricDataCommand).resolves({ MetricDataResults: [] });
     const reader = new CloudWatchMetricsReader(new CloudWatchClient({}));
-    const result = await reader.read([target('i-1', { agent: true, procstatPattern: 'java -jar app' })], { start: T0 + 12_345, end: T0 + 10 * MINUTE + 59_999 });
+    const result = await reader.read([target('i-1', { agent: true, procstatPattern: 'java -jar app' })], {
+      start: T0 + 12_345,
+      end: T0 + 10 * MINUTE + 59_999,
+    });
 
     expect(cw).toHaveReceivedCommandTimes(GetMetricDataCommand, 1);
     const stat = (id: string, namespace: string, name: string, s: string, dims = byInstance('i-1')): MetricDataQuery => ({
@@ -68,7 +71,9 @@ describe('CloudWatchMetricsReader commands', () => {
   });
 
   it('reads DiskReadOps/DiskWriteOps for instance-store targets and no agent metrics without the agent', () => {
-    const names = queriesForTarget(target('i-2', { instanceStore: true, procstatPattern: 'ignored without agent' })).map((q) => `${q.namespace}/${q.metricName}/${q.stat}`);
+    const names = queriesForTarget(target('i-2', { instanceStore: true, procstatPattern: 'ignored without agent' })).map(
+      (q) => `${q.namespace}/${q.metricName}/${q.stat}`,
+    );
     expect(names).toEqual([
       'AWS/EC2/CPUUtilization/Average',
       'AWS/EC2/CPUUtilization/Maximum',
@@ -144,11 +149,15 @@ describe('CloudWatchMetricsReader commands', () => {
     await expect(read).rejects.toBeInstanceOf(ThrottledError);
     await expect(read).rejects.toThrow(/^reading metrics of 1 instance\(s\) from 2026-01-15T12:00:00.000Z to 2026-01-15T12:01:00.000Z: throttled/);
     cw.on(GetMetricDataCommand).rejects(new LimitExceededException({ message: 'too many', $metadata: meta() }));
-    await expect(new CloudWatchMetricsReader(new CloudWatchClient({})).read([target('i-1')], { start: T0, end: T0 + MINUTE })).rejects.toBeInstanceOf(ThrottledError);
+    await expect(new CloudWatchMetricsReader(new CloudWatchClient({})).read([target('i-1')], { start: T0, end: T0 + MINUTE })).rejects.toBeInstanceOf(
+      ThrottledError,
+    );
   });
 
   it('rejects a query cap outside 1..500', () => {
-    expect(() => new CloudWatchMetricsReader(new CloudWatchClient({}), { maxQueriesPerCall: 501 })).toThrow('maxQueriesPerCall must be an integer in 1..500 (got 501)');
+    expect(() => new CloudWatchMetricsReader(new CloudWatchClient({}), { maxQueriesPerCall: 501 })).toThrow(
+      'maxQueriesPerCall must be an integer in 1..500 (got 501)',
+    );
   });
 });
 
@@ -172,26 +181,23 @@ describe('toMetricSample', () => {
   it('never invents a field: each output field comes from its inputs, and non-negative inputs stay non-negative', () => {
     const kinds: MetricQueryKind[] = ['cpuAvg', 'cpuMax', 'netIn', 'netOut', 'diskReadOps', 'diskWriteOps', 'memoryPercent', 'connections', 'processRss'];
     fc.assert(
-      fc.property(
-        fc.dictionary(fc.constantFrom(...kinds), fc.double({ min: 0, max: 1e12, noNaN: true })),
-        (raw) => {
-          const sample = toMetricSample(T0, raw, t);
-          const has = (k: MetricQueryKind) => raw[k] !== undefined;
-          if (sample === undefined) {
-            // Only a lone half of a two-metric dimension (or nothing) gives no sample.
-            expect(has('cpuAvg') || has('cpuMax') || has('memoryPercent') || has('processRss') || has('connections')).toBe(false);
-            return;
-          }
-          expect('networkMbps' in sample).toBe(has('netIn') && has('netOut'));
-          expect('diskIops' in sample).toBe(has('diskReadOps') && has('diskWriteOps'));
-          expect('memoryGiB' in sample).toBe(has('memoryPercent') || has('processRss'));
-          expect('cpuPercent' in sample).toBe(has('cpuAvg'));
-          for (const field of SAMPLE_FIELDS) {
-            const v = sample[field];
-            if (v !== undefined) expect(v).toBeGreaterThanOrEqual(0);
-          }
-        },
-      ),
+      fc.property(fc.dictionary(fc.constantFrom(...kinds), fc.double({ min: 0, max: 1e12, noNaN: true })), (raw) => {
+        const sample = toMetricSample(T0, raw, t);
+        const has = (k: MetricQueryKind) => raw[k] !== undefined;
+        if (sample === undefined) {
+          // Only a lone half of a two-metric dimension (or nothing) gives no sample.
+          expect(has('cpuAvg') || has('cpuMax') || has('memoryPercent') || has('processRss') || has('connections')).toBe(false);
+          return;
+        }
+        expect('networkMbps' in sample).toBe(has('netIn') && has('netOut'));
+        expect('diskIops' in sample).toBe(has('diskReadOps') && has('diskWriteOps'));
+        expect('memoryGiB' in sample).toBe(has('memoryPercent') || has('processRss'));
+        expect('cpuPercent' in sample).toBe(has('cpuAvg'));
+        for (const field of SAMPLE_FIELDS) {
+          const v = sample[field];
+          if (v !== undefined) expect(v).toBeGreaterThanOrEqual(0);
+        }
+      }),
     );
   });
 });

@@ -14,7 +14,12 @@ const NOW = Date.UTC(2026, 0, 15, 12, 0, 0);
 const store = () => new DynamoDbStateStore(DynamoDBDocumentClient.from(new DynamoDBClient({})), { tableName: TABLE, clock: { now: () => NOW } });
 
 const signal = (kind: PoolSignal['signal'], eventId = 'evt-1'): PoolSignal => ({
-  instanceType: 'm5.large', availabilityZone: 'us-east-1a', signal: kind, instanceId: instanceId('i-1'), eventId, at: NOW,
+  instanceType: 'm5.large',
+  availabilityZone: 'us-east-1a',
+  signal: kind,
+  instanceId: instanceId('i-1'),
+  eventId,
+  at: NOW,
 });
 
 beforeEach(() => ddb.reset());
@@ -34,11 +39,23 @@ describe('DynamoDbStateStore.recordPoolSignal', () => {
         'SET #kind = :kind, #type = :type, #az = :az, #since = if_not_exists(#since, :at), #lastAt = :at, #lastEventId = :eventId, #ttl = :ttl ADD #counter :one',
       ConditionExpression: 'attribute_not_exists(#lastEventId) OR #lastEventId <> :eventId',
       ExpressionAttributeNames: {
-        '#kind': 'kind', '#type': 'instanceType', '#az': 'availabilityZone', '#since': 'since', '#lastAt': 'lastAt',
-        '#lastEventId': 'lastEventId', '#ttl': 'expiresAt', '#counter': counter,
+        '#kind': 'kind',
+        '#type': 'instanceType',
+        '#az': 'availabilityZone',
+        '#since': 'since',
+        '#lastAt': 'lastAt',
+        '#lastEventId': 'lastEventId',
+        '#ttl': 'expiresAt',
+        '#counter': counter,
       },
       ExpressionAttributeValues: {
-        ':kind': 'pool-signals', ':type': 'm5.large', ':az': 'us-east-1a', ':at': NOW, ':eventId': 'evt-1', ':ttl': NOW / 1000 + POOL_SIGNAL_TTL_SECONDS, ':one': 1,
+        ':kind': 'pool-signals',
+        ':type': 'm5.large',
+        ':az': 'us-east-1a',
+        ':at': NOW,
+        ':eventId': 'evt-1',
+        ':ttl': NOW / 1000 + POOL_SIGNAL_TTL_SECONDS,
+        ':one': 1,
       },
     });
   });
@@ -58,13 +75,40 @@ describe('DynamoDbStateStore.recordPoolSignal', () => {
 
 describe('DynamoDbStateStore.getPoolSignals', () => {
   it('queries the group partition for its SIGNALS# items (consistent, every page) and parses them', async () => {
-    ddb.on(QueryCommand)
+    ddb
+      .on(QueryCommand)
       .resolvesOnce({
-        Items: [{ pk: 'GROUP#web', sk: 'SIGNALS#m5.large@us-east-1a', kind: 'pool-signals', instanceType: 'm5.large', availabilityZone: 'us-east-1a', warnings: 3, rebalances: 5, since: NOW - 3_600_000, lastAt: NOW, lastEventId: 'e', expiresAt: 1 }],
+        Items: [
+          {
+            pk: 'GROUP#web',
+            sk: 'SIGNALS#m5.large@us-east-1a',
+            kind: 'pool-signals',
+            instanceType: 'm5.large',
+            availabilityZone: 'us-east-1a',
+            warnings: 3,
+            rebalances: 5,
+            since: NOW - 3_600_000,
+            lastAt: NOW,
+            lastEventId: 'e',
+            expiresAt: 1,
+          },
+        ],
         LastEvaluatedKey: { pk: 'GROUP#web', sk: 'SIGNALS#m5.large@us-east-1a' },
       })
       // Only rebalance recommendations so far: ADD created no warnings counter.
-      .resolvesOnce({ Items: [{ pk: 'GROUP#web', sk: 'SIGNALS#c5.large@us-east-1b', instanceType: 'c5.large', availabilityZone: 'us-east-1b', rebalances: 2, since: NOW - 60_000, lastAt: NOW }] });
+      .resolvesOnce({
+        Items: [
+          {
+            pk: 'GROUP#web',
+            sk: 'SIGNALS#c5.large@us-east-1b',
+            instanceType: 'c5.large',
+            availabilityZone: 'us-east-1b',
+            rebalances: 2,
+            since: NOW - 60_000,
+            lastAt: NOW,
+          },
+        ],
+      });
     expect(await store().getPoolSignals(groupId('web'))).toEqual([
       { instanceType: 'm5.large', availabilityZone: 'us-east-1a', warnings: 3, rebalances: 5, since: NOW - 3_600_000, lastAt: NOW },
       { instanceType: 'c5.large', availabilityZone: 'us-east-1b', warnings: 0, rebalances: 2, since: NOW - 60_000, lastAt: NOW },

@@ -41,14 +41,25 @@ const borrowing: Reservation = {
 
 /** The pool item as this store writes it: packed allocations, counters with free = capacity − allocated − reserved. */
 const poolItem = (allocations: Record<string, Resources>, reserved: Resources = r(0, 0), version = 7) => {
-  const allocated = Object.values(allocations).reduce((s, a) => r(s.vcpu + a.vcpu, s.memoryGiB + a.memoryGiB, s.networkMbps + a.networkMbps, s.diskIops + a.diskIops), r(0, 0));
+  const allocated = Object.values(allocations).reduce(
+    (s, a) => r(s.vcpu + a.vcpu, s.memoryGiB + a.memoryGiB, s.networkMbps + a.networkMbps, s.diskIops + a.diskIops),
+    r(0, 0),
+  );
   const counters: Record<string, number> = {};
   for (const d of ['vcpu', 'memoryGiB', 'networkMbps', 'diskIops'] as const) {
     counters[`free_${d}`] = CAPACITY[d] - allocated[d] - reserved[d];
     counters[`reserved_${d}`] = reserved[d];
     counters[`allocated_${d}`] = allocated[d];
   }
-  return { ...Keys.pool('web'), kind: 'pool', groupId: 'web', capacity: CAPACITY, allocations: packAllocations(allocations, groupId('web')), version, ...counters };
+  return {
+    ...Keys.pool('web'),
+    kind: 'pool',
+    groupId: 'web',
+    capacity: CAPACITY,
+    allocations: packAllocations(allocations, groupId('web')),
+    version,
+    ...counters,
+  };
 };
 
 /** Lenders holding 6 vCPU / 24 GiB and 4 vCPU / 16 GiB: free is 6 vCPU / 24 GiB. */
@@ -141,10 +152,18 @@ describe('DynamoDbStateStore.reserve with loans', () => {
               ':expected': 7,
               ':one': 1,
               ':allocations': expect.any(Uint8Array),
-              ':free_vcpu': 3, ':reserved_vcpu': 8, ':allocated_vcpu': 5,
-              ':free_memoryGiB': 12, ':reserved_memoryGiB': 32, ':allocated_memoryGiB': 20,
-              ':free_networkMbps': 200, ':reserved_networkMbps': 200, ':allocated_networkMbps': 0,
-              ':free_diskIops': 400, ':reserved_diskIops': 400, ':allocated_diskIops': 0,
+              ':free_vcpu': 3,
+              ':reserved_vcpu': 8,
+              ':allocated_vcpu': 5,
+              ':free_memoryGiB': 12,
+              ':reserved_memoryGiB': 32,
+              ':allocated_memoryGiB': 20,
+              ':free_networkMbps': 200,
+              ':reserved_networkMbps': 200,
+              ':allocated_networkMbps': 0,
+              ':free_diskIops': 400,
+              ':reserved_diskIops': 400,
+              ':allocated_diskIops': 0,
             },
           },
         },
@@ -160,7 +179,12 @@ describe('DynamoDbStateStore.reserve with loans', () => {
     const outcome = await store().reserve(all);
     expect(outcome).toEqual({ kind: 'reserved', reservation: { ...all, amount: r(6 + 103 / 1024, 24, 300, 600) } });
     expect(packedIn()).toEqual({ 'i-low-1': r(0, 0), 'i-low-2': r(4, 16, 200, 400) });
-    expect(sentItems()[1]?.Update?.ExpressionAttributeValues).toMatchObject({ ':free_vcpu': 103 / 1024, ':allocated_vcpu': 6, ':allocated_networkMbps': 300, ':free_networkMbps': 0 });
+    expect(sentItems()[1]?.Update?.ExpressionAttributeValues).toMatchObject({
+      ':free_vcpu': 103 / 1024,
+      ':allocated_vcpu': 6,
+      ':allocated_networkMbps': 300,
+      ':free_networkMbps': 0,
+    });
   });
 
   it('refuses, without a write, when a lender holds less than its loan or has left: the shortfall is what the lenders can no longer lend', async () => {
@@ -188,8 +212,15 @@ describe('DynamoDbStateStore.reserve with loans', () => {
     expect(ddb).not.toHaveReceivedCommand(TransactWriteCommand);
   });
 
-  it('sweeps expired reservations once before refusing: one that held a lender\'s loan gives it back, and the reservation is made', async () => {
-    const expired: Reservation = { ...borrowing, id: reservationId('old'), instanceId: instanceId('i-2'), amount: r(1, 4), loans: [{ lender: LOW_1, amount: r(1, 4) }], expiresAt: NOW - 1 };
+  it("sweeps expired reservations once before refusing: one that held a lender's loan gives it back, and the reservation is made", async () => {
+    const expired: Reservation = {
+      ...borrowing,
+      id: reservationId('old'),
+      instanceId: instanceId('i-2'),
+      amount: r(1, 4),
+      loans: [{ lender: LOW_1, amount: r(1, 4) }],
+      expiresAt: NOW - 1,
+    };
     const before = { [LOW_1]: r(2, 20, 300, 600), [LOW_2]: r(4, 16, 200, 400) };
     const after = { [LOW_1]: r(3, 24, 300, 600), [LOW_2]: r(4, 16, 200, 400) };
     ddb
@@ -208,7 +239,7 @@ describe('DynamoDbStateStore.reserve with loans', () => {
     expect(packedIn(1)).toEqual({ [LOW_1]: r(0, 12, 300, 600), [LOW_2]: r(2, 8, 200, 400) });
   });
 
-  it('retries from a fresh read when the pool\'s version moved, and computes the lenders from that read', async () => {
+  it("retries from a fresh read when the pool's version moved, and computes the lenders from that read", async () => {
     ddb
       .on(GetCommand, { Key: Keys.pool('web') })
       .resolvesOnce({ Item: poolItem(LENDERS) })
@@ -257,17 +288,37 @@ describe('DynamoDbStateStore.reserve with loans', () => {
     expect(await store().reserve({ ...plain, loans: [] })).toEqual({ kind: 'reserved', reservation: plain });
     expect(ddb).not.toHaveReceivedCommand(GetCommand);
     expect(sentItems()[0]?.Put?.Item).not.toHaveProperty('loans');
-    expect(sentItems()[1]?.Update?.ConditionExpression).toBe('attribute_exists(#pk) AND #free_vcpu >= :vcpu AND #free_memoryGiB >= :memoryGiB AND #free_networkMbps >= :networkMbps AND #free_diskIops >= :diskIops');
+    expect(sentItems()[1]?.Update?.ConditionExpression).toBe(
+      'attribute_exists(#pk) AND #free_vcpu >= :vcpu AND #free_memoryGiB >= :memoryGiB AND #free_networkMbps >= :networkMbps AND #free_diskIops >= :diskIops',
+    );
   });
 
   it.each([
-    [[{ lender: LOW_1, amount: r(0.1, 0) }], 'loans[0].amount must be amounts on the pool\'s 1/1024 grid (got {"vcpu":0.1,"memoryGiB":0,"networkMbps":0,"diskIops":0})'],
-    [[{ lender: LOW_1, amount: r(Number.NaN, 0) }], 'reservation evt-1:i-1 loans[0].amount.vcpu: expected a finite number between 0 and 1099511627776, got NaN'],
+    [
+      [{ lender: LOW_1, amount: r(0.1, 0) }],
+      'loans[0].amount must be amounts on the pool\'s 1/1024 grid (got {"vcpu":0.1,"memoryGiB":0,"networkMbps":0,"diskIops":0})',
+    ],
+    [
+      [{ lender: LOW_1, amount: r(Number.NaN, 0) }],
+      'reservation evt-1:i-1 loans[0].amount.vcpu: expected a finite number between 0 and 1099511627776, got NaN',
+    ],
     [[{ lender: LOW_1, amount: r(-1, 0) }], 'loans[0].amount.vcpu: expected a finite number'],
     [[{ lender: instanceId('i-1'), amount: r(1, 0) }], 'loans[0].lender must be an instance other than the one the reservation is for (i-1) (got "i-1")'],
-    [[{ lender: LOW_1, amount: r(1, 0) }, { lender: LOW_1, amount: r(1, 0) }], 'loans[1].lender must be a lender listed once (got "i-low-1")'],
+    [
+      [
+        { lender: LOW_1, amount: r(1, 0) },
+        { lender: LOW_1, amount: r(1, 0) },
+      ],
+      'loans[1].lender must be a lender listed once (got "i-low-1")',
+    ],
     [[{ lender: instanceId(''), amount: r(1, 0) }], 'loans[0].lender must be a non-empty instance id (got "")'],
-    [[{ lender: LOW_1, amount: r(5, 20) }, { lender: LOW_2, amount: r(4, 0) }], 'loans (total vcpu) must be at most the reserved 8 (got 9)'],
+    [
+      [
+        { lender: LOW_1, amount: r(5, 20) },
+        { lender: LOW_2, amount: r(4, 0) },
+      ],
+      'loans (total vcpu) must be at most the reserved 8 (got 9)',
+    ],
   ])('rejects invalid loans before any call: %j', async (loans, message) => {
     await expect(store().reserve({ ...borrowing, loans })).rejects.toThrow(message);
     expect(ddb.calls()).toHaveLength(0);
@@ -285,7 +336,14 @@ describe('DynamoDbStateStore.release with loans', () => {
     ddb.on(TransactWriteCommand).resolves({});
     expect(await store().release(groupId('web'), borrowing.id)).toBe(true);
     const [remove, update] = sentItems();
-    expect(remove).toEqual({ Delete: { TableName: TABLE, Key: Keys.reservation('web', borrowing.id), ConditionExpression: 'attribute_exists(#pk)', ExpressionAttributeNames: { '#pk': 'pk' } } });
+    expect(remove).toEqual({
+      Delete: {
+        TableName: TABLE,
+        Key: Keys.reservation('web', borrowing.id),
+        ConditionExpression: 'attribute_exists(#pk)',
+        ExpressionAttributeNames: { '#pk': 'pk' },
+      },
+    });
     expect(update?.Update).toEqual({
       TableName: TABLE,
       Key: Keys.pool('web'),
@@ -301,10 +359,18 @@ describe('DynamoDbStateStore.release with loans', () => {
         ':expected': 8,
         ':one': 1,
         ':allocations': expect.any(Uint8Array),
-        ':free_vcpu': 3, ':reserved_vcpu': 8, ':allocated_vcpu': 5,
-        ':free_memoryGiB': 12, ':reserved_memoryGiB': 32, ':allocated_memoryGiB': 20,
-        ':free_networkMbps': 200, ':reserved_networkMbps': 200, ':allocated_networkMbps': 0,
-        ':free_diskIops': 400, ':reserved_diskIops': 400, ':allocated_diskIops': 0,
+        ':free_vcpu': 3,
+        ':reserved_vcpu': 8,
+        ':allocated_vcpu': 5,
+        ':free_memoryGiB': 12,
+        ':reserved_memoryGiB': 32,
+        ':allocated_memoryGiB': 20,
+        ':free_networkMbps': 200,
+        ':reserved_networkMbps': 200,
+        ':allocated_networkMbps': 0,
+        ':free_diskIops': 400,
+        ':reserved_diskIops': 400,
+        ':allocated_diskIops': 0,
       },
     });
     expect(packedIn()).toEqual(LENDERS);
@@ -317,12 +383,16 @@ describe('DynamoDbStateStore.release with loans', () => {
     expect(await store().release(groupId('web'), borrowing.id)).toBe(true);
     expect(packedIn()).toEqual({ [LOW_1]: LENDERS[LOW_1] });
     expect(sentItems()[1]?.Update?.ExpressionAttributeValues).toMatchObject({
-      ':free_vcpu': 5, ':reserved_vcpu': 8, ':allocated_vcpu': 3,
-      ':free_memoryGiB': 20, ':reserved_memoryGiB': 32, ':allocated_memoryGiB': 12,
+      ':free_vcpu': 5,
+      ':reserved_vcpu': 8,
+      ':allocated_vcpu': 3,
+      ':free_memoryGiB': 20,
+      ':reserved_memoryGiB': 32,
+      ':allocated_memoryGiB': 12,
     });
   });
 
-  it('retries from a fresh read when the pool\'s version moved; of concurrent releases the one whose delete fails is false', async () => {
+  it("retries from a fresh read when the pool's version moved; of concurrent releases the one whose delete fails is false", async () => {
     ddb.on(GetCommand, { Key: Keys.reservation('web', borrowing.id) }).resolves({ Item: reservationItem(borrowing) });
     ddb
       .on(GetCommand, { Key: Keys.pool('web') })
@@ -359,8 +429,12 @@ describe('DynamoDbStateStore.handOver of a reservation with loans', () => {
     expect(packedIn()).toEqual({ ...lent, 'i-new': borrowing.amount });
     // The whole amount moves from reserved to allocated: free is unchanged.
     expect(sentItems()[1]?.Update?.ExpressionAttributeValues).toMatchObject({
-      ':free_vcpu': 0, ':reserved_vcpu': 8, ':allocated_vcpu': 8,
-      ':free_memoryGiB': 0, ':reserved_memoryGiB': 32, ':allocated_memoryGiB': 32,
+      ':free_vcpu': 0,
+      ':reserved_vcpu': 8,
+      ':allocated_vcpu': 8,
+      ':free_memoryGiB': 0,
+      ':reserved_memoryGiB': 32,
+      ':allocated_memoryGiB': 32,
     });
   });
 });

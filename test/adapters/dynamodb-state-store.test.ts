@@ -6,7 +6,16 @@ import {
   RequestLimitExceeded,
   TransactionCanceledException,
 } from '@aws-sdk/client-dynamodb';
-import { BatchGetCommand, BatchWriteCommand, DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  BatchGetCommand,
+  BatchWriteCommand,
+  DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  TransactWriteCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { DynamoDbStateStore, PoolOverCommitError } from '../../lambda/adapters/dynamodb-state-store';
@@ -102,7 +111,8 @@ describe('DynamoDbStateStore.reserve', () => {
             Key: { pk: 'GROUP#web', sk: 'POOL' },
             UpdateExpression:
               'SET #free_vcpu = #free_vcpu - :vcpu, #reserved_vcpu = #reserved_vcpu + :vcpu, #free_memoryGiB = #free_memoryGiB - :memoryGiB, #reserved_memoryGiB = #reserved_memoryGiB + :memoryGiB, #free_networkMbps = #free_networkMbps - :networkMbps, #reserved_networkMbps = #reserved_networkMbps + :networkMbps, #free_diskIops = #free_diskIops - :diskIops, #reserved_diskIops = #reserved_diskIops + :diskIops, #version = #version + :one',
-            ConditionExpression: 'attribute_exists(#pk) AND #free_vcpu >= :vcpu AND #free_memoryGiB >= :memoryGiB AND #free_networkMbps >= :networkMbps AND #free_diskIops >= :diskIops',
+            ConditionExpression:
+              'attribute_exists(#pk) AND #free_vcpu >= :vcpu AND #free_memoryGiB >= :memoryGiB AND #free_networkMbps >= :networkMbps AND #free_diskIops >= :diskIops',
             ExpressionAttributeNames: {
               '#pk': 'pk',
               '#version': 'version',
@@ -175,7 +185,9 @@ describe('DynamoDbStateStore.reserve', () => {
     ddb.on(TransactWriteCommand).rejects(cancelled('None', 'TransactionConflict'));
     const call = store(3).reserve(reservation);
     await expect(call).rejects.toBeInstanceOf(ThrottledError);
-    await expect(call).rejects.toThrow('reserving capacity for i-1 in group web (reservation evt-1:i-1): the pool stayed contended for 3 attempts; retry later');
+    await expect(call).rejects.toThrow(
+      'reserving capacity for i-1 in group web (reservation evt-1:i-1): the pool stayed contended for 3 attempts; retry later',
+    );
   });
 
   it.each([
@@ -207,7 +219,14 @@ describe('DynamoDbStateStore.release', () => {
     ddb.on(TransactWriteCommand).resolves({});
     expect(await store().release(groupId('web'), reservation.id)).toBe(true);
     const items = ddb.commandCalls(TransactWriteCommand)[0]?.args[0].input.TransactItems;
-    expect(items?.[0]).toEqual({ Delete: { TableName: TABLE, Key: Keys.reservation('web', reservation.id), ConditionExpression: 'attribute_exists(#pk)', ExpressionAttributeNames: { '#pk': 'pk' } } });
+    expect(items?.[0]).toEqual({
+      Delete: {
+        TableName: TABLE,
+        Key: Keys.reservation('web', reservation.id),
+        ConditionExpression: 'attribute_exists(#pk)',
+        ExpressionAttributeNames: { '#pk': 'pk' },
+      },
+    });
     expect(items?.[1]?.Update).toMatchObject({
       Key: Keys.pool('web'),
       UpdateExpression: expect.stringContaining('#free_vcpu = #free_vcpu + :vcpu, #reserved_vcpu = #reserved_vcpu - :vcpu'),
@@ -239,24 +258,49 @@ describe('DynamoDbStateStore.handOver', () => {
 
   it('is ONE TransactWriteItems: delete the reservation if it exists, set the allocation to max(current, reserved) and move the counters under the version read', async () => {
     ddb.on(GetCommand, { Key: Keys.reservation('web', held.id) }).resolves({ Item: reservationItem(held) });
-    ddb.on(GetCommand, { Key: Keys.pool('web') }).resolves({ Item: { ...poolItem({ vcpu: 6, memoryGiB: 52, networkMbps: 800, diskIops: 2600 }), reserved_vcpu: 6, reserved_memoryGiB: 4, reserved_networkMbps: 100, reserved_diskIops: 300 } });
+    ddb.on(GetCommand, { Key: Keys.pool('web') }).resolves({
+      Item: {
+        ...poolItem({ vcpu: 6, memoryGiB: 52, networkMbps: 800, diskIops: 2600 }),
+        reserved_vcpu: 6,
+        reserved_memoryGiB: 4,
+        reserved_networkMbps: 100,
+        reserved_diskIops: 300,
+      },
+    });
     ddb.on(TransactWriteCommand).resolves({});
     expect(await store().handOver(groupId('web'), held.id, instanceId('i-9'))).toBe(true);
     const items = ddb.commandCalls(TransactWriteCommand)[0]?.args[0].input.TransactItems;
-    expect(items?.[0]).toEqual({ Delete: { TableName: TABLE, Key: Keys.reservation('web', held.id), ConditionExpression: 'attribute_exists(#pk)', ExpressionAttributeNames: { '#pk': 'pk' } } });
+    expect(items?.[0]).toEqual({
+      Delete: {
+        TableName: TABLE,
+        Key: Keys.reservation('web', held.id),
+        ConditionExpression: 'attribute_exists(#pk)',
+        ExpressionAttributeNames: { '#pk': 'pk' },
+      },
+    });
     const update = items?.[1]?.Update;
     expect(update).toMatchObject({ TableName: TABLE, Key: Keys.pool('web'), ConditionExpression: 'attribute_exists(#pk) AND #version = :expected' });
     // The allocations are one packed attribute, rewritten whole (the stored map of an earlier release is read as it is).
     expect(update?.UpdateExpression).toContain('#allocations = :allocations');
-    expect(update?.UpdateExpression).toContain('#free_vcpu = #free_vcpu + :free_vcpu, #reserved_vcpu = #reserved_vcpu - :reserved_vcpu, #allocated_vcpu = #allocated_vcpu + :allocated_vcpu');
+    expect(update?.UpdateExpression).toContain(
+      '#free_vcpu = #free_vcpu + :free_vcpu, #reserved_vcpu = #reserved_vcpu - :reserved_vcpu, #allocated_vcpu = #allocated_vcpu + :allocated_vcpu',
+    );
     expect(update?.ExpressionAttributeNames).toMatchObject({ '#allocations': 'allocations', '#version': 'version' });
     // i-9 held 4 vCPU / 8 GiB; the reservation was 6 vCPU / 4 GiB: the allocation becomes 6 / 8 (grows 2 / 0),
     // so free gains back 6 − 2 = 4 vCPU and 4 − 0 = 4 GiB — never less than before.
     expect(update?.ExpressionAttributeValues).toMatchObject({
-      ':expected': 7, ':one': 1,
-      ':free_vcpu': 4, ':reserved_vcpu': 6, ':allocated_vcpu': 2, ':free_memoryGiB': 4, ':reserved_memoryGiB': 4, ':allocated_memoryGiB': 0,
+      ':expected': 7,
+      ':one': 1,
+      ':free_vcpu': 4,
+      ':reserved_vcpu': 6,
+      ':allocated_vcpu': 2,
+      ':free_memoryGiB': 4,
+      ':reserved_memoryGiB': 4,
+      ':allocated_memoryGiB': 0,
     });
-    expect(unpackAllocations(update?.ExpressionAttributeValues?.[':allocations'] as Uint8Array, groupId('web'))).toEqual({ 'i-9': { vcpu: 6, memoryGiB: 8, networkMbps: 100, diskIops: 300 } });
+    expect(unpackAllocations(update?.ExpressionAttributeValues?.[':allocations'] as Uint8Array, groupId('web'))).toEqual({
+      'i-9': { vcpu: 6, memoryGiB: 8, networkMbps: 100, diskIops: 300 },
+    });
   });
 
   it('is false without a write when nothing is held, and false when a concurrent hand-over deleted it first; retries when the pool moved', async () => {
@@ -308,9 +352,21 @@ describe('DynamoDbStateStore pool item', () => {
   });
 
   it('recomputes free from capacity, allocations and reserved under a version condition, retrying when it moved', async () => {
-    const item = { ...poolItem({ vcpu: 10, memoryGiB: 50, networkMbps: 800, diskIops: 2800 }), reserved_vcpu: 2, reserved_memoryGiB: 6, reserved_networkMbps: 100, reserved_diskIops: 100 };
-    ddb.on(GetCommand).resolvesOnce({ Item: item }).resolves({ Item: { ...item, version: 8 } });
-    ddb.on(UpdateCommand).rejectsOnce(new ConditionalCheckFailedException({ message: 'version moved', $metadata: meta() })).resolves({});
+    const item = {
+      ...poolItem({ vcpu: 10, memoryGiB: 50, networkMbps: 800, diskIops: 2800 }),
+      reserved_vcpu: 2,
+      reserved_memoryGiB: 6,
+      reserved_networkMbps: 100,
+      reserved_diskIops: 100,
+    };
+    ddb
+      .on(GetCommand)
+      .resolvesOnce({ Item: item })
+      .resolves({ Item: { ...item, version: 8 } });
+    ddb
+      .on(UpdateCommand)
+      .rejectsOnce(new ConditionalCheckFailedException({ message: 'version moved', $metadata: meta() }))
+      .resolves({});
     await store().putAllocations(groupId('web'), new Map([[instanceId('i-9'), { vcpu: 6, memoryGiB: 16, networkMbps: 200, diskIops: 400 }]]));
     const updates = ddb.commandCalls(UpdateCommand).map((c) => c.args[0].input);
     expect(updates).toHaveLength(2);
@@ -326,7 +382,9 @@ describe('DynamoDbStateStore pool item', () => {
         ':free_diskIops': 3000 - 400 - 100,
       },
     });
-    expect(unpackAllocations(updates[1]?.ExpressionAttributeValues?.[':allocations'] as Uint8Array, groupId('web'))).toEqual({ 'i-9': { vcpu: 6, memoryGiB: 16, networkMbps: 200, diskIops: 400 } });
+    expect(unpackAllocations(updates[1]?.ExpressionAttributeValues?.[':allocations'] as Uint8Array, groupId('web'))).toEqual({
+      'i-9': { vcpu: 6, memoryGiB: 16, networkMbps: 200, diskIops: 400 },
+    });
   });
 
   it('never writes an over-committed pool: reservations committed since the allocations were planned leave no room', async () => {
@@ -347,7 +405,11 @@ describe('DynamoDbStateStore pool item', () => {
 
   it('reads the pool and its ledger, re-reading when the version moved in between', async () => {
     const item = poolItem({ vcpu: 10, memoryGiB: 51.5, networkMbps: 800, diskIops: 2600 });
-    ddb.on(GetCommand).resolvesOnce({ Item: item }).resolvesOnce({ Item: { ...item, version: 8 } }).resolves({ Item: { ...item, version: 8 } });
+    ddb
+      .on(GetCommand)
+      .resolvesOnce({ Item: item })
+      .resolvesOnce({ Item: { ...item, version: 8 } })
+      .resolves({ Item: { ...item, version: 8 } });
     ddb.on(QueryCommand).resolves({ Items: [reservationItem(reservation)] });
     const pool = await store().getPool(groupId('web'));
     expect(ddb).toHaveReceivedCommandTimes(QueryCommand, 2);
@@ -386,7 +448,9 @@ describe('DynamoDbStateStore processed events', () => {
 
   it('throws other failures typed', async () => {
     ddb.on(PutCommand).rejects(new ProvisionedThroughputExceededException({ message: 'wcu', $metadata: meta() }));
-    await expect(store().markEventProcessed('evt-1', NOW)).rejects.toThrow('marking event evt-1 processed: throttled by AWS (ProvisionedThroughputExceededException); retry later');
+    await expect(store().markEventProcessed('evt-1', NOW)).rejects.toThrow(
+      'marking event evt-1 processed: throttled by AWS (ProvisionedThroughputExceededException); retry later',
+    );
   });
 });
 
@@ -407,7 +471,15 @@ describe('DynamoDbStateStore batches', () => {
     const sizes = ddb.commandCalls(BatchWriteCommand).map((c) => c.args[0].input.RequestItems?.[TABLE]?.length);
     expect(sizes).toEqual([25, 5, 25, 10]);
     const item = ddb.commandCalls(BatchWriteCommand)[0]?.args[0].input.RequestItems?.[TABLE]?.[0]?.PutRequest?.Item;
-    expect(item).toMatchObject({ pk: 'INSTANCE#i-0', sk: 'FORECAST', kind: 'forecast', schemaVersion: 1, instanceId: 'i-0', forecastKind: 'unknown', madeAt: NOW });
+    expect(item).toMatchObject({
+      pk: 'INSTANCE#i-0',
+      sk: 'FORECAST',
+      kind: 'forecast',
+      schemaVersion: 1,
+      instanceId: 'i-0',
+      forecastKind: 'unknown',
+      madeAt: NOW,
+    });
     expect(JSON.parse(String(item?.body))).toEqual(forecast(0));
   });
 
@@ -438,7 +510,11 @@ describe('DynamoDbStateStore batches', () => {
   });
 
   it('names the record when a stored body is corrupt', async () => {
-    ddb.on(BatchGetCommand).resolves({ Responses: { [TABLE]: [{ ...Keys.forecast('i-1'), kind: 'forecast', schemaVersion: 1, body: JSON.stringify({ kind: 'maybe', instanceId: 'i-1', madeAt: NOW }) }] } });
+    ddb.on(BatchGetCommand).resolves({
+      Responses: {
+        [TABLE]: [{ ...Keys.forecast('i-1'), kind: 'forecast', schemaVersion: 1, body: JSON.stringify({ kind: 'maybe', instanceId: 'i-1', madeAt: NOW }) }],
+      },
+    });
     await expect(store().getForecasts([instanceId('i-1')])).rejects.toThrow(/^invalid stored forecast of i-1: kind: /);
   });
 });
@@ -463,7 +539,14 @@ describe('DynamoDbStateStore requests', () => {
     ddb.on(TransactWriteCommand).resolves({});
     await store().putRequest(stored('deferred'));
     const [main, index] = ddb.commandCalls(TransactWriteCommand)[0]?.args[0].input.TransactItems ?? [];
-    expect(main?.Put?.Item).toMatchObject({ pk: 'REQUEST#req-1', sk: 'REQUEST', kind: 'request', status: 'deferred', retryAt: NOW + 60_000, requestId: 'req-1' });
+    expect(main?.Put?.Item).toMatchObject({
+      pk: 'REQUEST#req-1',
+      sk: 'REQUEST',
+      kind: 'request',
+      status: 'deferred',
+      retryAt: NOW + 60_000,
+      requestId: 'req-1',
+    });
     expect(index?.Put?.Item).toMatchObject({ pk: 'REQUESTS#OPEN', sk: 'REQUEST#req-1', kind: 'open-request', status: 'deferred' });
     expect(index?.Put?.Item?.body).toBe(main?.Put?.Item?.body);
   });
@@ -480,6 +563,9 @@ describe('DynamoDbStateStore requests', () => {
     ddb.on(QueryCommand).resolves({ Items: [{ pk: 'REQUESTS#OPEN', sk: 'REQUEST#req-1', requestId: 'req-1', kind: 'open-request', schemaVersion: 1, body }] });
     const due = await store().listDueRequests(NOW);
     expect(due.map((r) => r.request.requestId)).toEqual(['req-1']);
-    expect(ddb).toHaveReceivedCommandWith(QueryCommand, { KeyConditionExpression: '#pk = :pk', ExpressionAttributeValues: { ':pk': 'REQUESTS#OPEN', ':pending': 'pending', ':now': NOW } });
+    expect(ddb).toHaveReceivedCommandWith(QueryCommand, {
+      KeyConditionExpression: '#pk = :pk',
+      ExpressionAttributeValues: { ':pk': 'REQUESTS#OPEN', ':pending': 'pending', ':now': NOW },
+    });
   });
 });

@@ -52,7 +52,16 @@ describe('Ec2InstanceGateway.describeInstances', () => {
   it('filters by tag and live state, pages with NextToken, and maps to managed instances', async () => {
     ec2
       .on(DescribeInstancesCommand)
-      .resolvesOnce({ Reservations: [{ Instances: [instance('i-1', { InstanceLifecycle: 'spot' }, { 'aws:autoscaling:groupName': 'web', 'spotwise:priority': '70', 'spotwise:job-type': 'api' })] }], NextToken: 'next' })
+      .resolvesOnce({
+        Reservations: [
+          {
+            Instances: [
+              instance('i-1', { InstanceLifecycle: 'spot' }, { 'aws:autoscaling:groupName': 'web', 'spotwise:priority': '70', 'spotwise:job-type': 'api' }),
+            ],
+          },
+        ],
+        NextToken: 'next',
+      })
       .resolvesOnce({ Reservations: [{ Instances: [instance('i-2', { State: { Name: 'stopped' } }), instance('i-loose', {}, { Name: 'not in a group' })] }] });
 
     const found = await gateway().describeInstances({ tag: { key: 'spotwise:managed', value: 'true' } });
@@ -76,9 +85,31 @@ describe('Ec2InstanceGateway.describeInstances', () => {
       },
     ]);
     expect(found).toEqual([
-      { id: 'i-1', groupId: 'web', instanceType: 'm5.large', availabilityZone: 'eu-west-1a', lifecycle: 'spot', state: 'running', launchedAt: LAUNCH.getTime(), warm: false, priority: 70, jobType: 'api' },
+      {
+        id: 'i-1',
+        groupId: 'web',
+        instanceType: 'm5.large',
+        availabilityZone: 'eu-west-1a',
+        lifecycle: 'spot',
+        state: 'running',
+        launchedAt: LAUNCH.getTime(),
+        warm: false,
+        priority: 70,
+        jobType: 'api',
+      },
       // No priority tag and no group default: the highest priority (fail closed: never the first victim).
-      { id: 'i-2', groupId: 'web', instanceType: 'm5.large', availabilityZone: 'eu-west-1a', lifecycle: 'on-demand', state: 'stopped', launchedAt: LAUNCH.getTime(), warm: false, priority: FAIL_CLOSED_PRIORITY, jobType: 'unknown' },
+      {
+        id: 'i-2',
+        groupId: 'web',
+        instanceType: 'm5.large',
+        availabilityZone: 'eu-west-1a',
+        lifecycle: 'on-demand',
+        state: 'stopped',
+        launchedAt: LAUNCH.getTime(),
+        warm: false,
+        priority: FAIL_CLOSED_PRIORITY,
+        jobType: 'unknown',
+      },
     ]);
   });
 
@@ -105,7 +136,9 @@ describe('Ec2InstanceGateway.describeInstances', () => {
   });
 
   it('uses the group default priority when the tag is missing or invalid', async () => {
-    ec2.on(DescribeInstancesCommand).resolves({ Reservations: [{ Instances: [instance('i-1', {}, { 'aws:autoscaling:groupName': 'web', 'spotwise:priority': 'high' })] }] });
+    ec2
+      .on(DescribeInstancesCommand)
+      .resolves({ Reservations: [{ Instances: [instance('i-1', {}, { 'aws:autoscaling:groupName': 'web', 'spotwise:priority': 'high' })] }] });
     const withDefault = new Ec2InstanceGateway(new EC2Client({}), { prices, defaultPriority: (g) => (g === 'web' ? 30 : undefined) });
     expect((await withDefault.describeInstances({}))[0]?.priority).toBe(30);
   });
@@ -126,16 +159,30 @@ describe('Ec2InstanceGateway.describeInstanceTypes', () => {
     NetworkInfo: { NetworkPerformance: 'Up to 10 Gigabit', NetworkCards: [{ BaselineBandwidthInGbps: 0.75, PeakBandwidthInGbps: 10 }] },
     EbsInfo: { EbsOptimizedInfo: { BaselineIops: 3600, MaximumIops: 18750 } },
   };
-  const r5: InstanceTypeInfo = { InstanceType: 'r5.large', VCpuInfo: { DefaultVCpus: 2 }, MemoryInfo: { SizeInMiB: 16384 }, NetworkInfo: { NetworkPerformance: '10 Gigabit' } };
+  const r5: InstanceTypeInfo = {
+    InstanceType: 'r5.large',
+    VCpuInfo: { DefaultVCpus: 2 },
+    MemoryInfo: { SizeInMiB: 16384 },
+    NetworkInfo: { NetworkPerformance: '10 Gigabit' },
+  };
 
   it('builds the catalog with the price table and caches it', async () => {
     ec2.on(DescribeInstanceTypesCommand).resolves({ InstanceTypes: [m5, r5] });
     const gw = gateway();
     const catalog = await gw.describeInstanceTypes(['m5.large', 'r5.large', 'm5.large']);
     expect(ec2).toHaveReceivedCommandExactlyOnceWith(DescribeInstanceTypesCommand, { InstanceTypes: ['m5.large', 'r5.large'] });
-    expect(catalog.get('m5.large')).toEqual({ name: 'm5.large', resources: { vcpu: 2, memoryGiB: 8, networkMbps: 750, diskIops: 3600 }, onDemandHourlyUsd: 0.096, spotHourlyUsd: 0.037 });
+    expect(catalog.get('m5.large')).toEqual({
+      name: 'm5.large',
+      resources: { vcpu: 2, memoryGiB: 8, networkMbps: 750, diskIops: 3600 },
+      onDemandHourlyUsd: 0.096,
+      spotHourlyUsd: 0.037,
+    });
     // Not in the price table: known shape, infinite price (never the cheapest); no EBS baseline: 0 IOPS.
-    expect(catalog.get('r5.large')).toEqual({ name: 'r5.large', resources: { vcpu: 2, memoryGiB: 16, networkMbps: 10_000, diskIops: 0 }, onDemandHourlyUsd: Number.POSITIVE_INFINITY });
+    expect(catalog.get('r5.large')).toEqual({
+      name: 'r5.large',
+      resources: { vcpu: 2, memoryGiB: 16, networkMbps: 10_000, diskIops: 0 },
+      onDemandHourlyUsd: Number.POSITIVE_INFINITY,
+    });
 
     const again = await gw.describeInstanceTypes(['r5.large']);
     expect(ec2).toHaveReceivedCommandTimes(DescribeInstanceTypesCommand, 1);
@@ -187,7 +234,9 @@ describe('Ec2InstanceGateway.retypeStoppedInstance', () => {
     await expect(gateway().retypeStoppedInstance(instanceId('i-9'), 'c5.xlarge')).rejects.toBeInstanceOf(NotFoundError);
     ec2.reset();
     ec2.on(DescribeInstancesCommand).resolves({ Reservations: [] });
-    await expect(gateway().retypeStoppedInstance(instanceId('i-9'), 'c5.xlarge')).rejects.toThrow('changing the type of i-9 to c5.xlarge: instance i-9 not found');
+    await expect(gateway().retypeStoppedInstance(instanceId('i-9'), 'c5.xlarge')).rejects.toThrow(
+      'changing the type of i-9 to c5.xlarge: instance i-9 not found',
+    );
   });
 });
 
@@ -210,7 +259,13 @@ describe('Ec2InstanceGateway mutating calls', () => {
     expect(ec2.commandCalls(StopInstancesCommand).map((c) => c.args[0].input)).toEqual([{ InstanceIds: ['i-2'] }, { InstanceIds: ['i-3'], Hibernate: true }]);
     expect(ec2).toHaveReceivedCommandExactlyOnceWith(TerminateInstancesCommand, { InstanceIds: ['i-4', 'i-5'] });
     expect(ec2.commandCalls(CreateTagsCommand).map((c) => c.args[0].input)).toEqual([
-      { Resources: ['i-1'], Tags: [{ Key: 'spotwise:reservation', Value: 'r-1' }, { Key: 'spotwise:state', Value: 'draining' }] },
+      {
+        Resources: ['i-1'],
+        Tags: [
+          { Key: 'spotwise:reservation', Value: 'r-1' },
+          { Key: 'spotwise:state', Value: 'draining' },
+        ],
+      },
     ]);
   });
 

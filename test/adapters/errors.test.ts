@@ -31,11 +31,19 @@ describe('translateAwsError', () => {
     ['DynamoDB ThrottlingException', new DynamoDbThrottling({ message: 'slow down', $metadata: meta() }), ThrottledError],
     ['DynamoDB RequestLimitExceeded', new RequestLimitExceeded({ message: 'account limit', $metadata: meta() }), ThrottledError],
     ['DynamoDB ProvisionedThroughputExceededException', new ProvisionedThroughputExceededException({ message: 'rcu', $metadata: meta() }), ThrottledError],
-    ['DynamoDB ConditionalCheckFailedException', new ConditionalCheckFailedException({ message: 'The conditional request failed', $metadata: meta() }), ConditionFailedError],
+    [
+      'DynamoDB ConditionalCheckFailedException',
+      new ConditionalCheckFailedException({ message: 'The conditional request failed', $metadata: meta() }),
+      ConditionFailedError,
+    ],
     ['DynamoDB ResourceNotFoundException', new DynamoDbNotFound({ message: 'no table', $metadata: meta() }), NotFoundError],
     ['Scheduler ResourceNotFoundException', new SchedulerNotFound({ message: 'no schedule', Message: 'no schedule', $metadata: meta(404) }), NotFoundError],
     ['Scheduler ThrottlingException', new SchedulerThrottling({ message: 'rate', Message: 'rate', $metadata: meta() }), ThrottledError],
-    ['DynamoDB TransactionCanceledException (handled by the store, generic here)', new TransactionCanceledException({ message: 'cancelled', $metadata: meta() }), AwsCallError],
+    [
+      'DynamoDB TransactionCanceledException (handled by the store, generic here)',
+      new TransactionCanceledException({ message: 'cancelled', $metadata: meta() }),
+      AwsCallError,
+    ],
     ['HTTP 429 with an unknown code', ec2Error('SomethingNew', 'busy', 429), ThrottledError],
     ['a plain Error', new Error('socket hang up'), AwsCallError],
     ['a thrown string', 'boom', AwsCallError],
@@ -56,13 +64,17 @@ describe('translateAwsError', () => {
     expect(translateAwsError('starting i-1', ec2Error('UnauthorizedOperation', 'nope', 403)).message).toBe(
       'starting i-1: AWS call failed (UnauthorizedOperation, HTTP 403)',
     );
-    expect(translateAwsError('starting i-1', ec2Error('RequestLimitExceeded')).message).toBe('starting i-1: throttled by AWS (RequestLimitExceeded); retry later');
+    expect(translateAwsError('starting i-1', ec2Error('RequestLimitExceeded')).message).toBe(
+      'starting i-1: throttled by AWS (RequestLimitExceeded); retry later',
+    );
   });
 
   it('passes adapter errors through unchanged', () => {
     const original = new InstanceNotStoppedError('changing the type of i-1 to m5.large', 'i-1', 'running');
     expect(translateAwsError('something else', original)).toBe(original);
-    expect(original.message).toBe('changing the type of i-1 to m5.large: instance i-1 is running, not stopped (EC2 changes the type of stopped instances only)');
+    expect(original.message).toBe(
+      'changing the type of i-1 to m5.large: instance i-1 is running, not stopped (EC2 changes the type of stopped instances only)',
+    );
     expect(original).toMatchObject({ name: 'InstanceNotStoppedError', instanceId: 'i-1', state: 'running' });
   });
 

@@ -17,7 +17,12 @@ const event = (i: number): PublishedEntry => ({
   detailType: 'Domain Event',
   detail: { kind: 'notice-ignored', at: 1_700_000_000_000 + i, reason: `event ${i}`, instanceId: instanceId(`i-${i}`) } satisfies DomainEvent,
 });
-const requestEntry = (e: PublishedEntry): PutEventsRequestEntry => ({ Source: 'spotwise', DetailType: e.detailType, Detail: JSON.stringify(e.detail), EventBusName: 'spotwise-bus' });
+const requestEntry = (e: PublishedEntry): PutEventsRequestEntry => ({
+  Source: 'spotwise',
+  DetailType: e.detailType,
+  Detail: JSON.stringify(e.detail),
+  EventBusName: 'spotwise-bus',
+});
 
 beforeEach(() => {
   eb.reset();
@@ -38,7 +43,12 @@ describe('EventBridgePublisher', () => {
     eb.on(PutEventsCommand).resolves({ FailedEntryCount: 0 });
     const plan: PublishedEntry = {
       detailType: 'Plan Made',
-      detail: { handler: 'notice', dryRun: true, noticeKind: 'spot-interruption-warning', plan: { actions: [{ kind: 'change-desired-capacity', groupId: groupId('standby'), by: 1, from: 2, reason: 'warm capacity' }], events: [] } },
+      detail: {
+        handler: 'notice',
+        dryRun: true,
+        noticeKind: 'spot-interruption-warning',
+        plan: { actions: [{ kind: 'change-desired-capacity', groupId: groupId('standby'), by: 1, from: 2, reason: 'warm capacity' }], events: [] },
+      },
     };
     await publisher().publish([plan]);
     expect(eb).toHaveReceivedCommandExactlyOnceWith(PutEventsCommand, { Entries: [requestEntry(plan)] });
@@ -46,7 +56,10 @@ describe('EventBridgePublisher', () => {
 
   it('re-sends only the entries EventBridge reports as failed (FailedEntryCount), then succeeds', async () => {
     eb.on(PutEventsCommand)
-      .resolvesOnce({ FailedEntryCount: 2, Entries: [{ EventId: 'a' }, { ErrorCode: 'InternalFailure', ErrorMessage: 'oops' }, { EventId: 'c' }, { ErrorCode: 'ThrottlingException' }] })
+      .resolvesOnce({
+        FailedEntryCount: 2,
+        Entries: [{ EventId: 'a' }, { ErrorCode: 'InternalFailure', ErrorMessage: 'oops' }, { EventId: 'c' }, { ErrorCode: 'ThrottlingException' }],
+      })
       .resolvesOnce({ FailedEntryCount: 0, Entries: [{ EventId: 'b' }, { EventId: 'd' }] });
     const entries = [0, 1, 2, 3].map(event);
     await publisher().publish(entries);
@@ -59,7 +72,9 @@ describe('EventBridgePublisher', () => {
     eb.on(PutEventsCommand).resolves({ FailedEntryCount: 1, Entries: [{ ErrorCode: 'InternalFailure', ErrorMessage: 'try again' }] });
     const call = publisher(3).publish([event(0)]);
     await expect(call).rejects.toBeInstanceOf(AwsCallError);
-    await expect(call).rejects.toThrow('publishing 1 event(s) (Domain Event) to bus spotwise-bus: 1 of 1 event(s) still failed after 3 attempts (InternalFailure: try again)');
+    await expect(call).rejects.toThrow(
+      'publishing 1 event(s) (Domain Event) to bus spotwise-bus: 1 of 1 event(s) still failed after 3 attempts (InternalFailure: try again)',
+    );
     expect(eb).toHaveReceivedCommandTimes(PutEventsCommand, 3);
   });
 
@@ -102,6 +117,8 @@ describe('batchEntries', () => {
   });
 
   it('refuses a single entry over the limit with its detail-type and size', () => {
-    expect(() => batchEntries([entry(MAX_REQUEST_BYTES)])).toThrow(`publishing "Domain Event": the entry is ${MAX_REQUEST_BYTES + 14 + 8 + 12} bytes, over EventBridge's 262144-byte limit`);
+    expect(() => batchEntries([entry(MAX_REQUEST_BYTES)])).toThrow(
+      `publishing "Domain Event": the entry is ${MAX_REQUEST_BYTES + 14 + 8 + 12} bytes, over EventBridge's 262144-byte limit`,
+    );
   });
 });

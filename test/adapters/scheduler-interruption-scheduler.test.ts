@@ -48,7 +48,14 @@ const expectedInput = {
     Input: JSON.stringify({
       source: 'spotwise',
       'detail-type': 'Interruption Due',
-      detail: { requestId: 'req-42', instanceId: 'i-0abc1234def567890', groupName: 'web', reservationId: 'req-42:i-0abc1234def567890', mode: 'hibernate', scheduledFor: '2026-03-01T03:30:15.250Z' },
+      detail: {
+        requestId: 'req-42',
+        instanceId: 'i-0abc1234def567890',
+        groupName: 'web',
+        reservationId: 'req-42:i-0abc1234def567890',
+        mode: 'hibernate',
+        scheduledFor: '2026-03-01T03:30:15.250Z',
+      },
     }),
   },
 };
@@ -66,7 +73,17 @@ describe('SchedulerInterruptionScheduler.schedule', () => {
 
   it('hands the executor an input the event registry parses into the interruption-due notice', () => {
     const parsed = parseEvent(JSON.parse(expectedInput.Target.Input) as unknown, { receivedAt: due.at });
-    expect(parsed).toMatchObject({ kind: 'notice', notice: { kind: 'interruption-due', requestId: 'req-42', instanceId: 'i-0abc1234def567890', groupId: 'web', reservationId: 'req-42:i-0abc1234def567890', mode: 'hibernate' } });
+    expect(parsed).toMatchObject({
+      kind: 'notice',
+      notice: {
+        kind: 'interruption-due',
+        requestId: 'req-42',
+        instanceId: 'i-0abc1234def567890',
+        groupId: 'web',
+        reservationId: 'req-42:i-0abc1234def567890',
+        mode: 'hibernate',
+      },
+    });
   });
 
   it('treats ConflictException with the same schedule as done (idempotent)', async () => {
@@ -79,7 +96,9 @@ describe('SchedulerInterruptionScheduler.schedule', () => {
 
   it('moves an existing schedule to the new time when the request was re-planned', async () => {
     sch.on(CreateScheduleCommand).rejects(new ConflictException({ message: 'exists', Message: 'exists', $metadata: meta(409) }));
-    sch.on(GetScheduleCommand).resolves({ Name: 'spotwise-req-42', ScheduleExpression: 'at(2026-03-01T01:00:00)', Target: { ...expectedInput.Target, Input: '{}' } });
+    sch
+      .on(GetScheduleCommand)
+      .resolves({ Name: 'spotwise-req-42', ScheduleExpression: 'at(2026-03-01T01:00:00)', Target: { ...expectedInput.Target, Input: '{}' } });
     sch.on(UpdateScheduleCommand).resolves({ ScheduleArn: 'arn:schedule' });
     await scheduler().schedule(due);
     expect(sch.commandCalls(UpdateScheduleCommand)[0]?.args[0].input).toEqual(expectedInput);

@@ -17,12 +17,26 @@ beforeAll(async () => {
 
 /** The committed artifact with its metadata patched (gating, ranges) — same weights. */
 const withMetadata = async (patch: (m: LoadedModel['metadata']) => LoadedModel['metadata']): Promise<LoadedModel> =>
-  loadModelFromArtifacts(JSON.parse(readFileSync(join(ARTIFACT, 'model.json'), 'utf8')), readFileSync(join(ARTIFACT, 'weights.bin')), patch(loaded.metadata), 'patched');
+  loadModelFromArtifacts(
+    JSON.parse(readFileSync(join(ARTIFACT, 'model.json'), 'utf8')),
+    readFileSync(join(ARTIFACT, 'weights.bin')),
+    patch(loaded.metadata),
+    'patched',
+  );
 
-const allModel = (m: LoadedModel['metadata']) => ({ ...m, gating: Object.fromEntries(DIMENSIONS.map((d) => [d, { use: 'model' as const, reason: 'test' }])) as typeof m.gating });
+const allModel = (m: LoadedModel['metadata']) => ({
+  ...m,
+  gating: Object.fromEntries(DIMENSIONS.map((d) => [d, { use: 'model' as const, reason: 'test' }])) as typeof m.gating,
+});
 
 const fleet = (n: number): PredictionInput[] =>
-  Array.from({ length: n }, (_, k) => inputFor(profileFrom(90, (i) => steadySample(i + 13 * k), 2 + (k % 3), `i-${k}`), 60 + 30 * k, 30));
+  Array.from({ length: n }, (_, k) =>
+    inputFor(
+      profileFrom(90, (i) => steadySample(i + 13 * k), 2 + (k % 3), `i-${k}`),
+      60 + 30 * k,
+      30,
+    ),
+  );
 
 const known = (f: Forecast | undefined) => {
   if (f?.kind !== 'known') throw new Error(`expected a known forecast, got ${JSON.stringify(f)}`);
@@ -76,7 +90,12 @@ describe('TfjsPredictor', () => {
     const fallback = await new FallbackPredictor().predict(inputs);
     const mixed = await withMetadata((m) => ({
       ...m,
-      gating: { vcpu: { use: 'model', reason: 't' }, memoryGiB: { use: 'fallback', reason: 't' }, networkMbps: { use: 'model', reason: 't' }, diskIops: { use: 'fallback', reason: 't' } },
+      gating: {
+        vcpu: { use: 'model', reason: 't' },
+        memoryGiB: { use: 'fallback', reason: 't' },
+        networkMbps: { use: 'model', reason: 't' },
+        diskIops: { use: 'fallback', reason: 't' },
+      },
     }));
     const out = await new TfjsPredictor(mixed).predict(inputs);
     out.forEach((f, i) => {
@@ -115,7 +134,10 @@ describe('TfjsPredictor', () => {
   });
 
   it('falls back when a feature is outside the range seen in training', async () => {
-    const narrow = await withMetadata((m) => ({ ...allModel(m), featureRange: { min: m.featureRange.min.map(() => 0), max: m.featureRange.max.map(() => 0), tolerance: 0 } }));
+    const narrow = await withMetadata((m) => ({
+      ...allModel(m),
+      featureRange: { min: m.featureRange.min.map(() => 0), max: m.featureRange.max.map(() => 0), tolerance: 0 },
+    }));
     const inputs = fleet(3);
     const fallback = await new FallbackPredictor().predict(inputs);
     expect(await new TfjsPredictor(narrow).predict(inputs)).toEqual(fallback);
@@ -144,10 +166,14 @@ describe('loadModel errors', () => {
   });
 
   it('refuses an artifact whose feature order differs from the code', async () => {
-    await expect(withMetadata((m) => ({ ...m, featureOrder: [...m.featureOrder].reverse() }))).rejects.toThrow(/featureOrder .* differs from the features this code extracts/);
+    await expect(withMetadata((m) => ({ ...m, featureOrder: [...m.featureOrder].reverse() }))).rejects.toThrow(
+      /featureOrder .* differs from the features this code extracts/,
+    );
   });
 
   it('names the bad metadata field and value', async () => {
-    await expect(withMetadata((m) => ({ ...m, confidence: { ...m.confidence, vcpu: 7 } }))).rejects.toThrow(/confidence\.vcpu: must be within 0\.\.1 \(got 7\)/);
+    await expect(withMetadata((m) => ({ ...m, confidence: { ...m.confidence, vcpu: 7 } }))).rejects.toThrow(
+      /confidence\.vcpu: must be within 0\.\.1 \(got 7\)/,
+    );
   });
 });

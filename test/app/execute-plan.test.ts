@@ -1,7 +1,15 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
-  groupId, instanceId, requestId, reservationId, type Action, type ManagedInstance, type Plan, type Reservation, type Resources,
+  groupId,
+  instanceId,
+  requestId,
+  reservationId,
+  type Action,
+  type ManagedInstance,
+  type Plan,
+  type Reservation,
+  type Resources,
 } from '../../lambda/core/domain';
 import { executePlan, type ExecutionPorts } from '../../lambda/app/execute-plan';
 import { createInMemoryPorts, type InMemoryPorts } from '../../lambda/sim/memory';
@@ -12,8 +20,17 @@ const od2 = instanceId('i-0000000000000a002');
 const warm = instanceId('i-0000000000000c001');
 const r = (vcpu: number, memoryGiB: number): Resources => ({ vcpu, memoryGiB, networkMbps: 0, diskIops: 0 });
 const inst = (id: string, over: Partial<ManagedInstance> = {}): ManagedInstance => ({
-  id: instanceId(id), groupId: g, instanceType: 'm5.large', availabilityZone: 'us-east-1a', lifecycle: 'on-demand', state: 'running',
-  launchedAt: 0, warm: false, priority: 50, jobType: 'web', ...over,
+  id: instanceId(id),
+  groupId: g,
+  instanceType: 'm5.large',
+  availabilityZone: 'us-east-1a',
+  lifecycle: 'on-demand',
+  state: 'running',
+  launchedAt: 0,
+  warm: false,
+  priority: 50,
+  jobType: 'web',
+  ...over,
 });
 
 const setup = async (): Promise<{ p: InMemoryPorts; ports: ExecutionPorts }> => {
@@ -24,7 +41,17 @@ const setup = async (): Promise<{ p: InMemoryPorts; ports: ExecutionPorts }> => 
         { name: 'm5.large', resources: { vcpu: 2, memoryGiB: 8, networkMbps: 10_000, diskIops: 20_000 }, onDemandHourlyUsd: 0.096 },
         { name: 'm5.xlarge', resources: { vcpu: 4, memoryGiB: 16, networkMbps: 10_000, diskIops: 20_000 }, onDemandHourlyUsd: 0.192 },
       ],
-      groups: [{ id: g, desiredCapacity: 2, minSize: 1, maxSize: 6, availabilityZones: ['us-east-1a'], tags: {}, warmPool: { minSize: 1, maxGroupPreparedCapacity: -1, poolState: 'Stopped', reuseOnScaleIn: true } }],
+      groups: [
+        {
+          id: g,
+          desiredCapacity: 2,
+          minSize: 1,
+          maxSize: 6,
+          availabilityZones: ['us-east-1a'],
+          tags: {},
+          warmPool: { minSize: 1, maxGroupPreparedCapacity: -1, poolState: 'Stopped', reuseOnScaleIn: true },
+        },
+      ],
       instances: [inst(od), inst(od2), inst(warm, { warm: true, state: 'stopped' })],
     },
   });
@@ -35,14 +62,36 @@ const setup = async (): Promise<{ p: InMemoryPorts; ports: ExecutionPorts }> => 
 };
 
 const reservation = (id: string, amount: Resources, instance = od): Reservation => ({
-  id: reservationId(id), groupId: g, instanceId: instance, amount, createdAt: 1_000, expiresAt: 600_000, reason: 'test', priority: 50,
+  id: reservationId(id),
+  groupId: g,
+  instanceId: instance,
+  amount,
+  createdAt: 1_000,
+  expiresAt: 600_000,
+  reason: 'test',
+  priority: 50,
 });
 const plan = (...actions: Action[]): Plan => ({ actions, events: [] });
 
 const reserve = (res: Reservation): Action => ({ kind: 'reserve', reservation: res });
-const schedule = (res: Reservation): Action => ({ kind: 'schedule-interruption', groupId: g, instanceId: res.instanceId, requestId: requestId('req-1'), reservationId: res.id, at: 5_000, mode: 'stop' });
+const schedule = (res: Reservation): Action => ({
+  kind: 'schedule-interruption',
+  groupId: g,
+  instanceId: res.instanceId,
+  requestId: requestId('req-1'),
+  reservationId: res.id,
+  at: 5_000,
+  mode: 'stop',
+});
 const stop = (id = od): Action => ({ kind: 'interrupt-instance', groupId: g, instanceId: id, mode: 'stop', reason: 'test' });
-const retype = (id: string, toType: string): Action => ({ kind: 'retype-stopped-instance', groupId: g, instanceId: instanceId(id), fromType: 'm5.large', toType, reason: 'test' });
+const retype = (id: string, toType: string): Action => ({
+  kind: 'retype-stopped-instance',
+  groupId: g,
+  instanceId: instanceId(id),
+  fromType: 'm5.large',
+  toType,
+  reason: 'test',
+});
 const start = (id = od): Action => ({ kind: 'start-instance', groupId: g, instanceId: id, reason: 'test' });
 const desired = (n: number): Action => ({ kind: 'change-desired-capacity', groupId: g, by: n - 2, from: 2, reason: 'test' });
 
@@ -85,8 +134,16 @@ describe('executePlan', () => {
     expect(report.succeeded).toBe(true);
     expect(report.outcomes.map((o) => o.kind)).toEqual(Array(13).fill('done'));
     expect(p.journal.sequence()).toEqual([
-      'stateStore.reserve', 'stateStore.release', 'cloud.retypeStoppedInstance', 'cloud.startInstances', 'cloud.changeDesiredCapacity',
-      'cloud.putWarmPool', 'cloud.recordLifecycleActionHeartbeat', 'cloud.completeLifecycleAction', 'scheduler.schedule', 'cloud.stopInstances',
+      'stateStore.reserve',
+      'stateStore.release',
+      'cloud.retypeStoppedInstance',
+      'cloud.startInstances',
+      'cloud.changeDesiredCapacity',
+      'cloud.putWarmPool',
+      'cloud.recordLifecycleActionHeartbeat',
+      'cloud.completeLifecycleAction',
+      'scheduler.schedule',
+      'cloud.stopInstances',
       'stateStore.handOver',
     ]);
     expect(p.cloud.instance(warm)).toMatchObject({ instanceType: 'm5.xlarge', state: 'running' });
@@ -144,7 +201,10 @@ describe('executePlan', () => {
     const report = await executePlan(plan(reserve(res), schedule(res), desired(3), stop(od)), ports, { dryRun: false });
     expect(report.succeeded).toBe(false);
     expect(report.outcomes.map((o) => o.kind)).toEqual(['done', 'done', 'failed', 'skipped']);
-    expect(report.compensations.map((c) => [c.kind, c.action.kind])).toEqual([['done', 'schedule-interruption'], ['done', 'release']]);
+    expect(report.compensations.map((c) => [c.kind, c.action.kind])).toEqual([
+      ['done', 'schedule-interruption'],
+      ['done', 'release'],
+    ]);
     expect(p.stateStore.poolSnapshot(g)?.reservations.size).toBe(0);
     expect(p.scheduler.pending()).toEqual([]);
     expect(p.cloud.instance(od)?.state).toBe('running');
@@ -156,7 +216,10 @@ describe('executePlan', () => {
     p.cloud.log.failNext('retypeStoppedInstance');
     const report = await executePlan(plan(reserve(res), stop(od), retype('i-0000000000000a001', 'm5.xlarge'), start(od)), ports, { dryRun: false });
     expect(report.outcomes.map((o) => o.kind)).toEqual(['done', 'done', 'failed', 'skipped']);
-    expect(report.compensations.map((c) => [c.kind, c.action.kind])).toEqual([['done', 'start-instance'], ['skipped', 'release']]);
+    expect(report.compensations.map((c) => [c.kind, c.action.kind])).toEqual([
+      ['done', 'start-instance'],
+      ['skipped', 'release'],
+    ]);
     expect(p.cloud.instance(od)?.state).toBe('running');
     expect(p.stateStore.poolSnapshot(g)?.reservations.has(res.id)).toBe(true);
   });
@@ -171,39 +234,48 @@ describe('executePlan', () => {
 
   it('hand-over of a reservation already gone is reported, not an error', async () => {
     const { ports } = await setup();
-    const report = await executePlan(plan({ kind: 'hand-over', groupId: g, reservationId: reservationId('gone'), instanceId: od, reason: 'x' }), ports, { dryRun: false });
+    const report = await executePlan(plan({ kind: 'hand-over', groupId: g, reservationId: reservationId('gone'), instanceId: od, reason: 'x' }), ports, {
+      dryRun: false,
+    });
     expect(report.outcomes).toMatchObject([{ kind: 'done', detail: expect.stringContaining('nothing to hand over') }]);
   });
 
   it('interrupt modes map to the right calls', async () => {
     const { p, ports } = await setup();
-    await executePlan(plan(
-      { kind: 'interrupt-instance', groupId: g, instanceId: od, mode: 'hibernate', reason: 'x' },
-      { kind: 'interrupt-instance', groupId: g, instanceId: od2, mode: 'terminate', reason: 'x' },
-    ), ports, { dryRun: false });
+    await executePlan(
+      plan(
+        { kind: 'interrupt-instance', groupId: g, instanceId: od, mode: 'hibernate', reason: 'x' },
+        { kind: 'interrupt-instance', groupId: g, instanceId: od2, mode: 'terminate', reason: 'x' },
+      ),
+      ports,
+      { dryRun: false },
+    );
     expect(p.cloud.log.callsTo('stopInstances')[0]?.args).toEqual([[od], { hibernate: true }]);
     expect(p.cloud.log.callsTo('terminateInstanceInGroup')[0]?.args).toEqual([od2, { decrementDesiredCapacity: false }]);
   });
 
   it('property: whatever fails, every outcome is reported, no reservation made by a failed plan survives unless its instance was interrupted, and nothing planned to restart stays stopped', async () => {
     const ops = ['reserve', 'changeDesiredCapacity', 'stopInstances', 'retypeStoppedInstance', 'startInstances', 'schedule'] as const;
-    await fc.assert(fc.asyncProperty(fc.constantFrom(...ops), fc.boolean(), async (failing, dryRun) => {
-      const { p, ports } = await setup();
-      const res = reservation('sibling:x:i-0000000000000a001', r(2, 8));
-      const thePlan = plan(reserve(res), schedule(res), desired(3), stop(od), retype('i-0000000000000a001', 'm5.xlarge'), start(od));
-      if (failing === 'schedule') p.scheduler.log.failNext('schedule');
-      else if (failing === 'reserve') p.stateStore.log.failNext('reserve');
-      else p.cloud.log.failNext(failing);
-      const report = await executePlan(thePlan, ports, { dryRun });
-      expect(report.outcomes).toHaveLength(thePlan.actions.length);
-      expect(p.cloud.instance(od)?.state).toBe('running');
-      if (dryRun) {
-        expect(p.mutatingCalls()).toEqual([]);
-        return;
-      }
-      const interrupted = report.outcomes.some((o) => o.kind === 'done' && o.action.kind === 'interrupt-instance');
-      if (!report.succeeded && !interrupted) expect(p.stateStore.poolSnapshot(g)?.reservations.size).toBe(0);
-      if (!report.succeeded) expect(p.scheduler.pending()).toEqual([]);
-    }), { numRuns: 40 });
+    await fc.assert(
+      fc.asyncProperty(fc.constantFrom(...ops), fc.boolean(), async (failing, dryRun) => {
+        const { p, ports } = await setup();
+        const res = reservation('sibling:x:i-0000000000000a001', r(2, 8));
+        const thePlan = plan(reserve(res), schedule(res), desired(3), stop(od), retype('i-0000000000000a001', 'm5.xlarge'), start(od));
+        if (failing === 'schedule') p.scheduler.log.failNext('schedule');
+        else if (failing === 'reserve') p.stateStore.log.failNext('reserve');
+        else p.cloud.log.failNext(failing);
+        const report = await executePlan(thePlan, ports, { dryRun });
+        expect(report.outcomes).toHaveLength(thePlan.actions.length);
+        expect(p.cloud.instance(od)?.state).toBe('running');
+        if (dryRun) {
+          expect(p.mutatingCalls()).toEqual([]);
+          return;
+        }
+        const interrupted = report.outcomes.some((o) => o.kind === 'done' && o.action.kind === 'interrupt-instance');
+        if (!report.succeeded && !interrupted) expect(p.stateStore.poolSnapshot(g)?.reservations.size).toBe(0);
+        if (!report.succeeded) expect(p.scheduler.pending()).toEqual([]);
+      }),
+      { numRuns: 40 },
+    );
   });
 });

@@ -9,13 +9,26 @@ const signal: PoolSignal = { instanceType: 'm5.large', availabilityZone: 'us-eas
 const count: Action = { kind: 'record-pool-signal', groupId: g, signal };
 const reserve: Action = {
   kind: 'reserve',
-  reservation: { id: reservationId('warning:evt-1:i-0000000000000b001'), groupId: g, instanceId: spot, amount: { vcpu: 1, memoryGiB: 2, networkMbps: 0, diskIops: 0 }, createdAt: 1_000, expiresAt: 600_000, reason: 'test', priority: 50 },
+  reservation: {
+    id: reservationId('warning:evt-1:i-0000000000000b001'),
+    groupId: g,
+    instanceId: spot,
+    amount: { vcpu: 1, memoryGiB: 2, networkMbps: 0, diskIops: 0 },
+    createdAt: 1_000,
+    expiresAt: 600_000,
+    reason: 'test',
+    priority: 50,
+  },
 };
 
 const setup = async () => {
   const p = createInMemoryPorts({
     now: 1_000,
-    cloud: { catalog: [{ name: 'm5.large', resources: { vcpu: 2, memoryGiB: 8, networkMbps: 10_000, diskIops: 20_000 }, onDemandHourlyUsd: 0.096 }], groups: [{ id: g, desiredCapacity: 1, minSize: 0, maxSize: 4, availabilityZones: ['us-east-1a'], tags: {} }], instances: [] },
+    cloud: {
+      catalog: [{ name: 'm5.large', resources: { vcpu: 2, memoryGiB: 8, networkMbps: 10_000, diskIops: 20_000 }, onDemandHourlyUsd: 0.096 }],
+      groups: [{ id: g, desiredCapacity: 1, minSize: 0, maxSize: 4, availabilityZones: ['us-east-1a'], tags: {} }],
+      instances: [],
+    },
   });
   await p.stateStore.putPoolCapacity(g, { vcpu: 8, memoryGiB: 32, networkMbps: 1_000, diskIops: 1_000 });
   const ports: ExecutionPorts = { instances: p.cloud, capacity: p.cloud, state: p.stateStore, scheduler: p.scheduler, clock: p.clock };
@@ -28,8 +41,10 @@ describe('executePlan: record-pool-signal', () => {
     const first = await executePlan({ actions: [reserve, count], events: [] }, ports, { dryRun: false });
     expect(first.outcomes.map((o) => o.kind)).toEqual(['done', 'done']);
     const again = await executePlan({ actions: [count], events: [] }, ports, { dryRun: false });
-    expect(again.outcomes).toMatchObject([{ kind: 'done', detail: 'already counted (evt-1 was the pool\'s last signal)' }]);
-    expect(await p.stateStore.getPoolSignals(g)).toEqual([{ instanceType: 'm5.large', availabilityZone: 'us-east-1a', warnings: 1, rebalances: 0, since: 900, lastAt: 900 }]);
+    expect(again.outcomes).toMatchObject([{ kind: 'done', detail: "already counted (evt-1 was the pool's last signal)" }]);
+    expect(await p.stateStore.getPoolSignals(g)).toEqual([
+      { instanceType: 'm5.large', availabilityZone: 'us-east-1a', warnings: 1, rebalances: 0, since: 900, lastAt: 900 },
+    ]);
   });
 
   it('is carried out in dry-run (what spotwise learns), while the reservation beside it is skipped', async () => {

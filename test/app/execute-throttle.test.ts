@@ -4,7 +4,16 @@ import { describeAction } from '../../lambda/app/describe-action';
 import { executePlan, type ExecutionPorts } from '../../lambda/app/execute-plan';
 import { createInMemoryPorts } from '../../lambda/sim/memory';
 
-const throttle = { groupId: groupId('web'), instanceId: instanceId('i-0000000000000b001'), dimension: 'vcpu' as const, allocation: 1, observed: 1.5, excess: 0.5, since: 0, minutes: 15 };
+const throttle = {
+  groupId: groupId('web'),
+  instanceId: instanceId('i-0000000000000b001'),
+  dimension: 'vcpu' as const,
+  allocation: 1,
+  observed: 1.5,
+  excess: 0.5,
+  since: 0,
+  minutes: 15,
+};
 const action: Action = { kind: 'request-throttle', throttle, reason: 'over for 15 minutes' };
 const noop: Action = { kind: 'noop', reason: 'after' };
 
@@ -34,7 +43,18 @@ describe('executePlan: request-throttle', () => {
     const { publisher: _omitted, ...without } = ports;
     const none = await executePlan({ actions: [action, noop], events: [] }, without, { dryRun: false });
     expect(none.outcomes.map((o) => o.kind)).toEqual(['failed', 'skipped']);
-    const failing = await executePlan({ actions: [action], events: [] }, { ...ports, publisher: { publish: async () => { throw new Error('PutEvents throttled'); } } }, { dryRun: false });
+    const failing = await executePlan(
+      { actions: [action], events: [] },
+      {
+        ...ports,
+        publisher: {
+          publish: async () => {
+            throw new Error('PutEvents throttled');
+          },
+        },
+      },
+      { dryRun: false },
+    );
     expect(failing.outcomes[0]).toMatchObject({ kind: 'failed', error: { message: 'PutEvents throttled' } });
   });
 

@@ -19,7 +19,16 @@ const noticesOf = (id: InstanceId, now: number): Notice[] => [
   { kind: 'spot-interruption-warning', eventId: `w-${id}`, at: now, instanceId: id, action: 'terminate', deadline: now + 120_000 },
   { kind: 'rebalance-recommendation', eventId: `r-${id}`, at: now, instanceId: id },
   { kind: 'capacity-reservation-interruption-warning', eventId: `c-${id}`, at: now, instanceId: id, deadline: now + 120_000 },
-  { kind: 'lifecycle-terminate', eventId: `t-${id}`, at: now, instanceId: id, groupId: PRIMARY_GROUP, hookName: 'spotwise-terminate', token: 'tok', destination: 'EC2' } as Notice,
+  {
+    kind: 'lifecycle-terminate',
+    eventId: `t-${id}`,
+    at: now,
+    instanceId: id,
+    groupId: PRIMARY_GROUP,
+    hookName: 'spotwise-terminate',
+    token: 'tok',
+    destination: 'EC2',
+  } as Notice,
   { kind: 'state-change', eventId: `s-${id}`, at: now, instanceId: id, state: 'running' },
 ];
 
@@ -31,7 +40,14 @@ describe('loadFleet', () => {
     expect(poolsNotStored).toEqual([]);
     const primary = fleet.groups.find((g) => g.id === GROUP);
     const standby = fleet.groups.find((g) => g.id === STANDBY);
-    expect(primary).toMatchObject({ role: 'primary', standbyGroupId: STANDBY, desiredCapacity: 5, minSize: 1, maxSize: 10, policy: { policyName: 'web', priority: 90 } });
+    expect(primary).toMatchObject({
+      role: 'primary',
+      standbyGroupId: STANDBY,
+      desiredCapacity: 5,
+      minSize: 1,
+      maxSize: 10,
+      policy: { policyName: 'web', priority: 90 },
+    });
     expect(standby).toMatchObject({ role: 'standby', warmPool: { minSize: 2, poolState: 'Stopped' } });
     expect(standby?.instances.map((i) => [i.id, i.warm])).toEqual(WARM.map((id) => [id, true]));
     expect(primary?.instances.every((i) => !i.warm)).toBe(true);
@@ -94,29 +110,57 @@ describe('managed groups', () => {
 
   it('a standby group follows the policy of the primary it backs, unless one is named like it', () => {
     expect(managed().groups.get(STANDBY)?.policy.policyName).toBe('web');
-    const own = toManagedGroups(parseSpotwiseConfig(configInput({ policies: [{ policy_name: 'web', priority: 'high' }, { policy_name: STANDBY, priority: 'low' }] })));
+    const own = toManagedGroups(
+      parseSpotwiseConfig(
+        configInput({
+          policies: [
+            { policy_name: 'web', priority: 'high' },
+            { policy_name: STANDBY, priority: 'low' },
+          ],
+        }),
+      ),
+    );
     expect(own.groups.get(STANDBY)?.policy.priority).toBe(10);
   });
 
   it('related groups: the group, its standby and the primaries sharing it', () => {
-    const m = toManagedGroups(parseSpotwiseConfig(configInput({
-      groups: [
-        { name: GROUP, policy: 'web', capacity: { vcpu: 1, memory_gib: 1 }, standby: STANDBY },
-        { name: 'batch', policy: 'web', capacity: { vcpu: 1, memory_gib: 1 }, standby: STANDBY },
-        { name: 'alone', policy: 'web', capacity: { vcpu: 1, memory_gib: 1 } },
-      ],
-    })));
+    const m = toManagedGroups(
+      parseSpotwiseConfig(
+        configInput({
+          groups: [
+            { name: GROUP, policy: 'web', capacity: { vcpu: 1, memory_gib: 1 }, standby: STANDBY },
+            { name: 'batch', policy: 'web', capacity: { vcpu: 1, memory_gib: 1 }, standby: STANDBY },
+            { name: 'alone', policy: 'web', capacity: { vcpu: 1, memory_gib: 1 } },
+          ],
+        }),
+      ),
+    );
     expect(relatedGroups(m, GROUP)).toEqual([GROUP, STANDBY, groupId('batch')]);
     expect(relatedGroups(m, STANDBY)).toEqual([STANDBY, GROUP, groupId('batch')]);
     expect(relatedGroups(m, groupId('alone'))).toEqual(['alone']);
   });
 
-  it.each([[false, false, false], [true, false, true], [false, true, true]])('dry-run: deployment %s, policy %s → %s', (global, policy, expected) => {
+  it.each([
+    [false, false, false],
+    [true, false, true],
+    [false, true, true],
+  ])('dry-run: deployment %s, policy %s → %s', (global, policy, expected) => {
     expect(effectiveDryRun(global, { ...managed().groups.get(GROUP)!.policy, dryRun: policy })).toBe(expected);
   });
 
   it('group_tag: a tagged group is managed with the policy its spotwise:policy tag names', async () => {
-    const w = await buildWorld({ seedState: false, config: { groups: [], standby_groups: [], group_tag: { key: 'team', value: 'spot' }, policies: [{ policy_name: 'web', priority: 'high' }, { policy_name: 'cheap', priority: 'low' }] } });
+    const w = await buildWorld({
+      seedState: false,
+      config: {
+        groups: [],
+        standby_groups: [],
+        group_tag: { key: 'team', value: 'spot' },
+        policies: [
+          { policy_name: 'web', priority: 'high' },
+          { policy_name: 'cheap', priority: 'low' },
+        ],
+      },
+    });
     w.ports.cloud.putGroup({ ...w.ports.cloud.group(GROUP)!, tags: { team: 'spot', 'spotwise:policy': 'cheap' } });
     expect(await resolveManagedGroup(w.deps.ports, w.deps.managed, GROUP)).toMatchObject({ id: GROUP, role: 'primary', policy: { policyName: 'cheap' } });
     expect(await resolveManagedGroup(w.deps.ports, w.deps.managed, STANDBY)).toBeUndefined();
@@ -134,7 +178,16 @@ describe('managed groups', () => {
  */
 describe('noticeForecastScope', () => {
   const fleetOf = async (allowStopModifyStart: boolean) => {
-    const world = await buildNoticeWorld({ instances: 60, now: BENCH_NOW, seed: 3, onDemandSiblings: 8, warmInstances: 0, headroom: 2, utilisation: { min: 0.8, max: 0.95 }, policy: { allow_stop_modify_start: allowStopModifyStart } });
+    const world = await buildNoticeWorld({
+      instances: 60,
+      now: BENCH_NOW,
+      seed: 3,
+      onDemandSiblings: 8,
+      warmInstances: 0,
+      headroom: 2,
+      utilisation: { min: 0.8, max: 0.95 },
+      policy: { allow_stop_modify_start: allowStopModifyStart },
+    });
     // Without stop → modify → start, half the On-Demand siblings stopped (start and retype candidates);
     // with it, all running (stop → modify → start candidates). No warm pool and busy siblings: the load must go there.
     const siblings = world.fleet.primary.filter((i) => i.lifecycle === 'on-demand');
@@ -146,14 +199,17 @@ describe('noticeForecastScope', () => {
     for (const allow of [false, true]) {
       const world = await fleetOf(allow);
       const victim = world.fleet.primary.find((i) => i.lifecycle === 'spot')!;
-      const { fleet } = await loadFleet(world.deps.ports, world.deps.managed, { groupIds: relatedGroups(world.deps.managed, PRIMARY_GROUP), forecastScope: noticeForecastScope(victim.id) });
+      const { fleet } = await loadFleet(world.deps.ports, world.deps.managed, {
+        groupIds: relatedGroups(world.deps.managed, PRIMARY_GROUP),
+        forecastScope: noticeForecastScope(victim.id),
+      });
       const onDemand = world.fleet.primary.filter((i) => i.lifecycle === 'on-demand').map((i) => i.id);
       const expected = [victim.id, ...(allow ? onDemand : onDemand.slice(0, 4))].filter((id) => world.fleet.forecasts.some((f) => f.instanceId === id)).sort();
       expect([...fleet.forecasts.keys()].sort()).toEqual(expected);
     }
   });
 
-  it.each([false, true])('plans every notice as with the whole group\'s forecasts (stop → modify → start %s)', async (allow) => {
+  it.each([false, true])("plans every notice as with the whole group's forecasts (stop → modify → start %s)", async (allow) => {
     const world = await fleetOf(allow);
     const ids = relatedGroups(world.deps.managed, PRIMARY_GROUP);
     const full = (await loadFleet(world.deps.ports, world.deps.managed, { groupIds: ids })).fleet;
@@ -174,35 +230,69 @@ describe('noticeForecastScope', () => {
 describe('members from Auto Scaling (describeOnly)', () => {
   const settings = { id: groupId('g'), role: 'primary' as const, policy: parseSpotwiseConfig(configInput()).policies[0] as never };
   const policyOf = () => toManagedGroups(parseSpotwiseConfig(configInput())).groups.get(GROUP)!;
-  const member = (id: string, lifecycleState: string | undefined) => ({ id: instanceId(id), instanceType: 'm5.large', availabilityZone: 'us-west-2a', lifecycle: 'spot' as const, warm: false, ...(lifecycleState !== undefined ? { lifecycleState } : {}) });
+  const member = (id: string, lifecycleState: string | undefined) => ({
+    id: instanceId(id),
+    instanceType: 'm5.large',
+    availabilityZone: 'us-west-2a',
+    lifecycle: 'spot' as const,
+    warm: false,
+    ...(lifecycleState !== undefined ? { lifecycleState } : {}),
+  });
   const description = (instances: ReturnType<typeof member>[], mixedPurchase = false): GroupDescription => ({
-    id: groupId('g'), desiredCapacity: instances.length, minSize: 0, maxSize: 10, instances, availabilityZones: ['us-west-2a'], tags: {}, mixedPurchase,
+    id: groupId('g'),
+    desiredCapacity: instances.length,
+    minSize: 0,
+    maxSize: 10,
+    instances,
+    availabilityZones: ['us-west-2a'],
+    tags: {},
+    mixedPurchase,
   });
 
-  it.each([['InService', 'running']] as const)('%s settles as EC2 state %s, with the policy\'s priority and no job type', (lifecycleState, state) => {
+  it.each([['InService', 'running']] as const)("%s settles as EC2 state %s, with the policy's priority and no job type", (lifecycleState, state) => {
     const view = membersFromAutoScaling(description([member('i-1', lifecycleState)]), undefined, { ...settings, policy: policyOf().policy });
     expect(view.unsettled).toEqual([]);
-    expect(view.members).toEqual([expect.objectContaining({ id: 'i-1', groupId: 'g', lifecycle: 'spot', state, warm: false, priority: 90, jobType: 'unknown', launchedAt: 0 })]);
+    expect(view.members).toEqual([
+      expect.objectContaining({ id: 'i-1', groupId: 'g', lifecycle: 'spot', state, warm: false, priority: 90, jobType: 'unknown', launchedAt: 0 }),
+    ]);
   });
 
   it.each([
     // Pending:Wait and Terminating:Wait members run in EC2 while their hook holds them; Pending and Terminating ones may not yet or any more.
-    ['Pending'], ['Pending:Wait'], ['Pending:Proceed'], ['Terminating'], ['Terminating:Wait'], ['Terminating:Proceed'],
-    ['Standby'], ['EnteringStandby'], ['Detaching'], ['Quarantined'], [undefined],
+    ['Pending'],
+    ['Pending:Wait'],
+    ['Pending:Proceed'],
+    ['Terminating'],
+    ['Terminating:Wait'],
+    ['Terminating:Proceed'],
+    ['Standby'],
+    ['EnteringStandby'],
+    ['Detaching'],
+    ['Quarantined'],
+    [undefined],
   ])('%s is left to EC2 (its EC2 state is not certain)', (lifecycleState) => {
-    const view = membersFromAutoScaling(description([member('i-1', lifecycleState), member('i-2', 'InService')]), undefined, { ...settings, policy: policyOf().policy });
+    const view = membersFromAutoScaling(description([member('i-1', lifecycleState), member('i-2', 'InService')]), undefined, {
+      ...settings,
+      policy: policyOf().policy,
+    });
     expect(view.unsettled).toEqual(['i-1']);
     expect(view.members.map((m) => m.id)).toEqual(['i-2']);
   });
 
-  it('a group launching both Spot and On-Demand leaves every member to EC2 (only EC2 knows each one\'s purchase option)', () => {
-    const view = membersFromAutoScaling(description([member('i-1', 'InService'), member('i-2', 'InService')], true), undefined, { ...settings, policy: policyOf().policy });
+  it("a group launching both Spot and On-Demand leaves every member to EC2 (only EC2 knows each one's purchase option)", () => {
+    const view = membersFromAutoScaling(description([member('i-1', 'InService'), member('i-2', 'InService')], true), undefined, {
+      ...settings,
+      policy: policyOf().policy,
+    });
     expect(view).toEqual({ members: [], unsettled: ['i-1', 'i-2'] });
   });
 
-  it('warm-pool members come from the warm pool\'s description, On-Demand, by their Warmed:* state', () => {
+  it("warm-pool members come from the warm pool's description, On-Demand, by their Warmed:* state", () => {
     const warm: WarmPoolDescription = {
-      minSize: 1, maxGroupPreparedCapacity: -1, poolState: 'Stopped', reuseOnScaleIn: true,
+      minSize: 1,
+      maxGroupPreparedCapacity: -1,
+      poolState: 'Stopped',
+      reuseOnScaleIn: true,
       instances: [
         { id: instanceId('i-w1'), instanceType: 'm5.large', availabilityZone: 'us-west-2a', lifecycleState: 'Warmed:Stopped' },
         { id: instanceId('i-w2'), instanceType: 'm5.large', availabilityZone: 'us-west-2a', lifecycleState: 'Warmed:Running' },
@@ -210,14 +300,18 @@ describe('members from Auto Scaling (describeOnly)', () => {
       ],
     };
     const view = membersFromAutoScaling(description([]), warm, { ...settings, policy: policyOf().policy });
-    expect(view.members.map((m) => [m.id, m.state, m.warm, m.lifecycle])).toEqual([['i-w1', 'stopped', true, 'on-demand'], ['i-w2', 'running', true, 'on-demand']]);
+    expect(view.members.map((m) => [m.id, m.state, m.warm, m.lifecycle])).toEqual([
+      ['i-w1', 'stopped', true, 'on-demand'],
+      ['i-w2', 'running', true, 'on-demand'],
+    ]);
     expect(view.unsettled).toEqual(['i-w3']);
   });
 
   /** A pure Spot primary (no On-Demand siblings) with its standby group's warm pool: the notice world of the benchmark. */
   const pureSpot = () => buildNoticeWorld({ instances: 120, now: BENCH_NOW, seed: 5, warmInstances: 3, headroom: 2, utilisation: { min: 0.5, max: 0.9 } });
   /** Members' live facts, without what the view does not carry for a settled sibling (launch time, job type). */
-  const facts = (f: FleetView) => f.groups.map((g) => [g.id, g.instances.map((i) => [i.id, i.groupId, i.instanceType, i.availabilityZone, i.lifecycle, i.state, i.warm]).sort()]);
+  const facts = (f: FleetView) =>
+    f.groups.map((g) => [g.id, g.instances.map((i) => [i.id, i.groupId, i.instanceType, i.availabilityZone, i.lifecycle, i.state, i.warm]).sort()]);
 
   it('describes in EC2 the noticed instance and the unsettled members only, and sees the same members as EC2 does', async () => {
     const world = await pureSpot();
@@ -229,7 +323,10 @@ describe('members from Auto Scaling (describeOnly)', () => {
     const full = (await loadFleet(world.deps.ports, world.deps.managed, { groupIds: ids })).fleet;
     const before = world.ports.cloud.log.calls.length;
     const scoped = (await loadFleet(world.deps.ports, world.deps.managed, { groupIds: ids, describeOnly: [victim.id] })).fleet;
-    const describes = world.ports.cloud.log.calls.slice(before).filter((c) => c.operation === 'describeInstances').map((c) => (c.args[0] as { instanceIds?: InstanceId[] }).instanceIds);
+    const describes = world.ports.cloud.log.calls
+      .slice(before)
+      .filter((c) => c.operation === 'describeInstances')
+      .map((c) => (c.args[0] as { instanceIds?: InstanceId[] }).instanceIds);
     expect(describes).toEqual([[victim.id], [parked.id]]);
     expect(facts(scoped)).toEqual(facts(full));
     // The noticed instance keeps all of EC2's facts.
@@ -243,7 +340,8 @@ describe('members from Auto Scaling (describeOnly)', () => {
     const full = (await loadFleet(world.deps.ports, world.deps.managed, { groupIds: ids })).fleet;
     const now = BENCH_NOW + 1_000;
     for (const v of world.fleet.primary.filter((_, k) => k % 11 === 0)) {
-      const scoped = (await loadFleet(world.deps.ports, world.deps.managed, { groupIds: ids, describeOnly: [v.id], forecastScope: noticeForecastScope(v.id) })).fleet;
+      const scoped = (await loadFleet(world.deps.ports, world.deps.managed, { groupIds: ids, describeOnly: [v.id], forecastScope: noticeForecastScope(v.id) }))
+        .fleet;
       for (const n of noticesOf(v.id, now)) expect(planNoticeResponse(n, scoped, { now })).toEqual(planNoticeResponse(n, full, { now }));
     }
   });

@@ -7,15 +7,52 @@ import { reconcileEvents } from '../../lambda/app/run-plan';
 const NOW = 1_000_000;
 const g = groupId('web');
 const i = instanceId('i-00000000000000001');
-const request: InterruptionRequest = { requestId: requestId('r1'), selector: { kind: 'instance', instanceId: i }, reason: 'patch', notBefore: NOW, deadline: NOW + 3_600_000, mode: 'stop', requestedAt: NOW };
-const reservation: Reservation = { id: reservationId('request:r1:i'), groupId: g, instanceId: i, amount: { vcpu: 1, memoryGiB: 1, networkMbps: 0, diskIops: 0 }, createdAt: NOW, expiresAt: NOW + 600_000, reason: 'x', priority: 50 };
+const request: InterruptionRequest = {
+  requestId: requestId('r1'),
+  selector: { kind: 'instance', instanceId: i },
+  reason: 'patch',
+  notBefore: NOW,
+  deadline: NOW + 3_600_000,
+  mode: 'stop',
+  requestedAt: NOW,
+};
+const reservation: Reservation = {
+  id: reservationId('request:r1:i'),
+  groupId: g,
+  instanceId: i,
+  amount: { vcpu: 1, memoryGiB: 1, networkMbps: 0, diskIops: 0 },
+  createdAt: NOW,
+  expiresAt: NOW + 600_000,
+  reason: 'x',
+  priority: 50,
+};
 const reserve: Action = { kind: 'reserve', reservation };
-const schedule: Action = { kind: 'schedule-interruption', groupId: g, instanceId: i, requestId: request.requestId, reservationId: reservation.id, at: NOW + 60_000, mode: 'stop' };
+const schedule: Action = {
+  kind: 'schedule-interruption',
+  groupId: g,
+  instanceId: i,
+  requestId: request.requestId,
+  reservationId: reservation.id,
+  at: NOW + 60_000,
+  mode: 'stop',
+};
 const interrupt: Action = { kind: 'interrupt-instance', groupId: g, instanceId: i, mode: 'stop', requestId: request.requestId, reason: 'due' };
-const defer = (retryAt?: number): Action => ({ kind: 'defer-interruption', requestId: request.requestId, reason: 'reservation-does-not-fit', detail: 'short 2 vCPU', ...(retryAt !== undefined ? { retryAt } : {}) });
+const defer = (retryAt?: number): Action => ({
+  kind: 'defer-interruption',
+  requestId: request.requestId,
+  reason: 'reservation-does-not-fit',
+  detail: 'short 2 vCPU',
+  ...(retryAt !== undefined ? { retryAt } : {}),
+});
 
 const report = (outcomes: ActionOutcome[], extra: Partial<ExecutionReport> = {}): ExecutionReport => ({
-  dryRun: false, outcomes, compensations: [], succeeded: !outcomes.some((o) => o.kind === 'failed'), reserved: [], refused: [], ...extra,
+  dryRun: false,
+  outcomes,
+  compensations: [],
+  succeeded: !outcomes.some((o) => o.kind === 'failed'),
+  reserved: [],
+  refused: [],
+  ...extra,
 });
 const done = (action: Action): ActionOutcome => ({ kind: 'done', action, at: NOW });
 const plan = (...actions: Action[]): Plan => ({ actions, events: [] });
@@ -24,28 +61,52 @@ describe('requestStatusAfter', () => {
   it.each<[string, Plan, ExecutionReport, Record<string, unknown>]>([
     ['scheduled', plan(reserve, schedule), report([done(reserve), done(schedule)]), { status: 'scheduled', victim: i, reservationId: reservation.id }],
     ['executed', plan(interrupt), report([done(interrupt)]), { status: 'executed', victim: i }],
-    ['deferred by the planner', plan(defer(NOW + 300_000)), report([done(defer(NOW + 300_000))]), { status: 'deferred', retryAt: NOW + 300_000, note: 'reservation-does-not-fit: short 2 vCPU' }],
+    [
+      'deferred by the planner',
+      plan(defer(NOW + 300_000)),
+      report([done(defer(NOW + 300_000))]),
+      { status: 'deferred', retryAt: NOW + 300_000, note: 'reservation-does-not-fit: short 2 vCPU' },
+    ],
     ['refused by the planner (no retry time)', plan(defer()), report([done(defer())]), { status: 'refused', note: 'reservation-does-not-fit: short 2 vCPU' }],
     [
       'the store refused the reservation: deferred for a retry',
       plan(reserve, schedule),
-      report([{ kind: 'refused', action: reserve as Action & { kind: 'reserve' }, shortfall: reservation.amount }, { kind: 'skipped', action: schedule, reason: 'fail closed: reservation request:r1:i was refused' }]),
+      report([
+        { kind: 'refused', action: reserve as Action & { kind: 'reserve' }, shortfall: reservation.amount },
+        { kind: 'skipped', action: schedule, reason: 'fail closed: reservation request:r1:i was refused' },
+      ]),
       { status: 'deferred', retryAt: NOW + 300_000, note: expect.stringContaining('fail closed') },
     ],
-    ['an action failed: deferred for a retry', plan(reserve, schedule), report([done(reserve), { kind: 'failed', action: schedule, error: new Error('ThrottlingException') }]), { status: 'deferred', note: 'schedule-interruption failed: ThrottlingException' }],
-    ['nothing happened', plan({ kind: 'noop', reason: 'unknown instance' }), report([done({ kind: 'noop', reason: 'unknown instance' })]), { status: 'refused', note: 'unknown instance' }],
+    [
+      'an action failed: deferred for a retry',
+      plan(reserve, schedule),
+      report([done(reserve), { kind: 'failed', action: schedule, error: new Error('ThrottlingException') }]),
+      { status: 'deferred', note: 'schedule-interruption failed: ThrottlingException' },
+    ],
+    [
+      'nothing happened',
+      plan({ kind: 'noop', reason: 'unknown instance' }),
+      report([done({ kind: 'noop', reason: 'unknown instance' })]),
+      { status: 'refused', note: 'unknown instance' },
+    ],
   ])('%s', (_n, p, r, expected) => {
     expect(requestStatusAfter(request, p, r, NOW)).toMatchObject({ request, updatedAt: NOW, ...expected });
   });
 
   it('a failure with no time left before the deadline is a refusal', () => {
     const late = { ...request, deadline: NOW };
-    expect(requestStatusAfter(late, plan(schedule), report([{ kind: 'failed', action: schedule, error: new Error('x') }]), NOW)).toMatchObject({ status: 'refused', note: expect.stringContaining('no time left') });
+    expect(requestStatusAfter(late, plan(schedule), report([{ kind: 'failed', action: schedule, error: new Error('x') }]), NOW)).toMatchObject({
+      status: 'refused',
+      note: expect.stringContaining('no time left'),
+    });
   });
 
   it('a retry never goes past the deadline', () => {
     const soon = { ...request, deadline: NOW + 60_000 };
-    expect(requestStatusAfter(soon, plan(schedule), report([{ kind: 'failed', action: schedule, error: new Error('x') }]), NOW)).toMatchObject({ status: 'deferred', retryAt: NOW + 60_000 });
+    expect(requestStatusAfter(soon, plan(schedule), report([{ kind: 'failed', action: schedule, error: new Error('x') }]), NOW)).toMatchObject({
+      status: 'deferred',
+      retryAt: NOW + 60_000,
+    });
   });
 });
 
@@ -60,13 +121,20 @@ describe('reconcileEvents', () => {
   };
 
   it('keeps what happened', () => {
-    expect(reconcileEvents(planned, report([done(reserve), done(schedule)]), NOW).map((e) => e.kind)).toEqual(['reservation-made', 'interruption-scheduled', 'capacity-staged']);
+    expect(reconcileEvents(planned, report([done(reserve), done(schedule)]), NOW).map((e) => e.kind)).toEqual([
+      'reservation-made',
+      'interruption-scheduled',
+      'capacity-staged',
+    ]);
   });
 
   it('turns a refused reservation into reservation-refused and its blocked schedule into a deferral', () => {
     const shortfall = { vcpu: 2, memoryGiB: 0, networkMbps: 0, diskIops: 0 };
     const r = report(
-      [{ kind: 'refused', action: reserve as Action & { kind: 'reserve' }, shortfall }, { kind: 'skipped', action: schedule, reason: 'fail closed: x' }],
+      [
+        { kind: 'refused', action: reserve as Action & { kind: 'reserve' }, shortfall },
+        { kind: 'skipped', action: schedule, reason: 'fail closed: x' },
+      ],
       { refused: [{ reservation, shortfall }] },
     );
     expect(reconcileEvents(planned, r, NOW)).toMatchObject([

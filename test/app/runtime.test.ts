@@ -14,7 +14,12 @@ const env = (over: Record<string, string | undefined> = {}) => ({
 describe('loadRuntimeSettings', () => {
   it('validates the environment and the configuration it carries', () => {
     const s = loadRuntimeSettings(env());
-    expect(s).toMatchObject({ tableName: 'spotwise-state', eventBusName: 'spotwise-bus', dryRun: false, managedTag: { key: 'spotwise:managed', value: 'true' } });
+    expect(s).toMatchObject({
+      tableName: 'spotwise-state',
+      eventBusName: 'spotwise-bus',
+      dryRun: false,
+      managedTag: { key: 'spotwise:managed', value: 'true' },
+    });
     expect(s.config.groups[0]?.name).toBe('my-asg');
     expect(s.scheduler).toBeUndefined();
   });
@@ -41,17 +46,31 @@ describe('loadRuntimeSettings', () => {
     expect(() => loadRuntimeSettings(env({ [Env.schedulerGroupName]: 'g' }), { needsScheduler: true })).toThrow(
       'SPOTWISE_SCHEDULER_ROLE_ARN: required by the coordinator (got nothing); SPOTWISE_EXECUTOR_ARN: required by the coordinator (got nothing)',
     );
-    const s = loadRuntimeSettings(env({
-      [Env.schedulerGroupName]: 'g', [Env.schedulerRoleArn]: 'arn:aws:iam::123456789012:role/r', [Env.executorFunctionArn]: 'arn:aws:lambda:us-east-1:123456789012:function:x',
-    }), { needsScheduler: true });
-    expect(s.scheduler).toEqual({ groupName: 'g', roleArn: 'arn:aws:iam::123456789012:role/r', executorArn: 'arn:aws:lambda:us-east-1:123456789012:function:x' });
+    const s = loadRuntimeSettings(
+      env({
+        [Env.schedulerGroupName]: 'g',
+        [Env.schedulerRoleArn]: 'arn:aws:iam::123456789012:role/r',
+        [Env.executorFunctionArn]: 'arn:aws:lambda:us-east-1:123456789012:function:x',
+      }),
+      { needsScheduler: true },
+    );
+    expect(s.scheduler).toEqual({
+      groupName: 'g',
+      roleArn: 'arn:aws:iam::123456789012:role/r',
+      executorArn: 'arn:aws:lambda:us-east-1:123456789012:function:x',
+    });
   });
 
   it('passes the scheduler dead-letter queue through when set', () => {
-    const s = loadRuntimeSettings(env({
-      [Env.schedulerGroupName]: 'g', [Env.schedulerRoleArn]: 'arn:aws:iam::123456789012:role/r', [Env.executorFunctionArn]: 'arn:aws:lambda:us-east-1:123456789012:function:x',
-      [Env.schedulerDeadLetterArn]: 'arn:aws:sqs:us-east-1:123456789012:executor-dlq',
-    }), { needsScheduler: true });
+    const s = loadRuntimeSettings(
+      env({
+        [Env.schedulerGroupName]: 'g',
+        [Env.schedulerRoleArn]: 'arn:aws:iam::123456789012:role/r',
+        [Env.executorFunctionArn]: 'arn:aws:lambda:us-east-1:123456789012:function:x',
+        [Env.schedulerDeadLetterArn]: 'arn:aws:sqs:us-east-1:123456789012:executor-dlq',
+      }),
+      { needsScheduler: true },
+    );
     expect(s.scheduler?.deadLetterArn).toBe('arn:aws:sqs:us-east-1:123456789012:executor-dlq');
   });
 });
@@ -115,11 +134,19 @@ describe('Powertools telemetry', () => {
     } finally {
       for (const s of spies) s.mockRestore();
     }
-    return writes.flatMap((w) => w.split('\n')).filter((w) => w.startsWith('{')).map((w) => JSON.parse(w) as Record<string, unknown>);
+    return writes
+      .flatMap((w) => w.split('\n'))
+      .filter((w) => w.startsWith('{'))
+      .map((w) => JSON.parse(w) as Record<string, unknown>);
   };
 
   it.each<[string, Record<string, string | undefined>, string, string]>([
-    ['the stack\'s POWERTOOLS_* settings', { POWERTOOLS_SERVICE_NAME: 'payments-spotwise', POWERTOOLS_METRICS_NAMESPACE: 'PaymentsSpotwise' }, 'payments-spotwise', 'PaymentsSpotwise'],
+    [
+      "the stack's POWERTOOLS_* settings",
+      { POWERTOOLS_SERVICE_NAME: 'payments-spotwise', POWERTOOLS_METRICS_NAMESPACE: 'PaymentsSpotwise' },
+      'payments-spotwise',
+      'PaymentsSpotwise',
+    ],
     ['the defaults when they are unset', {}, 'spotwise', 'Spotwise'],
     ['the defaults when they are empty', { POWERTOOLS_SERVICE_NAME: '', POWERTOOLS_METRICS_NAMESPACE: '' }, 'spotwise', 'Spotwise'],
   ])('logs and metrics carry %s', (_n, env, service, namespace) => {

@@ -29,6 +29,8 @@ describe('measureInitMs', () => {
   it('fails, naming the package and where it resolved, when a package comes from anywhere else', () => {
     const elsewhere = join(temp, 'empty-layer');
     mkdirSync(elsewhere);
-    expect(() => measureInitMs(file, ['@aws-sdk/client-ec2'], elsewhere)).toThrow(/@aws-sdk\/client-ec2 resolved to file:\/\/.*\/node_modules\/@aws-sdk\/client-ec2\/.*, not into the layer /);
+    expect(() => measureInitMs(file, ['@aws-sdk/client-ec2'], elsewhere)).toThrow(
+      /@aws-sdk\/client-ec2 resolved to file:\/\/.*\/node_modules\/@aws-sdk\/client-ec2\/.*, not into the layer /,
+    );
   }, 60_000);
 });

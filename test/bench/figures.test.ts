@@ -1,31 +1,94 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
-  atLeast, atMost, checkedTarget, displayValue, equalTo, figure, lessThan, mergeFigures, renderReadmeSection, renderTable, roundFigure, type Figure,
+  atLeast,
+  atMost,
+  checkedTarget,
+  displayValue,
+  equalTo,
+  figure,
+  lessThan,
+  mergeFigures,
+  renderReadmeSection,
+  renderTable,
+  roundFigure,
+  type Figure,
 } from '../../bench/figures';
 
 const f = (name: string, value: number, pass = true): Figure => ({ name, value, unit: 'ms', target: '< 50 ms', pass });
 
 describe('targets', () => {
   it.each([
-    ['lessThan', lessThan(50, 'ms'), '< 50 ms', [[49.9, true], [50, false], [51, false]]],
-    ['atMost', atMost(0.2, 'USD'), '≤ 0.2 USD', [[0.2, true], [0.2001, false], [0, true]]],
-    ['atLeast', atLeast(334, 'instances/s'), '≥ 334 instances/s', [[334, true], [333.9, false]]],
-    ['equalTo', equalTo(160, 'ceil(80000 queries / 500)'), '= 160 (ceil(80000 queries / 500))', [[160, true], [161, false], [159, false]]],
-    ['lessThan with a large limit', lessThan(3_000_000, 'bytes'), '< 3,000,000 bytes', [[2_999_999, true], [3_000_000, false]]],
+    [
+      'lessThan',
+      lessThan(50, 'ms'),
+      '< 50 ms',
+      [
+        [49.9, true],
+        [50, false],
+        [51, false],
+      ],
+    ],
+    [
+      'atMost',
+      atMost(0.2, 'USD'),
+      '≤ 0.2 USD',
+      [
+        [0.2, true],
+        [0.2001, false],
+        [0, true],
+      ],
+    ],
+    [
+      'atLeast',
+      atLeast(334, 'instances/s'),
+      '≥ 334 instances/s',
+      [
+        [334, true],
+        [333.9, false],
+      ],
+    ],
+    [
+      'equalTo',
+      equalTo(160, 'ceil(80000 queries / 500)'),
+      '= 160 (ceil(80000 queries / 500))',
+      [
+        [160, true],
+        [161, false],
+        [159, false],
+      ],
+    ],
+    [
+      'lessThan with a large limit',
+      lessThan(3_000_000, 'bytes'),
+      '< 3,000,000 bytes',
+      [
+        [2_999_999, true],
+        [3_000_000, false],
+      ],
+    ],
   ] as const)('%s reads %j and checks values', (_kind, target, text, cases) => {
     expect(target.text).toBe(text);
     for (const [value, pass] of cases) expect(target.check(value)).toBe(pass);
   });
 
   it('a checked target carries the verdict it was given', () => {
-    expect(figure('storm.calls.StartInstances', 12, 'calls', checkedTarget('each within 120 s', false))).toMatchObject({ target: 'each within 120 s', pass: false });
+    expect(figure('storm.calls.StartInstances', 12, 'calls', checkedTarget('each within 120 s', false))).toMatchObject({
+      target: 'each within 120 s',
+      pass: false,
+    });
   });
 });
 
 describe('figure', () => {
   it('rounds to 4 significant digits and keeps integers exact', () => {
-    expect(figure('notice.p99.1000', 12.345678, 'ms', lessThan(50, 'ms'))).toEqual({ name: 'notice.p99.1000', value: 12.35, unit: 'ms', target: '< 50 ms', pass: true });
+    expect(figure('notice.p99.1000', 12.345678, 'ms', lessThan(50, 'ms'))).toEqual({
+      name: 'notice.p99.1000',
+      value: 12.35,
+      unit: 'ms',
+      target: '< 50 ms',
+      pass: true,
+    });
     expect(figure('bundle.notice.bytes', 1_718_523, 'bytes', lessThan(1_000_000, 'bytes')).value).toBe(1_718_523);
     expect(roundFigure(0.000123456)).toBe(0.0001235);
   });
@@ -58,7 +121,12 @@ describe('mergeFigures', () => {
   it('replaces figures by name, keeps the rest in their order, appends new names', () => {
     const previous = [f('a.x', 1), f('b.x', 2), f('c.x', 3)];
     const merged = mergeFigures(previous, [f('b.x', 20), f('d.x', 4)]);
-    expect(merged.map((m) => [m.name, m.value])).toEqual([['a.x', 1], ['b.x', 20], ['c.x', 3], ['d.x', 4]]);
+    expect(merged.map((m) => [m.name, m.value])).toEqual([
+      ['a.x', 1],
+      ['b.x', 20],
+      ['c.x', 3],
+      ['d.x', 4],
+    ]);
   });
 
   it('refuses a figure measured twice in one run', () => {
@@ -82,7 +150,11 @@ describe('mergeFigures', () => {
 });
 
 describe('rendering', () => {
-  const figures = [f('notice.p99.1000', 77.65, false), { name: 'bundle.notice.bytes', value: 1_718_523, unit: 'bytes', target: '< 1,000,000 bytes', pass: false }, f('notice.p50.100', 2.29)];
+  const figures = [
+    f('notice.p99.1000', 77.65, false),
+    { name: 'bundle.notice.bytes', value: 1_718_523, unit: 'bytes', target: '< 1,000,000 bytes', pass: false },
+    f('notice.p50.100', 2.29),
+  ];
 
   it.each([
     [{ value: 1_718_523, unit: 'bytes' }, '1,718,523 bytes'],

@@ -3,9 +3,24 @@ import { costFigure, profilerFigures, profilerMemoryMb, type ProfilerChildResult
 import { PROFILER_HEAP_MIB } from '../../lib/functions';
 
 const measurement = (over: Partial<ProfilerChildResult> = {}): ProfilerChildResult => ({
-  instances: 10_000, firstTickMs: 40_000, steadyTickMs: 20_000, betweenTickMs: 8_000, calls: 160, queries: 80_000, betweenCalls: 0,
-  forecasts: 10_000, modelDimensions: 40_000, rateMinutes: 5, readEveryMinutes: 20, errors: [], breakdownMs: { read: 4_000, getProfiles: 5_000 },
-  firstBreakdownMs: { read: 3_000 }, tableBytes: 50 * 2 ** 20, maxRssMiB: 700, pinnedToOneCore: true, ...over,
+  instances: 10_000,
+  firstTickMs: 40_000,
+  steadyTickMs: 20_000,
+  betweenTickMs: 8_000,
+  calls: 160,
+  queries: 80_000,
+  betweenCalls: 0,
+  forecasts: 10_000,
+  modelDimensions: 40_000,
+  rateMinutes: 5,
+  readEveryMinutes: 20,
+  errors: [],
+  breakdownMs: { read: 4_000, getProfiles: 5_000 },
+  firstBreakdownMs: { read: 3_000 },
+  tableBytes: 50 * 2 ** 20,
+  maxRssMiB: 700,
+  pinnedToOneCore: true,
+  ...over,
 });
 
 describe('profiler figures', () => {
@@ -22,7 +37,10 @@ describe('profiler figures', () => {
   });
 
   it('tick times are the medians of the runs, and the notes show every run', () => {
-    const { figures, notes } = profilerFigures(measurement({ steadyTickMs: 21_000, steadyTickRunsMs: [25_000, 21_000, 20_000], betweenTickMs: 9_000, betweenTickRunsMs: [9_000, 8_000, 12_000] }), 1024);
+    const { figures, notes } = profilerFigures(
+      measurement({ steadyTickMs: 21_000, steadyTickRunsMs: [25_000, 21_000, 20_000], betweenTickMs: 9_000, betweenTickRunsMs: [9_000, 8_000, 12_000] }),
+      1024,
+    );
     expect(figures.find((f) => f.name === 'profiler.seconds.10000')?.value).toBe(21);
     expect(notes[0]).toContain('steady tick 21.0 s (median of 3: 25.0, 21.0, 20.0 s)');
     expect(notes[0]).toContain('a tick between reads 9.0 s (median of 3: 9.0, 8.0, 12.0 s)');
@@ -36,7 +54,9 @@ describe('profiler figures', () => {
   it('at 1,000 instances: the tick times only, held to a tenth of the 10,000 target', () => {
     const { figures } = profilerFigures(measurement({ instances: 1_000, steadyTickMs: 2_500 }), 1024);
     expect(figures.map((f) => [f.name, f.target])).toEqual([
-      ['profiler.seconds.1000', '< 3 s'], ['profiler.firstTickSeconds.1000', '< 3 s'], ['profiler.betweenReadsSeconds.1000', '< 3 s'],
+      ['profiler.seconds.1000', '< 3 s'],
+      ['profiler.firstTickSeconds.1000', '< 3 s'],
+      ['profiler.betweenReadsSeconds.1000', '< 3 s'],
     ]);
   });
 
@@ -51,7 +71,7 @@ describe('profiler figures', () => {
     expect(note).toContain(`reading every ${breakEven} minutes or less often`);
   });
 
-  it('the heap cap is the profiler function\'s as the stack configures it (its NODE_OPTIONS heap limit, below its memory size)', () => {
+  it("the heap cap is the profiler function's as the stack configures it (its NODE_OPTIONS heap limit, below its memory size)", () => {
     expect(profilerMemoryMb()).toBe(PROFILER_HEAP_MIB);
     expect(PROFILER_HEAP_MIB).toBeLessThan(1024);
   });

@@ -30,24 +30,33 @@ describe('percentile (nearest rank)', () => {
 
   it('property: a measured value with at least p % of the samples at or below it, and fewer than p % strictly below', () => {
     fc.assert(
-      fc.property(fc.array(fc.double({ min: 0, max: 1e6, noNaN: true }), { minLength: 1, maxLength: 200 }), fc.double({ min: 0.01, max: 100, noNaN: true }), (samples, p) => {
-        const r = percentile(samples, p);
-        const rank = Math.ceil((p / 100) * samples.length);
-        expect(samples).toContain(r);
-        expect(samples.filter((s) => s <= r).length).toBeGreaterThanOrEqual(rank);
-        expect(samples.filter((s) => s < r).length).toBeLessThan(rank);
-      }),
+      fc.property(
+        fc.array(fc.double({ min: 0, max: 1e6, noNaN: true }), { minLength: 1, maxLength: 200 }),
+        fc.double({ min: 0.01, max: 100, noNaN: true }),
+        (samples, p) => {
+          const r = percentile(samples, p);
+          const rank = Math.ceil((p / 100) * samples.length);
+          expect(samples).toContain(r);
+          expect(samples.filter((s) => s <= r).length).toBeGreaterThanOrEqual(rank);
+          expect(samples.filter((s) => s < r).length).toBeLessThan(rank);
+        },
+      ),
     );
   });
 
   it('property: monotone in p, and does not change the input', () => {
     fc.assert(
-      fc.property(fc.array(fc.integer({ min: -1000, max: 1000 }), { minLength: 1, maxLength: 100 }), fc.integer({ min: 1, max: 100 }), fc.integer({ min: 1, max: 100 }), (samples, a, b) => {
-        const copy = [...samples];
-        const [lo, hi] = a <= b ? [a, b] : [b, a];
-        expect(percentile(samples, lo)).toBeLessThanOrEqual(percentile(samples, hi));
-        expect(samples).toEqual(copy);
-      }),
+      fc.property(
+        fc.array(fc.integer({ min: -1000, max: 1000 }), { minLength: 1, maxLength: 100 }),
+        fc.integer({ min: 1, max: 100 }),
+        fc.integer({ min: 1, max: 100 }),
+        (samples, a, b) => {
+          const copy = [...samples];
+          const [lo, hi] = a <= b ? [a, b] : [b, a];
+          expect(percentile(samples, lo)).toBeLessThanOrEqual(percentile(samples, hi));
+          expect(samples).toEqual(copy);
+        },
+      ),
     );
   });
 });

@@ -23,10 +23,15 @@ const runApp = (context: Record<string, unknown>, outdir: string) =>
 
 describe('bin/spotwise.ts', () => {
   it('fails with exit code 1 and one line naming the field and the value when the configuration is invalid', () => {
-    const config = { groups: [{ name: 'web-spot', policy: 'nope', capacity: { vcpu: 8, memory_gib: 32 } }], policies: [{ policy_name: 'web', priority: 'high' }] };
+    const config = {
+      groups: [{ name: 'web-spot', policy: 'nope', capacity: { vcpu: 8, memory_gib: 32 } }],
+      policies: [{ policy_name: 'web', priority: 'high' }],
+    };
     const run = runApp({ spotwise: config, 'aws:cdk:bundling-stacks': [] }, join(temp, 'invalid'));
     expect(run.status).toBe(1);
-    expect(run.stderr).toContain(`spotwise: invalid spotwise configuration (from context 'spotwise'): groups.0.policy: no policy named "nope" in policies (got "nope")`);
+    expect(run.stderr).toContain(
+      `spotwise: invalid spotwise configuration (from context 'spotwise'): groups.0.policy: no policy named "nope" in policies (got "nope")`,
+    );
     expect(run.stderr).not.toMatch(/\n\s+at /);
     expect(existsSync(join(temp, 'invalid', 'Spotwise.template.json'))).toBe(false);
   }, 120_000);
@@ -55,7 +60,8 @@ describe('npm run synth (the aws-cdk CLI 2.1148 on aws-cdk-lib 2.276, with esbui
     expect(all).toHaveLength(5);
     const layers = all.filter((d) => existsSync(join(outdir, d, AWS_SDK_LAYER_MANIFEST)));
     expect(layers).toHaveLength(1);
-    for (const pkg of AWS_SDK_LAYER_PACKAGES) expect(existsSync(join(outdir, layers[0] as string, AWS_SDK_LAYER_MODULES_DIR, pkg, 'index.mjs')), pkg).toBe(true);
+    for (const pkg of AWS_SDK_LAYER_PACKAGES)
+      expect(existsSync(join(outdir, layers[0] as string, AWS_SDK_LAYER_MODULES_DIR, pkg, 'index.mjs')), pkg).toBe(true);
     const assets = all.filter((d) => !layers.includes(d));
     const withModel = assets.filter((d) => existsSync(join(outdir, d, 'model', 'model.json')));
     expect(withModel).toHaveLength(1);

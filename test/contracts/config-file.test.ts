@@ -11,19 +11,38 @@ const layer = (value: Record<string, unknown>, source = 'test'): ConfigLayer => 
 
 describe('mergeConfigLayers: names given twice in one source', () => {
   it('refuses them, naming both places and the source', () => {
-    const run = () => mergeConfigLayers([layer({ policies: [{ policy_name: 'web', priority: 1 }, { policy_name: 'batch', priority: 2 }, { policy_name: 'web', priority: 3 }] }, "context 'spotwise'")]);
+    const run = () =>
+      mergeConfigLayers([
+        layer(
+          {
+            policies: [
+              { policy_name: 'web', priority: 1 },
+              { policy_name: 'batch', priority: 2 },
+              { policy_name: 'web', priority: 3 },
+            ],
+          },
+          "context 'spotwise'",
+        ),
+      ]);
     expect(run).toThrow(ValidationError);
-    expect(run).toThrow(`invalid configuration from context 'spotwise': policies.2.policy_name: duplicate policy name (first defined at policies.0) (got "web")`);
+    expect(run).toThrow(
+      `invalid configuration from context 'spotwise': policies.2.policy_name: duplicate policy name (first defined at policies.0) (got "web")`,
+    );
   });
 
   it('still lets a later source replace an earlier one by name', () => {
-    expect(mergeConfigLayers([layer({ policies: [{ policy_name: 'web', priority: 1 }] }, 'a'), layer({ policies: [{ policy_name: 'web', priority: 2 }] }, 'b')])).toEqual({ policies: [{ policy_name: 'web', priority: 2 }] });
+    expect(
+      mergeConfigLayers([layer({ policies: [{ policy_name: 'web', priority: 1 }] }, 'a'), layer({ policies: [{ policy_name: 'web', priority: 2 }] }, 'b')]),
+    ).toEqual({ policies: [{ policy_name: 'web', priority: 2 }] });
   });
 });
 
 describe('readConfigText', () => {
   it('reads JSON as well (YAML 1.2 is a superset), merging documents in order', () => {
-    expect(readConfigText('{"dry_run": true, "policies": [{"policy_name": "a", "priority": 1}]}', 'c.json')).toEqual({ dry_run: true, policies: [{ policy_name: 'a', priority: 1 }] });
+    expect(readConfigText('{"dry_run": true, "policies": [{"policy_name": "a", "priority": 1}]}', 'c.json')).toEqual({
+      dry_run: true,
+      policies: [{ policy_name: 'a', priority: 1 }],
+    });
     expect(readConfigText('dry_run: true\n---\ndry_run: false\n', 'c.yaml')).toEqual({ dry_run: false });
   });
 });
@@ -38,18 +57,46 @@ describe('mergeConfigLayers', () => {
     {
       name: 'policies are replaced whole by name, new names appended in order',
       layers: [
-        { policies: [{ policy_name: 'web', priority: 'high', forecast_quantile: 'p50' }, { policy_name: 'batch', priority: 'low' }] },
-        { policies: [{ policy_name: 'web', priority: 'medium' }, { policy_name: 'ml', priority: 70 }] },
+        {
+          policies: [
+            { policy_name: 'web', priority: 'high', forecast_quantile: 'p50' },
+            { policy_name: 'batch', priority: 'low' },
+          ],
+        },
+        {
+          policies: [
+            { policy_name: 'web', priority: 'medium' },
+            { policy_name: 'ml', priority: 70 },
+          ],
+        },
       ],
-      expected: { policies: [{ policy_name: 'web', priority: 'medium' }, { policy_name: 'batch', priority: 'low' }, { policy_name: 'ml', priority: 70 }] },
+      expected: {
+        policies: [
+          { policy_name: 'web', priority: 'medium' },
+          { policy_name: 'batch', priority: 'low' },
+          { policy_name: 'ml', priority: 70 },
+        ],
+      },
     },
     {
       name: 'groups and standby_groups merge by name',
       layers: [
         { groups: [{ name: 'a', policy: 'p' }], standby_groups: [{ name: 's1' }] },
-        { groups: [{ name: 'b', policy: 'p' }, { name: 'a', policy: 'q' }], standby_groups: [{ name: 's2' }] },
+        {
+          groups: [
+            { name: 'b', policy: 'p' },
+            { name: 'a', policy: 'q' },
+          ],
+          standby_groups: [{ name: 's2' }],
+        },
       ],
-      expected: { groups: [{ name: 'a', policy: 'q' }, { name: 'b', policy: 'p' }], standby_groups: [{ name: 's1' }, { name: 's2' }] },
+      expected: {
+        groups: [
+          { name: 'a', policy: 'q' },
+          { name: 'b', policy: 'p' },
+        ],
+        standby_groups: [{ name: 's1' }, { name: 's2' }],
+      },
     },
     {
       name: 'profiler and alarms merge key by key',
@@ -75,7 +122,8 @@ describe('mergeConfigLayers', () => {
   });
 
   it('names the source, the field and the value when a list entry has no name', () => {
-    const merge = () => mergeConfigLayers([layer({ policies: [{ policy_name: 'a', priority: 1 }] }), layer({ policies: [{ priority: 2 }] }, './spotwise.yaml')]);
+    const merge = () =>
+      mergeConfigLayers([layer({ policies: [{ policy_name: 'a', priority: 1 }] }), layer({ policies: [{ priority: 2 }] }, './spotwise.yaml')]);
     expect(merge).toThrow(ValidationError);
     expect(merge).toThrow(/configuration from \.\/spotwise\.yaml: policies\.0\.policy_name: every entry of policies needs a policy_name \(got nothing\)/);
   });
@@ -85,7 +133,10 @@ describe('mergeConfigLayers', () => {
   // ---------------------------------------------------------------------------------------------
   const name = fc.constantFrom('a', 'b', 'c', 'd', 'e');
   const policy = fc.record({ policy_name: name, priority: fc.integer({ min: 0, max: 100 }) });
-  const uniqueBy = <T>(key: (t: T) => string) => (list: T[]) => list.filter((x, i) => list.findIndex((y) => key(y) === key(x)) === i);
+  const uniqueBy =
+    <T>(key: (t: T) => string) =>
+    (list: T[]) =>
+      list.filter((x, i) => list.findIndex((y) => key(y) === key(x)) === i);
   const layerValue = fc.record(
     {
       dry_run: fc.boolean(),
@@ -116,7 +167,7 @@ describe('mergeConfigLayers', () => {
     );
   });
 
-  it('keeps every policy name once, first-seen order, with the last layer\'s entry', () => {
+  it("keeps every policy name once, first-seen order, with the last layer's entry", () => {
     fc.assert(
       fc.property(fc.array(layerValue, { maxLength: 4 }), (values) => {
         const merged = mergeConfigLayers(values.map((v) => layer(v)));
@@ -166,7 +217,6 @@ throttle: { enabled: true, over_allocation_minutes: 20 }
 placement_weights: { free_cpu: 0.1, free_memory: 0.6 }
 borrow_limit: 0.25
 `;
-
 
 /**
  * The shaping policies a file gives, as synth and `spotwise plan` get them: the one reader, the merge and the
@@ -243,36 +293,86 @@ describe('policies read from YAML: accepted shapes', () => {
   });
 
   it('maps priority names onto 0..100', () => {
-    expect(policiesOf(`- {policy_name: h, priority: high}\n- {policy_name: m, priority: medium}\n- {policy_name: l, priority: low}\n`).map((p) => p.priority)).toEqual([90, 50, 10]);
+    expect(
+      policiesOf(`- {policy_name: h, priority: high}\n- {policy_name: m, priority: medium}\n- {policy_name: l, priority: low}\n`).map((p) => p.priority),
+    ).toEqual([90, 50, 10]);
   });
 });
 
 describe('policies read from YAML: rejections name the field and the value', () => {
   it.each([
-    ['eviction threshold above 1', `policy_name: a\npriority: high\nbehavior:\n  eviction_threshold: 1.5\n`, 'policies.0.behavior.eviction_threshold: Too big: expected number to be <=1 (got 1.5)'],
-    ['unknown priority name', `policy_name: a\npriority: urgent\n`, 'policies.0.priority: expected high, medium, low or an integer within 0..100 (got "urgent")'],
+    [
+      'eviction threshold above 1',
+      `policy_name: a\npriority: high\nbehavior:\n  eviction_threshold: 1.5\n`,
+      'policies.0.behavior.eviction_threshold: Too big: expected number to be <=1 (got 1.5)',
+    ],
+    [
+      'unknown priority name',
+      `policy_name: a\npriority: urgent\n`,
+      'policies.0.priority: expected high, medium, low or an integer within 0..100 (got "urgent")',
+    ],
     ['priority out of range', `policy_name: a\npriority: 101\n`, 'policies.0.priority: Too big: expected number to be <=100 (got 101)'],
     ['typo in a key (strict)', `policy_name: a\npriority: 1\nbehaviour: {}\n`, 'policies.0: Unrecognized key: "behaviour"'],
     ['missing policy_name (in a list)', `- priority: 1\n`, 'policies.0.policy_name: Invalid input: expected string, received undefined (got nothing)'],
     ['a policy key in a configuration mapping (no policy_name makes it one)', `priority: 1\n`, '(root): Unrecognized key: "priority"'],
-    ['negative cpu demand', `policy_name: a\npriority: 1\nresource_demand: {cpu_cores: -2}\n`, 'policies.0.resource_demand.cpu_cores: Too small: expected number to be >0 (got -2)'],
-    ['percentage above 100', `policy_name: a\npriority: 1\ndisruption_budget: {max_unavailable: "150%"}\n`, 'policies.0.disruption_budget.max_unavailable: expected a percentage within 0%..100% (got "150%")'],
-    ['bad instance type', `policy_name: a\npriority: 1\nallowed_instance_types: [M5-LARGE]\n`, 'policies.0.allowed_instance_types.0: expected an instance type like "m5.large" (got "M5-LARGE")'],
-    ['window too short', `policy_name: a\npriority: 1\npost_restart_window_minutes: 2\n`, 'policies.0.post_restart_window_minutes: Too small: expected number to be >=5 (got 2)'],
+    [
+      'negative cpu demand',
+      `policy_name: a\npriority: 1\nresource_demand: {cpu_cores: -2}\n`,
+      'policies.0.resource_demand.cpu_cores: Too small: expected number to be >0 (got -2)',
+    ],
+    [
+      'percentage above 100',
+      `policy_name: a\npriority: 1\ndisruption_budget: {max_unavailable: "150%"}\n`,
+      'policies.0.disruption_budget.max_unavailable: expected a percentage within 0%..100% (got "150%")',
+    ],
+    [
+      'bad instance type',
+      `policy_name: a\npriority: 1\nallowed_instance_types: [M5-LARGE]\n`,
+      'policies.0.allowed_instance_types.0: expected an instance type like "m5.large" (got "M5-LARGE")',
+    ],
+    [
+      'window too short',
+      `policy_name: a\npriority: 1\npost_restart_window_minutes: 2\n`,
+      'policies.0.post_restart_window_minutes: Too small: expected number to be >=5 (got 2)',
+    ],
     ['bad quantile', `policy_name: a\npriority: 1\nforecast_quantile: p99\n`, 'policies.0.forecast_quantile'],
-    ['string where a boolean belongs', `policy_name: a\npriority: 1\ndry_run: "yes"\n`, 'policies.0.dry_run: Invalid input: expected boolean, received string (got "yes")'],
-    ['negative placement weight', `policy_name: a\npriority: 1\nplacement_weights: {free_cpu: -0.3}\n`, 'policies.0.placement_weights.free_cpu: Too small: expected number to be >=0 (got -0.3)'],
-    ['both placement weights 0', `policy_name: a\npriority: 1\nplacement_weights: {free_cpu: 0, free_memory: 0}\n`, 'policies.0.placement_weights: free_cpu 0 and free_memory 0: at least one must be above 0'],
-    ['typo in a placement weight', `policy_name: a\npriority: 1\nplacement_weights: {free_mem: 0.2}\n`, 'policies.0.placement_weights: Unrecognized key: "free_mem"'],
-    ['second document', `policy_name: a\npriority: 1\n---\npolicy_name: b\npriority: 1\npost_restart_window_minutes: 2\n`, 'policies.1.post_restart_window_minutes: Too small: expected number to be >=5 (got 2)'],
+    [
+      'string where a boolean belongs',
+      `policy_name: a\npriority: 1\ndry_run: "yes"\n`,
+      'policies.0.dry_run: Invalid input: expected boolean, received string (got "yes")',
+    ],
+    [
+      'negative placement weight',
+      `policy_name: a\npriority: 1\nplacement_weights: {free_cpu: -0.3}\n`,
+      'policies.0.placement_weights.free_cpu: Too small: expected number to be >=0 (got -0.3)',
+    ],
+    [
+      'both placement weights 0',
+      `policy_name: a\npriority: 1\nplacement_weights: {free_cpu: 0, free_memory: 0}\n`,
+      'policies.0.placement_weights: free_cpu 0 and free_memory 0: at least one must be above 0',
+    ],
+    [
+      'typo in a placement weight',
+      `policy_name: a\npriority: 1\nplacement_weights: {free_mem: 0.2}\n`,
+      'policies.0.placement_weights: Unrecognized key: "free_mem"',
+    ],
+    [
+      'second document',
+      `policy_name: a\npriority: 1\n---\npolicy_name: b\npriority: 1\npost_restart_window_minutes: 2\n`,
+      'policies.1.post_restart_window_minutes: Too small: expected number to be >=5 (got 2)',
+    ],
     ['borrow_limit above 1', `policy_name: a\npriority: 1\nborrow_limit: 1.5\n`, 'policies.0.borrow_limit: Too big: expected number to be <=1 (got 1.5)'],
   ])('%s', (_name, text, message) => {
     expect(errorOf(() => policiesOf(text, 'spotwise.yaml'))).toContain(message);
   });
 
   it('names the source in the message', () => {
-    expect(errorOf(() => yamlConfigLayers(`policy_name: a\npriority: [urgent\n`, 'spotwise.yaml'))).toMatch(/^spotwise\.yaml: invalid YAML at line 3, column \d+: /);
-    expect(errorOf(() => yamlConfigLayers(`- {policy_name: a, priority: 1}\n- {policy_name: a, priority: 2}\n`, 'spotwise.yaml'))).toMatch(/^invalid configuration file spotwise\.yaml: /);
+    expect(errorOf(() => yamlConfigLayers(`policy_name: a\npriority: [urgent\n`, 'spotwise.yaml'))).toMatch(
+      /^spotwise\.yaml: invalid YAML at line 3, column \d+: /,
+    );
+    expect(errorOf(() => yamlConfigLayers(`- {policy_name: a, priority: 1}\n- {policy_name: a, priority: 2}\n`, 'spotwise.yaml'))).toMatch(
+      /^invalid configuration file spotwise\.yaml: /,
+    );
   });
 
   it('reports every problem at once', () => {
@@ -282,11 +382,31 @@ describe('policies read from YAML: rejections name the field and the value', () 
   });
 
   it.each([
-    ['two valid policies', `- {policy_name: same, priority: 1}\n- {policy_name: same, priority: 2}\n`, 'policies.1.policy_name: duplicate policy name (first defined at policies.0) (got "same")'],
-    ['the first one invalid', `- {policy_name: same, priority: 500}\n- {policy_name: same, priority: 2}\n`, 'policies.1.policy_name: duplicate policy name (first defined at policies.0) (got "same")'],
-    ['across documents', `policy_name: same\npriority: 1\n---\npolicy_name: same\npriority: 2\n`, 'document 2: policies.0.policy_name: duplicate policy name (first defined at document 1: policies.0) (got "same")'],
-    ['in a configuration mapping', `policies:\n  - {policy_name: a, priority: 1}\n  - {policy_name: same, priority: 1}\n  - {policy_name: same, priority: 2}\n`, 'policies.2.policy_name: duplicate policy name (first defined at policies.1) (got "same")'],
-    ['a group named twice', `groups:\n  - {name: web, policy: a, capacity: {vcpu: 1, memory_gib: 1}}\n  - {name: web, policy: a, capacity: {vcpu: 1, memory_gib: 1}}\npolicies: [{policy_name: a, priority: 1}]\n`, 'groups.1.name: duplicate group name (first defined at groups.0) (got "web")'],
+    [
+      'two valid policies',
+      `- {policy_name: same, priority: 1}\n- {policy_name: same, priority: 2}\n`,
+      'policies.1.policy_name: duplicate policy name (first defined at policies.0) (got "same")',
+    ],
+    [
+      'the first one invalid',
+      `- {policy_name: same, priority: 500}\n- {policy_name: same, priority: 2}\n`,
+      'policies.1.policy_name: duplicate policy name (first defined at policies.0) (got "same")',
+    ],
+    [
+      'across documents',
+      `policy_name: same\npriority: 1\n---\npolicy_name: same\npriority: 2\n`,
+      'document 2: policies.0.policy_name: duplicate policy name (first defined at document 1: policies.0) (got "same")',
+    ],
+    [
+      'in a configuration mapping',
+      `policies:\n  - {policy_name: a, priority: 1}\n  - {policy_name: same, priority: 1}\n  - {policy_name: same, priority: 2}\n`,
+      'policies.2.policy_name: duplicate policy name (first defined at policies.1) (got "same")',
+    ],
+    [
+      'a group named twice',
+      `groups:\n  - {name: web, policy: a, capacity: {vcpu: 1, memory_gib: 1}}\n  - {name: web, policy: a, capacity: {vcpu: 1, memory_gib: 1}}\npolicies: [{policy_name: a, priority: 1}]\n`,
+      'groups.1.name: duplicate group name (first defined at groups.0) (got "web")',
+    ],
   ])('rejects names given twice, naming both places: %s', (_name, text, message) => {
     expect(errorOf(() => policiesOf(text))).toContain(message);
   });
@@ -316,7 +436,13 @@ describe('policies read from YAML: rejections name the field and the value', () 
   });
 
   it('survives an alias bomb with an error instead of expanding it', () => {
-    const bomb = ['a: &a [x,x,x,x,x,x,x,x,x,x]', 'b: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a,*a]', 'c: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b,*b]', 'd: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c,*c]', 'e: [*d,*d,*d,*d,*d,*d,*d,*d,*d,*d]'].join('\n');
+    const bomb = [
+      'a: &a [x,x,x,x,x,x,x,x,x,x]',
+      'b: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a,*a]',
+      'c: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b,*b]',
+      'd: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c,*c]',
+      'e: [*d,*d,*d,*d,*d,*d,*d,*d,*d,*d]',
+    ].join('\n');
     expect(errorOf(() => policiesOf(bomb))).toContain('alias');
   });
 
@@ -351,4 +477,3 @@ describe('policies read from YAML: rejections name the field and the value', () 
     );
   });
 });
-

@@ -11,7 +11,10 @@ export const SHARED_EVENTS_DIR = resolve(REPO_ROOT, '../shared/data/ec2-eventbri
 
 export const readJson = (path: string): unknown => JSON.parse(readFileSync(path, 'utf8'));
 export const fixture = (name: string): Record<string, unknown> => readJson(join(FIXTURE_DIR, name)) as Record<string, unknown>;
-export const listJson = (dir: string): string[] => readdirSync(dir).filter((f) => f.endsWith('.json')).sort();
+export const listJson = (dir: string): string[] =>
+  readdirSync(dir)
+    .filter((f) => f.endsWith('.json'))
+    .sort();
 
 /** Whether ../shared is beside the repository; a lone clone has only what is bundled. */
 export const SHARED_EVENTS_PRESENT = existsSync(SHARED_EVENTS_DIR);

@@ -26,15 +26,35 @@ const LAUNCHED = NOW - 86_400_000;
 const HI = instanceId('i-0aaaaaaaaaaaaaaa1');
 const LO = instanceId('i-0ccccccccccccccc9');
 const POOL_GIB = 13;
-const spec = (name: string, memoryGiB: number, usd: number): InstanceTypeSpec =>
-  ({ name, resources: { vcpu: 2, memoryGiB, networkMbps: 5_000, diskIops: 10_000 }, onDemandHourlyUsd: usd, spotHourlyUsd: usd * 0.35 });
+const spec = (name: string, memoryGiB: number, usd: number): InstanceTypeSpec => ({
+  name,
+  resources: { vcpu: 2, memoryGiB, networkMbps: 5_000, diskIops: 10_000 },
+  onDemandHourlyUsd: usd,
+  spotHourlyUsd: usd * 0.35,
+});
 const CATALOG = [spec('m5.large', 8, 0.096)];
 const member = (id: ManagedInstance['id'], priority: number): ManagedInstance & { tags: Record<string, string> } => ({
-  id, groupId: GROUP, instanceType: 'm5.large', availabilityZone: 'eu-west-1a', lifecycle: 'on-demand', state: 'running', launchedAt: LAUNCHED,
-  warm: false, priority, jobType: 'batch', tags: { 'aws:autoscaling:groupName': GROUP },
+  id,
+  groupId: GROUP,
+  instanceType: 'm5.large',
+  availabilityZone: 'eu-west-1a',
+  lifecycle: 'on-demand',
+  state: 'running',
+  launchedAt: LAUNCHED,
+  warm: false,
+  priority,
+  jobType: 'batch',
+  tags: { 'aws:autoscaling:groupName': GROUP },
 });
 const samples = (from: number, minutes: number, memoryGiB: (k: number) => number): MetricSample[] =>
-  Array.from({ length: minutes }, (_, k) => ({ at: from + k * MINUTE, cpuPercent: 20, cpuMaxPercent: 30, memoryGiB: memoryGiB(k), networkMbps: 10, diskIops: 10 }));
+  Array.from({ length: minutes }, (_, k) => ({
+    at: from + k * MINUTE,
+    cpuPercent: 20,
+    cpuMaxPercent: 30,
+    memoryGiB: memoryGiB(k),
+    networkMbps: 10,
+    diskIops: 10,
+  }));
 
 const world = (borrowLimit: number, throttle: { enabled: boolean; over_allocation_minutes?: number } = { enabled: false }) => {
   const ports = createInMemoryPorts({
@@ -45,15 +65,28 @@ const world = (borrowLimit: number, throttle: { enabled: boolean; over_allocatio
       instances: [member(HI, 90), member(LO, 10)],
     },
   });
-  ports.metrics.addSamples(HI, samples(NOW - 90 * MINUTE, 90, () => 5));
-  ports.metrics.addSamples(LO, samples(NOW - 90 * MINUTE, 90, (k) => (k < 80 ? 6 : 1)));
+  ports.metrics.addSamples(
+    HI,
+    samples(NOW - 90 * MINUTE, 90, () => 5),
+  );
+  ports.metrics.addSamples(
+    LO,
+    samples(NOW - 90 * MINUTE, 90, (k) => (k < 80 ? 6 : 1)),
+  );
   const config = parseSpotwiseConfig({
     groups: [{ name: GROUP, policy: 'batch', capacity: { vcpu: 64, memory_gib: POOL_GIB, network_mbps: 100_000, disk_iops: 200_000 } }],
     policies: [{ policy_name: 'batch', priority: 'low', borrow_limit: borrowLimit, disruption_budget: { max_unavailable: 1 }, throttle }],
     dry_run: false,
   });
   const deps: ProfilerDeps & { telemetry: RecordingTelemetry } = {
-    ports: { clock: ports.clock, instances: ports.cloud, capacity: ports.cloud, state: ports.stateStore, scheduler: ports.scheduler, publisher: ports.publisher },
+    ports: {
+      clock: ports.clock,
+      instances: ports.cloud,
+      capacity: ports.cloud,
+      state: ports.stateStore,
+      scheduler: ports.scheduler,
+      publisher: ports.publisher,
+    },
     managed: toManagedGroups(config),
     dryRun: false,
     telemetry: new RecordingTelemetry(),
@@ -66,9 +99,22 @@ const world = (borrowLimit: number, throttle: { enabled: boolean; over_allocatio
 
 const tick = { source: 'spotwise', 'detail-type': 'Profile Tick', detail: { groupName: GROUP } };
 const requestEvent = {
-  version: '0', id: '6f1c3f8e-2b7d-4f47-9a53-0c1e9d2f4a99', 'detail-type': 'Interruption Requested', source: 'spotwise', account: '123456789012',
-  time: new Date(NOW).toISOString(), region: 'eu-west-1', resources: [],
-  detail: { requestId: 'patch-hi', instanceId: HI, reason: 'kernel patch', notBefore: new Date(NOW + 10 * MINUTE).toISOString(), deadline: new Date(NOW + 6 * 60 * MINUTE).toISOString(), mode: 'terminate' },
+  version: '0',
+  id: '6f1c3f8e-2b7d-4f47-9a53-0c1e9d2f4a99',
+  'detail-type': 'Interruption Requested',
+  source: 'spotwise',
+  account: '123456789012',
+  time: new Date(NOW).toISOString(),
+  region: 'eu-west-1',
+  resources: [],
+  detail: {
+    requestId: 'patch-hi',
+    instanceId: HI,
+    reason: 'kernel patch',
+    notBefore: new Date(NOW + 10 * MINUTE).toISOString(),
+    deadline: new Date(NOW + 6 * 60 * MINUTE).toISOString(),
+    mode: 'terminate',
+  },
 };
 const domainEvents = (ports: ReturnType<typeof world>['ports'], kind: string) =>
   ports.publisher.entries.filter((e) => e.detailType === 'Domain Event' && (e.detail as { kind: string }).kind === kind).map((e) => e.detail);
@@ -86,7 +132,7 @@ describe('borrowing through the running path', () => {
     expect(deps.telemetry.total(MetricName.loansMade)).toBe(0);
   });
 
-  it('on: admitted only thanks to a loan; the loan is called back when the lender\'s use rises; the due interruption is then deferred', async () => {
+  it("on: admitted only thanks to a loan; the loan is called back when the lender's use rises; the due interruption is then deferred", async () => {
     const { ports, deps } = world(1);
     await makeProfiler(deps)(tick);
     const before = ports.stateStore.poolSnapshot(GROUP)!;
@@ -103,21 +149,41 @@ describe('borrowing through the running path', () => {
     // Exactly what was short was borrowed, so the pool is exactly full on memory and LO holds the rest.
     expect(after.allocations.get(LO)!.memoryGiB).toBe(loAllocated - loan.amount.memoryGiB);
     expect(held!.amount.memoryGiB - loan.amount.memoryGiB).toBe(POOL_GIB - [...before.allocations.values()].reduce((s, a) => s + a.memoryGiB, 0));
-    expect(domainEvents(ports, 'loan-made')).toEqual([{ kind: 'loan-made', at: NOW, groupId: GROUP, reservationId: RESERVATION, lender: LO, borrower: HI, amount: loan.amount }]);
+    expect(domainEvents(ports, 'loan-made')).toEqual([
+      { kind: 'loan-made', at: NOW, groupId: GROUP, reservationId: RESERVATION, lender: LO, borrower: HI, amount: loan.amount },
+    ]);
     expect(deps.telemetry.total(MetricName.loansMade, { GroupName: GROUP })).toBe(1);
-    expect(requestStatus(ports)?.trail?.at(-1)?.checks.find((c) => c.name === 'pool')?.detail).toContain(`of ${LO}'s unused allocation (borrow_limit 1)`);
+    expect(
+      requestStatus(ports)
+        ?.trail?.at(-1)
+        ?.checks.find((c) => c.name === 'pool')?.detail,
+    ).toContain(`of ${LO}'s unused allocation (borrow_limit 1)`);
 
     // 2. LO's use comes back to 6 GiB; at the next tick its use exceeds what it holds: the loan is called back,
     //    which releases HI's reservation and gives LO its capacity back.
-    ports.metrics.addSamples(LO, samples(NOW, 5, () => 6));
-    ports.metrics.addSamples(HI, samples(NOW, 5, () => 5));
+    ports.metrics.addSamples(
+      LO,
+      samples(NOW, 5, () => 6),
+    );
+    ports.metrics.addSamples(
+      HI,
+      samples(NOW, 5, () => 5),
+    );
     ports.clock.advance(5 * MINUTE);
     await makeProfiler(deps)(tick);
     expect(ports.stateStore.allReservations()).toEqual([]);
-    expect(domainEvents(ports, 'loan-revoked')).toEqual([{
-      kind: 'loan-revoked', at: NOW + 5 * MINUTE, groupId: GROUP, reservationId: RESERVATION, lender: LO, borrower: HI, amount: loan.amount,
-      reason: expect.stringMatching(new RegExp(`lender ${LO} uses 6 memoryGiB > its allocation`)),
-    }]);
+    expect(domainEvents(ports, 'loan-revoked')).toEqual([
+      {
+        kind: 'loan-revoked',
+        at: NOW + 5 * MINUTE,
+        groupId: GROUP,
+        reservationId: RESERVATION,
+        lender: LO,
+        borrower: HI,
+        amount: loan.amount,
+        reason: expect.stringMatching(new RegExp(`lender ${LO} uses 6 memoryGiB > its allocation`)),
+      },
+    ]);
     expect(deps.telemetry.total(MetricName.loansRevoked, { GroupName: GROUP })).toBe(1);
     expect(ports.stateStore.poolSnapshot(GROUP)!.allocations.get(LO)!.memoryGiB).toBeGreaterThanOrEqual(6);
     // The request itself is untouched until its interruption falls due.
@@ -137,8 +203,14 @@ describe('borrowing through the running path', () => {
     const { ports, deps } = world(1);
     await makeProfiler(deps)(tick);
     await makeCoordinator(deps)(requestEvent);
-    ports.metrics.addSamples(LO, samples(NOW, 5, () => 1));
-    ports.metrics.addSamples(HI, samples(NOW, 5, () => 5));
+    ports.metrics.addSamples(
+      LO,
+      samples(NOW, 5, () => 1),
+    );
+    ports.metrics.addSamples(
+      HI,
+      samples(NOW, 5, () => 5),
+    );
     ports.clock.advance(5 * MINUTE);
     await makeProfiler(deps)(tick);
     expect(domainEvents(ports, 'loan-revoked')).toEqual([]);
@@ -146,13 +218,21 @@ describe('borrowing through the running path', () => {
     ports.clock.set(NOW + 10 * MINUTE);
     const [due] = ports.scheduler.takeDue(ports.clock.now());
     await makeExecutor(deps)(JSON.parse(JSON.stringify(interruptionDueEvent(due!))));
-    expect(ports.cloud.log.mutatingCalls().filter((c) => c.operation === 'terminateInstances' || c.operation === 'terminateInstanceInGroup').map((c) => c.operation)).toHaveLength(1);
+    expect(
+      ports.cloud.log
+        .mutatingCalls()
+        .filter((c) => c.operation === 'terminateInstances' || c.operation === 'terminateInstanceInGroup')
+        .map((c) => c.operation),
+    ).toHaveLength(1);
   });
 
   it('an instance using more than its own allocation is not admitted on a loan', async () => {
     const { ports, deps } = world(1);
     await makeProfiler(deps)(tick);
-    ports.metrics.addSamples(HI, samples(NOW - 4 * MINUTE, 4, () => 7.5));
+    ports.metrics.addSamples(
+      HI,
+      samples(NOW - 4 * MINUTE, 4, () => 7.5),
+    );
     ports.clock.advance(MINUTE);
     await makeProfiler(deps)(tick);
     await makeCoordinator(deps)({ ...requestEvent, id: '6f1c3f8e-2b7d-4f47-9a53-0c1e9d2f4a98', time: new Date(NOW + MINUTE).toISOString() });
@@ -166,11 +246,19 @@ describe('borrowing through the running path', () => {
     await makeCoordinator(deps)(requestEvent);
     expect(ports.stateStore.allReservations()).toHaveLength(1);
     // HI now runs 7.5 GiB, over its 5 GiB allocation, for 8 minutes; LO stays idle, so only the throttle calls it back.
-    ports.metrics.addSamples(HI, samples(NOW, 8, () => 7.5));
-    ports.metrics.addSamples(LO, samples(NOW, 8, () => 1));
+    ports.metrics.addSamples(
+      HI,
+      samples(NOW, 8, () => 7.5),
+    );
+    ports.metrics.addSamples(
+      LO,
+      samples(NOW, 8, () => 1),
+    );
     ports.clock.advance(8 * MINUTE);
     await makeProfiler(deps)(tick);
-    expect(ports.publisher.entries.filter((e) => e.detailType === 'Throttle Requested').map((e) => (e.detail as { instanceId: string }).instanceId)).toContain(HI);
+    expect(ports.publisher.entries.filter((e) => e.detailType === 'Throttle Requested').map((e) => (e.detail as { instanceId: string }).instanceId)).toContain(
+      HI,
+    );
     expect(domainEvents(ports, 'loan-revoked')).toMatchObject([{ reservationId: RESERVATION, borrower: HI, reason: expect.stringContaining('is throttled') }]);
     expect(ports.stateStore.allReservations()).toEqual([]);
   });

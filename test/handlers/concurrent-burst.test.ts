@@ -36,11 +36,28 @@ describe('notice handler: one burst of concurrent Spot warnings', () => {
         catalog: CATALOG,
         groups: [
           { id: GROUP, desiredCapacity: BURST, minSize: 1, maxSize: 60, availabilityZones: ['us-west-2a'], tags: {} },
-          { id: STANDBY, desiredCapacity: 0, minSize: 0, maxSize: 60, availabilityZones: ['us-west-2a'], tags: {}, warmPool: { minSize: 2, maxGroupPreparedCapacity: -1, poolState: 'Stopped', reuseOnScaleIn: true } },
+          {
+            id: STANDBY,
+            desiredCapacity: 0,
+            minSize: 0,
+            maxSize: 60,
+            availabilityZones: ['us-west-2a'],
+            tags: {},
+            warmPool: { minSize: 2, maxGroupPreparedCapacity: -1, poolState: 'Stopped', reuseOnScaleIn: true },
+          },
         ],
         instances: victims.map((id) => ({
-          id, groupId: GROUP, instanceType: 'm5.large', availabilityZone: 'us-west-2a', lifecycle: 'spot' as const, state: 'running' as const,
-          launchedAt: NOW - 86_400_000, warm: false, priority: 90, jobType: 'web', tags: { 'aws:autoscaling:groupName': GROUP },
+          id,
+          groupId: GROUP,
+          instanceType: 'm5.large',
+          availabilityZone: 'us-west-2a',
+          lifecycle: 'spot' as const,
+          state: 'running' as const,
+          launchedAt: NOW - 86_400_000,
+          warm: false,
+          priority: 90,
+          jobType: 'web',
+          tags: { 'aws:autoscaling:groupName': GROUP },
         })),
       },
     });
@@ -52,7 +69,14 @@ describe('notice handler: one burst of concurrent Spot warnings', () => {
       groups: [{ name: GROUP, policy: 'web', capacity: { vcpu: 256, memory_gib: 1024, network_mbps: 1_000_000, disk_iops: 2_000_000 }, standby: STANDBY }],
     });
     const deps: NoticeDeps = {
-      ports: { clock: ports.clock, instances: ports.cloud, capacity: ports.cloud, state: ports.stateStore, scheduler: ports.scheduler, publisher: ports.publisher },
+      ports: {
+        clock: ports.clock,
+        instances: ports.cloud,
+        capacity: ports.cloud,
+        state: ports.stateStore,
+        scheduler: ports.scheduler,
+        publisher: ports.publisher,
+      },
       managed: toManagedGroups(parseSpotwiseConfig(config)),
       dryRun: false,
       telemetry,
@@ -70,7 +94,9 @@ describe('notice handler: one burst of concurrent Spot warnings', () => {
     expect(ports.cloud.group(STANDBY)?.desiredCapacity).toBe(asked);
     // The deliveries really interleaved: many plans were made from the same snapshot of the standby group,
     // so an absolute write of snapshot + 1 would have lost increases.
-    const seenFrom = ports.publisher.entries.flatMap((e) => (e.detailType === 'Plan Made' ? e.detail.plan.actions : [])).flatMap((a) => (a.kind === 'change-desired-capacity' && a.groupId === STANDBY ? [a.from] : []));
+    const seenFrom = ports.publisher.entries
+      .flatMap((e) => (e.detailType === 'Plan Made' ? e.detail.plan.actions : []))
+      .flatMap((a) => (a.kind === 'change-desired-capacity' && a.groupId === STANDBY ? [a.from] : []));
     expect(seenFrom.length).toBe(asked);
     expect(new Set(seenFrom).size).toBeLessThan(seenFrom.length);
     // And it matches the reservations that needed the standby: one per warning placed there.

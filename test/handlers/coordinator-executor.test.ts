@@ -18,8 +18,17 @@ const requestWorld = async (opts: Parameters<typeof buildWorld>[0] & { poolVcpu?
   // The world's pending instance would use up the disruption budget (maxUnavailable 1): it is running here.
   w.ports.cloud.setInstanceState(FIXTURE_INSTANCES.stateChange, 'running');
   w.ports.cloud.putInstance({
-    id: VICTIM, groupId: GROUP, instanceType: 'm5.xlarge', availabilityZone: 'us-west-2a', lifecycle: 'on-demand', state: 'running',
-    launchedAt: REQ_NOW - 86_400_000, warm: false, priority: 50, jobType: 'web', tags: { 'aws:autoscaling:groupName': GROUP },
+    id: VICTIM,
+    groupId: GROUP,
+    instanceType: 'm5.xlarge',
+    availabilityZone: 'us-west-2a',
+    lifecycle: 'on-demand',
+    state: 'running',
+    launchedAt: REQ_NOW - 86_400_000,
+    warm: false,
+    priority: 50,
+    jobType: 'web',
+    tags: { 'aws:autoscaling:groupName': GROUP },
   });
   if (opts.seedState !== false) {
     await w.ports.stateStore.putPoolCapacity(GROUP, { vcpu: opts.poolVcpu ?? 32, memoryGiB: 128, networkMbps: 100_000, diskIops: 200_000 });
@@ -31,10 +40,20 @@ const requestWorld = async (opts: Parameters<typeof buildWorld>[0] & { poolVcpu?
 
 const requestEvent = () => fixture('spotwise-interruption-requested-instance.json');
 /** What the stack's retry schedule sends (an EventBridge scheduled rule without input). */
-const trigger = { version: '0', id: 'c1a0e2b4-0000-4000-8000-000000000001', 'detail-type': 'Scheduled Event', source: 'aws.events', account: '123456789012', time: '2024-05-01T12:05:00Z', region: 'us-east-1', resources: ['arn:aws:events:us-east-1:123456789012:rule/retry'], detail: {} };
+const trigger = {
+  version: '0',
+  id: 'c1a0e2b4-0000-4000-8000-000000000001',
+  'detail-type': 'Scheduled Event',
+  source: 'aws.events',
+  account: '123456789012',
+  time: '2024-05-01T12:05:00Z',
+  region: 'us-east-1',
+  resources: ['arn:aws:events:us-east-1:123456789012:rule/retry'],
+  detail: {},
+};
 
 describe('coordinator handler', () => {
-  it('admits the request: reserves the victim\'s post-restart demand, schedules it at notBefore, records it', async () => {
+  it("admits the request: reserves the victim's post-restart demand, schedules it at notBefore, records it", async () => {
     const w = await requestWorld();
     const result = await makeCoordinator(w.deps)(requestEvent());
     expect(result).toMatchObject({ status: 'planned', noticeKind: 'interruption-request', succeeded: true });
@@ -99,7 +118,10 @@ describe('coordinator handler', () => {
   it('a malformed request is dropped and counted', async () => {
     const w = await requestWorld();
     const bad = { ...requestEvent(), detail: { reason: 'x', instanceId: 'i-0a1b2c3d4e5f60718', groupName: 'both' } };
-    expect(await makeCoordinator(w.deps)(bad)).toMatchObject({ status: 'malformed', errors: expect.stringContaining('give exactly one of instanceId or groupName') });
+    expect(await makeCoordinator(w.deps)(bad)).toMatchObject({
+      status: 'malformed',
+      errors: expect.stringContaining('give exactly one of instanceId or groupName'),
+    });
     expect(w.telemetry.total(MetricName.malformedEvents)).toBe(1);
   });
 });

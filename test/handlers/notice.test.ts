@@ -65,7 +65,10 @@ describe('notice handler with real EventBridge fixtures and in-memory ports', ()
     const result = await makeHandler(w.deps)(bad);
     expect(result).toMatchObject({ status: 'malformed', errors: expect.stringContaining('detail.instance-id') });
     expect(w.telemetry.total(MetricName.malformedEvents)).toBe(1);
-    expect(w.telemetry.logsAt('error')[0]).toMatchObject({ message: 'malformed event dropped', fields: { detailType: 'EC2 Spot Instance Interruption Warning' } });
+    expect(w.telemetry.logsAt('error')[0]).toMatchObject({
+      message: 'malformed event dropped',
+      fields: { detailType: 'EC2 Spot Instance Interruption Warning' },
+    });
     expect(w.ports.journal.calls).toEqual([]);
   });
 
@@ -84,7 +87,9 @@ describe('notice handler with real EventBridge fixtures and in-memory ports', ()
     const w = await buildWorld();
     const result = await makeHandler(w.deps)(fixture('ec2-instance-terminate-lifecycle-action__awsdocs-asg-ug-2.json'));
     expect(result).toMatchObject({ status: 'planned', noticeKind: 'lifecycle-terminate' });
-    expect(w.ports.cloud.completedLifecycleActions).toMatchObject([{ groupId: GROUP, instanceId: FIXTURE_INSTANCES.docs, token: '42694b3d-4b70-6a62-8523-09a1eEXAMPLE' }]);
+    expect(w.ports.cloud.completedLifecycleActions).toMatchObject([
+      { groupId: GROUP, instanceId: FIXTURE_INSTANCES.docs, token: '42694b3d-4b70-6a62-8523-09a1eEXAMPLE' },
+    ]);
     expect(w.ports.stateStore.allReservations()).toEqual([]);
   });
 
@@ -153,7 +158,9 @@ describe('notice handler with real EventBridge fixtures and in-memory ports', ()
   it.each([false, true])('no CloudWatch agent (forecast unknown): nothing reserved, and the fail-closed decision is counted (dry-run %s)', async (dryRun) => {
     const w = await buildWorld({ dryRun });
     const id = FIXTURE_INSTANCES.karpenter;
-    w.ports.stateStore.seedForecasts([{ kind: 'unknown', instanceId: id, madeAt: NOW - 60_000, reason: 'no memory metrics (is the CloudWatch agent installed?)', missing: ['memoryGiB'] }]);
+    w.ports.stateStore.seedForecasts([
+      { kind: 'unknown', instanceId: id, madeAt: NOW - 60_000, reason: 'no memory metrics (is the CloudWatch agent installed?)', missing: ['memoryGiB'] },
+    ]);
     const result = await makeHandler(w.deps)(karpenterWarning());
     expect(result).toMatchObject({ status: 'planned', dryRun });
     expect(w.ports.stateStore.allReservations()).toEqual([]);
@@ -178,7 +185,13 @@ describe('notice handler with real EventBridge fixtures and in-memory ports', ()
 
 describe('every AWS EventBridge sample through the notice handler (../shared when beside the repository, else the bundled copies)', () => {
   const files = sampleEventFiles();
-  const KEY = new Set(['EC2 Spot Instance Interruption Warning', 'EC2 Instance Rebalance Recommendation', 'EC2 Instance State-change Notification', 'EC2 Instance-launch Lifecycle Action', 'EC2 Instance-terminate Lifecycle Action']);
+  const KEY = new Set([
+    'EC2 Spot Instance Interruption Warning',
+    'EC2 Instance Rebalance Recommendation',
+    'EC2 Instance State-change Notification',
+    'EC2 Instance-launch Lifecycle Action',
+    'EC2 Instance-terminate Lifecycle Action',
+  ]);
 
   it.each(files)('%s', async (file) => {
     const w = await buildWorld();

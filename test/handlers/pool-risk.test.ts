@@ -31,10 +31,22 @@ const world = async (warnings: number) => {
   await w.ports.stateStore.putPoolCapacity(STANDBY, { vcpu: 64, memoryGiB: 256, networkMbps: 200_000, diskIops: 400_000 });
   for (const id of [...Object.values(FIXTURE_INSTANCES), OTHER, ...EXTRA]) w.ports.metrics.addSamples(id, samples(NOW - 90 * MINUTE, 90));
   for (let k = 0; k < warnings; k += 1) {
-    const signal: PoolSignal = { instanceType: 'm5.large', availabilityZone: 'us-west-2a', signal: 'spot-warning', instanceId: EXTRA[k % EXTRA.length] ?? EXTRA[0]!, eventId: `w-${k}`, at: NOW - 30 * MINUTE + k * 1_000 };
+    const signal: PoolSignal = {
+      instanceType: 'm5.large',
+      availabilityZone: 'us-west-2a',
+      signal: 'spot-warning',
+      instanceId: EXTRA[k % EXTRA.length] ?? EXTRA[0]!,
+      eventId: `w-${k}`,
+      at: NOW - 30 * MINUTE + k * 1_000,
+    };
     await w.ports.stateStore.recordPoolSignal(GROUP, signal);
   }
-  const deps: ProfilerDeps = { ...w.deps, metricsReader: w.ports.metrics, predictor: new FallbackPredictor(), profiler: { windowMinutes: 60, halfLifeMs: 86_400_000 } };
+  const deps: ProfilerDeps = {
+    ...w.deps,
+    metricsReader: w.ports.metrics,
+    predictor: new FallbackPredictor(),
+    profiler: { windowMinutes: 60, halfLifeMs: 86_400_000 },
+  };
   return { ...w, deps };
 };
 
@@ -47,7 +59,7 @@ const stagedMinSize = async (warnings: number) => {
   return { minSize: (await w.ports.cloud.describeWarmPool(STANDBY))?.minSize ?? 0, w };
 };
 
-describe('interruption risk per Spot pool, learned from the group\'s own signals', () => {
+describe("interruption risk per Spot pool, learned from the group's own signals", () => {
   it('a real Spot warning (the Karpenter sample) is counted against its pool, also in dry-run', async () => {
     for (const dryRun of [false, true]) {
       const w = await buildWorld({ dryRun });
@@ -67,7 +79,9 @@ describe('interruption risk per Spot pool, learned from the group\'s own signals
     const { fleet } = await loadFleet(warned.w.deps.ports, warned.w.deps.managed, { readPoolSignals: true });
     const pools = fleet.groups.find((g) => g.id === GROUP)?.spotPools ?? [];
     expect(pools.map((p) => [`${p.instanceType}@${p.availabilityZone}`, p.riskSource])).toEqual([
-      ['m5.large@us-west-2a', 'observed'], ['m5.large@us-west-2b', 'prior'], ['m5.xlarge@us-west-2a', 'prior'],
+      ['m5.large@us-west-2a', 'observed'],
+      ['m5.large@us-west-2b', 'prior'],
+      ['m5.xlarge@us-west-2a', 'prior'],
     ]);
     const warnedPool = pools.find((p) => p.availabilityZone === 'us-west-2a' && p.instanceType === 'm5.large');
     const quietPool = pools.find((p) => p.availabilityZone === 'us-west-2b');
@@ -78,7 +92,7 @@ describe('interruption risk per Spot pool, learned from the group\'s own signals
     const w = await world(12);
     const { clock: _, ...noClock } = w.deps.ports;
     const { fleet, warnings } = await loadFleet(noClock, w.deps.managed, { readPoolSignals: true });
-    expect(warnings).toContain('no clock: Spot pool risks are the Advisor prior alone, without the groups\' own signals');
+    expect(warnings).toContain("no clock: Spot pool risks are the Advisor prior alone, without the groups' own signals");
     expect(fleet.groups.find((g) => g.id === GROUP)?.spotPools.map((p) => p.riskSource)).toEqual(['prior', 'prior', 'prior']);
   });
 
@@ -91,9 +105,11 @@ describe('interruption risk per Spot pool, learned from the group\'s own signals
     expect(fleet.groups.find((g) => g.id === GROUP)?.spotPools.map((p) => p.riskSource)).toEqual(['prior', 'prior', 'prior']);
   });
 
-  it('the simulator\'s Advisor figures are the prior: a safer bucket gives a lower probability', async () => {
+  it("the simulator's Advisor figures are the prior: a safer bucket gives a lower probability", async () => {
     const w = await world(0);
-    const at = async (monthly: number) => (await loadFleet(w.deps.ports, w.deps.managed, { spotPoolPrior: () => monthly })).fleet.groups.find((g) => g.id === GROUP)?.spotPools[0]?.interruptionProbability ?? Number.NaN;
+    const at = async (monthly: number) =>
+      (await loadFleet(w.deps.ports, w.deps.managed, { spotPoolPrior: () => monthly })).fleet.groups.find((g) => g.id === GROUP)?.spotPools[0]
+        ?.interruptionProbability ?? Number.NaN;
     expect(await at(0.025)).toBeCloseTo(-Math.expm1(Math.log1p(-0.025) / 730), 12);
     expect(await at(0.025)).toBeLessThan(await at(0.25));
   });

@@ -20,7 +20,14 @@ const RESERVATION = reservationId('request:req-roll:i-0123456789');
 const EXTRA = Array.from({ length: 20 }, (_, k) => instanceId(`i-0eeeeeeeeeeeee${String(k).padStart(3, '0')}`));
 
 const samples = (from: number, minutes: number, cpuPercent: number, memoryGiB: number): MetricSample[] =>
-  Array.from({ length: minutes }, (_, m) => ({ at: from + m * MINUTE, cpuPercent, cpuMaxPercent: Math.min(100, cpuPercent * 1.5), memoryGiB, networkMbps: 20 + m, diskIops: 50 }));
+  Array.from({ length: minutes }, (_, m) => ({
+    at: from + m * MINUTE,
+    cpuPercent,
+    cpuMaxPercent: Math.min(100, cpuPercent * 1.5),
+    memoryGiB,
+    networkMbps: 20 + m,
+    diskIops: 50,
+  }));
 
 const tick = (groupName: string) => ({ source: 'spotwise', 'detail-type': 'Profile Tick', detail: { groupName } });
 
@@ -32,14 +39,25 @@ const world = async (batchSize: number) => {
   for (const id of EXTRA) w.ports.cloud.putInstance({ ...w.ports.cloud.instance(FIXTURE_INSTANCES.docs)!, id, tags: { 'aws:autoscaling:groupName': GROUP } });
   const serving = [...Object.values(FIXTURE_INSTANCES), OTHER, ...EXTRA];
   serving.forEach((id, k) => w.ports.metrics.addSamples(id, samples(NOW - 90 * MINUTE, 90, 10 + ((k * 17) % 80), 1 + (k % 6))));
-  const deps: ProfilerDeps = { ...w.deps, metricsReader: w.ports.metrics, predictor: new FallbackPredictor(), profiler: { windowMinutes: 60, halfLifeMs: 86_400_000, batchSize } };
+  const deps: ProfilerDeps = {
+    ...w.deps,
+    metricsReader: w.ports.metrics,
+    predictor: new FallbackPredictor(),
+    profiler: { windowMinutes: 60, halfLifeMs: 86_400_000, batchSize },
+  };
   const handle = makeHandler(deps);
   // First tick: every profile new. Then the victim is interrupted with its demand reserved, a replacement
   // launches (an m5.2xlarge with no profile and no metrics yet: wanted at its full shape, more than the pool has left), five more minutes of data arrive for some, and the group ticks again.
   await handle(tick(GROUP));
   const outcome = await w.ports.stateStore.reserve({
-    id: RESERVATION, groupId: GROUP, instanceId: VICTIM, amount: { vcpu: 1.5, memoryGiB: 4, networkMbps: 100, diskIops: 200 },
-    createdAt: NOW, expiresAt: NOW + 3_600_000, reason: 'request req-roll', priority: 90,
+    id: RESERVATION,
+    groupId: GROUP,
+    instanceId: VICTIM,
+    amount: { vcpu: 1.5, memoryGiB: 4, networkMbps: 100, diskIops: 200 },
+    createdAt: NOW,
+    expiresAt: NOW + 3_600_000,
+    reason: 'request req-roll',
+    priority: 90,
   });
   expect(outcome.kind).toBe('reserved');
   w.ports.clock.advance(5 * MINUTE);
@@ -59,7 +77,10 @@ const world = async (batchSize: number) => {
     requests: w.ports.stateStore.allRequests(),
     plans: w.ports.publisher.plans(),
     updated: w.telemetry.total(MetricName.profilesUpdated, { GroupName: GROUP }),
-    capped: w.telemetry.logsAt('warn').filter((l) => l.message.startsWith('allocation capped')).map((l) => l.fields['instanceId']),
+    capped: w.telemetry
+      .logsAt('warn')
+      .filter((l) => l.message.startsWith('allocation capped'))
+      .map((l) => l.fields['instanceId']),
     errors: w.telemetry.logsAt('error'),
   };
 };
@@ -93,7 +114,12 @@ describe('profiler tick in batches', () => {
 
   it('a batch size that is not a positive integer is refused, naming the setting and value', async () => {
     const w = await buildWorld();
-    const deps: ProfilerDeps = { ...w.deps, metricsReader: w.ports.metrics, predictor: new FallbackPredictor(), profiler: { windowMinutes: 60, halfLifeMs: 86_400_000, batchSize: 0 } };
+    const deps: ProfilerDeps = {
+      ...w.deps,
+      metricsReader: w.ports.metrics,
+      predictor: new FallbackPredictor(),
+      profiler: { windowMinutes: 60, halfLifeMs: 86_400_000, batchSize: 0 },
+    };
     await expect(makeHandler(deps)(tick(GROUP))).rejects.toThrow('profiler.batchSize must be a positive integer (got 0)');
   });
 });

@@ -10,7 +10,8 @@ import { FIXTURE_INSTANCES, GROUP, NOW, OTHER, buildWorld, knownForecast } from 
 const MIN = 60_000;
 const tick = { source: 'spotwise', 'detail-type': 'Profile Tick', detail: { groupName: GROUP } };
 const SERVING = [...Object.values(FIXTURE_INSTANCES), OTHER];
-const samples = (from: number, minutes: number, s: Omit<MetricSample, 'at'>): MetricSample[] => Array.from({ length: minutes }, (_, m) => ({ at: from + m * MIN, ...s }));
+const samples = (from: number, minutes: number, s: Omit<MetricSample, 'at'>): MetricSample[] =>
+  Array.from({ length: minutes }, (_, m) => ({ at: from + m * MIN, ...s }));
 
 /** Restart cycles whose observed CPU peak was `ratio` × the model's p90 before them (the p90 used was scaled by `used`). */
 const cycles = (n: number, ratio: number, used = 1): RestartCycle[] =>
@@ -27,18 +28,32 @@ const cycles = (n: number, ratio: number, used = 1): RestartCycle[] =>
 
 const run = async (restarts: readonly RestartCycle[], recalibrate?: boolean) => {
   const w = await buildWorld();
-  for (const id of SERVING) w.ports.metrics.addSamples(id, samples(NOW - 90 * MIN, 90, { cpuPercent: 40, cpuMaxPercent: 70, memoryGiB: 3, networkMbps: 50, diskIops: 100 }));
+  for (const id of SERVING)
+    w.ports.metrics.addSamples(id, samples(NOW - 90 * MIN, 90, { cpuPercent: 40, cpuMaxPercent: 70, memoryGiB: 3, networkMbps: 50, diskIops: 100 }));
   const predictor = new ScriptedPredictor((i) => knownForecast(i.profile.instanceId, { vcpu: 1, memoryGiB: 3, networkMbps: 60, diskIops: 150 }, i.now));
-  const deps: ProfilerDeps = { ...w.deps, metricsReader: w.ports.metrics, predictor, profiler: { windowMinutes: 60, halfLifeMs: 86_400_000, ...(recalibrate !== undefined ? { recalibrate } : {}) } };
+  const deps: ProfilerDeps = {
+    ...w.deps,
+    metricsReader: w.ports.metrics,
+    predictor,
+    profiler: { windowMinutes: 60, halfLifeMs: 86_400_000, ...(recalibrate !== undefined ? { recalibrate } : {}) },
+  };
   // The group's history: one serving instance carries the cycles (a lineage), with the job type every member shares.
-  const carrier = newProfile({ instanceId: OTHER, groupId: GROUP, instanceType: 'm5.xlarge', vcpus: 4, jobType: 'general', launchedAt: NOW - 300 * MIN, now: NOW - 91 * MIN });
+  const carrier = newProfile({
+    instanceId: OTHER,
+    groupId: GROUP,
+    instanceType: 'm5.xlarge',
+    vcpus: 4,
+    jobType: 'general',
+    launchedAt: NOW - 300 * MIN,
+    now: NOW - 91 * MIN,
+  });
   await w.ports.stateStore.putProfiles([{ ...carrier, restarts }]);
   await makeHandler(deps)(tick);
   return { w, forecasts: await w.ports.stateStore.getForecasts(SERVING) };
 };
 
-describe('profiler: online recalibration from the group\'s own restarts', () => {
-  it('restarts 1.6× the model\'s p90: every stored forecast of the tick is scaled by the conformal factor, and says so', async () => {
+describe("profiler: online recalibration from the group's own restarts", () => {
+  it("restarts 1.6× the model's p90: every stored forecast of the tick is scaled by the conformal factor, and says so", async () => {
     const { forecasts } = await run(cycles(9, 1.6));
     for (const id of SERVING) {
       const f = forecasts.get(id);
@@ -47,7 +62,7 @@ describe('profiler: online recalibration from the group\'s own restarts', () => 
     }
   });
 
-  it('scores against the model\'s own p90, not the scaled one a restart was reserved with (no compounding)', async () => {
+  it("scores against the model's own p90, not the scaled one a restart was reserved with (no compounding)", async () => {
     // The forecast used was already 1.6× the model's; restarts were 1.6× the model's: the factor stays 1.6.
     const { forecasts } = await run(cycles(9, 1.6, 1.6));
     const f = forecasts.get(OTHER);
@@ -56,7 +71,7 @@ describe('profiler: online recalibration from the group\'s own restarts', () => 
 
   it.each([
     [`fewer than ${MIN_CALIBRATION_CASES} restarts`, cycles(MIN_CALIBRATION_CASES - 1, 3), undefined],
-    ['recalibration turned off (the simulator\'s ablation)', cycles(9, 1.6), false],
+    ["recalibration turned off (the simulator's ablation)", cycles(9, 1.6), false],
   ] as const)('changes nothing with %s', async (_name, restarts, recalibrate) => {
     const { forecasts } = await run(restarts, recalibrate);
     const f = forecasts.get(OTHER);

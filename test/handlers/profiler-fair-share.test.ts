@@ -19,8 +19,12 @@ import { createInMemoryPorts, RecordingTelemetry } from '../../lambda/sim/memory
 const GROUP = groupId('batch-asg');
 const NOW = Date.parse('2026-03-02T10:00:30Z');
 const MINUTE = 60_000;
-const spec = (name: string, memoryGiB: number, usd: number): InstanceTypeSpec =>
-  ({ name, resources: { vcpu: 2, memoryGiB, networkMbps: 5_000, diskIops: 10_000 }, onDemandHourlyUsd: usd, spotHourlyUsd: usd * 0.35 });
+const spec = (name: string, memoryGiB: number, usd: number): InstanceTypeSpec => ({
+  name,
+  resources: { vcpu: 2, memoryGiB, networkMbps: 5_000, diskIops: 10_000 },
+  onDemandHourlyUsd: usd,
+  spotHourlyUsd: usd * 0.35,
+});
 const CATALOG = [spec('m5.large', 8, 0.096), spec('c5.large', 4, 0.085), spec('t3.small', 2, 0.0208)];
 const TIERS = [
   { id: instanceId('i-0aaaaaaaaaaaaaaa1'), priority: 90, type: 'm5.large', memoryGiB: 8 },
@@ -30,8 +34,17 @@ const TIERS = [
 ] as const;
 
 const member = (id: ManagedInstance['id'], priority: number, instanceType: string): ManagedInstance & { tags: Record<string, string> } => ({
-  id, groupId: GROUP, instanceType, availabilityZone: 'eu-west-1a', lifecycle: 'spot', state: 'running', launchedAt: NOW - 86_400_000,
-  warm: false, priority, jobType: 'batch', tags: { 'aws:autoscaling:groupName': GROUP },
+  id,
+  groupId: GROUP,
+  instanceType,
+  availabilityZone: 'eu-west-1a',
+  lifecycle: 'spot',
+  state: 'running',
+  launchedAt: NOW - 86_400_000,
+  warm: false,
+  priority,
+  jobType: 'batch',
+  tags: { 'aws:autoscaling:groupName': GROUP },
 });
 
 const world = (memoryGiB: number, resourceDemand?: { memory_gb: number }) => {
@@ -44,7 +57,14 @@ const world = (memoryGiB: number, resourceDemand?: { memory_gb: number }) => {
     },
   });
   for (const t of TIERS) {
-    const samples: MetricSample[] = Array.from({ length: 90 }, (_, m) => ({ at: NOW - 90 * MINUTE + m * MINUTE, cpuPercent: 20, cpuMaxPercent: 30, memoryGiB: t.memoryGiB, networkMbps: 10, diskIops: 10 }));
+    const samples: MetricSample[] = Array.from({ length: 90 }, (_, m) => ({
+      at: NOW - 90 * MINUTE + m * MINUTE,
+      cpuPercent: 20,
+      cpuMaxPercent: 30,
+      memoryGiB: t.memoryGiB,
+      networkMbps: 10,
+      diskIops: 10,
+    }));
     ports.metrics.addSamples(t.id, samples);
   }
   const config = parseSpotwiseConfig({
@@ -53,7 +73,14 @@ const world = (memoryGiB: number, resourceDemand?: { memory_gb: number }) => {
     dry_run: false,
   });
   const deps: ProfilerDeps & { telemetry: RecordingTelemetry } = {
-    ports: { clock: ports.clock, instances: ports.cloud, capacity: ports.cloud, state: ports.stateStore, scheduler: ports.scheduler, publisher: ports.publisher },
+    ports: {
+      clock: ports.clock,
+      instances: ports.cloud,
+      capacity: ports.cloud,
+      state: ports.stateStore,
+      scheduler: ports.scheduler,
+      publisher: ports.publisher,
+    },
     managed: toManagedGroups(config),
     dryRun: false,
     telemetry: new RecordingTelemetry(),
@@ -83,11 +110,15 @@ describe('profiler tick: allocations under oversubscription follow priority-orde
     expect(storedMemory(ports)).toEqual({ instances: [8, 4, 2, 2], tiers: [8, 4, 4] });
     // C's c5.large is held at 2 of its 4 GiB (its t3.small gets its whole 2): counted and logged.
     expect(deps.telemetry.total(MetricName.allocationsBelowWanted, { GroupName: GROUP })).toBe(1);
-    expect(deps.telemetry.logsAt('warn').filter((l) => l.message.startsWith('allocation capped')).map((l) => [l.fields['instanceId'], l.fields['shortfall']]))
-      .toEqual([[TIERS[2].id, '0 vCPU, 2 GiB, 0 Mbps, 0 IOPS']]);
+    expect(
+      deps.telemetry
+        .logsAt('warn')
+        .filter((l) => l.message.startsWith('allocation capped'))
+        .map((l) => [l.fields['instanceId'], l.fields['shortfall']]),
+    ).toEqual([[TIERS[2].id, '0 vCPU, 2 GiB, 0 Mbps, 0 IOPS']]);
   });
 
-  it('the policy\'s resource_demand is each member\'s minimum, served before any tier beyond it', async () => {
+  it("the policy's resource_demand is each member's minimum, served before any tier beyond it", async () => {
     // 3 GiB each first (the t3.small's whole 2): 3 + 3 + 3 + 2 = 11 of 16; A takes 5 more and the pool is full.
     const { ports, deps } = world(16, { memory_gb: 3 });
     await makeHandler(deps)(tick);

@@ -23,8 +23,12 @@ const A = instanceId('i-0aaaaaaaaaaaaaaa1');
 const B = instanceId('i-0bbbbbbbbbbbbbbb2');
 const SMALL = instanceId('i-0ccccccccccccccc4');
 const OVER = instanceId('i-0ccccccccccccccc9');
-const spec = (name: string, memoryGiB: number, usd: number): InstanceTypeSpec =>
-  ({ name, resources: { vcpu: 2, memoryGiB, networkMbps: 5_000, diskIops: 10_000 }, onDemandHourlyUsd: usd, spotHourlyUsd: usd * 0.35 });
+const spec = (name: string, memoryGiB: number, usd: number): InstanceTypeSpec => ({
+  name,
+  resources: { vcpu: 2, memoryGiB, networkMbps: 5_000, diskIops: 10_000 },
+  onDemandHourlyUsd: usd,
+  spotHourlyUsd: usd * 0.35,
+});
 const CATALOG = [spec('m5.large', 8, 0.096), spec('c5.large', 4, 0.085), spec('t3.small', 2, 0.0208)];
 const MEMBERS = [
   { id: A, priority: 90, type: 'm5.large', memoryGiB: 8 },
@@ -34,8 +38,17 @@ const MEMBERS = [
 ] as const;
 
 const member = (id: ManagedInstance['id'], priority: number, instanceType: string): ManagedInstance & { tags: Record<string, string> } => ({
-  id, groupId: GROUP, instanceType, availabilityZone: 'eu-west-1a', lifecycle: 'spot', state: 'running', launchedAt: LAUNCHED,
-  warm: false, priority, jobType: 'batch', tags: { 'aws:autoscaling:groupName': GROUP },
+  id,
+  groupId: GROUP,
+  instanceType,
+  availabilityZone: 'eu-west-1a',
+  lifecycle: 'spot',
+  state: 'running',
+  launchedAt: LAUNCHED,
+  warm: false,
+  priority,
+  jobType: 'batch',
+  tags: { 'aws:autoscaling:groupName': GROUP },
 });
 
 const world = (throttle: { enabled: boolean; over_allocation_minutes?: number }) => {
@@ -48,7 +61,14 @@ const world = (throttle: { enabled: boolean; over_allocation_minutes?: number })
     },
   });
   for (const m of MEMBERS) {
-    const samples: MetricSample[] = Array.from({ length: 90 }, (_, k) => ({ at: NOW - 90 * MINUTE + k * MINUTE, cpuPercent: 20, cpuMaxPercent: 30, memoryGiB: m.memoryGiB, networkMbps: 10, diskIops: 10 }));
+    const samples: MetricSample[] = Array.from({ length: 90 }, (_, k) => ({
+      at: NOW - 90 * MINUTE + k * MINUTE,
+      cpuPercent: 20,
+      cpuMaxPercent: 30,
+      memoryGiB: m.memoryGiB,
+      networkMbps: 10,
+      diskIops: 10,
+    }));
     ports.metrics.addSamples(m.id, samples);
   }
   const config = parseSpotwiseConfig({
@@ -57,7 +77,14 @@ const world = (throttle: { enabled: boolean; over_allocation_minutes?: number })
     dry_run: false,
   });
   const deps: ProfilerDeps & { telemetry: RecordingTelemetry } = {
-    ports: { clock: ports.clock, instances: ports.cloud, capacity: ports.cloud, state: ports.stateStore, scheduler: ports.scheduler, publisher: ports.publisher },
+    ports: {
+      clock: ports.clock,
+      instances: ports.cloud,
+      capacity: ports.cloud,
+      state: ports.stateStore,
+      scheduler: ports.scheduler,
+      publisher: ports.publisher,
+    },
     managed: toManagedGroups(config),
     dryRun: false,
     telemetry: new RecordingTelemetry(),
@@ -79,10 +106,12 @@ describe('profiler tick: throttling an instance over its allocation', () => {
     // The window ends on the minute 3 minutes before the tick (METRIC_LAG_MS, 09:57:00): its last sample is 09:56:30;
     // the profile keeps its last 60 minutes, all over.
     const last = NOW - 4 * MINUTE;
-    expect(throttleEvents(ports)).toEqual([{
-      detailType: 'Throttle Requested',
-      detail: { groupId: GROUP, instanceId: OVER, dimension: 'memoryGiB', allocation: 2, observed: 4, excess: 2, since: last - 59 * MINUTE, minutes: 60 },
-    }]);
+    expect(throttleEvents(ports)).toEqual([
+      {
+        detailType: 'Throttle Requested',
+        detail: { groupId: GROUP, instanceId: OVER, dimension: 'memoryGiB', allocation: 2, observed: 4, excess: 2, since: last - 59 * MINUTE, minutes: 60 },
+      },
+    ]);
     expect(deps.telemetry.total(MetricName.throttlesRequested, { GroupName: GROUP })).toBe(1);
     expect(await ports.stateStore.getRequest(evictionOf(OVER))).toMatchObject({ status: 'pending' });
     expect(await ports.stateStore.getRequest(evictionOf(SMALL))).toBeUndefined();
@@ -107,6 +136,11 @@ describe('profiler tick: throttling an instance over its allocation', () => {
     const { ports, deps } = world({ enabled: true });
     await makeHandler({ ...deps, dryRun: true })(tick);
     expect(throttleEvents(ports)).toEqual([]);
-    expect(ports.publisher.plans().flatMap((p) => p.plan.actions).filter((a) => a.kind === 'request-throttle')).toHaveLength(1);
+    expect(
+      ports.publisher
+        .plans()
+        .flatMap((p) => p.plan.actions)
+        .filter((a) => a.kind === 'request-throttle'),
+    ).toHaveLength(1);
   });
 });

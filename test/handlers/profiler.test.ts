@@ -13,12 +13,21 @@ import { FIXTURE_INSTANCES, GROUP, NOW, OTHER, STANDBY, WARM, buildWorld, knownF
 const tick = (groupName: string = GROUP) => ({ source: 'spotwise', 'detail-type': 'Profile Tick', detail: { groupName } });
 const SERVING = [...Object.values(FIXTURE_INSTANCES), OTHER];
 
-const samples = (from: number, minutes: number, s: Omit<MetricSample, 'at'>): MetricSample[] => Array.from({ length: minutes }, (_, m) => ({ at: from + m * 60_000, ...s }));
+const samples = (from: number, minutes: number, s: Omit<MetricSample, 'at'>): MetricSample[] =>
+  Array.from({ length: minutes }, (_, m) => ({ at: from + m * 60_000, ...s }));
 
-const profilerWorld = async (opts: Parameters<typeof buildWorld>[0] & { predictor?: ProfilerDeps['predictor'] } = {}): Promise<World & { deps: ProfilerDeps }> => {
+const profilerWorld = async (
+  opts: Parameters<typeof buildWorld>[0] & { predictor?: ProfilerDeps['predictor'] } = {},
+): Promise<World & { deps: ProfilerDeps }> => {
   const w = await buildWorld(opts);
-  for (const id of SERVING) w.ports.metrics.addSamples(id, samples(NOW - 90 * 60_000, 90, { cpuPercent: 40, cpuMaxPercent: 70, memoryGiB: 3, networkMbps: 50, diskIops: 100 }));
-  const deps: ProfilerDeps = { ...w.deps, metricsReader: w.ports.metrics, predictor: opts.predictor ?? new FallbackPredictor(), profiler: { windowMinutes: 60, halfLifeMs: 86_400_000 } };
+  for (const id of SERVING)
+    w.ports.metrics.addSamples(id, samples(NOW - 90 * 60_000, 90, { cpuPercent: 40, cpuMaxPercent: 70, memoryGiB: 3, networkMbps: 50, diskIops: 100 }));
+  const deps: ProfilerDeps = {
+    ...w.deps,
+    metricsReader: w.ports.metrics,
+    predictor: opts.predictor ?? new FallbackPredictor(),
+    profiler: { windowMinutes: 60, halfLifeMs: 86_400_000 },
+  };
   return { ...w, deps };
 };
 
@@ -101,7 +110,12 @@ describe('profiler handler', () => {
       w.ports.clock.advance(5 * 60_000);
     }
     expect(w.ports.metrics.log.count('read')).toBe(4);
-    expect(w.ports.metrics.log.callsTo('read').map((c) => (c.args[0] as { instanceId: string }[]).map((t) => t.instanceId))).toEqual([[member], [member], [member], [member]]);
+    expect(w.ports.metrics.log.callsTo('read').map((c) => (c.args[0] as { instanceId: string }[]).map((t) => t.instanceId))).toEqual([
+      [member],
+      [member],
+      [member],
+      [member],
+    ]);
   });
 
   it('readsMetricsThisTick: ticks every rate minutes read exactly once per metrics period', () => {
@@ -134,7 +148,11 @@ describe('profiler handler', () => {
   });
 
   it('a failing model falls back to the statistical predictor and says so', async () => {
-    const w = await profilerWorld({ predictor: async () => { throw new Error('model.json missing'); } });
+    const w = await profilerWorld({
+      predictor: async () => {
+        throw new Error('model.json missing');
+      },
+    });
     await makeHandler(w.deps)(tick());
     const forecasts = await w.ports.stateStore.getForecasts(SERVING);
     expect(forecasts.size).toBe(SERVING.length);
@@ -149,7 +167,10 @@ describe('profiler handler', () => {
 
   it('a tick for a group spotwise does not manage is ignored (the fixture names web-asg)', async () => {
     const w = await profilerWorld();
-    expect(await makeHandler(w.deps)(fixture('spotwise-profile-tick.json'))).toMatchObject({ status: 'ignored', reason: 'group web-asg is not managed by spotwise' });
+    expect(await makeHandler(w.deps)(fixture('spotwise-profile-tick.json'))).toMatchObject({
+      status: 'ignored',
+      reason: 'group web-asg is not managed by spotwise',
+    });
     expect(w.ports.metrics.log.count('read')).toBe(0);
   });
 
@@ -162,7 +183,15 @@ describe('profiler handler', () => {
   it('closes a restart window that has run its course and reports the error of the forecast held before the interruption', async () => {
     const w = await profilerWorld();
     const restartedAt = NOW - 40 * 60_000;
-    const base = newProfile({ instanceId: OTHER, groupId: GROUP, instanceType: 'm5.xlarge', vcpus: 4, jobType: 'web', launchedAt: NOW - 86_400_000, now: restartedAt - 60_000 });
+    const base = newProfile({
+      instanceId: OTHER,
+      groupId: GROUP,
+      instanceType: 'm5.xlarge',
+      vcpus: 4,
+      jobType: 'web',
+      launchedAt: NOW - 86_400_000,
+      now: restartedAt - 60_000,
+    });
     // Before the interruption spotwise held p90 2 vCPU (recorded when the window opened). The stored forecast
     // (3 vCPU) was made during the window, after the restart: it is not the one to judge. The instance then
     // used 40 % of 4 = 1.6 vCPU, so the error is |1.6 - 2| / 1.6, divided by the observed peak.
@@ -179,7 +208,8 @@ describe('profiler handler', () => {
   });
 
   it('reports the oldest profile age every tick, and 0 for a group with nothing serving (the stale alarm treats silence as a stopped profiler)', async () => {
-    const ages = (w: World): number[] => w.telemetry.flushed.filter((m) => m.name === MetricName.profileAgeSeconds && m.dimensions.GroupName === GROUP).map((m) => m.value);
+    const ages = (w: World): number[] =>
+      w.telemetry.flushed.filter((m) => m.name === MetricName.profileAgeSeconds && m.dimensions.GroupName === GROUP).map((m) => m.value);
     const busy = await profilerWorld();
     await makeHandler(busy.deps)(tick());
     expect(ages(busy)).toHaveLength(1);
@@ -193,7 +223,15 @@ describe('profiler handler', () => {
   it('a window opened with no forecast known reports the observed peak and no prediction error', async () => {
     const w = await profilerWorld();
     const restartedAt = NOW - 40 * 60_000;
-    const base = newProfile({ instanceId: OTHER, groupId: GROUP, instanceType: 'm5.xlarge', vcpus: 4, jobType: 'web', launchedAt: NOW - 86_400_000, now: restartedAt - 60_000 });
+    const base = newProfile({
+      instanceId: OTHER,
+      groupId: GROUP,
+      instanceType: 'm5.xlarge',
+      vcpus: 4,
+      jobType: 'web',
+      launchedAt: NOW - 86_400_000,
+      now: restartedAt - 60_000,
+    });
     w.ports.stateStore.seedProfiles([openRestartWindow(base, { interruptedAt: restartedAt - 120_000, restartedAt })]);
     await makeHandler(w.deps)(tick());
     expect(w.telemetry.total(MetricName.observedPostRestartVcpu, { GroupName: GROUP })).toBeCloseTo(1.6, 5);
@@ -216,7 +254,7 @@ describe('profiler handler', () => {
   });
 });
 
-describe('profiler pool refresh: a replacement and its victim\'s reservation', () => {
+describe("profiler pool refresh: a replacement and its victim's reservation", () => {
   const NEWCOMER = instanceId('i-0ddddddddddddddd1');
   const VICTIM = FIXTURE_INSTANCES.karpenter;
   const RESERVATION = reservationId('request:req-roll:i-0123456789');
@@ -236,8 +274,14 @@ describe('profiler pool refresh: a replacement and its victim\'s reservation', (
     await handle(tick());
     if (opts.reserve) {
       const outcome = await w.ports.stateStore.reserve({
-        id: RESERVATION, groupId: GROUP, instanceId: VICTIM, amount: { vcpu: 1.5, memoryGiB: 4, networkMbps: 100, diskIops: 200 },
-        createdAt: NOW, expiresAt: NOW + 3_600_000, reason: 'request req-roll', priority: 90,
+        id: RESERVATION,
+        groupId: GROUP,
+        instanceId: VICTIM,
+        amount: { vcpu: 1.5, memoryGiB: 4, networkMbps: 100, diskIops: 200 },
+        createdAt: NOW,
+        expiresAt: NOW + 3_600_000,
+        reason: 'request req-roll',
+        priority: 90,
       });
       expect(outcome.kind).toBe('reserved');
     }
@@ -264,7 +308,9 @@ describe('profiler pool refresh: a replacement and its victim\'s reservation', (
     expect(pool.allocations.has(VICTIM)).toBe(false);
     // Its own full shape (no data yet): at least the reserved 1.5 vCPU it took over.
     expect(pool.allocations.get(NEWCOMER)?.vcpu).toBe(2);
-    expect(w.telemetry.logs.filter((l) => l.message.startsWith('replacement takes over'))).toMatchObject([{ fields: { instanceId: NEWCOMER, reservationId: RESERVATION } }]);
+    expect(w.telemetry.logs.filter((l) => l.message.startsWith('replacement takes over'))).toMatchObject([
+      { fields: { instanceId: NEWCOMER, reservationId: RESERVATION } },
+    ]);
     expect(w.telemetry.logs.filter((l) => l.message.startsWith('allocation capped'))).toEqual([]);
   });
 
@@ -289,14 +335,23 @@ describe('profiler pool refresh: a replacement and its victim\'s reservation', (
 });
 
 describe('allocationOf', () => {
-  it.each([
-    ['no profile: the whole shape (fail closed)', undefined, { vcpu: 2, memoryGiB: 8, networkMbps: 100, diskIops: 50 }],
-  ])('%s', (_n, profile, expected) => {
-    expect(allocationOf(profile, { vcpu: 2, memoryGiB: 8, networkMbps: 100, diskIops: 50 })).toEqual(expected);
-  });
+  it.each([['no profile: the whole shape (fail closed)', undefined, { vcpu: 2, memoryGiB: 8, networkMbps: 100, diskIops: 50 }]])(
+    '%s',
+    (_n, profile, expected) => {
+      expect(allocationOf(profile, { vcpu: 2, memoryGiB: 8, networkMbps: 100, diskIops: 50 })).toEqual(expected);
+    },
+  );
 
   it('a dimension without data counts at the full shape; known ones at p90, never above the shape', () => {
-    const p = newProfile({ instanceId: instanceId('i-0000000000000001'), groupId: GROUP, instanceType: 'm5.large', vcpus: 2, jobType: 'web', launchedAt: 0, now: 0 });
+    const p = newProfile({
+      instanceId: instanceId('i-0000000000000001'),
+      groupId: GROUP,
+      instanceType: 'm5.large',
+      vcpus: 2,
+      jobType: 'web',
+      launchedAt: 0,
+      now: 0,
+    });
     const a = allocationOf(p, { vcpu: 2, memoryGiB: 8, networkMbps: 100, diskIops: 50 });
     expect(a).toEqual({ vcpu: 2, memoryGiB: 8, networkMbps: 100, diskIops: 50 });
   });

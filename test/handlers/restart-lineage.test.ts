@@ -22,24 +22,37 @@ const RUNNING = NOW + 5 * MIN;
 const tick = { source: 'spotwise', 'detail-type': 'Profile Tick', detail: { groupName: GROUP } };
 const warning = () => fixture('ec2-spot-instance-interruption-warning__karpenter.json');
 const iso = (t: number): string => new Date(t).toISOString().replace('.000Z', 'Z');
-const running = (id: string, at: number) => ({ ...fixture('ec2-instance-state-change-notification__aws-nth.json'), id: `state-${id}-${at}`, time: iso(at), detail: { 'instance-id': id, state: 'running' } });
+const running = (id: string, at: number) => ({
+  ...fixture('ec2-instance-state-change-notification__aws-nth.json'),
+  id: `state-${id}-${at}`,
+  time: iso(at),
+  detail: { 'instance-id': id, state: 'running' },
+});
 const launchHook = (id: string, at: number) => {
   const raw = fixture('ec2-instance-launch-lifecycle-action__awsdocs-asg-ug-1.json');
   return { ...raw, id: `launch-${id}`, time: iso(at), detail: { ...(raw.detail as Record<string, unknown>), EC2InstanceId: id } };
 };
 
-const samples = (from: number, minutes: number, s: Omit<MetricSample, 'at'>): MetricSample[] => Array.from({ length: minutes }, (_, m) => ({ at: from + m * MIN, ...s }));
+const samples = (from: number, minutes: number, s: Omit<MetricSample, 'at'>): MetricSample[] =>
+  Array.from({ length: minutes }, (_, m) => ({ at: from + m * MIN, ...s }));
 /** What the replacement shows after its start: twice the victim's steady CPU, more memory (a restart's catch-up). */
 const POST_RESTART = { cpuPercent: 80, cpuMaxPercent: 90, memoryGiB: 5, networkMbps: 80, diskIops: 150 };
 
 const lineageWorld = async (opts: { readonly dryRun?: boolean } = {}): Promise<World & { deps: ProfilerDeps }> => {
   const w = await buildWorld(opts);
-  for (const id of SERVING) w.ports.metrics.addSamples(id, samples(NOW - 90 * MIN, 90, { cpuPercent: 40, cpuMaxPercent: 70, memoryGiB: 3, networkMbps: 50, diskIops: 100 }));
-  const deps: ProfilerDeps = { ...w.deps, metricsReader: w.ports.metrics, predictor: new FallbackPredictor(), profiler: { windowMinutes: 60, halfLifeMs: 86_400_000 } };
+  for (const id of SERVING)
+    w.ports.metrics.addSamples(id, samples(NOW - 90 * MIN, 90, { cpuPercent: 40, cpuMaxPercent: 70, memoryGiB: 3, networkMbps: 50, diskIops: 100 }));
+  const deps: ProfilerDeps = {
+    ...w.deps,
+    metricsReader: w.ports.metrics,
+    predictor: new FallbackPredictor(),
+    profiler: { windowMinutes: 60, halfLifeMs: 86_400_000 },
+  };
   return { ...w, deps };
 };
 
-const profileOf = async (w: World, id: string): Promise<BehaviourProfile | undefined> => (await w.ports.stateStore.getProfiles([instanceId(id)])).get(instanceId(id));
+const profileOf = async (w: World, id: string): Promise<BehaviourProfile | undefined> =>
+  (await w.ports.stateStore.getProfiles([instanceId(id)])).get(instanceId(id));
 
 /** The Spot warning reserves for the victim; the victim is reclaimed, and Auto Scaling launches a replacement under a new id. */
 const reclaimAndReplace = async (w: World & { deps: ProfilerDeps }): Promise<BehaviourProfile> => {
@@ -51,8 +64,17 @@ const reclaimAndReplace = async (w: World & { deps: ProfilerDeps }): Promise<Beh
   w.ports.clock.set(NOW + 2 * MIN);
   w.ports.cloud.setInstanceState(VICTIM, 'terminated');
   w.ports.cloud.putInstance({
-    id: REPLACEMENT, groupId: GROUP, instanceType: 'm5.large', availabilityZone: 'us-west-2a', lifecycle: 'spot', state: 'running',
-    launchedAt: LAUNCHED, warm: false, priority: 90, jobType: 'web', tags: { 'aws:autoscaling:groupName': GROUP },
+    id: REPLACEMENT,
+    groupId: GROUP,
+    instanceType: 'm5.large',
+    availabilityZone: 'us-west-2a',
+    lifecycle: 'spot',
+    state: 'running',
+    launchedAt: LAUNCHED,
+    warm: false,
+    priority: 90,
+    jobType: 'web',
+    tags: { 'aws:autoscaling:groupName': GROUP },
   });
   w.ports.metrics.addSamples(REPLACEMENT, samples(RUNNING, WINDOW + 20, POST_RESTART));
   return victim;
@@ -83,7 +105,7 @@ const expectLearnedFrom = (replacement: BehaviourProfile, victim: BehaviourProfi
   expect(cycle?.unobserved).toBeUndefined();
 };
 
-describe('restart lineage: a Spot replacement learns its victim\'s restart', () => {
+describe("restart lineage: a Spot replacement learns its victim's restart", () => {
   it('without a launch hook: the pool refresh hands the reservation over and the plan carries the lineage; the closed window is a full cycle', async () => {
     const w = await lineageWorld();
     const victim = await reclaimAndReplace(w);
@@ -96,7 +118,16 @@ describe('restart lineage: a Spot replacement learns its victim\'s restart', () 
     await makeProfiler(w.deps)(tick);
     const plan = w.ports.publisher.plans().at(-1);
     const inherit = plan?.plan.actions.find((a: Action) => a.kind === 'inherit-profile');
-    expect(inherit).toMatchObject({ kind: 'inherit-profile', groupId: GROUP, fromInstanceId: VICTIM, toInstanceId: REPLACEMENT, reservationId: expect.stringContaining(VICTIM), restartedAt: LAUNCHED, windowMinutes: WINDOW, heir: { instanceType: 'm5.large', vcpus: 2 } });
+    expect(inherit).toMatchObject({
+      kind: 'inherit-profile',
+      groupId: GROUP,
+      fromInstanceId: VICTIM,
+      toInstanceId: REPLACEMENT,
+      reservationId: expect.stringContaining(VICTIM),
+      restartedAt: LAUNCHED,
+      windowMinutes: WINDOW,
+      heir: { instanceType: 'm5.large', vcpus: 2 },
+    });
     const open = (await profileOf(w, REPLACEMENT))?.openRestart;
     expect(open).toMatchObject({ from: VICTIM, restartedAt: RUNNING, steadyBefore: toResources(steadyQuantile(victim, 0.9)) });
     expect(w.ports.stateStore.allReservations().map((r) => r.instanceId)).not.toContain(VICTIM);
@@ -123,7 +154,7 @@ describe('restart lineage: a Spot replacement learns its victim\'s restart', () 
     expectLearnedFrom(await tickUntilClosed(w), victim);
   });
 
-  it('a launch hook\'s newcomer not described yet: the victim\'s type stands in until the profiler sees the instance on its own type', async () => {
+  it("a launch hook's newcomer not described yet: the victim's type stands in until the profiler sees the instance on its own type", async () => {
     const w = await lineageWorld();
     const victim = await reclaimAndReplace(w);
     // The snapshot does not list the newcomer yet (hidden here as terminated); it is then described on another type.
@@ -133,7 +164,10 @@ describe('restart lineage: a Spot replacement learns its victim\'s restart', () 
     w.ports.clock.set(LAUNCHED + 5_000);
     const result = await makeNotice(w.deps)(launchHook(REPLACEMENT, LAUNCHED));
     expect(result).toMatchObject({ actions: ['hand-over', 'complete-lifecycle-action', 'inherit-profile'] });
-    const inherit = w.ports.publisher.plans().at(-1)?.plan.actions.find((a: Action) => a.kind === 'inherit-profile');
+    const inherit = w.ports.publisher
+      .plans()
+      .at(-1)
+      ?.plan.actions.find((a: Action) => a.kind === 'inherit-profile');
     expect(inherit).not.toHaveProperty('heir');
     expect(await profileOf(w, REPLACEMENT)).toMatchObject({ instanceType: victim.instanceType, vcpus: victim.vcpus, inheritedFrom: VICTIM });
 
@@ -150,7 +184,10 @@ describe('restart lineage: a Spot replacement learns its victim\'s restart', () 
     await reclaimAndReplace(w);
     w.ports.clock.set(LAUNCHED + 5_000);
     await makeNotice(w.deps)(launchHook(REPLACEMENT, LAUNCHED));
-    const action = w.ports.publisher.plans().at(-1)?.plan.actions.find((a: Action) => a.kind === 'inherit-profile') as Action;
+    const action = w.ports.publisher
+      .plans()
+      .at(-1)
+      ?.plan.actions.find((a: Action) => a.kind === 'inherit-profile') as Action;
     const before = await profileOf(w, REPLACEMENT);
     const writes = w.ports.stateStore.log.count('putProfiles');
     const again = await executePlan({ actions: [action], events: [] }, w.deps.ports, { dryRun: false });
@@ -160,7 +197,9 @@ describe('restart lineage: a Spot replacement learns its victim\'s restart', () 
     // OTHER has served for 90 minutes: its steady state is its own.
     const own = await profileOf(w, OTHER);
     const onto = await executePlan({ actions: [{ ...action, toInstanceId: OTHER } as Action], events: [] }, w.deps.ports, { dryRun: false });
-    expect(onto.outcomes).toMatchObject([{ kind: 'done', detail: `kept: ${OTHER} has been observed past its post-restart window: its steady state is its own` }]);
+    expect(onto.outcomes).toMatchObject([
+      { kind: 'done', detail: `kept: ${OTHER} has been observed past its post-restart window: its steady state is its own` },
+    ]);
     expect(await profileOf(w, OTHER)).toEqual(own);
     expect(w.ports.stateStore.log.count('putProfiles')).toBe(writes);
   });
@@ -176,13 +215,27 @@ describe('restart lineage: a Spot replacement learns its victim\'s restart', () 
     expect((await profileOf(w, VICTIM))?.inheritedBy).toBe(REPLACEMENT);
     // A second newcomer's hook, planned from the same snapshot, ran after the first: its hand-over found nothing.
     const second = instanceId('i-0ddddddddddddddd2');
-    const raced = await executePlan({ actions: [{ ...handOver, instanceId: second }, { ...inherit, toInstanceId: second }], events: [] }, w.deps.ports, { dryRun: false });
+    const raced = await executePlan(
+      {
+        actions: [
+          { ...handOver, instanceId: second },
+          { ...inherit, toInstanceId: second },
+        ],
+        events: [],
+      },
+      w.deps.ports,
+      { dryRun: false },
+    );
     expect(raced.outcomes.map((o) => (o.kind === 'done' ? o.detail : o.kind))).toEqual([
       'nothing to hand over (released, swept or already handed over)',
       `kept: reservation ${handOver.reservationId} was not handed to ${second} by this plan`,
     ]);
     // A newcomer that took another reservation of the same victim (a rebalance recommendation's) does not inherit it again.
-    const other = await executePlan({ actions: [{ ...inherit, toInstanceId: second, reservationId: 'rebalance:e9:i-0123456789' as never }], events: [] }, w.deps.ports, { dryRun: false });
+    const other = await executePlan(
+      { actions: [{ ...inherit, toInstanceId: second, reservationId: 'rebalance:e9:i-0123456789' as never }], events: [] },
+      w.deps.ports,
+      { dryRun: false },
+    );
     expect(other.outcomes).toMatchObject([{ kind: 'done', detail: `kept: the lineage of ${VICTIM} already went to ${REPLACEMENT}` }]);
     expect(await profileOf(w, second)).toBeUndefined();
   });
@@ -194,13 +247,28 @@ describe('restart lineage: a Spot replacement learns its victim\'s restart', () 
     await w.ports.stateStore.putAllocations(GROUP, new Map(SERVING.map((id) => [id, { vcpu: 1, memoryGiB: 3, networkMbps: 50, diskIops: 100 }] as const)));
     // In dry-run the warning reserves nothing: seed the reservation the live run would hold.
     await w.ports.stateStore.reserve({
-      id: 'spot:i-0123456789' as never, groupId: GROUP, instanceId: VICTIM, amount: { vcpu: 1, memoryGiB: 2, networkMbps: 10, diskIops: 10 },
-      createdAt: NOW, expiresAt: NOW + 60 * MIN, reason: 'spot warning', priority: 90,
+      id: 'spot:i-0123456789' as never,
+      groupId: GROUP,
+      instanceId: VICTIM,
+      amount: { vcpu: 1, memoryGiB: 2, networkMbps: 10, diskIops: 10 },
+      createdAt: NOW,
+      expiresAt: NOW + 60 * MIN,
+      reason: 'spot warning',
+      priority: 90,
     });
     w.ports.cloud.setInstanceState(VICTIM, 'terminated');
     w.ports.cloud.putInstance({
-      id: REPLACEMENT, groupId: GROUP, instanceType: 'm5.large', availabilityZone: 'us-west-2a', lifecycle: 'spot', state: 'running',
-      launchedAt: LAUNCHED, warm: false, priority: 90, jobType: 'web', tags: { 'aws:autoscaling:groupName': GROUP },
+      id: REPLACEMENT,
+      groupId: GROUP,
+      instanceType: 'm5.large',
+      availabilityZone: 'us-west-2a',
+      lifecycle: 'spot',
+      state: 'running',
+      launchedAt: LAUNCHED,
+      warm: false,
+      priority: 90,
+      jobType: 'web',
+      tags: { 'aws:autoscaling:groupName': GROUP },
     });
     resetLogs(w.ports);
     w.ports.clock.set(RUNNING + 5 * MIN);
@@ -216,8 +284,14 @@ describe('restart lineage: a Spot replacement learns its victim\'s restart', () 
     const w = await lineageWorld({ dryRun: true });
     await makeProfiler(w.deps)(tick);
     await w.ports.stateStore.reserve({
-      id: 'spot:i-0123456789' as never, groupId: GROUP, instanceId: VICTIM, amount: { vcpu: 1, memoryGiB: 2, networkMbps: 10, diskIops: 10 },
-      createdAt: NOW, expiresAt: NOW + 60 * MIN, reason: 'spot warning', priority: 90,
+      id: 'spot:i-0123456789' as never,
+      groupId: GROUP,
+      instanceId: VICTIM,
+      amount: { vcpu: 1, memoryGiB: 2, networkMbps: 10, diskIops: 10 },
+      createdAt: NOW,
+      expiresAt: NOW + 60 * MIN,
+      reason: 'spot warning',
+      priority: 90,
     });
     w.ports.cloud.setInstanceState(VICTIM, 'terminated');
     w.ports.clock.set(LAUNCHED + 5_000);

@@ -52,8 +52,17 @@ const resizeWorld = async (): Promise<World> => {
   // The fixture world's pending instance would fill the disruption budget (max_unavailable 1).
   w.ports.cloud.setInstanceState(FIXTURE_INSTANCES.stateChange, 'running');
   w.ports.cloud.putInstance({
-    id: SIBLING, groupId: GROUP, instanceType: 'm5.large', availabilityZone: 'us-west-2b', lifecycle: 'on-demand', state: 'running',
-    launchedAt: NOW - 86_400_000, warm: false, priority: 50, jobType: 'web', tags: { 'aws:autoscaling:groupName': GROUP },
+    id: SIBLING,
+    groupId: GROUP,
+    instanceType: 'm5.large',
+    availabilityZone: 'us-west-2b',
+    lifecycle: 'on-demand',
+    state: 'running',
+    launchedAt: NOW - 86_400_000,
+    warm: false,
+    priority: 50,
+    jobType: 'web',
+    tags: { 'aws:autoscaling:groupName': GROUP },
   });
   w.ports.stateStore.seedForecasts([knownForecast(SIBLING, { vcpu: 1, memoryGiB: 4, networkMbps: 100, diskIops: 200 })]);
   w.ports.cloud.useAsyncStates(TIMINGS);
@@ -86,7 +95,11 @@ describe('stop → modify → start of a running sibling against asynchronous AW
     const w = await resizeWorld();
     const delivered = { n: 0 };
     const warned = await makeNotice(w.deps)(fixture('ec2-spot-instance-interruption-warning__karpenter.json'));
-    expect(warned).toMatchObject({ status: 'planned', succeeded: true, actions: ['reserve', 'reserve', 'enter-standby', 'interrupt-instance', 'record-pool-signal'] });
+    expect(warned).toMatchObject({
+      status: 'planned',
+      succeeded: true,
+      actions: ['reserve', 'reserve', 'enter-standby', 'interrupt-instance', 'record-pool-signal'],
+    });
     expect(w.ports.cloud.instance(SIBLING)?.state).toBe('stopping');
     expect(w.ports.cloud.inStandby(SIBLING)).toBe(true);
     expect(w.ports.cloud.group(GROUP)?.desiredCapacity).toBe(4);
@@ -134,8 +147,17 @@ describe('a voluntary stop requested of an Auto Scaling member against asynchron
     w.ports.clock.set(REQ_NOW);
     w.ports.cloud.setInstanceState(FIXTURE_INSTANCES.stateChange, 'running');
     w.ports.cloud.putInstance({
-      id: VICTIM, groupId: GROUP, instanceType: 'm5.xlarge', availabilityZone: 'us-west-2a', lifecycle: 'on-demand', state: 'running',
-      launchedAt: REQ_NOW - 86_400_000, warm: false, priority: 50, jobType: 'web', tags: { 'aws:autoscaling:groupName': GROUP },
+      id: VICTIM,
+      groupId: GROUP,
+      instanceType: 'm5.xlarge',
+      availabilityZone: 'us-west-2a',
+      lifecycle: 'on-demand',
+      state: 'running',
+      launchedAt: REQ_NOW - 86_400_000,
+      warm: false,
+      priority: 50,
+      jobType: 'web',
+      tags: { 'aws:autoscaling:groupName': GROUP },
     });
     w.ports.stateStore.seedForecasts([knownForecast(VICTIM, { vcpu: 3, memoryGiB: 10, networkMbps: 100, diskIops: 200 }, REQ_NOW - 60_000)]);
     w.ports.cloud.useAsyncStates(TIMINGS);
@@ -197,7 +219,11 @@ describe('a voluntary stop requested of an Auto Scaling member against asynchron
     const w = await requestWorld();
     w.ports.cloud.log.failNext('stopInstances', new Error('RequestLimitExceeded'));
     expect(await fireDue(w)).toMatchObject({ succeeded: false });
-    expect(w.ports.cloud.log.calls.map((c) => c.operation).filter((op) => /Standby|stopInstances/.test(op))).toEqual(['enterStandby', 'stopInstances', 'exitStandby']);
+    expect(w.ports.cloud.log.calls.map((c) => c.operation).filter((op) => /Standby|stopInstances/.test(op))).toEqual([
+      'enterStandby',
+      'stopInstances',
+      'exitStandby',
+    ]);
     expect(w.ports.cloud.inStandby(VICTIM)).toBe(false);
     expect(w.ports.cloud.instance(VICTIM)?.state).toBe('running');
     expect(w.ports.cloud.group(GROUP)?.desiredCapacity).toBe(5);
@@ -213,8 +239,14 @@ describe('executing voluntary-stop plans (fail closed, compensations)', () => {
         {
           kind: 'reserve',
           reservation: {
-            id: reservationId('sibling:e:i-0dddddddddddddd01:retype-to:m5.xlarge'), groupId: GROUP, instanceId: SIBLING,
-            amount: { vcpu: 1, memoryGiB: 4, networkMbps: 100, diskIops: 200 }, createdAt: NOW, expiresAt: NOW + 3_600_000, reason: 'r', priority: 50,
+            id: reservationId('sibling:e:i-0dddddddddddddd01:retype-to:m5.xlarge'),
+            groupId: GROUP,
+            instanceId: SIBLING,
+            amount: { vcpu: 1, memoryGiB: 4, networkMbps: 100, diskIops: 200 },
+            createdAt: NOW,
+            expiresAt: NOW + 3_600_000,
+            reason: 'r',
+            priority: 50,
           },
         },
         { kind: 'enter-standby', groupId: GROUP, instanceId: SIBLING, reason: 'r' },

@@ -1,6 +1,14 @@
 import { parseSpotwiseConfig } from '../../lambda/contracts/config';
 import {
-  DIMENSIONS, groupId, instanceId, type Dimension, type DimensionForecast, type Forecast, type InstanceTypeSpec, type ManagedInstance, type Resources,
+  DIMENSIONS,
+  groupId,
+  instanceId,
+  type Dimension,
+  type DimensionForecast,
+  type Forecast,
+  type InstanceTypeSpec,
+  type ManagedInstance,
+  type Resources,
 } from '../../lambda/core/domain';
 import { toManagedGroups } from '../../lambda/app/managed-groups';
 import type { NoticeDeps } from '../../lambda/handlers/notice';
@@ -25,7 +33,10 @@ export const WARM = [instanceId('i-0cccccccccccccc01'), instanceId('i-0ccccccccc
 export const NOW = Date.parse('2022-08-11T14:00:30Z');
 
 const spec = (name: string, vcpu: number, memoryGiB: number, usd: number): InstanceTypeSpec => ({
-  name, resources: { vcpu, memoryGiB, networkMbps: 10_000, diskIops: 20_000 }, onDemandHourlyUsd: usd, spotHourlyUsd: usd * 0.35,
+  name,
+  resources: { vcpu, memoryGiB, networkMbps: 10_000, diskIops: 20_000 },
+  onDemandHourlyUsd: usd,
+  spotHourlyUsd: usd * 0.35,
 });
 export const CATALOG = [spec('m5.large', 2, 8, 0.096), spec('m5.xlarge', 4, 16, 0.192), spec('m5.2xlarge', 8, 32, 0.384)];
 
@@ -35,10 +46,12 @@ export const knownForecast = (id: string, p90: Partial<Resources>, madeAt = NOW 
   madeAt,
   downtimeSeconds: 120,
   windowMinutes: 30,
-  dims: Object.fromEntries(DIMENSIONS.map((d: Dimension) => {
-    const v = p90[d] ?? 0;
-    return [d, { p50: v * 0.8, p90: v, basis: 'instance-history', confidence: 0.8 }];
-  })) as Record<Dimension, DimensionForecast>,
+  dims: Object.fromEntries(
+    DIMENSIONS.map((d: Dimension) => {
+      const v = p90[d] ?? 0;
+      return [d, { p50: v * 0.8, p90: v, basis: 'instance-history', confidence: 0.8 }];
+    }),
+  ) as Record<Dimension, DimensionForecast>,
 });
 
 export const configInput = (over: Record<string, unknown> = {}) => ({
@@ -50,8 +63,18 @@ export const configInput = (over: Record<string, unknown> = {}) => ({
 });
 
 const primary = (id: string, over: Partial<ManagedInstance> = {}): ManagedInstance & { tags: Record<string, string> } => ({
-  id: instanceId(id), groupId: GROUP, instanceType: 'm5.large', availabilityZone: 'us-west-2a', lifecycle: 'spot', state: 'running',
-  launchedAt: NOW - 86_400_000, warm: false, priority: 90, jobType: 'web', tags: { 'aws:autoscaling:groupName': GROUP }, ...over,
+  id: instanceId(id),
+  groupId: GROUP,
+  instanceType: 'm5.large',
+  availabilityZone: 'us-west-2a',
+  lifecycle: 'spot',
+  state: 'running',
+  launchedAt: NOW - 86_400_000,
+  warm: false,
+  priority: 90,
+  jobType: 'web',
+  tags: { 'aws:autoscaling:groupName': GROUP },
+  ...over,
 });
 
 /** Empties every call log: seeding is not what is under test. */
@@ -67,14 +90,24 @@ export interface World {
 }
 
 /** A fresh world; `seedState` false leaves the store without pools and forecasts. */
-export const buildWorld = async (opts: { readonly dryRun?: boolean; readonly config?: Record<string, unknown>; readonly seedState?: boolean } = {}): Promise<World> => {
+export const buildWorld = async (
+  opts: { readonly dryRun?: boolean; readonly config?: Record<string, unknown>; readonly seedState?: boolean } = {},
+): Promise<World> => {
   const instances = [
     primary(FIXTURE_INSTANCES.docs),
     primary(FIXTURE_INSTANCES.nth, { availabilityZone: 'us-west-2b' }),
     primary(FIXTURE_INSTANCES.karpenter),
     primary(FIXTURE_INSTANCES.stateChange, { state: 'pending' }),
     primary(OTHER, { instanceType: 'm5.xlarge' }),
-    ...WARM.map((id) => ({ ...primary(id), groupId: STANDBY, lifecycle: 'on-demand' as const, state: 'stopped' as const, warm: true, priority: 90, tags: { 'aws:autoscaling:groupName': STANDBY } })),
+    ...WARM.map((id) => ({
+      ...primary(id),
+      groupId: STANDBY,
+      lifecycle: 'on-demand' as const,
+      state: 'stopped' as const,
+      warm: true,
+      priority: 90,
+      tags: { 'aws:autoscaling:groupName': STANDBY },
+    })),
   ];
   const ports = createInMemoryPorts({
     now: NOW,
@@ -82,7 +115,15 @@ export const buildWorld = async (opts: { readonly dryRun?: boolean; readonly con
       catalog: CATALOG,
       groups: [
         { id: GROUP, desiredCapacity: 5, minSize: 1, maxSize: 10, availabilityZones: ['us-west-2a', 'us-west-2b'], tags: {} },
-        { id: STANDBY, desiredCapacity: 0, minSize: 0, maxSize: 6, availabilityZones: ['us-west-2a', 'us-west-2b'], tags: {}, warmPool: { minSize: 2, maxGroupPreparedCapacity: -1, poolState: 'Stopped', reuseOnScaleIn: true } },
+        {
+          id: STANDBY,
+          desiredCapacity: 0,
+          minSize: 0,
+          maxSize: 6,
+          availabilityZones: ['us-west-2a', 'us-west-2b'],
+          tags: {},
+          warmPool: { minSize: 2, maxGroupPreparedCapacity: -1, poolState: 'Stopped', reuseOnScaleIn: true },
+        },
       ],
       instances,
     },
@@ -99,7 +140,14 @@ export const buildWorld = async (opts: { readonly dryRun?: boolean; readonly con
   const telemetry = new RecordingTelemetry();
   const managed = toManagedGroups(parseSpotwiseConfig(configInput(opts.config)));
   const deps: NoticeDeps = {
-    ports: { clock: ports.clock, instances: ports.cloud, capacity: ports.cloud, state: ports.stateStore, scheduler: ports.scheduler, publisher: ports.publisher },
+    ports: {
+      clock: ports.clock,
+      instances: ports.cloud,
+      capacity: ports.cloud,
+      state: ports.stateStore,
+      scheduler: ports.scheduler,
+      publisher: ports.publisher,
+    },
     managed,
     dryRun: opts.dryRun ?? false,
     telemetry,

@@ -34,9 +34,23 @@ describeWithMoto('CloudWatchMetricsReader against moto (real HTTP)', (moto) => {
   });
 
   it('reads back, per minute and in resource units, what PutMetricData seeded, with missing minutes missing', async () => {
-    const withAgent: MetricTarget = { instanceId: instanceId('i-0agent'), instanceType: 'm5.large', vcpus: 2, memoryGiB: 8, agent: true, procstatPattern: 'java' };
+    const withAgent: MetricTarget = {
+      instanceId: instanceId('i-0agent'),
+      instanceType: 'm5.large',
+      vcpus: 2,
+      memoryGiB: 8,
+      agent: true,
+      procstatPattern: 'java',
+    };
     const bare: MetricTarget = { instanceId: instanceId('i-0bare'), instanceType: 'c5d.large', vcpus: 2, memoryGiB: 4, agent: false, instanceStore: true };
-    const procOnly: MetricTarget = { instanceId: instanceId('i-0proc'), instanceType: 'r5.large', vcpus: 2, memoryGiB: 16, agent: true, procstatPattern: 'java' };
+    const procOnly: MetricTarget = {
+      instanceId: instanceId('i-0proc'),
+      instanceType: 'r5.large',
+      vcpus: 2,
+      memoryGiB: 16,
+      agent: true,
+      procstatPattern: 'java',
+    };
 
     const ec2: MetricDatum[] = [];
     for (let m = 0; m < 5; m += 1) {

@@ -177,7 +177,11 @@ describeWithMoto('DynamoDbStateStore loans against moto (real HTTP)', (moto) => 
 
       for (const { q, outcome } of reserved) {
         outcomes.push(outcome);
-        if (outcome.kind === 'refused') expect(DIMENSIONS.some((d) => outcome.shortfall[d] > 0), `refusal of ${q.id} names a shortfall`).toBe(true);
+        if (outcome.kind === 'refused')
+          expect(
+            DIMENSIONS.some((d) => outcome.shortfall[d] > 0),
+            `refusal of ${q.id} names a shortfall`,
+          ).toBe(true);
         else expect(outcome.reservation).toEqual(q);
       }
       const madeNow = reserved.filter((x) => x.outcome.kind === 'reserved').map((x) => x.q);
@@ -215,9 +219,18 @@ describeWithMoto('DynamoDbStateStore loans against moto (real HTTP)', (moto) => 
     await store.putPoolCapacity(g, CAPACITY);
     await store.putAllocations(g, new Map(LENDERS.map((l) => [l, LENT_FROM_EACH])));
     const reservation: Reservation = {
-      id: reservationId('h1'), groupId: g, instanceId: instanceId('i-prio'), amount: r(6, 24, 10, 50),
-      createdAt: NOW, expiresAt: NOW + HOUR, reason: 'priority restart', priority: 90,
-      loans: [{ lender: LENDERS[0] as InstanceId, amount: r(2, 8) }, { lender: LENDERS[1] as InstanceId, amount: r(1, 4) }],
+      id: reservationId('h1'),
+      groupId: g,
+      instanceId: instanceId('i-prio'),
+      amount: r(6, 24, 10, 50),
+      createdAt: NOW,
+      expiresAt: NOW + HOUR,
+      reason: 'priority restart',
+      priority: 90,
+      loans: [
+        { lender: LENDERS[0] as InstanceId, amount: r(2, 8) },
+        { lender: LENDERS[1] as InstanceId, amount: r(1, 4) },
+      ],
     };
     expect(await store.reserve(reservation)).toEqual({ kind: 'reserved', reservation });
     expect((await store.getPool(g))?.reservations.get(reservation.id)).toEqual(reservation);

@@ -49,12 +49,20 @@ const reservationOf = (group: string, id: string, amount: Resources, expiresAt =
 });
 
 const sum = (list: readonly Resources[]): Resources =>
-  list.reduce((acc, r) => ({ vcpu: acc.vcpu + r.vcpu, memoryGiB: acc.memoryGiB + r.memoryGiB, networkMbps: acc.networkMbps + r.networkMbps, diskIops: acc.diskIops + r.diskIops }), {
-    vcpu: 0,
-    memoryGiB: 0,
-    networkMbps: 0,
-    diskIops: 0,
-  });
+  list.reduce(
+    (acc, r) => ({
+      vcpu: acc.vcpu + r.vcpu,
+      memoryGiB: acc.memoryGiB + r.memoryGiB,
+      networkMbps: acc.networkMbps + r.networkMbps,
+      diskIops: acc.diskIops + r.diskIops,
+    }),
+    {
+      vcpu: 0,
+      memoryGiB: 0,
+      networkMbps: 0,
+      diskIops: 0,
+    },
+  );
 
 describeWithMoto('DynamoDbStateStore against moto (real HTTP)', (moto) => {
   let doc: DynamoDBDocumentClient;
@@ -154,7 +162,8 @@ describeWithMoto('DynamoDbStateStore against moto (real HTTP)', (moto) => {
     expect(refused.length).toBeGreaterThan(0);
     expect(reservedCount).toBeGreaterThan(0);
     for (const o of refused) {
-      if (typeof o.result === 'object' && o.result.kind === 'refused') expect(DIMENSIONS.some((d) => o.result.kind === 'refused' && o.result.shortfall[d] > 0)).toBe(true);
+      if (typeof o.result === 'object' && o.result.kind === 'refused')
+        expect(DIMENSIONS.some((d) => o.result.kind === 'refused' && o.result.shortfall[d] > 0)).toBe(true);
     }
 
     const amounts = await ledger(group);
@@ -266,7 +275,12 @@ describeWithMoto('DynamoDbStateStore against moto (real HTTP)', (moto) => {
     const group = 'large';
     const fleet = buildSyntheticFleet({ instances: 5_000, now: NOW, seed: 5 });
     const total = sum([...fleet.allocations.values()]);
-    await store.putPoolCapacity(groupId(group), { vcpu: total.vcpu + 8, memoryGiB: total.memoryGiB + 32, networkMbps: total.networkMbps + 1_000, diskIops: total.diskIops + 1_000 });
+    await store.putPoolCapacity(groupId(group), {
+      vcpu: total.vcpu + 8,
+      memoryGiB: total.memoryGiB + 32,
+      networkMbps: total.networkMbps + 1_000,
+      diskIops: total.diskIops + 1_000,
+    });
     await store.putAllocations(groupId(group), fleet.allocations);
     const first = [...fleet.allocations.keys()][0] as InstanceId;
     expect((await store.reserve(reservationOf(group, 'big', { vcpu: 8, memoryGiB: 32, networkMbps: 1_000, diskIops: 1_000 }))).kind).toBe('reserved');
@@ -279,7 +293,15 @@ describeWithMoto('DynamoDbStateStore against moto (real HTTP)', (moto) => {
 
   it('round-trips profiles, forecasts and requests through batched writes and reads', async () => {
     const profiles = Array.from({ length: 30 }, (_, i) =>
-      newProfile({ instanceId: instanceId(`i-p${i}`), groupId: groupId('web'), instanceType: 'm5.large', vcpus: 2, jobType: 'web', launchedAt: NOW - HOUR, now: NOW }),
+      newProfile({
+        instanceId: instanceId(`i-p${i}`),
+        groupId: groupId('web'),
+        instanceType: 'm5.large',
+        vcpus: 2,
+        jobType: 'web',
+        launchedAt: NOW - HOUR,
+        now: NOW,
+      }),
     );
     await store.putProfiles(profiles);
     const gotProfiles = await store.getProfiles([...profiles.map((p) => p.instanceId), instanceId('i-missing')]);

@@ -50,11 +50,22 @@ describeWithMoto('Ec2InstanceGateway and AutoScalingCapacityGateway against moto
   });
 
   it('discovers the group’s instances by tag and group, with Auto Scaling’s group name', async () => {
-    const gateway = new Ec2InstanceGateway(ec2, { prices: new Map([['m5.large', { onDemandHourlyUsd: 0.096, spotHourlyUsd: 0.035 }]]), defaultPriority: () => 40 });
+    const gateway = new Ec2InstanceGateway(ec2, {
+      prices: new Map([['m5.large', { onDemandHourlyUsd: 0.096, spotHourlyUsd: 0.035 }]]),
+      defaultPriority: () => 40,
+    });
     const byTag = await gateway.describeInstances({ tag: { key: 'spotwise:managed', value: 'true' } });
     expect(byTag.map((i) => i.id).sort()).toEqual([...ids].sort());
     for (const instance of byTag) {
-      expect(instance).toMatchObject({ groupId: 'web', instanceType: 'm5.large', state: 'running', lifecycle: 'on-demand', priority: 40, jobType: 'unknown', warm: false });
+      expect(instance).toMatchObject({
+        groupId: 'web',
+        instanceType: 'm5.large',
+        state: 'running',
+        lifecycle: 'on-demand',
+        priority: 40,
+        jobType: 'unknown',
+        warm: false,
+      });
       expect(instance.availabilityZone).toBe('us-east-1a');
     }
     expect(await gateway.describeInstances({ groupIds: [groupId('other')] })).toEqual([]);

@@ -68,13 +68,30 @@ describeWithMoto('spotwise status, request, cancel and explain against moto (rea
       },
       reservations: [{ reservationId: `request:${patchId}:${VICTIM}`, purpose: 'request', instanceId: VICTIM, amount: { vcpu: 3, memoryGiB: 10 } }],
     });
-    expect(web?.forecasts.map((f) => [f.instanceId, f.kind, f.basis?.vcpu])).toEqual([[VICTIM, 'known', 'instance-history'], [SIBLING, 'known', 'instance-history']]);
+    expect(web?.forecasts.map((f) => [f.instanceId, f.kind, f.basis?.vcpu])).toEqual([
+      [VICTIM, 'known', 'instance-history'],
+      [SIBLING, 'known', 'instance-history'],
+    ]);
     expect(report.requests).toMatchObject([{ requestId: patchId, group: GROUP, status: 'scheduled', victim: VICTIM, reason: 'kernel patch', shortfall: null }]);
     expect(report.failClosed).toEqual([]);
   });
 
   it('a group request that does not fit is deferred: status shows the reason, the shortfall and the fail-closed decision', async () => {
-    const run = await runCli(['request', '--group', GROUP, '--max-priority', '60', '--reason', 'batch drain', '--mode', 'terminate', '--json', ...aws, '--bus', BUS]);
+    const run = await runCli([
+      'request',
+      '--group',
+      GROUP,
+      '--max-priority',
+      '60',
+      '--reason',
+      'batch drain',
+      '--mode',
+      'terminate',
+      '--json',
+      ...aws,
+      '--bus',
+      BUS,
+    ]);
     expect(run.code).toBe(0);
     batchId = (JSON.parse(run.stdout) as { requestId: string }).requestId;
     // The victim candidates need more than is free once the sibling's forecast is larger than the pool allows.
@@ -83,7 +100,12 @@ describeWithMoto('spotwise status, request, cancel and explain against moto (rea
 
     const report = await statusJson();
     const deferred = report.requests.find((r) => r.requestId === batchId);
-    expect(deferred).toMatchObject({ status: 'deferred', selector: `group ${GROUP} (priority ≤ 60)`, note: expect.stringMatching(/^reservation-does-not-fit: /), shortfall: expect.stringMatching(/vCPU/) });
+    expect(deferred).toMatchObject({
+      status: 'deferred',
+      selector: `group ${GROUP} (priority ≤ 60)`,
+      note: expect.stringMatching(/^reservation-does-not-fit: /),
+      shortfall: expect.stringMatching(/vCPU/),
+    });
     expect(deferred?.retryAt).not.toBeNull();
     expect(report.failClosed).toMatchObject([{ requestId: batchId, handler: 'coordinator', failed: [{ name: 'pool' }] }]);
 
@@ -106,12 +128,19 @@ describeWithMoto('spotwise status, request, cancel and explain against moto (rea
     expect(out).toMatch(/ {7}ok {3}pool: needs 3 vCPU, 10 GiB, 100 Mbps, 200 IOPS; free 7 vCPU, 28 GiB, 29900 Mbps, 59800 IOPS of capacity 8 vCPU/);
     expect(out).toMatch(/ {7}ok {3}budget: 0 disruption\(s\) in flight \+ 0 admitted and not carried out yet, 2 allowed \(maxUnavailable 2\)\n/);
     // The group request came after it: the scheduled patch holds one of the two.
-    const batch = JSON.parse((await runCli(['explain', batchId, '--json', ...aws, '--table', TABLE])).stdout) as { trail: { checks: { name: string; detail: string }[] }[] };
-    expect(batch.trail[0]?.checks.find((c) => c.name === 'budget')?.detail).toBe('0 disruption(s) in flight + 1 admitted and not carried out yet, 2 allowed (maxUnavailable 2)');
+    const batch = JSON.parse((await runCli(['explain', batchId, '--json', ...aws, '--table', TABLE])).stdout) as {
+      trail: { checks: { name: string; detail: string }[] }[];
+    };
+    expect(batch.trail[0]?.checks.find((c) => c.name === 'budget')?.detail).toBe(
+      '0 disruption(s) in flight + 1 admitted and not carried out yet, 2 allowed (maxUnavailable 2)',
+    );
     expect(out).toMatch(/ {7}1\) reserve 3 vCPU, 10 GiB, 100 Mbps, 200 IOPS in web for i-0a1b2c3d4e5f60718/);
     expect(out).toMatch(/ {7}- done: schedule stop of i-0a1b2c3d4e5f60718 in web at /);
 
-    const json = JSON.parse((await runCli(['explain', batchId, '--json', ...aws, '--table', TABLE])).stdout) as { status: string; trail: { checks: { name: string; passed: boolean }[] }[] };
+    const json = JSON.parse((await runCli(['explain', batchId, '--json', ...aws, '--table', TABLE])).stdout) as {
+      status: string;
+      trail: { checks: { name: string; passed: boolean }[] }[];
+    };
     expect(json.status).toBe('deferred');
     expect(json.trail[0]?.checks.filter((c) => !c.passed).map((c) => c.name)).toEqual(['pool']);
 
@@ -127,22 +156,35 @@ describeWithMoto('spotwise status, request, cancel and explain against moto (rea
     expect(run.stderr).toBe('');
     expect(run.code).toBe(0);
     expect(run.stdout).toMatch(new RegExp(`^cancel of request ${patchId} \\(scheduled\\) sent to bus ${BUS} \\(event [0-9a-f-]+\\)\\n`));
-    expect(await deliverToCoordinator()).toMatchObject([{ status: 'planned', noticeKind: 'interruption-cancel', actions: ['record-request-status', 'cancel-schedule', 'release'], succeeded: true }]);
+    expect(await deliverToCoordinator()).toMatchObject([
+      { status: 'planned', noticeKind: 'interruption-cancel', actions: ['record-request-status', 'cancel-schedule', 'release'], succeeded: true },
+    ]);
 
     const schedules = new SchedulerClient(awsClientConfig(moto().clientOptions));
-    await expect(schedules.send(new GetScheduleCommand({ Name: scheduleNameFor(patchId), GroupName: SCHEDULE_GROUP }))).rejects.toBeInstanceOf(ResourceNotFoundException);
+    await expect(schedules.send(new GetScheduleCommand({ Name: scheduleNameFor(patchId), GroupName: SCHEDULE_GROUP }))).rejects.toBeInstanceOf(
+      ResourceNotFoundException,
+    );
     schedules.destroy();
     const report = await statusJson();
     expect(report.groups[0]?.pool.reserved).toEqual({ vcpu: 0, memoryGiB: 0, networkMbps: 0, diskIops: 0 });
     expect(report.requests.find((r) => r.requestId === patchId)).toMatchObject({ status: 'cancelled', note: 'cancelled while scheduled: patch postponed' });
     // The cancel is the trail's newest decision, after the admission.
-    expect((await world.store.getRequest(requestId(patchId)))?.trail?.map((e) => [e.handler, e.noticeKind])).toEqual([['coordinator', 'interruption-request'], ['coordinator', 'interruption-cancel']]);
+    expect((await world.store.getRequest(requestId(patchId)))?.trail?.map((e) => [e.handler, e.noticeKind])).toEqual([
+      ['coordinator', 'interruption-request'],
+      ['coordinator', 'interruption-cancel'],
+    ]);
     const explained = await runCli(['explain', patchId, ...aws, '--table', TABLE]);
     expect(explained.stdout).toContain(`decisions (2, oldest first):`);
-    expect(explained.stdout).toMatch(/ {2}2\. \S+ {2}coordinator on interruption-cancel\n {5}checks:\n {7}ok {3}status: scheduled: not carried out yet, so it can be cancelled\n {5}plan:\n {7}1\) record request \S+ as cancelled: cancelled while scheduled: patch postponed\n {7}2\) delete the schedule of request \S+: cancelled while scheduled: patch postponed\n {7}3\) release request:\S+ in web: request \S+ cancelled\n/);
+    expect(explained.stdout).toMatch(
+      / {2}2\. \S+ {2}coordinator on interruption-cancel\n {5}checks:\n {7}ok {3}status: scheduled: not carried out yet, so it can be cancelled\n {5}plan:\n {7}1\) record request \S+ as cancelled: cancelled while scheduled: patch postponed\n {7}2\) delete the schedule of request \S+: cancelled while scheduled: patch postponed\n {7}3\) release request:\S+ in web: request \S+ cancelled\n/,
+    );
 
     const again = await runCli(['cancel', patchId, ...aws, '--table', TABLE, '--bus', BUS]);
-    expect(again).toEqual({ code: 1, stdout: '', stderr: `spotwise cancel: request ${patchId} is cancelled (it was already cancelled: cancelled while scheduled: patch postponed): nothing to cancel\n` });
+    expect(again).toEqual({
+      code: 1,
+      stdout: '',
+      stderr: `spotwise cancel: request ${patchId} is cancelled (it was already cancelled: cancelled while scheduled: patch postponed): nothing to cancel\n`,
+    });
     expect(await world.delivered()).toEqual([]);
     const unknown = await runCli(['cancel', 'req-unknown', ...aws, '--table', TABLE, '--bus', BUS]);
     expect(unknown).toEqual({ code: 1, stdout: '', stderr: `spotwise cancel: no request req-unknown in table ${TABLE}: nothing to cancel\n` });
@@ -150,19 +192,44 @@ describeWithMoto('spotwise status, request, cancel and explain against moto (rea
 
   it('bad input exits 2 naming the flag and the value, and sends nothing', async () => {
     const cases: [string[], string][] = [
-      [['request', '--group', GROUP, '--reason', 'x'], 'spotwise request: --max-priority: needed with --group (the highest priority that may be chosen, 0..100) (got nothing)\n'],
-      [['request', '--instance', 'i-XYZ', '--reason', 'x'], 'spotwise request: --instance: expected an EC2 instance id like "i-0123456789abcdef0" (got "i-XYZ")\n'],
-      [['request', '--instance', VICTIM, '--reason', 'x', '--mode', 'reboot'], 'spotwise request: --mode: Invalid option: expected one of "stop"|"hibernate"|"terminate" (got "reboot")\n'],
-      [['request', '--instance', VICTIM, '--reason', 'x', '--deadline', 'tomorrow'], 'spotwise request: --deadline: expected an ISO-8601 time like 2026-01-15T06:00:00Z or +30m, +2h, +1d (got "tomorrow")\n'],
-      [['explain', 'no/such'], 'spotwise explain: REQUEST_ID | INSTANCE_ID: expected a request id (1-64 letters, digits, "_", "." or "-") or an instance id like i-0123456789abcdef0 (got "no/such")\n'],
-      [['status', '--endpoint', 'localhost:4566', '--table', TABLE], 'spotwise status: --endpoint: expected an http(s) URL like http://127.0.0.1:5000 (got "localhost:4566")\n'],
+      [
+        ['request', '--group', GROUP, '--reason', 'x'],
+        'spotwise request: --max-priority: needed with --group (the highest priority that may be chosen, 0..100) (got nothing)\n',
+      ],
+      [
+        ['request', '--instance', 'i-XYZ', '--reason', 'x'],
+        'spotwise request: --instance: expected an EC2 instance id like "i-0123456789abcdef0" (got "i-XYZ")\n',
+      ],
+      [
+        ['request', '--instance', VICTIM, '--reason', 'x', '--mode', 'reboot'],
+        'spotwise request: --mode: Invalid option: expected one of "stop"|"hibernate"|"terminate" (got "reboot")\n',
+      ],
+      [
+        ['request', '--instance', VICTIM, '--reason', 'x', '--deadline', 'tomorrow'],
+        'spotwise request: --deadline: expected an ISO-8601 time like 2026-01-15T06:00:00Z or +30m, +2h, +1d (got "tomorrow")\n',
+      ],
+      [
+        ['explain', 'no/such'],
+        'spotwise explain: REQUEST_ID | INSTANCE_ID: expected a request id (1-64 letters, digits, "_", "." or "-") or an instance id like i-0123456789abcdef0 (got "no/such")\n',
+      ],
+      [
+        ['status', '--endpoint', 'localhost:4566', '--table', TABLE],
+        'spotwise status: --endpoint: expected an http(s) URL like http://127.0.0.1:5000 (got "localhost:4566")\n',
+      ],
       [['status', '--group', 'nope', '--table', TABLE], `spotwise status: --group: "nope" has no pool in table ${TABLE} (groups with a pool: web)\n`],
     ];
     for (const [args, stderr] of cases) {
-      const withAws = args[0] === 'status' && args.includes('--endpoint') ? args : [...args, ...aws, ...(args[0] === 'request' ? ['--bus', BUS] : args[0] === 'explain' ? ['--table', TABLE] : [])];
+      const withAws =
+        args[0] === 'status' && args.includes('--endpoint')
+          ? args
+          : [...args, ...aws, ...(args[0] === 'request' ? ['--bus', BUS] : args[0] === 'explain' ? ['--table', TABLE] : [])];
       expect(await runCli(withAws), args.join(' ')).toEqual({ code: 2, stdout: '', stderr });
     }
-    expect(await runCli(['status', ...aws])).toEqual({ code: 2, stdout: '', stderr: "spotwise status: --table: spotwise's state table is needed: give --table NAME or set SPOTWISE_TABLE_NAME (got nothing)\n" });
+    expect(await runCli(['status', ...aws])).toEqual({
+      code: 2,
+      stdout: '',
+      stderr: "spotwise status: --table: spotwise's state table is needed: give --table NAME or set SPOTWISE_TABLE_NAME (got nothing)\n",
+    });
     expect(await world.delivered()).toEqual([]);
   });
 });

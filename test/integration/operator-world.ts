@@ -66,11 +66,16 @@ export const buildOperatorWorld = async (options: AwsClientOptions, now: number)
   await events.send(new CreateEventBusCommand({ Name: BUS }));
   const queue = await sqs(options, 'CreateQueue', { QueueName: QUEUE });
   const queueUrl = String(queue.QueueUrl);
-  await events.send(new PutRuleCommand({
-    Name: 'requests', EventBusName: BUS,
-    EventPattern: JSON.stringify({ source: INTERRUPTION_REQUEST_PATTERN.source, 'detail-type': INTERRUPTION_REQUEST_PATTERN.detailType }),
-  }));
-  await events.send(new PutTargetsCommand({ Rule: 'requests', EventBusName: BUS, Targets: [{ Id: 'coordinator', Arn: `arn:aws:sqs:us-east-1:${ACCOUNT}:${QUEUE}` }] }));
+  await events.send(
+    new PutRuleCommand({
+      Name: 'requests',
+      EventBusName: BUS,
+      EventPattern: JSON.stringify({ source: INTERRUPTION_REQUEST_PATTERN.source, 'detail-type': INTERRUPTION_REQUEST_PATTERN.detailType }),
+    }),
+  );
+  await events.send(
+    new PutTargetsCommand({ Rule: 'requests', EventBusName: BUS, Targets: [{ Id: 'coordinator', Arn: `arn:aws:sqs:us-east-1:${ACCOUNT}:${QUEUE}` }] }),
+  );
   await scheduler.send(new CreateScheduleGroupCommand({ Name: SCHEDULE_GROUP }));
 
   const cloud = createInMemoryPorts({
@@ -82,8 +87,17 @@ export const buildOperatorWorld = async (options: AwsClientOptions, now: number)
       ],
       groups: [{ id: GROUP, desiredCapacity: 3, minSize: 1, maxSize: 6, availabilityZones: ['us-east-1a'], tags: {} }],
       instances: [VICTIM, SIBLING, instanceId('i-0a1b2c3d4e5f60720')].map((id: InstanceId, i) => ({
-        id, groupId: GROUP, instanceType: i === 0 ? 'm5.xlarge' : 'm5.large', availabilityZone: 'us-east-1a', lifecycle: 'on-demand' as const, state: 'running' as const,
-        launchedAt: now - 86_400_000, warm: false, priority: i === 0 ? 40 : 60, jobType: 'web', tags: { 'aws:autoscaling:groupName': GROUP },
+        id,
+        groupId: GROUP,
+        instanceType: i === 0 ? 'm5.xlarge' : 'm5.large',
+        availabilityZone: 'us-east-1a',
+        lifecycle: 'on-demand' as const,
+        state: 'running' as const,
+        launchedAt: now - 86_400_000,
+        warm: false,
+        priority: i === 0 ? 40 : 60,
+        jobType: 'web',
+        tags: { 'aws:autoscaling:groupName': GROUP },
       })),
     },
   });
@@ -97,11 +111,13 @@ export const buildOperatorWorld = async (options: AwsClientOptions, now: number)
     knownForecast(SIBLING, { vcpu: 1.5, memoryGiB: 6, networkMbps: 80, diskIops: 150 }, now - 4 * 60_000),
   ]);
   const telemetry = new RecordingTelemetry();
-  const managed = toManagedGroups(parseSpotwiseConfig({
-    groups: [{ name: GROUP, policy: 'web', capacity: { vcpu: 8, memory_gib: 32, network_mbps: 30_000, disk_iops: 60_000 } }],
-    policies: [{ policy_name: 'web', priority: 'medium', disruption_budget: { max_unavailable: 2 } }],
-    dry_run: false,
-  }));
+  const managed = toManagedGroups(
+    parseSpotwiseConfig({
+      groups: [{ name: GROUP, policy: 'web', capacity: { vcpu: 8, memory_gib: 32, network_mbps: 30_000, disk_iops: 60_000 } }],
+      policies: [{ policy_name: 'web', priority: 'medium', disruption_budget: { max_unavailable: 2 } }],
+      dry_run: false,
+    }),
+  );
   const deps: CoordinatorDeps = {
     ports: {
       clock: cloud.clock,

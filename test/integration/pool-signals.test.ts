@@ -8,7 +8,12 @@ import { describeWithMoto } from './moto';
 
 const NOW = Date.UTC(2026, 0, 15, 12, 0, 0);
 const signal = (kind: PoolSignal['signal'], eventId: string, at: number, az = 'us-east-1a'): PoolSignal => ({
-  instanceType: 'm5.large', availabilityZone: az, signal: kind, instanceId: instanceId('i-0123456789abcdef0'), eventId, at,
+  instanceType: 'm5.large',
+  availabilityZone: az,
+  signal: kind,
+  instanceId: instanceId('i-0123456789abcdef0'),
+  eventId,
+  at,
 });
 
 /**
@@ -32,7 +37,9 @@ describeWithMoto('Spot pool signal counters in DynamoDB (moto, real HTTP)', (mot
     await store.putPoolCapacity(web, { vcpu: 4, memoryGiB: 16, networkMbps: 1_000, diskIops: 2_000 });
     expect(await store.getPoolSignals(web)).toEqual([]);
     expect(await store.recordPoolSignal(web, signal('rebalance-recommendation', 'rb-1', NOW))).toBe(true);
-    expect(await store.getPoolSignals(web)).toEqual([{ instanceType: 'm5.large', availabilityZone: 'us-east-1a', warnings: 0, rebalances: 1, since: NOW, lastAt: NOW }]);
+    expect(await store.getPoolSignals(web)).toEqual([
+      { instanceType: 'm5.large', availabilityZone: 'us-east-1a', warnings: 0, rebalances: 1, since: NOW, lastAt: NOW },
+    ]);
     expect(await store.recordPoolSignal(web, signal('spot-warning', 'w-1', NOW + 60_000))).toBe(true);
     expect(await store.recordPoolSignal(web, signal('spot-warning', 'w-1', NOW + 60_000))).toBe(false);
     expect(await store.recordPoolSignal(web, signal('spot-warning', 'w-2', NOW + 120_000))).toBe(true);

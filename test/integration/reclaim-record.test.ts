@@ -13,8 +13,16 @@ const MINUTE = 60_000;
 const POLICY = { enabled: true, reclaimThreshold: 3, windowMinutes: 60, coolDownMinutes: 120 };
 
 const victim = (n: number): ManagedInstance => ({
-  id: instanceId(`i-0${n.toString(16).padStart(16, '0')}`), groupId: groupId('web'), instanceType: 'm5.large', availabilityZone: 'us-east-1a',
-  lifecycle: 'spot', state: 'running', launchedAt: NOW - 3_600_000, warm: false, priority: 50, jobType: 'web',
+  id: instanceId(`i-0${n.toString(16).padStart(16, '0')}`),
+  groupId: groupId('web'),
+  instanceType: 'm5.large',
+  availabilityZone: 'us-east-1a',
+  lifecycle: 'spot',
+  state: 'running',
+  launchedAt: NOW - 3_600_000,
+  warm: false,
+  priority: 50,
+  jobType: 'web',
 });
 
 /**
@@ -40,7 +48,9 @@ describeWithMoto('reclaim records in the DynamoDB pool ledger (moto, real HTTP)'
     await store.putPoolCapacity(groupId('web'), capacity);
     await store.putAllocations(groupId('web'), new Map([[instanceId('i-0full'), capacity]]));
 
-    const records = [0, 1, 2].map((n) => buildReclaimRecord({ group: group('web'), instance: victim(n), policy: POLICY, source: `evt-${n}`, at: NOW - (10 - n) * MINUTE }));
+    const records = [0, 1, 2].map((n) =>
+      buildReclaimRecord({ group: group('web'), instance: victim(n), policy: POLICY, source: `evt-${n}`, at: NOW - (10 - n) * MINUTE }),
+    );
     const [first] = records;
     if (first === undefined) throw new Error('no record');
     for (const r of records) expect((await store.reserve(r)).kind).toBe('reserved');
@@ -54,7 +64,9 @@ describeWithMoto('reclaim records in the DynamoDB pool ledger (moto, real HTTP)'
     expect(assessPoolStability(history[0]?.records.map((r) => r.createdAt) ?? [], POLICY, NOW)).toMatchObject({ kind: 'unstable', reclaimsInWindow: 3 });
 
     // Nothing was taken from the pool: a real reservation still finds exactly what it found before (none free).
-    expect(await store.reserve({ ...first, id: reservationId('warning:evt-x:i-x'), amount: { vcpu: 0.5, memoryGiB: 0, networkMbps: 0, diskIops: 0 } })).toMatchObject({ kind: 'refused', shortfall: { vcpu: 0.5 } });
+    expect(
+      await store.reserve({ ...first, id: reservationId('warning:evt-x:i-x'), amount: { vcpu: 0.5, memoryGiB: 0, networkMbps: 0, diskIops: 0 } }),
+    ).toMatchObject({ kind: 'refused', shortfall: { vcpu: 0.5 } });
 
     clock = NOW + 181 * MINUTE;
     expect((await store.sweepExpired(groupId('web'), clock)).sort()).toEqual(records.map((r) => r.id).sort());

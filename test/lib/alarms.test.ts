@@ -14,7 +14,9 @@ describe('alarms (spotwise.example.yaml with alarm_email)', () => {
   beforeAll(() => {
     template = synthSpotwise({ [ContextKey.alarmEmail]: 'oncall@example.com' }).template;
     [topic] = Object.keys(template.findResources('AWS::SNS::Topic')) as [string];
-    alarms = Object.fromEntries(Object.entries(template.findResources('AWS::CloudWatch::Alarm')).map(([id, r]) => [id, r.Properties as Record<string, unknown>]));
+    alarms = Object.fromEntries(
+      Object.entries(template.findResources('AWS::CloudWatch::Alarm')).map(([id, r]) => [id, r.Properties as Record<string, unknown>]),
+    );
   });
 
   /** The one alarm whose logical id starts with `prefix`. */
@@ -38,7 +40,14 @@ describe('alarms (spotwise.example.yaml with alarm_email)', () => {
     expect(properties.Topics).toEqual([{ Ref: topic }]);
     const account = { Ref: 'AWS::AccountId' };
     expect(properties.PolicyDocument.Statement).toEqual([
-      { Sid: 'AllowPublishThroughSSLOnly', Effect: 'Deny', Action: 'sns:Publish', Principal: '*', Condition: { Bool: { 'aws:SecureTransport': 'false' } }, Resource: { Ref: topic } },
+      {
+        Sid: 'AllowPublishThroughSSLOnly',
+        Effect: 'Deny',
+        Action: 'sns:Publish',
+        Principal: '*',
+        Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+        Resource: { Ref: topic },
+      },
       {
         Sid: 'AllowCloudWatchAlarmsOfThisAccount',
         Effect: 'Allow',
@@ -47,7 +56,9 @@ describe('alarms (spotwise.example.yaml with alarm_email)', () => {
         Resource: { Ref: topic },
         Condition: {
           StringEquals: { 'aws:SourceAccount': account },
-          ArnLike: { 'aws:SourceArn': { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':cloudwatch:', { Ref: 'AWS::Region' }, ':', account, ':alarm:*']] } },
+          ArnLike: {
+            'aws:SourceArn': { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':cloudwatch:', { Ref: 'AWS::Region' }, ':', account, ':alarm:*']] },
+          },
         },
       },
     ]);
@@ -58,7 +69,9 @@ describe('alarms (spotwise.example.yaml with alarm_email)', () => {
   });
 
   it('only the stale-profile alarms treat missing data as breaching (silence means the profiler stopped)', () => {
-    const breaching = Object.entries(alarms).filter(([, a]) => a.TreatMissingData === 'breaching').map(([id]) => id.replace(/[0-9A-F]{8}$/, ''));
+    const breaching = Object.entries(alarms)
+      .filter(([, a]) => a.TreatMissingData === 'breaching')
+      .map(([id]) => id.replace(/[0-9A-F]{8}$/, ''));
     expect(breaching.sort()).toEqual(['AlarmsGroup0StaleProfiles', 'AlarmsGroup1StaleProfiles']);
     for (const [id, a] of Object.entries(alarms)) if (!breaching.some((b) => id.startsWith(b))) expect(a.TreatMissingData, id).toBe('notBreaching');
   });
@@ -225,6 +238,11 @@ describe('SpotwiseAlarms props', () => {
       serviceName: 'spotwise',
       profilerRateMinutes: 15,
     });
-    Template.fromStack(stack).hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'ProfileAgeSeconds', Period: 900, Threshold: 600, TreatMissingData: 'breaching' });
+    Template.fromStack(stack).hasResourceProperties('AWS::CloudWatch::Alarm', {
+      MetricName: 'ProfileAgeSeconds',
+      Period: 900,
+      Threshold: 600,
+      TreatMissingData: 'breaching',
+    });
   });
 });

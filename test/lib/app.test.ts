@@ -12,14 +12,18 @@ describe('createSpotwiseApp', () => {
     expect(stack.stackName).toBe(DEFAULT_STACK_NAME);
     expect(Token.isUnresolved(stack.account)).toBe(true);
     expect(Token.isUnresolved(stack.region)).toBe(true);
-    expect(stack.templateOptions.description).toBe('spotwise: predictive spot-interruption manager (dry-run; config from spotwise.example.yaml (default: no configuration given))');
+    expect(stack.templateOptions.description).toBe(
+      'spotwise: predictive spot-interruption manager (dry-run; config from spotwise.example.yaml (default: no configuration given))',
+    );
     const assembly = app.synth();
     // No context lookups were needed (they would be listed as missing context).
     expect(assembly.manifest.missing ?? []).toEqual([]);
   });
 
   it('pins the account and region when both are given, and takes the stack name from the context', () => {
-    const stack = createSpotwiseApp(testApp({ [ContextKey.account]: '123456789012', [ContextKey.region]: 'eu-west-1', [ContextKey.stackName]: 'SpotwiseProd' }));
+    const stack = createSpotwiseApp(
+      testApp({ [ContextKey.account]: '123456789012', [ContextKey.region]: 'eu-west-1', [ContextKey.stackName]: 'SpotwiseProd' }),
+    );
     expect(stack.stackName).toBe('SpotwiseProd');
     expect(stack.account).toBe('123456789012');
     expect(stack.region).toBe('eu-west-1');

@@ -25,7 +25,12 @@ import { bareStack } from './helpers';
 
 /** Runs an ES-module script in a fresh node process in `cwd` (its bare imports resolve from there), with no inherited environment. */
 const runModule = (cwd: string, script: string) => {
-  const run = spawnSync(process.execPath, ['--input-type=module', '-e', script], { cwd, env: { PATH: process.env.PATH ?? '' }, encoding: 'utf8', timeout: 60_000 });
+  const run = spawnSync(process.execPath, ['--input-type=module', '-e', script], {
+    cwd,
+    env: { PATH: process.env.PATH ?? '' },
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
   return { status: run.status, stdout: run.stdout, stderr: run.stderr };
 };
 
@@ -70,13 +75,18 @@ describe('the AWS SDK layer, built', () => {
       expect(installed).toBe(lock.packages[`node_modules/${pkg}`]?.version);
       expect(existsSync(join(layerDir, AWS_SDK_LAYER_MODULES_DIR, pkg, 'index.mjs'))).toBe(true);
     }
-    expect(JSON.parse(readFileSync(join(layerDir, AWS_SDK_LAYER_MANIFEST), 'utf8'))).toEqual({ packages: pinnedAwsSdkVersions(), target: LAMBDA_BUNDLE_TARGET });
+    expect(JSON.parse(readFileSync(join(layerDir, AWS_SDK_LAYER_MANIFEST), 'utf8'))).toEqual({
+      packages: pinnedAwsSdkVersions(),
+      target: LAMBDA_BUNDLE_TARGET,
+    });
     expect(built.manifest.packages).toEqual(pinnedAwsSdkVersions());
   });
 
   it('is one module per package plus shared chunks, and counts every file it wrote', () => {
     const files = Object.keys(built.files);
-    expect(files.filter((f) => f.endsWith('/index.mjs')).sort()).toEqual(AWS_SDK_LAYER_PACKAGES.map((p) => `${AWS_SDK_LAYER_MODULES_DIR}/${p}/index.mjs`).sort());
+    expect(files.filter((f) => f.endsWith('/index.mjs')).sort()).toEqual(
+      AWS_SDK_LAYER_PACKAGES.map((p) => `${AWS_SDK_LAYER_MODULES_DIR}/${p}/index.mjs`).sort(),
+    );
     expect(files.filter((f) => f.startsWith(`${AWS_SDK_LAYER_CHUNKS_DIR}/`)).length).toBeGreaterThan(0);
     expect(files.every((f) => f.startsWith('nodejs/'))).toBe(true);
     expect(built.bytes).toBe(Object.values(built.files).reduce((a, b) => a + b, 0));
@@ -103,7 +113,11 @@ describe('the AWS SDK layer, built', () => {
     for (const pkg of AWS_SDK_LAYER_PACKAGES) {
       expect(out[pkg]?.resolved).toBe(pathToFileURL(join(layerModules, pkg, 'index.mjs')).href);
       expect(out[pkg]?.exports).toEqual(expect.arrayContaining([...EXPECTED_EXPORTS[pkg]]));
-      expect(out[pkg]?.exports).toEqual(Object.keys(installed(pkg) as object).filter((k) => k !== '__esModule').sort());
+      expect(out[pkg]?.exports).toEqual(
+        Object.keys(installed(pkg) as object)
+          .filter((k) => k !== '__esModule')
+          .sort(),
+      );
     }
     expect(out.sharedClientBase).toBe(true);
   }, 60_000);
@@ -130,7 +144,10 @@ describe('the AWS SDK layer, built', () => {
     }, 60_000);
 
     const importHandler = (dir: string) =>
-      runModule(dir, `try { const m = await import(${JSON.stringify(pathToFileURL(join(bundleDir, 'index.mjs')).href)}); process.stdout.write(typeof m.handler); } catch (e) { process.stdout.write(\`\${e.code} \${/Cannot find package '([^']+)'/.exec(e.message)?.[1]}\`); }`);
+      runModule(
+        dir,
+        `try { const m = await import(${JSON.stringify(pathToFileURL(join(bundleDir, 'index.mjs')).href)}); process.stdout.write(typeof m.handler); } catch (e) { process.stdout.write(\`\${e.code} \${/Cannot find package '([^']+)'/.exec(e.message)?.[1]}\`); }`,
+      );
 
     it('cannot load without the layer: the SDK really is outside the bundle', () => {
       expect(importHandler(bundleDir)).toMatchObject({ status: 0, stdout: expect.stringMatching(/^ERR_MODULE_NOT_FOUND @aws-sdk\/(client|lib)-[a-z-]+$/) });
@@ -167,7 +184,9 @@ describe('AwsSdkLayer', () => {
     const text = awsSdkLayerDescription(packages);
     expect(text.length).toBeLessThanOrEqual(256);
     for (const pkg of AWS_SDK_LAYER_PACKAGES) expect(text).toContain(pkg.replace('@aws-sdk/', ''));
-    expect(awsSdkLayerDescription({ ...packages, '@aws-sdk/client-ec2': '3.1.0', '@aws-sdk/client-pricing': '3.1.0' })).toMatch(/; 3\.1\.0 client-ec2, client-pricing/);
+    expect(awsSdkLayerDescription({ ...packages, '@aws-sdk/client-ec2': '3.1.0', '@aws-sdk/client-pricing': '3.1.0' })).toMatch(
+      /; 3\.1\.0 client-ec2, client-pricing/,
+    );
   });
 
   it('refuses a node_modules that differs from package-lock.json, naming the package and both versions', () => {
@@ -180,7 +199,9 @@ describe('AwsSdkLayer', () => {
         writeJson(join(root, 'node_modules', pkg, 'package.json'), { name: pkg, version: '3.1.0' });
       }
       writeJson(join(root, 'package-lock.json'), lock);
-      expect(() => pinnedAwsSdkVersions(root)).toThrow('AWS SDK layer: node_modules holds @aws-sdk/client-ec2 3.1.0 but package-lock.json pins 3.2.0; run `npm ci`');
+      expect(() => pinnedAwsSdkVersions(root)).toThrow(
+        'AWS SDK layer: node_modules holds @aws-sdk/client-ec2 3.1.0 but package-lock.json pins 3.2.0; run `npm ci`',
+      );
     } finally {
       rmSync(root, { recursive: true, force: true });
     }

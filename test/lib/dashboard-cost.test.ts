@@ -23,10 +23,10 @@ const series = (widgets: Widget[], title: string): [string, string | undefined, 
 
 const total = (metric: string, stat: string) => `SUM(SEARCH('{Spotwise,service,GroupName} MetricName="${metric}" service="spotwise"', '${stat}', 300))`;
 
-describe('SpotwiseDashboard: savings and spotwise\'s own cost', () => {
+describe("SpotwiseDashboard: savings and spotwise's own cost", () => {
   const widgets = widgetsOf();
 
-  it('charts the fleet\'s On-Demand equivalent, its estimated cost and the savings between them', () => {
+  it("charts the fleet's On-Demand equivalent, its estimated cost and the savings between them", () => {
     const od = total('OnDemandEquivalentHourlyCost', 'Average');
     const est = total('EstimatedHourlyCost', 'Average');
     expect(series(widgets, 'Spot savings vs On-Demand, all groups (USD per hour)')).toEqual([
@@ -43,7 +43,7 @@ describe('SpotwiseDashboard: savings and spotwise\'s own cost', () => {
     ]);
   });
 
-  it('charts spotwise\'s overhead: standby instance hours and metric reads', () => {
+  it("charts spotwise's overhead: standby instance hours and metric reads", () => {
     expect(series(widgets, "spotwise's own cost: standby instances (USD per hour), metric reads (USD per period)")).toEqual([
       [total('StandbyHourlyCost', 'Average'), 'standby instances', 'left'],
       [total('MetricReadCostUsd', 'Sum'), 'GetMetricData reads', 'right'],

@@ -35,8 +35,10 @@ const byTitle = (widgets: Widget[], title: string): unknown[][] => {
   return seriesOf(found[0] as Widget);
 };
 
-const search = (metric: string, dimension: string, stat: string) =>
-  ['SEARCH', `SEARCH('{Spotwise,service,${dimension}} MetricName="${metric}" service="spotwise"', '${stat}', 300)`];
+const search = (metric: string, dimension: string, stat: string) => [
+  'SEARCH',
+  `SEARCH('{Spotwise,service,${dimension}} MetricName="${metric}" service="spotwise"', '${stat}', 300)`,
+];
 const svc = { service: 'spotwise' };
 
 describe('SpotwiseDashboard (spotwise.example.yaml)', () => {
@@ -53,7 +55,9 @@ describe('SpotwiseDashboard (spotwise.example.yaml)', () => {
       ['NoticeToLastActionSeconds', svc, 'p99'],
     ]);
     expect(byTitle(widgets, 'Interruptions deferred, by reason')).toEqual([search('InterruptionsDeferred', 'Reason', 'Sum')]);
-    expect(byTitle(widgets, 'Reservations, voluntary interruptions, unstable Spot pool shifts, throttles requested, loans made and revoked (by group)')).toEqual([
+    expect(
+      byTitle(widgets, 'Reservations, voluntary interruptions, unstable Spot pool shifts, throttles requested, loans made and revoked (by group)'),
+    ).toEqual([
       ['ReservationsMade', svc, 'Sum'],
       ['ReservationRefusals', svc, 'Sum'],
       ['InterruptionsScheduled', svc, 'Sum'],
@@ -109,7 +113,11 @@ describe('SpotwiseDashboard (spotwise.example.yaml)', () => {
     const shown = Object.values(MetricName).filter((name) => text.includes(`"${name}"`) || text.includes(`\\"${name}\\"`));
     // Not charted: per-tick bookkeeping that the dashboard's other graphs already reflect.
     const notCharted = [MetricName.profilesUpdated, MetricName.metricGaps];
-    expect(shown.sort()).toEqual(Object.values(MetricName).filter((n) => !notCharted.includes(n as never)).sort());
+    expect(shown.sort()).toEqual(
+      Object.values(MetricName)
+        .filter((n) => !notCharted.includes(n as never))
+        .sort(),
+    );
   });
 });
 

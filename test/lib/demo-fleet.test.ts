@@ -75,13 +75,15 @@ describe('the demo fleet (-c demo=true)', () => {
     });
   });
 
-  it('installs and configures the CloudWatch agent with the adapters\' configuration, watching the demo workload', () => {
+  it("installs and configures the CloudWatch agent with the adapters' configuration, watching the demo workload", () => {
     const [lt] = Object.values(template.findResources('AWS::EC2::LaunchTemplate'));
     const userData = lt?.Properties.LaunchTemplateData.UserData['Fn::Base64'] as string;
     const agentConfig = JSON.parse(readFileSync(join(PROJECT_ROOT, 'lambda/adapters/cloudwatch-agent-config.json'), 'utf8')) as Record<string, unknown>;
     expect(userData).toContain('dnf install -y amazon-cloudwatch-agent');
     expect(userData).toContain(`<<'SPOTWISE_AGENT_CONFIG'\n${JSON.stringify(demoAgentConfig(agentConfig), null, 2)}\nSPOTWISE_AGENT_CONFIG\n`);
-    expect(userData).toContain('amazon-cloudwatch-agent-ctl -a fetch-config -m ec2 -s -c file:/opt/aws/amazon-cloudwatch-agent/etc/amazon-cloudwatch-agent.json');
+    expect(userData).toContain(
+      'amazon-cloudwatch-agent-ctl -a fetch-config -m ec2 -s -c file:/opt/aws/amazon-cloudwatch-agent/etc/amazon-cloudwatch-agent.json',
+    );
     expect(userData).toContain('"pattern": "stress-ng"');
     expect(userData).not.toContain('REPLACE_');
     expect(userData).toContain('systemctl enable --now spotwise-demo-load.service');
@@ -99,18 +101,26 @@ describe('the demo fleet (-c demo=true)', () => {
     });
   });
 
-  it('puts spotwise\'s lifecycle hooks on both groups', () => {
+  it("puts spotwise's lifecycle hooks on both groups", () => {
     template.resourceCountIs('AWS::AutoScaling::LifecycleHook', 4);
     for (const name of ['Spotwise-demo-primary', 'Spotwise-demo-standby']) {
       for (const hook of ['spotwise-launch', 'spotwise-terminate']) {
-        template.hasResourceProperties('AWS::AutoScaling::LifecycleHook', { AutoScalingGroupName: { Ref: groupId(name) }, LifecycleHookName: hook, DefaultResult: 'CONTINUE', HeartbeatTimeout: 300 });
+        template.hasResourceProperties('AWS::AutoScaling::LifecycleHook', {
+          AutoScalingGroupName: { Ref: groupId(name) },
+          LifecycleHookName: hook,
+          DefaultResult: 'CONTINUE',
+          HeartbeatTimeout: 300,
+        });
       }
     }
   });
 
   it('is managed by the stack: lifecycle rules filtered to the demo groups, a profiler tick for each group', () => {
     template.hasResourceProperties('AWS::Events::Rule', {
-      EventPattern: { 'detail-type': ['EC2 Instance-launch Lifecycle Action'], detail: { AutoScalingGroupName: ['Spotwise-demo-primary', 'Spotwise-demo-standby'] } },
+      EventPattern: {
+        'detail-type': ['EC2 Instance-launch Lifecycle Action'],
+        detail: { AutoScalingGroupName: ['Spotwise-demo-primary', 'Spotwise-demo-standby'] },
+      },
     });
     const ticks = Object.values(template.findResources('AWS::Events::Rule')).filter((r) => r.Properties.ScheduleExpression === 'rate(5 minutes)');
     expect(ticks).toHaveLength(1);
@@ -138,7 +148,10 @@ describe('DemoFleet props', () => {
     [{ primary: { name: 'p', instanceTypes: [] } }, 'primary.instanceTypes must name at least one instance type (got [])'],
     [{ primarySize: { min: 3, max: 2 } }, 'primarySize must satisfy 0 <= min <= max and max >= 1 (got {"min":3,"max":2})'],
     [{ primarySize: { min: 0, max: 0 } }, 'primarySize must satisfy 0 <= min <= max and max >= 1 (got {"min":0,"max":0})'],
-    [{ standby: { name: 's', instanceType: 't4g.medium', warmPool: { ...warmPool, min_size: 3, max_prepared_capacity: 2 } } }, 'standby.warmPool.max_prepared_capacity must be -1 or at least min_size 3 (got 2)'],
+    [
+      { standby: { name: 's', instanceType: 't4g.medium', warmPool: { ...warmPool, min_size: 3, max_prepared_capacity: 2 } } },
+      'standby.warmPool.max_prepared_capacity must be -1 or at least min_size 3 (got 2)',
+    ],
   ])('refuses %j', (patch, message) => {
     expect(() => new DemoFleet(bareStack(), 'Demo', { ...props, ...patch })).toThrow(`DemoFleet Test/Demo: ${message}`);
   });
@@ -155,9 +168,27 @@ describe('DemoFleet props', () => {
 
 describe('demoAgentConfig', () => {
   it('points placeholder procstat patterns at the demo workload and leaves the rest untouched', () => {
-    const input = { metrics: { namespace: 'CWAgent', metrics_collected: { procstat: [{ pattern: 'REPLACE_ME', measurement: ['memory_rss'] }, { pattern: 'java', measurement: ['cpu_usage'] }] } } };
+    const input = {
+      metrics: {
+        namespace: 'CWAgent',
+        metrics_collected: {
+          procstat: [
+            { pattern: 'REPLACE_ME', measurement: ['memory_rss'] },
+            { pattern: 'java', measurement: ['cpu_usage'] },
+          ],
+        },
+      },
+    };
     expect(demoAgentConfig(input)).toEqual({
-      metrics: { namespace: 'CWAgent', metrics_collected: { procstat: [{ pattern: 'stress-ng', measurement: ['memory_rss'] }, { pattern: 'java', measurement: ['cpu_usage'] }] } },
+      metrics: {
+        namespace: 'CWAgent',
+        metrics_collected: {
+          procstat: [
+            { pattern: 'stress-ng', measurement: ['memory_rss'] },
+            { pattern: 'java', measurement: ['cpu_usage'] },
+          ],
+        },
+      },
     });
     expect(input.metrics.metrics_collected.procstat[0]?.pattern).toBe('REPLACE_ME');
   });

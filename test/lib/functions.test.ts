@@ -117,13 +117,18 @@ describe('the four functions (spotwise.example.yaml, -c dry_run=false, alarm_ema
     for (const fn of HANDLER_NAMES) {
       const vars = (functionOf(s.template, fn).Environment as { Variables: Record<string, unknown> }).Variables;
       const names = ['SPOTWISE_SCHEDULER_GROUP', 'SPOTWISE_SCHEDULER_ROLE_ARN', 'SPOTWISE_EXECUTOR_ARN', 'SPOTWISE_SCHEDULER_DLQ_ARN'].filter((n) => n in vars);
-      expect(names).toEqual(fn === 'coordinator' ? ['SPOTWISE_SCHEDULER_GROUP', 'SPOTWISE_SCHEDULER_ROLE_ARN', 'SPOTWISE_EXECUTOR_ARN', 'SPOTWISE_SCHEDULER_DLQ_ARN'] : []);
+      expect(names).toEqual(
+        fn === 'coordinator' ? ['SPOTWISE_SCHEDULER_GROUP', 'SPOTWISE_SCHEDULER_ROLE_ARN', 'SPOTWISE_EXECUTOR_ARN', 'SPOTWISE_SCHEDULER_DLQ_ARN'] : [],
+      );
     }
   });
 });
 
 describe('SpotwiseFunctions', () => {
-  const config = parseSpotwiseConfig({ groups: [{ name: 'g', policy: 'p', capacity: { vcpu: 1, memory_gib: 1 } }], policies: [{ policy_name: 'p', priority: 1 }] });
+  const config = parseSpotwiseConfig({
+    groups: [{ name: 'g', policy: 'p', capacity: { vcpu: 1, memory_gib: 1 } }],
+    policies: [{ policy_name: 'p', priority: 1 }],
+  });
   const build = (configJson: string, modelDir?: string) => {
     const stack = bareStack();
     const fns = new SpotwiseFunctions(stack, 'Functions', {

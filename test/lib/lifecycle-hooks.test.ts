@@ -50,13 +50,25 @@ describe('ExistingGroupLifecycleHooks', () => {
       {
         service: 'AutoScaling',
         action: 'putLifecycleHook',
-        parameters: { AutoScalingGroupName: 'web-spot', LifecycleHookName: 'spotwise-launch', LifecycleTransition: 'autoscaling:EC2_INSTANCE_LAUNCHING', HeartbeatTimeout: 300, DefaultResult: 'CONTINUE' },
+        parameters: {
+          AutoScalingGroupName: 'web-spot',
+          LifecycleHookName: 'spotwise-launch',
+          LifecycleTransition: 'autoscaling:EC2_INSTANCE_LAUNCHING',
+          HeartbeatTimeout: 300,
+          DefaultResult: 'CONTINUE',
+        },
         physicalResourceId: { id: 'web-spot/spotwise-launch' },
       },
       {
         service: 'AutoScaling',
         action: 'putLifecycleHook',
-        parameters: { AutoScalingGroupName: 'web-spot', LifecycleHookName: 'spotwise-terminate', LifecycleTransition: 'autoscaling:EC2_INSTANCE_TERMINATING', HeartbeatTimeout: 300, DefaultResult: 'CONTINUE' },
+        parameters: {
+          AutoScalingGroupName: 'web-spot',
+          LifecycleHookName: 'spotwise-terminate',
+          LifecycleTransition: 'autoscaling:EC2_INSTANCE_TERMINATING',
+          HeartbeatTimeout: 300,
+          DefaultResult: 'CONTINUE',
+        },
         physicalResourceId: { id: 'web-spot/spotwise-terminate' },
       },
     ]);
@@ -83,7 +95,15 @@ describe('ExistingGroupLifecycleHooks', () => {
             Resource: {
               'Fn::Join': [
                 '',
-                ['arn:', { Ref: 'AWS::Partition' }, ':autoscaling:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, ':autoScalingGroup:*:autoScalingGroupName/web-spot'],
+                [
+                  'arn:',
+                  { Ref: 'AWS::Partition' },
+                  ':autoscaling:',
+                  { Ref: 'AWS::Region' },
+                  ':',
+                  { Ref: 'AWS::AccountId' },
+                  ':autoScalingGroup:*:autoScalingGroupName/web-spot',
+                ],
               ],
             },
             Condition: { StringEquals: { 'autoscaling:ResourceTag/spotwise:managed': 'true' } },

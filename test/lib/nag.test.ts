@@ -52,10 +52,10 @@ describe('cdk-nag AwsSolutions', () => {
 
   it('fails the synth on a finding nobody acknowledged', () => {
     const stack = createSpotwiseApp(testApp());
-    new SecurityGroup(stack, 'Open', { vpc: new Vpc(stack, 'Vpc', { natGateways: 0, maxAzs: 1, restrictDefaultSecurityGroup: false }), description: 'x' }).addIngressRule(
-      Peer.anyIpv4(),
-      Port.tcp(22),
-    );
+    new SecurityGroup(stack, 'Open', {
+      vpc: new Vpc(stack, 'Vpc', { natGateways: 0, maxAzs: 1, restrictDefaultSecurityGroup: false }),
+      description: 'x',
+    }).addIngressRule(Peer.anyIpv4(), Port.tcp(22));
     expect(() => Template.fromStack(stack)).toThrow(/AwsSolutions-EC23/);
   });
 });

@@ -51,11 +51,19 @@ describe('NoticeRules with named groups', () => {
   });
 
   it('routes spot interruption warnings, useless after the 120 s lead', () => {
-    expectRule(t, { source: ['aws.ec2'], 'detail-type': ['EC2 Spot Instance Interruption Warning'] }, { MaximumEventAgeInSeconds: 120, MaximumRetryAttempts: 5 });
+    expectRule(
+      t,
+      { source: ['aws.ec2'], 'detail-type': ['EC2 Spot Instance Interruption Warning'] },
+      { MaximumEventAgeInSeconds: 120, MaximumRetryAttempts: 5 },
+    );
   });
 
   it('routes rebalance recommendations', () => {
-    expectRule(t, { source: ['aws.ec2'], 'detail-type': ['EC2 Instance Rebalance Recommendation'] }, { MaximumEventAgeInSeconds: 600, MaximumRetryAttempts: 8 });
+    expectRule(
+      t,
+      { source: ['aws.ec2'], 'detail-type': ['EC2 Instance Rebalance Recommendation'] },
+      { MaximumEventAgeInSeconds: 600, MaximumRetryAttempts: 8 },
+    );
   });
 
   it('routes instance state changes to the states spotwise acts on only, not every state change in the region', () => {
@@ -64,7 +72,9 @@ describe('NoticeRules with named groups', () => {
       { source: ['aws.ec2'], 'detail-type': ['EC2 Instance State-change Notification'], detail: { state: ['running', 'stopped'] } },
       { MaximumEventAgeInSeconds: 600, MaximumRetryAttempts: 8 },
     );
-    const stateRules = Object.values(t.template.findResources('AWS::Events::Rule', { Properties: { EventPattern: { 'detail-type': ['EC2 Instance State-change Notification'] } } }));
+    const stateRules = Object.values(
+      t.template.findResources('AWS::Events::Rule', { Properties: { EventPattern: { 'detail-type': ['EC2 Instance State-change Notification'] } } }),
+    );
     expect(stateRules).toHaveLength(1);
     expect(stateRules[0]?.Properties.EventPattern.detail.state).not.toContain('pending');
     expect(stateRules[0]?.Properties.EventPattern.detail.state).not.toContain('stopping');
@@ -86,11 +96,13 @@ describe('NoticeRules with named groups', () => {
       { fnId: t.coordinatorId, dlqId: t.coordinatorDlqId },
     );
     // No other rule reaches the coordinator, and no Health event reaches the notice handler.
-    const toCoordinator = t.template.findResources('AWS::Events::Rule', { Properties: { Targets: [Match.objectLike({ Arn: { 'Fn::GetAtt': [t.coordinatorId, 'Arn'] } })] } });
+    const toCoordinator = t.template.findResources('AWS::Events::Rule', {
+      Properties: { Targets: [Match.objectLike({ Arn: { 'Fn::GetAtt': [t.coordinatorId, 'Arn'] } })] },
+    });
     expect(Object.keys(toCoordinator)).toHaveLength(1);
   });
 
-  it('routes launch lifecycle actions of spotwise\'s hook on the managed groups only', () => {
+  it("routes launch lifecycle actions of spotwise's hook on the managed groups only", () => {
     expectRule(
       t,
       {
@@ -102,7 +114,7 @@ describe('NoticeRules with named groups', () => {
     );
   });
 
-  it('routes terminate lifecycle actions of spotwise\'s hook on the managed groups only', () => {
+  it("routes terminate lifecycle actions of spotwise's hook on the managed groups only", () => {
     expectRule(
       t,
       {
@@ -114,7 +126,7 @@ describe('NoticeRules with named groups', () => {
     );
   });
 
-  it('lets EventBridge invoke each rule\'s function and write to that function\'s DLQ, each rule only its own', () => {
+  it("lets EventBridge invoke each rule's function and write to that function's DLQ, each rule only its own", () => {
     t.template.resourceCountIs('AWS::Lambda::Permission', 7);
     const policies = Object.values(t.template.findResources('AWS::SQS::QueuePolicy'));
     const policy = policies.find((p) => (p.Properties.Queues as unknown[]).some((q) => JSON.stringify(q).includes(t.dlqId)));
@@ -123,13 +135,16 @@ describe('NoticeRules with named groups', () => {
     // One statement per rule, each limited to that rule by aws:SourceArn.
     expect(statements).toHaveLength(6);
     expect(statements).toEqual(
-      ruleIds.map((ruleId) => expect.objectContaining({
-        Action: 'sqs:SendMessage',
-        Effect: 'Allow',
-        Principal: { Service: 'events.amazonaws.com' },
-        Resource: { 'Fn::GetAtt': [t.dlqId, 'Arn'] },
-        Condition: { ArnEquals: { 'aws:SourceArn': { 'Fn::GetAtt': [ruleId, 'Arn'] } } },
-      }) as unknown),
+      ruleIds.map(
+        (ruleId) =>
+          expect.objectContaining({
+            Action: 'sqs:SendMessage',
+            Effect: 'Allow',
+            Principal: { Service: 'events.amazonaws.com' },
+            Resource: { 'Fn::GetAtt': [t.dlqId, 'Arn'] },
+            Condition: { ArnEquals: { 'aws:SourceArn': { 'Fn::GetAtt': [ruleId, 'Arn'] } } },
+          }) as unknown,
+      ),
     );
   });
 });
@@ -138,18 +153,24 @@ describe('NoticeRules: the coordinator side (least privilege)', () => {
   it('the coordinator can be invoked by the Health rule only, and its DLQ written by that rule only', () => {
     const t = build(['web-spot']);
     const [maintenanceRule] = logicalIdsOf(t.template, 'AWS::Events::Rule', { EventPattern: { source: ['aws.health'] } });
-    const permissions = Object.values(t.template.findResources('AWS::Lambda::Permission', { Properties: { FunctionName: { 'Fn::GetAtt': [t.coordinatorId, 'Arn'] } } }));
+    const permissions = Object.values(
+      t.template.findResources('AWS::Lambda::Permission', { Properties: { FunctionName: { 'Fn::GetAtt': [t.coordinatorId, 'Arn'] } } }),
+    );
     expect(permissions.map((p) => p.Properties.SourceArn)).toEqual([{ 'Fn::GetAtt': [maintenanceRule, 'Arn'] }]);
     const policies = Object.values(t.template.findResources('AWS::SQS::QueuePolicy'));
     const coordinatorQueuePolicy = policies.find((p) => JSON.stringify(p.Properties.Queues).includes(t.coordinatorDlqId));
     expect(coordinatorQueuePolicy?.Properties.PolicyDocument.Statement).toEqual([
-      expect.objectContaining({ Action: 'sqs:SendMessage', Principal: { Service: 'events.amazonaws.com' }, Condition: { ArnEquals: { 'aws:SourceArn': { 'Fn::GetAtt': [maintenanceRule, 'Arn'] } } } }),
+      expect.objectContaining({
+        Action: 'sqs:SendMessage',
+        Principal: { Service: 'events.amazonaws.com' },
+        Condition: { ArnEquals: { 'aws:SourceArn': { 'Fn::GetAtt': [maintenanceRule, 'Arn'] } } },
+      }),
     ]);
   });
 });
 
 describe('NoticeRules with tag-selected groups', () => {
-  it('cannot filter lifecycle actions by group (no tags in events), only by spotwise\'s hook name', () => {
+  it("cannot filter lifecycle actions by group (no tags in events), only by spotwise's hook name", () => {
     const t = build(undefined);
     expectRule(
       t,
@@ -170,13 +191,25 @@ describe('NoticeRules props', () => {
   });
 
   it.each([
-    [{ maxEventAge: Duration.seconds(30), retryAttempts: 1 }, 'NoticeRules Test/Notices stateChange: maxEventAge must be between 60 seconds and 24 hours (got 30 seconds)'],
-    [{ maxEventAge: Duration.minutes(5), retryAttempts: 186 }, 'NoticeRules Test/Notices stateChange: retryAttempts must be an integer between 0 and 185 (got 186)'],
+    [
+      { maxEventAge: Duration.seconds(30), retryAttempts: 1 },
+      'NoticeRules Test/Notices stateChange: maxEventAge must be between 60 seconds and 24 hours (got 30 seconds)',
+    ],
+    [
+      { maxEventAge: Duration.minutes(5), retryAttempts: 186 },
+      'NoticeRules Test/Notices stateChange: retryAttempts must be an integer between 0 and 185 (got 186)',
+    ],
   ])('refuses a delivery policy outside EventBridge limits', (delivery, message) => {
     const stack = bareStack();
-    expect(() => new NoticeRules(stack, 'Notices', {
-      target: dummyFunction(stack, 'F'), deadLetterQueue: dummyQueue(stack, 'Q'), maintenance: { target: dummyFunction(stack, 'C'), deadLetterQueue: dummyQueue(stack, 'CQ') },
-      groupNames: ['a'], delivery: { stateChange: delivery },
-    })).toThrow(message);
+    expect(
+      () =>
+        new NoticeRules(stack, 'Notices', {
+          target: dummyFunction(stack, 'F'),
+          deadLetterQueue: dummyQueue(stack, 'Q'),
+          maintenance: { target: dummyFunction(stack, 'C'), deadLetterQueue: dummyQueue(stack, 'CQ') },
+          groupNames: ['a'],
+          delivery: { stateChange: delivery },
+        }),
+    ).toThrow(message);
   });
 });

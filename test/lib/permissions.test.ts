@@ -55,8 +55,16 @@ const TABLE_READ_WRITE = [
 const baseStatements = (template: Template, fn: HandlerName): Statement[] => {
   const table = idOf(template, 'AWS::DynamoDB::Table', 'State');
   return [
-    { Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Effect: 'Allow', Resource: { 'Fn::GetAtt': [idOf(template, 'AWS::Logs::LogGroup', `Functions${capitalise(fn)}Logs`), 'Arn'] } },
-    { Action: 'sqs:SendMessage', Effect: 'Allow', Resource: { 'Fn::GetAtt': [idOf(template, 'AWS::SQS::Queue', `Functions${capitalise(fn)}DeadLetters`), 'Arn'] } },
+    {
+      Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+      Effect: 'Allow',
+      Resource: { 'Fn::GetAtt': [idOf(template, 'AWS::Logs::LogGroup', `Functions${capitalise(fn)}Logs`), 'Arn'] },
+    },
+    {
+      Action: 'sqs:SendMessage',
+      Effect: 'Allow',
+      Resource: { 'Fn::GetAtt': [idOf(template, 'AWS::SQS::Queue', `Functions${capitalise(fn)}DeadLetters`), 'Arn'] },
+    },
     { Action: ['xray:PutTraceSegments', 'xray:PutTelemetryRecords'], Effect: 'Allow', Resource: '*' },
     { Action: TABLE_READ_WRITE, Effect: 'Allow', Resource: [{ 'Fn::GetAtt': [table, 'Arn'] }] },
     { Action: ['dynamodb:GetRecords', 'dynamodb:GetShardIterator'], Effect: 'Allow', Resource: [{ 'Fn::GetAtt': [table, 'Arn'] }] },
@@ -85,7 +93,13 @@ describe('IAM, active (spotwise.example.yaml with -c dry_run=false)', () => {
       { Sid: 'ReadMetrics', Action: 'cloudwatch:GetMetricData', Effect: 'Allow', Resource: '*' },
       { Sid: 'ReadPrices', Action: ['ec2:DescribeSpotPriceHistory', 'pricing:GetProducts'], Effect: 'Allow', Resource: '*' },
       { Sid: 'ChangeManagedInstances', Action: 'ec2:ModifyInstanceAttribute', Effect: 'Allow', Resource: instanceArn, Condition: managedInstances },
-      { Sid: 'ChangeManagedGroups', Action: ['autoscaling:PutWarmPool', 'autoscaling:TerminateInstanceInAutoScalingGroup'], Effect: 'Allow', Resource: NAMED_GROUPS.map(groupArn), Condition: managedGroups },
+      {
+        Sid: 'ChangeManagedGroups',
+        Action: ['autoscaling:PutWarmPool', 'autoscaling:TerminateInstanceInAutoScalingGroup'],
+        Effect: 'Allow',
+        Resource: NAMED_GROUPS.map(groupArn),
+        Condition: managedGroups,
+      },
     ]);
   });
 
@@ -102,8 +116,12 @@ describe('IAM, active (spotwise.example.yaml with -c dry_run=false)', () => {
       {
         Sid: 'ChangeManagedGroups',
         Action: [
-          'autoscaling:ExecutePolicy', 'autoscaling:PutWarmPool', 'autoscaling:CompleteLifecycleAction', 'autoscaling:RecordLifecycleActionHeartbeat',
-          'autoscaling:EnterStandby', 'autoscaling:ExitStandby',
+          'autoscaling:ExecutePolicy',
+          'autoscaling:PutWarmPool',
+          'autoscaling:CompleteLifecycleAction',
+          'autoscaling:RecordLifecycleActionHeartbeat',
+          'autoscaling:EnterStandby',
+          'autoscaling:ExitStandby',
         ],
         Effect: 'Allow',
         Resource: NAMED_GROUPS.map(groupArn),
@@ -136,7 +154,13 @@ describe('IAM, active (spotwise.example.yaml with -c dry_run=false)', () => {
   it('executor: stops/starts managed instances, moves them to and from Standby and terminates through Auto Scaling in managed groups only', () => {
     expect(statementsOf(template, 'executor')).toEqual([
       ...baseStatements(template, 'executor'),
-      { Sid: 'ChangeManagedInstances', Action: ['ec2:StopInstances', 'ec2:StartInstances'], Effect: 'Allow', Resource: instanceArn, Condition: managedInstances },
+      {
+        Sid: 'ChangeManagedInstances',
+        Action: ['ec2:StopInstances', 'ec2:StartInstances'],
+        Effect: 'Allow',
+        Resource: instanceArn,
+        Condition: managedInstances,
+      },
       {
         Sid: 'ChangeManagedGroups',
         Action: ['autoscaling:TerminateInstanceInAutoScalingGroup', 'autoscaling:EnterStandby', 'autoscaling:ExitStandby'],
@@ -163,7 +187,9 @@ describe('IAM, active (spotwise.example.yaml with -c dry_run=false)', () => {
     for (const fn of HANDLER_NAMES) {
       const role = template.findResources('AWS::IAM::Role')[idOf(template, 'AWS::IAM::Role', `Functions${capitalise(fn)}Role`)];
       expect(role?.Properties.ManagedPolicyArns).toBeUndefined();
-      expect(role?.Properties.AssumeRolePolicyDocument.Statement).toEqual([{ Action: 'sts:AssumeRole', Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' } }]);
+      expect(role?.Properties.AssumeRolePolicyDocument.Statement).toEqual([
+        { Action: 'sts:AssumeRole', Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' } },
+      ]);
     }
   });
 });
@@ -175,7 +201,9 @@ describe('IAM in dry-run (the default)', () => {
       expect(statementsOf(template, fn)).toEqual([
         ...baseStatements(template, fn),
         ...(FUNCTION_ACCESS[fn].readMetrics ? [{ Sid: 'ReadMetrics', Action: 'cloudwatch:GetMetricData', Effect: 'Allow', Resource: '*' }] : []),
-        ...(FUNCTION_ACCESS[fn].readPrices === true ? [{ Sid: 'ReadPrices', Action: ['ec2:DescribeSpotPriceHistory', 'pricing:GetProducts'], Effect: 'Allow', Resource: '*' }] : []),
+        ...(FUNCTION_ACCESS[fn].readPrices === true
+          ? [{ Sid: 'ReadPrices', Action: ['ec2:DescribeSpotPriceHistory', 'pricing:GetProducts'], Effect: 'Allow', Resource: '*' }]
+          : []),
       ]);
     }
   });

@@ -45,9 +45,12 @@ describe('ProfilerSchedule', () => {
     }
   });
 
-  it('never gives a retry more time than one tick, but at least EventBridge\'s 60 s minimum', () => {
+  it("never gives a retry more time than one tick, but at least EventBridge's 60 s minimum", () => {
     const { template } = build(['g'], 1);
-    template.hasResourceProperties('AWS::Events::Rule', { ScheduleExpression: 'rate(1 minute)', Targets: [{ RetryPolicy: { MaximumEventAgeInSeconds: 60, MaximumRetryAttempts: 2 } }] });
+    template.hasResourceProperties('AWS::Events::Rule', {
+      ScheduleExpression: 'rate(1 minute)',
+      Targets: [{ RetryPolicy: { MaximumEventAgeInSeconds: 60, MaximumRetryAttempts: 2 } }],
+    });
   });
 
   it('packs at most five targets per rule and covers every group exactly once', () => {

@@ -36,7 +36,11 @@ describe('RequestBus', () => {
     const stack = bareStack();
     const bus = new RequestBus(stack, 'Events');
     expect(() =>
-      bus.routeRequestsTo({ target: dummyFunction(stack, 'C'), deadLetterQueue: dummyQueue(stack, 'Q'), delivery: { maxEventAge: Duration.hours(25), retryAttempts: 1 } }),
+      bus.routeRequestsTo({
+        target: dummyFunction(stack, 'C'),
+        deadLetterQueue: dummyQueue(stack, 'Q'),
+        delivery: { maxEventAge: Duration.hours(25), retryAttempts: 1 },
+      }),
     ).toThrow('RequestBus Test/Events: maxEventAge must be between 60 seconds and 24 hours (got 90000 seconds)');
   });
 });

@@ -29,8 +29,8 @@ describe('RequestRetrySchedule', () => {
 
   it.each([0, 61, 1.5])('refuses rateMinutes %d', (rateMinutes) => {
     const stack = bareStack();
-    expect(() => new RequestRetrySchedule(stack, 'Retry', { coordinator: dummyFunction(stack, 'C'), deadLetterQueue: dummyQueue(stack, 'Q'), rateMinutes })).toThrow(
-      `RequestRetrySchedule Test/Retry: rateMinutes must be an integer between 1 and 60 (got ${rateMinutes})`,
-    );
+    expect(
+      () => new RequestRetrySchedule(stack, 'Retry', { coordinator: dummyFunction(stack, 'C'), deadLetterQueue: dummyQueue(stack, 'Q'), rateMinutes }),
+    ).toThrow(`RequestRetrySchedule Test/Retry: rateMinutes must be an integer between 1 and 60 (got ${rateMinutes})`);
   });
 });

@@ -14,7 +14,7 @@ describe('validateDelivery', () => {
     expect(() => validateDelivery('Owner', { maxEventAge: Duration.seconds(age), retryAttempts: retries })).toThrow(message);
   });
 
-  it('accepts exactly EventBridge\'s limits: 60 s..24 h, 0..185 retries', () => {
+  it("accepts exactly EventBridge's limits: 60 s..24 h, 0..185 retries", () => {
     fc.assert(
       fc.property(fc.integer({ min: 1, max: 100_000 }), fc.integer({ min: -5, max: 200 }), (age, retries) => {
         const valid = age >= 60 && age <= 86_400 && retries >= 0 && retries <= 185;

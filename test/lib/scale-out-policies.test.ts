@@ -12,7 +12,11 @@ describe('ScaleOutPolicies', () => {
     template.resourceCountIs('AWS::AutoScaling::ScalingPolicy', 2);
     for (const name of ['web', 'web-standby']) {
       template.hasResourceProperties('AWS::AutoScaling::ScalingPolicy', {
-        AutoScalingGroupName: name, PolicyType: 'SimpleScaling', AdjustmentType: 'ChangeInCapacity', ScalingAdjustment: 1, Cooldown: '0',
+        AutoScalingGroupName: name,
+        PolicyType: 'SimpleScaling',
+        AdjustmentType: 'ChangeInCapacity',
+        ScalingAdjustment: 1,
+        Cooldown: '0',
       });
     }
     // CloudFormation names a policy after its logical id: the adapter looks for SCALE_OUT_POLICY_ID in it.
@@ -20,7 +24,9 @@ describe('ScaleOutPolicies', () => {
   });
 
   it('refuses a group named twice', () => {
-    expect(() => new ScaleOutPolicies(bareStack(), 'P', { groupNames: ['web', 'web'] })).toThrow('ScaleOutPolicies Test/P: groupNames must be unique (got "web" twice)');
+    expect(() => new ScaleOutPolicies(bareStack(), 'P', { groupNames: ['web', 'web'] })).toThrow(
+      'ScaleOutPolicies Test/P: groupNames must be unique (got "web" twice)',
+    );
   });
 });
 
@@ -29,7 +35,12 @@ describe('the stack', () => {
     const { synthSpotwise } = await import('./helpers');
     const { template } = synthSpotwise();
     for (const name of ['web-spot', 'batch-spot', 'web-standby']) {
-      template.hasResourceProperties('AWS::AutoScaling::ScalingPolicy', { AutoScalingGroupName: name, PolicyType: 'SimpleScaling', AdjustmentType: 'ChangeInCapacity', ScalingAdjustment: 1 });
+      template.hasResourceProperties('AWS::AutoScaling::ScalingPolicy', {
+        AutoScalingGroupName: name,
+        PolicyType: 'SimpleScaling',
+        AdjustmentType: 'ChangeInCapacity',
+        ScalingAdjustment: 1,
+      });
     }
     template.resourceCountIs('AWS::AutoScaling::ScalingPolicy', 3);
   });

@@ -50,7 +50,11 @@ describe('SpotwiseFunction props', () => {
     const template = Template.fromStack(stack);
     const [layer] = logicalIdsOf(template, 'AWS::Lambda::LayerVersion');
     template.hasResourceProperties('AWS::Lambda::Function', { Layers: [{ Ref: layer }], Runtime: 'nodejs24.x', Architectures: ['arm64'] });
-    template.hasResourceProperties('AWS::Lambda::LayerVersion', { CompatibleRuntimes: ['nodejs24.x'], CompatibleArchitectures: ['arm64'], Description: Match.stringLikeRegexp('package-lock.json') });
+    template.hasResourceProperties('AWS::Lambda::LayerVersion', {
+      CompatibleRuntimes: ['nodejs24.x'],
+      CompatibleArchitectures: ['arm64'],
+      Description: Match.stringLikeRegexp('package-lock.json'),
+    });
   });
 });
 
@@ -109,14 +113,19 @@ describe('bundles', () => {
     }
   }, 120_000);
 
-  it.each(['profiler', 'notice', 'coordinator', 'executor'] as const)('the %s bundle imports the layer\'s SDK packages and carries none of them', async (handler) => {
-    const b = baseBundling(LAMBDA_BUNDLE_TARGET, handler);
-    expect(b.externalModules).toEqual([...AWS_SDK_LAYER_PACKAGES, ...EXTERNAL_MODULES[handler]]);
-    const result = await buildBundle(handler);
-    const inputs = Object.keys(result.metafile.inputs);
-    expect(inputs.filter((p) => AWS_SDK_LAYER_PACKAGES.some((pkg) => p.includes(`node_modules/${pkg}/`)))).toEqual([]);
-    const externalSdk = new Set(Object.values(result.metafile.outputs).flatMap((o) => o.imports.filter((i) => i.external && i.path.startsWith('@aws-sdk/')).map((i) => i.path)));
-    expect(externalSdk.size).toBeGreaterThan(0);
-    expect([...externalSdk].filter((p) => !(AWS_SDK_LAYER_PACKAGES as readonly string[]).includes(p))).toEqual([]);
-  });
+  it.each(['profiler', 'notice', 'coordinator', 'executor'] as const)(
+    "the %s bundle imports the layer's SDK packages and carries none of them",
+    async (handler) => {
+      const b = baseBundling(LAMBDA_BUNDLE_TARGET, handler);
+      expect(b.externalModules).toEqual([...AWS_SDK_LAYER_PACKAGES, ...EXTERNAL_MODULES[handler]]);
+      const result = await buildBundle(handler);
+      const inputs = Object.keys(result.metafile.inputs);
+      expect(inputs.filter((p) => AWS_SDK_LAYER_PACKAGES.some((pkg) => p.includes(`node_modules/${pkg}/`)))).toEqual([]);
+      const externalSdk = new Set(
+        Object.values(result.metafile.outputs).flatMap((o) => o.imports.filter((i) => i.external && i.path.startsWith('@aws-sdk/')).map((i) => i.path)),
+      );
+      expect(externalSdk.size).toBeGreaterThan(0);
+      expect([...externalSdk].filter((p) => !(AWS_SDK_LAYER_PACKAGES as readonly string[]).includes(p))).toEqual([]);
+    },
+  );
 });

@@ -52,7 +52,9 @@ describe('SpotwiseStack', () => {
     expect(dry.template.findResources('Custom::AWS')).toEqual({});
     Annotations.fromStack(dry.stack).hasWarning('/Spotwise', Match.stringLikeRegexp('lifecycle_hooks=true is ignored in dry-run'));
     const active = synthSpotwise({ [ContextKey.lifecycleHooks]: 'true', [ContextKey.dryRun]: 'false' }).template;
-    const groups = Object.values(active.findResources('Custom::AWS')).map((r) => (JSON.parse(r.Properties.Create as string) as { parameters: { AutoScalingGroupName: string } }).parameters.AutoScalingGroupName);
+    const groups = Object.values(active.findResources('Custom::AWS')).map(
+      (r) => (JSON.parse(r.Properties.Create as string) as { parameters: { AutoScalingGroupName: string } }).parameters.AutoScalingGroupName,
+    );
     expect(groups).toEqual(['web-spot', 'web-spot', 'batch-spot', 'batch-spot', 'web-standby', 'web-standby']);
   });
 
@@ -65,7 +67,11 @@ describe('SpotwiseStack', () => {
   it('ticks the profiler once per named group, primary and standby', () => {
     const { template } = synthSpotwise();
     const ticks = Object.values(template.findResources('AWS::Events::Rule')).filter((r) => r.Properties.ScheduleExpression === 'rate(5 minutes)');
-    const groups = ticks.flatMap((r) => (r.Properties.Targets as { InputTransformer: { InputTemplate: string } }[]).map((t) => /"groupName":"([^"]+)"/.exec(t.InputTransformer.InputTemplate)?.[1]));
+    const groups = ticks.flatMap((r) =>
+      (r.Properties.Targets as { InputTransformer: { InputTemplate: string } }[]).map(
+        (t) => /"groupName":"([^"]+)"/.exec(t.InputTransformer.InputTemplate)?.[1],
+      ),
+    );
     expect(groups).toEqual(['web-spot', 'batch-spot', 'web-standby']);
   });
 

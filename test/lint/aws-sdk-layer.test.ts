@@ -15,7 +15,14 @@ const awsSdkImportsOf = (fileName: string, text: string): string[] => {
     if (ts.isImportDeclaration(node) && ts.isStringLiteral(node.moduleSpecifier)) {
       const clause = node.importClause;
       const named = clause?.namedBindings;
-      const typeOnly = clause !== undefined && (clause.isTypeOnly || (clause.name === undefined && named !== undefined && ts.isNamedImports(named) && named.elements.length > 0 && named.elements.every((e) => e.isTypeOnly)));
+      const typeOnly =
+        clause !== undefined &&
+        (clause.isTypeOnly ||
+          (clause.name === undefined &&
+            named !== undefined &&
+            ts.isNamedImports(named) &&
+            named.elements.length > 0 &&
+            named.elements.every((e) => e.isTypeOnly)));
       if (!typeOnly) found.push(node.moduleSpecifier.text);
     } else if (ts.isExportDeclaration(node) && node.moduleSpecifier !== undefined && ts.isStringLiteral(node.moduleSpecifier) && !node.isTypeOnly) {
       found.push(node.moduleSpecifier.text);
@@ -30,7 +37,9 @@ const awsSdkImportsOf = (fileName: string, text: string): string[] => {
 };
 
 const sourcesUnder = (dir: string): string[] =>
-  readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? sourcesUnder(join(dir, e.name)) : e.name.endsWith('.ts') ? [join(dir, e.name)] : []));
+  readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+    e.isDirectory() ? sourcesUnder(join(dir, e.name)) : e.name.endsWith('.ts') ? [join(dir, e.name)] : [],
+  );
 
 describe('the AWS SDK layer covers the Lambda code', () => {
   const uses = sourcesUnder(join(PROJECT_ROOT, 'lambda')).flatMap((file) =>
@@ -59,6 +68,12 @@ describe('the AWS SDK layer covers the Lambda code', () => {
       "const m = await import('@aws-sdk/client-ssm');",
       "import { z } from 'zod';",
     ].join('\n');
-    expect(awsSdkImportsOf('probe.ts', text)).toEqual(['@aws-sdk/client-sqs', '@aws-sdk/client-s3', '@aws-sdk/client-kms', '@aws-sdk/client-sts', '@aws-sdk/client-ssm']);
+    expect(awsSdkImportsOf('probe.ts', text)).toEqual([
+      '@aws-sdk/client-sqs',
+      '@aws-sdk/client-s3',
+      '@aws-sdk/client-kms',
+      '@aws-sdk/client-sts',
+      '@aws-sdk/client-ssm',
+    ]);
   });
 });

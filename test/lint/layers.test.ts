@@ -51,7 +51,9 @@ describe('lambda/ layer rule', () => {
       const parts = filePath.split('/');
       const inCore = parts[1] === 'core' && ['common', 'coordinator', 'staging'].includes(parts[2] ?? '') && !source.startsWith('../../');
       const where = inCore ? `lambda/core/${parts[2]}` : `lambda/${parts[1]}`;
-      expect(messages).toEqual([expect.objectContaining({ severity: 2, ruleId: 'no-restricted-imports', message: expect.stringContaining(`${where} may not import from`) })]);
+      expect(messages).toEqual([
+        expect.objectContaining({ severity: 2, ruleId: 'no-restricted-imports', message: expect.stringContaining(`${where} may not import from`) }),
+      ]);
     }
   });
 
@@ -66,10 +68,17 @@ describe('lambda/ layer rule', () => {
   ] as const)('outside lambda/: %s importing %s: allowed %s', async (filePath, source, allowed) => {
     const messages = await lintAs(filePath, `import { x } from '${source}';\nexport const y = x;\n`);
     if (allowed) expect(messages).toEqual([]);
-    else expect(messages).toEqual([expect.objectContaining({ severity: 2, ruleId: 'no-restricted-imports', message: expect.stringContaining(`${filePath.split('/')[0]}/ may not import from lambda/`) })]);
+    else
+      expect(messages).toEqual([
+        expect.objectContaining({
+          severity: 2,
+          ruleId: 'no-restricted-imports',
+          message: expect.stringContaining(`${filePath.split('/')[0]}/ may not import from lambda/`),
+        }),
+      ]);
   });
 
-  it.each([['lambda/core/planner/probe.ts'], ['lambda/core/common/probe.ts']])('keeps the core\'s purity rule beside the layer rules (%s)', async (filePath) => {
+  it.each([['lambda/core/planner/probe.ts'], ['lambda/core/common/probe.ts']])("keeps the core's purity rule beside the layer rules (%s)", async (filePath) => {
     const messages = await lintAs(filePath, "import { EC2Client } from '@aws-sdk/client-ec2';\nexport const c = EC2Client;\n");
     expect(messages.map((m) => m.message).join('\n')).toContain('no AWS SDK');
   });

@@ -63,7 +63,9 @@ describe('buildSimulatedInterruptions', () => {
 
   it('is deterministic for a seed and changes with it', () => {
     const again = buildSimulatedInterruptions(series);
-    expect(again.map((c) => [c.id, c.input.now, c.input.downtimeSeconds, c.actual])).toEqual(cases.map((c) => [c.id, c.input.now, c.input.downtimeSeconds, c.actual]));
+    expect(again.map((c) => [c.id, c.input.now, c.input.downtimeSeconds, c.actual])).toEqual(
+      cases.map((c) => [c.id, c.input.now, c.input.downtimeSeconds, c.actual]),
+    );
     const other = buildSimulatedInterruptions(series, { ...DEFAULT_CASE_OPTIONS, seed: 7 });
     expect(other.map((c) => c.input.now)).not.toEqual(cases.map((c) => c.input.now));
   });

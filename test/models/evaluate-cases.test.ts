@@ -15,8 +15,14 @@ import {
 import type { ScoredCase } from '../../models/src/score-forecasts';
 
 /** Scored lists where every predictor's p90 is `p90s[predictor][i]` against the same actuals. */
-const lists = (actuals: readonly number[], p90s: Partial<Record<PredictorName, readonly number[]>>, dims: readonly ReportDimension[] = ['cpu', 'memory']): ScoredLists => {
-  const empty = Object.fromEntries(REPORT_DIMENSION_ORDER.map((rd) => [rd, Object.fromEntries(PREDICTOR_NAMES.map((p) => [p, [] as ScoredCase[]]))])) as ScoredLists;
+const lists = (
+  actuals: readonly number[],
+  p90s: Partial<Record<PredictorName, readonly number[]>>,
+  dims: readonly ReportDimension[] = ['cpu', 'memory'],
+): ScoredLists => {
+  const empty = Object.fromEntries(
+    REPORT_DIMENSION_ORDER.map((rd) => [rd, Object.fromEntries(PREDICTOR_NAMES.map((p) => [p, [] as ScoredCase[]]))]),
+  ) as ScoredLists;
   for (const rd of dims) {
     for (const p of PREDICTOR_NAMES) {
       const forecast = p90s[p] ?? actuals;
@@ -62,7 +68,10 @@ describe('reportOf: every predictor compared at VPA’s and Autopilot’s under-
   });
 
   it('property: every predictor’s operating point is at or below the baseline’s rate, never with negative slack', () => {
-    const p90 = fc.array(fc.integer({ min: 0, max: 3000 }).map((v) => v / 100), { minLength: 10, maxLength: 10 });
+    const p90 = fc.array(
+      fc.integer({ min: 0, max: 3000 }).map((v) => v / 100),
+      { minLength: 10, maxLength: 10 },
+    );
     fc.assert(
       fc.property(p90, p90, p90, (model, vpa, autopilot) => {
         const report = reportOf(collected(lists(ACTUALS, { model, vpa, autopilot })));
@@ -86,7 +95,9 @@ describe('realStartGoal', () => {
     // it is exact. VPA is exact on even cases and 50 % over on odd ones: no factor removes that. Autopilot
     // is a flat 9.
     const missLast = (f: (a: number, i: number) => number) => ACTUALS.map((a, i) => (i === 9 ? a * 0.5 : f(a, i)));
-    const report = reportOf(collected(lists(ACTUALS, { model: missLast((a) => a * 1.1), vpa: missLast((a, i) => a * (i % 2 ? 1.5 : 1)), autopilot: missLast(() => 9) })));
+    const report = reportOf(
+      collected(lists(ACTUALS, { model: missLast((a) => a * 1.1), vpa: missLast((a, i) => a * (i % 2 ? 1.5 : 1)), autopilot: missLast(() => 9) })),
+    );
     const verdicts = realStartGoal(report.byKind['real-start']);
     expect(verdicts.map((v) => [v.dimension, v.met])).toEqual([
       ['cpu', true],
@@ -94,7 +105,7 @@ describe('realStartGoal', () => {
     ]);
     expect(verdicts[0]!.detail).toContain('model under-provisions 10.0 % of 10 real starts (≤ 10.0 %)');
     // VPA's slack at 10 %: 0.5 × (2 + 4 + 6 + 8) / (1 + … + 9) = 10 / 45.
-    expect(verdicts[0]!.detail).toContain('at vpa\'s rate 10.0 %: model weightedSlack 0.0 % (p90 × 0.91) vs vpa 22.2 % (p90 × 1.00)');
+    expect(verdicts[0]!.detail).toContain("at vpa's rate 10.0 %: model weightedSlack 0.0 % (p90 × 0.91) vs vpa 22.2 % (p90 × 1.00)");
   });
 
   it.each([

@@ -47,12 +47,27 @@ describe('evaluate on the tiny fixture folder', () => {
     // last value and autopilot both predict the flat later life: under by 2.4 vCPU, 2 GiB, 6.5536 Mbps, 18 IOPS.
     for (const p of ['last-value', 'autopilot'] as const) {
       // Nothing covered: no weighted slack. wQL = mean over p50, p90 of 2·pinball / |actual| = (2.4 + 4.32) / 2 / 3.2 = 1.05.
-      expect(t.cpu[p]).toMatchObject({ underProvisionRate: 1, meanSlack: null, pinball50: expect.closeTo(1.2, 9), pinball90: expect.closeTo(2.16, 9), weightedSlack: null, weightedQuantileLoss: expect.closeTo(1.05, 9), cases: 1 });
+      expect(t.cpu[p]).toMatchObject({
+        underProvisionRate: 1,
+        meanSlack: null,
+        pinball50: expect.closeTo(1.2, 9),
+        pinball90: expect.closeTo(2.16, 9),
+        weightedSlack: null,
+        weightedQuantileLoss: expect.closeTo(1.05, 9),
+        cases: 1,
+      });
       expect(t.memory[p]).toMatchObject({ underProvisionRate: 1, pinball50: expect.closeTo(1, 9), pinball90: expect.closeTo(1.8, 9) });
       expect(t.network[p]).toMatchObject({ pinball50: expect.closeTo(0.5 * 6.5536, 9), pinball90: expect.closeTo(0.9 * 6.5536, 9) });
       expect(t.disk[p]).toMatchObject({ pinball50: expect.closeTo(9, 9), pinball90: expect.closeTo(16.2, 9) });
     }
-    expect(t.cpu.vpa).toMatchObject({ underProvisionRate: 1, meanSlack: null, pinball50: expect.closeTo(0.5 * (3.2 - VPA.cpuLate), 9), pinball90: expect.closeTo(0.9 * (3.2 - VPA.cpuLate), 9), weightedSlack: null, cases: 1 });
+    expect(t.cpu.vpa).toMatchObject({
+      underProvisionRate: 1,
+      meanSlack: null,
+      pinball50: expect.closeTo(0.5 * (3.2 - VPA.cpuLate), 9),
+      pinball90: expect.closeTo(0.9 * (3.2 - VPA.cpuLate), 9),
+      weightedSlack: null,
+      cases: 1,
+    });
     // At VPA's rate (100 %) every p90 may be scaled to 0 and nothing is covered; Autopilot's rate is 100 % too.
     expect(t.cpu.model.atBaselineRate.vpa).toEqual({ targetRate: 1, factor: 0, underProvisionRate: 1, weightedSlack: null, meanSlack: null });
     expect(t.memory.vpa.pinball90).toBeCloseTo(0.9 * (3 - VPA.memoryLate), 9);
@@ -63,12 +78,26 @@ describe('evaluate on the tiny fixture folder', () => {
   it('simulated interruptions of a flat 1 vCPU series, by hand: last value and autopilot exact, VPA 16.84 % over', () => {
     const t = result.report.byKind['simulated-interruption'];
     const n = result.cases['simulated-interruption'];
-    for (const p of ['last-value', 'autopilot'] as const) expect(t.cpu[p]).toMatchObject({ underProvisionRate: 0, meanSlack: 0, pinball50: 0, pinball90: 0, weightedSlack: 0, weightedQuantileLoss: 0, cases: n });
+    for (const p of ['last-value', 'autopilot'] as const)
+      expect(t.cpu[p]).toMatchObject({ underProvisionRate: 0, meanSlack: 0, pinball50: 0, pinball90: 0, weightedSlack: 0, weightedQuantileLoss: 0, cases: n });
     const over = VPA.cpuFlat - 1;
     // wQL = (2 · 0.5 · over + 2 · 0.1 · over) / 2 per unit of actual.
-    expect(t.cpu.vpa).toMatchObject({ underProvisionRate: 0, meanSlack: expect.closeTo(over, 9), pinball50: expect.closeTo(0.5 * over, 9), pinball90: expect.closeTo(0.1 * over, 9), weightedSlack: expect.closeTo(over, 9), weightedQuantileLoss: expect.closeTo(0.6 * over, 9), cases: n });
+    expect(t.cpu.vpa).toMatchObject({
+      underProvisionRate: 0,
+      meanSlack: expect.closeTo(over, 9),
+      pinball50: expect.closeTo(0.5 * over, 9),
+      pinball90: expect.closeTo(0.1 * over, 9),
+      weightedSlack: expect.closeTo(over, 9),
+      weightedQuantileLoss: expect.closeTo(0.6 * over, 9),
+      cases: n,
+    });
     // At Autopilot's rate (0 %) VPA needs only p90 × 1/1.1684 to cover the flat 1 vCPU: no slack left.
-    expect(t.cpu.vpa.atBaselineRate.autopilot).toMatchObject({ targetRate: 0, factor: expect.closeTo(1 / VPA.cpuFlat, 9), underProvisionRate: 0, weightedSlack: expect.closeTo(0, 9) });
+    expect(t.cpu.vpa.atBaselineRate.autopilot).toMatchObject({
+      targetRate: 0,
+      factor: expect.closeTo(1 / VPA.cpuFlat, 9),
+      underProvisionRate: 0,
+      weightedSlack: expect.closeTo(0, 9),
+    });
     // The flat series has CPU only.
     expect(t.memory.model.cases).toBe(0);
     expect(t.memory.model.underProvisionRate).toBeNull();
@@ -113,7 +142,16 @@ describe('npm run evaluate -- --json', () => {
     expect(Object.keys(json.dimensions)).toEqual(['cpu', 'memory', 'network', 'disk']);
     expect(Object.keys(json.dimensions.cpu)).toEqual(['model', 'fallback', 'last-value', 'vpa', 'autopilot']);
     // Today's keys first, unchanged; the new ones after them.
-    expect(Object.keys(json.dimensions.cpu.model)).toEqual(['underProvisionRate', 'meanSlack', 'pinball50', 'pinball90', 'weightedSlack', 'weightedQuantileLoss', 'cases', 'atBaselineRate']);
+    expect(Object.keys(json.dimensions.cpu.model)).toEqual([
+      'underProvisionRate',
+      'meanSlack',
+      'pinball50',
+      'pinball90',
+      'weightedSlack',
+      'weightedQuantileLoss',
+      'cases',
+      'atBaselineRate',
+    ]);
     expect(Object.keys(json.dimensions.cpu.model.atBaselineRate)).toEqual(['vpa', 'autopilot']);
     expect(json.dimensions).toEqual(JSON.parse(JSON.stringify(result.report.dimensions)));
     expect(Object.keys(json.byKind)).toEqual(['real-start', 'simulated-interruption', 'realStart', 'simulatedInterruption']);
@@ -125,7 +163,10 @@ describe('npm run evaluate -- --json', () => {
 
 const SHARED_DATA = join(ROOT, '../shared/data');
 // A lone clone has no ../shared: the tests over it are skipped, and the run says so.
-if (!existsSync(SHARED_DATA)) console.warn(`${SHARED_DATA} not found (no ../shared beside this repository): 'the committed artifact against ../shared/data' skipped; the tests above run on bundled data`);
+if (!existsSync(SHARED_DATA))
+  console.warn(
+    `${SHARED_DATA} not found (no ../shared beside this repository): 'the committed artifact against ../shared/data' skipped; the tests above run on bundled data`,
+  );
 describe.skipIf(!existsSync(SHARED_DATA))('the committed artifact against ../shared/data', () => {
   it('evaluate reproduces the test-split figures recorded in metadata.json (up to wasm/cpu float32 rounding)', async () => {
     const r = await evaluateFolder({ dataDir: SHARED_DATA, modelDir: MODEL });

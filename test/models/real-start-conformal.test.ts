@@ -21,7 +21,11 @@ describe('conformalFactor', () => {
 
   it.each([
     { name: 'no cases', cases: [], factor: null },
-    { name: 'a positive peak over p90 = 0 scores +∞', cases: [row(0, 1), row(1, 1), row(1, 1), row(1, 1), row(1, 1), row(1, 1), row(1, 1), row(1, 1), row(1, 1), row(1, 1)], factor: null },
+    {
+      name: 'a positive peak over p90 = 0 scores +∞',
+      cases: [row(0, 1), row(1, 1), row(1, 1), row(1, 1), row(1, 1), row(1, 1), row(1, 1), row(1, 1), row(1, 1), row(1, 1)],
+      factor: null,
+    },
     { name: 'zero peaks score 0 (nothing to cover)', cases: Array.from({ length: 9 }, () => row(0, 0)), factor: 0 },
   ])('$name → $factor', ({ cases, factor }) => {
     expect(conformalFactor(cases, 0.9).factor).toBe(factor);
@@ -55,7 +59,10 @@ describe('withModelP90Scaled', () => {
   it('scales only the model’s p90 (p50 kept below it), only where a factor exists', () => {
     const out = withModelP90Scaled(lists(), { cpu: 2, memory: 0.25, network: null });
     expect(out.cpu.model).toEqual([row(4, 1), row(4, 3)].map((c) => ({ ...c, p50: 1 })));
-    expect(out.memory.model).toEqual([{ p50: 0.5, p90: 0.5, actual: 1 }, { p50: 0.5, p90: 0.5, actual: 3 }]);
+    expect(out.memory.model).toEqual([
+      { p50: 0.5, p90: 0.5, actual: 1 },
+      { p50: 0.5, p90: 0.5, actual: 3 },
+    ]);
     expect(out.network.model).toEqual(lists().network.model);
     expect(out.disk.model).toEqual(lists().disk.model);
     expect(out.cpu.vpa).toEqual(lists().cpu.vpa);

@@ -1,6 +1,14 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { operatingPointAt, pinballLoss, scoreAtUnderProvision, scoreForecasts, weightedQuantileLoss, weightedSlack, type ScoredCase } from '../../models/src/score-forecasts';
+import {
+  operatingPointAt,
+  pinballLoss,
+  scoreAtUnderProvision,
+  scoreForecasts,
+  weightedQuantileLoss,
+  weightedSlack,
+  type ScoredCase,
+} from '../../models/src/score-forecasts';
 
 describe('pinballLoss', () => {
   it.each([
@@ -36,11 +44,23 @@ describe('scoreForecasts', () => {
   });
 
   it('reports nulls and zero cases for an empty list', () => {
-    expect(scoreForecasts([])).toEqual({ underProvisionRate: null, meanSlack: null, pinball50: null, pinball90: null, weightedSlack: null, weightedQuantileLoss: null, cases: 0 });
+    expect(scoreForecasts([])).toEqual({
+      underProvisionRate: null,
+      meanSlack: null,
+      pinball50: null,
+      pinball90: null,
+      weightedSlack: null,
+      weightedQuantileLoss: null,
+      cases: 0,
+    });
   });
 
   it('property: rates within [0, 1], losses ≥ 0, slack ≥ 0, scaling everything by k scales losses by k only', () => {
-    const row = fc.record({ p50: fc.double({ min: 0, max: 100, noNaN: true }), p90: fc.double({ min: 0, max: 100, noNaN: true }), actual: fc.double({ min: 0, max: 100, noNaN: true }) });
+    const row = fc.record({
+      p50: fc.double({ min: 0, max: 100, noNaN: true }),
+      p90: fc.double({ min: 0, max: 100, noNaN: true }),
+      actual: fc.double({ min: 0, max: 100, noNaN: true }),
+    });
     fc.assert(
       fc.property(fc.array(row, { minLength: 1, maxLength: 30 }), fc.double({ min: 0.5, max: 4, noNaN: true }), (rows, k) => {
         const s = scoreForecasts(rows);
@@ -82,7 +102,11 @@ describe('scoreAtUnderProvision', () => {
   });
 
   it('property: the rate reached never exceeds the target, and a smaller factor would exceed it', () => {
-    const row = fc.record({ p50: fc.constant(0), p90: fc.double({ min: 0.01, max: 100, noNaN: true }), actual: fc.double({ min: 0.01, max: 100, noNaN: true }) });
+    const row = fc.record({
+      p50: fc.constant(0),
+      p90: fc.double({ min: 0.01, max: 100, noNaN: true }),
+      actual: fc.double({ min: 0.01, max: 100, noNaN: true }),
+    });
     fc.assert(
       fc.property(fc.array(row, { minLength: 1, maxLength: 40 }), fc.double({ min: 0, max: 0.99, noNaN: true }), (rows, target) => {
         const s = scoreAtUnderProvision(rows, target);
@@ -204,13 +228,21 @@ describe('operatingPointAt (the equal-rate comparison)', () => {
 
   it('property: a predictor that is another scaled by c reaches the same rate with the same weightedSlack', () => {
     fc.assert(
-      fc.property(fc.array(fc.record({ p50: fc.constant(0), p90: positive, actual: positive }), { minLength: 1, maxLength: 30 }), fc.double({ min: 0.1, max: 10, noNaN: true }), fc.double({ min: 0, max: 0.9, noNaN: true }), (rows, c, target) => {
-        const a = operatingPointAt(rows, target);
-        const b = operatingPointAt(rows.map((r) => ({ ...r, p90: r.p90 * c })), target);
-        expect(b.underProvisionRate).toBe(a.underProvisionRate);
-        if (a.weightedSlack === null) expect(b.weightedSlack).toBeNull();
-        else expect(b.weightedSlack!).toBeCloseTo(a.weightedSlack, 6);
-      }),
+      fc.property(
+        fc.array(fc.record({ p50: fc.constant(0), p90: positive, actual: positive }), { minLength: 1, maxLength: 30 }),
+        fc.double({ min: 0.1, max: 10, noNaN: true }),
+        fc.double({ min: 0, max: 0.9, noNaN: true }),
+        (rows, c, target) => {
+          const a = operatingPointAt(rows, target);
+          const b = operatingPointAt(
+            rows.map((r) => ({ ...r, p90: r.p90 * c })),
+            target,
+          );
+          expect(b.underProvisionRate).toBe(a.underProvisionRate);
+          if (a.weightedSlack === null) expect(b.weightedSlack).toBeNull();
+          else expect(b.weightedSlack!).toBeCloseTo(a.weightedSlack, 6);
+        },
+      ),
     );
   });
 });

@@ -39,9 +39,13 @@ describe('trainModel (smoke: 2 epochs on made-up data, cpu backend)', () => {
     expect(m.training.epochs).toBeLessThanOrEqual(2);
     for (const d of DIMENSIONS) expect(['model', 'fallback']).toContain(m.gating[d].use);
     // Azure-format data has CPU only: the other dimensions cannot be gated on (no validation cases).
-    for (const d of ['memoryGiB', 'networkMbps', 'diskIops'] as const) expect(m.gating[d]).toEqual({ use: 'fallback', reason: 'only 0 validation cases (need 30)' });
+    for (const d of ['memoryGiB', 'networkMbps', 'diskIops'] as const)
+      expect(m.gating[d]).toEqual({ use: 'fallback', reason: 'only 0 validation cases (need 30)' });
     // Test series are never among the series the model saw, and evaluation ran on them.
-    const split = splitSeries(Array.from({ length: 10 }, (_, v) => ({ id: `az/vm_${v}`, dataset: 'az' })), opts.seed);
+    const split = splitSeries(
+      Array.from({ length: 10 }, (_, v) => ({ id: `az/vm_${v}`, dataset: 'az' })),
+      opts.seed,
+    );
     const testIds = [...split].filter(([, s]) => s === 'test').map(([id]) => id);
     expect(testIds.length).toBeGreaterThan(0);
     for (const id of testIds) expect(m.trainingSeries).not.toContain(id);

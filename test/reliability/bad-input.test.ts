@@ -39,20 +39,25 @@ const inflateSchema = z.union([
   z.object({ path: z.array(z.string()).min(1), array: z.string(), times: z.number().int().positive() }).strict(),
   z.object({ path: z.array(z.string()).min(1), depth: z.number().int().positive() }).strict(),
 ]);
-const caseSchema = z.object({
-  description: z.string().min(1),
-  category: z.enum(['wrong-type', 'missing-field', 'injection', 'huge', 'unknown-type', 'unknown-instance']),
-  expect: z.enum(['malformed', 'ignored', 'refused']),
-  mentions: z.array(z.string()).optional(),
-  inflate: inflateSchema.optional(),
-  event: z.unknown(),
-}).strict();
+const caseSchema = z
+  .object({
+    description: z.string().min(1),
+    category: z.enum(['wrong-type', 'missing-field', 'injection', 'huge', 'unknown-type', 'unknown-instance']),
+    expect: z.enum(['malformed', 'ignored', 'refused']),
+    mentions: z.array(z.string()).optional(),
+    inflate: inflateSchema.optional(),
+    event: z.unknown(),
+  })
+  .strict();
 type Case = z.infer<typeof caseSchema>;
 
-const cases = readdirSync(join(CORPUS, 'events')).filter((f) => f.endsWith('.json')).sort().map((file) => ({
-  file,
-  ...caseSchema.parse(JSON.parse(readFileSync(join(CORPUS, 'events', file), 'utf8'))),
-}));
+const cases = readdirSync(join(CORPUS, 'events'))
+  .filter((f) => f.endsWith('.json'))
+  .sort()
+  .map((file) => ({
+    file,
+    ...caseSchema.parse(JSON.parse(readFileSync(join(CORPUS, 'events', file), 'utf8'))),
+  }));
 
 /** The event a case describes, with its huge part built in memory. */
 const eventOf = (c: Case): unknown => {
@@ -80,7 +85,12 @@ const handlerFor = (w: World, event: unknown): ((e: unknown) => Promise<HandlerR
   if (source === 'spotwise' && type === DetailType.interruptionRequested) return makeCoordinator(w.deps);
   if (source === 'spotwise' && type === DetailType.interruptionDue) return makeExecutor(w.deps);
   if (source === 'spotwise' && type === DetailType.profileTick) {
-    return makeProfiler({ ...w.deps, metricsReader: w.ports.metrics, predictor: new FallbackPredictor(), profiler: { windowMinutes: 60, halfLifeMs: 86_400_000 } });
+    return makeProfiler({
+      ...w.deps,
+      metricsReader: w.ports.metrics,
+      predictor: new FallbackPredictor(),
+      profiler: { windowMinutes: 60, halfLifeMs: 86_400_000 },
+    });
   }
   return makeNotice(w.deps);
 };
@@ -96,55 +106,62 @@ describe('reliability: malformed and hostile events', () => {
     for (const c of cases.filter((x) => x.expect === 'malformed')) expect(c.mentions?.length ?? 0).toBeGreaterThan(0);
   });
 
-  it.each(cases.map((c) => [c.file, c] as const))('%s', async (_file, c) => {
-    const w = await buildWorld();
-    const event = eventOf(c);
-    const result = await handlerFor(w, event)(event);
+  it.each(cases.map((c) => [c.file, c] as const))(
+    '%s',
+    async (_file, c) => {
+      const w = await buildWorld();
+      const event = eventOf(c);
+      const result = await handlerFor(w, event)(event);
 
-    // Nothing done: no call that changes instances, groups, lifecycle actions, the ledger or schedules.
-    const mutating = w.ports.mutatingCalls().map((call) => `${call.fake}.${call.operation}`);
-    expect(mutating.filter((m) => m !== 'stateStore.putRequest')).toEqual([]);
-    expect(w.ports.stateStore.allReservations()).toEqual([]);
-    expect(w.ports.scheduler.pending()).toEqual([]);
-    expect(Object.prototype).not.toHaveProperty('polluted');
+      // Nothing done: no call that changes instances, groups, lifecycle actions, the ledger or schedules.
+      const mutating = w.ports.mutatingCalls().map((call) => `${call.fake}.${call.operation}`);
+      expect(mutating.filter((m) => m !== 'stateStore.putRequest')).toEqual([]);
+      expect(w.ports.stateStore.allReservations()).toEqual([]);
+      expect(w.ports.scheduler.pending()).toEqual([]);
+      expect(Object.prototype).not.toHaveProperty('polluted');
 
-    switch (c.expect) {
-      case 'malformed': {
-        expect(result.status).toBe('malformed');
-        if (result.status !== 'malformed') return;
-        for (const m of c.mentions ?? []) expect(result.errors).toContain(m);
-        expect(result.errors.length).toBeLessThan(MAX_ERROR_CHARS);
-        expect(w.telemetry.total(MetricName.malformedEvents)).toBe(1);
-        const logged = w.telemetry.logsAt('error').find((l) => l.message === 'malformed event dropped');
-        expect(logged?.fields.errors).toBe(result.errors);
-        break;
+      switch (c.expect) {
+        case 'malformed': {
+          expect(result.status).toBe('malformed');
+          if (result.status !== 'malformed') return;
+          for (const m of c.mentions ?? []) expect(result.errors).toContain(m);
+          expect(result.errors.length).toBeLessThan(MAX_ERROR_CHARS);
+          expect(w.telemetry.total(MetricName.malformedEvents)).toBe(1);
+          const logged = w.telemetry.logsAt('error').find((l) => l.message === 'malformed event dropped');
+          expect(logged?.fields.errors).toBe(result.errors);
+          break;
+        }
+        case 'ignored':
+          expect(result.status).toBe('ignored');
+          expect(w.telemetry.total(MetricName.ignoredEvents)).toBe(1);
+          expect(w.telemetry.total(MetricName.malformedEvents)).toBe(0);
+          expect(JSON.stringify(w.telemetry.logs).length).toBeLessThan(20_000);
+          break;
+        case 'refused': {
+          // A request (or due interruption) for nothing spotwise can act on: planned as a deferral, recorded as such.
+          expect(result).toMatchObject({ status: 'planned', succeeded: true });
+          if (result.status !== 'planned') return;
+          expect(result.actions.every((a) => a === 'defer-interruption' || a === 'noop' || a === 'release')).toBe(true);
+          expect(w.ports.publisher.domainEvents().filter((e) => e.kind === 'interruption-deferred').length).toBeGreaterThanOrEqual(1);
+          for (const r of w.ports.stateStore.allRequests()) expect(['deferred', 'refused']).toContain(r.status);
+          break;
+        }
       }
-      case 'ignored':
-        expect(result.status).toBe('ignored');
-        expect(w.telemetry.total(MetricName.ignoredEvents)).toBe(1);
-        expect(w.telemetry.total(MetricName.malformedEvents)).toBe(0);
-        expect(JSON.stringify(w.telemetry.logs).length).toBeLessThan(20_000);
-        break;
-      case 'refused': {
-        // A request (or due interruption) for nothing spotwise can act on: planned as a deferral, recorded as such.
-        expect(result).toMatchObject({ status: 'planned', succeeded: true });
-        if (result.status !== 'planned') return;
-        expect(result.actions.every((a) => a === 'defer-interruption' || a === 'noop' || a === 'release')).toBe(true);
-        expect(w.ports.publisher.domainEvents().filter((e) => e.kind === 'interruption-deferred').length).toBeGreaterThanOrEqual(1);
-        for (const r of w.ports.stateStore.allRequests()) expect(['deferred', 'refused']).toContain(r.status);
-        break;
-      }
-    }
-    // Every invocation flushed its metrics, whatever became of the event.
-    expect(w.telemetry.flushes).toBe(1);
-  }, 30_000);
+      // Every invocation flushed its metrics, whatever became of the event.
+      expect(w.telemetry.flushes).toBe(1);
+    },
+    30_000,
+  );
 });
 
-const expectations = (dir: string): Record<string, string[]> => z.record(z.string(), z.array(z.string())).parse(JSON.parse(readFileSync(join(CORPUS, dir, 'expected.json'), 'utf8')));
+const expectations = (dir: string): Record<string, string[]> =>
+  z.record(z.string(), z.array(z.string())).parse(JSON.parse(readFileSync(join(CORPUS, dir, 'expected.json'), 'utf8')));
 
 describe('reliability: invalid shaping policies', () => {
   const expected = expectations('policies');
-  const files = readdirSync(join(CORPUS, 'policies')).filter((f) => f.endsWith('.yaml')).sort();
+  const files = readdirSync(join(CORPUS, 'policies'))
+    .filter((f) => f.endsWith('.yaml'))
+    .sort();
 
   it('every policy file has its expectation, and there are at least 15', () => {
     expect(files.length).toBeGreaterThanOrEqual(15);
@@ -173,7 +190,9 @@ describe('reliability: invalid shaping policies', () => {
 
 describe('reliability: invalid configuration files (synth)', () => {
   const expected = expectations('configs');
-  const files = readdirSync(join(CORPUS, 'configs')).filter((f) => f.endsWith('.yaml')).sort();
+  const files = readdirSync(join(CORPUS, 'configs'))
+    .filter((f) => f.endsWith('.yaml'))
+    .sort();
 
   it('every configuration file has its expectation', () => {
     expect(files.length).toBeGreaterThanOrEqual(10);
@@ -196,7 +215,17 @@ describe('reliability: invalid configuration files (synth)', () => {
 });
 
 describe('reliability: invalid Lambda environments (cold start)', () => {
-  const envCases = z.array(z.object({ description: z.string(), env: z.record(z.string(), z.string()), mentions: z.array(z.string()).min(1), needsScheduler: z.boolean().optional() }).strict())
+  const envCases = z
+    .array(
+      z
+        .object({
+          description: z.string(),
+          env: z.record(z.string(), z.string()),
+          mentions: z.array(z.string()).min(1),
+          needsScheduler: z.boolean().optional(),
+        })
+        .strict(),
+    )
     .parse(JSON.parse(readFileSync(join(CORPUS, 'environments.json'), 'utf8')));
   const validConfig = JSON.stringify(configInput());
 

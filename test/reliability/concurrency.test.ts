@@ -52,18 +52,21 @@ describeWithMoto('reliability: concurrent reservations against the emulator (Dyn
     store = new DynamoDbStateStore(doc, { tableName: table, clock: { now: () => NOW } });
   });
 
-  const rawPool = async (group: GroupId) => parsePoolItem((await doc.send(new GetCommand({ TableName: table, Key: Keys.pool(group), ConsistentRead: true }))).Item, group);
+  const rawPool = async (group: GroupId) =>
+    parsePoolItem((await doc.send(new GetCommand({ TableName: table, Key: Keys.pool(group), ConsistentRead: true }))).Item, group);
   const ledger = async (group: GroupId): Promise<Map<string, Resources>> => {
     const items: Record<string, unknown>[] = [];
     let start: Record<string, unknown> | undefined;
     do {
-      const page = await doc.send(new QueryCommand({
-        TableName: table,
-        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :res)',
-        ExpressionAttributeValues: { ':pk': Keys.pool(group).pk, ':res': Keys.reservationPrefix },
-        ConsistentRead: true,
-        ...(start !== undefined ? { ExclusiveStartKey: start } : {}),
-      }));
+      const page = await doc.send(
+        new QueryCommand({
+          TableName: table,
+          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :res)',
+          ExpressionAttributeValues: { ':pk': Keys.pool(group).pk, ':res': Keys.reservationPrefix },
+          ConsistentRead: true,
+          ...(start !== undefined ? { ExclusiveStartKey: start } : {}),
+        }),
+      );
       items.push(...((page.Items ?? []) as Record<string, unknown>[]));
       start = page.LastEvaluatedKey;
     } while (start !== undefined);
@@ -91,8 +94,14 @@ describeWithMoto('reliability: concurrent reservations against the emulator (Dyn
       [ops[i], ops[j]] = [ops[j] as Op, ops[i] as Op];
     }
     const reservation = (op: Op): Reservation => ({
-      id: reservationId(op.id), groupId: op.group, instanceId: instanceId(`i-0${op.id.slice(1).padStart(16, '0')}`),
-      amount: amounts.get(`${op.group}/${op.id}`) as Resources, createdAt: NOW, expiresAt: NOW + HOUR, reason: 'reliability: concurrency', priority: 50,
+      id: reservationId(op.id),
+      groupId: op.group,
+      instanceId: instanceId(`i-0${op.id.slice(1).padStart(16, '0')}`),
+      amount: amounts.get(`${op.group}/${op.id}`) as Resources,
+      createdAt: NOW,
+      expiresAt: NOW + HOUR,
+      reason: 'reliability: concurrency',
+      priority: 50,
     });
 
     const negative: string[] = [];
@@ -110,13 +119,15 @@ describeWithMoto('reliability: concurrent reservations against the emulator (Dyn
       }
     })();
 
-    const outcomes: Outcome[] = await Promise.all(ops.map(async (op): Promise<Outcome> => {
-      try {
-        return { op, result: op.kind === 'reserve' ? await store.reserve(reservation(op)) : await store.release(op.group, reservationId(op.id)) };
-      } catch (error) {
-        return { op, error: error as Error };
-      }
-    }));
+    const outcomes: Outcome[] = await Promise.all(
+      ops.map(async (op): Promise<Outcome> => {
+        try {
+          return { op, result: op.kind === 'reserve' ? await store.reserve(reservation(op)) : await store.release(op.group, reservationId(op.id)) };
+        } catch (error) {
+          return { op, error: error as Error };
+        }
+      }),
+    );
     watching = false;
     await watcher;
 

@@ -38,12 +38,18 @@ import { GROUP, NOW, STANDBY, buildWorld, knownForecast, resetLogs, type World }
 const withUniqueIds = (fixtures: { name: string; event: Record<string, unknown> }[]) => {
   const count = new Map<unknown, number>();
   for (const f of fixtures) count.set(f.event.id, (count.get(f.event.id) ?? 0) + 1);
-  return fixtures.map((f) => (typeof f.event.id === 'string' && (count.get(f.event.id) ?? 0) > 1 ? { ...f, event: { ...f.event, id: `${f.event.id}-${f.name.replace(/\.json$/, '')}` } } : f));
+  return fixtures.map((f) =>
+    typeof f.event.id === 'string' && (count.get(f.event.id) ?? 0) > 1
+      ? { ...f, event: { ...f.event, id: `${f.event.id}-${f.name.replace(/\.json$/, '')}` } }
+      : f,
+  );
 };
 const detailOf = (e: Record<string, unknown>): Record<string, unknown> => (e.detail ?? {}) as Record<string, unknown>;
 const isDue = (e: Record<string, unknown>): boolean => e['detail-type'] === DetailType.interruptionDue;
-const causeOf = (due: Record<string, unknown>) => (e: Record<string, unknown>): boolean =>
-  e['detail-type'] === DetailType.interruptionRequested && detailOf(e).requestId === detailOf(due).requestId;
+const causeOf =
+  (due: Record<string, unknown>) =>
+  (e: Record<string, unknown>): boolean =>
+    e['detail-type'] === DetailType.interruptionRequested && detailOf(e).requestId === detailOf(due).requestId;
 
 /** Holds each "Interruption Due" back until its request has been delivered (a due event without a request in the corpus goes anywhere). */
 const respectCauses = (events: readonly Record<string, unknown>[]): Record<string, unknown>[] => {
@@ -78,15 +84,29 @@ const worldAt = async (now: number): Promise<{ world: World; route: (event: Reco
   const world = await buildWorld();
   world.ports.clock.set(now);
   world.ports.cloud.putInstance({
-    id: VICTIM, groupId: GROUP, instanceType: 'm5.xlarge', availabilityZone: 'us-west-2a', lifecycle: 'on-demand', state: 'running',
-    launchedAt: now - 86_400_000, warm: false, priority: 50, jobType: 'web', tags: { 'aws:autoscaling:groupName': GROUP },
+    id: VICTIM,
+    groupId: GROUP,
+    instanceType: 'm5.xlarge',
+    availabilityZone: 'us-west-2a',
+    lifecycle: 'on-demand',
+    state: 'running',
+    launchedAt: now - 86_400_000,
+    warm: false,
+    priority: 50,
+    jobType: 'web',
+    tags: { 'aws:autoscaling:groupName': GROUP },
   });
   world.ports.stateStore.seedForecasts([knownForecast(VICTIM, { vcpu: 3, memoryGiB: 10, networkMbps: 100, diskIops: 200 }, now - 60_000)]);
   resetLogs(world.ports);
   const notice = makeNotice(world.deps);
   const coordinator = makeCoordinator(world.deps);
   const executor = makeExecutor(world.deps);
-  const profiler = makeProfiler({ ...world.deps, metricsReader: world.ports.metrics, predictor: new FallbackPredictor(), profiler: { windowMinutes: 60, halfLifeMs: 86_400_000 } });
+  const profiler = makeProfiler({
+    ...world.deps,
+    metricsReader: world.ports.metrics,
+    predictor: new FallbackPredictor(),
+    profiler: { windowMinutes: 60, halfLifeMs: 86_400_000 },
+  });
   // As the stack's rules route them (lib/notice-rules.ts, request bus, scheduler, profiler schedule).
   const route = (event: Record<string, unknown>): Handler => {
     switch (event['detail-type']) {
@@ -126,7 +146,10 @@ const finalState = async (w: World) => {
     // A request's decision trail is an audit log of what each decision saw (the pool's free capacity at that
     // moment, the disruptions in flight), so it differs with delivery order by nature; the request's status,
     // victim, reservation and note are its state and must not.
-    requests: w.ports.stateStore.allRequests().map(({ trail: _trail, ...r }) => r).sort((a, b) => a.request.requestId.localeCompare(b.request.requestId)),
+    requests: w.ports.stateStore
+      .allRequests()
+      .map(({ trail: _trail, ...r }) => r)
+      .sort((a, b) => a.request.requestId.localeCompare(b.request.requestId)),
     schedules: w.ports.scheduler.pending(),
     profiles: sortedEntries(profiles),
   };
@@ -183,7 +206,7 @@ const shuffledDeliveries = (events: readonly Record<string, unknown>[], copies: 
 };
 
 describe('reliability: at-least-once, out-of-order delivery of every fixture event', () => {
-  it('shuffles keep each key\'s first deliveries in order, deliver everything three times, and do reorder', () => {
+  it("shuffles keep each key's first deliveries in order, deliver everything three times, and do reorder", () => {
     const a = shuffledDeliveries(IN_ORDER, 3, 1);
     const b = shuffledDeliveries(IN_ORDER, 3, 2);
     expect(a).toHaveLength(IN_ORDER.length * 3);
@@ -199,7 +222,9 @@ describe('reliability: at-least-once, out-of-order delivery of every fixture eve
 
   it('in order: every due event after its request; ids unique', () => {
     const dueAt = IN_ORDER.findIndex(isDue);
-    expect(dueAt).toBeGreaterThan(IN_ORDER.findIndex((e) => e['detail-type'] === DetailType.interruptionRequested && detailOf(e).requestId === 'patch-2024-05-01-web'));
+    expect(dueAt).toBeGreaterThan(
+      IN_ORDER.findIndex((e) => e['detail-type'] === DetailType.interruptionRequested && detailOf(e).requestId === 'patch-2024-05-01-web'),
+    );
     const ids = IN_ORDER.map((e) => e.id).filter((id) => id !== undefined);
     expect(new Set(ids).size).toBe(ids.length);
     const reversed = respectCauses([...IN_ORDER].reverse());
@@ -209,15 +234,24 @@ describe('reliability: at-least-once, out-of-order delivery of every fixture eve
 
   it('the fixture corpus covers every kind spotwise acts on', () => {
     const types = new Set(FIXTURES.map((f) => f.event['detail-type']));
-    for (const t of [DetailType.spotInterruptionWarning, DetailType.rebalanceRecommendation, DetailType.stateChange, DetailType.lifecycleLaunch, DetailType.lifecycleTerminate, DetailType.interruptionRequested, DetailType.interruptionDue, DetailType.profileTick]) {
+    for (const t of [
+      DetailType.spotInterruptionWarning,
+      DetailType.rebalanceRecommendation,
+      DetailType.stateChange,
+      DetailType.lifecycleLaunch,
+      DetailType.lifecycleTerminate,
+      DetailType.interruptionRequested,
+      DetailType.interruptionDue,
+      DetailType.profileTick,
+    ]) {
       expect(types).toContain(t);
     }
     expect(FIXTURES.length).toBeGreaterThanOrEqual(30);
   });
 
   describe.each([
-    ['at the Karpenter warning\'s time', NOW],
-    ['at the request fixtures\' time', REQ_NOW],
+    ["at the Karpenter warning's time", NOW],
+    ["at the request fixtures' time", REQ_NOW],
   ])('%s', (_label, now) => {
     it('once in order has effects: something is reserved, planned and recorded', async () => {
       const once = await deliver(IN_ORDER, now);

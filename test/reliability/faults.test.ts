@@ -37,9 +37,41 @@ const FAULT_RATE = 0.3;
 const LAMBDA_RETRY_DELAYS_MS = [60_000, 120_000] as const;
 const BUDGET_MS = SPOT_WARNING_LEAD_SECONDS * 1000;
 
-const EC2_METHODS = ['describeInstances', 'describeInstanceTypes', 'retypeStoppedInstance', 'startInstances', 'stopInstances', 'terminateInstances', 'tagInstances'] as const satisfies readonly (keyof InstanceGateway)[];
-const ASG_METHODS = ['describeGroups', 'findGroupOfInstance', 'describeWarmPool', 'putWarmPool', 'changeDesiredCapacity', 'completeLifecycleAction', 'recordLifecycleActionHeartbeat', 'terminateInstanceInGroup'] as const satisfies readonly (keyof CapacityGateway)[];
-const STATE_METHODS = ['getPool', 'putPoolCapacity', 'putAllocations', 'reserve', 'release', 'sweepExpired', 'getProfiles', 'putProfiles', 'getForecasts', 'putForecasts', 'getRequest', 'putRequest', 'listDueRequests', 'markEventProcessed'] as const satisfies readonly (keyof StateStore)[];
+const EC2_METHODS = [
+  'describeInstances',
+  'describeInstanceTypes',
+  'retypeStoppedInstance',
+  'startInstances',
+  'stopInstances',
+  'terminateInstances',
+  'tagInstances',
+] as const satisfies readonly (keyof InstanceGateway)[];
+const ASG_METHODS = [
+  'describeGroups',
+  'findGroupOfInstance',
+  'describeWarmPool',
+  'putWarmPool',
+  'changeDesiredCapacity',
+  'completeLifecycleAction',
+  'recordLifecycleActionHeartbeat',
+  'terminateInstanceInGroup',
+] as const satisfies readonly (keyof CapacityGateway)[];
+const STATE_METHODS = [
+  'getPool',
+  'putPoolCapacity',
+  'putAllocations',
+  'reserve',
+  'release',
+  'sweepExpired',
+  'getProfiles',
+  'putProfiles',
+  'getForecasts',
+  'putForecasts',
+  'getRequest',
+  'putRequest',
+  'listDueRequests',
+  'markEventProcessed',
+] as const satisfies readonly (keyof StateStore)[];
 
 interface Attempt {
   readonly startedAt: number;
@@ -56,9 +88,21 @@ interface Delivery {
 }
 
 const lifecycleTerminateEvent = (id: InstanceId, at: number, n: number) => ({
-  version: '0', id: `lifecycle-terminate-${n}`, 'detail-type': 'EC2 Instance-terminate Lifecycle Action', source: 'aws.autoscaling', account: '123456789012',
-  time: new Date(at).toISOString(), region: 'us-east-1', resources: [`arn:aws:autoscaling:us-east-1:123456789012:autoScalingGroup:uuid:autoScalingGroupName/${PRIMARY_GROUP}`],
-  detail: { LifecycleActionToken: `token-${n}`, AutoScalingGroupName: PRIMARY_GROUP, LifecycleHookName: 'spotwise-terminate', EC2InstanceId: id, LifecycleTransition: 'autoscaling:EC2_INSTANCE_TERMINATING' },
+  version: '0',
+  id: `lifecycle-terminate-${n}`,
+  'detail-type': 'EC2 Instance-terminate Lifecycle Action',
+  source: 'aws.autoscaling',
+  account: '123456789012',
+  time: new Date(at).toISOString(),
+  region: 'us-east-1',
+  resources: [`arn:aws:autoscaling:us-east-1:123456789012:autoScalingGroup:uuid:autoScalingGroupName/${PRIMARY_GROUP}`],
+  detail: {
+    LifecycleActionToken: `token-${n}`,
+    AutoScalingGroupName: PRIMARY_GROUP,
+    LifecycleHookName: 'spotwise-terminate',
+    EC2InstanceId: id,
+    LifecycleTransition: 'autoscaling:EC2_INSTANCE_TERMINATING',
+  },
 });
 
 interface Scenario {
@@ -78,7 +122,13 @@ interface Scenario {
  */
 const runStorm = async (seed: number, rate: number, outage?: ReadonlySet<string>): Promise<Scenario> => {
   const fleet = buildSyntheticFleet({
-    instances: 60, now: NOW, seed, onDemandSiblings: 8, warmInstances: 0, types: ['m5.large', 'm5.xlarge'], utilisation: { min: 0.9, max: 1 },
+    instances: 60,
+    now: NOW,
+    seed,
+    onDemandSiblings: 8,
+    warmInstances: 0,
+    types: ['m5.large', 'm5.xlarge'],
+    utilisation: { min: 0.9, max: 1 },
     policy: { allow_stop_modify_start: true, disruption_budget: { max_unavailable: 4 } },
   });
   const ports = createInMemoryPorts({ cloud: fleet.cloud, now: NOW });
@@ -156,7 +206,12 @@ describe('reliability: 30 % of AWS calls throttled or failing (SDK retries in si
 
   // Three seeds at the suite's 30 % fault rate, and one at 50 %, where calls fail past the SDK's retries often enough
   // to drive many plans into compensation and some events into the DLQ.
-  describe.each([[FAULT_RATE, 1], [FAULT_RATE, 2], [FAULT_RATE, 3], [0.5, 4]])('%d of attempts failing, seed %d', (rate, seed) => {
+  describe.each([
+    [FAULT_RATE, 1],
+    [FAULT_RATE, 2],
+    [FAULT_RATE, 3],
+    [0.5, 4],
+  ])('%d of attempts failing, seed %d', (rate, seed) => {
     it('every notice is handled inside its 120 s or ends in the DLQ; failed plans are compensated and counted', async () => {
       const s = await runStorm(seed, rate);
 
@@ -177,7 +232,9 @@ describe('reliability: 30 % of AWS calls throttled or failing (SDK retries in si
         expect(s.ports.stateStore.allReservations().filter((r) => r.id.includes(`:${d.id}:`))).toEqual([]);
       }
       // Every invocation that returned did so inside the warning's lead time, retries and back-off included.
-      const slow = s.deliveries.flatMap((d) => d.attempts.filter((a) => a.result !== undefined && a.endedAt - a.startedAt > BUDGET_MS).map((a) => `${d.id}: ${(a.endedAt - a.startedAt) / 1000} s`));
+      const slow = s.deliveries.flatMap((d) =>
+        d.attempts.filter((a) => a.result !== undefined && a.endedAt - a.startedAt > BUDGET_MS).map((a) => `${d.id}: ${(a.endedAt - a.startedAt) / 1000} s`),
+      );
       expect(slow).toEqual([]);
       // An invocation that threw did nothing the retry would repeat: it never got to mark its event processed.
       const returned = s.deliveries.map((d) => d.attempts.at(-1)?.result).filter((r): r is HandlerResult => r !== undefined);
@@ -188,7 +245,12 @@ describe('reliability: 30 % of AWS calls throttled or failing (SDK retries in si
       expect(planned.length).toBeGreaterThan(30);
 
       // Compensation: a reservation still held belongs to a plan that succeeded — or its release was tried and failed (logged, swept at expiry).
-      const failedReleases = new Set(s.telemetry.logsAt('error').filter((l) => l.message === 'compensation' && l.fields.action === 'release').map((l) => String(l.fields.reservationId ?? '')));
+      const failedReleases = new Set(
+        s.telemetry
+          .logsAt('error')
+          .filter((l) => l.message === 'compensation' && l.fields.action === 'release')
+          .map((l) => String(l.fields.reservationId ?? '')),
+      );
       for (const r of s.ports.stateStore.allReservations()) {
         const source = eventOfReservation(r.id, s.deliveries);
         const result = source?.attempts.at(-1)?.result;
@@ -197,9 +259,21 @@ describe('reliability: 30 % of AWS calls throttled or failing (SDK retries in si
         expect(r.expiresAt).toBeGreaterThan(NOW);
       }
       // No instance left stopped that was running before, unless a logged restart compensation failed for it.
-      const failedStarts = new Set(s.telemetry.logsAt('error').filter((l) => l.message === 'compensation' && l.fields.action === 'start-instance').map((l) => String(l.fields.instanceId)));
-      const initiallyStopped = new Set<string>(s.fleet.primary.filter((i) => i.lifecycle === 'on-demand').slice(0, 2).map((i) => i.id));
-      const leftStopped = s.ports.cloud.allInstances().filter((i) => !i.warm && i.state === 'stopped' && !initiallyStopped.has(i.id) && !failedStarts.has(i.id));
+      const failedStarts = new Set(
+        s.telemetry
+          .logsAt('error')
+          .filter((l) => l.message === 'compensation' && l.fields.action === 'start-instance')
+          .map((l) => String(l.fields.instanceId)),
+      );
+      const initiallyStopped = new Set<string>(
+        s.fleet.primary
+          .filter((i) => i.lifecycle === 'on-demand')
+          .slice(0, 2)
+          .map((i) => i.id),
+      );
+      const leftStopped = s.ports.cloud
+        .allInstances()
+        .filter((i) => !i.warm && i.state === 'stopped' && !initiallyStopped.has(i.id) && !failedStarts.has(i.id));
       expect(leftStopped.map((i) => i.id)).toEqual([]);
 
       // Failures show up: each failed plan is counted (ActionFailures) and published as fail-closed when publishing got through.
@@ -232,7 +306,14 @@ describe('reliability: 30 % of AWS calls throttled or failing (SDK retries in si
     expect(s.ports.stateStore.log.callsTo('markEventProcessed')).toEqual([]);
     // ...so a redrive from the DLQ, once Auto Scaling answers again, handles every event.
     const handler = makeHandler({
-      ports: { clock: { now: () => Date.now() }, instances: s.ports.cloud, capacity: s.ports.cloud, state: s.ports.stateStore, scheduler: s.ports.scheduler, publisher: s.ports.publisher },
+      ports: {
+        clock: { now: () => Date.now() },
+        instances: s.ports.cloud,
+        capacity: s.ports.cloud,
+        state: s.ports.stateStore,
+        scheduler: s.ports.scheduler,
+        publisher: s.ports.publisher,
+      },
       managed: s.fleet.managed,
       dryRun: false,
       telemetry: s.telemetry,

@@ -58,7 +58,8 @@ vi.mock('../../lambda/sim/engine/sim-state-store', async (importOriginal) => {
       if (request.status === 'scheduled') {
         watch.admitted += 1;
         const held = heldReservations().find((r) => r.id === request.reservationId);
-        if (held === undefined) watch.violations.push(`request ${request.request.requestId} scheduled without its reservation ${String(request.reservationId)} held`);
+        if (held === undefined)
+          watch.violations.push(`request ${request.request.requestId} scheduled without its reservation ${String(request.reservationId)} held`);
         const over = overCommitted();
         if (over.length > 0) watch.violations.push(`request ${request.request.requestId} scheduled while ${over.join(', ')} over-committed`);
       }
@@ -72,7 +73,10 @@ vi.mock('../../lambda/sim/engine/simulated-cloud', async (importOriginal) => {
   const mod = await importOriginal<typeof import('../../lambda/sim/engine/simulated-cloud')>();
   type World = ConstructorParameters<typeof mod.SimulatedCloud>[0];
   class WatchedCloud extends mod.SimulatedCloud {
-    constructor(private readonly w: World, hooks: ConstructorParameters<typeof mod.SimulatedCloud>[1]) {
+    constructor(
+      private readonly w: World,
+      hooks: ConstructorParameters<typeof mod.SimulatedCloud>[1],
+    ) {
       super(w, hooks);
     }
 
@@ -85,7 +89,9 @@ vi.mock('../../lambda/sim/engine/simulated-cloud', async (importOriginal) => {
         if (!this.w.workloads.some((wl) => wl.host === id)) continue;
         watch.disruptions += 1;
         const now = this.w.now();
-        const held = heldReservations().filter((r) => r.instanceId === id && r.expiresAt > now && ['request', 'sibling', 'return'].includes(reservationPurpose(r.id)));
+        const held = heldReservations().filter(
+          (r) => r.instanceId === id && r.expiresAt > now && ['request', 'sibling', 'return'].includes(reservationPurpose(r.id)),
+        );
         if (held.length === 0) watch.violations.push(`${what} of serving ${id} at ${new Date(now).toISOString()} without a reservation for its restart`);
       }
     }
@@ -113,42 +119,54 @@ const HOURS = 2;
 const INSTANCES = 120;
 
 describe('reliability: the largest Spot pool reclaimed at once, with priority requests arriving (simulator, many seeds)', () => {
-  it.each(SEEDS)('seed %d: no budget exceeded, no over-commit, nothing admitted or disrupted without its reservation', async (seed) => {
-    watch.stores.length = 0;
-    watch.violations.length = 0;
-    watch.admitted = 0;
-    watch.disruptions = 0;
-    const setup = prepareSimulation({
-      seed, hours: HOURS, instances: INSTANCES, predictor: 'fallback',
-      requests: { meanHoursBetweenWaves: 0.25, waveSize: { min: 1, max: 3 }, deadlineMinutes: 120 },
-    });
-    const sizes = new Map<string, number>();
-    for (const g of setup.sample.fleet.groups.filter((x) => x.role === 'primary')) {
-      for (const i of g.instances.filter((x) => x.lifecycle === 'spot')) sizes.set(`${i.instanceType}@${i.availabilityZone}`, (sizes.get(`${i.instanceType}@${i.availabilityZone}`) ?? 0) + 1);
-    }
-    const [largest, size] = [...sizes.entries()].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))[0] ?? ['', 0];
-    const [instanceType, availabilityZone] = largest.split('@') as [string, string];
-    // The whole pool: every member is hit (reclaimShare 1), warnings spread as the simulator spreads a burst.
-    const storm: PoolBurst = { id: `storm-${largest}`, instanceType, availabilityZone, at: setup.sample.startAt + 45 * 60_000, reclaimShare: 1, seed };
-    const stormSetup = { ...setup, bursts: [storm] };
-    watch.groups = setup.sample.fleet.groups.map((g) => g.id);
+  it.each(SEEDS)(
+    'seed %d: no budget exceeded, no over-commit, nothing admitted or disrupted without its reservation',
+    async (seed) => {
+      watch.stores.length = 0;
+      watch.violations.length = 0;
+      watch.admitted = 0;
+      watch.disruptions = 0;
+      const setup = prepareSimulation({
+        seed,
+        hours: HOURS,
+        instances: INSTANCES,
+        predictor: 'fallback',
+        requests: { meanHoursBetweenWaves: 0.25, waveSize: { min: 1, max: 3 }, deadlineMinutes: 120 },
+      });
+      const sizes = new Map<string, number>();
+      for (const g of setup.sample.fleet.groups.filter((x) => x.role === 'primary')) {
+        for (const i of g.instances.filter((x) => x.lifecycle === 'spot'))
+          sizes.set(`${i.instanceType}@${i.availabilityZone}`, (sizes.get(`${i.instanceType}@${i.availabilityZone}`) ?? 0) + 1);
+      }
+      const [largest, size] = [...sizes.entries()].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))[0] ?? ['', 0];
+      const [instanceType, availabilityZone] = largest.split('@') as [string, string];
+      // The whole pool: every member is hit (reclaimShare 1), warnings spread as the simulator spreads a burst.
+      const storm: PoolBurst = { id: `storm-${largest}`, instanceType, availabilityZone, at: setup.sample.startAt + 45 * 60_000, reclaimShare: 1, seed };
+      const stormSetup = { ...setup, bursts: [storm] };
+      watch.groups = setup.sample.fleet.groups.map((g) => g.id);
 
-    const strategy = createSpotwiseStrategy(stormSetup);
-    const run = await runStrategy(stormSetup, strategy);
+      const strategy = createSpotwiseStrategy(stormSetup);
+      const run = await runStrategy(stormSetup, strategy);
 
-    expect(size).toBeGreaterThanOrEqual(10);
-    // The whole pool was warned (members replaced before the storm were not in it any more). A warned instance
-    // is reclaimed unless Capacity Rebalancing terminated it first, once its workload had moved (the world
-    // runs it for spotwise as for the careful baselines).
-    expect(run.totals.warnings).toBeGreaterThanOrEqual(size - 2);
-    expect(run.totals.spotInterruptions).toBeLessThanOrEqual(run.totals.warnings);
-    // Requests kept coming and some were admitted, so admission was exercised under the storm.
-    expect(setup.requests.length).toBeGreaterThan(3);
-    expect(watch.admitted).toBeGreaterThan(0);
-    expect(watch.disruptions).toBeGreaterThan(0);
+      expect(size).toBeGreaterThanOrEqual(10);
+      // The whole pool was warned (members replaced before the storm were not in it any more). A warned instance
+      // is reclaimed unless Capacity Rebalancing terminated it first, once its workload had moved (the world
+      // runs it for spotwise as for the careful baselines).
+      expect(run.totals.warnings).toBeGreaterThanOrEqual(size - 2);
+      expect(run.totals.spotInterruptions).toBeLessThanOrEqual(run.totals.warnings);
+      // Requests kept coming and some were admitted, so admission was exercised under the storm.
+      expect(setup.requests.length).toBeGreaterThan(3);
+      expect(watch.admitted).toBeGreaterThan(0);
+      expect(watch.disruptions).toBeGreaterThan(0);
 
-    expect({ budgetViolations: run.totals.budgetViolations, overCommits: run.totals.overCommits, violations: watch.violations, samples: strategy.overCommitSamples })
-      .toEqual({ budgetViolations: 0, overCommits: 0, violations: [], samples: [] });
-    expect(strategy.telemetry.errors.filter((e) => e.startsWith('handler threw'))).toEqual([]);
-  }, 60_000);
+      expect({
+        budgetViolations: run.totals.budgetViolations,
+        overCommits: run.totals.overCommits,
+        violations: watch.violations,
+        samples: strategy.overCommitSamples,
+      }).toEqual({ budgetViolations: 0, overCommits: 0, violations: [], samples: [] });
+      expect(strategy.telemetry.errors.filter((e) => e.startsWith('handler threw'))).toEqual([]);
+    },
+    60_000,
+  );
 });

@@ -20,21 +20,23 @@ describe('TokenBucket (EC2 request throttling)', () => {
   });
 
   it('never admits more calls than burst + rate × elapsed (property)', () => {
-    fc.assert(fc.property(fc.array(fc.integer({ min: 0, max: 5_000 }), { minLength: 1, maxLength: 200 }), (gaps) => {
-      const budget = EC2_THROTTLE_BUDGETS.mutating;
-      const b = new TokenBucket(budget, 0);
-      let now = 0;
-      const admitted: number[] = [];
-      for (const g of gaps) {
-        now += g;
-        admitted.push(b.take(now));
-      }
-      for (let i = 0; i < admitted.length; i++) {
-        const t = admitted[i] as number;
-        expect(t).toBeGreaterThanOrEqual(0);
-        expect(i + 1).toBeLessThanOrEqual(budget.burst + (t / 1000) * budget.refillPerSecond + 1e-6);
-      }
-    }));
+    fc.assert(
+      fc.property(fc.array(fc.integer({ min: 0, max: 5_000 }), { minLength: 1, maxLength: 200 }), (gaps) => {
+        const budget = EC2_THROTTLE_BUDGETS.mutating;
+        const b = new TokenBucket(budget, 0);
+        let now = 0;
+        const admitted: number[] = [];
+        for (const g of gaps) {
+          now += g;
+          admitted.push(b.take(now));
+        }
+        for (let i = 0; i < admitted.length; i++) {
+          const t = admitted[i] as number;
+          expect(t).toBeGreaterThanOrEqual(0);
+          expect(i + 1).toBeLessThanOrEqual(budget.burst + (t / 1000) * budget.refillPerSecond + 1e-6);
+        }
+      }),
+    );
   });
 
   it('rejects a budget without tokens', () => {

@@ -1,7 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import {
-  burstsPerHour, checkInterruptionParams, DEFAULT_INTERRUPTION_PARAMS, drawPoolBursts, mapPoolLabels, pinnedVictimCount, replayedBursts, selectVictims, type PoolBurst, type PoolRisk,
+  burstsPerHour,
+  checkInterruptionParams,
+  DEFAULT_INTERRUPTION_PARAMS,
+  drawPoolBursts,
+  mapPoolLabels,
+  pinnedVictimCount,
+  replayedBursts,
+  selectVictims,
+  type PoolBurst,
+  type PoolRisk,
 } from '../../lambda/sim/interruption-model';
 import { createRandom } from '../../lambda/data/random';
 
@@ -31,32 +40,47 @@ describe('burst rate from Spot Advisor buckets', () => {
 
 describe('drawPoolBursts', () => {
   it('is deterministic, sorted, inside the window, with early rebalance only before the burst', () => {
-    fc.assert(fc.property(fc.integer({ min: 0, max: 10_000 }), (seed) => {
-      const pools = [pool('m5.large', 'a', 0.175), pool('c5.xlarge', 'b', 0.025)];
-      const window = { start: 1_000_000, end: 1_000_000 + 200 * HOUR };
-      const a = drawPoolBursts(pools, window, DEFAULT_INTERRUPTION_PARAMS, createRandom(seed));
-      const b = drawPoolBursts(pools, window, DEFAULT_INTERRUPTION_PARAMS, createRandom(seed));
-      expect(a).toEqual(b);
-      for (let i = 1; i < a.length; i++) expect((a[i] as PoolBurst).at).toBeGreaterThanOrEqual((a[i - 1] as PoolBurst).at);
-      for (const burst of a) {
-        expect(burst.at).toBeGreaterThanOrEqual(window.start);
-        expect(burst.at).toBeLessThan(window.end);
-        expect(burst.reclaimShare).toBeGreaterThanOrEqual(DEFAULT_INTERRUPTION_PARAMS.reclaimShare.min);
-        expect(burst.reclaimShare).toBeLessThanOrEqual(DEFAULT_INTERRUPTION_PARAMS.reclaimShare.max);
-        if (burst.rebalanceAt !== undefined) {
-          expect(burst.at - burst.rebalanceAt).toBeGreaterThanOrEqual(DEFAULT_INTERRUPTION_PARAMS.rebalanceLeadSeconds.min * 1000 - 1000);
-          expect(burst.at - burst.rebalanceAt).toBeLessThanOrEqual(DEFAULT_INTERRUPTION_PARAMS.rebalanceLeadSeconds.max * 1000 + 1000);
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 10_000 }), (seed) => {
+        const pools = [pool('m5.large', 'a', 0.175), pool('c5.xlarge', 'b', 0.025)];
+        const window = { start: 1_000_000, end: 1_000_000 + 200 * HOUR };
+        const a = drawPoolBursts(pools, window, DEFAULT_INTERRUPTION_PARAMS, createRandom(seed));
+        const b = drawPoolBursts(pools, window, DEFAULT_INTERRUPTION_PARAMS, createRandom(seed));
+        expect(a).toEqual(b);
+        for (let i = 1; i < a.length; i++) expect((a[i] as PoolBurst).at).toBeGreaterThanOrEqual((a[i - 1] as PoolBurst).at);
+        for (const burst of a) {
+          expect(burst.at).toBeGreaterThanOrEqual(window.start);
+          expect(burst.at).toBeLessThan(window.end);
+          expect(burst.reclaimShare).toBeGreaterThanOrEqual(DEFAULT_INTERRUPTION_PARAMS.reclaimShare.min);
+          expect(burst.reclaimShare).toBeLessThanOrEqual(DEFAULT_INTERRUPTION_PARAMS.reclaimShare.max);
+          if (burst.rebalanceAt !== undefined) {
+            expect(burst.at - burst.rebalanceAt).toBeGreaterThanOrEqual(DEFAULT_INTERRUPTION_PARAMS.rebalanceLeadSeconds.min * 1000 - 1000);
+            expect(burst.at - burst.rebalanceAt).toBeLessThanOrEqual(DEFAULT_INTERRUPTION_PARAMS.rebalanceLeadSeconds.max * 1000 + 1000);
+          }
         }
-      }
-    }), { numRuns: 30 });
+      }),
+      { numRuns: 30 },
+    );
   });
 
   it('draws no bursts at scale 0 and respects the rebalance share', () => {
-    expect(drawPoolBursts([pool('m5.large', 'a', 0.25)], { start: 0, end: 1000 * HOUR }, { ...DEFAULT_INTERRUPTION_PARAMS, rateScale: 0 }, createRandom(1))).toEqual([]);
-    const none = drawPoolBursts([pool('m5.large', 'a', 0.25)], { start: 0, end: 2000 * HOUR }, { ...DEFAULT_INTERRUPTION_PARAMS, rebalanceShare: 0 }, createRandom(1));
+    expect(
+      drawPoolBursts([pool('m5.large', 'a', 0.25)], { start: 0, end: 1000 * HOUR }, { ...DEFAULT_INTERRUPTION_PARAMS, rateScale: 0 }, createRandom(1)),
+    ).toEqual([]);
+    const none = drawPoolBursts(
+      [pool('m5.large', 'a', 0.25)],
+      { start: 0, end: 2000 * HOUR },
+      { ...DEFAULT_INTERRUPTION_PARAMS, rebalanceShare: 0 },
+      createRandom(1),
+    );
     expect(none.length).toBeGreaterThan(0);
     expect(none.every((b) => b.rebalanceAt === undefined)).toBe(true);
-    const all = drawPoolBursts([pool('m5.large', 'a', 0.25)], { start: 0, end: 2000 * HOUR }, { ...DEFAULT_INTERRUPTION_PARAMS, rebalanceShare: 1 }, createRandom(1));
+    const all = drawPoolBursts(
+      [pool('m5.large', 'a', 0.25)],
+      { start: 0, end: 2000 * HOUR },
+      { ...DEFAULT_INTERRUPTION_PARAMS, rebalanceShare: 1 },
+      createRandom(1),
+    );
     expect(all.every((b) => b.rebalanceAt !== undefined)).toBe(true);
   });
 
@@ -100,10 +124,13 @@ describe('replayed interruptions (pinned bursts)', () => {
   ];
   const row = (line: number, timeSeconds: number, pool: string, fraction: number) => ({ line, timeSeconds, pool, fraction });
 
-  it('maps distinct labels onto the fleet\'s Spot pools in order of first appearance, cycling', () => {
+  it("maps distinct labels onto the fleet's Spot pools in order of first appearance, cycling", () => {
     const map = mapPoolLabels([row(2, 0, 'x', 1), row(3, 5, 'y', 1), row(4, 9, 'x', 1), row(5, 9, 'z', 1), row(6, 9, 'w', 1)], POOLS);
     expect([...map].map(([label, p]) => `${label}→${p.instanceType}@${p.availabilityZone}`)).toEqual([
-      'x→m5.large@us-east-1a', 'y→m5.large@us-east-1b', 'z→c5.xlarge@us-east-1a', 'w→m5.large@us-east-1a',
+      'x→m5.large@us-east-1a',
+      'y→m5.large@us-east-1b',
+      'z→c5.xlarge@us-east-1a',
+      'w→m5.large@us-east-1a',
     ]);
   });
 
@@ -131,13 +158,15 @@ describe('replayed interruptions (pinned bursts)', () => {
   });
 
   it('warns every victim at the burst time itself, exactly the pinned count, whatever the list order', () => {
-    fc.assert(fc.property(fc.integer({ min: 1, max: 40 }), fc.double({ min: 0.01, max: 1, noNaN: true }), fc.nat(), (n, fraction, seed) => {
-      const ids = Array.from({ length: n }, (_, k) => `i-${k}`);
-      const burst: PoolBurst = { id: 'p#line2', instanceType: 'm5.large', availabilityZone: 'a', at: 5000, reclaimShare: fraction, seed, pinned: true };
-      const victims = selectVictims(burst, ids, DEFAULT_INTERRUPTION_PARAMS);
-      expect(victims).toHaveLength(pinnedVictimCount(fraction, n));
-      expect(victims.every((v) => v.warningAt === 5000)).toBe(true);
-      expect(selectVictims(burst, [...ids].reverse(), DEFAULT_INTERRUPTION_PARAMS)).toEqual(victims);
-    }));
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 40 }), fc.double({ min: 0.01, max: 1, noNaN: true }), fc.nat(), (n, fraction, seed) => {
+        const ids = Array.from({ length: n }, (_, k) => `i-${k}`);
+        const burst: PoolBurst = { id: 'p#line2', instanceType: 'm5.large', availabilityZone: 'a', at: 5000, reclaimShare: fraction, seed, pinned: true };
+        const victims = selectVictims(burst, ids, DEFAULT_INTERRUPTION_PARAMS);
+        expect(victims).toHaveLength(pinnedVictimCount(fraction, n));
+        expect(victims.every((v) => v.warningAt === 5000)).toBe(true);
+        expect(selectVictims(burst, [...ids].reverse(), DEFAULT_INTERRUPTION_PARAMS)).toEqual(victims);
+      }),
+    );
   });
 });

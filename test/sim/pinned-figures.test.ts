@@ -10,9 +10,49 @@ import { loadTraces, type TraceSeries } from '../../lambda/data/traces/load-trac
  * and says why in its commit. About 2 s.
  */
 const PINNED = {
-  'asg-native': { unservedVcpuMinutes: 12.42, unservedGibMinutes: 0, cost: 7.79, requestsAdmitted: 13, requestsDeferred: 5, coldLaunches: 22, warmStarts: 2, idleStandbyInstanceHours: 0.5, standbyInstanceHours: 1.5, budgetViolations: 0, overCommits: 0 },
-  'spotwise': { unservedVcpuMinutes: 19.68, unservedGibMinutes: 0, cost: 8.01, requestsAdmitted: 13, requestsDeferred: 2, coldLaunches: 17, warmStarts: 2, idleStandbyInstanceHours: 0.21, standbyInstanceHours: 1.2, budgetViolations: 0, overCommits: 0, reservationsMade: 21, loansMade: 0 },
-  'spotwise-naive': { unservedVcpuMinutes: 19.68, unservedGibMinutes: 0, cost: 8, requestsAdmitted: 13, requestsDeferred: 2, coldLaunches: 17, warmStarts: 2, idleStandbyInstanceHours: 0.21, standbyInstanceHours: 1.2, budgetViolations: 0, overCommits: 0, reservationsMade: 22, loansMade: 0 },
+  'asg-native': {
+    unservedVcpuMinutes: 12.42,
+    unservedGibMinutes: 0,
+    cost: 7.79,
+    requestsAdmitted: 13,
+    requestsDeferred: 5,
+    coldLaunches: 22,
+    warmStarts: 2,
+    idleStandbyInstanceHours: 0.5,
+    standbyInstanceHours: 1.5,
+    budgetViolations: 0,
+    overCommits: 0,
+  },
+  spotwise: {
+    unservedVcpuMinutes: 19.68,
+    unservedGibMinutes: 0,
+    cost: 8.01,
+    requestsAdmitted: 13,
+    requestsDeferred: 2,
+    coldLaunches: 17,
+    warmStarts: 2,
+    idleStandbyInstanceHours: 0.21,
+    standbyInstanceHours: 1.2,
+    budgetViolations: 0,
+    overCommits: 0,
+    reservationsMade: 21,
+    loansMade: 0,
+  },
+  'spotwise-naive': {
+    unservedVcpuMinutes: 19.68,
+    unservedGibMinutes: 0,
+    cost: 8,
+    requestsAdmitted: 13,
+    requestsDeferred: 2,
+    coldLaunches: 17,
+    warmStarts: 2,
+    idleStandbyInstanceHours: 0.21,
+    standbyInstanceHours: 1.2,
+    budgetViolations: 0,
+    overCommits: 0,
+    reservationsMade: 22,
+    loansMade: 0,
+  },
 } as const;
 
 let traces: TraceSeries[];
@@ -23,8 +63,17 @@ beforeAll(() => {
 describe('pinned simulator figures', () => {
   it('seed 5, 12 h, 12 instances: asg-native, spotwise and spotwise-naive give exactly the pinned figures', async () => {
     const result = await runSimulation({
-      seeds: [5], singleSeed: true, hours: 12, instances: 12, traces, checkInvariants: true, predictor: 'fallback',
-      interruption: { rateScale: 800 }, requests: { meanHoursBetweenWaves: 2 }, workers: 0, strategies: ['asg-native', 'spotwise', 'spotwise-naive'],
+      seeds: [5],
+      singleSeed: true,
+      hours: 12,
+      instances: 12,
+      traces,
+      checkInvariants: true,
+      predictor: 'fallback',
+      interruption: { rateScale: 800 },
+      requests: { meanHoursBetweenWaves: 2 },
+      workers: 0,
+      strategies: ['asg-native', 'spotwise', 'spotwise-naive'],
     });
     const doc = toJsonReport(result) as { strategies: Record<string, Record<string, unknown>> };
     for (const [name, figures] of Object.entries(PINNED)) {

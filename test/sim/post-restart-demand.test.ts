@@ -1,7 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import {
-  catchUpVcpu, DEFAULT_POST_RESTART_MODEL, learnPostRestartModel, MAX_MULTIPLIER, MIN_LEARNING_SERIES, warmUpMultiplier,
+  catchUpVcpu,
+  DEFAULT_POST_RESTART_MODEL,
+  learnPostRestartModel,
+  MAX_MULTIPLIER,
+  MIN_LEARNING_SERIES,
+  warmUpMultiplier,
 } from '../../lambda/sim/post-restart-demand';
 import type { TraceSeries } from '../../lambda/data/traces/load-traces';
 
@@ -9,7 +14,11 @@ const M = DEFAULT_POST_RESTART_MODEL;
 
 /** A late-start series: `first` ×level for the first points, then steady `level` for 5 hours. */
 const lateStart = (id: string, cpuLevel: number, firstFactor: number, memFactor = 1): TraceSeries => ({
-  id, dataset: 'bitbrains-test', file: `${id}.csv`, stepSeconds: 300, lateStart: true,
+  id,
+  dataset: 'bitbrains-test',
+  file: `${id}.csv`,
+  stepSeconds: 300,
+  lateStart: true,
   points: Array.from({ length: 60 }, (_, k) => ({
     at: 1_000_000_000 + k * 300_000,
     cpuPercent: k < 2 ? cpuLevel * firstFactor : cpuLevel,
@@ -29,13 +38,15 @@ describe('post-restart model', () => {
   });
 
   it('decays monotonically to 1 and never below', () => {
-    fc.assert(fc.property(fc.double({ min: 0, max: 100, noNaN: true }), fc.double({ min: 0, max: 100, noNaN: true }), (a, b) => {
-      const [lo, hi] = a <= b ? [a, b] : [b, a];
-      for (const dim of ['cpu', 'memory'] as const) {
-        expect(warmUpMultiplier(M, dim, lo)).toBeGreaterThanOrEqual(warmUpMultiplier(M, dim, hi));
-        expect(warmUpMultiplier(M, dim, hi)).toBeGreaterThanOrEqual(1);
-      }
-    }));
+    fc.assert(
+      fc.property(fc.double({ min: 0, max: 100, noNaN: true }), fc.double({ min: 0, max: 100, noNaN: true }), (a, b) => {
+        const [lo, hi] = a <= b ? [a, b] : [b, a];
+        for (const dim of ['cpu', 'memory'] as const) {
+          expect(warmUpMultiplier(M, dim, lo)).toBeGreaterThanOrEqual(warmUpMultiplier(M, dim, hi));
+          expect(warmUpMultiplier(M, dim, hi)).toBeGreaterThanOrEqual(1);
+        }
+      }),
+    );
   });
 
   it('catches up half the missed work over 10 minutes, nothing without downtime', () => {
@@ -57,7 +68,11 @@ describe('learnPostRestartModel', () => {
 
   it('learns the median start-up ratio, clamped to [1, MAX_MULTIPLIER]', () => {
     const series = [
-      lateStart('a', 20, 2, 1.5), lateStart('b', 10, 3, 1.5), lateStart('c', 30, 2.5, 1.5), lateStart('d', 40, 10, 1.5), lateStart('e', 10, 0.5, 1.5),
+      lateStart('a', 20, 2, 1.5),
+      lateStart('b', 10, 3, 1.5),
+      lateStart('c', 30, 2.5, 1.5),
+      lateStart('d', 40, 10, 1.5),
+      lateStart('e', 10, 0.5, 1.5),
       { ...lateStart('full', 20, 9), lateStart: false },
     ];
     const m = learnPostRestartModel(series);
@@ -72,8 +87,8 @@ describe('learnPostRestartModel', () => {
   });
 });
 
-describe('the simulated truth is not spotwise\'s prior', () => {
-  it('withPeaks sets the first minute to the peak and keeps the decay\'s shape; bad peaks name the field', async () => {
+describe("the simulated truth is not spotwise's prior", () => {
+  it("withPeaks sets the first minute to the peak and keeps the decay's shape; bad peaks name the field", async () => {
     const { DEFAULT_POST_RESTART_MODEL, withPeaks } = await import('../../lambda/sim/post-restart-demand');
     const m = withPeaks(DEFAULT_POST_RESTART_MODEL, { cpu: 3, memory: 2 });
     expect(m.cpuCurve[0]).toBeCloseTo(3, 12);

@@ -20,7 +20,11 @@ describe('buildSampleFleet', () => {
   it('builds two primary Spot groups and a standby On-Demand group with a warm pool', () => {
     const s = buildSampleFleet({ traces, instances: 20, horizonMinutes: 60 });
     const roles = s.fleet.groups.map((g) => [g.id, g.role]);
-    expect(roles).toEqual([[GROUP_IDS.web, 'primary'], [GROUP_IDS.batch, 'primary'], [GROUP_IDS.standby, 'standby']]);
+    expect(roles).toEqual([
+      [GROUP_IDS.web, 'primary'],
+      [GROUP_IDS.batch, 'primary'],
+      [GROUP_IDS.standby, 'standby'],
+    ]);
     const [web, batch, standby] = s.fleet.groups;
     expect(web!.instances).toHaveLength(12);
     expect(batch!.instances).toHaveLength(8);
@@ -81,14 +85,19 @@ describe('buildSampleFleet', () => {
 });
 
 describe('buildSampleFleet from a configuration (--config)', () => {
-  const example = (): SpotwiseConfig => parseSpotwiseConfig(readConfigText(readFileSync(join(PROJECT_ROOT, 'spotwise.example.yaml'), 'utf8'), 'spotwise.example.yaml'));
+  const example = (): SpotwiseConfig =>
+    parseSpotwiseConfig(readConfigText(readFileSync(join(PROJECT_ROOT, 'spotwise.example.yaml'), 'utf8'), 'spotwise.example.yaml'));
   const catalog = () => buildSampleFleet({ traces, instances: 2, horizonMinutes: 30 }).catalogSpecs;
 
-  it('builds the example configuration\'s groups, sizing each from its capacity, and says how', () => {
+  it("builds the example configuration's groups, sizing each from its capacity, and says how", () => {
     const s = buildSampleFleet({ traces, horizonMinutes: 30, config: example() });
     const groups = s.fleet.groups.map((g) => [g.id, g.role, g.instances.length]);
     // web-spot: 64 vCPU / (1.25 × 2 vCPU) = 25, 256 GiB / (1.25 × 8 GiB) = 25; batch-spot: 128 / 2.5 = 51, 512 / 10 = 51.
-    expect(groups).toEqual([['web-spot', 'primary', 25], ['batch-spot', 'primary', 51], ['web-standby', 'standby', 4]]);
+    expect(groups).toEqual([
+      ['web-spot', 'primary', 25],
+      ['batch-spot', 'primary', 51],
+      ['web-standby', 'standby', 4],
+    ]);
     const [web, batch, standby] = s.fleet.groups;
     expect(web!.pool.capacity.vcpu).toBe(64);
     expect(web!.standbyGroupId).toBe('web-standby');
@@ -97,8 +106,12 @@ describe('buildSampleFleet from a configuration (--config)', () => {
     expect(s.config.dry_run).toBe(false);
     expect(s.config.policies.every((p) => !p.dry_run)).toBe(true);
     expect(s.derivation.join('\n')).toContain('dry_run: off for the simulation');
-    expect(s.derivation.join('\n')).toContain('web-spot: none of m6g.large, m7g.large, c7g.xlarge is in the bundled price table; runs the stand-ins m5.large, m5a.large, m6i.large');
-    expect(s.derivation.join('\n')).toContain('web-standby: standby for web-spot, maximum size 25, warm pool of 4 stopped m5a.large (max(min_size 1, max_prepared_capacity 4))');
+    expect(s.derivation.join('\n')).toContain(
+      'web-spot: none of m6g.large, m7g.large, c7g.xlarge is in the bundled price table; runs the stand-ins m5.large, m5a.large, m6i.large',
+    );
+    expect(s.derivation.join('\n')).toContain(
+      'web-standby: standby for web-spot, maximum size 25, warm pool of 4 stopped m5a.large (max(min_size 1, max_prepared_capacity 4))',
+    );
     const ids = (s.cloud.instances ?? []).map((i) => i.id);
     expect(ids).toHaveLength(25 + 51 + 4);
     expect(new Set(ids).size).toBe(ids.length);
@@ -106,7 +119,12 @@ describe('buildSampleFleet from a configuration (--config)', () => {
   });
 
   it.each([
-    ['the policy\'s smallest priced types', { allowed_instance_types: ['c5.2xlarge', 'm5.large', 'c5.large', 'r5.large', 'x9.huge'] }, ['m5.large', 'c5.large', 'r5.large'], 'not priced, left out: x9.huge'],
+    [
+      "the policy's smallest priced types",
+      { allowed_instance_types: ['c5.2xlarge', 'm5.large', 'c5.large', 'r5.large', 'x9.huge'] },
+      ['m5.large', 'c5.large', 'r5.large'],
+      'not priced, left out: x9.huge',
+    ],
     ['the stand-ins when the policy allows any type', {}, ['m5.large', 'm5a.large', 'm6i.large'], 'allows any type'],
   ])('runs %s', (_, policyExtra, types, note) => {
     const config = parseSpotwiseConfig({
@@ -126,12 +144,15 @@ describe('buildSampleFleet from a configuration (--config)', () => {
     });
     const plan = configFleetPlan(config, catalog());
     expect(plan.standbys[0]!.warmSize).toBe(4);
-    expect(plan.derivation).toContain('api-standby: pool_state Running is simulated as Stopped (the simulator\'s warm pools hold stopped instances only)');
+    expect(plan.derivation).toContain("api-standby: pool_state Running is simulated as Stopped (the simulator's warm pools hold stopped instances only)");
   });
 
   it.each([
     [{ groups: [], group_tag: { key: 'team', value: 'x' } }, 'groups: the simulator needs named groups (group_tag alone names none) (got [])'],
-    [{ groups: [{ name: 'huge', policy: 'p', capacity: { vcpu: 100_000, memory_gib: 400_000 } }] }, 'groups: the capacities make 40000 Spot instances; the simulator runs at most 500'],
+    [
+      { groups: [{ name: 'huge', policy: 'p', capacity: { vcpu: 100_000, memory_gib: 400_000 } }] },
+      'groups: the capacities make 40000 Spot instances; the simulator runs at most 500',
+    ],
   ])('refuses what it cannot simulate, naming the field (%#)', (input, message) => {
     const config = parseSpotwiseConfig({ policies: [{ policy_name: 'p', priority: 'high' }], ...input });
     expect(() => configFleetPlan(config, catalog())).toThrow(ConfigFleetError);
@@ -139,7 +160,13 @@ describe('buildSampleFleet from a configuration (--config)', () => {
   });
 
   it('gives a configured group at least one instance, and its ids a prefix of its own', () => {
-    const config = parseSpotwiseConfig({ groups: [{ name: 'tiny', policy: 'p', capacity: { vcpu: 1, memory_gib: 1 } }, { name: 'other', policy: 'p', capacity: { vcpu: 10, memory_gib: 40 } }], policies: [{ policy_name: 'p', priority: 'low' }] });
+    const config = parseSpotwiseConfig({
+      groups: [
+        { name: 'tiny', policy: 'p', capacity: { vcpu: 1, memory_gib: 1 } },
+        { name: 'other', policy: 'p', capacity: { vcpu: 10, memory_gib: 40 } },
+      ],
+      policies: [{ policy_name: 'p', priority: 'low' }],
+    });
     const s = buildSampleFleet({ traces, horizonMinutes: 30, config });
     expect(s.fleet.groups[0]!.instances).toHaveLength(1);
     expect(groupLetter(groupId('tiny'))).not.toBe(groupLetter(groupId('other')));
@@ -148,7 +175,7 @@ describe('buildSampleFleet from a configuration (--config)', () => {
 });
 
 describe('buildSampleFleet with a reduced pool budget (--pool-budget)', () => {
-  it('keeps the fleet, scales each primary pool\'s capacity, divides it by fair share, and configures spotwise with it', () => {
+  it("keeps the fleet, scales each primary pool's capacity, divides it by fair share, and configures spotwise with it", () => {
     const full = buildSampleFleet({ traces, instances: 12, horizonMinutes: 60 });
     const half = buildSampleFleet({ traces, instances: 12, horizonMinutes: 60, poolBudget: 0.3 });
     expect(half.fleet.groups.map((g) => g.instances.length)).toEqual(full.fleet.groups.map((g) => g.instances.length));

@@ -14,10 +14,21 @@ writeFileSync(yaml, 'unused: the reader is injected\n');
 describe('parseSimulateOptions', () => {
   it('fills the documented defaults', () => {
     expect(parseSimulateOptions({})).toEqual({
-      seeds: [1], singleSeed: true, hours: 48, instances: 40, strategies: [...STRATEGY_NAMES], interruptionScale: 50, rebalanceShare: 0.5,
-      sweep: false, workers: Math.min(32, availableParallelism()), outDir: SIMULATE_DEFAULTS.outDir, progress: true,
-      postRestartPeaks: {}, otherSignals: { capacityReservationReclaims: 0, scheduledMaintenance: 0 },
-      priorities: { bestEffortShare: 0, targetedShare: 0 }, poolBudget: 1,
+      seeds: [1],
+      singleSeed: true,
+      hours: 48,
+      instances: 40,
+      strategies: [...STRATEGY_NAMES],
+      interruptionScale: 50,
+      rebalanceShare: 0.5,
+      sweep: false,
+      workers: Math.min(32, availableParallelism()),
+      outDir: SIMULATE_DEFAULTS.outDir,
+      progress: true,
+      postRestartPeaks: {},
+      otherSignals: { capacityReservationReclaims: 0, scheduledMaintenance: 0 },
+      priorities: { bestEffortShare: 0, targetedShare: 0 },
+      poolBudget: 1,
     });
   });
 
@@ -36,8 +47,14 @@ describe('parseSimulateOptions', () => {
     [{ rebalanceShare: '0' }, { rebalanceShare: 0 }],
     [{ postRestartCpu: '3', postRestartMemory: '2' }, { postRestartPeaks: { cpu: 3, memory: 2 } }],
     [{ capacityReservationReclaims: '4', scheduledMaintenance: '2' }, { otherSignals: { capacityReservationReclaims: 4, scheduledMaintenance: 2 } }],
-    [{ json: 'out/x.json', out: 'out/y', progress: false }, { jsonFile: 'out/x.json', outDir: 'out/y', progress: false }],
-    [{ poolBudget: '0.5', bestEffortShare: '0.4', targetedRequests: '1' }, { poolBudget: 0.5, priorities: { bestEffortShare: 0.4, targetedShare: 1 } }],
+    [
+      { json: 'out/x.json', out: 'out/y', progress: false },
+      { jsonFile: 'out/x.json', outDir: 'out/y', progress: false },
+    ],
+    [
+      { poolBudget: '0.5', bestEffortShare: '0.4', targetedRequests: '1' },
+      { poolBudget: 0.5, priorities: { bestEffortShare: 0.4, targetedShare: 1 } },
+    ],
   ])('reads %j', (raw, expected) => {
     expect(parseSimulateOptions(raw)).toMatchObject(expected);
   });
@@ -97,7 +114,9 @@ describe('parseSimulateOptions: files and combinations', () => {
 
   it('refuses an interruption beyond the run, naming the file, line and field', () => {
     const e = errorOf(() => parseSimulateOptions({ interruptions: csv, hours: '0.01' }));
-    expect(e.message).toBe(`--interruptions: ${csv} line 2, field time: expected a time before the end of the run (36 s; raise --hours to replay it) (got "60")`);
+    expect(e.message).toBe(
+      `--interruptions: ${csv} line 2, field time: expected a time before the end of the run (36 s; raise --hours to replay it) (got "60")`,
+    );
   });
 
   it('refuses --rebalance-share with a replayed file (the file decides the recommendations)', () => {
@@ -107,9 +126,28 @@ describe('parseSimulateOptions: files and combinations', () => {
   it('reads --config through the reader it is given and checks the fleet; their errors name the option and the file', () => {
     const config = { groups: [] } as never;
     expect(parseSimulateOptions({ config: yaml }, { readConfig: () => config })).toMatchObject({ configFile: yaml, fleetConfig: config });
-    const bad = errorOf(() => parseSimulateOptions({ config: yaml }, { readConfig: () => { throw new Error('groups.0.policy (line 3): no policy named "x"'); } }));
+    const bad = errorOf(() =>
+      parseSimulateOptions(
+        { config: yaml },
+        {
+          readConfig: () => {
+            throw new Error('groups.0.policy (line 3): no policy named "x"');
+          },
+        },
+      ),
+    );
     expect(bad.message).toBe(`--config: groups.0.policy (line 3): no policy named "x" (got "${yaml}")`);
-    const fleet = errorOf(() => parseSimulateOptions({ config: yaml }, { readConfig: () => config, checkConfigFleet: () => { throw new Error('groups: too big'); } }));
+    const fleet = errorOf(() =>
+      parseSimulateOptions(
+        { config: yaml },
+        {
+          readConfig: () => config,
+          checkConfigFleet: () => {
+            throw new Error('groups: too big');
+          },
+        },
+      ),
+    );
     expect(fleet.message).toContain('--config: groups: too big');
   });
 

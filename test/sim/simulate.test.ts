@@ -16,13 +16,35 @@ beforeAll(() => {
 /** Short, busy runs: a high interruption scale so a couple of hours see bursts and requests. */
 const shortRun = (seeds: number[], extra: Partial<RunSimulationOptions> = {}) =>
   runSimulation({
-    seeds, singleSeed: seeds.length === 1, hours: 2, instances: 8, traces, checkInvariants: true, predictor: 'fallback',
-    interruption: { rateScale: 600 }, requests: { meanHoursBetweenWaves: 1 }, workers: 0, ...extra,
+    seeds,
+    singleSeed: seeds.length === 1,
+    hours: 2,
+    instances: 8,
+    traces,
+    checkInvariants: true,
+    predictor: 'fallback',
+    interruption: { rateScale: 600 },
+    requests: { meanHoursBetweenWaves: 1 },
+    workers: 0,
+    ...extra,
   });
 
 const CONTRACT_KEYS = [
-  'unservedVcpuMinutes', 'unservedGibMinutes', 'availability', 'cost', 'onDemandCost', 'savingsVsOnDemand', 'interruptions', 'budgetViolations',
-  'overCommits', 'failedActions', 'healthCheckReplacements', 'staleCapacityWrites', 'idleStandbyInstanceHours', 'recoveryP50Seconds', 'recoveryP95Seconds',
+  'unservedVcpuMinutes',
+  'unservedGibMinutes',
+  'availability',
+  'cost',
+  'onDemandCost',
+  'savingsVsOnDemand',
+  'interruptions',
+  'budgetViolations',
+  'overCommits',
+  'failedActions',
+  'healthCheckReplacements',
+  'staleCapacityWrites',
+  'idleStandbyInstanceHours',
+  'recoveryP50Seconds',
+  'recoveryP95Seconds',
 ];
 
 describe('planJobs', () => {
@@ -30,11 +52,28 @@ describe('planJobs', () => {
     const jobs = planJobs([1, 2], ['none', 'warm-reactive', 'spotwise'], (seed) => (seed === 1 ? 2 : 3), { 'warm-reactive': [0, 2, 4] });
     expect(jobs.map((j) => j.index)).toEqual(jobs.map((_, i) => i));
     expect(jobs.map((j) => `${j.seed}:${j.strategy}`)).toEqual([
-      '1:spotwise', '1:none', '1:warm-reactive', '1:warm-reactive', '1:warm-reactive',
-      '2:spotwise', '2:none', '2:warm-reactive', '2:warm-reactive', '2:warm-reactive', '2:warm-reactive',
+      '1:spotwise',
+      '1:none',
+      '1:warm-reactive',
+      '1:warm-reactive',
+      '1:warm-reactive',
+      '2:spotwise',
+      '2:none',
+      '2:warm-reactive',
+      '2:warm-reactive',
+      '2:warm-reactive',
+      '2:warm-reactive',
     ]);
     const warm = jobs.filter((j) => j.strategy === 'warm-reactive').map((j) => [j.seed, j.knob, j.comparison]);
-    expect(warm).toEqual([[1, 2, true], [1, 0, false], [1, 4, false], [2, 3, true], [2, 0, false], [2, 2, false], [2, 4, false]]);
+    expect(warm).toEqual([
+      [1, 2, true],
+      [1, 0, false],
+      [1, 4, false],
+      [2, 3, true],
+      [2, 0, false],
+      [2, 2, false],
+      [2, 4, false],
+    ]);
     expect(jobs.filter((j) => j.keepRun).every((j) => j.seed === 1 && j.comparison)).toBe(true);
     expect(jobs.filter((j) => j.strategy === 'none').map((j) => j.knob)).toEqual([undefined, undefined]);
   });
@@ -67,7 +106,11 @@ describe('runSimulation', () => {
 
   it('gives several seeds as {seeds, runs, summary} with the mean and the worst seed per strategy', async () => {
     const r = await shortRun([1, 2, 3], { strategies: ['none', 'reactive'] });
-    const doc = toJsonReport(r) as { seeds: number[]; runs: { seed: number; strategies: Record<string, Record<string, number>> }[]; summary: Record<string, { mean: Record<string, number>; worst: Record<string, number> }> };
+    const doc = toJsonReport(r) as {
+      seeds: number[];
+      runs: { seed: number; strategies: Record<string, Record<string, number>> }[];
+      summary: Record<string, { mean: Record<string, number>; worst: Record<string, number> }>;
+    };
     expect(Object.keys(doc).sort()).toEqual(['runs', 'seeds', 'summary']);
     expect(doc.seeds).toEqual([1, 2, 3]);
     expect(doc.runs.map((x) => x.seed)).toEqual([1, 2, 3]);
@@ -81,7 +124,7 @@ describe('runSimulation', () => {
     expect(r.chartRuns.map((c) => c.name)).toEqual(['none', 'reactive']);
   }, 120_000);
 
-  it('with a sweep, adds each knob strategy\'s frontier over its grid (means over the seeds)', async () => {
+  it("with a sweep, adds each knob strategy's frontier over its grid (means over the seeds)", async () => {
     const r = await shortRun([1, 2], { strategies: ['static-headroom', 'spotwise'], sweep: true });
     const doc = toJsonReport(r) as { frontier: Record<string, { knob: number; cost: number; unservedVcpuMinutes: number; availability: number }[]> };
     expect(Object.keys(doc.frontier)).toEqual(['static-headroom']);
@@ -95,10 +138,21 @@ describe('runSimulation', () => {
   }, 120_000);
 
   it('replays an interruption sequence instead of the drawn bursts', async () => {
-    const replayed = [{ line: 2, timeSeconds: 600, pool: 'x', fraction: 1 }, { line: 3, timeSeconds: 1800, pool: 'y', fraction: 0.5 }];
+    const replayed = [
+      { line: 2, timeSeconds: 600, pool: 'x', fraction: 1 },
+      { line: 3, timeSeconds: 1800, pool: 'y', fraction: 0.5 },
+    ];
     // No priority requests, so nothing but the file moves instances between pools.
-    const r = await shortRun([1], { strategies: ['none'], replayedInterruptions: replayed, interruption: { rateScale: 0 }, requests: { meanHoursBetweenWaves: 10_000 } });
-    expect(r.setup.bursts.map((b) => [b.at - r.setup.sample.startAt, b.pinned])).toEqual([[600_000, true], [1_800_000, true]]);
+    const r = await shortRun([1], {
+      strategies: ['none'],
+      replayedInterruptions: replayed,
+      interruption: { rateScale: 0 },
+      requests: { meanHoursBetweenWaves: 10_000 },
+    });
+    expect(r.setup.bursts.map((b) => [b.at - r.setup.sample.startAt, b.pinned])).toEqual([
+      [600_000, true],
+      [1_800_000, true],
+    ]);
     expect(r.setup.replayedPools).toEqual({ x: 'm5.large@us-east-1a', y: 'm5.large@us-east-1b' });
     // x: the one m5.large in us-east-1a; y: half of the one m5.large in us-east-1b, at least one.
     expect(r.summary.none?.mean.interruptions).toBe(2);
@@ -110,7 +164,11 @@ describe('spotwise simulate (command)', () => {
     const log = vi.spyOn(console, 'log').mockImplementation(() => undefined);
     const err = vi.spyOn(console, 'error').mockImplementation(() => undefined);
     try {
-      return { code: await simulateCommand({ progress: false, ...raw }), errors: err.mock.calls.map((c) => String(c[0])), logs: log.mock.calls.map((c) => String(c[0])) };
+      return {
+        code: await simulateCommand({ progress: false, ...raw }),
+        errors: err.mock.calls.map((c) => String(c[0])),
+        logs: log.mock.calls.map((c) => String(c[0])),
+      };
     } finally {
       log.mockRestore();
       err.mockRestore();
@@ -135,7 +193,10 @@ describe('spotwise simulate (command)', () => {
   const badCsv = join(dir, 'bad.csv');
   writeFileSync(badCsv, 'time,pool,fraction\n60,a,0.5\n120,b,1.5\n');
   const badYaml = join(dir, 'bad.yaml');
-  writeFileSync(badYaml, 'groups:\n  - name: web\n    policy: web\n    capacity:\n      vcpu: -4\n      memory_gib: 16\npolicies:\n  - policy_name: web\n    priority: high\n');
+  writeFileSync(
+    badYaml,
+    'groups:\n  - name: web\n    policy: web\n    capacity:\n      vcpu: -4\n      memory_gib: 16\npolicies:\n  - policy_name: web\n    priority: high\n',
+  );
   const tagOnly = join(dir, 'tag.yaml');
   writeFileSync(tagOnly, 'group_tag: { key: team, value: web }\npolicies:\n  - policy_name: web\n    priority: high\n');
 

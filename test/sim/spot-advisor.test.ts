@@ -4,7 +4,11 @@ import { hourlyCost, loadPriceTable, parsePriceTable, STOPPED_STORAGE_USD_PER_HO
 import { advisorEntry, BUCKET_MONTHLY_RATE, loadSpotAdvisor, monthlyRateOfBucket, parseSpotAdvisor } from '../../lambda/sim/spot-advisor';
 
 const doc = {
-  ranges: [{ index: 0, label: '<5%', max: 5 }, { index: 1, label: '5-10%', max: 11 }, { index: 4, label: '>20%', max: 100 }],
+  ranges: [
+    { index: 0, label: '<5%', max: 5 },
+    { index: 1, label: '5-10%', max: 11 },
+    { index: 4, label: '>20%', max: 100 },
+  ],
   spot_advisor: { 'us-east-1': { Linux: { 'm5.large': { s: 66, r: 4 }, 'c5.large': { s: 59, r: 0 } } } },
 };
 
@@ -19,7 +23,10 @@ describe('Spot Advisor', () => {
   it.each([
     [() => parseSpotAdvisor(doc, 'eu-west-1', 'Linux'), /no entries for region "eu-west-1" and OS "Linux"/],
     [() => advisorEntry(parseSpotAdvisor(doc, 'us-east-1', 'Linux'), 'x1.huge'), /no Spot Advisor entry for instance type "x1.huge" in us-east-1\/Linux/],
-    [() => parseSpotAdvisor({ ...doc, spot_advisor: { 'us-east-1': { Linux: { 'm5.large': { s: 66, r: 3 } } } } }, 'us-east-1', 'Linux'), /us-east-1\/Linux\/m5.large.r is 3, which is not a bucket/],
+    [
+      () => parseSpotAdvisor({ ...doc, spot_advisor: { 'us-east-1': { Linux: { 'm5.large': { s: 66, r: 3 } } } } }, 'us-east-1', 'Linux'),
+      /us-east-1\/Linux\/m5.large.r is 3, which is not a bucket/,
+    ],
     [() => parseSpotAdvisor({ ranges: [] }, 'us-east-1', 'Linux'), /ranges/],
     [() => monthlyRateOfBucket(7), /unknown Spot Advisor bucket 7/],
   ])('fails with a message naming what is wrong (%#)', (fn, message) => {
@@ -39,7 +46,12 @@ describe('price table', () => {
 
   it('derives the spot price from the Advisor savings', () => {
     const [m5, r5] = parsePriceTable(`${header}\nm5.large,2,8,750,3600,0.096\nr5.large,2,16,750,3600,0.126\n`, advisor);
-    expect(m5).toEqual({ name: 'm5.large', resources: { vcpu: 2, memoryGiB: 8, networkMbps: 750, diskIops: 3600 }, onDemandHourlyUsd: 0.096, spotHourlyUsd: 0.0326 });
+    expect(m5).toEqual({
+      name: 'm5.large',
+      resources: { vcpu: 2, memoryGiB: 8, networkMbps: 750, diskIops: 3600 },
+      onDemandHourlyUsd: 0.096,
+      spotHourlyUsd: 0.0326,
+    });
     expect(r5?.spotHourlyUsd).toBeUndefined();
     expect(hourlyCost(m5!, 'spot', 'running')).toBe(0.0326);
     expect(hourlyCost(r5!, 'spot', 'running')).toBe(0.126);

@@ -3,8 +3,7 @@ import { forecastDemand } from '../predict/forecast-demand';
 
 /** What an instance will need right after it restarts, or why that cannot be said. */
 export type DemandEstimate =
-  | { readonly kind: 'known'; readonly amount: Resources; readonly source: 'forecast' | 'policy' }
-  | { readonly kind: 'unknown'; readonly reason: string };
+  { readonly kind: 'known'; readonly amount: Resources; readonly source: 'forecast' | 'policy' } | { readonly kind: 'unknown'; readonly reason: string };
 
 const isUsable = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v) && v >= 0;
 

@@ -1,5 +1,12 @@
 import {
-  reservationId, type GroupView, type InstanceId, type ManagedInstance, type Reservation, type ReservationId, type ResourcePool, type Resources,
+  reservationId,
+  type GroupView,
+  type InstanceId,
+  type ManagedInstance,
+  type Reservation,
+  type ReservationId,
+  type ResourcePool,
+  type Resources,
 } from '../domain';
 
 /**

@@ -20,10 +20,17 @@ const nothing = (reason: string): Plan => ({ actions: [{ kind: 'noop', reason }]
  * deleted and every reservation it holds (ids `request:<id>:…`, anywhere in the fleet) is released.
  * An unknown request, or one already executed, refused or cancelled, is left alone with the reason.
  */
-export const planCancel = (requestId: RequestId, stored: CancelledRequest | undefined, fleet: FleetView, ctx: { readonly now: number; readonly reason: string }): Plan => {
+export const planCancel = (
+  requestId: RequestId,
+  stored: CancelledRequest | undefined,
+  fleet: FleetView,
+  ctx: { readonly now: number; readonly reason: string },
+): Plan => {
   if (stored === undefined) return nothing(`request ${requestId} is not stored: nothing to cancel`);
   if (!CANCELLABLE.has(stored.status)) {
-    return nothing(`request ${requestId} is ${stored.status}: ${stored.status === 'executed' ? 'the interruption was already carried out' : 'it is settled'}, not cancelled`);
+    return nothing(
+      `request ${requestId} is ${stored.status}: ${stored.status === 'executed' ? 'the interruption was already carried out' : 'it is settled'}, not cancelled`,
+    );
   }
   const held = fleet.groups.flatMap((group) =>
     [...group.pool.reservations.values()].filter((r) => r.id.startsWith(`request:${requestId}:`)).map((r) => ({ groupId: group.id, reservationId: r.id })),

@@ -1,4 +1,14 @@
-import { DIMENSIONS, requestId, type Dimension, type FleetView, type GroupId, type InstanceId, type InterruptionRequest, type ManagedInstance, type Resources } from '../domain';
+import {
+  DIMENSIONS,
+  requestId,
+  type Dimension,
+  type FleetView,
+  type GroupId,
+  type InstanceId,
+  type InterruptionRequest,
+  type ManagedInstance,
+  type Resources,
+} from '../domain';
 import { findGroup } from '../common/locate-instance';
 import { unusablePoolReason } from '../common/plan-pool';
 import { committedResources } from '../pool/resource-pool';

@@ -1,4 +1,17 @@
-import { DIMENSIONS, type Action, type DomainEvent, type FleetView, type GroupView, type InterruptionRequest, type Loan, type ManagedInstance, type Notice, type Plan, type Reservation, type Resources } from '../domain';
+import {
+  DIMENSIONS,
+  type Action,
+  type DomainEvent,
+  type FleetView,
+  type GroupView,
+  type InterruptionRequest,
+  type Loan,
+  type ManagedInstance,
+  type Notice,
+  type Plan,
+  type Reservation,
+  type Resources,
+} from '../domain';
 import { checkDisruptionBudget } from '../budget/disruption-budget';
 import { joinPlans } from '../common/ignore-notice';
 import { findGroup, isActive, locateInstance } from '../common/locate-instance';
@@ -69,16 +82,28 @@ const borrowingFor = (group: GroupView, fleet: FleetView, victim: ManagedInstanc
 };
 
 /** The reservation as the plan stores it (with what it borrows) and its loan events. */
-const withLoans = (reservation: Reservation, loans: readonly Loan[], alreadyHeld: boolean, now: number): { readonly reservation: Reservation; readonly events: DomainEvent[] } => ({
+const withLoans = (
+  reservation: Reservation,
+  loans: readonly Loan[],
+  alreadyHeld: boolean,
+  now: number,
+): { readonly reservation: Reservation; readonly events: DomainEvent[] } => ({
   reservation: loans.length > 0 ? { ...reservation, loans } : reservation,
   events: alreadyHeld
     ? []
-    : loans.map((loan): DomainEvent => ({ kind: 'loan-made', at: now, groupId: reservation.groupId, reservationId: reservation.id, lender: loan.lender, borrower: reservation.instanceId, amount: loan.amount })),
+    : loans.map((loan): DomainEvent => ({
+        kind: 'loan-made',
+        at: now,
+        groupId: reservation.groupId,
+        reservationId: reservation.id,
+        lender: loan.lender,
+        borrower: reservation.instanceId,
+        amount: loan.amount,
+      })),
 });
 
 type Candidates =
-  | { readonly kind: 'found'; readonly group: GroupView; readonly instances: readonly ManagedInstance[] }
-  | { readonly kind: 'none'; readonly plan: Plan };
+  { readonly kind: 'found'; readonly group: GroupView; readonly instances: readonly ManagedInstance[] } | { readonly kind: 'none'; readonly plan: Plan };
 
 const findCandidates = (request: InterruptionRequest, fleet: FleetView, now: number): Candidates => {
   const deferNone = (reason: 'unknown-instance' | 'no-eligible-victim', detail: string, retry: boolean): Candidates => ({
@@ -97,7 +122,11 @@ const findCandidates = (request: InterruptionRequest, fleet: FleetView, now: num
       return deferNone('no-eligible-victim', `${instance.id} is ${instance.warm ? 'a warm-pool instance' : instance.state}, not running`, false);
     }
     if (!modeAllowed(instance, request.mode)) {
-      return deferNone('no-eligible-victim', `${instance.id} is a Spot instance: Auto Scaling Spot instances can only be terminated, not ${request.mode === 'stop' ? 'stopped' : 'hibernated'}`, false);
+      return deferNone(
+        'no-eligible-victim',
+        `${instance.id} is a Spot instance: Auto Scaling Spot instances can only be terminated, not ${request.mode === 'stop' ? 'stopped' : 'hibernated'}`,
+        false,
+      );
     }
     if (busy(group, instance)) return deferNone('no-eligible-victim', `${instance.id} already holds a reservation for another interruption or restart`, true);
     return { kind: 'found', group, instances: [instance] };
@@ -109,7 +138,11 @@ const findCandidates = (request: InterruptionRequest, fleet: FleetView, now: num
     (i) => !i.warm && i.state === 'running' && i.priority <= maxPriority && modeAllowed(i, request.mode) && !busy(group, i),
   );
   if (instances.length === 0) {
-    return deferNone('no-eligible-victim', `no running instance of ${groupId} with priority ≤ ${maxPriority} that can be ${request.mode === 'terminate' ? 'terminated' : request.mode === 'stop' ? 'stopped' : 'hibernated'} and is not already being interrupted`, true);
+    return deferNone(
+      'no-eligible-victim',
+      `no running instance of ${groupId} with priority ≤ ${maxPriority} that can be ${request.mode === 'terminate' ? 'terminated' : request.mode === 'stop' ? 'stopped' : 'hibernated'} and is not already being interrupted`,
+      true,
+    );
   }
   return { kind: 'found', group, instances };
 };
@@ -129,20 +162,33 @@ export const planInterruptionRequest = (request: InterruptionRequest, fleet: Fle
   const { now } = ctx;
   const { requestId } = request;
   if (!Number.isFinite(now)) {
-    return { actions: [{ kind: 'noop', reason: `request ${requestId}: the planning time is ${String(now)}` }], events: [{ kind: 'fail-closed', at: now, reason: `request ${requestId} not planned: now is ${String(now)}` }] };
+    return {
+      actions: [{ kind: 'noop', reason: `request ${requestId}: the planning time is ${String(now)}` }],
+      events: [{ kind: 'fail-closed', at: now, reason: `request ${requestId} not planned: now is ${String(now)}` }],
+    };
   }
   const held = heldByRequest(fleet, requestId);
   if (!Number.isFinite(request.deadline) || now > request.deadline) {
-    const detail = Number.isFinite(request.deadline) ? `deadline ${new Date(request.deadline).toISOString()} passed at ${new Date(now).toISOString()}` : `deadline is ${String(request.deadline)}: cannot be met`;
+    const detail = Number.isFinite(request.deadline)
+      ? `deadline ${new Date(request.deadline).toISOString()} passed at ${new Date(now).toISOString()}`
+      : `deadline is ${String(request.deadline)}: cannot be met`;
     return joinPlans(releasesOf(held, `request ${requestId} refused`), deferRequest({ requestId, reason: 'deadline-passed', detail, now }));
   }
   if (!Number.isFinite(request.notBefore)) {
-    return joinPlans(releasesOf(held, `request ${requestId} refused`), deferRequest({ requestId, reason: 'not-before', detail: `notBefore is ${String(request.notBefore)}`, now }));
+    return joinPlans(
+      releasesOf(held, `request ${requestId} refused`),
+      deferRequest({ requestId, reason: 'not-before', detail: `notBefore is ${String(request.notBefore)}`, now }),
+    );
   }
   if (request.notBefore > request.deadline) {
     return joinPlans(
       releasesOf(held, `request ${requestId} refused`),
-      deferRequest({ requestId, reason: 'deadline-passed', detail: `notBefore ${new Date(request.notBefore).toISOString()} is after the deadline ${new Date(request.deadline).toISOString()}: cannot be met`, now }),
+      deferRequest({
+        requestId,
+        reason: 'deadline-passed',
+        detail: `notBefore ${new Date(request.notBefore).toISOString()} is after the deadline ${new Date(request.deadline).toISOString()}: cannot be met`,
+        now,
+      }),
     );
   }
   if (request.notBefore - now > ADMISSION_HORIZON_MS) {
@@ -167,19 +213,29 @@ export const planInterruptionRequest = (request: InterruptionRequest, fleet: Fle
   // Stop and hibernate go through Standby with a decrement: not admitted while the group is at its min size.
   const noStandby = request.mode === 'terminate' ? undefined : standbyRefusal(group);
   if (noStandby !== undefined) {
-    return joinPlans(release('deferred: no room for Standby'), deferRequest({ requestId, reason: 'no-eligible-victim', detail: `${noStandby}; a terminate request would not need it`, now, retryAt }));
+    return joinPlans(
+      release('deferred: no room for Standby'),
+      deferRequest({ requestId, reason: 'no-eligible-victim', detail: `${noStandby}; a terminate request would not need it`, now, retryAt }),
+    );
   }
 
   const budget = checkDisruptionBudget(group, 1 + pendingVoluntary(fleet, group, request, now));
   if (budget.kind === 'exhausted') {
-    return joinPlans(release('deferred: disruption budget'), deferRequest({ requestId, reason: 'disruption-budget-exhausted', detail: budget.reason, now, retryAt }));
+    return joinPlans(
+      release('deferred: disruption budget'),
+      deferRequest({ requestId, reason: 'disruption-budget-exhausted', detail: budget.reason, now, retryAt }),
+    );
   }
   const poolProblem = unusablePoolReason(group);
   if (poolProblem !== undefined) {
     return joinPlans(
       release('deferred: pool unusable'),
       deferRequest({
-        requestId, reason: 'reservation-does-not-fit', detail: poolProblem, now, retryAt,
+        requestId,
+        reason: 'reservation-does-not-fit',
+        detail: poolProblem,
+        now,
+        retryAt,
         extraEvents: [{ kind: 'fail-closed', at: now, groupId: group.id, reason: `request ${requestId} not admitted: ${poolProblem}` }],
       }),
     );
@@ -196,7 +252,14 @@ export const planInterruptionRequest = (request: InterruptionRequest, fleet: Fle
     const detail = `no candidate has a usable forecast: ${unknown.join('; ')}`;
     return joinPlans(
       release('deferred: forecast unknown'),
-      deferRequest({ requestId, reason: 'forecast-unknown', detail, now, retryAt, extraEvents: [{ kind: 'fail-closed', at: now, groupId: group.id, reason: `request ${requestId} not admitted: ${detail}` }] }),
+      deferRequest({
+        requestId,
+        reason: 'forecast-unknown',
+        detail,
+        now,
+        retryAt,
+        extraEvents: [{ kind: 'fail-closed', at: now, groupId: group.id, reason: `request ${requestId} not admitted: ${detail}` }],
+      }),
     );
   }
 
@@ -229,7 +292,18 @@ export const planInterruptionRequest = (request: InterruptionRequest, fleet: Fle
     const stale = held.filter((h) => h.reservation.id !== reservation.id);
     const lent = withLoans(reservation, outcome.loans, outcome.alreadyHeld, now);
     const events: DomainEvent[] = [
-      ...(outcome.alreadyHeld ? [] : [{ kind: 'reservation-made' as const, at: now, groupId: group.id, instanceId: candidate.instance.id, reservationId: reservation.id, amount: reservation.amount }]),
+      ...(outcome.alreadyHeld
+        ? []
+        : [
+            {
+              kind: 'reservation-made' as const,
+              at: now,
+              groupId: group.id,
+              instanceId: candidate.instance.id,
+              reservationId: reservation.id,
+              amount: reservation.amount,
+            },
+          ]),
       ...lent.events,
       { kind: 'interruption-scheduled', at: now, groupId: group.id, instanceId: candidate.instance.id, requestId, scheduledFor },
     ];
@@ -238,7 +312,15 @@ export const planInterruptionRequest = (request: InterruptionRequest, fleet: Fle
         ...swept.actions,
         ...releasesOf(stale, `request ${requestId} chose ${candidate.instance.id}`).actions,
         { kind: 'reserve', reservation: lent.reservation },
-        { kind: 'schedule-interruption', groupId: group.id, instanceId: candidate.instance.id, requestId, reservationId: reservation.id, at: scheduledFor, mode: request.mode },
+        {
+          kind: 'schedule-interruption',
+          groupId: group.id,
+          instanceId: candidate.instance.id,
+          requestId,
+          reservationId: reservation.id,
+          at: scheduledFor,
+          mode: request.mode,
+        },
       ],
       events,
     };
@@ -249,7 +331,14 @@ export const planInterruptionRequest = (request: InterruptionRequest, fleet: Fle
     return joinPlans(
       { actions: swept.actions, events: [] },
       release('deferred: invalid reservation'),
-      deferRequest({ requestId, reason: 'reservation-does-not-fit', detail, now, retryAt, extraEvents: [{ kind: 'fail-closed', at: now, groupId: group.id, reason: `request ${requestId} not admitted: ${detail}` }] }),
+      deferRequest({
+        requestId,
+        reason: 'reservation-does-not-fit',
+        detail,
+        now,
+        retryAt,
+        extraEvents: [{ kind: 'fail-closed', at: now, groupId: group.id, reason: `request ${requestId} not admitted: ${detail}` }],
+      }),
     );
   }
   const refusal = firstRefusal;
@@ -258,8 +347,22 @@ export const planInterruptionRequest = (request: InterruptionRequest, fleet: Fle
     { actions: swept.actions, events: [] },
     release('deferred: reservation does not fit'),
     deferRequest({
-      requestId, reason: 'reservation-does-not-fit', detail, now, retryAt, shortfall: refusal.shortfall,
-      extraEvents: [{ kind: 'reservation-refused', at: now, groupId: group.id, instanceId: refusal.instance.id, shortfall: refusal.shortfall, reason: `request ${requestId}: ${detail}` }],
+      requestId,
+      reason: 'reservation-does-not-fit',
+      detail,
+      now,
+      retryAt,
+      shortfall: refusal.shortfall,
+      extraEvents: [
+        {
+          kind: 'reservation-refused',
+          at: now,
+          groupId: group.id,
+          instanceId: refusal.instance.id,
+          shortfall: refusal.shortfall,
+          reason: `request ${requestId}: ${detail}`,
+        },
+      ],
     }),
   );
 };
@@ -275,7 +378,10 @@ export const planDueInterruption = (notice: DueNotice, fleet: FleetView, ctx: { 
   const { now } = ctx;
   const { requestId } = notice;
   if (!Number.isFinite(now)) {
-    return { actions: [{ kind: 'noop', reason: `due interruption ${requestId}: the planning time is ${String(now)}` }], events: [{ kind: 'fail-closed', at: now, reason: `due interruption ${requestId} not planned: now is ${String(now)}` }] };
+    return {
+      actions: [{ kind: 'noop', reason: `due interruption ${requestId}: the planning time is ${String(now)}` }],
+      events: [{ kind: 'fail-closed', at: now, reason: `due interruption ${requestId} not planned: now is ${String(now)}` }],
+    };
   }
   if (ctx.deadline !== undefined && !Number.isFinite(ctx.deadline)) {
     return deferRequest({ requestId, reason: 'deadline-passed', detail: `deadline is ${String(ctx.deadline)}: cannot be met`, now });
@@ -283,19 +389,33 @@ export const planDueInterruption = (notice: DueNotice, fleet: FleetView, ctx: { 
   const deadline = ctx.deadline ?? Number.POSITIVE_INFINITY;
   const located = locateInstance(fleet, notice.instanceId);
   // A victim that is gone may already have been replaced and its reservation handed over: keep it.
-  if (located === undefined) return deferRequest({ requestId, reason: 'unknown-instance', detail: `${notice.instanceId} is no longer a managed instance`, now });
+  if (located === undefined)
+    return deferRequest({ requestId, reason: 'unknown-instance', detail: `${notice.instanceId} is no longer a managed instance`, now });
   const { group, instance } = located;
   if (instance.warm || instance.state !== 'running') {
-    return deferRequest({ requestId, reason: 'no-eligible-victim', detail: `${instance.id} is ${instance.warm ? 'in the warm pool' : instance.state}, not running`, now });
+    return deferRequest({
+      requestId,
+      reason: 'no-eligible-victim',
+      detail: `${instance.id} is ${instance.warm ? 'in the warm pool' : instance.state}, not running`,
+      now,
+    });
   }
   const held = group.pool.reservations.get(notice.reservationId);
   const releaseHeld = (why: string): Plan =>
-    held === undefined ? { actions: [], events: [] } : { actions: [{ kind: 'release', groupId: group.id, reservationId: held.id, reason: `request ${requestId} ${why}` }], events: [] };
+    held === undefined
+      ? { actions: [], events: [] }
+      : { actions: [{ kind: 'release', groupId: group.id, reservationId: held.id, reason: `request ${requestId} ${why}` }], events: [] };
   if (now > deadline) {
-    return joinPlans(releaseHeld('refused: deadline passed'), deferRequest({ requestId, reason: 'deadline-passed', detail: `deadline ${new Date(deadline).toISOString()} passed`, now }));
+    return joinPlans(
+      releaseHeld('refused: deadline passed'),
+      deferRequest({ requestId, reason: 'deadline-passed', detail: `deadline ${new Date(deadline).toISOString()} passed`, now }),
+    );
   }
   if (!modeAllowed(instance, notice.mode)) {
-    return joinPlans(releaseHeld('refused'), deferRequest({ requestId, reason: 'no-eligible-victim', detail: `${instance.id} is a Spot instance: terminate only`, now }));
+    return joinPlans(
+      releaseHeld('refused'),
+      deferRequest({ requestId, reason: 'no-eligible-victim', detail: `${instance.id} is a Spot instance: terminate only`, now }),
+    );
   }
   if (held !== undefined && held.instanceId !== instance.id) {
     return deferRequest({ requestId, reason: 'no-eligible-victim', detail: `reservation ${held.id} is held for ${held.instanceId}, not ${instance.id}`, now });
@@ -303,17 +423,24 @@ export const planDueInterruption = (notice: DueNotice, fleet: FleetView, ctx: { 
   const retryAt = retryTime(now, deadline);
   const budget = checkDisruptionBudget(group, 1);
   if (budget.kind === 'exhausted') {
-    return joinPlans(releaseHeld('deferred: disruption budget'), deferRequest({ requestId, reason: 'disruption-budget-exhausted', detail: budget.reason, now, retryAt }));
+    return joinPlans(
+      releaseHeld('deferred: disruption budget'),
+      deferRequest({ requestId, reason: 'disruption-budget-exhausted', detail: budget.reason, now, retryAt }),
+    );
   }
   // A stop or hibernation goes through Standby (voluntary-stop.ts); a group at its min size cannot take one more.
   const noStandby = notice.mode === 'terminate' ? undefined : standbyRefusal(group);
   if (noStandby !== undefined) {
-    return joinPlans(releaseHeld('deferred: no room for Standby'), deferRequest({ requestId, reason: 'no-eligible-victim', detail: `${noStandby}; a terminate request would not need it`, now, retryAt }));
+    return joinPlans(
+      releaseHeld('deferred: no room for Standby'),
+      deferRequest({ requestId, reason: 'no-eligible-victim', detail: `${noStandby}; a terminate request would not need it`, now, retryAt }),
+    );
   }
   const reason = `scheduled interruption ${requestId}`;
-  const interrupt: Action[] = notice.mode === 'terminate'
-    ? [{ kind: 'interrupt-instance', groupId: group.id, instanceId: instance.id, mode: notice.mode, requestId, reason }]
-    : voluntaryStop({ group, instance, mode: notice.mode, reason, requestId });
+  const interrupt: Action[] =
+    notice.mode === 'terminate'
+      ? [{ kind: 'interrupt-instance', groupId: group.id, instanceId: instance.id, mode: notice.mode, requestId, reason }]
+      : voluntaryStop({ group, instance, mode: notice.mode, reason, requestId });
   if (held !== undefined && held.expiresAt > now) return { actions: interrupt, events: [] };
 
   // The reservation is gone (expired and swept, or released): admit again from scratch.
@@ -324,8 +451,14 @@ export const planDueInterruption = (notice: DueNotice, fleet: FleetView, ctx: { 
     return joinPlans(
       releaseHeld('deferred'),
       deferRequest({
-        requestId, reason: poolProblem !== undefined ? 'reservation-does-not-fit' : 'forecast-unknown', detail: why, now, retryAt,
-        extraEvents: [{ kind: 'fail-closed', at: now, groupId: group.id, instanceId: instance.id, reason: `due interruption ${requestId} not carried out: ${why}` }],
+        requestId,
+        reason: poolProblem !== undefined ? 'reservation-does-not-fit' : 'forecast-unknown',
+        detail: why,
+        now,
+        retryAt,
+        extraEvents: [
+          { kind: 'fail-closed', at: now, groupId: group.id, instanceId: instance.id, reason: `due interruption ${requestId} not carried out: ${why}` },
+        ],
       }),
     );
   }
@@ -343,7 +476,14 @@ export const planDueInterruption = (notice: DueNotice, fleet: FleetView, ctx: { 
   if (outcome.kind === 'invalid') {
     return joinPlans(
       { actions: swept.actions, events: [] },
-      deferRequest({ requestId, reason: 'reservation-does-not-fit', detail: outcome.reason, now, retryAt, extraEvents: [{ kind: 'fail-closed', at: now, groupId: group.id, instanceId: instance.id, reason: `due interruption ${requestId}: ${outcome.reason}` }] }),
+      deferRequest({
+        requestId,
+        reason: 'reservation-does-not-fit',
+        detail: outcome.reason,
+        now,
+        retryAt,
+        extraEvents: [{ kind: 'fail-closed', at: now, groupId: group.id, instanceId: instance.id, reason: `due interruption ${requestId}: ${outcome.reason}` }],
+      }),
     );
   }
   if (outcome.kind === 'refused') {
@@ -351,14 +491,33 @@ export const planDueInterruption = (notice: DueNotice, fleet: FleetView, ctx: { 
     return joinPlans(
       { actions: swept.actions, events: [] },
       deferRequest({
-        requestId, reason: 'reservation-does-not-fit', detail, now, retryAt, shortfall: outcome.shortfall,
-        extraEvents: [{ kind: 'reservation-refused', at: now, groupId: group.id, instanceId: instance.id, shortfall: outcome.shortfall, reason: `due interruption ${requestId}: ${detail}` }],
+        requestId,
+        reason: 'reservation-does-not-fit',
+        detail,
+        now,
+        retryAt,
+        shortfall: outcome.shortfall,
+        extraEvents: [
+          {
+            kind: 'reservation-refused',
+            at: now,
+            groupId: group.id,
+            instanceId: instance.id,
+            shortfall: outcome.shortfall,
+            reason: `due interruption ${requestId}: ${detail}`,
+          },
+        ],
       }),
     );
   }
   const lent = withLoans(reservation, outcome.loans, outcome.alreadyHeld, now);
   return {
     actions: [...swept.actions, { kind: 'reserve', reservation: lent.reservation }, ...interrupt],
-    events: outcome.alreadyHeld ? [] : [{ kind: 'reservation-made', at: now, groupId: group.id, instanceId: instance.id, reservationId: reservation.id, amount: reservation.amount }, ...lent.events],
+    events: outcome.alreadyHeld
+      ? []
+      : [
+          { kind: 'reservation-made', at: now, groupId: group.id, instanceId: instance.id, reservationId: reservation.id, amount: reservation.amount },
+          ...lent.events,
+        ],
   };
 };

@@ -1,4 +1,13 @@
-import { reservationId, type Action, type GroupView, type InstanceId, type ManagedInstance, type RequestId, type Reservation, type ReservationId } from '../domain';
+import {
+  reservationId,
+  type Action,
+  type GroupView,
+  type InstanceId,
+  type ManagedInstance,
+  type RequestId,
+  type Reservation,
+  type ReservationId,
+} from '../domain';
 import { makeReservationId, reservationPurpose } from '../common/reservation-terms';
 
 /**
@@ -31,9 +40,18 @@ export const voluntaryStop = (input: {
   readonly reason: string;
   readonly requestId?: RequestId;
 }): Action[] => [
-  { kind: 'enter-standby', groupId: input.group.id, instanceId: input.instance.id, reason: `before ${input.mode === 'stop' ? 'stopping' : 'hibernating'} it (no health-check replacement): ${input.reason}` },
   {
-    kind: 'interrupt-instance', groupId: input.group.id, instanceId: input.instance.id, mode: input.mode, reason: input.reason,
+    kind: 'enter-standby',
+    groupId: input.group.id,
+    instanceId: input.instance.id,
+    reason: `before ${input.mode === 'stop' ? 'stopping' : 'hibernating'} it (no health-check replacement): ${input.reason}`,
+  },
+  {
+    kind: 'interrupt-instance',
+    groupId: input.group.id,
+    instanceId: input.instance.id,
+    mode: input.mode,
+    reason: input.reason,
     ...(input.requestId !== undefined ? { requestId: input.requestId } : {}),
   },
 ];

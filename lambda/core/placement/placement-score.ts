@@ -69,11 +69,17 @@ const freeFraction = (capacity: number, used: number): number => (capacity > 0 ?
 const checkWeights = (weights: PlacementWeights): PlacementWeights => (weights === DEFAULT_PLACEMENT_WEIGHTS ? weights : parsePlacementWeights(weights));
 
 const checkPriority = (priority01: number): number => {
-  if (!Number.isFinite(priority01) || priority01 < 0 || priority01 > 1) throw new InvalidPlacementInputError('priority01', priority01, 'a number between 0 and 1');
+  if (!Number.isFinite(priority01) || priority01 < 0 || priority01 > 1)
+    throw new InvalidPlacementInputError('priority01', priority01, 'a number between 0 and 1');
   return priority01;
 };
 
-const scoreChecked = (target: { capacity: Resources; used: Resources }, demand: Resources, priority01: number, w: PlacementWeights): number | 'does-not-fit' => {
+const scoreChecked = (
+  target: { capacity: Resources; used: Resources },
+  demand: Resources,
+  priority01: number,
+  w: PlacementWeights,
+): number | 'does-not-fit' => {
   // The seed checks CPU and memory only; spotwise reserves all four dimensions, so all four must fit
   // (an over-used target — used > capacity — fits nothing).
   if (!fits(demand, subtractResources(target.capacity, target.used))) return 'does-not-fit';

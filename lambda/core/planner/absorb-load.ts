@@ -1,6 +1,15 @@
 import {
-  DIMENSIONS, type Action, type DomainEvent, type FleetView, type GroupId, type GroupView, type InstanceId, type InstanceTypeSpec, type ManagedInstance,
-  type ResourcePool, type Resources,
+  DIMENSIONS,
+  type Action,
+  type DomainEvent,
+  type FleetView,
+  type GroupId,
+  type GroupView,
+  type InstanceId,
+  type InstanceTypeSpec,
+  type ManagedInstance,
+  type ResourcePool,
+  type Resources,
 } from '../domain';
 import { checkDisruptionBudget } from '../budget/disruption-budget';
 import { resizeReservationId, standbyRefusal, voluntaryStop } from '../coordinator/voluntary-stop';
@@ -125,7 +134,11 @@ const stageWarm = (req: AbsorbRequest, w: Working): void => {
   if (warmGroup === undefined) return;
   const warm = warmCandidates(req.fleet, warmGroup);
   if (warm.length === 0 || roomToGrow(warmGroup, 0) === 0) {
-    w.notes.push(warm.length === 0 ? `no warm instance ready in ${warmGroup.id}` : `${warmGroup.id} cannot grow (desired ${warmGroup.desiredCapacity}, max ${warmGroup.maxSize})`);
+    w.notes.push(
+      warm.length === 0
+        ? `no warm instance ready in ${warmGroup.id}`
+        : `${warmGroup.id} cannot grow (desired ${warmGroup.desiredCapacity}, max ${warmGroup.maxSize})`,
+    );
     return;
   }
   if (!warm.some((c) => isZero(shortfall(w.remaining, c.shape)))) {
@@ -133,7 +146,10 @@ const stageWarm = (req: AbsorbRequest, w: Working): void => {
     return;
   }
   const smallest = warm[0];
-  const caveat = smallest !== undefined && !isZero(shortfall(w.remaining, smallest.shape)) ? ` (Auto Scaling may pick a smaller one than ${formatResources(w.remaining)} needs)` : '';
+  const caveat =
+    smallest !== undefined && !isZero(shortfall(w.remaining, smallest.shape))
+      ? ` (Auto Scaling may pick a smaller one than ${formatResources(w.remaining)} needs)`
+      : '';
   addDesired(w, warmGroup, 1, `bring 1 warm instance into service${caveat}`);
   w.remaining = ZERO_RESOURCES;
 };
@@ -196,7 +212,14 @@ const resizeStoppedSibling = (req: AbsorbRequest, w: Working): void => {
   if (best === undefined) return;
   const reason = `absorb ${formatResources(w.remaining)} of ${req.why}`;
   if (best.toType !== undefined) {
-    w.actions.push({ kind: 'retype-stopped-instance', groupId: best.group.id, instanceId: best.instance.id, fromType: best.instance.instanceType, toType: best.toType, reason });
+    w.actions.push({
+      kind: 'retype-stopped-instance',
+      groupId: best.group.id,
+      instanceId: best.instance.id,
+      fromType: best.instance.instanceType,
+      toType: best.toType,
+      reason,
+    });
   }
   w.actions.push({ kind: 'start-instance', groupId: best.group.id, instanceId: best.instance.id, reason });
   w.remaining = ZERO_RESOURCES;
@@ -230,7 +253,10 @@ const resizeRunningSibling = (req: AbsorbRequest, w: Working): void => {
       const target = cheapestCovering(req.fleet.catalog, need, req.group.policy.allowedInstanceTypes, 'on-demand');
       return target === undefined ? [] : [{ instance: i, own: estimate.amount, target }];
     })
-    .sort((a, b) => a.instance.priority - b.instance.priority || hourlyPrice(a.target, 'on-demand') - hourlyPrice(b.target, 'on-demand') || byId(a.instance, b.instance));
+    .sort(
+      (a, b) =>
+        a.instance.priority - b.instance.priority || hourlyPrice(a.target, 'on-demand') - hourlyPrice(b.target, 'on-demand') || byId(a.instance, b.instance),
+    );
   for (const option of options) {
     const reservation = buildReservation({
       // The id records the type to change to: the `stopped` state change continues from it (voluntary-stop.ts).
@@ -252,9 +278,21 @@ const resizeRunningSibling = (req: AbsorbRequest, w: Working): void => {
     const reason = `absorb ${formatResources(w.remaining)} of ${req.why}`;
     w.actions.push(
       { kind: 'reserve', reservation },
-      ...voluntaryStop({ group: req.group, instance: option.instance, mode: 'stop', reason: `stop → modify → start to ${option.target.name} (continued when it is stopped): ${reason}` }),
+      ...voluntaryStop({
+        group: req.group,
+        instance: option.instance,
+        mode: 'stop',
+        reason: `stop → modify → start to ${option.target.name} (continued when it is stopped): ${reason}`,
+      }),
     );
-    w.events.push({ kind: 'reservation-made', at: req.now, groupId: req.group.id, instanceId: option.instance.id, reservationId: reservation.id, amount: reservation.amount });
+    w.events.push({
+      kind: 'reservation-made',
+      at: req.now,
+      groupId: req.group.id,
+      instanceId: option.instance.id,
+      reservationId: reservation.id,
+      amount: reservation.amount,
+    });
     w.remaining = ZERO_RESOURCES;
     return;
   }
@@ -342,7 +380,9 @@ const replacementUnderway = (req: AbsorbRequest, w: Working): void => {
   // surge above that shape is short on it, but a larger instance brought now would come later and stand idle.
   const fitsVictim = shape !== undefined && ranOn !== undefined && shape.vcpu >= ranOn.vcpu && shape.memoryGiB >= ranOn.memoryGiB;
   if (shape === undefined || (!fitsVictim && !isZero(shortfall(w.remaining, shape)))) {
-    w.notes.push(`${req.victim.id}'s replacement is launched but ${heir !== undefined ? `${heir.id}'s type` : 'its likely type'} is smaller than ${req.victim.instanceType}`);
+    w.notes.push(
+      `${req.victim.id}'s replacement is launched but ${heir !== undefined ? `${heir.id}'s type` : 'its likely type'} is smaller than ${req.victim.instanceType}`,
+    );
     return;
   }
   const short = shortfall(w.remaining, shape);
@@ -358,7 +398,10 @@ const replacementUnderway = (req: AbsorbRequest, w: Working): void => {
 /** Plans where `req.load` goes while `req.victim` is away (see the module comment for the order). */
 export const planLoadAbsorption = (req: AbsorbRequest): AbsorbPlan => {
   const w: Working = { actions: [], events: [], pool: req.pool, remaining: req.load, added: new Map(), notes: [] };
-  const steps = req.onDemandOnly === true ? [stageWarm, resizeStoppedSibling, resizeRunningSibling, scaleOut] : [replacementUnderway, stageWarm, useSiblingHeadroom, resizeStoppedSibling, resizeRunningSibling, scaleOut];
+  const steps =
+    req.onDemandOnly === true
+      ? [stageWarm, resizeStoppedSibling, resizeRunningSibling, scaleOut]
+      : [replacementUnderway, stageWarm, useSiblingHeadroom, resizeStoppedSibling, resizeRunningSibling, scaleOut];
   for (const step of steps) {
     if (isZero(w.remaining)) break;
     step(req, w);

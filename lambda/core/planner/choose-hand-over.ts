@@ -55,7 +55,10 @@ export const chooseHandOver = (fleet: FleetView, launchGroup: GroupView, instanc
  * refresh writes one pool). Deterministic.
  */
 export const chooseReplacementHandOvers = (
-  fleet: FleetView, group: GroupView, newcomers: readonly { readonly id: InstanceId; readonly launchedAt: number }[], now: number,
+  fleet: FleetView,
+  group: GroupView,
+  newcomers: readonly { readonly id: InstanceId; readonly launchedAt: number }[],
+  now: number,
 ): { readonly reservationId: Reservation['id']; readonly instanceId: InstanceId }[] => {
   const waiting = [...group.pool.reservations.values()]
     .filter((r) => r.expiresAt > now && !isReclaimRecord(r))
@@ -139,7 +142,9 @@ export const withLineage = (plan: Plan, fleet: FleetView, restartedAt: number, l
  * restarting at its launch time. Newcomers the snapshot does not list carry nothing.
  */
 export const refreshLineage = (
-  fleet: FleetView, group: GroupView, handedOver: readonly { readonly reservationId: ReservationId; readonly instanceId: InstanceId }[],
+  fleet: FleetView,
+  group: GroupView,
+  handedOver: readonly { readonly reservationId: ReservationId; readonly instanceId: InstanceId }[],
 ): InheritAction[] =>
   handedOver.flatMap((h) => {
     const newcomer = group.instances.find((i) => i.id === h.instanceId);

@@ -48,7 +48,13 @@ export const planInterruption = (input: InterruptionInput): Plan => {
 
   let load = reservation.kind === 'fail-closed' ? undefined : reservation.amount;
   if (reservation.kind === 'fail-closed') {
-    events.push({ kind: 'fail-closed', at: input.now, groupId: group.id, instanceId: instance.id, reason: `no reservation and no disruptive move for ${input.why}: ${reservation.reason}` });
+    events.push({
+      kind: 'fail-closed',
+      at: input.now,
+      groupId: group.id,
+      instanceId: instance.id,
+      reason: `no reservation and no disruptive move for ${input.why}: ${reservation.reason}`,
+    });
     const estimate = estimatePostRestartDemand(instance, group, input.fleet);
     load = estimate.kind === 'known' ? estimate.amount : standInDemand(instance, input.fleet);
   }

@@ -51,12 +51,22 @@ const holdVoluntaryTermination = (notice: LifecycleNotice, located: LocatedInsta
     reason: `${instance.id} terminating for an admitted interruption request (${requested.id}): Auto Scaling launches the replacement, hook left to time out`,
     instanceId: instance.id,
   };
-  const why = shape === undefined || !fits(requested.amount, shape) ? `post-restart demand ${formatResources(requested.amount)} exceeds ${instance.instanceType}` : undefined;
+  const why =
+    shape === undefined || !fits(requested.amount, shape)
+      ? `post-restart demand ${formatResources(requested.amount)} exceeds ${instance.instanceType}`
+      : undefined;
   if (why === undefined) return { actions: [hold], events: [held] };
   // The replacement may be too small for the post-restart surge: place the load as for any
   // interruption (warm standby first, staged to the fleet's largest p90), still holding the hook.
   const absorbed = planLoadAbsorption({
-    fleet, group, victim: instance, load: requested.amount, loadKnown: true, pool: group.pool, source: notice.eventId, now,
+    fleet,
+    group,
+    victim: instance,
+    load: requested.amount,
+    loadKnown: true,
+    pool: group.pool,
+    source: notice.eventId,
+    now,
     why: `voluntary termination of ${instance.id} (${requested.id}): ${why}`,
   });
   return { actions: [...absorbed.actions, hold], events: [held, ...absorbed.events] };
@@ -77,12 +87,25 @@ export const planLifecycleTerminate = (notice: LifecycleNotice, fleet: FleetView
   if (group === undefined) return ignoreNotice(now, `terminate lifecycle action in ${notice.groupId}: not a managed group`, notice.instanceId);
   if (notice.destination === 'WarmPool' || notice.origin === 'WarmPool') {
     const what = notice.destination === 'WarmPool' ? 'returns to the warm pool' : 'leaves the warm pool';
-    return { actions: [complete(notice)], events: [{ kind: 'notice-ignored', at: now, reason: `${notice.instanceId} ${what}: not an interruption`, instanceId: notice.instanceId }] };
+    return {
+      actions: [complete(notice)],
+      events: [{ kind: 'notice-ignored', at: now, reason: `${notice.instanceId} ${what}: not an interruption`, instanceId: notice.instanceId }],
+    };
   }
   const located = locateInstance(fleet, notice.instanceId);
   if (located === undefined || located.instance.warm) {
     const why = located === undefined ? 'not in the fleet snapshot' : 'a warm-pool instance';
-    return { actions: [complete(notice)], events: [{ kind: 'notice-ignored', at: now, reason: `terminate lifecycle action for ${notice.instanceId}: ${why}; hook completed`, instanceId: notice.instanceId }] };
+    return {
+      actions: [complete(notice)],
+      events: [
+        {
+          kind: 'notice-ignored',
+          at: now,
+          reason: `terminate lifecycle action for ${notice.instanceId}: ${why}; hook completed`,
+          instanceId: notice.instanceId,
+        },
+      ],
+    };
   }
   // Checked before the scale-in test: a victim held in Terminating:Wait still runs beside its pending
   // replacement, so while one is held every further voluntary termination in the group would look like
@@ -98,11 +121,26 @@ export const planLifecycleTerminate = (notice: LifecycleNotice, fleet: FleetView
   // its standby) straight back out for load that already has a home.
   const inService = located.group.instances.filter((i) => !i.warm && isActive(i)).length;
   if (inService > located.group.desiredCapacity) {
-    return { actions: [complete(notice)], events: [{ kind: 'notice-ignored', at: now, reason: `${notice.instanceId} terminating while ${located.group.id} has ${inService} in service > desired ${located.group.desiredCapacity} (a scale-in, or its replacement is already launched): not an interruption`, instanceId: notice.instanceId }] };
+    return {
+      actions: [complete(notice)],
+      events: [
+        {
+          kind: 'notice-ignored',
+          at: now,
+          reason: `${notice.instanceId} terminating while ${located.group.id} has ${inService} in service > desired ${located.group.desiredCapacity} (a scale-in, or its replacement is already launched): not an interruption`,
+          instanceId: notice.instanceId,
+        },
+      ],
+    };
   }
   const prepared = held.find((r) => reservationPurpose(r.id) === 'warning');
   if (prepared !== undefined) {
-    return { actions: [complete(notice)], events: [{ kind: 'notice-ignored', at: now, reason: `${notice.instanceId} terminating: already prepared by ${prepared.id}`, instanceId: notice.instanceId }] };
+    return {
+      actions: [complete(notice)],
+      events: [
+        { kind: 'notice-ignored', at: now, reason: `${notice.instanceId} terminating: already prepared by ${prepared.id}`, instanceId: notice.instanceId },
+      ],
+    };
   }
   const heartbeat: Action = { kind: 'heartbeat', groupId: notice.groupId, instanceId: notice.instanceId, hookName: notice.hookName, token: notice.token };
   const interruption = planInterruption({

@@ -35,7 +35,10 @@ export { warningDeadline } from './plan-spot-warning';
 export const planNoticeResponse = (notice: Notice, fleet: FleetView, ctx: { readonly now: number }): Plan => {
   const { now } = ctx;
   if (!Number.isFinite(now)) {
-    return { actions: [{ kind: 'noop', reason: `notice ${notice.kind} not planned: now is ${String(now)}` }], events: [{ kind: 'fail-closed', at: now, reason: `notice ${notice.kind} not planned: now is ${String(now)}` }] };
+    return {
+      actions: [{ kind: 'noop', reason: `notice ${notice.kind} not planned: now is ${String(now)}` }],
+      events: [{ kind: 'fail-closed', at: now, reason: `notice ${notice.kind} not planned: now is ${String(now)}` }],
+    };
   }
   if ('at' in notice && !Number.isFinite(notice.at)) return ignoreNotice(now, `notice ${notice.kind} has no usable time (${String(notice.at)})`);
   switch (notice.kind) {
@@ -66,9 +69,10 @@ export const planNoticeResponse = (notice: Notice, fleet: FleetView, ctx: { read
       const warm = group === undefined ? undefined : findWarmGroup(fleet, group);
       // One writer per warm pool: only the tick of the group that owns it stages it. The ticks of the
       // groups it backs run concurrently with it, and each PutWarmPool would overwrite the others'.
-      const staged = warm !== undefined && warm.id !== notice.groupId
-        ? { actions: [{ kind: 'noop' as const, reason: `the warm pool of ${warm.id} is staged by ${warm.id}'s own profile tick` }], events: [] }
-        : planStaging(notice.groupId, fleet, ctx);
+      const staged =
+        warm !== undefined && warm.id !== notice.groupId
+          ? { actions: [{ kind: 'noop' as const, reason: `the warm pool of ${warm.id} is staged by ${warm.id}'s own profile tick` }], events: [] }
+          : planStaging(notice.groupId, fleet, ctx);
       return group === undefined ? staged : joinPlans(staged, planPoolCalm(group, now));
     }
     case 'noop':

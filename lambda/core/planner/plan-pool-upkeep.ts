@@ -1,6 +1,14 @@
 import {
   DIMENSIONS,
-  type Action, type BehaviourProfile, type DomainEvent, type FleetView, type Forecast, type GroupView, type InstanceId, type ManagedInstance, type Resources,
+  type Action,
+  type BehaviourProfile,
+  type DomainEvent,
+  type FleetView,
+  type Forecast,
+  type GroupView,
+  type InstanceId,
+  type ManagedInstance,
+  type Resources,
 } from '../domain';
 import { outstandingLoans, planLoanRevocations } from '../pool/borrowing';
 import { checkPoolResources } from '../pool/pool-amounts';
@@ -64,7 +72,12 @@ export const planPoolUpkeep = (input: PoolUpkeepInput): PoolUpkeep => {
     const spec = fleet.catalog.get(i.instanceType);
     if (spec === undefined) continue;
     const minimum = group.policy.resourceDemand;
-    wanted.push({ instanceId: i.id, amount: input.allocations.get(i.id) ?? allocationOf(undefined, spec.resources), priority: i.priority, ...(minimum !== undefined ? { minimum } : {}) });
+    wanted.push({
+      instanceId: i.id,
+      amount: input.allocations.get(i.id) ?? allocationOf(undefined, spec.resources),
+      priority: i.priority,
+      ...(minimum !== undefined ? { minimum } : {}),
+    });
     if (!group.pool.allocations.has(i.id)) newcomers.push(i);
   }
   const handOvers = chooseReplacementHandOvers(fleet, group, newcomers, now);
@@ -79,7 +92,14 @@ export const planPoolUpkeep = (input: PoolUpkeepInput): PoolUpkeep => {
     revocations: {
       actions: revocations.map((r): Action => ({ kind: 'release', groupId: group.id, reservationId: r.reservation.id, reason: `loan revoked: ${r.reason}` })),
       events: revocations.map((r): DomainEvent => ({
-        kind: 'loan-revoked', at: now, groupId: group.id, reservationId: r.reservation.id, lender: r.loan.lender, borrower: r.reservation.instanceId, amount: r.loan.amount, reason: r.reason,
+        kind: 'loan-revoked',
+        at: now,
+        groupId: group.id,
+        reservationId: r.reservation.id,
+        lender: r.loan.lender,
+        borrower: r.reservation.instanceId,
+        amount: r.loan.amount,
+        reason: r.reason,
       })),
     },
   };

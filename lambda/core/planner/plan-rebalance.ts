@@ -20,7 +20,8 @@ const byId = (a: ManagedInstance, b: ManagedInstance): number => (a.id < b.id ? 
  */
 const stageOneWarmInstance = (fleet: FleetView, group: GroupView, victim: ManagedInstance, load: Resources, now: number): Plan => {
   const warmGroup = findWarmGroup(fleet, group);
-  if (warmGroup?.warmPool === undefined) return { actions: [{ kind: 'noop', reason: `${group.id} has no warm pool to stage into for ${victim.id}` }], events: [] };
+  if (warmGroup?.warmPool === undefined)
+    return { actions: [{ kind: 'noop', reason: `${group.id} has no warm pool to stage into for ${victim.id}` }], events: [] };
   const warm = warmGroup.instances.filter((i) => i.warm && i.state !== 'terminated' && i.state !== 'shutting-down').sort(byId);
   const ready = warm.find((i) => {
     const shape = instanceShape(i, fleet);
@@ -37,7 +38,14 @@ const stageOneWarmInstance = (fleet: FleetView, group: GroupView, victim: Manage
   const reason = `rebalance recommendation for ${victim.id}: stage ${shape.name} for ${formatResources(load)}`;
   const stopped = warm.find((i) => i.state === 'stopped' && i.lifecycle === 'on-demand');
   if (stopped !== undefined) {
-    const action: Action = { kind: 'retype-stopped-instance', groupId: warmGroup.id, instanceId: stopped.id, fromType: stopped.instanceType, toType: shape.name, reason };
+    const action: Action = {
+      kind: 'retype-stopped-instance',
+      groupId: warmGroup.id,
+      instanceId: stopped.id,
+      fromType: stopped.instanceType,
+      toType: shape.name,
+      reason,
+    };
     return { actions: [action], events: [staged(`retype warm ${stopped.id} ${stopped.instanceType} → ${shape.name} for ${victim.id}`)] };
   }
   // Warm pool size = max(minSize, maxPrepared − desired); asking for one more than is there now
@@ -45,7 +53,12 @@ const stageOneWarmInstance = (fleet: FleetView, group: GroupView, victim: Manage
   const minSize = Math.max(warmGroup.warmPool.minSize, warm.length + 1);
   const room = Math.floor(warmGroup.maxSize) - Math.floor(warmGroup.desiredCapacity);
   if (!(minSize <= room)) {
-    return { actions: [{ kind: 'noop', reason: `${warmGroup.id} has no room for another warm instance (desired ${warmGroup.desiredCapacity}, max ${warmGroup.maxSize})` }], events: [] };
+    return {
+      actions: [
+        { kind: 'noop', reason: `${warmGroup.id} has no room for another warm instance (desired ${warmGroup.desiredCapacity}, max ${warmGroup.maxSize})` },
+      ],
+      events: [],
+    };
   }
   if (minSize === warmGroup.warmPool.minSize) return { actions: [], events: [] };
   return {
@@ -65,7 +78,11 @@ export const planRebalance = (notice: Rebalance, fleet: FleetView, now: number):
   if (located === undefined) return ignoreNotice(now, `rebalance recommendation for ${notice.instanceId}: not a managed instance`, notice.instanceId);
   const { group, instance } = located;
   if (instance.warm || !isActive(instance)) {
-    return ignoreNotice(now, `rebalance recommendation for ${instance.id}: ${instance.warm ? 'warm-pool instance' : instance.state}, nothing to protect`, instance.id);
+    return ignoreNotice(
+      now,
+      `rebalance recommendation for ${instance.id}: ${instance.warm ? 'warm-pool instance' : instance.state}, nothing to protect`,
+      instance.id,
+    );
   }
   const why = `rebalance recommendation for ${instance.id}`;
   const reservation = reserveForRestart({
@@ -86,8 +103,26 @@ export const planRebalance = (notice: Rebalance, fleet: FleetView, now: number):
     load = estimate.kind === 'known' ? estimate.amount : standInDemand(instance, fleet);
   }
   if (load === undefined) {
-    return withPoolSignal({ actions: [...reservation.actions, { kind: 'noop', reason: `cannot size staging for ${why}: instance type ${instance.instanceType} is not in the catalog` }], events }, group, instance, notice, 'rebalance-recommendation');
+    return withPoolSignal(
+      {
+        actions: [
+          ...reservation.actions,
+          { kind: 'noop', reason: `cannot size staging for ${why}: instance type ${instance.instanceType} is not in the catalog` },
+        ],
+        events,
+      },
+      group,
+      instance,
+      notice,
+      'rebalance-recommendation',
+    );
   }
   const staging = stageOneWarmInstance(fleet, group, instance, load, now);
-  return withPoolSignal({ actions: [...reservation.actions, ...staging.actions], events: [...events, ...staging.events] }, group, instance, notice, 'rebalance-recommendation');
+  return withPoolSignal(
+    { actions: [...reservation.actions, ...staging.actions], events: [...events, ...staging.events] },
+    group,
+    instance,
+    notice,
+    'rebalance-recommendation',
+  );
 };

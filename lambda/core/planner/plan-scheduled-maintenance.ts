@@ -38,13 +38,24 @@ export const planScheduledMaintenance = (notice: ScheduledMaintenance, fleet: Fl
   const managed = notice.requests.filter((r) => r.selector.kind !== 'instance' || locateInstance(fleet, r.selector.instanceId) !== undefined);
   for (const request of notice.requests) {
     if (!managed.includes(request) && request.selector.kind === 'instance') {
-      plans.push({ actions: [], events: [{ kind: 'notice-ignored', at: ctx.now, reason: `AWS Health ${notice.eventTypeCode} for ${request.selector.instanceId}: not a managed instance`, instanceId: request.selector.instanceId }] });
+      plans.push({
+        actions: [],
+        events: [
+          {
+            kind: 'notice-ignored',
+            at: ctx.now,
+            reason: `AWS Health ${notice.eventTypeCode} for ${request.selector.instanceId}: not a managed instance`,
+            instanceId: request.selector.instanceId,
+          },
+        ],
+      });
       continue;
     }
     const plan = planInterruptionRequest(request, view, ctx);
     plans.push(plan);
     view = afterLedgerActions(view, plan);
   }
-  if (managed.length === 0) return ignoreNotice(ctx.now, `AWS Health ${notice.eventTypeCode}: none of its ${notice.requests.length} instance(s) is managed by spotwise`);
+  if (managed.length === 0)
+    return ignoreNotice(ctx.now, `AWS Health ${notice.eventTypeCode}: none of its ${notice.requests.length} instance(s) is managed by spotwise`);
   return joinPlans(...plans);
 };

@@ -65,21 +65,30 @@ export const planSpotWarning = (notice: SpotWarning, fleet: FleetView, now: numb
   const events: DomainEvent[] = [...planned.events];
   if (unstable !== undefined) {
     events.push({
-      kind: 'spot-pool-unstable', at: now, groupId: group.id, instanceType: instance.instanceType, availabilityZone: instance.availabilityZone,
-      reclaims: unstable.reclaimsInWindow, windowMinutes: reclaim.policy.windowMinutes, until: unstable.until,
+      kind: 'spot-pool-unstable',
+      at: now,
+      groupId: group.id,
+      instanceType: instance.instanceType,
+      availabilityZone: instance.availabilityZone,
+      reclaims: unstable.reclaimsInWindow,
+      windowMinutes: reclaim.policy.windowMinutes,
+      until: unstable.until,
       ...(reclaim.standby !== undefined ? { standbyGroupId: reclaim.standby.id } : {}),
     });
     actions.push({
       kind: 'noop',
-      reason: reclaim.standby !== undefined
-        ? `Spot pool ${pool} of ${group.id} is unstable (${unstable.reclaimsInWindow} reclaims in ${reclaim.policy.windowMinutes} min): ${instance.id}'s load goes to On-Demand standby ${reclaim.standby.id} until ${new Date(unstable.until).toISOString()}`
-        : `Spot pool ${pool} of ${group.id} is unstable (${unstable.reclaimsInWindow} reclaims in ${reclaim.policy.windowMinutes} min), but ${group.id} has no standby group: its Spot replacement is relied on`,
+      reason:
+        reclaim.standby !== undefined
+          ? `Spot pool ${pool} of ${group.id} is unstable (${unstable.reclaimsInWindow} reclaims in ${reclaim.policy.windowMinutes} min): ${instance.id}'s load goes to On-Demand standby ${reclaim.standby.id} until ${new Date(unstable.until).toISOString()}`
+          : `Spot pool ${pool} of ${group.id} is unstable (${unstable.reclaimsInWindow} reclaims in ${reclaim.policy.windowMinutes} min), but ${group.id} has no standby group: its Spot replacement is relied on`,
     });
   }
   // A pool that cannot be evaluated cannot take the record either (the store would refuse it): say so instead.
   const poolProblem = unusablePoolReason(group);
-  actions.push(poolProblem === undefined
-    ? { kind: 'reserve', reservation: reclaim.record }
-    : { kind: 'noop', reason: `Spot reclaim of ${instance.id} in ${pool} not recorded: ${poolProblem}` });
+  actions.push(
+    poolProblem === undefined
+      ? { kind: 'reserve', reservation: reclaim.record }
+      : { kind: 'noop', reason: `Spot reclaim of ${instance.id} in ${pool} not recorded: ${poolProblem}` },
+  );
   return withPoolSignal({ actions, events }, group, instance, notice, 'spot-warning');
 };

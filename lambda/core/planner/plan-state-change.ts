@@ -34,24 +34,47 @@ export const planStateChange = (notice: StateChange, fleet: FleetView, now: numb
     own === undefined
       ? []
       : [
-          { kind: 'hand-over', groupId: group.id, reservationId: own.id, instanceId: instance.id, reason: `${instance.id} restarted; takes over its reservation` },
+          {
+            kind: 'hand-over',
+            groupId: group.id,
+            reservationId: own.id,
+            instanceId: instance.id,
+            reason: `${instance.id} restarted; takes over its reservation`,
+          },
           // Last: a refused ExitStandby must not keep the restarted instance from its allocation.
           ...(stoppedThroughStandby(own)
-            ? [{ kind: 'exit-standby' as const, groupId: group.id, instanceId: instance.id, reason: `${instance.id} runs again after its voluntary stop (${own.id})` }]
+            ? [
+                {
+                  kind: 'exit-standby' as const,
+                  groupId: group.id,
+                  instanceId: instance.id,
+                  reason: `${instance.id} runs again after its voluntary stop (${own.id})`,
+                },
+              ]
             : []),
         ];
   return {
     actions,
-    events: [{ kind: 'restart-window-opened', at: now, groupId: group.id, instanceId: instance.id, closesAt: notice.at + group.policy.postRestartWindowMinutes * 60_000 }],
+    events: [
+      {
+        kind: 'restart-window-opened',
+        at: now,
+        groupId: group.id,
+        instanceId: instance.id,
+        closesAt: notice.at + group.policy.postRestartWindowMinutes * 60_000,
+      },
+    ],
   };
 };
 
 const planResizeContinuation = (notice: StateChange, group: GroupView, instance: ManagedInstance, now: number): Plan => {
   const pending = reservationsFor(group.pool, instance.id, now).find((r) => r.createdAt <= notice.at && pendingRetype(r) !== undefined);
   const toType = pending === undefined ? undefined : pendingRetype(pending);
-  if (pending === undefined || toType === undefined) return ignoreNotice(now, `state change of ${instance.id} to stopped: no stop → modify → start waits for it`, instance.id);
+  if (pending === undefined || toType === undefined)
+    return ignoreNotice(now, `state change of ${instance.id} to stopped: no stop → modify → start waits for it`, instance.id);
   // A late or redelivered event: the instance has moved on (started already, or gone).
-  if (instance.state !== 'stopped') return ignoreNotice(now, `${instance.id} stopped earlier but is ${instance.state} now: its stop → modify → start has moved on`, instance.id);
+  if (instance.state !== 'stopped')
+    return ignoreNotice(now, `${instance.id} stopped earlier but is ${instance.state} now: its stop → modify → start has moved on`, instance.id);
   const reason = `stop → modify → start continued: ${instance.id} is stopped (${pending.id})`;
   return {
     actions: [

@@ -20,7 +20,14 @@ export const withPoolSignal = (
       {
         kind: 'record-pool-signal',
         groupId: group.id,
-        signal: { instanceType: instance.instanceType, availabilityZone: instance.availabilityZone, signal, instanceId: instance.id, eventId: notice.eventId, at: notice.at },
+        signal: {
+          instanceType: instance.instanceType,
+          availabilityZone: instance.availabilityZone,
+          signal,
+          instanceId: instance.id,
+          eventId: notice.eventId,
+          at: notice.at,
+        },
       },
     ],
     events: plan.events,

@@ -1,5 +1,12 @@
 import {
-  reservationId, type Action, type DomainEvent, type GroupView, type ManagedInstance, type Plan, type Reservation, type ReservationId,
+  reservationId,
+  type Action,
+  type DomainEvent,
+  type GroupView,
+  type ManagedInstance,
+  type Plan,
+  type Reservation,
+  type ReservationId,
   type UnstablePoolPolicy,
 } from '../domain';
 import { ZERO_RESOURCES } from '../resources/resources';
@@ -80,7 +87,14 @@ export const assessPoolStability = (reclaimTimes: readonly number[], policy: Uns
   const windowMs = (policy?.windowMinutes ?? Number.NaN) * MINUTE;
   const coolMs = (policy?.coolDownMinutes ?? Number.NaN) * MINUTE;
   const threshold = policy?.reclaimThreshold ?? Number.NaN;
-  const usable = policy?.enabled === true && Number.isFinite(windowMs) && windowMs > 0 && Number.isFinite(coolMs) && coolMs >= 0 && Number.isInteger(threshold) && threshold >= 1;
+  const usable =
+    policy?.enabled === true &&
+    Number.isFinite(windowMs) &&
+    windowMs > 0 &&
+    Number.isFinite(coolMs) &&
+    coolMs >= 0 &&
+    Number.isInteger(threshold) &&
+    threshold >= 1;
   const inWindowBefore = (t: number): number => times.filter((x) => x > t - windowMs && x <= t).length;
   const reclaimsInWindow = Number.isFinite(windowMs) ? inWindowBefore(now) : 0;
   if (!usable) return { kind: 'stable', reclaimsInWindow };
@@ -135,12 +149,28 @@ export const planPoolCalm = (group: GroupView, now: number): Plan => {
   const actions: Action[] = [];
   const events: DomainEvent[] = [];
   for (const h of reclaimHistory(group)) {
-    const verdict = assessPoolStability(h.records.map((r) => r.createdAt), group.policy.unstablePool, now);
+    const verdict = assessPoolStability(
+      h.records.map((r) => r.createdAt),
+      group.policy.unstablePool,
+      now,
+    );
     if (verdict.kind !== 'calmed') continue;
     for (const r of h.records) {
-      actions.push({ kind: 'release', groupId: group.id, reservationId: r.id, reason: `Spot pool ${poolText(h.pool)} of ${group.id} calmed: its cool-down ended ${new Date(verdict.until).toISOString()}` });
+      actions.push({
+        kind: 'release',
+        groupId: group.id,
+        reservationId: r.id,
+        reason: `Spot pool ${poolText(h.pool)} of ${group.id} calmed: its cool-down ended ${new Date(verdict.until).toISOString()}`,
+      });
     }
-    events.push({ kind: 'spot-pool-calmed', at: now, groupId: group.id, instanceType: h.pool.instanceType, availabilityZone: h.pool.availabilityZone, unstableUntil: verdict.until });
+    events.push({
+      kind: 'spot-pool-calmed',
+      at: now,
+      groupId: group.id,
+      instanceType: h.pool.instanceType,
+      availabilityZone: h.pool.availabilityZone,
+      unstableUntil: verdict.until,
+    });
   }
   return { actions, events };
 };

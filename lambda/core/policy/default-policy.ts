@@ -3,6 +3,4 @@ import { shapingPolicyYamlSchema } from '../../contracts/policy-schema';
 import { toShapingPolicy } from './to-shaping-policy';
 
 /** The policy a group gets when none is configured: the schema defaults with medium priority. */
-export const DEFAULT_POLICY: ShapingPolicy = Object.freeze(
-  toShapingPolicy(shapingPolicyYamlSchema.parse({ policy_name: 'default', priority: 'medium' })),
-);
+export const DEFAULT_POLICY: ShapingPolicy = Object.freeze(toShapingPolicy(shapingPolicyYamlSchema.parse({ policy_name: 'default', priority: 'medium' })));

@@ -1,6 +1,14 @@
 import {
   DIMENSIONS,
-  type BehaviourProfile, type FleetView, type GroupView, type InstanceId, type Loan, type Reservation, type ReservationId, type ResourcePool, type Resources,
+  type BehaviourProfile,
+  type FleetView,
+  type GroupView,
+  type InstanceId,
+  type Loan,
+  type Reservation,
+  type ReservationId,
+  type ResourcePool,
+  type Resources,
 } from '../domain';
 import { ZERO_RESOURCES, addResources, formatResources, isZero, minResources, subtractResources, validateResources } from '../resources/resources';
 import { InvalidAmountError, quantise } from './pool-amounts';
@@ -39,7 +47,10 @@ export interface Lender {
  * dimension has no finite value among those points (unknown use is never "unused").
  */
 export const recentUse = (profile: Pick<BehaviourProfile, 'recent'>, now: number, staleAfterMs: number): Resources | undefined => {
-  const points = profile.recent.filter((p) => Number.isFinite(p.at) && p.at <= now).sort((a, b) => b.at - a.at).slice(0, RECENT_USE_MINUTES);
+  const points = profile.recent
+    .filter((p) => Number.isFinite(p.at) && p.at <= now)
+    .sort((a, b) => b.at - a.at)
+    .slice(0, RECENT_USE_MINUTES);
   const newest = points[0];
   if (newest === undefined || now - newest.at > staleAfterMs) return undefined;
   const use: Record<string, number> = {};
@@ -58,8 +69,12 @@ const checkLimit = (borrowLimit: number): number => {
   return borrowLimit;
 };
 
-const perDimension = (f: (d: (typeof DIMENSIONS)[number]) => number): Resources =>
-  ({ vcpu: f('vcpu'), memoryGiB: f('memoryGiB'), networkMbps: f('networkMbps'), diskIops: f('diskIops') });
+const perDimension = (f: (d: (typeof DIMENSIONS)[number]) => number): Resources => ({
+  vcpu: f('vcpu'),
+  memoryGiB: f('memoryGiB'),
+  networkMbps: f('networkMbps'),
+  diskIops: f('diskIops'),
+});
 
 /** Every loan outstanding in the pool, with the reservation that holds it. */
 export const outstandingLoans = (pool: ResourcePool): { readonly reservation: Reservation; readonly loan: Loan }[] =>
@@ -67,7 +82,9 @@ export const outstandingLoans = (pool: ResourcePool): { readonly reservation: Re
 
 /** What `lender` has lent and not had back. */
 export const lentOut = (pool: ResourcePool, lender: InstanceId): Resources =>
-  outstandingLoans(pool).filter((o) => o.loan.lender === lender).reduce((s, o) => addResources(s, o.loan.amount), ZERO_RESOURCES);
+  outstandingLoans(pool)
+    .filter((o) => o.loan.lender === lender)
+    .reduce((s, o) => addResources(s, o.loan.amount), ZERO_RESOURCES);
 
 /** Everything the pool's reservations hold on loan. */
 export const borrowedResources = (pool: ResourcePool): Resources => outstandingLoans(pool).reduce((s, o) => addResources(s, o.loan.amount), ZERO_RESOURCES);
@@ -80,7 +97,11 @@ export const borrowedResources = (pool: ResourcePool): Resources => outstandingL
  * "allocation + lent out" is the allocation it had before lending, so repeated borrowing cannot drain more than
  * `borrowLimit` of the unused part in total. Never more than its current allocation. Rounded DOWN onto the grid.
  */
-export const lendableHeadroom = (pool: ResourcePool, lender: { readonly instanceId: InstanceId; readonly usage: Resources }, borrowLimit: number): Resources => {
+export const lendableHeadroom = (
+  pool: ResourcePool,
+  lender: { readonly instanceId: InstanceId; readonly usage: Resources },
+  borrowLimit: number,
+): Resources => {
   const limit = checkLimit(borrowLimit);
   const usage = validateResources(lender.usage, `usage of lender ${lender.instanceId}`);
   const allocation = pool.allocations.get(lender.instanceId);
@@ -92,7 +113,8 @@ export const lendableHeadroom = (pool: ResourcePool, lender: { readonly instance
   });
 };
 
-const byId = (a: { readonly instanceId: InstanceId }, b: { readonly instanceId: InstanceId }): number => (a.instanceId < b.instanceId ? -1 : a.instanceId > b.instanceId ? 1 : 0);
+const byId = (a: { readonly instanceId: InstanceId }, b: { readonly instanceId: InstanceId }): number =>
+  a.instanceId < b.instanceId ? -1 : a.instanceId > b.instanceId ? 1 : 0;
 
 /**
  * Which lenders give how much towards `need` (on the grid): only lenders of strictly lower priority than the
@@ -101,9 +123,15 @@ const byId = (a: { readonly instanceId: InstanceId }, b: { readonly instanceId: 
  * lender could cover.
  */
 export const planLoans = (
-  pool: ResourcePool, borrower: Pick<Reservation, 'instanceId' | 'priority'>, need: Resources, lenders: readonly Lender[], borrowLimit: number,
+  pool: ResourcePool,
+  borrower: Pick<Reservation, 'instanceId' | 'priority'>,
+  need: Resources,
+  lenders: readonly Lender[],
+  borrowLimit: number,
 ): { readonly loans: readonly Loan[]; readonly missing: Resources } => {
-  const eligible = lenders.filter((l) => l.priority < borrower.priority && l.instanceId !== borrower.instanceId).sort((a, b) => a.priority - b.priority || byId(a, b));
+  const eligible = lenders
+    .filter((l) => l.priority < borrower.priority && l.instanceId !== borrower.instanceId)
+    .sort((a, b) => a.priority - b.priority || byId(a, b));
   let still = need;
   const loans: Loan[] = [];
   for (const lender of eligible) {
@@ -127,14 +155,21 @@ export type BorrowingReserveResult =
  * nothing is lent. Idempotent on the reservation id (a held one keeps the loans it was made with).
  */
 export const reserveWithBorrowing = (
-  pool: ResourcePool, reservation: Reservation, opts: { readonly lenders: readonly Lender[]; readonly borrowLimit: number; readonly now: number },
+  pool: ResourcePool,
+  reservation: Reservation,
+  opts: { readonly lenders: readonly Lender[]; readonly borrowLimit: number; readonly now: number },
 ): BorrowingReserveResult => {
   const first = tryReserve(pool, reservation, opts.now);
   if (first.kind !== 'refused') return { ...first, loans: first.reservation.loans ?? [] };
   if (opts.borrowLimit <= 0 || opts.lenders.length === 0) return first;
   const { loans, missing } = planLoans(pool, reservation, first.shortfall, opts.lenders, opts.borrowLimit);
   if (!isZero(missing)) {
-    return { kind: 'refused', shortfall: missing, lendable: subtractResources(first.shortfall, missing), reason: `${first.reason}; lower-priority instances can lend only ${formatResources(subtractResources(first.shortfall, missing))} of it (borrow_limit ${opts.borrowLimit})` };
+    return {
+      kind: 'refused',
+      shortfall: missing,
+      lendable: subtractResources(first.shortfall, missing),
+      reason: `${first.reason}; lower-priority instances can lend only ${formatResources(subtractResources(first.shortfall, missing))} of it (borrow_limit ${opts.borrowLimit})`,
+    };
   }
   const second = tryReserve(pool, { ...reservation, loans }, opts.now);
   // Exact grid arithmetic: taking exactly the shortfall out of lenders' allocations makes the reservation fit exactly.
@@ -169,7 +204,9 @@ const newestFirst = (a: Reservation, b: Reservation): number => b.createdAt - a.
  * after them.
  */
 export const planLoanRevocations = (
-  pool: ResourcePool, usage: ReadonlyMap<InstanceId, Resources>, throttled: ReadonlySet<InstanceId>,
+  pool: ResourcePool,
+  usage: ReadonlyMap<InstanceId, Resources>,
+  throttled: ReadonlySet<InstanceId>,
 ): { readonly revocations: readonly LoanRevocation[]; readonly pool: ResourcePool } => {
   let p = pool;
   const revocations: LoanRevocation[] = [];
@@ -196,7 +233,12 @@ export const planLoanRevocations = (
     if (short === undefined) break;
     const newest = [...p.reservations.values()].filter((r) => (r.loans ?? []).some((l) => l.lender === short.lender)).sort(newestFirst)[0]!;
     const loan = newest.loans!.find((l) => l.lender === short.lender)!;
-    release(newest, loan, false, `lender ${short.lender} uses ${short.use} ${short.d} > its allocation ${short.allocation}: its newest loan (${formatResources(loan.amount)} to ${newest.id}) is called back`);
+    release(
+      newest,
+      loan,
+      false,
+      `lender ${short.lender} uses ${short.use} ${short.d} > its allocation ${short.allocation}: its newest loan (${formatResources(loan.amount)} to ${newest.id}) is called back`,
+    );
   }
   return { revocations, pool: p };
 };

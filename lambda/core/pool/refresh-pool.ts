@@ -2,7 +2,16 @@ import { DIMENSIONS, type InstanceId, type ReservationId, type ResourcePool, typ
 import { formatResources, isZero } from '../resources/resources';
 import { fairShare } from './fair-share';
 import { checkPoolResources } from './pool-amounts';
-import { committedResources, handOver, lowerAllocations, removeAllocations, reservedResources, resizePool, setAllocations, sweepExpired } from './resource-pool';
+import {
+  committedResources,
+  handOver,
+  lowerAllocations,
+  removeAllocations,
+  reservedResources,
+  resizePool,
+  setAllocations,
+  sweepExpired,
+} from './resource-pool';
 
 /** One serving instance's wanted allocation (its measured demand envelope). */
 export interface WantedAllocation {
@@ -52,14 +61,26 @@ export interface PoolRefresh {
   readonly lowered: ReadonlyMap<InstanceId, Resources>;
 }
 
-const minResources = (a: Resources, b: Resources): Resources =>
-  ({ vcpu: Math.min(a.vcpu, b.vcpu), memoryGiB: Math.min(a.memoryGiB, b.memoryGiB), networkMbps: Math.min(a.networkMbps, b.networkMbps), diskIops: Math.min(a.diskIops, b.diskIops) });
-const maxResources = (a: Resources, b: Resources): Resources =>
-  ({ vcpu: Math.max(a.vcpu, b.vcpu), memoryGiB: Math.max(a.memoryGiB, b.memoryGiB), networkMbps: Math.max(a.networkMbps, b.networkMbps), diskIops: Math.max(a.diskIops, b.diskIops) });
+const minResources = (a: Resources, b: Resources): Resources => ({
+  vcpu: Math.min(a.vcpu, b.vcpu),
+  memoryGiB: Math.min(a.memoryGiB, b.memoryGiB),
+  networkMbps: Math.min(a.networkMbps, b.networkMbps),
+  diskIops: Math.min(a.diskIops, b.diskIops),
+});
+const maxResources = (a: Resources, b: Resources): Resources => ({
+  vcpu: Math.max(a.vcpu, b.vcpu),
+  memoryGiB: Math.max(a.memoryGiB, b.memoryGiB),
+  networkMbps: Math.max(a.networkMbps, b.networkMbps),
+  diskIops: Math.max(a.diskIops, b.diskIops),
+});
 
 /** a − b per dimension, never below 0. */
-const subtractFloor = (a: Resources, b: Resources): Resources =>
-  ({ vcpu: Math.max(0, a.vcpu - b.vcpu), memoryGiB: Math.max(0, a.memoryGiB - b.memoryGiB), networkMbps: Math.max(0, a.networkMbps - b.networkMbps), diskIops: Math.max(0, a.diskIops - b.diskIops) });
+const subtractFloor = (a: Resources, b: Resources): Resources => ({
+  vcpu: Math.max(0, a.vcpu - b.vcpu),
+  memoryGiB: Math.max(0, a.memoryGiB - b.memoryGiB),
+  networkMbps: Math.max(0, a.networkMbps - b.networkMbps),
+  diskIops: Math.max(0, a.diskIops - b.diskIops),
+});
 
 /**
  * What each wanted allocation is entitled to when `room` (target capacity − reservations, on the grid)
@@ -75,7 +96,10 @@ const entitlements = (wanted: readonly WantedAllocation[], room: Resources): Map
     // By instance id: what is left of a shortage after water-filling goes one grid step each in this
     // order, so the split does not depend on the order the instances were listed in.
     const byId = [...wanted].sort((a, b) => (a.instanceId < b.instanceId ? -1 : a.instanceId > b.instanceId ? 1 : 0));
-    const shares = fairShare(room[d], byId.map((w) => ({ id: w.instanceId, priority: w.priority, demand: w.amount[d], ...(w.minimum?.[d] !== undefined ? { minimum: w.minimum[d] } : {}) })));
+    const shares = fairShare(
+      room[d],
+      byId.map((w) => ({ id: w.instanceId, priority: w.priority, demand: w.amount[d], ...(w.minimum?.[d] !== undefined ? { minimum: w.minimum[d] } : {}) })),
+    );
     for (const w of wanted) {
       const a = out.get(w.instanceId) ?? w.amount;
       out.set(w.instanceId, { ...a, [d]: shares.get(w.instanceId) ?? 0 });
@@ -121,8 +145,13 @@ const mustFit = (r: { readonly kind: string; readonly pool?: ResourcePool; reado
 export const refreshPool = (stored: ResourcePool, input: PoolRefreshInput): PoolRefresh => {
   const swept = sweepExpired(stored, input.now);
   let pool = swept.pool;
-  const wanted = new Map(input.wanted.map((w) => [w.instanceId, { ...w, amount: checkPoolResources(w.amount, `allocation of ${w.instanceId}`, 'up') }] as const));
-  pool = removeAllocations(pool, [...pool.allocations.keys()].filter((id) => !wanted.has(id)));
+  const wanted = new Map(
+    input.wanted.map((w) => [w.instanceId, { ...w, amount: checkPoolResources(w.amount, `allocation of ${w.instanceId}`, 'up') }] as const),
+  );
+  pool = removeAllocations(
+    pool,
+    [...pool.allocations.keys()].filter((id) => !wanted.has(id)),
+  );
 
   const handedOver: { reservationId: ReservationId; instanceId: InstanceId }[] = [];
   for (const h of input.handOvers) {
@@ -159,7 +188,11 @@ export const refreshPool = (stored: ResourcePool, input: PoolRefreshInput): Pool
   // One batch, not one setAllocation per instance: each of those copied the ledger and re-summed it,
   // O(n²) — 55 s for a first tick at 10,000 instances. A refused raise is filled with what fits: the
   // current allocation plus what is still free, never more than wanted (all on the grid).
-  const raised = setAllocations(pool, rising.map((w) => ({ instanceId: w.instanceId, amount: entitled.get(w.instanceId) ?? w.amount })), 'fill');
+  const raised = setAllocations(
+    pool,
+    rising.map((w) => ({ instanceId: w.instanceId, amount: entitled.get(w.instanceId) ?? w.amount })),
+    'fill',
+  );
   pool = raised.pool;
   for (const o of raised.outcomes) {
     // The fill fits by construction (the pool is not over-committed after step 4): a refusal is a bug here.

@@ -1,6 +1,13 @@
 import {
   DIMENSIONS,
-  type Dimension, type GroupId, type InstanceId, type Loan, type Reservation, type ReservationId, type ResourcePool, type Resources,
+  type Dimension,
+  type GroupId,
+  type InstanceId,
+  type Loan,
+  type Reservation,
+  type ReservationId,
+  type ResourcePool,
+  type Resources,
 } from '../domain';
 import { ZERO_RESOURCES, addResources, formatResources, isZero, maxResources, subtractResources, validateResources } from '../resources/resources';
 import { GRID_STEPS_PER_UNIT, MAX_POOL_AMOUNT, checkPoolResources, isOnGrid } from './pool-amounts';
@@ -27,7 +34,9 @@ export class InvalidReservationError extends Error {
     readonly value: unknown,
     readonly expected: string,
   ) {
-    super(`reservation ${JSON.stringify(reservationId)} ${field}: expected ${expected}, got ${typeof value === 'string' ? JSON.stringify(value) : String(value)}`);
+    super(
+      `reservation ${JSON.stringify(reservationId)} ${field}: expected ${expected}, got ${typeof value === 'string' ? JSON.stringify(value) : String(value)}`,
+    );
   }
 }
 
@@ -40,12 +49,10 @@ export type ReserveResult =
   | { readonly kind: 'refused'; readonly shortfall: Resources; readonly reason: string };
 
 export type AllocateResult =
-  | { readonly kind: 'allocated'; readonly pool: ResourcePool }
-  | { readonly kind: 'refused'; readonly shortfall: Resources; readonly reason: string };
+  { readonly kind: 'allocated'; readonly pool: ResourcePool } | { readonly kind: 'refused'; readonly shortfall: Resources; readonly reason: string };
 
 export type ResizeResult =
-  | { readonly kind: 'resized'; readonly pool: ResourcePool }
-  | { readonly kind: 'refused'; readonly shortfall: Resources; readonly reason: string };
+  { readonly kind: 'resized'; readonly pool: ResourcePool } | { readonly kind: 'refused'; readonly shortfall: Resources; readonly reason: string };
 
 export type HandOverResult =
   /** The reservation left the ledger and `instanceId`'s allocation is now max(its allocation, the reserved amount). */
@@ -83,8 +90,12 @@ export const availableResources = (pool: ResourcePool): Resources => {
   return perDimension((d) => Math.max(0, pool.capacity[d] - committed[d]));
 };
 
-const perDimension = (f: (d: (typeof DIMENSIONS)[number]) => number): Resources =>
-  ({ vcpu: f('vcpu'), memoryGiB: f('memoryGiB'), networkMbps: f('networkMbps'), diskIops: f('diskIops') });
+const perDimension = (f: (d: (typeof DIMENSIONS)[number]) => number): Resources => ({
+  vcpu: f('vcpu'),
+  memoryGiB: f('memoryGiB'),
+  networkMbps: f('networkMbps'),
+  diskIops: f('diskIops'),
+});
 
 /** How far `pool` is over its capacity per dimension (all 0 when the invariant holds). */
 export const overCommitment = (pool: ResourcePool): Resources => {
@@ -120,10 +131,12 @@ const checkTime = (r: Reservation, field: 'createdAt' | 'expiresAt'): number => 
  *   or oversized amounts.
  */
 export const tryReserve = (pool: ResourcePool, reservation: Reservation, now: number): ReserveResult => {
-  if (typeof reservation.id !== 'string' || reservation.id.length === 0) throw new InvalidReservationError(String(reservation.id), 'id', reservation.id, 'a non-empty id');
+  if (typeof reservation.id !== 'string' || reservation.id.length === 0)
+    throw new InvalidReservationError(String(reservation.id), 'id', reservation.id, 'a non-empty id');
   const held = pool.reservations.get(reservation.id);
   if (held) return { kind: 'already-reserved', pool, reservation: held };
-  if (reservation.groupId !== pool.groupId) throw new InvalidReservationError(reservation.id, 'groupId', reservation.groupId, `the pool's group ${JSON.stringify(pool.groupId)}`);
+  if (reservation.groupId !== pool.groupId)
+    throw new InvalidReservationError(reservation.id, 'groupId', reservation.groupId, `the pool's group ${JSON.stringify(pool.groupId)}`);
   const createdAt = checkTime(reservation, 'createdAt');
   const expiresAt = checkTime(reservation, 'expiresAt');
   if (expiresAt <= createdAt) throw new InvalidReservationError(reservation.id, 'expiresAt', expiresAt, `a time after createdAt ${createdAt}`);
@@ -158,13 +171,20 @@ const checkLoans = (pool: ResourcePool, reservation: Reservation, amount: Resour
     const field = `loans[${i}]`;
     if (seen.has(loan.lender)) throw new InvalidReservationError(reservation.id, `${field}.lender`, loan.lender, 'a lender listed once');
     seen.add(loan.lender);
-    if (loan.lender === reservation.instanceId) throw new InvalidReservationError(reservation.id, `${field}.lender`, loan.lender, 'an instance other than the one the reservation is for');
+    if (loan.lender === reservation.instanceId)
+      throw new InvalidReservationError(reservation.id, `${field}.lender`, loan.lender, 'an instance other than the one the reservation is for');
     const lent = validateResources(loan.amount, `reservation ${reservation.id} ${field}.amount`);
-    if (!isOnGrid(lent)) throw new InvalidReservationError(reservation.id, `${field}.amount`, formatResources(lent), `amounts on the 1/${GRID_STEPS_PER_UNIT} grid`);
+    if (!isOnGrid(lent))
+      throw new InvalidReservationError(reservation.id, `${field}.amount`, formatResources(lent), `amounts on the 1/${GRID_STEPS_PER_UNIT} grid`);
     const allocation = pool.allocations.get(loan.lender);
     const short = DIMENSIONS.find((d) => lent[d] > (allocation?.[d] ?? 0));
     if (short !== undefined) {
-      throw new InvalidReservationError(reservation.id, `${field}.amount.${short}`, lent[short], `at most lender ${loan.lender}'s allocation ${allocation === undefined ? '(none)' : allocation[short]}`);
+      throw new InvalidReservationError(
+        reservation.id,
+        `${field}.amount.${short}`,
+        lent[short],
+        `at most lender ${loan.lender}'s allocation ${allocation === undefined ? '(none)' : allocation[short]}`,
+      );
     }
     total = addResources(total, lent);
     return { lender: loan.lender, amount: lent };
@@ -181,7 +201,10 @@ const checkLoans = (pool: ResourcePool, reservation: Reservation, amount: Resour
 export const loanDeficit = (pool: ResourcePool, loans: readonly Loan[]): Resources =>
   loans.reduce((sum, loan) => {
     const held = pool.allocations.get(loan.lender) ?? ZERO_RESOURCES;
-    return addResources(sum, perDimension((d) => Math.max(0, loan.amount[d] - held[d])));
+    return addResources(
+      sum,
+      perDimension((d) => Math.max(0, loan.amount[d] - held[d])),
+    );
   }, ZERO_RESOURCES);
 
 /** Allocations with each loan taken from (sign −1) or given back to (+1) its lender; a lender that left gets nothing back. */
@@ -241,7 +264,11 @@ export const setAllocation = (pool: ResourcePool, instanceId: InstanceId, r: Res
   const current = pool.allocations.get(instanceId);
   if (current && DIMENSIONS.every((d) => current[d] === amount[d])) return { kind: 'allocated', pool };
   const allocations = new Map(pool.allocations).set(instanceId, amount);
-  return admit({ ...pool, allocations, version: pool.version + 1 }, (p) => ({ kind: 'allocated' as const, pool: p }), `allocation of ${formatResources(amount)} to ${instanceId}`);
+  return admit(
+    { ...pool, allocations, version: pool.version + 1 },
+    (p) => ({ kind: 'allocated' as const, pool: p }),
+    `allocation of ${formatResources(amount)} to ${instanceId}`,
+  );
 };
 
 /**
@@ -357,7 +384,11 @@ export const setAllocations = (
 ): { readonly pool: ResourcePool; readonly outcomes: readonly AllocationOutcome[] } =>
   (hasExactLedger(pool) ? setAllocationsExact : setAllocationsOneByOne)(pool, requests, onRefused);
 
-type BatchSetter = (pool: ResourcePool, requests: readonly AllocationRequest[], onRefused: 'keep' | 'fill') => { pool: ResourcePool; outcomes: AllocationOutcome[] };
+type BatchSetter = (
+  pool: ResourcePool,
+  requests: readonly AllocationRequest[],
+  onRefused: 'keep' | 'fill',
+) => { pool: ResourcePool; outcomes: AllocationOutcome[] };
 
 /** What fits for `wanted` next to `current` with `available` free: never more than wanted, on the grid when all three are. */
 const fillAmount = (wanted: Resources, current: Resources, available: Resources): Resources =>
@@ -406,7 +437,10 @@ const setAllocationsExact: BatchSetter = (pool, requests, onRefused) => {
     const next = perDimension((d) => committed[d] - was[d] + amount[d]);
     const over = perDimension((d) => Math.max(0, next[d] - pool.capacity[d]));
     if (!isZero(over)) {
-      return { shortfall: over, reason: `allocation of ${formatResources(amount)} to ${instanceId} does not fit in pool ${pool.groupId}: short of ${formatResources(over)}` };
+      return {
+        shortfall: over,
+        reason: `allocation of ${formatResources(amount)} to ${instanceId} does not fit in pool ${pool.groupId}: short of ${formatResources(over)}`,
+      };
     }
     allocations.set(instanceId, amount);
     for (const d of DIMENSIONS) committed[d] = next[d];
@@ -446,7 +480,11 @@ const setAllocationsExact: BatchSetter = (pool, requests, onRefused) => {
  */
 export const resizePool = (pool: ResourcePool, capacity: Resources): ResizeResult => {
   const checked = checkCapacity(capacity, `pool ${pool.groupId} capacity`);
-  return admit({ ...pool, capacity: checked, version: pool.version + 1 }, (p) => ({ kind: 'resized' as const, pool: p }), `capacity ${formatResources(checked)}`);
+  return admit(
+    { ...pool, capacity: checked, version: pool.version + 1 },
+    (p) => ({ kind: 'resized' as const, pool: p }),
+    `capacity ${formatResources(checked)}`,
+  );
 };
 
 /**
@@ -469,7 +507,13 @@ export const handOver = (pool: ResourcePool, reservationId: ReservationId, now: 
   const reservations = new Map(pool.reservations);
   reservations.delete(reservationId);
   const allocations = new Map(pool.allocations).set(instanceId, allocation);
-  return { kind: 'handed-over', pool: { ...pool, allocations, reservations, version: pool.version + 1 }, instanceId, allocation, late: reservation.expiresAt <= now };
+  return {
+    kind: 'handed-over',
+    pool: { ...pool, allocations, reservations, version: pool.version + 1 },
+    instanceId,
+    allocation,
+    late: reservation.expiresAt <= now,
+  };
 };
 
 /**
@@ -482,7 +526,9 @@ export const poolInvariantViolations = (pool: ResourcePool): string[] => {
   const checkVector = (r: Resources, what: string): void => {
     if (!isOnGrid(r)) {
       const bad = DIMENSIONS.filter((d) => !isOnGrid({ ...ZERO_RESOURCES, [d]: r[d] }));
-      problems.push(`${what}: ${bad.map((d) => `${d} ${String(r[d])}`).join(', ')} not a finite amount in [0, ${MAX_POOL_AMOUNT}] on the 1/${GRID_STEPS_PER_UNIT} grid`);
+      problems.push(
+        `${what}: ${bad.map((d) => `${d} ${String(r[d])}`).join(', ')} not a finite amount in [0, ${MAX_POOL_AMOUNT}] on the 1/${GRID_STEPS_PER_UNIT} grid`,
+      );
     }
   };
   checkVector(pool.capacity, 'capacity');

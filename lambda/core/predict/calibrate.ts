@@ -61,7 +61,10 @@ export const conformalFactor = (scores: readonly number[], level = 0.9): number 
   return Math.min(CALIBRATION_BOUNDS.max, Math.max(CALIBRATION_BOUNDS.min, q));
 };
 
-const factorsOf = (cases: readonly CalibrationCase[], level: number): { factors: Partial<Record<Dimension, number>>; counts: Partial<Record<Dimension, number>> } => {
+const factorsOf = (
+  cases: readonly CalibrationCase[],
+  level: number,
+): { factors: Partial<Record<Dimension, number>>; counts: Partial<Record<Dimension, number>> } => {
   const newest = [...cases].sort((a, b) => b.restartedAt - a.restartedAt);
   const factors: Partial<Record<Dimension, number>> = {};
   const counts: Partial<Record<Dimension, number>> = {};
@@ -85,7 +88,10 @@ export const calibrationFactors = (cases: readonly CalibrationCase[], level = 0.
   const pooled = factorsOf(all, level);
   const byJobType = new Map<string, Partial<Record<Dimension, number>>>();
   for (const job of new Set(all.map((c) => c.jobType))) {
-    const own = factorsOf(all.filter((c) => c.jobType === job), level).factors;
+    const own = factorsOf(
+      all.filter((c) => c.jobType === job),
+      level,
+    ).factors;
     if (Object.keys(own).length > 0) byJobType.set(job, own);
   }
   return { byJobType, pooled: pooled.factors, cases: pooled.counts };
@@ -113,7 +119,14 @@ export const calibrateForecast = (forecast: Forecast, jobType: string, factors: 
 
 /** The p90 of a forecast as a resource vector (for recording what was forecast before a restart). */
 export const p90Of = (forecast: Forecast): Resources | undefined =>
-  forecast.kind !== 'known' ? undefined : { vcpu: forecast.dims.vcpu.p90, memoryGiB: forecast.dims.memoryGiB.p90, networkMbps: forecast.dims.networkMbps.p90, diskIops: forecast.dims.diskIops.p90 };
+  forecast.kind !== 'known'
+    ? undefined
+    : {
+        vcpu: forecast.dims.vcpu.p90,
+        memoryGiB: forecast.dims.memoryGiB.p90,
+        networkMbps: forecast.dims.networkMbps.p90,
+        diskIops: forecast.dims.diskIops.p90,
+      };
 
 /**
  * What a restart's cycle records of the forecast current before it: the p90 that was used (`forecastBefore`) and,

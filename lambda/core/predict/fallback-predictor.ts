@@ -1,7 +1,12 @@
 import type { Predictor } from './predictor';
 import {
   DIMENSIONS,
-  type BehaviourProfile, type Dimension, type DimensionForecast, type Forecast, type ForecastBasis, type InstanceCatalog,
+  type BehaviourProfile,
+  type Dimension,
+  type DimensionForecast,
+  type Forecast,
+  type ForecastBasis,
+  type InstanceCatalog,
   type PredictionInput,
 } from '../domain';
 import { cycleObserved } from '../profile/behaviour-profile';

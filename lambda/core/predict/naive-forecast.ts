@@ -27,7 +27,13 @@ export const predictNaive = (input: PredictionInput): Forecast => {
     dims[d] = { p50, p90: Math.max(p50, s90 * NAIVE_HEADROOM), basis: 'default', confidence: NAIVE_CONFIDENCE };
   }
   if (missing.length > 0 || !Number.isFinite(now)) {
-    return { kind: 'unknown', instanceId: profile.instanceId, madeAt: Number.isFinite(now) ? now : profile.updatedAt, reason: `no steady-state data for ${missing.join(', ')}`, missing };
+    return {
+      kind: 'unknown',
+      instanceId: profile.instanceId,
+      madeAt: Number.isFinite(now) ? now : profile.updatedAt,
+      reason: `no steady-state data for ${missing.join(', ')}`,
+      missing,
+    };
   }
   return { kind: 'known', instanceId: profile.instanceId, madeAt: now, downtimeSeconds, windowMinutes, dims: dims as Record<Dimension, DimensionForecast> };
 };

@@ -1,10 +1,26 @@
 import {
-  DIMENSIONS, SAMPLE_FIELDS,
-  type BehaviourProfile, type DecayingHistogram, type Dimension, type GroupId, type InstanceId, type MetricSample,
-  type Resources, type RestartCycle, type SampleField,
+  DIMENSIONS,
+  SAMPLE_FIELDS,
+  type BehaviourProfile,
+  type DecayingHistogram,
+  type Dimension,
+  type GroupId,
+  type InstanceId,
+  type MetricSample,
+  type Resources,
+  type RestartCycle,
+  type SampleField,
 } from '../domain';
 import { toResources } from '../resources/resources';
-import { DEFAULT_HALF_LIFE_MS, HISTOGRAM_BOUNDS, emptyHistogram, histogramQuantile, isEmptyHistogram, observeAll, type Observation } from './decaying-histogram';
+import {
+  DEFAULT_HALF_LIFE_MS,
+  HISTOGRAM_BOUNDS,
+  emptyHistogram,
+  histogramQuantile,
+  isEmptyHistogram,
+  observeAll,
+  type Observation,
+} from './decaying-histogram';
 import { RECENT_LIMIT } from '../../contracts/policy-schema';
 
 /**
@@ -253,7 +269,13 @@ export const curveFromRecent = (recent: BehaviourProfile['recent'], restartedAt:
  */
 export const openRestartWindow = (
   profile: BehaviourProfile,
-  times: { readonly interruptedAt: number; readonly restartedAt: number; readonly forecastBefore?: Resources; readonly modelBefore?: Resources; readonly windowMinutes?: number },
+  times: {
+    readonly interruptedAt: number;
+    readonly restartedAt: number;
+    readonly forecastBefore?: Resources;
+    readonly modelBefore?: Resources;
+    readonly windowMinutes?: number;
+  },
 ): BehaviourProfile => {
   requireFinite('interruptedAt', times.interruptedAt);
   requireFinite('restartedAt', times.restartedAt);
@@ -266,7 +288,14 @@ export const openRestartWindow = (
   if (open?.from !== undefined && times.windowMinutes !== undefined && times.restartedAt < open.restartedAt + times.windowMinutes * MINUTE_MS) {
     return open.forecastBefore !== undefined || times.forecastBefore === undefined
       ? profile
-      : { ...profile, openRestart: { ...open, forecastBefore: { ...times.forecastBefore }, ...(times.modelBefore !== undefined ? { modelBefore: { ...times.modelBefore } } : {}) } };
+      : {
+          ...profile,
+          openRestart: {
+            ...open,
+            forecastBefore: { ...times.forecastBefore },
+            ...(times.modelBefore !== undefined ? { modelBefore: { ...times.modelBefore } } : {}),
+          },
+        };
   }
   const curve = curveFromRecent(profile.recent, times.restartedAt);
   return {
@@ -355,14 +384,20 @@ export const closeRestartWindow = (profile: BehaviourProfile, now: number, windo
   for (const slot of inWindow) for (const d of observed) if (slot[d] !== undefined) peak[d] = Math.max(peak[d] ?? 0, slot[d] as number);
   const unobserved = DIMENSIONS.filter((d) => !observed.includes(d));
   const compared = observed.filter((d) => open.steadyBefore[d] > 0);
-  const notArrived = open.from !== undefined && compared.length > 0 && compared.every((d) => (peak[d] as number) < LINEAGE_ARRIVAL_SHARE * open.steadyBefore[d]);
+  const notArrived =
+    open.from !== undefined && compared.length > 0 && compared.every((d) => (peak[d] as number) < LINEAGE_ARRIVAL_SHARE * open.steadyBefore[d]);
   const ownSteady = (): BehaviourProfile['steady'] => {
     const all: Record<Dimension, Observation[]> = { vcpu: [], memoryGiB: [], networkMbps: [], diskIops: [] };
     open.curve.forEach((slot, i) => {
       for (const d of DIMENSIONS) if (slot[d] !== undefined) all[d].push({ value: slot[d] as number, at: open.restartedAt + i * MINUTE_MS });
     });
     const fresh = (h: DecayingHistogram, d: Dimension): DecayingHistogram => observeAll(emptyHistogram(h.halfLifeMs, h.bounds), all[d]);
-    return { vcpu: fresh(profile.steady.vcpu, 'vcpu'), memoryGiB: fresh(profile.steady.memoryGiB, 'memoryGiB'), networkMbps: fresh(profile.steady.networkMbps, 'networkMbps'), diskIops: fresh(profile.steady.diskIops, 'diskIops') };
+    return {
+      vcpu: fresh(profile.steady.vcpu, 'vcpu'),
+      memoryGiB: fresh(profile.steady.memoryGiB, 'memoryGiB'),
+      networkMbps: fresh(profile.steady.networkMbps, 'networkMbps'),
+      diskIops: fresh(profile.steady.diskIops, 'diskIops'),
+    };
   };
   const cycle: RestartCycle = {
     interruptedAt: open.interruptedAt,
@@ -388,4 +423,3 @@ export const closeRestartWindow = (profile: BehaviourProfile, now: number, windo
 /** Whether a dimension of a recorded cycle is evidence (observed, with a non-zero steady state before). */
 export const cycleObserved = (cycle: RestartCycle, d: Dimension): boolean =>
   !(cycle.unobserved ?? []).includes(d) && cycle.steadyBefore[d] > 0 && Number.isFinite(cycle.peakAfter[d]);
-

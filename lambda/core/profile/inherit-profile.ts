@@ -77,10 +77,12 @@ export const inheritProfile = (victim: BehaviourProfile | undefined, heir: Behav
     throw new InvalidProfileError('windowMinutes', input.windowMinutes, `must be an integer within 1..${MAX_RESTART_CURVE_MINUTES}`);
   }
   if (input.forecastBefore !== undefined) {
-    for (const d of DIMENSIONS) if (!Number.isFinite(input.forecastBefore[d])) throw new InvalidProfileError(`forecastBefore.${d}`, input.forecastBefore[d], 'must be a finite number');
+    for (const d of DIMENSIONS)
+      if (!Number.isFinite(input.forecastBefore[d])) throw new InvalidProfileError(`forecastBefore.${d}`, input.forecastBefore[d], 'must be a finite number');
   }
   if (victim === undefined) return { kind: 'kept', reason: 'the interrupted instance has no profile: nothing to inherit' };
-  if (victim.instanceId === input.heirId) return { kind: 'kept', reason: `${input.heirId} restarted under its own id: its profile already carries its history` };
+  if (victim.instanceId === input.heirId)
+    return { kind: 'kept', reason: `${input.heirId} restarted under its own id: its profile already carries its history` };
   if (heir !== undefined && heir.instanceId !== input.heirId) {
     throw new InvalidProfileError('heir.instanceId', heir.instanceId, `must be the replacement ${input.heirId}`);
   }
@@ -93,16 +95,18 @@ export const inheritProfile = (victim: BehaviourProfile | undefined, heir: Behav
     return { kind: 'kept', reason: `the lineage of ${victim.instanceId} already went to ${victim.inheritedBy}` };
   }
 
-  const base = heir ?? newProfile({
-    instanceId: input.heirId,
-    groupId: input.groupId,
-    instanceType: input.heir?.instanceType ?? victim.instanceType,
-    vcpus: input.heir?.vcpus ?? victim.vcpus,
-    jobType: victim.jobType,
-    launchedAt: input.restartedAt,
-    now: input.now,
-    halfLifeMs: victim.steady.vcpu.halfLifeMs,
-  });
+  const base =
+    heir ??
+    newProfile({
+      instanceId: input.heirId,
+      groupId: input.groupId,
+      instanceType: input.heir?.instanceType ?? victim.instanceType,
+      vcpus: input.heir?.vcpus ?? victim.vcpus,
+      jobType: victim.jobType,
+      launchedAt: input.restartedAt,
+      now: input.now,
+      halfLifeMs: victim.steady.vcpu.halfLifeMs,
+    });
   // A window the replacement opened itself (its state change) marks its start more exactly than a launch time.
   const mine = base.openRestart;
   const restartedAt = mine?.restartedAt ?? input.restartedAt;

@@ -1,8 +1,15 @@
 import * as z from 'zod';
 import { parseWith } from '../../contracts/validation';
 import {
-  DIMENSIONS, SAMPLE_FIELDS, groupId, instanceId,
-  type BehaviourProfile, type DecayingHistogram, type Dimension, type Resources, type RestartCycle,
+  DIMENSIONS,
+  SAMPLE_FIELDS,
+  groupId,
+  instanceId,
+  type BehaviourProfile,
+  type DecayingHistogram,
+  type Dimension,
+  type Resources,
+  type RestartCycle,
 } from '../domain';
 import { HISTOGRAM_BOUNDS } from './decaying-histogram';
 
@@ -105,7 +112,10 @@ const storedProfileSchema = z
     peak: nonNegative,
     recent: z.array(z.tuple([finite, tuple])),
     restarts: z.array(cycleSchema),
-    open: z.object({ i: finite, r: finite, before: tuple, curve: z.array(tuple), f: tuple.optional(), m: tuple.optional(), from: z.string().min(1).optional() }).strict().optional(),
+    open: z
+      .object({ i: finite, r: finite, before: tuple, curve: z.array(tuple), f: tuple.optional(), m: tuple.optional(), from: z.string().min(1).optional() })
+      .strict()
+      .optional(),
     heirOf: z.string().min(1).optional(),
     passedTo: z.string().min(1).optional(),
     gaps: z.array(z.number().int().min(0)).length(SAMPLE_FIELDS.length),

@@ -36,7 +36,8 @@ const checkPrice = (spec: InstanceTypeSpec, field: 'onDemandHourlyUsd' | 'spotHo
 export const toCatalog = (specs: readonly InstanceTypeSpec[]): InstanceCatalog => {
   const catalog = new Map<string, InstanceTypeSpec>();
   for (const spec of specs) {
-    if (typeof spec.name !== 'string' || spec.name.length === 0) throw new InvalidCatalogError(String(spec.name), 'name', spec.name, 'must be a non-empty string');
+    if (typeof spec.name !== 'string' || spec.name.length === 0)
+      throw new InvalidCatalogError(String(spec.name), 'name', spec.name, 'must be a non-empty string');
     if (catalog.has(spec.name)) throw new InvalidCatalogError(spec.name, 'name', spec.name, 'is listed twice');
     validateResources(spec.resources, `instance type ${spec.name}`);
     if (spec.resources.vcpu <= 0) throw new InvalidCatalogError(spec.name, 'resources.vcpu', spec.resources.vcpu, 'must be > 0');
@@ -76,8 +77,7 @@ export const cheapestCovering = (
   pricing: 'on-demand' | 'spot',
 ): InstanceTypeSpec | undefined => {
   validateResources(demand, 'demand to cover');
-  const candidates: InstanceTypeSpec[] =
-    allowed.length === 0 ? [...catalog.values()] : [...new Set(allowed)].flatMap((n) => catalog.get(n) ?? []);
+  const candidates: InstanceTypeSpec[] = allowed.length === 0 ? [...catalog.values()] : [...new Set(allowed)].flatMap((n) => catalog.get(n) ?? []);
   let best: InstanceTypeSpec | undefined;
   for (const spec of candidates) {
     if (!fits(demand, spec.resources)) continue;

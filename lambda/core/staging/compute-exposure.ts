@@ -91,7 +91,7 @@ export const computeExposure = (group: GroupView, fleet: FleetView): PoolExposur
         instanceType,
         availabilityZone,
         interruptionProbability: probability,
-        probabilitySource: given === undefined ? 'assumed' : sources.get(key) ?? 'spot-advisor',
+        probabilitySource: given === undefined ? 'assumed' : (sources.get(key) ?? 'spot-advisor'),
         instances: instances.map((i) => i.id).sort(),
         demand,
         largest,
@@ -100,5 +100,15 @@ export const computeExposure = (group: GroupView, fleet: FleetView): PoolExposur
         unsized,
       };
     })
-    .sort((a, b) => (a.instanceType < b.instanceType ? -1 : a.instanceType > b.instanceType ? 1 : a.availabilityZone < b.availabilityZone ? -1 : a.availabilityZone > b.availabilityZone ? 1 : 0));
+    .sort((a, b) =>
+      a.instanceType < b.instanceType
+        ? -1
+        : a.instanceType > b.instanceType
+          ? 1
+          : a.availabilityZone < b.availabilityZone
+            ? -1
+            : a.availabilityZone > b.availabilityZone
+              ? 1
+              : 0,
+    );
 };

@@ -1,4 +1,14 @@
-import { DIMENSIONS, type Action, type FleetView, type GroupId, type GroupView, type InstanceTypeSpec, type Plan, type Resources, type WarmPoolView } from '../domain';
+import {
+  DIMENSIONS,
+  type Action,
+  type FleetView,
+  type GroupId,
+  type GroupView,
+  type InstanceTypeSpec,
+  type Plan,
+  type Resources,
+  type WarmPoolView,
+} from '../domain';
 import { findBackedGroups, findGroup, findWarmGroup } from '../common/locate-instance';
 import { unusablePoolReason } from '../common/plan-pool';
 import { availableResources } from '../pool/resource-pool';
@@ -47,9 +57,11 @@ const configuredFloor = (g: GroupView): number => {
 const settingsDrift = (current: WarmPoolView, configured: WarmPoolView | undefined): string[] => {
   if (configured === undefined) return [];
   const drift: string[] = [];
-  if (current.maxGroupPreparedCapacity !== configured.maxGroupPreparedCapacity) drift.push(`max_prepared_capacity ${current.maxGroupPreparedCapacity} → ${configured.maxGroupPreparedCapacity}`);
+  if (current.maxGroupPreparedCapacity !== configured.maxGroupPreparedCapacity)
+    drift.push(`max_prepared_capacity ${current.maxGroupPreparedCapacity} → ${configured.maxGroupPreparedCapacity}`);
   if (current.poolState !== configured.poolState) drift.push(`pool_state ${current.poolState} → ${configured.poolState}`);
-  if (current.reuseOnScaleIn !== configured.reuseOnScaleIn) drift.push(`reuse_on_scale_in ${String(current.reuseOnScaleIn)} → ${String(configured.reuseOnScaleIn)}`);
+  if (current.reuseOnScaleIn !== configured.reuseOnScaleIn)
+    drift.push(`reuse_on_scale_in ${String(current.reuseOnScaleIn)} → ${String(configured.reuseOnScaleIn)}`);
   return drift;
 };
 
@@ -113,7 +125,8 @@ export const planStaging = (groupId: GroupId, fleet: FleetView, ctx: { readonly 
   if (covering === undefined) notes.push(`no allowed type covers ${formatResources(largest)}; staging ${shape.name}`);
   // Without prices every candidate costs Infinity and cheapestCovering falls back to the smallest shape:
   // say so, so nobody reads "cheapest" into a choice made by size.
-  if (!Number.isFinite(hourlyPrice(shape, 'on-demand'))) notes.push(`On-Demand prices unknown: ${shape.name} is picked by shape (fewest vCPUs that cover), a guess at the cheapest`);
+  if (!Number.isFinite(hourlyPrice(shape, 'on-demand')))
+    notes.push(`On-Demand prices unknown: ${shape.name} is picked by shape (fewest vCPUs that cover), a guess at the cheapest`);
 
   let minSize = isZero(target) ? 0 : Math.max(1, unitsFor(target, shape.resources));
   const room = stagingRoom(fleet, backed, exposures);
@@ -142,9 +155,19 @@ export const planStaging = (groupId: GroupId, fleet: FleetView, ctx: { readonly 
   const configured = warmGroup.configuredWarmPool;
   const drift = settingsDrift(warmPool, configured);
   if (minSize !== warmPool.minSize || drift.length > 0) {
-    const settings = configured === undefined ? warmPool : { ...warmPool, maxGroupPreparedCapacity: configured.maxGroupPreparedCapacity, poolState: configured.poolState, reuseOnScaleIn: configured.reuseOnScaleIn };
+    const settings =
+      configured === undefined
+        ? warmPool
+        : {
+            ...warmPool,
+            maxGroupPreparedCapacity: configured.maxGroupPreparedCapacity,
+            poolState: configured.poolState,
+            reuseOnScaleIn: configured.reuseOnScaleIn,
+          };
     actions.push({
-      kind: 'put-warm-pool', groupId: warmGroup.id, warmPool: { ...settings, minSize },
+      kind: 'put-warm-pool',
+      groupId: warmGroup.id,
+      warmPool: { ...settings, minSize },
       reason: `${minSize} × ${shape.name}: ${reason}${drift.length > 0 ? `; configured ${drift.join(', ')}` : ''}`,
     });
   }
@@ -155,7 +178,8 @@ export const planStaging = (groupId: GroupId, fleet: FleetView, ctx: { readonly 
   // terminating is refused. Retype on a later tick, when the survivors are known.
   const prepared = warmPool.maxGroupPreparedCapacity === -1 ? warmGroup.maxSize : warmPool.maxGroupPreparedCapacity;
   const warmTarget = Math.max(minSize, prepared - warmGroup.desiredCapacity);
-  const shrinking = minSize < warmPool.minSize && warmTarget < warmGroup.instances.filter((i) => i.warm && i.state !== 'terminated' && i.state !== 'shutting-down').length;
+  const shrinking =
+    minSize < warmPool.minSize && warmTarget < warmGroup.instances.filter((i) => i.warm && i.state !== 'terminated' && i.state !== 'shutting-down').length;
   if (shrinking && !isZero(largest) && stopped.some((i) => i.instanceType !== shape.name)) notes.push('warm pool shrinking: retypes wait for the next tick');
   for (const i of isZero(largest) || shrinking ? [] : stopped) {
     if (i.instanceType === shape.name) continue;
@@ -164,22 +188,36 @@ export const planStaging = (groupId: GroupId, fleet: FleetView, ctx: { readonly 
     const tooDear = spec !== undefined && hourlyPrice(spec, 'on-demand') > shapePrice * (1 + RESHAPE_SAVING_THRESHOLD);
     if (coversLargest && !tooDear) continue;
     // Only grow a warm instance to a type that covers what it lacks; never shrink one below the need.
-    if (!coversLargest && covering === undefined && spec !== undefined && spec.resources.vcpu >= shape.resources.vcpu && spec.resources.memoryGiB >= shape.resources.memoryGiB) continue;
+    if (
+      !coversLargest &&
+      covering === undefined &&
+      spec !== undefined &&
+      spec.resources.vcpu >= shape.resources.vcpu &&
+      spec.resources.memoryGiB >= shape.resources.memoryGiB
+    )
+      continue;
     actions.push({
       kind: 'retype-stopped-instance',
       groupId: warmGroup.id,
       instanceId: i.id,
       fromType: i.instanceType,
       toType: shape.name,
-      reason: coversLargest ? `${shape.name} covers ${formatResources(largest)} for less` : `${i.instanceType} does not cover the largest post-restart demand ${formatResources(largest)}`,
+      reason: coversLargest
+        ? `${shape.name} covers ${formatResources(largest)} for less`
+        : `${i.instanceType} does not cover the largest post-restart demand ${formatResources(largest)}`,
     });
   }
   if (actions.length === 0) {
-    return noop(`staging ${warmGroup.id}: its warm pool already holds ${warmPool.minSize} × ${shape.name} for ${reason}${notes.length > 0 ? `; ${notes.join('; ')}` : ''}`);
+    return noop(
+      `staging ${warmGroup.id}: its warm pool already holds ${warmPool.minSize} × ${shape.name} for ${reason}${notes.length > 0 ? `; ${notes.join('; ')}` : ''}`,
+    );
   }
 
   const pools = all
-    .map((e) => `${e.instanceType}/${e.availabilityZone} p=${e.interruptionProbability}${e.probabilitySource === 'assumed' ? ' (assumed)' : ''} ×${e.instances.length}${e.sizedByShape.length > 0 ? ` (${e.sizedByShape.length} sized by type)` : ''}`)
+    .map(
+      (e) =>
+        `${e.instanceType}/${e.availabilityZone} p=${e.interruptionProbability}${e.probabilitySource === 'assumed' ? ' (assumed)' : ''} ×${e.instances.length}${e.sizedByShape.length > 0 ? ` (${e.sizedByShape.length} sized by type)` : ''}`,
+    )
     .join(', ');
   const retyped = actions.filter((a) => a.kind === 'retype-stopped-instance').length;
   return {

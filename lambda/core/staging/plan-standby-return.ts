@@ -75,7 +75,9 @@ export const observedPeak = (profile: BehaviourProfile | undefined, windowMs: nu
     }
   }
   const { vcpu, memoryGiB, networkMbps, diskIops } = peak;
-  return vcpu === undefined || memoryGiB === undefined || networkMbps === undefined || diskIops === undefined ? undefined : { vcpu, memoryGiB, networkMbps, diskIops };
+  return vcpu === undefined || memoryGiB === undefined || networkMbps === undefined || diskIops === undefined
+    ? undefined
+    : { vcpu, memoryGiB, networkMbps, diskIops };
 };
 
 /**
@@ -135,12 +137,20 @@ export const planStandbyReturn = (input: StandbyReturnInput): StandbyReturnPlan 
     }
   }
   const busyReason =
-    now - lastReservationAt < QUIET_MINUTES_BEFORE_RETURN * 60_000 ? `a reservation was made ${Math.round((now - lastReservationAt) / 60_000)} min ago`
-    : [standby, ...backed].some((g) => g.disruptionsInFlight > 0) ? 'a disruption is in flight'
-    : [standby, ...backed].flatMap((g) => g.instances).some((i) => !i.warm && i.state !== 'running' && i.state !== 'terminated') ? 'an instance is starting, stopping or terminating'
-    : undefined;
+    now - lastReservationAt < QUIET_MINUTES_BEFORE_RETURN * 60_000
+      ? `a reservation was made ${Math.round((now - lastReservationAt) / 60_000)} min ago`
+      : [standby, ...backed].some((g) => g.disruptionsInFlight > 0)
+        ? 'a disruption is in flight'
+        : [standby, ...backed].flatMap((g) => g.instances).some((i) => !i.warm && i.state !== 'running' && i.state !== 'terminated')
+          ? 'an instance is starting, stopping or terminating'
+          : undefined;
   if (busyReason !== undefined) {
-    return { actions: [], kept: standby.instances.filter((i) => !i.warm && i.state === 'running').map((i) => ({ instanceId: i.id, reason: `${busyReason}: an interruption is being absorbed` })) };
+    return {
+      actions: [],
+      kept: standby.instances
+        .filter((i) => !i.warm && i.state === 'running')
+        .map((i) => ({ instanceId: i.id, reason: `${busyReason}: an interruption is being absorbed` })),
+    };
   }
   // Every backed group has its desired capacity in service: a home for the load a standby member carries.
   const short = backed.find((g) => g.instances.filter((i) => !i.warm && i.state === 'running').length < Math.floor(g.desiredCapacity));
@@ -163,7 +173,12 @@ export const planStandbyReturn = (input: StandbyReturnInput): StandbyReturnPlan 
    * standby group's disruption budget and a fitting reservation for the load's restart on the home group's
    * capacity (`return` purpose, held for the restart grace and the window). Undefined (and a reason kept) when refused.
    */
-  const reserveHome = (m: (typeof members)[number], homeId: string | undefined, profile: BehaviourProfile | undefined, loadLeft: boolean): Action | undefined => {
+  const reserveHome = (
+    m: (typeof members)[number],
+    homeId: string | undefined,
+    profile: BehaviourProfile | undefined,
+    loadLeft: boolean,
+  ): Action | undefined => {
     const budget = loadLeft ? undefined : checkDisruptionBudget(standby, disrupted + 1);
     if (budget?.kind === 'exhausted') {
       kept.push({ instanceId: m.id, reason: `its window is over but ${budget.reason}` });
@@ -200,33 +215,52 @@ export const planStandbyReturn = (input: StandbyReturnInput): StandbyReturnPlan 
     return undefined;
   };
   /** The member's trailing idle minutes by its own data, or why it does not count as idle (then no disruption-free return). */
-  const idleness = (profile: BehaviourProfile | undefined, reserved: number | undefined): { readonly idle: number } | { readonly busy: string; readonly trailingIdle?: number } => {
+  const idleness = (
+    profile: BehaviourProfile | undefined,
+    reserved: number | undefined,
+  ): { readonly idle: number } | { readonly busy: string; readonly trailingIdle?: number } => {
     const newest = profile?.recent.at(-1)?.at;
     if (profile === undefined || newest === undefined) return { busy: 'no utilisation data yet' };
     if (now - newest > MAX_DATA_AGE_MS) return { busy: `newest datapoint is ${Math.round((now - newest) / 60_000)} min old` };
     // A reservation made within the window names it: its load may be arriving or in its surge. An older one (a
     // hand-over whose restart is long over) says nothing about now.
-    if (reserved !== undefined && now - reserved < Math.max(window, QUIET_MINUTES_BEFORE_RETURN * 60_000)) return { busy: 'a reservation holds capacity on it' };
+    if (reserved !== undefined && now - reserved < Math.max(window, QUIET_MINUTES_BEFORE_RETURN * 60_000))
+      return { busy: 'a reservation holds capacity on it' };
     const idle = trailingIdleMinutes(profile);
-    return idle >= IDLE_MINUTES_TO_RETURN ? { idle } : { busy: idle === 0 ? 'in use' : `idle for ${idle} of ${IDLE_MINUTES_TO_RETURN} min`, trailingIdle: idle };
+    return idle >= IDLE_MINUTES_TO_RETURN
+      ? { idle }
+      : { busy: idle === 0 ? 'in use' : `idle for ${idle} of ${IDLE_MINUTES_TO_RETURN} min`, trailingIdle: idle };
   };
   for (const m of members) {
     const reserved = reservedAt.get(m.id);
     const profile = profiles.get(m.id);
     const state = idleness(profile, reserved);
     if ('idle' in state && profile !== undefined) {
-      give(m, `idle for ${state.idle} min (below ${Math.round(IDLE_CPU_SHARE * 100)} % of ${profile.vcpus} vCPU and ${IDLE_MEMORY_GIB} GiB of memory) with no recent reservation on it`);
+      give(
+        m,
+        `idle for ${state.idle} min (below ${Math.round(IDLE_CPU_SHARE * 100)} % of ${profile.vcpus} vCPU and ${IDLE_MEMORY_GIB} GiB of memory) with no recent reservation on it`,
+      );
       continue;
     }
     const since = startedServing(profile);
-    if (backed.length > 0 && short === undefined && since !== undefined && now - since >= window && !(reserved !== undefined && now - reserved < window) && room > 0) {
+    if (
+      backed.length > 0 &&
+      short === undefined &&
+      since !== undefined &&
+      now - since >= window &&
+      !(reserved !== undefined && now - reserved < window) &&
+      room > 0
+    ) {
       // Its own fresh data already shows it idle (for less than the idle rule's minutes): its load has left, so
       // returning it disrupts nothing and spends no budget; the reservation for the load's restart at home stays.
       const loadLeft = 'idle' in state || (state.trailingIdle ?? 0) > 0;
       const reserve = reserveHome(m, homeOf.get(m.id), profile, loadLeft);
       if (reserve === undefined) continue;
       actions.push(reserve);
-      give(m, `serving for ${Math.round((now - since) / 60_000)} min, past the ${Math.round(window / 60_000)}-minute post-restart window, with ${backed.map((g) => g.id).join(', ')} back at desired capacity: ${loadLeft ? 'its own data shows its load gone' : 'its load goes home as it drains'}`);
+      give(
+        m,
+        `serving for ${Math.round((now - since) / 60_000)} min, past the ${Math.round(window / 60_000)}-minute post-restart window, with ${backed.map((g) => g.id).join(', ')} back at desired capacity: ${loadLeft ? 'its own data shows its load gone' : 'its load goes home as it drains'}`,
+      );
       continue;
     }
     kept.push({ instanceId: m.id, reason: 'busy' in state ? state.busy : 'kept' });

@@ -33,7 +33,9 @@ export const capacityReservationWarningParser = defineParser({
     const raw = d['instance-termination-time'];
     const parsed = raw === undefined ? Number.NaN : Date.parse(raw);
     if (!Number.isFinite(parsed)) {
-      warnings.push(`detail.instance-termination-time ${raw === undefined ? 'is missing' : `${JSON.stringify(raw)} is not an ISO-8601 time`}; assuming termination two minutes after the event`);
+      warnings.push(
+        `detail.instance-termination-time ${raw === undefined ? 'is missing' : `${JSON.stringify(raw)} is not an ISO-8601 time`}; assuming termination two minutes after the event`,
+      );
     }
     return {
       kind: 'capacity-reservation-interruption-warning',

@@ -59,7 +59,13 @@ export const healthScheduledChangeParser = defineParser({
     // Entities of an EC2 event may be volumes or Dedicated Hosts: only instance ids become requests.
     const instances = [...new Set((d.affectedEntities ?? []).map((e) => e.entityValue).filter((v) => INSTANCE_ID_PATTERN.test(v)))].sort();
     if (instances.length === 0) {
-      return { kind: 'noop', eventId, reason: `AWS Health ${d.eventTypeCode} names no EC2 instance among its affected entities`, source: AWS_HEALTH_SOURCE, detailType: DetailType.healthEvent };
+      return {
+        kind: 'noop',
+        eventId,
+        reason: `AWS Health ${d.eventTypeCode} names no EC2 instance among its affected entities`,
+        source: AWS_HEALTH_SOURCE,
+        detailType: DetailType.healthEvent,
+      };
     }
     const requests = instances.map((id): InterruptionRequest => ({
       requestId: requestId(maintenanceRequestId(d.eventArn, id)),

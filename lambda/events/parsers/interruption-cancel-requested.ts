@@ -18,5 +18,11 @@ export const interruptionCancelParser = defineParser({
   source: SPOTWISE_SOURCE,
   detailType: DetailType.interruptionCancelRequested,
   detail: interruptionCancelDetailSchema,
-  toNotice: (d, { eventId, at }) => ({ kind: 'interruption-cancel', eventId, at, requestId: requestId(d.requestId), reason: d.reason ?? 'cancelled by the operator' }),
+  toNotice: (d, { eventId, at }) => ({
+    kind: 'interruption-cancel',
+    eventId,
+    at,
+    requestId: requestId(d.requestId),
+    reason: d.reason ?? 'cancelled by the operator',
+  }),
 });

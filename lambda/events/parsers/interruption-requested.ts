@@ -53,12 +53,14 @@ export const interruptionRequestedParser = defineParser({
   toNotice: (d, { eventId, at }) => {
     const notBefore = d.notBefore ?? at;
     const deadline = d.deadline ?? notBefore + DEFAULT_REQUEST_DEADLINE_MS;
-    if (deadline <= notBefore) return { error: `detail.deadline: must be after notBefore ${new Date(notBefore).toISOString()} (got ${new Date(deadline).toISOString()})` };
+    if (deadline <= notBefore)
+      return { error: `detail.deadline: must be after notBefore ${new Date(notBefore).toISOString()} (got ${new Date(deadline).toISOString()})` };
     const request: InterruptionRequest = {
       requestId: requestId(d.requestId ?? requestIdFromEventId(eventId)),
-      selector: d.instanceId !== undefined
-        ? { kind: 'instance', instanceId: instanceId(d.instanceId) }
-        : { kind: 'group', groupId: groupId(d.groupName ?? ''), maxPriority: d.maxPriority ?? 100 },
+      selector:
+        d.instanceId !== undefined
+          ? { kind: 'instance', instanceId: instanceId(d.instanceId) }
+          : { kind: 'group', groupId: groupId(d.groupName ?? ''), maxPriority: d.maxPriority ?? 100 },
       reason: d.reason,
       notBefore,
       deadline,

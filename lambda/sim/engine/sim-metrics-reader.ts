@@ -55,7 +55,9 @@ export class SimMetricsReader implements MetricsReader {
     const out = new Map<InstanceId, MetricSample[]>();
     for (const t of targets) {
       const now = this.now?.();
-      const list = (this.samples.get(t.instanceId) ?? []).filter((s) => s.at >= window.start && s.at < window.end && (now === undefined || SimMetricsReader.availableAt(t.instanceId, s.at) <= now));
+      const list = (this.samples.get(t.instanceId) ?? []).filter(
+        (s) => s.at >= window.start && s.at < window.end && (now === undefined || SimMetricsReader.availableAt(t.instanceId, s.at) <= now),
+      );
       out.set(t.instanceId, t.agent ? list.map((s) => ({ ...s })) : list.map(({ memoryGiB: _m, connections: _c, ...rest }) => rest));
     }
     const queries = targets.reduce((n, t) => n + queriesForTarget(t), 0);

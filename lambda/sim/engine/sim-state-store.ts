@@ -1,5 +1,15 @@
 import type {
-  BehaviourProfile, Forecast, GroupId, InstanceId, InterruptionRequest, PoolSignal, PoolSignalHistory, Reservation, ReservationId, ResourcePool, Resources,
+  BehaviourProfile,
+  Forecast,
+  GroupId,
+  InstanceId,
+  InterruptionRequest,
+  PoolSignal,
+  PoolSignalHistory,
+  Reservation,
+  ReservationId,
+  ResourcePool,
+  Resources,
 } from '../../core/domain';
 import type { ReserveOutcome, StateStore, StoredRequest } from '../../ports/state-store';
 import { InMemoryStateStore } from '../memory';

@@ -1,6 +1,14 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type {
-  GroupId, InstanceCatalog, InstanceId, InstanceState, InstanceTypeSpec, InterruptionRequest, ManagedInstance, Resources, ShapingPolicy,
+  GroupId,
+  InstanceCatalog,
+  InstanceId,
+  InstanceState,
+  InstanceTypeSpec,
+  InterruptionRequest,
+  ManagedInstance,
+  Resources,
+  ShapingPolicy,
 } from '../../core/domain';
 import { allowedDisruptions } from '../../core/budget/disruption-budget';
 import { lookupInstanceType } from '../../core/resources/catalog';
@@ -296,12 +304,32 @@ export class SimWorld {
   readonly restartPeaks: RestartPeak[] = [];
   readonly timeline: TimelinePoint[] = [];
   readonly totals: WorldTotals = {
-    unservedVcpuMinutes: 0, unservedGibMinutes: 0, demandVcpuMinutes: 0, servedVcpuMinutes: 0,
-    costUsd: 0, spotCostUsd: 0, onDemandCostUsd: 0, storageCostUsd: 0, allOnDemandCostUsd: 0,
-    spotInterruptions: 0, voluntaryInterruptions: 0, budgetViolations: 0, overCommits: 0, coldLaunches: 0, warmStarts: 0,
-    rebalanceRecommendations: 0, warnings: 0, failedActions: 0, healthCheckReplacements: 0, staleCapacityWrites: 0,
-    standbyInstanceHours: 0, idleStandbyInstanceHours: 0, steadyUnservedVcpuMinutes: 0, deliveryFailures: 0,
-    capacityReservationReclaims: 0, maintenanceStops: 0,
+    unservedVcpuMinutes: 0,
+    unservedGibMinutes: 0,
+    demandVcpuMinutes: 0,
+    servedVcpuMinutes: 0,
+    costUsd: 0,
+    spotCostUsd: 0,
+    onDemandCostUsd: 0,
+    storageCostUsd: 0,
+    allOnDemandCostUsd: 0,
+    spotInterruptions: 0,
+    voluntaryInterruptions: 0,
+    budgetViolations: 0,
+    overCommits: 0,
+    coldLaunches: 0,
+    warmStarts: 0,
+    rebalanceRecommendations: 0,
+    warnings: 0,
+    failedActions: 0,
+    healthCheckReplacements: 0,
+    staleCapacityWrites: 0,
+    standbyInstanceHours: 0,
+    idleStandbyInstanceHours: 0,
+    steadyUnservedVcpuMinutes: 0,
+    deliveryFailures: 0,
+    capacityReservationReclaims: 0,
+    maintenanceStops: 0,
   };
   readonly buckets: { launch: TokenBucket; mutating: TokenBucket; describe: TokenBucket };
   /** Pool (type@az) → time until which launches into it fail (it was just reclaimed). */
@@ -355,15 +383,26 @@ export class SimWorld {
       const { tags: _tags, ...managed } = i;
       this.byId.set(i.id, managed);
       this.meta.set(i.id, {
-        id: i.id, groupId: i.groupId, draining: false, replacementLaunched: false, voluntary: false, stateSince: this.startAt - 1,
+        id: i.id,
+        groupId: i.groupId,
+        draining: false,
+        replacementLaunched: false,
+        voluntary: false,
+        stateSince: this.startAt - 1,
         ...(i.state === 'running' && !i.warm ? { readyAt: this.startAt - 1 } : {}),
       });
       const n = this.nextOrdinal.get(i.groupId) ?? 0;
       this.nextOrdinal.set(i.groupId, n + 1);
     }
     this.workloads = sample.workloads.map((w) => ({
-      id: w.instanceId, groupId: w.groupId, homeType: w.homeType, home: lookupInstanceType(this.catalog, w.homeType).resources,
-      demand: w.demand, host: w.instanceId, startedAt: this.startAt - 24 * 3_600_000, downtimeMinutes: 0,
+      id: w.instanceId,
+      groupId: w.groupId,
+      homeType: w.homeType,
+      home: lookupInstanceType(this.catalog, w.homeType).resources,
+      demand: w.demand,
+      host: w.instanceId,
+      startedAt: this.startAt - 24 * 3_600_000,
+      downtimeMinutes: 0,
       ...(params.workloadPriorities?.has(w.instanceId) ? { priority: params.workloadPriorities.get(w.instanceId) as number } : {}),
     }));
     for (const w of this.workloads) if (w.priority !== undefined && w.host !== undefined) this.tagPriority(w.host, w.priority);
@@ -567,8 +606,16 @@ export class SimWorld {
     const id = makeInstanceId(groupLetter(groupId), n + 0x1000);
     const policy = this.policies.get(groupId);
     this.cloud.putInstance({
-      id, groupId, instanceType: type, availabilityZone: az, lifecycle, state: 'pending', launchedAt: this.current, warm,
-      priority: policy?.priority ?? 50, jobType: this.sample.workloads.find((w) => w.groupId === groupId)?.jobType ?? 'standby',
+      id,
+      groupId,
+      instanceType: type,
+      availabilityZone: az,
+      lifecycle,
+      state: 'pending',
+      launchedAt: this.current,
+      warm,
+      priority: policy?.priority ?? 50,
+      jobType: this.sample.workloads.find((w) => w.groupId === groupId)?.jobType ?? 'standby',
       tags: { 'spotwise:managed': 'true', 'aws:autoscaling:groupName': groupId },
     });
     this.refresh(id);
@@ -588,13 +635,19 @@ export class SimWorld {
     const azs = this.sample.cloud.groups?.find((g) => g.id === groupId)?.availabilityZones ?? [];
     const members = this.instances().filter((i) => i.groupId === groupId && !i.warm && this.isAlive(i.id));
     const open = (type: string, az: string): boolean => (this.exhaustedUntil.get(this.poolKey(type, az)) ?? -Infinity) <= this.current;
-    const azOrder = [...azs].sort((a, b) => members.filter((m) => m.availabilityZone === a).length - members.filter((m) => m.availabilityZone === b).length || a.localeCompare(b));
+    const azOrder = [...azs].sort(
+      (a, b) => members.filter((m) => m.availabilityZone === a).length - members.filter((m) => m.availabilityZone === b).length || a.localeCompare(b),
+    );
     for (const az of azOrder) {
       const candidates = types
         .filter((t) => open(t, az))
-        .sort((a, b) => (this.advisor.entries.get(a)?.bucket ?? 9) - (this.advisor.entries.get(b)?.bucket ?? 9)
-          || members.filter((m) => m.instanceType === a && m.availabilityZone === az).length - members.filter((m) => m.instanceType === b && m.availabilityZone === az).length
-          || a.localeCompare(b));
+        .sort(
+          (a, b) =>
+            (this.advisor.entries.get(a)?.bucket ?? 9) - (this.advisor.entries.get(b)?.bucket ?? 9) ||
+            members.filter((m) => m.instanceType === a && m.availabilityZone === az).length -
+              members.filter((m) => m.instanceType === b && m.availabilityZone === az).length ||
+            a.localeCompare(b),
+        );
       const type = candidates[0];
       if (type !== undefined) return { type, az };
     }
@@ -663,7 +716,12 @@ export class SimWorld {
     // Warm pool first: a stopped, initialised instance starts in ~21 s (Warmed:Running in ~2 s).
     const warm = this.warmMembers(groupId)
       .filter((i) => i.state === 'stopped' || i.state === 'running')
-      .sort((a, b) => (a.state === 'running' ? 0 : 1) - (b.state === 'running' ? 0 : 1) || this.spec(b.id).resources.vcpu - this.spec(a.id).resources.vcpu || a.id.localeCompare(b.id))[0];
+      .sort(
+        (a, b) =>
+          (a.state === 'running' ? 0 : 1) - (b.state === 'running' ? 0 : 1) ||
+          this.spec(b.id).resources.vcpu - this.spec(a.id).resources.vcpu ||
+          a.id.localeCompare(b.id),
+      )[0];
     if (warm !== undefined) {
       const at = this.buckets.launch.take(this.current);
       const wasRunning = warm.state === 'running';
@@ -693,7 +751,16 @@ export class SimWorld {
   private scaleIn(groupId: GroupId, count: number, hooks: StrategyHooks): void {
     const group = this.cloud.group(groupId);
     const idle = this.instances()
-      .filter((i) => i.groupId === groupId && !i.warm && (i.state === 'running' || i.state === 'pending') && this.isIdle(i.id) && !this.meta.get(i.id)?.terminating && !this.meta.get(i.id)?.detached && !this.meta.get(i.id)?.standby)
+      .filter(
+        (i) =>
+          i.groupId === groupId &&
+          !i.warm &&
+          (i.state === 'running' || i.state === 'pending') &&
+          this.isIdle(i.id) &&
+          !this.meta.get(i.id)?.terminating &&
+          !this.meta.get(i.id)?.detached &&
+          !this.meta.get(i.id)?.standby,
+      )
       .sort((a, b) => b.launchedAt - a.launchedAt || a.id.localeCompare(b.id))
       .slice(0, count);
     for (const i of idle) this.scaleInInstance(i.id, group?.warmPool?.reuseOnScaleIn === true, hooks);
@@ -731,7 +798,9 @@ export class SimWorld {
         this.queue.push(at + warmPoolFillSeconds(this.params.timings) * 1000, { kind: 'warm-filled', instanceId: id });
       }
     } else if (members.length > target) {
-      const extra = members.sort((a, b) => (a.state === 'stopped' ? 0 : 1) - (b.state === 'stopped' ? 0 : 1) || b.launchedAt - a.launchedAt).slice(0, members.length - target);
+      const extra = members
+        .sort((a, b) => (a.state === 'stopped' ? 0 : 1) - (b.state === 'stopped' ? 0 : 1) || b.launchedAt - a.launchedAt)
+        .slice(0, members.length - target);
       for (const i of extra) this.terminate(i.id, hooks, 'warm pool shrink');
     }
   }
@@ -781,7 +850,15 @@ export class SimWorld {
     const until = this.current + settings.heartbeatTimeoutSeconds * 1000;
     m.launching = { token, until };
     this.queue.push(until, { kind: 'hook-timeout', instanceId: id, token });
-    const event: LifecycleHookEvent = { transition: 'launch', instanceId: id, groupId: m.groupId, hookName: settings.launchHook, token, origin, destination: 'AutoScalingGroup' };
+    const event: LifecycleHookEvent = {
+      transition: 'launch',
+      instanceId: id,
+      groupId: m.groupId,
+      hookName: settings.launchHook,
+      token,
+      origin,
+      destination: 'AutoScalingGroup',
+    };
     this.notify(hooks, (h) => h.onLifecycleHook?.(this, event));
   }
 
@@ -798,7 +875,15 @@ export class SimWorld {
     const until = this.current + settings.heartbeatTimeoutSeconds * 1000;
     m.terminating = { token, until };
     this.queue.push(until, { kind: 'hook-timeout', instanceId: id, token });
-    const event: LifecycleHookEvent = { transition: 'terminate', instanceId: id, groupId: m.groupId, hookName: settings.terminateHook, token, origin: 'AutoScalingGroup', destination: 'EC2' };
+    const event: LifecycleHookEvent = {
+      transition: 'terminate',
+      instanceId: id,
+      groupId: m.groupId,
+      hookName: settings.terminateHook,
+      token,
+      origin: 'AutoScalingGroup',
+      destination: 'EC2',
+    };
     this.notify(hooks, (h) => h.onLifecycleHook?.(this, event));
     return true;
   }
@@ -860,7 +945,12 @@ export class SimWorld {
     }
     this.setState(id, 'shutting-down', hooks);
     this.stateSeq += 1;
-    this.queue.push(this.current + this.params.timings.terminateSeconds * 1000, { kind: 'state-reached', instanceId: id, state: 'terminated', seq: this.stateSeq });
+    this.queue.push(this.current + this.params.timings.terminateSeconds * 1000, {
+      kind: 'state-reached',
+      instanceId: id,
+      state: 'terminated',
+      seq: this.stateSeq,
+    });
     this.pendingReady.delete(id);
     if (why === 'reclaim') {
       // Workloads that moved off this instance ahead of its reclaim were still interrupted by it.
@@ -890,14 +980,29 @@ export class SimWorld {
       if (w.episode.kind === 'move' && kind !== 'move') w.episode.kind = kind;
       return;
     }
-    w.episode = { kind, workloadId: w.id, groupId: w.groupId, start: this.current, unservedVcpuMinutes: 0, unservedGibMinutes: 0, ...(fromHost !== undefined ? { fromHost } : {}) };
+    w.episode = {
+      kind,
+      workloadId: w.id,
+      groupId: w.groupId,
+      start: this.current,
+      unservedVcpuMinutes: 0,
+      unservedGibMinutes: 0,
+      ...(fromHost !== undefined ? { fromHost } : {}),
+    };
     this.episodes.push(w.episode);
   }
 
   /** The running primary instance an event picks (`pick` in [0, 1)), by id order; undefined when none runs. */
   pickRunningPrimary(pick: number): InstanceId | undefined {
     const candidates = this.instances()
-      .filter((i) => !this.standbyGroups.has(i.groupId) && !i.warm && i.state === 'running' && this.meta.get(i.id)?.doomedAt === undefined && !this.meta.get(i.id)?.detached)
+      .filter(
+        (i) =>
+          !this.standbyGroups.has(i.groupId) &&
+          !i.warm &&
+          i.state === 'running' &&
+          this.meta.get(i.id)?.doomedAt === undefined &&
+          !this.meta.get(i.id)?.detached,
+      )
       .map((i) => i.id)
       .sort();
     return candidates[Math.min(candidates.length - 1, Math.floor(pick * candidates.length))];
@@ -977,8 +1082,12 @@ export class SimWorld {
 
   /** Voluntary disruptions of a group whose workload has not recovered yet. */
   voluntaryInFlight(groupId: GroupId): number {
-    return this.episodes.filter((e) => e.kind === 'voluntary' && e.groupId === groupId && e.restoredAt === undefined && e.end === undefined).length
-      + [...this.meta.values()].filter((m) => m.groupId === groupId && m.voluntary && this.isAlive(m.id) && !this.workloads.some((w) => w.episode?.fromHost === m.id)).length;
+    return (
+      this.episodes.filter((e) => e.kind === 'voluntary' && e.groupId === groupId && e.restoredAt === undefined && e.end === undefined).length +
+      [...this.meta.values()].filter(
+        (m) => m.groupId === groupId && m.voluntary && this.isAlive(m.id) && !this.workloads.some((w) => w.episode?.fromHost === m.id),
+      ).length
+    );
   }
 
   // ------------------------------------------------------------------ the application: placing workloads
@@ -1045,14 +1154,28 @@ export class SimWorld {
             const r = this.spec(i.id).resources;
             return r.vcpu + EPS >= w.home.vcpu && r.memoryGiB + EPS >= w.home.memoryGiB;
           };
-          candidates.sort((a, b) => Number(covers(b)) - Number(covers(a)) || this.readyTime(a.id) - this.readyTime(b.id) || this.spec(a.id).resources.vcpu - this.spec(b.id).resources.vcpu || a.id.localeCompare(b.id));
+          candidates.sort(
+            (a, b) =>
+              Number(covers(b)) - Number(covers(a)) ||
+              this.readyTime(a.id) - this.readyTime(b.id) ||
+              this.spec(a.id).resources.vcpu - this.spec(b.id).resources.vcpu ||
+              a.id.localeCompare(b.id),
+          );
           w.next = candidates[0]?.id;
         }
       } else if (w.next === undefined && w.host !== undefined && this.instance(w.host)?.groupId !== w.groupId && w.startedAt !== undefined) {
         // On a standby instance: back to the primary group once the post-restart window has passed.
         const window = (this.policies.get(w.groupId)?.postRestartWindowMinutes ?? 30) * 60_000;
         if (this.current - w.startedAt >= window) {
-          const home = this.instances().filter((i) => i.groupId === w.groupId && this.isServing(i.id) && this.isIdle(i.id) && this.meta.get(i.id)?.doomedAt === undefined && !this.meta.get(i.id)?.draining && !this.meta.get(i.id)?.terminating);
+          const home = this.instances().filter(
+            (i) =>
+              i.groupId === w.groupId &&
+              this.isServing(i.id) &&
+              this.isIdle(i.id) &&
+              this.meta.get(i.id)?.doomedAt === undefined &&
+              !this.meta.get(i.id)?.draining &&
+              !this.meta.get(i.id)?.terminating,
+          );
           home.sort((a, b) => a.id.localeCompare(b.id));
           if (home[0]) w.next = home[0].id;
         }
@@ -1183,7 +1306,8 @@ export class SimWorld {
       const uM = Math.max(0, d.memoryGiB - c.memoryGiB);
       const sV = d.vcpu - uV;
       if (this.params.checkInvariants) {
-        if (!(sV >= -EPS && sV <= c.vcpu + EPS && Math.abs(sV + uV - d.vcpu) < 1e-6)) throw new Error(`invariant: served ${sV} + unserved ${uV} ≠ demand ${d.vcpu} (capacity ${c.vcpu}) for ${w.id} at ${t}`);
+        if (!(sV >= -EPS && sV <= c.vcpu + EPS && Math.abs(sV + uV - d.vcpu) < 1e-6))
+          throw new Error(`invariant: served ${sV} + unserved ${uV} ≠ demand ${d.vcpu} (capacity ${c.vcpu}) for ${w.id} at ${t}`);
       }
       demandV += d.vcpu;
       capV += c.vcpu;
@@ -1259,7 +1383,8 @@ export class SimWorld {
 
   /** Conservation checks: one host per workload, no instance serving two workloads, every workload kept. */
   checkInvariants(): void {
-    if (this.workloads.length !== this.sample.workloads.length) throw new Error(`invariant: ${this.workloads.length} workloads, expected ${this.sample.workloads.length}`);
+    if (this.workloads.length !== this.sample.workloads.length)
+      throw new Error(`invariant: ${this.workloads.length} workloads, expected ${this.sample.workloads.length}`);
     const claimed = new Map<InstanceId, string>();
     for (const w of this.workloads) {
       for (const id of [w.host, w.next]) {
@@ -1272,7 +1397,8 @@ export class SimWorld {
       if (w.host !== undefined && w.next === w.host) throw new Error(`invariant: workload ${w.id} has host = next`);
     }
     for (const g of this.cloud.allGroups()) {
-      if (g.desiredCapacity < g.minSize || g.desiredCapacity > g.maxSize) throw new Error(`invariant: group ${g.id} desired ${g.desiredCapacity} outside [${g.minSize}, ${g.maxSize}]`);
+      if (g.desiredCapacity < g.minSize || g.desiredCapacity > g.maxSize)
+        throw new Error(`invariant: group ${g.id} desired ${g.desiredCapacity} outside [${g.minSize}, ${g.maxSize}]`);
     }
   }
 }

@@ -139,7 +139,10 @@ export class SimulatedCloud implements InstanceGateway, CapacityGateway {
     const g = this.world.cloud.group(id);
     if (g === undefined || !Number.isInteger(desiredCapacity) || desiredCapacity < g.minSize || desiredCapacity > g.maxSize) {
       this.world.totals.failedActions += 1;
-      throw new InMemoryCloudError('ValidationError', `setting desired capacity of ${id} to ${desiredCapacity}: ${g === undefined ? 'no such group' : `must be an integer within [${g.minSize}, ${g.maxSize}]`}`);
+      throw new InMemoryCloudError(
+        'ValidationError',
+        `setting desired capacity of ${id} to ${desiredCapacity}: ${g === undefined ? 'no such group' : `must be an integer within [${g.minSize}, ${g.maxSize}]`}`,
+      );
     }
     // The world's setter writes it and keeps the version every writer is judged against.
     this.world.noteWrite(id, 'desired', () => this.world.setDesired(id, desiredCapacity));
@@ -195,7 +198,12 @@ export class SimulatedCloud implements InstanceGateway, CapacityGateway {
       }
       this.noteVoluntary([id]);
       const m = this.world.meta.get(id);
-      if (!options.decrementDesiredCapacity && this.world.features.maintenancePolicy === 'launch-before-terminate' && m !== undefined && !m.replacementLaunched) {
+      if (
+        !options.decrementDesiredCapacity &&
+        this.world.features.maintenancePolicy === 'launch-before-terminate' &&
+        m !== undefined &&
+        !m.replacementLaunched
+      ) {
         // Launch before terminate: the replacement first; the member drains and goes once its workload has moved.
         if (this.world.launchReplacementFor(id, this.hooks())) this.world.markDraining(id);
         else if (!this.world.beginTerminateHook(id, this.hooks())) this.world.terminate(id, this.hooks(), 'api');

@@ -2,12 +2,7 @@
  * Errors the in-memory cloud throws where AWS would refuse a call. `code` is the AWS error code the real
  * API returns in the same situation, so handler tests can see realistic refusals.
  */
-export type CloudErrorCode =
-  | 'InvalidInstanceID.NotFound'
-  | 'IncorrectInstanceState'
-  | 'UnsupportedOperation'
-  | 'InvalidParameterValue'
-  | 'ValidationError';
+export type CloudErrorCode = 'InvalidInstanceID.NotFound' | 'IncorrectInstanceState' | 'UnsupportedOperation' | 'InvalidParameterValue' | 'ValidationError';
 
 export class InMemoryCloudError extends Error {
   override readonly name: string = 'InMemoryCloudError';

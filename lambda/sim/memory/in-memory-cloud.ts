@@ -1,6 +1,4 @@
-import type {
-  GroupId, InstanceCatalog, InstanceId, InstanceState, InstanceTypeSpec, ManagedInstance, WarmPoolView,
-} from '../../core/domain';
+import type { GroupId, InstanceCatalog, InstanceId, InstanceState, InstanceTypeSpec, ManagedInstance, WarmPoolView } from '../../core/domain';
 import type { CapacityGateway, GroupDescription, WarmPoolDescription } from '../../ports/capacity-gateway';
 import type { Clock } from '../../ports/clock';
 import type { InstanceFilter, InstanceGateway } from '../../ports/instance-gateway';
@@ -11,9 +9,18 @@ export type CloudOperation = keyof InstanceGateway | keyof CapacityGateway;
 
 /** Calls that change instances, groups, warm pools or lifecycle actions. */
 export const CLOUD_MUTATING: ReadonlySet<CloudOperation> = new Set<CloudOperation>([
-  'retypeStoppedInstance', 'startInstances', 'stopInstances', 'terminateInstances', 'tagInstances',
-  'putWarmPool', 'changeDesiredCapacity', 'completeLifecycleAction', 'recordLifecycleActionHeartbeat', 'terminateInstanceInGroup',
-  'enterStandby', 'exitStandby',
+  'retypeStoppedInstance',
+  'startInstances',
+  'stopInstances',
+  'terminateInstances',
+  'tagInstances',
+  'putWarmPool',
+  'changeDesiredCapacity',
+  'completeLifecycleAction',
+  'recordLifecycleActionHeartbeat',
+  'terminateInstanceInGroup',
+  'enterStandby',
+  'exitStandby',
 ]);
 
 /**
@@ -307,7 +314,9 @@ export class InMemoryCloud implements InstanceGateway, CapacityGateway {
     const found = ids.map((id) => this.mustGet(id, options.hibernate ? 'hibernating' : 'stopping'));
     for (const i of found) {
       if (i.lifecycle === 'spot') {
-        throw this.refuse(new InMemoryCloudError('UnsupportedOperation', `stopping ${i.id}: a Spot instance launched by Auto Scaling cannot be stopped or hibernated`));
+        throw this.refuse(
+          new InMemoryCloudError('UnsupportedOperation', `stopping ${i.id}: a Spot instance launched by Auto Scaling cannot be stopped or hibernated`),
+        );
       }
       if (i.state === 'terminated' || i.state === 'shutting-down') {
         throw this.refuse(new InMemoryCloudError('IncorrectInstanceState', `stopping ${i.id}: the instance is ${i.state}`));
@@ -349,18 +358,25 @@ export class InMemoryCloud implements InstanceGateway, CapacityGateway {
       const g = this.groups.get(id);
       if (g === undefined) return [];
       const members = [...this.instances.values()].filter((i) => i.groupId === id && !i.warm && i.state !== 'terminated');
-      return [{
-        id: g.id,
-        desiredCapacity: g.desiredCapacity,
-        minSize: g.minSize,
-        maxSize: g.maxSize,
-        availabilityZones: [...g.availabilityZones],
-        tags: { ...g.tags },
-        instances: members.map((i) => ({
-          id: i.id, instanceType: i.instanceType, availabilityZone: i.availabilityZone, lifecycle: i.lifecycle, warm: false, lifecycleState: this.lifecycleStateOf(i),
-        })),
-        mixedPurchase: new Set(members.map((i) => i.lifecycle)).size > 1,
-      }];
+      return [
+        {
+          id: g.id,
+          desiredCapacity: g.desiredCapacity,
+          minSize: g.minSize,
+          maxSize: g.maxSize,
+          availabilityZones: [...g.availabilityZones],
+          tags: { ...g.tags },
+          instances: members.map((i) => ({
+            id: i.id,
+            instanceType: i.instanceType,
+            availabilityZone: i.availabilityZone,
+            lifecycle: i.lifecycle,
+            warm: false,
+            lifecycleState: this.lifecycleStateOf(i),
+          })),
+          mixedPurchase: new Set(members.map((i) => i.lifecycle)).size > 1,
+        },
+      ];
     });
   }
 
@@ -396,7 +412,10 @@ export class InMemoryCloud implements InstanceGateway, CapacityGateway {
       throw new InMemoryCloudError('ValidationError', `putting the warm pool of ${id}: minSize must be a non-negative integer (got ${warmPool.minSize})`);
     }
     if (!Number.isInteger(warmPool.maxGroupPreparedCapacity) || warmPool.maxGroupPreparedCapacity < -1) {
-      throw new InMemoryCloudError('ValidationError', `putting the warm pool of ${id}: maxGroupPreparedCapacity must be an integer ≥ -1 (got ${warmPool.maxGroupPreparedCapacity})`);
+      throw new InMemoryCloudError(
+        'ValidationError',
+        `putting the warm pool of ${id}: maxGroupPreparedCapacity must be an integer ≥ -1 (got ${warmPool.maxGroupPreparedCapacity})`,
+      );
     }
     this.groups.set(id, { ...g, warmPool: { ...warmPool } });
   }
@@ -414,13 +433,24 @@ export class InMemoryCloud implements InstanceGateway, CapacityGateway {
     }
   }
 
-  async completeLifecycleAction(input: { readonly groupId: GroupId; readonly instanceId: InstanceId; readonly hookName: string; readonly token: string; readonly result: 'CONTINUE' | 'ABANDON' }): Promise<void> {
+  async completeLifecycleAction(input: {
+    readonly groupId: GroupId;
+    readonly instanceId: InstanceId;
+    readonly hookName: string;
+    readonly token: string;
+    readonly result: 'CONTINUE' | 'ABANDON';
+  }): Promise<void> {
     this.log.record('completeLifecycleAction', [input]);
     this.mustGetGroup(input.groupId, `completing lifecycle action ${input.hookName}`);
     this.completedLifecycleActions.push({ ...input });
   }
 
-  async recordLifecycleActionHeartbeat(input: { readonly groupId: GroupId; readonly instanceId: InstanceId; readonly hookName: string; readonly token: string }): Promise<void> {
+  async recordLifecycleActionHeartbeat(input: {
+    readonly groupId: GroupId;
+    readonly instanceId: InstanceId;
+    readonly hookName: string;
+    readonly token: string;
+  }): Promise<void> {
     this.log.record('recordLifecycleActionHeartbeat', [input]);
     this.mustGetGroup(input.groupId, `recording a heartbeat for ${input.hookName}`);
     this.heartbeats.push({ ...input });
@@ -432,7 +462,12 @@ export class InMemoryCloud implements InstanceGateway, CapacityGateway {
     const g = this.mustGetGroup(i.groupId, `terminating ${id} in its group`);
     if (options.decrementDesiredCapacity) {
       if (g.desiredCapacity - 1 < g.minSize) {
-        throw this.refuse(new InMemoryCloudError('ValidationError', `terminating ${id} and decrementing ${g.id}: desired capacity ${g.desiredCapacity - 1} would be below min size ${g.minSize}`));
+        throw this.refuse(
+          new InMemoryCloudError(
+            'ValidationError',
+            `terminating ${id} and decrementing ${g.id}: desired capacity ${g.desiredCapacity - 1} would be below min size ${g.minSize}`,
+          ),
+        );
       }
       this.groups.set(g.id, { ...g, desiredCapacity: g.desiredCapacity - 1 });
     }
@@ -450,12 +485,24 @@ export class InMemoryCloud implements InstanceGateway, CapacityGateway {
     const i = this.mustGet(id, `moving to Standby in ${groupId}`);
     const g = this.mustGetGroup(groupId, `moving ${id} to Standby`);
     if (i.groupId !== groupId || i.warm || this.standby.has(id) || i.state !== 'running') {
-      const where = i.groupId !== groupId ? `not a member of ${groupId}` : i.warm ? 'in the warm pool' : this.standby.has(id) ? 'already in Standby' : `${i.state}, not InService`;
+      const where =
+        i.groupId !== groupId
+          ? `not a member of ${groupId}`
+          : i.warm
+            ? 'in the warm pool'
+            : this.standby.has(id)
+              ? 'already in Standby'
+              : `${i.state}, not InService`;
       throw this.refuse(new InMemoryCloudError('ValidationError', `moving ${id} to Standby in ${groupId}: the instance is ${where}`));
     }
     if (options.decrementDesiredCapacity) {
       if (g.desiredCapacity - 1 < g.minSize) {
-        throw this.refuse(new InMemoryCloudError('ValidationError', `moving ${id} to Standby and decrementing ${groupId}: desired capacity ${g.desiredCapacity - 1} would be below min size ${g.minSize}`));
+        throw this.refuse(
+          new InMemoryCloudError(
+            'ValidationError',
+            `moving ${id} to Standby and decrementing ${groupId}: desired capacity ${g.desiredCapacity - 1} would be below min size ${g.minSize}`,
+          ),
+        );
       }
       this.groups.set(groupId, { ...g, desiredCapacity: g.desiredCapacity - 1 });
     }
@@ -472,7 +519,12 @@ export class InMemoryCloud implements InstanceGateway, CapacityGateway {
       throw this.refuse(new InMemoryCloudError('ValidationError', `returning ${id} from Standby in ${groupId}: the instance is not in Standby`));
     }
     if (g.desiredCapacity + 1 > g.maxSize) {
-      throw this.refuse(new InMemoryCloudError('ValidationError', `returning ${id} from Standby: desired capacity ${g.desiredCapacity + 1} of ${groupId} would exceed max size ${g.maxSize}`));
+      throw this.refuse(
+        new InMemoryCloudError(
+          'ValidationError',
+          `returning ${id} from Standby: desired capacity ${g.desiredCapacity + 1} of ${groupId} would exceed max size ${g.maxSize}`,
+        ),
+      );
     }
     this.groups.set(groupId, { ...g, desiredCapacity: g.desiredCapacity + 1 });
     this.standby.delete(id);

@@ -31,7 +31,10 @@ export class InMemoryMetricsReader implements MetricsReader {
   addSamples(id: InstanceId, samples: readonly MetricSample[]): void {
     const byAt = new Map((this.samples.get(id) ?? []).map((s) => [s.at, s]));
     for (const s of samples) byAt.set(s.at, { ...s });
-    this.samples.set(id, [...byAt.values()].sort((a, b) => a.at - b.at));
+    this.samples.set(
+      id,
+      [...byAt.values()].sort((a, b) => a.at - b.at),
+    );
   }
 
   clearSamples(id?: InstanceId): void {

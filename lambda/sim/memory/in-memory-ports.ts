@@ -28,7 +28,13 @@ export const createInMemoryPorts = (opts: { readonly cloud?: InMemoryCloudState;
   const publisher = new RecordingEventPublisher({ journal });
   const scheduler = new InMemoryScheduler({ journal });
   return {
-    journal, clock, cloud, stateStore, metrics, publisher, scheduler,
+    journal,
+    clock,
+    cloud,
+    stateStore,
+    metrics,
+    publisher,
+    scheduler,
     mutatingCalls: () => [...cloud.log.mutatingCalls(), ...stateStore.log.mutatingCalls(), ...scheduler.log.mutatingCalls()].sort((a, b) => a.seq - b.seq),
   };
 };

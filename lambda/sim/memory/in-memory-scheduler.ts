@@ -23,7 +23,9 @@ export class InMemoryScheduler implements InterruptionScheduler {
   async schedule(interruption: ScheduledInterruption): Promise<void> {
     this.log.record('schedule', [interruption]);
     if (!Number.isFinite(interruption.at)) {
-      throw new RangeError(`scheduling the interruption of ${interruption.instanceId} for request ${interruption.requestId}: time must be finite (got ${interruption.at})`);
+      throw new RangeError(
+        `scheduling the interruption of ${interruption.instanceId} for request ${interruption.requestId}: time must be finite (got ${interruption.at})`,
+      );
     }
     this.schedules.set(interruption.requestId, { ...interruption });
   }

@@ -1,10 +1,29 @@
 import {
-  DIMENSIONS, type BehaviourProfile, type Forecast, type GroupId, type InstanceId, type InterruptionRequest, type PoolSignal, type PoolSignalHistory,
-  type Reservation, type ReservationId, type ResourcePool, type Resources,
+  DIMENSIONS,
+  type BehaviourProfile,
+  type Forecast,
+  type GroupId,
+  type InstanceId,
+  type InterruptionRequest,
+  type PoolSignal,
+  type PoolSignalHistory,
+  type Reservation,
+  type ReservationId,
+  type ResourcePool,
+  type Resources,
 } from '../../core/domain';
 import { PROCESSED_EVENT_TTL_SECONDS } from '../../contracts/table';
 import { checkPoolResources } from '../../core/pool/pool-amounts';
-import { allocatedResources, createPool, loanDeficit, handOver as handOverInPool, releaseReservation, reservedResources, sweepExpired as sweepPool, tryReserve } from '../../core/pool/resource-pool';
+import {
+  allocatedResources,
+  createPool,
+  loanDeficit,
+  handOver as handOverInPool,
+  releaseReservation,
+  reservedResources,
+  sweepExpired as sweepPool,
+  tryReserve,
+} from '../../core/pool/resource-pool';
 import { addResources, isZero, ZERO_RESOURCES } from '../../core/resources/resources';
 import { PoolOverCommitError } from '../../adapters/dynamodb-state-store';
 import type { ReserveOutcome, StateStore, StoredRequest } from '../../ports/state-store';
@@ -17,7 +36,13 @@ export type StateStoreOperation = keyof StateStore;
  * event marks are what spotwise *learns*; they are kept even in dry-run (see lambda/app/execute-plan).
  */
 export const STATE_STORE_MUTATING: ReadonlySet<StateStoreOperation> = new Set<StateStoreOperation>([
-  'putPoolCapacity', 'putAllocations', 'reserve', 'release', 'handOver', 'sweepExpired', 'putRequest',
+  'putPoolCapacity',
+  'putAllocations',
+  'reserve',
+  'release',
+  'handOver',
+  'sweepExpired',
+  'putRequest',
 ]);
 
 const cloneRequest = (r: StoredRequest): StoredRequest => structuredClone(r);
@@ -244,7 +269,17 @@ export class InMemoryStateStore implements StateStore {
     this.log.record('getPoolSignals', [groupId]);
     return [...(this.signals.get(groupId)?.values() ?? [])]
       .map(({ lastEventId: _, ...history }) => history)
-      .sort((a, b) => (a.instanceType < b.instanceType ? -1 : a.instanceType > b.instanceType ? 1 : a.availabilityZone < b.availabilityZone ? -1 : a.availabilityZone > b.availabilityZone ? 1 : 0));
+      .sort((a, b) =>
+        a.instanceType < b.instanceType
+          ? -1
+          : a.instanceType > b.instanceType
+            ? 1
+            : a.availabilityZone < b.availabilityZone
+              ? -1
+              : a.availabilityZone > b.availabilityZone
+                ? 1
+                : 0,
+      );
   }
 
   async markEventProcessed(eventId: string, now: number): Promise<boolean> {

@@ -49,9 +49,7 @@ export class RecordingTelemetry implements Telemetry {
 
   /** Sum of a metric's flushed values, optionally only those with the given dimensions. */
   total(name: MetricNameValue, dimensions: Readonly<Record<string, string>> = {}): number {
-    return this.flushed
-      .filter((m) => m.name === name && Object.entries(dimensions).every(([k, v]) => m.dimensions[k] === v))
-      .reduce((s, m) => s + m.value, 0);
+    return this.flushed.filter((m) => m.name === name && Object.entries(dimensions).every(([k, v]) => m.dimensions[k] === v)).reduce((s, m) => s + m.value, 0);
   }
 
   logsAt(level: RecordedLog['level']): RecordedLog[] {

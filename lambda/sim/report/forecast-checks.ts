@@ -40,6 +40,9 @@ export const checkForecasts = (forecasts: readonly ForecastAtInterruption[], pea
     half.cases += 1;
     if (restart.peakVcpu > f.p90Vcpu + 1e-9 || restart.peakMemoryGiB > f.p90MemoryGiB + 1e-9) half.under += 1;
   }
-  const out = (h: { cases: number; under: number }): ForecastCheck => ({ cases: h.cases, underProvisionRate: h.cases === 0 ? 0 : Math.round((h.under / h.cases) * 1e4) / 1e4 });
+  const out = (h: { cases: number; under: number }): ForecastCheck => ({
+    cases: h.cases,
+    underProvisionRate: h.cases === 0 ? 0 : Math.round((h.under / h.cases) * 1e4) / 1e4,
+  });
   return { firstHalf: out(halves.firstHalf), secondHalf: out(halves.secondHalf) };
 };

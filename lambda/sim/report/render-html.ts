@@ -36,7 +36,12 @@ export const chartData = (result: SimulationResult) => {
           return round2(cumulative);
         }),
       },
-      interruptions: interruptionEpisodes(run).map((e) => ({ at: hours(e.start), unservedVcpuMinutes: round2(e.unservedVcpuMinutes), unservedGibMinutes: round2(e.unservedGibMinutes), kind: e.kind })),
+      interruptions: interruptionEpisodes(run).map((e) => ({
+        at: hours(e.start),
+        unservedVcpuMinutes: round2(e.unservedVcpuMinutes),
+        unservedGibMinutes: round2(e.unservedGibMinutes),
+        kind: e.kind,
+      })),
     };
   });
 };
@@ -48,15 +53,20 @@ export const chartData = (result: SimulationResult) => {
  */
 export const frontierChartData = (result: SimulationResult) => {
   const lines = Object.entries(result.frontier ?? {}).map(([name, points]) => ({
-    label: `${name} frontier`, kind: 'line' as const,
+    label: `${name} frontier`,
+    kind: 'line' as const,
     points: points.map((p) => ({ x: round2(p.cost), y: round4(p.availability * 100), knob: p.knob })),
   }));
   const dots = Object.entries(result.summary).map(([name, s]) => {
     const cost = s.mean.cost;
     const availability = s.mean.availability;
     return {
-      label: name, kind: 'point' as const,
-      points: typeof cost === 'number' && typeof availability === 'number' ? [{ x: round2(cost), y: round4(availability * 100), knob: typeof s.mean.knob === 'number' ? s.mean.knob : null }] : [],
+      label: name,
+      kind: 'point' as const,
+      points:
+        typeof cost === 'number' && typeof availability === 'number'
+          ? [{ x: round2(cost), y: round4(availability * 100), knob: typeof s.mean.knob === 'number' ? s.mean.knob : null }]
+          : [],
     };
   });
   const series = [...lines, ...dots];
@@ -151,7 +161,11 @@ data.forEach((s, i) => {
 `;
 
 /** The self-contained HTML report: summary table, run description, and the charts (uPlot inlined). */
-export const renderHtml = (result: SimulationResult, assets: { js: string; css: string } = readUplotAssets(), sources: RunSources = {}): string => `<!doctype html>
+export const renderHtml = (
+  result: SimulationResult,
+  assets: { js: string; css: string } = readUplotAssets(),
+  sources: RunSources = {},
+): string => `<!doctype html>
 <html lang="en">
 <head>
 <meta charset="utf-8">

@@ -14,8 +14,14 @@ const fmt = (m: Metrics, key: string, f: (x: number) => string): string => {
   const v = numberOf(m, key);
   return v === undefined ? '—' : f(v);
 };
-const fixed = (digits: number) => (x: number): string => (Number.isFinite(x) ? x.toFixed(digits) : String(x));
-const percent = (digits: number) => (x: number): string => (Number.isFinite(x) ? `${(x * 100).toFixed(digits)} %` : '—');
+const fixed =
+  (digits: number) =>
+  (x: number): string =>
+    Number.isFinite(x) ? x.toFixed(digits) : String(x);
+const percent =
+  (digits: number) =>
+  (x: number): string =>
+    Number.isFinite(x) ? `${(x * 100).toFixed(digits)} %` : '—';
 
 /** The table's columns, each from one metric of the JSON (means over seeds when there are several). */
 export const TABLE_COLUMNS: readonly { readonly title: string; readonly value: (m: Metrics) => string }[] = [
@@ -37,7 +43,11 @@ export const TABLE_COLUMNS: readonly { readonly title: string; readonly value: (
 
 const layout = (header: readonly string[], rows: readonly (readonly string[])[]): string[] => {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-  const line = (cells: readonly string[]): string => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i] ?? 0) : c.padStart(widths[i] ?? 0))).join('  ').trimEnd();
+  const line = (cells: readonly string[]): string =>
+    cells
+      .map((c, i) => (i === 0 ? c.padEnd(widths[i] ?? 0) : c.padStart(widths[i] ?? 0)))
+      .join('  ')
+      .trimEnd();
   return [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)];
 };
 
@@ -78,7 +88,9 @@ export const renderFrontierComparison = (name: string, c: FrontierComparison, fr
 const renderFrontierTable = (frontier: Readonly<Record<string, readonly FrontierPoint[]>>): string[] =>
   layout(
     ['frontier', 'knob', 'cost $', 'unserved vCPU·min', 'availability'],
-    Object.entries(frontier).flatMap(([name, points]) => points.map((p) => [name, String(p.knob), p.cost.toFixed(2), p.unservedVcpuMinutes.toFixed(1), percent(3)(p.availability)])),
+    Object.entries(frontier).flatMap(([name, points]) =>
+      points.map((p) => [name, String(p.knob), p.cost.toFixed(2), p.unservedVcpuMinutes.toFixed(1), percent(3)(p.availability)]),
+    ),
   );
 
 /**
@@ -140,8 +152,12 @@ export const renderRunDescription = (result: SimulationResult, sources: RunSourc
     return lo === hi ? `${lo} ${lo === 1 ? noun.replace(/s$/, '') : noun}` : `${lo}–${hi} ${noun} per seed`;
   };
   if (s.replayedPools !== undefined) {
-    const mapping = Object.entries(s.replayedPools).map(([label, pool]) => `${label} → ${pool}`).join(', ');
-    lines.push(`interruptions: ${perSeed(bursts, 'rows')} replayed from ${sources.interruptionsFile ?? 'a file'} (each a warning at its time, the reclaim 120 s later; the rebalance recommendation with the warning), pools: ${mapping || 'none'}; ${perSeed(requests, 'priority requests')}`);
+    const mapping = Object.entries(s.replayedPools)
+      .map(([label, pool]) => `${label} → ${pool}`)
+      .join(', ');
+    lines.push(
+      `interruptions: ${perSeed(bursts, 'rows')} replayed from ${sources.interruptionsFile ?? 'a file'} (each a warning at its time, the reclaim 120 s later; the rebalance recommendation with the warning), pools: ${mapping || 'none'}; ${perSeed(requests, 'priority requests')}`,
+    );
   } else {
     lines.push(
       `interruptions: ${perSeed(bursts, 'pool bursts')} drawn from Spot Advisor buckets ×${s.interruption.rateScale} (time compression), ` +
@@ -151,6 +167,9 @@ export const renderRunDescription = (result: SimulationResult, sources: RunSourc
   const knobs = Object.entries(result.summary)
     .filter(([n]) => isKnobStrategy(n))
     .map(([n, sum]) => `${n} ${String(sum.mean.knob ?? '?')} (${KNOB_STRATEGIES[n as keyof typeof KNOB_STRATEGIES].knob})`);
-  if (knobs.length > 0) lines.push(`knobs${result.seeds.length > 1 ? ' (mean over seeds)' : ''}: ${knobs.join('; ')}${result.frontier !== undefined ? '; --sweep adds every value of each grid' : ''}`);
+  if (knobs.length > 0)
+    lines.push(
+      `knobs${result.seeds.length > 1 ? ' (mean over seeds)' : ''}: ${knobs.join('; ')}${result.frontier !== undefined ? '; --sweep adds every value of each grid' : ''}`,
+    );
   return lines.join('\n');
 };

@@ -45,7 +45,9 @@ const numberField = (m: MetricsObject, key: string): number => {
  * of each metric separately, so the row is a run that happened (its cost and its unserved belong together);
  * `seed` says which.
  */
-export const worstSeed = <M extends MetricsObject>(runs: readonly { readonly seed: number; readonly metrics: M }[]): { readonly seed: number; readonly metrics: M } => {
+export const worstSeed = <M extends MetricsObject>(
+  runs: readonly { readonly seed: number; readonly metrics: M }[],
+): { readonly seed: number; readonly metrics: M } => {
   const first = runs[0];
   if (first === undefined) throw new RangeError('worstSeed needs at least one seed');
   return runs.reduce((worst, r) => {
@@ -63,7 +65,9 @@ export interface SeedSummary {
 }
 
 /** Per strategy: the mean over seeds and the worst seed, for the strategies present in every run given. */
-export const summarizeSeeds = (runs: readonly { readonly seed: number; readonly strategies: Readonly<Record<string, MetricsObject>> }[]): Record<string, SeedSummary> => {
+export const summarizeSeeds = (
+  runs: readonly { readonly seed: number; readonly strategies: Readonly<Record<string, MetricsObject>> }[],
+): Record<string, SeedSummary> => {
   const names: string[] = [];
   for (const r of runs) for (const n of Object.keys(r.strategies)) if (!names.includes(n)) names.push(n);
   const out: Record<string, SeedSummary> = {};

@@ -44,11 +44,17 @@ export const compareWithBestBaseline = (strategies: Readonly<Record<string, Metr
   return SPOTWISE_STRATEGIES.flatMap((strategy) => {
     const s = strategies[strategy];
     if (s === undefined) return [];
-    return [{
-      strategy, baseline,
-      unservedVcpuMinutes: num(s, 'unservedVcpuMinutes'), baselineUnservedVcpuMinutes: num(b, 'unservedVcpuMinutes'),
-      cost: num(s, 'cost'), baselineCost: num(b, 'cost'),
-      availability: num(s, 'availability'), baselineAvailability: num(b, 'availability'),
-    }];
+    return [
+      {
+        strategy,
+        baseline,
+        unservedVcpuMinutes: num(s, 'unservedVcpuMinutes'),
+        baselineUnservedVcpuMinutes: num(b, 'unservedVcpuMinutes'),
+        cost: num(s, 'cost'),
+        baselineCost: num(b, 'cost'),
+        availability: num(s, 'availability'),
+        baselineAvailability: num(b, 'availability'),
+      },
+    ];
   });
 };

@@ -45,11 +45,25 @@ const least = (values: readonly number[]): number | undefined => (values.length 
  * grid reaches `cost` (it is cheaper than the cheapest or dearer than the dearest): outside the frontier.
  */
 export const unservedAtCost = (frontier: readonly FrontierPoint[], cost: number): number | undefined =>
-  least(crossings(byKnob(frontier), (p) => p.cost, (p) => p.unservedVcpuMinutes, cost));
+  least(
+    crossings(
+      byKnob(frontier),
+      (p) => p.cost,
+      (p) => p.unservedVcpuMinutes,
+      cost,
+    ),
+  );
 
 /** The cost at which the baseline serves with `unserved` vCPU·min unserved (the cheapest pass); `undefined` outside the frontier. */
 export const costAtUnserved = (frontier: readonly FrontierPoint[], unserved: number): number | undefined =>
-  least(crossings(byKnob(frontier), (p) => p.unservedVcpuMinutes, (p) => p.cost, unserved));
+  least(
+    crossings(
+      byKnob(frontier),
+      (p) => p.unservedVcpuMinutes,
+      (p) => p.cost,
+      unserved,
+    ),
+  );
 
 /** Where one point (spotwise's means) stands against every frontier. */
 export interface FrontierComparison {
@@ -65,7 +79,10 @@ export interface FrontierComparison {
   readonly cheapestAtUnserved?: { readonly name: string; readonly cost: number };
 }
 
-export const compareWithFrontiers = (point: { readonly cost: number; readonly unservedVcpuMinutes: number }, frontiers: Readonly<Record<string, readonly FrontierPoint[]>>): FrontierComparison => {
+export const compareWithFrontiers = (
+  point: { readonly cost: number; readonly unservedVcpuMinutes: number },
+  frontiers: Readonly<Record<string, readonly FrontierPoint[]>>,
+): FrontierComparison => {
   const atCost: Record<string, number | undefined> = {};
   const atUnserved: Record<string, number | undefined> = {};
   let bestAtCost: { name: string; unservedVcpuMinutes: number } | undefined;
@@ -79,7 +96,11 @@ export const compareWithFrontiers = (point: { readonly cost: number; readonly un
     if (c !== undefined && (cheapestAtUnserved === undefined || c < cheapestAtUnserved.cost)) cheapestAtUnserved = { name, cost: c };
   }
   return {
-    cost: point.cost, unservedVcpuMinutes: point.unservedVcpuMinutes, unservedAtCost: atCost, costAtUnserved: atUnserved,
-    ...(bestAtCost ? { bestAtCost } : {}), ...(cheapestAtUnserved ? { cheapestAtUnserved } : {}),
+    cost: point.cost,
+    unservedVcpuMinutes: point.unservedVcpuMinutes,
+    unservedAtCost: atCost,
+    costAtUnserved: atUnserved,
+    ...(bestAtCost ? { bestAtCost } : {}),
+    ...(cheapestAtUnserved ? { cheapestAtUnserved } : {}),
   };
 };

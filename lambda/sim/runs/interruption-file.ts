@@ -40,16 +40,20 @@ export const parseInterruptionCsv = (text: string, horizonSeconds: number): Repl
     if (isSkipped(raw)) continue;
     const line = i + 1;
     const fields = parseCsvLines(raw)[0] ?? [];
-    if (fields.length !== COLUMNS.length) throw new InterruptionFileError(line, 'row', raw.trim(), `expected ${COLUMNS.length} fields (${header.join(',')}), found ${fields.length}`);
+    if (fields.length !== COLUMNS.length)
+      throw new InterruptionFileError(line, 'row', raw.trim(), `expected ${COLUMNS.length} fields (${header.join(',')}), found ${fields.length}`);
     const timeText = (fields[at('time')] ?? '').trim();
     const pool = (fields[at('pool')] ?? '').trim();
     const fractionText = (fields[at('fraction')] ?? '').trim();
     const time = Number(timeText);
-    if (timeText === '' || !Number.isFinite(time) || time < 0) throw new InterruptionFileError(line, 'time', timeText, 'expected seconds from the start of the run, a number ≥ 0');
-    if (time >= horizonSeconds) throw new InterruptionFileError(line, 'time', timeText, `expected a time before the end of the run (${horizonSeconds} s; raise --hours to replay it)`);
+    if (timeText === '' || !Number.isFinite(time) || time < 0)
+      throw new InterruptionFileError(line, 'time', timeText, 'expected seconds from the start of the run, a number ≥ 0');
+    if (time >= horizonSeconds)
+      throw new InterruptionFileError(line, 'time', timeText, `expected a time before the end of the run (${horizonSeconds} s; raise --hours to replay it)`);
     if (pool === '') throw new InterruptionFileError(line, 'pool', pool, 'expected a pool label');
     const fraction = Number(fractionText);
-    if (fractionText === '' || !Number.isFinite(fraction) || fraction <= 0 || fraction > 1) throw new InterruptionFileError(line, 'fraction', fractionText, 'expected the share of the pool reclaimed, a number in (0, 1]');
+    if (fractionText === '' || !Number.isFinite(fraction) || fraction <= 0 || fraction > 1)
+      throw new InterruptionFileError(line, 'fraction', fractionText, 'expected the share of the pool reclaimed, a number in (0, 1]');
     rows.push({ line, timeSeconds: time, pool, fraction });
   }
   return rows;

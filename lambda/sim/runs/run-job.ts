@@ -68,7 +68,9 @@ export const createJobRunner = (settings: RunSettings, wallClock: () => number =
       const elapsedMs = wallClock() - started;
       const summary = summarizeRun(run, runEndAt(setup));
       return {
-        index: job.index, seed: job.seed, strategy: job.strategy,
+        index: job.index,
+        seed: job.seed,
+        strategy: job.strategy,
         summary: knob === undefined ? summary : ({ ...summary, knob } as StrategySummary),
         elapsedMs,
         ...(knob !== undefined ? { knob } : {}),

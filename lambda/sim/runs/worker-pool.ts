@@ -29,7 +29,11 @@ export const runJobs = async (settings: RunSettings, jobs: readonly SimJob[], op
   const fractions = new Map<number, number>();
   const report = (index: number, fraction: number): void => {
     fractions.set(index, fraction);
-    if (opts.onProgress) opts.onProgress([...fractions.values()].reduce((a, b) => a + b, 0), total);
+    if (opts.onProgress)
+      opts.onProgress(
+        [...fractions.values()].reduce((a, b) => a + b, 0),
+        total,
+      );
   };
   const results = new Map<number, JobResult>();
   const workers = Math.min(opts.workers ?? defaultWorkers(), total);
@@ -76,7 +80,12 @@ export const runJobs = async (settings: RunSettings, jobs: readonly SimJob[], op
           } else {
             const job = jobs.find((j) => j.index === msg.index);
             const cause = Object.assign(new Error(msg.message), msg.stack !== undefined ? { stack: msg.stack } : {});
-            fail(new Error(`simulating ${job?.strategy ?? '?'} on seed ${job?.seed ?? '?'}${job?.knob !== undefined ? ` (knob ${job.knob})` : ''}: ${msg.message}`, { cause }));
+            fail(
+              new Error(
+                `simulating ${job?.strategy ?? '?'} on seed ${job?.seed ?? '?'}${job?.knob !== undefined ? ` (knob ${job.knob})` : ''}: ${msg.message}`,
+                { cause },
+              ),
+            );
           }
         });
         w.on('error', (e) => fail(e));

@@ -34,9 +34,17 @@ export interface SimStrategy extends StrategyHooks {
 export const STANDBY_SCALE_IN_IDLE_MINUTES = 15;
 
 /** What a careful operator switches on with no extra software. */
-const CAREFUL: PlatformFeatures = { capacityRebalance: true, maintenancePolicy: 'launch-before-terminate', standbyScaleInIdleMinutes: STANDBY_SCALE_IN_IDLE_MINUTES };
+const CAREFUL: PlatformFeatures = {
+  capacityRebalance: true,
+  maintenancePolicy: 'launch-before-terminate',
+  standbyScaleInIdleMinutes: STANDBY_SCALE_IN_IDLE_MINUTES,
+};
 /** The naive references: nothing beyond the defaults. */
-const DEFAULTS: PlatformFeatures = { capacityRebalance: false, maintenancePolicy: 'terminate-and-launch', standbyScaleInIdleMinutes: STANDBY_SCALE_IN_IDLE_MINUTES };
+const DEFAULTS: PlatformFeatures = {
+  capacityRebalance: false,
+  maintenancePolicy: 'terminate-and-launch',
+  standbyScaleInIdleMinutes: STANDBY_SCALE_IN_IDLE_MINUTES,
+};
 
 /** The Lambda memory a small termination handler would be given. */
 const HANDLER_MEMORY_MB = 128;
@@ -158,7 +166,14 @@ const pickVictim = (world: SimWorld, request: InterruptionRequest): InstanceId |
   const candidates = world.instances().filter((i) => {
     if (selector.kind === 'instance' ? i.id !== selector.instanceId : i.groupId !== selector.groupId || i.priority > selector.maxPriority) return false;
     const m = world.meta.get(i.id);
-    return world.isServing(i.id) && m?.doomedAt === undefined && !m?.voluntary && !m?.draining && m?.terminating === undefined && world.workloads.some((w) => w.host === i.id);
+    return (
+      world.isServing(i.id) &&
+      m?.doomedAt === undefined &&
+      !m?.voluntary &&
+      !m?.draining &&
+      m?.terminating === undefined &&
+      world.workloads.some((w) => w.host === i.id)
+    );
   });
   candidates.sort((a, b) => a.launchedAt - b.launchedAt || a.id.localeCompare(b.id));
   const victim = candidates[0];
@@ -256,7 +271,12 @@ const makeBaseline = (spec: BaselineSpec): SimStrategy => {
 
 /** `none`: no manager — Auto Scaling replaces an instance after it is gone; maintenance terminate-first. */
 export const createNoneStrategy = (): SimStrategy =>
-  makeBaseline({ name: 'none', description: 'no manager: Auto Scaling replaces an instance only after it is gone', features: DEFAULTS, maintenance: 'terminate-first' });
+  makeBaseline({
+    name: 'none',
+    description: 'no manager: Auto Scaling replaces an instance only after it is gone',
+    features: DEFAULTS,
+    maintenance: 'terminate-first',
+  });
 
 /** `reactive`: a termination handler that launches a same-size Spot replacement on the warning (DetachInstances without decrement); maintenance terminate-first. */
 export const createReactiveStrategy = (): SimStrategy =>
@@ -311,7 +331,10 @@ export const createWarmReactiveStrategy = (warmPoolSize: number): SimStrategy =>
       const stopped = (pool?.instances ?? []).filter((i) => i.lifecycleState === 'Warmed:Stopped');
       // Auto Scaling starts the largest warm instance first (world rule); make sure one has the victim's shape.
       if (stopped.length > 0 && !stopped.some((i) => i.instanceType === victimType)) {
-        const largest = [...stopped].sort((a, b) => (world.catalog.get(b.instanceType)?.resources.vcpu ?? 0) - (world.catalog.get(a.instanceType)?.resources.vcpu ?? 0) || a.id.localeCompare(b.id))[0];
+        const largest = [...stopped].sort(
+          (a, b) =>
+            (world.catalog.get(b.instanceType)?.resources.vcpu ?? 0) - (world.catalog.get(a.instanceType)?.resources.vcpu ?? 0) || a.id.localeCompare(b.id),
+        )[0];
         if (largest !== undefined) {
           try {
             await parts.api().retypeStoppedInstance(largest.id, victimType);

@@ -1,5 +1,12 @@
 import type { PreparedSimulation } from '../prepare-simulation';
-import { createAsgNativeStrategy, createNoneStrategy, createReactiveStrategy, createStaticHeadroomStrategy, createWarmReactiveStrategy, type SimStrategy } from './baseline-strategies';
+import {
+  createAsgNativeStrategy,
+  createNoneStrategy,
+  createReactiveStrategy,
+  createStaticHeadroomStrategy,
+  createWarmReactiveStrategy,
+  type SimStrategy,
+} from './baseline-strategies';
 import { defaultKnob } from './knob-grid';
 import { createSpotwiseStrategy } from './spotwise-strategy';
 import type { StrategyName } from './strategy-names';

@@ -11,18 +11,32 @@ const ACCOUNT = '123456789012';
 const REGION = 'us-east-1';
 
 const envelope = (id: string, source: string, detailType: string, at: number, resources: string[], detail: unknown) => ({
-  version: '0', id, 'detail-type': detailType, source, account: ACCOUNT, time: new Date(at).toISOString(), region: REGION, resources, detail,
+  version: '0',
+  id,
+  'detail-type': detailType,
+  source,
+  account: ACCOUNT,
+  time: new Date(at).toISOString(),
+  region: REGION,
+  resources,
+  detail,
 });
 
 const instanceArn = (id: InstanceId): string => `arn:aws:ec2:${REGION}:${ACCOUNT}:instance/${id}`;
 
 export const spotWarningEvent = (id: InstanceId, at: number) =>
-  envelope(`sim-warning-${id}-${at}`, AWS_EC2_SOURCE, DetailType.spotInterruptionWarning, at, [instanceArn(id)], { 'instance-id': id, 'instance-action': 'terminate' });
+  envelope(`sim-warning-${id}-${at}`, AWS_EC2_SOURCE, DetailType.spotInterruptionWarning, at, [instanceArn(id)], {
+    'instance-id': id,
+    'instance-action': 'terminate',
+  });
 
 /** An interruptible Capacity Reservation's two-minute warning (EC2 User Guide, "Monitor interruptible Capacity Reservations"). */
 export const capacityReservationWarningEvent = (id: InstanceId, at: number, reclaimAt: number) =>
   envelope(`sim-cr-warning-${id}-${at}`, AWS_EC2_SOURCE, DetailType.capacityReservationInterruptionWarning, at, [instanceArn(id)], {
-    'instance-id': id, 'instance-action': 'terminate', 'instance-termination-time': new Date(reclaimAt).toISOString().replace('.000Z', 'Z'), azId: 'use1-az1',
+    'instance-id': id,
+    'instance-action': 'terminate',
+    'instance-termination-time': new Date(reclaimAt).toISOString().replace('.000Z', 'Z'),
+    azId: 'use1-az1',
   });
 
 /** An AWS Health scheduled change for one EC2 instance (retirement: EC2 stops it after `startAt`). */
@@ -58,7 +72,9 @@ export const profileTickEvent = (group: GroupId, at: number) =>
 export const interruptionRequestedEvent = (request: InterruptionRequest, at: number) =>
   envelope(`sim-request-${request.requestId}`, SPOTWISE_SOURCE, DetailType.interruptionRequested, at, [], {
     requestId: request.requestId,
-    ...(request.selector.kind === 'instance' ? { instanceId: request.selector.instanceId } : { groupName: request.selector.groupId, maxPriority: request.selector.maxPriority }),
+    ...(request.selector.kind === 'instance'
+      ? { instanceId: request.selector.instanceId }
+      : { groupName: request.selector.groupId, maxPriority: request.selector.maxPriority }),
     reason: request.reason,
     notBefore: new Date(request.notBefore).toISOString(),
     deadline: new Date(request.deadline).toISOString(),

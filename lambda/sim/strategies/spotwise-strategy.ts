@@ -20,7 +20,17 @@ import { priceSoftware, type BilledFunction, type SoftwareBill } from '../aws-bi
 import { type RequestCounts, type SimStrategy } from './baseline-strategies';
 import { NaivePredictor } from './naive-predictor';
 import { checkForecasts, type ForecastAtInterruption, type ForecastChecks } from '../report/forecast-checks';
-import { capacityReservationWarningEvent, interruptionRequestedEvent, lifecycleActionEvent, scheduledMaintenanceEvent, profileTickEvent, rebalanceEvent, scheduledRuleEvent, spotWarningEvent, stateChangeEvent } from './sim-events';
+import {
+  capacityReservationWarningEvent,
+  interruptionRequestedEvent,
+  lifecycleActionEvent,
+  scheduledMaintenanceEvent,
+  profileTickEvent,
+  rebalanceEvent,
+  scheduledRuleEvent,
+  spotWarningEvent,
+  stateChangeEvent,
+} from './sim-events';
 import { SimTelemetry } from './sim-telemetry';
 
 /** CPU and memory an idle instance still shows (OS, agents): what CloudWatch reports for a spare. */
@@ -48,7 +58,12 @@ export interface SpotwiseStrategy extends SimStrategy {
  * Lambda memory per function (lib/functions.ts), for the bill. The simulator may not import lib/ (layers),
  * so the figures are repeated here; test/sim/strategies checks they match.
  */
-export const FUNCTION_MEMORY_MB: Readonly<Record<'profiler' | 'notice' | 'coordinator' | 'executor', number>> = { profiler: 1024, notice: 512, coordinator: 512, executor: 256 };
+export const FUNCTION_MEMORY_MB: Readonly<Record<'profiler' | 'notice' | 'coordinator' | 'executor', number>> = {
+  profiler: 1024,
+  notice: 512,
+  coordinator: 512,
+  executor: 256,
+};
 
 /** Custom metrics the CloudWatch agent publishes per instance (lambda/adapters/cloudwatch-agent-config.json: mem, netstat, procstat). */
 export const AGENT_METRICS_PER_INSTANCE = 3;
@@ -81,7 +96,11 @@ const countingStore = (store: SimStateStore, counts: { reads: number; writes: nu
  * victim's lineage; and the cycles such replacements closed after they took over the load of an instance
  * that got a Spot warning (a Spot interruption that taught the predictor).
  */
-const restartLearning = (profiles: ReadonlyMap<InstanceId, BehaviourProfile>, startAt: number, spotVictims: ReadonlySet<InstanceId>): Record<string, number> => {
+const restartLearning = (
+  profiles: ReadonlyMap<InstanceId, BehaviourProfile>,
+  startAt: number,
+  spotVictims: ReadonlySet<InstanceId>,
+): Record<string, number> => {
   const carried = new Set([...profiles.values()].flatMap((p) => (p.inheritedFrom === undefined ? [] : [p.inheritedFrom])));
   let recorded = 0;
   let withSteadyBefore = 0;
@@ -97,7 +116,12 @@ const restartLearning = (profiles: ReadonlyMap<InstanceId, BehaviourProfile>, st
       if (c.steadyBefore.vcpu > 0) withSteadyBefore += 1;
     }
   }
-  return { restartCyclesRecorded: recorded, restartCyclesWithSteadyBefore: withSteadyBefore, profilesInherited: carried.size, spotReplacementCyclesRecorded: spotReplacement };
+  return {
+    restartCyclesRecorded: recorded,
+    restartCyclesWithSteadyBefore: withSteadyBefore,
+    profilesInherited: carried.size,
+    spotReplacementCyclesRecorded: spotReplacement,
+  };
 };
 
 export interface SpotwiseStrategyOptions {
@@ -146,7 +170,8 @@ export const createSpotwiseStrategy = (setup: PreparedSimulation, options: Spotw
       const over = overCommitment(pool);
       if (DIMENSIONS.some((d) => over[d] > 0)) {
         w.totals.overCommits += 1;
-        if (overCommitSamples.length < 20) overCommitSamples.push(`${new Date(w.now()).toISOString()} pool ${g} over by ${JSON.stringify(over)} after ${lastEvent}`);
+        if (overCommitSamples.length < 20)
+          overCommitSamples.push(`${new Date(w.now()).toISOString()} pool ${g} over by ${JSON.stringify(over)} after ${lastEvent}`);
       }
     }
   };
@@ -202,9 +227,10 @@ export const createSpotwiseStrategy = (setup: PreparedSimulation, options: Spotw
     telemetry,
     overCommitSamples,
     name: options.name ?? 'spotwise',
-    description: options.predictor === 'naive'
-      ? 'spotwise\'s handlers with a naive predictor (steady p90 × 1.15, no learning): the ablation'
-      : 'spotwise: staging from predictions, reservations, coordinator, warm standby (the real handlers)',
+    description:
+      options.predictor === 'naive'
+        ? "spotwise's handlers with a naive predictor (steady p90 × 1.15, no learning): the ablation"
+        : 'spotwise: staging from predictions, reservations, coordinator, warm standby (the real handlers)',
     // The same platform features a careful operator switches on for the baselines, except the standby
     // scaling policy: the deployed stack installs none, so returning standby capacity is spotwise's own job.
     features: { capacityRebalance: true, maintenancePolicy: 'launch-before-terminate' },
@@ -215,7 +241,11 @@ export const createSpotwiseStrategy = (setup: PreparedSimulation, options: Spotw
       for (const pool of setup.sample.pools) rawState.seedPool(pool);
       // Seeded before the run (not billed): the state the stack would have after its first ticks.
       await rawState.putProfiles(setup.sample.profiles);
-      await rawState.putForecasts(options.predictor === 'naive' ? await naive.predict(setup.sample.profiles.map((profile) => ({ profile, downtimeSeconds: 0, windowMinutes: 30, now: setup.sample.startAt }))) : setup.sample.forecasts);
+      await rawState.putForecasts(
+        options.predictor === 'naive'
+          ? await naive.predict(setup.sample.profiles.map((profile) => ({ profile, downtimeSeconds: 0, windowMinutes: 30, now: setup.sample.startAt })))
+          : setup.sample.forecasts,
+      );
       for (const [id, samples] of setup.sample.history) for (const s of samples) metrics.record(id, s);
       const deps = {
         ports: { instances: cloud, capacity: cloud, state, scheduler, clock: { now: () => w.now() }, publisher },
@@ -231,9 +261,11 @@ export const createSpotwiseStrategy = (setup: PreparedSimulation, options: Spotw
         metricsReader: metrics,
         predictor: options.predictor === 'naive' ? async (): Promise<Predictor> => naive : defaultPredictor({ modelDir: setup.modelDir }),
         profiler: {
-          windowMinutes: setup.sample.config.profiler.window_minutes, halfLifeMs: setup.sample.config.profiler.half_life_hours * 3_600_000,
+          windowMinutes: setup.sample.config.profiler.window_minutes,
+          halfLifeMs: setup.sample.config.profiler.half_life_hours * 3_600_000,
           // The deployed cadence (lib: the profiler's environment): metrics read every metrics_every_minutes, not every tick.
-          metricsEveryMinutes: setup.sample.config.profiler.metrics_every_minutes, rateMinutes: setup.sample.config.profiler.rate_minutes,
+          metricsEveryMinutes: setup.sample.config.profiler.metrics_every_minutes,
+          rateMinutes: setup.sample.config.profiler.rate_minutes,
           // The ablation learns nothing: no recalibration from restarts either.
           ...(options.predictor === 'naive' ? { recalibrate: false } : {}),
         },
@@ -330,7 +362,11 @@ export const createSpotwiseStrategy = (setup: PreparedSimulation, options: Spotw
     },
     softwareBill: (): SoftwareBill =>
       priceSoftware({
-        invocations: (Object.keys(FUNCTION_MEMORY_MB) as (keyof typeof FUNCTION_MEMORY_MB)[]).map((fn) => ({ fn, count: invocations[fn], memoryMb: FUNCTION_MEMORY_MB[fn] })),
+        invocations: (Object.keys(FUNCTION_MEMORY_MB) as (keyof typeof FUNCTION_MEMORY_MB)[]).map((fn) => ({
+          fn,
+          count: invocations[fn],
+          memoryMb: FUNCTION_MEMORY_MB[fn],
+        })),
         dynamoReads: storeCounts.reads,
         dynamoWrites: storeCounts.writes,
         eventsPublished: publisher.entries,
@@ -358,5 +394,3 @@ export const createSpotwiseStrategy = (setup: PreparedSimulation, options: Spotw
   };
   return strategy;
 };
-
-

@@ -35,7 +35,7 @@ describe('API budgets', () => {
     expect(report.perApi.get(api)).toMatchObject({ calls: n, late });
   });
 
-  it('a notice\'s calls are sequential: a throttled call delays the ones after it', () => {
+  it("a notice's calls are sequential: a throttled call delays the ones after it", () => {
     const calls = [...Array.from({ length: 6 }, () => ec2('StartInstances')), ec2('DescribeInstances')];
     const report = replayAgainstBudgets([notice(1_000, calls)]);
     // The 6th start waits 500 ms for a token; the describe after it starts then.
@@ -45,7 +45,9 @@ describe('API budgets', () => {
   });
 
   it('EC2 and Auto Scaling have separate buckets', () => {
-    const report = replayAgainstBudgets([notice(0, [...Array.from({ length: 100 }, () => ec2('DescribeInstances')), ...Array.from({ length: 100 }, () => asg('DescribeAutoScalingGroups'))])]);
+    const report = replayAgainstBudgets([
+      notice(0, [...Array.from({ length: 100 }, () => ec2('DescribeInstances')), ...Array.from({ length: 100 }, () => asg('DescribeAutoScalingGroups'))]),
+    ]);
     expect(report.perApi.get('DescribeInstances')?.throttled).toBe(0);
     expect(report.perApi.get('DescribeAutoScalingGroups')?.throttled).toBe(0);
   });
@@ -56,7 +58,7 @@ describe('API budgets', () => {
 
   it('property: calls spread no faster than the refill rate are never throttled; a burst beyond burst + rate × lead is always late', () => {
     fc.assert(
-      fc.property(fc.constantFrom('launch', 'mutating', 'describe') , fc.integer({ min: 1, max: 400 }), (category, n) => {
+      fc.property(fc.constantFrom('launch', 'mutating', 'describe'), fc.integer({ min: 1, max: 400 }), (category, n) => {
         const api = BUDGETED_APIS.find((a) => API_CATEGORY[a] === category) as string;
         const b = EC2_THROTTLE_BUDGETS[category];
         const gap = Math.ceil(1000 / b.refillPerSecond);

@@ -27,12 +27,14 @@ describe('cloud-backed SDK clients', () => {
     const viaSdk = await ec2.describeInstances({ groupIds: [PRIMARY_GROUP, STANDBY_GROUP] });
     const direct = await cloud.describeInstances({ groupIds: [PRIMARY_GROUP, STANDBY_GROUP] });
     const key = (i: { id: string }) => i.id;
-    expect(viaSdk.map((i) => ({ ...i, warm: false })).sort((a, b) => key(a).localeCompare(key(b)))).toEqual(direct.map((i) => ({ ...i, warm: false })).sort((a, b) => key(a).localeCompare(key(b))));
+    expect(viaSdk.map((i) => ({ ...i, warm: false })).sort((a, b) => key(a).localeCompare(key(b)))).toEqual(
+      direct.map((i) => ({ ...i, warm: false })).sort((a, b) => key(a).localeCompare(key(b))),
+    );
     // 1,503 instances: two pages of at most 1,000.
     expect(c.calls.filter((x) => x.api === 'DescribeInstances')).toHaveLength(2);
   });
 
-  it('the catalog comes back with the fake\'s shapes, and the adapter caches it', async () => {
+  it("the catalog comes back with the fake's shapes, and the adapter caches it", async () => {
     const { fleet, clients: c, ec2 } = setup(10);
     const catalog = await ec2.describeInstanceTypes(['m5.large', 'c5.xlarge', 'no.such']);
     expect(catalog.get('m5.large')?.resources).toEqual(fleet.catalogSpecs.find((s) => s.name === 'm5.large')?.resources);
@@ -53,7 +55,13 @@ describe('cloud-backed SDK clients', () => {
     const fresh = new AutoScalingCapacityGateway(c.autoScaling);
     expect(await fresh.findGroupOfInstance(instanceId('i-0d000000000000003'))).toBe(PRIMARY_GROUP);
     expect(await fresh.findGroupOfInstance(instanceId('i-0ffffffffffffffff'))).toBeUndefined();
-    expect(c.calls.map((x) => x.api)).toEqual(['DescribeAutoScalingGroups', 'DescribeWarmPool', 'DescribeWarmPool', 'DescribeAutoScalingInstances', 'DescribeAutoScalingInstances']);
+    expect(c.calls.map((x) => x.api)).toEqual([
+      'DescribeAutoScalingGroups',
+      'DescribeWarmPool',
+      'DescribeWarmPool',
+      'DescribeAutoScalingInstances',
+      'DescribeAutoScalingInstances',
+    ]);
   });
 
   it('mutations go through the fake cloud, with its refusals', async () => {

@@ -54,15 +54,33 @@ describe('modelStateStore', () => {
     const time = new VirtualTime(0);
     const aws = new ModelledAws(time, new LatencyModel(3));
     await time.run(() => modelStateStore(ports.stateStore, aws).getPool(g));
-    expect(aws.calls.map((c) => [c.api, c.itemsRead])).toEqual([['GetItem', 1], ['Query', 0], ['GetItem', 1]]);
+    expect(aws.calls.map((c) => [c.api, c.itemsRead])).toEqual([
+      ['GetItem', 1],
+      ['Query', 0],
+      ['GetItem', 1],
+    ]);
   });
 });
 
 describe('summarizeNotice', () => {
-  const call = (api: string, startedAt: number, endedAt: number, itemsRead = 0): ModelledCall => ({ api, startedAt, endedAt, mutating: isMutating(api), itemsRead, notice: 'n' });
+  const call = (api: string, startedAt: number, endedAt: number, itemsRead = 0): ModelledCall => ({
+    api,
+    startedAt,
+    endedAt,
+    mutating: isMutating(api),
+    itemsRead,
+    notice: 'n',
+  });
 
   it('times the first and last action calls from the invocation; the idempotency mark and publishing are not actions', () => {
-    const calls = [call('GetItem', 0, 5, 1), call('BatchGetItem', 5, 20, 3), call('PutItem', 20, 25), call('TransactWriteItems', 25, 50), call('SetDesiredCapacity', 50, 400), call('PutEvents', 400, 450)];
+    const calls = [
+      call('GetItem', 0, 5, 1),
+      call('BatchGetItem', 5, 20, 3),
+      call('PutItem', 20, 25),
+      call('TransactWriteItems', 25, 50),
+      call('SetDesiredCapacity', 50, 400),
+      call('PutEvents', 400, 450),
+    ];
     expect(calls.filter(isActionCall).map((c) => c.api)).toEqual(['TransactWriteItems', 'SetDesiredCapacity']);
     expect(summarizeNotice(calls, -10, 460)).toEqual({ firstMutationMs: 35, lastActionMs: 410, handlerMs: 470, stateReads: 4, calls: 6 });
   });

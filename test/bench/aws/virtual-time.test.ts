@@ -8,7 +8,9 @@ const busy = (ms: number): void => {
     return (u.user + u.system) / 1000;
   };
   const end = cpu() + ms;
-  while (cpu() < end) { /* spin */ }
+  while (cpu() < end) {
+    /* spin */
+  }
 };
 
 describe('VirtualTime', () => {
@@ -30,12 +32,24 @@ describe('VirtualTime', () => {
     expect(ends[2]).toBeLessThan(36_200);
   });
 
-  it('counts the CPU of each waiter, scaled, on its own clock: concurrent waiters do not add each other\'s CPU', async () => {
+  it("counts the CPU of each waiter, scaled, on its own clock: concurrent waiters do not add each other's CPU", async () => {
     const t = new VirtualTime(0, { cpuScale: 3 });
-    const [a, b] = await t.run(() => Promise.all([
-      (async () => { await t.sleep(100); busy(30); await t.sleep(100); return t.now(); })(),
-      (async () => { await t.sleep(100); busy(30); await t.sleep(100); return t.now(); })(),
-    ]));
+    const [a, b] = await t.run(() =>
+      Promise.all([
+        (async () => {
+          await t.sleep(100);
+          busy(30);
+          await t.sleep(100);
+          return t.now();
+        })(),
+        (async () => {
+          await t.sleep(100);
+          busy(30);
+          await t.sleep(100);
+          return t.now();
+        })(),
+      ]),
+    );
     // Each: 100 + 30 × 3 + 100 = 290 (plus a little), not 290 + the other's 90.
     for (const end of [a, b]) {
       expect(end).toBeGreaterThanOrEqual(290);
@@ -49,11 +63,13 @@ describe('VirtualTime', () => {
     expect(() => t.sleep(Number.NaN)).toThrow('(got NaN)');
   });
 
-  it('passes the work\'s failure through', async () => {
+  it("passes the work's failure through", async () => {
     const t = new VirtualTime(0);
-    await expect(t.run(async () => {
-      await t.sleep(10);
-      throw new Error('boom');
-    })).rejects.toThrow('boom');
+    await expect(
+      t.run(async () => {
+        await t.sleep(10);
+        throw new Error('boom');
+      }),
+    ).rejects.toThrow('boom');
   });
 });

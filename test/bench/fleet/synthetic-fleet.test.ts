@@ -53,29 +53,38 @@ describe('synthetic load', () => {
   if (spec === undefined) throw new Error('m5.large missing from the bench catalog');
 
   it('property: unitHash is in [0, 1) and deterministic', () => {
-    fc.assert(fc.property(fc.integer(), fc.integer(), fc.integer(), (a, b, c) => {
-      const u = unitHash(a, b, c);
-      expect(u).toBeGreaterThanOrEqual(0);
-      expect(u).toBeLessThan(1);
-      expect(unitHash(a, b, c)).toBe(u);
-    }));
+    fc.assert(
+      fc.property(fc.integer(), fc.integer(), fc.integer(), (a, b, c) => {
+        const u = unitHash(a, b, c);
+        expect(u).toBeGreaterThanOrEqual(0);
+        expect(u).toBeLessThan(1);
+        expect(unitHash(a, b, c)).toBe(u);
+      }),
+    );
   });
 
   it('property: every sample is what CloudWatch could report for the type (CPU 1..100 %, memory below the type, max ≥ average)', () => {
-    fc.assert(fc.property(fc.integer({ min: 0, max: 1_000 }), fc.integer({ min: 0, max: 100_000 }), fc.integer({ min: 0, max: 10 * 1_440 }), (seed, index, minute) => {
-      const s = syntheticSample(seed, index, loadShapeOf(seed, index), spec, NOW + minute * 60_000);
-      expect(s.at % 60_000).toBe(0);
-      expect(s.cpuPercent).toBeGreaterThanOrEqual(1);
-      expect(s.cpuPercent).toBeLessThanOrEqual(100);
-      expect(s.cpuMaxPercent).toBeGreaterThanOrEqual(Math.min(100, s.cpuPercent ?? 0));
-      expect(s.memoryGiB).toBeLessThan(spec.resources.memoryGiB);
-      expect(s.networkMbps).toBeLessThanOrEqual(spec.resources.networkMbps);
-      expect(s.diskIops).toBeLessThanOrEqual(spec.resources.diskIops);
-    }));
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 1_000 }), fc.integer({ min: 0, max: 100_000 }), fc.integer({ min: 0, max: 10 * 1_440 }), (seed, index, minute) => {
+        const s = syntheticSample(seed, index, loadShapeOf(seed, index), spec, NOW + minute * 60_000);
+        expect(s.at % 60_000).toBe(0);
+        expect(s.cpuPercent).toBeGreaterThanOrEqual(1);
+        expect(s.cpuPercent).toBeLessThanOrEqual(100);
+        expect(s.cpuMaxPercent).toBeGreaterThanOrEqual(Math.min(100, s.cpuPercent ?? 0));
+        expect(s.memoryGiB).toBeLessThan(spec.resources.memoryGiB);
+        expect(s.networkMbps).toBeLessThanOrEqual(spec.resources.networkMbps);
+        expect(s.diskIops).toBeLessThanOrEqual(spec.resources.diskIops);
+      }),
+    );
   });
 
   it('a synthetic profile has recent points, a steady state on every dimension and one restart cycle', () => {
-    const p = buildSyntheticProfile(1, 7, { instanceId: instanceId('i-0d000000000000007'), groupId: PRIMARY_GROUP, spec, jobType: 'web', launchedAt: NOW - 86_400_000 }, NOW);
+    const p = buildSyntheticProfile(
+      1,
+      7,
+      { instanceId: instanceId('i-0d000000000000007'), groupId: PRIMARY_GROUP, spec, jobType: 'web', launchedAt: NOW - 86_400_000 },
+      NOW,
+    );
     expect(p.recent.length).toBeGreaterThan(3);
     expect(p.restarts).toHaveLength(1);
     expect(p.openRestart).toBeUndefined();

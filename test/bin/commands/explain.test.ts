@@ -7,18 +7,34 @@ import type { StoredRequest } from '../../../lambda/ports/state-store';
 const NOW = Date.parse('2026-01-15T12:00:00Z');
 const VICTIM = instanceId('i-0aaaaaaaaaaaaaaa1');
 const stored: StoredRequest = {
-  request: { requestId: requestId('req-1'), selector: { kind: 'instance', instanceId: VICTIM }, reason: 'kernel patch', notBefore: NOW + 600_000, deadline: NOW + 3 * 3_600_000, mode: 'stop', requestedAt: NOW - 60_000 },
+  request: {
+    requestId: requestId('req-1'),
+    selector: { kind: 'instance', instanceId: VICTIM },
+    reason: 'kernel patch',
+    notBefore: NOW + 600_000,
+    deadline: NOW + 3 * 3_600_000,
+    mode: 'stop',
+    requestedAt: NOW - 60_000,
+  },
   status: 'scheduled',
   victim: VICTIM,
   reservationId: reservationId(`request:req-1:${VICTIM}`),
   note: 'scheduled for 2026-01-15T12:10:00.000Z',
   updatedAt: NOW - 60_000,
-  trail: [{
-    at: NOW - 60_000, handler: 'coordinator', noticeKind: 'interruption-request', dryRun: false,
-    checks: [{ name: 'window', passed: true, detail: 'now …' }, { name: 'pool', passed: true, detail: 'needs 3 vCPU, 10 GiB, 100 Mbps, 200 IOPS; free 7 vCPU' }],
-    actions: ['reserve 3 vCPU … (request:req-1:i-0aaaaaaaaaaaaaaa1)', 'schedule stop of i-0aaaaaaaaaaaaaaa1 in web at 2026-01-15T12:10:00.000Z'],
-    outcomes: ['done: reserve 3 vCPU …', 'done: schedule stop …'],
-  }],
+  trail: [
+    {
+      at: NOW - 60_000,
+      handler: 'coordinator',
+      noticeKind: 'interruption-request',
+      dryRun: false,
+      checks: [
+        { name: 'window', passed: true, detail: 'now …' },
+        { name: 'pool', passed: true, detail: 'needs 3 vCPU, 10 GiB, 100 Mbps, 200 IOPS; free 7 vCPU' },
+      ],
+      actions: ['reserve 3 vCPU … (request:req-1:i-0aaaaaaaaaaaaaaa1)', 'schedule stop of i-0aaaaaaaaaaaaaaa1 in web at 2026-01-15T12:10:00.000Z'],
+      outcomes: ['done: reserve 3 vCPU …', 'done: schedule stop …'],
+    },
+  ],
 };
 
 describe('spotwise explain', () => {
@@ -44,18 +60,62 @@ describe('spotwise explain', () => {
   });
 
   it('a record without a trail says so', () => {
-    expect(formatRequest({ ...stored, trail: undefined } as unknown as StoredRequest, NOW)).toContain('decisions: none stored (the record predates decision trails, or no handler decided on it yet)');
+    expect(formatRequest({ ...stored, trail: undefined } as unknown as StoredRequest, NOW)).toContain(
+      'decisions: none stored (the record predates decision trails, or no handler decided on it yet)',
+    );
   });
 
   it('--json has ISO times and the trail', () => {
-    expect(requestJson(stored)).toMatchObject({ requestId: 'req-1', status: 'scheduled', notBefore: '2026-01-15T12:10:00.000Z', victim: VICTIM, retryAt: null, trail: [{ at: '2026-01-15T11:59:00.000Z', handler: 'coordinator' }] });
+    expect(requestJson(stored)).toMatchObject({
+      requestId: 'req-1',
+      status: 'scheduled',
+      notBefore: '2026-01-15T12:10:00.000Z',
+      victim: VICTIM,
+      retryAt: null,
+      trail: [{ at: '2026-01-15T11:59:00.000Z', handler: 'coordinator' }],
+    });
   });
 
   it('by instance: its forecast, the reservations held for it, the requests that named or chose it', () => {
     const snapshot: TableSnapshot = {
-      pools: new Map([[groupId('web'), { groupId: groupId('web'), capacity: { vcpu: 8, memoryGiB: 32, networkMbps: 0, diskIops: 0 }, allocations: new Map(), version: 1, reservations: new Map([[reservationId('r1'), { id: reservationId('r1'), groupId: groupId('web'), instanceId: VICTIM, amount: { vcpu: 3, memoryGiB: 10, networkMbps: 0, diskIops: 0 }, createdAt: NOW, expiresAt: NOW + 1, reason: 'x', priority: 1 }]]) }]]),
-      forecasts: [], requests: [stored, { ...stored, request: { ...stored.request, requestId: requestId('other'), selector: { kind: 'instance', instanceId: instanceId('i-0bbbbbbbbbbbbbbb1') } }, victim: instanceId('i-0bbbbbbbbbbbbbbb1') }],
-      unreadable: [], scanned: 0, returned: 0,
+      pools: new Map([
+        [
+          groupId('web'),
+          {
+            groupId: groupId('web'),
+            capacity: { vcpu: 8, memoryGiB: 32, networkMbps: 0, diskIops: 0 },
+            allocations: new Map(),
+            version: 1,
+            reservations: new Map([
+              [
+                reservationId('r1'),
+                {
+                  id: reservationId('r1'),
+                  groupId: groupId('web'),
+                  instanceId: VICTIM,
+                  amount: { vcpu: 3, memoryGiB: 10, networkMbps: 0, diskIops: 0 },
+                  createdAt: NOW,
+                  expiresAt: NOW + 1,
+                  reason: 'x',
+                  priority: 1,
+                },
+              ],
+            ]),
+          },
+        ],
+      ]),
+      forecasts: [],
+      requests: [
+        stored,
+        {
+          ...stored,
+          request: { ...stored.request, requestId: requestId('other'), selector: { kind: 'instance', instanceId: instanceId('i-0bbbbbbbbbbbbbbb1') } },
+          victim: instanceId('i-0bbbbbbbbbbbbbbb1'),
+        },
+      ],
+      unreadable: [],
+      scanned: 0,
+      returned: 0,
     };
     const found = explainInstance(VICTIM, snapshot);
     expect(found.requests.map((r) => r.request.requestId)).toEqual(['req-1']);

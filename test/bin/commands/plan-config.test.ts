@@ -20,12 +20,23 @@ describe('spotwise plan --config reads a file as synth does', () => {
   });
 
   it('reads a JSON file through the same reader', () => {
-    const managed = readConfig(file('ok.json', JSON.stringify({ groups: [{ name: 'web-spot', policy: 'web', capacity: { vcpu: 8, memory_gib: 32 } }], policies: [{ policy_name: 'web', priority: 'low' }] })), {});
+    const managed = readConfig(
+      file(
+        'ok.json',
+        JSON.stringify({
+          groups: [{ name: 'web-spot', policy: 'web', capacity: { vcpu: 8, memory_gib: 32 } }],
+          policies: [{ policy_name: 'web', priority: 'low' }],
+        }),
+      ),
+      {},
+    );
     expect(managed.groups.get('web-spot' as never)?.policy.priority).toBe(10);
   });
 
   it('refuses a policy named twice, naming both occurrences', () => {
     const path = file('dup.yaml', `${groups}policies:\n  - {policy_name: web, priority: high}\n  - {policy_name: web, priority: low}\n`);
-    expect(() => readConfig(path, {})).toThrow(`invalid configuration file ${path}: policies.1.policy_name: duplicate policy name (first defined at policies.0) (got "web")`);
+    expect(() => readConfig(path, {})).toThrow(
+      `invalid configuration file ${path}: policies.1.policy_name: duplicate policy name (first defined at policies.0) (got "web")`,
+    );
   });
 });

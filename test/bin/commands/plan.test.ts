@@ -28,7 +28,9 @@ describe('planEvent against the built-in sample fleet', () => {
 
   const cases = [
     ...sampleEventFiles().map((f) => ['aws', join(SAMPLE_EVENTS_DIR, f)] as const),
-    ...listJson(FIXTURE_DIR).filter((f) => f.startsWith('spotwise-')).map((f) => ['spotwise', join(FIXTURE_DIR, f)] as const),
+    ...listJson(FIXTURE_DIR)
+      .filter((f) => f.startsWith('spotwise-'))
+      .map((f) => ['spotwise', join(FIXTURE_DIR, f)] as const),
   ];
 
   it.each(cases)('%s %s: the right notice and a plan, nothing executed', async (_where, file) => {
@@ -62,10 +64,13 @@ describe('planEvent against the built-in sample fleet', () => {
 
   it('malformed events are reported, not planned', async () => {
     const raw = fixture('ec2-instance-state-change-notification__aws-nth.json');
-    expect(await planEvent({ ...raw, detail: { 'instance-id': 'i-abcd1111' } }, target)).toMatchObject({ kind: 'malformed', errors: expect.stringContaining('detail.state') });
+    expect(await planEvent({ ...raw, detail: { 'instance-id': 'i-abcd1111' } }, target)).toMatchObject({
+      kind: 'malformed',
+      errors: expect.stringContaining('detail.state'),
+    });
   });
 
-  it('a real terminate lifecycle event about an unknown instance is planned as an interruption, in the event\'s own group, saying it was adopted', async () => {
+  it("a real terminate lifecycle event about an unknown instance is planned as an interruption, in the event's own group, saying it was adopted", async () => {
     const t = sampleTarget();
     const raw = fixture('ec2-instance-terminate-lifecycle-action__awsdocs-asg-ug-1.json');
     const out = await planEvent(raw, t);
@@ -85,7 +90,7 @@ describe('planEvent against the built-in sample fleet', () => {
     expect(t.fake.mutatingCalls()).toHaveLength(0);
   });
 
-  it('an unknown instance adopted into an existing group raises that group\'s desired count by one', async () => {
+  it("an unknown instance adopted into an existing group raises that group's desired count by one", async () => {
     const t = sampleTarget();
     const before = t.fake.cloud.group(groupId('web'))?.desiredCapacity ?? Number.NaN;
     const raw = fixture('ec2-instance-terminate-lifecycle-action__awsdocs-asg-ug-1.json');
@@ -96,12 +101,33 @@ describe('planEvent against the built-in sample fleet', () => {
   });
 
   it.each([
-    ['the EventBridge-shaped Auto Scaling test notification', {
-      version: '0', id: 'c5b1a2d3-0000-4000-8000-000000000001', 'detail-type': 'EC2 Instance-terminate Lifecycle Action', source: 'aws.autoscaling',
-      account: '123456789012', time: '2024-05-01T12:00:00Z', region: 'us-east-1', resources: [],
-      detail: { AccountId: '123456789012', RequestId: 'r', AutoScalingGroupName: 'my-asg', Service: 'AWS Auto Scaling', Event: 'autoscaling:TEST_NOTIFICATION', Time: '2024-05-01T12:00:00.000Z' },
-    }, 'Auto Scaling test notification for my-asg: nothing to do'],
-    ['a state change to Karpenter\'s "creating"', { ...fixture('ec2-instance-state-change-notification__aws-nth.json'), detail: { 'instance-id': 'i-abcd1111', state: 'creating' } }, 'instance state "creating" is not one spotwise acts on'],
+    [
+      'the EventBridge-shaped Auto Scaling test notification',
+      {
+        version: '0',
+        id: 'c5b1a2d3-0000-4000-8000-000000000001',
+        'detail-type': 'EC2 Instance-terminate Lifecycle Action',
+        source: 'aws.autoscaling',
+        account: '123456789012',
+        time: '2024-05-01T12:00:00Z',
+        region: 'us-east-1',
+        resources: [],
+        detail: {
+          AccountId: '123456789012',
+          RequestId: 'r',
+          AutoScalingGroupName: 'my-asg',
+          Service: 'AWS Auto Scaling',
+          Event: 'autoscaling:TEST_NOTIFICATION',
+          Time: '2024-05-01T12:00:00.000Z',
+        },
+      },
+      'Auto Scaling test notification for my-asg: nothing to do',
+    ],
+    [
+      'a state change to Karpenter\'s "creating"',
+      { ...fixture('ec2-instance-state-change-notification__aws-nth.json'), detail: { 'instance-id': 'i-abcd1111', state: 'creating' } },
+      'instance state "creating" is not one spotwise acts on',
+    ],
   ])('%s is a clean noop, not malformed', async (_name, raw, reason) => {
     const out = await planEvent(raw, target);
     expect(out).toMatchObject({ kind: 'planned', notice: { kind: 'noop', reason }, plan: { actions: [{ kind: 'noop', reason }] } });
@@ -112,7 +138,10 @@ describe('planEvent against the built-in sample fleet', () => {
     if (out.kind !== 'planned') throw new Error('not planned');
     expect(out.notice).toMatchObject({ kind: 'capacity-reservation-interruption-warning', instanceId: 'i-0c4e8a2b6d1f3a5c7', deadline: target.now + 120_000 });
     expect(out.notes.join('\n')).toContain('adopted into group web as an on-demand');
-    expect(out.plan.actions[0]).toMatchObject({ kind: 'reserve', reservation: { id: 'warning:3f6c2a9e-5b1d-4e7a-9c0f-2d8b7a6e1c45:i-0c4e8a2b6d1f3a5c7', expiresAt: target.now + 120_000 + 40 * 60_000 } });
+    expect(out.plan.actions[0]).toMatchObject({
+      kind: 'reserve',
+      reservation: { id: 'warning:3f6c2a9e-5b1d-4e7a-9c0f-2d8b7a6e1c45:i-0c4e8a2b6d1f3a5c7', expiresAt: target.now + 120_000 + 40 * 60_000 },
+    });
   });
 
   it('AWS Health scheduled maintenance keeps its lead: the request is due by the start time, two weeks after the sample clock', async () => {
@@ -126,7 +155,11 @@ describe('planEvent against the built-in sample fleet', () => {
 
 describe('retimeNotice', () => {
   it.each<[string, Notice, Partial<Record<string, unknown>>]>([
-    ['a warning keeps its 120 s lead', { kind: 'spot-interruption-warning', eventId: 'e', at: 1_000, instanceId: instanceId('i-00000001'), action: 'terminate', deadline: 121_000 }, { at: 10_000, deadline: 130_000 }],
+    [
+      'a warning keeps its 120 s lead',
+      { kind: 'spot-interruption-warning', eventId: 'e', at: 1_000, instanceId: instanceId('i-00000001'), action: 'terminate', deadline: 121_000 },
+      { at: 10_000, deadline: 130_000 },
+    ],
     ['a state change moves', { kind: 'state-change', eventId: 'e', at: 1_000, instanceId: instanceId('i-00000001'), state: 'running' }, { at: 10_000 }],
   ])('%s', (_n, notice, expected) => {
     expect(retimeNotice(notice, 10_000)).toMatchObject(expected);
@@ -134,8 +167,18 @@ describe('retimeNotice', () => {
 
   it('a request keeps its window', () => {
     const n: Notice = {
-      kind: 'interruption-request', eventId: 'e', at: 0,
-      request: { requestId: requestId('r'), selector: { kind: 'instance', instanceId: instanceId('i-00000001') }, reason: 'x', notBefore: 300, deadline: 900, mode: 'stop', requestedAt: 0 },
+      kind: 'interruption-request',
+      eventId: 'e',
+      at: 0,
+      request: {
+        requestId: requestId('r'),
+        selector: { kind: 'instance', instanceId: instanceId('i-00000001') },
+        reason: 'x',
+        notBefore: 300,
+        deadline: 900,
+        mode: 'stop',
+        requestedAt: 0,
+      },
     };
     expect(retimeNotice(n, 1_000)).toMatchObject({ at: 1_000, request: { notBefore: 1_300, deadline: 1_900, requestedAt: 1_000 } });
     expect(noticeJson(n)).toMatchObject({ kind: 'interruption-request', instanceId: 'i-00000001' });
@@ -143,7 +186,10 @@ describe('retimeNotice', () => {
 });
 
 describe('--aws target', () => {
-  const config = JSON.stringify({ groups: [{ name: 'web', policy: 'p', capacity: { vcpu: 8, memory_gib: 32 } }], policies: [{ policy_name: 'p', priority: 50 }] });
+  const config = JSON.stringify({
+    groups: [{ name: 'web', policy: 'p', capacity: { vcpu: 8, memory_gib: 32 } }],
+    policies: [{ policy_name: 'p', priority: 50 }],
+  });
 
   it('refuses every mutating call (read-only), without touching the network', async () => {
     const t: PlanTarget = await awsTarget({}, { SPOTWISE_CONFIG: config, AWS_REGION: 'us-east-1' });
@@ -161,7 +207,14 @@ describe('--aws target', () => {
 describe('spotwise plan (spawned CLI)', () => {
   const run = (...args: string[]) => {
     const r = spawnSync('npx', ['tsx', 'bin/cli.ts', 'plan', ...args], { cwd: REPO_ROOT, encoding: 'utf8', timeout: 120_000 });
-    return { status: r.status, stdout: r.stdout, stderr: r.stderr.split('\n').filter((l) => !l.startsWith('npm warn')).join('\n') };
+    return {
+      status: r.status,
+      stdout: r.stdout,
+      stderr: r.stderr
+        .split('\n')
+        .filter((l) => !l.startsWith('npm warn'))
+        .join('\n'),
+    };
   };
   const tmp = mkdtempSync(join(tmpdir(), 'spotwise-plan-'));
 
@@ -189,7 +242,13 @@ describe('spotwise plan (spawned CLI)', () => {
 
   it('a malformed event exits non-zero naming the field and the value', () => {
     const file = join(tmp, 'bad.json');
-    writeFileSync(file, JSON.stringify({ ...fixture('ec2-spot-instance-interruption-warning__karpenter.json'), detail: { 'instance-id': 'i-XYZ', 'instance-action': 'terminate' } }));
+    writeFileSync(
+      file,
+      JSON.stringify({
+        ...fixture('ec2-spot-instance-interruption-warning__karpenter.json'),
+        detail: { 'instance-id': 'i-XYZ', 'instance-action': 'terminate' },
+      }),
+    );
     const r = run('--event', file, '--json');
     expect(r.status).not.toBe(0);
     expect(r.stdout).toBe('');
@@ -207,10 +266,18 @@ describe('spotwise plan (spawned CLI)', () => {
   it('done when: an AWS Health scheduled change gives scheduled-maintenance, a reservation and a scheduled interruption', () => {
     const r = run('--event', join(FIXTURE_DIR, 'aws-health-ec2-instance-retirement-scheduled__documented-shape.json'), '--json');
     expect(r.status).toBe(0);
-    const out = JSON.parse(r.stdout) as { notice: { kind: string; instanceIds: string[] }; plan: { actions: Record<string, unknown>[]; events: { kind: string }[] } };
+    const out = JSON.parse(r.stdout) as {
+      notice: { kind: string; instanceIds: string[] };
+      plan: { actions: Record<string, unknown>[]; events: { kind: string }[] };
+    };
     expect(out.notice).toMatchObject({ kind: 'scheduled-maintenance', instanceIds: ['i-0d5f9b3c7e2a4b6d8'] });
     expect(out.plan.actions.map((a) => a.kind)).toEqual(['reserve', 'schedule-interruption']);
-    expect(out.plan.actions[1]).toMatchObject({ kind: 'schedule-interruption', instanceId: 'i-0d5f9b3c7e2a4b6d8', mode: 'terminate', requestId: expect.stringMatching(/^maint-/) as unknown });
+    expect(out.plan.actions[1]).toMatchObject({
+      kind: 'schedule-interruption',
+      instanceId: 'i-0d5f9b3c7e2a4b6d8',
+      mode: 'terminate',
+      requestId: expect.stringMatching(/^maint-/) as unknown,
+    });
     expect(out.plan.events.map((e) => e.kind)).toEqual(['reservation-made', 'interruption-scheduled']);
   });
 
@@ -236,18 +303,35 @@ describe('spotwise plan reports an unstable Spot pool', () => {
     const web = t.managed.groups.get(groupId('web'));
     if (web === undefined) throw new Error('the sample fleet has no web group');
     const unstablePool = { enabled: true, reclaimThreshold: 1, windowMinutes: 60, coolDownMinutes: 120 };
-    const target: PlanTarget = { ...t, managed: { ...t.managed, groups: new Map([...t.managed.groups, [web.id, { ...web, policy: { ...web.policy, unstablePool } }]]) } };
+    const target: PlanTarget = {
+      ...t,
+      managed: { ...t.managed, groups: new Map([...t.managed.groups, [web.id, { ...web, policy: { ...web.policy, unstablePool } }]]) },
+    };
     const victim = t.fake.cloud.allInstances().find((i) => i.groupId === 'web' && i.state === 'running' && !i.warm && i.lifecycle === 'spot');
     if (victim === undefined) throw new Error('the sample fleet has no running Spot web instance');
     const raw = fixture('ec2-spot-instance-interruption-warning__karpenter.json');
     const out = await planEvent({ ...raw, detail: { 'instance-id': victim.id, 'instance-action': 'terminate' } }, target);
     if (out.kind !== 'planned') throw new Error('not planned');
-    expect(out.plan.events).toContainEqual(expect.objectContaining({ kind: 'spot-pool-unstable', groupId: 'web', instanceType: victim.instanceType, availabilityZone: victim.availabilityZone, standbyGroupId: 'standby' }));
+    expect(out.plan.events).toContainEqual(
+      expect.objectContaining({
+        kind: 'spot-pool-unstable',
+        groupId: 'web',
+        instanceType: victim.instanceType,
+        availabilityZone: victim.availabilityZone,
+        standbyGroupId: 'standby',
+      }),
+    );
     expect(out.plan.actions.at(-1)).toMatchObject({ kind: 'record-pool-signal', groupId: 'web', signal: { instanceId: victim.id, signal: 'spot-warning' } });
-    expect(out.plan.actions.at(-2)).toMatchObject({ kind: 'reserve', reservation: { id: expect.stringMatching(new RegExp(`^reclaim:${victim.instanceType.replace('.', '\\.')}@${victim.availabilityZone}:`)) as unknown } });
+    expect(out.plan.actions.at(-2)).toMatchObject({
+      kind: 'reserve',
+      reservation: { id: expect.stringMatching(new RegExp(`^reclaim:${victim.instanceType.replace('.', '\\.')}@${victim.availabilityZone}:`)) as unknown },
+    });
     const text = formatText(out, target, 'warning.json');
-    expect(text).toContain(`spot-pool-unstable: ${victim.instanceType} in ${victim.availabilityZone} of web had 1 Spot reclaims in 60 min; replacement capacity goes to On-Demand standby standby until ${new Date(target.now + 120 * 60_000).toISOString()}`);
-    expect(describeEvent({ kind: 'spot-pool-calmed', at: 0, groupId: groupId('web'), instanceType: 'm5.large', availabilityZone: 'us-east-1a', unstableUntil: 0 }))
-      .toBe('spot-pool-calmed: m5.large in us-east-1a of web calmed (unstable until 1970-01-01T00:00:00.000Z); the group relies on it again');
+    expect(text).toContain(
+      `spot-pool-unstable: ${victim.instanceType} in ${victim.availabilityZone} of web had 1 Spot reclaims in 60 min; replacement capacity goes to On-Demand standby standby until ${new Date(target.now + 120 * 60_000).toISOString()}`,
+    );
+    expect(
+      describeEvent({ kind: 'spot-pool-calmed', at: 0, groupId: groupId('web'), instanceType: 'm5.large', availabilityZone: 'us-east-1a', unstableUntil: 0 }),
+    ).toBe('spot-pool-calmed: m5.large in us-east-1a of web calmed (unstable until 1970-01-01T00:00:00.000Z); the group relies on it again');
   });
 });

@@ -19,33 +19,85 @@ const STANDBY = groupId('web-standby');
 const R = (vcpu: number, memoryGiB: number) => ({ vcpu, memoryGiB, networkMbps: 100, diskIops: 200 });
 
 const reservation: Reservation = {
-  id: reservationId('request:req-1:i-0aaaaaaaaaaaaaaa1'), groupId: WEB, instanceId: instanceId('i-0aaaaaaaaaaaaaaa1'), amount: R(2, 8),
-  createdAt: NOW - 60_000, expiresAt: NOW + 35 * 60_000, reason: 'request req-1: kernel patch', priority: 40,
+  id: reservationId('request:req-1:i-0aaaaaaaaaaaaaaa1'),
+  groupId: WEB,
+  instanceId: instanceId('i-0aaaaaaaaaaaaaaa1'),
+  amount: R(2, 8),
+  createdAt: NOW - 60_000,
+  expiresAt: NOW + 35 * 60_000,
+  reason: 'request req-1: kernel patch',
+  priority: 40,
   loans: [{ lender: instanceId('i-0aaaaaaaaaaaaaaa2'), amount: { vcpu: 0.5, memoryGiB: 1, networkMbps: 0, diskIops: 0 } }],
 };
 const pool = (group: typeof WEB, capacity: ReturnType<typeof R>, reservations: Reservation[] = []): ResourcePool => ({
-  groupId: group, capacity, allocations: new Map([[instanceId('i-0aaaaaaaaaaaaaaa2'), R(1, 4)]]), reservations: new Map(reservations.map((r) => [r.id, r])), version: 7,
+  groupId: group,
+  capacity,
+  allocations: new Map([[instanceId('i-0aaaaaaaaaaaaaaa2'), R(1, 4)]]),
+  reservations: new Map(reservations.map((r) => [r.id, r])),
+  version: 7,
 });
 const request = (id: string, status: StoredRequest['status'], over: Partial<StoredRequest> = {}): StoredRequest => ({
-  request: { requestId: requestId(id), selector: { kind: 'group', groupId: WEB, maxPriority: 60 }, reason: 'drain', notBefore: NOW, deadline: NOW + 6 * 3_600_000, mode: 'terminate', requestedAt: NOW - 120_000 },
-  status, updatedAt: NOW - 60_000, ...over,
+  request: {
+    requestId: requestId(id),
+    selector: { kind: 'group', groupId: WEB, maxPriority: 60 },
+    reason: 'drain',
+    notBefore: NOW,
+    deadline: NOW + 6 * 3_600_000,
+    mode: 'terminate',
+    requestedAt: NOW - 120_000,
+  },
+  status,
+  updatedAt: NOW - 60_000,
+  ...over,
 });
 const deferred = request('req-2', 'deferred', {
   retryAt: NOW + 240_000,
   note: 'reservation-does-not-fit: no candidate fits',
-  trail: [{ at: NOW - 60_000, handler: 'coordinator', noticeKind: 'interruption-request', dryRun: false, checks: [{ name: 'pool', passed: false, detail: 'free 0.5 vCPU, 4 GiB, 100 Mbps, 200 IOPS of capacity 8 vCPU, 32 GiB, 300 Mbps, 600 IOPS (allocated 5.5 vCPU, 20 GiB, 100 Mbps, 200 IOPS, reserved 2 vCPU, 8 GiB, 100 Mbps, 200 IOPS); short 1 vCPU, 0 GiB, 0 Mbps, 0 IOPS' }], actions: ['defer request req-2: reservation-does-not-fit'], outcomes: ['done: defer request req-2'] }],
+  trail: [
+    {
+      at: NOW - 60_000,
+      handler: 'coordinator',
+      noticeKind: 'interruption-request',
+      dryRun: false,
+      checks: [
+        {
+          name: 'pool',
+          passed: false,
+          detail:
+            'free 0.5 vCPU, 4 GiB, 100 Mbps, 200 IOPS of capacity 8 vCPU, 32 GiB, 300 Mbps, 600 IOPS (allocated 5.5 vCPU, 20 GiB, 100 Mbps, 200 IOPS, reserved 2 vCPU, 8 GiB, 100 Mbps, 200 IOPS); short 1 vCPU, 0 GiB, 0 Mbps, 0 IOPS',
+        },
+      ],
+      actions: ['defer request req-2: reservation-does-not-fit'],
+      outcomes: ['done: defer request req-2'],
+    },
+  ],
 });
 const snapshot: TableSnapshot = {
-  pools: new Map([[WEB, pool(WEB, R(8, 32), [reservation])], [STANDBY, pool(STANDBY, R(4, 16))]]),
-  forecasts: [knownForecast('i-0aaaaaaaaaaaaaaa1', { vcpu: 2, memoryGiB: 8 }, NOW - 5 * 60_000), knownForecast('i-0aaaaaaaaaaaaaaa2', { vcpu: 1, memoryGiB: 4 }, NOW - 65 * 60_000)],
-  requests: [request('req-old', 'executed', { updatedAt: NOW - 2 * 86_400_000 }), deferred, request('req-1', 'scheduled', { victim: instanceId('i-0aaaaaaaaaaaaaaa1'), reservationId: reservation.id })],
+  pools: new Map([
+    [WEB, pool(WEB, R(8, 32), [reservation])],
+    [STANDBY, pool(STANDBY, R(4, 16))],
+  ]),
+  forecasts: [
+    knownForecast('i-0aaaaaaaaaaaaaaa1', { vcpu: 2, memoryGiB: 8 }, NOW - 5 * 60_000),
+    knownForecast('i-0aaaaaaaaaaaaaaa2', { vcpu: 1, memoryGiB: 4 }, NOW - 65 * 60_000),
+  ],
+  requests: [
+    request('req-old', 'executed', { updatedAt: NOW - 2 * 86_400_000 }),
+    deferred,
+    request('req-1', 'scheduled', { victim: instanceId('i-0aaaaaaaaaaaaaaa1'), reservationId: reservation.id }),
+  ],
   unreadable: [],
   scanned: 20,
   returned: 8,
 };
 
 const asg: GroupDescription = {
-  id: WEB, desiredCapacity: 2, minSize: 1, maxSize: 4, availabilityZones: ['us-east-1a'], tags: {},
+  id: WEB,
+  desiredCapacity: 2,
+  minSize: 1,
+  maxSize: 4,
+  availabilityZones: ['us-east-1a'],
+  tags: {},
   instances: [
     { id: instanceId('i-0aaaaaaaaaaaaaaa1'), instanceType: 'm5.large', availabilityZone: 'us-east-1a', lifecycle: 'spot', warm: false },
     { id: instanceId('i-0aaaaaaaaaaaaaaa2'), instanceType: 'm5.large', availabilityZone: 'us-east-1b', lifecycle: 'on-demand', warm: false },
@@ -53,7 +105,10 @@ const asg: GroupDescription = {
 };
 const standbyAsg: GroupDescription = { id: STANDBY, desiredCapacity: 0, minSize: 0, maxSize: 2, availabilityZones: ['us-east-1a'], tags: {}, instances: [] };
 const warm: WarmPoolDescription = {
-  minSize: 2, maxGroupPreparedCapacity: -1, poolState: 'Stopped', reuseOnScaleIn: true,
+  minSize: 2,
+  maxGroupPreparedCapacity: -1,
+  poolState: 'Stopped',
+  reuseOnScaleIn: true,
   instances: [
     { id: instanceId('i-0ccccccccccccccc1'), instanceType: 'm5.xlarge', availabilityZone: 'us-east-1a', lifecycleState: 'Warmed:Stopped' },
     { id: instanceId('i-0ccccccccccccccc2'), instanceType: 'm5.xlarge', availabilityZone: 'us-east-1a', lifecycleState: 'Warmed:Running' },
@@ -80,29 +135,76 @@ describe('spotwise status: collecting', () => {
     const report = await collectStatus({ snapshot, capacity: capacity(), table: 'spotwise-state', now: NOW, prices });
     expect(report.groups.map((g) => g.group)).toEqual(['web', 'web-standby']);
     const [web, standby] = report.groups;
-    expect(web?.pool).toEqual({ capacity: R(8, 32), allocated: R(1, 4), reserved: R(2, 8), free: { vcpu: 5, memoryGiB: 20, networkMbps: -100, diskIops: -200 }, borrowed: { vcpu: 0.5, memoryGiB: 1, networkMbps: 0, diskIops: 0 }, allocatedInstances: 1, version: 7 });
+    expect(web?.pool).toEqual({
+      capacity: R(8, 32),
+      allocated: R(1, 4),
+      reserved: R(2, 8),
+      free: { vcpu: 5, memoryGiB: 20, networkMbps: -100, diskIops: -200 },
+      borrowed: { vcpu: 0.5, memoryGiB: 1, networkMbps: 0, diskIops: 0 },
+      allocatedInstances: 1,
+      version: 7,
+    });
     expect(web?.autoScaling).toMatchObject({ desiredCapacity: 2, minSize: 1, maxSize: 4, inService: 2, warmPool: null });
-    expect(web?.reservations).toEqual([{ reservationId: reservation.id, purpose: 'request', instanceId: 'i-0aaaaaaaaaaaaaaa1', amount: R(2, 8), reason: 'request req-1: kernel patch', priority: 40, createdAt: '2026-01-15T11:59:00.000Z', expiresAt: '2026-01-15T12:35:00.000Z',
-      loans: [{ lender: 'i-0aaaaaaaaaaaaaaa2', amount: { vcpu: 0.5, memoryGiB: 1, networkMbps: 0, diskIops: 0 } }] }]);
-    expect(web?.forecasts.map((f) => [f.instanceId, f.ageSeconds, f.basis?.vcpu])).toEqual([['i-0aaaaaaaaaaaaaaa1', 300, 'instance-history'], ['i-0aaaaaaaaaaaaaaa2', 3900, 'instance-history']]);
+    expect(web?.reservations).toEqual([
+      {
+        reservationId: reservation.id,
+        purpose: 'request',
+        instanceId: 'i-0aaaaaaaaaaaaaaa1',
+        amount: R(2, 8),
+        reason: 'request req-1: kernel patch',
+        priority: 40,
+        createdAt: '2026-01-15T11:59:00.000Z',
+        expiresAt: '2026-01-15T12:35:00.000Z',
+        loans: [{ lender: 'i-0aaaaaaaaaaaaaaa2', amount: { vcpu: 0.5, memoryGiB: 1, networkMbps: 0, diskIops: 0 } }],
+      },
+    ]);
+    expect(web?.forecasts.map((f) => [f.instanceId, f.ageSeconds, f.basis?.vcpu])).toEqual([
+      ['i-0aaaaaaaaaaaaaaa1', 300, 'instance-history'],
+      ['i-0aaaaaaaaaaaaaaa2', 3900, 'instance-history'],
+    ]);
     // Spot m5.large in us-east-1a at $0.036, On-Demand m5.large at $0.096.
     expect(web?.cost).toEqual({ estimatedHourlyUsd: 0.132, onDemandEquivalentHourlyUsd: 0.192, savingsHourlyUsd: 0.06, warmRunningHourlyUsd: 0, unpriced: [] });
-    expect(standby?.autoScaling?.warmPool).toEqual({ minSize: 2, maxGroupPreparedCapacity: -1, poolState: 'Stopped', instances: [{ instanceId: 'i-0ccccccccccccccc1', instanceType: 'm5.xlarge', lifecycleState: 'Warmed:Stopped' }, { instanceId: 'i-0ccccccccccccccc2', instanceType: 'm5.xlarge', lifecycleState: 'Warmed:Running' }] });
+    expect(standby?.autoScaling?.warmPool).toEqual({
+      minSize: 2,
+      maxGroupPreparedCapacity: -1,
+      poolState: 'Stopped',
+      instances: [
+        { instanceId: 'i-0ccccccccccccccc1', instanceType: 'm5.xlarge', lifecycleState: 'Warmed:Stopped' },
+        { instanceId: 'i-0ccccccccccccccc2', instanceType: 'm5.xlarge', lifecycleState: 'Warmed:Running' },
+      ],
+    });
     expect(standby?.cost?.warmRunningHourlyUsd).toBe(0.192);
     // The executed request is older than a day: left out.
-    expect(report.requests.map((r) => [r.requestId, r.status, r.shortfall])).toEqual([['req-1', 'scheduled', null], ['req-2', 'deferred', '1 vCPU, 0 GiB, 0 Mbps, 0 IOPS']]);
-    expect(report.failClosed).toEqual([{ requestId: 'req-2', at: '2026-01-15T11:59:00.000Z', handler: 'coordinator', failed: [{ name: 'pool', detail: expect.stringMatching(/; short 1 vCPU/) }], outcomes: [] }]);
+    expect(report.requests.map((r) => [r.requestId, r.status, r.shortfall])).toEqual([
+      ['req-1', 'scheduled', null],
+      ['req-2', 'deferred', '1 vCPU, 0 GiB, 0 Mbps, 0 IOPS'],
+    ]);
+    expect(report.failClosed).toEqual([
+      {
+        requestId: 'req-2',
+        at: '2026-01-15T11:59:00.000Z',
+        handler: 'coordinator',
+        failed: [{ name: 'pool', detail: expect.stringMatching(/; short 1 vCPU/) }],
+        outcomes: [],
+      },
+    ]);
   });
 
   it('--group: one group and its requests; an unknown group is a usage error naming the groups there are', async () => {
     const report = await collectStatus({ snapshot, capacity: capacity(), table: 't', now: NOW, group: 'web-standby' });
     expect(report.groups.map((g) => g.group)).toEqual(['web-standby']);
     expect(report.requests).toEqual([]);
-    await expect(collectStatus({ snapshot, capacity: capacity(), table: 't', now: NOW, group: 'api' })).rejects.toThrow('--group: "api" has no pool in table t (groups with a pool: web, web-standby)');
+    await expect(collectStatus({ snapshot, capacity: capacity(), table: 't', now: NOW, group: 'api' })).rejects.toThrow(
+      '--group: "api" has no pool in table t (groups with a pool: web, web-standby)',
+    );
   });
 
-  it('Auto Scaling or prices that cannot be read are notes; the table\'s view is still shown', async () => {
-    const failingPrices: PriceReader = { readPrices: async () => { throw new Error('pricing:GetProducts AccessDeniedException'); } };
+  it("Auto Scaling or prices that cannot be read are notes; the table's view is still shown", async () => {
+    const failingPrices: PriceReader = {
+      readPrices: async () => {
+        throw new Error('pricing:GetProducts AccessDeniedException');
+      },
+    };
     const report = await collectStatus({ snapshot, capacity: capacity(true), table: 't', now: NOW, prices: failingPrices });
     expect(report.groups.every((g) => g.autoScaling === null && g.cost === null)).toBe(true);
     expect(report.notes[0]).toBe('Auto Scaling could not be read: describing groups: throttled by AWS (Throttling); retry later');
@@ -110,9 +212,25 @@ describe('spotwise status: collecting', () => {
     expect(priced.notes).toContain('prices could not be read, so no cost figures: pricing:GetProducts AccessDeniedException');
   });
 
-  it('costs in-service instances at their zone\'s Spot price (else the mean over zones) and names what it cannot price', () => {
-    const cost = costOf({ ...asg, instances: [...asg.instances, { id: instanceId('i-0aaaaaaaaaaaaaaa3'), instanceType: 'x9.huge', availabilityZone: 'us-east-1a', lifecycle: 'spot', warm: false }] }, undefined, QUOTE);
-    expect(cost).toEqual({ estimatedHourlyUsd: 0.132, onDemandEquivalentHourlyUsd: 0.192, savingsHourlyUsd: 0.06, warmRunningHourlyUsd: 0, unpriced: ['i-0aaaaaaaaaaaaaaa3 (x9.huge Spot)'] });
+  it("costs in-service instances at their zone's Spot price (else the mean over zones) and names what it cannot price", () => {
+    const cost = costOf(
+      {
+        ...asg,
+        instances: [
+          ...asg.instances,
+          { id: instanceId('i-0aaaaaaaaaaaaaaa3'), instanceType: 'x9.huge', availabilityZone: 'us-east-1a', lifecycle: 'spot', warm: false },
+        ],
+      },
+      undefined,
+      QUOTE,
+    );
+    expect(cost).toEqual({
+      estimatedHourlyUsd: 0.132,
+      onDemandEquivalentHourlyUsd: 0.192,
+      savingsHourlyUsd: 0.06,
+      warmRunningHourlyUsd: 0,
+      unpriced: ['i-0aaaaaaaaaaaaaaa3 (x9.huge Spot)'],
+    });
   });
 });
 
@@ -135,10 +253,14 @@ describe('spotwise status: text', () => {
       '  cost: $0.1320/h now, $0.1920/h at On-Demand: Spot saves $0.0600/h (31.3 %); warm instances running $0.0000/h',
       '  reservations (1)',
     ]);
-    expect(text).toContain('    request:req-1:i-0aaaaaaaaaaaaaaa1  for i-0aaaaaaaaaaaaaaa1, priority 40: 2 vCPU, 8 GiB, 100 Mbps, 200 IOPS until 2026-01-15T12:35:00.000Z (in 35 min)\n      why: request req-1: kernel patch\n      borrows 0.5 vCPU, 1 GiB, 0 Mbps, 0 IOPS from i-0aaaaaaaaaaaaaaa2');
+    expect(text).toContain(
+      '    request:req-1:i-0aaaaaaaaaaaaaaa1  for i-0aaaaaaaaaaaaaaa1, priority 40: 2 vCPU, 8 GiB, 100 Mbps, 200 IOPS until 2026-01-15T12:35:00.000Z (in 35 min)\n      why: request req-1: kernel patch\n      borrows 0.5 vCPU, 1 GiB, 0 Mbps, 0 IOPS from i-0aaaaaaaaaaaaaaa2',
+    );
     expect(text).toContain('    i-0aaaaaaaaaaaaaaa2  p90 1 vCPU, 4 GiB, 0 Mbps, 0 IOPS  basis instance-history, made 65 min ago');
     expect(text).toContain('  warm pool: min 2, max prepared -1, Stopped: 1 Warmed:Stopped, 1 Warmed:Running');
-    expect(text).toContain('  req-2  deferred  terminate group web (priority ≤ 60)\n    reason: drain; window 2026-01-15T12:00:00.000Z .. 2026-01-15T18:00:00.000Z\n    reservation-does-not-fit: no candidate fits\n    short 1 vCPU, 0 GiB, 0 Mbps, 0 IOPS\n    retry at 2026-01-15T12:04:00.000Z (in 4 min)');
+    expect(text).toContain(
+      '  req-2  deferred  terminate group web (priority ≤ 60)\n    reason: drain; window 2026-01-15T12:00:00.000Z .. 2026-01-15T18:00:00.000Z\n    reservation-does-not-fit: no candidate fits\n    short 1 vCPU, 0 GiB, 0 Mbps, 0 IOPS\n    retry at 2026-01-15T12:04:00.000Z (in 4 min)',
+    );
     expect(text).toContain('fail-closed decisions (1)\n  2026-01-15T11:59:00.000Z  coordinator  request req-2\n    pool: free 0.5 vCPU');
     expect(text).not.toContain('borrowing does not decide admissions');
   });
@@ -148,16 +270,39 @@ describe('DynamoDbStatusReader', () => {
   const ddb = mockClient(DynamoDBDocumentClient);
   beforeEach(() => ddb.reset());
   const poolItem = {
-    ...Keys.pool('web'), kind: 'pool', groupId: 'web', capacity: R(8, 32), allocations: {}, version: 3,
-    free_vcpu: 6, free_memoryGiB: 24, free_networkMbps: 0, free_diskIops: 0, reserved_vcpu: 2, reserved_memoryGiB: 8, reserved_networkMbps: 100, reserved_diskIops: 200,
-    allocated_vcpu: 0, allocated_memoryGiB: 0, allocated_networkMbps: 0, allocated_diskIops: 0,
+    ...Keys.pool('web'),
+    kind: 'pool',
+    groupId: 'web',
+    capacity: R(8, 32),
+    allocations: {},
+    version: 3,
+    free_vcpu: 6,
+    free_memoryGiB: 24,
+    free_networkMbps: 0,
+    free_diskIops: 0,
+    reserved_vcpu: 2,
+    reserved_memoryGiB: 8,
+    reserved_networkMbps: 100,
+    reserved_diskIops: 200,
+    allocated_vcpu: 0,
+    allocated_memoryGiB: 0,
+    allocated_networkMbps: 0,
+    allocated_diskIops: 0,
   };
 
   it('scans for pools, reservations, forecasts and requests only, page by page, and puts each reservation in its pool', async () => {
     const sent: Record<string, unknown>[] = [];
     const pages = [
       { Items: [toReservationItem(reservation)], Count: 1, ScannedCount: 40, LastEvaluatedKey: { pk: 'GROUP#web', sk: 'RES#x' } },
-      { Items: [poolItem, bodyItem(Keys.forecast('i-0aaaaaaaaaaaaaaa1'), 'forecast', 'f', snapshot.forecasts[0], { instanceId: 'i-0aaaaaaaaaaaaaaa1' }), { pk: 'REQUEST#bad', sk: 'REQUEST', kind: 'request', requestId: 'bad', schemaVersion: 1, body: '{' }], Count: 3, ScannedCount: 12 },
+      {
+        Items: [
+          poolItem,
+          bodyItem(Keys.forecast('i-0aaaaaaaaaaaaaaa1'), 'forecast', 'f', snapshot.forecasts[0], { instanceId: 'i-0aaaaaaaaaaaaaaa1' }),
+          { pk: 'REQUEST#bad', sk: 'REQUEST', kind: 'request', requestId: 'bad', schemaVersion: 1, body: '{' },
+        ],
+        Count: 3,
+        ScannedCount: 12,
+      },
     ];
     ddb.on(ScanCommand).callsFake((input: Record<string, unknown>) => {
       sent.push({ ...input });
@@ -165,8 +310,19 @@ describe('DynamoDbStatusReader', () => {
     });
     const read = await new DynamoDbStatusReader(DynamoDBDocumentClient.from(new DynamoDBClient({})), 'spotwise-state').readSnapshot();
     expect(sent).toEqual([
-      { TableName: 'spotwise-state', FilterExpression: '#kind IN (:pool, :reservation, :forecast, :request)', ExpressionAttributeNames: { '#kind': 'kind' }, ExpressionAttributeValues: { ':pool': 'pool', ':reservation': 'reservation', ':forecast': 'forecast', ':request': 'request' } },
-      { TableName: 'spotwise-state', FilterExpression: '#kind IN (:pool, :reservation, :forecast, :request)', ExpressionAttributeNames: { '#kind': 'kind' }, ExpressionAttributeValues: { ':pool': 'pool', ':reservation': 'reservation', ':forecast': 'forecast', ':request': 'request' }, ExclusiveStartKey: { pk: 'GROUP#web', sk: 'RES#x' } },
+      {
+        TableName: 'spotwise-state',
+        FilterExpression: '#kind IN (:pool, :reservation, :forecast, :request)',
+        ExpressionAttributeNames: { '#kind': 'kind' },
+        ExpressionAttributeValues: { ':pool': 'pool', ':reservation': 'reservation', ':forecast': 'forecast', ':request': 'request' },
+      },
+      {
+        TableName: 'spotwise-state',
+        FilterExpression: '#kind IN (:pool, :reservation, :forecast, :request)',
+        ExpressionAttributeNames: { '#kind': 'kind' },
+        ExpressionAttributeValues: { ':pool': 'pool', ':reservation': 'reservation', ':forecast': 'forecast', ':request': 'request' },
+        ExclusiveStartKey: { pk: 'GROUP#web', sk: 'RES#x' },
+      },
     ]);
     expect([...read.pools.keys()]).toEqual(['web']);
     expect([...(read.pools.get(WEB)?.reservations.keys() ?? [])]).toEqual([reservation.id]);

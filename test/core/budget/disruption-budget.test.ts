@@ -1,10 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { allowedDisruptions, budgetGroupSize, checkDisruptionBudget } from '../../../lambda/core/budget/disruption-budget';
-import {
-  groupId, instanceId,
-  type DisruptionBudget, type GroupView, type ManagedInstance, type ShapingPolicy,
-} from '../../../lambda/core/domain';
+import { groupId, instanceId, type DisruptionBudget, type GroupView, type ManagedInstance, type ShapingPolicy } from '../../../lambda/core/domain';
 
 const policy = (maxUnavailable: DisruptionBudget['maxUnavailable']): ShapingPolicy => ({
   policyName: 'test',
@@ -43,7 +40,13 @@ const group = (opts: {
   id: groupId('web'),
   role: 'primary',
   policy: policy(opts.maxUnavailable),
-  pool: { groupId: groupId('web'), capacity: { vcpu: 0, memoryGiB: 0, networkMbps: 0, diskIops: 0 }, allocations: new Map(), reservations: new Map(), version: 0 },
+  pool: {
+    groupId: groupId('web'),
+    capacity: { vcpu: 0, memoryGiB: 0, networkMbps: 0, diskIops: 0 },
+    allocations: new Map(),
+    reservations: new Map(),
+    version: 0,
+  },
   instances: [...Array.from({ length: opts.running }, (_, i) => member(i)), ...(opts.extraMembers ?? [])],
   desiredCapacity: opts.desired ?? opts.running,
   minSize: 0,
@@ -82,7 +85,11 @@ describe('allowedDisruptions', () => {
   it('never exceeds the group size, never negative, always an integer', () => {
     fc.assert(
       fc.property(
-        fc.oneof(fc.double(), fc.integer({ min: -5, max: 500 }).map((n) => `${n}%` as const), fc.string().map((s) => s as `${number}%`)),
+        fc.oneof(
+          fc.double(),
+          fc.integer({ min: -5, max: 500 }).map((n) => `${n}%` as const),
+          fc.string().map((s) => s as `${number}%`),
+        ),
         fc.oneof(fc.double(), fc.integer({ min: -5, max: 10_000 })),
         (maxUnavailable, size) => {
           const allowed = allowedDisruptions({ maxUnavailable }, size);
@@ -138,9 +145,19 @@ describe('checkDisruptionBudget', () => {
 
   it('says why, with the numbers, when exhausted', () => {
     const small = checkDisruptionBudget(group({ maxUnavailable: '10%', running: 5 }));
-    expect(small).toEqual({ kind: 'exhausted', allowed: 0, inFlight: 0, reason: 'group web: maxUnavailable "10%" of 5 in-service instances allows no disruption' });
+    expect(small).toEqual({
+      kind: 'exhausted',
+      allowed: 0,
+      inFlight: 0,
+      reason: 'group web: maxUnavailable "10%" of 5 in-service instances allows no disruption',
+    });
     const busy = checkDisruptionBudget(group({ maxUnavailable: 2, running: 5, inFlight: 2 }));
-    expect(busy).toEqual({ kind: 'exhausted', allowed: 2, inFlight: 2, reason: 'group web: 2 in flight + 1 requested > 2 allowed (maxUnavailable 2 of 5 in-service instances)' });
+    expect(busy).toEqual({
+      kind: 'exhausted',
+      allowed: 2,
+      inFlight: 2,
+      reason: 'group web: 2 in flight + 1 requested > 2 allowed (maxUnavailable 2 of 5 in-service instances)',
+    });
     const nan = checkDisruptionBudget(group({ maxUnavailable: 2, running: 5, inFlight: Number.NaN }));
     expect(nan.kind === 'exhausted' && nan.reason).toContain('disruptionsInFlight is NaN');
   });
@@ -151,10 +168,16 @@ describe('checkDisruptionBudget', () => {
 
   it('allowed exactly when in-flight + extra ≤ allowed', () => {
     fc.assert(
-      fc.property(fc.integer({ min: 0, max: 20 }), fc.integer({ min: 0, max: 30 }), fc.integer({ min: 0, max: 5 }), fc.integer({ min: 0, max: 5 }), (max, running, inFlight, extra) => {
-        const result = checkDisruptionBudget(group({ maxUnavailable: max, running, inFlight }), extra);
-        expect(result.kind === 'allowed').toBe(inFlight + extra <= Math.min(max, running));
-      }),
+      fc.property(
+        fc.integer({ min: 0, max: 20 }),
+        fc.integer({ min: 0, max: 30 }),
+        fc.integer({ min: 0, max: 5 }),
+        fc.integer({ min: 0, max: 5 }),
+        (max, running, inFlight, extra) => {
+          const result = checkDisruptionBudget(group({ maxUnavailable: max, running, inFlight }), extra);
+          expect(result.kind === 'allowed').toBe(inFlight + extra <= Math.min(max, running));
+        },
+      ),
     );
   });
 });

@@ -6,18 +6,27 @@ import { group, instance, policy, pool, T0, fleet as buildFleet } from '../fixtu
 
 const CAPACITY = { vcpu: 16, memoryGiB: 64, networkMbps: 10_000, diskIops: 100_000 };
 const ALLOC: Record<string, { vcpu: number; memoryGiB: number }> = {
-  'i-hi': { vcpu: 7, memoryGiB: 20 }, 'i-hi2': { vcpu: 1, memoryGiB: 2 }, 'i-lo1': { vcpu: 2, memoryGiB: 4 }, 'i-lo2': { vcpu: 4, memoryGiB: 8 }, 'i-mid': { vcpu: 1, memoryGiB: 4 },
+  'i-hi': { vcpu: 7, memoryGiB: 20 },
+  'i-hi2': { vcpu: 1, memoryGiB: 2 },
+  'i-lo1': { vcpu: 2, memoryGiB: 4 },
+  'i-lo2': { vcpu: 4, memoryGiB: 8 },
+  'i-mid': { vcpu: 1, memoryGiB: 4 },
 };
 const PRIORITY: Record<string, number> = { 'i-hi': 90, 'i-hi2': 90, 'i-lo1': 10, 'i-lo2': 10, 'i-mid': 40 };
 
 /** Pool at 15/16 vCPU (93.75 %), threshold 80 %. */
-const pressured = (preemption = true) => buildFleet([group('batch', {
-  policy: policy({ preemptionEnabled: preemption, evictionThreshold: 0.8 }),
-  instances: Object.entries(PRIORITY).map(([id, priority]) => instance(id, { groupId: 'batch', lifecycle: 'on-demand', priority })),
-  pool: pool('batch', CAPACITY, { allocations: ALLOC }),
-})]);
+const pressured = (preemption = true) =>
+  buildFleet([
+    group('batch', {
+      policy: policy({ preemptionEnabled: preemption, evictionThreshold: 0.8 }),
+      instances: Object.entries(PRIORITY).map(([id, priority]) => instance(id, { groupId: 'batch', lifecycle: 'on-demand', priority })),
+      pool: pool('batch', CAPACITY, { allocations: ALLOC }),
+    }),
+  ]);
 const victims = (throttled: readonly string[], preemption = true) =>
-  planEvictions(groupId('batch'), pressured(preemption), { now: T0, throttled: new Set(throttled.map(instanceId)) }).map((r) => (r.selector.kind === 'instance' ? r.selector.instanceId : ''));
+  planEvictions(groupId('batch'), pressured(preemption), { now: T0, throttled: new Set(throttled.map(instanceId)) }).map((r) =>
+    r.selector.kind === 'instance' ? r.selector.instanceId : '',
+  );
 
 describe('planEvictions with throttled instances', () => {
   it.each<[string, readonly string[], readonly string[]]>([
@@ -40,17 +49,21 @@ describe('planEvictions with throttled instances', () => {
   });
 
   it('property: the throttled candidates come before every other, and a pool under its threshold evicts nobody', () => {
-    fc.assert(fc.property(fc.subarray(Object.keys(PRIORITY)), (throttled) => {
-      const out = victims(throttled);
-      const firstOther = out.findIndex((id) => !throttled.includes(id));
-      if (firstOther >= 0) expect(out.slice(firstOther).every((id) => !throttled.includes(id))).toBe(true);
-      expect(out.length).toBeGreaterThan(0);
-      const calm = buildFleet([group('batch', {
-        policy: policy({ preemptionEnabled: true, evictionThreshold: 0.99 }),
-        instances: Object.entries(PRIORITY).map(([id, priority]) => instance(id, { groupId: 'batch', lifecycle: 'on-demand', priority })),
-        pool: pool('batch', CAPACITY, { allocations: ALLOC }),
-      })]);
-      expect(planEvictions(groupId('batch'), calm, { now: T0, throttled: new Set(throttled.map(instanceId)) })).toEqual([]);
-    }));
+    fc.assert(
+      fc.property(fc.subarray(Object.keys(PRIORITY)), (throttled) => {
+        const out = victims(throttled);
+        const firstOther = out.findIndex((id) => !throttled.includes(id));
+        if (firstOther >= 0) expect(out.slice(firstOther).every((id) => !throttled.includes(id))).toBe(true);
+        expect(out.length).toBeGreaterThan(0);
+        const calm = buildFleet([
+          group('batch', {
+            policy: policy({ preemptionEnabled: true, evictionThreshold: 0.99 }),
+            instances: Object.entries(PRIORITY).map(([id, priority]) => instance(id, { groupId: 'batch', lifecycle: 'on-demand', priority })),
+            pool: pool('batch', CAPACITY, { allocations: ALLOC }),
+          }),
+        ]);
+        expect(planEvictions(groupId('batch'), calm, { now: T0, throttled: new Set(throttled.map(instanceId)) })).toEqual([]);
+      }),
+    );
   });
 });

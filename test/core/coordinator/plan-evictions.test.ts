@@ -7,7 +7,9 @@ import { forecast, group, instance, policy, pool, reservation, res, T0, fleet as
 const CAPACITY = { vcpu: 16, memoryGiB: 64, networkMbps: 10_000, diskIops: 100_000 };
 
 /** Pool at 15/16 vCPU (93.75 %): i-hi 7, i-lo1 2, i-lo2 4, i-mid 2 vCPU. */
-const pressured = (opts: { preemption?: boolean; threshold?: number; priorities?: Record<string, number>; extraReservations?: readonly Reservation[] } = {}) => {
+const pressured = (
+  opts: { preemption?: boolean; threshold?: number; priorities?: Record<string, number>; extraReservations?: readonly Reservation[] } = {},
+) => {
   const pr = { 'i-hi': 90, 'i-lo1': 10, 'i-lo2': 10, 'i-mid': 40, ...opts.priorities };
   return buildFleet(
     [
@@ -15,7 +17,12 @@ const pressured = (opts: { preemption?: boolean; threshold?: number; priorities?
         policy: policy({ preemptionEnabled: opts.preemption ?? true, evictionThreshold: opts.threshold ?? 0.8 }),
         instances: Object.entries(pr).map(([id, priority]) => instance(id, { groupId: 'batch', lifecycle: 'on-demand', priority })),
         pool: pool('batch', CAPACITY, {
-          allocations: { 'i-hi': { vcpu: 7, memoryGiB: 20 }, 'i-lo1': { vcpu: 2, memoryGiB: 4 }, 'i-lo2': { vcpu: 4, memoryGiB: 8 }, 'i-mid': { vcpu: 2, memoryGiB: 4 } },
+          allocations: {
+            'i-hi': { vcpu: 7, memoryGiB: 20 },
+            'i-lo1': { vcpu: 2, memoryGiB: 4 },
+            'i-lo2': { vcpu: 4, memoryGiB: 8 },
+            'i-mid': { vcpu: 2, memoryGiB: 4 },
+          },
           reservations: opts.extraReservations ?? [],
         }),
       }),

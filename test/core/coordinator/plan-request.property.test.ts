@@ -25,7 +25,16 @@ describe('planInterruptionRequest properties', () => {
       }
     }
     expect([...outcomes].sort()).toEqual(
-      expect.arrayContaining(['schedule-interruption', 'defer:reservation-does-not-fit', 'defer:disruption-budget-exhausted', 'defer:forecast-unknown', 'defer:deadline-passed', 'defer:not-before', 'defer:no-eligible-victim', 'defer:unknown-instance']),
+      expect.arrayContaining([
+        'schedule-interruption',
+        'defer:reservation-does-not-fit',
+        'defer:disruption-budget-exhausted',
+        'defer:forecast-unknown',
+        'defer:deadline-passed',
+        'defer:not-before',
+        'defer:no-eligible-victim',
+        'defer:unknown-instance',
+      ]),
     );
   });
 
@@ -52,7 +61,9 @@ describe('planInterruptionRequest properties', () => {
         // The reservation precedes the schedule, is for the victim, and fits after the plan's own releases.
         const k = plan.actions.indexOf(scheduled);
         const reserve = plan.actions.slice(0, k).find((a) => a.kind === 'reserve');
-        expect(reserve?.kind === 'reserve' && reserve.reservation.id === scheduled.reservationId && reserve.reservation.instanceId === scheduled.instanceId).toBe(true);
+        expect(
+          reserve?.kind === 'reserve' && reserve.reservation.id === scheduled.reservationId && reserve.reservation.instanceId === scheduled.instanceId,
+        ).toBe(true);
         expect(replayLedgerActions(plan, f.fleet, now).problems).toEqual([]);
         expect(checkDisruptionBudget(located.group, 1).kind).toBe('allowed');
         expect(estimatePostRestartDemand(located.instance, located.group, f.fleet).kind).toBe('known');
@@ -100,9 +111,20 @@ describe('planDueInterruption properties', () => {
         // Admit at request time, then fire when due on the same fleet (as if nothing changed).
         const admitted = planInterruptionRequest(request, f.fleet, { now });
         const scheduled = admitted.actions.find((a): a is Scheduled => a.kind === 'schedule-interruption');
-        const target = scheduled ?? { instanceId: request.selector.kind === 'instance' ? request.selector.instanceId : ('i-p0' as Scheduled['instanceId']), reservationId: 'request:req-p:i-p0' as Scheduled['reservationId'], mode: request.mode };
+        const target = scheduled ?? {
+          instanceId: request.selector.kind === 'instance' ? request.selector.instanceId : ('i-p0' as Scheduled['instanceId']),
+          reservationId: 'request:req-p:i-p0' as Scheduled['reservationId'],
+          mode: request.mode,
+        };
         const due: Extract<Notice, { kind: 'interruption-due' }> = {
-          kind: 'interruption-due', eventId: 'due', at: now, requestId: request.requestId, instanceId: target.instanceId, groupId: groupId('web'), reservationId: target.reservationId, mode: target.mode,
+          kind: 'interruption-due',
+          eventId: 'due',
+          at: now,
+          requestId: request.requestId,
+          instanceId: target.instanceId,
+          groupId: groupId('web'),
+          reservationId: target.reservationId,
+          mode: target.mode,
         };
         const plan = planDueInterruption(due, f.fleet, { now, deadline: request.deadline });
         const interrupts = plan.actions.filter((a) => a.kind === 'interrupt-instance');

@@ -1,11 +1,22 @@
 import { describe, expect, it } from 'vitest';
-import {
-  groupId, instanceId, requestId, reservationId, type Action, type InterruptionRequest, type Notice, type Plan,
-} from '../../../lambda/core/domain';
+import { groupId, instanceId, requestId, reservationId, type Action, type InterruptionRequest, type Notice, type Plan } from '../../../lambda/core/domain';
 import { ADMISSION_HORIZON_MS, planDueInterruption, planInterruptionRequest } from '../../../lambda/core/coordinator/plan-request';
 import { RETRY_INTERVAL_MS } from '../../../lambda/core/coordinator/defer-request';
 import { RESTART_GRACE_MS } from '../../../lambda/core/common/reservation-terms';
-import { forecast, group, instance, MINUTE, policy, pool, reservation, res, roomyPool, T0, unknownForecast, fleet as buildFleet } from '../fixtures/fleet-builders';
+import {
+  forecast,
+  group,
+  instance,
+  MINUTE,
+  policy,
+  pool,
+  reservation,
+  res,
+  roomyPool,
+  T0,
+  unknownForecast,
+  fleet as buildFleet,
+} from '../fixtures/fleet-builders';
 
 const WINDOW = 30 * MINUTE;
 const kinds = (plan: Plan): string[] => plan.actions.map((a) => a.kind);
@@ -24,7 +35,9 @@ const request = (overrides: Partial<InterruptionRequest> = {}): InterruptionRequ
 });
 
 /** An On-Demand batch group: three instances of different priority and forecast. */
-const batchFleet = (opts: { pool?: ReturnType<typeof pool>; inFlight?: number; budget?: number | `${number}%`; forecasts?: Parameters<typeof buildFleet>[1] } = {}) =>
+const batchFleet = (
+  opts: { pool?: ReturnType<typeof pool>; inFlight?: number; budget?: number | `${number}%`; forecasts?: Parameters<typeof buildFleet>[1] } = {},
+) =>
   buildFleet(
     [
       group('batch', {
@@ -59,7 +72,13 @@ describe('planInterruptionRequest: admission', () => {
       expiresAt: T0 + 10 * MINUTE + RESTART_GRACE_MS + WINDOW,
     });
     expect(only(plan, 'schedule-interruption')[0]).toEqual({
-      kind: 'schedule-interruption', groupId: 'batch', instanceId: 'i-low', requestId: 'req-1', reservationId: 'request:req-1:i-low', at: T0 + 10 * MINUTE, mode: 'terminate',
+      kind: 'schedule-interruption',
+      groupId: 'batch',
+      instanceId: 'i-low',
+      requestId: 'req-1',
+      reservationId: 'request:req-1:i-low',
+      at: T0 + 10 * MINUTE,
+      mode: 'terminate',
     });
     expect(plan.events.map((e) => e.kind)).toEqual(['reservation-made', 'interruption-scheduled']);
   });
@@ -88,7 +107,12 @@ describe('planInterruptionRequest: admission', () => {
   });
 
   it('a redelivered request keeps the victim it already holds a reservation for', () => {
-    const held = reservation('request:req-1:i-mid', { groupId: 'batch', instanceId: 'i-mid', createdAt: T0 - MINUTE, expiresAt: T0 + WINDOW + RESTART_GRACE_MS });
+    const held = reservation('request:req-1:i-mid', {
+      groupId: 'batch',
+      instanceId: 'i-mid',
+      createdAt: T0 - MINUTE,
+      expiresAt: T0 + WINDOW + RESTART_GRACE_MS,
+    });
     const f = batchFleet({ pool: pool('batch', { vcpu: 16, memoryGiB: 64, networkMbps: 10_000, diskIops: 100_000 }, { reservations: [held] }) });
     const plan = planInterruptionRequest(request(), f, { now: T0 });
     expect(only(plan, 'schedule-interruption')[0]?.instanceId).toBe('i-mid');
@@ -108,7 +132,14 @@ describe('planInterruptionRequest: deferral and refusal', () => {
   it.each([
     {
       name: 'the reservation does not fit → reservation-does-not-fit with the shortfall',
-      fleet: () => batchFleet({ pool: pool('batch', { vcpu: 16, memoryGiB: 64, networkMbps: 10_000, diskIops: 100_000 }, { allocations: { 'i-high': { vcpu: 15.5, memoryGiB: 10 } } }) }),
+      fleet: () =>
+        batchFleet({
+          pool: pool(
+            'batch',
+            { vcpu: 16, memoryGiB: 64, networkMbps: 10_000, diskIops: 100_000 },
+            { allocations: { 'i-high': { vcpu: 15.5, memoryGiB: 10 } } },
+          ),
+        }),
       reason: 'reservation-does-not-fit',
       shortfall: res({ vcpu: 1.5 }),
       retryAt: T0 + RETRY_INTERVAL_MS,
@@ -185,7 +216,9 @@ describe('planInterruptionRequest: deferral and refusal', () => {
       const plan = planInterruptionRequest(request({ selector: { kind: 'instance', instanceId: instanceId('i-s') }, mode }), f, { now: T0 });
       expect(only(plan, 'defer-interruption')[0]).toMatchObject({ reason: 'no-eligible-victim', detail: expect.stringContaining('Spot') });
     }
-    expect(kinds(planInterruptionRequest(request({ selector: { kind: 'instance', instanceId: instanceId('i-s') } }), f, { now: T0 }))).toContain('schedule-interruption');
+    expect(kinds(planInterruptionRequest(request({ selector: { kind: 'instance', instanceId: instanceId('i-s') } }), f, { now: T0 }))).toContain(
+      'schedule-interruption',
+    );
   });
 
   it('does not pick an instance that already holds a reservation for another interruption or restart', () => {
@@ -207,15 +240,29 @@ const due = (overrides: Partial<Extract<Notice, { kind: 'interruption-due' }>> =
   ...overrides,
 });
 const heldPool = (opts: { expiresAt?: number; allocations?: Record<string, { vcpu?: number; memoryGiB?: number }> } = {}) =>
-  pool('batch', { vcpu: 16, memoryGiB: 64, networkMbps: 10_000, diskIops: 100_000 }, {
-    allocations: opts.allocations ?? {},
-    reservations: [reservation('request:req-1:i-low', { groupId: 'batch', instanceId: 'i-low', amount: res({ vcpu: 2, memoryGiB: 6 }), createdAt: T0 - 20 * MINUTE, expiresAt: opts.expiresAt ?? T0 + WINDOW })],
-  });
+  pool(
+    'batch',
+    { vcpu: 16, memoryGiB: 64, networkMbps: 10_000, diskIops: 100_000 },
+    {
+      allocations: opts.allocations ?? {},
+      reservations: [
+        reservation('request:req-1:i-low', {
+          groupId: 'batch',
+          instanceId: 'i-low',
+          amount: res({ vcpu: 2, memoryGiB: 6 }),
+          createdAt: T0 - 20 * MINUTE,
+          expiresAt: opts.expiresAt ?? T0 + WINDOW,
+        }),
+      ],
+    },
+  );
 
 describe('planDueInterruption (executor re-check)', () => {
   it('interrupts when the reservation is still held and the budget allows', () => {
     const plan = planDueInterruption(due(), batchFleet({ pool: heldPool() }), { now: T0 });
-    expect(plan.actions).toEqual([{ kind: 'interrupt-instance', groupId: 'batch', instanceId: 'i-low', mode: 'terminate', requestId: 'req-1', reason: 'scheduled interruption req-1' }]);
+    expect(plan.actions).toEqual([
+      { kind: 'interrupt-instance', groupId: 'batch', instanceId: 'i-low', mode: 'terminate', requestId: 'req-1', reason: 'scheduled interruption req-1' },
+    ]);
   });
 
   it('re-reserves when the reservation expired, then interrupts', () => {
@@ -225,9 +272,17 @@ describe('planDueInterruption (executor re-check)', () => {
   });
 
   it('defers with the shortfall when the reservation is gone and no longer fits', () => {
-    const plan = planDueInterruption(due(), batchFleet({ pool: pool('batch', { vcpu: 16, memoryGiB: 64, networkMbps: 10_000, diskIops: 100_000 }, { allocations: { 'i-high': { vcpu: 15 } } }) }), { now: T0 });
+    const plan = planDueInterruption(
+      due(),
+      batchFleet({ pool: pool('batch', { vcpu: 16, memoryGiB: 64, networkMbps: 10_000, diskIops: 100_000 }, { allocations: { 'i-high': { vcpu: 15 } } }) }),
+      { now: T0 },
+    );
     expect(kinds(plan)).toEqual(['defer-interruption']);
-    expect(only(plan, 'defer-interruption')[0]).toMatchObject({ reason: 'reservation-does-not-fit', shortfall: res({ vcpu: 1 }), retryAt: T0 + RETRY_INTERVAL_MS });
+    expect(only(plan, 'defer-interruption')[0]).toMatchObject({
+      reason: 'reservation-does-not-fit',
+      shortfall: res({ vcpu: 1 }),
+      retryAt: T0 + RETRY_INTERVAL_MS,
+    });
   });
 
   it('releases the reservation and defers when the budget is exhausted at the due time', () => {
@@ -265,7 +320,9 @@ describe('coordinator with a roomy standard pool', () => {
 describe('planInterruptionRequest: impossible windows', () => {
   it('refuses a request whose notBefore is after its deadline', () => {
     const plan = planInterruptionRequest(request({ notBefore: T0 + 60 * MINUTE, deadline: T0 + 30 * MINUTE }), batchFleet(), { now: T0 });
-    expect(plan.actions).toEqual([expect.objectContaining({ kind: 'defer-interruption', reason: 'deadline-passed', detail: expect.stringContaining('after the deadline') })]);
+    expect(plan.actions).toEqual([
+      expect.objectContaining({ kind: 'defer-interruption', reason: 'deadline-passed', detail: expect.stringContaining('after the deadline') }),
+    ]);
   });
 
   it.each([

@@ -14,8 +14,14 @@ describe('standbyRefusal: EnterStandby with a decrement may not take a group bel
   it.each([
     [{ desiredCapacity: 3, minSize: 2 }, undefined],
     [{ desiredCapacity: 3, minSize: 0 }, undefined],
-    [{ desiredCapacity: 2, minSize: 2 }, 'moving a member of web to Standby would take its desired capacity to 1, below its min size 2 (Auto Scaling refuses EnterStandby)'],
-    [{ desiredCapacity: 0, minSize: 0 }, 'moving a member of web to Standby would take its desired capacity to -1, below its min size 0 (Auto Scaling refuses EnterStandby)'],
+    [
+      { desiredCapacity: 2, minSize: 2 },
+      'moving a member of web to Standby would take its desired capacity to 1, below its min size 2 (Auto Scaling refuses EnterStandby)',
+    ],
+    [
+      { desiredCapacity: 0, minSize: 0 },
+      'moving a member of web to Standby would take its desired capacity to -1, below its min size 0 (Auto Scaling refuses EnterStandby)',
+    ],
     [{ desiredCapacity: Number.NaN, minSize: 0 }, 'the desired capacity of web is NaN: cannot move a member to Standby'],
   ])('%o → %s', (sizes, expected) => {
     expect(standbyRefusal({ id: groupId('web'), ...sizes })).toBe(expected);
@@ -26,7 +32,12 @@ describe('voluntaryStop', () => {
   it.each(['stop', 'hibernate'] as const)('%s: EnterStandby first, then the interruption carrying the request id', (mode) => {
     const actions = voluntaryStop({ group: { id: groupId('web') }, instance: { id: instanceId('i-1') }, mode, reason: 'r', requestId: requestId('q') });
     expect(actions).toEqual([
-      { kind: 'enter-standby', groupId: 'web', instanceId: 'i-1', reason: `before ${mode === 'stop' ? 'stopping' : 'hibernating'} it (no health-check replacement): r` },
+      {
+        kind: 'enter-standby',
+        groupId: 'web',
+        instanceId: 'i-1',
+        reason: `before ${mode === 'stop' ? 'stopping' : 'hibernating'} it (no health-check replacement): r`,
+      },
       { kind: 'interrupt-instance', groupId: 'web', instanceId: 'i-1', mode, reason: 'r', requestId: 'q' },
     ]);
   });
@@ -45,9 +56,14 @@ describe('the pending retype recorded in a sibling reservation id', () => {
 
   it('round-trips for any event id (colons included) and any instance type name', () => {
     fc.assert(
-      fc.property(fc.string({ minLength: 1 }), fc.stringMatching(/^i-[0-9a-f]{8,17}$/), fc.stringMatching(/^[a-z0-9-]{1,12}\.[a-z0-9-]{1,12}$/), (source, id, type) => {
-        expect(pendingRetype({ id: resizeReservationId(source, instanceId(id), type) })).toBe(type);
-      }),
+      fc.property(
+        fc.string({ minLength: 1 }),
+        fc.stringMatching(/^i-[0-9a-f]{8,17}$/),
+        fc.stringMatching(/^[a-z0-9-]{1,12}\.[a-z0-9-]{1,12}$/),
+        (source, id, type) => {
+          expect(pendingRetype({ id: resizeReservationId(source, instanceId(id), type) })).toBe(type);
+        },
+      ),
       RUNS,
     );
   });
@@ -67,20 +83,69 @@ describe('planStateChange: the stop → modify → start continues from the stat
   const RESIZE = 'sibling:evt-1:i-od:retype-to:m5.xlarge';
   const sibling = (state: 'stopped' | 'running' | 'pending', instanceType = 'm5.large') => instance('i-od', { lifecycle: 'on-demand', state, instanceType });
   const fleetWith = (state: 'stopped' | 'running' | 'pending', reservations: readonly Parameters<typeof reservation>[], instanceType?: string): FleetView =>
-    fleet([group('web', { instances: [sibling(state, instanceType)], pool: roomyPool('web', { reservations: reservations.map((args) => reservation(...args)) }) })], [forecast('i-od', { vcpu: 1 })]);
-  const notice = (state: 'stopped' | 'running', at = T0): Notice & { kind: 'state-change' } => ({ kind: 'state-change', eventId: 'sc', at, instanceId: instanceId('i-od'), state });
+    fleet(
+      [group('web', { instances: [sibling(state, instanceType)], pool: roomyPool('web', { reservations: reservations.map((args) => reservation(...args)) }) })],
+      [forecast('i-od', { vcpu: 1 })],
+    );
+  const notice = (state: 'stopped' | 'running', at = T0): Notice & { kind: 'state-change' } => ({
+    kind: 'state-change',
+    eventId: 'sc',
+    at,
+    instanceId: instanceId('i-od'),
+    state,
+  });
   const kinds = (p: Plan) => p.actions.map((a) => a.kind);
 
   it.each<[string, FleetView, Notice & { kind: 'state-change' }, readonly Action['kind'][]]>([
-    ['stopped with a pending resize: retype, then start', fleetWith('stopped', [[RESIZE, { instanceId: 'i-od' }]]), notice('stopped'), ['retype-stopped-instance', 'start-instance']],
-    ['stopped, already the target type: start only', fleetWith('stopped', [[RESIZE, { instanceId: 'i-od' }]], 'm5.xlarge'), notice('stopped'), ['start-instance']],
+    [
+      'stopped with a pending resize: retype, then start',
+      fleetWith('stopped', [[RESIZE, { instanceId: 'i-od' }]]),
+      notice('stopped'),
+      ['retype-stopped-instance', 'start-instance'],
+    ],
+    [
+      'stopped, already the target type: start only',
+      fleetWith('stopped', [[RESIZE, { instanceId: 'i-od' }]], 'm5.xlarge'),
+      notice('stopped'),
+      ['start-instance'],
+    ],
     ['stopped with no resize waiting: nothing', fleetWith('stopped', [['sibling:evt-1:i-od', { instanceId: 'i-od' }]]), notice('stopped'), ['noop']],
-    ['stopped, but the instance has started since (late event): nothing', fleetWith('pending', [[RESIZE, { instanceId: 'i-od' }]]), notice('stopped'), ['noop']],
-    ['stopped before the resize was planned: nothing', fleetWith('stopped', [[RESIZE, { instanceId: 'i-od', createdAt: T0 + MINUTE }]]), notice('stopped'), ['noop']],
-    ['stopped after the resize reservation expired: nothing', fleetWith('stopped', [[RESIZE, { instanceId: 'i-od', expiresAt: T0 - 1 }]]), notice('stopped'), ['noop']],
-    ['running after the resize: hand-over, then ExitStandby', fleetWith('running', [[RESIZE, { instanceId: 'i-od' }]], 'm5.xlarge'), notice('running'), ['hand-over', 'exit-standby']],
-    ['running after a requested stop: hand-over, then ExitStandby', fleetWith('running', [['request:q:i-od', { instanceId: 'i-od' }]]), notice('running'), ['hand-over', 'exit-standby']],
-    ['running after a Spot stop (no Standby): hand-over only', fleetWith('running', [['warning:e:i-od', { instanceId: 'i-od' }]]), notice('running'), ['hand-over']],
+    [
+      'stopped, but the instance has started since (late event): nothing',
+      fleetWith('pending', [[RESIZE, { instanceId: 'i-od' }]]),
+      notice('stopped'),
+      ['noop'],
+    ],
+    [
+      'stopped before the resize was planned: nothing',
+      fleetWith('stopped', [[RESIZE, { instanceId: 'i-od', createdAt: T0 + MINUTE }]]),
+      notice('stopped'),
+      ['noop'],
+    ],
+    [
+      'stopped after the resize reservation expired: nothing',
+      fleetWith('stopped', [[RESIZE, { instanceId: 'i-od', expiresAt: T0 - 1 }]]),
+      notice('stopped'),
+      ['noop'],
+    ],
+    [
+      'running after the resize: hand-over, then ExitStandby',
+      fleetWith('running', [[RESIZE, { instanceId: 'i-od' }]], 'm5.xlarge'),
+      notice('running'),
+      ['hand-over', 'exit-standby'],
+    ],
+    [
+      'running after a requested stop: hand-over, then ExitStandby',
+      fleetWith('running', [['request:q:i-od', { instanceId: 'i-od' }]]),
+      notice('running'),
+      ['hand-over', 'exit-standby'],
+    ],
+    [
+      'running after a Spot stop (no Standby): hand-over only',
+      fleetWith('running', [['warning:e:i-od', { instanceId: 'i-od' }]]),
+      notice('running'),
+      ['hand-over'],
+    ],
     ['running with nothing held: nothing to do', fleetWith('running', []), notice('running'), []],
   ])('%s', (_name, f, n, expected) => {
     const plan = planStateChange(n, f, T0 + MINUTE);
@@ -118,8 +183,11 @@ describe('property: no plan stops or hibernates an Auto Scaling member without a
   });
 
   it('is not vacuous for notices: the scenarios include plans that stop a member (sibling resizes)', () => {
-    const stops = fc.sample(noticeScenario, { numRuns: 1500, seed: 42 }).flatMap(({ f, notice, now }) =>
-      planNoticeResponse(notice, f.fleet, { now }).actions.filter((a) => a.kind === 'interrupt-instance' && a.mode !== 'terminate'));
+    const stops = fc
+      .sample(noticeScenario, { numRuns: 1500, seed: 42 })
+      .flatMap(({ f, notice, now }) =>
+        planNoticeResponse(notice, f.fleet, { now }).actions.filter((a) => a.kind === 'interrupt-instance' && a.mode !== 'terminate'),
+      );
     expect(stops.length).toBeGreaterThan(0);
   });
 
@@ -139,8 +207,14 @@ describe('property: no plan stops or hibernates an Auto Scaling member without a
         const fleetView: FleetView = { ...f.fleet, groups: f.fleet.groups.map((g) => ({ ...g, minSize })) };
         const located = fleetView.groups.find((g) => g.instances.some((i) => i.id === id));
         const notice = {
-          kind: 'interruption-due' as const, eventId: 'due', at: T0, requestId: requestId('q'), instanceId: instanceId(id),
-          groupId: located?.id ?? groupId('web'), reservationId: reservationId(held ? `request:q:${id}` : 'request:q:none'), mode,
+          kind: 'interruption-due' as const,
+          eventId: 'due',
+          at: T0,
+          requestId: requestId('q'),
+          instanceId: instanceId(id),
+          groupId: located?.id ?? groupId('web'),
+          reservationId: reservationId(held ? `request:q:${id}` : 'request:q:none'),
+          mode,
         };
         const plan = planDueInterruption(notice, fleetView, { now: T0 });
         stops += plan.actions.filter((a) => a.kind === 'interrupt-instance' && a.mode !== 'terminate').length;
@@ -156,10 +230,20 @@ describe('property: no plan stops or hibernates an Auto Scaling member without a
     for (const { f, id, mode, held, minSize } of fc.sample(due, { numRuns: 3000, seed: 42 })) {
       const fleetView: FleetView = { ...f.fleet, groups: f.fleet.groups.map((g) => ({ ...g, minSize })) };
       const located = fleetView.groups.find((g) => g.instances.some((i) => i.id === id));
-      const plan = planDueInterruption({
-        kind: 'interruption-due', eventId: 'due', at: T0, requestId: requestId('q'), instanceId: instanceId(id),
-        groupId: located?.id ?? groupId('web'), reservationId: reservationId(held ? `request:q:${id}` : 'request:q:none'), mode,
-      }, fleetView, { now: T0 });
+      const plan = planDueInterruption(
+        {
+          kind: 'interruption-due',
+          eventId: 'due',
+          at: T0,
+          requestId: requestId('q'),
+          instanceId: instanceId(id),
+          groupId: located?.id ?? groupId('web'),
+          reservationId: reservationId(held ? `request:q:${id}` : 'request:q:none'),
+          mode,
+        },
+        fleetView,
+        { now: T0 },
+      );
       stops += plan.actions.filter((a) => a.kind === 'interrupt-instance' && a.mode !== 'terminate').length;
     }
     expect(stops).toBeGreaterThan(0);

@@ -3,7 +3,12 @@ import { describe, expect, it } from 'vitest';
 import { ValidationError } from '../../../lambda/contracts/validation';
 import type { Resources } from '../../../lambda/core/domain';
 import {
-  DEFAULT_PLACEMENT_WEIGHTS, InvalidPlacementInputError, choosePlacement, parsePlacementWeights, scorePlacement, toPriority01,
+  DEFAULT_PLACEMENT_WEIGHTS,
+  InvalidPlacementInputError,
+  choosePlacement,
+  parsePlacementWeights,
+  scorePlacement,
+  toPriority01,
   type PlacementTarget,
 } from '../../../lambda/core/placement/placement-score';
 import { PRIORITY_NAMES } from '../../../lambda/contracts/policy-schema';
@@ -13,7 +18,10 @@ const res = (vcpu: number, memoryGiB: number, networkMbps = 0, diskIops = 0): Re
 const target = (id: string, capacity: Resources, used: Resources): PlacementTarget => ({ id, capacity, used });
 
 /** The seed's calculate_node_score, transcribed line by line (CPU and memory only). */
-const seedNodeScore = (node: { total_cpu: number; used_cpu: number; total_memory: number; used_memory: number }, task: { cpu_cores: number; memory_gb: number; priority_value: number }): number => {
+const seedNodeScore = (
+  node: { total_cpu: number; used_cpu: number; total_memory: number; used_memory: number },
+  task: { cpu_cores: number; memory_gb: number; priority_value: number },
+): number => {
   const available_cpu = node.total_cpu - node.used_cpu;
   const available_memory = node.total_memory - node.used_memory;
   if (available_cpu < task.cpu_cores || available_memory < task.memory_gb) return -1;
@@ -49,14 +57,26 @@ describe('seed 9848041 resource broker example', () => {
   it('matches the transcribed seed formula whenever network and disk have room', () => {
     const dim = fc.integer({ min: 1, max: 256 });
     fc.assert(
-      fc.property(dim, dim, dim, dim, fc.integer({ min: 0, max: 64 }), fc.integer({ min: 0, max: 64 }), fc.integer({ min: 0, max: 100 }), (tc, uc, tm, um, dc, dm, p) => {
-        const usedCpu = Math.min(uc, tc);
-        const usedMem = Math.min(um, tm);
-        const ours = scorePlacement(target('n', res(tc, tm, 100, 100), res(usedCpu, usedMem)), res(dc, dm), p / 100);
-        const seed = seedNodeScore({ total_cpu: tc, used_cpu: usedCpu, total_memory: tm, used_memory: usedMem }, { cpu_cores: dc, memory_gb: dm, priority_value: p / 100 });
-        if (seed === -1) expect(ours).toBe('does-not-fit');
-        else expect(ours).toBeCloseTo(seed, 12);
-      }),
+      fc.property(
+        dim,
+        dim,
+        dim,
+        dim,
+        fc.integer({ min: 0, max: 64 }),
+        fc.integer({ min: 0, max: 64 }),
+        fc.integer({ min: 0, max: 100 }),
+        (tc, uc, tm, um, dc, dm, p) => {
+          const usedCpu = Math.min(uc, tc);
+          const usedMem = Math.min(um, tm);
+          const ours = scorePlacement(target('n', res(tc, tm, 100, 100), res(usedCpu, usedMem)), res(dc, dm), p / 100);
+          const seed = seedNodeScore(
+            { total_cpu: tc, used_cpu: usedCpu, total_memory: tm, used_memory: usedMem },
+            { cpu_cores: dc, memory_gb: dm, priority_value: p / 100 },
+          );
+          if (seed === -1) expect(ours).toBe('does-not-fit');
+          else expect(ours).toBeCloseTo(seed, 12);
+        },
+      ),
     );
   });
 });
@@ -83,23 +103,61 @@ describe('scorePlacement', () => {
   it('stays within [0, sum of weights] for any fitting placement', () => {
     const w = fc.double({ min: 0, max: 10, noNaN: true });
     fc.assert(
-      fc.property(w, w, w, fc.double({ min: 0, max: 1, noNaN: true }), fc.integer({ min: 0, max: 64 }), fc.integer({ min: 0, max: 64 }), (wp, wc, wm, p, uc, um) => {
-        fc.pre(wp + wc + wm > 0);
-        const score = scorePlacement(target('t', res(64, 64), res(uc, um)), res(0, 0), p, { priority: wp, freeCpu: wc, freeMemory: wm });
-        expect(typeof score).toBe('number');
-        expect(score as number).toBeGreaterThanOrEqual(0);
-        expect(score as number).toBeLessThanOrEqual(wp + wc + wm + 1e-12);
-      }),
+      fc.property(
+        w,
+        w,
+        w,
+        fc.double({ min: 0, max: 1, noNaN: true }),
+        fc.integer({ min: 0, max: 64 }),
+        fc.integer({ min: 0, max: 64 }),
+        (wp, wc, wm, p, uc, um) => {
+          fc.pre(wp + wc + wm > 0);
+          const score = scorePlacement(target('t', res(64, 64), res(uc, um)), res(0, 0), p, { priority: wp, freeCpu: wc, freeMemory: wm });
+          expect(typeof score).toBe('number');
+          expect(score as number).toBeGreaterThanOrEqual(0);
+          expect(score as number).toBeLessThanOrEqual(wp + wc + wm + 1e-12);
+        },
+      ),
     );
   });
 
   it.each<[string, () => unknown, new (...a: never[]) => Error, string]>([
-    ['NaN priority', () => scorePlacement(target('t', res(8, 8), res(0, 0)), res(1, 1), Number.NaN), InvalidPlacementInputError, 'placement priority01: expected a number between 0 and 1, got NaN'],
-    ['priority above 1', () => scorePlacement(target('t', res(8, 8), res(0, 0)), res(1, 1), 90), InvalidPlacementInputError, 'placement priority01: expected a number between 0 and 1, got 90'],
-    ['NaN demand', () => scorePlacement(target('t', res(8, 8), res(0, 0)), res(Number.NaN, 1), 0.5), InvalidResourcesError, 'placement demand: vcpu must be a finite number ≥ 0 (got NaN)'],
-    ['negative used', () => scorePlacement(target('t', res(8, 8), res(0, -1)), res(1, 1), 0.5), InvalidResourcesError, 'placement target used: memoryGiB must be a finite number ≥ 0 (got -1)'],
-    ['negative weight', () => scorePlacement(target('t', res(8, 8), res(0, 0)), res(1, 1), 0.5, { priority: -1, freeCpu: 1, freeMemory: 1 }), ValidationError, 'invalid placement weights: priority'],
-    ['all-zero weights', () => parsePlacementWeights({ priority: 0, freeCpu: 0, freeMemory: 0 }), ValidationError, 'at least one weight must be greater than 0'],
+    [
+      'NaN priority',
+      () => scorePlacement(target('t', res(8, 8), res(0, 0)), res(1, 1), Number.NaN),
+      InvalidPlacementInputError,
+      'placement priority01: expected a number between 0 and 1, got NaN',
+    ],
+    [
+      'priority above 1',
+      () => scorePlacement(target('t', res(8, 8), res(0, 0)), res(1, 1), 90),
+      InvalidPlacementInputError,
+      'placement priority01: expected a number between 0 and 1, got 90',
+    ],
+    [
+      'NaN demand',
+      () => scorePlacement(target('t', res(8, 8), res(0, 0)), res(Number.NaN, 1), 0.5),
+      InvalidResourcesError,
+      'placement demand: vcpu must be a finite number ≥ 0 (got NaN)',
+    ],
+    [
+      'negative used',
+      () => scorePlacement(target('t', res(8, 8), res(0, -1)), res(1, 1), 0.5),
+      InvalidResourcesError,
+      'placement target used: memoryGiB must be a finite number ≥ 0 (got -1)',
+    ],
+    [
+      'negative weight',
+      () => scorePlacement(target('t', res(8, 8), res(0, 0)), res(1, 1), 0.5, { priority: -1, freeCpu: 1, freeMemory: 1 }),
+      ValidationError,
+      'invalid placement weights: priority',
+    ],
+    [
+      'all-zero weights',
+      () => parsePlacementWeights({ priority: 0, freeCpu: 0, freeMemory: 0 }),
+      ValidationError,
+      'at least one weight must be greater than 0',
+    ],
     ['unknown weight key', () => parsePlacementWeights({ priority: 0.5, freeCpu: 0.3, freeMem: 0.2 }), ValidationError, 'invalid placement weights'],
     ['NaN weight', () => parsePlacementWeights({ priority: Number.NaN, freeCpu: 0.3, freeMemory: 0.2 }), ValidationError, 'priority'],
     ['priority out of 0..100', () => toPriority01(101), InvalidPlacementInputError, 'placement priority: expected a number between 0 and 100, got 101'],

@@ -5,9 +5,17 @@ import { shapingPolicyYamlSchema } from '../../../lambda/contracts/policy-schema
 import { toShapingPolicy } from '../../../lambda/core/policy/to-shaping-policy';
 import { forecast, group, instance, roomyPool, T0, fleet as buildFleet } from '../fixtures/fleet-builders';
 
-const policyFrom = (extra: Record<string, unknown>): ShapingPolicy => toShapingPolicy(shapingPolicyYamlSchema.parse({ policy_name: 'web', priority: 'high', ...extra }));
+const policyFrom = (extra: Record<string, unknown>): ShapingPolicy =>
+  toShapingPolicy(shapingPolicyYamlSchema.parse({ policy_name: 'web', priority: 'high', ...extra }));
 
-const warning = (id: string): Notice => ({ kind: 'spot-interruption-warning', eventId: `evt-${id}`, at: T0, instanceId: instanceId(id), action: 'terminate', deadline: T0 + 120_000 });
+const warning = (id: string): Notice => ({
+  kind: 'spot-interruption-warning',
+  eventId: `evt-${id}`,
+  at: T0,
+  instanceId: instanceId(id),
+  action: 'terminate',
+  deadline: T0 + 120_000,
+});
 
 /**
  * Two running On-Demand siblings with room for the victim's 1 vCPU / 2 GiB: i-cpu has most of its CPU free
@@ -38,12 +46,12 @@ const placedOn = (policy: ShapingPolicy): string | undefined => {
 describe('placement_weights in the notice plan', () => {
   it.each([
     // Scores (free CPU · w_cpu + free memory · w_mem): i-cpu 0.875·0.3 + 0.125·0.2 = 0.2875 > i-mem 0.125·0.3 + 0.875·0.2 = 0.2125.
-    ['the seed\'s defaults (0.3 / 0.2)', 'i-cpu', {}],
+    ["the seed's defaults (0.3 / 0.2)", 'i-cpu', {}],
     // i-cpu 0.875·0.1 + 0.125·0.5 = 0.15 < i-mem 0.125·0.1 + 0.875·0.5 = 0.45.
     ['memory weighted above CPU (0.1 / 0.5)', 'i-mem', { placement_weights: { free_cpu: 0.1, free_memory: 0.5 } }],
     ['only free memory counts (0 / 1)', 'i-mem', { placement_weights: { free_cpu: 0, free_memory: 1 } }],
     ['only free CPU counts (1 / 0)', 'i-cpu', { placement_weights: { free_cpu: 1, free_memory: 0 } }],
-  ])('%s: the victim\'s load lands on %s', (_name, expected, extra) => {
+  ])("%s: the victim's load lands on %s", (_name, expected, extra) => {
     expect(placedOn(policyFrom(extra))).toBe(expected);
   });
 

@@ -17,11 +17,27 @@ describe('chooseReplacementHandOvers', () => {
 
   it.each([
     ['a newcomer takes the reservation of a victim that is gone', [gone], [newcomer('i-new', 2)], [['request:r1:i-gone', 'i-new']]],
-    ['the longest-waiting first, to the oldest newcomer', [gone, older], [newcomer('i-b', 1), newcomer('i-a', 2)], [['lifecycle:e1:i-gone2', 'i-a'], ['request:r1:i-gone', 'i-b']]],
+    [
+      'the longest-waiting first, to the oldest newcomer',
+      [gone, older],
+      [newcomer('i-b', 1), newcomer('i-a', 2)],
+      [
+        ['lifecycle:e1:i-gone2', 'i-a'],
+        ['request:r1:i-gone', 'i-b'],
+      ],
+    ],
     ['one reservation per newcomer; extra newcomers get none', [gone], [newcomer('i-a', 2), newcomer('i-b', 1)], [['request:r1:i-gone', 'i-a']]],
     ['a victim still running keeps its reservation (the interruption is still to come)', [running], [newcomer('i-new', 2)], []],
     ['expired and sibling reservations are never handed to a newcomer', [expired, sibling], [newcomer('i-new', 2)], []],
-    ['an instance restarted under its own id takes its own reservation first', [gone, own], [newcomer('i-new', 3), newcomer('i-back', 2)], [['warning:e3:i-back', 'i-back'], ['request:r1:i-gone', 'i-new']]],
+    [
+      'an instance restarted under its own id takes its own reservation first',
+      [gone, own],
+      [newcomer('i-new', 3), newcomer('i-back', 2)],
+      [
+        ['warning:e3:i-back', 'i-back'],
+        ['request:r1:i-gone', 'i-new'],
+      ],
+    ],
     ['its own reservation made after it started is for an interruption to come: not taken', [lateOwn], [newcomer('i-fresh', 3)], []],
   ])('%s', (_name, reservations, newcomers, expected) => {
     const web = group('web', { pool: roomyPool('web', { reservations }), instances: [instance('i-run'), shutting, instance('i-back'), instance('i-fresh')] });
@@ -34,29 +50,62 @@ describe('restart lineage of hand-overs', () => {
   const victimRes = reservation('warning:e1:i-victim', { instanceId: 'i-victim', createdAt: T0 - 10 * MINUTE });
   const ownRes = reservation('warning:e2:i-back', { instanceId: 'i-back', createdAt: T0 - 10 * MINUTE });
   const replacement = instance('i-new', { instanceType: 'm5.xlarge', launchedAt: T0 - 2 * MINUTE });
-  const web = group('web', { policy: policy({ postRestartWindowMinutes: 20 }), pool: roomyPool('web', { reservations: [victimRes, ownRes] }), instances: [replacement, instance('i-back')] });
-  const standby = group('standby', { role: 'standby', policy: policy({ postRestartWindowMinutes: 45 }), instances: [instance('i-warm', { groupId: 'standby', lifecycle: 'on-demand' })] });
+  const web = group('web', {
+    policy: policy({ postRestartWindowMinutes: 20 }),
+    pool: roomyPool('web', { reservations: [victimRes, ownRes] }),
+    instances: [replacement, instance('i-back')],
+  });
+  const standby = group('standby', {
+    role: 'standby',
+    policy: policy({ postRestartWindowMinutes: 45 }),
+    instances: [instance('i-warm', { groupId: 'standby', lifecycle: 'on-demand' })],
+  });
   const world = fleet([web, standby]);
-  const handOver = (reservationId: string, instanceId: string): Action & { kind: 'hand-over' } =>
-    ({ kind: 'hand-over', groupId: web.id, reservationId: reservationId as never, instanceId: iid(instanceId), reason: 'test' });
+  const handOver = (reservationId: string, instanceId: string): Action & { kind: 'hand-over' } => ({
+    kind: 'hand-over',
+    groupId: web.id,
+    reservationId: reservationId as never,
+    instanceId: iid(instanceId),
+    reason: 'test',
+  });
 
   it.each<[string, Action & { kind: 'hand-over' }, string | undefined, Partial<Action> | undefined]>([
-    ['a replacement in the snapshot: its type and vCPUs, its group\'s window', handOver(victimRes.id, 'i-new'), undefined,
-      { kind: 'inherit-profile', groupId: web.id, fromInstanceId: iid('i-victim'), toInstanceId: iid('i-new'), restartedAt: T0, windowMinutes: 20, heir: { instanceType: 'm5.xlarge', vcpus: 4 } }],
-    ['a standby instance taking a primary\'s load: its own group and window', handOver(victimRes.id, 'i-warm'), undefined,
-      { groupId: standby.id, windowMinutes: 45, heir: { instanceType: 'm5.large', vcpus: 2 } }],
-    ['a launch hook\'s newcomer not described yet: the launch group, no type', handOver(victimRes.id, 'i-unseen'), 'standby',
-      { groupId: standby.id, toInstanceId: iid('i-unseen'), windowMinutes: 45 }],
+    [
+      "a replacement in the snapshot: its type and vCPUs, its group's window",
+      handOver(victimRes.id, 'i-new'),
+      undefined,
+      {
+        kind: 'inherit-profile',
+        groupId: web.id,
+        fromInstanceId: iid('i-victim'),
+        toInstanceId: iid('i-new'),
+        restartedAt: T0,
+        windowMinutes: 20,
+        heir: { instanceType: 'm5.xlarge', vcpus: 4 },
+      },
+    ],
+    [
+      "a standby instance taking a primary's load: its own group and window",
+      handOver(victimRes.id, 'i-warm'),
+      undefined,
+      { groupId: standby.id, windowMinutes: 45, heir: { instanceType: 'm5.large', vcpus: 2 } },
+    ],
+    [
+      "a launch hook's newcomer not described yet: the launch group, no type",
+      handOver(victimRes.id, 'i-unseen'),
+      'standby',
+      { groupId: standby.id, toInstanceId: iid('i-unseen'), windowMinutes: 45 },
+    ],
     ['a restart under its own id carries nothing', handOver(ownRes.id, 'i-back'), undefined, undefined],
     ['a reservation the snapshot does not hold carries nothing', handOver('warning:e9:i-x', 'i-new'), undefined, undefined],
   ])('%s', (_name, h, launchGroup, expected) => {
-    const out = lineageOf(world, h, T0, launchGroup === undefined ? undefined : iid(launchGroup) as never);
+    const out = lineageOf(world, h, T0, launchGroup === undefined ? undefined : (iid(launchGroup) as never));
     if (expected === undefined) expect(out).toBeUndefined();
     else expect(out).toMatchObject(expected);
     if (launchGroup !== undefined) expect(out).not.toHaveProperty('heir');
   });
 
-  it('withLineage appends each hand-over\'s lineage after the plan (a failed profile write never holds back a lifecycle action)', () => {
+  it("withLineage appends each hand-over's lineage after the plan (a failed profile write never holds back a lifecycle action)", () => {
     const complete: Action = { kind: 'complete-lifecycle-action', groupId: web.id, instanceId: iid('i-new'), hookName: 'h', token: 't', result: 'CONTINUE' };
     const plan: Plan = { actions: [handOver(victimRes.id, 'i-new'), complete], events: [] };
     expect(withLineage(plan, world, T0).actions.map((a) => a.kind)).toEqual(['hand-over', 'complete-lifecycle-action', 'inherit-profile']);
@@ -65,7 +114,10 @@ describe('restart lineage of hand-overs', () => {
   });
 
   it('refreshLineage: each replacement restarts at its launch; a restart under its own id carries nothing', () => {
-    const out = refreshLineage(world, web, [{ reservationId: victimRes.id, instanceId: iid('i-new') }, { reservationId: ownRes.id, instanceId: iid('i-back') }]);
+    const out = refreshLineage(world, web, [
+      { reservationId: victimRes.id, instanceId: iid('i-new') },
+      { reservationId: ownRes.id, instanceId: iid('i-back') },
+    ]);
     expect(out).toEqual([expect.objectContaining({ fromInstanceId: iid('i-victim'), toInstanceId: iid('i-new'), restartedAt: replacement.launchedAt })]);
   });
 });

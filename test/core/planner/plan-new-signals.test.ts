@@ -16,14 +16,28 @@ const only = <K extends Action['kind']>(plan: Plan, kind: K): Extract<Action, { 
   plan.actions.filter((a): a is Extract<Action, { kind: K }> => a.kind === kind);
 
 const crWarning = (id: string, deadline = T0 + 120_000): Notice => ({
-  kind: 'capacity-reservation-interruption-warning', eventId: `cr-${id}`, at: T0, instanceId: instanceId(id), deadline, availabilityZoneId: 'use1-az1',
+  kind: 'capacity-reservation-interruption-warning',
+  eventId: `cr-${id}`,
+  at: T0,
+  instanceId: instanceId(id),
+  deadline,
+  availabilityZoneId: 'use1-az1',
 });
 
 const maintenance = (ids: readonly string[], startTime = T0 + 14 * DAY): Notice => ({
-  kind: 'scheduled-maintenance', eventId: 'health-1', at: T0, eventTypeCode: 'AWS_EC2_INSTANCE_RETIREMENT_SCHEDULED', startTime,
+  kind: 'scheduled-maintenance',
+  eventId: 'health-1',
+  at: T0,
+  eventTypeCode: 'AWS_EC2_INSTANCE_RETIREMENT_SCHEDULED',
+  startTime,
   requests: ids.map((id): InterruptionRequest => ({
-    requestId: requestId(`maint-abc-${id}`), selector: { kind: 'instance', instanceId: instanceId(id) }, reason: 'AWS Health retirement',
-    notBefore: T0, deadline: startTime, mode: 'terminate', requestedAt: T0,
+    requestId: requestId(`maint-abc-${id}`),
+    selector: { kind: 'instance', instanceId: instanceId(id) },
+    reason: 'AWS Health retirement',
+    notBefore: T0,
+    deadline: startTime,
+    mode: 'terminate',
+    requestedAt: T0,
   })),
 });
 
@@ -31,7 +45,11 @@ describe('planNoticeResponse: interruptible Capacity Reservation warning', () =>
   it('prepares like a Spot warning: reserves until the termination time + grace + window, brings warm capacity into service', () => {
     const plan = planNoticeResponse(crWarning('i-a1', T0 + 90_000), standardFleet(), { now: T0 });
     expect(kinds(plan)).toEqual(['reserve', 'change-desired-capacity']);
-    expect(only(plan, 'reserve')[0]?.reservation).toMatchObject({ id: 'warning:cr-i-a1:i-a1', groupId: 'web', expiresAt: T0 + 90_000 + RESTART_GRACE_MS + WINDOW });
+    expect(only(plan, 'reserve')[0]?.reservation).toMatchObject({
+      id: 'warning:cr-i-a1:i-a1',
+      groupId: 'web',
+      expiresAt: T0 + 90_000 + RESTART_GRACE_MS + WINDOW,
+    });
     expect(raisedTo(plan)).toEqual([expect.objectContaining({ groupId: 'web-standby', raisedTo: 1 })]);
     expect(plan.events).toContainEqual(expect.objectContaining({ kind: 'reservation-made', instanceId: 'i-a1' }));
   });
@@ -46,8 +64,19 @@ describe('planNoticeResponse: interruptible Capacity Reservation warning', () =>
     const plan = planNoticeResponse(crWarning('i-a1'), f, { now: T0 });
     const reservation = only(plan, 'reserve')[0]?.reservation;
     if (reservation === undefined) throw new Error('no reservation');
-    const after = { ...f, groups: f.groups.map((g) => (g.id === 'web' ? { ...g, pool: { ...g.pool, reservations: new Map([[reservation.id, reservation]]) } } : g)) };
-    const terminate: Notice = { kind: 'lifecycle-terminate', eventId: 'lc-1', at: T0 + 100_000, instanceId: instanceId('i-a1'), groupId: groupId('web'), hookName: 'h', token: 't' };
+    const after = {
+      ...f,
+      groups: f.groups.map((g) => (g.id === 'web' ? { ...g, pool: { ...g.pool, reservations: new Map([[reservation.id, reservation]]) } } : g)),
+    };
+    const terminate: Notice = {
+      kind: 'lifecycle-terminate',
+      eventId: 'lc-1',
+      at: T0 + 100_000,
+      instanceId: instanceId('i-a1'),
+      groupId: groupId('web'),
+      hookName: 'h',
+      token: 't',
+    };
     expect(kinds(planNoticeResponse(terminate, after, { now: T0 + 100_000 }))).toEqual(['complete-lifecycle-action']);
   });
 
@@ -63,7 +92,7 @@ describe('planNoticeResponse: interruptible Capacity Reservation warning', () =>
 });
 
 describe('planNoticeResponse: AWS Health scheduled maintenance', () => {
-  it('a managed instance: reserve first, then a terminate scheduled now (the coordinator\'s admission), due well before the start time', () => {
+  it("a managed instance: reserve first, then a terminate scheduled now (the coordinator's admission), due well before the start time", () => {
     const plan = planNoticeResponse(maintenance(['i-a1']), standardFleet(), { now: T0 });
     expect(kinds(plan)).toEqual(['reserve', 'schedule-interruption']);
     expect(only(plan, 'reserve')[0]?.reservation).toMatchObject({ id: 'request:maint-abc-i-a1:i-a1', groupId: 'web', instanceId: 'i-a1' });
@@ -83,10 +112,17 @@ describe('planNoticeResponse: AWS Health scheduled maintenance', () => {
   it('an instance spotwise does not manage is left alone (Health reports every instance of the account), the others planned', () => {
     const none = planNoticeResponse(maintenance(['i-zz']), standardFleet(), { now: T0 });
     expect(kinds(none)).toEqual(['noop']);
-    expect(none.events).toEqual([expect.objectContaining({ kind: 'notice-ignored', reason: 'AWS Health AWS_EC2_INSTANCE_RETIREMENT_SCHEDULED: none of its 1 instance(s) is managed by spotwise' })]);
+    expect(none.events).toEqual([
+      expect.objectContaining({
+        kind: 'notice-ignored',
+        reason: 'AWS Health AWS_EC2_INSTANCE_RETIREMENT_SCHEDULED: none of its 1 instance(s) is managed by spotwise',
+      }),
+    ]);
     const mixed = planNoticeResponse(maintenance(['i-a1', 'i-zz']), standardFleet(), { now: T0 });
     expect(kinds(mixed)).toEqual(['reserve', 'schedule-interruption']);
-    expect(mixed.events).toContainEqual(expect.objectContaining({ kind: 'notice-ignored', instanceId: 'i-zz', reason: expect.stringContaining('not a managed instance') }));
+    expect(mixed.events).toContainEqual(
+      expect.objectContaining({ kind: 'notice-ignored', instanceId: 'i-zz', reason: expect.stringContaining('not a managed instance') }),
+    );
     expect(only(mixed, 'defer-interruption')).toEqual([]);
   });
 
@@ -117,18 +153,21 @@ describe('planNoticeResponse: AWS Health scheduled maintenance', () => {
 
   it('never schedules more interruptions in a group than its disruption budget allows at once', () => {
     const ids = ['i-a1', 'i-a2', 'i-b1', 'i-b2'];
-    fc.assert(fc.property(fc.subarray(ids, { minLength: 1 }), fc.integer({ min: 0, max: 4 }), (chosen, budget) => {
-      const f = standardFleet({ primary: { policy: policy({ disruptionBudget: { maxUnavailable: budget } }) } });
-      const plan = planNoticeResponse(maintenance(chosen), f, { now: T0 });
-      const scheduled = only(plan, 'schedule-interruption').length;
-      expect(scheduled).toBeLessThanOrEqual(budget);
-      expect(scheduled + only(plan, 'defer-interruption').length).toBe(chosen.length);
-      // Every scheduled interruption has its reservation before it.
-      for (const s of only(plan, 'schedule-interruption')) {
-        const reserveAt = plan.actions.findIndex((a) => a.kind === 'reserve' && a.reservation.id === s.reservationId);
-        expect(reserveAt).toBeGreaterThanOrEqual(0);
-        expect(reserveAt).toBeLessThan(plan.actions.indexOf(s));
-      }
-    }), { numRuns: 100 });
+    fc.assert(
+      fc.property(fc.subarray(ids, { minLength: 1 }), fc.integer({ min: 0, max: 4 }), (chosen, budget) => {
+        const f = standardFleet({ primary: { policy: policy({ disruptionBudget: { maxUnavailable: budget } }) } });
+        const plan = planNoticeResponse(maintenance(chosen), f, { now: T0 });
+        const scheduled = only(plan, 'schedule-interruption').length;
+        expect(scheduled).toBeLessThanOrEqual(budget);
+        expect(scheduled + only(plan, 'defer-interruption').length).toBe(chosen.length);
+        // Every scheduled interruption has its reservation before it.
+        for (const s of only(plan, 'schedule-interruption')) {
+          const reserveAt = plan.actions.findIndex((a) => a.kind === 'reserve' && a.reservation.id === s.reservationId);
+          expect(reserveAt).toBeGreaterThanOrEqual(0);
+          expect(reserveAt).toBeLessThan(plan.actions.indexOf(s));
+        }
+      }),
+      { numRuns: 100 },
+    );
   });
 });

@@ -20,9 +20,22 @@ describe('the notice scenarios', () => {
     for (const { f, notice, now } of fc.sample(scenario, { numRuns: 1500, seed: 42 })) {
       for (const a of planNoticeResponse(notice, f.fleet, { now }).actions) seen.add(a.kind);
     }
-    expect([...seen].sort()).toEqual(
-      ['change-desired-capacity', 'complete-lifecycle-action', 'enter-standby', 'exit-standby', 'hand-over', 'heartbeat', 'interrupt-instance', 'noop', 'put-warm-pool', 'record-pool-signal', 'release', 'reserve', 'retype-stopped-instance', 'start-instance'],
-    );
+    expect([...seen].sort()).toEqual([
+      'change-desired-capacity',
+      'complete-lifecycle-action',
+      'enter-standby',
+      'exit-standby',
+      'hand-over',
+      'heartbeat',
+      'interrupt-instance',
+      'noop',
+      'put-warm-pool',
+      'record-pool-signal',
+      'release',
+      'reserve',
+      'retype-stopped-instance',
+      'start-instance',
+    ]);
   });
 });
 
@@ -49,7 +62,7 @@ describe('planNoticeResponse properties', () => {
     );
   });
 
-  it('makes no disruptive move unless the policy allows it, the budget has room, and the victim\'s forecast is known', () => {
+  it("makes no disruptive move unless the policy allows it, the budget has room, and the victim's forecast is known", () => {
     fc.assert(
       fc.property(scenario, ({ f, notice, now }) => {
         const plan = planNoticeResponse(notice, f.fleet, { now });
@@ -71,7 +84,7 @@ describe('planNoticeResponse properties', () => {
     );
   });
 
-  it('keeps desired capacity within the group\'s max size and never lowers it', () => {
+  it("keeps desired capacity within the group's max size and never lowers it", () => {
     fc.assert(
       fc.property(scenario, ({ f, notice, now }) => {
         const plan = planNoticeResponse(notice, f.fleet, { now });
@@ -114,14 +127,22 @@ describe('planNoticeResponse properties', () => {
         // A termination spotwise itself asked for (the victim holds a live request reservation) is left in
         // Terminating:Wait: no completion, and no capacity moved (Auto Scaling launches the replacement).
         const victim = locateInstance(f.fleet, notice.instanceId);
-        const voluntary = notice.kind === 'lifecycle-terminate' && notice.origin !== 'WarmPool' && notice.destination !== 'WarmPool'
-          && victim !== undefined && !victim.instance.warm
-          && [...victim.group.pool.reservations.values()].some((r) => r.instanceId === notice.instanceId && r.id.startsWith('request:') && r.expiresAt > now);
+        const voluntary =
+          notice.kind === 'lifecycle-terminate' &&
+          notice.origin !== 'WarmPool' &&
+          notice.destination !== 'WarmPool' &&
+          victim !== undefined &&
+          !victim.instance.warm &&
+          [...victim.group.pool.reservations.values()].some((r) => r.instanceId === notice.instanceId && r.id.startsWith('request:') && r.expiresAt > now);
         if (voluntary) {
           // Held: never completed; at most warm capacity / scale-out brought in first (uncertain forecast).
           expect(completes).toHaveLength(0);
           expect(plan.actions.at(-1)?.kind).toBe('noop');
-          expect(plan.actions.every((a) => ['noop', 'change-desired-capacity', 'start-instance', 'retype-stopped-instance', 'reserve', 'interrupt-instance'].includes(a.kind))).toBe(true);
+          expect(
+            plan.actions.every((a) =>
+              ['noop', 'change-desired-capacity', 'start-instance', 'retype-stopped-instance', 'reserve', 'interrupt-instance'].includes(a.kind),
+            ),
+          ).toBe(true);
           return;
         }
         expect(completes).toHaveLength(1);
@@ -138,19 +159,50 @@ describe('planNoticeResponse properties', () => {
       .filter((f) => f.fleet.groups.some((g) => g.role === 'primary' && g.instances.some((i) => !i.warm && i.state === 'running')))
       .chain((f) => {
         const victims = f.fleet.groups.filter((g) => g.role === 'primary').flatMap((g) => g.instances.filter((i) => !i.warm && i.state === 'running'));
-        return fc.record({ f: fc.constant(f), victim: fc.constantFrom(...victims), now: fc.integer({ min: T0, max: T0 + 5 * 60_000 }), vcpu: fc.double({ min: 0, max: 8, noNaN: true }) });
+        return fc.record({
+          f: fc.constant(f),
+          victim: fc.constantFrom(...victims),
+          now: fc.integer({ min: T0, max: T0 + 5 * 60_000 }),
+          vcpu: fc.double({ min: 0, max: 8, noNaN: true }),
+        });
       });
     fc.assert(
       fc.property(held, ({ f, victim, now, vcpu }) => {
         const id = reservationId(`request:req-p:${victim.id}`);
         const fleet: FleetView = {
           ...f.fleet,
-          groups: f.fleet.groups.map((g) => g.id !== victim.groupId ? g : {
-            ...g,
-            pool: { ...g.pool, reservations: new Map(g.pool.reservations).set(id, { id, groupId: g.id, instanceId: victim.id, amount: { vcpu, memoryGiB: 1, networkMbps: 0, diskIops: 0 }, createdAt: now - 60_000, expiresAt: now + 30 * 60_000, reason: 'test', priority: victim.priority }) },
-          }),
+          groups: f.fleet.groups.map((g) =>
+            g.id !== victim.groupId
+              ? g
+              : {
+                  ...g,
+                  pool: {
+                    ...g.pool,
+                    reservations: new Map(g.pool.reservations).set(id, {
+                      id,
+                      groupId: g.id,
+                      instanceId: victim.id,
+                      amount: { vcpu, memoryGiB: 1, networkMbps: 0, diskIops: 0 },
+                      createdAt: now - 60_000,
+                      expiresAt: now + 30 * 60_000,
+                      reason: 'test',
+                      priority: victim.priority,
+                    }),
+                  },
+                },
+          ),
         };
-        const notice: Notice = { kind: 'lifecycle-terminate', eventId: 'lc-p', at: now, instanceId: victim.id, groupId: victim.groupId, hookName: 'h', token: 't', origin: 'AutoScalingGroup', destination: 'EC2' };
+        const notice: Notice = {
+          kind: 'lifecycle-terminate',
+          eventId: 'lc-p',
+          at: now,
+          instanceId: victim.id,
+          groupId: victim.groupId,
+          hookName: 'h',
+          token: 't',
+          origin: 'AutoScalingGroup',
+          destination: 'EC2',
+        };
         const plan = planNoticeResponse(notice, fleet, { now });
         expect(plan.actions.filter((a) => a.kind === 'complete-lifecycle-action')).toHaveLength(0);
         expect(plan.actions.at(-1)?.kind).toBe('noop');

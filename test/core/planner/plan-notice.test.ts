@@ -3,7 +3,19 @@ import { groupId, instanceId, type Action, type FleetView, type Forecast, type N
 import { planNoticeResponse } from '../../../lambda/core/planner/plan-notice';
 import { REBALANCE_HOLD_MS, RESTART_GRACE_MS } from '../../../lambda/core/common/reservation-terms';
 import {
-  forecast, group, instance, MINUTE, policy, pool, reservation, res, roomyPool, standardFleet, T0, unknownForecast, fleet as buildFleet,
+  forecast,
+  group,
+  instance,
+  MINUTE,
+  policy,
+  pool,
+  reservation,
+  res,
+  roomyPool,
+  standardFleet,
+  T0,
+  unknownForecast,
+  fleet as buildFleet,
 } from '../fixtures/fleet-builders';
 
 /** The change-desired-capacity actions with the capacity each raises its group to (from + by). */
@@ -16,10 +28,28 @@ const only = <K extends Action['kind']>(plan: Plan, kind: K): Extract<Action, { 
 const warning = (id: string, action: 'terminate' | 'stop' | 'hibernate' = 'terminate', overrides: Partial<Notice> = {}): Notice =>
   ({ kind: 'spot-interruption-warning', eventId: `evt-${id}`, at: T0, instanceId: instanceId(id), action, deadline: T0 + 120_000, ...overrides }) as Notice;
 const rebalance = (id: string): Notice => ({ kind: 'rebalance-recommendation', eventId: `rb-${id}`, at: T0, instanceId: instanceId(id) });
-const lifecycle = (kind: 'lifecycle-launch' | 'lifecycle-terminate', id: string, group: string, extra: { origin?: 'EC2' | 'AutoScalingGroup' | 'WarmPool'; destination?: 'EC2' | 'AutoScalingGroup' | 'WarmPool' } = {}): Notice => ({
-  kind, eventId: `lc-${id}`, at: T0, instanceId: instanceId(id), groupId: groupId(group), hookName: 'spotwise-hook', token: 'tok-1', ...extra,
+const lifecycle = (
+  kind: 'lifecycle-launch' | 'lifecycle-terminate',
+  id: string,
+  group: string,
+  extra: { origin?: 'EC2' | 'AutoScalingGroup' | 'WarmPool'; destination?: 'EC2' | 'AutoScalingGroup' | 'WarmPool' } = {},
+): Notice => ({
+  kind,
+  eventId: `lc-${id}`,
+  at: T0,
+  instanceId: instanceId(id),
+  groupId: groupId(group),
+  hookName: 'spotwise-hook',
+  token: 'tok-1',
+  ...extra,
 });
-const stateChange = (id: string, state: 'running' | 'stopping' | 'stopped' | 'pending'): Notice => ({ kind: 'state-change', eventId: `sc-${id}`, at: T0, instanceId: instanceId(id), state });
+const stateChange = (id: string, state: 'running' | 'stopping' | 'stopped' | 'pending'): Notice => ({
+  kind: 'state-change',
+  eventId: `sc-${id}`,
+  at: T0,
+  instanceId: instanceId(id),
+  state,
+});
 
 describe('planNoticeResponse: spot interruption warning', () => {
   it.each([
@@ -56,34 +86,58 @@ describe('planNoticeResponse: spot interruption warning', () => {
     expect(raisedTo(plan)).toEqual([expect.objectContaining({ groupId: 'web-standby', raisedTo: 1 })]);
   });
 
-  describe('the victim\'s own replacement already launched (Capacity Rebalancing on its rebalance recommendation)', () => {
+  describe("the victim's own replacement already launched (Capacity Rebalancing on its rebalance recommendation)", () => {
     /** i-a1's rebalance reservation, made before the warning; `to` names the instance it was handed over to. */
     const rebalanced = (to = 'i-a1', amount = res({ vcpu: 1.5, memoryGiB: 6, networkMbps: 200, diskIops: 500 })) =>
-      roomyPool('web', { reservations: [reservation('rebalance:rb-i-a1:i-a1', { instanceId: to, amount, createdAt: T0 - 2 * MINUTE, expiresAt: T0 + 60 * MINUTE })] });
+      roomyPool('web', {
+        reservations: [reservation('rebalance:rb-i-a1:i-a1', { instanceId: to, amount, createdAt: T0 - 2 * MINUTE, expiresAt: T0 + 60 * MINUTE })],
+      });
     const members = (extra: readonly ReturnType<typeof instance>[]) => [
-      instance('i-a1', { availabilityZone: 'us-east-1a' }), instance('i-a2', { availabilityZone: 'us-east-1a' }),
-      instance('i-b1', { availabilityZone: 'us-east-1b', instanceType: 'c5.large' }), instance('i-b2', { availabilityZone: 'us-east-1b', instanceType: 'c5.large' }),
+      instance('i-a1', { availabilityZone: 'us-east-1a' }),
+      instance('i-a2', { availabilityZone: 'us-east-1a' }),
+      instance('i-b1', { availabilityZone: 'us-east-1b', instanceType: 'c5.large' }),
+      instance('i-b2', { availabilityZone: 'us-east-1b', instanceType: 'c5.large' }),
       ...extra,
     ];
     const pendingReplacement = instance('i-r1', { availabilityZone: 'us-east-1b', state: 'pending' });
     it.each([
       // [case, primary overrides, standby raised?, detail of the staged capacity]
-      ['one member over desired (the replacement is pending)', { instances: members([pendingReplacement]), pool: rebalanced() }, false, /replacement is already launched \(5 members for desired 4\)/],
-      ['the replacement took the rebalance reservation at its launch', { instances: members([pendingReplacement]), desiredCapacity: 5, pool: rebalanced('i-r1') }, false, /i-r1 took its rebalance reservation/],
+      [
+        'one member over desired (the replacement is pending)',
+        { instances: members([pendingReplacement]), pool: rebalanced() },
+        false,
+        /replacement is already launched \(5 members for desired 4\)/,
+      ],
+      [
+        'the replacement took the rebalance reservation at its launch',
+        { instances: members([pendingReplacement]), desiredCapacity: 5, pool: rebalanced('i-r1') },
+        false,
+        /i-r1 took its rebalance reservation/,
+      ],
       ['no rebalance recommendation was handled for it', { instances: members([pendingReplacement]) }, true, undefined],
       ['recommended, but nothing launched over desired', { pool: rebalanced() }, true, undefined],
       // The load's p90 is above the victim's own type: it restarts on the replacement all the same (the first host up
       // that fits what it ran on), so nothing larger is brought; the shortfall is said.
-      ['a p90 above the victim\'s type', { instances: members([pendingReplacement]), pool: rebalanced('i-a1', res({ vcpu: 2.4, memoryGiB: 6 })) }, false, /short 0\.4\d* vCPU, 0 GiB, 0 Mbps, 0 IOPS of its post-restart p90 as m5\.large was/],
+      [
+        "a p90 above the victim's type",
+        { instances: members([pendingReplacement]), pool: rebalanced('i-a1', res({ vcpu: 2.4, memoryGiB: 6 })) },
+        false,
+        /short 0\.4\d* vCPU, 0 GiB, 0 Mbps, 0 IOPS of its post-restart p90 as m5\.large was/,
+      ],
     ] as const)('%s', (_name, primary, raised, detail) => {
       const plan = planNoticeResponse(warning('i-a1'), standardFleet({ primary }), { now: T0 });
       expect(raisedTo(plan).length > 0).toBe(raised);
-      if (detail !== undefined) expect(plan.events).toContainEqual(expect.objectContaining({ kind: 'capacity-staged', groupId: 'web', detail: expect.stringMatching(detail) }));
+      if (detail !== undefined)
+        expect(plan.events).toContainEqual(expect.objectContaining({ kind: 'capacity-staged', groupId: 'web', detail: expect.stringMatching(detail) }));
     });
 
     it('an unstable Spot pool still sends the load to On-Demand standby (the replacement is Spot)', () => {
       const unstable = policy({ unstablePool: { enabled: true, reclaimThreshold: 1, windowMinutes: 60, coolDownMinutes: 120 } });
-      const plan = planNoticeResponse(warning('i-a1'), standardFleet({ primary: { instances: members([pendingReplacement]), pool: rebalanced(), policy: unstable } }), { now: T0 });
+      const plan = planNoticeResponse(
+        warning('i-a1'),
+        standardFleet({ primary: { instances: members([pendingReplacement]), pool: rebalanced(), policy: unstable } }),
+        { now: T0 },
+      );
       expect(raisedTo(plan)).toEqual([expect.objectContaining({ groupId: 'web-standby' })]);
     });
   });
@@ -100,11 +154,18 @@ describe('planNoticeResponse: spot interruption warning', () => {
     });
     // The workload restarts on one host: a second warm instance could not take part of it.
     const plan = planNoticeResponse(warning('i-a1'), f, { now: T0 });
-    expect(raisedTo(plan)).toEqual([expect.objectContaining({ groupId: 'web-standby', raisedTo: 1, reason: expect.stringContaining('Auto Scaling may pick a smaller one') })]);
+    expect(raisedTo(plan)).toEqual([
+      expect.objectContaining({ groupId: 'web-standby', raisedTo: 1, reason: expect.stringContaining('Auto Scaling may pick a smaller one') }),
+    ]);
     // Every warm instance holds it: no caveat.
     const uniform = standardFleet({
       forecasts: [forecast('i-a1', { vcpu: 1.5, memoryGiB: 6 })],
-      standby: { instances: [instance('i-w1', { groupId: 'web-standby', lifecycle: 'on-demand', state: 'stopped', warm: true }), instance('i-w2', { groupId: 'web-standby', lifecycle: 'on-demand', state: 'stopped', warm: true })] },
+      standby: {
+        instances: [
+          instance('i-w1', { groupId: 'web-standby', lifecycle: 'on-demand', state: 'stopped', warm: true }),
+          instance('i-w2', { groupId: 'web-standby', lifecycle: 'on-demand', state: 'stopped', warm: true }),
+        ],
+      },
     });
     const one = raisedTo(planNoticeResponse(warning('i-a1'), uniform, { now: T0 }));
     expect(one).toEqual([expect.objectContaining({ groupId: 'web-standby', raisedTo: 1 })]);
@@ -124,9 +185,14 @@ describe('planNoticeResponse: spot interruption warning', () => {
 
   it.each([
     // The standby group runs m5.2xlarge (8 vCPU / 32 GiB): one launch of it holds 5 vCPU / 20 GiB, the warm m5.large does not.
-    ['a launch of the standby group\'s type holds it', { vcpu: 5, memoryGiB: 20 }, 'launch 1 instance for', undefined],
+    ["a launch of the standby group's type holds it", { vcpu: 5, memoryGiB: 20 }, 'launch 1 instance for', undefined],
     // 10 vCPU: nothing holds it; the launch (8 vCPU) is larger than the warm m5.large (2 vCPU), so it goes, short 2 vCPU.
-    ['nothing holds it, and the launch is larger than any warm instance', { vcpu: 10, memoryGiB: 20 }, 'launch 1 instance, short 2 vCPU', /^cannot place 2 vCPU/],
+    [
+      'nothing holds it, and the launch is larger than any warm instance',
+      { vcpu: 10, memoryGiB: 20 },
+      'launch 1 instance, short 2 vCPU',
+      /^cannot place 2 vCPU/,
+    ],
   ] as const)('one host for one workload: %s', (_name, load, reason, uncovered) => {
     const f = standardFleet({
       forecasts: [forecast('i-a1', load)],
@@ -146,14 +212,28 @@ describe('planNoticeResponse: spot interruption warning', () => {
 
   it('scales the primary group out by one when it has no standby and no warm pool', () => {
     const f = buildFleet(
-      [group('web', { instances: [instance('i-a1'), instance('i-a2'), instance('i-a3')], desiredCapacity: 3, maxSize: 6, pool: roomyPool('web', { allocations: { 'i-a2': { vcpu: 2, memoryGiB: 8 }, 'i-a3': { vcpu: 2, memoryGiB: 8 } } }) })],
+      [
+        group('web', {
+          instances: [instance('i-a1'), instance('i-a2'), instance('i-a3')],
+          desiredCapacity: 3,
+          maxSize: 6,
+          pool: roomyPool('web', { allocations: { 'i-a2': { vcpu: 2, memoryGiB: 8 }, 'i-a3': { vcpu: 2, memoryGiB: 8 } } }),
+        }),
+      ],
       [forecast('i-a1', { vcpu: 1.5, memoryGiB: 6 })],
     );
     const plan = planNoticeResponse(warning('i-a1'), f, { now: T0 });
     expect(raisedTo(plan)).toEqual([expect.objectContaining({ groupId: 'web', raisedTo: 4 })]);
     // A load larger than the group's type: still one instance (one host per workload), the rest reported.
     const big = buildFleet(
-      [group('web', { instances: [instance('i-a1'), instance('i-a2'), instance('i-a3')], desiredCapacity: 3, maxSize: 6, pool: roomyPool('web', { allocations: { 'i-a2': { vcpu: 2, memoryGiB: 8 }, 'i-a3': { vcpu: 2, memoryGiB: 8 } } }) })],
+      [
+        group('web', {
+          instances: [instance('i-a1'), instance('i-a2'), instance('i-a3')],
+          desiredCapacity: 3,
+          maxSize: 6,
+          pool: roomyPool('web', { allocations: { 'i-a2': { vcpu: 2, memoryGiB: 8 }, 'i-a3': { vcpu: 2, memoryGiB: 8 } } }),
+        }),
+      ],
       [forecast('i-a1', { vcpu: 3, memoryGiB: 10 })],
     );
     const bigPlan = planNoticeResponse(warning('i-a1'), big, { now: T0 });
@@ -178,11 +258,21 @@ describe('planNoticeResponse: spot interruption warning', () => {
 
   it('never counts a sibling in the same spot pool as room (it is likely interrupted with the victim)', () => {
     const f = buildFleet(
-      [group('web', { instances: [instance('i-a1'), instance('i-a2', { instanceType: 'm5.2xlarge' })], pool: roomyPool('web', { allocations: { 'i-a2': { vcpu: 1 } } }) })],
+      [
+        group('web', {
+          instances: [instance('i-a1'), instance('i-a2', { instanceType: 'm5.2xlarge' })],
+          pool: roomyPool('web', { allocations: { 'i-a2': { vcpu: 1 } } }),
+        }),
+      ],
       [forecast('i-a1', { vcpu: 1.5, memoryGiB: 6 })],
     );
     const f2 = buildFleet(
-      [group('web', { instances: [instance('i-a1'), instance('i-a2', { instanceType: 'm5.large' })], pool: roomyPool('web', { allocations: { 'i-a2': { vcpu: 0.1, memoryGiB: 0.5 } } }) })],
+      [
+        group('web', {
+          instances: [instance('i-a1'), instance('i-a2', { instanceType: 'm5.large' })],
+          pool: roomyPool('web', { allocations: { 'i-a2': { vcpu: 0.1, memoryGiB: 0.5 } } }),
+        }),
+      ],
       [forecast('i-a1', { vcpu: 1.5, memoryGiB: 6 })],
     );
     // i-a2 is m5.2xlarge in us-east-1a: a different pool from i-a1's m5.large/us-east-1a, so it may absorb.
@@ -208,7 +298,11 @@ describe('planNoticeResponse: spot interruption warning', () => {
     expect(plan.actions.slice(1)).toEqual([
       expect.objectContaining({ kind: 'retype-stopped-instance', instanceId: 'i-s1', fromType: 'm5.large', toType: 'm5.xlarge' }),
       expect.objectContaining({ kind: 'start-instance', instanceId: 'i-s1' }),
-      expect.objectContaining({ kind: 'record-pool-signal', groupId: 'web', signal: expect.objectContaining({ signal: 'spot-warning', instanceId: 'i-a1', eventId: 'evt-i-a1' }) }),
+      expect.objectContaining({
+        kind: 'record-pool-signal',
+        groupId: 'web',
+        signal: expect.objectContaining({ signal: 'spot-warning', instanceId: 'i-a1', eventId: 'evt-i-a1' }),
+      }),
     ]);
   });
 
@@ -244,7 +338,9 @@ describe('planNoticeResponse: spot interruption warning', () => {
     const plan = planNoticeResponse(warning('i-a1'), runningSiblingFleet({ allow: true, minSize: 2 }), { now: T0 });
     expect(kinds(plan)).not.toContain('interrupt-instance');
     expect(kinds(plan)).not.toContain('enter-standby');
-    expect(only(plan, 'noop')[0]?.reason).toContain('stop → modify → start refused: moving a member of web to Standby would take its desired capacity to 1, below its min size 2');
+    expect(only(plan, 'noop')[0]?.reason).toContain(
+      'stop → modify → start refused: moving a member of web to Standby would take its desired capacity to 1, below its min size 2',
+    );
   });
 
   it.each([
@@ -262,12 +358,14 @@ describe('planNoticeResponse: spot interruption warning', () => {
   });
 
   it('refuses the reservation with its shortfall when the pool is full, but still makes the safety moves', () => {
-    const full = pool('web', { vcpu: 8, memoryGiB: 32, networkMbps: 1000, diskIops: 10_000 }, { allocations: { 'i-a1': { vcpu: 2, memoryGiB: 8 }, 'i-a2': { vcpu: 5.5, memoryGiB: 8 } } });
+    const full = pool(
+      'web',
+      { vcpu: 8, memoryGiB: 32, networkMbps: 1000, diskIops: 10_000 },
+      { allocations: { 'i-a1': { vcpu: 2, memoryGiB: 8 }, 'i-a2': { vcpu: 5.5, memoryGiB: 8 } } },
+    );
     const plan = planNoticeResponse(warning('i-a1'), standardFleet({ primary: { pool: full } }), { now: T0 });
     expect(kinds(plan)).toEqual(['change-desired-capacity', 'record-pool-signal']);
-    expect(plan.events).toEqual([
-      expect.objectContaining({ kind: 'reservation-refused', instanceId: 'i-a1', shortfall: res({ vcpu: 1 }) }),
-    ]);
+    expect(plan.events).toEqual([expect.objectContaining({ kind: 'reservation-refused', instanceId: 'i-a1', shortfall: res({ vcpu: 1 }) })]);
   });
 
   it('fails closed on an unknown forecast: no reservation, no disruptive move, a fail-closed event, like-for-like safety moves', () => {
@@ -292,7 +390,11 @@ describe('planNoticeResponse: spot interruption warning', () => {
 
   it('sweeps expired reservations (release actions) before reserving, so dead reservations do not cause a refusal', () => {
     const expired = reservation('old', { amount: res({ vcpu: 6 }), createdAt: T0 - 60 * MINUTE, expiresAt: T0 - MINUTE });
-    const tight = pool('web', { vcpu: 8, memoryGiB: 32, networkMbps: 1000, diskIops: 10_000 }, { allocations: { 'i-a2': { vcpu: 1 } }, reservations: [expired] });
+    const tight = pool(
+      'web',
+      { vcpu: 8, memoryGiB: 32, networkMbps: 1000, diskIops: 10_000 },
+      { allocations: { 'i-a2': { vcpu: 1 } }, reservations: [expired] },
+    );
     const plan = planNoticeResponse(warning('i-a1'), standardFleet({ primary: { pool: tight } }), { now: T0 });
     expect(kinds(plan).slice(0, 2)).toEqual(['release', 'reserve']);
     expect(only(plan, 'release')[0]).toMatchObject({ reservationId: 'old' });
@@ -350,16 +452,28 @@ describe('planNoticeResponse: rebalance recommendation', () => {
 
   it('asks Auto Scaling for one more warm instance when none is stopped (unless its minSize already asks for it)', () => {
     const running = [instance('i-w1', { groupId: 'web-standby', lifecycle: 'on-demand', state: 'pending', warm: true })];
-    const plan = planNoticeResponse(rebalance('i-a1'), standardFleet({ standby: { instances: running, warmPool: { minSize: 1, maxGroupPreparedCapacity: -1, poolState: 'Stopped', reuseOnScaleIn: true } } }), { now: T0 });
+    const plan = planNoticeResponse(
+      rebalance('i-a1'),
+      standardFleet({ standby: { instances: running, warmPool: { minSize: 1, maxGroupPreparedCapacity: -1, poolState: 'Stopped', reuseOnScaleIn: true } } }),
+      { now: T0 },
+    );
     expect(only(plan, 'put-warm-pool')[0]).toMatchObject({ groupId: 'web-standby', warmPool: { minSize: 2 } });
     // minSize 2 with no warm instance yet: Auto Scaling is already preparing them, nothing to ask.
     expect(kinds(planNoticeResponse(rebalance('i-a1'), standardFleet({ standby: { instances: [] } }), { now: T0 }))).toEqual(['reserve', 'record-pool-signal']);
-    const empty = planNoticeResponse(rebalance('i-a1'), standardFleet({ standby: { instances: [], warmPool: { minSize: 0, maxGroupPreparedCapacity: -1, poolState: 'Stopped', reuseOnScaleIn: true } } }), { now: T0 });
+    const empty = planNoticeResponse(
+      rebalance('i-a1'),
+      standardFleet({ standby: { instances: [], warmPool: { minSize: 0, maxGroupPreparedCapacity: -1, poolState: 'Stopped', reuseOnScaleIn: true } } }),
+      { now: T0 },
+    );
     expect(only(empty, 'put-warm-pool')[0]).toMatchObject({ warmPool: { minSize: 1 } });
   });
 
   it('never terminates, stops or scales anything', () => {
-    for (const f of [standardFleet(), standardFleet({ forecasts: [unknownForecast('i-a1')] }), standardFleet({ forecasts: [forecast('i-a1', { vcpu: 30, memoryGiB: 100 })] })]) {
+    for (const f of [
+      standardFleet(),
+      standardFleet({ forecasts: [unknownForecast('i-a1')] }),
+      standardFleet({ forecasts: [forecast('i-a1', { vcpu: 30, memoryGiB: 100 })] }),
+    ]) {
       const plan = planNoticeResponse(rebalance('i-a1'), f, { now: T0 });
       expect(kinds(plan).filter((k) => ['interrupt-instance', 'change-desired-capacity', 'start-instance', 'schedule-interruption'].includes(k))).toEqual([]);
     }
@@ -378,11 +492,15 @@ describe('planNoticeResponse: lifecycle actions', () => {
     ['origin WarmPool (a warm instance leaving it)', { origin: 'WarmPool', destination: 'EC2' }],
   ] as const)('terminate with %s: complete CONTINUE, no reservation', (_what, extra) => {
     const plan = planNoticeResponse(lifecycle('lifecycle-terminate', 'i-a1', 'web', extra), standardFleet(), { now: T0 });
-    expect(plan.actions).toEqual([{ kind: 'complete-lifecycle-action', groupId: 'web', instanceId: 'i-a1', hookName: 'spotwise-hook', token: 'tok-1', result: 'CONTINUE' }]);
+    expect(plan.actions).toEqual([
+      { kind: 'complete-lifecycle-action', groupId: 'web', instanceId: 'i-a1', hookName: 'spotwise-hook', token: 'tok-1', result: 'CONTINUE' },
+    ]);
   });
 
   it('terminate otherwise: heartbeat first, treated as an interruption, complete last', () => {
-    const plan = planNoticeResponse(lifecycle('lifecycle-terminate', 'i-a1', 'web', { origin: 'AutoScalingGroup', destination: 'EC2' }), standardFleet(), { now: T0 });
+    const plan = planNoticeResponse(lifecycle('lifecycle-terminate', 'i-a1', 'web', { origin: 'AutoScalingGroup', destination: 'EC2' }), standardFleet(), {
+      now: T0,
+    });
     expect(kinds(plan)).toEqual(['heartbeat', 'reserve', 'change-desired-capacity', 'complete-lifecycle-action']);
     expect(only(plan, 'reserve')[0]?.reservation).toMatchObject({ id: 'lifecycle:lc-i-a1:i-a1', expiresAt: T0 + RESTART_GRACE_MS + WINDOW });
   });
@@ -407,7 +525,9 @@ describe('planNoticeResponse: lifecycle actions', () => {
         { now: T0 },
       );
       expect(kinds(plan)).toEqual(['noop']);
-      expect(plan.events).toEqual([expect.objectContaining({ kind: 'notice-ignored', instanceId: 'i-a1', reason: expect.stringContaining('request:req-1:i-a1') })]);
+      expect(plan.events).toEqual([
+        expect.objectContaining({ kind: 'notice-ignored', instanceId: 'i-a1', reason: expect.stringContaining('request:req-1:i-a1') }),
+      ]);
     });
 
     it.each([
@@ -415,7 +535,11 @@ describe('planNoticeResponse: lifecycle actions', () => {
       ['held for another instance', { instanceId: 'i-a2' }],
     ] as const)('a request reservation %s does not hold the hook: an ordinary interruption', (_what, overrides) => {
       const other = reservation('request:req-1:i-a1', { instanceId: 'i-a1', createdAt: T0 - MINUTE, expiresAt: T0 + WINDOW, ...overrides });
-      const plan = planNoticeResponse(lifecycle('lifecycle-terminate', 'i-a1', 'web'), standardFleet({ primary: { pool: roomyPool('web', { reservations: [other] }) } }), { now: T0 });
+      const plan = planNoticeResponse(
+        lifecycle('lifecycle-terminate', 'i-a1', 'web'),
+        standardFleet({ primary: { pool: roomyPool('web', { reservations: [other] }) } }),
+        { now: T0 },
+      );
       expect(kinds(plan).at(-1)).toBe('complete-lifecycle-action');
       expect(kinds(plan)).toContain('change-desired-capacity');
     });
@@ -425,7 +549,7 @@ describe('planNoticeResponse: lifecycle actions', () => {
       if (f.kind !== 'known') throw new Error('fixture forecast is not known');
       return { ...f, dims: { ...f.dims, vcpu: { ...f.dims.vcpu, basis, confidence: 0.3 } } };
     };
-    it('the reserved demand exceeds the victim\'s type: warm standby comes into service as well, and the hook is still held', () => {
+    it("the reserved demand exceeds the victim's type: warm standby comes into service as well, and the hook is still held", () => {
       // Too big for a like-for-like replacement (m5.large: 2 vCPU / 8 GiB).
       const plan = planNoticeResponse(
         lifecycle('lifecycle-terminate', 'i-a1', 'web', { origin: 'AutoScalingGroup', destination: 'EC2' }),
@@ -434,19 +558,24 @@ describe('planNoticeResponse: lifecycle actions', () => {
       );
       expect(kinds(plan)).not.toContain('complete-lifecycle-action');
       expect(kinds(plan).at(-1)).toBe('noop');
-      expect(raisedTo(plan)).toEqual([expect.objectContaining({ groupId: 'web-standby', raisedTo: expect.any(Number), reason: expect.stringContaining('exceeds m5.large') })]);
+      expect(raisedTo(plan)).toEqual([
+        expect.objectContaining({ groupId: 'web-standby', raisedTo: expect.any(Number), reason: expect.stringContaining('exceeds m5.large') }),
+      ]);
       // Nothing is reserved a second time: the request's reservation already covers the restart.
       expect(kinds(plan)).not.toContain('reserve');
     });
 
-    it.each([['default'], ['job-type']] as const)('a %s-guessed forecast that fits the victim\'s type moves no standby capacity (the replacement carries it)', (basis) => {
-      const plan = planNoticeResponse(
-        lifecycle('lifecycle-terminate', 'i-a1', 'web', { origin: 'AutoScalingGroup', destination: 'EC2' }),
-        standardFleet({ primary: { pool: roomyPool('web', { reservations: [requested] }) }, forecasts: [guessed(basis)] }),
-        { now: T0 },
-      );
-      expect(kinds(plan)).toEqual(['noop']);
-    });
+    it.each([['default'], ['job-type']] as const)(
+      "a %s-guessed forecast that fits the victim's type moves no standby capacity (the replacement carries it)",
+      (basis) => {
+        const plan = planNoticeResponse(
+          lifecycle('lifecycle-terminate', 'i-a1', 'web', { origin: 'AutoScalingGroup', destination: 'EC2' }),
+          standardFleet({ primary: { pool: roomyPool('web', { reservations: [requested] }) }, forecasts: [guessed(basis)] }),
+          { now: T0 },
+        );
+        expect(kinds(plan)).toEqual(['noop']);
+      },
+    );
 
     it('a warm instance leaving the pool is still completed at once, whatever it holds', () => {
       const plan = planNoticeResponse(
@@ -460,7 +589,11 @@ describe('planNoticeResponse: lifecycle actions', () => {
 
   it('terminate after a spot warning already prepared it: complete only', () => {
     const prepared = reservation('warning:evt-i-a1:i-a1', { instanceId: 'i-a1', createdAt: T0 - MINUTE, expiresAt: T0 + WINDOW });
-    const plan = planNoticeResponse(lifecycle('lifecycle-terminate', 'i-a1', 'web'), standardFleet({ primary: { pool: roomyPool('web', { reservations: [prepared] }) } }), { now: T0 });
+    const plan = planNoticeResponse(
+      lifecycle('lifecycle-terminate', 'i-a1', 'web'),
+      standardFleet({ primary: { pool: roomyPool('web', { reservations: [prepared] }) } }),
+      { now: T0 },
+    );
     expect(kinds(plan)).toEqual(['complete-lifecycle-action']);
   });
 
@@ -482,7 +615,9 @@ describe('planNoticeResponse: lifecycle actions', () => {
   it('launch in the standby group takes over a reservation from the primary it stands by for', () => {
     const waiting = reservation('warning:evt-i-gone:i-gone', { instanceId: 'i-gone' });
     const f = standardFleet({ primary: { pool: roomyPool('web', { reservations: [waiting] }) } });
-    const plan = planNoticeResponse(lifecycle('lifecycle-launch', 'i-w1', 'web-standby', { origin: 'WarmPool', destination: 'AutoScalingGroup' }), f, { now: T0 });
+    const plan = planNoticeResponse(lifecycle('lifecycle-launch', 'i-w1', 'web-standby', { origin: 'WarmPool', destination: 'AutoScalingGroup' }), f, {
+      now: T0,
+    });
     expect(only(plan, 'hand-over')[0]).toMatchObject({ groupId: 'web', instanceId: 'i-w1' });
   });
 
@@ -518,7 +653,7 @@ describe('planNoticeResponse: lifecycle actions', () => {
 });
 
 describe('planNoticeResponse: state change', () => {
-  it('pending → running opens the post-restart window and hands over the instance\'s own reservation', () => {
+  it("pending → running opens the post-restart window and hands over the instance's own reservation", () => {
     const own = reservation('warning:evt-i-a1:i-a1', { instanceId: 'i-a1', createdAt: T0 - 5 * MINUTE });
     const f = standardFleet({ primary: { pool: roomyPool('web', { reservations: [own] }) } });
     const plan = planNoticeResponse(stateChange('i-a1', 'running'), f, { now: T0 + 1000 });
@@ -561,7 +696,8 @@ describe('planNoticeResponse: other notices', () => {
 describe('planNoticeResponse: adversarial snapshots never throw and fail closed', () => {
   const base = standardFleet();
   const primary = base.groups[0]!;
-  const withPrimary = (patch: Partial<typeof primary>, forecasts = [...base.forecasts.values()]) => buildFleet([{ ...primary, ...patch }, base.groups[1]!], forecasts);
+  const withPrimary = (patch: Partial<typeof primary>, forecasts = [...base.forecasts.values()]) =>
+    buildFleet([{ ...primary, ...patch }, base.groups[1]!], forecasts);
   const cases: [string, FleetView][] = [
     ['an empty fleet', buildFleet([])],
     ['a pool with NaN capacity', withPrimary({ pool: { ...primary.pool, capacity: res({ vcpu: Number.NaN, memoryGiB: 64 }) } })],
@@ -572,7 +708,10 @@ describe('planNoticeResponse: adversarial snapshots never throw and fail closed'
     ['an instance type the catalog does not know', withPrimary({ instances: [instance('i-a1', { instanceType: 'z9.mega' }), ...primary.instances.slice(1)] })],
     ['the victim listed twice', withPrimary({ instances: [...primary.instances, instance('i-a1')] })],
     ['NaN disruptions in flight, desired and max size', withPrimary({ disruptionsInFlight: Number.NaN, desiredCapacity: Number.NaN, maxSize: Number.NaN })],
-    ['a forecast with NaN, negative and infinite values', withPrimary({}, [forecast('i-a1', { vcpu: Number.NaN, memoryGiB: -1, networkMbps: Number.POSITIVE_INFINITY })])],
+    [
+      'a forecast with NaN, negative and infinite values',
+      withPrimary({}, [forecast('i-a1', { vcpu: Number.NaN, memoryGiB: -1, networkMbps: Number.POSITIVE_INFINITY })]),
+    ],
     ['a forecast stored under the wrong instance', { ...base, forecasts: new Map([[instanceId('i-a1'), forecast('i-a2', { vcpu: 1 })]]) }],
   ];
   const notices: Notice[] = [
@@ -616,7 +755,7 @@ describe('planNoticeResponse: scale-out order', () => {
 describe('profile ticks: one writer per warm pool', () => {
   const tick = (group: string): Notice => ({ kind: 'profile-tick', eventId: `tick-${group}`, at: T0, groupId: groupId(group) });
 
-  it('stages the standby warm pool only on the standby group\'s own tick; the primaries it backs leave it alone', () => {
+  it("stages the standby warm pool only on the standby group's own tick; the primaries it backs leave it alone", () => {
     const f = standardFleet();
     const fromStandby = planNoticeResponse(tick('web-standby'), f, { now: T0 });
     expect(kinds(fromStandby)).toContain('put-warm-pool');

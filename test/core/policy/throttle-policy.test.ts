@@ -26,13 +26,23 @@ describe('throttle policy', () => {
   });
 
   it('a partial block keeps the other default; the configuration file carries it to the group', () => {
-    expect(toShapingPolicy(shapingPolicyYamlSchema.parse({ policy_name: 'p', priority: 10, throttle: { enabled: true } })).throttle).toEqual({ enabled: true, overAllocationMinutes: 15 });
-    expect(parseSpotwiseConfig(config({ enabled: true, over_allocation_minutes: 30 })).policies[0]?.throttle).toEqual({ enabled: true, over_allocation_minutes: 30 });
+    expect(toShapingPolicy(shapingPolicyYamlSchema.parse({ policy_name: 'p', priority: 10, throttle: { enabled: true } })).throttle).toEqual({
+      enabled: true,
+      overAllocationMinutes: 15,
+    });
+    expect(parseSpotwiseConfig(config({ enabled: true, over_allocation_minutes: 30 })).policies[0]?.throttle).toEqual({
+      enabled: true,
+      over_allocation_minutes: 30,
+    });
   });
 
   it.each<[string, unknown, string]>([
     ['zero minutes', { over_allocation_minutes: 0 }, 'policies.0.throttle.over_allocation_minutes: Too small: expected number to be >=1 (got 0)'],
-    ['more minutes than a profile keeps', { over_allocation_minutes: 61 }, 'policies.0.throttle.over_allocation_minutes: Too big: expected number to be <=60 (got 61)'],
+    [
+      'more minutes than a profile keeps',
+      { over_allocation_minutes: 61 },
+      'policies.0.throttle.over_allocation_minutes: Too big: expected number to be <=60 (got 61)',
+    ],
     ['fractional minutes', { over_allocation_minutes: 2.5 }, 'policies.0.throttle.over_allocation_minutes'],
     ['enabled as text', { enabled: 'yes' }, 'policies.0.throttle.enabled'],
     ['a misspelt key', { over_allocation_minute: 30 }, 'policies.0.throttle: Unrecognized key: "over_allocation_minute"'],

@@ -23,13 +23,21 @@ const messageOf = (f: () => unknown): string => {
 describe('unstable_pool policy', () => {
   it('defaults: off, 3 reclaims in 60 minutes, 120 minutes of cool-down', () => {
     expect(toShapingPolicy(shapingPolicyYamlSchema.parse({ policy_name: 'p', priority: 10 })).unstablePool).toEqual({
-      enabled: false, reclaimThreshold: 3, windowMinutes: 60, coolDownMinutes: 120,
+      enabled: false,
+      reclaimThreshold: 3,
+      windowMinutes: 60,
+      coolDownMinutes: 120,
     });
   });
 
   it('a partial block keeps the other defaults', () => {
-    expect(toShapingPolicy(shapingPolicyYamlSchema.parse({ policy_name: 'p', priority: 10, unstable_pool: { enabled: true, reclaim_threshold: 2 } })).unstablePool).toEqual({
-      enabled: true, reclaimThreshold: 2, windowMinutes: 60, coolDownMinutes: 120,
+    expect(
+      toShapingPolicy(shapingPolicyYamlSchema.parse({ policy_name: 'p', priority: 10, unstable_pool: { enabled: true, reclaim_threshold: 2 } })).unstablePool,
+    ).toEqual({
+      enabled: true,
+      reclaimThreshold: 2,
+      windowMinutes: 60,
+      coolDownMinutes: 120,
     });
   });
 

@@ -1,16 +1,30 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { groupId, instanceId, reservationId, type Reservation, type ResourcePool, type Resources } from '../../../lambda/core/domain';
 import {
-  groupId, instanceId, reservationId,
-  type Reservation, type ResourcePool, type Resources,
-} from '../../../lambda/core/domain';
-import {
-  borrowedResources, lendableHeadroom, lentOut, planLoanRevocations, planLoans, recentUse, reserveWithBorrowing, RECENT_USE_MINUTES, type Lender,
+  borrowedResources,
+  lendableHeadroom,
+  lentOut,
+  planLoanRevocations,
+  planLoans,
+  recentUse,
+  reserveWithBorrowing,
+  RECENT_USE_MINUTES,
+  type Lender,
 } from '../../../lambda/core/pool/borrowing';
 import { InvalidAmountError } from '../../../lambda/core/pool/pool-amounts';
 import {
-  InvalidReservationError, availableResources, committedResources, createPool, handOver, loanDeficit, poolInvariantViolations, releaseReservation, setAllocation,
-  sweepExpired, tryReserve,
+  InvalidReservationError,
+  availableResources,
+  committedResources,
+  createPool,
+  handOver,
+  loanDeficit,
+  poolInvariantViolations,
+  releaseReservation,
+  setAllocation,
+  sweepExpired,
+  tryReserve,
 } from '../../../lambda/core/pool/resource-pool';
 
 const res = (vcpu: number, memoryGiB: number, networkMbps = 0, diskIops = 0): Resources => ({ vcpu, memoryGiB, networkMbps, diskIops });
@@ -47,7 +61,11 @@ describe('recentUse', () => {
   const full = (v: number): Partial<Resources> => res(v, v, v, v);
   it.each<[string, { at: number; demand: Partial<Resources> }[], Resources | undefined]>([
     ['the peak of the newest points, per dimension', [at(1, res(1, 4, 10, 5)), at(2, res(3, 2, 20, 1))], res(3, 4, 20, 5)],
-    [`only the newest ${RECENT_USE_MINUTES} points count`, [...Array.from({ length: RECENT_USE_MINUTES }, (_, k) => at(k + 1, full(1))), at(RECENT_USE_MINUTES + 1, full(9))], res(1, 1, 1, 1)],
+    [
+      `only the newest ${RECENT_USE_MINUTES} points count`,
+      [...Array.from({ length: RECENT_USE_MINUTES }, (_, k) => at(k + 1, full(1))), at(RECENT_USE_MINUTES + 1, full(9))],
+      res(1, 1, 1, 1),
+    ],
     ['a dimension with no point: unknown', [at(1, { vcpu: 1, memoryGiB: 1, networkMbps: 1 })], undefined],
     ['NaN is no point', [at(1, { ...full(1), diskIops: Number.NaN })], undefined],
     ['stale newest point: unknown', [at(11, full(1))], undefined],
@@ -138,7 +156,10 @@ describe('reserveWithBorrowing', () => {
     const p = poolWith(res(12, 64), { b: res(4, 1), a: res(4, 1), mid: res(4, 1) });
     const ls = [lender('mid', 20, res(0, 0)), lender('b', 5, res(0, 0)), lender('a', 5, res(0, 0))];
     const r = planLoans(p, { instanceId: id('i-x'), priority: 90 }, res(6, 0), ls, 1);
-    expect(r.loans.map((l) => [l.lender, l.amount.vcpu])).toEqual([[id('a'), 4], [id('b'), 2]]);
+    expect(r.loans.map((l) => [l.lender, l.amount.vcpu])).toEqual([
+      [id('a'), 4],
+      [id('b'), 2],
+    ]);
   });
 
   it('is idempotent on the reservation id: the held one keeps its loans', () => {
@@ -182,7 +203,7 @@ describe('loans in the pool ledger', () => {
     expect(poolInvariantViolations(released.pool)).toEqual([]);
   });
 
-  it('handing over ends the loans without giving anything back (the capacity is the restarted instance\'s now)', () => {
+  it("handing over ends the loans without giving anything back (the capacity is the restarted instance's now)", () => {
     const out = handOver(borrowed(), reservationId('big'), T0, id('i-new'));
     expect(out.kind).toBe('handed-over');
     if (out.kind !== 'handed-over') return;
@@ -193,7 +214,16 @@ describe('loans in the pool ledger', () => {
   });
 
   it.each<[string, Partial<Reservation>, RegExp]>([
-    ['a lender listed twice', { loans: [{ lender: id('low'), amount: res(1, 0) }, { lender: id('low'), amount: res(1, 0) }] }, /loans\[1\]\.lender/],
+    [
+      'a lender listed twice',
+      {
+        loans: [
+          { lender: id('low'), amount: res(1, 0) },
+          { lender: id('low'), amount: res(1, 0) },
+        ],
+      },
+      /loans\[1\]\.lender/,
+    ],
     ['lending to itself', { instanceId: id('low'), loans: [{ lender: id('low'), amount: res(1, 0) }] }, /loans\[0\]\.lender/],
     ['more than the lender holds', { loans: [{ lender: id('low'), amount: res(9, 0) }] }, /loans\[0\]\.amount\.vcpu/],
     ['an unknown lender', { loans: [{ lender: id('stranger'), amount: res(1, 0) }] }, /loans\[0\]\.amount\.vcpu.*\(none\)/],
@@ -206,7 +236,12 @@ describe('loans in the pool ledger', () => {
 
   it('loanDeficit: what lenders can no longer lend (a store refuses with it)', () => {
     expect(loanDeficit(pool, [{ lender: id('low'), amount: res(3, 0) }])).toEqual(res(0, 0));
-    expect(loanDeficit(pool, [{ lender: id('low'), amount: res(10, 9) }, { lender: id('gone'), amount: res(1, 1) }])).toEqual(res(3, 2));
+    expect(
+      loanDeficit(pool, [
+        { lender: id('low'), amount: res(10, 9) },
+        { lender: id('gone'), amount: res(1, 1) },
+      ]),
+    ).toEqual(res(3, 2));
   });
 });
 
@@ -214,7 +249,10 @@ describe('planLoanRevocations', () => {
   // low lends 3 vCPU to "old" (made first) and 1 to "new" (made a minute later).
   const setup = (): ResourcePool => {
     let p = poolWith(res(16, 64), { hi: res(6, 8), low: res(8, 8) });
-    for (const [name, vcpu, at] of [['old', 3, T0], ['new', 1, T0 + MIN]] as const) {
+    for (const [name, vcpu, at] of [
+      ['old', 3, T0],
+      ['new', 1, T0 + MIN],
+    ] as const) {
       const r = tryReserve(p, reservation(name, res(vcpu, 0), 90, { createdAt: at, loans: [{ lender: id('low'), amount: res(vcpu, 0) }] }), T0 + MIN);
       if (r.kind !== 'reserved') throw new Error('setup');
       p = r.pool;
@@ -256,7 +294,14 @@ describe('properties', () => {
     | { kind: 'revoke'; lender: string; vcpu: number }
     | { kind: 'sweep'; minutes: number };
   const op: fc.Arbitrary<Op> = fc.oneof(
-    fc.record({ kind: fc.constant('reserve' as const), name: fc.constantFrom('r1', 'r2', 'r3', 'r4', 'r5'), vcpu: fc.integer({ min: 0, max: 64 }).map((n) => n / 4), mem: fc.integer({ min: 0, max: 32 }), priority: fc.integer({ min: 0, max: 100 }), limit: fc.constantFrom(0, 0.25, 0.5, 1) }),
+    fc.record({
+      kind: fc.constant('reserve' as const),
+      name: fc.constantFrom('r1', 'r2', 'r3', 'r4', 'r5'),
+      vcpu: fc.integer({ min: 0, max: 64 }).map((n) => n / 4),
+      mem: fc.integer({ min: 0, max: 32 }),
+      priority: fc.integer({ min: 0, max: 100 }),
+      limit: fc.constantFrom(0, 0.25, 0.5, 1),
+    }),
     fc.record({ kind: fc.constant('release' as const), name: fc.constantFrom('r1', 'r2', 'r3', 'r4', 'r5') }),
     fc.record({ kind: fc.constant('handOver' as const), name: fc.constantFrom('r1', 'r2', 'r3', 'r4', 'r5') }),
     fc.record({ kind: fc.constant('revoke' as const), lender: fc.constantFrom(...names), vcpu: fc.integer({ min: 0, max: 40 }).map((n) => n / 4) }),
@@ -277,7 +322,11 @@ describe('properties', () => {
         for (const o of ops) {
           if (o.kind === 'reserve') {
             const lenders = names.map((n) => lender(n, priorities.get(n)!, usage.get(id(n))!));
-            const r = reserveWithBorrowing(pool, reservation(o.name, res(o.vcpu, o.mem), o.priority, { createdAt: now, expiresAt: now + 30 * MIN }), { lenders, borrowLimit: o.limit, now });
+            const r = reserveWithBorrowing(pool, reservation(o.name, res(o.vcpu, o.mem), o.priority, { createdAt: now, expiresAt: now + 30 * MIN }), {
+              lenders,
+              borrowLimit: o.limit,
+              now,
+            });
             if (r.kind !== 'refused') pool = r.pool;
           } else if (o.kind === 'release') pool = releaseReservation(pool, reservationId(o.name)).pool;
           else if (o.kind === 'handOver') pool = handOver(pool, reservationId(o.name), now, id('i-new')).pool;

@@ -3,7 +3,12 @@ import { describe, expect, it } from 'vitest';
 import { fairShare, fairShareResources, type FairShareDemand } from '../../../lambda/core/pool/fair-share';
 import { GRID_STEPS_PER_UNIT, InvalidAmountError, quantise } from '../../../lambda/core/pool/pool-amounts';
 
-const d = (id: string, priority: number, demand: number, minimum?: number): FairShareDemand => ({ id, priority, demand, ...(minimum !== undefined ? { minimum } : {}) });
+const d = (id: string, priority: number, demand: number, minimum?: number): FairShareDemand => ({
+  id,
+  priority,
+  demand,
+  ...(minimum !== undefined ? { minimum } : {}),
+});
 const asObject = (m: Map<string, number>) => Object.fromEntries(m);
 
 describe('fairShare: worked examples', () => {
@@ -23,7 +28,12 @@ describe('fairShare: worked examples', () => {
     ['zero capacity', 0, [d('A', 3, 8), d('B', 1, 4, 2)], { A: 0, B: 0 }],
     ['zero demand gets nothing', 10, [d('A', 3, 0), d('B', 1, 4)], { A: 0, B: 4 }],
     ['no demands', 10, [], {}],
-    ['indivisible remainder goes to the earliest claimants', 1 / GRID_STEPS_PER_UNIT * 5, [d('A', 1, 1), d('B', 1, 1), d('C', 1, 1)], { A: 2 / 1024, B: 2 / 1024, C: 1 / 1024 }],
+    [
+      'indivisible remainder goes to the earliest claimants',
+      (1 / GRID_STEPS_PER_UNIT) * 5,
+      [d('A', 1, 1), d('B', 1, 1), d('C', 1, 1)],
+      { A: 2 / 1024, B: 2 / 1024, C: 1 / 1024 },
+    ],
     ['negative and fractional priorities are just an order', 3, [d('A', -1.5, 2), d('B', -1, 2)], { A: 1, B: 2 }],
   ])('%s', (_name, capacity, demands, expected) => {
     expect(asObject(fairShare(capacity, demands))).toEqual(expected);
@@ -58,10 +68,17 @@ describe('fairShare: adversarial input', () => {
 
 // Grid-aligned amounts so expected values can be computed exactly; the grid itself is tested above.
 const amount = fc.integer({ min: 0, max: 64 * 8 }).map((n) => n / 8);
-const demandsArb = fc.uniqueArray(
-  fc.record({ id: fc.constantFrom('a', 'b', 'c', 'd', 'e', 'f', 'g'), priority: fc.integer({ min: 0, max: 3 }), demand: amount, minimum: fc.option(amount, { nil: undefined }) }),
-  { selector: (x) => x.id, maxLength: 7 },
-).map((xs) => xs.map((x) => d(x.id, x.priority, x.demand, x.minimum)));
+const demandsArb = fc
+  .uniqueArray(
+    fc.record({
+      id: fc.constantFrom('a', 'b', 'c', 'd', 'e', 'f', 'g'),
+      priority: fc.integer({ min: 0, max: 3 }),
+      demand: amount,
+      minimum: fc.option(amount, { nil: undefined }),
+    }),
+    { selector: (x) => x.id, maxLength: 7 },
+  )
+  .map((xs) => xs.map((x) => d(x.id, x.priority, x.demand, x.minimum)));
 const capacityArb = fc.integer({ min: 0, max: 64 * 8 * 4 }).map((n) => n / 8);
 const step = 1 / GRID_STEPS_PER_UNIT;
 const effectiveMinimum = (x: FairShareDemand) => Math.min(x.minimum ?? 0, x.demand);
@@ -162,11 +179,13 @@ describe('fairShareResources', () => {
   });
 
   it('names the dimension of a bad amount', () => {
+    expect(() => fairShareResources({ vcpu: 8, memoryGiB: Number.NaN, networkMbps: 0, diskIops: 0 }, [])).toThrowError(
+      'fair share (memoryGiB) capacity: expected a finite number between 0 and 1099511627776, got NaN',
+    );
     expect(() =>
-      fairShareResources({ vcpu: 8, memoryGiB: Number.NaN, networkMbps: 0, diskIops: 0 }, []),
-    ).toThrowError('fair share (memoryGiB) capacity: expected a finite number between 0 and 1099511627776, got NaN');
-    expect(() =>
-      fairShareResources({ vcpu: 8, memoryGiB: 8, networkMbps: 0, diskIops: 0 }, [{ id: 'A', priority: 1, demand: { vcpu: 1, memoryGiB: 1, networkMbps: -3, diskIops: 0 } }]),
+      fairShareResources({ vcpu: 8, memoryGiB: 8, networkMbps: 0, diskIops: 0 }, [
+        { id: 'A', priority: 1, demand: { vcpu: 1, memoryGiB: 1, networkMbps: -3, diskIops: 0 } },
+      ]),
     ).toThrowError('fair share (networkMbps) demands[0].demand: expected a finite number between 0 and 1099511627776, got -3');
   });
 });

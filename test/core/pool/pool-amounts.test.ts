@@ -1,7 +1,13 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
-  GRID_STEPS_PER_UNIT, InvalidAmountError, MAX_POOL_AMOUNT, checkAmount, checkPoolResources, isOnGrid, quantise,
+  GRID_STEPS_PER_UNIT,
+  InvalidAmountError,
+  MAX_POOL_AMOUNT,
+  checkAmount,
+  checkPoolResources,
+  isOnGrid,
+  quantise,
 } from '../../../lambda/core/pool/pool-amounts';
 
 describe('pool amounts', () => {
@@ -31,7 +37,12 @@ describe('pool amounts', () => {
   });
 
   it('checkPoolResources names the dimension and rounds the vector', () => {
-    expect(checkPoolResources({ vcpu: 0.1, memoryGiB: 2, networkMbps: 0, diskIops: 5 }, 'r', 'up')).toEqual({ vcpu: 103 / 1024, memoryGiB: 2, networkMbps: 0, diskIops: 5 });
+    expect(checkPoolResources({ vcpu: 0.1, memoryGiB: 2, networkMbps: 0, diskIops: 5 }, 'r', 'up')).toEqual({
+      vcpu: 103 / 1024,
+      memoryGiB: 2,
+      networkMbps: 0,
+      diskIops: 5,
+    });
     expect(() => checkPoolResources({ vcpu: 1, memoryGiB: Number.NaN, networkMbps: 0, diskIops: 0 }, 'r', 'up')).toThrowError('r.memoryGiB: expected');
   });
 

@@ -42,8 +42,17 @@ describe('refreshPool: allocations under oversubscription follow priority-ordere
   ])('configured minimums: %s', (_name, minimum, expected) => {
     const out = refreshPool(createPool(G, CAP), {
       capacity: CAP,
-      wanted: ([['i-a', 8, 90], ['i-b', 4, 50], ['i-c', 6, 10]] as const).map(([id, m, priority]) => ({
-        instanceId: instanceId(id), amount: mem(m), priority, ...(minimum !== undefined ? { minimum: { memoryGiB: minimum } } : {}),
+      wanted: (
+        [
+          ['i-a', 8, 90],
+          ['i-b', 4, 50],
+          ['i-c', 6, 10],
+        ] as const
+      ).map(([id, m, priority]) => ({
+        instanceId: instanceId(id),
+        amount: mem(m),
+        priority,
+        ...(minimum !== undefined ? { minimum: { memoryGiB: minimum } } : {}),
       })),
       handOvers: [],
       now: T0,
@@ -63,11 +72,18 @@ describe('refreshPool: allocations under oversubscription follow priority-ordere
   });
 
   it('reservations are served before allocations: the share is of capacity minus what is reserved', () => {
-    const r = tryReserve(createPool(G, CAP), { id: reservationId('r'), groupId: G, instanceId: instanceId('i-gone'), amount: mem(6), createdAt: T0, expiresAt: T0 + 60_000, reason: 'r', priority: 1 }, T0);
+    const r = tryReserve(
+      createPool(G, CAP),
+      { id: reservationId('r'), groupId: G, instanceId: instanceId('i-gone'), amount: mem(6), createdAt: T0, expiresAt: T0 + 60_000, reason: 'r', priority: 1 },
+      T0,
+    );
     if (r.kind !== 'reserved') throw new Error('fixture');
     const out = refreshPool(r.pool, {
       capacity: CAP,
-      wanted: [{ instanceId: instanceId('i-a'), amount: mem(8), priority: 90 }, { instanceId: instanceId('i-b'), amount: mem(4), priority: 50 }],
+      wanted: [
+        { instanceId: instanceId('i-a'), amount: mem(8), priority: 90 },
+        { instanceId: instanceId('i-b'), amount: mem(4), priority: 50 },
+      ],
       handOvers: [],
       now: T0,
     });

@@ -5,8 +5,17 @@ import { fairShare } from '../../../lambda/core/pool/fair-share';
 import { checkPoolResources } from '../../../lambda/core/pool/pool-amounts';
 import { refreshPool, type CappedAllocation, type PoolRefresh, type PoolRefreshInput } from '../../../lambda/core/pool/refresh-pool';
 import {
-  availableResources, committedResources, createPool, handOver, lowerAllocation, poolInvariantViolations, removeAllocation, resizePool, setAllocation,
-  sweepExpired, tryReserve,
+  availableResources,
+  committedResources,
+  createPool,
+  handOver,
+  lowerAllocation,
+  poolInvariantViolations,
+  removeAllocation,
+  resizePool,
+  setAllocation,
+  sweepExpired,
+  tryReserve,
 } from '../../../lambda/core/pool/resource-pool';
 import { formatResources, isZero } from '../../../lambda/core/resources/resources';
 
@@ -28,7 +37,11 @@ const poolWith = (allocs: readonly [InstanceId, number][], reserved?: number, ex
     p = r.pool;
   }
   if (reserved !== undefined) {
-    const r = tryReserve(p, { id: R, groupId: G, instanceId: GONE, amount: cpu(reserved), createdAt: T0 - 1000, expiresAt, reason: 'r1', priority: 50 }, T0 - 1000);
+    const r = tryReserve(
+      p,
+      { id: R, groupId: G, instanceId: GONE, amount: cpu(reserved), createdAt: T0 - 1000, expiresAt, reason: 'r1', priority: 50 },
+      T0 - 1000,
+    );
     if (r.kind !== 'reserved') throw new Error('fixture does not fit');
     p = r.pool;
   }
@@ -39,42 +52,123 @@ describe('refreshPool', () => {
   it.each([
     {
       name: 'everything fits: allocations become what is wanted',
-      pool: poolWith([[A, 2], [B, 2]], 3), wanted: [[A, 3, 50], [B, 1, 50]] as const, handOvers: [], capacity: 10,
-      allocs: { 'i-a': 3, 'i-b': 1 }, reservations: [R], capped: [],
+      pool: poolWith(
+        [
+          [A, 2],
+          [B, 2],
+        ],
+        3,
+      ),
+      wanted: [
+        [A, 3, 50],
+        [B, 1, 50],
+      ] as const,
+      handOvers: [],
+      capacity: 10,
+      allocs: { 'i-a': 3, 'i-b': 1 },
+      reservations: [R],
+      capped: [],
     },
     {
       // 7 vCPU beside the 3 reserved for 3 + 3 + 2 of one tier: water-filling, 2.5 / 2.5 / 2.
-      name: 'a newcomer with a full shape beside the victim\'s reservation: one tier shares the shortage evenly (pool full)',
-      pool: poolWith([[A, 3], [B, 3]], 3), wanted: [[A, 3, 50], [B, 3, 50], [NEW, 2, 50]] as const, handOvers: [], capacity: 10,
-      allocs: { 'i-a': 2.5, 'i-b': 2.5, 'i-new': 2 }, reservations: [R], capped: ['i-a', 'i-b'],
+      name: "a newcomer with a full shape beside the victim's reservation: one tier shares the shortage evenly (pool full)",
+      pool: poolWith(
+        [
+          [A, 3],
+          [B, 3],
+        ],
+        3,
+      ),
+      wanted: [
+        [A, 3, 50],
+        [B, 3, 50],
+        [NEW, 2, 50],
+      ] as const,
+      handOvers: [],
+      capacity: 10,
+      allocs: { 'i-a': 2.5, 'i-b': 2.5, 'i-new': 2 },
+      reservations: [R],
+      capped: ['i-a', 'i-b'],
     },
     {
       name: 'a lower tier that holds more than a higher tier leaves it gives it up',
-      pool: poolWith([[A, 8]]), wanted: [[A, 8, 10], [NEW, 6, 90]] as const, handOvers: [], capacity: 10,
-      allocs: { 'i-a': 4, 'i-new': 6 }, reservations: [], capped: ['i-a'],
+      pool: poolWith([[A, 8]]),
+      wanted: [
+        [A, 8, 10],
+        [NEW, 6, 90],
+      ] as const,
+      handOvers: [],
+      capacity: 10,
+      allocs: { 'i-a': 4, 'i-new': 6 },
+      reservations: [],
+      capped: ['i-a'],
     },
     {
       name: 'the newcomer takes the reservation over instead: nothing is capped',
-      pool: poolWith([[A, 3], [B, 3]], 3), wanted: [[A, 3, 50], [B, 3, 50], [NEW, 2, 50]] as const, handOvers: [{ reservationId: R, instanceId: NEW }], capacity: 10,
-      allocs: { 'i-a': 3, 'i-b': 3, 'i-new': 2 }, reservations: [], capped: [],
+      pool: poolWith(
+        [
+          [A, 3],
+          [B, 3],
+        ],
+        3,
+      ),
+      wanted: [
+        [A, 3, 50],
+        [B, 3, 50],
+        [NEW, 2, 50],
+      ] as const,
+      handOvers: [{ reservationId: R, instanceId: NEW }],
+      capacity: 10,
+      allocs: { 'i-a': 3, 'i-b': 3, 'i-new': 2 },
+      reservations: [],
+      capped: [],
     },
     {
       name: 'an instance that left frees its allocation before anyone rises',
-      pool: poolWith([[A, 4], [B, 4]]), wanted: [[A, 6, 50]] as const, handOvers: [], capacity: 10,
-      allocs: { 'i-a': 6 }, reservations: [], capped: [],
+      pool: poolWith([
+        [A, 4],
+        [B, 4],
+      ]),
+      wanted: [[A, 6, 50]] as const,
+      handOvers: [],
+      capacity: 10,
+      allocs: { 'i-a': 6 },
+      reservations: [],
+      capped: [],
     },
     {
       name: 'when short, the higher priority rises first',
-      pool: poolWith([[A, 2], [B, 2]]), wanted: [[A, 6, 10], [B, 6, 90]] as const, handOvers: [], capacity: 10,
-      allocs: { 'i-a': 4, 'i-b': 6 }, reservations: [], capped: ['i-a'],
+      pool: poolWith([
+        [A, 2],
+        [B, 2],
+      ]),
+      wanted: [
+        [A, 6, 10],
+        [B, 6, 90],
+      ] as const,
+      handOvers: [],
+      capacity: 10,
+      allocs: { 'i-a': 4, 'i-b': 6 },
+      reservations: [],
+      capped: ['i-a'],
     },
     {
       name: 'a capacity below the reservations is held at what is committed',
-      pool: poolWith([[A, 2]], 5), wanted: [[A, 2, 50]] as const, handOvers: [], capacity: 4,
-      allocs: { 'i-a': 2 }, reservations: [R], capped: [],
+      pool: poolWith([[A, 2]], 5),
+      wanted: [[A, 2, 50]] as const,
+      handOvers: [],
+      capacity: 4,
+      allocs: { 'i-a': 2 },
+      reservations: [R],
+      capped: [],
     },
   ])('$name', ({ pool, wanted, handOvers, capacity, allocs, reservations, capped }) => {
-    const out = refreshPool(pool, { capacity: { ...CAP, vcpu: capacity }, wanted: wanted.map(([id, v, priority]) => ({ instanceId: id, amount: cpu(v), priority })), handOvers, now: T0 });
+    const out = refreshPool(pool, {
+      capacity: { ...CAP, vcpu: capacity },
+      wanted: wanted.map(([id, v, priority]) => ({ instanceId: id, amount: cpu(v), priority })),
+      handOvers,
+      now: T0,
+    });
     expect(poolInvariantViolations(out.pool)).toEqual([]);
     expect(Object.fromEntries([...out.pool.allocations].map(([id, a]) => [id, a.vcpu]))).toEqual(allocs);
     expect([...out.pool.reservations.keys()]).toEqual(reservations);
@@ -83,20 +177,48 @@ describe('refreshPool', () => {
   });
 
   it('holds the capacity only on the short dimension and reports it', () => {
-    const out = refreshPool(poolWith([[A, 2]], 5), { capacity: { ...CAP, vcpu: 4 }, wanted: [{ instanceId: A, amount: cpu(2), priority: 50 }], handOvers: [], now: T0 });
+    const out = refreshPool(poolWith([[A, 2]], 5), {
+      capacity: { ...CAP, vcpu: 4 },
+      wanted: [{ instanceId: A, amount: cpu(2), priority: 50 }],
+      handOvers: [],
+      now: T0,
+    });
     expect(out.capacityHeld).toEqual({ ...CAP, vcpu: 7 });
     expect(out.pool.capacity).toEqual({ ...CAP, vcpu: 7 });
   });
 
   it('sweeps expired reservations first, and never hands one over', () => {
-    const out = refreshPool(poolWith([[A, 3]], 3, T0), { capacity: CAP, wanted: [{ instanceId: NEW, amount: cpu(2), priority: 50 }], handOvers: [{ reservationId: R, instanceId: NEW }], now: T0 });
+    const out = refreshPool(poolWith([[A, 3]], 3, T0), {
+      capacity: CAP,
+      wanted: [{ instanceId: NEW, amount: cpu(2), priority: 50 }],
+      handOvers: [{ reservationId: R, instanceId: NEW }],
+      now: T0,
+    });
     expect(out.swept).toEqual([R]);
     expect(out.handedOver).toEqual([]);
     expect(out.pool.allocations.get(NEW)?.vcpu).toBe(2);
   });
 
   it('the lowered map only ever lowers what was stored, and leaves newcomers out', () => {
-    const out = refreshPool(poolWith([[A, 3], [B, 3]], 3), { capacity: CAP, wanted: [{ instanceId: A, amount: cpu(1), priority: 50 }, { instanceId: B, amount: cpu(5), priority: 50 }, { instanceId: NEW, amount: cpu(1), priority: 50 }], handOvers: [{ reservationId: R, instanceId: NEW }], now: T0 });
+    const out = refreshPool(
+      poolWith(
+        [
+          [A, 3],
+          [B, 3],
+        ],
+        3,
+      ),
+      {
+        capacity: CAP,
+        wanted: [
+          { instanceId: A, amount: cpu(1), priority: 50 },
+          { instanceId: B, amount: cpu(5), priority: 50 },
+          { instanceId: NEW, amount: cpu(1), priority: 50 },
+        ],
+        handOvers: [{ reservationId: R, instanceId: NEW }],
+        now: T0,
+      },
+    );
     expect(Object.fromEntries([...out.lowered].map(([id, a]) => [id, a.vcpu]))).toEqual({ 'i-a': 1, 'i-b': 3 });
   });
 
@@ -116,11 +238,20 @@ describe('refreshPool', () => {
             const r = setAllocation(p, ids[k]!, cpu(v / 8));
             if (r.kind === 'allocated') p = r.pool;
           }
-          const res = tryReserve(p, { id: R, groupId: G, instanceId: GONE, amount: cpu(reserved / 8), createdAt: T0, expiresAt: T0 + 1000, reason: 'r', priority: 1 }, T0);
+          const res = tryReserve(
+            p,
+            { id: R, groupId: G, instanceId: GONE, amount: cpu(reserved / 8), createdAt: T0, expiresAt: T0 + 1000, reason: 'r', priority: 1 },
+            T0,
+          );
           if (res.kind === 'reserved') p = res.pool;
           const want = wanted.flatMap((v, k) => (v === undefined ? [] : [{ instanceId: ids[k]!, amount: cpu(v / 8), priority: priorities[k]! }]));
           const target = want[0];
-          const out = refreshPool(p, { capacity: { ...CAP, vcpu: capEighths / 8 }, wanted: want, handOvers: handOver && target ? [{ reservationId: R, instanceId: target.instanceId }] : [], now: T0 });
+          const out = refreshPool(p, {
+            capacity: { ...CAP, vcpu: capEighths / 8 },
+            wanted: want,
+            handOvers: handOver && target ? [{ reservationId: R, instanceId: target.instanceId }] : [],
+            now: T0,
+          });
           expect(poolInvariantViolations(out.pool)).toEqual([]);
           // The first store write (lowered allocations, every stored reservation still held, stored capacity) fits.
           expect(poolInvariantViolations({ ...p, allocations: out.lowered })).toEqual([]);
@@ -142,8 +273,12 @@ describe('refreshPool', () => {
 // the ledger and re-summed it), built only on the single-instance pool functions; its entitlements (fair share
 // of a short dimension) are computed as the batch computes them, so this compares the batching alone.
 // ---------------------------------------------------------------------------------------------
-const perDim = (f: (d: 'vcpu' | 'memoryGiB' | 'networkMbps' | 'diskIops') => number): Resources =>
-  ({ vcpu: f('vcpu'), memoryGiB: f('memoryGiB'), networkMbps: f('networkMbps'), diskIops: f('diskIops') });
+const perDim = (f: (d: 'vcpu' | 'memoryGiB' | 'networkMbps' | 'diskIops') => number): Resources => ({
+  vcpu: f('vcpu'),
+  memoryGiB: f('memoryGiB'),
+  networkMbps: f('networkMbps'),
+  diskIops: f('diskIops'),
+});
 const mustFit = (r: { readonly kind: string; readonly pool?: ResourcePool; readonly reason?: string }, what: string): ResourcePool => {
   if (r.pool === undefined) throw new Error(`refreshing the pool: ${what} was refused (${r.reason ?? r.kind})`);
   return r.pool;
@@ -151,7 +286,9 @@ const mustFit = (r: { readonly kind: string; readonly pool?: ResourcePool; reado
 const refreshOneByOne = (stored: ResourcePool, input: PoolRefreshInput): PoolRefresh => {
   const swept = sweepExpired(stored, input.now);
   let pool = swept.pool;
-  const wanted = new Map(input.wanted.map((w) => [w.instanceId, { ...w, amount: checkPoolResources(w.amount, `allocation of ${w.instanceId}`, 'up') }] as const));
+  const wanted = new Map(
+    input.wanted.map((w) => [w.instanceId, { ...w, amount: checkPoolResources(w.amount, `allocation of ${w.instanceId}`, 'up') }] as const),
+  );
   for (const id of [...pool.allocations.keys()]) if (!wanted.has(id)) pool = removeAllocation(pool, id);
   const handedOver: { reservationId: ReturnType<typeof reservationId>; instanceId: InstanceId }[] = [];
   for (const h of input.handOvers) {
@@ -164,21 +301,31 @@ const refreshOneByOne = (stored: ResourcePool, input: PoolRefreshInput): PoolRef
   }
   const before = new Map(stored.allocations);
   const target = checkPoolResources(input.capacity, `pool ${stored.groupId} capacity`, 'down');
-  const reserved = [...pool.reservations.values()].reduce((s, r) => perDim((d) => s[d] + r.amount[d]), perDim(() => 0));
+  const reserved = [...pool.reservations.values()].reduce(
+    (s, r) => perDim((d) => s[d] + r.amount[d]),
+    perDim(() => 0),
+  );
   const entitled = new Map([...wanted].map(([id, w]) => [id, w.amount] as const));
   for (const d of ['vcpu', 'memoryGiB', 'networkMbps', 'diskIops'] as const) {
     const room = Math.max(0, target[d] - reserved[d]);
     const total = [...wanted.values()].reduce((s, w) => s + w.amount[d], 0);
     if (total <= room || room <= 0) continue;
     const byId = [...wanted.values()].sort((a, b) => (a.instanceId < b.instanceId ? -1 : 1));
-    const shares = fairShare(room, byId.map((w) => ({ id: w.instanceId, priority: w.priority, demand: w.amount[d] })));
+    const shares = fairShare(
+      room,
+      byId.map((w) => ({ id: w.instanceId, priority: w.priority, demand: w.amount[d] })),
+    );
     for (const [id, e] of entitled) entitled.set(id, { ...e, [d]: shares.get(id) ?? 0 });
   }
   for (const [id, e] of entitled) pool = lowerAllocation(pool, id, e);
   const lowered = new Map<InstanceId, Resources>();
   for (const [id, a] of pool.allocations) {
     const was = before.get(id);
-    if (was !== undefined) lowered.set(id, perDim((d) => Math.min(was[d], a[d])));
+    if (was !== undefined)
+      lowered.set(
+        id,
+        perDim((d) => Math.min(was[d], a[d])),
+      );
   }
   let capacityHeld: Resources | undefined;
   const resized = resizePool(pool, target);
@@ -222,16 +369,29 @@ describe('refreshPool: property, the same result as one pool call per instance',
   const ids = ['i-1', 'i-2', 'i-3', 'i-4', 'i-5', 'i-6'].map(instanceId);
   const rids = ['r1', 'r2', 'r3'].map(reservationId);
   const vec = (k: number): fc.Arbitrary<Resources> =>
-    fc.tuple(fc.integer({ min: 0, max: k * 8 }), fc.integer({ min: 0, max: k * 8 }), fc.integer({ min: 0, max: k })).map(([v, m, n]) => ({ vcpu: v / 8, memoryGiB: m / 8, networkMbps: n, diskIops: 10 }));
+    fc
+      .tuple(fc.integer({ min: 0, max: k * 8 }), fc.integer({ min: 0, max: k * 8 }), fc.integer({ min: 0, max: k }))
+      .map(([v, m, n]) => ({ vcpu: v / 8, memoryGiB: m / 8, networkMbps: n, diskIops: 10 }));
   // Mostly grid amounts; sometimes off-grid doubles, which the pool rounds (and which a stored pool may hold).
-  const amount = (k: number): fc.Arbitrary<Resources> => fc.oneof({ weight: 5, arbitrary: vec(k) }, { weight: 1, arbitrary: fc.double({ min: 0, max: k, noNaN: true }).map((v) => ({ vcpu: v, memoryGiB: 1.1, networkMbps: 0.3, diskIops: 10 })) });
+  const amount = (k: number): fc.Arbitrary<Resources> =>
+    fc.oneof(
+      { weight: 5, arbitrary: vec(k) },
+      { weight: 1, arbitrary: fc.double({ min: 0, max: k, noNaN: true }).map((v) => ({ vcpu: v, memoryGiB: 1.1, networkMbps: 0.3, diskIops: 10 })) },
+    );
 
   it('for random stored pools (sound, over-committed or off the grid), wanted sets, hand-overs and capacities', () => {
     fc.assert(
       fc.property(
         fc.array(fc.tuple(fc.constantFrom(...ids), amount(4)), { maxLength: 6 }),
         fc.array(fc.tuple(fc.constantFrom(...rids), fc.constantFrom(...ids), amount(3), fc.integer({ min: -2, max: 2 })), { maxLength: 3 }),
-        fc.array(fc.tuple(fc.constantFrom(...ids), amount(6), fc.integer({ min: 0, max: 3 }).map((p) => p * 30)), { maxLength: 6 }),
+        fc.array(
+          fc.tuple(
+            fc.constantFrom(...ids),
+            amount(6),
+            fc.integer({ min: 0, max: 3 }).map((p) => p * 30),
+          ),
+          { maxLength: 6 },
+        ),
         fc.array(fc.tuple(fc.constantFrom(...rids), fc.constantFrom(...ids)), { maxLength: 3 }),
         amount(16),
         fc.boolean(),
@@ -244,7 +404,11 @@ describe('refreshPool: property, the same result as one pool call per instance',
               if (r.kind === 'allocated') stored = r.pool;
             }
             for (const [rid, iid, a, ttl] of reservations) {
-              const r = tryReserve(stored, { id: rid, groupId: G, instanceId: iid, amount: a, createdAt: T0 - 5000, expiresAt: T0 + ttl * 1000 + 1, reason: 'r', priority: 1 }, T0 - 5000);
+              const r = tryReserve(
+                stored,
+                { id: rid, groupId: G, instanceId: iid, amount: a, createdAt: T0 - 5000, expiresAt: T0 + ttl * 1000 + 1, reason: 'r', priority: 1 },
+                T0 - 5000,
+              );
               if (r.kind === 'reserved') stored = r.pool;
             }
           } else {
@@ -252,7 +416,12 @@ describe('refreshPool: property, the same result as one pool call per instance',
             stored = {
               ...stored,
               allocations: new Map(allocs),
-              reservations: new Map(reservations.map(([rid, iid, a, ttl]) => [rid, { id: rid, groupId: G, instanceId: iid, amount: a, createdAt: T0 - 5000, expiresAt: T0 + ttl * 1000 + 1, reason: 'r', priority: 1 }])),
+              reservations: new Map(
+                reservations.map(([rid, iid, a, ttl]) => [
+                  rid,
+                  { id: rid, groupId: G, instanceId: iid, amount: a, createdAt: T0 - 5000, expiresAt: T0 + ttl * 1000 + 1, reason: 'r', priority: 1 },
+                ]),
+              ),
               version: 7,
             };
           }

@@ -1,14 +1,36 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
-  DIMENSIONS, groupId, instanceId, reservationId,
-  type InstanceId, type Reservation, type ResourcePool, type Resources,
+  DIMENSIONS,
+  groupId,
+  instanceId,
+  reservationId,
+  type InstanceId,
+  type Reservation,
+  type ResourcePool,
+  type Resources,
 } from '../../../lambda/core/domain';
 import { InvalidAmountError, checkPoolResources } from '../../../lambda/core/pool/pool-amounts';
 import {
-  InvalidReservationError, availableResources, committedResources, createPool, handOver, hasExactLedger, lowerAllocation,
-  lowerAllocations, poolInvariantViolations, releaseReservation, removeAllocations, resizePool, setAllocation, setAllocations,
-  sweepExpired, tryReserve, removeAllocation, type AllocationOutcome, type AllocationRequest,
+  InvalidReservationError,
+  availableResources,
+  committedResources,
+  createPool,
+  handOver,
+  hasExactLedger,
+  lowerAllocation,
+  lowerAllocations,
+  poolInvariantViolations,
+  releaseReservation,
+  removeAllocations,
+  resizePool,
+  setAllocation,
+  setAllocations,
+  sweepExpired,
+  tryReserve,
+  removeAllocation,
+  type AllocationOutcome,
+  type AllocationRequest,
 } from '../../../lambda/core/pool/resource-pool';
 import { InvalidResourcesError, ZERO_RESOURCES } from '../../../lambda/core/resources/resources';
 
@@ -51,8 +73,18 @@ describe('createPool', () => {
     ['NaN', res(Number.NaN, 1), InvalidResourcesError, 'pool web capacity: vcpu must be a finite number ≥ 0 (got NaN)'],
     ['negative', res(1, -4), InvalidResourcesError, 'pool web capacity: memoryGiB must be a finite number ≥ 0 (got -4)'],
     ['infinite', res(1, 1, Number.POSITIVE_INFINITY), InvalidResourcesError, 'pool web capacity: networkMbps must be a finite number ≥ 0 (got Infinity)'],
-    ['oversized', res(1, 1, 0, 2 ** 50), InvalidAmountError, 'pool web capacity.diskIops: expected a finite number between 0 and 1099511627776, got 1125899906842624'],
-    ['missing dimension', { vcpu: 1, memoryGiB: 1, networkMbps: 1 } as Resources, InvalidResourcesError, 'pool web capacity: diskIops must be a finite number ≥ 0 (got undefined)'],
+    [
+      'oversized',
+      res(1, 1, 0, 2 ** 50),
+      InvalidAmountError,
+      'pool web capacity.diskIops: expected a finite number between 0 and 1099511627776, got 1125899906842624',
+    ],
+    [
+      'missing dimension',
+      { vcpu: 1, memoryGiB: 1, networkMbps: 1 } as Resources,
+      InvalidResourcesError,
+      'pool web capacity: diskIops must be a finite number ≥ 0 (got undefined)',
+    ],
   ])('rejects a %s capacity with a typed error naming the dimension', (_name, capacity, type, message) => {
     expect(() => createPool(G, capacity)).toThrowError(type);
     expect(() => createPool(G, capacity)).toThrowError(message);
@@ -81,7 +113,10 @@ describe('tryReserve (seed 10572412 allocateResources: every dimension must fit)
     if (result.kind === 'reserved') {
       expect(result.pool.version).toBe(base.version + 1);
       expect(committedResources(result.pool)).toEqual({
-        vcpu: 8 + amount.vcpu, memoryGiB: 32 + amount.memoryGiB, networkMbps: 400 + amount.networkMbps, diskIops: 1000 + amount.diskIops,
+        vcpu: 8 + amount.vcpu,
+        memoryGiB: 32 + amount.memoryGiB,
+        networkMbps: 400 + amount.networkMbps,
+        diskIops: 1000 + amount.diskIops,
       });
     }
   });
@@ -113,13 +148,43 @@ describe('tryReserve (seed 10572412 allocateResources: every dimension must fit)
   it.each<[string, Reservation, new (...a: never[]) => Error, string]>([
     ['NaN amount', reservation('r-1', res(1, Number.NaN)), InvalidResourcesError, 'reservation r-1 amount: memoryGiB must be a finite number ≥ 0 (got NaN)'],
     ['negative amount', reservation('r-1', res(-1, 1)), InvalidResourcesError, 'reservation r-1 amount: vcpu must be a finite number ≥ 0 (got -1)'],
-    ['oversized amount', reservation('r-1', res(1, 2 ** 41)), InvalidAmountError, 'reservation r-1 amount.memoryGiB: expected a finite number between 0 and 1099511627776'],
-    ['other group', reservation('r-1', res(1, 1), { groupId: groupId('db') }), InvalidReservationError, 'reservation "r-1" groupId: expected the pool\'s group "web", got "db"'],
+    [
+      'oversized amount',
+      reservation('r-1', res(1, 2 ** 41)),
+      InvalidAmountError,
+      'reservation r-1 amount.memoryGiB: expected a finite number between 0 and 1099511627776',
+    ],
+    [
+      'other group',
+      reservation('r-1', res(1, 1), { groupId: groupId('db') }),
+      InvalidReservationError,
+      'reservation "r-1" groupId: expected the pool\'s group "web", got "db"',
+    ],
     ['empty id', reservation('', res(1, 1)), InvalidReservationError, 'reservation "" id: expected a non-empty id'],
-    ['expiry before creation', reservation('r-1', res(1, 1), { expiresAt: T0 - 1 }), InvalidReservationError, 'reservation "r-1" expiresAt: expected a time after createdAt'],
-    ['already expired', reservation('r-1', res(1, 1), { createdAt: T0 - 10 * MIN, expiresAt: T0 }), InvalidReservationError, `reservation "r-1" expiresAt: expected a time after now ${T0}, got ${T0}`],
-    ['NaN expiry', reservation('r-1', res(1, 1), { expiresAt: Number.NaN }), InvalidReservationError, 'reservation "r-1" expiresAt: expected a finite epoch-millisecond time, got NaN'],
-    ['NaN priority', reservation('r-1', res(1, 1), { priority: Number.NaN }), InvalidReservationError, 'reservation "r-1" priority: expected a finite number, got NaN'],
+    [
+      'expiry before creation',
+      reservation('r-1', res(1, 1), { expiresAt: T0 - 1 }),
+      InvalidReservationError,
+      'reservation "r-1" expiresAt: expected a time after createdAt',
+    ],
+    [
+      'already expired',
+      reservation('r-1', res(1, 1), { createdAt: T0 - 10 * MIN, expiresAt: T0 }),
+      InvalidReservationError,
+      `reservation "r-1" expiresAt: expected a time after now ${T0}, got ${T0}`,
+    ],
+    [
+      'NaN expiry',
+      reservation('r-1', res(1, 1), { expiresAt: Number.NaN }),
+      InvalidReservationError,
+      'reservation "r-1" expiresAt: expected a finite epoch-millisecond time, got NaN',
+    ],
+    [
+      'NaN priority',
+      reservation('r-1', res(1, 1), { priority: Number.NaN }),
+      InvalidReservationError,
+      'reservation "r-1" priority: expected a finite number, got NaN',
+    ],
   ])('rejects %s with a typed error, never a silent accept', (_name, r, type, message) => {
     expect(() => tryReserve(base, r, T0)).toThrowError(type);
     expect(() => tryReserve(base, r, T0)).toThrowError(message);
@@ -127,7 +192,10 @@ describe('tryReserve (seed 10572412 allocateResources: every dimension must fit)
 });
 
 describe('releaseReservation and sweepExpired', () => {
-  const pool = reserved(reserved(createPool(G, res(16, 64)), reservation('a', res(2, 2), { expiresAt: T0 + MIN })), reservation('b', res(2, 2), { expiresAt: T0 + 5 * MIN }));
+  const pool = reserved(
+    reserved(createPool(G, res(16, 64)), reservation('a', res(2, 2), { expiresAt: T0 + MIN })),
+    reservation('b', res(2, 2), { expiresAt: T0 + 5 * MIN }),
+  );
 
   it('release is idempotent', () => {
     const once = releaseReservation(pool, reservationId('a'));
@@ -208,10 +276,26 @@ describe('poolInvariantViolations', () => {
   it.each<[string, (p: ResourcePool) => ResourcePool, string]>([
     ['over-commitment', (p) => ({ ...p, capacity: res(7, 8) }), 'over-committed on vcpu by 1 (committed 8 > capacity 7)'],
     ['NaN allocation', (p) => ({ ...p, allocations: new Map([[instanceId('i-a'), res(Number.NaN, 1)]]) }), 'allocation of i-a: vcpu NaN not a finite amount'],
-    ['off-grid amount', (p) => ({ ...p, allocations: new Map([[instanceId('i-a'), res(0.1, 1)]]) }), 'allocation of i-a: vcpu 0.1 not a finite amount in [0, 1099511627776] on the 1/1024 grid'],
-    ['wrong ledger key', (p) => ({ ...p, reservations: new Map([[reservationId('x'), reservation('r', res(1, 1))]]) }), 'reservation stored under "x" has id "r"'],
-    ['another group', (p) => ({ ...p, reservations: new Map([[reservationId('r'), reservation('r', res(1, 1), { groupId: groupId('db') })]]) }), 'reservation r belongs to group db, not web'],
-    ['bad times', (p) => ({ ...p, reservations: new Map([[reservationId('r'), reservation('r', res(1, 1), { expiresAt: T0 })]]) }), `reservation r: expiresAt ${T0} is not after createdAt ${T0}`],
+    [
+      'off-grid amount',
+      (p) => ({ ...p, allocations: new Map([[instanceId('i-a'), res(0.1, 1)]]) }),
+      'allocation of i-a: vcpu 0.1 not a finite amount in [0, 1099511627776] on the 1/1024 grid',
+    ],
+    [
+      'wrong ledger key',
+      (p) => ({ ...p, reservations: new Map([[reservationId('x'), reservation('r', res(1, 1))]]) }),
+      'reservation stored under "x" has id "r"',
+    ],
+    [
+      'another group',
+      (p) => ({ ...p, reservations: new Map([[reservationId('r'), reservation('r', res(1, 1), { groupId: groupId('db') })]]) }),
+      'reservation r belongs to group db, not web',
+    ],
+    [
+      'bad times',
+      (p) => ({ ...p, reservations: new Map([[reservationId('r'), reservation('r', res(1, 1), { expiresAt: T0 })]]) }),
+      `reservation r: expiresAt ${T0} is not after createdAt ${T0}`,
+    ],
     ['bad version', (p) => ({ ...p, version: -1 }), 'version -1 is not a non-negative integer'],
   ])('reports %s', (_name, corrupt, message) => {
     expect(poolInvariantViolations(corrupt(sound)).join('\n')).toContain(message);
@@ -224,11 +308,19 @@ describe('poolInvariantViolations', () => {
 type Vec = [number, number, number, number];
 const toVec = (r: Resources): Vec => [r.vcpu, r.memoryGiB, r.networkMbps, r.diskIops].map((v) => v * 1024) as Vec;
 const fromVec = (v: Vec): Resources => res(v[0] / 1024, v[1] / 1024, v[2] / 1024, v[3] / 1024);
-const vecArb = fc.tuple(fc.integer({ min: 0, max: 8 * 1024 }), fc.integer({ min: 0, max: 32 * 1024 }), fc.integer({ min: 0, max: 2000 }), fc.integer({ min: 0, max: 500 })) as fc.Arbitrary<Vec>;
+const vecArb = fc.tuple(
+  fc.integer({ min: 0, max: 8 * 1024 }),
+  fc.integer({ min: 0, max: 32 * 1024 }),
+  fc.integer({ min: 0, max: 2000 }),
+  fc.integer({ min: 0, max: 500 }),
+) as fc.Arbitrary<Vec>;
 // Mostly grid-aligned, sometimes arbitrary doubles (rounded up by the pool) to exercise the grid.
 const amountArb = fc.oneof(
   { weight: 4, arbitrary: vecArb.map(fromVec) },
-  { weight: 1, arbitrary: fc.tuple(fc.double({ min: 0, max: 8, noNaN: true }), fc.double({ min: 0, max: 32, noNaN: true })).map(([v, m]) => res(v, m, 0.3, 0.7)) },
+  {
+    weight: 1,
+    arbitrary: fc.tuple(fc.double({ min: 0, max: 8, noNaN: true }), fc.double({ min: 0, max: 32, noNaN: true })).map(([v, m]) => res(v, m, 0.3, 0.7)),
+  },
 );
 const ids = ['a', 'b', 'c', 'd', 'e'];
 
@@ -242,7 +334,10 @@ type Op =
   | { kind: 'tick'; ms: number };
 
 const opArb: fc.Arbitrary<Op> = fc.oneof(
-  { weight: 4, arbitrary: fc.record({ kind: fc.constant('reserve' as const), id: fc.constantFrom(...ids), amount: amountArb, ttl: fc.integer({ min: 1, max: 20 * MIN }) }) },
+  {
+    weight: 4,
+    arbitrary: fc.record({ kind: fc.constant('reserve' as const), id: fc.constantFrom(...ids), amount: amountArb, ttl: fc.integer({ min: 1, max: 20 * MIN }) }),
+  },
   fc.record({ kind: fc.constant('release' as const), id: fc.constantFrom(...ids) }),
   fc.record({ kind: fc.constant('sweep' as const) }),
   { weight: 2, arbitrary: fc.record({ kind: fc.constant('allocate' as const), id: fc.constantFrom(...ids), amount: amountArb }) },
@@ -258,7 +353,8 @@ interface Model {
 const ceilVec = (r: Resources): Vec => toVec(r).map(Math.ceil) as Vec;
 const modelCommitted = (m: Model): Vec => {
   const sum: Vec = [0, 0, 0, 0];
-  for (const a of [...m.allocations.values(), ...[...m.reservations.values()].map((r) => r.amount)]) for (let i = 0; i < 4; i += 1) sum[i] = (sum[i] ?? 0) + (a[i] ?? 0);
+  for (const a of [...m.allocations.values(), ...[...m.reservations.values()].map((r) => r.amount)])
+    for (let i = 0; i < 4; i += 1) sum[i] = (sum[i] ?? 0) + (a[i] ?? 0);
   return sum;
 };
 const fitsModel = (m: Model, capacity: Vec): boolean => modelCommitted(m).every((v, i) => v <= (capacity[i] ?? 0));
@@ -279,7 +375,10 @@ describe('resource pool: any sequence of reserve / release / expire / allocate /
                 expect(result.kind).toBe('already-reserved');
                 break;
               }
-              const candidate: Model = { ...model, reservations: new Map(model.reservations).set(op.id, { amount: ceilVec(op.amount), expiresAt: r.expiresAt }) };
+              const candidate: Model = {
+                ...model,
+                reservations: new Map(model.reservations).set(op.id, { amount: ceilVec(op.amount), expiresAt: r.expiresAt }),
+              };
               expect(result.kind).toBe(fitsModel(candidate, capVec) ? 'reserved' : 'refused');
               if (result.kind === 'refused') {
                 const c = modelCommitted(candidate);
@@ -355,7 +454,11 @@ const I = (id: string): InstanceId => instanceId(`i-${id}`);
 const cpuOnly = (vcpu: number): Resources => res(vcpu, 1);
 
 /** The reference the batch must equal: setAllocation one request at a time (fill = min(asked, current + available)). */
-const setOneByOne = (start: ResourcePool, requests: readonly AllocationRequest[], onRefused: 'keep' | 'fill'): { pool: ResourcePool; outcomes: AllocationOutcome[] } => {
+const setOneByOne = (
+  start: ResourcePool,
+  requests: readonly AllocationRequest[],
+  onRefused: 'keep' | 'fill',
+): { pool: ResourcePool; outcomes: AllocationOutcome[] } => {
   let pool = start;
   const outcomes: AllocationOutcome[] = [];
   for (const { instanceId: id, amount } of requests) {
@@ -369,12 +472,12 @@ const setOneByOne = (start: ResourcePool, requests: readonly AllocationRequest[]
       const wanted = checkPoolResources(amount, 'wanted', 'up');
       const current = pool.allocations.get(id) ?? ZERO_RESOURCES;
       const free = availableResources(pool);
-      const allocation = res(...DIMENSIONS.map((d) => Math.min(wanted[d], current[d] + free[d])) as Vec);
+      const allocation = res(...(DIMENSIONS.map((d) => Math.min(wanted[d], current[d] + free[d])) as Vec));
       const fill = setAllocation(pool, id, allocation);
       if (fill.kind === 'refused') outcomes.push({ kind: 'refused', instanceId: id, shortfall: fill.shortfall, reason: fill.reason });
       else {
         pool = fill.pool;
-        outcomes.push({ kind: 'filled', instanceId: id, wanted, allocation, shortfall: res(...DIMENSIONS.map((d) => wanted[d] - allocation[d]) as Vec) });
+        outcomes.push({ kind: 'filled', instanceId: id, wanted, allocation, shortfall: res(...(DIMENSIONS.map((d) => wanted[d] - allocation[d]) as Vec)) });
       }
     }
   }
@@ -399,14 +502,68 @@ describe('setAllocations', () => {
   const pool = allocated(allocated(createPool(G, res(10, 64)), 'i-a', cpuOnly(3)), 'i-b', cpuOnly(3));
 
   it.each<[string, 'keep' | 'fill', [string, number][], Record<string, number>, string[], number]>([
-    ['all fit: set in order, one version per change', 'keep', [['a', 4], ['c', 2]], { 'i-a': 4, 'i-b': 3, 'i-c': 2 }, ['allocated', 'allocated'], 2],
-    ['a raise that does not fit is refused, later ones still go in', 'keep', [['c', 5], ['d', 4]], { 'i-a': 3, 'i-b': 3, 'i-d': 4 }, ['refused', 'allocated'], 1],
+    [
+      'all fit: set in order, one version per change',
+      'keep',
+      [
+        ['a', 4],
+        ['c', 2],
+      ],
+      { 'i-a': 4, 'i-b': 3, 'i-c': 2 },
+      ['allocated', 'allocated'],
+      2,
+    ],
+    [
+      'a raise that does not fit is refused, later ones still go in',
+      'keep',
+      [
+        ['c', 5],
+        ['d', 4],
+      ],
+      { 'i-a': 3, 'i-b': 3, 'i-d': 4 },
+      ['refused', 'allocated'],
+      1,
+    ],
     // i-d still gets the memory it asked for: a fill is per dimension (vCPU full, memory free).
-    ['fill records what fits instead', 'fill', [['c', 5], ['d', 4]], { 'i-a': 3, 'i-b': 3, 'i-c': 4, 'i-d': 0 }, ['filled', 'filled'], 2],
-    ['lowering first makes room for a later raise', 'keep', [['a', 1], ['c', 6]], { 'i-a': 1, 'i-b': 3, 'i-c': 6 }, ['allocated', 'allocated'], 2],
-    ['setting what is stored changes nothing', 'keep', [['a', 3], ['b', 3]], { 'i-a': 3, 'i-b': 3 }, ['allocated', 'allocated'], 0],
+    [
+      'fill records what fits instead',
+      'fill',
+      [
+        ['c', 5],
+        ['d', 4],
+      ],
+      { 'i-a': 3, 'i-b': 3, 'i-c': 4, 'i-d': 0 },
+      ['filled', 'filled'],
+      2,
+    ],
+    [
+      'lowering first makes room for a later raise',
+      'keep',
+      [
+        ['a', 1],
+        ['c', 6],
+      ],
+      { 'i-a': 1, 'i-b': 3, 'i-c': 6 },
+      ['allocated', 'allocated'],
+      2,
+    ],
+    [
+      'setting what is stored changes nothing',
+      'keep',
+      [
+        ['a', 3],
+        ['b', 3],
+      ],
+      { 'i-a': 3, 'i-b': 3 },
+      ['allocated', 'allocated'],
+      0,
+    ],
   ])('%s', (_name, onRefused, requests, allocs, kinds, bumps) => {
-    const out = setAllocations(pool, requests.map(([id, v]) => ({ instanceId: I(id), amount: cpuOnly(v) })), onRefused);
+    const out = setAllocations(
+      pool,
+      requests.map(([id, v]) => ({ instanceId: I(id), amount: cpuOnly(v) })),
+      onRefused,
+    );
     expect(Object.fromEntries([...out.pool.allocations].map(([id, a]) => [id, a.vcpu]))).toEqual(allocs);
     expect(out.outcomes.map((o) => o.kind)).toEqual(kinds);
     expect(out.pool.version).toBe(pool.version + bumps);
@@ -416,7 +573,14 @@ describe('setAllocations', () => {
 
   it('reports a refusal and a fill with the shortfall per dimension and the same reason setAllocation gives', () => {
     const keep = setAllocations(pool, [{ instanceId: I('c'), amount: res(5, 1) }]);
-    expect(keep.outcomes).toEqual([{ kind: 'refused', instanceId: I('c'), shortfall: res(1, 0), reason: 'allocation of 5 vCPU, 1 GiB, 0 Mbps, 0 IOPS to i-c does not fit in pool web: short of 1 vCPU, 0 GiB, 0 Mbps, 0 IOPS' }]);
+    expect(keep.outcomes).toEqual([
+      {
+        kind: 'refused',
+        instanceId: I('c'),
+        shortfall: res(1, 0),
+        reason: 'allocation of 5 vCPU, 1 GiB, 0 Mbps, 0 IOPS to i-c does not fit in pool web: short of 1 vCPU, 0 GiB, 0 Mbps, 0 IOPS',
+      },
+    ]);
     const single = setAllocation(pool, I('c'), res(5, 1));
     expect(single.kind === 'refused' && single.reason).toBe(keep.outcomes[0]?.kind === 'refused' && keep.outcomes[0].reason);
     const fill = setAllocations(pool, [{ instanceId: I('c'), amount: res(5, 1) }], 'fill');
@@ -427,8 +591,12 @@ describe('setAllocations', () => {
     const before = [...pool.allocations];
     const out = setAllocations(pool, [{ instanceId: I('c'), amount: res(0.0001, 1) }]);
     expect(out.pool.allocations.get(I('c'))?.vcpu).toBe(1 / 1024);
-    expect(() => setAllocations(pool, [{ instanceId: I('c'), amount: res(1, 1) }, { instanceId: I('d'), amount: res(Number.NaN, 1) }]))
-      .toThrowError('allocation of i-d: vcpu must be a finite number ≥ 0 (got NaN)');
+    expect(() =>
+      setAllocations(pool, [
+        { instanceId: I('c'), amount: res(1, 1) },
+        { instanceId: I('d'), amount: res(Number.NaN, 1) },
+      ]),
+    ).toThrowError('allocation of i-d: vcpu must be a finite number ≥ 0 (got NaN)');
     expect(() => setAllocations(pool, [{ instanceId: I('c'), amount: res(2 ** 41, 1) }])).toThrowError(InvalidAmountError);
     expect([...pool.allocations]).toEqual(before);
   });
@@ -457,7 +625,11 @@ describe('removeAllocations / lowerAllocations', () => {
     expect(removeAllocations(pool, [I('zz')])).toBe(pool);
   });
   it('lower takes the per-dimension min, leaves unknown instances without one, and is the same pool when nothing falls', () => {
-    const out = lowerAllocations(pool, [[I('a'), res(5, 0.5)], [I('zz'), res(0, 0)], [I('c'), res(0.5, 4)]]);
+    const out = lowerAllocations(pool, [
+      [I('a'), res(5, 0.5)],
+      [I('zz'), res(0, 0)],
+      [I('c'), res(0.5, 4)],
+    ]);
     expect(Object.fromEntries(out.allocations)).toEqual({ 'i-a': res(3, 0.5), 'i-b': cpuOnly(3), 'i-c': res(0.5, 1) });
     expect(out.version).toBe(pool.version + 2);
     expect(lowerAllocations(pool, [[I('a'), cpuOnly(8)]])).toBe(pool);
@@ -477,7 +649,13 @@ describe('batches: property, the same pool and outcomes as one call at a time', 
   // A stored pool as any version may have left it: not necessarily sound (over-committed, off the grid).
   const storedArb = fc.record({
     capacity: fc.oneof({ weight: 6, arbitrary: vecArb.map(fromVec) }, { weight: 1, arbitrary: fc.constantFrom(res(2 ** 40, 2 ** 40), res(7.3, 20.01)) }),
-    allocations: fc.array(fc.tuple(fc.constantFrom(...batchIds), fc.oneof({ weight: 6, arbitrary: vecArb.map(fromVec) }, { weight: 1, arbitrary: fc.constantFrom(res(0.1, 0.2), res(2 ** 40, 3)) })), { maxLength: 6 }),
+    allocations: fc.array(
+      fc.tuple(
+        fc.constantFrom(...batchIds),
+        fc.oneof({ weight: 6, arbitrary: vecArb.map(fromVec) }, { weight: 1, arbitrary: fc.constantFrom(res(0.1, 0.2), res(2 ** 40, 3)) }),
+      ),
+      { maxLength: 6 },
+    ),
     reserved: fc.option(vecArb.map(fromVec), { nil: undefined }),
   });
   const toPool = (s: { capacity: Resources; allocations: [string, Resources][]; reserved: Resources | undefined }): ResourcePool => ({

@@ -2,7 +2,14 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { instanceId, type BehaviourProfile, type Forecast, type RestartCycle } from '../../../lambda/core/domain';
 import {
-  CALIBRATION_BOUNDS, MIN_CALIBRATION_CASES, calibrateForecast, calibrationCases, calibrationFactors, conformalFactor, forecastRecord, type CalibrationCase,
+  CALIBRATION_BOUNDS,
+  MIN_CALIBRATION_CASES,
+  calibrateForecast,
+  calibrationCases,
+  calibrationFactors,
+  conformalFactor,
+  forecastRecord,
+  type CalibrationCase,
 } from '../../../lambda/core/predict/calibrate';
 import { newProfile } from '../../../lambda/core/profile/behaviour-profile';
 import { toResources } from '../../../lambda/core/resources/resources';
@@ -22,7 +29,15 @@ const cycle = (at: number, forecastVcpu: number, peakVcpu: number, extra: Partia
 });
 
 const profileWith = (restarts: readonly RestartCycle[], jobType = 'web'): BehaviourProfile => ({
-  ...newProfile({ instanceId: instanceId('i-0123456789abcdef0'), groupId: 'web' as never, instanceType: 'm5.large', vcpus: 2, jobType, launchedAt: T0, now: T0 }),
+  ...newProfile({
+    instanceId: instanceId('i-0123456789abcdef0'),
+    groupId: 'web' as never,
+    instanceType: 'm5.large',
+    vcpus: 2,
+    jobType,
+    launchedAt: T0,
+    now: T0,
+  }),
   restarts,
 });
 
@@ -66,16 +81,18 @@ describe('conformalFactor', () => {
 });
 
 describe('calibration from restart cycles', () => {
-  it('scores each cycle against the model\'s own p90 when the forecast used had been scaled, and skips cycles without a forecast', () => {
+  it("scores each cycle against the model's own p90 when the forecast used had been scaled, and skips cycles without a forecast", () => {
     const scaled = cycle(T0, 4, 3, { modelBefore: toResources({ vcpu: 2, memoryGiB: 4 }) });
-    const cases = calibrationCases(profileWith([scaled, cycle(T0 + MIN, 2, 3, { forecastBefore: undefined }), cycle(T0 + 2 * MIN, 2, 1, { unobserved: ['vcpu'] })]));
+    const cases = calibrationCases(
+      profileWith([scaled, cycle(T0 + MIN, 2, 3, { forecastBefore: undefined }), cycle(T0 + 2 * MIN, 2, 1, { unobserved: ['vcpu'] })]),
+    );
     expect(cases).toEqual([
       { jobType: 'web', restartedAt: T0, score: { vcpu: 1.5, memoryGiB: 1 } },
       { jobType: 'web', restartedAt: T0 + 2 * MIN, score: { memoryGiB: 1 } },
     ]);
   });
 
-  it('uses a job type\'s own factor when it has enough cases, else the group\'s pooled one; nothing below the minimum', () => {
+  it("uses a job type's own factor when it has enough cases, else the group's pooled one; nothing below the minimum", () => {
     const web: CalibrationCase[] = Array.from({ length: 6 }, (_, k) => ({ jobType: 'web', restartedAt: T0 + k * MIN, score: { vcpu: 2 } }));
     const batch: CalibrationCase[] = [{ jobType: 'batch', restartedAt: T0, score: { vcpu: 0.5 } }];
     const factors = calibrationFactors([...web, ...batch]);
@@ -90,25 +107,34 @@ describe('calibration from restart cycles', () => {
     const factors = calibrationFactors(Array.from({ length: 9 }, (_, k) => ({ jobType: 'web', restartedAt: T0 + k * MIN, score: { vcpu: 1.5 } })));
     const out = calibrateForecast(known(2, 1), 'web', factors);
     expect(out.kind === 'known' && out.dims.vcpu).toEqual({ p50: 1.5, p90: 3, basis: 'model', confidence: 0.8, calibration: 1.5 });
-    expect(out.kind === 'known' && out.dims.memoryGiB).toEqual(known(2).kind === 'known' ? (known(2) as Extract<Forecast, { kind: 'known' }>).dims.memoryGiB : undefined);
+    expect(out.kind === 'known' && out.dims.memoryGiB).toEqual(
+      known(2).kind === 'known' ? (known(2) as Extract<Forecast, { kind: 'known' }>).dims.memoryGiB : undefined,
+    );
     const unknown: Forecast = { kind: 'unknown', instanceId: instanceId('i-0123456789abcdef0'), madeAt: T0, reason: 'no data', missing: ['vcpu'] };
     expect(calibrateForecast(unknown, 'web', factors)).toBe(unknown);
     // What a restart then records: the p90 used, and the model's own behind it.
-    expect(forecastRecord(out)).toEqual({ forecastBefore: toResources({ vcpu: 3, memoryGiB: 4, networkMbps: 20, diskIops: 20 }), modelBefore: toResources({ vcpu: 2, memoryGiB: 4, networkMbps: 20, diskIops: 20 }) });
+    expect(forecastRecord(out)).toEqual({
+      forecastBefore: toResources({ vcpu: 3, memoryGiB: 4, networkMbps: 20, diskIops: 20 }),
+      modelBefore: toResources({ vcpu: 2, memoryGiB: 4, networkMbps: 20, diskIops: 20 }),
+    });
     expect(forecastRecord(known(2))).toEqual({ forecastBefore: toResources({ vcpu: 2, memoryGiB: 4, networkMbps: 20, diskIops: 20 }) });
   });
 
   // k × noise stays within CALIBRATION_BOUNDS (up to 3.9×): beyond them the clamp, not coverage, decides.
-  it('property: recalibrated on cases from a fleet whose restarts are k× the model\'s p90, the scaled p90 covers ≥ 90 % of them', () => {
+  it("property: recalibrated on cases from a fleet whose restarts are k× the model's p90, the scaled p90 covers ≥ 90 % of them", () => {
     fc.assert(
-      fc.property(fc.double({ min: 0.6, max: 3, noNaN: true }), fc.array(fc.double({ min: 0.7, max: 1.3, noNaN: true }), { minLength: 10, maxLength: 50 }), (k, noise) => {
-        const restarts = noise.map((n, i) => cycle(T0 + i * MIN, 2, 2 * k * n));
-        const factors = calibrationFactors(calibrationCases(profileWith(restarts)));
-        const f = calibrateForecast(known(2), 'web', factors);
-        const p90 = f.kind === 'known' ? f.dims.vcpu.p90 : Number.NaN;
-        const covered = restarts.filter((c) => c.peakAfter.vcpu <= p90 + 1e-9).length / restarts.length;
-        expect(covered).toBeGreaterThanOrEqual(0.9 - 1e-9);
-      }),
+      fc.property(
+        fc.double({ min: 0.6, max: 3, noNaN: true }),
+        fc.array(fc.double({ min: 0.7, max: 1.3, noNaN: true }), { minLength: 10, maxLength: 50 }),
+        (k, noise) => {
+          const restarts = noise.map((n, i) => cycle(T0 + i * MIN, 2, 2 * k * n));
+          const factors = calibrationFactors(calibrationCases(profileWith(restarts)));
+          const f = calibrateForecast(known(2), 'web', factors);
+          const p90 = f.kind === 'known' ? f.dims.vcpu.p90 : Number.NaN;
+          const covered = restarts.filter((c) => c.peakAfter.vcpu <= p90 + 1e-9).length / restarts.length;
+          expect(covered).toBeGreaterThanOrEqual(0.9 - 1e-9);
+        },
+      ),
     );
   });
 });

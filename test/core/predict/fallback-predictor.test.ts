@@ -1,9 +1,24 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { DIMENSIONS, groupId, instanceId, type BehaviourProfile, type Forecast, type MetricSample, type PredictionInput, type RestartCycle } from '../../../lambda/core/domain';
 import {
-  CATCH_UP_WEIGHT, DEFAULT_POST_RESTART_FACTOR, FACTOR_BOUNDS, FallbackPredictor, MIN_JOB_TYPE_CYCLES, catchUpFraction,
-  learnJobTypeFactors, predictFallback,
+  DIMENSIONS,
+  groupId,
+  instanceId,
+  type BehaviourProfile,
+  type Forecast,
+  type MetricSample,
+  type PredictionInput,
+  type RestartCycle,
+} from '../../../lambda/core/domain';
+import {
+  CATCH_UP_WEIGHT,
+  DEFAULT_POST_RESTART_FACTOR,
+  FACTOR_BOUNDS,
+  FallbackPredictor,
+  MIN_JOB_TYPE_CYCLES,
+  catchUpFraction,
+  learnJobTypeFactors,
+  predictFallback,
 } from '../../../lambda/core/predict/fallback-predictor';
 import { closeRestartWindow, newProfile, openRestartWindow, steadyQuantile, updateProfile } from '../../../lambda/core/profile/behaviour-profile';
 import { toCatalog } from '../../../lambda/core/resources/catalog';
@@ -21,7 +36,12 @@ const samples = (start: number, n: number, s: Omit<MetricSample, 'at'>): MetricS
 const steadyProfile = (jobType = 'web', id = 'i-1'): BehaviourProfile =>
   updateProfile(blank(jobType, id), samples(T0, 120, { cpuPercent: 25, memoryGiB: 6, networkMbps: 50, diskIops: 200 }), NOW);
 
-const input = (profile: BehaviourProfile, downtimeSeconds = 0, windowMinutes = 30, now = NOW): PredictionInput => ({ profile, downtimeSeconds, windowMinutes, now });
+const input = (profile: BehaviourProfile, downtimeSeconds = 0, windowMinutes = 30, now = NOW): PredictionInput => ({
+  profile,
+  downtimeSeconds,
+  windowMinutes,
+  now,
+});
 
 const known = (f: Forecast) => {
   if (f.kind !== 'known') throw new Error(`expected a known forecast, got ${JSON.stringify(f)}`);
@@ -209,7 +229,11 @@ describe('predictFallback', () => {
         fc.integer({ min: 5, max: 240 }),
         (raw, cycles, downtime, window) => {
           const profile = withCycles(
-            updateProfile(blank(), raw.map((s, i) => ({ at: T0 + i * MIN, ...s })), NOW),
+            updateProfile(
+              blank(),
+              raw.map((s, i) => ({ at: T0 + i * MIN, ...s })),
+              NOW,
+            ),
             cycles.map((c) => cycle(c.ratio, c.downtime)),
           );
           const f = known(predictFallback(input(profile, downtime, window)));
@@ -229,7 +253,10 @@ describe('predictFallback', () => {
   it('property: the forecast never goes below the steady state (factors ≥ 1)', () => {
     fc.assert(
       fc.property(fc.array(cycleArb, { maxLength: 5 }), fc.double({ min: 0, max: 1e5, noNaN: true }), (cycles, downtime) => {
-        const p = withCycles(steadyProfile(), cycles.map((c) => cycle(c.ratio, c.downtime)));
+        const p = withCycles(
+          steadyProfile(),
+          cycles.map((c) => cycle(c.ratio, c.downtime)),
+        );
         const f = known(predictFallback(input(p, downtime)));
         const s50 = steadyQuantile(p, 0.5);
         for (const d of DIMENSIONS) expect(f.dims[d].p50).toBeGreaterThanOrEqual((s50[d] as number) * (1 - 1e-12));

@@ -2,7 +2,13 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { DIMENSIONS, type MetricSample } from '../../../lambda/core/domain';
 import {
-  extractAllModelFeatures, extractModelFeatures, FEATURE_EPSILON, fromLogRatio, MIN_RECENT_POINTS, MODEL_FEATURE_NAMES, toLogRatio,
+  extractAllModelFeatures,
+  extractModelFeatures,
+  FEATURE_EPSILON,
+  fromLogRatio,
+  MIN_RECENT_POINTS,
+  MODEL_FEATURE_NAMES,
+  toLogRatio,
 } from '../../../lambda/core/predict/model-features';
 import { inputFor, profileFrom, steadySample } from '../../models/support/make-profile';
 
@@ -28,7 +34,15 @@ describe('extractModelFeatures', () => {
     expect(f.kind).toBe('features');
     if (f.kind !== 'features') return;
     expect(f.scale).toBe(0.01);
-    for (const name of ['steadyP50Ratio', 'steadyP99Ratio', 'lastRatio', 'recentMean60Ratio', 'recentMax60Ratio', 'recentMax15Ratio', 'recentStd60Ratio'] as const) {
+    for (const name of [
+      'steadyP50Ratio',
+      'steadyP99Ratio',
+      'lastRatio',
+      'recentMean60Ratio',
+      'recentMax60Ratio',
+      'recentMax15Ratio',
+      'recentStd60Ratio',
+    ] as const) {
       expect(feature(f.values, name)).toBeCloseTo(0, 12);
     }
     expect(feature(f.values, 'cpuUtilisation')).toBeCloseTo(0.01, 12); // 0.01 vCPU of 1
@@ -98,11 +112,16 @@ describe('extractModelFeatures', () => {
 describe('toLogRatio / fromLogRatio', () => {
   it('are inverse for non-negative values and never give negative demand', () => {
     fc.assert(
-      fc.property(fc.constantFrom(...DIMENSIONS), fc.double({ min: 0, max: 1e6, noNaN: true }), fc.double({ min: 0, max: 1e6, noNaN: true }), (d, value, scale) => {
-        const back = fromLogRatio(toLogRatio(value, scale, d), scale, d);
-        expect(back).toBeGreaterThanOrEqual(0);
-        expect(Math.abs(back - value)).toBeLessThanOrEqual(1e-9 * (value + scale + FEATURE_EPSILON[d]));
-      }),
+      fc.property(
+        fc.constantFrom(...DIMENSIONS),
+        fc.double({ min: 0, max: 1e6, noNaN: true }),
+        fc.double({ min: 0, max: 1e6, noNaN: true }),
+        (d, value, scale) => {
+          const back = fromLogRatio(toLogRatio(value, scale, d), scale, d);
+          expect(back).toBeGreaterThanOrEqual(0);
+          expect(Math.abs(back - value)).toBeLessThanOrEqual(1e-9 * (value + scale + FEATURE_EPSILON[d]));
+        },
+      ),
     );
     expect(fromLogRatio(-100, 5, 'vcpu')).toBe(0);
   });

@@ -2,8 +2,19 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { SAMPLE_FIELDS, groupId, instanceId, type BehaviourProfile, type MetricSample } from '../../../lambda/core/domain';
 import {
-  InvalidProfileError, MAX_RESTART_CURVE_MINUTES, RECENT_LIMIT, RESTART_CURVES_KEPT, RESTART_HISTORY_LIMIT, closeRestartWindow,
-  cycleObserved, missingDimensions, newProfile, openRestartWindow, sampleDemand, steadyQuantile, updateProfile,
+  InvalidProfileError,
+  MAX_RESTART_CURVE_MINUTES,
+  RECENT_LIMIT,
+  RESTART_CURVES_KEPT,
+  RESTART_HISTORY_LIMIT,
+  closeRestartWindow,
+  cycleObserved,
+  missingDimensions,
+  newProfile,
+  openRestartWindow,
+  sampleDemand,
+  steadyQuantile,
+  updateProfile,
 } from '../../../lambda/core/profile/behaviour-profile';
 import { histogramQuantile } from '../../../lambda/core/profile/decaying-histogram';
 
@@ -11,14 +22,27 @@ const MIN = 60_000;
 const T0 = Date.UTC(2024, 2, 1);
 
 const fresh = (vcpus = 4): BehaviourProfile =>
-  newProfile({ instanceId: instanceId('i-0abc'), groupId: groupId('web'), instanceType: 'm5.xlarge', vcpus, jobType: 'web', launchedAt: T0 - 60 * MIN, now: T0 });
+  newProfile({
+    instanceId: instanceId('i-0abc'),
+    groupId: groupId('web'),
+    instanceType: 'm5.xlarge',
+    vcpus,
+    jobType: 'web',
+    launchedAt: T0 - 60 * MIN,
+    now: T0,
+  });
 
 /** n one-minute samples starting at `start`, from a generator of the sample body. */
 const minutes = (start: number, n: number, body: (i: number) => Omit<MetricSample, 'at'>): MetricSample[] =>
   Array.from({ length: n }, (_, i) => ({ at: start + i * MIN, ...body(i) }));
 
 const full = (cpuPercent: number, memoryGiB = 6, networkMbps = 50, diskIops = 200): Omit<MetricSample, 'at'> => ({
-  cpuPercent, cpuMaxPercent: Math.min(100, cpuPercent * 1.5), memoryGiB, networkMbps, diskIops, connections: 40,
+  cpuPercent,
+  cpuMaxPercent: Math.min(100, cpuPercent * 1.5),
+  memoryGiB,
+  networkMbps,
+  diskIops,
+  connections: 40,
 });
 
 describe('newProfile', () => {
@@ -36,7 +60,16 @@ describe('newProfile', () => {
     [{ launchedAt: Number.NaN }, 'launchedAt'],
     [{ halfLifeMs: -5 }, 'halfLifeMs'],
   ])('rejects %j naming %s', (override, field) => {
-    const input = { instanceId: instanceId('i-1'), groupId: groupId('g'), instanceType: 'm5.large', vcpus: 2, jobType: 'batch', launchedAt: T0, now: T0, ...override };
+    const input = {
+      instanceId: instanceId('i-1'),
+      groupId: groupId('g'),
+      instanceType: 'm5.large',
+      vcpus: 2,
+      jobType: 'batch',
+      launchedAt: T0,
+      now: T0,
+      ...override,
+    };
     expect(() => newProfile(input)).toThrow(InvalidProfileError);
     expect(() => newProfile(input)).toThrow(`behaviour profile: ${field}`);
   });
@@ -49,7 +82,12 @@ describe('sampleDemand', () => {
     ['average wins over max', { at: 0, cpuPercent: 10, cpuMaxPercent: 90 }, 10, { vcpu: 1 }],
     ['cpu above 100 % is clamped', { at: 0, cpuPercent: 100.4 }, 2, { vcpu: 2 }],
     ['all dimensions', { at: 0, cpuPercent: 25, memoryGiB: 3, networkMbps: 12, diskIops: 7 }, 4, { vcpu: 1, memoryGiB: 3, networkMbps: 12, diskIops: 7 }],
-    ['NaN and negative values are left out, never 0', { at: 0, cpuPercent: Number.NaN, memoryGiB: -1, networkMbps: Number.POSITIVE_INFINITY, diskIops: 0 }, 4, { diskIops: 0 }],
+    [
+      'NaN and negative values are left out, never 0',
+      { at: 0, cpuPercent: Number.NaN, memoryGiB: -1, networkMbps: Number.POSITIVE_INFINITY, diskIops: 0 },
+      4,
+      { diskIops: 0 },
+    ],
     ['empty sample', { at: 0 }, 4, {}],
   ])('%s', (_name, sample, vcpus, expected) => {
     expect(sampleDemand(sample, vcpus)).toEqual(expected);
@@ -62,7 +100,11 @@ describe('sampleDemand', () => {
 
 describe('updateProfile', () => {
   it('learns the steady state from full samples', () => {
-    const p = updateProfile(fresh(), minutes(T0, 60, (i) => full(i < 30 ? 20 : 40)), T0 + 60 * MIN);
+    const p = updateProfile(
+      fresh(),
+      minutes(T0, 60, (i) => full(i < 30 ? 20 : 40)),
+      T0 + 60 * MIN,
+    );
     expect(missingDimensions(p)).toEqual([]);
     const p90 = steadyQuantile(p, 0.9);
     expect(p90.vcpu).toBeGreaterThanOrEqual(1.6); // 40 % of 4 vCPU
@@ -120,7 +162,11 @@ describe('updateProfile', () => {
   });
 
   it('keeps recent bounded', () => {
-    const p = updateProfile(fresh(), minutes(T0, RECENT_LIMIT + 25, () => full(20)), T0 + 200 * MIN);
+    const p = updateProfile(
+      fresh(),
+      minutes(T0, RECENT_LIMIT + 25, () => full(20)),
+      T0 + 200 * MIN,
+    );
     expect(p.recent).toHaveLength(RECENT_LIMIT);
     expect(p.recent[0]?.at).toBe(T0 + 25 * MIN);
   });
@@ -170,7 +216,12 @@ describe('updateProfile', () => {
 
 describe('restart windows', () => {
   const steadyUntil = T0 + 120 * MIN;
-  const steady = () => updateProfile(fresh(), minutes(T0, 120, () => full(25, 6, 50, 200)), steadyUntil);
+  const steady = () =>
+    updateProfile(
+      fresh(),
+      minutes(T0, 120, () => full(25, 6, 50, 200)),
+      steadyUntil,
+    );
   const interruptedAt = steadyUntil + 1 * MIN;
   const restartedAt = interruptedAt + 4 * MIN;
 
@@ -185,7 +236,9 @@ describe('restart windows', () => {
     const forecastBefore = { vcpu: 2, memoryGiB: 6, networkMbps: 50, diskIops: 300 };
     expect(openRestartWindow(steady(), { interruptedAt, restartedAt, forecastBefore }).openRestart?.forecastBefore).toEqual(forecastBefore);
     expect(openRestartWindow(steady(), { interruptedAt, restartedAt }).openRestart).not.toHaveProperty('forecastBefore');
-    expect(() => openRestartWindow(steady(), { interruptedAt, restartedAt, forecastBefore: { ...forecastBefore, memoryGiB: Number.NaN } })).toThrow('forecastBefore.memoryGiB');
+    expect(() => openRestartWindow(steady(), { interruptedAt, restartedAt, forecastBefore: { ...forecastBefore, memoryGiB: Number.NaN } })).toThrow(
+      'forecastBefore.memoryGiB',
+    );
   });
 
   it('is idempotent for a redelivered notice', () => {
@@ -247,7 +300,11 @@ describe('restart windows', () => {
   });
 
   it('seeds the curve from recent points the profiler read before the notice arrived', () => {
-    const early = updateProfile(steady(), minutes(restartedAt, 3, () => full(90)), restartedAt + 3 * MIN);
+    const early = updateProfile(
+      steady(),
+      minutes(restartedAt, 3, () => full(90)),
+      restartedAt + 3 * MIN,
+    );
     const opened = openRestartWindow(early, { interruptedAt, restartedAt });
     expect(opened.openRestart?.curve.map((c) => c.vcpu)).toEqual([3.6, 3.6, 3.6]);
   });
@@ -259,7 +316,11 @@ describe('restart windows', () => {
       const at = t + MIN;
       const back = at + 2 * MIN;
       p = openRestartWindow(p, { interruptedAt: at, restartedAt: back });
-      p = updateProfile(p, minutes(back, MAX_RESTART_CURVE_MINUTES + 5, () => full(60)), back + 300 * MIN);
+      p = updateProfile(
+        p,
+        minutes(back, MAX_RESTART_CURVE_MINUTES + 5, () => full(60)),
+        back + 300 * MIN,
+      );
       expect(p.openRestart?.curve.length).toBe(MAX_RESTART_CURVE_MINUTES);
       p = closeRestartWindow(p, back + 300 * MIN, 30);
       t = back + 300 * MIN;

@@ -1,8 +1,15 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
-  DEFAULT_HALF_LIFE_MS, HISTOGRAM_BOUNDS, InvalidHistogramError, emptyHistogram, geometricBounds, histogramQuantile,
-  isEmptyHistogram, observe, observeAll,
+  DEFAULT_HALF_LIFE_MS,
+  HISTOGRAM_BOUNDS,
+  InvalidHistogramError,
+  emptyHistogram,
+  geometricBounds,
+  histogramQuantile,
+  isEmptyHistogram,
+  observe,
+  observeAll,
 } from '../../../lambda/core/profile/decaying-histogram';
 
 const HOUR = 3_600_000;
@@ -64,7 +71,10 @@ describe('observe and histogramQuantile', () => {
     ['values above the top bound saturate', [5000], 0.5, 1000, 1100],
   ])('%s', (_name, values, q, low, high) => {
     // Same timestamp: equal weights, so the quantiles are the textbook ones.
-    const hist = observeAll(h(), values.map((value) => ({ value, at: T0 })));
+    const hist = observeAll(
+      h(),
+      values.map((value) => ({ value, at: T0 })),
+    );
     const v = histogramQuantile(hist, q) as number;
     expect(v).toBeGreaterThanOrEqual(low);
     expect(v).toBeLessThanOrEqual(high);
@@ -81,8 +91,14 @@ describe('observe and histogramQuantile', () => {
   });
 
   it('old behaviour fades: after many half-lives the new level dominates every quantile', () => {
-    const old = observeAll(h(), Array.from({ length: 100 }, (_, i) => ({ value: 8, at: T0 + i * 60_000 })));
-    const later = observeAll(old, Array.from({ length: 10 }, (_, i) => ({ value: 1, at: T0 + 10 * DEFAULT_HALF_LIFE_MS + i * 60_000 })));
+    const old = observeAll(
+      h(),
+      Array.from({ length: 100 }, (_, i) => ({ value: 8, at: T0 + i * 60_000 })),
+    );
+    const later = observeAll(
+      old,
+      Array.from({ length: 10 }, (_, i) => ({ value: 1, at: T0 + 10 * DEFAULT_HALF_LIFE_MS + i * 60_000 })),
+    );
     expect(histogramQuantile(later, 0.9)).toBeLessThan(1.1);
   });
 
@@ -129,10 +145,10 @@ describe('observe and histogramQuantile', () => {
     expect(() => observe(corrupt, 1, T0)).toThrow('weights.length');
   });
 
-  const observations = fc.array(
-    fc.record({ value: fc.double({ min: 0, max: 2000, noNaN: true }), at: fc.integer({ min: T0, max: T0 + 30 * 24 * HOUR }) }),
-    { minLength: 1, maxLength: 40 },
-  );
+  const observations = fc.array(fc.record({ value: fc.double({ min: 0, max: 2000, noNaN: true }), at: fc.integer({ min: T0, max: T0 + 30 * 24 * HOUR }) }), {
+    minLength: 1,
+    maxLength: 40,
+  });
 
   it('property: quantiles are monotone in q', () => {
     fc.assert(

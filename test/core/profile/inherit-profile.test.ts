@@ -2,7 +2,14 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { DIMENSIONS, groupId, instanceId, type BehaviourProfile, type InstanceId, type MetricSample, type RestartCycle } from '../../../lambda/core/domain';
 import {
-  InvalidProfileError, RESTART_HISTORY_LIMIT, closeRestartWindow, cycleObserved, newProfile, openRestartWindow, steadyQuantile, updateProfile,
+  InvalidProfileError,
+  RESTART_HISTORY_LIMIT,
+  closeRestartWindow,
+  cycleObserved,
+  newProfile,
+  openRestartWindow,
+  steadyQuantile,
+  updateProfile,
 } from '../../../lambda/core/profile/behaviour-profile';
 import { inheritProfile, type InheritInput } from '../../../lambda/core/profile/inherit-profile';
 import { decodeProfile, encodeProfile } from '../../../lambda/core/profile/profile-codec';
@@ -18,7 +25,15 @@ const HEIR = instanceId('i-0heir');
 const RESTARTED = T0 + 3 * MIN;
 
 const minutes = (start: number, n: number, cpuPercent: number, memoryGiB = 6): MetricSample[] =>
-  Array.from({ length: n }, (_, i) => ({ at: start + i * MIN, cpuPercent, cpuMaxPercent: cpuPercent, memoryGiB, networkMbps: 50, diskIops: 200, connections: 40 }));
+  Array.from({ length: n }, (_, i) => ({
+    at: start + i * MIN,
+    cpuPercent,
+    cpuMaxPercent: cpuPercent,
+    memoryGiB,
+    networkMbps: 50,
+    diskIops: 200,
+    connections: 40,
+  }));
 
 const blank = (id: InstanceId, launchedAt: number, now: number, vcpus = 4): BehaviourProfile =>
   newProfile({ instanceId: id, groupId: groupId('web'), instanceType: 'm5.xlarge', vcpus, jobType: id === VICTIM ? 'queue' : 'web', launchedAt, now });
@@ -39,7 +54,13 @@ const pastCycle = (k: number): RestartCycle => ({
 });
 
 const input = (over: Partial<InheritInput> = {}): InheritInput => ({
-  heirId: HEIR, groupId: groupId('web'), restartedAt: RESTARTED, windowMinutes: WINDOW, heir: { instanceType: 'm5.xlarge', vcpus: 4 }, now: RESTARTED + MIN, ...over,
+  heirId: HEIR,
+  groupId: groupId('web'),
+  restartedAt: RESTARTED,
+  windowMinutes: WINDOW,
+  heir: { instanceType: 'm5.xlarge', vcpus: 4 },
+  now: RESTARTED + MIN,
+  ...over,
 });
 
 const inherited = (victim: BehaviourProfile | undefined, heir: BehaviourProfile | undefined, over: Partial<InheritInput> = {}): BehaviourProfile => {
@@ -52,7 +73,7 @@ const inherited = (victim: BehaviourProfile | undefined, heir: BehaviourProfile 
 const heirWithOwnWindow = (): BehaviourProfile => openRestartWindow(blank(HEIR, RESTARTED, RESTARTED), { interruptedAt: RESTARTED, restartedAt: RESTARTED });
 
 describe('inheritProfile: what a replacement carries', () => {
-  it('a replacement with no profile gets the victim\'s steady state, history and job type, and a window whose steady before is the victim\'s', () => {
+  it("a replacement with no profile gets the victim's steady state, history and job type, and a window whose steady before is the victim's", () => {
     const victim = victimProfile([pastCycle(1), pastCycle(2)]);
     const p = inherited(victim, undefined);
     expect(p.instanceId).toBe(HEIR);
@@ -65,7 +86,11 @@ describe('inheritProfile: what a replacement carries', () => {
     expect(p.inheritedFrom).toBe(VICTIM);
     expect(p.lastSampleAt).toBeUndefined(); // its own metrics are all still to be read
     expect(p.openRestart).toEqual({
-      interruptedAt: victim.lastSampleAt, restartedAt: RESTARTED, from: VICTIM, steadyBefore: toResources(steadyQuantile(victim, 0.9)), curve: [],
+      interruptedAt: victim.lastSampleAt,
+      restartedAt: RESTARTED,
+      from: VICTIM,
+      steadyBefore: toResources(steadyQuantile(victim, 0.9)),
+      curve: [],
     });
     expect(p.openRestart?.steadyBefore.vcpu).toBeGreaterThan(0);
   });
@@ -99,7 +124,7 @@ describe('inheritProfile: what a replacement carries', () => {
     expect(p.cpuPeakPercent).toBe(0);
   });
 
-  it('without the replacement\'s type, the victim\'s stands in (the profiler corrects it when it sees the instance)', () => {
+  it("without the replacement's type, the victim's stands in (the profiler corrects it when it sees the instance)", () => {
     const { heir: _none, ...rest } = input();
     const out = inheritProfile(victimProfile(), undefined, rest);
     expect(out.kind === 'inherited' && [out.profile.instanceType, out.profile.vcpus]).toEqual(['m5.xlarge', 4]);
@@ -125,7 +150,11 @@ describe('inheritProfile: what a replacement carries', () => {
 describe('inheritProfile: what it never does', () => {
   const victim = victimProfile([pastCycle(1)]);
   const once = inherited(victim, undefined);
-  const ownCycle = closeRestartWindow(updateProfile(heirWithOwnWindow(), minutes(RESTARTED, 5, 50), RESTARTED + WINDOW * MIN), RESTARTED + WINDOW * MIN, WINDOW);
+  const ownCycle = closeRestartWindow(
+    updateProfile(heirWithOwnWindow(), minutes(RESTARTED, 5, 50), RESTARTED + WINDOW * MIN),
+    RESTARTED + WINDOW * MIN,
+    WINDOW,
+  );
   const longServing = updateProfile(blank(HEIR, RESTARTED, RESTARTED), minutes(RESTARTED, WINDOW + 1, 20), RESTARTED + (WINDOW + 1) * MIN);
   const otherLineage = { ...heirWithOwnWindow(), inheritedFrom: instanceId('i-0other') };
   const passedOn = { ...victim, inheritedBy: instanceId('i-0first') };
@@ -133,7 +162,13 @@ describe('inheritProfile: what it never does', () => {
   it.each<[string, BehaviourProfile | undefined, BehaviourProfile | undefined, Partial<InheritInput>, RegExp]>([
     ['inheriting twice (a redelivered plan)', victim, once, {}, /already inherited from i-0victim/],
     ['a replacement that already carries another lineage', victim, otherLineage, {}, /already carries the lineage of i-0other/],
-    ['a victim whose lineage went to another replacement (it held two reservations)', passedOn, undefined, {}, /the lineage of i-0victim already went to i-0first/],
+    [
+      'a victim whose lineage went to another replacement (it held two reservations)',
+      passedOn,
+      undefined,
+      {},
+      /the lineage of i-0victim already went to i-0first/,
+    ],
     ['a replacement with a restart cycle of its own', victim, ownCycle, {}, /1 restart cycle\(s\) of its own/],
     ['a replacement observed past its own post-restart window', victim, longServing, {}, /observed past its post-restart window/],
     ['a victim without a profile', undefined, undefined, {}, /has no profile: nothing to inherit/],
@@ -160,8 +195,8 @@ describe('inheritProfile: what it never does', () => {
   });
 });
 
-describe('a Spot replacement\'s restart is learned', () => {
-  it('closing the inherited window records one more cycle whose steady before is the victim\'s, and the job-type factors form', () => {
+describe("a Spot replacement's restart is learned", () => {
+  it("closing the inherited window records one more cycle whose steady before is the victim's, and the job-type factors form", () => {
     const heirs = [1, 2, 3].map((k) => {
       const victim = { ...victimProfile(), instanceId: instanceId(`i-0v${k}`) };
       let p = inherited(victim, undefined, { heirId: instanceId(`i-0h${k}`) });
@@ -182,7 +217,7 @@ describe('a Spot replacement\'s restart is learned', () => {
     expect(factors?.vcpu).toBeGreaterThan(1.5);
   });
 
-  it('a replacement the victim\'s load never reached (another instance took it) records no evidence and keeps its own steady state', () => {
+  it("a replacement the victim's load never reached (another instance took it) records no evidence and keeps its own steady state", () => {
     const victim = victimProfile();
     let p = inherited(victim, undefined);
     // 5 % of 4 vCPUs (0.2 vCPU), 0.5 GiB, 1 Mbps, 3 IOPS: an idle instance, far under half the victim's steady state.
@@ -196,7 +231,11 @@ describe('a Spot replacement\'s restart is learned', () => {
     expect(p.steady).not.toBe(victim.steady);
     // At half the steady state or more on one dimension, the load is taken to have arrived.
     let q = inherited(victim, undefined);
-    q = updateProfile(q, idle.map((m) => ({ ...m, memoryGiB: 4 })), RESTARTED + (WINDOW + 5) * MIN);
+    q = updateProfile(
+      q,
+      idle.map((m) => ({ ...m, memoryGiB: 4 })),
+      RESTARTED + (WINDOW + 5) * MIN,
+    );
     q = closeRestartWindow(q, RESTARTED + (WINDOW + 5) * MIN, WINDOW);
     expect(q.restarts.at(-1)?.steadyBefore).toEqual(toResources(steadyQuantile(victim, 0.9)));
   });
@@ -207,7 +246,7 @@ describe('a Spot replacement\'s restart is learned', () => {
     for (const d of DIMENSIONS) expect(cycleObserved(p.restarts[0] as RestartCycle, d)).toBe(false);
   });
 
-  it('a cycle is counted once by the job-type factors even when the victim\'s profile is listed beside its heir', () => {
+  it("a cycle is counted once by the job-type factors even when the victim's profile is listed beside its heir", () => {
     const victim = victimProfile([pastCycle(1), pastCycle(2), pastCycle(3)]);
     const heir = inherited(victim, undefined);
     expect(learnJobTypeFactors([victim, heir], WINDOW)).toEqual(learnJobTypeFactors([heir], WINDOW));
@@ -230,7 +269,7 @@ describe('lineage properties', () => {
   type Step = 'inherit' | 'state-change' | 'samples';
   const stepArb = fc.array(fc.constantFrom<Step>('inherit', 'state-change', 'samples'), { minLength: 1, maxLength: 8 });
 
-  it('never loses or duplicates a restart cycle, and the inherited steady state is the victim\'s, in any delivery order', () => {
+  it("never loses or duplicates a restart cycle, and the inherited steady state is the victim's, in any delivery order", () => {
     fc.assert(
       fc.property(fc.integer({ min: 0, max: RESTART_HISTORY_LIMIT + 5 }), stepArb, fc.integer({ min: 10, max: 95 }), (n, steps, cpu) => {
         const victim = victimProfile(Array.from({ length: n }, (_, k) => pastCycle(k)));
@@ -248,7 +287,11 @@ describe('lineage properties', () => {
             }
           } else if (step === 'state-change') {
             const base = heir ?? blank(HEIR, RESTARTED, at);
-            heir = openRestartWindow(base, { interruptedAt: Math.min(base.lastSampleAt ?? base.updatedAt, RESTARTED), restartedAt: RESTARTED, windowMinutes: WINDOW });
+            heir = openRestartWindow(base, {
+              interruptedAt: Math.min(base.lastSampleAt ?? base.updatedAt, RESTARTED),
+              restartedAt: RESTARTED,
+              windowMinutes: WINDOW,
+            });
           } else {
             const base = heir ?? blank(HEIR, RESTARTED, at);
             heir = updateProfile(base, minutes(at, 3, cpu), at + 3 * MIN);
@@ -258,7 +301,11 @@ describe('lineage properties', () => {
         // Every step stays inside the window (≤ 8 steps × 3 min < 30 min), so the lineage always takes.
         expect(inheritedOnce).toBe(true);
         const end = RESTARTED + (WINDOW + 1) * MIN;
-        const closed = closeRestartWindow(updateProfile(heir as BehaviourProfile, minutes(at, 2, cpu), Math.max(at + 2 * MIN, end)), Math.max(at + 2 * MIN, end), WINDOW);
+        const closed = closeRestartWindow(
+          updateProfile(heir as BehaviourProfile, minutes(at, 2, cpu), Math.max(at + 2 * MIN, end)),
+          Math.max(at + 2 * MIN, end),
+          WINDOW,
+        );
         const ids = (cs: readonly RestartCycle[]): string[] => cs.map((c) => `${c.interruptedAt}/${c.restartedAt}`);
         const expected = [...ids(victim.restarts), `${victim.lastSampleAt}/${RESTARTED}`].slice(-RESTART_HISTORY_LIMIT);
         expect(ids(closed.restarts)).toEqual(expected);

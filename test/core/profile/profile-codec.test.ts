@@ -10,7 +10,15 @@ const MIN = 60_000;
 const T0 = Date.UTC(2024, 6, 1);
 
 const blank = (): BehaviourProfile =>
-  newProfile({ instanceId: instanceId('i-0123456789abcdef0'), groupId: groupId('web-asg'), instanceType: 'm5.xlarge', vcpus: 4, jobType: 'web', launchedAt: T0, now: T0 });
+  newProfile({
+    instanceId: instanceId('i-0123456789abcdef0'),
+    groupId: groupId('web-asg'),
+    instanceType: 'm5.xlarge',
+    vcpus: 4,
+    jobType: 'web',
+    launchedAt: T0,
+    now: T0,
+  });
 
 /** A deterministic but irregular load (17-digit floats, like real percent × vCPU products). */
 const load = (start: number, n: number, phase = 0): MetricSample[] =>
@@ -58,7 +66,11 @@ const expectEquivalent = (a: BehaviourProfile, b: BehaviourProfile): void => {
 describe('encodeProfile / decodeProfile', () => {
   it('round-trips a profile with restarts and an open window', () => {
     const p = busyProfile(3);
-    const open = updateProfile(openRestartWindow(p, { interruptedAt: p.updatedAt + MIN, restartedAt: p.updatedAt + 2 * MIN }), load(p.updatedAt + 2 * MIN, 5), p.updatedAt + 10 * MIN);
+    const open = updateProfile(
+      openRestartWindow(p, { interruptedAt: p.updatedAt + MIN, restartedAt: p.updatedAt + 2 * MIN }),
+      load(p.updatedAt + 2 * MIN, 5),
+      p.updatedAt + 10 * MIN,
+    );
     const back = decodeProfile(JSON.parse(JSON.stringify(encodeProfile(open))));
     expectEquivalent(open, back);
     expect(back.openRestart?.curve.length).toBe(open.openRestart?.curve.length);
@@ -78,7 +90,7 @@ describe('encodeProfile / decodeProfile', () => {
     expect(decodeProfile(encodeProfile(without)).openRestart).not.toHaveProperty('forecastBefore');
   });
 
-  it('round-trips what a closed cycle keeps of the forecasts before it (used and, when recalibrated, the model\'s own)', () => {
+  it("round-trips what a closed cycle keeps of the forecasts before it (used and, when recalibrated, the model's own)", () => {
     const p = busyProfile(1);
     const forecastBefore = { vcpu: 3, memoryGiB: 9, networkMbps: 120, diskIops: 900 };
     const modelBefore = { vcpu: 1.5, memoryGiB: 9, networkMbps: 120, diskIops: 900 };
@@ -123,7 +135,14 @@ describe('encodeProfile / decodeProfile', () => {
   it('property: quantiles survive the round trip exactly', () => {
     fc.assert(
       fc.property(
-        fc.array(fc.record({ minute: fc.integer({ min: 0, max: 5000 }), cpu: fc.double({ min: 0, max: 100, noNaN: true }), mem: fc.option(fc.double({ min: 0, max: 64, noNaN: true })) }), { maxLength: 40 }),
+        fc.array(
+          fc.record({
+            minute: fc.integer({ min: 0, max: 5000 }),
+            cpu: fc.double({ min: 0, max: 100, noNaN: true }),
+            mem: fc.option(fc.double({ min: 0, max: 64, noNaN: true })),
+          }),
+          { maxLength: 40 },
+        ),
         (points) => {
           const samples = points.map((x) => ({ at: T0 + x.minute * MIN, cpuPercent: x.cpu, ...(x.mem === null ? {} : { memoryGiB: x.mem }) }));
           const p = updateProfile(blank(), samples, T0 + 6000 * MIN);
@@ -137,10 +156,38 @@ describe('encodeProfile / decodeProfile', () => {
   it.each([
     ['not an object', 42, '(root)'],
     ['wrong version', { ...encodeProfile(blank()), v: 2 }, 'v:'],
-    ['unknown preset', (() => { const e = encodeProfile(blank()); return { ...e, perCore: { ...e.perCore, b: 'nope' } }; })(), 'perCore.b'],
-    ['bucket index out of range', (() => { const e = encodeProfile(blank()); return { ...e, conn: { ...e.conn, w: [[100000, 1]] } }; })(), 'conn.w.0.0'],
-    ['negative weight', (() => { const e = encodeProfile(blank()); return { ...e, conn: { ...e.conn, w: [[1, -1]] } }; })(), 'conn.w.0.1'],
-    ['descending custom bounds', (() => { const e = encodeProfile(blank()); return { ...e, conn: { ...e.conn, b: [0, 5, 2] } }; })(), 'conn.b.2'],
+    [
+      'unknown preset',
+      (() => {
+        const e = encodeProfile(blank());
+        return { ...e, perCore: { ...e.perCore, b: 'nope' } };
+      })(),
+      'perCore.b',
+    ],
+    [
+      'bucket index out of range',
+      (() => {
+        const e = encodeProfile(blank());
+        return { ...e, conn: { ...e.conn, w: [[100000, 1]] } };
+      })(),
+      'conn.w.0.0',
+    ],
+    [
+      'negative weight',
+      (() => {
+        const e = encodeProfile(blank());
+        return { ...e, conn: { ...e.conn, w: [[1, -1]] } };
+      })(),
+      'conn.w.0.1',
+    ],
+    [
+      'descending custom bounds',
+      (() => {
+        const e = encodeProfile(blank());
+        return { ...e, conn: { ...e.conn, b: [0, 5, 2] } };
+      })(),
+      'conn.b.2',
+    ],
     ['vcpus zero', { ...encodeProfile(blank()), vcpus: 0 }, 'vcpus'],
     ['short gaps', { ...encodeProfile(blank()), gaps: [0, 0] }, 'gaps'],
   ])('rejects a corrupt item (%s) naming the field', (_name, raw, field) => {

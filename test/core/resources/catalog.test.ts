@@ -2,11 +2,24 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { InstanceTypeSpec, Resources } from '../../../lambda/core/domain';
 import {
-  InvalidCatalogError, UnknownInstanceTypeError, cheapestCovering, hourlyPrice, lookupInstanceType, toCatalog,
+  InvalidCatalogError,
+  UnknownInstanceTypeError,
+  cheapestCovering,
+  hourlyPrice,
+  lookupInstanceType,
+  toCatalog,
 } from '../../../lambda/core/resources/catalog';
 import { InvalidResourcesError, fits } from '../../../lambda/core/resources/resources';
 
-const spec = (name: string, vcpu: number, memoryGiB: number, onDemandHourlyUsd: number, spotHourlyUsd?: number, networkMbps = 10_000, diskIops = 20_000): InstanceTypeSpec => ({
+const spec = (
+  name: string,
+  vcpu: number,
+  memoryGiB: number,
+  onDemandHourlyUsd: number,
+  spotHourlyUsd?: number,
+  networkMbps = 10_000,
+  diskIops = 20_000,
+): InstanceTypeSpec => ({
   name,
   resources: { vcpu, memoryGiB, networkMbps, diskIops },
   onDemandHourlyUsd,

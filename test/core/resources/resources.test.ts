@@ -2,8 +2,21 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { Resources } from '../../../lambda/core/domain';
 import {
-  InvalidResourcesError, ZERO_RESOURCES, addResources, fits, formatResources, isZero, maxResources, minResources,
-  positiveDimensions, scaleResources, shortfall, subtractResources, sumResources, toResources, validateResources,
+  InvalidResourcesError,
+  ZERO_RESOURCES,
+  addResources,
+  fits,
+  formatResources,
+  isZero,
+  maxResources,
+  minResources,
+  positiveDimensions,
+  scaleResources,
+  shortfall,
+  subtractResources,
+  sumResources,
+  toResources,
+  validateResources,
 } from '../../../lambda/core/resources/resources';
 
 const r = (vcpu: number, memoryGiB: number, networkMbps = 0, diskIops = 0): Resources => ({ vcpu, memoryGiB, networkMbps, diskIops });

@@ -5,7 +5,9 @@ import { standardFleet, T0 } from '../fixtures/fleet-builders';
 
 /** What the plan says about the staging decision: the capacity-staged detail, or the noop's reason. */
 const said = (plan: Plan): string =>
-  [...plan.events.flatMap((e) => (e.kind === 'capacity-staged' ? [e.detail] : [])), ...plan.actions.flatMap((a) => (a.kind === 'noop' ? [a.reason] : []))].join('\n');
+  [...plan.events.flatMap((e) => (e.kind === 'capacity-staged' ? [e.detail] : [])), ...plan.actions.flatMap((a) => (a.kind === 'noop' ? [a.reason] : []))].join(
+    '\n',
+  );
 
 const withoutPrices = (catalog: InstanceCatalog): InstanceCatalog =>
   new Map([...catalog].map(([n, s]) => [n, { name: s.name, resources: s.resources, onDemandHourlyUsd: Number.POSITIVE_INFINITY }]));

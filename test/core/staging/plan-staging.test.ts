@@ -9,24 +9,32 @@ const only = <K extends Action['kind']>(plan: Plan, kind: K): Extract<Action, { 
 const warmPool = (minSize: number) => ({ minSize, maxGroupPreparedCapacity: -1, poolState: 'Stopped' as const, reuseOnScaleIn: true });
 
 describe('computeExposure', () => {
-  it('sums each spot pool\'s p90 post-restart demand and weights it by the pool\'s interruption probability', () => {
+  it("sums each spot pool's p90 post-restart demand and weights it by the pool's interruption probability", () => {
     const f = standardFleet();
     const exposures = computeExposure(f.groups[0]!, f);
     expect(exposures).toEqual([
       expect.objectContaining({
-        instanceType: 'c5.large', availabilityZone: 'us-east-1b', interruptionProbability: 0.05, probabilitySource: 'spot-advisor',
-        instances: ['i-b1', 'i-b2'], demand: res({ vcpu: 2, memoryGiB: 5, networkMbps: 150, diskIops: 400 }), largest: res({ vcpu: 1.2, memoryGiB: 3, networkMbps: 100, diskIops: 300 }),
+        instanceType: 'c5.large',
+        availabilityZone: 'us-east-1b',
+        interruptionProbability: 0.05,
+        probabilitySource: 'spot-advisor',
+        instances: ['i-b1', 'i-b2'],
+        demand: res({ vcpu: 2, memoryGiB: 5, networkMbps: 150, diskIops: 400 }),
+        largest: res({ vcpu: 1.2, memoryGiB: 3, networkMbps: 100, diskIops: 300 }),
       }),
       expect.objectContaining({
-        instanceType: 'm5.large', availabilityZone: 'us-east-1a', interruptionProbability: 0.1,
-        instances: ['i-a1', 'i-a2'], demand: res({ vcpu: 2.5, memoryGiB: 10, networkMbps: 300, diskIops: 800 }),
+        instanceType: 'm5.large',
+        availabilityZone: 'us-east-1a',
+        interruptionProbability: 0.1,
+        instances: ['i-a1', 'i-a2'],
+        demand: res({ vcpu: 2.5, memoryGiB: 10, networkMbps: 300, diskIops: 800 }),
       }),
     ]);
     expect(exposures[1]!.weighted.vcpu).toBeCloseTo(0.25, 12);
     expect(exposures[1]!.weighted.memoryGiB).toBeCloseTo(1, 12);
   });
 
-  it('uses p90 whatever the policy\'s reservation quantile (staging sizes for the worst case)', () => {
+  it("uses p90 whatever the policy's reservation quantile (staging sizes for the worst case)", () => {
     const f = standardFleet({ primary: { policy: policy({ forecastQuantile: 'p50' }) }, forecasts: [forecast('i-a1', { vcpu: 2 }, { vcpu: 1 })] });
     expect(computeExposure(f.groups[0]!, f).find((e) => e.instanceType === 'm5.large')?.largest.vcpu).toBe(2);
   });
@@ -41,7 +49,14 @@ describe('computeExposure', () => {
 
   it.each([
     ['a pool missing from the spot pool list', [{ instanceType: 'c5.large', availabilityZone: 'us-east-1b', interruptionProbability: 0.05 }], 0.05],
-    ['a pool listed with a NaN probability', [{ instanceType: 'm5.large', availabilityZone: 'us-east-1a', interruptionProbability: Number.NaN }, { instanceType: 'c5.large', availabilityZone: 'us-east-1b', interruptionProbability: 0.2 }], 0.2],
+    [
+      'a pool listed with a NaN probability',
+      [
+        { instanceType: 'm5.large', availabilityZone: 'us-east-1a', interruptionProbability: Number.NaN },
+        { instanceType: 'c5.large', availabilityZone: 'us-east-1b', interruptionProbability: 0.2 },
+      ],
+      0.2,
+    ],
     ['any pool when none is listed', [], 1],
   ])('assumes %s is as likely as the most likely listed pool (1 when none)', (_what, spotPools, expected) => {
     const f = standardFleet({ primary: { spotPools } });
@@ -51,7 +66,10 @@ describe('computeExposure', () => {
 
   it('ignores On-Demand, warm and stopped instances', () => {
     const f = standardFleet({
-      primary: { instances: [instance('i-od', { lifecycle: 'on-demand' }), instance('i-st', { state: 'stopped' }), instance('i-sp', { instanceType: 'm5.xlarge' })], spotPools: [] },
+      primary: {
+        instances: [instance('i-od', { lifecycle: 'on-demand' }), instance('i-st', { state: 'stopped' }), instance('i-sp', { instanceType: 'm5.xlarge' })],
+        spotPools: [],
+      },
       forecasts: [forecast('i-sp', { vcpu: 3 })],
     });
     expect(computeExposure(f.groups[0]!, f).map((e) => e.instances)).toEqual([['i-sp']]);
@@ -63,15 +81,20 @@ describe('planStaging', () => {
     // Expected restore: 0.1 × (2.5 vCPU, 10 GiB) + 0.05 × (2 vCPU, 5 GiB) = 0.35 vCPU, 1.25 GiB → one instance;
     // the largest single p90 is i-a1's 1.5 vCPU / 6 GiB / 200 Mbps / 500 IOPS: the cheapest covering type is m5.large.
     const plan = planStaging(groupId('web'), standardFleet(), { now: T0 });
-    expect(plan.actions).toEqual([
-      { kind: 'put-warm-pool', groupId: 'web-standby', warmPool: warmPool(1), reason: expect.stringContaining('1 × m5.large') },
+    expect(plan.actions).toEqual([{ kind: 'put-warm-pool', groupId: 'web-standby', warmPool: warmPool(1), reason: expect.stringContaining('1 × m5.large') }]);
+    expect(plan.events).toEqual([
+      expect.objectContaining({ kind: 'capacity-staged', groupId: 'web-standby', detail: expect.stringContaining('minSize 2 → 1') }),
     ]);
-    expect(plan.events).toEqual([expect.objectContaining({ kind: 'capacity-staged', groupId: 'web-standby', detail: expect.stringContaining('minSize 2 → 1') })]);
   });
 
   it('raises the warm pool when the exposure grows (whole-pool loss × probability, rounded up)', () => {
     const f = standardFleet({
-      primary: { spotPools: [{ instanceType: 'm5.large', availabilityZone: 'us-east-1a', interruptionProbability: 0.8 }, { instanceType: 'c5.large', availabilityZone: 'us-east-1b', interruptionProbability: 0.8 }] },
+      primary: {
+        spotPools: [
+          { instanceType: 'm5.large', availabilityZone: 'us-east-1a', interruptionProbability: 0.8 },
+          { instanceType: 'c5.large', availabilityZone: 'us-east-1b', interruptionProbability: 0.8 },
+        ],
+      },
       forecasts: ['i-a1', 'i-a2', 'i-b1', 'i-b2'].map((id) => forecast(id, { vcpu: 1.5, memoryGiB: 6 })),
     });
     // 0.8 × 4 × (1.5 vCPU, 6 GiB) = 4.8 vCPU, 19.2 GiB → 3 × m5.large (2 vCPU, 8 GiB).
@@ -90,7 +113,12 @@ describe('planStaging', () => {
   });
 
   it('caps the warm pool at the pool budget (free capacity plus what the worst spot pool would free)', () => {
-    const allocations = { 'i-a1': { vcpu: 1, memoryGiB: 4 }, 'i-a2': { vcpu: 1, memoryGiB: 4 }, 'i-b1': { vcpu: 2.5, memoryGiB: 8 }, 'i-b2': { vcpu: 2.5, memoryGiB: 8 } };
+    const allocations = {
+      'i-a1': { vcpu: 1, memoryGiB: 4 },
+      'i-a2': { vcpu: 1, memoryGiB: 4 },
+      'i-b1': { vcpu: 2.5, memoryGiB: 8 },
+      'i-b2': { vcpu: 2.5, memoryGiB: 8 },
+    };
     const withCapacity = (vcpu: number) =>
       standardFleet({
         primary: { spotPools: [], pool: pool('web', { vcpu, memoryGiB: 32, networkMbps: 100_000, diskIops: 1_000_000 }, { allocations }) },
@@ -153,7 +181,10 @@ describe('planStaging', () => {
 
   it('never retypes running warm instances (a type change needs the instance stopped)', () => {
     const f = standardFleet({
-      standby: { instances: [instance('i-w1', { groupId: 'web-standby', lifecycle: 'on-demand', state: 'running', warm: true })], warmPool: { ...warmPool(1), poolState: 'Running' } },
+      standby: {
+        instances: [instance('i-w1', { groupId: 'web-standby', lifecycle: 'on-demand', state: 'running', warm: true })],
+        warmPool: { ...warmPool(1), poolState: 'Running' },
+      },
       forecasts: [forecast('i-a1', { vcpu: 3, memoryGiB: 10 })],
     });
     expect(kinds(planStaging(groupId('web'), f, { now: T0 }))).not.toContain('retype-stopped-instance');
@@ -171,7 +202,14 @@ describe('planStaging', () => {
       instances: [instance('i-x1', { groupId: 'api', instanceType: 'm5.xlarge' }), instance('i-x2', { groupId: 'api', instanceType: 'm5.xlarge' })],
       spotPools: [{ instanceType: 'm5.xlarge', availabilityZone: 'us-east-1a', interruptionProbability: 1 }],
     });
-    const f = { ...base, groups: [...base.groups, other], forecasts: new Map([...base.forecasts, ...[forecast('i-x1', { vcpu: 3, memoryGiB: 12 }), forecast('i-x2', { vcpu: 3, memoryGiB: 12 })].map((fc) => [fc.instanceId, fc] as const)]) };
+    const f = {
+      ...base,
+      groups: [...base.groups, other],
+      forecasts: new Map([
+        ...base.forecasts,
+        ...[forecast('i-x1', { vcpu: 3, memoryGiB: 12 }), forecast('i-x2', { vcpu: 3, memoryGiB: 12 })].map((fc) => [fc.instanceId, fc] as const),
+      ]),
+    };
     const fromStandby = planStaging(groupId('web-standby'), f, { now: T0 });
     // 0.35 vCPU (web) + 6 vCPU (api) = 6.35 vCPU, in m5.xlarge (covers api's 3 vCPU / 12 GiB) → 2.
     expect(only(fromStandby, 'put-warm-pool')[0]?.warmPool.minSize).toBe(2);
@@ -179,9 +217,16 @@ describe('planStaging', () => {
     expect(planStaging(groupId('api'), f, { now: T0 })).toEqual(fromStandby);
   });
 
-  it('stages into a primary group\'s own warm pool when it has one (On-Demand primary)', () => {
+  it("stages into a primary group's own warm pool when it has one (On-Demand primary)", () => {
     const f = buildFleet(
-      [group('od', { instances: [instance('i-1', { groupId: 'od' }), instance('i-w', { groupId: 'od', lifecycle: 'on-demand', warm: true, state: 'stopped' })], desiredCapacity: 1, warmPool: warmPool(0), spotPools: [{ instanceType: 'm5.large', availabilityZone: 'us-east-1a', interruptionProbability: 0.5 }] })],
+      [
+        group('od', {
+          instances: [instance('i-1', { groupId: 'od' }), instance('i-w', { groupId: 'od', lifecycle: 'on-demand', warm: true, state: 'stopped' })],
+          desiredCapacity: 1,
+          warmPool: warmPool(0),
+          spotPools: [{ instanceType: 'm5.large', availabilityZone: 'us-east-1a', interruptionProbability: 0.5 }],
+        }),
+      ],
       [forecast('i-1', { vcpu: 1 })],
     );
     expect(only(planStaging(groupId('od'), f, { now: T0 }), 'put-warm-pool')[0]).toMatchObject({ groupId: 'od', warmPool: { minSize: 1 } });
@@ -230,7 +275,10 @@ describe('planStaging: the configured warm_pool.min_size is a floor', () => {
   });
 
   it('keeps the floor when the budget has no room for it', () => {
-    const f = standardFleet({ primary: { pool: pool('web', res({ vcpu: 1, memoryGiB: 1, networkMbps: 1, diskIops: 1 })) }, standby: { configuredWarmPool: warmPool(3) } });
+    const f = standardFleet({
+      primary: { pool: pool('web', res({ vcpu: 1, memoryGiB: 1, networkMbps: 1, diskIops: 1 })) },
+      standby: { configuredWarmPool: warmPool(3) },
+    });
     const plan = planStaging(groupId('web'), f, { now: T0 });
     expect(only(plan, 'put-warm-pool')[0]?.warmPool.minSize).toBe(3);
     expect(plan.events[0]).toEqual(expect.objectContaining({ detail: expect.stringContaining('configured min_size 3 kept (staging alone would set 0)') }));
@@ -249,13 +297,13 @@ describe('planStaging: the configured warm pool settings are what it writes', ()
     expect(only(plan, 'put-warm-pool')).toEqual([expect.objectContaining({ warmPool: configured, reason: expect.stringContaining(`configured ${said}`) })]);
   });
 
-  it('a resize carries the configured settings, not AWS\'s', () => {
+  it("a resize carries the configured settings, not AWS's", () => {
     const configured = { ...warmPool(0), poolState: 'Running' as const };
     const plan = planStaging(groupId('web'), standardFleet({ standby: { configuredWarmPool: configured } }), { now: T0 });
     expect(only(plan, 'put-warm-pool')[0]?.warmPool).toEqual({ ...configured, minSize: 1 });
   });
 
-  it('without a configured warm pool AWS\'s settings are kept', () => {
+  it("without a configured warm pool AWS's settings are kept", () => {
     const plan = planStaging(groupId('web'), standardFleet({ standby: { warmPool: { ...warmPool(2), poolState: 'Running' } } }), { now: T0 });
     expect(only(plan, 'put-warm-pool')[0]?.warmPool).toEqual({ ...warmPool(1), poolState: 'Running' });
   });

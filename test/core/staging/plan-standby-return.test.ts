@@ -7,7 +7,15 @@ import { fleet, forecast, group, iid, instance, MINUTE, policy, pool, reservatio
 
 /** A profile whose recent points are `cpu` vCPU per minute (in order, the last at `newestAt`). */
 const profileWith = (id: string, cpu: readonly number[], newestAt = T0 - 3 * MINUTE, vcpus = 2): BehaviourProfile => {
-  const p = newProfile({ instanceId: iid(id), groupId: 'standby' as never, instanceType: 'm5.large', vcpus, jobType: 'standby', launchedAt: T0 - 120 * MINUTE, now: T0 });
+  const p = newProfile({
+    instanceId: iid(id),
+    groupId: 'standby' as never,
+    instanceType: 'm5.large',
+    vcpus,
+    jobType: 'standby',
+    launchedAt: T0 - 120 * MINUTE,
+    now: T0,
+  });
   return { ...p, recent: cpu.map((v, k) => ({ at: newestAt - (cpu.length - 1 - k) * MINUTE, demand: { vcpu: v } })) };
 };
 
@@ -38,7 +46,10 @@ describe('planStandbyReturn', () => {
   it('keeps a member with no data (fail closed) and one a reservation names', () => {
     const standby = standbyGroup(['i-s1', 'i-s2']);
     // Backed by the standby group (30-minute window): a reservation made 20 minutes ago still names i-s2.
-    const web = group('web', { standbyGroupId: standby.id, pool: roomyPool('web', { reservations: [reservation('r1', { instanceId: 'i-s2', createdAt: T0 - 20 * MINUTE, expiresAt: T0 + 30 * MINUTE })] }) });
+    const web = group('web', {
+      standbyGroupId: standby.id,
+      pool: roomyPool('web', { reservations: [reservation('r1', { instanceId: 'i-s2', createdAt: T0 - 20 * MINUTE, expiresAt: T0 + 30 * MINUTE })] }),
+    });
     const plan = planStandbyReturn({ standby, fleet: fleet([web, standby]), profiles: new Map([[iid('i-s2'), profileWith('i-s2', idle())]]), now: T0 });
     expect(plan.actions).toEqual([]);
     expect(plan.kept).toEqual([
@@ -48,7 +59,12 @@ describe('planStandbyReturn', () => {
   });
 
   it.each([
-    ['a reservation made 5 minutes ago', { reservations: [reservation('r1', { instanceId: 'i-gone', createdAt: T0 - 5 * MINUTE, expiresAt: T0 + 30 * MINUTE })] }, {}, /a reservation was made 5 min ago/],
+    [
+      'a reservation made 5 minutes ago',
+      { reservations: [reservation('r1', { instanceId: 'i-gone', createdAt: T0 - 5 * MINUTE, expiresAt: T0 + 30 * MINUTE })] },
+      {},
+      /a reservation was made 5 min ago/,
+    ],
     ['a backed member still pending', {}, { state: 'pending' as const }, /an instance is starting, stopping or terminating/],
   ])('keeps every member while an interruption is being absorbed: %s', (_name, poolOpts, memberOver, reason) => {
     const standby = standbyGroup(['i-s1']);
@@ -58,7 +74,9 @@ describe('planStandbyReturn', () => {
     expect(plan.kept).toEqual([{ instanceId: 'i-s1', reason: expect.stringMatching(reason) }]);
     // The same fleet at rest returns it.
     const rest = group('web', { standbyGroupId: standby.id, instances: [instance('i-w1')] });
-    expect(planStandbyReturn({ standby, fleet: fleet([rest, standby]), profiles: new Map([[iid('i-s1'), profileWith('i-s1', idle())]]), now: T0 }).actions).toHaveLength(1);
+    expect(
+      planStandbyReturn({ standby, fleet: fleet([rest, standby]), profiles: new Map([[iid('i-s1'), profileWith('i-s1', idle())]]), now: T0 }).actions,
+    ).toHaveLength(1);
   });
 
   it('never takes the group below its minimum size, and acts only on standby groups', () => {
@@ -70,10 +88,15 @@ describe('planStandbyReturn', () => {
     expect(planStandbyReturn({ standby: primary, fleet: fleet([primary]), profiles, now: T0 }).actions).toEqual([]);
   });
 
-  it('an application holding memory is not idle, however little CPU it uses (with the agent\'s memory metric)', () => {
+  it("an application holding memory is not idle, however little CPU it uses (with the agent's memory metric)", () => {
     const standby = standbyGroup(['i-s1']);
-    const busyMemory = { ...profileWith('i-s1', idle()), recent: profileWith('i-s1', idle()).recent.map((r) => ({ ...r, demand: { ...r.demand, memoryGiB: 3.2 } })) };
-    expect(planStandbyReturn({ standby, fleet: fleet([standby]), profiles: new Map([[iid('i-s1'), busyMemory]]), now: T0 }).kept).toEqual([{ instanceId: 'i-s1', reason: 'in use' }]);
+    const busyMemory = {
+      ...profileWith('i-s1', idle()),
+      recent: profileWith('i-s1', idle()).recent.map((r) => ({ ...r, demand: { ...r.demand, memoryGiB: 3.2 } })),
+    };
+    expect(planStandbyReturn({ standby, fleet: fleet([standby]), profiles: new Map([[iid('i-s1'), busyMemory]]), now: T0 }).kept).toEqual([
+      { instanceId: 'i-s1', reason: 'in use' },
+    ]);
     const osOnly = { ...busyMemory, recent: busyMemory.recent.map((r) => ({ ...r, demand: { ...r.demand, memoryGiB: IDLE_MEMORY_GIB } })) };
     expect(planStandbyReturn({ standby, fleet: fleet([standby]), profiles: new Map([[iid('i-s1'), osOnly]]), now: T0 }).actions).toHaveLength(1);
   });
@@ -83,12 +106,31 @@ describe('planStandbyReturn', () => {
     const served = (startedAgo: number, open = false): BehaviourProfile => {
       const p = profileWith('i-s1', [1.5, 1.4, 1.6]);
       const restartedAt = T0 - startedAgo * MINUTE;
-      const cycle = { interruptedAt: restartedAt - MINUTE, restartedAt, downtimeSeconds: 60, steadyBefore: { vcpu: 1, memoryGiB: 4, networkMbps: 0, diskIops: 0 }, peakAfter: { vcpu: 1.8, memoryGiB: 5, networkMbps: 0, diskIops: 0 }, curve: [] };
-      return open ? { ...p, openRestart: { interruptedAt: cycle.interruptedAt, restartedAt, steadyBefore: cycle.steadyBefore, curve: [] } } : { ...p, restarts: [cycle] };
+      const cycle = {
+        interruptedAt: restartedAt - MINUTE,
+        restartedAt,
+        downtimeSeconds: 60,
+        steadyBefore: { vcpu: 1, memoryGiB: 4, networkMbps: 0, diskIops: 0 },
+        peakAfter: { vcpu: 1.8, memoryGiB: 5, networkMbps: 0, diskIops: 0 },
+        curve: [],
+      };
+      return open
+        ? { ...p, openRestart: { interruptedAt: cycle.interruptedAt, restartedAt, steadyBefore: cycle.steadyBefore, curve: [] } }
+        : { ...p, restarts: [cycle] };
     };
-    const backedFleet = (webOver: Parameters<typeof group>[1] = {}, standbyOver: Parameters<typeof group>[1] = {}, forecasts = [forecast('i-s1', { vcpu: 1.6, memoryGiB: 5 })]) => {
+    const backedFleet = (
+      webOver: Parameters<typeof group>[1] = {},
+      standbyOver: Parameters<typeof group>[1] = {},
+      forecasts = [forecast('i-s1', { vcpu: 1.6, memoryGiB: 5 })],
+    ) => {
       const standby = { ...standbyGroup(['i-s1']), ...standbyOver };
-      const web = group('web', { standbyGroupId: standby.id, instances: [instance('i-w1'), instance('i-w2')], desiredCapacity: 2, pool: roomyPool('web'), ...webOver });
+      const web = group('web', {
+        standbyGroupId: standby.id,
+        instances: [instance('i-w1'), instance('i-w2')],
+        desiredCapacity: 2,
+        pool: roomyPool('web'),
+        ...webOver,
+      });
       return { standby, f: fleet([web, standby], forecasts) };
     };
     const WINDOW = 30;
@@ -108,14 +150,23 @@ describe('planStandbyReturn', () => {
       if (expected.length > 0) {
         expect(plan.actions[1]).toMatchObject({ reason: expect.stringContaining('past the 30-minute post-restart window') });
         // The load's restart on the home group is reserved first (a voluntary disruption like any other).
-        expect(plan.actions[0]).toMatchObject({ kind: 'reserve', reservation: { id: `return:standby@${T0}:i-s1`, groupId: 'web', instanceId: 'i-s1', amount: { vcpu: 1.6, memoryGiB: 5 } } });
+        expect(plan.actions[0]).toMatchObject({
+          kind: 'reserve',
+          reservation: { id: `return:standby@${T0}:i-s1`, groupId: 'web', instanceId: 'i-s1', amount: { vcpu: 1.6, memoryGiB: 5 } },
+        });
       }
     });
 
     it.each([
       ['no forecast for its load', {}, {}, [], /does not fit \(fail closed\): web: no stored forecast/],
       ['the home pool is full', { pool: pool('web', { vcpu: 1, memoryGiB: 2 }) }, {}, undefined, /does not fit \(fail closed\): web: short/],
-      ['the standby group\'s disruption budget allows none', {}, { policy: policy({ disruptionBudget: { maxUnavailable: 0 } }) }, undefined, /its window is over but group standby: .*allows no disruption/],
+      [
+        "the standby group's disruption budget allows none",
+        {},
+        { policy: policy({ disruptionBudget: { maxUnavailable: 0 } }) },
+        undefined,
+        /its window is over but group standby: .*allows no disruption/,
+      ],
     ] as const)('fails closed when %s: kept, with the reason', (_name, webOver, standbyOver, forecasts, reason) => {
       const { standby, f } = backedFleet(webOver, standbyOver, forecasts === undefined ? undefined : [...forecasts]);
       const plan = planStandbyReturn({ standby, fleet: f, profiles: new Map([[iid('i-s1'), served(WINDOW + 1)]]), now: T0 });
@@ -123,7 +174,7 @@ describe('planStandbyReturn', () => {
       expect(plan.kept).toEqual([{ instanceId: 'i-s1', reason: expect.stringMatching(reason) }]);
     });
 
-    it('with no forecast for its load, the reservation holds the member\'s own observed peak over the window (all four dimensions)', () => {
+    it("with no forecast for its load, the reservation holds the member's own observed peak over the window (all four dimensions)", () => {
       const { standby, f } = backedFleet({}, {}, []);
       const points = [
         { vcpu: 1.2, memoryGiB: 4, networkMbps: 30, diskIops: 100 },
@@ -136,7 +187,10 @@ describe('planStandbyReturn', () => {
       const withPeak = { ...p, recent: [early, ...points.map((demand, k) => ({ at: T0 - 3 * MINUTE - (points.length - 1 - k) * MINUTE, demand }))] };
       const plan = planStandbyReturn({ standby, fleet: f, profiles: new Map([[iid('i-s1'), withPeak]]), now: T0 });
       expect(returned(plan)).toEqual(['reserve', 'i-s1']);
-      expect(plan.actions[0]).toMatchObject({ kind: 'reserve', reservation: { groupId: 'web', amount: { vcpu: 1.9, memoryGiB: 4.5, networkMbps: 80, diskIops: 100 } } });
+      expect(plan.actions[0]).toMatchObject({
+        kind: 'reserve',
+        reservation: { groupId: 'web', amount: { vcpu: 1.9, memoryGiB: 4.5, networkMbps: 80, diskIops: 100 } },
+      });
       // Without a memory figure (no agent) there is no peak of all four: kept, fail closed.
       const cpuOnly = { ...p, recent: points.map((d, k) => ({ at: T0 - 3 * MINUTE - (points.length - 1 - k) * MINUTE, demand: { vcpu: d.vcpu } })) };
       expect(planStandbyReturn({ standby, fleet: f, profiles: new Map([[iid('i-s1'), cpuOnly]]), now: T0 }).kept).toEqual([
@@ -160,15 +214,43 @@ describe('planStandbyReturn', () => {
       const { standby, f } = backedFleet({}, { policy: policy({ disruptionBudget: { maxUnavailable: 0 } }) });
       const idleServed = { ...served(WINDOW + 10), recent: profileWith('i-s1', idle()).recent };
       const plan = planStandbyReturn({ standby, fleet: f, profiles: new Map([[iid('i-s1'), idleServed]]), now: T0 });
-      expect(plan.actions).toEqual([expect.objectContaining({ kind: 'return-standby-instance', instanceId: 'i-s1', reason: expect.stringMatching(/^idle for/) })]);
+      expect(plan.actions).toEqual([
+        expect.objectContaining({ kind: 'return-standby-instance', instanceId: 'i-s1', reason: expect.stringMatching(/^idle for/) }),
+      ]);
     });
 
     it('a reservation made within the window on the member keeps it; an older hand-over does not', () => {
       const { standby } = backedFleet();
-      const recent = group('web', { standbyGroupId: standby.id, instances: [instance('i-w1'), instance('i-w2')], desiredCapacity: 2, pool: roomyPool('web', { reservations: [reservation('r1', { instanceId: 'i-s1', createdAt: T0 - 20 * MINUTE, expiresAt: T0 + 20 * MINUTE })] }) });
-      expect(planStandbyReturn({ standby, fleet: fleet([recent, standby], [forecast('i-s1', { vcpu: 1 })]), profiles: new Map([[iid('i-s1'), served(WINDOW + 1)]]), now: T0 }).actions).toEqual([]);
-      const old = group('web', { standbyGroupId: standby.id, instances: [instance('i-w1'), instance('i-w2')], desiredCapacity: 2, pool: roomyPool('web', { reservations: [reservation('r1', { instanceId: 'i-s1', createdAt: T0 - 40 * MINUTE, expiresAt: T0 + 5 * MINUTE })] }) });
-      expect(returned(planStandbyReturn({ standby, fleet: fleet([old, standby], [forecast('i-s1', { vcpu: 1 })]), profiles: new Map([[iid('i-s1'), served(WINDOW + 1)]]), now: T0 }))).toEqual(['reserve', 'i-s1']);
+      const recent = group('web', {
+        standbyGroupId: standby.id,
+        instances: [instance('i-w1'), instance('i-w2')],
+        desiredCapacity: 2,
+        pool: roomyPool('web', { reservations: [reservation('r1', { instanceId: 'i-s1', createdAt: T0 - 20 * MINUTE, expiresAt: T0 + 20 * MINUTE })] }),
+      });
+      expect(
+        planStandbyReturn({
+          standby,
+          fleet: fleet([recent, standby], [forecast('i-s1', { vcpu: 1 })]),
+          profiles: new Map([[iid('i-s1'), served(WINDOW + 1)]]),
+          now: T0,
+        }).actions,
+      ).toEqual([]);
+      const old = group('web', {
+        standbyGroupId: standby.id,
+        instances: [instance('i-w1'), instance('i-w2')],
+        desiredCapacity: 2,
+        pool: roomyPool('web', { reservations: [reservation('r1', { instanceId: 'i-s1', createdAt: T0 - 40 * MINUTE, expiresAt: T0 + 5 * MINUTE })] }),
+      });
+      expect(
+        returned(
+          planStandbyReturn({
+            standby,
+            fleet: fleet([old, standby], [forecast('i-s1', { vcpu: 1 })]),
+            profiles: new Map([[iid('i-s1'), served(WINDOW + 1)]]),
+            now: T0,
+          }),
+        ),
+      ).toEqual(['reserve', 'i-s1']);
     });
   });
 
@@ -185,9 +267,29 @@ describe('planStandbyReturn', () => {
         const ids = members.map((_, k) => `i-s${k}`);
         const instances = members.map((m, k) => instance(ids[k]!, { groupId: 'standby', lifecycle: 'on-demand', state: m.state as never, warm: m.warm }));
         const desired = instances.filter((i) => !i.warm).length;
-        const reservations = members.flatMap((m, k) => (m.reserved ? [reservation(`r${k}`, { groupId: 'standby', instanceId: ids[k]!, amount: { vcpu: 0.01, memoryGiB: 0.01, networkMbps: 0, diskIops: 0 }, createdAt: T0 - MINUTE, expiresAt: T0 + MINUTE })] : []));
-        const standby = group('standby', { role: 'standby', instances, desiredCapacity: desired, minSize: Math.min(minSize, desired), pool: pool('standby', { vcpu: 100, memoryGiB: 100 }, { reservations }) });
-        const profiles = new Map<InstanceId, BehaviourProfile>(members.flatMap((m, k) => (m.hasProfile ? [[iid(ids[k]!), profileWith(ids[k]!, m.cpu)] as const] : [])));
+        const reservations = members.flatMap((m, k) =>
+          m.reserved
+            ? [
+                reservation(`r${k}`, {
+                  groupId: 'standby',
+                  instanceId: ids[k]!,
+                  amount: { vcpu: 0.01, memoryGiB: 0.01, networkMbps: 0, diskIops: 0 },
+                  createdAt: T0 - MINUTE,
+                  expiresAt: T0 + MINUTE,
+                }),
+              ]
+            : [],
+        );
+        const standby = group('standby', {
+          role: 'standby',
+          instances,
+          desiredCapacity: desired,
+          minSize: Math.min(minSize, desired),
+          pool: pool('standby', { vcpu: 100, memoryGiB: 100 }, { reservations }),
+        });
+        const profiles = new Map<InstanceId, BehaviourProfile>(
+          members.flatMap((m, k) => (m.hasProfile ? [[iid(ids[k]!), profileWith(ids[k]!, m.cpu)] as const] : [])),
+        );
         const plan = planStandbyReturn({ standby, fleet: fleet([standby]), profiles, now: T0 });
         expect(plan.actions.length).toBeLessThanOrEqual(desired - standby.minSize);
         for (const a of plan.actions) {

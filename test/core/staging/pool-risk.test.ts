@@ -2,14 +2,23 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { PoolSignalHistory } from '../../../lambda/core/domain';
 import {
-  estimatePoolRisk, hourlyRateOfMonthly, PRIOR_WEIGHT_INSTANCE_HOURS, REBALANCE_WEIGHT, STAGING_HORIZON_HOURS,
+  estimatePoolRisk,
+  hourlyRateOfMonthly,
+  PRIOR_WEIGHT_INSTANCE_HOURS,
+  REBALANCE_WEIGHT,
+  STAGING_HORIZON_HOURS,
 } from '../../../lambda/core/staging/pool-risk';
 
 const HOUR = 3_600_000;
 const NOW = Date.UTC(2026, 5, 1, 12);
 
 const history = (warnings: number, rebalances: number, hoursAgo: number): PoolSignalHistory => ({
-  instanceType: 'm5.large', availabilityZone: 'us-east-1a', warnings, rebalances, since: NOW - hoursAgo * HOUR, lastAt: NOW - HOUR / 2,
+  instanceType: 'm5.large',
+  availabilityZone: 'us-east-1a',
+  warnings,
+  rebalances,
+  since: NOW - hoursAgo * HOUR,
+  lastAt: NOW - HOUR / 2,
 });
 
 describe('hourlyRateOfMonthly', () => {
@@ -64,7 +73,9 @@ describe('estimatePoolRisk', () => {
   });
 
   it('refuses a horizon that is not a positive number', () => {
-    expect(() => estimatePoolRisk({ priorMonthlyRate: prior, instances: 1, now: NOW, horizonHours: 0 })).toThrow('horizonHours must be a positive number (got 0)');
+    expect(() => estimatePoolRisk({ priorMonthlyRate: prior, instances: 1, now: NOW, horizonHours: 0 })).toThrow(
+      'horizonHours must be a positive number (got 0)',
+    );
   });
 
   const arb = fc.record({
@@ -76,37 +87,39 @@ describe('estimatePoolRisk', () => {
   });
 
   it('is a probability, and monotone in the number of warnings and of rebalances (property)', () => {
-    fc.assert(fc.property(arb, ({ prior: p, warnings, rebalances, instances, hours }) => {
-      const at = (w: number, r: number) => estimatePoolRisk({ priorMonthlyRate: p, history: history(w, r, hours), instances, now: NOW });
-      const base = at(warnings, rebalances);
-      expect(base.probability).toBeGreaterThanOrEqual(0);
-      expect(base.probability).toBeLessThanOrEqual(1);
-      expect(at(warnings + 1, rebalances).hourlyRate).toBeGreaterThan(base.hourlyRate);
-      expect(at(warnings, rebalances + 1).hourlyRate).toBeGreaterThan(base.hourlyRate);
-      // A warning is stronger evidence than a rebalance recommendation.
-      expect(at(warnings + 1, rebalances).hourlyRate).toBeGreaterThan(at(warnings, rebalances + 1).hourlyRate);
-    }));
+    fc.assert(
+      fc.property(arb, ({ prior: p, warnings, rebalances, instances, hours }) => {
+        const at = (w: number, r: number) => estimatePoolRisk({ priorMonthlyRate: p, history: history(w, r, hours), instances, now: NOW });
+        const base = at(warnings, rebalances);
+        expect(base.probability).toBeGreaterThanOrEqual(0);
+        expect(base.probability).toBeLessThanOrEqual(1);
+        expect(at(warnings + 1, rebalances).hourlyRate).toBeGreaterThan(base.hourlyRate);
+        expect(at(warnings, rebalances + 1).hourlyRate).toBeGreaterThan(base.hourlyRate);
+        // A warning is stronger evidence than a rebalance recommendation.
+        expect(at(warnings + 1, rebalances).hourlyRate).toBeGreaterThan(at(warnings, rebalances + 1).hourlyRate);
+      }),
+    );
   });
 
   it('with many observations the observed rate takes over, whatever the prior (property)', () => {
-    fc.assert(fc.property(
-      fc.double({ min: 0, max: 0.5, noNaN: true }),
-      fc.double({ min: 1e-4, max: 0.5, noNaN: true }),
-      (p, observedRate) => {
+    fc.assert(
+      fc.property(fc.double({ min: 0, max: 0.5, noNaN: true }), fc.double({ min: 1e-4, max: 0.5, noNaN: true }), (p, observedRate) => {
         const exposure = 1e6; // instance-hours: 10,000 instances × 100 h
         const warnings = Math.round(observedRate * exposure);
         const risk = estimatePoolRisk({ priorMonthlyRate: p, history: history(warnings, 0, 100), instances: 10_000, now: NOW });
         expect(Math.abs(risk.hourlyRate - warnings / exposure) / (warnings / exposure)).toBeLessThan(0.01);
-      },
-    ));
+      }),
+    );
   });
 
   it('a quiet history pulls the estimate below the prior as exposure grows (property)', () => {
-    fc.assert(fc.property(fc.double({ min: 0.001, max: 0.5, noNaN: true }), fc.double({ min: 1, max: 2000, noNaN: true }), (p, hours) => {
-      const quiet = estimatePoolRisk({ priorMonthlyRate: p, history: history(0, 0, hours), instances: 4, now: NOW });
-      expect(quiet.hourlyRate).toBeLessThan(hourlyRateOfMonthly(p));
-      const longer = estimatePoolRisk({ priorMonthlyRate: p, history: history(0, 0, hours * 2), instances: 4, now: NOW });
-      expect(longer.hourlyRate).toBeLessThan(quiet.hourlyRate);
-    }));
+    fc.assert(
+      fc.property(fc.double({ min: 0.001, max: 0.5, noNaN: true }), fc.double({ min: 1, max: 2000, noNaN: true }), (p, hours) => {
+        const quiet = estimatePoolRisk({ priorMonthlyRate: p, history: history(0, 0, hours), instances: 4, now: NOW });
+        expect(quiet.hourlyRate).toBeLessThan(hourlyRateOfMonthly(p));
+        const longer = estimatePoolRisk({ priorMonthlyRate: p, history: history(0, 0, hours * 2), instances: 4, now: NOW });
+        expect(longer.hourlyRate).toBeLessThan(quiet.hourlyRate);
+      }),
+    );
   });
 });

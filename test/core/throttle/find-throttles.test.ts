@@ -37,13 +37,27 @@ describe('findThrottles', () => {
   });
 
   it('one entry per dimension over', () => {
-    expect(run([{ vcpu: 2, memoryGiB: 5 }, { vcpu: 2, memoryGiB: 5 }], { minutes: 2 }).map((t) => t.dimension)).toEqual(['vcpu', 'memoryGiB']);
+    expect(
+      run(
+        [
+          { vcpu: 2, memoryGiB: 5 },
+          { vcpu: 2, memoryGiB: 5 },
+        ],
+        { minutes: 2 },
+      ).map((t) => t.dimension),
+    ).toEqual(['vcpu', 'memoryGiB']);
   });
 
   it('a missing minute ends the run', () => {
     const p = profileWithRecent('i-a', cpu(2, 2, 2), LAST);
     const gapped = { ...p, recent: p.recent.map((r, k) => (k === 0 ? { ...r, at: r.at - MINUTE } : r)) };
-    const found = findThrottles({ profiles: [gapped], allocations: new Map([[instanceId('i-a'), ALLOCATION]]), overAllocationMinutes: 3, now: NOW, staleAfterMs: 10 * MINUTE });
+    const found = findThrottles({
+      profiles: [gapped],
+      allocations: new Map([[instanceId('i-a'), ALLOCATION]]),
+      overAllocationMinutes: 3,
+      now: NOW,
+      staleAfterMs: 10 * MINUTE,
+    });
     expect(found).toEqual([]);
   });
 
@@ -58,31 +72,31 @@ describe('findThrottles', () => {
   });
 
   it('property: a throttle exactly when the trailing run of minutes over the allocation is at least the policy', () => {
-    fc.assert(fc.property(
-      fc.array(fc.option(fc.double({ min: 0, max: 3, noNaN: true }), { nil: undefined }), { minLength: 1, maxLength: 60 }),
-      fc.integer({ min: 1, max: 60 }),
-      (values, minutes) => {
-        const demands = values.map((v) => (v === undefined ? {} : { vcpu: v }));
-        let trailing = 0;
-        for (let k = values.length - 1; k >= 0 && (values[k] ?? 0) > 1 && values[k] !== undefined; k -= 1) trailing += 1;
-        const found = run(demands, { minutes }).filter((t) => t.dimension === 'vcpu');
-        expect(found.length).toBe(trailing >= minutes ? 1 : 0);
-        for (const t of found) {
-          expect(t.minutes).toBe(trailing);
-          expect(t.excess).toBeGreaterThan(0);
-          expect(t.since).toBe(LAST - (trailing - 1) * MINUTE);
-        }
-      },
-    ));
+    fc.assert(
+      fc.property(
+        fc.array(fc.option(fc.double({ min: 0, max: 3, noNaN: true }), { nil: undefined }), { minLength: 1, maxLength: 60 }),
+        fc.integer({ min: 1, max: 60 }),
+        (values, minutes) => {
+          const demands = values.map((v) => (v === undefined ? {} : { vcpu: v }));
+          let trailing = 0;
+          for (let k = values.length - 1; k >= 0 && (values[k] ?? 0) > 1 && values[k] !== undefined; k -= 1) trailing += 1;
+          const found = run(demands, { minutes }).filter((t) => t.dimension === 'vcpu');
+          expect(found.length).toBe(trailing >= minutes ? 1 : 0);
+          for (const t of found) {
+            expect(t.minutes).toBe(trailing);
+            expect(t.excess).toBeGreaterThan(0);
+            expect(t.since).toBe(LAST - (trailing - 1) * MINUTE);
+          }
+        },
+      ),
+    );
   });
 
   it('property: raising the policy minutes never adds a throttle', () => {
-    fc.assert(fc.property(
-      fc.array(fc.double({ min: 0, max: 3, noNaN: true }), { minLength: 1, maxLength: 60 }),
-      fc.integer({ min: 1, max: 59 }),
-      (values, minutes) => {
+    fc.assert(
+      fc.property(fc.array(fc.double({ min: 0, max: 3, noNaN: true }), { minLength: 1, maxLength: 60 }), fc.integer({ min: 1, max: 59 }), (values, minutes) => {
         expect(run(cpu(...values), { minutes: minutes + 1 }).length).toBeLessThanOrEqual(run(cpu(...values), { minutes }).length);
-      },
-    ));
+      }),
+    );
   });
 });

@@ -5,11 +5,13 @@ import { demoGroupNames } from '../../../lib/config/demo-config';
 import { ConfigFileError, loadSpotwiseConfig, readBooleanContext, yamlConfigLayers, type LoadConfigOptions } from '../../../lib/config/load-config';
 import { ValidationError } from '../../../lambda/contracts/validation';
 
-const files = (map: Record<string, string>): ((path: string) => string) => (path) => {
-  const text = map[path];
-  if (text === undefined) throw new Error(`ENOENT: no such file or directory, open '${path}'`);
-  return text;
-};
+const files =
+  (map: Record<string, string>): ((path: string) => string) =>
+  (path) => {
+    const text = map[path];
+    if (text === undefined) throw new Error(`ENOENT: no such file or directory, open '${path}'`);
+    return text;
+  };
 
 const load = (context: Record<string, unknown>, extra: Partial<LoadConfigOptions> = {}) =>
   loadSpotwiseConfig({ context: (k) => context[k], stackName: 'Spotwise', cwd: '/proj', ...extra });
@@ -71,7 +73,9 @@ describe('loadSpotwiseConfig', () => {
     { field: 'profiler.rate_minutes', patch: { profiler: { rate_minutes: 0 } }, got: '0' },
     { field: 'dry_run', patch: { dry_run: 'yes' }, got: '"yes"' },
   ])('names $field and its value $got', ({ field, patch, got }) => {
-    expect(() => load({ [ContextKey.config]: { ...minimal, ...patch } })).toThrow(new RegExp(`${field.replace(/\./g, '\\.')}: .*\\(got ${got.replace(/[-"]/g, (c) => `\\${c}`)}\\)`));
+    expect(() => load({ [ContextKey.config]: { ...minimal, ...patch } })).toThrow(
+      new RegExp(`${field.replace(/\./g, '\\.')}: .*\\(got ${got.replace(/[-"]/g, (c) => `\\${c}`)}\\)`),
+    );
   });
 
   it('rejects a group named twice across groups and standby_groups', () => {
@@ -81,7 +85,8 @@ describe('loadSpotwiseConfig', () => {
 
   describe('the YAML file (-c policy=...)', () => {
     it('reads a whole configuration, relative to the working directory', () => {
-      const yaml = 'groups:\n  - name: web-spot\n    policy: web\n    capacity: { vcpu: 4, memory_gib: 8 }\npolicies:\n  - policy_name: web\n    priority: medium\n';
+      const yaml =
+        'groups:\n  - name: web-spot\n    policy: web\n    capacity: { vcpu: 4, memory_gib: 8 }\npolicies:\n  - policy_name: web\n    priority: medium\n';
       const loaded = load({ [ContextKey.policyFile]: './spotwise.yaml' }, { readFile: files({ '/proj/spotwise.yaml': yaml }) });
       expect(loaded.sources).toEqual(['./spotwise.yaml']);
       expect(loaded.config.policies[0]?.priority).toBe('medium');
@@ -97,7 +102,15 @@ describe('loadSpotwiseConfig', () => {
 
     it('reads a list of policies and multi-document files', () => {
       expect(yamlConfigLayers('- policy_name: a\n  priority: 1\n- policy_name: b\n  priority: 2\n', 'f.yaml')).toEqual([
-        { source: 'f.yaml', value: { policies: [{ policy_name: 'a', priority: 1 }, { policy_name: 'b', priority: 2 }] } },
+        {
+          source: 'f.yaml',
+          value: {
+            policies: [
+              { policy_name: 'a', priority: 1 },
+              { policy_name: 'b', priority: 2 },
+            ],
+          },
+        },
       ]);
       expect(yamlConfigLayers('dry_run: false\n---\npolicy_name: a\npriority: 1\n---\n', 'f.yaml')).toEqual([
         { source: 'f.yaml (document 1)', value: { dry_run: false } },
@@ -120,7 +133,15 @@ describe('loadSpotwiseConfig', () => {
       ],
       [
         'the context object',
-        { [ContextKey.config]: { ...minimal, policies: [{ policy_name: 'web', priority: 'high' }, { policy_name: 'web', priority: 'low' }] } },
+        {
+          [ContextKey.config]: {
+            ...minimal,
+            policies: [
+              { policy_name: 'web', priority: 'high' },
+              { policy_name: 'web', priority: 'low' },
+            ],
+          },
+        },
         '',
         `invalid configuration from context '${ContextKey.config}': policies.1.policy_name: duplicate policy name (first defined at policies.0) (got "web")`,
       ],
@@ -129,7 +150,10 @@ describe('loadSpotwiseConfig', () => {
     });
 
     it('a later source still replaces an earlier policy of the same name (layering)', () => {
-      const loaded = load({ [ContextKey.config]: minimal, [ContextKey.policyFile]: 'p.yaml' }, { readFile: files({ '/proj/p.yaml': 'policy_name: web\npriority: low\n' }) });
+      const loaded = load(
+        { [ContextKey.config]: minimal, [ContextKey.policyFile]: 'p.yaml' },
+        { readFile: files({ '/proj/p.yaml': 'policy_name: web\npriority: low\n' }) },
+      );
       expect(loaded.config.policies.map((p) => [p.policy_name, p.priority])).toEqual([['web', 'low']]);
     });
 
@@ -206,6 +230,8 @@ describe('readBooleanContext', () => {
   });
 
   it.each(['yes', 1, 'TRUE', ''])('rejects %j naming the key and the value', (value) => {
-    expect(() => readBooleanContext(() => value, ContextKey.demo, false)).toThrow(`invalid CDK context: demo: expected true or false (got ${JSON.stringify(value)})`);
+    expect(() => readBooleanContext(() => value, ContextKey.demo, false)).toThrow(
+      `invalid CDK context: demo: expected true or false (got ${JSON.stringify(value)})`,
+    );
   });
 });

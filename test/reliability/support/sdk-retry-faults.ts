@@ -37,7 +37,12 @@ export const FAULT_KINDS: readonly FaultKind[] = ['throttling', 'http500', 'http
 
 /** An error shaped as the SDK deserialises AWS's answer: `name` is the error code, `$metadata` the HTTP status. */
 export const awsFault = (service: Service, kind: FaultKind): Error => {
-  const [name, status, fault] = kind === 'throttling' ? [THROTTLE_CODE[service], 400, 'client'] : kind === 'http500' ? ['InternalError', 500, 'server'] : ['ServiceUnavailable', 503, 'server'];
+  const [name, status, fault] =
+    kind === 'throttling'
+      ? [THROTTLE_CODE[service], 400, 'client']
+      : kind === 'http500'
+        ? ['InternalError', 500, 'server']
+        : ['ServiceUnavailable', 503, 'server'];
   const error = new Error(`injected ${name} (HTTP ${status})`);
   error.name = name;
   Object.assign(error, { $fault: fault, $metadata: { httpStatusCode: status, attempts: 1 }, [INJECTED]: true });
@@ -73,7 +78,8 @@ export interface FaultPlan {
  * same millisecond, forever. The limiter takes its timer from a static hook (`setTimeoutFn`, private in
  * the type declarations but there to be replaced): it is given Node's rule.
  */
-(DefaultRateLimiter as unknown as { setTimeoutFn: (fn: () => void, delay: number) => unknown }).setTimeoutFn = (fn, delay) => setTimeout(fn, Math.max(1, delay));
+(DefaultRateLimiter as unknown as { setTimeoutFn: (fn: () => void, delay: number) => unknown }).setTimeoutFn = (fn, delay) =>
+  setTimeout(fn, Math.max(1, delay));
 
 /** One client's retry state: a Lambda container's SDK client keeps its strategy (quota, rate limiter) across calls. */
 export const createRetryStrategy = (): AdaptiveRetryStrategy => new AdaptiveRetryStrategy(DEFAULT_MAX_ATTEMPTS);
@@ -84,7 +90,13 @@ const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout
  * `port` with every named async method sent through the SDK retry middleware under `plan`'s faults.
  * `operation` names the call in errors, as the adapters do.
  */
-export const withSdkRetries = <T extends object>(port: T, methods: readonly (keyof T & string)[], service: Service, strategy: AdaptiveRetryStrategy, plan: FaultPlan): T => {
+export const withSdkRetries = <T extends object>(
+  port: T,
+  methods: readonly (keyof T & string)[],
+  service: Service,
+  strategy: AdaptiveRetryStrategy,
+  plan: FaultPlan,
+): T => {
   const wrapped = Object.create(port) as T;
   const config = { maxAttempts: async () => DEFAULT_MAX_ATTEMPTS, retryStrategy: async () => strategy };
   for (const method of methods) {
@@ -95,7 +107,8 @@ export const withSdkRetries = <T extends object>(port: T, methods: readonly (key
         plan.stats.attempts += 1;
         await sleep(plan.latencyMs);
         if (plan.outage?.has(`${service}.${method}`) === true || plan.random() < plan.rate) {
-          const kind = plan.outage?.has(`${service}.${method}`) === true ? 'http503' : (FAULT_KINDS[Math.floor(plan.random() * FAULT_KINDS.length)] as FaultKind);
+          const kind =
+            plan.outage?.has(`${service}.${method}`) === true ? 'http503' : (FAULT_KINDS[Math.floor(plan.random() * FAULT_KINDS.length)] as FaultKind);
           plan.stats.faults += 1;
           plan.stats.byKind[kind] += 1;
           throw awsFault(service, kind);

@@ -24,7 +24,20 @@ const quiet = (): PreparedSimulation =>
 const withBurst = (setup: PreparedSimulation, rebalanceLeadSeconds?: number): PreparedSimulation => {
   const victim = setup.sample.fleet.groups[0]!.instances[0]!;
   const at = setup.sample.startAt + 600_000;
-  return { ...setup, bursts: [{ id: 'test#0', instanceType: victim.instanceType, availabilityZone: victim.availabilityZone, at, reclaimShare: 1, seed: 7, ...(rebalanceLeadSeconds !== undefined ? { rebalanceAt: at - rebalanceLeadSeconds * 1000 } : {}) }] };
+  return {
+    ...setup,
+    bursts: [
+      {
+        id: 'test#0',
+        instanceType: victim.instanceType,
+        availabilityZone: victim.availabilityZone,
+        at,
+        reclaimShare: 1,
+        seed: 7,
+        ...(rebalanceLeadSeconds !== undefined ? { rebalanceAt: at - rebalanceLeadSeconds * 1000 } : {}),
+      },
+    ],
+  };
 };
 
 const noHooks: StrategyHooks = { name: 'test' };
@@ -218,7 +231,9 @@ describe('the simulated world: AWS semantics', () => {
     await world.settle();
     const stuckToken = world.meta.get(stuck)!.terminating!.token;
     world.completeLifecycleHook(stuck, stuckToken, noHooks);
-    world.workloads.forEach((w) => { if (w.host === stuck) w.next = undefined; });
+    world.workloads.forEach((w) => {
+      if (w.host === stuck) w.next = undefined;
+    });
     expect(world.instance(stuck)?.state).toBe('running');
     world.setNow(world.meta.get(stuck)!.terminating!.until);
     world.expireLifecycleHook(stuck, stuckToken, noHooks);
@@ -253,7 +268,8 @@ describe('the simulated world: AWS semantics', () => {
     const step = setup.world.stepSeconds / 3600;
     const running = setup.sample.fleet.groups.filter((g) => g.role === 'primary').flatMap((g) => g.instances);
     const warm = setup.sample.fleet.groups[2]!.instances.length;
-    const expected = running.reduce((s, i) => s + (setup.sample.fleet.catalog.get(i.instanceType)!.spotHourlyUsd ?? 0) * step, 0) + warm * STOPPED_STORAGE_USD_PER_HOUR * step;
+    const expected =
+      running.reduce((s, i) => s + (setup.sample.fleet.catalog.get(i.instanceType)!.spotHourlyUsd ?? 0) * step, 0) + warm * STOPPED_STORAGE_USD_PER_HOUR * step;
     expect(world.totals.costUsd).toBeCloseTo(expected, 12);
     world.terminate(running[0]!.id, noHooks, 'api');
     const before = world.totals.costUsd;
@@ -267,7 +283,10 @@ describe('the simulated world: AWS semantics', () => {
     const reader = new SimMetricsReader(180, () => now);
     const id = instanceId('i-0aaaaaaaaaaaaaaaa');
     reader.record(id, { at: 0, cpuPercent: 10, cpuMaxPercent: 10, networkMbps: 0, diskIops: 0 });
-    const read = async () => (await reader.read([{ instanceId: id, instanceType: 'm5.large', vcpus: 2, memoryGiB: 8, agent: false }], { start: -60_000, end: 60_000 })).samples.get(id)!.length;
+    const read = async () =>
+      (await reader.read([{ instanceId: id, instanceType: 'm5.large', vcpus: 2, memoryGiB: 8, agent: false }], { start: -60_000, end: 60_000 })).samples.get(
+        id,
+      )!.length;
     now = 60_000 + 59_999;
     expect(await read()).toBe(0);
     now = SimMetricsReader.availableAt(id, 0);
@@ -323,7 +342,15 @@ describe('the simulated world: one host at a time, every shortfall in an episode
 
 describe('mixed priorities (--best-effort-share, --targeted-requests)', () => {
   const mixed = (): PreparedSimulation =>
-    prepareSimulation({ seed: 3, hours: 1, instances: 6, traces, checkInvariants: true, interruption: { rateScale: 0 }, priorities: { bestEffortShare: 0.5, targetedShare: 1 } });
+    prepareSimulation({
+      seed: 3,
+      hours: 1,
+      instances: 6,
+      traces,
+      checkInvariants: true,
+      interruption: { rateScale: 0 },
+      priorities: { bestEffortShare: 0.5, targetedShare: 1 },
+    });
 
   it('draws the best-effort workloads and the targeted requests from the seed, the same every time', () => {
     const a = mixed();
@@ -335,16 +362,30 @@ describe('mixed priorities (--best-effort-share, --targeted-requests)', () => {
     expect(quiet().world.workloadPriorities).toBeUndefined();
   });
 
-  it('tags each workload\'s host with its priority and targets the top-priority serving member', async () => {
+  it("tags each workload's host with its priority and targets the top-priority serving member", async () => {
     const setup = mixed();
     const { world } = newWorld(setup);
     for (const w of world.workloads) expect(world.instance(w.host!)?.priority).toBe(w.priority);
     const low = world.workloads.find((w) => w.priority === 10)!;
     const group = low.groupId;
-    const top = world.instances().filter((i) => i.groupId === group && world.workloads.some((w) => w.host === i.id)).sort((a, b) => b.priority - a.priority || a.id.localeCompare(b.id))[0]!;
-    const request = { requestId: 'r' as never, selector: { kind: 'group' as const, groupId: group, maxPriority: 100 }, reason: 'patch', notBefore: world.now(), deadline: world.now() + 3_600_000, mode: 'terminate' as const, requestedAt: world.now() };
+    const top = world
+      .instances()
+      .filter((i) => i.groupId === group && world.workloads.some((w) => w.host === i.id))
+      .sort((a, b) => b.priority - a.priority || a.id.localeCompare(b.id))[0]!;
+    const request = {
+      requestId: 'r' as never,
+      selector: { kind: 'group' as const, groupId: group, maxPriority: 100 },
+      reason: 'patch',
+      notBefore: world.now(),
+      deadline: world.now() + 3_600_000,
+      mode: 'terminate' as const,
+      requestedAt: world.now(),
+    };
     expect(world.targetRequest(request).selector).toEqual({ kind: 'instance', instanceId: top.id });
-    expect(world.targetRequest({ ...request, selector: { kind: 'instance', instanceId: top.id } })).toEqual({ ...request, selector: { kind: 'instance', instanceId: top.id } });
+    expect(world.targetRequest({ ...request, selector: { kind: 'instance', instanceId: top.id } })).toEqual({
+      ...request,
+      selector: { kind: 'instance', instanceId: top.id },
+    });
   });
 
   it('the priority tag moves with the workload to its new host when its old one is terminated', async () => {

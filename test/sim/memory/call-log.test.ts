@@ -9,7 +9,10 @@ describe('CallLog', () => {
     const log = make();
     log.record('read', [1]);
     log.record('write', ['a', 2]);
-    expect(log.calls.map((c) => [c.operation, c.args])).toEqual([['read', [1]], ['write', ['a', 2]]]);
+    expect(log.calls.map((c) => [c.operation, c.args])).toEqual([
+      ['read', [1]],
+      ['write', ['a', 2]],
+    ]);
     expect(log.count('write')).toBe(1);
     expect(log.mutatingCalls().map((c) => c.operation)).toEqual(['write']);
   });

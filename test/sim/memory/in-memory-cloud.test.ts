@@ -5,7 +5,11 @@ import { InstanceNotStoppedError, InMemoryCloudError } from '../../../lambda/sim
 import { ManualClock } from '../../../lambda/sim/memory/manual-clock';
 import { instance, res } from './fixtures';
 
-const spec = (name: string, vcpu: number, mem: number): InstanceTypeSpec => ({ name, resources: res(vcpu, mem, 10_000, 20_000), onDemandHourlyUsd: vcpu * 0.05 });
+const spec = (name: string, vcpu: number, mem: number): InstanceTypeSpec => ({
+  name,
+  resources: res(vcpu, mem, 10_000, 20_000),
+  onDemandHourlyUsd: vcpu * 0.05,
+});
 const g1 = groupId('g1');
 const od = instanceId('i-00000000000000a1');
 const spot = instanceId('i-00000000000000b2');
@@ -15,7 +19,17 @@ const cloud = (clock?: ManualClock) =>
   new InMemoryCloud(
     {
       catalog: [spec('m5.large', 2, 8), spec('m5.xlarge', 4, 16)],
-      groups: [{ id: g1, desiredCapacity: 2, minSize: 1, maxSize: 4, availabilityZones: ['us-east-1a'], tags: {}, warmPool: { minSize: 1, maxGroupPreparedCapacity: -1, poolState: 'Stopped', reuseOnScaleIn: true } }],
+      groups: [
+        {
+          id: g1,
+          desiredCapacity: 2,
+          minSize: 1,
+          maxSize: 4,
+          availabilityZones: ['us-east-1a'],
+          tags: {},
+          warmPool: { minSize: 1, maxGroupPreparedCapacity: -1, poolState: 'Stopped', reuseOnScaleIn: true },
+        },
+      ],
       instances: [
         instance(od, { tags: { 'spotwise:managed': 'true' } }),
         instance(spot, { lifecycle: 'spot' }),
@@ -146,7 +160,10 @@ describe('InMemoryCloud with asynchronous states (as AWS)', () => {
     await c.startInstances([od]);
     expect(c.instance(od)).toMatchObject({ state: 'pending', instanceType: 'm5.xlarge' });
     clock.advance(20_000);
-    expect(c.settle()).toEqual([{ instanceId: od, state: 'pending', at: 1_045_000 }, { instanceId: od, state: 'running', at: 1_065_000 }]);
+    expect(c.settle()).toEqual([
+      { instanceId: od, state: 'pending', at: 1_045_000 },
+      { instanceId: od, state: 'running', at: 1_065_000 },
+    ]);
     expect(c.healthCheckReplacements).toBe(0);
   });
 
@@ -180,7 +197,9 @@ describe('InMemoryCloud with asynchronous states (as AWS)', () => {
 
   it('needs a clock and valid timings', () => {
     expect(() => cloud().useAsyncStates(TIMINGS)).toThrow('asynchronous instance states need a clock');
-    expect(() => cloud(new ManualClock(0)).useAsyncStates({ ...TIMINGS, stopSeconds: Number.NaN })).toThrow('asyncStates.stopSeconds must be a number of seconds ≥ 0 (got NaN)');
+    expect(() => cloud(new ManualClock(0)).useAsyncStates({ ...TIMINGS, stopSeconds: Number.NaN })).toThrow(
+      'asyncStates.stopSeconds must be a number of seconds ≥ 0 (got NaN)',
+    );
   });
 });
 
@@ -200,23 +219,46 @@ describe('InMemoryCloud Standby (EnterStandby / ExitStandby as Auto Scaling)', (
   });
 
   it.each([
-    ['below min size', async (c: InMemoryCloud) => {
-      await c.enterStandby(g1, od, { decrementDesiredCapacity: true });
-      await c.enterStandby(g1, spot, { decrementDesiredCapacity: true });
-    }, `moving ${spot} to Standby and decrementing g1: desired capacity 0 would be below min size 1`],
-    ['already in Standby', async (c: InMemoryCloud) => {
-      await c.enterStandby(g1, od, { decrementDesiredCapacity: false });
-      await c.enterStandby(g1, od, { decrementDesiredCapacity: false });
-    }, `moving ${od} to Standby in g1: the instance is already in Standby`],
-    ['a warm-pool instance', (c: InMemoryCloud) => c.enterStandby(g1, warm, { decrementDesiredCapacity: false }), `moving ${warm} to Standby in g1: the instance is in the warm pool`],
-    ['a stopped member', async (c: InMemoryCloud) => {
-      await c.stopInstances([od]);
-      await c.enterStandby(g1, od, { decrementDesiredCapacity: false });
-    }, `moving ${od} to Standby in g1: the instance is stopped, not InService`],
-    ['ExitStandby of a member not in Standby', (c: InMemoryCloud) => c.exitStandby(g1, od), `returning ${od} from Standby in g1: the instance is not in Standby`],
+    [
+      'below min size',
+      async (c: InMemoryCloud) => {
+        await c.enterStandby(g1, od, { decrementDesiredCapacity: true });
+        await c.enterStandby(g1, spot, { decrementDesiredCapacity: true });
+      },
+      `moving ${spot} to Standby and decrementing g1: desired capacity 0 would be below min size 1`,
+    ],
+    [
+      'already in Standby',
+      async (c: InMemoryCloud) => {
+        await c.enterStandby(g1, od, { decrementDesiredCapacity: false });
+        await c.enterStandby(g1, od, { decrementDesiredCapacity: false });
+      },
+      `moving ${od} to Standby in g1: the instance is already in Standby`,
+    ],
+    [
+      'a warm-pool instance',
+      (c: InMemoryCloud) => c.enterStandby(g1, warm, { decrementDesiredCapacity: false }),
+      `moving ${warm} to Standby in g1: the instance is in the warm pool`,
+    ],
+    [
+      'a stopped member',
+      async (c: InMemoryCloud) => {
+        await c.stopInstances([od]);
+        await c.enterStandby(g1, od, { decrementDesiredCapacity: false });
+      },
+      `moving ${od} to Standby in g1: the instance is stopped, not InService`,
+    ],
+    [
+      'ExitStandby of a member not in Standby',
+      (c: InMemoryCloud) => c.exitStandby(g1, od),
+      `returning ${od} from Standby in g1: the instance is not in Standby`,
+    ],
   ])('refuses %s (ValidationError), counted', async (_what, run, message) => {
     const c = cloud();
-    const err = await run(c).then(() => undefined, (e: unknown) => e);
+    const err = await run(c).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     expect(err).toBeInstanceOf(InMemoryCloudError);
     expect((err as InMemoryCloudError).code).toBe('ValidationError');
     expect((err as Error).message).toBe(message);

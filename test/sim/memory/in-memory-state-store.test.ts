@@ -47,7 +47,7 @@ describe('InMemoryStateStore reservations', () => {
     expect(await s.reserve(reservation('r', res(1, 1)))).toEqual({ kind: 'refused', shortfall: res(1, 1) });
   });
 
-  it("rounds like the core pool: capacity down, demand up onto the 1/1024 grid", async () => {
+  it('rounds like the core pool: capacity down, demand up onto the 1/1024 grid', async () => {
     const s = await storeWithPool(0.5, 1);
     const out = await s.reserve(reservation('a', res(0.1, 0)));
     expect(out.kind === 'reserved' && out.reservation.amount.vcpu).toBe(103 / 1024);
@@ -89,7 +89,12 @@ describe('InMemoryStateStore reservations', () => {
 
   it('never over-commits under any sequence of reserve/release (property)', async () => {
     const op = fc.oneof(
-      fc.record({ kind: fc.constant('reserve' as const), id: fc.integer({ min: 0, max: 9 }), vcpu: fc.double({ min: 0, max: 6, noNaN: true }), mem: fc.double({ min: 0, max: 20, noNaN: true }) }),
+      fc.record({
+        kind: fc.constant('reserve' as const),
+        id: fc.integer({ min: 0, max: 9 }),
+        vcpu: fc.double({ min: 0, max: 6, noNaN: true }),
+        mem: fc.double({ min: 0, max: 20, noNaN: true }),
+      }),
       fc.record({ kind: fc.constant('release' as const), id: fc.integer({ min: 0, max: 9 }) }),
     );
     await fc.assert(
@@ -126,15 +131,28 @@ describe('InMemoryStateStore profiles, forecasts, requests, events', () => {
 
   const stored = (id: string, status: StoredRequest['status'], retryAt?: number, requestedAt = 0): StoredRequest => ({
     request: {
-      requestId: requestId(id), selector: { kind: 'instance', instanceId: instanceId('i-0000000000000001') }, reason: 'test',
-      notBefore: 0, deadline: 1e12, mode: 'stop', requestedAt,
+      requestId: requestId(id),
+      selector: { kind: 'instance', instanceId: instanceId('i-0000000000000001') },
+      reason: 'test',
+      notBefore: 0,
+      deadline: 1e12,
+      mode: 'stop',
+      requestedAt,
     },
-    status, updatedAt: 0, ...(retryAt !== undefined ? { retryAt } : {}),
+    status,
+    updatedAt: 0,
+    ...(retryAt !== undefined ? { retryAt } : {}),
   });
 
   it('lists pending and due deferred requests, oldest retry first', async () => {
     const s = new InMemoryStateStore();
-    for (const r of [stored('late', 'deferred', 500), stored('due', 'deferred', 100), stored('p', 'pending', undefined, 5), stored('done', 'executed'), stored('sched', 'scheduled')]) {
+    for (const r of [
+      stored('late', 'deferred', 500),
+      stored('due', 'deferred', 100),
+      stored('p', 'pending', undefined, 5),
+      stored('done', 'executed'),
+      stored('sched', 'scheduled'),
+    ]) {
       await s.putRequest(r);
     }
     expect((await s.listDueRequests(200)).map((r) => r.request.requestId)).toEqual(['p', 'due']);
@@ -153,6 +171,9 @@ describe('InMemoryStateStore profiles, forecasts, requests, events', () => {
     s.log.failNext('reserve');
     await expect(s.reserve(reservation('r', res(1, 1)))).rejects.toThrow('scripted failure of stateStore.reserve');
     expect(s.poolSnapshot(g1)?.reservations.size).toBe(0);
-    expect(s.log.mutatingCalls().map((c) => [c.operation, c.failed])).toEqual([['putPoolCapacity', false], ['reserve', true]]);
+    expect(s.log.mutatingCalls().map((c) => [c.operation, c.failed])).toEqual([
+      ['putPoolCapacity', false],
+      ['reserve', true],
+    ]);
   });
 });

@@ -13,12 +13,22 @@ const target = (agent: boolean, id = i1): MetricTarget => ({ instanceId: id, ins
 describe('InMemoryMetricsReader', () => {
   it('returns the window [start, end) and strips agent-only fields without the agent', async () => {
     const r = new InMemoryMetricsReader();
-    r.addSamples(i1, [{ at: 0, cpuPercent: 10, memoryGiB: 2 }, { at: 60_000, memoryGiB: 3 }, { at: 120_000, cpuPercent: 30 }]);
+    r.addSamples(i1, [
+      { at: 0, cpuPercent: 10, memoryGiB: 2 },
+      { at: 60_000, memoryGiB: 3 },
+      { at: 120_000, cpuPercent: 30 },
+    ]);
     const withAgent = await r.read([target(true)], { start: 0, end: 120_000 });
-    expect(withAgent.samples.get(i1)).toEqual([{ at: 0, cpuPercent: 10, memoryGiB: 2 }, { at: 60_000, memoryGiB: 3 }]);
+    expect(withAgent.samples.get(i1)).toEqual([
+      { at: 0, cpuPercent: 10, memoryGiB: 2 },
+      { at: 60_000, memoryGiB: 3 },
+    ]);
     const without = await r.read([target(false)], { start: 0, end: 180_000 });
     // The memory-only minute disappears: without the agent CloudWatch has nothing for it.
-    expect(without.samples.get(i1)).toEqual([{ at: 0, cpuPercent: 10 }, { at: 120_000, cpuPercent: 30 }]);
+    expect(without.samples.get(i1)).toEqual([
+      { at: 0, cpuPercent: 10 },
+      { at: 120_000, cpuPercent: 30 },
+    ]);
   });
 
   it('accounts calls at 500 queries each', async () => {
@@ -35,7 +45,14 @@ describe('InMemoryMetricsReader', () => {
 });
 
 describe('InMemoryScheduler', () => {
-  const s = (id: string, at: number) => ({ requestId: requestId(id), groupId: groupId('g'), instanceId: i1, reservationId: reservationId(`r-${id}`), at, mode: 'stop' as const });
+  const s = (id: string, at: number) => ({
+    requestId: requestId(id),
+    groupId: groupId('g'),
+    instanceId: i1,
+    reservationId: reservationId(`r-${id}`),
+    at,
+    mode: 'stop' as const,
+  });
 
   it('fires due schedules once, earliest first, and cancel is idempotent', async () => {
     const sch = new InMemoryScheduler();
@@ -62,9 +79,18 @@ describe('RecordingEventPublisher and ScriptedPredictor', () => {
   });
 
   it('answers a batch in one recorded call', async () => {
-    const pred = new ScriptedPredictor((inp): Forecast => ({ kind: 'unknown', instanceId: inp.profile.instanceId, madeAt: inp.now, reason: 'scripted', missing: [] }));
+    const pred = new ScriptedPredictor((inp): Forecast => ({
+      kind: 'unknown',
+      instanceId: inp.profile.instanceId,
+      madeAt: inp.now,
+      reason: 'scripted',
+      missing: [],
+    }));
     const profile = { instanceId: i1 } as never;
-    const out = await pred.predict([{ profile, downtimeSeconds: 0, windowMinutes: 30, now: 7 }, { profile, downtimeSeconds: 0, windowMinutes: 30, now: 8 }]);
+    const out = await pred.predict([
+      { profile, downtimeSeconds: 0, windowMinutes: 30, now: 7 },
+      { profile, downtimeSeconds: 0, windowMinutes: 30, now: 8 },
+    ]);
     expect(out.map((f) => f.madeAt)).toEqual([7, 8]);
     expect(pred.log.count('predict')).toBe(1);
   });

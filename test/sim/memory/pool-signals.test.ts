@@ -5,14 +5,19 @@ import { InMemoryStateStore } from '../../../lambda/sim/memory';
 
 const T0 = Date.UTC(2026, 0, 15, 12);
 const signal = (kind: PoolSignal['signal'], eventId: string, at: number, az = 'us-east-1a'): PoolSignal => ({
-  instanceType: 'm5.large', availabilityZone: az, signal: kind, instanceId: instanceId('i-1'), eventId, at,
+  instanceType: 'm5.large',
+  availabilityZone: az,
+  signal: kind,
+  instanceId: instanceId('i-1'),
+  eventId,
+  at,
 });
 
 describe.each([
   ['InMemoryStateStore', () => new InMemoryStateStore()],
   ['SimStateStore', () => new SimStateStore()],
 ])('%s pool signals (as the DynamoDB adapter)', (_, make) => {
-  it('counts warnings and rebalances per pool, keeps the first signal\'s time, and refuses the event id it last counted', async () => {
+  it("counts warnings and rebalances per pool, keeps the first signal's time, and refuses the event id it last counted", async () => {
     const store = make();
     const web = groupId('web');
     expect(await store.getPoolSignals(web)).toEqual([]);

@@ -11,30 +11,37 @@ describe('checkForecasts', () => {
     ['covered', [f('w', 10, 2)], [peak('w', 10, 1.5)], { cases: 1, underProvisionRate: 0 }],
     ['CPU peak above p90', [f('w', 10, 2)], [peak('w', 10, 2.5)], { cases: 1, underProvisionRate: 1 }],
     ['memory peak above p90', [f('w', 10, 2, 1)], [peak('w', 10, 1, 1.2)], { cases: 1, underProvisionRate: 1 }],
-    ['restart too late to be this interruption\'s', [f('w', 10, 2)], [peak('w', 10 + RESTART_MATCH_WINDOW_MS + 1, 9)], { cases: 0, underProvisionRate: 0 }],
-    ['another workload\'s restart', [f('w', 10, 2)], [peak('x', 10, 9)], { cases: 0, underProvisionRate: 0 }],
+    ["restart too late to be this interruption's", [f('w', 10, 2)], [peak('w', 10 + RESTART_MATCH_WINDOW_MS + 1, 9)], { cases: 0, underProvisionRate: 0 }],
+    ["another workload's restart", [f('w', 10, 2)], [peak('x', 10, 9)], { cases: 0, underProvisionRate: 0 }],
     ['the first restart after it counts', [f('w', 10, 2)], [peak('w', 500, 9), peak('w', 20, 1)], { cases: 1, underProvisionRate: 0 }],
   ])('%s', (_name, forecasts, peaks, firstHalf) => {
     expect(checkForecasts(forecasts, peaks, 0, 1_000_000_000)).toEqual({ firstHalf, secondHalf: { cases: 0, underProvisionRate: 0 } });
   });
 
-  it('splits by the interruption\'s time at the run\'s midpoint', () => {
+  it("splits by the interruption's time at the run's midpoint", () => {
     const out = checkForecasts([f('w', 100, 1), f('w', 900, 5)], [peak('w', 100, 2), peak('w', 900, 2)], 0, 1000);
     expect(out).toEqual({ firstHalf: { cases: 1, underProvisionRate: 1 }, secondHalf: { cases: 1, underProvisionRate: 0 } });
   });
 
   it('property: cases never exceed the forecasts, rates stay in [0, 1]', () => {
-    fc.assert(fc.property(
-      fc.array(fc.record({ w: fc.constantFrom('a', 'b'), at: fc.integer({ min: 0, max: 1000 }), p: fc.double({ min: 0, max: 4, noNaN: true }) })),
-      fc.array(fc.record({ w: fc.constantFrom('a', 'b'), at: fc.integer({ min: 0, max: 1000 }), v: fc.double({ min: 0, max: 4, noNaN: true }) })),
-      (fs, ps) => {
-        const out = checkForecasts(fs.map((x) => f(x.w, x.at, x.p)), ps.map((x) => peak(x.w, x.at, x.v)), 0, 1000);
-        expect(out.firstHalf.cases + out.secondHalf.cases).toBeLessThanOrEqual(fs.length);
-        for (const h of [out.firstHalf, out.secondHalf]) {
-          expect(h.underProvisionRate).toBeGreaterThanOrEqual(0);
-          expect(h.underProvisionRate).toBeLessThanOrEqual(1);
-        }
-      },
-    ));
+    fc.assert(
+      fc.property(
+        fc.array(fc.record({ w: fc.constantFrom('a', 'b'), at: fc.integer({ min: 0, max: 1000 }), p: fc.double({ min: 0, max: 4, noNaN: true }) })),
+        fc.array(fc.record({ w: fc.constantFrom('a', 'b'), at: fc.integer({ min: 0, max: 1000 }), v: fc.double({ min: 0, max: 4, noNaN: true }) })),
+        (fs, ps) => {
+          const out = checkForecasts(
+            fs.map((x) => f(x.w, x.at, x.p)),
+            ps.map((x) => peak(x.w, x.at, x.v)),
+            0,
+            1000,
+          );
+          expect(out.firstHalf.cases + out.secondHalf.cases).toBeLessThanOrEqual(fs.length);
+          for (const h of [out.firstHalf, out.secondHalf]) {
+            expect(h.underProvisionRate).toBeGreaterThanOrEqual(0);
+            expect(h.underProvisionRate).toBeLessThanOrEqual(1);
+          }
+        },
+      ),
+    );
   });
 });

@@ -7,17 +7,27 @@ import { loadTraces } from '../../../lambda/data/traces/load-traces';
 let swept: SimulationResult;
 beforeAll(async () => {
   swept = await runSimulation({
-    seeds: [1, 2], hours: 1, instances: 6, traces: loadTraces(BUNDLED_DATA_DIR), predictor: 'fallback', workers: 0, sweep: true,
-    strategies: ['none', 'static-headroom', 'spotwise'], interruption: { rateScale: 600 },
+    seeds: [1, 2],
+    hours: 1,
+    instances: 6,
+    traces: loadTraces(BUNDLED_DATA_DIR),
+    predictor: 'fallback',
+    workers: 0,
+    sweep: true,
+    strategies: ['none', 'static-headroom', 'spotwise'],
+    interruption: { rateScale: 600 },
   });
 }, 120_000);
 
 describe('frontierChartData', () => {
-  it('aligns every series on one cost axis: a line per knob strategy\'s frontier, a point per strategy, null elsewhere', () => {
+  it("aligns every series on one cost axis: a line per knob strategy's frontier, a point per strategy, null elsewhere", () => {
     const d = frontierChartData(swept);
     expect(d.seeds).toBe(2);
     expect(d.series.map((s) => [s.label, s.kind])).toEqual([
-      ['static-headroom frontier', 'line'], ['none', 'point'], ['static-headroom', 'point'], ['spotwise', 'point'],
+      ['static-headroom frontier', 'line'],
+      ['none', 'point'],
+      ['static-headroom', 'point'],
+      ['spotwise', 'point'],
     ]);
     expect([...d.x].sort((a, b) => a - b)).toEqual(d.x);
     for (const s of d.series) expect(s.y).toHaveLength(d.x.length);

@@ -7,33 +7,71 @@ import { runSimulation, type SimulationResult } from '../../../lambda/sim/simula
 import { loadTraces } from '../../../lambda/data/traces/load-traces';
 
 const metrics = (unservedVcpuMinutes: number, cost: number, extra: Record<string, number> = {}) => ({
-  unservedVcpuMinutes, cost, availability: 1 - unservedVcpuMinutes / 10_000, savingsVsOnDemand: 0.5, interruptions: 6, failedActions: 1, healthCheckReplacements: 2,
-  staleCapacityWrites: 3, idleStandbyInstanceHours: 1.25, recoveryP50Seconds: 90, recoveryP95Seconds: 300, budgetViolations: 0, overCommits: 0, ...extra,
+  unservedVcpuMinutes,
+  cost,
+  availability: 1 - unservedVcpuMinutes / 10_000,
+  savingsVsOnDemand: 0.5,
+  interruptions: 6,
+  failedActions: 1,
+  healthCheckReplacements: 2,
+  staleCapacityWrites: 3,
+  idleStandbyInstanceHours: 1.25,
+  recoveryP50Seconds: 90,
+  recoveryP95Seconds: 300,
+  budgetViolations: 0,
+  overCommits: 0,
+  ...extra,
 });
 
 /** Only what the table reads of a result. */
 const result = (seeds: number[], summary: SimulationResult['summary'], frontier?: Record<string, FrontierPoint[]>): SimulationResult => {
   const means = Object.fromEntries(Object.entries(summary).map(([n, s]) => [n, s.mean]));
   return {
-    seeds, summary, comparisons: compareWithBestBaseline(means),
-    ...(frontier ? { frontier, frontierComparisons: { spotwise: compareWithFrontiers({ cost: means.spotwise!.cost as number, unservedVcpuMinutes: means.spotwise!.unservedVcpuMinutes as number }, frontier) } } : {}),
+    seeds,
+    summary,
+    comparisons: compareWithBestBaseline(means),
+    ...(frontier
+      ? {
+          frontier,
+          frontierComparisons: {
+            spotwise: compareWithFrontiers(
+              { cost: means.spotwise!.cost as number, unservedVcpuMinutes: means.spotwise!.unservedVcpuMinutes as number },
+              frontier,
+            ),
+          },
+        }
+      : {}),
   } as unknown as SimulationResult;
 };
 
 describe('renderTable', () => {
   it('has a column for every metric the issue names, and none for the old target', () => {
     expect(TABLE_COLUMNS.map((c) => c.title)).toEqual([
-      'knob', 'interruptions', 'unserved vCPU·min', 'availability', 'cost $', 'savings vs OD', 'failed actions', 'HC replacements', 'stale writes',
-      'idle standby h', 'recovery p50 s', 'recovery p95 s', 'budget viol.', 'over-commits',
+      'knob',
+      'interruptions',
+      'unserved vCPU·min',
+      'availability',
+      'cost $',
+      'savings vs OD',
+      'failed actions',
+      'HC replacements',
+      'stale writes',
+      'idle standby h',
+      'recovery p50 s',
+      'recovery p95 s',
+      'budget viol.',
+      'over-commits',
     ]);
   });
 
   it('one seed: a row per strategy, a dash for what a run does not report, and spotwise beside the best baseline', () => {
-    const text = renderTable(result([1], {
-      none: { mean: metrics(120, 97.5), worst: { ...metrics(120, 97.5), seed: 1 } },
-      'warm-reactive': { mean: metrics(7, 98.37, { knob: 4 }), worst: { ...metrics(7, 98.37, { knob: 4 }), seed: 1 } },
-      spotwise: { mean: { unservedVcpuMinutes: 19, cost: 104.62, availability: 0.9984 }, worst: { seed: 1 } },
-    }));
+    const text = renderTable(
+      result([1], {
+        none: { mean: metrics(120, 97.5), worst: { ...metrics(120, 97.5), seed: 1 } },
+        'warm-reactive': { mean: metrics(7, 98.37, { knob: 4 }), worst: { ...metrics(7, 98.37, { knob: 4 }), seed: 1 } },
+        spotwise: { mean: { unservedVcpuMinutes: 19, cost: 104.62, availability: 0.9984 }, worst: { seed: 1 } },
+      }),
+    );
     const lines = text.split('\n');
     expect(lines[0]).toMatch(/^strategy\s+knob\s+interruptions\s+unserved vCPU·min\s+availability\s+cost \$\s+savings vs OD/);
     expect(lines[2]).toMatch(/^none\s+—\s+6\s+120\.0\s+98\.800 %\s+97\.50\s+50\.0 %\s+1\s+2\s+3\s+1\.3\s+90\s+300\s+0\s+0$/);
@@ -41,14 +79,18 @@ describe('renderTable', () => {
     expect(lines[4]).toMatch(/^spotwise\s+—\s+—\s+19\.0\s+99\.840 %\s+104\.62\s+—/);
     expect(text).not.toContain('worst');
     expect(text).not.toContain('target');
-    expect(text).toContain('spotwise vs the best baseline (warm-reactive, the least unserved): unserved 19.0 vs 7.0 vCPU·min, availability 99.840 % vs 99.930 %, cost $104.62 vs $98.37 (+6.4 %)');
+    expect(text).toContain(
+      'spotwise vs the best baseline (warm-reactive, the least unserved): unserved 19.0 vs 7.0 vCPU·min, availability 99.840 % vs 99.930 %, cost $104.62 vs $98.37 (+6.4 %)',
+    );
   });
 
   it('several seeds: the mean per strategy and the worst seed under it', () => {
-    const text = renderTable(result([1, 2, 3], {
-      none: { mean: metrics(100, 97), worst: { ...metrics(150, 98), seed: 3 } },
-      spotwise: { mean: metrics(10, 104), worst: { ...metrics(25, 105), seed: 2 } },
-    }));
+    const text = renderTable(
+      result([1, 2, 3], {
+        none: { mean: metrics(100, 97), worst: { ...metrics(150, 98), seed: 3 } },
+        spotwise: { mean: metrics(10, 104), worst: { ...metrics(25, 105), seed: 2 } },
+      }),
+    );
     expect(text).toMatch(/\nnone \(mean\)\s+—\s+6\s+100\.0/);
     expect(text).toMatch(/\n {2}worst: seed 3\s+—\s+6\s+150\.0/);
     expect(text).toMatch(/\n {2}worst: seed 2\s+—\s+6\s+25\.0/);
@@ -57,17 +99,33 @@ describe('renderTable', () => {
 
   it('with a sweep: the frontier points and where spotwise stands, "outside the frontier" where a curve does not reach', () => {
     const frontier = {
-      'warm-reactive': [{ knob: 0, cost: 100, unservedVcpuMinutes: 60, availability: 0.99 }, { knob: 4, cost: 108, unservedVcpuMinutes: 4, availability: 0.999 }],
-      'static-headroom': [{ knob: 0, cost: 100, unservedVcpuMinutes: 60, availability: 0.99 }, { knob: 1, cost: 103, unservedVcpuMinutes: 30, availability: 0.995 }],
+      'warm-reactive': [
+        { knob: 0, cost: 100, unservedVcpuMinutes: 60, availability: 0.99 },
+        { knob: 4, cost: 108, unservedVcpuMinutes: 4, availability: 0.999 },
+      ],
+      'static-headroom': [
+        { knob: 0, cost: 100, unservedVcpuMinutes: 60, availability: 0.99 },
+        { knob: 1, cost: 103, unservedVcpuMinutes: 30, availability: 0.995 },
+      ],
     };
-    const text = renderTable(result([1, 2], {
-      none: { mean: metrics(60, 100), worst: { ...metrics(60, 100), seed: 1 } },
-      spotwise: { mean: metrics(4, 106), worst: { ...metrics(4, 106), seed: 1 } },
-    }, frontier));
+    const text = renderTable(
+      result(
+        [1, 2],
+        {
+          none: { mean: metrics(60, 100), worst: { ...metrics(60, 100), seed: 1 } },
+          spotwise: { mean: metrics(4, 106), worst: { ...metrics(4, 106), seed: 1 } },
+        },
+        frontier,
+      ),
+    );
     expect(text).toMatch(/\nwarm-reactive\s+4\s+108\.00\s+4\.0\s+99\.900 %/);
     expect(text).toContain('spotwise ($106.00, 4.0 unserved vCPU·min):');
-    expect(text).toContain("at spotwise's cost, the best baseline leaves 18.0 vCPU·min unserved (warm-reactive) — warm-reactive 18.0, static-headroom outside the frontier (its costs $100.00–$103.00)");
-    expect(text).toContain("at spotwise's unserved, the cheapest baseline costs $108.00 (warm-reactive) — warm-reactive $108.00, static-headroom outside the frontier (its unserved 30.0–60.0 vCPU·min)");
+    expect(text).toContain(
+      "at spotwise's cost, the best baseline leaves 18.0 vCPU·min unserved (warm-reactive) — warm-reactive 18.0, static-headroom outside the frontier (its costs $100.00–$103.00)",
+    );
+    expect(text).toContain(
+      "at spotwise's unserved, the cheapest baseline costs $108.00 (warm-reactive) — warm-reactive $108.00, static-headroom outside the frontier (its unserved 30.0–60.0 vCPU·min)",
+    );
   });
 });
 
@@ -83,8 +141,14 @@ describe('renderFrontierComparison', () => {
 describe('renderRunDescription', () => {
   it('says which seeds, the fleet, the interruptions per seed and the knobs', async () => {
     const r = await runSimulation({
-      seeds: [1, 2], hours: 1, instances: 6, traces: loadTraces(BUNDLED_DATA_DIR), predictor: 'fallback', workers: 0,
-      strategies: ['none', 'warm-reactive'], interruption: { rateScale: 600 },
+      seeds: [1, 2],
+      hours: 1,
+      instances: 6,
+      traces: loadTraces(BUNDLED_DATA_DIR),
+      predictor: 'fallback',
+      workers: 0,
+      strategies: ['none', 'warm-reactive'],
+      interruption: { rateScale: 600 },
     });
     const text = renderRunDescription(r);
     expect(text).toMatch(/^seeds 1, 2, 1 simulated hours, 6 Spot instances in web \(4\), batch \(2\); standby On-Demand standby with a warm pool of 2\n/);
@@ -95,9 +159,17 @@ describe('renderRunDescription', () => {
 
   it('names a replayed file and where its labels landed', async () => {
     const r = await runSimulation({
-      seeds: [1], hours: 1, instances: 6, traces: loadTraces(BUNDLED_DATA_DIR), predictor: 'fallback', workers: 0, strategies: ['none'],
+      seeds: [1],
+      hours: 1,
+      instances: 6,
+      traces: loadTraces(BUNDLED_DATA_DIR),
+      predictor: 'fallback',
+      workers: 0,
+      strategies: ['none'],
       replayedInterruptions: [{ line: 2, timeSeconds: 60, pool: 'east', fraction: 1 }],
     });
-    expect(renderRunDescription(r, { interruptionsFile: 'reclaims.csv' })).toContain('interruptions: 1 row replayed from reclaims.csv (each a warning at its time, the reclaim 120 s later; the rebalance recommendation with the warning), pools: east → m5.large@us-east-1a');
+    expect(renderRunDescription(r, { interruptionsFile: 'reclaims.csv' })).toContain(
+      'interruptions: 1 row replayed from reclaims.csv (each a warning at its time, the reclaim 120 s later; the rebalance recommendation with the warning), pools: east → m5.large@us-east-1a',
+    );
   }, 60_000);
 });

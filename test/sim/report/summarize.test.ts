@@ -8,8 +8,14 @@ import type { StrategyRun } from '../../../lambda/sim/run-strategy';
 
 /** An episode whose last unserved minute ended at `lastUnserved` (undefined: it caused none). */
 const episode = (kind: Episode['kind'], start: number, lastUnserved: number | undefined, end?: number, unserved = 0): Episode => ({
-  kind, workloadId: 'w', groupId: groupId('web'), start, unservedVcpuMinutes: unserved, unservedGibMinutes: 0,
-  ...(lastUnserved !== undefined ? { lastUnservedEnd: lastUnserved } : {}), ...(end !== undefined ? { end } : {}),
+  kind,
+  workloadId: 'w',
+  groupId: groupId('web'),
+  start,
+  unservedVcpuMinutes: unserved,
+  unservedGibMinutes: 0,
+  ...(lastUnserved !== undefined ? { lastUnservedEnd: lastUnserved } : {}),
+  ...(end !== undefined ? { end } : {}),
 });
 
 describe('percentile (nearest rank)', () => {
@@ -24,28 +30,59 @@ describe('percentile (nearest rank)', () => {
   });
 
   it('is one of the values and monotone in q', () => {
-    fc.assert(fc.property(fc.array(fc.double({ min: 0, max: 1e6, noNaN: true }), { minLength: 1 }), (values) => {
-      expect(values).toContain(percentile(values, 0.5));
-      expect(percentile(values, 0.5)).toBeLessThanOrEqual(percentile(values, 0.95));
-    }));
+    fc.assert(
+      fc.property(fc.array(fc.double({ min: 0, max: 1e6, noNaN: true }), { minLength: 1 }), (values) => {
+        expect(values).toContain(percentile(values, 0.5));
+        expect(percentile(values, 0.5)).toBeLessThanOrEqual(percentile(values, 0.95));
+      }),
+    );
   });
 });
 
 describe('summarizeRun', () => {
   const run: StrategyRun = {
-    name: 'x', description: 'x', throttledCalls: 3, extra: {}, deliveryErrors: [],
+    name: 'x',
+    description: 'x',
+    throttledCalls: 3,
+    extra: {},
+    deliveryErrors: [],
     requests: { requestsAdmitted: 2, requestsDeferred: 1, requestsUnserved: 0 },
     timeline: [],
     software: { lambda: 0.01, dynamodb: 0.002, eventbridge: 0.001, scheduler: 0, cloudwatchReads: 0.3, agentMetrics: 0.0314, total: 0.3444 },
     episodes: [
-      episode('spot', 0, 30_000, 1_800_000), episode('voluntary', 0, 90_000, 1_900_000), episode('move', 0, 600_000, 2_000_000),
-      episode('spot', 1_000_000, 1_120_000), episode('spot', 500_000, undefined, 2_300_000),
+      episode('spot', 0, 30_000, 1_800_000),
+      episode('voluntary', 0, 90_000, 1_900_000),
+      episode('move', 0, 600_000, 2_000_000),
+      episode('spot', 1_000_000, 1_120_000),
+      episode('spot', 500_000, undefined, 2_300_000),
     ],
     totals: {
-      unservedVcpuMinutes: 1.234, unservedGibMinutes: 5.678, demandVcpuMinutes: 100, servedVcpuMinutes: 98.766, costUsd: 12.0,
-      spotCostUsd: 10, onDemandCostUsd: 1.9, storageCostUsd: 0.1, allOnDemandCostUsd: 40,
-      spotInterruptions: 3, voluntaryInterruptions: 1, budgetViolations: 0, overCommits: 0, coldLaunches: 1, warmStarts: 2, rebalanceRecommendations: 4, warnings: 2,
-      failedActions: 1, healthCheckReplacements: 0, staleCapacityWrites: 2, standbyInstanceHours: 3, idleStandbyInstanceHours: 1.5, steadyUnservedVcpuMinutes: 0, deliveryFailures: 0, capacityReservationReclaims: 0, maintenanceStops: 0,
+      unservedVcpuMinutes: 1.234,
+      unservedGibMinutes: 5.678,
+      demandVcpuMinutes: 100,
+      servedVcpuMinutes: 98.766,
+      costUsd: 12.0,
+      spotCostUsd: 10,
+      onDemandCostUsd: 1.9,
+      storageCostUsd: 0.1,
+      allOnDemandCostUsd: 40,
+      spotInterruptions: 3,
+      voluntaryInterruptions: 1,
+      budgetViolations: 0,
+      overCommits: 0,
+      coldLaunches: 1,
+      warmStarts: 2,
+      rebalanceRecommendations: 4,
+      warnings: 2,
+      failedActions: 1,
+      healthCheckReplacements: 0,
+      staleCapacityWrites: 2,
+      standbyInstanceHours: 3,
+      idleStandbyInstanceHours: 1.5,
+      steadyUnservedVcpuMinutes: 0,
+      deliveryFailures: 0,
+      capacityReservationReclaims: 0,
+      maintenanceStops: 0,
     },
   };
 
@@ -61,7 +98,17 @@ describe('summarizeRun', () => {
   it("prices the strategy's own software into its cost, itemised, and derives availability and savings", () => {
     const s = summarizeRun(run, 1_120_000);
     expect(s.cost).toBe(12.34);
-    expect(s.costBreakdown).toEqual({ spotInstances: 10, onDemandInstances: 1.9, stoppedStorage: 0.1, lambda: 0.01, dynamodb: 0.002, eventbridge: 0.001, scheduler: 0, cloudwatchReads: 0.3, agentMetrics: 0.0314 });
+    expect(s.costBreakdown).toEqual({
+      spotInstances: 10,
+      onDemandInstances: 1.9,
+      stoppedStorage: 0.1,
+      lambda: 0.01,
+      dynamodb: 0.002,
+      eventbridge: 0.001,
+      scheduler: 0,
+      cloudwatchReads: 0.3,
+      agentMetrics: 0.0314,
+    });
     expect(s.onDemandCost).toBe(40);
     expect(s.savingsVsOnDemand).toBeCloseTo(1 - 12.3444 / 40, 4);
     expect(s.availability).toBeCloseTo(0.98766, 6);
@@ -97,10 +144,12 @@ describe('compareWithReactive', () => {
 
 describe('scriptJson', () => {
   it('cannot close the script element it is embedded in', () => {
-    fc.assert(fc.property(fc.string(), (text) => {
-      const out = scriptJson({ text: `${text}</script><!--` });
-      expect(out).not.toMatch(/<\/script|<!--/i);
-      expect(JSON.parse(out)).toEqual({ text: `${text}</script><!--` });
-    }));
+    fc.assert(
+      fc.property(fc.string(), (text) => {
+        const out = scriptJson({ text: `${text}</script><!--` });
+        expect(out).not.toMatch(/<\/script|<!--/i);
+        expect(JSON.parse(out)).toEqual({ text: `${text}</script><!--` });
+      }),
+    );
   });
 });

@@ -13,8 +13,22 @@ describe('meanMetrics', () => {
 
   it.each([
     ['a field some seeds lack is averaged over the seeds that have it', [{ a: 1, b: 4 }, { a: 3 }], { a: 2, b: 4 }],
-    ['labels every seed agrees on are kept', [{ kind: 'x', a: 1 }, { kind: 'x', a: 1 }], { kind: 'x', a: 1 }],
-    ['labels that differ are dropped', [{ kind: 'x', a: 1 }, { kind: 'y', a: 1 }], { a: 1 }],
+    [
+      'labels every seed agrees on are kept',
+      [
+        { kind: 'x', a: 1 },
+        { kind: 'x', a: 1 },
+      ],
+      { kind: 'x', a: 1 },
+    ],
+    [
+      'labels that differ are dropped',
+      [
+        { kind: 'x', a: 1 },
+        { kind: 'y', a: 1 },
+      ],
+      { a: 1 },
+    ],
     ['float noise is rounded to six decimals', [{ a: 0.1 }, { a: 0.2 }], { a: 0.15 }],
     ['one seed is its own mean', [{ a: 7, o: { b: 2 } }], { a: 7, o: { b: 2 } }],
   ])('%s', (_, input, expected) => {
@@ -34,9 +48,30 @@ describe('meanMetrics', () => {
 
 describe('worstSeed', () => {
   it.each([
-    ['the most unserved demand', [{ seed: 1, metrics: { unservedVcpuMinutes: 5, cost: 9 } }, { seed: 2, metrics: { unservedVcpuMinutes: 8, cost: 1 } }], 2],
-    ['ties broken by the higher cost', [{ seed: 1, metrics: { unservedVcpuMinutes: 5, cost: 9 } }, { seed: 2, metrics: { unservedVcpuMinutes: 5, cost: 10 } }], 2],
-    ['then by the earlier seed', [{ seed: 4, metrics: { unservedVcpuMinutes: 5, cost: 9 } }, { seed: 2, metrics: { unservedVcpuMinutes: 5, cost: 9 } }], 4],
+    [
+      'the most unserved demand',
+      [
+        { seed: 1, metrics: { unservedVcpuMinutes: 5, cost: 9 } },
+        { seed: 2, metrics: { unservedVcpuMinutes: 8, cost: 1 } },
+      ],
+      2,
+    ],
+    [
+      'ties broken by the higher cost',
+      [
+        { seed: 1, metrics: { unservedVcpuMinutes: 5, cost: 9 } },
+        { seed: 2, metrics: { unservedVcpuMinutes: 5, cost: 10 } },
+      ],
+      2,
+    ],
+    [
+      'then by the earlier seed',
+      [
+        { seed: 4, metrics: { unservedVcpuMinutes: 5, cost: 9 } },
+        { seed: 2, metrics: { unservedVcpuMinutes: 5, cost: 9 } },
+      ],
+      4,
+    ],
   ])('is the seed with %s', (_, runs, seed) => {
     expect(worstSeed(runs).seed).toBe(seed);
   });
@@ -47,10 +82,13 @@ describe('worstSeed', () => {
 
   it('no seed has more unserved demand than the worst', () => {
     fc.assert(
-      fc.property(fc.array(fc.record({ seed: fc.nat(), metrics: fc.record({ unservedVcpuMinutes: fc.nat(1000), cost: fc.nat(1000) }) }), { minLength: 1, maxLength: 12 }), (runs) => {
-        const w = worstSeed(runs);
-        for (const r of runs) expect(r.metrics.unservedVcpuMinutes).toBeLessThanOrEqual(w.metrics.unservedVcpuMinutes);
-      }),
+      fc.property(
+        fc.array(fc.record({ seed: fc.nat(), metrics: fc.record({ unservedVcpuMinutes: fc.nat(1000), cost: fc.nat(1000) }) }), { minLength: 1, maxLength: 12 }),
+        (runs) => {
+          const w = worstSeed(runs);
+          for (const r of runs) expect(r.metrics.unservedVcpuMinutes).toBeLessThanOrEqual(w.metrics.unservedVcpuMinutes);
+        },
+      ),
     );
   });
 });

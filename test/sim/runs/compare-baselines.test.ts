@@ -16,10 +16,33 @@ describe('bestBaseline', () => {
 
 describe('compareWithBestBaseline', () => {
   it('puts spotwise and spotwise-naive beside the same best baseline', () => {
-    const c = compareWithBestBaseline({ none: m(50, 90, 0.9), 'static-headroom': m(3, 97, 0.999), spotwise: m(1, 99, 0.9995), 'spotwise-naive': m(4, 98, 0.998) });
+    const c = compareWithBestBaseline({
+      none: m(50, 90, 0.9),
+      'static-headroom': m(3, 97, 0.999),
+      spotwise: m(1, 99, 0.9995),
+      'spotwise-naive': m(4, 98, 0.998),
+    });
     expect(c).toEqual([
-      { strategy: 'spotwise', baseline: 'static-headroom', unservedVcpuMinutes: 1, baselineUnservedVcpuMinutes: 3, cost: 99, baselineCost: 97, availability: 0.9995, baselineAvailability: 0.999 },
-      { strategy: 'spotwise-naive', baseline: 'static-headroom', unservedVcpuMinutes: 4, baselineUnservedVcpuMinutes: 3, cost: 98, baselineCost: 97, availability: 0.998, baselineAvailability: 0.999 },
+      {
+        strategy: 'spotwise',
+        baseline: 'static-headroom',
+        unservedVcpuMinutes: 1,
+        baselineUnservedVcpuMinutes: 3,
+        cost: 99,
+        baselineCost: 97,
+        availability: 0.9995,
+        baselineAvailability: 0.999,
+      },
+      {
+        strategy: 'spotwise-naive',
+        baseline: 'static-headroom',
+        unservedVcpuMinutes: 4,
+        baselineUnservedVcpuMinutes: 3,
+        cost: 98,
+        baselineCost: 97,
+        availability: 0.998,
+        baselineAvailability: 0.999,
+      },
     ]);
   });
 

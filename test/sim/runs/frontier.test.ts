@@ -61,7 +61,7 @@ const monotoneFrontier = fc
   });
 
 describe('frontier properties', () => {
-  it('within the cost range, the unserved lies between the frontier\'s least and largest', () => {
+  it("within the cost range, the unserved lies between the frontier's least and largest", () => {
     fc.assert(
       fc.property(monotoneFrontier, fc.double({ min: 0, max: 1, noNaN: true }), (f, t) => {
         const cost = f[0]!.cost + t * (f.at(-1)!.cost - f[0]!.cost);
@@ -105,12 +105,15 @@ describe('frontier properties', () => {
 });
 
 describe('compareWithFrontiers', () => {
-  it('names the best baseline at the point\'s cost and the cheapest at its unserved, per baseline otherwise', () => {
-    const c = compareWithFrontiers({ cost: 106, unservedVcpuMinutes: 4 }, {
-      'warm-reactive': WARM,
-      'static-headroom': [p(0, 100, 60), p(1, 110, 30), p(2, 120, 5)],
-      'asg-native': [p(0, 100, 70), p(2, 103, 65)],
-    });
+  it("names the best baseline at the point's cost and the cheapest at its unserved, per baseline otherwise", () => {
+    const c = compareWithFrontiers(
+      { cost: 106, unservedVcpuMinutes: 4 },
+      {
+        'warm-reactive': WARM,
+        'static-headroom': [p(0, 100, 60), p(1, 110, 30), p(2, 120, 5)],
+        'asg-native': [p(0, 100, 70), p(2, 103, 65)],
+      },
+    );
     expect(c.unservedAtCost).toEqual({ 'warm-reactive': 12, 'static-headroom': 42, 'asg-native': undefined });
     expect(c.bestAtCost).toEqual({ name: 'warm-reactive', unservedVcpuMinutes: 12 });
     expect(c.costAtUnserved['warm-reactive']).toBeCloseTo(108, 9);

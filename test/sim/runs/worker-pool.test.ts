@@ -12,7 +12,11 @@ describe('runJobs', () => {
     const jobs = [job(0, { strategy: 'static-headroom', knob: 2 }), job(1, { seed: 2 }), job(2, { strategy: 'reactive', keepRun: true })];
     const seen: number[] = [];
     const results = await runJobs(settings, jobs, { workers: 2, onProgress: (done, total) => seen.push(done / total) });
-    expect(results.map((r) => [r.index, r.strategy, r.seed, r.knob])).toEqual([[0, 'static-headroom', 1, 2], [1, 'none', 2, undefined], [2, 'reactive', 1, undefined]]);
+    expect(results.map((r) => [r.index, r.strategy, r.seed, r.knob])).toEqual([
+      [0, 'static-headroom', 1, 2],
+      [1, 'none', 2, undefined],
+      [2, 'reactive', 1, undefined],
+    ]);
     expect(results[0]!.summary.knob).toBe(2);
     expect(results[2]!.run?.name).toBe('reactive');
     expect(results[0]!.run).toBeUndefined();
@@ -20,8 +24,17 @@ describe('runJobs', () => {
     expect(seen.every((x, i) => i === 0 || x >= seen[i - 1]! - 1e-9)).toBe(true);
   }, 120_000);
 
-  it.each([0, 1])('rejects with the job and the cause when a run fails (%i workers)', async (workers) => {
-    await expect(runJobs(settings, [job(0), job(1, { strategy: 'static-headroom', knob: -1 })], { workers })).rejects.toThrow(/knob must be an integer ≥ 0 \(got -1\)/);
-    if (workers > 0) await expect(runJobs(settings, [job(0, { strategy: 'static-headroom', knob: -1 })], { workers })).rejects.toThrow('simulating static-headroom on seed 1 (knob -1): ');
-  }, 120_000);
+  it.each([0, 1])(
+    'rejects with the job and the cause when a run fails (%i workers)',
+    async (workers) => {
+      await expect(runJobs(settings, [job(0), job(1, { strategy: 'static-headroom', knob: -1 })], { workers })).rejects.toThrow(
+        /knob must be an integer ≥ 0 \(got -1\)/,
+      );
+      if (workers > 0)
+        await expect(runJobs(settings, [job(0, { strategy: 'static-headroom', knob: -1 })], { workers })).rejects.toThrow(
+          'simulating static-headroom on seed 1 (knob -1): ',
+        );
+    },
+    120_000,
+  );
 });

@@ -5,7 +5,11 @@ import { prepareSimulation, type PreparedSimulation } from '../../../lambda/sim/
 import { runStrategy, type StrategyRun } from '../../../lambda/sim/run-strategy';
 import { GROUP_IDS } from '../../../lambda/sim/sample-fleet';
 import {
-  createAsgNativeStrategy, createNoneStrategy, createReactiveStrategy, createStaticHeadroomStrategy, createWarmReactiveStrategy,
+  createAsgNativeStrategy,
+  createNoneStrategy,
+  createReactiveStrategy,
+  createStaticHeadroomStrategy,
+  createWarmReactiveStrategy,
 } from '../../../lambda/sim/strategies/baseline-strategies';
 import { createStrategy } from '../../../lambda/sim/strategies/create-strategy';
 import { defaultKnob, knobGrid } from '../../../lambda/sim/strategies/knob-grid';
@@ -19,7 +23,16 @@ beforeAll(() => {
 });
 
 const base = (hours = 1): PreparedSimulation =>
-  prepareSimulation({ seed: 1, hours, instances: 10, traces, checkInvariants: true, predictor: 'fallback', interruption: { rateScale: 0 }, requests: { meanHoursBetweenWaves: 0 } });
+  prepareSimulation({
+    seed: 1,
+    hours,
+    instances: 10,
+    traces,
+    checkInvariants: true,
+    predictor: 'fallback',
+    interruption: { rateScale: 0 },
+    requests: { meanHoursBetweenWaves: 0 },
+  });
 
 /** A quiet hour with one burst reclaiming the whole pool of the first web instance 20 minutes in. */
 const oneBurst = (rebalanceLeadSeconds?: number): PreparedSimulation => {
@@ -28,7 +41,17 @@ const oneBurst = (rebalanceLeadSeconds?: number): PreparedSimulation => {
   const at = setup.sample.startAt + 20 * 60_000;
   return {
     ...setup,
-    bursts: [{ id: 'test#0', instanceType: victim.instanceType, availabilityZone: victim.availabilityZone, at, reclaimShare: 1, seed: 7, ...(rebalanceLeadSeconds !== undefined ? { rebalanceAt: at - rebalanceLeadSeconds * 1000 } : {}) }],
+    bursts: [
+      {
+        id: 'test#0',
+        instanceType: victim.instanceType,
+        availabilityZone: victim.availabilityZone,
+        at,
+        reclaimShare: 1,
+        seed: 7,
+        ...(rebalanceLeadSeconds !== undefined ? { rebalanceAt: at - rebalanceLeadSeconds * 1000 } : {}),
+      },
+    ],
   };
 };
 
@@ -39,7 +62,11 @@ const maintenanceWave = (): PreparedSimulation => {
   const requests: InterruptionRequest[] = [0, 1, 2, 3].map((k) => ({
     requestId: `req-${k}` as InterruptionRequest['requestId'],
     selector: { kind: 'group', groupId: GROUP_IDS.web, maxPriority: 100 },
-    reason: 'kernel patch', notBefore: at, deadline: at + 90 * 60_000, mode: 'terminate', requestedAt: at,
+    reason: 'kernel patch',
+    notBefore: at,
+    deadline: at + 90 * 60_000,
+    mode: 'terminate',
+    requestedAt: at,
   }));
   return { ...setup, requests };
 };
@@ -128,14 +155,25 @@ describe('spotwise strategy (the real handlers)', () => {
     expect(run.software.lambda).toBeGreaterThan(0);
     expect(run.software.dynamodb).toBeGreaterThan(0);
     expect(run.software.cloudwatchReads).toBeGreaterThan(0);
-    expect(run.software.total).toBeCloseTo(run.software.lambda + run.software.dynamodb + run.software.eventbridge + run.software.scheduler + run.software.cloudwatchReads + run.software.agentMetrics, 12);
+    expect(run.software.total).toBeCloseTo(
+      run.software.lambda +
+        run.software.dynamodb +
+        run.software.eventbridge +
+        run.software.scheduler +
+        run.software.cloudwatchReads +
+        run.software.agentMetrics,
+      12,
+    );
   }, 60_000);
 
   it('reads CloudWatch at the deployed cadence (profiler.metrics_every_minutes), not on every profiler tick', async () => {
     const setup = oneBurst();
     const profiler = setup.sample.config.profiler;
     expect(profiler.metrics_every_minutes).toBe(4 * profiler.rate_minutes);
-    const everyTick = { ...setup, sample: { ...setup.sample, config: { ...setup.sample.config, profiler: { ...profiler, metrics_every_minutes: profiler.rate_minutes } } } };
+    const everyTick = {
+      ...setup,
+      sample: { ...setup.sample, config: { ...setup.sample.config, profiler: { ...profiler, metrics_every_minutes: profiler.rate_minutes } } },
+    };
     const deployed = await runStrategy(setup, createSpotwiseStrategy(setup));
     const eager = await runStrategy(everyTick, createSpotwiseStrategy(everyTick));
     // Four times the reads (the instances served vary a little between the runs).

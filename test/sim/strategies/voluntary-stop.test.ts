@@ -20,9 +20,19 @@ beforeAll(() => {
  */
 const stopRequests = (modes: readonly ('stop' | 'hibernate')[]): { readonly setup: PreparedSimulation; readonly victims: readonly string[] } => {
   const base = prepareSimulation({
-    seed: 1, hours: 2, instances: 10, traces, checkInvariants: true, predictor: 'fallback', interruption: { rateScale: 0 }, requests: { meanHoursBetweenWaves: 0 },
+    seed: 1,
+    hours: 2,
+    instances: 10,
+    traces,
+    checkInvariants: true,
+    predictor: 'fallback',
+    interruption: { rateScale: 0 },
+    requests: { meanHoursBetweenWaves: 0 },
   });
-  const web = (base.sample.cloud.instances ?? []).filter((i) => i.groupId === GROUP_IDS.web && !i.warm).slice(0, modes.length).map((i) => i.id);
+  const web = (base.sample.cloud.instances ?? [])
+    .filter((i) => i.groupId === GROUP_IDS.web && !i.warm)
+    .slice(0, modes.length)
+    .map((i) => i.id);
   if (web.length < modes.length) throw new Error('the sample has too few web instances');
   // Web members launched On-Demand (a group's On-Demand base): the only members a stop or hibernate may be asked of.
   const instances = (base.sample.cloud.instances ?? []).map((i) => (web.includes(i.id) ? { ...i, lifecycle: 'on-demand' as const } : i));
@@ -30,7 +40,11 @@ const stopRequests = (modes: readonly ('stop' | 'hibernate')[]): { readonly setu
   const requests: InterruptionRequest[] = modes.map((mode, k) => ({
     requestId: requestId(`req-${mode}-${k}`),
     selector: { kind: 'instance', instanceId: instanceId(web[k] ?? '') },
-    reason: 'kernel patch', notBefore: at + k * 20 * 60_000, deadline: at + 90 * 60_000, mode, requestedAt: at,
+    reason: 'kernel patch',
+    notBefore: at + k * 20 * 60_000,
+    deadline: at + 90 * 60_000,
+    mode,
+    requestedAt: at,
   }));
   return { setup: { ...base, sample: { ...base.sample, cloud: { ...base.sample.cloud, instances } }, requests }, victims: web };
 };
@@ -38,15 +52,19 @@ const stopRequests = (modes: readonly ('stop' | 'hibernate')[]): { readonly setu
 describe('spotwise under AWS-faithful asynchronous states and health checks', () => {
   // One request per run: a member stopped in Standby stays stopped (until an operator starts it), and counts against
   // the group's disruption budget (max_unavailable 1) meanwhile.
-  it.each(['stop', 'hibernate'] as const)('a run with a %s-mode request: carried out, no refused call, no health-check replacement', async (mode) => {
-    const { setup } = stopRequests([mode]);
-    const run = await runStrategy(setup, createSpotwiseStrategy(setup));
-    expect(run.deliveryErrors).toEqual([]);
-    expect(run.requests).toMatchObject({ requestsAdmitted: 1, requestsUnserved: 0 });
-    expect(run.episodes.filter((e) => e.kind === 'voluntary').length).toBe(1);
-    expect(run.totals.failedActions).toBe(0);
-    expect(run.totals.healthCheckReplacements).toBe(0);
-  }, 120_000);
+  it.each(['stop', 'hibernate'] as const)(
+    'a run with a %s-mode request: carried out, no refused call, no health-check replacement',
+    async (mode) => {
+      const { setup } = stopRequests([mode]);
+      const run = await runStrategy(setup, createSpotwiseStrategy(setup));
+      expect(run.deliveryErrors).toEqual([]);
+      expect(run.requests).toMatchObject({ requestsAdmitted: 1, requestsUnserved: 0 });
+      expect(run.episodes.filter((e) => e.kind === 'voluntary').length).toBe(1);
+      expect(run.totals.failedActions).toBe(0);
+      expect(run.totals.healthCheckReplacements).toBe(0);
+    },
+    120_000,
+  );
 
   it('a second stop in the same group waits while the first member is stopped in Standby (the budget counts it)', async () => {
     const { setup } = stopRequests(['stop', 'hibernate']);
