@@ -173,7 +173,10 @@ const profileTickUpkeep = async (groupId: GroupId, fleet: FleetView, managed: Ma
   return (staged: Plan): Plan & { readonly pool: PoolView } => ({
     actions: [
       ...upkeep.revocations.actions,
-      ...staged.actions.filter((a) => a.kind !== 'noop' || (upkeep.revocations.actions.length === 0 && upkeep.throttles.actions.length === 0)),
+      ...staged.actions.filter(
+        (a) => a.kind !== 'noop' || (upkeep.revocations.actions.length === 0 && upkeep.throttles.actions.length === 0 && upkeep.evictions.length === 0),
+      ),
+      ...upkeep.evictions,
       ...upkeep.throttles.actions,
     ],
     events: [...upkeep.revocations.events, ...staged.events],

@@ -44,6 +44,8 @@ export const describeAction = (a: Action): string => {
       return `defer request ${a.requestId}: ${a.reason}${a.retryAt !== undefined ? `, retry at ${iso(a.retryAt)}` : ', no retry'}${a.shortfall !== undefined ? `, short ${formatResources(a.shortfall)}` : ''}: ${a.detail}`;
     case 'cancel-schedule':
       return `delete the schedule of request ${a.requestId}: ${a.reason}`;
+    case 'submit-request':
+      return `submit request ${a.request.requestId} (${a.request.selector.kind === 'instance' ? a.request.selector.instanceId : `group ${a.request.selector.groupId}, priority ≤ ${a.request.selector.maxPriority}`}, ${a.request.mode}): ${a.note}`;
     case 'record-request-status':
       return `record request ${a.request.requestId} as ${a.status}: ${a.note}`;
     case 'record-pool-signal':

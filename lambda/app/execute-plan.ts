@@ -331,6 +331,12 @@ const perform = async (
     case 'cancel-schedule':
       await ports.scheduler.cancel(action.requestId);
       return undefined;
+    case 'submit-request': {
+      // Idempotent on the request id: a request already stored (pending, admitted or settled) is left as it is.
+      if ((await ports.state.getRequest(action.request.requestId)) !== undefined) return `request ${action.request.requestId} already submitted`;
+      await ports.state.putRequest({ request: action.request, status: 'pending', updatedAt: ports.clock.now(), note: action.note });
+      return undefined;
+    }
     case 'record-request-status': {
       // The record keeps what it had; the status, note and time are the plan's, and its trail gets this
       // decision. Only the coordinator's cancel plans this action (lambda/core/coordinator/plan-cancel.ts).

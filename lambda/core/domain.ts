@@ -563,6 +563,11 @@ export type Action =
       readonly victim?: InstanceId;
       readonly reservationId?: ReservationId;
     }
+  /**
+   * Submits a request for the coordinator to admit like any other (an eviction of a pool over its threshold): stored
+   * `pending` unless a request with its id already exists (a later tick asking again changes nothing).
+   */
+  | { readonly kind: 'submit-request'; readonly request: InterruptionRequest; readonly note: string }
   /** Counts a Spot warning or rebalance recommendation against its pool (what the pool's interruption risk is learned from). */
   | { readonly kind: 'record-pool-signal'; readonly groupId: GroupId; readonly signal: PoolSignal }
   /** Publishes `Throttle Requested` (instance, dimension, excess) on the spotwise bus for the operator's enforcement. */

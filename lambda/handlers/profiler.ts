@@ -13,7 +13,6 @@ import {
 import { MetricDimension, MetricName } from '../contracts/metrics';
 import { PoolOverCommitError } from '../adapters/dynamodb-state-store';
 import { loadModel, TfjsPredictor } from '../adapters/tfjs-predictor';
-import { planEvictions } from '../core/coordinator/plan-request';
 import { planNoticeResponse } from '../core/planner/plan-notice';
 import { FallbackPredictor } from '../core/predict/fallback-predictor';
 import { closeRestartWindow, newProfile, updateProfile } from '../core/profile/behaviour-profile';
@@ -126,7 +125,8 @@ export { allocationOf };
  * {groupName}): discover the group's instances → per batch of PROFILE_BATCH_SIZE instances, one metric
  * read over the window, every profile updated, one prediction, profiles and forecasts stored → refresh the pool
  * (capacity, allocations, expired reservations) → plan staging (warm pool size and shapes) → execute →
- * request evictions when the policy allows preemption and the pool is over its threshold.
+ * request evictions (submit-request actions in the same plan) when the policy allows preemption and the pool is over
+ * its threshold.
  * Profiles and forecasts are stored in dry-run too (that is what spotwise learns); pool writes,
  * staging actions and eviction requests are not.
  */
@@ -212,22 +212,14 @@ export const makeHandler =
       // Loans called back release their borrowing reservations first in the plan (the request behind one is re-admitted when due).
       const revoked = upkeep.revocations;
       const first = revoked.actions;
-      const extra = [...(standbyReturn?.actions ?? []), ...refreshLineage(loaded.fleet, group, handedOver), ...throttles.actions];
+      // Evictions (policy preemption) are requests for the coordinator, submitted through the plan like every write.
+      for (const e of upkeep.evictions) if (e.kind === 'submit-request') log.info('eviction requested', { ...keys, requestId: e.request.requestId, dryRun });
+      const extra = [...(standbyReturn?.actions ?? []), ...refreshLineage(loaded.fleet, group, handedOver), ...upkeep.evictions, ...throttles.actions];
       const plan =
         extra.length === 0 && first.length === 0
           ? staged
           : { actions: [...first, ...staged.actions.filter((a) => a.kind !== 'noop'), ...extra], events: [...revoked.events, ...staged.events] };
       const { report } = await runPlan({ handler: HANDLER, notice, plan, dryRun, ports: deps.ports, telemetry: deps.telemetry });
-
-      // 6. Evictions become requests for the coordinator (it admits them like any other); throttled instances first.
-      const evictions = planEvictions(groupId, fleet, { now, throttled: throttles.throttled });
-      for (const request of evictions) {
-        log.info('eviction requested', { ...keys, requestId: request.requestId, dryRun });
-        if (dryRun) continue;
-        if ((await deps.ports.state.getRequest(request.requestId)) === undefined) {
-          await deps.ports.state.putRequest({ request, status: 'pending', updatedAt: now, note: 'eviction: pool over its threshold' });
-        }
-      }
 
       emitGroupMetrics(deps, group, pool, profiled, fleet);
       emitCostMetrics(deps.telemetry, group, priced.quote, profiled.queries, keys);

@@ -155,6 +155,30 @@ describe('executePlan', () => {
     expect(report.lastActionAt).toBe(1_000);
   });
 
+  it('submit-request stores an eviction request pending once; a request already stored is left as it is; dry-run stores nothing', async () => {
+    const { p, ports } = await setup();
+    const request = {
+      requestId: requestId('evict:web:i-0000000000000a002:0'),
+      selector: { kind: 'instance' as const, instanceId: od2 },
+      reason: 'eviction',
+      notBefore: 1_000,
+      deadline: 3_601_000,
+      mode: 'terminate' as const,
+      requestedAt: 1_000,
+    };
+    const plan: Plan = { actions: [{ kind: 'submit-request', request, note: 'eviction: pool over its threshold' }], events: [] };
+    const dry = await executePlan(plan, ports, { dryRun: true });
+    expect(dry.outcomes.map((o) => o.kind)).toEqual(['skipped']);
+    expect(p.stateStore.allRequests()).toEqual([]);
+    const first = await executePlan(plan, ports, { dryRun: false });
+    expect(first.outcomes).toMatchObject([{ kind: 'done' }]);
+    expect(p.stateStore.allRequests()).toEqual([{ request, status: 'pending', updatedAt: 1_000, note: 'eviction: pool over its threshold' }]);
+    await p.stateStore.putRequest({ request, status: 'scheduled', updatedAt: 1_000 });
+    const again = await executePlan(plan, ports, { dryRun: false });
+    expect(again.outcomes).toMatchObject([{ kind: 'done', detail: `request ${request.requestId} already submitted` }]);
+    expect(p.stateStore.allRequests().map((r) => r.status)).toEqual(['scheduled']);
+  });
+
   it('dry-run: plans nothing into the world — every mutating fake method sees zero calls', async () => {
     const { p, ports } = await setup();
     const report = await executePlan(everyKind(), ports, { dryRun: true });

@@ -15,6 +15,7 @@ import { checkPoolResources } from '../pool/pool-amounts';
 import { refreshPool, type PoolRefresh, type WantedAllocation } from '../pool/refresh-pool';
 import { steadyQuantile } from '../profile/behaviour-profile';
 import { planThrottles } from '../throttle/plan-throttles';
+import { planEvictions } from '../coordinator/plan-request';
 import { chooseReplacementHandOvers } from './choose-hand-over';
 
 /** A member the pool holds an allocation for: not warm, running or still starting. */
@@ -54,6 +55,11 @@ export interface PoolUpkeep {
   readonly throttles: { readonly actions: readonly Action[]; readonly throttled: ReadonlySet<InstanceId> };
   /** Loans called back: a `release` of each borrowing reservation and its `loan-revoked` event. */
   readonly revocations: { readonly actions: readonly Action[]; readonly events: readonly DomainEvent[] };
+  /**
+   * Eviction requests (policy preemption) for the coordinator to admit like any other, as `submit-request` actions:
+   * throttled instances first, on the refreshed pool.
+   */
+  readonly evictions: readonly Action[];
 }
 
 /**
@@ -62,7 +68,8 @@ export interface PoolUpkeep {
  * members' steady p90, divided by priority-ordered fair share where they do not fit; a newcomer takes over a
  * reservation waiting for a replacement); (2) throttles of members over their refreshed allocation for the policy's
  * minutes; (3) loans called back (core/pool/borrowing.ts): a lender using more than its refreshed allocation, or a
- * throttled borrower, releases the borrowing reservation.
+ * throttled borrower, releases the borrowing reservation; (4) eviction requests when preemption is allowed and the
+ * refreshed pool is over its threshold (planEvictions), throttled instances first.
  */
 export const planPoolUpkeep = (input: PoolUpkeepInput): PoolUpkeep => {
   const { group, fleet, now } = input;
@@ -83,7 +90,17 @@ export const planPoolUpkeep = (input: PoolUpkeepInput): PoolUpkeep => {
   const handOvers = chooseReplacementHandOvers(fleet, group, newcomers, now);
   const refresh = refreshPool(group.pool, { capacity: input.capacity, wanted, handOvers, now });
   const throttles = planThrottles(group, refresh.pool, input.profiles, { now, staleAfterMs: input.staleAfterMs });
-  if (outstandingLoans(refresh.pool).length === 0) return { refresh, throttles, revocations: { actions: [], events: [] } };
+  const refreshed: FleetView = {
+    ...fleet,
+    groups: fleet.groups.map((g) => (g.id === group.id ? { ...g, pool: refresh.pool } : g)),
+    forecasts: new Map([...fleet.forecasts, ...input.forecasts.map((f) => [f.instanceId, f] as const)]),
+  };
+  const evictions = planEvictions(group.id, refreshed, { now, throttled: throttles.throttled }).map((request): Action => ({
+    kind: 'submit-request',
+    request,
+    note: 'eviction: pool over its threshold',
+  }));
+  if (outstandingLoans(refresh.pool).length === 0) return { refresh, throttles, revocations: { actions: [], events: [] }, evictions };
   const usage = new Map(input.forecasts.flatMap((f) => (f.kind === 'known' && f.recentUse !== undefined ? [[f.instanceId, f.recentUse] as const] : [])));
   const { revocations } = planLoanRevocations(refresh.pool, usage, throttles.throttled);
   return {
@@ -102,5 +119,6 @@ export const planPoolUpkeep = (input: PoolUpkeepInput): PoolUpkeep => {
         reason: r.reason,
       })),
     },
+    evictions,
   };
 };
