@@ -20,6 +20,7 @@ import { planNoticeResponse } from '../../lambda/core/planner/plan-notice';
 import { describeAction } from '../../lambda/app/describe-action';
 import { parseEvent } from '../../lambda/events/registry';
 import { loadFleet, poolCapacity, type FleetPorts } from '../../lambda/app/load-fleet';
+import type { StateStore } from '../../lambda/ports/state-store';
 import { toManagedGroups, type ManagedGroups } from '../../lambda/app/managed-groups';
 import { CLOUD_MUTATING, createInMemoryPorts, InMemoryStateStore, STATE_STORE_MUTATING, type InMemoryPorts } from '../../lambda/sim/memory';
 import { buildSampleFleet } from '../../lambda/sim/sample-fleet';
@@ -27,7 +28,8 @@ import { buildSampleFleet } from '../../lambda/sim/sample-fleet';
 /** Where `spotwise plan` looks: the fleet, the configuration, and the time the event is taken to arrive. */
 export interface PlanTarget {
   readonly description: string;
-  readonly ports: FleetPorts;
+  /** The fleet's reads, and the whole store (a profile tick reads profiles; --aws wraps it read-only). */
+  readonly ports: Omit<FleetPorts, 'state'> & { readonly state: StateStore };
   readonly managed: ManagedGroups;
   readonly now: number;
   /**

@@ -7,7 +7,7 @@ import type { Clock } from '../ports/clock';
 import type { EventPublisher } from '../ports/event-publisher';
 import type { InstanceGateway } from '../ports/instance-gateway';
 import type { InterruptionScheduler } from '../ports/interruption-scheduler';
-import type { StateStore, TrailEntry } from '../ports/state-store';
+import type { ForecastStore, PoolLedger, PoolSignalStore, ProfileStore, RequestStore, TrailEntry } from '../ports/state-store';
 import { appendTrail } from './decision-trail';
 import { describeAction } from './describe-action';
 
@@ -15,7 +15,8 @@ import { describeAction } from './describe-action';
 export interface ExecutionPorts {
   readonly instances: InstanceGateway;
   readonly capacity: CapacityGateway;
-  readonly state: StateStore;
+  /** Everything a plan may write: the ledger, profiles (lineage), requests and Spot signals; never event marks. */
+  readonly state: PoolLedger & ProfileStore & ForecastStore & RequestStore & PoolSignalStore;
   readonly scheduler: InterruptionScheduler;
   readonly clock: Clock;
   /** Carries `request-throttle` actions' `Throttle Requested` events; a plan with one and no publisher fails that action. */
@@ -391,7 +392,7 @@ const perform = async (
  * hand-overs of one reservation only one succeeds, and only that one counts as handed over (a lineage
  * depends on it).
  */
-const handOverReservation = async (action: Action & { kind: 'hand-over' }, state: StateStore): Promise<{ readonly kind: 'handed-over' | 'nothing-held' }> => ({
+const handOverReservation = async (action: Action & { kind: 'hand-over' }, state: PoolLedger): Promise<{ readonly kind: 'handed-over' | 'nothing-held' }> => ({
   kind: (await state.handOver(action.groupId, action.reservationId, action.instanceId)) ? 'handed-over' : 'nothing-held',
 });
 
@@ -400,7 +401,7 @@ const handOverReservation = async (action: Action & { kind: 'hand-over' }, state
  * profile with history of its own). The victim's stored forecast is the last one made before it went down
  * (the profiler forecasts serving instances only), kept so the closed cycle is compared with it.
  */
-const inheritLineage = async (action: Action & { kind: 'inherit-profile' }, state: StateStore, now: number): Promise<string> => {
+const inheritLineage = async (action: Action & { kind: 'inherit-profile' }, state: ProfileStore & ForecastStore, now: number): Promise<string> => {
   const [profiles, forecasts] = await Promise.all([
     state.getProfiles([action.fromInstanceId, action.toInstanceId]),
     state.getForecasts([action.fromInstanceId]),

@@ -1,13 +1,16 @@
 import type { EventPublisher } from '../ports/event-publisher';
 import type { InterruptionScheduler } from '../ports/interruption-scheduler';
+import type { StateStore } from '../ports/state-store';
 import type { ExecutionPorts } from './execute-plan';
 import type { FleetPorts } from './load-fleet';
 import type { ManagedGroups } from './managed-groups';
 import type { Telemetry } from './telemetry';
 
 /** Every port a handler reads or acts through. */
-export interface HandlerPorts extends ExecutionPorts, FleetPorts {
+export interface HandlerPorts extends Omit<ExecutionPorts, 'state'>, Omit<FleetPorts, 'state'> {
   readonly publisher: EventPublisher;
+  /** The handlers together touch every capability of the store, event marks included. */
+  readonly state: StateStore;
 }
 
 /** What every handler is composed of (its composition root fills it: real adapters, or fakes in tests). */

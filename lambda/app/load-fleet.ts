@@ -18,13 +18,14 @@ import { scaleResources, sumResources, ZERO_RESOURCES } from '../core/resources/
 import type { CapacityGateway, GroupDescription, WarmPoolDescription } from '../ports/capacity-gateway';
 import type { Clock } from '../ports/clock';
 import type { InstanceGateway } from '../ports/instance-gateway';
-import type { StateStore } from '../ports/state-store';
+import type { ForecastStore, PoolLedger, PoolSignalStore } from '../ports/state-store';
 import { POLICY_TAG, type ManagedGroupSettings, type ManagedGroups } from './managed-groups';
 
 export interface FleetPorts {
   readonly instances: InstanceGateway;
   readonly capacity: CapacityGateway;
-  readonly state: StateStore;
+  /** Reads only: pools, forecasts and (when asked) the pools' Spot signals. */
+  readonly state: Pick<PoolLedger, 'getPool'> & Pick<ForecastStore, 'getForecasts'> & Pick<PoolSignalStore, 'getPoolSignals'>;
 }
 
 /**

@@ -1,7 +1,7 @@
 import type { BehaviourProfile, DomainEvent, FleetView, InstanceId } from '../core/domain';
 import { forecastRecord } from '../core/predict/calibrate';
 import { newProfile, openRestartWindow } from '../core/profile/behaviour-profile';
-import type { StateStore } from '../ports/state-store';
+import type { ProfileStore } from '../ports/state-store';
 
 type WindowOpened = Extract<DomainEvent, { kind: 'restart-window-opened' }>;
 
@@ -32,7 +32,7 @@ const forecastBeforeRestart = (fleet: FleetView, id: InstanceId, restartedAt: nu
 export const recordRestartWindows = async (
   events: readonly DomainEvent[],
   fleet: FleetView,
-  state: StateStore,
+  state: ProfileStore,
   restartedAt: number,
   now: number,
 ): Promise<BehaviourProfile[]> => {

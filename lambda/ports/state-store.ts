@@ -53,8 +53,11 @@ export interface StoredRequest {
   readonly trail?: readonly TrailEntry[];
 }
 
-/** spotwise's durable state (DESIGN.md §5): pools, reservations, profiles, forecasts, requests, processed events. */
-export interface StateStore {
+/**
+ * A group's resource pool and its reservation ledger (DESIGN.md §2): capacity, allocations, reservations (with their
+ * loans), hand-overs. Every write keeps the pool within its capacity, atomically.
+ */
+export interface PoolLedger {
   getPool(groupId: GroupId): Promise<ResourcePool | undefined>;
   /** Creates the pool or changes its capacity (reservations are kept). */
   putPoolCapacity(groupId: GroupId, capacity: Resources): Promise<void>;
@@ -73,16 +76,29 @@ export interface StateStore {
   handOver(groupId: GroupId, id: ReservationId, instanceId: InstanceId): Promise<boolean>;
   /** Releases reservations whose expiresAt ≤ now; returns the ids released. */
   sweepExpired(groupId: GroupId, now: number): Promise<ReservationId[]>;
+}
 
+/** What spotwise learns per instance: behaviour profiles (with their restart cycles). */
+export interface ProfileStore {
   getProfiles(ids: readonly InstanceId[]): Promise<Map<InstanceId, BehaviourProfile>>;
   putProfiles(profiles: readonly BehaviourProfile[]): Promise<void>;
+}
+
+/** The newest forecast of each instance (what the notice path reads instead of a model). */
+export interface ForecastStore {
   getForecasts(ids: readonly InstanceId[]): Promise<Map<InstanceId, Forecast>>;
   putForecasts(forecasts: readonly Forecast[]): Promise<void>;
+}
 
+/** Priority interruption requests, their status and decision trail. */
+export interface RequestStore {
   getRequest(id: InterruptionRequest['requestId']): Promise<StoredRequest | undefined>;
   putRequest(request: StoredRequest): Promise<void>;
   listDueRequests(now: number): Promise<StoredRequest[]>;
+}
 
+/** The Spot signals each pool (type × AZ) of a group has received: what its interruption risk is learned from. */
+export interface PoolSignalStore {
   /**
    * Counts a Spot signal against its pool's history record (created at the first one). False when the record's
    * last counted signal has the same event id (a redelivery is counted once).
@@ -90,7 +106,16 @@ export interface StateStore {
   recordPoolSignal(groupId: GroupId, signal: PoolSignal): Promise<boolean>;
   /** The signal histories of a group's pools (none when its pools never got a signal). */
   getPoolSignals(groupId: GroupId): Promise<PoolSignalHistory[]>;
+}
 
+/** Which events were already processed (a redelivered event must not act twice). */
+export interface EventDeduplication {
   /** Marks an event id processed; true the first time, false when it was already processed (idempotency). */
   markEventProcessed(eventId: string, now: number): Promise<boolean>;
 }
+
+/**
+ * spotwise's durable state (DESIGN.md §5): pools, reservations, profiles, forecasts, requests, processed events — the
+ * capabilities above together, as one table holds them. Code that needs only some names only those.
+ */
+export interface StateStore extends PoolLedger, ProfileStore, ForecastStore, RequestStore, PoolSignalStore, EventDeduplication {}
