@@ -1,4 +1,3 @@
-import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import {
   BatchGetCommand,
   BatchWriteCommand,
@@ -31,7 +30,7 @@ import {
 } from '../core/domain';
 import type { Clock } from '../ports/clock';
 import type { ReserveOutcome, StateStore, StoredRequest, StoredRequestStatus } from '../ports/state-store';
-import { DEFAULT_BACKOFF, waitBeforeRetry, type BackoffOptions } from './backoff';
+import { DEFAULT_BACKOFF, type BackoffOptions } from './backoff';
 import { chunk } from './chunk';
 import {
   allocatedAttr,
@@ -55,7 +54,8 @@ import {
   type PoolItem,
 } from './dynamodb-items';
 import { parsePoolSignalItem, poolSignalUpdate } from './dynamodb-pool-signals';
-import { AwsCallError, ConditionFailedError, NotFoundError, ThrottledError, callAws, translateAwsError } from './errors';
+import { Again, cancellationOf, conflictOrFailure, retrying, transact, type RetryPolicy } from './dynamodb-retry';
+import { ConditionFailedError, NotFoundError, callAws, translateAwsError } from './errors';
 import { systemClock } from './system-clock';
 
 /** Refusal to write a pool whose allocations and reservations exceed its capacity on some dimension. */
@@ -81,12 +81,8 @@ export interface DynamoDbStateStoreOptions {
 
 const DEFAULT_ATTEMPTS = 8;
 
-/** Reasons DynamoDB gives, per item and in request order, when it cancels a transaction. */
-type CancellationCode = 'None' | 'ConditionalCheckFailed' | 'TransactionConflict' | 'ThrottlingError' | 'ProvisionedThroughputExceeded' | string;
-
-const cancellationCodes = (error: TransactionCanceledException): CancellationCode[] => (error.CancellationReasons ?? []).map((r) => r.Code ?? 'None');
-
-const THROTTLE_CODES: ReadonlySet<string> = new Set(['ThrottlingError', 'ProvisionedThroughputExceeded', 'RequestLimitExceeded']);
+/** Why a contended write of the pool gave up (the ThrottledError's detail). */
+const stayedContended = (attempts: number): string => `the pool stayed contended for ${attempts} attempts; retry later`;
 
 /**
  * Expression attribute names of the counters a reservation or release touches. Every name is aliased so
@@ -122,8 +118,7 @@ const amountValues = (amount: Resources): Record<string, number> => Object.fromE
 export class DynamoDbStateStore implements StateStore {
   private readonly tableName: string;
   private readonly clock: Clock;
-  private readonly maxAttempts: number;
-  private readonly backoff: BackoffOptions;
+  private readonly retry: RetryPolicy;
 
   constructor(
     private readonly client: DynamoDBDocumentClient,
@@ -132,8 +127,7 @@ export class DynamoDbStateStore implements StateStore {
     if (options.tableName.trim() === '') throw new RangeError('tableName must not be empty (got "")');
     this.tableName = options.tableName;
     this.clock = options.clock ?? systemClock;
-    this.maxAttempts = options.maxAttempts ?? DEFAULT_ATTEMPTS;
-    this.backoff = options.backoff ?? DEFAULT_BACKOFF;
+    this.retry = { maxAttempts: options.maxAttempts ?? DEFAULT_ATTEMPTS, backoff: options.backoff ?? DEFAULT_BACKOFF };
   }
 
   // -------------------------------------------------------------------------------------------
@@ -147,13 +141,15 @@ export class DynamoDbStateStore implements StateStore {
    */
   async getPool(groupId: GroupId): Promise<ResourcePool | undefined> {
     const operation = `reading the pool of group ${groupId}`;
-    for (let attempt = 0; attempt < this.maxAttempts; attempt += 1) {
-      const before = await this.readPoolItem(groupId, operation);
-      if (before === undefined) return undefined;
-      const reservations = await this.queryReservations(groupId, operation);
-      const after = await this.readPoolItem(groupId, operation);
-      if (after === undefined) return undefined;
-      if (after.version === before.version) {
+    return retrying(this.retry, {
+      operation,
+      attempt: async () => {
+        const before = await this.readPoolItem(groupId, operation);
+        if (before === undefined) return undefined;
+        const reservations = await this.queryReservations(groupId, operation);
+        const after = await this.readPoolItem(groupId, operation);
+        if (after === undefined) return undefined;
+        if (after.version !== before.version) return Again.afterBackoff;
         return {
           groupId,
           capacity: perDimension((d) => after.capacity[d]),
@@ -161,10 +157,9 @@ export class DynamoDbStateStore implements StateStore {
           reservations: new Map(reservations.map((r) => [r.id, r])),
           version: after.version,
         };
-      }
-      await waitBeforeRetry(attempt, this.backoff);
-    }
-    throw new ThrottledError(operation, undefined, `the pool kept changing during ${this.maxAttempts} reads; retry later`);
+      },
+      exhausted: (attempts) => `the pool kept changing during ${attempts} reads; retry later`,
+    });
   }
 
   /** Creates the pool (free = capacity) or changes its capacity, keeping allocations and reservations. */
@@ -173,31 +168,33 @@ export class DynamoDbStateStore implements StateStore {
     const cap = checkPoolResources(capacity, `pool ${groupId} capacity`, 'down');
     await this.updatePoolOptimistically(groupId, operation, async (item) => {
       if (item === undefined) {
-        await this.client.send(
-          new PutCommand({
-            TableName: this.tableName,
-            Item: {
-              ...Keys.pool(groupId),
-              kind: 'pool',
-              groupId,
-              capacity: { ...cap },
-              allocations: packAllocations(new Map(), groupId),
-              version: 1,
-              ...Object.fromEntries(
-                DIMENSIONS.flatMap((d) => [
-                  [freeAttr(d), cap[d]],
-                  [reservedAttr(d), 0],
-                  [allocatedAttr(d), 0],
-                ]),
-              ),
-            },
-            ConditionExpression: 'attribute_not_exists(#pk)',
-            ExpressionAttributeNames: { '#pk': TableKey.partition },
-          }),
+        await callAws(operation, () =>
+          this.client.send(
+            new PutCommand({
+              TableName: this.tableName,
+              Item: {
+                ...Keys.pool(groupId),
+                kind: 'pool',
+                groupId,
+                capacity: { ...cap },
+                allocations: packAllocations(new Map(), groupId),
+                version: 1,
+                ...Object.fromEntries(
+                  DIMENSIONS.flatMap((d) => [
+                    [freeAttr(d), cap[d]],
+                    [reservedAttr(d), 0],
+                    [allocatedAttr(d), 0],
+                  ]),
+                ),
+              },
+              ConditionExpression: 'attribute_not_exists(#pk)',
+              ExpressionAttributeNames: { '#pk': TableKey.partition },
+            }),
+          ),
         );
         return;
       }
-      await this.rewritePool(item, cap, allocatedOf(item), { capacity: { ...cap } });
+      await this.rewritePool(item, cap, allocatedOf(item), { capacity: { ...cap } }, operation);
     });
   }
 
@@ -210,7 +207,7 @@ export class DynamoDbStateStore implements StateStore {
     const packed = packAllocations(checked, groupId);
     await this.updatePoolOptimistically(groupId, operation, async (item) => {
       if (item === undefined) throw new NotFoundError(operation, undefined, `group ${groupId} has no pool (put its capacity first)`);
-      await this.rewritePool(item, item.capacity, total, { allocations: packed });
+      await this.rewritePool(item, item.capacity, total, { allocations: packed }, operation);
     });
   }
 
@@ -219,62 +216,56 @@ export class DynamoDbStateStore implements StateStore {
     const stored = checkReservation(reservation, operation);
     if (stored.loans !== undefined) return this.reserveWithLoans(stored, stored.loans, operation);
     let swept = false;
-    for (let attempt = 0; attempt < this.maxAttempts; attempt += 1) {
-      try {
-        await this.client.send(
-          new TransactWriteCommand({
-            TransactItems: [
-              {
-                Put: {
-                  TableName: this.tableName,
-                  Item: toReservationItem(stored),
-                  ConditionExpression: 'attribute_not_exists(#pk)',
-                  ExpressionAttributeNames: { '#pk': TableKey.partition },
-                },
-              },
-              {
-                Update: {
-                  TableName: this.tableName,
-                  Key: Keys.pool(stored.groupId),
-                  UpdateExpression: `SET ${DIMENSIONS.map((d) => `#${freeAttr(d)} = #${freeAttr(d)} - :${d}, #${reservedAttr(d)} = #${reservedAttr(d)} + :${d}`).join(', ')}, #version = #version + :one`,
-                  ConditionExpression: `attribute_exists(#pk) AND ${DIMENSIONS.map((d) => `#${freeAttr(d)} >= :${d}`).join(' AND ')}`,
-                  ExpressionAttributeNames: reservationNames(),
-                  ExpressionAttributeValues: { ...amountValues(stored.amount), ':one': 1 },
-                },
-              },
-            ],
-          }),
-        );
+    return retrying(this.retry, {
+      operation,
+      attempt: async () => {
+        await transact(this.client, operation, [
+          {
+            Put: {
+              TableName: this.tableName,
+              Item: toReservationItem(stored),
+              ConditionExpression: 'attribute_not_exists(#pk)',
+              ExpressionAttributeNames: { '#pk': TableKey.partition },
+            },
+          },
+          {
+            Update: {
+              TableName: this.tableName,
+              Key: Keys.pool(stored.groupId),
+              UpdateExpression: `SET ${DIMENSIONS.map((d) => `#${freeAttr(d)} = #${freeAttr(d)} - :${d}, #${reservedAttr(d)} = #${reservedAttr(d)} + :${d}`).join(', ')}, #version = #version + :one`,
+              ConditionExpression: `attribute_exists(#pk) AND ${DIMENSIONS.map((d) => `#${freeAttr(d)} >= :${d}`).join(' AND ')}`,
+              ExpressionAttributeNames: reservationNames(),
+              ExpressionAttributeValues: { ...amountValues(stored.amount), ':one': 1 },
+            },
+          },
+        ]);
         return { kind: 'reserved', reservation: stored };
-      } catch (error) {
-        if (!(error instanceof TransactionCanceledException)) throw translateAwsError(operation, error);
-        const [putCode, poolCode] = cancellationCodes(error);
+      },
+      retry: async (error): Promise<ReserveOutcome | Again> => {
+        const cancelled = cancellationOf(error);
+        const [putCode, poolCode] = cancelled.codes;
         if (putCode === 'ConditionalCheckFailed') {
           const held = await this.readReservation(stored.groupId, stored.id, operation);
-          if (held !== undefined) return { kind: 'already-reserved', reservation: held };
-          continue; // released between the two calls: try again
+          // Released between the two calls: try again.
+          return held !== undefined ? { kind: 'already-reserved', reservation: held } : Again.atOnce;
         }
-        if (poolCode === 'ConditionalCheckFailed') {
-          const item = await this.readPoolItem(stored.groupId, operation);
-          // No pool: nothing is known about the group's capacity, so everything is short (fail closed).
-          if (item === undefined) return { kind: 'refused', shortfall: { ...stored.amount } };
-          const short = perDimension((d) => Math.max(0, stored.amount[d] - freeOf(item)[d]));
-          if (DIMENSIONS.some((d) => short[d] > 0)) {
-            // An expired reservation must not be the reason for a refusal: sweep once, then decide.
-            if (!swept) {
-              swept = true;
-              const released = await this.sweepExpired(stored.groupId, this.clock.now());
-              if (released.length > 0) continue;
-            }
-            return { kind: 'refused', shortfall: short };
-          }
-          continue; // capacity was freed since the attempt: try again
+        if (poolCode !== 'ConditionalCheckFailed') return conflictOrFailure(cancelled);
+        const item = await this.readPoolItem(stored.groupId, operation);
+        // No pool: nothing is known about the group's capacity, so everything is short (fail closed).
+        if (item === undefined) return { kind: 'refused', shortfall: { ...stored.amount } };
+        const short = perDimension((d) => Math.max(0, stored.amount[d] - freeOf(item)[d]));
+        // Capacity was freed since the attempt: try again.
+        if (!DIMENSIONS.some((d) => short[d] > 0)) return Again.atOnce;
+        // An expired reservation must not be the reason for a refusal: sweep once, then decide.
+        if (!swept) {
+          swept = true;
+          const released = await this.sweepExpired(stored.groupId, this.clock.now());
+          if (released.length > 0) return Again.atOnce;
         }
-        this.throwUnlessConflict(operation, error);
-        await waitBeforeRetry(attempt, this.backoff);
-      }
-    }
-    throw new ThrottledError(operation, undefined, `the pool stayed contended for ${this.maxAttempts} attempts; retry later`);
+        return { kind: 'refused', shortfall: short };
+      },
+      exhausted: stayedContended,
+    });
   }
 
   /**
@@ -297,54 +288,52 @@ export class DynamoDbStateStore implements StateStore {
     // What the pool's free capacity must supply: the rest of the amount comes from the lenders' allocations.
     const fromFree = perDimension((d) => stored.amount[d] - lent[d]);
     let swept = false;
-    for (let attempt = 0; attempt < this.maxAttempts; attempt += 1) {
-      const item = await this.readPoolItem(stored.groupId, operation);
-      // No pool: nothing is known about the group's capacity, so everything is short (fail closed).
-      if (item === undefined) return this.heldOrRefused(stored, { ...stored.amount }, operation);
-      const shortfall = loanRefusal(item, loans, fromFree);
-      if (shortfall !== undefined) {
-        // An expired reservation must not be the reason for a refusal: sweep once, then decide.
-        if (!swept) {
-          swept = true;
-          const released = await this.sweepExpired(stored.groupId, this.clock.now());
-          if (released.length > 0) continue;
+    return retrying(this.retry, {
+      operation,
+      attempt: async () => {
+        const item = await this.readPoolItem(stored.groupId, operation);
+        // No pool: nothing is known about the group's capacity, so everything is short (fail closed).
+        if (item === undefined) return this.heldOrRefused(stored, { ...stored.amount }, operation);
+        const shortfall = loanRefusal(item, loans, fromFree);
+        if (shortfall !== undefined) {
+          // An expired reservation must not be the reason for a refusal: sweep once, then decide.
+          if (!swept) {
+            swept = true;
+            const released = await this.sweepExpired(stored.groupId, this.clock.now());
+            if (released.length > 0) return Again.atOnce;
+          }
+          return this.heldOrRefused(stored, shortfall, operation);
         }
-        return this.heldOrRefused(stored, shortfall, operation);
-      }
-      // Every lender holds at least its loan (loanRefusal), so no allocation goes below 0.
-      const allocations = { ...item.allocations };
-      for (const loan of loans) allocations[loan.lender] = perDimension((d) => (item.allocations[loan.lender]?.[d] ?? 0) - loan.amount[d]);
-      try {
-        await this.client.send(
-          new TransactWriteCommand({
-            TransactItems: [
-              {
-                Put: {
-                  TableName: this.tableName,
-                  Item: toReservationItem(stored),
-                  ConditionExpression: 'attribute_not_exists(#pk)',
-                  ExpressionAttributeNames: { '#pk': TableKey.partition },
-                },
-              },
-              this.movePool(item, allocations, { free: ['-', fromFree], reserved: ['+', stored.amount], allocated: ['-', lent] }),
-            ],
-          }),
-        );
+        // Every lender holds at least its loan (loanRefusal), so no allocation goes below 0.
+        const allocations = { ...item.allocations };
+        for (const loan of loans) allocations[loan.lender] = perDimension((d) => (item.allocations[loan.lender]?.[d] ?? 0) - loan.amount[d]);
+        const poolUpdate = this.movePool(item, allocations, { free: ['-', fromFree], reserved: ['+', stored.amount], allocated: ['-', lent] });
+        await transact(this.client, operation, [
+          {
+            Put: {
+              TableName: this.tableName,
+              Item: toReservationItem(stored),
+              ConditionExpression: 'attribute_not_exists(#pk)',
+              ExpressionAttributeNames: { '#pk': TableKey.partition },
+            },
+          },
+          poolUpdate,
+        ]);
         return { kind: 'reserved', reservation: stored };
-      } catch (error) {
-        if (!(error instanceof TransactionCanceledException)) throw translateAwsError(operation, error);
-        const [putCode, poolCode] = cancellationCodes(error);
+      },
+      retry: async (error): Promise<ReserveOutcome | Again> => {
+        const cancelled = cancellationOf(error);
+        const [putCode, poolCode] = cancelled.codes;
         if (putCode === 'ConditionalCheckFailed') {
           const held = await this.readReservation(stored.groupId, stored.id, operation);
-          if (held !== undefined) return { kind: 'already-reserved', reservation: held };
-          continue; // released between the two calls: try again
+          // Released between the two calls: try again.
+          return held !== undefined ? { kind: 'already-reserved', reservation: held } : Again.atOnce;
         }
         // The pool's version moved (a reservation, release, hand-over or refresh committed since the read): decide again.
-        if (poolCode !== 'ConditionalCheckFailed') this.throwUnlessConflict(operation, error);
-        await waitBeforeRetry(attempt, this.backoff);
-      }
-    }
-    throw new ThrottledError(operation, undefined, `the pool stayed contended for ${this.maxAttempts} attempts; retry later`);
+        return poolCode === 'ConditionalCheckFailed' ? Again.afterBackoff : conflictOrFailure(cancelled);
+      },
+      exhausted: stayedContended,
+    });
   }
 
   /** A refusal, unless the reservation is already held under its id (then that one wins, as a put's condition would say). */
@@ -363,40 +352,40 @@ export class DynamoDbStateStore implements StateStore {
    */
   async release(groupId: GroupId, id: ReservationId): Promise<boolean> {
     const operation = `releasing reservation ${id} in group ${groupId}`;
-    for (let attempt = 0; attempt < this.maxAttempts; attempt += 1) {
-      const held = await this.readReservation(groupId, id, operation);
-      if (held === undefined) return false;
-      const poolUpdate =
-        held.loans === undefined
-          ? {
-              Update: {
-                TableName: this.tableName,
-                Key: Keys.pool(groupId),
-                UpdateExpression: `SET ${DIMENSIONS.map((d) => `#${freeAttr(d)} = #${freeAttr(d)} + :${d}, #${reservedAttr(d)} = #${reservedAttr(d)} - :${d}`).join(', ')}, #version = #version + :one`,
-                ConditionExpression: 'attribute_exists(#pk)',
-                ExpressionAttributeNames: reservationNames(),
-                ExpressionAttributeValues: { ...amountValues(held.amount), ':one': 1 },
-              },
-            }
-          : await this.returnLoans(held, held.loans, operation);
-      try {
-        await this.client.send(new TransactWriteCommand({ TransactItems: [this.deleteHeldReservation(groupId, id), poolUpdate] }));
+    let held: Reservation | undefined;
+    return retrying(this.retry, {
+      operation,
+      attempt: async () => {
+        held = await this.readReservation(groupId, id, operation);
+        if (held === undefined) return false;
+        const poolUpdate =
+          held.loans === undefined
+            ? {
+                Update: {
+                  TableName: this.tableName,
+                  Key: Keys.pool(groupId),
+                  UpdateExpression: `SET ${DIMENSIONS.map((d) => `#${freeAttr(d)} = #${freeAttr(d)} + :${d}, #${reservedAttr(d)} = #${reservedAttr(d)} - :${d}`).join(', ')}, #version = #version + :one`,
+                  ConditionExpression: 'attribute_exists(#pk)',
+                  ExpressionAttributeNames: reservationNames(),
+                  ExpressionAttributeValues: { ...amountValues(held.amount), ':one': 1 },
+                },
+              }
+            : await this.returnLoans(held, held.loans, operation);
+        await transact(this.client, operation, [this.deleteHeldReservation(groupId, id), poolUpdate]);
         return true;
-      } catch (error) {
-        if (!(error instanceof TransactionCanceledException)) throw translateAwsError(operation, error);
-        const [deleteCode, poolCode] = cancellationCodes(error);
+      },
+      retry: (error) => {
+        const cancelled = cancellationOf(error);
+        const [deleteCode, poolCode] = cancelled.codes;
         if (deleteCode === 'ConditionalCheckFailed') return false;
-        if (poolCode === 'ConditionalCheckFailed') {
-          // With loans the condition is also on the version read: it moved, so retry from a fresh read (which
-          // reports a pool item that is gone).
-          if (held.loans === undefined) throw new NotFoundError(operation, error, `group ${groupId} has no pool item, but reservation ${id} exists`);
-        } else {
-          this.throwUnlessConflict(operation, error);
-        }
-        await waitBeforeRetry(attempt, this.backoff);
-      }
-    }
-    throw new ThrottledError(operation, undefined, `the pool stayed contended for ${this.maxAttempts} attempts; retry later`);
+        if (poolCode !== 'ConditionalCheckFailed') return conflictOrFailure(cancelled);
+        // With loans the condition is also on the version read: it moved, so retry from a fresh read (which
+        // reports a pool item that is gone).
+        if (held?.loans === undefined) throw new NotFoundError(operation, cancelled.cause, `group ${groupId} has no pool item, but reservation ${id} exists`);
+        return Again.afterBackoff;
+      },
+      exhausted: stayedContended,
+    });
   }
 
   /** The pool update that releases a reservation with loans, computed on a fresh read of the pool (see release). */
@@ -466,65 +455,62 @@ export class DynamoDbStateStore implements StateStore {
    */
   async handOver(groupId: GroupId, id: ReservationId, instanceId: InstanceId): Promise<boolean> {
     const operation = `handing reservation ${id} in group ${groupId} over to ${instanceId}`;
-    for (let attempt = 0; attempt < this.maxAttempts; attempt += 1) {
-      const held = await this.readReservation(groupId, id, operation);
-      if (held === undefined) return false;
-      const item = await this.readPoolItem(groupId, operation);
-      if (item === undefined) throw new NotFoundError(operation, undefined, `group ${groupId} has no pool item, but reservation ${id} exists`);
-      const before = item.allocations[instanceId];
-      const after = perDimension((d) => Math.max(before?.[d] ?? 0, held.amount[d]));
-      // The allocations are one packed attribute: rewritten whole, under the version that was read.
-      const names: Record<string, string> = { '#pk': TableKey.partition, '#version': 'version', '#allocations': 'allocations' };
-      const values: Record<string, unknown> = {
-        ':expected': item.version,
-        ':one': 1,
-        ':allocations': packAllocations({ ...item.allocations, [instanceId]: { ...after } }, groupId),
-      };
-      const sets: string[] = ['#allocations = :allocations', '#version = #version + :one'];
-      for (const d of DIMENSIONS) {
-        const grown = after[d] - (before?.[d] ?? 0);
-        names[`#${freeAttr(d)}`] = freeAttr(d);
-        names[`#${reservedAttr(d)}`] = reservedAttr(d);
-        names[`#${allocatedAttr(d)}`] = allocatedAttr(d);
-        // Grid amounts: these differences are exact, like DynamoDB's own arithmetic on the same item.
-        values[`:free_${d}`] = held.amount[d] - grown;
-        values[`:reserved_${d}`] = held.amount[d];
-        values[`:allocated_${d}`] = grown;
-        sets.push(
-          `#${freeAttr(d)} = #${freeAttr(d)} + :free_${d}`,
-          `#${reservedAttr(d)} = #${reservedAttr(d)} - :reserved_${d}`,
-          `#${allocatedAttr(d)} = #${allocatedAttr(d)} + :allocated_${d}`,
-        );
-      }
-      try {
-        await this.client.send(
-          new TransactWriteCommand({
-            TransactItems: [
-              this.deleteHeldReservation(groupId, id),
-              {
-                Update: {
-                  TableName: this.tableName,
-                  Key: Keys.pool(groupId),
-                  UpdateExpression: `SET ${sets.join(', ')}`,
-                  ConditionExpression: 'attribute_exists(#pk) AND #version = :expected',
-                  ExpressionAttributeNames: names,
-                  ExpressionAttributeValues: values,
-                },
-              },
-            ],
-          }),
-        );
+    return retrying(this.retry, {
+      operation,
+      attempt: async () => {
+        const held = await this.readReservation(groupId, id, operation);
+        if (held === undefined) return false;
+        const item = await this.readPoolItem(groupId, operation);
+        if (item === undefined) throw new NotFoundError(operation, undefined, `group ${groupId} has no pool item, but reservation ${id} exists`);
+        const before = item.allocations[instanceId];
+        const after = perDimension((d) => Math.max(before?.[d] ?? 0, held.amount[d]));
+        // The allocations are one packed attribute: rewritten whole, under the version that was read.
+        const names: Record<string, string> = { '#pk': TableKey.partition, '#version': 'version', '#allocations': 'allocations' };
+        const values: Record<string, unknown> = {
+          ':expected': item.version,
+          ':one': 1,
+          ':allocations': packAllocations({ ...item.allocations, [instanceId]: { ...after } }, groupId),
+        };
+        const sets: string[] = ['#allocations = :allocations', '#version = #version + :one'];
+        for (const d of DIMENSIONS) {
+          const grown = after[d] - (before?.[d] ?? 0);
+          names[`#${freeAttr(d)}`] = freeAttr(d);
+          names[`#${reservedAttr(d)}`] = reservedAttr(d);
+          names[`#${allocatedAttr(d)}`] = allocatedAttr(d);
+          // Grid amounts: these differences are exact, like DynamoDB's own arithmetic on the same item.
+          values[`:free_${d}`] = held.amount[d] - grown;
+          values[`:reserved_${d}`] = held.amount[d];
+          values[`:allocated_${d}`] = grown;
+          sets.push(
+            `#${freeAttr(d)} = #${freeAttr(d)} + :free_${d}`,
+            `#${reservedAttr(d)} = #${reservedAttr(d)} - :reserved_${d}`,
+            `#${allocatedAttr(d)} = #${allocatedAttr(d)} + :allocated_${d}`,
+          );
+        }
+        await transact(this.client, operation, [
+          this.deleteHeldReservation(groupId, id),
+          {
+            Update: {
+              TableName: this.tableName,
+              Key: Keys.pool(groupId),
+              UpdateExpression: `SET ${sets.join(', ')}`,
+              ConditionExpression: 'attribute_exists(#pk) AND #version = :expected',
+              ExpressionAttributeNames: names,
+              ExpressionAttributeValues: values,
+            },
+          },
+        ]);
         return true;
-      } catch (error) {
-        if (!(error instanceof TransactionCanceledException)) throw translateAwsError(operation, error);
-        const [deleteCode, poolCode] = cancellationCodes(error);
+      },
+      retry: (error) => {
+        const cancelled = cancellationOf(error);
+        const [deleteCode, poolCode] = cancelled.codes;
         if (deleteCode === 'ConditionalCheckFailed') return false;
         // The pool's version moved (a reservation, release or refresh committed in between): recompute from a fresh read.
-        if (poolCode !== 'ConditionalCheckFailed') this.throwUnlessConflict(operation, error);
-        await waitBeforeRetry(attempt, this.backoff);
-      }
-    }
-    throw new ThrottledError(operation, undefined, `the pool stayed contended for ${this.maxAttempts} attempts; retry later`);
+        return poolCode === 'ConditionalCheckFailed' ? Again.afterBackoff : conflictOrFailure(cancelled);
+      },
+      exhausted: stayedContended,
+    });
   }
 
   /** The transaction item that deletes a reservation only if it is still held (of concurrent callers exactly one wins). */
@@ -752,23 +738,20 @@ export class DynamoDbStateStore implements StateStore {
    * between bumps the version, the condition fails, and the write is recomputed from a fresh read.
    */
   private async updatePoolOptimistically(groupId: GroupId, operation: string, write: (item: PoolItem | undefined) => Promise<void>): Promise<void> {
-    for (let attempt = 0; attempt < this.maxAttempts; attempt += 1) {
-      const item = await this.readPoolItem(groupId, operation);
-      try {
-        await write(item);
-        return;
-      } catch (error) {
-        if (error instanceof PoolOverCommitError) throw error;
-        const translated = translateAwsError(operation, error);
-        if (!(translated instanceof ConditionFailedError)) throw translated;
-        await waitBeforeRetry(attempt, this.backoff);
-      }
-    }
-    throw new ThrottledError(operation, undefined, `the pool kept changing for ${this.maxAttempts} attempts; retry later`);
+    await retrying(this.retry, {
+      operation,
+      attempt: async () => write(await this.readPoolItem(groupId, operation)),
+      // The write's calls are translated (callAws): a failed condition means the version moved.
+      retry: (error) => {
+        if (error instanceof ConditionFailedError) return Again.afterBackoff;
+        throw error;
+      },
+      exhausted: (attempts) => `the pool kept changing for ${attempts} attempts; retry later`,
+    });
   }
 
   /** Writes capacity/allocations and the derived counters, conditioned on the version that was read. */
-  private async rewritePool(item: PoolItem, capacity: Resources, allocated: Resources, fields: Record<string, unknown>): Promise<void> {
+  private async rewritePool(item: PoolItem, capacity: Resources, allocated: Resources, fields: Record<string, unknown>, operation: string): Promise<void> {
     const reserved = reservedOf(item);
     // Reservations committed since the caller planned these allocations may leave no room for them: never
     // write an over-committed pool (free < 0). The caller (the profiler) recomputes from a fresh read next tick.
@@ -797,24 +780,18 @@ export class DynamoDbStateStore implements StateStore {
         values[`:${attr}`] = value;
       }
     }
-    await this.client.send(
-      new UpdateCommand({
-        TableName: this.tableName,
-        Key: Keys.pool(item.groupId),
-        UpdateExpression: `SET ${sets.join(', ')}, #version = #version + :one`,
-        ConditionExpression: '#version = :expected',
-        ExpressionAttributeNames: names,
-        ExpressionAttributeValues: values,
-      }),
+    await callAws(operation, () =>
+      this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: Keys.pool(item.groupId),
+          UpdateExpression: `SET ${sets.join(', ')}, #version = #version + :one`,
+          ConditionExpression: '#version = :expected',
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: values,
+        }),
+      ),
     );
-  }
-
-  /** TransactionConflict is retried by the caller; throttling and anything else is thrown, typed. */
-  private throwUnlessConflict(operation: string, error: TransactionCanceledException): void {
-    const codes = cancellationCodes(error);
-    if (codes.some((c) => THROTTLE_CODES.has(c))) throw new ThrottledError(operation, error);
-    if (codes.includes('TransactionConflict')) return;
-    throw new AwsCallError(operation, error, `transaction cancelled (${codes.join(', ') || 'no reasons given'})`);
   }
 
   private async batchPut(items: readonly Record<string, unknown>[], operation: string): Promise<void> {
@@ -822,17 +799,18 @@ export class DynamoDbStateStore implements StateStore {
     const unique = new Map(items.map((item) => [keyString(item), item]));
     for (const batch of chunk([...unique.values()], BATCH_WRITE_SIZE)) {
       let pending = batch.map((Item) => ({ PutRequest: { Item } }));
-      for (let attempt = 0; pending.length > 0; attempt += 1) {
-        if (attempt >= this.maxAttempts) {
-          throw new ThrottledError(operation, undefined, `${pending.length} item(s) still unprocessed after ${this.maxAttempts} attempts; retry later`);
-        }
-        if (attempt > 0) await waitBeforeRetry(attempt - 1, this.backoff);
-        const requests = pending;
-        const response = await callAws(operation, () => this.client.send(new BatchWriteCommand({ RequestItems: { [this.tableName]: requests } })));
-        pending = (response.UnprocessedItems?.[this.tableName] ?? []).flatMap((r) =>
-          r.PutRequest?.Item !== undefined ? [{ PutRequest: { Item: r.PutRequest.Item } }] : [],
-        );
-      }
+      await retrying(this.retry, {
+        operation,
+        attempt: async () => {
+          const requests = pending;
+          const response = await callAws(operation, () => this.client.send(new BatchWriteCommand({ RequestItems: { [this.tableName]: requests } })));
+          pending = (response.UnprocessedItems?.[this.tableName] ?? []).flatMap((r) =>
+            r.PutRequest?.Item !== undefined ? [{ PutRequest: { Item: r.PutRequest.Item } }] : [],
+          );
+          return pending.length > 0 ? Again.afterBackoff : undefined;
+        },
+        exhausted: (attempts) => `${pending.length} item(s) still unprocessed after ${attempts} attempts; retry later`,
+      });
     }
   }
 
@@ -841,16 +819,17 @@ export class DynamoDbStateStore implements StateStore {
     const out = new Map<string, Record<string, unknown>>();
     for (const batch of chunk([...unique.values()], BATCH_GET_SIZE)) {
       let pending: Record<string, unknown>[] = batch;
-      for (let attempt = 0; pending.length > 0; attempt += 1) {
-        if (attempt >= this.maxAttempts) {
-          throw new ThrottledError(operation, undefined, `${pending.length} key(s) still unprocessed after ${this.maxAttempts} attempts; retry later`);
-        }
-        if (attempt > 0) await waitBeforeRetry(attempt - 1, this.backoff);
-        const requestKeys = pending;
-        const response = await callAws(operation, () => this.client.send(new BatchGetCommand({ RequestItems: { [this.tableName]: { Keys: requestKeys } } })));
-        for (const item of response.Responses?.[this.tableName] ?? []) out.set(keyString(item), item);
-        pending = response.UnprocessedKeys?.[this.tableName]?.Keys ?? [];
-      }
+      await retrying(this.retry, {
+        operation,
+        attempt: async () => {
+          const requestKeys = pending;
+          const response = await callAws(operation, () => this.client.send(new BatchGetCommand({ RequestItems: { [this.tableName]: { Keys: requestKeys } } })));
+          for (const item of response.Responses?.[this.tableName] ?? []) out.set(keyString(item), item);
+          pending = response.UnprocessedKeys?.[this.tableName]?.Keys ?? [];
+          return pending.length > 0 ? Again.afterBackoff : undefined;
+        },
+        exhausted: (attempts) => `${pending.length} key(s) still unprocessed after ${attempts} attempts; retry later`,
+      });
     }
     return out;
   }
