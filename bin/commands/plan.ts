@@ -19,7 +19,8 @@ import { formatResources } from '../../lambda/core/resources/resources';
 import { planNoticeResponse } from '../../lambda/core/planner/plan-notice';
 import { describeAction } from '../../lambda/app/describe-action';
 import { parseEvent } from '../../lambda/events/registry';
-import { loadFleet, poolCapacity, type FleetPorts } from '../../lambda/app/load-fleet';
+import { poolCapacity, type FleetPorts } from '../../lambda/app/load-fleet';
+import { planOnly } from '../../lambda/app/pipeline';
 import type { StateStore } from '../../lambda/ports/state-store';
 import { toManagedGroups, type ManagedGroups } from '../../lambda/app/managed-groups';
 import { CLOUD_MUTATING, createInMemoryPorts, InMemoryStateStore, STATE_STORE_MUTATING, type InMemoryPorts } from '../../lambda/sim/memory';
@@ -122,9 +123,13 @@ export const planEvent = async (raw: unknown, target: PlanTarget): Promise<PlanO
   let group = noticeGroup(notice);
   if (group === undefined && instance !== undefined) group = await target.ports.capacity.findGroupOfInstance(instance);
   const groupIds = [...new Set<GroupId>([...managed.groups.keys(), ...(group !== undefined ? [group] : [])])];
-  const loaded = await loadFleet(target.ports, managed, { groupIds, readPoolSignals: true });
-  notes.push(...loaded.warnings);
-  const staged = planNoticeResponse(notice, loaded.fleet, { now: target.now });
+  // The pipeline's load and plan (lambda/app/pipeline.ts), as the Lambdas run them; the load's warnings are notes.
+  const planned = await planOnly(
+    { ports: target.ports, managed, telemetry: { log: { warn: (message) => notes.push(message) } } },
+    { load: { groupIds, readPoolSignals: true }, keys: {}, plan: (fleet) => planNoticeResponse(notice, fleet, { now: target.now }) },
+  );
+  if (planned.kind !== 'planned') return { kind: 'planned', notice, plan: { actions: [], events: [] }, notes };
+  const { loaded, plan: staged } = planned;
   if (notice.kind !== 'profile-tick') return { kind: 'planned', notice, plan: staged, notes };
   const upkeep = await profileTickUpkeep(notice.groupId, loaded.fleet, managed, target);
   if (upkeep === undefined) return { kind: 'planned', notice, plan: staged, notes };

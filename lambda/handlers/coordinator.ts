@@ -7,10 +7,9 @@ import { buildAwsDeps } from '../app/aws-deps';
 import { appendTrail, trailEntry } from '../app/decision-trail';
 import { acceptEvent, instrumented } from '../app/handle-event';
 import { resolveDeps, type BaseDeps, type DepsSource, type HandlerResult } from '../app/handler-deps';
-import { loadFleet } from '../app/load-fleet';
-import { effectiveDryRun, relatedGroups } from '../app/managed-groups';
+import { relatedGroups } from '../app/managed-groups';
+import { runPipeline } from '../app/pipeline';
 import { requestStatusAfter } from '../app/request-status';
-import { runPlan } from '../app/run-plan';
 import { lazy } from '../app/runtime';
 
 export type CoordinatorDeps = BaseDeps;
@@ -81,16 +80,18 @@ const handleCancel = async (deps: CoordinatorDeps, notice: CancelNotice, now: nu
   const keys = { handler: HANDLER, eventId: notice.eventId, requestId: notice.requestId };
   const stored = await deps.ports.state.getRequest(notice.requestId);
   const group = stored === undefined ? undefined : await groupOf(deps, stored.request, stored.victim);
-  const loaded = await loadFleet(deps.ports, deps.managed, group === undefined ? {} : { groupIds: relatedGroups(deps.managed, group) });
-  for (const w of loaded.warnings) log.warn(w, keys);
-  const plan = planCancel(notice.requestId, stored, loaded.fleet, { now, reason: notice.reason });
-  if (!(await deps.ports.state.markEventProcessed(notice.eventId, now))) {
-    log.info('duplicate event: already processed', keys);
-    return { status: 'duplicate', eventId: notice.eventId };
-  }
-  const policy = loaded.fleet.groups.find((g) => g.id === group)?.policy;
-  const dryRun = effectiveDryRun(deps.dryRun, policy);
-  const { report } = await runPlan({ handler: HANDLER, notice, plan, dryRun, ports: deps.ports, telemetry: deps.telemetry });
+  const outcome = await runPipeline(deps, {
+    handler: HANDLER,
+    notice,
+    now,
+    keys,
+    ...(group !== undefined ? { group } : {}),
+    load: group === undefined ? {} : { groupIds: relatedGroups(deps.managed, group) },
+    plan: (fleet) => planCancel(notice.requestId, stored, fleet, { now, reason: notice.reason }),
+    mark: true,
+  });
+  if (outcome.kind !== 'ran') return outcome.result;
+  const { plan, dryRun } = outcome;
   log.info('cancel planned', {
     ...keys,
     ...(group !== undefined ? { groupId: group } : {}),
@@ -99,7 +100,7 @@ const handleCancel = async (deps: CoordinatorDeps, notice: CancelNotice, now: nu
     dryRun,
   });
   metrics.metric(MetricName.noticesHandled, 'Count', 1, { [MetricDimension.noticeKind]: notice.kind });
-  return { status: 'planned', eventId: notice.eventId, noticeKind: notice.kind, dryRun, actions: plan.actions.map((a) => a.kind), succeeded: report.succeeded };
+  return outcome.result;
 };
 
 /**
@@ -156,16 +157,18 @@ const planRequest = async (
   const { request } = notice;
   const keys = { handler: HANDLER, eventId: notice.eventId, requestId: request.requestId };
   const group = await groupOf(deps, request);
-  const loaded = await loadFleet(deps.ports, deps.managed, group === undefined ? {} : { groupIds: relatedGroups(deps.managed, group) });
-  for (const w of loaded.warnings) log.warn(w, keys);
-  const plan = planInterruptionRequest(request, loaded.fleet, { now });
-  if (markEvent && !(await deps.ports.state.markEventProcessed(notice.eventId, now))) {
-    log.info('duplicate event: already processed', keys);
-    return { status: 'duplicate', eventId: notice.eventId };
-  }
-  const policy = loaded.fleet.groups.find((g) => g.id === group)?.policy;
-  const dryRun = effectiveDryRun(deps.dryRun, policy);
-  const { report } = await runPlan({ handler: HANDLER, notice, plan, dryRun, ports: deps.ports, telemetry: deps.telemetry });
+  const outcome = await runPipeline(deps, {
+    handler: HANDLER,
+    notice,
+    now,
+    keys,
+    ...(group !== undefined ? { group } : {}),
+    load: group === undefined ? {} : { groupIds: relatedGroups(deps.managed, group) },
+    plan: (fleet) => planInterruptionRequest(request, fleet, { now }),
+    mark: markEvent,
+  });
+  if (outcome.kind !== 'ran') return outcome.result;
+  const { loaded, plan, dryRun, report } = outcome;
   const entry = trailEntry({
     handler: HANDLER,
     noticeKind: notice.kind,
@@ -181,7 +184,7 @@ const planRequest = async (
   log.info('request status', { ...keys, ...(group !== undefined ? { groupId: group } : {}), status: status.status, note: status.note, dryRun });
   if (!dryRun) await deps.ports.state.putRequest(status);
   metrics.metric(MetricName.noticesHandled, 'Count', 1, { [MetricDimension.noticeKind]: notice.kind });
-  return { status: 'planned', eventId: notice.eventId, noticeKind: notice.kind, dryRun, actions: plan.actions.map((a) => a.kind), succeeded: report.succeeded };
+  return outcome.result;
 };
 
 /** The group a request's selector points at (an instance through the cached instance → group lookup). */

@@ -5,10 +5,9 @@ import { buildAwsDeps } from '../app/aws-deps';
 import { appendTrail, trailEntry } from '../app/decision-trail';
 import { acceptEvent, instrumented } from '../app/handle-event';
 import { resolveDeps, type BaseDeps, type DepsSource, type HandlerResult } from '../app/handler-deps';
-import { loadFleet } from '../app/load-fleet';
-import { effectiveDryRun, relatedGroups } from '../app/managed-groups';
+import { relatedGroups } from '../app/managed-groups';
+import { runPipeline } from '../app/pipeline';
 import { requestStatusAfter } from '../app/request-status';
-import { runPlan } from '../app/run-plan';
 import { lazy } from '../app/runtime';
 
 export type ExecutorDeps = BaseDeps;
@@ -42,20 +41,23 @@ export const makeHandler =
       }
       if (stored === undefined) log.warn('due interruption for a request with no record: its deadline is unknown', keys);
 
-      const loaded = await loadFleet(deps.ports, deps.managed, { groupIds: relatedGroups(deps.managed, notice.groupId) });
-      for (const w of loaded.warnings) log.warn(w, keys);
-      const plan = releaseIfAbandoned(
-        planDueInterruption(notice, loaded.fleet, { now, ...(stored !== undefined ? { deadline: stored.request.deadline } : {}) }),
+      const outcome = await runPipeline(deps, {
+        handler: HANDLER,
         notice,
-        loaded.fleet,
-      );
-      if (!(await deps.ports.state.markEventProcessed(notice.eventId, now))) {
-        log.info('duplicate event: already processed', keys);
-        return { status: 'duplicate', eventId: notice.eventId };
-      }
-      const policy = loaded.fleet.groups.find((g) => g.id === notice.groupId)?.policy;
-      const dryRun = effectiveDryRun(deps.dryRun, policy);
-      const { report } = await runPlan({ handler: HANDLER, notice, plan, dryRun, ports: deps.ports, telemetry: deps.telemetry });
+        now,
+        keys,
+        group: notice.groupId,
+        load: { groupIds: relatedGroups(deps.managed, notice.groupId) },
+        plan: (fleet) =>
+          releaseIfAbandoned(
+            planDueInterruption(notice, fleet, { now, ...(stored !== undefined ? { deadline: stored.request.deadline } : {}) }),
+            notice,
+            fleet,
+          ),
+        mark: true,
+      });
+      if (outcome.kind !== 'ran') return outcome.result;
+      const { loaded, plan, dryRun, report } = outcome;
       if (stored !== undefined) {
         const entry = trailEntry({
           handler: HANDLER,
@@ -74,14 +76,7 @@ export const makeHandler =
         if (!dryRun) await deps.ports.state.putRequest({ ...status, reservationId: notice.reservationId, victim: notice.instanceId });
       }
       metrics.metric(MetricName.noticesHandled, 'Count', 1, { [MetricDimension.noticeKind]: notice.kind });
-      return {
-        status: 'planned',
-        eventId: notice.eventId,
-        noticeKind: notice.kind,
-        dryRun,
-        actions: plan.actions.map((a) => a.kind),
-        succeeded: report.succeeded,
-      };
+      return outcome.result;
     });
   };
 

@@ -5,10 +5,10 @@ import { planNoticeResponse } from '../core/planner/plan-notice';
 import { buildAwsDeps } from '../app/aws-deps';
 import { acceptEvent, instrumented } from '../app/handle-event';
 import { resolveDeps, type BaseDeps, type DepsSource, type HandlerResult } from '../app/handler-deps';
-import { loadFleet, noticeForecastScope } from '../app/load-fleet';
-import { effectiveDryRun, relatedGroups } from '../app/managed-groups';
+import { noticeForecastScope } from '../app/load-fleet';
+import { relatedGroups } from '../app/managed-groups';
+import { runPipeline } from '../app/pipeline';
 import { recordRestartWindows } from '../app/restart-window';
-import { runPlan } from '../app/run-plan';
 import { lazy } from '../app/runtime';
 
 export type NoticeDeps = BaseDeps;
@@ -46,7 +46,6 @@ export const makeHandler =
         notice.kind === 'lifecycle-launch' || notice.kind === 'lifecycle-terminate'
           ? notice.groupId
           : await deps.ports.capacity.findGroupOfInstance(notice.instanceId);
-      const settings = group === undefined ? undefined : deps.managed.groups.get(group);
       if (group === undefined) {
         log.info('event ignored: the instance is in no Auto Scaling group', keys);
         metrics.metric(MetricName.ignoredEvents, 'Count', 1, { [MetricDimension.noticeKind]: notice.kind });
@@ -54,34 +53,26 @@ export const makeHandler =
       }
 
       // Only the forecasts the planners read here: the noticed instance's and its On-Demand siblings' (noticeForecastScope).
-      const loaded = await loadFleet(deps.ports, deps.managed, {
-        groupIds: relatedGroups(deps.managed, group),
-        forecastScope: noticeForecastScope(notice.instanceId),
-        describeOnly: [notice.instanceId],
+      const outcome = await runPipeline(deps, {
+        handler: HANDLER,
+        notice,
+        now,
+        keys: { ...keys, groupId: group },
+        group,
+        load: { groupIds: relatedGroups(deps.managed, group), forecastScope: noticeForecastScope(notice.instanceId), describeOnly: [notice.instanceId] },
+        check: (loaded) => {
+          if (loaded.fleet.groups.some((g) => g.id === group)) return undefined;
+          log.info('event ignored: the group is not managed by spotwise', { ...keys, groupId: group });
+          metrics.metric(MetricName.ignoredEvents, 'Count', 1, { [MetricDimension.noticeKind]: notice.kind });
+          return { status: 'ignored', reason: `group ${group} is not managed by spotwise`, eventId: notice.eventId };
+        },
+        // A hand-over to a newcomer carries its victim's profile lineage (restart learning), in the same plan.
+        plan: (fleet) =>
+          withLineage(planNoticeResponse(notice, fleet, { now }), fleet, notice.at, notice.kind === 'lifecycle-launch' ? notice.groupId : undefined),
+        mark: true,
       });
-      for (const w of loaded.warnings) log.warn(w, { ...keys, groupId: group });
-      if (!loaded.fleet.groups.some((g) => g.id === group)) {
-        log.info('event ignored: the group is not managed by spotwise', { ...keys, groupId: group });
-        metrics.metric(MetricName.ignoredEvents, 'Count', 1, { [MetricDimension.noticeKind]: notice.kind });
-        return { status: 'ignored', reason: `group ${group} is not managed by spotwise`, eventId: notice.eventId };
-      }
-
-      // A hand-over to a newcomer carries its victim's profile lineage (restart learning), in the same plan.
-      const plan = withLineage(
-        planNoticeResponse(notice, loaded.fleet, { now }),
-        loaded.fleet,
-        notice.at,
-        notice.kind === 'lifecycle-launch' ? notice.groupId : undefined,
-      );
-      // Marked only now: a failed read above throws and is retried by Lambda with nothing done yet; from
-      // here on the plan's effects begin, so a redelivery must not act twice.
-      if (!(await deps.ports.state.markEventProcessed(notice.eventId, now))) {
-        log.info('duplicate event: already processed', keys);
-        return { status: 'duplicate', eventId: notice.eventId };
-      }
-      const policy = settings?.policy ?? loaded.fleet.groups.find((g) => g.id === group)?.policy;
-      const dryRun = effectiveDryRun(deps.dryRun, policy);
-      const { report } = await runPlan({ handler: HANDLER, notice, plan, dryRun, ports: deps.ports, telemetry: deps.telemetry });
+      if (outcome.kind !== 'ran') return outcome.result;
+      const { loaded, plan, report } = outcome;
       await recordRestartWindows(plan.events, loaded.fleet, deps.ports.state, notice.at, now).catch((error: unknown) => {
         log.error('recording the restart window failed', { ...keys, error: (error as Error).message });
       });
@@ -91,14 +82,7 @@ export const makeHandler =
         // From the event's time (when AWS emitted it) to the last call made: what the 120 s warning leaves.
         metrics.metric(MetricName.noticeToLastActionSeconds, 'Seconds', Math.max(0, (report.lastActionAt - notice.at) / 1000));
       }
-      return {
-        status: 'planned',
-        eventId: notice.eventId,
-        noticeKind: notice.kind,
-        dryRun,
-        actions: plan.actions.map((a) => a.kind),
-        succeeded: report.succeeded,
-      };
+      return outcome.result;
     });
   };
 
