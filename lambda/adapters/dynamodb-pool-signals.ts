@@ -1,8 +1,11 @@
-import type { UpdateCommandInput } from '@aws-sdk/lib-dynamodb';
+import { UpdateCommand, type DynamoDBDocumentClient, type UpdateCommandInput } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod';
 import { Keys, TableKey } from '../contracts/table';
 import { parseWith } from '../contracts/validation';
 import type { GroupId, PoolSignal, PoolSignalHistory } from '../core/domain';
+import type { PoolSignalStore } from '../ports/state-store';
+import { dynamoDbTable, queryAll, type DynamoDbTable, type DynamoDbTableOptions } from './dynamodb-table';
+import { ConditionFailedError, translateAwsError } from './errors';
 
 /**
  * How long a pool's signal history is kept after its last signal (DynamoDB TTL). The Advisor's figures are a
@@ -58,3 +61,36 @@ const poolSignalItemSchema = z.object({
 
 export const parsePoolSignalItem = (raw: unknown, groupId: GroupId): PoolSignalHistory =>
   parseWith(poolSignalItemSchema, `pool signal item of group ${groupId}`, raw);
+
+/** PoolSignalStore on the spotwise table: one history item per pool (type × AZ) in its group's partition. */
+export class DynamoDbPoolSignalStore implements PoolSignalStore {
+  private readonly table: DynamoDbTable;
+
+  constructor(client: DynamoDBDocumentClient, options: DynamoDbTableOptions) {
+    this.table = dynamoDbTable(client, options);
+  }
+
+  /** One conditional UpdateItem (poolSignalUpdate); false when the event id is the one last counted. */
+  async recordPoolSignal(groupId: GroupId, signal: PoolSignal): Promise<boolean> {
+    try {
+      await this.table.client.send(new UpdateCommand(poolSignalUpdate(this.table.name, groupId, signal)));
+      return true;
+    } catch (error) {
+      const translated = translateAwsError(
+        `recording the ${signal.signal} ${signal.eventId} of ${signal.instanceId} against pool ${signal.instanceType}@${signal.availabilityZone} of group ${groupId}`,
+        error,
+      );
+      if (translated instanceof ConditionFailedError) return false;
+      throw translated;
+    }
+  }
+
+  async getPoolSignals(groupId: GroupId): Promise<PoolSignalHistory[]> {
+    const items = await queryAll(this.table, `reading the pool signals of group ${groupId}`, {
+      KeyConditionExpression: '#pk = :pk AND begins_with(#sk, :prefix)',
+      ExpressionAttributeNames: { '#pk': TableKey.partition, '#sk': TableKey.sort },
+      ExpressionAttributeValues: { ':pk': Keys.pool(groupId).pk, ':prefix': Keys.poolSignalsPrefix },
+    });
+    return items.map((item) => parsePoolSignalItem(item, groupId));
+  }
+}

@@ -1,895 +1,120 @@
-import {
-  BatchGetCommand,
-  BatchWriteCommand,
-  GetCommand,
-  PutCommand,
-  QueryCommand,
-  type QueryCommandInput,
-  TransactWriteCommand,
-  UpdateCommand,
-  type DynamoDBDocumentClient,
-} from '@aws-sdk/lib-dynamodb';
-import { Keys, PROCESSED_EVENT_TTL_SECONDS, TableKey } from '../contracts/table';
-import { GRID_STEPS_PER_UNIT, checkPoolResources, isOnGrid } from '../core/pool/pool-amounts';
-import {
-  DIMENSIONS,
-  groupId as toGroupId,
-  reservationId as toReservationId,
-  type BehaviourProfile,
-  type Forecast,
-  type GroupId,
-  type InstanceId,
-  type InterruptionRequest,
-  type Loan,
-  type PoolSignal,
-  type PoolSignalHistory,
-  type Reservation,
-  type ReservationId,
-  type ResourcePool,
-  type Resources,
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type {
+  BehaviourProfile,
+  Forecast,
+  GroupId,
+  InstanceId,
+  InterruptionRequest,
+  PoolSignal,
+  PoolSignalHistory,
+  Reservation,
+  ReservationId,
+  ResourcePool,
+  Resources,
 } from '../core/domain';
-import type { Clock } from '../ports/clock';
-import type { ReserveOutcome, StateStore, StoredRequest, StoredRequestStatus } from '../ports/state-store';
-import { DEFAULT_BACKOFF, type BackoffOptions } from './backoff';
-import { chunk } from './chunk';
-import {
-  allocatedAttr,
-  allocatedOf,
-  bodyItem,
-  freeAttr,
-  freeOf,
-  fromAllocationsRecord,
-  fromReservationItem,
-  parseForecastItem,
-  parsePoolItem,
-  parseProfileItem,
-  profileItem,
-  parseRequestItem,
-  parseReservationItem,
-  perDimension,
-  reservedAttr,
-  reservedOf,
-  packAllocations,
-  toReservationItem,
-  type PoolItem,
-} from './dynamodb-items';
-import { parsePoolSignalItem, poolSignalUpdate } from './dynamodb-pool-signals';
-import { Again, cancellationOf, conflictOrFailure, retrying, transact, type RetryPolicy } from './dynamodb-retry';
-import { ConditionFailedError, NotFoundError, callAws, translateAwsError } from './errors';
-import { systemClock } from './system-clock';
+import type { ReserveOutcome, StateStore, StoredRequest } from '../ports/state-store';
+import { DynamoDbEventDeduplication } from './dynamodb-event-dedup';
+import { DynamoDbPoolLedger } from './dynamodb-pool-ledger';
+import { DynamoDbPoolSignalStore } from './dynamodb-pool-signals';
+import { DynamoDbProfileStore } from './dynamodb-profile-store';
+import { DynamoDbRequestStore } from './dynamodb-request-store';
+import type { DynamoDbTableOptions } from './dynamodb-table';
 
-/** Refusal to write a pool whose allocations and reservations exceed its capacity on some dimension. */
-export class PoolOverCommitError extends Error {
-  override readonly name = 'PoolOverCommitError';
-}
+export { PoolOverCommitError, DynamoDbPoolLedger } from './dynamodb-pool-ledger';
+export { BATCH_GET_SIZE, BATCH_WRITE_SIZE, DynamoDbProfileStore } from './dynamodb-profile-store';
+export { DynamoDbRequestStore } from './dynamodb-request-store';
+export { DynamoDbPoolSignalStore } from './dynamodb-pool-signals';
+export { DynamoDbEventDeduplication } from './dynamodb-event-dedup';
+export type { DynamoDbTableOptions } from './dynamodb-table';
 
-/** BatchWriteItem takes at most 25 items, BatchGetItem at most 100 keys (DynamoDB API reference). */
-export const BATCH_WRITE_SIZE = 25;
-export const BATCH_GET_SIZE = 100;
-
-/** Request statuses that keep a request in the open-requests index (what listDueRequests may return). */
-const OPEN_STATUSES: ReadonlySet<StoredRequestStatus> = new Set(['pending', 'deferred']);
-
-export interface DynamoDbStateStoreOptions {
-  readonly tableName: string;
-  /** Used to sweep expired reservations before refusing one. */
-  readonly clock?: Clock;
-  /** Attempts for contended transactions and for batch items DynamoDB left unprocessed. */
-  readonly maxAttempts?: number;
-  readonly backoff?: BackoffOptions;
-}
-
-const DEFAULT_ATTEMPTS = 8;
-
-/** Why a contended write of the pool gave up (the ThrottledError's detail). */
-const stayedContended = (attempts: number): string => `the pool stayed contended for ${attempts} attempts; retry later`;
+export type DynamoDbStateStoreOptions = DynamoDbTableOptions;
 
 /**
- * Expression attribute names of the counters a reservation or release touches. Every name is aliased so
- * none can collide with a DynamoDB reserved word, and only names the expressions use are sent: DynamoDB
- * rejects unused ExpressionAttributeNames with a ValidationException.
- */
-const reservationNames = (): Record<string, string> => {
-  const names: Record<string, string> = { '#pk': TableKey.partition, '#version': 'version' };
-  for (const d of DIMENSIONS) {
-    names[`#${freeAttr(d)}`] = freeAttr(d);
-    names[`#${reservedAttr(d)}`] = reservedAttr(d);
-  }
-  return names;
-};
-
-const amountValues = (amount: Resources): Record<string, number> => Object.fromEntries(DIMENSIONS.map((d) => [`:${d}`, amount[d]]));
-
-/**
- * StateStore on one DynamoDB table (DESIGN.md §5; keys in lambda/contracts/table.ts).
- *
- * A reservation is ONE TransactWriteItems: put the reservation item (attribute_not_exists) and update
- * the pool item with `free_<dim> >= :amount` on every dimension, decrementing free and incrementing
- * reserved in the same update, so two handlers can never over-commit. When DynamoDB cancels it,
- * CancellationReasons (in request order) say which part failed: the put → the id is already held
- * (idempotent success), the pool update → it does not fit (refused with the shortfall from a fresh,
- * consistent read), TransactionConflict → retried with jittered backoff. A reservation that borrows from
- * lower-priority instances (Reservation.loans) also moves their allocations, which live in one packed attribute:
- * that transaction rewrites the pool item under the version it read (reserveWithLoans, release).
- *
- * Why not Powertools idempotency for processed events: it wraps a whole function and stores its result;
- * spotwise only needs "has this event id been seen", which one conditional put answers.
+ * StateStore on one DynamoDB table (DESIGN.md §5; keys in lambda/contracts/table.ts): the adapter of each
+ * capability, on the same client and table, behind the one port the handlers are given. Code that needs only some
+ * capabilities can take the adapter of each instead (DynamoDbPoolLedger, DynamoDbProfileStore — profiles and
+ * forecasts —, DynamoDbRequestStore, DynamoDbPoolSignalStore, DynamoDbEventDeduplication).
  */
 export class DynamoDbStateStore implements StateStore {
-  private readonly tableName: string;
-  private readonly clock: Clock;
-  private readonly retry: RetryPolicy;
+  private readonly ledger: DynamoDbPoolLedger;
+  private readonly profiles: DynamoDbProfileStore;
+  private readonly requests: DynamoDbRequestStore;
+  private readonly signals: DynamoDbPoolSignalStore;
+  private readonly events: DynamoDbEventDeduplication;
 
-  constructor(
-    private readonly client: DynamoDBDocumentClient,
-    options: DynamoDbStateStoreOptions,
-  ) {
-    if (options.tableName.trim() === '') throw new RangeError('tableName must not be empty (got "")');
-    this.tableName = options.tableName;
-    this.clock = options.clock ?? systemClock;
-    this.retry = { maxAttempts: options.maxAttempts ?? DEFAULT_ATTEMPTS, backoff: options.backoff ?? DEFAULT_BACKOFF };
+  constructor(client: DynamoDBDocumentClient, options: DynamoDbStateStoreOptions) {
+    this.ledger = new DynamoDbPoolLedger(client, options);
+    this.profiles = new DynamoDbProfileStore(client, options);
+    this.requests = new DynamoDbRequestStore(client, options);
+    this.signals = new DynamoDbPoolSignalStore(client, options);
+    this.events = new DynamoDbEventDeduplication(client, options);
   }
 
-  // -------------------------------------------------------------------------------------------
-  // Pools and reservations
-  // -------------------------------------------------------------------------------------------
-
-  /**
-   * The pool item and its reservation items. They are read separately (a Query cannot join a
-   * transaction), so the pool's version is read again after the Query: every reservation write bumps
-   * it in the same transaction, so an unchanged version means the ledger read is the one it counts.
-   */
-  async getPool(groupId: GroupId): Promise<ResourcePool | undefined> {
-    const operation = `reading the pool of group ${groupId}`;
-    return retrying(this.retry, {
-      operation,
-      attempt: async () => {
-        const before = await this.readPoolItem(groupId, operation);
-        if (before === undefined) return undefined;
-        const reservations = await this.queryReservations(groupId, operation);
-        const after = await this.readPoolItem(groupId, operation);
-        if (after === undefined) return undefined;
-        if (after.version !== before.version) return Again.afterBackoff;
-        return {
-          groupId,
-          capacity: perDimension((d) => after.capacity[d]),
-          allocations: fromAllocationsRecord(after.allocations),
-          reservations: new Map(reservations.map((r) => [r.id, r])),
-          version: after.version,
-        };
-      },
-      exhausted: (attempts) => `the pool kept changing during ${attempts} reads; retry later`,
-    });
+  getPool(groupId: GroupId): Promise<ResourcePool | undefined> {
+    return this.ledger.getPool(groupId);
   }
 
-  /** Creates the pool (free = capacity) or changes its capacity, keeping allocations and reservations. */
-  async putPoolCapacity(groupId: GroupId, capacity: Resources): Promise<void> {
-    const operation = `setting the capacity of group ${groupId}'s pool`;
-    const cap = checkPoolResources(capacity, `pool ${groupId} capacity`, 'down');
-    await this.updatePoolOptimistically(groupId, operation, async (item) => {
-      if (item === undefined) {
-        await callAws(operation, () =>
-          this.client.send(
-            new PutCommand({
-              TableName: this.tableName,
-              Item: {
-                ...Keys.pool(groupId),
-                kind: 'pool',
-                groupId,
-                capacity: { ...cap },
-                allocations: packAllocations(new Map(), groupId),
-                version: 1,
-                ...Object.fromEntries(
-                  DIMENSIONS.flatMap((d) => [
-                    [freeAttr(d), cap[d]],
-                    [reservedAttr(d), 0],
-                    [allocatedAttr(d), 0],
-                  ]),
-                ),
-              },
-              ConditionExpression: 'attribute_not_exists(#pk)',
-              ExpressionAttributeNames: { '#pk': TableKey.partition },
-            }),
-          ),
-        );
-        return;
-      }
-      await this.rewritePool(item, cap, allocatedOf(item), { capacity: { ...cap } }, operation);
-    });
+  putPoolCapacity(groupId: GroupId, capacity: Resources): Promise<void> {
+    return this.ledger.putPoolCapacity(groupId, capacity);
   }
 
-  /** Replaces the allocations of running instances and recomputes free = capacity − allocated − reserved. */
-  async putAllocations(groupId: GroupId, allocations: ReadonlyMap<InstanceId, Resources>): Promise<void> {
-    const operation = `recording the allocations of ${allocations.size} instance(s) in group ${groupId}'s pool`;
-    const checked = new Map([...allocations.entries()].map(([id, r]) => [id, checkPoolResources(r, `allocation of ${id}`, 'up')]));
-    const total = perDimension((d) => [...checked.values()].reduce((sum, r) => sum + r[d], 0));
-    // Packed once (a pool too large for one item is refused before any read), written on every attempt.
-    const packed = packAllocations(checked, groupId);
-    await this.updatePoolOptimistically(groupId, operation, async (item) => {
-      if (item === undefined) throw new NotFoundError(operation, undefined, `group ${groupId} has no pool (put its capacity first)`);
-      await this.rewritePool(item, item.capacity, total, { allocations: packed }, operation);
-    });
+  putAllocations(groupId: GroupId, allocations: ReadonlyMap<InstanceId, Resources>): Promise<void> {
+    return this.ledger.putAllocations(groupId, allocations);
   }
 
-  async reserve(reservation: Reservation): Promise<ReserveOutcome> {
-    const operation = `reserving capacity for ${reservation.instanceId} in group ${reservation.groupId} (reservation ${reservation.id})`;
-    const stored = checkReservation(reservation, operation);
-    if (stored.loans !== undefined) return this.reserveWithLoans(stored, stored.loans, operation);
-    let swept = false;
-    return retrying(this.retry, {
-      operation,
-      attempt: async () => {
-        await transact(this.client, operation, [
-          {
-            Put: {
-              TableName: this.tableName,
-              Item: toReservationItem(stored),
-              ConditionExpression: 'attribute_not_exists(#pk)',
-              ExpressionAttributeNames: { '#pk': TableKey.partition },
-            },
-          },
-          {
-            Update: {
-              TableName: this.tableName,
-              Key: Keys.pool(stored.groupId),
-              UpdateExpression: `SET ${DIMENSIONS.map((d) => `#${freeAttr(d)} = #${freeAttr(d)} - :${d}, #${reservedAttr(d)} = #${reservedAttr(d)} + :${d}`).join(', ')}, #version = #version + :one`,
-              ConditionExpression: `attribute_exists(#pk) AND ${DIMENSIONS.map((d) => `#${freeAttr(d)} >= :${d}`).join(' AND ')}`,
-              ExpressionAttributeNames: reservationNames(),
-              ExpressionAttributeValues: { ...amountValues(stored.amount), ':one': 1 },
-            },
-          },
-        ]);
-        return { kind: 'reserved', reservation: stored };
-      },
-      retry: async (error): Promise<ReserveOutcome | Again> => {
-        const cancelled = cancellationOf(error);
-        const [putCode, poolCode] = cancelled.codes;
-        if (putCode === 'ConditionalCheckFailed') {
-          const held = await this.readReservation(stored.groupId, stored.id, operation);
-          // Released between the two calls: try again.
-          return held !== undefined ? { kind: 'already-reserved', reservation: held } : Again.atOnce;
-        }
-        if (poolCode !== 'ConditionalCheckFailed') return conflictOrFailure(cancelled);
-        const item = await this.readPoolItem(stored.groupId, operation);
-        // No pool: nothing is known about the group's capacity, so everything is short (fail closed).
-        if (item === undefined) return { kind: 'refused', shortfall: { ...stored.amount } };
-        const short = perDimension((d) => Math.max(0, stored.amount[d] - freeOf(item)[d]));
-        // Capacity was freed since the attempt: try again.
-        if (!DIMENSIONS.some((d) => short[d] > 0)) return Again.atOnce;
-        // An expired reservation must not be the reason for a refusal: sweep once, then decide.
-        if (!swept) {
-          swept = true;
-          const released = await this.sweepExpired(stored.groupId, this.clock.now());
-          if (released.length > 0) return Again.atOnce;
-        }
-        return { kind: 'refused', shortfall: short };
-      },
-      exhausted: stayedContended,
-    });
+  reserve(reservation: Reservation): Promise<ReserveOutcome> {
+    return this.ledger.reserve(reservation);
   }
 
-  /**
-   * A reservation that borrows (DESIGN.md §2, lambda/core/pool/borrowing.ts): ONE TransactWriteItems that puts the
-   * reservation item (attribute_not_exists, idempotent as above) and rewrites the pool item under the version just
-   * read — each lender's allocation reduced by its loan in the packed `allocations`, allocated − Σloans,
-   * reserved + amount, free − (amount − Σloans). The loans live inside one packed attribute that no condition
-   * expression can test, so the checks are made on the fresh read and the version condition makes them hold at
-   * the write; a write that moved the pool in between cancels it and it is decided again from a fresh read.
-   *
-   * Refused, never thrown, as the core's `tryReserve` after `loanDeficit` (what the in-memory store does):
-   * - a lender without an allocation, or holding less than its loan on some dimension (the plan saw an older
-   *   pool) → shortfall = per dimension Σ max(0, loan − what the lender holds), 0 for a lender that left;
-   * - else free < amount − Σloans on some dimension → shortfall = amount − Σloans − free there.
-   * Before refusing, expired reservations are swept once (their loans may be what a lender is missing), and a
-   * reservation already held under this id wins (already-reserved, as the put's condition would say).
-   */
-  private async reserveWithLoans(stored: Reservation, loans: readonly Loan[], operation: string): Promise<ReserveOutcome> {
-    const lent = sumOf(loans.map((l) => l.amount));
-    // What the pool's free capacity must supply: the rest of the amount comes from the lenders' allocations.
-    const fromFree = perDimension((d) => stored.amount[d] - lent[d]);
-    let swept = false;
-    return retrying(this.retry, {
-      operation,
-      attempt: async () => {
-        const item = await this.readPoolItem(stored.groupId, operation);
-        // No pool: nothing is known about the group's capacity, so everything is short (fail closed).
-        if (item === undefined) return this.heldOrRefused(stored, { ...stored.amount }, operation);
-        const shortfall = loanRefusal(item, loans, fromFree);
-        if (shortfall !== undefined) {
-          // An expired reservation must not be the reason for a refusal: sweep once, then decide.
-          if (!swept) {
-            swept = true;
-            const released = await this.sweepExpired(stored.groupId, this.clock.now());
-            if (released.length > 0) return Again.atOnce;
-          }
-          return this.heldOrRefused(stored, shortfall, operation);
-        }
-        // Every lender holds at least its loan (loanRefusal), so no allocation goes below 0.
-        const allocations = { ...item.allocations };
-        for (const loan of loans) allocations[loan.lender] = perDimension((d) => (item.allocations[loan.lender]?.[d] ?? 0) - loan.amount[d]);
-        const poolUpdate = this.movePool(item, allocations, { free: ['-', fromFree], reserved: ['+', stored.amount], allocated: ['-', lent] });
-        await transact(this.client, operation, [
-          {
-            Put: {
-              TableName: this.tableName,
-              Item: toReservationItem(stored),
-              ConditionExpression: 'attribute_not_exists(#pk)',
-              ExpressionAttributeNames: { '#pk': TableKey.partition },
-            },
-          },
-          poolUpdate,
-        ]);
-        return { kind: 'reserved', reservation: stored };
-      },
-      retry: async (error): Promise<ReserveOutcome | Again> => {
-        const cancelled = cancellationOf(error);
-        const [putCode, poolCode] = cancelled.codes;
-        if (putCode === 'ConditionalCheckFailed') {
-          const held = await this.readReservation(stored.groupId, stored.id, operation);
-          // Released between the two calls: try again.
-          return held !== undefined ? { kind: 'already-reserved', reservation: held } : Again.atOnce;
-        }
-        // The pool's version moved (a reservation, release, hand-over or refresh committed since the read): decide again.
-        return poolCode === 'ConditionalCheckFailed' ? Again.afterBackoff : conflictOrFailure(cancelled);
-      },
-      exhausted: stayedContended,
-    });
+  release(groupId: GroupId, id: ReservationId): Promise<boolean> {
+    return this.ledger.release(groupId, id);
   }
 
-  /** A refusal, unless the reservation is already held under its id (then that one wins, as a put's condition would say). */
-  private async heldOrRefused(stored: Reservation, shortfall: Resources, operation: string): Promise<ReserveOutcome> {
-    const held = await this.readReservation(stored.groupId, stored.id, operation);
-    return held !== undefined ? { kind: 'already-reserved', reservation: held } : { kind: 'refused', shortfall };
+  handOver(groupId: GroupId, id: ReservationId, instanceId: InstanceId): Promise<boolean> {
+    return this.ledger.handOver(groupId, id, instanceId);
   }
 
-  /**
-   * Deletes the reservation and returns its amount to the pool in one transaction. Idempotent: the
-   * delete is conditioned on the item existing, so of two concurrent releases exactly one returns true.
-   * A reservation with loans also gives each loan back to its lender, if the lender still has an allocation
-   * (one that left gets nothing back, as the core's releaseReservation): the packed allocations are rewritten
-   * under the version read — allocated + returned, reserved − amount, free + (amount − returned) — and a write
-   * that moved the pool in between makes it retry from a fresh read.
-   */
-  async release(groupId: GroupId, id: ReservationId): Promise<boolean> {
-    const operation = `releasing reservation ${id} in group ${groupId}`;
-    let held: Reservation | undefined;
-    return retrying(this.retry, {
-      operation,
-      attempt: async () => {
-        held = await this.readReservation(groupId, id, operation);
-        if (held === undefined) return false;
-        const poolUpdate =
-          held.loans === undefined
-            ? {
-                Update: {
-                  TableName: this.tableName,
-                  Key: Keys.pool(groupId),
-                  UpdateExpression: `SET ${DIMENSIONS.map((d) => `#${freeAttr(d)} = #${freeAttr(d)} + :${d}, #${reservedAttr(d)} = #${reservedAttr(d)} - :${d}`).join(', ')}, #version = #version + :one`,
-                  ConditionExpression: 'attribute_exists(#pk)',
-                  ExpressionAttributeNames: reservationNames(),
-                  ExpressionAttributeValues: { ...amountValues(held.amount), ':one': 1 },
-                },
-              }
-            : await this.returnLoans(held, held.loans, operation);
-        await transact(this.client, operation, [this.deleteHeldReservation(groupId, id), poolUpdate]);
-        return true;
-      },
-      retry: (error) => {
-        const cancelled = cancellationOf(error);
-        const [deleteCode, poolCode] = cancelled.codes;
-        if (deleteCode === 'ConditionalCheckFailed') return false;
-        if (poolCode !== 'ConditionalCheckFailed') return conflictOrFailure(cancelled);
-        // With loans the condition is also on the version read: it moved, so retry from a fresh read (which
-        // reports a pool item that is gone).
-        if (held?.loans === undefined) throw new NotFoundError(operation, cancelled.cause, `group ${groupId} has no pool item, but reservation ${id} exists`);
-        return Again.afterBackoff;
-      },
-      exhausted: stayedContended,
-    });
+  sweepExpired(groupId: GroupId, now: number): Promise<ReservationId[]> {
+    return this.ledger.sweepExpired(groupId, now);
   }
 
-  /** The pool update that releases a reservation with loans, computed on a fresh read of the pool (see release). */
-  private async returnLoans(held: Reservation, loans: readonly Loan[], operation: string) {
-    const item = await this.readPoolItem(held.groupId, operation);
-    if (item === undefined) throw new NotFoundError(operation, undefined, `group ${held.groupId} has no pool item, but reservation ${held.id} exists`);
-    const allocations = { ...item.allocations };
-    const returned: Resources[] = [];
-    for (const loan of loans) {
-      const current = allocations[loan.lender];
-      if (current === undefined) continue; // the lender left the group: nothing goes back to it
-      allocations[loan.lender] = perDimension((d) => current[d] + loan.amount[d]);
-      returned.push(loan.amount);
-    }
-    const back = sumOf(returned);
-    return this.movePool(item, allocations, {
-      free: ['+', perDimension((d) => held.amount[d] - back[d])],
-      reserved: ['-', held.amount],
-      allocated: ['+', back],
-    });
+  getProfiles(ids: readonly InstanceId[]): Promise<Map<InstanceId, BehaviourProfile>> {
+    return this.profiles.getProfiles(ids);
   }
 
-  /**
-   * The pool-item half of a transaction that moves capacity between allocations and the ledger: the packed
-   * allocations rewritten whole and each counter moved by the given amount, conditioned on the version that was
-   * read (a write in between cancels it). Grid amounts: DynamoDB's decimal arithmetic on them is exact.
-   */
-  private movePool(
-    item: PoolItem,
-    allocations: Readonly<Record<string, Resources>>,
-    moves: Readonly<Record<'free' | 'reserved' | 'allocated', readonly ['+' | '-', Resources]>>,
-  ) {
-    const names: Record<string, string> = { '#pk': TableKey.partition, '#version': 'version', '#allocations': 'allocations' };
-    const values: Record<string, unknown> = { ':expected': item.version, ':one': 1, ':allocations': packAllocations(allocations, toGroupId(item.groupId)) };
-    const sets: string[] = ['#allocations = :allocations', '#version = #version + :one'];
-    for (const d of DIMENSIONS) {
-      for (const [counter, attr] of [
-        ['free', freeAttr(d)],
-        ['reserved', reservedAttr(d)],
-        ['allocated', allocatedAttr(d)],
-      ] as const) {
-        const [sign, amount] = moves[counter];
-        names[`#${attr}`] = attr;
-        values[`:${attr}`] = amount[d];
-        sets.push(`#${attr} = #${attr} ${sign} :${attr}`);
-      }
-    }
-    return {
-      Update: {
-        TableName: this.tableName,
-        Key: Keys.pool(item.groupId),
-        UpdateExpression: `SET ${sets.join(', ')}`,
-        ConditionExpression: 'attribute_exists(#pk) AND #version = :expected',
-        ExpressionAttributeNames: names,
-        ExpressionAttributeValues: values,
-      },
-    };
+  putProfiles(profiles: readonly BehaviourProfile[]): Promise<void> {
+    return this.profiles.putProfiles(profiles);
   }
 
-  /**
-   * The hand-over as ONE TransactWriteItems (DESIGN.md flow 4): delete the reservation item (it must exist:
-   * of concurrent hand-overs of one reservation exactly one wins) and, on the pool item conditioned on the
-   * version that was read, set the instance's allocation to max(current, reserved) and move the counters —
-   * reserved − amount, allocated + (new − old), free + amount − (new − old). The new allocation never exceeds
-   * the old one plus the amount, so free never falls: the pool never passes through a state that counts the
-   * capacity twice, and never over-commits. A concurrent write to the pool makes it retry from a fresh read.
-   */
-  async handOver(groupId: GroupId, id: ReservationId, instanceId: InstanceId): Promise<boolean> {
-    const operation = `handing reservation ${id} in group ${groupId} over to ${instanceId}`;
-    return retrying(this.retry, {
-      operation,
-      attempt: async () => {
-        const held = await this.readReservation(groupId, id, operation);
-        if (held === undefined) return false;
-        const item = await this.readPoolItem(groupId, operation);
-        if (item === undefined) throw new NotFoundError(operation, undefined, `group ${groupId} has no pool item, but reservation ${id} exists`);
-        const before = item.allocations[instanceId];
-        const after = perDimension((d) => Math.max(before?.[d] ?? 0, held.amount[d]));
-        // The allocations are one packed attribute: rewritten whole, under the version that was read.
-        const names: Record<string, string> = { '#pk': TableKey.partition, '#version': 'version', '#allocations': 'allocations' };
-        const values: Record<string, unknown> = {
-          ':expected': item.version,
-          ':one': 1,
-          ':allocations': packAllocations({ ...item.allocations, [instanceId]: { ...after } }, groupId),
-        };
-        const sets: string[] = ['#allocations = :allocations', '#version = #version + :one'];
-        for (const d of DIMENSIONS) {
-          const grown = after[d] - (before?.[d] ?? 0);
-          names[`#${freeAttr(d)}`] = freeAttr(d);
-          names[`#${reservedAttr(d)}`] = reservedAttr(d);
-          names[`#${allocatedAttr(d)}`] = allocatedAttr(d);
-          // Grid amounts: these differences are exact, like DynamoDB's own arithmetic on the same item.
-          values[`:free_${d}`] = held.amount[d] - grown;
-          values[`:reserved_${d}`] = held.amount[d];
-          values[`:allocated_${d}`] = grown;
-          sets.push(
-            `#${freeAttr(d)} = #${freeAttr(d)} + :free_${d}`,
-            `#${reservedAttr(d)} = #${reservedAttr(d)} - :reserved_${d}`,
-            `#${allocatedAttr(d)} = #${allocatedAttr(d)} + :allocated_${d}`,
-          );
-        }
-        await transact(this.client, operation, [
-          this.deleteHeldReservation(groupId, id),
-          {
-            Update: {
-              TableName: this.tableName,
-              Key: Keys.pool(groupId),
-              UpdateExpression: `SET ${sets.join(', ')}`,
-              ConditionExpression: 'attribute_exists(#pk) AND #version = :expected',
-              ExpressionAttributeNames: names,
-              ExpressionAttributeValues: values,
-            },
-          },
-        ]);
-        return true;
-      },
-      retry: (error) => {
-        const cancelled = cancellationOf(error);
-        const [deleteCode, poolCode] = cancelled.codes;
-        if (deleteCode === 'ConditionalCheckFailed') return false;
-        // The pool's version moved (a reservation, release or refresh committed in between): recompute from a fresh read.
-        return poolCode === 'ConditionalCheckFailed' ? Again.afterBackoff : conflictOrFailure(cancelled);
-      },
-      exhausted: stayedContended,
-    });
+  getForecasts(ids: readonly InstanceId[]): Promise<Map<InstanceId, Forecast>> {
+    return this.profiles.getForecasts(ids);
   }
 
-  /** The transaction item that deletes a reservation only if it is still held (of concurrent callers exactly one wins). */
-  private deleteHeldReservation(groupId: GroupId, id: ReservationId) {
-    return {
-      Delete: {
-        TableName: this.tableName,
-        Key: Keys.reservation(groupId, id),
-        ConditionExpression: 'attribute_exists(#pk)',
-        ExpressionAttributeNames: { '#pk': TableKey.partition },
-      },
-    };
+  putForecasts(forecasts: readonly Forecast[]): Promise<void> {
+    return this.profiles.putForecasts(forecasts);
   }
 
-  /** Releases every reservation with expiresAt ≤ now (live strictly before its expiry, as in the core). */
-  async sweepExpired(groupId: GroupId, now: number): Promise<ReservationId[]> {
-    const operation = `sweeping expired reservations of group ${groupId}`;
-    const expired = (await this.queryReservations(groupId, operation)).filter((r) => r.expiresAt <= now);
-    const released: ReservationId[] = [];
-    for (const r of expired) {
-      if (await this.release(groupId, r.id)) released.push(r.id);
-    }
-    return released;
+  getRequest(id: InterruptionRequest['requestId']): Promise<StoredRequest | undefined> {
+    return this.requests.getRequest(id);
   }
 
-  // -------------------------------------------------------------------------------------------
-  // Profiles, forecasts, requests
-  // -------------------------------------------------------------------------------------------
-
-  async getProfiles(ids: readonly InstanceId[]): Promise<Map<InstanceId, BehaviourProfile>> {
-    return this.getRecords(ids, Keys.profile, parseProfileItem, `reading the profiles of ${ids.length} instance(s)`);
+  putRequest(request: StoredRequest): Promise<void> {
+    return this.requests.putRequest(request);
   }
 
-  async putProfiles(profiles: readonly BehaviourProfile[]): Promise<void> {
-    const items = profiles.map(profileItem);
-    await this.batchPut(items, `storing the profiles of ${profiles.length} instance(s)`);
+  listDueRequests(now: number): Promise<StoredRequest[]> {
+    return this.requests.listDueRequests(now);
   }
 
-  async getForecasts(ids: readonly InstanceId[]): Promise<Map<InstanceId, Forecast>> {
-    return this.getRecords(ids, Keys.forecast, parseForecastItem, `reading the forecasts of ${ids.length} instance(s)`);
+  recordPoolSignal(groupId: GroupId, signal: PoolSignal): Promise<boolean> {
+    return this.signals.recordPoolSignal(groupId, signal);
   }
 
-  /** One batched read of per-instance records (profiles, forecasts); absent items are left out of the map. */
-  private async getRecords<T>(
-    ids: readonly InstanceId[],
-    keyOf: (id: string) => { readonly pk: string; readonly sk: string },
-    parse: (raw: unknown, id: string) => T,
-    operation: string,
-  ): Promise<Map<InstanceId, T>> {
-    const items = await this.batchGet(
-      ids.map((id) => keyOf(id)),
-      operation,
-    );
-    const out = new Map<InstanceId, T>();
-    for (const id of ids) {
-      const raw = items.get(keyString(keyOf(id)));
-      if (raw !== undefined) out.set(id, parse(raw, id));
-    }
-    return out;
+  getPoolSignals(groupId: GroupId): Promise<PoolSignalHistory[]> {
+    return this.signals.getPoolSignals(groupId);
   }
 
-  async putForecasts(forecasts: readonly Forecast[]): Promise<void> {
-    const items = forecasts.map((f) =>
-      bodyItem(Keys.forecast(f.instanceId), 'forecast', `forecast of ${f.instanceId}`, f, { instanceId: f.instanceId, forecastKind: f.kind, madeAt: f.madeAt }),
-    );
-    await this.batchPut(items, `storing the forecasts of ${forecasts.length} instance(s)`);
-  }
-
-  async getRequest(id: InterruptionRequest['requestId']): Promise<StoredRequest | undefined> {
-    const operation = `reading interruption request ${id}`;
-    const response = await callAws(operation, () =>
-      this.client.send(new GetCommand({ TableName: this.tableName, Key: Keys.request(id), ConsistentRead: true })),
-    );
-    return response.Item === undefined ? undefined : parseRequestItem(response.Item, id);
-  }
-
-  /**
-   * Stores the request and, in the same transaction, keeps its entry in the open-requests partition
-   * in step: present while pending or deferred, deleted otherwise.
-   */
-  async putRequest(request: StoredRequest): Promise<void> {
-    const id = request.request.requestId;
-    const operation = `storing interruption request ${id} (${request.status})`;
-    const attributes = {
-      requestId: id,
-      status: request.status,
-      updatedAt: request.updatedAt,
-      requestedAt: request.request.requestedAt,
-      ...(request.retryAt !== undefined ? { retryAt: request.retryAt } : {}),
-    };
-    const main = bodyItem(Keys.request(id), 'request', `request ${id}`, request, attributes);
-    const index = OPEN_STATUSES.has(request.status)
-      ? { Put: { TableName: this.tableName, Item: { ...main, ...Keys.openRequest(id), kind: 'open-request' } } }
-      : { Delete: { TableName: this.tableName, Key: Keys.openRequest(id) } };
-    await callAws(operation, () => this.client.send(new TransactWriteCommand({ TransactItems: [{ Put: { TableName: this.tableName, Item: main } }, index] })));
-  }
-
-  /**
-   * Pending requests, and deferred ones whose retryAt has come (a deferred request without retryAt is
-   * retried on every pass); oldest retry first, then oldest request, as the in-memory store orders them.
-   */
-  async listDueRequests(now: number): Promise<StoredRequest[]> {
-    const operation = 'listing due interruption requests';
-    const partition = Keys.openRequest('').pk;
-    const items = await this.queryAll(operation, {
-      KeyConditionExpression: '#pk = :pk',
-      FilterExpression: '#status = :pending OR attribute_not_exists(#retryAt) OR #retryAt <= :now',
-      ExpressionAttributeNames: { '#pk': TableKey.partition, '#status': 'status', '#retryAt': 'retryAt' },
-      ExpressionAttributeValues: { ':pk': partition, ':pending': 'pending', ':now': now },
-    });
-    return items
-      .map((item) => parseRequestItem(item, String(item.requestId)))
-      .filter((r) => r.status === 'pending' || (r.status === 'deferred' && (r.retryAt ?? -Infinity) <= now))
-      .sort((a, b) => (a.retryAt ?? -Infinity) - (b.retryAt ?? -Infinity) || a.request.requestedAt - b.request.requestedAt);
-  }
-
-  /** One conditional UpdateItem (dynamodb-pool-signals.ts); false when the event id is the one last counted. */
-  async recordPoolSignal(groupId: GroupId, signal: PoolSignal): Promise<boolean> {
-    try {
-      await this.client.send(new UpdateCommand(poolSignalUpdate(this.tableName, groupId, signal)));
-      return true;
-    } catch (error) {
-      const translated = translateAwsError(
-        `recording the ${signal.signal} ${signal.eventId} of ${signal.instanceId} against pool ${signal.instanceType}@${signal.availabilityZone} of group ${groupId}`,
-        error,
-      );
-      if (translated instanceof ConditionFailedError) return false;
-      throw translated;
-    }
-  }
-
-  async getPoolSignals(groupId: GroupId): Promise<PoolSignalHistory[]> {
-    const items = await this.queryAll(`reading the pool signals of group ${groupId}`, {
-      KeyConditionExpression: '#pk = :pk AND begins_with(#sk, :prefix)',
-      ExpressionAttributeNames: { '#pk': TableKey.partition, '#sk': TableKey.sort },
-      ExpressionAttributeValues: { ':pk': Keys.pool(groupId).pk, ':prefix': Keys.poolSignalsPrefix },
-    });
-    return items.map((item) => parsePoolSignalItem(item, groupId));
-  }
-
-  /**
-   * Conditional put of the event id with a TTL. DynamoDB deletes expired items lazily (within days), so
-   * an item whose TTL has passed counts as absent, as the in-memory store treats it.
-   */
-  async markEventProcessed(eventId: string, now: number): Promise<boolean> {
-    const nowSeconds = Math.floor(now / 1000);
-    try {
-      await this.client.send(
-        new PutCommand({
-          TableName: this.tableName,
-          Item: {
-            ...Keys.processedEvent(eventId),
-            kind: 'processed-event',
-            eventId,
-            processedAt: now,
-            [TableKey.ttl]: nowSeconds + PROCESSED_EVENT_TTL_SECONDS,
-          },
-          ConditionExpression: 'attribute_not_exists(#pk) OR #ttl <= :now',
-          ExpressionAttributeNames: { '#pk': TableKey.partition, '#ttl': TableKey.ttl },
-          ExpressionAttributeValues: { ':now': nowSeconds },
-        }),
-      );
-      return true;
-    } catch (error) {
-      const translated = translateAwsError(`marking event ${eventId} processed`, error);
-      if (translated instanceof ConditionFailedError) return false;
-      throw translated;
-    }
-  }
-
-  // -------------------------------------------------------------------------------------------
-  // Helpers
-  // -------------------------------------------------------------------------------------------
-
-  private async readPoolItem(groupId: GroupId, operation: string): Promise<PoolItem | undefined> {
-    const response = await callAws(operation, () =>
-      this.client.send(new GetCommand({ TableName: this.tableName, Key: Keys.pool(groupId), ConsistentRead: true })),
-    );
-    return response.Item === undefined ? undefined : parsePoolItem(response.Item, groupId);
-  }
-
-  private async readReservation(groupId: GroupId, id: ReservationId, operation: string): Promise<Reservation | undefined> {
-    const response = await callAws(operation, () =>
-      this.client.send(new GetCommand({ TableName: this.tableName, Key: Keys.reservation(groupId, id), ConsistentRead: true })),
-    );
-    return response.Item === undefined ? undefined : fromReservationItem(parseReservationItem(response.Item, `reservation item ${id} of group ${groupId}`));
-  }
-
-  private async queryReservations(groupId: GroupId, operation: string): Promise<Reservation[]> {
-    const items = await this.queryAll(operation, {
-      KeyConditionExpression: '#pk = :pk AND begins_with(#sk, :prefix)',
-      ExpressionAttributeNames: { '#pk': TableKey.partition, '#sk': TableKey.sort },
-      ExpressionAttributeValues: { ':pk': Keys.pool(groupId).pk, ':prefix': Keys.reservationPrefix },
-    });
-    return items.map((item) => fromReservationItem(parseReservationItem(item, `a reservation item of group ${groupId}`)));
-  }
-
-  /** A strongly consistent Query of this table, following LastEvaluatedKey to the last page. */
-  private async queryAll(
-    operation: string,
-    input: Pick<QueryCommandInput, 'KeyConditionExpression' | 'FilterExpression' | 'ExpressionAttributeNames' | 'ExpressionAttributeValues'>,
-  ): Promise<Record<string, unknown>[]> {
-    const items: Record<string, unknown>[] = [];
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      const exclusiveStartKey = startKey;
-      const response = await callAws(operation, () =>
-        this.client.send(
-          new QueryCommand({
-            TableName: this.tableName,
-            ...input,
-            ConsistentRead: true,
-            ...(exclusiveStartKey !== undefined ? { ExclusiveStartKey: exclusiveStartKey } : {}),
-          }),
-        ),
-      );
-      items.push(...((response.Items ?? []) as Record<string, unknown>[]));
-      startKey = response.LastEvaluatedKey;
-    } while (startKey !== undefined);
-    return items;
-  }
-
-  /**
-   * Read-modify-write of the pool item guarded by its version: a reservation or release committing in
-   * between bumps the version, the condition fails, and the write is recomputed from a fresh read.
-   */
-  private async updatePoolOptimistically(groupId: GroupId, operation: string, write: (item: PoolItem | undefined) => Promise<void>): Promise<void> {
-    await retrying(this.retry, {
-      operation,
-      attempt: async () => write(await this.readPoolItem(groupId, operation)),
-      // The write's calls are translated (callAws): a failed condition means the version moved.
-      retry: (error) => {
-        if (error instanceof ConditionFailedError) return Again.afterBackoff;
-        throw error;
-      },
-      exhausted: (attempts) => `the pool kept changing for ${attempts} attempts; retry later`,
-    });
-  }
-
-  /** Writes capacity/allocations and the derived counters, conditioned on the version that was read. */
-  private async rewritePool(item: PoolItem, capacity: Resources, allocated: Resources, fields: Record<string, unknown>, operation: string): Promise<void> {
-    const reserved = reservedOf(item);
-    // Reservations committed since the caller planned these allocations may leave no room for them: never
-    // write an over-committed pool (free < 0). The caller (the profiler) recomputes from a fresh read next tick.
-    const over = DIMENSIONS.filter((d) => capacity[d] - allocated[d] - reserved[d] < 0);
-    if (over.length > 0) {
-      throw new PoolOverCommitError(
-        `pool of group ${item.groupId} would be over-committed on ${over.map((d) => `${d} (capacity ${capacity[d]}, allocated ${allocated[d]}, reserved ${reserved[d]})`).join(', ')}; not written`,
-      );
-    }
-    const sets: string[] = [];
-    const names: Record<string, string> = { '#version': 'version' };
-    const values: Record<string, unknown> = { ':expected': item.version, ':one': 1 };
-    for (const [name, value] of Object.entries(fields)) {
-      sets.push(`#${name} = :${name}`);
-      names[`#${name}`] = name;
-      values[`:${name}`] = value;
-    }
-    for (const d of DIMENSIONS) {
-      for (const [attr, value] of [
-        [allocatedAttr(d), allocated[d]],
-        // Grid amounts: this difference is exact, like DynamoDB's own arithmetic on the same item.
-        [freeAttr(d), capacity[d] - allocated[d] - reserved[d]],
-      ] as const) {
-        sets.push(`#${attr} = :${attr}`);
-        names[`#${attr}`] = attr;
-        values[`:${attr}`] = value;
-      }
-    }
-    await callAws(operation, () =>
-      this.client.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: Keys.pool(item.groupId),
-          UpdateExpression: `SET ${sets.join(', ')}, #version = #version + :one`,
-          ConditionExpression: '#version = :expected',
-          ExpressionAttributeNames: names,
-          ExpressionAttributeValues: values,
-        }),
-      ),
-    );
-  }
-
-  private async batchPut(items: readonly Record<string, unknown>[], operation: string): Promise<void> {
-    // DynamoDB rejects a batch that writes one key twice: the last write of a key wins, as sequential puts would.
-    const unique = new Map(items.map((item) => [keyString(item), item]));
-    for (const batch of chunk([...unique.values()], BATCH_WRITE_SIZE)) {
-      let pending = batch.map((Item) => ({ PutRequest: { Item } }));
-      await retrying(this.retry, {
-        operation,
-        attempt: async () => {
-          const requests = pending;
-          const response = await callAws(operation, () => this.client.send(new BatchWriteCommand({ RequestItems: { [this.tableName]: requests } })));
-          pending = (response.UnprocessedItems?.[this.tableName] ?? []).flatMap((r) =>
-            r.PutRequest?.Item !== undefined ? [{ PutRequest: { Item: r.PutRequest.Item } }] : [],
-          );
-          return pending.length > 0 ? Again.afterBackoff : undefined;
-        },
-        exhausted: (attempts) => `${pending.length} item(s) still unprocessed after ${attempts} attempts; retry later`,
-      });
-    }
-  }
-
-  private async batchGet(keys: readonly { readonly pk: string; readonly sk: string }[], operation: string): Promise<Map<string, Record<string, unknown>>> {
-    const unique = new Map(keys.map((k) => [keyString(k), { pk: k.pk, sk: k.sk }]));
-    const out = new Map<string, Record<string, unknown>>();
-    for (const batch of chunk([...unique.values()], BATCH_GET_SIZE)) {
-      let pending: Record<string, unknown>[] = batch;
-      await retrying(this.retry, {
-        operation,
-        attempt: async () => {
-          const requestKeys = pending;
-          const response = await callAws(operation, () => this.client.send(new BatchGetCommand({ RequestItems: { [this.tableName]: { Keys: requestKeys } } })));
-          for (const item of response.Responses?.[this.tableName] ?? []) out.set(keyString(item), item);
-          pending = response.UnprocessedKeys?.[this.tableName]?.Keys ?? [];
-          return pending.length > 0 ? Again.afterBackoff : undefined;
-        },
-        exhausted: (attempts) => `${pending.length} key(s) still unprocessed after ${attempts} attempts; retry later`,
-      });
-    }
-    return out;
+  markEventProcessed(eventId: string, now: number): Promise<boolean> {
+    return this.events.markEventProcessed(eventId, now);
   }
 }
-
-const keyString = (item: Record<string, unknown> | { readonly pk: string; readonly sk: string }): string =>
-  `${String((item as Record<string, unknown>)[TableKey.partition])}\u0000${String((item as Record<string, unknown>)[TableKey.sort])}`;
-
-/** Per-dimension sum; grid amounts, so exact in any order. */
-const sumOf = (list: readonly Resources[]): Resources => perDimension((d) => list.reduce((sum, r) => sum + r[d], 0));
-
-/**
- * Why a reservation with loans cannot be made on `item`, as the shortfall to refuse it with, or undefined when it
- * can. First the loans (the core's loanDeficit): per dimension, what the lenders can no longer lend — a lender
- * without an allocation lends nothing. Then what the pool's free capacity must supply (amount − Σloans).
- */
-const loanRefusal = (item: PoolItem, loans: readonly Loan[], fromFree: Resources): Resources | undefined => {
-  const deficit = sumOf(loans.map((loan) => perDimension((d) => Math.max(0, loan.amount[d] - (item.allocations[loan.lender]?.[d] ?? 0)))));
-  if (DIMENSIONS.some((d) => deficit[d] > 0)) return deficit;
-  const free = freeOf(item);
-  const short = perDimension((d) => Math.max(0, fromFree[d] - free[d]));
-  return DIMENSIONS.some((d) => short[d] > 0) ? short : undefined;
-};
-
-/**
- * Validates a reservation before any call and rounds its amount UP onto the pool grid (never
- * under-reserve). What is stored, and returned, is the rounded reservation. Loans are checked as the core's
- * tryReserve checks them, except against the pool (that is decided on a fresh read): each amount exactly on the
- * grid (lending moves capacity between allocations and the ledger, so rounding it either way would create or lose
- * some), each lender once and not the reservation's own instance, together at most the rounded amount. An empty
- * list is no loans: the reservation is stored without them.
- */
-const checkReservation = (r: Reservation, operation: string): Reservation => {
-  const invalid = (field: string, value: unknown, expected: string): never => {
-    throw new RangeError(`${operation}: ${field} must be ${expected} (got ${JSON.stringify(value) ?? String(value)})`);
-  };
-  if (typeof r.id !== 'string' || r.id === '') invalid('id', r.id, 'a non-empty string');
-  if (typeof r.groupId !== 'string' || r.groupId === '') invalid('groupId', r.groupId, 'a non-empty string');
-  if (typeof r.instanceId !== 'string' || r.instanceId === '') invalid('instanceId', r.instanceId, 'a non-empty string');
-  if (!Number.isFinite(r.createdAt)) invalid('createdAt', r.createdAt, 'a finite epoch-millisecond time');
-  if (!Number.isFinite(r.expiresAt) || r.expiresAt <= r.createdAt) invalid('expiresAt', r.expiresAt, `a finite time after createdAt ${r.createdAt}`);
-  if (!Number.isFinite(r.priority)) invalid('priority', r.priority, 'a finite number');
-  const amount = checkPoolResources(r.amount, `reservation ${r.id} amount`, 'up');
-  const { loans: given, ...terms } = r;
-  if (given === undefined) return { ...terms, id: toReservationId(r.id), amount };
-  if (!Array.isArray(given)) invalid('loans', given, 'a list of loans');
-  const seen = new Set<string>();
-  const loans = given.map((loan, i): Loan => {
-    const field = `loans[${i}]`;
-    if (loan === null || typeof loan !== 'object') invalid(field, loan, 'a loan ({ lender, amount })');
-    if (typeof loan.lender !== 'string' || loan.lender === '') invalid(`${field}.lender`, loan.lender, 'a non-empty instance id');
-    if (loan.lender === r.instanceId) invalid(`${field}.lender`, loan.lender, `an instance other than the one the reservation is for (${r.instanceId})`);
-    if (seen.has(loan.lender)) invalid(`${field}.lender`, loan.lender, 'a lender listed once');
-    seen.add(loan.lender);
-    const lent = checkPoolResources(loan.amount, `reservation ${r.id} ${field}.amount`, 'up');
-    if (!isOnGrid(loan.amount)) invalid(`${field}.amount`, loan.amount, `amounts on the pool's 1/${GRID_STEPS_PER_UNIT} grid`);
-    return { lender: loan.lender, amount: lent };
-  });
-  const total = sumOf(loans.map((l) => l.amount));
-  const over = DIMENSIONS.find((d) => total[d] > amount[d]);
-  if (over !== undefined) invalid(`loans (total ${over})`, total[over], `at most the reserved ${amount[over]}`);
-  return { ...terms, id: toReservationId(r.id), amount, ...(loans.length > 0 ? { loans } : {}) };
-};
