@@ -1,7 +1,6 @@
 import { ScanCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { groupId as toGroupId, type Forecast, type GroupId, type Reservation, type ResourcePool } from '../core/domain';
 import type { StoredRequest } from '../ports/state-store';
-import { callAws } from './errors';
 import {
   fromAllocationsRecord,
   fromReservationItem,
@@ -11,6 +10,7 @@ import {
   parseReservationItem,
   perDimension,
 } from './dynamodb-items';
+import { eachPage } from './dynamodb-table';
 
 /** Everything `spotwise status` shows from the table: pools with their ledgers, forecasts, requests. */
 export interface TableSnapshot {
@@ -51,20 +51,18 @@ export class DynamoDbStatusReader {
     const unreadable: string[] = [];
     let scanned = 0;
     let returned = 0;
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      const exclusiveStartKey = startKey;
-      const response = await callAws(operation, () =>
-        this.client.send(
-          new ScanCommand({
-            TableName: this.tableName,
-            FilterExpression: `#kind IN (${KINDS.map((k) => `:${k}`).join(', ')})`,
-            ExpressionAttributeNames: { '#kind': 'kind' },
-            ExpressionAttributeValues: Object.fromEntries(KINDS.map((k) => [`:${k}`, k])),
-            ...(exclusiveStartKey !== undefined ? { ExclusiveStartKey: exclusiveStartKey } : {}),
-          }),
-        ),
-      );
+    const pages = eachPage(operation, (start) =>
+      this.client.send(
+        new ScanCommand({
+          TableName: this.tableName,
+          FilterExpression: `#kind IN (${KINDS.map((k) => `:${k}`).join(', ')})`,
+          ExpressionAttributeNames: { '#kind': 'kind' },
+          ExpressionAttributeValues: Object.fromEntries(KINDS.map((k) => [`:${k}`, k])),
+          ...start,
+        }),
+      ),
+    );
+    for await (const response of pages) {
       scanned += response.ScannedCount ?? 0;
       returned += response.Count ?? 0;
       for (const item of (response.Items ?? []) as Record<string, unknown>[]) {
@@ -103,8 +101,7 @@ export class DynamoDbStatusReader {
           unreadable.push(`${where}: ${(error as Error).message}`);
         }
       }
-      startKey = response.LastEvaluatedKey;
-    } while (startKey !== undefined);
+    }
     for (const r of orphanReservations) {
       const entry = pools.get(r.groupId);
       if (entry !== undefined) entry.reservations.push(r);

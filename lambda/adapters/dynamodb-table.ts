@@ -36,27 +36,38 @@ export const dynamoDbTable = (client: DynamoDBDocumentClient, options: DynamoDbT
   };
 };
 
+/** Where a page starts: nothing for the first, else the key the previous page ended at (its LastEvaluatedKey). */
+export type PageStart = { readonly ExclusiveStartKey?: Record<string, unknown> };
+
+/**
+ * Every page of a Query or Scan: `send` is called with where each page starts, from the first page to the one
+ * without a LastEvaluatedKey; a failed page is translated (callAws). Not the SDK's paginateQuery/paginateScan: they
+ * send every page with one input object, changed in place, so a recorded command shows a later page's start key
+ * (and a `Limit: undefined`); here each page's command has its own input, exactly as sent.
+ */
+export async function* eachPage<P extends { readonly LastEvaluatedKey?: Record<string, unknown> }>(
+  operation: string,
+  send: (start: PageStart) => Promise<P>,
+): AsyncGenerator<P, void, undefined> {
+  let start: PageStart = {};
+  for (;;) {
+    const page = await callAws(operation, () => send(start));
+    yield page;
+    if (page.LastEvaluatedKey === undefined) return;
+    start = { ExclusiveStartKey: page.LastEvaluatedKey };
+  }
+}
+
 /** What a Query of the table says (the table and consistency are the helper's). */
 export type TableQuery = Pick<QueryCommandInput, 'KeyConditionExpression' | 'FilterExpression' | 'ExpressionAttributeNames' | 'ExpressionAttributeValues'>;
 
-/** A strongly consistent Query of the table, following LastEvaluatedKey to the last page. */
+/** A strongly consistent Query of the table, every page. */
 export const queryAll = async (table: DynamoDbTable, operation: string, input: TableQuery): Promise<Record<string, unknown>[]> => {
   const items: Record<string, unknown>[] = [];
-  let startKey: Record<string, unknown> | undefined;
-  do {
-    const exclusiveStartKey = startKey;
-    const response = await callAws(operation, () =>
-      table.client.send(
-        new QueryCommand({
-          TableName: table.name,
-          ...input,
-          ConsistentRead: true,
-          ...(exclusiveStartKey !== undefined ? { ExclusiveStartKey: exclusiveStartKey } : {}),
-        }),
-      ),
-    );
-    items.push(...((response.Items ?? []) as Record<string, unknown>[]));
-    startKey = response.LastEvaluatedKey;
-  } while (startKey !== undefined);
+  for await (const page of eachPage(operation, (start) =>
+    table.client.send(new QueryCommand({ TableName: table.name, ...input, ConsistentRead: true, ...start })),
+  )) {
+    items.push(...((page.Items ?? []) as Record<string, unknown>[]));
+  }
   return items;
 };

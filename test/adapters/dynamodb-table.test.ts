@@ -1,10 +1,10 @@
 import 'aws-sdk-client-mock-vitest/extend';
 import { DynamoDBClient, ProvisionedThroughputExceededException } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, QueryCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { DEFAULT_BACKOFF } from '../../lambda/adapters/backoff';
-import { dynamoDbTable, queryAll } from '../../lambda/adapters/dynamodb-table';
+import { dynamoDbTable, eachPage, queryAll } from '../../lambda/adapters/dynamodb-table';
 import { ThrottledError } from '../../lambda/adapters/errors';
 import { systemClock } from '../../lambda/adapters/system-clock';
 import { meta } from './aws-errors';
@@ -59,5 +59,29 @@ describe('queryAll', () => {
     const call = queryAll(dynamoDbTable(client(), { tableName: 'spotwise' }), 'reading things', query);
     await expect(call).rejects.toBeInstanceOf(ThrottledError);
     await expect(call).rejects.toThrow(/^reading things: throttled by AWS/);
+  });
+});
+
+describe('eachPage', () => {
+  it('yields every page of a Scan as it comes, each command with its own start key, and stops at the page without one', async () => {
+    ddb
+      .on(ScanCommand)
+      .resolvesOnce({ Items: [{ n: 1 }], Count: 1, LastEvaluatedKey: { pk: 'A', sk: 'A' } })
+      .resolvesOnce({ Items: [{ n: 2 }], Count: 1 });
+    const doc = client();
+    const counts: number[] = [];
+    for await (const page of eachPage('scanning', (start) => doc.send(new ScanCommand({ TableName: 'spotwise', ...start })))) counts.push(page.Count ?? 0);
+    expect(counts).toEqual([1, 1]);
+    expect(ddb.commandCalls(ScanCommand).map((c) => c.args[0].input)).toStrictEqual([
+      { TableName: 'spotwise' },
+      { TableName: 'spotwise', ExclusiveStartKey: { pk: 'A', sk: 'A' } },
+    ]);
+  });
+
+  it('sends no further page once the caller stops reading', async () => {
+    ddb.on(ScanCommand).resolves({ Items: [], LastEvaluatedKey: { pk: 'A', sk: 'A' } });
+    const doc = client();
+    for await (const _page of eachPage('scanning', (start) => doc.send(new ScanCommand({ TableName: 'spotwise', ...start })))) break;
+    expect(ddb).toHaveReceivedCommandTimes(ScanCommand, 1);
   });
 });
