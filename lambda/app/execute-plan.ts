@@ -27,10 +27,16 @@ export type ActionOutcome =
   /** Carried out (for `defer-interruption` and `noop`: recorded, no call needed). */
   | { readonly kind: 'done'; readonly action: Action; readonly at: number; readonly detail?: string }
   /** Not attempted: dry-run, an earlier failure, or a reservation it depends on was refused. */
-  | { readonly kind: 'skipped'; readonly action: Action; readonly reason: string }
+  | { readonly kind: 'skipped'; readonly action: Action; readonly cause: SkipCause; readonly reason: string }
   /** A reserve the store refused: the capacity is not there (fail closed). */
   | { readonly kind: 'refused'; readonly action: Action & { readonly kind: 'reserve' }; readonly shortfall: Resources }
   | { readonly kind: 'failed'; readonly action: Action; readonly error: Error };
+
+/**
+ * Why an action was not attempted: `dry-run`; `earlier-failure` (an action before it failed); `fail-closed` (the
+ * reservation a disruptive action depends on was refused); `kept` (a compensation that leaves something as it is).
+ */
+export type SkipCause = 'dry-run' | 'earlier-failure' | 'fail-closed' | 'kept';
 
 export interface ExecutionReport {
   readonly dryRun: boolean;
@@ -109,12 +115,14 @@ export const executePlan = async (plan: Plan, ports: ExecutionPorts, opts: { rea
   for (const [index, action] of plan.actions.entries()) {
     if (opts.dryRun && !isLearning(action)) {
       outcomes.push(
-        isRecordOnly(action) ? { kind: 'done', action, at: ports.clock.now(), detail: 'recorded (dry-run)' } : { kind: 'skipped', action, reason: 'dry-run' },
+        isRecordOnly(action)
+          ? { kind: 'done', action, at: ports.clock.now(), detail: 'recorded (dry-run)' }
+          : { kind: 'skipped', action, cause: 'dry-run', reason: 'dry-run' },
       );
       continue;
     }
     if (failure !== undefined) {
-      outcomes.push({ kind: 'skipped', action, reason: `an earlier action failed: ${failure.message}` });
+      outcomes.push({ kind: 'skipped', action, cause: 'earlier-failure', reason: `an earlier action failed: ${failure.message}` });
       continue;
     }
     if (isDisruptive(action)) {
@@ -125,7 +133,7 @@ export const executePlan = async (plan: Plan, ports: ExecutionPorts, opts: { rea
             ? `the reservation for ${action.instanceId} was refused`
             : undefined;
       if (blockedBy !== undefined) {
-        outcomes.push({ kind: 'skipped', action, reason: `fail closed: ${blockedBy}` });
+        outcomes.push({ kind: 'skipped', action, cause: 'fail-closed', reason: `fail closed: ${blockedBy}` });
         continue;
       }
     }
@@ -231,7 +239,12 @@ const compensate = async (
   for (const r of [...ctx.reserved].reverse()) {
     const action: Action = { kind: 'release', groupId: r.groupId, reservationId: r.id, reason: 'compensation: a later step of the plan failed' };
     if (ctx.disrupted.has(r.instanceId)) {
-      ctx.compensations.push({ kind: 'skipped', action, reason: `kept: ${r.instanceId} was already interrupted and its restart needs the capacity` });
+      ctx.compensations.push({
+        kind: 'skipped',
+        action,
+        cause: 'kept',
+        reason: `kept: ${r.instanceId} was already interrupted and its restart needs the capacity`,
+      });
       continue;
     }
     try {

@@ -28,7 +28,7 @@ export const requestStatusAfter = (request: InterruptionRequest, plan: Plan, rep
   }
   const failed = report.outcomes.find((o) => o.kind === 'failed');
   if (failed !== undefined && failed.kind === 'failed') return retry(`${failed.action.kind} failed: ${failed.error.message}`);
-  const blocked = report.outcomes.find((o) => o.kind === 'skipped' && o.reason.startsWith('fail closed'));
+  const blocked = report.outcomes.find((o) => o.kind === 'skipped' && o.cause === 'fail-closed');
   if (blocked !== undefined && blocked.kind === 'skipped') return retry(`not admitted: ${blocked.reason}`);
   const defer = plan.actions.find((a) => a.kind === 'defer-interruption');
   if (defer !== undefined && defer.kind === 'defer-interruption') {

@@ -49,7 +49,7 @@ export const reconcileEvents = (plan: Plan, report: ExecutionReport, at: number)
   const refused = new Map(report.refused.map((r) => [r.reservation.id as string, r] as const));
   const blockedSchedules = new Set<string>(
     report.outcomes.flatMap((o) =>
-      o.kind === 'skipped' && o.action.kind === 'schedule-interruption' && o.reason.startsWith('fail closed') ? [o.action.requestId] : [],
+      o.kind === 'skipped' && o.action.kind === 'schedule-interruption' && o.cause === 'fail-closed' ? [o.action.requestId] : [],
     ),
   );
   const out: DomainEvent[] = [];

@@ -34,7 +34,7 @@ describe('executePlan: request-throttle', () => {
   it('dry-run: skipped, nothing published', async () => {
     const { p, ports } = setup();
     const report = await executePlan({ actions: [action], events: [] }, ports, { dryRun: true });
-    expect(report.outcomes).toEqual([{ kind: 'skipped', action, reason: 'dry-run' }]);
+    expect(report.outcomes).toEqual([{ kind: 'skipped', action, cause: 'dry-run', reason: 'dry-run' }]);
     expect(p.publisher.entries).toEqual([]);
   });
 

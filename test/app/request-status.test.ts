@@ -73,7 +73,7 @@ describe('requestStatusAfter', () => {
       plan(reserve, schedule),
       report([
         { kind: 'refused', action: reserve as Action & { kind: 'reserve' }, shortfall: reservation.amount },
-        { kind: 'skipped', action: schedule, reason: 'fail closed: reservation request:r1:i was refused' },
+        { kind: 'skipped', action: schedule, cause: 'fail-closed', reason: 'fail closed: reservation request:r1:i was refused' },
       ]),
       { status: 'deferred', retryAt: NOW + 300_000, note: expect.stringContaining('fail closed') },
     ],
@@ -133,7 +133,7 @@ describe('reconcileEvents', () => {
     const r = report(
       [
         { kind: 'refused', action: reserve as Action & { kind: 'reserve' }, shortfall },
-        { kind: 'skipped', action: schedule, reason: 'fail closed: x' },
+        { kind: 'skipped', action: schedule, cause: 'fail-closed', reason: 'fail closed: x' },
       ],
       { refused: [{ reservation, shortfall }] },
     );
