@@ -1,4 +1,3 @@
-import type { Action, FleetView, Notice, Plan } from '../core/domain';
 import { MetricDimension, MetricName } from '../contracts/metrics';
 import { planDueInterruption } from '../core/coordinator/plan-request';
 import { buildAwsDeps } from '../app/aws-deps';
@@ -13,8 +12,6 @@ import { lazy } from '../app/runtime';
 export type ExecutorDeps = BaseDeps;
 
 const HANDLER = 'executor';
-
-type DueNotice = Extract<Notice, { kind: 'interruption-due' }>;
 
 /**
  * The executor Lambda: an EventBridge Scheduler one-time schedule firing ("Interruption Due"). Re-checks
@@ -48,12 +45,7 @@ export const makeHandler =
         keys,
         group: notice.groupId,
         load: { groupIds: relatedGroups(deps.managed, notice.groupId) },
-        plan: (fleet) =>
-          releaseIfAbandoned(
-            planDueInterruption(notice, fleet, { now, ...(stored !== undefined ? { deadline: stored.request.deadline } : {}) }),
-            notice,
-            fleet,
-          ),
+        plan: (fleet) => planDueInterruption(notice, fleet, { now, ...(stored !== undefined ? { deadline: stored.request.deadline } : {}) }),
         mark: true,
       });
       if (outcome.kind !== 'ran') return outcome.result;
@@ -79,26 +71,6 @@ export const makeHandler =
       return outcome.result;
     });
   };
-
-/**
- * A refused due interruption (a deferral without a retry time) is abandoned: the reservation made for its
- * victim's restart is released, unless the planner already does, or the victim is gone — then the
- * reservation may already have been handed over to its replacement, and the planner keeps it on purpose.
- */
-export const releaseIfAbandoned = (plan: Plan, notice: DueNotice, fleet: FleetView): Plan => {
-  const defer = plan.actions.find((a) => a.kind === 'defer-interruption');
-  if (defer === undefined || defer.kind !== 'defer-interruption' || defer.retryAt !== undefined || defer.reason === 'unknown-instance') return plan;
-  if (plan.actions.some((a) => a.kind === 'release' && a.reservationId === notice.reservationId)) return plan;
-  const held = fleet.groups.find((g) => g.id === notice.groupId)?.pool.reservations.get(notice.reservationId);
-  if (held === undefined) return plan;
-  const release: Action = {
-    kind: 'release',
-    groupId: notice.groupId,
-    reservationId: notice.reservationId,
-    reason: `request ${notice.requestId} abandoned: ${defer.reason}`,
-  };
-  return { ...plan, actions: [release, ...plan.actions] };
-};
 
 export const defaultDeps = (): (() => ExecutorDeps) => lazy(() => buildAwsDeps(HANDLER));
 

@@ -374,7 +374,7 @@ export const planInterruptionRequest = (request: InterruptionRequest, fleet: Fle
  * Then interrupt-instance; otherwise defer (releasing the reservation, so a deferred request does not
  * sit on capacity a spot warning may need) or refuse.
  */
-export const planDueInterruption = (notice: DueNotice, fleet: FleetView, ctx: { readonly now: number; readonly deadline?: number }): Plan => {
+const planDue = (notice: DueNotice, fleet: FleetView, ctx: { readonly now: number; readonly deadline?: number }): Plan => {
   const { now } = ctx;
   const { requestId } = notice;
   if (!Number.isFinite(now)) {
@@ -521,3 +521,30 @@ export const planDueInterruption = (notice: DueNotice, fleet: FleetView, ctx: { 
         ],
   };
 };
+
+/**
+ * A refused due interruption (a deferral without a retry time) is abandoned: the reservation made for its
+ * victim's restart is released, unless the planner already does, or the victim is gone — then the
+ * reservation may already have been handed over to its replacement, and the planner keeps it on purpose.
+ */
+const releaseIfAbandoned = (plan: Plan, notice: DueNotice, fleet: FleetView): Plan => {
+  const defer = plan.actions.find((a) => a.kind === 'defer-interruption');
+  if (defer === undefined || defer.kind !== 'defer-interruption' || defer.retryAt !== undefined || defer.reason === 'unknown-instance') return plan;
+  if (plan.actions.some((a) => a.kind === 'release' && a.reservationId === notice.reservationId)) return plan;
+  const held = fleet.groups.find((g) => g.id === notice.groupId)?.pool.reservations.get(notice.reservationId);
+  if (held === undefined) return plan;
+  const release: Action = {
+    kind: 'release',
+    groupId: notice.groupId,
+    reservationId: notice.reservationId,
+    reason: `request ${notice.requestId} abandoned: ${defer.reason}`,
+  };
+  return { ...plan, actions: [release, ...plan.actions] };
+};
+
+/**
+ * The executor's re-check when a scheduled interruption fires (planDue), and — when it refuses the request for good —
+ * the release of the reservation held for its victim's restart (releaseIfAbandoned), in one plan.
+ */
+export const planDueInterruption = (notice: DueNotice, fleet: FleetView, ctx: { readonly now: number; readonly deadline?: number }): Plan =>
+  releaseIfAbandoned(planDue(notice, fleet, ctx), notice, fleet);

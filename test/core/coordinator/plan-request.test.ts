@@ -297,6 +297,32 @@ describe('planDueInterruption (executor re-check)', () => {
     expect(only(plan, 'defer-interruption')[0]).toMatchObject({ reason: 'deadline-passed' });
   });
 
+  it('abandoned for good (refused without a retry: a reservation held for someone else) releases the reservation held for the victim', () => {
+    // The notice names i-low but the reservation it names is held for i-high: refused, no retry time.
+    const f = batchFleet({
+      pool: pool(
+        'batch',
+        { vcpu: 16, memoryGiB: 64, networkMbps: 10_000, diskIops: 100_000 },
+        {
+          reservations: [
+            reservation('request:req-1:i-low', {
+              groupId: 'batch',
+              instanceId: 'i-high',
+              amount: res({ vcpu: 1 }),
+              createdAt: T0 - MINUTE,
+              expiresAt: T0 + WINDOW,
+            }),
+          ],
+        },
+      ),
+    });
+    const plan = planDueInterruption(due(), f, { now: T0 });
+    expect(plan.actions.map((a) => [a.kind, 'reason' in a ? a.reason : ''])).toEqual([
+      ['release', 'request req-1 abandoned: no-eligible-victim'],
+      ['defer-interruption', 'no-eligible-victim'],
+    ]);
+  });
+
   it('defers without releasing when the victim is gone (its reservation may be serving the replacement)', () => {
     const plan = planDueInterruption(due({ instanceId: instanceId('i-gone') }), batchFleet({ pool: heldPool() }), { now: T0 });
     expect(kinds(plan)).toEqual(['defer-interruption']);
