@@ -15,6 +15,7 @@ import {
   type InstanceId,
   type Loan,
   type Reservation,
+  type ResourcePool,
   type Resources,
 } from '../core/domain';
 import type { StoredRequest } from '../ports/state-store';
@@ -207,6 +208,15 @@ export const fromReservationItem = (item: ReservationItem): Reservation => ({
 
 export const fromAllocationsRecord = (record: Readonly<Record<string, Resources>>): Map<InstanceId, Resources> =>
   new Map(Object.entries(record).map(([id, r]) => [toInstanceId(id), perDimension((d) => r[d])]));
+
+/** The pool a pool item and its reservation items hold, as the core sees it (what the core's pool functions take). */
+export const toResourcePool = (item: PoolItem, reservations: readonly Reservation[]): ResourcePool => ({
+  groupId: toGroupId(item.groupId),
+  capacity: perDimension((d) => item.capacity[d]),
+  allocations: fromAllocationsRecord(item.allocations),
+  reservations: new Map(reservations.map((r) => [r.id, r])),
+  version: item.version,
+});
 
 // ---------------------------------------------------------------------------------------------
 // JSON bodies (profiles, forecasts, requests)

@@ -1,6 +1,8 @@
 import { GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { Keys, TableKey } from '../contracts/table';
 import { GRID_STEPS_PER_UNIT, checkPoolResources, isOnGrid } from '../core/pool/pool-amounts';
+import { handOver as handOverInPool, loanDeficit, releaseReservation } from '../core/pool/resource-pool';
+import { ZERO_RESOURCES, isZero, subtractResources, sumResources } from '../core/resources/resources';
 import {
   DIMENSIONS,
   reservationId as toReservationId,
@@ -16,13 +18,13 @@ import type { PoolLedger, ReserveOutcome } from '../ports/state-store';
 import {
   allocatedOf,
   freeOf,
-  fromAllocationsRecord,
   fromReservationItem,
   packAllocations,
   parsePoolItem,
   parseReservationItem,
   perDimension,
   reservedOf,
+  toResourcePool,
   type PoolItem,
 } from './dynamodb-items';
 import {
@@ -82,14 +84,7 @@ export class DynamoDbPoolLedger implements PoolLedger {
         const reservations = await this.queryReservations(groupId, operation);
         const after = await this.readPoolItem(groupId, operation);
         if (after === undefined) return undefined;
-        if (after.version !== before.version) return Again.afterBackoff;
-        return {
-          groupId,
-          capacity: perDimension((d) => after.capacity[d]),
-          allocations: fromAllocationsRecord(after.allocations),
-          reservations: new Map(reservations.map((r) => [r.id, r])),
-          version: after.version,
-        };
+        return after.version === before.version ? toResourcePool(after, reservations) : Again.afterBackoff;
       },
       exhausted: (attempts) => `the pool kept changing during ${attempts} reads; retry later`,
     });
@@ -112,7 +107,7 @@ export class DynamoDbPoolLedger implements PoolLedger {
   async putAllocations(groupId: GroupId, allocations: ReadonlyMap<InstanceId, Resources>): Promise<void> {
     const operation = `recording the allocations of ${allocations.size} instance(s) in group ${groupId}'s pool`;
     const checked = new Map([...allocations.entries()].map(([id, r]) => [id, checkPoolResources(r, `allocation of ${id}`, 'up')]));
-    const total = perDimension((d) => [...checked.values()].reduce((sum, r) => sum + r[d], 0));
+    const total = sumResources([...checked.values()]);
     // Packed once (a pool too large for one item is refused before any read), written on every attempt.
     const packed = packAllocations(checked, groupId);
     await this.updatePoolOptimistically(groupId, operation, async (item) => {
@@ -178,7 +173,7 @@ export class DynamoDbPoolLedger implements PoolLedger {
    * reservation already held under this id wins (already-reserved, as the put's condition would say).
    */
   private async reserveWithLoans(stored: Reservation, loans: readonly Loan[], operation: string): Promise<ReserveOutcome> {
-    const lent = sumOf(loans.map((l) => l.amount));
+    const lent = sumResources(loans.map((l) => l.amount));
     // What the pool's free capacity must supply: the rest of the amount comes from the lenders' allocations.
     const fromFree = perDimension((d) => stored.amount[d] - lent[d]);
     let swept = false;
@@ -265,15 +260,13 @@ export class DynamoDbPoolLedger implements PoolLedger {
   private async returnLoans(held: Reservation, loans: readonly Loan[], operation: string): Promise<TransactItem> {
     const item = await this.readPoolItem(held.groupId, operation);
     if (item === undefined) throw new NotFoundError(operation, undefined, `group ${held.groupId} has no pool item, but reservation ${held.id} exists`);
-    const allocations = { ...item.allocations };
-    const returned: Resources[] = [];
-    for (const loan of loans) {
-      const current = allocations[loan.lender];
-      if (current === undefined) continue; // the lender left the group: nothing goes back to it
-      allocations[loan.lender] = perDimension((d) => current[d] + loan.amount[d]);
-      returned.push(loan.amount);
-    }
-    const back = sumOf(returned);
+    // The core decides who gets what back (a lender that left the group gets nothing); the counters move by what
+    // the lenders' allocations moved (grid amounts: each difference is exactly the loan, or 0).
+    const pool = toResourcePool(item, [held]);
+    const { allocations } = releaseReservation(pool, held.id).pool;
+    const back = sumResources(
+      loans.map((l) => subtractResources(allocations.get(l.lender) ?? ZERO_RESOURCES, pool.allocations.get(l.lender) ?? ZERO_RESOURCES)),
+    );
     return movePool(this.table.name, item, allocations, {
       free: ['+', perDimension((d) => held.amount[d] - back[d])],
       reserved: ['-', held.amount],
@@ -298,17 +291,19 @@ export class DynamoDbPoolLedger implements PoolLedger {
         if (held === undefined) return false;
         const item = await this.readPoolItem(groupId, operation);
         if (item === undefined) throw new NotFoundError(operation, undefined, `group ${groupId} has no pool item, but reservation ${id} exists`);
-        const before = item.allocations[instanceId];
-        const after = perDimension((d) => Math.max(before?.[d] ?? 0, held.amount[d]));
+        // The core decides the instance's allocation (max of its own and the reserved amount); `now` only says
+        // whether the hand-over is late, which the port does not report.
+        const pool = toResourcePool(item, [held]);
+        const handed = handOverInPool(pool, held.id, this.table.clock.now(), instanceId);
+        if (handed.kind !== 'handed-over') return false; // unreachable: the reservation is in the pool it was given
         // Grid amounts: these differences are exact, like DynamoDB's own arithmetic on the same item.
-        const grown = perDimension((d) => after[d] - (before?.[d] ?? 0));
+        const grown = subtractResources(handed.allocation, pool.allocations.get(instanceId) ?? ZERO_RESOURCES);
         // The allocations are one packed attribute: rewritten whole, under the version that was read.
-        const poolUpdate = movePool(
-          this.table.name,
-          item,
-          { ...item.allocations, [instanceId]: { ...after } },
-          { free: ['+', perDimension((d) => held.amount[d] - grown[d])], reserved: ['-', held.amount], allocated: ['+', grown] },
-        );
+        const poolUpdate = movePool(this.table.name, item, handed.pool.allocations, {
+          free: ['+', subtractResources(held.amount, grown)],
+          reserved: ['-', held.amount],
+          allocated: ['+', grown],
+        });
         await transact(this.table.client, operation, [deleteHeldReservation(this.table.name, groupId, id), poolUpdate]);
         return true;
       },
@@ -391,17 +386,15 @@ export class DynamoDbPoolLedger implements PoolLedger {
   }
 }
 
-/** Per-dimension sum; grid amounts, so exact in any order. */
-const sumOf = (list: readonly Resources[]): Resources => perDimension((d) => list.reduce((sum, r) => sum + r[d], 0));
-
 /**
  * Why a reservation with loans cannot be made on `item`, as the shortfall to refuse it with, or undefined when it
- * can. First the loans (the core's loanDeficit): per dimension, what the lenders can no longer lend — a lender
- * without an allocation lends nothing. Then what the pool's free capacity must supply (amount − Σloans).
+ * can. First the loans (the core's loanDeficit, which reads only the allocations): per dimension, what the lenders
+ * can no longer lend — a lender without an allocation lends nothing. Then what the pool's free capacity must supply
+ * (amount − Σloans), against the item's free counters.
  */
 const loanRefusal = (item: PoolItem, loans: readonly Loan[], fromFree: Resources): Resources | undefined => {
-  const deficit = sumOf(loans.map((loan) => perDimension((d) => Math.max(0, loan.amount[d] - (item.allocations[loan.lender]?.[d] ?? 0)))));
-  if (DIMENSIONS.some((d) => deficit[d] > 0)) return deficit;
+  const deficit = loanDeficit(toResourcePool(item, []), loans);
+  if (!isZero(deficit)) return deficit;
   const free = freeOf(item);
   const short = perDimension((d) => Math.max(0, fromFree[d] - free[d]));
   return DIMENSIONS.some((d) => short[d] > 0) ? short : undefined;
@@ -441,7 +434,7 @@ const checkReservation = (r: Reservation, operation: string): Reservation => {
     if (!isOnGrid(loan.amount)) invalid(`${field}.amount`, loan.amount, `amounts on the pool's 1/${GRID_STEPS_PER_UNIT} grid`);
     return { lender: loan.lender, amount: lent };
   });
-  const total = sumOf(loans.map((l) => l.amount));
+  const total = sumResources(loans.map((l) => l.amount));
   const over = DIMENSIONS.find((d) => total[d] > amount[d]);
   if (over !== undefined) invalid(`loans (total ${over})`, total[over], `at most the reserved ${amount[over]}`);
   return { ...terms, id: toReservationId(r.id), amount, ...(loans.length > 0 ? { loans } : {}) };

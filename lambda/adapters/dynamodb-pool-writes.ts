@@ -1,6 +1,6 @@
 import type { PutCommandInput, TransactWriteCommandInput, UpdateCommandInput } from '@aws-sdk/lib-dynamodb';
 import { Keys, TableKey } from '../contracts/table';
-import { DIMENSIONS, groupId as toGroupId, type GroupId, type Reservation, type ReservationId, type Resources } from '../core/domain';
+import { DIMENSIONS, groupId as toGroupId, type GroupId, type InstanceId, type Reservation, type ReservationId, type Resources } from '../core/domain';
 import { allocatedAttr, freeAttr, packAllocations, reservedAttr, toReservationItem, type PoolItem } from './dynamodb-items';
 
 /**
@@ -127,7 +127,12 @@ export type CounterMoves = Readonly<Record<'free' | 'reserved' | 'allocated', re
  * reservation, its release, a hand-over): the packed allocations rewritten whole and each counter moved by the
  * given amount, conditioned on the version that was read (a write in between cancels it).
  */
-export const movePool = (tableName: string, item: PoolItem, allocations: Readonly<Record<string, Resources>>, moves: CounterMoves): TransactItem => {
+export const movePool = (
+  tableName: string,
+  item: PoolItem,
+  allocations: ReadonlyMap<InstanceId, Resources> | Readonly<Record<string, Resources>>,
+  moves: CounterMoves,
+): TransactItem => {
   const names: Record<string, string> = { '#pk': TableKey.partition, '#version': 'version', '#allocations': 'allocations' };
   const values: Record<string, unknown> = { ':expected': item.version, ':one': 1, ':allocations': packAllocations(allocations, toGroupId(item.groupId)) };
   const sets: string[] = ['#allocations = :allocations', '#version = #version + :one'];

@@ -1,15 +1,7 @@
 import { ScanCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { groupId as toGroupId, type Forecast, type GroupId, type Reservation, type ResourcePool } from '../core/domain';
 import type { StoredRequest } from '../ports/state-store';
-import {
-  fromAllocationsRecord,
-  fromReservationItem,
-  parseForecastItem,
-  parsePoolItem,
-  parseRequestItem,
-  parseReservationItem,
-  perDimension,
-} from './dynamodb-items';
+import { fromReservationItem, parseForecastItem, parsePoolItem, parseRequestItem, parseReservationItem, toResourcePool } from './dynamodb-items';
 import { eachPage } from './dynamodb-table';
 
 /** Everything `spotwise status` shows from the table: pools with their ledgers, forecasts, requests. */
@@ -73,13 +65,7 @@ export class DynamoDbStatusReader {
               const group = toGroupId(String(item.groupId));
               const p = parsePoolItem(item, group);
               const entry = pools.get(group) ?? { pool: undefined as unknown as ResourcePool, reservations: [] };
-              entry.pool = {
-                groupId: group,
-                capacity: perDimension((d) => p.capacity[d]),
-                allocations: fromAllocationsRecord(p.allocations),
-                reservations: new Map(),
-                version: p.version,
-              };
+              entry.pool = toResourcePool(p, []);
               pools.set(group, entry);
               break;
             }
