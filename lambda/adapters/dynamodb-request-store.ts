@@ -1,7 +1,7 @@
 import { GetCommand, TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { Keys, TableKey } from '../contracts/table';
 import type { InterruptionRequest } from '../core/domain';
-import type { RequestStore, StoredRequest, StoredRequestStatus } from '../ports/state-store';
+import { dueRequests, type RequestStore, type StoredRequest, type StoredRequestStatus } from '../ports/state-store';
 import { bodyItem, parseRequestItem } from './dynamodb-items';
 import { dynamoDbTable, queryAll, type DynamoDbTable, type DynamoDbTableOptions } from './dynamodb-table';
 import { callAws } from './errors';
@@ -63,9 +63,9 @@ export class DynamoDbRequestStore implements RequestStore {
       ExpressionAttributeNames: { '#pk': TableKey.partition, '#status': 'status', '#retryAt': 'retryAt' },
       ExpressionAttributeValues: { ':pk': partition, ':pending': 'pending', ':now': now },
     });
-    return items
-      .map((item) => parseRequestItem(item, String(item.requestId)))
-      .filter((r) => r.status === 'pending' || (r.status === 'deferred' && (r.retryAt ?? -Infinity) <= now))
-      .sort((a, b) => (a.retryAt ?? -Infinity) - (b.retryAt ?? -Infinity) || a.request.requestedAt - b.request.requestedAt);
+    return dueRequests(
+      items.map((item) => parseRequestItem(item, String(item.requestId))),
+      now,
+    );
   }
 }

@@ -90,6 +90,16 @@ export interface ForecastStore {
   putForecasts(forecasts: readonly Forecast[]): Promise<void>;
 }
 
+/**
+ * The RequestStore contract's "due" (every implementation answers listDueRequests with exactly this): pending requests,
+ * and deferred ones whose retryAt has come (a deferred request without retryAt is retried on every pass); oldest retry
+ * first, then oldest request.
+ */
+export const dueRequests = (stored: Iterable<StoredRequest>, now: number): StoredRequest[] =>
+  [...stored]
+    .filter((r) => r.status === 'pending' || (r.status === 'deferred' && (r.retryAt ?? -Infinity) <= now))
+    .sort((a, b) => (a.retryAt ?? -Infinity) - (b.retryAt ?? -Infinity) || a.request.requestedAt - b.request.requestedAt);
+
 /** Priority interruption requests, their status and decision trail. */
 export interface RequestStore {
   getRequest(id: InterruptionRequest['requestId']): Promise<StoredRequest | undefined>;

@@ -26,7 +26,7 @@ import {
 } from '../../core/pool/resource-pool';
 import { addResources, isZero, ZERO_RESOURCES } from '../../core/resources/resources';
 import { PoolOverCommitError } from '../../adapters/dynamodb-state-store';
-import type { ReserveOutcome, StateStore, StoredRequest } from '../../ports/state-store';
+import { dueRequests, type ReserveOutcome, type StateStore, type StoredRequest } from '../../ports/state-store';
 import { CallJournal, CallLog } from './call-log';
 
 export type StateStoreOperation = keyof StateStore;
@@ -238,10 +238,7 @@ export class InMemoryStateStore implements StateStore {
    */
   async listDueRequests(now: number): Promise<StoredRequest[]> {
     this.log.record('listDueRequests', [now]);
-    return [...this.requests.values()]
-      .filter((r) => r.status === 'pending' || (r.status === 'deferred' && (r.retryAt ?? -Infinity) <= now))
-      .sort((a, b) => (a.retryAt ?? -Infinity) - (b.retryAt ?? -Infinity) || a.request.requestedAt - b.request.requestedAt)
-      .map(cloneRequest);
+    return dueRequests(this.requests.values(), now).map(cloneRequest);
   }
 
   /** As the DynamoDB adapter: one counter update per signal, created at the first, a repeated last event id is not counted. */
