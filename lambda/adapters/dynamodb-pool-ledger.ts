@@ -1,7 +1,7 @@
 import { GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { Keys, TableKey } from '../contracts/table';
 import { GRID_STEPS_PER_UNIT, checkPoolResources, isOnGrid } from '../core/pool/pool-amounts';
-import { handOver as handOverInPool, loanDeficit, releaseReservation } from '../core/pool/resource-pool';
+import { handOver as handOverInPool, loanDeficit, overCommitReason, releaseReservation } from '../core/pool/resource-pool';
 import { ZERO_RESOURCES, isZero, subtractResources, sumResources } from '../core/resources/resources';
 import {
   DIMENSIONS,
@@ -374,12 +374,8 @@ export class DynamoDbPoolLedger implements PoolLedger {
     const reserved = reservedOf(item);
     // Reservations committed since the caller planned these allocations may leave no room for them: never
     // write an over-committed pool (free < 0). The caller (the profiler) recomputes from a fresh read next tick.
-    const over = DIMENSIONS.filter((d) => capacity[d] - allocated[d] - reserved[d] < 0);
-    if (over.length > 0) {
-      throw new PoolOverCommitError(
-        `pool of group ${item.groupId} would be over-committed on ${over.map((d) => `${d} (capacity ${capacity[d]}, allocated ${allocated[d]}, reserved ${reserved[d]})`).join(', ')}; not written`,
-      );
-    }
+    const over = overCommitReason(item.groupId, capacity, allocated, reserved);
+    if (over !== undefined) throw new PoolOverCommitError(`${over}; not written`);
     // Grid amounts: this difference is exact, like DynamoDB's own arithmetic on the same item.
     const free = perDimension((d) => capacity[d] - allocated[d] - reserved[d]);
     await callAws(operation, () => this.table.client.send(new UpdateCommand(rewritePool(this.table.name, item, { allocated, free }, fields))));

@@ -103,6 +103,16 @@ export const overCommitment = (pool: ResourcePool): Resources => {
   return perDimension((d) => Math.max(0, committed[d] - pool.capacity[d]));
 };
 
+/**
+ * Why writing `allocated` beside `reserved` under `capacity` would over-commit a pool, naming each short dimension with
+ * its three amounts; undefined when it fits. What every store checks before it rewrites a pool's capacity or allocations.
+ */
+export const overCommitReason = (groupId: string, capacity: Resources, allocated: Resources, reserved: Resources): string | undefined => {
+  const over = DIMENSIONS.filter((d) => capacity[d] - allocated[d] - reserved[d] < 0);
+  if (over.length === 0) return undefined;
+  return `pool of group ${groupId} would be over-committed on ${over.map((d) => `${d} (capacity ${capacity[d]}, allocated ${allocated[d]}, reserved ${reserved[d]})`).join(', ')}`;
+};
+
 /** The candidate is accepted only if it is not over-committed: compared exactly, on the grid, no tolerance. */
 const admit = <T>(candidate: ResourcePool, accept: (p: ResourcePool) => T, what: string): T | { kind: 'refused'; shortfall: Resources; reason: string } => {
   const over = overCommitment(candidate);

@@ -1,5 +1,4 @@
 import {
-  DIMENSIONS,
   type BehaviourProfile,
   type Forecast,
   type GroupId,
@@ -19,6 +18,7 @@ import {
   createPool,
   loanDeficit,
   handOver as handOverInPool,
+  overCommitReason,
   releaseReservation,
   reservedResources,
   sweepExpired as sweepPool,
@@ -52,13 +52,8 @@ const cloneRequest = (r: StoredRequest): StoredRequest => structuredClone(r);
  * leave no room for is refused whole, never written over-committed; the caller recomputes from a fresh read.
  */
 const refuseOverCommit = (pool: ResourcePool, capacity: Resources, allocated: Resources, what: string): void => {
-  const reserved = reservedResources(pool);
-  const over = DIMENSIONS.filter((d) => capacity[d] - allocated[d] - reserved[d] < 0);
-  if (over.length > 0) {
-    throw new PoolOverCommitError(
-      `pool of group ${pool.groupId} would be over-committed on ${over.map((d) => `${d} (capacity ${capacity[d]}, allocated ${allocated[d]}, reserved ${reserved[d]})`).join(', ')}; ${what} not written`,
-    );
-  }
+  const over = overCommitReason(pool.groupId, capacity, allocated, reservedResources(pool));
+  if (over !== undefined) throw new PoolOverCommitError(`${over}; ${what} not written`);
 };
 
 /**
