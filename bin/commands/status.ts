@@ -257,7 +257,7 @@ export const collectStatus = async (input: {
             },
       reservations: [...pool.reservations.values()].map((r) => ({
         reservationId: r.id,
-        purpose: reservationPurpose(r.id),
+        purpose: reservationPurpose(r),
         instanceId: r.instanceId,
         amount: round(r.amount),
         reason: r.reason,

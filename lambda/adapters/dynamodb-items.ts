@@ -15,6 +15,7 @@ import {
   type InstanceId,
   type Loan,
   type Reservation,
+  type ReservationPurpose,
   type ResourcePool,
   type Resources,
 } from '../core/domain';
@@ -66,6 +67,9 @@ export interface ReservationItem {
   readonly reservationExpiresAt: number;
   readonly reason: string;
   readonly priority: number;
+  /** What it is for and whom it was first made for (absent on items written before these were stored). */
+  readonly purpose?: string;
+  readonly subject?: string;
   /**
    * The reservation's loans (Reservation.loans), present only when it borrowed: each lender's part of `amount`,
    * taken out of the lender's allocation in the pool item when the reservation was made and given back on release.
@@ -152,6 +156,8 @@ const reservationItemSchema = z.looseObject({
   reservationExpiresAt: z.number(),
   reason: z.string(),
   priority: z.number(),
+  purpose: z.enum(['warning', 'rebalance', 'lifecycle', 'request', 'sibling', 'reclaim', 'return']).optional(),
+  subject: z.string().min(1).optional(),
   // Written only when non-empty: an empty list is not something this store writes, so it is not read as "no loans".
   loans: z
     .array(z.object({ lender: z.string().min(1), amount: resourcesSchema }))
@@ -189,6 +195,8 @@ export const toReservationItem = (r: Reservation): ReservationItem => ({
   reservationExpiresAt: r.expiresAt,
   reason: r.reason,
   priority: r.priority,
+  ...(r.purpose !== undefined ? { purpose: r.purpose } : {}),
+  ...(r.subject !== undefined ? { subject: r.subject } : {}),
   ...(r.loans !== undefined && r.loans.length > 0 ? { loans: r.loans.map((l) => ({ lender: l.lender, amount: perDimension((d) => l.amount[d]) })) } : {}),
 });
 
@@ -201,6 +209,8 @@ export const fromReservationItem = (item: ReservationItem): Reservation => ({
   expiresAt: item.reservationExpiresAt,
   reason: item.reason,
   priority: item.priority,
+  ...(item.purpose !== undefined ? { purpose: item.purpose as ReservationPurpose } : {}),
+  ...(item.subject !== undefined ? { subject: toInstanceId(item.subject) } : {}),
   ...(item.loans !== undefined && item.loans.length > 0
     ? { loans: item.loans.map((l): Loan => ({ lender: toInstanceId(l.lender), amount: perDimension((d) => l.amount[d]) })) }
     : {}),

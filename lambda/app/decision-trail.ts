@@ -100,9 +100,7 @@ export const admissionChecks = (input: {
     // As the coordinator counts them: other requests admitted and not carried out yet hold the budget too.
     const admitted = new Set(
       [...group.pool.reservations.values()]
-        .filter(
-          (r) => reservationPurpose(r.id) === 'request' && (request === undefined || !r.id.startsWith(`request:${request.requestId}:`)) && r.expiresAt > now,
-        )
+        .filter((r) => reservationPurpose(r) === 'request' && (request === undefined || !r.id.startsWith(`request:${request.requestId}:`)) && r.expiresAt > now)
         .filter((r) => {
           const i = group.instances.find((m) => m.id === r.instanceId);
           return i !== undefined && isActive(i);

@@ -279,8 +279,21 @@ export interface PredictionInput {
 // ---------------------------------------------------------------------------------------------
 // Pools and reservations
 // ---------------------------------------------------------------------------------------------
+/**
+ * What a reservation is for. `return`: a busy standby member returned once its post-restart window is over
+ * (plan-standby-return.ts) — its load's restart on the home group's capacity; like `sibling`, never handed to a newcomer.
+ */
+export type ReservationPurpose = 'warning' | 'rebalance' | 'lifecycle' | 'request' | 'sibling' | 'reclaim' | 'return';
+
 export interface Reservation {
   readonly id: ReservationId;
+  /**
+   * What it is for, and the instance it was first made for (whoever it has been handed to since). Set by every planner
+   * (buildReservation); a reservation stored before these fields existed has them only in its id
+   * (`<purpose>:<source>:<instance>`, read by reservationPurpose / reservationSubject).
+   */
+  readonly purpose?: ReservationPurpose;
+  readonly subject?: InstanceId;
   readonly groupId: GroupId;
   /** The instance whose post-restart demand this holds capacity for. */
   readonly instanceId: InstanceId;

@@ -18,6 +18,7 @@ import {
 import { buildSyntheticFleet } from '../../bench/fleet/synthetic-fleet';
 import { Keys } from '../../lambda/contracts/table';
 import { groupId, instanceId, reservationId, type Reservation } from '../../lambda/core/domain';
+import { reservationPurpose, reservationSubject } from '../../lambda/core/common/reservation-terms';
 import { newProfile, updateProfile } from '../../lambda/core/profile/behaviour-profile';
 
 describe('JSON bodies', () => {
@@ -171,6 +172,19 @@ describe('reservation items', () => {
     reason: 'spot interruption warning',
     priority: 90,
   };
+  it("a reservation's purpose and subject round-trip; an item stored without them reads without them, and its id tells them", () => {
+    const labelled: Reservation = { ...plain, id: reservationId('warning:evt-1:i-1'), purpose: 'warning', subject: instanceId('i-1') };
+    const item = toReservationItem(labelled);
+    expect(item).toMatchObject({ purpose: 'warning', subject: 'i-1' });
+    expect(fromReservationItem(parseReservationItem(JSON.parse(JSON.stringify(item)), 'test'))).toEqual(labelled);
+    const legacy = fromReservationItem(
+      parseReservationItem(JSON.parse(JSON.stringify(toReservationItem({ ...plain, id: reservationId('rebalance:evt-9:i-7') }))), 'test'),
+    );
+    expect(legacy).not.toHaveProperty('purpose');
+    expect([reservationPurpose(legacy), reservationSubject(legacy)]).toEqual(['rebalance', 'i-7']);
+    expect(() => parseReservationItem({ ...item, purpose: 'holiday' }, 'reservation item')).toThrow(/purpose/);
+  });
+
   const borrowing: Reservation = {
     ...plain,
     loans: [

@@ -90,7 +90,7 @@ vi.mock('../../lambda/sim/engine/simulated-cloud', async (importOriginal) => {
         watch.disruptions += 1;
         const now = this.w.now();
         const held = heldReservations().filter(
-          (r) => r.instanceId === id && r.expiresAt > now && ['request', 'sibling', 'return'].includes(reservationPurpose(r.id)),
+          (r) => r.instanceId === id && r.expiresAt > now && ['request', 'sibling', 'return'].includes(reservationPurpose(r)),
         );
         if (held.length === 0) watch.violations.push(`${what} of serving ${id} at ${new Date(now).toISOString()} without a reservation for its restart`);
       }

@@ -1,5 +1,6 @@
 import {
   reservationId,
+  type ReservationPurpose,
   type GroupView,
   type InstanceId,
   type ManagedInstance,
@@ -26,12 +27,7 @@ export const RESTART_GRACE_MS = 10 * 60_000;
  */
 export const REBALANCE_HOLD_MS = 30 * 60_000;
 
-/** What a reservation is for; the prefix of its id, so the kind can be told from the id alone. */
-/**
- * `return`: a busy standby member returned once its post-restart window is over (plan-standby-return.ts) — its
- * load's restart on the home group's capacity; like `sibling`, never handed to a newcomer.
- */
-export type ReservationPurpose = 'warning' | 'rebalance' | 'lifecycle' | 'request' | 'sibling' | 'reclaim' | 'return';
+export type { ReservationPurpose };
 
 /**
  * Deterministic reservation ids: the purpose, the event or request id, and the instance. A redelivered
@@ -40,10 +36,11 @@ export type ReservationPurpose = 'warning' | 'rebalance' | 'lifecycle' | 'reques
 export const makeReservationId = (purpose: ReservationPurpose, source: string, instance: InstanceId): ReservationId =>
   reservationId(`${purpose}:${source}:${instance}`);
 
-export const reservationPurpose = (id: ReservationId): string => id.slice(0, Math.max(0, id.indexOf(':')));
+/** What a reservation is for: its `purpose`; for one stored without it, its id's prefix (the id's first part). */
+export const reservationPurpose = (r: Pick<Reservation, 'id' | 'purpose'>): string => r.purpose ?? r.id.slice(0, Math.max(0, r.id.indexOf(':')));
 
-/** The instance a reservation was first made for (its id's last part), whoever it has been handed over to since. */
-export const reservationSubject = (id: ReservationId): string => id.slice(id.lastIndexOf(':') + 1);
+/** The instance a reservation was first made for, whoever it has been handed over to since: its `subject`, else its id's last part. */
+export const reservationSubject = (r: Pick<Reservation, 'id' | 'subject'>): string => r.subject ?? r.id.slice(r.id.lastIndexOf(':') + 1);
 
 /**
  * A reclaim record: a zero-amount ledger entry saying that a Spot instance of one pool (type × AZ) got a
@@ -51,7 +48,7 @@ export const reservationSubject = (id: ReservationId): string => id.slice(id.las
  * ledger (written by the plan's `reserve` action like any reservation, idempotent on its id, swept when
  * it expires) because that is the durable, concurrency-safe state every handler already reads.
  */
-export const isReclaimRecord = (r: Pick<Reservation, 'id'>): boolean => reservationPurpose(r.id) === 'reclaim';
+export const isReclaimRecord = (r: Pick<Reservation, 'id' | 'purpose'>): boolean => reservationPurpose(r) === 'reclaim';
 
 /** When a reservation for a restart after an interruption at `interruptAt` stops being needed. */
 export const reservationExpiry = (interruptAt: number, group: GroupView): number =>
@@ -59,6 +56,9 @@ export const reservationExpiry = (interruptAt: number, group: GroupView): number
 
 export const buildReservation = (input: {
   readonly id: ReservationId;
+  readonly purpose: ReservationPurpose;
+  /** The instance it is first made for; default: `instance`. */
+  readonly subject?: InstanceId;
   readonly group: GroupView;
   readonly instance: ManagedInstance;
   readonly amount: Resources;
@@ -67,6 +67,8 @@ export const buildReservation = (input: {
   readonly reason: string;
 }): Reservation => ({
   id: input.id,
+  purpose: input.purpose,
+  subject: input.subject ?? input.instance.id,
   groupId: input.group.id,
   instanceId: input.instance.id,
   amount: input.amount,

@@ -59,7 +59,7 @@ const releasesOf = (held: readonly { readonly group: GroupView; readonly reserva
 const pendingVoluntary = (fleet: FleetView, group: GroupView, request: InterruptionRequest, now: number): number => {
   const victims = new Set<string>();
   for (const r of group.pool.reservations.values()) {
-    if (reservationPurpose(r.id) !== 'request' || r.id.startsWith(requestPrefix(request)) || r.expiresAt <= now) continue;
+    if (reservationPurpose(r) !== 'request' || r.id.startsWith(requestPrefix(request)) || r.expiresAt <= now) continue;
     const located = locateInstance(fleet, r.instanceId);
     if (located !== undefined && isActive(located.instance)) victims.add(r.instanceId);
   }
@@ -273,6 +273,7 @@ export const planInterruptionRequest = (request: InterruptionRequest, fleet: Fle
   for (const candidate of ranked) {
     const reservation = buildReservation({
       id: makeReservationId('request', requestId, candidate.instance.id),
+      purpose: 'request',
       group,
       instance: candidate.instance,
       amount: candidate.demand,
@@ -465,6 +466,7 @@ const planDue = (notice: DueNotice, fleet: FleetView, ctx: { readonly now: numbe
   const swept = sweepForPlan(group, group.pool, now);
   const reservation = buildReservation({
     id: notice.reservationId,
+    purpose: 'request',
     group,
     instance,
     amount: estimate.amount,

@@ -69,7 +69,7 @@ export const resizeReservationId = (source: string, instance: InstanceId, toType
 
 /** The type a stopped sibling is waiting to be changed to, or undefined when `reservation` records none. */
 export const pendingRetype = (reservation: Pick<Reservation, 'id'>): string | undefined => {
-  if (reservationPurpose(reservation.id) !== 'sibling') return undefined;
+  if (reservationPurpose(reservation) !== 'sibling') return undefined;
   const at = reservation.id.lastIndexOf(RETYPE_MARK);
   if (at < 0) return undefined;
   const type = reservation.id.slice(at + RETYPE_MARK.length);
@@ -82,6 +82,6 @@ export const pendingRetype = (reservation: Pick<Reservation, 'id'>): string | un
  * sibling's. Its instance running again is the moment to ExitStandby.
  */
 export const stoppedThroughStandby = (reservation: Pick<Reservation, 'id'>): boolean => {
-  const purpose = reservationPurpose(reservation.id);
+  const purpose = reservationPurpose(reservation);
   return purpose === 'request' || purpose === 'sibling';
 };

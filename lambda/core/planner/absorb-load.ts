@@ -261,6 +261,7 @@ const resizeRunningSibling = (req: AbsorbRequest, w: Working): void => {
     const reservation = buildReservation({
       // The id records the type to change to: the `stopped` state change continues from it (voluntary-stop.ts).
       id: resizeReservationId(req.source, option.instance.id, option.target.name),
+      purpose: 'sibling',
       group: req.group,
       instance: option.instance,
       amount: option.own,
@@ -367,7 +368,7 @@ const nearestHost = (req: AbsorbRequest, w: Working): void => {
  */
 const replacementUnderway = (req: AbsorbRequest, w: Working): void => {
   if (req.onDemandOnly === true) return;
-  const recommended = [...req.pool.reservations.values()].filter((r) => reservationPurpose(r.id) === 'rebalance' && reservationSubject(r.id) === req.victim.id);
+  const recommended = [...req.pool.reservations.values()].filter((r) => reservationPurpose(r) === 'rebalance' && reservationSubject(r) === req.victim.id);
   if (recommended.length === 0) return;
   const serving = req.group.instances.filter((i) => !i.warm && (i.state === 'running' || i.state === 'pending'));
   // Handed over already: the replacement's launch took the victim's reservation (DESIGN §3), so it is the member named.

@@ -16,7 +16,7 @@ export interface HandOverChoice {
  * standby member's (its load goes back to capacity that is already running) expires unclaimed.
  */
 const awaitsReplacement = (fleet: FleetView, reservation: Reservation): boolean => {
-  if (['sibling', 'return'].includes(reservationPurpose(reservation.id)) || isReclaimRecord(reservation)) return false;
+  if (['sibling', 'return'].includes(reservationPurpose(reservation)) || isReclaimRecord(reservation)) return false;
   const located = locateInstance(fleet, reservation.instanceId);
   return located === undefined || located.instance.state === 'shutting-down' || located.instance.state === 'terminated';
 };

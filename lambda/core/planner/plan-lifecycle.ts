@@ -111,7 +111,7 @@ export const planLifecycleTerminate = (notice: LifecycleNotice, fleet: FleetView
   // replacement, so while one is held every further voluntary termination in the group would look like
   // a scale-in (one more member in service than desired) and lose its hold.
   const held = reservationsFor(located.group.pool, located.instance.id, now);
-  const requested = held.find((r) => reservationPurpose(r.id) === 'request');
+  const requested = held.find((r) => reservationPurpose(r) === 'request');
   if (requested !== undefined) return holdVoluntaryTermination(notice, located, fleet, requested, now);
   // Auto Scaling lowers the desired capacity before it terminates for a scale-in, and Capacity Rebalancing
   // or the instance maintenance policy's launch-before-terminate leave it as it is but launch the
@@ -133,7 +133,7 @@ export const planLifecycleTerminate = (notice: LifecycleNotice, fleet: FleetView
       ],
     };
   }
-  const prepared = held.find((r) => reservationPurpose(r.id) === 'warning');
+  const prepared = held.find((r) => reservationPurpose(r) === 'warning');
   if (prepared !== undefined) {
     return {
       actions: [complete(notice)],

@@ -56,6 +56,7 @@ export const reserveForRestart = (req: RestartReservationRequest): RestartReserv
 
   const reservation = buildReservation({
     id,
+    purpose: req.purpose,
     group: req.group,
     instance: req.instance,
     amount,

@@ -58,6 +58,8 @@ export const buildReclaimRecord = (input: {
   readonly at: number;
 }): Reservation => ({
   id: reclaimRecordId(input.instance, input.source, input.instance.id),
+  purpose: 'reclaim',
+  subject: input.instance.id,
   groupId: input.group.id,
   instanceId: input.instance.id,
   amount: ZERO_RESOURCES,

@@ -133,7 +133,7 @@ export const planStandbyReturn = (input: StandbyReturnInput): StandbyReturnPlan 
       if ((reservedAt.get(r.instanceId) ?? Number.NEGATIVE_INFINITY) <= r.createdAt) homeOf.set(r.instanceId, g.id);
       reservedAt.set(r.instanceId, Math.max(reservedAt.get(r.instanceId) ?? Number.NEGATIVE_INFINITY, r.createdAt));
       // A returned member's reservation (its load going home) is not an interruption being absorbed.
-      if (reservationPurpose(r.id) !== 'return') lastReservationAt = Math.max(lastReservationAt, r.createdAt);
+      if (reservationPurpose(r) !== 'return') lastReservationAt = Math.max(lastReservationAt, r.createdAt);
     }
   }
   const busyReason =
@@ -195,6 +195,7 @@ export const planStandbyReturn = (input: StandbyReturnInput): StandbyReturnPlan 
       }
       const reservation = buildReservation({
         id: makeReservationId('return', `${standby.id}@${now}`, m.id),
+        purpose: 'return',
         group: home,
         instance: m,
         amount,

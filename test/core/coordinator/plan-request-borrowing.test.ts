@@ -71,6 +71,7 @@ describe('a priority request admitted on a loan', () => {
   it('with borrow_limit 0.5 it is admitted: the shortfall (2 vCPU) is lent by the lowest-priority instance, and said so', () => {
     const plan = planInterruptionRequest(request, world(), { now: T0 });
     const [r] = reserved(plan);
+    expect([r?.purpose, r?.subject]).toEqual(['request', instanceId('i-hi')]);
     expect(r?.loans).toEqual([{ lender: instanceId('i-lo'), amount: { vcpu: 2, memoryGiB: 0, networkMbps: 0, diskIops: 0 } }]);
     expect(plan.actions.map((a) => a.kind)).toEqual(['reserve', 'schedule-interruption']);
     expect(plan.events.filter((e) => e.kind === 'loan-made')).toEqual([
