@@ -1,14 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { parseSpotwiseConfig } from '../../lambda/contracts/config';
 import { MetricName } from '../../lambda/contracts/metrics';
-import { groupId, instanceId, type InstanceTypeSpec, type ManagedInstance, type MetricSample } from '../../lambda/core/domain';
 import { interruptionDueEvent } from '../../lambda/events';
-import { FallbackPredictor } from '../../lambda/core/predict/fallback-predictor';
 import { makeHandler as makeCoordinator } from '../../lambda/handlers/coordinator';
 import { makeHandler as makeExecutor } from '../../lambda/handlers/executor';
-import { toManagedGroups } from '../../lambda/app/managed-groups';
-import { makeHandler as makeProfiler, type ProfilerDeps } from '../../lambda/handlers/profiler';
-import { createInMemoryPorts, RecordingTelemetry } from '../../lambda/sim/memory';
+import { makeHandler as makeProfiler } from '../../lambda/handlers/profiler';
+import { borrowingWorld, domainEvents, HI, LO, MINUTE, NOW, POOL_GIB, requestEvent, samples, tick, GROUP } from './borrowing-world';
 
 /**
  * Borrowing through the running path (profiler → coordinator → profiler → executor). A batch group's pool has
@@ -19,105 +15,7 @@ import { createInMemoryPorts, RecordingTelemetry } from '../../lambda/sim/memory
  * HI's reservation; when the interruption falls due the executor admits again from scratch — nothing left to
  * borrow — and defers the request with the shortfall.
  */
-const GROUP = groupId('batch-asg');
-const NOW = Date.parse('2026-03-02T10:00:30Z');
-const MINUTE = 60_000;
-const LAUNCHED = NOW - 86_400_000;
-const HI = instanceId('i-0aaaaaaaaaaaaaaa1');
-const LO = instanceId('i-0ccccccccccccccc9');
-const POOL_GIB = 13;
-const spec = (name: string, memoryGiB: number, usd: number): InstanceTypeSpec => ({
-  name,
-  resources: { vcpu: 2, memoryGiB, networkMbps: 5_000, diskIops: 10_000 },
-  onDemandHourlyUsd: usd,
-  spotHourlyUsd: usd * 0.35,
-});
-const CATALOG = [spec('m5.large', 8, 0.096)];
-const member = (id: ManagedInstance['id'], priority: number): ManagedInstance & { tags: Record<string, string> } => ({
-  id,
-  groupId: GROUP,
-  instanceType: 'm5.large',
-  availabilityZone: 'eu-west-1a',
-  lifecycle: 'on-demand',
-  state: 'running',
-  launchedAt: LAUNCHED,
-  warm: false,
-  priority,
-  jobType: 'batch',
-  tags: { 'aws:autoscaling:groupName': GROUP },
-});
-const samples = (from: number, minutes: number, memoryGiB: (k: number) => number): MetricSample[] =>
-  Array.from({ length: minutes }, (_, k) => ({
-    at: from + k * MINUTE,
-    cpuPercent: 20,
-    cpuMaxPercent: 30,
-    memoryGiB: memoryGiB(k),
-    networkMbps: 10,
-    diskIops: 10,
-  }));
-
-const world = (borrowLimit: number, throttle: { enabled: boolean; over_allocation_minutes?: number } = { enabled: false }) => {
-  const ports = createInMemoryPorts({
-    now: NOW,
-    cloud: {
-      catalog: CATALOG,
-      groups: [{ id: GROUP, desiredCapacity: 2, minSize: 0, maxSize: 4, availabilityZones: ['eu-west-1a'], tags: {} }],
-      instances: [member(HI, 90), member(LO, 10)],
-    },
-  });
-  ports.metrics.addSamples(
-    HI,
-    samples(NOW - 90 * MINUTE, 90, () => 5),
-  );
-  ports.metrics.addSamples(
-    LO,
-    samples(NOW - 90 * MINUTE, 90, (k) => (k < 80 ? 6 : 1)),
-  );
-  const config = parseSpotwiseConfig({
-    groups: [{ name: GROUP, policy: 'batch', capacity: { vcpu: 64, memory_gib: POOL_GIB, network_mbps: 100_000, disk_iops: 200_000 } }],
-    policies: [{ policy_name: 'batch', priority: 'low', borrow_limit: borrowLimit, disruption_budget: { max_unavailable: 1 }, throttle }],
-    dry_run: false,
-  });
-  const deps: ProfilerDeps & { telemetry: RecordingTelemetry } = {
-    ports: {
-      clock: ports.clock,
-      instances: ports.cloud,
-      capacity: ports.cloud,
-      state: ports.stateStore,
-      scheduler: ports.scheduler,
-      publisher: ports.publisher,
-    },
-    managed: toManagedGroups(config),
-    dryRun: false,
-    telemetry: new RecordingTelemetry(),
-    metricsReader: ports.metrics,
-    predictor: new FallbackPredictor(),
-    profiler: { windowMinutes: 60, halfLifeMs: 86_400_000 },
-  };
-  return { ports, deps };
-};
-
-const tick = { source: 'spotwise', 'detail-type': 'Profile Tick', detail: { groupName: GROUP } };
-const requestEvent = {
-  version: '0',
-  id: '6f1c3f8e-2b7d-4f47-9a53-0c1e9d2f4a99',
-  'detail-type': 'Interruption Requested',
-  source: 'spotwise',
-  account: '123456789012',
-  time: new Date(NOW).toISOString(),
-  region: 'eu-west-1',
-  resources: [],
-  detail: {
-    requestId: 'patch-hi',
-    instanceId: HI,
-    reason: 'kernel patch',
-    notBefore: new Date(NOW + 10 * MINUTE).toISOString(),
-    deadline: new Date(NOW + 6 * 60 * MINUTE).toISOString(),
-    mode: 'terminate',
-  },
-};
-const domainEvents = (ports: ReturnType<typeof world>['ports'], kind: string) =>
-  ports.publisher.entries.filter((e) => e.detailType === 'Domain Event' && (e.detail as { kind: string }).kind === kind).map((e) => e.detail);
+const world = borrowingWorld;
 
 const RESERVATION = 'request:patch-hi:i-0aaaaaaaaaaaaaaa1';
 const requestStatus = (ports: ReturnType<typeof world>['ports']) => ports.stateStore.allRequests()[0];

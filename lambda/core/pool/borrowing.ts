@@ -6,7 +6,6 @@ import {
   type InstanceId,
   type Loan,
   type Reservation,
-  type ReservationId,
   type ResourcePool,
   type Resources,
 } from '../domain';
@@ -242,6 +241,3 @@ export const planLoanRevocations = (
   }
   return { revocations, pool: p };
 };
-
-/** Ids of the reservations `revocations` release, in order. */
-export const revokedIds = (revocations: readonly LoanRevocation[]): ReservationId[] => revocations.map((r) => r.reservation.id);
