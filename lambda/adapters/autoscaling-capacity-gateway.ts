@@ -293,5 +293,6 @@ export const toGroupDescription = (group: AutoScalingGroup): GroupDescription =>
     availabilityZones: group.AvailabilityZones ?? [],
     tags: Object.fromEntries((group.Tags ?? []).filter((t) => t.Key !== undefined).map((t) => [t.Key ?? '', t.Value ?? ''])),
     mixedPurchase: launchesBothPurchaseOptions(group),
+    capacityRebalance: group.CapacityRebalance === true,
   };
 };

@@ -296,6 +296,7 @@ export const loadFleet = async (ports: FleetReadPorts, managed: ManagedGroups, o
       desiredCapacity: d.desiredCapacity,
       minSize: d.minSize,
       maxSize: d.maxSize,
+      ...(d.capacityRebalance === true ? { capacityRebalance: true } : {}),
       ...(wp !== undefined
         ? {
             warmPool: {

@@ -117,6 +117,11 @@ export interface GroupView {
   readonly spotPools: readonly SpotPool[];
   /** Disruptions (voluntary interruptions, stop→modify→start) started and not yet finished. */
   readonly disruptionsInFlight: number;
+  /**
+   * Auto Scaling's Capacity Rebalancing is on (the group's `CapacityRebalance`): a Spot member's replacement is
+   * launched on its rebalance recommendation, which EC2 sends before or with the interruption warning.
+   */
+  readonly capacityRebalance?: boolean;
 }
 
 export interface FleetView {

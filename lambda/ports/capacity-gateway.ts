@@ -16,6 +16,8 @@ export interface GroupDescription {
    * told from the group: only EC2 knows it. False for a pure Spot or a pure On-Demand group.
    */
   readonly mixedPurchase?: boolean;
+  /** Capacity Rebalancing is on (`CapacityRebalance`). */
+  readonly capacityRebalance?: boolean;
 }
 
 export interface WarmPoolDescription extends WarmPoolView {

@@ -70,6 +70,7 @@ describe('AutoScalingCapacityGateway.describeGroups', () => {
         AutoScalingGroups: [
           group('batch', {
             Instances: [],
+            CapacityRebalance: true,
             MixedInstancesPolicy: { InstancesDistribution: { OnDemandBaseCapacity: 0, OnDemandPercentageAboveBaseCapacity: 0 } },
           }),
         ],
@@ -92,6 +93,7 @@ describe('AutoScalingCapacityGateway.describeGroups', () => {
         availabilityZones: ['eu-west-1a', 'eu-west-1b'],
         tags: { team: 'search' },
         mixedPurchase: false,
+        capacityRebalance: false,
       },
       {
         id: 'batch',
@@ -102,6 +104,7 @@ describe('AutoScalingCapacityGateway.describeGroups', () => {
         availabilityZones: ['eu-west-1a', 'eu-west-1b'],
         tags: { team: 'search' },
         mixedPurchase: false,
+        capacityRebalance: true,
       },
     ]);
   });

@@ -65,6 +65,16 @@ describe('loadFleet', () => {
     expect(fleet.forecasts.get(OTHER)?.kind).toBe('known');
   });
 
+  it("carries the group's Capacity Rebalancing (DescribeAutoScalingGroups' CapacityRebalance) into its view", async () => {
+    const w = await buildWorld();
+    const web = w.ports.cloud.group(GROUP);
+    if (web === undefined) throw new Error('fixture group missing');
+    w.ports.cloud.putGroup({ ...web, capacityRebalance: true });
+    const { fleet } = await loadFleet(w.deps.ports, w.deps.managed);
+    expect(fleet.groups.find((g) => g.id === GROUP)?.capacityRebalance).toBe(true);
+    expect(fleet.groups.find((g) => g.id === STANDBY)?.capacityRebalance).toBeUndefined();
+  });
+
   it('reads only, in batches: one describe of all groups, one DescribeInstances, one catalog and one forecast read', async () => {
     const w = await buildWorld();
     await loadFleet(w.deps.ports, w.deps.managed);

@@ -57,6 +57,14 @@ export interface AbsorbRequest {
    * headroom or a scale-out of the Spot group, which would hand it back to (or launch into) Spot.
    */
   readonly onDemandOnly?: boolean;
+  /**
+   * Auto Scaling is launching the victim's replacement now at the latest (Capacity Rebalancing on a Spot warning to
+   * terminate: the rebalance recommendation comes before or with it). A cold launch started now comes into service
+   * no sooner than that replacement, so the workload restarts on whichever is ready first and the other stands idle
+   * (the simulator measured such standby launches idle 8–14 minutes each, never taking the load): scale-outs are
+   * planned only where a warm instance would leave the pool.
+   */
+  readonly replacementLaunching?: boolean;
 }
 
 export interface AbsorbPlan {
@@ -309,9 +317,20 @@ const scaleOutTargets = (req: AbsorbRequest): readonly GroupView[] => {
   return standby === undefined ? [req.group] : req.onDemandOnly === true ? [standby] : [standby, req.group];
 };
 
+/**
+ * A scale-out of `target` would be a cold launch racing the replacement Auto Scaling is already launching (see
+ * `AbsorbRequest.replacementLaunching`): no warm instance of the group is ready to leave its pool.
+ */
+const racesReplacement = (req: AbsorbRequest, target: GroupView): boolean =>
+  req.replacementLaunching === true && warmCandidates(req.fleet, target).length === 0;
+
 /** One instance of a group that can grow, whose likely type holds the whole load (see stageWarm: one host). */
 const scaleOut = (req: AbsorbRequest, w: Working): void => {
   for (const target of scaleOutTargets(req)) {
+    if (racesReplacement(req, target)) {
+      w.notes.push(`no scale-out of ${target.id}: a cold launch comes no sooner than the replacement Capacity Rebalancing is launching`);
+      continue;
+    }
     const shape = launchShape(req.fleet, target, req.victim);
     if (shape === undefined) {
       w.notes.push(`cannot size a scale-out of ${target.id}: no known instance type`);
@@ -339,7 +358,7 @@ const nearestHost = (req: AbsorbRequest, w: Working): void => {
   const warmGroup = findWarmGroup(req.fleet, req.group);
   const largestWarm = warmGroup === undefined || roomToGrow(warmGroup, 0) === 0 ? undefined : warmCandidates(req.fleet, warmGroup).at(-1);
   const launch = scaleOutTargets(req).flatMap((g) => {
-    const shape = roomToGrow(g, 0) > 0 ? launchShape(req.fleet, g, req.victim) : undefined;
+    const shape = roomToGrow(g, 0) > 0 && !racesReplacement(req, g) ? launchShape(req.fleet, g, req.victim) : undefined;
     return shape === undefined ? [] : [{ group: g, shape }];
   })[0];
   const larger = (a: Resources, b: Resources): boolean => a.vcpu > b.vcpu || (a.vcpu === b.vcpu && a.memoryGiB > b.memoryGiB);

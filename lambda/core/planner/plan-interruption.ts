@@ -18,6 +18,8 @@ export interface InterruptionInput {
   readonly why: string;
   /** Place the load on On-Demand capacity only (the victim's Spot pool is unstable). */
   readonly onDemandOnly?: boolean;
+  /** Auto Scaling is launching the victim's replacement now at the latest (see AbsorbRequest.replacementLaunching). */
+  readonly replacementLaunching?: boolean;
 }
 
 /**
@@ -73,6 +75,7 @@ export const planInterruption = (input: InterruptionInput): Plan => {
     now: input.now,
     why: input.why,
     ...(input.onDemandOnly === true ? { onDemandOnly: true } : {}),
+    ...(input.replacementLaunching === true ? { replacementLaunching: true } : {}),
   });
   return { actions: [...actions, ...absorbed.actions], events: [...events, ...absorbed.events] };
 };

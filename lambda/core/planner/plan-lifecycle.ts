@@ -56,6 +56,21 @@ const holdVoluntaryTermination = (notice: LifecycleNotice, located: LocatedInsta
       ? `post-restart demand ${formatResources(requested.amount)} exceeds ${instance.instanceType}`
       : undefined;
   if (why === undefined) return { actions: [hold], events: [held] };
+  // Launch before terminate (the group's instance maintenance policy): Auto Scaling terminates the victim only once
+  // its replacement is in service, so the group is back at its desired capacity without it and the victim's drain
+  // moves the load there now. Anything brought in at this point comes after the load has moved and stands idle
+  // for its whole life (the simulator showed such standby instances, 11–14 minutes each): the shortfall is said.
+  const others = group.instances.filter((i) => i.id !== instance.id && !i.warm);
+  const replaced = others.filter((i) => i.state === 'running').length >= Math.floor(group.desiredCapacity) && !others.some((i) => i.state === 'pending');
+  if (replaced) {
+    const staged: DomainEvent = {
+      kind: 'capacity-staged',
+      at: now,
+      groupId: group.id,
+      detail: `${instance.id}'s replacement is already in service (${group.id} is at desired capacity ${Math.floor(group.desiredCapacity)} without it): its load restarts there, though ${why}`,
+    };
+    return { actions: [hold], events: [held, staged] };
+  }
   // The replacement may be too small for the post-restart surge: place the load as for any
   // interruption (warm standby first, staged to the fleet's largest p90), still holding the hook.
   const absorbed = planLoadAbsorption({

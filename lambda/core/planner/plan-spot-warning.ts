@@ -56,7 +56,11 @@ export const planSpotWarning = (notice: SpotWarning, fleet: FleetView, now: numb
     interruptAt: warningDeadline(notice),
     now,
     why: `spot interruption warning (${notice.action}) for ${notice.instanceId}`,
-    ...(unstable !== undefined && reclaim?.standby !== undefined ? { onDemandOnly: true } : {}),
+    ...(unstable !== undefined && reclaim?.standby !== undefined
+      ? { onDemandOnly: true }
+      : notice.action === 'terminate' && located.group.capacityRebalance === true
+        ? { replacementLaunching: true }
+        : {}),
   });
   if (reclaim === undefined) return withPoolSignal(planned, located.group, located.instance, notice, 'spot-warning');
   const { instance, group } = located;

@@ -344,7 +344,19 @@ export class SimWorld {
   private current: number;
   /** Lifecycle hooks on the managed groups (the same for every strategy, see run-strategy.ts). */
   lifecycleHooks?: LifecycleHookSettings;
-  features: PlatformFeatures = { capacityRebalance: false, maintenancePolicy: 'terminate-and-launch' };
+  private platform: PlatformFeatures = { capacityRebalance: false, maintenancePolicy: 'terminate-and-launch' };
+
+  get features(): PlatformFeatures {
+    return this.platform;
+  }
+
+  /** Switches the strategy's platform features on: Capacity Rebalancing shows on the primary groups' descriptions too. */
+  set features(features: PlatformFeatures) {
+    this.platform = features;
+    for (const g of this.cloud.allGroups()) {
+      if (!this.standbyGroups.has(g.id)) this.cloud.putGroup({ ...g, capacityRebalance: features.capacityRebalance });
+    }
+  }
   private hookSeq = 0;
   private stateSeq = 0;
   readonly startAt: number;

@@ -56,6 +56,8 @@ export interface CloudGroup {
   readonly availabilityZones: readonly string[];
   readonly tags: Readonly<Record<string, string>>;
   readonly warmPool?: WarmPoolView;
+  /** Capacity Rebalancing is on (reported as DescribeAutoScalingGroups' `CapacityRebalance`). */
+  readonly capacityRebalance?: boolean;
 }
 
 export interface LifecycleActionRecord {
@@ -375,6 +377,7 @@ export class InMemoryCloud implements InstanceGateway, CapacityGateway {
             lifecycleState: this.lifecycleStateOf(i),
           })),
           mixedPurchase: new Set(members.map((i) => i.lifecycle)).size > 1,
+          capacityRebalance: g.capacityRebalance === true,
         },
       ];
     });

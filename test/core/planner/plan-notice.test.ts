@@ -86,6 +86,23 @@ describe('planNoticeResponse: spot interruption warning', () => {
     expect(raisedTo(plan)).toEqual([expect.objectContaining({ groupId: 'web-standby', raisedTo: 1 })]);
   });
 
+  describe('Capacity Rebalancing launches the replacement with the warning at the latest: no cold launch races it', () => {
+    const noWarm = { instances: [], warmPool: undefined };
+    it.each([
+      // [case, primary, standby, notice action, raised group]
+      ['on, no warm instance: nothing cold is launched', { capacityRebalance: true }, noWarm, 'terminate', undefined],
+      ['off, no warm instance: the standby group launches one', {}, noWarm, 'terminate', 'web-standby'],
+      ['on, a warm instance ready: it still comes into service (ready in seconds)', { capacityRebalance: true }, {}, 'terminate', 'web-standby'],
+      // A stop comes back under its own id: no replacement is launched for it.
+      ['on, a stop warning: the standby group launches one', { capacityRebalance: true }, noWarm, 'stop', 'web-standby'],
+    ] as const)('%s', (_name, primary, standby, action, raised) => {
+      const plan = planNoticeResponse(warning('i-a1', action), standardFleet({ primary, standby }), { now: T0 });
+      expect(raisedTo(plan).map((r) => r.groupId)).toEqual(raised === undefined ? [] : [raised]);
+      // The reservation for the restart is made either way.
+      expect(kinds(plan)).toContain('reserve');
+    });
+  });
+
   describe("the victim's own replacement already launched (Capacity Rebalancing on its rebalance recommendation)", () => {
     /** i-a1's rebalance reservation, made before the warning; `to` names the instance it was handed over to. */
     const rebalanced = (to = 'i-a1', amount = res({ vcpu: 1.5, memoryGiB: 6, networkMbps: 200, diskIops: 500 })) =>
@@ -563,6 +580,34 @@ describe('planNoticeResponse: lifecycle actions', () => {
       ]);
       // Nothing is reserved a second time: the request's reservation already covers the restart.
       expect(kinds(plan)).not.toContain('reserve');
+    });
+
+    it.each([
+      // Launch before terminate: the replacement is in service before Auto Scaling terminates the victim, and the
+      // victim's drain moves the load there now; a standby instance brought now would stand idle its whole life.
+      ['its replacement already in service (launch before terminate)', 'running', false],
+      ['its replacement still pending', 'pending', true],
+    ] as const)("the reserved demand exceeds the victim's type, %s: standby raised = %s", (_what, replacementState, raised) => {
+      const replacement = instance('i-r1', { availabilityZone: 'us-east-1b', state: replacementState });
+      const plan = planNoticeResponse(
+        lifecycle('lifecycle-terminate', 'i-a1', 'web', { origin: 'AutoScalingGroup', destination: 'EC2' }),
+        standardFleet({
+          primary: {
+            instances: [...standardFleet().groups[0]!.instances, replacement],
+            pool: roomyPool('web', { reservations: [{ ...requested, amount: res({ vcpu: 3, memoryGiB: 4 }) }] }),
+          },
+        }),
+        { now: T0 },
+      );
+      expect(raisedTo(plan).length > 0).toBe(raised);
+      expect(kinds(plan)).not.toContain('complete-lifecycle-action');
+      expect(kinds(plan).at(-1)).toBe('noop');
+      if (!raised) {
+        expect(kinds(plan)).toEqual(['noop']);
+        expect(plan.events).toContainEqual(
+          expect.objectContaining({ kind: 'capacity-staged', detail: expect.stringMatching(/replacement is already in service .* exceeds m5\.large/) }),
+        );
+      }
     });
 
     it.each([['default'], ['job-type']] as const)(

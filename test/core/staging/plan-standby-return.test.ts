@@ -158,14 +158,15 @@ describe('planStandbyReturn', () => {
     });
 
     it.each([
-      ['no forecast for its load', {}, {}, [], /does not fit \(fail closed\): web: no stored forecast/],
-      ['the home pool is full', { pool: pool('web', { vcpu: 1, memoryGiB: 2 }) }, {}, undefined, /does not fit \(fail closed\): web: short/],
+      ['no forecast for its load', {}, {}, [], /cannot go home \(fail closed\): web: no stored forecast/],
+      ['the home pool is full', { pool: pool('web', { vcpu: 1, memoryGiB: 2 }) }, {}, undefined, /cannot go home \(fail closed\): web: short/],
       [
-        "the standby group's disruption budget allows none",
-        {},
+        // The load is the home group's: its restart there counts against the home group's budget.
+        "the home group's disruption budget allows none",
         { policy: policy({ disruptionBudget: { maxUnavailable: 0 } }) },
+        {},
         undefined,
-        /its window is over but group standby: .*allows no disruption/,
+        /its window is over but its load cannot go home \(fail closed\): web: group web: .*allows no disruption/,
       ],
     ] as const)('fails closed when %s: kept, with the reason', (_name, webOver, standbyOver, forecasts, reason) => {
       const { standby, f } = backedFleet(webOver, standbyOver, forecasts === undefined ? undefined : [...forecasts]);
@@ -202,7 +203,7 @@ describe('planStandbyReturn', () => {
       ['its newest minutes idle (load gone): returned without spending the budget', [1.5, 1.4, 0.04, 0.04], ['reserve', 'i-s1']],
       ['its newest minute busy: the budget decides (none left)', [0.04, 0.04, 1.5], []],
     ] as const)('past its window with a budget of 0, %s', (_name, cpu, expected) => {
-      const { standby, f } = backedFleet({}, { policy: policy({ disruptionBudget: { maxUnavailable: 0 } }) });
+      const { standby, f } = backedFleet({ policy: policy({ disruptionBudget: { maxUnavailable: 0 } }) });
       const profile = { ...served(WINDOW + 1), recent: profileWith('i-s1', cpu).recent };
       const plan = planStandbyReturn({ standby, fleet: f, profiles: new Map([[iid('i-s1'), profile]]), now: T0 });
       expect(returned(plan)).toEqual(expected);
@@ -210,8 +211,29 @@ describe('planStandbyReturn', () => {
       else expect(plan.kept).toEqual([{ instanceId: 'i-s1', reason: expect.stringMatching(/allows no disruption/) }]);
     });
 
+    it("a burst's members go home together within the home group's budget; the standby group's own budget does not hold them", () => {
+      const members = ['i-s1', 'i-s2', 'i-s3'];
+      const standby = { ...standbyGroup(members), policy: policy({ disruptionBudget: { maxUnavailable: 0 } }) };
+      const web = group('web', {
+        standbyGroupId: standby.id,
+        instances: ['i-w1', 'i-w2', 'i-w3', 'i-w4'].map((id) => instance(id)),
+        desiredCapacity: 4,
+        pool: roomyPool('web'),
+        policy: policy({ disruptionBudget: { maxUnavailable: 2 } }),
+      });
+      const f = fleet(
+        [web, standby],
+        members.map((id) => forecast(id, { vcpu: 1, memoryGiB: 2 })),
+      );
+      const profiles = new Map(members.map((id) => [iid(id), { ...served(WINDOW + 1), instanceId: iid(id) }] as const));
+      const plan = planStandbyReturn({ standby, fleet: f, profiles, now: T0 });
+      expect(returned(plan)).toEqual(['reserve', 'i-s1', 'reserve', 'i-s2']);
+      expect(plan.kept).toEqual([{ instanceId: 'i-s3', reason: expect.stringMatching(/cannot go home \(fail closed\): web: group web: .*2 allowed/) }]);
+    });
+
     it('an idle member goes by its data first: no disruption, so no budget room and no reservation needed', () => {
-      const { standby, f } = backedFleet({}, { policy: policy({ disruptionBudget: { maxUnavailable: 0 } }) });
+      const noBudget = { policy: policy({ disruptionBudget: { maxUnavailable: 0 } }) };
+      const { standby, f } = backedFleet(noBudget, noBudget);
       const idleServed = { ...served(WINDOW + 10), recent: profileWith('i-s1', idle()).recent };
       const plan = planStandbyReturn({ standby, fleet: f, profiles: new Map([[iid('i-s1'), idleServed]]), now: T0 });
       expect(plan.actions).toEqual([

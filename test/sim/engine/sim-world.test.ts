@@ -240,6 +240,17 @@ describe('the simulated world: AWS semantics', () => {
     expect(world.instance(stuck)?.state).toBe('shutting-down');
   });
 
+  it("reports a strategy's Capacity Rebalancing on the primary groups' descriptions (CapacityRebalance), never on the standby group", async () => {
+    const { world, cloud } = newWorld(quiet());
+    const flags = async () =>
+      Object.fromEntries((await cloud.describeGroups(world.cloud.allGroups().map((g) => g.id))).map((g) => [g.id, g.capacityRebalance]));
+    expect(Object.values(await flags()).every((v) => v === false)).toBe(true);
+    world.features = { capacityRebalance: true, maintenancePolicy: 'launch-before-terminate' };
+    const on = await flags();
+    for (const g of world.cloud.allGroups()) expect(on[g.id]).toBe(!world.standbyGroups.has(g.id));
+    expect(Object.values(on)).toContain(true);
+  });
+
   it('launches the replacement first under launch-before-terminate', async () => {
     const setup = quiet();
     const { world, cloud } = newWorld(setup);
