@@ -3,23 +3,16 @@ import type { Command } from 'commander';
 import { Env } from '../../lambda/contracts/env';
 import { parseSpotwiseConfig } from '../../lambda/contracts/config';
 import { readConfigText } from '../../lambda/contracts/config-file';
-import {
-  type DomainEvent,
-  type FleetView,
-  type GroupId,
-  type InstanceId,
-  type ManagedInstance,
-  type Notice,
-  type Plan,
-  type Resources,
-} from '../../lambda/core/domain';
-import { allocationOf, isServing, planPoolUpkeep } from '../../lambda/core/planner/plan-pool-upkeep';
+import { type DomainEvent, type GroupId, type InstanceId, type ManagedInstance, type Notice, type Plan, type Resources } from '../../lambda/core/domain';
+import { allocationOf, isServing, planPoolUpkeep, profileTickPlan } from '../../lambda/core/planner/plan-pool-upkeep';
+import { refreshLineage } from '../../lambda/core/planner/choose-hand-over';
+import { planStandbyReturn } from '../../lambda/core/staging/plan-standby-return';
 import { outstandingLoans } from '../../lambda/core/pool/borrowing';
 import { formatResources } from '../../lambda/core/resources/resources';
 import { planNoticeResponse } from '../../lambda/core/planner/plan-notice';
 import { describeAction } from '../../lambda/app/describe-action';
 import { parseEvent } from '../../lambda/events/registry';
-import { poolCapacity, type FleetPorts } from '../../lambda/app/load-fleet';
+import { poolCapacity, type FleetPorts, type LoadedFleet } from '../../lambda/app/load-fleet';
 import { planOnly } from '../../lambda/app/pipeline';
 import type { StateStore } from '../../lambda/ports/state-store';
 import { toManagedGroups, type ManagedGroups } from '../../lambda/app/managed-groups';
@@ -131,7 +124,7 @@ export const planEvent = async (raw: unknown, target: PlanTarget): Promise<PlanO
   if (planned.kind !== 'planned') return { kind: 'planned', notice, plan: { actions: [], events: [] }, notes };
   const { loaded, plan: staged } = planned;
   if (notice.kind !== 'profile-tick') return { kind: 'planned', notice, plan: staged, notes };
-  const upkeep = await profileTickUpkeep(notice.groupId, loaded.fleet, managed, target);
+  const upkeep = await profileTickUpkeep(notice.groupId, loaded, managed, target);
   if (upkeep === undefined) return { kind: 'planned', notice, plan: staged, notes };
   const { actions, events, pool } = upkeep(staged);
   return { kind: 'planned', notice, plan: { actions, events }, notes, pool };
@@ -143,7 +136,8 @@ export const planEvent = async (raw: unknown, target: PlanTarget): Promise<PlanO
  * and loans called back. Returns a merger that puts them in the plan as the profiler does (loans called back
  * first, throttles last).
  */
-const profileTickUpkeep = async (groupId: GroupId, fleet: FleetView, managed: ManagedGroups, target: PlanTarget) => {
+const profileTickUpkeep = async (groupId: GroupId, loaded: LoadedFleet, managed: ManagedGroups, target: PlanTarget) => {
+  const { fleet } = loaded;
   const group = fleet.groups.find((g) => g.id === groupId);
   const settings = managed.groups.get(groupId);
   if (group === undefined || settings === undefined) return undefined;
@@ -163,6 +157,7 @@ const profileTickUpkeep = async (groupId: GroupId, fleet: FleetView, managed: Ma
     now: target.now,
     capacity: poolCapacity(settings, group.instances, fleet.catalog),
     staleAfterMs: PROFILE_STALE_MS,
+    stored: !loaded.poolsNotStored.includes(groupId),
   });
   const pool: PoolView = {
     groupId,
@@ -177,16 +172,12 @@ const profileTickUpkeep = async (groupId: GroupId, fleet: FleetView, managed: Ma
       .filter((o) => !upkeep.revocations.actions.some((a) => a.kind === 'release' && a.reservationId === o.reservation.id))
       .map((o) => ({ reservationId: o.reservation.id, borrower: o.reservation.instanceId, lender: o.loan.lender, amount: o.loan.amount })),
   };
+  // A standby group's tick also returns the members nobody uses any more (from their stored profiles here).
+  const standbyReturn =
+    group.role === 'standby' ? planStandbyReturn({ standby: { ...group, pool: upkeep.refresh.pool }, fleet, profiles, now: target.now }).actions : undefined;
+  const lineage = refreshLineage(fleet, group, upkeep.refresh.handedOver);
   return (staged: Plan): Plan & { readonly pool: PoolView } => ({
-    actions: [
-      ...upkeep.revocations.actions,
-      ...staged.actions.filter(
-        (a) => a.kind !== 'noop' || (upkeep.revocations.actions.length === 0 && upkeep.throttles.actions.length === 0 && upkeep.evictions.length === 0),
-      ),
-      ...upkeep.evictions,
-      ...upkeep.throttles.actions,
-    ],
-    events: [...upkeep.revocations.events, ...staged.events],
+    ...profileTickPlan(upkeep, staged, { ...(standbyReturn !== undefined ? { standbyReturn } : {}), lineage }),
     pool,
   });
 };

@@ -14,7 +14,7 @@ import {
   type ResourcePool,
   type Resources,
 } from '../core/domain';
-import type { PoolLedger, ReserveOutcome } from '../ports/state-store';
+import { PoolOverCommitError, type PoolLedger, type ReserveOutcome } from '../ports/state-store';
 import {
   allocatedOf,
   freeOf,
@@ -41,10 +41,7 @@ import { Again, cancellationOf, conflictOrFailure, retrying, transact } from './
 import { dynamoDbTable, queryAll, type DynamoDbTable, type DynamoDbTableOptions } from './dynamodb-table';
 import { ConditionFailedError, NotFoundError, callAws } from './errors';
 
-/** Refusal to write a pool whose allocations and reservations exceed its capacity on some dimension. */
-export class PoolOverCommitError extends Error {
-  override readonly name = 'PoolOverCommitError';
-}
+export { PoolOverCommitError };
 
 /** Why a contended write of the pool gave up (the ThrottledError's detail). */
 const stayedContended = (attempts: number): string => `the pool stayed contended for ${attempts} attempts; retry later`;

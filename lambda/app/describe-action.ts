@@ -26,6 +26,8 @@ export const describeAction = (a: Action): string => {
       return `raise desired capacity of ${a.groupId} by ${a.by} (seen at ${a.from}): ${a.reason}`;
     case 'put-warm-pool':
       return `warm pool of ${a.groupId}: min ${a.warmPool.minSize}, max prepared ${a.warmPool.maxGroupPreparedCapacity}, ${a.warmPool.poolState}: ${a.reason}`;
+    case 'refresh-pool':
+      return `refresh the pool of ${a.groupId}: capacity ${formatResources(a.capacity)}${a.create ? ' (created)' : ''}, ${a.reason}`;
     case 'return-standby-instance':
       return `return idle standby ${a.instanceId} of ${a.groupId} (desired capacity − 1): ${a.reason}`;
     case 'complete-lifecycle-action':

@@ -7,7 +7,15 @@ import type { Clock } from '../ports/clock';
 import type { EventPublisher } from '../ports/event-publisher';
 import type { InstanceGateway } from '../ports/instance-gateway';
 import type { InterruptionScheduler } from '../ports/interruption-scheduler';
-import type { ForecastStore, PoolLedger, PoolSignalStore, ProfileStore, RequestStore, TrailEntry } from '../ports/state-store';
+import {
+  PoolOverCommitError,
+  type ForecastStore,
+  type PoolLedger,
+  type PoolSignalStore,
+  type ProfileStore,
+  type RequestStore,
+  type TrailEntry,
+} from '../ports/state-store';
 import { appendTrail } from './decision-trail';
 import { describeAction } from './describe-action';
 
@@ -34,9 +42,10 @@ export type ActionOutcome =
 
 /**
  * Why an action was not attempted: `dry-run`; `earlier-failure` (an action before it failed); `fail-closed` (the
- * reservation a disruptive action depends on was refused); `kept` (a compensation that leaves something as it is).
+ * reservation a disruptive action depends on was refused); `kept` (a compensation that leaves something as it is);
+ * `over-committed` (a pool refresh the ledger refused whole: reservations made since it was read leave no room).
  */
-export type SkipCause = 'dry-run' | 'earlier-failure' | 'fail-closed' | 'kept';
+export type SkipCause = 'dry-run' | 'earlier-failure' | 'fail-closed' | 'kept' | 'over-committed';
 
 export interface ExecutionReport {
   readonly dryRun: boolean;
@@ -157,7 +166,17 @@ export const executePlan = async (plan: Plan, ports: ExecutionPorts, opts: { rea
         }
         continue;
       }
-      const detail = await perform(action, ports, plan, handedOver);
+      if (action.kind === 'refresh-pool') {
+        const out = await writeRefresh(action, ports.state, handedOver);
+        const at = mark();
+        outcomes.push(
+          out.kind === 'over-committed'
+            ? { kind: 'skipped', action, cause: 'over-committed', reason: `not written, the next tick recomputes: ${out.reason}` }
+            : { kind: 'done', action, at, ...(out.detail !== undefined ? { detail: out.detail } : {}) },
+        );
+        continue;
+      }
+      const detail = await perform(action, ports, plan, handedOver, opts.dryRun);
       const at = isRecordOnly(action) || isLearning(action) ? ports.clock.now() : mark();
       if (action.kind === 'interrupt-instance') {
         disrupted.add(action.instanceId);
@@ -263,6 +282,7 @@ const perform = async (
   ports: ExecutionPorts,
   plan: Plan,
   handedOver: Set<ReservationId>,
+  dryRun: boolean,
 ): Promise<string | undefined> => {
   switch (action.kind) {
     case 'release': {
@@ -275,14 +295,15 @@ const perform = async (
       return out.kind === 'handed-over' ? undefined : 'nothing to hand over (released, swept or already handed over)';
     }
     case 'inherit-profile':
-      // Concurrent launch hooks may each plan the hand-over of one reservation: only the one that got it inherits.
-      if (
-        plan.actions.some((a) => a.kind === 'hand-over' && a.reservationId === action.reservationId && a.instanceId === action.toInstanceId) &&
-        !handedOver.has(action.reservationId)
-      ) {
+      // Concurrent launch hooks (and a profiler's refresh) may each plan the hand-over of one reservation: only the one
+      // that got it inherits. A launch hook's lineage depends on its hand-over in dry-run too (where nothing is handed
+      // over); a dry-run refresh's is learned, as profiles are — the refresh recomputes the same hand-over every tick.
+      if (handsOver(plan, action.reservationId, action.toInstanceId, dryRun) && !handedOver.has(action.reservationId)) {
         return `kept: reservation ${action.reservationId} was not handed to ${action.toInstanceId} by this plan`;
       }
       return inheritLineage(action, ports.state, ports.clock.now());
+    case 'refresh-pool':
+      throw new Error('refresh-pool is written by executePlan itself');
     case 'retype-stopped-instance':
       await ports.instances.retypeStoppedInstance(action.instanceId, action.toType);
       return undefined;
@@ -405,6 +426,54 @@ const perform = async (
  * hand-overs of one reservation only one succeeds, and only that one counts as handed over (a lineage
  * depends on it).
  */
+/** The plan hands `reservationId` over to `instanceId` (a launch hook's hand-over, or a live profiler's refresh). */
+const handsOver = (plan: Plan, reservationId: ReservationId, instanceId: string, dryRun: boolean): boolean =>
+  plan.actions.some(
+    (a) =>
+      (a.kind === 'hand-over' && a.reservationId === reservationId && a.instanceId === instanceId) ||
+      (!dryRun && a.kind === 'refresh-pool' && a.handedOver.some((h) => h.reservationId === reservationId && h.instanceId === instanceId)),
+  );
+
+const sameResources = (a: Resources, b: Resources): boolean =>
+  a.vcpu === b.vcpu && a.memoryGiB === b.memoryGiB && a.networkMbps === b.networkMbps && a.diskIops === b.diskIops;
+
+/**
+ * Writes a pool refresh so that no state the ledger passes through is over-committed: the PoolLedger has no single
+ * refresh write, so (1) allocations are first only lowered, (2) the handed-over reservations are released and expired
+ * ones swept, (3) the capacity is set, and (4) the final allocations are written. Until (2) the handed-over capacity
+ * still counts as a reservation and (1) has raised nothing; after (3) the final pool fits its capacity. A concurrent
+ * reserve in between can only be refused. The hand-overs this write released (the others were taken meanwhile) are
+ * added to `handedOver`: only their replacements inherit their victims' lineage.
+ */
+const writeRefresh = async (
+  action: Action & { readonly kind: 'refresh-pool' },
+  state: PoolLedger,
+  handedOver: Set<ReservationId>,
+): Promise<{ readonly kind: 'written'; readonly detail?: string } | { readonly kind: 'over-committed'; readonly reason: string }> => {
+  try {
+    const lowered = new Map(action.lowered);
+    if (action.create) await state.putPoolCapacity(action.groupId, action.capacity);
+    const raised = action.allocations.some(([id, a]) => {
+      const low = lowered.get(id);
+      return low === undefined || !sameResources(low, a);
+    });
+    if (!action.create && raised) await state.putAllocations(action.groupId, lowered);
+    for (const h of action.handedOver) if (await state.release(action.groupId, h.reservationId)) handedOver.add(h.reservationId);
+    const swept = await state.sweepExpired(action.groupId, action.sweepAt);
+    if (!action.create && !sameResources(action.capacity, action.previousCapacity)) await state.putPoolCapacity(action.groupId, action.capacity);
+    await state.putAllocations(action.groupId, new Map(action.allocations));
+    const taken = action.handedOver.filter((h) => !handedOver.has(h.reservationId)).map((h) => h.reservationId);
+    const notes = [
+      ...(swept.length > 0 ? [`expired reservations released: ${swept.join(', ')}`] : []),
+      ...(taken.length > 0 ? [`already taken by a concurrent hand-over: ${taken.join(', ')}`] : []),
+    ];
+    return notes.length > 0 ? { kind: 'written', detail: notes.join('; ') } : { kind: 'written' };
+  } catch (error) {
+    if (error instanceof PoolOverCommitError) return { kind: 'over-committed', reason: error.message };
+    throw error;
+  }
+};
+
 const handOverReservation = async (action: Action & { kind: 'hand-over' }, state: PoolLedger): Promise<{ readonly kind: 'handed-over' | 'nothing-held' }> => ({
   kind: (await state.handOver(action.groupId, action.reservationId, action.instanceId)) ? 'handed-over' : 'nothing-held',
 });

@@ -1,7 +1,7 @@
 import { groupId, instanceId, type DomainEvent, type Notice, type Plan } from '../core/domain';
 import { MetricDimension, MetricName } from '../contracts/metrics';
 import { isReclaimRecord } from '../core/common/reservation-terms';
-import type { EventPublisher, PublishedEntry } from '../ports/event-publisher';
+import type { EventPublisher, PublishedAction, PublishedEntry, PublishedPlan } from '../ports/event-publisher';
 import { executePlan, type ExecutionPorts, type ExecutionReport } from './execute-plan';
 import type { Telemetry } from './telemetry';
 
@@ -98,6 +98,12 @@ export const reconcileEvents = (plan: Plan, report: ExecutionReport, at: number)
   return out;
 };
 
+/** The plan as logged and published (`Plan Made`): a pool refresh's allocations counted, not listed. */
+export const publishedPlan = (plan: Plan): PublishedPlan => ({
+  actions: plan.actions.map((a): PublishedAction => (a.kind === 'refresh-pool' ? { ...a, allocations: a.allocations.length, lowered: a.lowered.length } : a)),
+  events: plan.events,
+});
+
 /**
  * The tail every handler shares: log the plan, execute it (or not, in dry-run), log each outcome,
  * publish the plan ("Plan Made") and, when live, the reconciled domain events, and count what happened.
@@ -108,7 +114,8 @@ export const runPlan = async (input: RunPlanInput): Promise<{ readonly report: E
   const { handler, notice, plan, dryRun, ports, telemetry } = input;
   const { log, metrics } = telemetry;
   const base = { handler, eventId: notice.eventId, noticeKind: notice.kind, dryRun };
-  log.info('plan made', { ...base, actions: plan.actions.map((a) => a.kind), plan });
+  const published = publishedPlan(plan);
+  log.info('plan made', { ...base, actions: plan.actions.map((a) => a.kind), plan: published });
 
   const report = await executePlan(plan, ports, { dryRun });
   for (const o of report.outcomes) {
@@ -129,7 +136,7 @@ export const runPlan = async (input: RunPlanInput): Promise<{ readonly report: E
 
   const events = dryRun ? [] : reconcileEvents(plan, report, ports.clock.now());
   const entries: PublishedEntry[] = [
-    { detailType: 'Plan Made', detail: { handler, dryRun, plan, noticeKind: notice.kind } },
+    { detailType: 'Plan Made', detail: { handler, dryRun, plan: published, noticeKind: notice.kind } },
     ...events.map((e): PublishedEntry => ({ detailType: 'Domain Event', detail: e })),
   ];
   try {

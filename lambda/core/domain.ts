@@ -527,6 +527,30 @@ export type Action =
    */
   | { readonly kind: 'change-desired-capacity'; readonly groupId: GroupId; readonly by: number; readonly from: number; readonly reason: string }
   | { readonly kind: 'put-warm-pool'; readonly groupId: GroupId; readonly warmPool: WarmPoolView; readonly reason: string }
+  /**
+   * A profiler tick's refresh of a group's pool (core refreshPool), written so that no state the ledger passes through
+   * is over-committed: allocations first only lowered, the handed-over reservations released (each a replacement's
+   * now) and expired ones swept, the capacity set, then the final allocations. Allocations are [instance, amount]
+   * pairs (the action is data: it is logged and published). A ledger that over-commitment since the tick's read
+   * leaves no room refuses it whole, and the next tick recomputes.
+   */
+  | {
+      readonly kind: 'refresh-pool';
+      readonly groupId: GroupId;
+      /** No pool is stored yet: it is created at `capacity` first. */
+      readonly create: boolean;
+      readonly capacity: Resources;
+      /** The capacity the tick read (the capacity is written only when it changes). */
+      readonly previousCapacity: Resources;
+      /** Allocations only ever lowered (per dimension, the lower of before and after): written first when any rises. */
+      readonly lowered: readonly (readonly [InstanceId, Resources])[];
+      readonly allocations: readonly (readonly [InstanceId, Resources])[];
+      /** Reservations handed to the replacements that took their victims' load (their capacity is in `allocations`). */
+      readonly handedOver: readonly { readonly reservationId: ReservationId; readonly instanceId: InstanceId }[];
+      /** Reservations expired by this time are swept. */
+      readonly sweepAt: number;
+      readonly reason: string;
+    }
   /** An idle standby member goes, and its group's desired capacity drops by one (TerminateInstanceInAutoScalingGroup with decrement). */
   | { readonly kind: 'return-standby-instance'; readonly groupId: GroupId; readonly instanceId: InstanceId; readonly reason: string }
   | {

@@ -1,5 +1,4 @@
 import {
-  DIMENSIONS,
   type BehaviourProfile,
   type FleetView,
   type Forecast,
@@ -11,13 +10,12 @@ import {
   type Resources,
 } from '../core/domain';
 import { MetricDimension, MetricName } from '../contracts/metrics';
-import { PoolOverCommitError } from '../adapters/dynamodb-state-store';
 import { loadModel, TfjsPredictor } from '../adapters/tfjs-predictor';
 import { planNoticeResponse } from '../core/planner/plan-notice';
 import { FallbackPredictor } from '../core/predict/fallback-predictor';
 import { closeRestartWindow, newProfile, updateProfile } from '../core/profile/behaviour-profile';
 import type { PoolRefresh } from '../core/pool/refresh-pool';
-import { allocationOf, isServing, planPoolUpkeep } from '../core/planner/plan-pool-upkeep';
+import { allocationOf, isServing, planPoolUpkeep, profileTickPlan } from '../core/planner/plan-pool-upkeep';
 import { allocatedResources, reservedResources } from '../core/pool/resource-pool';
 import { borrowedResources, recentUse } from '../core/pool/borrowing';
 import { refreshLineage } from '../core/planner/choose-hand-over';
@@ -188,11 +186,11 @@ export const makeHandler =
         now,
         capacity: settings.capacity === undefined ? poolCapacity(settings, group.instances, loaded.fleet.catalog) : settings.capacity,
         staleAfterMs: deps.profiler.windowMinutes * MINUTE_MS + METRIC_LAG_MS,
+        stored: !loaded.poolsNotStored.includes(groupId),
       });
       const { refresh } = upkeep;
       const { pool } = refresh;
       reportRefresh(refresh, deps, keys);
-      const claimed = dryRun ? undefined : await storeRefreshUnlessOverCommitted(deps, group, refresh, loaded.poolsNotStored.includes(groupId), now, keys);
 
       // 5. Stage capacity ahead of interruptions on the refreshed view, and execute.
       const fleet: FleetView = {
@@ -204,21 +202,14 @@ export const makeHandler =
       // A standby group's own tick also returns the members nobody uses any more (from their own data).
       const standbyReturn = group.role === 'standby' ? planStandbyReturn({ standby: group, fleet, profiles: profiled.profiles, now }) : undefined;
       for (const k of standbyReturn?.kept ?? []) log.debug('standby member kept', { ...keys, instanceId: k.instanceId, reason: k.reason });
-      // Replacements that took over a victim's reservation in the refresh carry its profile lineage (restart learning).
-      // Stored: only the hand-overs whose release this tick won (a concurrent launch hook may have taken one first).
-      const handedOver = claimed === undefined ? refresh.handedOver : refresh.handedOver.filter((h) => claimed.has(h.reservationId));
-      // Throttles (policy throttle, off by default) go last: a failed publish then stops nothing else of the plan.
-      const { throttles } = upkeep;
-      // Loans called back release their borrowing reservations first in the plan (the request behind one is re-admitted when due).
-      const revoked = upkeep.revocations;
-      const first = revoked.actions;
       // Evictions (policy preemption) are requests for the coordinator, submitted through the plan like every write.
       for (const e of upkeep.evictions) if (e.kind === 'submit-request') log.info('eviction requested', { ...keys, requestId: e.request.requestId, dryRun });
-      const extra = [...(standbyReturn?.actions ?? []), ...refreshLineage(loaded.fleet, group, handedOver), ...upkeep.evictions, ...throttles.actions];
-      const plan =
-        extra.length === 0 && first.length === 0
-          ? staged
-          : { actions: [...first, ...staged.actions.filter((a) => a.kind !== 'noop'), ...extra], events: [...revoked.events, ...staged.events] };
+      // Replacements that took over a victim's reservation in the refresh carry its profile lineage (restart learning):
+      // the executor lets only those whose hand-over the refresh won inherit (a concurrent launch hook may take one first).
+      const plan = profileTickPlan(upkeep, staged, {
+        ...(standbyReturn !== undefined ? { standbyReturn: standbyReturn.actions } : {}),
+        lineage: refreshLineage(loaded.fleet, group, refresh.handedOver),
+      });
       const { report } = await runPlan({ handler: HANDLER, notice, plan, dryRun, ports: deps.ports, telemetry: deps.telemetry });
 
       emitGroupMetrics(deps, group, pool, profiled, fleet);
@@ -381,8 +372,6 @@ const predictAll = async (deps: ProfilerDeps, inputs: readonly PredictionInput[]
   }
 };
 
-const sameResources = (a: Resources, b: Resources): boolean => DIMENSIONS.every((d) => a[d] === b[d]);
-
 /** Logs what the refresh could not record as asked: capped allocations (the pool is full there) and a held capacity. */
 const reportRefresh = (refresh: PoolRefresh, deps: ProfilerDeps, keys: Record<string, string>): void => {
   const { log } = deps.telemetry;
@@ -404,64 +393,6 @@ const reportRefresh = (refresh: PoolRefresh, deps: ProfilerDeps, keys: Record<st
       capacity: formatResources(refresh.capacityHeld),
     });
   }
-};
-
-/**
- * The store refuses a refresh that reservations committed since this tick read the pool leave no room for
- * (PoolOverCommitError: nothing over-committed is ever written). The tick then keeps the stored pool as it is
- * — the next tick recomputes from a fresh read — and goes on staging; this tick's hand-overs carry no lineage.
- */
-const storeRefreshUnlessOverCommitted = async (
-  deps: ProfilerDeps,
-  group: GroupView,
-  refresh: PoolRefresh,
-  notStored: boolean,
-  now: number,
-  keys: Record<string, string>,
-): Promise<Set<string>> => {
-  try {
-    return await storeRefresh(deps, group, refresh, notStored, now, keys);
-  } catch (error) {
-    if (!(error instanceof PoolOverCommitError)) throw error;
-    deps.telemetry.log.warn('pool refresh not stored: reservations committed meanwhile leave no room for it; the next tick recomputes', {
-      ...keys,
-      error: error.message,
-    });
-    return new Set();
-  }
-};
-
-/**
- * Writes the refresh so that no state the store passes through is over-committed: the StateStore has
- * no single refresh write, so (1) allocations are first only lowered, (2) handed-over reservations are
- * released and expired ones swept, (3) the capacity is set, and (4) the final allocations are written.
- * Until (2) the handed-over capacity is still counted as a reservation and (1) has raised nothing;
- * after (3) the final pool fits its capacity. A concurrent reserve in between can only be refused.
- * Returns the handed-over reservations this write released (the others were taken meanwhile).
- */
-const storeRefresh = async (
-  deps: ProfilerDeps,
-  group: GroupView,
-  refresh: PoolRefresh,
-  notStored: boolean,
-  now: number,
-  keys: Record<string, string>,
-): Promise<Set<string>> => {
-  const { state } = deps.ports;
-  const { pool } = refresh;
-  if (notStored) await state.putPoolCapacity(group.id, pool.capacity);
-  const raised = [...pool.allocations].some(([id, a]) => {
-    const low = refresh.lowered.get(id);
-    return low === undefined || !sameResources(low, a);
-  });
-  if (!notStored && raised) await state.putAllocations(group.id, refresh.lowered);
-  const claimed = new Set<string>();
-  for (const h of refresh.handedOver) if (await state.release(group.id, h.reservationId)) claimed.add(h.reservationId);
-  const swept = await state.sweepExpired(group.id, now);
-  if (swept.length > 0) deps.telemetry.log.info('expired reservations released', { ...keys, reservations: swept });
-  if (!notStored && !sameResources(pool.capacity, group.pool.capacity)) await state.putPoolCapacity(group.id, pool.capacity);
-  await state.putAllocations(group.id, pool.allocations);
-  return claimed;
 };
 
 /**

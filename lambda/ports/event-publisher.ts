@@ -1,4 +1,18 @@
-import type { DomainEvent, Plan, Throttle } from '../core/domain';
+import type { Action, DomainEvent, Throttle } from '../core/domain';
+
+type RefreshPool = Action & { readonly kind: 'refresh-pool' };
+
+/**
+ * An action as published: a `refresh-pool` with its allocations counted rather than listed (a large group's list
+ * would pass EventBridge's 256 KB entry limit; the allocations themselves are in the pool table).
+ */
+export type PublishedAction =
+  Exclude<Action, RefreshPool> | (Omit<RefreshPool, 'lowered' | 'allocations'> & { readonly allocations: number; readonly lowered: number });
+
+export interface PublishedPlan {
+  readonly actions: readonly PublishedAction[];
+  readonly events: readonly DomainEvent[];
+}
 
 /** Publishes spotwise's own events (domain events and plans) to its bus. */
 export interface EventPublisher {
@@ -9,7 +23,7 @@ export type PublishedEntry =
   | { readonly detailType: 'Domain Event'; readonly detail: DomainEvent }
   | {
       readonly detailType: 'Plan Made';
-      readonly detail: { readonly handler: string; readonly dryRun: boolean; readonly plan: Plan; readonly noticeKind: string };
+      readonly detail: { readonly handler: string; readonly dryRun: boolean; readonly plan: PublishedPlan; readonly noticeKind: string };
     }
   /** For the operator's own enforcement (README "Throttling"): published by the executor for a `request-throttle` action. */
   | { readonly detailType: 'Throttle Requested'; readonly detail: Throttle };

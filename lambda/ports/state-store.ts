@@ -54,6 +54,14 @@ export interface StoredRequest {
 }
 
 /**
+ * A ledger write refused because the pool's allocations and reservations would exceed its capacity on some dimension
+ * (nothing over-committed is ever written). The port's error: every PoolLedger implementation throws this one class.
+ */
+export class PoolOverCommitError extends Error {
+  override readonly name = 'PoolOverCommitError';
+}
+
+/**
  * A group's resource pool and its reservation ledger (DESIGN.md §2): capacity, allocations, reservations (with their
  * loans), hand-overs. Every write keeps the pool within its capacity, atomically.
  */

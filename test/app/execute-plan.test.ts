@@ -12,6 +12,8 @@ import {
   type Resources,
 } from '../../lambda/core/domain';
 import { executePlan, type ExecutionPorts } from '../../lambda/app/execute-plan';
+import { PoolOverCommitError } from '../../lambda/ports/state-store';
+import { poolInvariantViolations } from '../../lambda/core/pool/resource-pool';
 import { createInMemoryPorts, type InMemoryPorts } from '../../lambda/sim/memory';
 
 const g = groupId('web');
@@ -254,6 +256,107 @@ describe('executePlan', () => {
     p.stateStore.log.failNext('release', new Error('table unavailable'));
     const report = await executePlan(plan(reserve(reservation('a', r(1, 1))), desired(3)), ports, { dryRun: false });
     expect(report.compensations).toMatchObject([{ kind: 'failed', error: { message: 'table unavailable' } }]);
+  });
+
+  describe("refresh-pool: a profiler tick's one write of the pool", () => {
+    const capacity = { vcpu: 8, memoryGiB: 32, networkMbps: 1_000, diskIops: 1_000 };
+    const held = reservation('warning:evt-1:i-0000000000000a009', r(2, 4), instanceId('i-0000000000000a009'));
+    const refresh = (over: Partial<Action & { kind: 'refresh-pool' }> = {}): Action & { kind: 'refresh-pool' } => ({
+      kind: 'refresh-pool',
+      groupId: g,
+      create: false,
+      capacity,
+      previousCapacity: capacity,
+      lowered: [[od, r(1, 2)]],
+      allocations: [
+        [od, r(1, 2)],
+        [od2, r(3, 6)],
+      ],
+      handedOver: [{ reservationId: held.id, instanceId: od2 }],
+      sweepAt: 1_000,
+      reason: 'test',
+      ...over,
+    });
+    const lineage: Action = {
+      kind: 'inherit-profile',
+      groupId: g,
+      fromInstanceId: held.instanceId,
+      toInstanceId: od2,
+      reservationId: held.id,
+      restartedAt: 900,
+      windowMinutes: 30,
+      reason: 'test',
+    };
+
+    it('lowers first, releases the handed-over reservation, sweeps, then writes the final allocations: never over-committed on the way', async () => {
+      const { p, ports } = await setup();
+      await p.stateStore.putAllocations(g, new Map([[od, r(4, 8)]]));
+      await p.stateStore.reserve(held);
+      p.stateStore.log.calls.length = 0;
+      const seen: string[] = [];
+      const putAllocations = p.stateStore.putAllocations.bind(p.stateStore);
+      p.stateStore.putAllocations = async (group, a) => {
+        await putAllocations(group, a);
+        seen.push(...poolInvariantViolations(p.stateStore.poolSnapshot(group)!));
+      };
+      const report = await executePlan(plan(refresh(), lineage), ports, { dryRun: false });
+      expect(report.outcomes.map((o) => o.kind)).toEqual(['done', 'done']);
+      expect(p.stateStore.log.calls.map((c) => c.operation).filter((op) => !['getProfiles', 'getForecasts', 'putProfiles', 'getPool'].includes(op))).toEqual([
+        'putAllocations',
+        'release',
+        'sweepExpired',
+        'putAllocations',
+      ]);
+      expect(seen).toEqual([]);
+      const pool = p.stateStore.poolSnapshot(g)!;
+      expect([...pool.allocations]).toEqual([
+        [od, r(1, 2)],
+        [od2, r(3, 6)],
+      ]);
+      expect(pool.reservations.has(held.id)).toBe(false);
+    });
+
+    it('a hand-over a concurrent launch hook took first is said, and its lineage is kept for the one that got it', async () => {
+      const { p, ports } = await setup();
+      // Nothing held: the reservation went to another replacement meanwhile.
+      const report = await executePlan(plan(refresh(), lineage), ports, { dryRun: false });
+      expect(report.outcomes).toMatchObject([
+        { kind: 'done', detail: expect.stringContaining(`already taken by a concurrent hand-over: ${held.id}`) },
+        { kind: 'done', detail: expect.stringMatching(/^kept: reservation .* was not handed to/) },
+      ]);
+      expect(p.stateStore.log.callsTo('putProfiles')).toEqual([]);
+    });
+
+    it('a ledger refusing it whole (reservations made since the read) skips it with its cause, and the rest of the plan goes on', async () => {
+      const { p, ports } = await setup();
+      p.stateStore.log.failNext('putAllocations', new PoolOverCommitError('vCPU over capacity; allocations not written'));
+      const report = await executePlan(plan(refresh(), desired(3)), ports, { dryRun: false });
+      expect(report.outcomes).toMatchObject([
+        { kind: 'skipped', cause: 'over-committed', reason: expect.stringContaining('the next tick recomputes') },
+        { kind: 'done', action: { kind: 'change-desired-capacity' } },
+      ]);
+      expect(report.succeeded).toBe(true);
+    });
+
+    it('a pool not stored yet is created at its capacity first; a changed capacity is written once', async () => {
+      const created = await setup();
+      await executePlan(plan(refresh({ create: true, handedOver: [] })), created.ports, { dryRun: false });
+      expect(created.p.stateStore.log.calls.map((c) => c.operation)).toEqual(['putPoolCapacity', 'sweepExpired', 'putAllocations']);
+      const resized = await setup();
+      await executePlan(plan(refresh({ capacity: { ...capacity, vcpu: 10 }, handedOver: [], lowered: [] })), resized.ports, { dryRun: false });
+      expect(resized.p.stateStore.log.calls.map((c) => c.operation)).toEqual(['putAllocations', 'sweepExpired', 'putPoolCapacity', 'putAllocations']);
+      expect(resized.p.stateStore.poolSnapshot(g)?.capacity.vcpu).toBe(10);
+    });
+
+    it('dry-run writes nothing to the ledger; the lineage is still learned (profiles are, and every tick recomputes the hand-over)', async () => {
+      const { p, ports } = await setup();
+      await p.stateStore.reserve(held);
+      p.stateStore.log.calls.length = 0;
+      const report = await executePlan(plan(refresh(), lineage), ports, { dryRun: true });
+      expect(report.outcomes).toMatchObject([{ kind: 'skipped', cause: 'dry-run' }, { kind: 'done' }]);
+      expect(report.outcomes[1]).not.toMatchObject({ detail: expect.stringMatching(/was not handed to/) });
+      expect(p.stateStore.log.calls.map((c) => c.operation).filter((op) => !['getProfiles', 'getForecasts', 'putProfiles'].includes(op))).toEqual([]);
+    });
   });
 
   it('hand-over of a reservation already gone is reported, not an error', async () => {

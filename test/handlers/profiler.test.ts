@@ -7,6 +7,7 @@ import { newProfile, openRestartWindow } from '../../lambda/core/profile/behavio
 import { allocationOf, makeHandler, readsMetricsThisTick, type ProfilerDeps } from '../../lambda/handlers/profiler';
 import fc from 'fast-check';
 import { ScriptedPredictor } from '../../lambda/sim/memory';
+import { PoolOverCommitError } from '../../lambda/ports/state-store';
 import { fixture } from '../events/event-fixtures';
 import { FIXTURE_INSTANCES, GROUP, NOW, OTHER, STANDBY, WARM, buildWorld, knownForecast, type World } from './world';
 
@@ -312,6 +313,33 @@ describe("profiler pool refresh: a replacement and its victim's reservation", ()
       { fields: { instanceId: NEWCOMER, reservationId: RESERVATION } },
     ]);
     expect(w.telemetry.logs.filter((l) => l.message.startsWith('allocation capped'))).toEqual([]);
+  });
+
+  it("the refresh is the plan's first action; a ledger refusing it (reservations made since the read) keeps the stored pool, says so, and staging goes on", async () => {
+    const { w, handle } = await interruptedWorld({ capacityVcpu: 7.5, reserve: true });
+    const before = w.ports.stateStore.poolSnapshot(GROUP)!;
+    w.ports.stateStore.log.failNext('putAllocations', new PoolOverCommitError('vcpu over capacity; allocations not written'));
+    const result = await handle(tick());
+    expect(result).toMatchObject({ status: 'planned', succeeded: true });
+    expect(result.status === 'planned' ? result.actions[0] : undefined).toBe('refresh-pool');
+    const pool = w.ports.stateStore.poolSnapshot(GROUP)!;
+    // Nothing of the refresh was written: the reservation is still held, the allocations are the ones read.
+    expect(pool.reservations.has(RESERVATION)).toBe(true);
+    expect([...pool.allocations]).toEqual([...before.allocations]);
+    expect(w.telemetry.logsAt('warn').filter((l) => l.message === 'action skipped')).toMatchObject([
+      { fields: { action: 'refresh-pool', reason: expect.stringContaining('the next tick recomputes') } },
+    ]);
+    // The next tick writes it.
+    w.ports.clock.advance(5 * 60_000);
+    await handle(tick());
+    const written = w.ports.stateStore.poolSnapshot(GROUP)!;
+    expect(written.reservations.has(RESERVATION)).toBe(false);
+    // Plan Made carries the refresh with its allocations counted, not listed (EventBridge's 256 KB entry limit).
+    expect(w.ports.publisher.plans().at(-1)?.plan.actions[0]).toMatchObject({
+      kind: 'refresh-pool',
+      allocations: written.allocations.size,
+      handedOver: [{ reservationId: RESERVATION, instanceId: NEWCOMER }],
+    });
   });
 
   it('with nothing to take over and no room, the allocation is capped at what fits: the pool is full, not over-committed, and says so', async () => {

@@ -117,7 +117,7 @@ describe("restart lineage: a Spot replacement learns its victim's restart", () =
     w.ports.clock.set(RUNNING + 5 * MIN);
     await makeProfiler(w.deps)(tick);
     const plan = w.ports.publisher.plans().at(-1);
-    const inherit = plan?.plan.actions.find((a: Action) => a.kind === 'inherit-profile');
+    const inherit = plan?.plan.actions.find((a) => a.kind === 'inherit-profile');
     expect(inherit).toMatchObject({
       kind: 'inherit-profile',
       groupId: GROUP,
@@ -134,7 +134,7 @@ describe("restart lineage: a Spot replacement learns its victim's restart", () =
 
     expectLearnedFrom(await tickUntilClosed(w), victim);
     // Inherited once: the later ticks planned no lineage (the replacement holds an allocation now).
-    const inherits = w.ports.publisher.plans().flatMap((p) => p.plan.actions.filter((a: Action) => a.kind === 'inherit-profile'));
+    const inherits = w.ports.publisher.plans().flatMap((p) => p.plan.actions.filter((a) => a.kind === 'inherit-profile'));
     expect(inherits).toHaveLength(1);
   });
 
@@ -167,7 +167,7 @@ describe("restart lineage: a Spot replacement learns its victim's restart", () =
     const inherit = w.ports.publisher
       .plans()
       .at(-1)
-      ?.plan.actions.find((a: Action) => a.kind === 'inherit-profile');
+      ?.plan.actions.find((a) => a.kind === 'inherit-profile');
     expect(inherit).not.toHaveProperty('heir');
     expect(await profileOf(w, REPLACEMENT)).toMatchObject({ instanceType: victim.instanceType, vcpus: victim.vcpus, inheritedFrom: VICTIM });
 
@@ -187,7 +187,7 @@ describe("restart lineage: a Spot replacement learns its victim's restart", () =
     const action = w.ports.publisher
       .plans()
       .at(-1)
-      ?.plan.actions.find((a: Action) => a.kind === 'inherit-profile') as Action;
+      ?.plan.actions.find((a) => a.kind === 'inherit-profile') as Action;
     const before = await profileOf(w, REPLACEMENT);
     const writes = w.ports.stateStore.log.count('putProfiles');
     const again = await executePlan({ actions: [action], events: [] }, w.deps.ports, { dryRun: false });
@@ -210,8 +210,8 @@ describe("restart lineage: a Spot replacement learns its victim's restart", () =
     w.ports.clock.set(LAUNCHED + 5_000);
     await makeNotice(w.deps)(launchHook(REPLACEMENT, LAUNCHED));
     const plan = w.ports.publisher.plans().at(-1)?.plan;
-    const handOver = plan?.actions.find((a: Action) => a.kind === 'hand-over') as Action & { kind: 'hand-over' };
-    const inherit = plan?.actions.find((a: Action) => a.kind === 'inherit-profile') as Action & { kind: 'inherit-profile' };
+    const handOver = plan?.actions.find((a) => a.kind === 'hand-over') as Action & { kind: 'hand-over' };
+    const inherit = plan?.actions.find((a) => a.kind === 'inherit-profile') as Action & { kind: 'inherit-profile' };
     expect((await profileOf(w, VICTIM))?.inheritedBy).toBe(REPLACEMENT);
     // A second newcomer's hook, planned from the same snapshot, ran after the first: its hand-over found nothing.
     const second = instanceId('i-0ddddddddddddddd2');
@@ -276,7 +276,7 @@ describe("restart lineage: a Spot replacement learns its victim's restart", () =
     expect(w.ports.mutatingCalls()).toEqual([]);
     expect(w.ports.stateStore.allReservations().map((r) => r.instanceId)).toEqual([VICTIM]);
     const outcome = w.ports.publisher.plans().at(-1);
-    expect(outcome?.plan.actions.map((a: Action) => a.kind)).toContain('inherit-profile');
+    expect(outcome?.plan.actions.map((a) => a.kind)).toContain('inherit-profile');
     expect((await profileOf(w, REPLACEMENT))?.inheritedFrom).toBe(VICTIM);
   });
 

@@ -46,11 +46,15 @@ export interface PoolUpkeepInput {
   readonly now: number;
   /** A profile whose newest point is older than this decides no throttle. */
   readonly staleAfterMs: number;
+  /** The group's pool is stored already (false: the refresh creates it). */
+  readonly stored: boolean;
 }
 
 export interface PoolUpkeep {
   /** The refreshed pool: capacity, allocations (fair share under oversubscription), hand-overs, expired reservations. */
   readonly refresh: PoolRefresh;
+  /** The `refresh-pool` action that writes it (the plan's first). */
+  readonly write: Action & { readonly kind: 'refresh-pool' };
   /** `request-throttle` actions (policy throttle) and the throttled instances (first eviction candidates). */
   readonly throttles: { readonly actions: readonly Action[]; readonly throttled: ReadonlySet<InstanceId> };
   /** Loans called back: a `release` of each borrowing reservation and its `loan-revoked` event. */
@@ -61,6 +65,43 @@ export interface PoolUpkeep {
    */
   readonly evictions: readonly Action[];
 }
+
+/**
+ * A profile tick's whole plan, in the order the profiler runs it and `spotwise plan` prints it: the refresh written
+ * first (the tick's one write of the pool), loans called back (their borrowing reservations released), the staging
+ * plan (its noops dropped when anything else is planned), standby members returned, lineage for the replacements the
+ * refresh hands reservations to, eviction requests, and throttles last (a failed publish then stops nothing else).
+ */
+export const profileTickPlan = (
+  upkeep: PoolUpkeep,
+  staged: { readonly actions: readonly Action[]; readonly events: readonly DomainEvent[] },
+  also: { readonly standbyReturn?: readonly Action[]; readonly lineage: readonly Action[] },
+): { readonly actions: readonly Action[]; readonly events: readonly DomainEvent[] } => {
+  const rest = [...(also.standbyReturn ?? []), ...also.lineage, ...upkeep.evictions, ...upkeep.throttles.actions];
+  const quiet = rest.length === 0 && upkeep.revocations.actions.length === 0;
+  return {
+    actions: [upkeep.write, ...upkeep.revocations.actions, ...(quiet ? staged.actions : staged.actions.filter((a) => a.kind !== 'noop')), ...rest],
+    events: [...upkeep.revocations.events, ...staged.events],
+  };
+};
+
+/** The refresh as the action that writes it (see the `refresh-pool` action in domain.ts for the order of its writes). */
+const refreshAction = (group: GroupView, refresh: PoolRefresh, stored: boolean, now: number): Action & { readonly kind: 'refresh-pool' } => {
+  const held = refresh.handedOver.length;
+  const swept = refresh.swept.length;
+  return {
+    kind: 'refresh-pool',
+    groupId: group.id,
+    create: !stored,
+    capacity: refresh.pool.capacity,
+    previousCapacity: group.pool.capacity,
+    lowered: [...refresh.lowered],
+    allocations: [...refresh.pool.allocations],
+    handedOver: refresh.handedOver,
+    sweepAt: now,
+    reason: `${refresh.pool.allocations.size} allocation(s) from the members' steady p90${held > 0 ? `, ${held} reservation(s) handed to replacements` : ''}${swept > 0 ? `, ${swept} expired reservation(s) swept` : ''}${refresh.capped.length > 0 ? `, ${refresh.capped.length} capped (the pool is full)` : ''}`,
+  };
+};
 
 /**
  * What a profiler tick does to a group's pool (DESIGN.md flow 1), as data — the profiler runs it, and
@@ -89,6 +130,7 @@ export const planPoolUpkeep = (input: PoolUpkeepInput): PoolUpkeep => {
   }
   const handOvers = chooseReplacementHandOvers(fleet, group, newcomers, now);
   const refresh = refreshPool(group.pool, { capacity: input.capacity, wanted, handOvers, now });
+  const write = refreshAction(group, refresh, input.stored, now);
   const throttles = planThrottles(group, refresh.pool, input.profiles, { now, staleAfterMs: input.staleAfterMs });
   const refreshed: FleetView = {
     ...fleet,
@@ -100,11 +142,12 @@ export const planPoolUpkeep = (input: PoolUpkeepInput): PoolUpkeep => {
     request,
     note: 'eviction: pool over its threshold',
   }));
-  if (outstandingLoans(refresh.pool).length === 0) return { refresh, throttles, revocations: { actions: [], events: [] }, evictions };
+  if (outstandingLoans(refresh.pool).length === 0) return { refresh, write, throttles, revocations: { actions: [], events: [] }, evictions };
   const usage = new Map(input.forecasts.flatMap((f) => (f.kind === 'known' && f.recentUse !== undefined ? [[f.instanceId, f.recentUse] as const] : [])));
   const { revocations } = planLoanRevocations(refresh.pool, usage, throttles.throttled);
   return {
     refresh,
+    write,
     throttles,
     revocations: {
       actions: revocations.map((r): Action => ({ kind: 'release', groupId: group.id, reservationId: r.reservation.id, reason: `loan revoked: ${r.reason}` })),

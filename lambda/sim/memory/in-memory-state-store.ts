@@ -25,8 +25,7 @@ import {
   tryReserve,
 } from '../../core/pool/resource-pool';
 import { addResources, isZero, ZERO_RESOURCES } from '../../core/resources/resources';
-import { PoolOverCommitError } from '../../adapters/dynamodb-state-store';
-import { dueRequests, type ReserveOutcome, type StateStore, type StoredRequest } from '../../ports/state-store';
+import { dueRequests, PoolOverCommitError, type ReserveOutcome, type StateStore, type StoredRequest } from '../../ports/state-store';
 import { CallJournal, CallLog } from './call-log';
 
 export type StateStoreOperation = keyof StateStore;

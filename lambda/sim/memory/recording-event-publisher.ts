@@ -1,5 +1,5 @@
-import type { DomainEvent, Plan } from '../../core/domain';
-import type { EventPublisher, PublishedEntry } from '../../ports/event-publisher';
+import type { DomainEvent } from '../../core/domain';
+import type { EventPublisher, PublishedEntry, PublishedPlan } from '../../ports/event-publisher';
 import { CallJournal, CallLog } from './call-log';
 
 export type EventPublisherOperation = keyof EventPublisher;
@@ -22,7 +22,7 @@ export class RecordingEventPublisher implements EventPublisher {
     return this.entries.flatMap((e) => (e.detailType === 'Domain Event' ? [e.detail] : []));
   }
 
-  plans(): { handler: string; dryRun: boolean; plan: Plan; noticeKind: string }[] {
+  plans(): { handler: string; dryRun: boolean; plan: PublishedPlan; noticeKind: string }[] {
     return this.entries.flatMap((e) => (e.detailType === 'Plan Made' ? [e.detail] : []));
   }
 }

@@ -65,7 +65,9 @@ describe('spotwise plan: a profile tick shows the pool the profiler would leave'
     await makeProfiler({ ...deps, dryRun: true })(profileTick);
     const out = await planEvent(tick, { ...target, now: NOW + 5 * MINUTE });
     if (out.kind !== 'planned') throw new Error(out.errors);
-    expect(out.plan.actions[0]).toMatchObject({
+    // The refresh is written first, as the profiler's plan does; the call-back follows it.
+    expect(out.plan.actions[0]).toMatchObject({ kind: 'refresh-pool', create: false });
+    expect(out.plan.actions[1]).toMatchObject({
       kind: 'release',
       reservationId: 'request:patch-hi:i-0aaaaaaaaaaaaaaa1',
       reason: expect.stringContaining(`loan revoked: lender ${LO} uses 6 memoryGiB`),
