@@ -70,6 +70,9 @@ export interface ReservationItem {
   /** What it is for and whom it was first made for (absent on items written before these were stored). */
   readonly purpose?: string;
   readonly subject?: string;
+  /** The event or request it was made for, and a stop → modify → start's target type (Reservation.source, retypeTo). */
+  readonly source?: string;
+  readonly retypeTo?: string;
   /**
    * The reservation's loans (Reservation.loans), present only when it borrowed: each lender's part of `amount`,
    * taken out of the lender's allocation in the pool item when the reservation was made and given back on release.
@@ -158,6 +161,8 @@ const reservationItemSchema = z.looseObject({
   priority: z.number(),
   purpose: z.enum(['warning', 'rebalance', 'lifecycle', 'request', 'sibling', 'reclaim', 'return']).optional(),
   subject: z.string().min(1).optional(),
+  source: z.string().min(1).optional(),
+  retypeTo: z.string().min(1).optional(),
   // Written only when non-empty: an empty list is not something this store writes, so it is not read as "no loans".
   loans: z
     .array(z.object({ lender: z.string().min(1), amount: resourcesSchema }))
@@ -197,6 +202,8 @@ export const toReservationItem = (r: Reservation): ReservationItem => ({
   priority: r.priority,
   ...(r.purpose !== undefined ? { purpose: r.purpose } : {}),
   ...(r.subject !== undefined ? { subject: r.subject } : {}),
+  ...(r.source !== undefined ? { source: r.source } : {}),
+  ...(r.retypeTo !== undefined ? { retypeTo: r.retypeTo } : {}),
   ...(r.loans !== undefined && r.loans.length > 0 ? { loans: r.loans.map((l) => ({ lender: l.lender, amount: perDimension((d) => l.amount[d]) })) } : {}),
 });
 
@@ -211,6 +218,8 @@ export const fromReservationItem = (item: ReservationItem): Reservation => ({
   priority: item.priority,
   ...(item.purpose !== undefined ? { purpose: item.purpose as ReservationPurpose } : {}),
   ...(item.subject !== undefined ? { subject: toInstanceId(item.subject) } : {}),
+  ...(item.source !== undefined ? { source: item.source } : {}),
+  ...(item.retypeTo !== undefined ? { retypeTo: item.retypeTo } : {}),
   ...(item.loans !== undefined && item.loans.length > 0
     ? { loans: item.loans.map((l): Loan => ({ lender: toInstanceId(l.lender), amount: perDimension((d) => l.amount[d]) })) }
     : {}),

@@ -1,7 +1,7 @@
 import type { Action, FleetView, GroupId, InstanceId, InterruptionRequest, Plan } from '../core/domain';
 import { checkDisruptionBudget } from '../core/budget/disruption-budget';
 import { isActive } from '../core/common/locate-instance';
-import { reservationPurpose } from '../core/common/reservation-terms';
+import { isHeldForRequest, reservationPurpose } from '../core/common/reservation-terms';
 import { allocatedResources, availableResources, reservedResources } from '../core/pool/resource-pool';
 import { formatResources } from '../core/resources/resources';
 import type { TrailCheck, TrailEntry } from '../ports/state-store';
@@ -100,7 +100,7 @@ export const admissionChecks = (input: {
     // As the coordinator counts them: other requests admitted and not carried out yet hold the budget too.
     const admitted = new Set(
       [...group.pool.reservations.values()]
-        .filter((r) => reservationPurpose(r) === 'request' && (request === undefined || !r.id.startsWith(`request:${request.requestId}:`)) && r.expiresAt > now)
+        .filter((r) => reservationPurpose(r) === 'request' && (request === undefined || !isHeldForRequest(r, request.requestId)) && r.expiresAt > now)
         .filter((r) => {
           const i = group.instances.find((m) => m.id === r.instanceId);
           return i !== undefined && isActive(i);

@@ -299,6 +299,10 @@ export interface Reservation {
    */
   readonly purpose?: ReservationPurpose;
   readonly subject?: InstanceId;
+  /** The event or request it was made for (a request's reservations are found by it: requestReservations). */
+  readonly source?: string;
+  /** A stop → modify → start sibling's: the type its instance is changed to once stopped (plan-state-change.ts). */
+  readonly retypeTo?: string;
   readonly groupId: GroupId;
   /** The instance whose post-restart demand this holds capacity for. */
   readonly instanceId: InstanceId;

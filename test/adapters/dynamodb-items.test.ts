@@ -185,6 +185,21 @@ describe('reservation items', () => {
     expect(() => parseReservationItem({ ...item, purpose: 'holiday' }, 'reservation item')).toThrow(/purpose/);
   });
 
+  it("a reservation's source and a sibling's retype target round-trip; an empty one is refused naming the field", () => {
+    const sibling: Reservation = {
+      ...plain,
+      id: reservationId('sibling:evt-1:i-1:retype-to:m5.xlarge'),
+      purpose: 'sibling',
+      subject: instanceId('i-1'),
+      source: 'evt-1',
+      retypeTo: 'm5.xlarge',
+    };
+    const item = toReservationItem(sibling);
+    expect(item).toMatchObject({ source: 'evt-1', retypeTo: 'm5.xlarge' });
+    expect(fromReservationItem(parseReservationItem(JSON.parse(JSON.stringify(item)), 'test'))).toEqual(sibling);
+    expect(() => parseReservationItem({ ...item, retypeTo: '' }, 'reservation item')).toThrow(/retypeTo/);
+  });
+
   const borrowing: Reservation = {
     ...plain,
     loans: [

@@ -43,6 +43,26 @@ export const reservationPurpose = (r: Pick<Reservation, 'id' | 'purpose'>): stri
 export const reservationSubject = (r: Pick<Reservation, 'id' | 'subject'>): string => r.subject ?? r.id.slice(r.id.lastIndexOf(':') + 1);
 
 /**
+ * The event or request a reservation was made for: its `source`; for one stored without it, its id's middle part
+ * (`<purpose>:<source>:<instance>`: an instance id contains no ':', so the source is everything between the first
+ * and the last one, colons included).
+ */
+export const reservationSource = (r: Pick<Reservation, 'id' | 'source'>): string => {
+  if (r.source !== undefined) return r.source;
+  const first = r.id.indexOf(':');
+  const last = r.id.lastIndexOf(':');
+  return first >= 0 && last > first ? r.id.slice(first + 1, last) : '';
+};
+
+/** Whether a reservation is held for an interruption request: `request` purpose, made for that request. */
+export const isHeldForRequest = (r: Pick<Reservation, 'id' | 'purpose' | 'source'>, requestId: string): boolean =>
+  reservationPurpose(r) === 'request' && reservationSource(r) === requestId;
+
+/** The reservations an interruption request holds, in every group. */
+export const requestReservations = (groups: readonly GroupView[], requestId: string): { readonly group: GroupView; readonly reservation: Reservation }[] =>
+  groups.flatMap((group) => [...group.pool.reservations.values()].filter((r) => isHeldForRequest(r, requestId)).map((reservation) => ({ group, reservation })));
+
+/**
  * A reclaim record: a zero-amount ledger entry saying that a Spot instance of one pool (type × AZ) got a
  * warning (see spot-pool-stability.ts). It holds no capacity and is never handed over; it is kept in the
  * ledger (written by the plan's `reserve` action like any reservation, idempotent on its id, swept when
@@ -57,6 +77,10 @@ export const reservationExpiry = (interruptAt: number, group: GroupView): number
 export const buildReservation = (input: {
   readonly id: ReservationId;
   readonly purpose: ReservationPurpose;
+  /** The event or request it is made for (the id's middle part). */
+  readonly source: string;
+  /** A stop → modify → start sibling's target type. */
+  readonly retypeTo?: string;
   /** The instance it is first made for; default: `instance`. */
   readonly subject?: InstanceId;
   readonly group: GroupView;
@@ -69,6 +93,8 @@ export const buildReservation = (input: {
   id: input.id,
   purpose: input.purpose,
   subject: input.subject ?? input.instance.id,
+  source: input.source,
+  ...(input.retypeTo !== undefined ? { retypeTo: input.retypeTo } : {}),
   groupId: input.group.id,
   instanceId: input.instance.id,
   amount: input.amount,

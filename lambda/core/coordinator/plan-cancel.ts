@@ -1,4 +1,5 @@
 import type { Action, FleetView, InstanceId, InterruptionRequest, Plan, RequestId, ReservationId } from '../domain';
+import { requestReservations } from '../common/reservation-terms';
 
 /** What the coordinator knows of the request being cancelled (its stored record). */
 export interface CancelledRequest {
@@ -32,9 +33,7 @@ export const planCancel = (
       `request ${requestId} is ${stored.status}: ${stored.status === 'executed' ? 'the interruption was already carried out' : 'it is settled'}, not cancelled`,
     );
   }
-  const held = fleet.groups.flatMap((group) =>
-    [...group.pool.reservations.values()].filter((r) => r.id.startsWith(`request:${requestId}:`)).map((r) => ({ groupId: group.id, reservationId: r.id })),
-  );
+  const held = requestReservations(fleet.groups, requestId).map(({ group, reservation }) => ({ groupId: group.id, reservationId: reservation.id }));
   const note = `cancelled while ${stored.status}: ${ctx.reason}`;
   const actions: Action[] = [
     {

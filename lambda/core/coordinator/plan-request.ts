@@ -18,7 +18,7 @@ import { findGroup, isActive, locateInstance } from '../common/locate-instance';
 import { reserveInPlan, sweepForPlan, unusablePoolReason, type PlanBorrowing } from '../common/plan-pool';
 import { lendersOf } from '../pool/borrowing';
 import { estimatePostRestartDemand } from '../common/post-restart-demand';
-import { buildReservation, makeReservationId, reservationExpiry, reservationPurpose } from '../common/reservation-terms';
+import { buildReservation, isHeldForRequest, makeReservationId, requestReservations, reservationExpiry, reservationPurpose } from '../common/reservation-terms';
 import { formatResources } from '../resources/resources';
 import { rankCandidates } from './choose-victim';
 import { deferRequest, retryTime } from './defer-request';
@@ -35,16 +35,12 @@ export const ADMISSION_HORIZON_MS = 30 * 60_000;
 
 type DueNotice = Extract<Notice, { kind: 'interruption-due' }>;
 
-const requestPrefix = (request: Pick<InterruptionRequest, 'requestId'>): string => `request:${request.requestId}:`;
-
 /** Spot instances launched by Auto Scaling cannot be stopped or hibernated by the user (DESIGN §1): terminate only. */
 const modeAllowed = (instance: ManagedInstance, mode: InterruptionRequest['mode']): boolean => instance.lifecycle === 'on-demand' || mode === 'terminate';
 
 /** Reservations this request holds anywhere in the fleet (from an earlier attempt). */
 const heldByRequest = (fleet: FleetView, requestId: string): { readonly group: GroupView; readonly reservation: Reservation }[] =>
-  fleet.groups.flatMap((group) =>
-    [...group.pool.reservations.values()].filter((r) => r.id.startsWith(`request:${requestId}:`)).map((reservation) => ({ group, reservation })),
-  );
+  requestReservations(fleet.groups, requestId);
 
 const releasesOf = (held: readonly { readonly group: GroupView; readonly reservation: Reservation }[], why: string): Plan => ({
   actions: held.map(({ group, reservation }): Action => ({ kind: 'release', groupId: group.id, reservationId: reservation.id, reason: why })),
@@ -59,7 +55,7 @@ const releasesOf = (held: readonly { readonly group: GroupView; readonly reserva
 const pendingVoluntary = (fleet: FleetView, group: GroupView, request: InterruptionRequest, now: number): number => {
   const victims = new Set<string>();
   for (const r of group.pool.reservations.values()) {
-    if (reservationPurpose(r) !== 'request' || r.id.startsWith(requestPrefix(request)) || r.expiresAt <= now) continue;
+    if (reservationPurpose(r) !== 'request' || isHeldForRequest(r, request.requestId) || r.expiresAt <= now) continue;
     const located = locateInstance(fleet, r.instanceId);
     if (located !== undefined && isActive(located.instance)) victims.add(r.instanceId);
   }
@@ -112,7 +108,7 @@ const findCandidates = (request: InterruptionRequest, fleet: FleetView, now: num
   });
   /** Already chosen by another request or being restarted after a notice: not a second time. */
   const busy = (group: GroupView, instance: ManagedInstance): boolean =>
-    [...group.pool.reservations.values()].some((r) => r.instanceId === instance.id && r.expiresAt > now && !r.id.startsWith(requestPrefix(request)));
+    [...group.pool.reservations.values()].some((r) => r.instanceId === instance.id && r.expiresAt > now && !isHeldForRequest(r, request.requestId));
 
   if (request.selector.kind === 'instance') {
     const located = locateInstance(fleet, request.selector.instanceId);
@@ -274,6 +270,7 @@ export const planInterruptionRequest = (request: InterruptionRequest, fleet: Fle
     const reservation = buildReservation({
       id: makeReservationId('request', requestId, candidate.instance.id),
       purpose: 'request',
+      source: requestId,
       group,
       instance: candidate.instance,
       amount: candidate.demand,
@@ -467,6 +464,7 @@ const planDue = (notice: DueNotice, fleet: FleetView, ctx: { readonly now: numbe
   const reservation = buildReservation({
     id: notice.reservationId,
     purpose: 'request',
+    source: requestId,
     group,
     instance,
     amount: estimate.amount,

@@ -58,9 +58,11 @@ export const voluntaryStop = (input: {
 
 /**
  * A stop → modify → start that continues from the EC2 `stopped` state change: the sibling's restart reservation
- * names the type it is to be changed to in its id (`sibling:<source>:<instance>:retype-to:<type>`). The id is the
- * ledger's durable key, written by the plan's own `reserve`, so the continuation needs no write beside the plan and
- * survives between Lambda invocations; instance ids and type names contain no ':' so the key parses unambiguously.
+ * records the type it is to be changed to (`retypeTo`), written by the plan's own `reserve`, so the continuation needs
+ * no write beside the plan and survives between Lambda invocations. Its id names the type too
+ * (`sibling:<source>:<instance>:retype-to:<type>`): two resizes of one instance to different types are different
+ * reservations, and a reservation stored before `retypeTo` existed is still read from it (instance ids and type
+ * names contain no ':', so it parses unambiguously).
  */
 const RETYPE_MARK = ':retype-to:';
 
@@ -68,8 +70,9 @@ export const resizeReservationId = (source: string, instance: InstanceId, toType
   reservationId(`${makeReservationId('sibling', source, instance)}${RETYPE_MARK}${toType}`);
 
 /** The type a stopped sibling is waiting to be changed to, or undefined when `reservation` records none. */
-export const pendingRetype = (reservation: Pick<Reservation, 'id'>): string | undefined => {
+export const pendingRetype = (reservation: Pick<Reservation, 'id' | 'purpose' | 'retypeTo'>): string | undefined => {
   if (reservationPurpose(reservation) !== 'sibling') return undefined;
+  if (reservation.retypeTo !== undefined) return reservation.retypeTo;
   const at = reservation.id.lastIndexOf(RETYPE_MARK);
   if (at < 0) return undefined;
   const type = reservation.id.slice(at + RETYPE_MARK.length);

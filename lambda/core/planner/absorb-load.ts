@@ -267,9 +267,11 @@ const resizeRunningSibling = (req: AbsorbRequest, w: Working): void => {
     );
   for (const option of options) {
     const reservation = buildReservation({
-      // The id records the type to change to: the `stopped` state change continues from it (voluntary-stop.ts).
+      // The reservation records the type to change to: the `stopped` state change continues from it (voluntary-stop.ts).
       id: resizeReservationId(req.source, option.instance.id, option.target.name),
       purpose: 'sibling',
+      source: req.source,
+      retypeTo: option.target.name,
       group: req.group,
       instance: option.instance,
       amount: option.own,

@@ -57,6 +57,7 @@ export const reserveForRestart = (req: RestartReservationRequest): RestartReserv
   const reservation = buildReservation({
     id,
     purpose: req.purpose,
+    source: req.source,
     group: req.group,
     instance: req.instance,
     amount,

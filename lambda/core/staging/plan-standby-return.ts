@@ -201,6 +201,7 @@ export const planStandbyReturn = (input: StandbyReturnInput): StandbyReturnPlan 
       const reservation = buildReservation({
         id: makeReservationId('return', `${standby.id}@${now}`, m.id),
         purpose: 'return',
+        source: `${standby.id}@${now}`,
         group: home,
         instance: m,
         amount,

@@ -54,6 +54,12 @@ describe('the pending retype recorded in a sibling reservation id', () => {
     expect(pendingRetype({ id: reservationId(id) })).toBe(expected);
   });
 
+  it("the reservation's own retypeTo decides; the id is read only for one stored without it", () => {
+    expect(pendingRetype({ id: reservationId('sibling:evt-1:i-od:retype-to:m5.xlarge'), purpose: 'sibling', retypeTo: 'm5.2xlarge' })).toBe('m5.2xlarge');
+    expect(pendingRetype({ id: reservationId('sibling:evt-1:i-od'), purpose: 'sibling', retypeTo: 'c5.xlarge' })).toBe('c5.xlarge');
+    expect(pendingRetype({ id: reservationId('x'), purpose: 'request', retypeTo: 'c5.xlarge' })).toBeUndefined();
+  });
+
   it('round-trips for any event id (colons included) and any instance type name', () => {
     fc.assert(
       fc.property(
