@@ -10,7 +10,7 @@ import { createProfileTableStore } from './aws/profile-table-store';
 import { createSyntheticCloudWatch } from './aws/synthetic-cloudwatch';
 import { percentile } from './stats';
 import { timeMethods } from './timed-methods';
-import { buildSyntheticFleet, clearCallLogs, PRIMARY_GROUP, seedInMemoryState } from './fleet/synthetic-fleet';
+import { buildSyntheticFleet, PRIMARY_GROUP, seedInMemoryState } from './fleet/synthetic-fleet';
 
 /** The model artifact `npm run train` writes and the profiler bundles (lib/functions.ts DEFAULT_MODEL_DIR). */
 export const BENCH_MODEL_DIR = join(PROJECT_ROOT, 'models', DEFAULT_MODEL_NAME);
@@ -106,7 +106,7 @@ export const measureProfilerTicks = async (size: number, modelDir: string | unde
     /** One tick at `at`: its wall time; call counts, breakdown and logs start from zero. */
     const tick = async (at: number): Promise<number> => {
       // The fakes' call journals hold every argument (10,000 profiles): not what a Lambda keeps between ticks.
-      clearCallLogs(ports);
+      ports.clearCalls();
       cw.resetCounts();
       for (const k of Object.keys(spent)) delete spent[k];
       ports.clock.set(at);

@@ -1,22 +1,10 @@
 import { parseSpotwiseConfig, type SpotwiseConfig } from '../../lambda/contracts/config';
-import {
-  DIMENSIONS,
-  groupId,
-  instanceId,
-  type Dimension,
-  type DimensionForecast,
-  type Forecast,
-  type GroupId,
-  type InstanceId,
-  type InstanceTypeSpec,
-  type ManagedInstance,
-  type Resources,
-} from '../../lambda/core/domain';
+import { groupId, type Forecast, type InstanceId, type InstanceTypeSpec, type ManagedInstance, type Resources } from '../../lambda/core/domain';
 import { checkPoolResources } from '../../lambda/core/pool/pool-amounts';
-import { lookupInstanceType, toCatalog } from '../../lambda/core/resources/catalog';
-import { scaleResources, sumResources } from '../../lambda/core/resources/resources';
+import { scaleResources } from '../../lambda/core/resources/resources';
 import { toManagedGroups, type ManagedGroups } from '../../lambda/app/managed-groups';
 import { BUNDLED_OS, BUNDLED_PRICE_FILE, BUNDLED_REGION, BUNDLED_SPOT_ADVISOR_FILE } from '../../lambda/sim/bundled-data';
+import { FleetBuilder, historyForecast, makeInstanceId, makeInstanceIds, seedFleetState, spreadSlot } from '../../lambda/sim/fleet/fleet-builder';
 import type { InMemoryCloudState, InMemoryPorts } from '../../lambda/sim/memory';
 import { loadPriceTable } from '../../lambda/sim/price-table';
 import { randomStream, uniform } from '../../lambda/data/random';
@@ -71,9 +59,6 @@ export interface SyntheticFleet {
   readonly allocations: ReadonlyMap<InstanceId, Resources>;
 }
 
-/** EC2-like ids: "i-0", a letter per group, 15 hex digits. */
-const makeId = (letter: string, n: number): InstanceId => instanceId(`i-0${letter}${n.toString(16).padStart(15, '0')}`);
-
 let catalogCache: readonly InstanceTypeSpec[] | undefined;
 /** The bundled price table as instance type specs (read once per process). */
 export const benchCatalog = (): readonly InstanceTypeSpec[] => {
@@ -81,19 +66,11 @@ export const benchCatalog = (): readonly InstanceTypeSpec[] => {
   return catalogCache;
 };
 
-const forecastOf = (id: InstanceId, shape: Resources, utilisation: number, madeAt: number): Forecast => ({
-  kind: 'known',
-  instanceId: id,
-  madeAt,
-  downtimeSeconds: 120,
-  windowMinutes: 30,
-  dims: Object.fromEntries(
-    DIMENSIONS.map((d): [Dimension, DimensionForecast] => {
-      const p50 = shape[d] * utilisation;
-      return [d, { p50, p90: Math.min(shape[d], p50 * 1.3), basis: 'instance-history', confidence: 0.8 }];
-    }),
-  ) as Record<Dimension, DimensionForecast>,
-});
+const forecastOf = (id: InstanceId, shape: Resources, utilisation: number, madeAt: number): Forecast =>
+  historyForecast(id, madeAt, (d) => {
+    const p50 = shape[d] * utilisation;
+    return { p50, p90: Math.min(shape[d], p50 * 1.3) };
+  });
 
 export const buildSyntheticFleet = (opts: SyntheticFleetOptions): SyntheticFleet => {
   if (!Number.isInteger(opts.instances) || opts.instances < 1)
@@ -107,52 +84,53 @@ export const buildSyntheticFleet = (opts: SyntheticFleetOptions): SyntheticFleet
   const warmCount = opts.warmInstances ?? Math.max(2, Math.round(opts.instances / 10));
   const headroom = opts.headroom ?? 0.25;
   const rng = randomStream(opts.seed ?? 1, 'synthetic-fleet');
-  const specs = benchCatalog();
-  const catalog = toCatalog(specs);
   const now = opts.now;
+  const total = opts.instances + siblings;
+  const fleet = new FleetBuilder({ catalog: benchCatalog(), managedTag: true })
+    .addGroup({ id: PRIMARY_GROUP, desiredCapacity: total, minSize: 0, maxSize: total * 2, availabilityZones: [...azs] })
+    .addGroup({
+      id: STANDBY_GROUP,
+      desiredCapacity: 0,
+      minSize: 0,
+      maxSize: total,
+      availabilityZones: [...azs],
+      warmPool: { minSize: warmCount, maxGroupPreparedCapacity: warmCount, poolState: 'Stopped', reuseOnScaleIn: true },
+    });
 
   const primary: ManagedInstance[] = [];
   const forecasts: Forecast[] = [];
   const allocations = new Map<InstanceId, Resources>();
-  const total = opts.instances + siblings;
   for (let k = 0; k < total; k++) {
     const spot = k < opts.instances;
-    const type = types[k % types.length] as string;
-    const az = azs[Math.floor(k / types.length) % azs.length] as string;
-    const id = makeId(spot ? 'd' : 'f', k + 1);
-    primary.push({
-      id,
-      groupId: PRIMARY_GROUP,
-      instanceType: type,
-      availabilityZone: az,
-      lifecycle: spot ? 'spot' : 'on-demand',
-      state: 'running',
-      launchedAt: now - Math.floor(uniform(rng, 2, 72) * 3_600_000),
-      warm: false,
-      priority: 90,
-      jobType: spot ? 'web' : 'web-od',
-    });
-    const shape = lookupInstanceType(catalog, type).resources;
+    const slot = spreadSlot(k, types, azs);
+    const id = makeInstanceId(spot ? 'd' : 'f', k + 1);
+    primary.push(
+      fleet.addMember({
+        id,
+        groupId: PRIMARY_GROUP,
+        ...slot,
+        lifecycle: spot ? 'spot' : 'on-demand',
+        launchedAt: now - Math.floor(uniform(rng, 2, 72) * 3_600_000),
+        priority: 90,
+        jobType: spot ? 'web' : 'web-od',
+      }),
+    );
+    const shape = fleet.shapeOf(slot.instanceType);
     const utilisation = uniform(rng, opts.utilisation?.min ?? 0.2, opts.utilisation?.max ?? 0.6);
     forecasts.push(forecastOf(id, shape, utilisation, now - 120_000));
     allocations.set(id, checkPoolResources(scaleResources(shape, utilisation), `allocation of ${id}`, 'up'));
   }
-  const warm: ManagedInstance[] = Array.from({ length: warmCount }, (_, k) => ({
-    id: makeId('e', k + 1),
+  const warm = fleet.addWarmMembers({
     groupId: STANDBY_GROUP,
+    ids: makeInstanceIds('e', warmCount),
     instanceType: STANDBY_TYPE,
-    availabilityZone: azs[k % azs.length] as string,
-    lifecycle: 'on-demand',
-    state: 'stopped',
+    azs,
     launchedAt: now - 86_400_000,
-    warm: true,
     priority: 90,
-    jobType: 'standby',
-  }));
+  });
 
-  const shapes = (members: readonly ManagedInstance[]): Resources => sumResources(members.map((m) => lookupInstanceType(catalog, m.instanceType).resources));
-  const primaryCapacity = checkPoolResources(scaleResources(shapes(primary), 1 + headroom), 'pool capacity of the primary group', 'down');
-  const standbyCapacity = checkPoolResources(shapes(warm), 'pool capacity of the standby group', 'down');
+  const primaryCapacity = checkPoolResources(scaleResources(fleet.shapes(primary), 1 + headroom), 'pool capacity of the primary group', 'down');
+  const standbyCapacity = checkPoolResources(fleet.shapes(warm), 'pool capacity of the standby group', 'down');
   const allowed = [...new Set([...types, STANDBY_TYPE, 'm5.2xlarge', 'c5.2xlarge'])];
 
   const config = parseSpotwiseConfig({
@@ -179,29 +157,12 @@ export const buildSyntheticFleet = (opts: SyntheticFleetOptions): SyntheticFleet
     dry_run: false,
   });
 
-  const tagsOf = (g: GroupId) => ({ 'spotwise:managed': 'true', 'aws:autoscaling:groupName': g });
-  const cloud: InMemoryCloudState = {
-    catalog: specs,
-    groups: [
-      { id: PRIMARY_GROUP, desiredCapacity: total, minSize: 0, maxSize: total * 2, availabilityZones: [...azs], tags: { 'spotwise:managed': 'true' } },
-      {
-        id: STANDBY_GROUP,
-        desiredCapacity: 0,
-        minSize: 0,
-        maxSize: total,
-        availabilityZones: [...azs],
-        tags: { 'spotwise:managed': 'true' },
-        warmPool: { minSize: warmCount, maxGroupPreparedCapacity: warmCount, poolState: 'Stopped', reuseOnScaleIn: true },
-      },
-    ],
-    instances: [...primary, ...warm].map((i) => ({ ...i, tags: tagsOf(i.groupId) })),
-  };
   return {
     now,
-    cloud,
+    cloud: fleet.cloudState(),
     config,
     managed: toManagedGroups(config),
-    catalogSpecs: specs,
+    catalogSpecs: fleet.catalogSpecs,
     primary,
     warm,
     forecasts,
@@ -215,14 +176,12 @@ export const buildSyntheticFleet = (opts: SyntheticFleetOptions): SyntheticFleet
  * have stored), then clears every call log so a measurement starts from nothing.
  */
 export const seedInMemoryState = async (ports: InMemoryPorts, fleet: SyntheticFleet): Promise<void> => {
-  await ports.stateStore.putPoolCapacity(PRIMARY_GROUP, fleet.capacity.primary);
-  await ports.stateStore.putAllocations(PRIMARY_GROUP, fleet.allocations);
-  await ports.stateStore.putPoolCapacity(STANDBY_GROUP, fleet.capacity.standby);
-  ports.stateStore.seedForecasts(fleet.forecasts);
-  clearCallLogs(ports);
-};
-
-export const clearCallLogs = (ports: InMemoryPorts): void => {
-  ports.journal.calls.length = 0;
-  for (const log of [ports.cloud.log, ports.stateStore.log, ports.scheduler.log, ports.publisher.log, ports.metrics.log]) log.calls.length = 0;
+  await seedFleetState(ports.stateStore, {
+    pools: [
+      { groupId: PRIMARY_GROUP, capacity: fleet.capacity.primary, allocations: fleet.allocations },
+      { groupId: STANDBY_GROUP, capacity: fleet.capacity.standby },
+    ],
+    forecasts: fleet.forecasts,
+  });
+  ports.clearCalls();
 };

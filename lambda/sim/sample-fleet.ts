@@ -6,7 +6,6 @@ import type {
   Forecast,
   GroupId,
   GroupView,
-  InstanceCatalog,
   InstanceId,
   InstanceTypeSpec,
   ManagedInstance,
@@ -17,17 +16,18 @@ import type {
   SpotPool,
   WarmPoolView,
 } from '../core/domain';
-import { groupId, instanceId } from '../core/domain';
+import { groupId } from '../core/domain';
 import { shapingPolicyYamlSchema } from '../contracts/policy-schema';
 import { toShapingPolicy } from '../core/policy/to-shaping-policy';
 import { checkPoolResources } from '../core/pool/pool-amounts';
 import { refreshPool } from '../core/pool/refresh-pool';
 import { createPool } from '../core/pool/resource-pool';
-import { toCatalog, lookupInstanceType } from '../core/resources/catalog';
-import { addResources, scaleResources, sumResources, toResources, ZERO_RESOURCES } from '../core/resources/resources';
+import { lookupInstanceType } from '../core/resources/catalog';
+import { scaleResources, toResources } from '../core/resources/resources';
 import { newProfile, updateProfile, steadyQuantile } from '../core/profile/behaviour-profile';
 import { predictFallback } from '../core/predict/fallback-predictor';
 import type { InMemoryCloudState } from './memory';
+import { FleetBuilder, makeInstanceId, makeInstanceIds, spreadSlot } from './fleet/fleet-builder';
 import { BUNDLED_DATA_DIR, BUNDLED_OS, BUNDLED_PRICE_FILE, BUNDLED_REGION, BUNDLED_SPOT_ADVISOR_FILE } from './bundled-data';
 import { DEFAULT_INTERRUPTION_PARAMS, burstsPerHour } from './interruption-model';
 import { loadPriceTable } from './price-table';
@@ -197,9 +197,11 @@ const STANDBY_POLICY = {
 } as const;
 const STANDBY_INITIAL_TYPE = 'm5.xlarge';
 
-/** Instance ids look like EC2's: "i-" and 17 hex digits; the group's prefix keeps them apart by group. */
-export const makeInstanceId = (groupLetter: string, n: number): InstanceId =>
-  instanceId(`i-0${groupLetter}${n.toString(16).padStart(16 - groupLetter.length, '0')}`);
+/**
+ * Instance ids look like EC2's (fleet/fleet-builder.ts), the group's prefix keeping them apart by group; the world
+ * names the instances Auto Scaling launches during a run the same way.
+ */
+export { makeInstanceId };
 const GROUP_LETTERS: Record<string, string> = { web: 'a', batch: 'b', standby: 'c' };
 /**
  * The id prefix of a group's instances: one hex digit for the built-in groups; for any other group name
@@ -436,43 +438,44 @@ export const buildSampleFleet = (opts: SampleFleetOptions = {}): SampleFleet => 
 
   const advisor = loadSpotAdvisor(BUNDLED_SPOT_ADVISOR_FILE, BUNDLED_REGION, BUNDLED_OS);
   const catalogSpecs = loadPriceTable(BUNDLED_PRICE_FILE, advisor);
-  const catalog: InstanceCatalog = toCatalog(catalogSpecs);
+  // Tagged as a deployment that finds its groups by tag has them.
+  const builder = new FleetBuilder({ catalog: catalogSpecs, managedTag: true });
+  const catalog = builder.catalog;
   const plan = opts.config !== undefined ? configFleetPlan(opts.config, catalogSpecs) : sampleFleetPlan(opts.instances ?? DEFAULT_SAMPLE_INSTANCES);
   const series = usableSeries(opts.traces ?? loadTraces(dataDir));
   if (series.length === 0) throw new Error(`no usable usage series (with CPU, ≥ 6 h) in ${dataDir}`);
 
   const rng = randomStream(seed, 'sample-fleet');
-  const instances: ManagedInstance[] = [];
   const workloads: SampleWorkload[] = [];
   const groups: GroupView[] = [];
   const pools: ResourcePool[] = [];
   const profiles: BehaviourProfile[] = [];
   const history = new Map<InstanceId, MetricSample[]>();
   const policies = new Map<GroupId, ShapingPolicy>();
+  /** A group as spotwise sees it, and as Auto Scaling holds it (its size, the AZs, its role as a tag). */
+  const addGroup = (g: GroupView): void => {
+    groups.push(g);
+    builder.addGroup({
+      id: g.id,
+      desiredCapacity: g.desiredCapacity,
+      minSize: g.minSize,
+      maxSize: g.maxSize,
+      availabilityZones: [...AZS],
+      tags: { 'spotwise:role': g.role },
+      ...(g.warmPool ? { warmPool: g.warmPool } : {}),
+    });
+  };
 
   for (const spec of plan.primaries) {
     const { count, policy } = spec;
     policies.set(spec.id, policy);
     const members: ManagedInstance[] = [];
     for (let k = 0; k < count; k++) {
-      // Round-robin over types and AZs, as a mixed-instances group with capacity-optimized allocation spreads them.
-      const type = spec.types[k % spec.types.length] as string;
-      const az = AZS[Math.floor(k / spec.types.length) % AZS.length] as string;
+      const slot = spreadSlot(k, spec.types, AZS);
+      const type = slot.instanceType;
       const id = makeInstanceId(groupLetter(spec.id), k + 1);
       const launchedAt = startAt - historyMinutes * 60_000 - Math.floor(rng() * 24 * 60) * 60_000;
-      const inst: ManagedInstance = {
-        id,
-        groupId: spec.id,
-        instanceType: type,
-        availabilityZone: az,
-        lifecycle: 'spot',
-        state: 'running',
-        launchedAt,
-        warm: false,
-        priority: policy.priority,
-        jobType: spec.jobType,
-      };
-      members.push(inst);
+      members.push(builder.addMember({ id, groupId: spec.id, ...slot, launchedAt, priority: policy.priority, jobType: spec.jobType }));
       const home = lookupInstanceType(catalog, type);
       const s = series[Math.floor(rng() * series.length)] as TraceSeries;
       const offset = Math.floor((rng() * seriesMinutes(s)) / 5) * 5;
@@ -491,8 +494,7 @@ export const buildSampleFleet = (opts: SampleFleetOptions = {}): SampleFleet => 
       });
       profiles.push(updateProfile(fresh, samples, startAt));
     }
-    instances.push(...members);
-    const sized = spec.capacity ?? scaleResources(sumResources(members.map((m) => lookupInstanceType(catalog, m.instanceType).resources)), 1 + POOL_HEADROOM);
+    const sized = spec.capacity ?? scaleResources(builder.shapes(members), 1 + POOL_HEADROOM);
     const capacity = checkPoolResources(scaleResources(sized, opts.poolBudget ?? 1), `pool capacity of ${spec.id}`, 'down');
     const wanted = profiles
       .filter((p) => p.groupId === spec.id)
@@ -516,7 +518,7 @@ export const buildSampleFleet = (opts: SampleFleetOptions = {}): SampleFleet => 
         return { instanceType: t, availabilityZone: az, interruptionProbability: 1 - Math.exp(-rate * STAGING_HORIZON_HOURS) };
       }),
     );
-    groups.push({
+    addGroup({
       id: spec.id,
       role: 'primary',
       ...(spec.standbyId !== undefined ? { standbyGroupId: spec.standbyId } : {}),
@@ -534,27 +536,18 @@ export const buildSampleFleet = (opts: SampleFleetOptions = {}): SampleFleet => 
   // Standby On-Demand groups: nothing in service, a warm pool of stopped, initialised instances.
   for (const sb of plan.standbys) {
     policies.set(sb.id, sb.policy);
-    const warmMembers: ManagedInstance[] = Array.from({ length: sb.warmSize }, (_, k) => ({
-      id: makeInstanceId(groupLetter(sb.id), k + 1),
+    const warmMembers = builder.addWarmMembers({
       groupId: sb.id,
+      ids: makeInstanceIds(groupLetter(sb.id), sb.warmSize),
       instanceType: sb.instanceType,
-      availabilityZone: AZS[k % AZS.length] as string,
-      lifecycle: 'on-demand',
-      state: 'stopped',
+      azs: AZS,
       launchedAt: startAt - historyMinutes * 60_000,
-      warm: true,
       priority: sb.policy.priority,
-      jobType: 'standby',
-    }));
-    instances.push(...warmMembers);
-    const standbyCapacity = checkPoolResources(
-      warmMembers.reduce((acc, m) => addResources(acc, lookupInstanceType(catalog, m.instanceType).resources), ZERO_RESOURCES),
-      `pool capacity of ${sb.id}`,
-      'down',
-    );
+    });
+    const standbyCapacity = checkPoolResources(builder.shapes(warmMembers), `pool capacity of ${sb.id}`, 'down');
     const standbyPool: ResourcePool = { groupId: sb.id, capacity: standbyCapacity, allocations: new Map(), reservations: new Map(), version: 1 };
     pools.push(standbyPool);
-    groups.push({
+    addGroup({
       id: sb.id,
       role: 'standby',
       policy: sb.policy,
@@ -626,20 +619,6 @@ export const buildSampleFleet = (opts: SampleFleetOptions = {}): SampleFleet => 
           dry_run: false,
         });
 
-  const cloud: InMemoryCloudState = {
-    catalog: catalogSpecs,
-    groups: groups.map((g) => ({
-      id: g.id,
-      desiredCapacity: g.desiredCapacity,
-      minSize: g.minSize,
-      maxSize: g.maxSize,
-      availabilityZones: [...AZS],
-      tags: { 'spotwise:managed': 'true', 'spotwise:role': g.role },
-      ...(g.warmPool ? { warmPool: g.warmPool } : {}),
-    })),
-    instances: instances.map((i) => ({ ...i, tags: { 'spotwise:managed': 'true', 'aws:autoscaling:groupName': i.groupId } })),
-  };
-
   return {
     fleet: { groups, catalog, forecasts: new Map(forecasts.map((f) => [f.instanceId, f])) },
     startAt,
@@ -647,7 +626,7 @@ export const buildSampleFleet = (opts: SampleFleetOptions = {}): SampleFleet => 
     horizonMinutes,
     catalogSpecs,
     advisor,
-    cloud,
+    cloud: builder.cloudState(),
     config,
     profiles,
     forecasts,

@@ -1,8 +1,9 @@
 import { parseSpotwiseConfig } from '../../lambda/contracts/config';
-import { groupId, instanceId, type InstanceTypeSpec, type ManagedInstance, type MetricSample } from '../../lambda/core/domain';
+import { groupId, instanceId, type InstanceId, type InstanceTypeSpec, type MetricSample } from '../../lambda/core/domain';
 import { FallbackPredictor } from '../../lambda/core/predict/fallback-predictor';
 import { toManagedGroups } from '../../lambda/app/managed-groups';
 import type { ProfilerDeps } from '../../lambda/handlers/profiler';
+import { FleetBuilder } from '../../lambda/sim/fleet/fleet-builder';
 import { createInMemoryPorts, RecordingTelemetry } from '../../lambda/sim/memory';
 
 /**
@@ -24,19 +25,6 @@ const spec = (name: string, memoryGiB: number, usd: number): InstanceTypeSpec =>
   spotHourlyUsd: usd * 0.35,
 });
 const CATALOG = [spec('m5.large', 8, 0.096)];
-const member = (id: ManagedInstance['id'], priority: number): ManagedInstance & { tags: Record<string, string> } => ({
-  id,
-  groupId: GROUP,
-  instanceType: 'm5.large',
-  availabilityZone: 'eu-west-1a',
-  lifecycle: 'on-demand',
-  state: 'running',
-  launchedAt: LAUNCHED,
-  warm: false,
-  priority,
-  jobType: 'batch',
-  tags: { 'aws:autoscaling:groupName': GROUP },
-});
 export const samples = (from: number, minutes: number, memoryGiB: (k: number) => number): MetricSample[] =>
   Array.from({ length: minutes }, (_, k) => ({
     at: from + k * MINUTE,
@@ -48,14 +36,22 @@ export const samples = (from: number, minutes: number, memoryGiB: (k: number) =>
   }));
 
 export const borrowingWorld = (borrowLimit: number, throttle: { enabled: boolean; over_allocation_minutes?: number } = { enabled: false }) => {
-  const ports = createInMemoryPorts({
-    now: NOW,
-    cloud: {
-      catalog: CATALOG,
-      groups: [{ id: GROUP, desiredCapacity: 2, minSize: 0, maxSize: 4, availabilityZones: ['eu-west-1a'], tags: {} }],
-      instances: [member(HI, 90), member(LO, 10)],
-    },
-  });
+  const fleet = new FleetBuilder({ catalog: CATALOG }).addGroup({ id: GROUP, desiredCapacity: 2, minSize: 0, maxSize: 4, availabilityZones: ['eu-west-1a'] });
+  const member = (id: InstanceId, priority: number): void => {
+    fleet.addMember({
+      id,
+      groupId: GROUP,
+      instanceType: 'm5.large',
+      availabilityZone: 'eu-west-1a',
+      lifecycle: 'on-demand',
+      launchedAt: LAUNCHED,
+      priority,
+      jobType: 'batch',
+    });
+  };
+  member(HI, 90);
+  member(LO, 10);
+  const ports = createInMemoryPorts({ now: NOW, cloud: fleet.cloudState() });
   ports.metrics.addSamples(
     HI,
     samples(NOW - 90 * MINUTE, 90, () => 5),

@@ -6,7 +6,7 @@ import { makeHandler as makeCoordinator } from '../../lambda/handlers/coordinato
 import { MAX_TRAIL_ENTRIES } from '../../lambda/app/decision-trail';
 import { makeHandler as makeExecutor } from '../../lambda/handlers/executor';
 import { fixture } from '../events/event-fixtures';
-import { FIXTURE_INSTANCES, GROUP, buildWorld, knownForecast, resetLogs, type World } from './world';
+import { FIXTURE_INSTANCES, GROUP, buildWorld, knownForecast, type World } from './world';
 
 const REQ_NOW = Date.parse('2024-05-01T12:00:00Z');
 const VICTIM = instanceId('i-0a1b2c3d4e5f60718');
@@ -31,7 +31,7 @@ const requestWorld = async (poolVcpu = 32): Promise<World> => {
   });
   await w.ports.stateStore.putPoolCapacity(GROUP, { vcpu: poolVcpu, memoryGiB: 128, networkMbps: 100_000, diskIops: 200_000 });
   w.ports.stateStore.seedForecasts([knownForecast(VICTIM, { vcpu: 3, memoryGiB: 10, networkMbps: 100, diskIops: 200 }, REQ_NOW - 60_000)]);
-  resetLogs(w.ports);
+  w.ports.clearCalls();
   return w;
 };
 
@@ -54,7 +54,7 @@ describe('coordinator: cancelling a request', () => {
     await handle(fixture('spotwise-interruption-requested-instance.json'));
     expect(w.ports.scheduler.pending()).toHaveLength(1);
     expect(w.ports.stateStore.allReservations()).toHaveLength(1);
-    resetLogs(w.ports);
+    w.ports.clearCalls();
 
     const result = await handle(cancelEvent('cancel-1'));
     expect(result).toMatchObject({
@@ -121,7 +121,7 @@ describe('coordinator: cancelling a request', () => {
       requestedAt: REQ_NOW,
     };
     await w.ports.stateStore.putRequest({ request, status, updatedAt: REQ_NOW });
-    resetLogs(w.ports);
+    w.ports.clearCalls();
     const result = await makeCoordinator(w.deps)(cancelEvent(`cancel-${status}`));
     expect(result).toMatchObject({ status: 'planned', actions: ['noop'] });
     const plan = w.ports.publisher.log.calls

@@ -5,7 +5,7 @@ import { interruptionDueEvent } from '../../lambda/events';
 import { makeHandler as makeCoordinator } from '../../lambda/handlers/coordinator';
 import { makeHandler as makeExecutor } from '../../lambda/handlers/executor';
 import { fixture } from '../events/event-fixtures';
-import { FIXTURE_INSTANCES, GROUP, buildWorld, knownForecast, resetLogs, type World } from './world';
+import { FIXTURE_INSTANCES, GROUP, buildWorld, knownForecast, type World } from './world';
 
 /** The fixture's request time, and the on-demand instance it names (added to the world's group). */
 const REQ_NOW = Date.parse('2024-05-01T12:00:00Z');
@@ -34,7 +34,7 @@ const requestWorld = async (opts: Parameters<typeof buildWorld>[0] & { poolVcpu?
     await w.ports.stateStore.putPoolCapacity(GROUP, { vcpu: opts.poolVcpu ?? 32, memoryGiB: 128, networkMbps: 100_000, diskIops: 200_000 });
     w.ports.stateStore.seedForecasts([knownForecast(VICTIM, { vcpu: 3, memoryGiB: 10, networkMbps: 100, diskIops: 200 }, REQ_NOW - 60_000)]);
   }
-  resetLogs(w.ports);
+  w.ports.clearCalls();
   return w;
 };
 
@@ -182,7 +182,7 @@ describe('executor handler', () => {
   it('dry-run: makes no mutating call', async () => {
     const w = await requestWorld();
     const due = await scheduleAndFire(w);
-    resetLogs(w.ports);
+    w.ports.clearCalls();
     const dry = { ...w.deps, dryRun: true };
     expect(await makeExecutor(dry)(due)).toMatchObject({ status: 'planned', dryRun: true });
     expect(w.ports.mutatingCalls()).toEqual([]);

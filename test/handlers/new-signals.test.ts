@@ -6,7 +6,7 @@ import { makeHandler as makeCoordinator } from '../../lambda/handlers/coordinato
 import { makeHandler as makeExecutor } from '../../lambda/handlers/executor';
 import { makeHandler as makeNotice } from '../../lambda/handlers/notice';
 import { fixture } from '../events/event-fixtures';
-import { FIXTURE_INSTANCES, GROUP, STANDBY, buildWorld, knownForecast, resetLogs, type World } from './world';
+import { FIXTURE_INSTANCES, GROUP, STANDBY, buildWorld, knownForecast, type World } from './world';
 
 /** The documented-shape fixtures' event time, and the instances they name. */
 const EVENT_AT = Date.parse('2026-01-15T10:00:00Z');
@@ -37,7 +37,7 @@ const worldWith = async (ids: readonly { id: string; lifecycle: ManagedInstance[
     });
     w.ports.stateStore.seedForecasts([knownForecast(id, { vcpu: 1.5, memoryGiB: 4, networkMbps: 100, diskIops: 200 }, EVENT_AT - 60_000)]);
   }
-  resetLogs(w.ports);
+  w.ports.clearCalls();
   return w;
 };
 

@@ -7,7 +7,7 @@ import { executePlan } from '../../lambda/app/execute-plan';
 import { makeHandler as makeNotice } from '../../lambda/handlers/notice';
 import { makeHandler as makeProfiler, type ProfilerDeps } from '../../lambda/handlers/profiler';
 import { fixture } from '../events/event-fixtures';
-import { FIXTURE_INSTANCES, GROUP, NOW, OTHER, buildWorld, resetLogs, type World } from './world';
+import { FIXTURE_INSTANCES, GROUP, NOW, OTHER, buildWorld, type World } from './world';
 
 const MIN = 60_000;
 const VICTIM = FIXTURE_INSTANCES.karpenter;
@@ -270,7 +270,7 @@ describe("restart lineage: a Spot replacement learns its victim's restart", () =
       jobType: 'web',
       tags: { 'aws:autoscaling:groupName': GROUP },
     });
-    resetLogs(w.ports);
+    w.ports.clearCalls();
     w.ports.clock.set(RUNNING + 5 * MIN);
     await makeProfiler(w.deps)(tick);
     expect(w.ports.mutatingCalls()).toEqual([]);

@@ -7,7 +7,7 @@ import { makeHandler as makeNotice } from '../../lambda/handlers/notice';
 import { interruptionDueEvent } from '../../lambda/events';
 import type { StateTransition } from '../../lambda/sim/memory/in-memory-cloud';
 import { fixture } from '../events/event-fixtures';
-import { FIXTURE_INSTANCES, GROUP, NOW, buildWorld, configInput, knownForecast, resetLogs, type World } from './world';
+import { FIXTURE_INSTANCES, GROUP, NOW, buildWorld, configInput, knownForecast, type World } from './world';
 
 /**
  * Voluntary stops against an in-memory cloud that behaves like AWS: a stop leaves the instance `stopping` for 45 s,
@@ -66,7 +66,7 @@ const resizeWorld = async (): Promise<World> => {
   });
   w.ports.stateStore.seedForecasts([knownForecast(SIBLING, { vcpu: 1, memoryGiB: 4, networkMbps: 100, diskIops: 200 })]);
   w.ports.cloud.useAsyncStates(TIMINGS);
-  resetLogs(w.ports);
+  w.ports.clearCalls();
   return w;
 };
 
@@ -161,7 +161,7 @@ describe('a voluntary stop requested of an Auto Scaling member against asynchron
     });
     w.ports.stateStore.seedForecasts([knownForecast(VICTIM, { vcpu: 3, memoryGiB: 10, networkMbps: 100, diskIops: 200 }, REQ_NOW - 60_000)]);
     w.ports.cloud.useAsyncStates(TIMINGS);
-    resetLogs(w.ports);
+    w.ports.clearCalls();
     return w;
   };
 

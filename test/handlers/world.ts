@@ -1,18 +1,9 @@
 import { parseSpotwiseConfig } from '../../lambda/contracts/config';
-import {
-  DIMENSIONS,
-  groupId,
-  instanceId,
-  type Dimension,
-  type DimensionForecast,
-  type Forecast,
-  type InstanceTypeSpec,
-  type ManagedInstance,
-  type Resources,
-} from '../../lambda/core/domain';
+import { groupId, instanceId, type Forecast, type InstanceId, type InstanceTypeSpec, type Resources } from '../../lambda/core/domain';
 import { toManagedGroups } from '../../lambda/app/managed-groups';
 import type { NoticeDeps } from '../../lambda/handlers/notice';
-import { createInMemoryPorts, RecordingTelemetry, type InMemoryPorts } from '../../lambda/sim/memory';
+import { FleetBuilder, historyForecast, type MemberInput } from '../../lambda/sim/fleet/fleet-builder';
+import { RecordingTelemetry, type InMemoryPorts } from '../../lambda/sim/memory';
 
 /**
  * A small fleet around the instances the real event fixtures name: "my-asg" (the AWS docs' group) runs
@@ -40,19 +31,11 @@ const spec = (name: string, vcpu: number, memoryGiB: number, usd: number): Insta
 });
 export const CATALOG = [spec('m5.large', 2, 8, 0.096), spec('m5.xlarge', 4, 16, 0.192), spec('m5.2xlarge', 8, 32, 0.384)];
 
-export const knownForecast = (id: string, p90: Partial<Resources>, madeAt = NOW - 60_000): Forecast => ({
-  kind: 'known',
-  instanceId: instanceId(id),
-  madeAt,
-  downtimeSeconds: 120,
-  windowMinutes: 30,
-  dims: Object.fromEntries(
-    DIMENSIONS.map((d: Dimension) => {
-      const v = p90[d] ?? 0;
-      return [d, { p50: v * 0.8, p90: v, basis: 'instance-history', confidence: 0.8 }];
-    }),
-  ) as Record<Dimension, DimensionForecast>,
-});
+export const knownForecast = (id: string, p90: Partial<Resources>, madeAt = NOW - 60_000): Forecast =>
+  historyForecast(instanceId(id), madeAt, (d) => {
+    const v = p90[d] ?? 0;
+    return { p50: v * 0.8, p90: v };
+  });
 
 export const configInput = (over: Record<string, unknown> = {}) => ({
   groups: [{ name: GROUP, policy: 'web', capacity: { vcpu: 32, memory_gib: 128, network_mbps: 100_000, disk_iops: 200_000 }, standby: STANDBY }],
@@ -61,27 +44,6 @@ export const configInput = (over: Record<string, unknown> = {}) => ({
   dry_run: false,
   ...over,
 });
-
-const primary = (id: string, over: Partial<ManagedInstance> = {}): ManagedInstance & { tags: Record<string, string> } => ({
-  id: instanceId(id),
-  groupId: GROUP,
-  instanceType: 'm5.large',
-  availabilityZone: 'us-west-2a',
-  lifecycle: 'spot',
-  state: 'running',
-  launchedAt: NOW - 86_400_000,
-  warm: false,
-  priority: 90,
-  jobType: 'web',
-  tags: { 'aws:autoscaling:groupName': GROUP },
-  ...over,
-});
-
-/** Empties every call log: seeding is not what is under test. */
-export const resetLogs = (ports: InMemoryPorts): void => {
-  ports.journal.calls.length = 0;
-  for (const log of [ports.cloud.log, ports.stateStore.log, ports.scheduler.log, ports.publisher.log, ports.metrics.log]) log.calls.length = 0;
-};
 
 export interface World {
   readonly ports: InMemoryPorts;
@@ -93,50 +55,52 @@ export interface World {
 export const buildWorld = async (
   opts: { readonly dryRun?: boolean; readonly config?: Record<string, unknown>; readonly seedState?: boolean } = {},
 ): Promise<World> => {
-  const instances = [
-    primary(FIXTURE_INSTANCES.docs),
-    primary(FIXTURE_INSTANCES.nth, { availabilityZone: 'us-west-2b' }),
-    primary(FIXTURE_INSTANCES.karpenter),
-    primary(FIXTURE_INSTANCES.stateChange, { state: 'pending' }),
-    primary(OTHER, { instanceType: 'm5.xlarge' }),
-    ...WARM.map((id) => ({
-      ...primary(id),
-      groupId: STANDBY,
-      lifecycle: 'on-demand' as const,
-      state: 'stopped' as const,
-      warm: true,
+  const fleet = new FleetBuilder({ catalog: CATALOG })
+    .addGroup({ id: GROUP, desiredCapacity: 5, minSize: 1, maxSize: 10, availabilityZones: ['us-west-2a', 'us-west-2b'] })
+    .addGroup({
+      id: STANDBY,
+      desiredCapacity: 0,
+      minSize: 0,
+      maxSize: 6,
+      availabilityZones: ['us-west-2a', 'us-west-2b'],
+      warmPool: { minSize: 2, maxGroupPreparedCapacity: -1, poolState: 'Stopped', reuseOnScaleIn: true },
+    });
+  const primary = (id: InstanceId, over: Partial<MemberInput> = {}): void => {
+    fleet.addMember({
+      id,
+      groupId: GROUP,
+      instanceType: 'm5.large',
+      availabilityZone: 'us-west-2a',
+      launchedAt: NOW - 86_400_000,
       priority: 90,
-      tags: { 'aws:autoscaling:groupName': STANDBY },
-    })),
-  ];
-  const ports = createInMemoryPorts({
-    now: NOW,
-    cloud: {
-      catalog: CATALOG,
-      groups: [
-        { id: GROUP, desiredCapacity: 5, minSize: 1, maxSize: 10, availabilityZones: ['us-west-2a', 'us-west-2b'], tags: {} },
-        {
-          id: STANDBY,
-          desiredCapacity: 0,
-          minSize: 0,
-          maxSize: 6,
-          availabilityZones: ['us-west-2a', 'us-west-2b'],
-          tags: {},
-          warmPool: { minSize: 2, maxGroupPreparedCapacity: -1, poolState: 'Stopped', reuseOnScaleIn: true },
-        },
-      ],
-      instances,
-    },
+      jobType: 'web',
+      ...over,
+    });
+  };
+  primary(FIXTURE_INSTANCES.docs);
+  primary(FIXTURE_INSTANCES.nth, { availabilityZone: 'us-west-2b' });
+  primary(FIXTURE_INSTANCES.karpenter);
+  primary(FIXTURE_INSTANCES.stateChange, { state: 'pending' });
+  primary(OTHER, { instanceType: 'm5.xlarge' });
+  fleet.addWarmMembers({
+    groupId: STANDBY,
+    ids: WARM,
+    instanceType: 'm5.large',
+    azs: ['us-west-2a'],
+    launchedAt: NOW - 86_400_000,
+    priority: 90,
+    jobType: 'web',
   });
   if (opts.seedState !== false) {
-    await ports.stateStore.putPoolCapacity(GROUP, { vcpu: 32, memoryGiB: 128, networkMbps: 100_000, diskIops: 200_000 });
-    await ports.stateStore.putPoolCapacity(STANDBY, { vcpu: 8, memoryGiB: 32, networkMbps: 20_000, diskIops: 40_000 });
-    ports.stateStore.seedForecasts([
-      ...Object.values(FIXTURE_INSTANCES).map((id) => knownForecast(id, { vcpu: 1.5, memoryGiB: 4, networkMbps: 100, diskIops: 200 })),
-      knownForecast(OTHER, { vcpu: 3, memoryGiB: 10, networkMbps: 100, diskIops: 200 }),
-    ]);
+    fleet
+      .setPool({ groupId: GROUP, capacity: { vcpu: 32, memoryGiB: 128, networkMbps: 100_000, diskIops: 200_000 } })
+      .setPool({ groupId: STANDBY, capacity: { vcpu: 8, memoryGiB: 32, networkMbps: 20_000, diskIops: 40_000 } })
+      .addForecasts([
+        ...Object.values(FIXTURE_INSTANCES).map((id) => knownForecast(id, { vcpu: 1.5, memoryGiB: 4, networkMbps: 100, diskIops: 200 })),
+        knownForecast(OTHER, { vcpu: 3, memoryGiB: 10, networkMbps: 100, diskIops: 200 }),
+      ]);
   }
-  resetLogs(ports);
+  const ports = await fleet.createPorts({ now: NOW });
   const telemetry = new RecordingTelemetry();
   const managed = toManagedGroups(parseSpotwiseConfig(configInput(opts.config)));
   const deps: NoticeDeps = {

@@ -10,7 +10,7 @@ import { makeHandler as makeNotice } from '../../lambda/handlers/notice';
 import { makeHandler as makeProfiler } from '../../lambda/handlers/profiler';
 import { createRandom } from '../../lambda/data/random';
 import { FIXTURE_DIR, fixture, listJson } from '../events/event-fixtures';
-import { GROUP, NOW, STANDBY, buildWorld, knownForecast, resetLogs, type World } from '../handlers/world';
+import { GROUP, NOW, STANDBY, buildWorld, knownForecast, type World } from '../handlers/world';
 
 /**
  * Reliability, unit tier: EventBridge delivers at least once and in no particular order. Every real
@@ -97,7 +97,7 @@ const worldAt = async (now: number): Promise<{ world: World; route: (event: Reco
     tags: { 'aws:autoscaling:groupName': GROUP },
   });
   world.ports.stateStore.seedForecasts([knownForecast(VICTIM, { vcpu: 3, memoryGiB: 10, networkMbps: 100, diskIops: 200 }, now - 60_000)]);
-  resetLogs(world.ports);
+  world.ports.clearCalls();
   const notice = makeNotice(world.deps);
   const coordinator = makeCoordinator(world.deps);
   const executor = makeExecutor(world.deps);

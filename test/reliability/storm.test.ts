@@ -46,11 +46,11 @@ const overCommitted = (): string[] => {
   });
 };
 
-vi.mock('../../lambda/sim/engine/sim-state-store', async (importOriginal) => {
-  const mod = await importOriginal<typeof import('../../lambda/sim/engine/sim-state-store')>();
-  class WatchedStateStore extends mod.SimStateStore {
-    constructor() {
-      super();
+vi.mock('../../lambda/sim/memory', async (importOriginal) => {
+  const mod = await importOriginal<typeof import('../../lambda/sim/memory')>();
+  class WatchedStateStore extends mod.InMemoryStateStore {
+    constructor(...args: ConstructorParameters<typeof mod.InMemoryStateStore>) {
+      super(...args);
       watch.stores.push(this);
     }
 
@@ -66,7 +66,7 @@ vi.mock('../../lambda/sim/engine/sim-state-store', async (importOriginal) => {
       return super.putRequest(request);
     }
   }
-  return { ...mod, SimStateStore: WatchedStateStore };
+  return { ...mod, InMemoryStateStore: WatchedStateStore };
 });
 
 vi.mock('../../lambda/sim/engine/simulated-cloud', async (importOriginal) => {

@@ -20,7 +20,17 @@ export interface RecordedCall<Op extends string = string> {
  */
 export class CallJournal {
   readonly calls: RecordedCall[] = [];
+  /**
+   * Whether the fakes writing here keep their calls (in `calls` and in their own logs). A simulation of days
+   * makes millions of port calls and reads none back; kept, they would hold every argument (every profile
+   * written) for the whole run. Unkept calls are still numbered and scripted faults still fire.
+   */
+  readonly keepCalls: boolean;
   private seq = 0;
+
+  constructor(opts: { readonly keepCalls?: boolean } = {}) {
+    this.keepCalls = opts.keepCalls ?? true;
+  }
 
   next(): number {
     this.seq += 1;
@@ -83,8 +93,10 @@ export class CallLog<Op extends string> {
   record(operation: Op, args: readonly unknown[]): void {
     const fault = this.takeFault(operation);
     const call: RecordedCall<Op> = { fake: this.fake, operation, args, seq: this.journal.next(), failed: fault !== undefined };
-    this.calls.push(call);
-    this.journal.calls.push(call);
+    if (this.journal.keepCalls) {
+      this.calls.push(call);
+      this.journal.calls.push(call);
+    }
     if (fault !== undefined) throw fault;
   }
 

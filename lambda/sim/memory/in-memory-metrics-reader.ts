@@ -1,4 +1,5 @@
 import type { InstanceId, MetricSample } from '../../core/domain';
+import type { Clock } from '../../ports/clock';
 import type { MetricReadResult, MetricTarget, MetricWindow, MetricsReader } from '../../ports/metrics-reader';
 import { CallJournal, CallLog } from './call-log';
 
@@ -14,27 +15,76 @@ export const MAX_QUERIES_PER_CALL = 500;
  */
 export const queriesForTarget = (t: MetricTarget): number => 6 + (t.agent ? 2 : 0) + (t.procstatPattern !== undefined ? 1 : 0);
 
+export interface InMemoryMetricsReaderOptions {
+  readonly journal?: CallJournal;
+  /**
+   * Samples older than this many minutes before an instance's newest are dropped as samples arrive. The profiler
+   * reads a bounded window, so a long simulation that feeds every serving instance each minute keeps its memory flat.
+   * Unset: every sample is kept.
+   */
+  readonly retainMinutes?: number;
+  /**
+   * CloudWatch is late: a 1-minute datapoint becomes readable 1–3 minutes after its minute (agent flush interval
+   * plus ingestion; "Amazon CloudWatch concepts", metric data availability). With this clock each sample is hidden
+   * from reads until `availableAt` has passed. Unset: a sample is readable as soon as it is added.
+   */
+  readonly ingestionClock?: Clock;
+}
+
 /**
  * A MetricsReader over samples held in memory. It answers like CloudWatch would: samples in the window
  * [start, end), memory and connections only where the CloudWatch agent runs (EC2 alone has no memory
- * metric), and the cost accounting (calls, queries) the real reader reports.
+ * metric), and the cost accounting (calls, queries) the real reader reports. With the options it is also as late
+ * as CloudWatch and forgets what a bounded read window no longer needs (the simulator's use).
  */
 export class InMemoryMetricsReader implements MetricsReader {
   readonly log: CallLog<MetricsReaderOperation>;
+  /** GetMetricData calls and metric queries over every read so far (CloudWatch bills per metric queried). */
+  calls = 0;
+  queries = 0;
   private readonly samples = new Map<InstanceId, MetricSample[]>();
+  private readonly retainMs: number | undefined;
+  private readonly ingestionClock: Clock | undefined;
 
-  constructor(opts: { readonly journal?: CallJournal } = {}) {
+  constructor(opts: InMemoryMetricsReaderOptions = {}) {
+    if (opts.retainMinutes !== undefined && !(opts.retainMinutes > 0)) {
+      throw new RangeError(`in-memory metrics: retainMinutes must be positive (got ${opts.retainMinutes})`);
+    }
     this.log = new CallLog('metricsReader', new Set(), opts.journal);
+    this.retainMs = opts.retainMinutes === undefined ? undefined : opts.retainMinutes * 60_000;
+    this.ingestionClock = opts.ingestionClock;
   }
 
-  /** Adds samples for an instance (kept sorted by time; a sample at an existing minute replaces it). */
+  /**
+   * When a sample becomes readable with an ingestion clock: 60–180 s after its minute ends, fixed per instance and
+   * minute by a hash (FNV-1a) so runs are reproducible.
+   */
+  static availableAt(id: InstanceId, at: number): number {
+    let h = 2166136261;
+    const key = `${id}@${at}`;
+    for (let k = 0; k < key.length; k++) h = Math.imul(h ^ key.charCodeAt(k), 16777619) >>> 0;
+    return at + 60_000 + 60_000 + (h % 120_001);
+  }
+
+  /**
+   * Adds samples for an instance (kept sorted by time; a sample at an existing minute replaces it). Samples newer
+   * than every one held are appended without re-sorting: a feeder reporting each minute as it ends pays nothing
+   * for the history already held.
+   */
   addSamples(id: InstanceId, samples: readonly MetricSample[]): void {
-    const byAt = new Map((this.samples.get(id) ?? []).map((s) => [s.at, s]));
-    for (const s of samples) byAt.set(s.at, { ...s });
-    this.samples.set(
-      id,
-      [...byAt.values()].sort((a, b) => a.at - b.at),
-    );
+    const held = this.samples.get(id) ?? [];
+    if (isAppend(held, samples)) {
+      for (const s of samples) held.push({ ...s });
+      this.samples.set(id, held);
+    } else {
+      const byAt = new Map(held.map((s) => [s.at, s]));
+      for (const s of samples) byAt.set(s.at, { ...s });
+      this.samples.set(
+        id,
+        [...byAt.values()].sort((a, b) => a.at - b.at),
+      );
+    }
+    this.dropExpired(id);
   }
 
   clearSamples(id?: InstanceId): void {
@@ -47,18 +97,42 @@ export class InMemoryMetricsReader implements MetricsReader {
     if (!(window.start < window.end)) {
       throw new RangeError(`reading metrics: the window start ${window.start} must be before its end ${window.end}`);
     }
+    const now = this.ingestionClock?.now();
     const out = new Map<InstanceId, MetricSample[]>();
     for (const t of targets) {
       const inWindow = (this.samples.get(t.instanceId) ?? [])
-        .filter((s) => s.at >= window.start && s.at < window.end)
+        .filter((s) => s.at >= window.start && s.at < window.end && (now === undefined || InMemoryMetricsReader.availableAt(t.instanceId, s.at) <= now))
         .map((s) => (t.agent ? { ...s } : withoutAgentFields(s)))
         .filter(hasData);
       out.set(t.instanceId, inWindow);
     }
     const queries = targets.reduce((n, t) => n + queriesForTarget(t), 0);
-    return { samples: out, calls: Math.ceil(queries / MAX_QUERIES_PER_CALL), queries };
+    const calls = Math.ceil(queries / MAX_QUERIES_PER_CALL);
+    this.calls += calls;
+    this.queries += queries;
+    return { samples: out, calls, queries };
+  }
+
+  private dropExpired(id: InstanceId): void {
+    const list = this.samples.get(id);
+    const newest = list?.at(-1);
+    if (this.retainMs === undefined || list === undefined || newest === undefined) return;
+    const cutoff = newest.at - this.retainMs;
+    if ((list[0]?.at ?? Infinity) >= cutoff) return;
+    const keep = list.findIndex((s) => s.at >= cutoff);
+    list.splice(0, keep < 0 ? list.length : keep);
   }
 }
+
+/** Whether `samples` are in strictly increasing time, all after the newest sample held. */
+const isAppend = (held: readonly MetricSample[], samples: readonly MetricSample[]): boolean => {
+  let last = held.at(-1)?.at ?? -Infinity;
+  for (const s of samples) {
+    if (!(s.at > last)) return false;
+    last = s.at;
+  }
+  return true;
+};
 
 const withoutAgentFields = (s: MetricSample): MetricSample => {
   const { memoryGiB: _memory, connections: _connections, ...rest } = s;
@@ -68,4 +142,4 @@ const withoutAgentFields = (s: MetricSample): MetricSample => {
 /** A minute with no field left is not a sample (CloudWatch returns no datapoint for it). */
 const hasData = (s: MetricSample): boolean => Object.keys(s).some((k) => k !== 'at');
 
-InMemoryMetricsReader satisfies new (opts?: { readonly journal?: CallJournal }) => MetricsReader;
+InMemoryMetricsReader satisfies new (opts?: InMemoryMetricsReaderOptions) => MetricsReader;

@@ -17,6 +17,8 @@ export interface InMemoryPorts {
   readonly scheduler: InMemoryScheduler;
   /** Every call, on any fake, that would change the cloud, the capacity ledger, requests or schedules. */
   mutatingCalls(): RecordedCall[];
+  /** Empties the journal and every fake's call log: what was seeded before a test is not what it checks. */
+  clearCalls(): void;
 }
 
 export const createInMemoryPorts = (opts: { readonly cloud?: InMemoryCloudState; readonly now?: number } = {}): InMemoryPorts => {
@@ -36,5 +38,9 @@ export const createInMemoryPorts = (opts: { readonly cloud?: InMemoryCloudState;
     publisher,
     scheduler,
     mutatingCalls: () => [...cloud.log.mutatingCalls(), ...stateStore.log.mutatingCalls(), ...scheduler.log.mutatingCalls()].sort((a, b) => a.seq - b.seq),
+    clearCalls: () => {
+      journal.calls.length = 0;
+      for (const log of [cloud.log, stateStore.log, scheduler.log, publisher.log, metrics.log]) log.calls.length = 0;
+    },
   };
 };

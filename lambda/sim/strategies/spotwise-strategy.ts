@@ -8,10 +8,8 @@ import { defaultPredictor, makeHandler as makeProfilerHandler } from '../../hand
 import { makeHandler as makeCoordinatorHandler } from '../../handlers/coordinator';
 import { makeHandler as makeExecutorHandler } from '../../handlers/executor';
 import { interruptionDueEvent } from '../../events/parsers/interruption-due';
-import { InMemoryScheduler } from '../memory';
+import { CallJournal, InMemoryMetricsReader, InMemoryScheduler, InMemoryStateStore } from '../memory';
 import { CountingPublisher } from '../engine/counting-publisher';
-import { SimStateStore } from '../engine/sim-state-store';
-import { SimMetricsReader } from '../engine/sim-metrics-reader';
 import { SimulatedCloud } from '../engine/simulated-cloud';
 import type { LifecycleHookEvent, SimWorld } from '../engine/sim-world';
 import type { PreparedSimulation } from '../prepare-simulation';
@@ -72,7 +70,7 @@ export const AGENT_METRICS_PER_INSTANCE = 3;
  * DynamoDB request units a state-store call costs: one per item read or written (items are small). The
  * newest profile written per instance is kept in `profiles` (restart cycles recorded are counted from them).
  */
-const countingStore = (store: SimStateStore, counts: { reads: number; writes: number }, profiles: Map<InstanceId, BehaviourProfile>): SimStateStore =>
+const countingStore = (store: InMemoryStateStore, counts: { reads: number; writes: number }, profiles: Map<InstanceId, BehaviourProfile>): InMemoryStateStore =>
   new Proxy(store, {
     get(target, prop, receiver) {
       const value = Reflect.get(target, prop, receiver) as unknown;
@@ -134,15 +132,23 @@ export interface SpotwiseStrategyOptions {
 export const createSpotwiseStrategy = (setup: PreparedSimulation, options: SpotwiseStrategyOptions = {}): SpotwiseStrategy => {
   const telemetry = new SimTelemetry();
   const storeCounts = { reads: 0, writes: 0 };
-  const rawState = new SimStateStore();
+  // The run makes millions of port calls and reads none back: the fakes number them but keep none.
+  const journal = new CallJournal({ keepCalls: false });
+  const rawState = new InMemoryStateStore({ journal, learned: 'shared' });
   const profilesWritten = new Map<InstanceId, BehaviourProfile>();
   /** Instances that got a Spot warning (their replacements' restart cycles are Spot interruptions learned). */
   const warned = new Set<InstanceId>();
   const state = countingStore(rawState, storeCounts, profilesWritten);
-  const scheduler = new InMemoryScheduler();
+  const scheduler = new InMemoryScheduler({ journal });
   const publisher = new CountingPublisher();
   let world: SimWorld | undefined;
-  const metrics = new SimMetricsReader(180, () => world?.now() ?? setup.sample.startAt);
+  // CloudWatch as the simulated instances report it: late by 1–3 minutes, and only the last three hours kept
+  // (the profiler reads a bounded window).
+  const metrics = new InMemoryMetricsReader({
+    journal,
+    retainMinutes: 180,
+    ingestionClock: { now: () => world?.now() ?? setup.sample.startAt },
+  });
   const invocations: Record<BilledFunction, number> = { notice: 0, coordinator: 0, executor: 0, profiler: 0, handler: 0 };
   let agentInstanceHours = 0;
   const managed = toManagedGroups(setup.sample.config);
@@ -207,19 +213,23 @@ export const createSpotwiseStrategy = (setup: PreparedSimulation, options: Spotw
       const d = w.workloadDemand(wl, at);
       const m = wl.demand.minutes;
       const idx = Math.min(m - 1, Math.max(0, setup.sample.historyMinutes + Math.floor((at - w.startAt) / 60_000)));
-      metrics.record(wl.host, {
-        at,
-        cpuPercent: Math.min(100, (d.vcpu / spec.vcpu) * 100),
-        cpuMaxPercent: Math.min(100, (d.vcpu / spec.vcpu) * 100),
-        memoryGiB: Math.min(spec.memoryGiB, d.memoryGiB),
-        networkMbps: Math.min(spec.networkMbps, wl.demand.networkMbps[idx] ?? 0),
-        diskIops: Math.min(spec.diskIops, wl.demand.diskIops[idx] ?? 0),
-      });
+      metrics.addSamples(wl.host, [
+        {
+          at,
+          cpuPercent: Math.min(100, (d.vcpu / spec.vcpu) * 100),
+          cpuMaxPercent: Math.min(100, (d.vcpu / spec.vcpu) * 100),
+          memoryGiB: Math.min(spec.memoryGiB, d.memoryGiB),
+          networkMbps: Math.min(spec.networkMbps, wl.demand.networkMbps[idx] ?? 0),
+          diskIops: Math.min(spec.diskIops, wl.demand.diskIops[idx] ?? 0),
+        },
+      ]);
     }
     for (const i of w.instances()) if (w.isServing(i.id)) agentInstanceHours += 1 / 60;
     for (const i of w.instances()) {
       if (busy.has(i.id) || !w.isServing(i.id)) continue;
-      metrics.record(i.id, { at, cpuPercent: IDLE_CPU_PERCENT, cpuMaxPercent: IDLE_CPU_PERCENT, memoryGiB: IDLE_MEMORY_GIB, networkMbps: 0, diskIops: 0 });
+      metrics.addSamples(i.id, [
+        { at, cpuPercent: IDLE_CPU_PERCENT, cpuMaxPercent: IDLE_CPU_PERCENT, memoryGiB: IDLE_MEMORY_GIB, networkMbps: 0, diskIops: 0 },
+      ]);
     }
   };
 
@@ -246,7 +256,7 @@ export const createSpotwiseStrategy = (setup: PreparedSimulation, options: Spotw
           ? await naive.predict(setup.sample.profiles.map((profile) => ({ profile, downtimeSeconds: 0, windowMinutes: 30, now: setup.sample.startAt })))
           : setup.sample.forecasts,
       );
-      for (const [id, samples] of setup.sample.history) for (const s of samples) metrics.record(id, s);
+      for (const [id, samples] of setup.sample.history) metrics.addSamples(id, samples);
       const deps = {
         ports: { instances: cloud, capacity: cloud, state, scheduler, clock: { now: () => w.now() }, publisher },
         managed,
@@ -304,7 +314,7 @@ export const createSpotwiseStrategy = (setup: PreparedSimulation, options: Spotw
 
     async onInstanceState(w: SimWorld, id: InstanceId, s: InstanceState, previous: InstanceState) {
       if (s === previous) return;
-      if (s === 'terminated') metrics.forget(id);
+      if (s === 'terminated') metrics.clearSamples(id);
       await deliver('notice', notice, stateChangeEvent(id, s, w.now()));
     },
 

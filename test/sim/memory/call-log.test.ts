@@ -64,4 +64,15 @@ describe('CallLog', () => {
     expect(journal.sequence()).toEqual(['a.read', 'b.write', 'a.write']);
     expect(journal.calls.map((c) => c.seq)).toEqual([1, 2, 3]);
   });
+
+  it('a journal that keeps no calls still numbers them and fires scripted faults', () => {
+    const journal = new CallJournal({ keepCalls: false });
+    const log = make(journal);
+    log.record('read', [1]);
+    log.failNext('write');
+    expect(() => log.record('write', [])).toThrow('scripted failure of fake.write');
+    expect(log.calls).toEqual([]);
+    expect(journal.calls).toEqual([]);
+    expect(journal.next()).toBe(3);
+  });
 });

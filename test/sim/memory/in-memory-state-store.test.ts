@@ -144,6 +144,22 @@ describe('InMemoryStateStore profiles, forecasts, requests, events', () => {
     ...(retryAt !== undefined ? { retryAt } : {}),
   });
 
+  it('copies forecasts in and out by default; shares them when asked (they are immutable values)', async () => {
+    const f: Forecast = { kind: 'unknown', instanceId: instanceId('i-0000000000000001'), madeAt: 0, reason: 'no history', missing: ['vcpu'] };
+    const copied = new InMemoryStateStore();
+    await copied.putForecasts([f]);
+    const back = (await copied.getForecasts([f.instanceId])).get(f.instanceId);
+    expect(back).toEqual(f);
+    expect(back).not.toBe(f);
+    const shared = new InMemoryStateStore({ learned: 'shared' });
+    await shared.putForecasts([f]);
+    expect((await shared.getForecasts([f.instanceId])).get(f.instanceId)).toBe(f);
+    // Shared or not, the calls are recorded and can be scripted to fail.
+    shared.log.failNext('getForecasts');
+    await expect(shared.getForecasts([f.instanceId])).rejects.toThrow('scripted failure of stateStore.getForecasts');
+    expect(shared.log.callsTo('putForecasts')).toHaveLength(1);
+  });
+
   it('lists pending and due deferred requests, oldest retry first', async () => {
     const s = new InMemoryStateStore();
     for (const r of [

@@ -42,6 +42,54 @@ describe('InMemoryMetricsReader', () => {
   it('refuses an empty window', async () => {
     await expect(new InMemoryMetricsReader().read([], { start: 5, end: 5 })).rejects.toThrow('window start 5 must be before its end 5');
   });
+
+  it('adds samples out of order or over a held minute: sorted, the later one replacing', async () => {
+    const r = new InMemoryMetricsReader();
+    r.addSamples(i1, [{ at: 120_000, cpuPercent: 30 }]);
+    r.addSamples(i1, [
+      { at: 0, cpuPercent: 10 },
+      { at: 120_000, cpuPercent: 35 },
+    ]);
+    r.addSamples(i1, [{ at: 180_000, cpuPercent: 40 }]);
+    expect((await r.read([target(false)], { start: 0, end: 240_000 })).samples.get(i1)).toEqual([
+      { at: 0, cpuPercent: 10 },
+      { at: 120_000, cpuPercent: 35 },
+      { at: 180_000, cpuPercent: 40 },
+    ]);
+  });
+
+  it('with retainMinutes, drops samples older than that before the newest one', async () => {
+    const r = new InMemoryMetricsReader({ retainMinutes: 2 });
+    r.addSamples(
+      i1,
+      [0, 1, 2, 3].map((m) => ({ at: m * 60_000, cpuPercent: m })),
+    );
+    r.addSamples(i1, [{ at: 4 * 60_000, cpuPercent: 4 }]);
+    expect((await r.read([target(false)], { start: 0, end: 10 * 60_000 })).samples.get(i1)?.map((s) => s.at)).toEqual([2, 3, 4].map((m) => m * 60_000));
+    expect(() => new InMemoryMetricsReader({ retainMinutes: 0 })).toThrow('in-memory metrics: retainMinutes must be positive (got 0)');
+  });
+
+  it('with an ingestion clock, hides a datapoint until 1–3 minutes after its minute', async () => {
+    let now = 0;
+    const r = new InMemoryMetricsReader({ ingestionClock: { now: () => now } });
+    r.addSamples(i1, [{ at: 0, cpuPercent: 10, cpuMaxPercent: 10, networkMbps: 0, diskIops: 0 }]);
+    const read = async () => (await r.read([target(false)], { start: -60_000, end: 60_000 })).samples.get(i1)?.length;
+    now = 60_000 + 59_999;
+    expect(await read()).toBe(0);
+    now = InMemoryMetricsReader.availableAt(i1, 0);
+    expect(await read()).toBe(1);
+    expect(now).toBeGreaterThanOrEqual(120_000);
+    expect(now).toBeLessThanOrEqual(240_000);
+  });
+
+  it('totals the calls and queries of every read, and records each read', async () => {
+    const r = new InMemoryMetricsReader();
+    await r.read([target(true)], { start: 0, end: 1 });
+    await r.read([target(false), target(false, instanceId('i-0000000000000002'))], { start: 0, end: 1 });
+    expect(r.queries).toBe(queriesForTarget(target(true)) + 2 * queriesForTarget(target(false)));
+    expect(r.calls).toBe(2);
+    expect(r.log.count('read')).toBe(2);
+  });
 });
 
 describe('InMemoryScheduler', () => {

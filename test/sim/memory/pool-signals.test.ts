@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import { groupId, instanceId, type PoolSignal } from '../../../lambda/core/domain';
-import { SimStateStore } from '../../../lambda/sim/engine/sim-state-store';
 import { InMemoryStateStore } from '../../../lambda/sim/memory';
 
 const T0 = Date.UTC(2026, 0, 15, 12);
@@ -15,7 +14,7 @@ const signal = (kind: PoolSignal['signal'], eventId: string, at: number, az = 'u
 
 describe.each([
   ['InMemoryStateStore', () => new InMemoryStateStore()],
-  ['SimStateStore', () => new SimStateStore()],
+  ['InMemoryStateStore sharing profiles and forecasts', () => new InMemoryStateStore({ learned: 'shared' })],
 ])('%s pool signals (as the DynamoDB adapter)', (_, make) => {
   it("counts warnings and rebalances per pool, keeps the first signal's time, and refuses the event id it last counted", async () => {
     const store = make();
