@@ -10,6 +10,7 @@ import {
   type Resources,
 } from '../domain';
 import { ZERO_RESOURCES, addResources, formatResources, isZero, maxResources, subtractResources, validateResources } from '../resources/resources';
+import { ExactSum } from './exact-sum';
 import { GRID_STEPS_PER_UNIT, MAX_POOL_AMOUNT, checkPoolResources, isOnGrid } from './pool-amounts';
 
 /**
@@ -20,9 +21,9 @@ import { GRID_STEPS_PER_UNIT, MAX_POOL_AMOUNT, checkPoolResources, isOnGrid } fr
  * and returns a new pool (bumping `version` only when something changed); a write that would break
  * the invariant is refused with the per-dimension shortfall instead. The pool keeps no running
  * totals: committed amounts are always derived from the ledger, so they cannot disagree with it.
- * (The batch setAllocations keeps one for the length of a call, only where it provably equals the
- * re-summed ledger bit for bit: see hasExactLedger.)
- * Amounts are rounded onto an exact 1/1024 grid on the way in (see pool-amounts.ts).
+ * Amounts are rounded onto an exact 1/1024 grid on the way in (see pool-amounts.ts), and totals are
+ * summed exactly and rounded once (exact-sum.ts), so they do not depend on the order of the ledger —
+ * which is what lets setAllocations keep one running total for the length of a call.
  */
 
 /** A reservation that cannot be taken as given (wrong group, bad times, empty id). */
@@ -72,23 +73,52 @@ export const createPool = (groupId: GroupId, capacity: Resources): ResourcePool 
 const checkCapacity = (r: Resources, what: string): Resources => checkPoolResources(validateResources(r, what), what, 'down');
 const checkDemand = (r: Resources, what: string): Resources => checkPoolResources(validateResources(r, what), what, 'up');
 
+/** Exact per-dimension sums of a ledger (see exact-sum.ts). */
+type LedgerSums = Readonly<Record<Dimension, ExactSum>>;
+
+const sumsOf = (...amounts: Iterable<Resources>[]): LedgerSums => {
+  const sums: LedgerSums = { vcpu: new ExactSum(), memoryGiB: new ExactSum(), networkMbps: new ExactSum(), diskIops: new ExactSum() };
+  for (const list of amounts) for (const r of list) for (const d of DIMENSIONS) sums[d].add(r[d]);
+  return sums;
+};
+
+const reservationAmounts = function* (pool: ResourcePool): Iterable<Resources> {
+  for (const r of pool.reservations.values()) yield r.amount;
+};
+
+/** Allocations + reservations, summed exactly. */
+const committedSums = (pool: ResourcePool): LedgerSums => sumsOf(pool.allocations.values(), reservationAmounts(pool));
+
 /** Sum of the allocations alone. */
-export const allocatedResources = (pool: ResourcePool): Resources => [...pool.allocations.values()].reduce(addResources, ZERO_RESOURCES);
+export const allocatedResources = (pool: ResourcePool): Resources => {
+  const sums = sumsOf(pool.allocations.values());
+  return perDimension((d) => sums[d].value());
+};
 
 /** Sum of the reservations alone. */
-export const reservedResources = (pool: ResourcePool): Resources => [...pool.reservations.values()].reduce((s, r) => addResources(s, r.amount), ZERO_RESOURCES);
+export const reservedResources = (pool: ResourcePool): Resources => {
+  const sums = sumsOf(reservationAmounts(pool));
+  return perDimension((d) => sums[d].value());
+};
+
+/** Allocations + reservations: what the pool has promised, summed exactly and rounded once. */
+export const committedResources = (pool: ResourcePool): Resources => {
+  const sums = committedSums(pool);
+  return perDimension((d) => sums[d].value());
+};
+
+/** capacity − committed per dimension, never below 0 (taken exactly, then rounded: see overBy). */
+const freeBy = (sums: LedgerSums, capacity: Resources): Resources => perDimension((d) => Math.max(0, -sums[d].minus(capacity[d])));
 
 /**
- * Allocations + reservations: what the pool has promised. Always summed in ledger order (allocations,
- * then reservations, in insertion order) so that every check in this file computes the same number.
+ * committed − capacity per dimension, never below 0: the difference is taken exactly and rounded once, so it is
+ * positive exactly when the ledger exceeds the capacity. (freeBy negates the same rounded difference: rounding to
+ * nearest is symmetric, so that is capacity − committed rounded once.)
  */
-export const committedResources = (pool: ResourcePool): Resources => addResources(allocatedResources(pool), reservedResources(pool));
+const overBy = (sums: LedgerSums, capacity: Resources): Resources => perDimension((d) => Math.max(0, sums[d].minus(capacity[d])));
 
 /** What can still be promised: capacity − committed per dimension, never below 0. */
-export const availableResources = (pool: ResourcePool): Resources => {
-  const committed = committedResources(pool);
-  return perDimension((d) => Math.max(0, pool.capacity[d] - committed[d]));
-};
+export const availableResources = (pool: ResourcePool): Resources => freeBy(committedSums(pool), pool.capacity);
 
 const perDimension = (f: (d: (typeof DIMENSIONS)[number]) => number): Resources => ({
   vcpu: f('vcpu'),
@@ -98,10 +128,7 @@ const perDimension = (f: (d: (typeof DIMENSIONS)[number]) => number): Resources 
 });
 
 /** How far `pool` is over its capacity per dimension (all 0 when the invariant holds). */
-export const overCommitment = (pool: ResourcePool): Resources => {
-  const committed = committedResources(pool);
-  return perDimension((d) => Math.max(0, committed[d] - pool.capacity[d]));
-};
+export const overCommitment = (pool: ResourcePool): Resources => overBy(committedSums(pool), pool.capacity);
 
 /**
  * Why writing `allocated` beside `reserved` under `capacity` would over-commit a pool, naming each short dimension with
@@ -117,8 +144,14 @@ export const overCommitReason = (groupId: string, capacity: Resources, allocated
 const admit = <T>(candidate: ResourcePool, accept: (p: ResourcePool) => T, what: string): T | { kind: 'refused'; shortfall: Resources; reason: string } => {
   const over = overCommitment(candidate);
   if (isZero(over)) return accept(candidate);
-  return { kind: 'refused', shortfall: over, reason: `${what} does not fit in pool ${candidate.groupId}: short of ${formatResources(over)}` };
+  return { kind: 'refused', ...notFitting(what, candidate.groupId, over) };
 };
+
+/** Why `what` was refused: the over-commitment it would cause, as the shortfall and in words. */
+const notFitting = (what: string, groupId: GroupId, over: Resources): { shortfall: Resources; reason: string } => ({
+  shortfall: over,
+  reason: `${what} does not fit in pool ${groupId}: short of ${formatResources(over)}`,
+});
 
 const checkTime = (r: Reservation, field: 'createdAt' | 'expiresAt'): number => {
   const v = r[field];
@@ -271,14 +304,9 @@ export const sweepExpired = (pool: ResourcePool, now: number): { pool: ResourceP
  */
 export const setAllocation = (pool: ResourcePool, instanceId: InstanceId, r: Resources): AllocateResult => {
   const amount = checkDemand(r, `allocation of ${instanceId}`);
-  const current = pool.allocations.get(instanceId);
-  if (current && DIMENSIONS.every((d) => current[d] === amount[d])) return { kind: 'allocated', pool };
-  const allocations = new Map(pool.allocations).set(instanceId, amount);
-  return admit(
-    { ...pool, allocations, version: pool.version + 1 },
-    (p) => ({ kind: 'allocated' as const, pool: p }),
-    `allocation of ${formatResources(amount)} to ${instanceId}`,
-  );
+  const writer = allocationWriter(pool);
+  const refusal = writer.trySet(instanceId, amount);
+  return refusal === undefined ? { kind: 'allocated', pool: writer.pool() } : { kind: 'refused', ...refusal };
 };
 
 /**
@@ -287,22 +315,10 @@ export const setAllocation = (pool: ResourcePool, instanceId: InstanceId, r: Res
  * in a pool that is already over-committed (one stored by an older version), which it can only help.
  * An instance with no allocation is left without one.
  */
-export const lowerAllocation = (pool: ResourcePool, instanceId: InstanceId, r: Resources): ResourcePool => {
-  const current = pool.allocations.get(instanceId);
-  if (current === undefined) return pool;
-  const amount = checkDemand(r, `allocation of ${instanceId}`);
-  const lower = perDimension((d) => Math.min(current[d], amount[d]));
-  if (DIMENSIONS.every((d) => lower[d] === current[d])) return pool;
-  return { ...pool, allocations: new Map(pool.allocations).set(instanceId, lower), version: pool.version + 1 };
-};
+export const lowerAllocation = (pool: ResourcePool, instanceId: InstanceId, r: Resources): ResourcePool => lowerAllocations(pool, [[instanceId, r]]);
 
 /** Drops an instance's allocation (it left the group); idempotent. */
-export const removeAllocation = (pool: ResourcePool, instanceId: InstanceId): ResourcePool => {
-  if (!pool.allocations.has(instanceId)) return pool;
-  const allocations = new Map(pool.allocations);
-  allocations.delete(instanceId);
-  return { ...pool, allocations, version: pool.version + 1 };
-};
+export const removeAllocation = (pool: ResourcePool, instanceId: InstanceId): ResourcePool => removeAllocations(pool, [instanceId]);
 
 /** One allocation to set in a batch (see setAllocations). */
 export interface AllocationRequest {
@@ -323,27 +339,7 @@ export type AllocationOutcome =
   | { readonly kind: 'filled'; readonly instanceId: InstanceId; readonly wanted: Resources; readonly allocation: Resources; readonly shortfall: Resources }
   | { readonly kind: 'refused'; readonly instanceId: InstanceId; readonly shortfall: Resources; readonly reason: string };
 
-/** Bound under which a ledger total is summed exactly (see hasExactLedger); 2^42 leaves room for one 2^40 request. */
-const EXACT_TOTAL_BOUND = 2 ** 42;
-
-/**
- * True when an incrementally maintained committed total (old total − old allocation + new one) is
- * bit-for-bit the number `committedResources` re-sums from the ledger, for any sequence of
- * setAllocations on this pool: capacity and every ledger amount are on the grid (so each is ≤ 2^40)
- * and the total is ≤ 2^42 on every dimension. Then every partial sum, in any order, is a multiple of
- * 2^-10 below 2^43 — exact in a double — and stays so: a raise is admitted only up to the capacity
- * (≤ 2^40), and a candidate is at most the total plus one request (≤ 2^42 + 2^40). A pool stored
- * off the grid by an older version, or a corrupt one, fails this and is handled one write at a time.
- */
-export const hasExactLedger = (pool: ResourcePool): boolean => {
-  if (!isOnGrid(pool.capacity)) return false;
-  for (const a of pool.allocations.values()) if (!isOnGrid(a)) return false;
-  for (const r of pool.reservations.values()) if (!isOnGrid(r.amount)) return false;
-  const committed = committedResources(pool);
-  return DIMENSIONS.every((d) => committed[d] <= EXACT_TOTAL_BOUND);
-};
-
-/** removeAllocation for many instances with one copy of the ledger: the same pool as removing them one by one. */
+/** Drops the allocations of many instances with one copy of the ledger, one version per instance that had one. */
 export const removeAllocations = (pool: ResourcePool, instanceIds: Iterable<InstanceId>): ResourcePool => {
   let allocations: Map<InstanceId, Resources> | undefined;
   let changes = 0;
@@ -357,8 +353,8 @@ export const removeAllocations = (pool: ResourcePool, instanceIds: Iterable<Inst
 };
 
 /**
- * lowerAllocation for many instances with one copy of the ledger: the same pool (allocations, their
- * order, version) and the same errors as lowering them one by one in iteration order.
+ * lowerAllocation for many instances, in iteration order, with one copy of the ledger (lowerAllocation is this
+ * with one): one version per allocation that fell; a bad amount throws, naming the instance, before anything else.
  */
 export const lowerAllocations = (pool: ResourcePool, lowerings: Iterable<readonly [InstanceId, Resources]>): ResourcePool => {
   let allocations: Map<InstanceId, Resources> | undefined;
@@ -377,13 +373,13 @@ export const lowerAllocations = (pool: ResourcePool, lowerings: Iterable<readonl
 };
 
 /**
- * setAllocation for many instances, in request order, with one copy of the ledger and a committed
- * total kept incrementally instead of re-summed per request (which made a 10,000-instance refresh
- * O(n²)). Each request is admitted exactly as setAllocation would admit it against the pool left by
- * the requests before it — same check, same numbers (see hasExactLedger), same refusal text — so the
- * pool (allocations, their order, version) and the outcomes equal those of calling setAllocation one
- * by one. With `onRefused: 'fill'`, a refused request is retried at what fits (see AllocationOutcome),
- * again as setAllocation would take it. A pool whose ledger is not exact falls back to one-by-one calls.
+ * setAllocation for many instances, in request order, with one copy of the ledger and one running committed
+ * total instead of a re-sum per request (which made a 10,000-instance refresh O(n²)). Each request is decided
+ * as setAllocation would decide it on the pool the requests before it left — the same check on the same number,
+ * because the total is exact (exact-sum.ts), and the same refusal text — so the pool (allocations, their order,
+ * version) and the outcomes are those of calling setAllocation one request at a time, for any pool. With
+ * `onRefused: 'fill'`, a refused request is set at what fits instead (see AllocationOutcome), again as
+ * setAllocation would take it.
  *
  * @throws InvalidResourcesError / InvalidAmountError for a bad amount, like setAllocation (the first in request order).
  */
@@ -391,97 +387,78 @@ export const setAllocations = (
   pool: ResourcePool,
   requests: readonly AllocationRequest[],
   onRefused: 'keep' | 'fill' = 'keep',
-): { readonly pool: ResourcePool; readonly outcomes: readonly AllocationOutcome[] } =>
-  (hasExactLedger(pool) ? setAllocationsExact : setAllocationsOneByOne)(pool, requests, onRefused);
-
-type BatchSetter = (
-  pool: ResourcePool,
-  requests: readonly AllocationRequest[],
-  onRefused: 'keep' | 'fill',
-) => { pool: ResourcePool; outcomes: AllocationOutcome[] };
-
-/** What fits for `wanted` next to `current` with `available` free: never more than wanted, on the grid when all three are. */
-const fillAmount = (wanted: Resources, current: Resources, available: Resources): Resources =>
-  perDimension((d) => Math.min(wanted[d], current[d] + available[d]));
-
-const setAllocationsOneByOne: BatchSetter = (start, requests, onRefused) => {
-  let pool = start;
+): { readonly pool: ResourcePool; readonly outcomes: readonly AllocationOutcome[] } => {
+  const writer = allocationWriter(pool);
   const outcomes: AllocationOutcome[] = [];
   for (const { instanceId, amount } of requests) {
-    const attempt = setAllocation(pool, instanceId, amount);
-    if (attempt.kind === 'allocated') {
-      pool = attempt.pool;
-      outcomes.push({ kind: 'allocated', instanceId, allocation: pool.allocations.get(instanceId) ?? ZERO_RESOURCES });
-      continue;
-    }
-    if (onRefused === 'keep') {
-      outcomes.push({ kind: 'refused', instanceId, shortfall: attempt.shortfall, reason: attempt.reason });
-      continue;
-    }
     const wanted = checkDemand(amount, `allocation of ${instanceId}`);
-    const allocation = fillAmount(wanted, pool.allocations.get(instanceId) ?? ZERO_RESOURCES, availableResources(pool));
-    const fill = setAllocation(pool, instanceId, allocation);
-    if (fill.kind === 'refused') {
-      outcomes.push({ kind: 'refused', instanceId, shortfall: fill.shortfall, reason: fill.reason });
-      continue;
-    }
-    pool = fill.pool;
-    outcomes.push({ kind: 'filled', instanceId, wanted, allocation, shortfall: subtractResources(wanted, allocation) });
-  }
-  return { pool, outcomes };
-};
-
-const setAllocationsExact: BatchSetter = (pool, requests, onRefused) => {
-  const allocations = new Map(pool.allocations);
-  // Mutable copies, local to this call: the input pool is never touched.
-  const committed: Record<Dimension, number> = { ...committedResources(pool) };
-  let changes = 0;
-  const outcomes: AllocationOutcome[] = [];
-
-  /** setAllocation against the pool built so far: applies `amount` and returns undefined, or returns the refusal. */
-  const trySet = (instanceId: InstanceId, amount: Resources): { shortfall: Resources; reason: string } | undefined => {
-    const current = allocations.get(instanceId);
-    if (current && DIMENSIONS.every((d) => current[d] === amount[d])) return undefined;
-    const was = current ?? ZERO_RESOURCES;
-    // The same over-commitment admit() computes from the re-summed ledger: the sums are exact, so equal.
-    const next = perDimension((d) => committed[d] - was[d] + amount[d]);
-    const over = perDimension((d) => Math.max(0, next[d] - pool.capacity[d]));
-    if (!isZero(over)) {
-      return {
-        shortfall: over,
-        reason: `allocation of ${formatResources(amount)} to ${instanceId} does not fit in pool ${pool.groupId}: short of ${formatResources(over)}`,
-      };
-    }
-    allocations.set(instanceId, amount);
-    for (const d of DIMENSIONS) committed[d] = next[d];
-    changes += 1;
-    return undefined;
-  };
-
-  for (const { instanceId, amount } of requests) {
-    const wanted = checkDemand(amount, `allocation of ${instanceId}`);
-    const refusal = trySet(instanceId, wanted);
+    const refusal = writer.trySet(instanceId, wanted);
     if (refusal === undefined) {
-      outcomes.push({ kind: 'allocated', instanceId, allocation: allocations.get(instanceId) ?? ZERO_RESOURCES });
+      outcomes.push({ kind: 'allocated', instanceId, allocation: writer.current(instanceId) ?? ZERO_RESOURCES });
       continue;
     }
     if (onRefused === 'keep') {
       outcomes.push({ kind: 'refused', instanceId, ...refusal });
       continue;
     }
-    const current = allocations.get(instanceId) ?? ZERO_RESOURCES;
-    const available = perDimension((d) => Math.max(0, pool.capacity[d] - committed[d]));
-    const allocation = fillAmount(wanted, current, available);
-    // setAllocation validates and rounds its argument onto the grid: the fill is already on it (exact
-    // ledger), so this only keeps the same checks in the same order.
-    const fillRefusal = trySet(instanceId, checkDemand(allocation, `allocation of ${instanceId}`));
+    const allocation = fillAmount(wanted, writer.current(instanceId) ?? ZERO_RESOURCES, writer.available());
+    // Validated and rounded UP onto the grid as setAllocation takes any amount; a fill on a ledger on the grid is on it already.
+    const fillRefusal = writer.trySet(instanceId, checkDemand(allocation, `allocation of ${instanceId}`));
     if (fillRefusal !== undefined) {
       outcomes.push({ kind: 'refused', instanceId, ...fillRefusal });
       continue;
     }
     outcomes.push({ kind: 'filled', instanceId, wanted, allocation, shortfall: subtractResources(wanted, allocation) });
   }
-  return { pool: changes === 0 ? pool : { ...pool, allocations, version: pool.version + changes }, outcomes };
+  return { pool: writer.pool(), outcomes };
+};
+
+/** What fits for `wanted` next to `current` with `available` free: never more than wanted, on the grid when all three are. */
+const fillAmount = (wanted: Resources, current: Resources, available: Resources): Resources =>
+  perDimension((d) => Math.min(wanted[d], current[d] + available[d]));
+
+/**
+ * A pool being given new allocations one at a time: where setAllocation and setAllocations admit one. The ledger is
+ * copied on the first change, and the committed total is summed on the first request that needs it and then kept by
+ * taking an instance's old allocation out and adding its new one. The sums are exact, so the total after any
+ * number of changes is the one a re-sum of the changed ledger gives, whatever the ledger holds.
+ */
+const allocationWriter = (pool: ResourcePool) => {
+  let allocations: Map<InstanceId, Resources> | undefined;
+  let sums: LedgerSums | undefined;
+  let changes = 0;
+  const current = (instanceId: InstanceId): Resources | undefined => (allocations ?? pool.allocations).get(instanceId);
+  const move = (s: LedgerSums, out: Resources | undefined, into: Resources): void => {
+    for (const d of DIMENSIONS) {
+      s[d].subtract(out?.[d] ?? 0);
+      s[d].add(into[d]);
+    }
+  };
+  return {
+    current,
+    /** What is free in the pool built so far (availableResources of it). */
+    available: (): Resources => freeBy((sums ??= committedSums(pool)), pool.capacity),
+    /**
+     * Sets `amount` (validated, on the grid) as `instanceId`'s allocation if the pool built so far stays within its
+     * capacity, and returns undefined; else changes nothing and returns the refusal. Setting what is stored changes nothing.
+     */
+    trySet: (instanceId: InstanceId, amount: Resources): { shortfall: Resources; reason: string } | undefined => {
+      const was = current(instanceId);
+      if (was && DIMENSIONS.every((d) => was[d] === amount[d])) return undefined;
+      sums ??= committedSums(pool);
+      move(sums, was, amount);
+      const over = overBy(sums, pool.capacity);
+      if (!isZero(over)) {
+        move(sums, amount, was ?? ZERO_RESOURCES);
+        return notFitting(`allocation of ${formatResources(amount)} to ${instanceId}`, pool.groupId, over);
+      }
+      allocations ??= new Map(pool.allocations);
+      allocations.set(instanceId, amount);
+      changes += 1;
+      return undefined;
+    },
+    pool: (): ResourcePool => (allocations === undefined ? pool : { ...pool, allocations, version: pool.version + changes }),
+  };
 };
 
 /**
