@@ -26,7 +26,7 @@ import { GRID_STEPS_PER_UNIT, MAX_POOL_AMOUNT, checkPoolResources, isOnGrid } fr
  * which is what lets setAllocations keep one running total for the length of a call.
  */
 
-/** A reservation that cannot be taken as given (wrong group, bad times, empty id). */
+/** A reservation that cannot be taken as given (wrong group, bad times, empty id, malformed loans). */
 export class InvalidReservationError extends Error {
   override readonly name = 'InvalidReservationError';
   constructor(
@@ -35,11 +35,13 @@ export class InvalidReservationError extends Error {
     readonly value: unknown,
     readonly expected: string,
   ) {
-    super(
-      `reservation ${JSON.stringify(reservationId)} ${field}: expected ${expected}, got ${typeof value === 'string' ? JSON.stringify(value) : String(value)}`,
-    );
+    super(`reservation ${JSON.stringify(reservationId)} ${field}: expected ${expected}, got ${describeValue(value)}`);
   }
 }
+
+/** A value as an error message shows it: strings and objects as JSON, anything else as it prints (NaN, undefined). */
+const describeValue = (value: unknown): string =>
+  typeof value === 'string' || (typeof value === 'object' && value !== null) ? JSON.stringify(value) : String(value);
 
 export type ReserveResult =
   /** Held now; `reservation` is what the ledger stores (amount rounded up onto the grid). */
@@ -153,12 +155,6 @@ const notFitting = (what: string, groupId: GroupId, over: Resources): { shortfal
   reason: `${what} does not fit in pool ${groupId}: short of ${formatResources(over)}`,
 });
 
-const checkTime = (r: Reservation, field: 'createdAt' | 'expiresAt'): number => {
-  const v = r[field];
-  if (typeof v !== 'number' || !Number.isFinite(v)) throw new InvalidReservationError(r.id, field, v, 'a finite epoch-millisecond time');
-  return v;
-};
-
 /**
  * Reserves `reservation.amount` for an instance's post-restart demand (seed 10572412's
  * allocateResources): held only if EVERY dimension fits in what is available, else refused with the
@@ -168,73 +164,105 @@ const checkTime = (r: Reservation, field: 'createdAt' | 'expiresAt'): number => 
  * Expired reservations still count until swept: call `sweepExpired(pool, now)` first, as the store
  * does, so a refusal is never caused by a reservation that is already dead.
  *
- * @throws InvalidReservationError for an empty id, a reservation for another group, non-finite
- *   times, `expiresAt ≤ createdAt`, `expiresAt ≤ now` or a non-finite priority.
- * @throws InvalidResourcesError / InvalidAmountError naming the dimension for NaN, negative, infinite
- *   or oversized amounts.
+ * @throws InvalidReservationError / InvalidResourcesError / InvalidAmountError for a reservation that
+ *   validateReservation refuses against this pool at `now`.
  */
 export const tryReserve = (pool: ResourcePool, reservation: Reservation, now: number): ReserveResult => {
-  if (typeof reservation.id !== 'string' || reservation.id.length === 0)
-    throw new InvalidReservationError(String(reservation.id), 'id', reservation.id, 'a non-empty id');
-  const held = pool.reservations.get(reservation.id);
+  const held = pool.reservations.get(checkReservationId(reservation));
   if (held) return { kind: 'already-reserved', pool, reservation: held };
-  if (reservation.groupId !== pool.groupId)
-    throw new InvalidReservationError(reservation.id, 'groupId', reservation.groupId, `the pool's group ${JSON.stringify(pool.groupId)}`);
-  const createdAt = checkTime(reservation, 'createdAt');
-  const expiresAt = checkTime(reservation, 'expiresAt');
-  if (expiresAt <= createdAt) throw new InvalidReservationError(reservation.id, 'expiresAt', expiresAt, `a time after createdAt ${createdAt}`);
-  if (expiresAt <= now) throw new InvalidReservationError(reservation.id, 'expiresAt', expiresAt, `a time after now ${now}`);
-  if (typeof reservation.priority !== 'number' || !Number.isFinite(reservation.priority)) {
-    throw new InvalidReservationError(reservation.id, 'priority', reservation.priority, 'a finite number');
-  }
-  const amount = checkDemand(reservation.amount, `reservation ${reservation.id} amount`);
-  const loans = checkLoans(pool, reservation, amount);
-  const { loans: _given, ...terms } = reservation;
-  const stored: Reservation = { ...terms, amount, ...(loans.length > 0 ? { loans } : {}) };
+  const stored = validateReservation(reservation, { pool, now });
   const reservations = new Map(pool.reservations).set(stored.id, stored);
   return admit(
-    { ...pool, allocations: lend(pool.allocations, loans, -1), reservations, version: pool.version + 1 },
+    { ...pool, allocations: lend(pool.allocations, stored.loans ?? [], -1), reservations, version: pool.version + 1 },
     (p) => ({ kind: 'reserved' as const, pool: p, reservation: stored }),
     `reservation ${stored.id} of ${formatResources(stored.amount)}`,
   );
 };
 
 /**
- * A reservation's loans, checked against the pool before anything moves: each lender listed once, not the
- * reservation's own instance, holding an allocation of at least what it lends on every dimension; each amount
- * exactly on the grid (lending moves capacity, so rounding either way would create or lose some); together at
- * most the reservation's amount (a loan is part of what is held, never more).
+ * A reservation's terms, checked as every pool takes them — tryReserve here, and a store before it writes one —
+ * and returned as a ledger stores them: the amount rounded UP onto the grid (never under-reserve), the loans kept
+ * only when there are any. Checked in this order, the first failure thrown: a non-empty id, group and instance;
+ * finite times with `expiresAt` after `createdAt`; a finite priority; the amount; then each loan — a lender named
+ * once, not the reservation's own instance, an amount exactly on the grid (lending moves capacity between
+ * allocations and the ledger, so rounding it either way would create or lose some) — and all of them together at
+ * most the amount (a loan is part of what is held, never more).
+ *
+ * With `against`, also what only the pool can say, in the same order: the reservation is for the pool's group,
+ * has not expired by `now`, and each lender holds an allocation of at least what it lends on every dimension.
+ * A store decides those on its own state (its clock, and a fresh read of the pool) instead.
+ *
+ * @throws InvalidReservationError naming the reservation, the field, what was expected and the value.
+ * @throws InvalidResourcesError / InvalidAmountError naming the dimension for a NaN, negative, infinite or
+ *   oversized amount.
  */
-const checkLoans = (pool: ResourcePool, reservation: Reservation, amount: Resources): Loan[] => {
-  const loans = reservation.loans ?? [];
-  if (!Array.isArray(loans)) throw new InvalidReservationError(reservation.id, 'loans', loans, 'a list of loans');
+export const validateReservation = (reservation: Reservation, against?: { readonly pool: ResourcePool; readonly now: number }): Reservation => {
+  const id = checkReservationId(reservation);
+  const invalid = (field: string, value: unknown, expected: string): never => {
+    throw new InvalidReservationError(id, field, value, expected);
+  };
+  if (against !== undefined) {
+    if (reservation.groupId !== against.pool.groupId) invalid('groupId', reservation.groupId, `the pool's group ${JSON.stringify(against.pool.groupId)}`);
+  } else if (!isNonEmptyString(reservation.groupId)) invalid('groupId', reservation.groupId, 'a non-empty group id');
+  if (!isNonEmptyString(reservation.instanceId)) invalid('instanceId', reservation.instanceId, 'a non-empty instance id');
+  const createdAt = checkTime(reservation, 'createdAt');
+  const expiresAt = checkTime(reservation, 'expiresAt');
+  if (expiresAt <= createdAt) invalid('expiresAt', expiresAt, `a time after createdAt ${createdAt}`);
+  if (against !== undefined && expiresAt <= against.now) invalid('expiresAt', expiresAt, `a time after now ${against.now}`);
+  if (typeof reservation.priority !== 'number' || !Number.isFinite(reservation.priority)) invalid('priority', reservation.priority, 'a finite number');
+  const amount = checkDemand(reservation.amount, `reservation ${id} amount`);
+  const loans = checkLoans(reservation, amount, against?.pool);
+  const { loans: _given, ...terms } = reservation;
+  return { ...terms, amount, ...(loans.length > 0 ? { loans } : {}) };
+};
+
+const isNonEmptyString = (v: unknown): v is string => typeof v === 'string' && v.length > 0;
+
+/** The id, which must be a non-empty string before anything else (it names the reservation in every other error). */
+const checkReservationId = (r: Reservation): ReservationId => {
+  if (!isNonEmptyString(r.id)) throw new InvalidReservationError(String(r.id), 'id', r.id, 'a non-empty id');
+  return r.id;
+};
+
+const checkTime = (r: Reservation, field: 'createdAt' | 'expiresAt'): number => {
+  const v = r[field];
+  if (typeof v !== 'number' || !Number.isFinite(v)) throw new InvalidReservationError(r.id, field, v, 'a finite epoch-millisecond time');
+  return v;
+};
+
+/** A reservation's loans checked (see validateReservation), against the lenders' allocations in `pool` when given. */
+const checkLoans = (reservation: Reservation, amount: Resources, pool: ResourcePool | undefined): Loan[] => {
+  const given: unknown = reservation.loans ?? [];
+  const invalid = (field: string, value: unknown, expected: string): never => {
+    throw new InvalidReservationError(reservation.id, field, value, expected);
+  };
+  if (!Array.isArray(given)) return invalid('loans', given, 'a list of loans');
   const seen = new Set<InstanceId>();
   let total = ZERO_RESOURCES;
-  const out = loans.map((loan, i): Loan => {
+  const loans = (given as unknown[]).map((loan, i): Loan => {
     const field = `loans[${i}]`;
-    if (seen.has(loan.lender)) throw new InvalidReservationError(reservation.id, `${field}.lender`, loan.lender, 'a lender listed once');
-    seen.add(loan.lender);
-    if (loan.lender === reservation.instanceId)
-      throw new InvalidReservationError(reservation.id, `${field}.lender`, loan.lender, 'an instance other than the one the reservation is for');
-    const lent = validateResources(loan.amount, `reservation ${reservation.id} ${field}.amount`);
-    if (!isOnGrid(lent))
-      throw new InvalidReservationError(reservation.id, `${field}.amount`, formatResources(lent), `amounts on the 1/${GRID_STEPS_PER_UNIT} grid`);
-    const allocation = pool.allocations.get(loan.lender);
-    const short = DIMENSIONS.find((d) => lent[d] > (allocation?.[d] ?? 0));
-    if (short !== undefined) {
-      throw new InvalidReservationError(
-        reservation.id,
-        `${field}.amount.${short}`,
-        lent[short],
-        `at most lender ${loan.lender}'s allocation ${allocation === undefined ? '(none)' : allocation[short]}`,
-      );
+    if (loan === null || typeof loan !== 'object') return invalid(field, loan, 'a loan ({ lender, amount })');
+    const { lender, amount: lent } = loan as Partial<Loan>;
+    if (!isNonEmptyString(lender)) return invalid(`${field}.lender`, lender, 'a non-empty instance id');
+    if (lender === reservation.instanceId)
+      invalid(`${field}.lender`, lender, `an instance other than the one the reservation is for (${reservation.instanceId})`);
+    if (seen.has(lender)) invalid(`${field}.lender`, lender, 'a lender listed once');
+    seen.add(lender);
+    const checked = checkPoolResources(lent as Resources, `reservation ${reservation.id} ${field}.amount`, 'up');
+    if (!isOnGrid(lent as Resources)) invalid(`${field}.amount`, lent, `amounts on the pool's 1/${GRID_STEPS_PER_UNIT} grid`);
+    if (pool !== undefined) {
+      const allocation = pool.allocations.get(lender);
+      const short = DIMENSIONS.find((d) => checked[d] > (allocation?.[d] ?? 0));
+      if (short !== undefined) {
+        invalid(`${field}.amount.${short}`, checked[short], `at most lender ${lender}'s allocation ${allocation === undefined ? '(none)' : allocation[short]}`);
+      }
     }
-    total = addResources(total, lent);
-    return { lender: loan.lender, amount: lent };
+    total = addResources(total, checked);
+    return { lender, amount: checked };
   });
   const over = DIMENSIONS.find((d) => total[d] > amount[d]);
-  if (over !== undefined) throw new InvalidReservationError(reservation.id, `loans (total ${over})`, total[over], `at most the reserved ${amount[over]}`);
-  return out;
+  if (over !== undefined) invalid(`loans (total ${over})`, total[over], `at most the reserved ${amount[over]}`);
+  return loans;
 };
 
 /**

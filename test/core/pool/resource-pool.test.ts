@@ -6,6 +6,7 @@ import {
   instanceId,
   reservationId,
   type InstanceId,
+  type Loan,
   type Reservation,
   type ResourcePool,
   type Resources,
@@ -29,6 +30,7 @@ import {
   sweepExpired,
   tryReserve,
   removeAllocation,
+  validateReservation,
   type AllocationOutcome,
   type AllocationRequest,
 } from '../../../lambda/core/pool/resource-pool';
@@ -58,6 +60,15 @@ const allocated = (pool: ResourcePool, id: string, r: Resources): ResourcePool =
   const result = setAllocation(pool, instanceId(id), r);
   if (result.kind === 'refused') throw new Error(`setup: ${result.reason}`);
   return result.pool;
+};
+
+/** A call's result, or the error it threw as its name and message. */
+const attempt = <T>(f: () => T): { readonly value: T } | { readonly threw: string } => {
+  try {
+    return { value: f() };
+  } catch (e) {
+    return { threw: `${(e as Error).name}: ${(e as Error).message}` };
+  }
 };
 
 describe('createPool', () => {
@@ -188,6 +199,91 @@ describe('tryReserve (seed 10572412 allocateResources: every dimension must fit)
   ])('rejects %s with a typed error, never a silent accept', (_name, r, type, message) => {
     expect(() => tryReserve(base, r, T0)).toThrowError(type);
     expect(() => tryReserve(base, r, T0)).toThrowError(message);
+  });
+});
+
+describe('validateReservation: the rules tryReserve and every store apply', () => {
+  const LOW = instanceId('i-low');
+  const pool = allocated(createPool(G, res(16, 64)), 'i-low', res(4, 8));
+  const lending = (over: Partial<Reservation> = {}): Reservation => reservation('r-1', res(5, 4), { loans: [{ lender: LOW, amount: res(1, 0) }], ...over });
+
+  it('returns the reservation as a ledger stores it: the amount rounded UP onto the grid, loans only when there are any', () => {
+    expect(validateReservation(reservation('r-1', res(0.1, 1)))).toEqual(reservation('r-1', res(103 / 1024, 1)));
+    expect(validateReservation(reservation('r-1', res(1, 1), { loans: [] }))).not.toHaveProperty('loans');
+    expect(validateReservation(lending(), { pool, now: T0 }).loans).toEqual([{ lender: LOW, amount: res(1, 0) }]);
+  });
+
+  it.each<[string, Reservation, string]>([
+    ['an empty group', reservation('r-1', res(1, 1), { groupId: groupId('') }), 'reservation "r-1" groupId: expected a non-empty group id, got ""'],
+    [
+      'an empty instance',
+      reservation('r-1', res(1, 1), { instanceId: instanceId('') }),
+      'reservation "r-1" instanceId: expected a non-empty instance id, got ""',
+    ],
+    ['loans that are no list', lending({ loans: 'x' as unknown as Loan[] }), 'reservation "r-1" loans: expected a list of loans, got "x"'],
+    ['a loan that is no loan', lending({ loans: [null as unknown as Loan] }), 'reservation "r-1" loans[0]: expected a loan ({ lender, amount }), got null'],
+    [
+      'a lender without an id',
+      lending({ loans: [{ lender: instanceId(''), amount: res(1, 0) }] }),
+      'reservation "r-1" loans[0].lender: expected a non-empty instance id, got ""',
+    ],
+    [
+      'a loan off the grid',
+      lending({ loans: [{ lender: LOW, amount: res(0.1, 0) }] }),
+      `reservation "r-1" loans[0].amount: expected amounts on the pool's 1/1024 grid, got {"vcpu":0.1,"memoryGiB":0,"networkMbps":0,"diskIops":0}`,
+    ],
+    [
+      'a lender lending to its own reservation',
+      lending({ instanceId: LOW }),
+      'reservation "r-1" loans[0].lender: expected an instance other than the one the reservation is for (i-low), got "i-low"',
+    ],
+  ])('refuses %s, naming the field and the value', (_name, r, message) => {
+    expect(() => validateReservation(r)).toThrowError(InvalidReservationError);
+    expect(() => validateReservation(r)).toThrowError(message);
+  });
+
+  it("leaves to the pool what only the pool can say: its group, expiry by now, the lenders' allocations", () => {
+    const r = lending({ groupId: groupId('db'), createdAt: T0 - 2 * MIN, expiresAt: T0 - MIN, loans: [{ lender: instanceId('i-gone'), amount: res(1, 0) }] });
+    expect(() => validateReservation(r)).not.toThrow();
+    expect(() => validateReservation(r, { pool, now: T0 })).toThrowError('reservation "r-1" groupId: expected the pool\'s group "web", got "db"');
+    expect(() => validateReservation({ ...r, groupId: G }, { pool, now: T0 })).toThrowError(`expiresAt: expected a time after now ${T0}`);
+    expect(() => validateReservation({ ...r, groupId: G, expiresAt: T0 + MIN }, { pool, now: T0 })).toThrowError(
+      'reservation "r-1" loans[0].amount.vcpu: expected at most lender i-gone\'s allocation (none), got 1',
+    );
+  });
+
+  it('property: tryReserve throws what validateReservation throws against the pool and stores what it returns; a store, without the pool, never refuses what the pool takes', () => {
+    // Each field mostly valid, sometimes not: so that whole reservations are often valid, and each rule is met.
+    const mostly = <T>(valid: T, ...others: T[]): fc.Arbitrary<T> =>
+      fc.oneof({ weight: 6, arbitrary: fc.constant(valid) }, { weight: 1, arbitrary: fc.constantFrom(...others) });
+    const loanArb: fc.Arbitrary<Loan> = fc.record({
+      lender: mostly('i-low', 'i-gone', 'i-r-1', '').map(instanceId),
+      amount: mostly(res(1, 0), res(5, 0), res(0.1, 0), res(Number.NaN, 0)),
+    });
+    const reservationArb: fc.Arbitrary<Reservation> = fc.record({
+      id: mostly('r-1', 'held', '').map(reservationId),
+      groupId: mostly('web', 'db', '').map(groupId),
+      instanceId: mostly('i-r-1', '').map(instanceId),
+      amount: mostly(res(2, 2), res(0.1, 1), res(20, 1), res(Number.NaN, 1), res(-1, 1), res(2 ** 41, 1)),
+      createdAt: mostly(T0 - MIN, T0 + 30 * MIN, Number.NaN),
+      expiresAt: mostly(T0 + 30 * MIN, T0, T0 - MIN, Number.NaN),
+      reason: fc.constant('r'),
+      priority: mostly(50, Number.NaN),
+      loans: fc.option(fc.array(loanArb, { maxLength: 2 }), { nil: undefined }),
+    });
+    const withHeld = reserved(pool, reservation('held', res(1, 1)));
+    fc.assert(
+      fc.property(reservationArb, (r) => {
+        const now = T0;
+        const verdict = attempt(() => validateReservation(r, { pool: withHeld, now }));
+        const reserve = attempt(() => tryReserve(withHeld, r, now));
+        if (r.id === 'held') expect(reserve).toMatchObject({ value: { kind: 'already-reserved' } });
+        else if ('threw' in verdict) expect(reserve).toEqual(verdict);
+        else if ('value' in reserve && reserve.value.kind === 'reserved') expect(reserve.value.reservation).toEqual(verdict.value);
+        if ('value' in verdict) expect(validateReservation(r)).toEqual(verdict.value);
+      }),
+      { numRuns: 1000 },
+    );
   });
 });
 
@@ -455,15 +551,6 @@ const cpuOnly = (vcpu: number): Resources => res(vcpu, 1);
 
 /** Everything observable about a pool, Map order included. */
 const snapshot = (p: ResourcePool): unknown => ({ ...p, allocations: [...p.allocations], reservations: [...p.reservations] });
-
-/** A call's result, or the error it threw as its name and message. */
-const attempt = <T>(f: () => T): { readonly value: T } | { readonly threw: string } => {
-  try {
-    return { value: f() };
-  } catch (e) {
-    return { threw: `${(e as Error).name}: ${(e as Error).message}` };
-  }
-};
 
 describe('setAllocations', () => {
   const pool = allocated(allocated(createPool(G, res(10, 64)), 'i-a', cpuOnly(3)), 'i-b', cpuOnly(3));
