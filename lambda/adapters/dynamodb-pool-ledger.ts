@@ -1,19 +1,16 @@
 import { GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { Keys, TableKey } from '../contracts/table';
-import { GRID_STEPS_PER_UNIT, checkPoolResources, isOnGrid } from '../core/pool/pool-amounts';
-import { handOver as handOverInPool, loanDeficit, overCommitReason, releaseReservation } from '../core/pool/resource-pool';
-import { ZERO_RESOURCES, isZero, subtractResources, sumResources } from '../core/resources/resources';
+import { InvalidAmountError, checkPoolResources } from '../core/pool/pool-amounts';
 import {
-  DIMENSIONS,
-  reservationId as toReservationId,
-  type GroupId,
-  type InstanceId,
-  type Loan,
-  type Reservation,
-  type ReservationId,
-  type ResourcePool,
-  type Resources,
-} from '../core/domain';
+  InvalidReservationError,
+  handOver as handOverInPool,
+  loanDeficit,
+  overCommitReason,
+  releaseReservation,
+  validateReservation,
+} from '../core/pool/resource-pool';
+import { InvalidResourcesError, ZERO_RESOURCES, isZero, subtractResources, sumResources } from '../core/resources/resources';
+import { DIMENSIONS, type GroupId, type InstanceId, type Loan, type Reservation, type ReservationId, type ResourcePool, type Resources } from '../core/domain';
 import { PoolOverCommitError, type PoolLedger, type ReserveOutcome } from '../ports/state-store';
 import {
   allocatedOf,
@@ -394,41 +391,19 @@ const loanRefusal = (item: PoolItem, loans: readonly Loan[], fromFree: Resources
 };
 
 /**
- * Validates a reservation before any call and rounds its amount UP onto the pool grid (never
- * under-reserve). What is stored, and returned, is the rounded reservation. Loans are checked as the core's
- * tryReserve checks them, except against the pool (that is decided on a fresh read): each amount exactly on the
- * grid (lending moves capacity between allocations and the ledger, so rounding it either way would create or lose
- * some), each lender once and not the reservation's own instance, together at most the rounded amount. An empty
- * list is no loans: the reservation is stored without them.
+ * The reservation as it is stored, or an error before any call: the core's validateReservation decides (the rules
+ * tryReserve applies, less what only the pool can say — that is decided on a fresh read), and its typed errors are
+ * reported here as a RangeError naming the operation, the field and the value.
  */
 const checkReservation = (r: Reservation, operation: string): Reservation => {
-  const invalid = (field: string, value: unknown, expected: string): never => {
-    throw new RangeError(`${operation}: ${field} must be ${expected} (got ${JSON.stringify(value) ?? String(value)})`);
-  };
-  if (typeof r.id !== 'string' || r.id === '') invalid('id', r.id, 'a non-empty string');
-  if (typeof r.groupId !== 'string' || r.groupId === '') invalid('groupId', r.groupId, 'a non-empty string');
-  if (typeof r.instanceId !== 'string' || r.instanceId === '') invalid('instanceId', r.instanceId, 'a non-empty string');
-  if (!Number.isFinite(r.createdAt)) invalid('createdAt', r.createdAt, 'a finite epoch-millisecond time');
-  if (!Number.isFinite(r.expiresAt) || r.expiresAt <= r.createdAt) invalid('expiresAt', r.expiresAt, `a finite time after createdAt ${r.createdAt}`);
-  if (!Number.isFinite(r.priority)) invalid('priority', r.priority, 'a finite number');
-  const amount = checkPoolResources(r.amount, `reservation ${r.id} amount`, 'up');
-  const { loans: given, ...terms } = r;
-  if (given === undefined) return { ...terms, id: toReservationId(r.id), amount };
-  if (!Array.isArray(given)) invalid('loans', given, 'a list of loans');
-  const seen = new Set<string>();
-  const loans = given.map((loan, i): Loan => {
-    const field = `loans[${i}]`;
-    if (loan === null || typeof loan !== 'object') invalid(field, loan, 'a loan ({ lender, amount })');
-    if (typeof loan.lender !== 'string' || loan.lender === '') invalid(`${field}.lender`, loan.lender, 'a non-empty instance id');
-    if (loan.lender === r.instanceId) invalid(`${field}.lender`, loan.lender, `an instance other than the one the reservation is for (${r.instanceId})`);
-    if (seen.has(loan.lender)) invalid(`${field}.lender`, loan.lender, 'a lender listed once');
-    seen.add(loan.lender);
-    const lent = checkPoolResources(loan.amount, `reservation ${r.id} ${field}.amount`, 'up');
-    if (!isOnGrid(loan.amount)) invalid(`${field}.amount`, loan.amount, `amounts on the pool's 1/${GRID_STEPS_PER_UNIT} grid`);
-    return { lender: loan.lender, amount: lent };
-  });
-  const total = sumResources(loans.map((l) => l.amount));
-  const over = DIMENSIONS.find((d) => total[d] > amount[d]);
-  if (over !== undefined) invalid(`loans (total ${over})`, total[over], `at most the reserved ${amount[over]}`);
-  return { ...terms, id: toReservationId(r.id), amount, ...(loans.length > 0 ? { loans } : {}) };
+  try {
+    return validateReservation(r);
+  } catch (error) {
+    if (error instanceof InvalidReservationError) {
+      const shown = typeof error.value === 'number' ? String(error.value) : (JSON.stringify(error.value) ?? String(error.value));
+      throw new RangeError(`${operation}: ${error.field} must be ${error.expected} (got ${shown})`, { cause: error });
+    }
+    if (error instanceof InvalidAmountError || error instanceof InvalidResourcesError) throw new RangeError(`${operation}: ${error.message}`, { cause: error });
+    throw error;
+  }
 };

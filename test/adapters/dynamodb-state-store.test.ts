@@ -202,13 +202,24 @@ describe('DynamoDbStateStore.reserve', () => {
     await expect(call).rejects.toThrow(/^reserving capacity for i-1 in group web \(reservation evt-1:i-1\): /);
   });
 
-  it.each([
-    [{ amount: { ...amount, vcpu: Number.NaN } }, 'reservation evt-1:i-1 amount.vcpu: expected a finite number between 0 and 1099511627776, got NaN'],
-    [{ amount: { ...amount, diskIops: -1 } }, 'amount.diskIops'],
-    [{ expiresAt: NOW }, 'expiresAt must be a finite time after createdAt'],
-    [{ id: reservationId('') }, 'id must be a non-empty string (got "")'],
+  // The rules are the core's (validateReservation); the message names this operation, the field and the value.
+  const reserving = 'reserving capacity for i-1 in group web (reservation evt-1:i-1)';
+  it.each<[Partial<Reservation>, string]>([
+    [{ amount: { ...amount, vcpu: Number.NaN } }, `${reserving}: reservation evt-1:i-1 amount: vcpu must be a finite number ≥ 0 (got NaN)`],
+    [{ amount: { ...amount, diskIops: -1 } }, `${reserving}: reservation evt-1:i-1 amount: diskIops must be a finite number ≥ 0 (got -1)`],
+    [
+      { amount: { ...amount, memoryGiB: 2 ** 41 } },
+      `${reserving}: reservation evt-1:i-1 amount.memoryGiB: expected a finite number between 0 and 1099511627776, got 2199023255552`,
+    ],
+    [{ expiresAt: NOW }, `${reserving}: expiresAt must be a time after createdAt ${NOW} (got ${NOW})`],
+    [{ createdAt: Number.NaN }, `${reserving}: createdAt must be a finite epoch-millisecond time (got NaN)`],
+    [{ priority: Number.NaN }, `${reserving}: priority must be a finite number (got NaN)`],
+    [{ instanceId: instanceId('') }, 'reserving capacity for  in group web (reservation evt-1:i-1): instanceId must be a non-empty instance id (got "")'],
+    [{ id: reservationId('') }, 'reserving capacity for i-1 in group web (reservation ): id must be a non-empty id (got "")'],
   ])('rejects an invalid reservation before any call: %j', async (change, message) => {
-    await expect(store().reserve({ ...reservation, ...change })).rejects.toThrow(message);
+    const call = store().reserve({ ...reservation, ...change });
+    await expect(call).rejects.toThrow(message);
+    await expect(call).rejects.toBeInstanceOf(RangeError);
     expect(ddb.calls()).toHaveLength(0);
   });
 });

@@ -10,6 +10,7 @@ import {
   type Resources,
 } from '../domain';
 import { ZERO_RESOURCES, addResources, formatResources, isZero, maxResources, subtractResources, validateResources } from '../resources/resources';
+import { ExactSum } from './exact-sum';
 import { GRID_STEPS_PER_UNIT, MAX_POOL_AMOUNT, checkPoolResources, isOnGrid } from './pool-amounts';
 
 /**
@@ -20,12 +21,12 @@ import { GRID_STEPS_PER_UNIT, MAX_POOL_AMOUNT, checkPoolResources, isOnGrid } fr
  * and returns a new pool (bumping `version` only when something changed); a write that would break
  * the invariant is refused with the per-dimension shortfall instead. The pool keeps no running
  * totals: committed amounts are always derived from the ledger, so they cannot disagree with it.
- * (The batch setAllocations keeps one for the length of a call, only where it provably equals the
- * re-summed ledger bit for bit: see hasExactLedger.)
- * Amounts are rounded onto an exact 1/1024 grid on the way in (see pool-amounts.ts).
+ * Amounts are rounded onto an exact 1/1024 grid on the way in (see pool-amounts.ts), and totals are
+ * summed exactly and rounded once (exact-sum.ts), so they do not depend on the order of the ledger —
+ * which is what lets setAllocations keep one running total for the length of a call.
  */
 
-/** A reservation that cannot be taken as given (wrong group, bad times, empty id). */
+/** A reservation that cannot be taken as given (wrong group, bad times, empty id, malformed loans). */
 export class InvalidReservationError extends Error {
   override readonly name = 'InvalidReservationError';
   constructor(
@@ -34,11 +35,13 @@ export class InvalidReservationError extends Error {
     readonly value: unknown,
     readonly expected: string,
   ) {
-    super(
-      `reservation ${JSON.stringify(reservationId)} ${field}: expected ${expected}, got ${typeof value === 'string' ? JSON.stringify(value) : String(value)}`,
-    );
+    super(`reservation ${JSON.stringify(reservationId)} ${field}: expected ${expected}, got ${describeValue(value)}`);
   }
 }
+
+/** A value as an error message shows it: strings and objects as JSON, anything else as it prints (NaN, undefined). */
+const describeValue = (value: unknown): string =>
+  typeof value === 'string' || (typeof value === 'object' && value !== null) ? JSON.stringify(value) : String(value);
 
 export type ReserveResult =
   /** Held now; `reservation` is what the ledger stores (amount rounded up onto the grid). */
@@ -72,23 +75,52 @@ export const createPool = (groupId: GroupId, capacity: Resources): ResourcePool 
 const checkCapacity = (r: Resources, what: string): Resources => checkPoolResources(validateResources(r, what), what, 'down');
 const checkDemand = (r: Resources, what: string): Resources => checkPoolResources(validateResources(r, what), what, 'up');
 
+/** Exact per-dimension sums of a ledger (see exact-sum.ts). */
+type LedgerSums = Readonly<Record<Dimension, ExactSum>>;
+
+const sumsOf = (...amounts: Iterable<Resources>[]): LedgerSums => {
+  const sums: LedgerSums = { vcpu: new ExactSum(), memoryGiB: new ExactSum(), networkMbps: new ExactSum(), diskIops: new ExactSum() };
+  for (const list of amounts) for (const r of list) for (const d of DIMENSIONS) sums[d].add(r[d]);
+  return sums;
+};
+
+const reservationAmounts = function* (pool: ResourcePool): Iterable<Resources> {
+  for (const r of pool.reservations.values()) yield r.amount;
+};
+
+/** Allocations + reservations, summed exactly. */
+const committedSums = (pool: ResourcePool): LedgerSums => sumsOf(pool.allocations.values(), reservationAmounts(pool));
+
 /** Sum of the allocations alone. */
-export const allocatedResources = (pool: ResourcePool): Resources => [...pool.allocations.values()].reduce(addResources, ZERO_RESOURCES);
+export const allocatedResources = (pool: ResourcePool): Resources => {
+  const sums = sumsOf(pool.allocations.values());
+  return perDimension((d) => sums[d].value());
+};
 
 /** Sum of the reservations alone. */
-export const reservedResources = (pool: ResourcePool): Resources => [...pool.reservations.values()].reduce((s, r) => addResources(s, r.amount), ZERO_RESOURCES);
+export const reservedResources = (pool: ResourcePool): Resources => {
+  const sums = sumsOf(reservationAmounts(pool));
+  return perDimension((d) => sums[d].value());
+};
+
+/** Allocations + reservations: what the pool has promised, summed exactly and rounded once. */
+export const committedResources = (pool: ResourcePool): Resources => {
+  const sums = committedSums(pool);
+  return perDimension((d) => sums[d].value());
+};
+
+/** capacity − committed per dimension, never below 0 (taken exactly, then rounded: see overBy). */
+const freeBy = (sums: LedgerSums, capacity: Resources): Resources => perDimension((d) => Math.max(0, -sums[d].minus(capacity[d])));
 
 /**
- * Allocations + reservations: what the pool has promised. Always summed in ledger order (allocations,
- * then reservations, in insertion order) so that every check in this file computes the same number.
+ * committed − capacity per dimension, never below 0: the difference is taken exactly and rounded once, so it is
+ * positive exactly when the ledger exceeds the capacity. (freeBy negates the same rounded difference: rounding to
+ * nearest is symmetric, so that is capacity − committed rounded once.)
  */
-export const committedResources = (pool: ResourcePool): Resources => addResources(allocatedResources(pool), reservedResources(pool));
+const overBy = (sums: LedgerSums, capacity: Resources): Resources => perDimension((d) => Math.max(0, sums[d].minus(capacity[d])));
 
 /** What can still be promised: capacity − committed per dimension, never below 0. */
-export const availableResources = (pool: ResourcePool): Resources => {
-  const committed = committedResources(pool);
-  return perDimension((d) => Math.max(0, pool.capacity[d] - committed[d]));
-};
+export const availableResources = (pool: ResourcePool): Resources => freeBy(committedSums(pool), pool.capacity);
 
 const perDimension = (f: (d: (typeof DIMENSIONS)[number]) => number): Resources => ({
   vcpu: f('vcpu'),
@@ -98,10 +130,7 @@ const perDimension = (f: (d: (typeof DIMENSIONS)[number]) => number): Resources 
 });
 
 /** How far `pool` is over its capacity per dimension (all 0 when the invariant holds). */
-export const overCommitment = (pool: ResourcePool): Resources => {
-  const committed = committedResources(pool);
-  return perDimension((d) => Math.max(0, committed[d] - pool.capacity[d]));
-};
+export const overCommitment = (pool: ResourcePool): Resources => overBy(committedSums(pool), pool.capacity);
 
 /**
  * Why writing `allocated` beside `reserved` under `capacity` would over-commit a pool, naming each short dimension with
@@ -117,14 +146,14 @@ export const overCommitReason = (groupId: string, capacity: Resources, allocated
 const admit = <T>(candidate: ResourcePool, accept: (p: ResourcePool) => T, what: string): T | { kind: 'refused'; shortfall: Resources; reason: string } => {
   const over = overCommitment(candidate);
   if (isZero(over)) return accept(candidate);
-  return { kind: 'refused', shortfall: over, reason: `${what} does not fit in pool ${candidate.groupId}: short of ${formatResources(over)}` };
+  return { kind: 'refused', ...notFitting(what, candidate.groupId, over) };
 };
 
-const checkTime = (r: Reservation, field: 'createdAt' | 'expiresAt'): number => {
-  const v = r[field];
-  if (typeof v !== 'number' || !Number.isFinite(v)) throw new InvalidReservationError(r.id, field, v, 'a finite epoch-millisecond time');
-  return v;
-};
+/** Why `what` was refused: the over-commitment it would cause, as the shortfall and in words. */
+const notFitting = (what: string, groupId: GroupId, over: Resources): { shortfall: Resources; reason: string } => ({
+  shortfall: over,
+  reason: `${what} does not fit in pool ${groupId}: short of ${formatResources(over)}`,
+});
 
 /**
  * Reserves `reservation.amount` for an instance's post-restart demand (seed 10572412's
@@ -135,73 +164,105 @@ const checkTime = (r: Reservation, field: 'createdAt' | 'expiresAt'): number => 
  * Expired reservations still count until swept: call `sweepExpired(pool, now)` first, as the store
  * does, so a refusal is never caused by a reservation that is already dead.
  *
- * @throws InvalidReservationError for an empty id, a reservation for another group, non-finite
- *   times, `expiresAt ≤ createdAt`, `expiresAt ≤ now` or a non-finite priority.
- * @throws InvalidResourcesError / InvalidAmountError naming the dimension for NaN, negative, infinite
- *   or oversized amounts.
+ * @throws InvalidReservationError / InvalidResourcesError / InvalidAmountError for a reservation that
+ *   validateReservation refuses against this pool at `now`.
  */
 export const tryReserve = (pool: ResourcePool, reservation: Reservation, now: number): ReserveResult => {
-  if (typeof reservation.id !== 'string' || reservation.id.length === 0)
-    throw new InvalidReservationError(String(reservation.id), 'id', reservation.id, 'a non-empty id');
-  const held = pool.reservations.get(reservation.id);
+  const held = pool.reservations.get(checkReservationId(reservation));
   if (held) return { kind: 'already-reserved', pool, reservation: held };
-  if (reservation.groupId !== pool.groupId)
-    throw new InvalidReservationError(reservation.id, 'groupId', reservation.groupId, `the pool's group ${JSON.stringify(pool.groupId)}`);
-  const createdAt = checkTime(reservation, 'createdAt');
-  const expiresAt = checkTime(reservation, 'expiresAt');
-  if (expiresAt <= createdAt) throw new InvalidReservationError(reservation.id, 'expiresAt', expiresAt, `a time after createdAt ${createdAt}`);
-  if (expiresAt <= now) throw new InvalidReservationError(reservation.id, 'expiresAt', expiresAt, `a time after now ${now}`);
-  if (typeof reservation.priority !== 'number' || !Number.isFinite(reservation.priority)) {
-    throw new InvalidReservationError(reservation.id, 'priority', reservation.priority, 'a finite number');
-  }
-  const amount = checkDemand(reservation.amount, `reservation ${reservation.id} amount`);
-  const loans = checkLoans(pool, reservation, amount);
-  const { loans: _given, ...terms } = reservation;
-  const stored: Reservation = { ...terms, amount, ...(loans.length > 0 ? { loans } : {}) };
+  const stored = validateReservation(reservation, { pool, now });
   const reservations = new Map(pool.reservations).set(stored.id, stored);
   return admit(
-    { ...pool, allocations: lend(pool.allocations, loans, -1), reservations, version: pool.version + 1 },
+    { ...pool, allocations: lend(pool.allocations, stored.loans ?? [], -1), reservations, version: pool.version + 1 },
     (p) => ({ kind: 'reserved' as const, pool: p, reservation: stored }),
     `reservation ${stored.id} of ${formatResources(stored.amount)}`,
   );
 };
 
 /**
- * A reservation's loans, checked against the pool before anything moves: each lender listed once, not the
- * reservation's own instance, holding an allocation of at least what it lends on every dimension; each amount
- * exactly on the grid (lending moves capacity, so rounding either way would create or lose some); together at
- * most the reservation's amount (a loan is part of what is held, never more).
+ * A reservation's terms, checked as every pool takes them — tryReserve here, and a store before it writes one —
+ * and returned as a ledger stores them: the amount rounded UP onto the grid (never under-reserve), the loans kept
+ * only when there are any. Checked in this order, the first failure thrown: a non-empty id, group and instance;
+ * finite times with `expiresAt` after `createdAt`; a finite priority; the amount; then each loan — a lender named
+ * once, not the reservation's own instance, an amount exactly on the grid (lending moves capacity between
+ * allocations and the ledger, so rounding it either way would create or lose some) — and all of them together at
+ * most the amount (a loan is part of what is held, never more).
+ *
+ * With `against`, also what only the pool can say, in the same order: the reservation is for the pool's group,
+ * has not expired by `now`, and each lender holds an allocation of at least what it lends on every dimension.
+ * A store decides those on its own state (its clock, and a fresh read of the pool) instead.
+ *
+ * @throws InvalidReservationError naming the reservation, the field, what was expected and the value.
+ * @throws InvalidResourcesError / InvalidAmountError naming the dimension for a NaN, negative, infinite or
+ *   oversized amount.
  */
-const checkLoans = (pool: ResourcePool, reservation: Reservation, amount: Resources): Loan[] => {
-  const loans = reservation.loans ?? [];
-  if (!Array.isArray(loans)) throw new InvalidReservationError(reservation.id, 'loans', loans, 'a list of loans');
+export const validateReservation = (reservation: Reservation, against?: { readonly pool: ResourcePool; readonly now: number }): Reservation => {
+  const id = checkReservationId(reservation);
+  const invalid = (field: string, value: unknown, expected: string): never => {
+    throw new InvalidReservationError(id, field, value, expected);
+  };
+  if (against !== undefined) {
+    if (reservation.groupId !== against.pool.groupId) invalid('groupId', reservation.groupId, `the pool's group ${JSON.stringify(against.pool.groupId)}`);
+  } else if (!isNonEmptyString(reservation.groupId)) invalid('groupId', reservation.groupId, 'a non-empty group id');
+  if (!isNonEmptyString(reservation.instanceId)) invalid('instanceId', reservation.instanceId, 'a non-empty instance id');
+  const createdAt = checkTime(reservation, 'createdAt');
+  const expiresAt = checkTime(reservation, 'expiresAt');
+  if (expiresAt <= createdAt) invalid('expiresAt', expiresAt, `a time after createdAt ${createdAt}`);
+  if (against !== undefined && expiresAt <= against.now) invalid('expiresAt', expiresAt, `a time after now ${against.now}`);
+  if (typeof reservation.priority !== 'number' || !Number.isFinite(reservation.priority)) invalid('priority', reservation.priority, 'a finite number');
+  const amount = checkDemand(reservation.amount, `reservation ${id} amount`);
+  const loans = checkLoans(reservation, amount, against?.pool);
+  const { loans: _given, ...terms } = reservation;
+  return { ...terms, amount, ...(loans.length > 0 ? { loans } : {}) };
+};
+
+const isNonEmptyString = (v: unknown): v is string => typeof v === 'string' && v.length > 0;
+
+/** The id, which must be a non-empty string before anything else (it names the reservation in every other error). */
+const checkReservationId = (r: Reservation): ReservationId => {
+  if (!isNonEmptyString(r.id)) throw new InvalidReservationError(String(r.id), 'id', r.id, 'a non-empty id');
+  return r.id;
+};
+
+const checkTime = (r: Reservation, field: 'createdAt' | 'expiresAt'): number => {
+  const v = r[field];
+  if (typeof v !== 'number' || !Number.isFinite(v)) throw new InvalidReservationError(r.id, field, v, 'a finite epoch-millisecond time');
+  return v;
+};
+
+/** A reservation's loans checked (see validateReservation), against the lenders' allocations in `pool` when given. */
+const checkLoans = (reservation: Reservation, amount: Resources, pool: ResourcePool | undefined): Loan[] => {
+  const given: unknown = reservation.loans ?? [];
+  const invalid = (field: string, value: unknown, expected: string): never => {
+    throw new InvalidReservationError(reservation.id, field, value, expected);
+  };
+  if (!Array.isArray(given)) return invalid('loans', given, 'a list of loans');
   const seen = new Set<InstanceId>();
   let total = ZERO_RESOURCES;
-  const out = loans.map((loan, i): Loan => {
+  const loans = (given as unknown[]).map((loan, i): Loan => {
     const field = `loans[${i}]`;
-    if (seen.has(loan.lender)) throw new InvalidReservationError(reservation.id, `${field}.lender`, loan.lender, 'a lender listed once');
-    seen.add(loan.lender);
-    if (loan.lender === reservation.instanceId)
-      throw new InvalidReservationError(reservation.id, `${field}.lender`, loan.lender, 'an instance other than the one the reservation is for');
-    const lent = validateResources(loan.amount, `reservation ${reservation.id} ${field}.amount`);
-    if (!isOnGrid(lent))
-      throw new InvalidReservationError(reservation.id, `${field}.amount`, formatResources(lent), `amounts on the 1/${GRID_STEPS_PER_UNIT} grid`);
-    const allocation = pool.allocations.get(loan.lender);
-    const short = DIMENSIONS.find((d) => lent[d] > (allocation?.[d] ?? 0));
-    if (short !== undefined) {
-      throw new InvalidReservationError(
-        reservation.id,
-        `${field}.amount.${short}`,
-        lent[short],
-        `at most lender ${loan.lender}'s allocation ${allocation === undefined ? '(none)' : allocation[short]}`,
-      );
+    if (loan === null || typeof loan !== 'object') return invalid(field, loan, 'a loan ({ lender, amount })');
+    const { lender, amount: lent } = loan as Partial<Loan>;
+    if (!isNonEmptyString(lender)) return invalid(`${field}.lender`, lender, 'a non-empty instance id');
+    if (lender === reservation.instanceId)
+      invalid(`${field}.lender`, lender, `an instance other than the one the reservation is for (${reservation.instanceId})`);
+    if (seen.has(lender)) invalid(`${field}.lender`, lender, 'a lender listed once');
+    seen.add(lender);
+    const checked = checkPoolResources(lent as Resources, `reservation ${reservation.id} ${field}.amount`, 'up');
+    if (!isOnGrid(lent as Resources)) invalid(`${field}.amount`, lent, `amounts on the pool's 1/${GRID_STEPS_PER_UNIT} grid`);
+    if (pool !== undefined) {
+      const allocation = pool.allocations.get(lender);
+      const short = DIMENSIONS.find((d) => checked[d] > (allocation?.[d] ?? 0));
+      if (short !== undefined) {
+        invalid(`${field}.amount.${short}`, checked[short], `at most lender ${lender}'s allocation ${allocation === undefined ? '(none)' : allocation[short]}`);
+      }
     }
-    total = addResources(total, lent);
-    return { lender: loan.lender, amount: lent };
+    total = addResources(total, checked);
+    return { lender, amount: checked };
   });
   const over = DIMENSIONS.find((d) => total[d] > amount[d]);
-  if (over !== undefined) throw new InvalidReservationError(reservation.id, `loans (total ${over})`, total[over], `at most the reserved ${amount[over]}`);
-  return out;
+  if (over !== undefined) invalid(`loans (total ${over})`, total[over], `at most the reserved ${amount[over]}`);
+  return loans;
 };
 
 /**
@@ -271,14 +332,9 @@ export const sweepExpired = (pool: ResourcePool, now: number): { pool: ResourceP
  */
 export const setAllocation = (pool: ResourcePool, instanceId: InstanceId, r: Resources): AllocateResult => {
   const amount = checkDemand(r, `allocation of ${instanceId}`);
-  const current = pool.allocations.get(instanceId);
-  if (current && DIMENSIONS.every((d) => current[d] === amount[d])) return { kind: 'allocated', pool };
-  const allocations = new Map(pool.allocations).set(instanceId, amount);
-  return admit(
-    { ...pool, allocations, version: pool.version + 1 },
-    (p) => ({ kind: 'allocated' as const, pool: p }),
-    `allocation of ${formatResources(amount)} to ${instanceId}`,
-  );
+  const writer = allocationWriter(pool);
+  const refusal = writer.trySet(instanceId, amount);
+  return refusal === undefined ? { kind: 'allocated', pool: writer.pool() } : { kind: 'refused', ...refusal };
 };
 
 /**
@@ -287,22 +343,10 @@ export const setAllocation = (pool: ResourcePool, instanceId: InstanceId, r: Res
  * in a pool that is already over-committed (one stored by an older version), which it can only help.
  * An instance with no allocation is left without one.
  */
-export const lowerAllocation = (pool: ResourcePool, instanceId: InstanceId, r: Resources): ResourcePool => {
-  const current = pool.allocations.get(instanceId);
-  if (current === undefined) return pool;
-  const amount = checkDemand(r, `allocation of ${instanceId}`);
-  const lower = perDimension((d) => Math.min(current[d], amount[d]));
-  if (DIMENSIONS.every((d) => lower[d] === current[d])) return pool;
-  return { ...pool, allocations: new Map(pool.allocations).set(instanceId, lower), version: pool.version + 1 };
-};
+export const lowerAllocation = (pool: ResourcePool, instanceId: InstanceId, r: Resources): ResourcePool => lowerAllocations(pool, [[instanceId, r]]);
 
 /** Drops an instance's allocation (it left the group); idempotent. */
-export const removeAllocation = (pool: ResourcePool, instanceId: InstanceId): ResourcePool => {
-  if (!pool.allocations.has(instanceId)) return pool;
-  const allocations = new Map(pool.allocations);
-  allocations.delete(instanceId);
-  return { ...pool, allocations, version: pool.version + 1 };
-};
+export const removeAllocation = (pool: ResourcePool, instanceId: InstanceId): ResourcePool => removeAllocations(pool, [instanceId]);
 
 /** One allocation to set in a batch (see setAllocations). */
 export interface AllocationRequest {
@@ -323,27 +367,7 @@ export type AllocationOutcome =
   | { readonly kind: 'filled'; readonly instanceId: InstanceId; readonly wanted: Resources; readonly allocation: Resources; readonly shortfall: Resources }
   | { readonly kind: 'refused'; readonly instanceId: InstanceId; readonly shortfall: Resources; readonly reason: string };
 
-/** Bound under which a ledger total is summed exactly (see hasExactLedger); 2^42 leaves room for one 2^40 request. */
-const EXACT_TOTAL_BOUND = 2 ** 42;
-
-/**
- * True when an incrementally maintained committed total (old total − old allocation + new one) is
- * bit-for-bit the number `committedResources` re-sums from the ledger, for any sequence of
- * setAllocations on this pool: capacity and every ledger amount are on the grid (so each is ≤ 2^40)
- * and the total is ≤ 2^42 on every dimension. Then every partial sum, in any order, is a multiple of
- * 2^-10 below 2^43 — exact in a double — and stays so: a raise is admitted only up to the capacity
- * (≤ 2^40), and a candidate is at most the total plus one request (≤ 2^42 + 2^40). A pool stored
- * off the grid by an older version, or a corrupt one, fails this and is handled one write at a time.
- */
-export const hasExactLedger = (pool: ResourcePool): boolean => {
-  if (!isOnGrid(pool.capacity)) return false;
-  for (const a of pool.allocations.values()) if (!isOnGrid(a)) return false;
-  for (const r of pool.reservations.values()) if (!isOnGrid(r.amount)) return false;
-  const committed = committedResources(pool);
-  return DIMENSIONS.every((d) => committed[d] <= EXACT_TOTAL_BOUND);
-};
-
-/** removeAllocation for many instances with one copy of the ledger: the same pool as removing them one by one. */
+/** Drops the allocations of many instances with one copy of the ledger, one version per instance that had one. */
 export const removeAllocations = (pool: ResourcePool, instanceIds: Iterable<InstanceId>): ResourcePool => {
   let allocations: Map<InstanceId, Resources> | undefined;
   let changes = 0;
@@ -357,8 +381,8 @@ export const removeAllocations = (pool: ResourcePool, instanceIds: Iterable<Inst
 };
 
 /**
- * lowerAllocation for many instances with one copy of the ledger: the same pool (allocations, their
- * order, version) and the same errors as lowering them one by one in iteration order.
+ * lowerAllocation for many instances, in iteration order, with one copy of the ledger (lowerAllocation is this
+ * with one): one version per allocation that fell; a bad amount throws, naming the instance, before anything else.
  */
 export const lowerAllocations = (pool: ResourcePool, lowerings: Iterable<readonly [InstanceId, Resources]>): ResourcePool => {
   let allocations: Map<InstanceId, Resources> | undefined;
@@ -377,13 +401,13 @@ export const lowerAllocations = (pool: ResourcePool, lowerings: Iterable<readonl
 };
 
 /**
- * setAllocation for many instances, in request order, with one copy of the ledger and a committed
- * total kept incrementally instead of re-summed per request (which made a 10,000-instance refresh
- * O(n²)). Each request is admitted exactly as setAllocation would admit it against the pool left by
- * the requests before it — same check, same numbers (see hasExactLedger), same refusal text — so the
- * pool (allocations, their order, version) and the outcomes equal those of calling setAllocation one
- * by one. With `onRefused: 'fill'`, a refused request is retried at what fits (see AllocationOutcome),
- * again as setAllocation would take it. A pool whose ledger is not exact falls back to one-by-one calls.
+ * setAllocation for many instances, in request order, with one copy of the ledger and one running committed
+ * total instead of a re-sum per request (which made a 10,000-instance refresh O(n²)). Each request is decided
+ * as setAllocation would decide it on the pool the requests before it left — the same check on the same number,
+ * because the total is exact (exact-sum.ts), and the same refusal text — so the pool (allocations, their order,
+ * version) and the outcomes are those of calling setAllocation one request at a time, for any pool. With
+ * `onRefused: 'fill'`, a refused request is set at what fits instead (see AllocationOutcome), again as
+ * setAllocation would take it.
  *
  * @throws InvalidResourcesError / InvalidAmountError for a bad amount, like setAllocation (the first in request order).
  */
@@ -391,97 +415,78 @@ export const setAllocations = (
   pool: ResourcePool,
   requests: readonly AllocationRequest[],
   onRefused: 'keep' | 'fill' = 'keep',
-): { readonly pool: ResourcePool; readonly outcomes: readonly AllocationOutcome[] } =>
-  (hasExactLedger(pool) ? setAllocationsExact : setAllocationsOneByOne)(pool, requests, onRefused);
-
-type BatchSetter = (
-  pool: ResourcePool,
-  requests: readonly AllocationRequest[],
-  onRefused: 'keep' | 'fill',
-) => { pool: ResourcePool; outcomes: AllocationOutcome[] };
-
-/** What fits for `wanted` next to `current` with `available` free: never more than wanted, on the grid when all three are. */
-const fillAmount = (wanted: Resources, current: Resources, available: Resources): Resources =>
-  perDimension((d) => Math.min(wanted[d], current[d] + available[d]));
-
-const setAllocationsOneByOne: BatchSetter = (start, requests, onRefused) => {
-  let pool = start;
+): { readonly pool: ResourcePool; readonly outcomes: readonly AllocationOutcome[] } => {
+  const writer = allocationWriter(pool);
   const outcomes: AllocationOutcome[] = [];
   for (const { instanceId, amount } of requests) {
-    const attempt = setAllocation(pool, instanceId, amount);
-    if (attempt.kind === 'allocated') {
-      pool = attempt.pool;
-      outcomes.push({ kind: 'allocated', instanceId, allocation: pool.allocations.get(instanceId) ?? ZERO_RESOURCES });
-      continue;
-    }
-    if (onRefused === 'keep') {
-      outcomes.push({ kind: 'refused', instanceId, shortfall: attempt.shortfall, reason: attempt.reason });
-      continue;
-    }
     const wanted = checkDemand(amount, `allocation of ${instanceId}`);
-    const allocation = fillAmount(wanted, pool.allocations.get(instanceId) ?? ZERO_RESOURCES, availableResources(pool));
-    const fill = setAllocation(pool, instanceId, allocation);
-    if (fill.kind === 'refused') {
-      outcomes.push({ kind: 'refused', instanceId, shortfall: fill.shortfall, reason: fill.reason });
-      continue;
-    }
-    pool = fill.pool;
-    outcomes.push({ kind: 'filled', instanceId, wanted, allocation, shortfall: subtractResources(wanted, allocation) });
-  }
-  return { pool, outcomes };
-};
-
-const setAllocationsExact: BatchSetter = (pool, requests, onRefused) => {
-  const allocations = new Map(pool.allocations);
-  // Mutable copies, local to this call: the input pool is never touched.
-  const committed: Record<Dimension, number> = { ...committedResources(pool) };
-  let changes = 0;
-  const outcomes: AllocationOutcome[] = [];
-
-  /** setAllocation against the pool built so far: applies `amount` and returns undefined, or returns the refusal. */
-  const trySet = (instanceId: InstanceId, amount: Resources): { shortfall: Resources; reason: string } | undefined => {
-    const current = allocations.get(instanceId);
-    if (current && DIMENSIONS.every((d) => current[d] === amount[d])) return undefined;
-    const was = current ?? ZERO_RESOURCES;
-    // The same over-commitment admit() computes from the re-summed ledger: the sums are exact, so equal.
-    const next = perDimension((d) => committed[d] - was[d] + amount[d]);
-    const over = perDimension((d) => Math.max(0, next[d] - pool.capacity[d]));
-    if (!isZero(over)) {
-      return {
-        shortfall: over,
-        reason: `allocation of ${formatResources(amount)} to ${instanceId} does not fit in pool ${pool.groupId}: short of ${formatResources(over)}`,
-      };
-    }
-    allocations.set(instanceId, amount);
-    for (const d of DIMENSIONS) committed[d] = next[d];
-    changes += 1;
-    return undefined;
-  };
-
-  for (const { instanceId, amount } of requests) {
-    const wanted = checkDemand(amount, `allocation of ${instanceId}`);
-    const refusal = trySet(instanceId, wanted);
+    const refusal = writer.trySet(instanceId, wanted);
     if (refusal === undefined) {
-      outcomes.push({ kind: 'allocated', instanceId, allocation: allocations.get(instanceId) ?? ZERO_RESOURCES });
+      outcomes.push({ kind: 'allocated', instanceId, allocation: writer.current(instanceId) ?? ZERO_RESOURCES });
       continue;
     }
     if (onRefused === 'keep') {
       outcomes.push({ kind: 'refused', instanceId, ...refusal });
       continue;
     }
-    const current = allocations.get(instanceId) ?? ZERO_RESOURCES;
-    const available = perDimension((d) => Math.max(0, pool.capacity[d] - committed[d]));
-    const allocation = fillAmount(wanted, current, available);
-    // setAllocation validates and rounds its argument onto the grid: the fill is already on it (exact
-    // ledger), so this only keeps the same checks in the same order.
-    const fillRefusal = trySet(instanceId, checkDemand(allocation, `allocation of ${instanceId}`));
+    const allocation = fillAmount(wanted, writer.current(instanceId) ?? ZERO_RESOURCES, writer.available());
+    // Validated and rounded UP onto the grid as setAllocation takes any amount; a fill on a ledger on the grid is on it already.
+    const fillRefusal = writer.trySet(instanceId, checkDemand(allocation, `allocation of ${instanceId}`));
     if (fillRefusal !== undefined) {
       outcomes.push({ kind: 'refused', instanceId, ...fillRefusal });
       continue;
     }
     outcomes.push({ kind: 'filled', instanceId, wanted, allocation, shortfall: subtractResources(wanted, allocation) });
   }
-  return { pool: changes === 0 ? pool : { ...pool, allocations, version: pool.version + changes }, outcomes };
+  return { pool: writer.pool(), outcomes };
+};
+
+/** What fits for `wanted` next to `current` with `available` free: never more than wanted, on the grid when all three are. */
+const fillAmount = (wanted: Resources, current: Resources, available: Resources): Resources =>
+  perDimension((d) => Math.min(wanted[d], current[d] + available[d]));
+
+/**
+ * A pool being given new allocations one at a time: where setAllocation and setAllocations admit one. The ledger is
+ * copied on the first change, and the committed total is summed on the first request that needs it and then kept by
+ * taking an instance's old allocation out and adding its new one. The sums are exact, so the total after any
+ * number of changes is the one a re-sum of the changed ledger gives, whatever the ledger holds.
+ */
+const allocationWriter = (pool: ResourcePool) => {
+  let allocations: Map<InstanceId, Resources> | undefined;
+  let sums: LedgerSums | undefined;
+  let changes = 0;
+  const current = (instanceId: InstanceId): Resources | undefined => (allocations ?? pool.allocations).get(instanceId);
+  const move = (s: LedgerSums, out: Resources | undefined, into: Resources): void => {
+    for (const d of DIMENSIONS) {
+      s[d].subtract(out?.[d] ?? 0);
+      s[d].add(into[d]);
+    }
+  };
+  return {
+    current,
+    /** What is free in the pool built so far (availableResources of it). */
+    available: (): Resources => freeBy((sums ??= committedSums(pool)), pool.capacity),
+    /**
+     * Sets `amount` (validated, on the grid) as `instanceId`'s allocation if the pool built so far stays within its
+     * capacity, and returns undefined; else changes nothing and returns the refusal. Setting what is stored changes nothing.
+     */
+    trySet: (instanceId: InstanceId, amount: Resources): { shortfall: Resources; reason: string } | undefined => {
+      const was = current(instanceId);
+      if (was && DIMENSIONS.every((d) => was[d] === amount[d])) return undefined;
+      sums ??= committedSums(pool);
+      move(sums, was, amount);
+      const over = overBy(sums, pool.capacity);
+      if (!isZero(over)) {
+        move(sums, amount, was ?? ZERO_RESOURCES);
+        return notFitting(`allocation of ${formatResources(amount)} to ${instanceId}`, pool.groupId, over);
+      }
+      allocations ??= new Map(pool.allocations);
+      allocations.set(instanceId, amount);
+      changes += 1;
+      return undefined;
+    },
+    pool: (): ResourcePool => (allocations === undefined ? pool : { ...pool, allocations, version: pool.version + changes }),
+  };
 };
 
 /**

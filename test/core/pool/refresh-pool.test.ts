@@ -1,23 +1,26 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { groupId, instanceId, reservationId, type InstanceId, type ResourcePool, type Resources } from '../../../lambda/core/domain';
-import { fairShare } from '../../../lambda/core/pool/fair-share';
-import { checkPoolResources } from '../../../lambda/core/pool/pool-amounts';
-import { refreshPool, type CappedAllocation, type PoolRefresh, type PoolRefreshInput } from '../../../lambda/core/pool/refresh-pool';
+import {
+  DIMENSIONS,
+  groupId,
+  instanceId,
+  reservationId,
+  type InstanceId,
+  type Reservation,
+  type ReservationId,
+  type ResourcePool,
+  type Resources,
+} from '../../../lambda/core/domain';
+import { refreshPool, type CappedAllocation, type PoolRefreshInput } from '../../../lambda/core/pool/refresh-pool';
 import {
   availableResources,
   committedResources,
   createPool,
-  handOver,
-  lowerAllocation,
   poolInvariantViolations,
-  removeAllocation,
-  resizePool,
   setAllocation,
-  sweepExpired,
   tryReserve,
 } from '../../../lambda/core/pool/resource-pool';
-import { formatResources, isZero } from '../../../lambda/core/resources/resources';
+import { ZERO_RESOURCES, isZero } from '../../../lambda/core/resources/resources';
 
 const G = groupId('web');
 const T0 = 1_700_000_000_000;
@@ -269,117 +272,20 @@ describe('refreshPool', () => {
 });
 
 // ---------------------------------------------------------------------------------------------
-// The batched refresh against the one-call-per-instance refresh it replaced (O(n²): each call copied
-// the ledger and re-summed it), built only on the single-instance pool functions; its entitlements (fair share
-// of a short dimension) are computed as the batch computes them, so this compares the batching alone.
+// What a refresh promises for any pool on the grid a store may hold: over-committed by an older version,
+// with reservations expired or handed over.
 // ---------------------------------------------------------------------------------------------
-const perDim = (f: (d: 'vcpu' | 'memoryGiB' | 'networkMbps' | 'diskIops') => number): Resources => ({
-  vcpu: f('vcpu'),
-  memoryGiB: f('memoryGiB'),
-  networkMbps: f('networkMbps'),
-  diskIops: f('diskIops'),
-});
-const mustFit = (r: { readonly kind: string; readonly pool?: ResourcePool; readonly reason?: string }, what: string): ResourcePool => {
-  if (r.pool === undefined) throw new Error(`refreshing the pool: ${what} was refused (${r.reason ?? r.kind})`);
-  return r.pool;
-};
-const refreshOneByOne = (stored: ResourcePool, input: PoolRefreshInput): PoolRefresh => {
-  const swept = sweepExpired(stored, input.now);
-  let pool = swept.pool;
-  const wanted = new Map(
-    input.wanted.map((w) => [w.instanceId, { ...w, amount: checkPoolResources(w.amount, `allocation of ${w.instanceId}`, 'up') }] as const),
-  );
-  for (const id of [...pool.allocations.keys()]) if (!wanted.has(id)) pool = removeAllocation(pool, id);
-  const handedOver: { reservationId: ReturnType<typeof reservationId>; instanceId: InstanceId }[] = [];
-  for (const h of input.handOvers) {
-    if (!wanted.has(h.instanceId)) continue;
-    const r = handOver(pool, h.reservationId, input.now, h.instanceId);
-    if (r.kind === 'handed-over') {
-      pool = r.pool;
-      handedOver.push({ reservationId: h.reservationId, instanceId: h.instanceId });
-    }
-  }
-  const before = new Map(stored.allocations);
-  const target = checkPoolResources(input.capacity, `pool ${stored.groupId} capacity`, 'down');
-  const reserved = [...pool.reservations.values()].reduce(
-    (s, r) => perDim((d) => s[d] + r.amount[d]),
-    perDim(() => 0),
-  );
-  const entitled = new Map([...wanted].map(([id, w]) => [id, w.amount] as const));
-  for (const d of ['vcpu', 'memoryGiB', 'networkMbps', 'diskIops'] as const) {
-    const room = Math.max(0, target[d] - reserved[d]);
-    const total = [...wanted.values()].reduce((s, w) => s + w.amount[d], 0);
-    if (total <= room || room <= 0) continue;
-    const byId = [...wanted.values()].sort((a, b) => (a.instanceId < b.instanceId ? -1 : 1));
-    const shares = fairShare(
-      room,
-      byId.map((w) => ({ id: w.instanceId, priority: w.priority, demand: w.amount[d] })),
-    );
-    for (const [id, e] of entitled) entitled.set(id, { ...e, [d]: shares.get(id) ?? 0 });
-  }
-  for (const [id, e] of entitled) pool = lowerAllocation(pool, id, e);
-  const lowered = new Map<InstanceId, Resources>();
-  for (const [id, a] of pool.allocations) {
-    const was = before.get(id);
-    if (was !== undefined)
-      lowered.set(
-        id,
-        perDim((d) => Math.min(was[d], a[d])),
-      );
-  }
-  let capacityHeld: Resources | undefined;
-  const resized = resizePool(pool, target);
-  if (resized.kind === 'resized') pool = resized.pool;
-  else {
-    const committed = committedResources(pool);
-    capacityHeld = perDim((d) => Math.max(target[d], committed[d]));
-    pool = mustFit(resizePool(pool, capacityHeld), `holding the capacity at ${formatResources(capacityHeld)}`);
-  }
-  const capped: CappedAllocation[] = [];
-  const rising = [...wanted.values()].sort((a, b) => b.priority - a.priority || (a.instanceId < b.instanceId ? -1 : a.instanceId > b.instanceId ? 1 : 0));
-  for (const w of rising) {
-    const asked = entitled.get(w.instanceId) ?? w.amount;
-    const attempt = setAllocation(pool, w.instanceId, asked);
-    let allocated = asked;
-    if (attempt.kind === 'allocated') pool = attempt.pool;
-    else {
-      const current = pool.allocations.get(w.instanceId) ?? { vcpu: 0, memoryGiB: 0, networkMbps: 0, diskIops: 0 };
-      const free = availableResources(pool);
-      allocated = perDim((d) => Math.min(asked[d], current[d] + free[d]));
-      pool = mustFit(setAllocation(pool, w.instanceId, allocated), `capping ${w.instanceId}'s allocation`);
-    }
-    allocated = pool.allocations.get(w.instanceId) ?? allocated;
-    const short = perDim((d) => Math.max(0, w.amount[d] - allocated[d]));
-    if (!isZero(short)) capped.push({ instanceId: w.instanceId, wanted: w.amount, allocated, shortfall: short });
-  }
-  return { pool, swept: swept.released, handedOver, capped, ...(capacityHeld !== undefined ? { capacityHeld } : {}), lowered };
-};
-
-/** Everything observable about a refresh, Map order included; a throw becomes its error name and message. */
-const observeRefresh = (f: () => PoolRefresh): unknown => {
-  try {
-    const out = f();
-    return { ...out, pool: { ...out.pool, allocations: [...out.pool.allocations], reservations: [...out.pool.reservations] }, lowered: [...out.lowered] };
-  } catch (e) {
-    return { threw: `${(e as Error).name}: ${(e as Error).message}` };
-  }
-};
-
-describe('refreshPool: property, the same result as one pool call per instance', () => {
+describe('refreshPool: property, on any stored pool on the grid', () => {
   const ids = ['i-1', 'i-2', 'i-3', 'i-4', 'i-5', 'i-6'].map(instanceId);
   const rids = ['r1', 'r2', 'r3'].map(reservationId);
-  const vec = (k: number): fc.Arbitrary<Resources> =>
+  const amount = (k: number): fc.Arbitrary<Resources> =>
     fc
       .tuple(fc.integer({ min: 0, max: k * 8 }), fc.integer({ min: 0, max: k * 8 }), fc.integer({ min: 0, max: k }))
       .map(([v, m, n]) => ({ vcpu: v / 8, memoryGiB: m / 8, networkMbps: n, diskIops: 10 }));
-  // Mostly grid amounts; sometimes off-grid doubles, which the pool rounds (and which a stored pool may hold).
-  const amount = (k: number): fc.Arbitrary<Resources> =>
-    fc.oneof(
-      { weight: 5, arbitrary: vec(k) },
-      { weight: 1, arbitrary: fc.double({ min: 0, max: k, noNaN: true }).map((v) => ({ vcpu: v, memoryGiB: 1.1, networkMbps: 0.3, diskIops: 10 })) },
-    );
+  const byId = <T extends { readonly instanceId: InstanceId }>(list: readonly T[]): T[] =>
+    [...list].sort((a, b) => (a.instanceId < b.instanceId ? -1 : a.instanceId > b.instanceId ? 1 : 0));
 
-  it('for random stored pools (sound, over-committed or off the grid), wanted sets, hand-overs and capacities', () => {
+  it('comes out sound; sweeps exactly the expired; keeps allocations only for wanted instances, none above what it wants; caps exactly those left short, on a full dimension', () => {
     fc.assert(
       fc.property(
         fc.array(fc.tuple(fc.constantFrom(...ids), amount(4)), { maxLength: 6 }),
@@ -396,6 +302,16 @@ describe('refreshPool: property, the same result as one pool call per instance',
         amount(16),
         fc.boolean(),
         (allocs, reservations, want, handOvers, capacity, throughApi) => {
+          const held = (rid: ReservationId, iid: InstanceId, a: Resources, ttl: number): Reservation => ({
+            id: rid,
+            groupId: G,
+            instanceId: iid,
+            amount: a,
+            createdAt: T0 - 5000,
+            expiresAt: T0 + ttl * 1000 + 1,
+            reason: 'r',
+            priority: 1,
+          });
           let stored = createPool(G, { vcpu: 12, memoryGiB: 12, networkMbps: 12, diskIops: 1000 });
           if (throughApi) {
             // A sound pool, as this version writes it.
@@ -404,24 +320,16 @@ describe('refreshPool: property, the same result as one pool call per instance',
               if (r.kind === 'allocated') stored = r.pool;
             }
             for (const [rid, iid, a, ttl] of reservations) {
-              const r = tryReserve(
-                stored,
-                { id: rid, groupId: G, instanceId: iid, amount: a, createdAt: T0 - 5000, expiresAt: T0 + ttl * 1000 + 1, reason: 'r', priority: 1 },
-                T0 - 5000,
-              );
+              const r = tryReserve(stored, held(rid, iid, a, ttl), T0 - 5000);
               if (r.kind === 'reserved') stored = r.pool;
             }
           } else {
-            // As an older version may have stored it: nothing admitted, so possibly over-committed or off the grid.
+            // As an older version may have stored it: nothing admitted, so often over-committed.
             stored = {
               ...stored,
+              capacity: { vcpu: 6, memoryGiB: 6, networkMbps: 6, diskIops: 1000 },
               allocations: new Map(allocs),
-              reservations: new Map(
-                reservations.map(([rid, iid, a, ttl]) => [
-                  rid,
-                  { id: rid, groupId: G, instanceId: iid, amount: a, createdAt: T0 - 5000, expiresAt: T0 + ttl * 1000 + 1, reason: 'r', priority: 1 },
-                ]),
-              ),
+              reservations: new Map(reservations.map(([rid, iid, a, ttl]) => [rid, held(rid, iid, a, ttl)])),
               version: 7,
             };
           }
@@ -431,7 +339,43 @@ describe('refreshPool: property, the same result as one pool call per instance',
             handOvers: handOvers.map(([reservationId, instanceId]) => ({ reservationId, instanceId })),
             now: T0,
           };
-          expect(observeRefresh(() => refreshPool(stored, input))).toEqual(observeRefresh(() => refreshOneByOne(stored, input)));
+          const out = refreshPool(stored, input);
+          expect(poolInvariantViolations(out.pool)).toEqual([]);
+
+          const live = [...stored.reservations.values()].filter((r) => r.expiresAt > T0);
+          expect(out.swept).toEqual([...stored.reservations.values()].filter((r) => r.expiresAt <= T0).map((r) => r.id));
+          for (const h of out.handedOver) {
+            expect(input.handOvers).toContainEqual(h);
+            expect(live.map((r) => r.id)).toContain(h.reservationId);
+          }
+          expect([...out.pool.reservations.keys()]).toEqual(live.map((r) => r.id).filter((id) => !out.handedOver.some((h) => h.reservationId === id)));
+
+          // The last entry for an instance is the one that counts.
+          const wanted = new Map(input.wanted.map((w) => [w.instanceId, w.amount]));
+          for (const [id, a] of out.pool.allocations) {
+            const w = wanted.get(id);
+            expect(w).toBeDefined();
+            for (const d of DIMENSIONS) expect(a[d]).toBeLessThanOrEqual(w?.[d] ?? 0);
+          }
+          const short: CappedAllocation[] = [...wanted].flatMap(([instanceId, w]) => {
+            const allocated = out.pool.allocations.get(instanceId) ?? ZERO_RESOURCES;
+            const gap = (d: (typeof DIMENSIONS)[number]): number => Math.max(0, w[d] - allocated[d]);
+            const shortfall: Resources = { vcpu: gap('vcpu'), memoryGiB: gap('memoryGiB'), networkMbps: gap('networkMbps'), diskIops: gap('diskIops') };
+            return isZero(shortfall) ? [] : [{ instanceId, wanted: w, allocated, shortfall }];
+          });
+          expect(byId(out.capped)).toEqual(byId(short));
+          const free = availableResources(out.pool);
+          for (const c of out.capped) for (const d of DIMENSIONS) if (c.shortfall[d] > 0) expect(free[d]).toBe(0);
+
+          // What is written first only ever lowers: at most what was stored and what the refresh ends with.
+          for (const [id, l] of out.lowered) {
+            for (const d of DIMENSIONS) {
+              expect(l[d]).toBeLessThanOrEqual(stored.allocations.get(id)?.[d] ?? -1);
+              expect(l[d]).toBeLessThanOrEqual(out.pool.allocations.get(id)?.[d] ?? -1);
+            }
+          }
+          if (out.capacityHeld === undefined) expect(out.pool.capacity).toEqual(capacity);
+          else for (const d of DIMENSIONS) expect(out.pool.capacity[d]).toBe(Math.max(capacity[d], out.capacityHeld[d]));
         },
       ),
       { numRuns: 500 },

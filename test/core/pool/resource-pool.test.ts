@@ -6,6 +6,7 @@ import {
   instanceId,
   reservationId,
   type InstanceId,
+  type Loan,
   type Reservation,
   type ResourcePool,
   type Resources,
@@ -17,9 +18,9 @@ import {
   committedResources,
   createPool,
   handOver,
-  hasExactLedger,
   lowerAllocation,
   lowerAllocations,
+  overCommitment,
   poolInvariantViolations,
   releaseReservation,
   removeAllocations,
@@ -29,6 +30,7 @@ import {
   sweepExpired,
   tryReserve,
   removeAllocation,
+  validateReservation,
   type AllocationOutcome,
   type AllocationRequest,
 } from '../../../lambda/core/pool/resource-pool';
@@ -58,6 +60,15 @@ const allocated = (pool: ResourcePool, id: string, r: Resources): ResourcePool =
   const result = setAllocation(pool, instanceId(id), r);
   if (result.kind === 'refused') throw new Error(`setup: ${result.reason}`);
   return result.pool;
+};
+
+/** A call's result, or the error it threw as its name and message. */
+const attempt = <T>(f: () => T): { readonly value: T } | { readonly threw: string } => {
+  try {
+    return { value: f() };
+  } catch (e) {
+    return { threw: `${(e as Error).name}: ${(e as Error).message}` };
+  }
 };
 
 describe('createPool', () => {
@@ -188,6 +199,91 @@ describe('tryReserve (seed 10572412 allocateResources: every dimension must fit)
   ])('rejects %s with a typed error, never a silent accept', (_name, r, type, message) => {
     expect(() => tryReserve(base, r, T0)).toThrowError(type);
     expect(() => tryReserve(base, r, T0)).toThrowError(message);
+  });
+});
+
+describe('validateReservation: the rules tryReserve and every store apply', () => {
+  const LOW = instanceId('i-low');
+  const pool = allocated(createPool(G, res(16, 64)), 'i-low', res(4, 8));
+  const lending = (over: Partial<Reservation> = {}): Reservation => reservation('r-1', res(5, 4), { loans: [{ lender: LOW, amount: res(1, 0) }], ...over });
+
+  it('returns the reservation as a ledger stores it: the amount rounded UP onto the grid, loans only when there are any', () => {
+    expect(validateReservation(reservation('r-1', res(0.1, 1)))).toEqual(reservation('r-1', res(103 / 1024, 1)));
+    expect(validateReservation(reservation('r-1', res(1, 1), { loans: [] }))).not.toHaveProperty('loans');
+    expect(validateReservation(lending(), { pool, now: T0 }).loans).toEqual([{ lender: LOW, amount: res(1, 0) }]);
+  });
+
+  it.each<[string, Reservation, string]>([
+    ['an empty group', reservation('r-1', res(1, 1), { groupId: groupId('') }), 'reservation "r-1" groupId: expected a non-empty group id, got ""'],
+    [
+      'an empty instance',
+      reservation('r-1', res(1, 1), { instanceId: instanceId('') }),
+      'reservation "r-1" instanceId: expected a non-empty instance id, got ""',
+    ],
+    ['loans that are no list', lending({ loans: 'x' as unknown as Loan[] }), 'reservation "r-1" loans: expected a list of loans, got "x"'],
+    ['a loan that is no loan', lending({ loans: [null as unknown as Loan] }), 'reservation "r-1" loans[0]: expected a loan ({ lender, amount }), got null'],
+    [
+      'a lender without an id',
+      lending({ loans: [{ lender: instanceId(''), amount: res(1, 0) }] }),
+      'reservation "r-1" loans[0].lender: expected a non-empty instance id, got ""',
+    ],
+    [
+      'a loan off the grid',
+      lending({ loans: [{ lender: LOW, amount: res(0.1, 0) }] }),
+      `reservation "r-1" loans[0].amount: expected amounts on the pool's 1/1024 grid, got {"vcpu":0.1,"memoryGiB":0,"networkMbps":0,"diskIops":0}`,
+    ],
+    [
+      'a lender lending to its own reservation',
+      lending({ instanceId: LOW }),
+      'reservation "r-1" loans[0].lender: expected an instance other than the one the reservation is for (i-low), got "i-low"',
+    ],
+  ])('refuses %s, naming the field and the value', (_name, r, message) => {
+    expect(() => validateReservation(r)).toThrowError(InvalidReservationError);
+    expect(() => validateReservation(r)).toThrowError(message);
+  });
+
+  it("leaves to the pool what only the pool can say: its group, expiry by now, the lenders' allocations", () => {
+    const r = lending({ groupId: groupId('db'), createdAt: T0 - 2 * MIN, expiresAt: T0 - MIN, loans: [{ lender: instanceId('i-gone'), amount: res(1, 0) }] });
+    expect(() => validateReservation(r)).not.toThrow();
+    expect(() => validateReservation(r, { pool, now: T0 })).toThrowError('reservation "r-1" groupId: expected the pool\'s group "web", got "db"');
+    expect(() => validateReservation({ ...r, groupId: G }, { pool, now: T0 })).toThrowError(`expiresAt: expected a time after now ${T0}`);
+    expect(() => validateReservation({ ...r, groupId: G, expiresAt: T0 + MIN }, { pool, now: T0 })).toThrowError(
+      'reservation "r-1" loans[0].amount.vcpu: expected at most lender i-gone\'s allocation (none), got 1',
+    );
+  });
+
+  it('property: tryReserve throws what validateReservation throws against the pool and stores what it returns; a store, without the pool, never refuses what the pool takes', () => {
+    // Each field mostly valid, sometimes not: so that whole reservations are often valid, and each rule is met.
+    const mostly = <T>(valid: T, ...others: T[]): fc.Arbitrary<T> =>
+      fc.oneof({ weight: 6, arbitrary: fc.constant(valid) }, { weight: 1, arbitrary: fc.constantFrom(...others) });
+    const loanArb: fc.Arbitrary<Loan> = fc.record({
+      lender: mostly('i-low', 'i-gone', 'i-r-1', '').map(instanceId),
+      amount: mostly(res(1, 0), res(5, 0), res(0.1, 0), res(Number.NaN, 0)),
+    });
+    const reservationArb: fc.Arbitrary<Reservation> = fc.record({
+      id: mostly('r-1', 'held', '').map(reservationId),
+      groupId: mostly('web', 'db', '').map(groupId),
+      instanceId: mostly('i-r-1', '').map(instanceId),
+      amount: mostly(res(2, 2), res(0.1, 1), res(20, 1), res(Number.NaN, 1), res(-1, 1), res(2 ** 41, 1)),
+      createdAt: mostly(T0 - MIN, T0 + 30 * MIN, Number.NaN),
+      expiresAt: mostly(T0 + 30 * MIN, T0, T0 - MIN, Number.NaN),
+      reason: fc.constant('r'),
+      priority: mostly(50, Number.NaN),
+      loans: fc.option(fc.array(loanArb, { maxLength: 2 }), { nil: undefined }),
+    });
+    const withHeld = reserved(pool, reservation('held', res(1, 1)));
+    fc.assert(
+      fc.property(reservationArb, (r) => {
+        const now = T0;
+        const verdict = attempt(() => validateReservation(r, { pool: withHeld, now }));
+        const reserve = attempt(() => tryReserve(withHeld, r, now));
+        if (r.id === 'held') expect(reserve).toMatchObject({ value: { kind: 'already-reserved' } });
+        else if ('threw' in verdict) expect(reserve).toEqual(verdict);
+        else if ('value' in reserve && reserve.value.kind === 'reserved') expect(reserve.value.reservation).toEqual(verdict.value);
+        if ('value' in verdict) expect(validateReservation(r)).toEqual(verdict.value);
+      }),
+      { numRuns: 1000 },
+    );
   });
 });
 
@@ -448,55 +544,13 @@ describe('resource pool: any sequence of reserve / release / expire / allocate /
 });
 
 // ---------------------------------------------------------------------------------------------
-// Batches: setAllocations / lowerAllocations / removeAllocations against one-by-one calls.
+// Batches: setAllocations / lowerAllocations / removeAllocations, stated against the single-instance calls.
 // ---------------------------------------------------------------------------------------------
 const I = (id: string): InstanceId => instanceId(`i-${id}`);
 const cpuOnly = (vcpu: number): Resources => res(vcpu, 1);
 
-/** The reference the batch must equal: setAllocation one request at a time (fill = min(asked, current + available)). */
-const setOneByOne = (
-  start: ResourcePool,
-  requests: readonly AllocationRequest[],
-  onRefused: 'keep' | 'fill',
-): { pool: ResourcePool; outcomes: AllocationOutcome[] } => {
-  let pool = start;
-  const outcomes: AllocationOutcome[] = [];
-  for (const { instanceId: id, amount } of requests) {
-    const attempt = setAllocation(pool, id, amount);
-    if (attempt.kind === 'allocated') {
-      pool = attempt.pool;
-      outcomes.push({ kind: 'allocated', instanceId: id, allocation: pool.allocations.get(id) ?? ZERO_RESOURCES });
-    } else if (onRefused === 'keep') {
-      outcomes.push({ kind: 'refused', instanceId: id, shortfall: attempt.shortfall, reason: attempt.reason });
-    } else {
-      const wanted = checkPoolResources(amount, 'wanted', 'up');
-      const current = pool.allocations.get(id) ?? ZERO_RESOURCES;
-      const free = availableResources(pool);
-      const allocation = res(...(DIMENSIONS.map((d) => Math.min(wanted[d], current[d] + free[d])) as Vec));
-      const fill = setAllocation(pool, id, allocation);
-      if (fill.kind === 'refused') outcomes.push({ kind: 'refused', instanceId: id, shortfall: fill.shortfall, reason: fill.reason });
-      else {
-        pool = fill.pool;
-        outcomes.push({ kind: 'filled', instanceId: id, wanted, allocation, shortfall: res(...(DIMENSIONS.map((d) => wanted[d] - allocation[d]) as Vec)) });
-      }
-    }
-  }
-  return { pool, outcomes };
-};
-
-/** Everything observable about a result, Map order included; a throw becomes its error name and message. */
-const observe = (f: () => { pool: ResourcePool; outcomes?: readonly AllocationOutcome[] } | ResourcePool): unknown => {
-  try {
-    const out = f();
-    const pool = 'groupId' in out ? out : out.pool;
-    return {
-      pool: { ...pool, allocations: [...pool.allocations], reservations: [...pool.reservations] },
-      outcomes: 'groupId' in out ? undefined : out.outcomes,
-    };
-  } catch (e) {
-    return { threw: `${(e as Error).name}: ${(e as Error).message}` };
-  }
-};
+/** Everything observable about a pool, Map order included. */
+const snapshot = (p: ResourcePool): unknown => ({ ...p, allocations: [...p.allocations], reservations: [...p.reservations] });
 
 describe('setAllocations', () => {
   const pool = allocated(allocated(createPool(G, res(10, 64)), 'i-a', cpuOnly(3)), 'i-b', cpuOnly(3));
@@ -602,17 +656,108 @@ describe('setAllocations', () => {
   });
 });
 
-describe('hasExactLedger', () => {
-  const sound = allocated(reserved(createPool(G, res(2 ** 40, 2 ** 40)), reservation('r', res(1, 1))), 'i-a', res(2 ** 40 - 1, 1));
-  it.each<[string, ResourcePool, boolean]>([
-    ['a pool built through the API', sound, true],
-    ['an empty pool', createPool(G, res(1, 1)), true],
-    ['an allocation stored off the grid', { ...sound, allocations: new Map([[I('x'), res(0.1, 1)]]) }, false],
-    ['a reservation stored off the grid', { ...sound, reservations: new Map([[reservationId('r'), reservation('r', res(1, 0.3))]]) }, false],
-    ['a capacity off the grid', { ...sound, capacity: res(1.0001, 1) }, false],
-    ['a total above 2^42 (sums could round)', { ...sound, allocations: new Map(['w', 'x', 'y', 'z', 'v'].map((k) => [I(k), res(2 ** 40, 0)])) }, false],
-  ])('%s', (_name, p, exact) => {
-    expect(hasExactLedger(p)).toBe(exact);
+describe('setAllocations on pools an older version may have stored', () => {
+  const stored = (capacity: Resources, allocations: readonly (readonly [string, Resources])[]): ResourcePool => ({
+    ...createPool(G, res(0, 0)),
+    capacity,
+    allocations: new Map(allocations.map(([k, v]) => [I(k), v])),
+    version: 3,
+  });
+  // 8 × 2^40 + 2/1024: past 2^43, where a floating-point sum rounds each 1/1024 away.
+  const huge = stored(res(2 ** 40, 8), [
+    ...['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h'].map((k) => [k, res(2 ** 40, 0)] as const),
+    ['x', res(1 / 1024, 0)],
+    ['y', res(1 / 1024, 0)],
+  ]);
+  // Ten allocations of 0.1 (off the grid) are 1 + 5.6e-17: over a capacity of 1, though a floating-point sum in ledger order says 0.9999999999999999.
+  const tenths = stored(
+    res(1, 1),
+    ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h', 'i', 'j'].map((k) => [k, res(0.1, 0)] as const),
+  );
+  const withNaN = stored(res(8, 8), [
+    ['a', res(Number.NaN, 1)],
+    ['b', res(1, 1)],
+  ]);
+  const withInfinity = stored(res(8, 8), [
+    ['a', res(Infinity, 1)],
+    ['b', res(1, 1)],
+  ]);
+  const offGridCapacity = stored(res(7.3, 20.01), [['a', res(7, 1)]]);
+
+  it.each<[string, ResourcePool, [string, Resources][], 'keep' | 'fill', Partial<AllocationOutcome>[]]>([
+    [
+      'past 2^43 the total is exact: the shortfall keeps the 1/1024 a floating-point sum drops',
+      huge,
+      [['x', res(0, 0)]],
+      'keep',
+      [{ kind: 'refused', shortfall: res(7 * 2 ** 40 + 1 / 1024, 0) }],
+    ],
+    [
+      'off the grid the total is exact: ten 0.1 are over a capacity of 1',
+      tenths,
+      [['k', res(0, 0)]],
+      'keep',
+      [{ kind: 'refused', shortfall: res(5.551115123125783e-17, 0) }],
+    ],
+    [
+      'off the grid, taking one 0.1 out brings the rest (0.9 + 5e-17) within it',
+      tenths,
+      [
+        ['j', res(0, 0)],
+        ['k', res(0.05, 0)],
+      ],
+      'keep',
+      [{ kind: 'allocated' }, { kind: 'allocated', allocation: res(52 / 1024, 0) }],
+    ],
+    [
+      'a NaN stored allocation: a change beside it cannot be evaluated and is refused; replacing it is decided on the rest',
+      withNaN,
+      [
+        ['b', res(2, 1)],
+        ['a', res(1, 1)],
+        ['b', res(2, 1)],
+      ],
+      'keep',
+      [{ kind: 'refused', shortfall: res(Number.NaN, 0) }, { kind: 'allocated' }, { kind: 'allocated' }],
+    ],
+    [
+      'an infinite stored allocation: nothing is free beside it, so a raise is filled at what it holds; replacing it is decided on the rest',
+      withInfinity,
+      [
+        ['b', res(2, 1)],
+        ['a', res(1, 1)],
+      ],
+      'fill',
+      [{ kind: 'filled', allocation: res(1, 1), shortfall: res(1, 0) }, { kind: 'allocated' }],
+    ],
+    [
+      'a capacity off the grid: what fits is rounded UP onto the grid, so even the fill may not fit',
+      offGridCapacity,
+      [['b', res(0.3, 0)]],
+      'fill',
+      [{ kind: 'refused', shortfall: res(0.0007812500000001776, 0) }],
+    ],
+  ])('%s', (_name, pool, requests, onRefused, expected) => {
+    const out = setAllocations(
+      pool,
+      requests.map(([id, amount]) => ({ instanceId: I(id), amount })),
+      onRefused,
+    );
+    expect(out.outcomes).toHaveLength(expected.length);
+    expected.forEach((e, i) => expect(out.outcomes[i]).toMatchObject(e));
+    // The same, one call at a time.
+    let one = pool;
+    for (const [id, amount] of requests) {
+      const single = setAllocation(one, I(id), amount);
+      if (single.kind === 'allocated') one = single.pool;
+    }
+    if (onRefused === 'keep') expect(snapshot(out.pool)).toEqual(snapshot(one));
+  });
+
+  it('the committed total is exact, rounded once: ten 0.1 commit 1 (the nearest double), and are still over it', () => {
+    expect(committedResources(tenths).vcpu).toBe(1);
+    expect(poolInvariantViolations(tenths).join('\n')).toContain('over-committed on vcpu by 5.551115123125783e-17');
+    expect(committedResources(huge).vcpu).toBe(2 ** 43 + 2 / 1024);
   });
 });
 
@@ -637,59 +782,192 @@ describe('removeAllocations / lowerAllocations', () => {
   });
 });
 
-describe('batches: property, the same pool and outcomes as one call at a time', () => {
+describe('batches: properties', () => {
   const batchIds = ['a', 'b', 'c', 'd', 'e', 'f'];
-  // Mostly on the grid (the fast path), sometimes off it, huge (totals past 2^42) or invalid (the same error must be thrown).
+  // Mostly on the grid, sometimes off it, huge (totals past 2^43) or invalid (the same error must be thrown).
   const anyAmountArb: fc.Arbitrary<Resources> = fc.oneof(
     { weight: 8, arbitrary: vecArb.map(fromVec) },
     { weight: 2, arbitrary: amountArb },
     { weight: 1, arbitrary: fc.constantFrom(res(2 ** 40, 1), res(2 ** 40 - 1 / 1024, 2 ** 39)) },
     { weight: 1, arbitrary: fc.constantFrom(res(Number.NaN, 1), res(1, -1), res(2 ** 41, 0)) },
   );
-  // A stored pool as any version may have left it: not necessarily sound (over-committed, off the grid).
-  const storedArb = fc.record({
-    capacity: fc.oneof({ weight: 6, arbitrary: vecArb.map(fromVec) }, { weight: 1, arbitrary: fc.constantFrom(res(2 ** 40, 2 ** 40), res(7.3, 20.01)) }),
-    allocations: fc.array(
-      fc.tuple(
-        fc.constantFrom(...batchIds),
-        fc.oneof({ weight: 6, arbitrary: vecArb.map(fromVec) }, { weight: 1, arbitrary: fc.constantFrom(res(0.1, 0.2), res(2 ** 40, 3)) }),
+  // A stored pool as any version may have left it: not necessarily sound (over-committed, off the grid, huge).
+  const storedArb: fc.Arbitrary<ResourcePool> = fc
+    .record({
+      capacity: fc.oneof({ weight: 6, arbitrary: vecArb.map(fromVec) }, { weight: 1, arbitrary: fc.constantFrom(res(2 ** 40, 2 ** 40), res(7.3, 20.01)) }),
+      allocations: fc.array(
+        fc.tuple(
+          fc.constantFrom(...batchIds),
+          fc.oneof({ weight: 6, arbitrary: vecArb.map(fromVec) }, { weight: 1, arbitrary: fc.constantFrom(res(0.1, 0.2), res(2 ** 40, 3)) }),
+        ),
+        { maxLength: 6 },
       ),
-      { maxLength: 6 },
-    ),
-    reserved: fc.option(vecArb.map(fromVec), { nil: undefined }),
-  });
-  const toPool = (s: { capacity: Resources; allocations: [string, Resources][]; reserved: Resources | undefined }): ResourcePool => ({
-    ...createPool(G, res(0, 0)),
-    capacity: s.capacity,
-    allocations: new Map(s.allocations.map(([k, v]) => [I(k), v])),
-    reservations: s.reserved === undefined ? new Map() : new Map([[reservationId('r'), reservation('r', s.reserved)]]),
-    version: 3,
-  });
+      reserved: fc.option(vecArb.map(fromVec), { nil: undefined }),
+    })
+    .map((s) => ({
+      ...createPool(G, res(0, 0)),
+      capacity: s.capacity,
+      allocations: new Map(s.allocations.map(([k, v]) => [I(k), v])),
+      reservations: s.reserved === undefined ? new Map() : new Map([[reservationId('r'), reservation('r', s.reserved)]]),
+      version: 3,
+    }));
+  // A pool as this version writes it: built through the pool's own functions.
+  const soundArb: fc.Arbitrary<ResourcePool> = fc
+    .tuple(
+      vecArb.map(fromVec),
+      fc.array(fc.tuple(fc.constantFrom(...batchIds), vecArb.map(fromVec)), { maxLength: 6 }),
+      fc.option(vecArb.map(fromVec), { nil: undefined }),
+    )
+    .map(([capacity, allocations, held]) => {
+      let pool = createPool(G, capacity);
+      for (const [id, a] of allocations) {
+        const r = setAllocation(pool, I(id), a);
+        if (r.kind === 'allocated') pool = r.pool;
+      }
+      const r = held === undefined ? undefined : tryReserve(pool, reservation('r', held), T0);
+      return r?.kind === 'reserved' ? r.pool : pool;
+    });
+  const requestsArb = (amount: fc.Arbitrary<Resources>): fc.Arbitrary<AllocationRequest[]> =>
+    fc.array(fc.record({ instanceId: fc.constantFrom(...batchIds).map(I), amount }), { maxLength: 10 });
+  const modeArb = fc.constantFrom('keep' as const, 'fill' as const);
 
-  it('setAllocations (keep and fill), lowerAllocations and removeAllocations', () => {
-    let exactRuns = 0;
-    let runs = 0;
+  it('keep: the pool and each outcome are those of setAllocation called once per request, in order (errors included)', () => {
     fc.assert(
-      fc.property(
-        storedArb,
-        fc.array(fc.record({ id: fc.constantFrom(...batchIds), amount: anyAmountArb }), { maxLength: 10 }),
-        fc.constantFrom('keep' as const, 'fill' as const),
-        (stored, reqs, onRefused) => {
-          const pool = toPool(stored);
-          runs += 1;
-          if (hasExactLedger(pool)) exactRuns += 1;
-          const requests = reqs.map((r) => ({ instanceId: I(r.id), amount: r.amount }));
-          expect(observe(() => setAllocations(pool, requests, onRefused))).toEqual(observe(() => setOneByOne(pool, requests, onRefused)));
-          const lowerings = requests.map((r) => [r.instanceId, r.amount] as const);
-          expect(observe(() => lowerAllocations(pool, lowerings))).toEqual(observe(() => lowerings.reduce((p, [id, r]) => lowerAllocation(p, id, r), pool)));
-          const gone = requests.map((r) => r.instanceId);
-          expect(observe(() => removeAllocations(pool, gone))).toEqual(observe(() => gone.reduce(removeAllocation, pool)));
-        },
-      ),
+      fc.property(storedArb, requestsArb(anyAmountArb), (pool, requests) => {
+        const oneByOne = attempt(() =>
+          requests.reduce<{ pool: ResourcePool; outcomes: AllocationOutcome[] }>(
+            (acc, { instanceId: id, amount }) => {
+              const single = setAllocation(acc.pool, id, amount);
+              if (single.kind === 'refused')
+                return { ...acc, outcomes: [...acc.outcomes, { kind: 'refused', instanceId: id, shortfall: single.shortfall, reason: single.reason }] };
+              return {
+                pool: single.pool,
+                outcomes: [...acc.outcomes, { kind: 'allocated', instanceId: id, allocation: single.pool.allocations.get(id) ?? ZERO_RESOURCES }],
+              };
+            },
+            { pool, outcomes: [] },
+          ),
+        );
+        const batch = attempt(() => setAllocations(pool, requests));
+        if ('threw' in oneByOne) expect(batch).toEqual(oneByOne);
+        else if ('threw' in batch) expect.fail(`the batch threw ${batch.threw}; one call at a time did not`);
+        else {
+          expect(snapshot(batch.value.pool)).toEqual(snapshot(oneByOne.value.pool));
+          expect(batch.value.outcomes).toEqual(oneByOne.value.outcomes);
+        }
+      }),
       { numRuns: 400 },
     );
-    // Both paths were exercised: the incremental one on most pools, the one-by-one fallback on some.
-    expect(exactRuns).toBeGreaterThan(runs / 2);
-    expect(exactRuns).toBeLessThan(runs);
+  });
+
+  it('each request is decided on the pool the requests before it left: allocated as setAllocation would, refused without a change, filled at min(asked, current + free)', () => {
+    fc.assert(
+      fc.property(fc.oneof(storedArb, soundArb), requestsArb(anyAmountArb), modeArb, (pool, requests, onRefused) => {
+        const whole = attempt(() => setAllocations(pool, requests, onRefused));
+        for (let k = 0; k < requests.length; k++) {
+          const request = requests[k];
+          if (request === undefined) break;
+          const before = setAllocations(pool, requests.slice(0, k), onRefused);
+          const after = attempt(() => setAllocations(pool, requests.slice(0, k + 1), onRefused));
+          // A left fold: the first k outcomes do not depend on what comes after them.
+          if ('value' in whole && 'value' in after) expect(after.value.outcomes).toEqual(whole.value.outcomes.slice(0, k + 1));
+          const single = attempt(() => setAllocation(before.pool, request.instanceId, request.amount));
+          if ('threw' in single) {
+            expect(after).toEqual(single);
+            break;
+          }
+          if ('threw' in after) {
+            // Only the fill can throw where the request itself did not: it is validated as any amount is.
+            expect(onRefused).toBe('fill');
+            expect(after.threw).toMatch(`allocation of ${request.instanceId}`);
+            break;
+          }
+          const o = after.value.outcomes[k];
+          if (o?.kind === 'allocated') {
+            expect(single.value.kind).toBe('allocated');
+            expect(snapshot(after.value.pool)).toEqual(snapshot(single.value.kind === 'allocated' ? single.value.pool : before.pool));
+            expect(o.allocation).toEqual(after.value.pool.allocations.get(request.instanceId));
+            continue;
+          }
+          expect(single.value.kind).toBe('refused');
+          const current = before.pool.allocations.get(request.instanceId) ?? ZERO_RESOURCES;
+          const free = availableResources(before.pool);
+          const wanted = checkPoolResources(request.amount, 'asked', 'up');
+          const fits = res(...(DIMENSIONS.map((d) => Math.min(wanted[d], current[d] + free[d])) as Vec));
+          if (o?.kind === 'refused') {
+            expect(snapshot(after.value.pool)).toEqual(snapshot(before.pool));
+            // Refused as asked and, with fill, at what fits too: the reason is that of the last attempt.
+            const last = onRefused === 'keep' ? single.value : setAllocation(before.pool, request.instanceId, fits);
+            expect(last).toMatchObject({ kind: 'refused', shortfall: o.shortfall, reason: o.reason });
+            continue;
+          }
+          expect(o?.kind).toBe('filled');
+          if (o?.kind !== 'filled') return;
+          expect(o.wanted).toEqual(wanted);
+          expect(o.allocation).toEqual(fits);
+          for (const d of DIMENSIONS) expect(o.shortfall[d]).toBe(o.wanted[d] - o.allocation[d]);
+          const filled = setAllocation(before.pool, request.instanceId, o.allocation);
+          expect(filled.kind).toBe('allocated');
+          if (filled.kind === 'allocated') expect(snapshot(after.value.pool)).toEqual(snapshot(filled.pool));
+        }
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('from a sound pool: never over-committed, every invariant holds, and a fill is never refused and leaves the short dimensions full', () => {
+    fc.assert(
+      fc.property(soundArb, requestsArb(amountArb), modeArb, (pool, requests, onRefused) => {
+        expect(poolInvariantViolations(pool)).toEqual([]);
+        const out = setAllocations(pool, requests, onRefused);
+        expect(poolInvariantViolations(out.pool)).toEqual([]);
+        for (const d of DIMENSIONS) expect(committedResources(out.pool)[d]).toBeLessThanOrEqual(out.pool.capacity[d]);
+        if (onRefused === 'keep') return;
+        expect(out.outcomes.filter((o) => o.kind === 'refused')).toEqual([]);
+        out.outcomes.forEach((o, k) => {
+          if (o.kind !== 'filled') return;
+          const then = setAllocations(pool, requests.slice(0, k + 1), 'fill').pool;
+          for (const d of DIMENSIONS) {
+            expect(o.allocation[d]).toBeLessThanOrEqual(o.wanted[d]);
+            if (o.shortfall[d] > 0) expect(availableResources(then)[d]).toBe(0);
+          }
+        });
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('committed, free and over-commitment do not depend on the order of the ledger (they are exact), on any stored pool', () => {
+    fc.assert(
+      fc.property(storedArb, (pool) => {
+        const reversed = { ...pool, allocations: new Map([...pool.allocations].reverse()) };
+        expect(committedResources(reversed)).toEqual(committedResources(pool));
+        expect(availableResources(reversed)).toEqual(availableResources(pool));
+        expect(overCommitment(reversed)).toEqual(overCommitment(pool));
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('lowerAllocations and removeAllocations: the pool of lowering or removing one instance at a time, in order (errors included)', () => {
+    fc.assert(
+      fc.property(storedArb, requestsArb(anyAmountArb), (pool, requests) => {
+        const lowerings = requests.map((r) => [r.instanceId, r.amount] as const);
+        const lowered = (f: () => ResourcePool) => {
+          const a = attempt(f);
+          return 'value' in a ? snapshot(a.value) : a;
+        };
+        expect(lowered(() => lowerAllocations(pool, lowerings))).toEqual(lowered(() => lowerings.reduce((p, [id, r]) => lowerAllocation(p, id, r), pool)));
+        const gone = requests.map((r) => r.instanceId);
+        expect(snapshot(removeAllocations(pool, gone))).toEqual(snapshot(gone.reduce(removeAllocation, pool)));
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('the stored pools cover what this version would not write: off the grid, over-committed', () => {
+    const pools = fc.sample(storedArb, 400);
+    expect(pools.filter((p) => poolInvariantViolations(p).some((v) => v.includes('grid'))).length).toBeGreaterThan(20);
+    expect(pools.filter((p) => poolInvariantViolations(p).some((v) => v.includes('over-committed'))).length).toBeGreaterThan(20);
   });
 });
