@@ -21,8 +21,11 @@ export interface PipelineInput {
   readonly load: LoadFleetOptions;
   /** Ends the event on what was loaded, before anything is planned or marked (e.g. a group spotwise does not manage). */
   readonly check?: (loaded: LoadedFleet) => HandlerResult | undefined;
-  /** The decision, on the loaded snapshot: pure (lambda/core). */
-  readonly plan: (fleet: FleetView) => Plan;
+  /**
+   * The decision, on the loaded snapshot: pure (lambda/core). The profiler's is asynchronous: it reads metrics and
+   * prices and stores what it learns (profiles, forecasts: learned in dry-run too) before its core plans the tick.
+   */
+  readonly plan: (fleet: FleetView, loaded: LoadedFleet) => Plan | Promise<Plan>;
   /**
    * Mark the event processed between planning and the first effect: a failed read before it is retried by Lambda with
    * nothing done; after it, a redelivery must not act twice. False for decisions that are not events (a retry pass).
@@ -47,8 +50,8 @@ export type PipelineOutcome =
  * The steps every entry point shares after it has accepted an event and resolved what it is about: load (independent
  * reads in parallel, lambda/app/load-fleet.ts) → plan (the core) → mark the event processed → execute the plan through
  * the ports (or not, in dry-run: enforced once, in the executor) → publish Plan Made and the domain events
- * (lambda/app/run-plan.ts). The notice, coordinator and executor Lambdas run it; `planOnly` is `spotwise plan`'s part
- * of it (load and plan, no mark, no effect).
+ * (lambda/app/run-plan.ts). The four Lambdas run it; `planOnly` is `spotwise plan`'s part of it (load and plan, no
+ * mark, no effect).
  */
 export const runPipeline = async (deps: BaseDeps, input: PipelineInput): Promise<PipelineOutcome> => {
   const { log } = deps.telemetry;
@@ -89,5 +92,5 @@ export const planOnly = async (
   for (const w of loaded.warnings) deps.telemetry.log.warn(w, input.keys);
   const ended = input.check?.(loaded);
   if (ended !== undefined) return { kind: 'ended', result: ended };
-  return { kind: 'planned', loaded, plan: input.plan(loaded.fleet) };
+  return { kind: 'planned', loaded, plan: await input.plan(loaded.fleet, loaded) };
 };

@@ -5,6 +5,8 @@ import {
   type GroupView,
   type InstanceId,
   type ManagedInstance,
+  type Notice,
+  type Plan,
   type PredictionInput,
   type ResourcePool,
   type Resources,
@@ -24,14 +26,14 @@ import { planStandbyReturn } from '../core/staging/plan-standby-return';
 import { calibrateForecast, calibrationCases, calibrationFactors, type CalibrationCase } from '../core/predict/calibrate';
 import type { MetricTarget, MetricsReader } from '../ports/metrics-reader';
 import type { Predictor } from '../ports/predictor';
-import type { PriceReader } from '../ports/price-reader';
+import type { PriceQuote, PriceReader } from '../ports/price-reader';
 import { buildAwsDeps } from '../app/aws-deps';
 import { acceptEvent, instrumented } from '../app/handle-event';
 import { resolveDeps, type BaseDeps, type DepsSource, type HandlerResult } from '../app/handler-deps';
-import { loadFleet, poolCapacity, resolveManagedGroup } from '../app/load-fleet';
-import { effectiveDryRun, relatedGroups } from '../app/managed-groups';
+import { poolCapacity, resolveManagedGroup } from '../app/load-fleet';
+import { effectiveDryRun, relatedGroups, type ManagedGroupSettings } from '../app/managed-groups';
 import { defaultPriceReader, emitCostMetrics, priceFleet } from '../app/profiler-prices';
-import { runPlan } from '../app/run-plan';
+import { runPipeline } from '../app/pipeline';
 import { lazy, type RuntimeSettings } from '../app/runtime';
 
 export interface ProfilerSettings {
@@ -145,85 +147,128 @@ export const makeHandler =
         metrics.metric(MetricName.ignoredEvents, 'Count', 1, { [MetricDimension.noticeKind]: notice.kind });
         return { status: 'ignored', reason: `group ${groupId} is not managed by spotwise`, eventId: notice.eventId };
       }
-      const described = await loadFleet(deps.ports, deps.managed, { groupIds: relatedGroups(deps.managed, groupId), readPoolSignals: true });
-      const priced = await priceFleet({ ...(deps.prices !== undefined ? { prices: deps.prices } : {}), telemetry: deps.telemetry }, described.fleet, now, keys);
-      const loaded = { ...described, fleet: priced.fleet };
-      for (const w of loaded.warnings) log.warn(w, keys);
-      const group = loaded.fleet.groups.find((g) => g.id === groupId);
-      if (group === undefined) return { status: 'ignored', reason: `group ${groupId} could not be described`, eventId: notice.eventId };
-      const { policy } = group;
-      const dryRun = effectiveDryRun(deps.dryRun, policy);
-
-      // 1–3. Every serving instance with a known type is profiled, a batch at a time (see profileInBatches).
-      const serving = group.instances.filter(isServing);
-      const targets: MetricTarget[] = [];
-      for (const i of serving) {
-        const spec = loaded.fleet.catalog.get(i.instanceType);
-        if (spec === undefined) continue;
-        // The agent flag asks for the CWAgent metrics too; where no agent runs they come back missing (never 0).
-        targets.push({ instanceId: i.id, instanceType: i.instanceType, vcpus: spec.resources.vcpu, memoryGiB: spec.resources.memoryGiB, agent: true });
-      }
-      const profiled = await profileInBatches(deps, {
-        group,
-        serving,
-        targets,
-        catalog: loaded.fleet.catalog,
+      /** What the tick's plan step leaves for its metrics. */
+      let tick:
+        | {
+            readonly group: GroupView;
+            readonly pool: ResourcePool;
+            readonly profiled: Profiled;
+            readonly fleet: FleetView;
+            readonly quote: PriceQuote | undefined;
+          }
+        | undefined;
+      const outcome = await runPipeline(deps, {
+        handler: HANDLER,
+        notice,
         now,
         keys,
-        keepProfiles: group.role === 'standby' || policy.throttle?.enabled === true,
+        group: groupId,
+        load: { groupIds: relatedGroups(deps.managed, groupId), readPoolSignals: true },
+        check: (loaded) =>
+          loaded.fleet.groups.some((g) => g.id === groupId)
+            ? undefined
+            : { status: 'ignored', reason: `group ${groupId} could not be described`, eventId: notice.eventId },
+        // A tick is a schedule's, not an event to act on once: a redelivered tick recomputes and writes the same.
+        mark: false,
+        plan: async (described, loaded) => {
+          const priced = await priceFleet({ ...(deps.prices !== undefined ? { prices: deps.prices } : {}), telemetry: deps.telemetry }, described, now, keys);
+          const planned = await planTick(deps, { notice, settings, fleet: priced.fleet, poolsNotStored: loaded.poolsNotStored, now, keys });
+          tick = { ...planned.tick, quote: priced.quote };
+          return planned.plan;
+        },
       });
-      const { forecasts } = profiled;
-
-      // 4. The pool as it stands now: capacity, allocations from the new profiles, expired reservations
-      // gone, replacements holding their victims' reservations — through the pool's admission rules.
-      // The pool's upkeep (core planPoolUpkeep, the same `spotwise plan` prints): refresh, throttles, loans called back.
-      const upkeep = planPoolUpkeep({
-        group,
-        fleet: loaded.fleet,
-        allocations: profiled.allocations,
-        profiles: [...profiled.profiles.values()],
-        forecasts,
-        now,
-        capacity: settings.capacity === undefined ? poolCapacity(settings, group.instances, loaded.fleet.catalog) : settings.capacity,
-        staleAfterMs: deps.profiler.windowMinutes * MINUTE_MS + METRIC_LAG_MS,
-        stored: !loaded.poolsNotStored.includes(groupId),
-      });
-      const { refresh } = upkeep;
-      const { pool } = refresh;
-      reportRefresh(refresh, deps, keys);
-
-      // 5. Stage capacity ahead of interruptions on the refreshed view, and execute.
-      const fleet: FleetView = {
-        ...loaded.fleet,
-        groups: loaded.fleet.groups.map((g) => (g.id === groupId ? { ...g, pool } : g)),
-        forecasts: new Map([...loaded.fleet.forecasts, ...forecasts.map((f) => [f.instanceId, f] as const)]),
-      };
-      const staged = planNoticeResponse(notice, fleet, { now });
-      // A standby group's own tick also returns the members nobody uses any more (from their own data).
-      const standbyReturn = group.role === 'standby' ? planStandbyReturn({ standby: group, fleet, profiles: profiled.profiles, now }) : undefined;
-      for (const k of standbyReturn?.kept ?? []) log.debug('standby member kept', { ...keys, instanceId: k.instanceId, reason: k.reason });
-      // Evictions (policy preemption) are requests for the coordinator, submitted through the plan like every write.
-      for (const e of upkeep.evictions) if (e.kind === 'submit-request') log.info('eviction requested', { ...keys, requestId: e.request.requestId, dryRun });
-      // Replacements that took over a victim's reservation in the refresh carry its profile lineage (restart learning):
-      // the executor lets only those whose hand-over the refresh won inherit (a concurrent launch hook may take one first).
-      const plan = profileTickPlan(upkeep, staged, {
-        ...(standbyReturn !== undefined ? { standbyReturn: standbyReturn.actions } : {}),
-        lineage: refreshLineage(loaded.fleet, group, refresh.handedOver),
-      });
-      const { report } = await runPlan({ handler: HANDLER, notice, plan, dryRun, ports: deps.ports, telemetry: deps.telemetry });
-
-      emitGroupMetrics(deps, group, pool, profiled, fleet);
-      emitCostMetrics(deps.telemetry, group, priced.quote, profiled.queries, keys);
-      return {
-        status: 'planned',
-        eventId: notice.eventId,
-        noticeKind: notice.kind,
-        dryRun,
-        actions: plan.actions.map((a) => a.kind),
-        succeeded: report.succeeded,
-      };
+      if (outcome.kind !== 'ran' || tick === undefined) return outcome.result;
+      emitGroupMetrics(deps, tick.group, tick.pool, tick.profiled, tick.fleet);
+      emitCostMetrics(deps.telemetry, tick.group, tick.quote, tick.profiled.queries, keys);
+      return outcome.result;
     });
   };
+
+/**
+ * One tick's plan on the priced fleet: (1–3) every serving instance with a known type profiled, a batch at a time
+ * (profileInBatches: profiles and forecasts stored as it goes); (4) the pool's upkeep (core planPoolUpkeep, the same
+ * `spotwise plan` prints): refresh, throttles, loans called back, evictions; (5) staging on the refreshed view, and a
+ * standby group's members nobody uses any more returned.
+ */
+const planTick = async (
+  deps: ProfilerDeps,
+  input: {
+    readonly notice: Extract<Notice, { kind: 'profile-tick' }>;
+    readonly settings: ManagedGroupSettings;
+    readonly fleet: FleetView;
+    readonly poolsNotStored: readonly string[];
+    readonly now: number;
+    readonly keys: Record<string, string>;
+  },
+): Promise<{
+  readonly plan: Plan;
+  readonly tick: { readonly group: GroupView; readonly pool: ResourcePool; readonly profiled: Profiled; readonly fleet: FleetView };
+}> => {
+  const { notice, settings, now, keys } = input;
+  const { log } = deps.telemetry;
+  const groupId = notice.groupId;
+  const group = input.fleet.groups.find((g) => g.id === groupId);
+  if (group === undefined) throw new Error(`group ${groupId} left the snapshot it was checked in`);
+  const { policy } = group;
+
+  // 1–3. Every serving instance with a known type is profiled, a batch at a time (see profileInBatches).
+  const serving = group.instances.filter(isServing);
+  const targets: MetricTarget[] = [];
+  for (const i of serving) {
+    const spec = input.fleet.catalog.get(i.instanceType);
+    if (spec === undefined) continue;
+    // The agent flag asks for the CWAgent metrics too; where no agent runs they come back missing (never 0).
+    targets.push({ instanceId: i.id, instanceType: i.instanceType, vcpus: spec.resources.vcpu, memoryGiB: spec.resources.memoryGiB, agent: true });
+  }
+  const profiled = await profileInBatches(deps, {
+    group,
+    serving,
+    targets,
+    catalog: input.fleet.catalog,
+    now,
+    keys,
+    keepProfiles: group.role === 'standby' || policy.throttle?.enabled === true,
+  });
+  const { forecasts } = profiled;
+
+  // 4. The pool as it stands now: capacity, allocations from the new profiles, expired reservations gone,
+  // replacements holding their victims' reservations — through the pool's admission rules.
+  const upkeep = planPoolUpkeep({
+    group,
+    fleet: input.fleet,
+    allocations: profiled.allocations,
+    profiles: [...profiled.profiles.values()],
+    forecasts,
+    now,
+    capacity: settings.capacity === undefined ? poolCapacity(settings, group.instances, input.fleet.catalog) : settings.capacity,
+    staleAfterMs: deps.profiler.windowMinutes * MINUTE_MS + METRIC_LAG_MS,
+    stored: !input.poolsNotStored.includes(groupId),
+  });
+  const { refresh } = upkeep;
+  const { pool } = refresh;
+  reportRefresh(refresh, deps, keys);
+
+  // 5. Stage capacity ahead of interruptions on the refreshed view.
+  const fleet: FleetView = {
+    ...input.fleet,
+    groups: input.fleet.groups.map((g) => (g.id === groupId ? { ...g, pool } : g)),
+    forecasts: new Map([...input.fleet.forecasts, ...forecasts.map((f) => [f.instanceId, f] as const)]),
+  };
+  const staged = planNoticeResponse(notice, fleet, { now });
+  // A standby group's own tick also returns the members nobody uses any more (from their own data).
+  const standbyReturn = group.role === 'standby' ? planStandbyReturn({ standby: group, fleet, profiles: profiled.profiles, now }) : undefined;
+  for (const k of standbyReturn?.kept ?? []) log.debug('standby member kept', { ...keys, instanceId: k.instanceId, reason: k.reason });
+  // Evictions (policy preemption) are requests for the coordinator, submitted through the plan like every write.
+  const dryRun = effectiveDryRun(deps.dryRun, policy);
+  for (const e of upkeep.evictions) if (e.kind === 'submit-request') log.info('eviction requested', { ...keys, requestId: e.request.requestId, dryRun });
+  // Replacements that took over a victim's reservation in the refresh carry its profile lineage (restart learning):
+  // the executor lets only those whose hand-over the refresh won inherit (a concurrent launch hook may take one first).
+  const plan = profileTickPlan(upkeep, staged, {
+    ...(standbyReturn !== undefined ? { standbyReturn: standbyReturn.actions } : {}),
+    lineage: refreshLineage(input.fleet, group, refresh.handedOver),
+  });
+  return { plan, tick: { group, pool, profiled, fleet } };
+};
 
 /** What a tick keeps of its profiling once each batch is released. */
 interface Profiled {
