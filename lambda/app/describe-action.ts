@@ -26,6 +26,8 @@ export const describeAction = (a: Action): string => {
       return `raise desired capacity of ${a.groupId} by ${a.by} (seen at ${a.from}): ${a.reason}`;
     case 'put-warm-pool':
       return `warm pool of ${a.groupId}: min ${a.warmPool.minSize}, max prepared ${a.warmPool.maxGroupPreparedCapacity}, ${a.warmPool.poolState}: ${a.reason}`;
+    case 'open-restart-window':
+      return `open ${a.instanceId}'s ${a.windowMinutes}-minute post-restart window at ${iso(a.restartedAt)} in ${a.groupId}${a.forecastBefore !== undefined ? ` (forecast before: ${formatResources(a.forecastBefore)})` : ''}`;
     case 'refresh-pool':
       return `refresh the pool of ${a.groupId}: capacity ${formatResources(a.capacity)}${a.create ? ' (created)' : ''}, ${a.reason}`;
     case 'return-standby-instance':

@@ -18,6 +18,7 @@ import {
 } from '../ports/state-store';
 import { appendTrail } from './decision-trail';
 import { describeAction } from './describe-action';
+import { openRestartWindowOf } from './restart-window';
 
 /** The ports a plan is executed through. */
 export interface ExecutionPorts {
@@ -76,7 +77,7 @@ const isRecordOnly = (a: Action): boolean => a.kind === 'noop' || a.kind === 'de
  * Actions that change only what spotwise learns (profiles), never the fleet, the ledger or requests: carried
  * out in dry-run too, like the profiles the profiler stores in dry-run, so a dry run learns what a live one would.
  */
-const isLearning = (a: Action): boolean => a.kind === 'inherit-profile' || a.kind === 'record-pool-signal';
+const isLearning = (a: Action): boolean => a.kind === 'inherit-profile' || a.kind === 'record-pool-signal' || a.kind === 'open-restart-window';
 
 const asError = (e: unknown): Error => (e instanceof Error ? e : new Error(String(e)));
 
@@ -84,8 +85,9 @@ const asError = (e: unknown): Error => (e instanceof Error ? e : new Error(Strin
  * Executes a plan's actions in order through the ports — the only place a plan touches the world.
  *
  * - Dry-run: nothing is called; every action is reported skipped ("dry-run"), except those that only change
- *   what spotwise learns (`inherit-profile`: profiles are learned in dry-run too; `record-pool-signal`: a Spot pool's
- *   signal count). A failed signal count is reported in its outcome and does not fail the plan.
+ *   what spotwise learns (`inherit-profile` and `open-restart-window`: profiles are learned in dry-run too;
+ *   `record-pool-signal`: a Spot pool's signal count). A failed signal count or restart window is reported in its
+ *   outcome and does not fail the plan.
  * - Fail closed: when the store refuses a reserve, the disruptive actions that depend on it
  *   (a schedule-interruption naming the reservation, an interrupt-instance of the reserved instance) are
  *   skipped; preparation that only adds capacity (warm pool, desired capacity, lifecycle actions) goes on.
@@ -398,6 +400,13 @@ const perform = async (
       });
       return undefined;
     }
+    case 'open-restart-window':
+      // Learning, not acting: a failed write is reported in the outcome and does not fail (or undo) the plan's moves.
+      try {
+        return await openRestartWindowOf(action, ports.state, ports.clock.now());
+      } catch (error) {
+        return `not recorded: ${asError(error).message}`;
+      }
     case 'record-pool-signal':
       // What the pool's risk is learned from, never what the signal's response needs: a failed count is reported
       // in the outcome, and does not fail the plan (that would undo the reservations the warning just made).

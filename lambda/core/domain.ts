@@ -525,6 +525,23 @@ export type Action =
       readonly reason: string;
     }
   /**
+   * The restart boundary (pending → running) recorded in the instance's profile (DESIGN.md flow 2): its post-restart
+   * window opens, so the profiler's next ticks collect the post-restart curve and close it. An instance without a
+   * profile gets one from `instance` (a replacement, until a hand-over passes its victim's lineage on); one that
+   * inherited a lineage window for this start keeps it. What spotwise learns, not what it does: carried out in dry-run too.
+   */
+  | {
+      readonly kind: 'open-restart-window';
+      readonly groupId: GroupId;
+      readonly instanceId: InstanceId;
+      readonly restartedAt: number;
+      readonly windowMinutes: number;
+      readonly instance: { readonly instanceType: string; readonly vcpus: number; readonly jobType: string };
+      /** The p90 spotwise held for it before the restart (and the model's, before recalibration), when it had one. */
+      readonly forecastBefore?: Resources;
+      readonly modelBefore?: Resources;
+    }
+  /**
    * Raise a group by `by` instances, relative to its desired capacity when Auto Scaling applies it (never an
    * absolute value from a snapshot: concurrent handlers would overwrite each other). `from` is the desired
    * capacity the plan saw, for logs and dry-run.

@@ -8,7 +8,6 @@ import { resolveDeps, type BaseDeps, type DepsSource, type HandlerResult } from 
 import { noticeForecastScope } from '../app/load-fleet';
 import { relatedGroups } from '../app/managed-groups';
 import { runPipeline } from '../app/pipeline';
-import { recordRestartWindows } from '../app/restart-window';
 import { lazy } from '../app/runtime';
 
 export type NoticeDeps = BaseDeps;
@@ -72,10 +71,7 @@ export const makeHandler =
         mark: true,
       });
       if (outcome.kind !== 'ran') return outcome.result;
-      const { loaded, plan, report } = outcome;
-      await recordRestartWindows(plan.events, loaded.fleet, deps.ports.state, notice.at, now).catch((error: unknown) => {
-        log.error('recording the restart window failed', { ...keys, error: (error as Error).message });
-      });
+      const { report } = outcome;
 
       metrics.metric(MetricName.noticesHandled, 'Count', 1, { [MetricDimension.noticeKind]: notice.kind });
       if (report.lastActionAt !== undefined) {

@@ -359,6 +359,45 @@ describe('executePlan', () => {
     });
   });
 
+  describe('open-restart-window: the restart learned in the profile', () => {
+    const opening = (over: Partial<Action & { kind: 'open-restart-window' }> = {}): Action & { kind: 'open-restart-window' } => ({
+      kind: 'open-restart-window',
+      groupId: g,
+      instanceId: od,
+      restartedAt: 900,
+      windowMinutes: 30,
+      instance: { instanceType: 'm5.large', vcpus: 2, jobType: 'web' },
+      forecastBefore: r(1.5, 4),
+      ...over,
+    });
+
+    it('an instance without a profile gets one whose window opens at the restart, with the forecast held before it; in dry-run too', async () => {
+      for (const dryRun of [false, true]) {
+        const { p, ports } = await setup();
+        const report = await executePlan(plan(opening()), ports, { dryRun });
+        expect(report.outcomes).toMatchObject([{ kind: 'done' }]);
+        const [profile] = (await p.stateStore.getProfiles([od])).values();
+        expect(profile).toMatchObject({ instanceId: od, instanceType: 'm5.large', vcpus: 2, jobType: 'web' });
+        expect(profile?.openRestart).toMatchObject({ restartedAt: 900, interruptedAt: 900, forecastBefore: r(1.5, 4) });
+      }
+    });
+
+    it('a second delivery of the same start keeps the window it opened; a failed write is reported and fails nothing', async () => {
+      const { p, ports } = await setup();
+      await executePlan(plan(opening()), ports, { dryRun: false });
+      const again = await executePlan(plan(opening()), ports, { dryRun: false });
+      expect(again.outcomes).toMatchObject([{ kind: 'done', detail: expect.stringMatching(/^kept:/) }]);
+      const other = { ...opening(), instanceId: od2 };
+      p.stateStore.log.failNext('putProfiles', new Error('table unavailable'));
+      const failed = await executePlan(plan(other, desired(3)), ports, { dryRun: false });
+      expect(failed.outcomes).toMatchObject([
+        { kind: 'done', detail: 'not recorded: table unavailable' },
+        { kind: 'done', action: { kind: 'change-desired-capacity' } },
+      ]);
+      expect(failed.succeeded).toBe(true);
+    });
+  });
+
   it('hand-over of a reservation already gone is reported, not an error', async () => {
     const { ports } = await setup();
     const report = await executePlan(plan({ kind: 'hand-over', groupId: g, reservationId: reservationId('gone'), instanceId: od, reason: 'x' }), ports, {

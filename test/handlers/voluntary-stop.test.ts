@@ -113,7 +113,7 @@ describe('stop → modify → start of a running sibling against asynchronous AW
 
     // Running again: its reservation becomes its allocation and it goes back in service.
     const [onRunning] = await passTime(w, 20_000, delivered);
-    expect(onRunning).toMatchObject({ status: 'planned', actions: ['hand-over', 'exit-standby'], succeeded: true });
+    expect(onRunning).toMatchObject({ status: 'planned', actions: ['hand-over', 'exit-standby', 'open-restart-window'], succeeded: true });
     expect(w.ports.cloud.inStandby(SIBLING)).toBe(false);
     expect(w.ports.cloud.group(GROUP)?.desiredCapacity).toBe(5);
 
@@ -196,7 +196,7 @@ describe('a voluntary stop requested of an Auto Scaling member against asynchron
     await passTime(w, 60_000, delivered);
     await w.ports.cloud.startInstances([VICTIM]);
     const [onRunning] = await passTime(w, 20_000, delivered);
-    expect(onRunning).toMatchObject({ status: 'planned', actions: ['hand-over', 'exit-standby'], succeeded: true });
+    expect(onRunning).toMatchObject({ status: 'planned', actions: ['hand-over', 'exit-standby', 'open-restart-window'], succeeded: true });
     expect(w.ports.cloud.inStandby(VICTIM)).toBe(false);
     expect(w.ports.cloud.group(GROUP)?.desiredCapacity).toBe(5);
     expect(w.ports.cloud.healthCheckReplacements).toBe(0);

@@ -134,7 +134,10 @@ export const withLineage = (plan: Plan, fleet: FleetView, restartedAt: number, l
     const l = a.kind === 'hand-over' ? lineageOf(fleet, a, restartedAt, launchGroup) : undefined;
     return l === undefined ? [] : [l];
   });
-  return lineage.length === 0 ? plan : { ...plan, actions: [...plan.actions, ...lineage] };
+  if (lineage.length === 0) return plan;
+  // Before the restart windows the plan opens: an heir's inherited lineage window is the one this start keeps.
+  const windows = plan.actions.filter((a) => a.kind === 'open-restart-window');
+  return { ...plan, actions: [...plan.actions.filter((a) => a.kind !== 'open-restart-window'), ...lineage, ...windows] };
 };
 
 /**

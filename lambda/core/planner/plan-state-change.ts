@@ -3,6 +3,7 @@ import { pendingRetype, stoppedThroughStandby } from '../coordinator/voluntary-s
 import { ignoreNotice } from '../common/ignore-notice';
 import { locateInstance } from '../common/locate-instance';
 import { reservationsFor } from '../common/reservation-terms';
+import { forecastRecord } from '../predict/calibrate';
 
 type StateChange = Extract<Notice, { kind: 'state-change' }>;
 
@@ -53,8 +54,28 @@ export const planStateChange = (notice: StateChange, fleet: FleetView, now: numb
               ]
             : []),
         ];
+  // Last: the restart is learned whatever else the plan does (a learning action, carried out in dry-run too).
+  const spec = fleet.catalog.get(instance.instanceType);
+  // The stored forecast made before the restart is the last one from before the interruption (the profiler forecasts
+  // only serving instances); one made at or after the restart is not that forecast.
+  const stored = fleet.forecasts.get(instance.id);
+  const before = stored?.kind === 'known' && stored.madeAt < notice.at ? forecastRecord(stored) : undefined;
+  const window: Action[] =
+    spec === undefined
+      ? []
+      : [
+          {
+            kind: 'open-restart-window',
+            groupId: group.id,
+            instanceId: instance.id,
+            restartedAt: notice.at,
+            windowMinutes: group.policy.postRestartWindowMinutes,
+            instance: { instanceType: instance.instanceType, vcpus: spec.resources.vcpu, jobType: instance.jobType },
+            ...(before ?? {}),
+          },
+        ];
   return {
-    actions,
+    actions: [...actions, ...window],
     events: [
       {
         kind: 'restart-window-opened',

@@ -138,21 +138,22 @@ describe('planStateChange: the stop → modify → start continues from the stat
       'running after the resize: hand-over, then ExitStandby',
       fleetWith('running', [[RESIZE, { instanceId: 'i-od' }]], 'm5.xlarge'),
       notice('running'),
-      ['hand-over', 'exit-standby'],
+      ['hand-over', 'exit-standby', 'open-restart-window'],
     ],
     [
       'running after a requested stop: hand-over, then ExitStandby',
       fleetWith('running', [['request:q:i-od', { instanceId: 'i-od' }]]),
       notice('running'),
-      ['hand-over', 'exit-standby'],
+      ['hand-over', 'exit-standby', 'open-restart-window'],
     ],
     [
       'running after a Spot stop (no Standby): hand-over only',
       fleetWith('running', [['warning:e:i-od', { instanceId: 'i-od' }]]),
       notice('running'),
-      ['hand-over'],
+      ['hand-over', 'open-restart-window'],
     ],
-    ['running with nothing held: nothing to do', fleetWith('running', []), notice('running'), []],
+    // The restart is learned whatever is held (the window opens in its profile).
+    ['running with nothing held: only its restart window', fleetWith('running', []), notice('running'), ['open-restart-window']],
   ])('%s', (_name, f, n, expected) => {
     const plan = planStateChange(n, f, T0 + MINUTE);
     expect(kinds(plan)).toEqual(expected);

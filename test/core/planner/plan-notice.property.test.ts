@@ -29,6 +29,7 @@ describe('the notice scenarios', () => {
       'heartbeat',
       'interrupt-instance',
       'noop',
+      'open-restart-window',
       'put-warm-pool',
       'record-pool-signal',
       'release',

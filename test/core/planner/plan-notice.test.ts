@@ -703,14 +703,33 @@ describe('planNoticeResponse: state change', () => {
     const f = standardFleet({ primary: { pool: roomyPool('web', { reservations: [own] }) } });
     const plan = planNoticeResponse(stateChange('i-a1', 'running'), f, { now: T0 + 1000 });
     expect(plan.events).toEqual([{ kind: 'restart-window-opened', at: T0 + 1000, groupId: 'web', instanceId: 'i-a1', closesAt: T0 + WINDOW }]);
-    expect(plan.actions).toEqual([expect.objectContaining({ kind: 'hand-over', reservationId: 'warning:evt-i-a1:i-a1', instanceId: 'i-a1' })]);
+    expect(plan.actions).toEqual([
+      expect.objectContaining({ kind: 'hand-over', reservationId: 'warning:evt-i-a1:i-a1', instanceId: 'i-a1' }),
+      // Last: the window is recorded in its profile, with the p90 held for it before the restart (made 5 minutes before).
+      {
+        kind: 'open-restart-window',
+        groupId: 'web',
+        instanceId: 'i-a1',
+        restartedAt: T0,
+        windowMinutes: 30,
+        instance: { instanceType: 'm5.large', vcpus: 2, jobType: 'web' },
+        forecastBefore: res({ vcpu: 1.5, memoryGiB: 6, networkMbps: 200, diskIops: 500 }),
+      },
+    ]);
+  });
+
+  it('a forecast made at or after the restart is not the one held before it: the window opens without one', () => {
+    const f = standardFleet({ forecasts: [{ ...forecast('i-a1', { vcpu: 1 }), madeAt: T0 }] });
+    const [window] = planNoticeResponse(stateChange('i-a1', 'running'), f, { now: T0 + 1000 }).actions;
+    expect(window).toMatchObject({ kind: 'open-restart-window', instanceId: 'i-a1' });
+    expect(window).not.toHaveProperty('forecastBefore');
   });
 
   it('does not hand over a reservation made after the restart boundary (it is for an interruption still to come)', () => {
     const future = reservation('request:r1:i-a1', { instanceId: 'i-a1', createdAt: T0 + MINUTE });
     const f = standardFleet({ primary: { pool: roomyPool('web', { reservations: [future] }) } });
     const plan = planNoticeResponse(stateChange('i-a1', 'running'), f, { now: T0 + 2 * MINUTE });
-    expect(plan.actions).toEqual([]);
+    expect(plan.actions.map((a) => a.kind)).toEqual(['open-restart-window']);
     expect(plan.events.map((e) => e.kind)).toEqual(['restart-window-opened']);
   });
 
