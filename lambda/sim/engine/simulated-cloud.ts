@@ -2,7 +2,8 @@ import type { GroupId, InstanceCatalog, InstanceId, ManagedInstance, WarmPoolVie
 import type { CapacityGateway, GroupDescription, WarmPoolDescription } from '../../ports/capacity-gateway';
 import type { InstanceFilter, InstanceGateway } from '../../ports/instance-gateway';
 import { InMemoryCloudError } from '../memory';
-import type { SimWorld, StrategyHooks } from './sim-world';
+import type { StrategyHooks } from './sim-types';
+import type { SimWorld } from './sim-world';
 
 type Bucket = 'launch' | 'mutating' | 'describe';
 
