@@ -127,7 +127,6 @@ export class SimWorld {
   /** The instance type each group launches (the first of its mixed types; the standby's launch template). */
   readonly launchTypes: ReadonlyMap<GroupId, readonly string[]>;
   private readonly nextOrdinal = new Map<GroupId, number>();
-  private readonly byId = new Map<InstanceId, ManagedInstance>();
   private current: number;
   /** Lifecycle hooks on the managed groups (the same for every strategy, see run-strategy.ts). */
   lifecycleHooks?: LifecycleHookSettings;
@@ -178,9 +177,7 @@ export class SimWorld {
     this.standbyOf = new Map(sample.fleet.groups.flatMap((g) => (g.standbyGroupId ? [[g.id, g.standbyGroupId] as const] : [])));
     this.standbyGroups = new Set(sample.fleet.groups.filter((g) => g.role === 'standby').map((g) => g.id));
     this.launchTypes = new Map(sample.fleet.groups.map((g) => [g.id, [...new Set(g.instances.map((i) => i.instanceType))].sort()]));
-    for (const i of this.cloud.allInstances()) {
-      const { tags: _tags, ...managed } = i;
-      this.byId.set(i.id, managed);
+    for (const i of this.cloud.instanceViews()) {
       this.meta.set(i.id, {
         id: i.id,
         groupId: i.groupId,
@@ -325,46 +322,37 @@ export class SimWorld {
 
   // ------------------------------------------------------------------ instance state
 
+  /** An instance as the cloud holds it (the one record of its state: the world keeps no copy). */
   instance(id: InstanceId): ManagedInstance | undefined {
-    return this.byId.get(id);
+    return this.cloud.instanceView(id);
   }
 
   instances(): ManagedInstance[] {
-    return [...this.byId.values()];
-  }
-
-  /** Re-reads an instance from the cloud fake after a port call changed it. */
-  refresh(id: InstanceId): ManagedInstance | undefined {
-    const i = this.cloud.instance(id);
-    if (i === undefined) return undefined;
-    const { tags: _tags, ...managed } = i;
-    this.byId.set(id, managed);
-    return managed;
+    return [...this.cloud.instanceViews()];
   }
 
   spec(id: InstanceId): InstanceTypeSpec {
-    const i = this.byId.get(id);
+    const i = this.cloud.instanceView(id);
     if (i === undefined) throw new Error(`simulator: unknown instance ${id}`);
     return lookupInstanceType(this.catalog, i.instanceType);
   }
 
   isAlive(id: InstanceId): boolean {
-    const s = this.byId.get(id)?.state;
+    const s = this.cloud.instanceView(id)?.state;
     return s !== undefined && s !== 'terminated' && s !== 'shutting-down';
   }
 
   isServing(id: InstanceId): boolean {
-    const i = this.byId.get(id);
+    const i = this.cloud.instanceView(id);
     const m = this.meta.get(id);
     return i !== undefined && i.state === 'running' && !i.warm && m?.readyAt !== undefined && m.readyAt <= this.current;
   }
 
   /** Changes an instance's state in the cloud fake and tells the strategy (EC2 state-change notification). */
   setState(id: InstanceId, state: InstanceState, hooks: StrategyHooks): void {
-    const before = this.byId.get(id)?.state;
+    const before = this.cloud.instanceView(id)?.state;
     if (before === undefined || before === state) return;
     this.cloud.setInstanceState(id, state);
-    this.refresh(id);
     const m = this.meta.get(id);
     // stopping → stopped is one stretch out of service for the health check.
     if (m && !(before === 'stopping' && state === 'stopped')) m.stateSince = this.current;
@@ -389,7 +377,7 @@ export class SimWorld {
 
   /** A scheduled state change is due (stopping → stopped, shutting-down → terminated). */
   reachState(id: InstanceId, state: 'stopped' | 'terminated', hooks: StrategyHooks): void {
-    const i = this.byId.get(id);
+    const i = this.cloud.instanceView(id);
     if (i === undefined) return;
     if (state === 'stopped' && i.state !== 'stopping') return;
     if (state === 'terminated' && i.state !== 'shutting-down') return;
@@ -417,7 +405,6 @@ export class SimWorld {
       jobType: this.sample.workloads.find((w) => w.groupId === groupId)?.jobType ?? 'standby',
       tags: { 'spotwise:managed': 'true', 'aws:autoscaling:groupName': groupId },
     });
-    this.refresh(id);
     this.meta.set(id, { id, groupId, draining: false, replacementLaunched: false, voluntary: false, stateSince: this.current });
     return id;
   }
@@ -456,7 +443,7 @@ export class SimWorld {
   /** In-service members as Auto Scaling counts them: reclaimed ones until the health check notices. */
   inServiceCount(groupId: GroupId): number {
     let n = 0;
-    for (const i of this.byId.values()) {
+    for (const i of this.cloud.instanceViews()) {
       if (i.groupId !== groupId || i.warm) continue;
       const m = this.meta.get(i.id);
       if (m?.detached || m?.standby) continue;
@@ -496,7 +483,7 @@ export class SimWorld {
    */
   private healthCheck(hooks: StrategyHooks): void {
     const period = this.params.timings.asgDetectionSeconds * 1000;
-    for (const i of this.byId.values()) {
+    for (const i of this.cloud.instanceViews()) {
       if (i.warm || !(i.state === 'stopping' || i.state === 'stopped')) continue;
       const m = this.meta.get(i.id);
       if (m === undefined || m.standby || m.detached || this.current - m.stateSince < period) continue;
@@ -525,7 +512,6 @@ export class SimWorld {
       const at = this.buckets.launch.take(this.current);
       const wasRunning = warm.state === 'running';
       this.cloud.setWarm(warm.id, false);
-      this.refresh(warm.id);
       this.setState(warm.id, 'pending', hooks);
       const readyAt = at + (wasRunning ? this.params.timings.warmRunningSeconds : this.params.timings.warmStoppedSeconds) * 1000;
       this.scheduleReady(warm.id, readyAt);
@@ -567,11 +553,10 @@ export class SimWorld {
 
   /** Takes one member out of service: back into the warm pool, stopped (reuse on scale-in), or terminated. */
   private scaleInInstance(id: InstanceId, reuse: boolean, hooks: StrategyHooks): void {
-    const i = this.byId.get(id);
+    const i = this.cloud.instanceView(id);
     if (i === undefined) return;
     if (reuse && i.lifecycle === 'on-demand') {
       this.cloud.setWarm(id, true);
-      this.refresh(id);
       const m = this.meta.get(id);
       if (m) m.readyAt = undefined;
       this.beginStop(id, false, hooks);
@@ -834,7 +819,7 @@ export class SimWorld {
     const g = this.cloud.group(m.groupId);
     if (g === undefined) return false;
     let members = 0;
-    for (const i of this.byId.values()) {
+    for (const i of this.cloud.instanceViews()) {
       const o = this.meta.get(i.id);
       if (i.groupId === g.id && !i.warm && this.isAlive(i.id) && !o?.detached && !o?.standby) members += 1;
     }
@@ -863,7 +848,7 @@ export class SimWorld {
 
   /** Voluntary disruption bookkeeping: counts a budget violation when the group's budget had no room. */
   recordVoluntaryDisruption(id: InstanceId): void {
-    const i = this.byId.get(id);
+    const i = this.cloud.instanceView(id);
     const m = this.meta.get(id);
     if (i === undefined || m === undefined || m.voluntary) return;
     const policy = this.policies.get(i.groupId);
@@ -927,7 +912,7 @@ export class SimWorld {
 
   /** A pending instance became ready (running, application up) at `at`. */
   markReady(id: InstanceId, at: number, hooks: StrategyHooks): void {
-    const i = this.byId.get(id);
+    const i = this.cloud.instanceView(id);
     const m = this.meta.get(id);
     if (i === undefined || m === undefined || i.state !== 'pending') {
       this.pendingReady.delete(id);
@@ -941,7 +926,7 @@ export class SimWorld {
     }
     this.pendingReady.delete(id);
     this.setState(id, 'running', hooks);
-    if (!this.byId.get(id)?.warm) m.readyAt = at;
+    if (!this.cloud.instanceView(id)?.warm) m.readyAt = at;
   }
 
   placeWorkloads(hooks: StrategyHooks): void {
@@ -985,9 +970,8 @@ export class SimWorld {
 
   /** Sets an instance's `spotwise:priority` tag (and the world's view of it). */
   private tagPriority(id: InstanceId, priority: number): void {
-    if (!this.byId.has(id)) return;
+    if (this.cloud.instanceView(id) === undefined) return;
     this.cloud.setPriority(id, priority);
-    this.refresh(id);
   }
 
   /**
@@ -1021,7 +1005,8 @@ export class SimWorld {
     }
     if (w.priority !== undefined) {
       // The job's priority tag moves with it: the old host (if it stays) is back at its group's priority.
-      if (old !== undefined && this.byId.has(old)) this.tagPriority(old, this.policies.get(this.byId.get(old)!.groupId)?.priority ?? 50);
+      const oldGroup = old === undefined ? undefined : this.instance(old)?.groupId;
+      if (old !== undefined && oldGroup !== undefined) this.tagPriority(old, this.policies.get(oldGroup)?.priority ?? 50);
       this.tagPriority(next, w.priority);
     }
     w.host = next;
@@ -1143,7 +1128,7 @@ export class SimWorld {
     this.totals.demandVcpuMinutes += demandV * stepMin;
     this.totals.servedVcpuMinutes += servedV * stepMin;
     let cost = 0;
-    for (const i of this.byId.values()) {
+    for (const i of this.cloud.instanceViews()) {
       if (i.state === 'terminated' || i.state === 'shutting-down' || i.state === 'pending') {
         // EC2 bills neither pending nor shutting-down nor terminated instances (EC2 User Guide, "Instance state" table).
         continue;

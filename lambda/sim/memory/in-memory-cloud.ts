@@ -242,6 +242,19 @@ export class InMemoryCloud implements InstanceGateway, CapacityGateway {
     return g === undefined ? undefined : structuredClone(g);
   }
 
+  /**
+   * The stored record of an instance, not a copy, for a caller that reads often (the simulator, every step). Records
+   * are replaced, never changed, by every write: a record a caller holds stays as it was when read.
+   */
+  instanceView(id: InstanceId): CloudInstance | undefined {
+    return this.instances.get(id);
+  }
+
+  /** The stored records of every instance (see instanceView), oldest first, as a live iterator: it sees writes made while it runs. */
+  instanceViews(): IterableIterator<CloudInstance> {
+    return this.instances.values();
+  }
+
   allInstances(): CloudInstance[] {
     return [...this.instances.values()].map((i) => ({ ...i, tags: { ...i.tags } }));
   }
