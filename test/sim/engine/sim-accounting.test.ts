@@ -278,4 +278,13 @@ describe('SimAccounting in the world', () => {
     expect(world.totals.costUsd - before).toBeCloseTo(expected - (setup.sample.fleet.catalog.get(running[0]!.instanceType)!.spotHourlyUsd ?? 0) * step, 12);
     expect(world.totals.allOnDemandCostUsd).toBeGreaterThan(world.totals.spotCostUsd);
   });
+
+  it('detects an instance claimed by two workloads', () => {
+    const { world } = newWorld(setup);
+    world.checkInvariants();
+    world.workloads[1]!.host = world.workloads[0]!.host;
+    expect(() => world.checkInvariants()).toThrow(/claimed by workloads/);
+    world.workloads[1]!.host = instanceId('i-0ffffffffffffffff');
+    expect(() => world.checkInvariants()).toThrow();
+  });
 });

@@ -2,9 +2,10 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type { InstanceId } from '../../../lambda/core/domain';
 import { BUNDLED_DATA_DIR } from '../../../lambda/sim/bundled-data';
 import type { SimWorld } from '../../../lambda/sim/engine/sim-world';
+import { InstanceNotStoppedError } from '../../../lambda/sim/memory';
 import { GROUP_IDS } from '../../../lambda/sim/sample-fleet';
 import { loadTraces, type TraceSeries } from '../../../lambda/data/traces/load-traces';
-import { newWorld, noHooks, quiet, runningStandbyMember } from './world-fixtures';
+import { advance, newWorld, noHooks, quiet, runningStandbyMember } from './world-fixtures';
 
 let traces: TraceSeries[];
 beforeAll(() => {
@@ -75,5 +76,66 @@ describe('SimulatedCloud: one record of instance state, changed in time', () => 
     await world.drain();
     expect(world.instance(victim)?.state).toBe('terminated');
     expect(states).toEqual(['terminated']);
+  });
+});
+
+describe('SimulatedCloud: refusals, throttling and concurrent writers', () => {
+  it('refuses a retype before the instance is stopped, counts the refusal, and accepts it once stopped', async () => {
+    const setup = quiet(traces);
+    const { world, cloud } = newWorld(setup);
+    const id = await runningStandbyMember(world, cloud);
+    await cloud.stopInstances([id]);
+    expect(world.instance(id)?.state).toBe('stopping');
+    await expect(cloud.retypeStoppedInstance(id, 'm5.2xlarge')).rejects.toBeInstanceOf(InstanceNotStoppedError);
+    await expect(cloud.startInstances([id])).rejects.toThrow(/stopping/);
+    expect(world.totals.failedActions).toBe(2);
+    await advance(world, setup.world.timings.stopSeconds);
+    expect(world.instance(id)?.state).toBe('stopped');
+    await cloud.retypeStoppedInstance(id, 'm5.2xlarge');
+    expect(world.instance(id)?.instanceType).toBe('m5.2xlarge');
+    expect(world.totals.failedActions).toBe(2);
+  });
+
+  it('counts one stale write when two concurrent deliveries each read desired capacity and write +1', async () => {
+    const setup = quiet(traces);
+    const { world, cloud } = newWorld(setup);
+    const before = world.cloud.group(GROUP_IDS.standby)!.desiredCapacity;
+    for (let k = 0; k < 2; k++) {
+      world.post(async () => {
+        const [g] = await cloud.describeGroups([GROUP_IDS.standby]);
+        await cloud.setDesiredCapacity(GROUP_IDS.standby, g!.desiredCapacity + 1);
+      });
+    }
+    await world.drain();
+    expect(world.totals.staleCapacityWrites).toBe(1);
+    // The lost update AWS would make: both wrote before + 1.
+    expect(world.cloud.group(GROUP_IDS.standby)!.desiredCapacity).toBe(before + 1);
+  });
+
+  it('keeps every change of concurrent ExecutePolicy adjustments (no stale write)', async () => {
+    const setup = quiet(traces);
+    const { world, cloud } = newWorld(setup);
+    const before = world.cloud.group(GROUP_IDS.standby)!.desiredCapacity;
+    for (let k = 0; k < 3; k++) world.post(() => cloud.changeDesiredCapacity(GROUP_IDS.standby, 1));
+    await world.drain();
+    expect(world.totals.staleCapacityWrites).toBe(0);
+    expect(world.cloud.group(GROUP_IDS.standby)!.desiredCapacity).toBe(before + 3);
+  });
+
+  it('makes a throttled call wait in simulated time until the bucket has a token again', async () => {
+    const setup = quiet(traces);
+    const { world, cloud } = newWorld(setup);
+    for (let k = 0; k < 50; k++) world.buckets.mutating.take(world.now());
+    let done = false;
+    world.post(async () => {
+      await cloud.tagInstances([setup.sample.fleet.groups[0]!.instances[0]!.id], { a: 'b' });
+      done = true;
+    });
+    await world.settle();
+    expect(done).toBe(false);
+    world.setNow(world.now() + 200);
+    await world.settle();
+    expect(done).toBe(true);
+    expect(world.buckets.mutating.throttled).toBe(1);
   });
 });
