@@ -85,7 +85,8 @@ export class SimulatedCloud implements InstanceGateway, CapacityGateway {
     const at = await this.call('launch');
     const before = await this.keepingStates(ids, () => this.world.cloud.startInstances(ids));
     for (const id of ids) {
-      if (before.get(id) !== 'stopped') continue;
+      // Another delivery may have terminated it while the call was under way: a start does not bring it back.
+      if (before.get(id) !== 'stopped' || this.world.instance(id)?.state !== 'stopped') continue;
       // The fake starts at once; the world adds the boot time of an initialised, stopped instance.
       this.world.setState(id, 'pending', this.hooks());
       this.world.scheduleReady(id, at + this.world.params.timings.warmStoppedSeconds * 1000);

@@ -50,6 +50,23 @@ describe('SimulatedCloud: one record of instance state, changed in time', () => 
     expect(world.instance(warm.id)?.state).toBe('pending');
   });
 
+  it('a start under way does not bring back an instance another delivery terminated meanwhile', async () => {
+    const { world, cloud } = newWorld(quiet(traces));
+    const warm = world.instances().find((i) => i.groupId === GROUP_IDS.standby && i.warm && i.state === 'stopped');
+    if (warm === undefined) throw new Error('no stopped warm instance');
+    world.post(() => cloud.startInstances([warm.id]));
+    // A second delivery terminates the instance as soon as the cloud has taken the start call.
+    let terminatedAt: string | undefined;
+    world.post(async () => {
+      for (let k = 0; k < 40 && world.cloud.log.count('startInstances') === 0; k++) await Promise.resolve();
+      terminatedAt = world.instance(warm.id)?.state;
+      world.terminate(warm.id, noHooks, 'api');
+    });
+    await world.drain();
+    expect(terminatedAt).toBe('stopped');
+    expect(world.instance(warm.id)?.state).toBe('shutting-down');
+  });
+
   it('a refused call leaves every state as it was and is counted once', async () => {
     const { world, cloud } = newWorld(quiet(traces));
     const spot = world.instances().find((i) => i.lifecycle === 'spot' && i.state === 'running');
