@@ -182,7 +182,7 @@ export class SimAccounting {
       }
       if (w.host !== undefined && w.next === w.host) throw new Error(`invariant: workload ${w.id} has host = next`);
     }
-    for (const g of this.ctx.cloud.allGroups()) {
+    for (const g of this.ctx.cloud.groupViews()) {
       if (g.desiredCapacity < g.minSize || g.desiredCapacity > g.maxSize)
         throw new Error(`invariant: group ${g.id} desired ${g.desiredCapacity} outside [${g.minSize}, ${g.maxSize}]`);
     }

@@ -42,14 +42,14 @@ export class SimAutoScaling {
   /** Switches the strategy's platform features on: Capacity Rebalancing shows on the primary groups' descriptions too. */
   set features(features: PlatformFeatures) {
     this.platform = features;
-    for (const g of this.ctx.cloud.allGroups()) {
+    for (const g of this.ctx.cloud.groupViews()) {
       if (!this.ctx.fleet.standbyGroups.has(g.id)) this.ctx.cloud.putGroup({ ...g, capacityRebalance: features.capacityRebalance });
     }
   }
 
   /** Sets a group's desired capacity (any writer: a strategy, Auto Scaling itself) and bumps its version. */
   setDesired(groupId: GroupId, desiredCapacity: number): void {
-    const g = this.ctx.cloud.group(groupId);
+    const g = this.ctx.cloud.groupView(groupId);
     if (g === undefined || g.desiredCapacity === desiredCapacity) return;
     this.ctx.cloud.putGroup({ ...g, desiredCapacity });
     this.ctx.deliveries.desiredChanged(groupId);
@@ -100,7 +100,7 @@ export class SimAutoScaling {
   /** Brings every group to its desired capacity and warm pool size; runs the health checks first. */
   reconcile(hooks: StrategyHooks): void {
     this.healthCheck(hooks);
-    for (const g of this.ctx.cloud.allGroups()) {
+    for (const g of this.ctx.cloud.groupViews()) {
       let missing = g.desiredCapacity - this.inServiceCount(g.id);
       while (missing > 0) {
         const launched = this.launchOne(g.id, hooks);
@@ -133,7 +133,7 @@ export class SimAutoScaling {
   }
 
   private launchOne(groupId: GroupId, hooks: StrategyHooks): boolean {
-    const group = this.ctx.cloud.group(groupId);
+    const group = this.ctx.cloud.groupView(groupId);
     if (group === undefined) return false;
     const { timings } = this.ctx.params;
     // Warm pool first: a stopped, initialised instance starts in ~21 s (Warmed:Running in ~2 s).
@@ -172,7 +172,7 @@ export class SimAutoScaling {
   }
 
   private scaleIn(groupId: GroupId, count: number, hooks: StrategyHooks): void {
-    const group = this.ctx.cloud.group(groupId);
+    const group = this.ctx.cloud.groupView(groupId);
     const { meta } = this.instances;
     const idle = this.instances
       .instances()
@@ -206,7 +206,7 @@ export class SimAutoScaling {
   }
 
   private reconcileWarmPool(groupId: GroupId, hooks: StrategyHooks): void {
-    const group = this.ctx.cloud.group(groupId);
+    const group = this.ctx.cloud.groupView(groupId);
     const wp = group?.warmPool;
     if (group === undefined || wp === undefined) return;
     // Auto Scaling: warm pool size = max(MinSize, MaxGroupPreparedCapacity − desired); −1 means the group's max size.
@@ -236,7 +236,7 @@ export class SimAutoScaling {
   scaleInIdleStandby(hooks: StrategyHooks): void {
     const idleMinutes = this.features.standbyScaleInIdleMinutes;
     if (idleMinutes === undefined) return;
-    for (const g of this.ctx.cloud.allGroups()) {
+    for (const g of this.ctx.cloud.groupViews()) {
       if (!this.ctx.fleet.standbyGroups.has(g.id)) continue;
       const members = this.instances.instances().filter((i) => i.groupId === g.id && !i.warm && i.state === 'running');
       let shrink = 0;
@@ -269,7 +269,7 @@ export class SimAutoScaling {
   launchReplacementFor(victim: InstanceId, hooks: StrategyHooks): boolean {
     const m = this.instances.meta.get(victim);
     if (m === undefined || m.replacementLaunched || !this.instances.isAlive(victim)) return false;
-    const g = this.ctx.cloud.group(m.groupId);
+    const g = this.ctx.cloud.groupView(m.groupId);
     if (g === undefined) return false;
     let members = 0;
     for (const i of this.ctx.cloud.instanceViews()) {

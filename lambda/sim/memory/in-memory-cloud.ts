@@ -255,6 +255,16 @@ export class InMemoryCloud implements InstanceGateway, CapacityGateway {
     return this.instances.values();
   }
 
+  /** The stored record of a group, not a copy (see instanceView: replaced, never changed, by every write). */
+  groupView(id: GroupId): CloudGroup | undefined {
+    return this.groups.get(id);
+  }
+
+  /** The stored records of every group (see groupView), in the order they were added. */
+  groupViews(): CloudGroup[] {
+    return [...this.groups.values()];
+  }
+
   allInstances(): CloudInstance[] {
     return [...this.instances.values()].map((i) => ({ ...i, tags: { ...i.tags } }));
   }

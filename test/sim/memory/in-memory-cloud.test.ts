@@ -85,6 +85,17 @@ describe('InMemoryCloud as InstanceGateway', () => {
     expect(c.instanceView(instanceId('i-ffffffffffffffff0'))).toBeUndefined();
   });
 
+  it('group views read the stored records without copying; a write replaces a record, so a view held stays as it was read', async () => {
+    const c = cloud();
+    const before = c.groupView(g1);
+    expect(c.groupViews()).toEqual([before]);
+    expect(c.groupViews()[0]).toBe(before);
+    await c.changeDesiredCapacity(g1, 1);
+    expect(before?.desiredCapacity).toBe(2);
+    expect(c.groupView(g1)?.desiredCapacity).toBe(3);
+    expect(c.groupView(groupId('missing'))).toBeUndefined();
+  });
+
   it('a view iterator sees a write made while it runs, and an instance added meanwhile', () => {
     const c = cloud();
     const seen: string[] = [];
