@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { SpotwiseConfig } from '../contracts/config';
 import { BUNDLED_DATA_DIR, BUNDLED_MODEL_DIR } from './bundled-data';
-import type { WorldParams } from './engine/sim-world';
+import type { WorldParams } from './engine/sim-types';
 import {
   DEFAULT_INTERRUPTION_PARAMS,
   drawPoolBursts,

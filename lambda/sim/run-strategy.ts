@@ -1,5 +1,6 @@
 import type { InstanceId, InterruptionRequest } from '../core/domain';
-import { SimWorld, type Episode, type LifecycleHookSettings, type TimelinePoint, type WorldParams, type WorldTotals } from './engine/sim-world';
+import type { Episode, LifecycleHookSettings, TimelinePoint, WorldParams, WorldTotals } from './engine/sim-types';
+import { SimWorld } from './engine/sim-world';
 import { selectVictims, type InterruptionModelParams, type PoolBurst } from './interruption-model';
 import type { SampleFleet } from './sample-fleet';
 import type { SpotAdvisor } from './spot-advisor';

@@ -1,8 +1,9 @@
-import type { GroupId, InstanceCatalog, InstanceId, ManagedInstance, WarmPoolView } from '../../core/domain';
+import type { GroupId, InstanceCatalog, InstanceId, InstanceState, ManagedInstance, WarmPoolView } from '../../core/domain';
 import type { CapacityGateway, GroupDescription, WarmPoolDescription } from '../../ports/capacity-gateway';
 import type { InstanceFilter, InstanceGateway } from '../../ports/instance-gateway';
 import { InMemoryCloudError } from '../memory';
-import type { SimWorld, StrategyHooks } from './sim-world';
+import type { StrategyHooks } from './sim-types';
+import type { SimWorld } from './sim-world';
 
 type Bucket = 'launch' | 'mutating' | 'describe';
 
@@ -56,22 +57,37 @@ export class SimulatedCloud implements InstanceGateway, CapacityGateway {
     return this.world.cloud.describeInstanceTypes(names);
   }
 
+  /**
+   * Runs a fake call that changes instance states at once where the world makes the change itself, in time (a start
+   * boots, a stop shuts down, a termination shuts down): the states are put back as they were before another delivery
+   * can read them. Returns the states as they were. They are not put back again once the call returns: by then another
+   * delivery may have changed them for good (terminated the instance, say).
+   */
+  private async keepingStates(ids: readonly InstanceId[], run: () => Promise<void>): Promise<ReadonlyMap<InstanceId, InstanceState>> {
+    const before = new Map<InstanceId, InstanceState>();
+    for (const id of ids) {
+      const state = this.world.instance(id)?.state;
+      if (state !== undefined) before.set(id, state);
+    }
+    // The fake makes its changes before its first await: putting the states back right after the call starts leaves no gap.
+    const call = this.checked(run);
+    for (const [id, state] of before) this.world.cloud.setInstanceState(id, state);
+    await call;
+    return before;
+  }
+
   async retypeStoppedInstance(id: InstanceId, instanceType: string): Promise<void> {
     await this.call('mutating');
     await this.checked(() => this.world.cloud.retypeStoppedInstance(id, instanceType));
-    this.world.refresh(id);
   }
 
   async startInstances(ids: readonly InstanceId[]): Promise<void> {
     const at = await this.call('launch');
-    const before = ids.map((id) => this.world.instance(id));
-    await this.checked(() => this.world.cloud.startInstances(ids));
-    for (const [k, id] of ids.entries()) {
-      const was = before[k];
-      if (was?.state !== 'stopped') continue;
+    const before = await this.keepingStates(ids, () => this.world.cloud.startInstances(ids));
+    for (const id of ids) {
+      // Another delivery may have terminated it while the call was under way: a start does not bring it back.
+      if (before.get(id) !== 'stopped' || this.world.instance(id)?.state !== 'stopped') continue;
       // The fake starts at once; the world adds the boot time of an initialised, stopped instance.
-      this.world.cloud.setInstanceState(id, 'stopped');
-      this.world.refresh(id);
       this.world.setState(id, 'pending', this.hooks());
       this.world.scheduleReady(id, at + this.world.params.timings.warmStoppedSeconds * 1000);
     }
@@ -79,16 +95,12 @@ export class SimulatedCloud implements InstanceGateway, CapacityGateway {
 
   async stopInstances(ids: readonly InstanceId[], options?: { readonly hibernate?: boolean }): Promise<void> {
     await this.call('mutating');
-    const before = ids.map((id) => this.world.instance(id));
-    await this.checked(() => this.world.cloud.stopInstances(ids, options));
+    // The fake stops at once; the world keeps the instance `stopping` until its stop completes.
+    const before = await this.keepingStates(ids, () => this.world.cloud.stopInstances(ids, options));
     this.noteVoluntary(ids);
-    for (const [k, id] of ids.entries()) {
-      const was = before[k];
-      if (was === undefined) continue;
-      // The fake stops at once; the world keeps the instance `stopping` until its stop completes.
-      this.world.cloud.setInstanceState(id, was.state);
-      this.world.refresh(id);
-      if (was.state === 'stopped' || was.state === 'stopping') continue;
+    for (const id of ids) {
+      const was = before.get(id);
+      if (was === undefined || was === 'stopped' || was === 'stopping') continue;
       this.world.beginStop(id, options?.hibernate === true, this.hooks());
     }
   }
@@ -188,7 +200,8 @@ export class SimulatedCloud implements InstanceGateway, CapacityGateway {
     const i = this.world.instance(id);
     const g = i === undefined ? undefined : this.world.cloud.group(i.groupId);
     if (i === undefined || g === undefined || !this.world.isAlive(id)) {
-      await this.checked(() => this.world.cloud.terminateInstanceInGroup(id, options)); // the fake's refusals (unknown id, below min size)
+      // The fake's refusals (unknown id, below min size); an instance already shutting down keeps going at the world's pace.
+      await this.keepingStates([id], () => this.world.cloud.terminateInstanceInGroup(id, options));
       this.noteVoluntary([id]);
       this.world.terminate(id, this.hooks(), 'api');
     } else {

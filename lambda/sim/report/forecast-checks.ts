@@ -1,4 +1,4 @@
-import type { RestartPeak } from '../engine/sim-world';
+import type { RestartPeak } from '../engine/sim-types';
 
 /** What spotwise forecast for an instance's workload at the moment of its interruption. */
 export interface ForecastAtInterruption {

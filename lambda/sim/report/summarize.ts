@@ -1,4 +1,4 @@
-import type { Episode } from '../engine/sim-world';
+import type { Episode } from '../engine/sim-types';
 import type { StrategyRun } from '../run-strategy';
 import type { ForecastChecks } from './forecast-checks';
 

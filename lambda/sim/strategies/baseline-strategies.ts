@@ -3,7 +3,8 @@ import { allowedDisruptions } from '../../core/budget/disruption-budget';
 import { priceSoftware, NO_SOFTWARE, type SoftwareBill } from '../aws-bill';
 import { SimulatedCloud } from '../engine/simulated-cloud';
 import type { ForecastChecks } from '../report/forecast-checks';
-import type { LifecycleHookEvent, PlatformFeatures, SimWorld, StrategyHooks } from '../engine/sim-world';
+import type { LifecycleHookEvent, PlatformFeatures, StrategyHooks } from '../engine/sim-types';
+import type { SimWorld } from '../engine/sim-world';
 
 /** Request counts every strategy reports. */
 export interface RequestCounts {

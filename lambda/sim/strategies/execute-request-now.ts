@@ -1,5 +1,6 @@
 import type { InstanceId, InterruptionRequest } from '../../core/domain';
-import type { SimWorld, StrategyHooks } from '../engine/sim-world';
+import type { StrategyHooks } from '../engine/sim-types';
+import type { SimWorld } from '../engine/sim-world';
 
 /**
  * How the baseline strategies treat a priority interruption request: no coordinator, no reservation — at

@@ -1,7 +1,7 @@
 import { AWS_EC2_SOURCE, DetailType, SPOTWISE_SOURCE } from '../../contracts/events';
 import { AWS_AUTOSCALING_SOURCE, AWS_HEALTH_SOURCE } from '../../contracts/events';
 import type { GroupId, InstanceId, InstanceState, InterruptionRequest } from '../../core/domain';
-import type { LifecycleHookEvent } from '../engine/sim-world';
+import type { LifecycleHookEvent } from '../engine/sim-types';
 
 /**
  * The EventBridge events the simulated cloud emits, in the exact shape AWS (and spotwise's own buses)

@@ -73,6 +73,42 @@ describe('InMemoryCloud as InstanceGateway', () => {
     expect(c.instance(od)).toMatchObject({ state: 'running', launchedAt: 5_000 });
   });
 
+  it('views read the stored records without copying; a write replaces a record, so a view held stays as it was read', async () => {
+    const c = cloud();
+    const before = c.instanceView(od);
+    expect(c.instanceView(od)).toBe(before);
+    expect([...c.instanceViews()].map((i) => i.id)).toEqual([od, spot, warm]);
+    await c.stopInstances([od]);
+    expect(before?.state).toBe('running');
+    expect(c.instanceView(od)?.state).toBe('stopped');
+    expect(c.instanceView(od)).not.toBe(before);
+    expect(c.instanceView(instanceId('i-ffffffffffffffff0'))).toBeUndefined();
+  });
+
+  it('group views read the stored records without copying; a write replaces a record, so a view held stays as it was read', async () => {
+    const c = cloud();
+    const before = c.groupView(g1);
+    expect(c.groupViews()).toEqual([before]);
+    expect(c.groupViews()[0]).toBe(before);
+    await c.changeDesiredCapacity(g1, 1);
+    expect(before?.desiredCapacity).toBe(2);
+    expect(c.groupView(g1)?.desiredCapacity).toBe(3);
+    expect(c.groupView(groupId('missing'))).toBeUndefined();
+  });
+
+  it('a view iterator sees a write made while it runs, and an instance added meanwhile', () => {
+    const c = cloud();
+    const seen: string[] = [];
+    for (const i of c.instanceViews()) {
+      seen.push(`${i.id}:${i.state}`);
+      if (i.id === od) {
+        c.setInstanceState(spot, 'shutting-down');
+        c.putInstance(instance(instanceId('i-00000000000000d4')));
+      }
+    }
+    expect(seen).toEqual([`${od}:running`, `${spot}:shutting-down`, `${warm}:stopped`, 'i-00000000000000d4:running']);
+  });
+
   it('names the unknown instance', async () => {
     await expect(cloud().terminateInstances([instanceId('i-ffffffffffffffff0')])).rejects.toThrow('terminating i-ffffffffffffffff0: no such instance');
   });

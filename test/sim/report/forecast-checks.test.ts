@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { checkForecasts, RESTART_MATCH_WINDOW_MS, type ForecastAtInterruption } from '../../../lambda/sim/report/forecast-checks';
-import type { RestartPeak } from '../../../lambda/sim/engine/sim-world';
+import type { RestartPeak } from '../../../lambda/sim/engine/sim-types';
 
 const f = (workloadId: string, at: number, p90Vcpu: number, p90MemoryGiB = 10): ForecastAtInterruption => ({ workloadId, at, p90Vcpu, p90MemoryGiB });
 const peak = (workloadId: string, startedAt: number, peakVcpu: number, peakMemoryGiB = 1): RestartPeak => ({ workloadId, startedAt, peakVcpu, peakMemoryGiB });

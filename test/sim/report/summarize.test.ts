@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { groupId } from '../../../lambda/core/domain';
-import type { Episode } from '../../../lambda/sim/engine/sim-world';
+import type { Episode } from '../../../lambda/sim/engine/sim-types';
 import { scriptJson } from '../../../lambda/sim/report/render-html';
 import { compareWithReactive, percentile, recoverySeconds, summarizeRun, type StrategySummary } from '../../../lambda/sim/report/summarize';
 import type { StrategyRun } from '../../../lambda/sim/run-strategy';
