@@ -50,6 +50,8 @@ export const describeAction = (a: Action): string => {
       return `delete the schedule of request ${a.requestId}: ${a.reason}`;
     case 'submit-request':
       return `submit request ${a.request.requestId} (${a.request.selector.kind === 'instance' ? a.request.selector.instanceId : `group ${a.request.selector.groupId}, priority ≤ ${a.request.selector.maxPriority}`}, ${a.request.mode}): ${a.note}`;
+    case 'store-request':
+      return `record request ${a.record.request.requestId} as ${a.record.status}${a.record.note !== undefined ? `: ${a.record.note}` : ''}`;
     case 'record-request-status':
       return `record request ${a.request.requestId} as ${a.status}: ${a.note}`;
     case 'record-pool-signal':

@@ -374,6 +374,9 @@ const perform = async (
       await ports.state.putRequest({ request: action.request, status: 'pending', updatedAt: ports.clock.now(), note: action.note });
       return undefined;
     }
+    case 'store-request':
+      await ports.state.putRequest(action.record);
+      return undefined;
     case 'record-request-status': {
       // The record keeps what it had; the status, note and time are the plan's, and its trail gets this
       // decision. Only the coordinator's cancel plans this action (lambda/core/coordinator/plan-cancel.ts).

@@ -1,7 +1,9 @@
 import type { InterruptionRequest, Plan } from '../core/domain';
 import { RETRY_INTERVAL_MS } from '../core/coordinator/defer-request';
 import type { StoredRequest } from '../ports/state-store';
-import type { ExecutionReport } from './execute-plan';
+import { executePlan, type ExecutionPorts, type ExecutionReport } from './execute-plan';
+import { MetricName } from '../contracts/metrics';
+import type { Telemetry } from './telemetry';
 
 /**
  * What a request's record says after a plan for it ran: scheduled (with victim and reservation),
@@ -37,4 +39,23 @@ export const requestStatusAfter = (request: InterruptionRequest, plan: Plan, rep
   }
   const reasons = plan.actions.flatMap((a) => (a.kind === 'noop' ? [a.reason] : []));
   return { ...base, status: 'refused', note: reasons.length > 0 ? reasons.join('; ') : 'the plan carried out nothing for this request' };
+};
+
+/**
+ * Writes a request's record after its decision through the executor (a one-action plan, `store-request`), so dry-run
+ * is enforced for it where it is for every write. A failed write is logged, counted (ActionFailures) and thrown: the
+ * invocation fails as a failed store call always has, and the request's previous record stands.
+ */
+export const storeRequestRecord = async (
+  deps: { readonly ports: ExecutionPorts; readonly telemetry: Telemetry },
+  record: StoredRequest,
+  dryRun: boolean,
+  keys: Readonly<Record<string, string>>,
+): Promise<void> => {
+  const report = await executePlan({ actions: [{ kind: 'store-request', record }], events: [] }, deps.ports, { dryRun });
+  const failed = report.outcomes.find((o) => o.kind === 'failed');
+  if (failed?.kind !== 'failed') return;
+  deps.telemetry.log.error('storing the request record failed', { ...keys, error: failed.error.message });
+  deps.telemetry.metrics.metric(MetricName.actionFailures, 'Count', 1);
+  throw failed.error;
 };

@@ -490,6 +490,44 @@ export type NoticeKind = Notice['kind'];
 // ---------------------------------------------------------------------------------------------
 // Plans
 // ---------------------------------------------------------------------------------------------
+// ---------------------------------------------------------------------------------------------
+// Interruption request records (what the request store keeps)
+// ---------------------------------------------------------------------------------------------
+export type StoredRequestStatus = 'pending' | 'scheduled' | 'deferred' | 'executed' | 'refused' | 'cancelled';
+
+/** One admission check of a decision, with its numbers ("pool: needs 2 vCPU, free 1.5 vCPU"). */
+export interface TrailCheck {
+  readonly name: 'window' | 'victim' | 'forecast' | 'budget' | 'pool' | 'status';
+  readonly passed: boolean;
+  readonly detail: string;
+}
+
+/**
+ * One decision about a request (`spotwise explain` prints these): which handler planned what from which
+ * notice, the admission checks with their numbers, the plan's actions in words, and what execution did.
+ */
+export interface TrailEntry {
+  readonly at: number;
+  readonly handler: string;
+  readonly noticeKind: string;
+  readonly dryRun: boolean;
+  readonly checks: readonly TrailCheck[];
+  readonly actions: readonly string[];
+  readonly outcomes: readonly string[];
+}
+
+export interface StoredRequest {
+  readonly request: InterruptionRequest;
+  readonly status: StoredRequestStatus;
+  readonly victim?: InstanceId;
+  readonly reservationId?: ReservationId;
+  readonly retryAt?: number;
+  readonly note?: string;
+  readonly updatedAt: number;
+  /** The newest decisions about this request, oldest first (bounded: see MAX_TRAIL_ENTRIES). */
+  readonly trail?: readonly TrailEntry[];
+}
+
 export type Action =
   | { readonly kind: 'reserve'; readonly reservation: Reservation }
   | { readonly kind: 'release'; readonly groupId: GroupId; readonly reservationId: ReservationId; readonly reason: string }
@@ -617,6 +655,12 @@ export type Action =
     }
   /** Deletes the one-time schedule that would fire a request's interruption (idempotent: none is fine). */
   | { readonly kind: 'cancel-schedule'; readonly requestId: RequestId; readonly reason: string }
+  /**
+   * Writes a request's record as its decision left it (the coordinator's and executor's follow-up of each plan: the
+   * status derived from what the plan's execution did, and the decision trail): the only way a request record is
+   * written after a decision, so dry-run is enforced for it where it is for every write, in the executor.
+   */
+  | { readonly kind: 'store-request'; readonly record: StoredRequest }
   /** Records a request's new status (a cancel): the request record is part of the state the plan changes. */
   | {
       readonly kind: 'record-request-status';

@@ -9,7 +9,7 @@ import { acceptEvent, instrumented } from '../app/handle-event';
 import { resolveDeps, type BaseDeps, type DepsSource, type HandlerResult } from '../app/handler-deps';
 import { relatedGroups } from '../app/managed-groups';
 import { runPipeline } from '../app/pipeline';
-import { requestStatusAfter } from '../app/request-status';
+import { requestStatusAfter, storeRequestRecord } from '../app/request-status';
 import { lazy } from '../app/runtime';
 
 export type CoordinatorDeps = BaseDeps;
@@ -182,7 +182,7 @@ const planRequest = async (
   });
   const status = { ...requestStatusAfter(request, plan, report, now), trail: appendTrail(previous?.trail, entry) };
   log.info('request status', { ...keys, ...(group !== undefined ? { groupId: group } : {}), status: status.status, note: status.note, dryRun });
-  if (!dryRun) await deps.ports.state.putRequest(status);
+  await storeRequestRecord(deps, status, dryRun, keys);
   metrics.metric(MetricName.noticesHandled, 'Count', 1, { [MetricDimension.noticeKind]: notice.kind });
   return outcome.result;
 };

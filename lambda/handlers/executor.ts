@@ -6,7 +6,7 @@ import { acceptEvent, instrumented } from '../app/handle-event';
 import { resolveDeps, type BaseDeps, type DepsSource, type HandlerResult } from '../app/handler-deps';
 import { relatedGroups } from '../app/managed-groups';
 import { runPipeline } from '../app/pipeline';
-import { requestStatusAfter } from '../app/request-status';
+import { requestStatusAfter, storeRequestRecord } from '../app/request-status';
 import { lazy } from '../app/runtime';
 
 export type ExecutorDeps = BaseDeps;
@@ -65,7 +65,7 @@ export const makeHandler =
         });
         const status = { ...requestStatusAfter(stored.request, plan, report, now), trail: appendTrail(stored.trail, entry) };
         log.info('request status', { ...keys, status: status.status, note: status.note, dryRun });
-        if (!dryRun) await deps.ports.state.putRequest({ ...status, reservationId: notice.reservationId, victim: notice.instanceId });
+        await storeRequestRecord(deps, { ...status, reservationId: notice.reservationId, victim: notice.instanceId }, dryRun, keys);
       }
       metrics.metric(MetricName.noticesHandled, 'Count', 1, { [MetricDimension.noticeKind]: notice.kind });
       return outcome.result;

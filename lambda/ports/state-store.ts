@@ -18,40 +18,8 @@ export type ReserveOutcome =
   | { readonly kind: 'already-reserved'; readonly reservation: Reservation }
   | { readonly kind: 'refused'; readonly shortfall: Resources };
 
-export type StoredRequestStatus = 'pending' | 'scheduled' | 'deferred' | 'executed' | 'refused' | 'cancelled';
-
-/** One admission check of a decision, with its numbers ("pool: needs 2 vCPU, free 1.5 vCPU"). */
-export interface TrailCheck {
-  readonly name: 'window' | 'victim' | 'forecast' | 'budget' | 'pool' | 'status';
-  readonly passed: boolean;
-  readonly detail: string;
-}
-
-/**
- * One decision about a request (`spotwise explain` prints these): which handler planned what from which
- * notice, the admission checks with their numbers, the plan's actions in words, and what execution did.
- */
-export interface TrailEntry {
-  readonly at: number;
-  readonly handler: string;
-  readonly noticeKind: string;
-  readonly dryRun: boolean;
-  readonly checks: readonly TrailCheck[];
-  readonly actions: readonly string[];
-  readonly outcomes: readonly string[];
-}
-
-export interface StoredRequest {
-  readonly request: InterruptionRequest;
-  readonly status: StoredRequestStatus;
-  readonly victim?: InstanceId;
-  readonly reservationId?: ReservationId;
-  readonly retryAt?: number;
-  readonly note?: string;
-  readonly updatedAt: number;
-  /** The newest decisions about this request, oldest first (bounded: see MAX_TRAIL_ENTRIES). */
-  readonly trail?: readonly TrailEntry[];
-}
+export type { StoredRequest, StoredRequestStatus, TrailCheck, TrailEntry } from '../core/domain';
+import type { StoredRequest } from '../core/domain';
 
 /**
  * A ledger write refused because the pool's allocations and reservations would exceed its capacity on some dimension

@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { groupId, instanceId, requestId, reservationId, type Action, type InterruptionRequest, type Plan, type Reservation } from '../../lambda/core/domain';
 import type { ActionOutcome, ExecutionReport } from '../../lambda/app/execute-plan';
-import { requestStatusAfter } from '../../lambda/app/request-status';
+import { requestStatusAfter, storeRequestRecord } from '../../lambda/app/request-status';
+import { MetricName } from '../../lambda/contracts/metrics';
+import { createInMemoryPorts, RecordingTelemetry } from '../../lambda/sim/memory';
 import { reconcileEvents } from '../../lambda/app/run-plan';
 
 const NOW = 1_000_000;
@@ -152,5 +154,39 @@ describe('reconcileEvents', () => {
       { kind: 'capacity-staged' },
       { kind: 'fail-closed', groupId: g, instanceId: i, reason: 'schedule-interruption failed: boom; the rest of the plan was not carried out' },
     ]);
+  });
+});
+
+describe('storeRequestRecord: the record written through the executor', () => {
+  const record = { request, status: 'deferred' as const, retryAt: NOW + 300_000, note: 'pool full', updatedAt: NOW };
+  const world = () => {
+    const p = createInMemoryPorts({ now: NOW });
+    return {
+      p,
+      deps: {
+        ports: { instances: p.cloud, capacity: p.cloud, state: p.stateStore, scheduler: p.scheduler, clock: p.clock },
+        telemetry: new RecordingTelemetry(),
+      },
+    };
+  };
+
+  it('live: written as decided; dry-run: nothing written', async () => {
+    const live = world();
+    await storeRequestRecord(live.deps, record, false, {});
+    expect(await live.p.stateStore.getRequest(request.requestId)).toEqual(record);
+    const dry = world();
+    await storeRequestRecord(dry.deps, record, true, {});
+    expect(await dry.p.stateStore.getRequest(request.requestId)).toBeUndefined();
+    expect(dry.p.stateStore.log.callsTo('putRequest')).toEqual([]);
+  });
+
+  it('a failed write is logged, counted and thrown (the previous record stands)', async () => {
+    const { p, deps } = world();
+    p.stateStore.log.failNext('putRequest', new Error('table unavailable'));
+    await expect(storeRequestRecord(deps, record, false, { requestId: 'r1' })).rejects.toThrow('table unavailable');
+    expect(deps.telemetry.logsAt('error')).toMatchObject([
+      { message: 'storing the request record failed', fields: { requestId: 'r1', error: 'table unavailable' } },
+    ]);
+    expect(deps.telemetry.pending.filter((m) => m.name === MetricName.actionFailures)).toHaveLength(1);
   });
 });
