@@ -11,6 +11,7 @@ import { groupId, instanceId, type InstanceId } from '../../lambda/core/domain';
 import type { CoordinatorDeps } from '../../lambda/handlers/coordinator';
 import { toManagedGroups } from '../../lambda/app/managed-groups';
 import { createInMemoryPorts, RecordingTelemetry, type InMemoryPorts } from '../../lambda/sim/memory';
+import { FleetBuilder } from '../../lambda/sim/fleet/fleet-builder';
 import { INTERRUPTION_REQUEST_PATTERN } from '../../lib/request-bus';
 import { knownForecast } from '../handlers/world';
 import { createSpotwiseTable } from './dynamodb-table';
@@ -78,29 +79,25 @@ export const buildOperatorWorld = async (options: AwsClientOptions, now: number)
   );
   await scheduler.send(new CreateScheduleGroupCommand({ Name: SCHEDULE_GROUP }));
 
-  const cloud = createInMemoryPorts({
-    now,
-    cloud: {
-      catalog: [
-        { name: 'm5.large', resources: { vcpu: 2, memoryGiB: 8, networkMbps: 10_000, diskIops: 20_000 }, onDemandHourlyUsd: 0.096 },
-        { name: 'm5.xlarge', resources: { vcpu: 4, memoryGiB: 16, networkMbps: 10_000, diskIops: 20_000 }, onDemandHourlyUsd: 0.192 },
-      ],
-      groups: [{ id: GROUP, desiredCapacity: 3, minSize: 1, maxSize: 6, availabilityZones: ['us-east-1a'], tags: {} }],
-      instances: [VICTIM, SIBLING, instanceId('i-0a1b2c3d4e5f60720')].map((id: InstanceId, i) => ({
-        id,
-        groupId: GROUP,
-        instanceType: i === 0 ? 'm5.xlarge' : 'm5.large',
-        availabilityZone: 'us-east-1a',
-        lifecycle: 'on-demand' as const,
-        state: 'running' as const,
-        launchedAt: now - 86_400_000,
-        warm: false,
-        priority: i === 0 ? 40 : 60,
-        jobType: 'web',
-        tags: { 'aws:autoscaling:groupName': GROUP },
-      })),
-    },
-  });
+  const fleet = new FleetBuilder({
+    catalog: [
+      { name: 'm5.large', resources: { vcpu: 2, memoryGiB: 8, networkMbps: 10_000, diskIops: 20_000 }, onDemandHourlyUsd: 0.096 },
+      { name: 'm5.xlarge', resources: { vcpu: 4, memoryGiB: 16, networkMbps: 10_000, diskIops: 20_000 }, onDemandHourlyUsd: 0.192 },
+    ],
+  }).addGroup({ id: GROUP, desiredCapacity: 3, minSize: 1, maxSize: 6, availabilityZones: ['us-east-1a'] });
+  [VICTIM, SIBLING, instanceId('i-0a1b2c3d4e5f60720')].forEach((id: InstanceId, i) =>
+    fleet.addMember({
+      id,
+      groupId: GROUP,
+      instanceType: i === 0 ? 'm5.xlarge' : 'm5.large',
+      availabilityZone: 'us-east-1a',
+      lifecycle: 'on-demand',
+      launchedAt: now - 86_400_000,
+      priority: i === 0 ? 40 : 60,
+      jobType: 'web',
+    }),
+  );
+  const cloud = createInMemoryPorts({ now, cloud: fleet.cloudState() });
   const doc = createDynamoDbDocumentClient(options);
   const store = new DynamoDbStateStore(doc, { tableName: TABLE, clock: cloud.clock });
   // What the profiler keeps in the table: the group's pool and the instances' forecasts.
