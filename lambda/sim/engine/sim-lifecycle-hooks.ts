@@ -33,20 +33,23 @@ export class SimLifecycleHooks {
     const settings = this.settings;
     const m = this.instances.meta.get(id);
     if (settings === undefined || m === undefined) return;
+    m.launching = this.startHook(id, m.groupId, { transition: 'launch', hookName: settings.launchHook, origin, destination: 'AutoScalingGroup' }, hooks);
+  }
+
+  /** Starts a hook's wait: its token, its heartbeat timeout queued, and the strategy told (a concurrent delivery). */
+  private startHook(
+    id: InstanceId,
+    groupId: LifecycleHookEvent['groupId'],
+    hook: Pick<LifecycleHookEvent, 'transition' | 'hookName' | 'origin' | 'destination'>,
+    hooks: StrategyHooks,
+  ): { readonly token: string; readonly until: number } {
+    const settings = this.settings;
     const token = this.nextToken();
-    const until = this.now() + settings.heartbeatTimeoutSeconds * 1000;
-    m.launching = { token, until };
+    const until = this.now() + (settings?.heartbeatTimeoutSeconds ?? 0) * 1000;
     this.ctx.queue.push(until, { kind: 'hook-timeout', instanceId: id, token });
-    const event: LifecycleHookEvent = {
-      transition: 'launch',
-      instanceId: id,
-      groupId: m.groupId,
-      hookName: settings.launchHook,
-      token,
-      origin,
-      destination: 'AutoScalingGroup',
-    };
+    const event: LifecycleHookEvent = { ...hook, instanceId: id, groupId, token };
     this.ctx.deliveries.notify(hooks, (h, world) => h.onLifecycleHook?.(world, event));
+    return { token, until };
   }
 
   /**
@@ -58,20 +61,12 @@ export class SimLifecycleHooks {
     const settings = this.settings;
     const m = this.instances.meta.get(id);
     if (settings === undefined || m === undefined || !this.instances.isAlive(id) || m.terminating !== undefined) return m?.terminating !== undefined;
-    const token = this.nextToken();
-    const until = this.now() + settings.heartbeatTimeoutSeconds * 1000;
-    m.terminating = { token, until };
-    this.ctx.queue.push(until, { kind: 'hook-timeout', instanceId: id, token });
-    const event: LifecycleHookEvent = {
-      transition: 'terminate',
-      instanceId: id,
-      groupId: m.groupId,
-      hookName: settings.terminateHook,
-      token,
-      origin: 'AutoScalingGroup',
-      destination: 'EC2',
-    };
-    this.ctx.deliveries.notify(hooks, (h, world) => h.onLifecycleHook?.(world, event));
+    m.terminating = this.startHook(
+      id,
+      m.groupId,
+      { transition: 'terminate', hookName: settings.terminateHook, origin: 'AutoScalingGroup', destination: 'EC2' },
+      hooks,
+    );
     return true;
   }
 

@@ -10,10 +10,13 @@ import type { TraceSeries } from '../../../lambda/data/traces/load-traces';
 export const quiet = (traces: readonly TraceSeries[]): PreparedSimulation =>
   prepareSimulation({ seed: 1, hours: 1, instances: 4, traces, checkInvariants: true, interruption: { rateScale: 0 }, requests: { meanHoursBetweenWaves: 0 } });
 
-/** One burst that reclaims every instance of the first web instance's pool, 10 minutes in, without early rebalance. */
-export const withBurst = (setup: PreparedSimulation, rebalanceLeadSeconds?: number): PreparedSimulation => {
+/**
+ * One burst that reclaims every instance of the first web instance's pool, `minutesIn` minutes in (default 10), with a
+ * rebalance recommendation `rebalanceLeadSeconds` before it (default: none early).
+ */
+export const withBurst = (setup: PreparedSimulation, rebalanceLeadSeconds?: number, minutesIn = 10): PreparedSimulation => {
   const victim = setup.sample.fleet.groups[0]!.instances[0]!;
-  const at = setup.sample.startAt + 600_000;
+  const at = setup.sample.startAt + minutesIn * 60_000;
   return {
     ...setup,
     bursts: [

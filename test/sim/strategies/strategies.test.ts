@@ -16,6 +16,7 @@ import { defaultKnob, knobGrid } from '../../../lambda/sim/strategies/knob-grid'
 import { createSpotwiseStrategy, FUNCTION_MEMORY_MB } from '../../../lambda/sim/strategies/spotwise-strategy';
 import { KNOB_STRATEGY_NAMES, STRATEGY_NAMES } from '../../../lambda/sim/strategies/strategy-names';
 import { loadTraces, type TraceSeries } from '../../../lambda/data/traces/load-traces';
+import { withBurst } from '../engine/world-fixtures';
 
 let traces: TraceSeries[];
 beforeAll(() => {
@@ -35,25 +36,7 @@ const base = (hours = 1): PreparedSimulation =>
   });
 
 /** A quiet hour with one burst reclaiming the whole pool of the first web instance 20 minutes in. */
-const oneBurst = (rebalanceLeadSeconds?: number): PreparedSimulation => {
-  const setup = base();
-  const victim = setup.sample.fleet.groups[0]!.instances[0]!;
-  const at = setup.sample.startAt + 20 * 60_000;
-  return {
-    ...setup,
-    bursts: [
-      {
-        id: 'test#0',
-        instanceType: victim.instanceType,
-        availabilityZone: victim.availabilityZone,
-        at,
-        reclaimShare: 1,
-        seed: 7,
-        ...(rebalanceLeadSeconds !== undefined ? { rebalanceAt: at - rebalanceLeadSeconds * 1000 } : {}),
-      },
-    ],
-  };
-};
+const oneBurst = (rebalanceLeadSeconds?: number): PreparedSimulation => withBurst(base(), rebalanceLeadSeconds, 20);
 
 /** Four maintenance requests on the web group at once (its budget allows one disruption at a time). */
 const maintenanceWave = (): PreparedSimulation => {
