@@ -46,6 +46,8 @@ export interface FunctionSettings {
   readonly timeout: Duration;
   readonly retryAttempts: number;
   readonly maxEventAge: Duration;
+  /** Reserved concurrency, when the function must not run more than this many invocations at once. */
+  readonly reservedConcurrency?: number;
 }
 
 /** The profiler's V8 old-space limit (MiB): see functionSettings. */
@@ -83,6 +85,12 @@ export const functionSettings = (config: SpotwiseConfig): Readonly<Record<Handle
     timeout: Duration.seconds(60),
     retryAttempts: 2,
     maxEventAge: Duration.hours(1),
+    // One admission at a time: an admission reads the pool and the requests already admitted, then reserves for the
+    // victim it chose, so two at once (a maintenance wave's requests arrive together) would both choose the same
+    // victim — the simulator showed three requests "served" by one termination. With reserved concurrency 1, Lambda
+    // holds the others' asynchronous events and retries them (throttled asynchronous invocations are retried for up
+    // to maxEventAge), so they are admitted one after another on the ledger the previous one left.
+    reservedConcurrency: 1,
   },
   executor: {
     description: 'spotwise executor: re-checks the reservation and interrupts the victim at the scheduled time',
@@ -196,6 +204,7 @@ export class SpotwiseFunctions extends Construct {
         timeout: s.timeout,
         retryAttempts: s.retryAttempts,
         maxEventAge: s.maxEventAge,
+        ...(s.reservedConcurrency !== undefined ? { reservedConcurrency: s.reservedConcurrency } : {}),
         environment: { ...common, ...extraEnv },
         ...(props.logRetention !== undefined ? { logRetention: props.logRetention } : {}),
         ...(commandHooks ? { commandHooks } : {}),

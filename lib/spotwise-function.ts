@@ -92,6 +92,12 @@ export interface SpotwiseFunctionProps {
   /** Oldest asynchronous event still worth processing: 60 s .. 6 h. */
   readonly maxEventAge: Duration;
   /**
+   * Reserved concurrency: at most this many invocations at once (Lambda throttles the rest; asynchronous events are
+   * retried).
+   * @default - unreserved
+   */
+  readonly reservedConcurrency?: number;
+  /**
    * CloudWatch Logs retention of the function's log group.
    * @default RetentionDays.ONE_MONTH
    */
@@ -150,6 +156,7 @@ export class SpotwiseFunction extends Construct {
       deadLetterQueue: this.deadLetterQueue.queue,
       retryAttempts: props.retryAttempts,
       maxEventAge: props.maxEventAge,
+      ...(props.reservedConcurrency !== undefined ? { reservedConcurrentExecutions: props.reservedConcurrency } : {}),
       bundling: {
         ...baseBundling(LAMBDA_BUNDLE_TARGET, props.handlerName),
         ...(props.commandHooks ? { commandHooks: props.commandHooks } : {}),

@@ -61,6 +61,12 @@ describe('the four functions (spotwise.example.yaml, -c dry_run=false, alarm_ema
     });
   });
 
+  it('runs the coordinator one invocation at a time (reserved concurrency 1: admissions on the ledger the last one left); the others unreserved', () => {
+    const { template } = s;
+    expect(functionOf(template, 'coordinator').ReservedConcurrentExecutions).toBe(1);
+    for (const fn of HANDLER_NAMES.filter((f) => f !== 'coordinator')) expect(functionOf(template, fn).ReservedConcurrentExecutions, fn).toBeUndefined();
+  });
+
   it('gives the four functions one AWS SDK layer, for Node 24 on arm64, pinned by package-lock.json', () => {
     const { template } = s;
     template.resourceCountIs('AWS::Lambda::LayerVersion', 1);

@@ -203,6 +203,17 @@ export const createSpotwiseStrategy = (setup: PreparedSimulation, options: Spotw
     checkPools(world);
   };
 
+  /**
+   * The coordinator runs one invocation at a time (lib/functions.ts: reserved concurrency 1): Lambda throttles the
+   * others and retries their asynchronous events, so they run one after another. Modelled as a queue.
+   */
+  let coordinatorQueue: Promise<void> = Promise.resolve();
+  const deliverToCoordinator = (event: unknown): Promise<void> => {
+    const run = coordinatorQueue.then(() => deliver('coordinator', coordinator, event));
+    coordinatorQueue = run.catch(() => undefined);
+    return run;
+  };
+
   /** One CloudWatch sample per serving instance per minute: what it actually served. */
   const recordMinute = (w: SimWorld): void => {
     const at = w.now();
@@ -298,7 +309,7 @@ export const createSpotwiseStrategy = (setup: PreparedSimulation, options: Spotw
 
     // The stack routes AWS Health scheduled changes to the coordinator (lib/notice-rules.ts).
     async onScheduledMaintenance(w: SimWorld, id: InstanceId, startAt: number) {
-      await deliver('coordinator', coordinator, scheduledMaintenanceEvent(id, w.now(), startAt));
+      await deliverToCoordinator(scheduledMaintenanceEvent(id, w.now(), startAt));
     },
 
     // Every restart of a workload (a cut-over or a start after an outage): what spotwise forecast for the host
@@ -325,7 +336,7 @@ export const createSpotwiseStrategy = (setup: PreparedSimulation, options: Spotw
 
     async onRequest(w: SimWorld, request: InterruptionRequest) {
       requested.add(request.requestId);
-      await deliver('coordinator', coordinator, interruptionRequestedEvent(request, w.now()));
+      await deliverToCoordinator(interruptionRequestedEvent(request, w.now()));
     },
 
     async onStep(w: SimWorld) {
@@ -345,7 +356,7 @@ export const createSpotwiseStrategy = (setup: PreparedSimulation, options: Spotw
         nextRetry += retryRateMs;
         if ((await rawState.listDueRequests(w.now())).length > 0) {
           const event = scheduledRuleEvent(w.now());
-          w.post(() => deliver('coordinator', coordinator, event));
+          w.post(() => deliverToCoordinator(event));
         }
       }
       // The profiler schedule: one tick per managed group every rate_minutes (EventBridge Scheduler).

@@ -78,6 +78,15 @@ describe('baseline strategies', () => {
     expect(unserved(run)).toBeLessThan(unserved(terminateFirst));
   });
 
+  it("spotwise: a maintenance wave's requests, arriving together, each disrupt an instance of their own (the coordinator admits one at a time)", async () => {
+    const setup = maintenanceWave();
+    const run = await runStrategy(setup, createSpotwiseStrategy(setup));
+    expect(run.requests.requestsAdmitted).toBeGreaterThan(1);
+    // One instance per admitted request: none is counted as carried out by another request's termination.
+    expect(run.totals.voluntaryInterruptions).toBe(run.requests.requestsAdmitted);
+    expect(run.totals.budgetViolations).toBe(0);
+  });
+
   it('asg-native: Capacity Rebalancing moves workloads off an at-risk pool when the recommendation comes early', async () => {
     const run = await runStrategy(oneBurst(900), createAsgNativeStrategy(2));
     expect(run.totals.rebalanceRecommendations).toBeGreaterThan(0);
