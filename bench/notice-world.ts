@@ -19,14 +19,7 @@ export const buildNoticeWorld = async (opts: SyntheticFleetOptions & { readonly 
   await seedInMemoryState(ports, fleet);
   const telemetry = new RecordingTelemetry();
   const deps: NoticeDeps = {
-    ports: {
-      clock: ports.clock,
-      instances: ports.cloud,
-      capacity: ports.cloud,
-      state: ports.stateStore,
-      scheduler: ports.scheduler,
-      publisher: ports.publisher,
-    },
+    ports: ports.handlerPorts(),
     managed: fleet.managed,
     dryRun: opts.dryRun ?? false,
     telemetry,

@@ -164,7 +164,7 @@ describe('storeRequestRecord: the record written through the executor', () => {
     return {
       p,
       deps: {
-        ports: { instances: p.cloud, capacity: p.cloud, state: p.stateStore, scheduler: p.scheduler, clock: p.clock },
+        ports: p.handlerPorts(),
         telemetry: new RecordingTelemetry(),
       },
     };

@@ -69,14 +69,7 @@ describe('notice handler: one burst of concurrent Spot warnings', () => {
       groups: [{ name: GROUP, policy: 'web', capacity: { vcpu: 256, memory_gib: 1024, network_mbps: 1_000_000, disk_iops: 2_000_000 }, standby: STANDBY }],
     });
     const deps: NoticeDeps = {
-      ports: {
-        clock: ports.clock,
-        instances: ports.cloud,
-        capacity: ports.cloud,
-        state: ports.stateStore,
-        scheduler: ports.scheduler,
-        publisher: ports.publisher,
-      },
+      ports: ports.handlerPorts(),
       managed: toManagedGroups(parseSpotwiseConfig(config)),
       dryRun: false,
       telemetry,

@@ -77,14 +77,7 @@ const world = (throttle: { enabled: boolean; over_allocation_minutes?: number })
     dry_run: false,
   });
   const deps: ProfilerDeps & { telemetry: RecordingTelemetry } = {
-    ports: {
-      clock: ports.clock,
-      instances: ports.cloud,
-      capacity: ports.cloud,
-      state: ports.stateStore,
-      scheduler: ports.scheduler,
-      publisher: ports.publisher,
-    },
+    ports: ports.handlerPorts(),
     managed: toManagedGroups(config),
     dryRun: false,
     telemetry: new RecordingTelemetry(),

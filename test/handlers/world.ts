@@ -104,14 +104,7 @@ export const buildWorld = async (
   const telemetry = new RecordingTelemetry();
   const managed = toManagedGroups(parseSpotwiseConfig(configInput(opts.config)));
   const deps: NoticeDeps = {
-    ports: {
-      clock: ports.clock,
-      instances: ports.cloud,
-      capacity: ports.cloud,
-      state: ports.stateStore,
-      scheduler: ports.scheduler,
-      publisher: ports.publisher,
-    },
+    ports: ports.handlerPorts(),
     managed,
     dryRun: opts.dryRun ?? false,
     telemetry,

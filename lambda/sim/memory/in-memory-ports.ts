@@ -4,6 +4,7 @@ import { InMemoryMetricsReader } from './in-memory-metrics-reader';
 import { InMemoryScheduler } from './in-memory-scheduler';
 import { InMemoryStateStore } from './in-memory-state-store';
 import { ManualClock } from './manual-clock';
+import type { HandlerPorts } from '../../app/handler-deps';
 import { RecordingEventPublisher } from './recording-event-publisher';
 
 /** Every in-memory port, writing to one shared journal so call order across ports can be asserted. */
@@ -19,6 +20,8 @@ export interface InMemoryPorts {
   mutatingCalls(): RecordedCall[];
   /** Empties the journal and every fake's call log: what was seeded before a test is not what it checks. */
   clearCalls(): void;
+  /** The fakes as a handler's ports (the cloud serves as both the EC2 and the Auto Scaling gateway). */
+  handlerPorts(): HandlerPorts;
 }
 
 export const createInMemoryPorts = (opts: { readonly cloud?: InMemoryCloudState; readonly now?: number } = {}): InMemoryPorts => {
@@ -42,5 +45,6 @@ export const createInMemoryPorts = (opts: { readonly cloud?: InMemoryCloudState;
       journal.calls.length = 0;
       for (const log of [cloud.log, stateStore.log, scheduler.log, publisher.log, metrics.log]) log.calls.length = 0;
     },
+    handlerPorts: () => ({ clock, instances: cloud, capacity: cloud, state: stateStore, scheduler, publisher }),
   };
 };
