@@ -254,7 +254,15 @@ export const loadFleet = async (ports: FleetReadPorts, managed: ManagedGroups, o
     for (const i of [...live, ...more]) byId.set(i.id, i);
     return [...byId.values()];
   };
-  const instances = (await fromEc2()).map((i): ManagedInstance => ({ ...i, warm: warmIds.has(i.id) }));
+  // Auto Scaling's word on leaving members: EC2 still says `running` for one a terminate hook holds.
+  const terminatingIds = new Set<string>(
+    [...descriptions.values()].flatMap((d) => d.instances.filter((i) => i.lifecycleState?.startsWith('Terminating') === true).map((i) => i.id)),
+  );
+  const instances = (await fromEc2()).map((i): ManagedInstance => ({
+    ...i,
+    warm: warmIds.has(i.id),
+    ...(terminatingIds.has(i.id) ? { terminating: true } : {}),
+  }));
 
   const typeNames = new Set<string>(instances.map((i) => i.instanceType));
   for (const s of settings) for (const t of s.policy.allowedInstanceTypes) typeNames.add(t);
@@ -364,9 +372,10 @@ const spotPoolsOf = (
 
 /**
  * Disruptions in flight, for the budget: in-service members (not warm) that are not running — stopping,
- * stopped, shutting down or still pending — are unavailable right now, whatever caused it.
+ * stopped, shutting down or still pending — are unavailable right now, whatever caused it; so is a member Auto
+ * Scaling is terminating, though a hook holds it running (Terminating:Wait: a voluntary victim draining).
  */
 const disruptionsInFlight = (members: readonly ManagedInstance[], d: GroupDescription): number => {
   const inService = new Set<string>(d.instances.filter((i) => !i.warm).map((i) => i.id));
-  return members.filter((m) => !m.warm && inService.has(m.id) && m.state !== 'running').length;
+  return members.filter((m) => !m.warm && inService.has(m.id) && (m.state !== 'running' || m.terminating === true)).length;
 };

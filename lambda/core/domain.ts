@@ -56,6 +56,11 @@ export interface ManagedInstance {
   /** 0 (lowest) … 100 (highest); from the group's policy unless the instance is tagged otherwise. */
   readonly priority: number;
   readonly jobType: string;
+  /**
+   * Auto Scaling is terminating this member (lifecycle state Terminating, Terminating:Wait or Terminating:Proceed): a
+   * hook may hold it running and serving, but it is leaving, and the replacement the group launches takes its place.
+   */
+  readonly terminating?: boolean;
 }
 
 /** The spot pools of a group: instance type × AZ, with the Spot Advisor interruption frequency. */

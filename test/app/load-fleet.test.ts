@@ -75,6 +75,25 @@ describe('loadFleet', () => {
     expect(fleet.groups.find((g) => g.id === STANDBY)?.capacityRebalance).toBeUndefined();
   });
 
+  it('marks a member a terminate hook holds (Terminating:Wait, running in EC2) as terminating, and counts it in flight', async () => {
+    const w = await buildWorld();
+    const victim = OTHER;
+    w.ports.cloud.holdInHook(victim, 'Terminating:Wait');
+    const described = await w.ports.cloud.describeGroups([GROUP]);
+    expect(described[0]?.instances.find((i) => i.id === victim)?.lifecycleState).toBe('Terminating:Wait');
+    for (const describeOnly of [undefined, [victim]]) {
+      const { fleet } = await loadFleet(w.deps.ports, w.deps.managed, describeOnly === undefined ? {} : { describeOnly });
+      const primary = fleet.groups.find((g) => g.id === GROUP);
+      expect(primary?.instances.find((i) => i.id === victim)).toMatchObject({ state: 'running', terminating: true });
+      expect(primary?.instances.filter((i) => i.terminating === true).map((i) => i.id)).toEqual([victim]);
+      // The pending instance and the one leaving.
+      expect(primary?.disruptionsInFlight).toBe(2);
+    }
+    w.ports.cloud.holdInHook(victim, undefined);
+    const after = await loadFleet(w.deps.ports, w.deps.managed);
+    expect(after.fleet.groups.find((g) => g.id === GROUP)?.instances.find((i) => i.id === victim)?.terminating).toBeUndefined();
+  });
+
   it('reads only, in batches: one describe of all groups, one DescribeInstances, one catalog and one forecast read', async () => {
     const w = await buildWorld();
     await loadFleet(w.deps.ports, w.deps.managed);

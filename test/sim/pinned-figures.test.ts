@@ -25,8 +25,9 @@ const PINNED = {
   },
   // The coordinator admits one request at a time (reserved concurrency 1): a maintenance wave's requests no longer
   // all choose the same victim, so they disrupt as many instances as they ask for (more cold launches, more deferrals).
+  // A replacement launched ahead of its victim's termination inherits the victim's lineage (its restart cycle is learned).
   spotwise: {
-    unservedVcpuMinutes: 17.04,
+    unservedVcpuMinutes: 17.07,
     unservedGibMinutes: 0,
     cost: 8.04,
     requestsAdmitted: 13,
@@ -41,7 +42,7 @@ const PINNED = {
     loansMade: 0,
   },
   'spotwise-naive': {
-    unservedVcpuMinutes: 17.04,
+    unservedVcpuMinutes: 6.72,
     unservedGibMinutes: 0,
     cost: 8.04,
     requestsAdmitted: 13,
@@ -52,7 +53,7 @@ const PINNED = {
     standbyInstanceHours: 1.2,
     budgetViolations: 0,
     overCommits: 0,
-    reservationsMade: 23,
+    reservationsMade: 24,
     loansMade: 0,
   },
 } as const;

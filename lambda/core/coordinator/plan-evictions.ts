@@ -68,7 +68,7 @@ export const planEvictions = (
   const before = poolUse(committed, pool.capacity);
   if (!(before.use > policy.evictionThreshold)) return [];
 
-  const running = group.instances.filter((i) => !i.warm && i.state === 'running');
+  const running = group.instances.filter((i) => !i.warm && i.state === 'running' && i.terminating !== true);
   const top = Math.max(...running.map((i) => i.priority));
   const reserved = new Set([...pool.reservations.values()].map((r) => r.instanceId));
   const allocationOf = (i: ManagedInstance): Resources => pool.allocations.get(i.id) ?? ZERO_RESOURCES;

@@ -124,6 +124,7 @@ const findCandidates = (request: InterruptionRequest, fleet: FleetView, now: num
         false,
       );
     }
+    if (instance.terminating === true) return deferNone('no-eligible-victim', `${instance.id} is being terminated by Auto Scaling`, false);
     if (busy(group, instance)) return deferNone('no-eligible-victim', `${instance.id} already holds a reservation for another interruption or restart`, true);
     return { kind: 'found', group, instances: [instance] };
   }
@@ -131,8 +132,14 @@ const findCandidates = (request: InterruptionRequest, fleet: FleetView, now: num
   const group = findGroup(fleet, groupId);
   if (group === undefined) return deferNone('no-eligible-victim', `${groupId} is not a managed group`, false);
   const instances = group.instances.filter(
-    (i) => !i.warm && i.state === 'running' && i.priority <= maxPriority && modeAllowed(i, request.mode) && !busy(group, i),
+    // A member Auto Scaling is terminating (held running in Terminating:Wait) is leaving already: its reservation may
+    // have gone to its replacement, so `busy` no longer sees it.
+    (i) => !i.warm && i.state === 'running' && i.terminating !== true && i.priority <= maxPriority && modeAllowed(i, request.mode) && !busy(group, i),
   );
+  // A member launched since the request was made is a restart already — often the replacement of an earlier victim of
+  // the same maintenance wave, its load still warming up: choosing it would restart the same load twice. It is
+  // chosen only when no member launched before the request is eligible.
+  const older = instances.filter((i) => i.launchedAt < request.requestedAt);
   if (instances.length === 0) {
     return deferNone(
       'no-eligible-victim',
@@ -140,7 +147,7 @@ const findCandidates = (request: InterruptionRequest, fleet: FleetView, now: num
       true,
     );
   }
-  return { kind: 'found', group, instances };
+  return { kind: 'found', group, instances: older.length > 0 ? older : instances };
 };
 
 /**
@@ -390,6 +397,9 @@ const planDue = (notice: DueNotice, fleet: FleetView, ctx: { readonly now: numbe
   if (located === undefined)
     return deferRequest({ requestId, reason: 'unknown-instance', detail: `${notice.instanceId} is no longer a managed instance`, now });
   const { group, instance } = located;
+  // Already leaving (a repeated execution after the termination began): its reservation may be its replacement's now.
+  if (instance.terminating === true)
+    return deferRequest({ requestId, reason: 'no-eligible-victim', detail: `${instance.id} is being terminated by Auto Scaling`, now });
   if (instance.warm || instance.state !== 'running') {
     return deferRequest({
       requestId,

@@ -1,5 +1,5 @@
 import type { Action, FleetView, GroupId, GroupView, InstanceId, Plan, Reservation, ReservationId } from '../domain';
-import { findGroup, locateInstance } from '../common/locate-instance';
+import { findGroup, isActive, locateInstance } from '../common/locate-instance';
 import { isReclaimRecord, reservationPurpose } from '../common/reservation-terms';
 
 export interface HandOverChoice {
@@ -12,13 +12,20 @@ export interface HandOverChoice {
  * Whether a reservation is waiting for a replacement: its instance is gone (not in the fleet, or
  * terminating). A stopped / stopping victim will come back under its own id (spot stop, hibernate),
  * and a voluntary interruption that has not happened yet still has a running victim — neither is
- * handed to a newcomer. Sibling reservations (stop → modify → start) always stay with the sibling, and a returned
+ * handed to a newcomer. A victim Auto Scaling is terminating (`terminating`: Terminating:Wait, still serving while its
+ * hook holds it) is gone as far as its reservation goes: the member the group launches now is its replacement. Sibling reservations (stop → modify → start) always stay with the sibling, and a returned
  * standby member's (its load goes back to capacity that is already running) expires unclaimed.
  */
 const awaitsReplacement = (fleet: FleetView, reservation: Reservation): boolean => {
   if (['sibling', 'return'].includes(reservationPurpose(reservation)) || isReclaimRecord(reservation)) return false;
   const located = locateInstance(fleet, reservation.instanceId);
-  return located === undefined || located.instance.state === 'shutting-down' || located.instance.state === 'terminated';
+  return (
+    located === undefined ||
+    located.instance.state === 'shutting-down' ||
+    located.instance.state === 'terminated' ||
+    // Held running in Terminating:Wait (a voluntary termination waits there while the group launches its replacement).
+    located.instance.terminating === true
+  );
 };
 
 /**
@@ -154,3 +161,46 @@ export const refreshLineage = (
     const lineage = newcomer === undefined ? undefined : lineageOf(fleet, { groupId: group.id, ...h }, newcomer.launchedAt);
     return lineage === undefined ? [] : [lineage];
   });
+
+/** Purposes whose instance a group replaces by launching ahead of its termination (see aheadLineage). */
+const REPLACED_AHEAD: ReadonlySet<string> = new Set(['request', 'rebalance', 'warning']);
+
+/**
+ * The lineage a newcomer launched ahead of a termination carries, when its launch hook hands it nothing. Auto Scaling
+ * launches a member while desired capacity is unchanged only to replace another — the instance maintenance policy's
+ * launch-before-terminate, Capacity Rebalancing — so with the newcomer the group runs more members than desired, and
+ * the member it replaces still runs and serves until the newcomer is in service. That member's reservation (a
+ * voluntary interruption's, a rebalance recommendation's or a warning's) stays where it is: it is what keeps the
+ * coordinator from choosing a draining victim twice, and it expires unclaimed as before. What moves is the load, so
+ * the newcomer's profile inherits the victim's lineage and its first post-restart window is a complete restart cycle
+ * (restart cycles are what online recalibration learns from, core/predict/calibrate.ts).
+ *
+ * Auto Scaling does not say which member a newcomer replaces. Several launched together are paired in order: the
+ * k-th newcomer launched since the oldest such reservation (by launch time, then id) takes the k-th of those
+ * reservations (oldest first, then by id). A wrong pairing within a group only misattributes one cycle between two of
+ * its members; a lineage still goes to one heir only (lambda/core/profile/inherit-profile.ts).
+ */
+export const aheadLineage = (fleet: FleetView, launchGroup: GroupView, newcomer: InstanceId, launchedAt: number, now: number): InheritAction | undefined => {
+  const members = launchGroup.instances.filter((i) => !i.warm && isActive(i) && i.terminating !== true);
+  const listed = members.some((i) => i.id === newcomer);
+  if (members.length + (listed ? 0 : 1) <= Math.floor(launchGroup.desiredCapacity)) return undefined;
+  const replaced = [...launchGroup.pool.reservations.values()]
+    .filter((r) => {
+      if (r.expiresAt <= now || isReclaimRecord(r) || !REPLACED_AHEAD.has(reservationPurpose(r)) || r.instanceId === newcomer) return false;
+      const victim = launchGroup.instances.find((i) => i.id === r.instanceId);
+      return victim !== undefined && !victim.warm && victim.state === 'running' && victim.terminating !== true;
+    })
+    .sort((a, b) => a.createdAt - b.createdAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  const oldest = replaced[0];
+  if (oldest === undefined) return undefined;
+  const victims = new Set<string>(replaced.map((r) => r.instanceId));
+  const newcomers = [
+    ...members.filter((i) => i.id !== newcomer && !victims.has(i.id) && i.launchedAt >= oldest.createdAt).map((i) => ({ id: i.id, at: i.launchedAt })),
+    { id: newcomer, at: launchedAt },
+  ].sort((a, b) => a.at - b.at || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  const k = newcomers.findIndex((n) => n.id === newcomer);
+  const reservation = replaced[k];
+  return reservation === undefined
+    ? undefined
+    : lineageOf(fleet, { groupId: launchGroup.id, reservationId: reservation.id, instanceId: newcomer }, launchedAt, launchGroup.id);
+};

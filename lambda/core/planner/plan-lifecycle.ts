@@ -1,7 +1,7 @@
 import type { Action, DomainEvent, FleetView, Notice, Plan, Reservation } from '../domain';
 import { fits, formatResources } from '../resources/resources';
 import { planLoadAbsorption } from './absorb-load';
-import { chooseHandOver } from './choose-hand-over';
+import { aheadLineage, chooseHandOver } from './choose-hand-over';
 import { ignoreNotice } from '../common/ignore-notice';
 import { findGroup, isActive, locateInstance, type LocatedInstance } from '../common/locate-instance';
 import { instanceShape } from '../common/post-restart-demand';
@@ -180,7 +180,13 @@ export const planLifecycleLaunch = (notice: LifecycleNotice, fleet: FleetView, n
   if (notice.destination === 'WarmPool') return { actions: [complete(notice)], events: [] };
   // The newcomer is usually not in the snapshot yet: the group comes from the notice, not the fleet.
   const choice = chooseHandOver(fleet, group, notice.instanceId, now);
-  if (choice === undefined) return { actions: [complete(notice)], events: [] };
+  if (choice === undefined) {
+    // Launched ahead of a termination (launch-before-terminate, Capacity Rebalancing): no capacity to take over, but
+    // the load of the member it replaces moves to it, and so does that member's lineage. Last: learning never holds
+    // back completing the hook.
+    const lineage = notice.origin === 'WarmPool' ? undefined : aheadLineage(fleet, group, notice.instanceId, notice.at, now);
+    return { actions: lineage === undefined ? [complete(notice)] : [complete(notice), lineage], events: [] };
+  }
   const handOver: Action = {
     kind: 'hand-over',
     groupId: choice.group.id,

@@ -194,6 +194,7 @@ export class SimInstances {
     if (m) {
       m.terminating = undefined;
       m.launching = undefined;
+      this.ctx.cloud.holdInHook(id, undefined);
       // Auto Scaling learns of a reclaim at its next health check; a termination it made or was asked for, at once.
       m.goneAt = why === 'reclaim' ? now : now - this.ctx.params.timings.asgDetectionSeconds * 1000;
       m.readyAt = undefined;

@@ -34,6 +34,7 @@ export class SimLifecycleHooks {
     const m = this.instances.meta.get(id);
     if (settings === undefined || m === undefined) return;
     m.launching = this.startHook(id, m.groupId, { transition: 'launch', hookName: settings.launchHook, origin, destination: 'AutoScalingGroup' }, hooks);
+    this.ctx.cloud.holdInHook(id, 'Pending:Wait');
   }
 
   /** Starts a hook's wait: its token, its heartbeat timeout queued, and the strategy told (a concurrent delivery). */
@@ -67,6 +68,8 @@ export class SimLifecycleHooks {
       { transition: 'terminate', hookName: settings.terminateHook, origin: 'AutoScalingGroup', destination: 'EC2' },
       hooks,
     );
+    // DescribeAutoScalingGroups reports it in Terminating:Wait (still running in EC2) until the hook ends.
+    this.ctx.cloud.holdInHook(id, 'Terminating:Wait');
     return true;
   }
 
@@ -77,6 +80,7 @@ export class SimLifecycleHooks {
     const now = this.now();
     if (m.launching?.token === token) {
       m.launching = undefined;
+      this.ctx.cloud.holdInHook(id, undefined);
       const readyAt = this.instances.expectedReadyAt(id);
       if (readyAt !== undefined && readyAt <= now) this.instances.markReady(id, now, hooks);
     } else if (m.terminating?.token === token) {

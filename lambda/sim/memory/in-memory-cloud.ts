@@ -98,6 +98,12 @@ export class InMemoryCloud implements InstanceGateway, CapacityGateway {
   private readonly clock: Clock | undefined;
   /** Members in Auto Scaling's Standby lifecycle state. */
   private readonly standby = new Set<InstanceId>();
+  /**
+   * Members a lifecycle hook holds (Pending:Wait, Terminating:Wait) and whose hook has not been completed yet: set
+   * with `holdInHook` by whoever models the hooks (the simulated world; a handler test), reported by
+   * DescribeAutoScalingGroups as Auto Scaling reports them.
+   */
+  private readonly hookWaits = new Map<InstanceId, 'Pending:Wait' | 'Terminating:Wait'>();
   private timings: AsyncStateTimings | undefined;
   /** State changes due later (asynchronous mode): instance → the state it reaches and when. */
   private readonly due = new Map<InstanceId, { readonly state: 'stopped' | 'running'; readonly at: number }>();
@@ -136,9 +142,20 @@ export class InMemoryCloud implements InstanceGateway, CapacityGateway {
    */
   private lifecycleStateOf(i: CloudInstance): string {
     if (this.standby.has(i.id)) return 'Standby';
+    const wait = this.hookWaits.get(i.id);
+    if (wait !== undefined && (i.state === 'pending' || i.state === 'running')) return wait;
     if (i.state === 'pending') return 'Pending';
     if (i.state === 'shutting-down') return 'Terminating';
     return 'InService';
+  }
+
+  /**
+   * A lifecycle hook holds the member (`Pending:Wait` on a launch, `Terminating:Wait` on a termination: still running
+   * in EC2), or no longer does (undefined: the hook was completed or timed out). Not an API call; not recorded.
+   */
+  holdInHook(id: InstanceId, wait: 'Pending:Wait' | 'Terminating:Wait' | undefined): void {
+    if (wait === undefined) this.hookWaits.delete(id);
+    else this.hookWaits.set(id, wait);
   }
 
   /** Whether the member is in Auto Scaling's Standby lifecycle state. */

@@ -96,6 +96,27 @@ describe('planInterruptionRequest: admission', () => {
     expect(only(plan, 'schedule-interruption')[0]?.instanceId).toBe('i-mid');
   });
 
+  it('passes over a member Auto Scaling is terminating (held in Terminating:Wait), and refuses it when named', () => {
+    const f = batchFleet();
+    const leaving = { ...f, groups: f.groups.map((g) => ({ ...g, instances: g.instances.map((i) => (i.id === 'i-low' ? { ...i, terminating: true } : i)) })) };
+    expect(only(planInterruptionRequest(request(), leaving, { now: T0 }), 'schedule-interruption')[0]?.instanceId).toBe('i-low-big');
+    const named = planInterruptionRequest(request({ selector: { kind: 'instance', instanceId: instanceId('i-low') } }), leaving, { now: T0 });
+    expect(only(named, 'defer-interruption')[0]).toMatchObject({ reason: 'no-eligible-victim' });
+    expect(only(named, 'defer-interruption')[0]?.detail).toContain('being terminated by Auto Scaling');
+  });
+
+  it("prefers members launched before the request: one launched since is a restart already (an earlier victim's replacement)", () => {
+    const f = batchFleet();
+    const fresh = {
+      ...f,
+      groups: f.groups.map((g) => ({ ...g, instances: g.instances.map((i) => (i.id === 'i-low' ? { ...i, launchedAt: T0 - MINUTE / 2 } : i)) })),
+    };
+    expect(only(planInterruptionRequest(request(), fresh, { now: T0 }), 'schedule-interruption')[0]?.instanceId).toBe('i-low-big');
+    // Chosen still when every eligible member is that new.
+    const allFresh = { ...f, groups: f.groups.map((g) => ({ ...g, instances: g.instances.map((i) => ({ ...i, launchedAt: T0 - MINUTE / 2 })) })) };
+    expect(only(planInterruptionRequest(request(), allFresh, { now: T0 }), 'schedule-interruption')[0]?.instanceId).toBe('i-low');
+  });
+
   it('names an instance directly with the instance selector', () => {
     const plan = planInterruptionRequest(request({ selector: { kind: 'instance', instanceId: instanceId('i-high') } }), batchFleet(), { now: T0 });
     expect(only(plan, 'schedule-interruption')[0]?.instanceId).toBe('i-high');

@@ -1,6 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import type { Action, Plan } from '../../../lambda/core/domain';
-import { chooseReplacementHandOvers, lineageOf, refreshLineage, withLineage } from '../../../lambda/core/planner/choose-hand-over';
+import {
+  aheadLineage,
+  chooseHandOver,
+  chooseReplacementHandOvers,
+  lineageOf,
+  refreshLineage,
+  withLineage,
+} from '../../../lambda/core/planner/choose-hand-over';
 import { MINUTE, T0, fleet, group, iid, instance, policy, reservation, roomyPool } from '../fixtures/fleet-builders';
 
 const newcomer = (id: string, launchedMinutesAgo: number) => ({ id: iid(id), launchedAt: T0 - launchedMinutesAgo * MINUTE });
@@ -119,5 +126,56 @@ describe('restart lineage of hand-overs', () => {
       { reservationId: ownRes.id, instanceId: iid('i-back') },
     ]);
     expect(out).toEqual([expect.objectContaining({ fromInstanceId: iid('i-victim'), toInstanceId: iid('i-new'), restartedAt: replacement.launchedAt })]);
+  });
+});
+
+describe('replacements of members Auto Scaling is terminating or replacing ahead', () => {
+  const request = reservation('request:r1:i-victim', { instanceId: 'i-victim', createdAt: T0 - 10 * MINUTE });
+  const later = reservation('request:r2:i-victim2', { instanceId: 'i-victim2', createdAt: T0 - 8 * MINUTE });
+
+  it('a victim held running in Terminating:Wait is gone for its reservation: the next newcomer takes it (and its lineage)', () => {
+    const held = group('web', {
+      pool: roomyPool('web', { reservations: [request] }),
+      instances: [instance('i-victim', { terminating: true }), instance('i-a')],
+      desiredCapacity: 2,
+    });
+    expect(chooseHandOver(fleet([held]), held, iid('i-new'), T0)?.reservation.id).toBe(request.id);
+    // Not while it is InService: the interruption may still be to come.
+    const serving = group('web', {
+      pool: roomyPool('web', { reservations: [request] }),
+      instances: [instance('i-victim'), instance('i-a')],
+      desiredCapacity: 2,
+    });
+    expect(chooseHandOver(fleet([serving]), serving, iid('i-new'), T0)).toBeUndefined();
+  });
+
+  it.each<[string, number, readonly ReturnType<typeof instance>[], string, string | undefined]>([
+    [
+      'launched ahead (one member more than desired): the victim still serving passes its lineage on',
+      2,
+      [instance('i-victim'), instance('i-a')],
+      'i-new',
+      'i-victim',
+    ],
+    ['at desired capacity (a scale-out raised it first): nothing', 3, [instance('i-victim'), instance('i-a')], 'i-new', undefined],
+    [
+      'two launched ahead together: the second newcomer pairs with the second reservation',
+      3,
+      [instance('i-victim'), instance('i-victim2'), instance('i-a'), instance('i-n1', { state: 'pending', launchedAt: T0 - MINUTE })],
+      'i-n2',
+      'i-victim2',
+    ],
+    [
+      'a victim already terminating is handed over instead, not paired here',
+      2,
+      [instance('i-victim', { terminating: true }), instance('i-a')],
+      'i-new',
+      undefined,
+    ],
+  ])('aheadLineage: %s', (_name, desired, instances, newcomerId, from) => {
+    const web = group('web', { pool: roomyPool('web', { reservations: [request, later] }), instances, desiredCapacity: desired });
+    const lineage = aheadLineage(fleet([web]), web, iid(newcomerId), T0, T0);
+    expect(lineage?.fromInstanceId).toBe(from === undefined ? undefined : iid(from));
+    if (lineage !== undefined) expect(lineage).toMatchObject({ kind: 'inherit-profile', toInstanceId: iid(newcomerId), restartedAt: T0, groupId: web.id });
   });
 });

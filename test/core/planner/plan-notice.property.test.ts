@@ -27,6 +27,7 @@ describe('the notice scenarios', () => {
       'exit-standby',
       'hand-over',
       'heartbeat',
+      'inherit-profile',
       'interrupt-instance',
       'noop',
       'open-restart-window',
@@ -147,7 +148,14 @@ describe('planNoticeResponse properties', () => {
           return;
         }
         expect(completes).toHaveLength(1);
-        expect(plan.actions.at(-1)?.kind === 'complete-lifecycle-action' || plan.actions.at(-1)?.kind === 'noop').toBe(true);
+        // Only lineage (a learning action, whose failure never stops a plan) may follow the completion.
+        const last = plan.actions.filter((a) => a.kind !== 'inherit-profile').at(-1)?.kind;
+        expect(last === 'complete-lifecycle-action' || last === 'noop').toBe(true);
+        expect(
+          plan.actions
+            .slice(plan.actions.findIndex((a) => a.kind === 'complete-lifecycle-action') + 1)
+            .every((a) => a.kind === 'inherit-profile' || a.kind === 'noop'),
+        ).toBe(true);
       }),
       RUNS,
     );
