@@ -57,14 +57,16 @@ const known = (p90: number, p50 = p90 / 2): Forecast => ({
 
 describe('conformalFactor', () => {
   it.each([
-    ['too few cases', [1, 2, 3, 4], undefined],
+    ['too few cases', [1, 2], undefined],
+    // n = 3: rank ⌈4 × 0.9⌉ = 4 → capped at 3, the largest score.
+    ['three cases: the largest', [0.5, 1.2, 0.7], 1.2],
     // n = 5: rank ⌈6 × 0.9⌉ = 6 → capped at 5, the largest score.
     ['five cases: the largest', [0.5, 0.6, 0.7, 0.8, 2], 2],
     // n = 9: rank ⌈10 × 0.9⌉ = 9, the largest; n = 19: rank 18.
     ['nineteen cases: the 18th', Array.from({ length: 19 }, (_, k) => (k + 1) / 10), 1.8],
     ['clamped above', [5, 6, 7, 8, 9], CALIBRATION_BOUNDS.max],
     ['clamped below', [0.1, 0.1, 0.1, 0.1, 0.1], CALIBRATION_BOUNDS.min],
-    ['NaN and negative scores are not evidence', [Number.NaN, -1, 1, 1, 1, 1], undefined],
+    ['NaN and negative scores are not evidence', [Number.NaN, -1, 1, 1], undefined],
   ])('%s', (_name, scores, expected) => {
     expect(conformalFactor(scores)).toBe(expected);
   });
