@@ -57,7 +57,8 @@ const pendingVoluntary = (fleet: FleetView, group: GroupView, request: Interrupt
   for (const r of group.pool.reservations.values()) {
     if (reservationPurpose(r) !== 'request' || isHeldForRequest(r, request.requestId) || r.expiresAt <= now) continue;
     const located = locateInstance(fleet, r.instanceId);
-    if (located !== undefined && isActive(located.instance)) victims.add(r.instanceId);
+    // One Auto Scaling is terminating is in the group's disruptionsInFlight already (lambda/app/load-fleet.ts).
+    if (located !== undefined && isActive(located.instance) && located.instance.terminating !== true) victims.add(r.instanceId);
   }
   return victims.size;
 };

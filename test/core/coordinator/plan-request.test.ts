@@ -200,6 +200,20 @@ describe('planInterruptionRequest: deferral and refusal', () => {
     expect(only(planInterruptionRequest(request(), f, { now: T0 }), 'defer-interruption')[0]?.reason).toBe('disruption-budget-exhausted');
   });
 
+  it("counts a victim Auto Scaling is terminating once: in the group's disruptions in flight, not again for its reservation", () => {
+    const other = reservation('request:req-0:i-high', { groupId: 'batch', instanceId: 'i-high', createdAt: T0 - MINUTE });
+    const f = batchFleet({
+      budget: 2,
+      inFlight: 1,
+      pool: pool('batch', { vcpu: 16, memoryGiB: 64, networkMbps: 10_000, diskIops: 100_000 }, { reservations: [other] }),
+    });
+    const leaving = { ...f, groups: f.groups.map((g) => ({ ...g, instances: g.instances.map((i) => (i.id === 'i-high' ? { ...i, terminating: true } : i)) })) };
+    // Budget 2: the terminating victim (in flight) and this request.
+    expect(kinds(planInterruptionRequest(request(), leaving, { now: T0 }))).toEqual(['reserve', 'schedule-interruption']);
+    // Still running in service: in flight 1 (something else) + its admitted request = 2, no room.
+    expect(only(planInterruptionRequest(request(), f, { now: T0 }), 'defer-interruption')[0]?.reason).toBe('disruption-budget-exhausted');
+  });
+
   it('refuses after the deadline (no retry) and releases what the request held', () => {
     const held = reservation('request:req-1:i-low', { groupId: 'batch', instanceId: 'i-low', createdAt: T0 - 10 * MINUTE });
     const f = batchFleet({ pool: pool('batch', { vcpu: 16, memoryGiB: 64, networkMbps: 10_000, diskIops: 100_000 }, { reservations: [held] }) });
