@@ -84,11 +84,12 @@ const factorsOf = (
 
 /**
  * Factors from a group's cases. The same cycle can be carried by two profiles only through lineage, which hands a
- * history to one heir; cases are still de-duplicated on (job type, restart time) in case a stale copy survives.
+ * history to one heir; cases are still de-duplicated in case a stale copy survives — on (job type, restart time and
+ * scores): instances restarted together (a burst, a maintenance wave) are different cycles with different scores.
  */
 export const calibrationFactors = (cases: readonly CalibrationCase[], level = 0.9): CalibrationFactors => {
   const unique = new Map<string, CalibrationCase>();
-  for (const c of cases) unique.set(`${c.jobType}@${c.restartedAt}`, c);
+  for (const c of cases) unique.set(`${c.jobType}@${c.restartedAt}@${CALIBRATED_DIMENSIONS.map((d) => c.score[d] ?? '').join('/')}`, c);
   const all = [...unique.values()];
   const pooled = factorsOf(all, level);
   const byJobType = new Map<string, Partial<Record<Dimension, number>>>();

@@ -105,6 +105,15 @@ describe('calibration from restart cycles', () => {
     expect(calibrationFactors(web.slice(0, MIN_CALIBRATION_CASES - 1)).pooled).toEqual({});
   });
 
+  it('counts instances restarted together as different cycles; the same cycle carried twice once', () => {
+    // A burst: three restarts at the same instant, each its own cycle with its own score.
+    const burst = [1.2, 2.5, 0.8].map((vcpu) => ({ jobType: 'web', restartedAt: T0, score: { vcpu } }));
+    expect(calibrationFactors(burst).cases.vcpu).toBe(3);
+    expect(calibrationFactors(burst).pooled.vcpu).toBe(2.5);
+    // A stale copy of one of them (the same cycle through another profile) adds nothing.
+    expect(calibrationFactors([...burst, { ...burst[1]! }]).cases.vcpu).toBe(3);
+  });
+
   it('scales p50 and p90 of the calibrated dimensions and records the factor; unknown forecasts pass through', () => {
     const factors = calibrationFactors(Array.from({ length: 9 }, (_, k) => ({ jobType: 'web', restartedAt: T0 + k * MIN, score: { vcpu: 1.5 } })));
     const out = calibrateForecast(known(2, 1), 'web', factors);
