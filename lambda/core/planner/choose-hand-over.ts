@@ -12,9 +12,10 @@ export interface HandOverChoice {
  * Whether a reservation is waiting for a replacement: its instance is gone (not in the fleet, or
  * terminating). A stopped / stopping victim will come back under its own id (spot stop, hibernate),
  * and a voluntary interruption that has not happened yet still has a running victim — neither is
- * handed to a newcomer. A victim Auto Scaling is terminating (`terminating`: Terminating:Wait, still serving while its
- * hook holds it) is gone as far as its reservation goes: the member the group launches now is its replacement. Sibling reservations (stop → modify → start) always stay with the sibling, and a returned
- * standby member's (its load goes back to capacity that is already running) expires unclaimed.
+ * handed to a newcomer. A victim Auto Scaling is terminating (`terminating`: Terminating:Wait, still serving while
+ * its hook holds it) is gone as far as its reservation goes: the member the group launches now is its replacement.
+ * Sibling reservations (stop → modify → start) always stay with the sibling, and a returned standby member's (its
+ * load goes back to capacity that is already running) expires unclaimed.
  */
 const awaitsReplacement = (fleet: FleetView, reservation: Reservation): boolean => {
   if (['sibling', 'return'].includes(reservationPurpose(reservation)) || isReclaimRecord(reservation)) return false;
@@ -190,7 +191,9 @@ export const aheadLineage = (fleet: FleetView, launchGroup: GroupView, newcomer:
       const victim = launchGroup.instances.find((i) => i.id === r.instanceId);
       return victim !== undefined && !victim.warm && victim.state === 'running' && victim.terminating !== true;
     })
-    .sort((a, b) => a.createdAt - b.createdAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    .sort((a, b) => a.createdAt - b.createdAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
+    // One per member replaced (a rebalance recommendation and a warning may both hold for it): its oldest.
+    .filter((r, k, all) => all.findIndex((x) => x.instanceId === r.instanceId) === k);
   const oldest = replaced[0];
   if (oldest === undefined) return undefined;
   const victims = new Set<string>(replaced.map((r) => r.instanceId));

@@ -172,8 +172,22 @@ describe('replacements of members Auto Scaling is terminating or replacing ahead
       'i-new',
       undefined,
     ],
+    [
+      'a victim holding two reservations (a rebalance recommendation and a warning) counts once in the pairing',
+      3,
+      [instance('i-twice'), instance('i-victim'), instance('i-a'), instance('i-n1', { state: 'pending', launchedAt: T0 - MINUTE })],
+      'i-n2',
+      'i-victim',
+    ],
   ])('aheadLineage: %s', (_name, desired, instances, newcomerId, from) => {
-    const web = group('web', { pool: roomyPool('web', { reservations: [request, later] }), instances, desiredCapacity: desired });
+    // i-twice holds two reservations only where it is listed; elsewhere they wait for an instance that is gone.
+    const twice = instances.some((i) => i.id === 'i-twice')
+      ? [
+          reservation('rebalance:e1:i-twice', { instanceId: 'i-twice', createdAt: T0 - 12 * MINUTE }),
+          reservation('warning:e2:i-twice', { instanceId: 'i-twice', createdAt: T0 - 11 * MINUTE }),
+        ]
+      : [];
+    const web = group('web', { pool: roomyPool('web', { reservations: [request, later, ...twice] }), instances, desiredCapacity: desired });
     const lineage = aheadLineage(fleet([web]), web, iid(newcomerId), T0, T0);
     expect(lineage?.fromInstanceId).toBe(from === undefined ? undefined : iid(from));
     if (lineage !== undefined) expect(lineage).toMatchObject({ kind: 'inherit-profile', toInstanceId: iid(newcomerId), restartedAt: T0, groupId: web.id });
