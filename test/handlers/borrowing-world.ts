@@ -1,10 +1,8 @@
 import { parseSpotwiseConfig } from '../../lambda/contracts/config';
 import { groupId, instanceId, type InstanceId, type InstanceTypeSpec, type MetricSample } from '../../lambda/core/domain';
-import { FallbackPredictor } from '../../lambda/core/predict/fallback-predictor';
-import { toManagedGroups } from '../../lambda/app/managed-groups';
-import type { ProfilerDeps } from '../../lambda/handlers/profiler';
 import { FleetBuilder } from '../../lambda/sim/fleet/fleet-builder';
-import { createInMemoryPorts, RecordingTelemetry } from '../../lambda/sim/memory';
+import { createInMemoryPorts } from '../../lambda/sim/memory';
+import { profilerDeps } from './profiler-deps';
 
 /**
  * The borrowing world the handler and `spotwise plan` tests share: a batch group whose pool has POOL_GIB of memory.
@@ -65,15 +63,7 @@ export const borrowingWorld = (borrowLimit: number, throttle: { enabled: boolean
     policies: [{ policy_name: 'batch', priority: 'low', borrow_limit: borrowLimit, disruption_budget: { max_unavailable: 1 }, throttle }],
     dry_run: false,
   });
-  const deps: ProfilerDeps & { telemetry: RecordingTelemetry } = {
-    ports: ports.handlerPorts(),
-    managed: toManagedGroups(config),
-    dryRun: false,
-    telemetry: new RecordingTelemetry(),
-    metricsReader: ports.metrics,
-    predictor: new FallbackPredictor(),
-    profiler: { windowMinutes: 60, halfLifeMs: 86_400_000 },
-  };
+  const deps = profilerDeps(ports, config);
   return { ports, deps };
 };
 

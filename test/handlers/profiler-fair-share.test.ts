@@ -3,10 +3,9 @@ import { parseSpotwiseConfig } from '../../lambda/contracts/config';
 import { MetricName } from '../../lambda/contracts/metrics';
 import { groupId, instanceId, type InstanceTypeSpec, type ManagedInstance, type MetricSample } from '../../lambda/core/domain';
 import { poolInvariantViolations } from '../../lambda/core/pool/resource-pool';
-import { FallbackPredictor } from '../../lambda/core/predict/fallback-predictor';
-import { toManagedGroups } from '../../lambda/app/managed-groups';
-import { makeHandler, type ProfilerDeps } from '../../lambda/handlers/profiler';
-import { createInMemoryPorts, RecordingTelemetry } from '../../lambda/sim/memory';
+import { makeHandler } from '../../lambda/handlers/profiler';
+import { createInMemoryPorts } from '../../lambda/sim/memory';
+import { profilerDeps } from './profiler-deps';
 
 /**
  * The DRATP example through the running path: a batch group whose pool has 16 GiB of memory runs three
@@ -72,15 +71,7 @@ const world = (memoryGiB: number, resourceDemand?: { memory_gb: number }) => {
     policies: [{ policy_name: 'batch', priority: 'low', ...(resourceDemand !== undefined ? { resource_demand: resourceDemand } : {}) }],
     dry_run: false,
   });
-  const deps: ProfilerDeps & { telemetry: RecordingTelemetry } = {
-    ports: ports.handlerPorts(),
-    managed: toManagedGroups(config),
-    dryRun: false,
-    telemetry: new RecordingTelemetry(),
-    metricsReader: ports.metrics,
-    predictor: new FallbackPredictor(),
-    profiler: { windowMinutes: 60, halfLifeMs: 86_400_000 },
-  };
+  const deps = profilerDeps(ports, config);
   return { ports, deps };
 };
 

@@ -2,10 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { parseSpotwiseConfig } from '../../lambda/contracts/config';
 import { MetricName } from '../../lambda/contracts/metrics';
 import { groupId, instanceId, type InstanceTypeSpec, type ManagedInstance, type MetricSample } from '../../lambda/core/domain';
-import { FallbackPredictor } from '../../lambda/core/predict/fallback-predictor';
-import { toManagedGroups } from '../../lambda/app/managed-groups';
-import { makeHandler, type ProfilerDeps } from '../../lambda/handlers/profiler';
-import { createInMemoryPorts, RecordingTelemetry } from '../../lambda/sim/memory';
+import { makeHandler } from '../../lambda/handlers/profiler';
+import { createInMemoryPorts } from '../../lambda/sim/memory';
+import { profilerDeps } from './profiler-deps';
 
 /**
  * Throttling through the running path. A batch group's pool has 16 GiB of memory; A (priority 90) uses 8 GiB,
@@ -76,15 +75,7 @@ const world = (throttle: { enabled: boolean; over_allocation_minutes?: number })
     policies: [{ policy_name: 'batch', priority: 'low', behavior: { eviction_threshold: 0.9, preemption_enabled: true }, throttle }],
     dry_run: false,
   });
-  const deps: ProfilerDeps & { telemetry: RecordingTelemetry } = {
-    ports: ports.handlerPorts(),
-    managed: toManagedGroups(config),
-    dryRun: false,
-    telemetry: new RecordingTelemetry(),
-    metricsReader: ports.metrics,
-    predictor: new FallbackPredictor(),
-    profiler: { windowMinutes: 60, halfLifeMs: 86_400_000 },
-  };
+  const deps = profilerDeps(ports, config);
   return { ports, deps };
 };
 
