@@ -1,16 +1,10 @@
-import { beforeAll, describe, expect, it } from 'vitest';
-import { BUNDLED_DATA_DIR } from '../../../lambda/sim/bundled-data';
+import { describe, expect, it } from 'vitest';
 import { prepareSimulation, type PreparedSimulation } from '../../../lambda/sim/prepare-simulation';
-import { loadTraces, type TraceSeries } from '../../../lambda/data/traces/load-traces';
 import { GROUP_IDS } from '../../../lambda/sim/sample-fleet';
-import { advance, newWorld, noHooks, quiet as quietWorld, runningStandbyMember } from './world-fixtures';
+import { advance, newWorld, noHooks, quietOnBundledTraces, bundledTraces, runningStandbyMember } from './world-fixtures';
 
-let traces: TraceSeries[];
-beforeAll(() => {
-  traces = loadTraces(BUNDLED_DATA_DIR);
-});
-
-const quiet = (): PreparedSimulation => quietWorld(traces);
+const traces = bundledTraces();
+const quiet = quietOnBundledTraces();
 
 describe('SimApplication: one host at a time', () => {
   it('makes a workload pay its post-restart demand on a warm cut-over, served by the new host alone', async () => {
@@ -94,7 +88,7 @@ describe('mixed priorities (--best-effort-share, --targeted-requests)', () => {
       seed: 3,
       hours: 1,
       instances: 6,
-      traces,
+      traces: traces(),
       checkInvariants: true,
       interruption: { rateScale: 0 },
       priorities: { bestEffortShare: 0.5, targetedShare: 1 },

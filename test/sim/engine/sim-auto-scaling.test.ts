@@ -1,16 +1,8 @@
-import { beforeAll, describe, expect, it } from 'vitest';
-import { BUNDLED_DATA_DIR } from '../../../lambda/sim/bundled-data';
-import type { PreparedSimulation } from '../../../lambda/sim/prepare-simulation';
-import { loadTraces, type TraceSeries } from '../../../lambda/data/traces/load-traces';
+import { describe, expect, it } from 'vitest';
 import { GROUP_IDS } from '../../../lambda/sim/sample-fleet';
-import { advance, newWorld, noHooks, quiet as quietWorld, runningStandbyMember } from './world-fixtures';
+import { advance, newWorld, noHooks, quietOnBundledTraces, runningStandbyMember } from './world-fixtures';
 
-let traces: TraceSeries[];
-beforeAll(() => {
-  traces = loadTraces(BUNDLED_DATA_DIR);
-});
-
-const quiet = (): PreparedSimulation => quietWorld(traces);
+const quiet = quietOnBundledTraces();
 
 describe('SimAutoScaling: groups as Auto Scaling keeps them', () => {
   it('brings a stopped warm instance into service in the warm-start time when the standby group grows', async () => {

@@ -1,19 +1,11 @@
-import { beforeAll, describe, expect, it } from 'vitest';
-import { BUNDLED_DATA_DIR } from '../../../lambda/sim/bundled-data';
-import type { PreparedSimulation } from '../../../lambda/sim/prepare-simulation';
-import { loadTraces, type TraceSeries } from '../../../lambda/data/traces/load-traces';
+import { describe, expect, it } from 'vitest';
 import type { StrategyHooks } from '../../../lambda/sim/engine/sim-types';
 import { SimulatedCloud } from '../../../lambda/sim/engine/simulated-cloud';
 import { WORLD_LIFECYCLE_HOOKS } from '../../../lambda/sim/run-strategy';
 import { GROUP_IDS } from '../../../lambda/sim/sample-fleet';
-import { advance, newWorld, noHooks, quiet as quietWorld } from './world-fixtures';
+import { advance, newWorld, noHooks, quietOnBundledTraces } from './world-fixtures';
 
-let traces: TraceSeries[];
-beforeAll(() => {
-  traces = loadTraces(BUNDLED_DATA_DIR);
-});
-
-const quiet = (): PreparedSimulation => quietWorld(traces);
+const quiet = quietOnBundledTraces();
 
 describe('SimLifecycleHooks: Pending:Wait and Terminating:Wait', () => {
   it('holds a termination in Terminating:Wait under terminate-and-launch: no replacement until it is gone', async () => {

@@ -1,17 +1,9 @@
-import { beforeAll, describe, expect, it } from 'vitest';
-import { BUNDLED_DATA_DIR } from '../../../lambda/sim/bundled-data';
-import type { PreparedSimulation } from '../../../lambda/sim/prepare-simulation';
+import { describe, expect, it } from 'vitest';
 import { runStrategy } from '../../../lambda/sim/run-strategy';
 import { createAsgNativeStrategy, createNoneStrategy, createReactiveStrategy } from '../../../lambda/sim/strategies/baseline-strategies';
-import { loadTraces, type TraceSeries } from '../../../lambda/data/traces/load-traces';
-import { quiet as quietWorld, withBurst } from './world-fixtures';
+import { quietOnBundledTraces, withBurst } from './world-fixtures';
 
-let traces: TraceSeries[];
-beforeAll(() => {
-  traces = loadTraces(BUNDLED_DATA_DIR);
-});
-
-const quiet = (): PreparedSimulation => quietWorld(traces);
+const quiet = quietOnBundledTraces();
 
 describe('the simulated world: AWS semantics', () => {
   it('replaces a reclaimed instance only after the health check (none) and recovers later than on the warning (reactive)', async () => {

@@ -1,16 +1,11 @@
-import { beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { InstanceId } from '../../../lambda/core/domain';
-import { BUNDLED_DATA_DIR } from '../../../lambda/sim/bundled-data';
 import type { SimWorld } from '../../../lambda/sim/engine/sim-world';
 import { InstanceNotStoppedError } from '../../../lambda/sim/memory';
 import { GROUP_IDS } from '../../../lambda/sim/sample-fleet';
-import { loadTraces, type TraceSeries } from '../../../lambda/data/traces/load-traces';
-import { advance, newWorld, noHooks, quiet, runningStandbyMember } from './world-fixtures';
+import { advance, newWorld, noHooks, quietOnBundledTraces, runningStandbyMember } from './world-fixtures';
 
-let traces: TraceSeries[];
-beforeAll(() => {
-  traces = loadTraces(BUNDLED_DATA_DIR);
-});
+const quietWorld = quietOnBundledTraces();
 
 /**
  * A concurrent delivery that reads an instance's state at every turn of the microtask queue while other deliveries
@@ -30,7 +25,7 @@ const watchStates = (world: SimWorld, id: InstanceId, turns = 40): Set<string> =
 
 describe('SimulatedCloud: one record of instance state, changed in time', () => {
   it('a stop under way is never read as stopped: the instance is running, then stopping, for the world and for DescribeInstances', async () => {
-    const { world, cloud } = newWorld(quiet(traces));
+    const { world, cloud } = newWorld(quietWorld());
     const id = await runningStandbyMember(world, cloud);
     world.post(() => cloud.stopInstances([id]));
     const seen = watchStates(world, id);
@@ -40,7 +35,7 @@ describe('SimulatedCloud: one record of instance state, changed in time', () => 
   });
 
   it('a start of a stopped warm instance is never read as running before it has booted', async () => {
-    const { world, cloud } = newWorld(quiet(traces));
+    const { world, cloud } = newWorld(quietWorld());
     const warm = world.instances().find((i) => i.groupId === GROUP_IDS.standby && i.warm && i.state === 'stopped');
     if (warm === undefined) throw new Error('no stopped warm instance');
     world.post(() => cloud.startInstances([warm.id]));
@@ -51,7 +46,7 @@ describe('SimulatedCloud: one record of instance state, changed in time', () => 
   });
 
   it('a start under way does not bring back an instance another delivery terminated meanwhile', async () => {
-    const { world, cloud } = newWorld(quiet(traces));
+    const { world, cloud } = newWorld(quietWorld());
     const warm = world.instances().find((i) => i.groupId === GROUP_IDS.standby && i.warm && i.state === 'stopped');
     if (warm === undefined) throw new Error('no stopped warm instance');
     world.post(() => cloud.startInstances([warm.id]));
@@ -68,7 +63,7 @@ describe('SimulatedCloud: one record of instance state, changed in time', () => 
   });
 
   it('a refused call leaves every state as it was and is counted once', async () => {
-    const { world, cloud } = newWorld(quiet(traces));
+    const { world, cloud } = newWorld(quietWorld());
     const spot = world.instances().find((i) => i.lifecycle === 'spot' && i.state === 'running');
     const standby = await runningStandbyMember(world, cloud);
     if (spot === undefined) throw new Error('no running Spot instance');
@@ -81,7 +76,7 @@ describe('SimulatedCloud: one record of instance state, changed in time', () => 
 
   it('TerminateInstanceInAutoScalingGroup on an instance already shutting down lets it reach terminated in its own time, and tells the strategy', async () => {
     const states: string[] = [];
-    const { world, cloud } = newWorld(quiet(traces));
+    const { world, cloud } = newWorld(quietWorld());
     const victim = world.instances().find((i) => i.groupId === GROUP_IDS.web && i.state === 'running')!.id;
     world.terminate(victim, noHooks, 'api');
     const hooks = { name: 'test', onInstanceState: async (_w: SimWorld, id: InstanceId, s: string) => void (id === victim && states.push(s)) };
@@ -98,7 +93,7 @@ describe('SimulatedCloud: one record of instance state, changed in time', () => 
 
 describe('SimulatedCloud: refusals, throttling and concurrent writers', () => {
   it('refuses a retype before the instance is stopped, counts the refusal, and accepts it once stopped', async () => {
-    const setup = quiet(traces);
+    const setup = quietWorld();
     const { world, cloud } = newWorld(setup);
     const id = await runningStandbyMember(world, cloud);
     await cloud.stopInstances([id]);
@@ -114,7 +109,7 @@ describe('SimulatedCloud: refusals, throttling and concurrent writers', () => {
   });
 
   it('counts one stale write when two concurrent deliveries each read desired capacity and write +1', async () => {
-    const setup = quiet(traces);
+    const setup = quietWorld();
     const { world, cloud } = newWorld(setup);
     const before = world.cloud.group(GROUP_IDS.standby)!.desiredCapacity;
     for (let k = 0; k < 2; k++) {
@@ -130,7 +125,7 @@ describe('SimulatedCloud: refusals, throttling and concurrent writers', () => {
   });
 
   it('keeps every change of concurrent ExecutePolicy adjustments (no stale write)', async () => {
-    const setup = quiet(traces);
+    const setup = quietWorld();
     const { world, cloud } = newWorld(setup);
     const before = world.cloud.group(GROUP_IDS.standby)!.desiredCapacity;
     for (let k = 0; k < 3; k++) world.post(() => cloud.changeDesiredCapacity(GROUP_IDS.standby, 1));
@@ -140,7 +135,7 @@ describe('SimulatedCloud: refusals, throttling and concurrent writers', () => {
   });
 
   it('makes a throttled call wait in simulated time until the bucket has a token again', async () => {
-    const setup = quiet(traces);
+    const setup = quietWorld();
     const { world, cloud } = newWorld(setup);
     for (let k = 0; k < 50; k++) world.buckets.mutating.take(world.now());
     let done = false;

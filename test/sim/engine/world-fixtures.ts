@@ -4,11 +4,28 @@ import { SimulatedCloud } from '../../../lambda/sim/engine/simulated-cloud';
 import { SimWorld } from '../../../lambda/sim/engine/sim-world';
 import { prepareSimulation, type PreparedSimulation } from '../../../lambda/sim/prepare-simulation';
 import { GROUP_IDS } from '../../../lambda/sim/sample-fleet';
-import type { TraceSeries } from '../../../lambda/data/traces/load-traces';
+import { beforeAll } from 'vitest';
+import { BUNDLED_DATA_DIR } from '../../../lambda/sim/bundled-data';
+import { loadTraces, type TraceSeries } from '../../../lambda/data/traces/load-traces';
 
 /** One hour, four Spot instances, no interruptions and no requests: a world that only changes when a test changes it. */
 export const quiet = (traces: readonly TraceSeries[]): PreparedSimulation =>
   prepareSimulation({ seed: 1, hours: 1, instances: 4, traces, checkInvariants: true, interruption: { rateScale: 0 }, requests: { meanHoursBetweenWaves: 0 } });
+
+/** The bundled traces, read once for the test file that calls this (in its beforeAll); the getter returns them. */
+export const bundledTraces = (): (() => readonly TraceSeries[]) => {
+  let traces: readonly TraceSeries[] = [];
+  beforeAll(() => {
+    traces = loadTraces(BUNDLED_DATA_DIR);
+  });
+  return () => traces;
+};
+
+/** `quiet` on the bundled traces, read once for the test file that calls this. */
+export const quietOnBundledTraces = (): (() => PreparedSimulation) => {
+  const traces = bundledTraces();
+  return () => quiet(traces());
+};
 
 /**
  * One burst that reclaims every instance of the first web instance's pool, `minutesIn` minutes in (default 10), with a
