@@ -43,3 +43,10 @@ export const findBackedGroups = (fleet: FleetView, warmGroup: GroupView): GroupV
 
 /** States in which an instance serves load (or is about to): it is not interrupted. */
 export const isActive = (instance: ManagedInstance): boolean => instance.state === 'running' || instance.state === 'pending';
+
+/**
+ * A member that runs in service and stays: running, not in the warm pool, and not being terminated by Auto Scaling
+ * (a member a hook holds in Terminating:Wait still runs, but is leaving). What may be chosen to disrupt, resize or
+ * lend room.
+ */
+export const runsAndStays = (instance: ManagedInstance): boolean => !instance.warm && instance.state === 'running' && instance.terminating !== true;

@@ -9,7 +9,7 @@ import {
   type ManagedInstance,
   type Resources,
 } from '../domain';
-import { findGroup } from '../common/locate-instance';
+import { findGroup, runsAndStays } from '../common/locate-instance';
 import { unusablePoolReason } from '../common/plan-pool';
 import { committedResources } from '../pool/resource-pool';
 import { subtractResources, ZERO_RESOURCES } from '../resources/resources';
@@ -68,7 +68,7 @@ export const planEvictions = (
   const before = poolUse(committed, pool.capacity);
   if (!(before.use > policy.evictionThreshold)) return [];
 
-  const running = group.instances.filter((i) => !i.warm && i.state === 'running' && i.terminating !== true);
+  const running = group.instances.filter(runsAndStays);
   const top = Math.max(...running.map((i) => i.priority));
   const reserved = new Set([...pool.reservations.values()].map((r) => r.instanceId));
   const allocationOf = (i: ManagedInstance): Resources => pool.allocations.get(i.id) ?? ZERO_RESOURCES;

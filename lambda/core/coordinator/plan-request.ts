@@ -14,7 +14,7 @@ import {
 } from '../domain';
 import { checkDisruptionBudget } from '../budget/disruption-budget';
 import { joinPlans } from '../common/ignore-notice';
-import { findGroup, isActive, locateInstance } from '../common/locate-instance';
+import { findGroup, isActive, locateInstance, runsAndStays } from '../common/locate-instance';
 import { reserveInPlan, sweepForPlan, unusablePoolReason, type PlanBorrowing } from '../common/plan-pool';
 import { lendersOf } from '../pool/borrowing';
 import { estimatePostRestartDemand } from '../common/post-restart-demand';
@@ -135,7 +135,7 @@ const findCandidates = (request: InterruptionRequest, fleet: FleetView, now: num
   const instances = group.instances.filter(
     // A member Auto Scaling is terminating (held running in Terminating:Wait) is leaving already: its reservation may
     // have gone to its replacement, so `busy` no longer sees it.
-    (i) => !i.warm && i.state === 'running' && i.terminating !== true && i.priority <= maxPriority && modeAllowed(i, request.mode) && !busy(group, i),
+    (i) => runsAndStays(i) && i.priority <= maxPriority && modeAllowed(i, request.mode) && !busy(group, i),
   );
   // A member launched since the request was made is a restart already — often the replacement of an earlier victim of
   // the same maintenance wave, its load still warming up: choosing it would restart the same load twice. It is

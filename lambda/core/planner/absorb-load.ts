@@ -16,7 +16,7 @@ import { resizeReservationId, standbyRefusal, voluntaryStop } from '../coordinat
 import { choosePlacement } from '../placement/placement-score';
 import { cheapestCovering, hourlyPrice } from '../resources/catalog';
 import { addResources, formatResources, isZero, shortfall, ZERO_RESOURCES } from '../resources/resources';
-import { findStandbyGroup, findWarmGroup } from '../common/locate-instance';
+import { findStandbyGroup, findWarmGroup, runsAndStays } from '../common/locate-instance';
 import { reserveInPlan } from '../common/plan-pool';
 import { estimatePostRestartDemand, instanceShape, standInDemand } from '../common/post-restart-demand';
 import { buildReservation, reservationPurpose, reservationSubject, RESTART_GRACE_MS } from '../common/reservation-terms';
@@ -168,7 +168,7 @@ const useSiblingHeadroom = (req: AbsorbRequest, w: Working): void => {
   // One target per id: a stale snapshot listing an instance twice must not count its room twice.
   const unique = new Map(req.group.instances.map((i) => [i.id, i] as const));
   const targets = [...unique.values()]
-    .filter((i) => i.id !== req.victim.id && !i.warm && i.state === 'running' && i.terminating !== true && !sharesSpotPool(req.victim, i))
+    .filter((i) => i.id !== req.victim.id && runsAndStays(i) && !sharesSpotPool(req.victim, i))
     .flatMap((i) => {
       const capacity = instanceShape(i, req.fleet);
       if (capacity === undefined) return [];
@@ -250,7 +250,7 @@ const resizeRunningSibling = (req: AbsorbRequest, w: Working): void => {
     return;
   }
   const options = req.group.instances
-    .filter((i) => i.id !== req.victim.id && !i.warm && i.state === 'running' && i.terminating !== true && i.lifecycle === 'on-demand')
+    .filter((i) => i.id !== req.victim.id && runsAndStays(i) && i.lifecycle === 'on-demand')
     .flatMap((i) => {
       const estimate = estimatePostRestartDemand(i, req.group, req.fleet);
       const spec = specOf(req.fleet, i);

@@ -1,5 +1,5 @@
 import type { Action, FleetView, GroupId, GroupView, InstanceId, Plan, Reservation, ReservationId } from '../domain';
-import { findGroup, isActive, locateInstance } from '../common/locate-instance';
+import { findGroup, isActive, locateInstance, runsAndStays } from '../common/locate-instance';
 import { isReclaimRecord, reservationPurpose } from '../common/reservation-terms';
 
 export interface HandOverChoice {
@@ -189,7 +189,7 @@ export const aheadLineage = (fleet: FleetView, launchGroup: GroupView, newcomer:
     .filter((r) => {
       if (r.expiresAt <= now || isReclaimRecord(r) || !REPLACED_AHEAD.has(reservationPurpose(r)) || r.instanceId === newcomer) return false;
       const victim = launchGroup.instances.find((i) => i.id === r.instanceId);
-      return victim !== undefined && !victim.warm && victim.state === 'running' && victim.terminating !== true;
+      return victim !== undefined && runsAndStays(victim);
     })
     .sort((a, b) => a.createdAt - b.createdAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
     // One per member replaced (a rebalance recommendation and a warning may both hold for it): its oldest.
