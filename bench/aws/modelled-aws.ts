@@ -171,6 +171,15 @@ export const modelStateStore = (store: StateStore, aws: ModelledAws): StateStore
       await ddb('Query', histories.length);
       return histories;
     },
+    putCycles: async (cycles) => {
+      await store.putCycles(cycles);
+      await batches('BatchWriteItem', cycles.length, 25, 0);
+    },
+    listCycles: async (g, limit) => {
+      const cycles = await store.listCycles(g, limit);
+      await ddb('Query', cycles.length);
+      return cycles;
+    },
   };
 };
 

@@ -74,6 +74,8 @@ export const createProfileTableStore = (memory: InMemoryStateStore, clock: Clock
     markEventProcessed: (id, now) => memory.markEventProcessed(id, now),
     recordPoolSignal: (g, signal) => memory.recordPoolSignal(g, signal),
     getPoolSignals: (g) => memory.getPoolSignals(g),
+    putCycles: (c) => dynamo.putCycles(c),
+    listCycles: (g, limit) => dynamo.listCycles(g, limit),
   };
   const bytes = (): number => [...table.values()].reduce((n, item) => n + (typeof item.body === 'string' ? Buffer.byteLength(item.body, 'utf8') : 0), 0);
   return { store, counts, bytes, restore: () => mock.restore() };

@@ -280,7 +280,7 @@ const requestBodySchema = z.looseObject({
   updatedAt: z.number(),
 });
 
-const bodyOf = (raw: unknown, what: string): unknown => {
+export const bodyOf = (raw: unknown, what: string): unknown => {
   const item = parseWith(bodyItemSchema, what, raw);
   try {
     return decodeBody(item.body);

@@ -68,6 +68,10 @@ export class DynamoDbProfileStore implements ProfileStore, ForecastStore {
   }
 
   /** Writes in chunks of BATCH_WRITE_SIZE, sending again what DynamoDB left unprocessed (with backoff). */
+  async putItems(items: readonly Record<string, unknown>[], operation: string): Promise<void> {
+    await this.batchPut(items, operation);
+  }
+
   private async batchPut(items: readonly Record<string, unknown>[], operation: string): Promise<void> {
     const { client, name } = this.table;
     // DynamoDB rejects a batch that writes one key twice: the last write of a key wins, as sequential puts would.

@@ -5,6 +5,7 @@ import type {
   GroupId,
   InstanceId,
   InterruptionRequest,
+  LearnedCycle,
   PoolSignal,
   PoolSignalHistory,
   Reservation,
@@ -14,6 +15,7 @@ import type {
 } from '../core/domain';
 import type { ReserveOutcome, StateStore, StoredRequest } from '../ports/state-store';
 import { DynamoDbEventDeduplication } from './dynamodb-event-dedup';
+import { DynamoDbCycleStore } from './dynamodb-learning-store';
 import { DynamoDbPoolLedger } from './dynamodb-pool-ledger';
 import { DynamoDbPoolSignalStore } from './dynamodb-pool-signals';
 import { DynamoDbProfileStore } from './dynamodb-profile-store';
@@ -25,6 +27,7 @@ export { BATCH_GET_SIZE, BATCH_WRITE_SIZE, DynamoDbProfileStore } from './dynamo
 export { DynamoDbRequestStore } from './dynamodb-request-store';
 export { DynamoDbPoolSignalStore } from './dynamodb-pool-signals';
 export { DynamoDbEventDeduplication } from './dynamodb-event-dedup';
+export { DynamoDbCycleStore, DynamoDbModelStore } from './dynamodb-learning-store';
 export type { DynamoDbTableOptions } from './dynamodb-table';
 
 export type DynamoDbStateStoreOptions = DynamoDbTableOptions;
@@ -41,6 +44,7 @@ export class DynamoDbStateStore implements StateStore {
   private readonly requests: DynamoDbRequestStore;
   private readonly signals: DynamoDbPoolSignalStore;
   private readonly events: DynamoDbEventDeduplication;
+  private readonly cycles: DynamoDbCycleStore;
 
   constructor(client: DynamoDBDocumentClient, options: DynamoDbStateStoreOptions) {
     this.ledger = new DynamoDbPoolLedger(client, options);
@@ -48,6 +52,7 @@ export class DynamoDbStateStore implements StateStore {
     this.requests = new DynamoDbRequestStore(client, options);
     this.signals = new DynamoDbPoolSignalStore(client, options);
     this.events = new DynamoDbEventDeduplication(client, options);
+    this.cycles = new DynamoDbCycleStore(client, options);
   }
 
   getPool(groupId: GroupId): Promise<ResourcePool | undefined> {
@@ -116,5 +121,13 @@ export class DynamoDbStateStore implements StateStore {
 
   markEventProcessed(eventId: string, now: number): Promise<boolean> {
     return this.events.markEventProcessed(eventId, now);
+  }
+
+  putCycles(cycles: readonly LearnedCycle[]): Promise<void> {
+    return this.cycles.putCycles(cycles);
+  }
+
+  listCycles(groupId: GroupId, limit: number): Promise<LearnedCycle[]> {
+    return this.cycles.listCycles(groupId, limit);
   }
 }

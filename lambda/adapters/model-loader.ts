@@ -171,8 +171,15 @@ const readJson = (file: string): unknown => {
   }
 };
 
-/** Loads models/<name>/ (model.json, weights.bin named by its manifest, metadata.json) from `dir`. */
-export const loadModel = async (dir: string): Promise<LoadedModel> => {
+/** The artifact's parts as stored in a directory (models/<name>/), not yet loaded into tfjs. */
+export interface ModelArtifactFiles {
+  readonly modelJson: Record<string, unknown>;
+  readonly weights: Uint8Array;
+  readonly metadata: Record<string, unknown>;
+}
+
+/** Reads models/<name>/ (model.json, weights.bin named by its manifest, metadata.json) from `dir`. */
+export const readModelArtifact = (dir: string): ModelArtifactFiles => {
   const modelJson = readJson(join(dir, 'model.json'));
   const parsed = parseWith(modelJsonSchema, `model.json (${dir})`, modelJson);
   const paths = parsed.weightsManifest[0]!.paths;
@@ -192,5 +199,13 @@ export const loadModel = async (dir: string): Promise<LoadedModel> => {
     weights.set(c, offset);
     offset += c.byteLength;
   }
-  return loadModelFromArtifacts(modelJson, weights, readJson(join(dir, 'metadata.json')), dir);
+  const metadata = readJson(join(dir, 'metadata.json'));
+  if (metadata === null || typeof metadata !== 'object' || Array.isArray(metadata)) throw new ModelLoadError(join(dir, 'metadata.json'), 'not a JSON object');
+  return { modelJson: modelJson as Record<string, unknown>, weights, metadata: metadata as Record<string, unknown> };
+};
+
+/** Loads models/<name>/ (model.json, weights.bin named by its manifest, metadata.json) from `dir`. */
+export const loadModel = async (dir: string): Promise<LoadedModel> => {
+  const files = readModelArtifact(dir);
+  return loadModelFromArtifacts(files.modelJson, files.weights, files.metadata, dir);
 };

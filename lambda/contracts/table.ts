@@ -17,7 +17,26 @@ export const Keys = {
   /** A group's Spot pool signal history (warnings, rebalance recommendations): one item per pool, `<type>@<az>`. */
   poolSignals: (group: string, pool: string) => ({ pk: `GROUP#${group}`, sk: `SIGNALS#${pool}` }),
   poolSignalsPrefix: 'SIGNALS#',
+  /**
+   * A closed restart cycle kept as a training case (the periodic retraining reads a group's newest with one Query):
+   * sorted by restart time, zero-padded so the string order is the time order.
+   */
+  cycle: (group: string, restartedAt: number, instanceId: string) => ({
+    pk: `CYCLES#${group}`,
+    sk: `CYCLE#${String(Math.max(0, Math.round(restartedAt))).padStart(15, '0')}#${instanceId}`,
+  }),
+  cyclePrefix: 'CYCLE#',
+  /** The model the profiler forecasts with when one was retrained (absent: the bundled model). */
+  currentModel: { pk: 'MODEL', sk: 'CURRENT' },
+  /** One retraining run's decision and figures. */
+  retrainingRun: (at: number) => ({ pk: 'MODEL', sk: `RUN#${new Date(at).toISOString()}` }),
+  retrainingRunPrefix: 'RUN#',
 } as const;
+
+/** How long a learned restart cycle is kept as a training case (the fleet's recent behaviour, not its whole history). */
+export const CYCLE_TTL_SECONDS = 180 * 24 * 3600;
+/** How long a retraining run's record is kept. */
+export const RETRAINING_RUN_TTL_SECONDS = 365 * 24 * 3600;
 
 /** How long a processed event id is remembered (EventBridge retries within 24 h by default). */
 export const PROCESSED_EVENT_TTL_SECONDS = 7 * 24 * 3600;

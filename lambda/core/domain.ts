@@ -192,6 +192,29 @@ export interface RestartCycle {
   readonly modelBefore?: Resources;
 }
 
+/** One dimension's model input row (MODEL_FEATURE_NAMES order) and the steady p90 its levels are relative to. */
+export interface FeatureRow {
+  readonly values: readonly number[];
+  readonly scale: number;
+}
+export type FeatureRows = Readonly<Partial<Record<Dimension, FeatureRow>>>;
+
+/**
+ * A closed restart cycle kept as a training case of the post-restart demand model: what the model would have seen
+ * before the interruption and the peak the instance then showed, per dimension observed. The periodic retraining
+ * (lambda/app/retrain-model.ts) refits and gates the model on these.
+ */
+export interface LearnedCycle {
+  readonly groupId: GroupId;
+  readonly instanceId: InstanceId;
+  readonly jobType: string;
+  readonly instanceType: string;
+  readonly interruptedAt: number;
+  readonly restartedAt: number;
+  readonly windowMinutes: number;
+  readonly rows: Readonly<Partial<Record<Dimension, FeatureRow & { readonly peak: number }>>>;
+}
+
 export interface BehaviourProfile {
   readonly instanceId: InstanceId;
   readonly groupId: GroupId;
@@ -232,6 +255,12 @@ export interface BehaviourProfile {
     readonly forecastBefore?: Resources;
     /** The model's p90 before recalibration, when it differs from `forecastBefore` (core/predict/calibrate.ts). */
     readonly modelBefore?: Resources;
+    /**
+     * The model's input rows as the profile stood just before the interruption (core/predict/model-features.ts), per
+     * dimension that had them: with the peak the window shows, they make the closed cycle a training case for the
+     * periodic retraining (a LearnedCycle).
+     */
+    readonly featuresBefore?: FeatureRows;
   };
   /** Samples skipped because a field was missing or NaN, per field. */
   readonly gaps: Readonly<Record<SampleField, number>>;

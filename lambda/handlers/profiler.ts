@@ -4,6 +4,7 @@ import {
   type Forecast,
   type GroupView,
   type InstanceId,
+  type LearnedCycle,
   type ManagedInstance,
   type Notice,
   type Plan,
@@ -23,6 +24,7 @@ import { borrowedResources, recentUse } from '../core/pool/borrowing';
 import { refreshLineage } from '../core/planner/choose-hand-over';
 import { formatResources } from '../core/resources/resources';
 import { planStandbyReturn } from '../core/staging/plan-standby-return';
+import { learnedCycleOf } from '../core/predict/learned-cycle';
 import { calibrateForecast, calibrationCases, calibrationFactors, type CalibrationCase } from '../core/predict/calibrate';
 import type { MetricTarget, MetricsReader } from '../ports/metrics-reader';
 import type { Predictor } from '../ports/predictor';
@@ -337,6 +339,7 @@ const profileInBatches = async (deps: ProfilerDeps, scope: ProfileScope): Promis
     queries += read?.queries ?? 0;
 
     const profiles: BehaviourProfile[] = [];
+    const learned: LearnedCycle[] = [];
     for (const t of batch) {
       const instance = byId.get(t.instanceId);
       if (instance === undefined) continue;
@@ -359,6 +362,8 @@ const profileInBatches = async (deps: ProfilerDeps, scope: ProfileScope): Promis
         const closed = closeRestartWindow(next, now, windowMinutes);
         gaps += Object.values(closed.gaps).reduce((s, n) => s + n, 0) - Object.values(before.gaps).reduce((s, n) => s + n, 0);
         reportClosedCycle(closed, next, deps);
+        const cycle = learnedCycleOf(next, closed, windowMinutes);
+        if (cycle !== undefined) learned.push(cycle);
         profiles.push(closed);
       } catch (error) {
         // A profile that cannot be updated keeps its old forecast; the others go on.
@@ -370,6 +375,8 @@ const profileInBatches = async (deps: ProfilerDeps, scope: ProfileScope): Promis
     const inputs: PredictionInput[] = profiles.map((profile) => ({ profile, downtimeSeconds: expectedDowntimeSeconds(profile), windowMinutes, now }));
     const predicted = await predictAll(deps, inputs, keys);
     await deps.ports.state.putProfiles(profiles);
+    // Closed cycles become the periodic retraining's cases (lambda/app/retrain-model.ts); learned in dry-run too.
+    if (learned.length > 0) await deps.ports.state.putCycles(learned);
     // What each instance uses now rides on its forecast: lenders are judged by it (core/pool/borrowing.ts).
     const staleAfterMs = deps.profiler.windowMinutes * MINUTE_MS + METRIC_LAG_MS;
     const useOf = new Map(profiles.map((p) => [p.instanceId, recentUse(p, now, staleAfterMs)] as const));

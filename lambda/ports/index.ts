@@ -7,3 +7,4 @@ export * from './event-publisher';
 export * from './interruption-scheduler';
 export * from './predictor';
 export * from './price-reader';
+export * from './learning-store';

@@ -11,6 +11,7 @@ import type {
   ResourcePool,
   Resources,
 } from '../core/domain';
+import type { CycleStore } from './learning-store';
 
 export type ReserveOutcome =
   | { readonly kind: 'reserved'; readonly reservation: Reservation }
@@ -101,7 +102,7 @@ export interface EventDeduplication {
 }
 
 /**
- * spotwise's durable state (DESIGN.md §5): pools, reservations, profiles, forecasts, requests, processed events — the
+ * spotwise's durable state (DESIGN.md §5): pools, reservations, profiles, forecasts, requests, processed events, learned cycles — the
  * capabilities above together, as one table holds them. Code that needs only some names only those.
  */
-export interface StateStore extends PoolLedger, ProfileStore, ForecastStore, RequestStore, PoolSignalStore, EventDeduplication {}
+export interface StateStore extends PoolLedger, ProfileStore, ForecastStore, RequestStore, PoolSignalStore, EventDeduplication, CycleStore {}

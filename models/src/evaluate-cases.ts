@@ -2,7 +2,7 @@ import { DIMENSIONS, type Dimension, type Forecast } from '../../lambda/core/dom
 import { isEmptyHistogram } from '../../lambda/core/profile/decaying-histogram';
 import { BASELINE_NAMES } from './baselines';
 import { CASE_KINDS, type CaseKind, type PredictionCase } from './build-cases';
-import { operatingPointAt, scoreForecasts, type OperatingPoint, type ScoredCase, type Scores } from './score-forecasts';
+import { operatingPointAt, scoreForecasts, type OperatingPoint, type ScoredCase, type Scores } from '../../lambda/core/predict/score-forecasts';
 
 /** Dimension names in reports (the JSON keys of the evaluation report). */
 export const REPORT_DIMENSIONS: Readonly<Record<Dimension, ReportDimension>> = { vcpu: 'cpu', memoryGiB: 'memory', networkMbps: 'network', diskIops: 'disk' };

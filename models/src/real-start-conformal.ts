@@ -1,5 +1,5 @@
 import { PREDICTOR_NAMES, REPORT_DIMENSION_ORDER, type ReportDimension, type ScoredLists } from './evaluate-cases';
-import type { ScoredCase } from './score-forecasts';
+import type { ScoredCase } from '../../lambda/core/predict/score-forecasts';
 
 /** A multiplicative split-conformal factor for p90, with the number of calibration cases behind it. */
 export interface ConformalFactor {

@@ -12,7 +12,7 @@ import {
   type ReportDimension,
   type ScoredLists,
 } from '../../models/src/evaluate-cases';
-import type { ScoredCase } from '../../models/src/score-forecasts';
+import type { ScoredCase } from '../../lambda/core/predict/score-forecasts';
 
 /** Scored lists where every predictor's p90 is `p90s[predictor][i]` against the same actuals. */
 const lists = (

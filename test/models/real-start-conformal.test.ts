@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { PREDICTOR_NAMES, REPORT_DIMENSION_ORDER, scoreLists, type ScoredLists } from '../../models/src/evaluate-cases';
 import { conformalFactor, withModelP90Scaled } from '../../models/src/real-start-conformal';
-import { scoreForecasts, type ScoredCase } from '../../models/src/score-forecasts';
+import { scoreForecasts, type ScoredCase } from '../../lambda/core/predict/score-forecasts';
 
 const row = (p90: number, actual: number): ScoredCase => ({ p50: p90 / 2, p90, actual });
 

@@ -1,4 +1,4 @@
-import { DIMENSIONS, type BehaviourProfile, type Dimension, type PredictionInput } from '../domain';
+import { DIMENSIONS, type BehaviourProfile, type Dimension, type FeatureRow, type FeatureRows, type PredictionInput } from '../domain';
 import { histogramQuantile } from '../profile/decaying-histogram';
 
 /**
@@ -171,3 +171,32 @@ export const extractAllModelFeatures = (input: PredictionInput): Record<Dimensio
   networkMbps: extractModelFeatures(input, 'networkMbps'),
   diskIops: extractModelFeatures(input, 'diskIops'),
 });
+
+/** Feature values are stored to this many significant digits (a cycle's rows are kept as training cases). */
+const STORED_DIGITS = 6;
+const rounded = (v: number): number => Number(v.toPrecision(STORED_DIGITS));
+
+/**
+ * The model's input rows as `profile` stood just before an interruption: only points seen up to `interruptedAt`
+ * (the profiler may already have folded in the restart's first minutes), the downtime the restart took and the
+ * window observed after it, `now` at the interruption — the features a forecast made then would have used, and the
+ * way `npm run train` builds its cases. Dimensions without features (no steady state, too few points) are left out.
+ */
+export const featureRowsBefore = (
+  profile: BehaviourProfile,
+  at: { readonly interruptedAt: number; readonly restartedAt: number; readonly windowMinutes: number },
+): FeatureRows => {
+  const seen = { ...profile, recent: profile.recent.filter((p) => p.at <= at.interruptedAt) };
+  const input: PredictionInput = {
+    profile: seen,
+    downtimeSeconds: Math.max(0, (at.restartedAt - at.interruptedAt) / 1000),
+    windowMinutes: at.windowMinutes,
+    now: at.interruptedAt,
+  };
+  const rows: { [D in Dimension]?: FeatureRow } = {};
+  for (const d of DIMENSIONS) {
+    const f = extractModelFeatures(input, d);
+    if (f.kind === 'features') rows[d] = { values: f.values.map(rounded), scale: rounded(f.scale) };
+  }
+  return rows;
+};

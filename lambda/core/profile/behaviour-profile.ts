@@ -12,6 +12,7 @@ import {
   type SampleField,
 } from '../domain';
 import { toResources } from '../resources/resources';
+import { featureRowsBefore } from '../predict/model-features';
 import {
   DEFAULT_HALF_LIFE_MS,
   HISTOGRAM_BOUNDS,
@@ -298,6 +299,7 @@ export const openRestartWindow = (
         };
   }
   const curve = curveFromRecent(profile.recent, times.restartedAt);
+  const featuresBefore = times.windowMinutes === undefined ? undefined : featureRowsBefore(profile, { ...times, windowMinutes: times.windowMinutes });
   return {
     ...profile,
     openRestart: {
@@ -307,6 +309,7 @@ export const openRestartWindow = (
       curve,
       ...(times.forecastBefore !== undefined ? { forecastBefore: { ...times.forecastBefore } } : {}),
       ...(times.forecastBefore !== undefined && times.modelBefore !== undefined ? { modelBefore: { ...times.modelBefore } } : {}),
+      ...(featuresBefore !== undefined && Object.keys(featuresBefore).length > 0 ? { featuresBefore } : {}),
     },
   };
 };

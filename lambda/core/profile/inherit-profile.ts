@@ -2,6 +2,7 @@ import { DIMENSIONS, type BehaviourProfile, type GroupId, type InstanceId, type 
 import { toResources } from '../resources/resources';
 import { InvalidProfileError, MAX_RESTART_CURVE_MINUTES, RESTART_HISTORY_LIMIT, curveFromRecent, newProfile, steadyQuantile } from './behaviour-profile';
 import { emptyHistogram, isEmptyHistogram } from './decaying-histogram';
+import { featureRowsBefore } from '../predict/model-features';
 
 /**
  * Restart lineage. A Spot replacement is a new instance with a new id and an empty profile: without
@@ -114,6 +115,9 @@ export const inheritProfile = (victim: BehaviourProfile | undefined, heir: Behav
   const forecastBefore = input.forecastBefore ?? mine?.forecastBefore;
   const modelBefore = input.forecastBefore !== undefined ? input.modelBefore : mine?.modelBefore;
   const sameCores = base.vcpus === victim.vcpus;
+  const interruptedAt = Math.min(lastSeen, restartedAt);
+  // The victim's rows: the load (and what a forecast saw of it) is the victim's; the replacement is where it restarts.
+  const featuresBefore = featureRowsBefore(victim, { interruptedAt, restartedAt, windowMinutes: input.windowMinutes });
   return {
     kind: 'inherited',
     victim: victim.inheritedBy === input.heirId ? victim : { ...victim, inheritedBy: input.heirId },
@@ -129,13 +133,14 @@ export const inheritProfile = (victim: BehaviourProfile | undefined, heir: Behav
       restarts: victim.restarts.slice(-RESTART_HISTORY_LIMIT),
       inheritedFrom: victim.instanceId,
       openRestart: {
-        interruptedAt: Math.min(lastSeen, restartedAt),
+        interruptedAt,
         restartedAt,
         from: victim.instanceId,
         steadyBefore: toResources(steadyQuantile(victim, 0.9)),
         curve: mine?.curve ?? curveFromRecent(base.recent, restartedAt),
         ...(forecastBefore !== undefined ? { forecastBefore: { ...forecastBefore } } : {}),
         ...(forecastBefore !== undefined && modelBefore !== undefined ? { modelBefore: { ...modelBefore } } : {}),
+        ...(Object.keys(featuresBefore).length > 0 ? { featuresBefore } : {}),
       },
     },
   };

@@ -8,6 +8,7 @@ import {
   type BehaviourProfile,
   type DecayingHistogram,
   type Dimension,
+  type FeatureRows,
   type Resources,
   type RestartCycle,
 } from '../domain';
@@ -49,6 +50,12 @@ const fullFromTuple = (t: readonly (number | null)[]): Resources => {
   const p = fromTuple(t);
   return { vcpu: p.vcpu ?? 0, memoryGiB: p.memoryGiB ?? 0, networkMbps: p.networkMbps ?? 0, diskIops: p.diskIops ?? 0 };
 };
+
+/** Feature rows as [scale, ...values] per dimension (values are already rounded where they are made). */
+const encodeFeatureRows = (rows: FeatureRows): Partial<Record<Dimension, number[]>> =>
+  Object.fromEntries(DIMENSIONS.flatMap((d) => (rows[d] === undefined ? [] : [[d, [rows[d].scale, ...rows[d].values]]])));
+const decodeFeatureRows = (stored: Partial<Record<Dimension, number[]>>): FeatureRows =>
+  Object.fromEntries(DIMENSIONS.flatMap((d) => (stored[d] === undefined ? [] : [[d, { scale: stored[d][0] as number, values: stored[d].slice(1) }]])));
 
 const presetOf = (bounds: readonly number[]): PresetName | undefined =>
   PRESET_NAMES.find((name) => {
@@ -113,7 +120,17 @@ const storedProfileSchema = z
     recent: z.array(z.tuple([finite, tuple])),
     restarts: z.array(cycleSchema),
     open: z
-      .object({ i: finite, r: finite, before: tuple, curve: z.array(tuple), f: tuple.optional(), m: tuple.optional(), from: z.string().min(1).optional() })
+      .object({
+        i: finite,
+        r: finite,
+        before: tuple,
+        curve: z.array(tuple),
+        f: tuple.optional(),
+        m: tuple.optional(),
+        from: z.string().min(1).optional(),
+        // Feature rows before the interruption, per dimension: [scale, ...values].
+        x: z.partialRecord(z.enum(DIMENSIONS), z.array(finite).min(2)).optional(),
+      })
       .strict()
       .optional(),
     heirOf: z.string().min(1).optional(),
@@ -185,6 +202,7 @@ export const encodeProfile = (p: BehaviourProfile): StoredProfile => ({
           ...(p.openRestart.forecastBefore !== undefined ? { f: toTuple(p.openRestart.forecastBefore) } : {}),
           ...(p.openRestart.modelBefore !== undefined ? { m: toTuple(p.openRestart.modelBefore) } : {}),
           ...(p.openRestart.from !== undefined ? { from: p.openRestart.from } : {}),
+          ...(p.openRestart.featuresBefore !== undefined ? { x: encodeFeatureRows(p.openRestart.featuresBefore) } : {}),
         },
       }
     : {}),
@@ -238,6 +256,7 @@ export const decodeProfile = (raw: unknown, what = 'stored behaviour profile'): 
             ...(s.open.f !== undefined ? { forecastBefore: fullFromTuple(s.open.f) } : {}),
             ...(s.open.m !== undefined ? { modelBefore: fullFromTuple(s.open.m) } : {}),
             ...(s.open.from !== undefined ? { from: instanceId(s.open.from) } : {}),
+            ...(s.open.x !== undefined ? { featuresBefore: decodeFeatureRows(s.open.x) } : {}),
           },
         }
       : {}),

@@ -3,6 +3,7 @@ import {
   type Forecast,
   type GroupId,
   type InstanceId,
+  type LearnedCycle,
   type InterruptionRequest,
   type PoolSignal,
   type PoolSignalHistory,
@@ -87,6 +88,9 @@ export class InMemoryStateStore implements StateStore {
   private readonly processed = new Map<string, number>();
   /** group → `<type>@<az>` → the pool's signal history and the event id it last counted. */
   private readonly signals = new Map<GroupId, Map<string, PoolSignalHistory & { readonly lastEventId: string }>>();
+
+  /** Learned restart cycles by `<group>\0<restartedAt>\0<instance>` (the DynamoDB item's key: a rewrite replaces). */
+  private readonly cycles = new Map<string, LearnedCycle>();
 
   /** How profiles and forecasts go in and out: a deep copy, or the value itself when they are shared. */
   private readonly copyLearned: <T>(value: T) => T;
@@ -214,6 +218,20 @@ export class InMemoryStateStore implements StateStore {
   async putProfiles(profiles: readonly BehaviourProfile[]): Promise<void> {
     this.log.record('putProfiles', [profiles]);
     for (const p of profiles) this.profiles.set(p.instanceId, this.copyLearned(p));
+  }
+
+  async putCycles(cycles: readonly LearnedCycle[]): Promise<void> {
+    this.log.record('putCycles', [cycles]);
+    for (const c of cycles) this.cycles.set(`${c.groupId}\u0000${c.restartedAt}\u0000${c.instanceId}`, structuredClone(c));
+  }
+
+  async listCycles(groupId: GroupId, limit: number): Promise<LearnedCycle[]> {
+    this.log.record('listCycles', [groupId, limit]);
+    return [...this.cycles.values()]
+      .filter((c) => c.groupId === groupId)
+      .sort((a, b) => b.restartedAt - a.restartedAt || b.instanceId.localeCompare(a.instanceId))
+      .slice(0, Math.max(0, limit))
+      .map((c) => structuredClone(c));
   }
 
   async getForecasts(ids: readonly InstanceId[]): Promise<Map<InstanceId, Forecast>> {

@@ -13,6 +13,7 @@ import {
 } from '../../../lambda/core/profile/behaviour-profile';
 import { inheritProfile, type InheritInput } from '../../../lambda/core/profile/inherit-profile';
 import { decodeProfile, encodeProfile } from '../../../lambda/core/profile/profile-codec';
+import { featureRowsBefore } from '../../../lambda/core/predict/model-features';
 import { learnJobTypeFactors, MIN_JOB_TYPE_CYCLES } from '../../../lambda/core/predict/fallback-predictor';
 import { toResources } from '../../../lambda/core/resources/resources';
 
@@ -91,8 +92,11 @@ describe('inheritProfile: what a replacement carries', () => {
       from: VICTIM,
       steadyBefore: toResources(steadyQuantile(victim, 0.9)),
       curve: [],
+      // The victim's model input before it went down: the closed window becomes a training case (LearnedCycle).
+      featuresBefore: featureRowsBefore(victim, { interruptedAt: victim.lastSampleAt!, restartedAt: RESTARTED, windowMinutes: WINDOW }),
     });
     expect(p.openRestart?.steadyBefore.vcpu).toBeGreaterThan(0);
+    expect(p.openRestart?.featuresBefore?.vcpu?.scale).toBeCloseTo(p.openRestart!.steadyBefore.vcpu, 4);
   });
 
   it('keeps the window the replacement opened itself (its state change marks the start) and its curve', () => {

@@ -8,7 +8,7 @@ import {
   weightedQuantileLoss,
   weightedSlack,
   type ScoredCase,
-} from '../../models/src/score-forecasts';
+} from '../../../lambda/core/predict/score-forecasts';
 
 describe('pinballLoss', () => {
   it.each([
