@@ -2,7 +2,9 @@ import { join } from 'node:path';
 import { CloudWatchMetricsReader } from '../lambda/adapters/cloudwatch-metrics-reader';
 import { DEFAULT_MODEL_NAME } from '../lambda/adapters/tfjs-predictor';
 import { lookupInstanceType, toCatalog } from '../lambda/core/resources/catalog';
-import { defaultPredictor, makeHandler, readsMetricsThisTick, type ProfilerDeps } from '../lambda/handlers/profiler';
+import { makeHandler, readsMetricsThisTick, type ProfilerDeps } from '../lambda/handlers/profiler';
+import { modelSource } from '../lambda/app/model-source';
+import { InMemoryModelStore } from '../lambda/sim/memory/in-memory-model-store';
 import { createInMemoryPorts, RecordingTelemetry } from '../lambda/sim/memory';
 import { profileTickEvent } from '../lambda/sim/strategies/sim-events';
 import { PROJECT_ROOT } from '../lib/project-root';
@@ -84,7 +86,8 @@ export const measureProfilerTicks = async (size: number, modelDir: string | unde
     };
     const telemetry = new RecordingTelemetry();
     const spent: Record<string, number> = {};
-    const predictor = defaultPredictor(modelDir === undefined ? {} : { modelDir });
+    // No retrained model in the table: the bundled one answers (its version is read every tick, as deployed).
+    const predictor = modelSource(new InMemoryModelStore(), modelDir, telemetry);
     const deps: ProfilerDeps = {
       ports: {
         clock: ports.clock,

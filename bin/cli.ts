@@ -14,6 +14,7 @@ const COMMANDS: Readonly<Record<string, () => Promise<Register>>> = {
   request: async () => (await import('./commands/request')).registerRequest,
   cancel: async () => (await import('./commands/cancel')).registerCancel,
   explain: async () => (await import('./commands/explain')).registerExplain,
+  train: async () => (await import('./commands/train')).registerTrain,
 };
 
 /** The `spotwise` command line, with the commands `argv` needs (all of them by default). */

@@ -35,7 +35,8 @@ const WIDTH = 24;
 
 /**
  * The spotwise dashboard: fleet-wide notices by kind, notice-to-last-action p50/p99, deferrals by reason,
- * reservations, ignored/malformed events, failed actions, fail-closed decisions and AWS call retries; then per group: pool capacity vs reserved vs used (vCPU and memory), forecast vs observed
+ * reservations, ignored/malformed events, failed actions, fail-closed decisions and AWS call retries; costs; model
+ * retraining runs and the restart cycles learned; then per group: pool capacity vs reserved vs used (vCPU and memory), forecast vs observed
  * post-restart demand with the prediction error, and the warm pool size.
  */
 export class SpotwiseDashboard extends Construct {
@@ -120,6 +121,7 @@ export class SpotwiseDashboard extends Construct {
     );
 
     this.dashboard.addWidgets(...costRow(s, period));
+    this.dashboard.addWidgets(...retrainingRow(s));
 
     for (const group of props.groups) this.dashboard.addWidgets(...groupRow(s, period, group));
     if (props.tagSelected) this.dashboard.addWidgets(...taggedGroupsRow(s, period));
@@ -205,6 +207,32 @@ const taggedGroupsRow = (s: string, period: Duration): IWidget[] => {
       width: 6,
     }),
     new GraphWidget({ title: 'Tagged groups: warm pool size', left: [all(MetricName.warmPoolSize, 'Maximum', 'warm pool')], width: 6 }),
+  ];
+};
+
+/**
+ * The periodic retraining (lambda/handlers/retrainer.ts): runs by outcome (candidate kept, current kept, skipped) with
+ * the held-back loss of the model forecasting after each run, and the restart cycles the profiler stores as its
+ * training cases. Runs are hours or days apart, so these graphs bin by day over the last 30 days rather than
+ * following the dashboard's 6-hour, 5-minute view, where a run would be one dot or none.
+ */
+const retrainingRow = (s: string): IWidget[] => {
+  const period = Duration.days(1);
+  const start = '-P30D';
+  return [
+    new GraphWidget({
+      title: 'Model retraining: runs by outcome (per day); held-back vCPU weighted quantile loss of the model kept (right, lower is better)',
+      left: [metricSearch(s, MetricName.retrainingRuns, MetricDimension.outcome, { statistic: 'Sum', period, label: '' })],
+      right: [spotwiseMetric(s, MetricName.retrainingHeldBackWql, { statistic: 'Average', period, label: 'held-back vCPU WQL' })],
+      start,
+      width: 12,
+    }),
+    new GraphWidget({
+      title: 'Restart cycles learned (training cases stored per day), by group',
+      left: [metricSearch(s, MetricName.cyclesLearned, MetricDimension.group, { statistic: 'Sum', period, label: '' })],
+      start,
+      width: 12,
+    }),
   ];
 };
 

@@ -15,18 +15,25 @@ import { PROJECT_ROOT } from './project-root';
 import { SpotwiseFunction, type HandlerName } from './spotwise-function';
 
 /**
- * POWERTOOLS_SERVICE_NAME of every function. One service for all four, because Powertools adds it as the
+ * POWERTOOLS_SERVICE_NAME of every function. One service for all of them, because Powertools adds it as the
  * `service` dimension of every metric: the dashboard and alarms then address one metric per name, whichever
  * function emitted it.
  */
 export const SERVICE_NAME = 'spotwise';
 
-/** Where the profiler finds the model inside its bundle (/var/task is LAMBDA_TASK_ROOT). */
+/** Where the profiler and the retrainer find the model inside their bundles (/var/task is LAMBDA_TASK_ROOT). */
 export const BUNDLED_MODEL_DIR = '/var/task/model';
-/** The model artifact the profiler bundles by default (written by `npm run train`). */
+/** The model artifact the profiler and the retrainer bundle by default (written by `npm run train`). */
 export const DEFAULT_MODEL_DIR = 'models/post-restart-demand';
 /** Files of a tfjs artifact saved by spotwise's trainer (tf.io.withSaveHandler). */
 export const MODEL_FILES = ['model.json', 'weights.bin', 'metadata.json'] as const;
+
+/**
+ * The functions that bundle tfjs and the model artifact: the profiler forecasts with it when the table holds no
+ * retrained model, and the retrainer fine-tunes from it when the table holds none yet. The other entries never import
+ * the tfjs adapters, so esbuild leaves tfjs out of their bundles.
+ */
+export const MODEL_HANDLERS: readonly HandlerName[] = ['profiler', 'retrainer'];
 
 /**
  * Lambda allows 4 KB for all environment variables of a function together. The configuration gets what the
@@ -52,6 +59,13 @@ export interface FunctionSettings {
 
 /** The profiler's V8 old-space limit (MiB): see functionSettings. */
 export const PROFILER_HEAP_MIB = 384;
+
+/**
+ * What the retrainer's timeout adds to the fine-tuning budget (retraining.budget_seconds): reading the cycles, loading
+ * the current model, scoring both models on the held-back cycles and storing the result. The configuration caps the
+ * budget at 780 s, so the timeout stays within Lambda's 900 s.
+ */
+export const RETRAINER_OVERHEAD_SECONDS = 60;
 
 export const functionSettings = (config: SpotwiseConfig): Readonly<Record<HandlerName, FunctionSettings>> => ({
   profiler: {
@@ -100,6 +114,20 @@ export const functionSettings = (config: SpotwiseConfig): Readonly<Record<Handle
     // An interruption firing more than 15 minutes late is refused by the re-check anyway (deadline).
     maxEventAge: Duration.minutes(15),
   },
+  retrainer: {
+    description: 'spotwise retrainer: fine-tunes the post-restart demand model on stored restart cycles and keeps it only when it forecasts better',
+    // tfjs training: the cycles of every group in memory at once and the model's gradients.
+    memorySize: 1024,
+    timeout: Duration.seconds(config.retraining.budget_seconds + RETRAINER_OVERHEAD_SECONDS),
+    // A failed run is not retried: the next scheduled run does the same work on fresher cycles (a run is idempotent
+    // but long, and a retry would hold the only concurrency slot for another run's worth of minutes).
+    retryAttempts: 0,
+    // A run delayed by more than an hour (throttled behind a manual invocation, say) is as good as the next one.
+    maxEventAge: Duration.hours(1),
+    // Two runs never train at once: each would gate against the same current model and one would waste its run
+    // (the conditional put on MODEL/CURRENT keeps the table right either way).
+    reservedConcurrency: 1,
+  },
 });
 
 export interface SpotwiseFunctionsProps {
@@ -118,14 +146,15 @@ export interface SpotwiseFunctionsProps {
    */
   readonly projectRoot?: string;
   /**
-   * Directory (relative to projectRoot) holding `<handler>.ts` for each of the four handlers.
+   * Directory (relative to projectRoot) holding `<handler>.ts` for each of the handlers (HANDLER_NAMES).
    * @default 'lambda/handlers'
    */
   readonly handlersDir?: string;
   /**
-   * Model artifact directory (relative to projectRoot) bundled into the profiler only. When it holds no
-   * model.json, the profiler is bundled without a model and uses the statistical fallback predictor; synth
-   * prints a warning saying so.
+   * Model artifact directory (relative to projectRoot) bundled into the profiler and the retrainer only
+   * (MODEL_HANDLERS). When it holds no model.json, both are bundled without a model: the profiler uses the
+   * statistical fallback predictor (or a model the retrainer stored in the table) and the retrainer has no model to
+   * start from; synth prints a warning saying so.
    * @default DEFAULT_MODEL_DIR
    */
   readonly modelDir?: string;
@@ -137,10 +166,13 @@ export interface SpotwiseFunctionsProps {
 }
 
 /**
- * The four spotwise Lambdas with their environment (names from lambda/contracts/env.ts), their dead-letter
- * queues and least-privilege permissions (FUNCTION_ACCESS), and the one AWS SDK layer all four load the SDK
- * from. Only the profiler bundles tfjs and the model: the other entries never import the Predictor adapter,
- * so esbuild leaves tfjs out of their bundles.
+ * The five spotwise Lambdas with their environment (names from lambda/contracts/env.ts), their dead-letter
+ * queues and least-privilege permissions (FUNCTION_ACCESS), and the one AWS SDK layer all of them load the SDK
+ * from. Only the profiler and the retrainer (MODEL_HANDLERS) bundle tfjs and the model.
+ *
+ * The retrainer exists whatever `retraining.enabled` says; the stack only leaves its schedule out when retraining is
+ * disabled. An idle function costs nothing (Lambda bills invocations), its handler refuses to train while the flag is
+ * false, and the set of functions, roles and alarms stays the same shape under every configuration.
  */
 export class SpotwiseFunctions extends Construct {
   readonly byName: Readonly<Record<HandlerName, SpotwiseFunction>>;
@@ -148,9 +180,10 @@ export class SpotwiseFunctions extends Construct {
   readonly notice: SpotwiseFunction;
   readonly coordinator: SpotwiseFunction;
   readonly executor: SpotwiseFunction;
+  readonly retrainer: SpotwiseFunction;
   /** The AWS SDK layer every function carries (one per stack: built once, uploaded once). */
   readonly awsSdkLayer: AwsSdkLayer;
-  /** Whether a model artifact was bundled into the profiler. */
+  /** Whether a model artifact was bundled into the profiler and the retrainer. */
   readonly modelBundled: boolean;
 
   constructor(scope: Construct, id: string, props: SpotwiseFunctionsProps) {
@@ -184,15 +217,18 @@ export class SpotwiseFunctions extends Construct {
     if (!this.modelBundled) {
       Annotations.of(this).addWarningV2(
         'spotwise:model-missing',
-        `No model artifact in ${modelDir} (${MODEL_FILES.join(', ')}): the profiler is bundled without it and forecasts with the statistical fallback. Run \`npm run train\` to create it.`,
+        `No model artifact in ${modelDir} (${MODEL_FILES.join(', ')}): the profiler is bundled without it and forecasts with the statistical fallback, and the retrainer has no model to fine-tune. Run \`npm run train\` to create it.`,
       );
     }
     const modelHooks: ICommandHooks | undefined = this.modelBundled
       ? { beforeBundling: () => [], beforeInstall: () => [], afterBundling: (inputDir, outputDir) => modelCopyCommands(inputDir, outputDir, modelDir) }
       : undefined;
 
-    const make = (name: HandlerName, extraEnv: Record<string, string> = {}, commandHooks?: ICommandHooks): SpotwiseFunction => {
+    const modelEnv: Record<string, string> = this.modelBundled ? { [Env.modelDir]: BUNDLED_MODEL_DIR } : {};
+    const make = (name: HandlerName): SpotwiseFunction => {
       const s = settings[name];
+      const carriesModel = MODEL_HANDLERS.includes(name);
+      const commandHooks = carriesModel ? modelHooks : undefined;
       const fn = new SpotwiseFunction(this, capitalise(name), {
         handlerName: name,
         entry: resolve(root, handlersDir, `${name}.ts`),
@@ -205,7 +241,7 @@ export class SpotwiseFunctions extends Construct {
         retryAttempts: s.retryAttempts,
         maxEventAge: s.maxEventAge,
         ...(s.reservedConcurrency !== undefined ? { reservedConcurrency: s.reservedConcurrency } : {}),
-        environment: { ...common, ...extraEnv },
+        environment: { ...common, ...(carriesModel ? modelEnv : {}) },
         ...(props.logRetention !== undefined ? { logRetention: props.logRetention } : {}),
         ...(commandHooks ? { commandHooks } : {}),
       });
@@ -219,16 +255,17 @@ export class SpotwiseFunctions extends Construct {
       return fn;
     };
 
-    this.profiler = make('profiler', this.modelBundled ? { [Env.modelDir]: BUNDLED_MODEL_DIR } : {}, modelHooks);
+    this.profiler = make('profiler');
     this.notice = make('notice');
     this.coordinator = make('coordinator');
     this.executor = make('executor');
-    this.byName = { profiler: this.profiler, notice: this.notice, coordinator: this.coordinator, executor: this.executor };
+    this.retrainer = make('retrainer');
+    this.byName = { profiler: this.profiler, notice: this.notice, coordinator: this.coordinator, executor: this.executor, retrainer: this.retrainer };
   }
 }
 
 /**
- * The profiler's afterBundling commands: only the three artifact files, into `model/` beside index.mjs,
+ * The afterBundling commands of the functions that carry the model (MODEL_HANDLERS): only the three artifact files, into `model/` beside index.mjs,
  * where the Lambda reads them (BUNDLED_MODEL_DIR). Run by NodejsFunction locally (no Docker) with a POSIX shell.
  */
 export const modelCopyCommands = (inputDir: string, outputDir: string, modelDir: string): string[] => [

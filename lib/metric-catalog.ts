@@ -4,7 +4,7 @@ import { METRICS_NAMESPACE, MetricDimension, type MetricNameValue } from '../lam
 
 /**
  * The `service` dimension Powertools Metrics adds to every metric (its default dimension, set from
- * POWERTOOLS_SERVICE_NAME). All four functions use the same service name, see functions.ts SERVICE_NAME.
+ * POWERTOOLS_SERVICE_NAME). All the functions use the same service name, see functions.ts SERVICE_NAME.
  */
 export const SERVICE_DIMENSION = 'service';
 

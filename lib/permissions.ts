@@ -4,15 +4,27 @@ import type { IEventBus } from 'aws-cdk-lib/aws-events';
 import { PolicyStatement, type IRole } from 'aws-cdk-lib/aws-iam';
 import type { Construct } from 'constructs';
 import { SPOTWISE_SOURCE } from '../lambda/contracts/events';
+import { Keys } from '../lambda/contracts/table';
 import type { HandlerName } from './spotwise-function';
 import { acknowledgeNag } from './nag';
 
+/**
+ * Named DynamoDB actions on the table, only on items whose partition key matches one of `partitions`
+ * (`dynamodb:LeadingKeys`, StringLike: `*` matches any characters). For a function that touches a few partitions only.
+ */
+export interface ScopedTableAccess {
+  readonly actions: readonly string[];
+  readonly partitions: readonly string[];
+}
+
 /** What one function may do. Data, so the matrix is reviewable in one place and pinned by tests. */
 export interface FunctionAccess {
-  /** DynamoDB: 'read' gets grantReadData, 'read-write' grantReadWriteData. */
-  readonly table: 'read' | 'read-write';
-  /** Read-only describe calls. They do not support resource-level permissions, hence Resource '*'. */
+  /** DynamoDB: 'read' gets grantReadData, 'read-write' grantReadWriteData, a ScopedTableAccess exactly its actions and partitions. */
+  readonly table: 'read' | 'read-write' | ScopedTableAccess;
+  /** Read-only describe calls. They do not support resource-level permissions, hence Resource '*'. None: no statement. */
   readonly describe: readonly string[];
+  /** events:PutEvents on spotwise's bus, with source spotwise only. */
+  readonly publishEvents: boolean;
   /** cloudwatch:GetMetricData (no resource-level permissions either). */
   readonly readMetrics: boolean;
   /** Prices, read-only: ec2:DescribeSpotPriceHistory and pricing:GetProducts (neither has resource-level permissions). */
@@ -35,12 +47,14 @@ const ASG_DESCRIBE = [
  * The permission matrix, from the Plan actions each handler executes (lambda/core/domain.ts `Action`).
  * Every function writes the table (the profiler stores profiles and forecasts, the notice and coordinator
  * functions reserve capacity and record processed events, the executor releases reservations and records
- * the outcome), so none of them is read-only there; each gets only the EC2/Auto Scaling calls its plans use.
+ * the outcome, the retrainer stores the model), so none of them is read-only there; each gets only the EC2/Auto
+ * Scaling calls its plans use. The retrainer plans nothing: it only reads restart cycles and replaces the model.
  */
 export const FUNCTION_ACCESS: Readonly<Record<HandlerName, FunctionAccess>> = {
   profiler: {
     table: 'read-write',
     describe: [...EC2_DESCRIBE, ...ASG_DESCRIBE],
+    publishEvents: true,
     readMetrics: true,
     // Cost metrics and staging's cheapest covering type (lambda/app/profiler-prices.ts).
     readPrices: true,
@@ -52,6 +66,7 @@ export const FUNCTION_ACCESS: Readonly<Record<HandlerName, FunctionAccess>> = {
   notice: {
     table: 'read-write',
     describe: [...EC2_DESCRIBE, ...ASG_DESCRIBE],
+    publishEvents: true,
     readMetrics: false,
     // Absorbing a spot warning (lambda/core/planner/absorb-load.ts): start or retype staged instances, and
     // stop → modify → start of an On-Demand sibling where the policy allows it.
@@ -71,6 +86,7 @@ export const FUNCTION_ACCESS: Readonly<Record<HandlerName, FunctionAccess>> = {
   coordinator: {
     table: 'read-write',
     describe: [...EC2_DESCRIBE, ...ASG_DESCRIBE],
+    publishEvents: true,
     readMetrics: false,
     // Requests only reserve, schedule (EventBridge Scheduler, granted in scheduler.ts) or defer: no fleet change.
     instanceActions: [],
@@ -79,6 +95,7 @@ export const FUNCTION_ACCESS: Readonly<Record<HandlerName, FunctionAccess>> = {
   executor: {
     table: 'read-write',
     describe: [...EC2_DESCRIBE, ...ASG_DESCRIBE],
+    publishEvents: true,
     readMetrics: false,
     // interrupt-instance: stop or hibernate (StopInstances with Hibernate=true); StartInstances restarts an
     // instance when a later step fails (execute-plan compensation).
@@ -86,6 +103,21 @@ export const FUNCTION_ACCESS: Readonly<Record<HandlerName, FunctionAccess>> = {
     // interrupt-instance terminate goes through Auto Scaling so the group launches the replacement; a stop or
     // hibernate is preceded by enter-standby (exit-standby when the stop fails: compensation).
     groupActions: ['autoscaling:TerminateInstanceInAutoScalingGroup', 'autoscaling:EnterStandby', 'autoscaling:ExitStandby'],
+  },
+  retrainer: {
+    // lambda/adapters/dynamodb-learning-store.ts: Query of each group's CYCLES# partition (listCycles) and of the
+    // MODEL partition's runs; GetItem of MODEL/CURRENT; PutItem of MODEL/CURRENT (conditional on the version) and of
+    // a MODEL/RUN# record. Nothing else in the table: not the pools, reservations, profiles or requests.
+    table: {
+      actions: ['dynamodb:Query', 'dynamodb:GetItem', 'dynamodb:PutItem'],
+      partitions: [Keys.cycle('*', 0, '').pk, Keys.currentModel.pk],
+    },
+    // No fleet reads or changes, no events: its outcome is logged, recorded in the table and counted (EMF metrics).
+    describe: [],
+    publishEvents: false,
+    readMetrics: false,
+    instanceActions: [],
+    groupActions: [],
   },
 };
 
@@ -122,16 +154,19 @@ export const instanceArn = (scope: Construct): string =>
 /** The IAM statements of one function besides the table grant (exported for the tests' expectations). */
 export const accessStatements = (scope: Construct, access: FunctionAccess, options: Omit<GrantFunctionAccessOptions, 'table'>): PolicyStatement[] => {
   const { key, value } = options.managedTag;
-  const statements = [
-    new PolicyStatement({ sid: 'Describe', actions: [...access.describe], resources: ['*'] }),
+  const statements: PolicyStatement[] = [];
+  if (access.describe.length > 0) statements.push(new PolicyStatement({ sid: 'Describe', actions: [...access.describe], resources: ['*'] }));
+  if (access.publishEvents) {
     // Only spotwise's own source on spotwise's own bus (events:source is checked by PutEvents).
-    new PolicyStatement({
-      sid: 'PublishSpotwiseEvents',
-      actions: ['events:PutEvents'],
-      resources: [options.bus.eventBusArn],
-      conditions: { StringEquals: { 'events:source': SPOTWISE_SOURCE } },
-    }),
-  ];
+    statements.push(
+      new PolicyStatement({
+        sid: 'PublishSpotwiseEvents',
+        actions: ['events:PutEvents'],
+        resources: [options.bus.eventBusArn],
+        conditions: { StringEquals: { 'events:source': SPOTWISE_SOURCE } },
+      }),
+    );
+  }
   if (access.readMetrics) statements.push(new PolicyStatement({ sid: 'ReadMetrics', actions: ['cloudwatch:GetMetricData'], resources: ['*'] }));
   if (access.readPrices === true)
     statements.push(new PolicyStatement({ sid: 'ReadPrices', actions: ['ec2:DescribeSpotPriceHistory', 'pricing:GetProducts'], resources: ['*'] }));
@@ -158,10 +193,29 @@ export const accessStatements = (scope: Construct, access: FunctionAccess, optio
   return statements;
 };
 
+/**
+ * The statement of a ScopedTableAccess: its actions on the table itself (no index: a Query of an index would need the
+ * index ARN), limited to items whose partition key matches. `ForAllValues` because dynamodb:LeadingKeys is
+ * multivalued; every action granted here names exactly one partition key, so the key is always present in the request.
+ * (Using IAM policy conditions for fine-grained access control, Amazon DynamoDB Developer Guide.)
+ */
+export const scopedTableStatement = (table: ITable, access: ScopedTableAccess): PolicyStatement =>
+  new PolicyStatement({
+    sid: 'StateTable',
+    actions: [...access.actions],
+    resources: [table.tableArn],
+    conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [...access.partitions] } },
+  });
+
 /** Grants one function its table access and statements, and acknowledges the wildcards with their reasons. */
 export const grantFunctionAccess = (role: IRole, access: FunctionAccess, options: GrantFunctionAccessOptions): void => {
   if (access.table === 'read') options.table.grantReadData(role);
-  else options.table.grantReadWriteData(role);
+  else if (access.table === 'read-write') options.table.grantReadWriteData(role);
+  else {
+    role.addToPrincipalPolicy(scopedTableStatement(options.table, access.table));
+    // What grantReadWriteData gives on a customer managed key (none by default: lib/state-table.ts).
+    options.table.encryptionKey?.grant(role, 'kms:Decrypt', 'kms:DescribeKey', 'kms:Encrypt', 'kms:ReEncrypt*', 'kms:GenerateDataKey*');
+  }
   for (const statement of accessStatements(role, access, options)) role.addToPrincipalPolicy(statement);
 
   if (!options.dryRun && access.instanceActions.length > 0) {

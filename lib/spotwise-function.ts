@@ -9,14 +9,15 @@ import { DeadLetterQueue } from './dead-letter-queue';
 import { ESM_REQUIRE_BANNER, LAMBDA_BUNDLE_TARGET, LAMBDA_RUNTIME } from './lambda-runtime';
 import { acknowledgeNag } from './nag';
 
-/** The four Lambdas; each is `lambda/handlers/<name>.ts` exporting `handler`. */
-export const HANDLER_NAMES = ['profiler', 'notice', 'coordinator', 'executor'] as const;
+/** The five Lambdas; each is `lambda/handlers/<name>.ts` exporting `handler`. */
+export const HANDLER_NAMES = ['profiler', 'notice', 'coordinator', 'executor', 'retrainer'] as const;
 export type HandlerName = (typeof HANDLER_NAMES)[number];
 
 /**
- * Modules left out of a bundle, per function, beside the AWS SDK (which every function takes from the layer). The profiler's tfjs (tfjs-core platforms/platform_node.js)
- * calls `require('node-fetch')` only inside `fetch()`, and only when the global `fetch` is missing; Node 18+
- * has a global fetch and the profiler loads its model from memory (tf.io.fromMemory), never over HTTP. So
+ * Modules left out of a bundle, per function, beside the AWS SDK (which every function takes from the layer). The tfjs of the
+ * profiler and the retrainer (tfjs-core platforms/platform_node.js) calls `require('node-fetch')` only inside `fetch()`, and
+ * only when the global `fetch` is missing; Node 18+ has a global fetch and both load their model from memory
+ * (tf.io.fromMemory) and the retrainer saves through tf.io.withSaveHandler, never over HTTP. So
  * node-fetch and its URL stack (whatwg-url, tr46's Unicode tables: about 300 KB minified) are never
  * evaluated on the Lambda runtime, and bundling them only adds bytes.
  */
@@ -25,6 +26,7 @@ export const EXTERNAL_MODULES: Readonly<Record<HandlerName, readonly string[]>> 
   notice: [],
   coordinator: [],
   executor: [],
+  retrainer: ['node-fetch'],
 };
 
 /**
@@ -38,8 +40,8 @@ export const EXTERNAL_MODULES: Readonly<Record<HandlerName, readonly string[]>> 
  * coordinator and executor bundles now meet their 1 MB target. The bytes did not vanish: the layer (about
  * 1.7 MB, each client whole, every command) loads on every cold start beside the function's code, so a cold
  * start reads about 2.1 MB and init rose by 55–90 ms on the bench machine (same code, SDK bundled or from the
- * layer, 21 interleaved runs each; bundle.*.initMs, bundle.*.withLayerBytes). What the layer buys is one SDK build shared by the four functions (uploaded once,
- * not four times) and function code under a third of its former size.
+ * layer, 21 interleaved runs each; bundle.*.initMs, bundle.*.withLayerBytes). What the layer buys is one SDK build shared by the functions (uploaded once,
+ * not once per function) and function code under a third of its former size.
  *
  * Not the runtime's own SDK. The Lambda guide ("Building Lambda functions with Node.js", Runtime-included SDK
  * versions) says every Node.js runtime includes "a specific minor version of the AWS SDK for JavaScript v3,
@@ -103,7 +105,7 @@ export interface SpotwiseFunctionProps {
    */
   readonly logRetention?: RetentionDays;
   /**
-   * Extra commands around bundling (the profiler copies the model artifact in afterBundling).
+   * Extra commands around bundling (the profiler and the retrainer copy the model artifact in afterBundling).
    * @default - none
    */
   readonly commandHooks?: ICommandHooks;
@@ -119,6 +121,8 @@ export class SpotwiseFunction extends Construct {
   readonly role: IRole;
   readonly deadLetterQueue: DeadLetterQueue;
   readonly logGroup: LogGroup;
+  /** The commands run around bundling (props.commandHooks): what, besides the code, the bundle carries. */
+  readonly commandHooks: ICommandHooks | undefined;
 
   constructor(scope: Construct, id: string, props: SpotwiseFunctionProps) {
     super(scope, id);
@@ -163,6 +167,7 @@ export class SpotwiseFunction extends Construct {
       },
     });
     this.function = fn;
+    this.commandHooks = props.commandHooks;
 
     acknowledgeNag(role, {
       id: 'AwsSolutions-IAM5[Resource::*]',

@@ -17,6 +17,7 @@ import { NoticeRules } from './notice-rules';
 import { ProfilerSchedule } from './profiler-schedule';
 import { RequestBus } from './request-bus';
 import { RequestRetrySchedule } from './request-retry-schedule';
+import { RetrainingSchedule } from './retraining-schedule';
 import { InterruptionScheduler } from './scheduler';
 import { StateTable } from './state-table';
 
@@ -52,9 +53,10 @@ export interface SpotwiseStackProps extends StackProps {
 export const managedGroupNames = (config: SpotwiseConfig): string[] => [...config.groups.map((g) => g.name), ...config.standby_groups.map((s) => s.name)];
 
 /**
- * The spotwise stack: state table, the four functions, notice rules on the default bus, the request bus,
- * the profiler schedule, the deferred-request retry tick, the interruption scheduler, alarms and dashboard, and with `-c demo=true` the demo
- * fleet it manages. Environment-agnostic unless an account and region are given: synth never calls AWS.
+ * The spotwise stack: state table, the five functions, notice rules on the default bus, the request bus,
+ * the profiler schedule, the deferred-request retry tick, the retraining schedule (when retraining.enabled), the
+ * interruption scheduler, alarms and dashboard, and with `-c demo=true` the demo fleet it manages.
+ * Environment-agnostic unless an account and region are given: synth never calls AWS.
  */
 export class SpotwiseStack extends Stack {
   /** The validated configuration the stack was built from. */
@@ -90,7 +92,7 @@ export class SpotwiseStack extends Stack {
       ...(props.modelDir !== undefined ? { modelDir: props.modelDir } : {}),
       ...(props.logRetention !== undefined ? { logRetention: props.logRetention } : {}),
     });
-    const { profiler, notice, coordinator, executor } = this.functions;
+    const { profiler, notice, coordinator, executor, retrainer } = this.functions;
 
     requestBus.routeRequestsTo({ target: coordinator.function, deadLetterQueue: coordinator.deadLetterQueue.queue });
     new RequestRetrySchedule(this, 'RequestRetry', { coordinator: coordinator.function, deadLetterQueue: coordinator.deadLetterQueue.queue });
@@ -112,6 +114,15 @@ export class SpotwiseStack extends Stack {
         deadLetterQueue: profiler.deadLetterQueue.queue,
         groupNames: named,
         rateMinutes: config.profiler.rate_minutes,
+      });
+    }
+    // Disabled: no schedule, so the retrainer never runs (the function stays, see SpotwiseFunctions) and the profiler
+    // keeps forecasting with the model it has, the table's or the bundled one.
+    if (config.retraining.enabled) {
+      new RetrainingSchedule(this, 'RetrainingSchedule', {
+        retrainer: retrainer.function,
+        deadLetterQueue: retrainer.deadLetterQueue.queue,
+        everyHours: config.retraining.every_hours,
       });
     }
     if (tagSelected) {

@@ -1,12 +1,13 @@
 import { AutoScalingCapacityGateway } from '../adapters/autoscaling-capacity-gateway';
 import { createAwsClients } from '../adapters/aws-clients';
 import { CloudWatchMetricsReader } from '../adapters/cloudwatch-metrics-reader';
-import { DynamoDbStateStore } from '../adapters/dynamodb-state-store';
+import { DynamoDbModelStore, DynamoDbStateStore } from '../adapters/dynamodb-state-store';
 import { Ec2InstanceGateway } from '../adapters/ec2-instance-gateway';
 import { EventBridgePublisher } from '../adapters/eventbridge-publisher';
 import { SchedulerInterruptionScheduler } from '../adapters/scheduler-interruption-scheduler';
 import { SystemClock } from '../adapters/system-clock';
 import { MetricName } from '../contracts/metrics';
+import type { ModelStore } from '../ports/learning-store';
 import type { MetricsReader } from '../ports/metrics-reader';
 import { UnconfiguredScheduler, type BaseDeps } from './handler-deps';
 import { toManagedGroups } from './managed-groups';
@@ -15,6 +16,8 @@ import { createPowertoolsTelemetry, loadRuntimeSettings, type RuntimeSettings } 
 export interface AwsDeps extends BaseDeps {
   readonly settings: RuntimeSettings;
   readonly metricsReader: MetricsReader;
+  /** The retrained model in the table (the profiler forecasts with it; the retrainer replaces it). */
+  readonly models: ModelStore;
 }
 
 /**
@@ -56,5 +59,6 @@ export const buildAwsDeps = (handlerName: string, opts: { readonly needsSchedule
     telemetry,
     ports,
     metricsReader: new CloudWatchMetricsReader(trace(clients.cloudWatch)),
+    models: new DynamoDbModelStore(trace(clients.dynamoDb), { tableName: settings.tableName, clock }),
   };
 };

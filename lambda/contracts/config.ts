@@ -83,6 +83,31 @@ export const spotwiseConfigSchema = z
         message: 'must be at most window_minutes - 3 (the read window must cover every minute between reads; the newest 3 minutes are not read yet)',
       })
       .default({ rate_minutes: 5, metrics_every_minutes: 20, window_minutes: 60, half_life_hours: 24 }),
+    /**
+     * The periodic retraining of the post-restart demand model from the fleet's own restart cycles
+     * (lambda/app/retrain-model.ts): a scheduled function refits a candidate, gates it against the current model on
+     * the newest cycles held back, and keeps the better one.
+     */
+    retraining: z
+      .object({
+        enabled: z.boolean().default(true),
+        every_hours: z
+          .number()
+          .int()
+          .min(1)
+          .max(24 * 30)
+          .default(24),
+        /** Fewer stored cycles than this (over every named group): the run is skipped and says so. */
+        min_cycles: z.number().int().min(10).max(100_000).default(40),
+        /** Newest cycles read per group. */
+        max_cycles_per_group: z.number().int().min(10).max(100_000).default(5_000),
+        /** Share of the newest cycles held back to judge the candidate. */
+        held_back_share: z.number().gt(0).lt(1).default(0.25),
+        /** Seconds the fine-tuning may take (the function's timeout adds a minute for the rest). */
+        budget_seconds: z.number().int().min(10).max(780).default(300),
+      })
+      .strict()
+      .default({ enabled: true, every_hours: 24, min_cycles: 40, max_cycles_per_group: 5_000, held_back_share: 0.25, budget_seconds: 300 }),
     dry_run: z.boolean().default(true),
     alarm_email: z.email().optional(),
     /** Thresholds for the alarms. */

@@ -53,8 +53,14 @@ export const MetricName = {
   standbyHourlyCost: 'StandbyHourlyCost',
   /** spotwise's own overhead: USD of the tick's GetMetricData reads (billed per metric requested). */
   metricReadCost: 'MetricReadCostUsd',
+  /** Restart cycles stored as training cases this tick (the periodic retraining's input). */
+  cyclesLearned: 'RestartCyclesLearned',
+  /** One per retraining run, dimension `Outcome` (candidate | current | skipped). */
+  retrainingRuns: 'RetrainingRuns',
+  /** Held-back weighted quantile loss of vCPU of the model forecasting after the run (lower is better). */
+  retrainingHeldBackWql: 'RetrainingHeldBackVcpuWql',
 } as const;
 export type MetricNameValue = (typeof MetricName)[keyof typeof MetricName];
 
 /** Dimension names used with the metrics above. */
-export const MetricDimension = { group: 'GroupName', noticeKind: 'NoticeKind', reason: 'Reason' } as const;
+export const MetricDimension = { group: 'GroupName', noticeKind: 'NoticeKind', reason: 'Reason', outcome: 'Outcome' } as const;

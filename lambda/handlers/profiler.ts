@@ -13,7 +13,6 @@ import {
   type Resources,
 } from '../core/domain';
 import { MetricDimension, MetricName } from '../contracts/metrics';
-import { loadModel, TfjsPredictor } from '../adapters/tfjs-predictor';
 import { planNoticeResponse } from '../core/planner/plan-notice';
 import { FallbackPredictor } from '../core/predict/fallback-predictor';
 import { closeRestartWindow, newProfile, updateProfile } from '../core/profile/behaviour-profile';
@@ -35,8 +34,9 @@ import { resolveDeps, type BaseDeps, type DepsSource, type HandlerResult } from 
 import { poolCapacity, resolveManagedGroup } from '../app/load-fleet';
 import { effectiveDryRun, relatedGroups, type ManagedGroupSettings } from '../app/managed-groups';
 import { defaultPriceReader, emitCostMetrics, priceFleet } from '../app/profiler-prices';
+import { modelSource } from '../app/model-source';
 import { runPipeline } from '../app/pipeline';
-import { lazy, type RuntimeSettings } from '../app/runtime';
+import { lazy } from '../app/runtime';
 
 export interface ProfilerSettings {
   /** Minutes of 1-minute points read per tick (config profiler.window_minutes). */
@@ -376,7 +376,10 @@ const profileInBatches = async (deps: ProfilerDeps, scope: ProfileScope): Promis
     const predicted = await predictAll(deps, inputs, keys);
     await deps.ports.state.putProfiles(profiles);
     // Closed cycles become the periodic retraining's cases (lambda/app/retrain-model.ts); learned in dry-run too.
-    if (learned.length > 0) await deps.ports.state.putCycles(learned);
+    if (learned.length > 0) {
+      await deps.ports.state.putCycles(learned);
+      deps.telemetry.metrics.metric(MetricName.cyclesLearned, 'Count', learned.length, { [MetricDimension.group]: group.id });
+    }
     // What each instance uses now rides on its forecast: lenders are judged by it (core/pool/borrowing.ts).
     const staleAfterMs = deps.profiler.windowMinutes * MINUTE_MS + METRIC_LAG_MS;
     const useOf = new Map(profiles.map((p) => [p.instanceId, recentUse(p, now, staleAfterMs)] as const));
@@ -494,20 +497,6 @@ const emitGroupMetrics = (deps: ProfilerDeps, group: GroupView, pool: ResourcePo
     m.metric(MetricName.warmPoolSize, 'Count', standby.instances.filter((i) => i.warm).length, { [MetricDimension.group]: standby.id });
 };
 
-/**
- * The model when a model directory is configured (loaded once, on the first tick); the statistical
- * fallback otherwise. tfjs is imported only here, so the notice bundle stays free of it.
- */
-export const defaultPredictor = (settings: Pick<RuntimeSettings, 'modelDir'>): (() => Promise<Predictor>) => {
-  const dir = settings.modelDir;
-  if (dir === undefined) {
-    const fallback = new FallbackPredictor();
-    return async () => fallback;
-  }
-  const load = lazy(async (): Promise<Predictor> => new TfjsPredictor(await loadModel(dir)));
-  return load;
-};
-
 export const defaultDeps = (): (() => ProfilerDeps) =>
   lazy(() => {
     const aws = buildAwsDeps(HANDLER);
@@ -515,7 +504,7 @@ export const defaultDeps = (): (() => ProfilerDeps) =>
     return {
       ...aws,
       ...(prices !== undefined ? { prices } : {}),
-      predictor: defaultPredictor(aws.settings),
+      predictor: modelSource(aws.models, aws.settings.modelDir, aws.telemetry),
       profiler: {
         windowMinutes: aws.settings.config.profiler.window_minutes,
         halfLifeMs: aws.settings.config.profiler.half_life_hours * 3_600_000,

@@ -30,10 +30,11 @@ const HOURS_PER_MONTH = 730;
 /**
  * Billed duration assumed per invocation, in seconds. spotwise's own compute is milliseconds (`npm run
  * bench`); what bills is the wait on AWS calls, tens to hundreds of milliseconds each, one after another on
- * the notice path. A profiler tick reads metrics, predicts and writes the fleet. Termination handlers of the
- * baselines make one or two calls.
+ * the notice path. A profiler tick reads metrics, predicts and writes the fleet; a retraining run fine-tunes the model
+ * (seconds to a few minutes of its 300-second budget: one minute assumed). Termination handlers of the baselines make
+ * one or two calls.
  */
-export const BILLED_SECONDS = { notice: 0.5, coordinator: 0.5, executor: 0.5, profiler: 5, handler: 0.2 } as const;
+export const BILLED_SECONDS = { notice: 0.5, coordinator: 0.5, executor: 0.5, profiler: 5, retrainer: 60, handler: 0.2 } as const;
 export type BilledFunction = keyof typeof BILLED_SECONDS;
 
 /** What a strategy's software did in a run. */

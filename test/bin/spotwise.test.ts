@@ -46,26 +46,26 @@ describe('bin/spotwise.ts', () => {
 });
 
 describe('npm run synth (the aws-cdk CLI 2.1148 on aws-cdk-lib 2.276, with esbuild bundling, offline)', () => {
-  it('passes cdk-nag and the built-in validation, and writes the template, four bundles (only the profiler with the model) and the AWS SDK layer', () => {
+  it('passes cdk-nag and the built-in validation, and writes the template, five bundles (the profiler and the retrainer with the model) and the AWS SDK layer', () => {
     const outdir = join(temp, 'cli');
     const run = spawnSync('npx', ['cdk', 'synth', '--quiet', '--output', outdir], { cwd: PROJECT_ROOT, encoding: 'utf8', timeout: 300_000 });
     expect(run.stderr).not.toMatch(/error/i);
     expect(run.status).toBe(0);
     const template = JSON.parse(readFileSync(join(outdir, 'Spotwise.template.json'), 'utf8')) as { Resources: Record<string, { Type: string }> };
-    expect(Object.values(template.Resources).filter((r) => r.Type === 'AWS::Lambda::Function')).toHaveLength(4);
+    expect(Object.values(template.Resources).filter((r) => r.Type === 'AWS::Lambda::Function')).toHaveLength(5);
     // cdk-nag and CDK's own CloudFormation validation both ran and reported nothing.
     const report = JSON.parse(readFileSync(join(outdir, 'validation-report.json'), 'utf8')) as { pluginReports: unknown[] };
     expect(report.pluginReports).toEqual([]);
     const all = readdirSync(outdir).filter((d) => d.startsWith('asset.'));
-    expect(all).toHaveLength(5);
+    expect(all).toHaveLength(6);
     const layers = all.filter((d) => existsSync(join(outdir, d, AWS_SDK_LAYER_MANIFEST)));
     expect(layers).toHaveLength(1);
     for (const pkg of AWS_SDK_LAYER_PACKAGES)
       expect(existsSync(join(outdir, layers[0] as string, AWS_SDK_LAYER_MODULES_DIR, pkg, 'index.mjs')), pkg).toBe(true);
     const assets = all.filter((d) => !layers.includes(d));
     const withModel = assets.filter((d) => existsSync(join(outdir, d, 'model', 'model.json')));
-    expect(withModel).toHaveLength(1);
-    expect(readdirSync(join(outdir, withModel[0] as string, 'model')).sort()).toEqual(['metadata.json', 'model.json', 'weights.bin']);
+    expect(withModel).toHaveLength(2);
+    for (const d of withModel) expect(readdirSync(join(outdir, d, 'model')).sort()).toEqual(['metadata.json', 'model.json', 'weights.bin']);
     for (const d of assets) expect(existsSync(join(outdir, d, 'index.mjs'))).toBe(true);
   }, 300_000);
 });

@@ -18,6 +18,12 @@ import { relatedGroups, toManagedGroups } from '../../lambda/app/managed-groups'
 import { makeHandler as makeNotice } from '../../lambda/handlers/notice';
 import { defaultDeps as profilerDefaultDeps, makeHandler as makeProfiler, type ProfilerDeps } from '../../lambda/handlers/profiler';
 import { createInMemoryPorts } from '../../lambda/sim/memory';
+import { InMemoryModelStore } from '../../lambda/sim/memory/in-memory-model-store';
+import { readModelArtifact } from '../../lambda/adapters/model-loader';
+import { BUNDLED_MODEL_DIR } from '../../lambda/sim/bundled-data';
+import { InMemoryStateStore } from '../../lambda/sim/memory/in-memory-state-store';
+import { RecordingTelemetry } from '../../lambda/sim/memory/recording-telemetry';
+import { defaultDeps as retrainerDefaultDeps, makeHandler as makeRetrainer } from '../../lambda/handlers/retrainer';
 import { FallbackPredictor } from '../../lambda/core/predict/fallback-predictor';
 import { fixture } from '../events/event-fixtures';
 import { forecast, group, instance, pool, roomyPool, T0, fleet as buildFleet } from '../core/fixtures/fleet-builders';
@@ -265,6 +271,39 @@ const withLambdaEnv = <T>(c: SpotwiseConfig, f: () => T): T => {
 /** The profiler's settings as its Lambda builds them from the configuration it is deployed with. */
 const profilerSettings = (c: SpotwiseConfig): unknown => withLambdaEnv(c, () => profilerDefaultDeps()().profiler);
 
+/**
+ * A retraining run of the retrainer Lambda deployed with `c` (its settings as its defaultDeps reads them from the
+ * environment) over 45 stored cycles without usable rows: what it did and why, and how it split the cycles.
+ */
+const retrainingRun = async (c: SpotwiseConfig): Promise<unknown> => {
+  const retraining = withLambdaEnv(c, () => retrainerDefaultDeps()().retraining);
+  const state = new InMemoryStateStore();
+  await state.putCycles(
+    Array.from({ length: 45 }, (_, k) => ({
+      groupId: groupId(GROUP),
+      instanceId: instanceId(`i-${String(k).padStart(17, '0')}`),
+      jobType: 'web',
+      instanceType: 'm5.large',
+      interruptedAt: T0 + k * 60_000,
+      restartedAt: T0 + k * 60_000 + 120_000,
+      windowMinutes: 30,
+      rows: {},
+    })),
+  );
+  const models = new InMemoryModelStore();
+  const result = await makeRetrainer({
+    telemetry: new RecordingTelemetry(),
+    cycles: state,
+    models,
+    bundled: () => readModelArtifact(BUNDLED_MODEL_DIR),
+    now: () => T0,
+    groups: [groupId(GROUP)],
+    retraining,
+  })({ id: 'run-1', source: 'aws.events', 'detail-type': 'Scheduled Event', time: new Date(T0).toISOString() });
+  const record = (await models.listRetrainingRecords(1))[0];
+  return { status: result.status, record: record === undefined ? undefined : { outcome: record.outcome, reason: record.reason, cycles: record.cycles } };
+};
+
 /** Whether a Lambda deployed with `c` acts (its dry-run switch, as the handlers read it). */
 const lambdaDryRun = (c: SpotwiseConfig): unknown => withLambdaEnv(c, () => buildAwsDeps('notice').dryRun);
 
@@ -315,6 +354,9 @@ const stackView = (t: Template): Record<string, unknown> => ({
   alarms: Object.values(t.findResources('AWS::CloudWatch::Alarm'))
     .map((r) => (r as { Properties: { Threshold?: unknown; AlarmDescription?: unknown } }).Properties)
     .map((p) => [p.AlarmDescription, p.Threshold])
+    .sort(),
+  timeouts: Object.values(t.findResources('AWS::Lambda::Function'))
+    .map((r) => (r as { Properties: { Timeout?: unknown } }).Properties.Timeout)
     .sort(),
   subscriptions: Object.values(t.findResources('AWS::SNS::Subscription')).map((r) => (r as { Properties: { Endpoint?: unknown } }).Properties.Endpoint),
   policies: JSON.stringify(
@@ -695,6 +737,48 @@ const ROWS: Record<string, Row> = {
     },
     observe: (_c, i) => stackOf(i)['alarms'],
     via: 'stack: alarm threshold',
+  },
+  'retraining.enabled': {
+    change: (i) => {
+      sub(i, 'retraining')['enabled'] = false;
+    },
+    observe: async (c, i) => [stackOf(i)['rules'], await retrainingRun(c)],
+    via: 'stack: the retraining schedule; the retrainer runs or not',
+  },
+  'retraining.every_hours': {
+    change: (i) => {
+      sub(i, 'retraining')['every_hours'] = 6;
+    },
+    observe: (_c, i) => stackOf(i)['rules'],
+    via: 'stack: the retraining schedule',
+  },
+  'retraining.min_cycles': {
+    change: (i) => {
+      sub(i, 'retraining')['min_cycles'] = 50;
+    },
+    observe: (c) => retrainingRun(c),
+    via: 'retrainer: whether a run trains',
+  },
+  'retraining.max_cycles_per_group': {
+    change: (i) => {
+      sub(i, 'retraining')['max_cycles_per_group'] = 20;
+    },
+    observe: (c) => retrainingRun(c),
+    via: 'retrainer: the cycles a run reads',
+  },
+  'retraining.held_back_share': {
+    change: (i) => {
+      sub(i, 'retraining')['held_back_share'] = 0.5;
+    },
+    observe: (c) => retrainingRun(c),
+    via: 'retrainer: the cycles held back to judge',
+  },
+  'retraining.budget_seconds': {
+    change: (i) => {
+      sub(i, 'retraining')['budget_seconds'] = 120;
+    },
+    observe: (_c, i) => stackOf(i)['timeouts'],
+    via: "stack: the retrainer's timeout (the budget plus a minute)",
   },
   'alarms.stale_profile_minutes': {
     change: (i) => {

@@ -133,6 +133,12 @@ describe("restart lineage: a Spot replacement learns its victim's restart", () =
     expect(w.ports.stateStore.allReservations().map((r) => r.instanceId)).not.toContain(VICTIM);
 
     expectLearnedFrom(await tickUntilClosed(w), victim);
+    // The closed window is a training case of the periodic retraining: the victim's model input, the replacement's peak.
+    const learned = await w.ports.stateStore.listCycles(GROUP, 10);
+    expect(learned).toHaveLength(1);
+    expect(learned[0]).toMatchObject({ groupId: GROUP, instanceId: REPLACEMENT, restartedAt: RUNNING, windowMinutes: WINDOW });
+    expect(learned[0]?.rows.vcpu?.peak).toBeCloseTo(1.6, 6);
+    expect(learned[0]?.rows.vcpu?.scale).toBeCloseTo(steadyQuantile(victim, 0.9).vcpu ?? 0, 4);
     // Inherited once: the later ticks planned no lineage (the replacement holds an allocation now).
     const inherits = w.ports.publisher.plans().flatMap((p) => p.plan.actions.filter((a) => a.kind === 'inherit-profile'));
     expect(inherits).toHaveLength(1);

@@ -65,7 +65,8 @@ describe('alarms (spotwise.example.yaml with alarm_email)', () => {
   });
 
   it('has exactly the expected alarms: 2 per function, 4 fleet-wide, 2 per named group', () => {
-    expect(Object.keys(alarms)).toHaveLength(4 * 2 + 4 + 2 * 2);
+    expect(Object.keys(alarms)).toHaveLength(HANDLER_NAMES.length * 2 + 4 + 2 * 2);
+    expect(HANDLER_NAMES).toHaveLength(5);
   });
 
   it('only the stale-profile alarms treat missing data as breaching (silence means the profiler stopped)', () => {

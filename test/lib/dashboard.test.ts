@@ -75,6 +75,21 @@ describe('SpotwiseDashboard (spotwise.example.yaml)', () => {
     ]);
   });
 
+  it('shows the retraining runs by outcome with the held-back loss, and the restart cycles learned by group, per day over 30 days', () => {
+    const daily = (metric: string, dimension: string) => [
+      'SEARCH',
+      `SEARCH('{Spotwise,service,${dimension}} MetricName="${metric}" service="spotwise"', 'Sum', 86400)`,
+    ];
+    const runs = 'Model retraining: runs by outcome (per day); held-back vCPU weighted quantile loss of the model kept (right, lower is better)';
+    expect(byTitle(widgets, runs)).toEqual([daily('RetrainingRuns', 'Outcome'), ['RetrainingHeldBackVcpuWql', svc, 'Average']]);
+    const cycles = 'Restart cycles learned (training cases stored per day), by group';
+    expect(byTitle(widgets, cycles)).toEqual([daily('RestartCyclesLearned', 'GroupName')]);
+    for (const title of [runs, cycles]) {
+      const w = widgets.find((x) => x.properties.title === title) as Widget & { properties: { start?: string } };
+      expect(w.properties.start, title).toBe('-P30D');
+    }
+  });
+
   it.each([
     ['web-spot', 'web-standby'],
     ['batch-spot', 'batch-spot'],

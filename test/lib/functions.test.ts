@@ -1,8 +1,17 @@
-import { Annotations, Match, type Template } from 'aws-cdk-lib/assertions';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { awsSdkLayerDescription, pinnedAwsSdkVersions } from '../../lib/aws-sdk-layer';
 import { ContextKey } from '../../lib/config/context-keys';
-import { MAX_CONFIG_ENV_BYTES, PROFILER_HEAP_MIB, SpotwiseFunctions, modelCopyCommands } from '../../lib/functions';
+import { Duration } from 'aws-cdk-lib';
+import {
+  MAX_CONFIG_ENV_BYTES,
+  MODEL_HANDLERS,
+  PROFILER_HEAP_MIB,
+  RETRAINER_OVERHEAD_SECONDS,
+  SpotwiseFunctions,
+  functionSettings,
+  modelCopyCommands,
+} from '../../lib/functions';
 import { RequestBus } from '../../lib/request-bus';
 import { StateTable } from '../../lib/state-table';
 import { HANDLER_NAMES, type HandlerName } from '../../lib/spotwise-function';
@@ -22,7 +31,7 @@ const idOf = (template: Template, type: string, prefix: string): string => {
   return ids[0] as string;
 };
 
-describe('the four functions (spotwise.example.yaml, -c dry_run=false, alarm_email set)', () => {
+describe('the five functions (spotwise.example.yaml, -c dry_run=false, alarm_email set)', () => {
   let s: Synthesized;
   beforeAll(() => {
     s = synthSpotwise({ [ContextKey.dryRun]: 'false', [ContextKey.alarmEmail]: 'ops@example.com' });
@@ -33,6 +42,8 @@ describe('the four functions (spotwise.example.yaml, -c dry_run=false, alarm_ema
     notice: { memory: 512, timeout: 60, retries: 2, maxAge: 900 },
     coordinator: { memory: 512, timeout: 60, retries: 2, maxAge: 3600 },
     executor: { memory: 256, timeout: 60, retries: 2, maxAge: 900 },
+    // retraining.budget_seconds defaults to 300; the timeout adds a minute.
+    retrainer: { memory: 1024, timeout: 360, retries: 0, maxAge: 3600 },
   };
 
   it.each(HANDLER_NAMES)('%s: Node 24 on arm64, active tracing, JSON logs in its own log group, its own DLQ', (fn) => {
@@ -61,13 +72,14 @@ describe('the four functions (spotwise.example.yaml, -c dry_run=false, alarm_ema
     });
   });
 
-  it('runs the coordinator one invocation at a time (reserved concurrency 1: admissions on the ledger the last one left); the others unreserved', () => {
+  it('runs the coordinator (admissions on the ledger the last one left) and the retrainer (one training run at a time) one invocation at a time; the others unreserved', () => {
     const { template } = s;
-    expect(functionOf(template, 'coordinator').ReservedConcurrentExecutions).toBe(1);
-    for (const fn of HANDLER_NAMES.filter((f) => f !== 'coordinator')) expect(functionOf(template, fn).ReservedConcurrentExecutions, fn).toBeUndefined();
+    const serial: HandlerName[] = ['coordinator', 'retrainer'];
+    for (const fn of serial) expect(functionOf(template, fn).ReservedConcurrentExecutions, fn).toBe(1);
+    for (const fn of HANDLER_NAMES.filter((f) => !serial.includes(f))) expect(functionOf(template, fn).ReservedConcurrentExecutions, fn).toBeUndefined();
   });
 
-  it('gives the four functions one AWS SDK layer, for Node 24 on arm64, pinned by package-lock.json', () => {
+  it('gives the five functions one AWS SDK layer, for Node 24 on arm64, pinned by package-lock.json', () => {
     const { template } = s;
     template.resourceCountIs('AWS::Lambda::LayerVersion', 1);
     template.hasResourceProperties('AWS::Lambda::LayerVersion', {
@@ -112,11 +124,21 @@ describe('the four functions (spotwise.example.yaml, -c dry_run=false, alarm_ema
     expect(Buffer.byteLength(vars.SPOTWISE_CONFIG as string)).toBeLessThanOrEqual(MAX_CONFIG_ENV_BYTES);
   });
 
-  it('bundles the model into the profiler only, and tells it where', () => {
+  it('bundles the model into the profiler and the retrainer only, and tells them where', () => {
     expect(s.stack.functions.modelBundled).toBe(true);
+    expect(MODEL_HANDLERS).toEqual(['profiler', 'retrainer']);
     const env = (fn: HandlerName) => (functionOf(s.template, fn).Environment as { Variables: Record<string, unknown> }).Variables;
-    expect(env('profiler').SPOTWISE_MODEL_DIR).toBe('/var/task/model');
-    for (const fn of ['notice', 'coordinator', 'executor'] as const) expect(env(fn).SPOTWISE_MODEL_DIR).toBeUndefined();
+    for (const fn of ['profiler', 'retrainer'] as const) {
+      expect(env(fn).SPOTWISE_MODEL_DIR, fn).toBe('/var/task/model');
+      // The afterBundling hook copies the artifact to where SPOTWISE_MODEL_DIR points (model/ beside index.mjs).
+      expect(s.stack.functions.byName[fn].commandHooks?.afterBundling('/in', '/out'), fn).toEqual(
+        modelCopyCommands('/in', '/out', 'models/post-restart-demand'),
+      );
+    }
+    for (const fn of ['notice', 'coordinator', 'executor'] as const) {
+      expect(env(fn).SPOTWISE_MODEL_DIR, fn).toBeUndefined();
+      expect(s.stack.functions.byName[fn].commandHooks, fn).toBeUndefined();
+    }
   });
 
   it('gives the scheduler names to the coordinator only', () => {
@@ -131,10 +153,11 @@ describe('the four functions (spotwise.example.yaml, -c dry_run=false, alarm_ema
 });
 
 describe('SpotwiseFunctions', () => {
-  const config = parseSpotwiseConfig({
+  const input = {
     groups: [{ name: 'g', policy: 'p', capacity: { vcpu: 1, memory_gib: 1 } }],
     policies: [{ policy_name: 'p', priority: 1 }],
-  });
+  };
+  const config = parseSpotwiseConfig(input);
   const build = (configJson: string, modelDir?: string) => {
     const stack = bareStack();
     const fns = new SpotwiseFunctions(stack, 'Functions', {
@@ -158,7 +181,29 @@ describe('SpotwiseFunctions', () => {
   it('without a model artifact, bundles none, sets no model directory and warns at synth', () => {
     const { stack, fns } = build('{}', 'models/does-not-exist');
     expect(fns.modelBundled).toBe(false);
+    const template = Template.fromStack(stack);
+    for (const fn of HANDLER_NAMES) {
+      expect((functionOf(template, fn).Environment as { Variables: Record<string, unknown> }).Variables.SPOTWISE_MODEL_DIR, fn).toBeUndefined();
+      expect(fns.byName[fn].commandHooks, fn).toBeUndefined();
+    }
     Annotations.fromStack(stack).hasWarning('/Test/Functions', Match.stringLikeRegexp('No model artifact in models/does-not-exist .*statistical fallback'));
+  });
+
+  it('times the retrainer out a minute after its fine-tuning budget, within Lambda 900 s at the largest budget', () => {
+    const withBudget = (budget_seconds: number) =>
+      functionSettings(parseSpotwiseConfig({ ...input, retraining: { budget_seconds } })).retrainer.timeout.toSeconds();
+    expect(RETRAINER_OVERHEAD_SECONDS).toBe(60);
+    expect(withBudget(10)).toBe(70);
+    expect(withBudget(300)).toBe(360);
+    expect(withBudget(780)).toBe(840);
+    expect(functionSettings(config).retrainer).toEqual({
+      description: expect.stringMatching(/^spotwise retrainer: /),
+      memorySize: 1024,
+      timeout: Duration.seconds(360),
+      retryAttempts: 0,
+      maxEventAge: Duration.hours(1),
+      reservedConcurrency: 1,
+    });
   });
 
   it('copies exactly the three model files next to the bundle', () => {

@@ -14,6 +14,14 @@ const CONFIGS: Record<string, Record<string, unknown>> = {
   'the example, active': { [ContextKey.dryRun]: 'false' },
   'the example, active, with lifecycle hooks on existing groups': { [ContextKey.dryRun]: 'false', [ContextKey.lifecycleHooks]: 'true' },
   'the demo': { [ContextKey.demo]: 'true' },
+  'retraining disabled, active': {
+    [ContextKey.config]: {
+      groups: [{ name: 'g', policy: 'p', capacity: { vcpu: 1, memory_gib: 1 } }],
+      policies: [{ policy_name: 'p', priority: 'medium' }],
+      retraining: { enabled: false },
+      dry_run: false,
+    },
+  },
   'tag-selected groups, active': {
     [ContextKey.config]: { group_tag: { key: 'team', value: 'web' }, policies: [{ policy_name: 'p', priority: 'medium' }], dry_run: false },
   },

@@ -1,9 +1,13 @@
-import type { Template } from 'aws-cdk-lib/assertions';
+import { Template } from 'aws-cdk-lib/assertions';
+import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { Key } from 'aws-cdk-lib/aws-kms';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ContextKey } from '../../lib/config/context-keys';
-import { FUNCTION_ACCESS } from '../../lib/permissions';
+import { FUNCTION_ACCESS, grantFunctionAccess } from '../../lib/permissions';
+import { RequestBus } from '../../lib/request-bus';
+import { StateTable } from '../../lib/state-table';
 import { HANDLER_NAMES, type HandlerName } from '../../lib/spotwise-function';
-import { synthSpotwise } from './helpers';
+import { bareStack, synthSpotwise } from './helpers';
 
 type Statement = Record<string, unknown>;
 
@@ -51,21 +55,26 @@ const TABLE_READ_WRITE = [
   'dynamodb:DescribeTable',
 ];
 
-/** What every function gets: its own logs, its DLQ, X-Ray, the table, describe calls, publishing as spotwise. */
+/** What every function gets: its own logs, its DLQ, X-Ray. */
+const ownStatements = (template: Template, fn: HandlerName): Statement[] => [
+  {
+    Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+    Effect: 'Allow',
+    Resource: { 'Fn::GetAtt': [idOf(template, 'AWS::Logs::LogGroup', `Functions${capitalise(fn)}Logs`), 'Arn'] },
+  },
+  {
+    Action: 'sqs:SendMessage',
+    Effect: 'Allow',
+    Resource: { 'Fn::GetAtt': [idOf(template, 'AWS::SQS::Queue', `Functions${capitalise(fn)}DeadLetters`), 'Arn'] },
+  },
+  { Action: ['xray:PutTraceSegments', 'xray:PutTelemetryRecords'], Effect: 'Allow', Resource: '*' },
+];
+
+/** What every function that acts on the fleet gets besides: the table, describe calls, publishing as spotwise. */
 const baseStatements = (template: Template, fn: HandlerName): Statement[] => {
   const table = idOf(template, 'AWS::DynamoDB::Table', 'State');
   return [
-    {
-      Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
-      Effect: 'Allow',
-      Resource: { 'Fn::GetAtt': [idOf(template, 'AWS::Logs::LogGroup', `Functions${capitalise(fn)}Logs`), 'Arn'] },
-    },
-    {
-      Action: 'sqs:SendMessage',
-      Effect: 'Allow',
-      Resource: { 'Fn::GetAtt': [idOf(template, 'AWS::SQS::Queue', `Functions${capitalise(fn)}DeadLetters`), 'Arn'] },
-    },
-    { Action: ['xray:PutTraceSegments', 'xray:PutTelemetryRecords'], Effect: 'Allow', Resource: '*' },
+    ...ownStatements(template, fn),
     { Action: TABLE_READ_WRITE, Effect: 'Allow', Resource: [{ 'Fn::GetAtt': [table, 'Arn'] }] },
     { Action: ['dynamodb:GetRecords', 'dynamodb:GetShardIterator'], Effect: 'Allow', Resource: [{ 'Fn::GetAtt': [table, 'Arn'] }] },
     { Sid: 'Describe', Action: DESCRIBE, Effect: 'Allow', Resource: '*' },
@@ -80,6 +89,21 @@ const baseStatements = (template: Template, fn: HandlerName): Statement[] => {
 };
 
 const NAMED_GROUPS = ['web-spot', 'batch-spot', 'web-standby'];
+
+/**
+ * The retrainer's whole policy: its own logs, DLQ and X-Ray, and Query/GetItem/PutItem on the table only for the
+ * restart cycles (CYCLES#<group>) and the model (MODEL): no fleet read or change, no event, no other item.
+ */
+const retrainerStatements = (template: Template): Statement[] => [
+  ...ownStatements(template, 'retrainer'),
+  {
+    Sid: 'StateTable',
+    Action: ['dynamodb:Query', 'dynamodb:GetItem', 'dynamodb:PutItem'],
+    Effect: 'Allow',
+    Resource: { 'Fn::GetAtt': [idOf(template, 'AWS::DynamoDB::Table', 'State'), 'Arn'] },
+    Condition: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['CYCLES#*', 'MODEL'] } },
+  },
+];
 
 describe('IAM, active (spotwise.example.yaml with -c dry_run=false)', () => {
   let template: Template;
@@ -171,6 +195,10 @@ describe('IAM, active (spotwise.example.yaml with -c dry_run=false)', () => {
     ]);
   });
 
+  it('retrainer: Query, GetItem and PutItem on the restart cycles and the model in the table, nothing else', () => {
+    expect(statementsOf(template, 'retrainer')).toEqual(retrainerStatements(template));
+  });
+
   it('never allows a mutating EC2 or Auto Scaling action on "*" or without the managed-tag condition', () => {
     for (const fn of HANDLER_NAMES) {
       for (const s of statementsOf(template, fn)) {
@@ -197,7 +225,8 @@ describe('IAM, active (spotwise.example.yaml with -c dry_run=false)', () => {
 describe('IAM in dry-run (the default)', () => {
   it('holds no mutating EC2, Auto Scaling or Scheduler permission at all', () => {
     const { template } = synthSpotwise();
-    for (const fn of HANDLER_NAMES) {
+    expect(statementsOf(template, 'retrainer')).toEqual(retrainerStatements(template));
+    for (const fn of HANDLER_NAMES.filter((f) => f !== 'retrainer')) {
       expect(statementsOf(template, fn)).toEqual([
         ...baseStatements(template, fn),
         ...(FUNCTION_ACCESS[fn].readMetrics ? [{ Sid: 'ReadMetrics', Action: 'cloudwatch:GetMetricData', Effect: 'Allow', Resource: '*' }] : []),
@@ -225,5 +254,36 @@ describe('IAM with tag-selected groups', () => {
       Resource: groupArn('*'),
       Condition: managedGroups,
     });
+  });
+});
+
+describe('grantFunctionAccess with scoped table access', () => {
+  it('on a table with a customer managed key, also lets the function use the key as grantReadWriteData would', () => {
+    const stack = bareStack();
+    const table = new StateTable(stack, 'State', { encryptionKey: new Key(stack, 'Key') }).table;
+    const role = new Role(stack, 'Role', { assumedBy: new ServicePrincipal('lambda.amazonaws.com') });
+    grantFunctionAccess(role, FUNCTION_ACCESS.retrainer, {
+      table,
+      bus: new RequestBus(stack, 'Events').bus,
+      managedTag: { key: 'spotwise:managed', value: 'true' },
+      groupNames: ['g'],
+      dryRun: false,
+    });
+    const template = Template.fromStack(stack);
+    const [policy] = Object.values(template.findResources('AWS::IAM::Policy'));
+    expect(policy?.Properties.PolicyDocument.Statement).toEqual([
+      {
+        Sid: 'StateTable',
+        Action: ['dynamodb:Query', 'dynamodb:GetItem', 'dynamodb:PutItem'],
+        Effect: 'Allow',
+        Resource: { 'Fn::GetAtt': [idOf(template, 'AWS::DynamoDB::Table', 'State'), 'Arn'] },
+        Condition: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['CYCLES#*', 'MODEL'] } },
+      },
+      {
+        Action: ['kms:Decrypt', 'kms:DescribeKey', 'kms:Encrypt', 'kms:ReEncrypt*', 'kms:GenerateDataKey*'],
+        Effect: 'Allow',
+        Resource: { 'Fn::GetAtt': [idOf(template, 'AWS::KMS::Key', 'Key'), 'Arn'] },
+      },
+    ]);
   });
 });

@@ -61,7 +61,7 @@ describe('SpotwiseFunction props', () => {
 /**
  * The bundles, built with the same esbuild settings NodejsFunction uses (lib/spotwise-function.ts
  * baseBundling): the notice path must stay free of tfjs (it runs within the 120 s spot warning; loading a
- * model there would cost seconds), and the profiler must carry it.
+ * model there would cost seconds), and the profiler and the retrainer must carry it.
  */
 const buildBundle = async (handler: HandlerName, outfile?: string) => {
   const b = baseBundling(LAMBDA_BUNDLE_TARGET, handler);
@@ -89,31 +89,35 @@ describe('bundles', () => {
     expect(inputs.filter((p) => p.includes('@tensorflow'))).toEqual([]);
   });
 
-  it('the profiler bundle carries tfjs', async () => {
-    const inputs = await bundleInputs('profiler');
+  it.each(['profiler', 'retrainer'] as const)('the %s bundle carries tfjs', async (handler) => {
+    const inputs = await bundleInputs(handler);
     expect(inputs.some((p) => p.includes('@tensorflow/tfjs-core'))).toBe(true);
   });
 
-  it('the profiler bundle leaves node-fetch out and still loads (with the AWS SDK layer beside it, as on Lambda)', async () => {
-    expect(EXTERNAL_MODULES.profiler).toEqual(['node-fetch']);
-    const inputs = await bundleInputs('profiler');
-    expect(inputs.filter((p) => /node_modules\/(node-fetch|whatwg-url|tr46)\//.test(p))).toEqual([]);
-    const dir = mkdtempSync(join(tmpdir(), 'spotwise-bundle-'));
-    try {
-      const outfile = join(dir, 'index.mjs');
-      await buildBundle('profiler', outfile);
-      buildAwsSdkLayer(join(dir, 'layer'));
-      symlinkSync(join(dir, 'layer', AWS_SDK_LAYER_MODULES_DIR), join(dir, 'node_modules'), 'dir');
-      // Evaluating the bundle (Lambda's init) must not reach the missing module.
-      const script = `const m = await import(${JSON.stringify(pathToFileURL(outfile).href)}); process.stdout.write(typeof m.handler);`;
-      const out = execFileSync(process.execPath, ['--input-type=module', '-e', script], { cwd: dir, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
-      expect(out).toBe('function');
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
-  }, 120_000);
+  it.each(['profiler', 'retrainer'] as const)(
+    'the %s bundle leaves node-fetch out and still loads (with the AWS SDK layer beside it, as on Lambda)',
+    async (handler) => {
+      expect(EXTERNAL_MODULES[handler]).toEqual(['node-fetch']);
+      const inputs = await bundleInputs(handler);
+      expect(inputs.filter((p) => /node_modules\/(node-fetch|whatwg-url|tr46)\//.test(p))).toEqual([]);
+      const dir = mkdtempSync(join(tmpdir(), 'spotwise-bundle-'));
+      try {
+        const outfile = join(dir, 'index.mjs');
+        await buildBundle(handler, outfile);
+        buildAwsSdkLayer(join(dir, 'layer'));
+        symlinkSync(join(dir, 'layer', AWS_SDK_LAYER_MODULES_DIR), join(dir, 'node_modules'), 'dir');
+        // Evaluating the bundle (Lambda's init) must not reach the missing module.
+        const script = `const m = await import(${JSON.stringify(pathToFileURL(outfile).href)}); process.stdout.write(typeof m.handler);`;
+        const out = execFileSync(process.execPath, ['--input-type=module', '-e', script], { cwd: dir, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+        expect(out).toBe('function');
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    },
+    120_000,
+  );
 
-  it.each(['profiler', 'notice', 'coordinator', 'executor'] as const)(
+  it.each(['profiler', 'notice', 'coordinator', 'executor', 'retrainer'] as const)(
     "the %s bundle imports the layer's SDK packages and carries none of them",
     async (handler) => {
       const b = baseBundling(LAMBDA_BUNDLE_TARGET, handler);

@@ -3,35 +3,58 @@ import { describe, expect, it } from 'vitest';
 import { ContextKey } from '../../lib/config/context-keys';
 import { managedGroupNames } from '../../lib/spotwise-stack';
 import { parseSpotwiseConfig } from '../../lambda/contracts/config';
-import { synthSpotwise } from './helpers';
+import { logicalIdsOf, synthSpotwise } from './helpers';
 
 /** The template reduced to resource types and their counts: the stack's shape, without ids or hashes. */
-const shape = (template: ReturnType<typeof synthSpotwise>['template']): Record<string, number> => {
+const shape = (template: Template): Record<string, number> => {
   const counts: Record<string, number> = {};
   for (const r of Object.values(template.toJSON().Resources as Record<string, { Type: string }>)) counts[r.Type] = (counts[r.Type] ?? 0) + 1;
   return Object.fromEntries(Object.entries(counts).sort());
+};
+
+type Template = ReturnType<typeof synthSpotwise>['template'];
+
+/** A configuration of one group (a context configuration replaces spotwise.example.yaml). */
+const SMALL_CONFIG = {
+  groups: [{ name: 'g', policy: 'p', capacity: { vcpu: 1, memory_gib: 1 } }],
+  policies: [{ policy_name: 'p', priority: 'medium' }],
+};
+
+const retrainerId = (template: Template): string => {
+  const ids = logicalIdsOf(template, 'AWS::Lambda::Function').filter((id) => id.startsWith('FunctionsRetrainerFunction'));
+  expect(ids).toHaveLength(1);
+  return ids[0] as string;
+};
+
+/** The properties of every rule that targets the retrainer. */
+const retrainingRules = (template: Template): Record<string, unknown>[] => {
+  const retrainer = retrainerId(template);
+  return Object.values(template.findResources('AWS::Events::Rule'))
+    .map((r) => r.Properties as { Targets?: { Arn: unknown }[] })
+    .filter((p) => (p.Targets ?? []).some((t) => JSON.stringify(t.Arn) === JSON.stringify({ 'Fn::GetAtt': [retrainer, 'Arn'] })));
 };
 
 describe('SpotwiseStack', () => {
   it('has the expected shape for the default configuration (normalised: resource types and counts)', () => {
     expect(shape(synthSpotwise().template)).toEqual({
       'AWS::AutoScaling::ScalingPolicy': 3, // the +1 scale-out policy of each named group
-      'AWS::CloudWatch::Alarm': 16, // 2 per function, 4 fleet-wide, 2 per named primary group
+      'AWS::CloudWatch::Alarm': 18, // 2 per function, 4 fleet-wide, 2 per named primary group
       'AWS::CloudWatch::Dashboard': 1,
       'AWS::DynamoDB::Table': 1,
       'AWS::Events::EventBus': 1,
-      'AWS::Events::Rule': 10, // 7 notice rules, the request rule, the retry tick, one profiler tick rule (3 groups)
-      'AWS::IAM::Policy': 5,
-      'AWS::IAM::Role': 5, // 4 functions + the scheduler role
-      'AWS::Lambda::EventInvokeConfig': 4,
-      'AWS::Lambda::Function': 4,
-      'AWS::Lambda::LayerVersion': 1, // the AWS SDK, shared by the four functions
-      'AWS::Lambda::Permission': 10,
-      'AWS::Logs::LogGroup': 4,
+      // 7 notice rules, the request rule, the retry tick, one profiler tick rule (3 groups), the retraining run
+      'AWS::Events::Rule': 11,
+      'AWS::IAM::Policy': 6,
+      'AWS::IAM::Role': 6, // 5 functions + the scheduler role
+      'AWS::Lambda::EventInvokeConfig': 5,
+      'AWS::Lambda::Function': 5,
+      'AWS::Lambda::LayerVersion': 1, // the AWS SDK, shared by the five functions
+      'AWS::Lambda::Permission': 11,
+      'AWS::Logs::LogGroup': 5,
       'AWS::SNS::Topic': 1,
       'AWS::SNS::TopicPolicy': 1,
-      'AWS::SQS::Queue': 4,
-      'AWS::SQS::QueuePolicy': 4,
+      'AWS::SQS::Queue': 5,
+      'AWS::SQS::QueuePolicy': 5,
       'AWS::Scheduler::ScheduleGroup': 1,
     });
   });
@@ -73,6 +96,52 @@ describe('SpotwiseStack', () => {
       ),
     );
     expect(groups).toEqual(['web-spot', 'batch-spot', 'web-standby']);
+  });
+
+  it('runs the retrainer every 24 hours by default, with its dead-letter queue, and lets EventBridge invoke it', () => {
+    const { template } = synthSpotwise();
+    const retrainer = retrainerId(template);
+    expect(retrainingRules(template)).toEqual([
+      {
+        Description: 'spotwise: retrain the post-restart demand model every 24 h (retrainer)',
+        ScheduleExpression: 'rate(24 hours)',
+        State: 'ENABLED',
+        Targets: [
+          {
+            Arn: { 'Fn::GetAtt': [retrainer, 'Arn'] },
+            Id: 'Target0',
+            DeadLetterConfig: {
+              Arn: { 'Fn::GetAtt': [logicalIdsOf(template, 'AWS::SQS::Queue').find((id) => id.startsWith('FunctionsRetrainerDeadLetters')), 'Arn'] },
+            },
+            RetryPolicy: { MaximumEventAgeInSeconds: 3600, MaximumRetryAttempts: 2 },
+          },
+        ],
+      },
+    ]);
+    template.hasResourceProperties('AWS::Lambda::Permission', {
+      Action: 'lambda:InvokeFunction',
+      FunctionName: { 'Fn::GetAtt': [retrainer, 'Arn'] },
+      Principal: 'events.amazonaws.com',
+      SourceArn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^RetrainingScheduleRun'), 'Arn'] },
+    });
+  });
+
+  it('runs the retrainer every retraining.every_hours and times it out a minute after retraining.budget_seconds', () => {
+    const { template } = synthSpotwise({ [ContextKey.config]: { ...SMALL_CONFIG, retraining: { every_hours: 6, budget_seconds: 780 } } });
+    expect(retrainingRules(template).map((r) => r.ScheduleExpression)).toEqual(['rate(6 hours)']);
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Description: Match.stringLikeRegexp('^spotwise retrainer: '),
+      MemorySize: 1024,
+      Timeout: 840,
+      ReservedConcurrentExecutions: 1,
+    });
+  });
+
+  it('schedules no retraining when retraining.enabled is false; the retrainer stays, never invoked', () => {
+    const { template } = synthSpotwise({ [ContextKey.config]: { ...SMALL_CONFIG, retraining: { enabled: false } } });
+    expect(retrainingRules(template)).toEqual([]);
+    const retrainer = retrainerId(template);
+    expect(template.findResources('AWS::Lambda::Permission', { Properties: { FunctionName: { 'Fn::GetAtt': [retrainer, 'Arn'] } } })).toEqual({});
   });
 
   it('warns at synth that tag-selected groups are profiled only when named', () => {

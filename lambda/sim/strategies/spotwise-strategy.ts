@@ -4,7 +4,10 @@ import { DIMENSIONS } from '../../core/domain';
 import type { HandlerResult } from '../../app/handler-deps';
 import { toManagedGroups } from '../../app/managed-groups';
 import { makeHandler as makeNoticeHandler } from '../../handlers/notice';
-import { defaultPredictor, makeHandler as makeProfilerHandler } from '../../handlers/profiler';
+import { makeHandler as makeProfilerHandler } from '../../handlers/profiler';
+import { bundledArtifact, makeHandler as makeRetrainerHandler } from '../../handlers/retrainer';
+import { modelSource } from '../../app/model-source';
+import { InMemoryModelStore } from '../memory/in-memory-model-store';
 import { makeHandler as makeCoordinatorHandler } from '../../handlers/coordinator';
 import { makeHandler as makeExecutorHandler } from '../../handlers/executor';
 import { interruptionDueEvent } from '../../events/parsers/interruption-due';
@@ -51,17 +54,20 @@ export interface SpotwiseStrategy extends SimStrategy {
   readonly telemetry: SimTelemetry;
   /** The first over-commits seen: when, which pool, by how much, after which event. */
   readonly overCommitSamples: readonly string[];
+  /** Every retraining run: when, what it kept (candidate | current | skipped) and why. */
+  readonly retrainingRuns: readonly { readonly at: number; readonly outcome: string; readonly reason: string }[];
 }
 
 /**
  * Lambda memory per function (lib/functions.ts), for the bill. The simulator may not import lib/ (layers),
  * so the figures are repeated here; test/sim/strategies checks they match.
  */
-export const FUNCTION_MEMORY_MB: Readonly<Record<'profiler' | 'notice' | 'coordinator' | 'executor', number>> = {
+export const FUNCTION_MEMORY_MB: Readonly<Record<'profiler' | 'notice' | 'coordinator' | 'executor' | 'retrainer', number>> = {
   profiler: 1024,
   notice: 512,
   coordinator: 512,
   executor: 256,
+  retrainer: 1024,
 };
 
 /** Custom metrics the CloudWatch agent publishes per instance (lambda/adapters/cloudwatch-agent-config.json: mem, netstat, procstat). */
@@ -150,7 +156,7 @@ export const createSpotwiseStrategy = (setup: PreparedSimulation, options: Spotw
     retainMinutes: 180,
     ingestionClock: { now: () => world?.now() ?? setup.sample.startAt },
   });
-  const invocations: Record<BilledFunction, number> = { notice: 0, coordinator: 0, executor: 0, profiler: 0, handler: 0 };
+  const invocations: Record<BilledFunction, number> = { notice: 0, coordinator: 0, executor: 0, profiler: 0, retrainer: 0, handler: 0 };
   let agentInstanceHours = 0;
   const managed = toManagedGroups(setup.sample.config);
   const naive = new NaivePredictor();
@@ -160,6 +166,14 @@ export const createSpotwiseStrategy = (setup: PreparedSimulation, options: Spotw
   let profiler: Handler | undefined;
   let coordinator: Handler | undefined;
   let executor: Handler | undefined;
+  let retrainer: ReturnType<typeof makeRetrainerHandler> | undefined;
+  /** The retrained model, when a retraining run kept one (the profiler reads its version every tick). */
+  const models = new InMemoryModelStore();
+  /** The retraining schedule (lib/retraining-schedule.ts: every retraining.every_hours; first run one period in). */
+  const retraining = setup.sample.config.retraining;
+  const retrainEveryMs = retraining.every_hours * 3_600_000;
+  let nextRetrain = setup.sample.startAt + retrainEveryMs;
+  const retrainingRuns: { readonly at: number; readonly outcome: string; readonly reason: string }[] = [];
   /** The coordinator's retry tick (lib/request-retry-schedule.ts: rate(1 minute)). */
   const retryRateMs = 60_000;
   let nextRetry = setup.sample.startAt;
@@ -278,10 +292,22 @@ export const createSpotwiseStrategy = (setup: PreparedSimulation, options: Spotw
       notice = makeNoticeHandler(deps);
       coordinator = makeCoordinatorHandler(deps);
       executor = makeExecutorHandler(deps);
+      // The ablation learns nothing, so it has no retraining either.
+      if (options.predictor !== 'naive' && retraining.enabled) {
+        retrainer = makeRetrainerHandler({
+          telemetry,
+          cycles: state,
+          models,
+          bundled: bundledArtifact(setup.modelDir),
+          now: () => w.now(),
+          groups: [...managed.groups.keys()],
+          retraining,
+        });
+      }
       profiler = makeProfilerHandler({
         ...deps,
         metricsReader: metrics,
-        predictor: options.predictor === 'naive' ? async (): Promise<Predictor> => naive : defaultPredictor({ modelDir: setup.modelDir }),
+        predictor: options.predictor === 'naive' ? async (): Promise<Predictor> => naive : modelSource(models, setup.modelDir, telemetry),
         profiler: {
           windowMinutes: setup.sample.config.profiler.window_minutes,
           halfLifeMs: setup.sample.config.profiler.half_life_hours * 3_600_000,
@@ -359,6 +385,22 @@ export const createSpotwiseStrategy = (setup: PreparedSimulation, options: Spotw
           w.post(() => deliverToCoordinator(event));
         }
       }
+      // The retraining schedule: one run every retraining.every_hours.
+      if (retrainer !== undefined && w.now() >= nextRetrain) {
+        nextRetrain += retrainEveryMs;
+        const run = retrainer;
+        const event = scheduledRuleEvent(w.now());
+        w.post(async () => {
+          invocations.retrainer += 1;
+          invocationCount += 1;
+          try {
+            const result = await run(event);
+            if (result.status === 'retrained') retrainingRuns.push({ at: w.now(), outcome: result.outcome, reason: result.reason });
+          } catch {
+            handlerFailures += 1;
+          }
+        });
+      }
       // The profiler schedule: one tick per managed group every rate_minutes (EventBridge Scheduler).
       if (w.now() >= nextTick) {
         nextTick += profilerRateMs;
@@ -412,7 +454,11 @@ export const createSpotwiseStrategy = (setup: PreparedSimulation, options: Spotw
       loansRevoked: publisher.domainEvents.get('loan-revoked') ?? 0,
       throttled: publisher.throttles,
       ...restartLearning(profilesWritten, setup.sample.startAt, warned),
+      // The periodic retraining: runs, and runs whose candidate replaced the model (lambda/app/retrain-model.ts).
+      retrainingRuns: retrainingRuns.length,
+      retrainedModelsKept: retrainingRuns.filter((r) => r.outcome === 'candidate').length,
     }),
+    retrainingRuns,
   };
   return strategy;
 };
