@@ -192,6 +192,12 @@ export interface RestartCycle {
   readonly modelBefore?: Resources;
 }
 
+/** One hour-of-day bucket of a daily load profile: the running mean and the samples behind it (capped). */
+export interface DailyBucket {
+  readonly mean: number;
+  readonly n: number;
+}
+
 /** One dimension's model input row (MODEL_FEATURE_NAMES order) and the steady p90 its levels are relative to. */
 export interface FeatureRow {
   readonly values: readonly number[];
@@ -231,6 +237,12 @@ export interface BehaviourProfile {
   readonly connections: DecayingHistogram;
   /** The most recent per-minute demand points (bounded), for model features. */
   readonly recent: readonly { readonly at: number; readonly demand: Partial<Resources> }[];
+  /**
+   * When in the day the instance is busy: per UTC hour (24 buckets), the running mean of its steady vCPU demand and
+   * the samples behind it (capped, so older days fade: lambda/core/profile/daily-load.ts). Absent until the first
+   * sample; the coordinator reads it (through the forecast) to choose the quietest time for a voluntary interruption.
+   */
+  readonly dailyVcpu?: readonly DailyBucket[];
   readonly restarts: readonly RestartCycle[];
   /**
    * The interrupted instance whose lineage (steady state, restart history, job type) this profile carries:
@@ -299,6 +311,11 @@ export type Forecast =
        * point: such an instance lends nothing. What a lender can spare is judged from this, not from the forecast.
        */
       readonly recentUse?: Resources;
+      /**
+       * The instance's expected steady vCPU per UTC hour of day (24 entries; null where the profile has too few samples
+       * for that hour): the load over a window, for choosing when a voluntary interruption runs. Absent: not known.
+       */
+      readonly dailyVcpu?: readonly (number | null)[];
     }
   | {
       readonly kind: 'unknown';

@@ -16,6 +16,7 @@ import { MetricDimension, MetricName } from '../contracts/metrics';
 import { planNoticeResponse } from '../core/planner/plan-notice';
 import { FallbackPredictor } from '../core/predict/fallback-predictor';
 import { closeRestartWindow, newProfile, updateProfile } from '../core/profile/behaviour-profile';
+import { dailyLoadOf } from '../core/profile/daily-load';
 import type { PoolRefresh } from '../core/pool/refresh-pool';
 import { allocationOf, isServing, planPoolUpkeep, profileTickPlan } from '../core/planner/plan-pool-upkeep';
 import { allocatedResources, reservedResources } from '../core/pool/resource-pool';
@@ -383,10 +384,14 @@ const profileInBatches = async (deps: ProfilerDeps, scope: ProfileScope): Promis
     // What each instance uses now rides on its forecast: lenders are judged by it (core/pool/borrowing.ts).
     const staleAfterMs = deps.profiler.windowMinutes * MINUTE_MS + METRIC_LAG_MS;
     const useOf = new Map(profiles.map((p) => [p.instanceId, recentUse(p, now, staleAfterMs)] as const));
+    // When in the day each instance is busy rides on its forecast too: the coordinator times voluntary interruptions by it.
+    const dailyOf = new Map(profiles.map((p) => [p.instanceId, dailyLoadOf(p)] as const));
     forecasts.push(
       ...predicted.map((f): Forecast => {
+        if (f.kind !== 'known') return f;
         const use = useOf.get(f.instanceId);
-        return f.kind === 'known' && use !== undefined ? { ...f, recentUse: use } : f;
+        const daily = dailyOf.get(f.instanceId);
+        return { ...f, ...(use !== undefined ? { recentUse: use } : {}), ...(daily !== undefined ? { dailyVcpu: daily } : {}) };
       }),
     );
     for (const p of profiles) {

@@ -22,6 +22,7 @@ import { buildReservation, isHeldForRequest, makeReservationId, requestReservati
 import { formatResources } from '../resources/resources';
 import { rankCandidates } from './choose-victim';
 import { deferRequest, retryTime } from './defer-request';
+import { quietestStart } from './quiet-time';
 import { standbyRefusal, voluntaryStop } from './voluntary-stop';
 
 export { planEvictions } from './plan-evictions';
@@ -271,10 +272,16 @@ export const planInterruptionRequest = (request: InterruptionRequest, fleet: Fle
   const heldVictims = new Set(held.map((h) => h.reservation.instanceId));
   const ranked = rankCandidates(known, group.pool.capacity).sort((a, b) => Number(heldVictims.has(b.instance.id)) - Number(heldVictims.has(a.instance.id)));
   const swept = sweepForPlan(group, group.pool, now);
-  const scheduledFor = Math.max(now, request.notBefore);
+  const earliest = Math.max(now, request.notBefore);
   let firstRefusal: { readonly instance: ManagedInstance; readonly demand: Resources; readonly shortfall: Resources } | undefined;
   const invalid: string[] = [];
   for (const candidate of ranked) {
+    // The quietest predicted time in the window (quiet-time.ts); a victim already holding this request's reservation (a
+    // redelivery, a retry) keeps the earliest start, which its reservation covers whatever time was chosen before.
+    const start = heldVictims.has(candidate.instance.id)
+      ? { at: earliest, reason: 'already admitted: the earliest start' }
+      : quietestStart(fleet.forecasts.get(candidate.instance.id), { from: earliest, deadline: request.deadline });
+    const scheduledFor = start.at;
     const reservation = buildReservation({
       id: makeReservationId('request', requestId, candidate.instance.id),
       purpose: 'request',
@@ -284,7 +291,7 @@ export const planInterruptionRequest = (request: InterruptionRequest, fleet: Fle
       amount: candidate.demand,
       now,
       expiresAt: reservationExpiry(scheduledFor, group),
-      reason: `post-restart demand of ${candidate.instance.id} for request ${requestId} (${request.reason})`,
+      reason: `post-restart demand of ${candidate.instance.id} for request ${requestId} (${request.reason}); runs at ${new Date(scheduledFor).toISOString()}: ${start.reason}`,
     });
     const outcome = reserveInPlan(swept.pool, reservation, now, borrowingFor(group, fleet, candidate.instance));
     if (outcome.kind === 'invalid') {

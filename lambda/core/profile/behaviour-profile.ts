@@ -13,6 +13,7 @@ import {
 } from '../domain';
 import { toResources } from '../resources/resources';
 import { featureRowsBefore } from '../predict/model-features';
+import { foldDaily } from './daily-load';
 import {
   DEFAULT_HALF_LIFE_MS,
   HISTOGRAM_BOUNDS,
@@ -224,6 +225,7 @@ export const updateProfile = (profile: BehaviourProfile, samples: readonly Metri
     cpuPeakPercent: peak,
     connections: observeAll(profile.connections, connectionObs),
     recent: recent.slice(-RECENT_LIMIT),
+    ...(steadyObs.vcpu.length > 0 || profile.dailyVcpu !== undefined ? { dailyVcpu: foldDaily(profile.dailyVcpu, steadyObs.vcpu)! } : {}),
     ...(open ? { openRestart: { ...open, curve } } : {}),
     gaps,
     samplesSeen,

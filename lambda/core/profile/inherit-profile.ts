@@ -130,6 +130,8 @@ export const inheritProfile = (victim: BehaviourProfile | undefined, heir: Behav
       cpuPerCore: sameCores ? victim.cpuPerCore : emptyHistogram(victim.cpuPerCore.halfLifeMs, victim.cpuPerCore.bounds),
       cpuPeakPercent: sameCores ? victim.cpuPeakPercent : 0,
       connections: victim.connections,
+      // The load moved with its rhythm: the heir is busy when its victim was.
+      ...(victim.dailyVcpu !== undefined ? { dailyVcpu: victim.dailyVcpu } : {}),
       restarts: victim.restarts.slice(-RESTART_HISTORY_LIMIT),
       inheritedFrom: victim.instanceId,
       openRestart: {

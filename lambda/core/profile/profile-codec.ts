@@ -118,6 +118,11 @@ const storedProfileSchema = z
     conn: histogramSchema,
     peak: nonNegative,
     recent: z.array(z.tuple([finite, tuple])),
+    // Daily load: 24 [mean, samples] pairs (absent in profiles written before it existed).
+    day: z
+      .array(z.tuple([nonNegative, z.number().int().min(0)]))
+      .length(24)
+      .optional(),
     restarts: z.array(cycleSchema),
     open: z
       .object({
@@ -191,6 +196,7 @@ export const encodeProfile = (p: BehaviourProfile): StoredProfile => ({
   conn: encodeHistogram(p.connections),
   peak: p.cpuPeakPercent,
   recent: p.recent.map((r) => [r.at, toTuple(r.demand)]),
+  ...(p.dailyVcpu !== undefined ? { day: p.dailyVcpu.map((b) => [round(b.mean), b.n] as [number, number]) } : {}),
   restarts: p.restarts.map(encodeCycle),
   ...(p.openRestart
     ? {
@@ -235,6 +241,7 @@ export const decodeProfile = (raw: unknown, what = 'stored behaviour profile'): 
     cpuPeakPercent: s.peak,
     connections: decodeHistogram(s.conn),
     recent: s.recent.map(([at, t]) => ({ at, demand: fromTuple(t) })),
+    ...(s.day !== undefined ? { dailyVcpu: s.day.map(([mean, n]) => ({ mean, n })) } : {}),
     restarts: s.restarts.map((c) => ({
       interruptedAt: c.i,
       restartedAt: c.r,

@@ -83,6 +83,38 @@ describe('planInterruptionRequest: admission', () => {
     expect(plan.events.map((e) => e.kind)).toEqual(['reservation-made', 'interruption-scheduled']);
   });
 
+  it("runs at the quietest predicted time of the window: the victim's daily load, the reservation held until then", () => {
+    // T0 is 12:00 UTC; i-low is busy at noon (3 vCPU) and quiet from 13:00 (0.5 vCPU).
+    const daily = Array.from({ length: 24 }, (_, h) => (h === 13 ? 0.5 : 3));
+    const quiet = { ...(forecast('i-low', { vcpu: 2, memoryGiB: 6 }) as Extract<ReturnType<typeof forecast>, { kind: 'known' }>), dailyVcpu: daily };
+    const fleet = batchFleet({
+      forecasts: [
+        quiet,
+        forecast('i-low-big', { vcpu: 4, memoryGiB: 12 }),
+        forecast('i-mid', { vcpu: 1, memoryGiB: 2 }),
+        forecast('i-high', { vcpu: 1, memoryGiB: 2 }),
+      ],
+    });
+    const plan = planInterruptionRequest(request(), fleet, { now: T0 });
+    expect(only(plan, 'schedule-interruption')[0]).toMatchObject({ instanceId: 'i-low', at: T0 + 60 * MINUTE });
+    expect(only(plan, 'reserve')[0]?.reservation).toMatchObject({
+      expiresAt: T0 + 60 * MINUTE + RESTART_GRACE_MS + WINDOW,
+      reason: expect.stringContaining('the quietest time in the window: 0.50 vCPU expected at 2024-01-15T13:00:00.000Z against 3.00 vCPU'),
+    });
+    expect(plan.events.find((e) => e.kind === 'interruption-scheduled')).toMatchObject({ scheduledFor: T0 + 60 * MINUTE });
+    // A redelivery, with the reservation already held, keeps the earliest start (the held reservation covers it).
+    const held = batchFleet({
+      pool: pool('batch', { vcpu: 16, memoryGiB: 64, networkMbps: 10_000, diskIops: 100_000 }, { reservations: [only(plan, 'reserve')[0]!.reservation] }),
+      forecasts: [
+        quiet,
+        forecast('i-low-big', { vcpu: 4, memoryGiB: 12 }),
+        forecast('i-mid', { vcpu: 1, memoryGiB: 2 }),
+        forecast('i-high', { vcpu: 1, memoryGiB: 2 }),
+      ],
+    });
+    expect(only(planInterruptionRequest(request(), held, { now: T0 }), 'schedule-interruption')[0]).toMatchObject({ instanceId: 'i-low', at: T0 });
+  });
+
   it('schedules at once when notBefore has passed', () => {
     const plan = planInterruptionRequest(request({ notBefore: T0 - 60 * MINUTE }), batchFleet(), { now: T0 });
     expect(only(plan, 'schedule-interruption')[0]?.at).toBe(T0);
