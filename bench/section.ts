@@ -14,7 +14,11 @@ const RUNNERS: Readonly<Record<SectionName, () => Promise<BenchResult>>> = {
   storm: async () => (await import('./storm-bench')).runStormBench(),
   profiler: async () => (await import('./profiler-bench')).runProfilerBench(),
   bundle: async () => (await import('./bundle-bench')).runBundleBench(),
-  model: async () => (await import('./model-bench')).runModelBench(),
+  model: async () => {
+    const inference = await (await import('./model-bench')).runModelBench();
+    const retraining = await (await import('./retraining-bench')).runRetrainingBench();
+    return { figures: [...inference.figures, ...retraining.figures], notes: [...inference.notes, ...retraining.notes] };
+  },
   simulation: async () => (await import('./simulation-bench')).runSimulationBench(),
 };
 

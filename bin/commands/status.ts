@@ -121,10 +121,22 @@ export interface FailClosedLine {
   readonly outcomes: readonly string[];
 }
 
+/** The model the profiler forecasts with, from the newest retraining run (null: no run yet, the bundled model). */
+export interface ModelStatus {
+  readonly version: string;
+  readonly lastRun: {
+    readonly at: string;
+    readonly outcome: string;
+    readonly reason: string;
+    readonly cycles: { readonly fit: number; readonly heldBack: number };
+  };
+}
+
 export interface StatusReport {
   readonly schemaVersion: typeof STATUS_SCHEMA_VERSION;
   readonly generatedAt: string;
   readonly table: string;
+  readonly model: ModelStatus | null;
   readonly groups: readonly GroupStatus[];
   readonly requests: readonly RequestStatusLine[];
   readonly failClosed: readonly FailClosedLine[];
@@ -313,7 +325,10 @@ export const collectStatus = async (input: {
   notes.push(
     'fail-closed decisions are listed for requests (from their stored decision trails); those on notices and staging are counted in the FailClosedDecisions metric only',
   );
-  return { schemaVersion: STATUS_SCHEMA_VERSION, generatedAt: iso(now), table: input.table, groups, requests, failClosed, notes };
+  const run = snapshot.retrainingRuns[0];
+  const model: ModelStatus | null =
+    run === undefined ? null : { version: run.version, lastRun: { at: iso(run.at), outcome: run.outcome, reason: run.reason, cycles: run.cycles } };
+  return { schemaVersion: STATUS_SCHEMA_VERSION, generatedAt: iso(now), table: input.table, model, groups, requests, failClosed, notes };
 };
 
 const roundUsd = (v: number): number => Number(v.toFixed(6));
@@ -370,6 +385,12 @@ const poolTable = (rows: readonly (readonly [string, Resources])[]): string[] =>
 export const formatStatus = (report: StatusReport): string => {
   const now = Date.parse(report.generatedAt);
   const out: string[] = [`spotwise status: table ${report.table} at ${report.generatedAt}`];
+  const m = report.model;
+  out.push(
+    m === null
+      ? 'model: the bundled one (no retraining run recorded yet)'
+      : `model: ${m.version}; last retraining ${relative(Date.parse(m.lastRun.at), now)}: ${m.lastRun.outcome} (${m.lastRun.cycles.fit} + ${m.lastRun.cycles.heldBack} held-back cycles) — ${m.lastRun.reason}`,
+  );
   if (report.groups.length === 0) out.push('', 'no managed group has a pool in this table yet (the profiler writes them on its first tick)');
   for (const g of report.groups) {
     out.push('', `group ${g.group}`);

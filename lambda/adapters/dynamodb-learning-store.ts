@@ -42,6 +42,10 @@ const modelItemSchema = z.object({
   savedAt: finite,
 });
 
+/** A stored retraining run's record (the body of a `retraining-run` item), validated. */
+export const parseRetrainingRecordItem = (item: unknown, what: string): RetrainingRecord =>
+  parseWith(recordSchema, what, bodyOf(item, what)) as RetrainingRecord;
+
 const parseCycleItem = (raw: unknown, what: string): LearnedCycle => {
   const body = parseWith(cycleBodySchema, what, bodyOf(raw, what));
   return { ...body, groupId: toGroupId(body.groupId), instanceId: toInstanceId(body.instanceId) } as LearnedCycle;

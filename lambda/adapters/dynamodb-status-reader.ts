@@ -1,6 +1,8 @@
 import { ScanCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { groupId as toGroupId, type Forecast, type GroupId, type Reservation, type ResourcePool } from '../core/domain';
+import type { RetrainingRecord } from '../ports/learning-store';
 import type { StoredRequest } from '../ports/state-store';
+import { parseRetrainingRecordItem } from './dynamodb-learning-store';
 import { fromReservationItem, parseForecastItem, parsePoolItem, parseRequestItem, parseReservationItem, toResourcePool } from './dynamodb-items';
 import { eachPage } from './dynamodb-table';
 
@@ -9,6 +11,8 @@ export interface TableSnapshot {
   readonly pools: ReadonlyMap<GroupId, ResourcePool>;
   readonly forecasts: readonly Forecast[];
   readonly requests: readonly StoredRequest[];
+  /** Retraining runs (newest first): which model forecasts, and why. */
+  readonly retrainingRuns: readonly RetrainingRecord[];
   /** Items of these kinds that could not be read (named, with the reason): shown, never hidden. */
   readonly unreadable: readonly string[];
   /** Items DynamoDB scanned (billed) and returned. */
@@ -16,7 +20,9 @@ export interface TableSnapshot {
   readonly returned: number;
 }
 
-const KINDS = ['pool', 'reservation', 'forecast', 'request'] as const;
+const KINDS = ['pool', 'reservation', 'forecast', 'request', 'retraining-run'] as const;
+/** An expression attribute value is a colon and alphanumerics: `retraining-run` is `:retrainingrun`. */
+const placeholder = (kind: string): string => `:${kind.replace(/[^A-Za-z0-9]/g, '')}`;
 
 /**
  * Read-only view of the spotwise table for the operator's `spotwise status` and `spotwise explain`
@@ -35,11 +41,12 @@ export class DynamoDbStatusReader {
   }
 
   async readSnapshot(): Promise<TableSnapshot> {
-    const operation = `scanning table ${this.tableName} for pools, reservations, forecasts and requests`;
+    const operation = `scanning table ${this.tableName} for pools, reservations, forecasts, requests and retraining runs`;
     const pools = new Map<GroupId, { pool: ResourcePool; reservations: Reservation[] }>();
     const orphanReservations: Reservation[] = [];
     const forecasts: Forecast[] = [];
     const requests: StoredRequest[] = [];
+    const retrainingRuns: RetrainingRecord[] = [];
     const unreadable: string[] = [];
     let scanned = 0;
     let returned = 0;
@@ -47,9 +54,9 @@ export class DynamoDbStatusReader {
       this.client.send(
         new ScanCommand({
           TableName: this.tableName,
-          FilterExpression: `#kind IN (${KINDS.map((k) => `:${k}`).join(', ')})`,
+          FilterExpression: `#kind IN (${KINDS.map(placeholder).join(', ')})`,
           ExpressionAttributeNames: { '#kind': 'kind' },
-          ExpressionAttributeValues: Object.fromEntries(KINDS.map((k) => [`:${k}`, k])),
+          ExpressionAttributeValues: Object.fromEntries(KINDS.map((k) => [placeholder(k), k])),
           ...start,
         }),
       ),
@@ -82,6 +89,9 @@ export class DynamoDbStatusReader {
             case 'request':
               requests.push(parseRequestItem(item, String(item.requestId)));
               break;
+            case 'retraining-run':
+              retrainingRuns.push(parseRetrainingRecordItem(item, `retraining run ${where}`));
+              break;
           }
         } catch (error) {
           unreadable.push(`${where}: ${(error as Error).message}`);
@@ -98,6 +108,6 @@ export class DynamoDbStatusReader {
       if (pool === undefined) continue;
       out.set(group, { ...pool, reservations: new Map(reservations.sort((a, b) => a.createdAt - b.createdAt).map((r) => [r.id, r])) });
     }
-    return { pools: out, forecasts, requests, unreadable, scanned, returned };
+    return { pools: out, forecasts, requests, retrainingRuns: retrainingRuns.sort((a, b) => b.at - a.at), unreadable, scanned, returned };
   }
 }

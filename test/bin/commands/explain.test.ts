@@ -105,6 +105,7 @@ describe('spotwise explain', () => {
         ],
       ]),
       forecasts: [],
+      retrainingRuns: [],
       requests: [
         stored,
         {

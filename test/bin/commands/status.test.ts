@@ -10,6 +10,7 @@ import { Keys } from '../../../lambda/contracts/table';
 import { groupId, instanceId, requestId, reservationId, type Reservation, type ResourcePool } from '../../../lambda/core/domain';
 import type { CapacityGateway, GroupDescription, WarmPoolDescription } from '../../../lambda/ports/capacity-gateway';
 import type { PriceQuote, PriceReader } from '../../../lambda/ports/price-reader';
+import type { RetrainingRecord } from '../../../lambda/ports/learning-store';
 import type { StoredRequest } from '../../../lambda/ports/state-store';
 import { knownForecast } from '../../handlers/world';
 
@@ -72,6 +73,15 @@ const deferred = request('req-2', 'deferred', {
     },
   ],
 });
+const retrainingRun: RetrainingRecord = {
+  at: NOW - 3_600_000,
+  outcome: 'candidate',
+  reason: 'candidate better on held-back cycles (vcpu: wQL 0.4100 → 0.2200)',
+  version: '1.r+0123456789ab',
+  previousVersion: 'bundled 1.0.0+6fbf0a88dcb0',
+  cycles: { fit: 180, heldBack: 60 },
+  seconds: 12.5,
+};
 const snapshot: TableSnapshot = {
   pools: new Map([
     [WEB, pool(WEB, R(8, 32), [reservation])],
@@ -86,6 +96,7 @@ const snapshot: TableSnapshot = {
     deferred,
     request('req-1', 'scheduled', { victim: instanceId('i-0aaaaaaaaaaaaaaa1'), reservationId: reservation.id }),
   ],
+  retrainingRuns: [],
   unreadable: [],
   scanned: 20,
   returned: 8,
@@ -234,11 +245,26 @@ describe('spotwise status: collecting', () => {
   });
 });
 
+describe('spotwise status: the model', () => {
+  it('names the model forecasting and the newest retraining run (outcome, cycles, why), in text and JSON', async () => {
+    const older = { ...retrainingRun, at: NOW - 30 * 3_600_000, outcome: 'skipped' as const, reason: 'too few' };
+    const report = await collectStatus({ snapshot: { ...snapshot, retrainingRuns: [retrainingRun, older] }, capacity: capacity(), table: 't', now: NOW });
+    expect(report.model).toEqual({
+      version: '1.r+0123456789ab',
+      lastRun: { at: '2026-01-15T11:00:00.000Z', outcome: 'candidate', reason: retrainingRun.reason, cycles: { fit: 180, heldBack: 60 } },
+    });
+    expect(formatStatus(report).split('\n')[1]).toBe(
+      'model: 1.r+0123456789ab; last retraining 60 min ago: candidate (180 + 60 held-back cycles) — candidate better on held-back cycles (vcpu: wQL 0.4100 → 0.2200)',
+    );
+  });
+});
+
 describe('spotwise status: text', () => {
   it('prints the pool table, the cost line, reservations, forecasts, requests with their shortfall, fail-closed decisions and notes', async () => {
     const text = formatStatus(await collectStatus({ snapshot, capacity: capacity(), table: 'spotwise-state', now: NOW, prices }));
-    expect(text.split('\n').slice(0, 14)).toEqual([
+    expect(text.split('\n').slice(0, 15)).toEqual([
       'spotwise status: table spotwise-state at 2026-01-15T12:00:00.000Z',
+      'model: the bundled one (no retraining run recorded yet)',
       '',
       'group web',
       '  pool (version 7, 1 allocated instance(s))',
@@ -290,7 +316,7 @@ describe('DynamoDbStatusReader', () => {
     allocated_diskIops: 0,
   };
 
-  it('scans for pools, reservations, forecasts and requests only, page by page, and puts each reservation in its pool', async () => {
+  it('scans for pools, reservations, forecasts, requests and retraining runs only, page by page, and puts each reservation in its pool', async () => {
     const sent: Record<string, unknown>[] = [];
     const pages = [
       { Items: [toReservationItem(reservation)], Count: 1, ScannedCount: 40, LastEvaluatedKey: { pk: 'GROUP#web', sk: 'RES#x' } },
@@ -299,8 +325,9 @@ describe('DynamoDbStatusReader', () => {
           poolItem,
           bodyItem(Keys.forecast('i-0aaaaaaaaaaaaaaa1'), 'forecast', 'f', snapshot.forecasts[0], { instanceId: 'i-0aaaaaaaaaaaaaaa1' }),
           { pk: 'REQUEST#bad', sk: 'REQUEST', kind: 'request', requestId: 'bad', schemaVersion: 1, body: '{' },
+          bodyItem(Keys.retrainingRun(NOW - 3_600_000), 'retraining-run', 'r', retrainingRun),
         ],
-        Count: 3,
+        Count: 4,
         ScannedCount: 12,
       },
     ];
@@ -312,22 +339,34 @@ describe('DynamoDbStatusReader', () => {
     expect(sent).toEqual([
       {
         TableName: 'spotwise-state',
-        FilterExpression: '#kind IN (:pool, :reservation, :forecast, :request)',
+        FilterExpression: '#kind IN (:pool, :reservation, :forecast, :request, :retrainingrun)',
         ExpressionAttributeNames: { '#kind': 'kind' },
-        ExpressionAttributeValues: { ':pool': 'pool', ':reservation': 'reservation', ':forecast': 'forecast', ':request': 'request' },
+        ExpressionAttributeValues: {
+          ':pool': 'pool',
+          ':reservation': 'reservation',
+          ':forecast': 'forecast',
+          ':request': 'request',
+          ':retrainingrun': 'retraining-run',
+        },
       },
       {
         TableName: 'spotwise-state',
-        FilterExpression: '#kind IN (:pool, :reservation, :forecast, :request)',
+        FilterExpression: '#kind IN (:pool, :reservation, :forecast, :request, :retrainingrun)',
         ExpressionAttributeNames: { '#kind': 'kind' },
-        ExpressionAttributeValues: { ':pool': 'pool', ':reservation': 'reservation', ':forecast': 'forecast', ':request': 'request' },
+        ExpressionAttributeValues: {
+          ':pool': 'pool',
+          ':reservation': 'reservation',
+          ':forecast': 'forecast',
+          ':request': 'request',
+          ':retrainingrun': 'retraining-run',
+        },
         ExclusiveStartKey: { pk: 'GROUP#web', sk: 'RES#x' },
       },
     ]);
     expect([...read.pools.keys()]).toEqual(['web']);
     expect([...(read.pools.get(WEB)?.reservations.keys() ?? [])]).toEqual([reservation.id]);
     expect(read.forecasts.map((f) => f.instanceId)).toEqual(['i-0aaaaaaaaaaaaaaa1']);
-    expect(read).toMatchObject({ scanned: 52, returned: 4, requests: [] });
+    expect(read).toMatchObject({ scanned: 52, returned: 5, requests: [], retrainingRuns: [retrainingRun] });
     expect(read.unreadable).toEqual([expect.stringMatching(/^REQUEST#bad \/ REQUEST: request item of bad: body is not valid JSON/)]);
   });
 });
