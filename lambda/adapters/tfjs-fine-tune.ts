@@ -4,7 +4,7 @@ import type { CycleRow } from '../core/predict/learned-cycle';
 import { FEATURE_EPSILON, fromLogRatio, MODEL_FEATURE_NAMES } from '../core/predict/model-features';
 import { serialiseModel, sha256, type ArtifactBytes } from './model-artifact';
 import { loadModelFromArtifacts, type LoadedModel, type ModelMetadata } from './model-loader';
-import { predictRaw, quantileLossTensor } from './tfjs-quantile-network';
+import { predictRaw, quantileLossTensor, trainEpoch } from './tfjs-quantile-network';
 
 /**
  * Fine-tunes the current post-restart demand model on a fleet's own restart cycles (the periodic retraining,
@@ -113,17 +113,7 @@ export const fineTune = async (
     epochs = epoch;
     // Deterministic order: one retraining on the same cycles gives the same candidate.
     const order = train.map((_, i) => i).sort((a, b) => ((a * 7919 + epoch * 104729) % train.length) - ((b * 7919 + epoch * 104729) % train.length));
-    for (let start = 0; start < order.length; start += opts.batchSize) {
-      const idx = order.slice(start, start + opts.batchSize);
-      const xb = new Float32Array(idx.length * n);
-      idx.forEach((row, i) => xb.set(trainX.subarray(row * n, (row + 1) * n), i * n));
-      tf.tidy(() => {
-        const x = tf.tensor2d(xb, [idx.length, n]);
-        const y = tf.tensor1d(idx.map((i) => train[i]!.target));
-        const w = tf.tensor1d(idx.map((i) => weights[i]!));
-        optimizer.minimize(() => quantileLossTensor(model.apply(x, { training: true }) as tf.Tensor2D, y, w));
-      });
-    }
+    trainEpoch(model, optimizer, { x: trainX, features: n, target: (i) => train[i]!.target, weight: (i) => weights[i]! }, order, opts.batchSize);
     const loss = validationLoss();
     if (loss < best.loss - 1e-5) {
       best.weights.forEach((w) => w.dispose());

@@ -76,3 +76,30 @@ export const predictRaw = (model: tf.LayersModel, matrix: Float32Array, rows: nu
   tf.tidy(() => (model.predict(tf.tensor2d(matrix, [rows, features])) as tf.Tensor).dataSync() as Float32Array);
 
 export const parameterCount = (model: tf.LayersModel): number => model.countParams();
+
+/** Rows to learn from: a row-major normalised feature matrix with each row's target and loss weight. */
+export interface TrainingMatrix {
+  readonly x: Float32Array;
+  readonly features: number;
+  readonly target: (row: number) => number;
+  readonly weight: (row: number) => number;
+}
+
+/**
+ * One epoch of minibatch training with the quantile loss: the rows in `order`, `batchSize` at a time, one optimizer
+ * step each (`npm run train` and the periodic retraining share it).
+ */
+export const trainEpoch = (model: tf.LayersModel, optimizer: tf.Optimizer, rows: TrainingMatrix, order: readonly number[], batchSize: number): void => {
+  const n = rows.features;
+  for (let start = 0; start < order.length; start += batchSize) {
+    const idx = order.slice(start, start + batchSize);
+    const xb = new Float32Array(idx.length * n);
+    idx.forEach((row, i) => xb.set(rows.x.subarray(row * n, (row + 1) * n), i * n));
+    tf.tidy(() => {
+      const x = tf.tensor2d(xb, [idx.length, n]);
+      const y = tf.tensor1d(idx.map(rows.target));
+      const w = tf.tensor1d(idx.map(rows.weight));
+      optimizer.minimize(() => quantileLossTensor(model.apply(x, { training: true }) as tf.Tensor2D, y, w));
+    });
+  }
+};

@@ -7,7 +7,7 @@ import { serialiseModel, sha256, type ArtifactBytes } from '../../lambda/adapter
 import { buildCases, DEFAULT_CASE_OPTIONS, type CaseOptions } from './build-cases';
 import { REPORT_DIMENSIONS, type DimensionReport, type EvaluationReport, type ScoredLists } from './evaluate-cases';
 import { scoreAtUnderProvision } from '../../lambda/core/predict/score-forecasts';
-import { buildQuantileNetwork, predictRaw, quantileLossTensor, UNDER_WEIGHT } from '../../lambda/adapters/tfjs-quantile-network';
+import { buildQuantileNetwork, predictRaw, quantileLossTensor, trainEpoch, UNDER_WEIGHT } from '../../lambda/adapters/tfjs-quantile-network';
 import { evaluateModelOnCases } from './run-evaluation';
 import { randomFor, shuffled } from './seeded-random';
 import { splitSeries, type SplitName } from './split-series';
@@ -246,17 +246,13 @@ export const trainModel = async (opts: TrainOptions): Promise<TrainResult> => {
       trainRows.map((_, i) => i),
       rng,
     );
-    for (let start = 0; start < order.length; start += opts.batchSize) {
-      const idx = order.slice(start, start + opts.batchSize);
-      const xb = new Float32Array(idx.length * nFeatures);
-      idx.forEach((row, i) => xb.set(trainX.subarray(row * nFeatures, (row + 1) * nFeatures), i * nFeatures));
-      tf.tidy(() => {
-        const x = tf.tensor2d(xb, [idx.length, nFeatures]);
-        const y = tf.tensor1d(idx.map((i) => trainRows[i]!.target));
-        const w = tf.tensor1d(idx.map((i) => trainRows[i]!.weight));
-        optimizer.minimize(() => quantileLossTensor(model.apply(x, { training: true }) as tf.Tensor2D, y, w));
-      });
-    }
+    trainEpoch(
+      model,
+      optimizer,
+      { x: trainX, features: nFeatures, target: (i) => trainRows[i]!.target, weight: (i) => trainRows[i]!.weight },
+      order,
+      opts.batchSize,
+    );
     const loss = validationLoss();
     if (loss < best.loss - 1e-5) {
       best.weights.forEach((w) => w.dispose());

@@ -18,6 +18,7 @@ import { relatedGroups, toManagedGroups } from '../../lambda/app/managed-groups'
 import { makeHandler as makeNotice } from '../../lambda/handlers/notice';
 import { defaultDeps as profilerDefaultDeps, makeHandler as makeProfiler, type ProfilerDeps } from '../../lambda/handlers/profiler';
 import { createInMemoryPorts } from '../../lambda/sim/memory';
+import { rowlessCycles } from '../fixtures/learned-cycles';
 import { InMemoryModelStore } from '../../lambda/sim/memory/in-memory-model-store';
 import { readModelArtifact } from '../../lambda/adapters/model-loader';
 import { BUNDLED_MODEL_DIR } from '../../lambda/sim/bundled-data';
@@ -278,18 +279,7 @@ const profilerSettings = (c: SpotwiseConfig): unknown => withLambdaEnv(c, () => 
 const retrainingRun = async (c: SpotwiseConfig): Promise<unknown> => {
   const retraining = withLambdaEnv(c, () => retrainerDefaultDeps()().retraining);
   const state = new InMemoryStateStore();
-  await state.putCycles(
-    Array.from({ length: 45 }, (_, k) => ({
-      groupId: groupId(GROUP),
-      instanceId: instanceId(`i-${String(k).padStart(17, '0')}`),
-      jobType: 'web',
-      instanceType: 'm5.large',
-      interruptedAt: T0 + k * 60_000,
-      restartedAt: T0 + k * 60_000 + 120_000,
-      windowMinutes: 30,
-      rows: {},
-    })),
-  );
+  await state.putCycles(rowlessCycles(45, GROUP, T0));
   const models = new InMemoryModelStore();
   const result = await makeRetrainer({
     telemetry: new RecordingTelemetry(),

@@ -8,6 +8,7 @@ import { BUNDLED_MODEL_DIR } from '../../lambda/sim/bundled-data';
 import { InMemoryModelStore } from '../../lambda/sim/memory/in-memory-model-store';
 import { InMemoryStateStore } from '../../lambda/sim/memory/in-memory-state-store';
 import { RecordingTelemetry } from '../../lambda/sim/memory/recording-telemetry';
+import { rowlessCycles } from '../fixtures/learned-cycles';
 
 /** The EventBridge scheduled-rule event, in the shape the EventBridge User Guide documents ("Scheduled Event"). */
 const scheduled = {
@@ -29,18 +30,6 @@ const config = (retraining: Record<string, unknown> = {}) =>
     retraining,
   }).retraining;
 
-const cycles = (n: number): LearnedCycle[] =>
-  Array.from({ length: n }, (_, i) => ({
-    groupId: groupId('web'),
-    instanceId: `i-${String(i).padStart(17, '0')}` as LearnedCycle['instanceId'],
-    jobType: 'web',
-    instanceType: 'm5.xlarge',
-    interruptedAt: Date.UTC(2026, 10, 1) + i * 60_000,
-    restartedAt: Date.UTC(2026, 10, 1) + i * 60_000 + 120_000,
-    windowMinutes: 30,
-    rows: {},
-  }));
-
 const deps = async (over: Partial<RetrainerDeps> = {}, stored: LearnedCycle[] = []) => {
   const state = new InMemoryStateStore();
   await state.putCycles(stored);
@@ -61,7 +50,7 @@ const deps = async (over: Partial<RetrainerDeps> = {}, stored: LearnedCycle[] = 
 
 describe('retrainer handler', () => {
   it('runs on the scheduled event, records the run and counts it by outcome (too few cycles: skipped, saying how many)', async () => {
-    const { d, telemetry, models } = await deps({}, cycles(12));
+    const { d, telemetry, models } = await deps({}, rowlessCycles(12));
     const result = await makeHandler(d)(scheduled);
     expect(result).toMatchObject({
       status: 'retrained',
@@ -88,7 +77,7 @@ describe('retrainer handler', () => {
   });
 
   it('passes the configured settings on: min_cycles decides when a run trains', async () => {
-    const { d } = await deps({ retraining: config({ min_cycles: 10 }) }, cycles(12));
+    const { d } = await deps({ retraining: config({ min_cycles: 10 }) }, rowlessCycles(12));
     // Twelve cycles without rows reach training but give it nothing to learn from: the run says so.
     expect(await makeHandler(d)(scheduled)).toMatchObject({ status: 'retrained', outcome: 'skipped', reason: 'no usable rows (0 to fit, 0 held back)' });
   });

@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi, type MockInstance } from 'vitest';
 import { runTrain } from '../../../bin/commands/train';
-import { groupId, instanceId, type LearnedCycle } from '../../../lambda/core/domain';
+import type { LearnedCycle } from '../../../lambda/core/domain';
+import { rowlessCycles } from '../../fixtures/learned-cycles';
 import { InMemoryModelStore } from '../../../lambda/sim/memory/in-memory-model-store';
 import { InMemoryStateStore } from '../../../lambda/sim/memory/in-memory-state-store';
 
@@ -16,18 +17,6 @@ beforeEach(() => {
 afterEach(() => vi.restoreAllMocks());
 
 const printed = (): string => out.mock.calls.map((c) => String(c[0])).join('\n');
-
-const cycles = (n: number): LearnedCycle[] =>
-  Array.from({ length: n }, (_, i) => ({
-    groupId: groupId('web'),
-    instanceId: instanceId(`i-${String(i).padStart(17, '0')}`),
-    jobType: 'web',
-    instanceType: 'm5.xlarge',
-    interruptedAt: Date.UTC(2026, 10, 1) + i * 60_000,
-    restartedAt: Date.UTC(2026, 10, 1) + i * 60_000 + 120_000,
-    windowMinutes: 30,
-    rows: {},
-  }));
 
 const stores = async (stored: LearnedCycle[]) => {
   const state = new InMemoryStateStore();
@@ -47,7 +36,7 @@ describe('spotwise train --from-table', () => {
   });
 
   it('says why nothing was trained, and writes nothing to the table without --save', async () => {
-    const deps = await stores(cycles(5));
+    const deps = await stores(rowlessCycles(5));
     expect(await runTrain({ fromTable: 'spotwise-state', groups: 'web' }, deps)).toBe(0);
     expect(printed()).toContain('outcome: skipped — 5 stored restart cycle(s) across 1 group(s); retraining needs 40');
     expect(printed()).toContain('nothing written to the table (--save not given)');
@@ -55,7 +44,7 @@ describe('spotwise train --from-table', () => {
   });
 
   it('with --save records the run; with --out writes the forecasting model as an artifact; --json prints the record', async () => {
-    const deps = await stores(cycles(5));
+    const deps = await stores(rowlessCycles(5));
     const dir = join(mkdtempSync(join(tmpdir(), 'spotwise-train-')), 'model');
     expect(await runTrain({ fromTable: 'spotwise-state', groups: 'web', save: true, out: dir, json: true, minCycles: '3' }, deps)).toBe(0);
     const record = JSON.parse(printed()) as { outcome: string; saved: boolean; wrote: string };
