@@ -79,7 +79,7 @@ export const runRetrainingBench = async (): Promise<BenchResult> => {
       figure(`model.retraining.heapMiB.${CYCLES}`, heapMiB, 'MiB', lessThan(TARGET_HEAP_MIB, 'MiB')),
     ],
     notes: [
-      `retraining: ${record.cycles.fit} cycles to fit and ${record.cycles.heldBack} held back (${groups.length} groups, ${CYCLES} cycles), outcome ${record.outcome} — ${record.reason.slice(0, 240)}; ` +
+      `retraining: ${record.cycles.fit} cycles to fit and ${record.cycles.heldBack} held back (${CYCLES} cycles in ${groups.length} group(s)), outcome ${record.outcome} — ${record.reason.slice(0, 240)}; ` +
         `${seconds.toFixed(1)} s on one core here (the figure; the 1,024 MB function gets about 0.58 vCPU, so roughly ${(seconds / 0.58).toFixed(0)} s there, against the default budget of ${DEFAULT_RETRAIN_SETTINGS.budgetSeconds} s); heap added ${heapMiB.toFixed(0)} MiB (sampled every 50 ms).`,
     ],
   };
