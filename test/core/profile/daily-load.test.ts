@@ -40,13 +40,16 @@ describe('daily load profile', () => {
     expect(decodeProfile(encodeProfile(p)).dailyVcpu).toEqual(p.dailyVcpu);
   });
 
-  it('knows an hour only from MIN_DAILY_SAMPLES samples, and has no load at all before', () => {
+  it('knows an hour only from MIN_DAILY_SAMPLES samples (two days of it), and has no load at all before', () => {
+    // One sample a minute of 00:00–00:59 UTC, day after day.
+    const at = (i: number) => DAY0 + Math.floor(i / 60) * 24 * 60 * MIN + (i % 60) * MIN;
+    expect(MIN_DAILY_SAMPLES).toBeGreaterThan(60);
     const few = foldDaily(
       undefined,
-      Array.from({ length: MIN_DAILY_SAMPLES - 1 }, (_, i) => ({ at: DAY0 + i * MIN, value: 1 })),
+      Array.from({ length: MIN_DAILY_SAMPLES - 1 }, (_, i) => ({ at: at(i), value: 1 })),
     );
     expect(dailyLoadOf({ dailyVcpu: few })).toBeUndefined();
-    const enough = foldDaily(few, [{ at: DAY0 + 40 * MIN, value: 1 }]);
+    const enough = foldDaily(few, [{ at: at(MIN_DAILY_SAMPLES - 1), value: 1 }]);
     expect(dailyLoadOf({ dailyVcpu: enough })?.[0]).toBe(1);
     expect(dailyLoadOf({ dailyVcpu: enough })?.[1]).toBeNull();
   });
