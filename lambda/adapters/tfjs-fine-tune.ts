@@ -4,7 +4,7 @@ import type { CycleRow } from '../core/predict/learned-cycle';
 import { FEATURE_EPSILON, fromLogRatio, MODEL_FEATURE_NAMES } from '../core/predict/model-features';
 import { serialiseModel, sha256, type ArtifactBytes } from './model-artifact';
 import { loadModelFromArtifacts, type LoadedModel, type ModelMetadata } from './model-loader';
-import { predictRaw, quantileLossTensor, trainEpoch } from './tfjs-quantile-network';
+import { conformalShifts, predictRaw, quantileLossTensor, trainEpoch } from './tfjs-quantile-network';
 
 /**
  * Fine-tunes the current post-restart demand model on a fleet's own restart cycles (the periodic retraining,
@@ -61,8 +61,6 @@ const balancedWeights = (rows: readonly CycleRow[]): number[] => {
   for (const r of rows) count.set(r.dimension, (count.get(r.dimension) ?? 0) + 1);
   return rows.map((r) => rows.length / (count.size * count.get(r.dimension)!));
 };
-
-const quantileAt = (sorted: readonly number[], q: number): number => sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))]!;
 
 export interface FineTuned {
   readonly loaded: LoadedModel;
@@ -130,21 +128,9 @@ export const fineTune = async (
 
   // Conformal shifts on the validation rows, per dimension with enough of them (split-conformal, as training does).
   const raw = predictRaw(model, validationX, validation.length, n);
+  const shifts = conformalShifts(validation, raw, opts.coverage);
   const calibration = { ...metadata.calibration };
-  for (const d of DIMENSIONS) {
-    const r50: number[] = [];
-    const r90: number[] = [];
-    validation.forEach((row, i) => {
-      if (row.dimension !== d) return;
-      const y0 = raw[2 * i]!;
-      r50.push(row.target - y0);
-      r90.push(row.target - (y0 + softplus(raw[2 * i + 1]!)));
-    });
-    if (r90.length < MIN_SHIFT_ROWS) continue;
-    r50.sort((a, b) => a - b);
-    r90.sort((a, b) => a - b);
-    calibration[d] = { q50Shift: quantileAt(r50, 0.5), q90Shift: quantileAt(r90, Math.min(1, Math.ceil((r90.length + 1) * opts.coverage) / r90.length)) };
-  }
+  for (const d of DIMENSIONS) if (shifts[d].rows >= MIN_SHIFT_ROWS) calibration[d] = { q50Shift: shifts[d].q50Shift, q90Shift: shifts[d].q90Shift };
   // The range covers what the fleet showed too: the predictor falls back outside it.
   const min = metadata.featureRange.min.map((v, k) => Math.min(v, ...fit.map((r) => r.features[k]!)));
   const max = metadata.featureRange.max.map((v, k) => Math.max(v, ...fit.map((r) => r.features[k]!)));

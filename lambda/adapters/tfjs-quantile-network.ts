@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { DIMENSIONS, type Dimension } from '../core/domain';
 
 /**
  * The network: a small MLP from the normalised feature row to two raw outputs (y0, y1), read as
@@ -102,4 +103,42 @@ export const trainEpoch = (model: tf.LayersModel, optimizer: tf.Optimizer, rows:
       optimizer.minimize(() => quantileLossTensor(model.apply(x, { training: true }) as tf.Tensor2D, y, w));
     });
   }
+};
+
+const quantileOf = (sorted: readonly number[], q: number): number => {
+  if (sorted.length === 0) return 0;
+  const pos = Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1));
+  return sorted[pos]!;
+};
+
+/**
+ * Conformal shifts per dimension on held-out rows (raw outputs in the rows' order): q50 is re-centred on the median
+ * residual, q90 raised (or lowered) so that a share `coverage` of rows lies at or below it, with the split-conformal
+ * finite-sample correction ⌈(n + 1)·coverage⌉ / n. A dimension without rows gets 0 shifts and `rows: 0`.
+ */
+export const conformalShifts = (
+  rows: readonly { readonly dimension: Dimension; readonly target: number }[],
+  raw: Float32Array,
+  coverage: number,
+): Record<Dimension, { q50Shift: number; q90Shift: number; rows: number }> => {
+  const out = {} as Record<Dimension, { q50Shift: number; q90Shift: number; rows: number }>;
+  for (const d of DIMENSIONS) {
+    const r50: number[] = [];
+    const r90: number[] = [];
+    rows.forEach((row, i) => {
+      if (row.dimension !== d) return;
+      const y0 = raw[2 * i]!;
+      const q90 = y0 + Math.log1p(Math.exp(raw[2 * i + 1]!));
+      r50.push(row.target - y0);
+      r90.push(row.target - q90);
+    });
+    r50.sort((a, b) => a - b);
+    r90.sort((a, b) => a - b);
+    const n = r90.length;
+    out[d] =
+      n === 0
+        ? { q50Shift: 0, q90Shift: 0, rows: 0 }
+        : { q50Shift: quantileOf(r50, 0.5), q90Shift: quantileOf(r90, Math.min(1, Math.ceil((n + 1) * coverage) / n)), rows: n };
+  }
+  return out;
 };

@@ -7,12 +7,12 @@ import { serialiseModel, sha256, type ArtifactBytes } from '../../lambda/adapter
 import { buildCases, DEFAULT_CASE_OPTIONS, type CaseOptions } from './build-cases';
 import { REPORT_DIMENSIONS, type DimensionReport, type EvaluationReport, type ScoredLists } from './evaluate-cases';
 import { scoreAtUnderProvision } from '../../lambda/core/predict/score-forecasts';
-import { buildQuantileNetwork, predictRaw, quantileLossTensor, trainEpoch, UNDER_WEIGHT } from '../../lambda/adapters/tfjs-quantile-network';
+import { buildQuantileNetwork, conformalShifts, predictRaw, quantileLossTensor, trainEpoch, UNDER_WEIGHT } from '../../lambda/adapters/tfjs-quantile-network';
 import { evaluateModelOnCases } from './run-evaluation';
 import { randomFor, shuffled } from './seeded-random';
 import { splitSeries, type SplitName } from './split-series';
 import { selectTrainingBackend } from './tf-backend';
-import { balanceDimensions, fitNormalisation, toMatrix, toTrainingRows, type Normalisation, type TrainingRow } from './training-rows';
+import { balanceDimensions, fitNormalisation, toMatrix, toTrainingRows, type Normalisation } from './training-rows';
 
 export interface TrainOptions {
   readonly dataDir: string;
@@ -66,12 +66,6 @@ export interface TrainResult {
   readonly loaded: LoadedModel;
 }
 
-const quantile = (sorted: readonly number[], q: number): number => {
-  if (sorted.length === 0) return 0;
-  const pos = Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1));
-  return sorted[pos]!;
-};
-
 /**
  * Conformal shifts per dimension on the validation rows: q50 is re-centred on the median residual,
  * q90 is raised (or lowered) so that a share `coverage` of rows lies at or below it, with the
@@ -81,32 +75,7 @@ const quantile = (sorted: readonly number[], q: number): number => {
  * series-to-series variation — it widened CPU and memory p90s without curing the one dimension whose
  * unseen series are spikier than any validation series (network, see metadata.notes).
  */
-const calibrate = (
-  rows: readonly TrainingRow[],
-  raw: Float32Array,
-  coverage: number,
-): Record<Dimension, { q50Shift: number; q90Shift: number; rows: number }> => {
-  const out = {} as Record<Dimension, { q50Shift: number; q90Shift: number; rows: number }>;
-  for (const d of DIMENSIONS) {
-    const r50: number[] = [];
-    const r90: number[] = [];
-    rows.forEach((row, i) => {
-      if (row.dimension !== d) return;
-      const y0 = raw[2 * i]!;
-      const q90 = y0 + Math.log1p(Math.exp(raw[2 * i + 1]!));
-      r50.push(row.target - y0);
-      r90.push(row.target - q90);
-    });
-    r50.sort((a, b) => a - b);
-    r90.sort((a, b) => a - b);
-    const n = r90.length;
-    out[d] =
-      n === 0
-        ? { q50Shift: 0, q90Shift: 0, rows: 0 }
-        : { q50Shift: quantile(r50, 0.5), q90Shift: quantile(r90, Math.min(1, Math.ceil((n + 1) * coverage) / n)), rows: n };
-  }
-  return out;
-};
+const calibrate = conformalShifts;
 
 const describeScores = (s: { underProvisionRate: number | null; meanSlack: number | null; pinball90: number | null; cases: number }): string =>
   `under-provision ${s.underProvisionRate === null ? '—' : `${(s.underProvisionRate * 100).toFixed(1)} %`}, mean slack ${s.meanSlack === null ? '—' : `${(s.meanSlack * 100).toFixed(1)} %`}, pinball90 ${s.pinball90?.toPrecision(3) ?? '—'}, ${s.cases} cases`;
