@@ -8,6 +8,7 @@ import { makeHandler as makeProfilerHandler } from '../../handlers/profiler';
 import { bundledArtifact, makeHandler as makeRetrainerHandler } from '../../handlers/retrainer';
 import { modelSource } from '../../app/model-source';
 import { InMemoryModelStore } from '../memory/in-memory-model-store';
+import type { ModelStore } from '../../ports/learning-store';
 import { makeHandler as makeCoordinatorHandler } from '../../handlers/coordinator';
 import { makeHandler as makeExecutorHandler } from '../../handlers/executor';
 import { interruptionDueEvent } from '../../events/parsers/interruption-due';
@@ -94,6 +95,37 @@ const countingStore = (store: InMemoryStateStore, counts: { reads: number; write
   });
 
 /**
+ * The model store as the bill sees it: DynamoDB bills a GetItem by the item's size, projection or not, so the profiler's
+ * per-tick version read costs ⌈item KB / 4⌉ read units once a retrained model (~40 KB) is stored, 1 before; a put
+ * costs a write unit per KB.
+ */
+const MODEL_ITEM_KB = 40;
+const countingModels = (models: InMemoryModelStore, counts: { reads: number; writes: number }): ModelStore => ({
+  getModelVersion: async () => {
+    const version = await models.getModelVersion();
+    counts.reads += version === undefined ? 1 : Math.ceil(MODEL_ITEM_KB / 4);
+    return version;
+  },
+  getModel: async () => {
+    const model = await models.getModel();
+    counts.reads += model === undefined ? 1 : Math.ceil(MODEL_ITEM_KB / 4);
+    return model;
+  },
+  putModel: async (model, expected) => {
+    counts.writes += MODEL_ITEM_KB;
+    return models.putModel(model, expected);
+  },
+  putRetrainingRecord: async (record) => {
+    counts.writes += 2;
+    return models.putRetrainingRecord(record);
+  },
+  listRetrainingRecords: async (limit) => {
+    counts.reads += 1;
+    return models.listRetrainingRecords(limit);
+  },
+});
+
+/**
  * Restart learning over the run, from the newest profile written per instance: restart cycles closed
  * during the run (restart lineage copies a victim's cycles to its replacement, so a profile some written
  * profile inherited from is counted through its heir and each cycle counts once); those with a steady
@@ -168,7 +200,7 @@ export const createSpotwiseStrategy = (setup: PreparedSimulation, options: Spotw
   let executor: Handler | undefined;
   let retrainer: ReturnType<typeof makeRetrainerHandler> | undefined;
   /** The retrained model, when a retraining run kept one (the profiler reads its version every tick). */
-  const models = new InMemoryModelStore();
+  const models = countingModels(new InMemoryModelStore(), storeCounts);
   /** The retraining schedule (lib/retraining-schedule.ts: every retraining.every_hours; first run one period in). */
   const retraining = setup.sample.config.retraining;
   const retrainEveryMs = retraining.every_hours * 3_600_000;
