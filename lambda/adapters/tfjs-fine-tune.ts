@@ -148,8 +148,10 @@ export const fineTune = async (
       seconds,
       epochs: best.epoch,
     },
+    // The trace evaluation, targets and notes below are the base model's: say so rather than let them pass for this one's.
+    evaluation: { ...metadata.evaluation, split: `${metadata.evaluation.split} (measured on ${metadata.version}, before this retraining)` },
     notes: [
-      `retrained at ${new Date(now).toISOString()} from ${metadata.version}: ${epochs} epoch(s), stopped by ${stoppedBy}`,
+      `retrained at ${new Date(now).toISOString()} from ${metadata.version}: ${epochs} epoch(s), stopped by ${stoppedBy}; the evaluation, targets and the notes after this one are ${metadata.version}'s`,
       ...metadata.notes.slice(0, 20),
     ],
   };

@@ -91,7 +91,9 @@ describe('retrainModel (the periodic retraining job)', () => {
     expect(chosen?.metadata.notes[0]).toMatch(/^gate: candidate better on held-back cycles/);
     // The trace evaluation it carries is the base model's, and says so.
     expect(chosen?.metadata.evaluation.split).toContain('before this retraining');
-    expect(chosen?.metadata.notes[1]).toMatch(/^retrained at .* from 1\.0\.0\+[0-9a-f]{12}: \d+ epoch\(s\), stopped by (early-stop|max-epochs|deadline); the evaluation/);
+    expect(chosen?.metadata.notes[1]).toMatch(
+      /^retrained at .* from 1\.0\.0\+[0-9a-f]{12}: \d+ epoch\(s\), stopped by (early-stop|max-epochs|deadline); the evaluation/,
+    );
     // The stored model loads and is what a second run starts from.
     const stored = await deps.models.getModel();
     await expect(loadModelFromArtifacts(stored!.modelJson, stored!.weights, stored!.metadata)).resolves.toMatchObject({
