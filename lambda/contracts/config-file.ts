@@ -35,7 +35,7 @@ export interface ConfigLayer {
 const NAMED_LISTS = { groups: 'name', standby_groups: 'name', policies: 'policy_name' } as const;
 type NamedList = keyof typeof NAMED_LISTS;
 /** Objects of independent settings: merged key by key (a layer may change one threshold only). */
-const SETTINGS_OBJECTS = new Set(['profiler', 'alarms']);
+const SETTINGS_OBJECTS = new Set(['profiler', 'alarms', 'retraining']);
 /** Aliases expanded per document before the reader gives up: a YAML alias bomb is an error, not a hang. */
 const MAX_ALIAS_COUNT = 100;
 

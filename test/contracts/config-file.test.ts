@@ -107,6 +107,11 @@ describe('mergeConfigLayers', () => {
       expected: { profiler: { rate_minutes: 10, window_minutes: 60 }, alarms: { prediction_error_ratio: 0.5, stale_profile_minutes: 45 } },
     },
     {
+      name: 'retraining merges key by key',
+      layers: [{ retraining: { enabled: true, every_hours: 12 } }, { retraining: { min_cycles: 80 } }],
+      expected: { retraining: { enabled: true, every_hours: 12, min_cycles: 80 } },
+    },
+    {
       name: 'managed_tag and group_tag are pairs: replaced whole',
       layers: [{ managed_tag: { key: 'a', value: '1' }, group_tag: { key: 'team', value: 'x' } }, { managed_tag: { key: 'b', value: '2' } }],
       expected: { managed_tag: { key: 'b', value: '2' }, group_tag: { key: 'team', value: 'x' } },
