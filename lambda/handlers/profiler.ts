@@ -15,7 +15,7 @@ import {
 import { MetricDimension, MetricName } from '../contracts/metrics';
 import { planNoticeResponse } from '../core/planner/plan-notice';
 import { FallbackPredictor } from '../core/predict/fallback-predictor';
-import { closeRestartWindow, newProfile, updateProfile } from '../core/profile/behaviour-profile';
+import { closedCycle, closeRestartWindow, newProfile, updateProfile } from '../core/profile/behaviour-profile';
 import { dailyLoadOf } from '../core/profile/daily-load';
 import type { PoolRefresh } from '../core/pool/refresh-pool';
 import { allocationOf, isServing, planPoolUpkeep, profileTickPlan } from '../core/planner/plan-pool-upkeep';
@@ -462,13 +462,12 @@ const reportRefresh = (refresh: PoolRefresh, deps: ProfilerDeps, keys: Record<st
  */
 const reportClosedCycle = (closed: BehaviourProfile, before: BehaviourProfile, deps: ProfilerDeps): void => {
   // closeRestartWindow records no cycle for a window that saw no data: then there is nothing to compare.
-  if (before.openRestart === undefined || closed.openRestart !== undefined || closed.restarts.length <= before.restarts.length) return;
-  const cycle = closed.restarts.at(-1);
+  const cycle = closedCycle(before, closed);
   if (cycle === undefined || (cycle.unobserved ?? []).includes('vcpu')) return;
   const dims = { [MetricDimension.group]: closed.groupId };
   const observed = cycle.peakAfter.vcpu;
   deps.telemetry.metrics.metric(MetricName.observedPostRestartVcpu, 'None', observed, dims);
-  const forecast = before.openRestart.forecastBefore?.vcpu;
+  const forecast = before.openRestart?.forecastBefore?.vcpu;
   if (forecast === undefined) return;
   deps.telemetry.metrics.metric(MetricName.forecastBeforeRestartVcpuP90, 'None', forecast, dims);
   if (observed > 0) deps.telemetry.metrics.metric(MetricName.predictionErrorRatio, 'None', Math.abs(observed - forecast) / observed, dims);

@@ -1,5 +1,5 @@
 import { DIMENSIONS, type BehaviourProfile, type Dimension, type LearnedCycle } from '../domain';
-import { cycleObserved } from '../profile/behaviour-profile';
+import { closedCycle, cycleObserved } from '../profile/behaviour-profile';
 import { toLogRatio } from './model-features';
 import { scoreForecasts, type ScoredCase, type Scores } from './score-forecasts';
 
@@ -16,12 +16,12 @@ import { scoreForecasts, type ScoredCase, type Scores } from './score-forecasts'
  * it had features; a cycle without any such dimension is none.
  */
 export const learnedCycleOf = (before: BehaviourProfile, closed: BehaviourProfile, windowMinutes: number): LearnedCycle | undefined => {
-  const open = before.openRestart;
-  const cycle = closed.restarts.at(-1);
-  if (open?.featuresBefore === undefined || closed.openRestart !== undefined || cycle === undefined || cycle.restartedAt !== open.restartedAt) return undefined;
+  const features = before.openRestart?.featuresBefore;
+  const cycle = closedCycle(before, closed);
+  if (features === undefined || cycle === undefined) return undefined;
   const rows: { [D in Dimension]?: LearnedCycle['rows'][D] } = {};
   for (const d of DIMENSIONS) {
-    const f = open.featuresBefore[d];
+    const f = features[d];
     if (f !== undefined && cycleObserved(cycle, d) && cycle.peakAfter[d] >= 0) rows[d] = { ...f, peak: cycle.peakAfter[d] };
   }
   if (Object.keys(rows).length === 0) return undefined;

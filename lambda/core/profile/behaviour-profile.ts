@@ -425,6 +425,17 @@ export const closeRestartWindow = (profile: BehaviourProfile, now: number, windo
   };
 };
 
+/**
+ * The cycle closeRestartWindow recorded between `before` (window open) and `closed`, or undefined: the window is still
+ * open, none was open, or it saw no data (no cycle recorded). Matched on the restart time, not on the count of cycles:
+ * at RESTART_HISTORY_LIMIT the oldest cycle drops out as the new one comes in.
+ */
+export const closedCycle = (before: BehaviourProfile, closed: BehaviourProfile): RestartCycle | undefined => {
+  const open = before.openRestart;
+  const cycle = closed.restarts.at(-1);
+  return open === undefined || closed.openRestart !== undefined || cycle?.restartedAt !== open.restartedAt ? undefined : cycle;
+};
+
 /** Whether a dimension of a recorded cycle is evidence (observed, with a non-zero steady state before). */
 export const cycleObserved = (cycle: RestartCycle, d: Dimension): boolean =>
   !(cycle.unobserved ?? []).includes(d) && cycle.steadyBefore[d] > 0 && Number.isFinite(cycle.peakAfter[d]);

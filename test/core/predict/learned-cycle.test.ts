@@ -4,7 +4,14 @@ import { groupId, instanceId, type BehaviourProfile, type LearnedCycle, type Met
 import { cycleRows, gateCandidate, learnedCycleOf, MIN_HELD_BACK_CASES, splitByTime, type ScoresByDimension } from '../../../lambda/core/predict/learned-cycle';
 import { MODEL_FEATURE_NAMES, toLogRatio } from '../../../lambda/core/predict/model-features';
 import type { Scores } from '../../../lambda/core/predict/score-forecasts';
-import { closeRestartWindow, newProfile, openRestartWindow, updateProfile } from '../../../lambda/core/profile/behaviour-profile';
+import {
+  closedCycle,
+  closeRestartWindow,
+  newProfile,
+  openRestartWindow,
+  RESTART_HISTORY_LIMIT,
+  updateProfile,
+} from '../../../lambda/core/profile/behaviour-profile';
 import { decodeProfile, encodeProfile } from '../../../lambda/core/profile/profile-codec';
 
 const MIN = 60_000;
@@ -85,6 +92,25 @@ describe('learnedCycleOf: the training case a closed window gives', () => {
     expect(learnedCycleOf(seen, seen, WINDOW)).toBeUndefined();
     const { featuresBefore: _dropped, ...bare } = seen.openRestart!;
     expect(learnedCycleOf({ ...seen, openRestart: bare }, closed, WINDOW)).toBeUndefined();
+  });
+
+  it('finds the closed cycle by its restart time, also when the history is full and the oldest cycle drops out', () => {
+    const before = withOpenWindow();
+    const old = {
+      interruptedAt: T0 - 2 * MIN,
+      restartedAt: T0 - MIN,
+      downtimeSeconds: 60,
+      steadyBefore: { vcpu: 1, memoryGiB: 6, networkMbps: 50, diskIops: 200 },
+      peakAfter: { vcpu: 2, memoryGiB: 7, networkMbps: 60, diskIops: 250 },
+      curve: [],
+    };
+    const full = { ...before, restarts: Array.from({ length: RESTART_HISTORY_LIMIT }, () => old) };
+    const seen = updateProfile(full, minutes(T0 + 3 * MIN, WINDOW + 2, 60), T0 + (WINDOW + 6) * MIN);
+    const closed = closeRestartWindow(seen, T0 + (WINDOW + 6) * MIN, WINDOW);
+    expect(closed.restarts).toHaveLength(RESTART_HISTORY_LIMIT);
+    expect(closedCycle(seen, closed)?.restartedAt).toBe(T0 + 3 * MIN);
+    expect(learnedCycleOf(seen, closed, WINDOW)?.restartedAt).toBe(T0 + 3 * MIN);
+    expect(closedCycle(seen, seen)).toBeUndefined();
   });
 
   it('gives rows whose target is the log ratio of the peak to the scale', () => {
