@@ -5,7 +5,7 @@ import { CYCLE_TTL_SECONDS, Keys, RETRAINING_RUN_TTL_SECONDS, TableKey } from '.
 import { DIMENSIONS, groupId as toGroupId, instanceId as toInstanceId, type GroupId, type LearnedCycle } from '../core/domain';
 import type { CycleStore, ModelStore, RetrainingRecord, StoredModel } from '../ports/learning-store';
 import { bodyItem, bodyOf } from './dynamodb-items';
-import { DynamoDbProfileStore } from './dynamodb-profile-store';
+import { batchPutItems } from './dynamodb-profile-store';
 import { dynamoDbTable, eachPage, type DynamoDbTable, type DynamoDbTableOptions } from './dynamodb-table';
 import { callAws, ConditionFailedError } from './errors';
 
@@ -60,12 +60,9 @@ const epochSeconds = (ms: number): number => Math.floor(ms / 1000);
  */
 export class DynamoDbCycleStore implements CycleStore {
   private readonly table: DynamoDbTable;
-  /** The batched writer the profiles use (chunks of 25, unprocessed items sent again with backoff). */
-  private readonly writer: DynamoDbProfileStore;
 
   constructor(client: DynamoDBDocumentClient, options: DynamoDbTableOptions) {
     this.table = dynamoDbTable(client, options);
-    this.writer = new DynamoDbProfileStore(client, options);
   }
 
   async putCycles(cycles: readonly LearnedCycle[]): Promise<void> {
@@ -78,7 +75,7 @@ export class DynamoDbCycleStore implements CycleStore {
         [TableKey.ttl]: epochSeconds(Math.max(now, c.restartedAt)) + CYCLE_TTL_SECONDS,
       }),
     );
-    if (items.length > 0) await this.writer.putItems(items, `storing ${items.length} restart cycle(s)`);
+    if (items.length > 0) await batchPutItems(this.table, items, `storing ${items.length} restart cycle(s)`);
   }
 
   async listCycles(groupId: GroupId, limit: number): Promise<LearnedCycle[]> {

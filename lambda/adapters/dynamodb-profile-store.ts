@@ -18,6 +18,31 @@ const keyString = (item: Record<string, unknown> | ItemKey): string =>
   `${String((item as Record<string, unknown>)[TableKey.partition])}\u0000${String((item as Record<string, unknown>)[TableKey.sort])}`;
 
 /**
+ * Writes items in chunks of BATCH_WRITE_SIZE (a key given twice: the last write wins, as sequential puts would),
+ * sending again what DynamoDB left unprocessed, with backoff. Every batched writer of the table uses it.
+ */
+export const batchPutItems = async (table: DynamoDbTable, items: readonly Record<string, unknown>[], operation: string): Promise<void> => {
+  const { client, name } = table;
+  // DynamoDB rejects a batch that writes one key twice: the last write of a key wins, as sequential puts would.
+  const unique = new Map(items.map((item) => [keyString(item), item]));
+  for (const batch of chunk([...unique.values()], BATCH_WRITE_SIZE)) {
+    let pending = batch.map((Item) => ({ PutRequest: { Item } }));
+    await retrying(table.retry, {
+      operation,
+      attempt: async () => {
+        const requests = pending;
+        const response = await callAws(operation, () => client.send(new BatchWriteCommand({ RequestItems: { [name]: requests } })));
+        pending = (response.UnprocessedItems?.[name] ?? []).flatMap((r) =>
+          r.PutRequest?.Item !== undefined ? [{ PutRequest: { Item: r.PutRequest.Item } }] : [],
+        );
+        return pending.length > 0 ? Again.afterBackoff : undefined;
+      },
+      exhausted: (attempts) => `${pending.length} item(s) still unprocessed after ${attempts} attempts; retry later`,
+    });
+  }
+};
+
+/**
  * ProfileStore and ForecastStore on the spotwise table: one item per instance and kind (its body as JSON), read
  * and written in batches. They share the batching, so one class holds both.
  */
@@ -34,7 +59,7 @@ export class DynamoDbProfileStore implements ProfileStore, ForecastStore {
 
   async putProfiles(profiles: readonly BehaviourProfile[]): Promise<void> {
     const items = profiles.map(profileItem);
-    await this.batchPut(items, `storing the profiles of ${profiles.length} instance(s)`);
+    await batchPutItems(this.table, items, `storing the profiles of ${profiles.length} instance(s)`);
   }
 
   async getForecasts(ids: readonly InstanceId[]): Promise<Map<InstanceId, Forecast>> {
@@ -45,7 +70,7 @@ export class DynamoDbProfileStore implements ProfileStore, ForecastStore {
     const items = forecasts.map((f) =>
       bodyItem(Keys.forecast(f.instanceId), 'forecast', `forecast of ${f.instanceId}`, f, { instanceId: f.instanceId, forecastKind: f.kind, madeAt: f.madeAt }),
     );
-    await this.batchPut(items, `storing the forecasts of ${forecasts.length} instance(s)`);
+    await batchPutItems(this.table, items, `storing the forecasts of ${forecasts.length} instance(s)`);
   }
 
   /** One batched read of per-instance records (profiles, forecasts); absent items are left out of the map. */
@@ -65,32 +90,6 @@ export class DynamoDbProfileStore implements ProfileStore, ForecastStore {
       if (raw !== undefined) out.set(id, parse(raw, id));
     }
     return out;
-  }
-
-  /** Writes in chunks of BATCH_WRITE_SIZE, sending again what DynamoDB left unprocessed (with backoff). */
-  async putItems(items: readonly Record<string, unknown>[], operation: string): Promise<void> {
-    await this.batchPut(items, operation);
-  }
-
-  private async batchPut(items: readonly Record<string, unknown>[], operation: string): Promise<void> {
-    const { client, name } = this.table;
-    // DynamoDB rejects a batch that writes one key twice: the last write of a key wins, as sequential puts would.
-    const unique = new Map(items.map((item) => [keyString(item), item]));
-    for (const batch of chunk([...unique.values()], BATCH_WRITE_SIZE)) {
-      let pending = batch.map((Item) => ({ PutRequest: { Item } }));
-      await retrying(this.table.retry, {
-        operation,
-        attempt: async () => {
-          const requests = pending;
-          const response = await callAws(operation, () => client.send(new BatchWriteCommand({ RequestItems: { [name]: requests } })));
-          pending = (response.UnprocessedItems?.[name] ?? []).flatMap((r) =>
-            r.PutRequest?.Item !== undefined ? [{ PutRequest: { Item: r.PutRequest.Item } }] : [],
-          );
-          return pending.length > 0 ? Again.afterBackoff : undefined;
-        },
-        exhausted: (attempts) => `${pending.length} item(s) still unprocessed after ${attempts} attempts; retry later`,
-      });
-    }
   }
 
   /** Reads in chunks of BATCH_GET_SIZE (keys de-duplicated), asking again for what DynamoDB left unprocessed. */
