@@ -1,10 +1,10 @@
 import * as tf from '@tensorflow/tfjs';
 import { DIMENSIONS, type Dimension } from '../core/domain';
 import type { CycleRow } from '../core/predict/learned-cycle';
-import { FEATURE_EPSILON, fromLogRatio, MODEL_FEATURE_NAMES } from '../core/predict/model-features';
+import { FEATURE_EPSILON, MODEL_FEATURE_NAMES } from '../core/predict/model-features';
 import { serialiseModel, sha256, type ArtifactBytes } from './model-artifact';
 import { loadModelFromArtifacts, type LoadedModel, type ModelMetadata } from './model-loader';
-import { conformalShifts, predictRaw, quantileLossTensor, trainEpoch } from './tfjs-quantile-network';
+import { conformalShifts, normalisedMatrix, predictRaw, quantileLossTensor, quantilesFromRaw, trainEpoch } from './tfjs-quantile-network';
 
 /**
  * Fine-tunes the current post-restart demand model on a fleet's own restart cycles (the periodic retraining,
@@ -30,29 +30,11 @@ export const VALIDATION_SHARE = 0.2;
 /** A dimension's conformal shift is re-set only from at least this many validation rows (else the current one stays). */
 export const MIN_SHIFT_ROWS = 10;
 
-const softplus = (x: number): number => (x > 30 ? x : Math.log1p(Math.exp(x)));
-
-const matrixOf = (rows: readonly CycleRow[], metadata: ModelMetadata): Float32Array => {
-  const n = MODEL_FEATURE_NAMES.length;
-  const out = new Float32Array(rows.length * n);
-  rows.forEach((r, i) => {
-    for (let k = 0; k < n; k++) out[i * n + k] = (r.features[k]! - metadata.normalisation.mean[k]!) / metadata.normalisation.std[k]!;
-  });
-  return out;
-};
-
 /** The model's p50 and p90 per row (its calibration applied), in the rows' units: what the gate scores. */
 export const modelForecasts = (loaded: LoadedModel, rows: readonly CycleRow[]): { p50: number; p90: number }[] => {
   if (rows.length === 0) return [];
-  const n = MODEL_FEATURE_NAMES.length;
-  const raw = predictRaw(loaded.model, matrixOf(rows, loaded.metadata), rows.length, n);
-  return rows.map((r, i) => {
-    const cal = loaded.metadata.calibration[r.dimension];
-    const y0 = raw[2 * i]!;
-    const p50 = fromLogRatio(y0 + cal.q50Shift, r.scale, r.dimension);
-    const p90 = fromLogRatio(y0 + softplus(raw[2 * i + 1]!) + cal.q90Shift, r.scale, r.dimension);
-    return { p50: Math.min(p50, p90), p90: Math.max(p50, p90) };
-  });
+  const raw = predictRaw(loaded.model, normalisedMatrix(rows, loaded.metadata.normalisation), rows.length, MODEL_FEATURE_NAMES.length);
+  return rows.map((r, i) => quantilesFromRaw(raw, i, r, loaded.metadata.calibration[r.dimension]));
 };
 
 /** Weights that give every dimension the same total (as `npm run train` balances its rows). */
@@ -86,8 +68,8 @@ export const fineTune = async (
   const train = fit.slice(0, fit.length - split);
   const validation = fit.slice(fit.length - split);
   const n = MODEL_FEATURE_NAMES.length;
-  const trainX = matrixOf(train, metadata);
-  const validationX = matrixOf(validation, metadata);
+  const trainX = normalisedMatrix(train, metadata.normalisation);
+  const validationX = normalisedMatrix(validation, metadata.normalisation);
   const weights = balancedWeights(train);
   const optimizer = tf.train.adam(opts.learningRate);
   const validationLoss = (): number =>

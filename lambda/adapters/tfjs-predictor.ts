@@ -1,9 +1,10 @@
 import * as tf from '@tensorflow/tfjs';
 import { DIMENSIONS, type Dimension, type DimensionForecast, type Forecast, type PredictionInput } from '../core/domain';
 import { FallbackPredictor } from '../core/predict/fallback-predictor';
-import { extractModelFeatures, fromLogRatio } from '../core/predict/model-features';
+import { extractModelFeatures } from '../core/predict/model-features';
 import type { Predictor } from '../ports/predictor';
 import type { LoadedModel, ModelMetadata } from './model-loader';
+import { quantilesFromRaw } from './tfjs-quantile-network';
 
 export { loadModel, loadModelFromArtifacts, ModelLoadError, DEFAULT_MODEL_NAME, type LoadedModel, type ModelMetadata } from './model-loader';
 
@@ -34,9 +35,6 @@ interface Row {
   readonly dimension: Dimension;
   readonly scale: number;
 }
-
-/** softplus(x) = log(1 + e^x), computed without overflow for large x. */
-const softplus = (x: number): number => (x > 30 ? x : Math.log1p(Math.exp(x)));
 
 /** Why a feature row is outside the model's trained range, or undefined when it is inside. */
 export const outOfRange = (values: readonly number[], metadata: ModelMetadata): string | undefined => {
@@ -103,19 +101,12 @@ export class TfjsPredictor implements Predictor {
       });
       rows.forEach((row, r) => {
         const d = row.dimension;
-        const cal = metadata.calibration[d];
-        const y0 = out[2 * r]!;
-        const y1 = out[2 * r + 1]!;
-        const q50 = y0 + cal.q50Shift;
-        const q90 = y0 + softplus(y1) + cal.q90Shift;
-        const p50 = fromLogRatio(q50, row.scale, d);
-        const p90 = fromLogRatio(q90, row.scale, d);
+        const { p50, p90 } = quantilesFromRaw(out, r, row, metadata.calibration[d]);
         if (!Number.isFinite(p50) || !Number.isFinite(p90)) return;
         const input = inputs[row.input]!;
         const coverage = Math.min(1, input.profile.steady[d].count / 60);
         const dimsOf = answers.get(row.input) ?? {};
-        // Calibration shifts q50 and q90 separately, so order is re-imposed here: p50 ≤ p90 always.
-        dimsOf[d] = { p50: Math.min(p50, p90), p90: Math.max(p50, p90), basis: 'model', confidence: metadata.confidence[d] * coverage };
+        dimsOf[d] = { p50, p90, basis: 'model', confidence: metadata.confidence[d] * coverage };
         answers.set(row.input, dimsOf);
       });
     }

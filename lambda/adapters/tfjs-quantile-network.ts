@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { DIMENSIONS, type Dimension } from '../core/domain';
+import { fromLogRatio } from '../core/predict/model-features';
 
 /**
  * The network: a small MLP from the normalised feature row to two raw outputs (y0, y1), read as
@@ -141,4 +142,40 @@ export const conformalShifts = (
         : { q50Shift: quantileOf(r50, 0.5), q90Shift: quantileOf(r90, Math.min(1, Math.ceil((n + 1) * coverage) / n)), rows: n };
   }
   return out;
+};
+
+/** softplus(x) = log(1 + e^x), computed without overflow for large x. */
+export const softplus = (x: number): number => (x > 30 ? x : Math.log1p(Math.exp(x)));
+
+/**
+ * Row-major normalised feature matrix ((x − mean) / std per feature, the model's normalisation): what the network
+ * reads, for `npm run train`, the periodic retraining and its gate.
+ */
+export const normalisedMatrix = (
+  rows: readonly { readonly features: readonly number[] }[],
+  norm: { readonly mean: readonly number[]; readonly std: readonly number[] },
+): Float32Array => {
+  const n = norm.mean.length;
+  const out = new Float32Array(rows.length * n);
+  rows.forEach((r, i) => {
+    for (let k = 0; k < n; k++) out[i * n + k] = (r.features[k]! - norm.mean[k]!) / norm.std[k]!;
+  });
+  return out;
+};
+
+/**
+ * A row's p50 and p90 in the dimension's units from the raw outputs (y0, y1) at `index`: q50 = y0 + the q50 shift,
+ * q90 = y0 + softplus(y1) + the q90 shift (log-ratio units), each turned back by fromLogRatio against the row's scale;
+ * calibration shifts the two separately, so p50 ≤ p90 is re-imposed. Not finite when the output is not.
+ */
+export const quantilesFromRaw = (
+  raw: ArrayLike<number>,
+  index: number,
+  row: { readonly dimension: Dimension; readonly scale: number },
+  calibration: { readonly q50Shift: number; readonly q90Shift: number },
+): { p50: number; p90: number } => {
+  const y0 = raw[2 * index]!;
+  const p50 = fromLogRatio(y0 + calibration.q50Shift, row.scale, row.dimension);
+  const p90 = fromLogRatio(y0 + softplus(raw[2 * index + 1]!) + calibration.q90Shift, row.scale, row.dimension);
+  return { p50: Math.min(p50, p90), p90: Math.max(p50, p90) };
 };

@@ -7,12 +7,20 @@ import { serialiseModel, sha256, type ArtifactBytes } from '../../lambda/adapter
 import { buildCases, DEFAULT_CASE_OPTIONS, type CaseOptions } from './build-cases';
 import { REPORT_DIMENSIONS, type DimensionReport, type EvaluationReport, type ScoredLists } from './evaluate-cases';
 import { scoreAtUnderProvision } from '../../lambda/core/predict/score-forecasts';
-import { buildQuantileNetwork, conformalShifts, predictRaw, quantileLossTensor, trainEpoch, UNDER_WEIGHT } from '../../lambda/adapters/tfjs-quantile-network';
+import {
+  buildQuantileNetwork,
+  conformalShifts,
+  normalisedMatrix,
+  predictRaw,
+  quantileLossTensor,
+  trainEpoch,
+  UNDER_WEIGHT,
+} from '../../lambda/adapters/tfjs-quantile-network';
 import { evaluateModelOnCases } from './run-evaluation';
 import { randomFor, shuffled } from './seeded-random';
 import { splitSeries, type SplitName } from './split-series';
 import { selectTrainingBackend } from './tf-backend';
-import { balanceDimensions, fitNormalisation, toMatrix, toTrainingRows, type Normalisation } from './training-rows';
+import { balanceDimensions, fitNormalisation, toTrainingRows, type Normalisation } from './training-rows';
 
 export interface TrainOptions {
   readonly dataDir: string;
@@ -195,8 +203,8 @@ export const trainModel = async (opts: TrainOptions): Promise<TrainResult> => {
     throw new Error(`not enough data: ${trainRows.length} training rows, ${validationRows.length} validation rows`);
   const norm: Normalisation = fitNormalisation(trainRows);
   const nFeatures = MODEL_FEATURE_NAMES.length;
-  const trainX = toMatrix(trainRows, norm);
-  const validationX = toMatrix(validationRows, norm);
+  const trainX = normalisedMatrix(trainRows, norm);
+  const validationX = normalisedMatrix(validationRows, norm);
 
   const model = buildQuantileNetwork({ inputs: nFeatures, hidden: opts.hidden, seed: opts.seed });
   const optimizer = tf.train.adam(opts.learningRate);

@@ -92,11 +92,3 @@ export const fitNormalisation = (rows: readonly TrainingRow[]): Normalisation =>
   });
   return { mean, std, min: min.map((v) => (Number.isFinite(v) ? v : 0)), max: max.map((v) => (Number.isFinite(v) ? v : 0)) };
 };
-
-/** Row-major normalised feature matrix. */
-export const toMatrix = (rows: readonly TrainingRow[], norm: Normalisation): Float32Array => {
-  const n = MODEL_FEATURE_NAMES.length;
-  const out = new Float32Array(rows.length * n);
-  rows.forEach((r, i) => r.features.forEach((v, k) => (out[i * n + k] = (v - norm.mean[k]!) / norm.std[k]!)));
-  return out;
-};
