@@ -48,13 +48,11 @@ export interface RetrainResult {
 
 const scoresRecord = (s: ScoresByDimension): Record<string, unknown> => JSON.parse(JSON.stringify(s)) as Record<string, unknown>;
 
-/** Every group's newest cycles, de-duplicated (a group listed twice, a cycle stored twice). */
+/** Every named group's newest cycles (a group named twice is read once; a stored cycle is one item, so never twice). */
 const readCycles = async (deps: RetrainDeps, settings: RetrainSettings): Promise<LearnedCycle[]> => {
-  const unique = new Map<string, LearnedCycle>();
-  for (const g of new Set(settings.groups)) {
-    for (const c of await deps.cycles.listCycles(g, settings.maxCycles)) unique.set(`${c.groupId}\u0000${c.restartedAt}\u0000${c.instanceId}`, c);
-  }
-  return [...unique.values()];
+  const out: LearnedCycle[] = [];
+  for (const g of new Set(settings.groups)) out.push(...(await deps.cycles.listCycles(g, settings.maxCycles)));
+  return out;
 };
 
 export const retrainModel = async (deps: RetrainDeps, settings: RetrainSettings): Promise<RetrainResult> => {

@@ -12,7 +12,7 @@ import {
   type ResourcePool,
   type Resources,
 } from '../../core/domain';
-import { PROCESSED_EVENT_TTL_SECONDS } from '../../contracts/table';
+import { Keys, PROCESSED_EVENT_TTL_SECONDS } from '../../contracts/table';
 import { checkPoolResources } from '../../core/pool/pool-amounts';
 import {
   allocatedResources,
@@ -222,7 +222,10 @@ export class InMemoryStateStore implements StateStore {
 
   async putCycles(cycles: readonly LearnedCycle[]): Promise<void> {
     this.log.record('putCycles', [cycles]);
-    for (const c of cycles) this.cycles.set(`${c.groupId}\u0000${c.restartedAt}\u0000${c.instanceId}`, structuredClone(c));
+    for (const c of cycles) {
+      const key = Keys.cycle(c.groupId, c.restartedAt, c.instanceId);
+      this.cycles.set(`${key.pk}\u0000${key.sk}`, structuredClone(c));
+    }
   }
 
   async listCycles(groupId: GroupId, limit: number): Promise<LearnedCycle[]> {
