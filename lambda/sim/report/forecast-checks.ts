@@ -12,6 +12,8 @@ export interface ForecastCheck {
   readonly cases: number;
   /** Share of cases whose simulated post-restart peak exceeded the p90 on CPU or memory (0 with no cases). */
   readonly underProvisionRate: number;
+  /** The same per dimension: a reservation is short when either is, so the rate above is their union. */
+  readonly byDimension: { readonly vcpu: number; readonly memoryGiB: number };
 }
 
 export interface ForecastChecks {
@@ -30,7 +32,7 @@ export const RESTART_MATCH_WINDOW_MS = 30 * 60_000;
  */
 export const checkForecasts = (forecasts: readonly ForecastAtInterruption[], peaks: readonly RestartPeak[], startAt: number, endAt: number): ForecastChecks => {
   const mid = startAt + (endAt - startAt) / 2;
-  const halves = { firstHalf: { cases: 0, under: 0 }, secondHalf: { cases: 0, under: 0 } };
+  const halves = { firstHalf: { cases: 0, under: 0, vcpu: 0, memoryGiB: 0 }, secondHalf: { cases: 0, under: 0, vcpu: 0, memoryGiB: 0 } };
   for (const f of forecasts) {
     const restart = peaks
       .filter((p) => p.workloadId === f.workloadId && p.startedAt >= f.at && p.startedAt <= f.at + RESTART_MATCH_WINDOW_MS)
@@ -38,11 +40,17 @@ export const checkForecasts = (forecasts: readonly ForecastAtInterruption[], pea
     if (restart === undefined) continue;
     const half = f.at < mid ? halves.firstHalf : halves.secondHalf;
     half.cases += 1;
-    if (restart.peakVcpu > f.p90Vcpu + 1e-9 || restart.peakMemoryGiB > f.p90MemoryGiB + 1e-9) half.under += 1;
+    const shortVcpu = restart.peakVcpu > f.p90Vcpu + 1e-9;
+    const shortMemory = restart.peakMemoryGiB > f.p90MemoryGiB + 1e-9;
+    if (shortVcpu || shortMemory) half.under += 1;
+    if (shortVcpu) half.vcpu += 1;
+    if (shortMemory) half.memoryGiB += 1;
   }
-  const out = (h: { cases: number; under: number }): ForecastCheck => ({
+  const rate = (n: number, cases: number): number => (cases === 0 ? 0 : Math.round((n / cases) * 1e4) / 1e4);
+  const out = (h: { cases: number; under: number; vcpu: number; memoryGiB: number }): ForecastCheck => ({
     cases: h.cases,
-    underProvisionRate: h.cases === 0 ? 0 : Math.round((h.under / h.cases) * 1e4) / 1e4,
+    underProvisionRate: rate(h.under, h.cases),
+    byDimension: { vcpu: rate(h.vcpu, h.cases), memoryGiB: rate(h.memoryGiB, h.cases) },
   });
   return { firstHalf: out(halves.firstHalf), secondHalf: out(halves.secondHalf) };
 };
