@@ -186,6 +186,12 @@ export interface RestartCycle {
   readonly curve: readonly Resources[];
   /** Dimensions with no data in the window: their peakAfter/curve values are 0 and are not evidence. */
   readonly unobserved?: readonly Dimension[];
+  /**
+   * Dimensions whose window peak reached the host's capacity (SATURATION_SHARE, core/profile/behaviour-profile.ts):
+   * CPUUtilization stops at 100 % and memory at the instance's size, so there `peakAfter` is only a lower bound of
+   * the demand — the restart wanted at least that much, and how much more the metrics cannot say.
+   */
+  readonly saturated?: readonly Dimension[];
   /** The p90 forecast current before the interruption (what was reserved for), when one was known. */
   readonly forecastBefore?: Resources;
   /** The model's own p90 behind `forecastBefore` when the fleet's recalibration had scaled it: recalibration's evidence. */

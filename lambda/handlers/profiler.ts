@@ -360,7 +360,8 @@ const profileInBatches = async (deps: ProfilerDeps, scope: ProfileScope): Promis
                 halfLifeMs: deps.profiler.halfLifeMs,
               });
         const next = updateProfile(before, read?.samples.get(t.instanceId) ?? [], now);
-        const closed = closeRestartWindow(next, now, windowMinutes);
+        // The host's capacity, so a window that filled it is known to show only a lower bound of its demand.
+        const closed = closeRestartWindow(next, now, windowMinutes, scope.catalog.get(next.instanceType)?.resources ?? { vcpu: next.vcpus });
         gaps += Object.values(closed.gaps).reduce((s, n) => s + n, 0) - Object.values(before.gaps).reduce((s, n) => s + n, 0);
         reportClosedCycle(closed, next, deps);
         const cycle = learnedCycleOf(next, closed, windowMinutes);

@@ -208,6 +208,28 @@ describe('profiler handler', () => {
     expect(w.telemetry.total(MetricName.predictionErrorRatio, { GroupName: GROUP })).toBeCloseTo(Math.abs(1.6 - 2) / 1.6, 5);
   });
 
+  it("a window whose CPU filled its host records the cycle as saturated (a lower bound), from the instance type's capacity", async () => {
+    const w = await profilerWorld();
+    const restartedAt = NOW - 40 * 60_000;
+    const base = newProfile({
+      instanceId: OTHER,
+      groupId: GROUP,
+      instanceType: 'm5.xlarge',
+      vcpus: 4,
+      jobType: 'web',
+      launchedAt: NOW - 86_400_000,
+      now: restartedAt - 60_000,
+    });
+    w.ports.stateStore.seedProfiles([openRestartWindow(base, { interruptedAt: restartedAt - 120_000, restartedAt })]);
+    w.ports.metrics.clearSamples(OTHER);
+    w.ports.metrics.addSamples(OTHER, samples(NOW - 90 * 60_000, 90, { cpuPercent: 100, cpuMaxPercent: 100, memoryGiB: 3, networkMbps: 50, diskIops: 100 }));
+    await makeHandler(w.deps)(tick());
+    const cycle = (await w.ports.stateStore.getProfiles([OTHER])).get(OTHER)?.restarts[0];
+    expect(cycle?.peakAfter.vcpu).toBe(4);
+    // m5.xlarge has 16 GiB: 3 GiB is far from it.
+    expect(cycle?.saturated).toEqual(['vcpu']);
+  });
+
   it('reports the oldest profile age every tick, and 0 for a group with nothing serving (the stale alarm treats silence as a stopped profiler)', async () => {
     const ages = (w: World): number[] =>
       w.telemetry.flushed.filter((m) => m.name === MetricName.profileAgeSeconds && m.dimensions.GroupName === GROUP).map((m) => m.value);

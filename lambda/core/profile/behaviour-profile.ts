@@ -347,6 +347,12 @@ const denseCurve = (slots: readonly Partial<Resources>[], observed: readonly Dim
 export const LINEAGE_ARRIVAL_SHARE = 0.5;
 
 /**
+ * A window peak at or above this share of the host's capacity is saturated: the host's metrics cap there
+ * (CPUUtilization at 100 %, memory at the instance's size), so the demand may have been larger than shown.
+ */
+export const SATURATION_SHARE = 0.97;
+
+/**
  * Closes the post-restart window once `now` ≥ restartedAt + windowMinutes (before that, and when no
  * window is open, the profile is returned unchanged, so the profiler may call this every tick) and
  * records a RestartCycle: the peak per dimension over the first `windowMinutes` minutes and the
@@ -356,8 +362,11 @@ export const LINEAGE_ARRIVAL_SHARE = 0.5;
  * An inherited window whose load never arrived (LINEAGE_ARRIVAL_SHARE) records its cycle with no steady
  * state before (not evidence), and the instance's steady state becomes what it showed itself (the whole
  * curve), not the victim's it inherited.
+ *
+ * `capacity` is the resources of the instance the window ran on: a dimension whose peak reached SATURATION_SHARE
+ * of it is recorded as `saturated` (its peak a lower bound). Without it nothing is marked.
  */
-export const closeRestartWindow = (profile: BehaviourProfile, now: number, windowMinutes: number): BehaviourProfile => {
+export const closeRestartWindow = (profile: BehaviourProfile, now: number, windowMinutes: number, capacity?: Partial<Resources>): BehaviourProfile => {
   requireFinite('now', now);
   if (!Number.isInteger(windowMinutes) || windowMinutes <= 0 || windowMinutes > MAX_RESTART_CURVE_MINUTES) {
     throw new InvalidProfileError('windowMinutes', windowMinutes, `must be an integer within 1..${MAX_RESTART_CURVE_MINUTES}`);
@@ -388,6 +397,10 @@ export const closeRestartWindow = (profile: BehaviourProfile, now: number, windo
   const peak: { -readonly [D in Dimension]?: number } = {};
   for (const slot of inWindow) for (const d of observed) if (slot[d] !== undefined) peak[d] = Math.max(peak[d] ?? 0, slot[d] as number);
   const unobserved = DIMENSIONS.filter((d) => !observed.includes(d));
+  const saturated = observed.filter((d) => {
+    const c = capacity?.[d];
+    return c !== undefined && Number.isFinite(c) && c > 0 && (peak[d] as number) >= SATURATION_SHARE * c;
+  });
   const compared = observed.filter((d) => open.steadyBefore[d] > 0);
   const notArrived =
     open.from !== undefined && compared.length > 0 && compared.every((d) => (peak[d] as number) < LINEAGE_ARRIVAL_SHARE * open.steadyBefore[d]);
@@ -412,6 +425,7 @@ export const closeRestartWindow = (profile: BehaviourProfile, now: number, windo
     peakAfter: toResources(peak),
     curve: denseCurve(inWindow, observed),
     ...(unobserved.length > 0 ? { unobserved } : {}),
+    ...(saturated.length > 0 ? { saturated } : {}),
     ...(open.forecastBefore !== undefined ? { forecastBefore: { ...open.forecastBefore } } : {}),
     ...(open.modelBefore !== undefined ? { modelBefore: { ...open.modelBefore } } : {}),
   };

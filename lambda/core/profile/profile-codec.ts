@@ -98,6 +98,7 @@ const cycleSchema = z
     peak: tuple,
     curve: z.array(tuple),
     u: z.array(z.enum(DIMENSIONS)).optional(),
+    s: z.array(z.enum(DIMENSIONS)).optional(),
     f: tuple.optional(),
     m: tuple.optional(),
   })
@@ -172,6 +173,7 @@ const encodeCycle = (c: RestartCycle): StoredProfile['restarts'][number] => ({
   peak: toTuple(c.peakAfter),
   curve: c.curve.map(toTuple),
   ...(c.unobserved && c.unobserved.length > 0 ? { u: [...c.unobserved] } : {}),
+  ...(c.saturated && c.saturated.length > 0 ? { s: [...c.saturated] } : {}),
   ...(c.forecastBefore !== undefined ? { f: toTuple(c.forecastBefore) } : {}),
   ...(c.modelBefore !== undefined ? { m: toTuple(c.modelBefore) } : {}),
 });
@@ -250,6 +252,7 @@ export const decodeProfile = (raw: unknown, what = 'stored behaviour profile'): 
       peakAfter: fullFromTuple(c.peak),
       curve: c.curve.map(fullFromTuple),
       ...(c.u ? { unobserved: c.u } : {}),
+      ...(c.s ? { saturated: c.s } : {}),
       ...(c.f ? { forecastBefore: fullFromTuple(c.f) } : {}),
       ...(c.m ? { modelBefore: fullFromTuple(c.m) } : {}),
     })),

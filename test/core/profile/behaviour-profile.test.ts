@@ -275,6 +275,20 @@ describe('restart windows', () => {
     expect(cycleObserved(cycle!, 'vcpu')).toBe(true);
   });
 
+  it.each([
+    // m5.xlarge: 4 vCPU, 16 GiB. The curve's CPU peak is 4 vCPU (100 %), memory 7 GiB.
+    ['CPU at the cap, memory below', { vcpu: 4, memoryGiB: 16 }, ['vcpu']],
+    ['both within 3 % of the cap', { vcpu: 4.1, memoryGiB: 7.2 }, ['vcpu', 'memoryGiB']],
+    ['a larger host: nothing capped', { vcpu: 8, memoryGiB: 32 }, undefined],
+    ['no capacity given: nothing marked', undefined, undefined],
+    ['an unobserved dimension is never saturated', { vcpu: 8, networkMbps: 0.001 }, undefined],
+  ])("marks the dimensions whose window peak reached the host's capacity (%s)", (_name, capacity, saturated) => {
+    const opened = openRestartWindow(steady(), { interruptedAt, restartedAt });
+    const samples: MetricSample[] = minutes(restartedAt, 40, (i) => ({ cpuPercent: i < 10 ? 100 : 25, memoryGiB: 7 }));
+    const closed = closeRestartWindow(updateProfile(opened, samples, restartedAt + 40 * MIN), restartedAt + 40 * MIN, 30, capacity);
+    expect(closed.restarts[0]?.saturated).toEqual(saturated);
+  });
+
   it('fills curve gaps by carrying values forward and marks unobserved dimensions', () => {
     const opened = openRestartWindow(steady(), { interruptedAt, restartedAt });
     const sparse: MetricSample[] = [

@@ -117,6 +117,16 @@ describe('encodeProfile / decodeProfile', () => {
     expect(decodeProfile(encodeProfile(p)).restarts[0]?.unobserved).toEqual(['memoryGiB', 'networkMbps', 'diskIops']);
   });
 
+  it("keeps a cycle's saturated dimensions (its peak a lower bound), and stores none when there were none", () => {
+    let p = updateProfile(blank(), load(T0, 60), T0 + 60 * MIN);
+    p = openRestartWindow(p, { interruptedAt: T0 + 61 * MIN, restartedAt: T0 + 62 * MIN });
+    p = updateProfile(p, [{ at: T0 + 63 * MIN, cpuPercent: 100 }], T0 + 64 * MIN);
+    const capped = closeRestartWindow(p, T0 + 100 * MIN, 30, { vcpu: p.vcpus });
+    expect(decodeProfile(JSON.parse(JSON.stringify(encodeProfile(capped)))).restarts[0]?.saturated).toEqual(['vcpu']);
+    const roomy = closeRestartWindow(p, T0 + 100 * MIN, 30, { vcpu: 2 * p.vcpus });
+    expect(encodeProfile(roomy).restarts[0]).not.toHaveProperty('s');
+  });
+
   it('keeps custom bounds that match no preset', () => {
     const custom = { ...blank(), connections: observe(emptyHistogram(1000, [0, 1, 5, 10]), 3, T0) };
     const back = decodeProfile(encodeProfile(custom));
