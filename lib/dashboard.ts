@@ -228,8 +228,9 @@ const retrainingRow = (s: string): IWidget[] => {
       width: 12,
     }),
     new GraphWidget({
-      title: 'Restart cycles learned (training cases stored per day), by group',
+      title: 'Restart cycles learned (training cases stored per day), by group; restarts that filled their host (right)',
       left: [metricSearch(s, MetricName.cyclesLearned, MetricDimension.group, { statistic: 'Sum', period, label: '' })],
+      right: [metricSearch(s, MetricName.restartsSaturated, MetricDimension.group, { statistic: 'Sum', period, label: '' })],
       start,
       width: 12,
     }),

@@ -55,6 +55,11 @@ export const MetricName = {
   metricReadCost: 'MetricReadCostUsd',
   /** Restart cycles stored as training cases this tick (the periodic retraining's input). */
   cyclesLearned: 'RestartCyclesLearned',
+  /**
+   * Restarts whose post-restart peak filled their host on vCPU or memory (a cycle's `saturated`): the metrics cap
+   * there, so what the restart wanted is unknown above the cap — a sign the group's types are small for its restarts.
+   */
+  restartsSaturated: 'RestartsSaturated',
   /** One per retraining run, dimension `Outcome` (candidate | current | skipped). */
   retrainingRuns: 'RetrainingRuns',
   /** Held-back weighted quantile loss of vCPU of the model forecasting after the run (lower is better). */

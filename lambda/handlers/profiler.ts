@@ -464,8 +464,10 @@ const reportRefresh = (refresh: PoolRefresh, deps: ProfilerDeps, keys: Record<st
 const reportClosedCycle = (closed: BehaviourProfile, before: BehaviourProfile, deps: ProfilerDeps): void => {
   // closeRestartWindow records no cycle for a window that saw no data: then there is nothing to compare.
   const cycle = closedCycle(before, closed);
-  if (cycle === undefined || (cycle.unobserved ?? []).includes('vcpu')) return;
+  if (cycle === undefined) return;
   const dims = { [MetricDimension.group]: closed.groupId };
+  if ((cycle.saturated ?? []).some((d) => d === 'vcpu' || d === 'memoryGiB')) deps.telemetry.metrics.metric(MetricName.restartsSaturated, 'Count', 1, dims);
+  if ((cycle.unobserved ?? []).includes('vcpu')) return;
   const observed = cycle.peakAfter.vcpu;
   deps.telemetry.metrics.metric(MetricName.observedPostRestartVcpu, 'None', observed, dims);
   const forecast = before.openRestart?.forecastBefore?.vcpu;

@@ -206,6 +206,8 @@ describe('profiler handler', () => {
     expect(w.telemetry.total(MetricName.observedPostRestartVcpu, { GroupName: GROUP })).toBeCloseTo(1.6, 5);
     expect(w.telemetry.total(MetricName.forecastBeforeRestartVcpuP90, { GroupName: GROUP })).toBe(2);
     expect(w.telemetry.total(MetricName.predictionErrorRatio, { GroupName: GROUP })).toBeCloseTo(Math.abs(1.6 - 2) / 1.6, 5);
+    // 1.6 of 4 vCPU and 3 of 16 GiB: the restart fitted its host.
+    expect(w.telemetry.total(MetricName.restartsSaturated, { GroupName: GROUP })).toBe(0);
   });
 
   it("a window whose CPU filled its host records the cycle as saturated (a lower bound), from the instance type's capacity", async () => {
@@ -228,6 +230,7 @@ describe('profiler handler', () => {
     expect(cycle?.peakAfter.vcpu).toBe(4);
     // m5.xlarge has 16 GiB: 3 GiB is far from it.
     expect(cycle?.saturated).toEqual(['vcpu']);
+    expect(w.telemetry.total(MetricName.restartsSaturated, { GroupName: GROUP })).toBe(1);
   });
 
   it('reports the oldest profile age every tick, and 0 for a group with nothing serving (the stale alarm treats silence as a stopped profiler)', async () => {

@@ -10,11 +10,6 @@ import { DIMENSIONS, type BehaviourProfile, type Dimension, type Forecast, type 
  * above 1 where restarts are bigger than forecast, below 1 where forecasts are too generous (less capacity held).
  * Cases are pooled per job type when that job type has enough of them, else over the whole group; with too few
  * cases nothing changes (the model's forecast stands).
- *
- * A dimension whose post-restart peak reached its host's capacity (`saturated`) is right-censored: the metrics
- * cap there, so the true score is at least the observed one and may be any larger. It counts as larger than
- * every factor (score +∞), the conservative reading that keeps the coverage promise: ignoring the cap would
- * learn that restarts fit whatever host they were given — exactly the cases where they did not.
  */
 
 /** Dimensions calibrated: the ones a reservation and a replacement's shape are sized by. */
@@ -57,21 +52,17 @@ export const calibrationCases = (profile: BehaviourProfile): CalibrationCase[] =
       if ((c.unobserved ?? []).includes(d)) continue;
       const f = before[d];
       const actual = c.peakAfter[d];
-      if (!(Number.isFinite(f) && f > 0 && Number.isFinite(actual) && actual >= 0)) continue;
-      score[d] = (c.saturated ?? []).includes(d) ? Number.POSITIVE_INFINITY : actual / f;
+      if (Number.isFinite(f) && f > 0 && Number.isFinite(actual) && actual >= 0) score[d] = actual / f;
     }
     return Object.keys(score).length === 0 ? [] : [{ jobType: profile.jobType, restartedAt: c.restartedAt, score }];
   });
 
-/**
- * The split-conformal quantile of `scores` at `level`, clamped; undefined below MIN_CALIBRATION_CASES. A score of +∞
- * (a censored case) ranks above every other; NaN and negative scores are not cases.
- */
+/** The split-conformal quantile of `scores` at `level`, clamped; undefined below MIN_CALIBRATION_CASES. */
 export const conformalFactor = (scores: readonly number[], level = 0.9): number | undefined => {
-  const valid = scores.filter((s) => !Number.isNaN(s) && s >= 0).sort((a, b) => a - b);
-  if (valid.length < MIN_CALIBRATION_CASES) return undefined;
-  const rank = Math.min(valid.length, Math.ceil((valid.length + 1) * level));
-  const q = valid[rank - 1] as number;
+  const finite = scores.filter((s) => Number.isFinite(s) && s >= 0).sort((a, b) => a - b);
+  if (finite.length < MIN_CALIBRATION_CASES) return undefined;
+  const rank = Math.min(finite.length, Math.ceil((finite.length + 1) * level));
+  const q = finite[rank - 1] as number;
   return Math.min(CALIBRATION_BOUNDS.max, Math.max(CALIBRATION_BOUNDS.min, q));
 };
 
