@@ -107,12 +107,16 @@ const startedServing = (profile: BehaviourProfile | undefined): number | undefin
  *   load: only with room in the standby group's disruption budget and a fitting `return` reservation for the
  *   load's restart in the home group's pool (the one its load came from first); otherwise kept (fail closed).
  *   The reservation holds the member's forecast, or, when it has no steady state of its own (its whole life here
- *   is one post-restart window), its own observed peak over the window. A member whose newest fresh minutes are
- *   already idle has lost its load: it spends no budget (there is nothing left to disrupt), the reservation stays.
+ *   is one post-restart window), its own observed peak over the window.
  * - **it is idle**: its own CloudWatch data shows it idle for IDLE_MINUTES_TO_RETURN minutes up to a datapoint
  *   no older than MAX_DATA_AGE_MS, and no reservation made within the window names it (capacity raised for a load
  *   that went elsewhere, or whose load has gone home). Checked first: an idle member goes without a disruption.
- *   A member without such data is kept by this rule (fail closed: a busy instance is never taken as idle).
+ *   A member without such data is kept by this rule (fail closed: a busy instance is never taken as idle). Idle is
+ *   not empty: a service's replica can sit idle (most VMs of a real fleet do for hours), and spotwise cannot see
+ *   which load an instance runs, so an idle return spends disruption budget too — the home group's (the group of the
+ *   reservation that last named it), or every backed group's when none did (fail closed) — though no reservation:
+ *   an idle load's restart needs next to nothing. Spending nothing let the simulator's real traces return three
+ *   members carrying idle web replicas in one tick, against web's budget of one.
  *
  * Nothing is returned while an interruption is being absorbed (load may be moving onto a member that minutes-old
  * data still shows idle): a reservation made in the last QUIET_MINUTES_BEFORE_RETURN minutes, a disruption in
@@ -182,12 +186,11 @@ export const planStandbyReturn = (input: StandbyReturnInput): StandbyReturnPlan 
     m: (typeof members)[number],
     homeId: string | undefined,
     profile: BehaviourProfile | undefined,
-    loadLeft: boolean,
   ): Action | undefined => {
     const homes = [...backed].sort((a, b) => Number(b.id === homeId) - Number(a.id === homeId) || (a.id < b.id ? -1 : 1));
     const reasons: string[] = [];
     for (const home of homes) {
-      const budget = loadLeft ? undefined : checkDisruptionBudget(home, (disrupted.get(home.id) ?? 0) + 1);
+      const budget = checkDisruptionBudget(home, (disrupted.get(home.id) ?? 0) + 1);
       if (budget?.kind === 'exhausted') {
         reasons.push(`${home.id}: ${budget.reason}`);
         continue;
@@ -215,7 +218,7 @@ export const planStandbyReturn = (input: StandbyReturnInput): StandbyReturnPlan 
         continue;
       }
       pools.set(home.id, outcome.pool);
-      if (!loadLeft) disrupted.set(home.id, (disrupted.get(home.id) ?? 0) + 1);
+      disrupted.set(home.id, (disrupted.get(home.id) ?? 0) + 1);
       return { kind: 'reserve', reservation };
     }
     kept.push({ instanceId: m.id, reason: `its window is over but its load cannot go home (fail closed): ${reasons.join('; ')}` });
@@ -225,7 +228,7 @@ export const planStandbyReturn = (input: StandbyReturnInput): StandbyReturnPlan 
   const idleness = (
     profile: BehaviourProfile | undefined,
     reserved: number | undefined,
-  ): { readonly idle: number } | { readonly busy: string; readonly trailingIdle?: number } => {
+  ): { readonly idle: number } | { readonly busy: string } => {
     const newest = profile?.recent.at(-1)?.at;
     if (profile === undefined || newest === undefined) return { busy: 'no utilisation data yet' };
     if (now - newest > MAX_DATA_AGE_MS) return { busy: `newest datapoint is ${Math.round((now - newest) / 60_000)} min old` };
@@ -236,13 +239,32 @@ export const planStandbyReturn = (input: StandbyReturnInput): StandbyReturnPlan 
     const idle = trailingIdleMinutes(profile);
     return idle >= IDLE_MINUTES_TO_RETURN
       ? { idle }
-      : { busy: idle === 0 ? 'in use' : `idle for ${idle} of ${IDLE_MINUTES_TO_RETURN} min`, trailingIdle: idle };
+      : { busy: idle === 0 ? 'in use' : `idle for ${idle} of ${IDLE_MINUTES_TO_RETURN} min` };
+  };
+  /**
+   * Budget for returning an idle member (it may carry an idle load): room in its home group's budget, or in every
+   * backed group's when its home is unknown; spent in the plan when there is. The reason when there is not.
+   */
+  const spendIdleBudget = (homeId: string | undefined): string | undefined => {
+    const known = backed.filter((g) => g.id === homeId);
+    const homes = known.length > 0 ? known : backed;
+    for (const home of homes) {
+      const budget = checkDisruptionBudget(home, (disrupted.get(home.id) ?? 0) + 1);
+      if (budget.kind === 'exhausted') return `${home.id}: ${budget.reason}`;
+    }
+    for (const home of homes) disrupted.set(home.id, (disrupted.get(home.id) ?? 0) + 1);
+    return undefined;
   };
   for (const m of members) {
     const reserved = reservedAt.get(m.id);
     const profile = profiles.get(m.id);
     const state = idleness(profile, reserved);
     if ('idle' in state && profile !== undefined) {
+      const refused = room === 0 ? undefined : spendIdleBudget(homeOf.get(m.id));
+      if (refused !== undefined) {
+        kept.push({ instanceId: m.id, reason: `idle for ${state.idle} min, but an idle member may still carry an idle load and the budget has no room: ${refused}` });
+        continue;
+      }
       give(
         m,
         `idle for ${state.idle} min (below ${Math.round(IDLE_CPU_SHARE * 100)} % of ${profile.vcpus} vCPU and ${IDLE_MEMORY_GIB} GiB of memory) with no recent reservation on it`,
@@ -258,15 +280,12 @@ export const planStandbyReturn = (input: StandbyReturnInput): StandbyReturnPlan 
       !(reserved !== undefined && now - reserved < window) &&
       room > 0
     ) {
-      // Its own fresh data already shows it idle (for less than the idle rule's minutes): its load has left, so
-      // returning it disrupts nothing and spends no budget; the reservation for the load's restart at home stays.
-      const loadLeft = 'idle' in state || (state.trailingIdle ?? 0) > 0;
-      const reserve = reserveHome(m, homeOf.get(m.id), profile, loadLeft);
+      const reserve = reserveHome(m, homeOf.get(m.id), profile);
       if (reserve === undefined) continue;
       actions.push(reserve);
       give(
         m,
-        `serving for ${Math.round((now - since) / 60_000)} min, past the ${Math.round(window / 60_000)}-minute post-restart window, with ${backed.map((g) => g.id).join(', ')} back at desired capacity: ${loadLeft ? 'its own data shows its load gone' : 'its load goes home as it drains'}`,
+        `serving for ${Math.round((now - since) / 60_000)} min, past the ${Math.round(window / 60_000)}-minute post-restart window, with ${backed.map((g) => g.id).join(', ')} back at desired capacity: its load goes home as it drains`,
       );
       continue;
     }

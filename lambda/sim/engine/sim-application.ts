@@ -206,17 +206,28 @@ export class SimApplication implements Tenant {
 
   // ------------------------------------------------------------------ voluntary disruptions and their budgets
 
-  /** Voluntary disruption bookkeeping: counts a budget violation when the group's budget had no room. */
+  /**
+   * Voluntary disruption bookkeeping: counts a budget violation when the budget had no room. A disruption budget
+   * protects a group's loads (a service's replicas), so it is the group of the load on the host that is charged —
+   * the host's own group for a primary member, the load's home group for a standby member lending it capacity
+   * (README "Returning standby capacity"); an empty host charges its own group.
+   */
   recordVoluntaryDisruption(id: InstanceId): void {
     const i = this.instances.instance(id);
     const m = this.instances.meta.get(id);
     if (i === undefined || m === undefined || m.voluntary) return;
-    const policy = this.ctx.fleet.policies.get(i.groupId);
-    const inFlight = this.voluntaryInFlight(i.groupId);
-    const allowed = policy ? allowedDisruptions(policy.disruptionBudget, this.groupSize(i.groupId)) : 0;
+    const groupId = this.disruptedGroup(id, i.groupId);
+    const policy = this.ctx.fleet.policies.get(groupId);
+    const inFlight = this.voluntaryInFlight(groupId);
+    const allowed = policy ? allowedDisruptions(policy.disruptionBudget, this.groupSize(groupId)) : 0;
     if (inFlight + 1 > allowed) this.ctx.totals.budgetViolations += 1;
     m.voluntary = true;
     this.ctx.totals.voluntaryInterruptions += 1;
+  }
+
+  /** The group whose load a disruption of `host` disrupts: that of the load it serves, else its own. */
+  private disruptedGroup(host: InstanceId, hostGroup: GroupId): GroupId {
+    return this.workloads.find((w) => w.host === host)?.groupId ?? hostGroup;
   }
 
   /** Members running or starting (what a disruption budget is a share of). */
@@ -224,12 +235,19 @@ export class SimApplication implements Tenant {
     return this.instances.instances().filter((x) => x.groupId === groupId && !x.warm && (x.state === 'running' || x.state === 'pending')).length;
   }
 
-  /** Voluntary disruptions of a group whose workload has not recovered yet. */
+  /**
+   * Voluntary disruptions of a group's loads not over yet: a load that lost its host and has not recovered, or a
+   * voluntarily disrupted host still serving the load (draining) — wherever that host is.
+   */
   voluntaryInFlight(groupId: GroupId): number {
     return (
       this.episodes.filter((e) => e.kind === 'voluntary' && e.groupId === groupId && e.restoredAt === undefined && e.end === undefined).length +
       [...this.instances.meta.values()].filter(
-        (m) => m.groupId === groupId && m.voluntary && this.instances.isAlive(m.id) && !this.workloads.some((w) => w.episode?.fromHost === m.id),
+        (m) =>
+          m.voluntary &&
+          this.instances.isAlive(m.id) &&
+          !this.workloads.some((w) => w.episode?.fromHost === m.id) &&
+          this.disruptedGroup(m.id, m.groupId) === groupId,
       ).length
     );
   }

@@ -200,14 +200,16 @@ describe('planStandbyReturn', () => {
     });
 
     it.each([
-      ['its newest minutes idle (load gone): returned without spending the budget', [1.5, 1.4, 0.04, 0.04], ['reserve', 'i-s1']],
-      ['its newest minute busy: the budget decides (none left)', [0.04, 0.04, 1.5], []],
-    ] as const)('past its window with a budget of 0, %s', (_name, cpu, expected) => {
-      const { standby, f } = backedFleet({ policy: policy({ disruptionBudget: { maxUnavailable: 0 } }) });
+      // Idle is not empty: an idle replica is still a replica, so its return spends budget like a busy one's.
+      ['its newest minutes idle: the budget decides (none left)', [1.5, 1.4, 0.04, 0.04], 0, []],
+      ['its newest minute busy: the budget decides (none left)', [0.04, 0.04, 1.5], 0, []],
+      ['its newest minutes idle, with room for one', [1.5, 1.4, 0.04, 0.04], 1, ['reserve', 'i-s1']],
+    ] as const)('past its window, %s', (_name, cpu, maxUnavailable, expected) => {
+      const { standby, f } = backedFleet({ policy: policy({ disruptionBudget: { maxUnavailable } }) });
       const profile = { ...served(WINDOW + 1), recent: profileWith('i-s1', cpu).recent };
       const plan = planStandbyReturn({ standby, fleet: f, profiles: new Map([[iid('i-s1'), profile]]), now: T0 });
       expect(returned(plan)).toEqual(expected);
-      if (expected.length > 0) expect(plan.actions[1]).toMatchObject({ reason: expect.stringContaining('its own data shows its load gone') });
+      if (expected.length > 0) expect(plan.actions[1]).toMatchObject({ reason: expect.stringContaining('its load goes home as it drains') });
       else expect(plan.kept).toEqual([{ instanceId: 'i-s1', reason: expect.stringMatching(/allows no disruption/) }]);
     });
 
@@ -231,14 +233,51 @@ describe('planStandbyReturn', () => {
       expect(plan.kept).toEqual([{ instanceId: 'i-s3', reason: expect.stringMatching(/cannot go home \(fail closed\): web: group web: .*2 allowed/) }]);
     });
 
-    it('an idle member goes by its data first: no disruption, so no budget room and no reservation needed', () => {
+    it('an idle member goes by its data first, without a reservation, but only with room in the budget (an idle member may carry an idle load)', () => {
       const noBudget = { policy: policy({ disruptionBudget: { maxUnavailable: 0 } }) };
-      const { standby, f } = backedFleet(noBudget, noBudget);
       const idleServed = { ...served(WINDOW + 10), recent: profileWith('i-s1', idle()).recent };
-      const plan = planStandbyReturn({ standby, fleet: f, profiles: new Map([[iid('i-s1'), idleServed]]), now: T0 });
-      expect(plan.actions).toEqual([
+      const room = backedFleet();
+      expect(planStandbyReturn({ standby: room.standby, fleet: room.f, profiles: new Map([[iid('i-s1'), idleServed]]), now: T0 }).actions).toEqual([
         expect.objectContaining({ kind: 'return-standby-instance', instanceId: 'i-s1', reason: expect.stringMatching(/^idle for/) }),
       ]);
+      // The standby group's own budget does not decide; the budget of the group whose load it may carry does.
+      const standbyHasNone = backedFleet({}, noBudget);
+      expect(planStandbyReturn({ standby: standbyHasNone.standby, fleet: standbyHasNone.f, profiles: new Map([[iid('i-s1'), idleServed]]), now: T0 }).actions).toHaveLength(1);
+      const homeHasNone = backedFleet(noBudget);
+      const plan = planStandbyReturn({ standby: homeHasNone.standby, fleet: homeHasNone.f, profiles: new Map([[iid('i-s1'), idleServed]]), now: T0 });
+      expect(plan.actions).toEqual([]);
+      expect(plan.kept).toEqual([{ instanceId: 'i-s1', reason: expect.stringMatching(/^idle for 5 min, but an idle member may still carry an idle load .*web: group web: .*allows no disruption/) }]);
+    });
+
+    it("idle members of a burst go within their home group's budget, one budget slot each; with no known home, every backed group's budget must have room", () => {
+      const members = ['i-s1', 'i-s2', 'i-s3'];
+      const standby = standbyGroup(members);
+      const backedGroup = (id: string, maxUnavailable: number, reservations: readonly ReturnType<typeof reservation>[] = []) =>
+        group(id, {
+          standbyGroupId: standby.id,
+          instances: [1, 2, 3, 4].map((k) => instance(`i-${id}${k}`, { groupId: id })),
+          desiredCapacity: 4,
+          pool: roomyPool(id, { reservations }),
+          policy: policy({ disruptionBudget: { maxUnavailable } }),
+        });
+      // Reservations older than the window name i-s1 and i-s2 as batch's loads; i-s3's home is unknown.
+      const old = (id: string, instanceId: string) => reservation(id, { groupId: 'batch', instanceId, createdAt: T0 - (WINDOW + 20) * MINUTE, expiresAt: T0 + 5 * MINUTE });
+      const profiles = new Map(members.map((id) => [iid(id), { ...served(WINDOW + 30), instanceId: iid(id), recent: profileWith(id, idle()).recent }] as const));
+      const plan = (web: number, batch: number) =>
+        planStandbyReturn({
+          standby,
+          fleet: fleet([backedGroup('web', web), backedGroup('batch', batch, [old('r1', 'i-s1'), old('r2', 'i-s2')]), standby]),
+          profiles,
+          now: T0,
+        });
+      const one = plan(1, 1);
+      expect(returned(one)).toEqual(['i-s1']);
+      expect(one.kept.map((k) => [k.instanceId, k.reason.match(/group (\w+): /)?.[1]])).toEqual([
+        ['i-s2', 'batch'],
+        ['i-s3', 'batch'],
+      ]);
+      expect(returned(plan(1, 3))).toEqual(['i-s1', 'i-s2', 'i-s3']);
+      expect(returned(plan(0, 3))).toEqual(['i-s1', 'i-s2']);
     });
 
     it('a reservation made within the window on the member keeps it; an older hand-over does not', () => {

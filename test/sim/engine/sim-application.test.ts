@@ -60,6 +60,32 @@ describe('SimApplication: one host at a time', () => {
     expect(world.episodes.filter((e) => e.workloadId === moved!.id)).toHaveLength(1);
   });
 
+  it("charges a voluntary disruption to the budget of the group whose load it disrupts: a standby host's load is its home group's", async () => {
+    const setup = quiet();
+    const { world, cloud } = newWorld(setup);
+    const standbyId = await runningStandbyMember(world, cloud);
+    const w = world.workloads[0]!;
+    const home = w.groupId;
+    const allowed = setup.sample.fleet.groups.find((g) => g.id === home)!.policy.disruptionBudget.maxUnavailable;
+    expect(allowed).toBe(1);
+    world.markDraining(w.host!);
+    world.placeWorkloads(noHooks);
+    expect(w.host).toBe(standbyId);
+    world.settleDrains(noHooks);
+    expect(w.episode?.kind).toBe('move'); // a move is no voluntary disruption: nothing of the home group is in flight
+    expect(world.voluntaryInFlight(home)).toBe(0);
+    // Returning the standby member while it serves the load: one disruption of the home group's load, within its budget of 1.
+    world.recordVoluntaryDisruption(standbyId);
+    expect(world.voluntaryInFlight(home)).toBe(1);
+    expect(world.voluntaryInFlight(GROUP_IDS.standby)).toBe(0);
+    expect(world.totals.budgetViolations).toBe(0);
+    // A second disruption of the home group's loads while that one is in flight exceeds it.
+    const sibling = world.workloads.find((x) => x.groupId === home && x.id !== w.id && x.host !== undefined)!;
+    world.recordVoluntaryDisruption(sibling.host!);
+    expect(world.totals.budgetViolations).toBe(1);
+    expect(world.totals.voluntaryInterruptions).toBe(2);
+  });
+
   it('moves a workload from a standby instance back to an idle member of its primary group once its post-restart window has passed', async () => {
     const setup = quiet();
     const { world, cloud } = newWorld(setup);
