@@ -173,6 +173,22 @@ export const planStandbyReturn = (input: StandbyReturnInput): StandbyReturnPlan 
   const pools = new Map<string, ResourcePool>(backed.map((g) => [g.id, g.pool]));
   /** Returns planned per home group that disrupt a load (count against that group's budget). */
   const disrupted = new Map<string, number>();
+  /** The groups whose load a member may carry: its home (the newest reservation naming it) if known, else every backed group. */
+  const homesOf = (homeId: string | undefined): readonly GroupView[] => {
+    const known = backed.filter((g) => g.id === homeId);
+    return known.length > 0 ? known : [...backed].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  };
+  /** Why the budget of one of `homes` has no room for one more disruption this plan; undefined when all have room. */
+  const budgetRefusal = (homes: readonly GroupView[]): string | undefined => {
+    for (const home of homes) {
+      const budget = checkDisruptionBudget(home, (disrupted.get(home.id) ?? 0) + 1);
+      if (budget.kind === 'exhausted') return `${home.id}: ${budget.reason}`;
+    }
+    return undefined;
+  };
+  const spendBudget = (homes: readonly GroupView[]): void => {
+    for (const home of homes) disrupted.set(home.id, (disrupted.get(home.id) ?? 0) + 1);
+  };
   /**
    * Returning a member that may still serve is a voluntary disruption of its load: like any, it needs room in the
    * disruption budget of the group whose load it is — the home group, where the load restarts: the standby group
@@ -180,21 +196,24 @@ export const planStandbyReturn = (input: StandbyReturnInput): StandbyReturnPlan 
    * restart on the home group's capacity (`return` purpose, held for the restart grace and the window). Charging the
    * standby group instead held back all but one of a burst's members each tick while their loads had already gone
    * home (minutes-old data still showed them busy): the simulator measured those members idle 5–8 minutes each.
-   * Undefined (and a reason kept) when refused.
+   * The home is the group of the newest reservation that named the member; with none, any backed group may be it, so
+   * every one's budget must have room (fail closed) and the reservation goes to the first pool it fits. A known
+   * home's exhausted budget is not worked around by charging another group's: that let two members carrying web loads
+   * go in one tick against web's budget of one (simulator, seed 16). Undefined (and a reason kept) when refused.
    */
   const reserveHome = (
     m: (typeof members)[number],
     homeId: string | undefined,
     profile: BehaviourProfile | undefined,
   ): Action | undefined => {
-    const homes = [...backed].sort((a, b) => Number(b.id === homeId) - Number(a.id === homeId) || (a.id < b.id ? -1 : 1));
+    const homes = homesOf(homeId);
+    const refused = budgetRefusal(homes);
+    if (refused !== undefined) {
+      kept.push({ instanceId: m.id, reason: `its window is over but its load cannot go home (fail closed): ${refused}` });
+      return undefined;
+    }
     const reasons: string[] = [];
     for (const home of homes) {
-      const budget = checkDisruptionBudget(home, (disrupted.get(home.id) ?? 0) + 1);
-      if (budget?.kind === 'exhausted') {
-        reasons.push(`${home.id}: ${budget.reason}`);
-        continue;
-      }
       const estimate = estimatePostRestartDemand(m, home, fleet);
       const amount = estimate.kind === 'known' ? estimate.amount : observedPeak(profile, window);
       if (amount === undefined) {
@@ -218,7 +237,7 @@ export const planStandbyReturn = (input: StandbyReturnInput): StandbyReturnPlan 
         continue;
       }
       pools.set(home.id, outcome.pool);
-      disrupted.set(home.id, (disrupted.get(home.id) ?? 0) + 1);
+      spendBudget(homes);
       return { kind: 'reserve', reservation };
     }
     kept.push({ instanceId: m.id, reason: `its window is over but its load cannot go home (fail closed): ${reasons.join('; ')}` });
@@ -241,26 +260,15 @@ export const planStandbyReturn = (input: StandbyReturnInput): StandbyReturnPlan 
       ? { idle }
       : { busy: idle === 0 ? 'in use' : `idle for ${idle} of ${IDLE_MINUTES_TO_RETURN} min` };
   };
-  /**
-   * Budget for returning an idle member (it may carry an idle load): room in its home group's budget, or in every
-   * backed group's when its home is unknown; spent in the plan when there is. The reason when there is not.
-   */
-  const spendIdleBudget = (homeId: string | undefined): string | undefined => {
-    const known = backed.filter((g) => g.id === homeId);
-    const homes = known.length > 0 ? known : backed;
-    for (const home of homes) {
-      const budget = checkDisruptionBudget(home, (disrupted.get(home.id) ?? 0) + 1);
-      if (budget.kind === 'exhausted') return `${home.id}: ${budget.reason}`;
-    }
-    for (const home of homes) disrupted.set(home.id, (disrupted.get(home.id) ?? 0) + 1);
-    return undefined;
-  };
   for (const m of members) {
     const reserved = reservedAt.get(m.id);
     const profile = profiles.get(m.id);
     const state = idleness(profile, reserved);
     if ('idle' in state && profile !== undefined) {
-      const refused = room === 0 ? undefined : spendIdleBudget(homeOf.get(m.id));
+      // Budget for returning an idle member (it may carry an idle load), though no reservation.
+      const homes = homesOf(homeOf.get(m.id));
+      const refused = room === 0 ? undefined : budgetRefusal(homes);
+      if (refused === undefined && room > 0) spendBudget(homes);
       if (refused !== undefined) {
         kept.push({ instanceId: m.id, reason: `idle for ${state.idle} min, but an idle member may still carry an idle load and the budget has no room: ${refused}` });
         continue;

@@ -233,6 +233,37 @@ describe('planStandbyReturn', () => {
       expect(plan.kept).toEqual([{ instanceId: 'i-s3', reason: expect.stringMatching(/cannot go home \(fail closed\): web: group web: .*2 allowed/) }]);
     });
 
+    it("a known home's exhausted budget is not worked around through another backed group's; an unknown home needs room in every backed group's", () => {
+      const members = ['i-s1', 'i-s2', 'i-s3'];
+      const standby = standbyGroup(members);
+      const backedGroup = (id: string, maxUnavailable: number, reservations: readonly ReturnType<typeof reservation>[] = []) =>
+        group(id, {
+          standbyGroupId: standby.id,
+          instances: [1, 2, 3, 4].map((k) => instance(`i-${id}${k}`, { groupId: id })),
+          desiredCapacity: 4,
+          pool: roomyPool(id, { reservations }),
+          policy: policy({ disruptionBudget: { maxUnavailable } }),
+        });
+      // Reservations older than the window name i-s1 and i-s2 as web's loads; i-s3's home is unknown.
+      const old = (id: string, instanceId: string) => reservation(id, { instanceId, createdAt: T0 - (WINDOW + 20) * MINUTE, expiresAt: T0 + 5 * MINUTE });
+      const profiles = new Map(members.map((id) => [iid(id), { ...served(WINDOW + 30), instanceId: iid(id) }] as const));
+      const plan = planStandbyReturn({
+        standby,
+        fleet: fleet(
+          [backedGroup('web', 1, [old('r1', 'i-s1'), old('r2', 'i-s2')]), backedGroup('batch', 4), standby],
+          members.map((id) => forecast(id, { vcpu: 1, memoryGiB: 2 })),
+        ),
+        profiles,
+        now: T0,
+      });
+      expect(returned(plan)).toEqual(['reserve', 'i-s1']);
+      expect(plan.actions[0]).toMatchObject({ reservation: { groupId: 'web' } });
+      expect(plan.kept.map((k) => [k.instanceId, k.reason.match(/\(fail closed\): (\w+): /)?.[1]])).toEqual([
+        ['i-s2', 'web'],
+        ['i-s3', 'web'],
+      ]);
+    });
+
     it('an idle member goes by its data first, without a reservation, but only with room in the budget (an idle member may carry an idle load)', () => {
       const noBudget = { policy: policy({ disruptionBudget: { maxUnavailable: 0 } }) };
       const idleServed = { ...served(WINDOW + 10), recent: profileWith('i-s1', idle()).recent };
