@@ -136,6 +136,21 @@ describe('planStandbyReturn', () => {
     const WINDOW = 30;
     const returned = (plan: ReturnType<typeof planStandbyReturn>) => plan.actions.map((a) => (a.kind === 'return-standby-instance' ? a.instanceId : a.kind));
 
+    /** A standby group of three members backing groups built by backedGroup (4 members each, a roomy pool, a budget). */
+    const burst = () => {
+      const members = ['i-s1', 'i-s2', 'i-s3'];
+      const standby = standbyGroup(members);
+      const backedGroup = (id: string, maxUnavailable: number, reservations: readonly ReturnType<typeof reservation>[] = []) =>
+        group(id, {
+          standbyGroupId: standby.id,
+          instances: [1, 2, 3, 4].map((k) => instance(`i-${id}${k}`, { groupId: id })),
+          desiredCapacity: 4,
+          pool: roomyPool(id, { reservations }),
+          policy: policy({ disruptionBudget: { maxUnavailable } }),
+        });
+      return { members, standby, backedGroup };
+    };
+
     it.each([
       ['window over, primary back at desired', WINDOW + 1, false, {}, ['reserve', 'i-s1']],
       ['window not over yet', WINDOW - 1, false, {}, []],
@@ -234,16 +249,7 @@ describe('planStandbyReturn', () => {
     });
 
     it("a known home's exhausted budget is not worked around through another backed group's; an unknown home needs room in every backed group's", () => {
-      const members = ['i-s1', 'i-s2', 'i-s3'];
-      const standby = standbyGroup(members);
-      const backedGroup = (id: string, maxUnavailable: number, reservations: readonly ReturnType<typeof reservation>[] = []) =>
-        group(id, {
-          standbyGroupId: standby.id,
-          instances: [1, 2, 3, 4].map((k) => instance(`i-${id}${k}`, { groupId: id })),
-          desiredCapacity: 4,
-          pool: roomyPool(id, { reservations }),
-          policy: policy({ disruptionBudget: { maxUnavailable } }),
-        });
+      const { members, standby, backedGroup } = burst();
       // Reservations older than the window name i-s1 and i-s2 as web's loads; i-s3's home is unknown.
       const old = (id: string, instanceId: string) => reservation(id, { instanceId, createdAt: T0 - (WINDOW + 20) * MINUTE, expiresAt: T0 + 5 * MINUTE });
       const profiles = new Map(members.map((id) => [iid(id), { ...served(WINDOW + 30), instanceId: iid(id) }] as const));
@@ -281,16 +287,7 @@ describe('planStandbyReturn', () => {
     });
 
     it("idle members of a burst go within their home group's budget, one budget slot each; with no known home, every backed group's budget must have room", () => {
-      const members = ['i-s1', 'i-s2', 'i-s3'];
-      const standby = standbyGroup(members);
-      const backedGroup = (id: string, maxUnavailable: number, reservations: readonly ReturnType<typeof reservation>[] = []) =>
-        group(id, {
-          standbyGroupId: standby.id,
-          instances: [1, 2, 3, 4].map((k) => instance(`i-${id}${k}`, { groupId: id })),
-          desiredCapacity: 4,
-          pool: roomyPool(id, { reservations }),
-          policy: policy({ disruptionBudget: { maxUnavailable } }),
-        });
+      const { members, standby, backedGroup } = burst();
       // Reservations older than the window name i-s1 and i-s2 as batch's loads; i-s3's home is unknown.
       const old = (id: string, instanceId: string) => reservation(id, { groupId: 'batch', instanceId, createdAt: T0 - (WINDOW + 20) * MINUTE, expiresAt: T0 + 5 * MINUTE });
       const profiles = new Map(members.map((id) => [iid(id), { ...served(WINDOW + 30), instanceId: iid(id), recent: profileWith(id, idle()).recent }] as const));
