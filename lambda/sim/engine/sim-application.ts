@@ -210,7 +210,7 @@ export class SimApplication implements Tenant {
    * Voluntary disruption bookkeeping: counts a budget violation when the budget had no room. A disruption budget
    * protects a group's loads (a service's replicas), so it is the group of the load on the host that is charged —
    * the host's own group for a primary member, the load's home group for a standby member lending it capacity
-   * (README "Returning standby capacity"); an empty host charges its own group.
+   * (README "Raising capacity under concurrent notices, and giving standby capacity back"); an empty host charges its own group.
    */
   recordVoluntaryDisruption(id: InstanceId): void {
     const i = this.instances.instance(id);
