@@ -201,11 +201,7 @@ export const planStandbyReturn = (input: StandbyReturnInput): StandbyReturnPlan 
    * home's exhausted budget is not worked around by charging another group's: that let two members carrying web loads
    * go in one tick against web's budget of one (simulator, seed 16). Undefined (and a reason kept) when refused.
    */
-  const reserveHome = (
-    m: (typeof members)[number],
-    homeId: string | undefined,
-    profile: BehaviourProfile | undefined,
-  ): Action | undefined => {
+  const reserveHome = (m: (typeof members)[number], homeId: string | undefined, profile: BehaviourProfile | undefined): Action | undefined => {
     const homes = homesOf(homeId);
     const refused = budgetRefusal(homes);
     if (refused !== undefined) {
@@ -244,10 +240,7 @@ export const planStandbyReturn = (input: StandbyReturnInput): StandbyReturnPlan 
     return undefined;
   };
   /** The member's trailing idle minutes by its own data, or why it does not count as idle (then no disruption-free return). */
-  const idleness = (
-    profile: BehaviourProfile | undefined,
-    reserved: number | undefined,
-  ): { readonly idle: number } | { readonly busy: string } => {
+  const idleness = (profile: BehaviourProfile | undefined, reserved: number | undefined): { readonly idle: number } | { readonly busy: string } => {
     const newest = profile?.recent.at(-1)?.at;
     if (profile === undefined || newest === undefined) return { busy: 'no utilisation data yet' };
     if (now - newest > MAX_DATA_AGE_MS) return { busy: `newest datapoint is ${Math.round((now - newest) / 60_000)} min old` };
@@ -256,9 +249,7 @@ export const planStandbyReturn = (input: StandbyReturnInput): StandbyReturnPlan 
     if (reserved !== undefined && now - reserved < Math.max(window, QUIET_MINUTES_BEFORE_RETURN * 60_000))
       return { busy: 'a reservation holds capacity on it' };
     const idle = trailingIdleMinutes(profile);
-    return idle >= IDLE_MINUTES_TO_RETURN
-      ? { idle }
-      : { busy: idle === 0 ? 'in use' : `idle for ${idle} of ${IDLE_MINUTES_TO_RETURN} min` };
+    return idle >= IDLE_MINUTES_TO_RETURN ? { idle } : { busy: idle === 0 ? 'in use' : `idle for ${idle} of ${IDLE_MINUTES_TO_RETURN} min` };
   };
   for (const m of members) {
     const reserved = reservedAt.get(m.id);
@@ -270,7 +261,10 @@ export const planStandbyReturn = (input: StandbyReturnInput): StandbyReturnPlan 
       const refused = room === 0 ? undefined : budgetRefusal(homes);
       if (refused === undefined && room > 0) spendBudget(homes);
       if (refused !== undefined) {
-        kept.push({ instanceId: m.id, reason: `idle for ${state.idle} min, but an idle member may still carry an idle load and the budget has no room: ${refused}` });
+        kept.push({
+          instanceId: m.id,
+          reason: `idle for ${state.idle} min, but an idle member may still carry an idle load and the budget has no room: ${refused}`,
+        });
         continue;
       }
       give(

@@ -279,18 +279,28 @@ describe('planStandbyReturn', () => {
       ]);
       // The standby group's own budget does not decide; the budget of the group whose load it may carry does.
       const standbyHasNone = backedFleet({}, noBudget);
-      expect(planStandbyReturn({ standby: standbyHasNone.standby, fleet: standbyHasNone.f, profiles: new Map([[iid('i-s1'), idleServed]]), now: T0 }).actions).toHaveLength(1);
+      expect(
+        planStandbyReturn({ standby: standbyHasNone.standby, fleet: standbyHasNone.f, profiles: new Map([[iid('i-s1'), idleServed]]), now: T0 }).actions,
+      ).toHaveLength(1);
       const homeHasNone = backedFleet(noBudget);
       const plan = planStandbyReturn({ standby: homeHasNone.standby, fleet: homeHasNone.f, profiles: new Map([[iid('i-s1'), idleServed]]), now: T0 });
       expect(plan.actions).toEqual([]);
-      expect(plan.kept).toEqual([{ instanceId: 'i-s1', reason: expect.stringMatching(/^idle for 5 min, but an idle member may still carry an idle load .*web: group web: .*allows no disruption/) }]);
+      expect(plan.kept).toEqual([
+        {
+          instanceId: 'i-s1',
+          reason: expect.stringMatching(/^idle for 5 min, but an idle member may still carry an idle load .*web: group web: .*allows no disruption/),
+        },
+      ]);
     });
 
     it("idle members of a burst go within their home group's budget, one budget slot each; with no known home, every backed group's budget must have room", () => {
       const { members, standby, backedGroup } = burst();
       // Reservations older than the window name i-s1 and i-s2 as batch's loads; i-s3's home is unknown.
-      const old = (id: string, instanceId: string) => reservation(id, { groupId: 'batch', instanceId, createdAt: T0 - (WINDOW + 20) * MINUTE, expiresAt: T0 + 5 * MINUTE });
-      const profiles = new Map(members.map((id) => [iid(id), { ...served(WINDOW + 30), instanceId: iid(id), recent: profileWith(id, idle()).recent }] as const));
+      const old = (id: string, instanceId: string) =>
+        reservation(id, { groupId: 'batch', instanceId, createdAt: T0 - (WINDOW + 20) * MINUTE, expiresAt: T0 + 5 * MINUTE });
+      const profiles = new Map(
+        members.map((id) => [iid(id), { ...served(WINDOW + 30), instanceId: iid(id), recent: profileWith(id, idle()).recent }] as const),
+      );
       const plan = (web: number, batch: number) =>
         planStandbyReturn({
           standby,
