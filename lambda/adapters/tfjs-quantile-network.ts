@@ -106,6 +106,9 @@ export const trainEpoch = (model: tf.LayersModel, optimizer: tf.Optimizer, rows:
   }
 };
 
+/** softplus(x) = log(1 + e^x), computed without overflow for large x. */
+export const softplus = (x: number): number => (x > 30 ? x : Math.log1p(Math.exp(x)));
+
 const quantileOf = (sorted: readonly number[], q: number): number => {
   if (sorted.length === 0) return 0;
   const pos = Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1));
@@ -129,7 +132,7 @@ export const conformalShifts = (
     rows.forEach((row, i) => {
       if (row.dimension !== d) return;
       const y0 = raw[2 * i]!;
-      const q90 = y0 + Math.log1p(Math.exp(raw[2 * i + 1]!));
+      const q90 = y0 + softplus(raw[2 * i + 1]!);
       r50.push(row.target - y0);
       r90.push(row.target - q90);
     });
@@ -143,9 +146,6 @@ export const conformalShifts = (
   }
   return out;
 };
-
-/** softplus(x) = log(1 + e^x), computed without overflow for large x. */
-export const softplus = (x: number): number => (x > 30 ? x : Math.log1p(Math.exp(x)));
 
 /**
  * Row-major normalised feature matrix ((x − mean) / std per feature, the model's normalisation): what the network

@@ -74,17 +74,6 @@ export interface TrainResult {
   readonly loaded: LoadedModel;
 }
 
-/**
- * Conformal shifts per dimension on the validation rows: q50 is re-centred on the median residual,
- * q90 is raised (or lowered) so that a share `coverage` of rows lies at or below it, with the
- * split-conformal finite-sample correction ⌈(n + 1)·coverage⌉ / n. Tried and not kept: a locally
- * adaptive margin scaled by the model's own q90 − q50 spread (worse mean slack on validation), and a
- * shift taken from bootstrap resamples of validation SERIES (75th percentile of 200) to allow for
- * series-to-series variation — it widened CPU and memory p90s without curing the one dimension whose
- * unseen series are spikier than any validation series (network, see metadata.notes).
- */
-const calibrate = conformalShifts;
-
 const describeScores = (s: { underProvisionRate: number | null; meanSlack: number | null; pinball90: number | null; cases: number }): string =>
   `under-provision ${s.underProvisionRate === null ? '—' : `${(s.underProvisionRate * 100).toFixed(1)} %`}, mean slack ${s.meanSlack === null ? '—' : `${(s.meanSlack * 100).toFixed(1)} %`}, pinball90 ${s.pinball90?.toPrecision(3) ?? '—'}, ${s.cases} cases`;
 
@@ -241,7 +230,12 @@ export const trainModel = async (opts: TrainOptions): Promise<TrainResult> => {
   model.setWeights(best.weights);
   opts.log(`stopped after ${epochsRun} epochs; best validation loss ${best.loss.toFixed(4)} at epoch ${best.epoch}`);
 
-  const calibration = calibrate(validationRows, predictRaw(model, validationX, validationRows.length, nFeatures), opts.coverage);
+  // Split-conformal shifts on the validation rows (conformalShifts). Tried and not kept: a locally adaptive margin
+  // scaled by the model's own q90 − q50 spread (worse mean slack on validation), and a shift taken from bootstrap
+  // resamples of validation SERIES (75th percentile of 200) to allow for series-to-series variation — it widened CPU
+  // and memory p90s without curing the one dimension whose unseen series are spikier than any validation series
+  // (network, see metadata.notes).
+  const calibration = conformalShifts(validationRows, predictRaw(model, validationX, validationRows.length, nFeatures), opts.coverage);
   const artifact = await serialiseModel(model, `spotwise train (tfjs ${tf.version.tfjs}, ${backend})`);
   const trainingSeries = series.filter((s) => split.get(s.id) !== 'test').map((s) => s.id);
   const dimensionRecord = <T>(f: (d: Dimension) => T): Record<Dimension, T> => Object.fromEntries(DIMENSIONS.map((d) => [d, f(d)])) as Record<Dimension, T>;

@@ -32,6 +32,21 @@ const profilerWorld = async (
   return { ...w, deps };
 };
 
+/** OTHER's profile (an m5.xlarge of GROUP) from before a restart 40 minutes ago, long enough for its window to close on this tick. */
+const restartedOther = () => {
+  const restartedAt = NOW - 40 * 60_000;
+  const base = newProfile({
+    instanceId: OTHER,
+    groupId: GROUP,
+    instanceType: 'm5.xlarge',
+    vcpus: 4,
+    jobType: 'web',
+    launchedAt: NOW - 86_400_000,
+    now: restartedAt - 60_000,
+  });
+  return { restartedAt, base };
+};
+
 describe('profiler handler', () => {
   it('one batched read and one batched prediction for the whole group; profiles, forecasts and allocations stored', async () => {
     const predictor = new ScriptedPredictor((i) => knownForecast(i.profile.instanceId, { vcpu: 1, memoryGiB: 3, networkMbps: 60, diskIops: 150 }, i.now));
@@ -183,16 +198,7 @@ describe('profiler handler', () => {
 
   it('closes a restart window that has run its course and reports the error of the forecast held before the interruption', async () => {
     const w = await profilerWorld();
-    const restartedAt = NOW - 40 * 60_000;
-    const base = newProfile({
-      instanceId: OTHER,
-      groupId: GROUP,
-      instanceType: 'm5.xlarge',
-      vcpus: 4,
-      jobType: 'web',
-      launchedAt: NOW - 86_400_000,
-      now: restartedAt - 60_000,
-    });
+    const { restartedAt, base } = restartedOther();
     // Before the interruption spotwise held p90 2 vCPU (recorded when the window opened). The stored forecast
     // (3 vCPU) was made during the window, after the restart: it is not the one to judge. The instance then
     // used 40 % of 4 = 1.6 vCPU, so the error is |1.6 - 2| / 1.6, divided by the observed peak.
@@ -212,16 +218,7 @@ describe('profiler handler', () => {
 
   it("a window whose CPU filled its host records the cycle as saturated (a lower bound), from the instance type's capacity", async () => {
     const w = await profilerWorld();
-    const restartedAt = NOW - 40 * 60_000;
-    const base = newProfile({
-      instanceId: OTHER,
-      groupId: GROUP,
-      instanceType: 'm5.xlarge',
-      vcpus: 4,
-      jobType: 'web',
-      launchedAt: NOW - 86_400_000,
-      now: restartedAt - 60_000,
-    });
+    const { restartedAt, base } = restartedOther();
     w.ports.stateStore.seedProfiles([openRestartWindow(base, { interruptedAt: restartedAt - 120_000, restartedAt })]);
     w.ports.metrics.clearSamples(OTHER);
     w.ports.metrics.addSamples(OTHER, samples(NOW - 90 * 60_000, 90, { cpuPercent: 100, cpuMaxPercent: 100, memoryGiB: 3, networkMbps: 50, diskIops: 100 }));
@@ -248,16 +245,7 @@ describe('profiler handler', () => {
 
   it('a window opened with no forecast known reports the observed peak and no prediction error', async () => {
     const w = await profilerWorld();
-    const restartedAt = NOW - 40 * 60_000;
-    const base = newProfile({
-      instanceId: OTHER,
-      groupId: GROUP,
-      instanceType: 'm5.xlarge',
-      vcpus: 4,
-      jobType: 'web',
-      launchedAt: NOW - 86_400_000,
-      now: restartedAt - 60_000,
-    });
+    const { restartedAt, base } = restartedOther();
     w.ports.stateStore.seedProfiles([openRestartWindow(base, { interruptedAt: restartedAt - 120_000, restartedAt })]);
     await makeHandler(w.deps)(tick());
     expect(w.telemetry.total(MetricName.observedPostRestartVcpu, { GroupName: GROUP })).toBeCloseTo(1.6, 5);

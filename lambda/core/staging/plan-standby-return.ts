@@ -104,18 +104,18 @@ const startedServing = (profile: BehaviourProfile | undefined): number | undefin
  *   since then names it, and every backed group has its full desired capacity in service again — the load it took has a home to go back to, and the surge it was raised for is
  *   over. Busy or not: the drain moves its load (DESIGN §4; issue: "return standby capacity when the primary
  *   group's replacement is in service and the post-restart window has passed"). A voluntary disruption of its
- *   load: only with room in the standby group's disruption budget and a fitting `return` reservation for the
- *   load's restart in the home group's pool (the one its load came from first); otherwise kept (fail closed).
+ *   load: only with room in its home group's disruption budget (see reserveHome) and a fitting `return` reservation
+ *   for the load's restart in that group's pool; otherwise kept (fail closed).
  *   The reservation holds the member's forecast, or, when it has no steady state of its own (its whole life here
  *   is one post-restart window), its own observed peak over the window.
  * - **it is idle**: its own CloudWatch data shows it idle for IDLE_MINUTES_TO_RETURN minutes up to a datapoint
  *   no older than MAX_DATA_AGE_MS, and no reservation made within the window names it (capacity raised for a load
- *   that went elsewhere, or whose load has gone home). Checked first: an idle member goes without a disruption.
+ *   that went elsewhere, or whose load has gone home). Checked first, and without a reservation.
  *   A member without such data is kept by this rule (fail closed: a busy instance is never taken as idle). Idle is
  *   not empty: a service's replica can sit idle (most VMs of a real fleet do for hours), and spotwise cannot see
  *   which load an instance runs, so an idle return spends disruption budget too — the home group's (the group of the
- *   reservation that last named it), or every backed group's when none did (fail closed) — though no reservation:
- *   an idle load's restart needs next to nothing. Spending nothing let the simulator's real traces return three
+ *   reservation that last named it), or every backed group's when none did (fail closed); an idle load's restart
+ *   needs next to nothing, so no reservation. Spending nothing let the simulator's real traces return three
  *   members carrying idle web replicas in one tick, against web's budget of one.
  *
  * Nothing is returned while an interruption is being absorbed (load may be moving onto a member that minutes-old
@@ -256,16 +256,18 @@ export const planStandbyReturn = (input: StandbyReturnInput): StandbyReturnPlan 
     const profile = profiles.get(m.id);
     const state = idleness(profile, reserved);
     if ('idle' in state && profile !== undefined) {
-      // Budget for returning an idle member (it may carry an idle load), though no reservation.
-      const homes = homesOf(homeOf.get(m.id));
-      const refused = room === 0 ? undefined : budgetRefusal(homes);
-      if (refused === undefined && room > 0) spendBudget(homes);
-      if (refused !== undefined) {
-        kept.push({
-          instanceId: m.id,
-          reason: `idle for ${state.idle} min, but an idle member may still carry an idle load and the budget has no room: ${refused}`,
-        });
-        continue;
+      // Budget for returning an idle member (it may carry an idle load); at the minimum size give() keeps it anyway.
+      if (room > 0) {
+        const homes = homesOf(homeOf.get(m.id));
+        const refused = budgetRefusal(homes);
+        if (refused !== undefined) {
+          kept.push({
+            instanceId: m.id,
+            reason: `idle for ${state.idle} min, but an idle member may still carry an idle load and the budget has no room: ${refused}`,
+          });
+          continue;
+        }
+        spendBudget(homes);
       }
       give(
         m,
