@@ -20,8 +20,8 @@ import { acknowledgeNag } from './nag';
 
 /** Where the CloudWatch agent reads its configuration on Amazon Linux 2023. */
 export const AGENT_CONFIG_PATH = '/opt/aws/amazon-cloudwatch-agent/etc/amazon-cloudwatch-agent.json';
-/** The demo workload's command line: the procstat pattern the agent watches for per-process memory. */
-export const DEMO_WORKLOAD_PATTERN = 'stress-ng';
+/** The demo workload's package and command. */
+export const DEMO_WORKLOAD_PACKAGE = 'stress-ng';
 
 export interface DemoWarmPool {
   readonly min_size: number;
@@ -190,21 +190,6 @@ const agentMetricsNamespace = (agentConfig: Readonly<Record<string, unknown>> | 
 };
 
 /**
- * The agent configuration with the procstat placeholder pattern (REPLACE_...) pointed at the demo workload,
- * so per-process RSS is collected for it.
- */
-export const demoAgentConfig = (agentConfig: Readonly<Record<string, unknown>>): Record<string, unknown> => {
-  const copy = structuredClone(agentConfig) as Record<string, unknown>;
-  const procstat = ((copy.metrics as Record<string, unknown> | undefined)?.metrics_collected as Record<string, unknown> | undefined)?.procstat;
-  if (Array.isArray(procstat)) {
-    for (const entry of procstat as Record<string, unknown>[]) {
-      if (typeof entry.pattern === 'string' && entry.pattern.startsWith('REPLACE_')) entry.pattern = DEMO_WORKLOAD_PATTERN;
-    }
-  }
-  return copy;
-};
-
-/**
  * User data (Amazon Linux 2023): install and start the CloudWatch agent with spotwise's configuration, then a
  * steady workload. Runs at first boot only (cloud-init); the agent and the workload are enabled systemd
  * services, so a warm-pool instance that is stopped and started again resumes both without re-running it.
@@ -216,7 +201,7 @@ export const demoUserData = (agentConfig: Readonly<Record<string, unknown>> | un
     userData.addCommands(
       'dnf install -y amazon-cloudwatch-agent',
       `cat > ${AGENT_CONFIG_PATH} <<'SPOTWISE_AGENT_CONFIG'`,
-      JSON.stringify(demoAgentConfig(agentConfig), null, 2),
+      JSON.stringify(agentConfig, null, 2),
       'SPOTWISE_AGENT_CONFIG',
       `/opt/aws/amazon-cloudwatch-agent/bin/amazon-cloudwatch-agent-ctl -a fetch-config -m ec2 -s -c file:${AGENT_CONFIG_PATH}`,
     );
@@ -224,12 +209,12 @@ export const demoUserData = (agentConfig: Readonly<Record<string, unknown>> | un
   userData.addCommands(
     // The workload is only there to give the profiles something to learn; a missing package must not fail the
     // boot. 15 % of one core stays under a t4g's baseline, so the burstable types earn no surplus credit charges.
-    `if dnf install -y ${DEMO_WORKLOAD_PATTERN}; then`,
+    `if dnf install -y ${DEMO_WORKLOAD_PACKAGE}; then`,
     "cat > /etc/systemd/system/spotwise-demo-load.service <<'SPOTWISE_UNIT'",
     '[Unit]',
     'Description=spotwise demo workload (steady CPU and memory)',
     '[Service]',
-    `ExecStart=/usr/bin/${DEMO_WORKLOAD_PATTERN} --cpu 1 --cpu-load 15 --vm 1 --vm-bytes 25% --vm-keep`,
+    `ExecStart=/usr/bin/${DEMO_WORKLOAD_PACKAGE} --cpu 1 --cpu-load 15 --vm 1 --vm-bytes 25% --vm-keep`,
     'Restart=always',
     '[Install]',
     'WantedBy=multi-user.target',
@@ -237,7 +222,7 @@ export const demoUserData = (agentConfig: Readonly<Record<string, unknown>> | un
     'systemctl daemon-reload',
     'systemctl enable --now spotwise-demo-load.service',
     'else',
-    `echo "spotwise demo: ${DEMO_WORKLOAD_PATTERN} is not available; instances run without the demo workload" >&2`,
+    `echo "spotwise demo: ${DEMO_WORKLOAD_PACKAGE} is not available; instances run without the demo workload" >&2`,
     'fi',
   );
   return userData;

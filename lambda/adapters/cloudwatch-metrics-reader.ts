@@ -12,8 +12,6 @@ export const CWAGENT_NAMESPACE = 'CWAgent';
 export const CwAgentMetric = {
   memoryUsedPercent: 'mem_used_percent',
   tcpEstablished: 'netstat_tcp_established',
-  /** procstat's memory_rss, rolled up to the InstanceId + pattern dimensions by the agent configuration. */
-  processRss: 'procstat_memory_rss',
 } as const;
 
 /** GetMetricData accepts at most 500 metric queries per call (CloudWatch API reference, GetMetricData). */
@@ -22,10 +20,9 @@ export const PERIOD_SECONDS = 60;
 
 const MINUTE_MS = 60_000;
 const BITS_PER_BYTE = 8;
-const BYTES_PER_GIB = 1024 ** 3;
 
 /** What one query measures; each target gets one query per (metric, stat) it has. */
-export type MetricQueryKind = 'cpuAvg' | 'cpuMax' | 'netIn' | 'netOut' | 'diskReadOps' | 'diskWriteOps' | 'memoryPercent' | 'connections' | 'processRss';
+export type MetricQueryKind = 'cpuAvg' | 'cpuMax' | 'netIn' | 'netOut' | 'diskReadOps' | 'diskWriteOps' | 'memoryPercent' | 'connections';
 
 export interface MetricQuerySpec {
   readonly kind: MetricQueryKind;
@@ -36,8 +33,8 @@ export interface MetricQuerySpec {
 }
 
 /**
- * The queries for one instance. EC2's own metrics always; the agent's only where the agent runs, and
- * procstat only where a pattern is configured, so no query is paid for that can only return nothing.
+ * The queries for one instance. EC2's own metrics always; the agent's only where the agent runs, so no query is
+ * paid for that can only return nothing.
  * - CPUUtilization: Average and Maximum (peak within the minute; with basic monitoring both are 5-minute values).
  * - NetworkIn/NetworkOut and EBS/Disk ops are counts per period, hence Sum (converted to rates below).
  * - EBSReadOps/EBSWriteOps are reported for Nitro instances; instance-store disks report DiskReadOps/DiskWriteOps.
@@ -65,16 +62,6 @@ export const queriesForTarget = (target: MetricTarget): MetricQuerySpec[] => {
       { kind: 'memoryPercent', namespace: CWAGENT_NAMESPACE, metricName: CwAgentMetric.memoryUsedPercent, stat: 'Average', dimensions: byInstance },
       { kind: 'connections', namespace: CWAGENT_NAMESPACE, metricName: CwAgentMetric.tcpEstablished, stat: 'Average', dimensions: byInstance },
     );
-    if (target.procstatPattern !== undefined && target.procstatPattern !== '') {
-      // Sum over the minute of the rolled-up metric = RSS of all matching processes (one collection per minute).
-      queries.push({
-        kind: 'processRss',
-        namespace: CWAGENT_NAMESPACE,
-        metricName: CwAgentMetric.processRss,
-        stat: 'Sum',
-        dimensions: [...byInstance, { Name: 'pattern', Value: target.procstatPattern }],
-      });
-    }
   }
   return queries;
 };
@@ -84,8 +71,7 @@ type RawMinute = Partial<Record<MetricQueryKind, number>>;
 /**
  * Turns one minute of raw values into a MetricSample. A dimension made of two metrics (network in + out,
  * read + write ops) is reported only when both are present: half of it would look like a real, low value.
- * Memory comes from mem_used_percent (whole instance, what a replacement must hold); the procstat RSS of the
- * job is the fallback where only procstat is configured.
+ * Memory comes from mem_used_percent (whole instance: the memory its processes hold, what a replacement must hold).
  */
 export const toMetricSample = (at: number, raw: RawMinute, target: MetricTarget, periodSeconds = PERIOD_SECONDS): MetricSample | undefined => {
   const sample: { -readonly [K in keyof MetricSample]: MetricSample[K] } = { at };
@@ -98,7 +84,6 @@ export const toMetricSample = (at: number, raw: RawMinute, target: MetricTarget,
     sample.diskIops = (raw.diskReadOps + raw.diskWriteOps) / periodSeconds;
   }
   if (raw.memoryPercent !== undefined) sample.memoryGiB = (raw.memoryPercent / 100) * target.memoryGiB;
-  else if (raw.processRss !== undefined) sample.memoryGiB = raw.processRss / BYTES_PER_GIB;
   if (raw.connections !== undefined) sample.connections = raw.connections;
   return Object.keys(sample).length > 1 ? sample : undefined;
 };

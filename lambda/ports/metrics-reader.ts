@@ -10,8 +10,6 @@ export interface MetricTarget {
   readonly agent: boolean;
   /** Instance-store disks report DiskReadOps/DiskWriteOps instead of EBS ops. */
   readonly instanceStore?: boolean;
-  /** procstat pattern configured for memory_rss, if any. */
-  readonly procstatPattern?: string;
 }
 
 export interface MetricWindow {

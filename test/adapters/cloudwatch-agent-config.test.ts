@@ -2,17 +2,17 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { CWAGENT_NAMESPACE, CwAgentMetric, queriesForTarget } from '../../lambda/adapters/cloudwatch-metrics-reader';
 import { instanceId } from '../../lambda/core/domain';
+import { AGENT_METRICS_PER_INSTANCE } from '../../lambda/sim/strategies/spotwise-strategy';
 
 interface AgentConfig {
   agent: { metrics_collection_interval: number; omit_hostname: boolean };
   metrics: {
     namespace: string;
     append_dimensions: Record<string, string>;
-    aggregation_dimensions: string[][];
+    aggregation_dimensions?: string[][];
     metrics_collected: Record<
       string,
-      | { measurement: string[]; metrics_collection_interval: number; pattern?: string }
-      | { measurement: string[]; metrics_collection_interval: number; pattern?: string }[]
+      { measurement: string[]; metrics_collection_interval: number } | { measurement: string[]; metrics_collection_interval: number }[]
     >;
   };
 }
@@ -28,7 +28,7 @@ describe('the shipped CloudWatch agent configuration', () => {
       (Array.isArray(section) ? section : [section]).flatMap((s) => s.measurement.map((m) => publishedName(plugin, m))),
     );
     expect(published.sort()).toEqual(Object.values(CwAgentMetric).sort());
-    const queried = queriesForTarget({ instanceId: instanceId('i-1'), instanceType: 'm5.large', vcpus: 2, memoryGiB: 8, agent: true, procstatPattern: 'x' })
+    const queried = queriesForTarget({ instanceId: instanceId('i-1'), instanceType: 'm5.large', vcpus: 2, memoryGiB: 8, agent: true })
       .filter((q) => q.namespace === CWAGENT_NAMESPACE)
       .map((q) => q.metricName);
     expect(queried.sort()).toEqual(published.sort());
@@ -41,16 +41,13 @@ describe('the shipped CloudWatch agent configuration', () => {
     for (const section of Object.values(config.metrics.metrics_collected).flat()) expect(section.metrics_collection_interval).toBe(60);
   });
 
-  it('rolls procstat up to InstanceId + pattern, the dimensions the reader queries it with', () => {
-    expect(config.metrics.aggregation_dimensions).toEqual([['InstanceId', 'pattern']]);
-    const rss = queriesForTarget({
-      instanceId: instanceId('i-1'),
-      instanceType: 'm5.large',
-      vcpus: 2,
-      memoryGiB: 8,
-      agent: true,
-      procstatPattern: 'java',
-    }).find((q) => q.metricName === CwAgentMetric.processRss);
-    expect(rss?.dimensions.map((d) => d.Name)).toEqual(['InstanceId', 'pattern']);
+  it('publishes nothing spotwise does not read (every custom metric is billed per instance), and the simulator bills that many', () => {
+    // No procstat: nothing reads a per-process metric, and each would cost $0.30 per instance-month.
+    expect(Object.keys(config.metrics.metrics_collected).sort()).toEqual(['mem', 'netstat']);
+    expect(config.metrics.aggregation_dimensions).toBeUndefined();
+    const published = Object.values(config.metrics.metrics_collected).flatMap((section) =>
+      (Array.isArray(section) ? section : [section]).flatMap((s) => s.measurement),
+    );
+    expect(published).toHaveLength(AGENT_METRICS_PER_INSTANCE);
   });
 });

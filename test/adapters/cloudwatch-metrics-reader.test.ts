@@ -39,7 +39,7 @@ describe('CloudWatchMetricsReader commands', () => {
   it('sends one GetMetricData with one query per (instance, metric, stat) over the minute-aligned window', async () => {
     cw.on(GetMetricDataCommand).resolves({ MetricDataResults: [] });
     const reader = new CloudWatchMetricsReader(new CloudWatchClient({}));
-    const result = await reader.read([target('i-1', { agent: true, procstatPattern: 'java -jar app' })], {
+    const result = await reader.read([target('i-1', { agent: true })], {
       start: T0 + 12_345,
       end: T0 + 10 * MINUTE + 59_999,
     });
@@ -60,20 +60,17 @@ describe('CloudWatchMetricsReader commands', () => {
         stat('q5', 'AWS/EC2', 'EBSWriteOps', 'Sum'),
         stat('q6', 'CWAgent', 'mem_used_percent', 'Average'),
         stat('q7', 'CWAgent', 'netstat_tcp_established', 'Average'),
-        stat('q8', 'CWAgent', 'procstat_memory_rss', 'Sum', [...byInstance('i-1'), { Name: 'pattern', Value: 'java -jar app' }]),
       ],
       // Start rounded down, end rounded down: the minute in progress is not read.
       StartTime: new Date(T0),
       EndTime: new Date(T0 + 10 * MINUTE),
       ScanBy: 'TimestampAscending',
     });
-    expect(result).toEqual({ samples: new Map(), calls: 1, queries: 9 });
+    expect(result).toEqual({ samples: new Map(), calls: 1, queries: 8 });
   });
 
   it('reads DiskReadOps/DiskWriteOps for instance-store targets and no agent metrics without the agent', () => {
-    const names = queriesForTarget(target('i-2', { instanceStore: true, procstatPattern: 'ignored without agent' })).map(
-      (q) => `${q.namespace}/${q.metricName}/${q.stat}`,
-    );
+    const names = queriesForTarget(target('i-2', { instanceStore: true })).map((q) => `${q.namespace}/${q.metricName}/${q.stat}`);
     expect(names).toEqual([
       'AWS/EC2/CPUUtilization/Average',
       'AWS/EC2/CPUUtilization/Maximum',
@@ -169,8 +166,6 @@ describe('toMetricSample', () => {
     ['network with one direction missing stays missing', { netIn: 3_750_000 }, undefined],
     ['disk ops per minute → IOPS (read + write)', { diskReadOps: 1200, diskWriteOps: 600 }, { diskIops: 30 }],
     ['memory percent → GiB of the type', { memoryPercent: 25 }, { memoryGiB: 4 }],
-    ['procstat RSS bytes → GiB when mem_used_percent is missing', { processRss: 3 * 2 ** 30 }, { memoryGiB: 3 }],
-    ['mem_used_percent wins over procstat RSS', { memoryPercent: 50, processRss: 2 ** 30 }, { memoryGiB: 8 }],
     ['connections', { connections: 42 }, { connections: 42 }],
     ['nothing', {}, undefined],
   ])('%s', (_label, raw, expected) => {
@@ -179,19 +174,19 @@ describe('toMetricSample', () => {
   });
 
   it('never invents a field: each output field comes from its inputs, and non-negative inputs stay non-negative', () => {
-    const kinds: MetricQueryKind[] = ['cpuAvg', 'cpuMax', 'netIn', 'netOut', 'diskReadOps', 'diskWriteOps', 'memoryPercent', 'connections', 'processRss'];
+    const kinds: MetricQueryKind[] = ['cpuAvg', 'cpuMax', 'netIn', 'netOut', 'diskReadOps', 'diskWriteOps', 'memoryPercent', 'connections'];
     fc.assert(
       fc.property(fc.dictionary(fc.constantFrom(...kinds), fc.double({ min: 0, max: 1e12, noNaN: true })), (raw) => {
         const sample = toMetricSample(T0, raw, t);
         const has = (k: MetricQueryKind) => raw[k] !== undefined;
         if (sample === undefined) {
           // Only a lone half of a two-metric dimension (or nothing) gives no sample.
-          expect(has('cpuAvg') || has('cpuMax') || has('memoryPercent') || has('processRss') || has('connections')).toBe(false);
+          expect(has('cpuAvg') || has('cpuMax') || has('memoryPercent') || has('connections')).toBe(false);
           return;
         }
         expect('networkMbps' in sample).toBe(has('netIn') && has('netOut'));
         expect('diskIops' in sample).toBe(has('diskReadOps') && has('diskWriteOps'));
-        expect('memoryGiB' in sample).toBe(has('memoryPercent') || has('processRss'));
+        expect('memoryGiB' in sample).toBe(has('memoryPercent'));
         expect('cpuPercent' in sample).toBe(has('cpuAvg'));
         for (const field of SAMPLE_FIELDS) {
           const v = sample[field];

@@ -40,17 +40,9 @@ describeWithMoto('CloudWatchMetricsReader against moto (real HTTP)', (moto) => {
       vcpus: 2,
       memoryGiB: 8,
       agent: true,
-      procstatPattern: 'java',
     };
     const bare: MetricTarget = { instanceId: instanceId('i-0bare'), instanceType: 'c5d.large', vcpus: 2, memoryGiB: 4, agent: false, instanceStore: true };
-    const procOnly: MetricTarget = {
-      instanceId: instanceId('i-0proc'),
-      instanceType: 'r5.large',
-      vcpus: 2,
-      memoryGiB: 16,
-      agent: true,
-      procstatPattern: 'java',
-    };
+    const memoryOnly: MetricTarget = { instanceId: instanceId('i-0mem'), instanceType: 'r5.large', vcpus: 2, memoryGiB: 16, agent: true };
 
     const ec2: MetricDatum[] = [];
     for (let m = 0; m < 5; m += 1) {
@@ -72,16 +64,15 @@ describeWithMoto('CloudWatchMetricsReader against moto (real HTTP)', (moto) => {
     await put(CWAGENT_NAMESPACE, [
       ...[0, 1, 2, 3, 4].map((m) => datum(CwAgentMetric.memoryUsedPercent, withAgent.instanceId, m, 50)),
       ...[0, 1, 2, 3, 4].map((m) => datum(CwAgentMetric.tcpEstablished, withAgent.instanceId, m, 120)),
-      // Only procstat here: memory comes from the RSS of the configured pattern, not of another one.
-      datum(CwAgentMetric.processRss, procOnly.instanceId, 0, 3 * 2 ** 30, [{ Name: 'pattern', Value: 'java' }]),
-      datum(CwAgentMetric.processRss, procOnly.instanceId, 0, 2 ** 30, [{ Name: 'pattern', Value: 'other' }]),
+      // Only the agent's memory here (EC2's metrics not yet in): a sample of memory alone, in GiB of the type.
+      datum(CwAgentMetric.memoryUsedPercent, memoryOnly.instanceId, 0, 25),
     ]);
 
     const reader = new CloudWatchMetricsReader(client);
-    const result = await reader.read([withAgent, bare, procOnly], { start, end: start + 5 * MINUTE });
+    const result = await reader.read([withAgent, bare, memoryOnly], { start, end: start + 5 * MINUTE });
     expect(result.calls).toBe(1);
-    expect(result.queries).toBe(queriesForTarget(withAgent).length + queriesForTarget(bare).length + queriesForTarget(procOnly).length);
-    expect(result.samples.get(procOnly.instanceId)).toEqual([{ at: start, memoryGiB: 3 }]);
+    expect(result.queries).toBe(queriesForTarget(withAgent).length + queriesForTarget(bare).length + queriesForTarget(memoryOnly).length);
+    expect(result.samples.get(memoryOnly.instanceId)).toEqual([{ at: start, memoryGiB: 4 }]);
 
     const agentSamples = result.samples.get(withAgent.instanceId) ?? [];
     expect(agentSamples.map((s) => s.at)).toEqual([0, 1, 2, 3, 4].map((m) => start + m * MINUTE));

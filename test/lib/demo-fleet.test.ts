@@ -4,7 +4,7 @@ import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ContextKey } from '../../lib/config/context-keys';
 import { DEMO_INSTANCE_TYPES } from '../../lib/config/demo-config';
-import { DemoFleet, demoAgentConfig } from '../../lib/demo-fleet';
+import { DemoFleet } from '../../lib/demo-fleet';
 import { PROJECT_ROOT } from '../../lib/project-root';
 import { bareStack, synthSpotwise } from './helpers';
 
@@ -75,17 +75,16 @@ describe('the demo fleet (-c demo=true)', () => {
     });
   });
 
-  it("installs and configures the CloudWatch agent with the adapters' configuration, watching the demo workload", () => {
+  it("installs and configures the CloudWatch agent with the adapters' configuration as it is, and starts the demo workload", () => {
     const [lt] = Object.values(template.findResources('AWS::EC2::LaunchTemplate'));
     const userData = lt?.Properties.LaunchTemplateData.UserData['Fn::Base64'] as string;
     const agentConfig = JSON.parse(readFileSync(join(PROJECT_ROOT, 'lambda/adapters/cloudwatch-agent-config.json'), 'utf8')) as Record<string, unknown>;
     expect(userData).toContain('dnf install -y amazon-cloudwatch-agent');
-    expect(userData).toContain(`<<'SPOTWISE_AGENT_CONFIG'\n${JSON.stringify(demoAgentConfig(agentConfig), null, 2)}\nSPOTWISE_AGENT_CONFIG\n`);
+    expect(userData).toContain(`<<'SPOTWISE_AGENT_CONFIG'\n${JSON.stringify(agentConfig, null, 2)}\nSPOTWISE_AGENT_CONFIG\n`);
     expect(userData).toContain(
       'amazon-cloudwatch-agent-ctl -a fetch-config -m ec2 -s -c file:/opt/aws/amazon-cloudwatch-agent/etc/amazon-cloudwatch-agent.json',
     );
-    expect(userData).toContain('"pattern": "stress-ng"');
-    expect(userData).not.toContain('REPLACE_');
+    expect(userData).not.toContain('procstat');
     expect(userData).toContain('systemctl enable --now spotwise-demo-load.service');
   });
 
@@ -163,33 +162,5 @@ describe('DemoFleet props', () => {
     const json = JSON.stringify(stack.resolve(template.launchTemplateData));
     expect(json).not.toContain('amazon-cloudwatch-agent');
     expect(json).toContain('stress-ng');
-  });
-});
-
-describe('demoAgentConfig', () => {
-  it('points placeholder procstat patterns at the demo workload and leaves the rest untouched', () => {
-    const input = {
-      metrics: {
-        namespace: 'CWAgent',
-        metrics_collected: {
-          procstat: [
-            { pattern: 'REPLACE_ME', measurement: ['memory_rss'] },
-            { pattern: 'java', measurement: ['cpu_usage'] },
-          ],
-        },
-      },
-    };
-    expect(demoAgentConfig(input)).toEqual({
-      metrics: {
-        namespace: 'CWAgent',
-        metrics_collected: {
-          procstat: [
-            { pattern: 'stress-ng', measurement: ['memory_rss'] },
-            { pattern: 'java', measurement: ['cpu_usage'] },
-          ],
-        },
-      },
-    });
-    expect(input.metrics.metrics_collected.procstat[0]?.pattern).toBe('REPLACE_ME');
   });
 });

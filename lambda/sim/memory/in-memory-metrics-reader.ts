@@ -11,9 +11,9 @@ export const MAX_QUERIES_PER_CALL = 500;
 /**
  * Metric queries the CloudWatch reader makes for one target: AWS/EC2 CPUUtilization (Average, Maximum),
  * NetworkIn, NetworkOut, and two disk-ops metrics; with the agent, mem_used_percent and
- * netstat_tcp_established; procstat memory_rss where a pattern is configured.
+ * netstat_tcp_established.
  */
-export const queriesForTarget = (t: MetricTarget): number => 6 + (t.agent ? 2 : 0) + (t.procstatPattern !== undefined ? 1 : 0);
+export const queriesForTarget = (t: MetricTarget): number => 6 + (t.agent ? 2 : 0);
 
 export interface InMemoryMetricsReaderOptions {
   readonly journal?: CallJournal;

@@ -71,8 +71,8 @@ export const FUNCTION_MEMORY_MB: Readonly<Record<'profiler' | 'notice' | 'coordi
   retrainer: 1024,
 };
 
-/** Custom metrics the CloudWatch agent publishes per instance (lambda/adapters/cloudwatch-agent-config.json: mem, netstat, procstat). */
-export const AGENT_METRICS_PER_INSTANCE = 3;
+/** Custom metrics the CloudWatch agent publishes per instance (lambda/adapters/cloudwatch-agent-config.json: mem, netstat). */
+export const AGENT_METRICS_PER_INSTANCE = 2;
 
 /**
  * DynamoDB request units a state-store call costs: one per item read or written (items are small). The
