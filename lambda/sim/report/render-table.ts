@@ -71,7 +71,7 @@ export const renderFrontierComparison = (name: string, c: FrontierComparison, fr
   const baselines = Object.keys(frontier);
   const atCost = baselines.map((b) => {
     const u = c.unservedAtCost[b];
-    return u === undefined ? `${b} outside the frontier (its costs ${range(frontier[b] ?? [], 'cost')})` : `${b} ${u.toFixed(1)}`;
+    return u === undefined ? `${b} dearer at every knob (its costs ${range(frontier[b] ?? [], 'cost')})` : `${b} ${u.toFixed(1)}`;
   });
   const atUnserved = baselines.map((b) => {
     const x = c.costAtUnserved[b];
@@ -79,8 +79,8 @@ export const renderFrontierComparison = (name: string, c: FrontierComparison, fr
   });
   return [
     `${name} (${money(c.cost)}, ${c.unservedVcpuMinutes.toFixed(1)} unserved vCPU·min):`,
-    `  at ${name}'s cost, ${c.bestAtCost ? `the best baseline leaves ${c.bestAtCost.unservedVcpuMinutes.toFixed(1)} vCPU·min unserved (${c.bestAtCost.name})` : "no baseline's frontier reaches"} — ${atCost.join(', ')}`,
-    `  at ${name}'s unserved, ${c.cheapestAtUnserved ? `the cheapest baseline costs ${money(c.cheapestAtUnserved.cost)} (${c.cheapestAtUnserved.name})` : "no baseline's frontier reaches"} — ${atUnserved.join(', ')}`,
+    `  for at most ${name}'s cost, ${c.bestAtCost ? `the best baseline leaves ${c.bestAtCost.unservedVcpuMinutes.toFixed(1)} vCPU·min unserved (${c.bestAtCost.name})` : 'every baseline costs more'} — ${atCost.join(', ')}`,
+    `  for at most ${name}'s unserved, ${c.cheapestAtUnserved ? `the cheapest baseline costs ${money(c.cheapestAtUnserved.cost)} (${c.cheapestAtUnserved.name})` : "no baseline's frontier reaches"} — ${atUnserved.join(', ')}`,
   ];
 };
 

@@ -39,41 +39,50 @@ const byKnob = (frontier: readonly FrontierPoint[]): FrontierPoint[] => [...fron
 const least = (values: readonly number[]): number | undefined => (values.length === 0 ? undefined : Math.min(...values));
 
 /**
- * The unserved vCPU·min the baseline reaches at `cost`, interpolated linearly between neighbouring knob
- * values. Where turning the knob makes the curve pass `cost` more than once (noise over few seeds), the
- * least unserved of those passes: the operator would pick that knob. `undefined` when no knob value on the
- * grid reaches `cost` (it is cheaper than the cheapest or dearer than the dearest): outside the frontier.
+ * The least unserved vCPU·min the baseline reaches for at most `cost`, interpolated linearly between neighbouring
+ * knob values: the curve where it passes `cost` (the least of its passes where noise makes it pass more than once),
+ * or any knob value that costs less and leaves less — an operator with that budget picks that knob and keeps the
+ * change. So a curve that ends (its largest knob serves every interruption) below `cost` answers with its best
+ * point, not "outside": reading it as outside let a warm pool that costs $1.67 less and leaves 6 % more than spotwise
+ * drop out of "the best baseline at spotwise's cost". `undefined` only when even the cheapest knob value costs more
+ * than `cost`.
  */
 export const unservedAtCost = (frontier: readonly FrontierPoint[], cost: number): number | undefined =>
-  least(
-    crossings(
+  least([
+    ...crossings(
       byKnob(frontier),
       (p) => p.cost,
       (p) => p.unservedVcpuMinutes,
       cost,
     ),
-  );
+    ...frontier.filter((p) => p.cost <= cost).map((p) => p.unservedVcpuMinutes),
+  ]);
 
-/** The cost at which the baseline serves with `unserved` vCPU·min unserved (the cheapest pass); `undefined` outside the frontier. */
+/**
+ * The least cost at which the baseline leaves at most `unserved` vCPU·min: where the curve passes `unserved` (its
+ * cheapest pass), or any knob value that leaves less for less. `undefined` when no knob value on the grid leaves that
+ * little (the curve flattens above it): outside the frontier.
+ */
 export const costAtUnserved = (frontier: readonly FrontierPoint[], unserved: number): number | undefined =>
-  least(
-    crossings(
+  least([
+    ...crossings(
       byKnob(frontier),
       (p) => p.unservedVcpuMinutes,
       (p) => p.cost,
       unserved,
     ),
-  );
+    ...frontier.filter((p) => p.unservedVcpuMinutes <= unserved).map((p) => p.cost),
+  ]);
 
 /** Where one point (spotwise's means) stands against every frontier. */
 export interface FrontierComparison {
   readonly cost: number;
   readonly unservedVcpuMinutes: number;
-  /** Per baseline: its unserved at the point's cost (undefined: outside its frontier). */
+  /** Per baseline: the least it leaves unserved for at most the point's cost (undefined: its cheapest knob costs more). */
   readonly unservedAtCost: Readonly<Record<string, number | undefined>>;
-  /** Per baseline: its cost at the point's unserved (undefined: outside its frontier). */
+  /** Per baseline: the least it costs to leave at most the point's unserved (undefined: no knob leaves that little). */
   readonly costAtUnserved: Readonly<Record<string, number | undefined>>;
-  /** The baseline with the least unserved at the point's cost, if any frontier reaches that cost. */
+  /** The baseline with the least unserved for at most the point's cost, if any baseline's cheapest knob is within it. */
   readonly bestAtCost?: { readonly name: string; readonly unservedVcpuMinutes: number };
   /** The baseline that reaches the point's unserved most cheaply, if any frontier reaches it. */
   readonly cheapestAtUnserved?: { readonly name: string; readonly cost: number };

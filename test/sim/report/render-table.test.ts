@@ -97,7 +97,7 @@ describe('renderTable', () => {
     expect(text).toContain('spotwise vs the best baseline, means over 3 seeds (none, the least unserved)');
   });
 
-  it('with a sweep: the frontier points and where spotwise stands, "outside the frontier" where a curve does not reach', () => {
+  it('with a sweep: the frontier points and where spotwise stands; a curve that ends below its cost counts with its best knob', () => {
     const frontier = {
       'warm-reactive': [
         { knob: 0, cost: 100, unservedVcpuMinutes: 60, availability: 0.99 },
@@ -121,20 +121,29 @@ describe('renderTable', () => {
     expect(text).toMatch(/\nwarm-reactive\s+4\s+108\.00\s+4\.0\s+99\.900 %/);
     expect(text).toContain('spotwise ($106.00, 4.0 unserved vCPU·min):');
     expect(text).toContain(
-      "at spotwise's cost, the best baseline leaves 18.0 vCPU·min unserved (warm-reactive) — warm-reactive 18.0, static-headroom outside the frontier (its costs $100.00–$103.00)",
+      "for at most spotwise's cost, the best baseline leaves 18.0 vCPU·min unserved (warm-reactive) — warm-reactive 18.0, static-headroom 30.0",
     );
     expect(text).toContain(
-      "at spotwise's unserved, the cheapest baseline costs $108.00 (warm-reactive) — warm-reactive $108.00, static-headroom outside the frontier (its unserved 30.0–60.0 vCPU·min)",
+      "for at most spotwise's unserved, the cheapest baseline costs $108.00 (warm-reactive) — warm-reactive $108.00, static-headroom outside the frontier (its unserved 30.0–60.0 vCPU·min)",
     );
   });
 });
 
 describe('renderFrontierComparison', () => {
-  it('says so when no frontier reaches', () => {
+  it('says so when every baseline costs more, and when no frontier leaves that little', () => {
     const frontier = { 'asg-native': [{ knob: 0, cost: 100, unservedVcpuMinutes: 9, availability: 0.9 }] };
-    const lines = renderFrontierComparison('spotwise-naive', compareWithFrontiers({ cost: 120, unservedVcpuMinutes: 1 }, frontier), frontier);
-    expect(lines[1]).toBe("  at spotwise-naive's cost, no baseline's frontier reaches — asg-native outside the frontier (its costs $100.00–$100.00)");
-    expect(lines[2]).toBe("  at spotwise-naive's unserved, no baseline's frontier reaches — asg-native outside the frontier (its unserved 9.0–9.0 vCPU·min)");
+    const lines = renderFrontierComparison('spotwise-naive', compareWithFrontiers({ cost: 90, unservedVcpuMinutes: 1 }, frontier), frontier);
+    expect(lines[1]).toBe("  for at most spotwise-naive's cost, every baseline costs more — asg-native dearer at every knob (its costs $100.00–$100.00)");
+    expect(lines[2]).toBe(
+      "  for at most spotwise-naive's unserved, no baseline's frontier reaches — asg-native outside the frontier (its unserved 9.0–9.0 vCPU·min)",
+    );
+  });
+
+  it('a baseline whose every knob costs less than the point answers with its best knob, not "outside"', () => {
+    const frontier = { 'asg-native': [{ knob: 0, cost: 100, unservedVcpuMinutes: 9, availability: 0.9 }] };
+    const lines = renderFrontierComparison('spotwise', compareWithFrontiers({ cost: 120, unservedVcpuMinutes: 10 }, frontier), frontier);
+    expect(lines[1]).toBe("  for at most spotwise's cost, the best baseline leaves 9.0 vCPU·min unserved (asg-native) — asg-native 9.0");
+    expect(lines[2]).toBe("  for at most spotwise's unserved, the cheapest baseline costs $100.00 (asg-native) — asg-native $100.00");
   });
 });
 
