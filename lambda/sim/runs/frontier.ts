@@ -43,9 +43,9 @@ const least = (values: readonly number[]): number | undefined => (values.length 
  * knob values: the curve where it passes `cost` (the least of its passes where noise makes it pass more than once),
  * or any knob value that costs less and leaves less — an operator with that budget picks that knob and keeps the
  * change. So a curve that ends (its largest knob serves every interruption) below `cost` answers with its best
- * point, not "outside": reading it as outside let a warm pool that costs $1.67 less and leaves 6 % more than spotwise
- * drop out of "the best baseline at spotwise's cost". `undefined` only when even the cheapest knob value costs more
- * than `cost`.
+ * point, not "outside": reading it as outside dropped a warm pool cheaper than spotwise and nearly as available out of
+ * "the best baseline at spotwise's cost" (README, "Reading a sweep"). `undefined` only when even the cheapest knob
+ * value costs more than `cost`.
  */
 export const unservedAtCost = (frontier: readonly FrontierPoint[], cost: number): number | undefined =>
   least([
