@@ -102,7 +102,8 @@ export class SimInstances {
   setState(id: InstanceId, state: InstanceState, hooks: StrategyHooks): void {
     const before = this.ctx.cloud.instanceView(id)?.state;
     if (before === undefined || before === state) return;
-    this.ctx.cloud.setInstanceState(id, state);
+    // A start from stopped resets EC2's LaunchTime (the time the instance was last launched).
+    this.ctx.cloud.setInstanceState(id, state, this.now());
     const m = this.meta.get(id);
     // stopping → stopped is one stretch out of service for the health check.
     if (m && !(before === 'stopping' && state === 'stopped')) m.stateSince = this.now();

@@ -191,10 +191,15 @@ export class InMemoryCloud implements InstanceGateway, CapacityGateway {
     this.store({ ...i, priority, tags: { ...(i.tags ?? {}), 'spotwise:priority': String(priority) } });
   }
 
-  /** Moves an instance to a state directly (the simulator's interruptions, pending → running, ...). */
-  setInstanceState(id: InstanceId, state: InstanceState): void {
+  /**
+   * Moves an instance to a state directly (the simulator's interruptions, pending → running, ...). A start from
+   * `stopped` (to pending or running) at `startedAt` is a launch: EC2's LaunchTime is "the time that the instance was
+   * last launched" (a warm pool's stopped instance coming into service, a sibling started after its retype).
+   */
+  setInstanceState(id: InstanceId, state: InstanceState, startedAt?: number): void {
     const i = this.mustGet(id, 'setting state');
-    this.store({ ...i, state });
+    const starts = i.state === 'stopped' && (state === 'pending' || state === 'running') && startedAt !== undefined;
+    this.store({ ...i, state, ...(starts ? { launchedAt: startedAt } : {}) });
   }
 
   private now(): number {

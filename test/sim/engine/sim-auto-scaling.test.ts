@@ -8,10 +8,15 @@ describe('SimAutoScaling: groups as Auto Scaling keeps them', () => {
   it('brings a stopped warm instance into service in the warm-start time when the standby group grows', async () => {
     const setup = quiet();
     const { world, cloud } = newWorld(setup);
+    const preparedAt = new Map(world.instances().map((i) => [i.id, i.launchedAt] as const));
+    await advance(world, 600);
     await cloud.setDesiredCapacity(GROUP_IDS.standby, 1);
     const started = world.instances().filter((i) => i.groupId === GROUP_IDS.standby && !i.warm);
     expect(started).toHaveLength(1);
     expect(started[0]!.state).toBe('pending');
+    // EC2's LaunchTime is the last launch: a stopped warm instance's start resets it (not its preparation time).
+    expect(started[0]!.launchedAt).toBe(world.now());
+    expect(preparedAt.get(started[0]!.id)).toBeLessThan(world.now());
     const due = world.queue.popDue(world.now() + setup.world.timings.warmStoppedSeconds * 1000);
     expect(due?.event).toEqual({ kind: 'ready', instanceId: started[0]!.id });
     expect(world.totals.warmStarts).toBe(1);
