@@ -26,9 +26,9 @@ describeWithMoto('CloudWatchMetricsReader against moto (real HTTP)', (moto) => {
     // PutMetricData takes up to 1000 datums per call.
     for (let i = 0; i < data.length; i += 500) await client.send(new PutMetricDataCommand({ Namespace: namespace, MetricData: data.slice(i, i + 500) }));
   };
-  const datum = (name: string, id: string, minute: number, value: number, extra: { Name: string; Value: string }[] = []): MetricDatum => ({
+  const datum = (name: string, id: string, minute: number, value: number): MetricDatum => ({
     MetricName: name,
-    Dimensions: [{ Name: 'InstanceId', Value: id }, ...extra],
+    Dimensions: [{ Name: 'InstanceId', Value: id }],
     Timestamp: new Date(start + minute * MINUTE),
     Value: value,
   });

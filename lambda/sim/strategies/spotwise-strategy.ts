@@ -20,6 +20,7 @@ import type { SimWorld } from '../engine/sim-world';
 import type { PreparedSimulation } from '../prepare-simulation';
 import type { Predictor } from '../../ports/predictor';
 import { priceSoftware, type BilledFunction, type SoftwareBill } from '../aws-bill';
+import { CwAgentMetric } from '../../adapters/cloudwatch-metrics-reader';
 import { type RequestCounts, type SimStrategy } from './baseline-strategies';
 import { NaivePredictor } from './naive-predictor';
 import { checkForecasts, type ForecastAtInterruption, type ForecastChecks } from '../report/forecast-checks';
@@ -71,8 +72,11 @@ export const FUNCTION_MEMORY_MB: Readonly<Record<'profiler' | 'notice' | 'coordi
   retrainer: 1024,
 };
 
-/** Custom metrics the CloudWatch agent publishes per instance (lambda/adapters/cloudwatch-agent-config.json: mem, netstat). */
-export const AGENT_METRICS_PER_INSTANCE = 2;
+/**
+ * Custom metrics the CloudWatch agent publishes per instance: the ones the reader queries, which the shipped
+ * configuration (lambda/adapters/cloudwatch-agent-config.json) publishes exactly (test/adapters/cloudwatch-agent-config.test.ts).
+ */
+export const AGENT_METRICS_PER_INSTANCE = Object.keys(CwAgentMetric).length;
 
 /**
  * DynamoDB request units a state-store call costs: one per item read or written (items are small). The
