@@ -21,6 +21,7 @@ const cycleBodySchema = z.object({
   restartedAt: finite,
   windowMinutes: z.number().int().positive(),
   rows: z.partialRecord(z.enum(DIMENSIONS), cycleRowSchema),
+  calibration: z.partialRecord(z.enum(DIMENSIONS), nonNegative).optional(),
 });
 
 const recordSchema = z.object({

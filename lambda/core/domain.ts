@@ -225,6 +225,12 @@ export interface LearnedCycle {
   readonly restartedAt: number;
   readonly windowMinutes: number;
   readonly rows: Readonly<Partial<Record<Dimension, FeatureRow & { readonly peak: number }>>>;
+  /**
+   * Observed peak ÷ the model's own p90 before the interruption, per calibrated dimension (core/predict/calibrate.ts
+   * cycleScores); absent when no forecast stood before it. Another group with too few restarts of its own borrows
+   * these to recalibrate its forecasts.
+   */
+  readonly calibration?: Readonly<Partial<Record<Dimension, number>>>;
 }
 
 export interface BehaviourProfile {

@@ -2,6 +2,7 @@ import {
   type BehaviourProfile,
   type FleetView,
   type Forecast,
+  type GroupId,
   type GroupView,
   type InstanceId,
   type LearnedCycle,
@@ -25,7 +26,15 @@ import { refreshLineage } from '../core/planner/choose-hand-over';
 import { formatResources } from '../core/resources/resources';
 import { planStandbyReturn } from '../core/staging/plan-standby-return';
 import { learnedCycleOf } from '../core/predict/learned-cycle';
-import { calibrateForecast, calibrationCases, calibrationFactors, type CalibrationCase } from '../core/predict/calibrate';
+import {
+  CALIBRATED_DIMENSIONS,
+  calibrateForecast,
+  calibrationCases,
+  calibrationFactors,
+  fleetCalibrationCases,
+  MAX_CALIBRATION_CASES,
+  type CalibrationCase,
+} from '../core/predict/calibrate';
 import type { MetricTarget, MetricsReader } from '../ports/metrics-reader';
 import type { Predictor } from '../ports/predictor';
 import type { PriceQuote, PriceReader } from '../ports/price-reader';
@@ -407,7 +416,7 @@ const profileInBatches = async (deps: ProfilerDeps, scope: ProfileScope): Promis
   }
   // Recalibrate every forecast of the tick from the group's own restarts (core/predict/calibrate.ts), then store them
   // a batch at a time: the forecasts a notice reads are the ones spotwise would stand by.
-  const factors = deps.profiler.recalibrate === false ? calibrationFactors([]) : calibrationFactors(cases, 0.9);
+  const factors = deps.profiler.recalibrate === false ? calibrationFactors([]) : calibrationFactors(cases, 0.9, await fleetCases(deps, group.id, cases, keys));
   const calibrated = forecasts.map((f) => calibrateForecast(f, jobTypes.get(f.instanceId) ?? '', factors));
   for (let from = 0; from < calibrated.length; from += size) await deps.ports.state.putForecasts(calibrated.slice(from, from + size));
   if (Object.keys(factors.pooled).length > 0)
@@ -415,9 +424,35 @@ const profileInBatches = async (deps: ProfilerDeps, scope: ProfileScope): Promis
       ...keys,
       factors: factors.pooled,
       cases: factors.cases,
+      fromFleet: factors.fromFleet,
       byJobType: Object.fromEntries(factors.byJobType),
     });
   return { forecasts: calibrated, allocations, profiles: kept, updated, oldestMs, gaps, queries };
+};
+
+/**
+ * The other managed groups' stored restart cycles as calibration cases, read only when this group has too few restarts
+ * of its own for some calibrated dimension (one Query per configured group, newest MAX_CALIBRATION_CASES; groups found
+ * only by tag are not listed). A group whose cycles cannot be read is left out with a warning: the tick goes on with
+ * what it has, as it did before any fleet evidence.
+ */
+const fleetCases = async (deps: ProfilerDeps, self: GroupId, own: readonly CalibrationCase[], keys: Record<string, string>): Promise<CalibrationCase[]> => {
+  const { pooled } = calibrationFactors(own, 0.9);
+  if (CALIBRATED_DIMENSIONS.every((d) => pooled[d] !== undefined)) return [];
+  const out: CalibrationCase[] = [];
+  for (const other of deps.managed.groups.keys()) {
+    if (other === self) continue;
+    try {
+      out.push(...fleetCalibrationCases(await deps.ports.state.listCycles(other, MAX_CALIBRATION_CASES)));
+    } catch (error) {
+      deps.telemetry.log.warn("another group's restart cycles could not be read for recalibration", {
+        ...keys,
+        otherGroupId: other,
+        error: (error as Error).message,
+      });
+    }
+  }
+  return out;
 };
 
 /** The predictor for this tick; a model that fails to load or predict falls back to the statistical predictor. */

@@ -73,6 +73,18 @@ describe('DynamoDbCycleStore', () => {
     expect(ddb).toHaveReceivedNthCommandWith(QueryCommand, 2, { Limit: 1, ExclusiveStartKey: { pk: 'CYCLES#web', sk: 'x' } });
   });
 
+  it("keeps a cycle's calibration scores through the table, and names a negative one", async () => {
+    const scored: LearnedCycle = { ...cycle(NOW), calibration: { vcpu: 1.8, memoryGiB: 0.9 } };
+    ddb.on(BatchWriteCommand).resolves({ UnprocessedItems: {} });
+    await new DynamoDbCycleStore(client(), options).putCycles([scored]);
+    const put = ddb.commandCalls(BatchWriteCommand)[0]!.args[0].input.RequestItems![TABLE]![0]!.PutRequest!.Item!;
+    ddb.on(QueryCommand).resolves({ Items: [put] });
+    expect(await new DynamoDbCycleStore(client(), options).listCycles(groupId('web'), 10)).toEqual([scored]);
+    const bad = bodyItem(Keys.cycle('web', NOW, 'i-1'), 'cycle', 'c', { ...cycle(NOW), calibration: { vcpu: -2 } });
+    ddb.on(QueryCommand).resolves({ Items: [bad] });
+    await expect(new DynamoDbCycleStore(client(), options).listCycles(groupId('web'), 10)).rejects.toThrow(/calibration\.vcpu.*-2|-2.*calibration\.vcpu/);
+  });
+
   it('names the item and the field of a corrupt cycle', async () => {
     const bad = bodyItem(Keys.cycle('web', NOW, 'i-1'), 'cycle', 'c', { ...cycle(NOW), windowMinutes: -5 });
     ddb.on(QueryCommand).resolves({ Items: [bad] });

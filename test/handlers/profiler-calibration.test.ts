@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import type { MetricSample, RestartCycle } from '../../lambda/core/domain';
+import type { LearnedCycle, MetricSample, RestartCycle } from '../../lambda/core/domain';
 import { MIN_CALIBRATION_CASES } from '../../lambda/core/predict/calibrate';
 import { newProfile } from '../../lambda/core/profile/behaviour-profile';
 import { toResources } from '../../lambda/core/resources/resources';
 import { makeHandler, type ProfilerDeps } from '../../lambda/handlers/profiler';
 import { ScriptedPredictor } from '../../lambda/sim/memory';
-import { FIXTURE_INSTANCES, GROUP, NOW, OTHER, buildWorld, knownForecast } from './world';
+import { FIXTURE_INSTANCES, GROUP, NOW, OTHER, STANDBY, buildWorld, knownForecast } from './world';
 
 const MIN = 60_000;
 const tick = { source: 'spotwise', 'detail-type': 'Profile Tick', detail: { groupName: GROUP } };
@@ -26,13 +26,46 @@ const cycles = (n: number, ratio: number, used = 1): RestartCycle[] =>
     ...(used !== 1 ? { modelBefore: toResources({ vcpu: 1, memoryGiB: 3 }) } : {}),
   }));
 
-const run = async (restarts: readonly RestartCycle[], recalibrate?: boolean) => {
+/** Another group's stored cycles (the retraining's table), each with its calibration score on CPU. */
+const storedCycles = (n: number, vcpuScore: number): LearnedCycle[] =>
+  Array.from({ length: n }, (_, k) => ({
+    groupId: STANDBY,
+    instanceId: FIXTURE_INSTANCES.docs,
+    jobType: 'web',
+    instanceType: 'm5.large',
+    interruptedAt: NOW - (300 - k) * MIN,
+    restartedAt: NOW - (299 - k) * MIN,
+    windowMinutes: 60,
+    rows: {},
+    calibration: { vcpu: vcpuScore },
+  }));
+
+const run = async (
+  restarts: readonly RestartCycle[],
+  recalibrate?: boolean,
+  fleet: { readonly cycles?: readonly LearnedCycle[]; readonly failRead?: boolean } = {},
+) => {
   const w = await buildWorld();
+  if (fleet.cycles !== undefined) await w.ports.stateStore.putCycles(fleet.cycles);
+  const state = w.deps.ports.state;
+  const listed: string[] = [];
+  // The other groups' cycles as the table would answer: recorded, or refused (a throttled Query) when asked.
+  const ports = {
+    ...w.deps.ports,
+    state: Object.assign(Object.create(state) as typeof state, {
+      listCycles: async (g: Parameters<typeof state.listCycles>[0], limit: number) => {
+        listed.push(g);
+        if (fleet.failRead === true) throw new Error('ProvisionedThroughputExceededException: rate of requests exceeds the allowed throughput');
+        return state.listCycles(g, limit);
+      },
+    }),
+  };
   for (const id of SERVING)
     w.ports.metrics.addSamples(id, samples(NOW - 90 * MIN, 90, { cpuPercent: 40, cpuMaxPercent: 70, memoryGiB: 3, networkMbps: 50, diskIops: 100 }));
   const predictor = new ScriptedPredictor((i) => knownForecast(i.profile.instanceId, { vcpu: 1, memoryGiB: 3, networkMbps: 60, diskIops: 150 }, i.now));
   const deps: ProfilerDeps = {
     ...w.deps,
+    ports,
     metricsReader: w.ports.metrics,
     predictor,
     profiler: { windowMinutes: 60, halfLifeMs: 86_400_000, ...(recalibrate !== undefined ? { recalibrate } : {}) },
@@ -49,7 +82,7 @@ const run = async (restarts: readonly RestartCycle[], recalibrate?: boolean) => 
   });
   await w.ports.stateStore.putProfiles([{ ...carrier, restarts }]);
   await makeHandler(deps)(tick);
-  return { w, forecasts: await w.ports.stateStore.getForecasts(SERVING) };
+  return { w, listed, forecasts: await w.ports.stateStore.getForecasts(SERVING) };
 };
 
 describe("profiler: online recalibration from the group's own restarts", () => {
@@ -77,5 +110,43 @@ describe("profiler: online recalibration from the group's own restarts", () => {
     const f = forecasts.get(OTHER);
     expect(f?.kind === 'known' && f.dims.vcpu).toEqual(expect.objectContaining({ p90: 1 }));
     expect(f?.kind === 'known' && f.dims.vcpu).not.toHaveProperty('calibration');
+  });
+
+  it("a group with too few restarts of its own borrows the fleet's: the other groups' stored cycles scale its forecasts", async () => {
+    const { forecasts, listed, w } = await run(cycles(MIN_CALIBRATION_CASES - 1, 3), undefined, { cycles: storedCycles(9, 2) });
+    expect(listed).toEqual([STANDBY]);
+    for (const id of SERVING) {
+      const f = forecasts.get(id);
+      // Own 3.0 ×2 and the fleet's 2.0 ×9: the conformal quantile of the eleven is 3.
+      expect(f?.kind === 'known' && f.dims.vcpu).toMatchObject({ p90: expect.closeTo(3, 9), calibration: expect.closeTo(3, 9) });
+      // Memory had no score anywhere: unchanged.
+      expect(f?.kind === 'known' && f.dims.memoryGiB).not.toHaveProperty('calibration');
+    }
+    expect(w.telemetry.logs.find((l) => l.message === "forecasts recalibrated from the group's restarts")?.fields).toMatchObject({ fromFleet: ['vcpu'] });
+  });
+
+  it("a group with enough restarts of its own neither reads nor uses the fleet's for that dimension", async () => {
+    const { forecasts, listed } = await run(
+      cycles(9, 1.6).map((c) => ({ ...c, forecastBefore: toResources({ vcpu: 1, memoryGiB: 3 }) })),
+      undefined,
+      { cycles: storedCycles(9, 3) },
+    );
+    // Memory has its own cases too (score 1), so nothing is missing and the table is not asked.
+    expect(listed).toEqual([]);
+    const f = forecasts.get(OTHER);
+    expect(f?.kind === 'known' && f.dims.vcpu.p90).toBeCloseTo(1.6, 9);
+  });
+
+  it("the fleet's cycles cannot be read (throttled): a warning names the group, the tick stores its own forecasts unscaled", async () => {
+    const { forecasts, listed, w } = await run([], undefined, { cycles: storedCycles(9, 2), failRead: true });
+    expect(listed).toEqual([STANDBY]);
+    const f = forecasts.get(OTHER);
+    expect(f?.kind === 'known' && f.dims.vcpu).toEqual(expect.objectContaining({ p90: 1 }));
+    expect(w.telemetry.logsAt('warn')).toContainEqual(
+      expect.objectContaining({
+        message: "another group's restart cycles could not be read for recalibration",
+        fields: expect.objectContaining({ otherGroupId: STANDBY, error: expect.stringContaining('ProvisionedThroughputExceededException') }),
+      }),
+    );
   });
 });

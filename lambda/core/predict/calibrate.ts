@@ -1,4 +1,4 @@
-import { DIMENSIONS, type BehaviourProfile, type Dimension, type Forecast, type Resources } from '../domain';
+import { DIMENSIONS, type BehaviourProfile, type Dimension, type Forecast, type LearnedCycle, type Resources, type RestartCycle } from '../domain';
 
 /**
  * Online recalibration of post-restart forecasts from the fleet's own restarts (split-conformal, multiplicative).
@@ -8,8 +8,11 @@ import { DIMENSIONS, type BehaviourProfile, type Dimension, type Forecast, type 
  * factor is the ⌈(n+1)·0.9⌉-th smallest score of the newest cases — the split-conformal quantile, so a p90 scaled
  * by it under-provides at most 10 % of the time on exchangeable cases of this fleet, whatever the model's own bias:
  * above 1 where restarts are bigger than forecast, below 1 where forecasts are too generous (less capacity held).
- * Cases are pooled per job type when that job type has enough of them, else over the whole group; with too few
- * cases nothing changes (the model's forecast stands).
+ * Cases are pooled per job type when that job type has enough of them, else over the whole group; a group with too
+ * few of its own (a group whose first interruptions are still to come) borrows the fleet's: the stored restart cycles
+ * of the other managed groups (`fleetCalibrationCases`) join its own, so the first burst to hit a group is sized by
+ * what the model got wrong on this account's other restarts rather than by the model alone. With too few cases even
+ * then nothing changes (the model's forecast stands).
  */
 
 /** Dimensions calibrated: the ones a reservation and a replacement's shape are sized by. */
@@ -39,22 +42,47 @@ export interface CalibrationFactors {
   readonly pooled: Readonly<Partial<Record<Dimension, number>>>;
   /** Cases per dimension behind `pooled` (for logs and metrics). */
   readonly cases: Readonly<Partial<Record<Dimension, number>>>;
+  /** Dimensions whose pooled factor borrowed the fleet's cases (the group had fewer than MIN_CALIBRATION_CASES). */
+  readonly fromFleet: readonly Dimension[];
 }
+
+/**
+ * A closed cycle's calibration scores: observed post-restart peak ÷ the model's own p90 before the interruption, per
+ * calibrated dimension it observed (empty without a forecast before it).
+ */
+export const cycleScores = (c: RestartCycle): Partial<Record<Dimension, number>> => {
+  // The model's own p90 where recalibration had scaled the forecast (scores against a scaled one would compound).
+  const before = c.modelBefore ?? c.forecastBefore;
+  const score: Partial<Record<Dimension, number>> = {};
+  if (before === undefined) return score;
+  for (const d of CALIBRATED_DIMENSIONS) {
+    if ((c.unobserved ?? []).includes(d)) continue;
+    const f = before[d];
+    const actual = c.peakAfter[d];
+    if (Number.isFinite(f) && f > 0 && Number.isFinite(actual) && actual >= 0) score[d] = actual / f;
+  }
+  return score;
+};
 
 /** The cases a profile's closed cycles give (one per cycle with a forecast before it; unobserved dimensions skipped). */
 export const calibrationCases = (profile: BehaviourProfile): CalibrationCase[] =>
   profile.restarts.flatMap((c) => {
-    // The model's own p90 where recalibration had scaled the forecast (scores against a scaled one would compound).
-    const before = c.modelBefore ?? c.forecastBefore;
-    if (before === undefined) return [];
+    const score = cycleScores(c);
+    return Object.keys(score).length === 0 ? [] : [{ jobType: profile.jobType, restartedAt: c.restartedAt, score }];
+  });
+
+/**
+ * The cases the fleet's stored cycles give (LearnedCycle.calibration, recorded when each cycle closed): the evidence a
+ * group with too few restarts of its own borrows. Non-finite or negative scores are skipped.
+ */
+export const fleetCalibrationCases = (cycles: readonly LearnedCycle[]): CalibrationCase[] =>
+  cycles.flatMap((c) => {
     const score: Partial<Record<Dimension, number>> = {};
     for (const d of CALIBRATED_DIMENSIONS) {
-      if ((c.unobserved ?? []).includes(d)) continue;
-      const f = before[d];
-      const actual = c.peakAfter[d];
-      if (Number.isFinite(f) && f > 0 && Number.isFinite(actual) && actual >= 0) score[d] = actual / f;
+      const v = c.calibration?.[d];
+      if (v !== undefined && Number.isFinite(v) && v >= 0) score[d] = v;
     }
-    return Object.keys(score).length === 0 ? [] : [{ jobType: profile.jobType, restartedAt: c.restartedAt, score }];
+    return Object.keys(score).length === 0 ? [] : [{ jobType: c.jobType, restartedAt: c.restartedAt, score }];
   });
 
 /** The split-conformal quantile of `scores` at `level`, clamped; undefined below MIN_CALIBRATION_CASES. */
@@ -82,16 +110,29 @@ const factorsOf = (
   return { factors, counts };
 };
 
-/**
- * Factors from a group's cases. The same cycle can be carried by two profiles only through lineage, which hands a
- * history to one heir; cases are still de-duplicated in case a stale copy survives — on (job type, restart time and
- * scores): instances restarted together (a burst, a maintenance wave) are different cycles with different scores.
- */
-export const calibrationFactors = (cases: readonly CalibrationCase[], level = 0.9): CalibrationFactors => {
+const uniqueCases = (cases: readonly CalibrationCase[]): CalibrationCase[] => {
   const unique = new Map<string, CalibrationCase>();
   for (const c of cases) unique.set(`${c.jobType}@${c.restartedAt}@${CALIBRATED_DIMENSIONS.map((d) => c.score[d] ?? '').join('/')}`, c);
-  const all = [...unique.values()];
-  const pooled = factorsOf(all, level);
+  return [...unique.values()];
+};
+
+/**
+ * Factors from a group's cases, and for a dimension where the group has fewer than MIN_CALIBRATION_CASES, from its
+ * cases and `fleet`'s (the other groups' stored cycles) together. The same cycle can be carried by two profiles only
+ * through lineage, which hands a history to one heir; cases are still de-duplicated in case a stale copy survives — on
+ * (job type, restart time and scores): instances restarted together (a burst, a maintenance wave) are different
+ * cycles with different scores.
+ */
+export const calibrationFactors = (cases: readonly CalibrationCase[], level = 0.9, fleet: readonly CalibrationCase[] = []): CalibrationFactors => {
+  const all = uniqueCases(cases);
+  const own = factorsOf(all, level);
+  const short = CALIBRATED_DIMENSIONS.filter((d) => own.factors[d] === undefined);
+  const borrowed = short.length > 0 && fleet.length > 0 ? factorsOf(uniqueCases([...all, ...fleet]), level) : undefined;
+  const fromFleet = short.filter((d) => borrowed?.factors[d] !== undefined);
+  const pooled = {
+    factors: { ...own.factors, ...Object.fromEntries(fromFleet.map((d) => [d, borrowed?.factors[d]])) } as Partial<Record<Dimension, number>>,
+    counts: { ...own.counts, ...Object.fromEntries(fromFleet.map((d) => [d, borrowed?.counts[d]])) } as Partial<Record<Dimension, number>>,
+  };
   const byJobType = new Map<string, Partial<Record<Dimension, number>>>();
   for (const job of new Set(all.map((c) => c.jobType))) {
     const own = factorsOf(
@@ -100,7 +141,7 @@ export const calibrationFactors = (cases: readonly CalibrationCase[], level = 0.
     ).factors;
     if (Object.keys(own).length > 0) byJobType.set(job, own);
   }
-  return { byJobType, pooled: pooled.factors, cases: pooled.counts };
+  return { byJobType, pooled: pooled.factors, cases: pooled.counts, fromFleet };
 };
 
 /**

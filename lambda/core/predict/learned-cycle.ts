@@ -1,5 +1,6 @@
 import { DIMENSIONS, type BehaviourProfile, type Dimension, type LearnedCycle } from '../domain';
 import { closedCycle, cycleObserved } from '../profile/behaviour-profile';
+import { cycleScores } from './calibrate';
 import { toLogRatio } from './model-features';
 import { scoreForecasts, type ScoredCase, type Scores } from './score-forecasts';
 
@@ -13,7 +14,8 @@ import { scoreForecasts, type ScoredCase, type Scores } from './score-forecasts'
  * The training case a restart window closed this tick gives, or undefined: `before` is the profile with the window
  * open (its `featuresBefore` recorded when it opened), `closed` the profile after closeRestartWindow. A dimension is a
  * case when the window observed it, it had a steady state before (a lineage whose load never arrived is not one), and
- * it had features; a cycle without any such dimension is none.
+ * it had features; a cycle without any such dimension is none. It carries its calibration scores (observed peak ÷ the
+ * model's p90 before it), the evidence other groups' recalibration borrows.
  */
 export const learnedCycleOf = (before: BehaviourProfile, closed: BehaviourProfile, windowMinutes: number): LearnedCycle | undefined => {
   const features = before.openRestart?.featuresBefore;
@@ -25,6 +27,7 @@ export const learnedCycleOf = (before: BehaviourProfile, closed: BehaviourProfil
     if (f !== undefined && cycleObserved(cycle, d) && cycle.peakAfter[d] >= 0) rows[d] = { ...f, peak: cycle.peakAfter[d] };
   }
   if (Object.keys(rows).length === 0) return undefined;
+  const calibration = cycleScores(cycle);
   return {
     groupId: closed.groupId,
     instanceId: closed.instanceId,
@@ -34,6 +37,7 @@ export const learnedCycleOf = (before: BehaviourProfile, closed: BehaviourProfil
     restartedAt: cycle.restartedAt,
     windowMinutes,
     rows,
+    ...(Object.keys(calibration).length > 0 ? { calibration } : {}),
   };
 };
 

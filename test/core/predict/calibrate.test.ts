@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { instanceId, type BehaviourProfile, type Forecast, type RestartCycle } from '../../../lambda/core/domain';
+import { groupId, instanceId, type BehaviourProfile, type Forecast, type LearnedCycle, type RestartCycle } from '../../../lambda/core/domain';
 import {
   CALIBRATION_BOUNDS,
   MIN_CALIBRATION_CASES,
@@ -8,6 +8,7 @@ import {
   calibrationCases,
   calibrationFactors,
   conformalFactor,
+  fleetCalibrationCases,
   forecastRecord,
   type CalibrationCase,
 } from '../../../lambda/core/predict/calibrate';
@@ -16,6 +17,7 @@ import { toResources } from '../../../lambda/core/resources/resources';
 
 const T0 = Date.UTC(2024, 6, 1);
 const MIN = 60_000;
+const HOUR = 60 * MIN;
 
 const cycle = (at: number, forecastVcpu: number, peakVcpu: number, extra: Partial<RestartCycle> = {}): RestartCycle => ({
   interruptedAt: at - MIN,
@@ -103,6 +105,62 @@ describe('calibration from restart cycles', () => {
     expect(factors.pooled).toEqual({ vcpu: 2 });
     expect(factors.cases).toEqual({ vcpu: 7, memoryGiB: 0 });
     expect(calibrationFactors(web.slice(0, MIN_CALIBRATION_CASES - 1)).pooled).toEqual({});
+  });
+
+  it.each([
+    // [name, own vcpu scores, fleet vcpu scores, expected vcpu factor, borrowed]
+    ['no restarts of its own: the fleet decides', [], [1.2, 1.5, 2, 1.1], 2, true],
+    ['too few of its own: its own and the fleet’s together', [3], [1.2, 1.5, 2], 3, true],
+    ['enough of its own: the fleet is not used', [1.1, 1.2, 1.3], [4, 4, 4, 4], 1.3, false],
+    ['too few anywhere: nothing changes', [2], [2], undefined, false],
+  ] as const)("borrows the fleet's cases only for a dimension short of its own — %s", (_name, own, fleet, factor, borrowed) => {
+    const cases = (scores: readonly number[], job: string, t0: number): CalibrationCase[] =>
+      scores.map((vcpu, k) => ({ jobType: job, restartedAt: t0 + k * MIN, score: { vcpu } }));
+    const factors = calibrationFactors(cases(own, 'web', T0), 0.9, cases(fleet, 'batch', T0 + HOUR));
+    expect(factors.pooled.vcpu).toBe(factor);
+    expect(factors.fromFleet).toEqual(borrowed ? ['vcpu'] : []);
+    // Job types stay the group's own: the fleet's cases never make a per-job-type factor.
+    expect(factors.byJobType.has('batch')).toBe(false);
+  });
+
+  it("reads the fleet's stored cycles' calibration scores, skipping absent, negative and non-finite ones", () => {
+    const stored = (calibration: LearnedCycle['calibration'], restartedAt: number): LearnedCycle => ({
+      groupId: groupId('batch'),
+      instanceId: instanceId('i-0123456789abcdef0'),
+      jobType: 'batch',
+      instanceType: 'm5.large',
+      interruptedAt: restartedAt - MIN,
+      restartedAt,
+      windowMinutes: 30,
+      rows: {},
+      ...(calibration !== undefined ? { calibration } : {}),
+    });
+    expect(
+      fleetCalibrationCases([
+        stored({ vcpu: 1.5, memoryGiB: 2 }, T0),
+        stored(undefined, T0 + MIN),
+        stored({ vcpu: Number.NaN, memoryGiB: -1 }, T0 + 2 * MIN),
+        stored({ memoryGiB: 0.8, networkMbps: 3 }, T0 + 3 * MIN),
+      ]),
+    ).toEqual([
+      { jobType: 'batch', restartedAt: T0, score: { vcpu: 1.5, memoryGiB: 2 } },
+      { jobType: 'batch', restartedAt: T0 + 3 * MIN, score: { memoryGiB: 0.8 } },
+    ]);
+  });
+
+  // Whatever the fleet's cases, a group with MIN_CALIBRATION_CASES or more of its own gets the factor of its own alone.
+  it("property: a group's own cases, once enough, decide its factor whatever the fleet's say", () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.double({ min: 0.2, max: 5, noNaN: true }), { minLength: MIN_CALIBRATION_CASES, maxLength: 30 }),
+        fc.array(fc.double({ min: 0, max: 10, noNaN: true }), { maxLength: 30 }),
+        (own, fleet) => {
+          const mk = (xs: readonly number[], job: string): CalibrationCase[] =>
+            xs.map((vcpu, k) => ({ jobType: job, restartedAt: T0 + k * MIN, score: { vcpu } }));
+          expect(calibrationFactors(mk(own, 'web'), 0.9, mk(fleet, 'batch')).pooled).toEqual(calibrationFactors(mk(own, 'web')).pooled);
+        },
+      ),
+    );
   });
 
   it('counts instances restarted together as different cycles; the same cycle carried twice once', () => {

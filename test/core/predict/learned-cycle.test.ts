@@ -84,6 +84,27 @@ describe('learnedCycleOf: the training case a closed window gives', () => {
     expect(open.openRestart).toBeUndefined();
   });
 
+  it("carries the calibration scores other groups borrow: observed peak ÷ the model's own p90 before, none without a forecast", () => {
+    const served = withOpenWindow();
+    const opened = openRestartWindow({ ...served, openRestart: undefined } as BehaviourProfile, {
+      interruptedAt: T0,
+      restartedAt: T0 + 3 * MIN,
+      windowMinutes: WINDOW,
+      // The p90 reserved for had been scaled 2× by recalibration: the score is against the model's own 1.2.
+      forecastBefore: { vcpu: 2.4, memoryGiB: 12, networkMbps: 100, diskIops: 400 },
+      modelBefore: { vcpu: 1.2, memoryGiB: 6, networkMbps: 50, diskIops: 200 },
+    });
+    const seen = updateProfile(opened, minutes(T0 + 3 * MIN, WINDOW + 2, 60), T0 + (WINDOW + 6) * MIN);
+    const cycle = learnedCycleOf(seen, closeRestartWindow(seen, T0 + (WINDOW + 6) * MIN, WINDOW), WINDOW);
+    expect(cycle?.calibration?.vcpu).toBeCloseTo(2.4 / 1.2, 5);
+    expect(cycle?.calibration?.memoryGiB).toBeCloseTo(6 / 6, 5);
+    expect(Object.keys(cycle?.calibration ?? {}).sort()).toEqual(['memoryGiB', 'vcpu']);
+    // withOpenWindow records no forecast: a training case, but no calibration evidence.
+    const bare = withOpenWindow();
+    const bareSeen = updateProfile(bare, minutes(T0 + 3 * MIN, WINDOW + 2, 60), T0 + (WINDOW + 6) * MIN);
+    expect(learnedCycleOf(bareSeen, closeRestartWindow(bareSeen, T0 + (WINDOW + 6) * MIN, WINDOW), WINDOW)).not.toHaveProperty('calibration');
+  });
+
   it('leaves out a dimension the window did not observe, and gives nothing while the window is open or had no features', () => {
     const before = withOpenWindow();
     const seen = updateProfile(before, minutes(T0 + 3 * MIN, WINDOW + 2, 60, null), T0 + (WINDOW + 6) * MIN);
