@@ -450,6 +450,4 @@ export const closedCycle = (before: BehaviourProfile, closed: BehaviourProfile):
   return open === undefined || closed.openRestart !== undefined || cycle?.restartedAt !== open.restartedAt ? undefined : cycle;
 };
 
-/** Whether a dimension of a recorded cycle is evidence (observed, with a non-zero steady state before). */
-export const cycleObserved = (cycle: RestartCycle, d: Dimension): boolean =>
-  !(cycle.unobserved ?? []).includes(d) && cycle.steadyBefore[d] > 0 && Number.isFinite(cycle.peakAfter[d]);
+export { cycleObserved } from './cycle-observed';

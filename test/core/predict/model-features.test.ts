@@ -90,6 +90,30 @@ describe('extractModelFeatures', () => {
     expect(feature(f.values, 'restartPeakRatioMax')).toBeCloseTo(r4, 12);
   });
 
+  it('leaves out a cycle with no steady state before in that dimension, as the fallback and the retraining do', () => {
+    const profile = profileFrom(60, steadySample);
+    const arrived = {
+      interruptedAt: 0,
+      restartedAt: 60_000,
+      downtimeSeconds: 60,
+      steadyBefore: { vcpu: 1, memoryGiB: 2, networkMbps: 10, diskIops: 100 },
+      peakAfter: { vcpu: 2, memoryGiB: 3, networkMbps: 10, diskIops: 100 },
+      curve: [],
+    };
+    // A lineage whose load never arrived (or an instance's own first window): every steady level 0. Its peak ÷ ε was a
+    // log-ratio of ~6.5.
+    const none = { ...arrived, restartedAt: 120_000, steadyBefore: { vcpu: 0, memoryGiB: 0, networkMbps: 0, diskIops: 0 } };
+    for (const d of ['vcpu', 'memoryGiB'] as const) {
+      const alone = extractModelFeatures(inputFor({ ...profile, restarts: [none] }), d);
+      const both = extractModelFeatures(inputFor({ ...profile, restarts: [arrived, none] }), d);
+      if (alone.kind !== 'features' || both.kind !== 'features') throw new Error('expected features');
+      expect([feature(alone.values, 'restartPeakRatioMean'), feature(alone.values, 'restartPeakRatioMax')]).toEqual([0, 0]);
+      const r = toLogRatio(arrived.peakAfter[d], arrived.steadyBefore[d], d);
+      expect(feature(both.values, 'restartPeakRatioMean')).toBeCloseTo(r, 12);
+      expect(feature(both.values, 'restartPeakRatioMax')).toBeCloseTo(r, 12);
+    }
+  });
+
   it('property: for any samples (NaN, negative, missing fields included) every dimension is invalid or fully finite', () => {
     const field = fc.option(fc.oneof(fc.double({ min: -10, max: 1e5, noNaN: false }), fc.constant(Number.NaN)), { nil: undefined });
     const sample = fc.record({ cpuPercent: field, memoryGiB: field, networkMbps: field, diskIops: field });
