@@ -72,16 +72,19 @@ describe('extractModelFeatures', () => {
     expect(short).toMatchObject({ kind: 'invalid', reason: `${MIN_RECENT_POINTS - 1} recent vcpu points, need ${MIN_RECENT_POINTS}` });
   });
 
+  /** A restart cycle 1 vCPU / 2 GiB steady before, with the peak after given per dimension. */
+  const restartCycle = (peak: { readonly vcpu: number; readonly memoryGiB: number }) => ({
+    interruptedAt: 0,
+    restartedAt: 60_000,
+    downtimeSeconds: 60,
+    steadyBefore: { vcpu: 1, memoryGiB: 2, networkMbps: 10, diskIops: 100 },
+    peakAfter: { ...peak, networkMbps: 10, diskIops: 100 },
+    curve: [],
+  });
+
   it('reads past restart cycles as log ratios of peak after to steady before', () => {
     const profile = profileFrom(60, steadySample);
-    const cycle = {
-      interruptedAt: 0,
-      restartedAt: 60_000,
-      downtimeSeconds: 60,
-      steadyBefore: { vcpu: 1, memoryGiB: 2, networkMbps: 10, diskIops: 100 },
-      peakAfter: { vcpu: 2, memoryGiB: 2, networkMbps: 10, diskIops: 100 },
-      curve: [],
-    };
+    const cycle = restartCycle({ vcpu: 2, memoryGiB: 2 });
     const f = extractModelFeatures(inputFor({ ...profile, restarts: [cycle, { ...cycle, peakAfter: { ...cycle.peakAfter, vcpu: 4 } }] }), 'vcpu');
     if (f.kind !== 'features') throw new Error('expected features');
     const r2 = toLogRatio(2, 1, 'vcpu');
@@ -92,14 +95,7 @@ describe('extractModelFeatures', () => {
 
   it('leaves out a cycle with no steady state before in that dimension, as the fallback and the retraining do', () => {
     const profile = profileFrom(60, steadySample);
-    const arrived = {
-      interruptedAt: 0,
-      restartedAt: 60_000,
-      downtimeSeconds: 60,
-      steadyBefore: { vcpu: 1, memoryGiB: 2, networkMbps: 10, diskIops: 100 },
-      peakAfter: { vcpu: 2, memoryGiB: 3, networkMbps: 10, diskIops: 100 },
-      curve: [],
-    };
+    const arrived = restartCycle({ vcpu: 2, memoryGiB: 3 });
     // A lineage whose load never arrived (or an instance's own first window): every steady level 0. Its peak ÷ ε was a
     // log-ratio of ~6.5.
     const none = { ...arrived, restartedAt: 120_000, steadyBefore: { vcpu: 0, memoryGiB: 0, networkMbps: 0, diskIops: 0 } };
