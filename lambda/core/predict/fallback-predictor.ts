@@ -9,7 +9,7 @@ import {
   type InstanceCatalog,
   type PredictionInput,
 } from '../domain';
-import { cycleObserved } from '../profile/behaviour-profile';
+import { cycleObserved } from '../profile/cycle-observed';
 import { histogramQuantile } from '../profile/decaying-histogram';
 
 /**

@@ -1,5 +1,6 @@
 import { DIMENSIONS, type BehaviourProfile, type Dimension, type LearnedCycle } from '../domain';
-import { closedCycle, cycleObserved } from '../profile/behaviour-profile';
+import { closedCycle } from '../profile/behaviour-profile';
+import { cycleObserved } from '../profile/cycle-observed';
 import { cycleScores } from './calibrate';
 import { toLogRatio } from './model-features';
 import { scoreForecasts, type ScoredCase, type Scores } from './score-forecasts';

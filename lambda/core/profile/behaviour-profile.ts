@@ -449,5 +449,3 @@ export const closedCycle = (before: BehaviourProfile, closed: BehaviourProfile):
   const cycle = closed.restarts.at(-1);
   return open === undefined || closed.openRestart !== undefined || cycle?.restartedAt !== open.restartedAt ? undefined : cycle;
 };
-
-export { cycleObserved } from './cycle-observed';

@@ -8,7 +8,6 @@ import {
   RESTART_CURVES_KEPT,
   RESTART_HISTORY_LIMIT,
   closeRestartWindow,
-  cycleObserved,
   missingDimensions,
   newProfile,
   openRestartWindow,
@@ -16,6 +15,7 @@ import {
   steadyQuantile,
   updateProfile,
 } from '../../../lambda/core/profile/behaviour-profile';
+import { cycleObserved } from '../../../lambda/core/profile/cycle-observed';
 import { histogramQuantile } from '../../../lambda/core/profile/decaying-histogram';
 
 const MIN = 60_000;

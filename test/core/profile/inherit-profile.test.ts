@@ -5,12 +5,12 @@ import {
   InvalidProfileError,
   RESTART_HISTORY_LIMIT,
   closeRestartWindow,
-  cycleObserved,
   newProfile,
   openRestartWindow,
   steadyQuantile,
   updateProfile,
 } from '../../../lambda/core/profile/behaviour-profile';
+import { cycleObserved } from '../../../lambda/core/profile/cycle-observed';
 import { inheritProfile, type InheritInput } from '../../../lambda/core/profile/inherit-profile';
 import { decodeProfile, encodeProfile } from '../../../lambda/core/profile/profile-codec';
 import { featureRowsBefore } from '../../../lambda/core/predict/model-features';
