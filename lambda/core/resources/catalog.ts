@@ -1,5 +1,5 @@
 import type { InstanceCatalog, InstanceTypeSpec, Resources } from '../domain';
-import { fits, validateResources } from './resources';
+import { fits, maxResources, minResources, validateResources } from './resources';
 
 /** An instance type the catalog does not know (e.g. a typo in allowed_instance_types, or a new family). */
 export class UnknownInstanceTypeError extends Error {
@@ -91,3 +91,24 @@ const compareCost = (a: InstanceTypeSpec, b: InstanceTypeSpec, pricing: 'on-dema
   a.resources.vcpu - b.resources.vcpu ||
   a.resources.memoryGiB - b.resources.memoryGiB ||
   (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
+
+/**
+ * For a demand no allowed type covers: the cheapest type that covers it as far as any allowed type can — the
+ * demand capped, per dimension, at the most an allowed type offers. A 12-vCPU, 6-GiB forecast where the allowed
+ * types top out at 8 vCPU is served by the cheapest 8-vCPU type with 6 GiB (a c5.2xlarge), not by the one that
+ * also has the most memory (an m5.2xlarge, 13 % dearer, whose extra memory nothing asked for). Undefined when no
+ * single type reaches every capped dimension (one type has the most vCPU, another the most memory) or no allowed
+ * type is in the catalog.
+ */
+export const cheapestClosest = (
+  catalog: InstanceCatalog,
+  demand: Resources,
+  allowed: readonly string[],
+  pricing: 'on-demand' | 'spot',
+): InstanceTypeSpec | undefined => {
+  validateResources(demand, 'demand to cover');
+  const candidates: InstanceTypeSpec[] = allowed.length === 0 ? [...catalog.values()] : [...new Set(allowed)].flatMap((n) => catalog.get(n) ?? []);
+  if (candidates.length === 0) return undefined;
+  const most = candidates.reduce((m, s) => maxResources(m, s.resources), candidates[0]!.resources);
+  return cheapestCovering(catalog, minResources(demand, most), allowed, pricing);
+};

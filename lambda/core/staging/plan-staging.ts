@@ -12,7 +12,7 @@ import {
 import { findBackedGroups, findGroup, findWarmGroup } from '../common/locate-instance';
 import { unusablePoolReason } from '../common/plan-pool';
 import { availableResources } from '../pool/resource-pool';
-import { cheapestCovering, hourlyPrice } from '../resources/catalog';
+import { cheapestClosest, cheapestCovering, hourlyPrice } from '../resources/catalog';
 import { addResources, fits, formatResources, isZero, maxResources, sumResources, ZERO_RESOURCES } from '../resources/resources';
 import { computeExposure, type PoolExposure } from './compute-exposure';
 
@@ -41,7 +41,7 @@ const unitsWithin = (room: Resources, shape: Resources): number => {
   return Number.isFinite(units) ? units : 0;
 };
 
-/** The most capable allowed type (for a demand no allowed type covers): most vCPU, then memory, then name. */
+/** The most capable allowed type (when no one type has both the most vCPU and the most memory any allowed type has): most vCPU, then memory, then name. */
 const largestAllowed = (fleet: FleetView, allowed: readonly string[]): InstanceTypeSpec | undefined => {
   const specs = allowed.length === 0 ? [...fleet.catalog.values()] : allowed.flatMap((n) => fleet.catalog.get(n) ?? []);
   return specs.sort((a, b) => b.resources.vcpu - a.resources.vcpu || b.resources.memoryGiB - a.resources.memoryGiB || (a.name < b.name ? -1 : 1))[0];
@@ -97,7 +97,10 @@ const stagingRoom = (fleet: FleetView, backed: readonly GroupView[], exposures: 
  *   put-warm-pool carries, and a warm pool whose settings differ from them is written back to them
  *   (PutWarmPool takes the whole configuration, so a write never keeps AWS's other values by accident).
  * - **shape**: the cheapest allowed On-Demand type of the warm group that covers the largest single
- *   instance's p90 (so any one restarted workload fits on one warm instance); stopped warm instances
+ *   instance's p90 (so any one restarted workload fits on one warm instance) — when none covers it, the
+ *   cheapest that covers it as far as an allowed type can (cheapestClosest: a 12-vCPU forecast among types of
+ *   at most 8 vCPU stages the cheapest 8-vCPU type with the memory asked, not the one with the most memory
+ *   too); stopped warm instances
  *   that do not cover it are retyped (free while stopped), and ones that cover it but cost over
  *   RESHAPE_SAVING_THRESHOLD more are retyped down. Running warm instances cannot be retyped.
  *
@@ -120,7 +123,10 @@ export const planStaging = (groupId: GroupId, fleet: FleetView, ctx: { readonly 
   const notes: string[] = [];
 
   const covering = cheapestCovering(fleet.catalog, largest, warmGroup.policy.allowedInstanceTypes, 'on-demand');
-  const shape = covering ?? largestAllowed(fleet, warmGroup.policy.allowedInstanceTypes);
+  const shape =
+    covering ??
+    cheapestClosest(fleet.catalog, largest, warmGroup.policy.allowedInstanceTypes, 'on-demand') ??
+    largestAllowed(fleet, warmGroup.policy.allowedInstanceTypes);
   if (shape === undefined) return noop(`staging ${warmGroup.id}: none of its allowed instance types is in the catalog`);
   if (covering === undefined) notes.push(`no allowed type covers ${formatResources(largest)}; staging ${shape.name}`);
   // Without prices every candidate costs Infinity and cheapestCovering falls back to the smallest shape:

@@ -4,6 +4,7 @@ import type { InstanceTypeSpec, Resources } from '../../../lambda/core/domain';
 import {
   InvalidCatalogError,
   UnknownInstanceTypeError,
+  cheapestClosest,
   cheapestCovering,
   hourlyPrice,
   lookupInstanceType,
@@ -127,6 +128,71 @@ describe('cheapestCovering', () => {
         expect(fits(demand, chosen.resources)).toBe(true);
         expect(pool).toContain(chosen);
         for (const other of covering) expect(hourlyPrice(other, pricing)).toBeGreaterThanOrEqual(hourlyPrice(chosen, pricing));
+      }),
+    );
+  });
+});
+
+describe('cheapestClosest', () => {
+  it.each([
+    // 12 vCPU is more than any type has: capped at 8, the cheapest 8-vCPU type with 6 GiB. With memory 20 GiB only m5.2xlarge.
+    ['more vCPU than any type: the cheapest with the most vCPU', d(12, 6), [], 'on-demand', 'm5.2xlarge'],
+    [
+      'restricted to types with 4 vCPU at most: the cheapest 4-vCPU type with the memory',
+      d(12, 6),
+      ['m5.large', 'c5.xlarge', 'm5.xlarge'],
+      'on-demand',
+      'c5.xlarge',
+    ],
+    [
+      'memory over every type in the list: the cheapest with the most memory and the vCPU',
+      d(2, 40),
+      ['m5.large', 'r5.large', 'm5.xlarge'],
+      'on-demand',
+      'r5.large',
+    ],
+    ['a demand some type covers: the same answer as cheapestCovering', d(3, 6), [], 'on-demand', 'c5.xlarge'],
+    ['the most vCPU and the most memory are on no one type', d(8, 40), ['m5.2xlarge', 'c5.xlarge', 'r5.xlarge'], 'on-demand', 'm5.2xlarge'],
+    ['nothing allowed is in the catalog', d(1, 1), ['nope.large'], 'on-demand', undefined],
+  ] as const)('%s', (_name, demand, allowed, pricing, expected) => {
+    expect(cheapestClosest(catalog, demand, allowed, pricing)?.name).toBe(expected);
+  });
+
+  it('prefers the cheaper of two types with the most vCPU when the memory asked fits both', () => {
+    const wide = toCatalog([spec('m5.2xlarge', 8, 32, 0.384), spec('c5.2xlarge', 8, 16, 0.34), spec('c5.xlarge', 4, 8, 0.17)]);
+    expect(cheapestClosest(wide, d(14, 6), [], 'on-demand')?.name).toBe('c5.2xlarge');
+    expect(cheapestClosest(wide, d(14, 20), [], 'on-demand')?.name).toBe('m5.2xlarge');
+  });
+
+  it('rejects an invalid demand naming the dimension', () => {
+    expect(() => cheapestClosest(catalog, d(Number.NaN, 1), [], 'spot')).toThrow(InvalidResourcesError);
+    expect(() => cheapestClosest(catalog, d(Number.NaN, 1), [], 'spot')).toThrow('vcpu');
+  });
+
+  it('property: where a type covers the demand it is cheapestCovering; otherwise no allowed type covers more of every dimension for less', () => {
+    const demandArb = fc.record({
+      vcpu: fc.double({ min: 0, max: 20, noNaN: true }),
+      memoryGiB: fc.double({ min: 0, max: 60, noNaN: true }),
+      networkMbps: fc.double({ min: 0, max: 12_000, noNaN: true }),
+      diskIops: fc.double({ min: 0, max: 25_000, noNaN: true }),
+    });
+    fc.assert(
+      fc.property(demandArb, fc.subarray(SPECS.map((s) => s.name)), fc.constantFrom('on-demand' as const, 'spot' as const), (demand, allowed, pricing) => {
+        const chosen = cheapestClosest(catalog, demand, allowed, pricing);
+        const covering = cheapestCovering(catalog, demand, allowed, pricing);
+        if (covering !== undefined) {
+          expect(chosen).toBe(covering);
+          return;
+        }
+        const pool = allowed.length === 0 ? SPECS : SPECS.filter((s) => allowed.includes(s.name));
+        if (chosen === undefined) return;
+        expect(pool).toContain(chosen);
+        // Every allowed type that gives at least as much of the demand in every dimension costs at least as much.
+        const gives = (s: InstanceTypeSpec, dim: keyof Resources): number => Math.min(demand[dim], s.resources[dim]);
+        for (const other of pool) {
+          const dims = ['vcpu', 'memoryGiB', 'networkMbps', 'diskIops'] as const;
+          if (dims.every((k) => gives(other, k) >= gives(chosen, k))) expect(hourlyPrice(other, pricing)).toBeGreaterThanOrEqual(hourlyPrice(chosen, pricing));
+        }
       }),
     );
   });

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { groupId, type Action, type Plan } from '../../../lambda/core/domain';
+import { toCatalog } from '../../../lambda/core/resources/catalog';
 import { computeExposure, planStaging, RESHAPE_SAVING_THRESHOLD } from '../../../lambda/core/staging/plan-staging';
-import { forecast, group, instance, policy, pool, res, standardFleet, T0, unknownForecast, fleet as buildFleet } from '../fixtures/fleet-builders';
+import { CATALOG, forecast, group, instance, policy, pool, res, standardFleet, T0, unknownForecast, fleet as buildFleet } from '../fixtures/fleet-builders';
 
 const kinds = (plan: Plan): string[] => plan.actions.map((a) => a.kind);
 const only = <K extends Action['kind']>(plan: Plan, kind: K): Extract<Action, { kind: K }>[] =>
@@ -144,6 +145,22 @@ describe('planStaging', () => {
       expect.objectContaining({ groupId: 'web-standby', instanceId: 'i-w1', fromType: 'm5.large', toType: 'm5.xlarge' }),
       expect.objectContaining({ groupId: 'web-standby', instanceId: 'i-w2', fromType: 'm5.large', toType: 'm5.xlarge' }),
     ]);
+  });
+
+  it('stages the cheapest type that covers a demand no allowed type covers as far as one can (the most vCPU, not also the most memory)', () => {
+    const base = standardFleet({
+      standby: { policy: policy({ allowedInstanceTypes: ['m5.xlarge', 'm5.2xlarge', 'c5.2xlarge'] }) },
+      forecasts: [forecast('i-a1', { vcpu: 12, memoryGiB: 6 })],
+    });
+    const c52x = { name: 'c5.2xlarge', resources: { vcpu: 8, memoryGiB: 16, networkMbps: 10_000, diskIops: 20_000 }, onDemandHourlyUsd: 0.34 };
+    const f = { ...base, catalog: toCatalog([...CATALOG.values(), c52x]) };
+    const plan = planStaging(groupId('web'), f, { now: T0 });
+    expect(only(plan, 'retype-stopped-instance').map((a) => a.toType)).toEqual(['c5.2xlarge', 'c5.2xlarge']);
+    expect(plan.events[0]).toMatchObject({ detail: expect.stringContaining('no allowed type covers 12 vCPU') });
+    expect(plan.events[0]).toMatchObject({ detail: expect.stringContaining('staging c5.2xlarge') });
+    // The memory asked for is beyond c5.2xlarge too: the 8-vCPU type with the memory.
+    const memory = { ...f, forecasts: new Map([...f.forecasts].map(([id, fc]) => [id, id === 'i-a1' ? forecast('i-a1', { vcpu: 12, memoryGiB: 20 }) : fc])) };
+    expect(only(planStaging(groupId('web'), memory, { now: T0 }), 'retype-stopped-instance').map((a) => a.toType)).toEqual(['m5.2xlarge', 'm5.2xlarge']);
   });
 
   it('does not retype warm instances while the plan shrinks the pool below its members (Auto Scaling picks which go)', () => {
