@@ -1,12 +1,27 @@
-import { defineConfig } from 'vitest/config';
+import { configDefaults, defineConfig } from 'vitest/config';
+
+/**
+ * Test files that need a fresh module graph of their own: the storm suite replaces modules with vi.mock (a mock
+ * registered in a shared worker would stay for the files after it), and default-deps imports the handlers without an
+ * AWS environment to see their first invocation fail (a handler another file already invoked has built its
+ * dependencies). Every other file shares its worker's module cache with the files before it (`isolate: false`): the
+ * AWS SDK, aws-cdk-lib and tfjs load once per worker instead of once per file, which takes the suite from about 8½
+ * to about 5½ minutes on 2 cores. What that asks of a test file: restore what it patches (aws-sdk-client-mock's
+ * `mockClient` in an `afterAll`, spies with `mockRestore`, `process.env` put back), which vitest checks no more than
+ * this comment does — a leak shows as a failure in a later file of the same worker.
+ */
+const ISOLATED = ['test/reliability/storm.test.ts', 'test/handlers/default-deps.test.ts'];
 
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts'],
     environment: 'node',
     testTimeout: 30_000,
     hookTimeout: 120_000,
     pool: 'forks',
     setupFiles: ['test/fast-check-seed.ts'],
+    projects: [
+      { extends: true, test: { name: 'isolated', include: ISOLATED, isolate: true } },
+      { extends: true, test: { name: 'shared', include: ['test/**/*.test.ts'], exclude: [...configDefaults.exclude, ...ISOLATED], isolate: false } },
+    ],
   },
 });

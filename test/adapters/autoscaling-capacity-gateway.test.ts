@@ -17,13 +17,14 @@ import {
   type AutoScalingGroup,
 } from '@aws-sdk/client-auto-scaling';
 import { mockClient } from 'aws-sdk-client-mock';
-import { beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { AutoScalingCapacityGateway, inferLifecycle, launchesBothPurchaseOptions } from '../../lambda/adapters/autoscaling-capacity-gateway';
 import { AwsCallError, NotFoundError, ThrottledError } from '../../lambda/adapters/errors';
 import { groupId, instanceId } from '../../lambda/core/domain';
 import { ec2Error, meta } from './aws-errors';
 
 const asg = mockClient(AutoScalingClient);
+afterAll(() => asg.restore());
 const gateway = () => new AutoScalingCapacityGateway(new AutoScalingClient({}));
 
 const group = (name: string, extra: Partial<AutoScalingGroup> = {}): AutoScalingGroup => ({

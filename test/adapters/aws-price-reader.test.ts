@@ -2,12 +2,14 @@ import 'aws-sdk-client-mock-vitest/extend';
 import { DescribeSpotPriceHistoryCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { GetProductsCommand, PricingClient } from '@aws-sdk/client-pricing';
 import { mockClient } from 'aws-sdk-client-mock';
-import { beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { AwsPriceReader, onDemandFilters, onDemandHourlyUsdOf, pricingEndpointRegion, SPOT_PRICE_TTL_MS } from '../../lambda/adapters/aws-price-reader';
 import { ec2Error } from './aws-errors';
 
 const ec2 = mockClient(EC2Client);
+afterAll(() => ec2.restore());
 const pricing = mockClient(PricingClient);
+afterAll(() => pricing.restore());
 const NOW = Date.parse('2026-01-15T12:00:00Z');
 const reader = () => new AwsPriceReader(new EC2Client({}), new PricingClient({}), { regionCode: 'us-west-2' });
 

@@ -2,7 +2,7 @@ import 'aws-sdk-client-mock-vitest/extend';
 import { CloudWatchClient, GetMetricDataCommand, LimitExceededException, type MetricDataQuery } from '@aws-sdk/client-cloudwatch';
 import { mockClient } from 'aws-sdk-client-mock';
 import fc from 'fast-check';
-import { beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import {
   CloudWatchMetricsReader,
   MAX_QUERIES_PER_CALL,
@@ -17,6 +17,7 @@ import type { MetricTarget } from '../../lambda/ports/metrics-reader';
 import { ec2Error, meta } from './aws-errors';
 
 const cw = mockClient(CloudWatchClient);
+afterAll(() => cw.restore());
 const MINUTE = 60_000;
 const T0 = Date.UTC(2026, 0, 15, 12, 0, 0);
 

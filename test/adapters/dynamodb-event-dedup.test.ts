@@ -2,13 +2,14 @@ import 'aws-sdk-client-mock-vitest/extend';
 import { ConditionalCheckFailedException, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
-import { beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { DynamoDbEventDeduplication } from '../../lambda/adapters/dynamodb-event-dedup';
 import { PROCESSED_EVENT_TTL_SECONDS } from '../../lambda/contracts/table';
 import type { EventDeduplication } from '../../lambda/ports/state-store';
 import { meta } from './aws-errors';
 
 const ddb = mockClient(DynamoDBDocumentClient);
+afterAll(() => ddb.restore());
 const NOW = Date.UTC(2026, 0, 15, 12, 0, 0);
 const dedup = (): EventDeduplication => new DynamoDbEventDeduplication(DynamoDBDocumentClient.from(new DynamoDBClient({})), { tableName: 'spotwise' });
 

@@ -2,7 +2,7 @@ import 'aws-sdk-client-mock-vitest/extend';
 import { ConditionalCheckFailedException, DynamoDBClient, ProvisionedThroughputExceededException } from '@aws-sdk/client-dynamodb';
 import { BatchWriteCommand, DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
-import { beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { DynamoDbCycleStore, DynamoDbModelStore } from '../../lambda/adapters/dynamodb-learning-store';
 import { bodyItem } from '../../lambda/adapters/dynamodb-items';
 import { ThrottledError } from '../../lambda/adapters/errors';
@@ -12,6 +12,7 @@ import type { RetrainingRecord, StoredModel } from '../../lambda/ports/learning-
 import { meta } from './aws-errors';
 
 const ddb = mockClient(DynamoDBDocumentClient);
+afterAll(() => ddb.restore());
 const TABLE = 'spotwise';
 const NOW = Date.UTC(2026, 10, 20, 12, 0, 0);
 const noSleep = { baseMs: 1, capMs: 1, random: () => 0, sleep: async () => undefined };

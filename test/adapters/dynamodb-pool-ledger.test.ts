@@ -2,13 +2,14 @@ import 'aws-sdk-client-mock-vitest/extend';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
-import { beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { DynamoDbPoolLedger, PoolOverCommitError } from '../../lambda/adapters/dynamodb-pool-ledger';
 import { PoolOverCommitError as ExportedPoolOverCommitError } from '../../lambda/adapters/dynamodb-state-store';
 import { groupId, instanceId, reservationId, type Reservation } from '../../lambda/core/domain';
 import type { PoolLedger } from '../../lambda/ports/state-store';
 
 const ddb = mockClient(DynamoDBDocumentClient);
+afterAll(() => ddb.restore());
 const NOW = Date.UTC(2026, 0, 15, 12, 0, 0);
 const ledger = (): PoolLedger => new DynamoDbPoolLedger(DynamoDBDocumentClient.from(new DynamoDBClient({})), { tableName: 'spotwise' });
 

@@ -2,13 +2,14 @@ import 'aws-sdk-client-mock-vitest/extend';
 import { ConditionalCheckFailedException, DynamoDBClient, ProvisionedThroughputExceededException } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
-import { beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { POOL_SIGNAL_TTL_SECONDS } from '../../lambda/adapters/dynamodb-pool-signals';
 import { DynamoDbStateStore } from '../../lambda/adapters/dynamodb-state-store';
 import { groupId, instanceId, type PoolSignal } from '../../lambda/core/domain';
 import { meta } from './aws-errors';
 
 const ddb = mockClient(DynamoDBDocumentClient);
+afterAll(() => ddb.restore());
 const TABLE = 'spotwise';
 const NOW = Date.UTC(2026, 0, 15, 12, 0, 0);
 const store = () => new DynamoDbStateStore(DynamoDBDocumentClient.from(new DynamoDBClient({})), { tableName: TABLE, clock: { now: () => NOW } });

@@ -2,12 +2,13 @@ import 'aws-sdk-client-mock-vitest/extend';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { BatchGetCommand, BatchWriteCommand, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
-import { beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { DynamoDbProfileStore } from '../../lambda/adapters/dynamodb-profile-store';
 import { instanceId, type Forecast } from '../../lambda/core/domain';
 import type { ForecastStore, ProfileStore } from '../../lambda/ports/state-store';
 
 const ddb = mockClient(DynamoDBDocumentClient);
+afterAll(() => ddb.restore());
 const NOW = Date.UTC(2026, 0, 15, 12, 0, 0);
 const store = (): ProfileStore & ForecastStore => new DynamoDbProfileStore(DynamoDBDocumentClient.from(new DynamoDBClient({})), { tableName: 'spotwise' });
 const forecast = (id: string, reason: string): Forecast => ({ kind: 'unknown', instanceId: instanceId(id), madeAt: NOW, reason, missing: ['memoryGiB'] });

@@ -2,7 +2,7 @@ import 'aws-sdk-client-mock-vitest/extend';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
-import { beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { bodyItem } from '../../lambda/adapters/dynamodb-items';
 import { DynamoDbRequestStore } from '../../lambda/adapters/dynamodb-request-store';
 import { Keys } from '../../lambda/contracts/table';
@@ -10,6 +10,7 @@ import { instanceId, requestId } from '../../lambda/core/domain';
 import type { RequestStore, StoredRequest } from '../../lambda/ports/state-store';
 
 const ddb = mockClient(DynamoDBDocumentClient);
+afterAll(() => ddb.restore());
 const NOW = Date.UTC(2026, 0, 15, 12, 0, 0);
 const requests = (): RequestStore => new DynamoDbRequestStore(DynamoDBDocumentClient.from(new DynamoDBClient({})), { tableName: 'spotwise' });
 

@@ -2,12 +2,13 @@ import 'aws-sdk-client-mock-vitest/extend';
 import { DynamoDBClient, InternalServerError, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
-import { beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { Again, TransactionCancelled, conflictOrFailure, retrying, transact, type RetryPolicy } from '../../lambda/adapters/dynamodb-retry';
 import { AwsCallError, ThrottledError } from '../../lambda/adapters/errors';
 import { meta } from './aws-errors';
 
 const ddb = mockClient(DynamoDBDocumentClient);
+afterAll(() => ddb.restore());
 const OPERATION = 'reserving capacity for i-1 in group web';
 
 /** A policy whose waits are recorded (the attempt each followed), never slept. */

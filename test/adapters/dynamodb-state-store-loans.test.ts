@@ -2,7 +2,7 @@ import 'aws-sdk-client-mock-vitest/extend';
 import { DynamoDBClient, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
-import { beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { packAllocations, unpackAllocations } from '../../lambda/adapters/dynamodb-items';
 import { DynamoDbStateStore } from '../../lambda/adapters/dynamodb-state-store';
 import { NotFoundError } from '../../lambda/adapters/errors';
@@ -12,6 +12,7 @@ import { poolInvariantViolations } from '../../lambda/core/pool/resource-pool';
 import { meta } from './aws-errors';
 
 const ddb = mockClient(DynamoDBDocumentClient);
+afterAll(() => ddb.restore());
 const TABLE = 'spotwise';
 const NOW = Date.UTC(2026, 0, 15, 12, 0, 0);
 const noSleep = { baseMs: 1, capMs: 1, random: () => 0, sleep: async () => undefined };

@@ -17,7 +17,7 @@ import {
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
-import { beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { DynamoDbStateStore, PoolOverCommitError } from '../../lambda/adapters/dynamodb-state-store';
 import { unpackAllocations } from '../../lambda/adapters/dynamodb-items';
 import { AwsCallError, NotFoundError, ThrottledError } from '../../lambda/adapters/errors';
@@ -27,6 +27,7 @@ import type { StoredRequest } from '../../lambda/ports/state-store';
 import { meta } from './aws-errors';
 
 const ddb = mockClient(DynamoDBDocumentClient);
+afterAll(() => ddb.restore());
 const TABLE = 'spotwise';
 const NOW = Date.UTC(2026, 0, 15, 12, 0, 0);
 const noSleep = { baseMs: 1, capMs: 1, random: () => 0, sleep: async () => undefined };

@@ -2,7 +2,7 @@ import 'aws-sdk-client-mock-vitest/extend';
 import { DynamoDBClient, ProvisionedThroughputExceededException } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, QueryCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
-import { beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { DEFAULT_BACKOFF } from '../../lambda/adapters/backoff';
 import { dynamoDbTable, eachPage, queryAll } from '../../lambda/adapters/dynamodb-table';
 import { ThrottledError } from '../../lambda/adapters/errors';
@@ -10,6 +10,7 @@ import { systemClock } from '../../lambda/adapters/system-clock';
 import { meta } from './aws-errors';
 
 const ddb = mockClient(DynamoDBDocumentClient);
+afterAll(() => ddb.restore());
 const client = () => DynamoDBDocumentClient.from(new DynamoDBClient({}));
 
 beforeEach(() => ddb.reset());

@@ -12,7 +12,7 @@ import {
   type InstanceTypeInfo,
 } from '@aws-sdk/client-ec2';
 import { mockClient } from 'aws-sdk-client-mock';
-import { beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import {
   Ec2InstanceGateway,
   FAIL_CLOSED_PRIORITY,
@@ -26,6 +26,7 @@ import { groupId, instanceId } from '../../lambda/core/domain';
 import { ec2Error } from './aws-errors';
 
 const ec2 = mockClient(EC2Client);
+afterAll(() => ec2.restore());
 const LAUNCH = new Date('2026-01-10T08:00:00Z');
 
 const prices = priceTableFromSpecs([

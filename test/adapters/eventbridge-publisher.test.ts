@@ -2,7 +2,7 @@ import 'aws-sdk-client-mock-vitest/extend';
 import { EventBridgeClient, PutEventsCommand, type PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
 import { mockClient } from 'aws-sdk-client-mock';
 import fc from 'fast-check';
-import { beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { EventBridgePublisher, MAX_ENTRIES_PER_CALL, MAX_REQUEST_BYTES, batchEntries, entrySizeBytes } from '../../lambda/adapters/eventbridge-publisher';
 import { AwsCallError, ThrottledError } from '../../lambda/adapters/errors';
 import { groupId, instanceId, type DomainEvent } from '../../lambda/core/domain';
@@ -10,6 +10,7 @@ import type { PublishedEntry } from '../../lambda/ports/event-publisher';
 import { ec2Error } from './aws-errors';
 
 const eb = mockClient(EventBridgeClient);
+afterAll(() => eb.restore());
 const noSleep = { baseMs: 1, capMs: 1, random: () => 0, sleep: async () => undefined };
 const publisher = (maxAttempts = 3) => new EventBridgePublisher(new EventBridgeClient({}), { eventBusName: 'spotwise-bus', maxAttempts, backoff: noSleep });
 

@@ -11,7 +11,7 @@ import {
 } from '@aws-sdk/client-scheduler';
 import { mockClient } from 'aws-sdk-client-mock';
 import fc from 'fast-check';
-import { beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { AwsCallError, ThrottledError } from '../../lambda/adapters/errors';
 import { SchedulerInterruptionScheduler, atExpression, scheduleNameFor } from '../../lambda/adapters/scheduler-interruption-scheduler';
 import { groupId, instanceId, requestId, reservationId } from '../../lambda/core/domain';
@@ -20,6 +20,7 @@ import type { ScheduledInterruption } from '../../lambda/ports/interruption-sche
 import { ec2Error, meta } from './aws-errors';
 
 const sch = mockClient(SchedulerClient);
+afterAll(() => sch.restore());
 const EXECUTOR = 'arn:aws:lambda:eu-west-1:123456789012:function:spotwise-executor';
 const ROLE = 'arn:aws:iam::123456789012:role/spotwise-scheduler';
 const scheduler = () => new SchedulerInterruptionScheduler(new SchedulerClient({}), { executorArn: EXECUTOR, roleArn: ROLE, groupName: 'spotwise' });

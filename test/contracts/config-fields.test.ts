@@ -1,7 +1,7 @@
 import { DescribeInstancesCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { mockClient } from 'aws-sdk-client-mock';
 import type { Template } from 'aws-cdk-lib/assertions';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import type { z } from 'zod';
 import { parseSpotwiseConfig, spotwiseConfigSchema, type SpotwiseConfig } from '../../lambda/contracts/config';
 import { groupId, instanceId, requestId, type Notice, type ShapingPolicy } from '../../lambda/core/domain';
@@ -302,6 +302,7 @@ const lambdaDryRun = (c: SpotwiseConfig): unknown => withLambdaEnv(c, () => buil
  * EC2 gateway as the handlers build it, against a mocked DescribeInstances).
  */
 const ec2 = mockClient(EC2Client);
+afterAll(() => ec2.restore());
 const defaultInstancePriority = async (c: SpotwiseConfig): Promise<unknown> => {
   ec2.reset();
   ec2.on(DescribeInstancesCommand).resolves({

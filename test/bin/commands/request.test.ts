@@ -1,7 +1,7 @@
 import 'aws-sdk-client-mock-vitest/extend';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { mockClient } from 'aws-sdk-client-mock';
-import { beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { buildRequestDetail, newRequestId, parseTimeFlag, type RequestOptions } from '../../../bin/commands/request';
 import { EventBridgeRequestSender } from '../../../lambda/adapters/eventbridge-request-sender';
 import { parseEvent } from '../../../lambda/events/registry';
@@ -9,6 +9,7 @@ import { parseEvent } from '../../../lambda/events/registry';
 const NOW = Date.parse('2026-01-15T12:00:00Z');
 const ID = () => 'req-test';
 const eb = mockClient(EventBridgeClient);
+afterAll(() => eb.restore());
 beforeEach(() => eb.reset());
 
 describe('spotwise request: the detail from the flags', () => {

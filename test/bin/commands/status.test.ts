@@ -2,7 +2,7 @@ import 'aws-sdk-client-mock-vitest/extend';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
-import { beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { collectStatus, costOf, formatStatus } from '../../../bin/commands/status';
 import { bodyItem, toReservationItem } from '../../../lambda/adapters/dynamodb-items';
 import { DynamoDbStatusReader, type TableSnapshot } from '../../../lambda/adapters/dynamodb-status-reader';
@@ -294,6 +294,7 @@ describe('spotwise status: text', () => {
 
 describe('DynamoDbStatusReader', () => {
   const ddb = mockClient(DynamoDBDocumentClient);
+  afterAll(() => ddb.restore());
   beforeEach(() => ddb.reset());
   const poolItem = {
     ...Keys.pool('web'),
