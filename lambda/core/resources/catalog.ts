@@ -63,6 +63,10 @@ export const lookupInstanceType = (catalog: InstanceCatalog, name: string): Inst
 export const hourlyPrice = (spec: InstanceTypeSpec, pricing: 'on-demand' | 'spot'): number =>
   pricing === 'spot' ? (spec.spotHourlyUsd ?? spec.onDemandHourlyUsd) : spec.onDemandHourlyUsd;
 
+/** The catalog's specs of `allowed` (every type when empty), each once; names the catalog lacks are skipped. */
+const allowedSpecs = (catalog: InstanceCatalog, allowed: readonly string[]): InstanceTypeSpec[] =>
+  allowed.length === 0 ? [...catalog.values()] : [...new Set(allowed)].flatMap((n) => catalog.get(n) ?? []);
+
 /**
  * The cheapest type in `allowed` (empty = every catalog type) whose shape covers `demand` in every
  * dimension, or undefined when none does. Names in `allowed` that the catalog does not know are
@@ -77,7 +81,7 @@ export const cheapestCovering = (
   pricing: 'on-demand' | 'spot',
 ): InstanceTypeSpec | undefined => {
   validateResources(demand, 'demand to cover');
-  const candidates: InstanceTypeSpec[] = allowed.length === 0 ? [...catalog.values()] : [...new Set(allowed)].flatMap((n) => catalog.get(n) ?? []);
+  const candidates = allowedSpecs(catalog, allowed);
   let best: InstanceTypeSpec | undefined;
   for (const spec of candidates) {
     if (!fits(demand, spec.resources)) continue;
@@ -106,9 +110,11 @@ export const cheapestClosest = (
   allowed: readonly string[],
   pricing: 'on-demand' | 'spot',
 ): InstanceTypeSpec | undefined => {
-  validateResources(demand, 'demand to cover');
-  const candidates: InstanceTypeSpec[] = allowed.length === 0 ? [...catalog.values()] : [...new Set(allowed)].flatMap((n) => catalog.get(n) ?? []);
-  if (candidates.length === 0) return undefined;
-  const most = candidates.reduce((m, s) => maxResources(m, s.resources), candidates[0]!.resources);
-  return cheapestCovering(catalog, minResources(demand, most), allowed, pricing);
+  // The most of each dimension an allowed type offers (undefined when none is in the catalog). A NaN or negative demand
+  // stays one after the cap, and cheapestCovering rejects it naming the dimension.
+  const most = allowedSpecs(catalog, allowed).reduce<Resources | undefined>(
+    (m, s) => (m === undefined ? s.resources : maxResources(m, s.resources)),
+    undefined,
+  );
+  return most === undefined ? undefined : cheapestCovering(catalog, minResources(demand, most), allowed, pricing);
 };
