@@ -5,8 +5,8 @@ import { configDefaults, defineConfig } from 'vitest/config';
  * registered in a shared worker would stay for the files after it), and default-deps imports the handlers without an
  * AWS environment to see their first invocation fail (a handler another file already invoked has built its
  * dependencies). Every other file shares its worker's module cache with the files before it (`isolate: false`): the
- * AWS SDK, aws-cdk-lib and tfjs load once per worker instead of once per file, which takes the suite from about 8½
- * to about 5½ minutes on 2 cores. What that asks of a test file: restore what it patches (aws-sdk-client-mock's
+ * AWS SDK, aws-cdk-lib and tfjs load once per worker instead of once per file, which took vitest from 511 s to 373 s
+ * in CI on 2 cores (README "Tests"). What that asks of a test file: restore what it patches (aws-sdk-client-mock's
  * `mockClient` in an `afterAll`, spies with `mockRestore`, `process.env` put back), which vitest checks no more than
  * this comment does — a leak shows as a failure in a later file of the same worker.
  */
