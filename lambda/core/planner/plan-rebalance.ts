@@ -1,6 +1,6 @@
 import { SPOT_WARNING_LEAD_SECONDS } from '../../contracts/events';
 import type { Action, DomainEvent, FleetView, GroupView, ManagedInstance, Notice, Plan, Resources } from '../domain';
-import { cheapestCovering } from '../resources/catalog';
+import { cappedToAllowed, cheapestCovering } from '../resources/catalog';
 import { fits, formatResources } from '../resources/resources';
 import { ignoreNotice } from '../common/ignore-notice';
 import { findWarmGroup, isActive, locateInstance } from '../common/locate-instance';
@@ -18,24 +18,28 @@ const byId = (a: ManagedInstance, b: ManagedInstance): number => (a.id < b.id ? 
  * instance (free while it is stopped), or ask Auto Scaling to prepare one more. Nothing is brought
  * into service — that is the warning's job.
  */
-const stageOneWarmInstance = (fleet: FleetView, group: GroupView, victim: ManagedInstance, load: Resources, now: number): Plan => {
+const stageOneWarmInstance = (fleet: FleetView, group: GroupView, victim: ManagedInstance, asked: Resources, now: number): Plan => {
   const warmGroup = findWarmGroup(fleet, group);
   if (warmGroup?.warmPool === undefined)
     return { actions: [{ kind: 'noop', reason: `${group.id} has no warm pool to stage into for ${victim.id}` }], events: [] };
   const warm = warmGroup.instances.filter((i) => i.warm && i.state !== 'terminated' && i.state !== 'shutting-down').sort(byId);
+  // A load larger than any allowed type is staged for as far as one instance can hold it (the rest cannot be
+  // prepared on one host; the warning's plan places it).
+  const load = cappedToAllowed(fleet.catalog, asked, warmGroup.policy.allowedInstanceTypes) ?? asked;
+  const what = fits(asked, load) ? formatResources(load) : `${formatResources(load)} of ${formatResources(asked)} (no allowed type holds more)`;
   const ready = warm.find((i) => {
     const shape = instanceShape(i, fleet);
     return (i.state === 'stopped' || i.state === 'running') && shape !== undefined && fits(load, shape);
   });
   const staged = (detail: string): DomainEvent => ({ kind: 'capacity-staged', at: now, groupId: warmGroup.id, detail });
   if (ready !== undefined) {
-    return { actions: [], events: [staged(`warm ${ready.instanceType} ${ready.id} already covers ${formatResources(load)} for ${victim.id}`)] };
+    return { actions: [], events: [staged(`warm ${ready.instanceType} ${ready.id} already covers ${what} for ${victim.id}`)] };
   }
   const shape = cheapestCovering(fleet.catalog, load, warmGroup.policy.allowedInstanceTypes, 'on-demand');
   if (shape === undefined) {
-    return { actions: [{ kind: 'noop', reason: `no allowed instance type of ${warmGroup.id} covers ${formatResources(load)} for ${victim.id}` }], events: [] };
+    return { actions: [{ kind: 'noop', reason: `no allowed instance type of ${warmGroup.id} covers ${what} for ${victim.id}` }], events: [] };
   }
-  const reason = `rebalance recommendation for ${victim.id}: stage ${shape.name} for ${formatResources(load)}`;
+  const reason = `rebalance recommendation for ${victim.id}: stage ${shape.name} for ${what}`;
   const stopped = warm.find((i) => i.state === 'stopped' && i.lifecycle === 'on-demand');
   if (stopped !== undefined) {
     const action: Action = {

@@ -110,11 +110,20 @@ export const cheapestClosest = (
   allowed: readonly string[],
   pricing: 'on-demand' | 'spot',
 ): InstanceTypeSpec | undefined => {
-  // The most of each dimension an allowed type offers (undefined when none is in the catalog). A NaN or negative demand
-  // stays one after the cap, and cheapestCovering rejects it naming the dimension.
+  // A NaN or negative demand stays one after the cap, and cheapestCovering rejects it naming the dimension.
+  const capped = cappedToAllowed(catalog, demand, allowed);
+  return capped === undefined ? undefined : cheapestCovering(catalog, capped, allowed, pricing);
+};
+
+/**
+ * `demand` capped, per dimension, at the most any allowed type offers: the part of it one instance of an allowed
+ * type can hold at best. Equal to `demand` when some allowed type could cover each dimension; undefined when no
+ * allowed type is in the catalog.
+ */
+export const cappedToAllowed = (catalog: InstanceCatalog, demand: Resources, allowed: readonly string[]): Resources | undefined => {
   const most = allowedSpecs(catalog, allowed).reduce<Resources | undefined>(
     (m, s) => (m === undefined ? s.resources : maxResources(m, s.resources)),
     undefined,
   );
-  return most === undefined ? undefined : cheapestCovering(catalog, minResources(demand, most), allowed, pricing);
+  return most === undefined ? undefined : minResources(demand, most);
 };

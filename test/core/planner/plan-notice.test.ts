@@ -467,6 +467,30 @@ describe('planNoticeResponse: rebalance recommendation', () => {
     expect(only(plan, 'retype-stopped-instance')[0]).toMatchObject({ groupId: 'web-standby', instanceId: 'i-w1', toType: 'm5.xlarge' });
   });
 
+  it('stages as far as one instance can hold a demand larger than every allowed type (the most vCPU, the memory asked)', () => {
+    const f = standardFleet({
+      standby: { policy: policy({ allowedInstanceTypes: ['m5.large', 'm5.xlarge', 'm5.2xlarge'] }) },
+      forecasts: [forecast('i-a1', { vcpu: 12, memoryGiB: 6 })],
+    });
+    const plan = planNoticeResponse(rebalance('i-a1'), f, { now: T0 });
+    expect(only(plan, 'retype-stopped-instance')).toEqual([
+      expect.objectContaining({ groupId: 'web-standby', instanceId: 'i-w1', fromType: 'm5.large', toType: 'm5.2xlarge' }),
+    ]);
+    // A warm instance that already has the most vCPU any allowed type has covers it as far as one can: nothing to retype.
+    const ready = standardFleet({
+      standby: {
+        policy: policy({ allowedInstanceTypes: ['m5.large', 'm5.xlarge', 'm5.2xlarge'] }),
+        instances: [instance('i-w1', { groupId: 'web-standby', lifecycle: 'on-demand', state: 'stopped', warm: true, instanceType: 'm5.2xlarge' })],
+      },
+      forecasts: [forecast('i-a1', { vcpu: 12, memoryGiB: 6 })],
+    });
+    const kept = planNoticeResponse(rebalance('i-a1'), ready, { now: T0 });
+    expect(only(kept, 'retype-stopped-instance')).toEqual([]);
+    expect(kept.events).toContainEqual(
+      expect.objectContaining({ kind: 'capacity-staged', detail: expect.stringContaining('warm m5.2xlarge i-w1 already covers') }),
+    );
+  });
+
   it('asks Auto Scaling for one more warm instance when none is stopped (unless its minSize already asks for it)', () => {
     const running = [instance('i-w1', { groupId: 'web-standby', lifecycle: 'on-demand', state: 'pending', warm: true })];
     const plan = planNoticeResponse(
