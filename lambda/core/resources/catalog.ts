@@ -64,7 +64,7 @@ export const hourlyPrice = (spec: InstanceTypeSpec, pricing: 'on-demand' | 'spot
   pricing === 'spot' ? (spec.spotHourlyUsd ?? spec.onDemandHourlyUsd) : spec.onDemandHourlyUsd;
 
 /** The catalog's specs of `allowed` (every type when empty), each once; names the catalog lacks are skipped. */
-const allowedSpecs = (catalog: InstanceCatalog, allowed: readonly string[]): InstanceTypeSpec[] =>
+export const allowedSpecs = (catalog: InstanceCatalog, allowed: readonly string[]): InstanceTypeSpec[] =>
   allowed.length === 0 ? [...catalog.values()] : [...new Set(allowed)].flatMap((n) => catalog.get(n) ?? []);
 
 /**

@@ -12,7 +12,7 @@ import {
 import { findBackedGroups, findGroup, findWarmGroup } from '../common/locate-instance';
 import { unusablePoolReason } from '../common/plan-pool';
 import { availableResources } from '../pool/resource-pool';
-import { cheapestClosest, cheapestCovering, hourlyPrice } from '../resources/catalog';
+import { allowedSpecs, cheapestClosest, hourlyPrice } from '../resources/catalog';
 import { addResources, fits, formatResources, isZero, maxResources, sumResources, ZERO_RESOURCES } from '../resources/resources';
 import { computeExposure, type PoolExposure } from './compute-exposure';
 
@@ -43,8 +43,9 @@ const unitsWithin = (room: Resources, shape: Resources): number => {
 
 /** The most capable allowed type (when no one type has both the most vCPU and the most memory any allowed type has): most vCPU, then memory, then name. */
 const largestAllowed = (fleet: FleetView, allowed: readonly string[]): InstanceTypeSpec | undefined => {
-  const specs = allowed.length === 0 ? [...fleet.catalog.values()] : allowed.flatMap((n) => fleet.catalog.get(n) ?? []);
-  return specs.sort((a, b) => b.resources.vcpu - a.resources.vcpu || b.resources.memoryGiB - a.resources.memoryGiB || (a.name < b.name ? -1 : 1))[0];
+  return allowedSpecs(fleet.catalog, allowed).sort(
+    (a, b) => b.resources.vcpu - a.resources.vcpu || b.resources.memoryGiB - a.resources.memoryGiB || (a.name < b.name ? -1 : 1),
+  )[0];
 };
 
 /** The configured warm_pool.min_size as a whole number of instances (0 when none is configured or it is not a number). */
@@ -122,13 +123,12 @@ export const planStaging = (groupId: GroupId, fleet: FleetView, ctx: { readonly 
   const largest = all.filter((e) => e.interruptionProbability > 0).reduce((m, e) => maxResources(m, e.largest), ZERO_RESOURCES);
   const notes: string[] = [];
 
-  const covering = cheapestCovering(fleet.catalog, largest, warmGroup.policy.allowedInstanceTypes, 'on-demand');
+  // cheapestClosest is the cheapest covering type whenever one covers; otherwise the one that covers the most.
   const shape =
-    covering ??
-    cheapestClosest(fleet.catalog, largest, warmGroup.policy.allowedInstanceTypes, 'on-demand') ??
-    largestAllowed(fleet, warmGroup.policy.allowedInstanceTypes);
+    cheapestClosest(fleet.catalog, largest, warmGroup.policy.allowedInstanceTypes, 'on-demand') ?? largestAllowed(fleet, warmGroup.policy.allowedInstanceTypes);
   if (shape === undefined) return noop(`staging ${warmGroup.id}: none of its allowed instance types is in the catalog`);
-  if (covering === undefined) notes.push(`no allowed type covers ${formatResources(largest)}; staging ${shape.name}`);
+  const covering = fits(largest, shape.resources);
+  if (!covering) notes.push(`no allowed type covers ${formatResources(largest)}; staging ${shape.name}`);
   // Without prices every candidate costs Infinity and cheapestCovering falls back to the smallest shape:
   // say so, so nobody reads "cheapest" into a choice made by size.
   if (!Number.isFinite(hourlyPrice(shape, 'on-demand')))
@@ -196,7 +196,7 @@ export const planStaging = (groupId: GroupId, fleet: FleetView, ctx: { readonly 
     // Only grow a warm instance to a type that covers what it lacks; never shrink one below the need.
     if (
       !coversLargest &&
-      covering === undefined &&
+      !covering &&
       spec !== undefined &&
       spec.resources.vcpu >= shape.resources.vcpu &&
       spec.resources.memoryGiB >= shape.resources.memoryGiB
