@@ -219,6 +219,8 @@ export const createSpotwiseStrategy = (setup: PreparedSimulation, options: Spotw
   let invocationCount = 0;
   let handlerFailures = 0;
   let lastMinute = -1;
+  /** The last step's time: a request still waiting past its deadline by then is unserved. */
+  let lastNow = Number.NEGATIVE_INFINITY;
 
   const checkPools = (w: SimWorld): void => {
     for (const g of managed.groups.keys()) {
@@ -402,6 +404,7 @@ export const createSpotwiseStrategy = (setup: PreparedSimulation, options: Spotw
     },
 
     async onStep(w: SimWorld) {
+      lastNow = w.now();
       const minute = Math.floor((w.now() - w.startAt) / 60_000);
       if (minute !== lastMinute) {
         lastMinute = minute;
@@ -448,14 +451,17 @@ export const createSpotwiseStrategy = (setup: PreparedSimulation, options: Spotw
     },
 
     requestCounts: () => {
-      // Admitted: scheduled or executed by the end. Deferred: deferred at least once (the coordinator
-      // published an interruption-deferred event for it), whether it was admitted later or not.
-      const stored = new Map(state.allRequests().map((r) => [r.request.requestId as string, r.status]));
+      // Admitted: scheduled or executed by the end. Unserved, as the baselines count it: never recorded, refused,
+      // or still waiting when its deadline had passed by the end (the retry tick that would refuse it may not have
+      // come yet). A request still waiting before its deadline is neither. Deferred: deferred at least once (the
+      // coordinator published an interruption-deferred event for it), whether it was admitted later or not.
+      const stored = new Map(state.allRequests().map((r) => [r.request.requestId as string, r]));
       const out: RequestCounts = { ...counts };
       for (const id of requested) {
-        const status = stored.get(id);
+        const record = stored.get(id);
+        const status = record?.status;
         if (status === 'executed' || status === 'scheduled') out.requestsAdmitted += 1;
-        else if (status === undefined) out.requestsUnserved += 1;
+        else if (record === undefined || status === 'refused' || (status !== 'cancelled' && record.request.deadline < lastNow)) out.requestsUnserved += 1;
         if (publisher.deferredRequests.has(id)) out.requestsDeferred += 1;
       }
       return out;

@@ -39,7 +39,7 @@ const base = (hours = 1): PreparedSimulation =>
 const oneBurst = (rebalanceLeadSeconds?: number): PreparedSimulation => withBurst(base(), rebalanceLeadSeconds, 20);
 
 /** Four maintenance requests on the web group at once (its budget allows one disruption at a time). */
-const maintenanceWave = (): PreparedSimulation => {
+const maintenanceWave = (deadlineMinutes = 90): PreparedSimulation => {
   const setup = base(2);
   const at = setup.sample.startAt + 10 * 60_000;
   const requests: InterruptionRequest[] = [0, 1, 2, 3].map((k) => ({
@@ -47,7 +47,7 @@ const maintenanceWave = (): PreparedSimulation => {
     selector: { kind: 'group', groupId: GROUP_IDS.web, maxPriority: 100 },
     reason: 'kernel patch',
     notBefore: at,
-    deadline: at + 90 * 60_000,
+    deadline: at + deadlineMinutes * 60_000,
     mode: 'terminate',
     requestedAt: at,
   }));
@@ -85,6 +85,16 @@ describe('baseline strategies', () => {
     // One instance per admitted request: none is counted as carried out by another request's termination.
     expect(run.totals.voluntaryInterruptions).toBe(run.requests.requestsAdmitted);
     expect(run.totals.budgetViolations).toBe(0);
+  });
+
+  it('every strategy counts a request whose deadline passed before it could run as unserved', async () => {
+    // Twelve minutes for four requests against a budget of one: some cannot run in time, whoever plans them.
+    const setup = maintenanceWave(12);
+    for (const strategy of [createSpotwiseStrategy(setup), createAsgNativeStrategy(2)]) {
+      const run = await runStrategy(setup, strategy);
+      expect(run.requests.requestsUnserved, strategy.name).toBeGreaterThan(0);
+      expect(run.requests.requestsAdmitted + run.requests.requestsUnserved, strategy.name).toBe(4);
+    }
   });
 
   it('asg-native: Capacity Rebalancing moves workloads off an at-risk pool when the recommendation comes early', async () => {
