@@ -28,14 +28,12 @@ const PINNED = {
   // A replacement launched ahead of its victim's termination inherits the victim's lineage (its restart cycle is learned);
   // recalibration starts from 3 cycles. The CloudWatch agent publishes 2 custom metrics per instance, not 3 (cost).
   // A group with too few restarts of its own recalibrates from the other groups' stored cycles (one reservation fewer).
-  // A voluntary interruption waits up to half its window for a victim whose expected restart fits its type: two more
-  // requests deferred, and 2.06 vCPU·min more unserved here (a request run later met a worse moment).
   spotwise: {
-    unservedVcpuMinutes: 19.1,
+    unservedVcpuMinutes: 17.04,
     unservedGibMinutes: 0,
     cost: 7.98,
     requestsAdmitted: 13,
-    requestsDeferred: 8,
+    requestsDeferred: 6,
     coldLaunches: 21,
     warmStarts: 2,
     idleStandbyInstanceHours: 0.21,
