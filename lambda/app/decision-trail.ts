@@ -1,7 +1,6 @@
 import type { Action, FleetView, GroupId, InstanceId, InterruptionRequest, Plan } from '../core/domain';
 import { checkDisruptionBudget } from '../core/budget/disruption-budget';
 import { isActive } from '../core/common/locate-instance';
-import { restartFitsHost } from '../core/coordinator/choose-victim';
 import { isHeldForRequest, reservationPurpose } from '../core/common/reservation-terms';
 import { allocatedResources, availableResources, reservedResources } from '../core/pool/resource-pool';
 import { formatResources } from '../core/resources/resources';
@@ -95,10 +94,6 @@ export const admissionChecks = (input: {
           ? `unknown for ${victim}: ${f.reason}`
           : `${victim} p90 ${formatResources({ vcpu: f.dims.vcpu.p90, memoryGiB: f.dims.memoryGiB.p90, networkMbps: f.dims.networkMbps.p90, diskIops: f.dims.diskIops.p90 })} (vCPU basis ${f.dims.vcpu.basis}, made ${Math.round((now - f.madeAt) / 60_000)} min before)`;
     checks.push({ name: 'forecast', passed: defer?.reason !== 'forecast-unknown' && f?.kind === 'known', detail: text });
-    if (group !== undefined && instance !== undefined && f?.kind === 'known') {
-      const host = restartFitsHost(instance, group, fleet);
-      checks.push({ name: 'host', passed: defer?.reason !== 'restart-exceeds-host', detail: host.detail });
-    }
   }
   if (group !== undefined) {
     const budget = checkDisruptionBudget(group, 0);

@@ -560,7 +560,7 @@ export type StoredRequestStatus = 'pending' | 'scheduled' | 'deferred' | 'execut
 
 /** One admission check of a decision, with its numbers ("pool: needs 2 vCPU, free 1.5 vCPU"). */
 export interface TrailCheck {
-  readonly name: 'window' | 'victim' | 'forecast' | 'host' | 'budget' | 'pool' | 'status';
+  readonly name: 'window' | 'victim' | 'forecast' | 'budget' | 'pool' | 'status';
   readonly passed: boolean;
   readonly detail: string;
 }
@@ -753,7 +753,6 @@ export type DeferReason =
   | 'not-before'
   | 'deadline-passed'
   | 'no-eligible-victim'
-  | 'restart-exceeds-host'
   | 'unknown-instance';
 
 export type DomainEvent =

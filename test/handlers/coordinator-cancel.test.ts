@@ -68,11 +68,7 @@ describe('coordinator: cancelling a request', () => {
     const [stored] = w.ports.stateStore.allRequests();
     expect(stored).toMatchObject({ status: 'cancelled', note: 'cancelled while scheduled: patch postponed', victim: VICTIM });
     // The admission's trail survives the cancel.
-    expect(stored?.trail?.[0]?.checks.map((c) => c.name)).toEqual(['window', 'victim', 'forecast', 'host', 'budget', 'pool']);
-    expect(stored?.trail?.[0]?.checks.find((c) => c.name === 'host')).toMatchObject({
-      passed: true,
-      detail: expect.stringMatching(/expected at the restart's peak \(p50\), fits its /),
-    });
+    expect(stored?.trail?.[0]?.checks.map((c) => c.name)).toEqual(['window', 'victim', 'forecast', 'budget', 'pool']);
     expect(stored?.trail?.[1]).toMatchObject({
       handler: 'coordinator',
       noticeKind: 'interruption-cancel',

@@ -101,29 +101,6 @@ describe('coordinator handler', () => {
     expect(w.ports.scheduler.pending()).toHaveLength(1);
   });
 
-  it("waits while the victim's expected restart exceeds its host, and admits it once a fresh forecast fits", async () => {
-    const w = await requestWorld();
-    // p50 4.8 vCPU (0.8 × the p90) on the victim's m5.xlarge (4 vCPU): a busy phase.
-    w.ports.stateStore.seedForecasts([knownForecast(VICTIM, { vcpu: 6, memoryGiB: 10, networkMbps: 100, diskIops: 200 }, REQ_NOW - 60_000)]);
-    const handle = makeCoordinator(w.deps);
-    await handle(requestEvent());
-    const [deferred] = w.ports.stateStore.allRequests();
-    expect(deferred).toMatchObject({ status: 'deferred', retryAt: REQ_NOW + 5 * 60_000, note: expect.stringContaining('restart-exceeds-host') });
-    expect(deferred?.trail?.[0]?.checks.find((c) => c.name === 'host')).toMatchObject({
-      passed: false,
-      detail: `${VICTIM}: 4.8 vCPU, 8 GiB expected at the restart's peak (p50), exceeds its m5.xlarge (4 vCPU, 16 GiB)`,
-    });
-    expect(w.ports.stateStore.allReservations()).toEqual([]);
-    expect(w.telemetry.total(MetricName.deferrals, { Reason: 'restart-exceeds-host' })).toBe(1);
-
-    // The next profiler tick sees the phase over; the retry admits it.
-    w.ports.clock.advance(5 * 60_000);
-    w.ports.stateStore.seedForecasts([knownForecast(VICTIM, { vcpu: 3, memoryGiB: 10, networkMbps: 100, diskIops: 200 }, REQ_NOW + 4 * 60_000)]);
-    await handle(trigger);
-    expect(w.ports.stateStore.allRequests()).toMatchObject([{ status: 'scheduled', victim: VICTIM }]);
-    expect(w.ports.scheduler.pending()).toHaveLength(1);
-  });
-
   it('dry-run: plans and publishes, schedules and records nothing', async () => {
     const w = await requestWorld({ dryRun: true });
     expect(await makeCoordinator(w.deps)(requestEvent())).toMatchObject({ status: 'planned', dryRun: true });

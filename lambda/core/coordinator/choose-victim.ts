@@ -1,6 +1,4 @@
-import { DIMENSIONS, type FleetView, type GroupView, type ManagedInstance, type Resources } from '../domain';
-import { estimatePostRestartDemand, instanceShape } from '../common/post-restart-demand';
-import { formatVcpuMemory } from '../resources/resources';
+import { DIMENSIONS, type ManagedInstance, type Resources } from '../domain';
 
 /** A candidate victim with the post-restart demand its interruption would have to reserve. */
 export interface RankedCandidate {
@@ -48,37 +46,3 @@ export const rankCandidates = (
         (a.instance.id < b.instance.id ? -1 : a.instance.id > b.instance.id ? 1 : 0),
     )
     .map(({ instance, demand, dominant }) => ({ instance, demand, cost: dominant }));
-
-/** The two dimensions a restart's host must hold for its load to be served (network and disk ceilings are not use). */
-const HOST_DIMENSIONS = ['vcpu', 'memoryGiB'] as const;
-
-/**
- * Whether a victim's expected restart peak fits the host it restarts on — its own instance type: a stop restarts
- * the same instance, and a replacement is launched from the same group. `expected` is the forecast's p50 (the
- * median peak of the post-restart window): the reservation holds the p90, whose 10 % margin a bursty load's
- * forecast widens far past its host, so the p90 would keep most busy victims waiting (measured: see
- * HOST_WAIT_SHARE in plan-request.ts). Undefined (cannot tell) when either side is missing or not a finite number.
- */
-export const expectedRestartFits = (expected: Resources | undefined, host: Resources | undefined): boolean | undefined => {
-  if (expected === undefined || host === undefined) return undefined;
-  if (!HOST_DIMENSIONS.every((d) => Number.isFinite(expected[d]) && Number.isFinite(host[d]))) return undefined;
-  return HOST_DIMENSIONS.every((d) => expected[d] <= host[d]);
-};
-
-/**
- * Whether `instance`'s expected restart peak (its forecast's p50 in vCPU and memory, the policy's declared demand
- * overriding) fits its own instance type, with the numbers for the decision's detail. Cannot tell (no p50, a type
- * the catalog does not know) counts as not fitting: the request waits like one that does not fit — never past
- * the first part of its window.
- */
-export const restartFitsHost = (instance: ManagedInstance, group: GroupView, fleet: FleetView): { readonly fits: boolean; readonly detail: string } => {
-  const expected = estimatePostRestartDemand(instance, group, fleet, 'p50');
-  const host = instanceShape(instance, fleet);
-  const fits = expectedRestartFits(expected.kind === 'known' ? expected.amount : undefined, host);
-  const peak = expected.kind === 'known' ? `${formatVcpuMemory(expected.amount)} expected at the restart's peak (p50)` : 'no expected restart peak';
-  const type = host === undefined ? `${instance.instanceType} (not in the catalog)` : `${instance.instanceType} (${formatVcpuMemory(host)})`;
-  return {
-    fits: fits === true,
-    detail: `${instance.id}: ${peak}, ${fits === true ? 'fits' : fits === false ? 'exceeds' : 'cannot be compared with'} its ${type}`,
-  };
-};

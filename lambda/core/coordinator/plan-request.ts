@@ -20,7 +20,7 @@ import { lendersOf } from '../pool/borrowing';
 import { estimatePostRestartDemand } from '../common/post-restart-demand';
 import { buildReservation, isHeldForRequest, makeReservationId, requestReservations, reservationExpiry, reservationPurpose } from '../common/reservation-terms';
 import { formatResources } from '../resources/resources';
-import { rankCandidates, restartFitsHost } from './choose-victim';
+import { rankCandidates } from './choose-victim';
 import { deferRequest, retryTime } from './defer-request';
 import { quietestStart } from './quiet-time';
 import { standbyRefusal, voluntaryStop } from './voluntary-stop';
@@ -33,18 +33,6 @@ export { planEvictions } from './plan-evictions';
  * deferred (reason 'not-before') until it is this close, and admitted then on fresh forecasts.
  */
 export const ADMISSION_HORIZON_MS = 30 * 60_000;
-
-/**
- * The share of a request's window [notBefore, deadline] it may spend waiting for a victim whose expected restart
- * fits its host (restartFitsHost). A batch load restarted in a busy phase needs more than its host holds (the
- * restart lands on the same type), and a busy phase often ends within the hour; the rest of the window is left for
- * the disruption budget's turns, since a wave's requests, waiting together, are then admitted one at a time.
- * Measured in the simulator with `--post-restart-cpu 3 --post-restart-memory 2`, seeds 1..20: waiting up to half
- * the window cut spotwise's unserved demand from 62.0 to 58.3 vCPU·min; waiting to the deadline left requests of a
- * wave refused (5.3 of 32 per run); judging by the p90 instead of the p50 waited on most busy victims and made seeds
- * 11..20 worse (58.5 → 69.2). The default restarts: 1.45 → 1.39 (seeds 1..10), 7.16 unchanged (11..20).
- */
-export const HOST_WAIT_SHARE = 0.5;
 
 type DueNotice = Extract<Notice, { kind: 'interruption-due' }>;
 
@@ -282,20 +270,7 @@ export const planInterruptionRequest = (request: InterruptionRequest, fleet: Fle
 
   // A redelivered or retried request keeps the victim it already holds a reservation for.
   const heldVictims = new Set(held.map((h) => h.reservation.instanceId));
-  // Within a priority, a candidate whose expected restart fits its host comes first; when the first candidate's does
-  // not (no candidate of the lowest priority fits), the request waits while the first part of its window lasts.
-  const fits = new Map(known.map((c) => [c.instance.id, restartFitsHost(c.instance, group, fleet)]));
-  const fitsFirst = (id: ManagedInstance['id']): number => (fits.get(id)?.fits === true ? 0 : 1);
-  const ranked = rankCandidates(known, group.pool.capacity)
-    .sort((a, b) => a.instance.priority - b.instance.priority || fitsFirst(a.instance.id) - fitsFirst(b.instance.id))
-    .sort((a, b) => Number(heldVictims.has(b.instance.id)) - Number(heldVictims.has(a.instance.id)));
-  const first = ranked[0];
-  const waitUntil = request.notBefore + HOST_WAIT_SHARE * (request.deadline - request.notBefore);
-  if (first !== undefined && !heldVictims.has(first.instance.id) && fits.get(first.instance.id)?.fits !== true && retryAt <= waitUntil) {
-    const others = ranked.filter((c) => c.instance.priority === first.instance.priority).length - 1;
-    const detail = `${fits.get(first.instance.id)?.detail ?? first.instance.id}${others > 0 ? `; nor do the ${others} other candidate(s) of priority ${first.instance.priority}` : ''}; waiting for a quieter moment until ${new Date(waitUntil).toISOString()} (the first ${HOST_WAIT_SHARE * 100} % of the window), then admitted as it is`;
-    return joinPlans(release('deferred: restart exceeds its host'), deferRequest({ requestId, reason: 'restart-exceeds-host', detail, now, retryAt }));
-  }
+  const ranked = rankCandidates(known, group.pool.capacity).sort((a, b) => Number(heldVictims.has(b.instance.id)) - Number(heldVictims.has(a.instance.id)));
   const swept = sweepForPlan(group, group.pool, now);
   const earliest = Math.max(now, request.notBefore);
   let firstRefusal: { readonly instance: ManagedInstance; readonly demand: Resources; readonly shortfall: Resources } | undefined;

@@ -88,11 +88,8 @@ export const validateResources = (r: Resources, what: string): Resources => {
   return r;
 };
 
-const formatAmount = (v: number): string => (Number.isInteger(v) ? String(v) : String(Number(v.toPrecision(4))));
-
 /** A short human form, e.g. "2 vCPU, 4 GiB, 100 Mbps, 0 IOPS" (for reasons and log lines). */
-export const formatResources = (r: Resources): string =>
-  `${formatAmount(r.vcpu)} vCPU, ${formatAmount(r.memoryGiB)} GiB, ${formatAmount(r.networkMbps)} Mbps, ${formatAmount(r.diskIops)} IOPS`;
-
-/** vCPU and memory only: what a host must hold for a load to be served. */
-export const formatVcpuMemory = (r: Pick<Resources, 'vcpu' | 'memoryGiB'>): string => `${formatAmount(r.vcpu)} vCPU, ${formatAmount(r.memoryGiB)} GiB`;
+export const formatResources = (r: Resources): string => {
+  const n = (v: number): string => (Number.isInteger(v) ? String(v) : String(Number(v.toPrecision(4))));
+  return `${n(r.vcpu)} vCPU, ${n(r.memoryGiB)} GiB, ${n(r.networkMbps)} Mbps, ${n(r.diskIops)} IOPS`;
+};

@@ -16,7 +16,7 @@ import { forecast, group, instance, policy, pool, T0, fleet as buildFleet } from
 /**
  * Borrowing decides admissions (policy borrow_limit): a 16-vCPU pool where high-priority i-hi holds 6, low-priority
  * i-lo is allocated 8 but uses 2, and mid-priority i-mid holds nothing spare — 2 vCPU free. i-hi's post-restart
- * demand is 4 vCPU (an m5.xlarge holds it), so its request is admitted only on a loan.
+ * demand is 4 vCPU, so its request is admitted only on a loan.
  */
 const use = (vcpu: number): Resources => ({ vcpu, memoryGiB: 1, networkMbps: 10, diskIops: 10 });
 const io = { networkMbps: 100, diskIops: 100 };
@@ -27,7 +27,7 @@ const world = (opts: { borrowLimit?: number; loUse?: Resources; hiUse?: Resource
     [
       group('web', {
         policy: policy({ borrowLimit: opts.borrowLimit ?? 0.5, disruptionBudget: { maxUnavailable: 2 } }),
-        instances: [instance('i-hi', { priority: 90, instanceType: 'm5.xlarge' }), instance('i-mid', { priority: 50 }), instance('i-lo', { priority: 10 })],
+        instances: [instance('i-hi', { priority: 90 }), instance('i-mid', { priority: 50 }), instance('i-lo', { priority: 10 })],
         desiredCapacity: 3,
         pool: pool(
           'web',

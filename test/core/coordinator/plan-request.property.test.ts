@@ -1,15 +1,13 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { groupId, requestId, type Action, type Notice } from '../../../lambda/core/domain';
+import { groupId, type Action, type Notice } from '../../../lambda/core/domain';
 import { checkDisruptionBudget } from '../../../lambda/core/budget/disruption-budget';
-import { HOST_WAIT_SHARE, planDueInterruption, planEvictions, planInterruptionRequest } from '../../../lambda/core/coordinator/plan-request';
-import { restartFitsHost } from '../../../lambda/core/coordinator/choose-victim';
-import { retryTime } from '../../../lambda/core/coordinator/defer-request';
+import { planDueInterruption, planEvictions, planInterruptionRequest } from '../../../lambda/core/coordinator/plan-request';
 import { locateInstance } from '../../../lambda/core/common/locate-instance';
 import { estimatePostRestartDemand } from '../../../lambda/core/common/post-restart-demand';
 import { committedResources } from '../../../lambda/core/pool/resource-pool';
 import { arbFleet, arbFleetWith, arbRequest } from '../fixtures/fleet-arbitraries';
-import { forecast, group, instance, policy, pool, T0, fleet as buildFleet } from '../fixtures/fleet-builders';
+import { T0 } from '../fixtures/fleet-builders';
 import { cloneFleet, replayLedgerActions } from '../fixtures/replay-plan';
 import { poolUse } from '../../../lambda/core/coordinator/plan-evictions';
 
@@ -36,7 +34,6 @@ describe('planInterruptionRequest properties', () => {
         'defer:not-before',
         'defer:no-eligible-victim',
         'defer:unknown-instance',
-        'defer:restart-exceeds-host',
       ]),
     );
   });
@@ -78,76 +75,6 @@ describe('planInterruptionRequest properties', () => {
       }),
       RUNS,
     );
-  });
-
-  it("waits for a victim whose expected restart fits its host only in the window's first part, and admits one that fits at once", () => {
-    // One roomy group of m5.large (2 vCPU, 8 GiB) and m5.xlarge (4 vCPU, 16 GiB) members, forecasts on both sides of
-    // their types, any time in the request's window: only the host rule can defer.
-    const member = fc.record({
-      type: fc.constantFrom('m5.large', 'm5.xlarge'),
-      priority: fc.constantFrom(10, 20),
-      vcpu: fc.double({ min: 0.1, max: 8, noNaN: true }),
-      memoryGiB: fc.double({ min: 0.1, max: 24, noNaN: true }),
-    });
-    const world = fc.record({
-      members: fc.array(member, { minLength: 1, maxLength: 5 }),
-      windowMinutes: fc.integer({ min: 10, max: 240 }),
-      at: fc.double({ min: 0, max: 1, noNaN: true }),
-    });
-    let waited = 0;
-    let admittedTooLarge = 0;
-    fc.assert(
-      fc.property(world, ({ members, windowMinutes, at }) => {
-        const ids = members.map((_, k) => `i-m${k}`);
-        const f = buildFleet(
-          [
-            group('batch', {
-              policy: policy({ disruptionBudget: { maxUnavailable: 10 } }),
-              instances: members.map((m, k) => instance(ids[k]!, { groupId: 'batch', lifecycle: 'on-demand', priority: m.priority, instanceType: m.type })),
-              desiredCapacity: members.length,
-              pool: pool('batch', { vcpu: 1_000, memoryGiB: 4_000, networkMbps: 1e6, diskIops: 1e7 }),
-            }),
-          ],
-          members.map((m, k) => forecast(ids[k]!, { vcpu: m.vcpu, memoryGiB: m.memoryGiB })),
-        );
-        const request = {
-          requestId: requestId('req-h'),
-          selector: { kind: 'group' as const, groupId: groupId('batch'), maxPriority: 50 },
-          reason: 'kernel patch',
-          notBefore: T0,
-          deadline: T0 + windowMinutes * 60_000,
-          mode: 'terminate' as const,
-          requestedAt: T0 - 60_000,
-        };
-        const now = Math.floor(T0 + at * windowMinutes * 60_000);
-        const plan = planInterruptionRequest(request, f, { now });
-        const group0 = f.groups[0]!;
-        const lowest = Math.min(...members.map((m) => m.priority));
-        const lowestFits = group0.instances.filter((i) => i.priority === lowest).some((i) => restartFitsHost(i, group0, f).fits);
-        const waitUntil = request.notBefore + HOST_WAIT_SHARE * (request.deadline - request.notBefore);
-        const inFirstPart = retryTime(now, request.deadline) <= waitUntil;
-        const scheduled = plan.actions.find((a): a is Scheduled => a.kind === 'schedule-interruption');
-        const deferred = plan.actions.find((a) => a.kind === 'defer-interruption');
-        if (deferred !== undefined) {
-          expect(deferred).toMatchObject({ reason: 'restart-exceeds-host', retryAt: retryTime(now, request.deadline) });
-          expect(lowestFits).toBe(false);
-          expect(inFirstPart).toBe(true);
-          waited += 1;
-          return;
-        }
-        const victim = group0.instances.find((i) => i.id === scheduled?.instanceId)!;
-        expect(victim.priority).toBe(lowest);
-        // A fitting candidate of the lowest priority is always the one chosen.
-        expect(restartFitsHost(victim, group0, f).fits).toBe(lowestFits);
-        if (!lowestFits) {
-          expect(inFirstPart).toBe(false);
-          admittedTooLarge += 1;
-        }
-      }),
-      RUNS,
-    );
-    expect(waited).toBeGreaterThan(0);
-    expect(admittedTooLarge).toBeGreaterThan(0);
   });
 
   it('never retries after the deadline', () => {

@@ -34,7 +34,7 @@ const request = (overrides: Partial<InterruptionRequest> = {}): InterruptionRequ
   ...overrides,
 });
 
-/** An On-Demand batch group of m5.xlarge (4 vCPU, 16 GiB): instances of different priority and forecast. */
+/** An On-Demand batch group: three instances of different priority and forecast. */
 const batchFleet = (
   opts: { pool?: ReturnType<typeof pool>; inFlight?: number; budget?: number | `${number}%`; forecasts?: Parameters<typeof buildFleet>[1] } = {},
 ) =>
@@ -43,10 +43,10 @@ const batchFleet = (
       group('batch', {
         policy: policy({ disruptionBudget: { maxUnavailable: opts.budget ?? 1 } }),
         instances: [
-          instance('i-low', { groupId: 'batch', lifecycle: 'on-demand', priority: 10, instanceType: 'm5.xlarge' }),
-          instance('i-low-big', { groupId: 'batch', lifecycle: 'on-demand', priority: 10, instanceType: 'm5.xlarge' }),
-          instance('i-mid', { groupId: 'batch', lifecycle: 'on-demand', priority: 40, instanceType: 'm5.xlarge' }),
-          instance('i-high', { groupId: 'batch', lifecycle: 'on-demand', priority: 90, instanceType: 'm5.xlarge' }),
+          instance('i-low', { groupId: 'batch', lifecycle: 'on-demand', priority: 10 }),
+          instance('i-low-big', { groupId: 'batch', lifecycle: 'on-demand', priority: 10 }),
+          instance('i-mid', { groupId: 'batch', lifecycle: 'on-demand', priority: 40 }),
+          instance('i-high', { groupId: 'batch', lifecycle: 'on-demand', priority: 90 }),
         ],
         desiredCapacity: 4,
         disruptionsInFlight: opts.inFlight ?? 0,
@@ -178,96 +178,6 @@ describe('planInterruptionRequest: admission', () => {
     const f = batchFleet({ pool: pool('batch', { vcpu: 16, memoryGiB: 64, networkMbps: 10_000, diskIops: 100_000 }, { reservations: [dead] }) });
     const plan = planInterruptionRequest(request(), f, { now: T0 });
     expect(kinds(plan)).toEqual(['release', 'reserve', 'schedule-interruption']);
-  });
-});
-
-describe("planInterruptionRequest: a victim's restart and its host", () => {
-  // m5.xlarge holds 4 vCPU and 16 GiB; forecast(id, p90) puts the p50 (the expected peak) at 0.8 × the p90.
-  const oneVictim = (p90: { vcpu: number; memoryGiB: number }, instanceType = 'm5.xlarge', held?: ReturnType<typeof reservation>) =>
-    buildFleet(
-      [
-        group('batch', {
-          instances: [instance('i-busy', { groupId: 'batch', lifecycle: 'on-demand', priority: 10, instanceType })],
-          desiredCapacity: 1,
-          pool: pool('batch', { vcpu: 64, memoryGiB: 256, networkMbps: 10_000, diskIops: 100_000 }, held === undefined ? {} : { reservations: [held] }),
-        }),
-      ],
-      [forecast('i-busy', p90)],
-    );
-  // The window is two hours from T0: the first half ends at T0 + 60 min.
-  it.each([
-    { what: 'a busy batch load (p50 8 vCPU) at the start of the window', p90: { vcpu: 10, memoryGiB: 8 }, at: 0, outcome: 'waits' },
-    { what: 'the same, its next try (now + 5 min) at the first half end', p90: { vcpu: 10, memoryGiB: 8 }, at: 55, outcome: 'waits' },
-    { what: 'the same, its next try past the first half', p90: { vcpu: 10, memoryGiB: 8 }, at: 56, outcome: 'admitted' },
-    { what: 'memory alone (p50 19.2 GiB)', p90: { vcpu: 1, memoryGiB: 24 }, at: 0, outcome: 'waits' },
-    { what: 'a p90 above the host with the p50 inside it (p50 3.6 vCPU)', p90: { vcpu: 4.5, memoryGiB: 8 }, at: 0, outcome: 'admitted' },
-    { what: 'exactly the host (p50 4 vCPU, 16 GiB)', p90: { vcpu: 5, memoryGiB: 20 }, at: 0, outcome: 'admitted' },
-  ])('$what: $outcome', ({ p90, at, outcome }) => {
-    const now = T0 + at * MINUTE;
-    const plan = planInterruptionRequest(request(), oneVictim(p90), { now });
-    if (outcome === 'admitted') {
-      expect(only(plan, 'schedule-interruption')[0]).toMatchObject({ instanceId: 'i-busy', at: now });
-      return;
-    }
-    expect(kinds(plan)).toEqual(['defer-interruption']);
-    expect(only(plan, 'defer-interruption')[0]).toMatchObject({ reason: 'restart-exceeds-host', retryAt: now + RETRY_INTERVAL_MS });
-    expect(plan.events).toEqual([expect.objectContaining({ kind: 'interruption-deferred', reason: 'restart-exceeds-host' })]);
-  });
-
-  it('says what was expected, of which host, and until when it waits', () => {
-    const plan = planInterruptionRequest(request(), oneVictim({ vcpu: 10, memoryGiB: 8 }), { now: T0 });
-    expect(only(plan, 'defer-interruption')[0]?.detail).toBe(
-      "i-busy: 8 vCPU, 6.4 GiB expected at the restart's peak (p50), exceeds its m5.xlarge (4 vCPU, 16 GiB); waiting for a quieter moment until " +
-        `${new Date(T0 + 60 * MINUTE).toISOString()} (the first 50 % of the window), then admitted as it is`,
-    );
-  });
-
-  it('waits for a type the catalog does not know (cannot tell), and says so', () => {
-    const plan = planInterruptionRequest(request(), oneVictim({ vcpu: 1, memoryGiB: 1 }, 'x9.unknown'), { now: T0 });
-    expect(only(plan, 'defer-interruption')[0]).toMatchObject({ reason: 'restart-exceeds-host' });
-    expect(only(plan, 'defer-interruption')[0]?.detail).toContain('cannot be compared with its x9.unknown (not in the catalog)');
-  });
-
-  it('a request already holding its victim keeps it, fitting or not', () => {
-    const held = reservation('request:req-1:i-busy', { groupId: 'batch', instanceId: 'i-busy', createdAt: T0 - MINUTE, expiresAt: T0 + 2 * WINDOW });
-    const plan = planInterruptionRequest(request(), oneVictim({ vcpu: 10, memoryGiB: 8 }, 'm5.xlarge', held), { now: T0 });
-    expect(only(plan, 'schedule-interruption')[0]?.instanceId).toBe('i-busy');
-  });
-
-  it('prefers, within a priority, a candidate whose restart fits its host over a cheaper one whose does not', () => {
-    // i-small's restart (p50 2.4 vCPU) is the cheaper in the pool but exceeds its m5.large (2 vCPU); i-roomy's (3.2) fits
-    // its m5.xlarge. A higher-priority member that fits is not taken instead of waiting for the lowest priority.
-    const f = (smallPriority: number) =>
-      buildFleet(
-        [
-          group('batch', {
-            instances: [
-              instance('i-small', { groupId: 'batch', lifecycle: 'on-demand', priority: smallPriority, instanceType: 'm5.large' }),
-              instance('i-roomy', { groupId: 'batch', lifecycle: 'on-demand', priority: 20, instanceType: 'm5.xlarge' }),
-            ],
-            desiredCapacity: 2,
-            pool: pool('batch', { vcpu: 64, memoryGiB: 256, networkMbps: 10_000, diskIops: 100_000 }),
-          }),
-        ],
-        [forecast('i-small', { vcpu: 3, memoryGiB: 2 }), forecast('i-roomy', { vcpu: 4, memoryGiB: 2 })],
-      );
-    expect(only(planInterruptionRequest(request(), f(20), { now: T0 }), 'schedule-interruption')[0]?.instanceId).toBe('i-roomy');
-    const lower = planInterruptionRequest(request(), f(10), { now: T0 });
-    expect(only(lower, 'defer-interruption')[0]).toMatchObject({ reason: 'restart-exceeds-host' });
-    expect(only(lower, 'defer-interruption')[0]?.detail).not.toContain('other candidate');
-    const twoSmall = f(10);
-    const g = twoSmall.groups[0]!;
-    const withTwin = {
-      ...twoSmall,
-      groups: [{ ...g, instances: [...g.instances, { ...g.instances[0]!, id: instanceId('i-small-2') }] }],
-      forecasts: new Map([
-        ...twoSmall.forecasts,
-        [instanceId('i-small-2'), { ...twoSmall.forecasts.get(instanceId('i-small'))!, instanceId: instanceId('i-small-2') }],
-      ]),
-    };
-    expect(only(planInterruptionRequest(request(), withTwin, { now: T0 }), 'defer-interruption')[0]?.detail).toContain(
-      '; nor do the 1 other candidate(s) of priority 10;',
-    );
   });
 });
 
