@@ -45,7 +45,11 @@ export const makeHandler =
         keys,
         group: notice.groupId,
         load: { groupIds: relatedGroups(deps.managed, notice.groupId) },
-        plan: (fleet) => planDueInterruption(notice, fleet, { now, ...(stored !== undefined ? { deadline: stored.request.deadline } : {}) }),
+        plan: (fleet) =>
+          planDueInterruption(notice, fleet, {
+            now,
+            ...(stored !== undefined ? { deadline: stored.request.deadline, groupRequest: stored.request.selector.kind === 'group' } : {}),
+          }),
         mark: true,
       });
       if (outcome.kind !== 'ran') return outcome.result;

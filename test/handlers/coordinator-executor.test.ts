@@ -170,6 +170,55 @@ describe('executor handler', () => {
     expect(w.ports.publisher.plans().at(-1)?.plan.actions[0]).toMatchObject({ kind: 'release', reason: expect.stringContaining('abandoned') });
   });
 
+  it('a group request whose victim is reclaimed before its time is planned again for another member', async () => {
+    const w = await requestWorld();
+    const groupRequest = {
+      ...requestEvent(),
+      detail: {
+        groupName: GROUP,
+        maxPriority: 100,
+        reason: 'kernel patch',
+        mode: 'terminate',
+        notBefore: '2024-05-01T12:05:00Z',
+        deadline: '2024-05-01T18:00:00Z',
+      },
+    };
+    const coordinator = makeCoordinator(w.deps);
+    await coordinator(groupRequest);
+    const [admitted] = w.ports.stateStore.allRequests();
+    expect(admitted).toMatchObject({ status: 'scheduled' });
+    const first = admitted!.victim!;
+    w.ports.clock.set(Date.parse('2024-05-01T12:05:00Z'));
+    const [due] = w.ports.scheduler.takeDue(w.ports.clock.now());
+    // Spot reclaims the victim before the schedule fires.
+    w.ports.cloud.setInstanceState(first, 'terminated');
+    await makeExecutor(w.deps)(JSON.parse(JSON.stringify(interruptionDueEvent(due!))) as unknown);
+    expect(w.ports.cloud.log.count('terminateInstanceInGroup') + w.ports.cloud.log.count('terminateInstances')).toBe(0);
+    expect(w.ports.stateStore.allRequests()).toMatchObject([
+      {
+        status: 'deferred',
+        retryAt: Date.parse('2024-05-01T12:10:00Z'),
+        note: expect.stringContaining(`${first} is no longer a managed instance (reclaimed or replaced before its scheduled time): planned again`),
+      },
+    ]);
+
+    // The coordinator's retry pass chooses another member and releases what the request held for the gone one.
+    w.ports.clock.set(Date.parse('2024-05-01T12:10:00Z'));
+    await coordinator(trigger);
+    const [again] = w.ports.stateStore.allRequests();
+    expect(again).toMatchObject({ status: 'scheduled' });
+    expect(again!.victim).not.toBe(first);
+    expect(w.ports.stateStore.allReservations().map((r) => r.instanceId)).toEqual([again!.victim]);
+  });
+
+  it('a request naming its instance is refused when that instance is gone: no other member may take it', async () => {
+    const w = await requestWorld();
+    const due = await scheduleAndFire(w);
+    w.ports.cloud.setInstanceState(VICTIM, 'terminated');
+    await makeExecutor(w.deps)(due);
+    expect(w.ports.stateStore.allRequests()).toMatchObject([{ status: 'refused', note: expect.stringContaining(`${VICTIM} is no longer a managed instance`) }]);
+  });
+
   it('a failing stop is reported, the request deferred for a retry, nothing thrown', async () => {
     const w = await requestWorld();
     const due = await scheduleAndFire(w);

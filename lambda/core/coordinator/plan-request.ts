@@ -387,7 +387,18 @@ export const planInterruptionRequest = (request: InterruptionRequest, fleet: Fle
  * Then interrupt-instance; otherwise defer (releasing the reservation, so a deferred request does not
  * sit on capacity a spot warning may need) or refuse.
  */
-const planDue = (notice: DueNotice, fleet: FleetView, ctx: { readonly now: number; readonly deadline?: number }): Plan => {
+/**
+ * What the executor knows of the request besides the due notice: its deadline (when its record was found) and whether
+ * it let the coordinator choose any member of a group (`groupRequest`), so a victim gone before its time can be
+ * replaced by another member.
+ */
+interface DueContext {
+  readonly now: number;
+  readonly deadline?: number;
+  readonly groupRequest?: boolean;
+}
+
+const planDue = (notice: DueNotice, fleet: FleetView, ctx: DueContext): Plan => {
   const { now } = ctx;
   const { requestId } = notice;
   if (!Number.isFinite(now)) {
@@ -401,9 +412,22 @@ const planDue = (notice: DueNotice, fleet: FleetView, ctx: { readonly now: numbe
   }
   const deadline = ctx.deadline ?? Number.POSITIVE_INFINITY;
   const located = locateInstance(fleet, notice.instanceId);
-  // A victim that is gone may already have been replaced and its reservation handed over: keep it.
-  if (located === undefined)
-    return deferRequest({ requestId, reason: 'unknown-instance', detail: `${notice.instanceId} is no longer a managed instance`, now });
+  // A victim that is gone may already have been replaced and its reservation handed over: keep it. A request that
+  // lets the coordinator choose any member of a group (its victim reclaimed before the scheduled time) is planned
+  // again while its deadline allows: the retry chooses another member and releases what the request still holds.
+  if (located === undefined) {
+    const gone = `${notice.instanceId} is no longer a managed instance`;
+    if (ctx.groupRequest === true && now < deadline) {
+      return deferRequest({
+        requestId,
+        reason: 'unknown-instance',
+        detail: `${gone} (reclaimed or replaced before its scheduled time): planned again for another member of ${notice.groupId}`,
+        now,
+        retryAt: retryTime(now, deadline),
+      });
+    }
+    return deferRequest({ requestId, reason: 'unknown-instance', detail: gone, now });
+  }
   const { group, instance } = located;
   // Already leaving (a repeated execution after the termination began): its reservation may be its replacement's now.
   if (instance.terminating === true)
@@ -564,5 +588,5 @@ const releaseIfAbandoned = (plan: Plan, notice: DueNotice, fleet: FleetView): Pl
  * The executor's re-check when a scheduled interruption fires (planDue), and — when it refuses the request for good —
  * the release of the reservation held for its victim's restart (releaseIfAbandoned), in one plan.
  */
-export const planDueInterruption = (notice: DueNotice, fleet: FleetView, ctx: { readonly now: number; readonly deadline?: number }): Plan =>
+export const planDueInterruption = (notice: DueNotice, fleet: FleetView, ctx: DueContext): Plan =>
   releaseIfAbandoned(planDue(notice, fleet, ctx), notice, fleet);

@@ -390,10 +390,19 @@ describe('planDueInterruption (executor re-check)', () => {
     ]);
   });
 
-  it('defers without releasing when the victim is gone (its reservation may be serving the replacement)', () => {
-    const plan = planDueInterruption(due({ instanceId: instanceId('i-gone') }), batchFleet({ pool: heldPool() }), { now: T0 });
+  it.each([
+    { what: 'a named instance', ctx: { now: T0, deadline: T0 + WINDOW }, retryAt: undefined },
+    { what: 'a request whose record was not found', ctx: { now: T0 }, retryAt: undefined },
+    { what: 'a group request', ctx: { now: T0, deadline: T0 + WINDOW, groupRequest: true }, retryAt: T0 + RETRY_INTERVAL_MS },
+    { what: 'a group request two minutes before its deadline', ctx: { now: T0, deadline: T0 + 2 * MINUTE, groupRequest: true }, retryAt: T0 + 2 * MINUTE },
+    { what: 'a group request at its deadline', ctx: { now: T0, deadline: T0, groupRequest: true }, retryAt: undefined },
+  ])('a victim gone before its time, $what: deferred without releasing (its reservation may serve the replacement), retry $retryAt', ({ ctx, retryAt }) => {
+    const plan = planDueInterruption(due({ instanceId: instanceId('i-gone') }), batchFleet({ pool: heldPool() }), ctx);
     expect(kinds(plan)).toEqual(['defer-interruption']);
-    expect(only(plan, 'defer-interruption')[0]?.reason).toBe('unknown-instance');
+    const deferred = only(plan, 'defer-interruption')[0];
+    expect(deferred).toMatchObject({ reason: 'unknown-instance' });
+    expect(deferred?.retryAt).toBe(retryAt);
+    expect(deferred?.detail).toContain(retryAt === undefined ? 'i-gone is no longer a managed instance' : 'planned again for another member of batch');
   });
 
   it('fails closed when the reservation is gone and the forecast is unknown', () => {
