@@ -381,13 +381,6 @@ export const planInterruptionRequest = (request: InterruptionRequest, fleet: Fle
 };
 
 /**
- * The executor's re-check when a scheduled interruption fires (DESIGN §4 flow 3): the victim must
- * still run, the deadline (when known) must not have passed, the disruption budget must have room,
- * and the reservation must still be held — or, if it expired or was swept, be made again and fit.
- * Then interrupt-instance; otherwise defer (releasing the reservation, so a deferred request does not
- * sit on capacity a spot warning may need) or refuse.
- */
-/**
  * What the executor knows of the request besides the due notice: its deadline (when its record was found) and whether
  * it let the coordinator choose any member of a group (`groupRequest`), so a victim gone before its time can be
  * replaced by another member.
@@ -398,6 +391,14 @@ interface DueContext {
   readonly groupRequest?: boolean;
 }
 
+/**
+ * The executor's re-check when a scheduled interruption fires (DESIGN §4 flow 3): the victim must
+ * still run, the deadline (when known) must not have passed, the disruption budget must have room,
+ * and the reservation must still be held — or, if it expired or was swept, be made again and fit.
+ * Then interrupt-instance; otherwise defer (releasing the reservation, so a deferred request does not
+ * sit on capacity a spot warning may need) or refuse. A victim gone before its time ends a request that named it; a
+ * group request is planned again for another member while its deadline allows.
+ */
 const planDue = (notice: DueNotice, fleet: FleetView, ctx: DueContext): Plan => {
   const { now } = ctx;
   const { requestId } = notice;
