@@ -170,7 +170,26 @@ describe('executor handler', () => {
     expect(w.ports.publisher.plans().at(-1)?.plan.actions[0]).toMatchObject({ kind: 'release', reason: expect.stringContaining('abandoned') });
   });
 
-  it('a group request whose victim is reclaimed before its time is planned again for another member', async () => {
+  it.each([
+    {
+      how: 'reclaimed (terminated)',
+      leave: (w: World, id: ReturnType<typeof instanceId>) => w.ports.cloud.setInstanceState(id, 'terminated'),
+      note: 'is no longer a managed instance (reclaimed or replaced before its scheduled time)',
+      stillCounted: false,
+    },
+    {
+      how: 'held in Terminating:Wait by Auto Scaling',
+      leave: (w: World, id: ReturnType<typeof instanceId>) => w.ports.cloud.holdInHook(id, 'Terminating:Wait'),
+      note: 'is being terminated by Auto Scaling (leaving before its scheduled time)',
+      stillCounted: true,
+    },
+    {
+      how: 'stopped by someone else',
+      leave: (w: World, id: ReturnType<typeof instanceId>) => w.ports.cloud.setInstanceState(id, 'stopped'),
+      note: 'is stopped, not running (stopped before its scheduled time)',
+      stillCounted: true,
+    },
+  ])('a group request whose victim is $how before its time is planned again for another member', async ({ leave, note, stillCounted }) => {
     const w = await requestWorld();
     const groupRequest = {
       ...requestEvent(),
@@ -190,20 +209,28 @@ describe('executor handler', () => {
     const first = admitted!.victim!;
     w.ports.clock.set(Date.parse('2024-05-01T12:05:00Z'));
     const [due] = w.ports.scheduler.takeDue(w.ports.clock.now());
-    // Spot reclaims the victim before the schedule fires.
-    w.ports.cloud.setInstanceState(first, 'terminated');
+    // The victim leaves before the schedule fires, by something other than this request.
+    leave(w, first);
     await makeExecutor(w.deps)(JSON.parse(JSON.stringify(interruptionDueEvent(due!))) as unknown);
     expect(w.ports.cloud.log.count('terminateInstanceInGroup') + w.ports.cloud.log.count('terminateInstances')).toBe(0);
     expect(w.ports.stateStore.allRequests()).toMatchObject([
       {
         status: 'deferred',
         retryAt: Date.parse('2024-05-01T12:10:00Z'),
-        note: expect.stringContaining(`${first} is no longer a managed instance (reclaimed or replaced before its scheduled time): planned again`),
+        note: expect.stringContaining(`${first} ${note}: planned again`),
       },
     ]);
 
-    // The coordinator's retry pass chooses another member and releases what the request held for the gone one.
     w.ports.clock.set(Date.parse('2024-05-01T12:10:00Z'));
+    if (stillCounted) {
+      // A member still leaving (or stopped) is a disruption in flight: with a budget of one, the retry waits for it.
+      await coordinator(trigger);
+      expect(w.ports.stateStore.allRequests()).toMatchObject([{ status: 'deferred', note: expect.stringContaining('disruption-budget-exhausted') }]);
+      w.ports.cloud.holdInHook(first, undefined);
+      w.ports.cloud.setInstanceState(first, 'terminated');
+      w.ports.clock.set(Date.parse('2024-05-01T12:15:00Z'));
+    }
+    // The coordinator's retry pass chooses another member and releases what the request held for the gone one.
     await coordinator(trigger);
     const [again] = w.ports.stateStore.allRequests();
     expect(again).toMatchObject({ status: 'scheduled' });

@@ -4,6 +4,7 @@ import {
   type DomainEvent,
   type FleetView,
   type GroupView,
+  type InstanceId,
   type InterruptionRequest,
   type Loan,
   type ManagedInstance,
@@ -381,6 +382,41 @@ export const planInterruptionRequest = (request: InterruptionRequest, fleet: Fle
 };
 
 /**
+ * The due request's victim, or why it cannot be interrupted now: gone (reclaimed or replaced), leaving (Auto Scaling
+ * terminating it: a Spot reclaim, a scale-in, a failed health check) or not running (stopped, back in the warm pool).
+ * None of these is this request's own doing: the executor skips a request already carried out before planning, and a
+ * due event is planned once (marked processed before anything is executed).
+ */
+const dueVictim = (
+  fleet: FleetView,
+  instanceId: InstanceId,
+):
+  | { readonly kind: 'running'; readonly group: GroupView; readonly instance: ManagedInstance }
+  | { readonly kind: 'unavailable'; readonly reason: 'unknown-instance' | 'no-eligible-victim'; readonly detail: string; readonly why: string } => {
+  const located = locateInstance(fleet, instanceId);
+  if (located === undefined)
+    return {
+      kind: 'unavailable',
+      reason: 'unknown-instance',
+      detail: `${instanceId} is no longer a managed instance`,
+      why: 'reclaimed or replaced before its scheduled time',
+    };
+  const { group, instance } = located;
+  if (instance.terminating === true)
+    return {
+      kind: 'unavailable',
+      reason: 'no-eligible-victim',
+      detail: `${instance.id} is being terminated by Auto Scaling`,
+      why: 'leaving before its scheduled time',
+    };
+  if (instance.warm || instance.state !== 'running') {
+    const where = instance.warm ? 'in the warm pool' : instance.state;
+    return { kind: 'unavailable', reason: 'no-eligible-victim', detail: `${instance.id} is ${where}, not running`, why: 'stopped before its scheduled time' };
+  }
+  return { kind: 'running', group, instance };
+};
+
+/**
  * What the executor knows of the request besides the due notice: its deadline (when its record was found) and whether
  * it let the coordinator choose any member of a group (`groupRequest`), so a victim gone before its time can be
  * replaced by another member.
@@ -396,8 +432,8 @@ interface DueContext {
  * still run, the deadline (when known) must not have passed, the disruption budget must have room,
  * and the reservation must still be held — or, if it expired or was swept, be made again and fit.
  * Then interrupt-instance; otherwise defer (releasing the reservation, so a deferred request does not
- * sit on capacity a spot warning may need) or refuse. A victim gone before its time ends a request that named it; a
- * group request is planned again for another member while its deadline allows.
+ * sit on capacity a spot warning may need) or refuse. A victim gone, leaving or stopped before its time (dueVictim) ends a
+ * request that named it; a group request is planned again for another member while its deadline allows.
  */
 const planDue = (notice: DueNotice, fleet: FleetView, ctx: DueContext): Plan => {
   const { now } = ctx;
@@ -412,35 +448,20 @@ const planDue = (notice: DueNotice, fleet: FleetView, ctx: DueContext): Plan => 
     return deferRequest({ requestId, reason: 'deadline-passed', detail: `deadline is ${String(ctx.deadline)}: cannot be met`, now });
   }
   const deadline = ctx.deadline ?? Number.POSITIVE_INFINITY;
-  const located = locateInstance(fleet, notice.instanceId);
-  // A victim that is gone may already have been replaced and its reservation handed over: keep it. A request that
-  // lets the coordinator choose any member of a group (its victim reclaimed before the scheduled time) is planned
-  // again while its deadline allows: the retry chooses another member and releases what the request still holds.
-  if (located === undefined) {
-    const gone = `${notice.instanceId} is no longer a managed instance`;
+  const victim = dueVictim(fleet, notice.instanceId);
+  if (victim.kind === 'unavailable') {
     if (ctx.groupRequest === true && now < deadline) {
       return deferRequest({
         requestId,
-        reason: 'unknown-instance',
-        detail: `${gone} (reclaimed or replaced before its scheduled time): planned again for another member of ${notice.groupId}`,
+        reason: victim.reason,
+        detail: `${victim.detail} (${victim.why}): planned again for another member of ${notice.groupId}`,
         now,
         retryAt: retryTime(now, deadline),
       });
     }
-    return deferRequest({ requestId, reason: 'unknown-instance', detail: gone, now });
+    return deferRequest({ requestId, reason: victim.reason, detail: victim.detail, now });
   }
-  const { group, instance } = located;
-  // Already leaving (a repeated execution after the termination began): its reservation may be its replacement's now.
-  if (instance.terminating === true)
-    return deferRequest({ requestId, reason: 'no-eligible-victim', detail: `${instance.id} is being terminated by Auto Scaling`, now });
-  if (instance.warm || instance.state !== 'running') {
-    return deferRequest({
-      requestId,
-      reason: 'no-eligible-victim',
-      detail: `${instance.id} is ${instance.warm ? 'in the warm pool' : instance.state}, not running`,
-      now,
-    });
-  }
+  const { group, instance } = victim;
   const held = group.pool.reservations.get(notice.reservationId);
   const releaseHeld = (why: string): Plan =>
     held === undefined

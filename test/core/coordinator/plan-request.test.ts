@@ -405,6 +405,36 @@ describe('planDueInterruption (executor re-check)', () => {
     expect(deferred?.detail).toContain(retryAt === undefined ? 'i-gone is no longer a managed instance' : 'planned again for another member of batch');
   });
 
+  const withVictim = (change: Partial<ReturnType<typeof instance>>) => {
+    const f = batchFleet({ pool: heldPool() });
+    return { ...f, groups: f.groups.map((g) => ({ ...g, instances: g.instances.map((i) => (i.id === 'i-low' ? { ...i, ...change } : i)) })) };
+  };
+  it.each([
+    { state: 'terminating (Terminating:Wait)', change: { terminating: true }, detail: 'i-low is being terminated by Auto Scaling' },
+    { state: 'stopped', change: { state: 'stopped' as const }, detail: 'i-low is stopped, not running' },
+    { state: 'stopping', change: { state: 'stopping' as const }, detail: 'i-low is stopping, not running' },
+    { state: 'back in the warm pool', change: { warm: true }, detail: 'i-low is in the warm pool, not running' },
+  ])('a victim $state by something else at its time: a group request is planned again for another member, a named one refused', ({ change, detail }) => {
+    const f = withVictim(change);
+    const group = planDueInterruption(due(), f, { now: T0, deadline: T0 + WINDOW, groupRequest: true });
+    // Deferred with a retry: the coordinator's retry chooses another member and releases what the request holds.
+    expect(kinds(group)).toEqual(['defer-interruption']);
+    expect(only(group, 'defer-interruption')[0]).toMatchObject({ reason: 'no-eligible-victim', retryAt: T0 + RETRY_INTERVAL_MS });
+    expect(only(group, 'defer-interruption')[0]?.detail).toBe(
+      `${detail} (${change.terminating === true ? 'leaving' : 'stopped'} before its scheduled time): planned again for another member of batch`,
+    );
+    // At its deadline, or naming its instance: refused for good, and the reservation held for the victim released.
+    for (const ctx of [
+      { now: T0, deadline: T0, groupRequest: true },
+      { now: T0, deadline: T0 + WINDOW },
+    ]) {
+      const refused = planDueInterruption(due(), f, ctx);
+      expect(kinds(refused)).toEqual(['release', 'defer-interruption']);
+      expect(only(refused, 'defer-interruption')[0]).toMatchObject({ reason: 'no-eligible-victim', detail });
+      expect(only(refused, 'defer-interruption')[0]?.retryAt).toBeUndefined();
+    }
+  });
+
   it('fails closed when the reservation is gone and the forecast is unknown', () => {
     const plan = planDueInterruption(due(), batchFleet({ forecasts: [unknownForecast('i-low')] }), { now: T0 });
     expect(only(plan, 'defer-interruption')[0]?.reason).toBe('forecast-unknown');
