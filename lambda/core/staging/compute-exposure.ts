@@ -18,8 +18,13 @@ export interface PoolExposure {
   readonly instances: readonly InstanceId[];
   /** Post-restart p90 demand of every instance in the pool together (restored at once). */
   readonly demand: Resources;
-  /** The largest single instance's post-restart p90 demand (what one warm instance must cover). */
+  /** The largest single instance's post-restart p90 demand. */
   readonly largest: Resources;
+  /**
+   * The largest single instance's expected (p50) post-restart demand: what the warm pool's shape covers (plan-staging.ts).
+   * An instance with no usable forecast counts with its stand-in, as in `largest`.
+   */
+  readonly largestExpected: Resources;
   /** demand × interruptionProbability. */
   readonly weighted: Resources;
   /** Instances with no usable forecast, sized by their own type's shape instead. */
@@ -37,7 +42,8 @@ const validProbability = (p: number): number | undefined => (Number.isFinite(p) 
  * Per spot pool of `group`, the post-restart demand that would have to be restored if that whole
  * pool were interrupted at once (DESIGN §1: interruptions of a type × AZ pool are correlated),
  * weighted by its interruption probability (DESIGN §4 flow 1). Staging sizes for the worst case, so
- * the demand is the forecast's p90 whatever the policy's reservation quantile; an instance without a
+ * the demand is the forecast's p90 whatever the policy's reservation quantile (the largest single instance's p50 is
+ * kept as well: the warm pool's shape covers that); an instance without a
  * usable forecast counts with its own type's vCPU and memory (standInDemand: like-for-like — staging
  * is not disruptive, so a stand-in is safe here) and is listed in `sizedByShape`.
  *
@@ -70,6 +76,7 @@ export const computeExposure = (group: GroupView, fleet: FleetView): PoolExposur
       const probability = given ?? assumed;
       let demand = ZERO_RESOURCES;
       let largest = ZERO_RESOURCES;
+      let largestExpected = ZERO_RESOURCES;
       const sizedByShape: InstanceId[] = [];
       const unsized: InstanceId[] = [];
       for (const i of [...instances].sort((a, b) => (a.id < b.id ? -1 : 1))) {
@@ -85,6 +92,8 @@ export const computeExposure = (group: GroupView, fleet: FleetView): PoolExposur
         }
         demand = addResources(demand, need);
         largest = maxResources(largest, need);
+        const expected = estimate.kind === 'known' ? estimatePostRestartDemand(i, group, fleet, 'p50') : undefined;
+        largestExpected = maxResources(largestExpected, expected?.kind === 'known' ? expected.amount : need);
       }
       return {
         groupId: group.id,
@@ -95,6 +104,7 @@ export const computeExposure = (group: GroupView, fleet: FleetView): PoolExposur
         instances: instances.map((i) => i.id).sort(),
         demand,
         largest,
+        largestExpected,
         weighted: scaleResources(demand, probability),
         sizedByShape,
         unsized,

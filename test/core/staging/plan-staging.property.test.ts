@@ -63,7 +63,7 @@ describe('planStaging properties', () => {
     );
   });
 
-  it('weights every exposure by a probability in 0..1, and never by more than the whole-pool demand', () => {
+  it('weights every exposure by a probability in 0..1, never by more than the whole-pool demand, and the largest p50 within the largest p90', () => {
     fc.assert(
       fc.property(arbFleet, (f) => {
         for (const e of computeExposure(f.fleet.groups[0]!, f.fleet)) {
@@ -73,6 +73,8 @@ describe('planStaging properties', () => {
             expect(Number.isFinite(e.weighted[d])).toBe(true);
             expect(e.weighted[d]).toBeLessThanOrEqual(e.demand[d]);
             expect(e.largest[d]).toBeLessThanOrEqual(e.demand[d]);
+            // The warm shape's target (largest p50) never exceeds the largest p90.
+            expect(e.largestExpected[d]).toBeLessThanOrEqual(e.largest[d]);
           }
         }
       }),

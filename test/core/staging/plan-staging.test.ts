@@ -135,7 +135,7 @@ describe('planStaging', () => {
     expect(capped.events[0]).toMatchObject({ detail: expect.stringContaining('budget allows 2 of 3') });
   });
 
-  it('retypes stopped warm instances that do not cover the largest p90 to the cheapest allowed covering type', () => {
+  it('retypes stopped warm instances that do not cover the largest p50 to the cheapest allowed covering type', () => {
     const f = standardFleet({
       standby: { policy: policy({ allowedInstanceTypes: ['m5.large', 'm5.xlarge', 'm5.2xlarge'] }) },
       forecasts: [forecast('i-a1', { vcpu: 3, memoryGiB: 10 })],
@@ -150,7 +150,7 @@ describe('planStaging', () => {
   it('stages the cheapest type that covers a demand no allowed type covers as far as one can (the most vCPU, not also the most memory)', () => {
     const base = standardFleet({
       standby: { policy: policy({ allowedInstanceTypes: ['m5.xlarge', 'm5.2xlarge', 'c5.2xlarge'] }) },
-      forecasts: [forecast('i-a1', { vcpu: 12, memoryGiB: 6 })],
+      forecasts: [forecast('i-a1', { vcpu: 12, memoryGiB: 6 }, { vcpu: 12, memoryGiB: 6 })],
     });
     const c52x = { name: 'c5.2xlarge', resources: { vcpu: 8, memoryGiB: 16, networkMbps: 10_000, diskIops: 20_000 }, onDemandHourlyUsd: 0.34 };
     const f = { ...base, catalog: toCatalog([...CATALOG.values(), c52x]) };
@@ -159,8 +159,41 @@ describe('planStaging', () => {
     expect(plan.events[0]).toMatchObject({ detail: expect.stringContaining('no allowed type covers 12 vCPU') });
     expect(plan.events[0]).toMatchObject({ detail: expect.stringContaining('staging c5.2xlarge') });
     // The memory asked for is beyond c5.2xlarge too: the 8-vCPU type with the memory.
-    const memory = { ...f, forecasts: new Map([...f.forecasts].map(([id, fc]) => [id, id === 'i-a1' ? forecast('i-a1', { vcpu: 12, memoryGiB: 20 }) : fc])) };
+    const memory = {
+      ...f,
+      forecasts: new Map(
+        [...f.forecasts].map(([id, fc]) => [id, id === 'i-a1' ? forecast('i-a1', { vcpu: 12, memoryGiB: 20 }, { vcpu: 12, memoryGiB: 20 }) : fc]),
+      ),
+    };
     expect(only(planStaging(groupId('web'), memory, { now: T0 }), 'retype-stopped-instance').map((a) => a.toType)).toEqual(['m5.2xlarge', 'm5.2xlarge']);
+  });
+
+  it.each([
+    { what: 'p50 within m5.large, p90 beyond it', p90: { vcpu: 3, memoryGiB: 10 }, p50: { vcpu: 1.5, memoryGiB: 6 }, toType: undefined },
+    { what: 'p50 beyond m5.large', p90: { vcpu: 3, memoryGiB: 10 }, p50: { vcpu: 2.5, memoryGiB: 6 }, toType: 'm5.xlarge' },
+    { what: 'p50 beyond m5.xlarge', p90: { vcpu: 7, memoryGiB: 20 }, p50: { vcpu: 3, memoryGiB: 17 }, toType: 'm5.2xlarge' },
+  ])('shapes the warm pool for the largest expected (p50) restart, not the p90: $what → $toType', ({ p90, p50, toType }) => {
+    const f = standardFleet({
+      standby: { policy: policy({ allowedInstanceTypes: ['m5.large', 'm5.xlarge', 'm5.2xlarge'] }) },
+      forecasts: [forecast('i-a1', p90, p50), ...['i-a2', 'i-b1', 'i-b2'].map((id) => forecast(id, { vcpu: 0.5, memoryGiB: 1 }))],
+    });
+    const m5 = computeExposure(f.groups[0]!, f).find((e) => e.instanceType === 'm5.large');
+    expect(m5?.largestExpected).toMatchObject(p50);
+    expect(m5?.largest).toMatchObject(p90);
+    const retypes = only(planStaging(groupId('web'), f, { now: T0 }), 'retype-stopped-instance');
+    // The warm instances are m5.large: kept where it holds the p50, else retyped to the cheapest that does.
+    expect(retypes.map((a) => a.toType)).toEqual(toType === undefined ? [] : [toType, toType]);
+  });
+
+  it("shapes for an instance with no usable forecast by its own type's stand-in, as its p90 is", () => {
+    const f = standardFleet({
+      primary: { instances: [instance('i-x', { instanceType: 'm5.xlarge' })], spotPools: [] },
+      standby: { policy: policy({ allowedInstanceTypes: ['m5.large', 'm5.xlarge', 'm5.2xlarge'] }) },
+      forecasts: [unknownForecast('i-x')],
+    });
+    const [exposure] = computeExposure(f.groups[0]!, f);
+    expect(exposure?.largestExpected).toEqual(exposure?.largest);
+    expect(only(planStaging(groupId('web'), f, { now: T0 }), 'retype-stopped-instance').map((a) => a.toType)).toEqual(['m5.xlarge', 'm5.xlarge']);
   });
 
   it('does not retype warm instances while the plan shrinks the pool below its members (Auto Scaling picks which go)', () => {
