@@ -134,8 +134,9 @@ const addDesired = (w: Working, group: GroupView, count: number, reason: string)
 /**
  * One warm instance, when one holds the whole load: an interrupted instance's workload restarts on one host, so a
  * second instance cannot take part of it (DESIGN §3: the reservation is handed to the restarted instance). Staging
- * shapes the warm pool so any one of them holds the largest p90; when the smallest does not, Auto Scaling may still
- * pick it, and the plan says so.
+ * shapes the warm pool so any one of them holds the largest expected (p50) restart, and a rebalance recommendation
+ * retypes one to hold its victim's; when the smallest does not hold this load, Auto Scaling may still pick it, and
+ * the plan says so.
  */
 const stageWarm = (req: AbsorbRequest, w: Working): void => {
   const warmGroup = findWarmGroup(req.fleet, req.group);

@@ -72,7 +72,7 @@ const holdVoluntaryTermination = (notice: LifecycleNotice, located: LocatedInsta
     return { actions: [hold], events: [held, staged] };
   }
   // The replacement may be too small for the post-restart surge: place the load as for any
-  // interruption (warm standby first, staged to the fleet's largest p90), still holding the hook.
+  // interruption (warm standby first, staged to the fleet's largest expected restart), still holding the hook.
   const absorbed = planLoadAbsorption({
     fleet,
     group,

@@ -78,9 +78,9 @@ describe('computeExposure', () => {
 });
 
 describe('planStaging', () => {
-  it('sizes the standby warm pool to the expected restore and shapes it to the largest p90', () => {
+  it('sizes the standby warm pool to the expected restore and shapes it to the largest p50', () => {
     // Expected restore: 0.1 × (2.5 vCPU, 10 GiB) + 0.05 × (2 vCPU, 5 GiB) = 0.35 vCPU, 1.25 GiB → one instance;
-    // the largest single p90 is i-a1's 1.5 vCPU / 6 GiB / 200 Mbps / 500 IOPS: the cheapest covering type is m5.large.
+    // the largest single p50 is i-a1's 1.2 vCPU / 4.8 GiB / 160 Mbps / 400 IOPS: the cheapest covering type is m5.large.
     const plan = planStaging(groupId('web'), standardFleet(), { now: T0 });
     expect(plan.actions).toEqual([{ kind: 'put-warm-pool', groupId: 'web-standby', warmPool: warmPool(1), reason: expect.stringContaining('1 × m5.large') }]);
     expect(plan.events).toEqual([
