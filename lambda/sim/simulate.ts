@@ -1,3 +1,4 @@
+import { compareWithAblation, type AblationComparison } from './runs/paired-difference';
 import { prepareSimulation, type PreparedSimulation } from './prepare-simulation';
 import type { StrategyRun } from './run-strategy';
 import type { StrategySummary } from './report/summarize';
@@ -54,6 +55,8 @@ export interface SimulationResult {
   readonly chartRuns: readonly StrategyRun[];
   /** spotwise and spotwise-naive beside the best baseline, on the means over the seeds. */
   readonly comparisons: readonly BaselineComparison[];
+  /** spotwise − spotwise-naive seed by seed (mean and standard error), when both ran on two seeds or more. */
+  readonly ablation?: AblationComparison;
   /** With --sweep: per knob strategy, its knob grid's points (means over the seeds), in knob order. */
   readonly frontier?: Readonly<Record<string, readonly FrontierPoint[]>>;
   /** With --sweep: where spotwise and spotwise-naive stand against the frontiers. */
@@ -156,6 +159,7 @@ export const runSimulation = async (opts: RunSimulationOptions): Promise<Simulat
     strategies: Object.fromEntries(names.flatMap((n) => comparisonRuns.filter((r) => r.seed === seed && r.strategy === n).map((r) => [n, r.summary]))),
   }));
   const summary = summarizeSeeds(runs);
+  const ablation = compareWithAblation(runs);
   const means = Object.fromEntries(Object.entries(summary).map(([n, s]) => [n, s.mean]));
   const frontier =
     sweep === true ? Object.fromEntries(Object.entries(grids).map(([n, grid]) => [n, buildFrontier(results, n as KnobStrategyName, grid)])) : undefined;
@@ -182,6 +186,7 @@ export const runSimulation = async (opts: RunSimulationOptions): Promise<Simulat
       comparisonRuns.filter((r) => r.seed === seeds[0] && r.strategy === n && r.run !== undefined).map((r) => r.run as StrategyRun),
     ),
     comparisons: compareWithBestBaseline(means),
+    ...(ablation !== undefined ? { ablation } : {}),
     ...(frontier !== undefined ? { frontier } : {}),
     ...(frontierComparisons !== undefined ? { frontierComparisons } : {}),
     runMs: results.reduce((a, r) => a + r.elapsedMs, 0),
@@ -191,7 +196,8 @@ export const runSimulation = async (opts: RunSimulationOptions): Promise<Simulat
 
 /**
  * The `--json` document. One seed given as `--seed` (or the default): `{seed, strategies}`; `--seeds`:
- * `{seeds, runs: [{seed, strategies}], summary: {name: {mean, worst}}}`; `--sweep` adds `frontier`.
+ * `{seeds, runs: [{seed, strategies}], summary: {name: {mean, worst}}}`, and `ablation` (compareWithAblation) when
+ * spotwise and spotwise-naive both ran; `--sweep` adds `frontier`.
  * Extra keys only inside each strategy's metrics (`knob`, and the worst seed's `seed`).
  */
 export const toJsonReport = (result: SimulationResult): Record<string, unknown> => {
@@ -200,5 +206,11 @@ export const toJsonReport = (result: SimulationResult): Record<string, unknown> 
     const run = result.runs[0] as SeedRun;
     return { seed: run.seed, strategies: { ...run.strategies }, ...frontier };
   }
-  return { seeds: [...result.seeds], runs: result.runs.map((r) => ({ seed: r.seed, strategies: { ...r.strategies } })), summary: result.summary, ...frontier };
+  return {
+    seeds: [...result.seeds],
+    runs: result.runs.map((r) => ({ seed: r.seed, strategies: { ...r.strategies } })),
+    summary: result.summary,
+    ...(result.ablation !== undefined ? { ablation: result.ablation } : {}),
+    ...frontier,
+  };
 };

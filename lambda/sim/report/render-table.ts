@@ -1,3 +1,4 @@
+import { renderAblationComparison } from '../runs/paired-difference';
 import type { SimulationResult } from '../simulate';
 import type { BaselineComparison } from '../runs/compare-baselines';
 import type { FrontierComparison, FrontierPoint } from '../runs/frontier';
@@ -96,7 +97,8 @@ const renderFrontierTable = (frontier: Readonly<Record<string, readonly Frontier
 /**
  * The end-of-run table (plain text, fixed-width columns). One seed: a row per strategy. Several: the mean
  * per strategy and, under it, the worst seed (the one with the most unserved vCPU·min). Then spotwise and
- * spotwise-naive beside the best baseline and, with --sweep, the frontiers and where spotwise stands on them.
+ * spotwise-naive beside the best baseline, spotwise − spotwise-naive seed by seed (paired-difference.ts) and, with
+ * --sweep, the frontiers and where spotwise stands on them.
  */
 export const renderTable = (result: SimulationResult): string => {
   const header = ['strategy', ...TABLE_COLUMNS.map((c) => c.title)];
@@ -112,6 +114,7 @@ export const renderTable = (result: SimulationResult): string => {
     out.push('');
     for (const c of result.comparisons) out.push(renderBaselineComparison(c, over));
   }
+  if (result.ablation !== undefined) out.push('', renderAblationComparison(result.ablation));
   if (result.frontier !== undefined) {
     out.push('');
     out.push(...renderFrontierTable(result.frontier));
