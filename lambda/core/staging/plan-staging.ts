@@ -129,7 +129,9 @@ export const planStaging = (groupId: GroupId, fleet: FleetView, ctx: { readonly 
   const all = [...exposures.values()].flat().filter((e) => e.instances.length > 0);
   const target = sumResources(all.map((e) => e.weighted));
   // The shape covers the largest expected (p50) restart of an exposed instance; see the doc comment for why not the p90.
-  const largest = all.filter((e) => e.interruptionProbability > 0).reduce((m, e) => maxResources(m, e.largestExpected), ZERO_RESOURCES);
+  const exposed = all.filter((e) => e.interruptionProbability > 0);
+  const largest = exposed.reduce((m, e) => maxResources(m, e.largestExpected), ZERO_RESOURCES);
+  const largestP90 = exposed.reduce((m, e) => maxResources(m, e.largest), ZERO_RESOURCES);
   const notes: string[] = [];
 
   // cheapestClosest is the cheapest covering type whenever one covers; otherwise the one that covers the most.
@@ -138,6 +140,9 @@ export const planStaging = (groupId: GroupId, fleet: FleetView, ctx: { readonly 
   if (shape === undefined) return noop(`staging ${warmGroup.id}: none of its allowed instance types is in the catalog`);
   const covering = fits(largest, shape.resources);
   if (!covering) notes.push(`no allowed type covers ${formatResources(largest)}; staging ${shape.name}`);
+  // Say what the shape leaves to the rebalance recommendation, so an operator reading the decision sees the trade.
+  else if (!fits(largestP90, shape.resources))
+    notes.push(`the largest p90 ${formatResources(largestP90)} is beyond ${shape.name}: staged for when a rebalance recommendation names its instance`);
   // Without prices every candidate costs Infinity and cheapestCovering falls back to the smallest shape:
   // say so, so nobody reads "cheapest" into a choice made by size.
   if (!Number.isFinite(hourlyPrice(shape, 'on-demand')))

@@ -169,10 +169,10 @@ describe('planStaging', () => {
   });
 
   it.each([
-    { what: 'p50 within m5.large, p90 beyond it', p90: { vcpu: 3, memoryGiB: 10 }, p50: { vcpu: 1.5, memoryGiB: 6 }, toType: undefined },
-    { what: 'p50 beyond m5.large', p90: { vcpu: 3, memoryGiB: 10 }, p50: { vcpu: 2.5, memoryGiB: 6 }, toType: 'm5.xlarge' },
-    { what: 'p50 beyond m5.xlarge', p90: { vcpu: 7, memoryGiB: 20 }, p50: { vcpu: 3, memoryGiB: 17 }, toType: 'm5.2xlarge' },
-  ])('shapes the warm pool for the largest expected (p50) restart, not the p90: $what → $toType', ({ p90, p50, toType }) => {
+    { what: 'p50 within m5.large, p90 beyond it', p90: { vcpu: 3, memoryGiB: 10 }, p50: { vcpu: 1.5, memoryGiB: 6 }, toType: undefined, p90Beyond: true },
+    { what: 'p50 beyond m5.large', p90: { vcpu: 3, memoryGiB: 10 }, p50: { vcpu: 2.5, memoryGiB: 6 }, toType: 'm5.xlarge', p90Beyond: false },
+    { what: 'p50 beyond m5.xlarge', p90: { vcpu: 7, memoryGiB: 20 }, p50: { vcpu: 3, memoryGiB: 17 }, toType: 'm5.2xlarge', p90Beyond: false },
+  ])('shapes the warm pool for the largest expected (p50) restart, not the p90: $what → $toType', ({ p90, p50, toType, p90Beyond }) => {
     const f = standardFleet({
       standby: { policy: policy({ allowedInstanceTypes: ['m5.large', 'm5.xlarge', 'm5.2xlarge'] }) },
       forecasts: [forecast('i-a1', p90, p50), ...['i-a2', 'i-b1', 'i-b2'].map((id) => forecast(id, { vcpu: 0.5, memoryGiB: 1 }))],
@@ -180,9 +180,13 @@ describe('planStaging', () => {
     const m5 = computeExposure(f.groups[0]!, f).find((e) => e.instanceType === 'm5.large');
     expect(m5?.largestExpected).toMatchObject(p50);
     expect(m5?.largest).toMatchObject(p90);
-    const retypes = only(planStaging(groupId('web'), f, { now: T0 }), 'retype-stopped-instance');
+    const plan = planStaging(groupId('web'), f, { now: T0 });
     // The warm instances are m5.large: kept where it holds the p50, else retyped to the cheapest that does.
-    expect(retypes.map((a) => a.toType)).toEqual(toType === undefined ? [] : [toType, toType]);
+    expect(only(plan, 'retype-stopped-instance').map((a) => a.toType)).toEqual(toType === undefined ? [] : [toType, toType]);
+    // The decision says what the shape leaves to a rebalance recommendation, when it leaves anything.
+    const said = plan.events[0]?.kind === 'capacity-staged' ? plan.events[0].detail : plan.actions[0]?.kind === 'noop' ? plan.actions[0].reason : '';
+    if (p90Beyond) expect(said).toContain(`the largest p90 ${p90.vcpu} vCPU, ${p90.memoryGiB} GiB`);
+    expect(said.includes('staged for when a rebalance recommendation names its instance')).toBe(p90Beyond);
   });
 
   it("shapes for an instance with no usable forecast by its own type's stand-in, as its p90 is", () => {
