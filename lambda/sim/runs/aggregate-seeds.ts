@@ -9,7 +9,7 @@ export type MetricsObject = Readonly<Record<string, unknown>>;
 const isPlainObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** Six decimals: enough for availability (0..1) and dollars, and keeps float noise out of the JSON. */
-const round6 = (x: number): number => (Number.isFinite(x) ? Math.round(x * 1e6) / 1e6 : x);
+export const round6 = (x: number): number => (Number.isFinite(x) ? Math.round(x * 1e6) / 1e6 : x);
 
 /**
  * The mean over seeds of every numeric field (nested objects averaged field by field). A field missing on

@@ -1,4 +1,4 @@
-import type { MetricsObject } from './aggregate-seeds';
+import { round6, type MetricsObject } from './aggregate-seeds';
 
 /**
  * spotwise against its ablation (`spotwise-naive`: the same handlers with the naive forecast) seed by seed. Both
@@ -29,9 +29,6 @@ export interface AblationComparison {
 
 /** Differences closer to zero than these count as equal (the table prints unserved to 0.1 and dollars to the cent). */
 export const EQUAL_WITHIN = { unservedVcpuMinutes: 0.005, cost: 0.005 } as const;
-
-/** Six decimals, as the seeds' means are written. */
-const round6 = (x: number): number => Math.round(x * 1e6) / 1e6;
 
 /** The paired difference of `a − b` (same seeds, same order); throws on lists of different lengths or no pairs. */
 export const pairedDifference = (a: readonly number[], b: readonly number[], tolerance: number): PairedDifference => {
