@@ -21,10 +21,15 @@ export interface PoolExposure {
   /** The largest single instance's post-restart p90 demand. */
   readonly largest: Resources;
   /**
-   * The largest single instance's expected (p50) post-restart demand: what the warm pool's shape covers (plan-staging.ts).
+   * The largest single instance's expected (p50) post-restart demand.
    * An instance with no usable forecast counts with its stand-in, as in `largest`.
    */
   readonly largestExpected: Resources;
+  /**
+   * Every sized instance's expected (p50) post-restart demand (its stand-in without a usable forecast), by id order:
+   * what the warm pool's shape is chosen from (plan-staging.ts, warmShapeNeed).
+   */
+  readonly expected: readonly { readonly instanceId: InstanceId; readonly amount: Resources }[];
   /** demand × interruptionProbability. */
   readonly weighted: Resources;
   /** Instances with no usable forecast, sized by their own type's shape instead. */
@@ -42,8 +47,8 @@ const validProbability = (p: number): number | undefined => (Number.isFinite(p) 
  * Per spot pool of `group`, the post-restart demand that would have to be restored if that whole
  * pool were interrupted at once (DESIGN §1: interruptions of a type × AZ pool are correlated),
  * weighted by its interruption probability (DESIGN §4 flow 1). Staging sizes for the worst case, so
- * the demand is the forecast's p90 whatever the policy's reservation quantile (the largest single instance's p50 is
- * kept as well: the warm pool's shape covers that); an instance without a
+ * the demand is the forecast's p90 whatever the policy's reservation quantile (each instance's p50 is kept as well:
+ * the warm pool's shape is chosen from those); an instance without a
  * usable forecast counts with its own type's vCPU and memory (standInDemand: like-for-like — staging
  * is not disruptive, so a stand-in is safe here) and is listed in `sizedByShape`.
  *
@@ -77,6 +82,7 @@ export const computeExposure = (group: GroupView, fleet: FleetView): PoolExposur
       let demand = ZERO_RESOURCES;
       let largest = ZERO_RESOURCES;
       let largestExpected = ZERO_RESOURCES;
+      const expectedRestarts: { instanceId: InstanceId; amount: Resources }[] = [];
       const sizedByShape: InstanceId[] = [];
       const unsized: InstanceId[] = [];
       for (const i of [...instances].sort((a, b) => (a.id < b.id ? -1 : 1))) {
@@ -93,7 +99,9 @@ export const computeExposure = (group: GroupView, fleet: FleetView): PoolExposur
         demand = addResources(demand, need);
         largest = maxResources(largest, need);
         const expected = estimate.kind === 'known' ? estimatePostRestartDemand(i, group, fleet, 'p50') : undefined;
-        largestExpected = maxResources(largestExpected, expected?.kind === 'known' ? expected.amount : need);
+        const p50 = expected?.kind === 'known' ? expected.amount : need;
+        largestExpected = maxResources(largestExpected, p50);
+        expectedRestarts.push({ instanceId: i.id, amount: p50 });
       }
       return {
         groupId: group.id,
@@ -105,6 +113,7 @@ export const computeExposure = (group: GroupView, fleet: FleetView): PoolExposur
         demand,
         largest,
         largestExpected,
+        expected: expectedRestarts,
         weighted: scaleResources(demand, probability),
         sizedByShape,
         unsized,

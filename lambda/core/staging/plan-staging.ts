@@ -85,6 +85,42 @@ const stagingRoom = (fleet: FleetView, backed: readonly GroupView[], exposures: 
 };
 
 /**
+ * Share of the exposure whose expected restart one warm instance holds: the warm shape is the cheapest allowed type
+ * that holds the expected (p50) post-restart demand of exposed instances carrying at least this share of the
+ * interruption weight (each weighted by its pool's interruption probability), see warmShapeNeed. 90 %: the few
+ * largest restarts of rarely reclaimed pools do not set the price of every warm hour. Measured (README "Staging
+ * ahead of interruptions"): 50 % lost availability on a week of seeds and on ../shared/data (27.01 → 32.12 and
+ * 0.154 → 0.519 vCPU·min); 90 % kept it within a few hundredths of the largest-restart rule's, for less.
+ */
+export const WARM_SHAPE_COVERAGE = 0.9;
+
+/**
+ * The demand the warm shape is sized for: the exposed instances ranked by the price of the cheapest allowed
+ * On-Demand type that holds their expected (p50) restart (then by that demand), and taken in that order until they
+ * carry WARM_SHAPE_COVERAGE of the interruption weight: the largest p50 among them, so the cheapest type covering it
+ * holds every one of them. Zero when nothing is exposed.
+ */
+export const warmShapeNeed = (exposed: readonly PoolExposure[], fleet: FleetView, allowed: readonly string[]): Resources => {
+  const weighted = exposed.flatMap((e) => e.expected.map((x) => ({ amount: x.amount, weight: e.interruptionProbability })));
+  const total = weighted.reduce((t, w) => t + w.weight, 0);
+  if (!(total > 0)) return ZERO_RESOURCES;
+  const ranked = weighted
+    .map((w) => {
+      const host = cheapestClosest(fleet.catalog, w.amount, allowed, 'on-demand');
+      return { ...w, price: host === undefined ? Number.POSITIVE_INFINITY : hourlyPrice(host, 'on-demand') };
+    })
+    .sort((a, b) => a.price - b.price || a.amount.vcpu - b.amount.vcpu || a.amount.memoryGiB - b.amount.memoryGiB);
+  let need = ZERO_RESOURCES;
+  let carried = 0;
+  for (const w of ranked) {
+    need = maxResources(need, w.amount);
+    carried += w.weight;
+    if (carried >= WARM_SHAPE_COVERAGE * total * (1 - 1e-12)) break;
+  }
+  return need;
+};
+
+/**
  * Stages warm capacity ahead of interruptions (DESIGN §4 flow 1). For the group's warm pool (its
  * standby group's, or its own) and every primary group it backs:
  *
@@ -97,21 +133,20 @@ const stagingRoom = (fleet: FleetView, backed: readonly GroupView[], exposures: 
  * - **settings**: the configured max_prepared_capacity, pool_state and reuse_on_scale_in are what every
  *   put-warm-pool carries, and a warm pool whose settings differ from them is written back to them
  *   (PutWarmPool takes the whole configuration, so a write never keeps AWS's other values by accident).
- * - **shape**: the cheapest allowed On-Demand type of the warm group that covers the largest single
- *   instance's expected restart peak (its p50: any one restarted workload is expected to fit on one warm
- *   instance) — when none covers it, the
- *   cheapest that covers it as far as an allowed type can (cheapestClosest: a 12-vCPU forecast among types of
- *   at most 8 vCPU stages the cheapest 8-vCPU type with the memory asked, not the one with the most memory
- *   too); stopped warm instances
- *   that do not cover it are retyped (free while stopped), and ones that cover it but cost over
- *   RESHAPE_SAVING_THRESHOLD more are retyped down. Running warm instances cannot be retyped.
- *   Why the p50 and not the p90: the warm pool waits for whichever exposed instance Spot reclaims next, and the
- *   largest p90 of them all is rarely that one's; a warm instance runs On-Demand from the warning until the load
- *   goes home, so an over-sized shape is paid on every interruption. The p90 of the instance actually at risk is
- *   covered where the risk is named: a rebalance recommendation retypes a stopped warm instance to its victim's
- *   p90 (plan-rebalance.ts), and the reservation holds the p90 whatever the warm shape. Measured (`npm start --
- *   --strategy spotwise,spotwise-naive`, p50 against p90 shape): unserved demand identical on seeds 1..10, 11..20,
- *   a week of seeds 1..5 and with `--post-restart-cpu 3 --post-restart-memory 2`; spotwise $0.02–0.36 cheaper.
+ * - **shape**: the cheapest allowed On-Demand type of the warm group that holds the expected (p50) restart of the
+ *   exposed instances carrying 90 % of the interruption weight (warmShapeNeed: any one restarted workload is
+ *   expected to fit on one warm instance, and nine in ten of the ones likely to be reclaimed fit this one) — when no allowed
+ *   type holds that, the cheapest that covers it as far as an allowed type can (cheapestClosest: a 12-vCPU forecast
+ *   among types of at most 8 vCPU stages the cheapest 8-vCPU type with the memory asked, not the one with the most
+ *   memory too); stopped warm instances that do not cover it, or whose type the policy does not allow, are retyped
+ *   (free while stopped), and ones that cover it but cost over RESHAPE_SAVING_THRESHOLD more are retyped down.
+ *   Running warm instances cannot be retyped.
+ *   Why not the largest exposed restart: a warm instance runs On-Demand from the warning until the load goes home, so
+ *   a shape sized for the one largest workload of a rarely reclaimed pool is paid on every interruption, whichever
+ *   instance Spot reclaims; the larger restarts have their own hosts — the absorb order goes on to a sibling with room or a scale-out when the
+ *   warm instance cannot hold the load (absorb-load.ts), a rebalance recommendation retypes a stopped warm instance to
+ *   its victim's p90 (plan-rebalance.ts), and the reservation holds the p90 whatever the warm shape. Measured against
+ *   the largest p50 (`npm start -- --strategy spotwise,spotwise-naive`; README "Staging ahead of interruptions").
  *
  * A standby group is staged through the primaries it backs; a group with no warm pool has nothing to
  * stage. Emits one capacity-staged event describing the change, or a noop when nothing changes.
@@ -128,21 +163,29 @@ export const planStaging = (groupId: GroupId, fleet: FleetView, ctx: { readonly 
   const exposures = new Map(backed.map((g) => [g.id, computeExposure(g, fleet)] as const));
   const all = [...exposures.values()].flat().filter((e) => e.instances.length > 0);
   const target = sumResources(all.map((e) => e.weighted));
-  // The shape covers the largest expected (p50) restart of an exposed instance; see the doc comment for why not the p90.
+  // The shape holds the expected (p50) restart of WARM_SHAPE_COVERAGE of the exposure; see the doc comment for why.
   const exposed = all.filter((e) => e.interruptionProbability > 0);
-  const largest = exposed.reduce((m, e) => maxResources(m, e.largestExpected), ZERO_RESOURCES);
+  const shapeNeed = warmShapeNeed(exposed, fleet, warmGroup.policy.allowedInstanceTypes);
+  const largestP50 = exposed.reduce((m, e) => maxResources(m, e.largestExpected), ZERO_RESOURCES);
   const largestP90 = exposed.reduce((m, e) => maxResources(m, e.largest), ZERO_RESOURCES);
   const notes: string[] = [];
 
   // cheapestClosest is the cheapest covering type whenever one covers; otherwise the one that covers the most.
   const shape =
-    cheapestClosest(fleet.catalog, largest, warmGroup.policy.allowedInstanceTypes, 'on-demand') ?? largestAllowed(fleet, warmGroup.policy.allowedInstanceTypes);
+    cheapestClosest(fleet.catalog, shapeNeed, warmGroup.policy.allowedInstanceTypes, 'on-demand') ??
+    largestAllowed(fleet, warmGroup.policy.allowedInstanceTypes);
   if (shape === undefined) return noop(`staging ${warmGroup.id}: none of its allowed instance types is in the catalog`);
-  const covering = fits(largest, shape.resources);
-  if (!covering) notes.push(`no allowed type covers ${formatResources(largest)}; staging ${shape.name}`);
-  // Say what the shape leaves to the rebalance recommendation, so an operator reading the decision sees the trade.
-  else if (!fits(largestP90, shape.resources))
-    notes.push(`the largest p90 ${formatResources(largestP90)} is beyond ${shape.name}: staged for when a rebalance recommendation names its instance`);
+  const covering = fits(shapeNeed, shape.resources);
+  if (!covering) notes.push(`no allowed type covers ${formatResources(shapeNeed)}; staging ${shape.name}`);
+  // Say what the shape leaves to other hosts, so an operator reading the decision sees the trade.
+  else if (!fits(largestP50, shape.resources) || !fits(largestP90, shape.resources)) {
+    const expected = exposed.flatMap((e) => e.expected);
+    const held = expected.filter((x) => fits(x.amount, shape.resources)).length;
+    notes.push(
+      `${shape.name} holds the expected restart of ${held} of ${expected.length} exposed instance(s); the largest (p50 ${formatResources(largestP50)}, ` +
+        `p90 ${formatResources(largestP90)}) goes to a sibling or a scale-out, or is staged for when a rebalance recommendation names its instance`,
+    );
+  }
   // Without prices every candidate costs Infinity and cheapestCovering falls back to the smallest shape:
   // say so, so nobody reads "cheapest" into a choice made by size.
   if (!Number.isFinite(hourlyPrice(shape, 'on-demand')))
@@ -200,16 +243,20 @@ export const planStaging = (groupId: GroupId, fleet: FleetView, ctx: { readonly 
   const warmTarget = Math.max(minSize, prepared - warmGroup.desiredCapacity);
   const shrinking =
     minSize < warmPool.minSize && warmTarget < warmGroup.instances.filter((i) => i.warm && i.state !== 'terminated' && i.state !== 'shutting-down').length;
-  if (shrinking && !isZero(largest) && stopped.some((i) => i.instanceType !== shape.name)) notes.push('warm pool shrinking: retypes wait for the next tick');
-  for (const i of isZero(largest) || shrinking ? [] : stopped) {
+  if (shrinking && !isZero(shapeNeed) && stopped.some((i) => i.instanceType !== shape.name)) notes.push('warm pool shrinking: retypes wait for the next tick');
+  const allowedTypes = warmGroup.policy.allowedInstanceTypes;
+  for (const i of isZero(shapeNeed) || shrinking ? [] : stopped) {
     if (i.instanceType === shape.name) continue;
     const spec = fleet.catalog.get(i.instanceType);
-    const coversLargest = spec !== undefined && fits(largest, spec.resources);
+    const coversNeed = spec !== undefined && fits(shapeNeed, spec.resources);
     const tooDear = spec !== undefined && hourlyPrice(spec, 'on-demand') > shapePrice * (1 + RESHAPE_SAVING_THRESHOLD);
-    if (coversLargest && !tooDear) continue;
+    // A type the policy does not allow (the launch template's, or the policy changed) is retyped while it is stopped.
+    const permitted = allowedTypes.length === 0 || allowedTypes.includes(i.instanceType);
+    if (coversNeed && !tooDear && permitted) continue;
     // Only grow a warm instance to a type that covers what it lacks; never shrink one below the need.
     if (
-      !coversLargest &&
+      permitted &&
+      !coversNeed &&
       !covering &&
       spec !== undefined &&
       spec.resources.vcpu >= shape.resources.vcpu &&
@@ -222,9 +269,11 @@ export const planStaging = (groupId: GroupId, fleet: FleetView, ctx: { readonly 
       instanceId: i.id,
       fromType: i.instanceType,
       toType: shape.name,
-      reason: coversLargest
-        ? `${shape.name} covers ${formatResources(largest)} for less`
-        : `${i.instanceType} does not cover the largest post-restart demand ${formatResources(largest)}`,
+      reason: !permitted
+        ? `${i.instanceType} is not among the allowed instance types`
+        : coversNeed
+          ? `${shape.name} covers ${formatResources(shapeNeed)} for less`
+          : `${i.instanceType} does not cover the expected post-restart demand ${formatResources(shapeNeed)} the warm shape holds`,
     });
   }
   if (actions.length === 0) {

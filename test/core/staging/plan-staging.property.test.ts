@@ -2,7 +2,9 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { groupId } from '../../../lambda/core/domain';
 import { findWarmGroup } from '../../../lambda/core/common/locate-instance';
-import { computeExposure, planStaging } from '../../../lambda/core/staging/plan-staging';
+import { cheapestClosest } from '../../../lambda/core/resources/catalog';
+import { fits, maxResources, ZERO_RESOURCES } from '../../../lambda/core/resources/resources';
+import { computeExposure, planStaging, WARM_SHAPE_COVERAGE, warmShapeNeed } from '../../../lambda/core/staging/plan-staging';
 import { arbFleet } from '../fixtures/fleet-arbitraries';
 import { T0 } from '../fixtures/fleet-builders';
 import { cloneFleet } from '../fixtures/replay-plan';
@@ -80,5 +82,29 @@ describe('planStaging properties', () => {
       }),
       RUNS,
     );
+  });
+
+  it('shapes the warm pool for the expected restarts of at least half the interruption weight, never beyond the largest', () => {
+    let reached = 0;
+    fc.assert(
+      fc.property(arbFleet, (f) => {
+        const primary = f.fleet.groups[0]!;
+        const warm = findWarmGroup(f.fleet, primary);
+        if (warm === undefined) return;
+        const exposed = computeExposure(primary, f.fleet).filter((e) => e.interruptionProbability > 0);
+        const need = warmShapeNeed(exposed, f.fleet, warm.policy.allowedInstanceTypes);
+        const largest = exposed.reduce((m, e) => maxResources(m, e.largestExpected), ZERO_RESOURCES);
+        expect(fits(need, largest)).toBe(true);
+        const shape = cheapestClosest(f.fleet.catalog, need, warm.policy.allowedInstanceTypes, 'on-demand');
+        if (shape === undefined || !fits(need, shape.resources)) return;
+        const weights = exposed.flatMap((e) => e.expected.map((x) => ({ held: fits(x.amount, shape.resources), weight: e.interruptionProbability })));
+        const total = weights.reduce((t, w) => t + w.weight, 0);
+        const held = weights.filter((w) => w.held).reduce((t, w) => t + w.weight, 0);
+        if (total > 0) reached++;
+        expect(held).toBeGreaterThanOrEqual(WARM_SHAPE_COVERAGE * total * (1 - 1e-9));
+      }),
+      RUNS,
+    );
+    expect(reached).toBeGreaterThan(0);
   });
 });

@@ -78,9 +78,10 @@ describe('computeExposure', () => {
 });
 
 describe('planStaging', () => {
-  it('sizes the standby warm pool to the expected restore and shapes it to the largest p50', () => {
-    // Expected restore: 0.1 × (2.5 vCPU, 10 GiB) + 0.05 × (2 vCPU, 5 GiB) = 0.35 vCPU, 1.25 GiB → one instance;
-    // the largest single p50 is i-a1's 1.2 vCPU / 4.8 GiB / 160 Mbps / 400 IOPS: the cheapest covering type is m5.large.
+  it('sizes the standby warm pool to the expected restore and shapes it for the expected restarts of 90 % of the exposure', () => {
+    // Expected restore: 0.1 × (2.5 vCPU, 10 GiB) + 0.05 × (2 vCPU, 5 GiB) = 0.35 vCPU, 1.25 GiB → one instance.
+    // Interruption weight 0.1 + 0.1 + 0.05 + 0.05 = 0.3. i-b2, i-a2 and i-b1 (p50 up to 0.96 vCPU, 3.2 GiB) fit c5.large
+    // but carry 0.2, under 90 % of it: i-a1's p50 (1.2 vCPU, 4.8 GiB) is in, and the cheapest type holding it is m5.large.
     const plan = planStaging(groupId('web'), standardFleet(), { now: T0 });
     expect(plan.actions).toEqual([{ kind: 'put-warm-pool', groupId: 'web-standby', warmPool: warmPool(1), reason: expect.stringContaining('1 × m5.large') }]);
     expect(plan.events).toEqual([
@@ -135,10 +136,10 @@ describe('planStaging', () => {
     expect(capped.events[0]).toMatchObject({ detail: expect.stringContaining('budget allows 2 of 3') });
   });
 
-  it('retypes stopped warm instances that do not cover the largest p50 to the cheapest allowed covering type', () => {
+  it('retypes stopped warm instances that do not cover the expected restarts to the cheapest allowed covering type', () => {
     const f = standardFleet({
       standby: { policy: policy({ allowedInstanceTypes: ['m5.large', 'm5.xlarge', 'm5.2xlarge'] }) },
-      forecasts: [forecast('i-a1', { vcpu: 3, memoryGiB: 10 })],
+      forecasts: ['i-a1', 'i-a2', 'i-b1', 'i-b2'].map((id) => forecast(id, { vcpu: 3, memoryGiB: 10 })),
     });
     const plan = planStaging(groupId('web'), f, { now: T0 });
     expect(only(plan, 'retype-stopped-instance')).toEqual([
@@ -150,7 +151,7 @@ describe('planStaging', () => {
   it('stages the cheapest type that covers a demand no allowed type covers as far as one can (the most vCPU, not also the most memory)', () => {
     const base = standardFleet({
       standby: { policy: policy({ allowedInstanceTypes: ['m5.xlarge', 'm5.2xlarge', 'c5.2xlarge'] }) },
-      forecasts: [forecast('i-a1', { vcpu: 12, memoryGiB: 6 }, { vcpu: 12, memoryGiB: 6 })],
+      forecasts: ['i-a1', 'i-a2', 'i-b1', 'i-b2'].map((id) => forecast(id, { vcpu: 12, memoryGiB: 6 }, { vcpu: 12, memoryGiB: 6 })),
     });
     const c52x = { name: 'c5.2xlarge', resources: { vcpu: 8, memoryGiB: 16, networkMbps: 10_000, diskIops: 20_000 }, onDemandHourlyUsd: 0.34 };
     const f = { ...base, catalog: toCatalog([...CATALOG.values(), c52x]) };
@@ -161,32 +162,83 @@ describe('planStaging', () => {
     // The memory asked for is beyond c5.2xlarge too: the 8-vCPU type with the memory.
     const memory = {
       ...f,
-      forecasts: new Map(
-        [...f.forecasts].map(([id, fc]) => [id, id === 'i-a1' ? forecast('i-a1', { vcpu: 12, memoryGiB: 20 }, { vcpu: 12, memoryGiB: 20 }) : fc]),
-      ),
+      forecasts: new Map([...f.forecasts].map(([id]) => [id, forecast(id, { vcpu: 12, memoryGiB: 20 }, { vcpu: 12, memoryGiB: 20 })])),
     };
     expect(only(planStaging(groupId('web'), memory, { now: T0 }), 'retype-stopped-instance').map((a) => a.toType)).toEqual(['m5.2xlarge', 'm5.2xlarge']);
   });
 
+  // i-a1 and i-a2 in m5.large/us-east-1a (p = 0.2 each), i-b1 and i-b2 in c5.large/us-east-1b (p = 0.01 each): 90 % of
+  // the interruption weight is 0.378. Every other instance expects 0.5 vCPU, 1 GiB (p90 0.6, 1.2).
+  const small = { p90: { vcpu: 0.6, memoryGiB: 1.2 }, p50: { vcpu: 0.5, memoryGiB: 1 } };
+  const pools = [
+    { instanceType: 'm5.large', availabilityZone: 'us-east-1a', interruptionProbability: 0.2 },
+    { instanceType: 'c5.large', availabilityZone: 'us-east-1b', interruptionProbability: 0.01 },
+  ];
   it.each([
-    { what: 'p50 within m5.large, p90 beyond it', p90: { vcpu: 3, memoryGiB: 10 }, p50: { vcpu: 1.5, memoryGiB: 6 }, toType: undefined, p90Beyond: true },
-    { what: 'p50 beyond m5.large', p90: { vcpu: 3, memoryGiB: 10 }, p50: { vcpu: 2.5, memoryGiB: 6 }, toType: 'm5.xlarge', p90Beyond: false },
-    { what: 'p50 beyond m5.xlarge', p90: { vcpu: 7, memoryGiB: 20 }, p50: { vcpu: 3, memoryGiB: 17 }, toType: 'm5.2xlarge', p90Beyond: false },
-  ])('shapes the warm pool for the largest expected (p50) restart, not the p90: $what → $toType', ({ p90, p50, toType, p90Beyond }) => {
+    {
+      what: 'every p50 and p90 within m5.large',
+      big: ['i-a1'],
+      p90: { vcpu: 1.8, memoryGiB: 7 },
+      p50: { vcpu: 1.5, memoryGiB: 6 },
+      toType: undefined,
+      held: undefined,
+    },
+    { what: 'one p90 beyond m5.large', big: ['i-a1'], p90: { vcpu: 3, memoryGiB: 10 }, p50: { vcpu: 1.5, memoryGiB: 6 }, toType: undefined, held: 4 },
+    {
+      what: 'one p50 beyond m5.xlarge in the likely pool (0.2 of 0.42)',
+      big: ['i-a1'],
+      p90: { vcpu: 7, memoryGiB: 20 },
+      p50: { vcpu: 3, memoryGiB: 17 },
+      toType: 'm5.2xlarge',
+      held: undefined,
+    },
+    {
+      what: 'one p50 beyond m5.large in the rarely reclaimed pool (0.01 of 0.42)',
+      big: ['i-b1'],
+      p90: { vcpu: 7, memoryGiB: 20 },
+      p50: { vcpu: 3, memoryGiB: 17 },
+      toType: undefined,
+      held: 3,
+    },
+    {
+      what: 'two p50s beyond m5.large in the rarely reclaimed pool (0.02 of 0.42)',
+      big: ['i-b1', 'i-b2'],
+      p90: { vcpu: 3, memoryGiB: 10 },
+      p50: { vcpu: 2.5, memoryGiB: 6 },
+      toType: undefined,
+      held: 2,
+    },
+    {
+      what: 'two p50s beyond m5.large in the likely pool (0.4 of 0.42)',
+      big: ['i-a1', 'i-a2'],
+      p90: { vcpu: 3, memoryGiB: 10 },
+      p50: { vcpu: 2.5, memoryGiB: 6 },
+      toType: 'm5.xlarge',
+      held: undefined,
+    },
+  ])('shapes the warm pool for the expected (p50) restarts of 90 % of the interruption weight: $what → $toType', ({ big, p90, p50, toType, held }) => {
     const f = standardFleet({
+      primary: { spotPools: pools },
       standby: { policy: policy({ allowedInstanceTypes: ['m5.large', 'm5.xlarge', 'm5.2xlarge'] }) },
-      forecasts: [forecast('i-a1', p90, p50), ...['i-a2', 'i-b1', 'i-b2'].map((id) => forecast(id, { vcpu: 0.5, memoryGiB: 1 }))],
+      forecasts: ['i-a1', 'i-a2', 'i-b1', 'i-b2'].map((id) => (big.includes(id) ? forecast(id, p90, p50) : forecast(id, small.p90, small.p50))),
     });
-    const m5 = computeExposure(f.groups[0]!, f).find((e) => e.instanceType === 'm5.large');
-    expect(m5?.largestExpected).toMatchObject(p50);
-    expect(m5?.largest).toMatchObject(p90);
+    const pool = computeExposure(f.groups[0]!, f).find((e) => e.instanceType === (big[0] === 'i-a1' ? 'm5.large' : 'c5.large'));
+    expect(pool?.largestExpected).toMatchObject(p50);
+    expect(pool?.largest).toMatchObject(p90);
+    expect(pool?.expected.filter((x) => big.includes(x.instanceId)).map((x) => x.amount)).toEqual(
+      big.filter((id) => pool?.instances.includes(id as never)).map(() => expect.objectContaining(p50)),
+    );
     const plan = planStaging(groupId('web'), f, { now: T0 });
-    // The warm instances are m5.large: kept where it holds the p50, else retyped to the cheapest that does.
+    // The warm instances are m5.large: kept where it holds the shape's need, else retyped to the cheapest that does.
     expect(only(plan, 'retype-stopped-instance').map((a) => a.toType)).toEqual(toType === undefined ? [] : [toType, toType]);
-    // The decision says what the shape leaves to a rebalance recommendation, when it leaves anything.
+    // The decision says what the shape leaves to other hosts, when it leaves anything.
     const said = plan.events[0]?.kind === 'capacity-staged' ? plan.events[0].detail : plan.actions[0]?.kind === 'noop' ? plan.actions[0].reason : '';
-    if (p90Beyond) expect(said).toContain(`the largest p90 ${p90.vcpu} vCPU, ${p90.memoryGiB} GiB`);
-    expect(said.includes('staged for when a rebalance recommendation names its instance')).toBe(p90Beyond);
+    if (held !== undefined) {
+      expect(said).toContain(`holds the expected restart of ${held} of 4 exposed instance(s)`);
+      expect(said).toContain(`p50 ${p50.vcpu} vCPU, ${p50.memoryGiB} GiB`);
+      expect(said).toContain(`p90 ${p90.vcpu} vCPU, ${p90.memoryGiB} GiB`);
+    }
+    expect(said.includes('goes to a sibling or a scale-out, or is staged for when a rebalance recommendation names its instance')).toBe(held !== undefined);
   });
 
   it("shapes for an instance with no usable forecast by its own type's stand-in, as its p90 is", () => {
@@ -204,7 +256,7 @@ describe('planStaging', () => {
     const wp = { minSize: 2, maxGroupPreparedCapacity: 0, poolState: 'Stopped' as const, reuseOnScaleIn: true };
     const f = standardFleet({
       standby: { policy: policy({ allowedInstanceTypes: ['m5.large', 'm5.xlarge', 'm5.2xlarge'] }), warmPool: wp },
-      forecasts: [forecast('i-a1', { vcpu: 3, memoryGiB: 10 })],
+      forecasts: ['i-a1', 'i-a2', 'i-b1', 'i-b2'].map((id) => forecast(id, { vcpu: 3, memoryGiB: 10 })),
     });
     const plan = planStaging(groupId('web'), f, { now: T0 });
     expect(only(plan, 'put-warm-pool')[0]?.warmPool.minSize).toBe(1);
@@ -213,7 +265,7 @@ describe('planStaging', () => {
     // Not shrinking below its members (the pool is kept at max prepared − desired): the retypes go ahead.
     const kept = standardFleet({
       standby: { policy: policy({ allowedInstanceTypes: ['m5.large', 'm5.xlarge', 'm5.2xlarge'] }), warmPool: { ...wp, maxGroupPreparedCapacity: 2 } },
-      forecasts: [forecast('i-a1', { vcpu: 3, memoryGiB: 10 })],
+      forecasts: ['i-a1', 'i-a2', 'i-b1', 'i-b2'].map((id) => forecast(id, { vcpu: 3, memoryGiB: 10 })),
     });
     expect(only(planStaging(groupId('web'), kept, { now: T0 }), 'retype-stopped-instance')).toHaveLength(2);
   });
@@ -231,6 +283,30 @@ describe('planStaging', () => {
     expect(only(planStaging(groupId('web'), withWarm('r5.large'), { now: T0 }), 'retype-stopped-instance')[0]).toMatchObject({ toType: 'm5.large' });
     expect(only(planStaging(groupId('web'), withWarm('m5.xlarge'), { now: T0 }), 'retype-stopped-instance')[0]).toMatchObject({ toType: 'm5.large' });
     expect(kinds(planStaging(groupId('web'), withWarm('m5.large'), { now: T0 }))).toEqual(['noop']);
+  });
+
+  it('retypes a stopped warm instance of a type the policy does not allow, even one that covers the need for as little', () => {
+    const f = standardFleet({
+      standby: {
+        policy: policy({ allowedInstanceTypes: ['m5.large', 'm5.xlarge'] }),
+        instances: [instance('i-w1', { groupId: 'web-standby', lifecycle: 'on-demand', state: 'stopped', warm: true, instanceType: 'c5.large' })],
+        warmPool: warmPool(1),
+      },
+      forecasts: ['i-a1', 'i-a2', 'i-b1', 'i-b2'].map((id) => forecast(id, { vcpu: 1, memoryGiB: 3 })),
+    });
+    expect(only(planStaging(groupId('web'), f, { now: T0 }), 'retype-stopped-instance')).toEqual([
+      expect.objectContaining({ instanceId: 'i-w1', fromType: 'c5.large', toType: 'm5.large', reason: 'c5.large is not among the allowed instance types' }),
+    ]);
+    // Allowed, it stays.
+    const allowed = standardFleet({
+      standby: {
+        policy: policy({ allowedInstanceTypes: ['m5.large', 'm5.xlarge', 'c5.large'] }),
+        instances: [instance('i-w1', { groupId: 'web-standby', lifecycle: 'on-demand', state: 'stopped', warm: true, instanceType: 'c5.large' })],
+        warmPool: warmPool(1),
+      },
+      forecasts: ['i-a1', 'i-a2', 'i-b1', 'i-b2'].map((id) => forecast(id, { vcpu: 1, memoryGiB: 3 })),
+    });
+    expect(kinds(planStaging(groupId('web'), allowed, { now: T0 }))).toEqual(['noop']);
   });
 
   it('never retypes running warm instances (a type change needs the instance stopped)', () => {
@@ -296,7 +372,7 @@ describe('planStaging', () => {
 
   it('leaves the size unchanged (but still shapes) when a pool cannot be evaluated', () => {
     const broken = { ...standardFleet().groups[0]!.pool, capacity: res({ vcpu: Number.NaN, memoryGiB: 64 }) };
-    const f = standardFleet({ primary: { pool: broken }, forecasts: [forecast('i-a1', { vcpu: 3, memoryGiB: 10 })] });
+    const f = standardFleet({ primary: { pool: broken }, forecasts: ['i-a1', 'i-a2', 'i-b1', 'i-b2'].map((id) => forecast(id, { vcpu: 3, memoryGiB: 10 })) });
     const plan = planStaging(groupId('web'), f, { now: T0 });
     expect(kinds(plan)).toEqual(['retype-stopped-instance', 'retype-stopped-instance']);
     expect(plan.events[0]).toMatchObject({ detail: expect.stringContaining('left unchanged') });
