@@ -136,17 +136,18 @@ export const warmShapeNeed = (exposed: readonly PoolExposure[], fleet: FleetView
  *   (PutWarmPool takes the whole configuration, so a write never keeps AWS's other values by accident).
  * - **shape**: the cheapest allowed On-Demand type of the warm group that holds the expected (p50) restart of the
  *   exposed instances carrying 90 % of the interruption weight (warmShapeNeed: any one restarted workload is
- *   expected to fit on one warm instance, and nine in ten of the ones likely to be reclaimed fit this one) — when no allowed
- *   type holds that, the cheapest that covers it as far as an allowed type can (cheapestClosest: a 12-vCPU forecast
+ *   expected to fit on one warm instance, and nine in ten of the ones likely to be reclaimed fit this one) — when no
+ *   allowed type holds that, the cheapest that covers it as far as an allowed type can (cheapestClosest: a 12-vCPU forecast
  *   among types of at most 8 vCPU stages the cheapest 8-vCPU type with the memory asked, not the one with the most
  *   memory too); stopped warm instances that do not cover it, or whose type the policy does not allow, are retyped
  *   (free while stopped), and ones that cover it but cost over RESHAPE_SAVING_THRESHOLD more are retyped down.
  *   Running warm instances cannot be retyped.
  *   Why not the largest exposed restart: a warm instance runs On-Demand from the warning until the load goes home, so
  *   a shape sized for the one largest workload of a rarely reclaimed pool is paid on every interruption, whichever
- *   instance Spot reclaims; the larger restarts have their own hosts — the absorb order goes on to a sibling with room or a scale-out when the
- *   warm instance cannot hold the load (absorb-load.ts), a rebalance recommendation retypes a stopped warm instance to
- *   its victim's p90 (plan-rebalance.ts), and the reservation holds the p90 whatever the warm shape. Measured against
+ *   instance Spot reclaims; the larger restarts have their own hosts — the absorb order goes on to a sibling with
+ *   room or a scale-out when the warm instance cannot hold the load (absorb-load.ts), a rebalance recommendation
+ *   retypes a stopped warm instance to its victim's p90 (plan-rebalance.ts), and the reservation holds the p90
+ *   whatever the warm shape. Measured against
  *   the largest p50 (`npm start -- --strategy spotwise,spotwise-naive`; README "Staging ahead of interruptions").
  *
  * A standby group is staged through the primaries it backs; a group with no warm pool has nothing to
