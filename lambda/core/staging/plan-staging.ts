@@ -4,15 +4,18 @@ import {
   type FleetView,
   type GroupId,
   type GroupView,
+  type InstanceId,
   type InstanceTypeSpec,
+  type ManagedInstance,
   type Plan,
   type Resources,
   type WarmPoolView,
 } from '../domain';
 import { findBackedGroups, findGroup, findWarmGroup } from '../common/locate-instance';
 import { unusablePoolReason } from '../common/plan-pool';
+import { reservationPurpose } from '../common/reservation-terms';
 import { availableResources } from '../pool/resource-pool';
-import { allowedSpecs, cheapestClosest, hourlyPrice } from '../resources/catalog';
+import { allowedSpecs, cappedToAllowed, cheapestClosest, hourlyPrice } from '../resources/catalog';
 import { addResources, fits, formatResources, isZero, maxResources, sumResources, ZERO_RESOURCES } from '../resources/resources';
 import { computeExposure, type PoolExposure } from './compute-exposure';
 
@@ -119,6 +122,32 @@ export const warmShapeNeed = (exposed: readonly PoolExposure[], fleet: FleetView
     if (carried >= WARM_SHAPE_COVERAGE * total * (1 - 1e-12)) break;
   }
   return need;
+};
+
+/**
+ * The stopped warm instances a rebalance recommendation staged for (plan-rebalance.ts): for each live `rebalance`
+ * reservation of a backed group, the first stopped warm instance (by id) that holds its amount (capped to what an
+ * allowed type can hold) and is not already kept for another. Staging never retypes these away: the recommendation
+ * named an instance at risk, and its warning is still to come.
+ */
+const keptForRebalance = (
+  fleet: FleetView,
+  backed: readonly GroupView[],
+  stopped: readonly ManagedInstance[],
+  allowed: readonly string[],
+  now: number,
+): Set<InstanceId> => {
+  const kept = new Set<InstanceId>();
+  const holds = backed.flatMap((g) => [...g.pool.reservations.values()].filter((r) => reservationPurpose(r) === 'rebalance' && r.expiresAt > now));
+  for (const r of [...holds].sort((a, b) => (a.id < b.id ? -1 : 1))) {
+    const need = cappedToAllowed(fleet.catalog, r.amount, allowed) ?? r.amount;
+    const host = stopped.find((i) => {
+      const spec = fleet.catalog.get(i.instanceType);
+      return !kept.has(i.id) && spec !== undefined && fits(need, spec.resources);
+    });
+    if (host !== undefined) kept.add(host.id);
+  }
+  return kept;
 };
 
 /**
@@ -247,8 +276,13 @@ export const planStaging = (groupId: GroupId, fleet: FleetView, ctx: { readonly 
     minSize < warmPool.minSize && warmTarget < warmGroup.instances.filter((i) => i.warm && i.state !== 'terminated' && i.state !== 'shutting-down').length;
   if (shrinking && !isZero(shapeNeed) && stopped.some((i) => i.instanceType !== shape.name)) notes.push('warm pool shrinking: retypes wait for the next tick');
   const allowedTypes = warmGroup.policy.allowedInstanceTypes;
+  const kept = keptForRebalance(fleet, backed, stopped, allowedTypes, ctx.now);
   for (const i of isZero(shapeNeed) || shrinking ? [] : stopped) {
     if (i.instanceType === shape.name) continue;
+    if (kept.has(i.id)) {
+      notes.push(`warm ${i.instanceType} ${i.id} kept for a rebalance recommendation's restart`);
+      continue;
+    }
     const spec = fleet.catalog.get(i.instanceType);
     const coversNeed = spec !== undefined && fits(shapeNeed, spec.resources);
     const tooDear = spec !== undefined && hourlyPrice(spec, 'on-demand') > shapePrice * (1 + RESHAPE_SAVING_THRESHOLD);

@@ -2,7 +2,21 @@ import { describe, expect, it } from 'vitest';
 import { groupId, type Action, type Plan } from '../../../lambda/core/domain';
 import { toCatalog } from '../../../lambda/core/resources/catalog';
 import { computeExposure, planStaging, RESHAPE_SAVING_THRESHOLD } from '../../../lambda/core/staging/plan-staging';
-import { CATALOG, forecast, group, instance, policy, pool, res, standardFleet, T0, unknownForecast, fleet as buildFleet } from '../fixtures/fleet-builders';
+import {
+  CATALOG,
+  forecast,
+  group,
+  instance,
+  MINUTE,
+  policy,
+  pool,
+  res,
+  reservation,
+  standardFleet,
+  T0,
+  unknownForecast,
+  fleet as buildFleet,
+} from '../fixtures/fleet-builders';
 
 const kinds = (plan: Plan): string[] => plan.actions.map((a) => a.kind);
 const only = <K extends Action['kind']>(plan: Plan, kind: K): Extract<Action, { kind: K }>[] =>
@@ -307,6 +321,37 @@ describe('planStaging', () => {
       forecasts: ['i-a1', 'i-a2', 'i-b1', 'i-b2'].map((id) => forecast(id, { vcpu: 1, memoryGiB: 3 })),
     });
     expect(kinds(planStaging(groupId('web'), allowed, { now: T0 }))).toEqual(['noop']);
+  });
+
+  it.each([
+    { what: 'while its rebalance reservation is live', purpose: 'rebalance' as const, expiresAt: T0 + 30 * MINUTE, kept: true },
+    { what: 'once it has expired', purpose: 'rebalance' as const, expiresAt: T0 - MINUTE, kept: false },
+    { what: 'for a reservation of another purpose', purpose: 'warning' as const, expiresAt: T0 + 30 * MINUTE, kept: false },
+  ])('keeps the warm instance a rebalance recommendation staged, $what', ({ purpose, expiresAt, kept }) => {
+    // The recommendation retyped i-w1 to m5.2xlarge for a 6-vCPU restart; the shape staging picks is m5.large.
+    const held = reservation('rebalance:evt-1:i-a1', {
+      purpose,
+      instanceId: 'i-a1',
+      amount: res({ vcpu: 6, memoryGiB: 20 }),
+      createdAt: T0 - 5 * MINUTE,
+      expiresAt,
+    });
+    const f = standardFleet({
+      primary: { pool: pool('web', { vcpu: 64, memoryGiB: 256, networkMbps: 100_000, diskIops: 1_000_000 }, { reservations: [held] }) },
+      standby: {
+        policy: policy({ allowedInstanceTypes: ['m5.large', 'm5.xlarge', 'm5.2xlarge'] }),
+        instances: [
+          instance('i-w1', { groupId: 'web-standby', lifecycle: 'on-demand', state: 'stopped', warm: true, instanceType: 'm5.2xlarge' }),
+          instance('i-w2', { groupId: 'web-standby', lifecycle: 'on-demand', state: 'stopped', warm: true, instanceType: 'm5.2xlarge' }),
+        ],
+      },
+    });
+    const plan = planStaging(groupId('web'), f, { now: T0 });
+    // m5.2xlarge costs 4× m5.large: without the hold both are retyped down; with it, the first that holds it stays.
+    expect(only(plan, 'retype-stopped-instance').map((a) => a.instanceId)).toEqual(kept ? ['i-w2'] : ['i-w1', 'i-w2']);
+    expect(plan.events[0]).toMatchObject({ kind: 'capacity-staged' });
+    const detail = plan.events[0]?.kind === 'capacity-staged' ? plan.events[0].detail : '';
+    expect(detail.includes("warm m5.2xlarge i-w1 kept for a rebalance recommendation's restart")).toBe(kept);
   });
 
   it('never retypes running warm instances (a type change needs the instance stopped)', () => {
