@@ -94,7 +94,7 @@ const stagingRoom = (fleet: FleetView, backed: readonly GroupView[], exposures: 
  * largest restarts of rarely reclaimed pools do not set the price of every warm hour. Measured (README "Staging
  * ahead of interruptions"): 50 % lost availability on a week of seeds and on ../shared/data (27.01 → 32.12 and
  * 0.154 → 0.519 vCPU·min); 90 % kept it within 0.26 vCPU·min of the largest-restart rule's on every run, for
- * $0.17–0.79 less per run.
+ * $0.15–0.79 less per run.
  */
 export const WARM_SHAPE_COVERAGE = 0.9;
 
