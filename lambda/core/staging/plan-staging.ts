@@ -139,7 +139,7 @@ const keptForRebalance = (
 ): Set<InstanceId> => {
   const kept = new Set<InstanceId>();
   const holds = backed.flatMap((g) => [...g.pool.reservations.values()].filter((r) => reservationPurpose(r) === 'rebalance' && r.expiresAt > now));
-  for (const r of [...holds].sort((a, b) => (a.id < b.id ? -1 : 1))) {
+  for (const r of holds.sort((a, b) => (a.id < b.id ? -1 : 1))) {
     const need = cappedToAllowed(fleet.catalog, r.amount, allowed) ?? r.amount;
     const host = stopped.find((i) => {
       const spec = fleet.catalog.get(i.instanceType);
