@@ -124,3 +124,82 @@ describe('compareWithAblation', () => {
     expect(renderTable(without)).not.toContain('paired over');
   });
 });
+
+describe('compareWithAblation: the cost difference by part', () => {
+  const bill = (spot: number, onDemand: number, extra: Record<string, number> = {}) => ({
+    spotInstances: spot,
+    onDemandInstances: onDemand,
+    stoppedStorage: 0.63,
+    lambda: 0.12,
+    cloudwatchReads: 0.47,
+    ...extra,
+  });
+  const seed = (n: number, s: ReturnType<typeof bill>, v: ReturnType<typeof bill>) => {
+    const total = (b: Record<string, number>) => Object.values(b).reduce((a, x) => a + x, 0);
+    return {
+      seed: n,
+      strategies: {
+        spotwise: { unservedVcpuMinutes: 1, cost: total(s), costBreakdown: s },
+        'spotwise-naive': { unservedVcpuMinutes: 5, cost: total(v), costBreakdown: v },
+      },
+    };
+  };
+
+  it('pairs Spot, On-Demand, storage and the own AWS bill (every other item) seed by seed', () => {
+    const c = compareWithAblation([
+      seed(1, bill(97.1, 1.0), bill(97.0, 0.6)),
+      seed(2, bill(97.3, 0.8, { agentMetrics: 1.6 }), bill(97.1, 0.5, { agentMetrics: 1.5 })),
+    ]);
+    expect(c?.costParts?.spot.mean).toBeCloseTo(0.15, 6);
+    expect(c?.costParts?.onDemand.mean).toBeCloseTo(0.35, 6);
+    expect(c?.costParts?.storage).toMatchObject({ mean: 0, equal: 2 });
+    // The bill counts every item that is not an instance: 0.1 more agent metrics on seed 2.
+    expect(c?.costParts?.awsBill.mean).toBeCloseTo(0.05, 6);
+    expect(c?.costParts?.awsBill).toMatchObject({ higher: 1, equal: 1 });
+  });
+
+  it('is left out when a seed has no breakdown or a non-finite item, and the totals are still compared', () => {
+    const whole = [seed(1, bill(97.1, 1.0), bill(97.0, 0.6)), seed(2, bill(97.3, 0.8), bill(97.1, 0.5))];
+    const bare = [...whole, run(3, { spotwise: { unservedVcpuMinutes: 1, cost: 100 }, 'spotwise-naive': { unservedVcpuMinutes: 2, cost: 99 } })];
+    expect(compareWithAblation(bare)).toMatchObject({ seeds: 3 });
+    expect(compareWithAblation(bare)?.costParts).toBeUndefined();
+    const broken = seed(3, bill(97, 1), bill(97, 1));
+    // The seed's cost is finite (it is compared), one item of its breakdown is not.
+    const nan = [
+      ...whole,
+      { ...broken, strategies: { ...broken.strategies, spotwise: { ...broken.strategies.spotwise, costBreakdown: bill(97, 1, { lambda: Number.NaN }) } } },
+    ];
+    expect(compareWithAblation(nan)?.seeds).toBe(3);
+    expect(compareWithAblation(nan)?.costParts).toBeUndefined();
+    expect(compareWithAblation(whole)?.costParts).toBeDefined();
+  });
+
+  it('prints the parts on a second line, and the --json document carries them', () => {
+    const result = {
+      seeds: [1, 2],
+      singleSeed: false,
+      runs: [seed(1, bill(97.1, 1.0), bill(97.0, 0.6)), seed(2, bill(97.3, 0.8), bill(97.1, 0.5))],
+      summary: {},
+      comparisons: [],
+    };
+    const ablation = compareWithAblation(result.runs)!;
+    expect(renderAblationComparison(ablation).split('\n')).toEqual([
+      'spotwise − spotwise-naive, paired over 2 seeds: unserved −4.00 vCPU·min (s.e. 0.00; lower on 2, higher on 0, equal on 0), cost +$0.50 (s.e. $0.00; lower on 0, higher on 2, equal on 0)',
+      "  the cost difference by part: Spot instances +$0.15 (s.e. $0.05), On-Demand instances +$0.35 (s.e. $0.05), stopped storage +$0.00 (s.e. $0.00), the strategy's own AWS bill +$0.00 (s.e. $0.00)",
+    ]);
+    const json = toJsonReport({ ...result, ablation } as unknown as SimulationResult);
+    expect(json).toMatchObject({ ablation: { costParts: { spot: { higher: 2 }, onDemand: { higher: 2 }, storage: { equal: 2 } } } });
+  });
+
+  it('the parts add up to the cost difference when the breakdown adds up to the cost', () => {
+    const item = fc.double({ min: 0, max: 200, noNaN: true });
+    const breakdown = fc.record({ spotInstances: item, onDemandInstances: item, stoppedStorage: item, lambda: item, agentMetrics: item });
+    fc.assert(
+      fc.property(fc.array(fc.tuple(breakdown, breakdown), { minLength: 2, maxLength: 12 }), (seeds) => {
+        const c = compareWithAblation(seeds.map(([s, v], k) => seed(k + 1, s, v)))!;
+        const p = c.costParts!;
+        expect(p.spot.mean + p.onDemand.mean + p.storage.mean + p.awsBill.mean).toBeCloseTo(c.cost.mean, 4);
+      }),
+    );
+  });
+});
