@@ -95,6 +95,23 @@ const renderFrontierTable = (frontier: Readonly<Record<string, readonly Frontier
   );
 
 /**
+ * One line: each strategy's unserved demand split by what caused it (summarize.ts, UnservedByCause), so a reader
+ * sees whether a strategy loses demand to Spot, to its own voluntary disruptions, or to moves (every cut-over is a
+ * restart). Undefined when no summary carries the split.
+ */
+export const renderUnservedByCause = (result: SimulationResult, over: string): string | undefined => {
+  const parts: string[] = [];
+  for (const [name, s] of Object.entries(result.summary)) {
+    const c = s.mean.unservedByCause;
+    if (typeof c !== 'object' || c === null) continue;
+    const { spot, voluntary, move } = c as Partial<Record<'spot' | 'voluntary' | 'move', number>>;
+    const fmt = (x: number | undefined): string => (typeof x === 'number' && Number.isFinite(x) ? x.toFixed(2) : '—');
+    parts.push(`${name} ${fmt(spot)} / ${fmt(voluntary)} / ${fmt(move)}`);
+  }
+  return parts.length === 0 ? undefined : `unserved vCPU·min by cause (Spot / voluntary / moves${over}): ${parts.join(' · ')}`;
+};
+
+/**
  * The end-of-run table (plain text, fixed-width columns). One seed: a row per strategy. Several: the mean
  * per strategy and, under it, the worst seed (the one with the most unserved vCPU·min). Then spotwise and
  * spotwise-naive beside the best baseline, spotwise − spotwise-naive seed by seed (paired-difference.ts) and, with
@@ -110,6 +127,8 @@ export const renderTable = (result: SimulationResult): string => {
   }
   const out = layout(header, rows);
   const over = several ? `, means over ${result.seeds.length} seeds` : '';
+  const causes = renderUnservedByCause(result, over);
+  if (causes !== undefined) out.push('', causes);
   if (result.comparisons.length > 0) {
     out.push('');
     for (const c of result.comparisons) out.push(renderBaselineComparison(c, over));

@@ -16,6 +16,19 @@ export interface CostBreakdown {
 }
 
 /**
+ * Where a strategy's unserved demand came from, vCPU·min by the episode that caused it: a Spot interruption (a
+ * warning, a reclaim, or a move ahead of a reclaim that came), a voluntary disruption (a priority request's victim,
+ * a standby member returned while it served), or a move nobody forced (the application taking its load home from
+ * standby capacity, or off an instance that was then not reclaimed: every cut-over is a restart, surge included).
+ * The three add up to `unservedVcpuMinutes` less `steadyUnservedVcpuMinutes`, to rounding.
+ */
+export interface UnservedByCause {
+  readonly spot: number;
+  readonly voluntary: number;
+  readonly move: number;
+}
+
+/**
  * What the report says per strategy (the `--json` contract: every key below keeps its name; extra
  * strategy-specific counters may follow).
  */
@@ -27,6 +40,7 @@ export interface StrategySummary {
   /** Instances plus the strategy's own AWS bill, USD. */
   readonly cost: number;
   readonly costBreakdown: CostBreakdown;
+  readonly unservedByCause: UnservedByCause;
   /** The same fleet's home instances all On-Demand for the whole run (no interruptions, no standby). */
   readonly onDemandCost: number;
   /** 1 − cost ÷ onDemandCost. */
@@ -61,7 +75,7 @@ export interface StrategySummary {
   /** spotwise's p90 forecasts at each interruption against the simulated post-restart peak (forecasting strategies only). */
   readonly forecastChecks?: ForecastChecks;
   /** Strategy-specific counters (spotwise: handler invocations, failures, reservations made/refused, ...). */
-  readonly [extra: string]: number | CostBreakdown | ForecastChecks | undefined;
+  readonly [extra: string]: number | CostBreakdown | UnservedByCause | ForecastChecks | undefined;
 }
 
 /** Nearest-rank percentile (the value at rank ⌈q·n⌉), 0 for no data. */
@@ -108,12 +122,15 @@ export const summarizeRun = (run: StrategyRun, endAt: number): StrategySummary =
     agentMetrics: round(sw.agentMetrics, 4),
   };
   const cost = t.costUsd + sw.total;
+  const byCause: Record<keyof UnservedByCause, number> = { spot: 0, voluntary: 0, move: 0 };
+  for (const e of run.episodes) byCause[e.kind] += e.unservedVcpuMinutes;
   return {
     unservedVcpuMinutes: round(t.unservedVcpuMinutes, 2),
     unservedGibMinutes: round(t.unservedGibMinutes, 2),
     availability: t.demandVcpuMinutes > 0 ? round(t.servedVcpuMinutes / t.demandVcpuMinutes, 6) : 1,
     cost: round(cost, 2),
     costBreakdown,
+    unservedByCause: { spot: round(byCause.spot, 2), voluntary: round(byCause.voluntary, 2), move: round(byCause.move, 2) },
     onDemandCost: round(t.allOnDemandCostUsd, 2),
     savingsVsOnDemand: t.allOnDemandCostUsd > 0 ? round(1 - cost / t.allOnDemandCostUsd, 4) : 0,
     interruptions: t.spotInterruptions,

@@ -129,6 +129,57 @@ describe('renderTable', () => {
   });
 });
 
+describe('renderTable: unserved demand by cause', () => {
+  const byCause = (spot: number, voluntary: number, move: number) => ({ unservedByCause: { spot, voluntary, move } });
+
+  it('one line after the table: every strategy that reports the split, Spot / voluntary / moves, with the seeds it is a mean over', () => {
+    const text = renderTable(
+      result([1, 2], {
+        none: { mean: { ...metrics(120, 97.5), ...byCause(113.25, 6.8, 0) }, worst: { ...metrics(150, 98), seed: 2 } },
+        reactive: { mean: metrics(100, 97.6), worst: { ...metrics(100, 97.6), seed: 1 } },
+        spotwise: { mean: { ...metrics(1.5, 100.9), ...byCause(0.55, 0.09, 0.84) }, worst: { ...metrics(3.5, 100.3), seed: 1 } },
+      }),
+    );
+    expect(text.split('\n')).toContain(
+      'unserved vCPU·min by cause (Spot / voluntary / moves, means over 2 seeds): none 113.25 / 6.80 / 0.00 · spotwise 0.55 / 0.09 / 0.84',
+    );
+  });
+
+  it('a part that is missing or not a number shows as a dash; no strategy with the split, no line', () => {
+    const odd = renderTable(
+      result([1], { spotwise: { mean: { ...metrics(1, 100), unservedByCause: { spot: 1, voluntary: Number.NaN } }, worst: { ...metrics(1, 100), seed: 1 } } }),
+    );
+    expect(odd).toContain('unserved vCPU·min by cause (Spot / voluntary / moves): spotwise 1.00 / — / —');
+    const none = renderTable(result([1], { spotwise: { mean: metrics(1, 100), worst: { ...metrics(1, 100), seed: 1 } } }));
+    expect(none).not.toContain('by cause');
+  });
+
+  it('comes from the runs: a real run of two strategies prints the split its summaries carry', async () => {
+    const run = await runSimulation({
+      seeds: [1, 2],
+      hours: 2,
+      instances: 6,
+      traces: loadTraces(BUNDLED_DATA_DIR),
+      predictor: 'fallback',
+      workers: 0,
+      strategies: ['none', 'spotwise'],
+      interruption: { rateScale: 600 },
+    });
+    const text = renderTable(run);
+    // Not vacuous: the world interrupts, so there is unserved demand to split.
+    expect(run.summary.none!.mean.unservedVcpuMinutes as number).toBeGreaterThan(0);
+    const line = text.split('\n').find((l) => l.startsWith('unserved vCPU·min by cause'));
+    expect(line).toBeDefined();
+    for (const name of ['none', 'spotwise']) {
+      const c = run.summary[name]!.mean.unservedByCause as { spot: number; voluntary: number; move: number };
+      const unserved = run.summary[name]!.mean.unservedVcpuMinutes as number;
+      const steady = run.summary[name]!.mean.steadyUnservedVcpuMinutes as number;
+      expect(Math.abs(c.spot + c.voluntary + c.move - (unserved - steady))).toBeLessThanOrEqual(0.02);
+      expect(line).toContain(`${name} ${c.spot.toFixed(2)} / ${c.voluntary.toFixed(2)} / ${c.move.toFixed(2)}`);
+    }
+  }, 120_000);
+});
+
 describe('renderFrontierComparison', () => {
   it('says so when every baseline costs more, and when no frontier leaves that little', () => {
     const frontier = { 'asg-native': [{ knob: 0, cost: 100, unservedVcpuMinutes: 9, availability: 0.9 }] };

@@ -120,6 +120,52 @@ describe('summarizeRun', () => {
     expect(s.standbyInstanceHours).toBe(3);
     expect(s.requestsAdmitted).toBe(2);
   });
+
+  it.each([
+    {
+      name: 'one episode of each cause',
+      episodes: [
+        ['spot', 1.5],
+        ['voluntary', 0.25],
+        ['move', 2],
+      ],
+      byCause: { spot: 1.5, voluntary: 0.25, move: 2 },
+    },
+    {
+      name: 'several of one cause add up',
+      episodes: [
+        ['spot', 1],
+        ['spot', 0.004],
+        ['spot', 2],
+      ],
+      byCause: { spot: 3, voluntary: 0, move: 0 },
+    },
+    {
+      name: 'a move upgraded to spot counts as spot',
+      episodes: [
+        ['move', 0.5],
+        ['spot', 0.5],
+      ],
+      byCause: { spot: 0.5, voluntary: 0, move: 0.5 },
+    },
+    { name: 'no episode', episodes: [], byCause: { spot: 0, voluntary: 0, move: 0 } },
+  ] as const)('says where the unserved demand came from: $name', ({ episodes, byCause }) => {
+    const s = summarizeRun({ ...run, episodes: episodes.map(([kind, unserved], k) => episode(kind, k * 1000, undefined, undefined, unserved)) }, 1_120_000);
+    expect(s.unservedByCause).toEqual(byCause);
+  });
+
+  it('the causes add up to the unserved demand in episodes, whatever the episodes', () => {
+    const kinds = fc.constantFrom<Episode['kind']>('spot', 'voluntary', 'move');
+    fc.assert(
+      fc.property(fc.array(fc.tuple(kinds, fc.double({ min: 0, max: 500, noNaN: true })), { maxLength: 40 }), (list) => {
+        const s = summarizeRun({ ...run, episodes: list.map(([kind, unserved], k) => episode(kind, k, undefined, undefined, unserved)) }, 1_120_000);
+        const total = list.reduce((t, [, u]) => t + u, 0);
+        const c = s.unservedByCause;
+        // Each part is rounded to the cent of a vCPU·min.
+        expect(Math.abs(c.spot + c.voluntary + c.move - total)).toBeLessThanOrEqual(0.015 + 1e-9);
+      }),
+    );
+  });
 });
 
 describe('compareWithReactive', () => {

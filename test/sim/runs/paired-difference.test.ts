@@ -134,7 +134,7 @@ describe('compareWithAblation: the cost difference by part', () => {
     cloudwatchReads: 0.47,
     ...extra,
   });
-  const seed = (n: number, s: ReturnType<typeof bill>, v: ReturnType<typeof bill>) => {
+  const seed = (n: number, s: Record<string, number>, v: Record<string, number>) => {
     const total = (b: Record<string, number>) => Object.values(b).reduce((a, x) => a + x, 0);
     return {
       seed: n,
