@@ -23,6 +23,18 @@ const metrics = (unservedVcpuMinutes: number, cost: number, extra: Record<string
   ...extra,
 });
 
+/** A small real run: 6 instances, two seeds, the fallback predictor, interruptions 600× the Advisor's rates. */
+const smallRun = (options: { readonly hours: number; readonly strategies: Parameters<typeof runSimulation>[0]['strategies'] }) =>
+  runSimulation({
+    seeds: [1, 2],
+    instances: 6,
+    traces: loadTraces(BUNDLED_DATA_DIR),
+    predictor: 'fallback',
+    workers: 0,
+    interruption: { rateScale: 600 },
+    ...options,
+  });
+
 /** Only what the table reads of a result. */
 const result = (seeds: number[], summary: SimulationResult['summary'], frontier?: Record<string, FrontierPoint[]>): SimulationResult => {
   const means = Object.fromEntries(Object.entries(summary).map(([n, s]) => [n, s.mean]));
@@ -155,16 +167,7 @@ describe('renderTable: unserved demand by cause', () => {
   });
 
   it('comes from the runs: a real run of two strategies prints the split its summaries carry', async () => {
-    const run = await runSimulation({
-      seeds: [1, 2],
-      hours: 2,
-      instances: 6,
-      traces: loadTraces(BUNDLED_DATA_DIR),
-      predictor: 'fallback',
-      workers: 0,
-      strategies: ['none', 'spotwise'],
-      interruption: { rateScale: 600 },
-    });
+    const run = await smallRun({ hours: 2, strategies: ['none', 'spotwise'] });
     const text = renderTable(run);
     // Not vacuous: the world interrupts, so there is unserved demand to split.
     expect(run.summary.none!.mean.unservedVcpuMinutes as number).toBeGreaterThan(0);
@@ -200,16 +203,7 @@ describe('renderFrontierComparison', () => {
 
 describe('renderRunDescription', () => {
   it('says which seeds, the fleet, the interruptions per seed and the knobs', async () => {
-    const r = await runSimulation({
-      seeds: [1, 2],
-      hours: 1,
-      instances: 6,
-      traces: loadTraces(BUNDLED_DATA_DIR),
-      predictor: 'fallback',
-      workers: 0,
-      strategies: ['none', 'warm-reactive'],
-      interruption: { rateScale: 600 },
-    });
+    const r = await smallRun({ hours: 1, strategies: ['none', 'warm-reactive'] });
     const text = renderRunDescription(r);
     expect(text).toMatch(/^seeds 1, 2, 1 simulated hours, 6 Spot instances in web \(4\), batch \(2\); standby On-Demand standby with a warm pool of 2\n/);
     expect(text).toMatch(/\ninterruptions: (\d+–\d+ pool bursts per seed|\d+ pool bursts) drawn from Spot Advisor buckets ×600/);
