@@ -63,7 +63,10 @@ export const lookupInstanceType = (catalog: InstanceCatalog, name: string): Inst
 export const hourlyPrice = (spec: InstanceTypeSpec, pricing: 'on-demand' | 'spot'): number =>
   pricing === 'spot' ? (spec.spotHourlyUsd ?? spec.onDemandHourlyUsd) : spec.onDemandHourlyUsd;
 
-/** The catalog's specs of `allowed` (every type when empty), each once; names the catalog lacks are skipped. */
+/** Whether a policy's `allowed` list lets `name` be used: an empty list allows every type. */
+export const isAllowedType = (allowed: readonly string[], name: string): boolean => allowed.length === 0 || allowed.includes(name);
+
+/** The catalog's specs of `allowed` (every type when empty, see isAllowedType), each once; names the catalog lacks are skipped. */
 export const allowedSpecs = (catalog: InstanceCatalog, allowed: readonly string[]): InstanceTypeSpec[] =>
   allowed.length === 0 ? [...catalog.values()] : [...new Set(allowed)].flatMap((n) => catalog.get(n) ?? []);
 

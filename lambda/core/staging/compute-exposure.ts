@@ -21,11 +21,6 @@ export interface PoolExposure {
   /** The largest single instance's post-restart p90 demand. */
   readonly largest: Resources;
   /**
-   * The largest single instance's expected (p50) post-restart demand.
-   * An instance with no usable forecast counts with its stand-in, as in `largest`.
-   */
-  readonly largestExpected: Resources;
-  /**
    * Every sized instance's expected (p50) post-restart demand (its stand-in without a usable forecast), by id order:
    * what the warm pool's shape is chosen from (plan-staging.ts, warmShapeNeed).
    */
@@ -81,7 +76,6 @@ export const computeExposure = (group: GroupView, fleet: FleetView): PoolExposur
       const probability = given ?? assumed;
       let demand = ZERO_RESOURCES;
       let largest = ZERO_RESOURCES;
-      let largestExpected = ZERO_RESOURCES;
       const expectedRestarts: { instanceId: InstanceId; amount: Resources }[] = [];
       const sizedByShape: InstanceId[] = [];
       const unsized: InstanceId[] = [];
@@ -100,7 +94,6 @@ export const computeExposure = (group: GroupView, fleet: FleetView): PoolExposur
         largest = maxResources(largest, need);
         const expected = estimate.kind === 'known' ? estimatePostRestartDemand(i, group, fleet, 'p50') : undefined;
         const p50 = expected?.kind === 'known' ? expected.amount : need;
-        largestExpected = maxResources(largestExpected, p50);
         expectedRestarts.push({ instanceId: i.id, amount: p50 });
       }
       return {
@@ -112,7 +105,6 @@ export const computeExposure = (group: GroupView, fleet: FleetView): PoolExposur
         instances: instances.map((i) => i.id).sort(),
         demand,
         largest,
-        largestExpected,
         expected: expectedRestarts,
         weighted: scaleResources(demand, probability),
         sizedByShape,

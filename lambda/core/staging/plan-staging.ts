@@ -15,7 +15,8 @@ import { findBackedGroups, findGroup, findWarmGroup } from '../common/locate-ins
 import { unusablePoolReason } from '../common/plan-pool';
 import { reservationPurpose } from '../common/reservation-terms';
 import { availableResources } from '../pool/resource-pool';
-import { allowedSpecs, cappedToAllowed, cheapestClosest, hourlyPrice } from '../resources/catalog';
+import { allowedSpecs, cappedToAllowed, cheapestClosest, hourlyPrice, isAllowedType } from '../resources/catalog';
+import { instanceShape } from '../common/post-restart-demand';
 import { addResources, fits, formatResources, isZero, maxResources, sumResources, ZERO_RESOURCES } from '../resources/resources';
 import { computeExposure, type PoolExposure } from './compute-exposure';
 
@@ -142,8 +143,8 @@ const keptForRebalance = (
   for (const r of holds.sort((a, b) => (a.id < b.id ? -1 : 1))) {
     const need = cappedToAllowed(fleet.catalog, r.amount, allowed) ?? r.amount;
     const host = stopped.find((i) => {
-      const spec = fleet.catalog.get(i.instanceType);
-      return !kept.has(i.id) && spec !== undefined && fits(need, spec.resources);
+      const shape = instanceShape(i, fleet);
+      return !kept.has(i.id) && shape !== undefined && fits(need, shape);
     });
     if (host !== undefined) kept.add(host.id);
   }
@@ -197,7 +198,7 @@ export const planStaging = (groupId: GroupId, fleet: FleetView, ctx: { readonly 
   // The shape holds the expected (p50) restart of WARM_SHAPE_COVERAGE of the exposure; see the doc comment for why.
   const exposed = all.filter((e) => e.interruptionProbability > 0);
   const shapeNeed = warmShapeNeed(exposed, fleet, warmGroup.policy.allowedInstanceTypes);
-  const largestP50 = exposed.reduce((m, e) => maxResources(m, e.largestExpected), ZERO_RESOURCES);
+  const largestP50 = exposed.flatMap((e) => e.expected).reduce((m, x) => maxResources(m, x.amount), ZERO_RESOURCES);
   const largestP90 = exposed.reduce((m, e) => maxResources(m, e.largest), ZERO_RESOURCES);
   const notes: string[] = [];
 
@@ -287,7 +288,7 @@ export const planStaging = (groupId: GroupId, fleet: FleetView, ctx: { readonly 
     const coversNeed = spec !== undefined && fits(shapeNeed, spec.resources);
     const tooDear = spec !== undefined && hourlyPrice(spec, 'on-demand') > shapePrice * (1 + RESHAPE_SAVING_THRESHOLD);
     // A type the policy does not allow (the launch template's, or the policy changed) is retyped while it is stopped.
-    const permitted = allowedTypes.length === 0 || allowedTypes.includes(i.instanceType);
+    const permitted = isAllowedType(allowedTypes, i.instanceType);
     if (coversNeed && !tooDear && permitted) continue;
     // Only grow a warm instance to a type that covers what it lacks; never shrink one below the need.
     if (

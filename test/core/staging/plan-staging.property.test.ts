@@ -75,8 +75,8 @@ describe('planStaging properties', () => {
             expect(Number.isFinite(e.weighted[d])).toBe(true);
             expect(e.weighted[d]).toBeLessThanOrEqual(e.demand[d]);
             expect(e.largest[d]).toBeLessThanOrEqual(e.demand[d]);
-            // The warm shape's target (largest p50) never exceeds the largest p90.
-            expect(e.largestExpected[d]).toBeLessThanOrEqual(e.largest[d]);
+            // The warm shape's target (any instance's p50) never exceeds the largest p90.
+            for (const x of e.expected) expect(x.amount[d]).toBeLessThanOrEqual(e.largest[d]);
           }
         }
       }),
@@ -93,7 +93,7 @@ describe('planStaging properties', () => {
         if (warm === undefined) return;
         const exposed = computeExposure(primary, f.fleet).filter((e) => e.interruptionProbability > 0);
         const need = warmShapeNeed(exposed, f.fleet, warm.policy.allowedInstanceTypes);
-        const largest = exposed.reduce((m, e) => maxResources(m, e.largestExpected), ZERO_RESOURCES);
+        const largest = exposed.flatMap((e) => e.expected).reduce((m, x) => maxResources(m, x.amount), ZERO_RESOURCES);
         expect(fits(need, largest)).toBe(true);
         const shape = cheapestClosest(f.fleet.catalog, need, warm.policy.allowedInstanceTypes, 'on-demand');
         if (shape === undefined || !fits(need, shape.resources)) return;
