@@ -11,7 +11,10 @@ import { GET_METRIC_DATA_USD_PER_1000_METRICS } from '../adapters/cloudwatch-cos
  * - EventBridge: $1.00 per million custom events published; EventBridge Scheduler: $1.00 per million
  *   invocations ("Amazon EventBridge pricing"); free tiers are left out so small fleets are not flattered;
  * - CloudWatch: GetMetricData $0.01 per 1,000 metrics requested; custom metrics (the CloudWatch agent's, in
- *   namespace CWAgent) $0.30 per metric-month for the first 10,000 ("Amazon CloudWatch pricing").
+ *   namespace CWAgent) $0.30 per metric-month for the first 10,000 ("Amazon CloudWatch pricing"); EC2 detailed
+ *   monitoring is billed at the same rate per metric it sends at 1-minute frequency, seven per instance
+ *   (CPUUtilization, DiskReadOps, DiskWriteOps, DiskReadBytes, DiskWriteBytes, NetworkIn, NetworkOut: $2.10 per
+ *   instance-month; "Amazon CloudWatch pricing", "List the available CloudWatch metrics for your instances").
  */
 export const AWS_PRICES = {
   lambdaGbSecondUsd: 0.0000133334,
@@ -23,6 +26,13 @@ export const AWS_PRICES = {
   getMetricDataPerMetricUsd: GET_METRIC_DATA_USD_PER_1000_METRICS / 1000,
   customMetricMonthUsd: 0.3,
 } as const;
+
+/**
+ * Metrics EC2 detailed monitoring sends per instance at 1-minute frequency (the rest stay at 5 minutes), each billed
+ * as a custom metric. spotwise's profile reads 1-minute CPU, network and disk points, which exist only with detailed
+ * monitoring on (basic monitoring sends one point per 5 minutes, free).
+ */
+export const DETAILED_MONITORING_METRICS_PER_INSTANCE = 7;
 
 /** Hours in the month CloudWatch prorates custom metrics over. */
 const HOURS_PER_MONTH = 730;
@@ -49,6 +59,8 @@ export interface SoftwareUsage {
   /** Instance-hours with the CloudWatch agent publishing `agentMetricsPerInstance` custom metrics. */
   readonly agentInstanceHours: number;
   readonly agentMetricsPerInstance: number;
+  /** Instance-hours with EC2 detailed monitoring on (DETAILED_MONITORING_METRICS_PER_INSTANCE metrics each). */
+  readonly detailedMonitoringInstanceHours: number;
 }
 
 export interface SoftwareBill {
@@ -58,6 +70,7 @@ export interface SoftwareBill {
   readonly scheduler: number;
   readonly cloudwatchReads: number;
   readonly agentMetrics: number;
+  readonly detailedMonitoring: number;
   readonly total: number;
 }
 
@@ -70,6 +83,7 @@ export const NO_SOFTWARE: SoftwareUsage = {
   metricsRequested: 0,
   agentInstanceHours: 0,
   agentMetricsPerInstance: 0,
+  detailedMonitoringInstanceHours: 0,
 };
 
 /** Prices a run's software usage (pure; every count must be a finite number ≥ 0). */
@@ -91,6 +105,9 @@ export const priceSoftware = (u: SoftwareUsage): SoftwareBill => {
   const agentMetrics =
     (check('agentInstanceHours', u.agentInstanceHours) * check('agentMetricsPerInstance', u.agentMetricsPerInstance) * AWS_PRICES.customMetricMonthUsd) /
     HOURS_PER_MONTH;
+  const detailedMonitoring =
+    (check('detailedMonitoringInstanceHours', u.detailedMonitoringInstanceHours) * DETAILED_MONITORING_METRICS_PER_INSTANCE * AWS_PRICES.customMetricMonthUsd) /
+    HOURS_PER_MONTH;
   return {
     lambda,
     dynamodb,
@@ -98,6 +115,7 @@ export const priceSoftware = (u: SoftwareUsage): SoftwareBill => {
     scheduler,
     cloudwatchReads,
     agentMetrics,
-    total: lambda + dynamodb + eventbridge + scheduler + cloudwatchReads + agentMetrics,
+    detailedMonitoring,
+    total: lambda + dynamodb + eventbridge + scheduler + cloudwatchReads + agentMetrics + detailedMonitoring,
   };
 };

@@ -28,10 +28,11 @@ const PINNED = {
   // A replacement launched ahead of its victim's termination inherits the victim's lineage (its restart cycle is learned);
   // recalibration starts from 3 cycles. The CloudWatch agent publishes 2 custom metrics per instance, not 3 (cost).
   // A group with too few restarts of its own recalibrates from the other groups' stored cycles (one reservation fewer).
+  // EC2 detailed monitoring (the 1-minute EC2 points the profiler reads) is billed: 7 metrics per running instance.
   spotwise: {
     unservedVcpuMinutes: 17.04,
     unservedGibMinutes: 0,
-    cost: 7.98,
+    cost: 8.4,
     requestsAdmitted: 13,
     requestsDeferred: 6,
     coldLaunches: 21,
@@ -46,7 +47,7 @@ const PINNED = {
   'spotwise-naive': {
     unservedVcpuMinutes: 6.72,
     unservedGibMinutes: 0,
-    cost: 7.98,
+    cost: 8.4,
     requestsAdmitted: 13,
     requestsDeferred: 6,
     coldLaunches: 22,

@@ -13,6 +13,8 @@ export interface CostBreakdown {
   readonly scheduler: number;
   readonly cloudwatchReads: number;
   readonly agentMetrics: number;
+  /** EC2 detailed monitoring (1-minute EC2 metrics), for the strategies whose profile reads them. */
+  readonly detailedMonitoring: number;
 }
 
 /**
@@ -120,6 +122,7 @@ export const summarizeRun = (run: StrategyRun, endAt: number): StrategySummary =
     scheduler: round(sw.scheduler, 4),
     cloudwatchReads: round(sw.cloudwatchReads, 4),
     agentMetrics: round(sw.agentMetrics, 4),
+    detailedMonitoring: round(sw.detailedMonitoring, 4),
   };
   const cost = t.costUsd + sw.total;
   const byCause: Record<keyof UnservedByCause, number> = { spot: 0, voluntary: 0, move: 0 };

@@ -193,7 +193,9 @@ export const createSpotwiseStrategy = (setup: PreparedSimulation, options: Spotw
     ingestionClock: { now: () => world?.now() ?? setup.sample.startAt },
   });
   const invocations: Record<BilledFunction, number> = { notice: 0, coordinator: 0, executor: 0, profiler: 0, retrainer: 0, handler: 0 };
-  let agentInstanceHours = 0;
+  // Hours of running instances: each publishes the CloudWatch agent's metrics and EC2's detailed-monitoring metrics
+  // (the 1-minute EC2 points recordMinute feeds the profiler exist only with detailed monitoring on).
+  let servingInstanceHours = 0;
   const managed = toManagedGroups(setup.sample.config);
   const naive = new NaivePredictor();
   const forecastsAtInterruption: ForecastAtInterruption[] = [];
@@ -288,7 +290,7 @@ export const createSpotwiseStrategy = (setup: PreparedSimulation, options: Spotw
         },
       ]);
     }
-    for (const i of w.instances()) if (w.isServing(i.id)) agentInstanceHours += 1 / 60;
+    for (const i of w.instances()) if (w.isServing(i.id)) servingInstanceHours += 1 / 60;
     for (const i of w.instances()) {
       if (busy.has(i.id) || !w.isServing(i.id)) continue;
       metrics.addSamples(i.id, [
@@ -478,8 +480,9 @@ export const createSpotwiseStrategy = (setup: PreparedSimulation, options: Spotw
         eventsPublished: publisher.entries,
         schedulerInvocations: invocations.executor,
         metricsRequested: metrics.queries,
-        agentInstanceHours,
+        agentInstanceHours: servingInstanceHours,
         agentMetricsPerInstance: AGENT_METRICS_PER_INSTANCE,
+        detailedMonitoringInstanceHours: servingInstanceHours,
       }),
     forecastChecks: (w: SimWorld): ForecastChecks => checkForecasts(forecastsAtInterruption, w.restartPeaks, w.startAt, w.endAt),
     extra: () => ({

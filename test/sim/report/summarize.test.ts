@@ -48,7 +48,7 @@ describe('summarizeRun', () => {
     deliveryErrors: [],
     requests: { requestsAdmitted: 2, requestsDeferred: 1, requestsUnserved: 0 },
     timeline: [],
-    software: { lambda: 0.01, dynamodb: 0.002, eventbridge: 0.001, scheduler: 0, cloudwatchReads: 0.3, agentMetrics: 0.0314, total: 0.3444 },
+    software: { lambda: 0.01, dynamodb: 0.002, eventbridge: 0.001, scheduler: 0, cloudwatchReads: 0.3, agentMetrics: 0.0314, detailedMonitoring: 0.11, total: 0.4544 },
     episodes: [
       episode('spot', 0, 30_000, 1_800_000),
       episode('voluntary', 0, 90_000, 1_900_000),
@@ -97,7 +97,7 @@ describe('summarizeRun', () => {
 
   it("prices the strategy's own software into its cost, itemised, and derives availability and savings", () => {
     const s = summarizeRun(run, 1_120_000);
-    expect(s.cost).toBe(12.34);
+    expect(s.cost).toBe(12.45);
     expect(s.costBreakdown).toEqual({
       spotInstances: 10,
       onDemandInstances: 1.9,
@@ -108,9 +108,10 @@ describe('summarizeRun', () => {
       scheduler: 0,
       cloudwatchReads: 0.3,
       agentMetrics: 0.0314,
+      detailedMonitoring: 0.11,
     });
     expect(s.onDemandCost).toBe(40);
-    expect(s.savingsVsOnDemand).toBeCloseTo(1 - 12.3444 / 40, 4);
+    expect(s.savingsVsOnDemand).toBeCloseTo(1 - 12.4544 / 40, 4);
     expect(s.availability).toBeCloseTo(0.98766, 6);
     expect(s.unservedVcpuMinutes).toBe(1.23);
     expect(s.interruptions).toBe(3);

@@ -163,9 +163,14 @@ describe('spotwise strategy (the real handlers)', () => {
         run.software.eventbridge +
         run.software.scheduler +
         run.software.cloudwatchReads +
-        run.software.agentMetrics,
+        run.software.agentMetrics +
+        run.software.detailedMonitoring,
       12,
     );
+    // The profiler reads 1-minute EC2 points: detailed monitoring is billed, 7 metrics against the agent's 2, per
+    // running instance-hour.
+    expect(run.software.detailedMonitoring).toBeGreaterThan(0);
+    expect(run.software.detailedMonitoring / run.software.agentMetrics).toBeCloseTo(7 / 2, 9);
   }, 60_000);
 
   it('reads CloudWatch at the deployed cadence (profiler.metrics_every_minutes), not on every profiler tick', async () => {
