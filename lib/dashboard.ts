@@ -166,9 +166,12 @@ const groupRow = (s: string, period: Duration, group: DashboardGroup): IWidget[]
       width: 6,
     }),
     new GraphWidget({
-      title: `${group.name}: warm pool size${group.standby !== undefined ? ` (${group.standby})` : ''}, profile age`,
+      title: `${group.name}: warm pool size${group.standby !== undefined ? ` (${group.standby})` : ''}, profile age, instances on basic monitoring`,
       left: [m(MetricName.warmPoolSize, 'Maximum', 'warm pool', group.standby ?? group.name)],
-      right: [m(MetricName.profileAgeSeconds, 'Maximum', 'oldest profile (s)')],
+      right: [
+        m(MetricName.profileAgeSeconds, 'Maximum', 'oldest profile (s)'),
+        m(MetricName.instancesOnBasicMonitoring, 'Maximum', 'without detailed monitoring'),
+      ],
       width: 6,
     }),
   ];

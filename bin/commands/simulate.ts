@@ -95,6 +95,7 @@ export const simulateCommand = async (raw: RawSimulateOptions): Promise<number> 
     otherSignals: opts.otherSignals,
     priorities: opts.priorities,
     ...(opts.poolBudget !== 1 ? { poolBudget: opts.poolBudget } : {}),
+    ...(opts.basicMonitoring ? { basicMonitoring: true } : {}),
     ...(opts.replayedInterruptions !== undefined ? { replayedInterruptions: opts.replayedInterruptions } : {}),
     ...(opts.fleetConfig !== undefined ? { fleetConfig: opts.fleetConfig } : {}),
     onProgress: (done, total) => {
@@ -141,6 +142,10 @@ export const registerSimulate = (program: Command): void => {
     .option('--seed <n>', `random seed (same seed, same run) (default: ${SIMULATE_DEFAULTS.seed})`)
     .option('--seeds <list>', 'several seeds, a range 1..10 or a list 1,4,7: the table shows the mean and the worst seed per strategy')
     .option('--sweep', `also run each knob strategy over a grid of its knob and report the cost–availability frontiers (${knobList})`)
+    .option(
+      '--basic-monitoring',
+      "launch spotwise's instances with EC2 detailed monitoring off: 5-minute CPU, network and disk metrics, not billed (default: on, billed at 7 metrics per instance)",
+    )
     .option('--hours <h>', `simulated hours (default: ${SIMULATE_DEFAULTS.hours})`)
     .option('--instances <n>', `Spot instances over the two primary groups (default: ${SIMULATE_DEFAULTS.instances})`)
     .option('--config <file>', "simulate your own spotwise.yaml: its groups, policies and standby groups (the fleet's size derives from the capacities)")

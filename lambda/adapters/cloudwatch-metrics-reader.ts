@@ -17,6 +17,12 @@ export const CwAgentMetric = {
 /** GetMetricData accepts at most 500 metric queries per call (CloudWatch API reference, GetMetricData). */
 export const MAX_QUERIES_PER_CALL = 500;
 export const PERIOD_SECONDS = 60;
+/** The period of EC2's metrics under basic monitoring (detailed monitoring off). */
+export const BASIC_MONITORING_PERIOD_SECONDS = 300;
+
+/** The period a target's EC2 metrics are read at: 1 minute with detailed monitoring, else 5. */
+export const ec2PeriodSeconds = (target: Pick<MetricTarget, 'basicMonitoring'>): number =>
+  target.basicMonitoring === true ? BASIC_MONITORING_PERIOD_SECONDS : PERIOD_SECONDS;
 
 const MINUTE_MS = 60_000;
 const BITS_PER_BYTE = 8;
@@ -29,6 +35,8 @@ export interface MetricQuerySpec {
   readonly namespace: string;
   readonly metricName: string;
   readonly stat: 'Average' | 'Maximum' | 'Sum';
+  /** Seconds per datapoint asked for: the metric's own resolution (ec2PeriodSeconds for EC2's, 60 for the agent's). */
+  readonly period: number;
   readonly dimensions: readonly { readonly Name: string; readonly Value: string }[];
 }
 
@@ -38,6 +46,8 @@ export interface MetricQuerySpec {
  * - CPUUtilization: Average and Maximum (peak within the minute; with basic monitoring both are 5-minute values).
  * - NetworkIn/NetworkOut and EBS/Disk ops are counts per period, hence Sum (converted to rates below).
  * - EBSReadOps/EBSWriteOps are reported for Nitro instances; instance-store disks report DiskReadOps/DiskWriteOps.
+ * - EC2's metrics are asked at the target's own resolution (ec2PeriodSeconds): 1 minute with detailed monitoring, 5
+ *   without — asking a 5-minute metric for 1-minute periods returns its 5-minute Sum in one minute.
  */
 export const queriesForTarget = (target: MetricTarget): MetricQuerySpec[] => {
   const byInstance = [{ Name: 'InstanceId', Value: target.instanceId }] as const;
@@ -46,6 +56,7 @@ export const queriesForTarget = (target: MetricTarget): MetricQuerySpec[] => {
     namespace: EC2_NAMESPACE,
     metricName,
     stat,
+    period: ec2PeriodSeconds(target),
     dimensions: byInstance,
   });
   const disk = target.instanceStore === true ? 'Disk' : 'EBS';
@@ -59,8 +70,22 @@ export const queriesForTarget = (target: MetricTarget): MetricQuerySpec[] => {
   ];
   if (target.agent) {
     queries.push(
-      { kind: 'memoryPercent', namespace: CWAGENT_NAMESPACE, metricName: CwAgentMetric.memoryUsedPercent, stat: 'Average', dimensions: byInstance },
-      { kind: 'connections', namespace: CWAGENT_NAMESPACE, metricName: CwAgentMetric.tcpEstablished, stat: 'Average', dimensions: byInstance },
+      {
+        kind: 'memoryPercent',
+        namespace: CWAGENT_NAMESPACE,
+        metricName: CwAgentMetric.memoryUsedPercent,
+        stat: 'Average',
+        period: PERIOD_SECONDS,
+        dimensions: byInstance,
+      },
+      {
+        kind: 'connections',
+        namespace: CWAGENT_NAMESPACE,
+        metricName: CwAgentMetric.tcpEstablished,
+        stat: 'Average',
+        period: PERIOD_SECONDS,
+        dimensions: byInstance,
+      },
     );
   }
   return queries;
@@ -72,8 +97,9 @@ type RawMinute = Partial<Record<MetricQueryKind, number>>;
  * Turns one minute of raw values into a MetricSample. A dimension made of two metrics (network in + out,
  * read + write ops) is reported only when both are present: half of it would look like a real, low value.
  * Memory comes from mem_used_percent (whole instance: the memory its processes hold, what a replacement must hold).
+ * Network and disk Sums are over the target's EC2 period (ec2PeriodSeconds), so they become rates over that period.
  */
-export const toMetricSample = (at: number, raw: RawMinute, target: MetricTarget, periodSeconds = PERIOD_SECONDS): MetricSample | undefined => {
+export const toMetricSample = (at: number, raw: RawMinute, target: MetricTarget, periodSeconds = ec2PeriodSeconds(target)): MetricSample | undefined => {
   const sample: { -readonly [K in keyof MetricSample]: MetricSample[K] } = { at };
   if (raw.cpuAvg !== undefined) sample.cpuPercent = raw.cpuAvg;
   if (raw.cpuMax !== undefined) sample.cpuMaxPercent = raw.cpuMax;
@@ -114,7 +140,9 @@ export class CloudWatchMetricsReader implements MetricsReader {
   }
 
   async read(targets: readonly MetricTarget[], window: MetricWindow): Promise<MetricReadResult> {
-    const { start, end } = alignWindow(window);
+    // With a basic-monitoring target the window is whole 5-minute periods: a period cut by either end would read as a
+    // partial Sum (a low rate) or be read again in part.
+    const { start, end } = alignWindow(window, targets.some((t) => t.basicMonitoring === true) ? BASIC_MONITORING_PERIOD_SECONDS * 1000 : MINUTE_MS);
     const empty = { samples: new Map<InstanceId, MetricSample[]>(), calls: 0, queries: 0 };
     if (targets.length === 0 || end <= start) return empty;
 
@@ -129,7 +157,7 @@ export class CloudWatchMetricsReader implements MetricsReader {
           Id: id,
           MetricStat: {
             Metric: { Namespace: spec.namespace, MetricName: spec.metricName, Dimensions: spec.dimensions.map((d) => ({ ...d })) },
-            Period: PERIOD_SECONDS,
+            Period: spec.period,
             Stat: spec.stat,
           },
           ReturnData: true,
@@ -194,14 +222,14 @@ export class CloudWatchMetricsReader implements MetricsReader {
 }
 
 /**
- * Aligns the window to whole minutes: start rounded down, end rounded down too, so the minute still in
- * progress is left out (a partial minute's Sum would read as a low rate). CloudWatch also answers faster
- * for aligned 1-minute windows (GetMetricData API reference, StartTime).
+ * Aligns the window to whole minutes (or whole `stepMs` periods): start rounded down, end rounded down too, so the
+ * period still in progress is left out (a partial period's Sum would read as a low rate). CloudWatch also answers faster
+ * for windows aligned to the period (GetMetricData API reference, StartTime).
  */
-export const alignWindow = (window: MetricWindow): MetricWindow => {
+export const alignWindow = (window: MetricWindow, stepMs: number = MINUTE_MS): MetricWindow => {
   if (!Number.isFinite(window.start) || !Number.isFinite(window.end)) {
     throw new RangeError(`metric window must have finite start and end (got start ${window.start}, end ${window.end})`);
   }
   if (window.end < window.start) throw new RangeError(`metric window ends before it starts (start ${window.start}, end ${window.end})`);
-  return { start: Math.floor(window.start / MINUTE_MS) * MINUTE_MS, end: Math.floor(window.end / MINUTE_MS) * MINUTE_MS };
+  return { start: Math.floor(window.start / stepMs) * stepMs, end: Math.floor(window.end / stepMs) * stepMs };
 };

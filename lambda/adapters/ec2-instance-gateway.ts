@@ -241,6 +241,8 @@ export class Ec2InstanceGateway implements InstanceGateway {
       warm: false,
       priority: parsePriority(tags.get(this.priorityTagKey)) ?? this.options.defaultPriority?.(gid) ?? FAIL_CLOSED_PRIORITY,
       jobType: nonEmpty(tags.get(this.jobTypeTagKey)) ?? UNKNOWN_JOB_TYPE,
+      // Only 'enabled' sends 1-minute points; 'pending' (being turned on), 'disabling' and 'disabled' are read as basic.
+      detailedMonitoring: instance.Monitoring?.State === 'enabled',
     };
   }
 }

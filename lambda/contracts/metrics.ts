@@ -28,6 +28,11 @@ export const MetricName = {
    */
   allocationsBelowWanted: 'AllocationsBelowWanted',
   metricGaps: 'MetricGaps',
+  /**
+   * Per group, every profiler tick with any: serving instances with EC2 detailed monitoring off (5-minute CPU, network
+   * and disk points; the profile is coarser and its read window ends 5 minutes further back).
+   */
+  instancesOnBasicMonitoring: 'InstancesOnBasicMonitoring',
   actionFailures: 'ActionFailures',
   awsCallRetries: 'AwsCallRetries',
   /** A Spot pool passed its reclaim threshold and its replacement capacity moved to the On-Demand standby (by group). */

@@ -61,6 +61,12 @@ export interface ManagedInstance {
    * hook may hold it running and serving, but it is leaving, and the replacement the group launches takes its place.
    */
   readonly terminating?: boolean;
+  /**
+   * EC2 detailed monitoring is on (DescribeInstances `Monitoring.State` 'enabled'): EC2 sends CPU, network and disk
+   * metrics every minute. false: basic monitoring, one datapoint per 5 minutes, stamped at the start of its period
+   * (so readable about 5 minutes later than a 1-minute one). Absent: not reported (the in-memory fakes), taken as on.
+   */
+  readonly detailedMonitoring?: boolean;
 }
 
 /** The spot pools of a group: instance type × AZ, with the Spot Advisor interruption frequency. */

@@ -110,6 +110,17 @@ const MINUTE_MS = 60_000;
  * revisited (updateProfile's watermark): the read window ends this long before now.
  */
 export const METRIC_LAG_MS = 3 * MINUTE_MS;
+/**
+ * Basic monitoring (EC2 detailed monitoring off): EC2 sends one CPU, network and disk datapoint per 5 minutes, stamped
+ * at the start of its period, so it is readable only once the period has ended — 5 minutes after a 1-minute point of the
+ * same minute. The CloudWatch agent's 1-minute points of those minutes arrive first; a read window ending METRIC_LAG_MS
+ * back would fold them in and move the profile's watermark past the 5-minute point before it arrives, losing it for good.
+ */
+export const BASIC_MONITORING_PERIOD_MS = 5 * MINUTE_MS;
+
+/** How far back a tick's read window ends: further back by a basic-monitoring period when any instance read has it off. */
+export const metricLagMs = (instances: readonly Pick<ManagedInstance, 'detailedMonitoring'>[]): number =>
+  instances.some((i) => i.detailedMonitoring === false) ? METRIC_LAG_MS + BASIC_MONITORING_PERIOD_MS : METRIC_LAG_MS;
 /** Downtime assumed for a restart with no history: a replacement Spot launch and boot take minutes. */
 export const DEFAULT_RESTART_DOWNTIME_SECONDS = 180;
 
@@ -230,12 +241,32 @@ const planTick = async (
     const spec = input.fleet.catalog.get(i.instanceType);
     if (spec === undefined) continue;
     // The agent flag asks for the CWAgent metrics too; where no agent runs they come back missing (never 0).
-    targets.push({ instanceId: i.id, instanceType: i.instanceType, vcpus: spec.resources.vcpu, memoryGiB: spec.resources.memoryGiB, agent: true });
+    targets.push({
+      instanceId: i.id,
+      instanceType: i.instanceType,
+      vcpus: spec.resources.vcpu,
+      memoryGiB: spec.resources.memoryGiB,
+      agent: true,
+      ...(i.detailedMonitoring === false ? { basicMonitoring: true } : {}),
+    });
+  }
+  // Instances on basic monitoring: the read window ends a period further back (metricLagMs), and the operator is told.
+  const basic = serving.filter((i) => i.detailedMonitoring === false).map((i) => i.id);
+  const lagMs = metricLagMs(serving);
+  if (basic.length > 0) {
+    deps.telemetry.log.warn('instances without EC2 detailed monitoring: their CPU, network and disk points are 5-minute averages', {
+      ...keys,
+      count: basic.length,
+      instanceIds: basic.slice(0, 10),
+      readWindowEndsMinutesBack: lagMs / MINUTE_MS,
+    });
+    deps.telemetry.metrics.metric(MetricName.instancesOnBasicMonitoring, 'Count', basic.length, { [MetricDimension.group]: group.id });
   }
   const profiled = await profileInBatches(deps, {
     group,
     serving,
     targets,
+    lagMs,
     catalog: input.fleet.catalog,
     now,
     keys,
@@ -253,7 +284,7 @@ const planTick = async (
     forecasts,
     now,
     capacity: settings.capacity === undefined ? poolCapacity(settings, group.instances, input.fleet.catalog) : settings.capacity,
-    staleAfterMs: deps.profiler.windowMinutes * MINUTE_MS + METRIC_LAG_MS,
+    staleAfterMs: deps.profiler.windowMinutes * MINUTE_MS + lagMs,
     stored: !input.poolsNotStored.includes(groupId),
   });
   const { refresh } = upkeep;
@@ -303,6 +334,8 @@ interface ProfileScope {
   readonly group: GroupView;
   readonly serving: readonly ManagedInstance[];
   readonly targets: readonly MetricTarget[];
+  /** How far back the read window ends (metricLagMs). */
+  readonly lagMs: number;
   readonly catalog: FleetView['catalog'];
   readonly now: number;
   readonly keys: Record<string, string>;
@@ -319,11 +352,11 @@ interface ProfileScope {
  * profile's watermark, so nothing is counted twice.
  */
 const profileInBatches = async (deps: ProfilerDeps, scope: ProfileScope): Promise<Profiled> => {
-  const { group, serving, targets, now, keys } = scope;
+  const { group, serving, targets, now, keys, lagMs } = scope;
   const { log } = deps.telemetry;
   const size = deps.profiler.batchSize ?? PROFILE_BATCH_SIZE;
   if (!Number.isInteger(size) || size < 1) throw new RangeError(`profiler.batchSize must be a positive integer (got ${String(size)})`);
-  const end = Math.floor((now - METRIC_LAG_MS) / MINUTE_MS) * MINUTE_MS;
+  const end = Math.floor((now - lagMs) / MINUTE_MS) * MINUTE_MS;
   const window = { start: end - deps.profiler.windowMinutes * MINUTE_MS, end };
   // A standby group reads on every tick: its members are few (the capacity spotwise raised), and giving them back
   // depends on fresh data — an idle On-Demand member costs 100–400× its reads per hour (8 metrics × 12 reads × $0.00001
@@ -392,7 +425,7 @@ const profileInBatches = async (deps: ProfilerDeps, scope: ProfileScope): Promis
       deps.telemetry.metrics.metric(MetricName.cyclesLearned, 'Count', learned.length, { [MetricDimension.group]: group.id });
     }
     // What each instance uses now rides on its forecast: lenders are judged by it (core/pool/borrowing.ts).
-    const staleAfterMs = deps.profiler.windowMinutes * MINUTE_MS + METRIC_LAG_MS;
+    const staleAfterMs = deps.profiler.windowMinutes * MINUTE_MS + lagMs;
     const useOf = new Map(profiles.map((p) => [p.instanceId, recentUse(p, now, staleAfterMs)] as const));
     // When in the day each instance is busy rides on its forecast too: the coordinator times voluntary interruptions by it.
     const dailyOf = new Map(profiles.map((p) => [p.instanceId, dailyLoadOf(p)] as const));

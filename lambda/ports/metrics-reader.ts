@@ -10,6 +10,12 @@ export interface MetricTarget {
   readonly agent: boolean;
   /** Instance-store disks report DiskReadOps/DiskWriteOps instead of EBS ops. */
   readonly instanceStore?: boolean;
+  /**
+   * EC2 detailed monitoring is off: its EC2 metrics (CPU, network, disk) exist only as one datapoint per 5 minutes,
+   * stamped at the start of its period, and are read at that period (a 5-minute Sum over 60 seconds would read 5× the
+   * rate). The CloudWatch agent's metrics stay 1-minute.
+   */
+  readonly basicMonitoring?: boolean;
 }
 
 export interface MetricWindow {

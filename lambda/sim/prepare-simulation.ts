@@ -61,6 +61,8 @@ export interface SimulationOptions {
   readonly priorities?: { readonly bestEffortShare?: number; readonly targetedShare?: number };
   /** Each primary pool's budget as a share of the capacity its fleet was sized from (`--pool-budget`, default 1). */
   readonly poolBudget?: number;
+  /** EC2 detailed monitoring off in the launch templates (`--basic-monitoring`; WorldParams.basicMonitoring). */
+  readonly basicMonitoring?: boolean;
 }
 
 /** The `spotwise:priority` of a best-effort workload (`--best-effort-share`): the policies' `low`. */
@@ -173,6 +175,7 @@ export const prepareSimulation = (opts: SimulationOptions): PreparedSimulation =
     poolExhaustedSeconds: interruption.poolExhaustedSeconds,
     checkInvariants: opts.checkInvariants ?? false,
     ...(workloadPriorities !== undefined ? { workloadPriorities } : {}),
+    ...(opts.basicMonitoring === true ? { basicMonitoring: true } : {}),
   };
   const seriesUsed = new Set(sample.workloads.map((w) => w.demand.seriesId)).size;
   const modelDir = (opts.predictor ?? 'auto') === 'auto' && existsSync(join(BUNDLED_MODEL_DIR, 'model.json')) ? BUNDLED_MODEL_DIR : undefined;

@@ -29,6 +29,7 @@ export interface RawSimulateOptions {
   readonly interruptions?: string;
   readonly config?: string;
   readonly sweep?: boolean;
+  readonly basicMonitoring?: boolean;
   readonly workers?: string;
   readonly progress?: boolean;
 }
@@ -55,6 +56,8 @@ export interface SimulateOptions {
   /** Each primary pool's budget as a share of the capacity its fleet was sized from (--pool-budget, default 1). */
   readonly poolBudget: number;
   readonly sweep: boolean;
+  /** `--basic-monitoring`: the launch templates have EC2 detailed monitoring off (WorldParams.basicMonitoring). */
+  readonly basicMonitoring: boolean;
   readonly workers: number;
   readonly progress: boolean;
   /** --interruptions: the file and its rows. */
@@ -281,6 +284,7 @@ export const parseSimulateOptions = (raw: RawSimulateOptions, deps: SimulateOpti
     priorities,
     poolBudget,
     sweep: raw.sweep === true,
+    basicMonitoring: raw.basicMonitoring === true,
     outDir: raw.out ?? SIMULATE_DEFAULTS.outDir,
     progress: raw.progress !== false,
     ...(raw.data !== undefined ? { dataDir: raw.data } : {}),

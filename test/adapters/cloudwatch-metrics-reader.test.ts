@@ -70,6 +70,43 @@ describe('CloudWatchMetricsReader commands', () => {
     expect(result).toEqual({ samples: new Map(), calls: 1, queries: 8 });
   });
 
+  it('asks EC2 metrics of a basic-monitoring target at 5 minutes (the agent at 1) over a window of whole 5-minute periods', async () => {
+    cw.on(GetMetricDataCommand).resolves({
+      MetricDataResults: [
+        { Id: 'q0', Timestamps: [new Date(T0 + 5 * MINUTE)], Values: [30] },
+        { Id: 'q1', Timestamps: [new Date(T0 + 5 * MINUTE)], Values: [90] },
+        // 5 minutes of 18.75 MB each way: 1 Mbps, not the 5 Mbps a 60-second division would read.
+        { Id: 'q2', Timestamps: [new Date(T0 + 5 * MINUTE)], Values: [18_750_000] },
+        { Id: 'q3', Timestamps: [new Date(T0 + 5 * MINUTE)], Values: [18_750_000] },
+        { Id: 'q4', Timestamps: [new Date(T0 + 5 * MINUTE)], Values: [6000] },
+        { Id: 'q5', Timestamps: [new Date(T0 + 5 * MINUTE)], Values: [3000] },
+        { Id: 'q6', Timestamps: [new Date(T0 + 5 * MINUTE), new Date(T0 + 6 * MINUTE)], Values: [50, 25] },
+      ],
+    });
+    const result = await new CloudWatchMetricsReader(new CloudWatchClient({})).read([target('i-1', { agent: true, basicMonitoring: true })], {
+      start: T0 + 2 * MINUTE + 1,
+      end: T0 + 14 * MINUTE + 30_000,
+    });
+    const input = cw.commandCalls(GetMetricDataCommand)[0]?.args[0].input;
+    expect(input?.MetricDataQueries?.map((q) => `${q.MetricStat?.Metric?.MetricName}/${q.MetricStat?.Period}`)).toEqual([
+      'CPUUtilization/300',
+      'CPUUtilization/300',
+      'NetworkIn/300',
+      'NetworkOut/300',
+      'EBSReadOps/300',
+      'EBSWriteOps/300',
+      'mem_used_percent/60',
+      'netstat_tcp_established/60',
+    ]);
+    // Both ends rounded down to 5-minute periods: the period still in progress (10–15) is not read.
+    expect(input?.StartTime).toEqual(new Date(T0));
+    expect(input?.EndTime).toEqual(new Date(T0 + 10 * MINUTE));
+    expect(result.samples.get(instanceId('i-1'))).toEqual([
+      { at: T0 + 5 * MINUTE, cpuPercent: 30, cpuMaxPercent: 90, networkMbps: 1, diskIops: 30, memoryGiB: 4 },
+      { at: T0 + 6 * MINUTE, memoryGiB: 2 },
+    ]);
+  });
+
   it('reads DiskReadOps/DiskWriteOps for instance-store targets and no agent metrics without the agent', () => {
     const names = queriesForTarget(target('i-2', { instanceStore: true })).map((q) => `${q.namespace}/${q.metricName}/${q.stat}`);
     expect(names).toEqual([
@@ -161,16 +198,18 @@ describe('CloudWatchMetricsReader commands', () => {
 
 describe('toMetricSample', () => {
   const t = target('i-1', { memoryGiB: 16 });
-  it.each<[string, Partial<Record<MetricQueryKind, number>>, object | undefined]>([
+  it.each<[string, Partial<Record<MetricQueryKind, number>>, object | undefined, boolean?]>([
     ['CPU average and max', { cpuAvg: 12.5, cpuMax: 80 }, { cpuPercent: 12.5, cpuMaxPercent: 80 }],
     ['network bytes per minute → Mbps (in + out)', { netIn: 3_750_000, netOut: 3_750_000 }, { networkMbps: 1 }],
     ['network with one direction missing stays missing', { netIn: 3_750_000 }, undefined],
     ['disk ops per minute → IOPS (read + write)', { diskReadOps: 1200, diskWriteOps: 600 }, { diskIops: 30 }],
+    ['basic monitoring: disk ops per 5 minutes → IOPS', { diskReadOps: 6000, diskWriteOps: 3000 }, { diskIops: 30 }, true],
+    ['basic monitoring: network bytes per 5 minutes → Mbps', { netIn: 18_750_000, netOut: 18_750_000 }, { networkMbps: 1 }, true],
     ['memory percent → GiB of the type', { memoryPercent: 25 }, { memoryGiB: 4 }],
     ['connections', { connections: 42 }, { connections: 42 }],
     ['nothing', {}, undefined],
-  ])('%s', (_label, raw, expected) => {
-    const sample = toMetricSample(T0, raw, t);
+  ])('%s', (_label, raw, expected, basic) => {
+    const sample = toMetricSample(T0, raw, basic === true ? { ...t, basicMonitoring: true } : t);
     expect(sample).toEqual(expected === undefined ? undefined : { at: T0, ...expected });
   });
 
@@ -210,6 +249,10 @@ describe('alignWindow', () => {
         expect(start + length - aligned.end).toBeLessThan(MINUTE);
       }),
     );
+  });
+
+  it('rounds to whole periods of the step given (5-minute periods for basic monitoring)', () => {
+    expect(alignWindow({ start: T0 + 7 * MINUTE, end: T0 + 29 * MINUTE }, 5 * MINUTE)).toEqual({ start: T0 + 5 * MINUTE, end: T0 + 25 * MINUTE });
   });
 
   it.each([

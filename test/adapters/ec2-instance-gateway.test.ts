@@ -57,7 +57,11 @@ describe('Ec2InstanceGateway.describeInstances', () => {
         Reservations: [
           {
             Instances: [
-              instance('i-1', { InstanceLifecycle: 'spot' }, { 'aws:autoscaling:groupName': 'web', 'spotwise:priority': '70', 'spotwise:job-type': 'api' }),
+              instance(
+                'i-1',
+                { InstanceLifecycle: 'spot', Monitoring: { State: 'enabled' } },
+                { 'aws:autoscaling:groupName': 'web', 'spotwise:priority': '70', 'spotwise:job-type': 'api' },
+              ),
             ],
           },
         ],
@@ -97,6 +101,7 @@ describe('Ec2InstanceGateway.describeInstances', () => {
         warm: false,
         priority: 70,
         jobType: 'api',
+        detailedMonitoring: true,
       },
       // No priority tag and no group default: the highest priority (fail closed: never the first victim).
       {
@@ -110,8 +115,24 @@ describe('Ec2InstanceGateway.describeInstances', () => {
         warm: false,
         priority: FAIL_CLOSED_PRIORITY,
         jobType: 'unknown',
+        detailedMonitoring: false,
       },
     ]);
+  });
+
+  // Only 'enabled' sends 1-minute EC2 points (EC2 API reference, Monitoring.State); the rest are read as basic monitoring.
+  it.each([
+    ['enabled', true],
+    ['pending', false],
+    ['disabling', false],
+    ['disabled', false],
+    [undefined, false],
+  ] as const)('reads Monitoring.State %s as detailed monitoring %s', async (state, detailed) => {
+    ec2
+      .on(DescribeInstancesCommand)
+      .resolves({ Reservations: [{ Instances: [instance('i-1', state === undefined ? {} : { Monitoring: { State: state } })] }] });
+    const [found] = await gateway().describeInstances({ instanceIds: [instanceId('i-1')] });
+    expect(found?.detailedMonitoring).toBe(detailed);
   });
 
   it('asks by id without MaxResults (EC2 refuses both together) and by group through the Auto Scaling tag', async () => {

@@ -116,10 +116,11 @@ describe('SpotwiseDashboard (spotwise.example.yaml)', () => {
       ['ObservedPostRestartVcpu', g, 'Average'],
       ['PostRestartPredictionError', g, 'Average'],
     ]);
-    const warmTitle = `${group}: warm pool size${warmPoolGroup !== group ? ` (${warmPoolGroup})` : ''}, profile age`;
+    const warmTitle = `${group}: warm pool size${warmPoolGroup !== group ? ` (${warmPoolGroup})` : ''}, profile age, instances on basic monitoring`;
     expect(byTitle(widgets, warmTitle)).toEqual([
       ['WarmPoolSize', { GroupName: warmPoolGroup, service: 'spotwise' }, 'Maximum'],
       ['ProfileAgeSeconds', g, 'Maximum'],
+      ['InstancesOnBasicMonitoring', g, 'Maximum'],
     ]);
   });
 

@@ -160,6 +160,12 @@ export interface WorldParams {
    * instance has its group policy's priority.
    */
   readonly workloadPriorities?: ReadonlyMap<string, number>;
+  /**
+   * The launch templates have EC2 detailed monitoring off (`--basic-monitoring`): instances report Monitoring.State
+   * 'disabled', their CPU, network and disk metrics come as one datapoint per 5 minutes, and detailed monitoring is not
+   * billed. Absent: on, as spotwise's deployment guide asks (its profile reads 1-minute points).
+   */
+  readonly basicMonitoring?: boolean;
   /** Check conservation invariants every step and throw on the first violation (tests). */
   readonly checkInvariants: boolean;
 }

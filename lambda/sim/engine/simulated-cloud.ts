@@ -49,7 +49,10 @@ export class SimulatedCloud implements InstanceGateway, CapacityGateway {
 
   async describeInstances(filter: InstanceFilter): Promise<ManagedInstance[]> {
     await this.call('describe');
-    return this.world.cloud.describeInstances(filter);
+    const found = await this.world.cloud.describeInstances(filter);
+    // Monitoring.State as the launch templates set it (WorldParams.basicMonitoring).
+    const detailedMonitoring = this.world.params.basicMonitoring !== true;
+    return found.map((i) => ({ ...i, detailedMonitoring }));
   }
 
   async describeInstanceTypes(names: readonly string[]): Promise<InstanceCatalog> {

@@ -595,6 +595,7 @@ export class InMemoryCloud implements InstanceGateway, CapacityGateway {
       warm: i.warm,
       priority: i.priority,
       jobType: i.jobType,
+      ...(i.detailedMonitoring !== undefined ? { detailedMonitoring: i.detailedMonitoring } : {}),
       tags: i.tags,
     });
   }

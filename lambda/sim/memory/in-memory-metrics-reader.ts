@@ -98,10 +98,16 @@ export class InMemoryMetricsReader implements MetricsReader {
       throw new RangeError(`reading metrics: the window start ${window.start} must be before its end ${window.end}`);
     }
     const now = this.ingestionClock?.now();
+    // As the CloudWatch reader asks: whole 5-minute periods when any target has basic monitoring.
+    const basic = targets.some((t) => t.basicMonitoring === true);
+    const start = basic ? Math.floor(window.start / BASIC_PERIOD_MS) * BASIC_PERIOD_MS : window.start;
+    const end = basic ? Math.floor(window.end / BASIC_PERIOD_MS) * BASIC_PERIOD_MS : window.end;
     const out = new Map<InstanceId, MetricSample[]>();
     for (const t of targets) {
-      const inWindow = (this.samples.get(t.instanceId) ?? [])
-        .filter((s) => s.at >= window.start && s.at < window.end && (now === undefined || InMemoryMetricsReader.availableAt(t.instanceId, s.at) <= now))
+      const held = this.samples.get(t.instanceId) ?? [];
+      const readable = (at: number): boolean => now === undefined || InMemoryMetricsReader.availableAt(t.instanceId, at) <= now;
+      const inWindow = (t.basicMonitoring === true ? basicMonitoringView(held, readable) : held.filter((s) => readable(s.at)))
+        .filter((s) => s.at >= start && s.at < end)
         .map((s) => (t.agent ? { ...s } : withoutAgentFields(s)))
         .filter(hasData);
       out.set(t.instanceId, inWindow);
@@ -123,6 +129,44 @@ export class InMemoryMetricsReader implements MetricsReader {
     list.splice(0, keep < 0 ? list.length : keep);
   }
 }
+
+const MINUTE_MS = 60_000;
+/** EC2's period under basic monitoring. */
+const BASIC_PERIOD_MS = 5 * MINUTE_MS;
+const EC2_FIELDS = ['cpuPercent', 'cpuMaxPercent', 'networkMbps', 'diskIops'] as const;
+
+const mean = (values: readonly number[]): number => values.reduce((a, b) => a + b, 0) / values.length;
+
+/**
+ * What CloudWatch holds for an instance with EC2 detailed monitoring off: EC2's fields (CPU, network, disk) as one
+ * datapoint per 5-minute period, stamped at the period's start — the average of its minutes (network and disk rates
+ * over the period; CPUUtilization Average), and for CPUUtilization Maximum the largest minute — readable once the
+ * period's last minute is (`readable`); the agent's fields (memory, connections) stay per minute, each readable on its
+ * own. The held samples are 1-minute truth; this is the view a reader gets.
+ */
+export const basicMonitoringView = (held: readonly MetricSample[], readable: (at: number) => boolean): MetricSample[] => {
+  const byAt = new Map<number, { -readonly [K in keyof MetricSample]: MetricSample[K] }>();
+  const periods = new Map<number, MetricSample[]>();
+  for (const s of held) {
+    const period = Math.floor(s.at / BASIC_PERIOD_MS) * BASIC_PERIOD_MS;
+    periods.set(period, [...(periods.get(period) ?? []), s]);
+    if (!readable(s.at)) continue;
+    const agent: { -readonly [K in keyof MetricSample]: MetricSample[K] } = { at: s.at };
+    if (s.memoryGiB !== undefined) agent.memoryGiB = s.memoryGiB;
+    if (s.connections !== undefined) agent.connections = s.connections;
+    byAt.set(s.at, agent);
+  }
+  for (const [period, minutes] of periods) {
+    if (!readable(period + BASIC_PERIOD_MS - MINUTE_MS)) continue;
+    const point = byAt.get(period) ?? { at: period };
+    for (const field of EC2_FIELDS) {
+      const values = minutes.map((m) => (field === 'cpuMaxPercent' ? (m.cpuMaxPercent ?? m.cpuPercent) : m[field])).filter((v): v is number => v !== undefined);
+      if (values.length > 0) point[field] = field === 'cpuMaxPercent' ? Math.max(...values) : mean(values);
+    }
+    byAt.set(period, point);
+  }
+  return [...byAt.values()].sort((a, b) => a.at - b.at);
+};
 
 /** Whether `samples` are in strictly increasing time, all after the newest sample held. */
 const isAppend = (held: readonly MetricSample[], samples: readonly MetricSample[]): boolean => {

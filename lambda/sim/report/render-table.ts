@@ -166,6 +166,11 @@ export const renderRunDescription = (result: SimulationResult, sources: RunSourc
     for (const d of s.sample.derivation) lines.push(`  ${d}`);
   }
   lines.push(`demand: ${s.seriesUsed} real usage series from ${s.dataDir}; post-restart demand: ${s.postRestart.source}`);
+  lines.push(
+    s.world.basicMonitoring === true
+      ? "EC2 metrics of spotwise's instances: basic monitoring, one point per 5 minutes (--basic-monitoring; not billed)"
+      : "EC2 metrics of spotwise's instances: detailed monitoring, 1-minute points (billed to spotwise and spotwise-naive, 7 metrics per running instance)",
+  );
   const bursts = result.seedSetups.map((x) => x.bursts);
   const requests = result.seedSetups.map((x) => x.requests);
   const perSeed = (xs: readonly number[], noun: string): string => {

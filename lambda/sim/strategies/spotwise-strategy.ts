@@ -482,7 +482,7 @@ export const createSpotwiseStrategy = (setup: PreparedSimulation, options: Spotw
         metricsRequested: metrics.queries,
         agentInstanceHours: servingInstanceHours,
         agentMetricsPerInstance: AGENT_METRICS_PER_INSTANCE,
-        detailedMonitoringInstanceHours: servingInstanceHours,
+        detailedMonitoringInstanceHours: setup.world.basicMonitoring === true ? 0 : servingInstanceHours,
       }),
     forecastChecks: (w: SimWorld): ForecastChecks => checkForecasts(forecastsAtInterruption, w.restartPeaks, w.startAt, w.endAt),
     extra: () => ({

@@ -82,6 +82,50 @@ describe('InMemoryMetricsReader', () => {
     expect(now).toBeLessThanOrEqual(240_000);
   });
 
+  describe('with basic monitoring (EC2 detailed monitoring off)', () => {
+    const M = 60_000;
+    // Minutes 0–9 of 1-minute truth: CPU 10, 20, …, 100 %, network 1..10 Mbps, memory 1..10 GiB.
+    const minutes = Array.from({ length: 10 }, (_, m) => ({
+      at: m * M,
+      cpuPercent: (m + 1) * 10,
+      cpuMaxPercent: (m + 1) * 10,
+      networkMbps: m + 1,
+      diskIops: 0,
+      memoryGiB: m + 1,
+    }));
+
+    it('gives EC2 fields one 5-minute point at the period start (averages; CPU Maximum the largest minute) and the agent every minute', async () => {
+      const r = new InMemoryMetricsReader();
+      r.addSamples(i1, minutes);
+      const got = (await r.read([{ ...target(true), basicMonitoring: true }], { start: 0, end: 10 * M })).samples.get(i1);
+      expect(got).toEqual([
+        { at: 0, cpuPercent: 30, cpuMaxPercent: 50, networkMbps: 3, diskIops: 0, memoryGiB: 1 },
+        ...[1, 2, 3, 4].map((m) => ({ at: m * M, memoryGiB: m + 1 })),
+        { at: 5 * M, cpuPercent: 80, cpuMaxPercent: 100, networkMbps: 8, diskIops: 0, memoryGiB: 6 },
+        ...[6, 7, 8, 9].map((m) => ({ at: m * M, memoryGiB: m + 1 })),
+      ]);
+      // Without the agent only the 5-minute points are left.
+      const ec2Only = (await r.read([{ ...target(false), basicMonitoring: true }], { start: 0, end: 10 * M })).samples.get(i1);
+      expect(ec2Only?.map((s) => s.at)).toEqual([0, 5 * M]);
+    });
+
+    it('reads whole 5-minute periods, and a period only once its last minute is readable', async () => {
+      let now = 0;
+      const r = new InMemoryMetricsReader({ ingestionClock: { now: () => now } });
+      r.addSamples(i1, minutes);
+      const read = async (end: number) => (await r.read([{ ...target(true), basicMonitoring: true }], { start: 1 * M, end })).samples.get(i1) ?? [];
+      now = InMemoryMetricsReader.availableAt(i1, 3 * M);
+      // Minute 4 not readable yet: the agent's minutes 0–3 are, the period's CPU point is not.
+      const early = await read(10 * M);
+      expect(early.every((s) => s.cpuPercent === undefined)).toBe(true);
+      expect(early.map((s) => s.at)).toEqual([0, 1, 2, 3].filter((m) => InMemoryMetricsReader.availableAt(i1, m * M) <= now).map((m) => m * M));
+      now = Math.max(...[0, 1, 2, 3, 4].map((m) => InMemoryMetricsReader.availableAt(i1, m * M)));
+      expect((await read(10 * M))[0]).toEqual({ at: 0, cpuPercent: 30, cpuMaxPercent: 50, networkMbps: 3, diskIops: 0, memoryGiB: 1 });
+      // The window [1, 7) minutes is read as [0, 5): the period in progress at its end is left for the next read.
+      expect((await read(7 * M)).map((s) => s.at)).toEqual([0, 1, 2, 3, 4].map((m) => m * M));
+    });
+  });
+
   it('totals the calls and queries of every read, and records each read', async () => {
     const r = new InMemoryMetricsReader();
     await r.read([target(true)], { start: 0, end: 1 });

@@ -1,0 +1,77 @@
+import { describe, expect, it } from 'vitest';
+import { MetricName } from '../../lambda/contracts/metrics';
+import type { MetricSample } from '../../lambda/core/domain';
+import { FallbackPredictor } from '../../lambda/core/predict/fallback-predictor';
+import { makeHandler, metricLagMs, type ProfilerDeps } from '../../lambda/handlers/profiler';
+import { InMemoryMetricsReader } from '../../lambda/sim/memory/in-memory-metrics-reader';
+import type { MetricTarget } from '../../lambda/ports/metrics-reader';
+import { FIXTURE_INSTANCES, GROUP, NOW, OTHER, buildWorld } from './world';
+
+/**
+ * An instance with EC2 detailed monitoring off (DescribeInstances Monitoring.State 'disabled'): EC2 sends its CPU,
+ * network and disk metrics as one datapoint per 5 minutes, stamped at the period's start and readable only after it
+ * ends, while the CloudWatch agent's memory comes every minute.
+ */
+const MINUTE = 60_000;
+const tick = { source: 'spotwise', 'detail-type': 'Profile Tick', detail: { groupName: GROUP } };
+const SERVING = [...Object.values(FIXTURE_INSTANCES), OTHER];
+/** CloudWatch stamps datapoints on whole minutes (NOW is not one). */
+const A = Math.floor(NOW / MINUTE) * MINUTE;
+const minutes = (from: number, count: number): MetricSample[] =>
+  Array.from({ length: count }, (_, m) => ({ at: from + m * MINUTE, cpuPercent: 40, cpuMaxPercent: 70, memoryGiB: 3, networkMbps: 50, diskIops: 100 }));
+
+const basicWorld = async () => {
+  const w = await buildWorld();
+  // CloudWatch as late as it is: each 1-minute point readable 1–3 minutes after its minute.
+  const metrics = new InMemoryMetricsReader({ ingestionClock: w.ports.clock });
+  for (const id of SERVING) metrics.addSamples(id, minutes(A - 90 * MINUTE, 90));
+  const other = w.ports.cloud.instance(OTHER);
+  if (other === undefined) throw new Error('fixture lacks OTHER');
+  w.ports.cloud.putInstance({ ...other, detailedMonitoring: false });
+  const deps: ProfilerDeps = { ...w.deps, metricsReader: metrics, predictor: new FallbackPredictor(), profiler: { windowMinutes: 60, halfLifeMs: 86_400_000 } };
+  return { ...w, metrics, deps };
+};
+
+describe('profiler with an instance on basic monitoring', () => {
+  it('metricLagMs: 3 minutes with detailed monitoring (or unreported), 8 when any instance has it off', () => {
+    expect(metricLagMs([])).toBe(3 * MINUTE);
+    expect(metricLagMs([{ detailedMonitoring: true }, {}])).toBe(3 * MINUTE);
+    expect(metricLagMs([{ detailedMonitoring: true }, { detailedMonitoring: false }])).toBe(8 * MINUTE);
+  });
+
+  it('reads it at its 5-minute period with the window ending 8 minutes back, and tells the operator (log and metric)', async () => {
+    const w = await basicWorld();
+    await makeHandler(w.deps)(tick);
+    const [targets, window] = w.metrics.log.callsTo('read')[0]?.args as [MetricTarget[], { start: number; end: number }];
+    expect(targets.filter((t) => t.basicMonitoring === true).map((t) => t.instanceId)).toEqual([OTHER]);
+    expect(window.end).toBeLessThanOrEqual(NOW - 8 * MINUTE);
+    expect(w.telemetry.total(MetricName.instancesOnBasicMonitoring, { GroupName: GROUP })).toBe(1);
+    expect(w.telemetry.logsAt('warn').find((l) => l.message.startsWith('instances without EC2 detailed monitoring'))?.fields).toMatchObject({
+      count: 1,
+      instanceIds: [OTHER],
+      readWindowEndsMinutesBack: 8,
+    });
+  });
+
+  it('folds every 5-minute CPU point although the agent minutes of its period arrive first (none lost to the watermark)', async () => {
+    const w = await basicWorld();
+    const handle = makeHandler(w.deps);
+    await handle(tick);
+    const before = (await w.ports.stateStore.getProfiles([OTHER])).get(OTHER);
+    // Two hours of ticks every 5 minutes, each minute's truth added as it ends.
+    for (let k = 0; k < 24; k += 1) {
+      w.metrics.addSamples(OTHER, minutes(A + k * 5 * MINUTE, 5));
+      w.ports.clock.advance(5 * MINUTE);
+      await handle(tick);
+    }
+    const after = (await w.ports.stateStore.getProfiles([OTHER])).get(OTHER);
+    if (before === undefined || after === undefined) throw new Error('no profile');
+    const seen = after.samplesSeen - before.samplesSeen;
+    const withCpu = seen - (after.gaps.cpuPercent - before.gaps.cpuPercent);
+    // The minutes from the first read's end to 8 minutes before the last tick, each once; one CPU point per
+    // 5-minute period among them, every one of them. The 8-minute lag and the reads of whole 5-minute periods each keep
+    // them; without both (a 3-minute lag, minute-aligned reads) every one is lost.
+    expect(seen).toBeGreaterThanOrEqual(110);
+    expect(withCpu).toBe(seen / 5);
+  });
+});
