@@ -1,5 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { BUNDLED_DATA_DIR } from '../../../lambda/sim/bundled-data';
+import { MetricName } from '../../../lambda/contracts/metrics';
 import type { InterruptionRequest } from '../../../lambda/core/domain';
 import { prepareSimulation, type PreparedSimulation } from '../../../lambda/sim/prepare-simulation';
 import { runStrategy, type StrategyRun } from '../../../lambda/sim/run-strategy';
@@ -171,6 +172,20 @@ describe('spotwise strategy (the real handlers)', () => {
     // running instance-hour.
     expect(run.software.detailedMonitoring).toBeGreaterThan(0);
     expect(run.software.detailedMonitoring / run.software.agentMetrics).toBeCloseTo(7 / 2, 9);
+  }, 60_000);
+
+  it('with detailed monitoring off (--basic-monitoring): no detailed monitoring billed, every instance read at 5 minutes and reported', async () => {
+    const setup = oneBurst();
+    const basic = { ...setup, world: { ...setup.world, basicMonitoring: true } };
+    const strategy = createSpotwiseStrategy(basic);
+    const run = await runStrategy(basic, strategy);
+    expect(strategy.telemetry.errors).toEqual([]);
+    expect(run.software.detailedMonitoring).toBe(0);
+    expect(run.software.agentMetrics).toBeGreaterThan(0);
+    expect(strategy.telemetry.metricTotals.get(MetricName.instancesOnBasicMonitoring)).toBeGreaterThan(0);
+    expect(strategy.telemetry.warnings.some((w) => w.includes('without EC2 detailed monitoring'))).toBe(true);
+    expect(run.extra.handlerFailures).toBe(0);
+    expect(run.extra.reservationsMade).toBeGreaterThan(0);
   }, 60_000);
 
   it('reads CloudWatch at the deployed cadence (profiler.metrics_every_minutes), not on every profiler tick', async () => {
