@@ -62,6 +62,8 @@ const toEc2Instance = (i: ReturnType<InMemoryCloud['allInstances']>[number]): In
   Placement: { AvailabilityZone: i.availabilityZone },
   ...(i.lifecycle === 'spot' ? { InstanceLifecycle: 'spot' as const } : {}),
   State: { Name: i.state },
+  // EC2 always reports Monitoring; the fake's instances without the field are on detailed monitoring (ManagedInstance).
+  Monitoring: { State: i.detailedMonitoring === false ? 'disabled' : 'enabled' },
   LaunchTime: new Date(i.launchedAt),
   Tags: Object.entries({ ...i.tags, 'aws:autoscaling:groupName': i.groupId, 'spotwise:priority': String(i.priority), 'spotwise:job-type': i.jobType }).map(
     ([Key, Value]) => ({ Key, Value }),

@@ -254,7 +254,7 @@ const planTick = async (
   const basic = serving.filter((i) => i.detailedMonitoring === false).map((i) => i.id);
   const lagMs = metricLagMs(serving);
   if (basic.length > 0) {
-    deps.telemetry.log.warn('instances without EC2 detailed monitoring: their CPU, network and disk points are 5-minute averages', {
+    deps.telemetry.log.warn('instances without EC2 detailed monitoring: their CPU, network and disk come as one point per 5 minutes', {
       ...keys,
       count: basic.length,
       instanceIds: basic.slice(0, 10),

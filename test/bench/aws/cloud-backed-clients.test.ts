@@ -28,7 +28,8 @@ describe('cloud-backed SDK clients', () => {
     const direct = await cloud.describeInstances({ groupIds: [PRIMARY_GROUP, STANDBY_GROUP] });
     const key = (i: { id: string }) => i.id;
     expect(viaSdk.map((i) => ({ ...i, warm: false })).sort((a, b) => key(a).localeCompare(key(b)))).toEqual(
-      direct.map((i) => ({ ...i, warm: false })).sort((a, b) => key(a).localeCompare(key(b))),
+      // EC2 always reports Monitoring.State: the fake's instances without the field are on detailed monitoring.
+      direct.map((i) => ({ ...i, warm: false, detailedMonitoring: i.detailedMonitoring ?? true })).sort((a, b) => key(a).localeCompare(key(b))),
     );
     // 1,503 instances: two pages of at most 1,000.
     expect(c.calls.filter((x) => x.api === 'DescribeInstances')).toHaveLength(2);
