@@ -48,7 +48,16 @@ describe('summarizeRun', () => {
     deliveryErrors: [],
     requests: { requestsAdmitted: 2, requestsDeferred: 1, requestsUnserved: 0 },
     timeline: [],
-    software: { lambda: 0.01, dynamodb: 0.002, eventbridge: 0.001, scheduler: 0, cloudwatchReads: 0.3, agentMetrics: 0.0314, detailedMonitoring: 0.11, total: 0.4544 },
+    software: {
+      lambda: 0.01,
+      dynamodb: 0.002,
+      eventbridge: 0.001,
+      scheduler: 0,
+      cloudwatchReads: 0.3,
+      agentMetrics: 0.0314,
+      detailedMonitoring: 0.11,
+      total: 0.4544,
+    },
     episodes: [
       episode('spot', 0, 30_000, 1_800_000),
       episode('voluntary', 0, 90_000, 1_900_000),
