@@ -7,6 +7,7 @@ import {
   type InstanceId,
   type LearnedCycle,
   type ManagedInstance,
+  type MetricSample,
   type Notice,
   type Plan,
   type PredictionInput,
@@ -35,7 +36,7 @@ import {
   MAX_CALIBRATION_CASES,
   type CalibrationCase,
 } from '../core/predict/calibrate';
-import type { MetricTarget, MetricsReader } from '../ports/metrics-reader';
+import type { MetricTarget, MetricWindow, MetricsReader } from '../ports/metrics-reader';
 import type { Predictor } from '../ports/predictor';
 import type { PriceQuote, PriceReader } from '../ports/price-reader';
 import { buildAwsDeps } from '../app/aws-deps';
@@ -342,6 +343,38 @@ interface ProfileScope {
   readonly keepProfiles: boolean;
 }
 
+/** The read window ending `lagMs` before now, on whole minutes, `windowMinutes` long. */
+const readWindow = (now: number, lagMs: number, windowMinutes: number): MetricWindow => {
+  const end = Math.floor((now - lagMs) / MINUTE_MS) * MINUTE_MS;
+  return { start: end - windowMinutes * MINUTE_MS, end };
+};
+
+/**
+ * Reads the targets' metrics, those on basic monitoring in a read of their own: its window ends a basic-monitoring
+ * period further back (and the reader takes whole 5-minute periods), which the others need not wait for — their
+ * newest 1-minute points are what victims are chosen and admitted by, and in the simulator data 8–13 minutes old
+ * costs availability (README, "What moved this release"). CloudWatch bills per metric requested, not per call.
+ */
+const readMetrics = async (
+  deps: ProfilerDeps,
+  targets: readonly MetricTarget[],
+  now: number,
+): Promise<{ samples: Map<InstanceId, readonly MetricSample[]>; queries: number }> => {
+  const samples = new Map<InstanceId, readonly MetricSample[]>();
+  let queries = 0;
+  const parts = [
+    { targets: targets.filter((t) => t.basicMonitoring !== true), lagMs: METRIC_LAG_MS },
+    { targets: targets.filter((t) => t.basicMonitoring === true), lagMs: METRIC_LAG_MS + BASIC_MONITORING_PERIOD_MS },
+  ];
+  for (const part of parts) {
+    if (part.targets.length === 0) continue;
+    const read = await deps.metricsReader.read(part.targets, readWindow(now, part.lagMs, deps.profiler.windowMinutes));
+    for (const [id, list] of read.samples) samples.set(id, list);
+    queries += read.queries;
+  }
+  return { samples, queries };
+};
+
 /**
  * Profiles the targets a batch at a time (PROFILE_BATCH_SIZE): per batch, the stored profiles are read,
  * the window's metrics read (every target on a reading tick, else only those without a profile), the
@@ -356,8 +389,6 @@ const profileInBatches = async (deps: ProfilerDeps, scope: ProfileScope): Promis
   const { log } = deps.telemetry;
   const size = deps.profiler.batchSize ?? PROFILE_BATCH_SIZE;
   if (!Number.isInteger(size) || size < 1) throw new RangeError(`profiler.batchSize must be a positive integer (got ${String(size)})`);
-  const end = Math.floor((now - lagMs) / MINUTE_MS) * MINUTE_MS;
-  const window = { start: end - deps.profiler.windowMinutes * MINUTE_MS, end };
   // A standby group reads on every tick: its members are few (the capacity spotwise raised), and giving them back
   // depends on fresh data — an idle On-Demand member costs 100–400× its reads per hour (8 metrics × 12 reads × $0.00001
   // against $0.1–0.4 an hour), so reading it every 20 minutes would cost far more than it saves.
@@ -378,7 +409,7 @@ const profileInBatches = async (deps: ProfilerDeps, scope: ProfileScope): Promis
     const batch = targets.slice(from, from + size);
     const stored = await deps.ports.state.getProfiles(batch.map((t) => t.instanceId));
     const toRead = readsAll ? batch : batch.filter((t) => !stored.has(t.instanceId));
-    const read = toRead.length === 0 ? undefined : await deps.metricsReader.read(toRead, window);
+    const read = toRead.length === 0 ? undefined : await readMetrics(deps, toRead, now);
     queries += read?.queries ?? 0;
 
     const profiles: BehaviourProfile[] = [];

@@ -39,12 +39,19 @@ describe('profiler with an instance on basic monitoring', () => {
     expect(metricLagMs([{ detailedMonitoring: true }, { detailedMonitoring: false }])).toBe(8 * MINUTE);
   });
 
-  it('reads it at its 5-minute period with the window ending 8 minutes back, and tells the operator (log and metric)', async () => {
+  it('reads it apart, at its 5-minute period with the window ending 8 minutes back, the others as fresh as ever, and tells the operator', async () => {
     const w = await basicWorld();
     await makeHandler(w.deps)(tick);
-    const [targets, window] = w.metrics.log.callsTo('read')[0]?.args as [MetricTarget[], { start: number; end: number }];
-    expect(targets.filter((t) => t.basicMonitoring === true).map((t) => t.instanceId)).toEqual([OTHER]);
-    expect(window.end).toBeLessThanOrEqual(NOW - 8 * MINUTE);
+    const reads = w.metrics.log.callsTo('read').map((c) => c.args as [MetricTarget[], { start: number; end: number }]);
+    expect(reads).toHaveLength(2);
+    const [fresh, basic] = reads as [(typeof reads)[number], (typeof reads)[number]];
+    // The instances with detailed monitoring: a window ending 3 whole minutes back, as without any basic instance.
+    expect(fresh[0].map((t) => t.instanceId).sort()).toEqual(SERVING.filter((id) => id !== OTHER).sort());
+    expect(fresh[0].every((t) => t.basicMonitoring !== true)).toBe(true);
+    expect(fresh[1].end).toBe(Math.floor((NOW - 3 * MINUTE) / MINUTE) * MINUTE);
+    // The one on basic monitoring: alone, 8 minutes back.
+    expect(basic[0].map((t) => [t.instanceId, t.basicMonitoring])).toEqual([[OTHER, true]]);
+    expect(basic[1].end).toBe(Math.floor((NOW - 8 * MINUTE) / MINUTE) * MINUTE);
     expect(w.telemetry.total(MetricName.instancesOnBasicMonitoring, { GroupName: GROUP })).toBe(1);
     expect(w.telemetry.logsAt('warn').find((l) => l.message.startsWith('instances without EC2 detailed monitoring'))?.fields).toMatchObject({
       count: 1,
