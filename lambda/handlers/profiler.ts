@@ -119,9 +119,15 @@ export const METRIC_LAG_MS = 3 * MINUTE_MS;
  */
 export const BASIC_MONITORING_PERIOD_MS = 5 * MINUTE_MS;
 
-/** How far back a tick's read window ends: further back by a basic-monitoring period when any instance read has it off. */
+/** How far back the read window of instances with (true) or without detailed monitoring ends. */
+const lagFor = (detailed: boolean): number => (detailed ? METRIC_LAG_MS : METRIC_LAG_MS + BASIC_MONITORING_PERIOD_MS);
+
+/**
+ * The longest lag among the instances read (lagFor): how old a tick's newest data may be, so what counts as stale
+ * (profile age, recent use) allows for it. Each instance's own read ends at its own lag (readMetrics).
+ */
 export const metricLagMs = (instances: readonly Pick<ManagedInstance, 'detailedMonitoring'>[]): number =>
-  instances.some((i) => i.detailedMonitoring === false) ? METRIC_LAG_MS + BASIC_MONITORING_PERIOD_MS : METRIC_LAG_MS;
+  lagFor(!instances.some((i) => i.detailedMonitoring === false));
 /** Downtime assumed for a restart with no history: a replacement Spot launch and boot take minutes. */
 export const DEFAULT_RESTART_DOWNTIME_SECONDS = 180;
 
@@ -251,9 +257,10 @@ const planTick = async (
       ...(i.detailedMonitoring === false ? { basicMonitoring: true } : {}),
     });
   }
-  // Instances on basic monitoring: the read window ends a period further back (metricLagMs), and the operator is told.
+  // Instances on basic monitoring: their read window ends a period further back (lagFor), and the operator is told.
   const basic = serving.filter((i) => i.detailedMonitoring === false).map((i) => i.id);
   const lagMs = metricLagMs(serving);
+  const staleAfterMs = deps.profiler.windowMinutes * MINUTE_MS + lagMs;
   if (basic.length > 0) {
     deps.telemetry.log.warn('instances without EC2 detailed monitoring: their CPU, network and disk come as one point per 5 minutes', {
       ...keys,
@@ -267,7 +274,7 @@ const planTick = async (
     group,
     serving,
     targets,
-    lagMs,
+    staleAfterMs,
     catalog: input.fleet.catalog,
     now,
     keys,
@@ -285,7 +292,7 @@ const planTick = async (
     forecasts,
     now,
     capacity: settings.capacity === undefined ? poolCapacity(settings, group.instances, input.fleet.catalog) : settings.capacity,
-    staleAfterMs: deps.profiler.windowMinutes * MINUTE_MS + lagMs,
+    staleAfterMs,
     stored: !input.poolsNotStored.includes(groupId),
   });
   const { refresh } = upkeep;
@@ -335,8 +342,8 @@ interface ProfileScope {
   readonly group: GroupView;
   readonly serving: readonly ManagedInstance[];
   readonly targets: readonly MetricTarget[];
-  /** How far back the read window ends (metricLagMs). */
-  readonly lagMs: number;
+  /** Older data than this is stale: the read window plus the longest lag among the instances read (metricLagMs). */
+  readonly staleAfterMs: number;
   readonly catalog: FleetView['catalog'];
   readonly now: number;
   readonly keys: Record<string, string>;
@@ -363,8 +370,8 @@ const readMetrics = async (
   const samples = new Map<InstanceId, readonly MetricSample[]>();
   let queries = 0;
   const parts = [
-    { targets: targets.filter((t) => t.basicMonitoring !== true), lagMs: METRIC_LAG_MS },
-    { targets: targets.filter((t) => t.basicMonitoring === true), lagMs: METRIC_LAG_MS + BASIC_MONITORING_PERIOD_MS },
+    { targets: targets.filter((t) => t.basicMonitoring !== true), lagMs: lagFor(true) },
+    { targets: targets.filter((t) => t.basicMonitoring === true), lagMs: lagFor(false) },
   ];
   for (const part of parts) {
     if (part.targets.length === 0) continue;
@@ -385,7 +392,7 @@ const readMetrics = async (
  * profile's watermark, so nothing is counted twice.
  */
 const profileInBatches = async (deps: ProfilerDeps, scope: ProfileScope): Promise<Profiled> => {
-  const { group, serving, targets, now, keys, lagMs } = scope;
+  const { group, serving, targets, now, keys, staleAfterMs } = scope;
   const { log } = deps.telemetry;
   const size = deps.profiler.batchSize ?? PROFILE_BATCH_SIZE;
   if (!Number.isInteger(size) || size < 1) throw new RangeError(`profiler.batchSize must be a positive integer (got ${String(size)})`);
@@ -456,7 +463,6 @@ const profileInBatches = async (deps: ProfilerDeps, scope: ProfileScope): Promis
       deps.telemetry.metrics.metric(MetricName.cyclesLearned, 'Count', learned.length, { [MetricDimension.group]: group.id });
     }
     // What each instance uses now rides on its forecast: lenders are judged by it (core/pool/borrowing.ts).
-    const staleAfterMs = deps.profiler.windowMinutes * MINUTE_MS + lagMs;
     const useOf = new Map(profiles.map((p) => [p.instanceId, recentUse(p, now, staleAfterMs)] as const));
     // When in the day each instance is busy rides on its forecast too: the coordinator times voluntary interruptions by it.
     const dailyOf = new Map(profiles.map((p) => [p.instanceId, dailyLoadOf(p)] as const));
