@@ -96,6 +96,7 @@ export const simulateCommand = async (raw: RawSimulateOptions): Promise<number> 
     priorities: opts.priorities,
     ...(opts.poolBudget !== 1 ? { poolBudget: opts.poolBudget } : {}),
     ...(opts.basicMonitoring ? { basicMonitoring: true } : {}),
+    ...(opts.agentCpu ? { agentCpu: true } : {}),
     ...(opts.replayedInterruptions !== undefined ? { replayedInterruptions: opts.replayedInterruptions } : {}),
     ...(opts.fleetConfig !== undefined ? { fleetConfig: opts.fleetConfig } : {}),
     onProgress: (done, total) => {
@@ -145,6 +146,10 @@ export const registerSimulate = (program: Command): void => {
     .option(
       '--basic-monitoring',
       "launch spotwise's instances with EC2 detailed monitoring off: 5-minute CPU, network and disk metrics, not billed (default: on, billed at 7 metrics per instance)",
+    )
+    .option(
+      '--agent-cpu',
+      "the CloudWatch agent on spotwise's instances also publishes CPU (cpu_usage_active), billed as a third agent metric; with --basic-monitoring spotwise reads CPU from it each minute",
     )
     .option('--hours <h>', `simulated hours (default: ${SIMULATE_DEFAULTS.hours})`)
     .option('--instances <n>', `Spot instances over the two primary groups (default: ${SIMULATE_DEFAULTS.instances})`)

@@ -13,6 +13,12 @@ export const CwAgentMetric = {
   memoryUsedPercent: 'mem_used_percent',
   tcpEstablished: 'netstat_tcp_established',
 } as const;
+/**
+ * The agent's CPU metric, published only by the configuration for instances on basic monitoring
+ * (cloudwatch-agent-config-cpu.json): the share of time not idle over all cores, dimension cpu=cpu-total.
+ */
+export const CWAGENT_CPU_METRIC = 'cpu_usage_active';
+export const CWAGENT_CPU_TOTAL = { Name: 'cpu', Value: 'cpu-total' } as const;
 
 /** GetMetricData accepts at most 500 metric queries per call (CloudWatch API reference, GetMetricData). */
 export const MAX_QUERIES_PER_CALL = 500;
@@ -42,8 +48,9 @@ export interface MetricQuerySpec {
 
 /**
  * The queries for one instance. EC2's own metrics always; the agent's only where the agent runs, so no query is
- * paid for that can only return nothing.
- * - CPUUtilization: Average and Maximum (peak within the minute; with basic monitoring both are 5-minute values).
+ * paid for that can only return nothing; `only` keeps one of the two.
+ * - CPUUtilization: Average and Maximum (peak within the minute; with basic monitoring both are 5-minute values). With
+ *   `agentCpu` the agent's cpu_usage_active is asked instead (Average and Maximum of its 10-second points per minute).
  * - NetworkIn/NetworkOut and EBS/Disk ops are counts per period, hence Sum (converted to rates below).
  * - EBSReadOps/EBSWriteOps are reported for Nitro instances; instance-store disks report DiskReadOps/DiskWriteOps.
  * - EC2's metrics are asked at the target's own resolution (ec2PeriodSeconds): 1 minute with detailed monitoring, 5
@@ -59,34 +66,31 @@ export const queriesForTarget = (target: MetricTarget): MetricQuerySpec[] => {
     period: ec2PeriodSeconds(target),
     dimensions: byInstance,
   });
+  const agent = (kind: MetricQueryKind, metricName: string, stat: MetricQuerySpec['stat'], dimensions: MetricQuerySpec['dimensions'] = byInstance): MetricQuerySpec => ({
+    kind,
+    namespace: CWAGENT_NAMESPACE,
+    metricName,
+    stat,
+    period: PERIOD_SECONDS,
+    dimensions,
+  });
   const disk = target.instanceStore === true ? 'Disk' : 'EBS';
-  const queries: MetricQuerySpec[] = [
-    ec2('cpuAvg', 'CPUUtilization', 'Average'),
-    ec2('cpuMax', 'CPUUtilization', 'Maximum'),
-    ec2('netIn', 'NetworkIn', 'Sum'),
-    ec2('netOut', 'NetworkOut', 'Sum'),
-    ec2('diskReadOps', `${disk}ReadOps`, 'Sum'),
-    ec2('diskWriteOps', `${disk}WriteOps`, 'Sum'),
-  ];
-  if (target.agent) {
+  const queries: MetricQuerySpec[] = [];
+  if (target.only !== 'agent') {
+    if (target.agentCpu !== true) queries.push(ec2('cpuAvg', 'CPUUtilization', 'Average'), ec2('cpuMax', 'CPUUtilization', 'Maximum'));
     queries.push(
-      {
-        kind: 'memoryPercent',
-        namespace: CWAGENT_NAMESPACE,
-        metricName: CwAgentMetric.memoryUsedPercent,
-        stat: 'Average',
-        period: PERIOD_SECONDS,
-        dimensions: byInstance,
-      },
-      {
-        kind: 'connections',
-        namespace: CWAGENT_NAMESPACE,
-        metricName: CwAgentMetric.tcpEstablished,
-        stat: 'Average',
-        period: PERIOD_SECONDS,
-        dimensions: byInstance,
-      },
+      ec2('netIn', 'NetworkIn', 'Sum'),
+      ec2('netOut', 'NetworkOut', 'Sum'),
+      ec2('diskReadOps', `${disk}ReadOps`, 'Sum'),
+      ec2('diskWriteOps', `${disk}WriteOps`, 'Sum'),
     );
+  }
+  if (target.agent && target.only !== 'ec2') {
+    if (target.agentCpu === true) {
+      const cpuDimensions = [...byInstance, CWAGENT_CPU_TOTAL];
+      queries.push(agent('cpuAvg', CWAGENT_CPU_METRIC, 'Average', cpuDimensions), agent('cpuMax', CWAGENT_CPU_METRIC, 'Maximum', cpuDimensions));
+    }
+    queries.push(agent('memoryPercent', CwAgentMetric.memoryUsedPercent, 'Average'), agent('connections', CwAgentMetric.tcpEstablished, 'Average'));
   }
   return queries;
 };

@@ -163,6 +163,8 @@ export interface MetricSample {
 }
 export const SAMPLE_FIELDS = ['cpuPercent', 'cpuMaxPercent', 'memoryGiB', 'networkMbps', 'diskIops', 'connections'] as const;
 export type SampleField = (typeof SAMPLE_FIELDS)[number];
+/** The fields EC2 alone reports (no CloudWatch agent metric stands in for them): under basic monitoring they come late. */
+export const LATE_FIELDS = ['networkMbps', 'diskIops'] as const satisfies readonly SampleField[];
 
 /**
  * A decaying histogram over geometric buckets (VPA-style): each observation adds weight
@@ -297,6 +299,12 @@ export interface BehaviourProfile {
   readonly samplesSeen: number;
   /** Newest sample time already folded in: overlapping metric windows are not counted twice. */
   readonly lastSampleAt?: number;
+  /**
+   * Newest time of the late fields (LATE_FIELDS: network, disk) already folded in, when they are read behind the other
+   * fields — EC2's 5-minute points of an instance on basic monitoring whose CPU comes from the CloudWatch agent each
+   * minute (updateProfile's `late`). Absent: the late fields are folded with the rest, up to lastSampleAt.
+   */
+  readonly lateSampleAt?: number;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -262,7 +262,7 @@ const planTick = async (
   const lagMs = metricLagMs(serving);
   const staleAfterMs = deps.profiler.windowMinutes * MINUTE_MS + lagMs;
   if (basic.length > 0) {
-    deps.telemetry.log.warn('instances without EC2 detailed monitoring: their CPU, network and disk come as one point per 5 minutes', {
+    deps.telemetry.log.warn('instances without EC2 detailed monitoring: their network and disk (and their CPU, unless the CloudWatch agent publishes cpu_usage_active) come as one point per 5 minutes', {
       ...keys,
       count: basic.length,
       instanceIds: basic.slice(0, 10),
@@ -356,30 +356,72 @@ const readWindow = (now: number, lagMs: number, windowMinutes: number): MetricWi
   return { start: end - windowMinutes * MINUTE_MS, end };
 };
 
+/** A tick's metrics: per instance the samples to fold, and for some the late fields read apart (updateProfile's `late`). */
+interface MetricsRead {
+  readonly samples: Map<InstanceId, readonly MetricSample[]>;
+  /** Instances whose CPU came from the CloudWatch agent: EC2's 5-minute network and disk points, folded behind the rest. */
+  readonly late: Map<InstanceId, readonly MetricSample[]>;
+  readonly queries: number;
+}
+
 /**
- * Reads the targets' metrics, those on basic monitoring in a read of their own: its window ends a basic-monitoring
- * period further back (and the reader takes whole 5-minute periods), which the others need not wait for — their
- * newest 1-minute points are what victims are chosen and admitted by, and in the simulator data 8–13 minutes old
- * costs availability (README, "What moved this release"). CloudWatch bills per metric requested, not per call.
+ * Reads the targets' metrics. Those on detailed monitoring in one read ending METRIC_LAG_MS back. Those on basic
+ * monitoring in two: the CloudWatch agent's 1-minute metrics, CPU (cpu_usage_active) included, in a read ending
+ * METRIC_LAG_MS back like the others, and EC2's 5-minute points in a read ending a period further back (whole periods).
+ * An instance whose agent reported CPU is profiled on that fresh CPU, its network and disk folded late from EC2's
+ * points; one whose agent reports none (its configuration lacks the CPU metric) falls back to EC2's 5-minute CPU, and
+ * its agent minutes wait for EC2's read to catch up (folded together, so the 5-minute points are never passed over).
+ * Freshness is what matters: in the simulator data 8–13 minutes old costs availability (README, "What moved this
+ * release"). CloudWatch bills per metric requested, not per call.
  */
-const readMetrics = async (
-  deps: ProfilerDeps,
-  targets: readonly MetricTarget[],
-  now: number,
-): Promise<{ samples: Map<InstanceId, readonly MetricSample[]>; queries: number }> => {
+const readMetrics = async (deps: ProfilerDeps, targets: readonly MetricTarget[], now: number): Promise<MetricsRead> => {
   const samples = new Map<InstanceId, readonly MetricSample[]>();
+  const late = new Map<InstanceId, readonly MetricSample[]>();
   let queries = 0;
-  const parts = [
-    { targets: targets.filter((t) => t.basicMonitoring !== true), lagMs: lagFor(true) },
-    { targets: targets.filter((t) => t.basicMonitoring === true), lagMs: lagFor(false) },
-  ];
-  for (const part of parts) {
-    if (part.targets.length === 0) continue;
-    const read = await deps.metricsReader.read(part.targets, readWindow(now, part.lagMs, deps.profiler.windowMinutes));
-    for (const [id, list] of read.samples) samples.set(id, list);
-    queries += read.queries;
+  const read = async (part: readonly MetricTarget[], lagMs: number): Promise<{ readonly samples: ReadonlyMap<InstanceId, readonly MetricSample[]>; readonly end: number }> => {
+    const window = readWindow(now, lagMs, deps.profiler.windowMinutes);
+    if (part.length === 0) return { samples: new Map(), end: window.end };
+    const result = await deps.metricsReader.read(part, window);
+    queries += result.queries;
+    return { samples: result.samples, end: window.end };
+  };
+
+  const detailed = await read(
+    targets.filter((t) => t.basicMonitoring !== true),
+    lagFor(true),
+  );
+  for (const [id, list] of detailed.samples) samples.set(id, list);
+
+  const basic = targets.filter((t) => t.basicMonitoring === true);
+  if (basic.length === 0) return { samples, late, queries };
+  const agent = await read(
+    basic.filter((t) => t.agent).map(({ basicMonitoring: _basic, ...t }): MetricTarget => ({ ...t, agentCpu: true, only: 'agent' })),
+    lagFor(true),
+  );
+  const ec2 = await read(
+    basic.map((t): MetricTarget => ({ ...t, only: 'ec2' })),
+    lagFor(false),
+  );
+  for (const t of basic) {
+    const fresh = agent.samples.get(t.instanceId) ?? [];
+    const fiveMinute = ec2.samples.get(t.instanceId) ?? [];
+    if (fresh.some((s) => s.cpuPercent !== undefined || s.cpuMaxPercent !== undefined)) {
+      samples.set(t.instanceId, fresh);
+      late.set(t.instanceId, fiveMinute);
+    } else {
+      // Up to the whole periods EC2's read covered (the reader aligns it), so no agent minute passes a 5-minute point.
+      const covered = Math.floor(ec2.end / BASIC_MONITORING_PERIOD_MS) * BASIC_MONITORING_PERIOD_MS;
+      samples.set(t.instanceId, mergeByMinute(fiveMinute, fresh.filter((s) => s.at < covered)));
+    }
   }
-  return { samples, queries };
+  return { samples, late, queries };
+};
+
+/** Two reads' samples of one instance as one list: the fields of a minute together, in time order. */
+const mergeByMinute = (a: readonly MetricSample[], b: readonly MetricSample[]): MetricSample[] => {
+  const byAt = new Map<number, MetricSample>();
+  for (const s of [...a, ...b]) byAt.set(s.at, { ...byAt.get(s.at), ...s });
+  return [...byAt.values()].sort((x, y) => x.at - y.at);
 };
 
 /**
@@ -439,7 +481,7 @@ const profileInBatches = async (deps: ProfilerDeps, scope: ProfileScope): Promis
                 now,
                 halfLifeMs: deps.profiler.halfLifeMs,
               });
-        const next = updateProfile(before, read?.samples.get(t.instanceId) ?? [], now);
+        const next = updateProfile(before, read?.samples.get(t.instanceId) ?? [], now, read?.late.get(t.instanceId));
         // The host's capacity, so a window that filled it is known to show only a lower bound of its demand.
         const closed = closeRestartWindow(next, now, windowMinutes, scope.catalog.get(next.instanceType)?.resources ?? { vcpu: next.vcpus });
         gaps += Object.values(closed.gaps).reduce((s, n) => s + n, 0) - Object.values(before.gaps).reduce((s, n) => s + n, 0);

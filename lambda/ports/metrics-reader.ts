@@ -16,6 +16,14 @@ export interface MetricTarget {
    * rate). The CloudWatch agent's metrics stay 1-minute.
    */
   readonly basicMonitoring?: boolean;
+  /**
+   * Ask the CloudWatch agent's CPU (cpu_usage_active, total over cores, collected every 10 s and read per minute) instead
+   * of EC2's CPUUtilization: fresh 1-minute CPU for an instance on basic monitoring. Where the agent does not publish it
+   * the read returns no CPU (never 0).
+   */
+  readonly agentCpu?: boolean;
+  /** Ask only the agent's metrics or only EC2's (reads that end at different lags); absent: both. */
+  readonly only?: 'agent' | 'ec2';
 }
 
 export interface MetricWindow {

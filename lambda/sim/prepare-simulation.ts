@@ -63,6 +63,8 @@ export interface SimulationOptions {
   readonly poolBudget?: number;
   /** EC2 detailed monitoring off in the launch templates (`--basic-monitoring`; WorldParams.basicMonitoring). */
   readonly basicMonitoring?: boolean;
+  /** The CloudWatch agent also publishes CPU (`--agent-cpu`; WorldParams.agentCpu). */
+  readonly agentCpu?: boolean;
 }
 
 /** The `spotwise:priority` of a best-effort workload (`--best-effort-share`): the policies' `low`. */
@@ -176,6 +178,7 @@ export const prepareSimulation = (opts: SimulationOptions): PreparedSimulation =
     checkInvariants: opts.checkInvariants ?? false,
     ...(workloadPriorities !== undefined ? { workloadPriorities } : {}),
     ...(opts.basicMonitoring === true ? { basicMonitoring: true } : {}),
+    ...(opts.agentCpu === true ? { agentCpu: true } : {}),
   };
   const seriesUsed = new Set(sample.workloads.map((w) => w.demand.seriesId)).size;
   const modelDir = (opts.predictor ?? 'auto') === 'auto' && existsSync(join(BUNDLED_MODEL_DIR, 'model.json')) ? BUNDLED_MODEL_DIR : undefined;

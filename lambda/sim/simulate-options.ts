@@ -30,6 +30,7 @@ export interface RawSimulateOptions {
   readonly config?: string;
   readonly sweep?: boolean;
   readonly basicMonitoring?: boolean;
+  readonly agentCpu?: boolean;
   readonly workers?: string;
   readonly progress?: boolean;
 }
@@ -58,6 +59,8 @@ export interface SimulateOptions {
   readonly sweep: boolean;
   /** `--basic-monitoring`: the launch templates have EC2 detailed monitoring off (WorldParams.basicMonitoring). */
   readonly basicMonitoring: boolean;
+  /** `--agent-cpu`: the CloudWatch agent also publishes CPU (WorldParams.agentCpu). */
+  readonly agentCpu: boolean;
   readonly workers: number;
   readonly progress: boolean;
   /** --interruptions: the file and its rows. */
@@ -285,6 +288,7 @@ export const parseSimulateOptions = (raw: RawSimulateOptions, deps: SimulateOpti
     poolBudget,
     sweep: raw.sweep === true,
     basicMonitoring: raw.basicMonitoring === true,
+    agentCpu: raw.agentCpu === true,
     outDir: raw.out ?? SIMULATE_DEFAULTS.outDir,
     progress: raw.progress !== false,
     ...(raw.data !== undefined ? { dataDir: raw.data } : {}),

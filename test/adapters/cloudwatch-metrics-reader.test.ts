@@ -107,6 +107,43 @@ describe('CloudWatchMetricsReader commands', () => {
     ]);
   });
 
+  it("asks the agent's CPU (cpu_usage_active, cpu=cpu-total, per minute) in place of EC2's when told, and one side with `only`", async () => {
+    cw.on(GetMetricDataCommand).resolves({
+      MetricDataResults: [
+        { Id: 'q0', Timestamps: [new Date(T0 + MINUTE)], Values: [35] },
+        { Id: 'q1', Timestamps: [new Date(T0 + MINUTE)], Values: [80] },
+        { Id: 'q2', Timestamps: [new Date(T0 + MINUTE)], Values: [50] },
+      ],
+    });
+    const result = await new CloudWatchMetricsReader(new CloudWatchClient({})).read([target('i-1', { agent: true, agentCpu: true, only: 'agent' })], {
+      start: T0,
+      end: T0 + 3 * MINUTE,
+    });
+    const cpuDims = [...byInstance('i-1'), { Name: 'cpu', Value: 'cpu-total' }];
+    const query = (id: string, name: string, s: string, dims = byInstance('i-1')): MetricDataQuery => ({
+      Id: id,
+      MetricStat: { Metric: { Namespace: 'CWAgent', MetricName: name, Dimensions: dims }, Period: 60, Stat: s },
+      ReturnData: true,
+    });
+    expect(cw.commandCalls(GetMetricDataCommand)[0]?.args[0].input.MetricDataQueries).toEqual([
+      query('q0', 'cpu_usage_active', 'Average', cpuDims),
+      query('q1', 'cpu_usage_active', 'Maximum', cpuDims),
+      query('q2', 'mem_used_percent', 'Average'),
+      query('q3', 'netstat_tcp_established', 'Average'),
+    ]);
+    expect(result.samples.get(instanceId('i-1'))).toEqual([{ at: T0 + MINUTE, cpuPercent: 35, cpuMaxPercent: 80, memoryGiB: 4 }]);
+  });
+
+  it.each([
+    ['agent CPU, both sides: no EC2 CPU', { agent: true, agentCpu: true }, ['AWS/EC2/NetworkIn', 'AWS/EC2/NetworkOut', 'AWS/EC2/EBSReadOps', 'AWS/EC2/EBSWriteOps', 'CWAgent/cpu_usage_active', 'CWAgent/cpu_usage_active', 'CWAgent/mem_used_percent', 'CWAgent/netstat_tcp_established']],
+    ['only EC2, basic monitoring', { agent: true, basicMonitoring: true, only: 'ec2' }, ['AWS/EC2/CPUUtilization', 'AWS/EC2/CPUUtilization', 'AWS/EC2/NetworkIn', 'AWS/EC2/NetworkOut', 'AWS/EC2/EBSReadOps', 'AWS/EC2/EBSWriteOps']],
+    ['only EC2 with agent CPU: network and disk', { agent: true, agentCpu: true, only: 'ec2' }, ['AWS/EC2/NetworkIn', 'AWS/EC2/NetworkOut', 'AWS/EC2/EBSReadOps', 'AWS/EC2/EBSWriteOps']],
+    ['only the agent, no agent: nothing', { agent: false, agentCpu: true, only: 'agent' }, []],
+    ['agent CPU without the agent: EC2 without its CPU', { agent: false, agentCpu: true }, ['AWS/EC2/NetworkIn', 'AWS/EC2/NetworkOut', 'AWS/EC2/EBSReadOps', 'AWS/EC2/EBSWriteOps']],
+  ] as const)('queries: %s', (_label, extra, expected) => {
+    expect(queriesForTarget(target('i-3', extra)).map((q) => `${q.namespace}/${q.metricName}`)).toEqual(expected);
+  });
+
   it('reads DiskReadOps/DiskWriteOps for instance-store targets and no agent metrics without the agent', () => {
     const names = queriesForTarget(target('i-2', { instanceStore: true })).map((q) => `${q.namespace}/${q.metricName}/${q.stat}`);
     expect(names).toEqual([

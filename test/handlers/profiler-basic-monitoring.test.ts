@@ -20,10 +20,10 @@ const A = Math.floor(NOW / MINUTE) * MINUTE;
 const minutes = (from: number, count: number): MetricSample[] =>
   Array.from({ length: count }, (_, m) => ({ at: from + m * MINUTE, cpuPercent: 40, cpuMaxPercent: 70, memoryGiB: 3, networkMbps: 50, diskIops: 100 }));
 
-const basicWorld = async () => {
+const basicWorld = async (opts: { readonly agentCpu?: boolean } = {}) => {
   const w = await buildWorld();
   // CloudWatch as late as it is: each 1-minute point readable 1–3 minutes after its minute.
-  const metrics = new InMemoryMetricsReader({ ingestionClock: w.ports.clock });
+  const metrics = new InMemoryMetricsReader({ ingestionClock: w.ports.clock, ...opts });
   for (const id of SERVING) metrics.addSamples(id, minutes(A - 90 * MINUTE, 90));
   const other = w.ports.cloud.instance(OTHER);
   if (other === undefined) throw new Error('fixture lacks OTHER');
@@ -39,19 +39,22 @@ describe('profiler with an instance on basic monitoring', () => {
     expect(metricLagMs([{ detailedMonitoring: true }, { detailedMonitoring: false }])).toBe(8 * MINUTE);
   });
 
-  it('reads it apart, at its 5-minute period with the window ending 8 minutes back, the others as fresh as ever, and tells the operator', async () => {
+  it("reads it apart — the agent's minutes as fresh as the others, EC2's 5-minute points 8 minutes back — and tells the operator", async () => {
     const w = await basicWorld();
     await makeHandler(w.deps)(tick);
     const reads = w.metrics.log.callsTo('read').map((c) => c.args as [MetricTarget[], { start: number; end: number }]);
-    expect(reads).toHaveLength(2);
-    const [fresh, basic] = reads as [(typeof reads)[number], (typeof reads)[number]];
+    expect(reads).toHaveLength(3);
+    const [fresh, agent, ec2] = reads as [(typeof reads)[number], (typeof reads)[number], (typeof reads)[number]];
     // The instances with detailed monitoring: a window ending 3 whole minutes back, as without any basic instance.
     expect(fresh[0].map((t) => t.instanceId).sort()).toEqual(SERVING.filter((id) => id !== OTHER).sort());
-    expect(fresh[0].every((t) => t.basicMonitoring !== true)).toBe(true);
+    expect(fresh[0].every((t) => t.basicMonitoring !== true && t.only === undefined && t.agentCpu !== true)).toBe(true);
     expect(fresh[1].end).toBe(Math.floor((NOW - 3 * MINUTE) / MINUTE) * MINUTE);
-    // The one on basic monitoring: alone, 8 minutes back.
-    expect(basic[0].map((t) => [t.instanceId, t.basicMonitoring])).toEqual([[OTHER, true]]);
-    expect(basic[1].end).toBe(Math.floor((NOW - 8 * MINUTE) / MINUTE) * MINUTE);
+    // The one on basic monitoring: its agent's metrics (CPU asked too) as fresh, minute by minute ...
+    expect(agent[0].map((t) => [t.instanceId, t.basicMonitoring, t.agentCpu, t.only])).toEqual([[OTHER, undefined, true, 'agent']]);
+    expect(agent[1].end).toBe(fresh[1].end);
+    // ... and EC2's alone, at its period, 8 minutes back.
+    expect(ec2[0].map((t) => [t.instanceId, t.basicMonitoring, t.only])).toEqual([[OTHER, true, 'ec2']]);
+    expect(ec2[1].end).toBe(Math.floor((NOW - 8 * MINUTE) / MINUTE) * MINUTE);
     expect(w.telemetry.total(MetricName.instancesOnBasicMonitoring, { GroupName: GROUP })).toBe(1);
     expect(w.telemetry.logsAt('warn').find((l) => l.message.startsWith('instances without EC2 detailed monitoring'))?.fields).toMatchObject({
       count: 1,
@@ -80,5 +83,41 @@ describe('profiler with an instance on basic monitoring', () => {
     // them; without both (a 3-minute lag, minute-aligned reads) every one is lost.
     expect(seen).toBeGreaterThanOrEqual(110);
     expect(withCpu).toBe(seen / 5);
+  });
+
+  it('with the agent publishing CPU: every minute has fresh CPU, and every 5-minute network and disk point is still folded (late, apart)', async () => {
+    const w = await basicWorld({ agentCpu: true });
+    const handle = makeHandler(w.deps);
+    await handle(tick);
+    const before = (await w.ports.stateStore.getProfiles([OTHER])).get(OTHER);
+    for (let k = 0; k < 24; k += 1) {
+      w.metrics.addSamples(OTHER, minutes(A + k * 5 * MINUTE, 5));
+      w.ports.clock.advance(5 * MINUTE);
+      await handle(tick);
+    }
+    const after = (await w.ports.stateStore.getProfiles([OTHER])).get(OTHER);
+    if (before === undefined || after === undefined) throw new Error('no profile');
+    const seen = after.samplesSeen - before.samplesSeen;
+    // The agent's minutes up to 3 minutes before the last tick, each once, every one with CPU.
+    expect(seen).toBeGreaterThanOrEqual(115);
+    expect(after.gaps.cpuPercent - before.gaps.cpuPercent).toBe(0);
+    // Network is not missing from the agent's minutes (it comes apart): no gap counted for it.
+    expect(after.gaps.networkMbps - before.gaps.networkMbps).toBe(0);
+    // The 5-minute points: the periods from the first read's end to 8 minutes before the last tick, each folded once.
+    expect(after.lateSampleAt).toBe(Math.floor((NOW + 24 * 5 * MINUTE - 8 * MINUTE) / (5 * MINUTE)) * 5 * MINUTE - 5 * MINUTE);
+    const networkPoints = after.steady.networkMbps.count - before.steady.networkMbps.count;
+    expect(networkPoints).toBe(24);
+    // The profile's newest CPU is 3 minutes old at most, not the 8–13 of EC2's 5-minute points.
+    expect(NOW + 24 * 5 * MINUTE - (after.lastSampleAt ?? 0)).toBeLessThanOrEqual(5 * MINUTE);
+  });
+
+  it("falls back to EC2's 5-minute CPU where the agent publishes none, its minutes waiting for EC2's read", async () => {
+    const w = await basicWorld();
+    await makeHandler(w.deps)(tick);
+    const profile = (await w.ports.stateStore.getProfiles([OTHER])).get(OTHER);
+    // Folded up to the whole periods EC2's read covered, not beyond: the next 5-minute point is still newer.
+    const covered = Math.floor(Math.floor((NOW - 8 * MINUTE) / MINUTE) * MINUTE / (5 * MINUTE)) * 5 * MINUTE;
+    expect(profile?.lastSampleAt).toBe(covered - MINUTE);
+    expect(profile?.lateSampleAt).toBeUndefined();
   });
 });

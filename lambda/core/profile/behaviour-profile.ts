@@ -1,5 +1,6 @@
 import {
   DIMENSIONS,
+  LATE_FIELDS,
   SAMPLE_FIELDS,
   type BehaviourProfile,
   type DecayingHistogram,
@@ -157,12 +158,39 @@ const halfLifeOf = (profile: BehaviourProfile): number => profile.steady.vcpu.ha
  * While a restart window is open, samples from `restartedAt` on go to its per-minute curve instead of
  * the steady state (a restart is not steady behaviour), and samples during the downtime are dropped.
  * Returns the same profile object when nothing new arrived (so `updatedAt` marks the last data).
+ *
+ * `late`: the late fields (LATE_FIELDS, network and disk) read behind the others — EC2's 5-minute points of an instance
+ * on basic monitoring whose CPU comes from the CloudWatch agent each minute. Then `samples` carry no late fields (their
+ * absence is not a gap), and `late` is folded with its own watermark (`lateSampleAt`, else the `lastSampleAt` the profile
+ * had before this update — what was folded with the rest is not folded again — else the launch), kept even when no late
+ * point arrived (the next read's points are still newer than it): into the steady state, the open restart's
+ * curve, and `recent` at its own minute (merged into a point already there). Without `late` the late fields ride with
+ * the rest and, once samples are folded so, `lateSampleAt` is dropped.
  */
-export const updateProfile = (profile: BehaviourProfile, samples: readonly MetricSample[], now: number): BehaviourProfile => {
+export const updateProfile = (
+  profile: BehaviourProfile,
+  samples: readonly MetricSample[],
+  now: number,
+  late?: readonly MetricSample[],
+): BehaviourProfile => {
   requireFinite('now', now);
+  // Before any sample, the late stream starts at the launch: nothing of the instance is older.
+  const lateWatermark = profile.lateSampleAt ?? profile.lastSampleAt ?? profile.launchedAt - 1;
+  const main = foldSamples(profile, samples, now, late !== undefined);
+  if (late === undefined) {
+    // Only a fold that carried the late fields with the rest puts them in step again (a tick that read nothing keeps it).
+    if (main === profile || main.lateSampleAt === undefined) return main;
+    const { lateSampleAt: _dropped, ...rest } = main;
+    return rest;
+  }
+  return foldLate(main, late, now, lateWatermark);
+};
+
+const foldSamples = (profile: BehaviourProfile, samples: readonly MetricSample[], now: number, lateApart: boolean): BehaviourProfile => {
   const watermark = profile.lastSampleAt ?? Number.NEGATIVE_INFINITY;
   const fresh = samples.filter((s) => Number.isFinite(s.at) && s.at > watermark && s.at <= now).sort((a, b) => a.at - b.at);
   if (fresh.length === 0) return profile;
+  const gapFields = lateApart ? SAMPLE_FIELDS.filter((f) => !isLateField(f)) : SAMPLE_FIELDS;
 
   const gaps = { ...profile.gaps };
   const steadyObs: Record<Dimension, Observation[]> = { vcpu: [], memoryGiB: [], networkMbps: [], diskIops: [] };
@@ -177,11 +205,12 @@ export const updateProfile = (profile: BehaviourProfile, samples: readonly Metri
   let samplesSeen = profile.samplesSeen;
   let lastAt = watermark;
 
-  for (const s of fresh) {
-    if (s.at === lastAt) continue;
-    lastAt = s.at;
+  for (const raw of fresh) {
+    if (raw.at === lastAt) continue;
+    lastAt = raw.at;
     samplesSeen += 1;
-    for (const field of SAMPLE_FIELDS) if (!usable(s[field])) gaps[field] += 1;
+    const s = lateApart ? withoutLateFields(raw) : raw;
+    for (const field of gapFields) if (!usable(s[field])) gaps[field] += 1;
     const demand = sampleDemand(s, profile.vcpus);
     if (hasAny(demand)) recent.push({ at: s.at, demand });
 
@@ -231,6 +260,73 @@ export const updateProfile = (profile: BehaviourProfile, samples: readonly Metri
     samplesSeen,
     lastSampleAt: lastAt,
   };
+};
+
+const isLateField = (field: SampleField): boolean => (LATE_FIELDS as readonly SampleField[]).includes(field);
+
+const withoutLateFields = (s: MetricSample): MetricSample => {
+  const { networkMbps: _network, diskIops: _disk, ...rest } = s;
+  return rest;
+};
+
+/** The late fields of the samples past `watermark`, folded in (see updateProfile); the rest of each sample is ignored. */
+const foldLate = (profile: BehaviourProfile, samples: readonly MetricSample[], now: number, watermark: number): BehaviourProfile => {
+  const fresh = samples.filter((s) => Number.isFinite(s.at) && s.at > watermark && s.at <= now).sort((a, b) => a.at - b.at);
+  if (fresh.length === 0) return profile.lateSampleAt === watermark ? profile : { ...profile, lateSampleAt: watermark };
+  const gaps = { ...profile.gaps };
+  const steadyObs: Record<'networkMbps' | 'diskIops', Observation[]> = { networkMbps: [], diskIops: [] };
+  const recent = [...profile.recent];
+  const open = profile.openRestart;
+  const curve = open ? [...open.curve] : [];
+  let lastAt = watermark;
+  for (const s of fresh) {
+    if (s.at === lastAt) continue;
+    lastAt = s.at;
+    const demand: { networkMbps?: number; diskIops?: number } = {};
+    for (const field of LATE_FIELDS) {
+      const v = s[field];
+      if (usable(v)) demand[field] = v;
+      else gaps[field] += 1;
+    }
+    if (!hasAny(demand)) continue;
+    mergeIntoRecent(recent, s.at, demand);
+    if (open && s.at >= open.restartedAt) {
+      const minute = Math.floor((s.at - open.restartedAt) / MINUTE_MS);
+      if (minute < MAX_RESTART_CURVE_MINUTES) {
+        while (curve.length <= minute) curve.push({});
+        curve[minute] = mergeMax(curve[minute], demand);
+        continue;
+      }
+    } else if (open && s.at >= open.interruptedAt) {
+      continue; // downtime
+    }
+    for (const field of LATE_FIELDS) {
+      const v = demand[field];
+      if (v !== undefined) steadyObs[field].push({ value: v, at: s.at });
+    }
+  }
+  return {
+    ...profile,
+    updatedAt: now,
+    steady: {
+      ...profile.steady,
+      networkMbps: observeAll(profile.steady.networkMbps, steadyObs.networkMbps),
+      diskIops: observeAll(profile.steady.diskIops, steadyObs.diskIops),
+    },
+    recent: recent.slice(-RECENT_LIMIT),
+    ...(open ? { openRestart: { ...open, curve } } : {}),
+    gaps,
+    lateSampleAt: lastAt,
+  };
+};
+
+/** Puts a late point's fields into `recent` at its minute: merged into the point there, else inserted in time order. */
+const mergeIntoRecent = (recent: { at: number; demand: Partial<Resources> }[], at: number, demand: Partial<Resources>): void => {
+  let k = recent.length - 1;
+  while (k >= 0 && (recent[k] as { at: number }).at > at) k -= 1;
+  const here = recent[k];
+  if (here !== undefined && here.at === at) recent[k] = { at, demand: { ...here.demand, ...demand } };
+  else recent.splice(k + 1, 0, { at, demand });
 };
 
 /** Steady-state q-quantile per dimension; dimensions without data are absent (not 0). */

@@ -144,6 +144,7 @@ const storedProfileSchema = z
     gaps: z.array(z.number().int().min(0)).length(SAMPLE_FIELDS.length),
     seen: z.number().int().min(0),
     last: finite.optional(),
+    lateLast: finite.optional(),
   })
   .strict();
 
@@ -219,6 +220,7 @@ export const encodeProfile = (p: BehaviourProfile): StoredProfile => ({
   gaps: SAMPLE_FIELDS.map((f) => p.gaps[f]),
   seen: p.samplesSeen,
   ...(p.lastSampleAt !== undefined ? { last: p.lastSampleAt } : {}),
+  ...(p.lateSampleAt !== undefined ? { lateLast: p.lateSampleAt } : {}),
 });
 
 /** Reads a stored profile back; throws ValidationError naming the field and value when it is corrupt. */
@@ -275,5 +277,6 @@ export const decodeProfile = (raw: unknown, what = 'stored behaviour profile'): 
     gaps,
     samplesSeen: s.seen,
     ...(s.last !== undefined ? { lastSampleAt: s.last } : {}),
+    ...(s.lateLast !== undefined ? { lateSampleAt: s.lateLast } : {}),
   };
 };

@@ -166,6 +166,12 @@ export interface WorldParams {
    * billed. Absent: on, as spotwise's deployment guide asks (its profile reads 1-minute points).
    */
   readonly basicMonitoring?: boolean;
+  /**
+   * The CloudWatch agent on spotwise's instances also publishes CPU (`--agent-cpu`: cpu_usage_active each minute, the
+   * configuration lambda/adapters/cloudwatch-agent-config-cpu.json), billed as one more agent metric. Spotwise reads it
+   * for instances on basic monitoring.
+   */
+  readonly agentCpu?: boolean;
   /** Check conservation invariants every step and throw on the first violation (tests). */
   readonly checkInvariants: boolean;
 }

@@ -1,7 +1,8 @@
-import type { InstanceId, MetricSample } from '../../core/domain';
+import { LATE_FIELDS, type InstanceId, type MetricSample, type SampleField } from '../../core/domain';
 import type { Clock } from '../../ports/clock';
 import type { MetricReadResult, MetricTarget, MetricWindow, MetricsReader } from '../../ports/metrics-reader';
 import { CallJournal, CallLog } from './call-log';
+import { queriesForTarget as cloudWatchQueries } from '../../adapters/cloudwatch-metrics-reader';
 
 export type MetricsReaderOperation = keyof MetricsReader;
 
@@ -9,11 +10,12 @@ export type MetricsReaderOperation = keyof MetricsReader;
 export const MAX_QUERIES_PER_CALL = 500;
 
 /**
- * Metric queries the CloudWatch reader makes for one target: AWS/EC2 CPUUtilization (Average, Maximum),
- * NetworkIn, NetworkOut, and two disk-ops metrics; with the agent, mem_used_percent and
- * netstat_tcp_established.
+ * Metric queries the CloudWatch reader makes for one target (its own queriesForTarget): AWS/EC2 CPUUtilization
+ * (Average, Maximum), NetworkIn, NetworkOut, and two disk-ops metrics; with the agent, mem_used_percent and
+ * netstat_tcp_established; the agent's cpu_usage_active (Average, Maximum) in place of EC2's CPU when asked; `only` keeps
+ * one side.
  */
-export const queriesForTarget = (t: MetricTarget): number => 6 + (t.agent ? 2 : 0);
+export const queriesForTarget = (t: MetricTarget): number => cloudWatchQueries(t).length;
 
 export interface InMemoryMetricsReaderOptions {
   readonly journal?: CallJournal;
@@ -29,6 +31,11 @@ export interface InMemoryMetricsReaderOptions {
    * from reads until `availableAt` has passed. Unset: a sample is readable as soon as it is added.
    */
   readonly ingestionClock?: Clock;
+  /**
+   * The CloudWatch agent publishes CPU (cpu_usage_active, the simulated world's agent configuration): a target asking
+   * for it (`agentCpu`) gets its CPU per minute, readable like the agent's other fields. Unset: such a target gets no CPU.
+   */
+  readonly agentCpu?: boolean;
 }
 
 /**
@@ -45,6 +52,7 @@ export class InMemoryMetricsReader implements MetricsReader {
   private readonly samples = new Map<InstanceId, MetricSample[]>();
   private readonly retainMs: number | undefined;
   private readonly ingestionClock: Clock | undefined;
+  private readonly agentCpu: boolean;
 
   constructor(opts: InMemoryMetricsReaderOptions = {}) {
     if (opts.retainMinutes !== undefined && !(opts.retainMinutes > 0)) {
@@ -53,6 +61,7 @@ export class InMemoryMetricsReader implements MetricsReader {
     this.log = new CallLog('metricsReader', new Set(), opts.journal);
     this.retainMs = opts.retainMinutes === undefined ? undefined : opts.retainMinutes * 60_000;
     this.ingestionClock = opts.ingestionClock;
+    this.agentCpu = opts.agentCpu === true;
   }
 
   /**
@@ -106,6 +115,10 @@ export class InMemoryMetricsReader implements MetricsReader {
     for (const t of targets) {
       const held = this.samples.get(t.instanceId) ?? [];
       const readable = (at: number): boolean => now === undefined || InMemoryMetricsReader.availableAt(t.instanceId, at) <= now;
+      if (t.only !== undefined || t.agentCpu === true) {
+        out.set(t.instanceId, this.viewBySource(t, held, start, end, readable));
+        continue;
+      }
       // One pass over what is held (a long history is most of it); with basic monitoring the window's periods are whole,
       // so the view of the samples in it is the view of their periods.
       const inWindow = (
@@ -127,6 +140,29 @@ export class InMemoryMetricsReader implements MetricsReader {
     return { samples: out, calls, queries };
   }
 
+  /**
+   * A target asking one side (`only`) or the agent's CPU: EC2's fields (its CPU unless the agent's is asked) at the
+   * target's resolution, and the agent's fields per minute (CPU among them when asked and this world's agent publishes
+   * it), each readable on its own, merged by minute.
+   */
+  private viewBySource(t: MetricTarget, held: readonly MetricSample[], start: number, end: number, readable: (at: number) => boolean): MetricSample[] {
+    const inWindow = held.filter((s) => s.at >= start && s.at < end);
+    const byAt = new Map<number, MetricSample>();
+    const add = (samples: readonly MetricSample[]): void => {
+      for (const s of samples) if (hasData(s)) byAt.set(s.at, { ...byAt.get(s.at), ...s });
+    };
+    if (t.only !== 'agent') {
+      const fields = t.agentCpu === true ? LATE_FIELDS : EC2_FIELDS;
+      const ec2 = inWindow.map((s) => pick(s, fields));
+      add(t.basicMonitoring === true ? basicMonitoringView(ec2, readable) : ec2.filter((s) => readable(s.at)));
+    }
+    if (t.agent && t.only !== 'ec2') {
+      const fields = t.agentCpu === true && this.agentCpu ? AGENT_FIELDS_WITH_CPU : AGENT_FIELDS;
+      add(inWindow.filter((s) => readable(s.at)).map((s) => pick(s, fields)));
+    }
+    return [...byAt.values()].sort((a, b) => a.at - b.at);
+  }
+
   private dropExpired(id: InstanceId): void {
     const list = this.samples.get(id);
     const newest = list?.at(-1);
@@ -142,6 +178,15 @@ const MINUTE_MS = 60_000;
 /** EC2's period under basic monitoring. */
 const BASIC_PERIOD_MS = 5 * MINUTE_MS;
 const EC2_FIELDS = ['cpuPercent', 'cpuMaxPercent', 'networkMbps', 'diskIops'] as const;
+const AGENT_FIELDS = ['memoryGiB', 'connections'] as const;
+const AGENT_FIELDS_WITH_CPU = [...AGENT_FIELDS, 'cpuPercent', 'cpuMaxPercent'] as const;
+
+/** The sample with only `fields` (those it has). */
+const pick = (s: MetricSample, fields: readonly SampleField[]): MetricSample => {
+  const out: { -readonly [K in keyof MetricSample]: MetricSample[K] } = { at: s.at };
+  for (const f of fields) if (s[f] !== undefined) out[f] = s[f];
+  return out;
+};
 
 const mean = (values: readonly number[]): number => values.reduce((a, b) => a + b, 0) / values.length;
 

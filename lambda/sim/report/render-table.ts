@@ -167,9 +167,12 @@ export const renderRunDescription = (result: SimulationResult, sources: RunSourc
   }
   lines.push(`demand: ${s.seriesUsed} real usage series from ${s.dataDir}; post-restart demand: ${s.postRestart.source}`);
   lines.push(
-    s.world.basicMonitoring === true
+    (s.world.basicMonitoring === true
       ? "EC2 metrics of spotwise's instances: basic monitoring, one point per 5 minutes (--basic-monitoring; not billed)"
-      : "EC2 metrics of spotwise's instances: detailed monitoring, 1-minute points (billed to spotwise and spotwise-naive, 7 metrics per running instance)",
+      : "EC2 metrics of spotwise's instances: detailed monitoring, 1-minute points (billed to spotwise and spotwise-naive, 7 metrics per running instance)") +
+      (s.world.agentCpu === true
+        ? `; the CloudWatch agent also publishes CPU each minute (--agent-cpu; a third agent metric${s.world.basicMonitoring === true ? ', read in place of EC2\'s' : ', not read: EC2\'s 1-minute CPU is'})`
+        : ''),
   );
   const bursts = result.seedSetups.map((x) => x.bursts);
   const requests = result.seedSetups.map((x) => x.requests);

@@ -191,6 +191,7 @@ export const createSpotwiseStrategy = (setup: PreparedSimulation, options: Spotw
     journal,
     retainMinutes: 180,
     ingestionClock: { now: () => world?.now() ?? setup.sample.startAt },
+    ...(setup.world.agentCpu === true ? { agentCpu: true } : {}),
   });
   const invocations: Record<BilledFunction, number> = { notice: 0, coordinator: 0, executor: 0, profiler: 0, retrainer: 0, handler: 0 };
   // Hours of running instances: each publishes the CloudWatch agent's metrics and EC2's detailed-monitoring metrics
@@ -481,7 +482,7 @@ export const createSpotwiseStrategy = (setup: PreparedSimulation, options: Spotw
         schedulerInvocations: invocations.executor,
         metricsRequested: metrics.queries,
         agentInstanceHours: servingInstanceHours,
-        agentMetricsPerInstance: AGENT_METRICS_PER_INSTANCE,
+        agentMetricsPerInstance: AGENT_METRICS_PER_INSTANCE + (setup.world.agentCpu === true ? 1 : 0),
         detailedMonitoringInstanceHours: setup.world.basicMonitoring === true ? 0 : servingInstanceHours,
       }),
     forecastChecks: (w: SimWorld): ForecastChecks => checkForecasts(forecastsAtInterruption, w.restartPeaks, w.startAt, w.endAt),

@@ -126,6 +126,53 @@ describe('InMemoryMetricsReader', () => {
     });
   });
 
+  describe("the agent's CPU and reads of one side", () => {
+    const M = 60_000;
+    const minutes = Array.from({ length: 10 }, (_, m) => ({ at: m * M, cpuPercent: (m + 1) * 10, cpuMaxPercent: (m + 1) * 10 + 5, networkMbps: m + 1, diskIops: 0, memoryGiB: m + 1 }));
+    const agentCpu: MetricTarget = { ...target(true), agentCpu: true, only: 'agent' };
+
+    it("gives the agent's CPU per minute only where this world's agent publishes it", async () => {
+      const publishing = new InMemoryMetricsReader({ agentCpu: true });
+      publishing.addSamples(i1, minutes);
+      expect((await publishing.read([agentCpu], { start: 0, end: 3 * M })).samples.get(i1)).toEqual([
+        { at: 0, memoryGiB: 1, cpuPercent: 10, cpuMaxPercent: 15 },
+        { at: M, memoryGiB: 2, cpuPercent: 20, cpuMaxPercent: 25 },
+        { at: 2 * M, memoryGiB: 3, cpuPercent: 30, cpuMaxPercent: 35 },
+      ]);
+      const silent = new InMemoryMetricsReader();
+      silent.addSamples(i1, minutes);
+      expect((await silent.read([agentCpu], { start: 0, end: 2 * M })).samples.get(i1)).toEqual([
+        { at: 0, memoryGiB: 1 },
+        { at: M, memoryGiB: 2 },
+      ]);
+      // The metrics asked are billed either way: four agent queries (CPU Average and Maximum, memory, connections).
+      expect(silent.queries).toBe(4);
+    });
+
+    it("EC2's side alone: 5-minute points without the agent's fields, and without EC2's CPU when the agent's is asked", async () => {
+      const r = new InMemoryMetricsReader({ agentCpu: true });
+      r.addSamples(i1, minutes);
+      const ec2 = await r.read([{ ...target(true), basicMonitoring: true, only: 'ec2' }], { start: 0, end: 10 * M });
+      expect(ec2.samples.get(i1)).toEqual([
+        { at: 0, cpuPercent: 30, cpuMaxPercent: 55, networkMbps: 3, diskIops: 0 },
+        { at: 5 * M, cpuPercent: 80, cpuMaxPercent: 105, networkMbps: 8, diskIops: 0 },
+      ]);
+      const late = await r.read([{ ...target(true), basicMonitoring: true, agentCpu: true, only: 'ec2' }], { start: 0, end: 10 * M });
+      expect(late.samples.get(i1)).toEqual([
+        { at: 0, networkMbps: 3, diskIops: 0 },
+        { at: 5 * M, networkMbps: 8, diskIops: 0 },
+      ]);
+      // Each agent minute readable on its own, as late as CloudWatch is.
+      let now = InMemoryMetricsReader.availableAt(i1, 2 * M);
+      const clocked = new InMemoryMetricsReader({ agentCpu: true, ingestionClock: { now: () => now } });
+      clocked.addSamples(i1, minutes);
+      const got = (await clocked.read([agentCpu], { start: 0, end: 10 * M })).samples.get(i1) ?? [];
+      expect(got.map((s) => s.at)).toEqual(minutes.filter((m) => InMemoryMetricsReader.availableAt(i1, m.at) <= now).map((m) => m.at));
+      now = Infinity;
+      expect((await clocked.read([agentCpu], { start: 0, end: 10 * M })).samples.get(i1)).toHaveLength(10);
+    });
+  });
+
   it('totals the calls and queries of every read, and records each read', async () => {
     const r = new InMemoryMetricsReader();
     await r.read([target(true)], { start: 0, end: 1 });
