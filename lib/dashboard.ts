@@ -171,6 +171,7 @@ const groupRow = (s: string, period: Duration, group: DashboardGroup): IWidget[]
       right: [
         m(MetricName.profileAgeSeconds, 'Maximum', 'oldest profile (s)'),
         m(MetricName.instancesOnBasicMonitoring, 'Maximum', 'without detailed monitoring'),
+        m(MetricName.instancesOnFiveMinuteCpu, 'Maximum', '5-minute CPU (no agent CPU)'),
       ],
       width: 6,
     }),

@@ -121,8 +121,10 @@ export class DemoFleet extends Construct {
         role,
         securityGroup,
         requireImdsv2: true,
-        // 1-minute EC2 metrics: the profiler reads 1-minute points (DESIGN.md §1, GetMetricData).
-        detailedMonitoring: true,
+        // EC2 basic monitoring (free): the profiler reads CPU from the CloudWatch agent each minute (cpu_usage_active in
+        // the agent configuration) and network and disk from EC2's 5-minute points. Detailed monitoring would bill 7
+        // metrics per instance ($2.10 per instance-month) for the same availability in the simulator (README).
+        detailedMonitoring: false,
         blockDevices: [{ deviceName: '/dev/xvda', volume: BlockDeviceVolume.ebs(10, { encrypted: true, volumeType: EbsDeviceVolumeType.GP3 }) }],
       });
 

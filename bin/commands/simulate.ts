@@ -95,8 +95,7 @@ export const simulateCommand = async (raw: RawSimulateOptions): Promise<number> 
     otherSignals: opts.otherSignals,
     priorities: opts.priorities,
     ...(opts.poolBudget !== 1 ? { poolBudget: opts.poolBudget } : {}),
-    ...(opts.basicMonitoring ? { basicMonitoring: true } : {}),
-    ...(opts.agentCpu ? { agentCpu: true } : {}),
+    monitoring: opts.monitoring,
     ...(opts.replayedInterruptions !== undefined ? { replayedInterruptions: opts.replayedInterruptions } : {}),
     ...(opts.fleetConfig !== undefined ? { fleetConfig: opts.fleetConfig } : {}),
     onProgress: (done, total) => {
@@ -144,12 +143,8 @@ export const registerSimulate = (program: Command): void => {
     .option('--seeds <list>', 'several seeds, a range 1..10 or a list 1,4,7: the table shows the mean and the worst seed per strategy')
     .option('--sweep', `also run each knob strategy over a grid of its knob and report the cost–availability frontiers (${knobList})`)
     .option(
-      '--basic-monitoring',
-      "launch spotwise's instances with EC2 detailed monitoring off: 5-minute CPU, network and disk metrics, not billed (default: on, billed at 7 metrics per instance)",
-    )
-    .option(
-      '--agent-cpu',
-      "the CloudWatch agent on spotwise's instances also publishes CPU (cpu_usage_active), billed as a third agent metric; with --basic-monitoring spotwise reads CPU from it each minute",
+      '--monitoring <mode>',
+      "how spotwise's instances report metrics: agent-cpu (EC2 basic monitoring, CPU from the CloudWatch agent each minute: 3 agent metrics per instance), detailed (EC2 detailed monitoring: 7 metrics per instance billed, the agent without CPU), basic (5-minute CPU) (default: agent-cpu)",
     )
     .option('--hours <h>', `simulated hours (default: ${SIMULATE_DEFAULTS.hours})`)
     .option('--instances <n>', `Spot instances over the two primary groups (default: ${SIMULATE_DEFAULTS.instances})`)

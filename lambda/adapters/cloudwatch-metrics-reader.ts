@@ -66,7 +66,12 @@ export const queriesForTarget = (target: MetricTarget): MetricQuerySpec[] => {
     period: ec2PeriodSeconds(target),
     dimensions: byInstance,
   });
-  const agent = (kind: MetricQueryKind, metricName: string, stat: MetricQuerySpec['stat'], dimensions: MetricQuerySpec['dimensions'] = byInstance): MetricQuerySpec => ({
+  const agent = (
+    kind: MetricQueryKind,
+    metricName: string,
+    stat: MetricQuerySpec['stat'],
+    dimensions: MetricQuerySpec['dimensions'] = byInstance,
+  ): MetricQuerySpec => ({
     kind,
     namespace: CWAGENT_NAMESPACE,
     metricName,

@@ -29,10 +29,16 @@ export const MetricName = {
   allocationsBelowWanted: 'AllocationsBelowWanted',
   metricGaps: 'MetricGaps',
   /**
-   * Per group, every profiler tick with any: serving instances with EC2 detailed monitoring off (5-minute CPU, network
-   * and disk points; the profile is coarser and its read window ends 5 minutes further back).
+   * Per group, every profiler tick with any: serving instances with EC2 detailed monitoring off (5-minute network and
+   * disk points, read 5 minutes further back; their CPU comes from the CloudWatch agent where it publishes cpu_usage_active).
    */
   instancesOnBasicMonitoring: 'InstancesOnBasicMonitoring',
+  /**
+   * Per group, every reading tick with any: instances on basic monitoring whose CloudWatch agent reported no CPU, so their
+   * profile's CPU is EC2's 5-minute points, 8–13 minutes old (the agent configuration lacks cpu_usage_active, or the agent
+   * is not running). Spotwise's victims and admissions read that CPU: in the simulator, stale CPU costs availability.
+   */
+  instancesOnFiveMinuteCpu: 'InstancesOnFiveMinuteCpu',
   actionFailures: 'ActionFailures',
   awsCallRetries: 'AwsCallRetries',
   /** A Spot pool passed its reclaim threshold and its replacement capacity moved to the On-Demand standby (by group). */

@@ -257,19 +257,11 @@ const planTick = async (
       ...(i.detailedMonitoring === false ? { basicMonitoring: true } : {}),
     });
   }
-  // Instances on basic monitoring: their read window ends a period further back (lagFor), and the operator is told.
+  // Instances on basic monitoring: EC2's points of them are read a period further back (lagFor), and counted.
   const basic = serving.filter((i) => i.detailedMonitoring === false).map((i) => i.id);
   const lagMs = metricLagMs(serving);
   const staleAfterMs = deps.profiler.windowMinutes * MINUTE_MS + lagMs;
-  if (basic.length > 0) {
-    deps.telemetry.log.warn('instances without EC2 detailed monitoring: their network and disk (and their CPU, unless the CloudWatch agent publishes cpu_usage_active) come as one point per 5 minutes', {
-      ...keys,
-      count: basic.length,
-      instanceIds: basic.slice(0, 10),
-      readWindowEndsMinutesBack: lagMs / MINUTE_MS,
-    });
-    deps.telemetry.metrics.metric(MetricName.instancesOnBasicMonitoring, 'Count', basic.length, { [MetricDimension.group]: group.id });
-  }
+  if (basic.length > 0) deps.telemetry.metrics.metric(MetricName.instancesOnBasicMonitoring, 'Count', basic.length, { [MetricDimension.group]: group.id });
   const profiled = await profileInBatches(deps, {
     group,
     serving,
@@ -281,6 +273,17 @@ const planTick = async (
     keepProfiles: group.role === 'standby' || policy.throttle?.enabled === true,
   });
   const { forecasts } = profiled;
+  if (profiled.fiveMinuteCpu.length > 0) {
+    // Neither detailed monitoring nor the agent's CPU: victims and admissions read CPU 8–13 minutes old.
+    deps.telemetry.log.warn("instances on basic monitoring without the CloudWatch agent's CPU: their CPU comes as one point per 5 minutes", {
+      ...keys,
+      count: profiled.fiveMinuteCpu.length,
+      instanceIds: profiled.fiveMinuteCpu.slice(0, 10),
+      readWindowEndsMinutesBack: lagMs / MINUTE_MS,
+      fix: 'add the cpu section (cpu_usage_active) of lambda/adapters/cloudwatch-agent-config.json to the agent configuration',
+    });
+    deps.telemetry.metrics.metric(MetricName.instancesOnFiveMinuteCpu, 'Count', profiled.fiveMinuteCpu.length, { [MetricDimension.group]: group.id });
+  }
 
   // 4. The pool as it stands now: capacity, allocations from the new profiles, expired reservations gone,
   // replacements holding their victims' reservations — through the pool's admission rules.
@@ -336,6 +339,8 @@ interface Profiled {
   readonly gaps: number;
   /** GetMetricData metric queries requested (cost accounting). */
   readonly queries: number;
+  /** Instances read this tick whose CPU came only from EC2's 5-minute points (MetricsRead.fiveMinuteCpu). */
+  readonly fiveMinuteCpu: readonly InstanceId[];
 }
 
 interface ProfileScope {
@@ -361,6 +366,8 @@ interface MetricsRead {
   readonly samples: Map<InstanceId, readonly MetricSample[]>;
   /** Instances whose CPU came from the CloudWatch agent: EC2's 5-minute network and disk points, folded behind the rest. */
   readonly late: Map<InstanceId, readonly MetricSample[]>;
+  /** Instances on basic monitoring whose agent reported no CPU: profiled on EC2's 5-minute CPU. */
+  readonly fiveMinuteCpu: InstanceId[];
   readonly queries: number;
 }
 
@@ -377,8 +384,12 @@ interface MetricsRead {
 const readMetrics = async (deps: ProfilerDeps, targets: readonly MetricTarget[], now: number): Promise<MetricsRead> => {
   const samples = new Map<InstanceId, readonly MetricSample[]>();
   const late = new Map<InstanceId, readonly MetricSample[]>();
+  const fiveMinuteCpu: InstanceId[] = [];
   let queries = 0;
-  const read = async (part: readonly MetricTarget[], lagMs: number): Promise<{ readonly samples: ReadonlyMap<InstanceId, readonly MetricSample[]>; readonly end: number }> => {
+  const read = async (
+    part: readonly MetricTarget[],
+    lagMs: number,
+  ): Promise<{ readonly samples: ReadonlyMap<InstanceId, readonly MetricSample[]>; readonly end: number }> => {
     const window = readWindow(now, lagMs, deps.profiler.windowMinutes);
     if (part.length === 0) return { samples: new Map(), end: window.end };
     const result = await deps.metricsReader.read(part, window);
@@ -393,7 +404,7 @@ const readMetrics = async (deps: ProfilerDeps, targets: readonly MetricTarget[],
   for (const [id, list] of detailed.samples) samples.set(id, list);
 
   const basic = targets.filter((t) => t.basicMonitoring === true);
-  if (basic.length === 0) return { samples, late, queries };
+  if (basic.length === 0) return { samples, late, fiveMinuteCpu, queries };
   const agent = await read(
     basic.filter((t) => t.agent).map(({ basicMonitoring: _basic, ...t }): MetricTarget => ({ ...t, agentCpu: true, only: 'agent' })),
     lagFor(true),
@@ -405,17 +416,27 @@ const readMetrics = async (deps: ProfilerDeps, targets: readonly MetricTarget[],
   for (const t of basic) {
     const fresh = agent.samples.get(t.instanceId) ?? [];
     const fiveMinute = ec2.samples.get(t.instanceId) ?? [];
-    if (fresh.some((s) => s.cpuPercent !== undefined || s.cpuMaxPercent !== undefined)) {
+    if (fresh.some(hasCpu)) {
       samples.set(t.instanceId, fresh);
       late.set(t.instanceId, fiveMinute);
     } else {
+      // Counted only when EC2's CPU is what the profile gets (an instance too new for any point is neither).
+      if (fiveMinute.some(hasCpu)) fiveMinuteCpu.push(t.instanceId);
       // Up to the whole periods EC2's read covered (the reader aligns it), so no agent minute passes a 5-minute point.
       const covered = Math.floor(ec2.end / BASIC_MONITORING_PERIOD_MS) * BASIC_MONITORING_PERIOD_MS;
-      samples.set(t.instanceId, mergeByMinute(fiveMinute, fresh.filter((s) => s.at < covered)));
+      samples.set(
+        t.instanceId,
+        mergeByMinute(
+          fiveMinute,
+          fresh.filter((s) => s.at < covered),
+        ),
+      );
     }
   }
-  return { samples, late, queries };
+  return { samples, late, fiveMinuteCpu, queries };
 };
+
+const hasCpu = (s: MetricSample): boolean => s.cpuPercent !== undefined || s.cpuMaxPercent !== undefined;
 
 /** Two reads' samples of one instance as one list: the fields of a minute together, in time order. */
 const mergeByMinute = (a: readonly MetricSample[], b: readonly MetricSample[]): MetricSample[] => {
@@ -454,12 +475,14 @@ const profileInBatches = async (deps: ProfilerDeps, scope: ProfileScope): Promis
   let oldestMs = 0;
   let gaps = 0;
   let queries = 0;
+  const fiveMinuteCpu: InstanceId[] = [];
   for (let from = 0; from < targets.length; from += size) {
     const batch = targets.slice(from, from + size);
     const stored = await deps.ports.state.getProfiles(batch.map((t) => t.instanceId));
     const toRead = readsAll ? batch : batch.filter((t) => !stored.has(t.instanceId));
     const read = toRead.length === 0 ? undefined : await readMetrics(deps, toRead, now);
     queries += read?.queries ?? 0;
+    fiveMinuteCpu.push(...(read?.fiveMinuteCpu ?? []));
 
     const profiles: BehaviourProfile[] = [];
     const learned: LearnedCycle[] = [];
@@ -539,7 +562,7 @@ const profileInBatches = async (deps: ProfilerDeps, scope: ProfileScope): Promis
       fromFleet: factors.fromFleet,
       byJobType: Object.fromEntries(factors.byJobType),
     });
-  return { forecasts: calibrated, allocations, profiles: kept, updated, oldestMs, gaps, queries };
+  return { forecasts: calibrated, allocations, profiles: kept, updated, oldestMs, gaps, queries, fiveMinuteCpu };
 };
 
 /**

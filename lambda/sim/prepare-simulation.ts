@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { SpotwiseConfig } from '../contracts/config';
 import { BUNDLED_DATA_DIR, BUNDLED_MODEL_DIR } from './bundled-data';
-import type { WorldParams } from './engine/sim-types';
+import type { MonitoringMode, WorldParams } from './engine/sim-types';
 import {
   DEFAULT_INTERRUPTION_PARAMS,
   drawPoolBursts,
@@ -61,10 +61,8 @@ export interface SimulationOptions {
   readonly priorities?: { readonly bestEffortShare?: number; readonly targetedShare?: number };
   /** Each primary pool's budget as a share of the capacity its fleet was sized from (`--pool-budget`, default 1). */
   readonly poolBudget?: number;
-  /** EC2 detailed monitoring off in the launch templates (`--basic-monitoring`; WorldParams.basicMonitoring). */
-  readonly basicMonitoring?: boolean;
-  /** The CloudWatch agent also publishes CPU (`--agent-cpu`; WorldParams.agentCpu). */
-  readonly agentCpu?: boolean;
+  /** How spotwise's instances report their metrics (`--monitoring`; WorldParams.monitoring). Absent: DEFAULT_MONITORING. */
+  readonly monitoring?: MonitoringMode;
 }
 
 /** The `spotwise:priority` of a best-effort workload (`--best-effort-share`): the policies' `low`. */
@@ -177,8 +175,7 @@ export const prepareSimulation = (opts: SimulationOptions): PreparedSimulation =
     poolExhaustedSeconds: interruption.poolExhaustedSeconds,
     checkInvariants: opts.checkInvariants ?? false,
     ...(workloadPriorities !== undefined ? { workloadPriorities } : {}),
-    ...(opts.basicMonitoring === true ? { basicMonitoring: true } : {}),
-    ...(opts.agentCpu === true ? { agentCpu: true } : {}),
+    ...(opts.monitoring !== undefined ? { monitoring: opts.monitoring } : {}),
   };
   const seriesUsed = new Set(sample.workloads.map((w) => w.demand.seriesId)).size;
   const modelDir = (opts.predictor ?? 'auto') === 'auto' && existsSync(join(BUNDLED_MODEL_DIR, 'model.json')) ? BUNDLED_MODEL_DIR : undefined;

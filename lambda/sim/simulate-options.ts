@@ -6,6 +6,7 @@ import type { ReplayedInterruption } from './interruption-model';
 import { InterruptionFileError, readInterruptionFile } from './runs/interruption-file';
 import { parseSeedList, SeedListError } from './runs/seed-list';
 import { isKnobStrategy, KNOB_STRATEGY_NAMES, STRATEGY_NAMES, type StrategyName } from './strategies/strategy-names';
+import { DEFAULT_MONITORING, MONITORING_MODES, type MonitoringMode } from './engine/sim-types';
 
 /** Raw `spotwise simulate` options as commander hands them over (strings, or undefined when not given). */
 export interface RawSimulateOptions {
@@ -29,8 +30,7 @@ export interface RawSimulateOptions {
   readonly interruptions?: string;
   readonly config?: string;
   readonly sweep?: boolean;
-  readonly basicMonitoring?: boolean;
-  readonly agentCpu?: boolean;
+  readonly monitoring?: string;
   readonly workers?: string;
   readonly progress?: boolean;
 }
@@ -57,10 +57,8 @@ export interface SimulateOptions {
   /** Each primary pool's budget as a share of the capacity its fleet was sized from (--pool-budget, default 1). */
   readonly poolBudget: number;
   readonly sweep: boolean;
-  /** `--basic-monitoring`: the launch templates have EC2 detailed monitoring off (WorldParams.basicMonitoring). */
-  readonly basicMonitoring: boolean;
-  /** `--agent-cpu`: the CloudWatch agent also publishes CPU (WorldParams.agentCpu). */
-  readonly agentCpu: boolean;
+  /** `--monitoring`: how spotwise's instances report their metrics (WorldParams.monitoring). */
+  readonly monitoring: MonitoringMode;
   readonly workers: number;
   readonly progress: boolean;
   /** --interruptions: the file and its rows. */
@@ -183,6 +181,13 @@ const readFileOption = <T>(option: string, file: string, read: () => T): T => {
 };
 
 /** Validates the raw options (every error names the option and its value, and for files the line and field). */
+const parseMonitoring = (raw: string | undefined): MonitoringMode => {
+  if (raw === undefined) return DEFAULT_MONITORING;
+  const mode = MONITORING_MODES.find((m) => m === raw.trim());
+  if (mode === undefined) throw new SimulateOptionError('--monitoring', raw, `expected one of ${MONITORING_MODES.join(', ')}`);
+  return mode;
+};
+
 export const parseSimulateOptions = (raw: RawSimulateOptions, deps: SimulateOptionDeps = {}): SimulateOptions => {
   const { seeds, singleSeed } = parseSeeds(raw);
   const hours = parseField('hours', raw.hours, SIMULATE_DEFAULTS.hours);
@@ -287,8 +292,7 @@ export const parseSimulateOptions = (raw: RawSimulateOptions, deps: SimulateOpti
     priorities,
     poolBudget,
     sweep: raw.sweep === true,
-    basicMonitoring: raw.basicMonitoring === true,
-    agentCpu: raw.agentCpu === true,
+    monitoring: parseMonitoring(raw.monitoring),
     outDir: raw.out ?? SIMULATE_DEFAULTS.outDir,
     progress: raw.progress !== false,
     ...(raw.data !== undefined ? { dataDir: raw.data } : {}),

@@ -135,11 +135,36 @@ describe('CloudWatchMetricsReader commands', () => {
   });
 
   it.each([
-    ['agent CPU, both sides: no EC2 CPU', { agent: true, agentCpu: true }, ['AWS/EC2/NetworkIn', 'AWS/EC2/NetworkOut', 'AWS/EC2/EBSReadOps', 'AWS/EC2/EBSWriteOps', 'CWAgent/cpu_usage_active', 'CWAgent/cpu_usage_active', 'CWAgent/mem_used_percent', 'CWAgent/netstat_tcp_established']],
-    ['only EC2, basic monitoring', { agent: true, basicMonitoring: true, only: 'ec2' }, ['AWS/EC2/CPUUtilization', 'AWS/EC2/CPUUtilization', 'AWS/EC2/NetworkIn', 'AWS/EC2/NetworkOut', 'AWS/EC2/EBSReadOps', 'AWS/EC2/EBSWriteOps']],
-    ['only EC2 with agent CPU: network and disk', { agent: true, agentCpu: true, only: 'ec2' }, ['AWS/EC2/NetworkIn', 'AWS/EC2/NetworkOut', 'AWS/EC2/EBSReadOps', 'AWS/EC2/EBSWriteOps']],
+    [
+      'agent CPU, both sides: no EC2 CPU',
+      { agent: true, agentCpu: true },
+      [
+        'AWS/EC2/NetworkIn',
+        'AWS/EC2/NetworkOut',
+        'AWS/EC2/EBSReadOps',
+        'AWS/EC2/EBSWriteOps',
+        'CWAgent/cpu_usage_active',
+        'CWAgent/cpu_usage_active',
+        'CWAgent/mem_used_percent',
+        'CWAgent/netstat_tcp_established',
+      ],
+    ],
+    [
+      'only EC2, basic monitoring',
+      { agent: true, basicMonitoring: true, only: 'ec2' },
+      ['AWS/EC2/CPUUtilization', 'AWS/EC2/CPUUtilization', 'AWS/EC2/NetworkIn', 'AWS/EC2/NetworkOut', 'AWS/EC2/EBSReadOps', 'AWS/EC2/EBSWriteOps'],
+    ],
+    [
+      'only EC2 with agent CPU: network and disk',
+      { agent: true, agentCpu: true, only: 'ec2' },
+      ['AWS/EC2/NetworkIn', 'AWS/EC2/NetworkOut', 'AWS/EC2/EBSReadOps', 'AWS/EC2/EBSWriteOps'],
+    ],
     ['only the agent, no agent: nothing', { agent: false, agentCpu: true, only: 'agent' }, []],
-    ['agent CPU without the agent: EC2 without its CPU', { agent: false, agentCpu: true }, ['AWS/EC2/NetworkIn', 'AWS/EC2/NetworkOut', 'AWS/EC2/EBSReadOps', 'AWS/EC2/EBSWriteOps']],
+    [
+      'agent CPU without the agent: EC2 without its CPU',
+      { agent: false, agentCpu: true },
+      ['AWS/EC2/NetworkIn', 'AWS/EC2/NetworkOut', 'AWS/EC2/EBSReadOps', 'AWS/EC2/EBSWriteOps'],
+    ],
   ] as const)('queries: %s', (_label, extra, expected) => {
     expect(queriesForTarget(target('i-3', extra)).map((q) => `${q.namespace}/${q.metricName}`)).toEqual(expected);
   });

@@ -56,7 +56,9 @@ describe('profiler with an instance on basic monitoring', () => {
     expect(ec2[0].map((t) => [t.instanceId, t.basicMonitoring, t.only])).toEqual([[OTHER, true, 'ec2']]);
     expect(ec2[1].end).toBe(Math.floor((NOW - 8 * MINUTE) / MINUTE) * MINUTE);
     expect(w.telemetry.total(MetricName.instancesOnBasicMonitoring, { GroupName: GROUP })).toBe(1);
-    expect(w.telemetry.logsAt('warn').find((l) => l.message.startsWith('instances without EC2 detailed monitoring'))?.fields).toMatchObject({
+    // Its agent publishes no CPU here: the operator is told its CPU is 5-minute.
+    expect(w.telemetry.total(MetricName.instancesOnFiveMinuteCpu, { GroupName: GROUP })).toBe(1);
+    expect(w.telemetry.logsAt('warn').find((l) => l.message.startsWith('instances on basic monitoring without'))?.fields).toMatchObject({
       count: 1,
       instanceIds: [OTHER],
       readWindowEndsMinutesBack: 8,
@@ -89,6 +91,10 @@ describe('profiler with an instance on basic monitoring', () => {
     const w = await basicWorld({ agentCpu: true });
     const handle = makeHandler(w.deps);
     await handle(tick);
+    // Fresh CPU: nothing to warn about, though the instance is on basic monitoring.
+    expect(w.telemetry.total(MetricName.instancesOnBasicMonitoring, { GroupName: GROUP })).toBe(1);
+    expect(w.telemetry.total(MetricName.instancesOnFiveMinuteCpu, { GroupName: GROUP })).toBe(0);
+    expect(w.telemetry.logsAt('warn').filter((l) => l.message.startsWith('instances on basic monitoring without'))).toEqual([]);
     const before = (await w.ports.stateStore.getProfiles([OTHER])).get(OTHER);
     for (let k = 0; k < 24; k += 1) {
       w.metrics.addSamples(OTHER, minutes(A + k * 5 * MINUTE, 5));
@@ -116,7 +122,7 @@ describe('profiler with an instance on basic monitoring', () => {
     await makeHandler(w.deps)(tick);
     const profile = (await w.ports.stateStore.getProfiles([OTHER])).get(OTHER);
     // Folded up to the whole periods EC2's read covered, not beyond: the next 5-minute point is still newer.
-    const covered = Math.floor(Math.floor((NOW - 8 * MINUTE) / MINUTE) * MINUTE / (5 * MINUTE)) * 5 * MINUTE;
+    const covered = Math.floor((Math.floor((NOW - 8 * MINUTE) / MINUTE) * MINUTE) / (5 * MINUTE)) * 5 * MINUTE;
     expect(profile?.lastSampleAt).toBe(covered - MINUTE);
     expect(profile?.lateSampleAt).toBeUndefined();
   });

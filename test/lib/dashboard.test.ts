@@ -121,6 +121,7 @@ describe('SpotwiseDashboard (spotwise.example.yaml)', () => {
       ['WarmPoolSize', { GroupName: warmPoolGroup, service: 'spotwise' }, 'Maximum'],
       ['ProfileAgeSeconds', g, 'Maximum'],
       ['InstancesOnBasicMonitoring', g, 'Maximum'],
+      ['InstancesOnFiveMinuteCpu', g, 'Maximum'],
     ]);
   });
 

@@ -64,12 +64,12 @@ describe('the demo fleet (-c demo=true)', () => {
     });
   });
 
-  it('launches with IMDSv2 only, 1-minute monitoring and an encrypted gp3 volume', () => {
+  it('launches with IMDSv2 only, EC2 basic monitoring (CPU comes from the agent each minute) and an encrypted gp3 volume', () => {
     template.resourceCountIs('AWS::EC2::LaunchTemplate', 2);
     template.allResourcesProperties('AWS::EC2::LaunchTemplate', {
       LaunchTemplateData: Match.objectLike({
         MetadataOptions: { HttpTokens: 'required' },
-        Monitoring: { Enabled: true },
+        Monitoring: { Enabled: false },
         BlockDeviceMappings: [{ DeviceName: '/dev/xvda', Ebs: { Encrypted: true, VolumeSize: 10, VolumeType: 'gp3' } }],
       }),
     });

@@ -22,7 +22,7 @@ describe('parseSimulateOptions', () => {
       interruptionScale: 50,
       rebalanceShare: 0.5,
       sweep: false,
-      basicMonitoring: false,
+      monitoring: 'agent-cpu',
       workers: Math.min(32, availableParallelism()),
       outDir: SIMULATE_DEFAULTS.outDir,
       progress: true,
@@ -38,7 +38,9 @@ describe('parseSimulateOptions', () => {
     [{ seeds: '1..3' }, { seeds: [1, 2, 3], singleSeed: false }],
     [{ seeds: '7' }, { seeds: [7], singleSeed: false }],
     [{ sweep: true }, { sweep: true }],
-    [{ basicMonitoring: true }, { basicMonitoring: true }],
+    [{ monitoring: 'detailed' }, { monitoring: 'detailed' }],
+    [{ monitoring: ' basic' }, { monitoring: 'basic' }],
+    [{ monitoring: 'agent-cpu' }, { monitoring: 'agent-cpu' }],
     [{ workers: '3' }, { workers: 3 }],
     [{ interruptions: csv }, { interruptionsFile: csv, replayedInterruptions: [{ line: 2, timeSeconds: 60, pool: 'a', fraction: 0.5 }] }],
     [{ hours: '0.5' }, { hours: 0.5 }],
@@ -84,6 +86,7 @@ describe('parseSimulateOptions', () => {
     [{ poolBudget: '1.5' }, '--pool-budget'],
     [{ bestEffortShare: '-0.1' }, '--best-effort-share'],
     [{ targetedRequests: '2' }, '--targeted-requests'],
+    [{ monitoring: 'enhanced' }, '--monitoring'],
   ])('refuses %j naming the option', (raw, option) => {
     let error: unknown;
     try {

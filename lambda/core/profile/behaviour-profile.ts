@@ -167,12 +167,7 @@ const halfLifeOf = (profile: BehaviourProfile): number => profile.steady.vcpu.ha
  * curve, and `recent` at its own minute (merged into a point already there). Without `late` the late fields ride with
  * the rest and, once samples are folded so, `lateSampleAt` is dropped.
  */
-export const updateProfile = (
-  profile: BehaviourProfile,
-  samples: readonly MetricSample[],
-  now: number,
-  late?: readonly MetricSample[],
-): BehaviourProfile => {
+export const updateProfile = (profile: BehaviourProfile, samples: readonly MetricSample[], now: number, late?: readonly MetricSample[]): BehaviourProfile => {
   requireFinite('now', now);
   // Before any sample, the late stream starts at the launch: nothing of the instance is older.
   const lateWatermark = profile.lateSampleAt ?? profile.lastSampleAt ?? profile.launchedAt - 1;

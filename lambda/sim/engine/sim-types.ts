@@ -160,21 +160,26 @@ export interface WorldParams {
    * instance has its group policy's priority.
    */
   readonly workloadPriorities?: ReadonlyMap<string, number>;
-  /**
-   * The launch templates have EC2 detailed monitoring off (`--basic-monitoring`): instances report Monitoring.State
-   * 'disabled', their CPU, network and disk metrics come as one datapoint per 5 minutes, and detailed monitoring is not
-   * billed. Absent: on, as spotwise's deployment guide asks (its profile reads 1-minute points).
-   */
-  readonly basicMonitoring?: boolean;
-  /**
-   * The CloudWatch agent on spotwise's instances also publishes CPU (`--agent-cpu`: cpu_usage_active each minute, the
-   * configuration lambda/adapters/cloudwatch-agent-config-cpu.json), billed as one more agent metric. Spotwise reads it
-   * for instances on basic monitoring.
-   */
-  readonly agentCpu?: boolean;
+  /** How spotwise's instances report their metrics (`--monitoring`; MonitoringMode). Absent: DEFAULT_MONITORING. */
+  readonly monitoring?: MonitoringMode;
   /** Check conservation invariants every step and throw on the first violation (tests). */
   readonly checkInvariants: boolean;
 }
+
+/**
+ * How spotwise's instances report their metrics (`--monitoring`):
+ * - `agent-cpu` (spotwise's deployment guide): EC2 detailed monitoring off — CPU, network and disk come from EC2 as one
+ *   datapoint per 5 minutes, not billed — and the CloudWatch agent publishes CPU (cpu_usage_active) each minute beside
+ *   memory and connections: three agent metrics per instance, and the profile's CPU is as fresh as with detailed monitoring.
+ * - `detailed`: EC2 detailed monitoring on (1-minute EC2 points, billed at 7 metrics per instance); the agent publishes
+ *   memory and connections.
+ * - `basic`: detailed monitoring off and the agent without CPU: every CPU point 5 minutes long and 8–13 minutes old.
+ */
+export const MONITORING_MODES = ['agent-cpu', 'detailed', 'basic'] as const;
+export type MonitoringMode = (typeof MONITORING_MODES)[number];
+export const DEFAULT_MONITORING: MonitoringMode = 'agent-cpu';
+/** The world's monitoring mode, its default filled in. */
+export const monitoringOf = (params: Pick<WorldParams, 'monitoring'>): MonitoringMode => params.monitoring ?? DEFAULT_MONITORING;
 
 export interface TimelinePoint {
   readonly at: number;

@@ -2,7 +2,7 @@ import type { GroupId, InstanceCatalog, InstanceId, InstanceState, ManagedInstan
 import type { CapacityGateway, GroupDescription, WarmPoolDescription } from '../../ports/capacity-gateway';
 import type { InstanceFilter, InstanceGateway } from '../../ports/instance-gateway';
 import { InMemoryCloudError } from '../memory';
-import type { StrategyHooks } from './sim-types';
+import { monitoringOf, type StrategyHooks } from './sim-types';
 import type { SimWorld } from './sim-world';
 
 type Bucket = 'launch' | 'mutating' | 'describe';
@@ -50,8 +50,8 @@ export class SimulatedCloud implements InstanceGateway, CapacityGateway {
   async describeInstances(filter: InstanceFilter): Promise<ManagedInstance[]> {
     await this.call('describe');
     const found = await this.world.cloud.describeInstances(filter);
-    // Monitoring.State as the launch templates set it (WorldParams.basicMonitoring).
-    const detailedMonitoring = this.world.params.basicMonitoring !== true;
+    // Monitoring.State as the launch templates set it (WorldParams.monitoring).
+    const detailedMonitoring = monitoringOf(this.world.params) === 'detailed';
     return found.map((i) => ({ ...i, detailedMonitoring }));
   }
 

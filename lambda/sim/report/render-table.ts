@@ -3,6 +3,7 @@ import type { SimulationResult } from '../simulate';
 import type { BaselineComparison } from '../runs/compare-baselines';
 import type { FrontierComparison, FrontierPoint } from '../runs/frontier';
 import { KNOB_STRATEGIES, isKnobStrategy } from '../strategies/strategy-names';
+import { monitoringOf } from '../engine/sim-types';
 
 type Metrics = Readonly<Record<string, unknown>>;
 
@@ -167,12 +168,13 @@ export const renderRunDescription = (result: SimulationResult, sources: RunSourc
   }
   lines.push(`demand: ${s.seriesUsed} real usage series from ${s.dataDir}; post-restart demand: ${s.postRestart.source}`);
   lines.push(
-    (s.world.basicMonitoring === true
-      ? "EC2 metrics of spotwise's instances: basic monitoring, one point per 5 minutes (--basic-monitoring; not billed)"
-      : "EC2 metrics of spotwise's instances: detailed monitoring, 1-minute points (billed to spotwise and spotwise-naive, 7 metrics per running instance)") +
-      (s.world.agentCpu === true
-        ? `; the CloudWatch agent also publishes CPU each minute (--agent-cpu; a third agent metric${s.world.basicMonitoring === true ? ', read in place of EC2\'s' : ', not read: EC2\'s 1-minute CPU is'})`
-        : ''),
+    {
+      'agent-cpu':
+        "metrics of spotwise's instances: CPU from the CloudWatch agent each minute (3 agent metrics per running instance, billed to spotwise and spotwise-naive), network and disk from EC2's basic monitoring, one point per 5 minutes (not billed) (--monitoring agent-cpu)",
+      detailed:
+        "metrics of spotwise's instances: EC2 detailed monitoring, 1-minute points (billed to spotwise and spotwise-naive, 7 metrics per running instance; --monitoring detailed)",
+      basic: "metrics of spotwise's instances: EC2 basic monitoring, CPU, network and disk one point per 5 minutes (not billed; --monitoring basic)",
+    }[monitoringOf(s.world)],
   );
   const bursts = result.seedSetups.map((x) => x.bursts);
   const requests = result.seedSetups.map((x) => x.requests);

@@ -15,7 +15,7 @@ import { interruptionDueEvent } from '../../events/parsers/interruption-due';
 import { CallJournal, InMemoryMetricsReader, InMemoryScheduler, InMemoryStateStore } from '../memory';
 import { CountingPublisher } from '../engine/counting-publisher';
 import { SimulatedCloud } from '../engine/simulated-cloud';
-import type { LifecycleHookEvent } from '../engine/sim-types';
+import { monitoringOf, type LifecycleHookEvent, type MonitoringMode } from '../engine/sim-types';
 import type { SimWorld } from '../engine/sim-world';
 import type { PreparedSimulation } from '../prepare-simulation';
 import type { Predictor } from '../../ports/predictor';
@@ -73,10 +73,12 @@ export const FUNCTION_MEMORY_MB: Readonly<Record<'profiler' | 'notice' | 'coordi
 };
 
 /**
- * Custom metrics the CloudWatch agent publishes per instance: the ones the reader queries, which the shipped
- * configuration (lambda/adapters/cloudwatch-agent-config.json) publishes exactly (test/adapters/cloudwatch-agent-config.test.ts).
+ * Custom metrics the CloudWatch agent publishes per instance: the ones the reader queries — memory and connections, and
+ * CPU (cpu_usage_active) where the deployment has the agent publish it (`--monitoring agent-cpu`). The shipped
+ * configuration (lambda/adapters/cloudwatch-agent-config.json) publishes exactly the agent-cpu set
+ * (test/adapters/cloudwatch-agent-config.test.ts).
  */
-export const AGENT_METRICS_PER_INSTANCE = Object.keys(CwAgentMetric).length;
+export const agentMetricsPerInstance = (mode: MonitoringMode): number => Object.keys(CwAgentMetric).length + (mode === 'agent-cpu' ? 1 : 0);
 
 /**
  * DynamoDB request units a state-store call costs: one per item read or written (items are small). The
@@ -191,7 +193,7 @@ export const createSpotwiseStrategy = (setup: PreparedSimulation, options: Spotw
     journal,
     retainMinutes: 180,
     ingestionClock: { now: () => world?.now() ?? setup.sample.startAt },
-    ...(setup.world.agentCpu === true ? { agentCpu: true } : {}),
+    ...(monitoringOf(setup.world) === 'agent-cpu' ? { agentCpu: true } : {}),
   });
   const invocations: Record<BilledFunction, number> = { notice: 0, coordinator: 0, executor: 0, profiler: 0, retrainer: 0, handler: 0 };
   // Hours of running instances: each publishes the CloudWatch agent's metrics and EC2's detailed-monitoring metrics
@@ -482,8 +484,8 @@ export const createSpotwiseStrategy = (setup: PreparedSimulation, options: Spotw
         schedulerInvocations: invocations.executor,
         metricsRequested: metrics.queries,
         agentInstanceHours: servingInstanceHours,
-        agentMetricsPerInstance: AGENT_METRICS_PER_INSTANCE + (setup.world.agentCpu === true ? 1 : 0),
-        detailedMonitoringInstanceHours: setup.world.basicMonitoring === true ? 0 : servingInstanceHours,
+        agentMetricsPerInstance: agentMetricsPerInstance(monitoringOf(setup.world)),
+        detailedMonitoringInstanceHours: monitoringOf(setup.world) === 'detailed' ? servingInstanceHours : 0,
       }),
     forecastChecks: (w: SimWorld): ForecastChecks => checkForecasts(forecastsAtInterruption, w.restartPeaks, w.startAt, w.endAt),
     extra: () => ({

@@ -12,7 +12,15 @@ const MIN = 60_000;
 const T0 = Date.UTC(2024, 2, 1);
 
 const fresh = (): BehaviourProfile =>
-  newProfile({ instanceId: instanceId('i-0abc'), groupId: groupId('web'), instanceType: 'm5.xlarge', vcpus: 4, jobType: 'web', launchedAt: T0 - 60 * MIN, now: T0 });
+  newProfile({
+    instanceId: instanceId('i-0abc'),
+    groupId: groupId('web'),
+    instanceType: 'm5.xlarge',
+    vcpus: 4,
+    jobType: 'web',
+    launchedAt: T0 - 60 * MIN,
+    now: T0,
+  });
 
 /** The agent's minutes: CPU and memory. */
 const agentMinutes = (from: number, n: number, cpu = (_i: number) => 40): MetricSample[] =>
@@ -64,7 +72,12 @@ describe('updateProfile with late fields', () => {
     const restartedAt = T0 + 20 * MIN;
     const before = updateProfile(fresh(), agentMinutes(T0, 10), T0 + 10 * MIN, []);
     const open = openRestartWindow(before, { interruptedAt, restartedAt });
-    const p = updateProfile(open, agentMinutes(restartedAt, 12), restartedAt + 15 * MIN, ec2Points(T0 + 5 * MIN, 4, (i) => 10 * (i + 1)));
+    const p = updateProfile(
+      open,
+      agentMinutes(restartedAt, 12),
+      restartedAt + 15 * MIN,
+      ec2Points(T0 + 5 * MIN, 4, (i) => 10 * (i + 1)),
+    );
     // Points at +5 (steady, before the interruption), +10 and +15 (downtime), +20 (restart minute 0).
     expect(p.steady.networkMbps.count).toBe(1);
     expect(p.openRestart?.curve[0]?.networkMbps).toBe(40);

@@ -128,7 +128,14 @@ describe('InMemoryMetricsReader', () => {
 
   describe("the agent's CPU and reads of one side", () => {
     const M = 60_000;
-    const minutes = Array.from({ length: 10 }, (_, m) => ({ at: m * M, cpuPercent: (m + 1) * 10, cpuMaxPercent: (m + 1) * 10 + 5, networkMbps: m + 1, diskIops: 0, memoryGiB: m + 1 }));
+    const minutes = Array.from({ length: 10 }, (_, m) => ({
+      at: m * M,
+      cpuPercent: (m + 1) * 10,
+      cpuMaxPercent: (m + 1) * 10 + 5,
+      networkMbps: m + 1,
+      diskIops: 0,
+      memoryGiB: m + 1,
+    }));
     const agentCpu: MetricTarget = { ...target(true), agentCpu: true, only: 'agent' };
 
     it("gives the agent's CPU per minute only where this world's agent publishes it", async () => {

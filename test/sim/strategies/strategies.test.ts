@@ -168,25 +168,44 @@ describe('spotwise strategy (the real handlers)', () => {
         run.software.detailedMonitoring,
       12,
     );
-    // The profiler reads 1-minute EC2 points: detailed monitoring is billed, 7 metrics against the agent's 2, per
-    // running instance-hour.
-    expect(run.software.detailedMonitoring).toBeGreaterThan(0);
-    expect(run.software.detailedMonitoring / run.software.agentMetrics).toBeCloseTo(7 / 2, 9);
+    // The default deployment (--monitoring agent-cpu): EC2 basic monitoring, not billed; the agent's CPU beside its memory
+    // and connections.
+    expect(run.software.detailedMonitoring).toBe(0);
   }, 60_000);
 
-  it('with detailed monitoring off (--basic-monitoring): no detailed monitoring billed, every instance read at 5 minutes and reported', async () => {
+  it.each([
+    // [mode, detailed monitoring billed per agent-metric dollar, instances reported on basic monitoring, on 5-minute CPU]
+    ['detailed', 7 / 2, false, false],
+    ['basic', 0, true, true],
+    ['agent-cpu', 0, true, false],
+  ] as const)(
+    '--monitoring %s: detailed monitoring billed %d per agent dollar, on basic monitoring: %s, on 5-minute CPU: %s',
+    async (mode, ratio, reported, stale) => {
+      const setup = oneBurst();
+      const world = { ...setup, world: { ...setup.world, monitoring: mode } };
+      const strategy = createSpotwiseStrategy(world);
+      const run = await runStrategy(world, strategy);
+      expect(strategy.telemetry.errors).toEqual([]);
+      expect(run.software.agentMetrics).toBeGreaterThan(0);
+      expect(run.software.detailedMonitoring / run.software.agentMetrics).toBeCloseTo(ratio, 9);
+      expect((strategy.telemetry.metricTotals.get(MetricName.instancesOnBasicMonitoring) ?? 0) > 0).toBe(reported);
+      expect((strategy.telemetry.metricTotals.get(MetricName.instancesOnFiveMinuteCpu) ?? 0) > 0).toBe(stale);
+      expect(strategy.telemetry.warnings.some((w) => w.includes("without the CloudWatch agent's CPU"))).toBe(stale);
+      expect(run.extra.handlerFailures).toBe(0);
+      expect(run.extra.reservationsMade).toBeGreaterThan(0);
+    },
+    60_000,
+  );
+
+  it("bills the agent's CPU as a third agent metric: the same run costs 3/2 the agent metrics with it", async () => {
     const setup = oneBurst();
-    const basic = { ...setup, world: { ...setup.world, basicMonitoring: true } };
-    const strategy = createSpotwiseStrategy(basic);
-    const run = await runStrategy(basic, strategy);
-    expect(strategy.telemetry.errors).toEqual([]);
-    expect(run.software.detailedMonitoring).toBe(0);
-    expect(run.software.agentMetrics).toBeGreaterThan(0);
-    expect(strategy.telemetry.metricTotals.get(MetricName.instancesOnBasicMonitoring)).toBeGreaterThan(0);
-    expect(strategy.telemetry.warnings.some((w) => w.includes('without EC2 detailed monitoring'))).toBe(true);
-    expect(run.extra.handlerFailures).toBe(0);
-    expect(run.extra.reservationsMade).toBeGreaterThan(0);
-  }, 60_000);
+    const runIn = async (monitoring: 'agent-cpu' | 'basic') => {
+      const world = { ...setup, world: { ...setup.world, monitoring } };
+      return runStrategy(world, createSpotwiseStrategy(world));
+    };
+    const [withCpu, without] = [await runIn('agent-cpu'), await runIn('basic')];
+    expect(withCpu.software.agentMetrics / without.software.agentMetrics).toBeCloseTo(3 / 2, 1);
+  }, 120_000);
 
   it('reads CloudWatch at the deployed cadence (profiler.metrics_every_minutes), not on every profiler tick', async () => {
     const setup = oneBurst();
