@@ -409,14 +409,16 @@ const readMetrics = async (deps: ProfilerDeps, targets: readonly MetricTarget[],
     basic.filter((t) => t.agent).map(({ basicMonitoring: _basic, ...t }): MetricTarget => ({ ...t, agentCpu: true, only: 'agent' })),
     lagFor(true),
   );
+  // EC2's CPU only of those whose agent reported none (its fallback): the others' EC2 read asks network and disk alone.
+  const agentCpu = new Set(basic.filter((t) => (agent.samples.get(t.instanceId) ?? []).some(hasCpu)).map((t) => t.instanceId));
   const ec2 = await read(
-    basic.map((t): MetricTarget => ({ ...t, only: 'ec2' })),
+    basic.map((t): MetricTarget => ({ ...t, only: 'ec2', ...(agentCpu.has(t.instanceId) ? { agentCpu: true } : {}) })),
     lagFor(false),
   );
   for (const t of basic) {
     const fresh = agent.samples.get(t.instanceId) ?? [];
     const fiveMinute = ec2.samples.get(t.instanceId) ?? [];
-    if (fresh.some(hasCpu)) {
+    if (agentCpu.has(t.instanceId)) {
       samples.set(t.instanceId, fresh);
       late.set(t.instanceId, fiveMinute);
     } else {

@@ -3,7 +3,7 @@ import { MetricName } from '../../lambda/contracts/metrics';
 import type { MetricSample } from '../../lambda/core/domain';
 import { FallbackPredictor } from '../../lambda/core/predict/fallback-predictor';
 import { makeHandler, metricLagMs, type ProfilerDeps } from '../../lambda/handlers/profiler';
-import { InMemoryMetricsReader } from '../../lambda/sim/memory/in-memory-metrics-reader';
+import { InMemoryMetricsReader, queriesForTarget } from '../../lambda/sim/memory/in-memory-metrics-reader';
 import type { MetricTarget } from '../../lambda/ports/metrics-reader';
 import { FIXTURE_INSTANCES, GROUP, NOW, OTHER, buildWorld } from './world';
 
@@ -53,7 +53,7 @@ describe('profiler with an instance on basic monitoring', () => {
     expect(agent[0].map((t) => [t.instanceId, t.basicMonitoring, t.agentCpu, t.only])).toEqual([[OTHER, undefined, true, 'agent']]);
     expect(agent[1].end).toBe(fresh[1].end);
     // ... and EC2's alone, at its period, 8 minutes back.
-    expect(ec2[0].map((t) => [t.instanceId, t.basicMonitoring, t.only])).toEqual([[OTHER, true, 'ec2']]);
+    expect(ec2[0].map((t) => [t.instanceId, t.basicMonitoring, t.only, t.agentCpu])).toEqual([[OTHER, true, 'ec2', undefined]]);
     expect(ec2[1].end).toBe(Math.floor((NOW - 8 * MINUTE) / MINUTE) * MINUTE);
     expect(w.telemetry.total(MetricName.instancesOnBasicMonitoring, { GroupName: GROUP })).toBe(1);
     // Its agent publishes no CPU here: the operator is told its CPU is 5-minute.
@@ -91,6 +91,10 @@ describe('profiler with an instance on basic monitoring', () => {
     const w = await basicWorld({ agentCpu: true });
     const handle = makeHandler(w.deps);
     await handle(tick);
+    // EC2's read of it asks network and disk only (4 metrics, not 6): its CPU came from the agent.
+    const ec2Read = w.metrics.log.callsTo('read').map((c) => c.args as [MetricTarget[]])[2];
+    expect(ec2Read?.[0].map((t) => [t.instanceId, t.agentCpu, t.only])).toEqual([[OTHER, true, 'ec2']]);
+    expect(queriesForTarget(ec2Read?.[0][0] as MetricTarget)).toBe(4);
     // Fresh CPU: nothing to warn about, though the instance is on basic monitoring.
     expect(w.telemetry.total(MetricName.instancesOnBasicMonitoring, { GroupName: GROUP })).toBe(1);
     expect(w.telemetry.total(MetricName.instancesOnFiveMinuteCpu, { GroupName: GROUP })).toBe(0);
