@@ -62,11 +62,17 @@ const NOW = Date.UTC(2026, 0, 12, 9, 0, 0);
  * CloudWatch read cadence from the configuration defaults), with the real CloudWatchMetricsReader over a
  * synthetic CloudWatch, the real tfjs predictor (loaded on the first tick, as in a cold container) and
  * the in-memory fakes for the rest. A tick at 09:00 (cold: every profile new), then TICK_RUNS times a tick
- * between reads and the next reading tick (stored profiles, 20 new minutes each).
+ * between reads and the next reading tick (stored profiles, 20 new minutes each). The instances are deployed as spotwise
+ * asks by default: EC2 detailed monitoring off, the CloudWatch agent publishing CPU — so each reading tick makes the
+ * agent's read and EC2's 5-minute read, and folds the late network and disk points.
  */
 export const measureProfilerTicks = async (size: number, modelDir: string | undefined = BENCH_MODEL_DIR): Promise<ProfilerTickMeasurement> => {
   const fleet = buildSyntheticFleet({ instances: size, now: NOW, seed: SEED });
   const ports = createInMemoryPorts({ cloud: fleet.cloud, now: NOW });
+  for (const i of fleet.primary) {
+    const held = ports.cloud.instance(i.id);
+    if (held !== undefined) ports.cloud.putInstance({ ...held, detailedMonitoring: false });
+  }
   await seedInMemoryState(ports, fleet);
   const catalog = toCatalog(fleet.catalogSpecs);
   const table = createProfileTableStore(ports.stateStore, ports.clock);

@@ -5,10 +5,12 @@ import { loadShapeOf, syntheticSample, type LoadShape } from '../fleet/synthetic
 
 /**
  * A CloudWatch client whose GetMetricData is answered (aws-sdk-client-mock) with the synthetic load of
- * bench/fleet/synthetic-metrics.ts: one 1-minute point per minute of the window for every query, in the
- * units CloudWatch uses (CPUUtilization percent; NetworkIn/Out bytes and EBS ops summed per minute; the
- * agent's mem_used_percent and netstat_tcp_established). The REAL CloudWatchMetricsReader reads it, so
- * its batching (500 queries a call), paging and unit conversion are what is measured and counted.
+ * bench/fleet/synthetic-metrics.ts: one point per period of the window for every query, in the units CloudWatch
+ * uses (CPUUtilization percent; NetworkIn/Out bytes and EBS ops summed per minute; the agent's cpu_usage_active,
+ * mem_used_percent and netstat_tcp_established). A query at Period 300 (EC2's metrics under basic monitoring) gets one
+ * point per 5-minute period, stamped at its start, its minutes aggregated by the query's statistic. The REAL
+ * CloudWatchMetricsReader reads it, so its batching (500 queries a call), paging and unit conversion are what is
+ * measured and counted.
  *
  * A call is refused as CloudWatch refuses it: more than 500 queries, or more than 100,800 data points.
  */
@@ -52,17 +54,24 @@ export const createSyntheticCloudWatch = (
     for (let t = start; t < end; t += MINUTE_MS) minutes.push(t);
     if (minutes.length * queries.length > MAX_DATA_POINTS)
       throw new Error(`GetMetricData: ${minutes.length * queries.length} data points in one call (CloudWatch allows ${MAX_DATA_POINTS})`);
-    const timestamps = minutes.map((t) => new Date(t));
     const results: MetricDataResult[] = queries.map((q) => {
       const stat = q.MetricStat;
       const id = stat?.Metric?.Dimensions?.find((d) => d.Name === 'InstanceId')?.Value ?? '';
       const known = instances.get(id);
       if (known === undefined || stat === undefined) return { Id: q.Id, Timestamps: [], Values: [], StatusCode: 'Complete' };
       const shape = shapeOf(known.index);
-      const values = minutes.map((t) =>
-        valueOf(stat.Metric?.MetricName ?? '', stat.Stat ?? '', syntheticSample(seed, known.index, shape, known.spec, t), known.spec),
-      );
-      const present = values.map((v, i) => [timestamps[i] as Date, v] as const).filter(([, v]) => v !== undefined) as (readonly [Date, number])[];
+      const minuteValue = (t: number): number | undefined =>
+        valueOf(stat.Metric?.MetricName ?? '', stat.Stat ?? '', syntheticSample(seed, known.index, shape, known.spec, t), known.spec);
+      const periodMs = (stat.Period ?? 60) * 1000;
+      const present: (readonly [Date, number])[] = [];
+      for (let p = Math.ceil(start / periodMs) * periodMs; p + periodMs <= end; p += periodMs) {
+        const values: number[] = [];
+        for (let t = p; t < p + periodMs; t += MINUTE_MS) {
+          const v = minuteValue(t);
+          if (v !== undefined) values.push(v);
+        }
+        if (values.length > 0) present.push([new Date(p), aggregate(stat.Stat ?? '', values)]);
+      }
       return { Id: q.Id, Label: stat.Metric?.MetricName, Timestamps: present.map(([t]) => t), Values: present.map(([, v]) => v), StatusCode: 'Complete' };
     });
     return { MetricDataResults: results, Messages: [] };
@@ -79,10 +88,18 @@ export const createSyntheticCloudWatch = (
   };
 };
 
+/** A period's datapoint from its minutes' values, by the query's statistic. */
+const aggregate = (stat: string, values: readonly number[]): number => {
+  if (stat === 'Sum') return values.reduce((a, b) => a + b, 0);
+  if (stat === 'Maximum') return Math.max(...values);
+  return values.reduce((a, b) => a + b, 0) / values.length;
+};
+
 /** The raw CloudWatch value of one metric and statistic for a synthetic minute (undefined: no datapoint). */
 const valueOf = (metric: string, stat: string, s: ReturnType<typeof syntheticSample>, spec: InstanceTypeSpec): number | undefined => {
   switch (metric) {
     case 'CPUUtilization':
+    case 'cpu_usage_active':
       return stat === 'Maximum' ? s.cpuMaxPercent : s.cpuPercent;
     // Bytes per minute, split evenly between in and out (the reader adds them back up).
     case 'NetworkIn':

@@ -43,6 +43,29 @@ describe('synthetic CloudWatch under the real reader', () => {
     }
   });
 
+  it("answers the default deployment's reads: the agent's CPU per minute, EC2's metrics per 5-minute period (averages, peaks, rates)", async () => {
+    cw = createSyntheticCloudWatch(3, new Map(targets.map((t, index) => [t.instanceId as string, { index, spec: spec(t.instanceType) }] as const)));
+    const t = targets[0] as MetricTarget;
+    const reader = new CloudWatchMetricsReader(cw.client);
+    const window = { start: T0, end: T0 + 10 * 60_000 };
+    const minutes = Array.from({ length: 10 }, (_, m) => syntheticSample(3, 0, loadShapeOf(3, 0), spec(t.instanceType), T0 + m * 60_000));
+    const agent = (await reader.read([{ ...t, agentCpu: true, only: 'agent' }], window)).samples.get(t.instanceId) ?? [];
+    expect(agent).toHaveLength(10);
+    agent.forEach((s, m) => {
+      expect(s.cpuPercent).toBeCloseTo(minutes[m]?.cpuPercent ?? Number.NaN, 6);
+      expect(s.networkMbps).toBeUndefined();
+    });
+    const ec2 = (await reader.read([{ ...t, basicMonitoring: true, only: 'ec2' }], window)).samples.get(t.instanceId) ?? [];
+    expect(ec2.map((s) => s.at)).toEqual([T0, T0 + 5 * 60_000]);
+    const mean = (xs: readonly number[]): number => xs.reduce((a, b) => a + b, 0) / xs.length;
+    const first = minutes.slice(0, 5);
+    expect(ec2[0]?.cpuPercent).toBeCloseTo(mean(first.map((s) => s.cpuPercent ?? 0)), 6);
+    expect(ec2[0]?.cpuMaxPercent).toBeCloseTo(Math.max(...first.map((s) => s.cpuMaxPercent ?? 0)), 6);
+    // 5 minutes of bytes summed, divided by 300 s by the reader: the minutes' mean rate.
+    expect(ec2[0]?.networkMbps).toBeCloseTo(mean(first.map((s) => s.networkMbps ?? 0)), 6);
+    expect(ec2[0]?.diskIops).toBeCloseTo(mean(first.map((s) => s.diskIops ?? 0)), 6);
+  });
+
   it('an unknown instance gets no datapoints (the reader reports no samples, never zeros)', async () => {
     cw = createSyntheticCloudWatch(3, new Map());
     const read = await new CloudWatchMetricsReader(cw.client).read(targets.slice(0, 2), { start: T0, end: T0 + 5 * 60_000 });
