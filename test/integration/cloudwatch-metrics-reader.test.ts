@@ -2,7 +2,14 @@ import { CloudWatchClient, PutMetricDataCommand, type MetricDatum } from '@aws-s
 import { AwsQueryProtocol } from '@aws-sdk/core/protocols';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { awsClientConfig } from '../../lambda/adapters/aws-clients';
-import { CloudWatchMetricsReader, CWAGENT_NAMESPACE, CwAgentMetric, EC2_NAMESPACE, queriesForTarget } from '../../lambda/adapters/cloudwatch-metrics-reader';
+import {
+  CloudWatchMetricsReader,
+  CWAGENT_CPU_METRIC,
+  CWAGENT_NAMESPACE,
+  CwAgentMetric,
+  EC2_NAMESPACE,
+  queriesForTarget,
+} from '../../lambda/adapters/cloudwatch-metrics-reader';
 import { instanceId } from '../../lambda/core/domain';
 import type { MetricTarget } from '../../lambda/ports/metrics-reader';
 import { describeWithMoto } from './moto';
@@ -94,6 +101,35 @@ describeWithMoto('CloudWatchMetricsReader against moto (real HTTP)', (moto) => {
       expect(s).not.toHaveProperty('memoryGiB');
       expect(s).not.toHaveProperty('connections');
     }
+  });
+
+  it("reads the agent's total CPU (cpu=cpu-total), not a per-core series of the same metric, and only EC2's network and disk beside it", async () => {
+    const t: MetricTarget = { instanceId: instanceId('i-0agentcpu'), instanceType: 'm5.large', vcpus: 2, memoryGiB: 8, agent: true };
+    const cpu = (minute: number, value: number, core: string): MetricDatum => ({
+      MetricName: CWAGENT_CPU_METRIC,
+      Dimensions: [
+        { Name: 'InstanceId', Value: t.instanceId },
+        { Name: 'cpu', Value: core },
+      ],
+      Timestamp: new Date(start + minute * MINUTE),
+      Value: value,
+    });
+    // The total and, as a configuration with per-core `resources` would publish, core 0's own series.
+    await put(CWAGENT_NAMESPACE, [cpu(0, 35, 'cpu-total'), cpu(1, 45, 'cpu-total'), cpu(0, 90, 'cpu0'), cpu(1, 95, 'cpu0')]);
+    await put(EC2_NAMESPACE, [
+      datum('CPUUtilization', t.instanceId, 0, 5),
+      datum('NetworkIn', t.instanceId, 0, 7_500_000),
+      datum('NetworkOut', t.instanceId, 0, 0),
+    ]);
+    const reader = new CloudWatchMetricsReader(client);
+    const agent = await reader.read([{ ...t, agentCpu: true, only: 'agent' }], { start, end: start + 2 * MINUTE });
+    expect(agent.samples.get(t.instanceId)).toEqual([
+      { at: start, cpuPercent: 35, cpuMaxPercent: 35 },
+      { at: start + MINUTE, cpuPercent: 45, cpuMaxPercent: 45 },
+    ]);
+    // EC2's side of the same instance: its CPUUtilization not asked, the network is.
+    const ec2 = await reader.read([{ ...t, agentCpu: true, only: 'ec2' }], { start, end: start + MINUTE });
+    expect(ec2.samples.get(t.instanceId)).toEqual([{ at: start, networkMbps: 1 }]);
   });
 
   it('splits more than 500 queries over several GetMetricData calls and still returns every instance', async () => {
