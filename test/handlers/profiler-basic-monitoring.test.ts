@@ -32,6 +32,19 @@ const basicWorld = async (opts: { readonly agentCpu?: boolean } = {}) => {
   return { ...w, metrics, deps };
 };
 
+/** Two hours of ticks every 5 minutes, each minute's truth added as it ends: OTHER's profile before and after. */
+const twoHoursOfTicks = async (w: Awaited<ReturnType<typeof basicWorld>>, handle: ReturnType<typeof makeHandler>) => {
+  const before = (await w.ports.stateStore.getProfiles([OTHER])).get(OTHER);
+  for (let k = 0; k < 24; k += 1) {
+    w.metrics.addSamples(OTHER, minutes(A + k * 5 * MINUTE, 5));
+    w.ports.clock.advance(5 * MINUTE);
+    await handle(tick);
+  }
+  const after = (await w.ports.stateStore.getProfiles([OTHER])).get(OTHER);
+  if (before === undefined || after === undefined) throw new Error('no profile');
+  return { before, after };
+};
+
 describe('profiler with an instance on basic monitoring', () => {
   it('metricLagMs: 3 minutes with detailed monitoring (or unreported), 8 when any instance has it off', () => {
     expect(metricLagMs([])).toBe(3 * MINUTE);
@@ -69,15 +82,7 @@ describe('profiler with an instance on basic monitoring', () => {
     const w = await basicWorld();
     const handle = makeHandler(w.deps);
     await handle(tick);
-    const before = (await w.ports.stateStore.getProfiles([OTHER])).get(OTHER);
-    // Two hours of ticks every 5 minutes, each minute's truth added as it ends.
-    for (let k = 0; k < 24; k += 1) {
-      w.metrics.addSamples(OTHER, minutes(A + k * 5 * MINUTE, 5));
-      w.ports.clock.advance(5 * MINUTE);
-      await handle(tick);
-    }
-    const after = (await w.ports.stateStore.getProfiles([OTHER])).get(OTHER);
-    if (before === undefined || after === undefined) throw new Error('no profile');
+    const { before, after } = await twoHoursOfTicks(w, handle);
     const seen = after.samplesSeen - before.samplesSeen;
     const withCpu = seen - (after.gaps.cpuPercent - before.gaps.cpuPercent);
     // The minutes from the first read's end to 8 minutes before the last tick, each once; one CPU point per
@@ -99,14 +104,7 @@ describe('profiler with an instance on basic monitoring', () => {
     expect(w.telemetry.total(MetricName.instancesOnBasicMonitoring, { GroupName: GROUP })).toBe(1);
     expect(w.telemetry.total(MetricName.instancesOnFiveMinuteCpu, { GroupName: GROUP })).toBe(0);
     expect(w.telemetry.logsAt('warn').filter((l) => l.message.startsWith('instances on basic monitoring without'))).toEqual([]);
-    const before = (await w.ports.stateStore.getProfiles([OTHER])).get(OTHER);
-    for (let k = 0; k < 24; k += 1) {
-      w.metrics.addSamples(OTHER, minutes(A + k * 5 * MINUTE, 5));
-      w.ports.clock.advance(5 * MINUTE);
-      await handle(tick);
-    }
-    const after = (await w.ports.stateStore.getProfiles([OTHER])).get(OTHER);
-    if (before === undefined || after === undefined) throw new Error('no profile');
+    const { before, after } = await twoHoursOfTicks(w, handle);
     const seen = after.samplesSeen - before.samplesSeen;
     // The agent's minutes up to 3 minutes before the last tick, each once, every one with CPU.
     expect(seen).toBeGreaterThanOrEqual(115);

@@ -208,17 +208,7 @@ const foldSamples = (profile: BehaviourProfile, samples: readonly MetricSample[]
     for (const field of gapFields) if (!usable(s[field])) gaps[field] += 1;
     const demand = sampleDemand(s, profile.vcpus);
     if (hasAny(demand)) recent.push({ at: s.at, demand });
-
-    if (open && s.at >= open.restartedAt) {
-      const minute = Math.floor((s.at - open.restartedAt) / MINUTE_MS);
-      if (minute < MAX_RESTART_CURVE_MINUTES) {
-        while (curve.length <= minute) curve.push({});
-        curve[minute] = mergeMax(curve[minute], demand);
-        continue;
-      }
-    } else if (open && s.at >= open.interruptedAt) {
-      continue; // downtime: the instance was not running, nothing here describes it
-    }
+    if (takenByRestart(open, curve, s.at, demand)) continue;
 
     for (const d of DIMENSIONS) {
       const v = demand[d];
@@ -257,6 +247,21 @@ const foldSamples = (profile: BehaviourProfile, samples: readonly MetricSample[]
   };
 };
 
+/**
+ * While a restart window is open, a sample from `restartedAt` on goes to its per-minute curve (merged into `curve`) and
+ * one in the downtime nowhere — the instance was not running, nothing there describes it; true when either took it, so
+ * it is not steady behaviour.
+ */
+const takenByRestart = (open: BehaviourProfile['openRestart'], curve: Partial<Resources>[], at: number, demand: Partial<Resources>): boolean => {
+  if (open === undefined || at < open.interruptedAt) return false;
+  if (at < open.restartedAt) return true;
+  const minute = Math.floor((at - open.restartedAt) / MINUTE_MS);
+  if (minute >= MAX_RESTART_CURVE_MINUTES) return false;
+  while (curve.length <= minute) curve.push({});
+  curve[minute] = mergeMax(curve[minute], demand);
+  return true;
+};
+
 const isLateField = (field: SampleField): boolean => (LATE_FIELDS as readonly SampleField[]).includes(field);
 
 const withoutLateFields = (s: MetricSample): MetricSample => {
@@ -285,16 +290,7 @@ const foldLate = (profile: BehaviourProfile, samples: readonly MetricSample[], n
     }
     if (!hasAny(demand)) continue;
     mergeIntoRecent(recent, s.at, demand);
-    if (open && s.at >= open.restartedAt) {
-      const minute = Math.floor((s.at - open.restartedAt) / MINUTE_MS);
-      if (minute < MAX_RESTART_CURVE_MINUTES) {
-        while (curve.length <= minute) curve.push({});
-        curve[minute] = mergeMax(curve[minute], demand);
-        continue;
-      }
-    } else if (open && s.at >= open.interruptedAt) {
-      continue; // downtime
-    }
+    if (takenByRestart(open, curve, s.at, demand)) continue;
     for (const field of LATE_FIELDS) {
       const v = demand[field];
       if (v !== undefined) steadyObs[field].push({ value: v, at: s.at });
