@@ -165,7 +165,8 @@ const halfLifeOf = (profile: BehaviourProfile): number => profile.steady.vcpu.ha
  * had before this update — what was folded with the rest is not folded again — else the launch), kept even when no late
  * point arrived (the next read's points are still newer than it): into the steady state, the open restart's
  * curve, and `recent` at its own minute (merged into a point already there). Without `late` the late fields ride with
- * the rest and, once samples are folded so, `lateSampleAt` is dropped.
+ * the rest and, once samples are folded so, `lateSampleAt` is dropped. A late point of a restart window that closed before it
+ * arrived goes to the steady state (the closed cycle's network and disk peak misses its last one or two 5-minute points).
  */
 export const updateProfile = (profile: BehaviourProfile, samples: readonly MetricSample[], now: number, late?: readonly MetricSample[]): BehaviourProfile => {
   requireFinite('now', now);
