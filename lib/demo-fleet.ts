@@ -56,7 +56,7 @@ export interface DemoFleetProps {
  * for while idle), a primary Spot group (mixed Graviton types, price-capacity-optimized, capacity
  * rebalancing) and a standby On-Demand group with a Stopped warm pool that reuses instances on scale-in. A
  * warm pool cannot be attached to a Spot/mixed-instances group, hence two groups. Instances run the
- * CloudWatch agent (memory, connections, per-process RSS) and a small steady workload.
+ * CloudWatch agent (CPU each minute, memory, connections; EC2 detailed monitoring off) and a small steady workload.
  */
 export class DemoFleet extends Construct {
   readonly vpc: Vpc;
