@@ -14,7 +14,9 @@ import { GET_METRIC_DATA_USD_PER_1000_METRICS } from '../adapters/cloudwatch-cos
  *   namespace CWAgent) $0.30 per metric-month for the first 10,000 ("Amazon CloudWatch pricing"); EC2 detailed
  *   monitoring is billed at the same rate per metric it sends at 1-minute frequency, seven per instance
  *   (CPUUtilization, DiskReadOps, DiskWriteOps, DiskReadBytes, DiskWriteBytes, NetworkIn, NetworkOut: $2.10 per
- *   instance-month; "Amazon CloudWatch pricing", "List the available CloudWatch metrics for your instances").
+ *   instance-month; "Amazon CloudWatch pricing", "List the available CloudWatch metrics for your instances"); other API
+ *   requests, the agent's PutMetricData among them, $0.01 per 1,000 requests (the account's first million a month free,
+ *   left out like the other free tiers).
  */
 export const AWS_PRICES = {
   lambdaGbSecondUsd: 0.0000133334,
@@ -25,7 +27,14 @@ export const AWS_PRICES = {
   schedulerInvocationUsd: 1 / 1e6,
   getMetricDataPerMetricUsd: GET_METRIC_DATA_USD_PER_1000_METRICS / 1000,
   customMetricMonthUsd: 0.3,
+  cloudWatchApiRequestUsd: 0.01 / 1000,
 } as const;
+
+/**
+ * PutMetricData requests the CloudWatch agent makes per instance-hour: one per flush (`force_flush_interval` 60 in
+ * lambda/adapters/cloudwatch-agent-config.json), all of its metrics in one request — its 10-second CPU points included.
+ */
+export const AGENT_PUT_REQUESTS_PER_INSTANCE_HOUR = 60;
 
 /**
  * Metrics EC2 detailed monitoring sends per instance at 1-minute frequency (the rest stay at 5 minutes), each billed
@@ -70,6 +79,8 @@ export interface SoftwareBill {
   readonly scheduler: number;
   readonly cloudwatchReads: number;
   readonly agentMetrics: number;
+  /** The agent's PutMetricData requests (AGENT_PUT_REQUESTS_PER_INSTANCE_HOUR per agent instance-hour). */
+  readonly agentRequests: number;
   readonly detailedMonitoring: number;
   readonly total: number;
 }
@@ -105,6 +116,8 @@ export const priceSoftware = (u: SoftwareUsage): SoftwareBill => {
   const agentMetrics =
     (check('agentInstanceHours', u.agentInstanceHours) * check('agentMetricsPerInstance', u.agentMetricsPerInstance) * AWS_PRICES.customMetricMonthUsd) /
     HOURS_PER_MONTH;
+  // An instance publishing no agent metric makes no PutMetricData request.
+  const agentRequests = u.agentMetricsPerInstance > 0 ? u.agentInstanceHours * AGENT_PUT_REQUESTS_PER_INSTANCE_HOUR * AWS_PRICES.cloudWatchApiRequestUsd : 0;
   const detailedMonitoring =
     (check('detailedMonitoringInstanceHours', u.detailedMonitoringInstanceHours) * DETAILED_MONITORING_METRICS_PER_INSTANCE * AWS_PRICES.customMetricMonthUsd) /
     HOURS_PER_MONTH;
@@ -115,7 +128,8 @@ export const priceSoftware = (u: SoftwareUsage): SoftwareBill => {
     scheduler,
     cloudwatchReads,
     agentMetrics,
+    agentRequests,
     detailedMonitoring,
-    total: lambda + dynamodb + eventbridge + scheduler + cloudwatchReads + agentMetrics + detailedMonitoring,
+    total: lambda + dynamodb + eventbridge + scheduler + cloudwatchReads + agentMetrics + agentRequests + detailedMonitoring,
   };
 };

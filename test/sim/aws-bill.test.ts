@@ -1,6 +1,12 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { AWS_PRICES, DETAILED_MONITORING_METRICS_PER_INSTANCE, NO_SOFTWARE, priceSoftware } from '../../lambda/sim/aws-bill';
+import {
+  AGENT_PUT_REQUESTS_PER_INSTANCE_HOUR,
+  AWS_PRICES,
+  DETAILED_MONITORING_METRICS_PER_INSTANCE,
+  NO_SOFTWARE,
+  priceSoftware,
+} from '../../lambda/sim/aws-bill';
 
 describe('priceSoftware', () => {
   it('prices nothing at zero', () => {
@@ -11,6 +17,7 @@ describe('priceSoftware', () => {
       scheduler: 0,
       cloudwatchReads: 0,
       agentMetrics: 0,
+      agentRequests: 0,
       detailedMonitoring: 0,
       total: 0,
     });
@@ -26,7 +33,19 @@ describe('priceSoftware', () => {
   ] as const)('%s', (_label, usage, item, usd) => {
     const bill = priceSoftware({ ...NO_SOFTWARE, ...usage });
     expect(bill[item]).toBeCloseTo(usd, 9);
-    expect(bill.total).toBeCloseTo(usd, 9);
+    // The agent's metrics come with its PutMetricData requests (below); every other item stands alone.
+    expect(bill.total - bill.agentRequests).toBeCloseTo(usd, 9);
+  });
+
+  it("bills the agent's PutMetricData requests: one a minute per instance at $0.01 per 1,000, whatever its metric count", () => {
+    expect(AGENT_PUT_REQUESTS_PER_INSTANCE_HOUR).toBe(60);
+    const month = (metrics: number) => priceSoftware({ ...NO_SOFTWARE, agentInstanceHours: 730, agentMetricsPerInstance: metrics });
+    // 730 h × 60 requests = 43,800 requests: $0.438 a month.
+    expect(month(3).agentRequests).toBeCloseTo(0.438, 9);
+    expect(month(2).agentRequests).toBeCloseTo(0.438, 9);
+    expect(month(3).total).toBeCloseTo(0.9 + 0.438, 9);
+    // No agent metric, no request (an instance without the agent).
+    expect(month(0).agentRequests).toBe(0);
   });
 
   it('bills detailed monitoring at the custom-metric rate, seven metrics per instance', () => {

@@ -13,6 +13,7 @@ export interface CostBreakdown {
   readonly scheduler: number;
   readonly cloudwatchReads: number;
   readonly agentMetrics: number;
+  readonly agentRequests: number;
   /** EC2 detailed monitoring (1-minute EC2 metrics), for the strategies whose profile reads them. */
   readonly detailedMonitoring: number;
 }
@@ -122,6 +123,7 @@ export const summarizeRun = (run: StrategyRun, endAt: number): StrategySummary =
     scheduler: round(sw.scheduler, 4),
     cloudwatchReads: round(sw.cloudwatchReads, 4),
     agentMetrics: round(sw.agentMetrics, 4),
+    agentRequests: round(sw.agentRequests, 4),
     detailedMonitoring: round(sw.detailedMonitoring, 4),
   };
   const cost = t.costUsd + sw.total;

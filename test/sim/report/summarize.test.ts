@@ -55,8 +55,9 @@ describe('summarizeRun', () => {
       scheduler: 0,
       cloudwatchReads: 0.3,
       agentMetrics: 0.0314,
+      agentRequests: 0.0229,
       detailedMonitoring: 0.11,
-      total: 0.4544,
+      total: 0.4773,
     },
     episodes: [
       episode('spot', 0, 30_000, 1_800_000),
@@ -106,13 +107,13 @@ describe('summarizeRun', () => {
 
   it("prices the strategy's own software into its cost, itemised, and derives availability and savings", () => {
     const s = summarizeRun(run, 1_120_000);
-    expect(s.cost).toBe(12.45);
+    expect(s.cost).toBe(12.48);
     // Instances by kind, then every software item as priced (each already within the breakdown's 4 digits).
     const { total: _total, ...software } = run.software;
     expect(s.costBreakdown).toEqual({ spotInstances: 10, onDemandInstances: 1.9, stoppedStorage: 0.1, ...software });
-    expect(Object.keys(s.costBreakdown)).toContain('detailedMonitoring');
+    expect(Object.keys(s.costBreakdown)).toEqual(expect.arrayContaining(['detailedMonitoring', 'agentRequests']));
     expect(s.onDemandCost).toBe(40);
-    expect(s.savingsVsOnDemand).toBeCloseTo(1 - 12.4544 / 40, 4);
+    expect(s.savingsVsOnDemand).toBeCloseTo(1 - 12.4773 / 40, 4);
     expect(s.availability).toBeCloseTo(0.98766, 6);
     expect(s.unservedVcpuMinutes).toBe(1.23);
     expect(s.interruptions).toBe(3);

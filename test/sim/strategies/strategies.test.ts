@@ -165,6 +165,7 @@ describe('spotwise strategy (the real handlers)', () => {
         run.software.scheduler +
         run.software.cloudwatchReads +
         run.software.agentMetrics +
+        run.software.agentRequests +
         run.software.detailedMonitoring,
       12,
     );
