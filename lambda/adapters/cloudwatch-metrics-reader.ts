@@ -151,8 +151,9 @@ export class CloudWatchMetricsReader implements MetricsReader {
   async read(targets: readonly MetricTarget[], window: MetricWindow): Promise<MetricReadResult> {
     // With a basic-monitoring target the window is whole 5-minute periods: a period cut by either end would read as a
     // partial Sum (a low rate) or be read again in part.
-    const { start, end } = alignWindow(window, targets.some((t) => t.basicMonitoring === true) ? BASIC_MONITORING_PERIOD_SECONDS * 1000 : MINUTE_MS);
-    const empty = { samples: new Map<InstanceId, MetricSample[]>(), calls: 0, queries: 0 };
+    const read = alignWindow(window, targets.some((t) => t.basicMonitoring === true) ? BASIC_MONITORING_PERIOD_SECONDS * 1000 : MINUTE_MS);
+    const { start, end } = read;
+    const empty = { samples: new Map<InstanceId, MetricSample[]>(), window: read, calls: 0, queries: 0 };
     if (targets.length === 0 || end <= start) return empty;
 
     const index = new Map<string, { readonly target: MetricTarget; readonly kind: MetricQueryKind }>();
@@ -226,7 +227,7 @@ export class CloudWatchMetricsReader implements MetricsReader {
         .filter((s): s is MetricSample => s !== undefined);
       if (list.length > 0) samples.set(target.instanceId, list);
     }
-    return { samples, calls, queries: requested };
+    return { samples, window: read, calls, queries: requested };
   }
 }
 

@@ -36,7 +36,7 @@ import {
   MAX_CALIBRATION_CASES,
   type CalibrationCase,
 } from '../core/predict/calibrate';
-import type { MetricTarget, MetricWindow, MetricsReader } from '../ports/metrics-reader';
+import type { MetricReadResult, MetricTarget, MetricWindow, MetricsReader } from '../ports/metrics-reader';
 import type { Predictor } from '../ports/predictor';
 import type { PriceQuote, PriceReader } from '../ports/price-reader';
 import { buildAwsDeps } from '../app/aws-deps';
@@ -386,15 +386,12 @@ const readMetrics = async (deps: ProfilerDeps, targets: readonly MetricTarget[],
   const late = new Map<InstanceId, readonly MetricSample[]>();
   const fiveMinuteCpu: InstanceId[] = [];
   let queries = 0;
-  const read = async (
-    part: readonly MetricTarget[],
-    lagMs: number,
-  ): Promise<{ readonly samples: ReadonlyMap<InstanceId, readonly MetricSample[]>; readonly end: number }> => {
+  const read = async (part: readonly MetricTarget[], lagMs: number): Promise<Pick<MetricReadResult, 'samples' | 'window'>> => {
     const window = readWindow(now, lagMs, deps.profiler.windowMinutes);
-    if (part.length === 0) return { samples: new Map(), end: window.end };
+    if (part.length === 0) return { samples: new Map(), window };
     const result = await deps.metricsReader.read(part, window);
     queries += result.queries;
-    return { samples: result.samples, end: window.end };
+    return result;
   };
 
   const detailed = await read(
@@ -424,13 +421,12 @@ const readMetrics = async (deps: ProfilerDeps, targets: readonly MetricTarget[],
     } else {
       // Counted only when EC2's CPU is what the profile gets (an instance too new for any point is neither).
       if (fiveMinute.some(hasCpu)) fiveMinuteCpu.push(t.instanceId);
-      // Up to the whole periods EC2's read covered (the reader aligns it), so no agent minute passes a 5-minute point.
-      const covered = Math.floor(ec2.end / BASIC_MONITORING_PERIOD_MS) * BASIC_MONITORING_PERIOD_MS;
+      // Up to the whole periods EC2's read covered (the window the reader read), so no agent minute passes a 5-minute point.
       samples.set(
         t.instanceId,
         mergeByMinute(
           fiveMinute,
-          fresh.filter((s) => s.at < covered),
+          fresh.filter((s) => s.at < ec2.window.end),
         ),
       );
     }

@@ -34,6 +34,11 @@ export interface MetricWindow {
 export interface MetricReadResult {
   /** One sample per minute that had any data; missing fields stay missing. */
   readonly samples: ReadonlyMap<InstanceId, readonly MetricSample[]>;
+  /**
+   * The window actually read: the one asked, aligned as the reader reads it (whole 5-minute periods when a target is on
+   * basic monitoring). A caller that merges reads of different periods cuts by it.
+   */
+  readonly window: MetricWindow;
   /** GetMetricData calls made and metric queries requested (for cost accounting). */
   readonly calls: number;
   readonly queries: number;

@@ -67,7 +67,7 @@ describe('CloudWatchMetricsReader commands', () => {
       EndTime: new Date(T0 + 10 * MINUTE),
       ScanBy: 'TimestampAscending',
     });
-    expect(result).toEqual({ samples: new Map(), calls: 1, queries: 8 });
+    expect(result).toEqual({ samples: new Map(), window: { start: T0, end: T0 + 10 * MINUTE }, calls: 1, queries: 8 });
   });
 
   it('asks EC2 metrics of a basic-monitoring target at 5 minutes (the agent at 1) over a window of whole 5-minute periods', async () => {
@@ -101,6 +101,8 @@ describe('CloudWatchMetricsReader commands', () => {
     // Both ends rounded down to 5-minute periods: the period still in progress (10–15) is not read.
     expect(input?.StartTime).toEqual(new Date(T0));
     expect(input?.EndTime).toEqual(new Date(T0 + 10 * MINUTE));
+    // The window read is reported as read (a caller merging reads of other periods cuts by it).
+    expect(result.window).toEqual({ start: T0, end: T0 + 10 * MINUTE });
     expect(result.samples.get(instanceId('i-1'))).toEqual([
       { at: T0 + 5 * MINUTE, cpuPercent: 30, cpuMaxPercent: 90, networkMbps: 1, diskIops: 30, memoryGiB: 4 },
       { at: T0 + 6 * MINUTE, memoryGiB: 2 },
@@ -235,8 +237,18 @@ describe('CloudWatchMetricsReader commands', () => {
 
   it('makes no call for no targets or an empty window', async () => {
     const reader = new CloudWatchMetricsReader(new CloudWatchClient({}));
-    expect(await reader.read([], { start: T0, end: T0 + MINUTE })).toEqual({ samples: new Map(), calls: 0, queries: 0 });
-    expect(await reader.read([target('i-1')], { start: T0 + 1000, end: T0 + 59_000 })).toEqual({ samples: new Map(), calls: 0, queries: 0 });
+    expect(await reader.read([], { start: T0, end: T0 + MINUTE })).toEqual({
+      samples: new Map(),
+      window: { start: T0, end: T0 + MINUTE },
+      calls: 0,
+      queries: 0,
+    });
+    expect(await reader.read([target('i-1')], { start: T0 + 1000, end: T0 + 59_000 })).toEqual({
+      samples: new Map(),
+      window: { start: T0, end: T0 },
+      calls: 0,
+      queries: 0,
+    });
     expect(cw).not.toHaveReceivedCommand(GetMetricDataCommand);
   });
 

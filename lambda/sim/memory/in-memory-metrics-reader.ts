@@ -2,7 +2,7 @@ import { LATE_FIELDS, type InstanceId, type MetricSample, type SampleField } fro
 import type { Clock } from '../../ports/clock';
 import type { MetricReadResult, MetricTarget, MetricWindow, MetricsReader } from '../../ports/metrics-reader';
 import { CallJournal, CallLog } from './call-log';
-import { queriesForTarget as cloudWatchQueries } from '../../adapters/cloudwatch-metrics-reader';
+import { alignWindow, queriesForTarget as cloudWatchQueries } from '../../adapters/cloudwatch-metrics-reader';
 
 export type MetricsReaderOperation = keyof MetricsReader;
 
@@ -109,8 +109,7 @@ export class InMemoryMetricsReader implements MetricsReader {
     const now = this.ingestionClock?.now();
     // As the CloudWatch reader asks: whole 5-minute periods when any target has basic monitoring.
     const basic = targets.some((t) => t.basicMonitoring === true);
-    const start = basic ? Math.floor(window.start / BASIC_PERIOD_MS) * BASIC_PERIOD_MS : window.start;
-    const end = basic ? Math.floor(window.end / BASIC_PERIOD_MS) * BASIC_PERIOD_MS : window.end;
+    const { start, end } = basic ? alignWindow(window, BASIC_PERIOD_MS) : window;
     const out = new Map<InstanceId, MetricSample[]>();
     for (const t of targets) {
       const held = this.samples.get(t.instanceId) ?? [];
@@ -137,7 +136,7 @@ export class InMemoryMetricsReader implements MetricsReader {
     const calls = Math.ceil(queries / MAX_QUERIES_PER_CALL);
     this.calls += calls;
     this.queries += queries;
-    return { samples: out, calls, queries };
+    return { samples: out, window: { start, end }, calls, queries };
   }
 
   /**
