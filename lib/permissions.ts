@@ -58,7 +58,8 @@ export const FUNCTION_ACCESS: Readonly<Record<HandlerName, FunctionAccess>> = {
     readMetrics: true,
     // Cost metrics and staging's cheapest covering type (lambda/app/profiler-prices.ts).
     readPrices: true,
-    // Staging (lambda/core/staging): retype-stopped-instance and put-warm-pool; return-standby-instance
+    // Staging (lambda/core/staging): retype-stopped-instance and put-warm-pool (under the group's warm-pool lease, an item
+    // of the table); return-standby-instance
     // (TerminateInstanceInAutoScalingGroup with a decrement) for idle standby members.
     instanceActions: ['ec2:ModifyInstanceAttribute'],
     groupActions: ['autoscaling:PutWarmPool', 'autoscaling:TerminateInstanceInAutoScalingGroup'],
@@ -72,7 +73,7 @@ export const FUNCTION_ACCESS: Readonly<Record<HandlerName, FunctionAccess>> = {
     // stop → modify → start of an On-Demand sibling where the policy allows it.
     instanceActions: ['ec2:StartInstances', 'ec2:StopInstances', 'ec2:ModifyInstanceAttribute'],
     // change-desired-capacity (ExecutePolicy of the group's +1 scale-out policy, lib/scale-out-policies.ts),
-    // put-warm-pool (rebalance), complete-lifecycle-action and heartbeat (lifecycle hooks), enter-standby before a
+    // raise-warm-pool (rebalance: PutWarmPool under the group's warm-pool lease, an item of the table), complete-lifecycle-action and heartbeat (lifecycle hooks), enter-standby before a
     // sibling's stop and exit-standby when a voluntarily stopped member runs again.
     groupActions: [
       'autoscaling:ExecutePolicy',

@@ -166,6 +166,25 @@ export const modelStateStore = (store: StateStore, aws: ModelledAws): StateStore
       await ddb('UpdateItem');
       return counted;
     },
+    queueWarmPoolRaise: async (g, by) => {
+      await store.queueWarmPoolRaise(g, by);
+      await ddb('UpdateItem');
+    },
+    acquireWarmPoolLease: async (g, holder, now, until) => {
+      const taken = await store.acquireWarmPoolLease(g, holder, now, until);
+      await ddb('UpdateItem');
+      return taken;
+    },
+    takeWarmPoolRaises: async (g, holder) => {
+      const raises = await store.takeWarmPoolRaises(g, holder);
+      await ddb('UpdateItem');
+      return raises;
+    },
+    releaseWarmPoolLease: async (g, holder) => {
+      const left = await store.releaseWarmPoolLease(g, holder);
+      await ddb('UpdateItem');
+      return left;
+    },
     getPoolSignals: async (g) => {
       const histories = await store.getPoolSignals(g);
       await ddb('Query', histories.length);

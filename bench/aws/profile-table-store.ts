@@ -74,6 +74,10 @@ export const createProfileTableStore = (memory: InMemoryStateStore, clock: Clock
     markEventProcessed: (id, now) => memory.markEventProcessed(id, now),
     recordPoolSignal: (g, signal) => memory.recordPoolSignal(g, signal),
     getPoolSignals: (g) => memory.getPoolSignals(g),
+    queueWarmPoolRaise: (g, by) => memory.queueWarmPoolRaise(g, by),
+    acquireWarmPoolLease: (g, holder, now, until) => memory.acquireWarmPoolLease(g, holder, now, until),
+    takeWarmPoolRaises: (g, holder) => memory.takeWarmPoolRaises(g, holder),
+    releaseWarmPoolLease: (g, holder) => memory.releaseWarmPoolLease(g, holder),
     putCycles: (c) => dynamo.putCycles(c),
     listCycles: (g, limit) => dynamo.listCycles(g, limit),
   };

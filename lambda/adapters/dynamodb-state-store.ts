@@ -21,11 +21,13 @@ import { DynamoDbPoolSignalStore } from './dynamodb-pool-signals';
 import { DynamoDbProfileStore } from './dynamodb-profile-store';
 import { DynamoDbRequestStore } from './dynamodb-request-store';
 import type { DynamoDbTableOptions } from './dynamodb-table';
+import { DynamoDbWarmPoolWriterStore } from './dynamodb-warm-pool-writer';
 
 export { PoolOverCommitError, DynamoDbPoolLedger } from './dynamodb-pool-ledger';
 export { BATCH_GET_SIZE, BATCH_WRITE_SIZE, DynamoDbProfileStore } from './dynamodb-profile-store';
 export { DynamoDbRequestStore } from './dynamodb-request-store';
 export { DynamoDbPoolSignalStore } from './dynamodb-pool-signals';
+export { DynamoDbWarmPoolWriterStore } from './dynamodb-warm-pool-writer';
 export { DynamoDbEventDeduplication } from './dynamodb-event-dedup';
 export { DynamoDbCycleStore, DynamoDbModelStore } from './dynamodb-learning-store';
 export type { DynamoDbTableOptions } from './dynamodb-table';
@@ -36,13 +38,14 @@ export type DynamoDbStateStoreOptions = DynamoDbTableOptions;
  * StateStore on one DynamoDB table (DESIGN.md §5; keys in lambda/contracts/table.ts): the adapter of each
  * capability, on the same client and table, behind the one port the handlers are given. Code that needs only some
  * capabilities can take the adapter of each instead (DynamoDbPoolLedger, DynamoDbProfileStore — profiles and
- * forecasts —, DynamoDbRequestStore, DynamoDbPoolSignalStore, DynamoDbEventDeduplication).
+ * forecasts —, DynamoDbRequestStore, DynamoDbPoolSignalStore, DynamoDbWarmPoolWriterStore, DynamoDbEventDeduplication).
  */
 export class DynamoDbStateStore implements StateStore {
   private readonly ledger: DynamoDbPoolLedger;
   private readonly profiles: DynamoDbProfileStore;
   private readonly requests: DynamoDbRequestStore;
   private readonly signals: DynamoDbPoolSignalStore;
+  private readonly warmPoolWriter: DynamoDbWarmPoolWriterStore;
   private readonly events: DynamoDbEventDeduplication;
   private readonly cycles: DynamoDbCycleStore;
 
@@ -51,6 +54,7 @@ export class DynamoDbStateStore implements StateStore {
     this.profiles = new DynamoDbProfileStore(client, options);
     this.requests = new DynamoDbRequestStore(client, options);
     this.signals = new DynamoDbPoolSignalStore(client, options);
+    this.warmPoolWriter = new DynamoDbWarmPoolWriterStore(client, options);
     this.events = new DynamoDbEventDeduplication(client, options);
     this.cycles = new DynamoDbCycleStore(client, options);
   }
@@ -117,6 +121,22 @@ export class DynamoDbStateStore implements StateStore {
 
   getPoolSignals(groupId: GroupId): Promise<PoolSignalHistory[]> {
     return this.signals.getPoolSignals(groupId);
+  }
+
+  queueWarmPoolRaise(groupId: GroupId, by: number): Promise<void> {
+    return this.warmPoolWriter.queueWarmPoolRaise(groupId, by);
+  }
+
+  acquireWarmPoolLease(groupId: GroupId, holder: string, now: number, until: number): Promise<boolean> {
+    return this.warmPoolWriter.acquireWarmPoolLease(groupId, holder, now, until);
+  }
+
+  takeWarmPoolRaises(groupId: GroupId, holder: string): Promise<number> {
+    return this.warmPoolWriter.takeWarmPoolRaises(groupId, holder);
+  }
+
+  releaseWarmPoolLease(groupId: GroupId, holder: string): Promise<number> {
+    return this.warmPoolWriter.releaseWarmPoolLease(groupId, holder);
   }
 
   markEventProcessed(eventId: string, now: number): Promise<boolean> {

@@ -25,7 +25,9 @@ export const describeAction = (a: Action): string => {
     case 'change-desired-capacity':
       return `raise desired capacity of ${a.groupId} by ${a.by} (seen at ${a.from}): ${a.reason}`;
     case 'put-warm-pool':
-      return `warm pool of ${a.groupId}: min ${a.warmPool.minSize}, max prepared ${a.warmPool.maxGroupPreparedCapacity}, ${a.warmPool.poolState}: ${a.reason}`;
+      return `warm pool of ${a.groupId}: min ${a.warmPool.minSize} (read ${a.readMinSize}), max prepared ${a.warmPool.maxGroupPreparedCapacity}, ${a.warmPool.poolState}: ${a.reason}`;
+    case 'raise-warm-pool':
+      return `raise the warm pool of ${a.groupId} by ${a.by} (room ${a.room}): ${a.reason}`;
     case 'open-restart-window':
       return `open ${a.instanceId}'s ${a.windowMinutes}-minute post-restart window at ${iso(a.restartedAt)} in ${a.groupId}${a.forecastBefore !== undefined ? ` (forecast before: ${formatResources(a.forecastBefore)})` : ''}`;
     case 'refresh-pool':

@@ -15,17 +15,19 @@ import {
   type ProfileStore,
   type RequestStore,
   type TrailEntry,
+  type WarmPoolWriterStore,
 } from '../ports/state-store';
 import { appendTrail } from './decision-trail';
 import { describeAction } from './describe-action';
 import { openRestartWindowOf } from './restart-window';
+import { writeWarmPool } from './warm-pool-writer';
 
 /** The ports a plan is executed through. */
 export interface ExecutionPorts {
   readonly instances: InstanceGateway;
   readonly capacity: CapacityGateway;
-  /** Everything a plan may write: the ledger, profiles (lineage), requests and Spot signals; never event marks. */
-  readonly state: PoolLedger & ProfileStore & ForecastStore & RequestStore & PoolSignalStore;
+  /** Everything a plan may write: the ledger, profiles (lineage), requests, Spot signals and warm-pool writes; never event marks. */
+  readonly state: PoolLedger & ProfileStore & ForecastStore & RequestStore & PoolSignalStore & WarmPoolWriterStore;
   readonly scheduler: InterruptionScheduler;
   readonly clock: Clock;
   /** Carries `request-throttle` actions' `Throttle Requested` events; a plan with one and no publisher fails that action. */
@@ -316,8 +318,9 @@ const perform = async (
       await ports.capacity.changeDesiredCapacity(action.groupId, action.by);
       return undefined;
     case 'put-warm-pool':
-      await ports.capacity.putWarmPool(action.groupId, action.warmPool);
-      return undefined;
+    case 'raise-warm-pool':
+      // Under the group's warm-pool lease: concurrent writers neither overwrite each other nor wait.
+      return writeWarmPool(action, ports);
     case 'return-standby-instance':
       // With decrement: the group shrinks by exactly this instance, whatever other writers do meanwhile.
       await ports.capacity.terminateInstanceInGroup(action.instanceId, { decrementDesiredCapacity: true });

@@ -17,6 +17,8 @@ export const Keys = {
   /** A group's Spot pool signal history (warnings, rebalance recommendations): one item per pool, `<type>@<az>`. */
   poolSignals: (group: string, pool: string) => ({ pk: `GROUP#${group}`, sk: `SIGNALS#${pool}` }),
   poolSignalsPrefix: 'SIGNALS#',
+  /** Who writes a group's warm pool now (a short lease) and the raises queued for it (lambda/app/warm-pool-writer.ts). */
+  warmPoolWriter: (group: string) => ({ pk: `GROUP#${group}`, sk: 'WARMPOOL' }),
   /**
    * A closed restart cycle kept as a training case (the periodic retraining reads a group's newest with one Query):
    * sorted by restart time, zero-padded so the string order is the time order.

@@ -662,7 +662,20 @@ export type Action =
    * capacity the plan saw, for logs and dry-run.
    */
   | { readonly kind: 'change-desired-capacity'; readonly groupId: GroupId; readonly by: number; readonly from: number; readonly reason: string }
-  | { readonly kind: 'put-warm-pool'; readonly groupId: GroupId; readonly warmPool: WarmPoolView; readonly reason: string }
+  /**
+   * Write a group's warm pool as computed from a read of it: `readMinSize` is the min size that read saw. Written
+   * under the group's warm-pool lease, and only when the min size is still the one read (another writer changed it
+   * since: the next tick recomputes from a fresh read).
+   */
+  | { readonly kind: 'put-warm-pool'; readonly groupId: GroupId; readonly warmPool: WarmPoolView; readonly readMinSize: number; readonly reason: string }
+  /**
+   * Ask Auto Scaling to prepare `by` more warm instances: relative to the warm pool as it is when the raise is applied
+   * (min size = the larger of its min size and the warm instances present, plus the raises), never an absolute value
+   * from a snapshot — concurrent notices would overwrite each other. Queued in the state table and applied by
+   * whichever writer holds the group's warm-pool lease (lambda/app/warm-pool-writer.ts). `room` is max − desired as
+   * the plan saw it (logs and dry-run); the writer caps at the room it reads.
+   */
+  | { readonly kind: 'raise-warm-pool'; readonly groupId: GroupId; readonly by: number; readonly room: number; readonly reason: string }
   /**
    * A profiler tick's refresh of a group's pool (core refreshPool), written so that no state the ledger passes through
    * is over-committed: allocations first only lowered, the handed-over reservations released (each a replacement's

@@ -95,6 +95,24 @@ export interface PoolSignalStore {
   getPoolSignals(groupId: GroupId): Promise<PoolSignalHistory[]>;
 }
 
+/**
+ * Who may write a group's warm pool (item `GROUP#<group>` / `WARMPOOL`). PutWarmPool takes an absolute min size and
+ * Auto Scaling has no conditional or relative form of it, so two handlers that read the same warm pool and each
+ * raise it by one would write the same value (a lost update). Writers therefore take a short lease first; a
+ * relative raise is queued in the item before the lease is tried, and whoever holds the lease applies every raise
+ * queued, so a raise is never lost and never applied twice, and nobody waits.
+ */
+export interface WarmPoolWriterStore {
+  /** Adds `by` raises to the group's queue (created at the first). */
+  queueWarmPoolRaise(groupId: GroupId, by: number): Promise<void>;
+  /** Takes the lease for `holder` until `until` (epoch ms); false when another holder's lease is still live at `now`. */
+  acquireWarmPoolLease(groupId: GroupId, holder: string, now: number, until: number): Promise<boolean>;
+  /** Empties the raise queue for the lease holder and returns how many it held (0 when `holder` no longer holds the lease). */
+  takeWarmPoolRaises(groupId: GroupId, holder: string): Promise<number>;
+  /** Gives the lease up; returns the raises queued meanwhile (the releaser applies them, or the next writer does). */
+  releaseWarmPoolLease(groupId: GroupId, holder: string): Promise<number>;
+}
+
 /** Which events were already processed (a redelivered event must not act twice). */
 export interface EventDeduplication {
   /** Marks an event id processed; true the first time, false when it was already processed (idempotency). */
@@ -105,4 +123,5 @@ export interface EventDeduplication {
  * spotwise's durable state (DESIGN.md §5): pools, reservations, profiles, forecasts, requests, processed events, learned cycles — the
  * capabilities above together, as one table holds them. Code that needs only some names only those.
  */
-export interface StateStore extends PoolLedger, ProfileStore, ForecastStore, RequestStore, PoolSignalStore, EventDeduplication, CycleStore {}
+export interface StateStore
+  extends PoolLedger, ProfileStore, ForecastStore, RequestStore, PoolSignalStore, WarmPoolWriterStore, EventDeduplication, CycleStore {}

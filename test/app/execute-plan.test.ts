@@ -106,7 +106,8 @@ const everyKind = (): Plan => {
     retype('i-0000000000000c001', 'm5.xlarge'),
     start(warm),
     desired(3),
-    { kind: 'put-warm-pool', groupId: g, warmPool: { minSize: 2, maxGroupPreparedCapacity: -1, poolState: 'Stopped', reuseOnScaleIn: true }, reason: 'test' },
+    { kind: 'put-warm-pool', groupId: g, warmPool: { minSize: 2, maxGroupPreparedCapacity: -1, poolState: 'Stopped', reuseOnScaleIn: true }, readMinSize: 1, reason: 'test' },
+    { kind: 'raise-warm-pool', groupId: g, by: 1, room: 3, reason: 'test' },
     { kind: 'heartbeat', groupId: g, instanceId: od, hookName: 'h', token: 't' },
     { kind: 'complete-lifecycle-action', groupId: g, instanceId: od, hookName: 'h', token: 't', result: 'CONTINUE' },
     schedule(res),
@@ -134,14 +135,27 @@ describe('executePlan', () => {
     const { p, ports } = await setup();
     const report = await executePlan(everyKind(), ports, { dryRun: false });
     expect(report.succeeded).toBe(true);
-    expect(report.outcomes.map((o) => o.kind)).toEqual(Array(13).fill('done'));
+    expect(report.outcomes.map((o) => o.kind)).toEqual(Array(14).fill('done'));
     expect(p.journal.sequence()).toEqual([
       'stateStore.reserve',
       'stateStore.release',
       'cloud.retypeStoppedInstance',
       'cloud.startInstances',
       'cloud.changeDesiredCapacity',
+      // put-warm-pool: under the group's lease, written as the min size read (1) is still there.
+      'stateStore.acquireWarmPoolLease',
+      'cloud.describeWarmPool',
       'cloud.putWarmPool',
+      'stateStore.takeWarmPoolRaises',
+      'stateStore.releaseWarmPoolLease',
+      // raise-warm-pool: queued, then applied by this writer under the lease, relative to what it reads.
+      'stateStore.queueWarmPoolRaise',
+      'stateStore.acquireWarmPoolLease',
+      'cloud.describeWarmPool',
+      'stateStore.takeWarmPoolRaises',
+      'cloud.describeGroups',
+      'cloud.putWarmPool',
+      'stateStore.releaseWarmPoolLease',
       'cloud.recordLifecycleActionHeartbeat',
       'cloud.completeLifecycleAction',
       'scheduler.schedule',
@@ -149,7 +163,9 @@ describe('executePlan', () => {
       'stateStore.handOver',
     ]);
     expect(p.cloud.instance(warm)).toMatchObject({ instanceType: 'm5.xlarge', state: 'running' });
-    expect(p.cloud.group(g)).toMatchObject({ desiredCapacity: 3, warmPool: { minSize: 2 } });
+    // 2 put, then one raise over max(2, 1 warm): 3 (room 6 − 3).
+    expect(p.cloud.group(g)).toMatchObject({ desiredCapacity: 3, warmPool: { minSize: 3 } });
+    expect(p.stateStore.warmPoolWriterSnapshot(g)).toEqual({ raises: 0 });
     // Hand-over: the reservation became od's allocation.
     const pool = p.stateStore.poolSnapshot(g);
     expect(pool?.reservations.size).toBe(0);

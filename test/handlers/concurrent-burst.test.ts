@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { parseSpotwiseConfig } from '../../lambda/contracts/config';
-import { instanceId, type InstanceId } from '../../lambda/core/domain';
+import { instanceId, type GroupId, type InstanceId, type ManagedInstance } from '../../lambda/core/domain';
 import { toManagedGroups } from '../../lambda/app/managed-groups';
 import { makeHandler, type NoticeDeps } from '../../lambda/handlers/notice';
 import { createInMemoryPorts, RecordingTelemetry } from '../../lambda/sim/memory';
-import { CATALOG, configInput, GROUP, knownForecast, NOW, STANDBY } from './world';
+import { CATALOG, configInput, GROUP, knownForecast, NOW, STANDBY, WARM } from './world';
 
 const BURST = 24;
 
@@ -94,5 +94,88 @@ describe('notice handler: one burst of concurrent Spot warnings', () => {
     expect(new Set(seenFrom).size).toBeLessThan(seenFrom.length);
     // And it matches the reservations that needed the standby: one per warning placed there.
     expect(asked).toBe(results.filter((r) => r.status === 'planned' && r.actions?.includes('change-desired-capacity')).length);
+  });
+});
+
+/** A rebalance recommendation in the shape EC2 sends it (test/fixtures/events/ec2-instance-rebalance-recommendation__aws-nth.json). */
+const recommendation = (id: InstanceId, k: number) => ({
+  version: '0',
+  id: `rebalance-${k.toString().padStart(4, '0')}-dd55-5555dd55d55d`,
+  'detail-type': 'EC2 Instance Rebalance Recommendation',
+  source: 'aws.ec2',
+  account: '123456789012',
+  time: new Date(NOW).toISOString(),
+  region: 'us-west-2',
+  resources: [`arn:aws:ec2:us-west-2a:instance/${id}`],
+  detail: { 'instance-id': id },
+});
+
+/**
+ * Rebalance recommendations for a whole pool at once: each asks Auto Scaling to prepare one more warm instance
+ * (none present covers its victim's restart). PutWarmPool is absolute, so without the warm-pool lease every
+ * delivery read the same pool and wrote the same min size + 1; with it, every raise counts.
+ */
+describe('notice handler: one burst of concurrent rebalance recommendations', () => {
+  it('raises the warm pool once per recommendation (8 concurrent deliveries), losing no raise', async () => {
+    const n = 8;
+    const victims = Array.from({ length: n }, (_, k) => instanceId(`i-0b0000000000${(k + 1).toString(16).padStart(5, '0')}`));
+    const host = (id: InstanceId, over: Partial<ManagedInstance> & { groupId: GroupId }) => ({
+      id,
+      instanceType: 'm5.large',
+      availabilityZone: 'us-west-2a',
+      lifecycle: 'spot' as const,
+      state: 'running' as const,
+      launchedAt: NOW - 86_400_000,
+      warm: false,
+      priority: 90,
+      jobType: 'web',
+      tags: { 'aws:autoscaling:groupName': over.groupId },
+      ...over,
+    });
+    const ports = createInMemoryPorts({
+      now: NOW,
+      cloud: {
+        catalog: CATALOG,
+        groups: [
+          { id: GROUP, desiredCapacity: n, minSize: 1, maxSize: 60, availabilityZones: ['us-west-2a'], tags: {} },
+          {
+            id: STANDBY,
+            desiredCapacity: 0,
+            minSize: 0,
+            maxSize: 60,
+            availabilityZones: ['us-west-2a'],
+            tags: {},
+            warmPool: { minSize: 2, maxGroupPreparedCapacity: -1, poolState: 'Running', reuseOnScaleIn: true },
+          },
+        ],
+        instances: [
+          ...victims.map((id) => host(id, { groupId: GROUP })),
+          // Two running warm m5.large: too small for a 3-vCPU restart, and a running instance cannot be retyped.
+          ...WARM.map((id) => host(id, { groupId: STANDBY, lifecycle: 'on-demand', warm: true })),
+        ],
+      },
+    });
+    await ports.stateStore.putPoolCapacity(GROUP, { vcpu: 256, memoryGiB: 1024, networkMbps: 1_000_000, diskIops: 2_000_000 });
+    await ports.stateStore.putPoolCapacity(STANDBY, { vcpu: 256, memoryGiB: 1024, networkMbps: 1_000_000, diskIops: 2_000_000 });
+    ports.stateStore.seedForecasts(victims.map((id) => knownForecast(id, { vcpu: 3, memoryGiB: 12, networkMbps: 100, diskIops: 200 })));
+    const telemetry = new RecordingTelemetry();
+    const config = configInput({
+      groups: [{ name: GROUP, policy: 'web', capacity: { vcpu: 256, memory_gib: 1024, network_mbps: 1_000_000, disk_iops: 2_000_000 }, standby: STANDBY }],
+    });
+    const handler = makeHandler({ ports: ports.handlerPorts(), managed: toManagedGroups(parseSpotwiseConfig(config)), dryRun: false, telemetry });
+
+    const results = await Promise.all(victims.map((id, k) => handler(recommendation(id, k))));
+
+    expect(results.every((r) => r.status === 'planned' && r.succeeded)).toBe(true);
+    expect(telemetry.logsAt('error')).toEqual([]);
+    // Every plan asked for one more, each from the same snapshot (min size 2, 2 warm): an absolute write would end at 3.
+    const plans = ports.publisher.entries.flatMap((e) => (e.detailType === 'Plan Made' ? e.detail.plan.actions : []));
+    expect(plans.filter((a) => a.kind === 'raise-warm-pool' && a.groupId === STANDBY)).toHaveLength(n);
+    expect(ports.cloud.group(STANDBY)?.warmPool?.minSize).toBe(2 + n);
+    // Nobody wrote outside the lease, and it is free with nothing left queued.
+    expect(ports.stateStore.warmPoolWriterSnapshot(STANDBY)).toEqual({ raises: 0 });
+    const puts = ports.cloud.log.calls.filter((c) => c.operation === 'putWarmPool');
+    expect(puts.length).toBeGreaterThanOrEqual(1);
+    expect(puts.length).toBeLessThan(n);
   });
 });

@@ -53,7 +53,8 @@ const stageOneWarmInstance = (fleet: FleetView, group: GroupView, victim: Manage
     return { actions: [action], events: [staged(`retype warm ${stopped.id} ${stopped.instanceType} → ${shape.name} for ${victim.id}`)] };
   }
   // Warm pool size = max(minSize, maxPrepared − desired); asking for one more than is there now
-  // makes Auto Scaling prepare an instance (its shape is fixed by the next staging tick).
+  // makes Auto Scaling prepare an instance (its shape is fixed by the next staging tick). When the pool is
+  // already growing to a min size above what is there, the instance coming is asked for: nothing to raise.
   const minSize = Math.max(warmGroup.warmPool.minSize, warm.length + 1);
   const room = Math.floor(warmGroup.maxSize) - Math.floor(warmGroup.desiredCapacity);
   if (!(minSize <= room)) {
@@ -65,9 +66,11 @@ const stageOneWarmInstance = (fleet: FleetView, group: GroupView, victim: Manage
     };
   }
   if (minSize === warmGroup.warmPool.minSize) return { actions: [], events: [] };
+  // A raise, not an absolute min size: concurrent recommendations for one burst each add their instance
+  // (lambda/app/warm-pool-writer.ts applies it relative to the pool as it is then).
   return {
-    actions: [{ kind: 'put-warm-pool', groupId: warmGroup.id, warmPool: { ...warmGroup.warmPool, minSize }, reason }],
-    events: [staged(`warm pool of ${warmGroup.id}: minSize ${warmGroup.warmPool.minSize} → ${minSize} for ${victim.id}`)],
+    actions: [{ kind: 'raise-warm-pool', groupId: warmGroup.id, by: 1, room, reason }],
+    events: [staged(`warm pool of ${warmGroup.id}: one more warm instance (min size ${warmGroup.warmPool.minSize}, ${warm.length} warm) for ${victim.id}`)],
   };
 };
 

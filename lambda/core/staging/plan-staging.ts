@@ -263,6 +263,7 @@ export const planStaging = (groupId: GroupId, fleet: FleetView, ctx: { readonly 
       kind: 'put-warm-pool',
       groupId: warmGroup.id,
       warmPool: { ...settings, minSize },
+      readMinSize: warmPool.minSize,
       reason: `${minSize} × ${shape.name}: ${reason}${drift.length > 0 ? `; configured ${drift.join(', ')}` : ''}`,
     });
   }

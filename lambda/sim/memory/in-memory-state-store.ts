@@ -43,6 +43,10 @@ export const STATE_STORE_MUTATING: ReadonlySet<StateStoreOperation> = new Set<St
   'handOver',
   'sweepExpired',
   'putRequest',
+  'queueWarmPoolRaise',
+  'acquireWarmPoolLease',
+  'takeWarmPoolRaises',
+  'releaseWarmPoolLease',
 ]);
 
 const cloneRequest = (r: StoredRequest): StoredRequest => structuredClone(r);
@@ -88,6 +92,9 @@ export class InMemoryStateStore implements StateStore {
   private readonly processed = new Map<string, number>();
   /** group → `<type>@<az>` → the pool's signal history and the event id it last counted. */
   private readonly signals = new Map<GroupId, Map<string, PoolSignalHistory & { readonly lastEventId: string }>>();
+
+  /** group → its warm-pool writer item (the DynamoDB item WARMPOOL: the lease and the queued raises). */
+  private readonly warmPoolWriters = new Map<GroupId, { holder?: string; until?: number; raises: number }>();
 
   /** Learned restart cycles by `<group>\0<restartedAt>\0<instance>` (the DynamoDB item's key: a rewrite replaces). */
   private readonly cycles = new Map<string, LearnedCycle>();
@@ -308,6 +315,46 @@ export class InMemoryStateStore implements StateStore {
                 ? 1
                 : 0,
       );
+  }
+
+  // The warm-pool writer item: each call is one conditional UpdateItem, atomic as DynamoDB's (no await inside).
+
+  async queueWarmPoolRaise(groupId: GroupId, by: number): Promise<void> {
+    this.log.record('queueWarmPoolRaise', [groupId, by]);
+    if (!(Number.isInteger(by) && by > 0)) throw new RangeError(`queueing a warm-pool raise for group ${groupId}: by must be an integer > 0 (got ${by})`);
+    const item = this.warmPoolWriters.get(groupId) ?? { raises: 0 };
+    this.warmPoolWriters.set(groupId, { ...item, raises: item.raises + by });
+  }
+
+  async acquireWarmPoolLease(groupId: GroupId, holder: string, now: number, until: number): Promise<boolean> {
+    this.log.record('acquireWarmPoolLease', [groupId, holder, now, until]);
+    const item = this.warmPoolWriters.get(groupId) ?? { raises: 0 };
+    // attribute_not_exists(holder) OR leaseUntil < :now
+    if (item.holder !== undefined && !((item.until ?? 0) < now)) return false;
+    this.warmPoolWriters.set(groupId, { ...item, holder, until });
+    return true;
+  }
+
+  async takeWarmPoolRaises(groupId: GroupId, holder: string): Promise<number> {
+    this.log.record('takeWarmPoolRaises', [groupId, holder]);
+    const item = this.warmPoolWriters.get(groupId);
+    if (item?.holder !== holder) return 0;
+    this.warmPoolWriters.set(groupId, { ...item, raises: 0 });
+    return item.raises;
+  }
+
+  async releaseWarmPoolLease(groupId: GroupId, holder: string): Promise<number> {
+    this.log.record('releaseWarmPoolLease', [groupId, holder]);
+    const item = this.warmPoolWriters.get(groupId);
+    if (item?.holder !== holder) return 0;
+    this.warmPoolWriters.set(groupId, { raises: item.raises });
+    return item.raises;
+  }
+
+  /** The group's warm-pool writer item as stored (tests and the simulator; not recorded). */
+  warmPoolWriterSnapshot(groupId: GroupId): { readonly holder?: string; readonly until?: number; readonly raises: number } | undefined {
+    const item = this.warmPoolWriters.get(groupId);
+    return item === undefined ? undefined : { ...item };
   }
 
   async markEventProcessed(eventId: string, now: number): Promise<boolean> {

@@ -31,7 +31,7 @@ describe('the notice scenarios', () => {
       'interrupt-instance',
       'noop',
       'open-restart-window',
-      'put-warm-pool',
+      'raise-warm-pool',
       'record-pool-signal',
       'release',
       'reserve',

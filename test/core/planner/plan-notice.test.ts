@@ -498,7 +498,12 @@ describe('planNoticeResponse: rebalance recommendation', () => {
       standardFleet({ standby: { instances: running, warmPool: { minSize: 1, maxGroupPreparedCapacity: -1, poolState: 'Stopped', reuseOnScaleIn: true } } }),
       { now: T0 },
     );
-    expect(only(plan, 'put-warm-pool')[0]).toMatchObject({ groupId: 'web-standby', warmPool: { minSize: 2 } });
+    // A raise, not an absolute min size: applied under the group's warm-pool lease, relative to the pool then (concurrent
+    // recommendations each add theirs). Room: max 4 − desired 0 of the standby group.
+    expect(only(plan, 'put-warm-pool')).toEqual([]);
+    expect(only(plan, 'raise-warm-pool')).toEqual([
+      { kind: 'raise-warm-pool', groupId: 'web-standby', by: 1, room: 4, reason: expect.stringContaining('rebalance recommendation for i-a1') },
+    ]);
     // minSize 2 with no warm instance yet: Auto Scaling is already preparing them, nothing to ask.
     expect(kinds(planNoticeResponse(rebalance('i-a1'), standardFleet({ standby: { instances: [] } }), { now: T0 }))).toEqual(['reserve', 'record-pool-signal']);
     const empty = planNoticeResponse(
@@ -506,7 +511,7 @@ describe('planNoticeResponse: rebalance recommendation', () => {
       standardFleet({ standby: { instances: [], warmPool: { minSize: 0, maxGroupPreparedCapacity: -1, poolState: 'Stopped', reuseOnScaleIn: true } } }),
       { now: T0 },
     );
-    expect(only(empty, 'put-warm-pool')[0]).toMatchObject({ warmPool: { minSize: 1 } });
+    expect(only(empty, 'raise-warm-pool')[0]).toMatchObject({ by: 1 });
   });
 
   it('never terminates, stops or scales anything', () => {

@@ -98,7 +98,9 @@ describe('planStaging', () => {
     // Interruption weight 0.1 + 0.1 + 0.05 + 0.05 = 0.3. i-b2, i-a2 and i-b1 (p50 up to 0.96 vCPU, 3.2 GiB) fit c5.large
     // but carry 0.2, under 90 % of it: i-a1's p50 (1.2 vCPU, 4.8 GiB) is in, and the cheapest type holding it is m5.large.
     const plan = planStaging(groupId('web'), standardFleet(), { now: T0 });
-    expect(plan.actions).toEqual([{ kind: 'put-warm-pool', groupId: 'web-standby', warmPool: warmPool(1), reason: expect.stringContaining('1 × m5.large') }]);
+    expect(plan.actions).toEqual([
+      { kind: 'put-warm-pool', groupId: 'web-standby', warmPool: warmPool(1), readMinSize: 2, reason: expect.stringContaining('1 × m5.large') },
+    ]);
     expect(plan.events).toEqual([
       expect.objectContaining({ kind: 'capacity-staged', groupId: 'web-standby', detail: expect.stringContaining('minSize 2 → 1') }),
     ]);
