@@ -73,6 +73,11 @@ export interface GroupStatus {
       readonly maxGroupPreparedCapacity: number;
       readonly poolState: string;
       readonly instances: readonly { readonly instanceId: string; readonly instanceType: string; readonly lifecycleState: string }[];
+      /**
+       * Who writes it (lambda/app/warm-pool-writer.ts), present while raises are queued or the lease is held: a lease
+       * that ran out was left by a writer that died holding it (the next writer takes it over with the raises).
+       */
+      readonly writer?: { readonly raisesQueued: number; readonly lease: { readonly holder: string; readonly until: string; readonly ranOut: boolean } | null };
     } | null;
   } | null;
   readonly reservations: readonly ReservationStatus[];
@@ -221,6 +226,17 @@ export const collectStatus = async (input: {
     if (pool === undefined) throw new Error(`no pool for ${id}`);
     const asg = described.find((g) => g.id === id);
     const warm = warmPools.get(id);
+    const writerItem = snapshot.warmPoolWriters.find((w) => w.groupId === id);
+    const writer =
+      writerItem === undefined || (writerItem.raises === 0 && writerItem.holder === undefined)
+        ? undefined
+        : {
+            raisesQueued: writerItem.raises,
+            lease:
+              writerItem.holder === undefined
+                ? null
+                : { holder: writerItem.holder, until: iso(writerItem.leaseUntil ?? 0), ranOut: !((writerItem.leaseUntil ?? 0) >= now) },
+          };
     const members = new Set<string>([
       ...pool.allocations.keys(),
       ...[...pool.reservations.values()].map((r) => r.instanceId),
@@ -265,6 +281,7 @@ export const collectStatus = async (input: {
                       maxGroupPreparedCapacity: warm.maxGroupPreparedCapacity,
                       poolState: warm.poolState,
                       instances: warm.instances.map((i) => ({ instanceId: i.id, instanceType: i.instanceType, lifecycleState: i.lifecycleState })),
+                      ...(writer !== undefined ? { writer } : {}),
                     },
             },
       reservations: [...pool.reservations.values()].map((r) => ({
@@ -414,6 +431,14 @@ export const formatStatus = (report: StatusReport): string => {
         for (const i of a.warmPool.instances) states.set(i.lifecycleState, (states.get(i.lifecycleState) ?? 0) + 1);
         const byState = [...states.entries()].map(([s, n]) => `${n} ${s}`).join(', ') || 'no instances';
         out.push(`  warm pool: min ${a.warmPool.minSize}, max prepared ${a.warmPool.maxGroupPreparedCapacity}, ${a.warmPool.poolState}: ${byState}`);
+        const w = a.warmPool.writer;
+        if (w !== undefined) {
+          const lease =
+            w.lease === null
+              ? 'lease free'
+              : `lease held by ${w.lease.holder} until ${w.lease.until}${w.lease.ranOut ? ' (ran out: the next writer takes it over)' : ''}`;
+          out.push(`  warm-pool writer: ${w.raisesQueued} raise(s) queued, ${lease}`);
+        }
       }
     }
     if (g.cost !== null) {

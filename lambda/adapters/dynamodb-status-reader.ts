@@ -5,6 +5,7 @@ import type { StoredRequest } from '../ports/state-store';
 import { parseRetrainingRecordItem } from './dynamodb-learning-store';
 import { fromReservationItem, parseForecastItem, parsePoolItem, parseRequestItem, parseReservationItem, toResourcePool } from './dynamodb-items';
 import { eachPage } from './dynamodb-table';
+import { parseWarmPoolWriterItem, WARM_POOL_WRITER_KIND, type WarmPoolWriterItem } from './dynamodb-warm-pool-writer';
 
 /** Everything `spotwise status` shows from the table: pools with their ledgers, forecasts, requests. */
 export interface TableSnapshot {
@@ -13,6 +14,8 @@ export interface TableSnapshot {
   readonly requests: readonly StoredRequest[];
   /** Retraining runs (newest first): which model forecasts, and why. */
   readonly retrainingRuns: readonly RetrainingRecord[];
+  /** Each group's warm-pool writer item (lambda/app/warm-pool-writer.ts): raises queued, who holds the lease. */
+  readonly warmPoolWriters: readonly WarmPoolWriterItem[];
   /** Items of these kinds that could not be read (named, with the reason): shown, never hidden. */
   readonly unreadable: readonly string[];
   /** Items DynamoDB scanned (billed) and returned. */
@@ -20,13 +23,14 @@ export interface TableSnapshot {
   readonly returned: number;
 }
 
-const KINDS = ['pool', 'reservation', 'forecast', 'request', 'retraining-run'] as const;
+const KINDS = ['pool', 'reservation', 'forecast', 'request', 'retraining-run', WARM_POOL_WRITER_KIND] as const;
 /** An expression attribute value is a colon and alphanumerics: `retraining-run` is `:retrainingrun`. */
 const placeholder = (kind: string): string => `:${kind.replace(/[^A-Za-z0-9]/g, '')}`;
 
 /**
  * Read-only view of the spotwise table for the operator's `spotwise status` and `spotwise explain`
- * (dynamodb:Scan only). One paginated Scan filtered to pool, reservation, forecast and request items:
+ * (dynamodb:Scan only). One paginated Scan filtered to pool, reservation, forecast, request, retraining-run and
+ * warm-pool writer items:
  * the table has no index by kind, and profiles (the bulk of it) are filtered out server-side. A Scan is
  * billed on what it reads, filter or not — about 0.5 read unit per 4 KB (eventually consistent) — so a
  * 10,000-instance table of ~6 KB profiles costs ~7,500 read units, a fraction of a cent on demand.
@@ -41,12 +45,13 @@ export class DynamoDbStatusReader {
   }
 
   async readSnapshot(): Promise<TableSnapshot> {
-    const operation = `scanning table ${this.tableName} for pools, reservations, forecasts, requests and retraining runs`;
+    const operation = `scanning table ${this.tableName} for pools, reservations, forecasts, requests, retraining runs and warm-pool writers`;
     const pools = new Map<GroupId, { pool: ResourcePool; reservations: Reservation[] }>();
     const orphanReservations: Reservation[] = [];
     const forecasts: Forecast[] = [];
     const requests: StoredRequest[] = [];
     const retrainingRuns: RetrainingRecord[] = [];
+    const warmPoolWriters: WarmPoolWriterItem[] = [];
     const unreadable: string[] = [];
     let scanned = 0;
     let returned = 0;
@@ -92,6 +97,9 @@ export class DynamoDbStatusReader {
             case 'retraining-run':
               retrainingRuns.push(parseRetrainingRecordItem(item, `retraining run ${where}`));
               break;
+            case WARM_POOL_WRITER_KIND:
+              warmPoolWriters.push(parseWarmPoolWriterItem(item, where));
+              break;
           }
         } catch (error) {
           unreadable.push(`${where}: ${(error as Error).message}`);
@@ -108,6 +116,15 @@ export class DynamoDbStatusReader {
       if (pool === undefined) continue;
       out.set(group, { ...pool, reservations: new Map(reservations.sort((a, b) => a.createdAt - b.createdAt).map((r) => [r.id, r])) });
     }
-    return { pools: out, forecasts, requests, retrainingRuns: retrainingRuns.sort((a, b) => b.at - a.at), unreadable, scanned, returned };
+    return {
+      pools: out,
+      forecasts,
+      requests,
+      retrainingRuns: retrainingRuns.sort((a, b) => b.at - a.at),
+      warmPoolWriters: warmPoolWriters.sort((a, b) => a.groupId.localeCompare(b.groupId)),
+      unreadable,
+      scanned,
+      returned,
+    };
   }
 }

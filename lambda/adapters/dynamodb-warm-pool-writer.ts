@@ -2,32 +2,33 @@ import { UpdateCommand, type DynamoDBDocumentClient, type UpdateCommandInput } f
 import * as z from 'zod';
 import { Keys } from '../contracts/table';
 import { parseWith } from '../contracts/validation';
-import type { GroupId } from '../core/domain';
+import { groupId as toGroupId, type GroupId } from '../core/domain';
 import type { WarmPoolWriterStore } from '../ports/state-store';
 import { dynamoDbTable, type DynamoDbTable, type DynamoDbTableOptions } from './dynamodb-table';
 import { callAws, ConditionFailedError, translateAwsError } from './errors';
 
-const ITEM_KIND = 'warm-pool-writer';
+export const WARM_POOL_WRITER_KIND = 'warm-pool-writer';
+const ITEM_KIND = WARM_POOL_WRITER_KIND;
 
-const names = { '#kind': 'kind', '#holder': 'holder', '#until': 'leaseUntil', '#raises': 'raises' } as const;
+const names = { '#kind': 'kind', '#group': 'groupId', '#holder': 'holder', '#until': 'leaseUntil', '#raises': 'raises' } as const;
 
 /** ADD the raises (DynamoDB creates the item and the counter at the first); no condition: a raise is never refused. */
 export const queueRaiseUpdate = (tableName: string, groupId: GroupId, by: number): UpdateCommandInput => ({
   TableName: tableName,
   Key: Keys.warmPoolWriter(groupId),
-  UpdateExpression: 'SET #kind = :kind ADD #raises :by',
-  ExpressionAttributeNames: { '#kind': names['#kind'], '#raises': names['#raises'] },
-  ExpressionAttributeValues: { ':kind': ITEM_KIND, ':by': by },
+  UpdateExpression: 'SET #kind = :kind, #group = :group ADD #raises :by',
+  ExpressionAttributeNames: { '#kind': names['#kind'], '#group': names['#group'], '#raises': names['#raises'] },
+  ExpressionAttributeValues: { ':kind': ITEM_KIND, ':group': groupId, ':by': by },
 });
 
 /** The lease for `holder`, taken only when nobody holds it or the holder's lease ran out (a crashed writer's). */
 export const acquireLeaseUpdate = (tableName: string, groupId: GroupId, holder: string, now: number, until: number): UpdateCommandInput => ({
   TableName: tableName,
   Key: Keys.warmPoolWriter(groupId),
-  UpdateExpression: 'SET #kind = :kind, #holder = :holder, #until = :until',
+  UpdateExpression: 'SET #kind = :kind, #group = :group, #holder = :holder, #until = :until',
   ConditionExpression: 'attribute_not_exists(#holder) OR #until < :now',
-  ExpressionAttributeNames: { '#kind': names['#kind'], '#holder': names['#holder'], '#until': names['#until'] },
-  ExpressionAttributeValues: { ':kind': ITEM_KIND, ':holder': holder, ':until': until, ':now': now },
+  ExpressionAttributeNames: { '#kind': names['#kind'], '#group': names['#group'], '#holder': names['#holder'], '#until': names['#until'] },
+  ExpressionAttributeValues: { ':kind': ITEM_KIND, ':group': groupId, ':holder': holder, ':until': until, ':now': now },
 });
 
 /** Empties the queue, only for the lease holder; the count before is returned (UPDATED_OLD). */
@@ -55,6 +56,32 @@ export const releaseLeaseUpdate = (tableName: string, groupId: GroupId, holder: 
 const raisesSchema = z.object({ raises: z.number().int().min(0).default(0) });
 const raisesOf = (attributes: Record<string, unknown> | undefined, groupId: GroupId): number =>
   parseWith(raisesSchema, `warm-pool writer item of group ${groupId}`, attributes ?? {}).raises;
+
+/** A group's warm-pool writer item as `spotwise status` shows it. */
+export interface WarmPoolWriterItem {
+  readonly groupId: GroupId;
+  readonly raises: number;
+  /** Absent when nobody holds the lease. */
+  readonly holder?: string;
+  readonly leaseUntil?: number;
+}
+
+const itemSchema = z.object({
+  groupId: z.string().min(1),
+  raises: z.number().int().min(0).default(0),
+  holder: z.string().min(1).optional(),
+  leaseUntil: z.number().finite().optional(),
+});
+
+export const parseWarmPoolWriterItem = (raw: unknown, where: string): WarmPoolWriterItem => {
+  const item = parseWith(itemSchema, `warm-pool writer item ${where}`, raw);
+  return {
+    groupId: toGroupId(item.groupId),
+    raises: item.raises,
+    ...(item.holder !== undefined ? { holder: item.holder } : {}),
+    ...(item.leaseUntil !== undefined ? { leaseUntil: item.leaseUntil } : {}),
+  };
+};
 
 /**
  * WarmPoolWriterStore on the spotwise table: one item per group (`GROUP#<group>` / `WARMPOOL`) holding the lease

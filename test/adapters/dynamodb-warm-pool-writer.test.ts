@@ -27,9 +27,9 @@ describe('DynamoDbStateStore warm-pool writer item (GROUP#<group> / WARMPOOL)', 
       {
         TableName: TABLE,
         Key: KEY,
-        UpdateExpression: 'SET #kind = :kind ADD #raises :by',
-        ExpressionAttributeNames: { '#kind': 'kind', '#raises': 'raises' },
-        ExpressionAttributeValues: { ':kind': 'warm-pool-writer', ':by': 2 },
+        UpdateExpression: 'SET #kind = :kind, #group = :group ADD #raises :by',
+        ExpressionAttributeNames: { '#kind': 'kind', '#group': 'groupId', '#raises': 'raises' },
+        ExpressionAttributeValues: { ':kind': 'warm-pool-writer', ':group': 'web', ':by': 2 },
       },
     ]);
   });
@@ -46,10 +46,10 @@ describe('DynamoDbStateStore warm-pool writer item (GROUP#<group> / WARMPOOL)', 
     expect(sent()[0]).toEqual({
       TableName: TABLE,
       Key: KEY,
-      UpdateExpression: 'SET #kind = :kind, #holder = :holder, #until = :until',
+      UpdateExpression: 'SET #kind = :kind, #group = :group, #holder = :holder, #until = :until',
       ConditionExpression: 'attribute_not_exists(#holder) OR #until < :now',
-      ExpressionAttributeNames: { '#kind': 'kind', '#holder': 'holder', '#until': 'leaseUntil' },
-      ExpressionAttributeValues: { ':kind': 'warm-pool-writer', ':holder': 'h-1', ':until': NOW + 60_000, ':now': NOW },
+      ExpressionAttributeNames: { '#kind': 'kind', '#group': 'groupId', '#holder': 'holder', '#until': 'leaseUntil' },
+      ExpressionAttributeValues: { ':kind': 'warm-pool-writer', ':group': 'web', ':holder': 'h-1', ':until': NOW + 60_000, ':now': NOW },
     });
     expect(sent()[1]?.ExpressionAttributeValues).toMatchObject({ ':holder': 'h-2' });
   });

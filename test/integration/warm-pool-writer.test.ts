@@ -1,6 +1,8 @@
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { beforeAll, expect, it } from 'vitest';
 import { createDynamoDbDocumentClient } from '../../lambda/adapters/aws-clients';
 import { DynamoDbStateStore } from '../../lambda/adapters/dynamodb-state-store';
+import { DynamoDbStatusReader } from '../../lambda/adapters/dynamodb-status-reader';
 import { groupId } from '../../lambda/core/domain';
 import { createSpotwiseTable } from './dynamodb-table';
 import { describeWithMoto } from './moto';
@@ -13,12 +15,14 @@ const NOW = Date.UTC(2026, 0, 15, 12, 0, 0);
  * the group's partition without disturbing its pool.
  */
 describeWithMoto('Warm-pool writer lease and raise queue in DynamoDB (moto, real HTTP)', (moto) => {
+  let doc: DynamoDBDocumentClient;
   let store: DynamoDbStateStore;
   const table = 'spotwise-warm-pool-writer';
 
   beforeAll(async () => {
     await createSpotwiseTable(moto().clientOptions, table);
-    store = new DynamoDbStateStore(createDynamoDbDocumentClient(moto().clientOptions), { tableName: table, clock: { now: () => NOW } });
+    doc = createDynamoDbDocumentClient(moto().clientOptions);
+    store = new DynamoDbStateStore(doc, { tableName: table, clock: { now: () => NOW } });
   });
 
   it('one holder at a time; raises queued while it holds are taken once and answered at release', async () => {
@@ -43,5 +47,11 @@ describeWithMoto('Warm-pool writer lease and raise queue in DynamoDB (moto, real
     expect(await store.releaseWarmPoolLease(web, 'b')).toBe(0);
     expect(await store.releaseWarmPoolLease(web, 'c')).toBe(0);
     expect((await store.getPool(web))?.reservations.size).toBe(0);
+    // What `spotwise status` reads back: the group, the queue, the lease.
+    await store.queueWarmPoolRaise(web, 2);
+    expect(await store.acquireWarmPoolLease(web, 'd', NOW + 70_000, NOW + 130_000)).toBe(true);
+    const snapshot = await new DynamoDbStatusReader(doc, table).readSnapshot();
+    expect(snapshot.warmPoolWriters).toEqual([{ groupId: 'web', raises: 2, holder: 'd', leaseUntil: NOW + 130_000 }]);
+    expect(snapshot.unreadable).toEqual([]);
   });
 });

@@ -106,6 +106,7 @@ describe('spotwise explain', () => {
       ]),
       forecasts: [],
       retrainingRuns: [],
+      warmPoolWriters: [],
       requests: [
         stored,
         {

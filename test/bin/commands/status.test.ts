@@ -97,6 +97,7 @@ const snapshot: TableSnapshot = {
     request('req-1', 'scheduled', { victim: instanceId('i-0aaaaaaaaaaaaaaa1'), reservationId: reservation.id }),
   ],
   retrainingRuns: [],
+  warmPoolWriters: [],
   unreadable: [],
   scanned: 20,
   returned: 8,
@@ -292,6 +293,25 @@ describe('spotwise status: text', () => {
   });
 });
 
+describe('spotwise status: the warm-pool writer', () => {
+  it('shows the raises queued and who holds the lease (a lease that ran out is said), only while there is something to show', async () => {
+    const at = (writers: TableSnapshot['warmPoolWriters']) =>
+      collectStatus({ snapshot: { ...snapshot, warmPoolWriters: writers }, capacity: capacity(), table: 't', now: NOW });
+    const standbyOf = async (writers: TableSnapshot['warmPoolWriters']) => (await at(writers)).groups.find((g) => g.group === STANDBY)?.autoScaling?.warmPool;
+    // Nothing queued and nobody holding it: as if there were no item.
+    expect(await standbyOf([{ groupId: STANDBY, raises: 0 }])).not.toHaveProperty('writer');
+    expect((await standbyOf([{ groupId: STANDBY, raises: 2, holder: 'h-1', leaseUntil: NOW + 30_000 }]))?.writer).toEqual({
+      raisesQueued: 2,
+      lease: { holder: 'h-1', until: '2026-01-15T12:00:30.000Z', ranOut: false },
+    });
+    const stuck = formatStatus(await at([{ groupId: STANDBY, raises: 1, holder: 'h-dead', leaseUntil: NOW - 1 }]));
+    expect(stuck).toContain(
+      '  warm pool: min 2, max prepared -1, Stopped: 1 Warmed:Stopped, 1 Warmed:Running\n  warm-pool writer: 1 raise(s) queued, lease held by h-dead until 2026-01-15T11:59:59.999Z (ran out: the next writer takes it over)',
+    );
+    expect(formatStatus(await at([{ groupId: STANDBY, raises: 3 }]))).toContain('  warm-pool writer: 3 raise(s) queued, lease free');
+  });
+});
+
 describe('DynamoDbStatusReader', () => {
   const ddb = mockClient(DynamoDBDocumentClient);
   afterAll(() => ddb.restore());
@@ -317,7 +337,7 @@ describe('DynamoDbStatusReader', () => {
     allocated_diskIops: 0,
   };
 
-  it('scans for pools, reservations, forecasts, requests and retraining runs only, page by page, and puts each reservation in its pool', async () => {
+  it('scans for pools, reservations, forecasts, requests, retraining runs and warm-pool writers only, page by page, and puts each reservation in its pool', async () => {
     const sent: Record<string, unknown>[] = [];
     const pages = [
       { Items: [toReservationItem(reservation)], Count: 1, ScannedCount: 40, LastEvaluatedKey: { pk: 'GROUP#web', sk: 'RES#x' } },
@@ -327,8 +347,10 @@ describe('DynamoDbStatusReader', () => {
           bodyItem(Keys.forecast('i-0aaaaaaaaaaaaaaa1'), 'forecast', 'f', snapshot.forecasts[0], { instanceId: 'i-0aaaaaaaaaaaaaaa1' }),
           { pk: 'REQUEST#bad', sk: 'REQUEST', kind: 'request', requestId: 'bad', schemaVersion: 1, body: '{' },
           bodyItem(Keys.retrainingRun(NOW - 3_600_000), 'retraining-run', 'r', retrainingRun),
+          { ...Keys.warmPoolWriter('web-standby'), kind: 'warm-pool-writer', groupId: 'web-standby', raises: 2, holder: 'h-1', leaseUntil: NOW },
+          { ...Keys.warmPoolWriter('web'), kind: 'warm-pool-writer', groupId: 'web', raises: -1 },
         ],
-        Count: 4,
+        Count: 6,
         ScannedCount: 12,
       },
     ];
@@ -340,7 +362,7 @@ describe('DynamoDbStatusReader', () => {
     expect(sent).toEqual([
       {
         TableName: 'spotwise-state',
-        FilterExpression: '#kind IN (:pool, :reservation, :forecast, :request, :retrainingrun)',
+        FilterExpression: '#kind IN (:pool, :reservation, :forecast, :request, :retrainingrun, :warmpoolwriter)',
         ExpressionAttributeNames: { '#kind': 'kind' },
         ExpressionAttributeValues: {
           ':pool': 'pool',
@@ -348,11 +370,12 @@ describe('DynamoDbStatusReader', () => {
           ':forecast': 'forecast',
           ':request': 'request',
           ':retrainingrun': 'retraining-run',
+          ':warmpoolwriter': 'warm-pool-writer',
         },
       },
       {
         TableName: 'spotwise-state',
-        FilterExpression: '#kind IN (:pool, :reservation, :forecast, :request, :retrainingrun)',
+        FilterExpression: '#kind IN (:pool, :reservation, :forecast, :request, :retrainingrun, :warmpoolwriter)',
         ExpressionAttributeNames: { '#kind': 'kind' },
         ExpressionAttributeValues: {
           ':pool': 'pool',
@@ -360,6 +383,7 @@ describe('DynamoDbStatusReader', () => {
           ':forecast': 'forecast',
           ':request': 'request',
           ':retrainingrun': 'retraining-run',
+          ':warmpoolwriter': 'warm-pool-writer',
         },
         ExclusiveStartKey: { pk: 'GROUP#web', sk: 'RES#x' },
       },
@@ -367,7 +391,11 @@ describe('DynamoDbStatusReader', () => {
     expect([...read.pools.keys()]).toEqual(['web']);
     expect([...(read.pools.get(WEB)?.reservations.keys() ?? [])]).toEqual([reservation.id]);
     expect(read.forecasts.map((f) => f.instanceId)).toEqual(['i-0aaaaaaaaaaaaaaa1']);
-    expect(read).toMatchObject({ scanned: 52, returned: 5, requests: [], retrainingRuns: [retrainingRun] });
-    expect(read.unreadable).toEqual([expect.stringMatching(/^REQUEST#bad \/ REQUEST: request item of bad: body is not valid JSON/)]);
+    expect(read).toMatchObject({ scanned: 52, returned: 7, requests: [], retrainingRuns: [retrainingRun] });
+    expect(read.warmPoolWriters).toEqual([{ groupId: 'web-standby', raises: 2, holder: 'h-1', leaseUntil: NOW }]);
+    expect(read.unreadable).toEqual([
+      expect.stringMatching(/^REQUEST#bad \/ REQUEST: request item of bad: body is not valid JSON/),
+      'GROUP#web / WARMPOOL: invalid warm-pool writer item GROUP#web / WARMPOOL: raises: Too small: expected number to be >=0 (got -1)',
+    ]);
   });
 });
