@@ -44,11 +44,25 @@ export type ActionOutcome =
   | { readonly kind: 'failed'; readonly action: Action; readonly error: Error };
 
 /**
- * Why an action was not attempted: `dry-run`; `earlier-failure` (an action before it failed); `fail-closed` (the
+ * Why an action was not carried out: `dry-run`; `earlier-failure` (an action before it failed); `fail-closed` (the
  * reservation a disruptive action depends on was refused); `kept` (a compensation that leaves something as it is);
- * `over-committed` (a pool refresh the ledger refused whole: reservations made since it was read leave no room).
+ * `over-committed` (a pool refresh the ledger refused whole: reservations made since it was read leave no room);
+ * `not-stopped` (a retype that only prepares a warm instance, refused because the instance is not stopped any more:
+ * a concurrent plan started it, and the rest of this plan goes on).
  */
-export type SkipCause = 'dry-run' | 'earlier-failure' | 'fail-closed' | 'kept' | 'over-committed';
+export type SkipCause = 'dry-run' | 'earlier-failure' | 'fail-closed' | 'kept' | 'over-committed' | 'not-stopped';
+
+/**
+ * A retype that only prepares (a rebalance recommendation staging a warm instance, a staging tick reshaping one): the
+ * plan does not start the instance afterwards. Refused because the instance is no longer stopped — a concurrent
+ * warning started it — it is skipped, not failed: failing it would undo the plan's reservation (the restart's
+ * capacity the warning reuses) and its Spot signal count for a preparation the instance no longer needs.
+ */
+const isPreparationOnly = (action: Action, rest: readonly Action[]): action is Action & { kind: 'retype-stopped-instance' } =>
+  action.kind === 'retype-stopped-instance' && !rest.some((a) => a.kind === 'start-instance' && a.instanceId === action.instanceId);
+
+/** The port's refusal of a retype (InstanceGateway.retypeStoppedInstance: every implementation throws this name). */
+const isNotStopped = (error: unknown): boolean => error instanceof Error && error.name === 'InstanceNotStoppedError';
 
 export interface ExecutionReport {
   readonly dryRun: boolean;
@@ -192,6 +206,10 @@ export const executePlan = async (plan: Plan, ports: ExecutionPorts, opts: { rea
       if (action.kind === 'schedule-interruption') scheduled.push(action);
       outcomes.push({ kind: 'done', action, at, ...(detail !== undefined ? { detail } : {}) });
     } catch (error) {
+      if (isNotStopped(error) && isPreparationOnly(action, plan.actions.slice(index + 1))) {
+        outcomes.push({ kind: 'skipped', action, cause: 'not-stopped', reason: `not retyped: ${asError(error).message}; the rest of the plan goes on` });
+        continue;
+      }
       failure = asError(error);
       outcomes.push({ kind: 'failed', action, error: failure });
       // From the failed action on: a start that failed is retried once, since the instance must not stay stopped.

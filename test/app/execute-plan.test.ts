@@ -106,7 +106,13 @@ const everyKind = (): Plan => {
     retype('i-0000000000000c001', 'm5.xlarge'),
     start(warm),
     desired(3),
-    { kind: 'put-warm-pool', groupId: g, warmPool: { minSize: 2, maxGroupPreparedCapacity: -1, poolState: 'Stopped', reuseOnScaleIn: true }, readMinSize: 1, reason: 'test' },
+    {
+      kind: 'put-warm-pool',
+      groupId: g,
+      warmPool: { minSize: 2, maxGroupPreparedCapacity: -1, poolState: 'Stopped', reuseOnScaleIn: true },
+      readMinSize: 1,
+      reason: 'test',
+    },
     { kind: 'raise-warm-pool', groupId: g, by: 1, room: 3, reason: 'test' },
     { kind: 'heartbeat', groupId: g, instanceId: od, hookName: 'h', token: 't' },
     { kind: 'complete-lifecycle-action', groupId: g, instanceId: od, hookName: 'h', token: 't', result: 'CONTINUE' },
@@ -204,6 +210,35 @@ describe('executePlan', () => {
     expect(p.mutatingCalls()).toEqual([]);
     expect(report.outcomes.filter((o) => o.kind === 'skipped').every((o) => o.kind === 'skipped' && o.reason === 'dry-run')).toBe(true);
     expect(report.lastActionAt).toBeUndefined();
+  });
+
+  it('a retype that only prepares a warm instance a concurrent plan has started since is skipped, not failed: the reservation and the rest of the plan stay', async () => {
+    const { p, ports } = await setup();
+    // A rebalance recommendation's plan, made while `warm` was stopped; a warning's plan started it meanwhile.
+    p.cloud.setInstanceState(warm, 'pending');
+    const res = reservation('rebalance:evt-9:i-0000000000000a001', r(2, 8));
+    const report = await executePlan(plan(reserve(res), retype(warm, 'm5.xlarge'), desired(3)), ports, { dryRun: false });
+    expect(report.succeeded).toBe(true);
+    expect(report.outcomes).toMatchObject([
+      { kind: 'done' },
+      { kind: 'skipped', cause: 'not-stopped', reason: expect.stringMatching(/^not retyped: .*pending.*; the rest of the plan goes on$/) },
+      { kind: 'done' },
+    ]);
+    expect(report.compensations).toEqual([]);
+    expect(p.stateStore.poolSnapshot(g)?.reservations.has(res.id)).toBe(true);
+    expect(p.cloud.instance(warm)?.instanceType).toBe('m5.large');
+    expect(p.cloud.group(g)?.desiredCapacity).toBe(3);
+  });
+
+  it('a retype followed by a start of the same instance still fails when the instance is not stopped (it would start the wrong shape)', async () => {
+    const { p, ports } = await setup();
+    p.cloud.setInstanceState(warm, 'pending');
+    const res = reservation('warning:evt-9:i-0000000000000a001', r(2, 8));
+    const report = await executePlan(plan(reserve(res), retype(warm, 'm5.xlarge'), start(warm)), ports, { dryRun: false });
+    expect(report.succeeded).toBe(false);
+    expect(report.outcomes.map((o) => o.kind)).toEqual(['done', 'failed', 'skipped']);
+    // Compensation: the reservation this plan made goes.
+    expect(p.stateStore.poolSnapshot(g)?.reservations.has(res.id)).toBe(false);
   });
 
   it('fails closed: a refused reserve skips the schedule and the stop that depend on it, not the preparation', async () => {
