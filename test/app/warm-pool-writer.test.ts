@@ -1,8 +1,9 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { writeWarmPool, WARM_POOL_LEASE_MS, type WarmPoolWriterPorts, type WarmPoolWrite } from '../../lambda/app/warm-pool-writer';
-import { groupId, instanceId, type ManagedInstance, type WarmPoolView } from '../../lambda/core/domain';
+import { groupId, type ManagedInstance, type WarmPoolView } from '../../lambda/core/domain';
 import { createInMemoryPorts, type InMemoryPorts } from '../../lambda/sim/memory';
+import { instance } from '../sim/memory/fixtures';
 
 const g = groupId('web');
 const pool = (minSize: number): WarmPoolView => ({ minSize, maxGroupPreparedCapacity: -1, poolState: 'Stopped', reuseOnScaleIn: true });
@@ -15,19 +16,7 @@ const put = (minSize: number, readMinSize: number): WarmPoolWrite => ({
   reason: 'staging',
 });
 
-const inst = (id: string, over: Partial<ManagedInstance>): ManagedInstance => ({
-  id: instanceId(id),
-  groupId: g,
-  instanceType: 'm5.large',
-  availabilityZone: 'us-east-1a',
-  lifecycle: 'on-demand',
-  state: 'running',
-  launchedAt: 0,
-  warm: false,
-  priority: 50,
-  jobType: 'web',
-  ...over,
-});
+const inst = (id: string, over: Partial<ManagedInstance>): ManagedInstance => instance(id, { groupId: g, ...over });
 
 /** A group of desired 2 (max `maxSize`) whose warm pool has min size `minSize` and `warm` stopped warm instances. */
 const world = (opts: { minSize: number; warm: number; maxSize?: number }): InMemoryPorts =>

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseSpotwiseConfig } from '../../lambda/contracts/config';
-import { instanceId, type GroupId, type InstanceId, type ManagedInstance } from '../../lambda/core/domain';
+import { instanceId, type GroupId, type InstanceId, type ManagedInstance, type Resources, type WarmPoolView } from '../../lambda/core/domain';
 import { toManagedGroups } from '../../lambda/app/managed-groups';
 import { makeHandler, type NoticeDeps } from '../../lambda/handlers/notice';
 import { createInMemoryPorts, RecordingTelemetry } from '../../lambda/sim/memory';
@@ -21,6 +21,56 @@ const warning = (id: InstanceId, k: number) => ({
   detail: { 'instance-id': id, 'instance-action': 'terminate' },
 });
 
+const victimIds = (n: number): InstanceId[] => Array.from({ length: n }, (_, k) => instanceId(`i-0b0000000000${(k + 1).toString(16).padStart(5, '0')}`));
+
+/** A member of `groupId` as the fake cloud holds it: a day-old Spot m5.large unless told otherwise. */
+const host = (id: InstanceId, over: Partial<ManagedInstance> & { groupId: GroupId }) => ({
+  id,
+  instanceType: 'm5.large',
+  availabilityZone: 'us-west-2a',
+  lifecycle: 'spot' as const,
+  state: 'running' as const,
+  launchedAt: NOW - 86_400_000,
+  warm: false,
+  priority: 90,
+  jobType: 'web',
+  tags: { 'aws:autoscaling:groupName': over.groupId },
+  ...over,
+});
+
+/**
+ * The primary group of `victims` (each with the p90 `p90`) backed by a standby group with a warm pool, both with
+ * ample pools, and the notice handler over them (real configuration, in-memory AWS).
+ */
+const burstWorld = async (opts: {
+  victims: readonly InstanceId[];
+  p90: Partial<Resources>;
+  warmPool: WarmPoolView;
+  warm?: readonly ReturnType<typeof host>[];
+}) => {
+  const ports = createInMemoryPorts({
+    now: NOW,
+    cloud: {
+      catalog: CATALOG,
+      groups: [
+        { id: GROUP, desiredCapacity: opts.victims.length, minSize: 1, maxSize: 60, availabilityZones: ['us-west-2a'], tags: {} },
+        { id: STANDBY, desiredCapacity: 0, minSize: 0, maxSize: 60, availabilityZones: ['us-west-2a'], tags: {}, warmPool: opts.warmPool },
+      ],
+      instances: [...opts.victims.map((id) => host(id, { groupId: GROUP })), ...(opts.warm ?? [])],
+    },
+  });
+  const room = { vcpu: 256, memoryGiB: 1024, networkMbps: 1_000_000, diskIops: 2_000_000 };
+  await ports.stateStore.putPoolCapacity(GROUP, room);
+  await ports.stateStore.putPoolCapacity(STANDBY, room);
+  ports.stateStore.seedForecasts(opts.victims.map((id) => knownForecast(id, opts.p90)));
+  const telemetry = new RecordingTelemetry();
+  const config = configInput({
+    groups: [{ name: GROUP, policy: 'web', capacity: { vcpu: 256, memory_gib: 1024, network_mbps: 1_000_000, disk_iops: 2_000_000 }, standby: STANDBY }],
+  });
+  const deps: NoticeDeps = { ports: ports.handlerPorts(), managed: toManagedGroups(parseSpotwiseConfig(config)), dryRun: false, telemetry };
+  return { ports, telemetry, handler: makeHandler(deps) };
+};
+
 /**
  * A whole Spot pool reclaimed at once (DESIGN.md §1): 24 warnings delivered to the notice handler at the same
  * moment, as Lambda runs them — concurrently, their awaits interleaved over the shared in-memory cloud and
@@ -29,52 +79,12 @@ const warning = (id: InstanceId, k: number) => ({
  */
 describe('notice handler: one burst of concurrent Spot warnings', () => {
   it(`raises the standby group once per warning that needs it (${BURST} concurrent deliveries), losing no increase`, async () => {
-    const victims = Array.from({ length: BURST }, (_, k) => instanceId(`i-0b0000000000${(k + 1).toString(16).padStart(5, '0')}`));
-    const ports = createInMemoryPorts({
-      now: NOW,
-      cloud: {
-        catalog: CATALOG,
-        groups: [
-          { id: GROUP, desiredCapacity: BURST, minSize: 1, maxSize: 60, availabilityZones: ['us-west-2a'], tags: {} },
-          {
-            id: STANDBY,
-            desiredCapacity: 0,
-            minSize: 0,
-            maxSize: 60,
-            availabilityZones: ['us-west-2a'],
-            tags: {},
-            warmPool: { minSize: 2, maxGroupPreparedCapacity: -1, poolState: 'Stopped', reuseOnScaleIn: true },
-          },
-        ],
-        instances: victims.map((id) => ({
-          id,
-          groupId: GROUP,
-          instanceType: 'm5.large',
-          availabilityZone: 'us-west-2a',
-          lifecycle: 'spot' as const,
-          state: 'running' as const,
-          launchedAt: NOW - 86_400_000,
-          warm: false,
-          priority: 90,
-          jobType: 'web',
-          tags: { 'aws:autoscaling:groupName': GROUP },
-        })),
-      },
+    const victims = victimIds(BURST);
+    const { ports, telemetry, handler } = await burstWorld({
+      victims,
+      p90: { vcpu: 1.5, memoryGiB: 4, networkMbps: 100, diskIops: 200 },
+      warmPool: { minSize: 2, maxGroupPreparedCapacity: -1, poolState: 'Stopped', reuseOnScaleIn: true },
     });
-    await ports.stateStore.putPoolCapacity(GROUP, { vcpu: 256, memoryGiB: 1024, networkMbps: 1_000_000, diskIops: 2_000_000 });
-    await ports.stateStore.putPoolCapacity(STANDBY, { vcpu: 256, memoryGiB: 1024, networkMbps: 1_000_000, diskIops: 2_000_000 });
-    ports.stateStore.seedForecasts(victims.map((id) => knownForecast(id, { vcpu: 1.5, memoryGiB: 4, networkMbps: 100, diskIops: 200 })));
-    const telemetry = new RecordingTelemetry();
-    const config = configInput({
-      groups: [{ name: GROUP, policy: 'web', capacity: { vcpu: 256, memory_gib: 1024, network_mbps: 1_000_000, disk_iops: 2_000_000 }, standby: STANDBY }],
-    });
-    const deps: NoticeDeps = {
-      ports: ports.handlerPorts(),
-      managed: toManagedGroups(parseSpotwiseConfig(config)),
-      dryRun: false,
-      telemetry,
-    };
-    const handler = makeHandler(deps);
 
     const results = await Promise.all(victims.map((id, k) => handler(warning(id, k))));
 
@@ -118,51 +128,14 @@ const recommendation = (id: InstanceId, k: number) => ({
 describe('notice handler: one burst of concurrent rebalance recommendations', () => {
   it('raises the warm pool once per recommendation (8 concurrent deliveries), losing no raise', async () => {
     const n = 8;
-    const victims = Array.from({ length: n }, (_, k) => instanceId(`i-0b0000000000${(k + 1).toString(16).padStart(5, '0')}`));
-    const host = (id: InstanceId, over: Partial<ManagedInstance> & { groupId: GroupId }) => ({
-      id,
-      instanceType: 'm5.large',
-      availabilityZone: 'us-west-2a',
-      lifecycle: 'spot' as const,
-      state: 'running' as const,
-      launchedAt: NOW - 86_400_000,
-      warm: false,
-      priority: 90,
-      jobType: 'web',
-      tags: { 'aws:autoscaling:groupName': over.groupId },
-      ...over,
+    const victims = victimIds(n);
+    const { ports, telemetry, handler } = await burstWorld({
+      victims,
+      // Two running warm m5.large: too small for a 3-vCPU restart, and a running instance cannot be retyped.
+      p90: { vcpu: 3, memoryGiB: 12, networkMbps: 100, diskIops: 200 },
+      warmPool: { minSize: 2, maxGroupPreparedCapacity: -1, poolState: 'Running', reuseOnScaleIn: true },
+      warm: WARM.map((id) => host(id, { groupId: STANDBY, lifecycle: 'on-demand', warm: true })),
     });
-    const ports = createInMemoryPorts({
-      now: NOW,
-      cloud: {
-        catalog: CATALOG,
-        groups: [
-          { id: GROUP, desiredCapacity: n, minSize: 1, maxSize: 60, availabilityZones: ['us-west-2a'], tags: {} },
-          {
-            id: STANDBY,
-            desiredCapacity: 0,
-            minSize: 0,
-            maxSize: 60,
-            availabilityZones: ['us-west-2a'],
-            tags: {},
-            warmPool: { minSize: 2, maxGroupPreparedCapacity: -1, poolState: 'Running', reuseOnScaleIn: true },
-          },
-        ],
-        instances: [
-          ...victims.map((id) => host(id, { groupId: GROUP })),
-          // Two running warm m5.large: too small for a 3-vCPU restart, and a running instance cannot be retyped.
-          ...WARM.map((id) => host(id, { groupId: STANDBY, lifecycle: 'on-demand', warm: true })),
-        ],
-      },
-    });
-    await ports.stateStore.putPoolCapacity(GROUP, { vcpu: 256, memoryGiB: 1024, networkMbps: 1_000_000, diskIops: 2_000_000 });
-    await ports.stateStore.putPoolCapacity(STANDBY, { vcpu: 256, memoryGiB: 1024, networkMbps: 1_000_000, diskIops: 2_000_000 });
-    ports.stateStore.seedForecasts(victims.map((id) => knownForecast(id, { vcpu: 3, memoryGiB: 12, networkMbps: 100, diskIops: 200 })));
-    const telemetry = new RecordingTelemetry();
-    const config = configInput({
-      groups: [{ name: GROUP, policy: 'web', capacity: { vcpu: 256, memory_gib: 1024, network_mbps: 1_000_000, disk_iops: 2_000_000 }, standby: STANDBY }],
-    });
-    const handler = makeHandler({ ports: ports.handlerPorts(), managed: toManagedGroups(parseSpotwiseConfig(config)), dryRun: false, telemetry });
 
     const results = await Promise.all(victims.map((id, k) => handler(recommendation(id, k))));
 
