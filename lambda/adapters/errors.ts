@@ -49,6 +49,27 @@ export class InstanceNotStoppedError extends AdapterError {
   }
 }
 
+/**
+ * CompleteLifecycleAction or RecordLifecycleActionHeartbeat for a lifecycle action that is not active any more: it was
+ * completed (by another delivery) or its heartbeat timeout passed and Auto Scaling applied the hook's default result.
+ * Auto Scaling answers ValidationError "No active Lifecycle Action found with token …"; nothing is left to complete.
+ */
+export class LifecycleActionNotActiveError extends AdapterError {
+  override readonly name = 'LifecycleActionNotActiveError';
+  constructor(operation: string, cause?: unknown) {
+    super(operation, 'no active lifecycle action with this token (completed already, or its heartbeat timeout passed)', cause);
+  }
+}
+
+/** Auto Scaling's answer for an inactive lifecycle action (ValidationError; only its message tells it apart). */
+const NO_ACTIVE_LIFECYCLE_ACTION = /No active Lifecycle Action found/i;
+
+/** The lifecycle-action refusal, typed; any other error as translateAwsError gives it. */
+export const translateLifecycleError = (operation: string, error: unknown): Error =>
+  awsErrorName(error) === 'ValidationError' && error instanceof Error && NO_ACTIVE_LIFECYCLE_ACTION.test(error.message)
+    ? new LifecycleActionNotActiveError(operation, error)
+    : translateAwsError(operation, error);
+
 /** The thing named in the operation does not exist (instance, schedule, pool, table). */
 export class NotFoundError extends AdapterError {
   override readonly name = 'NotFoundError';
@@ -65,7 +86,8 @@ export class AwsCallError extends AdapterError {
   }
 }
 
-export type SpotwiseAdapterError = ThrottledError | ConditionFailedError | InstanceNotStoppedError | NotFoundError | AwsCallError;
+export type SpotwiseAdapterError =
+  ThrottledError | ConditionFailedError | InstanceNotStoppedError | LifecycleActionNotActiveError | NotFoundError | AwsCallError;
 
 export const isAdapterError = (error: unknown): error is SpotwiseAdapterError => error instanceof AdapterError;
 

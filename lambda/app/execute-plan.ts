@@ -48,9 +48,11 @@ export type ActionOutcome =
  * reservation a disruptive action depends on was refused); `kept` (a compensation that leaves something as it is);
  * `over-committed` (a pool refresh the ledger refused whole: reservations made since it was read leave no room);
  * `not-stopped` (a retype that only prepares a warm instance, refused because the instance is not stopped any more:
- * a concurrent plan started it, and the rest of this plan goes on).
+ * a concurrent plan started it, and the rest of this plan goes on); `not-active` (a lifecycle action's completion or
+ * heartbeat refused because the action is over — completed already or timed out, its default result applied —: nothing
+ * is left to complete, and the rest of this plan goes on).
  */
-export type SkipCause = 'dry-run' | 'earlier-failure' | 'fail-closed' | 'kept' | 'over-committed' | 'not-stopped';
+export type SkipCause = 'dry-run' | 'earlier-failure' | 'fail-closed' | 'kept' | 'over-committed' | 'not-stopped' | 'not-active';
 
 /**
  * A retype that only prepares (a rebalance recommendation staging a warm instance, a staging tick reshaping one): the
@@ -63,6 +65,10 @@ const isPreparationOnly = (action: Action, rest: readonly Action[]): action is A
 
 /** The port's refusal of a retype (InstanceGateway.retypeStoppedInstance: every implementation throws this name). */
 const isNotStopped = (error: unknown): boolean => error instanceof Error && error.name === 'InstanceNotStoppedError';
+
+/** The port's refusal of a lifecycle action that is over (CapacityGateway.completeLifecycleAction: every implementation). */
+const isNotActive = (action: Action, error: unknown): boolean =>
+  (action.kind === 'complete-lifecycle-action' || action.kind === 'heartbeat') && error instanceof Error && error.name === 'LifecycleActionNotActiveError';
 
 export interface ExecutionReport {
   readonly dryRun: boolean;
@@ -208,6 +214,11 @@ export const executePlan = async (plan: Plan, ports: ExecutionPorts, opts: { rea
     } catch (error) {
       if (isNotStopped(error) && isPreparationOnly(action, plan.actions.slice(index + 1))) {
         outcomes.push({ kind: 'skipped', action, cause: 'not-stopped', reason: `not retyped: ${asError(error).message}; the rest of the plan goes on` });
+        continue;
+      }
+      if (isNotActive(action, error)) {
+        // A redelivery or a late handler: Auto Scaling already let the instance go on (or applied the hook's default).
+        outcomes.push({ kind: 'skipped', action, cause: 'not-active', reason: `nothing to complete: ${asError(error).message}; the rest of the plan goes on` });
         continue;
       }
       failure = asError(error);

@@ -36,6 +36,11 @@ export interface CapacityGateway {
    * it: concurrent callers never lose each other's change. Clamped to the group's [min, max] by Auto Scaling.
    */
   changeDesiredCapacity(id: GroupId, by: number): Promise<void>;
+  /**
+   * Completes (and `recordLifecycleActionHeartbeat` extends) a lifecycle action. An action that is not active any more
+   * — completed already, or its heartbeat timeout passed — is refused with an error named LifecycleActionNotActiveError
+   * (Auto Scaling: ValidationError "No active Lifecycle Action found"), by every implementation.
+   */
   completeLifecycleAction(input: {
     readonly groupId: GroupId;
     readonly instanceId: InstanceId;

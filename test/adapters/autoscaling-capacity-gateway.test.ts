@@ -19,7 +19,7 @@ import {
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { AutoScalingCapacityGateway, inferLifecycle, launchesBothPurchaseOptions } from '../../lambda/adapters/autoscaling-capacity-gateway';
-import { AwsCallError, NotFoundError, ThrottledError } from '../../lambda/adapters/errors';
+import { AwsCallError, LifecycleActionNotActiveError, NotFoundError, ThrottledError } from '../../lambda/adapters/errors';
 import { groupId, instanceId } from '../../lambda/core/domain';
 import { ec2Error, meta } from './aws-errors';
 
@@ -257,6 +257,22 @@ describe('AutoScalingCapacityGateway mutating calls', () => {
       InstanceId: 'i-1',
       ShouldDecrementDesiredCapacity: false,
     });
+  });
+
+  it('a lifecycle action that is over (ValidationError "No active Lifecycle Action found") is typed; other refusals are not', async () => {
+    const refusal = (message: string) => new AutoScalingServiceException({ name: 'ValidationError', $fault: 'client', $metadata: meta(400), message });
+    const action = { groupId: groupId('web'), instanceId: instanceId('i-1'), hookName: 'spotwise-terminate', token: 'tok-1' };
+    asg.on(CompleteLifecycleActionCommand).rejects(refusal('No active Lifecycle Action found with token tok-1'));
+    asg.on(RecordLifecycleActionHeartbeatCommand).rejects(refusal('No active Lifecycle Action found with token tok-1'));
+    const gw = gateway();
+    const completed = gw.completeLifecycleAction({ ...action, result: 'CONTINUE' });
+    await expect(completed).rejects.toBeInstanceOf(LifecycleActionNotActiveError);
+    await expect(completed).rejects.toThrow(
+      'completing lifecycle hook spotwise-terminate for i-1 in group web with CONTINUE: no active lifecycle action with this token (completed already, or its heartbeat timeout passed)',
+    );
+    await expect(gw.recordLifecycleActionHeartbeat(action)).rejects.toBeInstanceOf(LifecycleActionNotActiveError);
+    asg.on(CompleteLifecycleActionCommand).rejects(refusal('Group web not found'));
+    await expect(gw.completeLifecycleAction({ ...action, result: 'CONTINUE' })).rejects.toBeInstanceOf(AwsCallError);
   });
 
   it('names the operation when Auto Scaling refuses', async () => {

@@ -241,6 +241,27 @@ describe('executePlan', () => {
     expect(p.stateStore.poolSnapshot(g)?.reservations.has(res.id)).toBe(false);
   });
 
+  it('a lifecycle action that is over (completed by another delivery, or timed out) is skipped, not failed: the rest of the plan goes on', async () => {
+    const { p, ports } = await setup();
+    const complete: Action = { kind: 'complete-lifecycle-action', groupId: g, instanceId: od, hookName: 'h', token: 't', result: 'CONTINUE' };
+    await p.cloud.completeLifecycleAction({ groupId: g, instanceId: od, hookName: 'h', token: 't', result: 'CONTINUE' });
+    const res = reservation('lifecycle:evt-9:i-0000000000000a001', r(2, 8));
+    const report = await executePlan(
+      plan(reserve(res), { kind: 'heartbeat', groupId: g, instanceId: od, hookName: 'h', token: 't' }, complete, desired(3)),
+      ports,
+      { dryRun: false },
+    );
+    expect(report.succeeded).toBe(true);
+    expect(report.outcomes).toMatchObject([
+      { kind: 'done' },
+      { kind: 'skipped', cause: 'not-active', reason: expect.stringMatching(/^nothing to complete: No active Lifecycle Action found with token t/) },
+      { kind: 'skipped', cause: 'not-active' },
+      { kind: 'done' },
+    ]);
+    expect(p.stateStore.poolSnapshot(g)?.reservations.has(res.id)).toBe(true);
+    expect(p.cloud.group(g)?.desiredCapacity).toBe(3);
+  });
+
   it('fails closed: a refused reserve skips the schedule and the stop that depend on it, not the preparation', async () => {
     const { p, ports } = await setup();
     const big = reservation('request:req-1:i-0000000000000a001', r(20, 8));

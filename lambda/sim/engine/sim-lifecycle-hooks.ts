@@ -73,6 +73,17 @@ export class SimLifecycleHooks {
     return true;
   }
 
+  /**
+   * Whether the action with this token is still active: its instance waits in the hook and nobody completed it (a
+   * terminating instance whose hook was completed while its load still drains is no longer waiting on the hook).
+   * Auto Scaling refuses CompleteLifecycleAction and RecordLifecycleActionHeartbeat for any other token.
+   */
+  isActive(id: InstanceId, token: string): boolean {
+    const m = this.instances.meta.get(id);
+    if (m === undefined) return false;
+    return m.launching?.token === token || (m.terminating?.token === token && m.hookCompleted !== true);
+  }
+
   /** CompleteLifecycleAction (or the heartbeat timeout's default CONTINUE). Unknown tokens are ignored. */
   complete(id: InstanceId, token: string, hooks: StrategyHooks): void {
     const m = this.instances.meta.get(id);

@@ -285,6 +285,11 @@ export class SimWorld {
     return this.lifecycle.beginTerminate(id, hooks);
   }
 
+  /** Whether a lifecycle action is still active (Auto Scaling refuses completing or extending any other). */
+  lifecycleActionActive(id: InstanceId, token: string): boolean {
+    return this.lifecycle.isActive(id, token);
+  }
+
   completeLifecycleHook(id: InstanceId, token: string, hooks: StrategyHooks): void {
     this.lifecycle.complete(id, token, hooks);
   }

@@ -1,7 +1,7 @@
 import type { GroupId, InstanceCatalog, InstanceId, InstanceState, ManagedInstance, WarmPoolView } from '../../core/domain';
 import type { CapacityGateway, GroupDescription, WarmPoolDescription } from '../../ports/capacity-gateway';
 import type { InstanceFilter, InstanceGateway } from '../../ports/instance-gateway';
-import { InMemoryCloudError } from '../memory';
+import { InMemoryCloudError, LifecycleActionNotActiveError } from '../memory';
 import { monitoringOf, type StrategyHooks } from './sim-types';
 import type { SimWorld } from './sim-world';
 
@@ -183,14 +183,21 @@ export class SimulatedCloud implements InstanceGateway, CapacityGateway {
 
   async completeLifecycleAction(input: Parameters<CapacityGateway['completeLifecycleAction']>[0]): Promise<void> {
     await this.call('mutating');
+    await this.checked(async () => this.refuseInactive(input));
     await this.checked(() => this.world.cloud.completeLifecycleAction(input));
     this.world.completeLifecycleHook(input.instanceId, input.token, this.hooks());
   }
 
   async recordLifecycleActionHeartbeat(input: Parameters<CapacityGateway['recordLifecycleActionHeartbeat']>[0]): Promise<void> {
     await this.call('mutating');
+    await this.checked(async () => this.refuseInactive(input));
     await this.checked(() => this.world.cloud.recordLifecycleActionHeartbeat(input));
     this.world.heartbeatLifecycleHook(input.instanceId, input.token);
+  }
+
+  /** Auto Scaling's refusal of an action that timed out or was completed (the world's hooks know which are active). */
+  private refuseInactive(input: { readonly instanceId: InstanceId; readonly token: string }): void {
+    if (!this.world.lifecycleActionActive(input.instanceId, input.token)) throw new LifecycleActionNotActiveError(input.instanceId, input.token);
   }
 
   /**

@@ -24,3 +24,17 @@ export class InstanceNotStoppedError extends InMemoryCloudError {
     super('IncorrectInstanceState', `changing the type of ${instanceId}: the instance is ${state}, it must be stopped`);
   }
 }
+
+/**
+ * CompleteLifecycleAction / RecordLifecycleActionHeartbeat for an action that is not active (AWS: ValidationError
+ * "No active Lifecycle Action found with token …"): completed already, or timed out.
+ */
+export class LifecycleActionNotActiveError extends InMemoryCloudError {
+  override readonly name = 'LifecycleActionNotActiveError';
+  constructor(
+    readonly instanceId: string,
+    readonly token: string,
+  ) {
+    super('ValidationError', `No active Lifecycle Action found with token ${token} (instance ${instanceId})`);
+  }
+}

@@ -3,7 +3,7 @@ import type { CapacityGateway, GroupDescription, WarmPoolDescription } from '../
 import type { Clock } from '../../ports/clock';
 import type { InstanceFilter, InstanceGateway } from '../../ports/instance-gateway';
 import { CallJournal, CallLog } from './call-log';
-import { InMemoryCloudError, InstanceNotStoppedError } from './cloud-errors';
+import { InMemoryCloudError, InstanceNotStoppedError, LifecycleActionNotActiveError } from './cloud-errors';
 
 export type CloudOperation = keyof InstanceGateway | keyof CapacityGateway;
 
@@ -67,6 +67,12 @@ export interface LifecycleActionRecord {
   readonly token: string;
   readonly result?: 'CONTINUE' | 'ABANDON';
 }
+
+/** One lifecycle action: the same instance, hook and token. */
+const sameAction = (
+  a: Pick<LifecycleActionRecord, 'instanceId' | 'hookName' | 'token'>,
+  b: Pick<LifecycleActionRecord, 'instanceId' | 'hookName' | 'token'>,
+): boolean => a.instanceId === b.instanceId && a.hookName === b.hookName && a.token === b.token;
 
 export interface InMemoryCloudState {
   readonly catalog?: readonly InstanceTypeSpec[];
@@ -490,6 +496,8 @@ export class InMemoryCloud implements InstanceGateway, CapacityGateway {
   }): Promise<void> {
     this.log.record('completeLifecycleAction', [input]);
     this.mustGetGroup(input.groupId, `completing lifecycle action ${input.hookName}`);
+    // A completed action is not active any more: completing it again (or extending it) is refused, as by Auto Scaling.
+    if (this.completedLifecycleActions.some((a) => sameAction(a, input))) throw this.refuse(new LifecycleActionNotActiveError(input.instanceId, input.token));
     this.completedLifecycleActions.push({ ...input });
   }
 
@@ -501,6 +509,7 @@ export class InMemoryCloud implements InstanceGateway, CapacityGateway {
   }): Promise<void> {
     this.log.record('recordLifecycleActionHeartbeat', [input]);
     this.mustGetGroup(input.groupId, `recording a heartbeat for ${input.hookName}`);
+    if (this.completedLifecycleActions.some((a) => sameAction(a, input))) throw this.refuse(new LifecycleActionNotActiveError(input.instanceId, input.token));
     this.heartbeats.push({ ...input });
   }
 

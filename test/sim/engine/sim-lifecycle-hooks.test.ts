@@ -72,4 +72,33 @@ describe('SimLifecycleHooks: Pending:Wait and Terminating:Wait', () => {
     world.expireLifecycleHook(stuck, stuckToken, noHooks);
     expect(world.instance(stuck)?.state).toBe('shutting-down');
   });
+
+  it('refuses, as Auto Scaling does, completing or extending an action that is over: completed already, or timed out', async () => {
+    const setup = quiet();
+    const { world } = newWorld(setup);
+    world.lifecycleHooks = WORLD_LIFECYCLE_HOOKS;
+    const cloud = new SimulatedCloud(world, () => noHooks);
+    const [victim, other] = [setup.sample.fleet.groups[0]!.instances[0]!.id, setup.sample.fleet.groups[0]!.instances[1]!.id];
+    await cloud.terminateInstanceInGroup(victim, { decrementDesiredCapacity: false });
+    await cloud.terminateInstanceInGroup(other, { decrementDesiredCapacity: false });
+    await world.settle();
+    const action = (id: typeof victim) => ({
+      groupId: GROUP_IDS.web,
+      instanceId: id,
+      hookName: 'spotwise-terminate',
+      token: world.meta.get(id)!.terminating!.token,
+    });
+    const first = action(victim);
+    const failedBefore = world.totals.failedActions;
+    await cloud.recordLifecycleActionHeartbeat(first);
+    await cloud.completeLifecycleAction({ ...first, result: 'CONTINUE' });
+    await expect(cloud.completeLifecycleAction({ ...first, result: 'CONTINUE' })).rejects.toThrow(`No active Lifecycle Action found with token ${first.token}`);
+    await expect(cloud.recordLifecycleActionHeartbeat(first)).rejects.toMatchObject({ name: 'LifecycleActionNotActiveError', code: 'ValidationError' });
+    // The other hook times out: Auto Scaling applies its default result, and a late completion is refused too.
+    const late = action(other);
+    world.setNow(world.meta.get(other)!.terminating!.until);
+    world.expireLifecycleHook(other, late.token, noHooks);
+    await expect(cloud.completeLifecycleAction({ ...late, result: 'CONTINUE' })).rejects.toMatchObject({ name: 'LifecycleActionNotActiveError' });
+    expect(world.totals.failedActions - failedBefore).toBe(3);
+  });
 });

@@ -56,6 +56,22 @@ describe('InMemoryCloud as InstanceGateway', () => {
     expect(c.instance(warm)?.instanceType).toBe('m5.xlarge');
   });
 
+  it('refuses to complete or extend a lifecycle action it completed already (AWS: ValidationError, no active action)', async () => {
+    const c = cloud();
+    const action = { groupId: g1, instanceId: od, hookName: 'spotwise-launch', token: 'tok-1' };
+    await c.recordLifecycleActionHeartbeat(action);
+    await c.completeLifecycleAction({ ...action, result: 'CONTINUE' });
+    await expect(c.completeLifecycleAction({ ...action, result: 'CONTINUE' })).rejects.toMatchObject({
+      name: 'LifecycleActionNotActiveError',
+      code: 'ValidationError',
+      message: 'No active Lifecycle Action found with token tok-1 (instance i-00000000000000a1)',
+    });
+    await expect(c.recordLifecycleActionHeartbeat(action)).rejects.toBeInstanceOf(InMemoryCloudError);
+    // Another token of the same hook is another action.
+    await c.completeLifecycleAction({ ...action, token: 'tok-2', result: 'CONTINUE' });
+    expect(c.completedLifecycleActions.map((a) => a.token)).toEqual(['tok-1', 'tok-2']);
+  });
+
   it('refuses to stop a Spot instance, with the AWS error code', async () => {
     const c = cloud();
     const err = await c.stopInstances([spot]).catch((e: unknown) => e);
