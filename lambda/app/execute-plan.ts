@@ -120,6 +120,9 @@ const asError = (e: unknown): Error => (e instanceof Error ? e : new Error(Strin
  *   cancelled, and reservations it made are
  *   released — except one whose instance was already interrupted, since that capacity is what the
  *   restart now needs.
+ * - Refusals that only say the world moved on are skipped, not failed, and the rest of the plan goes on: a retype
+ *   that only prepares a warm instance a concurrent plan has started since (`not-stopped`), and the completion or
+ *   heartbeat of a lifecycle action that is over (`not-active`).
  * Port errors never escape: they are reported as `failed` outcomes, so a handler decides what to log,
  * count and publish (and never falls into an EventBridge retry loop on a half-executed plan).
  */
