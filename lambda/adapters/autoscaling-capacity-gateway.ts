@@ -18,7 +18,7 @@ import { SCALE_OUT_POLICY_ADJUSTMENT, SCALE_OUT_POLICY_ID } from '../contracts/s
 import { groupId as toGroupId, instanceId as toInstanceId, type GroupId, type InstanceId, type Lifecycle, type WarmPoolView } from '../core/domain';
 import type { CapacityGateway, GroupDescription, WarmPoolDescription } from '../ports/capacity-gateway';
 import { chunk } from './chunk';
-import { callAws, NotFoundError, translateLifecycleError } from './errors';
+import { callAws, NotFoundError } from './errors';
 
 /** DescribeAutoScalingGroups: at most 100 names and 100 records per call. */
 const GROUPS_PER_CALL = 100;
@@ -182,9 +182,8 @@ export class AutoScalingCapacityGateway implements CapacityGateway {
     readonly token: string;
     readonly result: 'CONTINUE' | 'ABANDON';
   }): Promise<void> {
-    const operation = `completing lifecycle hook ${input.hookName} for ${input.instanceId} in group ${input.groupId} with ${input.result}`;
-    try {
-      await this.client.send(
+    await callAws(`completing lifecycle hook ${input.hookName} for ${input.instanceId} in group ${input.groupId} with ${input.result}`, () =>
+      this.client.send(
         new CompleteLifecycleActionCommand({
           AutoScalingGroupName: input.groupId,
           LifecycleHookName: input.hookName,
@@ -192,10 +191,8 @@ export class AutoScalingCapacityGateway implements CapacityGateway {
           LifecycleActionResult: input.result,
           InstanceId: input.instanceId,
         }),
-      );
-    } catch (error) {
-      throw translateLifecycleError(operation, error);
-    }
+      ),
+    );
   }
 
   async recordLifecycleActionHeartbeat(input: {
@@ -204,19 +201,16 @@ export class AutoScalingCapacityGateway implements CapacityGateway {
     readonly hookName: string;
     readonly token: string;
   }): Promise<void> {
-    const operation = `extending lifecycle hook ${input.hookName} for ${input.instanceId} in group ${input.groupId}`;
-    try {
-      await this.client.send(
+    await callAws(`extending lifecycle hook ${input.hookName} for ${input.instanceId} in group ${input.groupId}`, () =>
+      this.client.send(
         new RecordLifecycleActionHeartbeatCommand({
           AutoScalingGroupName: input.groupId,
           LifecycleHookName: input.hookName,
           LifecycleActionToken: input.token,
           InstanceId: input.instanceId,
         }),
-      );
-    } catch (error) {
-      throw translateLifecycleError(operation, error);
-    }
+      ),
+    );
   }
 
   async terminateInstanceInGroup(id: InstanceId, options: { readonly decrementDesiredCapacity: boolean }): Promise<void> {

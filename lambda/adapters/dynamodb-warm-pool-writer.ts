@@ -8,7 +8,6 @@ import { dynamoDbTable, type DynamoDbTable, type DynamoDbTableOptions } from './
 import { callAws, ConditionFailedError, translateAwsError } from './errors';
 
 export const WARM_POOL_WRITER_KIND = 'warm-pool-writer';
-const ITEM_KIND = WARM_POOL_WRITER_KIND;
 
 const names = { '#kind': 'kind', '#group': 'groupId', '#holder': 'holder', '#until': 'leaseUntil', '#raises': 'raises' } as const;
 
@@ -18,7 +17,7 @@ export const queueRaiseUpdate = (tableName: string, groupId: GroupId, by: number
   Key: Keys.warmPoolWriter(groupId),
   UpdateExpression: 'SET #kind = :kind, #group = :group ADD #raises :by',
   ExpressionAttributeNames: { '#kind': names['#kind'], '#group': names['#group'], '#raises': names['#raises'] },
-  ExpressionAttributeValues: { ':kind': ITEM_KIND, ':group': groupId, ':by': by },
+  ExpressionAttributeValues: { ':kind': WARM_POOL_WRITER_KIND, ':group': groupId, ':by': by },
 });
 
 /** The lease for `holder`, taken only when nobody holds it or the holder's lease ran out (a crashed writer's). */
@@ -28,7 +27,7 @@ export const acquireLeaseUpdate = (tableName: string, groupId: GroupId, holder: 
   UpdateExpression: 'SET #kind = :kind, #group = :group, #holder = :holder, #until = :until',
   ConditionExpression: 'attribute_not_exists(#holder) OR #until < :now',
   ExpressionAttributeNames: { '#kind': names['#kind'], '#group': names['#group'], '#holder': names['#holder'], '#until': names['#until'] },
-  ExpressionAttributeValues: { ':kind': ITEM_KIND, ':group': groupId, ':holder': holder, ':until': until, ':now': now },
+  ExpressionAttributeValues: { ':kind': WARM_POOL_WRITER_KIND, ':group': groupId, ':holder': holder, ':until': until, ':now': now },
 });
 
 /** Empties the queue, only for the lease holder; the count before is returned (UPDATED_OLD). */

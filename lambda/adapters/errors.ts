@@ -64,12 +64,6 @@ export class LifecycleActionNotActiveError extends AdapterError {
 /** Auto Scaling's answer for an inactive lifecycle action (ValidationError; only its message tells it apart). */
 const NO_ACTIVE_LIFECYCLE_ACTION = /No active Lifecycle Action found/i;
 
-/** The lifecycle-action refusal, typed; any other error as translateAwsError gives it. */
-export const translateLifecycleError = (operation: string, error: unknown): Error =>
-  awsErrorName(error) === 'ValidationError' && error instanceof Error && NO_ACTIVE_LIFECYCLE_ACTION.test(error.message)
-    ? new LifecycleActionNotActiveError(operation, error)
-    : translateAwsError(operation, error);
-
 /** The thing named in the operation does not exist (instance, schedule, pool, table). */
 export class NotFoundError extends AdapterError {
   override readonly name = 'NotFoundError';
@@ -127,6 +121,9 @@ export const translateAwsError = (operation: string, error: unknown): Error => {
   if (name !== undefined && THROTTLING_ERROR_CODES.has(name)) return new ThrottledError(operation, error);
   if (isThrottleStatus(error)) return new ThrottledError(operation, error);
   if (error instanceof ConditionalCheckFailedException) return new ConditionFailedError(operation, error);
+  if (name === 'ValidationError' && error instanceof Error && NO_ACTIVE_LIFECYCLE_ACTION.test(error.message)) {
+    return new LifecycleActionNotActiveError(operation, error);
+  }
   if (
     error instanceof DynamoDbResourceNotFound ||
     error instanceof SchedulerResourceNotFound ||

@@ -68,12 +68,6 @@ export interface LifecycleActionRecord {
   readonly result?: 'CONTINUE' | 'ABANDON';
 }
 
-/** One lifecycle action: the same instance, hook and token. */
-const sameAction = (
-  a: Pick<LifecycleActionRecord, 'instanceId' | 'hookName' | 'token'>,
-  b: Pick<LifecycleActionRecord, 'instanceId' | 'hookName' | 'token'>,
-): boolean => a.instanceId === b.instanceId && a.hookName === b.hookName && a.token === b.token;
-
 export interface InMemoryCloudState {
   readonly catalog?: readonly InstanceTypeSpec[];
   readonly groups?: readonly CloudGroup[];
@@ -496,8 +490,7 @@ export class InMemoryCloud implements InstanceGateway, CapacityGateway {
   }): Promise<void> {
     this.log.record('completeLifecycleAction', [input]);
     this.mustGetGroup(input.groupId, `completing lifecycle action ${input.hookName}`);
-    // A completed action is not active any more: completing it again (or extending it) is refused, as by Auto Scaling.
-    if (this.completedLifecycleActions.some((a) => sameAction(a, input))) throw this.refuse(new LifecycleActionNotActiveError(input.instanceId, input.token));
+    this.refuseCompleted(input);
     this.completedLifecycleActions.push({ ...input });
   }
 
@@ -509,8 +502,14 @@ export class InMemoryCloud implements InstanceGateway, CapacityGateway {
   }): Promise<void> {
     this.log.record('recordLifecycleActionHeartbeat', [input]);
     this.mustGetGroup(input.groupId, `recording a heartbeat for ${input.hookName}`);
-    if (this.completedLifecycleActions.some((a) => sameAction(a, input))) throw this.refuse(new LifecycleActionNotActiveError(input.instanceId, input.token));
+    this.refuseCompleted(input);
     this.heartbeats.push({ ...input });
+  }
+
+  /** A completed action is not active any more: completing it again or extending it is refused, as by Auto Scaling. */
+  private refuseCompleted(input: Pick<LifecycleActionRecord, 'instanceId' | 'hookName' | 'token'>): void {
+    const done = this.completedLifecycleActions.some((a) => a.instanceId === input.instanceId && a.hookName === input.hookName && a.token === input.token);
+    if (done) throw this.refuse(new LifecycleActionNotActiveError(input.instanceId, input.token));
   }
 
   async terminateInstanceInGroup(id: InstanceId, options: { readonly decrementDesiredCapacity: boolean }): Promise<void> {
