@@ -185,6 +185,20 @@ export const modelStateStore = (store: StateStore, aws: ModelledAws): StateStore
       await ddb('UpdateItem');
       return left;
     },
+    claimWarmInstance: async (claim, now) => {
+      const claimed = await store.claimWarmInstance(claim, now);
+      await ddb('PutItem');
+      return claimed;
+    },
+    releaseWarmClaim: async (g, instance, victim) => {
+      await store.releaseWarmClaim(g, instance, victim);
+      await ddb('DeleteItem');
+    },
+    getWarmClaims: async (g, now) => {
+      const claims = await store.getWarmClaims(g, now);
+      await ddb('Query', claims.length);
+      return claims;
+    },
     getPoolSignals: async (g) => {
       const histories = await store.getPoolSignals(g);
       await ddb('Query', histories.length);

@@ -78,6 +78,9 @@ export const createProfileTableStore = (memory: InMemoryStateStore, clock: Clock
     acquireWarmPoolLease: (g, holder, now, until) => memory.acquireWarmPoolLease(g, holder, now, until),
     takeWarmPoolRaises: (g, holder) => memory.takeWarmPoolRaises(g, holder),
     releaseWarmPoolLease: (g, holder) => memory.releaseWarmPoolLease(g, holder),
+    claimWarmInstance: (claim, now) => memory.claimWarmInstance(claim, now),
+    releaseWarmClaim: (g, instance, victim) => memory.releaseWarmClaim(g, instance, victim),
+    getWarmClaims: (g, now) => memory.getWarmClaims(g, now),
     putCycles: (c) => dynamo.putCycles(c),
     listCycles: (g, limit) => dynamo.listCycles(g, limit),
   };

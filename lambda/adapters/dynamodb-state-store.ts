@@ -12,6 +12,7 @@ import type {
   ReservationId,
   ResourcePool,
   Resources,
+  WarmClaim,
 } from '../core/domain';
 import type { ReserveOutcome, StateStore, StoredRequest } from '../ports/state-store';
 import { DynamoDbEventDeduplication } from './dynamodb-event-dedup';
@@ -21,6 +22,7 @@ import { DynamoDbPoolSignalStore } from './dynamodb-pool-signals';
 import { DynamoDbProfileStore } from './dynamodb-profile-store';
 import { DynamoDbRequestStore } from './dynamodb-request-store';
 import type { DynamoDbTableOptions } from './dynamodb-table';
+import { DynamoDbWarmClaimStore } from './dynamodb-warm-claims';
 import { DynamoDbWarmPoolWriterStore } from './dynamodb-warm-pool-writer';
 
 export { PoolOverCommitError, DynamoDbPoolLedger } from './dynamodb-pool-ledger';
@@ -28,6 +30,7 @@ export { BATCH_GET_SIZE, BATCH_WRITE_SIZE, DynamoDbProfileStore } from './dynamo
 export { DynamoDbRequestStore } from './dynamodb-request-store';
 export { DynamoDbPoolSignalStore } from './dynamodb-pool-signals';
 export { DynamoDbWarmPoolWriterStore } from './dynamodb-warm-pool-writer';
+export { DynamoDbWarmClaimStore } from './dynamodb-warm-claims';
 export { DynamoDbEventDeduplication } from './dynamodb-event-dedup';
 export { DynamoDbCycleStore, DynamoDbModelStore } from './dynamodb-learning-store';
 export type { DynamoDbTableOptions } from './dynamodb-table';
@@ -38,7 +41,7 @@ export type DynamoDbStateStoreOptions = DynamoDbTableOptions;
  * StateStore on one DynamoDB table (DESIGN.md §5; keys in lambda/contracts/table.ts): the adapter of each
  * capability, on the same client and table, behind the one port the handlers are given. Code that needs only some
  * capabilities can take the adapter of each instead (DynamoDbPoolLedger, DynamoDbProfileStore — profiles and
- * forecasts —, DynamoDbRequestStore, DynamoDbPoolSignalStore, DynamoDbWarmPoolWriterStore, DynamoDbEventDeduplication).
+ * forecasts —, DynamoDbRequestStore, DynamoDbPoolSignalStore, DynamoDbWarmPoolWriterStore, DynamoDbWarmClaimStore, DynamoDbEventDeduplication).
  */
 export class DynamoDbStateStore implements StateStore {
   private readonly ledger: DynamoDbPoolLedger;
@@ -46,6 +49,7 @@ export class DynamoDbStateStore implements StateStore {
   private readonly requests: DynamoDbRequestStore;
   private readonly signals: DynamoDbPoolSignalStore;
   private readonly warmPoolWriter: DynamoDbWarmPoolWriterStore;
+  private readonly warmClaims: DynamoDbWarmClaimStore;
   private readonly events: DynamoDbEventDeduplication;
   private readonly cycles: DynamoDbCycleStore;
 
@@ -55,6 +59,7 @@ export class DynamoDbStateStore implements StateStore {
     this.requests = new DynamoDbRequestStore(client, options);
     this.signals = new DynamoDbPoolSignalStore(client, options);
     this.warmPoolWriter = new DynamoDbWarmPoolWriterStore(client, options);
+    this.warmClaims = new DynamoDbWarmClaimStore(client, options);
     this.events = new DynamoDbEventDeduplication(client, options);
     this.cycles = new DynamoDbCycleStore(client, options);
   }
@@ -137,6 +142,18 @@ export class DynamoDbStateStore implements StateStore {
 
   releaseWarmPoolLease(groupId: GroupId, holder: string): Promise<number> {
     return this.warmPoolWriter.releaseWarmPoolLease(groupId, holder);
+  }
+
+  claimWarmInstance(claim: WarmClaim, now: number): Promise<boolean> {
+    return this.warmClaims.claimWarmInstance(claim, now);
+  }
+
+  releaseWarmClaim(groupId: GroupId, instanceId: InstanceId, victimId: InstanceId): Promise<void> {
+    return this.warmClaims.releaseWarmClaim(groupId, instanceId, victimId);
+  }
+
+  getWarmClaims(groupId: GroupId, now: number): Promise<WarmClaim[]> {
+    return this.warmClaims.getWarmClaims(groupId, now);
   }
 
   markEventProcessed(eventId: string, now: number): Promise<boolean> {

@@ -28,6 +28,8 @@ export const describeAction = (a: Action): string => {
       return `warm pool of ${a.groupId}: min ${a.warmPool.minSize} (read ${a.readMinSize}), max prepared ${a.warmPool.maxGroupPreparedCapacity}, ${a.warmPool.poolState}: ${a.reason}`;
     case 'raise-warm-pool':
       return `raise the warm pool of ${a.groupId} by ${a.by} (room ${a.room}): ${a.reason}`;
+    case 'stage-warm-instance':
+      return `stage a warm instance of ${a.groupId} for ${a.victimId}: claim the first free of ${a.candidates.map((c) => `${c.instanceId} (${c.covers ? `${c.fromType}, covers` : `${c.fromType} → ${a.toType}`})`).join(', ')}${a.raise ? `, else raise the warm pool by 1 (room ${a.room})` : ''}: ${a.reason}`;
     case 'open-restart-window':
       return `open ${a.instanceId}'s ${a.windowMinutes}-minute post-restart window at ${iso(a.restartedAt)} in ${a.groupId}${a.forecastBefore !== undefined ? ` (forecast before: ${formatResources(a.forecastBefore)})` : ''}`;
     case 'refresh-pool':

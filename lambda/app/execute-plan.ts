@@ -15,19 +15,21 @@ import {
   type ProfileStore,
   type RequestStore,
   type TrailEntry,
+  type WarmClaimStore,
   type WarmPoolWriterStore,
 } from '../ports/state-store';
 import { appendTrail } from './decision-trail';
 import { describeAction } from './describe-action';
 import { openRestartWindowOf } from './restart-window';
+import { isNotStopped, stageWarmInstance } from './stage-warm-instance';
 import { writeWarmPool } from './warm-pool-writer';
 
 /** The ports a plan is executed through. */
 export interface ExecutionPorts {
   readonly instances: InstanceGateway;
   readonly capacity: CapacityGateway;
-  /** Everything a plan may write: the ledger, profiles (lineage), requests, Spot signals and warm-pool writes; never event marks. */
-  readonly state: PoolLedger & ProfileStore & ForecastStore & RequestStore & PoolSignalStore & WarmPoolWriterStore;
+  /** Everything a plan may write: the ledger, profiles (lineage), requests, Spot signals, warm-pool writes and claims; never event marks. */
+  readonly state: PoolLedger & ProfileStore & ForecastStore & RequestStore & PoolSignalStore & WarmPoolWriterStore & WarmClaimStore;
   readonly scheduler: InterruptionScheduler;
   readonly clock: Clock;
   /** Carries `request-throttle` actions' `Throttle Requested` events; a plan with one and no publisher fails that action. */
@@ -62,9 +64,6 @@ export type SkipCause = 'dry-run' | 'earlier-failure' | 'fail-closed' | 'kept' |
  */
 const isPreparationOnly = (action: Action, rest: readonly Action[]): action is Action & { kind: 'retype-stopped-instance' } =>
   action.kind === 'retype-stopped-instance' && !rest.some((a) => a.kind === 'start-instance' && a.instanceId === action.instanceId);
-
-/** The port's refusal of a retype (InstanceGateway.retypeStoppedInstance: every implementation throws this name). */
-const isNotStopped = (error: unknown): boolean => error instanceof Error && error.name === 'InstanceNotStoppedError';
 
 /** The port's refusal of a lifecycle action that is over (CapacityGateway.completeLifecycleAction: every implementation). */
 const isNotActive = (action: Action, error: unknown): boolean =>
@@ -353,6 +352,9 @@ const perform = async (
     case 'raise-warm-pool':
       // Under the group's warm-pool lease: concurrent writers neither overwrite each other nor wait.
       return writeWarmPool(action, ports);
+    case 'stage-warm-instance':
+      // One warm instance per victim: claimed with a conditional write, then retyped or only kept (a raise when none is free).
+      return stageWarmInstance(action, ports);
     case 'return-standby-instance':
       // With decrement: the group shrinks by exactly this instance, whatever other writers do meanwhile.
       await ports.capacity.terminateInstanceInGroup(action.instanceId, { decrementDesiredCapacity: true });

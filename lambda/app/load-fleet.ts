@@ -18,14 +18,17 @@ import { scaleResources, sumResources, ZERO_RESOURCES } from '../core/resources/
 import type { CapacityGateway, GroupDescription, WarmPoolDescription } from '../ports/capacity-gateway';
 import type { Clock } from '../ports/clock';
 import type { InstanceGateway } from '../ports/instance-gateway';
-import type { ForecastStore, PoolLedger, PoolSignalStore } from '../ports/state-store';
+import type { ForecastStore, PoolLedger, PoolSignalStore, WarmClaimStore } from '../ports/state-store';
 import { POLICY_TAG, type ManagedGroupSettings, type ManagedGroups } from './managed-groups';
 
 export interface FleetPorts {
   readonly instances: InstanceGateway;
   readonly capacity: CapacityGateway;
-  /** Reads only: pools, forecasts and (when asked) the pools' Spot signals. */
-  readonly state: Pick<PoolLedger, 'getPool'> & Pick<ForecastStore, 'getForecasts'> & Pick<PoolSignalStore, 'getPoolSignals'>;
+  /** Reads only: pools, forecasts, the warm claims and (when asked) the pools' Spot signals. */
+  readonly state: Pick<PoolLedger, 'getPool'> &
+    Pick<ForecastStore, 'getForecasts'> &
+    Pick<PoolSignalStore, 'getPoolSignals'> &
+    Pick<WarmClaimStore, 'getWarmClaims'>;
 }
 
 /**
@@ -185,8 +188,9 @@ export const resolveManagedGroup = async (
  * groups and warm pools from Auto Scaling, instances from EC2 (warm ones marked from the warm pool),
  * the type catalog, stored pools and forecasts. Reads only. Batched: one describe of all groups, one
  * DescribeInstances, one catalog lookup, one forecast read (of the instances `forecastScope` selects);
- * one warm-pool and one pool read per group. Reads that do not depend on each other run concurrently:
- * groups, warm pools, instances and pools together, then the catalog and the forecasts.
+ * one warm-pool and one pool read per group, one read of the warm claims per warm pool (with a clock). Reads that do
+ * not depend on each other run concurrently: groups, warm pools, instances and pools together, then the catalog, the
+ * forecasts and the warm claims.
  */
 export const loadFleet = async (ports: FleetReadPorts, managed: ManagedGroups, opts: LoadFleetOptions = {}): Promise<LoadedFleet> => {
   const warnings: string[] = [];
@@ -275,10 +279,14 @@ export const loadFleet = async (ports: FleetReadPorts, managed: ManagedGroups, o
       return s !== undefined && scope(i, s);
     })
     .map((i) => i.id);
-  const [catalog, forecasts] = await Promise.all([
+  // Claims on warm instances (which victim a rebalance recommendation staged each for): one Query per warm pool.
+  const claimed = now === undefined ? [] : [...warmPools.keys()];
+  const [catalog, forecasts, claims] = await Promise.all([
     ports.instances.describeInstanceTypes([...typeNames].sort()),
     forecastIds.length === 0 ? Promise.resolve(new Map<InstanceId, Forecast>()) : ports.state.getForecasts(forecastIds),
+    Promise.all(claimed.map(async (id) => [id, await ports.state.getWarmClaims(id, now ?? 0)] as const)),
   ]);
+  const warmClaims = new Map(claims);
   for (const t of [...new Set(instances.map((i) => i.instanceType))].sort()) {
     if (!catalog.has(t)) warnings.push(`instance type ${t} is not in the catalog: its instances cannot be sized`);
   }
@@ -316,6 +324,7 @@ export const loadFleet = async (ports: FleetReadPorts, managed: ManagedGroups, o
           }
         : {}),
       ...(s.warmPool !== undefined ? { configuredWarmPool: s.warmPool } : {}),
+      ...(warmClaims.has(s.id) ? { warmClaims: warmClaims.get(s.id) } : {}),
       spotPools: spotPoolsOf(members, signals.get(s.id) ?? [], now, opts.spotPoolPrior),
       disruptionsInFlight: disruptionsInFlight(members, d),
     });

@@ -19,6 +19,9 @@ export const Keys = {
   poolSignalsPrefix: 'SIGNALS#',
   /** Who writes a group's warm pool now (a short lease) and the raises queued for it (lambda/app/warm-pool-writer.ts). */
   warmPoolWriter: (group: string) => ({ pk: `GROUP#${group}`, sk: 'WARMPOOL' }),
+  /** Which victim of a rebalance recommendation a warm instance of the group is staged for (lambda/app/stage-warm-instance.ts). */
+  warmClaim: (group: string, instanceId: string) => ({ pk: `GROUP#${group}`, sk: `WARMCLAIM#${instanceId}` }),
+  warmClaimPrefix: 'WARMCLAIM#',
   /**
    * A closed restart cycle kept as a training case (the periodic retraining reads a group's newest with one Query):
    * sorted by restart time, zero-padded so the string order is the time order.

@@ -133,6 +133,25 @@ export interface GroupView {
    * launched on its rebalance recommendation, which EC2 sends before or with the interruption warning.
    */
   readonly capacityRebalance?: boolean;
+  /**
+   * Live claims on this group's warm instances (a group with a warm pool; lambda/app/stage-warm-instance.ts): each
+   * names the warm instance a rebalance recommendation staged for its victim. Absent: none read.
+   */
+  readonly warmClaims?: readonly WarmClaim[];
+}
+
+/**
+ * A warm instance staged for one victim of a rebalance recommendation, until its reservation's terms run out. At most
+ * one live claim per warm instance (a conditional write), so concurrent recommendations each stage their own.
+ */
+export interface WarmClaim {
+  /** The group whose warm pool holds the instance. */
+  readonly groupId: GroupId;
+  readonly instanceId: InstanceId;
+  /** The instance the recommendation named. */
+  readonly victimId: InstanceId;
+  /** Epoch ms: the claim counts until then (the recommendation's reservation expires then). */
+  readonly until: number;
 }
 
 export interface FleetView {
@@ -676,6 +695,26 @@ export type Action =
    * the plan saw it (logs and dry-run); the writer caps at the room it reads.
    */
   | { readonly kind: 'raise-warm-pool'; readonly groupId: GroupId; readonly by: number; readonly room: number; readonly reason: string }
+  /**
+   * A rebalance recommendation's warm instance (lambda/app/stage-warm-instance.ts): claim the first candidate no other
+   * victim holds a live claim on (a conditional write per instance, so concurrent recommendations read from one
+   * snapshot claim different instances); a candidate that does not cover the load yet is retyped to `toType` (it is
+   * stopped: free). When every candidate is claimed and `raise` is set, one more warm instance is asked for
+   * (a `raise-warm-pool` through the group's warm-pool lease, `room` as the plan saw it).
+   */
+  | {
+      readonly kind: 'stage-warm-instance';
+      readonly groupId: GroupId;
+      readonly victimId: InstanceId;
+      /** In the order to claim: warm instances that already cover the load, then stopped On-Demand ones to retype. */
+      readonly candidates: readonly { readonly instanceId: InstanceId; readonly fromType: string; readonly covers: boolean }[];
+      readonly toType: string;
+      /** Epoch ms the claim lasts (the recommendation's reservation expiry). */
+      readonly until: number;
+      readonly raise: boolean;
+      readonly room: number;
+      readonly reason: string;
+    }
   /**
    * A profiler tick's refresh of a group's pool (core refreshPool), written so that no state the ledger passes through
    * is over-committed: allocations first only lowered, the handed-over reservations released (each a replacement's

@@ -10,6 +10,7 @@ import type {
   ReservationId,
   ResourcePool,
   Resources,
+  WarmClaim,
 } from '../core/domain';
 import type { CycleStore } from './learning-store';
 
@@ -113,6 +114,23 @@ export interface WarmPoolWriterStore {
   releaseWarmPoolLease(groupId: GroupId, holder: string): Promise<number>;
 }
 
+/**
+ * Which warm instance each rebalance recommendation staged (items `GROUP#<group>` / `WARMCLAIM#<instance>`): one live
+ * claim per warm instance, taken with a conditional write, so recommendations planned from one snapshot never stage
+ * the same instance for two victims.
+ */
+export interface WarmClaimStore {
+  /**
+   * Claims `claim.instanceId` for `claim.victimId` until `claim.until`: true when nobody else's claim is live at `now`
+   * (none, expired, or this victim's own — a redelivery); false when another victim's is.
+   */
+  claimWarmInstance(claim: WarmClaim, now: number): Promise<boolean>;
+  /** Gives a claim up, only when it is still this victim's (a retype that could not be done). */
+  releaseWarmClaim(groupId: GroupId, instanceId: InstanceId, victimId: InstanceId): Promise<void>;
+  /** The claims on a group's warm instances that are live at `now`. */
+  getWarmClaims(groupId: GroupId, now: number): Promise<WarmClaim[]>;
+}
+
 /** Which events were already processed (a redelivered event must not act twice). */
 export interface EventDeduplication {
   /** Marks an event id processed; true the first time, false when it was already processed (idempotency). */
@@ -124,4 +142,4 @@ export interface EventDeduplication {
  * capabilities above together, as one table holds them. Code that needs only some names only those.
  */
 export interface StateStore
-  extends PoolLedger, ProfileStore, ForecastStore, RequestStore, PoolSignalStore, WarmPoolWriterStore, EventDeduplication, CycleStore {}
+  extends PoolLedger, ProfileStore, ForecastStore, RequestStore, PoolSignalStore, WarmPoolWriterStore, WarmClaimStore, EventDeduplication, CycleStore {}

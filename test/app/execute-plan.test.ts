@@ -114,6 +114,17 @@ const everyKind = (): Plan => {
       reason: 'test',
     },
     { kind: 'raise-warm-pool', groupId: g, by: 1, room: 3, reason: 'test' },
+    {
+      kind: 'stage-warm-instance',
+      groupId: g,
+      victimId: od,
+      candidates: [{ instanceId: warm, fromType: 'm5.xlarge', covers: true }],
+      toType: 'm5.xlarge',
+      until: 600_000,
+      raise: false,
+      room: 3,
+      reason: 'test',
+    },
     { kind: 'heartbeat', groupId: g, instanceId: od, hookName: 'h', token: 't' },
     { kind: 'complete-lifecycle-action', groupId: g, instanceId: od, hookName: 'h', token: 't', result: 'CONTINUE' },
     schedule(res),
@@ -141,7 +152,7 @@ describe('executePlan', () => {
     const { p, ports } = await setup();
     const report = await executePlan(everyKind(), ports, { dryRun: false });
     expect(report.succeeded).toBe(true);
-    expect(report.outcomes.map((o) => o.kind)).toEqual(Array(14).fill('done'));
+    expect(report.outcomes.map((o) => o.kind)).toEqual(Array(15).fill('done'));
     expect(p.journal.sequence()).toEqual([
       'stateStore.reserve',
       'stateStore.release',
@@ -162,6 +173,8 @@ describe('executePlan', () => {
       'cloud.describeGroups',
       'cloud.putWarmPool',
       'stateStore.releaseWarmPoolLease',
+      // stage-warm-instance: its one candidate already covers the load, so it is only claimed.
+      'stateStore.claimWarmInstance',
       'cloud.recordLifecycleActionHeartbeat',
       'cloud.completeLifecycleAction',
       'scheduler.schedule',

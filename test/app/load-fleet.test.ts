@@ -102,6 +102,19 @@ describe('loadFleet', () => {
     expect(w.ports.stateStore.log.count('getForecasts')).toBe(1);
   });
 
+  it("reads the live claims on a warm pool's instances (one Query per group with a warm pool) into its view", async () => {
+    const w = await buildWorld();
+    const now = w.deps.ports.clock.now();
+    const [w1, w2] = WARM;
+    if (w1 === undefined || w2 === undefined) throw new Error('fixture warm instances missing');
+    await w.ports.stateStore.claimWarmInstance({ groupId: STANDBY, instanceId: w1, victimId: OTHER, until: now + 60_000 }, now);
+    await w.ports.stateStore.claimWarmInstance({ groupId: STANDBY, instanceId: w2, victimId: OTHER, until: now - 1 }, now - 2);
+    const { fleet } = await loadFleet(w.deps.ports, w.deps.managed);
+    expect(fleet.groups.find((g) => g.id === STANDBY)?.warmClaims).toEqual([{ groupId: STANDBY, instanceId: w1, victimId: OTHER, until: now + 60_000 }]);
+    expect(fleet.groups.find((g) => g.id === GROUP)?.warmClaims).toBeUndefined();
+    expect(w.ports.stateStore.log.callsTo('getWarmClaims').map((c) => c.args[0])).toEqual([STANDBY]);
+  });
+
   it('without stored pools: pools from configuration (primary) and warm-instance shapes (standby), reported', async () => {
     const w = await buildWorld({ seedState: false });
     const { fleet, poolsNotStored } = await loadFleet(w.deps.ports, w.deps.managed);

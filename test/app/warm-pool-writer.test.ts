@@ -1,12 +1,9 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { writeWarmPool, WARM_POOL_LEASE_MS, type WarmPoolWriterPorts, type WarmPoolWrite } from '../../lambda/app/warm-pool-writer';
-import { groupId, type ManagedInstance, type WarmPoolView } from '../../lambda/core/domain';
-import { createInMemoryPorts, type InMemoryPorts } from '../../lambda/sim/memory';
-import { instance } from '../sim/memory/fixtures';
+import type { InMemoryPorts } from '../../lambda/sim/memory';
+import { direct, g, interleaved, pool, world } from './fixtures/warm-pool-world';
 
-const g = groupId('web');
-const pool = (minSize: number): WarmPoolView => ({ minSize, maxGroupPreparedCapacity: -1, poolState: 'Stopped', reuseOnScaleIn: true });
 const raise = (by = 1): WarmPoolWrite => ({ kind: 'raise-warm-pool', groupId: g, by, room: 10, reason: 'rebalance recommendation' });
 const put = (minSize: number, readMinSize: number): WarmPoolWrite => ({
   kind: 'put-warm-pool',
@@ -16,44 +13,7 @@ const put = (minSize: number, readMinSize: number): WarmPoolWrite => ({
   reason: 'staging',
 });
 
-const inst = (id: string, over: Partial<ManagedInstance>): ManagedInstance => instance(id, { groupId: g, ...over });
-
-/** A group of desired 2 (max `maxSize`) whose warm pool has min size `minSize` and `warm` stopped warm instances. */
-const world = (opts: { minSize: number; warm: number; maxSize?: number }): InMemoryPorts =>
-  createInMemoryPorts({
-    now: 1_000,
-    cloud: {
-      catalog: [{ name: 'm5.large', resources: { vcpu: 2, memoryGiB: 8, networkMbps: 10_000, diskIops: 20_000 }, onDemandHourlyUsd: 0.096 }],
-      groups: [
-        { id: g, desiredCapacity: 2, minSize: 1, maxSize: opts.maxSize ?? 12, availabilityZones: ['us-east-1a'], tags: {}, warmPool: pool(opts.minSize) },
-      ],
-      instances: [
-        ...[1, 2].map((k) => inst(`i-000000000000000a${k}`, { lifecycle: 'spot' })),
-        ...Array.from({ length: opts.warm }, (_, k) => inst(`i-000000000000000w${k}`, { warm: true, state: 'stopped' })),
-      ],
-    },
-  });
-
-/**
- * The ports with every call delayed by a few turns of the event loop, chosen by `delays`: concurrent writers
- * interleave at each call, in the orders fast-check picks (DynamoDB and Auto Scaling answer in any order).
- */
-const interleaved = (p: InMemoryPorts, delays: () => number): WarmPoolWriterPorts => {
-  const later = async <T>(call: () => Promise<T>): Promise<T> => {
-    for (let k = delays(); k > 0; k--) await new Promise<void>((resolve) => setImmediate(resolve));
-    return call();
-  };
-  const wrap = <T extends object>(target: T): T =>
-    new Proxy(target, {
-      get(t, prop, receiver) {
-        const value = Reflect.get(t, prop, receiver) as unknown;
-        return typeof value === 'function' ? (...args: unknown[]) => later(() => (value as (...a: unknown[]) => Promise<unknown>).apply(t, args)) : value;
-      },
-    });
-  return { capacity: wrap(p.cloud), state: wrap(p.stateStore), clock: p.clock };
-};
-
-const ports = (p: InMemoryPorts): WarmPoolWriterPorts => ({ capacity: p.cloud, state: p.stateStore, clock: p.clock });
+const ports = (p: InMemoryPorts): WarmPoolWriterPorts => direct(p);
 
 describe('writeWarmPool: raises', () => {
   it('one raise: min size one over the larger of min size and the warm instances present; queue empty, lease free', async () => {

@@ -152,3 +152,38 @@ describe('notice handler: one burst of concurrent rebalance recommendations', ()
     expect(puts.length).toBeLessThan(n);
   });
 });
+
+/**
+ * A burst of recommendations with stopped warm instances to stage: every plan reads the same snapshot, so every one
+ * names the same candidates in the same order. Each claims its own (a conditional write per instance): the two stopped
+ * m5.large are retyped once each, for two different victims, and the recommendations left without one ask for one more.
+ */
+describe('notice handler: concurrent rebalance recommendations over stopped warm instances', () => {
+  it('stages one warm instance per victim: each stopped instance retyped once, the rest raised', async () => {
+    const n = 5;
+    const victims = victimIds(n);
+    const { ports, telemetry, handler } = await burstWorld({
+      victims,
+      // Two stopped warm m5.large: too small for a 3-vCPU restart, retyped while stopped.
+      p90: { vcpu: 3, memoryGiB: 12, networkMbps: 100, diskIops: 200 },
+      warmPool: { minSize: 2, maxGroupPreparedCapacity: -1, poolState: 'Stopped', reuseOnScaleIn: true },
+      warm: WARM.map((id) => host(id, { groupId: STANDBY, lifecycle: 'on-demand', warm: true, state: 'stopped' })),
+    });
+
+    const results = await Promise.all(victims.map((id, k) => handler(recommendation(id, k))));
+
+    expect(results.every((r) => r.status === 'planned' && r.succeeded)).toBe(true);
+    expect(telemetry.logsAt('error')).toEqual([]);
+    const plans = ports.publisher.entries.flatMap((e) => (e.detailType === 'Plan Made' ? e.detail.plan.actions : []));
+    expect(plans.filter((a) => a.kind === 'stage-warm-instance' && a.candidates.map((c) => c.instanceId).join() === WARM.join())).toHaveLength(n);
+    // Each warm instance retyped once (the old plan retyped the first one n times: the last ModifyInstanceAttribute won).
+    const retypes = ports.cloud.log.callsTo('retypeStoppedInstance').map((c) => c.args[0]);
+    expect([...retypes].sort()).toEqual([...WARM].sort());
+    const claims = await ports.stateStore.getWarmClaims(STANDBY, NOW);
+    expect(claims.map((c) => c.instanceId).sort()).toEqual([...WARM].sort());
+    expect(new Set(claims.map((c) => c.victimId)).size).toBe(WARM.length);
+    // The three left asked for one more each, through the lease.
+    expect(ports.cloud.group(STANDBY)?.warmPool?.minSize).toBe(2 + (n - WARM.length));
+    expect(ports.stateStore.warmPoolWriterSnapshot(STANDBY)).toEqual({ raises: 0 });
+  });
+});

@@ -1,5 +1,5 @@
 import { SPOT_WARNING_LEAD_SECONDS } from '../../contracts/events';
-import type { Action, DomainEvent, FleetView, GroupView, ManagedInstance, Notice, Plan, Resources } from '../domain';
+import type { Action, DomainEvent, FleetView, GroupView, InstanceId, ManagedInstance, Notice, Plan, Resources } from '../domain';
 import { cappedToAllowed, cheapestCovering } from '../resources/catalog';
 import { fits, formatResources } from '../resources/resources';
 import { ignoreNotice } from '../common/ignore-notice';
@@ -14,11 +14,14 @@ type Rebalance = Extract<Notice, { kind: 'rebalance-recommendation' }>;
 const byId = (a: ManagedInstance, b: ManagedInstance): number => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
 
 /**
- * Makes sure one warm instance could take `load` on its own: if none can, retype a stopped warm
- * instance (free while it is stopped), or ask Auto Scaling to prepare one more. Nothing is brought
- * into service — that is the warning's job.
+ * Makes sure one warm instance could take `load` on its own, one per victim: a warm instance that covers it already is
+ * claimed, else a stopped On-Demand warm instance is claimed and retyped (free while it is stopped), else Auto Scaling
+ * is asked to prepare one more. Warm instances another victim's live claim holds are not candidates, and the claim
+ * itself is a conditional write at execution (lambda/app/stage-warm-instance.ts): recommendations of one burst, planned
+ * from the same snapshot, go down the same candidate list and each takes the next one free. Nothing is brought into
+ * service — that is the warning's job.
  */
-const stageOneWarmInstance = (fleet: FleetView, group: GroupView, victim: ManagedInstance, asked: Resources, now: number): Plan => {
+const stageOneWarmInstance = (fleet: FleetView, group: GroupView, victim: ManagedInstance, asked: Resources, until: number, now: number): Plan => {
   const warmGroup = findWarmGroup(fleet, group);
   if (warmGroup?.warmPool === undefined)
     return { actions: [{ kind: 'noop', reason: `${group.id} has no warm pool to stage into for ${victim.id}` }], events: [] };
@@ -27,36 +30,56 @@ const stageOneWarmInstance = (fleet: FleetView, group: GroupView, victim: Manage
   // prepared on one host; the warning's plan places it).
   const load = cappedToAllowed(fleet.catalog, asked, warmGroup.policy.allowedInstanceTypes) ?? asked;
   const what = fits(asked, load) ? formatResources(load) : `${formatResources(load)} of ${formatResources(asked)} (no allowed type holds more)`;
-  const ready = warm.find((i) => {
+  const live = (warmGroup.warmClaims ?? []).filter((c) => c.until > now);
+  const others = new Set<InstanceId>(live.filter((c) => c.victimId !== victim.id).map((c) => c.instanceId));
+  const own = new Set<InstanceId>(live.filter((c) => c.victimId === victim.id).map((c) => c.instanceId));
+  const free = warm.filter((i) => !others.has(i.id)).sort((a, b) => Number(own.has(b.id)) - Number(own.has(a.id)) || byId(a, b));
+  const covers = (i: ManagedInstance): boolean => {
     const shape = instanceShape(i, fleet);
-    return (i.state === 'stopped' || i.state === 'running') && shape !== undefined && fits(load, shape);
-  });
+    return shape !== undefined && fits(load, shape);
+  };
+  const ready = free.filter((i) => (i.state === 'stopped' || i.state === 'running') && covers(i));
   const staged = (detail: string): DomainEvent => ({ kind: 'capacity-staged', at: now, groupId: warmGroup.id, detail });
-  if (ready !== undefined) {
-    return { actions: [], events: [staged(`warm ${ready.instanceType} ${ready.id} already covers ${what} for ${victim.id}`)] };
-  }
   const shape = cheapestCovering(fleet.catalog, load, warmGroup.policy.allowedInstanceTypes, 'on-demand');
-  if (shape === undefined) {
+  if (shape === undefined && ready.length === 0) {
     return { actions: [{ kind: 'noop', reason: `no allowed instance type of ${warmGroup.id} covers ${what} for ${victim.id}` }], events: [] };
   }
-  const reason = `rebalance recommendation for ${victim.id}: stage ${shape.name} for ${what}`;
-  const stopped = warm.find((i) => i.state === 'stopped' && i.lifecycle === 'on-demand');
-  if (stopped !== undefined) {
-    const action: Action = {
-      kind: 'retype-stopped-instance',
-      groupId: warmGroup.id,
-      instanceId: stopped.id,
-      fromType: stopped.instanceType,
-      toType: shape.name,
-      reason,
-    };
-    return { actions: [action], events: [staged(`retype warm ${stopped.id} ${stopped.instanceType} → ${shape.name} for ${victim.id}`)] };
-  }
+  const retypable = shape === undefined ? [] : free.filter((i) => i.state === 'stopped' && i.lifecycle === 'on-demand' && !covers(i));
+  const toType = shape?.name ?? ready[0]?.instanceType ?? '';
+  const reason = `rebalance recommendation for ${victim.id}: stage ${toType} for ${what}`;
   // Warm pool size = max(minSize, maxPrepared − desired); asking for one more than is there now
   // makes Auto Scaling prepare an instance (its shape is fixed by the next staging tick). When the pool is
   // already growing to a min size above what is there, the instance coming is asked for: nothing to raise.
   const minSize = Math.max(warmGroup.warmPool.minSize, warm.length + 1);
   const room = Math.floor(warmGroup.maxSize) - Math.floor(warmGroup.desiredCapacity);
+  const raise = minSize <= room && minSize !== warmGroup.warmPool.minSize;
+  const candidates = [...ready, ...retypable];
+  const first = candidates[0];
+  if (first !== undefined) {
+    const action: Action = {
+      kind: 'stage-warm-instance',
+      groupId: warmGroup.id,
+      victimId: victim.id,
+      candidates: candidates.map((i) => ({ instanceId: i.id, fromType: i.instanceType, covers: ready.includes(i) })),
+      toType,
+      until,
+      raise,
+      room,
+      reason,
+    };
+    const then = candidates.length > 1 ? ` (or the next of ${candidates.length} candidates another recommendation has not claimed)` : '';
+    const claimedNote = others.size > 0 ? `; ${others.size} warm instance(s) claimed for other victims` : '';
+    return {
+      actions: [action],
+      events: [
+        staged(
+          ready.includes(first)
+            ? `claim warm ${first.instanceType} ${first.id}, which already covers ${what}, for ${victim.id}${then}${claimedNote}`
+            : `claim and retype warm ${first.id} ${first.instanceType} → ${toType} for ${victim.id}${then}${claimedNote}`,
+        ),
+      ],
+    };
+  }
   if (!(minSize <= room)) {
     return {
       actions: [
@@ -65,7 +88,7 @@ const stageOneWarmInstance = (fleet: FleetView, group: GroupView, victim: Manage
       events: [],
     };
   }
-  if (minSize === warmGroup.warmPool.minSize) return { actions: [], events: [] };
+  if (!raise) return { actions: [], events: [] };
   // A raise, not an absolute min size: concurrent recommendations for one burst each add their instance
   // (lambda/app/warm-pool-writer.ts applies it relative to the pool as it is then).
   return {
@@ -92,16 +115,8 @@ export const planRebalance = (notice: Rebalance, fleet: FleetView, now: number):
     );
   }
   const why = `rebalance recommendation for ${instance.id}`;
-  const reservation = reserveForRestart({
-    fleet,
-    group,
-    instance,
-    purpose: 'rebalance',
-    source: notice.eventId,
-    now,
-    expiresAt: reservationExpiry(notice.at + REBALANCE_HOLD_MS + SPOT_WARNING_LEAD_SECONDS * 1000, group),
-    why,
-  });
+  const expiresAt = reservationExpiry(notice.at + REBALANCE_HOLD_MS + SPOT_WARNING_LEAD_SECONDS * 1000, group);
+  const reservation = reserveForRestart({ fleet, group, instance, purpose: 'rebalance', source: notice.eventId, now, expiresAt, why });
   const events: DomainEvent[] = [...reservation.events];
   let load = reservation.kind === 'fail-closed' ? undefined : reservation.amount;
   if (reservation.kind === 'fail-closed') {
@@ -124,7 +139,7 @@ export const planRebalance = (notice: Rebalance, fleet: FleetView, now: number):
       'rebalance-recommendation',
     );
   }
-  const staging = stageOneWarmInstance(fleet, group, instance, load, now);
+  const staging = stageOneWarmInstance(fleet, group, instance, load, expiresAt, now);
   return withPoolSignal(
     { actions: [...reservation.actions, ...staging.actions], events: [...events, ...staging.events] },
     group,

@@ -126,20 +126,27 @@ export const warmShapeNeed = (exposed: readonly PoolExposure[], fleet: FleetView
 };
 
 /**
- * The stopped warm instances a rebalance recommendation staged for (plan-rebalance.ts): for each live `rebalance`
- * reservation of a backed group, the first stopped warm instance (by id) that holds its amount (capped to what an
- * allowed type can hold) and is not already kept for another. Staging never retypes these away: the recommendation
- * named an instance at risk, and its warning is still to come.
+ * The stopped warm instances a rebalance recommendation staged for (plan-rebalance.ts): every one a live claim names
+ * (lambda/app/stage-warm-instance.ts), and, for each live `rebalance` reservation of a backed group whose victim holds no
+ * live claim (a claim that was never written, or a reservation older than claims), the first stopped warm instance (by
+ * id) that holds its amount (capped to what an allowed type can hold) and is not already kept for another. Staging
+ * never retypes these away: the recommendation named an instance at risk, and its warning is still to come.
  */
 const keptForRebalance = (
   fleet: FleetView,
+  warmGroup: GroupView,
   backed: readonly GroupView[],
   stopped: readonly ManagedInstance[],
   allowed: readonly string[],
   now: number,
 ): Set<InstanceId> => {
-  const kept = new Set<InstanceId>();
-  const holds = backed.flatMap((g) => [...g.pool.reservations.values()].filter((r) => reservationPurpose(r) === 'rebalance' && r.expiresAt > now));
+  const claims = (warmGroup.warmClaims ?? []).filter((c) => c.until > now);
+  const stoppedIds = new Set<InstanceId>(stopped.map((i) => i.id));
+  const kept = new Set<InstanceId>(claims.filter((c) => stoppedIds.has(c.instanceId)).map((c) => c.instanceId));
+  const claimedFor = new Set<InstanceId>(claims.map((c) => c.victimId));
+  const holds = backed.flatMap((g) =>
+    [...g.pool.reservations.values()].filter((r) => reservationPurpose(r) === 'rebalance' && r.expiresAt > now && !claimedFor.has(r.instanceId)),
+  );
   for (const r of holds.sort((a, b) => (a.id < b.id ? -1 : 1))) {
     const need = cappedToAllowed(fleet.catalog, r.amount, allowed) ?? r.amount;
     const host = stopped.find((i) => {
@@ -278,7 +285,7 @@ export const planStaging = (groupId: GroupId, fleet: FleetView, ctx: { readonly 
     minSize < warmPool.minSize && warmTarget < warmGroup.instances.filter((i) => i.warm && i.state !== 'terminated' && i.state !== 'shutting-down').length;
   if (shrinking && !isZero(shapeNeed) && stopped.some((i) => i.instanceType !== shape.name)) notes.push('warm pool shrinking: retypes wait for the next tick');
   const allowedTypes = warmGroup.policy.allowedInstanceTypes;
-  const kept = keptForRebalance(fleet, backed, stopped, allowedTypes, ctx.now);
+  const kept = keptForRebalance(fleet, warmGroup, backed, stopped, allowedTypes, ctx.now);
   for (const i of isZero(shapeNeed) || shrinking ? [] : stopped) {
     if (i.instanceType === shape.name) continue;
     if (kept.has(i.id)) {

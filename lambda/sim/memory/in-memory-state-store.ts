@@ -11,6 +11,7 @@ import {
   type ReservationId,
   type ResourcePool,
   type Resources,
+  type WarmClaim,
 } from '../../core/domain';
 import { Keys, PROCESSED_EVENT_TTL_SECONDS } from '../../contracts/table';
 import { checkPoolResources } from '../../core/pool/pool-amounts';
@@ -47,6 +48,8 @@ export const STATE_STORE_MUTATING: ReadonlySet<StateStoreOperation> = new Set<St
   'acquireWarmPoolLease',
   'takeWarmPoolRaises',
   'releaseWarmPoolLease',
+  'claimWarmInstance',
+  'releaseWarmClaim',
 ]);
 
 const cloneRequest = (r: StoredRequest): StoredRequest => structuredClone(r);
@@ -95,6 +98,8 @@ export class InMemoryStateStore implements StateStore {
 
   /** group → its warm-pool writer item (the DynamoDB item WARMPOOL: the lease and the queued raises). */
   private readonly warmPoolWriters = new Map<GroupId, { holder?: string; until?: number; raises: number }>();
+  /** `<group>\0<instance>` → its claim (the DynamoDB item WARMCLAIM#<instance>). */
+  private readonly warmClaims = new Map<string, WarmClaim>();
 
   /** Learned restart cycles by `<group>\0<restartedAt>\0<instance>` (the DynamoDB item's key: a rewrite replaces). */
   private readonly cycles = new Map<string, LearnedCycle>();
@@ -349,6 +354,29 @@ export class InMemoryStateStore implements StateStore {
     if (item?.holder !== holder) return 0;
     this.warmPoolWriters.set(groupId, { raises: item.raises });
     return item.raises;
+  }
+
+  // Warm claims: each call one conditional PutItem / DeleteItem or one Query, atomic as DynamoDB's (no await inside).
+
+  async claimWarmInstance(claim: WarmClaim, now: number): Promise<boolean> {
+    this.log.record('claimWarmInstance', [claim, now]);
+    const key = `${claim.groupId}\0${claim.instanceId}`;
+    const held = this.warmClaims.get(key);
+    // attribute_not_exists(pk) OR claimUntil < :now OR victimId = :victim
+    if (held !== undefined && !(held.until < now) && held.victimId !== claim.victimId) return false;
+    this.warmClaims.set(key, { ...claim });
+    return true;
+  }
+
+  async releaseWarmClaim(groupId: GroupId, instanceId: InstanceId, victimId: InstanceId): Promise<void> {
+    this.log.record('releaseWarmClaim', [groupId, instanceId, victimId]);
+    const key = `${groupId}\0${instanceId}`;
+    if (this.warmClaims.get(key)?.victimId === victimId) this.warmClaims.delete(key);
+  }
+
+  async getWarmClaims(groupId: GroupId, now: number): Promise<WarmClaim[]> {
+    this.log.record('getWarmClaims', [groupId, now]);
+    return [...this.warmClaims.values()].filter((c) => c.groupId === groupId && c.until > now).map((c) => ({ ...c }));
   }
 
   /** The group's warm-pool writer item as stored (tests and the simulator; not recorded). */

@@ -36,6 +36,7 @@ describe('the notice scenarios', () => {
       'release',
       'reserve',
       'retype-stopped-instance',
+      'stage-warm-instance',
       'start-instance',
     ]);
   });

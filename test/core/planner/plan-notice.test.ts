@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { groupId, instanceId, type Action, type FleetView, type Forecast, type Notice, type Plan } from '../../../lambda/core/domain';
+import { groupId, instanceId, type Action, type FleetView, type Forecast, type Notice, type Plan, type WarmClaim } from '../../../lambda/core/domain';
 import { planNoticeResponse } from '../../../lambda/core/planner/plan-notice';
 import { REBALANCE_HOLD_MS, RESTART_GRACE_MS } from '../../../lambda/core/common/reservation-terms';
 import {
@@ -451,20 +451,34 @@ describe('planNoticeResponse: spot interruption warning', () => {
 describe('planNoticeResponse: rebalance recommendation', () => {
   it('reserves for longer than a warning would and stages without bringing anything into service', () => {
     const plan = planNoticeResponse(rebalance('i-a1'), standardFleet(), { now: T0 });
-    expect(kinds(plan)).toEqual(['reserve', 'record-pool-signal']);
-    expect(only(plan, 'reserve')[0]?.reservation).toMatchObject({
-      id: 'rebalance:rb-i-a1:i-a1',
-      expiresAt: T0 + REBALANCE_HOLD_MS + 120_000 + RESTART_GRACE_MS + WINDOW,
+    expect(kinds(plan)).toEqual(['reserve', 'stage-warm-instance', 'record-pool-signal']);
+    const expiresAt = T0 + REBALANCE_HOLD_MS + 120_000 + RESTART_GRACE_MS + WINDOW;
+    expect(only(plan, 'reserve')[0]?.reservation).toMatchObject({ id: 'rebalance:rb-i-a1:i-a1', expiresAt });
+    // A stopped warm m5.large already covers 1.5 vCPU / 6 GiB: it is claimed for i-a1 as long as the reservation holds.
+    expect(only(plan, 'stage-warm-instance')[0]).toMatchObject({
+      groupId: 'web-standby',
+      victimId: 'i-a1',
+      candidates: [
+        { instanceId: 'i-w1', fromType: 'm5.large', covers: true },
+        { instanceId: 'i-w2', fromType: 'm5.large', covers: true },
+      ],
+      until: expiresAt,
     });
-    // A stopped warm m5.large already covers 1.5 vCPU / 6 GiB.
     expect(plan.events).toContainEqual(expect.objectContaining({ kind: 'capacity-staged', detail: expect.stringContaining('already covers') }));
   });
 
   it('retypes a stopped warm instance when none covers the demand', () => {
     const f = standardFleet({ forecasts: [forecast('i-a1', { vcpu: 3, memoryGiB: 12 })] });
     const plan = planNoticeResponse(rebalance('i-a1'), f, { now: T0 });
-    expect(kinds(plan)).toEqual(['reserve', 'retype-stopped-instance', 'record-pool-signal']);
-    expect(only(plan, 'retype-stopped-instance')[0]).toMatchObject({ groupId: 'web-standby', instanceId: 'i-w1', toType: 'm5.xlarge' });
+    expect(kinds(plan)).toEqual(['reserve', 'stage-warm-instance', 'record-pool-signal']);
+    expect(only(plan, 'stage-warm-instance')[0]).toMatchObject({
+      groupId: 'web-standby',
+      candidates: [
+        { instanceId: 'i-w1', fromType: 'm5.large', covers: false },
+        { instanceId: 'i-w2', fromType: 'm5.large', covers: false },
+      ],
+      toType: 'm5.xlarge',
+    });
   });
 
   it('stages as far as one instance can hold a demand larger than every allowed type (the most vCPU, the memory asked)', () => {
@@ -473,8 +487,15 @@ describe('planNoticeResponse: rebalance recommendation', () => {
       forecasts: [forecast('i-a1', { vcpu: 12, memoryGiB: 6 })],
     });
     const plan = planNoticeResponse(rebalance('i-a1'), f, { now: T0 });
-    expect(only(plan, 'retype-stopped-instance')).toEqual([
-      expect.objectContaining({ groupId: 'web-standby', instanceId: 'i-w1', fromType: 'm5.large', toType: 'm5.2xlarge' }),
+    expect(only(plan, 'stage-warm-instance')).toEqual([
+      expect.objectContaining({
+        groupId: 'web-standby',
+        candidates: [
+          { instanceId: 'i-w1', fromType: 'm5.large', covers: false },
+          { instanceId: 'i-w2', fromType: 'm5.large', covers: false },
+        ],
+        toType: 'm5.2xlarge',
+      }),
     ]);
     // A warm instance that already has the most vCPU any allowed type has covers it as far as one can: nothing to retype.
     const ready = standardFleet({
@@ -485,10 +506,70 @@ describe('planNoticeResponse: rebalance recommendation', () => {
       forecasts: [forecast('i-a1', { vcpu: 12, memoryGiB: 6 })],
     });
     const kept = planNoticeResponse(rebalance('i-a1'), ready, { now: T0 });
-    expect(only(kept, 'retype-stopped-instance')).toEqual([]);
+    expect(only(kept, 'stage-warm-instance')[0]?.candidates).toEqual([{ instanceId: 'i-w1', fromType: 'm5.2xlarge', covers: true }]);
     expect(kept.events).toContainEqual(
-      expect.objectContaining({ kind: 'capacity-staged', detail: expect.stringContaining('warm m5.2xlarge i-w1 already covers') }),
+      expect.objectContaining({ kind: 'capacity-staged', detail: expect.stringContaining('claim warm m5.2xlarge i-w1, which already covers') }),
     );
+  });
+
+  describe('claims on warm instances (one per victim)', () => {
+    const claim = (id: string, victim: string, until = T0 + 60 * MINUTE): WarmClaim => ({
+      groupId: groupId('web-standby'),
+      instanceId: instanceId(id),
+      victimId: instanceId(victim),
+      until,
+    });
+    const stage = (claims: readonly WarmClaim[], forecasts?: readonly Forecast[]) =>
+      only(
+        planNoticeResponse(rebalance('i-a1'), standardFleet({ standby: { warmClaims: claims }, ...(forecasts ? { forecasts } : {}) }), { now: T0 }),
+        'stage-warm-instance',
+      )[0];
+    it.each([
+      { name: 'no claim: every warm instance that covers, by id', claims: [], want: ['i-w1', 'i-w2'] },
+      { name: "another victim's live claim takes its instance out", claims: [claim('i-w1', 'i-a2')], want: ['i-w2'] },
+      { name: 'an expired claim counts for nothing', claims: [claim('i-w1', 'i-a2', T0)], want: ['i-w1', 'i-w2'] },
+      { name: "this victim's own claim comes first (a redelivery claims it again)", claims: [claim('i-w2', 'i-a1')], want: ['i-w2', 'i-w1'] },
+    ])('$name', ({ claims, want }) => {
+      expect(stage(claims)?.candidates.map((c) => c.instanceId)).toEqual(want);
+    });
+
+    it('puts the instances that cover the load before the ones to retype', () => {
+      const f = standardFleet({
+        standby: {
+          instances: [
+            instance('i-w1', { groupId: 'web-standby', lifecycle: 'on-demand', state: 'stopped', warm: true }),
+            instance('i-w2', { groupId: 'web-standby', lifecycle: 'on-demand', state: 'stopped', warm: true, instanceType: 'm5.xlarge' }),
+          ],
+        },
+        forecasts: [forecast('i-a1', { vcpu: 3, memoryGiB: 12 })],
+      });
+      expect(only(planNoticeResponse(rebalance('i-a1'), f, { now: T0 }), 'stage-warm-instance')[0]).toMatchObject({
+        candidates: [
+          { instanceId: 'i-w2', fromType: 'm5.xlarge', covers: true },
+          { instanceId: 'i-w1', fromType: 'm5.large', covers: false },
+        ],
+        toType: 'm5.xlarge',
+      });
+    });
+
+    it('asks for one more warm instance when every warm instance is claimed for other victims', () => {
+      const plan = planNoticeResponse(rebalance('i-a1'), standardFleet({ standby: { warmClaims: [claim('i-w1', 'i-a2'), claim('i-w2', 'i-b1')] } }), {
+        now: T0,
+      });
+      expect(kinds(plan)).toEqual(['reserve', 'raise-warm-pool', 'record-pool-signal']);
+      expect(only(plan, 'raise-warm-pool')[0]).toMatchObject({ groupId: 'web-standby', by: 1, room: 4 });
+    });
+
+    it('lets the executor raise when the candidates are all claimed by then, unless the pool is already growing', () => {
+      // minSize 2, two warm: one more would be asked for.
+      expect(stage([])).toMatchObject({ raise: true, room: 4 });
+      const growing = planNoticeResponse(
+        rebalance('i-a1'),
+        standardFleet({ standby: { warmPool: { minSize: 3, maxGroupPreparedCapacity: -1, poolState: 'Stopped', reuseOnScaleIn: true } } }),
+        { now: T0 },
+      );
+      expect(only(growing, 'stage-warm-instance')[0]).toMatchObject({ raise: false });
+    });
   });
 
   it('asks Auto Scaling for one more warm instance when none is stopped (unless its minSize already asks for it)', () => {

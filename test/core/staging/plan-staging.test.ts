@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { groupId, type Action, type Plan } from '../../../lambda/core/domain';
+import { groupId, instanceId, type Action, type Plan } from '../../../lambda/core/domain';
 import { toCatalog } from '../../../lambda/core/resources/catalog';
 import { maxResources, ZERO_RESOURCES } from '../../../lambda/core/resources/resources';
 import { computeExposure, planStaging, RESHAPE_SAVING_THRESHOLD } from '../../../lambda/core/staging/plan-staging';
@@ -355,6 +355,38 @@ describe('planStaging', () => {
     expect(plan.events[0]).toMatchObject({ kind: 'capacity-staged' });
     const detail = plan.events[0]?.kind === 'capacity-staged' ? plan.events[0].detail : '';
     expect(detail.includes("warm m5.2xlarge i-w1 kept for a rebalance recommendation's restart")).toBe(kept);
+  });
+
+  it.each([
+    { what: 'the claimed instance, not the first that holds the reservation', claims: [['i-w2', 'i-a1', 30]], retyped: ['i-w1'] },
+    { what: 'one per claim, and the unclaimed reservation of another victim by inference', claims: [['i-w2', 'i-a2', 30]], retyped: [] },
+    { what: 'nothing for a claim that ran out (the reservation is inferred as before)', claims: [['i-w2', 'i-a1', -1]], retyped: ['i-w2'] },
+  ] as const)('keeps the warm instance a live claim names: $what', ({ claims, retyped }) => {
+    // The reservation of i-a1 holds 6 vCPU; both warm instances are m5.2xlarge, which staging would retype down.
+    const held = reservation('rebalance:evt-1:i-a1', {
+      purpose: 'rebalance',
+      instanceId: 'i-a1',
+      amount: res({ vcpu: 6, memoryGiB: 20 }),
+      createdAt: T0 - 5 * MINUTE,
+      expiresAt: T0 + 30 * MINUTE,
+    });
+    const f = standardFleet({
+      primary: { pool: pool('web', { vcpu: 64, memoryGiB: 256, networkMbps: 100_000, diskIops: 1_000_000 }, { reservations: [held] }) },
+      standby: {
+        policy: policy({ allowedInstanceTypes: ['m5.large', 'm5.xlarge', 'm5.2xlarge'] }),
+        instances: [
+          instance('i-w1', { groupId: 'web-standby', lifecycle: 'on-demand', state: 'stopped', warm: true, instanceType: 'm5.2xlarge' }),
+          instance('i-w2', { groupId: 'web-standby', lifecycle: 'on-demand', state: 'stopped', warm: true, instanceType: 'm5.2xlarge' }),
+        ],
+        warmClaims: claims.map(([w, v, minutes]) => ({
+          groupId: groupId('web-standby'),
+          instanceId: instanceId(w),
+          victimId: instanceId(v),
+          until: T0 + minutes * MINUTE,
+        })),
+      },
+    });
+    expect(only(planStaging(groupId('web'), f, { now: T0 }), 'retype-stopped-instance').map((a) => a.instanceId)).toEqual(retyped);
   });
 
   it('never retypes running warm instances (a type change needs the instance stopped)', () => {
