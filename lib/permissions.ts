@@ -70,7 +70,8 @@ export const FUNCTION_ACCESS: Readonly<Record<HandlerName, FunctionAccess>> = {
     publishEvents: true,
     readMetrics: false,
     // Absorbing a spot warning (lambda/core/planner/absorb-load.ts): start or retype staged instances, and
-    // stop → modify → start of an On-Demand sibling where the policy allows it.
+    // stop → modify → start of an On-Demand sibling where the policy allows it; a rebalance recommendation's
+    // stage-warm-instance retypes the stopped warm instance it claimed (the claim is an item of the table).
     instanceActions: ['ec2:StartInstances', 'ec2:StopInstances', 'ec2:ModifyInstanceAttribute'],
     // change-desired-capacity (ExecutePolicy of the group's +1 scale-out policy, lib/scale-out-policies.ts),
     // raise-warm-pool (rebalance: PutWarmPool under the group's warm-pool lease, an item of the table), complete-lifecycle-action and heartbeat (lifecycle hooks), enter-standby before a

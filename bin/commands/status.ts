@@ -78,6 +78,11 @@ export interface GroupStatus {
        * that ran out was left by a writer that died holding it (the next writer takes it over with the raises).
        */
       readonly writer?: { readonly raisesQueued: number; readonly lease: { readonly holder: string; readonly until: string; readonly ranOut: boolean } | null };
+      /**
+       * Live claims on its warm instances (lambda/app/stage-warm-instance.ts): the victim of a rebalance recommendation
+       * each was staged for, until the recommendation's reservation expires. Present when there is one.
+       */
+      readonly claims?: readonly { readonly instanceId: string; readonly victimId: string; readonly until: string }[];
     } | null;
   } | null;
   readonly reservations: readonly ReservationStatus[];
@@ -237,6 +242,9 @@ export const collectStatus = async (input: {
                 ? null
                 : { holder: writerItem.holder, until: iso(writerItem.leaseUntil ?? 0), ranOut: !((writerItem.leaseUntil ?? 0) >= now) },
           };
+    const claims = snapshot.warmClaims
+      .filter((c) => c.groupId === id && c.until > now)
+      .map((c) => ({ instanceId: c.instanceId as string, victimId: c.victimId as string, until: iso(c.until) }));
     const members = new Set<string>([
       ...pool.allocations.keys(),
       ...[...pool.reservations.values()].map((r) => r.instanceId),
@@ -282,6 +290,7 @@ export const collectStatus = async (input: {
                       poolState: warm.poolState,
                       instances: warm.instances.map((i) => ({ instanceId: i.id, instanceType: i.instanceType, lifecycleState: i.lifecycleState })),
                       ...(writer !== undefined ? { writer } : {}),
+                      ...(claims.length > 0 ? { claims } : {}),
                     },
             },
       reservations: [...pool.reservations.values()].map((r) => ({
@@ -439,6 +448,11 @@ export const formatStatus = (report: StatusReport): string => {
               : `lease held by ${w.lease.holder} until ${w.lease.until}${w.lease.ranOut ? ' (ran out: the next writer takes it over)' : ''}`;
           out.push(`  warm-pool writer: ${w.raisesQueued} raise(s) queued, ${lease}`);
         }
+        const claimed = a.warmPool.claims ?? [];
+        if (claimed.length > 0)
+          out.push(
+            `  warm instances staged for rebalance recommendations: ${claimed.map((c) => `${c.instanceId} for ${c.victimId} until ${c.until}`).join(', ')}`,
+          );
       }
     }
     if (g.cost !== null) {

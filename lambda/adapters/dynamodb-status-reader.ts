@@ -1,10 +1,11 @@
 import { ScanCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { groupId as toGroupId, type Forecast, type GroupId, type Reservation, type ResourcePool } from '../core/domain';
+import { groupId as toGroupId, type Forecast, type GroupId, type Reservation, type ResourcePool, type WarmClaim } from '../core/domain';
 import type { RetrainingRecord } from '../ports/learning-store';
 import type { StoredRequest } from '../ports/state-store';
 import { parseRetrainingRecordItem } from './dynamodb-learning-store';
 import { fromReservationItem, parseForecastItem, parsePoolItem, parseRequestItem, parseReservationItem, toResourcePool } from './dynamodb-items';
 import { eachPage } from './dynamodb-table';
+import { parseWarmClaimItem, WARM_CLAIM_KIND } from './dynamodb-warm-claims';
 import { parseWarmPoolWriterItem, WARM_POOL_WRITER_KIND, type WarmPoolWriterItem } from './dynamodb-warm-pool-writer';
 
 /** Everything `spotwise status` shows from the table: pools with their ledgers, forecasts, requests. */
@@ -16,6 +17,8 @@ export interface TableSnapshot {
   readonly retrainingRuns: readonly RetrainingRecord[];
   /** Each group's warm-pool writer item (lambda/app/warm-pool-writer.ts): raises queued, who holds the lease. */
   readonly warmPoolWriters: readonly WarmPoolWriterItem[];
+  /** Claims on warm instances (lambda/app/stage-warm-instance.ts) as stored, live or not (TTL deletes them days later). */
+  readonly warmClaims: readonly WarmClaim[];
   /** Items of these kinds that could not be read (named, with the reason): shown, never hidden. */
   readonly unreadable: readonly string[];
   /** Items DynamoDB scanned (billed) and returned. */
@@ -23,7 +26,7 @@ export interface TableSnapshot {
   readonly returned: number;
 }
 
-const KINDS = ['pool', 'reservation', 'forecast', 'request', 'retraining-run', WARM_POOL_WRITER_KIND] as const;
+const KINDS = ['pool', 'reservation', 'forecast', 'request', 'retraining-run', WARM_POOL_WRITER_KIND, WARM_CLAIM_KIND] as const;
 /** An expression attribute value is a colon and alphanumerics: `retraining-run` is `:retrainingrun`. */
 const placeholder = (kind: string): string => `:${kind.replace(/[^A-Za-z0-9]/g, '')}`;
 
@@ -52,6 +55,7 @@ export class DynamoDbStatusReader {
     const requests: StoredRequest[] = [];
     const retrainingRuns: RetrainingRecord[] = [];
     const warmPoolWriters: WarmPoolWriterItem[] = [];
+    const warmClaims: WarmClaim[] = [];
     const unreadable: string[] = [];
     let scanned = 0;
     let returned = 0;
@@ -100,6 +104,9 @@ export class DynamoDbStatusReader {
             case WARM_POOL_WRITER_KIND:
               warmPoolWriters.push(parseWarmPoolWriterItem(item, where));
               break;
+            case WARM_CLAIM_KIND:
+              warmClaims.push(parseWarmClaimItem(item, where));
+              break;
           }
         } catch (error) {
           unreadable.push(`${where}: ${(error as Error).message}`);
@@ -122,6 +129,7 @@ export class DynamoDbStatusReader {
       requests,
       retrainingRuns: retrainingRuns.sort((a, b) => b.at - a.at),
       warmPoolWriters: warmPoolWriters.sort((a, b) => a.groupId.localeCompare(b.groupId)),
+      warmClaims: warmClaims.sort((a, b) => a.groupId.localeCompare(b.groupId) || a.instanceId.localeCompare(b.instanceId)),
       unreadable,
       scanned,
       returned,

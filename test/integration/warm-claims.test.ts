@@ -1,6 +1,7 @@
 import { beforeAll, expect, it } from 'vitest';
 import { createDynamoDbDocumentClient } from '../../lambda/adapters/aws-clients';
 import { DynamoDbStateStore } from '../../lambda/adapters/dynamodb-state-store';
+import { DynamoDbStatusReader } from '../../lambda/adapters/dynamodb-status-reader';
 import { groupId, instanceId } from '../../lambda/core/domain';
 import { createSpotwiseTable } from './dynamodb-table';
 import { describeWithMoto } from './moto';
@@ -14,6 +15,7 @@ const NOW = Date.UTC(2026, 0, 15, 12, 0, 0);
  */
 describeWithMoto('Warm-instance claims in DynamoDB (moto, real HTTP)', (moto) => {
   let store: DynamoDbStateStore;
+  let reader: DynamoDbStatusReader;
   const table = 'spotwise-warm-claims';
   const standby = groupId('web-standby');
   const w1 = instanceId('i-w1');
@@ -21,7 +23,9 @@ describeWithMoto('Warm-instance claims in DynamoDB (moto, real HTTP)', (moto) =>
 
   beforeAll(async () => {
     await createSpotwiseTable(moto().clientOptions, table);
-    store = new DynamoDbStateStore(createDynamoDbDocumentClient(moto().clientOptions), { tableName: table, clock: { now: () => NOW } });
+    const doc = createDynamoDbDocumentClient(moto().clientOptions);
+    store = new DynamoDbStateStore(doc, { tableName: table, clock: { now: () => NOW } });
+    reader = new DynamoDbStatusReader(doc, table);
   });
 
   it('one victim per warm instance, whatever arrives at once', async () => {
@@ -47,5 +51,9 @@ describeWithMoto('Warm-instance claims in DynamoDB (moto, real HTTP)', (moto) =>
     await store.releaseWarmClaim(standby, w1, holder);
     expect((await store.getWarmClaims(standby, NOW + 1_001)).map((c) => [c.instanceId, c.victimId])).toEqual([['i-w2', 'i-a9']]);
     expect((await store.getPool(standby))?.capacity.vcpu).toBe(4);
+    // What `spotwise status` reads back.
+    const snapshot = await reader.readSnapshot();
+    expect(snapshot.warmClaims.filter((c) => c.until > NOW + 1_001).map((c) => [c.instanceId, c.victimId])).toEqual([['i-w2', 'i-a9']]);
+    expect(snapshot.unreadable).toEqual([]);
   });
 });

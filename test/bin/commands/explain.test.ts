@@ -107,6 +107,7 @@ describe('spotwise explain', () => {
       forecasts: [],
       retrainingRuns: [],
       warmPoolWriters: [],
+      warmClaims: [],
       requests: [
         stored,
         {

@@ -98,6 +98,7 @@ const snapshot: TableSnapshot = {
   ],
   retrainingRuns: [],
   warmPoolWriters: [],
+  warmClaims: [],
   unreadable: [],
   scanned: 20,
   returned: 8,
@@ -310,6 +311,27 @@ describe('spotwise status: the warm-pool writer', () => {
     );
     expect(formatStatus(await at([{ groupId: STANDBY, raises: 3 }]))).toContain('  warm-pool writer: 3 raise(s) queued, lease free');
   });
+
+  it('shows the live claims on warm instances: which victim each was staged for, and until when', async () => {
+    const claim = (instance: string, victim: string, until: number) => ({
+      groupId: STANDBY,
+      instanceId: instanceId(instance),
+      victimId: instanceId(victim),
+      until,
+    });
+    const status = await collectStatus({
+      snapshot: { ...snapshot, warmClaims: [claim('i-w1', 'i-a1', NOW + 60_000), claim('i-w2', 'i-a2', NOW - 1)] },
+      capacity: capacity(),
+      table: 't',
+      now: NOW,
+    });
+    expect(status.groups.find((g) => g.group === STANDBY)?.autoScaling?.warmPool?.claims).toEqual([
+      { instanceId: 'i-w1', victimId: 'i-a1', until: '2026-01-15T12:01:00.000Z' },
+    ]);
+    expect(formatStatus(status)).toContain('  warm instances staged for rebalance recommendations: i-w1 for i-a1 until 2026-01-15T12:01:00.000Z');
+    const none = await collectStatus({ snapshot: { ...snapshot, warmClaims: [claim('i-w2', 'i-a2', NOW - 1)] }, capacity: capacity(), table: 't', now: NOW });
+    expect(none.groups.find((g) => g.group === STANDBY)?.autoScaling?.warmPool).not.toHaveProperty('claims');
+  });
 });
 
 describe('DynamoDbStatusReader', () => {
@@ -349,8 +371,10 @@ describe('DynamoDbStatusReader', () => {
           bodyItem(Keys.retrainingRun(NOW - 3_600_000), 'retraining-run', 'r', retrainingRun),
           { ...Keys.warmPoolWriter('web-standby'), kind: 'warm-pool-writer', groupId: 'web-standby', raises: 2, holder: 'h-1', leaseUntil: NOW },
           { ...Keys.warmPoolWriter('web'), kind: 'warm-pool-writer', groupId: 'web', raises: -1 },
+          { ...Keys.warmClaim('web-standby', 'i-w1'), kind: 'warm-claim', groupId: 'web-standby', instanceId: 'i-w1', victimId: 'i-a1', claimUntil: NOW },
+          { ...Keys.warmClaim('web-standby', 'i-w2'), kind: 'warm-claim', groupId: 'web-standby', instanceId: 'i-w2', claimUntil: NOW },
         ],
-        Count: 6,
+        Count: 8,
         ScannedCount: 12,
       },
     ];
@@ -362,7 +386,7 @@ describe('DynamoDbStatusReader', () => {
     expect(sent).toEqual([
       {
         TableName: 'spotwise-state',
-        FilterExpression: '#kind IN (:pool, :reservation, :forecast, :request, :retrainingrun, :warmpoolwriter)',
+        FilterExpression: '#kind IN (:pool, :reservation, :forecast, :request, :retrainingrun, :warmpoolwriter, :warmclaim)',
         ExpressionAttributeNames: { '#kind': 'kind' },
         ExpressionAttributeValues: {
           ':pool': 'pool',
@@ -371,11 +395,12 @@ describe('DynamoDbStatusReader', () => {
           ':request': 'request',
           ':retrainingrun': 'retraining-run',
           ':warmpoolwriter': 'warm-pool-writer',
+          ':warmclaim': 'warm-claim',
         },
       },
       {
         TableName: 'spotwise-state',
-        FilterExpression: '#kind IN (:pool, :reservation, :forecast, :request, :retrainingrun, :warmpoolwriter)',
+        FilterExpression: '#kind IN (:pool, :reservation, :forecast, :request, :retrainingrun, :warmpoolwriter, :warmclaim)',
         ExpressionAttributeNames: { '#kind': 'kind' },
         ExpressionAttributeValues: {
           ':pool': 'pool',
@@ -384,6 +409,7 @@ describe('DynamoDbStatusReader', () => {
           ':request': 'request',
           ':retrainingrun': 'retraining-run',
           ':warmpoolwriter': 'warm-pool-writer',
+          ':warmclaim': 'warm-claim',
         },
         ExclusiveStartKey: { pk: 'GROUP#web', sk: 'RES#x' },
       },
@@ -391,11 +417,13 @@ describe('DynamoDbStatusReader', () => {
     expect([...read.pools.keys()]).toEqual(['web']);
     expect([...(read.pools.get(WEB)?.reservations.keys() ?? [])]).toEqual([reservation.id]);
     expect(read.forecasts.map((f) => f.instanceId)).toEqual(['i-0aaaaaaaaaaaaaaa1']);
-    expect(read).toMatchObject({ scanned: 52, returned: 7, requests: [], retrainingRuns: [retrainingRun] });
+    expect(read).toMatchObject({ scanned: 52, returned: 9, requests: [], retrainingRuns: [retrainingRun] });
+    expect(read.warmClaims).toEqual([{ groupId: 'web-standby', instanceId: 'i-w1', victimId: 'i-a1', until: NOW }]);
     expect(read.warmPoolWriters).toEqual([{ groupId: 'web-standby', raises: 2, holder: 'h-1', leaseUntil: NOW }]);
     expect(read.unreadable).toEqual([
       expect.stringMatching(/^REQUEST#bad \/ REQUEST: request item of bad: body is not valid JSON/),
       'GROUP#web / WARMPOOL: invalid warm-pool writer item GROUP#web / WARMPOOL: raises: Too small: expected number to be >=0 (got -1)',
+      expect.stringMatching(/^GROUP#web-standby \/ WARMCLAIM#i-w2: invalid warm claim item .*victimId/),
     ]);
   });
 });
