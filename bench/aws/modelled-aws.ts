@@ -185,8 +185,8 @@ export const modelStateStore = (store: StateStore, aws: ModelledAws): StateStore
       await ddb('UpdateItem');
       return left;
     },
-    claimWarmInstance: async (claim, now) => {
-      const claimed = await store.claimWarmInstance(claim, now);
+    claimWarmInstance: async (claim, now, supersedes) => {
+      const claimed = await store.claimWarmInstance(claim, now, supersedes);
       await ddb('PutItem');
       return claimed;
     },

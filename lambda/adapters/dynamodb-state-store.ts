@@ -144,8 +144,8 @@ export class DynamoDbStateStore implements StateStore {
     return this.warmPoolWriter.releaseWarmPoolLease(groupId, holder);
   }
 
-  claimWarmInstance(claim: WarmClaim, now: number): Promise<boolean> {
-    return this.warmClaims.claimWarmInstance(claim, now);
+  claimWarmInstance(claim: WarmClaim, now: number, supersedes?: InstanceId): Promise<boolean> {
+    return this.warmClaims.claimWarmInstance(claim, now, supersedes);
   }
 
   releaseWarmClaim(groupId: GroupId, instanceId: InstanceId, victimId: InstanceId): Promise<void> {

@@ -13,10 +13,11 @@ export const WARM_CLAIM_KIND = 'warm-claim';
 const TTL_AFTER_SECONDS = 24 * 3600;
 
 /**
- * One PutItem: the claim, written only when the instance has no claim, its claim ran out, or it is this victim's
- * (a redelivered recommendation claims the same instance again).
+ * One PutItem: the claim, written only when the instance has no claim, its claim ran out, it is this victim's (a
+ * redelivered recommendation claims the same instance again), or it is `supersedes`'s (a claim the plan found no longer
+ * standing: its victim's load has a host).
  */
-export const claimPut = (tableName: string, claim: WarmClaim, now: number): PutCommandInput => ({
+export const claimPut = (tableName: string, claim: WarmClaim, now: number, supersedes?: InstanceId): PutCommandInput => ({
   TableName: tableName,
   Item: {
     ...Keys.warmClaim(claim.groupId, claim.instanceId),
@@ -27,9 +28,9 @@ export const claimPut = (tableName: string, claim: WarmClaim, now: number): PutC
     claimUntil: claim.until,
     [TableKey.ttl]: Math.floor(claim.until / 1000) + TTL_AFTER_SECONDS,
   },
-  ConditionExpression: 'attribute_not_exists(#pk) OR #until < :now OR #victim = :victim',
+  ConditionExpression: `attribute_not_exists(#pk) OR #until < :now OR #victim = :victim${supersedes !== undefined ? ' OR #victim = :stale' : ''}`,
   ExpressionAttributeNames: { '#pk': TableKey.partition, '#until': 'claimUntil', '#victim': 'victimId' },
-  ExpressionAttributeValues: { ':now': now, ':victim': claim.victimId },
+  ExpressionAttributeValues: { ':now': now, ':victim': claim.victimId, ...(supersedes !== undefined ? { ':stale': supersedes } : {}) },
 });
 
 /** One DeleteItem, only while the claim is still this victim's. */
@@ -64,9 +65,9 @@ export class DynamoDbWarmClaimStore implements WarmClaimStore {
     this.table = dynamoDbTable(client, options);
   }
 
-  async claimWarmInstance(claim: WarmClaim, now: number): Promise<boolean> {
+  async claimWarmInstance(claim: WarmClaim, now: number, supersedes?: InstanceId): Promise<boolean> {
     try {
-      await this.table.client.send(new PutCommand(claimPut(this.table.name, claim, now)));
+      await this.table.client.send(new PutCommand(claimPut(this.table.name, claim, now, supersedes)));
       return true;
     } catch (error) {
       const translated = translateAwsError(`claiming warm ${claim.instanceId} of group ${claim.groupId} for ${claim.victimId}`, error);

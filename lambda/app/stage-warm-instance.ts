@@ -15,8 +15,9 @@ export const isNotStopped = (error: unknown): boolean => error instanceof Error 
 
 /**
  * Stages one warm instance for a rebalance recommendation's victim (the plan: lambda/core/planner/plan-rebalance.ts).
- * Goes down the candidates in order and claims the first no other victim holds a live claim on (one conditional write
- * each: of recommendations planned from the same snapshot, each gets its own instance):
+ * Goes down the candidates in order and claims the first no other victim holds a live claim on — a claim the plan found
+ * no longer standing (`supersedes`) is claimed over — (one conditional write each: of recommendations planned from the
+ * same snapshot, each gets its own instance):
  * - a candidate that covers the load already is only claimed;
  * - a stopped one that does not is retyped to `toType` once claimed. EC2 refusing because the instance is not stopped any
  *   more (a concurrent warning started it) gives the claim up and goes on to the next candidate.
@@ -36,7 +37,7 @@ export const stageWarmInstance = async (action: StageWarmInstance, ports: StageW
       .join('; ');
   const after = (): string => (taken.length + started.length > 0 ? ` (${others()})` : '');
   for (const c of action.candidates) {
-    const claimed = await ports.state.claimWarmInstance({ groupId, instanceId: c.instanceId, victimId, until: action.until }, ports.clock.now());
+    const claimed = await ports.state.claimWarmInstance({ groupId, instanceId: c.instanceId, victimId, until: action.until }, ports.clock.now(), c.supersedes);
     if (!claimed) {
       taken.push(c.instanceId);
       continue;

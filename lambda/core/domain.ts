@@ -707,7 +707,13 @@ export type Action =
       readonly groupId: GroupId;
       readonly victimId: InstanceId;
       /** In the order to claim: warm instances that already cover the load, then stopped On-Demand ones to retype. */
-      readonly candidates: readonly { readonly instanceId: InstanceId; readonly fromType: string; readonly covers: boolean }[];
+      readonly candidates: readonly {
+        readonly instanceId: InstanceId;
+        readonly fromType: string;
+        readonly covers: boolean;
+        /** The victim of a claim on it that no longer stands (its load has a host): claimed over. */
+        readonly supersedes?: InstanceId;
+      }[];
       readonly toType: string;
       /** Epoch ms the claim lasts (the recommendation's reservation expiry). */
       readonly until: number;

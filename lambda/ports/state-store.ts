@@ -122,9 +122,10 @@ export interface WarmPoolWriterStore {
 export interface WarmClaimStore {
   /**
    * Claims `claim.instanceId` for `claim.victimId` until `claim.until`: true when nobody else's claim is live at `now`
-   * (none, expired, or this victim's own — a redelivery); false when another victim's is.
+   * (none, expired, this victim's own — a redelivery —, or `supersedes`'s, a claim the caller found no longer standing);
+   * false when another victim's is.
    */
-  claimWarmInstance(claim: WarmClaim, now: number): Promise<boolean>;
+  claimWarmInstance(claim: WarmClaim, now: number, supersedes?: InstanceId): Promise<boolean>;
   /** Gives a claim up, only when it is still this victim's (a retype that could not be done). */
   releaseWarmClaim(groupId: GroupId, instanceId: InstanceId, victimId: InstanceId): Promise<void>;
   /** The claims on a group's warm instances that are live at `now`. */

@@ -44,6 +44,16 @@ describe('DynamoDbStateStore warm claims (GROUP#<group> / WARMCLAIM#<instance>)'
     expect(sent[1]?.ExpressionAttributeValues).toEqual({ ':now': NOW, ':victim': 'i-a2' });
   });
 
+  it('claims over a claim the plan found no longer standing: its victim is one more the condition accepts', async () => {
+    ddb.on(PutCommand).resolves({});
+    expect(await store().claimWarmInstance(claim, NOW, instanceId('i-a0'))).toBe(true);
+    expect(ddb.commandCalls(PutCommand)[0]?.args[0].input).toMatchObject({
+      ConditionExpression: 'attribute_not_exists(#pk) OR #until < :now OR #victim = :victim OR #victim = :stale',
+      ExpressionAttributeNames: { '#pk': 'pk', '#until': 'claimUntil', '#victim': 'victimId' },
+      ExpressionAttributeValues: { ':now': NOW, ':victim': 'i-a1', ':stale': 'i-a0' },
+    });
+  });
+
   it("gives a claim up only while it is the victim's (a DeleteItem whose failed condition is not an error)", async () => {
     ddb.on(DeleteCommand).resolvesOnce({}).rejectsOnce(conditionFailed());
     await store().releaseWarmClaim(standby, instanceId('i-w1'), instanceId('i-a1'));

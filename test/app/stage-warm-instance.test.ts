@@ -48,6 +48,19 @@ describe('stageWarmInstance', () => {
     ).toBe(`claimed warm m5.xlarge ${warmId(0)} for i-v1: it covers the load already`);
   });
 
+  it("claims over a claim the plan found no longer standing (its victim's load has a host), and only that one", async () => {
+    const p = world({ minSize: 2, warm: 1 });
+    await p.stateStore.claimWarmInstance({ groupId: g, instanceId: instanceId(warmId(0)), victimId: instanceId('i-v0'), until: UNTIL }, 1_000);
+    const over = (supersedes: string) =>
+      stage('i-v1', 1, {
+        raise: false,
+        candidates: [{ instanceId: instanceId(warmId(0)), fromType: 'm5.large', covers: true, supersedes: instanceId(supersedes) }],
+      });
+    expect(await stageWarmInstance(over('i-v9'), direct(p))).toMatch(/^nothing staged for i-v1/);
+    expect(await stageWarmInstance(over('i-v0'), direct(p))).toBe(`claimed warm m5.large ${warmId(0)} for i-v1: it covers the load already`);
+    expect((await p.stateStore.getWarmClaims(g, 1_000)).map((c) => c.victimId)).toEqual(['i-v1']);
+  });
+
   it('only claims an instance that covers the load already (no retype)', async () => {
     const p = world({ minSize: 2, warm: 1 });
     const ready = stage('i-v1', 1, { candidates: [{ instanceId: instanceId(warmId(0)), fromType: 'm5.large', covers: true }] });

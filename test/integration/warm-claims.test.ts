@@ -44,6 +44,11 @@ describeWithMoto('Warm-instance claims in DynamoDB (moto, real HTTP)', (moto) =>
     expect(await store.claimWarmInstance({ groupId: standby, instanceId: w1, victimId: other, until }, NOW + 1)).toBe(false);
     await store.releaseWarmClaim(standby, w1, other);
     expect((await store.getWarmClaims(standby, NOW)).map((c) => c.victimId)).toEqual([holder]);
+    // A claim found no longer standing is claimed over by naming its victim; naming another does not.
+    const third = instanceId('i-a7');
+    expect(await store.claimWarmInstance({ groupId: standby, instanceId: w1, victimId: third, until }, NOW + 1, other)).toBe(false);
+    expect(await store.claimWarmInstance({ groupId: standby, instanceId: w1, victimId: third, until }, NOW + 1, holder)).toBe(true);
+    expect(await store.claimWarmInstance({ groupId: standby, instanceId: w1, victimId: holder, until }, NOW + 1, third)).toBe(true);
     // Once it ran out, another victim takes it; reads at that time leave the old one out.
     expect(await store.claimWarmInstance({ groupId: standby, instanceId: w2, victimId: other, until: NOW + 1_000 }, NOW)).toBe(true);
     expect((await store.getWarmClaims(standby, NOW + 1_000)).map((c) => c.instanceId)).toEqual(['i-w1']);

@@ -1,5 +1,6 @@
 import { SPOT_WARNING_LEAD_SECONDS } from '../../contracts/events';
-import type { Action, DomainEvent, FleetView, GroupView, InstanceId, ManagedInstance, Notice, Plan, Resources } from '../domain';
+import type { Action, DomainEvent, FleetView, GroupView, InstanceId, ManagedInstance, Notice, Plan, Resources, WarmClaim } from '../domain';
+import { standingClaims } from '../common/warm-claims';
 import { cappedToAllowed, cheapestCovering } from '../resources/catalog';
 import { fits, formatResources } from '../resources/resources';
 import { ignoreNotice } from '../common/ignore-notice';
@@ -16,7 +17,8 @@ const byId = (a: ManagedInstance, b: ManagedInstance): number => (a.id < b.id ? 
 /**
  * Makes sure one warm instance could take `load` on its own, one per victim: a warm instance that covers it already is
  * claimed, else a stopped On-Demand warm instance is claimed and retyped (free while it is stopped), else Auto Scaling
- * is asked to prepare one more. Warm instances another victim's live claim holds are not candidates, and the claim
+ * is asked to prepare one more. Warm instances another victim's standing claim holds (standingClaims) are not
+ * candidates; one whose claim no longer stands is claimed over it (`supersedes`). The claim
  * itself is a conditional write at execution (lambda/app/stage-warm-instance.ts): recommendations of one burst, planned
  * from the same snapshot, go down the same candidate list and each takes the next one free. Nothing is brought into
  * service — that is the warning's job.
@@ -31,8 +33,11 @@ const stageOneWarmInstance = (fleet: FleetView, group: GroupView, victim: Manage
   const load = cappedToAllowed(fleet.catalog, asked, warmGroup.policy.allowedInstanceTypes) ?? asked;
   const what = fits(asked, load) ? formatResources(load) : `${formatResources(load)} of ${formatResources(asked)} (no allowed type holds more)`;
   const live = (warmGroup.warmClaims ?? []).filter((c) => c.until > now);
-  const others = new Set<InstanceId>(live.filter((c) => c.victimId !== victim.id).map((c) => c.instanceId));
+  const standing = new Set<WarmClaim>(standingClaims(fleet, warmGroup, now));
+  const others = new Set<InstanceId>(live.filter((c) => c.victimId !== victim.id && standing.has(c)).map((c) => c.instanceId));
   const own = new Set<InstanceId>(live.filter((c) => c.victimId === victim.id).map((c) => c.instanceId));
+  // A claim whose victim's load has a host already stands in nobody's way: this victim claims the instance over it.
+  const stale = new Map<InstanceId, InstanceId>(live.filter((c) => c.victimId !== victim.id && !standing.has(c)).map((c) => [c.instanceId, c.victimId]));
   const free = warm.filter((i) => !others.has(i.id)).sort((a, b) => Number(own.has(b.id)) - Number(own.has(a.id)) || byId(a, b));
   const covers = (i: ManagedInstance): boolean => {
     const shape = instanceShape(i, fleet);
@@ -60,7 +65,10 @@ const stageOneWarmInstance = (fleet: FleetView, group: GroupView, victim: Manage
       kind: 'stage-warm-instance',
       groupId: warmGroup.id,
       victimId: victim.id,
-      candidates: candidates.map((i) => ({ instanceId: i.id, fromType: i.instanceType, covers: ready.includes(i) })),
+      candidates: candidates.map((i) => {
+        const supersedes = stale.get(i.id);
+        return { instanceId: i.id, fromType: i.instanceType, covers: ready.includes(i), ...(supersedes !== undefined ? { supersedes } : {}) };
+      }),
       toType,
       until,
       raise,

@@ -14,6 +14,7 @@ import {
 import { findBackedGroups, findGroup, findWarmGroup } from '../common/locate-instance';
 import { unusablePoolReason } from '../common/plan-pool';
 import { reservationPurpose } from '../common/reservation-terms';
+import { standingClaims } from '../common/warm-claims';
 import { availableResources } from '../pool/resource-pool';
 import { allowedSpecs, cappedToAllowed, cheapestClosest, hourlyPrice, isAllowedType } from '../resources/catalog';
 import { instanceShape } from '../common/post-restart-demand';
@@ -126,9 +127,9 @@ export const warmShapeNeed = (exposed: readonly PoolExposure[], fleet: FleetView
 };
 
 /**
- * The stopped warm instances a rebalance recommendation staged for (plan-rebalance.ts): every one a live claim names
- * (lambda/app/stage-warm-instance.ts), and, for each live `rebalance` reservation of a backed group whose victim holds no
- * live claim (a claim that was never written, or a reservation older than claims), the first stopped warm instance (by
+ * The stopped warm instances a rebalance recommendation staged for (plan-rebalance.ts): every one a standing claim names
+ * (standingClaims; lambda/app/stage-warm-instance.ts), and, for each live `rebalance` reservation of a backed group whose
+ * victim holds no standing claim (a claim that was never written, or a reservation older than claims), the first stopped warm instance (by
  * id) that holds its amount (capped to what an allowed type can hold) and is not already kept for another. Staging
  * never retypes these away: the recommendation named an instance at risk, and its warning is still to come.
  */
@@ -140,7 +141,7 @@ const keptForRebalance = (
   allowed: readonly string[],
   now: number,
 ): Set<InstanceId> => {
-  const claims = (warmGroup.warmClaims ?? []).filter((c) => c.until > now);
+  const claims = standingClaims(fleet, warmGroup, now);
   const stoppedIds = new Set<InstanceId>(stopped.map((i) => i.id));
   const kept = new Set<InstanceId>(claims.filter((c) => stoppedIds.has(c.instanceId)).map((c) => c.instanceId));
   const claimedFor = new Set<InstanceId>(claims.map((c) => c.victimId));

@@ -358,12 +358,12 @@ export class InMemoryStateStore implements StateStore {
 
   // Warm claims: each call one conditional PutItem / DeleteItem or one Query, atomic as DynamoDB's (no await inside).
 
-  async claimWarmInstance(claim: WarmClaim, now: number): Promise<boolean> {
-    this.log.record('claimWarmInstance', [claim, now]);
+  async claimWarmInstance(claim: WarmClaim, now: number, supersedes?: InstanceId): Promise<boolean> {
+    this.log.record('claimWarmInstance', supersedes === undefined ? [claim, now] : [claim, now, supersedes]);
     const key = `${claim.groupId}\0${claim.instanceId}`;
     const held = this.warmClaims.get(key);
-    // attribute_not_exists(pk) OR claimUntil < :now OR victimId = :victim
-    if (held !== undefined && !(held.until < now) && held.victimId !== claim.victimId) return false;
+    // attribute_not_exists(pk) OR claimUntil < :now OR victimId = :victim [OR victimId = :stale]
+    if (held !== undefined && !(held.until < now) && held.victimId !== claim.victimId && held.victimId !== supersedes) return false;
     this.warmClaims.set(key, { ...claim });
     return true;
   }

@@ -519,9 +519,26 @@ describe('planNoticeResponse: rebalance recommendation', () => {
       victimId: instanceId(victim),
       until,
     });
-    const stage = (claims: readonly WarmClaim[], forecasts?: readonly Forecast[]) =>
+    /** The live rebalance reservations of the other victims: what makes their claims stand. */
+    const held = (...victims: string[]) =>
+      pool(
+        'web',
+        { vcpu: 64, memoryGiB: 256, networkMbps: 100_000, diskIops: 1_000_000 },
+        {
+          reservations: victims.map((v) =>
+            reservation(`rebalance:evt-${v}:${v}`, {
+              purpose: 'rebalance',
+              instanceId: v,
+              amount: res({ vcpu: 1, memoryGiB: 2 }),
+              createdAt: T0 - MINUTE,
+              expiresAt: T0 + 30 * MINUTE,
+            }),
+          ),
+        },
+      );
+    const stage = (claims: readonly WarmClaim[], victims: readonly string[] = ['i-a2', 'i-b1']) =>
       only(
-        planNoticeResponse(rebalance('i-a1'), standardFleet({ standby: { warmClaims: claims }, ...(forecasts ? { forecasts } : {}) }), { now: T0 }),
+        planNoticeResponse(rebalance('i-a1'), standardFleet({ primary: { pool: held(...victims) }, standby: { warmClaims: claims } }), { now: T0 }),
         'stage-warm-instance',
       )[0];
     it.each([
@@ -531,6 +548,13 @@ describe('planNoticeResponse: rebalance recommendation', () => {
       { name: "this victim's own claim comes first (a redelivery claims it again)", claims: [claim('i-w2', 'i-a1')], want: ['i-w2', 'i-w1'] },
     ])('$name', ({ claims, want }) => {
       expect(stage(claims)?.candidates.map((c) => c.instanceId)).toEqual(want);
+    });
+
+    it("claims over a claim whose victim's load has a host already (its rebalance reservation handed over or gone)", () => {
+      expect(stage([claim('i-w1', 'i-a2')], [])?.candidates).toEqual([
+        { instanceId: 'i-w1', fromType: 'm5.large', covers: true, supersedes: 'i-a2' },
+        { instanceId: 'i-w2', fromType: 'm5.large', covers: true },
+      ]);
     });
 
     it('puts the instances that cover the load before the ones to retype', () => {
@@ -553,9 +577,11 @@ describe('planNoticeResponse: rebalance recommendation', () => {
     });
 
     it('asks for one more warm instance when every warm instance is claimed for other victims', () => {
-      const plan = planNoticeResponse(rebalance('i-a1'), standardFleet({ standby: { warmClaims: [claim('i-w1', 'i-a2'), claim('i-w2', 'i-b1')] } }), {
-        now: T0,
-      });
+      const plan = planNoticeResponse(
+        rebalance('i-a1'),
+        standardFleet({ primary: { pool: held('i-a2', 'i-b1') }, standby: { warmClaims: [claim('i-w1', 'i-a2'), claim('i-w2', 'i-b1')] } }),
+        { now: T0 },
+      );
       expect(kinds(plan)).toEqual(['reserve', 'raise-warm-pool', 'record-pool-signal']);
       expect(only(plan, 'raise-warm-pool')[0]).toMatchObject({ groupId: 'web-standby', by: 1, room: 4 });
     });

@@ -358,20 +358,28 @@ describe('planStaging', () => {
   });
 
   it.each([
-    { what: 'the claimed instance, not the first that holds the reservation', claims: [['i-w2', 'i-a1', 30]], retyped: ['i-w1'] },
-    { what: 'one per claim, and the unclaimed reservation of another victim by inference', claims: [['i-w2', 'i-a2', 30]], retyped: [] },
-    { what: 'nothing for a claim that ran out (the reservation is inferred as before)', claims: [['i-w2', 'i-a1', -1]], retyped: ['i-w2'] },
-  ] as const)('keeps the warm instance a live claim names: $what', ({ claims, retyped }) => {
-    // The reservation of i-a1 holds 6 vCPU; both warm instances are m5.2xlarge, which staging would retype down.
-    const held = reservation('rebalance:evt-1:i-a1', {
-      purpose: 'rebalance',
-      instanceId: 'i-a1',
-      amount: res({ vcpu: 6, memoryGiB: 20 }),
-      createdAt: T0 - 5 * MINUTE,
-      expiresAt: T0 + 30 * MINUTE,
-    });
+    { what: 'the claimed instance, not the first that holds the reservation', claims: [['i-w2', 'i-a1', 30]], victims: ['i-a1'], retyped: ['i-w1'] },
+    {
+      what: 'one per claim, and the unclaimed reservation of another victim by inference',
+      claims: [['i-w2', 'i-a2', 30]],
+      victims: ['i-a1', 'i-a2'],
+      retyped: [],
+    },
+    { what: 'nothing for a claim that ran out (the reservation is inferred as before)', claims: [['i-w2', 'i-a1', -1]], victims: ['i-a1'], retyped: ['i-w2'] },
+    { what: "nothing for a claim whose victim's reservation was handed over", claims: [['i-w2', 'i-a2', 30]], victims: ['i-a1'], retyped: ['i-w2'] },
+  ] as const)('keeps the warm instance a standing claim names: $what', ({ claims, victims, retyped }) => {
+    // Each victim's reservation holds 6 vCPU; both warm instances are m5.2xlarge, which staging would retype down.
+    const held = victims.map((v) =>
+      reservation(`rebalance:evt-1:${v}`, {
+        purpose: 'rebalance',
+        instanceId: v,
+        amount: res({ vcpu: 6, memoryGiB: 20 }),
+        createdAt: T0 - 5 * MINUTE,
+        expiresAt: T0 + 30 * MINUTE,
+      }),
+    );
     const f = standardFleet({
-      primary: { pool: pool('web', { vcpu: 64, memoryGiB: 256, networkMbps: 100_000, diskIops: 1_000_000 }, { reservations: [held] }) },
+      primary: { pool: pool('web', { vcpu: 64, memoryGiB: 256, networkMbps: 100_000, diskIops: 1_000_000 }, { reservations: held }) },
       standby: {
         policy: policy({ allowedInstanceTypes: ['m5.large', 'm5.xlarge', 'm5.2xlarge'] }),
         instances: [
