@@ -15,6 +15,7 @@ import { executePlan, type ExecutionPorts } from '../../lambda/app/execute-plan'
 import { PoolOverCommitError } from '../../lambda/ports/state-store';
 import { poolInvariantViolations } from '../../lambda/core/pool/resource-pool';
 import { createInMemoryPorts, type InMemoryPorts } from '../../lambda/sim/memory';
+import { M5_CATALOG } from './fixtures/warm-pool-world';
 
 const g = groupId('web');
 const od = instanceId('i-0000000000000a001');
@@ -39,10 +40,7 @@ const setup = async (): Promise<{ p: InMemoryPorts; ports: ExecutionPorts }> => 
   const p = createInMemoryPorts({
     now: 1_000,
     cloud: {
-      catalog: [
-        { name: 'm5.large', resources: { vcpu: 2, memoryGiB: 8, networkMbps: 10_000, diskIops: 20_000 }, onDemandHourlyUsd: 0.096 },
-        { name: 'm5.xlarge', resources: { vcpu: 4, memoryGiB: 16, networkMbps: 10_000, diskIops: 20_000 }, onDemandHourlyUsd: 0.192 },
-      ],
+      catalog: M5_CATALOG,
       groups: [
         {
           id: g,
