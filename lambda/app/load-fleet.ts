@@ -68,6 +68,12 @@ export interface LoadFleetOptions {
    */
   readonly readPoolSignals?: boolean;
   /**
+   * Read the live claims on each warm pool's instances (default false). Only a rebalance recommendation's staging and a
+   * profile tick's staging decide by them (plan-rebalance.ts, plan-staging.ts), so only those loads ask: a warning,
+   * lifecycle or state-change notice, the coordinator and the executor skip the Query.
+   */
+  readonly readWarmClaims?: boolean;
+  /**
    * Build the members from Auto Scaling's view (one DescribeAutoScalingGroups lists every member with its type,
    * zone and lifecycle state; DescribeWarmPool the warm ones) and describe in EC2 only these instances, plus the
    * members that view cannot settle (see membersFromAutoScaling). Default: every member is described in EC2, which
@@ -188,7 +194,7 @@ export const resolveManagedGroup = async (
  * groups and warm pools from Auto Scaling, instances from EC2 (warm ones marked from the warm pool),
  * the type catalog, stored pools and forecasts. Reads only. Batched: one describe of all groups, one
  * DescribeInstances, one catalog lookup, one forecast read (of the instances `forecastScope` selects);
- * one warm-pool and one pool read per group, one read of the warm claims per warm pool (with a clock). Reads that do
+ * one warm-pool and one pool read per group, one read of the warm claims per warm pool when asked. Reads that do
  * not depend on each other run concurrently: groups, warm pools, instances and pools together, then the catalog, the
  * forecasts and the warm claims.
  */
@@ -280,7 +286,7 @@ export const loadFleet = async (ports: FleetReadPorts, managed: ManagedGroups, o
     })
     .map((i) => i.id);
   // Claims on warm instances (which victim a rebalance recommendation staged each for): one Query per warm pool.
-  const claimed = now === undefined ? [] : [...warmPools.keys()];
+  const claimed = now === undefined || opts.readWarmClaims !== true ? [] : [...warmPools.keys()];
   const [catalog, forecasts, claims] = await Promise.all([
     ports.instances.describeInstanceTypes([...typeNames].sort()),
     forecastIds.length === 0 ? Promise.resolve(new Map<InstanceId, Forecast>()) : ports.state.getForecasts(forecastIds),

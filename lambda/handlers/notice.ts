@@ -58,7 +58,13 @@ export const makeHandler =
         now,
         keys: { ...keys, groupId: group },
         group,
-        load: { groupIds: relatedGroups(deps.managed, group), forecastScope: noticeForecastScope(notice.instanceId), describeOnly: [notice.instanceId] },
+        load: {
+          groupIds: relatedGroups(deps.managed, group),
+          forecastScope: noticeForecastScope(notice.instanceId),
+          describeOnly: [notice.instanceId],
+          // Only a recommendation stages a warm instance by the claims on them.
+          readWarmClaims: notice.kind === 'rebalance-recommendation',
+        },
         check: (loaded) => {
           if (loaded.fleet.groups.some((g) => g.id === group)) return undefined;
           log.info('event ignored: the group is not managed by spotwise', { ...keys, groupId: group });

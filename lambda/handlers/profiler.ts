@@ -193,7 +193,7 @@ export const makeHandler =
         now,
         keys,
         group: groupId,
-        load: { groupIds: relatedGroups(deps.managed, groupId), readPoolSignals: true },
+        load: { groupIds: relatedGroups(deps.managed, groupId), readPoolSignals: true, readWarmClaims: true },
         check: (loaded) =>
           loaded.fleet.groups.some((g) => g.id === groupId)
             ? undefined

@@ -109,7 +109,10 @@ describe('loadFleet', () => {
     if (w1 === undefined || w2 === undefined) throw new Error('fixture warm instances missing');
     await w.ports.stateStore.claimWarmInstance({ groupId: STANDBY, instanceId: w1, victimId: OTHER, until: now + 60_000 }, now);
     await w.ports.stateStore.claimWarmInstance({ groupId: STANDBY, instanceId: w2, victimId: OTHER, until: now - 1 }, now - 2);
-    const { fleet } = await loadFleet(w.deps.ports, w.deps.managed);
+    // Not asked (a warning's load, the coordinator's, the executor's): no Query.
+    expect((await loadFleet(w.deps.ports, w.deps.managed)).fleet.groups.find((g) => g.id === STANDBY)?.warmClaims).toBeUndefined();
+    expect(w.ports.stateStore.log.callsTo('getWarmClaims')).toEqual([]);
+    const { fleet } = await loadFleet(w.deps.ports, w.deps.managed, { readWarmClaims: true });
     expect(fleet.groups.find((g) => g.id === STANDBY)?.warmClaims).toEqual([{ groupId: STANDBY, instanceId: w1, victimId: OTHER, until: now + 60_000 }]);
     expect(fleet.groups.find((g) => g.id === GROUP)?.warmClaims).toBeUndefined();
     expect(w.ports.stateStore.log.callsTo('getWarmClaims').map((c) => c.args[0])).toEqual([STANDBY]);

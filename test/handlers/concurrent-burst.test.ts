@@ -90,6 +90,8 @@ describe('notice handler: one burst of concurrent Spot warnings', () => {
 
     expect(results.every((r) => r.status === 'planned')).toBe(true);
     expect(telemetry.logsAt('error')).toEqual([]);
+    // A warning's fleet read does not ask for the warm claims (only recommendations and staging decide by them).
+    expect(ports.stateStore.log.callsTo('getWarmClaims')).toEqual([]);
     const raises = ports.cloud.log.calls.filter((c) => c.operation === 'changeDesiredCapacity');
     const asked = raises.filter((c) => c.args[0] === STANDBY).reduce((n, c) => n + (c.args[1] as number), 0);
     expect(asked).toBeGreaterThanOrEqual(20);
@@ -179,6 +181,8 @@ describe('notice handler: concurrent rebalance recommendations over stopped warm
     // Each warm instance retyped once (the old plan retyped the first one n times: the last ModifyInstanceAttribute won).
     const retypes = ports.cloud.log.callsTo('retypeStoppedInstance').map((c) => c.args[0]);
     expect([...retypes].sort()).toEqual([...WARM].sort());
+    // Each recommendation's fleet read asked for the claims (one Query per warm pool).
+    expect(ports.stateStore.log.callsTo('getWarmClaims')).toHaveLength(n);
     const claims = await ports.stateStore.getWarmClaims(STANDBY, NOW);
     expect(claims.map((c) => c.instanceId).sort()).toEqual([...WARM].sort());
     expect(new Set(claims.map((c) => c.victimId)).size).toBe(WARM.length);

@@ -1,5 +1,5 @@
 import { SPOT_WARNING_LEAD_SECONDS } from '../../contracts/events';
-import type { Action, DomainEvent, FleetView, GroupView, InstanceId, ManagedInstance, Notice, Plan, Resources, WarmClaim } from '../domain';
+import type { Action, DomainEvent, FleetView, GroupView, InstanceId, ManagedInstance, Notice, Plan, Resources } from '../domain';
 import { standingClaims } from '../common/warm-claims';
 import { cappedToAllowed, cheapestCovering } from '../resources/catalog';
 import { fits, formatResources } from '../resources/resources';
@@ -32,12 +32,14 @@ const stageOneWarmInstance = (fleet: FleetView, group: GroupView, victim: Manage
   // prepared on one host; the warning's plan places it).
   const load = cappedToAllowed(fleet.catalog, asked, warmGroup.policy.allowedInstanceTypes) ?? asked;
   const what = fits(asked, load) ? formatResources(load) : `${formatResources(load)} of ${formatResources(asked)} (no allowed type holds more)`;
+  // One claim item per warm instance: the instance names its claim.
   const live = (warmGroup.warmClaims ?? []).filter((c) => c.until > now);
-  const standing = new Set<WarmClaim>(standingClaims(fleet, warmGroup, now));
-  const others = new Set<InstanceId>(live.filter((c) => c.victimId !== victim.id && standing.has(c)).map((c) => c.instanceId));
+  const standing = new Set<InstanceId>(standingClaims(fleet, warmGroup, now).map((c) => c.instanceId));
+  const theirs = live.filter((c) => c.victimId !== victim.id);
+  const others = new Set<InstanceId>(theirs.filter((c) => standing.has(c.instanceId)).map((c) => c.instanceId));
   const own = new Set<InstanceId>(live.filter((c) => c.victimId === victim.id).map((c) => c.instanceId));
   // A claim whose victim's load has a host already stands in nobody's way: this victim claims the instance over it.
-  const stale = new Map<InstanceId, InstanceId>(live.filter((c) => c.victimId !== victim.id && !standing.has(c)).map((c) => [c.instanceId, c.victimId]));
+  const stale = new Map<InstanceId, InstanceId>(theirs.filter((c) => !standing.has(c.instanceId)).map((c) => [c.instanceId, c.victimId]));
   const free = warm.filter((i) => !others.has(i.id)).sort((a, b) => Number(own.has(b.id)) - Number(own.has(a.id)) || byId(a, b));
   const covers = (i: ManagedInstance): boolean => {
     const shape = instanceShape(i, fleet);
