@@ -1,4 +1,4 @@
-import type { Action } from '../core/domain';
+import type { Action, InstanceId } from '../core/domain';
 import type { InstanceGateway } from '../ports/instance-gateway';
 import type { WarmClaimStore } from '../ports/state-store';
 import { writeWarmPool, type WarmPoolWriterPorts } from './warm-pool-writer';
@@ -25,16 +25,28 @@ export const isNotStopped = (error: unknown): boolean => error instanceof Error 
  * (`raise`: the pool was not already growing, and had room), through the group's warm-pool lease.
  *
  * Returns what happened, for the action's outcome; other AWS errors propagate (the action fails) after the claim just
- * taken is given up.
+ * taken is given up. A claim that cannot be given up (DynamoDB failing) stands until its `until`, keeping the instance
+ * from other victims that long: the outcome names it (or, when the action fails, the error's message does).
  */
 export const stageWarmInstance = async (action: StageWarmInstance, ports: StageWarmInstancePorts): Promise<string> => {
   const { groupId, victimId } = action;
   const taken: string[] = [];
   const started: string[] = [];
+  const stuck: string[] = [];
   const others = (): string =>
-    [taken.length > 0 ? `${taken.join(', ')} claimed for other victims` : '', started.length > 0 ? `${started.join(', ')} no longer stopped` : '']
+    [taken.length > 0 ? `${taken.join(', ')} claimed for other victims` : '', started.length > 0 ? `${started.join(', ')} no longer stopped` : '', ...stuck]
       .filter((s) => s !== '')
       .join('; ');
+  /** Gives the claim on `instance` back; says so when that fails (it then runs out at `until`). */
+  const giveBack = async (instance: InstanceId): Promise<void> => {
+    try {
+      await ports.state.releaseWarmClaim(groupId, instance, victimId);
+    } catch (error) {
+      stuck.push(
+        `the claim on ${instance} could not be given back (${error instanceof Error ? error.message : String(error)}): it holds until ${new Date(action.until).toISOString()}`,
+      );
+    }
+  };
   const after = (): string => (taken.length + started.length > 0 ? ` (${others()})` : '');
   for (const c of action.candidates) {
     const claimed = await ports.state.claimWarmInstance({ groupId, instanceId: c.instanceId, victimId, until: action.until }, ports.clock.now(), c.supersedes);
@@ -47,8 +59,11 @@ export const stageWarmInstance = async (action: StageWarmInstance, ports: StageW
       await ports.instances.retypeStoppedInstance(c.instanceId, action.toType);
     } catch (error) {
       // The claim is given up whatever happened: the instance was not staged. A failed give-up lets it run out.
-      await ports.state.releaseWarmClaim(groupId, c.instanceId, victimId).catch(() => undefined);
-      if (!isNotStopped(error)) throw error;
+      await giveBack(c.instanceId);
+      if (!isNotStopped(error)) {
+        if (stuck.length > 0 && error instanceof Error) error.message = `${error.message}; ${stuck.join('; ')}`;
+        throw error;
+      }
       started.push(c.instanceId);
       continue;
     }

@@ -98,6 +98,22 @@ describe('stageWarmInstance', () => {
     expect(await p.stateStore.getWarmClaims(g, 1_000)).toEqual([]);
   });
 
+  it("a claim DynamoDB does not let go of is named in the outcome, or in the failed action's error, with when it runs out", async () => {
+    const p = world({ minSize: 2, warm: 2 });
+    await p.cloud.startInstances([instanceId(warmId(0))]);
+    p.stateStore.log.failNext('releaseWarmClaim', new Error('ProvisionedThroughputExceededException: throughput exceeded'));
+    expect(await stageWarmInstance(stage('i-v1', 2), direct(p))).toBe(
+      `claimed warm ${warmId(1)} for i-v1 and retyped it m5.large → m5.xlarge (${warmId(0)} no longer stopped; the claim on ${warmId(0)} could not be given back (ProvisionedThroughputExceededException: throughput exceeded): it holds until ${new Date(UNTIL).toISOString()})`,
+    );
+    const q = world({ minSize: 2, warm: 2 });
+    q.cloud.log.failNext('retypeStoppedInstance', new Error('RequestLimitExceeded: Request limit exceeded.'));
+    q.stateStore.log.failNext('releaseWarmClaim', new Error('InternalServerError: try again'));
+    await expect(stageWarmInstance(stage('i-v1', 2), direct(q))).rejects.toThrow(
+      `RequestLimitExceeded: Request limit exceeded.; the claim on ${warmId(0)} could not be given back (InternalServerError: try again): it holds until`,
+    );
+    expect((await q.stateStore.getWarmClaims(g, 1_000)).map((c) => c.instanceId)).toEqual([warmId(0)]);
+  });
+
   it('n concurrent recommendations over m stopped warm instances stage min(n, m) distinct ones and raise the rest, whatever the interleaving', async () => {
     await fc.assert(
       fc.asyncProperty(
