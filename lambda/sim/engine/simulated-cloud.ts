@@ -16,7 +16,8 @@ type Bucket = 'launch' | 'mutating' | 'describe';
  *   `stopped`, starting one that is `stopping`, stopping Spot, desired capacity outside [min, max]); a
  *   refusal is counted in the world's `failedActions` and thrown to the caller, never silently fixed;
  * - then the world applies what takes time: a stop leaves the instance `stopping` for tens of seconds, a
- *   start becomes ready after the warm-start delay, desired-capacity changes launch or scale in.
+ *   start becomes ready after the warm-start delay, desired-capacity changes launch or scale in (in the scaling
+ *   activity the step's reconcile starts, after the step's calls: see changeDesiredCapacity).
  * Reads and writes of desired capacity and warm pools are recorded per delivery, so a write computed from
  * a value another writer changed since is counted as stale.
  *
@@ -159,15 +160,22 @@ export class SimulatedCloud implements InstanceGateway, CapacityGateway {
         `setting desired capacity of ${id} to ${desiredCapacity}: ${g === undefined ? 'no such group' : `must be an integer within [${g.minSize}, ${g.maxSize}]`}`,
       );
     }
-    // The world's setter writes it and keeps the version every writer is judged against.
+    // The world's setter writes it and keeps the version every writer is judged against. The scaling activity starts
+    // after the step's calls (see changeDesiredCapacity).
     this.world.noteWrite(id, 'desired', () => this.world.setDesired(id, desiredCapacity));
-    this.world.reconcile(this.hooks());
   }
 
   /**
    * ExecutePolicy on a simple scaling policy (ChangeInCapacity, HonorCooldown false): Auto Scaling applies
    * the adjustment to the desired capacity it holds, so concurrent callers never lose each other's change.
    * Clamped to [min, max] as Auto Scaling does.
+   *
+   * The call only sets desired capacity: Auto Scaling returns and then *initiates a scaling activity* (the API
+   * reference's words; DescribeScalingActivities shows it in progress), so the instances it launches or takes from the
+   * warm pool are chosen after the call, not inside it. The world starts that activity once the calls the step's
+   * concurrent handlers make have gone through (the step's reconcile, same simulated second): a retype another handler
+   * sends right after reaches EC2 before the warm instance is picked, as it would within the seconds an activity takes
+   * to start in an account. Until then the simulator picked and started the warm instance inside this call.
    */
   async changeDesiredCapacity(id: GroupId, adjustment: number): Promise<void> {
     // One ExecutePolicy call per instance (a +1 simple scaling policy), each through the bucket.
@@ -178,7 +186,6 @@ export class SimulatedCloud implements InstanceGateway, CapacityGateway {
       throw new InMemoryCloudError('ValidationError', `executing a scaling policy of ${id}: no Auto Scaling group named ${JSON.stringify(id)}`);
     }
     this.world.setDesired(id, Math.min(g.maxSize, Math.max(g.minSize, g.desiredCapacity + adjustment)));
-    this.world.reconcile(this.hooks());
   }
 
   async completeLifecycleAction(input: Parameters<CapacityGateway['completeLifecycleAction']>[0]): Promise<void> {

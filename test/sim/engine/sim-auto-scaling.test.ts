@@ -11,6 +11,9 @@ describe('SimAutoScaling: groups as Auto Scaling keeps them', () => {
     const preparedAt = new Map(world.instances().map((i) => [i.id, i.launchedAt] as const));
     await advance(world, 600);
     await cloud.setDesiredCapacity(GROUP_IDS.standby, 1);
+    // The call only sets desired capacity; the scaling activity starts after the step's calls (its reconcile).
+    expect(world.instances().filter((i) => i.groupId === GROUP_IDS.standby && !i.warm)).toEqual([]);
+    world.reconcile(noHooks);
     const started = world.instances().filter((i) => i.groupId === GROUP_IDS.standby && !i.warm);
     expect(started).toHaveLength(1);
     expect(started[0]!.state).toBe('pending');
@@ -20,6 +23,21 @@ describe('SimAutoScaling: groups as Auto Scaling keeps them', () => {
     const due = world.queue.popDue(world.now() + setup.world.timings.warmStoppedSeconds * 1000);
     expect(due?.event).toEqual({ kind: 'ready', instanceId: started[0]!.id });
     expect(world.totals.warmStarts).toBe(1);
+  });
+
+  it('a retype sent right after a scale-out reaches the warm instance before the scaling activity picks one (ExecutePolicy returns first)', async () => {
+    const setup = quiet();
+    const { world, cloud } = newWorld(setup);
+    await advance(world, 600);
+    const warm = world.instances().filter((i) => i.groupId === GROUP_IDS.standby && i.warm && i.state === 'stopped');
+    expect(warm.length).toBeGreaterThan(0);
+    await cloud.changeDesiredCapacity(GROUP_IDS.standby, 1);
+    // Another handler of the same step retypes a stopped warm instance: EC2 accepts it, the instance is still stopped.
+    await cloud.retypeStoppedInstance(warm[0]!.id, 'm5.2xlarge');
+    world.reconcile(noHooks);
+    const started = world.instances().filter((i) => i.groupId === GROUP_IDS.standby && !i.warm);
+    expect(started.map((i) => [i.id, i.instanceType])).toEqual([[warm[0]!.id, 'm5.2xlarge']]);
+    expect(world.totals.failedActions).toBe(0);
   });
 
   it('replaces an In-Service member that stays stopped past a health-check period, but not one in Standby', async () => {
