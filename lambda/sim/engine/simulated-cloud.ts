@@ -176,6 +176,7 @@ export class SimulatedCloud implements InstanceGateway, CapacityGateway {
    * concurrent handlers make have gone through (the step's reconcile, same simulated second): a retype another handler
    * sends right after reaches EC2 before the warm instance is picked, as it would within the seconds an activity takes
    * to start in an account. Until then the simulator picked and started the warm instance inside this call.
+   * PutWarmPool, Enter/ExitStandby and TerminateInstanceInAutoScalingGroup still reconcile inside the call.
    */
   async changeDesiredCapacity(id: GroupId, adjustment: number): Promise<void> {
     // One ExecutePolicy call per instance (a +1 simple scaling policy), each through the bucket.
