@@ -211,6 +211,8 @@ export const runStrategy = async (setup: SimulationSetup, strategy: SimStrategy,
       await hooks.onStep?.(world);
     });
     await world.settle();
+    // The scaling activities the step's scheduled work (ticks, the executor) asked for start in the same second too.
+    world.reconcile(hooks);
     world.placeWorkloads(hooks);
     world.accountStep();
     if (onProgress && step % progressEvery === 0) onProgress(step / totalSteps);
