@@ -218,6 +218,21 @@ export const loadTraceFile = (file: string, dataset: string, meta: DatasetMeta =
       skippedRows++;
     } else unique.push(row);
   }
+  // A Bitbrains VM's rows from before it was first powered on (no cores and no memory provisioned, every
+  // usage 0) are its provisioning record, not a running machine: its life, and so a late start's first
+  // minutes, begins at the first row with capacity. (Later powered-off stretches are kept: the VM was
+  // stopped and had no demand.)
+  const firstRowAt = unique[0]?.at;
+  let poweredOffRows = 0;
+  if (format.name === 'bitbrains') {
+    const isOff = (fields: readonly string[]) =>
+      parseNumber(fields[columnIndex.get('cpu_cores') ?? -1]) === 0 && parseNumber(fields[columnIndex.get('mem_capacity_kb') ?? -1]) === 0;
+    while (poweredOffRows < unique.length && isOff(unique[poweredOffRows]!.fields)) poweredOffRows++;
+    if (poweredOffRows === unique.length) {
+      return { kind: 'skipped', skipped: { file, reason: `never powered on (all ${unique.length} rows have 0 cores and 0 memory provisioned)` } };
+    }
+    unique.splice(0, poweredOffRows);
+  }
   if (unique.length < 2) return { kind: 'skipped', skipped: { file, reason: `fewer than 2 valid rows (${unique.length}; ${skippedRows} skipped)` } };
 
   const steps: number[] = [];
@@ -226,7 +241,8 @@ export const loadTraceFile = (file: string, dataset: string, meta: DatasetMeta =
   const ctx: FormatContext = { stepSeconds, ...(nabMetric ? { nabMetric } : {}) };
   const points: TracePoint[] = unique.map(({ at, fields }) => format.pointOf((c) => fields[columnIndex.get(c) ?? -1], at, ctx));
 
-  const extra: { vcpus?: number; memoryGiB?: number; lateStart?: boolean } = {};
+  const extra: { vcpus?: number; memoryGiB?: number; lateStart?: boolean; poweredOffRows?: number } = {};
+  if (poweredOffRows > 0) extra.poweredOffRows = poweredOffRows;
   if (format.name === 'bitbrains') {
     const col = (c: string) => unique.map((r) => parseNumber(r.fields[columnIndex.get(c) ?? -1])).filter((v): v is number => v !== undefined && v > 0);
     const cores = mode(col('cpu_cores'));
@@ -234,7 +250,9 @@ export const loadTraceFile = (file: string, dataset: string, meta: DatasetMeta =
     if (cores !== undefined) extra.vcpus = cores;
     if (capKiB !== undefined) extra.memoryGiB = capKiB / (1024 * 1024);
     const group = indexRow?.get('group');
-    if (group === 'late-start' || group === 'full-month') extra.lateStart = group === 'late-start';
+    // A VM indexed as present from the start but first powered on more than an hour into its rows starts mid-trace too.
+    const poweredOnLate = firstRowAt !== undefined && unique[0]!.at > firstRowAt + LATE_START_AFTER_MS;
+    if (group === 'late-start' || group === 'full-month') extra.lateStart = group === 'late-start' || poweredOnLate;
     else if (meta.traceStartMs !== undefined) extra.lateStart = unique[0]!.at > meta.traceStartMs + LATE_START_AFTER_MS;
   } else if (format.name === 'alibaba') {
     const machine = unique[0]!.fields[columnIndex.get('machine_id') ?? -1]?.trim() ?? name;

@@ -72,12 +72,16 @@ const bitbrains: TraceFormat = {
     const capKiB = nonNegative(row('mem_capacity_kb'));
     const netKiBs = sumBoth(nonNegative(row('net_rx_kbps')), nonNegative(row('net_tx_kbps')));
     const diskKiBs = sumBoth(nonNegative(row('disk_read_kbps')), nonNegative(row('disk_write_kbps')));
+    // Active memory above the provisioned memory (the hypervisor's estimate while a VM powers on, up to 15x
+    // its size, and a few rows after a resize) is not demand a machine of that size can hold: a replacement
+    // of that shape serves at most its memory, so the reading is clamped to it. CPU is not clamped: usage MHz
+    // above the provisioned MHz is real demand (cores run above their nominal clock), kept.
+    const heldKiB = memKiB !== undefined && capKiB !== undefined && capKiB > 0 ? Math.min(memKiB, capKiB) : memKiB;
     return compact({
       at,
-      // Bitbrains CPU % can exceed 100 (usage MHz above the provisioned MHz): that is real demand, kept.
       cpuPercent: nonNegative(row('cpu_usage_pct')),
-      memoryGiB: memKiB === undefined ? undefined : memKiB / GIB_IN_KIB,
-      memoryPercent: memKiB !== undefined && capKiB !== undefined && capKiB > 0 ? (memKiB / capKiB) * 100 : undefined,
+      memoryGiB: heldKiB === undefined ? undefined : heldKiB / GIB_IN_KIB,
+      memoryPercent: heldKiB !== undefined && capKiB !== undefined && capKiB > 0 ? (heldKiB / capKiB) * 100 : undefined,
       networkMbps: netKiBs === undefined ? undefined : (netKiBs * KIB * 8) / 1e6,
       diskIops: diskKiBs === undefined ? undefined : diskKiBs / ASSUMED_DISK_OP_KIB,
     });

@@ -36,6 +36,8 @@ export interface TraceSeries {
   readonly lateStart?: boolean;
   /** Rows dropped because they could not be parsed (wrong field count, bad or duplicate time). */
   readonly skippedRows?: number;
+  /** Leading rows of a VM not yet powered on (no capacity provisioned), dropped: its life starts after them. */
+  readonly poweredOffRows?: number;
 }
 
 /** The fields of a TracePoint that carry a measurement. */

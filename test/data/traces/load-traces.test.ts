@@ -39,6 +39,42 @@ describe('loadTraces: formats and units', () => {
     });
   });
 
+  it('clamps Bitbrains active memory to the provisioned memory (a power-on estimate above it), not CPU above 100 %', () => {
+    const dir = makeDataDir({
+      // 4 GiB provisioned; the first row reports 12 GiB active, the second 1 GiB; CPU at 130 % of its MHz.
+      'bb/series/vm001.csv': [BB_HEADER, bbRow(1000, '130', '12582912'), bbRow(1300, '20', '1048576')].join('\n'),
+    });
+    const [s] = loadTraces(dir);
+    expect(s!.points.map((p) => [p.memoryGiB, p.memoryPercent, p.cpuPercent])).toEqual([
+      [4, 100, 130],
+      [1, 25, 20],
+    ]);
+  });
+
+  it("starts a Bitbrains VM's life at its first powered-on row (no cores and no memory provisioned before it)", () => {
+    const off = (t: number) => `${t},0,0,0,0,0,0,0,0,0,0`;
+    const dir = makeDataDir({
+      'bb/series_index.csv':
+        'series_file,original_file,group,rows,first_timestamp_s,last_timestamp_s\nseries/vm001.csv,x,full-month,6,100000,101500\nseries/vm002.csv,x,full-month,4,100000,100900\n',
+      // Indexed as present from the start, powered on 2 h later: a start mid-trace. A powered-off row later is kept.
+      'bb/series/vm001.csv': [BB_HEADER, off(100000), off(100300), bbRow(107200, '50', '2097152'), off(107500), bbRow(107800, '5', '1048576')].join('\n'),
+      // Powered on 10 minutes in: its rows start there, and it is not a late start.
+      'bb/series/vm002.csv': [BB_HEADER, off(100000), off(100300), bbRow(100600, '5', '1048576'), bbRow(100900, '5', '1048576')].join('\n'),
+      'bb/series/vm003.csv': [BB_HEADER, off(100000), off(100300)].join('\n'),
+    });
+    const report = loadTracesWithReport(dir);
+    const byId = new Map(report.series.map((s) => [s.id, s]));
+    expect(byId.get('bb/vm001')).toMatchObject({ poweredOffRows: 2, lateStart: true });
+    expect(byId.get('bb/vm001')!.points.map((p) => [p.at, p.cpuPercent])).toEqual([
+      [107_200_000, 50],
+      [107_500_000, 0],
+      [107_800_000, 5],
+    ]);
+    expect(byId.get('bb/vm002')).toMatchObject({ poweredOffRows: 2, lateStart: false });
+    expect(byId.get('bb/vm002')!.points[0]!.at).toBe(100_600_000);
+    expect(report.skippedSeries).toEqual([{ file: join(dir, 'bb/series/vm003.csv'), reason: 'never powered on (all 2 rows have 0 cores and 0 memory provisioned)' }]);
+  });
+
   it('reads Azure avg/max CPU with 5-minute steps from a step index', () => {
     const dir = makeDataDir({ 'az/series/vm_1.csv': 'step_5min,avg_cpu_pct,max_cpu_pct\n0,5,9\n1,6,10\n2,7,11\n' });
     const [s] = loadTraces(dir);
