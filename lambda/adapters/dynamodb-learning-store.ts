@@ -22,6 +22,7 @@ const cycleBodySchema = z.object({
   windowMinutes: z.number().int().positive(),
   rows: z.partialRecord(z.enum(DIMENSIONS), cycleRowSchema),
   calibration: z.partialRecord(z.enum(DIMENSIONS), nonNegative).optional(),
+  shares: z.partialRecord(z.enum(DIMENSIONS), nonNegative).optional(),
 });
 
 const recordSchema = z.object({

@@ -223,6 +223,8 @@ export interface RestartCycle {
   readonly forecastBefore?: Resources;
   /** The model's own p90 behind `forecastBefore` when the fleet's recalibration had scaled it: recalibration's evidence. */
   readonly modelBefore?: Resources;
+  /** vCPUs and memory of the instance the window ran on, when known: recalibration relative to the machine reads it. */
+  readonly hostCapacity?: Readonly<Partial<Resources>>;
 }
 
 /** One hour-of-day bucket of a daily load profile: the running mean and the samples behind it (capped). */
@@ -258,6 +260,8 @@ export interface LearnedCycle {
    * these to recalibrate its forecasts.
    */
   readonly calibration?: Readonly<Partial<Record<Dimension, number>>>;
+  /** Observed peak ÷ the capacity of the instance the window ran on, per calibrated dimension (calibrate.ts cycleShares). */
+  readonly shares?: Readonly<Partial<Record<Dimension, number>>>;
 }
 
 export interface BehaviourProfile {

@@ -468,6 +468,8 @@ const profileInBatches = async (deps: ProfilerDeps, scope: ProfileScope): Promis
   const cases: CalibrationCase[] = [];
   const jobTypes = new Map<InstanceId, string>();
   const allocations = new Map<InstanceId, Resources>();
+  // Each instance's machine: a share-of-capacity recalibration raises its forecast relative to it.
+  const capacities = new Map<InstanceId, Partial<Resources>>();
   const kept = new Map<InstanceId, BehaviourProfile>();
   let updated = 0;
   let oldestMs = 0;
@@ -542,6 +544,7 @@ const profileInBatches = async (deps: ProfilerDeps, scope: ProfileScope): Promis
       jobTypes.set(p.instanceId, p.jobType);
       const spec = scope.catalog.get(p.instanceType);
       if (spec !== undefined) allocations.set(p.instanceId, allocationOf(p, spec.resources));
+      capacities.set(p.instanceId, spec?.resources ?? { vcpu: p.vcpus });
       if (scope.keepProfiles) kept.set(p.instanceId, p);
       oldestMs = Math.max(oldestMs, now - (p.lastSampleAt ?? p.launchedAt));
     }
@@ -550,15 +553,16 @@ const profileInBatches = async (deps: ProfilerDeps, scope: ProfileScope): Promis
   // Recalibrate every forecast of the tick from the group's own restarts (core/predict/calibrate.ts), then store them
   // a batch at a time: the forecasts a notice reads are the ones spotwise would stand by.
   const factors = deps.profiler.recalibrate === false ? calibrationFactors([]) : calibrationFactors(cases, 0.9, await fleetCases(deps, group.id, cases, keys));
-  const calibrated = forecasts.map((f) => calibrateForecast(f, jobTypes.get(f.instanceId) ?? '', factors));
+  const calibrated = forecasts.map((f) => calibrateForecast(f, jobTypes.get(f.instanceId) ?? '', factors, capacities.get(f.instanceId)));
   for (let from = 0; from < calibrated.length; from += size) await deps.ports.state.putForecasts(calibrated.slice(from, from + size));
-  if (Object.keys(factors.pooled).length > 0)
+  if (Object.keys(factors.pooled).length > 0 || factors.shares !== undefined)
     log.info("forecasts recalibrated from the group's restarts", {
       ...keys,
       factors: factors.pooled,
       cases: factors.cases,
       fromFleet: factors.fromFleet,
       byJobType: Object.fromEntries(factors.byJobType),
+      ...(factors.shares ? { capacityShares: factors.shares.pooled, capacitySharesByJobType: Object.fromEntries(factors.shares.byJobType) } : {}),
     });
   return { forecasts: calibrated, allocations, profiles: kept, updated, oldestMs, gaps, queries, fiveMinuteCpu };
 };

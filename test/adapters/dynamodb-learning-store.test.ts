@@ -75,7 +75,7 @@ describe('DynamoDbCycleStore', () => {
   });
 
   it("keeps a cycle's calibration scores through the table, and names a negative one", async () => {
-    const scored: LearnedCycle = { ...cycle(NOW), calibration: { vcpu: 1.8, memoryGiB: 0.9 } };
+    const scored: LearnedCycle = { ...cycle(NOW), calibration: { vcpu: 1.8, memoryGiB: 0.9 }, shares: { memoryGiB: 0.85 } };
     ddb.on(BatchWriteCommand).resolves({ UnprocessedItems: {} });
     await new DynamoDbCycleStore(client(), options).putCycles([scored]);
     const put = ddb.commandCalls(BatchWriteCommand)[0]!.args[0].input.RequestItems![TABLE]![0]!.PutRequest!.Item!;
@@ -84,6 +84,9 @@ describe('DynamoDbCycleStore', () => {
     const bad = bodyItem(Keys.cycle('web', NOW, 'i-1'), 'cycle', 'c', { ...cycle(NOW), calibration: { vcpu: -2 } });
     ddb.on(QueryCommand).resolves({ Items: [bad] });
     await expect(new DynamoDbCycleStore(client(), options).listCycles(groupId('web'), 10)).rejects.toThrow(/calibration\.vcpu.*-2|-2.*calibration\.vcpu/);
+    const badShare = bodyItem(Keys.cycle('web', NOW, 'i-1'), 'cycle', 'c', { ...cycle(NOW), shares: { memoryGiB: -0.5 } });
+    ddb.on(QueryCommand).resolves({ Items: [badShare] });
+    await expect(new DynamoDbCycleStore(client(), options).listCycles(groupId('web'), 10)).rejects.toThrow(/shares\.memoryGiB.*-0\.5|-0\.5.*shares\.memoryGiB/);
   });
 
   it('names the item and the field of a corrupt cycle', async () => {

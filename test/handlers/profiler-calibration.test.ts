@@ -5,7 +5,7 @@ import { newProfile } from '../../lambda/core/profile/behaviour-profile';
 import { toResources } from '../../lambda/core/resources/resources';
 import { makeHandler, type ProfilerDeps } from '../../lambda/handlers/profiler';
 import { ScriptedPredictor } from '../../lambda/sim/memory';
-import { FIXTURE_INSTANCES, GROUP, NOW, OTHER, STANDBY, buildWorld, knownForecast } from './world';
+import { CATALOG, FIXTURE_INSTANCES, GROUP, NOW, OTHER, STANDBY, buildWorld, knownForecast } from './world';
 
 const MIN = 60_000;
 const tick = { source: 'spotwise', 'detail-type': 'Profile Tick', detail: { groupName: GROUP } };
@@ -93,6 +93,27 @@ describe("profiler: online recalibration from the group's own restarts", () => {
       expect(f?.kind === 'known' && f.dims.vcpu).toMatchObject({ p90: expect.closeTo(1.6, 9), calibration: expect.closeTo(1.6, 9) });
       expect(f?.kind === 'known' && f.dims.networkMbps).not.toHaveProperty('calibration');
     }
+  });
+
+  it("restarts that fill their machine's memory, 5× and more the model's p90: every forecast is raised to the fleet's share of its own instance's memory, and says so", async () => {
+    // Nine restarts on m5.xlarge hosts (16 GiB) peaking at 14–15.5 GiB where the model said 3: scaling would need ~5× (beyond its bound).
+    const filled = cycles(9, 1).map((c, k) => ({
+      ...c,
+      peakAfter: toResources({ vcpu: 1, memoryGiB: 14 + (k % 4) * 0.5 }),
+      hostCapacity: { vcpu: 4, memoryGiB: 16 },
+    }));
+    const { w, forecasts } = await run(filled);
+    for (const id of SERVING) {
+      const f = forecasts.get(id);
+      const type = (await w.ports.stateStore.getProfiles([id])).get(id)?.instanceType;
+      const memory = CATALOG.find((s) => s.name === type)?.resources.memoryGiB ?? Number.NaN;
+      // The 0.9 conformal quantile of the shares (the largest of nine): 15.5 / 16.
+      expect(f?.kind === 'known' && f.dims.memoryGiB.p90).toBeCloseTo((15.5 / 16) * memory, 9);
+      expect(f?.kind === 'known' && f.dims.vcpu).toMatchObject({ p90: 1 });
+    }
+    expect(w.telemetry.logs.find((l) => l.message === "forecasts recalibrated from the group's restarts")?.fields).toMatchObject({
+      capacityShares: { memoryGiB: 15.5 / 16 },
+    });
   });
 
   it("scores against the model's own p90, not the scaled one a restart was reserved with (no compounding)", async () => {

@@ -227,6 +227,7 @@ describe('profiler handler', () => {
     expect(cycle?.peakAfter.vcpu).toBe(4);
     // m5.xlarge has 16 GiB: 3 GiB is far from it.
     expect(cycle?.saturated).toEqual(['vcpu']);
+    expect(cycle?.hostCapacity).toEqual({ vcpu: 4, memoryGiB: 16 });
     expect(w.telemetry.total(MetricName.restartsSaturated, { GroupName: GROUP })).toBe(1);
   });
 

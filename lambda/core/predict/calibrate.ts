@@ -13,6 +13,14 @@ import { DIMENSIONS, type BehaviourProfile, type Dimension, type Forecast, type 
  * of the other managed groups (`fleetCalibrationCases`) join its own, so the first burst to hit a group is sized by
  * what the model got wrong on this account's other restarts rather than by the model alone. With too few cases even
  * then nothing changes (the model's forecast stands).
+ *
+ * Where scaling cannot keep that promise — the quantile of the scores is above CALIBRATION_BOUNDS.max, the model's p90
+ * short by more than the bound lets one factor repair (first boots whose memory fills the machine while the steady state
+ * uses a tenth of it) — the forecast is calibrated relative to the machine instead: the score is the observed peak ÷
+ * the capacity of the instance the window ran on (`share`), its conformal quantile (at most 1: a restart cannot use more
+ * than its machine) times the forecast instance's capacity is a floor under its p90. A p90 at or above that floor stands.
+ * Either way the factor rests on the same kind of cases, so its promise is the same; which one a dimension uses is
+ * chosen per pool (job type, then group) and logged.
  */
 
 /** Dimensions calibrated: the ones a reservation and a replacement's shape are sized by. */
@@ -33,7 +41,12 @@ export interface CalibrationCase {
   readonly jobType: string;
   readonly restartedAt: number;
   readonly score: Readonly<Partial<Record<Dimension, number>>>;
+  /** Observed peak ÷ the capacity of the instance the window ran on, per calibrated dimension whose capacity is known. */
+  readonly share?: Readonly<Partial<Record<Dimension, number>>>;
 }
+
+/** Share-of-capacity factors cap here: a restart's peak cannot exceed its machine (metrics saturate there). */
+export const MAX_CAPACITY_SHARE = 1;
 
 export interface CalibrationFactors {
   /** Per job type with enough cases of its own. */
@@ -44,6 +57,15 @@ export interface CalibrationFactors {
   readonly cases: Readonly<Partial<Record<Dimension, number>>>;
   /** Dimensions whose pooled factor borrowed the fleet's cases (the group had fewer than MIN_CALIBRATION_CASES). */
   readonly fromFleet: readonly Dimension[];
+  /**
+   * Share-of-capacity floors (see the module comment), for the dimensions where scaling could not keep its promise:
+   * per job type with enough cases of its own, and pooled. A dimension has a scale factor or a share, never both, at
+   * each level.
+   */
+  readonly shares?: {
+    readonly byJobType: ReadonlyMap<string, Readonly<Partial<Record<Dimension, number>>>>;
+    readonly pooled: Readonly<Partial<Record<Dimension, number>>>;
+  };
 }
 
 /**
@@ -64,11 +86,29 @@ export const cycleScores = (c: RestartCycle): Partial<Record<Dimension, number>>
   return score;
 };
 
+/**
+ * A closed cycle's shares: observed post-restart peak ÷ the capacity of the instance its window ran on
+ * (`hostCapacity`), per calibrated dimension it observed; empty when that capacity was not recorded.
+ */
+export const cycleShares = (c: RestartCycle): Partial<Record<Dimension, number>> => {
+  const share: Partial<Record<Dimension, number>> = {};
+  for (const d of CALIBRATED_DIMENSIONS) {
+    if ((c.unobserved ?? []).includes(d)) continue;
+    const cap = c.hostCapacity?.[d];
+    const actual = c.peakAfter[d];
+    if (cap !== undefined && Number.isFinite(cap) && cap > 0 && Number.isFinite(actual) && actual >= 0) share[d] = actual / cap;
+  }
+  return share;
+};
+
 /** The cases a profile's closed cycles give (one per cycle with a forecast before it; unobserved dimensions skipped). */
 export const calibrationCases = (profile: BehaviourProfile): CalibrationCase[] =>
   profile.restarts.flatMap((c) => {
     const score = cycleScores(c);
-    return Object.keys(score).length === 0 ? [] : [{ jobType: profile.jobType, restartedAt: c.restartedAt, score }];
+    const share = cycleShares(c);
+    return Object.keys(score).length === 0
+      ? []
+      : [{ jobType: profile.jobType, restartedAt: c.restartedAt, score, ...(Object.keys(share).length > 0 ? { share } : {}) }];
   });
 
 /**
@@ -77,37 +117,60 @@ export const calibrationCases = (profile: BehaviourProfile): CalibrationCase[] =
  */
 export const fleetCalibrationCases = (cycles: readonly LearnedCycle[]): CalibrationCase[] =>
   cycles.flatMap((c) => {
-    const score: Partial<Record<Dimension, number>> = {};
-    for (const d of CALIBRATED_DIMENSIONS) {
-      const v = c.calibration?.[d];
-      if (v !== undefined && Number.isFinite(v) && v >= 0) score[d] = v;
-    }
-    return Object.keys(score).length === 0 ? [] : [{ jobType: c.jobType, restartedAt: c.restartedAt, score }];
+    const evidence = (from: LearnedCycle['calibration']): Partial<Record<Dimension, number>> => {
+      const out: Partial<Record<Dimension, number>> = {};
+      for (const d of CALIBRATED_DIMENSIONS) {
+        const v = from?.[d];
+        if (v !== undefined && Number.isFinite(v) && v >= 0) out[d] = v;
+      }
+      return out;
+    };
+    const score = evidence(c.calibration);
+    const share = evidence(c.shares);
+    return Object.keys(score).length === 0
+      ? []
+      : [{ jobType: c.jobType, restartedAt: c.restartedAt, score, ...(Object.keys(share).length > 0 ? { share } : {}) }];
   });
 
-/** The split-conformal quantile of `scores` at `level`, clamped; undefined below MIN_CALIBRATION_CASES. */
-export const conformalFactor = (scores: readonly number[], level = 0.9): number | undefined => {
+/** The split-conformal quantile of `scores` at `level`, unclamped; undefined below MIN_CALIBRATION_CASES. */
+const conformalQuantile = (scores: readonly number[], level: number): number | undefined => {
   const finite = scores.filter((s) => Number.isFinite(s) && s >= 0).sort((a, b) => a - b);
   if (finite.length < MIN_CALIBRATION_CASES) return undefined;
   const rank = Math.min(finite.length, Math.ceil((finite.length + 1) * level));
-  const q = finite[rank - 1] as number;
-  return Math.min(CALIBRATION_BOUNDS.max, Math.max(CALIBRATION_BOUNDS.min, q));
+  return finite[rank - 1] as number;
 };
 
-const factorsOf = (
-  cases: readonly CalibrationCase[],
-  level: number,
-): { factors: Partial<Record<Dimension, number>>; counts: Partial<Record<Dimension, number>> } => {
+/** The split-conformal quantile of `scores` at `level`, clamped; undefined below MIN_CALIBRATION_CASES. */
+export const conformalFactor = (scores: readonly number[], level = 0.9): number | undefined => {
+  const q = conformalQuantile(scores, level);
+  return q === undefined ? undefined : Math.min(CALIBRATION_BOUNDS.max, Math.max(CALIBRATION_BOUNDS.min, q));
+};
+
+interface PoolFactors {
+  readonly factors: Partial<Record<Dimension, number>>;
+  readonly shares: Partial<Record<Dimension, number>>;
+  readonly counts: Partial<Record<Dimension, number>>;
+}
+
+const factorsOf = (cases: readonly CalibrationCase[], level: number): PoolFactors => {
   const newest = [...cases].sort((a, b) => b.restartedAt - a.restartedAt);
   const factors: Partial<Record<Dimension, number>> = {};
+  const shares: Partial<Record<Dimension, number>> = {};
   const counts: Partial<Record<Dimension, number>> = {};
   for (const d of CALIBRATED_DIMENSIONS) {
     const scores = newest.flatMap((c) => (c.score[d] === undefined ? [] : [c.score[d] as number])).slice(0, MAX_CALIBRATION_CASES);
     counts[d] = scores.length;
-    const f = conformalFactor(scores, level);
-    if (f !== undefined) factors[d] = f;
+    const q = conformalQuantile(scores, level);
+    if (q === undefined) continue;
+    // Scaling keeps the quantile's promise only within its bounds; beyond them, the same cases relative to their machines.
+    const relative = newest
+      .flatMap((c) => (c.score[d] === undefined || c.share?.[d] === undefined ? [] : [c.share[d] as number]))
+      .slice(0, MAX_CALIBRATION_CASES);
+    const share = q > CALIBRATION_BOUNDS.max ? conformalQuantile(relative, level) : undefined;
+    if (share !== undefined) shares[d] = Math.min(MAX_CAPACITY_SHARE, share);
+    else factors[d] = Math.min(CALIBRATION_BOUNDS.max, Math.max(CALIBRATION_BOUNDS.min, q));
   }
-  return { factors, counts };
+  return { factors, shares, counts };
 };
 
 const uniqueCases = (cases: readonly CalibrationCase[]): CalibrationCase[] => {
@@ -126,38 +189,58 @@ const uniqueCases = (cases: readonly CalibrationCase[]): CalibrationCase[] => {
 export const calibrationFactors = (cases: readonly CalibrationCase[], level = 0.9, fleet: readonly CalibrationCase[] = []): CalibrationFactors => {
   const all = uniqueCases(cases);
   const own = factorsOf(all, level);
-  const short = CALIBRATED_DIMENSIONS.filter((d) => own.factors[d] === undefined);
+  const has = (p: PoolFactors, d: Dimension): boolean => p.factors[d] !== undefined || p.shares[d] !== undefined;
+  const short = CALIBRATED_DIMENSIONS.filter((d) => !has(own, d));
   const borrowed = short.length > 0 && fleet.length > 0 ? factorsOf(uniqueCases([...all, ...fleet]), level) : undefined;
-  const fromFleet = short.filter((d) => borrowed?.factors[d] !== undefined);
-  const pooled = {
-    factors: { ...own.factors, ...Object.fromEntries(fromFleet.map((d) => [d, borrowed?.factors[d]])) } as Partial<Record<Dimension, number>>,
-    counts: { ...own.counts, ...Object.fromEntries(fromFleet.map((d) => [d, borrowed?.counts[d]])) } as Partial<Record<Dimension, number>>,
-  };
+  const fromFleet = short.filter((d) => borrowed !== undefined && has(borrowed, d));
+  const pick = (key: 'factors' | 'shares' | 'counts'): Partial<Record<Dimension, number>> => ({
+    ...Object.fromEntries(CALIBRATED_DIMENSIONS.filter((d) => !fromFleet.includes(d) && own[key][d] !== undefined).map((d) => [d, own[key][d]])),
+    ...Object.fromEntries(fromFleet.filter((d) => borrowed?.[key][d] !== undefined).map((d) => [d, borrowed?.[key][d]])),
+  });
   const byJobType = new Map<string, Partial<Record<Dimension, number>>>();
+  const sharesByJobType = new Map<string, Partial<Record<Dimension, number>>>();
   for (const job of new Set(all.map((c) => c.jobType))) {
-    const own = factorsOf(
+    const mine = factorsOf(
       all.filter((c) => c.jobType === job),
       level,
-    ).factors;
-    if (Object.keys(own).length > 0) byJobType.set(job, own);
+    );
+    if (Object.keys(mine.factors).length > 0) byJobType.set(job, mine.factors);
+    if (Object.keys(mine.shares).length > 0) sharesByJobType.set(job, mine.shares);
   }
-  return { byJobType, pooled: pooled.factors, cases: pooled.counts, fromFleet };
+  const pooledShares = pick('shares');
+  return {
+    byJobType,
+    pooled: pick('factors'),
+    cases: pick('counts'),
+    fromFleet,
+    ...(sharesByJobType.size > 0 || Object.keys(pooledShares).length > 0 ? { shares: { byJobType: sharesByJobType, pooled: pooledShares } } : {}),
+  };
 };
 
 /**
  * A forecast scaled by the factors for its job type (its own where it has them, else the group's pooled ones): p50
  * and p90 of each calibrated dimension are multiplied (the ordering kept) and the factor recorded as `calibration`.
- * Unknown forecasts and dimensions without a factor are returned as they are.
+ * Where the factor is a share of capacity, the p90 is raised to share × the forecast instance's `capacity` when below it
+ * (p50 by the same ratio, recorded as `calibration`, so the model's own p90 stays recoverable); without that capacity,
+ * or with a p90 of 0 (no ratio to record), the dimension stands. Unknown forecasts and dimensions without a factor are
+ * returned as they are.
  */
-export const calibrateForecast = (forecast: Forecast, jobType: string, factors: CalibrationFactors): Forecast => {
+export const calibrateForecast = (forecast: Forecast, jobType: string, factors: CalibrationFactors, capacity?: Partial<Resources>): Forecast => {
   if (forecast.kind !== 'known') return forecast;
   const own = factors.byJobType.get(jobType) ?? {};
+  const ownShares = factors.shares?.byJobType.get(jobType) ?? {};
   let changed = false;
   const dims = { ...forecast.dims };
   for (const d of CALIBRATED_DIMENSIONS) {
-    const f = own[d] ?? factors.pooled[d];
-    if (f === undefined || f === 1) continue;
     const dim = dims[d];
+    let f = own[d] ?? (ownShares[d] === undefined ? factors.pooled[d] : undefined);
+    if (f === undefined) {
+      const share = ownShares[d] ?? factors.shares?.pooled[d];
+      const cap = capacity?.[d];
+      if (share === undefined || cap === undefined || !Number.isFinite(cap) || cap <= 0 || !(dim.p90 > 0)) continue;
+      f = Math.max(1, (share * cap) / dim.p90);
+    }
+    if (f === 1) continue;
     dims[d] = { ...dim, p50: dim.p50 * f, p90: dim.p90 * f, calibration: f };
     changed = true;
   }

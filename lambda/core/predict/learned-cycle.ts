@@ -1,7 +1,7 @@
 import { DIMENSIONS, type BehaviourProfile, type Dimension, type LearnedCycle } from '../domain';
 import { closedCycle } from '../profile/behaviour-profile';
 import { cycleObserved } from '../profile/cycle-observed';
-import { cycleScores } from './calibrate';
+import { cycleScores, cycleShares } from './calibrate';
 import { toLogRatio } from './model-features';
 import { scoreForecasts, type ScoredCase, type Scores } from './score-forecasts';
 
@@ -29,6 +29,7 @@ export const learnedCycleOf = (before: BehaviourProfile, closed: BehaviourProfil
   }
   if (Object.keys(rows).length === 0) return undefined;
   const calibration = cycleScores(cycle);
+  const shares = cycleShares(cycle);
   return {
     groupId: closed.groupId,
     instanceId: closed.instanceId,
@@ -39,6 +40,7 @@ export const learnedCycleOf = (before: BehaviourProfile, closed: BehaviourProfil
     windowMinutes,
     rows,
     ...(Object.keys(calibration).length > 0 ? { calibration } : {}),
+    ...(Object.keys(shares).length > 0 ? { shares } : {}),
   };
 };
 

@@ -452,7 +452,8 @@ export const SATURATION_SHARE = 0.97;
  * curve), not the victim's it inherited.
  *
  * `capacity` is the resources of the instance the window ran on: a dimension whose peak reached SATURATION_SHARE
- * of it is recorded as `saturated` (its peak a lower bound). Without it nothing is marked.
+ * of it is recorded as `saturated` (its peak a lower bound), and its vCPUs and memory as the cycle's `hostCapacity`
+ * (recalibration relative to the machine reads them). Without it nothing is marked.
  */
 export const closeRestartWindow = (profile: BehaviourProfile, now: number, windowMinutes: number, capacity?: Partial<Resources>): BehaviourProfile => {
   requireFinite('now', now);
@@ -489,6 +490,12 @@ export const closeRestartWindow = (profile: BehaviourProfile, now: number, windo
     const c = capacity?.[d];
     return c !== undefined && Number.isFinite(c) && c > 0 && (peak[d] as number) >= SATURATION_SHARE * c;
   });
+  const hostCapacity = Object.fromEntries(
+    (['vcpu', 'memoryGiB'] as const).flatMap((d) => {
+      const c = capacity?.[d];
+      return c !== undefined && Number.isFinite(c) && c > 0 ? [[d, c]] : [];
+    }),
+  ) as Partial<Resources>;
   const compared = observed.filter((d) => open.steadyBefore[d] > 0);
   const notArrived =
     open.from !== undefined && compared.length > 0 && compared.every((d) => (peak[d] as number) < LINEAGE_ARRIVAL_SHARE * open.steadyBefore[d]);
@@ -516,6 +523,7 @@ export const closeRestartWindow = (profile: BehaviourProfile, now: number, windo
     ...(saturated.length > 0 ? { saturated } : {}),
     ...(open.forecastBefore !== undefined ? { forecastBefore: { ...open.forecastBefore } } : {}),
     ...(open.modelBefore !== undefined ? { modelBefore: { ...open.modelBefore } } : {}),
+    ...(Object.keys(hostCapacity).length > 0 ? { hostCapacity } : {}),
   };
   const restarts = [...profile.restarts, cycle].slice(-RESTART_HISTORY_LIMIT);
   const keepCurvesFrom = restarts.length - RESTART_CURVES_KEPT;

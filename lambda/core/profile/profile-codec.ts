@@ -101,6 +101,7 @@ const cycleSchema = z
     s: z.array(z.enum(DIMENSIONS)).optional(),
     f: tuple.optional(),
     m: tuple.optional(),
+    hc: z.object({ vcpu: finite.optional(), memoryGiB: finite.optional() }).strict().optional(),
   })
   .strict();
 
@@ -177,6 +178,7 @@ const encodeCycle = (c: RestartCycle): StoredProfile['restarts'][number] => ({
   ...(c.saturated && c.saturated.length > 0 ? { s: [...c.saturated] } : {}),
   ...(c.forecastBefore !== undefined ? { f: toTuple(c.forecastBefore) } : {}),
   ...(c.modelBefore !== undefined ? { m: toTuple(c.modelBefore) } : {}),
+  ...(c.hostCapacity !== undefined ? { hc: { ...c.hostCapacity } } : {}),
 });
 
 /** The compact storage form of a profile (see the module comment). */
@@ -257,6 +259,7 @@ export const decodeProfile = (raw: unknown, what = 'stored behaviour profile'): 
       ...(c.s ? { saturated: c.s } : {}),
       ...(c.f ? { forecastBefore: fullFromTuple(c.f) } : {}),
       ...(c.m ? { modelBefore: fullFromTuple(c.m) } : {}),
+      ...(c.hc ? { hostCapacity: c.hc } : {}),
     })),
     ...(s.open
       ? {

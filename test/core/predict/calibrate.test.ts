@@ -207,3 +207,108 @@ describe('calibration from restart cycles', () => {
     );
   });
 });
+
+describe('calibration relative to the machine (share of capacity)', () => {
+  // A fleet whose restarts fill most of their machine's memory while the model forecasts a tenth of it.
+  const memoryCases = (shares: readonly number[], modelP90 = 0.4, capacity = 8, job = 'web', t0 = T0): CalibrationCase[] =>
+    shares.map((s, k) => ({ jobType: job, restartedAt: t0 + k * MIN, score: { memoryGiB: (s * capacity) / modelP90 }, share: { memoryGiB: s } }));
+
+  it.each([
+    // [name, scores above the bound?, shares known?, expected pooled scale factor, expected pooled share]
+    ['scaling within its bound: the scale factor, shares unused', memoryCases([0.1, 0.12, 0.15], 1), undefined, 1.2],
+    ['scaling beyond its bound, shares known: the share', memoryCases([0.6, 0.9, 0.8, 0.7]), 0.9, undefined],
+    [
+      'scaling beyond its bound, no shares: the clamped scale factor (as before)',
+      memoryCases([0.6, 0.9, 0.8]).map(({ share: _s, ...c }) => c),
+      undefined,
+      CALIBRATION_BOUNDS.max,
+    ],
+    ['a share above the machine is capped at it', memoryCases([1.4, 1.2, 1.1]), 1, undefined],
+  ] as const)('%s', (_name, cases, share, factor) => {
+    const factors = calibrationFactors(cases);
+    expect(factors.shares?.pooled.memoryGiB).toBe(share);
+    expect(factors.pooled.memoryGiB).toBe(factor);
+    // Never both at one level.
+    expect(factors.shares?.byJobType.get('web')?.memoryGiB !== undefined && factors.byJobType.get('web')?.memoryGiB !== undefined).toBe(false);
+  });
+
+  it("raises a p90 below share × the forecast instance's capacity to it (p50 by the same ratio, recorded); a p90 above it, or no capacity, stands", () => {
+    const factors = calibrationFactors(memoryCases([0.6, 0.9, 0.8, 0.7]));
+    const forecast = (memP90: number): Forecast => {
+      const f = known(2) as Extract<Forecast, { kind: 'known' }>;
+      return { ...f, dims: { ...f.dims, memoryGiB: { p50: memP90 / 2, p90: memP90, basis: 'model', confidence: 0.8 } } };
+    };
+    const raised = calibrateForecast(forecast(0.5), 'web', factors, { vcpu: 2, memoryGiB: 16 });
+    // 0.9 × 16 GiB = 14.4 GiB, a factor of 28.8 on the model's 0.5.
+    expect(raised.kind === 'known' && raised.dims.memoryGiB).toEqual({ p50: 7.2, p90: 14.4, basis: 'model', confidence: 0.8, calibration: 28.8 });
+    // The restart then records the model's own p90 behind it: the next scores are not compounded.
+    expect(forecastRecord(raised)?.modelBefore?.memoryGiB).toBeCloseTo(0.5, 12);
+    // vCPU had no factor: unchanged.
+    expect(raised.kind === 'known' && raised.dims.vcpu).toEqual((known(2) as Extract<Forecast, { kind: 'known' }>).dims.vcpu);
+    expect(calibrateForecast(forecast(15), 'web', factors, { vcpu: 2, memoryGiB: 16 })).toEqual(forecast(15));
+    expect(calibrateForecast(forecast(0.5), 'web', factors)).toEqual(forecast(0.5));
+    expect(calibrateForecast(forecast(0), 'web', factors, { vcpu: 2, memoryGiB: 16 })).toEqual(forecast(0));
+  });
+
+  it("a job type's own scale factor wins over the group's share, and its own share over the group's scale factor", () => {
+    const web = memoryCases([0.6, 0.9, 0.8, 0.7], 0.4, 8, 'web');
+    const batch = memoryCases([0.1, 0.1, 0.1, 0.1], 0.4, 8, 'batch', T0 + HOUR);
+    const factors = calibrationFactors([...web, ...batch]);
+    expect(factors.byJobType.get('batch')).toEqual({ memoryGiB: 2 });
+    expect(factors.shares?.byJobType.get('web')).toEqual({ memoryGiB: 0.9 });
+    const f = known(2) as Extract<Forecast, { kind: 'known' }>;
+    const at = (job: string) => calibrateForecast(f, job, factors, { vcpu: 2, memoryGiB: 8 });
+    expect(at('batch').kind === 'known' && (at('batch') as typeof f).dims.memoryGiB.p90).toBe(8);
+    expect(at('web').kind === 'known' && (at('web') as typeof f).dims.memoryGiB.p90).toBeCloseTo(7.2, 12);
+  });
+
+  it("a group with too few restarts of its own borrows the fleet's shares too", () => {
+    const factors = calibrationFactors(memoryCases([0.9]), 0.9, memoryCases([0.6, 0.8, 0.7], 0.4, 8, 'batch', T0 + HOUR));
+    expect(factors.fromFleet).toEqual(['memoryGiB']);
+    expect(factors.shares?.pooled).toEqual({ memoryGiB: 0.9 });
+    expect(factors.pooled).toEqual({});
+  });
+
+  it("reads a cycle's shares from the capacity its window ran on, and the fleet's stored shares", () => {
+    const c = cycle(T0, 0.5, 1, { peakAfter: toResources({ vcpu: 1, memoryGiB: 6 }), hostCapacity: { vcpu: 2, memoryGiB: 8 } });
+    expect(calibrationCases(profileWith([c]))).toEqual([
+      { jobType: 'web', restartedAt: T0, score: { vcpu: 2, memoryGiB: 1.5 }, share: { vcpu: 0.5, memoryGiB: 0.75 } },
+    ]);
+    const stored: LearnedCycle = {
+      groupId: groupId('batch'),
+      instanceId: instanceId('i-0123456789abcdef0'),
+      jobType: 'batch',
+      instanceType: 'm5.large',
+      interruptedAt: T0 - MIN,
+      restartedAt: T0,
+      windowMinutes: 30,
+      rows: {},
+      calibration: { memoryGiB: 9 },
+      shares: { memoryGiB: 0.75, vcpu: Number.NaN },
+    };
+    expect(fleetCalibrationCases([stored])).toEqual([{ jobType: 'batch', restartedAt: T0, score: { memoryGiB: 9 }, share: { memoryGiB: 0.75 } }]);
+  });
+
+  it("property: on a fleet whose restarts use a share of their machine far above the model's p90, the raised p90 covers ≥ 90 % of them", () => {
+    fc.assert(
+      fc.property(fc.array(fc.double({ min: 0.3, max: 1, noNaN: true }), { minLength: 10, maxLength: 50 }), (shares) => {
+        const restarts = shares.map((s, i) =>
+          cycle(T0 + i * MIN, 2, 2, {
+            peakAfter: toResources({ vcpu: 2, memoryGiB: 16 * s }),
+            forecastBefore: toResources({ vcpu: 2, memoryGiB: 0.5 }),
+            hostCapacity: { vcpu: 4, memoryGiB: 16 },
+          }),
+        );
+        const factors = calibrationFactors(calibrationCases(profileWith(restarts)));
+        const f = known(2) as Extract<Forecast, { kind: 'known' }>;
+        const out = calibrateForecast({ ...f, dims: { ...f.dims, memoryGiB: { ...f.dims.memoryGiB, p50: 0.3, p90: 0.5 } } }, 'web', factors, {
+          vcpu: 4,
+          memoryGiB: 16,
+        });
+        const p90 = out.kind === 'known' ? out.dims.memoryGiB.p90 : Number.NaN;
+        const covered = restarts.filter((c) => c.peakAfter.memoryGiB <= p90 + 1e-9).length / restarts.length;
+        expect(covered).toBeGreaterThanOrEqual(0.9 - 1e-9);
+      }),
+    );
+  });
+});

@@ -99,6 +99,11 @@ describe('learnedCycleOf: the training case a closed window gives', () => {
     expect(cycle?.calibration?.vcpu).toBeCloseTo(2.4 / 1.2, 5);
     expect(cycle?.calibration?.memoryGiB).toBeCloseTo(6 / 6, 5);
     expect(Object.keys(cycle?.calibration ?? {}).sort()).toEqual(['memoryGiB', 'vcpu']);
+    // Without the host's capacity there is no share; with it, peak ÷ capacity.
+    expect(cycle).not.toHaveProperty('shares');
+    const onHost = learnedCycleOf(seen, closeRestartWindow(seen, T0 + (WINDOW + 6) * MIN, WINDOW, { vcpu: 4, memoryGiB: 16 }), WINDOW);
+    expect(onHost?.shares?.vcpu).toBeCloseTo(2.4 / 4, 5);
+    expect(Object.keys(onHost?.shares ?? {}).sort()).toEqual(['memoryGiB', 'vcpu']);
     // withOpenWindow records no forecast: a training case, but no calibration evidence.
     const bare = withOpenWindow();
     const bareSeen = updateProfile(bare, minutes(T0 + 3 * MIN, WINDOW + 2, 60), T0 + (WINDOW + 6) * MIN);

@@ -289,6 +289,17 @@ describe('restart windows', () => {
     expect(closed.restarts[0]?.saturated).toEqual(saturated);
   });
 
+  it.each([
+    ['vCPUs and memory of the host', { vcpu: 4, memoryGiB: 16, networkMbps: 10_000 }, { vcpu: 4, memoryGiB: 16 }],
+    ['only what is known and positive', { vcpu: 2, memoryGiB: 0 }, { vcpu: 2 }],
+    ['no capacity given: none recorded', undefined, undefined],
+  ])('records the capacity the window ran on (%s): recalibration relative to the machine reads it', (_name, capacity, recorded) => {
+    const opened = openRestartWindow(steady(), { interruptedAt, restartedAt });
+    const samples: MetricSample[] = minutes(restartedAt, 40, () => ({ cpuPercent: 25, memoryGiB: 7 }));
+    const closed = closeRestartWindow(updateProfile(opened, samples, restartedAt + 40 * MIN), restartedAt + 40 * MIN, 30, capacity);
+    expect(closed.restarts[0]?.hostCapacity).toEqual(recorded);
+  });
+
   it('fills curve gaps by carrying values forward and marks unobserved dimensions', () => {
     const opened = openRestartWindow(steady(), { interruptedAt, restartedAt });
     const sparse: MetricSample[] = [

@@ -127,6 +127,15 @@ describe('encodeProfile / decodeProfile', () => {
     expect(encodeProfile(roomy).restarts[0]).not.toHaveProperty('s');
   });
 
+  it("keeps the capacity a cycle's window ran on, and stores none when it was not known", () => {
+    let p = updateProfile(blank(), load(T0, 60), T0 + 60 * MIN);
+    p = openRestartWindow(p, { interruptedAt: T0 + 61 * MIN, restartedAt: T0 + 62 * MIN });
+    p = updateProfile(p, [{ at: T0 + 63 * MIN, cpuPercent: 50, memoryGiB: 3 }], T0 + 64 * MIN);
+    const known = closeRestartWindow(p, T0 + 100 * MIN, 30, { vcpu: 4, memoryGiB: 16 });
+    expect(decodeProfile(JSON.parse(JSON.stringify(encodeProfile(known)))).restarts[0]?.hostCapacity).toEqual({ vcpu: 4, memoryGiB: 16 });
+    expect(encodeProfile(closeRestartWindow(p, T0 + 100 * MIN, 30)).restarts[0]).not.toHaveProperty('hc');
+  });
+
   it('keeps custom bounds that match no preset', () => {
     const custom = { ...blank(), connections: observe(emptyHistogram(1000, [0, 1, 5, 10]), 3, T0) };
     const back = decodeProfile(encodeProfile(custom));
