@@ -94,6 +94,21 @@ try {
       console.log('');
       console.log('real-start goal with the recalibrated p90:');
       for (const v of realStartGoal(conformal.report)) console.log(`  ${v.met ? 'met    ' : 'NOT met'}  ${v.detail}`);
+      const deployed = conformal.deployed;
+      const how = [
+        ...Object.entries(deployed.factors).map(([rd, f]) => `${rd} p90 × ${f.toFixed(2)}`),
+        ...Object.entries(deployed.capacityShares).map(([rd, f]) => `${rd} p90 ≥ ${f.toFixed(2)} × the VM's capacity`),
+      ].join(', ');
+      console.log('');
+      console.log(
+        formatReportTable(
+          deployed.report,
+          `real-start cases, model recalibrated as deployed (the profiler's online recalibration, the ${deployed.calibrationCases} validation real starts as the fleet's earlier restarts: ${how || 'no factor'})`,
+        ),
+      );
+      console.log('');
+      console.log('real-start goal with the deployed recalibration:');
+      for (const v of realStartGoal(deployed.report)) console.log(`  ${v.met ? 'met    ' : 'NOT met'}  ${v.detail}`);
     }
   }
   console.log('');
@@ -116,6 +131,7 @@ try {
             calibrationSeries: conformal.calibrationSeries,
             factors: conformal.factors,
             report: conformal.report,
+            deployed: conformal.deployed,
           },
         }
       : reportJson(result.report);

@@ -47,6 +47,8 @@ export interface PredictionCase {
   /** Observed peak per dimension in the target window (absent: no data for it there). */
   readonly actual: Partial<Resources>;
   readonly baselines: Readonly<Record<BaselineName, Partial<Record<Dimension, QuantilePair>>>>;
+  /** The machine's provisioned vCPUs and memory, when the source says (what a restart on it could at most use). */
+  readonly capacity?: Partial<Resources>;
 }
 
 export interface CaseOptions {
@@ -292,6 +294,7 @@ export const buildRealStarts = (series: TraceSeries, opts: CaseOptions = DEFAULT
       input: { profile, downtimeSeconds: downMs / 1000, windowMinutes: w, now: t },
       actual,
       baselines: baselines.forecastAt(t),
+      capacity: { vcpu: vcpusOf(series), ...(series.memoryGiB !== undefined ? { memoryGiB: series.memoryGiB } : {}) },
     });
   }
   return cases;

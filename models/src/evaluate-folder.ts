@@ -1,9 +1,19 @@
 import { loadModel, type LoadedModel } from '../../lambda/adapters/model-loader';
 import { loadTracesWithReport } from '../../lambda/data/traces/load-traces';
-import { buildCases, buildRealStarts, CASE_KINDS, DEFAULT_CASE_OPTIONS, type CaseKind } from './build-cases';
-import { REPORT_DIMENSION_ORDER, scoreLists, type DimensionReport, type EvaluationReport, type ReportDimension } from './evaluate-cases';
+import { CALIBRATED_DIMENSIONS, calibrateForecast, calibrationFactors, type CalibrationCase } from '../../lambda/core/predict/calibrate';
+import type { Dimension } from '../../lambda/core/domain';
+import { buildCases, buildRealStarts, CASE_KINDS, DEFAULT_CASE_OPTIONS, type CaseKind, type PredictionCase } from './build-cases';
+import {
+  collectScoredCases,
+  REPORT_DIMENSION_ORDER,
+  REPORT_DIMENSIONS,
+  scoreLists,
+  type DimensionReport,
+  type EvaluationReport,
+  type ReportDimension,
+} from './evaluate-cases';
 import { conformalFactor, withModelP90Scaled, type ConformalFactor } from './real-start-conformal';
-import { evaluateModelOnCases } from './run-evaluation';
+import { evaluateModelOnCases, forecastCases } from './run-evaluation';
 import { splitSeries } from './split-series';
 
 export interface EvaluateFolderOptions {
@@ -33,6 +43,17 @@ export interface RealStartConformalResult {
   readonly factors: Readonly<Record<ReportDimension, ConformalFactor>>;
   /** The real-start cases scored with the model's p90 × factor (other predictors as they are). */
   readonly report: DimensionReport;
+  /**
+   * The same real starts with the model's forecasts recalibrated as the deployed profiler does
+   * (core/predict/calibrate.ts: calibrationFactors over the validation series' real starts as the fleet's earlier
+   * restarts, then calibrateForecast with each VM's provisioned capacity), other predictors as they are.
+   */
+  readonly deployed: {
+    readonly factors: Readonly<Partial<Record<ReportDimension, number>>>;
+    readonly capacityShares: Readonly<Partial<Record<ReportDimension, number>>>;
+    readonly calibrationCases: number;
+    readonly report: DimensionReport;
+  };
 }
 
 export interface EvaluateFolderResult {
@@ -52,7 +73,12 @@ const fitRealStartFactors = async (
   coverage: number,
   windowMinutes: number,
   seed: number,
-): Promise<{ factors: Record<ReportDimension, ConformalFactor>; calibrationSeries: number; ids: ReadonlySet<string> }> => {
+): Promise<{
+  factors: Record<ReportDimension, ConformalFactor>;
+  cases: PredictionCase[];
+  calibrationSeries: number;
+  ids: ReadonlySet<string>;
+}> => {
   const { series } = loadTracesWithReport(calibrationDataDir, {});
   const split = splitSeries(series, model.metadata.training.seed);
   const trained = new Set(model.metadata.trainingSeries);
@@ -71,7 +97,38 @@ const fitRealStartFactors = async (
     ReportDimension,
     ConformalFactor
   >;
-  return { factors, calibrationSeries: new Set(cases.map((c) => c.seriesId)).size, ids: new Set(validation.map((s) => s.id)) };
+  return { factors, cases, calibrationSeries: new Set(cases.map((c) => c.seriesId)).size, ids: new Set(validation.map((s) => s.id)) };
+};
+
+/**
+ * The deployed recalibration on real starts: every calibration real start is a closed restart cycle of the fleet (its
+ * score the observed peak ÷ the model's p90, its share the peak ÷ the VM's provisioned capacity, as cycleScores and
+ * cycleShares record them), the profiler's calibrationFactors turn them into factors, and calibrateForecast applies them
+ * to the scored real starts' model forecasts with each VM's capacity. The scored cases' own outcomes are never used.
+ */
+const deployedRecalibration = async (model: LoadedModel, calibration: readonly PredictionCase[], scored: readonly PredictionCase[]) => {
+  const before = await forecastCases(calibration, model);
+  const cases: CalibrationCase[] = calibration.flatMap((c, i) => {
+    const f = before.model[i];
+    if (f?.kind !== 'known') return [];
+    const score: Partial<Record<Dimension, number>> = {};
+    const share: Partial<Record<Dimension, number>> = {};
+    for (const d of CALIBRATED_DIMENSIONS) {
+      const actual = c.actual[d];
+      if (actual === undefined || !(actual >= 0)) continue;
+      if (f.dims[d].p90 > 0) score[d] = actual / f.dims[d].p90;
+      const cap = c.capacity?.[d];
+      if (cap !== undefined && cap > 0) share[d] = actual / cap;
+    }
+    return Object.keys(score).length === 0 ? [] : [{ jobType: c.input.profile.jobType, restartedAt: c.input.now, score, share }];
+  });
+  const factors = calibrationFactors(cases);
+  const forecasts = await forecastCases(scored, model);
+  const recalibrated = forecasts.model.map((f, i) => calibrateForecast(f, scored[i]!.input.profile.jobType, factors, scored[i]!.capacity));
+  const lists = collectScoredCases(scored, { model: recalibrated, fallback: forecasts.fallback }).byKind['real-start'];
+  const named = (of: Partial<Record<Dimension, number>> | undefined) =>
+    Object.fromEntries(CALIBRATED_DIMENSIONS.flatMap((d) => (of?.[d] === undefined ? [] : [[REPORT_DIMENSIONS[d], of[d]]])));
+  return { factors: named(factors.pooled), capacityShares: named(factors.shares?.pooled), calibrationCases: cases.length, report: scoreLists(lists) };
 };
 
 /**
@@ -106,6 +163,11 @@ export const evaluateFolder = async (opts: EvaluateFolderOptions): Promise<Evalu
       calibrationSeries: fit.calibrationSeries,
       factors: fit.factors,
       report: scoreLists(withModelP90Scaled(report.scored.byKind['real-start'], factorOf)),
+      deployed: await deployedRecalibration(
+        model,
+        fit.cases,
+        cases.filter((c) => c.kind === 'real-start'),
+      ),
     };
   }
   return {

@@ -3,7 +3,7 @@ import { FallbackPredictor } from '../../lambda/core/predict/fallback-predictor'
 import { TfjsPredictor } from '../../lambda/adapters/tfjs-predictor';
 import type { LoadedModel } from '../../lambda/adapters/model-loader';
 import type { PredictionCase } from './build-cases';
-import { collectScoredCases, reportOf, type CollectedCases, type EvaluationReport } from './evaluate-cases';
+import { collectScoredCases, reportOf, type CaseForecasts, type CollectedCases, type EvaluationReport } from './evaluate-cases';
 
 /**
  * Trace profiles have no data for some dimensions (Azure has CPU only), and the fallback answers
@@ -17,16 +17,21 @@ const TRACE_CATALOG: InstanceCatalog = new Map([
 
 export const traceFallbackPredictor = (): FallbackPredictor => new FallbackPredictor({ assumeShapeFrom: TRACE_CATALOG });
 
-/** Forecasts of the model (answering every dimension it can: gating 'all') and of the fallback, scored. */
-export const evaluateModelOnCases = async (
-  cases: readonly PredictionCase[],
-  loaded: LoadedModel,
-): Promise<EvaluationReport & { readonly scored: CollectedCases }> => {
+/** Forecasts of the model (answering every dimension it can: gating 'all') and of the fallback, index-aligned with the cases. */
+export const forecastCases = async (cases: readonly PredictionCase[], loaded: LoadedModel): Promise<CaseForecasts> => {
   const fallback = traceFallbackPredictor();
   const model = new TfjsPredictor(loaded, { fallback, gating: 'all' });
   // One batch, as one profile tick: the fallback learns its job-type factors from the whole batch.
   const inputs: PredictionInput[] = cases.map((c) => c.input);
   const [modelForecasts, fallbackForecasts] = await Promise.all([model.predict(inputs), fallback.predict(inputs)]);
-  const scored = collectScoredCases(cases, { model: modelForecasts, fallback: fallbackForecasts });
+  return { model: modelForecasts, fallback: fallbackForecasts };
+};
+
+/** Forecasts of the model and of the fallback (forecastCases), scored. */
+export const evaluateModelOnCases = async (
+  cases: readonly PredictionCase[],
+  loaded: LoadedModel,
+): Promise<EvaluationReport & { readonly scored: CollectedCases }> => {
+  const scored = collectScoredCases(cases, await forecastCases(cases, loaded));
   return { ...reportOf(scored), scored };
 };
