@@ -106,6 +106,9 @@ describe('buildRealStarts', () => {
     expect(c!.input.profile.recent.every((p) => Math.abs(p.demand.vcpu! - 0.4) < 1e-12)).toBe(true);
     expect(c!.baselines['last-value'].vcpu!.p90).toBeCloseTo(0.4, 12);
     expect(c!.baselines.autopilot.vcpu!.p90).toBeCloseTo(0.4, 12);
+    // The VM's provisioned size rides along (what the deployed recalibration relative to the machine reads).
+    expect(c!.capacity).toEqual({ vcpu: 4 });
+    expect(buildRealStarts({ ...late, memoryGiB: 8 })[0]!.capacity).toEqual({ vcpu: 4, memoryGiB: 8 });
   });
 
   it('needs a late start and enough later life', () => {
