@@ -7,6 +7,7 @@ import { DEFAULT_CASE_OPTIONS } from './src/build-cases';
 import { MODELS_DIR, parseIntegerOption, parseList, resolveDataDir, SHARED_DATA_DIR } from './src/cli-options';
 import { formatReportTable, realStartGoal, REPORT_DIMENSION_ORDER, REPORT_DIMENSIONS, reportJson } from './src/evaluate-cases';
 import { evaluateFolder } from './src/evaluate-folder';
+import { recordEvaluation } from './src/record-evaluation';
 
 /** `npm run evaluate -- --data DIR [--json FILE]`: the model against the fallback and three baselines. */
 const program = new Command()
@@ -30,7 +31,11 @@ const program = new Command()
     'also score the model with its p90 recalibrated for real starts (split-conformal, 90 % coverage) on the real starts of its validation series',
     false,
   )
-  .option('--calibration-data <dir>', 'folder the model was trained on, for --real-start-conformal', SHARED_DATA_DIR);
+  .option('--calibration-data <dir>', 'folder the model was trained on, for --real-start-conformal', SHARED_DATA_DIR)
+  .option(
+    '--record <why>',
+    "re-record the model's test-split figures in its metadata.json from this run (only on the folder it was trained on, every test series, the default window and seed); <why> goes into the note",
+  );
 
 program.parse();
 const opts = program.opts<{
@@ -44,6 +49,7 @@ const opts = program.opts<{
   includeTrainingSeries: boolean;
   realStartConformal: boolean;
   calibrationData: string;
+  record?: string;
 }>();
 /** The quantile's promise: p90 should cover 90 % of restarts. */
 const REAL_START_COVERAGE = 0.9;
@@ -122,6 +128,22 @@ try {
       'w.slack@vpa / @autopilot = w.slack with p90 × the smallest factor that brings the under-provision rate down to that baseline’s (the factor is fitted on these cases: a comparison, not a setting); ' +
       'wQL = GIFT-Eval weighted quantile loss of p50 and p90; mean slack = mean (p90 − actual) / actual over covered cases (actual > 0); pinball in the dimension’s units (vCPU, GiB, Mbps, IOPS).',
   );
+  if (opts.record !== undefined) {
+    // Only a run that scores exactly the model's test split may stand for its recorded figures.
+    const refuse = (why: string) => {
+      throw new Error(`--record: ${why}`);
+    };
+    if (opts.includeTrainingSeries || opts.datasets || opts.maxSeries !== undefined)
+      refuse('score every test series (no --include-training-series, --datasets or --max-series)');
+    if (opts.seed !== DEFAULT_CASE_OPTIONS.seed || (opts.window !== undefined && opts.window !== metadata.windowMinutes.default))
+      refuse('use the default --seed and --window');
+    if (result.seriesExcluded !== metadata.trainingSeries.length)
+      refuse(`${dataDir} is not the folder the model was trained on (${result.seriesExcluded} of its ${metadata.trainingSeries.length} training series found)`);
+    if (opts.record.trim() === '') refuse('say why the figures are re-recorded');
+    const file = join(resolve(opts.model), 'metadata.json');
+    writeFileSync(file, `${JSON.stringify(recordEvaluation(metadata, result.report, new Date(), opts.record.trim()), null, 2)}\n`);
+    console.log(`recorded the test-split figures in ${file}`);
+  }
   if (opts.json) {
     const json = conformal
       ? {

@@ -5,6 +5,7 @@ import type { Dimension } from '../../lambda/core/domain';
 import { buildCases, buildRealStarts, CASE_KINDS, DEFAULT_CASE_OPTIONS, type CaseKind, type PredictionCase } from './build-cases';
 import {
   collectScoredCases,
+  type CollectedCases,
   REPORT_DIMENSION_ORDER,
   REPORT_DIMENSIONS,
   scoreLists,
@@ -57,7 +58,7 @@ export interface RealStartConformalResult {
 }
 
 export interface EvaluateFolderResult {
-  readonly report: EvaluationReport;
+  readonly report: EvaluationReport & { readonly scored: CollectedCases };
   readonly model: LoadedModel;
   readonly seriesUsed: number;
   readonly seriesExcluded: number;

@@ -115,7 +115,7 @@ const decideGating = (validation: DimensionReport, scored: ScoredLists): ModelMe
  * rates differ, the detail also gives the model's slack at that baseline's rate (p90 scaled by one
  * factor, see scoreAtUnderProvision): a comparison of trade-off curves, not of single points.
  */
-const checkTargets = (test: DimensionReport, scored: ScoredLists): ModelMetadata['targets'] => {
+export const checkTargets = (test: DimensionReport, scored: ScoredLists): ModelMetadata['targets'] => {
   const out: ModelMetadata['targets'] = {};
   for (const rd of ['cpu', 'memory'] as const) {
     const m = test[rd].model;
@@ -145,7 +145,7 @@ const checkTargets = (test: DimensionReport, scored: ScoredLists): ModelMetadata
 };
 
 /** What the test split says about real starts (or that there were none). */
-const realStartNote = (test: EvaluationReport): string => {
+export const realStartNote = (test: EvaluationReport): string => {
   const rs = test.byKind['real-start'];
   const cases = Math.max(...Object.values(rs).map((t) => t.model.cases));
   if (cases === 0) return 'No real-start cases in the test series (no Bitbrains late-start VMs in this data folder).';

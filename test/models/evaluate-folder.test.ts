@@ -202,11 +202,12 @@ describe.skipIf(!existsSync(SHARED_DATA))('the committed artifact against ../sha
     }
     // The deployed recalibration on the same real starts: the profiler's calibrationFactors over the validation real
     // starts. Their memory fills most of the VM while the model forecasts its steady state: scaling would need more
-    // than its bound, so memory is calibrated relative to each VM's memory — and covers more of the unseen starts.
+    // than its bound, so memory gets the clamped factor and a floor relative to each VM's memory — and covers more of
+    // the unseen starts.
     const deployed = c.deployed;
     expect(deployed.calibrationCases).toBeGreaterThanOrEqual(c.calibrationSeries);
     expect(deployed.capacityShares.memory).toBeGreaterThan(0.5);
-    expect(deployed.factors.memory).toBeUndefined();
+    expect(deployed.factors.memory).toBe(4);
     for (const rd of ['cpu', 'memory'] as const) {
       const raw = r.report.byKind['real-start'][rd];
       expect(deployed.report[rd].model.cases).toBe(raw.model.cases);

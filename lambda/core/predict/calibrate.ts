@@ -16,11 +16,10 @@ import { DIMENSIONS, type BehaviourProfile, type Dimension, type Forecast, type 
  *
  * Where scaling cannot keep that promise — the quantile of the scores is above CALIBRATION_BOUNDS.max, the model's p90
  * short by more than the bound lets one factor repair (first boots whose memory fills the machine while the steady state
- * uses a tenth of it) — the forecast is calibrated relative to the machine instead: the score is the observed peak ÷
- * the capacity of the instance the window ran on (`share`), its conformal quantile (at most 1: a restart cannot use more
- * than its machine) times the forecast instance's capacity is a floor under its p90. A p90 at or above that floor stands.
- * Either way the factor rests on the same kind of cases, so its promise is the same; which one a dimension uses is
- * chosen per pool (job type, then group) and logged.
+ * uses a tenth of it) — the same cases are also read relative to the machine: the share is the observed peak ÷ the
+ * capacity of the instance the window ran on, and its conformal quantile (at most 1: a restart cannot use more than its
+ * machine) times the forecast instance's capacity is a floor under the scaled p90. The scaled p90 keeps the bound's
+ * factor; the floor only raises it, so a forecast is never smaller than without it. The shares are logged.
  */
 
 /** Dimensions calibrated: the ones a reservation and a replacement's shape are sized by. */
@@ -58,9 +57,8 @@ export interface CalibrationFactors {
   /** Dimensions whose pooled factor borrowed the fleet's cases (the group had fewer than MIN_CALIBRATION_CASES). */
   readonly fromFleet: readonly Dimension[];
   /**
-   * Share-of-capacity floors (see the module comment), for the dimensions where scaling could not keep its promise:
-   * per job type with enough cases of its own, and pooled. A dimension has a scale factor or a share, never both, at
-   * each level.
+   * Share-of-capacity floors (see the module comment), for the dimensions where scaling could not keep its promise,
+   * beside the (clamped) scale factor of the same level: per job type with enough cases of its own, and pooled.
    */
   readonly shares?: {
     readonly byJobType: ReadonlyMap<string, Readonly<Partial<Record<Dimension, number>>>>;
@@ -167,8 +165,8 @@ const factorsOf = (cases: readonly CalibrationCase[], level: number): PoolFactor
       .flatMap((c) => (c.score[d] === undefined || c.share?.[d] === undefined ? [] : [c.share[d] as number]))
       .slice(0, MAX_CALIBRATION_CASES);
     const share = q > CALIBRATION_BOUNDS.max ? conformalQuantile(relative, level) : undefined;
+    factors[d] = Math.min(CALIBRATION_BOUNDS.max, Math.max(CALIBRATION_BOUNDS.min, q));
     if (share !== undefined) shares[d] = Math.min(MAX_CAPACITY_SHARE, share);
-    else factors[d] = Math.min(CALIBRATION_BOUNDS.max, Math.max(CALIBRATION_BOUNDS.min, q));
   }
   return { factors, shares, counts };
 };
@@ -189,10 +187,9 @@ const uniqueCases = (cases: readonly CalibrationCase[]): CalibrationCase[] => {
 export const calibrationFactors = (cases: readonly CalibrationCase[], level = 0.9, fleet: readonly CalibrationCase[] = []): CalibrationFactors => {
   const all = uniqueCases(cases);
   const own = factorsOf(all, level);
-  const has = (p: PoolFactors, d: Dimension): boolean => p.factors[d] !== undefined || p.shares[d] !== undefined;
-  const short = CALIBRATED_DIMENSIONS.filter((d) => !has(own, d));
+  const short = CALIBRATED_DIMENSIONS.filter((d) => own.factors[d] === undefined);
   const borrowed = short.length > 0 && fleet.length > 0 ? factorsOf(uniqueCases([...all, ...fleet]), level) : undefined;
-  const fromFleet = short.filter((d) => borrowed !== undefined && has(borrowed, d));
+  const fromFleet = short.filter((d) => borrowed?.factors[d] !== undefined);
   const pick = (key: 'factors' | 'shares' | 'counts'): Partial<Record<Dimension, number>> => ({
     ...Object.fromEntries(CALIBRATED_DIMENSIONS.filter((d) => !fromFleet.includes(d) && own[key][d] !== undefined).map((d) => [d, own[key][d]])),
     ...Object.fromEntries(fromFleet.filter((d) => borrowed?.[key][d] !== undefined).map((d) => [d, borrowed?.[key][d]])),
@@ -220,26 +217,25 @@ export const calibrationFactors = (cases: readonly CalibrationCase[], level = 0.
 /**
  * A forecast scaled by the factors for its job type (its own where it has them, else the group's pooled ones): p50
  * and p90 of each calibrated dimension are multiplied (the ordering kept) and the factor recorded as `calibration`.
- * Where the factor is a share of capacity, the p90 is raised to share × the forecast instance's `capacity` when below it
- * (p50 by the same ratio, recorded as `calibration`, so the model's own p90 stays recoverable); without that capacity,
- * or with a p90 of 0 (no ratio to record), the dimension stands. Unknown forecasts and dimensions without a factor are
- * returned as they are.
+ * Where that level also has a share of capacity, the factor is raised so the p90 reaches share × the forecast
+ * instance's `capacity` when it would stay below it (recorded the same way, so the model's own p90 stays
+ * recoverable); without that capacity, or with a p90 of 0 (no ratio to record), the scale factor alone applies.
+ * Unknown forecasts and dimensions without a factor are returned as they are.
  */
 export const calibrateForecast = (forecast: Forecast, jobType: string, factors: CalibrationFactors, capacity?: Partial<Resources>): Forecast => {
   if (forecast.kind !== 'known') return forecast;
   const own = factors.byJobType.get(jobType) ?? {};
-  const ownShares = factors.shares?.byJobType.get(jobType) ?? {};
   let changed = false;
   const dims = { ...forecast.dims };
   for (const d of CALIBRATED_DIMENSIONS) {
     const dim = dims[d];
-    let f = own[d] ?? (ownShares[d] === undefined ? factors.pooled[d] : undefined);
-    if (f === undefined) {
-      const share = ownShares[d] ?? factors.shares?.pooled[d];
-      const cap = capacity?.[d];
-      if (share === undefined || cap === undefined || !Number.isFinite(cap) || cap <= 0 || !(dim.p90 > 0)) continue;
-      f = Math.max(1, (share * cap) / dim.p90);
-    }
+    // The job type's own evidence where it has it, else the group's: its scale factor and, with it, its share floor.
+    const ownLevel = own[d] !== undefined;
+    let f = ownLevel ? own[d] : factors.pooled[d];
+    if (f === undefined) continue;
+    const share = ownLevel ? factors.shares?.byJobType.get(jobType)?.[d] : factors.shares?.pooled[d];
+    const cap = capacity?.[d];
+    if (share !== undefined && cap !== undefined && Number.isFinite(cap) && cap > 0 && dim.p90 > 0) f = Math.max(f, (share * cap) / dim.p90);
     if (f === 1) continue;
     dims[d] = { ...dim, p50: dim.p50 * f, p90: dim.p90 * f, calibration: f };
     changed = true;

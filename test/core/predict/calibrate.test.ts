@@ -212,61 +212,61 @@ describe('calibration relative to the machine (share of capacity)', () => {
   // A fleet whose restarts fill most of their machine's memory while the model forecasts a tenth of it.
   const memoryCases = (shares: readonly number[], modelP90 = 0.4, capacity = 8, job = 'web', t0 = T0): CalibrationCase[] =>
     shares.map((s, k) => ({ jobType: job, restartedAt: t0 + k * MIN, score: { memoryGiB: (s * capacity) / modelP90 }, share: { memoryGiB: s } }));
+  const withMemory = (p90: number): Forecast => {
+    const f = known(2) as Extract<Forecast, { kind: 'known' }>;
+    return { ...f, dims: { ...f.dims, memoryGiB: { p50: p90 / 2, p90, basis: 'model', confidence: 0.8 } } };
+  };
+  const memoryOf = (f: Forecast) => (f.kind === 'known' ? f.dims.memoryGiB : undefined);
 
   it.each([
-    // [name, scores above the bound?, shares known?, expected pooled scale factor, expected pooled share]
-    ['scaling within its bound: the scale factor, shares unused', memoryCases([0.1, 0.12, 0.15], 1), undefined, 1.2],
-    ['scaling beyond its bound, shares known: the share', memoryCases([0.6, 0.9, 0.8, 0.7]), 0.9, undefined],
+    // [name, cases, expected pooled share, expected pooled (clamped) scale factor]
+    ['scaling within its bound: the scale factor alone, shares unused', memoryCases([0.1, 0.12, 0.15], 1), undefined, 1.2],
+    ['scaling beyond its bound, shares known: the clamped factor and a share', memoryCases([0.6, 0.9, 0.8, 0.7]), 0.9, CALIBRATION_BOUNDS.max],
     [
-      'scaling beyond its bound, no shares: the clamped scale factor (as before)',
+      'scaling beyond its bound, no shares: the clamped scale factor alone (as before)',
       memoryCases([0.6, 0.9, 0.8]).map(({ share: _s, ...c }) => c),
       undefined,
       CALIBRATION_BOUNDS.max,
     ],
-    ['a share above the machine is capped at it', memoryCases([1.4, 1.2, 1.1]), 1, undefined],
+    ['a share above the machine is capped at it', memoryCases([1.4, 1.2, 1.1]), 1, CALIBRATION_BOUNDS.max],
   ] as const)('%s', (_name, cases, share, factor) => {
     const factors = calibrationFactors(cases);
     expect(factors.shares?.pooled.memoryGiB).toBe(share);
     expect(factors.pooled.memoryGiB).toBe(factor);
-    // Never both at one level.
-    expect(factors.shares?.byJobType.get('web')?.memoryGiB !== undefined && factors.byJobType.get('web')?.memoryGiB !== undefined).toBe(false);
   });
 
-  it("raises a p90 below share × the forecast instance's capacity to it (p50 by the same ratio, recorded); a p90 above it, or no capacity, stands", () => {
+  it("raises a scaled p90 still below share × the forecast instance's capacity to it (p50 by the same ratio, recorded); never lowers one", () => {
     const factors = calibrationFactors(memoryCases([0.6, 0.9, 0.8, 0.7]));
-    const forecast = (memP90: number): Forecast => {
-      const f = known(2) as Extract<Forecast, { kind: 'known' }>;
-      return { ...f, dims: { ...f.dims, memoryGiB: { p50: memP90 / 2, p90: memP90, basis: 'model', confidence: 0.8 } } };
-    };
-    const raised = calibrateForecast(forecast(0.5), 'web', factors, { vcpu: 2, memoryGiB: 16 });
-    // 0.9 × 16 GiB = 14.4 GiB, a factor of 28.8 on the model's 0.5.
-    expect(raised.kind === 'known' && raised.dims.memoryGiB).toEqual({ p50: 7.2, p90: 14.4, basis: 'model', confidence: 0.8, calibration: 28.8 });
+    const raised = calibrateForecast(withMemory(0.5), 'web', factors, { vcpu: 2, memoryGiB: 16 });
+    // 0.9 × 16 GiB = 14.4 GiB, a factor of 28.8 on the model's 0.5 (the clamped 4× would give 2).
+    expect(memoryOf(raised)).toEqual({ p50: 7.2, p90: 14.4, basis: 'model', confidence: 0.8, calibration: 28.8 });
     // The restart then records the model's own p90 behind it: the next scores are not compounded.
     expect(forecastRecord(raised)?.modelBefore?.memoryGiB).toBeCloseTo(0.5, 12);
     // vCPU had no factor: unchanged.
     expect(raised.kind === 'known' && raised.dims.vcpu).toEqual((known(2) as Extract<Forecast, { kind: 'known' }>).dims.vcpu);
-    expect(calibrateForecast(forecast(15), 'web', factors, { vcpu: 2, memoryGiB: 16 })).toEqual(forecast(15));
-    expect(calibrateForecast(forecast(0.5), 'web', factors)).toEqual(forecast(0.5));
-    expect(calibrateForecast(forecast(0), 'web', factors, { vcpu: 2, memoryGiB: 16 })).toEqual(forecast(0));
+    // Scaled 4× above the floor: the scale factor alone. Without a capacity, or with a p90 of 0: the scale factor alone.
+    expect(memoryOf(calibrateForecast(withMemory(5), 'web', factors, { vcpu: 2, memoryGiB: 16 }))).toMatchObject({ p90: 20, calibration: 4 });
+    expect(memoryOf(calibrateForecast(withMemory(0.5), 'web', factors))).toMatchObject({ p90: 2, calibration: 4 });
+    expect(memoryOf(calibrateForecast(withMemory(0), 'web', factors, { vcpu: 2, memoryGiB: 16 }))).toMatchObject({ p90: 0, calibration: 4 });
   });
 
-  it("a job type's own scale factor wins over the group's share, and its own share over the group's scale factor", () => {
+  it("a job type with its own evidence takes its own factor and floor; the group's floor is not laid under it", () => {
     const web = memoryCases([0.6, 0.9, 0.8, 0.7], 0.4, 8, 'web');
     const batch = memoryCases([0.1, 0.1, 0.1, 0.1], 0.4, 8, 'batch', T0 + HOUR);
     const factors = calibrationFactors([...web, ...batch]);
     expect(factors.byJobType.get('batch')).toEqual({ memoryGiB: 2 });
     expect(factors.shares?.byJobType.get('web')).toEqual({ memoryGiB: 0.9 });
-    const f = known(2) as Extract<Forecast, { kind: 'known' }>;
-    const at = (job: string) => calibrateForecast(f, job, factors, { vcpu: 2, memoryGiB: 8 });
-    expect(at('batch').kind === 'known' && (at('batch') as typeof f).dims.memoryGiB.p90).toBe(8);
-    expect(at('web').kind === 'known' && (at('web') as typeof f).dims.memoryGiB.p90).toBeCloseTo(7.2, 12);
+    expect(factors.shares?.byJobType.has('batch')).toBe(false);
+    const at = (job: string) => memoryOf(calibrateForecast(withMemory(0.4), job, factors, { vcpu: 2, memoryGiB: 8 }))?.p90;
+    expect(at('web')).toBeCloseTo(0.9 * 8, 12);
+    expect(at('batch')).toBeCloseTo(0.8, 12);
   });
 
-  it("a group with too few restarts of its own borrows the fleet's shares too", () => {
+  it("a group with too few restarts of its own borrows the fleet's shares with its factor", () => {
     const factors = calibrationFactors(memoryCases([0.9]), 0.9, memoryCases([0.6, 0.8, 0.7], 0.4, 8, 'batch', T0 + HOUR));
     expect(factors.fromFleet).toEqual(['memoryGiB']);
     expect(factors.shares?.pooled).toEqual({ memoryGiB: 0.9 });
-    expect(factors.pooled).toEqual({});
+    expect(factors.pooled).toEqual({ memoryGiB: CALIBRATION_BOUNDS.max });
   });
 
   it("reads a cycle's shares from the capacity its window ran on, and the fleet's stored shares", () => {

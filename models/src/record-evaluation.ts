@@ -1,0 +1,42 @@
+import type { ModelMetadata } from '../../lambda/adapters/model-loader';
+import { DIMENSIONS } from '../../lambda/core/domain';
+import { REPORT_DIMENSIONS, type CollectedCases, type EvaluationReport } from './evaluate-cases';
+import { checkTargets, realStartNote, TARGET_UNDER_PROVISION } from './train-model';
+
+/** Notes that training derived from its test figures (re-derived when the figures are re-recorded). */
+const TEST_NOTE = /^(cpu|memory): target |^(cpu|memory|network|disk): on the test series |^Real starts: |^No real-start cases |^Test figures re-recorded /;
+
+/**
+ * The artifact's metadata with its test-split figures re-recorded from `report` (the committed weights scored again on
+ * the same test series, e.g. after the way traces are read changed): `evaluation`, `targets` and the notes derived from
+ * them. Weights, calibration, gating and confidence stay the training run's (they were decided on its validation
+ * series), and a note says when and why the figures were re-recorded.
+ */
+export const recordEvaluation = (
+  metadata: ModelMetadata,
+  report: EvaluationReport & { readonly scored: CollectedCases },
+  at: Date,
+  why: string,
+): ModelMetadata => {
+  const targets = checkTargets(report.dimensions, report.scored.all);
+  const aboveAim = DIMENSIONS.flatMap((d) => {
+    const rd = REPORT_DIMENSIONS[d];
+    const t = report.dimensions[rd].model.underProvisionRate;
+    if (t === null || t <= TARGET_UNDER_PROVISION) return [];
+    return [
+      `${rd}: on the test series the model under-provisions ${(t * 100).toFixed(1)} % of restarts — above the 10 % aim${metadata.gating[d].use === 'model' ? '; production gating (decided on the validation series at training) still uses the model here' : ''}.`,
+    ];
+  });
+  return {
+    ...metadata,
+    evaluation: { split: 'test', dimensions: report.dimensions, byKind: report.byKind },
+    targets,
+    notes: [
+      ...metadata.notes.filter((n) => !TEST_NOTE.test(n)),
+      ...Object.entries(targets).map(([rd, t]) => `${rd}: target ${t.met ? 'MET' : 'NOT met'} on test series — ${t.detail}`),
+      ...aboveAim,
+      realStartNote(report),
+      `Test figures re-recorded ${at.toISOString().slice(0, 10)} (npm run evaluate -- --record): ${why}. Weights, calibration, gating and confidence are the training run's.`,
+    ],
+  };
+};
