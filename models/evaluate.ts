@@ -137,8 +137,10 @@ try {
       refuse('score every test series (no --include-training-series, --datasets or --max-series)');
     if (opts.seed !== DEFAULT_CASE_OPTIONS.seed || (opts.window !== undefined && opts.window !== metadata.windowMinutes.default))
       refuse('use the default --seed and --window');
-    if (result.seriesExcluded !== metadata.trainingSeries.length)
-      refuse(`${dataDir} is not the folder the model was trained on (${result.seriesExcluded} of its ${metadata.trainingSeries.length} training series found)`);
+    if (!result.isTestSplit)
+      refuse(
+        `${dataDir} is not the folder the model was trained on: its series do not split into the model's ${metadata.trainingSeries.length} training series and the test series scored here`,
+      );
     if (opts.record.trim() === '') refuse('say why the figures are re-recorded');
     const file = join(resolve(opts.model), 'metadata.json');
     writeFileSync(file, `${JSON.stringify(recordEvaluation(metadata, result.report, new Date(), opts.record.trim()), null, 2)}\n`);

@@ -1,5 +1,6 @@
 import { loadModel, type LoadedModel } from '../../lambda/adapters/model-loader';
 import { loadTracesWithReport } from '../../lambda/data/traces/load-traces';
+import type { TraceSeries } from '../../lambda/data/traces/trace-series';
 import { CALIBRATED_DIMENSIONS, calibrateForecast, calibrationFactors, type CalibrationCase } from '../../lambda/core/predict/calibrate';
 import type { Dimension } from '../../lambda/core/domain';
 import { buildCases, buildRealStarts, CASE_KINDS, DEFAULT_CASE_OPTIONS, type CaseKind, type PredictionCase } from './build-cases';
@@ -62,6 +63,8 @@ export interface EvaluateFolderResult {
   readonly model: LoadedModel;
   readonly seriesUsed: number;
   readonly seriesExcluded: number;
+  /** True when the scored series are exactly the test split the model's training seed gives this folder. */
+  readonly isTestSplit: boolean;
   readonly skippedSeries: readonly { readonly file: string; readonly reason: string }[];
   readonly cases: Readonly<Record<CaseKind, number>>;
   readonly realStartConformal?: RealStartConformalResult;
@@ -132,6 +135,20 @@ const deployedRecalibration = async (model: LoadedModel, calibration: readonly P
   return { factors: named(factors.pooled), capacityShares: named(factors.shares?.pooled), calibrationCases: cases.length, report: scoreLists(lists) };
 };
 
+/** The scored series are the whole test split of `all` under the model's training seed, and the rest its training series. */
+const isTestSplitOf = (all: readonly TraceSeries[], scored: readonly TraceSeries[], model: LoadedModel): boolean => {
+  const split = splitSeries(all, model.metadata.training.seed);
+  const trained = new Set(model.metadata.trainingSeries);
+  const test = all.filter((s) => split.get(s.id) === 'test');
+  const nonTest = all.filter((s) => split.get(s.id) !== 'test');
+  return (
+    nonTest.length === trained.size &&
+    nonTest.every((s) => trained.has(s.id)) &&
+    scored.length === test.length &&
+    scored.every((s) => split.get(s.id) === 'test')
+  );
+};
+
 /**
  * `npm run evaluate`'s work: load the artifact and every series under `dataDir` (any folder in the
  * shared layout, indexed or not), drop the series listed in the model's metadata as training or
@@ -177,6 +194,7 @@ export const evaluateFolder = async (opts: EvaluateFolderOptions): Promise<Evalu
     model,
     seriesUsed: series.length,
     seriesExcluded: loaded.series.length - series.length,
+    isTestSplit: isTestSplitOf(loaded.series, series, model),
     skippedSeries: loaded.skippedSeries,
     cases: counts,
   };

@@ -159,6 +159,14 @@ describe('npm run evaluate -- --json', () => {
     expect(json.byKind.realStart.cpu.model).toEqual(json.byKind['real-start'].cpu.model);
     expect(json.byKind.simulatedInterruption).toEqual(JSON.parse(JSON.stringify(result.report.byKind['simulated-interruption'])));
   }, 60_000);
+
+  it("--record refuses a folder that is not the model's training folder, and writes nothing", async () => {
+    const before = readFileSync(join(MODEL, 'metadata.json'), 'utf8');
+    expect(result.isTestSplit).toBe(false);
+    const run = promisify(execFile)(join(ROOT, 'node_modules/.bin/tsx'), ['models/evaluate.ts', '--data', TINY, '--record', 'a test'], { cwd: ROOT });
+    await expect(run).rejects.toMatchObject({ code: 1, stderr: expect.stringMatching(/--record: .*is not the folder the model was trained on/) });
+    expect(readFileSync(join(MODEL, 'metadata.json'), 'utf8')).toBe(before);
+  }, 60_000);
 });
 
 const SHARED_DATA = join(ROOT, '../shared/data');
@@ -172,6 +180,8 @@ describe.skipIf(!existsSync(SHARED_DATA))('the committed artifact against ../sha
     const r = await evaluateFolder({ dataDir: SHARED_DATA, modelDir: MODEL });
     const recorded = r.model.metadata.evaluation.dimensions;
     expect(r.seriesExcluded).toBe(r.model.metadata.trainingSeries.length);
+    // The folder the model was trained on: what `npm run evaluate -- --record` accepts.
+    expect(r.isTestSplit).toBe(true);
     for (const rd of REPORT_DIMENSION_ORDER) {
       for (const p of PREDICTOR_NAMES) {
         const now = r.report.dimensions[rd][p];
