@@ -1,8 +1,17 @@
 import { loadModel, type LoadedModel } from '../../lambda/adapters/model-loader';
 import { loadTracesWithReport } from '../../lambda/data/traces/load-traces';
 import type { TraceSeries } from '../../lambda/data/traces/trace-series';
-import { CALIBRATED_DIMENSIONS, calibrateForecast, calibrationFactors, type CalibrationCase } from '../../lambda/core/predict/calibrate';
-import type { Dimension } from '../../lambda/core/domain';
+import {
+  CALIBRATED_DIMENSIONS,
+  calibrateForecast,
+  calibrationFactors,
+  cycleScores,
+  cycleShares,
+  p90Of,
+  type CalibrationCase,
+} from '../../lambda/core/predict/calibrate';
+import { DIMENSIONS, type Dimension, type RestartCycle } from '../../lambda/core/domain';
+import { toResources } from '../../lambda/core/resources/resources';
 import { buildCases, buildRealStarts, CASE_KINDS, DEFAULT_CASE_OPTIONS, type CaseKind, type PredictionCase } from './build-cases';
 import {
   collectScoredCases,
@@ -113,18 +122,23 @@ const fitRealStartFactors = async (
 const deployedRecalibration = async (model: LoadedModel, calibration: readonly PredictionCase[], scored: readonly PredictionCase[]) => {
   const before = await forecastCases(calibration, model);
   const cases: CalibrationCase[] = calibration.flatMap((c, i) => {
-    const f = before.model[i];
-    if (f?.kind !== 'known') return [];
-    const score: Partial<Record<Dimension, number>> = {};
-    const share: Partial<Record<Dimension, number>> = {};
-    for (const d of CALIBRATED_DIMENSIONS) {
-      const actual = c.actual[d];
-      if (actual === undefined || !(actual >= 0)) continue;
-      if (f.dims[d].p90 > 0) score[d] = actual / f.dims[d].p90;
-      const cap = c.capacity?.[d];
-      if (cap !== undefined && cap > 0) share[d] = actual / cap;
-    }
-    return Object.keys(score).length === 0 ? [] : [{ jobType: c.input.profile.jobType, restartedAt: c.input.now, score, share }];
+    const forecastBefore = before.model[i] === undefined ? undefined : p90Of(before.model[i]);
+    if (forecastBefore === undefined) return [];
+    // The closed cycle the profiler would have recorded for this start (only what scoring reads).
+    const cycle: RestartCycle = {
+      interruptedAt: c.input.now,
+      restartedAt: c.input.now + c.input.downtimeSeconds * 1000,
+      downtimeSeconds: c.input.downtimeSeconds,
+      steadyBefore: toResources({}),
+      peakAfter: toResources(c.actual),
+      curve: [],
+      unobserved: DIMENSIONS.filter((d) => c.actual[d] === undefined),
+      forecastBefore,
+      ...(c.capacity !== undefined ? { hostCapacity: c.capacity } : {}),
+    };
+    const score = cycleScores(cycle);
+    const share = cycleShares(cycle);
+    return Object.keys(score).length === 0 ? [] : [{ jobType: c.input.profile.jobType, restartedAt: cycle.restartedAt, score, share }];
   });
   const factors = calibrationFactors(cases);
   const forecasts = await forecastCases(scored, model);
