@@ -468,7 +468,9 @@ const profileInBatches = async (deps: ProfilerDeps, scope: ProfileScope): Promis
   const cases: CalibrationCase[] = [];
   const jobTypes = new Map<InstanceId, string>();
   const allocations = new Map<InstanceId, Resources>();
-  // Each instance's machine: a share-of-capacity recalibration raises its forecast relative to it.
+  // Each instance's machine (its type's resources, else its vCPUs): a closed window is judged against it, and a
+  // share-of-capacity recalibration raises the instance's forecast relative to it.
+  const capacityOf = (p: BehaviourProfile): Partial<Resources> => scope.catalog.get(p.instanceType)?.resources ?? { vcpu: p.vcpus };
   const capacities = new Map<InstanceId, Partial<Resources>>();
   const kept = new Map<InstanceId, BehaviourProfile>();
   let updated = 0;
@@ -506,7 +508,7 @@ const profileInBatches = async (deps: ProfilerDeps, scope: ProfileScope): Promis
               });
         const next = updateProfile(before, read?.samples.get(t.instanceId) ?? [], now, read?.late.get(t.instanceId));
         // The host's capacity, so a window that filled it is known to show only a lower bound of its demand.
-        const closed = closeRestartWindow(next, now, windowMinutes, scope.catalog.get(next.instanceType)?.resources ?? { vcpu: next.vcpus });
+        const closed = closeRestartWindow(next, now, windowMinutes, capacityOf(next));
         gaps += Object.values(closed.gaps).reduce((s, n) => s + n, 0) - Object.values(before.gaps).reduce((s, n) => s + n, 0);
         reportClosedCycle(closed, next, deps);
         const cycle = learnedCycleOf(next, closed, windowMinutes);
@@ -544,7 +546,7 @@ const profileInBatches = async (deps: ProfilerDeps, scope: ProfileScope): Promis
       jobTypes.set(p.instanceId, p.jobType);
       const spec = scope.catalog.get(p.instanceType);
       if (spec !== undefined) allocations.set(p.instanceId, allocationOf(p, spec.resources));
-      capacities.set(p.instanceId, spec?.resources ?? { vcpu: p.vcpus });
+      capacities.set(p.instanceId, capacityOf(p));
       if (scope.keepProfiles) kept.set(p.instanceId, p);
       oldestMs = Math.max(oldestMs, now - (p.lastSampleAt ?? p.launchedAt));
     }

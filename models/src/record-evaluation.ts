@@ -1,7 +1,7 @@
 import type { ModelMetadata } from '../../lambda/adapters/model-loader';
 import { DIMENSIONS } from '../../lambda/core/domain';
 import { REPORT_DIMENSIONS, type CollectedCases, type EvaluationReport } from './evaluate-cases';
-import { checkTargets, realStartNote, TARGET_UNDER_PROVISION } from './train-model';
+import { checkTargets, realStartNote, TARGET_UNDER_PROVISION, targetNotes } from './train-model';
 
 /** Notes that training derived from its test figures (re-derived when the figures are re-recorded). */
 const TEST_NOTE = /^(cpu|memory): target |^(cpu|memory|network|disk): on the test series |^Real starts: |^No real-start cases |^Test figures re-recorded /;
@@ -33,7 +33,7 @@ export const recordEvaluation = (
     targets,
     notes: [
       ...metadata.notes.filter((n) => !TEST_NOTE.test(n)),
-      ...Object.entries(targets).map(([rd, t]) => `${rd}: target ${t.met ? 'MET' : 'NOT met'} on test series — ${t.detail}`),
+      ...targetNotes(targets),
       ...aboveAim,
       realStartNote(report),
       `Test figures re-recorded ${at.toISOString().slice(0, 10)} (npm run evaluate -- --record): ${why}. Weights, calibration, gating and confidence are the training run's.`,

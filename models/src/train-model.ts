@@ -145,6 +145,10 @@ export const checkTargets = (test: DimensionReport, scored: ScoredLists): ModelM
 };
 
 /** What the test split says about real starts (or that there were none). */
+/** The notes that state the targets' verdicts (training writes them; `evaluate --record` rewrites them). */
+export const targetNotes = (targets: ModelMetadata['targets']): string[] =>
+  Object.entries(targets).map(([rd, t]) => `${rd}: target ${t.met ? 'MET' : 'NOT met'} on test series — ${t.detail}`);
+
 export const realStartNote = (test: EvaluationReport): string => {
   const rs = test.byKind['real-start'];
   const cases = Math.max(...Object.values(rs).map((t) => t.model.cases));
@@ -290,7 +294,7 @@ export const trainModel = async (opts: TrainOptions): Promise<TrainResult> => {
   const targets = checkTargets(test.dimensions, test.scored.all);
   const notes = [
     ...(backendNote ? [backendNote] : []),
-    ...Object.entries(targets).map(([rd, t]) => `${rd}: target ${t.met ? 'MET' : 'NOT met'} on test series — ${t.detail}`),
+    ...targetNotes(targets),
     ...DIMENSIONS.map((d) => `${REPORT_DIMENSIONS[d]}: production uses the ${gating[d].use} (${gating[d].reason})`),
     ...DIMENSIONS.flatMap((d) => {
       const rd = REPORT_DIMENSIONS[d];
