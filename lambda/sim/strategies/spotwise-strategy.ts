@@ -389,7 +389,15 @@ export const createSpotwiseStrategy = (setup: PreparedSimulation, options: Spotw
       if (moved.previousHost === undefined) return;
       const forecast = (await rawState.getForecasts([moved.previousHost])).get(moved.previousHost);
       if (forecast?.kind === 'known') {
-        forecastsAtInterruption.push({ workloadId: moved.workloadId, at: w.now(), p90Vcpu: forecast.dims.vcpu.p90, p90MemoryGiB: forecast.dims.memoryGiB.p90 });
+        const { vcpu, memoryGiB } = forecast.dims;
+        forecastsAtInterruption.push({
+          workloadId: moved.workloadId,
+          at: w.now(),
+          p90Vcpu: vcpu.p90,
+          p90MemoryGiB: memoryGiB.p90,
+          p50Vcpu: vcpu.p50,
+          p50MemoryGiB: memoryGiB.p50,
+        });
       }
     },
 
