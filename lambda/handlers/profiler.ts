@@ -564,6 +564,8 @@ const profileInBatches = async (deps: ProfilerDeps, scope: ProfileScope): Promis
       cases: factors.cases,
       fromFleet: factors.fromFleet,
       byJobType: Object.fromEntries(factors.byJobType),
+      medians: factors.medians.pooled,
+      mediansByJobType: Object.fromEntries(factors.medians.byJobType),
       ...(factors.shares ? { capacityShares: factors.shares.pooled, capacitySharesByJobType: Object.fromEntries(factors.shares.byJobType) } : {}),
     });
   return { forecasts: calibrated, allocations, profiles: kept, updated, oldestMs, gaps, queries, fiveMinuteCpu };

@@ -110,10 +110,14 @@ describe("profiler: online recalibration from the group's own restarts", () => {
       // The 0.9 conformal quantile of the shares (the largest of nine), 15.5 / 16, of its memory — or the 4× bound on
       // the model's 3 GiB where that is more (m5.large: 12 GiB against 7.75; m5.xlarge: 12 against 15.5).
       expect(f?.kind === 'known' && f.dims.memoryGiB.p90).toBeCloseTo(Math.max(4 * 3, (15.5 / 16) * memory), 9);
+      // The p50 at its own level: the median share (the 5th of nine, 14.5 / 16) of its memory, or the model's p50
+      // (2.4 GiB) scaled by the median score up to its 4× bound where that is more (m5.large: 9.6 against 7.25).
+      expect(f?.kind === 'known' && f.dims.memoryGiB.p50).toBeCloseTo(Math.max(4 * 2.4, (14.5 / 16) * memory), 9);
       expect(f?.kind === 'known' && f.dims.vcpu).toMatchObject({ p90: 1 });
     }
     expect(w.telemetry.logs.find((l) => l.message === "forecasts recalibrated from the group's restarts")?.fields).toMatchObject({
       capacityShares: { memoryGiB: 15.5 / 16 },
+      medians: { vcpu: { score: 1 }, memoryGiB: { score: expect.closeTo(14.5 / 3, 9), share: 14.5 / 16 } },
     });
   });
 

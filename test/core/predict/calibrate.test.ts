@@ -172,10 +172,14 @@ describe('calibration from restart cycles', () => {
     expect(calibrationFactors([...burst, { ...burst[1]! }]).cases.vcpu).toBe(3);
   });
 
-  it('scales p50 and p90 of the calibrated dimensions and records the factor; unknown forecasts pass through', () => {
-    const factors = calibrationFactors(Array.from({ length: 9 }, (_, k) => ({ jobType: 'web', restartedAt: T0 + k * MIN, score: { vcpu: 1.5 } })));
+  it('scales the p90 of the calibrated dimensions and records the factor, recalibrates the p50 at its own level; unknown forecasts pass through', () => {
+    // Nine scores: the 0.9 conformal quantile is the 9th smallest (1.5), the median the 5th (1.2).
+    const scores = [0.4, 0.6, 0.8, 1.0, 1.2, 1.4, 1.5, 1.5, 1.5];
+    const factors = calibrationFactors(scores.map((vcpu, k) => ({ jobType: 'web', restartedAt: T0 + k * MIN, score: { vcpu } })));
+    expect(factors.medians.pooled.vcpu).toEqual({ score: 1.2 });
     const out = calibrateForecast(known(2, 1), 'web', factors);
-    expect(out.kind === 'known' && out.dims.vcpu).toEqual({ p50: 1.5, p90: 3, basis: 'model', confidence: 0.8, calibration: 1.5 });
+    // p90 2 × 1.5; p50 = the model's p90 × the median score (2 × 1.2), not the model's p50 × the p90's factor (1.5).
+    expect(out.kind === 'known' && out.dims.vcpu).toEqual({ p50: 2.4, p90: 3, basis: 'model', confidence: 0.8, calibration: 1.5 });
     expect(out.kind === 'known' && out.dims.memoryGiB).toEqual(
       known(2).kind === 'known' ? (known(2) as Extract<Forecast, { kind: 'known' }>).dims.memoryGiB : undefined,
     );
@@ -187,6 +191,57 @@ describe('calibration from restart cycles', () => {
       modelBefore: toResources({ vcpu: 2, memoryGiB: 4, networkMbps: 20, diskIops: 20 }),
     });
     expect(forecastRecord(known(2))).toEqual({ forecastBefore: toResources({ vcpu: 2, memoryGiB: 4, networkMbps: 20, diskIops: 20 }) });
+  });
+
+  it.each([
+    // [name, scores, model p50, model p90, expected p50, expected p90]
+    ['the median score × the model p90', [0.5, 0.8, 1, 1.1, 1.2], 1, 2, 2, 2.4],
+    ['a median far below the model p50: at most halved', [0.1, 0.1, 0.2, 0.3, 1], 1, 2, 0.5, 2],
+    ['a median far above it: at most 4×', [3, 3.5, 3.5, 3.9, 3.9], 0.2, 2, 0.8, 7.8],
+    ['a model p50 equal to its p90, fleets below both: the p50 follows the p90 down', [0.5, 0.6, 0.6, 0.6, 0.6], 2, 2, 1.2, 1.2],
+  ] as const)('p50 at its own level: %s', (_name, scores, p50, p90, wantP50, wantP90) => {
+    const factors = calibrationFactors(scores.map((vcpu, k) => ({ jobType: 'web', restartedAt: T0 + k * MIN, score: { vcpu } })));
+    const out = calibrateForecast(known(p90, p50), 'web', factors);
+    expect(out.kind === 'known' && out.dims.vcpu.p50).toBeCloseTo(wantP50, 12);
+    expect(out.kind === 'known' && out.dims.vcpu.p90).toBeCloseTo(wantP90, 12);
+  });
+
+  it("a job type with its own cases takes its own median, one without takes the group's", () => {
+    const web = [0.2, 0.2, 0.2, 1].map((vcpu, k) => ({ jobType: 'web', restartedAt: T0 + k * MIN, score: { vcpu } }));
+    const batch = [1, 1.6, 1.6, 1.6].map((vcpu, k) => ({ jobType: 'batch', restartedAt: T0 + HOUR + k * MIN, score: { vcpu } }));
+    const factors = calibrationFactors([...web, ...batch]);
+    expect(factors.medians.byJobType.get('web')?.vcpu).toEqual({ score: 0.2 });
+    expect(factors.medians.byJobType.get('batch')?.vcpu).toEqual({ score: 1.6 });
+    // Pooled over all eight: the median is the 5th smallest of 0.2, 0.2, 0.2, 1, 1, 1.6, 1.6, 1.6.
+    expect(factors.medians.pooled.vcpu).toEqual({ score: 1 });
+    const p50Of = (job: string): number => {
+      const f = calibrateForecast(known(2, 1), job, factors);
+      return f.kind === 'known' ? f.dims.vcpu.p50 : Number.NaN;
+    };
+    expect(p50Of('web')).toBeCloseTo(0.5, 12); // 2 × 0.2 = 0.4, at most halved
+    expect(p50Of('batch')).toBeCloseTo(3.2, 12);
+    expect(p50Of('cron')).toBeCloseTo(2, 12);
+  });
+
+  it('property: the recalibrated p50 covers half the cases it was fitted on, not more (a median, not a higher quantile), and stays at most the p90', () => {
+    fc.assert(
+      fc.property(
+        fc.double({ min: 0.6, max: 1.5, noNaN: true }),
+        fc.uniqueArray(fc.double({ min: 0.7, max: 1.3, noNaN: true }), { minLength: 10, maxLength: 50 }),
+        (k, noise) => {
+          const restarts = noise.map((n, i) => cycle(T0 + i * MIN, 2, 2 * k * n));
+          const scores = new Set(restarts.map((c) => c.peakAfter.vcpu / 2));
+          fc.pre(scores.size === restarts.length);
+          const f = calibrateForecast(known(2, 1), 'web', calibrationFactors(calibrationCases(profileWith(restarts))));
+          const p50 = f.kind === 'known' ? f.dims.vcpu.p50 : Number.NaN;
+          const p90 = f.kind === 'known' ? f.dims.vcpu.p90 : Number.NaN;
+          const covered = restarts.filter((c) => c.peakAfter.vcpu <= p50 + 1e-12).length / restarts.length;
+          expect(covered).toBeGreaterThanOrEqual(0.5);
+          expect(covered).toBeLessThanOrEqual(0.5 + 1 / restarts.length + 1e-9);
+          expect(p50).toBeLessThanOrEqual(p90);
+        },
+      ),
+    );
   });
 
   // k × noise stays within CALIBRATION_BOUNDS (up to 3.9×): beyond them the clamp, not coverage, decides.
@@ -235,11 +290,13 @@ describe('calibration relative to the machine (share of capacity)', () => {
     expect(factors.pooled.memoryGiB).toBe(factor);
   });
 
-  it("raises a scaled p90 still below share × the forecast instance's capacity to it (p50 by the same ratio, recorded); never lowers one", () => {
+  it("raises a scaled p90 still below share × the forecast instance's capacity to it (recorded), the p50 to the median share; never lowers one", () => {
     const factors = calibrationFactors(memoryCases([0.6, 0.9, 0.8, 0.7]));
     const raised = calibrateForecast(withMemory(0.5), 'web', factors, { vcpu: 2, memoryGiB: 16 });
     // 0.9 × 16 GiB = 14.4 GiB, a factor of 28.8 on the model's 0.5 (the clamped 4× would give 2).
-    expect(memoryOf(raised)).toEqual({ p50: 7.2, p90: 14.4, basis: 'model', confidence: 0.8, calibration: 28.8 });
+    // The p50: the median share (the 3rd smallest of 0.6, 0.7, 0.8, 0.9) × 16 GiB — the bound that holds the scaled
+    // median to 4× the model's p50 (0.25 → 1 GiB) does not hold the floor, as it does not hold the p90's.
+    expect(memoryOf(raised)).toEqual({ p50: 12.8, p90: 14.4, basis: 'model', confidence: 0.8, calibration: 28.8 });
     // The restart then records the model's own p90 behind it: the next scores are not compounded.
     expect(forecastRecord(raised)?.modelBefore?.memoryGiB).toBeCloseTo(0.5, 12);
     // vCPU had no factor: unchanged.
