@@ -24,9 +24,10 @@ import { DIMENSIONS, type BehaviourProfile, type Dimension, type Forecast, type 
  * The p50 is recalibrated at its own level, from the same cases: the split-conformal median of the scores times the
  * model's p90 (and, where the shares floor the p90, their median times the capacity as its floor), kept within
  * CALIBRATION_BOUNDS of the model's own p50 and never above the recalibrated p90. Scaling the p50 by the p90's factor
- * made it a p90's correction of a median: on the simulator's restarts (seeds 1..10) the peak exceeded that "p50" in
- * 17 % of the CPU cases and 34 % of the memory ones, where a median is exceeded in half; the warm pool's shape, sized
- * by the expected (p50) restart, paid for the difference.
+ * made it a p90's correction of a median: in the simulator (seeds 1..10, second halves) the peak exceeded that "p50"
+ * in 17.6 % of the CPU cases and 41.6 % of the memory ones, where a median is exceeded in half (49.2 % and 42.7 % now,
+ * `forecastChecks.secondHalf.p50ExceededRate`); the warm pool's shape, sized by the expected (p50) restart, paid for
+ * the difference.
  */
 
 /** Dimensions calibrated: the ones a reservation and a replacement's shape are sized by. */
