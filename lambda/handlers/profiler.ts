@@ -557,7 +557,8 @@ const profileInBatches = async (deps: ProfilerDeps, scope: ProfileScope): Promis
   const factors = deps.profiler.recalibrate === false ? calibrationFactors([]) : calibrationFactors(cases, 0.9, await fleetCases(deps, group.id, cases, keys));
   const calibrated = forecasts.map((f) => calibrateForecast(f, jobTypes.get(f.instanceId) ?? '', factors, capacities.get(f.instanceId)));
   for (let from = 0; from < calibrated.length; from += size) await deps.ports.state.putForecasts(calibrated.slice(from, from + size));
-  if (Object.keys(factors.pooled).length > 0 || factors.shares !== undefined)
+  // Shares and medians come only with a factor (calibrate.ts factorsOf): no pooled factor, nothing to say.
+  if (Object.keys(factors.pooled).length > 0)
     log.info("forecasts recalibrated from the group's restarts", {
       ...keys,
       factors: factors.pooled,

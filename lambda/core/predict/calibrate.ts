@@ -92,68 +92,66 @@ export interface MedianEvidence {
 }
 
 /**
+ * A closed cycle's observed post-restart peak ÷ `of(d)`, per calibrated dimension it observed whose divisor is a finite
+ * positive number (the scores' and the shares' one formula).
+ */
+const peakRatios = (c: RestartCycle, of: (d: Dimension) => number | undefined): Partial<Record<Dimension, number>> => {
+  const out: Partial<Record<Dimension, number>> = {};
+  for (const d of CALIBRATED_DIMENSIONS) {
+    if ((c.unobserved ?? []).includes(d)) continue;
+    const by = of(d);
+    const actual = c.peakAfter[d];
+    if (by !== undefined && Number.isFinite(by) && by > 0 && Number.isFinite(actual) && actual >= 0) out[d] = actual / by;
+  }
+  return out;
+};
+
+/**
  * A closed cycle's calibration scores: observed post-restart peak ÷ the model's own p90 before the interruption, per
  * calibrated dimension it observed (empty without a forecast before it).
  */
 export const cycleScores = (c: RestartCycle): Partial<Record<Dimension, number>> => {
   // The model's own p90 where recalibration had scaled the forecast (scores against a scaled one would compound).
   const before = c.modelBefore ?? c.forecastBefore;
-  const score: Partial<Record<Dimension, number>> = {};
-  if (before === undefined) return score;
-  for (const d of CALIBRATED_DIMENSIONS) {
-    if ((c.unobserved ?? []).includes(d)) continue;
-    const f = before[d];
-    const actual = c.peakAfter[d];
-    if (Number.isFinite(f) && f > 0 && Number.isFinite(actual) && actual >= 0) score[d] = actual / f;
-  }
-  return score;
+  return before === undefined ? {} : peakRatios(c, (d) => before[d]);
 };
 
 /**
  * A closed cycle's shares: observed post-restart peak ÷ the capacity of the instance its window ran on
  * (`hostCapacity`), per calibrated dimension it observed; empty when that capacity was not recorded.
  */
-export const cycleShares = (c: RestartCycle): Partial<Record<Dimension, number>> => {
-  const share: Partial<Record<Dimension, number>> = {};
-  for (const d of CALIBRATED_DIMENSIONS) {
-    if ((c.unobserved ?? []).includes(d)) continue;
-    const cap = c.hostCapacity?.[d];
-    const actual = c.peakAfter[d];
-    if (cap !== undefined && Number.isFinite(cap) && cap > 0 && Number.isFinite(actual) && actual >= 0) share[d] = actual / cap;
-  }
-  return share;
-};
+export const cycleShares = (c: RestartCycle): Partial<Record<Dimension, number>> => peakRatios(c, (d) => c.hostCapacity?.[d]);
+
+/** One case from a cycle's scores and shares; none without a score (a cycle with no forecast before it). */
+const caseOf = (
+  jobType: string,
+  restartedAt: number,
+  score: Partial<Record<Dimension, number>>,
+  share: Partial<Record<Dimension, number>>,
+): CalibrationCase[] => (Object.keys(score).length === 0 ? [] : [{ jobType, restartedAt, score, ...(Object.keys(share).length > 0 ? { share } : {}) }]);
+
+/** The case one closed cycle of a `jobType` instance gives: none without a forecast before it. */
+export const cycleCase = (jobType: string, c: RestartCycle): CalibrationCase[] => caseOf(jobType, c.restartedAt, cycleScores(c), cycleShares(c));
 
 /** The cases a profile's closed cycles give (one per cycle with a forecast before it; unobserved dimensions skipped). */
-export const calibrationCases = (profile: BehaviourProfile): CalibrationCase[] =>
-  profile.restarts.flatMap((c) => {
-    const score = cycleScores(c);
-    const share = cycleShares(c);
-    return Object.keys(score).length === 0
-      ? []
-      : [{ jobType: profile.jobType, restartedAt: c.restartedAt, score, ...(Object.keys(share).length > 0 ? { share } : {}) }];
-  });
+export const calibrationCases = (profile: BehaviourProfile): CalibrationCase[] => profile.restarts.flatMap((c) => cycleCase(profile.jobType, c));
+
+/** A stored cycle's recorded ratios (scores or shares) that can be evidence: finite and non-negative. */
+const storedEvidence = (from: LearnedCycle['calibration']): Partial<Record<Dimension, number>> => {
+  const out: Partial<Record<Dimension, number>> = {};
+  for (const d of CALIBRATED_DIMENSIONS) {
+    const v = from?.[d];
+    if (v !== undefined && Number.isFinite(v) && v >= 0) out[d] = v;
+  }
+  return out;
+};
 
 /**
  * The cases the fleet's stored cycles give (LearnedCycle.calibration, recorded when each cycle closed): the evidence a
  * group with too few restarts of its own borrows. Non-finite or negative scores are skipped.
  */
 export const fleetCalibrationCases = (cycles: readonly LearnedCycle[]): CalibrationCase[] =>
-  cycles.flatMap((c) => {
-    const evidence = (from: LearnedCycle['calibration']): Partial<Record<Dimension, number>> => {
-      const out: Partial<Record<Dimension, number>> = {};
-      for (const d of CALIBRATED_DIMENSIONS) {
-        const v = from?.[d];
-        if (v !== undefined && Number.isFinite(v) && v >= 0) out[d] = v;
-      }
-      return out;
-    };
-    const score = evidence(c.calibration);
-    const share = evidence(c.shares);
-    return Object.keys(score).length === 0
-      ? []
-      : [{ jobType: c.jobType, restartedAt: c.restartedAt, score, ...(Object.keys(share).length > 0 ? { share } : {}) }];
-  });
+  cycles.flatMap((c) => caseOf(c.jobType, c.restartedAt, storedEvidence(c.calibration), storedEvidence(c.shares)));
 
 /** The split-conformal quantile of `scores` at `level`, unclamped; undefined below MIN_CALIBRATION_CASES. */
 const conformalQuantile = (scores: readonly number[], level: number): number | undefined => {
@@ -163,10 +161,13 @@ const conformalQuantile = (scores: readonly number[], level: number): number | u
   return finite[rank - 1] as number;
 };
 
+/** A factor kept within CALIBRATION_BOUNDS. */
+const withinBounds = (factor: number): number => Math.min(CALIBRATION_BOUNDS.max, Math.max(CALIBRATION_BOUNDS.min, factor));
+
 /** The split-conformal quantile of `scores` at `level`, clamped; undefined below MIN_CALIBRATION_CASES. */
 export const conformalFactor = (scores: readonly number[], level = 0.9): number | undefined => {
   const q = conformalQuantile(scores, level);
-  return q === undefined ? undefined : Math.min(CALIBRATION_BOUNDS.max, Math.max(CALIBRATION_BOUNDS.min, q));
+  return q === undefined ? undefined : withinBounds(q);
 };
 
 interface PoolFactors {
@@ -192,7 +193,7 @@ const factorsOf = (cases: readonly CalibrationCase[], level: number): PoolFactor
       .flatMap((c) => (c.score[d] === undefined || c.share?.[d] === undefined ? [] : [c.share[d] as number]))
       .slice(0, MAX_CALIBRATION_CASES);
     const share = q > CALIBRATION_BOUNDS.max ? conformalQuantile(relative, level) : undefined;
-    factors[d] = Math.min(CALIBRATION_BOUNDS.max, Math.max(CALIBRATION_BOUNDS.min, q));
+    factors[d] = withinBounds(q);
     if (share !== undefined) shares[d] = Math.min(MAX_CAPACITY_SHARE, share);
     // Enough cases for the p90's quantile are enough for the median's (both need MIN_CALIBRATION_CASES).
     const median = conformalQuantile(scores, MEDIAN_LEVEL) as number;
