@@ -1,20 +1,13 @@
 import { loadModel, type LoadedModel } from '../../lambda/adapters/model-loader';
 import { loadTracesWithReport } from '../../lambda/data/traces/load-traces';
 import type { TraceSeries } from '../../lambda/data/traces/trace-series';
-import {
-  CALIBRATED_DIMENSIONS,
-  calibrateForecast,
-  calibrationFactors,
-  cycleScores,
-  cycleShares,
-  p90Of,
-  type CalibrationCase,
-} from '../../lambda/core/predict/calibrate';
+import { CALIBRATED_DIMENSIONS, calibrateForecast, calibrationFactors, cycleCase, p90Of } from '../../lambda/core/predict/calibrate';
 import { DIMENSIONS, type Dimension, type RestartCycle } from '../../lambda/core/domain';
 import { toResources } from '../../lambda/core/resources/resources';
 import { buildCases, buildRealStarts, CASE_KINDS, DEFAULT_CASE_OPTIONS, type CaseKind, type PredictionCase } from './build-cases';
 import {
   collectScoredCases,
+  type CaseForecasts,
   type CollectedCases,
   REPORT_DIMENSION_ORDER,
   REPORT_DIMENSIONS,
@@ -24,7 +17,7 @@ import {
   type ReportDimension,
 } from './evaluate-cases';
 import { conformalFactor, withModelP90Scaled, type ConformalFactor } from './real-start-conformal';
-import { evaluateModelOnCases, forecastCases } from './run-evaluation';
+import { forecastCases, reportOnForecasts } from './run-evaluation';
 import { splitSeries } from './split-series';
 
 export interface EvaluateFolderOptions {
@@ -79,6 +72,18 @@ export interface EvaluateFolderResult {
   readonly realStartConformal?: RealStartConformalResult;
 }
 
+/**
+ * `series` split as the model's training split them (its seed), and whether that reproduces the model's training
+ * series exactly: every series that is not test is one it was trained or validated on, and every one it was is here.
+ */
+const trainingSplitOf = (series: readonly TraceSeries[], model: LoadedModel) => {
+  const split = splitSeries(series, model.metadata.training.seed);
+  const trained = new Set(model.metadata.trainingSeries);
+  const nonTest = series.filter((s) => split.get(s.id) !== 'test');
+  const found = nonTest.filter((s) => trained.has(s.id)).length;
+  return { split, trained: trained.size, nonTest: nonTest.length, found, reproduced: found === trained.size && nonTest.length === trained.size };
+};
+
 /** Real-start p90 factors from the model's validation series in the folder it was trained on. */
 const fitRealStartFactors = async (
   model: LoadedModel,
@@ -89,28 +94,27 @@ const fitRealStartFactors = async (
 ): Promise<{
   factors: Record<ReportDimension, ConformalFactor>;
   cases: PredictionCase[];
+  forecasts: CaseForecasts;
   calibrationSeries: number;
   ids: ReadonlySet<string>;
 }> => {
   const { series } = loadTracesWithReport(calibrationDataDir, {});
-  const split = splitSeries(series, model.metadata.training.seed);
-  const trained = new Set(model.metadata.trainingSeries);
-  const nonTest = series.filter((s) => split.get(s.id) !== 'test');
-  const found = nonTest.filter((s) => trained.has(s.id)).length;
-  if (found !== trained.size || nonTest.length !== trained.size) {
+  const { split, trained, nonTest, found, reproduced } = trainingSplitOf(series, model);
+  if (!reproduced) {
     throw new Error(
       `calibration data ${calibrationDataDir} does not reproduce the model's training split (seed ${model.metadata.training.seed}): ` +
-        `${found} of its ${trained.size} training series found, ${nonTest.length - found} other series would be train/validation`,
+        `${found} of its ${trained} training series found, ${nonTest - found} other series would be train/validation`,
     );
   }
   const validation = series.filter((s) => split.get(s.id) === 'validation');
   const cases = validation.flatMap((s) => buildRealStarts(s, { ...DEFAULT_CASE_OPTIONS, seed, windowMinutes: [windowMinutes] }));
-  const scored = (await evaluateModelOnCases(cases, model)).scored.byKind['real-start'];
+  const forecasts = await forecastCases(cases, model);
+  const scored = collectScoredCases(cases, forecasts).byKind['real-start'];
   const factors = Object.fromEntries(REPORT_DIMENSION_ORDER.map((rd) => [rd, conformalFactor(scored[rd].model, coverage)])) as Record<
     ReportDimension,
     ConformalFactor
   >;
-  return { factors, cases, calibrationSeries: new Set(cases.map((c) => c.seriesId)).size, ids: new Set(validation.map((s) => s.id)) };
+  return { factors, cases, forecasts, calibrationSeries: new Set(cases.map((c) => c.seriesId)).size, ids: new Set(validation.map((s) => s.id)) };
 };
 
 /**
@@ -119,10 +123,13 @@ const fitRealStartFactors = async (
  * cycleShares record them), the profiler's calibrationFactors turn them into factors, and calibrateForecast applies them
  * to the scored real starts' model forecasts with each VM's capacity. The scored cases' own outcomes are never used.
  */
-const deployedRecalibration = async (model: LoadedModel, calibration: readonly PredictionCase[], scored: readonly PredictionCase[]) => {
-  const before = await forecastCases(calibration, model);
-  const cases: CalibrationCase[] = calibration.flatMap((c, i) => {
-    const forecastBefore = before.model[i] === undefined ? undefined : p90Of(before.model[i]);
+const deployedRecalibration = (
+  calibration: { readonly cases: readonly PredictionCase[]; readonly forecasts: CaseForecasts },
+  scored: { readonly cases: readonly PredictionCase[]; readonly forecasts: CaseForecasts },
+) => {
+  const cases = calibration.cases.flatMap((c, i) => {
+    const forecast = calibration.forecasts.model[i];
+    const forecastBefore = forecast === undefined ? undefined : p90Of(forecast);
     if (forecastBefore === undefined) return [];
     // The closed cycle the profiler would have recorded for this start (only what scoring reads).
     const cycle: RestartCycle = {
@@ -136,31 +143,26 @@ const deployedRecalibration = async (model: LoadedModel, calibration: readonly P
       forecastBefore,
       ...(c.capacity !== undefined ? { hostCapacity: c.capacity } : {}),
     };
-    const score = cycleScores(cycle);
-    const share = cycleShares(cycle);
-    return Object.keys(score).length === 0 ? [] : [{ jobType: c.input.profile.jobType, restartedAt: cycle.restartedAt, score, share }];
+    return cycleCase(c.input.profile.jobType, cycle);
   });
   const factors = calibrationFactors(cases);
-  const forecasts = await forecastCases(scored, model);
-  const recalibrated = forecasts.model.map((f, i) => calibrateForecast(f, scored[i]!.input.profile.jobType, factors, scored[i]!.capacity));
-  const lists = collectScoredCases(scored, { model: recalibrated, fallback: forecasts.fallback }).byKind['real-start'];
+  const recalibrated = scored.forecasts.model.map((f, i) => calibrateForecast(f, scored.cases[i]!.input.profile.jobType, factors, scored.cases[i]!.capacity));
+  const lists = collectScoredCases(scored.cases, { ...scored.forecasts, model: recalibrated }).byKind['real-start'];
   const named = (of: Partial<Record<Dimension, number>> | undefined) =>
     Object.fromEntries(CALIBRATED_DIMENSIONS.flatMap((d) => (of?.[d] === undefined ? [] : [[REPORT_DIMENSIONS[d], of[d]]])));
   return { factors: named(factors.pooled), capacityShares: named(factors.shares?.pooled), calibrationCases: cases.length, report: scoreLists(lists) };
 };
 
+/** The real-start cases and their forecasts, index-aligned as collectScoredCases reads them. */
+const realStartsOf = (cases: readonly PredictionCase[], forecasts: CaseForecasts) => {
+  const at = cases.flatMap((c, i) => (c.kind === 'real-start' ? [i] : []));
+  return { cases: at.map((i) => cases[i]!), forecasts: { model: at.map((i) => forecasts.model[i]!), fallback: at.map((i) => forecasts.fallback[i]!) } };
+};
+
 /** The scored series are the whole test split of `all` under the model's training seed, and the rest its training series. */
 const isTestSplitOf = (all: readonly TraceSeries[], scored: readonly TraceSeries[], model: LoadedModel): boolean => {
-  const split = splitSeries(all, model.metadata.training.seed);
-  const trained = new Set(model.metadata.trainingSeries);
-  const test = all.filter((s) => split.get(s.id) === 'test');
-  const nonTest = all.filter((s) => split.get(s.id) !== 'test');
-  return (
-    nonTest.length === trained.size &&
-    nonTest.every((s) => trained.has(s.id)) &&
-    scored.length === test.length &&
-    scored.every((s) => split.get(s.id) === 'test')
-  );
+  const { split, reproduced } = trainingSplitOf(all, model);
+  return reproduced && scored.length === all.length - model.metadata.trainingSeries.length && scored.every((s) => split.get(s.id) === 'test');
 };
 
 /**
@@ -179,7 +181,10 @@ export const evaluateFolder = async (opts: EvaluateFolderOptions): Promise<Evalu
   const series = loaded.series.filter((s) => !trained.has(s.id));
   const windowMinutes = opts.windowMinutes ?? model.metadata.windowMinutes.default;
   const cases = buildCases(series, { ...DEFAULT_CASE_OPTIONS, seed: opts.seed ?? DEFAULT_CASE_OPTIONS.seed, windowMinutes: [windowMinutes] });
-  const report = await evaluateModelOnCases(cases, model);
+  // One forecast batch for every case (the fallback learns its job-type factors from the whole batch): the deployed
+  // recalibration below rescales the model's forecasts of the real starts from it, every other predictor as scored here.
+  const forecasts = await forecastCases(cases, model);
+  const report = reportOnForecasts(cases, forecasts);
   const counts = Object.fromEntries(CASE_KINDS.map((k) => [k, cases.filter((c) => c.kind === k).length])) as Record<CaseKind, number>;
   let realStartConformal: RealStartConformalResult | undefined;
   if (opts.realStartConformal) {
@@ -195,11 +200,7 @@ export const evaluateFolder = async (opts: EvaluateFolderOptions): Promise<Evalu
       calibrationSeries: fit.calibrationSeries,
       factors: fit.factors,
       report: scoreLists(withModelP90Scaled(report.scored.byKind['real-start'], factorOf)),
-      deployed: await deployedRecalibration(
-        model,
-        fit.cases,
-        cases.filter((c) => c.kind === 'real-start'),
-      ),
+      deployed: deployedRecalibration(fit, realStartsOf(cases, forecasts)),
     };
   }
   return {

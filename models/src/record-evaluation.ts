@@ -1,7 +1,6 @@
 import type { ModelMetadata } from '../../lambda/adapters/model-loader';
-import { DIMENSIONS } from '../../lambda/core/domain';
-import { REPORT_DIMENSIONS, type CollectedCases, type EvaluationReport } from './evaluate-cases';
-import { checkTargets, realStartNote, TARGET_UNDER_PROVISION, targetNotes } from './train-model';
+import type { CollectedCases, EvaluationReport } from './evaluate-cases';
+import { aboveAimNotes, checkTargets, realStartNote, targetNotes } from './train-model';
 
 /** Notes that training derived from its test figures (re-derived when the figures are re-recorded). */
 const TEST_NOTE = /^(cpu|memory): target |^(cpu|memory|network|disk): on the test series |^Real starts: |^No real-start cases |^Test figures re-recorded /;
@@ -19,14 +18,6 @@ export const recordEvaluation = (
   why: string,
 ): ModelMetadata => {
   const targets = checkTargets(report.dimensions, report.scored.all);
-  const aboveAim = DIMENSIONS.flatMap((d) => {
-    const rd = REPORT_DIMENSIONS[d];
-    const t = report.dimensions[rd].model.underProvisionRate;
-    if (t === null || t <= TARGET_UNDER_PROVISION) return [];
-    return [
-      `${rd}: on the test series the model under-provisions ${(t * 100).toFixed(1)} % of restarts — above the 10 % aim${metadata.gating[d].use === 'model' ? '; production gating (decided on the validation series at training) still uses the model here' : ''}.`,
-    ];
-  });
   return {
     ...metadata,
     evaluation: { split: 'test', dimensions: report.dimensions, byKind: report.byKind },
@@ -34,7 +25,7 @@ export const recordEvaluation = (
     notes: [
       ...metadata.notes.filter((n) => !TEST_NOTE.test(n)),
       ...targetNotes(targets),
-      ...aboveAim,
+      ...aboveAimNotes(report, metadata.gating),
       realStartNote(report),
       `Test figures re-recorded ${at.toISOString().slice(0, 10)} (npm run evaluate -- --record): ${why}. Weights, calibration, gating and confidence are the training run's.`,
     ],

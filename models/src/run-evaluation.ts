@@ -27,11 +27,14 @@ export const forecastCases = async (cases: readonly PredictionCase[], loaded: Lo
   return { model: modelForecasts, fallback: fallbackForecasts };
 };
 
+/** Forecasts already made for the cases (forecastCases), scored: the report with the pairs behind it. */
+export const reportOnForecasts = (cases: readonly PredictionCase[], forecasts: CaseForecasts): EvaluationReport & { readonly scored: CollectedCases } => {
+  const scored = collectScoredCases(cases, forecasts);
+  return { ...reportOf(scored), scored };
+};
+
 /** Forecasts of the model and of the fallback (forecastCases), scored. */
 export const evaluateModelOnCases = async (
   cases: readonly PredictionCase[],
   loaded: LoadedModel,
-): Promise<EvaluationReport & { readonly scored: CollectedCases }> => {
-  const scored = collectScoredCases(cases, await forecastCases(cases, loaded));
-  return { ...reportOf(scored), scored };
-};
+): Promise<EvaluationReport & { readonly scored: CollectedCases }> => reportOnForecasts(cases, await forecastCases(cases, loaded));
