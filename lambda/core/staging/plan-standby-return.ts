@@ -83,8 +83,9 @@ export const observedPeak = (profile: BehaviourProfile | undefined, windowMs: nu
 /**
  * When a member last started serving, from its own profile: the start of its newest post-restart window, open or
  * closed (a warm-pool member's launch time is when it was first prepared, not when it came into service).
- * An open window counts from its start too: the profiler closes a window only once its minutes have arrived from
- * CloudWatch (minutes after the window ended), and the return waits on the window's length, not its measurement.
+ * An open window counts from its start too: the profiler closes a window once its length has gone by (with minutes of it
+ * possibly still unread: CloudWatch publishes them late and the profiler reads every metrics period), and the return
+ * waits on the window's length, not its measurement, so whether the window is open or closed yet changes nothing.
  * Undefined when no start is known.
  */
 const startedServing = (profile: BehaviourProfile | undefined): number | undefined => {
