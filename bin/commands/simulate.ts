@@ -90,7 +90,7 @@ export const simulateCommand = async (raw: RawSimulateOptions): Promise<number> 
     sweep: opts.sweep,
     workers: opts.workers,
     ...(opts.dataDir !== undefined ? { dataDir: opts.dataDir } : {}),
-    interruption: { rateScale: opts.interruptionScale, rebalanceShare: opts.rebalanceShare },
+    interruption: { rateScale: opts.interruptionScale, rebalanceShare: opts.rebalanceShare, lostRecommendationShare: opts.lostRecommendations },
     postRestartPeaks: opts.postRestartPeaks,
     otherSignals: opts.otherSignals,
     priorities: opts.priorities,
@@ -186,6 +186,10 @@ export const registerSimulate = (program: Command): void => {
     .option(
       '--rebalance-share <x>',
       `share (0..1) of bursts whose rebalance recommendation comes before the warning (default: ${SIMULATE_DEFAULTS.rebalanceShare})`,
+    )
+    .option(
+      '--lost-recommendations <x>',
+      `share (0..1) of rebalance recommendations EventBridge does not deliver to the strategies — AWS sends them on a best-effort basis and publishes no rate; Auto Scaling's Capacity Rebalancing still acts on them (default: ${SIMULATE_DEFAULTS.lostRecommendations})`,
     )
     .option('--workers <n>', `worker threads the runs are spread over, 1..${MAX_WORKERS} (default: the machine's cores); results do not depend on it`)
     .option('--no-progress', 'no progress bar')

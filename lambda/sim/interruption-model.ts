@@ -29,6 +29,13 @@ export interface InterruptionModelParams {
   readonly warningSpreadMaxSeconds: number;
   /** Share of bursts whose rebalance recommendation comes ahead of the first warning (0..1). */
   readonly rebalanceShare: number;
+  /**
+   * Share of rebalance recommendations EventBridge never delivers to the strategies (0..1). AWS emits them "on a best
+   * effort basis" (EC2 User Guide, "EC2 instance rebalance recommendations") and publishes no rate; Auto Scaling's own
+   * Capacity Rebalancing still acts on the signal (it is not an EventBridge delivery). Drawn per recommendation from the
+   * burst's seed and the instance (recommendationLost), so every strategy loses the same ones.
+   */
+  readonly lostRecommendationShare: number;
   /** How far ahead of the first warning an early rebalance recommendation comes: uniform in [min, max] seconds. */
   readonly rebalanceLeadSeconds: { readonly min: number; readonly max: number };
   /** After a burst the pool has no spare capacity for this long: launches into it fail (InsufficientInstanceCapacity). */
@@ -41,6 +48,7 @@ export const DEFAULT_INTERRUPTION_PARAMS: InterruptionModelParams = {
   warningSpreadMeanSeconds: 60,
   warningSpreadMaxSeconds: 600,
   rebalanceShare: 0.5,
+  lostRecommendationShare: 0,
   rebalanceLeadSeconds: { min: 120, max: 900 },
   poolExhaustedSeconds: 1800,
 };
@@ -90,6 +98,7 @@ export const checkInterruptionParams = (p: InterruptionModelParams): Interruptio
   if (!(p.warningSpreadMeanSeconds > 0 && p.warningSpreadMaxSeconds >= p.warningSpreadMeanSeconds))
     bad('warningSpread', [p.warningSpreadMeanSeconds, p.warningSpreadMaxSeconds], 'mean > 0 and max ≥ mean');
   if (!(p.rebalanceShare >= 0 && p.rebalanceShare <= 1)) bad('rebalanceShare', p.rebalanceShare, 'within [0, 1]');
+  if (!(p.lostRecommendationShare >= 0 && p.lostRecommendationShare <= 1)) bad('lostRecommendationShare', p.lostRecommendationShare, 'within [0, 1]');
   if (!(p.rebalanceLeadSeconds.min >= 0 && p.rebalanceLeadSeconds.min <= p.rebalanceLeadSeconds.max))
     bad('rebalanceLeadSeconds', p.rebalanceLeadSeconds, '0 ≤ min ≤ max');
   if (!(p.poolExhaustedSeconds >= 0)) bad('poolExhaustedSeconds', p.poolExhaustedSeconds, '≥ 0');
@@ -158,6 +167,16 @@ export const selectVictims = (burst: PoolBurst, instanceIds: readonly string[], 
           return { instanceId: id, warningAt: burst.at + Math.round(delay) * 1000 };
         })
         .sort((a, b) => a.warningAt - b.warningAt || a.instanceId.localeCompare(b.instanceId));
+
+/**
+ * Whether EventBridge loses the rebalance recommendation `burst` sends for `instanceId` (see
+ * InterruptionModelParams.lostRecommendationShare): a function of the burst's seed and the instance only.
+ */
+export const recommendationLost = (
+  burst: Pick<PoolBurst, 'seed'>,
+  instanceId: string,
+  params: Pick<InterruptionModelParams, 'lostRecommendationShare'>,
+): boolean => params.lostRecommendationShare > 0 && rankOf(burst.seed, `lost-recommendation:${instanceId}`) < params.lostRecommendationShare;
 
 /** How many of a pool's `poolSize` instances a pinned burst takes: the share rounded, at least one (none from an empty pool). */
 export const pinnedVictimCount = (reclaimShare: number, poolSize: number): number =>

@@ -1,7 +1,7 @@
 import type { InstanceId, InterruptionRequest } from '../core/domain';
 import type { Episode, LifecycleHookSettings, TimelinePoint, WorldParams, WorldTotals } from './engine/sim-types';
 import { SimWorld } from './engine/sim-world';
-import { selectVictims, type InterruptionModelParams, type PoolBurst } from './interruption-model';
+import { recommendationLost, selectVictims, type InterruptionModelParams, type PoolBurst } from './interruption-model';
 import type { SampleFleet } from './sample-fleet';
 import type { SpotAdvisor } from './spot-advisor';
 import type { RequestCounts, SimStrategy } from './strategies/baseline-strategies';
@@ -85,15 +85,21 @@ export const runStrategy = async (setup: SimulationSetup, strategy: SimStrategy,
   for (const request of setup.requests)
     if (request.notBefore < world.endAt) world.queue.push(request.notBefore, { kind: 'strategy', name: 'request', payload: request });
   const earlyRebalance = new Set<string>();
+  const burstById = new Map(setup.bursts.map((b) => [b.id, b] as const));
   await hooks.onStart?.(world);
   await world.settle();
 
-  const recommend = (id: InstanceId): void => {
+  const recommend = (id: InstanceId, burst: PoolBurst | undefined): void => {
     world.totals.rebalanceRecommendations += 1;
     // Capacity Rebalancing (when on): launch a replacement now, terminate the at-risk instance once it serves.
     const m = world.meta.get(id);
     if (world.features.capacityRebalance && m !== undefined && !world.standbyGroups.has(m.groupId) && !m.draining) {
       if (world.launchReplacementFor(id, hooks)) world.markDraining(id);
+    }
+    // EventBridge delivers recommendations on a best-effort basis: a lost one never reaches the strategy.
+    if (burst !== undefined && recommendationLost(burst, id, setup.interruption)) {
+      world.totals.lostRecommendations += 1;
+      return;
     }
     world.post(async () => {
       await hooks.onRebalanceRecommendation?.(world, id);
@@ -114,7 +120,7 @@ export const runStrategy = async (setup: SimulationSetup, strategy: SimStrategy,
           earlyRebalance.add(ev.burst.id);
           // The recommendation signals a pool short of spare capacity: capacity-optimized allocation launches elsewhere from now on.
           world.markExhausted(ev.burst.instanceType, ev.burst.availabilityZone, ev.burst.at + setup.interruption.poolExhaustedSeconds * 1000);
-          for (const id of poolMembers(world, ev.burst)) recommend(id);
+          for (const id of poolMembers(world, ev.burst)) recommend(id, ev.burst);
           break;
         }
         case 'burst': {
@@ -128,7 +134,7 @@ export const runStrategy = async (setup: SimulationSetup, strategy: SimStrategy,
           const m = world.meta.get(ev.instanceId);
           if (!world.isAlive(ev.instanceId) || m === undefined || m.doomedAt !== undefined) break;
           // No early recommendation for this burst: it arrives together with the warning.
-          if (!earlyRebalance.has(ev.burstId)) recommend(ev.instanceId);
+          if (!earlyRebalance.has(ev.burstId)) recommend(ev.instanceId, burstById.get(ev.burstId));
           const reclaimAt = world.doom(ev.instanceId);
           world.totals.warnings += 1;
           const id = ev.instanceId;

@@ -20,6 +20,7 @@ export interface RawSimulateOptions {
   readonly json?: string;
   readonly interruptionScale?: string;
   readonly rebalanceShare?: string;
+  readonly lostRecommendations?: string;
   readonly postRestartCpu?: string;
   readonly postRestartMemory?: string;
   readonly capacityReservationReclaims?: string;
@@ -48,6 +49,8 @@ export interface SimulateOptions {
   readonly jsonFile?: string;
   readonly interruptionScale: number;
   readonly rebalanceShare: number;
+  /** Share of rebalance recommendations EventBridge does not deliver (InterruptionModelParams.lostRecommendationShare). */
+  readonly lostRecommendations: number;
   /** The simulated workloads' post-restart peaks (first-minute multipliers); absent: the model's. */
   readonly postRestartPeaks: { readonly cpu?: number; readonly memory?: number };
   /** Capacity Reservation reclaims and AWS Health scheduled changes over each run. */
@@ -69,7 +72,15 @@ export interface SimulateOptions {
   readonly fleetConfig?: SpotwiseConfig;
 }
 
-export const SIMULATE_DEFAULTS = { seed: 1, hours: 48, instances: 40, outDir: 'out/simulation', interruptionScale: 50, rebalanceShare: 0.5 } as const;
+export const SIMULATE_DEFAULTS = {
+  seed: 1,
+  hours: 48,
+  instances: 40,
+  outDir: 'out/simulation',
+  interruptionScale: 50,
+  rebalanceShare: 0.5,
+  lostRecommendations: 0,
+} as const;
 /** More worker threads than this only adds memory (each holds a copy of the traces and the model). */
 export const MAX_WORKERS = 32;
 
@@ -114,6 +125,10 @@ const FIELDS = {
   rebalanceShare: {
     flag: '--rebalance-share',
     schema: numberText('expected a share between 0 and 1 of bursts whose rebalance recommendation comes early', (n) => n >= 0 && n <= 1),
+  },
+  lostRecommendations: {
+    flag: '--lost-recommendations',
+    schema: numberText('expected a share between 0 and 1 of rebalance recommendations EventBridge does not deliver', (n) => n >= 0 && n <= 1),
   },
   postRestartCpu: {
     flag: '--post-restart-cpu',
@@ -194,6 +209,7 @@ export const parseSimulateOptions = (raw: RawSimulateOptions, deps: SimulateOpti
   const instances = parseField('instances', raw.instances, SIMULATE_DEFAULTS.instances);
   const interruptionScale = parseField('interruptionScale', raw.interruptionScale, SIMULATE_DEFAULTS.interruptionScale);
   const rebalanceShare = parseField('rebalanceShare', raw.rebalanceShare, SIMULATE_DEFAULTS.rebalanceShare);
+  const lostRecommendations = parseField('lostRecommendations', raw.lostRecommendations, SIMULATE_DEFAULTS.lostRecommendations);
   const postRestartPeaks = {
     ...(raw.postRestartCpu !== undefined ? { cpu: parseField('postRestartCpu', raw.postRestartCpu, 1) } : {}),
     ...(raw.postRestartMemory !== undefined ? { memory: parseField('postRestartMemory', raw.postRestartMemory, 1) } : {}),
@@ -286,6 +302,7 @@ export const parseSimulateOptions = (raw: RawSimulateOptions, deps: SimulateOpti
     strategies,
     interruptionScale,
     rebalanceShare,
+    lostRecommendations,
     workers,
     postRestartPeaks,
     otherSignals,

@@ -7,6 +7,7 @@ import {
   drawPoolBursts,
   mapPoolLabels,
   pinnedVictimCount,
+  recommendationLost,
   replayedBursts,
   selectVictims,
   type PoolBurst,
@@ -88,8 +89,27 @@ describe('drawPoolBursts', () => {
     ['rateScale', { rateScale: -1 }, /rateScale must be a finite number ≥ 0 \(got -1\)/],
     ['reclaimShare', { reclaimShare: { min: 0.8, max: 0.2 } }, /reclaimShare must be 0 < min ≤ max ≤ 1/],
     ['rebalanceShare', { rebalanceShare: 1.5 }, /rebalanceShare must be within \[0, 1\] \(got 1.5\)/],
+    ['lostRecommendationShare', { lostRecommendationShare: -0.1 }, /lostRecommendationShare must be within \[0, 1\] \(got -0.1\)/],
   ])('rejects a bad %s naming it', (_name, patch, message) => {
     expect(() => checkInterruptionParams({ ...DEFAULT_INTERRUPTION_PARAMS, ...patch })).toThrow(message);
+  });
+});
+
+describe('recommendationLost', () => {
+  const ids = Array.from({ length: 400 }, (_, i) => `i-${i}`);
+
+  it('loses about the share, the same ones for every caller, none at 0 and all at 1', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 2 ** 32 - 1 }), fc.double({ min: 0.1, max: 0.9, noNaN: true }), (seed, share) => {
+        const lost = ids.filter((id) => recommendationLost({ seed }, id, { lostRecommendationShare: share }));
+        expect(Math.abs(lost.length / ids.length - share)).toBeLessThan(0.12);
+        // A function of the burst's seed and the instance only: asked again, or in another order, the same answer.
+        expect([...ids].reverse().filter((id) => recommendationLost({ seed }, id, { lostRecommendationShare: share }))).toEqual([...lost].reverse());
+        expect(ids.some((id) => recommendationLost({ seed }, id, { lostRecommendationShare: 0 }))).toBe(false);
+        expect(ids.every((id) => recommendationLost({ seed }, id, { lostRecommendationShare: 1 }))).toBe(true);
+      }),
+      { numRuns: 25 },
+    );
   });
 });
 

@@ -21,6 +21,7 @@ describe('parseSimulateOptions', () => {
       strategies: [...STRATEGY_NAMES],
       interruptionScale: 50,
       rebalanceShare: 0.5,
+      lostRecommendations: 0,
       sweep: false,
       monitoring: 'agent-cpu',
       workers: Math.min(32, availableParallelism()),
@@ -49,6 +50,7 @@ describe('parseSimulateOptions', () => {
     [{ strategy: 'all' }, { strategies: [...STRATEGY_NAMES] }],
     [{ interruptionScale: '1' }, { interruptionScale: 1 }],
     [{ rebalanceShare: '0' }, { rebalanceShare: 0 }],
+    [{ lostRecommendations: '0.25' }, { lostRecommendations: 0.25 }],
     [{ postRestartCpu: '3', postRestartMemory: '2' }, { postRestartPeaks: { cpu: 3, memory: 2 } }],
     [{ capacityReservationReclaims: '4', scheduledMaintenance: '2' }, { otherSignals: { capacityReservationReclaims: 4, scheduledMaintenance: 2 } }],
     [
@@ -86,6 +88,7 @@ describe('parseSimulateOptions', () => {
     [{ poolBudget: '1.5' }, '--pool-budget'],
     [{ bestEffortShare: '-0.1' }, '--best-effort-share'],
     [{ targetedRequests: '2' }, '--targeted-requests'],
+    [{ lostRecommendations: '1.2' }, '--lost-recommendations'],
     [{ monitoring: 'enhanced' }, '--monitoring'],
   ])('refuses %j naming the option', (raw, option) => {
     let error: unknown;

@@ -25,6 +25,7 @@ export const emptyTotals = (): WorldTotals => ({
   coldLaunches: 0,
   warmStarts: 0,
   rebalanceRecommendations: 0,
+  lostRecommendations: 0,
   warnings: 0,
   failedActions: 0,
   healthCheckReplacements: 0,

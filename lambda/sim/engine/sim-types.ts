@@ -209,6 +209,8 @@ export interface WorldTotals {
   coldLaunches: number;
   warmStarts: number;
   rebalanceRecommendations: number;
+  /** Rebalance recommendations EventBridge did not deliver (--lost-recommendations; counted in rebalanceRecommendations too). */
+  lostRecommendations: number;
   warnings: number;
   failedActions: number;
   healthCheckReplacements: number;

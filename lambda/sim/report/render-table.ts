@@ -196,6 +196,10 @@ export const renderRunDescription = (result: SimulationResult, sources: RunSourc
         `${Math.round(s.interruption.rebalanceShare * 100)} % with an early rebalance recommendation; ${perSeed(requests, 'priority requests')}`,
     );
   }
+  if (s.interruption.lostRecommendationShare > 0)
+    lines.push(
+      `rebalance recommendations: ${Math.round(s.interruption.lostRecommendationShare * 100)} % never delivered to the strategies (--lost-recommendations; Capacity Rebalancing still acts on them)`,
+    );
   const knobs = Object.entries(result.summary)
     .filter(([n]) => isKnobStrategy(n))
     .map(([n, sum]) => `${n} ${String(sum.mean.knob ?? '?')} (${KNOB_STRATEGIES[n as keyof typeof KNOB_STRATEGIES].knob})`);

@@ -64,6 +64,8 @@ export interface StrategySummary {
   readonly requestsDeferred: number;
   readonly requestsUnserved: number;
   readonly rebalanceRecommendations: number;
+  /** Of those, the ones EventBridge did not deliver to the strategy (--lost-recommendations). */
+  readonly lostRecommendations: number;
   readonly coldLaunches: number;
   readonly warmStarts: number;
   readonly throttledCalls: number;
@@ -153,6 +155,7 @@ export const summarizeRun = (run: StrategyRun, endAt: number): StrategySummary =
     requestsDeferred: run.requests.requestsDeferred,
     requestsUnserved: run.requests.requestsUnserved,
     rebalanceRecommendations: t.rebalanceRecommendations,
+    lostRecommendations: t.lostRecommendations,
     coldLaunches: t.coldLaunches,
     warmStarts: t.warmStarts,
     throttledCalls: run.throttledCalls,

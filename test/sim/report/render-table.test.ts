@@ -209,6 +209,23 @@ describe('renderRunDescription', () => {
     expect(text).toMatch(/\ninterruptions: (\d+–\d+ pool bursts per seed|\d+ pool bursts) drawn from Spot Advisor buckets ×600/);
     expect(text).toContain('knobs (mean over seeds): warm-reactive 2 (static warm pool size of the standby group)');
     expect(text).not.toContain('fleet derived');
+    expect(text).not.toContain('never delivered');
+  }, 60_000);
+
+  it('says what share of rebalance recommendations were never delivered, when any were', async () => {
+    const r = await runSimulation({
+      seeds: [1],
+      hours: 1,
+      instances: 6,
+      traces: loadTraces(BUNDLED_DATA_DIR),
+      predictor: 'fallback',
+      workers: 0,
+      strategies: ['none'],
+      interruption: { rateScale: 600, lostRecommendationShare: 0.25 },
+    });
+    expect(renderRunDescription(r)).toContain(
+      'rebalance recommendations: 25 % never delivered to the strategies (--lost-recommendations; Capacity Rebalancing still acts on them)',
+    );
   }, 60_000);
 
   it('names a replayed file and where its labels landed', async () => {

@@ -83,6 +83,7 @@ describe('summarizeRun', () => {
       coldLaunches: 1,
       warmStarts: 2,
       rebalanceRecommendations: 4,
+      lostRecommendations: 1,
       warnings: 2,
       failedActions: 1,
       healthCheckReplacements: 0,
@@ -103,6 +104,12 @@ describe('summarizeRun', () => {
     expect(s.recoveryP95Seconds).toBe(120);
     expect(recoverySeconds(episode('spot', 0, undefined), 5_000)).toBe(0);
     expect(recoverySeconds(episode('spot', 0, 9_000), 5_000)).toBe(5);
+  });
+
+  it('reports the rebalance recommendations and, of them, the ones EventBridge did not deliver', () => {
+    const s = summarizeRun(run, 1_120_000);
+    expect(s.rebalanceRecommendations).toBe(4);
+    expect(s.lostRecommendations).toBe(1);
   });
 
   it("prices the strategy's own software into its cost, itemised, and derives availability and savings", () => {

@@ -106,6 +106,34 @@ describe('baseline strategies', () => {
     expect(none.totals.spotInterruptions).toBeGreaterThan(0);
   });
 
+  it('a lost rebalance recommendation reaches no strategy, and Auto Scaling still acts on it (--lost-recommendations)', async () => {
+    const heard = async (share: number): Promise<{ readonly ids: string[]; readonly run: StrategyRun }> => {
+      const setup = oneBurst(900);
+      const ids: string[] = [];
+      const strategy = createNoneStrategy();
+      const listening = Object.assign(Object.create(Object.getPrototypeOf(strategy) as object) as object, strategy, {
+        onRebalanceRecommendation: async (_world: unknown, id: string) => {
+          ids.push(id);
+        },
+      }) as typeof strategy;
+      const run = await runStrategy({ ...setup, interruption: { ...setup.interruption, lostRecommendationShare: share } }, listening);
+      return { ids, run };
+    };
+    const delivered = await heard(0);
+    expect(delivered.run.totals.rebalanceRecommendations).toBeGreaterThan(0);
+    expect(delivered.ids).toHaveLength(delivered.run.totals.rebalanceRecommendations);
+    expect(delivered.run.totals.lostRecommendations).toBe(0);
+    const lost = await heard(1);
+    expect(lost.ids).toEqual([]);
+    expect(lost.run.totals.lostRecommendations).toBe(lost.run.totals.rebalanceRecommendations);
+    expect(lost.run.totals.lostRecommendations).toBeGreaterThan(0);
+    // Capacity Rebalancing is Auto Scaling's own reaction, not an EventBridge delivery: it still moves the pool's load.
+    const setup = oneBurst(900);
+    const native = await runStrategy({ ...setup, interruption: { ...setup.interruption, lostRecommendationShare: 1 } }, createAsgNativeStrategy(2));
+    expect(native.totals.lostRecommendations).toBeGreaterThan(0);
+    expect(native.totals.spotInterruptions).toBe(0);
+  });
+
   it('asg-native and warm-reactive: the warm pool is the knob, and a warning without early notice starts warm capacity', async () => {
     for (const make of [createAsgNativeStrategy, createWarmReactiveStrategy]) {
       const small = await runStrategy(oneBurst(), make(0));
