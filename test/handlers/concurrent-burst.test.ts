@@ -191,3 +191,41 @@ describe('notice handler: concurrent rebalance recommendations over stopped warm
     expect(ports.stateStore.warmPoolWriterSnapshot(STANDBY)).toEqual({ raises: 0 });
   });
 });
+
+/**
+ * EventBridge emits rebalance recommendations on a best-effort basis: a burst whose recommendations never came. Each
+ * warning stages a warm instance for its victim itself, through the same conditional claims, concurrently.
+ */
+describe('notice handler: concurrent Spot warnings with no rebalance recommendation before them', () => {
+  it('claims and retypes each stopped warm instance once, for one victim each, and asks for no more warm instances', async () => {
+    const n = 3;
+    const victims = victimIds(n);
+    const warmPool: WarmPoolView = { minSize: 2, maxGroupPreparedCapacity: -1, poolState: 'Stopped', reuseOnScaleIn: true };
+    const { ports, telemetry, handler } = await burstWorld({
+      victims,
+      // Two stopped warm m5.large: too small for a 3-vCPU restart.
+      p90: { vcpu: 3, memoryGiB: 12, networkMbps: 100, diskIops: 200 },
+      warmPool,
+      warm: WARM.map((id) => host(id, { groupId: STANDBY, lifecycle: 'on-demand', warm: true, state: 'stopped' })),
+    });
+
+    const results = await Promise.all(victims.map((id, k) => handler(warning(id, k))));
+
+    expect(results.every((r) => r.status === 'planned' && r.succeeded)).toBe(true);
+    expect(telemetry.logsAt('error')).toEqual([]);
+    const plans = ports.publisher.entries.flatMap((e) => (e.detailType === 'Plan Made' ? e.detail.plan.actions : []));
+    const staged = plans.filter((a) => a.kind === 'stage-warm-instance');
+    expect(staged).toHaveLength(n);
+    expect(staged.every((a) => a.kind === 'stage-warm-instance' && a.toType === 'm5.xlarge' && !a.raise)).toBe(true);
+    // Each warm instance retyped once, each claimed for a different victim; the third victim found both taken.
+    const retypes = ports.cloud.log.callsTo('retypeStoppedInstance').map((c) => c.args);
+    expect(retypes.map((a) => a[0]).sort()).toEqual([...WARM].sort());
+    expect(retypes.every((a) => a[1] === 'm5.xlarge')).toBe(true);
+    const claims = await ports.stateStore.getWarmClaims(STANDBY, NOW);
+    expect(new Set(claims.map((c) => c.victimId)).size).toBe(WARM.length);
+    // No warm instance asked for (too late for a warning), and the warm pool's settings untouched.
+    expect(ports.cloud.group(STANDBY)?.warmPool).toEqual(warmPool);
+    // Every warning still raised the standby group: its warm instances (or a launch) take the loads.
+    expect(ports.cloud.group(STANDBY)?.desiredCapacity).toBe(n);
+  });
+});

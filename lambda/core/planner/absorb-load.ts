@@ -65,6 +65,11 @@ export interface AbsorbRequest {
    * planned only where a warm instance would leave the pool.
    */
   readonly replacementLaunching?: boolean;
+  /**
+   * A stopped warm instance this plan retypes for the victim before anything comes into service (the warning's own
+   * staging when no rebalance recommendation staged one, plan-spot-warning.ts): counted with the shape it is retyped to.
+   */
+  readonly retypedWarm?: { readonly instanceId: InstanceId; readonly shape: Resources };
 }
 
 export interface AbsorbPlan {
@@ -94,11 +99,15 @@ const specOf = (fleet: FleetView, instance: ManagedInstance): InstanceTypeSpec |
  * The warm instances that could come into service, smallest first (Auto Scaling, not spotwise, picks which
  * warm instance leaves the pool on a scale-out).
  */
-const warmCandidates = (fleet: FleetView, warmGroup: GroupView): readonly { readonly id: InstanceId; readonly shape: Resources }[] =>
+const warmCandidates = (
+  fleet: FleetView,
+  warmGroup: GroupView,
+  retyped?: AbsorbRequest['retypedWarm'],
+): readonly { readonly id: InstanceId; readonly shape: Resources }[] =>
   warmGroup.instances
     .filter((i) => i.warm && (i.state === 'stopped' || i.state === 'running'))
     .flatMap((i) => {
-      const shape = instanceShape(i, fleet);
+      const shape = retyped?.instanceId === i.id && i.state === 'stopped' ? retyped.shape : instanceShape(i, fleet);
       return shape === undefined ? [] : [{ id: i.id, shape }];
     })
     .sort((a, b) => a.shape.vcpu - b.shape.vcpu || a.shape.memoryGiB - b.shape.memoryGiB || byId(a, b));
@@ -141,7 +150,7 @@ const addDesired = (w: Working, group: GroupView, count: number, reason: string)
 const stageWarm = (req: AbsorbRequest, w: Working): void => {
   const warmGroup = findWarmGroup(req.fleet, req.group);
   if (warmGroup === undefined) return;
-  const warm = warmCandidates(req.fleet, warmGroup);
+  const warm = warmCandidates(req.fleet, warmGroup, req.retypedWarm);
   if (warm.length === 0 || roomToGrow(warmGroup, 0) === 0) {
     w.notes.push(
       warm.length === 0

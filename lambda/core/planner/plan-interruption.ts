@@ -1,5 +1,6 @@
-import type { Action, DomainEvent, FleetView, Plan } from '../domain';
-import { planLoadAbsorption } from './absorb-load';
+import type { Action, DomainEvent, FleetView, Plan, Resources } from '../domain';
+import { planLoadAbsorption, type AbsorbRequest } from './absorb-load';
+import { stageOneWarmInstance } from './plan-rebalance';
 import { ignoreNotice } from '../common/ignore-notice';
 import type { LocatedInstance } from '../common/locate-instance';
 import { estimatePostRestartDemand, standInDemand } from '../common/post-restart-demand';
@@ -20,7 +21,43 @@ export interface InterruptionInput {
   readonly onDemandOnly?: boolean;
   /** Auto Scaling is launching the victim's replacement now at the latest (see AbsorbRequest.replacementLaunching). */
   readonly replacementLaunching?: boolean;
+  /**
+   * No rebalance recommendation staged a warm instance for this victim: when no warm instance holds its load, claim and
+   * retype a stopped one for it before bringing one into service (see planSpotWarning).
+   */
+  readonly stageWarm?: boolean;
 }
+
+/**
+ * The warning's own warm staging (InterruptionInput.stageWarm): the claim-and-retype a rebalance recommendation plans
+ * (stageOneWarmInstance), kept only when it retypes — a warm instance that holds the load already comes into service
+ * without a claim — and never asking Auto Scaling for one more warm instance when every candidate is claimed (`raise`
+ * false: preparing one takes minutes, too late for a two-minute warning). The retyped instance counts with its new
+ * shape for the placement that follows.
+ */
+const stageForVictim = (
+  input: InterruptionInput,
+  load: Resources,
+  until: number,
+): { readonly actions: Action[]; readonly events: DomainEvent[]; readonly retypedWarm?: AbsorbRequest['retypedWarm'] } | undefined => {
+  const { group, instance } = input.located;
+  const staged = stageOneWarmInstance(input.fleet, group, instance, load, until, input.now);
+  const stage = staged.actions.find((a): a is Extract<Action, { kind: 'stage-warm-instance' }> => a.kind === 'stage-warm-instance');
+  const first = stage?.candidates[0];
+  if (stage === undefined || first === undefined || first.covers) return undefined;
+  const shape = input.fleet.catalog.get(stage.toType)?.resources;
+  return {
+    actions: [
+      {
+        ...stage,
+        raise: false,
+        reason: `${input.why}, with no rebalance recommendation staged for it: claim and retype a stopped warm instance to ${stage.toType}`,
+      },
+    ],
+    events: [...staged.events],
+    ...(shape !== undefined ? { retypedWarm: { instanceId: first.instanceId, shape } } : {}),
+  };
+};
 
 /**
  * An involuntary interruption (spot warning, terminate lifecycle action): reserve the victim's
@@ -64,6 +101,9 @@ export const planInterruption = (input: InterruptionInput): Plan => {
     actions.push({ kind: 'noop', reason: `cannot size safety moves for ${input.why}: instance type ${instance.instanceType} is not in the catalog` });
     return { actions, events };
   }
+  const staging = input.stageWarm === true && reservation.kind !== 'fail-closed' ? stageForVictim(input, load, expiresAt) : undefined;
+  actions.push(...(staging?.actions ?? []));
+  events.push(...(staging?.events ?? []));
   const absorbed = planLoadAbsorption({
     fleet: input.fleet,
     group,
@@ -76,6 +116,7 @@ export const planInterruption = (input: InterruptionInput): Plan => {
     why: input.why,
     ...(input.onDemandOnly === true ? { onDemandOnly: true } : {}),
     ...(input.replacementLaunching === true ? { replacementLaunching: true } : {}),
+    ...(staging?.retypedWarm !== undefined ? { retypedWarm: staging.retypedWarm } : {}),
   });
   return { actions: [...actions, ...absorbed.actions], events: [...events, ...absorbed.events] };
 };

@@ -23,7 +23,7 @@ const byId = (a: ManagedInstance, b: ManagedInstance): number => (a.id < b.id ? 
  * from the same snapshot, go down the same candidate list and each takes the next one free. Nothing is brought into
  * service — that is the warning's job.
  */
-const stageOneWarmInstance = (fleet: FleetView, group: GroupView, victim: ManagedInstance, asked: Resources, until: number, now: number): Plan => {
+export const stageOneWarmInstance = (fleet: FleetView, group: GroupView, victim: ManagedInstance, asked: Resources, until: number, now: number): Plan => {
   const warmGroup = findWarmGroup(fleet, group);
   if (warmGroup?.warmPool === undefined)
     return { actions: [{ kind: 'noop', reason: `${group.id} has no warm pool to stage into for ${victim.id}` }], events: [] };

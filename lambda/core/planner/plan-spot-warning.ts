@@ -3,6 +3,7 @@ import type { Action, DomainEvent, FleetView, Notice, Plan } from '../domain';
 import { ignoreNotice } from '../common/ignore-notice';
 import { findStandbyGroup, isActive, locateInstance, type LocatedInstance } from '../common/locate-instance';
 import { planInterruption } from './plan-interruption';
+import { reservationPurpose } from '../common/reservation-terms';
 import { unusablePoolReason } from '../common/plan-pool';
 import { withPoolSignal } from './pool-signal';
 import { assessReclaimedPool, buildReclaimRecord } from './spot-pool-stability';
@@ -19,6 +20,17 @@ export const warningDeadline = (notice: SpotWarning): number => {
   const lead = notice.at + SPOT_WARNING_LEAD_SECONDS * 1000;
   return Number.isFinite(notice.deadline) && notice.deadline >= notice.at ? Math.min(lead, notice.deadline) : lead;
 };
+
+/**
+ * Whether a rebalance recommendation was planned for the victim: its `rebalance` reservation is live in the group's pool
+ * (planRebalance reserves before it stages). Without one — EventBridge emits recommendations on a best-effort basis, and
+ * one that comes with the warning may not be planned yet — the warning stages a warm instance itself (planInterruption's
+ * stageWarm): a warm instance of the standing shape would otherwise take a load it may not hold. A recommendation that
+ * comes with the warning and is planned alongside it claims for the same victim, which the claim's condition lets
+ * through (one victim, one claim per instance).
+ */
+const recommendationStaged = (located: LocatedInstance, now: number): boolean =>
+  [...located.group.pool.reservations.values()].some((r) => reservationPurpose(r) === 'rebalance' && r.instanceId === located.instance.id && r.expiresAt > now);
 
 /**
  * The reclaim record of this warning and what its pool's history says (spot-pool-stability.ts): undefined
@@ -56,6 +68,7 @@ export const planSpotWarning = (notice: SpotWarning, fleet: FleetView, now: numb
     interruptAt: warningDeadline(notice),
     now,
     why: `spot interruption warning (${notice.action}) for ${notice.instanceId}`,
+    stageWarm: !recommendationStaged(located, now),
     ...(unstable !== undefined && reclaim?.standby !== undefined
       ? { onDemandOnly: true }
       : notice.action === 'terminate' && located.group.capacityRebalance === true

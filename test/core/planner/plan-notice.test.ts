@@ -190,11 +190,13 @@ describe('planNoticeResponse: spot interruption warning', () => {
   });
 
   it('when no single host holds the load, brings the largest one that can come and reports the rest uncovered', () => {
+    // A running warm instance (a pool kept Running) cannot be retyped: nothing can be made to hold the load.
     const f = standardFleet({
       forecasts: [forecast('i-a1', { vcpu: 5, memoryGiB: 20 })],
-      standby: { instances: [instance('i-w1', { groupId: 'web-standby', lifecycle: 'on-demand', state: 'stopped', warm: true })] },
+      standby: { instances: [instance('i-w1', { groupId: 'web-standby', lifecycle: 'on-demand', state: 'running', warm: true })] },
     });
     const plan = planNoticeResponse(warning('i-a1'), f, { now: T0 });
+    expect(only(plan, 'stage-warm-instance')).toEqual([]);
     // Warm m5.large (2 vCPU / 8 GiB) and a launched m5.large are the same size: the warm one, ready sooner.
     expect(raisedTo(plan)).toEqual([expect.objectContaining({ groupId: 'web-standby', raisedTo: 1, reason: expect.stringContaining('short 3 vCPU') })]);
     expect(plan.actions).toContainEqual(expect.objectContaining({ kind: 'noop', reason: expect.stringMatching(/^cannot place 3 vCPU/) }));
@@ -216,7 +218,8 @@ describe('planNoticeResponse: spot interruption warning', () => {
       standby: {
         instances: [
           instance('i-s1', { groupId: 'web-standby', lifecycle: 'on-demand', instanceType: 'm5.2xlarge' }),
-          instance('i-w1', { groupId: 'web-standby', lifecycle: 'on-demand', state: 'stopped', warm: true }),
+          // Running in the pool: not retyped for the victim (see the warning's own staging below).
+          instance('i-w1', { groupId: 'web-standby', lifecycle: 'on-demand', state: 'running', warm: true }),
         ],
         desiredCapacity: 1,
       },
@@ -225,6 +228,47 @@ describe('planNoticeResponse: spot interruption warning', () => {
     expect(raisedTo(plan)).toEqual([expect.objectContaining({ groupId: 'web-standby', raisedTo: 2, by: 1, reason: expect.stringContaining(reason) })]);
     if (uncovered !== undefined) expect(plan.actions).toContainEqual(expect.objectContaining({ kind: 'noop', reason: expect.stringMatching(uncovered) }));
     else expect(plan.actions.some((a) => a.kind === 'noop')).toBe(false);
+  });
+
+  describe('with no rebalance recommendation staged for the victim, the warning stages a warm instance itself', () => {
+    const bigger = { forecasts: [forecast('i-a1', { vcpu: 3, memoryGiB: 12 })] };
+
+    it('claims and retypes a stopped warm instance to hold the load, then brings one into service', () => {
+      const plan = planNoticeResponse(warning('i-a1'), standardFleet(bigger), { now: T0 });
+      expect(kinds(plan)).toEqual(['reserve', 'stage-warm-instance', 'change-desired-capacity', 'record-pool-signal']);
+      const expiresAt = only(plan, 'reserve')[0]?.reservation.expiresAt;
+      expect(only(plan, 'stage-warm-instance')[0]).toMatchObject({
+        groupId: 'web-standby',
+        victimId: 'i-a1',
+        candidates: [
+          { instanceId: 'i-w1', fromType: 'm5.large', covers: false },
+          { instanceId: 'i-w2', fromType: 'm5.large', covers: false },
+        ],
+        toType: 'm5.xlarge',
+        until: expiresAt,
+        reason: expect.stringContaining('with no rebalance recommendation staged for it'),
+      });
+      // The retyped instance holds 3 vCPU / 12 GiB: the warm instance comes, not a cold launch.
+      expect(raisedTo(plan)).toEqual([
+        expect.objectContaining({ groupId: 'web-standby', raisedTo: 1, reason: expect.stringContaining('bring 1 warm instance') }),
+      ]);
+    });
+
+    it.each([
+      ['a recommendation was planned for it (its rebalance reservation is live)', true, bigger.forecasts],
+      ['a warm instance holds the load already', false, [forecast('i-a1', { vcpu: 1.5, memoryGiB: 6 })]],
+    ])('stages nothing when %s', (_name, recommended, forecasts) => {
+      const held = reservation('rebalance:rb-i-a1:i-a1', { instanceId: 'i-a1', createdAt: T0 - MINUTE, expiresAt: T0 + 2 * 60 * MINUTE });
+      const f = standardFleet({ forecasts, ...(recommended ? { primary: { pool: roomyPool('web', { reservations: [held] }) } } : {}) });
+      const plan = planNoticeResponse(warning('i-a1'), f, { now: T0 });
+      expect(only(plan, 'stage-warm-instance')).toEqual([]);
+      expect(raisedTo(plan)).toEqual([expect.objectContaining({ groupId: 'web-standby', raisedTo: 1 })]);
+    });
+
+    it('stages nothing when the forecast is unknown (fail closed: like-for-like moves only)', () => {
+      const plan = planNoticeResponse(warning('i-a1'), standardFleet({ forecasts: [unknownForecast('i-a1')] }), { now: T0 });
+      expect(only(plan, 'stage-warm-instance')).toEqual([]);
+    });
   });
 
   it('scales the primary group out by one when it has no standby and no warm pool', () => {
