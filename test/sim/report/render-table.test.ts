@@ -212,8 +212,9 @@ describe('renderRunDescription', () => {
     expect(text).not.toContain('never delivered');
   }, 60_000);
 
-  it('says what share of rebalance recommendations were never delivered, when any were', async () => {
-    const r = await runSimulation({
+  /** One hour of `none` on seed 1 over 6 instances, with `options` on top. */
+  const oneHourOfNone = (options: Partial<Parameters<typeof runSimulation>[0]>) =>
+    runSimulation({
       seeds: [1],
       hours: 1,
       instances: 6,
@@ -221,24 +222,18 @@ describe('renderRunDescription', () => {
       predictor: 'fallback',
       workers: 0,
       strategies: ['none'],
-      interruption: { rateScale: 600, lostRecommendationShare: 0.25 },
+      ...options,
     });
+
+  it('says what share of rebalance recommendations were never delivered, when any were', async () => {
+    const r = await oneHourOfNone({ interruption: { rateScale: 600, lostRecommendationShare: 0.25 } });
     expect(renderRunDescription(r)).toContain(
       'rebalance recommendations: 25 % never delivered to the strategies (--lost-recommendations; Capacity Rebalancing still acts on them)',
     );
   }, 60_000);
 
   it('names a replayed file and where its labels landed', async () => {
-    const r = await runSimulation({
-      seeds: [1],
-      hours: 1,
-      instances: 6,
-      traces: loadTraces(BUNDLED_DATA_DIR),
-      predictor: 'fallback',
-      workers: 0,
-      strategies: ['none'],
-      replayedInterruptions: [{ line: 2, timeSeconds: 60, pool: 'east', fraction: 1 }],
-    });
+    const r = await oneHourOfNone({ replayedInterruptions: [{ line: 2, timeSeconds: 60, pool: 'east', fraction: 1 }] });
     expect(renderRunDescription(r, { interruptionsFile: 'reclaims.csv' })).toContain(
       'interruptions: 1 row replayed from reclaims.csv (each a warning at its time, the reclaim 120 s later; the rebalance recommendation with the warning), pools: east → m5.large@us-east-1a',
     );
