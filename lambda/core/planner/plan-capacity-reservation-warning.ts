@@ -28,5 +28,7 @@ export const planCapacityReservationWarning = (notice: CapacityReservationWarnin
     interruptAt,
     now,
     why: `${what} (terminate at ${new Date(interruptAt).toISOString()})`,
+    // No rebalance recommendation ever comes before one: the warning stages its victim's warm instance itself.
+    stageWarm: true,
   });
 };

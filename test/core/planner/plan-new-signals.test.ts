@@ -54,6 +54,16 @@ describe('planNoticeResponse: interruptible Capacity Reservation warning', () =>
     expect(plan.events).toContainEqual(expect.objectContaining({ kind: 'reservation-made', instanceId: 'i-a1' }));
   });
 
+  it('no rebalance recommendation comes before one: a stopped warm instance is claimed and retyped for a load none holds', () => {
+    const f = standardFleet({ forecasts: [forecast('i-a1', { vcpu: 3, memoryGiB: 12 })] });
+    const plan = planNoticeResponse(crWarning('i-a1'), f, { now: T0 });
+    expect(kinds(plan)).toEqual(['reserve', 'stage-warm-instance', 'change-desired-capacity']);
+    expect(only(plan, 'stage-warm-instance')[0]).toMatchObject({ groupId: 'web-standby', victimId: 'i-a1', toType: 'm5.xlarge', raise: false });
+    expect(raisedTo(plan)).toEqual([
+      expect.objectContaining({ groupId: 'web-standby', raisedTo: 1, reason: expect.stringContaining('bring 1 warm instance') }),
+    ]);
+  });
+
   it('a termination time already past (late delivery) is taken as the event time', () => {
     const plan = planNoticeResponse(crWarning('i-a1', T0 - 60_000), standardFleet(), { now: T0 });
     expect(only(plan, 'reserve')[0]?.reservation.expiresAt).toBe(T0 + RESTART_GRACE_MS + WINDOW);
