@@ -3,7 +3,7 @@ import type { Action, DomainEvent, FleetView, Notice, Plan } from '../domain';
 import { ignoreNotice } from '../common/ignore-notice';
 import { findStandbyGroup, isActive, locateInstance, type LocatedInstance } from '../common/locate-instance';
 import { planInterruption } from './plan-interruption';
-import { reservationPurpose } from '../common/reservation-terms';
+import { reservationPurpose, reservationsFor } from '../common/reservation-terms';
 import { unusablePoolReason } from '../common/plan-pool';
 import { withPoolSignal } from './pool-signal';
 import { assessReclaimedPool, buildReclaimRecord } from './spot-pool-stability';
@@ -30,7 +30,7 @@ export const warningDeadline = (notice: SpotWarning): number => {
  * through (one victim, one claim per instance).
  */
 const recommendationStaged = (located: LocatedInstance, now: number): boolean =>
-  [...located.group.pool.reservations.values()].some((r) => reservationPurpose(r) === 'rebalance' && r.instanceId === located.instance.id && r.expiresAt > now);
+  reservationsFor(located.group.pool, located.instance.id, now).some((r) => reservationPurpose(r) === 'rebalance');
 
 /**
  * The reclaim record of this warning and what its pool's history says (spot-pool-stability.ts): undefined
