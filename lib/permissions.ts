@@ -5,6 +5,7 @@ import { PolicyStatement, type IRole } from 'aws-cdk-lib/aws-iam';
 import type { Construct } from 'constructs';
 import { SPOTWISE_SOURCE } from '../lambda/contracts/events';
 import { Keys } from '../lambda/contracts/table';
+import { STANDBY_MARK_TAG } from '../lambda/core/domain';
 import type { HandlerName } from './spotwise-function';
 import { acknowledgeNag } from './nag';
 
@@ -33,6 +34,11 @@ export interface FunctionAccess {
   readonly instanceActions: readonly string[];
   /** Auto Scaling actions that change groups: only on managed groups carrying the managed tag. */
   readonly groupActions: readonly string[];
+  /**
+   * ec2:CreateTags / ec2:DeleteTags of the standby mark (STANDBY_MARK_TAG) alone: on managed instances, and with
+   * `aws:TagKeys` limited to that one key, so no other tag (the managed tag itself included) can be written or deleted.
+   */
+  readonly standbyMarkActions: readonly ('ec2:CreateTags' | 'ec2:DeleteTags')[];
 }
 
 const EC2_DESCRIBE = ['ec2:DescribeInstances', 'ec2:DescribeInstanceTypes'];
@@ -60,9 +66,11 @@ export const FUNCTION_ACCESS: Readonly<Record<HandlerName, FunctionAccess>> = {
     readPrices: true,
     // Staging (lambda/core/staging): retype-stopped-instance and put-warm-pool (under the group's warm-pool lease, an item
     // of the table); return-standby-instance
-    // (TerminateInstanceInAutoScalingGroup with a decrement) for idle standby members.
+    // (TerminateInstanceInAutoScalingGroup with a decrement) for idle standby members; exit-standby and
+    // clear-standby-mark for members spotwise moved to Standby that nothing brings back (core/coordinator/standby-exit.ts).
     instanceActions: ['ec2:ModifyInstanceAttribute'],
-    groupActions: ['autoscaling:PutWarmPool', 'autoscaling:TerminateInstanceInAutoScalingGroup'],
+    groupActions: ['autoscaling:PutWarmPool', 'autoscaling:TerminateInstanceInAutoScalingGroup', 'autoscaling:ExitStandby'],
+    standbyMarkActions: ['ec2:DeleteTags'],
   },
   notice: {
     table: 'read-write',
@@ -84,6 +92,8 @@ export const FUNCTION_ACCESS: Readonly<Record<HandlerName, FunctionAccess>> = {
       'autoscaling:EnterStandby',
       'autoscaling:ExitStandby',
     ],
+    // The standby mark: written before a sibling's EnterStandby, deleted after ExitStandby.
+    standbyMarkActions: ['ec2:CreateTags', 'ec2:DeleteTags'],
   },
   coordinator: {
     table: 'read-write',
@@ -93,6 +103,7 @@ export const FUNCTION_ACCESS: Readonly<Record<HandlerName, FunctionAccess>> = {
     // Requests only reserve, schedule (EventBridge Scheduler, granted in scheduler.ts) or defer: no fleet change.
     instanceActions: [],
     groupActions: [],
+    standbyMarkActions: [],
   },
   executor: {
     table: 'read-write',
@@ -105,6 +116,8 @@ export const FUNCTION_ACCESS: Readonly<Record<HandlerName, FunctionAccess>> = {
     // interrupt-instance terminate goes through Auto Scaling so the group launches the replacement; a stop or
     // hibernate is preceded by enter-standby (exit-standby when the stop fails: compensation).
     groupActions: ['autoscaling:TerminateInstanceInAutoScalingGroup', 'autoscaling:EnterStandby', 'autoscaling:ExitStandby'],
+    // The standby mark: written before EnterStandby, deleted after ExitStandby (a compensation's too).
+    standbyMarkActions: ['ec2:CreateTags', 'ec2:DeleteTags'],
   },
   retrainer: {
     // lambda/adapters/dynamodb-learning-store.ts: Query of each group's CYCLES# partition (listCycles) and of the
@@ -120,6 +133,7 @@ export const FUNCTION_ACCESS: Readonly<Record<HandlerName, FunctionAccess>> = {
     readMetrics: false,
     instanceActions: [],
     groupActions: [],
+    standbyMarkActions: [],
   },
 };
 
@@ -182,6 +196,22 @@ export const accessStatements = (scope: Construct, access: FunctionAccess, optio
       }),
     );
   }
+  if (!options.dryRun && access.standbyMarkActions.length > 0) {
+    statements.push(
+      new PolicyStatement({
+        sid: 'MarkStandby',
+        actions: [...access.standbyMarkActions],
+        resources: [instanceArn(scope)],
+        conditions: {
+          StringEquals: { [`aws:ResourceTag/${key}`]: value },
+          'ForAllValues:StringEquals': { 'aws:TagKeys': [STANDBY_MARK_TAG] },
+          // ForAllValues holds for a request naming no key, and a DeleteTags without Tags deletes every tag: the key
+          // list must be there.
+          Null: { 'aws:TagKeys': 'false' },
+        },
+      }),
+    );
+  }
   if (!options.dryRun && access.groupActions.length > 0) {
     statements.push(
       new PolicyStatement({
@@ -220,7 +250,7 @@ export const grantFunctionAccess = (role: IRole, access: FunctionAccess, options
   }
   for (const statement of accessStatements(role, access, options)) role.addToPrincipalPolicy(statement);
 
-  if (!options.dryRun && access.instanceActions.length > 0) {
+  if (!options.dryRun && (access.instanceActions.length > 0 || access.standbyMarkActions.length > 0)) {
     acknowledgeNag(role, {
       id: 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ec2:<AWS::Region>:<AWS::AccountId>:instance/*]',
       reason: 'Instances come and go; the statement carries the condition aws:ResourceTag/<managed tag> so only instances tagged as managed can be changed.',

@@ -1,5 +1,6 @@
 import {
   CreateTagsCommand,
+  DeleteTagsCommand,
   DescribeInstancesCommand,
   DescribeInstanceTypesCommand,
   ModifyInstanceAttributeCommand,
@@ -21,6 +22,7 @@ import {
   type InstanceState,
   type InstanceTypeSpec,
   type ManagedInstance,
+  STANDBY_MARK_TAG,
 } from '../core/domain';
 import type { InstanceFilter, InstanceGateway } from '../ports/instance-gateway';
 import { chunk } from './chunk';
@@ -224,6 +226,16 @@ export class Ec2InstanceGateway implements InstanceGateway {
     }
   }
 
+  /** DeleteTags naming keys only (no Value): EC2 deletes each key whatever its value, and a missing key is no error. */
+  async untagInstances(ids: readonly InstanceId[], keys: readonly string[]): Promise<void> {
+    if (keys.length === 0) return;
+    for (const batch of chunk(ids, IDS_PER_CALL)) {
+      await callAws(`deleting tag(s) ${keys.join(', ')} of ${batch.join(', ')}`, () =>
+        this.client.send(new DeleteTagsCommand({ Resources: [...batch], Tags: keys.map((Key) => ({ Key })) })),
+      );
+    }
+  }
+
   private toManagedInstance(instance: Instance): ManagedInstance | undefined {
     const tags = new Map((instance.Tags ?? []).map((t) => [t.Key ?? '', t.Value ?? '']));
     const group = tags.get(ASG_NAME_TAG);
@@ -243,6 +255,7 @@ export class Ec2InstanceGateway implements InstanceGateway {
       jobType: nonEmpty(tags.get(this.jobTypeTagKey)) ?? UNKNOWN_JOB_TYPE,
       // Only 'enabled' sends 1-minute points; 'pending' (being turned on), 'disabling' and 'disabled' are read as basic.
       detailedMonitoring: instance.Monitoring?.State === 'enabled',
+      ...(tags.has(STANDBY_MARK_TAG) ? { standbyMark: tags.get(STANDBY_MARK_TAG) ?? '' } : {}),
     };
   }
 }

@@ -1,4 +1,4 @@
-import type { Action } from '../core/domain';
+import { STANDBY_MARK_TAG, type Action } from '../core/domain';
 import { formatResources } from '../core/resources/resources';
 
 const iso = (t: number): string => (Number.isFinite(t) ? new Date(t).toISOString() : String(t));
@@ -43,9 +43,11 @@ export const describeAction = (a: Action): string => {
     case 'interrupt-instance':
       return `${a.mode} ${a.instanceId} in ${a.groupId}: ${a.reason}`;
     case 'enter-standby':
-      return `move ${a.instanceId} of ${a.groupId} to Standby (desired capacity − 1, no health-check replacement): ${a.reason}`;
+      return `tag ${a.instanceId} of ${a.groupId} ${STANDBY_MARK_TAG} and move it to Standby (desired capacity − 1, no health-check replacement): ${a.reason}`;
     case 'exit-standby':
-      return `return ${a.instanceId} of ${a.groupId} from Standby to service (desired capacity + 1): ${a.reason}`;
+      return `return ${a.instanceId} of ${a.groupId} from Standby to service (desired capacity + 1), then delete its ${STANDBY_MARK_TAG} tag: ${a.reason}`;
+    case 'clear-standby-mark':
+      return `delete the ${STANDBY_MARK_TAG} tag of ${a.instanceId} in ${a.groupId} (in service): ${a.reason}`;
     case 'schedule-interruption':
       return `schedule ${a.mode} of ${a.instanceId} in ${a.groupId} at ${iso(a.at)} (request ${a.requestId}, reservation ${a.reservationId})`;
     case 'defer-interruption':

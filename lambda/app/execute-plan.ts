@@ -1,4 +1,4 @@
-import type { Action, Plan, Reservation, ReservationId, Resources } from '../core/domain';
+import { STANDBY_MARK_TAG, type Action, type GroupId, type InstanceId, type Plan, type Reservation, type ReservationId, type Resources } from '../core/domain';
 import { inheritProfile } from '../core/profile/inherit-profile';
 import { forecastRecord } from '../core/predict/calibrate';
 import { DetailType } from '../contracts/events';
@@ -269,12 +269,12 @@ const compensate = async (
   // 1b. A member moved to Standby whose stop did not happen is running out of service: back in service.
   for (const a of ctx.standby.values()) {
     try {
-      await ctx.ports.capacity.exitStandby(a.groupId, a.instanceId);
+      const detail = await exitStandbyMarked(a.groupId, a.instanceId, ctx.ports);
       ctx.compensations.push({
         kind: 'done',
         action: { kind: 'exit-standby', groupId: a.groupId, instanceId: a.instanceId, reason: 'compensation: its stop did not happen' },
         at: ctx.mark(),
-        detail: 'compensation: back in service',
+        detail: `compensation: back in service${detail !== undefined ? `; ${detail}` : ''}`,
       });
     } catch (error) {
       ctx.compensations.push({ kind: 'failed', action: a, error: asError(error) });
@@ -308,6 +308,42 @@ const compensate = async (
       // The reservation expires on its own (expiresAt) and is swept; report and go on.
       ctx.compensations.push({ kind: 'failed', action, error: asError(error) });
     }
+  }
+};
+
+/** An EC2 tag value holds at most 256 Unicode characters. */
+const TAG_VALUE_MAX = 256;
+
+/**
+ * EnterStandby after the member's STANDBY_MARK_TAG is written, decrementing: the same instance comes back (retyped, or
+ * started again), so no replacement is launched; ExitStandby raises desired capacity by one when it runs again. The
+ * mark comes first so that every member spotwise takes out of service says so after its reservation is gone (fail
+ * closed: no mark, no Standby). If EnterStandby then fails, the mark is deleted again; should that fail too, a
+ * profiler tick deletes it (core/coordinator/standby-exit.ts).
+ */
+const enterStandbyMarked = async (action: Action & { kind: 'enter-standby' }, ports: ExecutionPorts): Promise<void> => {
+  const mark = [...action.reason].slice(0, TAG_VALUE_MAX).join('');
+  await ports.instances.tagInstances([action.instanceId], { [STANDBY_MARK_TAG]: mark });
+  try {
+    await ports.capacity.enterStandby(action.groupId, action.instanceId, { decrementDesiredCapacity: true });
+  } catch (error) {
+    await ports.instances.untagInstances([action.instanceId], [STANDBY_MARK_TAG]).catch(() => undefined);
+    throw error;
+  }
+};
+
+/**
+ * ExitStandby, then the member's STANDBY_MARK_TAG deleted: the mark must not outlive the Standby, or an operator's
+ * later Standby of the same member would be taken for spotwise's. A failed delete does not fail the action (the member
+ * is back in service): it is reported, and a profiler tick deletes the mark of a member in service.
+ */
+const exitStandbyMarked = async (groupId: GroupId, instanceId: InstanceId, ports: ExecutionPorts): Promise<string | undefined> => {
+  await ports.capacity.exitStandby(groupId, instanceId);
+  try {
+    await ports.instances.untagInstances([instanceId], [STANDBY_MARK_TAG]);
+    return undefined;
+  } catch (error) {
+    return `back in service; its ${STANDBY_MARK_TAG} tag was not deleted (a profiler tick deletes it): ${asError(error).message}`;
   }
 };
 
@@ -377,12 +413,12 @@ const perform = async (
       });
       return undefined;
     case 'enter-standby':
-      // Decrementing: the same instance comes back (retyped, or started again), so no replacement is launched;
-      // ExitStandby raises desired capacity by one when it runs again.
-      await ports.capacity.enterStandby(action.groupId, action.instanceId, { decrementDesiredCapacity: true });
+      await enterStandbyMarked(action, ports);
       return undefined;
     case 'exit-standby':
-      await ports.capacity.exitStandby(action.groupId, action.instanceId);
+      return exitStandbyMarked(action.groupId, action.instanceId, ports);
+    case 'clear-standby-mark':
+      await ports.instances.untagInstances([action.instanceId], [STANDBY_MARK_TAG]);
       return undefined;
     case 'interrupt-instance':
       if (action.mode === 'terminate') {

@@ -89,6 +89,8 @@ export interface LoadFleetOptions {
  * holds them, Pending and Terminating ones may not be yet or any more: EC2 describes those, so the view says what EC2 says.
  */
 const IN_SERVICE = 'InService';
+/** Auto Scaling's lifecycle state of a member out of service (EnterStandby); EnteringStandby is still on its way there. */
+const STANDBY = 'Standby';
 /**
  * Settled warm-pool lifecycle states and the EC2 state behind each (Warmed:Hibernated is stopped with its memory
  * saved); warm instances still pending or terminating are described in EC2.
@@ -268,10 +270,13 @@ export const loadFleet = async (ports: FleetReadPorts, managed: ManagedGroups, o
   const terminatingIds = new Set<string>(
     [...descriptions.values()].flatMap((d) => d.instances.filter((i) => i.lifecycleState?.startsWith('Terminating') === true).map((i) => i.id)),
   );
-  const instances = (await fromEc2()).map((i): ManagedInstance => ({
+  // Auto Scaling's word on members out of service: EC2 cannot tell a Standby member from one in service.
+  const standbyIds = new Set<string>([...descriptions.values()].flatMap((d) => d.instances.filter((i) => i.lifecycleState === STANDBY).map((i) => i.id)));
+  const instances = (await fromEc2()).map(({ inStandby: _reported, ...i }): ManagedInstance => ({
     ...i,
     warm: warmIds.has(i.id),
     ...(terminatingIds.has(i.id) ? { terminating: true } : {}),
+    ...(standbyIds.has(i.id) ? { inStandby: true } : {}),
   }));
 
   const typeNames = new Set<string>(instances.map((i) => i.instanceType));

@@ -43,6 +43,13 @@ export type InstanceState = 'pending' | 'running' | 'stopping' | 'stopped' | 'sh
 /** The job type of an instance with no job-type tag. */
 export const UNKNOWN_JOB_TYPE = 'unknown';
 
+/**
+ * The EC2 tag spotwise writes on a member before it moves it to Standby (value: why, at most 256 characters) and
+ * deletes once it is back in service: the only record that outlives the reservation of which member spotwise, not an
+ * operator, took out of service (core/coordinator/standby-exit.ts).
+ */
+export const STANDBY_MARK_TAG = 'spotwise:standby';
+
 export interface ManagedInstance {
   readonly id: InstanceId;
   readonly groupId: GroupId;
@@ -61,6 +68,16 @@ export interface ManagedInstance {
    * hook may hold it running and serving, but it is leaving, and the replacement the group launches takes its place.
    */
   readonly terminating?: boolean;
+  /**
+   * Auto Scaling's lifecycle state of this member is Standby (DescribeAutoScalingGroups): out of service and not
+   * health-checked, whatever its EC2 state. Absent: in service, warm, or not reported.
+   */
+  readonly inStandby?: boolean;
+  /**
+   * Why spotwise moved this member to Standby: the value of its STANDBY_MARK_TAG, written before EnterStandby and
+   * deleted after ExitStandby. Absent on a member spotwise did not move there (an operator's Standby is never touched).
+   */
+  readonly standbyMark?: string;
   /**
    * EC2 detailed monitoring is on (DescribeInstances `Monitoring.State` 'enabled'): EC2 sends CPU, network and disk
    * metrics every minute. false: basic monitoring, one datapoint per 5 minutes, stamped at the start of its period
@@ -773,8 +790,16 @@ export type Action =
    * the EC2 health check does not replace it and no replacement is launched (the same instance comes back).
    */
   | { readonly kind: 'enter-standby'; readonly groupId: GroupId; readonly instanceId: InstanceId; readonly reason: string }
-  /** Auto Scaling ExitStandby: a member spotwise put in Standby runs again and goes back in service (desired capacity + 1). */
+  /**
+   * Auto Scaling ExitStandby: a member spotwise put in Standby runs again and goes back in service (desired capacity
+   * + 1); its STANDBY_MARK_TAG is deleted after.
+   */
   | { readonly kind: 'exit-standby'; readonly groupId: GroupId; readonly instanceId: InstanceId; readonly reason: string }
+  /**
+   * EC2 DeleteTags of STANDBY_MARK_TAG on a member in service: its mark outlived its Standby (an EnterStandby that was
+   * refused after the tag, a DeleteTags that failed after ExitStandby, an operator's exit-standby).
+   */
+  | { readonly kind: 'clear-standby-mark'; readonly groupId: GroupId; readonly instanceId: InstanceId; readonly reason: string }
   | {
       readonly kind: 'schedule-interruption';
       readonly groupId: GroupId;

@@ -301,6 +301,11 @@ const planTick = async (
   const { refresh } = upkeep;
   const { pool } = refresh;
   reportRefresh(refresh, deps, keys);
+  // Members spotwise moved to Standby and kept there (their return is planned in profileTickPlan).
+  for (const k of upkeep.standbyExits.kept) {
+    if (k.atMaxSize) log.warn('member runs in Standby and cannot go back in service', { ...keys, instanceId: k.instanceId, reason: k.reason });
+    else log.debug('member kept in Standby', { ...keys, instanceId: k.instanceId, reason: k.reason });
+  }
 
   // 5. Stage capacity ahead of interruptions on the refreshed view.
   const fleet: FleetView = {

@@ -18,4 +18,6 @@ export interface InstanceGateway {
   stopInstances(ids: readonly InstanceId[], options?: { readonly hibernate?: boolean }): Promise<void>;
   terminateInstances(ids: readonly InstanceId[]): Promise<void>;
   tagInstances(ids: readonly InstanceId[], tags: Readonly<Record<string, string>>): Promise<void>;
+  /** Deletes the tags with these keys, whatever their values (EC2 DeleteTags; a tag the instance lacks is no error). */
+  untagInstances(ids: readonly InstanceId[], keys: readonly string[]): Promise<void>;
 }

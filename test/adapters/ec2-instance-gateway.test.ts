@@ -1,6 +1,7 @@
 import 'aws-sdk-client-mock-vitest/extend';
 import {
   CreateTagsCommand,
+  DeleteTagsCommand,
   DescribeInstancesCommand,
   DescribeInstanceTypesCommand,
   EC2Client,
@@ -157,6 +158,27 @@ describe('Ec2InstanceGateway.describeInstances', () => {
     expect(ec2).not.toHaveReceivedCommand(DescribeInstancesCommand);
   });
 
+  it("reads spotwise's standby mark (the spotwise:standby tag) as standbyMark, and nothing when the tag is absent", async () => {
+    ec2.on(DescribeInstancesCommand).resolves({
+      Reservations: [
+        {
+          Instances: [
+            instance('i-1', {}, { 'aws:autoscaling:groupName': 'web', 'spotwise:standby': 'before stopping it: request r-1' }),
+            instance('i-2', {}, { 'aws:autoscaling:groupName': 'web', 'spotwise:standby': '' }),
+            instance('i-3'),
+          ],
+        },
+      ],
+    });
+    const found = await gateway().describeInstances({});
+    expect(found.map((i) => [i.id, i.standbyMark])).toEqual([
+      ['i-1', 'before stopping it: request r-1'],
+      ['i-2', ''],
+      ['i-3', undefined],
+    ]);
+    expect(found[2]).not.toHaveProperty('standbyMark');
+  });
+
   it('uses the group default priority when the tag is missing or invalid', async () => {
     ec2
       .on(DescribeInstancesCommand)
@@ -289,6 +311,20 @@ describe('Ec2InstanceGateway mutating calls', () => {
         ],
       },
     ]);
+  });
+
+  it('deletes tags by key alone (DeleteTags without Value deletes the key whatever its value); no keys, no call', async () => {
+    ec2.on(DeleteTagsCommand).resolves({});
+    const gw = gateway();
+    await gw.untagInstances([instanceId('i-1')], ['spotwise:standby']);
+    await gw.untagInstances([instanceId('i-2')], []);
+    expect(ec2).toHaveReceivedCommandTimes(DeleteTagsCommand, 1);
+    expect(ec2).toHaveReceivedCommandWith(DeleteTagsCommand, { Resources: ['i-1'], Tags: [{ Key: 'spotwise:standby' }] });
+  });
+
+  it('a refused DeleteTags names the tag and the instance', async () => {
+    ec2.on(DeleteTagsCommand).rejects(ec2Error('UnauthorizedOperation', 'You are not authorized to perform this operation.'));
+    await expect(gateway().untagInstances([instanceId('i-1')], ['spotwise:standby'])).rejects.toThrow(/deleting tag\(s\) spotwise:standby of i-1/);
   });
 
   it('names the operation in translated errors', async () => {

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { instanceId, reservationId, type Plan } from '../../lambda/core/domain';
+import { instanceId, reservationId, STANDBY_MARK_TAG, type Plan } from '../../lambda/core/domain';
+import { FallbackPredictor } from '../../lambda/core/predict/fallback-predictor';
+import { makeHandler as makeProfiler } from '../../lambda/handlers/profiler';
 import { makeHandler as makeCoordinator } from '../../lambda/handlers/coordinator';
 import { executePlan } from '../../lambda/app/execute-plan';
 import { makeHandler as makeExecutor } from '../../lambda/handlers/executor';
@@ -7,7 +9,7 @@ import { makeHandler as makeNotice } from '../../lambda/handlers/notice';
 import { interruptionDueEvent } from '../../lambda/events';
 import type { StateTransition } from '../../lambda/sim/memory/in-memory-cloud';
 import { fixture } from '../events/event-fixtures';
-import { FIXTURE_INSTANCES, GROUP, NOW, buildWorld, configInput, knownForecast, type World } from './world';
+import { FIXTURE_INSTANCES, GROUP, NOW, OTHER, buildWorld, configInput, knownForecast, type World } from './world';
 
 /**
  * Voluntary stops against an in-memory cloud that behaves like AWS: a stop leaves the instance `stopping` for 45 s,
@@ -215,18 +217,144 @@ describe('a voluntary stop requested of an Auto Scaling member against asynchron
     expect(w.ports.cloud.instance(VICTIM)?.state).toBe('terminated');
   });
 
-  it('a stop that fails after EnterStandby puts the member back in service (compensation)', async () => {
+  it('a stop that fails after EnterStandby puts the member back in service (compensation) and deletes its mark', async () => {
     const w = await requestWorld();
     w.ports.cloud.log.failNext('stopInstances', new Error('RequestLimitExceeded'));
     expect(await fireDue(w)).toMatchObject({ succeeded: false });
-    expect(w.ports.cloud.log.calls.map((c) => c.operation).filter((op) => /Standby|stopInstances/.test(op))).toEqual([
+    expect(w.ports.cloud.log.calls.map((c) => c.operation).filter((op) => /Standby|stopInstances|agInstances/.test(op))).toEqual([
+      'tagInstances',
       'enterStandby',
       'stopInstances',
       'exitStandby',
+      'untagInstances',
     ]);
     expect(w.ports.cloud.inStandby(VICTIM)).toBe(false);
     expect(w.ports.cloud.instance(VICTIM)?.state).toBe('running');
+    expect(w.ports.cloud.instance(VICTIM)?.tags).not.toHaveProperty(STANDBY_MARK_TAG);
     expect(w.ports.cloud.group(GROUP)?.desiredCapacity).toBe(5);
+  });
+
+  it('EnterStandby refused after the mark was written: no stop, and the mark is deleted again', async () => {
+    const w = await requestWorld();
+    w.ports.cloud.log.failNext('enterStandby', new Error('ValidationError: the instance is not in InService'));
+    expect(await fireDue(w)).toMatchObject({ succeeded: false });
+    expect(w.ports.cloud.log.calls.map((c) => c.operation).filter((op) => /Standby|stopInstances|agInstances/.test(op))).toEqual([
+      'tagInstances',
+      'enterStandby',
+      'untagInstances',
+    ]);
+    expect(w.ports.cloud.instance(VICTIM)).toMatchObject({ state: 'running' });
+    expect(w.ports.cloud.instance(VICTIM)?.tags).not.toHaveProperty(STANDBY_MARK_TAG);
+  });
+});
+
+/**
+ * A member spotwise stopped through Standby whose reservation is gone by the time it runs again: started by an
+ * operator hours later (a request's reservation lasts its restart grace and post-restart window), or with its `running`
+ * event never delivered. Before the standby mark it stayed in Standby, running, paid for and out of service.
+ */
+describe('a member spotwise moved to Standby, running again with no reservation held', () => {
+  const REQ_NOW = Date.parse('2024-05-01T12:00:00Z');
+  const VICTIM = instanceId('i-0a1b2c3d4e5f60718');
+  const tick = { source: 'spotwise', 'detail-type': 'Profile Tick', detail: { groupName: GROUP } };
+
+  const stoppedWorld = async (): Promise<{ w: World; delivered: { n: number } }> => {
+    const w = await buildWorld();
+    w.ports.clock.set(REQ_NOW);
+    w.ports.cloud.setInstanceState(FIXTURE_INSTANCES.stateChange, 'running');
+    w.ports.cloud.putInstance({
+      id: VICTIM,
+      groupId: GROUP,
+      instanceType: 'm5.xlarge',
+      availabilityZone: 'us-west-2a',
+      lifecycle: 'on-demand',
+      state: 'running',
+      launchedAt: REQ_NOW - 86_400_000,
+      warm: false,
+      priority: 50,
+      jobType: 'web',
+      tags: { 'aws:autoscaling:groupName': GROUP },
+    });
+    w.ports.stateStore.seedForecasts([knownForecast(VICTIM, { vcpu: 3, memoryGiB: 10, networkMbps: 100, diskIops: 200 }, REQ_NOW - 60_000)]);
+    w.ports.cloud.useAsyncStates(TIMINGS);
+    await makeCoordinator(w.deps)(fixture('spotwise-interruption-requested-instance.json'));
+    w.ports.clock.set(Date.parse('2024-05-01T12:05:00Z'));
+    const [due] = w.ports.scheduler.takeDue(w.ports.clock.now());
+    if (due === undefined) throw new Error('nothing was scheduled');
+    await makeExecutor(w.deps)(JSON.parse(JSON.stringify(interruptionDueEvent(due))) as unknown);
+    const delivered = { n: 0 };
+    // Three hours stopped: the request's reservation (restart grace + post-restart window) has expired.
+    await passTime(w, 3 * 3_600_000, delivered);
+    return { w, delivered };
+  };
+
+  const profiler = (w: World) =>
+    makeProfiler({ ...w.deps, metricsReader: w.ports.metrics, predictor: new FallbackPredictor(), profiler: { windowMinutes: 60, halfLifeMs: 86_400_000 } });
+
+  it('the stop wrote the mark before EnterStandby, and the mark stays while the member is stopped', async () => {
+    const { w } = await stoppedWorld();
+    expect(w.ports.cloud.log.calls.map((c) => c.operation).filter((op) => /Standby|stopInstances|agInstances/.test(op))).toEqual([
+      'tagInstances',
+      'enterStandby',
+      'stopInstances',
+    ]);
+    expect(w.ports.cloud.instance(VICTIM)).toMatchObject({ state: 'stopped', tags: { [STANDBY_MARK_TAG]: expect.stringMatching(/^before stopping it/) } });
+    expect(w.ports.cloud.inStandby(VICTIM)).toBe(true);
+    const pool = await w.ports.stateStore.getPool(GROUP);
+    expect([...(pool?.reservations.values() ?? [])].filter((r) => r.instanceId === VICTIM && r.expiresAt > w.ports.clock.now())).toEqual([]);
+    // A profiler tick leaves a stopped member in Standby alone.
+    expect(await profiler(w)(tick)).toMatchObject({ status: 'planned', succeeded: true, actions: expect.not.arrayContaining(['exit-standby']) });
+    expect(w.ports.cloud.inStandby(VICTIM)).toBe(true);
+  });
+
+  it('an operator starts it: its running notice puts it back in service and deletes the mark', async () => {
+    const { w, delivered } = await stoppedWorld();
+    await w.ports.cloud.startInstances([VICTIM]);
+    const [onRunning] = await passTime(w, 20_000, delivered);
+    expect(onRunning).toMatchObject({ status: 'planned', actions: ['exit-standby', 'open-restart-window'], succeeded: true });
+    expect(w.ports.cloud.inStandby(VICTIM)).toBe(false);
+    expect(w.ports.cloud.group(GROUP)?.desiredCapacity).toBe(5);
+    expect(w.ports.cloud.instance(VICTIM)?.tags).not.toHaveProperty(STANDBY_MARK_TAG);
+    expect(w.ports.cloud.refusedCalls).toBe(0);
+    expect(w.ports.cloud.healthCheckReplacements).toBe(0);
+  });
+
+  it('its running event never arrives: the next profiler tick puts it back in service', async () => {
+    const { w, delivered } = await stoppedWorld();
+    await w.ports.cloud.startInstances([VICTIM]);
+    await passTime(w, 20_000, delivered, new Set());
+    expect(w.ports.cloud.inStandby(VICTIM)).toBe(true);
+    expect(await profiler(w)(tick)).toMatchObject({ status: 'planned', succeeded: true, actions: expect.arrayContaining(['exit-standby']) });
+    expect(w.ports.cloud.inStandby(VICTIM)).toBe(false);
+    expect(w.ports.cloud.group(GROUP)?.desiredCapacity).toBe(5);
+    expect(w.ports.cloud.instance(VICTIM)?.tags).not.toHaveProperty(STANDBY_MARK_TAG);
+    // The next tick has nothing left to do for it.
+    const again = (await profiler(w)(tick)) as { readonly actions: readonly string[] };
+    expect(again.actions).not.toContain('exit-standby');
+    expect(again.actions).not.toContain('clear-standby-mark');
+    expect(w.ports.cloud.refusedCalls).toBe(0);
+  });
+
+  it("an operator's own Standby member, running and unmarked, is never brought back", async () => {
+    const w = await buildWorld();
+    w.ports.cloud.setInstanceState(FIXTURE_INSTANCES.stateChange, 'running');
+    await w.ports.cloud.enterStandby(GROUP, OTHER, { decrementDesiredCapacity: true });
+    const result = (await profiler(w)(tick)) as { readonly actions: readonly string[] };
+    expect(result.actions).not.toContain('exit-standby');
+    expect(w.ports.cloud.inStandby(OTHER)).toBe(true);
+    expect(w.ports.cloud.log.count('exitStandby')).toBe(0);
+  });
+
+  it('a mark left on a member in service (here: an operator ran exit-standby by hand) is deleted by the profiler tick', async () => {
+    const { w } = await stoppedWorld();
+    await w.ports.cloud.startInstances([VICTIM]);
+    w.ports.clock.advance(20_000);
+    w.ports.cloud.settle();
+    await w.ports.cloud.exitStandby(GROUP, VICTIM);
+    expect(w.ports.cloud.instance(VICTIM)?.tags).toHaveProperty(STANDBY_MARK_TAG);
+    expect(await profiler(w)(tick)).toMatchObject({ succeeded: true, actions: expect.arrayContaining(['clear-standby-mark']) });
+    expect(w.ports.cloud.instance(VICTIM)?.tags).not.toHaveProperty(STANDBY_MARK_TAG);
+    expect(w.ports.cloud.log.count('exitStandby')).toBe(1);
   });
 });
 

@@ -33,6 +33,12 @@ const instanceArn = arn('ec2', ':instance/*');
 const groupArn = (name: string) => arn('autoscaling', `:autoScalingGroup:*:autoScalingGroupName/${name}`);
 const managedInstances = { StringEquals: { 'aws:ResourceTag/spotwise:managed': 'true' } };
 const managedGroups = { StringEquals: { 'autoscaling:ResourceTag/spotwise:managed': 'true' } };
+/** Tag writes on managed instances, of the standby mark alone, and never a DeleteTags naming no key (it deletes every tag). */
+const standbyMarkOnly = {
+  ...managedInstances,
+  'ForAllValues:StringEquals': { 'aws:TagKeys': ['spotwise:standby'] },
+  Null: { 'aws:TagKeys': 'false' },
+};
 
 const DESCRIBE = [
   'ec2:DescribeInstances',
@@ -117,9 +123,10 @@ describe('IAM, active (spotwise.example.yaml with -c dry_run=false)', () => {
       { Sid: 'ReadMetrics', Action: 'cloudwatch:GetMetricData', Effect: 'Allow', Resource: '*' },
       { Sid: 'ReadPrices', Action: ['ec2:DescribeSpotPriceHistory', 'pricing:GetProducts'], Effect: 'Allow', Resource: '*' },
       { Sid: 'ChangeManagedInstances', Action: 'ec2:ModifyInstanceAttribute', Effect: 'Allow', Resource: instanceArn, Condition: managedInstances },
+      { Sid: 'MarkStandby', Action: 'ec2:DeleteTags', Effect: 'Allow', Resource: instanceArn, Condition: standbyMarkOnly },
       {
         Sid: 'ChangeManagedGroups',
-        Action: ['autoscaling:PutWarmPool', 'autoscaling:TerminateInstanceInAutoScalingGroup'],
+        Action: ['autoscaling:PutWarmPool', 'autoscaling:TerminateInstanceInAutoScalingGroup', 'autoscaling:ExitStandby'],
         Effect: 'Allow',
         Resource: NAMED_GROUPS.map(groupArn),
         Condition: managedGroups,
@@ -137,6 +144,7 @@ describe('IAM, active (spotwise.example.yaml with -c dry_run=false)', () => {
         Resource: instanceArn,
         Condition: managedInstances,
       },
+      { Sid: 'MarkStandby', Action: ['ec2:CreateTags', 'ec2:DeleteTags'], Effect: 'Allow', Resource: instanceArn, Condition: standbyMarkOnly },
       {
         Sid: 'ChangeManagedGroups',
         Action: [
@@ -185,6 +193,7 @@ describe('IAM, active (spotwise.example.yaml with -c dry_run=false)', () => {
         Resource: instanceArn,
         Condition: managedInstances,
       },
+      { Sid: 'MarkStandby', Action: ['ec2:CreateTags', 'ec2:DeleteTags'], Effect: 'Allow', Resource: instanceArn, Condition: standbyMarkOnly },
       {
         Sid: 'ChangeManagedGroups',
         Action: ['autoscaling:TerminateInstanceInAutoScalingGroup', 'autoscaling:EnterStandby', 'autoscaling:ExitStandby'],
@@ -206,7 +215,10 @@ describe('IAM, active (spotwise.example.yaml with -c dry_run=false)', () => {
         const mutating = actions.filter((a) => /^(ec2|autoscaling):/.test(a) && !/:Describe/.test(a));
         if (mutating.length === 0) continue;
         expect(s.Resource, `${fn}: ${mutating.join(', ')}`).not.toBe('*');
-        expect(s.Condition, `${fn}: ${mutating.join(', ')}`).toEqual(actions[0]?.startsWith('ec2:') ? managedInstances : managedGroups);
+        const tags = actions.every((a) => a === 'ec2:CreateTags' || a === 'ec2:DeleteTags');
+        expect(s.Condition, `${fn}: ${mutating.join(', ')}`).toEqual(
+          tags ? standbyMarkOnly : actions[0]?.startsWith('ec2:') ? managedInstances : managedGroups,
+        );
       }
     }
   });

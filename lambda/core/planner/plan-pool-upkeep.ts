@@ -16,6 +16,7 @@ import { refreshPool, type PoolRefresh, type WantedAllocation } from '../pool/re
 import { steadyQuantile } from '../profile/behaviour-profile';
 import { planThrottles } from '../throttle/plan-throttles';
 import { planEvictions } from '../coordinator/plan-request';
+import { planStandbyExits } from '../coordinator/standby-exit';
 import { chooseReplacementHandOvers } from './choose-hand-over';
 
 /** A member the pool holds an allocation for: not warm, running or still starting. */
@@ -64,12 +65,18 @@ export interface PoolUpkeep {
    * throttled instances first, on the refreshed pool.
    */
   readonly evictions: readonly Action[];
+  /**
+   * Members spotwise moved to Standby that nothing brings back any more, on the refreshed pool (coordinator/
+   * standby-exit.ts): `exit-standby` and `clear-standby-mark` actions, and the marked members kept with why.
+   */
+  readonly standbyExits: ReturnType<typeof planStandbyExits>;
 }
 
 /**
  * A profile tick's whole plan, in the order the profiler runs it and `spotwise plan` prints it: the refresh written
  * first (the tick's one write of the pool), loans called back (their borrowing reservations released), the staging
- * plan (its noops dropped when anything else is planned), standby members returned, lineage for the replacements the
+ * plan (its noops dropped when anything else is planned), standby members returned, members spotwise moved to Standby
+ * brought back (or their stale marks deleted), lineage for the replacements the
  * refresh hands reservations to, eviction requests, and throttles last (a failed publish then stops nothing else).
  */
 export const profileTickPlan = (
@@ -77,7 +84,7 @@ export const profileTickPlan = (
   staged: { readonly actions: readonly Action[]; readonly events: readonly DomainEvent[] },
   also: { readonly standbyReturn?: readonly Action[]; readonly lineage: readonly Action[] },
 ): { readonly actions: readonly Action[]; readonly events: readonly DomainEvent[] } => {
-  const rest = [...(also.standbyReturn ?? []), ...also.lineage, ...upkeep.evictions, ...upkeep.throttles.actions];
+  const rest = [...(also.standbyReturn ?? []), ...upkeep.standbyExits.actions, ...also.lineage, ...upkeep.evictions, ...upkeep.throttles.actions];
   const quiet = rest.length === 0 && upkeep.revocations.actions.length === 0;
   return {
     actions: [upkeep.write, ...upkeep.revocations.actions, ...(quiet ? staged.actions : staged.actions.filter((a) => a.kind !== 'noop')), ...rest],
@@ -142,7 +149,8 @@ export const planPoolUpkeep = (input: PoolUpkeepInput): PoolUpkeep => {
     request,
     note: 'eviction: pool over its threshold',
   }));
-  if (outstandingLoans(refresh.pool).length === 0) return { refresh, write, throttles, revocations: { actions: [], events: [] }, evictions };
+  const standbyExits = planStandbyExits({ ...group, pool: refresh.pool }, now);
+  if (outstandingLoans(refresh.pool).length === 0) return { refresh, write, throttles, revocations: { actions: [], events: [] }, evictions, standbyExits };
   const usage = new Map(input.forecasts.flatMap((f) => (f.kind === 'known' && f.recentUse !== undefined ? [[f.instanceId, f.recentUse] as const] : [])));
   const { revocations } = planLoanRevocations(refresh.pool, usage, throttles.throttled);
   return {
@@ -163,5 +171,6 @@ export const planPoolUpkeep = (input: PoolUpkeepInput): PoolUpkeep => {
       })),
     },
     evictions,
+    standbyExits,
   };
 };

@@ -1,11 +1,22 @@
 import type { Action, FleetView, GroupView, ManagedInstance, Notice, Plan } from '../domain';
 import { pendingRetype, stoppedThroughStandby } from '../coordinator/voluntary-stop';
+import { standbyExitFor } from '../coordinator/standby-exit';
 import { ignoreNotice } from '../common/ignore-notice';
 import { locateInstance } from '../common/locate-instance';
 import { reservationsFor } from '../common/reservation-terms';
 import { forecastRecord } from '../predict/calibrate';
 
 type StateChange = Extract<Notice, { kind: 'state-change' }>;
+
+/**
+ * A member spotwise moved to Standby runs again with no reservation held for its restart (it expired; an operator or a
+ * Spot victim's absorb-load started it): back in service now, rather than at the next profiler tick
+ * (standby-exit.ts). The notice says it runs, whatever EC2's description still says of it.
+ */
+const standbyExitOnRunning = (group: GroupView, instance: ManagedInstance, now: number): Action[] => {
+  const decision = standbyExitFor(group, instance.state === 'pending' ? { ...instance, state: 'running' } : instance, now);
+  return decision?.kind === 'exit' ? [decision.action] : [];
+};
 
 /**
  * EC2 state changes.
@@ -33,7 +44,7 @@ export const planStateChange = (notice: StateChange, fleet: FleetView, now: numb
   const own = reservationsFor(group.pool, instance.id, now).find((r) => r.createdAt <= notice.at);
   const actions: Action[] =
     own === undefined
-      ? []
+      ? standbyExitOnRunning(group, instance, now)
       : [
           {
             kind: 'hand-over',

@@ -121,6 +121,11 @@ export class SimulatedCloud implements InstanceGateway, CapacityGateway {
     await this.checked(() => this.world.cloud.tagInstances(ids, tags));
   }
 
+  async untagInstances(ids: readonly InstanceId[], keys: readonly string[]): Promise<void> {
+    await this.call('mutating');
+    await this.checked(() => this.world.cloud.untagInstances(ids, keys));
+  }
+
   async describeGroups(ids: readonly GroupId[]): Promise<GroupDescription[]> {
     await this.call('describe');
     const out = await this.world.cloud.describeGroups(ids);

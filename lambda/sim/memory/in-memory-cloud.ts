@@ -1,4 +1,13 @@
-import type { GroupId, InstanceCatalog, InstanceId, InstanceState, InstanceTypeSpec, ManagedInstance, WarmPoolView } from '../../core/domain';
+import {
+  STANDBY_MARK_TAG,
+  type GroupId,
+  type InstanceCatalog,
+  type InstanceId,
+  type InstanceState,
+  type InstanceTypeSpec,
+  type ManagedInstance,
+  type WarmPoolView,
+} from '../../core/domain';
 import type { CapacityGateway, GroupDescription, WarmPoolDescription } from '../../ports/capacity-gateway';
 import type { Clock } from '../../ports/clock';
 import type { InstanceFilter, InstanceGateway } from '../../ports/instance-gateway';
@@ -14,6 +23,7 @@ export const CLOUD_MUTATING: ReadonlySet<CloudOperation> = new Set<CloudOperatio
   'stopInstances',
   'terminateInstances',
   'tagInstances',
+  'untagInstances',
   'putWarmPool',
   'changeDesiredCapacity',
   'completeLifecycleAction',
@@ -308,7 +318,11 @@ export class InMemoryCloud implements InstanceGateway, CapacityGateway {
       .filter((i) => ids === undefined || ids.has(i.id))
       .filter((i) => groups === undefined || groups.has(i.groupId))
       .filter((i) => filter.tag === undefined || i.tags[filter.tag.key] === filter.tag.value)
-      .map(({ tags: _tags, ...managed }) => managed);
+      .map(({ tags, standbyMark: _stored, ...managed }) => {
+        // As EC2 reports it: the mark is a tag.
+        const mark = tags[STANDBY_MARK_TAG];
+        return mark === undefined ? managed : { ...managed, standbyMark: mark };
+      });
   }
 
   /** Types the catalog does not know are left out (the caller decides whether that is fatal). */
@@ -393,6 +407,12 @@ export class InMemoryCloud implements InstanceGateway, CapacityGateway {
     this.log.record('tagInstances', [ids, tags]);
     const found = ids.map((id) => this.mustGet(id, 'tagging'));
     for (const i of found) this.store({ ...i, tags: { ...i.tags, ...tags } });
+  }
+
+  async untagInstances(ids: readonly InstanceId[], keys: readonly string[]): Promise<void> {
+    this.log.record('untagInstances', [ids, keys]);
+    const found = ids.map((id) => this.mustGet(id, 'deleting tags of'));
+    for (const i of found) this.store({ ...i, tags: Object.fromEntries(Object.entries(i.tags).filter(([k]) => !keys.includes(k))) });
   }
 
   // --- CapacityGateway ---
