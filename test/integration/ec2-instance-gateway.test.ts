@@ -1,11 +1,11 @@
-import { CreateAutoScalingGroupCommand, type AutoScalingClient } from '@aws-sdk/client-auto-scaling';
+import { CreateAutoScalingGroupCommand, DescribeAutoScalingInstancesCommand, type AutoScalingClient } from '@aws-sdk/client-auto-scaling';
 import { CreateLaunchTemplateCommand, DescribeInstancesCommand, DescribeImagesCommand, StopInstancesCommand, type EC2Client } from '@aws-sdk/client-ec2';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { AutoScalingCapacityGateway } from '../../lambda/adapters/autoscaling-capacity-gateway';
 import { createAutoScalingClient, createEc2Client } from '../../lambda/adapters/aws-clients';
 import { Ec2InstanceGateway } from '../../lambda/adapters/ec2-instance-gateway';
 import { InstanceNotStoppedError } from '../../lambda/adapters/errors';
-import { groupId, instanceId, type InstanceId } from '../../lambda/core/domain';
+import { groupId, instanceId, STANDBY_MARK_TAG, type InstanceId } from '../../lambda/core/domain';
 import { describeWithMoto } from './moto';
 
 describeWithMoto('Ec2InstanceGateway and AutoScalingCapacityGateway against moto (real HTTP)', (moto) => {
@@ -100,5 +100,28 @@ describeWithMoto('Ec2InstanceGateway and AutoScalingCapacityGateway against moto
     expect(sent).toEqual(['DescribeInstancesCommand']);
     const [unchanged] = await gateway.describeInstances({ instanceIds: [running] });
     expect(unchanged).toMatchObject({ instanceType: 'm5.large', state: 'running' });
+  });
+
+  it("the standby mark over real HTTP: written, read back with EC2's tags, and deleted by key around EnterStandby / ExitStandby", async () => {
+    const gateway = new Ec2InstanceGateway(ec2, { prices: new Map() });
+    const capacity = new AutoScalingCapacityGateway(autoScaling);
+    const member = ids[2] as InstanceId;
+    const lifecycle = async (): Promise<string | undefined> =>
+      (await autoScaling.send(new DescribeAutoScalingInstancesCommand({ InstanceIds: [member] }))).AutoScalingInstances?.[0]?.LifecycleState;
+
+    await gateway.tagInstances([member], { [STANDBY_MARK_TAG]: 'before stopping it (no health-check replacement): request q-1' });
+    await capacity.enterStandby(groupId('web'), member, { decrementDesiredCapacity: true });
+    expect(await lifecycle()).toBe('Standby');
+    const [marked] = await gateway.describeInstances({ instanceIds: [member] });
+    expect(marked?.standbyMark).toBe('before stopping it (no health-check replacement): request q-1');
+
+    await capacity.exitStandby(groupId('web'), member);
+    await gateway.untagInstances([member], [STANDBY_MARK_TAG]);
+    expect(await lifecycle()).toBe('InService');
+    const [cleared] = await gateway.describeInstances({ instanceIds: [member] });
+    expect(cleared).not.toHaveProperty('standbyMark');
+    // The other tags are untouched: DeleteTags named the mark's key only.
+    const tags = (await ec2.send(new DescribeInstancesCommand({ InstanceIds: [member] }))).Reservations?.[0]?.Instances?.[0]?.Tags ?? [];
+    expect(tags.map((t) => t.Key)).toEqual(expect.arrayContaining(['spotwise:managed', 'aws:autoscaling:groupName']));
   });
 });
