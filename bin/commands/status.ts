@@ -61,12 +61,15 @@ export interface GroupStatus {
     readonly desiredCapacity: number;
     readonly minSize: number;
     readonly maxSize: number;
+    /** Members in Auto Scaling's InService state (one whose state is not reported counts as in service). */
     readonly inService: number;
     readonly instances: readonly {
       readonly instanceId: string;
       readonly instanceType: string;
       readonly availabilityZone: string;
       readonly lifecycle: string;
+      /** Auto Scaling's lifecycle state (InService, Pending, Standby, Terminating…); `unknown` when not reported. */
+      readonly lifecycleState: string;
     }[];
     readonly warmPool: {
       readonly minSize: number;
@@ -277,10 +280,16 @@ export const collectStatus = async (input: {
               desiredCapacity: asg.desiredCapacity,
               minSize: asg.minSize,
               maxSize: asg.maxSize,
-              inService: asg.instances.filter((i) => !i.warm).length,
+              inService: asg.instances.filter((i) => !i.warm && (i.lifecycleState ?? 'InService') === 'InService').length,
               instances: asg.instances
                 .filter((i) => !i.warm)
-                .map((i) => ({ instanceId: i.id, instanceType: i.instanceType, availabilityZone: i.availabilityZone, lifecycle: i.lifecycle })),
+                .map((i) => ({
+                  instanceId: i.id,
+                  instanceType: i.instanceType,
+                  availabilityZone: i.availabilityZone,
+                  lifecycle: i.lifecycle,
+                  lifecycleState: i.lifecycleState ?? 'unknown',
+                })),
               warmPool:
                 warm === undefined
                   ? null
@@ -433,7 +442,11 @@ export const formatStatus = (report: StatusReport): string => {
     const a = g.autoScaling;
     if (a === null) out.push('  auto scaling: not described (see notes)');
     else {
-      out.push(`  auto scaling: desired ${a.desiredCapacity} (min ${a.minSize}, max ${a.maxSize}), ${a.inService} in service`);
+      // Members out of service are named: one in Standby is either spotwise's voluntary stop or an operator's.
+      const standby = a.instances.filter((i) => i.lifecycleState === 'Standby').map((i) => i.instanceId);
+      out.push(
+        `  auto scaling: desired ${a.desiredCapacity} (min ${a.minSize}, max ${a.maxSize}), ${a.inService} in service${standby.length > 0 ? `, ${standby.length} in Standby (${standby.join(', ')})` : ''}`,
+      );
       if (a.warmPool === null) out.push('  warm pool: none');
       else {
         const states = new Map<string, number>();

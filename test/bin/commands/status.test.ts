@@ -261,6 +261,34 @@ describe('spotwise status: the model', () => {
   });
 });
 
+describe('spotwise status: members out of service', () => {
+  it('a member in Standby is not counted in service and is named with its lifecycle state', async () => {
+    const withStandby: GroupDescription = {
+      ...asg,
+      desiredCapacity: 1,
+      instances: [
+        { ...(asg.instances[0] as GroupDescription['instances'][number]), lifecycleState: 'InService' },
+        { ...(asg.instances[1] as GroupDescription['instances'][number]), lifecycleState: 'Standby' },
+      ],
+    };
+    const report = await collectStatus({
+      snapshot,
+      capacity: { ...capacity(), describeGroups: async (ids) => [withStandby, standbyAsg].filter((g) => ids.includes(g.id)) },
+      table: 'spotwise-state',
+      now: NOW,
+    });
+    expect(report.groups[0]?.autoScaling).toMatchObject({
+      desiredCapacity: 1,
+      inService: 1,
+      instances: [
+        { instanceId: 'i-0aaaaaaaaaaaaaaa1', lifecycleState: 'InService' },
+        { instanceId: 'i-0aaaaaaaaaaaaaaa2', lifecycleState: 'Standby' },
+      ],
+    });
+    expect(formatStatus(report)).toContain('  auto scaling: desired 1 (min 1, max 4), 1 in service, 1 in Standby (i-0aaaaaaaaaaaaaaa2)\n');
+  });
+});
+
 describe('spotwise status: text', () => {
   it('prints the pool table, the cost line, reservations, forecasts, requests with their shortfall, fail-closed decisions and notes', async () => {
     const text = formatStatus(await collectStatus({ snapshot, capacity: capacity(), table: 'spotwise-state', now: NOW, prices }));
