@@ -393,9 +393,10 @@ const spotPoolsOf = (
 /**
  * Disruptions in flight, for the budget: in-service members (not warm) that are not running — stopping,
  * stopped, shutting down or still pending — are unavailable right now, whatever caused it; so is a member Auto
- * Scaling is terminating, though a hook holds it running (Terminating:Wait: a voluntary victim draining).
+ * Scaling is terminating, though a hook holds it running (Terminating:Wait: a voluntary victim draining), and one in
+ * Standby, though it runs (out of service: an operator's troubleshooting, or spotwise's voluntary stop on its way).
  */
 const disruptionsInFlight = (members: readonly ManagedInstance[], d: GroupDescription): number => {
   const inService = new Set<string>(d.instances.filter((i) => !i.warm).map((i) => i.id));
-  return members.filter((m) => !m.warm && inService.has(m.id) && (m.state !== 'running' || m.terminating === true)).length;
+  return members.filter((m) => !m.warm && inService.has(m.id) && (m.state !== 'running' || m.terminating === true || m.inStandby === true)).length;
 };

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { parseSpotwiseConfig } from '../../lambda/contracts/config';
 import { groupId } from '../../lambda/core/domain';
 import { DEFAULT_SPOT_POOL_PRIOR, loadFleet, membersFromAutoScaling, noticeForecastScope, resolveManagedGroup } from '../../lambda/app/load-fleet';
-import { instanceId, type FleetView, type InstanceId } from '../../lambda/core/domain';
+import { instanceId, STANDBY_MARK_TAG, type FleetView, type InstanceId } from '../../lambda/core/domain';
 import type { GroupDescription, WarmPoolDescription } from '../../lambda/ports/capacity-gateway';
 import { planNoticeResponse } from '../../lambda/core/planner/plan-notice';
 import { hourlyRateOfMonthly, STAGING_HORIZON_HOURS } from '../../lambda/core/staging/pool-risk';
@@ -92,6 +92,28 @@ describe('loadFleet', () => {
     w.ports.cloud.holdInHook(victim, undefined);
     const after = await loadFleet(w.deps.ports, w.deps.managed);
     expect(after.fleet.groups.find((g) => g.id === GROUP)?.instances.find((i) => i.id === victim)?.terminating).toBeUndefined();
+  });
+
+  it("marks a member in Standby (Auto Scaling's word: EC2 says running) and its standby mark, and counts it in flight", async () => {
+    const w = await buildWorld();
+    w.ports.cloud.setInstanceState(FIXTURE_INSTANCES.stateChange, 'running');
+    await w.ports.cloud.enterStandby(GROUP, OTHER, { decrementDesiredCapacity: true });
+    await w.ports.cloud.tagInstances([OTHER], { [STANDBY_MARK_TAG]: 'before stopping it: request q-1' });
+    for (const describeOnly of [undefined, [OTHER]]) {
+      const { fleet } = await loadFleet(w.deps.ports, w.deps.managed, describeOnly === undefined ? {} : { describeOnly });
+      const primary = fleet.groups.find((g) => g.id === GROUP);
+      expect(primary?.instances.find((i) => i.id === OTHER)).toMatchObject({
+        state: 'running',
+        inStandby: true,
+        standbyMark: 'before stopping it: request q-1',
+      });
+      expect(primary?.instances.filter((i) => i.inStandby === true || i.standbyMark !== undefined).map((i) => i.id)).toEqual([OTHER]);
+      expect(primary?.disruptionsInFlight).toBe(1);
+    }
+    await w.ports.cloud.exitStandby(GROUP, OTHER);
+    const after = (await loadFleet(w.deps.ports, w.deps.managed)).fleet.groups.find((g) => g.id === GROUP);
+    expect(after?.instances.find((i) => i.id === OTHER)).not.toHaveProperty('inStandby');
+    expect(after?.disruptionsInFlight).toBe(0);
   });
 
   it('reads only, in batches: one describe of all groups, one DescribeInstances, one catalog and one forecast read', async () => {
