@@ -1,5 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import { groupId, instanceId, type Action, type FleetView, type Forecast, type Notice, type Plan, type WarmClaim } from '../../../lambda/core/domain';
+import {
+  groupId,
+  instanceId,
+  type Action,
+  type FleetView,
+  type Forecast,
+  type ManagedInstance,
+  type Notice,
+  type Plan,
+  type WarmClaim,
+} from '../../../lambda/core/domain';
 import { planNoticeResponse } from '../../../lambda/core/planner/plan-notice';
 import { REBALANCE_HOLD_MS, RESTART_GRACE_MS } from '../../../lambda/core/common/reservation-terms';
 import {
@@ -365,6 +375,30 @@ describe('planNoticeResponse: spot interruption warning', () => {
         signal: expect.objectContaining({ signal: 'spot-warning', instanceId: 'i-a1', eventId: 'evt-i-a1' }),
       }),
     ]);
+  });
+
+  it.each<[string, boolean, Partial<ManagedInstance>, boolean]>([
+    ['stopped in service', true, {}, false],
+    ["stopped in an operator's Standby (no mark)", false, { inStandby: true }, false],
+    ['stopped in Standby by spotwise, its reservation held (a request’s stop)', false, { inStandby: true, standbyMark: 'before stopping it: request q' }, true],
+    ['stopped in Standby by spotwise, its reservation gone', true, { inStandby: true, standbyMark: 'before stopping it: request q' }, false],
+  ])('a stopped On-Demand sibling %s: started for the load: %s', (_name, started, over, held) => {
+    const reservations = held ? [reservation('request:q:i-s1', { instanceId: 'i-s1' })] : [];
+    const f = buildFleet(
+      [
+        group('web', {
+          policy: policy({ allowedInstanceTypes: ['m5.large', 'm5.xlarge', 'm5.2xlarge'] }),
+          instances: [instance('i-a1'), instance('i-s1', { lifecycle: 'on-demand', state: 'stopped', ...over })],
+          pool: roomyPool('web', { reservations }),
+          desiredCapacity: 1,
+          maxSize: 1,
+        }),
+      ],
+      [forecast('i-a1', { vcpu: 1.5, memoryGiB: 6 }), forecast('i-s1', { vcpu: 1, memoryGiB: 4 })],
+    );
+    const plan = planNoticeResponse(warning('i-a1'), f, { now: T0 });
+    expect(plan.actions.some((a) => a.kind === 'start-instance' && a.instanceId === 'i-s1')).toBe(started);
+    expect(plan.actions.some((a) => a.kind === 'retype-stopped-instance' && a.instanceId === 'i-s1')).toBe(started);
   });
 
   const runningSiblingFleet = (opts: { allow: boolean; inFlight?: number; maxSize?: number; minSize?: number }): FleetView =>
