@@ -45,8 +45,9 @@ export const findBackedGroups = (fleet: FleetView, warmGroup: GroupView): GroupV
 export const isActive = (instance: ManagedInstance): boolean => instance.state === 'running' || instance.state === 'pending';
 
 /**
- * A member that runs in service and stays: running, not in the warm pool, and not being terminated by Auto Scaling
- * (a member a hook holds in Terminating:Wait still runs, but is leaving). What may be chosen to disrupt, resize or
- * lend room.
+ * A member that runs in service and stays: running, not in the warm pool, not in Standby (out of service: an
+ * operator's, or a voluntary stop under way) and not being terminated by Auto Scaling (a member a hook holds in
+ * Terminating:Wait still runs, but is leaving). What may be chosen to disrupt, resize or lend room.
  */
-export const runsAndStays = (instance: ManagedInstance): boolean => !instance.warm && instance.state === 'running' && instance.terminating !== true;
+export const runsAndStays = (instance: ManagedInstance): boolean =>
+  !instance.warm && instance.state === 'running' && instance.terminating !== true && instance.inStandby !== true;

@@ -128,6 +128,7 @@ const findCandidates = (request: InterruptionRequest, fleet: FleetView, now: num
       );
     }
     if (instance.terminating === true) return deferNone('no-eligible-victim', `${instance.id} is being terminated by Auto Scaling`, false);
+    if (instance.inStandby === true) return deferNone('no-eligible-victim', `${instance.id} is in Standby (out of service)`, false);
     if (busy(group, instance)) return deferNone('no-eligible-victim', `${instance.id} already holds a reservation for another interruption or restart`, true);
     return { kind: 'found', group, instances: [instance] };
   }
@@ -413,6 +414,13 @@ const dueVictim = (
     const where = instance.warm ? 'in the warm pool' : instance.state;
     return { kind: 'unavailable', reason: 'no-eligible-victim', detail: `${instance.id} is ${where}, not running`, why: 'stopped before its scheduled time' };
   }
+  if (instance.inStandby === true)
+    return {
+      kind: 'unavailable',
+      reason: 'no-eligible-victim',
+      detail: `${instance.id} is in Standby (out of service)`,
+      why: 'taken out of service before its scheduled time',
+    };
   return { kind: 'running', group, instance };
 };
 

@@ -137,6 +137,17 @@ describe('planInterruptionRequest: admission', () => {
     expect(only(named, 'defer-interruption')[0]?.detail).toContain('being terminated by Auto Scaling');
   });
 
+  it("passes over a member in Standby (an operator's: running, out of service), and refuses it when named", () => {
+    const f = batchFleet();
+    const out = { ...f, groups: f.groups.map((g) => ({ ...g, instances: g.instances.map((i) => (i.id === 'i-low' ? { ...i, inStandby: true } : i)) })) };
+    expect(only(planInterruptionRequest(request(), out, { now: T0 }), 'schedule-interruption')[0]?.instanceId).toBe('i-low-big');
+    const named = planInterruptionRequest(request({ selector: { kind: 'instance', instanceId: instanceId('i-low') } }), out, { now: T0 });
+    expect(only(named, 'defer-interruption')[0]).toMatchObject({
+      reason: 'no-eligible-victim',
+      detail: expect.stringContaining('i-low is in Standby (out of service)'),
+    });
+  });
+
   it("prefers members launched before the request: one launched since is a restart already (an earlier victim's replacement)", () => {
     const f = batchFleet();
     const fresh = {
@@ -414,6 +425,7 @@ describe('planDueInterruption (executor re-check)', () => {
     { state: 'stopped', change: { state: 'stopped' as const }, detail: 'i-low is stopped, not running' },
     { state: 'stopping', change: { state: 'stopping' as const }, detail: 'i-low is stopping, not running' },
     { state: 'back in the warm pool', change: { warm: true }, detail: 'i-low is in the warm pool, not running' },
+    { state: "in an operator's Standby", change: { inStandby: true }, detail: 'i-low is in Standby (out of service)' },
   ])('a victim $state by something else at its time: a group request is planned again for another member, a named one refused', ({ change, detail }) => {
     const f = withVictim(change);
     const group = planDueInterruption(due(), f, { now: T0, deadline: T0 + WINDOW, groupRequest: true });
@@ -421,7 +433,7 @@ describe('planDueInterruption (executor re-check)', () => {
     expect(kinds(group)).toEqual(['defer-interruption']);
     expect(only(group, 'defer-interruption')[0]).toMatchObject({ reason: 'no-eligible-victim', retryAt: T0 + RETRY_INTERVAL_MS });
     expect(only(group, 'defer-interruption')[0]?.detail).toBe(
-      `${detail} (${change.terminating === true ? 'leaving' : 'stopped'} before its scheduled time): planned again for another member of batch`,
+      `${detail} (${change.terminating === true ? 'leaving' : change.inStandby === true ? 'taken out of service' : 'stopped'} before its scheduled time): planned again for another member of batch`,
     );
     // At its deadline, or naming its instance: refused for good, and the reservation held for the victim released.
     for (const ctx of [
