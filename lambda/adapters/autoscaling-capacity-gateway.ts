@@ -294,5 +294,6 @@ export const toGroupDescription = (group: AutoScalingGroup): GroupDescription =>
     tags: Object.fromEntries((group.Tags ?? []).filter((t) => t.Key !== undefined).map((t) => [t.Key ?? '', t.Value ?? ''])),
     mixedPurchase: launchesBothPurchaseOptions(group),
     capacityRebalance: group.CapacityRebalance === true,
+    loadBalanced: (group.TargetGroupARNs ?? []).length > 0 || (group.LoadBalancerNames ?? []).length > 0 || (group.TrafficSources ?? []).length > 0,
   };
 };

@@ -324,6 +324,7 @@ export const loadFleet = async (ports: FleetReadPorts, managed: ManagedGroups, o
       minSize: d.minSize,
       maxSize: d.maxSize,
       ...(d.capacityRebalance === true ? { capacityRebalance: true } : {}),
+      ...(d.loadBalanced === true ? { loadBalanced: true } : {}),
       ...(wp !== undefined
         ? {
             warmPool: {

@@ -151,6 +151,11 @@ export interface GroupView {
    */
   readonly capacityRebalance?: boolean;
   /**
+   * Load balancers serve the group (its target groups, Classic Load Balancers or traffic sources): a member moved to
+   * Standby drains for the deregistration delay before it is out of service (core/coordinator/voluntary-stop.ts).
+   */
+  readonly loadBalanced?: boolean;
+  /**
    * Live claims on this group's warm instances (a group with a warm pool; lambda/app/stage-warm-instance.ts): each
    * names the warm instance a rebalance recommendation staged for its victim. Absent: none read.
    */

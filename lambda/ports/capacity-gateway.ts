@@ -18,6 +18,12 @@ export interface GroupDescription {
   readonly mixedPurchase?: boolean;
   /** Capacity Rebalancing is on (`CapacityRebalance`). */
   readonly capacityRebalance?: boolean;
+  /**
+   * Load balancers serve the group (`TargetGroupARNs`, `LoadBalancerNames` or `TrafficSources` not empty): EnterStandby
+   * deregisters a member and it stays EnteringStandby while the load balancer drains it (a target group's
+   * deregistration delay, 300 s by default).
+   */
+  readonly loadBalanced?: boolean;
 }
 
 export interface WarmPoolDescription extends WarmPoolView {

@@ -63,6 +63,16 @@ beforeEach(() => {
 });
 
 describe('AutoScalingCapacityGateway.describeGroups', () => {
+  it.each([
+    ['a target group', { TargetGroupARNs: ['arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/web/0123456789abcdef'] }, true],
+    ['a Classic Load Balancer', { LoadBalancerNames: ['web-clb'] }, true],
+    ['a traffic source', { TrafficSources: [{ Identifier: 'arn:aws:vpc-lattice:eu-west-1:123456789012:targetgroup/tg-0123', Type: 'vpc-lattice' }] }, true],
+    ['none (empty lists)', { TargetGroupARNs: [], LoadBalancerNames: [], TrafficSources: [] }, false],
+  ])('a group served by %s is load balanced: %s', async (_name, attached, expected) => {
+    asg.on(DescribeAutoScalingGroupsCommand).resolves({ AutoScalingGroups: [group('web', attached)] });
+    expect((await gateway().describeGroups([groupId('web')]))[0]?.loadBalanced).toBe(expected);
+  });
+
   it('pages through DescribeAutoScalingGroups and maps groups, instances and tags', async () => {
     asg
       .on(DescribeAutoScalingGroupsCommand)
@@ -95,6 +105,7 @@ describe('AutoScalingCapacityGateway.describeGroups', () => {
         tags: { team: 'search' },
         mixedPurchase: false,
         capacityRebalance: false,
+        loadBalanced: false,
       },
       {
         id: 'batch',
@@ -106,6 +117,7 @@ describe('AutoScalingCapacityGateway.describeGroups', () => {
         tags: { team: 'search' },
         mixedPurchase: false,
         capacityRebalance: true,
+        loadBalanced: false,
       },
     ]);
   });

@@ -191,6 +191,22 @@ describe('a voluntary stop requested of an Auto Scaling member against asynchron
     expect(w.ports.stateStore.allRequests()).toMatchObject([{ status: 'executed', victim: VICTIM }]);
   });
 
+  it('in a group a load balancer serves, a stop request is deferred with the reason: no EnterStandby, no stop (the member would still be draining)', async () => {
+    const w = await requestWorld();
+    const web = w.ports.cloud.group(GROUP);
+    if (web === undefined) throw new Error('fixture group missing');
+    w.ports.cloud.putGroup({ ...web, loadBalanced: true });
+    expect(await makeCoordinator(w.deps)(fixture('spotwise-interruption-requested-instance.json'))).toMatchObject({
+      status: 'planned',
+      actions: ['defer-interruption'],
+    });
+    const [stored] = w.ports.stateStore.allRequests();
+    expect(stored).toMatchObject({ status: 'deferred' });
+    expect(stored?.note).toContain(`${GROUP} is served by a load balancer: a member moved to Standby drains for the deregistration delay`);
+    expect(w.ports.cloud.log.count('enterStandby') + w.ports.cloud.log.count('stopInstances')).toBe(0);
+    expect(w.ports.cloud.instance(VICTIM)?.state).toBe('running');
+  });
+
   it('started again within its reservation, it takes the reservation over and goes back in service', async () => {
     const w = await requestWorld();
     const delivered = { n: 0 };

@@ -20,11 +20,16 @@ import { makeReservationId, reservationPurpose } from '../common/reservation-ter
  */
 
 /**
- * Why `group` cannot move one more member to Standby with a decrement, or undefined when it can. Auto Scaling
- * refuses EnterStandby when the decremented desired capacity would fall below min size: the plan does not ask
- * (fail closed: the instance keeps running).
+ * Why `group` cannot move one more member to Standby with a decrement and stop it, or undefined when it can. Auto
+ * Scaling refuses EnterStandby when the decremented desired capacity would fall below min size: the plan does not ask
+ * (fail closed: the instance keeps running). In a group load balancers serve, EnterStandby deregisters the member and
+ * it stays EnteringStandby — still finishing its in-flight requests — for the deregistration delay (300 s by default)
+ * before it is in Standby; a stop right after EnterStandby would cut those requests, and spotwise does not wait for
+ * the drain yet, so it does not stop such a member at all (a `terminate` goes through Auto Scaling, which drains first).
  */
-export const standbyRefusal = (group: Pick<GroupView, 'id' | 'desiredCapacity' | 'minSize'>): string | undefined => {
+export const standbyRefusal = (group: Pick<GroupView, 'id' | 'desiredCapacity' | 'minSize' | 'loadBalanced'>): string | undefined => {
+  if (group.loadBalanced === true)
+    return `${group.id} is served by a load balancer: a member moved to Standby drains for the deregistration delay before it is out of service, and spotwise does not stop one before then`;
   const after = Math.floor(group.desiredCapacity) - 1;
   if (!Number.isFinite(after)) return `the desired capacity of ${group.id} is ${String(group.desiredCapacity)}: cannot move a member to Standby`;
   return after < group.minSize

@@ -68,6 +68,8 @@ export interface CloudGroup {
   readonly warmPool?: WarmPoolView;
   /** Capacity Rebalancing is on (reported as DescribeAutoScalingGroups' `CapacityRebalance`). */
   readonly capacityRebalance?: boolean;
+  /** A load balancer target group is attached (reported as DescribeAutoScalingGroups' `TargetGroupARNs`). */
+  readonly loadBalanced?: boolean;
 }
 
 export interface LifecycleActionRecord {
@@ -443,6 +445,7 @@ export class InMemoryCloud implements InstanceGateway, CapacityGateway {
           })),
           mixedPurchase: new Set(members.map((i) => i.lifecycle)).size > 1,
           capacityRebalance: g.capacityRebalance === true,
+          loadBalanced: g.loadBalanced === true,
         },
       ];
     });

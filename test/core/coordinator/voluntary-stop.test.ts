@@ -23,6 +23,11 @@ describe('standbyRefusal: EnterStandby with a decrement may not take a group bel
       'moving a member of web to Standby would take its desired capacity to -1, below its min size 0 (Auto Scaling refuses EnterStandby)',
     ],
     [{ desiredCapacity: Number.NaN, minSize: 0 }, 'the desired capacity of web is NaN: cannot move a member to Standby'],
+    [
+      { desiredCapacity: 3, minSize: 0, loadBalanced: true },
+      'web is served by a load balancer: a member moved to Standby drains for the deregistration delay before it is out of service, and spotwise does not stop one before then',
+    ],
+    [{ desiredCapacity: 3, minSize: 0, loadBalanced: false }, undefined],
   ])('%o → %s', (sizes, expected) => {
     expect(standbyRefusal({ id: groupId('web'), ...sizes })).toBe(expected);
   });

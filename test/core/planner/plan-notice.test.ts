@@ -401,10 +401,11 @@ describe('planNoticeResponse: spot interruption warning', () => {
     expect(plan.actions.some((a) => a.kind === 'retype-stopped-instance' && a.instanceId === 'i-s1')).toBe(started);
   });
 
-  const runningSiblingFleet = (opts: { allow: boolean; inFlight?: number; maxSize?: number; minSize?: number }): FleetView =>
+  const runningSiblingFleet = (opts: { allow: boolean; inFlight?: number; maxSize?: number; minSize?: number; loadBalanced?: boolean }): FleetView =>
     buildFleet(
       [
         group('web', {
+          ...(opts.loadBalanced === true ? { loadBalanced: true } : {}),
           policy: policy({ allowStopModifyStart: opts.allow, disruptionBudget: { maxUnavailable: 1 } }),
           instances: [instance('i-a1'), instance('i-od', { lifecycle: 'on-demand', availabilityZone: 'us-east-1b' })],
           desiredCapacity: 2,
@@ -436,6 +437,13 @@ describe('planNoticeResponse: spot interruption warning', () => {
     expect(only(plan, 'noop')[0]?.reason).toContain(
       'stop → modify → start refused: moving a member of web to Standby would take its desired capacity to 1, below its min size 2',
     );
+  });
+
+  it('does not stop a running sibling a load balancer serves (it would still be draining when stopped)', () => {
+    const plan = planNoticeResponse(warning('i-a1'), runningSiblingFleet({ allow: true, loadBalanced: true }), { now: T0 });
+    expect(kinds(plan)).not.toContain('interrupt-instance');
+    expect(kinds(plan)).not.toContain('enter-standby');
+    expect(only(plan, 'noop')[0]?.reason).toContain('stop → modify → start refused: web is served by a load balancer');
   });
 
   it.each([
