@@ -6,7 +6,7 @@ import { makeHandler as makeCoordinator } from '../../lambda/handlers/coordinato
 import { MAX_TRAIL_ENTRIES } from '../../lambda/app/decision-trail';
 import { makeHandler as makeExecutor } from '../../lambda/handlers/executor';
 import { fixture } from '../events/event-fixtures';
-import { FIXTURE_INSTANCES, GROUP, buildWorld, knownForecast, type World } from './world';
+import { FIXTURE_INSTANCES, GROUP, buildWorld, type World, addRequestVictim } from './world';
 
 const REQ_NOW = Date.parse('2024-05-01T12:00:00Z');
 const VICTIM = instanceId('i-0a1b2c3d4e5f60718');
@@ -16,21 +16,8 @@ const requestWorld = async (poolVcpu = 32): Promise<World> => {
   const w = await buildWorld();
   w.ports.clock.set(REQ_NOW);
   w.ports.cloud.setInstanceState(FIXTURE_INSTANCES.stateChange, 'running');
-  w.ports.cloud.putInstance({
-    id: VICTIM,
-    groupId: GROUP,
-    instanceType: 'm5.xlarge',
-    availabilityZone: 'us-west-2a',
-    lifecycle: 'on-demand',
-    state: 'running',
-    launchedAt: REQ_NOW - 86_400_000,
-    warm: false,
-    priority: 50,
-    jobType: 'web',
-    tags: { 'aws:autoscaling:groupName': GROUP },
-  });
+  addRequestVictim(w, REQ_NOW);
   await w.ports.stateStore.putPoolCapacity(GROUP, { vcpu: poolVcpu, memoryGiB: 128, networkMbps: 100_000, diskIops: 200_000 });
-  w.ports.stateStore.seedForecasts([knownForecast(VICTIM, { vcpu: 3, memoryGiB: 10, networkMbps: 100, diskIops: 200 }, REQ_NOW - 60_000)]);
   w.ports.clearCalls();
   return w;
 };

@@ -5,7 +5,7 @@ import { interruptionDueEvent } from '../../lambda/events';
 import { makeHandler as makeCoordinator } from '../../lambda/handlers/coordinator';
 import { makeHandler as makeExecutor } from '../../lambda/handlers/executor';
 import { fixture } from '../events/event-fixtures';
-import { FIXTURE_INSTANCES, GROUP, buildWorld, knownForecast, type World } from './world';
+import { FIXTURE_INSTANCES, GROUP, buildWorld, type World, addRequestVictim } from './world';
 
 /** The fixture's request time, and the on-demand instance it names (added to the world's group). */
 const REQ_NOW = Date.parse('2024-05-01T12:00:00Z');
@@ -17,22 +17,9 @@ const requestWorld = async (opts: Parameters<typeof buildWorld>[0] & { poolVcpu?
   w.ports.clock.set(REQ_NOW);
   // The world's pending instance would use up the disruption budget (maxUnavailable 1): it is running here.
   w.ports.cloud.setInstanceState(FIXTURE_INSTANCES.stateChange, 'running');
-  w.ports.cloud.putInstance({
-    id: VICTIM,
-    groupId: GROUP,
-    instanceType: 'm5.xlarge',
-    availabilityZone: 'us-west-2a',
-    lifecycle: 'on-demand',
-    state: 'running',
-    launchedAt: REQ_NOW - 86_400_000,
-    warm: false,
-    priority: 50,
-    jobType: 'web',
-    tags: { 'aws:autoscaling:groupName': GROUP },
-  });
+  addRequestVictim(w, REQ_NOW, { forecast: opts.seedState !== false });
   if (opts.seedState !== false) {
     await w.ports.stateStore.putPoolCapacity(GROUP, { vcpu: opts.poolVcpu ?? 32, memoryGiB: 128, networkMbps: 100_000, diskIops: 200_000 });
-    w.ports.stateStore.seedForecasts([knownForecast(VICTIM, { vcpu: 3, memoryGiB: 10, networkMbps: 100, diskIops: 200 }, REQ_NOW - 60_000)]);
   }
   w.ports.clearCalls();
   return w;

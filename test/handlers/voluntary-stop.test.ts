@@ -9,7 +9,7 @@ import { makeHandler as makeNotice } from '../../lambda/handlers/notice';
 import { interruptionDueEvent } from '../../lambda/events';
 import type { StateTransition } from '../../lambda/sim/memory/in-memory-cloud';
 import { fixture } from '../events/event-fixtures';
-import { FIXTURE_INSTANCES, GROUP, NOW, OTHER, buildWorld, configInput, knownForecast, type World } from './world';
+import { FIXTURE_INSTANCES, GROUP, NOW, OTHER, buildWorld, configInput, knownForecast, type World, addRequestVictim } from './world';
 
 /**
  * Voluntary stops against an in-memory cloud that behaves like AWS: a stop leaves the instance `stopping` for 45 s,
@@ -140,41 +140,29 @@ describe('stop → modify → start of a running sibling against asynchronous AW
   });
 });
 
+/** A requested stop's world: an On-Demand member of the fixture group to stop, the cloud on AWS-like timings. */
+const REQ_NOW = Date.parse('2024-05-01T12:00:00Z');
+const VICTIM = instanceId('i-0a1b2c3d4e5f60718');
+
+const requestWorld = async (): Promise<World> => {
+  const w = await buildWorld();
+  w.ports.clock.set(REQ_NOW);
+  w.ports.cloud.setInstanceState(FIXTURE_INSTANCES.stateChange, 'running');
+  addRequestVictim(w, REQ_NOW);
+  w.ports.cloud.useAsyncStates(TIMINGS);
+  w.ports.clearCalls();
+  return w;
+};
+
+const fireDue = async (w: World): Promise<unknown> => {
+  await makeCoordinator(w.deps)(fixture('spotwise-interruption-requested-instance.json'));
+  w.ports.clock.set(Date.parse('2024-05-01T12:05:00Z'));
+  const [due] = w.ports.scheduler.takeDue(w.ports.clock.now());
+  if (due === undefined) throw new Error('nothing was scheduled');
+  return makeExecutor(w.deps)(JSON.parse(JSON.stringify(interruptionDueEvent(due))) as unknown);
+};
+
 describe('a voluntary stop requested of an Auto Scaling member against asynchronous AWS states', () => {
-  const REQ_NOW = Date.parse('2024-05-01T12:00:00Z');
-  const VICTIM = instanceId('i-0a1b2c3d4e5f60718');
-
-  const requestWorld = async (): Promise<World> => {
-    const w = await buildWorld();
-    w.ports.clock.set(REQ_NOW);
-    w.ports.cloud.setInstanceState(FIXTURE_INSTANCES.stateChange, 'running');
-    w.ports.cloud.putInstance({
-      id: VICTIM,
-      groupId: GROUP,
-      instanceType: 'm5.xlarge',
-      availabilityZone: 'us-west-2a',
-      lifecycle: 'on-demand',
-      state: 'running',
-      launchedAt: REQ_NOW - 86_400_000,
-      warm: false,
-      priority: 50,
-      jobType: 'web',
-      tags: { 'aws:autoscaling:groupName': GROUP },
-    });
-    w.ports.stateStore.seedForecasts([knownForecast(VICTIM, { vcpu: 3, memoryGiB: 10, networkMbps: 100, diskIops: 200 }, REQ_NOW - 60_000)]);
-    w.ports.cloud.useAsyncStates(TIMINGS);
-    w.ports.clearCalls();
-    return w;
-  };
-
-  const fireDue = async (w: World): Promise<unknown> => {
-    await makeCoordinator(w.deps)(fixture('spotwise-interruption-requested-instance.json'));
-    w.ports.clock.set(Date.parse('2024-05-01T12:05:00Z'));
-    const [due] = w.ports.scheduler.takeDue(w.ports.clock.now());
-    if (due === undefined) throw new Error('nothing was scheduled');
-    return makeExecutor(w.deps)(JSON.parse(JSON.stringify(interruptionDueEvent(due))) as unknown);
-  };
-
   it('ends stopped in Standby (desired capacity lowered by one), never replaced by the health check', async () => {
     const w = await requestWorld();
     expect(await fireDue(w)).toMatchObject({ status: 'planned', actions: ['enter-standby', 'interrupt-instance'], succeeded: true });
@@ -270,34 +258,11 @@ describe('a voluntary stop requested of an Auto Scaling member against asynchron
  * event never delivered. Before the standby mark it stayed in Standby, running, paid for and out of service.
  */
 describe('a member spotwise moved to Standby, running again with no reservation held', () => {
-  const REQ_NOW = Date.parse('2024-05-01T12:00:00Z');
-  const VICTIM = instanceId('i-0a1b2c3d4e5f60718');
   const tick = { source: 'spotwise', 'detail-type': 'Profile Tick', detail: { groupName: GROUP } };
 
   const stoppedWorld = async (): Promise<{ w: World; delivered: { n: number } }> => {
-    const w = await buildWorld();
-    w.ports.clock.set(REQ_NOW);
-    w.ports.cloud.setInstanceState(FIXTURE_INSTANCES.stateChange, 'running');
-    w.ports.cloud.putInstance({
-      id: VICTIM,
-      groupId: GROUP,
-      instanceType: 'm5.xlarge',
-      availabilityZone: 'us-west-2a',
-      lifecycle: 'on-demand',
-      state: 'running',
-      launchedAt: REQ_NOW - 86_400_000,
-      warm: false,
-      priority: 50,
-      jobType: 'web',
-      tags: { 'aws:autoscaling:groupName': GROUP },
-    });
-    w.ports.stateStore.seedForecasts([knownForecast(VICTIM, { vcpu: 3, memoryGiB: 10, networkMbps: 100, diskIops: 200 }, REQ_NOW - 60_000)]);
-    w.ports.cloud.useAsyncStates(TIMINGS);
-    await makeCoordinator(w.deps)(fixture('spotwise-interruption-requested-instance.json'));
-    w.ports.clock.set(Date.parse('2024-05-01T12:05:00Z'));
-    const [due] = w.ports.scheduler.takeDue(w.ports.clock.now());
-    if (due === undefined) throw new Error('nothing was scheduled');
-    await makeExecutor(w.deps)(JSON.parse(JSON.stringify(interruptionDueEvent(due))) as unknown);
+    const w = await requestWorld();
+    await fireDue(w);
     const delivered = { n: 0 };
     // Three hours stopped: the request's reservation (restart grace + post-restart window) has expired.
     await passTime(w, 3 * 3_600_000, delivered);

@@ -37,6 +37,31 @@ export const knownForecast = (id: string, p90: Partial<Resources>, madeAt = NOW 
     return { p50: v * 0.8, p90: v };
   });
 
+/** The instance the request fixtures name (spotwise-interruption-requested-instance.json). */
+export const REQUEST_VICTIM = instanceId('i-0a1b2c3d4e5f60718');
+
+/**
+ * Adds the request fixtures' victim to the world's group: an On-Demand m5.xlarge running for a day before `now`,
+ * with a known forecast (3 vCPU, 10 GiB) made a minute before `now` unless `forecast` is false.
+ */
+export const addRequestVictim = (w: World, now: number, opts: { readonly forecast?: boolean } = {}): void => {
+  w.ports.cloud.putInstance({
+    id: REQUEST_VICTIM,
+    groupId: GROUP,
+    instanceType: 'm5.xlarge',
+    availabilityZone: 'us-west-2a',
+    lifecycle: 'on-demand',
+    state: 'running',
+    launchedAt: now - 86_400_000,
+    warm: false,
+    priority: 50,
+    jobType: 'web',
+    tags: { 'aws:autoscaling:groupName': GROUP },
+  });
+  if (opts.forecast !== false)
+    w.ports.stateStore.seedForecasts([knownForecast(REQUEST_VICTIM, { vcpu: 3, memoryGiB: 10, networkMbps: 100, diskIops: 200 }, now - 60_000)]);
+};
+
 export const configInput = (over: Record<string, unknown> = {}) => ({
   groups: [{ name: GROUP, policy: 'web', capacity: { vcpu: 32, memory_gib: 128, network_mbps: 100_000, disk_iops: 200_000 }, standby: STANDBY }],
   standby_groups: [{ name: STANDBY, warm_pool: { min_size: 2 } }],

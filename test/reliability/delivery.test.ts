@@ -10,7 +10,7 @@ import { makeHandler as makeNotice } from '../../lambda/handlers/notice';
 import { makeHandler as makeProfiler } from '../../lambda/handlers/profiler';
 import { createRandom } from '../../lambda/data/random';
 import { FIXTURE_DIR, fixture, listJson } from '../events/event-fixtures';
-import { GROUP, NOW, STANDBY, buildWorld, knownForecast, type World } from '../handlers/world';
+import { GROUP, NOW, STANDBY, buildWorld, type World, addRequestVictim } from '../handlers/world';
 
 /**
  * Reliability, unit tier: EventBridge delivers at least once and in no particular order. Every real
@@ -74,29 +74,15 @@ const respectCauses = (events: readonly Record<string, unknown>[]): Record<strin
 
 const FIXTURES = withUniqueIds(listJson(FIXTURE_DIR).map((name) => ({ name, event: fixture(name) })));
 const IN_ORDER = respectCauses(FIXTURES.map((f) => f.event));
-/** The request fixtures' time, and the On-Demand instance they name (added to the world's group). */
+/** The request fixtures' time (their On-Demand victim is added to the world's group: addRequestVictim). */
 const REQ_NOW = Date.parse('2024-05-01T12:00:00Z');
-const VICTIM = instanceId('i-0a1b2c3d4e5f60718');
 
 type Handler = (event: unknown) => Promise<HandlerResult>;
 
 const worldAt = async (now: number): Promise<{ world: World; route: (event: Record<string, unknown>) => Handler }> => {
   const world = await buildWorld();
   world.ports.clock.set(now);
-  world.ports.cloud.putInstance({
-    id: VICTIM,
-    groupId: GROUP,
-    instanceType: 'm5.xlarge',
-    availabilityZone: 'us-west-2a',
-    lifecycle: 'on-demand',
-    state: 'running',
-    launchedAt: now - 86_400_000,
-    warm: false,
-    priority: 50,
-    jobType: 'web',
-    tags: { 'aws:autoscaling:groupName': GROUP },
-  });
-  world.ports.stateStore.seedForecasts([knownForecast(VICTIM, { vcpu: 3, memoryGiB: 10, networkMbps: 100, diskIops: 200 }, now - 60_000)]);
+  addRequestVictim(world, now);
   world.ports.clearCalls();
   const notice = makeNotice(world.deps);
   const coordinator = makeCoordinator(world.deps);
