@@ -166,8 +166,8 @@ const groupRow = (s: string, period: Duration, group: DashboardGroup): IWidget[]
       width: 6,
     }),
     new GraphWidget({
-      title: `${group.name}: warm pool size${group.standby !== undefined ? ` (${group.standby})` : ''}, profile age, instances on basic monitoring`,
-      left: [m(MetricName.warmPoolSize, 'Maximum', 'warm pool', group.standby ?? group.name)],
+      title: `${group.name}: warm pool size${group.standby !== undefined ? ` (${group.standby})` : ''} and members running in Standby, profile age, instances on basic monitoring`,
+      left: [m(MetricName.warmPoolSize, 'Maximum', 'warm pool', group.standby ?? group.name), m(MetricName.runningInStandby, 'Maximum', 'running in Standby')],
       right: [
         m(MetricName.profileAgeSeconds, 'Maximum', 'oldest profile (s)'),
         m(MetricName.instancesOnBasicMonitoring, 'Maximum', 'without detailed monitoring'),
@@ -210,7 +210,11 @@ const taggedGroupsRow = (s: string, period: Duration): IWidget[] => {
       right: [all(MetricName.predictionErrorRatio, 'Average', 'error')],
       width: 6,
     }),
-    new GraphWidget({ title: 'Tagged groups: warm pool size', left: [all(MetricName.warmPoolSize, 'Maximum', 'warm pool')], width: 6 }),
+    new GraphWidget({
+      title: 'Tagged groups: warm pool size, members running in Standby',
+      left: [all(MetricName.warmPoolSize, 'Maximum', 'warm pool'), all(MetricName.runningInStandby, 'Maximum', 'running in Standby')],
+      width: 6,
+    }),
   ];
 };
 

@@ -39,6 +39,12 @@ export const MetricName = {
    * is not running). Spotwise's victims and admissions read that CPU: in the simulator, stale CPU costs availability.
    */
   instancesOnFiveMinuteCpu: 'InstancesOnFiveMinuteCpu',
+  /**
+   * Per group, every profiler tick: members running while Auto Scaling holds them in Standby — paid for, serving
+   * nothing. spotwise brings back those it moved there (core/coordinator/standby-exit.ts) within a tick unless the
+   * group is at its max size; an operator's (troubleshooting, updates) stay until the operator returns them.
+   */
+  runningInStandby: 'RunningInStandby',
   actionFailures: 'ActionFailures',
   awsCallRetries: 'AwsCallRetries',
   /** A Spot pool passed its reclaim threshold and its replacement capacity moved to the On-Demand standby (by group). */

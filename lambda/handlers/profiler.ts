@@ -677,6 +677,7 @@ const emitGroupMetrics = (deps: ProfilerDeps, group: GroupView, pool: ResourcePo
   m.metric(MetricName.borrowedMemoryGiB, 'None', borrowed.memoryGiB, dims);
   const p90 = forecasts.reduce((s, f) => s + (f.kind === 'known' ? f.dims.vcpu.p90 : 0), 0);
   m.metric(MetricName.forecastVcpuP90, 'None', p90, dims);
+  m.metric(MetricName.runningInStandby, 'Count', group.instances.filter((i) => i.inStandby === true && i.state === 'running').length, dims);
   if (profiled.updated > 0) m.metric(MetricName.profileAgeSeconds, 'Seconds', profiled.oldestMs / 1000, dims);
   // A group with nothing serving has no profile that could be stale: say so, because the stale-profile alarm
   // treats silence as a stopped profiler. Serving instances whose profiles all failed stay silent.

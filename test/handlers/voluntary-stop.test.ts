@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { MetricName } from '../../lambda/contracts/metrics';
 import { instanceId, reservationId, STANDBY_MARK_TAG, type Plan } from '../../lambda/core/domain';
 import { FallbackPredictor } from '../../lambda/core/predict/fallback-predictor';
 import { makeHandler as makeProfiler } from '../../lambda/handlers/profiler';
@@ -306,6 +307,8 @@ describe('a member spotwise moved to Standby, running again with no reservation 
     await passTime(w, 20_000, delivered, new Set());
     expect(w.ports.cloud.inStandby(VICTIM)).toBe(true);
     expect(await profiler(w)(tick)).toMatchObject({ status: 'planned', succeeded: true, actions: expect.arrayContaining(['exit-standby']) });
+    // Counted on the tick that saw it running in Standby.
+    expect(w.telemetry.total(MetricName.runningInStandby, { GroupName: GROUP })).toBe(1);
     expect(w.ports.cloud.inStandby(VICTIM)).toBe(false);
     expect(w.ports.cloud.group(GROUP)?.desiredCapacity).toBe(5);
     expect(w.ports.cloud.instance(VICTIM)?.tags).not.toHaveProperty(STANDBY_MARK_TAG);
@@ -323,6 +326,8 @@ describe('a member spotwise moved to Standby, running again with no reservation 
     const result = (await profiler(w)(tick)) as { readonly actions: readonly string[] };
     expect(result.actions).not.toContain('exit-standby');
     expect(w.ports.cloud.inStandby(OTHER)).toBe(true);
+    // Visible on the dashboard: one member running out of service.
+    expect(w.telemetry.total(MetricName.runningInStandby, { GroupName: GROUP })).toBe(1);
     expect(w.ports.cloud.log.count('exitStandby')).toBe(0);
   });
 

@@ -116,9 +116,10 @@ describe('SpotwiseDashboard (spotwise.example.yaml)', () => {
       ['ObservedPostRestartVcpu', g, 'Average'],
       ['PostRestartPredictionError', g, 'Average'],
     ]);
-    const warmTitle = `${group}: warm pool size${warmPoolGroup !== group ? ` (${warmPoolGroup})` : ''}, profile age, instances on basic monitoring`;
+    const warmTitle = `${group}: warm pool size${warmPoolGroup !== group ? ` (${warmPoolGroup})` : ''} and members running in Standby, profile age, instances on basic monitoring`;
     expect(byTitle(widgets, warmTitle)).toEqual([
       ['WarmPoolSize', { GroupName: warmPoolGroup, service: 'spotwise' }, 'Maximum'],
+      ['RunningInStandby', g, 'Maximum'],
       ['ProfileAgeSeconds', g, 'Maximum'],
       ['InstancesOnBasicMonitoring', g, 'Maximum'],
       ['InstancesOnFiveMinuteCpu', g, 'Maximum'],
@@ -155,7 +156,10 @@ describe('SpotwiseDashboard with tag-selected groups', () => {
       search('ObservedPostRestartVcpu', 'GroupName', 'Average'),
       search('PostRestartPredictionError', 'GroupName', 'Average'),
     ]);
-    expect(byTitle(widgets, 'Tagged groups: warm pool size')).toEqual([search('WarmPoolSize', 'GroupName', 'Maximum')]);
+    expect(byTitle(widgets, 'Tagged groups: warm pool size, members running in Standby')).toEqual([
+      search('WarmPoolSize', 'GroupName', 'Maximum'),
+      search('RunningInStandby', 'GroupName', 'Maximum'),
+    ]);
   });
 
   it('refuses to be built with no group at all', () => {
