@@ -443,7 +443,7 @@ export const formatStatus = (report: StatusReport): string => {
     if (a === null) out.push('  auto scaling: not described (see notes)');
     else {
       // Members out of service are named: one in Standby is either spotwise's voluntary stop or an operator's.
-      const standby = a.instances.filter((i) => i.lifecycleState === 'Standby').map((i) => i.instanceId);
+      const standby = a.instances.filter((i) => i.lifecycleState === 'Standby' || i.lifecycleState === 'EnteringStandby').map((i) => i.instanceId);
       out.push(
         `  auto scaling: desired ${a.desiredCapacity} (min ${a.minSize}, max ${a.maxSize}), ${a.inService} in service${standby.length > 0 ? `, ${standby.length} in Standby (${standby.join(', ')})` : ''}`,
       );

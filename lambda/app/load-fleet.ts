@@ -89,8 +89,11 @@ export interface LoadFleetOptions {
  * holds them, Pending and Terminating ones may not be yet or any more: EC2 describes those, so the view says what EC2 says.
  */
 const IN_SERVICE = 'InService';
-/** Auto Scaling's lifecycle state of a member out of service (EnterStandby); EnteringStandby is still on its way there. */
-const STANDBY = 'Standby';
+/**
+ * Auto Scaling's lifecycle states of a member out of service through EnterStandby: Standby, and EnteringStandby, the
+ * load balancer still draining it (no new requests reach it; it is on its way out of service).
+ */
+const STANDBY_STATES: ReadonlySet<string> = new Set(['Standby', 'EnteringStandby']);
 /**
  * Settled warm-pool lifecycle states and the EC2 state behind each (Warmed:Hibernated is stopped with its memory
  * saved); warm instances still pending or terminating are described in EC2.
@@ -271,7 +274,9 @@ export const loadFleet = async (ports: FleetReadPorts, managed: ManagedGroups, o
     [...descriptions.values()].flatMap((d) => d.instances.filter((i) => i.lifecycleState?.startsWith('Terminating') === true).map((i) => i.id)),
   );
   // Auto Scaling's word on members out of service: EC2 cannot tell a Standby member from one in service.
-  const standbyIds = new Set<string>([...descriptions.values()].flatMap((d) => d.instances.filter((i) => i.lifecycleState === STANDBY).map((i) => i.id)));
+  const standbyIds = new Set<string>(
+    [...descriptions.values()].flatMap((d) => d.instances.filter((i) => STANDBY_STATES.has(i.lifecycleState ?? '')).map((i) => i.id)),
+  );
   const instances = (await fromEc2()).map(({ inStandby: _reported, ...i }): ManagedInstance => ({
     ...i,
     warm: warmIds.has(i.id),

@@ -69,8 +69,8 @@ export interface ManagedInstance {
    */
   readonly terminating?: boolean;
   /**
-   * Auto Scaling's lifecycle state of this member is Standby (DescribeAutoScalingGroups): out of service and not
-   * health-checked, whatever its EC2 state. Absent: in service, warm, or not reported.
+   * Auto Scaling's lifecycle state of this member is Standby, or EnteringStandby while a load balancer drains it
+   * (DescribeAutoScalingGroups): out of service, whatever its EC2 state. Absent: in service, warm, or not reported.
    */
   readonly inStandby?: boolean;
   /**

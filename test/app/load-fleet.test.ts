@@ -116,6 +116,24 @@ describe('loadFleet', () => {
     expect(after?.disruptionsInFlight).toBe(0);
   });
 
+  it('a member EnteringStandby (a load balancer draining it) is out of service too: in Standby for every decision, and in flight', async () => {
+    const w = await buildWorld();
+    w.ports.cloud.setInstanceState(FIXTURE_INSTANCES.stateChange, 'running');
+    const capacity = w.deps.ports.capacity;
+    // Auto Scaling's answer while the target group's deregistration delay runs (the in-memory cloud has no load balancer).
+    const draining = Object.assign(Object.create(capacity) as typeof capacity, {
+      describeGroups: async (ids: Parameters<typeof capacity.describeGroups>[0]) =>
+        (await capacity.describeGroups(ids)).map((d) => ({
+          ...d,
+          instances: d.instances.map((i) => (i.id === OTHER ? { ...i, lifecycleState: 'EnteringStandby' } : i)),
+        })),
+    });
+    const { fleet } = await loadFleet({ ...w.deps.ports, capacity: draining }, w.deps.managed);
+    const primary = fleet.groups.find((g) => g.id === GROUP);
+    expect(primary?.instances.find((i) => i.id === OTHER)).toMatchObject({ state: 'running', inStandby: true });
+    expect(primary?.disruptionsInFlight).toBe(1);
+  });
+
   it('reads only, in batches: one describe of all groups, one DescribeInstances, one catalog and one forecast read', async () => {
     const w = await buildWorld();
     await loadFleet(w.deps.ports, w.deps.managed);
