@@ -17,7 +17,7 @@ const RUNS = { numRuns: Number(process.env.SPOTWISE_PROPERTY_RUNS ?? 300) };
 describe('the notice scenarios', () => {
   it('reach every kind of move, so the properties below are not vacuous', () => {
     const seen = new Set<string>();
-    for (const { f, notice, now } of fc.sample(scenario, { numRuns: 1500, seed: 42 })) {
+    for (const { f, notice, now } of fc.sample(scenario, { numRuns: 3000, seed: 1 })) {
       for (const a of planNoticeResponse(notice, f.fleet, { now }).actions) seen.add(a.kind);
     }
     expect([...seen].sort()).toEqual([
@@ -43,6 +43,21 @@ describe('the notice scenarios', () => {
 });
 
 describe('planNoticeResponse properties', () => {
+  it("never touches an operator's Standby member (in Standby, no standby mark): no stop, start, retype or Standby move", () => {
+    const touching = new Set(['interrupt-instance', 'start-instance', 'retype-stopped-instance', 'enter-standby', 'exit-standby', 'clear-standby-mark']);
+    fc.assert(
+      fc.property(scenario, ({ f, notice, now }) => {
+        const operators = new Set<string>(
+          f.fleet.groups.flatMap((g) => g.instances.filter((i) => i.inStandby === true && i.standbyMark === undefined).map((i) => i.id)),
+        );
+        for (const a of planNoticeResponse(notice, f.fleet, { now }).actions) {
+          if (touching.has(a.kind) && 'instanceId' in a) expect(operators.has(a.instanceId), `${a.kind} ${a.instanceId}`).toBe(false);
+        }
+      }),
+      RUNS,
+    );
+  });
+
   it('is deterministic and pure: the same inputs (even deep copies) give the same plan, and nothing is mutated', () => {
     fc.assert(
       fc.property(scenario, ({ f, notice, now }) => {
