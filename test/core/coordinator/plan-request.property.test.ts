@@ -38,6 +38,23 @@ describe('planInterruptionRequest properties', () => {
     );
   });
 
+  it("never admits a victim in Standby (out of service: an operator's, or a stop under way), nor evicts one", () => {
+    fc.assert(
+      fc.property(scenario, ({ f, request, now }) => {
+        const inStandby = new Set<string>(f.fleet.groups.flatMap((g) => g.instances.filter((i) => i.inStandby === true).map((i) => i.id)));
+        for (const a of planInterruptionRequest(request, f.fleet, { now }).actions) {
+          if (a.kind === 'schedule-interruption') expect(inStandby.has(a.instanceId), a.instanceId).toBe(false);
+        }
+        for (const g of f.fleet.groups) {
+          for (const e of planEvictions(g.id, f.fleet, { now })) {
+            if (e.selector.kind === 'instance') expect(inStandby.has(e.selector.instanceId), e.selector.instanceId).toBe(false);
+          }
+        }
+      }),
+      RUNS,
+    );
+  });
+
   it('decides exactly once: one schedule-interruption or one defer-interruption', () => {
     fc.assert(
       fc.property(scenario, ({ f, request, now }) => {
