@@ -180,6 +180,33 @@ describe('a voluntary stop requested of an Auto Scaling member against asynchron
     expect(w.ports.stateStore.allRequests()).toMatchObject([{ status: 'executed', victim: VICTIM }]);
   });
 
+  it('why: behind a load balancer the member stays EnteringStandby for the deregistration delay, and the usual plan would stop it mid-drain', async () => {
+    const w = await requestWorld();
+    const web = w.ports.cloud.group(GROUP);
+    if (web === undefined) throw new Error('fixture group missing');
+    w.ports.cloud.putGroup({ ...web, loadBalanced: true });
+    w.ports.cloud.useAsyncStates({ ...TIMINGS, deregistrationDelaySeconds: 300 });
+    const stateOf = async (): Promise<string | undefined> =>
+      (await w.ports.cloud.describeGroups([GROUP]))[0]?.instances.find((i) => i.id === VICTIM)?.lifecycleState;
+    const report = await executePlan(
+      {
+        actions: [
+          { kind: 'enter-standby', groupId: GROUP, instanceId: VICTIM, reason: 'r' },
+          { kind: 'interrupt-instance', groupId: GROUP, instanceId: VICTIM, mode: 'stop', reason: 'r' },
+        ],
+        events: [],
+      },
+      { ...w.deps.ports },
+      { dryRun: false },
+    );
+    expect(report.succeeded).toBe(true);
+    expect(w.ports.cloud.drainsCutShort).toBe(1);
+    expect(await stateOf()).toBe('EnteringStandby');
+    await expect(w.ports.cloud.exitStandby(GROUP, VICTIM)).rejects.toThrow('the instance is not in Standby');
+    w.ports.clock.advance(300_000);
+    expect(await stateOf()).toBe('Standby');
+  });
+
   it('in a group a load balancer serves, a stop request is deferred with the reason: no EnterStandby, no stop (the member would still be draining)', async () => {
     const w = await requestWorld();
     const web = w.ports.cloud.group(GROUP);
@@ -194,6 +221,7 @@ describe('a voluntary stop requested of an Auto Scaling member against asynchron
     expect(stored?.note).toContain(`${GROUP} is served by a load balancer: a member moved to Standby drains for the deregistration delay`);
     expect(w.ports.cloud.log.count('enterStandby') + w.ports.cloud.log.count('stopInstances')).toBe(0);
     expect(w.ports.cloud.instance(VICTIM)?.state).toBe('running');
+    expect(w.ports.cloud.drainsCutShort).toBe(0);
   });
 
   it('started again within its reservation, it takes the reservation over and goes back in service', async () => {

@@ -37,9 +37,13 @@ export const CLOUD_MUTATING: ReadonlySet<CloudOperation> = new Set<CloudOperatio
  * AWS's asynchronous instance states, for a cloud with a clock: StopInstances leaves the instance `stopping` for
  * `stopSeconds` (a hibernation `hibernateSeconds`), StartInstances leaves it `pending` for `startSeconds`, and an
  * In-Service member (not warm, not in Standby) that has been stopping or stopped for `healthCheckSeconds` fails the
- * EC2 health check: Auto Scaling terminates it and launches a replacement with a new id.
+ * EC2 health check: Auto Scaling terminates it and launches a replacement with a new id. In a group a load balancer
+ * serves, EnterStandby leaves the member `EnteringStandby` for `deregistrationDelaySeconds` (the target group's
+ * deregistration delay, 300 s unless given) while the load balancer drains it; a stop in that time cuts the drain
+ * short (counted in `drainsCutShort`: its in-flight requests are lost).
  */
 export interface AsyncStateTimings {
+  readonly deregistrationDelaySeconds?: number;
   readonly stopSeconds: number;
   readonly hibernateSeconds?: number;
   readonly startSeconds: number;
@@ -127,6 +131,10 @@ export class InMemoryCloud implements InstanceGateway, CapacityGateway {
   refusedCalls = 0;
   /** Members the EC2 health check found stopped or stopping and Auto Scaling replaced. */
   healthCheckReplacements = 0;
+  /** Members a load balancer was still draining (EnteringStandby) when they were stopped: in-flight requests lost. */
+  drainsCutShort = 0;
+  /** Members EnterStandby moved out of a load balancer, and when its deregistration delay ends (asynchronous mode). */
+  private readonly draining = new Map<InstanceId, number>();
 
   constructor(state: InMemoryCloudState = {}, opts: { readonly journal?: CallJournal; readonly clock?: Clock; readonly asyncStates?: AsyncStateTimings } = {}) {
     this.log = new CallLog('cloud', CLOUD_MUTATING, opts.journal);
@@ -153,7 +161,7 @@ export class InMemoryCloud implements InstanceGateway, CapacityGateway {
    * outside Standby stays InService (Auto Scaling sees it only when its health check fails), as in AWS.
    */
   private lifecycleStateOf(i: CloudInstance): string {
-    if (this.standby.has(i.id)) return 'Standby';
+    if (this.standby.has(i.id)) return this.isDraining(i.id) ? 'EnteringStandby' : 'Standby';
     const wait = this.hookWaits.get(i.id);
     if (wait !== undefined && (i.state === 'pending' || i.state === 'running')) return wait;
     if (i.state === 'pending') return 'Pending';
@@ -168,6 +176,12 @@ export class InMemoryCloud implements InstanceGateway, CapacityGateway {
   holdInHook(id: InstanceId, wait: 'Pending:Wait' | 'Terminating:Wait' | undefined): void {
     if (wait === undefined) this.hookWaits.delete(id);
     else this.hookWaits.set(id, wait);
+  }
+
+  /** Whether a load balancer is still draining the member after its EnterStandby (its lifecycle state EnteringStandby). */
+  isDraining(id: InstanceId): boolean {
+    const until = this.draining.get(id);
+    return until !== undefined && this.now() < until;
   }
 
   /** Whether the member is in Auto Scaling's Standby lifecycle state. */
@@ -385,6 +399,7 @@ export class InMemoryCloud implements InstanceGateway, CapacityGateway {
         throw this.refuse(new InMemoryCloudError('IncorrectInstanceState', `stopping ${i.id}: the instance is ${i.state}`));
       }
     }
+    for (const i of found) if (this.isDraining(i.id)) this.drainsCutShort += 1;
     for (const i of found) {
       if (this.timings === undefined) {
         this.store({ ...i, state: 'stopped' });
@@ -552,6 +567,7 @@ export class InMemoryCloud implements InstanceGateway, CapacityGateway {
     }
     this.store({ ...i, state: 'terminated' });
     this.standby.delete(id);
+    this.draining.delete(id);
   }
 
   /**
@@ -586,6 +602,7 @@ export class InMemoryCloud implements InstanceGateway, CapacityGateway {
       this.groups.set(groupId, { ...g, desiredCapacity: g.desiredCapacity - 1 });
     }
     this.standby.add(id);
+    if (g.loadBalanced === true && this.timings !== undefined) this.draining.set(id, this.now() + (this.timings.deregistrationDelaySeconds ?? 300) * 1000);
   }
 
   /** ExitStandby: only a member in Standby; desired capacity rises by one and may not exceed max size. */
@@ -594,7 +611,7 @@ export class InMemoryCloud implements InstanceGateway, CapacityGateway {
     this.advance();
     const i = this.mustGet(id, `returning from Standby in ${groupId}`);
     const g = this.mustGetGroup(groupId, `returning ${id} from Standby`);
-    if (i.groupId !== groupId || !this.standby.has(id)) {
+    if (i.groupId !== groupId || !this.standby.has(id) || this.isDraining(id)) {
       throw this.refuse(new InMemoryCloudError('ValidationError', `returning ${id} from Standby in ${groupId}: the instance is not in Standby`));
     }
     if (g.desiredCapacity + 1 > g.maxSize) {
@@ -607,6 +624,7 @@ export class InMemoryCloud implements InstanceGateway, CapacityGateway {
     }
     this.groups.set(groupId, { ...g, desiredCapacity: g.desiredCapacity + 1 });
     this.standby.delete(id);
+    this.draining.delete(id);
   }
 
   /**
