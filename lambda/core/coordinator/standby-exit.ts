@@ -1,4 +1,4 @@
-import type { Action, GroupView, InstanceId, ManagedInstance } from '../domain';
+import type { Action, GroupView, InstanceId, ManagedInstance, ResourcePool } from '../domain';
 import { reservationsFor } from '../common/reservation-terms';
 
 /**
@@ -12,6 +12,14 @@ import { reservationsFor } from '../common/reservation-terms';
  * Which members are spotwise's: those carrying STANDBY_MARK_TAG (`standbyMark`), written before EnterStandby and
  * deleted after ExitStandby. An operator's Standby (troubleshooting, updates) carries no mark and is never touched.
  */
+
+/**
+ * A member spotwise moved to Standby (it carries the mark) for which no reservation is held any more: nothing of
+ * spotwise's waits on it — no stop under way, no restart to hand over. Such a member may run again (absorb-load may
+ * start it for a Spot victim's load) and is brought back in service once it does (standbyExitFor).
+ */
+export const standbyOrphaned = (instance: Pick<ManagedInstance, 'id' | 'standbyMark'>, pool: ResourcePool, now: number): boolean =>
+  instance.standbyMark !== undefined && reservationsFor(pool, instance.id, now).length === 0;
 
 export type StandbyExitDecision =
   | { readonly kind: 'exit'; readonly action: Action & { readonly kind: 'exit-standby' } }

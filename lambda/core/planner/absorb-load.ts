@@ -19,7 +19,8 @@ import { addResources, formatResources, isZero, shortfall, ZERO_RESOURCES } from
 import { findStandbyGroup, findWarmGroup, runsAndStays } from '../common/locate-instance';
 import { reserveInPlan } from '../common/plan-pool';
 import { estimatePostRestartDemand, instanceShape, standInDemand } from '../common/post-restart-demand';
-import { buildReservation, reservationPurpose, reservationsFor, reservationSubject, RESTART_GRACE_MS } from '../common/reservation-terms';
+import { buildReservation, reservationPurpose, reservationSubject, RESTART_GRACE_MS } from '../common/reservation-terms';
+import { standbyOrphaned } from '../coordinator/standby-exit';
 
 /**
  * Where the load of an interrupted instance goes until its replacement is up, in the order an SRE
@@ -204,11 +205,10 @@ const useSiblingHeadroom = (req: AbsorbRequest, w: Working): void => {
  * Whether a stopped member may be started for another instance's load as far as Standby goes. A member stopped in
  * Standby is out of service on purpose: an operator's (no standby mark: maintenance, troubleshooting) is never
  * started, nor one spotwise stopped whose reservation is still held (a request's stop, or a stop → modify → start
- * whose `stopped` continuation retypes and starts it). One spotwise stopped whose reservation has gone may be: its
- * `running` notice then returns it to service (coordinator/standby-exit.ts). A stopped member not in Standby may be.
+ * whose `stopped` continuation retypes and starts it). One spotwise stopped whose reservation has gone (standbyOrphaned)
+ * may be: its `running` notice then returns it to service. A stopped member not in Standby may be.
  */
-const startableInStandby = (i: ManagedInstance, pool: ResourcePool, now: number): boolean =>
-  i.inStandby !== true || (i.standbyMark !== undefined && reservationsFor(pool, i.id, now).length === 0);
+const startableInStandby = (i: ManagedInstance, pool: ResourcePool, now: number): boolean => i.inStandby !== true || standbyOrphaned(i, pool, now);
 
 const resizeStoppedSibling = (req: AbsorbRequest, w: Working): void => {
   const standby = findStandbyGroup(req.fleet, req.group);
