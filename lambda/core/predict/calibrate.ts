@@ -1,10 +1,13 @@
 import { DIMENSIONS, type BehaviourProfile, type Dimension, type Forecast, type LearnedCycle, type Resources, type RestartCycle } from '../domain';
+import { cycleObserved } from '../profile/cycle-observed';
 
 /**
  * Online recalibration of post-restart forecasts from the fleet's own restarts (split-conformal, multiplicative).
  *
  * Every closed restart cycle that kept the forecast current before its interruption (`forecastBefore`, the p90
- * spotwise reserved for) is a case: score = observed post-restart peak ÷ that p90, per dimension. The calibration
+ * spotwise reserved for) is a case: score = observed post-restart peak ÷ that p90, per dimension it observed with a
+ * steady state before (cycleObserved) — an inherited window whose load never arrived (another instance took it) saw
+ * no restart of that load, and its idle peak would read as a restart far smaller than forecast. The calibration
  * factor is the ⌈(n+1)·0.9⌉-th smallest score of the newest cases — the split-conformal quantile, so a p90 scaled
  * by it under-provides at most 10 % of the time on exchangeable cases of this fleet, whatever the model's own bias:
  * above 1 where restarts are bigger than forecast, below 1 where forecasts are too generous (less capacity held).
@@ -98,7 +101,8 @@ export interface MedianEvidence {
 const peakRatios = (c: RestartCycle, of: (d: Dimension) => number | undefined): Partial<Record<Dimension, number>> => {
   const out: Partial<Record<Dimension, number>> = {};
   for (const d of CALIBRATED_DIMENSIONS) {
-    if ((c.unobserved ?? []).includes(d)) continue;
+    // Evidence as every other reader of cycles takes it (cycleObserved): not a window whose inherited load never arrived.
+    if (!cycleObserved(c, d)) continue;
     const by = of(d);
     const actual = c.peakAfter[d];
     if (by !== undefined && Number.isFinite(by) && by > 0 && Number.isFinite(actual) && actual >= 0) out[d] = actual / by;

@@ -11,6 +11,7 @@ import {
   updateProfile,
 } from '../../../lambda/core/profile/behaviour-profile';
 import { cycleObserved } from '../../../lambda/core/profile/cycle-observed';
+import { calibrationCases } from '../../../lambda/core/predict/calibrate';
 import { inheritProfile, type InheritInput } from '../../../lambda/core/profile/inherit-profile';
 import { decodeProfile, encodeProfile } from '../../../lambda/core/profile/profile-codec';
 import { featureRowsBefore } from '../../../lambda/core/predict/model-features';
@@ -223,7 +224,9 @@ describe("a Spot replacement's restart is learned", () => {
 
   it("a replacement the victim's load never reached (another instance took it) records no evidence and keeps its own steady state", () => {
     const victim = victimProfile();
-    let p = inherited(victim, undefined);
+    // The victim's p90 from before it went, as the executor passes it on: the recalibration's divisor.
+    const forecastBefore = { vcpu: 3, memoryGiB: 8, networkMbps: 60, diskIops: 300 };
+    let p = inherited(victim, undefined, { forecastBefore });
     // 5 % of 4 vCPUs (0.2 vCPU), 0.5 GiB, 1 Mbps, 3 IOPS: an idle instance, far under half the victim's steady state.
     const idle = minutes(RESTARTED, WINDOW + 5, 5, 0.5).map((m) => ({ ...m, networkMbps: 1, diskIops: 3 }));
     p = updateProfile(p, idle, RESTARTED + (WINDOW + 5) * MIN);
@@ -233,8 +236,11 @@ describe("a Spot replacement's restart is learned", () => {
     for (const d of DIMENSIONS) expect(cycleObserved(cycle, d)).toBe(false);
     expect(steadyQuantile(p, 0.9).vcpu).toBeLessThan(0.25);
     expect(p.steady).not.toBe(victim.steady);
+    // Nor is it a recalibration case: an idle window's peak ÷ the victim's p90 would read as a restart far smaller
+    // than forecast (in the simulator such scores of 0.02 pulled the fleet's conformal quantile down).
+    expect(calibrationCases(p)).toEqual([]);
     // At half the steady state or more on one dimension, the load is taken to have arrived.
-    let q = inherited(victim, undefined);
+    let q = inherited(victim, undefined, { forecastBefore });
     q = updateProfile(
       q,
       idle.map((m) => ({ ...m, memoryGiB: 4 })),
@@ -242,6 +248,7 @@ describe("a Spot replacement's restart is learned", () => {
     );
     q = closeRestartWindow(q, RESTARTED + (WINDOW + 5) * MIN, WINDOW);
     expect(q.restarts.at(-1)?.steadyBefore).toEqual(toResources(steadyQuantile(victim, 0.9)));
+    expect(calibrationCases(q).map((c) => c.score)).toEqual([{ vcpu: 0.2 / 3, memoryGiB: 4 / 8 }]);
   });
 
   it('without lineage the same restart is no evidence (the replacement has no steady state before)', () => {
