@@ -3,6 +3,7 @@ import { loadTracesWithReport } from '../../lambda/data/traces/load-traces';
 import type { TraceSeries } from '../../lambda/data/traces/trace-series';
 import { CALIBRATED_DIMENSIONS, calibrateForecast, calibrationFactors, cycleCase, p90Of } from '../../lambda/core/predict/calibrate';
 import { DIMENSIONS, type Dimension, type RestartCycle } from '../../lambda/core/domain';
+import { steadyQuantile } from '../../lambda/core/profile/behaviour-profile';
 import { toResources } from '../../lambda/core/resources/resources';
 import { buildCases, buildRealStarts, CASE_KINDS, DEFAULT_CASE_OPTIONS, type CaseKind, type PredictionCase } from './build-cases';
 import {
@@ -131,12 +132,14 @@ const deployedRecalibration = (
     const forecast = calibration.forecasts.model[i];
     const forecastBefore = forecast === undefined ? undefined : p90Of(forecast);
     if (forecastBefore === undefined) return [];
-    // The closed cycle the profiler would have recorded for this start (only what scoring reads).
+    // The closed cycle the profiler would have recorded for this start (only what scoring reads): a replacement's
+    // inherited window records its victim's steady p90 as the steady state before (core/profile/inherit-profile.ts);
+    // here the profile the forecast was made from stands for the victim. A dimension with none is no evidence.
     const cycle: RestartCycle = {
       interruptedAt: c.input.now,
       restartedAt: c.input.now + c.input.downtimeSeconds * 1000,
       downtimeSeconds: c.input.downtimeSeconds,
-      steadyBefore: toResources({}),
+      steadyBefore: toResources(steadyQuantile(c.input.profile, 0.9)),
       peakAfter: toResources(c.actual),
       curve: [],
       unobserved: DIMENSIONS.filter((d) => c.actual[d] === undefined),
