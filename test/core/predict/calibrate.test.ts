@@ -96,6 +96,17 @@ describe('calibration from restart cycles', () => {
     ]);
   });
 
+  it.each([
+    // [name, steady state before, expected score]: a dimension with no steady state before is no evidence (cycleObserved).
+    ['both dimensions had a steady state', { vcpu: 1, memoryGiB: 4 }, { vcpu: 1.5, memoryGiB: 1 }],
+    ['memory had none: only vCPU is scored', { vcpu: 1 }, { vcpu: 1.5 }],
+    ['neither: a window whose load never arrived is no case', {}, undefined],
+  ] as const)('scores only the dimensions a cycle observed with a steady state before — %s', (_name, steady, score) => {
+    const c = cycle(T0, 2, 3, { steadyBefore: toResources(steady) });
+    const cases = calibrationCases(profileWith([c]));
+    expect(cases.map((x) => x.score)).toEqual(score === undefined ? [] : [score]);
+  });
+
   it("uses a job type's own factor when it has enough cases, else the group's pooled one; nothing below the minimum", () => {
     const web: CalibrationCase[] = Array.from({ length: 6 }, (_, k) => ({ jobType: 'web', restartedAt: T0 + k * MIN, score: { vcpu: 2 } }));
     const batch: CalibrationCase[] = [{ jobType: 'batch', restartedAt: T0, score: { vcpu: 0.5 } }];
