@@ -236,9 +236,13 @@ const retrainingRow = (s: string): IWidget[] => {
       width: 12,
     }),
     new GraphWidget({
-      title: 'Restart cycles learned (training cases stored per day), by group; restarts that filled their host (right)',
+      title:
+        'Restart cycles learned (training cases stored per day), by group; restarts that filled their host, and inherited windows whose load never arrived (right)',
       left: [metricSearch(s, MetricName.cyclesLearned, MetricDimension.group, { statistic: 'Sum', period, label: '' })],
-      right: [metricSearch(s, MetricName.restartsSaturated, MetricDimension.group, { statistic: 'Sum', period, label: '' })],
+      right: [
+        metricSearch(s, MetricName.restartsSaturated, MetricDimension.group, { statistic: 'Sum', period, label: '' }),
+        metricSearch(s, MetricName.restartWindowsWithoutLoad, MetricDimension.group, { statistic: 'Sum', period, label: '' }),
+      ],
       start,
       width: 12,
     }),

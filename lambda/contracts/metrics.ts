@@ -77,6 +77,13 @@ export const MetricName = {
    * there, so what the restart wanted is unknown above the cap — a sign the group's types are small for its restarts.
    */
   restartsSaturated: 'RestartsSaturated',
+  /**
+   * Inherited restart windows whose load never arrived (by group): the replacement took its victim's lineage with a
+   * reservation, but the load started elsewhere (the warning's warm instance, another member). No restart was seen, so
+   * nothing is learned or compared from the window; many of them mean the application places loads where spotwise's
+   * hand-overs do not expect them.
+   */
+  restartWindowsWithoutLoad: 'RestartWindowsWithoutLoad',
   /** One per retraining run, dimension `Outcome` (candidate | current | skipped). */
   retrainingRuns: 'RetrainingRuns',
   /** Held-back weighted quantile loss of vCPU of the model forecasting after the run (lower is better). */

@@ -1,4 +1,5 @@
 import {
+  DIMENSIONS,
   type BehaviourProfile,
   type FleetView,
   type Forecast,
@@ -18,6 +19,7 @@ import { MetricDimension, MetricName } from '../contracts/metrics';
 import { planNoticeResponse } from '../core/planner/plan-notice';
 import { FallbackPredictor } from '../core/predict/fallback-predictor';
 import { closedCycle, closeRestartWindow, newProfile, updateProfile } from '../core/profile/behaviour-profile';
+import { cycleObserved } from '../core/profile/cycle-observed';
 import { dailyLoadOf } from '../core/profile/daily-load';
 import type { PoolRefresh } from '../core/pool/refresh-pool';
 import { allocationOf, isServing, planPoolUpkeep, profileTickPlan } from '../core/planner/plan-pool-upkeep';
@@ -641,13 +643,19 @@ const reportRefresh = (refresh: PoolRefresh, deps: ProfilerDeps, keys: Record<st
 /**
  * When a restart window closed this tick: how far the forecast spotwise held before the interruption (the
  * one recorded when the window opened; forecasts made during the window already saw the restart) was from
- * the peak the instance then showed, as |observed - forecast| / observed (the alarm's description).
+ * the peak the instance then showed, as |observed - forecast| / observed (the alarm's description). An inherited
+ * window whose load never arrived saw no restart: it is counted (RestartWindowsWithoutLoad), not compared — its idle
+ * peak against the victim's forecast would read as an error of thousands of percent.
  */
 const reportClosedCycle = (closed: BehaviourProfile, before: BehaviourProfile, deps: ProfilerDeps): void => {
   // closeRestartWindow records no cycle for a window that saw no data: then there is nothing to compare.
   const cycle = closedCycle(before, closed);
   if (cycle === undefined) return;
   const dims = { [MetricDimension.group]: closed.groupId };
+  if (before.openRestart?.from !== undefined && !DIMENSIONS.some((d) => cycleObserved(cycle, d))) {
+    deps.telemetry.metrics.metric(MetricName.restartWindowsWithoutLoad, 'Count', 1, dims);
+    return;
+  }
   if ((cycle.saturated ?? []).some((d) => d === 'vcpu' || d === 'memoryGiB')) deps.telemetry.metrics.metric(MetricName.restartsSaturated, 'Count', 1, dims);
   if ((cycle.unobserved ?? []).includes('vcpu')) return;
   const observed = cycle.peakAfter.vcpu;

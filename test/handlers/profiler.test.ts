@@ -216,6 +216,32 @@ describe('profiler handler', () => {
     expect(w.telemetry.total(MetricName.restartsSaturated, { GroupName: GROUP })).toBe(0);
   });
 
+  it("an inherited window whose load never arrived is counted, not compared with the victim's forecast", async () => {
+    const w = await profilerWorld();
+    const { restartedAt, base } = restartedOther();
+    // The replacement inherited a victim that ran 3 vCPU and 12 GiB with a p90 of 6 vCPU held for its restart, but
+    // the load started elsewhere: the window shows an idle machine (5 % of 4 vCPU, 0.5 GiB).
+    const forecastBefore = { vcpu: 6, memoryGiB: 14, networkMbps: 100, diskIops: 200 };
+    const opened = openRestartWindow(base, { interruptedAt: restartedAt - 120_000, restartedAt, forecastBefore });
+    const window = opened.openRestart!;
+    w.ports.stateStore.seedProfiles([
+      {
+        ...opened,
+        openRestart: { ...window, from: instanceId('i-0victim000000001'), steadyBefore: { vcpu: 3, memoryGiB: 12, networkMbps: 50, diskIops: 100 } },
+      },
+    ]);
+    w.ports.metrics.clearSamples(OTHER);
+    w.ports.metrics.addSamples(OTHER, samples(NOW - 90 * 60_000, 90, { cpuPercent: 5, cpuMaxPercent: 5, memoryGiB: 0.5, networkMbps: 1, diskIops: 3 }));
+    await makeHandler(w.deps)(tick());
+    const profile = (await w.ports.stateStore.getProfiles([OTHER])).get(OTHER);
+    expect(profile?.openRestart).toBeUndefined();
+    expect(profile?.restarts.at(-1)?.steadyBefore.vcpu).toBe(0);
+    expect(w.telemetry.total(MetricName.restartWindowsWithoutLoad, { GroupName: GROUP })).toBe(1);
+    // |0.2 − 6| / 0.2 would have read as an error of 2,900 %.
+    expect(w.telemetry.total(MetricName.predictionErrorRatio, { GroupName: GROUP })).toBe(0);
+    expect(w.telemetry.total(MetricName.observedPostRestartVcpu, { GroupName: GROUP })).toBe(0);
+  });
+
   it("a window whose CPU filled its host records the cycle as saturated (a lower bound), from the instance type's capacity", async () => {
     const w = await profilerWorld();
     const { restartedAt, base } = restartedOther();

@@ -82,8 +82,13 @@ describe('SpotwiseDashboard (spotwise.example.yaml)', () => {
     ];
     const runs = 'Model retraining: runs by outcome (per day); held-back vCPU weighted quantile loss of the model kept (right, lower is better)';
     expect(byTitle(widgets, runs)).toEqual([daily('RetrainingRuns', 'Outcome'), ['RetrainingHeldBackVcpuWql', svc, 'Average']]);
-    const cycles = 'Restart cycles learned (training cases stored per day), by group; restarts that filled their host (right)';
-    expect(byTitle(widgets, cycles)).toEqual([daily('RestartCyclesLearned', 'GroupName'), daily('RestartsSaturated', 'GroupName')]);
+    const cycles =
+      'Restart cycles learned (training cases stored per day), by group; restarts that filled their host, and inherited windows whose load never arrived (right)';
+    expect(byTitle(widgets, cycles)).toEqual([
+      daily('RestartCyclesLearned', 'GroupName'),
+      daily('RestartsSaturated', 'GroupName'),
+      daily('RestartWindowsWithoutLoad', 'GroupName'),
+    ]);
     for (const title of [runs, cycles]) {
       const w = widgets.find((x) => x.properties.title === title) as Widget & { properties: { start?: string } };
       expect(w.properties.start, title).toBe('-P30D');
