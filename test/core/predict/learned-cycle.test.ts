@@ -1,6 +1,16 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { groupId, instanceId, type BehaviourProfile, type LearnedCycle, type MetricSample } from '../../../lambda/core/domain';
+import {
+  DIMENSIONS,
+  groupId,
+  instanceId,
+  type BehaviourProfile,
+  type Dimension,
+  type LearnedCycle,
+  type MetricSample,
+  type RestartCycle,
+} from '../../../lambda/core/domain';
+import { cycleCase, fleetCalibrationCases } from '../../../lambda/core/predict/calibrate';
 import { cycleRows, gateCandidate, learnedCycleOf, MIN_HELD_BACK_CASES, splitByTime, type ScoresByDimension } from '../../../lambda/core/predict/learned-cycle';
 import { MODEL_FEATURE_NAMES, toLogRatio } from '../../../lambda/core/predict/model-features';
 import type { Scores } from '../../../lambda/core/predict/score-forecasts';
@@ -63,6 +73,36 @@ describe('features recorded when a restart window opens', () => {
     const open = withOpenWindow();
     const bare = openRestartWindow({ ...open, openRestart: undefined } as BehaviourProfile, { interruptedAt: T0, restartedAt: T0 + 3 * MIN });
     expect(bare.openRestart?.featuresBefore).toBeUndefined();
+  });
+});
+
+describe("a closed cycle is the same evidence to its own group's recalibration and to a group that borrows it", () => {
+  it('property: the scores calibrationCases takes from a cycle are the ones its stored learned cycle lends', () => {
+    const level = fc.oneof(fc.constant(0), fc.double({ min: 0.01, max: 64, noNaN: true }));
+    const positive = fc.double({ min: 0.01, max: 64, noNaN: true });
+    const perDimension = <T>(arb: fc.Arbitrary<T>) => fc.record(Object.fromEntries(DIMENSIONS.map((d) => [d, arb])) as Record<Dimension, fc.Arbitrary<T>>);
+    fc.assert(
+      fc.property(perDimension(level), perDimension(positive), perDimension(positive), fc.subarray([...DIMENSIONS]), (steady, peak, forecast, unobserved) => {
+        const before = withOpenWindow();
+        const restartedAt = before.openRestart!.restartedAt;
+        // The cycle closeRestartWindow would record: a steady state of 0 is a lineage whose load never arrived.
+        const cycle: RestartCycle = {
+          interruptedAt: T0,
+          restartedAt,
+          downtimeSeconds: 180,
+          steadyBefore: steady,
+          peakAfter: peak,
+          curve: [],
+          ...(unobserved.length > 0 ? { unobserved } : {}),
+          forecastBefore: forecast,
+        };
+        const closed: BehaviourProfile = { ...before, openRestart: undefined, restarts: [cycle] };
+        const own = cycleCase('web', cycle).map((c) => c.score);
+        const learned = learnedCycleOf(before, closed, WINDOW);
+        const lent = learned === undefined ? [] : fleetCalibrationCases([learned]).map((c) => c.score);
+        expect(lent).toEqual(own);
+      }),
+    );
   });
 });
 
