@@ -1,6 +1,7 @@
 import type { BehaviourProfile, InstanceId, InstanceState, InterruptionRequest } from '../../core/domain';
 import { overCommitment } from '../../core/pool/resource-pool';
 import { DIMENSIONS } from '../../core/domain';
+import { MetricName } from '../../contracts/metrics';
 import type { HandlerResult } from '../../app/handler-deps';
 import { toManagedGroups } from '../../app/managed-groups';
 import { makeHandler as makeNoticeHandler } from '../../handlers/notice';
@@ -510,6 +511,8 @@ export const createSpotwiseStrategy = (setup: PreparedSimulation, options: Spotw
       loansRevoked: publisher.domainEvents.get('loan-revoked') ?? 0,
       throttled: publisher.throttles,
       ...restartLearning(profilesWritten, setup.sample.startAt, warned),
+      // Inherited windows whose load never arrived (the profiler's RestartWindowsWithoutLoad): lineage that missed.
+      restartWindowsWithoutLoad: telemetry.metricTotals.get(MetricName.restartWindowsWithoutLoad) ?? 0,
       // The periodic retraining: runs, and runs whose candidate replaced the model (lambda/app/retrain-model.ts).
       retrainingRuns: retrainingRuns.length,
       retrainedModelsKept: retrainingRuns.filter((r) => r.outcome === 'candidate').length,
