@@ -8,6 +8,7 @@ import type { CapacityGateway, GroupDescription, WarmPoolDescription } from '../
 import type { PriceReader, PriceQuote } from '../../lambda/ports/price-reader';
 import type { StoredRequest } from '../../lambda/ports/state-store';
 import { meanSpotUsd } from '../../lambda/app/group-cost';
+import { inStandbyState } from '../../lambda/app/load-fleet';
 import type { TableSnapshot } from '../../lambda/adapters/dynamodb-status-reader';
 import { addAwsOptions, clientOptionsOf, ExitCode, iso, relative, runOperatorCommand, tableNameOf, UsageError, type OperatorOptions } from './operator-options';
 
@@ -443,7 +444,7 @@ export const formatStatus = (report: StatusReport): string => {
     if (a === null) out.push('  auto scaling: not described (see notes)');
     else {
       // Members out of service are named: one in Standby is either spotwise's voluntary stop or an operator's.
-      const standby = a.instances.filter((i) => i.lifecycleState === 'Standby' || i.lifecycleState === 'EnteringStandby').map((i) => i.instanceId);
+      const standby = a.instances.filter((i) => inStandbyState(i.lifecycleState)).map((i) => i.instanceId);
       out.push(
         `  auto scaling: desired ${a.desiredCapacity} (min ${a.minSize}, max ${a.maxSize}), ${a.inService} in service${standby.length > 0 ? `, ${standby.length} in Standby (${standby.join(', ')})` : ''}`,
       );

@@ -94,6 +94,8 @@ const IN_SERVICE = 'InService';
  * load balancer still draining it (no new requests reach it; it is on its way out of service).
  */
 const STANDBY_STATES: ReadonlySet<string> = new Set(['Standby', 'EnteringStandby']);
+/** Whether Auto Scaling's lifecycle state says the member is out of service through EnterStandby (STANDBY_STATES). */
+export const inStandbyState = (lifecycleState: string | undefined): boolean => STANDBY_STATES.has(lifecycleState ?? '');
 /**
  * Settled warm-pool lifecycle states and the EC2 state behind each (Warmed:Hibernated is stopped with its memory
  * saved); warm instances still pending or terminating are described in EC2.
@@ -274,9 +276,7 @@ export const loadFleet = async (ports: FleetReadPorts, managed: ManagedGroups, o
     [...descriptions.values()].flatMap((d) => d.instances.filter((i) => i.lifecycleState?.startsWith('Terminating') === true).map((i) => i.id)),
   );
   // Auto Scaling's word on members out of service: EC2 cannot tell a Standby member from one in service.
-  const standbyIds = new Set<string>(
-    [...descriptions.values()].flatMap((d) => d.instances.filter((i) => STANDBY_STATES.has(i.lifecycleState ?? '')).map((i) => i.id)),
-  );
+  const standbyIds = new Set<string>([...descriptions.values()].flatMap((d) => d.instances.filter((i) => inStandbyState(i.lifecycleState)).map((i) => i.id)));
   const instances = (await fromEc2()).map(({ inStandby: _reported, ...i }): ManagedInstance => ({
     ...i,
     warm: warmIds.has(i.id),

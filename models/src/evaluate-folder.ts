@@ -3,7 +3,7 @@ import { loadTracesWithReport } from '../../lambda/data/traces/load-traces';
 import type { TraceSeries } from '../../lambda/data/traces/trace-series';
 import { CALIBRATED_DIMENSIONS, calibrateForecast, calibrationFactors, cycleCase, p90Of } from '../../lambda/core/predict/calibrate';
 import { DIMENSIONS, type Dimension, type RestartCycle } from '../../lambda/core/domain';
-import { steadyQuantile } from '../../lambda/core/profile/behaviour-profile';
+import { steadyStateBefore } from '../../lambda/core/profile/behaviour-profile';
 import { toResources } from '../../lambda/core/resources/resources';
 import { buildCases, buildRealStarts, CASE_KINDS, DEFAULT_CASE_OPTIONS, type CaseKind, type PredictionCase } from './build-cases';
 import {
@@ -139,7 +139,7 @@ const deployedRecalibration = (
       interruptedAt: c.input.now,
       restartedAt: c.input.now + c.input.downtimeSeconds * 1000,
       downtimeSeconds: c.input.downtimeSeconds,
-      steadyBefore: toResources(steadyQuantile(c.input.profile, 0.9)),
+      steadyBefore: steadyStateBefore(c.input.profile),
       peakAfter: toResources(c.actual),
       curve: [],
       unobserved: DIMENSIONS.filter((d) => c.actual[d] === undefined),

@@ -331,6 +331,12 @@ export const steadyQuantile = (profile: BehaviourProfile, q: number): Partial<Re
   return out;
 };
 
+/**
+ * The steady state a restart window records as "before" it (its victim's, for a replacement that inherits a lineage):
+ * the steady p90 per dimension, 0 where the profile has no data. What a cycle's peak is read relative to.
+ */
+export const steadyStateBefore = (profile: BehaviourProfile): Resources => toResources(steadyQuantile(profile, 0.9));
+
 /** Dimensions the profile has no steady-state data for (e.g. memory without the CloudWatch agent). */
 export const missingDimensions = (profile: BehaviourProfile): Dimension[] => DIMENSIONS.filter((d) => isEmptyHistogram(profile.steady[d]));
 
@@ -395,7 +401,7 @@ export const openRestartWindow = (
     openRestart: {
       interruptedAt: times.interruptedAt,
       restartedAt: times.restartedAt,
-      steadyBefore: toResources(steadyQuantile(profile, 0.9)),
+      steadyBefore: steadyStateBefore(profile),
       curve,
       ...(times.forecastBefore !== undefined ? { forecastBefore: { ...times.forecastBefore } } : {}),
       ...(times.forecastBefore !== undefined && times.modelBefore !== undefined ? { modelBefore: { ...times.modelBefore } } : {}),

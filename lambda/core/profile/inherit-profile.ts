@@ -1,6 +1,5 @@
 import { DIMENSIONS, type BehaviourProfile, type GroupId, type InstanceId, type Resources } from '../domain';
-import { toResources } from '../resources/resources';
-import { InvalidProfileError, MAX_RESTART_CURVE_MINUTES, RESTART_HISTORY_LIMIT, curveFromRecent, newProfile, steadyQuantile } from './behaviour-profile';
+import { InvalidProfileError, MAX_RESTART_CURVE_MINUTES, RESTART_HISTORY_LIMIT, curveFromRecent, newProfile, steadyStateBefore } from './behaviour-profile';
 import { emptyHistogram, isEmptyHistogram } from './decaying-histogram';
 import { featureRowsBefore } from '../predict/model-features';
 
@@ -138,7 +137,7 @@ export const inheritProfile = (victim: BehaviourProfile | undefined, heir: Behav
         interruptedAt,
         restartedAt,
         from: victim.instanceId,
-        steadyBefore: toResources(steadyQuantile(victim, 0.9)),
+        steadyBefore: steadyStateBefore(victim),
         curve: mine?.curve ?? curveFromRecent(base.recent, restartedAt),
         ...(forecastBefore !== undefined ? { forecastBefore: { ...forecastBefore } } : {}),
         ...(forecastBefore !== undefined && modelBefore !== undefined ? { modelBefore: { ...modelBefore } } : {}),
