@@ -16,7 +16,14 @@ import { GET_METRIC_DATA_USD_PER_1000_METRICS } from '../adapters/cloudwatch-cos
  *   (CPUUtilization, DiskReadOps, DiskWriteOps, DiskReadBytes, DiskWriteBytes, NetworkIn, NetworkOut: $2.10 per
  *   instance-month; "Amazon CloudWatch pricing", "List the available CloudWatch metrics for your instances"); other API
  *   requests, the agent's PutMetricData among them, $0.01 per 1,000 requests (the account's first million a month free,
- *   left out like the other free tiers).
+ *   left out like the other free tiers). A strategy's own custom metrics (spotwise's Lambdas write them as embedded metric
+ *   format) are billed at the same $0.30 per metric-month, prorated by the hour: each distinct metric (name and
+ *   dimensions) with a datapoint in a clock hour counts that hour;
+ * - CloudWatch dashboards: $3.00 per dashboard per month; alarms: $0.10 per standard-resolution alarm metric per month
+ *   ("Amazon CloudWatch pricing"; the first three dashboards and ten alarms an account gets free are left out), prorated
+ *   over the hours the run lasts.
+ *
+ * Left out: CloudWatch Logs ingestion of the Lambdas' logs and embedded metric records ($0.50 per GB).
  */
 export const AWS_PRICES = {
   lambdaGbSecondUsd: 0.0000133334,
@@ -28,7 +35,23 @@ export const AWS_PRICES = {
   getMetricDataPerMetricUsd: GET_METRIC_DATA_USD_PER_1000_METRICS / 1000,
   customMetricMonthUsd: 0.3,
   cloudWatchApiRequestUsd: 0.01 / 1000,
+  dashboardMonthUsd: 3,
+  alarmMonthUsd: 0.1,
 } as const;
+
+/**
+ * The alarms spotwise's stack creates (lib/alarms.ts): two per function (its errors and its dead-letter queue), four
+ * fleet-wide (notice-to-last-action p99, reservation refusals, action failures, fail-closed decisions) and two per
+ * primary group named in the configuration (stale profiles, prediction error). test/lib/spotwise-stack.test.ts checks
+ * it against the synthesized template.
+ */
+export const spotwiseAlarmCount = (functions: number, primaryGroups: number): number => 2 * functions + 4 + 2 * primaryGroups;
+
+/**
+ * The alarms a careful operator puts on a termination handler's one function: its errors and its dead-letter queue,
+ * as spotwise's stack does for each of its functions.
+ */
+export const HANDLER_ALARMS = 2;
 
 /**
  * PutMetricData requests the CloudWatch agent makes per instance-hour: one per flush (`force_flush_interval` 60 in
@@ -70,6 +93,12 @@ export interface SoftwareUsage {
   readonly agentMetricsPerInstance: number;
   /** Instance-hours with EC2 detailed monitoring on (DETAILED_MONITORING_METRICS_PER_INSTANCE metrics each). */
   readonly detailedMonitoringInstanceHours: number;
+  /** Metric-hours of the strategy's own custom metrics: each distinct name and dimensions, per clock hour it sent a datapoint in. */
+  readonly ownMetricHours: number;
+  /** Dashboard-hours: its dashboards times the hours the run lasts. */
+  readonly dashboardHours: number;
+  /** Alarm-hours: its alarms times the hours the run lasts. */
+  readonly alarmHours: number;
 }
 
 export interface SoftwareBill {
@@ -82,6 +111,10 @@ export interface SoftwareBill {
   /** The agent's PutMetricData requests (AGENT_PUT_REQUESTS_PER_INSTANCE_HOUR per agent instance-hour). */
   readonly agentRequests: number;
   readonly detailedMonitoring: number;
+  /** The strategy's own custom metrics (spotwise's embedded metric records). */
+  readonly ownMetrics: number;
+  readonly dashboards: number;
+  readonly alarms: number;
   readonly total: number;
 }
 
@@ -95,6 +128,9 @@ export const NO_SOFTWARE: SoftwareUsage = {
   agentInstanceHours: 0,
   agentMetricsPerInstance: 0,
   detailedMonitoringInstanceHours: 0,
+  ownMetricHours: 0,
+  dashboardHours: 0,
+  alarmHours: 0,
 };
 
 /** Prices a run's software usage (pure; every count must be a finite number ≥ 0). */
@@ -121,6 +157,9 @@ export const priceSoftware = (u: SoftwareUsage): SoftwareBill => {
   const detailedMonitoring =
     (check('detailedMonitoringInstanceHours', u.detailedMonitoringInstanceHours) * DETAILED_MONITORING_METRICS_PER_INSTANCE * AWS_PRICES.customMetricMonthUsd) /
     HOURS_PER_MONTH;
+  const ownMetrics = (check('ownMetricHours', u.ownMetricHours) * AWS_PRICES.customMetricMonthUsd) / HOURS_PER_MONTH;
+  const dashboards = (check('dashboardHours', u.dashboardHours) * AWS_PRICES.dashboardMonthUsd) / HOURS_PER_MONTH;
+  const alarms = (check('alarmHours', u.alarmHours) * AWS_PRICES.alarmMonthUsd) / HOURS_PER_MONTH;
   return {
     lambda,
     dynamodb,
@@ -130,6 +169,9 @@ export const priceSoftware = (u: SoftwareUsage): SoftwareBill => {
     agentMetrics,
     agentRequests,
     detailedMonitoring,
-    total: lambda + dynamodb + eventbridge + scheduler + cloudwatchReads + agentMetrics + agentRequests + detailedMonitoring,
+    ownMetrics,
+    dashboards,
+    alarms,
+    total: lambda + dynamodb + eventbridge + scheduler + cloudwatchReads + agentMetrics + agentRequests + detailedMonitoring + ownMetrics + dashboards + alarms,
   };
 };

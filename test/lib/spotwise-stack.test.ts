@@ -4,6 +4,8 @@ import { ContextKey } from '../../lib/config/context-keys';
 import { managedGroupNames } from '../../lib/spotwise-stack';
 import { parseSpotwiseConfig } from '../../lambda/contracts/config';
 import { logicalIdsOf, synthSpotwise } from './helpers';
+import { HANDLER_NAMES } from '../../lib/spotwise-function';
+import { spotwiseAlarmCount } from '../../lambda/sim/aws-bill';
 
 /** The template reduced to resource types and their counts: the stack's shape, without ids or hashes. */
 const shape = (template: Template): Record<string, number> => {
@@ -124,6 +126,17 @@ describe('SpotwiseStack', () => {
       Principal: 'events.amazonaws.com',
       SourceArn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^RetrainingScheduleRun'), 'Arn'] },
     });
+  });
+
+  // The simulator bills spotwise's alarms by this count (lambda/sim/aws-bill.ts): it must be the stack's.
+  it.each([
+    ['the default configuration', undefined, 2],
+    ['one group', SMALL_CONFIG, 1],
+    ['three groups', { ...SMALL_CONFIG, groups: ['a', 'b', 'c'].map((name) => ({ name, policy: 'p', capacity: { vcpu: 1, memory_gib: 1 } })) }, 3],
+  ] as const)('creates as many alarms as the simulator bills it for: %s', (_label, config, groups) => {
+    const { template } = synthSpotwise(config === undefined ? {} : { [ContextKey.config]: config });
+    expect(Object.keys(template.findResources('AWS::CloudWatch::Alarm'))).toHaveLength(spotwiseAlarmCount(HANDLER_NAMES.length, groups));
+    expect(Object.keys(template.findResources('AWS::CloudWatch::Dashboard'))).toHaveLength(1);
   });
 
   it('runs the retrainer every retraining.every_hours and times it out a minute after retraining.budget_seconds', () => {

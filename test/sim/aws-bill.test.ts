@@ -6,6 +6,7 @@ import {
   DETAILED_MONITORING_METRICS_PER_INSTANCE,
   NO_SOFTWARE,
   priceSoftware,
+  spotwiseAlarmCount,
 } from '../../lambda/sim/aws-bill';
 
 describe('priceSoftware', () => {
@@ -19,6 +20,9 @@ describe('priceSoftware', () => {
       agentMetrics: 0,
       agentRequests: 0,
       detailedMonitoring: 0,
+      ownMetrics: 0,
+      dashboards: 0,
+      alarms: 0,
       total: 0,
     });
   });
@@ -30,6 +34,12 @@ describe('priceSoftware', () => {
     ['detailed monitoring, 40 instances for 48 h', { detailedMonitoringInstanceHours: 40 * 48 }, 'detailedMonitoring', (40 * 48 * 7 * 0.3) / 730],
     ['GetMetricData, 1,000 metrics', { metricsRequested: 1000 }, 'cloudwatchReads', 0.01],
     ['DynamoDB, a million writes', { dynamoWrites: 1e6 }, 'dynamodb', 0.625],
+    ["the strategy's own metrics, 75 for a month", { ownMetricHours: 75 * 730 }, 'ownMetrics', 22.5],
+    ["the strategy's own metrics, 75 for 48 h", { ownMetricHours: 75 * 48 }, 'ownMetrics', (75 * 48 * 0.3) / 730],
+    ['a dashboard for a month', { dashboardHours: 730 }, 'dashboards', 3],
+    ['a dashboard for 48 h', { dashboardHours: 48 }, 'dashboards', (48 * 3) / 730],
+    ['18 alarms for a month', { alarmHours: 18 * 730 }, 'alarms', 1.8],
+    ['18 alarms for a week', { alarmHours: 18 * 168 }, 'alarms', (18 * 168 * 0.1) / 730],
   ] as const)('%s', (_label, usage, item, usd) => {
     const bill = priceSoftware({ ...NO_SOFTWARE, ...usage });
     expect(bill[item]).toBeCloseTo(usd, 9);
@@ -58,6 +68,11 @@ describe('priceSoftware', () => {
       'pricing software usage: detailedMonitoringInstanceHours must be a finite number ≥ 0 (got NaN)',
     );
     expect(() => priceSoftware({ ...NO_SOFTWARE, agentInstanceHours: -1 })).toThrow('agentInstanceHours must be a finite number ≥ 0 (got -1)');
+    expect(() => priceSoftware({ ...NO_SOFTWARE, ownMetricHours: Number.POSITIVE_INFINITY })).toThrow(
+      'ownMetricHours must be a finite number ≥ 0 (got Infinity)',
+    );
+    expect(() => priceSoftware({ ...NO_SOFTWARE, alarmHours: -0.5 })).toThrow('alarmHours must be a finite number ≥ 0 (got -0.5)');
+    expect(() => priceSoftware({ ...NO_SOFTWARE, dashboardHours: Number.NaN })).toThrow('dashboardHours must be a finite number ≥ 0 (got NaN)');
   });
 
   it('totals its items', () => {
@@ -74,6 +89,9 @@ describe('priceSoftware', () => {
           agentInstanceHours: hours,
           agentMetricsPerInstance: 2,
           detailedMonitoringInstanceHours: hours,
+          ownMetricHours: metrics,
+          dashboardHours: hours,
+          alarmHours: reads,
         });
         const { total, ...items } = bill;
         const sum = Object.values(items).reduce((a, b) => a + b, 0);
@@ -81,5 +99,16 @@ describe('priceSoftware', () => {
         expect(bill.detailedMonitoring).toBeCloseTo((bill.agentMetrics * 7) / 2, 6);
       }),
     );
+  });
+});
+
+describe('spotwiseAlarmCount', () => {
+  it.each([
+    [5, 2, 18],
+    [5, 1, 16],
+    [5, 0, 14],
+    [5, 3, 20],
+  ])('%i functions, %i primary groups: %i alarms', (functions, groups, alarms) => {
+    expect(spotwiseAlarmCount(functions, groups)).toBe(alarms);
   });
 });

@@ -16,6 +16,10 @@ export interface CostBreakdown {
   readonly agentRequests: number;
   /** EC2 detailed monitoring (1-minute EC2 metrics), for the strategies whose profile reads them. */
   readonly detailedMonitoring: number;
+  /** The strategy's own custom metrics, dashboards and alarms (spotwise's stack; a handler's alarms). */
+  readonly ownMetrics: number;
+  readonly dashboards: number;
+  readonly alarms: number;
 }
 
 /**
@@ -127,6 +131,9 @@ export const summarizeRun = (run: StrategyRun, endAt: number): StrategySummary =
     agentMetrics: round(sw.agentMetrics, 4),
     agentRequests: round(sw.agentRequests, 4),
     detailedMonitoring: round(sw.detailedMonitoring, 4),
+    ownMetrics: round(sw.ownMetrics, 4),
+    dashboards: round(sw.dashboards, 4),
+    alarms: round(sw.alarms, 4),
   };
   const cost = t.costUsd + sw.total;
   const byCause: Record<keyof UnservedByCause, number> = { spot: 0, voluntary: 0, move: 0 };

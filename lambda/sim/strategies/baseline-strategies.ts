@@ -1,6 +1,6 @@
 import type { GroupId, InstanceId, InterruptionRequest } from '../../core/domain';
 import { allowedDisruptions } from '../../core/budget/disruption-budget';
-import { priceSoftware, NO_SOFTWARE, type SoftwareBill } from '../aws-bill';
+import { HANDLER_ALARMS, priceSoftware, NO_SOFTWARE, type SoftwareBill } from '../aws-bill';
 import { SimulatedCloud } from '../engine/simulated-cloud';
 import type { ForecastChecks } from '../report/forecast-checks';
 import type { LifecycleHookEvent, PlatformFeatures, StrategyHooks } from '../engine/sim-types';
@@ -152,9 +152,14 @@ class BaselineParts {
     return { ...this.counts, requestsDeferred: this.deferredIds.size };
   }
 
-  bill(): SoftwareBill {
-    if (this.handlerInvocations === 0) return priceSoftware(NO_SOFTWARE);
-    return priceSoftware({ ...NO_SOFTWARE, invocations: [{ fn: 'handler', count: this.handlerInvocations, memoryMb: HANDLER_MEMORY_MB }] });
+  /** `hasHandler`: the strategy deploys a termination handler (its function is alarmed for the whole run, invoked or not). */
+  bill(world: SimWorld, hasHandler: boolean): SoftwareBill {
+    if (!hasHandler) return priceSoftware(NO_SOFTWARE);
+    return priceSoftware({
+      ...NO_SOFTWARE,
+      invocations: [{ fn: 'handler', count: this.handlerInvocations, memoryMb: HANDLER_MEMORY_MB }],
+      alarmHours: (HANDLER_ALARMS * (world.endAt - world.startAt)) / 3_600_000,
+    });
   }
 }
 
@@ -265,7 +270,7 @@ const makeBaseline = (spec: BaselineSpec): SimStrategy => {
       if (spec.maintenance === 'launch-before-terminate') await parts.admitQueued(world);
     },
     requestCounts: () => parts.requestCounts(),
-    softwareBill: () => parts.bill(),
+    softwareBill: (world) => parts.bill(world, spec.onWarning !== undefined),
   };
   return strategy;
 };

@@ -20,7 +20,7 @@ import { monitoringOf, type LifecycleHookEvent, type MonitoringMode } from '../e
 import type { SimWorld } from '../engine/sim-world';
 import type { PreparedSimulation } from '../prepare-simulation';
 import type { Predictor } from '../../ports/predictor';
-import { priceSoftware, type BilledFunction, type SoftwareBill } from '../aws-bill';
+import { priceSoftware, spotwiseAlarmCount, type BilledFunction, type SoftwareBill } from '../aws-bill';
 import { CwAgentMetric } from '../../adapters/cloudwatch-metrics-reader';
 import { type RequestCounts, type SimStrategy } from './baseline-strategies';
 import { NaivePredictor } from './naive-predictor';
@@ -176,7 +176,8 @@ export interface SpotwiseStrategyOptions {
 }
 
 export const createSpotwiseStrategy = (setup: PreparedSimulation, options: SpotwiseStrategyOptions = {}): SpotwiseStrategy => {
-  const telemetry = new SimTelemetry();
+  let world: SimWorld | undefined;
+  const telemetry = new SimTelemetry({ now: () => world?.now() ?? setup.sample.startAt });
   const storeCounts = { reads: 0, writes: 0 };
   // The run makes millions of port calls and reads none back: the fakes number them but keep none.
   const journal = new CallJournal({ keepCalls: false });
@@ -187,7 +188,6 @@ export const createSpotwiseStrategy = (setup: PreparedSimulation, options: Spotw
   const state = countingStore(rawState, storeCounts, profilesWritten);
   const scheduler = new InMemoryScheduler({ journal });
   const publisher = new CountingPublisher();
-  let world: SimWorld | undefined;
   // CloudWatch as the simulated instances report it: late by 1–3 minutes, and only the last three hours kept
   // (the profiler reads a bounded window).
   const metrics = new InMemoryMetricsReader({
@@ -480,8 +480,9 @@ export const createSpotwiseStrategy = (setup: PreparedSimulation, options: Spotw
       }
       return out;
     },
-    softwareBill: (): SoftwareBill =>
-      priceSoftware({
+    softwareBill: (w: SimWorld): SoftwareBill => {
+      const runHours = (w.endAt - w.startAt) / 3_600_000;
+      return priceSoftware({
         invocations: (Object.keys(FUNCTION_MEMORY_MB) as (keyof typeof FUNCTION_MEMORY_MB)[]).map((fn) => ({
           fn,
           count: invocations[fn],
@@ -495,7 +496,12 @@ export const createSpotwiseStrategy = (setup: PreparedSimulation, options: Spotw
         agentInstanceHours: servingInstanceHours,
         agentMetricsPerInstance: agentMetricsPerInstance(monitoringOf(setup.world)),
         detailedMonitoringInstanceHours: monitoringOf(setup.world) === 'detailed' ? servingInstanceHours : 0,
-      }),
+        ownMetricHours: telemetry.metricHours(),
+        // The stack's one dashboard and its alarms (lib/dashboard.ts, lib/alarms.ts), for as long as the run lasts.
+        dashboardHours: runHours,
+        alarmHours: spotwiseAlarmCount(Object.keys(FUNCTION_MEMORY_MB).length, setup.sample.config.groups.length) * runHours,
+      });
+    },
     forecastChecks: (w: SimWorld): ForecastChecks => checkForecasts(forecastsAtInterruption, w.restartPeaks, w.startAt, w.endAt),
     extra: () => ({
       handlerInvocations: invocationCount,
@@ -513,6 +519,9 @@ export const createSpotwiseStrategy = (setup: PreparedSimulation, options: Spotw
       ...restartLearning(profilesWritten, setup.sample.startAt, warned),
       // Inherited windows whose load never arrived (the profiler's RestartWindowsWithoutLoad): lineage that missed.
       restartWindowsWithoutLoad: telemetry.metricTotals.get(MetricName.restartWindowsWithoutLoad) ?? 0,
+      // spotwise's own custom metrics: distinct name + dimensions, and the metric-hours CloudWatch bills.
+      ownMetricsDistinct: telemetry.distinctMetrics(),
+      ownMetricHours: telemetry.metricHours(),
       // The periodic retraining: runs, and runs whose candidate replaced the model (lambda/app/retrain-model.ts).
       retrainingRuns: retrainingRuns.length,
       retrainedModelsKept: retrainingRuns.filter((r) => r.outcome === 'candidate').length,

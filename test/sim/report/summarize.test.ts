@@ -57,7 +57,10 @@ describe('summarizeRun', () => {
       agentMetrics: 0.0314,
       agentRequests: 0.0229,
       detailedMonitoring: 0.11,
-      total: 0.4773,
+      ownMetrics: 0.0216,
+      dashboards: 0.0082,
+      alarms: 0.0049,
+      total: 0.512,
     },
     episodes: [
       episode('spot', 0, 30_000, 1_800_000),
@@ -114,13 +117,13 @@ describe('summarizeRun', () => {
 
   it("prices the strategy's own software into its cost, itemised, and derives availability and savings", () => {
     const s = summarizeRun(run, 1_120_000);
-    expect(s.cost).toBe(12.48);
+    expect(s.cost).toBe(12.51);
     // Instances by kind, then every software item as priced (each already within the breakdown's 4 digits).
     const { total: _total, ...software } = run.software;
     expect(s.costBreakdown).toEqual({ spotInstances: 10, onDemandInstances: 1.9, stoppedStorage: 0.1, ...software });
-    expect(Object.keys(s.costBreakdown)).toEqual(expect.arrayContaining(['detailedMonitoring', 'agentRequests']));
+    expect(Object.keys(s.costBreakdown)).toEqual(expect.arrayContaining(['detailedMonitoring', 'agentRequests', 'ownMetrics', 'dashboards', 'alarms']));
     expect(s.onDemandCost).toBe(40);
-    expect(s.savingsVsOnDemand).toBeCloseTo(1 - 12.4773 / 40, 4);
+    expect(s.savingsVsOnDemand).toBeCloseTo(1 - 12.512 / 40, 4);
     expect(s.availability).toBeCloseTo(0.98766, 6);
     expect(s.unservedVcpuMinutes).toBe(1.23);
     expect(s.interruptions).toBe(3);

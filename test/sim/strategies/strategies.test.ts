@@ -18,6 +18,7 @@ import { createSpotwiseStrategy, FUNCTION_MEMORY_MB } from '../../../lambda/sim/
 import { KNOB_STRATEGY_NAMES, STRATEGY_NAMES } from '../../../lambda/sim/strategies/strategy-names';
 import { loadTraces, type TraceSeries } from '../../../lambda/data/traces/load-traces';
 import { withBurst } from '../engine/world-fixtures';
+import { HANDLER_ALARMS, spotwiseAlarmCount } from '../../../lambda/sim/aws-bill';
 
 let traces: TraceSeries[];
 beforeAll(() => {
@@ -62,6 +63,12 @@ describe('baseline strategies', () => {
     const burst = await runStrategy(oneBurst(), createReactiveStrategy());
     const none = await runStrategy(oneBurst(), createNoneStrategy());
     expect(burst.totals.warnings).toBeGreaterThan(0);
+    // Its one handler function: invoked on each warning, alarmed (errors, dead letters) for the run's hour; no manager, no bill.
+    expect(burst.software.lambda).toBeGreaterThan(0);
+    expect(burst.software.alarms).toBeCloseTo((HANDLER_ALARMS * 1 * 0.1) / 730, 12);
+    expect(burst.software.dashboards).toBe(0);
+    expect(burst.software.ownMetrics).toBe(0);
+    expect(none.software.total).toBe(0);
     expect(burst.totals.coldLaunches).toBeGreaterThanOrEqual(burst.totals.warnings);
     expect(burst.totals.unservedVcpuMinutes).toBeLessThan(none.totals.unservedVcpuMinutes);
     const wave = await runStrategy(maintenanceWave(), createReactiveStrategy());
@@ -194,9 +201,23 @@ describe('spotwise strategy (the real handlers)', () => {
         run.software.cloudwatchReads +
         run.software.agentMetrics +
         run.software.agentRequests +
-        run.software.detailedMonitoring,
+        run.software.detailedMonitoring +
+        run.software.ownMetrics +
+        run.software.dashboards +
+        run.software.alarms,
       12,
     );
+    // Its own custom metrics, per clock hour each sent a datapoint in ($0.30 a metric-month), its dashboard ($3 a month)
+    // and the stack's 18 alarms ($0.10 each a month), over the run's one hour.
+    const metricHours = strategy.telemetry.metricHours();
+    expect(strategy.telemetry.distinctMetrics()).toBeGreaterThan(10);
+    // One simulated hour spans at most two clock hours.
+    expect(metricHours).toBeGreaterThanOrEqual(strategy.telemetry.distinctMetrics());
+    expect(metricHours).toBeLessThanOrEqual(2 * strategy.telemetry.distinctMetrics());
+    expect(run.extra.ownMetricHours).toBe(metricHours);
+    expect(run.software.ownMetrics).toBeCloseTo((metricHours * 0.3) / 730, 12);
+    expect(run.software.dashboards).toBeCloseTo(3 / 730, 12);
+    expect(run.software.alarms).toBeCloseTo((spotwiseAlarmCount(5, 2) * 0.1) / 730, 12);
     // The default deployment (--monitoring agent-cpu): EC2 basic monitoring, not billed; the agent's CPU beside its memory
     // and connections.
     expect(run.software.detailedMonitoring).toBe(0);
