@@ -33,11 +33,12 @@ const PINNED = {
   // The default deployment reads CPU from the CloudWatch agent each minute and EC2's basic monitoring (not billed) for
   // network and disk: a third agent metric instead of 7 detailed-monitoring ones; unserved demand unchanged. EC2 is
   // asked for network and disk only where the agent reported CPU. The agent's PutMetricData requests are billed (one a
-  // minute per instance). spotwise's own custom metrics (per metric-hour), its dashboard and its 18 alarms are billed.
+  // minute per instance). spotwise's own custom metrics (per metric-hour; the profiler's cost metrics among them, with
+  // prices quoted as in AWS), its dashboard and its 18 alarms are billed.
   spotwise: {
     unservedVcpuMinutes: 17.04,
     unservedGibMinutes: 0,
-    cost: 8.49,
+    cost: 8.53,
     requestsAdmitted: 13,
     requestsDeferred: 6,
     coldLaunches: 21,
@@ -52,7 +53,7 @@ const PINNED = {
   'spotwise-naive': {
     unservedVcpuMinutes: 6.72,
     unservedGibMinutes: 0,
-    cost: 8.5,
+    cost: 8.53,
     requestsAdmitted: 13,
     requestsDeferred: 6,
     coldLaunches: 22,

@@ -37,6 +37,8 @@ import {
   stateChangeEvent,
 } from './sim-events';
 import { SimTelemetry } from './sim-telemetry';
+import { SimPriceReader } from './sim-price-reader';
+import { AZS } from '../sample-fleet';
 
 /** CPU and memory an idle instance still shows (OS, agents): what CloudWatch reports for a spare. */
 const IDLE_CPU_PERCENT = 2;
@@ -351,6 +353,8 @@ export const createSpotwiseStrategy = (setup: PreparedSimulation, options: Spotw
       profiler = makeProfilerHandler({
         ...deps,
         metricsReader: metrics,
+        // The deployed profiler reads prices and publishes the groups' cost metrics with them.
+        prices: new SimPriceReader(setup.sample.fleet.catalog, AZS),
         predictor: options.predictor === 'naive' ? async (): Promise<Predictor> => naive : modelSource(models, setup.modelDir, telemetry),
         profiler: {
           windowMinutes: setup.sample.config.profiler.window_minutes,

@@ -216,6 +216,10 @@ describe('spotwise strategy (the real handlers)', () => {
     expect(metricHours).toBeLessThanOrEqual(2 * strategy.telemetry.distinctMetrics());
     expect(run.extra.ownMetricHours).toBe(metricHours);
     expect(run.software.ownMetrics).toBeCloseTo((metricHours * 0.3) / 730, 12);
+    // With prices quoted (as the deployed profiler reads them) the profiler publishes each group's cost metrics.
+    expect(strategy.telemetry.metricTotals.get(MetricName.estimatedHourlyCost)).toBeGreaterThan(0);
+    expect(strategy.telemetry.metricTotals.get(MetricName.onDemandEquivalentHourlyCost)).toBeGreaterThan(0);
+    expect(strategy.telemetry.metricTotals.has(MetricName.standbyHourlyCost)).toBe(true);
     expect(run.software.dashboards).toBeCloseTo(3 / 730, 12);
     expect(run.software.alarms).toBeCloseTo((spotwiseAlarmCount(5, 2) * 0.1) / 730, 12);
     // The default deployment (--monitoring agent-cpu): EC2 basic monitoring, not billed; the agent's CPU beside its memory
