@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { MetricName, type MetricNameValue } from '../../../lambda/contracts/metrics';
 import { SimTelemetry } from '../../../lambda/sim/strategies/sim-telemetry';
@@ -94,5 +95,30 @@ describe('SimTelemetry: the metric-hours CloudWatch bills', () => {
       [2 * 60, MetricName.actionFailures, { GroupName: 'web' }],
     ]);
     expect(t.metricTotals.get(MetricName.actionFailures)).toBe(2);
+  });
+});
+
+describe('SimTelemetry: metric-hours, any emission sequence', () => {
+  const names = [MetricName.actionFailures, MetricName.reservationRefusals, MetricName.profileAgeSeconds] as const;
+  const point = fc.record({
+    minute: fc.integer({ min: 0, max: 48 * 60 }),
+    name: fc.constantFrom(...names),
+    group: fc.option(fc.constantFrom('web', 'batch'), { nil: undefined }),
+  });
+
+  it('counts each metric once per clock hour it sent in: between the distinct metrics and distinct × hours touched', () => {
+    fc.assert(
+      fc.property(fc.array(point, { maxLength: 200 }), (points) => {
+        const t = emit(points.map((p) => [p.minute, p.name, p.group === undefined ? undefined : { GroupName: p.group }] as const));
+        const keyOf = (p: (typeof points)[number]) => `${p.name}|${p.group ?? ''}`;
+        const distinct = new Set(points.map(keyOf));
+        const pairs = new Set(points.map((p) => `${keyOf(p)}@${Math.floor(p.minute / 60)}`));
+        expect(t.distinctMetrics()).toBe(distinct.size);
+        expect(t.metricHours()).toBe(pairs.size);
+        const hours = new Set(points.map((p) => Math.floor(p.minute / 60)));
+        expect(t.metricHours()).toBeGreaterThanOrEqual(distinct.size);
+        expect(t.metricHours()).toBeLessThanOrEqual(distinct.size * hours.size);
+      }),
+    );
   });
 });
