@@ -158,7 +158,7 @@ class BaselineParts {
     return priceSoftware({
       ...NO_SOFTWARE,
       invocations: [{ fn: 'handler', count: this.handlerInvocations, memoryMb: HANDLER_MEMORY_MB }],
-      alarmHours: (HANDLER_ALARMS * (world.endAt - world.startAt)) / 3_600_000,
+      alarmHours: HANDLER_ALARMS * world.hours,
     });
   }
 }

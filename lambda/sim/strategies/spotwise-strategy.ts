@@ -484,9 +484,8 @@ export const createSpotwiseStrategy = (setup: PreparedSimulation, options: Spotw
       }
       return out;
     },
-    softwareBill: (w: SimWorld): SoftwareBill => {
-      const runHours = (w.endAt - w.startAt) / 3_600_000;
-      return priceSoftware({
+    softwareBill: (w: SimWorld): SoftwareBill =>
+      priceSoftware({
         invocations: (Object.keys(FUNCTION_MEMORY_MB) as (keyof typeof FUNCTION_MEMORY_MB)[]).map((fn) => ({
           fn,
           count: invocations[fn],
@@ -502,10 +501,9 @@ export const createSpotwiseStrategy = (setup: PreparedSimulation, options: Spotw
         detailedMonitoringInstanceHours: monitoringOf(setup.world) === 'detailed' ? servingInstanceHours : 0,
         ownMetricHours: telemetry.metricHours(),
         // The stack's one dashboard and its alarms (lib/dashboard.ts, lib/alarms.ts), for as long as the run lasts.
-        dashboardHours: runHours,
-        alarmHours: spotwiseAlarmCount(Object.keys(FUNCTION_MEMORY_MB).length, setup.sample.config.groups.length) * runHours,
-      });
-    },
+        dashboardHours: w.hours,
+        alarmHours: spotwiseAlarmCount(Object.keys(FUNCTION_MEMORY_MB).length, setup.sample.config.groups.length) * w.hours,
+      }),
     forecastChecks: (w: SimWorld): ForecastChecks => checkForecasts(forecastsAtInterruption, w.restartPeaks, w.startAt, w.endAt),
     extra: () => ({
       handlerInvocations: invocationCount,
