@@ -99,6 +99,11 @@ describe('runSimulation', () => {
     for (const s of Object.values(doc.strategies)) {
       for (const k of CONTRACT_KEYS) expect(typeof s[k], k).toBe('number');
       expect(typeof s.costBreakdown).toBe('object');
+      // On-Demand spend by type adds up to the breakdown's On-Demand item (each rounded: within a cent).
+      const byType = s.onDemandCostByType as Record<string, number>;
+      const onDemand = (s.costBreakdown as Record<string, number>).onDemandInstances!;
+      expect(Math.abs(Object.values(byType).reduce((a, b) => a + b, 0) - onDemand)).toBeLessThanOrEqual(0.01);
+      expect(Object.keys(byType)).toContain('m5.large');
     }
     for (const k of KNOB_STRATEGY_NAMES) expect(typeof doc.strategies[k]?.knob).toBe('number');
     expect(r.chartRuns.map((c) => c.name)).toEqual([...STRATEGY_NAMES]);

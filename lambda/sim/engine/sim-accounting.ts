@@ -16,6 +16,7 @@ export const emptyTotals = (): WorldTotals => ({
   costUsd: 0,
   spotCostUsd: 0,
   onDemandCostUsd: 0,
+  onDemandCostByType: {},
   storageCostUsd: 0,
   allOnDemandCostUsd: 0,
   spotInterruptions: 0,
@@ -61,6 +62,7 @@ export class SimAccounting {
     private readonly application: AccountedApplication,
   ) {
     this.restartHorizonMs = restartHorizonMinutes(ctx.params.postRestart) * 60_000;
+    for (const type of [...ctx.fleet.catalog.keys()].sort()) ctx.totals.onDemandCostByType[type] ??= 0;
   }
 
   /** Closes a workload's episode once it has run a restart horizon on a host that covers its home type. */
@@ -141,7 +143,10 @@ export class SimAccounting {
         const c = hourlyCost(spec, i.lifecycle, 'running') * stepHours;
         cost += c;
         if (i.lifecycle === 'spot') totals.spotCostUsd += c;
-        else totals.onDemandCostUsd += c;
+        else {
+          totals.onDemandCostUsd += c;
+          totals.onDemandCostByType[i.instanceType] = (totals.onDemandCostByType[i.instanceType] ?? 0) + c;
+        }
       } else {
         const c = STOPPED_STORAGE_USD_PER_HOUR * stepHours;
         cost += c;

@@ -199,6 +199,12 @@ export interface WorldTotals {
   costUsd: number;
   spotCostUsd: number;
   onDemandCostUsd: number;
+  /**
+   * onDemandCostUsd by instance type: every type of the world's catalog (0 for those never run On-Demand), so a mean
+   * over seeds is a mean of every seed's spend. Where a strategy's On-Demand money goes: the shapes its standby and
+   * warm capacity run in.
+   */
+  onDemandCostByType: Record<string, number>;
   storageCostUsd: number;
   /** The same fleet's home instances all On-Demand, running the whole time (no standby needed). */
   allOnDemandCostUsd: number;

@@ -47,6 +47,11 @@ export interface StrategySummary {
   /** Instances plus the strategy's own AWS bill, USD. */
   readonly cost: number;
   readonly costBreakdown: CostBreakdown;
+  /**
+   * `costBreakdown.onDemandInstances` by instance type, USD to 0.01 ¢: every type of the world's catalog, 0 where none ran
+   * On-Demand. Which shapes a strategy's standby and warm capacity cost it.
+   */
+  readonly onDemandCostByType: Readonly<Record<string, number>>;
   readonly unservedByCause: UnservedByCause;
   /** The same fleet's home instances all On-Demand for the whole run (no interruptions, no standby). */
   readonly onDemandCost: number;
@@ -84,7 +89,7 @@ export interface StrategySummary {
   /** spotwise's p90 forecasts at each interruption against the simulated post-restart peak (forecasting strategies only). */
   readonly forecastChecks?: ForecastChecks;
   /** Strategy-specific counters (spotwise: handler invocations, failures, reservations made/refused, ...). */
-  readonly [extra: string]: number | CostBreakdown | UnservedByCause | ForecastChecks | undefined;
+  readonly [extra: string]: number | CostBreakdown | Readonly<Record<string, number>> | UnservedByCause | ForecastChecks | undefined;
 }
 
 /** Nearest-rank percentile (the value at rank ⌈q·n⌉), 0 for no data. */
@@ -144,6 +149,7 @@ export const summarizeRun = (run: StrategyRun, endAt: number): StrategySummary =
     availability: t.demandVcpuMinutes > 0 ? round(t.servedVcpuMinutes / t.demandVcpuMinutes, 6) : 1,
     cost: round(cost, 2),
     costBreakdown,
+    onDemandCostByType: Object.fromEntries(Object.entries(t.onDemandCostByType).map(([type, usd]) => [type, round(usd, 4)])),
     unservedByCause: { spot: round(byCause.spot, 2), voluntary: round(byCause.voluntary, 2), move: round(byCause.move, 2) },
     onDemandCost: round(t.allOnDemandCostUsd, 2),
     savingsVsOnDemand: t.allOnDemandCostUsd > 0 ? round(1 - cost / t.allOnDemandCostUsd, 4) : 0,

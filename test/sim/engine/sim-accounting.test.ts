@@ -130,6 +130,10 @@ describe('SimAccounting: what one step costs', () => {
     expect(totals.spotCostUsd).toBeCloseTo(spot, 15);
     // The running standby member and the hibernating one.
     expect(totals.onDemandCostUsd).toBeCloseTo(2 * onDemand, 15);
+    // By type: every catalog type is there from the start, only the one that ran On-Demand has spent anything.
+    expect(Object.keys(totals.onDemandCostByType).sort()).toEqual([...catalog.keys()].sort());
+    expect(totals.onDemandCostByType['m5.xlarge']).toBeCloseTo(2 * onDemand, 15);
+    expect(Object.entries(totals.onDemandCostByType).filter(([type, usd]) => type !== 'm5.xlarge' && usd !== 0)).toEqual([]);
     // The stopped warm instance and the one stopping without hibernation.
     expect(totals.storageCostUsd).toBeCloseTo(2 * storage, 15);
     expect(totals.costUsd).toBeCloseTo(spot + 2 * onDemand + 2 * storage, 15);

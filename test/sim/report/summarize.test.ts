@@ -77,6 +77,7 @@ describe('summarizeRun', () => {
       costUsd: 12.0,
       spotCostUsd: 10,
       onDemandCostUsd: 1.9,
+      onDemandCostByType: { 'c5.2xlarge': 1.234567, 'm5.large': 0.665433, 'm5.xlarge': 0 },
       storageCostUsd: 0.1,
       allOnDemandCostUsd: 40,
       spotInterruptions: 3,
@@ -123,6 +124,8 @@ describe('summarizeRun', () => {
     expect(s.costBreakdown).toEqual({ spotInstances: 10, onDemandInstances: 1.9, stoppedStorage: 0.1, ...software });
     expect(Object.keys(s.costBreakdown)).toEqual(expect.arrayContaining(['detailedMonitoring', 'agentRequests', 'ownMetrics', 'dashboards', 'alarms']));
     expect(s.onDemandCost).toBe(40);
+    // On-Demand spend by type, every type kept (zeros too), to 0.01 ¢.
+    expect(s.onDemandCostByType).toEqual({ 'c5.2xlarge': 1.2346, 'm5.large': 0.6654, 'm5.xlarge': 0 });
     expect(s.savingsVsOnDemand).toBeCloseTo(1 - 12.512 / 40, 4);
     expect(s.availability).toBeCloseTo(0.98766, 6);
     expect(s.unservedVcpuMinutes).toBe(1.23);
