@@ -22,7 +22,8 @@ export interface PoolExposure {
   readonly largest: Resources;
   /**
    * Every sized instance's expected (p50) post-restart demand (its stand-in without a usable forecast), by id order:
-   * what the warm pool's shape is chosen from (plan-staging.ts, warmShapeNeed).
+   * what staging's decision says the warm shape holds or leaves to other hosts (plan-staging.ts; the shape itself is
+   * chosen from the instances' own types, warmShapeNeed).
    */
   readonly expected: readonly { readonly instanceId: InstanceId; readonly amount: Resources }[];
   /** demand × interruptionProbability. */
@@ -43,7 +44,7 @@ const validProbability = (p: number): number | undefined => (Number.isFinite(p) 
  * pool were interrupted at once (DESIGN §1: interruptions of a type × AZ pool are correlated),
  * weighted by its interruption probability (DESIGN §4 flow 1). Staging sizes for the worst case, so
  * the demand is the forecast's p90 whatever the policy's reservation quantile (each instance's p50 is kept as well:
- * the warm pool's shape is chosen from those); an instance without a
+ * staging says how many of those the warm shape holds); an instance without a
  * usable forecast counts with its own type's vCPU and memory (standInDemand: like-for-like — staging
  * is not disruptive, so a stand-in is safe here) and is listed in `sizedByShape`.
  *

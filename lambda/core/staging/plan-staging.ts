@@ -90,24 +90,40 @@ const stagingRoom = (fleet: FleetView, backed: readonly GroupView[], exposures: 
 };
 
 /**
- * Share of the exposure whose expected restart one warm instance holds: the warm shape is the cheapest allowed type
- * that holds the expected (p50) post-restart demand of exposed instances carrying at least this share of the
- * interruption weight (each weighted by its pool's interruption probability), see warmShapeNeed. 90 %: the few
- * largest restarts of rarely reclaimed pools do not set the price of every warm hour. Measured (README "Staging
- * ahead of interruptions"): 50 % lost availability on a week of seeds and on ../shared/data (27.01 → 32.12 and
- * 0.154 → 0.519 vCPU·min); 90 % kept it within 0.26 vCPU·min of the largest-restart rule's on every run, for
- * $0.15–0.79 less per run.
+ * Share of the exposure one warm instance holds: the warm shape is the cheapest allowed type that holds the own
+ * instance type (vCPU and memory) of exposed instances carrying at least this share of the interruption weight (each
+ * weighted by its pool's interruption probability), see warmShapeNeed. 90 %: the few largest instances of rarely
+ * reclaimed pools do not set the price of every warm hour. Measured when the shape was held at the exposed instances'
+ * expected (p50) restarts (README "Staging ahead of interruptions"): 50 % lost availability on a week of seeds and on
+ * ../shared/data (27.01 → 32.12 and 0.154 → 0.519 vCPU·min); 90 % kept it within 0.26 vCPU·min of the
+ * largest-restart rule's on every run, for $0.15–0.79 less per run.
  */
 export const WARM_SHAPE_COVERAGE = 0.9;
 
 /**
- * The demand the warm shape is sized for: the exposed instances ranked by the price of the cheapest allowed
- * On-Demand type that holds their expected (p50) restart (then by that demand), and taken in that order until they
- * carry WARM_SHAPE_COVERAGE of the interruption weight: the largest p50 among them, so the cheapest type covering it
- * holds every one of them. Zero when nothing is exposed.
+ * The demand the warm shape is sized for: each exposed instance counts with its own type's vCPU and memory (the host
+ * its load runs on now; network and disk left at 0, as standInDemand does) — or its expected (p50) restart when the
+ * catalog does not know its type — ranked by the price of the cheapest allowed On-Demand type that holds that (then
+ * by the demand), and taken in that order until they carry WARM_SHAPE_COVERAGE of the interruption weight: the
+ * largest among them, so the cheapest type covering it holds every one of them. Zero when nothing is exposed.
+ *
+ * Why the own types and not the forecasts: a warm instance is a placeholder until an instance is named. A rebalance
+ * recommendation or a warning claims a stopped warm instance and retypes it to the named victim's post-restart p90
+ * (plan-rebalance.ts stageOneWarmInstance), and the reservation holds the p90 whatever the warm shape; what the standing
+ * shape decides is what that retype starts from, and what an unclaimed warm instance costs while it serves. Held at
+ * the exposed instances' p50 restarts, the shape swung between 3 and 23 vCPU from tick to tick on the simulator's
+ * default data and staged c5.2xlarge instances for loads that peaked at 2.2 vCPU; held at their own types, unserved
+ * demand was the same on every seed of 1..10, 11..20 and of 1..10 with 3× restarts, and 0.14 vCPU·min higher on one
+ * seed of ../shared/data, for $0.01–0.17 less per run (README "Staging ahead of interruptions").
  */
 export const warmShapeNeed = (exposed: readonly PoolExposure[], fleet: FleetView, allowed: readonly string[]): Resources => {
-  const weighted = exposed.flatMap((e) => e.expected.map((x) => ({ amount: x.amount, weight: e.interruptionProbability })));
+  const weighted = exposed.flatMap((e) => {
+    const own = fleet.catalog.get(e.instanceType)?.resources;
+    return e.expected.map((x) => ({
+      amount: own === undefined ? x.amount : { vcpu: own.vcpu, memoryGiB: own.memoryGiB, networkMbps: 0, diskIops: 0 },
+      weight: e.interruptionProbability,
+    }));
+  });
   const total = weighted.reduce((t, w) => t + w.weight, 0);
   if (!(total > 0)) return ZERO_RESOURCES;
   const ranked = weighted
@@ -172,21 +188,17 @@ const keptForRebalance = (
  * - **settings**: the configured max_prepared_capacity, pool_state and reuse_on_scale_in are what every
  *   put-warm-pool carries, and a warm pool whose settings differ from them is written back to them
  *   (PutWarmPool takes the whole configuration, so a write never keeps AWS's other values by accident).
- * - **shape**: the cheapest allowed On-Demand type of the warm group that holds the expected (p50) restart of the
- *   exposed instances carrying 90 % of the interruption weight (warmShapeNeed: any one restarted workload is
- *   expected to fit on one warm instance, and nine in ten of the ones likely to be reclaimed fit this one) — when no
- *   allowed type holds that, the cheapest that covers it as far as an allowed type can (cheapestClosest: a 12-vCPU forecast
- *   among types of at most 8 vCPU stages the cheapest 8-vCPU type with the memory asked, not the one with the most
- *   memory too); stopped warm instances that do not cover it, or whose type the policy does not allow, are retyped
- *   (free while stopped), and ones that cover it but cost over RESHAPE_SAVING_THRESHOLD more are retyped down.
- *   Running warm instances cannot be retyped.
- *   Why not the largest exposed restart: a warm instance runs On-Demand from the warning until the load goes home, so
- *   a shape sized for the one largest workload of a rarely reclaimed pool is paid on every interruption, whichever
- *   instance Spot reclaims; the larger restarts have their own hosts — the absorb order goes on to a sibling with
- *   room or a scale-out when the warm instance cannot hold the load (absorb-load.ts), a rebalance recommendation
- *   retypes a stopped warm instance to its victim's p90 (plan-rebalance.ts), and the reservation holds the p90
- *   whatever the warm shape. Measured against
- *   the largest p50 (`npm start -- --strategy spotwise,spotwise-naive`; README "Staging ahead of interruptions").
+ * - **shape**: the cheapest allowed On-Demand type of the warm group that holds the own instance type (vCPU and memory)
+ *   of the exposed instances carrying 90 % of the interruption weight (warmShapeNeed: nine in ten of the ones likely to
+ *   be reclaimed ran on a type this one holds; why not their forecasts, there) — when no allowed type holds that, the
+ *   cheapest that covers it as far as an allowed type can (cheapestClosest: a 12-vCPU need among types of at most 8
+ *   vCPU stages the cheapest 8-vCPU type with the memory asked, not the one with the most memory too); stopped warm
+ *   instances that do not cover it, or whose type the policy does not allow, are retyped (free while stopped), and ones
+ *   that cover it but cost over RESHAPE_SAVING_THRESHOLD more are retyped down. Running warm instances cannot be retyped.
+ *   A restart larger than the shape has its own hosts: a rebalance recommendation or a warning retypes a stopped warm
+ *   instance to its victim's p90 (plan-rebalance.ts), the absorb order goes on to a sibling with room or a scale-out when
+ *   the warm instance cannot hold the load (absorb-load.ts), and the reservation holds the p90 whatever the warm shape.
+ *   The decision's note says how many of the exposed instances' expected (p50) restarts the shape holds.
  *
  * A standby group is staged through the primaries it backs; a group with no warm pool has nothing to
  * stage. Emits one capacity-staged event describing the change, or a noop when nothing changes.
@@ -203,7 +215,7 @@ export const planStaging = (groupId: GroupId, fleet: FleetView, ctx: { readonly 
   const exposures = new Map(backed.map((g) => [g.id, computeExposure(g, fleet)] as const));
   const all = [...exposures.values()].flat().filter((e) => e.instances.length > 0);
   const target = sumResources(all.map((e) => e.weighted));
-  // The shape holds the expected (p50) restart of WARM_SHAPE_COVERAGE of the exposure; see the doc comment for why.
+  // The shape holds the own types of WARM_SHAPE_COVERAGE of the exposure (warmShapeNeed says why not their forecasts).
   const exposed = all.filter((e) => e.interruptionProbability > 0);
   const shapeNeed = warmShapeNeed(exposed, fleet, warmGroup.policy.allowedInstanceTypes);
   const largestP50 = exposed.flatMap((e) => e.expected).reduce((m, x) => maxResources(m, x.amount), ZERO_RESOURCES);
@@ -319,7 +331,7 @@ export const planStaging = (groupId: GroupId, fleet: FleetView, ctx: { readonly 
         ? `${i.instanceType} is not among the allowed instance types`
         : coversNeed
           ? `${shape.name} covers ${formatResources(shapeNeed)} for less`
-          : `${i.instanceType} does not cover the expected post-restart demand ${formatResources(shapeNeed)} the warm shape holds`,
+          : `${i.instanceType} does not cover ${formatResources(shapeNeed)}, the exposed instances' own shape the warm shape holds`,
     });
   }
   if (actions.length === 0) {

@@ -84,7 +84,7 @@ describe('planStaging properties', () => {
     );
   });
 
-  it('shapes the warm pool for the expected restarts of at least half the interruption weight, never beyond the largest', () => {
+  it('shapes the warm pool for the own types of at least 90 % of the interruption weight, never beyond the largest exposed type', () => {
     let reached = 0;
     fc.assert(
       fc.property(arbFleet, (f) => {
@@ -93,13 +93,20 @@ describe('planStaging properties', () => {
         if (warm === undefined) return;
         const exposed = computeExposure(primary, f.fleet).filter((e) => e.interruptionProbability > 0);
         const need = warmShapeNeed(exposed, f.fleet, warm.policy.allowedInstanceTypes);
-        const largest = exposed.flatMap((e) => e.expected).reduce((m, x) => maxResources(m, x.amount), ZERO_RESOURCES);
+        // Each exposed instance counts with its own type's vCPU and memory (its p50 when the catalog lacks the type).
+        const own = exposed.flatMap((e) => {
+          const r = f.fleet.catalog.get(e.instanceType)?.resources;
+          return e.expected.map((x) => ({
+            amount: r === undefined ? x.amount : { vcpu: r.vcpu, memoryGiB: r.memoryGiB, networkMbps: 0, diskIops: 0 },
+            weight: e.interruptionProbability,
+          }));
+        });
+        const largest = own.reduce((m, x) => maxResources(m, x.amount), ZERO_RESOURCES);
         expect(fits(need, largest)).toBe(true);
         const shape = cheapestClosest(f.fleet.catalog, need, warm.policy.allowedInstanceTypes, 'on-demand');
         if (shape === undefined || !fits(need, shape.resources)) return;
-        const weights = exposed.flatMap((e) => e.expected.map((x) => ({ held: fits(x.amount, shape.resources), weight: e.interruptionProbability })));
-        const total = weights.reduce((t, w) => t + w.weight, 0);
-        const held = weights.filter((w) => w.held).reduce((t, w) => t + w.weight, 0);
+        const total = own.reduce((t, w) => t + w.weight, 0);
+        const held = own.filter((w) => fits(w.amount, shape.resources)).reduce((t, w) => t + w.weight, 0);
         if (total > 0) reached++;
         expect(held).toBeGreaterThanOrEqual(WARM_SHAPE_COVERAGE * total * (1 - 1e-9));
       }),

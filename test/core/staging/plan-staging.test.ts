@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { groupId, instanceId, type Action, type Plan } from '../../../lambda/core/domain';
 import { toCatalog } from '../../../lambda/core/resources/catalog';
-import { maxResources, ZERO_RESOURCES } from '../../../lambda/core/resources/resources';
 import { computeExposure, planStaging, RESHAPE_SAVING_THRESHOLD } from '../../../lambda/core/staging/plan-staging';
 import {
   CATALOG,
@@ -23,6 +22,16 @@ const kinds = (plan: Plan): string[] => plan.actions.map((a) => a.kind);
 const only = <K extends Action['kind']>(plan: Plan, kind: K): Extract<Action, { kind: K }>[] =>
   plan.actions.filter((a): a is Extract<Action, { kind: K }> => a.kind === kind);
 const warmPool = (minSize: number) => ({ minSize, maxGroupPreparedCapacity: -1, poolState: 'Stopped' as const, reuseOnScaleIn: true });
+/** The standard primary's four instances all on `type` (two pools: us-east-1a p = 0.1, us-east-1b p = 0.05). */
+const onType = (type: string) => ({
+  instances: ['i-a1', 'i-a2', 'i-b1', 'i-b2'].map((id) =>
+    instance(id, { availabilityZone: id.startsWith('i-a') ? 'us-east-1a' : 'us-east-1b', instanceType: type }),
+  ),
+  spotPools: [
+    { instanceType: type, availabilityZone: 'us-east-1a', interruptionProbability: 0.1 },
+    { instanceType: type, availabilityZone: 'us-east-1b', interruptionProbability: 0.05 },
+  ],
+});
 
 describe('computeExposure', () => {
   it("sums each spot pool's p90 post-restart demand and weights it by the pool's interruption probability", () => {
@@ -93,10 +102,10 @@ describe('computeExposure', () => {
 });
 
 describe('planStaging', () => {
-  it('sizes the standby warm pool to the expected restore and shapes it for the expected restarts of 90 % of the exposure', () => {
+  it('sizes the standby warm pool to the expected restore and shapes it for the own types of 90 % of the exposure', () => {
     // Expected restore: 0.1 × (2.5 vCPU, 10 GiB) + 0.05 × (2 vCPU, 5 GiB) = 0.35 vCPU, 1.25 GiB → one instance.
-    // Interruption weight 0.1 + 0.1 + 0.05 + 0.05 = 0.3. i-b2, i-a2 and i-b1 (p50 up to 0.96 vCPU, 3.2 GiB) fit c5.large
-    // but carry 0.2, under 90 % of it: i-a1's p50 (1.2 vCPU, 4.8 GiB) is in, and the cheapest type holding it is m5.large.
+    // Interruption weight 0.1 + 0.1 + 0.05 + 0.05 = 0.3. The two c5.large instances carry 0.1, under 90 % of it: the
+    // m5.large ones (2 vCPU, 8 GiB) are in, and the cheapest type holding that is m5.large.
     const plan = planStaging(groupId('web'), standardFleet(), { now: T0 });
     expect(plan.actions).toEqual([
       { kind: 'put-warm-pool', groupId: 'web-standby', warmPool: warmPool(1), readMinSize: 2, reason: expect.stringContaining('1 × m5.large') },
@@ -153,109 +162,87 @@ describe('planStaging', () => {
     expect(capped.events[0]).toMatchObject({ detail: expect.stringContaining('budget allows 2 of 3') });
   });
 
-  it('retypes stopped warm instances that do not cover the expected restarts to the cheapest allowed covering type', () => {
+  it("retypes stopped warm instances that do not hold the exposed instances' own type to the cheapest allowed type that does", () => {
+    const f = standardFleet({ primary: onType('m5.xlarge'), standby: { policy: policy({ allowedInstanceTypes: ['m5.large', 'm5.xlarge', 'm5.2xlarge'] }) } });
+    const plan = planStaging(groupId('web'), f, { now: T0 });
+    expect(only(plan, 'retype-stopped-instance')).toEqual([
+      expect.objectContaining({
+        groupId: 'web-standby',
+        instanceId: 'i-w1',
+        fromType: 'm5.large',
+        toType: 'm5.xlarge',
+        reason: expect.stringContaining('does not cover 4 vCPU, 16 GiB'),
+      }),
+      expect.objectContaining({ groupId: 'web-standby', instanceId: 'i-w2', fromType: 'm5.large', toType: 'm5.xlarge' }),
+    ]);
+  });
+
+  it('does not shape the warm pool by the forecasts: restarts larger than the own types are left to other hosts, and said so', () => {
+    // Every instance is forecast at 3 vCPU, 10 GiB (p90) and 2.4 vCPU, 8 GiB (p50), beyond m5.large; they run on m5.large
+    // and c5.large, so the warm m5.large instances stay as they are (a named victim's p90 is staged when it is named).
     const f = standardFleet({
       standby: { policy: policy({ allowedInstanceTypes: ['m5.large', 'm5.xlarge', 'm5.2xlarge'] }) },
       forecasts: ['i-a1', 'i-a2', 'i-b1', 'i-b2'].map((id) => forecast(id, { vcpu: 3, memoryGiB: 10 })),
     });
     const plan = planStaging(groupId('web'), f, { now: T0 });
-    expect(only(plan, 'retype-stopped-instance')).toEqual([
-      expect.objectContaining({ groupId: 'web-standby', instanceId: 'i-w1', fromType: 'm5.large', toType: 'm5.xlarge' }),
-      expect.objectContaining({ groupId: 'web-standby', instanceId: 'i-w2', fromType: 'm5.large', toType: 'm5.xlarge' }),
+    expect(only(plan, 'retype-stopped-instance')).toEqual([]);
+    const said = plan.events[0]?.kind === 'capacity-staged' ? plan.events[0].detail : plan.actions[0]?.kind === 'noop' ? plan.actions[0].reason : '';
+    expect(said).toContain('m5.large holds the expected restart of 0 of 4 exposed instance(s)');
+    expect(said).toContain('goes to a sibling or a scale-out, or is staged for when a rebalance recommendation names its instance');
+  });
+
+  it('stages the cheapest type that covers a need no allowed type covers as far as one can (the most vCPU, not also the most memory)', () => {
+    const c52x = { name: 'c5.2xlarge', resources: { vcpu: 8, memoryGiB: 16, networkMbps: 10_000, diskIops: 20_000 }, onDemandHourlyUsd: 0.34 };
+    // The exposed instances run on a 12-vCPU type with 6 GiB (a test type), or with 20 GiB.
+    const big = (memoryGiB: number) => ({
+      name: 'c5.3xlarge',
+      resources: { vcpu: 12, memoryGiB, networkMbps: 10_000, diskIops: 20_000 },
+      onDemandHourlyUsd: 0.51,
+    });
+    const withCatalog = (memoryGiB: number) => {
+      const base = standardFleet({
+        primary: onType('c5.3xlarge'),
+        standby: { policy: policy({ allowedInstanceTypes: ['m5.xlarge', 'm5.2xlarge', 'c5.2xlarge'] }) },
+      });
+      return { ...base, catalog: toCatalog([...CATALOG.values(), c52x, big(memoryGiB)]) };
+    };
+    const plan = planStaging(groupId('web'), withCatalog(6), { now: T0 });
+    expect(only(plan, 'retype-stopped-instance').map((a) => a.toType)).toEqual(['c5.2xlarge', 'c5.2xlarge']);
+    expect(plan.events[0]).toMatchObject({ detail: expect.stringContaining('no allowed type covers 12 vCPU, 6 GiB') });
+    expect(plan.events[0]).toMatchObject({ detail: expect.stringContaining('staging c5.2xlarge') });
+    // The memory asked for is beyond c5.2xlarge too: the 8-vCPU type with the memory.
+    expect(only(planStaging(groupId('web'), withCatalog(20), { now: T0 }), 'retype-stopped-instance').map((a) => a.toType)).toEqual([
+      'm5.2xlarge',
+      'm5.2xlarge',
     ]);
   });
 
-  it('stages the cheapest type that covers a demand no allowed type covers as far as one can (the most vCPU, not also the most memory)', () => {
-    const base = standardFleet({
-      standby: { policy: policy({ allowedInstanceTypes: ['m5.xlarge', 'm5.2xlarge', 'c5.2xlarge'] }) },
-      forecasts: ['i-a1', 'i-a2', 'i-b1', 'i-b2'].map((id) => forecast(id, { vcpu: 12, memoryGiB: 6 }, { vcpu: 12, memoryGiB: 6 })),
-    });
-    const c52x = { name: 'c5.2xlarge', resources: { vcpu: 8, memoryGiB: 16, networkMbps: 10_000, diskIops: 20_000 }, onDemandHourlyUsd: 0.34 };
-    const f = { ...base, catalog: toCatalog([...CATALOG.values(), c52x]) };
-    const plan = planStaging(groupId('web'), f, { now: T0 });
-    expect(only(plan, 'retype-stopped-instance').map((a) => a.toType)).toEqual(['c5.2xlarge', 'c5.2xlarge']);
-    expect(plan.events[0]).toMatchObject({ detail: expect.stringContaining('no allowed type covers 12 vCPU') });
-    expect(plan.events[0]).toMatchObject({ detail: expect.stringContaining('staging c5.2xlarge') });
-    // The memory asked for is beyond c5.2xlarge too: the 8-vCPU type with the memory.
-    const memory = {
-      ...f,
-      forecasts: new Map([...f.forecasts].map(([id]) => [id, forecast(id, { vcpu: 12, memoryGiB: 20 }, { vcpu: 12, memoryGiB: 20 })])),
-    };
-    expect(only(planStaging(groupId('web'), memory, { now: T0 }), 'retype-stopped-instance').map((a) => a.toType)).toEqual(['m5.2xlarge', 'm5.2xlarge']);
-  });
-
-  // i-a1 and i-a2 in m5.large/us-east-1a (p = 0.2 each), i-b1 and i-b2 in c5.large/us-east-1b (p = 0.01 each): 90 % of
-  // the interruption weight is 0.378. Every other instance expects 0.5 vCPU, 1 GiB (p90 0.6, 1.2).
-  const small = { p90: { vcpu: 0.6, memoryGiB: 1.2 }, p50: { vcpu: 0.5, memoryGiB: 1 } };
-  const pools = [
-    { instanceType: 'm5.large', availabilityZone: 'us-east-1a', interruptionProbability: 0.2 },
-    { instanceType: 'c5.large', availabilityZone: 'us-east-1b', interruptionProbability: 0.01 },
-  ];
+  // i-a1 and i-a2 in us-east-1a (p = 0.2 each), i-b1 and i-b2 in us-east-1b (p = 0.01 each): 90 % of the interruption
+  // weight is 0.378. The instances run on m5.large (1a) and c5.large (1b) unless they are `big` (on `bigType`).
   it.each([
-    {
-      what: 'every p50 and p90 within m5.large',
-      big: ['i-a1'],
-      p90: { vcpu: 1.8, memoryGiB: 7 },
-      p50: { vcpu: 1.5, memoryGiB: 6 },
-      toType: undefined,
-      held: undefined,
-    },
-    { what: 'one p90 beyond m5.large', big: ['i-a1'], p90: { vcpu: 3, memoryGiB: 10 }, p50: { vcpu: 1.5, memoryGiB: 6 }, toType: undefined, held: 4 },
-    {
-      what: 'one p50 beyond m5.xlarge in the likely pool (0.2 of 0.42)',
-      big: ['i-a1'],
-      p90: { vcpu: 7, memoryGiB: 20 },
-      p50: { vcpu: 3, memoryGiB: 17 },
-      toType: 'm5.2xlarge',
-      held: undefined,
-    },
-    {
-      what: 'one p50 beyond m5.large in the rarely reclaimed pool (0.01 of 0.42)',
-      big: ['i-b1'],
-      p90: { vcpu: 7, memoryGiB: 20 },
-      p50: { vcpu: 3, memoryGiB: 17 },
-      toType: undefined,
-      held: 3,
-    },
-    {
-      what: 'two p50s beyond m5.large in the rarely reclaimed pool (0.02 of 0.42)',
-      big: ['i-b1', 'i-b2'],
-      p90: { vcpu: 3, memoryGiB: 10 },
-      p50: { vcpu: 2.5, memoryGiB: 6 },
-      toType: undefined,
-      held: 2,
-    },
-    {
-      what: 'two p50s beyond m5.large in the likely pool (0.4 of 0.42)',
-      big: ['i-a1', 'i-a2'],
-      p90: { vcpu: 3, memoryGiB: 10 },
-      p50: { vcpu: 2.5, memoryGiB: 6 },
-      toType: 'm5.xlarge',
-      held: undefined,
-    },
-  ])('shapes the warm pool for the expected (p50) restarts of 90 % of the interruption weight: $what → $toType', ({ big, p90, p50, toType, held }) => {
-    const f = standardFleet({
-      primary: { spotPools: pools },
-      standby: { policy: policy({ allowedInstanceTypes: ['m5.large', 'm5.xlarge', 'm5.2xlarge'] }) },
-      forecasts: ['i-a1', 'i-a2', 'i-b1', 'i-b2'].map((id) => (big.includes(id) ? forecast(id, p90, p50) : forecast(id, small.p90, small.p50))),
-    });
-    const pool = computeExposure(f.groups[0]!, f).find((e) => e.instanceType === (big[0] === 'i-a1' ? 'm5.large' : 'c5.large'));
-    expect(pool?.expected.reduce((m, x) => maxResources(m, x.amount), ZERO_RESOURCES)).toMatchObject(p50);
-    expect(pool?.largest).toMatchObject(p90);
-    expect(pool?.expected.filter((x) => big.includes(x.instanceId)).map((x) => x.amount)).toEqual(
-      big.filter((id) => pool?.instances.includes(id as never)).map(() => expect.objectContaining(p50)),
+    { what: 'every instance on m5.large or c5.large', big: [], bigType: 'm5.large', toType: undefined },
+    { what: 'one m5.2xlarge in the likely pool (0.2 of 0.42)', big: ['i-a1'], bigType: 'm5.2xlarge', toType: 'm5.2xlarge' },
+    { what: 'one m5.2xlarge in the rarely reclaimed pool (0.01 of 0.42)', big: ['i-b1'], bigType: 'm5.2xlarge', toType: undefined },
+    { what: 'two m5.xlarge in the rarely reclaimed pool (0.02 of 0.42)', big: ['i-b1', 'i-b2'], bigType: 'm5.xlarge', toType: undefined },
+    { what: 'two m5.xlarge in the likely pool (0.4 of 0.42)', big: ['i-a1', 'i-a2'], bigType: 'm5.xlarge', toType: 'm5.xlarge' },
+  ])('shapes the warm pool for the own types of 90 % of the interruption weight: $what → $toType', ({ big, bigType, toType }) => {
+    const zone = (id: string): string => (id.startsWith('i-a') ? 'us-east-1a' : 'us-east-1b');
+    const probability = (id: string): number => (id.startsWith('i-a') ? 0.2 : 0.01);
+    const instances = ['i-a1', 'i-a2', 'i-b1', 'i-b2'].map((id) =>
+      instance(id, { availabilityZone: zone(id), instanceType: big.includes(id) ? bigType : id.startsWith('i-a') ? 'm5.large' : 'c5.large' }),
     );
+    const spotPools = [...new Map(instances.map((i) => [`${i.instanceType}/${i.availabilityZone}`, i] as const)).values()].map((i) => ({
+      instanceType: i.instanceType,
+      availabilityZone: i.availabilityZone,
+      interruptionProbability: probability(i.id),
+    }));
+    const f = standardFleet({
+      primary: { instances, spotPools },
+      standby: { policy: policy({ allowedInstanceTypes: ['m5.large', 'm5.xlarge', 'm5.2xlarge'] }) },
+    });
     const plan = planStaging(groupId('web'), f, { now: T0 });
     // The warm instances are m5.large: kept where it holds the shape's need, else retyped to the cheapest that does.
     expect(only(plan, 'retype-stopped-instance').map((a) => a.toType)).toEqual(toType === undefined ? [] : [toType, toType]);
-    // The decision says what the shape leaves to other hosts, when it leaves anything.
-    const said = plan.events[0]?.kind === 'capacity-staged' ? plan.events[0].detail : plan.actions[0]?.kind === 'noop' ? plan.actions[0].reason : '';
-    if (held !== undefined) {
-      expect(said).toContain(`holds the expected restart of ${held} of 4 exposed instance(s)`);
-      expect(said).toContain(`p50 ${p50.vcpu} vCPU, ${p50.memoryGiB} GiB`);
-      expect(said).toContain(`p90 ${p90.vcpu} vCPU, ${p90.memoryGiB} GiB`);
-    }
-    expect(said.includes('goes to a sibling or a scale-out, or is staged for when a rebalance recommendation names its instance')).toBe(held !== undefined);
   });
 
   it("shapes for an instance with no usable forecast by its own type's stand-in, as its p90 is", () => {
@@ -272,8 +259,8 @@ describe('planStaging', () => {
   it('does not retype warm instances while the plan shrinks the pool below its members (Auto Scaling picks which go)', () => {
     const wp = { minSize: 2, maxGroupPreparedCapacity: 0, poolState: 'Stopped' as const, reuseOnScaleIn: true };
     const f = standardFleet({
+      primary: onType('m5.xlarge'),
       standby: { policy: policy({ allowedInstanceTypes: ['m5.large', 'm5.xlarge', 'm5.2xlarge'] }), warmPool: wp },
-      forecasts: ['i-a1', 'i-a2', 'i-b1', 'i-b2'].map((id) => forecast(id, { vcpu: 3, memoryGiB: 10 })),
     });
     const plan = planStaging(groupId('web'), f, { now: T0 });
     expect(only(plan, 'put-warm-pool')[0]?.warmPool.minSize).toBe(1);
@@ -281,8 +268,8 @@ describe('planStaging', () => {
     expect(plan.events[0]).toMatchObject({ kind: 'capacity-staged', detail: expect.stringContaining('warm pool shrinking: retypes wait for the next tick') });
     // Not shrinking below its members (the pool is kept at max prepared − desired): the retypes go ahead.
     const kept = standardFleet({
+      primary: onType('m5.xlarge'),
       standby: { policy: policy({ allowedInstanceTypes: ['m5.large', 'm5.xlarge', 'm5.2xlarge'] }), warmPool: { ...wp, maxGroupPreparedCapacity: 2 } },
-      forecasts: ['i-a1', 'i-a2', 'i-b1', 'i-b2'].map((id) => forecast(id, { vcpu: 3, memoryGiB: 10 })),
     });
     expect(only(planStaging(groupId('web'), kept, { now: T0 }), 'retype-stopped-instance')).toHaveLength(2);
   });
@@ -303,7 +290,9 @@ describe('planStaging', () => {
   });
 
   it('retypes a stopped warm instance of a type the policy does not allow, even one that covers the need for as little', () => {
+    // The exposed instances run on c5.large (2 vCPU, 4 GiB): a warm c5.large covers them.
     const f = standardFleet({
+      primary: onType('c5.large'),
       standby: {
         policy: policy({ allowedInstanceTypes: ['m5.large', 'm5.xlarge'] }),
         instances: [instance('i-w1', { groupId: 'web-standby', lifecycle: 'on-demand', state: 'stopped', warm: true, instanceType: 'c5.large' })],
@@ -316,6 +305,7 @@ describe('planStaging', () => {
     ]);
     // Allowed, it stays.
     const allowed = standardFleet({
+      primary: onType('c5.large'),
       standby: {
         policy: policy({ allowedInstanceTypes: ['m5.large', 'm5.xlarge', 'c5.large'] }),
         instances: [instance('i-w1', { groupId: 'web-standby', lifecycle: 'on-demand', state: 'stopped', warm: true, instanceType: 'c5.large' })],
@@ -460,7 +450,7 @@ describe('planStaging', () => {
 
   it('leaves the size unchanged (but still shapes) when a pool cannot be evaluated', () => {
     const broken = { ...standardFleet().groups[0]!.pool, capacity: res({ vcpu: Number.NaN, memoryGiB: 64 }) };
-    const f = standardFleet({ primary: { pool: broken }, forecasts: ['i-a1', 'i-a2', 'i-b1', 'i-b2'].map((id) => forecast(id, { vcpu: 3, memoryGiB: 10 })) });
+    const f = standardFleet({ primary: { ...onType('m5.xlarge'), pool: broken } });
     const plan = planStaging(groupId('web'), f, { now: T0 });
     expect(kinds(plan)).toEqual(['retype-stopped-instance', 'retype-stopped-instance']);
     expect(plan.events[0]).toMatchObject({ detail: expect.stringContaining('left unchanged') });
