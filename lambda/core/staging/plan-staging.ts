@@ -113,8 +113,9 @@ export const WARM_SHAPE_COVERAGE = 0.9;
  * shape decides is what that retype starts from, and what an unclaimed warm instance costs while it serves. Held at
  * the exposed instances' p50 restarts, the shape swung between 3 and 23 vCPU from tick to tick on the simulator's
  * default data and staged c5.2xlarge instances for loads that peaked at 2.2 vCPU; held at their own types, unserved
- * demand was the same on every seed of 1..10, 11..20 and of 1..10 with 3× restarts, and 0.14 vCPU·min higher on one
- * seed of ../shared/data, for $0.01–0.17 less per run (README "Staging ahead of interruptions").
+ * demand was the same on 90 of 95 seeds (1..40, a week of 5, 3× restarts, without early recommendations, with every
+ * one lost, with basic monitoring, ../shared/data) and 3.4 vCPU·min higher on the other five together, for $0.01–0.19
+ * less per run (a cent more with basic monitoring) — README "Finally this release".
  */
 export const warmShapeNeed = (exposed: readonly PoolExposure[], fleet: FleetView, allowed: readonly string[]): Resources => {
   const weighted = exposed.flatMap((e) => {
