@@ -60,7 +60,7 @@ export const estimatePostRestartDemand = (
 };
 
 /** The shape (all four dimensions) of the instance's type, or undefined when the catalog does not know it. */
-export const instanceShape = (instance: ManagedInstance, fleet: FleetView): Resources | undefined => {
+export const instanceShape = (instance: Pick<ManagedInstance, 'instanceType'>, fleet: FleetView): Resources | undefined => {
   const spec = fleet.catalog.get(instance.instanceType);
   if (spec === undefined || !DIMENSIONS.every((d) => isUsable(spec.resources[d]))) return undefined;
   return spec.resources;
@@ -72,7 +72,7 @@ export const instanceShape = (instance: ManagedInstance, fleet: FleetView): Reso
  * between families (a c5.large's 20,000 IOPS would rule out every m5), so they are left at 0 rather
  * than demanding the whole ceiling of another family. Undefined when the catalog does not know the type.
  */
-export const standInDemand = (instance: ManagedInstance, fleet: FleetView): Resources | undefined => {
+export const standInDemand = (instance: Pick<ManagedInstance, 'instanceType'>, fleet: FleetView): Resources | undefined => {
   const shape = instanceShape(instance, fleet);
   return shape === undefined ? undefined : { vcpu: shape.vcpu, memoryGiB: shape.memoryGiB, networkMbps: 0, diskIops: 0 };
 };

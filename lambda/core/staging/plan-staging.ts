@@ -17,7 +17,7 @@ import { reservationPurpose } from '../common/reservation-terms';
 import { standingClaims } from '../common/warm-claims';
 import { availableResources } from '../pool/resource-pool';
 import { allowedSpecs, cappedToAllowed, cheapestClosest, hourlyPrice, isAllowedType } from '../resources/catalog';
-import { instanceShape } from '../common/post-restart-demand';
+import { instanceShape, standInDemand } from '../common/post-restart-demand';
 import { addResources, fits, formatResources, isZero, maxResources, sumResources, ZERO_RESOURCES } from '../resources/resources';
 import { computeExposure, type PoolExposure } from './compute-exposure';
 
@@ -102,8 +102,8 @@ export const WARM_SHAPE_COVERAGE = 0.9;
 
 /**
  * The demand the warm shape is sized for: each exposed instance counts with its own type's vCPU and memory (the host
- * its load runs on now; network and disk left at 0, as standInDemand does) — or its expected (p50) restart when the
- * catalog does not know its type — ranked by the price of the cheapest allowed On-Demand type that holds that (then
+ * its load runs on now: standInDemand, network and disk left at 0) — or its expected (p50) restart when the catalog
+ * does not know its type — ranked by the price of the cheapest allowed On-Demand type that holds that (then
  * by the demand), and taken in that order until they carry WARM_SHAPE_COVERAGE of the interruption weight: the
  * largest among them, so the cheapest type covering it holds every one of them. Zero when nothing is exposed.
  *
@@ -119,11 +119,9 @@ export const WARM_SHAPE_COVERAGE = 0.9;
  */
 export const warmShapeNeed = (exposed: readonly PoolExposure[], fleet: FleetView, allowed: readonly string[]): Resources => {
   const weighted = exposed.flatMap((e) => {
-    const own = fleet.catalog.get(e.instanceType)?.resources;
-    return e.expected.map((x) => ({
-      amount: own === undefined ? x.amount : { vcpu: own.vcpu, memoryGiB: own.memoryGiB, networkMbps: 0, diskIops: 0 },
-      weight: e.interruptionProbability,
-    }));
+    // Every instance of a pool runs the pool's type.
+    const own = standInDemand({ instanceType: e.instanceType }, fleet);
+    return e.expected.map((x) => ({ amount: own ?? x.amount, weight: e.interruptionProbability }));
   });
   const total = weighted.reduce((t, w) => t + w.weight, 0);
   if (!(total > 0)) return ZERO_RESOURCES;
