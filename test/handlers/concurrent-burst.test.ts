@@ -47,6 +47,8 @@ const burstWorld = async (opts: {
   p90: Partial<Resources>;
   warmPool: WarmPoolView;
   warm?: readonly ReturnType<typeof host>[];
+  /** The victims' type (m5.large unless told): a warm stand-in is staged for at most its victim's own type. */
+  victimType?: string;
 }) => {
   const ports = createInMemoryPorts({
     now: NOW,
@@ -56,7 +58,7 @@ const burstWorld = async (opts: {
         { id: GROUP, desiredCapacity: opts.victims.length, minSize: 1, maxSize: 60, availabilityZones: ['us-west-2a'], tags: {} },
         { id: STANDBY, desiredCapacity: 0, minSize: 0, maxSize: 60, availabilityZones: ['us-west-2a'], tags: {}, warmPool: opts.warmPool },
       ],
-      instances: [...opts.victims.map((id) => host(id, { groupId: GROUP })), ...(opts.warm ?? [])],
+      instances: [...opts.victims.map((id) => host(id, { groupId: GROUP, instanceType: opts.victimType ?? 'm5.large' })), ...(opts.warm ?? [])],
     },
   });
   const room = { vcpu: 256, memoryGiB: 1024, networkMbps: 1_000_000, diskIops: 2_000_000 };
@@ -134,6 +136,8 @@ describe('notice handler: one burst of concurrent rebalance recommendations', ()
     const { ports, telemetry, handler } = await burstWorld({
       victims,
       // Two running warm m5.large: too small for a 3-vCPU restart, and a running instance cannot be retyped.
+      // m5.xlarge victims: their own type holds the 3 vCPU / 12 GiB a stand-in is staged for.
+      victimType: 'm5.xlarge',
       p90: { vcpu: 3, memoryGiB: 12, networkMbps: 100, diskIops: 200 },
       warmPool: { minSize: 2, maxGroupPreparedCapacity: -1, poolState: 'Running', reuseOnScaleIn: true },
       warm: WARM.map((id) => host(id, { groupId: STANDBY, lifecycle: 'on-demand', warm: true })),
@@ -167,6 +171,8 @@ describe('notice handler: concurrent rebalance recommendations over stopped warm
     const { ports, telemetry, handler } = await burstWorld({
       victims,
       // Two stopped warm m5.large: too small for a 3-vCPU restart, retyped while stopped.
+      // m5.xlarge victims: their own type holds the 3 vCPU / 12 GiB a stand-in is staged for.
+      victimType: 'm5.xlarge',
       p90: { vcpu: 3, memoryGiB: 12, networkMbps: 100, diskIops: 200 },
       warmPool: { minSize: 2, maxGroupPreparedCapacity: -1, poolState: 'Stopped', reuseOnScaleIn: true },
       warm: WARM.map((id) => host(id, { groupId: STANDBY, lifecycle: 'on-demand', warm: true, state: 'stopped' })),
@@ -204,6 +210,8 @@ describe('notice handler: concurrent Spot warnings with no rebalance recommendat
     const { ports, telemetry, handler } = await burstWorld({
       victims,
       // Two stopped warm m5.large: too small for a 3-vCPU restart.
+      // m5.xlarge victims: their own type holds the 3 vCPU / 12 GiB a stand-in is staged for.
+      victimType: 'm5.xlarge',
       p90: { vcpu: 3, memoryGiB: 12, networkMbps: 100, diskIops: 200 },
       warmPool,
       warm: WARM.map((id) => host(id, { groupId: STANDBY, lifecycle: 'on-demand', warm: true, state: 'stopped' })),

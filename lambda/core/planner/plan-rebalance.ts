@@ -15,6 +15,26 @@ type Rebalance = Extract<Notice, { kind: 'rebalance-recommendation' }>;
 const byId = (a: ManagedInstance, b: ManagedInstance): number => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
 
 /**
+ * The load a named victim's warm stand-in is staged for: its post-restart p90 (`asked`), at most the vCPU and memory
+ * of the victim's own type (network and disk as asked; the p90 as it is when the type is not in the catalog).
+ *
+ * A stand-in is an On-Demand instance that serves the victim's load from its restart until that load leaves it (the
+ * standby group's idle return), about 37 minutes per warm start in the simulator (seeds 1..10: 3.66 standby
+ * instance-hours over 6 warm starts a run), while the surge above the victim's own type lasts the first minutes of
+ * the restart. Staged at the full p90, the stand-in was a larger type for its whole stay: seeds 1..10 paid $0.35 a run
+ * for c5.2xlarge stand-ins of 4-vCPU batch members to serve 0.53 vCPU·min of that surge (`npm start -- --strategy
+ * spotwise --seeds 1..10`); staged at its own type, 1.33 → 1.86 vCPU·min for $0.35 less. The same judgement as for a
+ * replacement already launched (absorb-load.ts replacementUnderway: a larger host brought for the surge comes later
+ * and stands idle). The reservation still holds the whole p90 (admission and the disruption budget read it), and the
+ * warning's placement still looks for one host that holds the whole p90 first (absorb-load.ts).
+ */
+export const standInLoad = (asked: Resources, victim: Pick<ManagedInstance, 'instanceType'>, fleet: FleetView): Resources => {
+  const own = instanceShape(victim, fleet);
+  if (own === undefined) return asked;
+  return { ...asked, vcpu: Math.min(asked.vcpu, own.vcpu), memoryGiB: Math.min(asked.memoryGiB, own.memoryGiB) };
+};
+
+/**
  * Makes sure one warm instance could take `load` on its own, one per victim: a warm instance that covers it already is
  * claimed, else a stopped On-Demand warm instance is claimed and retyped (free while it is stopped), else Auto Scaling
  * is asked to prepare one more. Warm instances another victim's standing claim holds (standingClaims) are not
@@ -28,10 +48,15 @@ export const stageOneWarmInstance = (fleet: FleetView, group: GroupView, victim:
   if (warmGroup?.warmPool === undefined)
     return { actions: [{ kind: 'noop', reason: `${group.id} has no warm pool to stage into for ${victim.id}` }], events: [] };
   const warm = warmGroup.instances.filter((i) => i.warm && i.state !== 'terminated' && i.state !== 'shutting-down').sort(byId);
-  // A load larger than any allowed type is staged for as far as one instance can hold it (the rest cannot be
-  // prepared on one host; the warning's plan places it).
-  const load = cappedToAllowed(fleet.catalog, asked, warmGroup.policy.allowedInstanceTypes) ?? asked;
-  const what = fits(asked, load) ? formatResources(load) : `${formatResources(load)} of ${formatResources(asked)} (no allowed type holds more)`;
+  // At most the victim's own type (standInLoad), and a load larger than any allowed type is staged for as far as one
+  // instance can hold it (the rest cannot be prepared on one host; the warning's plan places it).
+  const held = standInLoad(asked, victim, fleet);
+  const load = cappedToAllowed(fleet.catalog, held, warmGroup.policy.allowedInstanceTypes) ?? held;
+  const what = fits(asked, load)
+    ? formatResources(load)
+    : fits(held, load)
+      ? `${formatResources(load)} of its p90 ${formatResources(asked)} (at most its own ${victim.instanceType}: the surge above it goes to other capacity)`
+      : `${formatResources(load)} of ${formatResources(asked)} (no allowed type holds more)`;
   // One claim item per warm instance: the instance names its claim.
   const live = (warmGroup.warmClaims ?? []).filter((c) => c.until > now);
   const standing = new Set<InstanceId>(standingClaims(fleet, warmGroup, now).map((c) => c.instanceId));

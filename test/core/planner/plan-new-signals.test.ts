@@ -5,7 +5,7 @@ import { planNoticeResponse } from '../../../lambda/core/planner/plan-notice';
 import { RESTART_GRACE_MS } from '../../../lambda/core/common/reservation-terms';
 import { parseEvent } from '../../../lambda/events/registry';
 import { fixture } from '../../events/event-fixtures';
-import { forecast, instance, MINUTE, policy, standardFleet, T0, unknownForecast } from '../fixtures/fleet-builders';
+import { forecast, instance, MINUTE, policy, standardFleet, T0, unknownForecast, withInstanceType } from '../fixtures/fleet-builders';
 
 /** The change-desired-capacity actions with the capacity each raises its group to (from + by). */
 const raisedTo = (plan: Plan) => plan.actions.flatMap((a) => (a.kind === 'change-desired-capacity' ? [{ ...a, raisedTo: a.from + a.by }] : []));
@@ -55,7 +55,8 @@ describe('planNoticeResponse: interruptible Capacity Reservation warning', () =>
   });
 
   it('no rebalance recommendation comes before one: a stopped warm instance is claimed and retyped for a load none holds', () => {
-    const f = standardFleet({ forecasts: [forecast('i-a1', { vcpu: 3, memoryGiB: 12 })] });
+    // i-a1 an m5.xlarge: a stand-in is staged for at most its victim's own type (plan-rebalance.ts standInLoad).
+    const f = withInstanceType(standardFleet({ forecasts: [forecast('i-a1', { vcpu: 3, memoryGiB: 12 })] }), 'i-a1', 'm5.xlarge');
     const plan = planNoticeResponse(crWarning('i-a1'), f, { now: T0 });
     expect(kinds(plan)).toEqual(['reserve', 'stage-warm-instance', 'change-desired-capacity']);
     expect(only(plan, 'stage-warm-instance')[0]).toMatchObject({ groupId: 'web-standby', victimId: 'i-a1', toType: 'm5.xlarge', raise: false });

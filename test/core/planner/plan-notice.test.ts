@@ -25,6 +25,7 @@ import {
   standardFleet,
   T0,
   unknownForecast,
+  withInstanceType,
   fleet as buildFleet,
 } from '../fixtures/fleet-builders';
 
@@ -244,7 +245,8 @@ describe('planNoticeResponse: spot interruption warning', () => {
     const bigger = { forecasts: [forecast('i-a1', { vcpu: 3, memoryGiB: 12 })] };
 
     it('claims and retypes a stopped warm instance to hold the load, then brings one into service', () => {
-      const plan = planNoticeResponse(warning('i-a1'), standardFleet(bigger), { now: T0 });
+      // i-a1 an m5.xlarge: its own type holds the 3 vCPU / 12 GiB the stopped m5.large warm instances do not.
+      const plan = planNoticeResponse(warning('i-a1'), withInstanceType(standardFleet(bigger), 'i-a1', 'm5.xlarge'), { now: T0 });
       expect(kinds(plan)).toEqual(['reserve', 'stage-warm-instance', 'change-desired-capacity', 'record-pool-signal']);
       const expiresAt = only(plan, 'reserve')[0]?.reservation.expiresAt;
       expect(only(plan, 'stage-warm-instance')[0]).toMatchObject({
@@ -267,6 +269,8 @@ describe('planNoticeResponse: spot interruption warning', () => {
     it.each([
       ['a recommendation was planned for it (its rebalance reservation is live)', true, bigger.forecasts],
       ['a warm instance holds the load already', false, [forecast('i-a1', { vcpu: 1.5, memoryGiB: 6 })]],
+      // Staged for at most its own type (plan-rebalance.ts standInLoad): a warm m5.large stands in for the m5.large.
+      ["the p90 is above the victim's own type and a warm instance holds that type", false, bigger.forecasts],
     ])('stages nothing when %s', (_name, recommended, forecasts) => {
       const held = reservation('rebalance:rb-i-a1:i-a1', { instanceId: 'i-a1', createdAt: T0 - MINUTE, expiresAt: T0 + 2 * 60 * MINUTE });
       const f = standardFleet({ forecasts, ...(recommended ? { primary: { pool: roomyPool('web', { reservations: [held] }) } } : {}) });
@@ -554,7 +558,7 @@ describe('planNoticeResponse: rebalance recommendation', () => {
   });
 
   it('retypes a stopped warm instance when none covers the demand', () => {
-    const f = standardFleet({ forecasts: [forecast('i-a1', { vcpu: 3, memoryGiB: 12 })] });
+    const f = withInstanceType(standardFleet({ forecasts: [forecast('i-a1', { vcpu: 3, memoryGiB: 12 })] }), 'i-a1', 'm5.xlarge');
     const plan = planNoticeResponse(rebalance('i-a1'), f, { now: T0 });
     expect(kinds(plan)).toEqual(['reserve', 'stage-warm-instance', 'record-pool-signal']);
     expect(only(plan, 'stage-warm-instance')[0]).toMatchObject({
@@ -567,11 +571,40 @@ describe('planNoticeResponse: rebalance recommendation', () => {
     });
   });
 
-  it('stages as far as one instance can hold a demand larger than every allowed type (the most vCPU, the memory asked)', () => {
-    const f = standardFleet({
-      standby: { policy: policy({ allowedInstanceTypes: ['m5.large', 'm5.xlarge', 'm5.2xlarge'] }) },
-      forecasts: [forecast('i-a1', { vcpu: 12, memoryGiB: 6 })],
+  it("stages for a p90 above the victim's own type at its own type: the reservation holds the whole p90, no retype", () => {
+    // i-a1 an m5.large (2 vCPU / 8 GiB) forecast to restart at 3 vCPU / 12 GiB: the stopped m5.large warm instances
+    // hold what its own type would; the surge above it is not bought with a larger On-Demand stand-in.
+    const f = standardFleet({ forecasts: [forecast('i-a1', { vcpu: 3, memoryGiB: 12 })] });
+    const plan = planNoticeResponse(rebalance('i-a1'), f, { now: T0 });
+    expect(kinds(plan)).toEqual(['reserve', 'stage-warm-instance', 'record-pool-signal']);
+    expect(only(plan, 'reserve')[0]?.reservation.amount).toMatchObject({ vcpu: 3, memoryGiB: 12 });
+    expect(only(plan, 'stage-warm-instance')[0]).toMatchObject({
+      candidates: [
+        { instanceId: 'i-w1', fromType: 'm5.large', covers: true },
+        { instanceId: 'i-w2', fromType: 'm5.large', covers: true },
+      ],
+      toType: 'm5.large',
+      reason: expect.stringContaining('2 vCPU'),
     });
+    expect(plan.events).toContainEqual(
+      expect.objectContaining({
+        kind: 'capacity-staged',
+        detail: expect.stringContaining('at most its own m5.large: the surge above it goes to other capacity'),
+      }),
+    );
+    // The same p90 for an m5.xlarge victim is staged in full (the previous test): the cap is the victim's own type.
+  });
+
+  it('stages as far as one instance can hold a demand larger than every allowed type (the most vCPU, the memory asked)', () => {
+    // i-a1 of a type the catalog does not list: its p90 is staged for as asked (no own type to hold it to).
+    const f = withInstanceType(
+      standardFleet({
+        standby: { policy: policy({ allowedInstanceTypes: ['m5.large', 'm5.xlarge', 'm5.2xlarge'] }) },
+        forecasts: [forecast('i-a1', { vcpu: 12, memoryGiB: 6 })],
+      }),
+      'i-a1',
+      'm5.4xlarge',
+    );
     const plan = planNoticeResponse(rebalance('i-a1'), f, { now: T0 });
     expect(only(plan, 'stage-warm-instance')).toEqual([
       expect.objectContaining({
@@ -584,13 +617,17 @@ describe('planNoticeResponse: rebalance recommendation', () => {
       }),
     ]);
     // A warm instance that already has the most vCPU any allowed type has covers it as far as one can: nothing to retype.
-    const ready = standardFleet({
-      standby: {
-        policy: policy({ allowedInstanceTypes: ['m5.large', 'm5.xlarge', 'm5.2xlarge'] }),
-        instances: [instance('i-w1', { groupId: 'web-standby', lifecycle: 'on-demand', state: 'stopped', warm: true, instanceType: 'm5.2xlarge' })],
-      },
-      forecasts: [forecast('i-a1', { vcpu: 12, memoryGiB: 6 })],
-    });
+    const ready = withInstanceType(
+      standardFleet({
+        standby: {
+          policy: policy({ allowedInstanceTypes: ['m5.large', 'm5.xlarge', 'm5.2xlarge'] }),
+          instances: [instance('i-w1', { groupId: 'web-standby', lifecycle: 'on-demand', state: 'stopped', warm: true, instanceType: 'm5.2xlarge' })],
+        },
+        forecasts: [forecast('i-a1', { vcpu: 12, memoryGiB: 6 })],
+      }),
+      'i-a1',
+      'm5.4xlarge',
+    );
     const kept = planNoticeResponse(rebalance('i-a1'), ready, { now: T0 });
     expect(only(kept, 'stage-warm-instance')[0]?.candidates).toEqual([{ instanceId: 'i-w1', fromType: 'm5.2xlarge', covers: true }]);
     expect(kept.events).toContainEqual(
@@ -644,15 +681,19 @@ describe('planNoticeResponse: rebalance recommendation', () => {
     });
 
     it('puts the instances that cover the load before the ones to retype', () => {
-      const f = standardFleet({
-        standby: {
-          instances: [
-            instance('i-w1', { groupId: 'web-standby', lifecycle: 'on-demand', state: 'stopped', warm: true }),
-            instance('i-w2', { groupId: 'web-standby', lifecycle: 'on-demand', state: 'stopped', warm: true, instanceType: 'm5.xlarge' }),
-          ],
-        },
-        forecasts: [forecast('i-a1', { vcpu: 3, memoryGiB: 12 })],
-      });
+      const f = withInstanceType(
+        standardFleet({
+          standby: {
+            instances: [
+              instance('i-w1', { groupId: 'web-standby', lifecycle: 'on-demand', state: 'stopped', warm: true }),
+              instance('i-w2', { groupId: 'web-standby', lifecycle: 'on-demand', state: 'stopped', warm: true, instanceType: 'm5.xlarge' }),
+            ],
+          },
+          forecasts: [forecast('i-a1', { vcpu: 3, memoryGiB: 12 })],
+        }),
+        'i-a1',
+        'm5.xlarge',
+      );
       expect(only(planNoticeResponse(rebalance('i-a1'), f, { now: T0 }), 'stage-warm-instance')[0]).toMatchObject({
         candidates: [
           { instanceId: 'i-w2', fromType: 'm5.xlarge', covers: true },
