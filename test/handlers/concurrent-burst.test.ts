@@ -47,7 +47,7 @@ const burstWorld = async (opts: {
   p90: Partial<Resources>;
   warmPool: WarmPoolView;
   warm?: readonly ReturnType<typeof host>[];
-  /** The victims' type (m5.large unless told): a warm stand-in is staged for at most its victim's own type. */
+  /** The victims' type (m5.large unless told): a warm stand-in holds the p90 up to its victim's type, beyond it the p50. */
   victimType?: string;
 }) => {
   const ports = createInMemoryPorts({
@@ -136,7 +136,7 @@ describe('notice handler: one burst of concurrent rebalance recommendations', ()
     const { ports, telemetry, handler } = await burstWorld({
       victims,
       // Two running warm m5.large: too small for a 3-vCPU restart, and a running instance cannot be retyped.
-      // m5.xlarge victims: their own type holds the 3 vCPU / 12 GiB a stand-in is staged for.
+      // m5.xlarge victims: their own type holds the 3 vCPU / 12 GiB p90, so the stand-in is staged for all of it.
       victimType: 'm5.xlarge',
       p90: { vcpu: 3, memoryGiB: 12, networkMbps: 100, diskIops: 200 },
       warmPool: { minSize: 2, maxGroupPreparedCapacity: -1, poolState: 'Running', reuseOnScaleIn: true },
@@ -171,7 +171,7 @@ describe('notice handler: concurrent rebalance recommendations over stopped warm
     const { ports, telemetry, handler } = await burstWorld({
       victims,
       // Two stopped warm m5.large: too small for a 3-vCPU restart, retyped while stopped.
-      // m5.xlarge victims: their own type holds the 3 vCPU / 12 GiB a stand-in is staged for.
+      // m5.xlarge victims: their own type holds the 3 vCPU / 12 GiB p90, so the stand-in is staged for all of it.
       victimType: 'm5.xlarge',
       p90: { vcpu: 3, memoryGiB: 12, networkMbps: 100, diskIops: 200 },
       warmPool: { minSize: 2, maxGroupPreparedCapacity: -1, poolState: 'Stopped', reuseOnScaleIn: true },
@@ -210,7 +210,7 @@ describe('notice handler: concurrent Spot warnings with no rebalance recommendat
     const { ports, telemetry, handler } = await burstWorld({
       victims,
       // Two stopped warm m5.large: too small for a 3-vCPU restart.
-      // m5.xlarge victims: their own type holds the 3 vCPU / 12 GiB a stand-in is staged for.
+      // m5.xlarge victims: their own type holds the 3 vCPU / 12 GiB p90, so the stand-in is staged for all of it.
       victimType: 'm5.xlarge',
       p90: { vcpu: 3, memoryGiB: 12, networkMbps: 100, diskIops: 200 },
       warmPool,

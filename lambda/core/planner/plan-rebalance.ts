@@ -15,23 +15,32 @@ type Rebalance = Extract<Notice, { kind: 'rebalance-recommendation' }>;
 const byId = (a: ManagedInstance, b: ManagedInstance): number => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
 
 /**
- * The load a named victim's warm stand-in is staged for: its post-restart p90 (`asked`), at most the vCPU and memory
- * of the victim's own type (network and disk as asked; the p90 as it is when the type is not in the catalog).
+ * The load a named victim's warm stand-in is staged for: its post-restart p90 (`asked`) up to the vCPU and memory of
+ * the victim's own type, and beyond its own type only as far as its expected (p50) restart (`expected`) reaches — per
+ * dimension, max(p50, min(p90, own type)), never above the p90. Network and disk as asked; the p90 as it is when the
+ * type is not in the catalog; without a usable p50, the p90 up to the own type.
  *
  * A stand-in is an On-Demand instance that serves the victim's load from its restart until that load leaves it (the
  * standby group's idle return), about 37 minutes per warm start in the simulator (seeds 1..10: 3.66 standby
- * instance-hours over 6 warm starts a run), while the surge above the victim's own type lasts the first minutes of
- * the restart. Staged at the full p90, the stand-in was a larger type for its whole stay: seeds 1..10 paid $0.35 a run
- * for c5.2xlarge stand-ins of 4-vCPU batch members to serve 0.53 vCPU·min of that surge (`npm start -- --strategy
- * spotwise --seeds 1..10`); staged at its own type, 1.33 → 1.86 vCPU·min for $0.35 less. The same judgement as for a
- * replacement already launched (absorb-load.ts replacementUnderway: a larger host brought for the surge comes later
- * and stands idle). The reservation still holds the whole p90 (admission and the disruption budget read it), and the
- * warning's placement still looks for one host that holds the whole p90 first (absorb-load.ts).
+ * instance-hours over 6 warm starts a run), while a surge above the victim's type lasts the first minutes of the
+ * restart. Staged at the full p90, the stand-in was a larger type for its whole stay wherever the p90's tail passed the
+ * type: on the default restarts (CPU 1.8× over 8 minutes) seeds 1..10 paid $0.24 a run for 0.11 vCPU·min of surge
+ * served (1.33 → 1.44 vCPU·min at $104.25 → $104.01, `npm start -- --strategy spotwise --seeds 1..10`), ten times what
+ * the warm-pool baselines' frontier pays per vCPU·min. The p50 keeps what heavier restarts need: capped at the own type
+ * alone, 3× restarts went 65.75 → 75.75 vCPU·min and `../shared/data` 25.76 → 31.48; with the p50 beyond the type,
+ * 67.00 and 26.84 (README "And last this release"). The reservation still holds the whole p90 (admission and the
+ * disruption budget read it), and the warning's placement still looks for one host that holds the whole p90 first
+ * (absorb-load.ts).
  */
-export const standInLoad = (asked: Resources, victim: Pick<ManagedInstance, 'instanceType'>, fleet: FleetView): Resources => {
+export const standInLoad = (asked: Resources, expected: Resources | undefined, victim: Pick<ManagedInstance, 'instanceType'>, fleet: FleetView): Resources => {
   const own = instanceShape(victim, fleet);
   if (own === undefined) return asked;
-  return { ...asked, vcpu: Math.min(asked.vcpu, own.vcpu), memoryGiB: Math.min(asked.memoryGiB, own.memoryGiB) };
+  const held = (d: 'vcpu' | 'memoryGiB'): number => {
+    const p50 = expected?.[d];
+    const upToOwn = Math.min(asked[d], own[d]);
+    return p50 !== undefined && Number.isFinite(p50) ? Math.min(asked[d], Math.max(p50, upToOwn)) : upToOwn;
+  };
+  return { ...asked, vcpu: held('vcpu'), memoryGiB: held('memoryGiB') };
 };
 
 /**
@@ -48,14 +57,15 @@ export const stageOneWarmInstance = (fleet: FleetView, group: GroupView, victim:
   if (warmGroup?.warmPool === undefined)
     return { actions: [{ kind: 'noop', reason: `${group.id} has no warm pool to stage into for ${victim.id}` }], events: [] };
   const warm = warmGroup.instances.filter((i) => i.warm && i.state !== 'terminated' && i.state !== 'shutting-down').sort(byId);
-  // At most the victim's own type (standInLoad), and a load larger than any allowed type is staged for as far as one
-  // instance can hold it (the rest cannot be prepared on one host; the warning's plan places it).
-  const held = standInLoad(asked, victim, fleet);
+  // The p90 up to the victim's own type, beyond it the p50 (standInLoad), and a load larger than any allowed type is
+  // staged for as far as one instance can hold it (the rest cannot be prepared on one host; the warning's plan places it).
+  const expected = estimatePostRestartDemand(victim, group, fleet, 'p50');
+  const held = standInLoad(asked, expected.kind === 'known' ? expected.amount : undefined, victim, fleet);
   const load = cappedToAllowed(fleet.catalog, held, warmGroup.policy.allowedInstanceTypes) ?? held;
   const what = fits(asked, load)
     ? formatResources(load)
     : fits(held, load)
-      ? `${formatResources(load)} of its p90 ${formatResources(asked)} (at most its own ${victim.instanceType}: the surge above it goes to other capacity)`
+      ? `${formatResources(load)} of its p90 ${formatResources(asked)} (up to its own ${victim.instanceType}, beyond it its p50: the rest of the surge goes to other capacity)`
       : `${formatResources(load)} of ${formatResources(asked)} (no allowed type holds more)`;
   // One claim item per warm instance: the instance names its claim.
   const live = (warmGroup.warmClaims ?? []).filter((c) => c.until > now);

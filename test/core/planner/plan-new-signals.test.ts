@@ -55,7 +55,7 @@ describe('planNoticeResponse: interruptible Capacity Reservation warning', () =>
   });
 
   it('no rebalance recommendation comes before one: a stopped warm instance is claimed and retyped for a load none holds', () => {
-    // i-a1 an m5.xlarge: a stand-in is staged for at most its victim's own type (plan-rebalance.ts standInLoad).
+    // i-a1 an m5.xlarge: its own type holds the p90, so the stand-in is staged for all of it (plan-rebalance.ts standInLoad).
     const f = withInstanceType(standardFleet({ forecasts: [forecast('i-a1', { vcpu: 3, memoryGiB: 12 })] }), 'i-a1', 'm5.xlarge');
     const plan = planNoticeResponse(crWarning('i-a1'), f, { now: T0 });
     expect(kinds(plan)).toEqual(['reserve', 'stage-warm-instance', 'change-desired-capacity']);

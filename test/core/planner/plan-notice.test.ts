@@ -269,8 +269,13 @@ describe('planNoticeResponse: spot interruption warning', () => {
     it.each([
       ['a recommendation was planned for it (its rebalance reservation is live)', true, bigger.forecasts],
       ['a warm instance holds the load already', false, [forecast('i-a1', { vcpu: 1.5, memoryGiB: 6 })]],
-      // Staged for at most its own type (plan-rebalance.ts standInLoad): a warm m5.large stands in for the m5.large.
-      ["the p90 is above the victim's own type and a warm instance holds that type", false, bigger.forecasts],
+      // The p90 up to its own type, beyond it only its p50 (plan-rebalance.ts standInLoad): a warm m5.large stands in
+      // for an m5.large whose median restart (1.5 vCPU / 6 GiB) fits its type.
+      [
+        "the p90 is above the victim's own type, its p50 within it, and a warm instance holds that type",
+        false,
+        [forecast('i-a1', { vcpu: 3, memoryGiB: 12 }, { vcpu: 1.5, memoryGiB: 6 })],
+      ],
     ])('stages nothing when %s', (_name, recommended, forecasts) => {
       const held = reservation('rebalance:rb-i-a1:i-a1', { instanceId: 'i-a1', createdAt: T0 - MINUTE, expiresAt: T0 + 2 * 60 * MINUTE });
       const f = standardFleet({ forecasts, ...(recommended ? { primary: { pool: roomyPool('web', { reservations: [held] }) } } : {}) });
@@ -571,28 +576,36 @@ describe('planNoticeResponse: rebalance recommendation', () => {
     });
   });
 
-  it("stages for a p90 above the victim's own type at its own type: the reservation holds the whole p90, no retype", () => {
-    // i-a1 an m5.large (2 vCPU / 8 GiB) forecast to restart at 3 vCPU / 12 GiB: the stopped m5.large warm instances
-    // hold what its own type would; the surge above it is not bought with a larger On-Demand stand-in.
-    const f = standardFleet({ forecasts: [forecast('i-a1', { vcpu: 3, memoryGiB: 12 })] });
-    const plan = planNoticeResponse(rebalance('i-a1'), f, { now: T0 });
-    expect(kinds(plan)).toEqual(['reserve', 'stage-warm-instance', 'record-pool-signal']);
-    expect(only(plan, 'reserve')[0]?.reservation.amount).toMatchObject({ vcpu: 3, memoryGiB: 12 });
-    expect(only(plan, 'stage-warm-instance')[0]).toMatchObject({
+  it.each([
+    {
+      name: 'its p50 within its type: staged for at its own type (the stopped m5.large hold it), no retype',
+      p50: { vcpu: 1.5, memoryGiB: 6 },
       candidates: [
         { instanceId: 'i-w1', fromType: 'm5.large', covers: true },
         { instanceId: 'i-w2', fromType: 'm5.large', covers: true },
       ],
       toType: 'm5.large',
-      reason: expect.stringContaining('2 vCPU'),
-    });
-    expect(plan.events).toContainEqual(
-      expect.objectContaining({
-        kind: 'capacity-staged',
-        detail: expect.stringContaining('at most its own m5.large: the surge above it goes to other capacity'),
-      }),
-    );
-    // The same p90 for an m5.xlarge victim is staged in full (the previous test): the cap is the victim's own type.
+      staged: '2 vCPU',
+    },
+    {
+      name: 'its p50 beyond its type too: staged for its p50, an m5.xlarge',
+      p50: { vcpu: 2.4, memoryGiB: 9.6 },
+      candidates: [
+        { instanceId: 'i-w1', fromType: 'm5.large', covers: false },
+        { instanceId: 'i-w2', fromType: 'm5.large', covers: false },
+      ],
+      toType: 'm5.xlarge',
+      staged: '2.4 vCPU',
+    },
+  ])("a p90 above the victim's own type (an m5.large forecast at 3 vCPU / 12 GiB), $name", ({ p50, candidates, toType, staged }) => {
+    const f = standardFleet({ forecasts: [forecast('i-a1', { vcpu: 3, memoryGiB: 12 }, p50)] });
+    const plan = planNoticeResponse(rebalance('i-a1'), f, { now: T0 });
+    expect(kinds(plan)).toEqual(['reserve', 'stage-warm-instance', 'record-pool-signal']);
+    // The reservation holds the whole p90 whatever the stand-in.
+    expect(only(plan, 'reserve')[0]?.reservation.amount).toMatchObject({ vcpu: 3, memoryGiB: 12 });
+    expect(only(plan, 'stage-warm-instance')[0]).toMatchObject({ candidates, toType, reason: expect.stringContaining(staged) });
+    // The plan says what of the p90 the stand-in leaves to other capacity.
+    expect(only(plan, 'stage-warm-instance')[0]?.reason).toContain('(up to its own m5.large, beyond it its p50: the rest of the surge goes to other capacity)');
   });
 
   it('stages as far as one instance can hold a demand larger than every allowed type (the most vCPU, the memory asked)', () => {
