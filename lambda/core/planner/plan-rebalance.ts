@@ -24,9 +24,10 @@ const byId = (a: ManagedInstance, b: ManagedInstance): number => (a.id < b.id ? 
  * standby group's idle return), about 37 minutes per warm start in the simulator (seeds 1..10: 3.66 standby
  * instance-hours over 6 warm starts a run), while a surge above the victim's type lasts the first minutes of the
  * restart. Staged at the full p90, the stand-in was a larger type for its whole stay wherever the p90's tail passed the
- * type: on the default restarts (CPU 1.8× over 8 minutes) seeds 1..10 paid $0.24 a run for 0.11 vCPU·min of surge
- * served (1.33 → 1.44 vCPU·min at $104.25 → $104.01, `npm start -- --strategy spotwise --seeds 1..10`), ten times what
- * the warm-pool baselines' frontier pays per vCPU·min. The p50 keeps what heavier restarts need: capped at the own type
+ * type: on the default restarts (CPU 1.8× over 8 minutes) seeds 1..40 paid $0.30 a run for 0.57 vCPU·min of surge
+ * served (`npm start -- --strategy spotwise,spotwise-naive --seeds 1..40`; seeds 1..10 1.33 → 1.44 at $104.25 → $104.01),
+ * about twice what the warm-pool baselines' frontier pays per vCPU·min — a trade, taken for the price gap to the
+ * ablation, stated in the README. The p50 keeps what heavier restarts need: capped at the own type
  * alone, 3× restarts went 65.75 → 75.75 vCPU·min and `../shared/data` 25.76 → 31.48; with the p50 beyond the type,
  * 67.00 and 26.84 (README "And last this release"). The reservation still holds the whole p90 (admission and the
  * disruption budget read it), and the warning's placement still looks for one host that holds the whole p90 first
