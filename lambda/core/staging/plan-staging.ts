@@ -108,9 +108,10 @@ export const WARM_SHAPE_COVERAGE = 0.9;
  * largest among them, so the cheapest type covering it holds every one of them. Zero when nothing is exposed.
  *
  * Why the own types and not the forecasts: a warm instance is a placeholder until an instance is named. A rebalance
- * recommendation or a warning claims a stopped warm instance and retypes it to the named victim's post-restart p90
- * (plan-rebalance.ts stageOneWarmInstance), and the reservation holds the p90 whatever the warm shape; what the standing
- * shape decides is what that retype starts from, and what an unclaimed warm instance costs while it serves. Held at
+ * recommendation or a warning claims a stopped warm instance and retypes it for the named victim's restart (its p90 up
+ * to its own type, beyond it its p50: plan-rebalance.ts standInLoad), and the reservation holds the p90 whatever the
+ * warm shape; what the standing shape decides is what that retype starts from, and what an unclaimed warm instance
+ * costs while it serves. Held at
  * the exposed instances' p50 restarts, the shape swung between 3 and 23 vCPU from tick to tick on the simulator's
  * default data and staged c5.2xlarge instances for loads that peaked at 2.2 vCPU; held at their own types, unserved
  * demand was the same on 90 of 95 seeds (1..40, a week of 5, 3× restarts, without early recommendations, with every
@@ -195,7 +196,7 @@ const keptForRebalance = (
  *   instances that do not cover it, or whose type the policy does not allow, are retyped (free while stopped), and ones
  *   that cover it but cost over RESHAPE_SAVING_THRESHOLD more are retyped down. Running warm instances cannot be retyped.
  *   A restart larger than the shape has its own hosts: a rebalance recommendation or a warning retypes a stopped warm
- *   instance to its victim's p90 (plan-rebalance.ts), the absorb order goes on to a sibling with room or a scale-out when
+ *   instance for its victim's restart (plan-rebalance.ts standInLoad), the absorb order goes on to a sibling with room or a scale-out when
  *   the warm instance cannot hold the load (absorb-load.ts), and the reservation holds the p90 whatever the warm shape.
  *   The decision's note says how many of the exposed instances' expected (p50) restarts the shape holds.
  *
