@@ -104,6 +104,13 @@ describe('runSimulation', () => {
       const onDemand = (s.costBreakdown as Record<string, number>).onDemandInstances!;
       expect(Math.abs(Object.values(byType).reduce((a, b) => a + b, 0) - onDemand)).toBeLessThanOrEqual(0.01);
       expect(Object.keys(byType)).toContain('m5.large');
+      // Spot spend by type adds up to the breakdown's Spot item; a type with spend has hours, and hours at most the run's length per instance.
+      const spotByType = s.spotCostByType as Record<string, number>;
+      const spotHours = s.spotHoursByType as Record<string, number>;
+      const spot = (s.costBreakdown as Record<string, number>).spotInstances!;
+      expect(Math.abs(Object.values(spotByType).reduce((a, b) => a + b, 0) - spot)).toBeLessThanOrEqual(0.01);
+      expect(Object.keys(spotHours).sort()).toEqual(Object.keys(spotByType).sort());
+      for (const [type, usd] of Object.entries(spotByType)) expect(usd > 0, type).toBe((spotHours[type] ?? 0) > 0);
     }
     for (const k of KNOB_STRATEGY_NAMES) expect(typeof doc.strategies[k]?.knob).toBe('number');
     expect(r.chartRuns.map((c) => c.name)).toEqual([...STRATEGY_NAMES]);

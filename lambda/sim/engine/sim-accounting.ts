@@ -17,6 +17,8 @@ export const emptyTotals = (): WorldTotals => ({
   spotCostUsd: 0,
   onDemandCostUsd: 0,
   onDemandCostByType: {},
+  spotCostByType: {},
+  spotHoursByType: {},
   storageCostUsd: 0,
   allOnDemandCostUsd: 0,
   spotInterruptions: 0,
@@ -62,7 +64,11 @@ export class SimAccounting {
     private readonly application: AccountedApplication,
   ) {
     this.restartHorizonMs = restartHorizonMinutes(ctx.params.postRestart) * 60_000;
-    for (const type of [...ctx.fleet.catalog.keys()].sort()) ctx.totals.onDemandCostByType[type] ??= 0;
+    for (const type of [...ctx.fleet.catalog.keys()].sort()) {
+      ctx.totals.onDemandCostByType[type] ??= 0;
+      ctx.totals.spotCostByType[type] ??= 0;
+      ctx.totals.spotHoursByType[type] ??= 0;
+    }
   }
 
   /** Closes a workload's episode once it has run a restart horizon on a host that covers its home type. */
@@ -142,8 +148,11 @@ export class SimAccounting {
       if (i.state === 'running' || hibernating) {
         const c = hourlyCost(spec, i.lifecycle, 'running') * stepHours;
         cost += c;
-        if (i.lifecycle === 'spot') totals.spotCostUsd += c;
-        else {
+        if (i.lifecycle === 'spot') {
+          totals.spotCostUsd += c;
+          totals.spotCostByType[i.instanceType] = (totals.spotCostByType[i.instanceType] ?? 0) + c;
+          totals.spotHoursByType[i.instanceType] = (totals.spotHoursByType[i.instanceType] ?? 0) + stepHours;
+        } else {
           totals.onDemandCostUsd += c;
           totals.onDemandCostByType[i.instanceType] = (totals.onDemandCostByType[i.instanceType] ?? 0) + c;
         }

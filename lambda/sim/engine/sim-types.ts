@@ -205,6 +205,12 @@ export interface WorldTotals {
    * warm capacity run in.
    */
   onDemandCostByType: Record<string, number>;
+  /**
+   * spotCostUsd by instance type, and the Spot instance-hours behind it (every type of the catalog, 0 where none ran
+   * on Spot): whether a strategy's Spot bill differs by how long its instances run or by which pools they run in.
+   */
+  spotCostByType: Record<string, number>;
+  spotHoursByType: Record<string, number>;
   storageCostUsd: number;
   /** The same fleet's home instances all On-Demand, running the whole time (no standby needed). */
   allOnDemandCostUsd: number;

@@ -52,6 +52,12 @@ export interface StrategySummary {
    * On-Demand. Which shapes a strategy's standby and warm capacity cost it.
    */
   readonly onDemandCostByType: Readonly<Record<string, number>>;
+  /**
+   * `costBreakdown.spotInstances` by instance type (USD to 0.01 ¢), and the Spot instance-hours by type (to 0.001 h):
+   * every type of the catalog, 0 where none ran on Spot. Equal hours with a different bill is a different pool mix.
+   */
+  readonly spotCostByType: Readonly<Record<string, number>>;
+  readonly spotHoursByType: Readonly<Record<string, number>>;
   readonly unservedByCause: UnservedByCause;
   /** The same fleet's home instances all On-Demand for the whole run (no interruptions, no standby). */
   readonly onDemandCost: number;
@@ -150,6 +156,8 @@ export const summarizeRun = (run: StrategyRun, endAt: number): StrategySummary =
     cost: round(cost, 2),
     costBreakdown,
     onDemandCostByType: Object.fromEntries(Object.entries(t.onDemandCostByType).map(([type, usd]) => [type, round(usd, 4)])),
+    spotCostByType: Object.fromEntries(Object.entries(t.spotCostByType).map(([type, usd]) => [type, round(usd, 4)])),
+    spotHoursByType: Object.fromEntries(Object.entries(t.spotHoursByType).map(([type, hours]) => [type, round(hours, 3)])),
     unservedByCause: { spot: round(byCause.spot, 2), voluntary: round(byCause.voluntary, 2), move: round(byCause.move, 2) },
     onDemandCost: round(t.allOnDemandCostUsd, 2),
     savingsVsOnDemand: t.allOnDemandCostUsd > 0 ? round(1 - cost / t.allOnDemandCostUsd, 4) : 0,

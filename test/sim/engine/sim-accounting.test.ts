@@ -134,6 +134,13 @@ describe('SimAccounting: what one step costs', () => {
     expect(Object.keys(totals.onDemandCostByType).sort()).toEqual([...catalog.keys()].sort());
     expect(totals.onDemandCostByType['m5.xlarge']).toBeCloseTo(2 * onDemand, 15);
     expect(Object.entries(totals.onDemandCostByType).filter(([type, usd]) => type !== 'm5.xlarge' && usd !== 0)).toEqual([]);
+    // Spot by type: only the running Spot member (pending, shutting-down and terminated ones are not billed), its hours too.
+    expect(Object.keys(totals.spotCostByType).sort()).toEqual([...catalog.keys()].sort());
+    expect(Object.keys(totals.spotHoursByType).sort()).toEqual([...catalog.keys()].sort());
+    expect(totals.spotCostByType['m5.large']).toBeCloseTo(spot, 15);
+    expect(totals.spotHoursByType['m5.large']).toBeCloseTo(STEP_HOURS, 15);
+    expect(Object.entries(totals.spotCostByType).filter(([type, usd]) => type !== 'm5.large' && usd !== 0)).toEqual([]);
+    expect(Object.entries(totals.spotHoursByType).filter(([type, h]) => type !== 'm5.large' && h !== 0)).toEqual([]);
     // The stopped warm instance and the one stopping without hibernation.
     expect(totals.storageCostUsd).toBeCloseTo(2 * storage, 15);
     expect(totals.costUsd).toBeCloseTo(spot + 2 * onDemand + 2 * storage, 15);

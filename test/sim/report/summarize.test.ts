@@ -78,6 +78,8 @@ describe('summarizeRun', () => {
       spotCostUsd: 10,
       onDemandCostUsd: 1.9,
       onDemandCostByType: { 'c5.2xlarge': 1.234567, 'm5.large': 0.665433, 'm5.xlarge': 0 },
+      spotCostByType: { 'c5.2xlarge': 0, 'm5.large': 6.123456, 'm5.xlarge': 3.876544 },
+      spotHoursByType: { 'c5.2xlarge': 0, 'm5.large': 187.65432, 'm5.xlarge': 58.0004 },
       storageCostUsd: 0.1,
       allOnDemandCostUsd: 40,
       spotInterruptions: 3,
@@ -126,6 +128,9 @@ describe('summarizeRun', () => {
     expect(s.onDemandCost).toBe(40);
     // On-Demand spend by type, every type kept (zeros too), to 0.01 ¢.
     expect(s.onDemandCostByType).toEqual({ 'c5.2xlarge': 1.2346, 'm5.large': 0.6654, 'm5.xlarge': 0 });
+    // Spot spend by type to 0.01 ¢ and the hours behind it to 0.001 h, zeros kept.
+    expect(s.spotCostByType).toEqual({ 'c5.2xlarge': 0, 'm5.large': 6.1235, 'm5.xlarge': 3.8765 });
+    expect(s.spotHoursByType).toEqual({ 'c5.2xlarge': 0, 'm5.large': 187.654, 'm5.xlarge': 58 });
     expect(s.savingsVsOnDemand).toBeCloseTo(1 - 12.512 / 40, 4);
     expect(s.availability).toBeCloseTo(0.98766, 6);
     expect(s.unservedVcpuMinutes).toBe(1.23);
