@@ -104,7 +104,7 @@ describe('runSimulation', () => {
       const onDemand = (s.costBreakdown as Record<string, number>).onDemandInstances!;
       expect(Math.abs(Object.values(byType).reduce((a, b) => a + b, 0) - onDemand)).toBeLessThanOrEqual(0.01);
       expect(Object.keys(byType)).toContain('m5.large');
-      // Spot spend by type adds up to the breakdown's Spot item; a type with spend has hours, and hours at most the run's length per instance.
+      // Spot spend by type adds up to the breakdown's Spot item, over the same types as the hours; a type has spend exactly when it has hours.
       const spotByType = s.spotCostByType as Record<string, number>;
       const spotHours = s.spotHoursByType as Record<string, number>;
       const spot = (s.costBreakdown as Record<string, number>).spotInstances!;
