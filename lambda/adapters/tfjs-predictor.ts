@@ -17,7 +17,8 @@ export { loadModel, loadModelFromArtifacts, ModelLoadError, DEFAULT_MODEL_NAME, 
  * the dimension is gated off (metadata.gating: the model did not beat the fallback there on validation
  * series), the features cannot be extracted (no steady state, too few recent points), a normalised
  * feature is outside what training saw (metadata.featureRange with its tolerance), the window or
- * downtime is outside the trained range, or the output is not finite. It never throws for one bad
+ * downtime is outside the trained range, or the output is not finite; and every row of an instance whose CPU comes
+ * only from EC2's basic monitoring (`PredictionInput.cpuFromBasicMonitoring`). It never throws for one bad
  * instance. Every dimension says its basis: 'model' or the fallback's own.
  */
 export interface TfjsPredictorOptions {
@@ -79,6 +80,8 @@ export class TfjsPredictor implements Predictor {
 
     inputs.forEach((input, i) => {
       if (fallback[i]?.kind !== 'known') return;
+      // CPU from EC2's basic monitoring (5-minute points, 8–13 minutes old): the fallback answers every dimension.
+      if (input.cpuFromBasicMonitoring === true) return;
       // The model was trained on these windows and downtimes only; outside them it would extrapolate.
       if (!(input.windowMinutes >= metadata.windowMinutes.min && input.windowMinutes <= metadata.windowMinutes.max)) return;
       if (!(input.downtimeSeconds >= metadata.downtimeSeconds.min && input.downtimeSeconds <= metadata.downtimeSeconds.max)) return;

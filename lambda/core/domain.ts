@@ -401,6 +401,13 @@ export interface PredictionInput {
   readonly downtimeSeconds: number;
   readonly windowMinutes: number;
   readonly now: number;
+  /**
+   * The instance's CPU comes only from EC2's basic monitoring: one point per 5 minutes, 8–13 minutes old when read
+   * (set by the profiler; see `cpuFromFiveMinutePoints`). The trained model then does not answer: its forecasts rest
+   * on fresh CPU, and on such data the statistical fallback served the simulated fleet as well for less (README,
+   * "what the trained model adds"). Absent: fresh CPU, or not known.
+   */
+  readonly cpuFromBasicMonitoring?: boolean;
 }
 
 // ---------------------------------------------------------------------------------------------

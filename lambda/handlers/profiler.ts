@@ -29,6 +29,7 @@ import { refreshLineage } from '../core/planner/choose-hand-over';
 import { formatResources } from '../core/resources/resources';
 import { planStandbyReturn } from '../core/staging/plan-standby-return';
 import { learnedCycleOf } from '../core/predict/learned-cycle';
+import { cpuFromFiveMinutePoints } from '../core/predict/model-features';
 import {
   CALIBRATED_DIMENSIONS,
   calibrateForecast,
@@ -282,6 +283,7 @@ const planTick = async (
       count: profiled.fiveMinuteCpu.length,
       instanceIds: profiled.fiveMinuteCpu.slice(0, 10),
       readWindowEndsMinutesBack: lagMs / MINUTE_MS,
+      forecasts: "the statistical fallback's while their CPU is 5-minute: the model's rest on fresh CPU",
       fix: 'add the cpu section (cpu_usage_active) of lambda/adapters/cloudwatch-agent-config.json to the agent configuration',
     });
     deps.telemetry.metrics.metric(MetricName.instancesOnFiveMinuteCpu, 'Count', profiled.fiveMinuteCpu.length, { [MetricDimension.group]: group.id });
@@ -528,7 +530,16 @@ const profileInBatches = async (deps: ProfilerDeps, scope: ProfileScope): Promis
     }
     if (profiles.length === 0) continue;
 
-    const inputs: PredictionInput[] = profiles.map((profile) => ({ profile, downtimeSeconds: expectedDowntimeSeconds(profile), windowMinutes, now }));
+    // On basic monitoring, an instance whose profile has its CPU only from EC2's 5-minute points is forecast by the
+    // fallback (PredictionInput.cpuFromBasicMonitoring); with the agent's CPU each minute the model answers.
+    const basicTargets = new Set(batch.filter((t) => t.basicMonitoring === true).map((t) => t.instanceId));
+    const inputs: PredictionInput[] = profiles.map((profile) => ({
+      profile,
+      downtimeSeconds: expectedDowntimeSeconds(profile),
+      windowMinutes,
+      now,
+      ...(basicTargets.has(profile.instanceId) && cpuFromFiveMinutePoints(profile) ? { cpuFromBasicMonitoring: true } : {}),
+    }));
     const predicted = await predictAll(deps, inputs, keys);
     await deps.ports.state.putProfiles(profiles);
     // Closed cycles become the periodic retraining's cases (lambda/app/retrain-model.ts); learned in dry-run too.

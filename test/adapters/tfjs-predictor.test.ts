@@ -133,6 +133,17 @@ describe('TfjsPredictor', () => {
     expect(cpu!.kind).toBe('unknown');
   });
 
+  it('lets the fallback answer every dimension of an instance whose CPU comes from basic monitoring, and only of it', async () => {
+    const patched = await withMetadata(allModel);
+    const [fresh, stale, other] = fleet(3);
+    const inputs: PredictionInput[] = [fresh!, { ...stale!, cpuFromBasicMonitoring: true }, { ...other!, cpuFromBasicMonitoring: false }];
+    const fallback = await new FallbackPredictor().predict(inputs);
+    const out = await new TfjsPredictor(patched).predict(inputs);
+    expect(out[1]).toEqual(fallback[1]);
+    for (const d of DIMENSIONS) expect(known(out[1]).dims[d].basis).not.toBe('model');
+    for (const i of [0, 2]) for (const d of DIMENSIONS) expect(known(out[i]).dims[d].basis).toBe('model');
+  });
+
   it('falls back when a feature is outside the range seen in training', async () => {
     const narrow = await withMetadata((m) => ({
       ...allModel(m),

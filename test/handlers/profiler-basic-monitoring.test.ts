@@ -1,10 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { MetricName } from '../../lambda/contracts/metrics';
-import type { MetricSample } from '../../lambda/core/domain';
+import type { MetricSample, PredictionInput } from '../../lambda/core/domain';
 import { FallbackPredictor } from '../../lambda/core/predict/fallback-predictor';
 import { makeHandler, metricLagMs, type ProfilerDeps } from '../../lambda/handlers/profiler';
 import { InMemoryMetricsReader, queriesForTarget } from '../../lambda/sim/memory/in-memory-metrics-reader';
 import type { MetricTarget } from '../../lambda/ports/metrics-reader';
+import type { Predictor } from '../../lambda/ports/predictor';
 import { FIXTURE_INSTANCES, GROUP, NOW, OTHER, buildWorld } from './world';
 
 /**
@@ -75,6 +76,7 @@ describe('profiler with an instance on basic monitoring', () => {
       count: 1,
       instanceIds: [OTHER],
       readWindowEndsMinutesBack: 8,
+      forecasts: "the statistical fallback's while their CPU is 5-minute: the model's rest on fresh CPU",
     });
   });
 
@@ -117,6 +119,25 @@ describe('profiler with an instance on basic monitoring', () => {
     expect(networkPoints).toBe(24);
     // The profile's newest CPU is 3 minutes old at most, not the 8–13 of EC2's 5-minute points.
     expect(NOW + 24 * 5 * MINUTE - (after.lastSampleAt ?? 0)).toBeLessThanOrEqual(5 * MINUTE);
+  });
+
+  it.each([
+    ["EC2's 5-minute CPU (the agent publishes none): the predictor is told, so the model leaves it to the fallback", false, true],
+    ["the agent's CPU each minute: not flagged, the model may answer", true, undefined],
+  ] as const)('%s', async (_label, agentCpu, flagged) => {
+    const w = await basicWorld({ agentCpu });
+    const seen: PredictionInput[][] = [];
+    const fallback = new FallbackPredictor();
+    const recording: Predictor = { name: 'recording', predict: (inputs) => (seen.push([...inputs]), fallback.predict(inputs)) };
+    const handle = makeHandler({ ...w.deps, predictor: recording });
+    await handle(tick);
+    await twoHoursOfTicks(w, handle);
+    const last = seen.at(-1) ?? [];
+    expect(last.find((i) => i.profile.instanceId === OTHER)?.cpuFromBasicMonitoring).toBe(flagged);
+    // The instances on detailed monitoring are never flagged, whatever their data.
+    const others = last.filter((i) => i.profile.instanceId !== OTHER);
+    expect(others.length).toBeGreaterThan(0);
+    expect(others.every((i) => i.cpuFromBasicMonitoring === undefined)).toBe(true);
   });
 
   it("falls back to EC2's 5-minute CPU where the agent publishes none, its minutes waiting for EC2's read", async () => {

@@ -89,6 +89,20 @@ const recentOf = (profile: BehaviourProfile, d: Dimension): { times: Float64Arra
 };
 
 /**
+ * The profile's CPU arrives one point per 5 minutes (EC2's basic monitoring): the median step between its recent vCPU
+ * points is at least 4.5 minutes. False with fewer than MIN_RECENT_POINTS points (nothing to judge by). A deployment
+ * question, not a feature: the model was trained on 5-minute trace points, and what it lacks on EC2's points is their
+ * age, not their step — the profiler asks this only of instances on basic monitoring.
+ */
+export const cpuFromFiveMinutePoints = (profile: BehaviourProfile): boolean => {
+  const { times, n } = recentOf(profile, 'vcpu');
+  if (n < MIN_RECENT_POINTS) return false;
+  const steps = new Float64Array(n - 1);
+  for (let i = 1; i < n; i++) steps[i - 1] = (times[i]! - times[i - 1]!) / MINUTE_MS;
+  return median(steps) >= 4.5;
+};
+
+/**
  * Restart cycles that are evidence for `d` (cycleObserved: observed, with a non-zero steady state before). A cycle
  * with none once counted here as peak ÷ ε, a log-ratio of about 6.5 (×700): after such a cycle the model forecast
  * several times an instance's size (memory p90s of 40–65 GiB for loads of 5–8 GiB in the simulator).

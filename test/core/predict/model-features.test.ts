@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { DIMENSIONS, type MetricSample } from '../../../lambda/core/domain';
 import {
+  cpuFromFiveMinutePoints,
   extractAllModelFeatures,
   extractModelFeatures,
   FEATURE_EPSILON,
@@ -10,7 +11,9 @@ import {
   MODEL_FEATURE_NAMES,
   toLogRatio,
 } from '../../../lambda/core/predict/model-features';
-import { inputFor, profileFrom, steadySample } from '../../models/support/make-profile';
+import { groupId, instanceId } from '../../../lambda/core/domain';
+import { newProfile, updateProfile } from '../../../lambda/core/profile/behaviour-profile';
+import { inputFor, MINUTE, profileFrom, steadySample, T0 } from '../../models/support/make-profile';
 
 const feature = (values: readonly number[], name: (typeof MODEL_FEATURE_NAMES)[number]): number => values[MODEL_FEATURE_NAMES.indexOf(name)]!;
 
@@ -144,5 +147,35 @@ describe('toLogRatio / fromLogRatio', () => {
       ),
     );
     expect(fromLogRatio(-100, 5, 'vcpu')).toBe(0);
+  });
+});
+
+describe('cpuFromFiveMinutePoints', () => {
+  /** A profile fed samples at the given minutes (CPU only where `cpu` says so), as the profiler folds them. */
+  const profileAt = (minutes: readonly number[], cpu: (m: number) => boolean = () => true) => {
+    const base = newProfile({
+      instanceId: instanceId('i-1'),
+      groupId: groupId('g'),
+      instanceType: 'm5.large',
+      vcpus: 2,
+      jobType: 'web',
+      launchedAt: T0,
+      now: T0,
+    });
+    const samples: MetricSample[] = minutes.map((m) => ({ at: T0 + m * MINUTE, memoryGiB: 3, ...(cpu(m) ? { cpuPercent: 30 } : {}) }));
+    return updateProfile(base, samples, T0 + ((minutes.at(-1) ?? 0) + 1) * MINUTE);
+  };
+  const every = (step: number, n: number): number[] => Array.from({ length: n }, (_, i) => i * step);
+
+  it.each([
+    ['CPU each minute (the agent, detailed monitoring)', every(1, 60), undefined, false],
+    ["EC2's 5-minute points", every(5, 24), undefined, true],
+    ['10-minute points', every(10, 12), undefined, true],
+    ['2-minute points', every(2, 30), undefined, false],
+    [`fewer than ${MIN_RECENT_POINTS} CPU points: nothing to judge by`, every(5, MIN_RECENT_POINTS - 1), undefined, false],
+    ['memory each minute, CPU every 5 minutes: the CPU points decide', every(1, 60), (m: number) => m % 5 === 0, true],
+    ['mostly 5-minute, one late minute in between: the median decides', [0, 5, 10, 11, 15, 20, 25], undefined, true],
+  ] as const)('%s', (_label, minutes, cpu, expected) => {
+    expect(cpuFromFiveMinutePoints(profileAt(minutes, cpu))).toBe(expected);
   });
 });
