@@ -96,10 +96,14 @@ const recentOf = (profile: BehaviourProfile, d: Dimension): { times: Float64Arra
  */
 export const cpuFromFiveMinutePoints = (profile: BehaviourProfile): boolean => {
   const { times, n } = recentOf(profile, 'vcpu');
-  if (n < MIN_RECENT_POINTS) return false;
+  return n >= MIN_RECENT_POINTS && medianStepMinutes(times, n) >= 4.5;
+};
+
+/** The median gap, in minutes, between the first `n` (≥ 2) of ascending times. */
+const medianStepMinutes = (times: Float64Array, n: number): number => {
   const steps = new Float64Array(n - 1);
   for (let i = 1; i < n; i++) steps[i - 1] = (times[i]! - times[i - 1]!) / MINUTE_MS;
-  return median(steps) >= 4.5;
+  return median(steps);
 };
 
 /**
@@ -149,9 +153,6 @@ export const extractModelFeatures = (input: PredictionInput, d: Dimension): Mode
   let sq60 = 0;
   for (let i = 0; i < n; i++) if (lastAt - times[i]! < 60 * MINUTE_MS) sq60 += (vs[i]! - mean60) ** 2;
   const std60 = Math.sqrt(sq60 / count60);
-  const steps = new Float64Array(n - 1);
-  for (let i = 1; i < n; i++) steps[i - 1] = (times[i]! - times[i - 1]!) / MINUTE_MS;
-
   const scale = p90;
   const ratio = (x: number) => toLogRatio(x, scale, d);
   const restarts = restartRatios(profile, d);
@@ -173,7 +174,7 @@ export const extractModelFeatures = (input: PredictionInput, d: Dimension): Mode
     restarts.length > 0 ? Math.max(...restarts) : 0,
     log1pNonNeg(downtimeSeconds / 60),
     Math.log(windowMinutes),
-    Math.log(Math.max(median(steps), 1 / 60)),
+    Math.log(Math.max(medianStepMinutes(times, n), 1 / 60)),
     log1pNonNeg((now - lastAt) / MINUTE_MS),
   ];
   const bad = values.findIndex((v) => !Number.isFinite(v));

@@ -126,6 +126,10 @@ const round = (x: number, digits: number): number => {
   return Math.round(x * k) / k;
 };
 
+/** Every value of a by-type record rounded to `digits` (the keys kept, zeros too). */
+const roundEach = (byType: Readonly<Record<string, number>>, digits: number): Record<string, number> =>
+  Object.fromEntries(Object.entries(byType).map(([type, value]) => [type, round(value, digits)]));
+
 export const summarizeRun = (run: StrategyRun, endAt: number): StrategySummary => {
   const recoveries = interruptionEpisodes(run).map((e) => recoverySeconds(e, endAt));
   const t = run.totals;
@@ -155,9 +159,9 @@ export const summarizeRun = (run: StrategyRun, endAt: number): StrategySummary =
     availability: t.demandVcpuMinutes > 0 ? round(t.servedVcpuMinutes / t.demandVcpuMinutes, 6) : 1,
     cost: round(cost, 2),
     costBreakdown,
-    onDemandCostByType: Object.fromEntries(Object.entries(t.onDemandCostByType).map(([type, usd]) => [type, round(usd, 4)])),
-    spotCostByType: Object.fromEntries(Object.entries(t.spotCostByType).map(([type, usd]) => [type, round(usd, 4)])),
-    spotHoursByType: Object.fromEntries(Object.entries(t.spotHoursByType).map(([type, hours]) => [type, round(hours, 3)])),
+    onDemandCostByType: roundEach(t.onDemandCostByType, 4),
+    spotCostByType: roundEach(t.spotCostByType, 4),
+    spotHoursByType: roundEach(t.spotHoursByType, 3),
     unservedByCause: { spot: round(byCause.spot, 2), voluntary: round(byCause.voluntary, 2), move: round(byCause.move, 2) },
     onDemandCost: round(t.allOnDemandCostUsd, 2),
     savingsVsOnDemand: t.allOnDemandCostUsd > 0 ? round(1 - cost / t.allOnDemandCostUsd, 4) : 0,
