@@ -32,10 +32,3 @@ export const summarizeTimings = (samples: readonly number[]): TimingSummary => (
   max: percentile(samples, 100),
   mean: samples.reduce((a, b) => a + b, 0) / samples.length,
 });
-
-/** Milliseconds taken by `fn`, measured with the monotonic performance clock. */
-export const timeAsync = async <T>(fn: () => Promise<T>): Promise<{ readonly ms: number; readonly result: T }> => {
-  const started = performance.now();
-  const result = await fn();
-  return { ms: performance.now() - started, result };
-};

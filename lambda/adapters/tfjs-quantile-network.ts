@@ -77,8 +77,6 @@ export const quantileLossTensor = (raw: tf.Tensor2D, target: tf.Tensor1D, weight
 export const predictRaw = (model: tf.LayersModel, matrix: Float32Array, rows: number, features: number): Float32Array =>
   tf.tidy(() => (model.predict(tf.tensor2d(matrix, [rows, features])) as tf.Tensor).dataSync() as Float32Array);
 
-export const parameterCount = (model: tf.LayersModel): number => model.countParams();
-
 /** Rows to learn from: a row-major normalised feature matrix with each row's target and loss weight. */
 export interface TrainingMatrix {
   readonly x: Float32Array;

@@ -28,10 +28,6 @@ export const applyPrices = (catalog: InstanceCatalog, quote: PriceQuote): Instan
     }),
   );
 
-/** Whether the catalog's allowed types all have a known On-Demand price (else "cheapest" is a guess by shape). */
-export const pricesKnown = (catalog: InstanceCatalog, types: readonly string[]): boolean =>
-  types.every((t) => Number.isFinite(catalog.get(t)?.onDemandHourlyUsd ?? Number.NaN));
-
 export interface GroupCost {
   /** What the group's serving instances cost per hour now: Spot ones at their zone's Spot price, On-Demand at On-Demand. */
   readonly estimatedHourlyUsd: number;

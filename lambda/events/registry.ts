@@ -43,7 +43,7 @@ const REGISTRY: ReadonlyMap<string, EventParser> = (() => {
   return m;
 })();
 
-/** The (source, detail-type) pairs the registry parses; lib/ builds its rule patterns from the same list. */
+/** The (source, detail-type) pairs the registry parses (test/lib/event-routing.test.ts holds the stack's rules to the same list). */
 export const handledEventTypes = (): { source: string; detailType: string }[] => PARSERS.map((p) => ({ source: p.source, detailType: p.detailType }));
 
 /**

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import * as z from 'zod';
 import { parseWith } from '../contracts/validation';
-import type { InstanceCatalog, InstanceTypeSpec } from '../core/domain';
+import type { InstanceTypeSpec } from '../core/domain';
 import type { SpotAdvisor } from './spot-advisor';
 
 /**
@@ -60,8 +60,6 @@ export const loadPriceTable = (file: string, advisor: SpotAdvisor | undefined): 
   }
   return parsePriceTable(text, advisor, file);
 };
-
-export const catalogOf = (specs: readonly InstanceTypeSpec[]): InstanceCatalog => new Map(specs.map((s) => [s.name, s]));
 
 /** Hourly price of an instance in a state: running/pending at its lifecycle's price, stopped at storage cost. */
 export const hourlyCost = (spec: InstanceTypeSpec, lifecycle: 'spot' | 'on-demand', state: 'running' | 'stopped'): number => {

@@ -120,9 +120,6 @@ export const reportOf = (collected: CollectedCases): EvaluationReport => ({
   byKind: Object.fromEntries(CASE_KINDS.map((k) => [k, scoreLists(collected.byKind[k])])) as Record<CaseKind, DimensionReport>,
 });
 
-/** Scores every predictor on the same case-dimensions (collectScoredCases + reportOf). */
-export const scoreCases = (cases: readonly PredictionCase[], forecasts: CaseForecasts): EvaluationReport => reportOf(collectScoredCases(cases, forecasts));
-
 const fmt = (v: number | null, pct = false): string => (v === null ? '—' : pct ? `${(v * 100).toFixed(1)} %` : v >= 1000 ? v.toFixed(0) : v.toPrecision(3));
 
 const atRate = (s: PredictorReport, b: EqualRateBaseline): string => {

@@ -51,12 +51,6 @@ export class InvalidPlacementInputError extends Error {
   }
 }
 
-/** spotwise priorities are 0..100 (policy or instance tag); the score wants 0..1. */
-export const toPriority01 = (priority: number): number => {
-  if (!Number.isFinite(priority) || priority < 0 || priority > 100) throw new InvalidPlacementInputError('priority', priority, 'a number between 0 and 100');
-  return priority / 100;
-};
-
 export interface PlacementTarget {
   readonly id: string;
   readonly capacity: Resources;

@@ -1,4 +1,3 @@
-import { DIMENSIONS, type Dimension, type Resources } from '../domain';
 import { InvalidAmountError, checkAmount, fromSteps, toSteps } from './pool-amounts';
 
 /** One claimant of a scarce resource. */
@@ -10,14 +9,6 @@ export interface FairShareDemand {
   readonly demand: number;
   /** Served before any tier's demand beyond its own minimum (capped at `demand`). Default 0. */
   readonly minimum?: number;
-}
-
-/** The same, with one amount per resource dimension (a missing minimum dimension is 0). */
-export interface FairShareResourceDemand {
-  readonly id: string;
-  readonly priority: number;
-  readonly demand: Resources;
-  readonly minimum?: Partial<Resources>;
 }
 
 interface Claim {
@@ -137,30 +128,4 @@ export const fairShare = (capacity: number, demands: readonly FairShareDemand[])
   const { capacitySteps, claims } = checkClaims(capacity, demands, 'fair share');
   const steps = shareSteps(capacitySteps, claims);
   return new Map(claims.map((c) => [c.id, fromSteps(steps.get(c.id) ?? 0)]));
-};
-
-/**
- * `fairShare` applied to each resource dimension independently (a vector demand gets, per dimension,
- * what the scalar rule gives it). This is not dominant-resource fairness: spotwise reserves each
- * dimension against its own budget, so a shortage of memory does not reduce anyone's vCPU share.
- */
-export const fairShareResources = (capacity: Resources, demands: readonly FairShareResourceDemand[]): Map<string, Resources> => {
-  const perDimension = new Map<Dimension, Map<string, number>>();
-  for (const d of DIMENSIONS) {
-    const dimDemands = demands.map((x) => ({
-      id: x.id,
-      priority: x.priority,
-      demand: x.demand[d],
-      ...(x.minimum?.[d] !== undefined ? { minimum: x.minimum[d] } : {}),
-    }));
-    const { capacitySteps, claims } = checkClaims(capacity[d], dimDemands, `fair share (${d})`);
-    perDimension.set(d, shareSteps(capacitySteps, claims));
-  }
-  const shareOf = (id: string, d: Dimension): number => fromSteps(perDimension.get(d)?.get(id) ?? 0);
-  return new Map(
-    demands.map((x): [string, Resources] => [
-      x.id,
-      { vcpu: shareOf(x.id, 'vcpu'), memoryGiB: shareOf(x.id, 'memoryGiB'), networkMbps: shareOf(x.id, 'networkMbps'), diskIops: shareOf(x.id, 'diskIops') },
-    ]),
-  );
 };

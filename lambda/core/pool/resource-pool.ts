@@ -345,9 +345,6 @@ export const setAllocation = (pool: ResourcePool, instanceId: InstanceId, r: Res
  */
 export const lowerAllocation = (pool: ResourcePool, instanceId: InstanceId, r: Resources): ResourcePool => lowerAllocations(pool, [[instanceId, r]]);
 
-/** Drops an instance's allocation (it left the group); idempotent. */
-export const removeAllocation = (pool: ResourcePool, instanceId: InstanceId): ResourcePool => removeAllocations(pool, [instanceId]);
-
 /** One allocation to set in a batch (see setAllocations). */
 export interface AllocationRequest {
   readonly instanceId: InstanceId;

@@ -182,14 +182,6 @@ export const extractModelFeatures = (input: PredictionInput, d: Dimension): Mode
   return { kind: 'features', dimension: d, values, scale };
 };
 
-/** Feature rows of every dimension of one prediction input. */
-export const extractAllModelFeatures = (input: PredictionInput): Record<Dimension, ModelFeatures> => ({
-  vcpu: extractModelFeatures(input, 'vcpu'),
-  memoryGiB: extractModelFeatures(input, 'memoryGiB'),
-  networkMbps: extractModelFeatures(input, 'networkMbps'),
-  diskIops: extractModelFeatures(input, 'diskIops'),
-});
-
 /** Feature values are stored to this many significant digits (a cycle's rows are kept as training cases). */
 const STORED_DIGITS = 6;
 const rounded = (v: number): number => Number(v.toPrecision(STORED_DIGITS));

@@ -15,15 +15,7 @@ import {
 import { toResources } from '../resources/resources';
 import { featureRowsBefore } from '../predict/model-features';
 import { foldDaily } from './daily-load';
-import {
-  DEFAULT_HALF_LIFE_MS,
-  HISTOGRAM_BOUNDS,
-  emptyHistogram,
-  histogramQuantile,
-  isEmptyHistogram,
-  observeAll,
-  type Observation,
-} from './decaying-histogram';
+import { DEFAULT_HALF_LIFE_MS, HISTOGRAM_BOUNDS, emptyHistogram, histogramQuantile, observeAll, type Observation } from './decaying-histogram';
 import { RECENT_LIMIT } from '../../contracts/policy-schema';
 
 /**
@@ -336,9 +328,6 @@ export const steadyQuantile = (profile: BehaviourProfile, q: number): Partial<Re
  * the steady p90 per dimension, 0 where the profile has no data. What a cycle's peak is read relative to.
  */
 export const steadyStateBefore = (profile: BehaviourProfile): Resources => toResources(steadyQuantile(profile, 0.9));
-
-/** Dimensions the profile has no steady-state data for (e.g. memory without the CloudWatch agent). */
-export const missingDimensions = (profile: BehaviourProfile): Dimension[] => DIMENSIONS.filter((d) => isEmptyHistogram(profile.steady[d]));
 
 /** The per-minute post-restart curve held in `recent` points at or after `restartedAt` (minute 0 = the restart). */
 export const curveFromRecent = (recent: BehaviourProfile['recent'], restartedAt: number): Partial<Resources>[] => {

@@ -72,9 +72,6 @@ export const shortfall = (demand: Resources, available: Resources): Resources =>
 
 export const isZero = (r: Resources): boolean => DIMENSIONS.every((d) => r[d] === 0);
 
-/** Dimensions where `r` is positive (e.g. which dimensions a shortfall is in). */
-export const positiveDimensions = (r: Resources): Dimension[] => DIMENSIONS.filter((d) => r[d] > 0);
-
 /**
  * Checks that `r` is a complete vector of finite, non-negative numbers and returns it; otherwise
  * throws InvalidResourcesError naming `what`, the dimension and the value (the first bad one).

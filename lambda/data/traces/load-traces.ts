@@ -79,9 +79,6 @@ const resolveDatasetFolders = (dir: string): DatasetFolder[] => {
     .filter((d) => isDir(d.path) && seriesFilesIn(d.path).length > 0);
 };
 
-/** Names of the dataset folders under `dir` that hold usage series (event and price folders are not listed). */
-export const listDatasetFolders = (dir: string): string[] => resolveDatasetFolders(dir).map((d) => d.name);
-
 /** Rows of a CSV with a header, as maps from column name to field (empty when the file is absent). */
 const readTable = (file: string): Map<string, string>[] => {
   if (!existsSync(file)) return [];

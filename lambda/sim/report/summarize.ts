@@ -193,25 +193,3 @@ export const summarizeRun = (run: StrategyRun, endAt: number): StrategySummary =
     ...run.extra,
   };
 };
-
-export interface Comparison {
-  /** spotwise's unserved vCPU-minutes as a share of reactive's (target ≤ 0.10). */
-  readonly unservedRatio: number;
-  /** spotwise's cost relative to reactive's, minus 1 (target ≤ +0.10). */
-  readonly costIncrease: number;
-  readonly meetsUnservedTarget: boolean;
-  readonly meetsCostTarget: boolean;
-}
-
-export const UNSERVED_TARGET = 0.1;
-export const COST_TARGET = 0.1;
-
-/** The target, measured: spotwise vs reactive on the same seed. Undefined unless both ran. */
-export const compareWithReactive = (strategies: Readonly<Record<string, StrategySummary>>): Comparison | undefined => {
-  const s = strategies.spotwise;
-  const r = strategies.reactive;
-  if (s === undefined || r === undefined) return undefined;
-  const unservedRatio = r.unservedVcpuMinutes > 0 ? s.unservedVcpuMinutes / r.unservedVcpuMinutes : s.unservedVcpuMinutes > 0 ? Infinity : 0;
-  const costIncrease = r.cost > 0 ? s.cost / r.cost - 1 : 0;
-  return { unservedRatio, costIncrease, meetsUnservedTarget: unservedRatio <= UNSERVED_TARGET, meetsCostTarget: costIncrease <= COST_TARGET };
-};

@@ -8,7 +8,6 @@ import {
   choosePlacement,
   parsePlacementWeights,
   scorePlacement,
-  toPriority01,
   type PlacementTarget,
 } from '../../../lambda/core/placement/placement-score';
 import { PRIORITY_NAMES } from '../../../lambda/contracts/policy-schema';
@@ -31,7 +30,7 @@ const seedNodeScore = (
 describe('seed 9848041 resource broker example', () => {
   // The seed's task profile (cpu_cores 4, memory_gb 8, priority "high") placed on three nodes.
   const demand = res(4, 8, 100, 500);
-  const high = toPriority01(PRIORITY_NAMES.high); // 0.9
+  const high = PRIORITY_NAMES.high / 100; // 0.9: spotwise's 0..100 priority as the score's 0..1 (absorb-load.ts)
   const nodes = [
     target('node-1', res(16, 64, 10_000, 20_000), res(4, 16, 1000, 1000)), // 12/16 CPU, 48/64 GiB free
     target('node-2', res(8, 32, 10_000, 20_000), res(6, 8, 1000, 1000)), // 2 CPU free < 4: does not fit
@@ -160,7 +159,6 @@ describe('scorePlacement', () => {
     ],
     ['unknown weight key', () => parsePlacementWeights({ priority: 0.5, freeCpu: 0.3, freeMem: 0.2 }), ValidationError, 'invalid placement weights'],
     ['NaN weight', () => parsePlacementWeights({ priority: Number.NaN, freeCpu: 0.3, freeMemory: 0.2 }), ValidationError, 'priority'],
-    ['priority out of 0..100', () => toPriority01(101), InvalidPlacementInputError, 'placement priority: expected a number between 0 and 100, got 101'],
   ])('rejects %s with a typed error naming it', (_name, call, type, message) => {
     expect(call).toThrowError(type);
     expect(call).toThrowError(message);

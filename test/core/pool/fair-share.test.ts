@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { fairShare, fairShareResources, type FairShareDemand } from '../../../lambda/core/pool/fair-share';
+import { fairShare, type FairShareDemand } from '../../../lambda/core/pool/fair-share';
 import { GRID_STEPS_PER_UNIT, InvalidAmountError, quantise } from '../../../lambda/core/pool/pool-amounts';
 
 const d = (id: string, priority: number, demand: number, minimum?: number): FairShareDemand => ({
@@ -161,31 +161,5 @@ describe('fairShare: properties', () => {
         demands.forEach((x) => expect(shares.get(x.id)).toBeLessThanOrEqual(quantise(x.demand, 'up')));
       }),
     );
-  });
-});
-
-describe('fairShareResources', () => {
-  it('splits each dimension on its own', () => {
-    const shares = fairShareResources({ vcpu: 8, memoryGiB: 16, networkMbps: 1000, diskIops: 100 }, [
-      { id: 'A', priority: 3, demand: { vcpu: 2, memoryGiB: 8, networkMbps: 900, diskIops: 0 } },
-      { id: 'B', priority: 2, demand: { vcpu: 4, memoryGiB: 4, networkMbps: 900, diskIops: 50 } },
-      { id: 'C', priority: 1, demand: { vcpu: 4, memoryGiB: 6, networkMbps: 10, diskIops: 50 }, minimum: { networkMbps: 10 } },
-    ]);
-    expect(Object.fromEntries(shares)).toEqual({
-      A: { vcpu: 2, memoryGiB: 8, networkMbps: 900, diskIops: 0 },
-      B: { vcpu: 4, memoryGiB: 4, networkMbps: 90, diskIops: 50 },
-      C: { vcpu: 2, memoryGiB: 4, networkMbps: 10, diskIops: 50 },
-    });
-  });
-
-  it('names the dimension of a bad amount', () => {
-    expect(() => fairShareResources({ vcpu: 8, memoryGiB: Number.NaN, networkMbps: 0, diskIops: 0 }, [])).toThrowError(
-      'fair share (memoryGiB) capacity: expected a finite number between 0 and 1099511627776, got NaN',
-    );
-    expect(() =>
-      fairShareResources({ vcpu: 8, memoryGiB: 8, networkMbps: 0, diskIops: 0 }, [
-        { id: 'A', priority: 1, demand: { vcpu: 1, memoryGiB: 1, networkMbps: -3, diskIops: 0 } },
-      ]),
-    ).toThrowError('fair share (networkMbps) demands[0].demand: expected a finite number between 0 and 1099511627776, got -3');
   });
 });

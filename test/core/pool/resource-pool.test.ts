@@ -29,7 +29,6 @@ import {
   setAllocations,
   sweepExpired,
   tryReserve,
-  removeAllocation,
   validateReservation,
   type AllocationOutcome,
   type AllocationRequest,
@@ -324,10 +323,10 @@ describe('allocations, resize and hand-over', () => {
     expect(() => setAllocation(pool, instanceId('i-a'), res(1, Number.NaN))).toThrowError('allocation of i-a: memoryGiB must be a finite number ≥ 0 (got NaN)');
   });
 
-  it('removeAllocation is idempotent', () => {
-    const removed = removeAllocation(pool, instanceId('i-a'));
+  it('removeAllocations is idempotent', () => {
+    const removed = removeAllocations(pool, [instanceId('i-a')]);
     expect(removed.allocations.size).toBe(0);
-    expect(removeAllocation(removed, instanceId('i-a'))).toBe(removed);
+    expect(removeAllocations(removed, [instanceId('i-a')])).toBe(removed);
   });
 
   it('refuses to shrink capacity below what is committed', () => {
@@ -510,7 +509,7 @@ describe('resource pool: any sequence of reserve / release / expire / allocate /
               break;
             }
             case 'remove':
-              pool = removeAllocation(pool, instanceId(op.id));
+              pool = removeAllocations(pool, [instanceId(op.id)]);
               model.allocations.delete(op.id);
               break;
             case 'hand-over': {
@@ -959,7 +958,7 @@ describe('batches: properties', () => {
         };
         expect(lowered(() => lowerAllocations(pool, lowerings))).toEqual(lowered(() => lowerings.reduce((p, [id, r]) => lowerAllocation(p, id, r), pool)));
         const gone = requests.map((r) => r.instanceId);
-        expect(snapshot(removeAllocations(pool, gone))).toEqual(snapshot(gone.reduce(removeAllocation, pool)));
+        expect(snapshot(removeAllocations(pool, gone))).toEqual(snapshot(gone.reduce((p, id) => removeAllocations(p, [id]), pool)));
       }),
       { numRuns: 300 },
     );

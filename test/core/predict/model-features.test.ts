@@ -3,7 +3,6 @@ import { describe, expect, it } from 'vitest';
 import { DIMENSIONS, type MetricSample } from '../../../lambda/core/domain';
 import {
   cpuFromFiveMinutePoints,
-  extractAllModelFeatures,
   extractModelFeatures,
   FEATURE_EPSILON,
   fromLogRatio,
@@ -68,9 +67,9 @@ describe('extractModelFeatures', () => {
   });
 
   it('is invalid for a dimension without steady data, and with too few recent points', () => {
-    const cpuOnly = extractAllModelFeatures(inputFor(profileFrom(60, () => ({ cpuPercent: 10 }))));
-    expect(cpuOnly.vcpu.kind).toBe('features');
-    expect(cpuOnly.memoryGiB).toMatchObject({ kind: 'invalid', reason: 'no steady-state data for memoryGiB' });
+    const cpuOnly = inputFor(profileFrom(60, () => ({ cpuPercent: 10 })));
+    expect(extractModelFeatures(cpuOnly, 'vcpu').kind).toBe('features');
+    expect(extractModelFeatures(cpuOnly, 'memoryGiB')).toMatchObject({ kind: 'invalid', reason: 'no steady-state data for memoryGiB' });
     const short = extractModelFeatures(inputFor(profileFrom(MIN_RECENT_POINTS - 1, steadySample)), 'vcpu');
     expect(short).toMatchObject({ kind: 'invalid', reason: `${MIN_RECENT_POINTS - 1} recent vcpu points, need ${MIN_RECENT_POINTS}` });
   });
@@ -120,7 +119,7 @@ describe('extractModelFeatures', () => {
       fc.property(fc.array(sample, { minLength: 0, maxLength: 80 }), fc.double({ min: 0, max: 1e6, noNaN: true }), (samples, downtime) => {
         const clean = samples.map((s) => Object.fromEntries(Object.entries(s).filter(([, v]) => v !== undefined)) as Omit<MetricSample, 'at'>);
         const profile = profileFrom(clean.length, (i) => clean[i]!);
-        for (const f of Object.values(extractAllModelFeatures({ ...inputFor(profile), downtimeSeconds: downtime }))) {
+        for (const f of DIMENSIONS.map((d) => extractModelFeatures({ ...inputFor(profile), downtimeSeconds: downtime }, d))) {
           if (f.kind === 'features') {
             expect(f.values.every(Number.isFinite)).toBe(true);
             expect(f.values).toHaveLength(MODEL_FEATURE_NAMES.length);

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { SAMPLE_FIELDS, groupId, instanceId, type BehaviourProfile, type MetricSample } from '../../../lambda/core/domain';
+import { DIMENSIONS, SAMPLE_FIELDS, groupId, instanceId, type BehaviourProfile, type Dimension, type MetricSample } from '../../../lambda/core/domain';
 import {
   InvalidProfileError,
   MAX_RESTART_CURVE_MINUTES,
@@ -8,7 +8,6 @@ import {
   RESTART_CURVES_KEPT,
   RESTART_HISTORY_LIMIT,
   closeRestartWindow,
-  missingDimensions,
   newProfile,
   openRestartWindow,
   sampleDemand,
@@ -16,7 +15,10 @@ import {
   updateProfile,
 } from '../../../lambda/core/profile/behaviour-profile';
 import { cycleObserved } from '../../../lambda/core/profile/cycle-observed';
-import { histogramQuantile } from '../../../lambda/core/profile/decaying-histogram';
+import { histogramQuantile, isEmptyHistogram } from '../../../lambda/core/profile/decaying-histogram';
+
+/** Dimensions the profile has no steady-state data for (e.g. memory without the CloudWatch agent). */
+const withoutSteadyData = (p: BehaviourProfile): Dimension[] => DIMENSIONS.filter((d) => isEmptyHistogram(p.steady[d]));
 
 const MIN = 60_000;
 const T0 = Date.UTC(2024, 2, 1);
@@ -48,7 +50,7 @@ const full = (cpuPercent: number, memoryGiB = 6, networkMbps = 50, diskIops = 20
 describe('newProfile', () => {
   it('starts with every dimension missing and no gaps', () => {
     const p = fresh();
-    expect(missingDimensions(p)).toEqual(['vcpu', 'memoryGiB', 'networkMbps', 'diskIops']);
+    expect(withoutSteadyData(p)).toEqual(['vcpu', 'memoryGiB', 'networkMbps', 'diskIops']);
     expect(steadyQuantile(p, 0.9)).toEqual({});
     expect(Object.values(p.gaps).every((g) => g === 0)).toBe(true);
     expect(p.steady.vcpu.halfLifeMs).toBe(24 * 60 * MIN);
@@ -105,7 +107,7 @@ describe('updateProfile', () => {
       minutes(T0, 60, (i) => full(i < 30 ? 20 : 40)),
       T0 + 60 * MIN,
     );
-    expect(missingDimensions(p)).toEqual([]);
+    expect(withoutSteadyData(p)).toEqual([]);
     const p90 = steadyQuantile(p, 0.9);
     expect(p90.vcpu).toBeGreaterThanOrEqual(1.6); // 40 % of 4 vCPU
     expect(p90.vcpu).toBeLessThan(1.7);
@@ -124,7 +126,7 @@ describe('updateProfile', () => {
     const samples = minutes(T0, 10, (i) => ({ cpuPercent: i === 3 ? Number.NaN : 30, cpuMaxPercent: 50, networkMbps: 10, diskIops: 5 }));
     const p = updateProfile(fresh(), samples, T0 + 10 * MIN);
     expect(p.gaps).toEqual({ cpuPercent: 1, cpuMaxPercent: 0, memoryGiB: 10, networkMbps: 0, diskIops: 0, connections: 10 });
-    expect(missingDimensions(p)).toEqual(['memoryGiB']);
+    expect(withoutSteadyData(p)).toEqual(['memoryGiB']);
     expect(steadyQuantile(p, 0.5).memoryGiB).toBeUndefined();
     // The NaN minute used the minute's max (50 % of 4 = 2 vCPU) rather than a 0.
     expect(p.steady.vcpu.count).toBe(10);

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { listDatasetFolders, loadTraceFile, loadTraces, loadTracesWithReport, TraceFormatError } from '../../../lambda/data/traces/load-traces';
+import { loadTraceFile, loadTraces, loadTracesWithReport, TraceFormatError } from '../../../lambda/data/traces/load-traces';
 import { TRACE_FIELDS } from '../../../lambda/data/traces/trace-series';
 
 /** Writes a data folder: { "dataset/sub/file.csv": "text" }. */
@@ -204,8 +204,8 @@ describe('loadTraces: folders, index and held-out files', () => {
     'events/events/x.json': '{}',
   };
 
-  it('lists only folders holding series, sorted', () => {
-    expect(listDatasetFolders(makeDataDir(files))).toEqual(['az', 'bb']);
+  it('knows only folders holding series as datasets, sorted (an unknown one is refused with the list)', () => {
+    expect(() => loadTraces(makeDataDir(files), { datasets: ['events'] })).toThrowError('unknown dataset "events" (folders with series here: az, bb)');
   });
 
   it('reads files not listed in the index and infers their late start', () => {

@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { groupId } from '../../../lambda/core/domain';
 import type { Episode } from '../../../lambda/sim/engine/sim-types';
 import { scriptJson } from '../../../lambda/sim/report/render-html';
-import { compareWithReactive, percentile, recoverySeconds, summarizeRun, type StrategySummary } from '../../../lambda/sim/report/summarize';
+import { percentile, recoverySeconds, summarizeRun } from '../../../lambda/sim/report/summarize';
 import type { StrategyRun } from '../../../lambda/sim/run-strategy';
 
 /** An episode whose last unserved minute ended at `lastUnserved` (undefined: it caused none). */
@@ -186,26 +186,6 @@ describe('summarizeRun', () => {
         expect(Math.abs(c.spot + c.voluntary + c.move - total)).toBeLessThanOrEqual(0.015 + 1e-9);
       }),
     );
-  });
-});
-
-describe('compareWithReactive', () => {
-  const s = (unserved: number, cost: number) => ({ unservedVcpuMinutes: unserved, cost }) as StrategySummary;
-  it.each([
-    [s(5, 105), s(100, 100), 0.05, 0.05, true, true],
-    [s(20, 100), s(100, 100), 0.2, 0, false, true],
-    [s(5, 120), s(100, 100), 0.05, 0.2, true, false],
-    [s(0, 100), s(0, 100), 0, 0, true, true],
-  ])('spotwise %j vs reactive %j', (spotwise, reactive, ratio, increase, okUnserved, okCost) => {
-    const c = compareWithReactive({ spotwise, reactive })!;
-    expect(c.unservedRatio).toBeCloseTo(ratio, 12);
-    expect(c.costIncrease).toBeCloseTo(increase, 12);
-    expect(c.meetsUnservedTarget).toBe(okUnserved);
-    expect(c.meetsCostTarget).toBe(okCost);
-  });
-
-  it('is undefined unless both ran', () => {
-    expect(compareWithReactive({ none: s(1, 1) })).toBeUndefined();
   });
 });
 

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_POLICY } from '../../../lambda/core/policy/default-policy';
+import { DEFAULT_POLICY } from '../fixtures/fleet-builders';
 
-describe('DEFAULT_POLICY', () => {
-  it('is the schema defaults at medium priority', () => {
+describe('the policy schema defaults', () => {
+  it('map to these settings at medium priority (a YAML policy naming only its priority)', () => {
     expect(DEFAULT_POLICY).toEqual({
       policyName: 'default',
       priority: 50,
