@@ -18,7 +18,7 @@ import {
 import { MetricDimension, MetricName } from '../contracts/metrics';
 import { planNoticeResponse } from '../core/planner/plan-notice';
 import { FallbackPredictor } from '../core/predict/fallback-predictor';
-import { closedCycle, closeRestartWindow, newProfile, updateProfile } from '../core/profile/behaviour-profile';
+import { closedCycle, closeRestartWindow, newProfile, updateProfile, withProfileHalfLife } from '../core/profile/behaviour-profile';
 import { cycleObserved } from '../core/profile/cycle-observed';
 import { dailyLoadOf } from '../core/profile/daily-load';
 import type { PoolRefresh } from '../core/pool/refresh-pool';
@@ -504,7 +504,7 @@ const profileInBatches = async (deps: ProfilerDeps, scope: ProfileScope): Promis
         const known = stored.get(t.instanceId);
         const before =
           known !== undefined
-            ? onCurrentType(known, t, group.id)
+            ? withProfileHalfLife(onCurrentType(known, t, group.id), deps.profiler.halfLifeMs, now)
             : newProfile({
                 instanceId: t.instanceId,
                 groupId: group.id,

@@ -196,6 +196,23 @@ describe('profiler handler', () => {
     expect(w.telemetry.total(MetricName.malformedEvents)).toBe(1);
   });
 
+  it('profiler.half_life_hours reaches every profile it updates: one stored with the default, one a restart window made', async () => {
+    const w = await profilerWorld();
+    const sixHours = 6 * 3_600_000;
+    const { base } = restartedOther();
+    w.ports.stateStore.seedProfiles([base]);
+    expect(base.steady.vcpu.halfLifeMs).toBe(86_400_000);
+    await makeHandler({ ...w.deps, profiler: { ...w.deps.profiler, halfLifeMs: sixHours } })(tick());
+    const profiles = await w.ports.stateStore.getProfiles(SERVING);
+    expect(profiles.size).toBe(SERVING.length);
+    for (const p of profiles.values()) {
+      const histograms = [p.steady.vcpu, p.steady.memoryGiB, p.steady.networkMbps, p.steady.diskIops, p.cpuPerCore, p.connections];
+      expect(histograms.map((h) => h.halfLifeMs)).toEqual(histograms.map(() => sixHours));
+    }
+    // The stored one kept what it had learned (its samples were folded on top of it).
+    expect(profiles.get(OTHER)?.samplesSeen).toBeGreaterThan(0);
+  });
+
   it('closes a restart window that has run its course and reports the error of the forecast held before the interruption', async () => {
     const w = await profilerWorld();
     const { restartedAt, base } = restartedOther();

@@ -15,7 +15,7 @@ import {
 import { toResources } from '../resources/resources';
 import { featureRowsBefore } from '../predict/model-features';
 import { foldDaily } from './daily-load';
-import { DEFAULT_HALF_LIFE_MS, HISTOGRAM_BOUNDS, emptyHistogram, histogramQuantile, observeAll, type Observation } from './decaying-histogram';
+import { DEFAULT_HALF_LIFE_MS, HISTOGRAM_BOUNDS, emptyHistogram, histogramQuantile, observeAll, withHalfLife, type Observation } from './decaying-histogram';
 import { RECENT_LIMIT } from '../../contracts/policy-schema';
 
 /**
@@ -138,6 +138,30 @@ const mergeMax = (a: Partial<Resources> | undefined, b: Partial<Resources>): Par
 };
 
 const halfLifeOf = (profile: BehaviourProfile): number => profile.steady.vcpu.halfLifeMs;
+
+/**
+ * The profile fading with `halfLifeMs` from `at` on (the profiler's profiler.half_life_hours): its histograms re-based
+ * to `at` (withHalfLife: every quantile unchanged), the decaying CPU peak following the new half-life from its last
+ * peak. The same profile when it fades so already. The profiler applies it to every profile it updates, so a profile
+ * made with the default elsewhere (a restart window opened for an instance with none) or stored before the setting
+ * changed takes the configured half-life at its next reading tick.
+ */
+export const withProfileHalfLife = (profile: BehaviourProfile, halfLifeMs: number, at: number): BehaviourProfile => {
+  requirePositive('halfLifeMs', halfLifeMs);
+  const all = [...DIMENSIONS.map((d) => profile.steady[d]), profile.cpuPerCore, profile.connections];
+  if (all.every((h) => h.halfLifeMs === halfLifeMs)) return profile;
+  return {
+    ...profile,
+    steady: {
+      vcpu: withHalfLife(profile.steady.vcpu, halfLifeMs, at),
+      memoryGiB: withHalfLife(profile.steady.memoryGiB, halfLifeMs, at),
+      networkMbps: withHalfLife(profile.steady.networkMbps, halfLifeMs, at),
+      diskIops: withHalfLife(profile.steady.diskIops, halfLifeMs, at),
+    },
+    cpuPerCore: withHalfLife(profile.cpuPerCore, halfLifeMs, at),
+    connections: withHalfLife(profile.connections, halfLifeMs, at),
+  };
+};
 
 /**
  * Folds new metric samples into the profile. Samples already folded in (at ≤ lastSampleAt: the

@@ -157,6 +157,24 @@ export const observeAll = (h: DecayingHistogram, observations: readonly Observat
   return { bounds: h.bounds, weights, totalWeight: total, referenceAt: reference, halfLifeMs: h.halfLifeMs, count };
 };
 
+/**
+ * The histogram with another half-life from `at` on (profiler.half_life_hours changed, or a profile made elsewhere
+ * with the default): the weights are re-based to `at` under the old half-life — what they weigh at `at` stays as it
+ * was, so every quantile is unchanged — and from then on they and new observations fade with the new one. The same
+ * histogram when the half-life is already `halfLifeMs`.
+ */
+export const withHalfLife = (h: DecayingHistogram, halfLifeMs: number, at: number): DecayingHistogram => {
+  checkHalfLife(halfLifeMs);
+  if (h.halfLifeMs === halfLifeMs) return h;
+  if (!Number.isFinite(at)) throw new InvalidHistogramError('at', at, 'must be a finite time');
+  if (isEmptyHistogram(h) || at <= h.referenceAt) return { ...h, halfLifeMs };
+  // Scaled, not dropped: the buckets keep their proportions (a histogram idle for over ~1,000 half-lives underflows
+  // to empty, as its data has faded).
+  const scale = 2 ** (-(at - h.referenceAt) / h.halfLifeMs);
+  const weights = h.weights.map((w) => w * scale);
+  return { bounds: h.bounds, weights, totalWeight: h.totalWeight * scale, referenceAt: at, halfLifeMs, count: h.count };
+};
+
 /** Adds one observation (see `observeAll`). */
 export const observe = (h: DecayingHistogram, value: number, at: number, weight = 1): DecayingHistogram => observeAll(h, [{ value, at, weight }]);
 

@@ -10,6 +10,7 @@ import {
   isEmptyHistogram,
   observe,
   observeAll,
+  withHalfLife,
 } from '../../../lambda/core/profile/decaying-histogram';
 
 const HOUR = 3_600_000;
@@ -183,5 +184,65 @@ describe('observe and histogramQuantile', () => {
         for (const q of [0.1, 0.5, 0.9]) expect(histogramQuantile(single, q)).toBe(histogramQuantile(batch, q));
       }),
     );
+  });
+});
+
+describe('withHalfLife', () => {
+  const day = () =>
+    observeAll(h(), [
+      { value: 1, at: T0 },
+      { value: 2, at: T0 + 6 * HOUR },
+      { value: 4, at: T0 + 12 * HOUR },
+    ]);
+
+  it('is the same histogram when the half-life is already the one asked', () => {
+    const x = day();
+    expect(withHalfLife(x, DEFAULT_HALF_LIFE_MS, T0 + 20 * HOUR)).toBe(x);
+  });
+
+  it('keeps every quantile at the switch, then fades the old weights and weighs new ones with the new half-life', () => {
+    const before = observe(h(), 1, T0);
+    const switched = withHalfLife(before, HOUR, T0);
+    expect(switched.halfLifeMs).toBe(HOUR);
+    expect(histogramQuantile(switched, 0.5)).toBe(histogramQuantile(before, 0.5));
+    // One hour later a new observation weighs 2 against the old one's 1 under a 1-hour half-life (q40 threshold 1.2:
+    // past the old bucket); under the day's half-life it weighs 1.03 (threshold 0.81: still the old bucket).
+    const next = (x: typeof before) => histogramQuantile(observe(x, 100, T0 + HOUR), 0.4);
+    expect(next(before)).toBe(histogramQuantile(before, 0.5));
+    expect(next(switched)).toBeGreaterThanOrEqual(100);
+  });
+
+  it('property: the switch never moves a quantile nor the count, at any time after the newest observation', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.record({ value: fc.double({ min: 0, max: 500, noNaN: true }), hours: fc.double({ min: 0, max: 72, noNaN: true }) }), {
+          minLength: 1,
+          maxLength: 30,
+        }),
+        fc.double({ min: 0.1, max: 200, noNaN: true }),
+        fc.double({ min: 0, max: 200, noNaN: true }),
+        fc.double({ min: 0, max: 1, noNaN: true }),
+        (points, halfLifeHours, afterHours, q) => {
+          const sorted = [...points].sort((a, b) => a.hours - b.hours);
+          const x = observeAll(
+            h(),
+            sorted.map((p) => ({ value: p.value, at: T0 + p.hours * HOUR })),
+          );
+          const at = T0 + (sorted[sorted.length - 1]?.hours ?? 0) * HOUR + afterHours * HOUR;
+          const y = withHalfLife(x, halfLifeHours * HOUR, at);
+          expect(histogramQuantile(y, q)).toBe(histogramQuantile(x, q));
+          expect(y.count).toBe(x.count);
+          expect(withHalfLife(y, DEFAULT_HALF_LIFE_MS, at).halfLifeMs).toBe(DEFAULT_HALF_LIFE_MS);
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
+  it('an empty histogram takes the half-life as it is; a bad half-life or time is refused by name', () => {
+    expect(withHalfLife(h(), HOUR, T0)).toMatchObject({ halfLifeMs: HOUR, count: 0, totalWeight: 0 });
+    expect(() => withHalfLife(day(), 0, T0)).toThrowError(InvalidHistogramError);
+    expect(() => withHalfLife(day(), Number.NaN, T0)).toThrowError('decaying histogram: halfLifeMs must be a finite number > 0 (got NaN)');
+    expect(() => withHalfLife(day(), HOUR, Number.NaN)).toThrowError('decaying histogram: at must be a finite time (got NaN)');
   });
 });
