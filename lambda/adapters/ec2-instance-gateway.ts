@@ -125,7 +125,7 @@ export class Ec2InstanceGateway implements InstanceGateway {
           );
           for (const reservation of response.Reservations ?? []) {
             for (const instance of reservation.Instances ?? []) {
-              const managed = this.toManagedInstance(instance);
+              const managed = this.toManagedInstance(instance, filter.priorities);
               if (managed !== undefined) found.set(managed.id, managed);
             }
           }
@@ -236,7 +236,7 @@ export class Ec2InstanceGateway implements InstanceGateway {
     }
   }
 
-  private toManagedInstance(instance: Instance): ManagedInstance | undefined {
+  private toManagedInstance(instance: Instance, priorities?: ReadonlyMap<GroupId, number>): ManagedInstance | undefined {
     const tags = new Map((instance.Tags ?? []).map((t) => [t.Key ?? '', t.Value ?? '']));
     const group = tags.get(ASG_NAME_TAG);
     if (instance.InstanceId === undefined || group === undefined || group === '') return undefined;
@@ -251,7 +251,7 @@ export class Ec2InstanceGateway implements InstanceGateway {
       state: toInstanceState(instance.State?.Name),
       launchedAt: instance.LaunchTime === undefined ? 0 : new Date(instance.LaunchTime).getTime(),
       warm: false,
-      priority: parsePriority(tags.get(this.priorityTagKey)) ?? this.options.defaultPriority?.(gid) ?? FAIL_CLOSED_PRIORITY,
+      priority: parsePriority(tags.get(this.priorityTagKey)) ?? priorities?.get(gid) ?? this.options.defaultPriority?.(gid) ?? FAIL_CLOSED_PRIORITY,
       jobType: nonEmpty(tags.get(this.jobTypeTagKey)) ?? UNKNOWN_JOB_TYPE,
       // Only 'enabled' sends 1-minute points; 'pending' (being turned on), 'disabling' and 'disabled' are read as basic.
       detailedMonitoring: instance.Monitoring?.State === 'enabled',

@@ -217,6 +217,8 @@ export const loadFleet = async (ports: FleetReadPorts, managed: ManagedGroups, o
     else settings.push(s);
   });
   const ids = settings.map((s) => s.id);
+  // An untagged member's priority is its group policy's, for a group found by group_tag too (EC2 knows no policy).
+  const priorities = new Map(settings.map((s) => [s.id, s.policy.priority] as const));
   const [described, warmPoolList, live, storedPools, storedSignals] = await Promise.all([
     ports.capacity.describeGroups(ids),
     // Settled, not awaited: Auto Scaling refuses DescribeWarmPool for a group it does not know, and such a
@@ -232,8 +234,8 @@ export const loadFleet = async (ports: FleetReadPorts, managed: ManagedGroups, o
     ids.length === 0
       ? Promise.resolve([])
       : opts.describeOnly !== undefined
-        ? ports.instances.describeInstances({ instanceIds: opts.describeOnly, groupIds: ids })
-        : ports.instances.describeInstances({ groupIds: ids }),
+        ? ports.instances.describeInstances({ instanceIds: opts.describeOnly, groupIds: ids, priorities })
+        : ports.instances.describeInstances({ groupIds: ids, priorities }),
     Promise.all(settings.map(async (s) => [s.id, await ports.state.getPool(s.id)] as const)),
     opts.readPoolSignals === true ? Promise.all(settings.map(async (s) => [s.id, await ports.state.getPoolSignals(s.id)] as const)) : Promise.resolve([]),
   ]);
@@ -265,7 +267,7 @@ export const loadFleet = async (ports: FleetReadPorts, managed: ManagedGroups, o
     }
     const described = new Set<string>(live.map((i) => i.id));
     const rest = [...new Set(unsettled)].filter((id) => !described.has(id));
-    const more = rest.length === 0 ? [] : await ports.instances.describeInstances({ instanceIds: rest });
+    const more = rest.length === 0 ? [] : await ports.instances.describeInstances({ instanceIds: rest, priorities });
     // EC2's word wins where it spoke.
     const byId = new Map<string, ManagedInstance>(settledMembers.map((i) => [i.id, i] as const));
     for (const i of [...live, ...more]) byId.set(i.id, i);

@@ -5,6 +5,12 @@ export interface InstanceFilter {
   readonly tag?: { readonly key: string; readonly value: string };
   readonly instanceIds?: readonly InstanceId[];
   readonly groupIds?: readonly GroupId[];
+  /**
+   * The priority of a member without a valid `spotwise:priority` tag, per group: its policy's (loadFleet passes the
+   * groups it resolved, those found by `group_tag` included). A group not named here falls back to the gateway's own
+   * default, else the highest priority (fail closed).
+   */
+  readonly priorities?: ReadonlyMap<GroupId, number>;
 }
 
 /** EC2 instances: discovery, the type catalog, and the mutating calls spotwise makes. */

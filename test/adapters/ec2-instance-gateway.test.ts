@@ -187,6 +187,40 @@ describe('Ec2InstanceGateway.describeInstances', () => {
     expect((await withDefault.describeInstances({}))[0]?.priority).toBe(30);
   });
 
+  it("an untagged member takes its group's priority from the call (a group_tag group's policy), before the gateway's default; a valid tag wins", async () => {
+    ec2.on(DescribeInstancesCommand).resolves({
+      Reservations: [
+        {
+          Instances: [
+            instance('i-1', {}, { 'aws:autoscaling:groupName': 'tagged-web' }),
+            instance('i-2', {}, { 'aws:autoscaling:groupName': 'tagged-web', 'spotwise:priority': '70' }),
+            instance('i-3', {}, { 'aws:autoscaling:groupName': 'web' }),
+            instance('i-4', {}, { 'aws:autoscaling:groupName': 'other' }),
+          ],
+        },
+      ],
+    });
+    const withDefault = new Ec2InstanceGateway(new EC2Client({}), { prices, defaultPriority: (g) => (g === 'web' || g === 'tagged-web' ? 30 : undefined) });
+    const found = await withDefault.describeInstances({
+      groupIds: [groupId('tagged-web'), groupId('web'), groupId('other')],
+      priorities: new Map([[groupId('tagged-web'), 10]]),
+    });
+    expect(found.map((i) => [i.id, i.priority])).toEqual([
+      ['i-1', 10],
+      ['i-2', 70],
+      ['i-3', 30],
+      ['i-4', FAIL_CLOSED_PRIORITY],
+    ]);
+    // The priorities are not a filter: the request is the same without them.
+    expect(ec2.commandCalls(DescribeInstancesCommand)[0]?.args[0].input).toEqual({
+      Filters: [
+        { Name: 'instance-state-name', Values: ['pending', 'running', 'stopping', 'stopped', 'shutting-down'] },
+        { Name: 'tag:aws:autoscaling:groupName', Values: ['tagged-web', 'web', 'other'] },
+      ],
+      MaxResults: 1000,
+    });
+  });
+
   it('translates RequestLimitExceeded into ThrottledError naming the filter', async () => {
     ec2.on(DescribeInstancesCommand).rejects(ec2Error('RequestLimitExceeded', 'Request limit exceeded.'));
     const call = gateway().describeInstances({ groupIds: [groupId('web')] });

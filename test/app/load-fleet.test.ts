@@ -253,6 +253,9 @@ describe('managed groups', () => {
     const { fleet } = await loadFleet(w.deps.ports, w.deps.managed, { groupIds: [GROUP] });
     expect(fleet.groups[0]?.pool.capacity.vcpu).toBe(15);
     expect(fleet.groups[0]?.instances.map((i) => i.id)).toContain(FIXTURE_INSTANCES.karpenter);
+    // EC2 is asked with the policy's priority for the group's untagged members ('cheap' is low: 10), which it cannot know.
+    const [filter] = w.ports.cloud.log.callsTo('describeInstances').at(-1)?.args as [{ priorities?: ReadonlyMap<string, number> }];
+    expect(filter.priorities).toEqual(new Map([[GROUP, 10]]));
   });
 });
 
