@@ -19,7 +19,6 @@ export interface ManagedGroups {
   readonly policies: ReadonlyMap<string, ShapingPolicy>;
   /** Groups carrying this tag are managed too (with the policy their `spotwise:policy` tag names). */
   readonly groupTag?: { readonly key: string; readonly value: string };
-  readonly dryRun: boolean;
 }
 
 /** Tag on an Auto Scaling group, discovered through `group_tag`, naming the policy it follows. */
@@ -61,7 +60,7 @@ export const toManagedGroups = (config: SpotwiseConfig): ManagedGroups => {
       },
     });
   }
-  return { groups, policies, ...(config.group_tag !== undefined ? { groupTag: config.group_tag } : {}), dryRun: config.dry_run };
+  return { groups, policies, ...(config.group_tag !== undefined ? { groupTag: config.group_tag } : {}) };
 };
 
 /**
