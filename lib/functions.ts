@@ -207,8 +207,6 @@ export class SpotwiseFunctions extends Construct {
       [Env.eventBusName]: props.bus.eventBusName,
       [Env.dryRun]: String(config.dry_run),
       [Env.config]: props.configJson,
-      [Env.managedTagKey]: config.managed_tag.key,
-      [Env.managedTagValue]: config.managed_tag.value,
       [Env.powertoolsServiceName]: SERVICE_NAME,
       [Env.powertoolsMetricsNamespace]: METRICS_NAMESPACE,
     };

@@ -2,7 +2,7 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { Tracer } from '@aws-lambda-powertools/tracer';
 import * as z from 'zod';
-import { DEFAULT_MANAGED_TAG_KEY, DEFAULT_MANAGED_TAG_VALUE, Env } from '../contracts/env';
+import { Env } from '../contracts/env';
 import { METRICS_NAMESPACE } from '../contracts/metrics';
 import { parseSpotwiseConfig, type SpotwiseConfig } from '../contracts/config';
 import { ValidationError, parseWith } from '../contracts/validation';
@@ -27,8 +27,6 @@ export const runtimeEnvSchema = z.object({
   [Env.schedulerRoleArn]: arn.optional(),
   [Env.schedulerDeadLetterArn]: arn.optional(),
   [Env.executorFunctionArn]: arn.optional(),
-  [Env.managedTagKey]: z.string().min(1).optional(),
-  [Env.managedTagValue]: z.string().min(1).optional(),
   [Env.modelDir]: z.string().min(1).optional(),
 });
 
@@ -49,7 +47,6 @@ export interface RuntimeSettings {
    * dry-run too, whatever this says (see effectiveDryRun).
    */
   readonly dryRun: boolean;
-  readonly managedTag: { readonly key: string; readonly value: string };
   readonly scheduler?: SchedulerSettings;
   readonly modelDir?: string;
 }
@@ -95,10 +92,6 @@ export const loadRuntimeSettings = (env: Readonly<Record<string, string | undefi
     eventBusName: e[Env.eventBusName],
     config,
     dryRun: dry === undefined ? config.dry_run : dry === 'true',
-    managedTag: {
-      key: e[Env.managedTagKey] ?? config.managed_tag.key ?? DEFAULT_MANAGED_TAG_KEY,
-      value: e[Env.managedTagValue] ?? config.managed_tag.value ?? DEFAULT_MANAGED_TAG_VALUE,
-    },
     ...(group !== undefined && role !== undefined && target !== undefined
       ? {
           scheduler: {

@@ -10,8 +10,6 @@ export const Env = {
   dryRun: 'SPOTWISE_DRY_RUN',
   /** The validated spotwise configuration (groups and policies), as JSON. */
   config: 'SPOTWISE_CONFIG',
-  managedTagKey: 'SPOTWISE_MANAGED_TAG_KEY',
-  managedTagValue: 'SPOTWISE_MANAGED_TAG_VALUE',
   /** Directory holding model.json / weights.bin / metadata.json (profiler only). */
   modelDir: 'SPOTWISE_MODEL_DIR',
   powertoolsServiceName: 'POWERTOOLS_SERVICE_NAME',

@@ -18,7 +18,6 @@ describe('loadRuntimeSettings', () => {
       tableName: 'spotwise-state',
       eventBusName: 'spotwise-bus',
       dryRun: false,
-      managedTag: { key: 'spotwise:managed', value: 'true' },
     });
     expect(s.config.groups[0]?.name).toBe('my-asg');
     expect(s.scheduler).toBeUndefined();

@@ -102,8 +102,6 @@ describe('the five functions (spotwise.example.yaml, -c dry_run=false, alarm_ema
         SPOTWISE_TABLE_NAME: { Ref: table },
         SPOTWISE_EVENT_BUS_NAME: { Ref: bus },
         SPOTWISE_DRY_RUN: 'false',
-        SPOTWISE_MANAGED_TAG_KEY: 'spotwise:managed',
-        SPOTWISE_MANAGED_TAG_VALUE: 'true',
         POWERTOOLS_SERVICE_NAME: 'spotwise',
         POWERTOOLS_METRICS_NAMESPACE: 'Spotwise',
         // The profiler's heap is capped below what V8 would take from its 1,024 MB (lib/functions.ts PROFILER_HEAP_MIB).
