@@ -24,6 +24,8 @@ import { priceSoftware, spotwiseAlarmCount, type BilledFunction, type SoftwareBi
 import { CwAgentMetric } from '../../adapters/cloudwatch-metrics-reader';
 import { type RequestCounts, type SimStrategy } from './baseline-strategies';
 import { NaivePredictor } from './naive-predictor';
+import { seededProfiles } from '../seeded-profiles';
+import { predictFallback } from '../../core/predict/fallback-predictor';
 import { checkForecasts, type ForecastAtInterruption, type ForecastChecks } from '../report/forecast-checks';
 import {
   capacityReservationWarningEvent,
@@ -321,12 +323,22 @@ export const createSpotwiseStrategy = (setup: PreparedSimulation, options: Spotw
       world = w;
       const cloud = new SimulatedCloud(w, () => strategy);
       for (const pool of setup.sample.pools) rawState.seedPool(pool);
-      // Seeded before the run (not billed): the state the stack would have after its first ticks.
-      await rawState.putProfiles(setup.sample.profiles);
+      // Seeded before the run (not billed): the state the stack would have after its first ticks, from the history as
+      // the instances' monitoring delivers it.
+      const { startAt, historyMinutes } = setup.sample;
+      const profiles = seededProfiles(setup.sample.profiles, setup.sample.history, startAt - historyMinutes * 60_000, startAt, monitoringOf(setup.world));
+      await rawState.putProfiles(profiles);
       await rawState.putForecasts(
         options.predictor === 'naive'
-          ? await naive.predict(setup.sample.profiles.map((profile) => ({ profile, downtimeSeconds: 0, windowMinutes: 30, now: setup.sample.startAt })))
-          : setup.sample.forecasts,
+          ? await naive.predict(profiles.map((profile) => ({ profile, downtimeSeconds: 0, windowMinutes: 30, now: startAt })))
+          : profiles.map((profile) =>
+              predictFallback({
+                profile,
+                downtimeSeconds: 120,
+                windowMinutes: managed.groups.get(profile.groupId)?.policy.postRestartWindowMinutes ?? 30,
+                now: startAt,
+              }),
+            ),
       );
       for (const [id, samples] of setup.sample.history) metrics.addSamples(id, samples);
       const deps = {
