@@ -144,7 +144,7 @@ const halfLifeOf = (profile: BehaviourProfile): number => profile.steady.vcpu.ha
  * to `at` (withHalfLife: every quantile unchanged), the decaying CPU peak following the new half-life from its last
  * peak. The same profile when it fades so already. The profiler applies it to every profile it updates, so a profile
  * made with the default elsewhere (a restart window opened for an instance with none) or stored before the setting
- * changed takes the configured half-life at its next reading tick.
+ * changed takes the configured half-life at the profiler's next tick.
  */
 export const withProfileHalfLife = (profile: BehaviourProfile, halfLifeMs: number, at: number): BehaviourProfile => {
   requirePositive('halfLifeMs', halfLifeMs);
