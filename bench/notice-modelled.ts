@@ -80,7 +80,7 @@ export const measureModelledNotices = async (o: ModelledNoticeOptions): Promise<
       ...world.deps,
       ports: {
         clock: world.ports.clock,
-        instances: new Ec2InstanceGateway(clients.ec2, { prices, defaultPriority: (g) => world.fleet.managed.groups.get(g)?.policy.priority }),
+        instances: new Ec2InstanceGateway(clients.ec2, { prices }),
         capacity: new AutoScalingCapacityGateway(clients.autoScaling),
         state: modelStateStore(world.ports.stateStore, aws),
         publisher: modelPublisher(world.ports.publisher, aws),

@@ -76,7 +76,7 @@ export const measureStorm = async (size = STORM_POOL_SIZE, seed = 11): Promise<S
         ...world.deps,
         ports: {
           ...world.deps.ports,
-          instances: new Ec2InstanceGateway(clients.ec2, { prices, defaultPriority: (g) => world.fleet.managed.groups.get(g)?.policy.priority }),
+          instances: new Ec2InstanceGateway(clients.ec2, { prices }),
           capacity: new AutoScalingCapacityGateway(clients.autoScaling),
         },
       };
@@ -227,7 +227,7 @@ export const measureConcurrentStorm = async (
               ...world.deps,
               ports: {
                 clock: world.ports.clock,
-                instances: new Ec2InstanceGateway(clients.ec2, { prices, defaultPriority: (g) => world.fleet.managed.groups.get(g)?.policy.priority }),
+                instances: new Ec2InstanceGateway(clients.ec2, { prices }),
                 capacity: new AutoScalingCapacityGateway(clients.autoScaling),
                 state: modelStateStore(world.ports.stateStore, aws),
                 publisher: modelPublisher(world.ports.publisher, aws),

@@ -327,7 +327,7 @@ export const awsTarget = async (
       `no state table (--table or ${Env.tableName}): no stored pools or forecasts, so reservations are planned against configured capacity and fail closed without forecasts`,
     );
   const state = table === undefined ? new InMemoryStateStore() : new DynamoDbStateStore(clients.dynamoDb, { tableName: table });
-  const gateway = new Ec2InstanceGateway(clients.ec2, { prices: new Map(), defaultPriority: (g) => managed.groups.get(g)?.policy.priority });
+  const gateway = new Ec2InstanceGateway(clients.ec2, { prices: new Map() });
   return {
     description: 'AWS',
     notes,

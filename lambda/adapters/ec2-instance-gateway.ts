@@ -60,8 +60,6 @@ export interface Ec2InstanceGatewayOptions {
   readonly prices: PriceTable;
   readonly priorityTagKey?: string;
   readonly jobTypeTagKey?: string;
-  /** Priority for instances without a valid priority tag, usually the group's policy priority. */
-  readonly defaultPriority?: (group: GroupId) => number | undefined;
 }
 
 /** DescribeInstances: at most 1000 results per page; InstanceIds cannot be combined with MaxResults. */
@@ -251,7 +249,7 @@ export class Ec2InstanceGateway implements InstanceGateway {
       state: toInstanceState(instance.State?.Name),
       launchedAt: instance.LaunchTime === undefined ? 0 : new Date(instance.LaunchTime).getTime(),
       warm: false,
-      priority: parsePriority(tags.get(this.priorityTagKey)) ?? priorities?.get(gid) ?? this.options.defaultPriority?.(gid) ?? FAIL_CLOSED_PRIORITY,
+      priority: parsePriority(tags.get(this.priorityTagKey)) ?? priorities?.get(gid) ?? FAIL_CLOSED_PRIORITY,
       jobType: nonEmpty(tags.get(this.jobTypeTagKey)) ?? UNKNOWN_JOB_TYPE,
       // Only 'enabled' sends 1-minute points; 'pending' (being turned on), 'disabling' and 'disabled' are read as basic.
       detailedMonitoring: instance.Monitoring?.State === 'enabled',

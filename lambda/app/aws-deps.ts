@@ -38,7 +38,7 @@ export const buildAwsDeps = (handlerName: string, opts: { readonly needsSchedule
   const clock = new SystemClock();
   const ports = {
     clock,
-    instances: new Ec2InstanceGateway(trace(clients.ec2), { prices: new Map(), defaultPriority: (g) => managed.groups.get(g)?.policy.priority }),
+    instances: new Ec2InstanceGateway(trace(clients.ec2), { prices: new Map() }),
     capacity: new AutoScalingCapacityGateway(trace(clients.autoScaling)),
     state: new DynamoDbStateStore(trace(clients.dynamoDb), { tableName: settings.tableName, clock }),
     publisher: new EventBridgePublisher(trace(clients.eventBridge), { eventBusName: settings.eventBusName }),

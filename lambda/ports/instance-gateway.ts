@@ -7,8 +7,8 @@ export interface InstanceFilter {
   readonly groupIds?: readonly GroupId[];
   /**
    * The priority of a member without a valid `spotwise:priority` tag, per group: its policy's (loadFleet passes the
-   * groups it resolved, those found by `group_tag` included). A group not named here falls back to the gateway's own
-   * default, else the highest priority (fail closed).
+   * groups it resolved, those found by `group_tag` included). A group not named here: the highest priority (fail
+   * closed).
    */
   readonly priorities?: ReadonlyMap<GroupId, number>;
 }

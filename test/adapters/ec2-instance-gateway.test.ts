@@ -179,15 +179,14 @@ describe('Ec2InstanceGateway.describeInstances', () => {
     expect(found[2]).not.toHaveProperty('standbyMark');
   });
 
-  it('uses the group default priority when the tag is missing or invalid', async () => {
+  it("uses the group's priority the call gives when the tag is missing or invalid", async () => {
     ec2
       .on(DescribeInstancesCommand)
       .resolves({ Reservations: [{ Instances: [instance('i-1', {}, { 'aws:autoscaling:groupName': 'web', 'spotwise:priority': 'high' })] }] });
-    const withDefault = new Ec2InstanceGateway(new EC2Client({}), { prices, defaultPriority: (g) => (g === 'web' ? 30 : undefined) });
-    expect((await withDefault.describeInstances({}))[0]?.priority).toBe(30);
+    expect((await gateway().describeInstances({ priorities: new Map([[groupId('web'), 30]]) }))[0]?.priority).toBe(30);
   });
 
-  it("an untagged member takes its group's priority from the call (a group_tag group's policy), before the gateway's default; a valid tag wins", async () => {
+  it("an untagged member takes its group's priority from the call (a group_tag group's policy too); a valid tag wins; a group the call does not name fails closed", async () => {
     ec2.on(DescribeInstancesCommand).resolves({
       Reservations: [
         {
@@ -200,10 +199,12 @@ describe('Ec2InstanceGateway.describeInstances', () => {
         },
       ],
     });
-    const withDefault = new Ec2InstanceGateway(new EC2Client({}), { prices, defaultPriority: (g) => (g === 'web' || g === 'tagged-web' ? 30 : undefined) });
-    const found = await withDefault.describeInstances({
+    const found = await gateway().describeInstances({
       groupIds: [groupId('tagged-web'), groupId('web'), groupId('other')],
-      priorities: new Map([[groupId('tagged-web'), 10]]),
+      priorities: new Map([
+        [groupId('tagged-web'), 10],
+        [groupId('web'), 30],
+      ]),
     });
     expect(found.map((i) => [i.id, i.priority])).toEqual([
       ['i-1', 10],

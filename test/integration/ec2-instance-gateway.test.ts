@@ -52,9 +52,8 @@ describeWithMoto('Ec2InstanceGateway and AutoScalingCapacityGateway against moto
   it('discovers the group’s instances by tag and group, with Auto Scaling’s group name', async () => {
     const gateway = new Ec2InstanceGateway(ec2, {
       prices: new Map([['m5.large', { onDemandHourlyUsd: 0.096, spotHourlyUsd: 0.035 }]]),
-      defaultPriority: () => 40,
     });
-    const byTag = await gateway.describeInstances({ tag: { key: 'spotwise:managed', value: 'true' } });
+    const byTag = await gateway.describeInstances({ tag: { key: 'spotwise:managed', value: 'true' }, priorities: new Map([[groupId('web'), 40]]) });
     expect(byTag.map((i) => i.id).sort()).toEqual([...ids].sort());
     for (const instance of byTag) {
       expect(instance).toMatchObject({

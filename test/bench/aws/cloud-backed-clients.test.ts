@@ -17,14 +17,20 @@ describe('cloud-backed SDK clients', () => {
     const fleet = buildSyntheticFleet({ instances, now: NOW, warmInstances: 3 });
     const cloud = new InMemoryCloud(fleet.cloud);
     clients = createCloudBackedClients(cloud);
-    const ec2 = new Ec2InstanceGateway(clients.ec2, { prices: priceTableFromSpecs(fleet.catalogSpecs), defaultPriority: () => 90 });
+    const ec2 = new Ec2InstanceGateway(clients.ec2, { prices: priceTableFromSpecs(fleet.catalogSpecs) });
     const asg = new AutoScalingCapacityGateway(clients.autoScaling);
     return { fleet, cloud, clients, ec2, asg };
   };
 
   it('the real EC2 adapter pages through every instance of the groups, as the fake lists them', async () => {
     const { cloud, clients: c, ec2 } = setup();
-    const viaSdk = await ec2.describeInstances({ groupIds: [PRIMARY_GROUP, STANDBY_GROUP] });
+    const viaSdk = await ec2.describeInstances({
+      groupIds: [PRIMARY_GROUP, STANDBY_GROUP],
+      priorities: new Map([
+        [PRIMARY_GROUP, 90],
+        [STANDBY_GROUP, 90],
+      ]),
+    });
     const direct = await cloud.describeInstances({ groupIds: [PRIMARY_GROUP, STANDBY_GROUP] });
     const key = (i: { id: string }) => i.id;
     expect(viaSdk.map((i) => ({ ...i, warm: false })).sort((a, b) => key(a).localeCompare(key(b)))).toEqual(
