@@ -1,16 +1,7 @@
-import { LATE_FIELDS, type BehaviourProfile, type InstanceId, type MetricSample, type SampleField } from '../core/domain';
+import { LATE_FIELDS, type BehaviourProfile, type InstanceId, type MetricSample } from '../core/domain';
 import { newProfile, updateProfile } from '../core/profile/behaviour-profile';
 import type { MonitoringMode } from './engine/sim-types';
-import { basicMonitoringView } from './memory/in-memory-metrics-reader';
-
-/** The sample with only `fields` (those it has). */
-const pick = (s: MetricSample, fields: readonly SampleField[]): MetricSample => {
-  const out: { -readonly [K in keyof MetricSample]: MetricSample[K] } = { at: s.at };
-  for (const f of fields) if (s[f] !== undefined) out[f] = s[f];
-  return out;
-};
-
-const hasData = (s: MetricSample): boolean => Object.keys(s).some((k) => k !== 'at');
+import { AGENT_FIELDS_WITH_CPU, basicMonitoringView, hasData, pick } from './memory/in-memory-metrics-reader';
 
 /**
  * The profiles spotwise holds when the run starts — the state its profiler would have after the ticks of the history —
@@ -51,7 +42,7 @@ export const seededProfiles = (
         basicMonitoringView(samples, () => true),
         startAt,
       );
-    const agent = samples.map((s) => pick(s, ['cpuPercent', 'cpuMaxPercent', 'memoryGiB', 'connections'])).filter(hasData);
+    const agent = samples.map((s) => pick(s, AGENT_FIELDS_WITH_CPU)).filter(hasData);
     const ec2 = basicMonitoringView(
       samples.map((s) => pick(s, LATE_FIELDS)),
       () => true,

@@ -178,10 +178,11 @@ const MINUTE_MS = 60_000;
 const BASIC_PERIOD_MS = 5 * MINUTE_MS;
 const EC2_FIELDS = ['cpuPercent', 'cpuMaxPercent', 'networkMbps', 'diskIops'] as const;
 const AGENT_FIELDS = ['memoryGiB', 'connections'] as const;
-const AGENT_FIELDS_WITH_CPU = [...AGENT_FIELDS, 'cpuPercent', 'cpuMaxPercent'] as const;
+/** What the CloudWatch agent publishes when its configuration has the CPU section. */
+export const AGENT_FIELDS_WITH_CPU = [...AGENT_FIELDS, 'cpuPercent', 'cpuMaxPercent'] as const;
 
 /** The sample with only `fields` (those it has). */
-const pick = (s: MetricSample, fields: readonly SampleField[]): MetricSample => {
+export const pick = (s: MetricSample, fields: readonly SampleField[]): MetricSample => {
   const out: { -readonly [K in keyof MetricSample]: MetricSample[K] } = { at: s.at };
   for (const f of fields) if (s[f] !== undefined) out[f] = s[f];
   return out;
@@ -236,6 +237,6 @@ const withoutAgentFields = (s: MetricSample): MetricSample => {
 };
 
 /** A minute with no field left is not a sample (CloudWatch returns no datapoint for it). */
-const hasData = (s: MetricSample): boolean => Object.keys(s).some((k) => k !== 'at');
+export const hasData = (s: MetricSample): boolean => Object.keys(s).some((k) => k !== 'at');
 
 InMemoryMetricsReader satisfies new (opts?: InMemoryMetricsReaderOptions) => MetricsReader;
