@@ -1,4 +1,4 @@
-import { DescribeInstancesCommand, EC2Client } from '@aws-sdk/client-ec2';
+import { DescribeInstanceTypesCommand, DescribeInstancesCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { mockClient } from 'aws-sdk-client-mock';
 import type { Template } from 'aws-cdk-lib/assertions';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -13,7 +13,7 @@ import { assessPoolStability } from '../../lambda/core/planner/spot-pool-stabili
 import { planThrottles } from '../../lambda/core/throttle/plan-throttles';
 import { profileWithRecent } from '../core/throttle/throttle-fixtures';
 import { buildAwsDeps } from '../../lambda/app/aws-deps';
-import { poolCapacity, resolveManagedGroup } from '../../lambda/app/load-fleet';
+import { loadFleet, poolCapacity, resolveManagedGroup } from '../../lambda/app/load-fleet';
 import { relatedGroups, toManagedGroups } from '../../lambda/app/managed-groups';
 import { makeHandler as makeNotice } from '../../lambda/handlers/notice';
 import { defaultDeps as profilerDefaultDeps, makeHandler as makeProfiler, type ProfilerDeps } from '../../lambda/handlers/profiler';
@@ -298,8 +298,9 @@ const retrainingRun = async (c: SpotwiseConfig): Promise<unknown> => {
 const lambdaDryRun = (c: SpotwiseConfig): unknown => withLambdaEnv(c, () => buildAwsDeps('notice').dryRun);
 
 /**
- * The priority the Lambdas give an instance of the group that carries no `spotwise:priority` tag (the
- * EC2 gateway as the handlers build it, against a mocked DescribeInstances).
+ * The priority the Lambdas give an instance of the group that carries no `spotwise:priority` tag: the fleet as the
+ * handlers load it (loadFleet with the EC2 gateway and the groups they build, against a mocked DescribeInstances;
+ * Auto Scaling and the store in memory).
  */
 const ec2 = mockClient(EC2Client);
 afterAll(() => ec2.restore());
@@ -321,8 +322,11 @@ const defaultInstancePriority = async (c: SpotwiseConfig): Promise<unknown> => {
       },
     ],
   });
+  ec2.on(DescribeInstanceTypesCommand).resolves({ InstanceTypes: [] });
   const deps = withLambdaEnv(c, () => buildAwsDeps('notice'));
-  return (await deps.ports.instances.describeInstances({ groupIds: [GROUP] })).map((i) => i.priority);
+  const world = await buildWorld();
+  const { fleet } = await loadFleet({ ...world.deps.ports, instances: deps.ports.instances }, deps.managed, { groupIds: [groupId(GROUP)] });
+  return fleet.groups.flatMap((g) => g.instances.map((i) => i.priority));
 };
 
 /** The synthesized stack (one synth per configuration: see stackOf). */
