@@ -5,7 +5,7 @@ import { DIMENSIONS } from '../lambda/core/domain';
 import { DEFAULT_MODEL_NAME } from '../lambda/adapters/model-loader';
 import { DEFAULT_CASE_OPTIONS } from './src/build-cases';
 import { MODELS_DIR, parseIntegerOption, parseList, resolveDataDir, SHARED_DATA_DIR } from './src/cli-options';
-import { formatReportTable, realStartGoal, REPORT_DIMENSION_ORDER, REPORT_DIMENSIONS, reportJson } from './src/evaluate-cases';
+import { formatReportTable, atModelRateReading, realStartGoal, REPORT_DIMENSION_ORDER, REPORT_DIMENSIONS, reportJson } from './src/evaluate-cases';
 import { evaluateFolder } from './src/evaluate-folder';
 import { recordEvaluation } from './src/record-evaluation';
 
@@ -86,6 +86,8 @@ try {
     console.log('');
     console.log('real-start goal (p90 under-provision ≤ 10 % for CPU and memory; weightedSlack below VPA and Autopilot at their under-provision rates):');
     for (const v of realStartGoal(result.report.byKind['real-start'])) console.log(`  ${v.met ? 'met    ' : 'NOT met'}  ${v.detail}`);
+    console.log("  the same comparison at the model's own rate (a reading beside the verdict, which it does not change):");
+    for (const line of atModelRateReading(result.report.byKind['real-start'])) console.log(`    ${line}`);
     if (conformal) {
       const factors = REPORT_DIMENSION_ORDER.map(
         (rd) => `${rd} × ${conformal.factors[rd].factor?.toFixed(2) ?? '— (too few cases)'} (${conformal.factors[rd].calibrationCases} cases)`,
@@ -100,6 +102,8 @@ try {
       console.log('');
       console.log('real-start goal with the recalibrated p90:');
       for (const v of realStartGoal(conformal.report)) console.log(`  ${v.met ? 'met    ' : 'NOT met'}  ${v.detail}`);
+      console.log("  the same comparison at the model's own rate (a reading beside the verdict, which it does not change):");
+      for (const line of atModelRateReading(conformal.report)) console.log(`    ${line}`);
       const deployed = conformal.deployed;
       const how = [
         ...Object.entries(deployed.factors).map(([rd, f]) => `${rd} p90 × ${f.toFixed(2)}`),
@@ -115,6 +119,8 @@ try {
       console.log('');
       console.log('real-start goal with the deployed recalibration:');
       for (const v of realStartGoal(deployed.report)) console.log(`  ${v.met ? 'met    ' : 'NOT met'}  ${v.detail}`);
+      console.log("  the same comparison at the model's own rate (a reading beside the verdict, which it does not change):");
+      for (const line of atModelRateReading(deployed.report)) console.log(`    ${line}`);
     }
   }
   console.log('');
@@ -125,7 +131,7 @@ try {
   console.log(`production gating: ${DIMENSIONS.map((d) => `${REPORT_DIMENSIONS[d]} → ${metadata.gating[d].use}`).join(', ')}`);
   console.log(
     'under-prov = share of cases whose actual peak exceeds p90; w.slack = Σ(p90 − actual) ÷ Σ actual over the others (capacity-weighted); ' +
-      'w.slack@vpa / @autopilot = w.slack with p90 × the smallest factor that brings the under-provision rate down to that baseline’s (the factor is fitted on these cases: a comparison, not a setting); ' +
+      'w.slack@vpa / @autopilot = w.slack with p90 × the smallest factor that brings the under-provision rate down to that baseline’s (@model: to the model’s) (the factor is fitted on these cases: a comparison, not a setting); ' +
       'wQL = GIFT-Eval weighted quantile loss of p50 and p90; mean slack = mean (p90 − actual) / actual over covered cases (actual > 0); pinball in the dimension’s units (vCPU, GiB, Mbps, IOPS).',
   );
   if (opts.record !== undefined) {

@@ -24,6 +24,12 @@ export type EqualRateBaseline = (typeof EQUAL_RATE_BASELINES)[number];
  */
 export interface PredictorReport extends Scores {
   readonly atBaselineRate: Readonly<Record<EqualRateBaseline, OperatingPoint | null>>;
+  /**
+   * The predictor moved to the model's own under-provision rate on the same cases (operatingPointAt): the other
+   * reading of "at the same rate" — where the model is deployed, how much each baseline would reserve for the same
+   * safety. null when the model has no cases.
+   */
+  readonly atModelRate: OperatingPoint | null;
 }
 export type DimensionReport = Record<ReportDimension, Record<PredictorName, PredictorReport>>;
 export interface EvaluationReport {
@@ -91,7 +97,8 @@ const scoreDimension = (lists: Record<PredictorName, ScoredCase[]>): Record<Pred
       const target = base[b].underProvisionRate;
       atBaselineRate[b] = target === null ? null : operatingPointAt(lists[p], target);
     }
-    out[p] = { ...base[p], atBaselineRate };
+    const modelRate = base.model.underProvisionRate;
+    out[p] = { ...base[p], atBaselineRate, atModelRate: modelRate === null ? null : operatingPointAt(lists[p], modelRate) };
   }
   return out;
 };
@@ -122,14 +129,12 @@ export const reportOf = (collected: CollectedCases): EvaluationReport => ({
 
 const fmt = (v: number | null, pct = false): string => (v === null ? '—' : pct ? `${(v * 100).toFixed(1)} %` : v >= 1000 ? v.toFixed(0) : v.toPrecision(3));
 
-const atRate = (s: PredictorReport, b: EqualRateBaseline): string => {
-  const point = s.atBaselineRate[b];
-  return point === null || point.factor === null ? '—' : fmt(point.weightedSlack, true);
-};
+const slackAt = (point: OperatingPoint | null): string => (point === null || point.factor === null ? '—' : fmt(point.weightedSlack, true));
 
 /**
  * A plain-text table of one DimensionReport (one line per dimension × predictor). `w.slack@vpa` is
- * the predictor's weightedSlack at VPA's under-provision rate on the same cases (likewise @autopilot).
+ * the predictor's weightedSlack at VPA's under-provision rate on the same cases (likewise @autopilot,
+ * and @model at the model's own rate).
  */
 export const formatReportTable = (report: DimensionReport, title: string): string => {
   const header = [
@@ -139,6 +144,7 @@ export const formatReportTable = (report: DimensionReport, title: string): strin
     'w.slack',
     'w.slack@vpa',
     'w.slack@autopilot',
+    'w.slack@model',
     'wQL',
     'mean slack',
     'pinball50',
@@ -154,8 +160,9 @@ export const formatReportTable = (report: DimensionReport, title: string): strin
         p,
         fmt(s.underProvisionRate, true),
         fmt(s.weightedSlack, true),
-        atRate(s, 'vpa'),
-        atRate(s, 'autopilot'),
+        slackAt(s.atBaselineRate.vpa),
+        slackAt(s.atBaselineRate.autopilot),
+        slackAt(s.atModelRate),
         fmt(s.weightedQuantileLoss),
         fmt(s.meanSlack, true),
         fmt(s.pinball50),
@@ -221,4 +228,26 @@ export const realStartGoal = (table: DimensionReport): GoalVerdict[] =>
       );
     }
     return { dimension: rd, met, detail: parts.join('; ') };
+  });
+
+/**
+ * The equal-rate comparison read the other way, beside the goal's verdict (which it does not change): every
+ * predictor moved to the model's own under-provision rate (each with its smallest p90 factor, the model too), so
+ * the question is how much VPA and Autopilot would reserve for the safety the model is deployed at. One line per CPU
+ * and memory; a baseline no factor brings to that rate, or that then covers nothing, is "not comparable".
+ */
+export const atModelRateReading = (table: DimensionReport): string[] =>
+  (['cpu', 'memory'] as const).map((rd) => {
+    const mine = table[rd].model.atModelRate;
+    if (mine === null || mine.weightedSlack === null) return `${rd}: no reading at the model's rate (no real-start case covered)`;
+    const parts = EQUAL_RATE_BASELINES.map((b) => {
+      const theirs = table[rd][b].atModelRate;
+      if (theirs === null || theirs.factor === null || theirs.weightedSlack === null) return `${b} not comparable (no factor reaches it or nothing covered)`;
+      const lower = mine.weightedSlack! < theirs.weightedSlack;
+      return (
+        `${b} ${pct(theirs.weightedSlack)} (p90 × ${theirs.factor.toFixed(2)})` +
+        (lower ? ' — model lower' : ` — model NOT lower, by ${((mine.weightedSlack! - theirs.weightedSlack) * 100).toFixed(1)} points`)
+      );
+    });
+    return `${rd} at the model's rate ${pct(mine.targetRate)}: model weightedSlack ${pct(mine.weightedSlack)} (p90 × ${mine.factor!.toFixed(2)}) vs ${parts.join(', ')}`;
   });

@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { CASE_KINDS } from '../../models/src/build-cases';
 import {
+  atModelRateReading,
   PREDICTOR_NAMES,
   REPORT_DIMENSION_ORDER,
   realStartGoal,
@@ -134,6 +135,68 @@ describe('realStartGoal', () => {
       { dimension: 'cpu', met: false, detail: 'cpu: no real-start cases' },
       { dimension: 'memory', met: false, detail: 'memory: no real-start cases' },
     ]);
+  });
+});
+
+describe('atModelRate and atModelRateReading: every predictor moved to the model’s own rate', () => {
+  // The model is 10 % over every peak (covers all ten, rate 0 %; its smallest factor 1/1.1 makes it exact).
+  const model = ACTUALS.map((a) => a * 1.1);
+  // Autopilot is exact on peaks 1, 3, … and 2× on peaks 2, 4, …: covering all needs × 1, slack (2 + 4 + … + 10) ÷ 55 = 30/55.
+  const autopilot = ACTUALS.map((a, i) => (i % 2 ? a * 2 : a));
+  it.each([
+    {
+      name: 'VPA forecasting 0 for a peak cannot reach 0 % at any factor; the model is lower than Autopilot',
+      vpa: ACTUALS.map((a, i) => (i === 0 ? 0 : a * 2)),
+      says: "cpu at the model's rate 0.0 %: model weightedSlack 0.0 % (p90 × 0.91) vs vpa not comparable (no factor reaches it or nothing covered), autopilot 54.5 % (p90 × 1.00) — model lower",
+    },
+    {
+      name: 'VPA exact once scaled: the model is not lower than it (a tie is not lower)',
+      vpa: ACTUALS.map((a) => a * 3),
+      says: "cpu at the model's rate 0.0 %: model weightedSlack 0.0 % (p90 × 0.91) vs vpa 0.0 % (p90 × 0.33) — model NOT lower, by 0.0 points, autopilot 54.5 % (p90 × 1.00) — model lower",
+    },
+  ])('$name', ({ vpa, says }) => {
+    const table = reportOf(collected(lists(ACTUALS, { model, vpa, autopilot }))).byKind['real-start'];
+    expect(table.cpu.autopilot.atModelRate).toMatchObject({ targetRate: 0, underProvisionRate: 0 });
+    expect(table.cpu.autopilot.atModelRate!.weightedSlack).toBeCloseTo(30 / 55, 9);
+    expect(atModelRateReading(table)[0]).toBe(says);
+    // The goal's verdict is untouched by the reading: it still compares at each baseline's own rate.
+    expect(realStartGoal(table)[0]!.detail).not.toContain("model's rate");
+  });
+
+  it('the model more over its peaks than Autopilot says by how much', () => {
+    const table = reportOf(collected(lists(ACTUALS, { model: ACTUALS.map((a, i) => (i % 2 ? a * 3 : a)), autopilot }))).byKind['real-start'];
+    // The model 3× where Autopilot is 2×: slack 2 × 30/55 = 109.1 %, 54.5 points over Autopilot's; VPA (exact) 0 %.
+    expect(atModelRateReading(table)[1]).toBe(
+      "memory at the model's rate 0.0 %: model weightedSlack 109.1 % (p90 × 1.00) vs vpa 0.0 % (p90 × 1.00) — model NOT lower, by 109.1 points, autopilot 54.5 % (p90 × 1.00) — model NOT lower, by 54.5 points",
+    );
+  });
+
+  it('no real-start cases: says there is no reading, and the comparisons are null', () => {
+    const table = reportOf(collected(lists([], {}, []))).byKind['real-start'];
+    expect(table.cpu.vpa.atModelRate).toBeNull();
+    expect(atModelRateReading(table)).toEqual([
+      "cpu: no reading at the model's rate (no real-start case covered)",
+      "memory: no reading at the model's rate (no real-start case covered)",
+    ]);
+  });
+
+  it('property: every predictor’s point is at or below the model’s rate, never with negative slack', () => {
+    const p90 = fc.array(
+      fc.integer({ min: 0, max: 3000 }).map((v) => v / 100),
+      { minLength: 10, maxLength: 10 },
+    );
+    fc.assert(
+      fc.property(p90, p90, p90, (m, vpa, ap) => {
+        const table = reportOf(collected(lists(ACTUALS, { model: m, vpa, autopilot: ap }))).dimensions.cpu;
+        for (const p of PREDICTOR_NAMES) {
+          const point = table[p].atModelRate!;
+          expect(point.targetRate).toBe(table.model.underProvisionRate);
+          if (point.factor === null) continue;
+          expect(point.underProvisionRate!).toBeLessThanOrEqual(point.targetRate + 1e-12);
+          if (point.weightedSlack !== null) expect(point.weightedSlack).toBeGreaterThanOrEqual(0);
+        }
+      }),
+    );
   });
 });
 

@@ -151,6 +151,7 @@ describe('npm run evaluate -- --json', () => {
       'weightedQuantileLoss',
       'cases',
       'atBaselineRate',
+      'atModelRate',
     ]);
     expect(Object.keys(json.dimensions.cpu.model.atBaselineRate)).toEqual(['vpa', 'autopilot']);
     expect(json.dimensions).toEqual(JSON.parse(JSON.stringify(result.report.dimensions)));
@@ -206,8 +207,11 @@ describe.skipIf(!existsSync(SHARED_DATA))('the committed artifact against ../sha
       const adjusted = c.report[rd];
       expect(adjusted.model.cases).toBe(raw.model.cases);
       if (k >= 1) expect(adjusted.model.underProvisionRate!).toBeLessThanOrEqual(raw.model.underProvisionRate!);
-      // Other predictors are untouched; the model's equal-rate comparison is unchanged by one common factor.
-      expect(adjusted.vpa).toEqual(raw.vpa);
+      // Other predictors are untouched (but for where the model's own rate, which the factor moves, puts them); the
+      // model's equal-rate comparison is unchanged by one common factor.
+      const { atModelRate: _adjustedAt, ...adjustedVpa } = adjusted.vpa;
+      const { atModelRate: _rawAt, ...rawVpa } = raw.vpa;
+      expect(adjustedVpa).toEqual(rawVpa);
       expect(adjusted.model.atBaselineRate.vpa?.underProvisionRate ?? null).toBe(raw.model.atBaselineRate.vpa?.underProvisionRate ?? null);
     }
     // The deployed recalibration on the same real starts: the profiler's calibrationFactors over the validation real
@@ -221,7 +225,11 @@ describe.skipIf(!existsSync(SHARED_DATA))('the committed artifact against ../sha
     for (const rd of ['cpu', 'memory'] as const) {
       const raw = r.report.byKind['real-start'][rd];
       expect(deployed.report[rd].model.cases).toBe(raw.model.cases);
-      expect(deployed.report[rd].vpa).toEqual(raw.vpa);
+      const { atModelRate: deployedAt, ...deployedVpa } = deployed.report[rd].vpa;
+      const { atModelRate: _rawAt, ...rawVpa } = raw.vpa;
+      expect(deployedVpa).toEqual(rawVpa);
+      // The baselines' reading at the deployed model's own rate is taken at that rate.
+      expect(deployedAt?.targetRate).toBe(deployed.report[rd].model.underProvisionRate);
       if (deployed.capacityShares[rd] !== undefined) expect(deployed.report[rd].model.underProvisionRate!).toBeLessThanOrEqual(raw.model.underProvisionRate!);
     }
     expect(deployed.report.memory.model.underProvisionRate!).toBeLessThan(r.report.byKind['real-start'].memory.model.underProvisionRate!);
