@@ -40,6 +40,11 @@ const collected = (realStart: ScoredLists, simulated: ScoredLists = lists([], {}
 
 // Ten real starts with peaks 1..10.
 const ACTUALS = Array.from({ length: 10 }, (_, i) => i + 1);
+/** Ten p90s of 0..30 in hundredths, one per peak. */
+const P90S = fc.array(
+  fc.integer({ min: 0, max: 3000 }).map((v) => v / 100),
+  { minLength: 10, maxLength: 10 },
+);
 
 describe('reportOf: every predictor compared at VPA’s and Autopilot’s under-provision rates', () => {
   it('a predictor that is VPA × 2 reaches VPA’s rate and then has exactly VPA’s weightedSlack: both are moved to their smallest factor', () => {
@@ -69,12 +74,8 @@ describe('reportOf: every predictor compared at VPA’s and Autopilot’s under-
   });
 
   it('property: every predictor’s operating point is at or below the baseline’s rate, never with negative slack', () => {
-    const p90 = fc.array(
-      fc.integer({ min: 0, max: 3000 }).map((v) => v / 100),
-      { minLength: 10, maxLength: 10 },
-    );
     fc.assert(
-      fc.property(p90, p90, p90, (model, vpa, autopilot) => {
+      fc.property(P90S, P90S, P90S, (model, vpa, autopilot) => {
         const report = reportOf(collected(lists(ACTUALS, { model, vpa, autopilot })));
         for (const p of PREDICTOR_NAMES) {
           for (const b of ['vpa', 'autopilot'] as const) {
@@ -181,12 +182,8 @@ describe('atModelRate and atModelRateReading: every predictor moved to the model
   });
 
   it('property: every predictor’s point is at or below the model’s rate, never with negative slack', () => {
-    const p90 = fc.array(
-      fc.integer({ min: 0, max: 3000 }).map((v) => v / 100),
-      { minLength: 10, maxLength: 10 },
-    );
     fc.assert(
-      fc.property(p90, p90, p90, (m, vpa, ap) => {
+      fc.property(P90S, P90S, P90S, (m, vpa, ap) => {
         const table = reportOf(collected(lists(ACTUALS, { model: m, vpa, autopilot: ap }))).dimensions.cpu;
         for (const p of PREDICTOR_NAMES) {
           const point = table[p].atModelRate!;
