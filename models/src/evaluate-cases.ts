@@ -129,7 +129,8 @@ export const reportOf = (collected: CollectedCases): EvaluationReport => ({
 
 const fmt = (v: number | null, pct = false): string => (v === null ? '—' : pct ? `${(v * 100).toFixed(1)} %` : v >= 1000 ? v.toFixed(0) : v.toPrecision(3));
 
-const slackAt = (point: OperatingPoint | null): string => (point === null || point.factor === null ? '—' : fmt(point.weightedSlack, true));
+/** A point's weightedSlack; '—' without one (also for a report recorded before the point existed: undefined). */
+const slackAt = (point: OperatingPoint | null | undefined): string => (point == null || point.factor === null ? '—' : fmt(point.weightedSlack, true));
 
 /**
  * A plain-text table of one DimensionReport (one line per dimension × predictor). `w.slack@vpa` is

@@ -1,8 +1,11 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { CASE_KINDS } from '../../models/src/build-cases';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import {
   atModelRateReading,
+  formatReportTable,
   PREDICTOR_NAMES,
   REPORT_DIMENSION_ORDER,
   realStartGoal,
@@ -194,6 +197,26 @@ describe('atModelRate and atModelRateReading: every predictor moved to the model
         }
       }),
     );
+  });
+});
+
+describe('formatReportTable', () => {
+  it('prints w.slack@model, and "—" for a report recorded before it existed (the committed metadata.json)', () => {
+    const table = reportOf(collected(lists(ACTUALS, { model: ACTUALS.map((a) => a * 1.1) }))).byKind['real-start'];
+    const fresh = formatReportTable(table, 'fresh');
+    expect(fresh.split('\n')[1]).toContain('w.slack@model');
+    // The model at its own rate (0 %) with its smallest factor (1/1.1) is exact: 0.0 % in the @model column.
+    const modelRow = fresh.split('\n').find((l) => l.startsWith('cpu') && l.includes(' model '))!;
+    expect(modelRow.split(/\s{2,}/)[6]).toBe('0.0 %');
+    const recorded = JSON.parse(readFileSync(join(__dirname, '../../models/post-restart-demand/metadata.json'), 'utf8')).evaluation.dimensions;
+    expect(recorded.cpu.model.atModelRate).toBeUndefined();
+    const old = formatReportTable(recorded, 'recorded');
+    expect(
+      old
+        .split('\n')
+        .find((l) => l.startsWith('cpu') && l.includes(' model '))!
+        .split(/\s{2,}/)[6],
+    ).toBe('—');
   });
 });
 
