@@ -5,9 +5,24 @@ import { DIMENSIONS } from '../lambda/core/domain';
 import { DEFAULT_MODEL_NAME } from '../lambda/adapters/model-loader';
 import { DEFAULT_CASE_OPTIONS } from './src/build-cases';
 import { MODELS_DIR, parseIntegerOption, parseList, resolveDataDir, SHARED_DATA_DIR } from './src/cli-options';
-import { formatReportTable, atModelRateReading, realStartGoal, REPORT_DIMENSION_ORDER, REPORT_DIMENSIONS, reportJson } from './src/evaluate-cases';
+import {
+  atModelRateReading,
+  formatReportTable,
+  realStartGoal,
+  REPORT_DIMENSION_ORDER,
+  REPORT_DIMENSIONS,
+  reportJson,
+  type DimensionReport,
+} from './src/evaluate-cases';
 import { evaluateFolder } from './src/evaluate-folder';
 import { recordEvaluation } from './src/record-evaluation';
+
+/** The real-start goal's verdict on one table, and under it the same comparison at the model's own rate. */
+const printRealStartGoal = (table: DimensionReport): void => {
+  for (const v of realStartGoal(table)) console.log(`  ${v.met ? 'met    ' : 'NOT met'}  ${v.detail}`);
+  console.log("  the same comparison at the model's own rate (a reading beside the verdict, which it does not change):");
+  for (const line of atModelRateReading(table)) console.log(`    ${line}`);
+};
 
 /** `npm run evaluate -- --data DIR [--json FILE]`: the model against the fallback and three baselines. */
 const program = new Command()
@@ -85,9 +100,7 @@ try {
     );
     console.log('');
     console.log('real-start goal (p90 under-provision ≤ 10 % for CPU and memory; weightedSlack below VPA and Autopilot at their under-provision rates):');
-    for (const v of realStartGoal(result.report.byKind['real-start'])) console.log(`  ${v.met ? 'met    ' : 'NOT met'}  ${v.detail}`);
-    console.log("  the same comparison at the model's own rate (a reading beside the verdict, which it does not change):");
-    for (const line of atModelRateReading(result.report.byKind['real-start'])) console.log(`    ${line}`);
+    printRealStartGoal(result.report.byKind['real-start']);
     if (conformal) {
       const factors = REPORT_DIMENSION_ORDER.map(
         (rd) => `${rd} × ${conformal.factors[rd].factor?.toFixed(2) ?? '— (too few cases)'} (${conformal.factors[rd].calibrationCases} cases)`,
@@ -101,9 +114,7 @@ try {
       );
       console.log('');
       console.log('real-start goal with the recalibrated p90:');
-      for (const v of realStartGoal(conformal.report)) console.log(`  ${v.met ? 'met    ' : 'NOT met'}  ${v.detail}`);
-      console.log("  the same comparison at the model's own rate (a reading beside the verdict, which it does not change):");
-      for (const line of atModelRateReading(conformal.report)) console.log(`    ${line}`);
+      printRealStartGoal(conformal.report);
       const deployed = conformal.deployed;
       const how = [
         ...Object.entries(deployed.factors).map(([rd, f]) => `${rd} p90 × ${f.toFixed(2)}`),
@@ -118,9 +129,7 @@ try {
       );
       console.log('');
       console.log('real-start goal with the deployed recalibration:');
-      for (const v of realStartGoal(deployed.report)) console.log(`  ${v.met ? 'met    ' : 'NOT met'}  ${v.detail}`);
-      console.log("  the same comparison at the model's own rate (a reading beside the verdict, which it does not change):");
-      for (const line of atModelRateReading(deployed.report)) console.log(`    ${line}`);
+      printRealStartGoal(deployed.report);
     }
   }
   console.log('');
