@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, realpathSync, rmSync, statSync, symlinkSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { build, type Metafile } from 'esbuild';
+import { build, type BuildOptions, type Metafile } from 'esbuild';
 import { AWS_SDK_LAYER_MODULES_DIR, buildAwsSdkLayer, type AwsSdkLayerBuild } from '../lib/aws-sdk-layer';
 import { DEFAULT_MODEL_DIR, MODEL_FILES } from '../lib/functions';
 import { LAMBDA_BUNDLE_TARGET } from '../lib/lambda-runtime';
@@ -62,21 +62,10 @@ export const buildBenchLayer = (layerDir = LAYER_DIR): AwsSdkLayerBuild => {
   return buildAwsSdkLayer(layerDir);
 };
 
-/** Bundles a handler into `<outDir>/<name>/index.mjs`, with `node_modules` beside it pointing at the layer's. */
-export const bundleHandler = async (
-  name: HandlerName,
-  outDir = OUT_DIR,
-  layerDir = LAYER_DIR,
-): Promise<{ readonly outfile: string; readonly metafile: Metafile }> => {
-  const entry = resolve(PROJECT_ROOT, 'lambda/handlers', `${name}.ts`);
+/** The esbuild options the stack bundles a function with (lib/spotwise-function.ts baseBundling), as esbuild takes them. */
+export const functionBuildOptions = (name: HandlerName): BuildOptions => {
   const options = baseBundling(LAMBDA_BUNDLE_TARGET, name);
-  const dir = join(outDir, name);
-  rmSync(dir, { recursive: true, force: true });
-  mkdirSync(dir, { recursive: true });
-  const outfile = join(dir, 'index.mjs');
-  const result = await build({
-    entryPoints: [entry],
-    outfile,
+  return {
     bundle: true,
     platform: 'node',
     target: options.target,
@@ -87,6 +76,24 @@ export const bundleHandler = async (
     sourcesContent: options.sourcesContent,
     banner: { js: options.banner },
     external: options.externalModules,
+  };
+};
+
+/** Bundles a handler into `<outDir>/<name>/index.mjs`, with `node_modules` beside it pointing at the layer's. */
+export const bundleHandler = async (
+  name: HandlerName,
+  outDir = OUT_DIR,
+  layerDir = LAYER_DIR,
+): Promise<{ readonly outfile: string; readonly metafile: Metafile }> => {
+  const entry = resolve(PROJECT_ROOT, 'lambda/handlers', `${name}.ts`);
+  const dir = join(outDir, name);
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true });
+  const outfile = join(dir, 'index.mjs');
+  const result = await build({
+    ...functionBuildOptions(name),
+    entryPoints: [entry],
+    outfile,
     metafile: true,
     logLevel: 'error',
     absWorkingDir: PROJECT_ROOT,

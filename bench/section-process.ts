@@ -22,17 +22,21 @@ export interface SectionOptions {
   readonly heapMiB?: number;
 }
 
-export const runSectionInChild = async (section: string, opts: SectionOptions = {}): Promise<Record<string, unknown>> => {
+export const runSectionInChild = async (section: string, opts: SectionOptions = {}): Promise<Record<string, unknown>> =>
+  runScriptInChild(['--import', 'tsx', SECTION_ENTRY, section], opts);
+
+/**
+ * Runs `node [flags] <script...> <result.json>` in a fresh process (pinned and heap-capped as `opts` say) and returns
+ * the JSON the script wrote to the path given last.
+ */
+export const runScriptInChild = async (script: readonly string[], opts: SectionOptions = {}): Promise<Record<string, unknown>> => {
   const dir = mkdtempSync(join(tmpdir(), 'spotwise-bench-'));
   const out = join(dir, 'result.json');
   // The AWS SDK warns once per process that it will need Node 22 in 2027: noise in every section's output.
   const nodeArgs = [
     '--disable-warning=NodeVersionSupportWarning',
     ...(opts.heapMiB !== undefined ? [`--max-old-space-size=${opts.heapMiB}`] : []),
-    '--import',
-    'tsx',
-    SECTION_ENTRY,
-    section,
+    ...script,
     out,
   ];
   const pin = opts.pinToOneCore === true && canPinToOneCore();
@@ -47,7 +51,7 @@ export const runSectionInChild = async (section: string, opts: SectionOptions = 
       child.on('error', reject);
       child.on('exit', (c) => resolve(c));
     });
-    if (code !== 0) throw new Error(`benchmark section ${section} exited with code ${String(code)}`);
+    if (code !== 0) throw new Error(`benchmark child ${script.slice(-2).join(' ')} exited with code ${String(code)}`);
     return JSON.parse(readFileSync(out, 'utf8')) as Record<string, unknown>;
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -23,13 +23,6 @@ const RUNNERS: Readonly<Record<SectionName, () => Promise<BenchResult>>> = {
 };
 
 const run = async (section: string): Promise<unknown> => {
-  const tick = /^profiler-tick:(\d+)$/.exec(section);
-  if (tick?.[1] !== undefined) {
-    const { measureProfilerTicks } = await import('./profiler-tick');
-    const m = await measureProfilerTicks(Number(tick[1]));
-    // maxRSS is in kilobytes (getrusage); it is the process's peak, set-up included.
-    return { ...m, maxRssMiB: process.resourceUsage().maxRSS / 1024, pinnedToOneCore: process.env.SPOTWISE_BENCH_PINNED === '1' };
-  }
   const runner = (RUNNERS as Record<string, (() => Promise<BenchResult>) | undefined>)[section];
   if (runner === undefined) throw new RangeError(`unknown benchmark section ${JSON.stringify(section)} (expected one of ${SECTIONS.join(', ')})`);
   return runner();
