@@ -5,8 +5,9 @@ import { SECTIONS, type SectionName } from './sections';
 /**
  * Child-process entry of one benchmark section (bench/section-process.ts starts it):
  * `node --import tsx bench/section.ts <section> <result.json>`. Writes the section's result as JSON.
- * Sections are imported on demand, so a profiler tick's peak RSS does not carry aws-cdk-lib (which the
- * bundle section loads for the stack's esbuild options).
+ * Sections are imported on demand, so one section's modules (aws-cdk-lib, which the bundle and profiler sections load
+ * for the stack's esbuild options) do not weigh on another's figures. The profiler's ticks run in children of their
+ * own, from a bundle (bench/profiler-tick-main.ts).
  */
 
 const RUNNERS: Readonly<Record<SectionName, () => Promise<BenchResult>>> = {
