@@ -14,9 +14,9 @@ import { runScriptInChild } from './section-process';
  * an esbuild bundle made with the profiler function's own bundling options (bench/profiler-tick-bundle.ts), with the
  * function's --enable-source-maps, as Lambda runs the function. Through tsx (before) the 10,000-instance ticks
  * peaked at 505-513 MiB against 441-445 MiB bundled: tsx's transpiled sources and module graph (176 MiB of RSS at
- * import alone), not the function's. The child's heap is capped at the profiler function's memory size (lib/functions.ts), as Lambda's memory
- * bounds it there: without a cap V8 collects lazily and the peak RSS says more about the machine than
- * about the tick.
+ * import alone), not the function's. The child's heap is capped at the profiler function's limit (lib/functions.ts),
+ * as Lambda's memory bounds it there: without a cap V8 collects lazily and the peak RSS says more about the machine
+ * than about the tick.
  * The profiler ticks every rate_minutes but reads CloudWatch only every metrics_every_minutes (configuration
  * defaults 5 and 20): `profiler.seconds` is the steady tick that reads (the heaviest that recurs), and
  * the first tick of a cold container (model load, every profile new) is a figure of its own; the ticks
