@@ -14,15 +14,16 @@ import { PROJECT_ROOT } from '../../lib/project-root';
  */
 describe('bundleProfilerTick', () => {
   let temp: string;
-  beforeAll(() => {
+  let bundle: string;
+  beforeAll(async () => {
     temp = mkdtempSync(join(tmpdir(), 'spotwise-profiler-tick-'));
     // The function's SDK comes from the layer; here, the project's installed one beside the bundle.
     symlinkSync(join(PROJECT_ROOT, 'node_modules'), join(temp, 'node_modules'), 'dir');
+    bundle = await bundleProfilerTick(join(temp, 'index.mjs'));
   });
   afterAll(() => rmSync(temp, { recursive: true, force: true }));
 
   it('runs the real profiler ticks in a child process and reports them with the peak RSS', async () => {
-    const bundle = await bundleProfilerTick(join(temp, 'index.mjs'));
     const m = (await runScriptInChild([bundle, '20'], { heapMiB: 384 })) as unknown as ProfilerChildResult;
     expect(m.instances).toBe(20);
     expect(m.forecasts).toBe(20);
@@ -34,7 +35,6 @@ describe('bundleProfilerTick', () => {
   }, 120_000);
 
   it('refuses a bad instance count, naming it', async () => {
-    const bundle = await bundleProfilerTick(join(temp, 'index.mjs'));
     await expect(runScriptInChild([bundle, 'ten'], {})).rejects.toThrow(/exited with code 2/);
   }, 120_000);
 });
